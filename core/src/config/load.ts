@@ -1,0 +1,68 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { Ajv } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { SwitchyardError } from '../errors.js';
+import { interpolate } from './interpolate.js';
+import { formatAjvErrors } from './problems.js';
+import { configSchema } from './schema.js';
+import type { SwitchyardConfig } from './schema.js';
+
+/** A config tree as written: any subset of SwitchyardConfig, before defaults. */
+export type ConfigInput = Partial<Omit<SwitchyardConfig, 'server' | 'log' | 'routing'>> & {
+  server?: Partial<SwitchyardConfig['server']>;
+  log?: Partial<SwitchyardConfig['log']>;
+  routing?: Partial<SwitchyardConfig['routing']>;
+  [section: string]: unknown;
+};
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
+const validateShape = ajv.compile(configSchema);
+
+export function invalidConfig(problems: readonly string[], source?: string): SwitchyardError {
+  const where = source ? ` in ${source}` : '';
+  return new SwitchyardError(
+    'SWITCHYARD_ERR_CONFIG_INVALID',
+    `invalid configuration${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    { expose: false },
+  );
+}
+
+/** Parses YAML or JSON text (by file extension; YAML when unknown). */
+export function parseConfigText(text: string, source: string): unknown {
+  try {
+    return extname(source).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_READ', `cannot parse ${source}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/** Interpolates, fills defaults and validates the core sections; every problem is listed. */
+export function resolveConfig(input: unknown, env: NodeJS.ProcessEnv = process.env, source?: string): SwitchyardConfig {
+  const { value, problems } = interpolate(input ?? {}, env);
+  if (problems.length) throw invalidConfig(problems, source);
+  const config = structuredClone(value) as SwitchyardConfig;
+  if (!validateShape(config)) throw invalidConfig(formatAjvErrors(validateShape.errors), source);
+  const names = new Set<string>();
+  const duplicates: string[] = [];
+  config.providers.forEach((p, i) => {
+    if (names.has(p.name)) duplicates.push(`providers[${i}].name: duplicate instance name "${p.name}"`);
+    names.add(p.name);
+  });
+  if (duplicates.length) throw invalidConfig(duplicates, source);
+  return config;
+}
+
+export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<SwitchyardConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_READ', `cannot read config file ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return resolveConfig(parseConfigText(text, path), env, path);
+}

@@ -1,0 +1,143 @@
+import type { JSONSchemaType } from 'ajv';
+
+export interface ServerConfig {
+  /** Interface to bind. @default 127.0.0.1 */
+  host: string;
+  /** @default 8080 */
+  port: number;
+  /** Largest accepted request body, e.g. `10mb`. @default 10mb */
+  bodyLimit: string;
+  /** How long close() waits for in-flight requests before cutting them. @default 30000 */
+  shutdownTimeoutMs: number;
+  /** Bind a non-loopback host even though no gateway keys are configured. @default false */
+  allowUnauthenticated: boolean;
+}
+
+export type StoreConfig =
+  | { type: 'memory' }
+  | { type: 'redis'; url: string; keyPrefix?: string };
+
+export interface RoutingConfig {
+  /** Upstream attempts per request, the first included. @default 3 */
+  maxAttempts: number;
+}
+
+export interface ProviderConfig {
+  name: string;
+  type: string;
+  baseUrl: string;
+  apiKey?: string;
+  models?: string[];
+  /** Lower is preferred. @default 1 */
+  priority: number;
+  /** @default 1 */
+  weight: number;
+  /** @default [] */
+  tags: string[];
+  /** Per attempt: no response head (streaming: no first event) within it → next target. @default 60000 */
+  timeoutMs: number;
+  /** Extra headers sent upstream. @default {} */
+  headers: Record<string, string>;
+  [field: string]: unknown;
+}
+
+export interface AliasConfig {
+  name: string;
+  /** Ordered `instance/model` targets. */
+  targets: string[];
+}
+
+export interface SwitchyardConfig {
+  server: ServerConfig;
+  store: StoreConfig;
+  log: { level: string };
+  routing: RoutingConfig;
+  providers: ProviderConfig[];
+  models: AliasConfig[];
+  /** One section per plugin, by plugin name. */
+  plugins: Record<string, unknown>;
+}
+
+/** Every field a provider entry has whatever its type; others belong to the adapter. */
+export const CORE_PROVIDER_FIELDS = new Set([
+  'name', 'type', 'baseUrl', 'apiKey', 'models', 'priority', 'weight', 'tags', 'timeoutMs', 'headers',
+]);
+
+const providerSchema = {
+  type: 'object',
+  required: ['name', 'type', 'baseUrl'],
+  properties: {
+    name: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'Unique instance name.' },
+    type: { type: 'string', minLength: 1, description: 'Provider type: openai, anthropic, gemini or any registered type.' },
+    baseUrl: { type: 'string', pattern: '^https?://', description: 'Upstream base URL.' },
+    apiKey: { type: 'string', description: 'Upstream credential.' },
+    models: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Served models.' },
+    priority: { type: 'integer', default: 1, description: 'Lower is preferred.' },
+    weight: { type: 'number', minimum: 0, default: 1 },
+    tags: { type: 'array', items: { type: 'string' }, default: [] },
+    timeoutMs: { type: 'integer', minimum: 1, default: 60000 },
+    headers: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
+  },
+  additionalProperties: true,
+} as const;
+
+export const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    server: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
+        bodyLimit: { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)?$', default: '10mb' },
+        shutdownTimeoutMs: { type: 'integer', minimum: 0, default: 30000 },
+        allowUnauthenticated: { type: 'boolean', default: false },
+      },
+    },
+    store: {
+      type: 'object',
+      default: { type: 'memory' },
+      required: ['type'],
+      properties: {
+        type: { type: 'string', enum: ['memory', 'redis'] },
+        url: { type: 'string', pattern: '^rediss?://' },
+        keyPrefix: { type: 'string' },
+      },
+      additionalProperties: false,
+      if: { properties: { type: { const: 'redis' } } },
+      then: { required: ['url'] },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        level: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+      },
+    },
+    routing: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { maxAttempts: { type: 'integer', minimum: 1, maximum: 20, default: 3 } },
+    },
+    providers: { type: 'array', items: providerSchema, default: [] },
+    models: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        required: ['name', 'targets'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', minLength: 1 },
+          targets: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[^/]+/.+$' } },
+        },
+      },
+    },
+    plugins: { type: 'object', default: {} },
+  },
+} as unknown as JSONSchemaType<SwitchyardConfig>;

@@ -1,0 +1,100 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ChatRequest } from './protocols/canonical.js';
+import type { RoutePlan } from './routing/route-plan.js';
+import type { Operation, Protocol, Target } from './types.js';
+
+/** A typed key for plugin data on the Exchange. Create one per plugin value, at module level. */
+export interface ExchangeKey<T> {
+  readonly name: string;
+  /** Phantom field carrying the value type; never set. */
+  readonly __type?: T;
+}
+
+export function exchangeKey<T>(name: string): ExchangeKey<T> {
+  return Object.freeze({ name });
+}
+
+/** Who is calling, as established by an auth plugin. */
+export interface Caller {
+  /** The gateway key's configured name (never the key itself). */
+  readonly name: string;
+  readonly team?: string;
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
+export interface ExchangeTimings {
+  /** performance.now() at request start. */
+  readonly start: number;
+  /** Milliseconds spent waiting on upstreams, summed over attempts. */
+  upstreamMs: number;
+  /** Time to first token of the served attempt, streaming only. */
+  ttftMs?: number;
+}
+
+export interface ExchangeInit {
+  id: string;
+  protocol: Protocol;
+  operation: Operation;
+  body: Record<string, unknown>;
+  request: ChatRequest | undefined;
+  headers: IncomingHttpHeaders;
+  signal: AbortSignal;
+  plan: RoutePlan;
+}
+
+/** Per-request state: the only thing plugins share. */
+export class Exchange {
+  readonly id: string;
+  /** The protocol the caller speaks. */
+  readonly protocol: Protocol;
+  readonly operation: Operation;
+  /** The parsed inbound body, as the caller sent it. */
+  readonly body: Record<string, unknown>;
+  /** The canonical chat request (for OpenAI callers, the same object as `body`). */
+  readonly request: ChatRequest | undefined;
+  readonly headers: IncomingHttpHeaders;
+  /** Aborted when the caller hangs up. */
+  readonly signal: AbortSignal;
+  readonly plan: RoutePlan;
+  readonly timings: ExchangeTimings;
+  readonly warnings: string[] = [];
+  caller: Caller | undefined;
+  /** The target of the current (or last) attempt. */
+  target: Target | undefined;
+  /** 1-based number of the current attempt; 0 before the first. */
+  attempt = 0;
+  readonly #data = new Map<ExchangeKey<unknown>, unknown>();
+
+  constructor(init: ExchangeInit) {
+    this.id = init.id;
+    this.protocol = init.protocol;
+    this.operation = init.operation;
+    this.body = init.body;
+    this.request = init.request;
+    this.headers = init.headers;
+    this.signal = init.signal;
+    this.plan = init.plan;
+    this.timings = { start: performance.now(), upstreamMs: 0 };
+  }
+
+  /** The model name the caller asked for. */
+  get model(): string {
+    return typeof this.body.model === 'string' ? this.body.model : '';
+  }
+
+  get stream(): boolean {
+    return this.body.stream === true;
+  }
+
+  get<T>(key: ExchangeKey<T>): T | undefined {
+    return this.#data.get(key) as T | undefined;
+  }
+
+  set<T>(key: ExchangeKey<T>, value: T): void {
+    this.#data.set(key, value);
+  }
+
+  warn(message: string): void {
+    if (!this.warnings.includes(message)) this.warnings.push(message);
+  }
+}

@@ -1,0 +1,232 @@
+import { createServer } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Ajv } from 'ajv';
+import { invalidConfig, resolveConfig } from './config/load.js';
+import type { ConfigInput } from './config/load.js';
+import { formatAjvErrors } from './config/problems.js';
+import { CORE_PROVIDER_FIELDS } from './config/schema.js';
+import type { ProviderConfig, SwitchyardConfig } from './config/schema.js';
+import { SwitchyardError } from './errors.js';
+import { GatewayHooks, RouteStage } from './hooks.js';
+import { createApp } from './http/app.js';
+import { createLogger } from './logger.js';
+import type { Logger } from './logger.js';
+import { applyPlugins, resolvePlugins } from './plugin/host.js';
+import type { Problem } from './plugin/host.js';
+import type { PluginEntry, Preset } from './plugin/plugin.js';
+import { ProviderRegistry } from './providers.js';
+import { ModelCatalog } from './routing/catalog.js';
+import { ModelResolver } from './routing/resolve.js';
+import { MemoryStore } from './store/memory-store.js';
+import type { Store } from './store/store.js';
+import { UpstreamClient } from './upstream/client.js';
+import type { ProviderInstance } from './types.js';
+
+export interface GatewayOptions {
+  /** A config tree (as a file holds it, before defaults) or an already resolved one. */
+  config?: ConfigInput;
+  presets?: readonly Preset[];
+  plugins?: readonly PluginEntry[];
+  /** @default a pino logger at config `log.level` */
+  logger?: Logger;
+  /** For `${VAR}` interpolation. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Where the config came from, for error messages. */
+  source?: string;
+  /** A custom Store; by default `store.type` decides. */
+  store?: Store;
+}
+
+export interface ListenOptions {
+  port?: number;
+  host?: string;
+}
+
+/** Switchyard's HTTP front, its hooks and its plugin-visible state. */
+export class Gateway {
+  readonly config: SwitchyardConfig;
+  readonly hooks: GatewayHooks;
+  readonly providers = new ProviderRegistry();
+  readonly store: Store;
+  readonly logger: Logger;
+  /** Shared undici pools; plugins making upstream calls use it too. */
+  readonly http = new UpstreamClient();
+  /** Provider instances from `providers[]`, in config order. */
+  readonly instances: readonly ProviderInstance[];
+  /** Plugins set this when callers must present a gateway key (the auth plugin does, when it has keys). */
+  readonly security = { authenticatesCallers: false };
+  #resolver: ModelResolver | undefined;
+  #catalog: ModelCatalog | undefined;
+  #server: Server | undefined;
+  #draining = false;
+  #inFlight = 0;
+  #idle: (() => void) | undefined;
+  #callback: RequestListener | undefined;
+
+  /** @internal use createGateway() */
+  constructor(config: SwitchyardConfig, logger: Logger, store: Store) {
+    this.config = config;
+    this.logger = logger;
+    this.store = store;
+    this.hooks = new GatewayHooks(logger);
+    this.instances = config.providers.map(toInstance);
+  }
+
+  get resolver(): ModelResolver {
+    this.#resolver ??= new ModelResolver(this.instances, this.config.models, this.providers);
+    return this.#resolver;
+  }
+
+  get catalog(): ModelCatalog {
+    this.#catalog ??= new ModelCatalog(this);
+    return this.#catalog;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  get listening(): boolean {
+    return this.#server?.listening ?? false;
+  }
+
+  /** A Node request listener: drive the gateway in-process or mount it on your own server. */
+  callback(): RequestListener {
+    if (!this.#callback) {
+      this.hooks.seal();
+      const handle = createApp(this).callback();
+      this.#callback = (req, res) => {
+        this.#inFlight++;
+        res.once('close', () => {
+          if (--this.#inFlight === 0) this.#idle?.();
+        });
+        void handle(req, res);
+      };
+    }
+    return this.#callback;
+  }
+
+  /** Starts listening. Without gateway keys, a non-loopback host is refused and loopback used instead. */
+  async listen(options: ListenOptions = {}): Promise<{ url: string; host: string; port: number }> {
+    if (this.#server) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'listen() was already called');
+    let host = options.host ?? this.config.server.host;
+    const port = options.port ?? this.config.server.port;
+    if (!this.security.authenticatesCallers && !this.config.server.allowUnauthenticated) {
+      if (!isLoopback(host)) host = '127.0.0.1';
+      this.logger.warn('no gateway keys are configured: listening on loopback only (configure auth keys, or set server.allowUnauthenticated to bind elsewhere)');
+    }
+    const server = createServer({ keepAliveTimeout: 65_000 }, this.callback());
+    this.#server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    await this.hooks.ready.promise();
+    const address = server.address() as AddressInfo;
+    const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return { url: `http://${shown}:${address.port}`, host: address.address, port: address.port };
+  }
+
+  /** Stops accepting, lets in-flight requests finish (up to server.shutdownTimeoutMs), then releases everything. */
+  async close(): Promise<void> {
+    if (this.#draining) return;
+    this.#draining = true;
+    const server = this.#server;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const drained = this.#inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#idle = resolve));
+      const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, this.config.server.shutdownTimeoutMs, 'timeout').unref());
+      if ((await Promise.race([drained, timeout])) === 'timeout') {
+        this.logger.warn({ inFlight: this.#inFlight }, 'shutdown timeout: closing remaining connections');
+      }
+      server.closeAllConnections();
+      await closed;
+    }
+    await this.hooks.close.promise();
+    await this.http.close();
+    await this.store.close();
+  }
+}
+
+/** Builds a gateway: resolves config, registers presets and plugins, checks everything, lists every problem. */
+export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const config = resolveConfig(options.config ?? {}, options.env ?? process.env, options.source);
+  const logger = options.logger ?? createLogger({ level: config.log.level });
+  const store = options.store ?? createStore(config);
+  const gateway = new Gateway(config, logger, store);
+  const problems: Problem[] = [];
+  const registrations = resolvePlugins(options.presets ?? [], options.plugins ?? [], config.plugins, problems);
+  if (problems.length === 0) {
+    gateway.hooks.selectRoute.tap({ name: 'switchyard:resolve', stage: RouteStage.DISCOVER }, (plan, x) =>
+      plan.add('switchyard:resolve', gateway.resolver.resolve(x.model)),
+    );
+    await applyPlugins(gateway, registrations);
+    problems.push(...providerProblems(gateway));
+    for (const line of ModelResolver.aliasProblems(config.models, gateway.instances)) {
+      problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
+    }
+  }
+  if (problems.length) {
+    await store.close();
+    const error = invalidConfig(problems.map((p) => p.line), options.source);
+    throw new SwitchyardError(problems[0]!.code, error.message, { expose: false });
+  }
+  return gateway;
+}
+
+function createStore(config: SwitchyardConfig): Store {
+  if (config.store.type === 'memory') return new MemoryStore();
+  throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', 'store.type: "redis" is not available in this build yet; use "memory"');
+}
+
+const instanceFieldsAjv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+
+/** Provider entries whose type nobody defines, or with fields their adapter does not know. */
+function providerProblems(gateway: Gateway): Problem[] {
+  const problems: Problem[] = [];
+  gateway.config.providers.forEach((entry, i) => {
+    const adapter = gateway.providers.get(entry.type);
+    if (!adapter) {
+      const known = gateway.providers.types().join(', ') || 'none';
+      problems.push({ code: 'SWITCHYARD_ERR_PROVIDER_UNKNOWN_TYPE', line: `providers[${i}].type: no provider plugin defines type "${entry.type}" (defined: ${known})` });
+      return;
+    }
+    const extra = gateway.instances[i]!.options as Record<string, unknown>;
+    const validate = instanceFieldsAjv.compile({
+      type: 'object',
+      properties: adapter.instanceProperties ?? {},
+      additionalProperties: false,
+    });
+    if (!validate(extra)) {
+      for (const line of formatAjvErrors(validate.errors, `providers[${i}]`)) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
+    }
+  });
+  return problems;
+}
+
+function toInstance(entry: ProviderConfig): ProviderInstance {
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entry)) if (!CORE_PROVIDER_FIELDS.has(key)) options[key] = value;
+  return {
+    name: entry.name,
+    type: entry.type,
+    baseUrl: entry.baseUrl.replace(/\/+$/, ''),
+    ...(entry.apiKey === undefined || entry.apiKey === '' ? {} : { apiKey: entry.apiKey }),
+    ...(entry.models === undefined ? {} : { models: Object.freeze([...entry.models]) }),
+    priority: entry.priority,
+    weight: entry.weight,
+    tags: Object.freeze([...entry.tags]),
+    timeoutMs: entry.timeoutMs,
+    headers: Object.freeze({ ...entry.headers }),
+    options,
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+}

@@ -1,0 +1,106 @@
+import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, HookMap } from 'tapable';
+import { SwitchyardError } from './errors.js';
+import type { Exchange } from './exchange.js';
+import type { Logger } from './logger.js';
+import type { RoutePlan } from './routing/route-plan.js';
+import type { AttemptResult, Reply, UpstreamRequest } from './types.js';
+
+/** Stages of selectRoute. */
+export const RouteStage = { DISCOVER: -100, FILTER: 0, ORDER: 100 } as const;
+/** Stages of convertRequest. */
+export const ConvertStage = { BUILD: 0, ADJUST: 100 } as const;
+
+/** A registered tap, as tapable hands it to `register` interceptors. */
+type Tap = { name: string; type: 'sync' | 'async' | 'promise'; fn: (...args: unknown[]) => unknown; stage?: number };
+type AnyHook = { intercept(interceptor: { register?: (tap: Tap) => Tap }): void };
+
+export class GatewayHooks {
+  /** Auth, limits, request checks. Return a Reply to end the request here. */
+  readonly beforeRoute = new AsyncSeriesBailHook<[x: Exchange], Reply | void>(['x']);
+  /** Build, filter and order the attempt plan. */
+  readonly selectRoute = new AsyncSeriesWaterfallHook<[plan: RoutePlan, x: Exchange]>(['plan', 'x']);
+  /** Per provider type: canonical request → wire request, then adjustments. */
+  readonly convertRequest = new HookMap(
+    () => new AsyncSeriesWaterfallHook<[req: UpstreamRequest, x: Exchange]>(['req', 'x']),
+  );
+  /** After every upstream attempt. A throwing tap is logged and never breaks the response. */
+  readonly onResult = new AsyncSeriesHook<[result: AttemptResult, x: Exchange]>(['result', 'x']);
+  /** Once the server listens. Plugins that own timers or connections start them here. */
+  readonly ready = new AsyncParallelHook<[]>([]);
+  /** On shutdown, after in-flight requests finished. Release timers and connections. */
+  readonly close = new AsyncParallelHook<[]>([]);
+
+  #sealed = false;
+
+  constructor(logger: Logger) {
+    const guard = { register: (tap: Tap): Tap => this.#guard(tap) };
+    for (const hook of [this.beforeRoute, this.selectRoute, this.onResult, this.ready, this.close] as AnyHook[]) {
+      hook.intercept(guard);
+    }
+    this.convertRequest.intercept({
+      factory: (_key, hook) => {
+        (hook as unknown as AnyHook).intercept(guard);
+        return hook;
+      },
+    });
+    (this.onResult as unknown as AnyHook).intercept({ register: (tap) => isolate(tap, logger) });
+  }
+
+  /** After listen(): tapping any hook throws. */
+  seal(): void {
+    this.#sealed = true;
+  }
+
+  get sealed(): boolean {
+    return this.#sealed;
+  }
+
+  #guard(tap: Tap): Tap {
+    if (this.#sealed) {
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_HOOKS_SEALED',
+        `plugin "${tap.name}" tapped a hook after listen(); tap hooks in apply() only`,
+      );
+    }
+    return tap;
+  }
+}
+
+/** Wraps an onResult tap so its failure is logged with its name and the chain goes on. */
+function isolate(tap: Tap, logger: Logger): Tap {
+  const fn = tap.fn;
+  const report = (err: unknown): void => logger.error({ err, plugin: tap.name, hook: 'onResult' }, 'onResult tap failed');
+  let wrapped: (...args: unknown[]) => unknown;
+  if (tap.type === 'promise') {
+    wrapped = (...args) => {
+      try {
+        return Promise.resolve(fn(...args)).catch(report);
+      } catch (err) {
+        report(err);
+        return Promise.resolve();
+      }
+    };
+  } else if (tap.type === 'async') {
+    wrapped = (...args) => {
+      const callback = args.pop() as (err?: unknown) => void;
+      try {
+        fn(...args, (err?: unknown) => {
+          if (err) report(err);
+          callback();
+        });
+      } catch (err) {
+        report(err);
+        callback();
+      }
+    };
+  } else {
+    wrapped = (...args) => {
+      try {
+        fn(...args);
+      } catch (err) {
+        report(err);
+      }
+    };
+  }
+  return { ...tap, fn: wrapped };
+}

@@ -1,0 +1,48 @@
+import getRawBody from 'raw-body';
+import type { IncomingMessage } from 'node:http';
+import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { instancePathToField } from '../config/problems.js';
+import { SwitchyardError } from '../errors.js';
+
+/** Reads and parses a JSON request body once, enforcing the size limit (413) and JSON syntax (400). */
+export async function readJsonBody(req: IncomingMessage, limit: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await getRawBody(req, { limit, encoding: 'utf8', length: req.headers['content-length'] });
+  } catch (err) {
+    const e = err as { type?: string; status?: number };
+    if (e.type === 'entity.too.large') {
+      throw new SwitchyardError('SWITCHYARD_ERR_BODY_TOO_LARGE', `request body exceeds the limit of ${limit}`, { publicCode: 'request_too_large' });
+    }
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'could not read the request body', { cause: err, status: e.status && e.status < 500 ? e.status : 400 });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_JSON', `request body is not valid JSON: ${(err as Error).message}`, { cause: err, publicCode: 'invalid_json' });
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'request body must be a JSON object', { publicCode: 'invalid_request' });
+  }
+  return body as Record<string, unknown>;
+}
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+
+/** Compiles a request schema once; the returned check throws a 400 naming the field. */
+export function requestValidator(schema: Record<string, unknown>): (body: Record<string, unknown>) => void {
+  const validate: ValidateFunction = ajv.compile(schema);
+  return (body) => {
+    if (validate(body)) return;
+    const e = validate.errors![0]!;
+    let field = instancePathToField(e.instancePath);
+    if (e.keyword === 'required') field = field ? `${field}.${String(e.params.missingProperty)}` : String(e.params.missingProperty);
+    const message = e.keyword === 'required' ? 'is required' : e.message ?? 'is invalid';
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `${field || 'body'}: ${message}`, {
+      param: field || undefined,
+      publicCode: 'invalid_request',
+    });
+  };
+}

@@ -1,0 +1,60 @@
+import { Readable } from 'node:stream';
+import type { Context } from 'koa';
+import { toSwitchyardError } from '../errors.js';
+import type { Exchange } from '../exchange.js';
+import type { Logger } from '../logger.js';
+import type { ProtocolCodec } from '../protocols/codec.js';
+import type { Reply } from '../types.js';
+import type { Delivery } from '../upstream/attempt.js';
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+} as const;
+
+/** Writes any error in the caller's protocol, with its status and headers. Internals stay hidden. */
+export function sendError(ctx: Context, codec: ProtocolCodec, thrown: unknown, logger: Logger): void {
+  const error = toSwitchyardError(thrown);
+  if (!error.expose || error.status >= 500) {
+    logger[error.status >= 500 && error.code === 'SWITCHYARD_ERR_INTERNAL' ? 'error' : 'warn'](
+      { err: error.cause ?? error, code: error.code, requestId: ctx.state.requestId as string },
+      error.message,
+    );
+  }
+  ctx.status = error.status;
+  if (error.headers) ctx.set(error.headers);
+  ctx.body = codec.errorBody(error);
+}
+
+/** Headers every routed response carries: the target served and the attempts it took. */
+export function setRouteHeaders(ctx: Context, x: Exchange): void {
+  if (x.target) ctx.set('x-switchyard-target', x.target.id);
+  if (x.attempt > 0) ctx.set('x-switchyard-attempts', String(x.attempt));
+  if (x.warnings.length) ctx.set('x-switchyard-warnings', x.warnings.join('; ').replace(/[\r\n]/g, ' '));
+}
+
+/** Writes a successful delivery or a plugin's reply. Streams flow with backpressure via Readable. */
+export function sendDelivery(ctx: Context, delivery: Delivery | Reply, codec: ProtocolCodec, logger: Logger): void {
+  switch (delivery.kind) {
+    case 'bytes':
+      ctx.status = delivery.status;
+      ctx.type = delivery.contentType;
+      ctx.body = delivery.body;
+      return;
+    case 'json':
+      ctx.status = delivery.status;
+      if ('headers' in delivery && delivery.headers) ctx.set(delivery.headers as Record<string, string>);
+      ctx.body = delivery.body;
+      return;
+    case 'stream':
+      ctx.status = 200;
+      ctx.set(SSE_HEADERS);
+      if ('headers' in delivery && delivery.headers) ctx.set(delivery.headers as Record<string, string>);
+      ctx.body = Readable.from(delivery.body, { objectMode: false });
+      return;
+    case 'error':
+      sendError(ctx, codec, delivery.error, logger);
+      return;
+  }
+}

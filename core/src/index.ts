@@ -1,0 +1,42 @@
+export { createGateway, Gateway, isLoopback } from './gateway.js';
+export type { GatewayOptions, ListenOptions } from './gateway.js';
+export { GatewayHooks, RouteStage, ConvertStage } from './hooks.js';
+export { Exchange, exchangeKey } from './exchange.js';
+export type { Caller, ExchangeKey, ExchangeTimings } from './exchange.js';
+export { RoutePlan } from './routing/route-plan.js';
+export type { Discovery, Exclusion, Ordering } from './routing/route-plan.js';
+export { ModelResolver } from './routing/resolve.js';
+export { SwitchyardError, ErrorCodes, isSwitchyardError, toSwitchyardError } from './errors.js';
+export type { ErrorCode, SwitchyardErrorOptions } from './errors.js';
+export { ProviderRegistry, defaultClassifyError } from './providers.js';
+export type { ProviderAdapter, UpstreamErrorInfo } from './providers.js';
+export { withOptions } from './plugin/plugin.js';
+export type { Plugin, PluginEntry, PluginWithOptions, Preset } from './plugin/plugin.js';
+export { Reply } from './types.js';
+export type {
+  AttemptOutcome,
+  AttemptResult,
+  DiscoveryRule,
+  FailureKind,
+  Operation,
+  Protocol,
+  ProviderInstance,
+  SseEvent,
+  Target,
+  UpstreamRequest,
+} from './types.js';
+export type * from './protocols/canonical.js';
+export type { ProtocolCodec, StreamObservation } from './protocols/codec.js';
+export { openaiCodec } from './protocols/openai.js';
+export { loadConfigFile, resolveConfig, parseConfigText } from './config/load.js';
+export type { ConfigInput } from './config/load.js';
+export type { SwitchyardConfig, ProviderConfig, AliasConfig, ServerConfig, StoreConfig } from './config/schema.js';
+export { maskSecrets, maskValue } from './config/mask.js';
+export { interpolate } from './config/interpolate.js';
+export type { Store } from './store/store.js';
+export { MemoryStore } from './store/memory-store.js';
+export { UpstreamClient } from './upstream/client.js';
+export type { UpstreamResponse } from './upstream/client.js';
+export { SseReader, readSse, formatSse } from './upstream/sse.js';
+export { createLogger } from './logger.js';
+export type { Logger } from './logger.js';

@@ -1,0 +1,147 @@
+/**
+ * Canonical form: the OpenAI Chat Completions shapes. Every provider converts to and from
+ * these; inbound OpenAI requests are already in this form. Index signatures keep fields
+ * Switchyard does not know, so pass-through never drops them.
+ */
+
+export interface TextPart { type: 'text'; text: string }
+export interface ImagePart {
+  type: 'image_url';
+  image_url: { url: string; detail?: 'auto' | 'low' | 'high' };
+}
+export interface InputAudioPart { type: 'input_audio'; input_audio: { data: string; format: string } }
+export type ContentPart = TextPart | ImagePart | InputAudioPart | { type: string; [field: string]: unknown };
+
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export type ChatMessage =
+  | { role: 'system' | 'developer'; content: string | TextPart[]; name?: string; [field: string]: unknown }
+  | { role: 'user'; content: string | ContentPart[]; name?: string; [field: string]: unknown }
+  | {
+      role: 'assistant';
+      content?: string | ContentPart[] | null;
+      tool_calls?: ToolCall[];
+      refusal?: string | null;
+      reasoning_content?: string;
+      name?: string;
+      [field: string]: unknown;
+    }
+  | { role: 'tool'; content: string | TextPart[]; tool_call_id: string; [field: string]: unknown };
+
+export interface FunctionTool {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
+}
+
+export type ToolChoice =
+  | 'none'
+  | 'auto'
+  | 'required'
+  | { type: 'function'; function: { name: string } };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | {
+      type: 'json_schema';
+      json_schema: { name: string; description?: string; schema?: Record<string, unknown>; strict?: boolean };
+    };
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean } | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  n?: number | null;
+  stop?: string | string[] | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  seed?: number | null;
+  user?: string;
+  tools?: FunctionTool[];
+  tool_choice?: ToolChoice;
+  parallel_tool_calls?: boolean;
+  response_format?: ResponseFormat;
+  reasoning_effort?: 'minimal' | 'low' | 'medium' | 'high' | string;
+  [field: string]: unknown;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number; [field: string]: unknown };
+  completion_tokens_details?: { reasoning_tokens?: number; [field: string]: unknown };
+  [field: string]: unknown;
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
+
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    message: {
+      role: 'assistant';
+      content: string | null;
+      tool_calls?: ToolCall[];
+      refusal?: string | null;
+      reasoning_content?: string;
+      [field: string]: unknown;
+    };
+    finish_reason: FinishReason | null;
+    logprobs?: unknown;
+  }>;
+  usage?: Usage;
+  system_fingerprint?: string | null;
+  [field: string]: unknown;
+}
+
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function?: { name?: string; arguments?: string };
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  choices: Array<{
+    index: number;
+    delta: {
+      role?: 'assistant';
+      content?: string | null;
+      tool_calls?: ToolCallDelta[];
+      refusal?: string | null;
+      reasoning_content?: string;
+      [field: string]: unknown;
+    };
+    finish_reason: FinishReason | null;
+    logprobs?: unknown;
+  }>;
+  usage?: Usage | null;
+  [field: string]: unknown;
+}
+
+export interface EmbeddingsRequest {
+  model: string;
+  input: string | string[] | number[] | number[][];
+  encoding_format?: 'float' | 'base64';
+  dimensions?: number;
+  user?: string;
+  [field: string]: unknown;
+}

@@ -1,0 +1,32 @@
+import type { SwitchyardError } from '../errors.js';
+import type { Exchange } from '../exchange.js';
+import type { SseEvent } from '../types.js';
+import type { ChatCompletion, ChatCompletionChunk, Usage } from './canonical.js';
+
+/** What core learns from a stream while it flows, to report once at its end. */
+export interface StreamObservation {
+  /** Events seen so far; the first one is the commit point for failover. */
+  events: number;
+  /** The protocol's terminal event arrived (OpenAI `[DONE]`, Anthropic `message_stop`). */
+  done: boolean;
+  usage?: Usage;
+  /** The upstream sent an error event. */
+  error?: string;
+}
+
+/** How one inbound protocol reads, writes and observes its own wire format. */
+export interface ProtocolCodec {
+  readonly name: string;
+  /** The JSON error body callers of this protocol expect. */
+  errorBody(error: SwitchyardError): unknown;
+  /** An SSE error event, ending a stream that broke after it started. */
+  streamError(error: SwitchyardError): string;
+  /** Canonical response → this protocol's response body. */
+  encodeResponse(completion: ChatCompletion, x: Exchange): unknown;
+  /** Canonical chunks → this protocol's SSE text, updating `obs` as they pass. */
+  encodeStream(chunks: AsyncIterable<ChatCompletionChunk>, x: Exchange, obs: StreamObservation): AsyncIterable<string>;
+  /** Pass-through: notes usage, the end marker and error events of a same-protocol stream. */
+  observe(event: SseEvent, obs: StreamObservation): void;
+  /** Pass-through: usage from a same-protocol response body. */
+  usageOf(body: unknown): Usage | undefined;
+}

@@ -1,0 +1,105 @@
+import { SwitchyardError } from './errors.js';
+import type { Exchange } from './exchange.js';
+import type { ChatCompletion, ChatCompletionChunk } from './protocols/canonical.js';
+import type { UpstreamClient } from './upstream/client.js';
+import type { AttemptOutcome, Operation, ProviderInstance, SseEvent } from './types.js';
+
+/** What an upstream error response means, as a provider reads it. */
+export interface UpstreamErrorInfo {
+  outcome: Exclude<AttemptOutcome, 'success' | 'cancelled'>;
+  message: string;
+  type?: string;
+  code?: string;
+  param?: string;
+}
+
+/**
+ * What a provider plugin registers for its type with `gateway.providers.define(type, adapter)`.
+ * Request building is not here: the plugin taps `convertRequest.for(type)` at ConvertStage.BUILD.
+ */
+export interface ProviderAdapter {
+  /**
+   * The wire protocol the upstream speaks. When a caller speaks the same one, request,
+   * response and stream pass through untouched (except model and credentials).
+   */
+  readonly protocol: string;
+  /** Operations this type serves. @default ['chat'] */
+  readonly operations?: readonly Operation[];
+  /** Model-name prefixes this type claims, for instances that list no models. */
+  readonly modelPrefixes?: readonly string[];
+  /** JSON Schema (an object schema's `properties`) for this type's own instance fields. */
+  readonly instanceProperties?: Record<string, unknown>;
+  /** Success body → canonical response; used when the caller's protocol differs. */
+  decodeResponse(body: unknown, x: Exchange): ChatCompletion;
+  /** Upstream SSE events → canonical chunks; used when the caller's protocol differs. */
+  decodeStream(events: AsyncIterable<SseEvent>, x: Exchange): AsyncIterable<ChatCompletionChunk>;
+  /** Reads an error response. Core's default: 429 rate limited, 5xx failure, other 4xx business error. */
+  classifyError?(status: number, body: string): UpstreamErrorInfo;
+  /** Lists the models an instance serves (a GET; never a billed call). */
+  listModels?(instance: ProviderInstance, http: UpstreamClient): Promise<string[]>;
+}
+
+/** Registered provider types. One registry per gateway, never module-global. */
+export class ProviderRegistry {
+  readonly #adapters = new Map<string, ProviderAdapter>();
+  readonly #owners = new Map<string, string>();
+  #current = '';
+
+  /** Registers an adapter for a type; a type can be defined once. */
+  define(type: string, adapter: ProviderAdapter): void {
+    const owner = this.#owners.get(type);
+    if (owner !== undefined) {
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_PROVIDER_DUPLICATE',
+        `provider type "${type}" is already defined by plugin "${owner}"`,
+      );
+    }
+    this.#adapters.set(type, adapter);
+    this.#owners.set(type, this.#current);
+  }
+
+  get(type: string): ProviderAdapter | undefined {
+    return this.#adapters.get(type);
+  }
+
+  require(type: string): ProviderAdapter {
+    const adapter = this.#adapters.get(type);
+    if (!adapter) {
+      throw new SwitchyardError('SWITCHYARD_ERR_PROVIDER_UNKNOWN_TYPE', `no provider plugin defines type "${type}"`);
+    }
+    return adapter;
+  }
+
+  types(): string[] {
+    return [...this.#adapters.keys()];
+  }
+
+  /** @internal The plugin host names the plugin whose apply() is running. */
+  withOwner<T>(plugin: string, fn: () => T): T {
+    this.#current = plugin;
+    try {
+      return fn();
+    } finally {
+      this.#current = '';
+    }
+  }
+}
+
+/** Core's reading of an upstream error status and body. */
+export function defaultClassifyError(status: number, body: string): UpstreamErrorInfo {
+  const outcome: UpstreamErrorInfo['outcome'] =
+    status === 429 ? 'rate_limited' : status >= 500 || status === 408 ? 'failure' : 'business_error';
+  const info: UpstreamErrorInfo = { outcome, message: `upstream answered ${status}` };
+  try {
+    const json = JSON.parse(body) as { error?: unknown; message?: unknown };
+    const error = (typeof json.error === 'object' && json.error !== null ? json.error : json) as Record<string, unknown>;
+    if (typeof error.message === 'string' && error.message) info.message = error.message;
+    if (typeof error.type === 'string') info.type = error.type;
+    if (typeof error.code === 'string') info.code = error.code;
+    if (typeof error.param === 'string') info.param = error.param;
+  } catch {
+    const text = body.trim();
+    if (text) info.message = text.slice(0, 500);
+  }
+  return info;
+}

@@ -1,0 +1,53 @@
+import type { Gateway } from '../gateway.js';
+
+const DISCOVERY_TTL_MS = 60_000;
+
+export interface ModelEntry {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+}
+
+/**
+ * The public model list: served models and aliases from config, plus what instances that
+ * list no models report through their provider's model listing (cached, failures skipped).
+ */
+export class ModelCatalog {
+  readonly #gateway: Gateway;
+  readonly #discovered = new Map<string, { at: number; models: Promise<string[]> }>();
+
+  constructor(gateway: Gateway) {
+    this.#gateway = gateway;
+  }
+
+  async list(): Promise<ModelEntry[]> {
+    const { resolver, instances, providers, http, logger } = this.#gateway;
+    const owners = new Map<string, string>();
+    for (const instance of instances) for (const model of instance.models ?? []) if (!owners.has(model)) owners.set(model, instance.type);
+    const lists = await Promise.all(
+      instances
+        .filter((i) => i.models === undefined)
+        .map(async (instance) => {
+          const adapter = providers.get(instance.type);
+          if (!adapter?.listModels) return { instance, models: [] as string[] };
+          let cached = this.#discovered.get(instance.name);
+          if (!cached || Date.now() - cached.at > DISCOVERY_TTL_MS) {
+            cached = { at: Date.now(), models: adapter.listModels(instance, http) };
+            this.#discovered.set(instance.name, cached);
+          }
+          try {
+            return { instance, models: await cached.models };
+          } catch (err) {
+            this.#discovered.delete(instance.name);
+            logger.warn({ instance: instance.name, err: (err as Error).message }, 'model listing failed');
+            return { instance, models: [] as string[] };
+          }
+        }),
+    );
+    for (const { instance, models } of lists) for (const model of models) if (!owners.has(model)) owners.set(model, instance.type);
+    for (const model of resolver.publicModels()) if (!owners.has(model)) owners.set(model, 'switchyard');
+    const created = Math.floor(Date.now() / 1000);
+    return [...owners].map(([id, owned_by]) => ({ id, object: 'model', created, owned_by }));
+  }
+}

@@ -1,0 +1,103 @@
+import type { SwitchyardError } from './errors.js';
+import type { Usage } from './protocols/canonical.js';
+
+/** Wire protocols callers may speak to Switchyard. */
+export type Protocol = 'openai' | 'anthropic';
+/** What a request asks for. */
+export type Operation = 'chat' | 'embeddings';
+
+/** One upstream instance, as configured under `providers[]`. */
+export interface ProviderInstance {
+  readonly name: string;
+  readonly type: string;
+  readonly baseUrl: string;
+  readonly apiKey?: string;
+  /** Served models; undefined means "accept by the type's name prefixes". */
+  readonly models?: readonly string[];
+  readonly priority: number;
+  readonly weight: number;
+  readonly tags: readonly string[];
+  readonly timeoutMs: number;
+  /** Extra headers sent upstream on every request. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Provider-specific fields, validated by the adapter's `instanceSchema`. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** How discovery found a target. */
+export type DiscoveryRule = 'alias' | 'instance' | 'listed' | 'prefix' | (string & {});
+
+/** One place a request can be sent: an instance and the model name it knows. */
+export interface Target {
+  /** `instance/model`. */
+  readonly id: string;
+  readonly instance: ProviderInstance;
+  readonly model: string;
+  readonly rule: DiscoveryRule;
+}
+
+/** The wire request a provider builds for one attempt. The body is serialized once, at send. */
+export interface UpstreamRequest {
+  url: string;
+  method: 'POST' | 'GET';
+  headers: Record<string, string>;
+  body: unknown;
+  stream: boolean;
+}
+
+export type AttemptOutcome = 'success' | 'failure' | 'business_error' | 'rate_limited' | 'cancelled';
+export type FailureKind = 'timeout' | 'connection' | 'status' | 'stream_broken' | 'client_abort';
+
+/** Reported to `onResult` after every upstream attempt. */
+export interface AttemptResult {
+  readonly outcome: AttemptOutcome;
+  readonly target: Target;
+  /** 1-based attempt number within the request. */
+  readonly attempt: number;
+  readonly stream: boolean;
+  /** Upstream HTTP status, when a response head arrived. */
+  readonly status?: number;
+  readonly failure?: FailureKind;
+  /** Why it failed, in words; never contains credentials. */
+  readonly message?: string;
+  readonly latencyMs: number;
+  /** Time to first token (first stream event), streaming only. */
+  readonly ttftMs?: number;
+  readonly usage?: Usage;
+  /** Upstream Retry-After, for rate_limited outcomes. */
+  readonly retryAfter?: string;
+}
+
+/** What ends a request early from `beforeRoute`. */
+export type Reply =
+  | { readonly kind: 'error'; readonly error: SwitchyardError }
+  | {
+      readonly kind: 'json';
+      readonly status: number;
+      readonly body: unknown;
+      readonly headers?: Readonly<Record<string, string>>;
+    }
+  | {
+      readonly kind: 'stream';
+      readonly body: AsyncIterable<string | Uint8Array>;
+      readonly headers?: Readonly<Record<string, string>>;
+    };
+
+export const Reply = {
+  error(error: SwitchyardError): Reply {
+    return { kind: 'error', error };
+  },
+  json(body: unknown, status = 200, headers?: Record<string, string>): Reply {
+    return headers ? { kind: 'json', status, body, headers } : { kind: 'json', status, body };
+  },
+  stream(body: AsyncIterable<string | Uint8Array>, headers?: Record<string, string>): Reply {
+    return headers ? { kind: 'stream', body, headers } : { kind: 'stream', body };
+  },
+} as const;
+
+/** One Server-Sent Event. */
+export interface SseEvent {
+  event?: string | undefined;
+  data: string;
+  id?: string | undefined;
+}

@@ -1,0 +1,284 @@
+import { SwitchyardError } from '../errors.js';
+import type { Exchange } from '../exchange.js';
+import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
+import { defaultClassifyError } from '../providers.js';
+import type { ProviderAdapter, UpstreamErrorInfo } from '../providers.js';
+import type { AttemptResult, FailureKind, Target, UpstreamRequest } from '../types.js';
+import type { UpstreamClient } from './client.js';
+import { formatSse, readSse, SseReader } from './sse.js';
+import type { SseEvent } from '../types.js';
+
+/** What a successful attempt hands to the HTTP layer. */
+export type Delivery =
+  | { kind: 'bytes'; status: number; contentType: string; body: Buffer }
+  | { kind: 'json'; status: number; body: unknown }
+  | { kind: 'stream'; body: AsyncIterable<string> };
+
+export type AttemptOutput =
+  | { ok: true; delivery: Delivery }
+  | { ok: false; result: AttemptResult; error: SwitchyardError };
+
+export interface AttemptContext {
+  readonly x: Exchange;
+  readonly target: Target;
+  readonly adapter: ProviderAdapter;
+  readonly codec: ProtocolCodec;
+  readonly http: UpstreamClient;
+  readonly request: UpstreamRequest;
+  /** Reports to onResult; never throws. */
+  readonly report: (result: AttemptResult) => Promise<void>;
+}
+
+const MAX_ERROR_BODY = 64 * 1024;
+const TIMEOUT = Symbol('attempt timeout');
+
+/** One upstream call: send, wait for the head (streaming: the first event), classify, report. */
+export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
+  const { x, target, request } = c;
+  const started = performance.now();
+  const controller = new AbortController();
+  const onClientAbort = (): void => controller.abort(x.signal.reason);
+  x.signal.addEventListener('abort', onClientAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(TIMEOUT), target.instance.timeoutMs);
+  const base = { target, attempt: x.attempt, stream: request.stream };
+  const elapsed = (): number => performance.now() - started;
+  let streaming = false;
+
+  const fail = async (
+    outcome: AttemptResult['outcome'],
+    failure: FailureKind | undefined,
+    error: SwitchyardError,
+    extra: Partial<AttemptResult> = {},
+  ): Promise<AttemptOutput> => {
+    const result: AttemptResult = { ...base, outcome, latencyMs: elapsed(), message: error.message, ...extra };
+    if (failure !== undefined) Object.assign(result, { failure });
+    x.timings.upstreamMs += result.latencyMs;
+    await c.report(result);
+    return { ok: false, result, error };
+  };
+
+  try {
+    const body = typeof request.body === 'string' || request.body === undefined ? request.body : JSON.stringify(request.body);
+    const res = await c.http.send(
+      request.url,
+      body === undefined ? { method: request.method, headers: request.headers } : { method: request.method, headers: request.headers, body },
+      { signal: controller.signal, bodyTimeoutMs: target.instance.timeoutMs },
+    );
+    if (!request.stream) clearTimeout(timer);
+
+    if (res.status >= 400) {
+      clearTimeout(timer);
+      const text = await readCapped(res.body, MAX_ERROR_BODY);
+      const info = (c.adapter.classifyError ?? defaultClassifyError)(res.status, text);
+      const retryAfter = headerValue(res.headers['retry-after']);
+      const error = upstreamError(info, res.status, target, retryAfter);
+      return await fail(info.outcome, info.outcome === 'failure' ? 'status' : undefined, error, {
+        status: res.status,
+        ...(retryAfter === undefined ? {} : { retryAfter }),
+      });
+    }
+
+    const passThrough = c.adapter.protocol === x.protocol;
+    if (!request.stream) {
+      const bytes = Buffer.from(await res.body.arrayBuffer());
+      const latencyMs = elapsed();
+      x.timings.upstreamMs += latencyMs;
+      const parsed = parseJson(bytes);
+      let delivery: Delivery;
+      let usage;
+      if (passThrough) {
+        usage = c.codec.usageOf(parsed);
+        delivery = { kind: 'bytes', status: 200, contentType: headerValue(res.headers['content-type']) ?? 'application/json', body: bytes };
+      } else {
+        const completion = decodeOrFail(() => c.adapter.decodeResponse(parsed, x), target);
+        usage = completion.usage;
+        delivery = { kind: 'json', status: 200, body: c.codec.encodeResponse(completion, x) };
+      }
+      await c.report({ ...base, outcome: 'success', status: res.status, latencyMs, ...(usage ? { usage } : {}) });
+      return { ok: true, delivery };
+    }
+
+    const obs: StreamObservation = { events: 0, done: false };
+    const pieces = passThrough
+      ? passThroughEvents(res.body, c.codec, obs)
+      : c.codec.encodeStream(c.adapter.decodeStream(readSse(res.body), x), x, obs);
+    const it = pieces[Symbol.asyncIterator]();
+    const head: string[] = [];
+    while (obs.events === 0) {
+      const next = await it.next();
+      if (next.done) break;
+      head.push(next.value);
+    }
+    clearTimeout(timer);
+    if (obs.events === 0 || obs.error !== undefined) {
+      await it.return?.();
+      const why = obs.error ?? 'upstream stream ended before its first event';
+      return await fail('failure', 'stream_broken', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${why}`, { expose: true }), {
+        status: res.status,
+      });
+    }
+    const ttftMs = elapsed();
+    x.timings.ttftMs = ttftMs;
+    streaming = true;
+    return {
+      ok: true,
+      delivery: { kind: 'stream', body: deliverStream(c, head, it, obs, { started, ttftMs, status: res.status, controller, onClientAbort }) },
+    };
+  } catch (err) {
+    clearTimeout(timer);
+    if (controller.signal.reason === TIMEOUT) {
+      const what = request.stream ? 'no first event' : 'no response';
+      return await fail('failure', 'timeout', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_TIMEOUT', `${target.id}: ${what} within ${target.instance.timeoutMs} ms`, { expose: true }));
+    }
+    if (x.signal.aborted) {
+      return await fail('cancelled', 'client_abort', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: the client went away`, { expose: true }));
+    }
+    if (err instanceof SwitchyardError) {
+      return await fail('failure', 'stream_broken', err);
+    }
+    return await fail('failure', 'connection', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${connectionMessage(err)}`, { expose: true, cause: err }));
+  } finally {
+    if (!streaming) x.signal.removeEventListener('abort', onClientAbort);
+  }
+}
+
+interface StreamState {
+  started: number;
+  ttftMs: number;
+  status: number;
+  controller: AbortController;
+  onClientAbort: () => void;
+}
+
+/** The committed part of a stream: flows with backpressure, ends with an error event if it breaks, reports once. */
+async function* deliverStream(
+  c: AttemptContext,
+  head: string[],
+  it: AsyncIterator<string>,
+  obs: StreamObservation,
+  s: StreamState,
+): AsyncGenerator<string> {
+  let broken: SwitchyardError | undefined;
+  let finished = false;
+  try {
+    for (const piece of head) yield piece;
+    for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+    if (obs.error !== undefined) {
+      broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${c.target.id}: ${obs.error}`, { expose: true });
+    } else if (!obs.done) {
+      broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${c.target.id}: upstream stream ended before completion`, { expose: true });
+      yield c.codec.streamError(broken);
+    }
+    finished = true;
+  } catch (err) {
+    if (!c.x.signal.aborted) {
+      const why = err instanceof SwitchyardError ? err.message : `upstream stream broke: ${connectionMessage(err)}`;
+      broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${c.target.id}: ${why}`, { expose: true, cause: err });
+      yield c.codec.streamError(broken);
+      finished = true;
+    }
+  } finally {
+    c.x.signal.removeEventListener('abort', s.onClientAbort);
+    if (!finished) s.controller.abort(c.x.signal.reason);
+    await it.return?.().catch(() => undefined);
+    const latencyMs = performance.now() - s.started;
+    c.x.timings.upstreamMs += latencyMs;
+    const result: AttemptResult = {
+      target: c.target,
+      attempt: c.x.attempt,
+      stream: true,
+      status: s.status,
+      latencyMs,
+      ttftMs: s.ttftMs,
+      ...(obs.usage ? { usage: obs.usage } : {}),
+      ...(!finished
+        ? { outcome: 'cancelled', failure: 'client_abort', message: 'the client went away mid-stream' }
+        : broken
+          ? { outcome: 'failure', failure: 'stream_broken', message: broken.message }
+          : { outcome: 'success' }),
+    } as AttemptResult;
+    await c.report(result);
+  }
+}
+
+/** Same-protocol streams: events pass with their data untouched, re-framed on event boundaries. */
+async function* passThroughEvents(
+  body: AsyncIterable<Uint8Array>,
+  codec: ProtocolCodec,
+  obs: StreamObservation,
+): AsyncGenerator<string> {
+  const reader = new SseReader();
+  for await (const chunk of body) {
+    let out = '';
+    for (const event of reader.feed(chunk) as SseEvent[]) {
+      codec.observe(event, obs);
+      out += formatSse(event);
+    }
+    if (out) yield out;
+  }
+}
+
+function decodeOrFail<T>(decode: () => T, target: Target): T {
+  try {
+    return decode();
+  } catch (err) {
+    throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: unreadable upstream response`, { expose: true, cause: err });
+  }
+}
+
+function upstreamError(info: UpstreamErrorInfo, status: number, target: Target, retryAfter: string | undefined): SwitchyardError {
+  const message = scrub(info.message, target);
+  if (info.outcome === 'business_error') {
+    return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', message, {
+      status,
+      expose: true,
+      ...(info.type ? { type: info.type } : {}),
+      ...(info.code ? { publicCode: info.code } : {}),
+      ...(info.param ? { param: info.param } : {}),
+    });
+  }
+  if (info.outcome === 'rate_limited') {
+    return new SwitchyardError('SWITCHYARD_ERR_RATE_LIMITED', `${target.id}: ${message}`, {
+      expose: true,
+      ...(retryAfter ? { headers: { 'retry-after': retryAfter } } : {}),
+    });
+  }
+  return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: upstream answered ${status}: ${message}`, { expose: true });
+}
+
+/** An upstream must never get to echo the gateway's credential to a caller. */
+function scrub(message: string, target: Target): string {
+  const key = target.instance.apiKey;
+  return key && key.length >= 4 ? message.split(key).join('****') : message;
+}
+
+function connectionMessage(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string } };
+  const code = e?.code ?? e?.cause?.code;
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset by upstream';
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'UND_ERR_BODY_TIMEOUT') return 'upstream stopped sending';
+  return code ? `connection error (${code})` : 'connection error';
+}
+
+async function readCapped(body: AsyncIterable<Uint8Array>, cap: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < cap) chunks.push(Buffer.from(chunk));
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks).subarray(0, cap).toString('utf8');
+}
+
+function parseJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

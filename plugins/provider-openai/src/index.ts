@@ -1,0 +1,36 @@
+import { ConvertStage, SwitchyardError } from '@switchyard/core';
+import type { Exchange, Plugin, UpstreamRequest } from '@switchyard/core';
+import { instanceHeaders, openaiAdapter } from './adapter.js';
+import type { OpenAIInstanceOptions } from './adapter.js';
+
+export const PLUGIN = 'provider-openai';
+export const PROVIDER_TYPE = 'openai';
+export { openaiAdapter, instanceHeaders, instanceProperties } from './adapter.js';
+export type { OpenAIInstanceOptions } from './adapter.js';
+
+/** OpenAI and every OpenAI-compatible API: the body passes through with only `model` and credentials changed. */
+function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
+  const target = x.target!;
+  const options = target.instance.options as Partial<OpenAIInstanceOptions>;
+  const path = x.operation === 'embeddings' ? options.embeddingsPath ?? '/embeddings' : options.chatPath ?? '/chat/completions';
+  const source = x.operation === 'chat' ? x.request : x.body;
+  if (!source) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported here`);
+  req.url = `${target.instance.baseUrl}${path}`;
+  req.headers = { 'content-type': 'application/json', ...instanceHeaders(target.instance) };
+  if (req.stream) req.headers.accept = 'text/event-stream';
+  req.body = { ...source, model: target.model };
+  return req;
+}
+
+export function openai(): Plugin<Record<string, never>> {
+  return {
+    name: PLUGIN,
+    schema: { type: 'object', additionalProperties: false, properties: {} },
+    apply(gateway) {
+      gateway.providers.define(PROVIDER_TYPE, openaiAdapter);
+      gateway.hooks.convertRequest.for(PROVIDER_TYPE).tap({ name: PLUGIN, stage: ConvertStage.BUILD }, buildRequest);
+    },
+  };
+}
+
+export default openai;

@@ -1,0 +1,63 @@
+import type { ConfigInput, Preset, ProviderConfig } from '@switchyard/core';
+import { openai } from '@switchyard/provider-openai';
+
+export const PRESET = 'standard';
+
+/** The plugins a ready gateway runs. It grows as plugins land. */
+export function standard(): Preset {
+  return { name: PRESET, plugins: [openai()] };
+}
+
+interface EnvProvider {
+  type: string;
+  name: string;
+  keyVar: string;
+  baseUrlVar: string;
+  defaultBaseUrl: string;
+}
+
+const ENV_PROVIDERS: readonly EnvProvider[] = [
+  { type: 'openai', name: 'openai', keyVar: 'OPENAI_API_KEY', baseUrlVar: 'OPENAI_BASE_URL', defaultBaseUrl: 'https://api.openai.com/v1' },
+  { type: 'anthropic', name: 'anthropic', keyVar: 'ANTHROPIC_API_KEY', baseUrlVar: 'ANTHROPIC_BASE_URL', defaultBaseUrl: 'https://api.anthropic.com' },
+  { type: 'gemini', name: 'gemini', keyVar: 'GEMINI_API_KEY', baseUrlVar: 'GEMINI_BASE_URL', defaultBaseUrl: 'https://generativelanguage.googleapis.com' },
+];
+
+/** Provider types the preset's plugins define. */
+const SUPPORTED_TYPES = new Set(['openai']);
+
+export interface EnvConfig {
+  config: ConfigInput;
+  /** Things the operator should know, e.g. a key set for a provider this preset cannot serve yet. */
+  notes: string[];
+}
+
+/**
+ * The embedded default: one provider per `*_API_KEY` (or `*_BASE_URL`, for keyless local
+ * servers) found in the environment. Models are accepted by their name prefix.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
+  const providers: ProviderConfig[] = [];
+  const notes: string[] = [];
+  for (const p of ENV_PROVIDERS) {
+    const apiKey = env[p.keyVar];
+    const baseUrl = env[p.baseUrlVar];
+    if (!apiKey && !baseUrl) continue;
+    if (!SUPPORTED_TYPES.has(p.type)) {
+      notes.push(`${p.keyVar} is set but the ${p.type} provider is not part of this preset yet; ignoring it`);
+      continue;
+    }
+    providers.push({
+      name: p.name,
+      type: p.type,
+      baseUrl: baseUrl || p.defaultBaseUrl,
+      ...(apiKey ? { apiKey } : {}),
+    } as ProviderConfig);
+  }
+  if (providers.length === 0) {
+    notes.push('no provider is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL), or start with --config FILE');
+  }
+  const port = env.PORT ?? env.SWITCHYARD_PORT;
+  return { config: { providers, ...(port ? { server: { port: Number(port) } } : {}) }, notes };
+}
+
+export default standard;

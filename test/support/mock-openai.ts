@@ -1,0 +1,748 @@
+/**
+ * A mock OpenAI-compatible upstream for gateway tests.
+ *
+ * Plain `node:http` server on 127.0.0.1 that imitates OpenAI's wire format for
+ * chat completions (JSON and SSE), embeddings and model listing, records every
+ * request it receives, and can inject faults (error statuses, delays, hangs,
+ * connection resets, cut or failing streams).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+// ---------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------
+
+/**
+ * A fault injected into one response.
+ *
+ * The stream faults (`cut`, `streamDelay`, `streamError`) count SSE `data:`
+ * events, the initial `role` chunk included. Applied to a non-streaming
+ * response, `cut` sends the head and half the body and then destroys the
+ * socket, `streamDelay` sends the head and delays the body, and `streamError`
+ * has no effect.
+ */
+export type Fault =
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'hang' }
+  | { kind: 'reset' }
+  | { kind: 'cut'; afterChunks: number }
+  | { kind: 'streamDelay'; firstChunkMs: number }
+  | { kind: 'streamError'; afterChunks: number };
+
+export interface RecordedRequest {
+  method: string;
+  /** Path including the query string. */
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON, or undefined if there was no body or it was not valid JSON. */
+  body: any;
+  rawBody: string;
+  /** Set to true (on this same object) if the client went away before the response finished. */
+  aborted: boolean;
+}
+
+export interface MockOpenAI {
+  readonly origin: string;
+  readonly baseUrl: string;
+  /** Every request received, in order (including /v1/models). */
+  readonly requests: RecordedRequest[];
+  /** Faults applied to the next requests, one per request, in order (FIFO). After the queue empties, behave normally. */
+  queueFault(...faults: Fault[]): void;
+  /** A fault applied to every request until cleared (null clears). Queued faults take precedence. */
+  setFault(fault: Fault | null): void;
+  /**
+   * Resolves with an aborted request. Each aborted request is handed out once,
+   * oldest first, so an abort that happened before the call is not missed and
+   * consecutive calls wait for consecutive aborts. Rejects after `timeoutMs`.
+   */
+  waitForAbort(timeoutMs?: number): Promise<RecordedRequest>;
+  /** Clears recorded requests, faults and not-yet-claimed aborts. */
+  reset(): void;
+  /** Closes the server and destroys all open sockets (including hung ones). */
+  close(): Promise<void>;
+}
+
+export interface MockOpenAIOptions {
+  /** Served by GET /v1/models; default ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small']. */
+  models?: string[];
+  /** If set, requests without `Authorization: Bearer <apiKey>` get a 401. */
+  apiKey?: string;
+  /** Included in the reply text so tests can tell which instance answered. */
+  name?: string;
+  /** Number of content chunks in a stream (default 3). */
+  chunks?: number;
+}
+
+export async function startMockOpenAI(options: MockOpenAIOptions = {}): Promise<MockOpenAI> {
+  const mock = new MockOpenAIServer(resolveSettings(options));
+  await mock.listen();
+  return mock;
+}
+
+// ---------------------------------------------------------------------------
+// Settings and shared types
+// ---------------------------------------------------------------------------
+
+interface Settings {
+  models: string[];
+  apiKey: string | undefined;
+  name: string;
+  chunks: number;
+}
+
+function resolveSettings(options: MockOpenAIOptions): Settings {
+  return {
+    models: options.models ?? ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'],
+    apiKey: options.apiKey,
+    name: options.name ?? 'mock',
+    chunks: Math.max(1, Math.floor(options.chunks ?? 3)),
+  };
+}
+
+type StreamFault = Extract<Fault, { kind: 'cut' | 'streamDelay' | 'streamError' }>;
+
+/** What a route wants to send; the writers apply stream faults to it. */
+type Reply =
+  | { kind: 'json'; status: number; body: unknown }
+  | { kind: 'sse'; events: unknown[] };
+
+/** One request/response pair in flight. */
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  record: RecordedRequest;
+  /** True once the server itself destroyed the socket (reset/cut faults), which is not a client abort. */
+  destroyedByServer: boolean;
+}
+
+type Json = Record<string, unknown>;
+
+const MODEL_CREATED = 1_700_000_000;
+const SYSTEM_FINGERPRINT = 'fp_mock0001';
+const EMBEDDING_DIMENSIONS = 8;
+const DEFAULT_ABORT_TIMEOUT_MS = 2000;
+
+// ---------------------------------------------------------------------------
+// Server
+// ---------------------------------------------------------------------------
+
+class MockOpenAIServer implements MockOpenAI {
+  readonly requests: RecordedRequest[] = [];
+
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly faultQueue: Fault[] = [];
+  private persistentFault: Fault | null = null;
+  private readonly unclaimedAborts: RecordedRequest[] = [];
+  private readonly abortWaiters: Array<(request: RecordedRequest) => void> = [];
+  private closing = false;
+
+  constructor(private readonly settings: Settings) {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (socket) => this.trackSocket(socket));
+    this.server.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  get origin(): string {
+    const address = this.server.address() as AddressInfo | null;
+    if (!address) throw new Error('mock-openai: server is not listening');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  get baseUrl(): string {
+    return `${this.origin}/v1`;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  queueFault(...faults: Fault[]): void {
+    this.faultQueue.push(...faults);
+  }
+
+  setFault(fault: Fault | null): void {
+    this.persistentFault = fault;
+  }
+
+  waitForAbort(timeoutMs = DEFAULT_ABORT_TIMEOUT_MS): Promise<RecordedRequest> {
+    const ready = this.unclaimedAborts.shift();
+    if (ready) return Promise.resolve(ready);
+    return new Promise((resolve, reject) => {
+      const waiter = (request: RecordedRequest): void => {
+        clearTimeout(timer);
+        resolve(request);
+      };
+      const timer = setTimeout(() => {
+        removeItem(this.abortWaiters, waiter);
+        reject(new Error(`mock-openai: no aborted request within ${timeoutMs}ms`));
+      }, timeoutMs);
+      this.abortWaiters.push(waiter);
+    });
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.faultQueue.length = 0;
+    this.persistentFault = null;
+    this.unclaimedAborts.length = 0;
+  }
+
+  close(): Promise<void> {
+    this.closing = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+    });
+  }
+
+  // --- bookkeeping --------------------------------------------------------
+
+  private trackSocket(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  private startExchange(req: IncomingMessage, res: ServerResponse): Exchange {
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: { ...req.headers },
+      body: undefined,
+      rawBody: '',
+      aborted: false,
+    };
+    this.requests.push(record);
+    const exchange: Exchange = { req, res, record, destroyedByServer: false };
+    res.on('close', () => {
+      if (!res.writableFinished && !exchange.destroyedByServer && !this.closing) {
+        this.markAborted(record);
+      }
+    });
+    return exchange;
+  }
+
+  private markAborted(record: RecordedRequest): void {
+    record.aborted = true;
+    const waiter = this.abortWaiters.shift();
+    if (waiter) waiter(record);
+    else this.unclaimedAborts.push(record);
+  }
+
+  private takeFault(): Fault | null {
+    return this.faultQueue.shift() ?? this.persistentFault;
+  }
+
+  /** Like setTimeout, but cancelled by close(); the promise then never settles. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
+  private destroy(exchange: Exchange): void {
+    exchange.destroyedByServer = true;
+    exchange.res.destroy();
+    exchange.req.socket.destroy();
+  }
+
+  // --- request handling ---------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const exchange = this.startExchange(req, res);
+    try {
+      exchange.record.rawBody = await readBody(req);
+      exchange.record.body = parseJson(exchange.record.rawBody);
+      if (isGone(res)) return;
+      await this.applyFault(exchange, this.takeFault());
+    } catch (error) {
+      this.failUnexpectedly(exchange, error);
+    }
+  }
+
+  private async applyFault(exchange: Exchange, fault: Fault | null): Promise<void> {
+    switch (fault?.kind) {
+      case undefined:
+        return this.respond(exchange, null);
+      case 'status':
+        return sendStatusFault(exchange.res, fault);
+      case 'delay':
+        await this.sleep(fault.ms);
+        if (isGone(exchange.res)) return;
+        return this.respond(exchange, null);
+      case 'hang':
+        return; // never respond; the socket stays open until the client or close() ends it
+      case 'reset':
+        return this.destroy(exchange);
+      case 'cut':
+      case 'streamDelay':
+      case 'streamError':
+        return this.respond(exchange, fault);
+    }
+  }
+
+  private respond(exchange: Exchange, fault: StreamFault | null): Promise<void> {
+    const reply = this.route(exchange.req, exchange.record);
+    return reply.kind === 'sse'
+      ? this.writeSse(exchange, reply.events, fault)
+      : this.writeJson(exchange, reply.status, reply.body, fault);
+  }
+
+  private route(req: IncomingMessage, record: RecordedRequest): Reply {
+    const authError = checkAuth(req, this.settings.apiKey);
+    if (authError) return authError;
+    const method = req.method ?? 'GET';
+    const pathname = new URL(req.url ?? '/', 'http://mock').pathname.replace(/\/+$/, '');
+    if (method === 'POST' && pathname === '/v1/chat/completions') {
+      return chatCompletionReply(record.body, this.settings);
+    }
+    if (method === 'POST' && pathname === '/v1/embeddings') return embeddingsReply(record.body);
+    if (method === 'GET' && pathname === '/v1/models') return modelsReply(this.settings.models);
+    return errorReply(404, `Invalid URL (${method} ${pathname || '/'})`);
+  }
+
+  private failUnexpectedly(exchange: Exchange, error: unknown): void {
+    const { res } = exchange;
+    if (isGone(res)) return;
+    if (res.headersSent) {
+      this.destroy(exchange);
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    sendJson(res, 500, openAIError(500, `mock internal error: ${message}`));
+  }
+
+  // --- writers ------------------------------------------------------------
+
+  private async writeJson(
+    exchange: Exchange,
+    status: number,
+    body: unknown,
+    fault: StreamFault | null,
+  ): Promise<void> {
+    const { res } = exchange;
+    const payload = JSON.stringify(body);
+    if (fault?.kind === 'cut') {
+      res.writeHead(status, jsonHeaders(payload));
+      res.write(payload.slice(0, Math.floor(payload.length / 2)));
+      await nextTurn();
+      this.destroy(exchange);
+      return;
+    }
+    if (fault?.kind === 'streamDelay') {
+      res.writeHead(status, jsonHeaders(payload));
+      res.flushHeaders();
+      await this.sleep(fault.firstChunkMs);
+      if (!isGone(res)) res.end(payload);
+      return;
+    }
+    sendJson(res, status, body);
+  }
+
+  private async writeSse(exchange: Exchange, events: unknown[], fault: StreamFault | null): Promise<void> {
+    const { res } = exchange;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-request-id': requestId(),
+    });
+    res.flushHeaders();
+    if (fault?.kind === 'streamDelay') await this.sleep(fault.firstChunkMs);
+
+    const stopAt = fault && fault.kind !== 'streamDelay' ? fault.afterChunks : Infinity;
+    for (const [index, event] of events.entries()) {
+      if (isGone(res)) return;
+      if (index >= stopAt) break;
+      res.write(sseEvent(event));
+      await nextTurn();
+    }
+    if (isGone(res)) return;
+
+    if (fault?.kind === 'cut') {
+      this.destroy(exchange);
+    } else if (fault?.kind === 'streamError') {
+      res.end(sseEvent(openAIError(500, 'mock stream error')));
+    } else {
+      res.end('data: [DONE]\n\n');
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Routes
+// ---------------------------------------------------------------------------
+
+function checkAuth(req: IncomingMessage, apiKey: string | undefined): Reply | null {
+  if (apiKey === undefined) return null;
+  const header = req.headers.authorization;
+  if (header === `Bearer ${apiKey}`) return null;
+  const message = header
+    ? `Incorrect API key provided: ${maskKey(header.replace(/^Bearer\s+/i, ''))}. You can find your API key at https://platform.openai.com/account/api-keys.`
+    : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).";
+  return { kind: 'json', status: 401, body: openAIError(401, message, 'invalid_api_key') };
+}
+
+function modelsReply(models: string[]): Reply {
+  const data = models.map((id) => ({ id, object: 'model', created: MODEL_CREATED, owned_by: 'mock' }));
+  return { kind: 'json', status: 200, body: { object: 'list', data } };
+}
+
+function embeddingsReply(body: unknown): Reply {
+  if (!isObject(body)) return invalidJsonReply();
+  const inputs = embeddingInputs(body.input);
+  if (!inputs) {
+    return errorReply(400, "'input' must be a string or an array of strings", 'input');
+  }
+  if (typeof body.model !== 'string') return missingParamReply('model');
+  const base64 = body.encoding_format === 'base64';
+  const data = inputs.map((text, index) => ({
+    object: 'embedding',
+    index,
+    embedding: base64 ? toBase64Floats(embeddingFor(text)) : embeddingFor(text),
+  }));
+  const promptTokens = inputs.reduce((sum, text) => sum + countTokens(text), 0);
+  return {
+    kind: 'json',
+    status: 200,
+    body: {
+      object: 'list',
+      data,
+      model: body.model,
+      usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+    },
+  };
+}
+
+function chatCompletionReply(body: unknown, settings: Settings): Reply {
+  if (!isObject(body)) return invalidJsonReply();
+  if (typeof body.model !== 'string') return missingParamReply('model');
+  if (!Array.isArray(body.messages)) return missingParamReply('messages');
+
+  const messages: unknown[] = body.messages;
+  const toolName = wantsToolCall(body.tools, messages);
+  const answer: Answer = toolName
+    ? { kind: 'tool', toolCallId: `call_${randomId(24)}`, name: toolName, arguments: '{"city":"Paris"}' }
+    : { kind: 'text', content: `${settings.name}: ${lastUserText(messages)}` };
+  const usage = usageFor(messages, answer);
+  const meta: CompletionMeta = {
+    id: `chatcmpl-${randomId(29)}`,
+    created: Math.floor(Date.now() / 1000),
+    model: body.model,
+  };
+
+  if (body.stream === true) {
+    const includeUsage = isObject(body.stream_options) && body.stream_options.include_usage === true;
+    return { kind: 'sse', events: streamEvents(meta, answer, usage, settings.chunks, includeUsage) };
+  }
+  return { kind: 'json', status: 200, body: completionObject(meta, answer, usage) };
+}
+
+// ---------------------------------------------------------------------------
+// Chat completion shapes
+// ---------------------------------------------------------------------------
+
+type Answer =
+  | { kind: 'text'; content: string }
+  | { kind: 'tool'; toolCallId: string; name: string; arguments: string };
+
+interface CompletionMeta {
+  id: string;
+  created: number;
+  model: string;
+}
+
+interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+function completionObject(meta: CompletionMeta, answer: Answer, usage: Usage): Json {
+  const message =
+    answer.kind === 'text'
+      ? { role: 'assistant', content: answer.content, refusal: null }
+      : {
+          role: 'assistant',
+          content: null,
+          refusal: null,
+          tool_calls: [
+            {
+              id: answer.toolCallId,
+              type: 'function',
+              function: { name: answer.name, arguments: answer.arguments },
+            },
+          ],
+        };
+  return {
+    id: meta.id,
+    object: 'chat.completion',
+    created: meta.created,
+    model: meta.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(answer) }],
+    usage,
+    system_fingerprint: SYSTEM_FINGERPRINT,
+  };
+}
+
+function streamEvents(
+  meta: CompletionMeta,
+  answer: Answer,
+  usage: Usage,
+  chunks: number,
+  includeUsage: boolean,
+): Json[] {
+  const chunk = (delta: Json, finish: string | null): Json => ({
+    id: meta.id,
+    object: 'chat.completion.chunk',
+    created: meta.created,
+    model: meta.model,
+    system_fingerprint: SYSTEM_FINGERPRINT,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    ...(includeUsage ? { usage: null } : {}),
+  });
+  const deltas = answer.kind === 'text' ? textDeltas(answer.content, chunks) : toolCallDeltas(answer);
+  const events = deltas.map((delta) => chunk(delta, null));
+  events.push(chunk({}, finishReason(answer)));
+  if (includeUsage) {
+    events.push({
+      id: meta.id,
+      object: 'chat.completion.chunk',
+      created: meta.created,
+      model: meta.model,
+      system_fingerprint: SYSTEM_FINGERPRINT,
+      choices: [],
+      usage,
+    });
+  }
+  return events;
+}
+
+function textDeltas(content: string, chunks: number): Json[] {
+  return [{ role: 'assistant', content: '' }, ...splitEvenly(content, chunks).map((piece) => ({ content: piece }))];
+}
+
+/** Like OpenAI: the first delta names the function, the arguments follow in pieces with the same index. */
+function toolCallDeltas(answer: Extract<Answer, { kind: 'tool' }>): Json[] {
+  const head = {
+    role: 'assistant',
+    content: null,
+    tool_calls: [
+      { index: 0, id: answer.toolCallId, type: 'function', function: { name: answer.name, arguments: '' } },
+    ],
+  };
+  const argumentPieces = splitEvenly(answer.arguments, 2).map((piece) => ({
+    tool_calls: [{ index: 0, function: { arguments: piece } }],
+  }));
+  return [head, ...argumentPieces];
+}
+
+function finishReason(answer: Answer): string {
+  return answer.kind === 'tool' ? 'tool_calls' : 'stop';
+}
+
+/** Returns the first tool's name if the last message is a user message mentioning the weather. */
+function wantsToolCall(tools: unknown, messages: unknown[]): string | null {
+  if (!Array.isArray(tools)) return null;
+  const last = messages.at(-1);
+  if (!isObject(last) || last.role !== 'user') return null;
+  if (!/\bweather\b/i.test(messageText(last.content))) return null;
+  const first: unknown = tools[0];
+  if (!isObject(first) || !isObject(first.function)) return null;
+  return typeof first.function.name === 'string' ? first.function.name : null;
+}
+
+function lastUserText(messages: unknown[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i];
+    if (isObject(message) && message.role === 'user') return messageText(message.content);
+  }
+  return '';
+}
+
+/** String content as is, or the concatenated `text` of the parts of an array content. */
+function messageText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((part: unknown) => (isObject(part) && typeof part.text === 'string' ? part.text : ''))
+    .join('');
+}
+
+function usageFor(messages: unknown[], answer: Answer): Usage {
+  const promptText = messages.map((m) => (isObject(m) ? messageText(m.content) : '')).join('\n');
+  const prompt_tokens = countTokens(promptText) + 3 * messages.length;
+  const completionText = answer.kind === 'text' ? answer.content : answer.name + answer.arguments;
+  const completion_tokens = countTokens(completionText);
+  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+}
+
+// ---------------------------------------------------------------------------
+// Embeddings
+// ---------------------------------------------------------------------------
+
+function embeddingInputs(input: unknown): string[] | null {
+  if (typeof input === 'string') return [input];
+  if (Array.isArray(input) && input.length > 0 && input.every((item) => typeof item === 'string')) {
+    return input;
+  }
+  return null;
+}
+
+/** Deterministic unit-range floats derived from a hash of the text. */
+function embeddingFor(text: string): number[] {
+  const digest = createHash('sha256').update(text).digest();
+  return Array.from({ length: EMBEDDING_DIMENSIONS }, (_, i) => {
+    const value = digest.readUInt16BE(i * 2) / 0xffff;
+    return Math.round((value * 2 - 1) * 1e6) / 1e6;
+  });
+}
+
+/** OpenAI's `encoding_format: 'base64'`: little-endian float32 bytes, base64-encoded. */
+function toBase64Floats(values: number[]): string {
+  return Buffer.from(new Float32Array(values).buffer).toString('base64');
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+function openAIError(status: number, message: string, code: string | null = null, param: string | null = null): Json {
+  const type = status >= 500 ? 'server_error' : 'invalid_request_error';
+  return { error: { message, type, code, param } };
+}
+
+function errorReply(status: number, message: string, param: string | null = null): Reply {
+  return { kind: 'json', status, body: openAIError(status, message, null, param) };
+}
+
+function missingParamReply(param: string): Reply {
+  return errorReply(400, `Missing required parameter: '${param}'.`, param);
+}
+
+function invalidJsonReply(): Reply {
+  return errorReply(
+    400,
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+  );
+}
+
+function sendStatusFault(res: ServerResponse, fault: Extract<Fault, { kind: 'status' }>): void {
+  const isText = typeof fault.body === 'string';
+  const payload = isText
+    ? (fault.body as string)
+    : JSON.stringify(fault.body ?? openAIError(fault.status, `mock error ${fault.status}`));
+  res.writeHead(fault.status, {
+    'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    'x-request-id': requestId(),
+    ...fault.headers,
+  });
+  res.end(payload);
+}
+
+// ---------------------------------------------------------------------------
+// HTTP helpers
+// ---------------------------------------------------------------------------
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    const done = (): void => resolve(Buffer.concat(parts).toString('utf8'));
+    req.on('data', (part: Buffer) => parts.push(part));
+    req.on('end', done);
+    req.on('close', done); // client went away mid-body: resolve with what arrived
+    req.on('error', done);
+  });
+}
+
+function parseJson(raw: string): unknown {
+  if (raw.trim() === '') return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function jsonHeaders(payload: string): Record<string, string | number> {
+  return {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    'x-request-id': requestId(),
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, jsonHeaders(payload));
+  res.end(payload);
+}
+
+function sseEvent(data: unknown): string {
+  return `data: ${JSON.stringify(data)}\n\n`;
+}
+
+function isGone(res: ServerResponse): boolean {
+  return res.destroyed || res.writableEnded;
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+// ---------------------------------------------------------------------------
+// Small utilities
+// ---------------------------------------------------------------------------
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Splits into `count` contiguous pieces of near-equal length (fewer if the text is shorter). */
+function splitEvenly(text: string, count: number): string[] {
+  const chars = Array.from(text);
+  const pieces = Math.min(count, Math.max(chars.length, 1));
+  return Array.from({ length: pieces }, (_, i) =>
+    chars.slice(Math.floor((i * chars.length) / pieces), Math.floor(((i + 1) * chars.length) / pieces)).join(''),
+  );
+}
+
+function countTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+function randomId(length: number): string {
+  return Array.from(randomBytes(length), (byte) => ID_ALPHABET[byte % ID_ALPHABET.length]).join('');
+}
+
+function requestId(): string {
+  return `req_${randomId(32)}`;
+}
+
+function maskKey(key: string): string {
+  return key.length <= 8 ? '***' : `${key.slice(0, 3)}***${key.slice(-4)}`;
+}
+
+function removeItem<T>(items: T[], item: T): void {
+  const index = items.indexOf(item);
+  if (index !== -1) items.splice(index, 1);
+}
