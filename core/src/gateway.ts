@@ -156,7 +156,7 @@ export class Gateway {
 /** Builds a gateway: resolves config, registers presets and plugins, checks everything, lists every problem. */
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const config = resolveConfig(options.config ?? {}, options.env ?? process.env, options.source);
-  const logger = options.logger ?? createLogger({ level: config.log.level });
+  const logger = options.logger ?? createLogger(config.log.level ? { level: config.log.level } : {});
   const store = options.store ?? createStore(config);
   const gateway = new Gateway(config, logger, store);
   const problems: Problem[] = [];
@@ -164,6 +164,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   if (problems.length === 0) {
     gateway.hooks.selectRoute.tap({ name: 'switchyard:resolve', stage: RouteStage.DISCOVER }, (plan, x) =>
       plan.add('switchyard:resolve', gateway.resolver.resolve(x.model)),
+    );
+    gateway.hooks.selectRoute.tap({ name: 'switchyard:operations', stage: RouteStage.FILTER }, (plan, x) =>
+      plan.exclude(
+        'switchyard:operations',
+        (t) => !(gateway.providers.get(t.instance.type)?.operations ?? ['chat']).includes(x.operation),
+        (t) => `provider type ${t.instance.type} does not serve ${x.operation}`,
+      ),
     );
     await applyPlugins(gateway, registrations);
     problems.push(...providerProblems(gateway));

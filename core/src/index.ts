@@ -29,7 +29,7 @@ export type * from './protocols/canonical.js';
 export type { ProtocolCodec, StreamObservation } from './protocols/codec.js';
 export { openaiCodec } from './protocols/openai.js';
 export { loadConfigFile, resolveConfig, parseConfigText } from './config/load.js';
-export type { ConfigInput } from './config/load.js';
+export type { ConfigInput, ProviderInput } from './config/load.js';
 export type { SwitchyardConfig, ProviderConfig, AliasConfig, ServerConfig, StoreConfig } from './config/schema.js';
 export { maskSecrets, maskValue } from './config/mask.js';
 export { interpolate } from './config/interpolate.js';

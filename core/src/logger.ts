@@ -18,12 +18,15 @@ export const REDACT_PATHS = [
 export interface LoggerOptions {
   /** pino level, or `silent`. @default process.env.LOG_LEVEL ?? 'info' */
   level?: string;
+  /** Where lines go. @default stdout */
+  destination?: { write(line: string): void };
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  return pino({
+  const settings = {
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     base: { service: 'switchyard' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }

@@ -6,11 +6,15 @@ import { SwitchyardError } from '../errors.js';
 import { interpolate } from './interpolate.js';
 import { formatAjvErrors } from './problems.js';
 import { configSchema } from './schema.js';
-import type { SwitchyardConfig } from './schema.js';
+import type { ProviderConfig, SwitchyardConfig } from './schema.js';
+
+/** A provider entry as written: the fields with defaults may be left out. */
+export type ProviderInput = Pick<ProviderConfig, 'name' | 'type' | 'baseUrl'> & Partial<ProviderConfig>;
 
 /** A config tree as written: any subset of SwitchyardConfig, before defaults. */
-export type ConfigInput = Partial<Omit<SwitchyardConfig, 'server' | 'log' | 'routing'>> & {
+export type ConfigInput = Partial<Omit<SwitchyardConfig, 'server' | 'log' | 'routing' | 'providers'>> & {
   server?: Partial<SwitchyardConfig['server']>;
+  providers?: ProviderInput[];
   log?: Partial<SwitchyardConfig['log']>;
   routing?: Partial<SwitchyardConfig['routing']>;
   [section: string]: unknown;

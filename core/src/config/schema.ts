@@ -50,7 +50,8 @@ export interface AliasConfig {
 export interface SwitchyardConfig {
   server: ServerConfig;
   store: StoreConfig;
-  log: { level: string };
+  /** Log level; LOG_LEVEL from the environment, else info, when unset. */
+  log: { level?: string };
   routing: RoutingConfig;
   providers: ProviderConfig[];
   models: AliasConfig[];
@@ -115,7 +116,7 @@ export const configSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        level: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+        level: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
       },
     },
     routing: {

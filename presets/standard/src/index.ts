@@ -1,4 +1,4 @@
-import type { ConfigInput, Preset, ProviderConfig } from '@switchyard/core';
+import type { ConfigInput, Preset, ProviderInput } from '@switchyard/core';
 import { openai } from '@switchyard/provider-openai';
 
 export const PRESET = 'standard';
@@ -36,7 +36,7 @@ export interface EnvConfig {
  * servers) found in the environment. Models are accepted by their name prefix.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
-  const providers: ProviderConfig[] = [];
+  const providers: ProviderInput[] = [];
   const notes: string[] = [];
   for (const p of ENV_PROVIDERS) {
     const apiKey = env[p.keyVar];
@@ -51,7 +51,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
       type: p.type,
       baseUrl: baseUrl || p.defaultBaseUrl,
       ...(apiKey ? { apiKey } : {}),
-    } as ProviderConfig);
+    });
   }
   if (providers.length === 0) {
     notes.push('no provider is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL), or start with --config FILE');

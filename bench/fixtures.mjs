@@ -1,0 +1,76 @@
+// Payloads shared by the mock upstream (what it answers) and the load driver (what it sends and checks).
+
+export const MODEL = 'bench-model';
+export const CHAT_PATH = '/v1/chat/completions';
+
+const request = {
+  model: MODEL,
+  messages: [
+    { role: 'system', content: 'You are a concise assistant for a logistics company. Answer in two sentences at most.' },
+    { role: 'user', content: 'Which rail yard should the 14:05 freight from Basel use if track 3 is closed for maintenance?' },
+  ],
+  max_tokens: 128,
+  temperature: 0.2,
+};
+
+/** The request bodies the bench sends, serialized once. */
+export const REQUEST_BODY = JSON.stringify(request);
+export const STREAM_REQUEST_BODY = JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } });
+
+const USAGE = {
+  prompt_tokens: 41,
+  completion_tokens: 38,
+  total_tokens: 79,
+  prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+  completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+};
+
+const ANSWER_PARTS = [
+  'Route the 14:05 Basel freight through the north switchyard on track 5, ',
+  'which has clearance for its length; ',
+  'expect a six-minute delay while the crew realigns the points.',
+];
+
+/** A realistic non-streaming `chat.completion` body (~600 bytes) for request number `n`. */
+export function completionBody(n, model) {
+  return JSON.stringify({
+    id: `chatcmpl-bench${String(n).padStart(12, '0')}`,
+    object: 'chat.completion',
+    created: 1735689600,
+    model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: ANSWER_PARTS.join(''), refusal: null, annotations: [] },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
+    ],
+    usage: USAGE,
+    service_tier: 'default',
+    system_fingerprint: 'fp_bench0001',
+  });
+}
+
+/** The SSE events of a streamed answer: role, two content deltas, finish, usage — then `[DONE]`. */
+export function streamEvents(n, model) {
+  const base = { id: `chatcmpl-bench${String(n).padStart(12, '0')}`, object: 'chat.completion.chunk', created: 1735689600, model, service_tier: 'default', system_fingerprint: 'fp_bench0001' };
+  const choice = (delta, finish_reason = null) => [{ index: 0, delta, logprobs: null, finish_reason }];
+  const chunks = [
+    { ...base, choices: choice({ role: 'assistant', content: '', refusal: null }), usage: null },
+    { ...base, choices: choice({ content: ANSWER_PARTS[0] }), usage: null },
+    { ...base, choices: choice({ content: ANSWER_PARTS[1] + ANSWER_PARTS[2] }), usage: null },
+    { ...base, choices: choice({}, 'stop'), usage: null },
+    { ...base, choices: [], usage: USAGE },
+  ];
+  return [...chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`), 'data: [DONE]\n\n'];
+}
+
+/** Cheap per-response checks the load driver applies to every answer it counts as a success. */
+export function looksLikeCompletion(text) {
+  return text.startsWith('{') && text.includes('"object":"chat.completion"') && text.includes('"finish_reason":"stop"');
+}
+
+export function looksLikeStream(text) {
+  return text.startsWith('data: {') && text.endsWith('data: [DONE]\n\n') && text.includes('"finish_reason":"stop"');
+}

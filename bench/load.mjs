@@ -1,0 +1,57 @@
+// Closed-loop load: `concurrency` workers, each sending its next request when the previous one
+// has been read to the end. Bounded by a request count and a time budget, whichever ends first.
+
+import { Pool } from 'undici';
+import { CHAT_PATH, REQUEST_BODY, STREAM_REQUEST_BODY, looksLikeCompletion, looksLikeStream } from './fixtures.mjs';
+
+const MODES = {
+  json: { body: REQUEST_BODY, accept: 'application/json', valid: looksLikeCompletion },
+  stream: { body: STREAM_REQUEST_BODY, accept: 'text/event-stream', valid: looksLikeStream },
+};
+
+/** One keep-alive connection per worker to the target, for the length of a scenario. */
+export function openClient(origin, concurrency) {
+  return new Pool(origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
+}
+
+/**
+ * Runs the loop and returns the latencies (ms) of successful requests, in completion order.
+ * A request succeeds when it answers 200 with a body of the expected shape.
+ */
+export async function drive(client, { mode, concurrency, maxRequests, maxSeconds }) {
+  const { body, accept, valid } = MODES[mode];
+  const options = { path: CHAT_PATH, method: 'POST', headers: { 'content-type': 'application/json', accept, authorization: 'Bearer bench-caller' }, body };
+  const latencies = new Float64Array(maxRequests);
+  let issued = 0;
+  let succeeded = 0;
+  let errors = 0;
+  let firstError;
+  const started = performance.now();
+  const deadline = started + maxSeconds * 1000;
+
+  const worker = async () => {
+    while (issued < maxRequests && performance.now() < deadline) {
+      issued++;
+      const t0 = performance.now();
+      try {
+        const res = await client.request(options);
+        const text = await res.body.text();
+        if (res.statusCode !== 200 || !valid(text)) throw new Error(`answered ${res.statusCode}: ${text.slice(0, 300)}`);
+        latencies[succeeded++] = performance.now() - t0;
+      } catch (err) {
+        errors++;
+        firstError ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsedMs = performance.now() - started;
+  return { latencies: latencies.slice(0, succeeded), errors, firstError, elapsedMs };
+}
+
+/** Nearest-rank percentile of already sorted values. */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}

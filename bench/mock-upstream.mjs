@@ -1,0 +1,65 @@
+// Mock OpenAI upstream: answers POST /v1/chat/completions at once, JSON or SSE. Usage: node mock-upstream.mjs --port N
+
+import { createServer } from 'node:http';
+import { CHAT_PATH, completionBody, streamEvents } from './fixtures.mjs';
+import { exitWithParent, portArg, sendJson } from './child-support.mjs';
+
+let served = 0;
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function answerJson(res, n, model) {
+  const body = completionBody(n, model);
+  res.writeHead(200, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-request-id': `req_bench${n}`,
+    'openai-processing-ms': '1',
+  });
+  res.end(body);
+}
+
+/** Each event is its own write, one event-loop turn apart, so proxies see them as separate chunks. */
+function answerStream(res, n, model) {
+  const events = streamEvents(n, model);
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': `req_bench${n}` });
+  let i = 0;
+  const next = () => {
+    if (res.destroyed) return;
+    if (i === events.length - 1) return void res.end(events[i]);
+    res.write(events[i++]);
+    setImmediate(next);
+  };
+  next();
+}
+
+async function handle(req, res) {
+  if (req.method === 'GET' && req.url === '/health') return sendJson(res, 200, { status: 'ok' });
+  if (req.method !== 'POST' || req.url !== CHAT_PATH) return sendJson(res, 404, { error: { message: `no route for ${req.method} ${req.url}`, type: 'invalid_request_error' } });
+  let body;
+  try {
+    body = JSON.parse(await readBody(req));
+  } catch {
+    return sendJson(res, 400, { error: { message: 'invalid JSON body', type: 'invalid_request_error' } });
+  }
+  const n = ++served;
+  const model = typeof body.model === 'string' ? body.model : 'unknown';
+  if (body.stream === true) answerStream(res, n, model);
+  else answerJson(res, n, model);
+}
+
+const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  handle(req, res).catch((err) => {
+    if (!res.headersSent) sendJson(res, 500, { error: { message: String(err), type: 'server_error' } });
+    else res.destroy(err);
+  });
+});
+server.listen(portArg(), '127.0.0.1');
+exitWithParent(server);

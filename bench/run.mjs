@@ -1,0 +1,227 @@
+// Switchyard benchmark: the same load against the mock upstream directly, a minimal Node proxy and
+// Switchyard, measuring throughput, latency, and each server's CPU time and peak RSS.
+// See bench/README.md. Env: BENCH_REQUESTS, BENCH_SECONDS, BENCH_WARMUP, BENCH_WARMUP_SECONDS,
+// BENCH_CONCURRENCY, BENCH_STREAM, BENCH_CPU_TARGET.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { drive, openClient, percentile } from './load.mjs';
+import { CLOCK_TICKS_PER_SECOND, cpuTicks, freePort, killAllChildrenNow, resetPeakRss, startChild, statusKb, stopAllChildren } from './processes.mjs';
+import { COARSE_TICKS, headline, ratios, ratiosTable, resultsTable } from './report.mjs';
+import { MODEL } from './fixtures.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, '..');
+const CLI = join(repoRoot, 'core', 'dist', 'cli.js');
+const RESULTS_FILE = join(here, 'results', 'latest.json');
+
+const settings = readSettings(process.env);
+const tempDir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+
+function readSettings(env) {
+  const int = (name, fallback) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+    return value;
+  };
+  const requests = int('BENCH_REQUESTS', 3000);
+  const concurrency = (env.BENCH_CONCURRENCY ?? '1,32').split(',').map((s) => Number(s.trim()));
+  if (requests < 1 || concurrency.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('BENCH_REQUESTS and BENCH_CONCURRENCY values must be ≥ 1');
+  return {
+    requests,
+    seconds: int('BENCH_SECONDS', 10),
+    warmupRequests: int('BENCH_WARMUP', Math.min(1000, requests)),
+    warmupSeconds: int('BENCH_WARMUP_SECONDS', 3),
+    concurrency,
+    stream: env.BENCH_STREAM !== '0',
+    cpuTarget: Number(env.BENCH_CPU_TARGET ?? 2),
+  };
+}
+
+/** json at every concurrency, plus one streaming scenario at the highest. */
+function scenarios() {
+  const list = settings.concurrency.map((c) => ({ name: `json c=${c}`, mode: 'json', concurrency: c }));
+  const top = Math.max(...settings.concurrency);
+  if (settings.stream) list.push({ name: `stream c=${top}`, mode: 'stream', concurrency: top });
+  return list;
+}
+
+// ---- targets ---------------------------------------------------------------------------------
+
+/** Starts `node script args… --port P` on a free port; resolves when its /health answers. */
+async function startServer(name, script, args = []) {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const child = await startChild(name, [script, ...args, '--port', String(port)], `${origin}/health`);
+  return { name, origin, pid: child.pid };
+}
+
+function switchyardConfig(upstreamOrigin) {
+  return [
+    'server: { host: 127.0.0.1, port: 0 }',
+    'log: { level: warn }',
+    'providers:',
+    '  - name: mock',
+    '    type: openai',
+    `    baseUrl: ${upstreamOrigin}/v1`,
+    '    apiKey: bench-key',
+    `    models: [${MODEL}]`,
+    '',
+  ].join('\n');
+}
+
+async function startTargets() {
+  const mock = await startServer('mock upstream', join(here, 'mock-upstream.mjs'));
+  const minimal = await startServer('minimal-proxy', join(here, 'minimal-proxy.mjs'), ['--upstream', `${mock.origin}/v1`]);
+  const configFile = join(tempDir, 'switchyard.bench.yaml');
+  writeFileSync(configFile, switchyardConfig(mock.origin));
+  const switchyard = await startServer('switchyard', CLI, ['start', '--config', configFile]);
+  return { mock, targets: [{ ...mock, name: 'direct' }, minimal, switchyard] };
+}
+
+// ---- measuring -------------------------------------------------------------------------------
+
+/** Warm-up, then the measured phase with /proc readings of the target (and mock) around it. */
+async function measure(target, scenario, mock) {
+  const client = openClient(target.origin, scenario.concurrency);
+  try {
+    const load = { mode: scenario.mode, concurrency: scenario.concurrency };
+    const warm = await drive(client, { ...load, maxRequests: settings.warmupRequests, maxSeconds: settings.warmupSeconds });
+    if (warm.errors > 0) throw new Error(`${target.name} failed during warm-up (${scenario.name}): ${warm.firstError.message}`);
+
+    const peakIsPerPhase = resetPeakRss(target.pid);
+    const before = { target: cpuTicks(target.pid), mock: cpuTicks(mock.pid), client: process.cpuUsage() };
+    const run = await drive(client, { ...load, maxRequests: settings.requests, maxSeconds: settings.seconds });
+    const ticks = cpuTicks(target.pid) - before.target;
+    const mockTicks = cpuTicks(mock.pid) - before.mock;
+    const clientCpu = process.cpuUsage(before.client);
+    const peakRssKb = statusKb(target.pid, 'VmHWM');
+
+    const attempted = run.latencies.length + run.errors;
+    const sorted = run.latencies.sort();
+    const usPerRequest = (t) => (t * 1e6) / CLOCK_TICKS_PER_SECOND / attempted;
+    return {
+      scenario: scenario.name,
+      mode: scenario.mode,
+      concurrency: scenario.concurrency,
+      target: target.name,
+      requests: attempted,
+      errors: run.errors,
+      firstError: run.firstError?.message,
+      elapsedMs: run.elapsedMs,
+      rps: run.latencies.length / (run.elapsedMs / 1000),
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+      addedP50Ms: NaN, // filled in once direct's row of the scenario is known
+      cpuTicks: ticks,
+      cpuUsPerRequest: usPerRequest(ticks),
+      upstreamCpuUsPerRequest: usPerRequest(mockTicks),
+      clientCpuUsPerRequest: (clientCpu.user + clientCpu.system) / attempted,
+      peakRssMb: peakRssKb / 1024,
+      peakRssScope: peakIsPerPhase ? 'measured phase' : 'since process start',
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+function addLatencyVsDirect(rows) {
+  for (const row of rows) {
+    const direct = rows.find((r) => r.scenario === row.scenario && r.target === 'direct');
+    row.addedP50Ms = direct ? row.p50Ms - direct.p50Ms : NaN;
+  }
+}
+
+// ---- output ----------------------------------------------------------------------------------
+
+function gitRevision() {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function printReport(rows, ratioList, summary) {
+  const coarse = rows.some((r) => r.cpuTicks < COARSE_TICKS);
+  const perPhase = rows.every((r) => r.peakRssScope === 'measured phase');
+  console.log(`\n${resultsTable(rows)}\n`);
+  if (coarse) console.log(`* fewer than ${COARSE_TICKS} CPU ticks measured (1 tick = ${1000 / CLOCK_TICKS_PER_SECOND} ms): that CPU µs/req is coarse; raise BENCH_REQUESTS.`);
+  console.log(`CPU µs/req and peak RSS are the target's server process (for direct: the mock's); peak RSS is VmHWM ${perPhase ? 'during the measured phase' : 'since process start'}.`);
+  console.log(`\n${ratiosTable(ratioList)}\n`);
+  for (const row of rows.filter((r) => r.errors > 0)) console.log(`! ${row.scenario} ${row.target}: ${row.errors} failed requests, first: ${row.firstError}`);
+  if (summary) console.log(summary.line);
+}
+
+function writeResults(rows, ratioList, summary) {
+  mkdirSync(dirname(RESULTS_FILE), { recursive: true });
+  const meta = {
+    date: new Date().toISOString(),
+    revision: gitRevision(),
+    node: process.version,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model,
+    clockTicksPerSecond: CLOCK_TICKS_PER_SECOND,
+    settings,
+  };
+  writeFileSync(RESULTS_FILE, `${JSON.stringify({ meta, rows, ratios: ratioList, summary }, null, 2)}\n`);
+}
+
+// ---- lifecycle -------------------------------------------------------------------------------
+
+async function shutdown() {
+  await stopAllChildren();
+  rmSync(tempDir, { recursive: true, force: true });
+}
+
+function installExitHandlers() {
+  process.on('exit', () => {
+    killAllChildrenNow();
+    rmSync(tempDir, { recursive: true, force: true });
+  });
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping the bench's child processes`);
+      shutdown().finally(() => process.exit(code));
+    });
+  }
+}
+
+async function main() {
+  installExitHandlers();
+  console.error(`Switchyard bench: node ${process.version}, ${availableParallelism()} CPUs; per scenario and target ` +
+    `${settings.warmupRequests} warm-up requests (≤ ${settings.warmupSeconds} s), then ≤ ${settings.requests} measured (≤ ${settings.seconds} s)`);
+  const { mock, targets } = await startTargets();
+  const rows = [];
+  for (const scenario of scenarios()) {
+    for (const target of targets) {
+      process.stderr.write(`  ${scenario.name.padEnd(12)} ${target.name.padEnd(14)}`);
+      const row = await measure(target, scenario, mock);
+      process.stderr.write(`${row.requests} requests in ${(row.elapsedMs / 1000).toFixed(1)} s\n`);
+      rows.push(row);
+    }
+  }
+  addLatencyVsDirect(rows);
+  const ratioList = ratios(rows);
+  const summary = headline(rows, settings.cpuTarget);
+  printReport(rows, ratioList, summary);
+  writeResults(rows, ratioList, summary);
+  console.log(`\nresults written to ${RESULTS_FILE}`);
+  await shutdown();
+  return rows.some((r) => r.errors > 0) ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (err) => {
+    console.error(`\nbench failed: ${err.message}`);
+    await shutdown().catch(() => undefined);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { createGateway, createLogger, ModelResolver } from '@switchyard/core';
+import type { ConfigInput } from '@switchyard/core';
+import { openai } from '@switchyard/provider-openai';
+import { startMockOpenAI } from '../support/mock-openai.js';
+import { mockProvider, startGateway } from '../support/gateway.js';
+
+async function resolverFor(config: ConfigInput): Promise<ModelResolver> {
+  const gateway = await createGateway({ config, plugins: [openai()], logger: createLogger({ level: 'silent' }) });
+  return gateway.resolver;
+}
+
+const ids = (resolver: ModelResolver, model: string): string[] => resolver.resolve(model).map((t) => `${t.id} (${t.rule})`);
+
+describe('model resolution order', () => {
+  const config: ConfigInput = {
+    providers: [
+      { name: 'backup', type: 'openai', baseUrl: 'http://127.0.0.1:1/v1', models: ['gpt-4o', 'llama-3-70b'], priority: 5 },
+      { name: 'main', type: 'openai', baseUrl: 'http://127.0.0.1:2/v1', models: ['gpt-4o', 'smart'], priority: 1 },
+      { name: 'open', type: 'openai', baseUrl: 'http://127.0.0.1:3/v1', priority: 3 },
+      { name: 'meta-llama', type: 'openai', baseUrl: 'http://127.0.0.1:4/v1', models: ['x'] },
+    ],
+    models: [{ name: 'smart', targets: ['backup/gpt-4o', 'main/gpt-4o'] }],
+  };
+
+  it('takes an alias before anything else, in its own order', async () => {
+    expect(ids(await resolverFor(config), 'smart')).toEqual(['backup/gpt-4o (alias)', 'main/gpt-4o (alias)']);
+  });
+
+  it('takes instance/model next, even for models the instance does not list', async () => {
+    expect(ids(await resolverFor(config), 'backup/anything')).toEqual(['backup/anything (instance)']);
+    expect(ids(await resolverFor(config), 'meta-llama/Llama-3-8B')).toEqual(['meta-llama/Llama-3-8B (instance)']);
+  });
+
+  it('then every instance listing the model, by priority', async () => {
+    expect(ids(await resolverFor(config), 'gpt-4o')).toEqual(['main/gpt-4o (listed)', 'backup/gpt-4o (listed)']);
+    expect(ids(await resolverFor(config), 'llama-3-70b')).toEqual(['backup/llama-3-70b (listed)']);
+  });
+
+  it('then instances without a model list whose type claims the prefix', async () => {
+    expect(ids(await resolverFor(config), 'gpt-4.1-mini')).toEqual(['open/gpt-4.1-mini (prefix)']);
+    expect(ids(await resolverFor(config), 'o3-mini')).toEqual(['open/o3-mini (prefix)']);
+  });
+
+  it('finds nothing for a name no rule claims', async () => {
+    expect(ids(await resolverFor(config), 'claude-sonnet-4-5')).toEqual([]);
+    expect(ids(await resolverFor(config), 'nobody/thing')).toEqual([]);
+  });
+});
+
+describe('attempt budget', () => {
+  it('stops after routing.maxAttempts even when more targets are left', async () => {
+    const mocks = await Promise.all([1, 2, 3].map((i) => startMockOpenAI({ name: `m${i}` })));
+    const gw = await startGateway({
+      routing: { maxAttempts: 2 },
+      providers: mocks.map((m, i) => mockProvider(`m${i + 1}`, m.baseUrl, { models: ['gpt-4o'], priority: i })),
+    });
+    try {
+      for (const m of mocks) m.setFault({ kind: 'status', status: 500 });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) });
+      expect(res.status).toBe(502);
+      expect(res.headers.get('x-switchyard-attempts')).toBe('2');
+      expect(mocks.map((m) => m.requests.length)).toEqual([1, 1, 0]);
+    } finally {
+      await gw.close();
+      await Promise.all(mocks.map((m) => m.close()));
+    }
+  });
+
+  it('answers 503 naming the exclusions when every candidate is filtered out', async () => {
+    const up = await startMockOpenAI();
+    const gw = await startGateway(
+      { providers: [mockProvider('a', up.baseUrl, { models: ['gpt-4o'] })] },
+      {
+        plugins: [
+          {
+            name: 'closed-for-lunch',
+            apply: (g) => g.hooks.selectRoute.tap({ name: 'closed-for-lunch', stage: 0 }, (plan) => plan.exclude('closed-for-lunch', () => true, 'closed for lunch')),
+          },
+        ],
+      },
+    );
+    try {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) });
+      expect(res.status).toBe(503);
+      expect((await res.json()).error.message).toContain('a/gpt-4o: closed for lunch (closed-for-lunch)');
+      expect(up.requests).toHaveLength(0);
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});

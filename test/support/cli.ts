@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../core/dist/cli.js', import.meta.url));
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the switchyard CLI to completion. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...cleanEnv(), ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export interface StartedProcess {
+  child: ChildProcess;
+  url: string;
+  /** Every log line so far, parsed. */
+  lines: Array<Record<string, unknown>>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts a long-running gateway command and resolves once it logs where it listens. */
+export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<StartedProcess> {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...cleanEnv(), LOG_LEVEL: 'info', ...env } });
+  const lines: Array<Record<string, unknown>> = [];
+  let stderr = '';
+  let buffered = '';
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no "listening" line within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.stderr!.on('data', (c: Buffer) => (stderr += c));
+    child.stdout!.on('data', (c: Buffer) => {
+      buffered += c;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (!line.startsWith('{')) continue;
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        lines.push(parsed);
+        const match = /listening on (http:\/\/\S+)/.exec(String(parsed.msg));
+        if (match) {
+          clearTimeout(timer);
+          resolve({
+            child,
+            url: match[1]!,
+            lines,
+            stop: (signal = 'SIGTERM') => {
+              child.kill(signal);
+              return exited;
+            },
+          });
+        }
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before listening; stderr: ${stderr}`));
+    });
+  });
+}
+
+/** The test runner's environment without provider keys, so nothing real is ever configured. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (/_API_KEY$|_BASE_URL$|^PORT$/.test(key)) delete env[key];
+  return env;
+}

@@ -1,0 +1,37 @@
+import { createGateway, createLogger } from '@switchyard/core';
+import type { ConfigInput, Gateway, Logger, PluginEntry } from '@switchyard/core';
+import { standard } from '@switchyard/preset-standard';
+
+export interface RunningGateway {
+  gateway: Gateway;
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A real gateway (standard preset) on a random loopback port. */
+export async function startGateway(
+  config: ConfigInput,
+  options: { plugins?: PluginEntry[]; logger?: Logger; preset?: boolean } = {},
+): Promise<RunningGateway> {
+  const gateway = await createGateway({
+    config: { ...config, server: { host: '127.0.0.1', port: 0, ...config.server } },
+    presets: options.preset === false ? [] : [standard()],
+    plugins: options.plugins ?? [],
+    logger: options.logger ?? createLogger({ level: 'silent' }),
+  });
+  const { url } = await gateway.listen();
+  return { gateway, url, close: () => gateway.close() };
+}
+
+/** A provider entry pointing at a mock upstream. */
+export function mockProvider(name: string, baseUrl: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name, type: 'openai', baseUrl, apiKey: `sk-upstream-secret-${name}-0123456789`, ...extra };
+}
+
+/** A logger whose lines are kept in memory, for asserting on what was logged. */
+export function memoryLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
+  return { logger: createLogger({ level: 'debug', destination: stream }), lines };
+}
