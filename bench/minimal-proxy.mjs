@@ -30,8 +30,15 @@ function responseHeaders(headers) {
   return out;
 }
 
+async function readBody(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
 async function forward(req, res) {
-  const upstreamRes = await pool.request({ path: upstreamPath, method: 'POST', headers: forwardedRequestHeaders(req), body: req });
+  const body = await readBody(req);
+  const upstreamRes = await pool.request({ path: upstreamPath, method: 'POST', headers: forwardedRequestHeaders(req), body });
   res.writeHead(upstreamRes.statusCode, responseHeaders(upstreamRes.headers));
   await pipeline(upstreamRes.body, res);
 }
