@@ -227,6 +227,15 @@ describe('OpenAI clients through Switchyard', () => {
     expect(a.requests).toHaveLength(0);
   });
 
+  it('answers unknown routes and wrong methods in the OpenAI error shape', async () => {
+    const missing = await fetch(`${gw.url}/v1/nothing-here`);
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error.code).toBe('not_found');
+    const wrongMethod = await fetch(`${gw.url}/v1/chat/completions`);
+    expect(wrongMethod.status).toBe(405);
+    expect((await wrongMethod.json()).error.message).toContain('allowed: POST');
+  });
+
   it('echoes a sane incoming x-request-id and replaces an unsafe one', async () => {
     const echoed = await fetch(`${gw.url}/health`, { headers: { 'x-request-id': 'req-123.abc' } });
     expect(echoed.headers.get('x-request-id')).toBe('req-123.abc');

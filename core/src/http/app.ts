@@ -47,8 +47,12 @@ export function createApp(gateway: Gateway): Koa {
     ctx.set('x-request-id', requestId);
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`, { publicCode: 'not_found' });
+      if (ctx.body === undefined && (ctx.status === 404 || ctx.status === 405)) {
+        const allowed = ctx.status === 405 ? ` (allowed: ${ctx.response.get('allow')})` : '';
+        throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', `no route for ${ctx.method} ${ctx.path}${allowed}`, {
+          status: ctx.status,
+          publicCode: ctx.status === 405 ? 'method_not_allowed' : 'not_found',
+        });
       }
     } catch (err) {
       sendError(ctx, openaiCodec, err, logger);
