@@ -33,7 +33,7 @@ export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: Dispatch
   const failures: Array<{ result: AttemptResult; error: SwitchyardError }> = [];
 
   for (const target of x.plan.targets) {
-    if (x.attempt >= deps.maxAttempts || x.signal.aborted) break;
+    if (x.attempt >= deps.maxAttempts || x.aborted) break;
     x.attempt++;
     x.target = target;
     const adapter = deps.providers.require(target.instance.type);

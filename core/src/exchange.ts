@@ -3,6 +3,9 @@ import type { ChatRequest } from './protocols/canonical.js';
 import type { RoutePlan } from './routing/route-plan.js';
 import type { Operation, Protocol, Target } from './types.js';
 
+/** The abort reason when the caller hangs up. */
+export const CALLER_GONE = Object.freeze(new Error('the caller closed the connection'));
+
 /** A typed key for plugin data on the Exchange. Create one per plugin value, at module level. */
 export interface ExchangeKey<T> {
   readonly name: string;
@@ -38,7 +41,6 @@ export interface ExchangeInit {
   body: Record<string, unknown>;
   request: ChatRequest | undefined;
   headers: IncomingHttpHeaders;
-  signal: AbortSignal;
   plan: RoutePlan;
 }
 
@@ -53,8 +55,6 @@ export class Exchange {
   /** The canonical chat request (for OpenAI callers, the same object as `body`). */
   readonly request: ChatRequest | undefined;
   readonly headers: IncomingHttpHeaders;
-  /** Aborted when the caller hangs up. */
-  readonly signal: AbortSignal;
   readonly plan: RoutePlan;
   readonly timings: ExchangeTimings;
   readonly warnings: string[] = [];
@@ -64,6 +64,9 @@ export class Exchange {
   /** 1-based number of the current attempt; 0 before the first. */
   attempt = 0;
   readonly #data = new Map<ExchangeKey<unknown>, unknown>();
+  #aborted = false;
+  #controller: AbortController | undefined;
+  #upstream: AbortController | undefined;
 
   constructor(init: ExchangeInit) {
     this.id = init.id;
@@ -72,7 +75,6 @@ export class Exchange {
     this.body = init.body;
     this.request = init.request;
     this.headers = init.headers;
-    this.signal = init.signal;
     this.plan = init.plan;
     this.timings = { start: performance.now(), upstreamMs: 0 };
   }
@@ -84,6 +86,34 @@ export class Exchange {
 
   get stream(): boolean {
     return this.body.stream === true;
+  }
+
+  /** True once the caller hung up. */
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /** Aborted when the caller hangs up. Created on first use: most requests never need one. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(CALLER_GONE);
+    }
+    return this.#controller.signal;
+  }
+
+  /** @internal The HTTP layer calls this when the caller's connection closes early. */
+  abort(): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#controller?.abort(CALLER_GONE);
+    this.#upstream?.abort(CALLER_GONE);
+  }
+
+  /** @internal The attempt in flight: aborted with the exchange, released when it ends. */
+  bindUpstream(controller: AbortController | undefined): void {
+    this.#upstream = controller;
+    if (controller && this.#aborted) controller.abort(CALLER_GONE);
   }
 
   get<T>(key: ExchangeKey<T>): T | undefined {

@@ -60,10 +60,6 @@ export function createApp(gateway: Gateway): Koa {
   });
 
   const routed = (spec: RouteSpec) => async (ctx: Context): Promise<void> => {
-    const controller = new AbortController();
-    ctx.res.once('close', () => {
-      if (!ctx.res.writableFinished) controller.abort(new Error('client closed the connection'));
-    });
     try {
       const body = await readJsonBody(ctx.req, bodyLimit);
       spec.validate(body);
@@ -74,8 +70,10 @@ export function createApp(gateway: Gateway): Koa {
         body,
         request: spec.operation === 'chat' ? (body as ChatRequest) : undefined,
         headers: ctx.req.headers,
-        signal: controller.signal,
         plan: new RoutePlan(),
+      });
+      ctx.res.once('close', () => {
+        if (!ctx.res.writableFinished) x.abort();
       });
       const reply = await gateway.hooks.beforeRoute.promise(x);
       if (reply) return sendDelivery(ctx, reply, spec.codec, logger);

@@ -1,4 +1,5 @@
 import { SwitchyardError } from '../errors.js';
+import { CALLER_GONE } from '../exchange.js';
 import type { Exchange } from '../exchange.js';
 import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import { defaultClassifyError } from '../providers.js';
@@ -7,6 +8,7 @@ import type { AttemptResult, FailureKind, Target, UpstreamRequest } from '../typ
 import type { UpstreamClient } from './client.js';
 import { formatSse, readSse, SseReader } from './sse.js';
 import type { SseEvent } from '../types.js';
+import type { Usage } from '../protocols/canonical.js';
 
 /** What a successful attempt hands to the HTTP layer. */
 export type Delivery =
@@ -37,8 +39,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
   const { x, target, request } = c;
   const started = performance.now();
   const controller = new AbortController();
-  const onClientAbort = (): void => controller.abort(x.signal.reason);
-  x.signal.addEventListener('abort', onClientAbort, { once: true });
+  x.bindUpstream(controller);
   const timer = setTimeout(() => controller.abort(TIMEOUT), target.instance.timeoutMs);
   const base = { target, attempt: x.attempt, stream: request.stream };
   const elapsed = (): number => performance.now() - started;
@@ -83,19 +84,22 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
       const bytes = Buffer.from(await res.body.arrayBuffer());
       const latencyMs = elapsed();
       x.timings.upstreamMs += latencyMs;
-      const parsed = parseJson(bytes);
-      let delivery: Delivery;
-      let usage;
+      const result = { ...base, outcome: 'success', status: res.status, latencyMs } as const;
       if (passThrough) {
-        usage = c.codec.usageOf(parsed);
-        delivery = { kind: 'bytes', status: 200, contentType: headerValue(res.headers['content-type']) ?? 'application/json', body: bytes };
-      } else {
-        const completion = decodeOrFail(() => c.adapter.decodeResponse(parsed, x), target);
-        usage = completion.usage;
-        delivery = { kind: 'json', status: 200, body: c.codec.encodeResponse(completion, x) };
+        // The body goes out as received; usage is parsed only if a plugin asks for it.
+        const codec = c.codec;
+        let usage: Usage | undefined | null = null;
+        await c.report(
+          Object.defineProperty(result, 'usage', {
+            enumerable: true,
+            get: () => (usage === null ? (usage = codec.usageOf(parseJson(bytes))) : usage),
+          }),
+        );
+        return { ok: true, delivery: { kind: 'bytes', status: 200, contentType: headerValue(res.headers['content-type']) ?? 'application/json', body: bytes } };
       }
-      await c.report({ ...base, outcome: 'success', status: res.status, latencyMs, ...(usage ? { usage } : {}) });
-      return { ok: true, delivery };
+      const completion = decodeOrFail(() => c.adapter.decodeResponse(parseJson(bytes), x), target);
+      await c.report(completion.usage ? { ...result, usage: completion.usage } : result);
+      return { ok: true, delivery: { kind: 'json', status: 200, body: c.codec.encodeResponse(completion, x) } };
     }
 
     const obs: StreamObservation = { events: 0, done: false };
@@ -122,7 +126,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     streaming = true;
     return {
       ok: true,
-      delivery: { kind: 'stream', body: deliverStream(c, head, it, obs, { started, ttftMs, status: res.status, controller, onClientAbort }) },
+      delivery: { kind: 'stream', body: deliverStream(c, head, it, obs, { started, ttftMs, status: res.status, controller }) },
     };
   } catch (err) {
     clearTimeout(timer);
@@ -130,7 +134,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
       const what = request.stream ? 'no first event' : 'no response';
       return await fail('failure', 'timeout', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_TIMEOUT', `${target.id}: ${what} within ${target.instance.timeoutMs} ms`, { expose: true }));
     }
-    if (x.signal.aborted) {
+    if (x.aborted) {
       return await fail('cancelled', 'client_abort', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: the client went away`, { expose: true }));
     }
     if (err instanceof SwitchyardError) {
@@ -138,7 +142,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     }
     return await fail('failure', 'connection', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${connectionMessage(err)}`, { expose: true, cause: err }));
   } finally {
-    if (!streaming) x.signal.removeEventListener('abort', onClientAbort);
+    if (!streaming) x.bindUpstream(undefined);
   }
 }
 
@@ -147,7 +151,6 @@ interface StreamState {
   ttftMs: number;
   status: number;
   controller: AbortController;
-  onClientAbort: () => void;
 }
 
 /** The committed part of a stream: flows with backpressure, ends with an error event if it breaks, reports once. */
@@ -171,15 +174,15 @@ async function* deliverStream(
     }
     finished = true;
   } catch (err) {
-    if (!c.x.signal.aborted) {
+    if (!c.x.aborted) {
       const why = err instanceof SwitchyardError ? err.message : `upstream stream broke: ${connectionMessage(err)}`;
       broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${c.target.id}: ${why}`, { expose: true, cause: err });
       yield c.codec.streamError(broken);
       finished = true;
     }
   } finally {
-    c.x.signal.removeEventListener('abort', s.onClientAbort);
-    if (!finished) s.controller.abort(c.x.signal.reason);
+    c.x.bindUpstream(undefined);
+    if (!finished) s.controller.abort(CALLER_GONE);
     await it.return?.().catch(() => undefined);
     const latencyMs = performance.now() - s.started;
     c.x.timings.upstreamMs += latencyMs;

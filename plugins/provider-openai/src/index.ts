@@ -1,5 +1,5 @@
 import { ConvertStage, SwitchyardError } from '@switchyard/core';
-import type { Exchange, Plugin, UpstreamRequest } from '@switchyard/core';
+import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
 import { instanceHeaders, openaiAdapter } from './adapter.js';
 import type { OpenAIInstanceOptions } from './adapter.js';
 
@@ -7,6 +7,18 @@ export const PLUGIN = 'provider-openai';
 export const PROVIDER_TYPE = 'openai';
 export { openaiAdapter, instanceHeaders, instanceProperties } from './adapter.js';
 export type { OpenAIInstanceOptions } from './adapter.js';
+
+const baseHeaders = new WeakMap<ProviderInstance, Readonly<Record<string, string>>>();
+
+/** Per instance, computed once: content type, extra headers, credentials. Copied per request, since ADJUST taps may edit them. */
+function headersFor(instance: ProviderInstance): Record<string, string> {
+  let headers = baseHeaders.get(instance);
+  if (!headers) {
+    headers = Object.freeze({ 'content-type': 'application/json', ...instanceHeaders(instance) });
+    baseHeaders.set(instance, headers);
+  }
+  return { ...headers };
+}
 
 /** OpenAI and every OpenAI-compatible API: the body passes through with only `model` and credentials changed. */
 function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
@@ -16,7 +28,7 @@ function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
   const source = x.operation === 'chat' ? x.request : x.body;
   if (!source) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported here`);
   req.url = `${target.instance.baseUrl}${path}`;
-  req.headers = { 'content-type': 'application/json', ...instanceHeaders(target.instance) };
+  req.headers = headersFor(target.instance);
   if (req.stream) req.headers.accept = 'text/event-stream';
   req.body = { ...source, model: target.model };
   return req;
