@@ -9,6 +9,8 @@ import { CORE_PROVIDER_FIELDS } from './config/schema.js';
 import type { ProviderConfig, SwitchyardConfig } from './config/schema.js';
 import { SwitchyardError } from './errors.js';
 import { GatewayHooks, RouteStage } from './hooks.js';
+import { AdminRoutes } from './http/admin.js';
+import type { AdminAuthorizer } from './http/admin.js';
 import { createApp } from './http/app.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
@@ -38,6 +40,13 @@ export interface GatewayOptions {
   store?: Store;
 }
 
+export interface GatewaySecurity {
+  /** True when callers must present a gateway key; without it the gateway binds loopback only. */
+  authenticatesCallers: boolean;
+  /** Decides access to /admin/*; without it, admin routes answer loopback callers only. */
+  authorizeAdmin?: AdminAuthorizer;
+}
+
 export interface ListenOptions {
   port?: number;
   host?: string;
@@ -54,8 +63,10 @@ export class Gateway {
   readonly http = new UpstreamClient();
   /** Provider instances from `providers[]`, in config order. */
   readonly instances: readonly ProviderInstance[];
-  /** Plugins set this when callers must present a gateway key (the auth plugin does, when it has keys). */
-  readonly security = { authenticatesCallers: false };
+  /** Set by an auth plugin: whether callers must present a gateway key, and who may use /admin/*. */
+  readonly security: GatewaySecurity = { authenticatesCallers: false };
+  /** Routes plugins add under /admin/ (in apply()). */
+  readonly admin = new AdminRoutes();
   #resolver: ModelResolver | undefined;
   #catalog: ModelCatalog | undefined;
   #server: Server | undefined;

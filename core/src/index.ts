@@ -1,5 +1,7 @@
 export { createGateway, Gateway, isLoopback } from './gateway.js';
-export type { GatewayOptions, ListenOptions } from './gateway.js';
+export type { GatewayOptions, GatewaySecurity, ListenOptions } from './gateway.js';
+export { AdminRoutes } from './http/admin.js';
+export type { AdminAuthorizer, AdminMethod, AdminReply, AdminRequest, AdminRoute } from './http/admin.js';
 export { GatewayHooks, RouteStage, ConvertStage } from './hooks.js';
 export { Exchange, exchangeKey } from './exchange.js';
 export type { Caller, ExchangeKey, ExchangeTimings } from './exchange.js';

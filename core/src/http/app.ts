@@ -101,6 +101,7 @@ export function createApp(gateway: Gateway): Koa {
     ctx.status = ready ? 200 : 503;
     ctx.body = { status: ready ? 'ready' : 'draining' };
   });
+  gateway.admin.mount(router, () => gateway.security.authorizeAdmin, bodyLimit, logger);
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
