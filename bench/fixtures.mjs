@@ -25,11 +25,7 @@ const USAGE = {
   completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
 };
 
-const ANSWER_PARTS = [
-  'Route the 14:05 Basel freight through the north switchyard on track 5, ',
-  'which has clearance for its length; ',
-  'expect a six-minute delay while the crew realigns the points.',
-];
+const ANSWER_PARTS = ['Use the north yard, track 5: ', 'it clears the train; ', 'expect a six-minute delay.'];
 
 /** A realistic non-streaming `chat.completion` body (~600 bytes) for request number `n`. */
 export function completionBody(n, model) {
@@ -41,20 +37,19 @@ export function completionBody(n, model) {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: ANSWER_PARTS.join(''), refusal: null, annotations: [] },
+        message: { role: 'assistant', content: ANSWER_PARTS.join(''), refusal: null },
         logprobs: null,
         finish_reason: 'stop',
       },
     ],
     usage: USAGE,
-    service_tier: 'default',
     system_fingerprint: 'fp_bench0001',
   });
 }
 
 /** The SSE events of a streamed answer: role, two content deltas, finish, usage — then `[DONE]`. */
 export function streamEvents(n, model) {
-  const base = { id: `chatcmpl-bench${String(n).padStart(12, '0')}`, object: 'chat.completion.chunk', created: 1735689600, model, service_tier: 'default', system_fingerprint: 'fp_bench0001' };
+  const base = { id: `chatcmpl-bench${String(n).padStart(12, '0')}`, object: 'chat.completion.chunk', created: 1735689600, model, system_fingerprint: 'fp_bench0001' };
   const choice = (delta, finish_reason = null) => [{ index: 0, delta, logprobs: null, finish_reason }];
   const chunks = [
     { ...base, choices: choice({ role: 'assistant', content: '', refusal: null }), usage: null },

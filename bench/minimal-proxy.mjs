@@ -1,12 +1,12 @@
-// The floor for any Node gateway: node:http in, undici Pool (keep-alive) out, bodies piped both ways
-// without parsing. Usage: node minimal-proxy.mjs --port N --upstream http://127.0.0.1:M/v1
+// The floor for any Node gateway: node:http in, undici Pool (keep-alive) out, nothing parsed. The
+// request body is read whole (a gateway must, to route on `model`), the response is piped back.
+// Usage: node minimal-proxy.mjs --port N --upstream http://127.0.0.1:M/v1
 
 import { createServer } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { CHAT_PATH } from './fixtures.mjs';
-import { exitWithParent, sendJson } from './child-support.mjs';
+import { sendJson } from './http-util.mjs';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, upstream: { type: 'string' }, 'api-key': { type: 'string', default: 'bench-key' } } });
 if (!values.upstream) throw new Error('--upstream URL is required');
@@ -19,7 +19,6 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'pr
 
 function forwardedRequestHeaders(req) {
   const headers = { 'content-type': req.headers['content-type'] ?? 'application/json', authorization: `Bearer ${values['api-key']}` };
-  if (req.headers['content-length']) headers['content-length'] = req.headers['content-length'];
   if (req.headers.accept) headers.accept = req.headers.accept;
   return headers;
 }
@@ -30,17 +29,25 @@ function responseHeaders(headers) {
   return out;
 }
 
-async function readBody(req) {
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  return Buffer.concat(chunks);
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 }
 
 async function forward(req, res) {
-  const body = await readBody(req);
-  const upstreamRes = await pool.request({ path: upstreamPath, method: 'POST', headers: forwardedRequestHeaders(req), body });
+  const upstreamRes = await pool.request({ path: upstreamPath, method: 'POST', headers: forwardedRequestHeaders(req), body: await readBody(req) });
   res.writeHead(upstreamRes.statusCode, responseHeaders(upstreamRes.headers));
-  await pipeline(upstreamRes.body, res);
+  // Plain pipe(): stream.pipeline() would cost an AbortController and a DOMException per response.
+  const body = upstreamRes.body;
+  body.on('error', (err) => res.destroy(err));
+  res.on('close', () => {
+    if (!res.writableFinished) body.destroy();
+  });
+  body.pipe(res);
 }
 
 const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
@@ -52,4 +59,3 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   });
 });
 server.listen(Number(values.port), '127.0.0.1');
-exitWithParent(server);

@@ -1,8 +1,11 @@
 // Mock OpenAI upstream: answers POST /v1/chat/completions at once, JSON or SSE. Usage: node mock-upstream.mjs --port N
 
 import { createServer } from 'node:http';
+import { parseArgs } from 'node:util';
 import { CHAT_PATH, completionBody, streamEvents } from './fixtures.mjs';
-import { exitWithParent, portArg, sendJson } from './child-support.mjs';
+import { sendJson } from './http-util.mjs';
+
+const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
 
 let served = 0;
 
@@ -61,5 +64,4 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     else res.destroy(err);
   });
 });
-server.listen(portArg(), '127.0.0.1');
-exitWithParent(server);
+server.listen(Number(values.port), '127.0.0.1');

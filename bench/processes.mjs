@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 
 const STARTUP_TIMEOUT_MS = 10_000;
+const EXIT_WITH_PARENT = new URL('./exit-with-parent.mjs', import.meta.url).href;
 const OUTPUT_TAIL_BYTES = 4096;
 const children = new Set();
 
@@ -24,10 +25,11 @@ export function freePort() {
 
 /**
  * Spawns `node args…` and resolves once GET {url}/health answers 200. Rejects with the child's
- * last output if it exits first or is not up within 10 s.
+ * last output if it exits first or is not up within 10 s. The child gets a pipe as stdin and a
+ * preload that stops it when that pipe closes, so no child outlives the bench, even a SIGKILLed one.
  */
 export async function startChild(name, args, healthUrl) {
-  const proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const child = { name, proc, pid: proc.pid, output: '', exited: null };
   children.add(child);
   const keepTail = (chunk) => {
@@ -66,6 +68,11 @@ async function waitHealthy(child, healthUrl) {
 function startupError(child, what) {
   const tail = child.output.trim();
   return new Error(`${child.name} (pid ${child.pid}) ${what}${tail ? `\n--- last output of ${child.name} ---\n${tail}` : ''}`);
+}
+
+/** Throws, with the child's last output, if it has exited (e.g. crashed under load). */
+export function assertRunning(child, during) {
+  if (child.exited) throw startupError(child, `exited (${describeExit(child.exited)}) during ${during}`);
 }
 
 function describeExit({ code, signal, error }) {
@@ -129,5 +136,14 @@ export function resetPeakRss(pid) {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Restricts every thread of a process to one CPU (util-linux taskset). */
+export function pinToCpu(pid, cpu) {
+  try {
+    execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(cpu), String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    throw new Error(`BENCH_PIN=1: cannot pin pid ${pid} to CPU ${cpu} (needs taskset and at least 2 CPUs): ${err.stderr?.toString().trim() || err.message}`);
   }
 }

@@ -1,7 +1,7 @@
 // Switchyard benchmark: the same load against the mock upstream directly, a minimal Node proxy and
 // Switchyard, measuring throughput, latency, and each server's CPU time and peak RSS.
 // See bench/README.md. Env: BENCH_REQUESTS, BENCH_SECONDS, BENCH_WARMUP, BENCH_WARMUP_SECONDS,
-// BENCH_CONCURRENCY, BENCH_STREAM, BENCH_CPU_TARGET.
+// BENCH_CONCURRENCY, BENCH_STREAM, BENCH_PIN, BENCH_CPU_TARGET.
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drive, openClient, percentile } from './load.mjs';
-import { CLOCK_TICKS_PER_SECOND, cpuTicks, freePort, killAllChildrenNow, resetPeakRss, startChild, statusKb, stopAllChildren } from './processes.mjs';
+import { assertRunning, CLOCK_TICKS_PER_SECOND, cpuTicks, freePort, killAllChildrenNow, pinToCpu, resetPeakRss, startChild, statusKb, stopAllChildren } from './processes.mjs';
 import { COARSE_TICKS, headline, ratios, ratiosTable, resultsTable } from './report.mjs';
 import { MODEL } from './fixtures.mjs';
 
@@ -17,29 +17,40 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..');
 const CLI = join(repoRoot, 'core', 'dist', 'cli.js');
 const RESULTS_FILE = join(here, 'results', 'latest.json');
+const CPU_COUNT = availableParallelism(); // before any pinning narrows it
 
-const settings = readSettings(process.env);
+const settings = (() => {
+  try {
+    return readSettings(process.env);
+  } catch (err) {
+    console.error(`bench: ${err.message}`);
+    process.exit(2);
+  }
+})();
 const tempDir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
 
 function readSettings(env) {
-  const int = (name, fallback) => {
+  const number = (name, fallback, { min = 1, integer = true } = {}) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+    if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+      throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got "${raw}"`);
+    }
     return value;
   };
-  const requests = int('BENCH_REQUESTS', 3000);
+  const requests = number('BENCH_REQUESTS', 10_000);
   const concurrency = (env.BENCH_CONCURRENCY ?? '1,32').split(',').map((s) => Number(s.trim()));
-  if (requests < 1 || concurrency.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('BENCH_REQUESTS and BENCH_CONCURRENCY values must be ≥ 1');
+  if (concurrency.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`BENCH_CONCURRENCY must list integers ≥ 1, got "${env.BENCH_CONCURRENCY}"`);
   return {
     requests,
-    seconds: int('BENCH_SECONDS', 10),
-    warmupRequests: int('BENCH_WARMUP', Math.min(1000, requests)),
-    warmupSeconds: int('BENCH_WARMUP_SECONDS', 3),
+    seconds: number('BENCH_SECONDS', 10, { integer: false, min: 0.1 }),
+    warmupRequests: number('BENCH_WARMUP', 3000, { min: 0 }),
+    warmupSeconds: number('BENCH_WARMUP_SECONDS', 3, { integer: false, min: 0 }),
     concurrency,
     stream: env.BENCH_STREAM !== '0',
-    cpuTarget: Number(env.BENCH_CPU_TARGET ?? 2),
+    pin: env.BENCH_PIN === '1',
+    cpuTarget: number('BENCH_CPU_TARGET', 2, { integer: false, min: 0 }),
   };
 }
 
@@ -53,12 +64,16 @@ function scenarios() {
 
 // ---- targets ---------------------------------------------------------------------------------
 
-/** Starts `node script args… --port P` on a free port; resolves when its /health answers. */
-async function startServer(name, script, args = []) {
+/**
+ * Starts `node script args… --port P` on a free port; resolves when its /health answers.
+ * With BENCH_PIN=1 the proxies get CPU 1 to themselves; the mock shares CPU 0 with the load driver.
+ */
+async function startServer(name, script, args = [], { cpu } = {}) {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const child = await startChild(name, [script, ...args, '--port', String(port)], `${origin}/health`);
-  return { name, origin, pid: child.pid };
+  if (settings.pin) pinToCpu(child.pid, cpu);
+  return { name, origin, pid: child.pid, child };
 }
 
 function switchyardConfig(upstreamOrigin) {
@@ -76,11 +91,11 @@ function switchyardConfig(upstreamOrigin) {
 }
 
 async function startTargets() {
-  const mock = await startServer('mock upstream', join(here, 'mock-upstream.mjs'));
-  const minimal = await startServer('minimal-proxy', join(here, 'minimal-proxy.mjs'), ['--upstream', `${mock.origin}/v1`]);
+  const mock = await startServer('mock upstream', join(here, 'mock-upstream.mjs'), [], { cpu: 0 });
+  const minimal = await startServer('minimal-proxy', join(here, 'minimal-proxy.mjs'), ['--upstream', `${mock.origin}/v1`], { cpu: 1 });
   const configFile = join(tempDir, 'switchyard.bench.yaml');
   writeFileSync(configFile, switchyardConfig(mock.origin));
-  const switchyard = await startServer('switchyard', CLI, ['start', '--config', configFile]);
+  const switchyard = await startServer('switchyard', CLI, ['start', '--config', configFile], { cpu: 1 });
   return { mock, targets: [{ ...mock, name: 'direct' }, minimal, switchyard] };
 }
 
@@ -92,11 +107,13 @@ async function measure(target, scenario, mock) {
   try {
     const load = { mode: scenario.mode, concurrency: scenario.concurrency };
     const warm = await drive(client, { ...load, maxRequests: settings.warmupRequests, maxSeconds: settings.warmupSeconds });
+    for (const server of [target, mock]) assertRunning(server.child, `the warm-up of ${scenario.name} against ${target.name}`);
     if (warm.errors > 0) throw new Error(`${target.name} failed during warm-up (${scenario.name}): ${warm.firstError.message}`);
 
     const peakIsPerPhase = resetPeakRss(target.pid);
     const before = { target: cpuTicks(target.pid), mock: cpuTicks(mock.pid), client: process.cpuUsage() };
     const run = await drive(client, { ...load, maxRequests: settings.requests, maxSeconds: settings.seconds });
+    for (const server of [target, mock]) assertRunning(server.child, `${scenario.name} against ${target.name}`);
     const ticks = cpuTicks(target.pid) - before.target;
     const mockTicks = cpuTicks(mock.pid) - before.mock;
     const clientCpu = process.cpuUsage(before.client);
@@ -165,7 +182,7 @@ function writeResults(rows, ratioList, summary) {
     date: new Date().toISOString(),
     revision: gitRevision(),
     node: process.version,
-    cpus: availableParallelism(),
+    cpus: CPU_COUNT,
     cpuModel: cpus()[0]?.model,
     clockTicksPerSecond: CLOCK_TICKS_PER_SECOND,
     settings,
@@ -195,8 +212,9 @@ function installExitHandlers() {
 
 async function main() {
   installExitHandlers();
-  console.error(`Switchyard bench: node ${process.version}, ${availableParallelism()} CPUs; per scenario and target ` +
-    `${settings.warmupRequests} warm-up requests (≤ ${settings.warmupSeconds} s), then ≤ ${settings.requests} measured (≤ ${settings.seconds} s)`);
+  if (settings.pin) pinToCpu(process.pid, 0);
+  console.error(`Switchyard bench: node ${process.version}, ${CPU_COUNT} CPUs${settings.pin ? ' (pinned: proxies on CPU 1, driver and mock on CPU 0)' : ''}; ` +
+    `per scenario and target ${settings.warmupRequests} warm-up requests (≤ ${settings.warmupSeconds} s), then ≤ ${settings.requests} measured (≤ ${settings.seconds} s)`);
   const { mock, targets } = await startTargets();
   const rows = [];
   for (const scenario of scenarios()) {
