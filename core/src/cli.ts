@@ -1,6 +1,7 @@
 #!/usr/bin/env node
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify as toYaml } from 'yaml';
 import { loadConfigFile } from './config/load.js';
@@ -10,12 +11,14 @@ import { SwitchyardError } from './errors.js';
 import { createGateway } from './gateway.js';
 import type { Gateway } from './gateway.js';
 import { createLogger } from './logger.js';
+import { loadPluginModules } from './plugin/modules.js';
 import type { Preset } from './plugin/plugin.js';
 
 const USAGE = `Usage:
   switchyard start [--config FILE] [--port N] [--host H] [--preset MODULE]
   switchyard config validate FILE [--preset MODULE]
   switchyard config show FILE
+  switchyard keys hash [KEY]     (KEY from stdin when omitted; prints sha256:<hex> for auth keyHash)
 Without --config, start reads ./switchyard.config.yaml, else builds providers from
 OPENAI_API_KEY / OPENAI_BASE_URL (and friends). The preset defaults to @switchyard/preset-standard.`;
 
@@ -60,7 +63,8 @@ async function start(values: { config?: string; port?: string; host?: string; pr
   } else {
     config = {};
   }
-  const gateway = await createGateway({ config, presets: [preset], ...(file ? { source: file } : {}) });
+  const plugins = file ? await loadPluginModules((config as { modules?: string[] }).modules ?? [], dirname(resolve(file))) : [];
+  const gateway = await createGateway({ config, presets: [preset], plugins, ...(file ? { source: file } : {}) });
   const log = gateway.logger;
   for (const note of notes) log.info(note);
   const address = await gateway.listen({
@@ -97,6 +101,13 @@ function parsePort(value: string): number {
 
 class UsageError extends Error {}
 
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return text;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -118,6 +129,12 @@ async function main(argv: string[]): Promise<number> {
     await start(values as { config?: string; port?: string; host?: string; preset: string });
     return -1;
   }
+  if (command === 'keys' && sub === 'hash') {
+    const key = file ?? (await readStdin()).replace(/\r?\n$/, '');
+    if (!key) throw new UsageError('switchyard keys hash needs a KEY argument or the key on stdin');
+    console.log(`sha256:${createHash('sha256').update(key, 'utf8').digest('hex')}`);
+    return 0;
+  }
   if (command === 'config' && (sub === 'validate' || sub === 'show')) {
     if (!file) throw new UsageError(`switchyard config ${sub} needs a FILE`);
     const config = await loadConfigFile(resolve(file));
@@ -126,7 +143,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const { preset } = await loadPreset(values.preset!);
-    const gateway = await createGateway({ config: config as ConfigInput, presets: [preset], source: file, logger: createLogger({ level: 'silent' }) });
+    const plugins = await loadPluginModules(config.modules, dirname(resolve(file)));
+    const gateway = await createGateway({ config: config as ConfigInput, presets: [preset], plugins, source: file, logger: createLogger({ level: 'silent' }) });
     await gateway.close();
     console.log(`${file}: valid (${config.providers.length} providers, ${config.models.length} aliases, preset ${preset.name})`);
     return 0;

@@ -2,50 +2,184 @@ import { SwitchyardError } from './errors.js';
 import type { Exchange } from './exchange.js';
 import type { GatewayHooks } from './hooks.js';
 import type { Logger } from './logger.js';
+import { INBOUND_WARNINGS } from './protocols/codec.js';
 import type { ProtocolCodec } from './protocols/codec.js';
 import type { ProviderRegistry } from './providers.js';
 import type { UpstreamClient } from './upstream/client.js';
-import { runAttempt } from './upstream/attempt.js';
-import type { Delivery } from './upstream/attempt.js';
-import type { AttemptResult, UpstreamRequest } from './types.js';
+import { HEDGE_LOST, runAttempt } from './upstream/attempt.js';
+import type { AttemptContext, AttemptOutput, Delivery } from './upstream/attempt.js';
+import type { UpstreamAbort } from './upstream/abort.js';
+import type { TtftTracker } from './routing/latency.js';
+import type { AttemptResult, Target, UpstreamRequest } from './types.js';
+import { backoffDelay, retryAfterMs } from './routing/policy.js';
+import type { FailoverPolicies, FailoverPolicy } from './routing/policy.js';
 
 export interface DispatchDeps {
   readonly hooks: GatewayHooks;
   readonly providers: ProviderRegistry;
   readonly http: UpstreamClient;
   readonly logger: Logger;
-  readonly maxAttempts: number;
+  /** Failover policy per requested model (routing, with alias overrides). */
+  readonly policies: FailoverPolicies;
+  /** Time to first token per target; present when some policy hedges. */
+  readonly latency?: TtftTracker;
 }
 
 export type DispatchOutcome = { ok: true; delivery: Delivery } | { ok: false; error: SwitchyardError };
 
+type Failed = { result: AttemptResult; error: SwitchyardError };
+
 /**
- * Tries the plan in order until one target succeeds, a business error ends it, or attempts run
- * out. Failover happens only before anything reached the client: a stream is committed at its
- * first event, inside runAttempt.
+ * Tries the plan in order until one target succeeds, an outcome the policy does not fail over
+ * on ends it (business errors and cancellations always do), attempts run out or the deadline
+ * passes. With `retryLastTarget`, the last candidate is retried after a jittered backoff while
+ * attempts remain. With `hedge`, an attempt slower than its target's p95 time to first token
+ * gets a twin on the next target (see hedge()). Failover happens only before anything reached
+ * the client: a stream is committed at its first event, inside runAttempt.
  */
 export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: DispatchDeps): Promise<DispatchOutcome> {
   const report = async (result: AttemptResult): Promise<void> => {
+    if (deps.latency && result.outcome === 'success') deps.latency.record(result.target.id, result.ttftMs ?? result.latencyMs);
     await deps.hooks.onResult.promise(result, x).catch((err: unknown) => {
       deps.logger.error({ err, requestId: x.id }, 'onResult failed');
     });
   };
-  const failures: Array<{ result: AttemptResult; error: SwitchyardError }> = [];
+  const policy = deps.policies.for(x.model);
+  const deadline = policy.deadlineMs === undefined ? Number.POSITIVE_INFINITY : x.timings.start + policy.deadlineMs;
+  const targets = x.plan.targets;
+  const failures: Failed[] = [];
+  let late = false;
 
-  for (const target of x.plan.targets) {
-    if (x.attempt >= deps.maxAttempts || x.aborted) break;
-    x.attempt++;
-    x.target = target;
-    const adapter = deps.providers.require(target.instance.type);
-    const request = await buildRequest(x, deps.hooks, target.instance.type);
-    const output = await runAttempt({ x, target, adapter, codec, http: deps.http, request, report });
-    if (output.ok) return output;
-    failures.push(output);
-    if (output.result.outcome === 'business_error' || output.result.outcome === 'cancelled') {
-      return { ok: false, error: output.error };
+  for (let i = 0; x.attempt < policy.maxAttempts && !x.aborted; i++) {
+    let target = targets[i];
+    if (target === undefined) {
+      const last = failures.at(-1);
+      target = targets.at(-1);
+      if (!policy.retryLastTarget || !target || !last) break;
+      const wait = retryWait(policy, i - targets.length + 1, last.result);
+      if (wait === undefined || performance.now() + wait >= deadline) {
+        late = wait !== undefined;
+        break;
+      }
+      await pause(wait, x);
+      if (x.aborted) break;
     }
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      late = true;
+      break;
+    }
+    const timeoutMs = Math.max(1, Math.min(target.instance.timeoutMs, Math.ceil(left)));
+    const twin = policy.hedge && x.attempt + 1 < policy.maxAttempts ? targets[i + 1] : undefined;
+    const after = twin && deps.latency?.p95(target.id, policy.hedgeMinSamples);
+    let outputs: AttemptOutput[];
+    if (twin && after !== undefined && after < timeoutMs) {
+      const hedged = await hedge(x, target, twin, after, (t, extra) => attempt(x, t, codec, deps, report, Math.max(1, Math.min(t.instance.timeoutMs, Math.ceil(deadline - performance.now()))), extra));
+      if (hedged.fired) i++;
+      outputs = hedged.outputs;
+    } else {
+      outputs = [await attempt(x, target, codec, deps, report, timeoutMs)];
+    }
+    for (const output of outputs) {
+      if (output.ok) return output;
+      failures.push(output);
+    }
+    const last = failures.at(-1)!;
+    if (!policy.failoverOn.has(last.result.outcome)) return { ok: false, error: last.error };
   }
-  return { ok: false, error: exhausted(failures) };
+  return { ok: false, error: exhausted(failures, late ? policy.deadlineMs : undefined) };
+}
+
+type Extra = Pick<AttemptContext, 'hedge' | 'bind'>;
+
+/** One attempt on `target`: the wire request built by the provider's taps, then sent. */
+async function attempt(x: Exchange, target: Target, codec: ProtocolCodec, deps: DispatchDeps, report: AttemptContext['report'], timeoutMs: number, extra?: Extra): Promise<AttemptOutput> {
+  x.attempt++;
+  x.target = target;
+  const adapter = deps.providers.require(target.instance.type);
+  if (adapter.protocol !== x.protocol) for (const warning of x.get(INBOUND_WARNINGS) ?? []) x.warn(warning);
+  const request = await buildRequest(x, deps.hooks, target.instance.type);
+  return runAttempt({ x, target, adapter, codec, http: deps.http, request, report, timeoutMs, ...extra });
+}
+
+/**
+ * Runs `first`; if it has not answered within `afterMs`, starts `second` beside it. The first
+ * to answer wins and the other is aborted (reported as cancelled, `hedge_lost`); when one
+ * fails, the other is awaited. Outputs come in the order they finished.
+ */
+async function hedge(
+  x: Exchange,
+  first: Target,
+  second: Target,
+  afterMs: number,
+  start: (target: Target, extra: Extra) => Promise<AttemptOutput>,
+): Promise<{ fired: boolean; outputs: AttemptOutput[] }> {
+  const live = new Set<UpstreamAbort>();
+  x.bindUpstream({ abort: (reason) => live.forEach((c) => c.abort(reason)) });
+  const slot = (): { bind: Extra['bind']; abort: () => void } => {
+    let mine: UpstreamAbort | undefined;
+    return {
+      bind: (c) => {
+        if (c) live.add((mine = c));
+        else if (mine) live.delete(mine);
+      },
+      abort: () => mine?.abort(HEDGE_LOST),
+    };
+  };
+  const slots = [slot(), slot()] as const;
+  const a = start(first, { bind: slots[0].bind }).then((o) => [0, o] as const);
+  let timer: NodeJS.Timeout | undefined;
+  const fired = new Promise<'fire'>((resolve) => (timer = setTimeout(resolve, afterMs, 'fire')));
+  const early = await Promise.race([a, fired]);
+  clearTimeout(timer);
+  if (early !== 'fire' || x.aborted) {
+    const output = early === 'fire' ? (await a)[1] : early[1];
+    return { fired: false, outputs: [output] };
+  }
+  const b = start(second, { bind: slots[1].bind, hedge: true }).then((o) => [1, o] as const);
+  const [winner, output] = await Promise.race([a, b]);
+  const other = winner === 0 ? b : a;
+  if (output.ok) {
+    slots[1 - winner]!.abort();
+    void other.then(([, o]) => discard(o));
+    x.target = winner === 0 ? first : second;
+    return { fired: true, outputs: [output] };
+  }
+  const [late, rest] = await other;
+  x.target = late === 0 ? first : second;
+  return { fired: true, outputs: [output, rest] };
+}
+
+/** A stream that won too late: entered and closed at once, so that it reports and releases its upstream. */
+async function discard(output: AttemptOutput): Promise<void> {
+  if (!output.ok || output.delivery.kind !== 'stream') return;
+  const it = output.delivery.body[Symbol.asyncIterator]();
+  await it.next().catch(() => undefined);
+  await it.return?.(undefined).catch(() => undefined);
+}
+
+/** How long to wait before retrying the same target; undefined when a Retry-After is longer than the backoff allows. */
+function retryWait(policy: FailoverPolicy, retry: number, last: AttemptResult): number | undefined {
+  const wait = backoffDelay(policy, retry);
+  if (last.outcome !== 'rate_limited') return wait;
+  const asked = retryAfterMs(last.retryAfter);
+  if (asked === undefined) return wait;
+  return asked > policy.backoffMaxMs ? undefined : Math.max(wait, asked);
+}
+
+/** Resolves after `ms`, or as soon as the caller hangs up. */
+function pause(ms: number, x: Exchange): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const signal = x.signal;
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 async function buildRequest(x: Exchange, hooks: GatewayHooks, type: string): Promise<UpstreamRequest> {
@@ -58,16 +192,23 @@ async function buildRequest(x: Exchange, hooks: GatewayHooks, type: string): Pro
   return request;
 }
 
-/** The caller's error once every attempt failed: 429 if the last was rate limited, 504 if it timed out, else 502. */
-function exhausted(failures: Array<{ result: AttemptResult; error: SwitchyardError }>): SwitchyardError {
+/**
+ * The caller's error once every attempt failed: 429 if the last was rate limited, 504 if it
+ * timed out or the deadline passed, else 502.
+ */
+function exhausted(failures: readonly Failed[], deadlineMs: number | undefined): SwitchyardError {
   const last = failures.at(-1);
-  if (!last) return new SwitchyardError('SWITCHYARD_ERR_NO_TARGET', 'no target could be tried', { expose: true });
-  if (failures.length === 1) return last.error;
+  const overdue = deadlineMs === undefined ? '' : `the deadline of ${deadlineMs} ms passed`;
+  if (!last) {
+    if (overdue) return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_TIMEOUT', `${overdue} before any attempt`, { expose: true });
+    return new SwitchyardError('SWITCHYARD_ERR_NO_TARGET', 'no target could be tried', { expose: true });
+  }
+  if (failures.length === 1 && !overdue) return last.error;
   const summary = failures.map((f) => f.error.message).join('; ');
-  const message = `all ${failures.length} attempts failed: ${summary}`;
-  if (last.result.outcome === 'rate_limited') {
+  const message = `all ${failures.length} attempts failed: ${summary}${overdue ? `; ${overdue}` : ''}`;
+  if (last.result.outcome === 'rate_limited' && !overdue) {
     return new SwitchyardError('SWITCHYARD_ERR_RATE_LIMITED', message, { expose: true, ...(last.error.headers ? { headers: last.error.headers } : {}) });
   }
-  const code = last.result.failure === 'timeout' ? 'SWITCHYARD_ERR_UPSTREAM_TIMEOUT' : 'SWITCHYARD_ERR_UPSTREAM_FAILED';
+  const code = overdue || last.result.failure === 'timeout' ? 'SWITCHYARD_ERR_UPSTREAM_TIMEOUT' : 'SWITCHYARD_ERR_UPSTREAM_FAILED';
   return new SwitchyardError(code, message, { expose: true });
 }

@@ -42,6 +42,8 @@ export interface ExchangeInit {
   request: ChatRequest | undefined;
   headers: IncomingHttpHeaders;
   plan: RoutePlan;
+  /** The request target as the caller sent it (path and query string). @default '' */
+  url?: string;
 }
 
 /** Per-request state: the only thing plugins share. */
@@ -55,6 +57,8 @@ export class Exchange {
   /** The canonical chat request (for OpenAI callers, the same object as `body`). */
   readonly request: ChatRequest | undefined;
   readonly headers: IncomingHttpHeaders;
+  /** The request target as the caller sent it: path and query string (auth refuses keys found there). */
+  readonly url: string;
   readonly plan: RoutePlan;
   readonly timings: ExchangeTimings;
   readonly warnings: string[] = [];
@@ -63,10 +67,11 @@ export class Exchange {
   target: Target | undefined;
   /** 1-based number of the current attempt; 0 before the first. */
   attempt = 0;
-  readonly #data = new Map<ExchangeKey<unknown>, unknown>();
+  #data: Map<ExchangeKey<unknown>, unknown> | undefined;
+  #responseHeaders: Record<string, string> | undefined;
   #aborted = false;
   #controller: AbortController | undefined;
-  #upstream: AbortController | undefined;
+  #upstream: { abort(reason: unknown): void } | undefined;
 
   constructor(init: ExchangeInit) {
     this.id = init.id;
@@ -75,6 +80,7 @@ export class Exchange {
     this.body = init.body;
     this.request = init.request;
     this.headers = init.headers;
+    this.url = init.url ?? '';
     this.plan = init.plan;
     this.timings = { start: performance.now(), upstreamMs: 0 };
   }
@@ -111,17 +117,30 @@ export class Exchange {
   }
 
   /** @internal The attempt in flight: aborted with the exchange, released when it ends. */
-  bindUpstream(controller: AbortController | undefined): void {
+  bindUpstream(controller: { abort(reason: unknown): void } | undefined): void {
     this.#upstream = controller;
     if (controller && this.#aborted) controller.abort(CALLER_GONE);
   }
 
   get<T>(key: ExchangeKey<T>): T | undefined {
-    return this.#data.get(key) as T | undefined;
+    return this.#data?.get(key) as T | undefined;
   }
 
   set<T>(key: ExchangeKey<T>, value: T): void {
-    this.#data.set(key, value);
+    (this.#data ??= new Map()).set(key, value);
+  }
+
+  /**
+   * Adds a header to this request's response once it was routed (success or upstream error),
+   * e.g. a rate limiter's x-ratelimit-* headers. Replies from beforeRoute carry their own.
+   */
+  setResponseHeader(name: string, value: string): void {
+    (this.#responseHeaders ??= {})[name.toLowerCase()] = value;
+  }
+
+  /** Headers plugins added with setResponseHeader(), if any. */
+  get responseHeaders(): Readonly<Record<string, string>> | undefined {
+    return this.#responseHeaders;
   }
 
   warn(message: string): void {

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { RequestListener, Server } from 'node:http';
+import type { IncomingHttpHeaders, RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ajv } from 'ajv';
 import { invalidConfig, resolveConfig } from './config/load.js';
@@ -18,9 +18,11 @@ import { applyPlugins, resolvePlugins } from './plugin/host.js';
 import type { Problem } from './plugin/host.js';
 import type { PluginEntry, Preset } from './plugin/plugin.js';
 import { ProviderRegistry } from './providers.js';
+import { ReadinessChecks } from './readiness.js';
 import { ModelCatalog } from './routing/catalog.js';
 import { ModelResolver } from './routing/resolve.js';
 import { MemoryStore } from './store/memory-store.js';
+import { RedisStore } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 import { UpstreamClient } from './upstream/client.js';
 import type { ProviderInstance } from './types.js';
@@ -45,6 +47,11 @@ export interface GatewaySecurity {
   authenticatesCallers: boolean;
   /** Decides access to /admin/*; without it, admin routes answer loopback callers only. */
   authorizeAdmin?: AdminAuthorizer;
+  /**
+   * Checks callers of /v1/* routes that run no hooks (GET /v1/models): the error to answer
+   * with, or undefined to let the caller in. Routed requests are checked in beforeRoute.
+   */
+  authorizeCaller?: (headers: IncomingHttpHeaders, url: string) => SwitchyardError | undefined;
 }
 
 export interface ListenOptions {
@@ -67,6 +74,8 @@ export class Gateway {
   readonly security: GatewaySecurity = { authenticatesCallers: false };
   /** Routes plugins add under /admin/ (in apply()). */
   readonly admin = new AdminRoutes();
+  /** Checks `/ready` consults (in apply()): 200 only while none reports a problem. */
+  readonly readiness = new ReadinessChecks();
   #resolver: ModelResolver | undefined;
   #catalog: ModelCatalog | undefined;
   #server: Server | undefined;
@@ -168,7 +177,7 @@ export class Gateway {
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const config = resolveConfig(options.config ?? {}, options.env ?? process.env, options.source);
   const logger = options.logger ?? createLogger(config.log.level ? { level: config.log.level } : {});
-  const store = options.store ?? createStore(config);
+  const store = options.store ?? (await createStore(config, logger));
   const gateway = new Gateway(config, logger, store);
   const problems: Problem[] = [];
   const registrations = resolvePlugins(options.presets ?? [], options.plugins ?? [], config.plugins, problems);
@@ -197,9 +206,14 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   return gateway;
 }
 
-function createStore(config: SwitchyardConfig): Store {
+/** How long startup waits for Redis before going on degraded (the store keeps reconnecting). */
+const REDIS_STARTUP_WAIT_MS = 2000;
+
+async function createStore(config: SwitchyardConfig, logger: Logger): Promise<Store> {
   if (config.store.type === 'memory') return new MemoryStore();
-  throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', 'store.type: "redis" is not available in this build yet; use "memory"');
+  const store = new RedisStore({ url: config.store.url, logger, ...(config.store.keyPrefix === undefined ? {} : { keyPrefix: config.store.keyPrefix }) });
+  await store.whenReady(REDIS_STARTUP_WAIT_MS);
+  return store;
 }
 
 const instanceFieldsAjv = new Ajv({ allErrors: true, useDefaults: true, strict: false });

@@ -25,6 +25,12 @@ export class GatewayHooks {
   );
   /** After every upstream attempt. A throwing tap is logged and never breaks the response. */
   readonly onResult = new AsyncSeriesHook<[result: AttemptResult, x: Exchange]>(['result', 'x']);
+  /**
+   * Once per routed request, when its response is over — sent, failed, refused by a plugin or
+   * abandoned by the caller — whatever path it took. Release per-request resources here
+   * (concurrency slots, reservations). A throwing tap is logged and never affects the others.
+   */
+  readonly onFinish = new AsyncSeriesHook<[x: Exchange]>(['x']);
   /** Once the server listens. Plugins that own timers or connections start them here. */
   readonly ready = new AsyncParallelHook<[]>([]);
   /** On shutdown, after in-flight requests finished. Release timers and connections. */
@@ -34,7 +40,7 @@ export class GatewayHooks {
 
   constructor(logger: Logger) {
     const guard = { register: (tap: Tap): Tap => this.#guard(tap) };
-    for (const hook of [this.beforeRoute, this.selectRoute, this.onResult, this.ready, this.close] as AnyHook[]) {
+    for (const hook of [this.beforeRoute, this.selectRoute, this.onResult, this.onFinish, this.ready, this.close] as AnyHook[]) {
       hook.intercept(guard);
     }
     this.convertRequest.intercept({
@@ -43,7 +49,8 @@ export class GatewayHooks {
         return hook;
       },
     });
-    (this.onResult as unknown as AnyHook).intercept({ register: (tap) => isolate(tap, logger) });
+    (this.onResult as unknown as AnyHook).intercept({ register: (tap) => isolate(tap, logger, 'onResult') });
+    (this.onFinish as unknown as AnyHook).intercept({ register: (tap) => isolate(tap, logger, 'onFinish') });
   }
 
   /** After listen(): tapping any hook throws. */
@@ -66,10 +73,10 @@ export class GatewayHooks {
   }
 }
 
-/** Wraps an onResult tap so its failure is logged with its name and the chain goes on. */
-function isolate(tap: Tap, logger: Logger): Tap {
+/** Wraps a tap so its failure is logged with its name and the chain goes on. */
+function isolate(tap: Tap, logger: Logger, hook: string): Tap {
   const fn = tap.fn;
-  const report = (err: unknown): void => logger.error({ err, plugin: tap.name, hook: 'onResult' }, 'onResult tap failed');
+  const report = (err: unknown): void => logger.error({ err, plugin: tap.name, hook }, `${hook} tap failed`);
   let wrapped: (...args: unknown[]) => unknown;
   if (tap.type === 'promise') {
     wrapped = (...args) => {

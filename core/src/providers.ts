@@ -1,6 +1,6 @@
 import { SwitchyardError } from './errors.js';
 import type { Exchange } from './exchange.js';
-import type { ChatCompletion, ChatCompletionChunk } from './protocols/canonical.js';
+import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse } from './protocols/canonical.js';
 import type { UpstreamClient } from './upstream/client.js';
 import type { AttemptOutcome, Operation, ProviderInstance, SseEvent } from './types.js';
 
@@ -33,7 +33,13 @@ export interface ProviderAdapter {
   decodeResponse(body: unknown, x: Exchange): ChatCompletion;
   /** Upstream SSE events → canonical chunks; used when the caller's protocol differs. */
   decodeStream(events: AsyncIterable<SseEvent>, x: Exchange): AsyncIterable<ChatCompletionChunk>;
-  /** Reads an error response. Core's default: 429 rate limited, 5xx failure, other 4xx business error. */
+  /**
+   * Embeddings success body → the canonical (OpenAI) embeddings list; used when the upstream
+   * protocol differs from the caller's. Required for types that serve `embeddings` and do not
+   * speak the OpenAI protocol.
+   */
+  decodeEmbeddings?(body: unknown, x: Exchange): EmbeddingsResponse;
+  /** Reads an error response. Core's default: 429 rate limited; 5xx, 408 and 401 failure; other 4xx business error. */
   classifyError?(status: number, body: string): UpstreamErrorInfo;
   /** Lists the models an instance serves (a GET; never a billed call). */
   listModels?(instance: ProviderInstance, http: UpstreamClient): Promise<string[]>;
@@ -87,8 +93,10 @@ export class ProviderRegistry {
 
 /** Core's reading of an upstream error status and body. */
 export function defaultClassifyError(status: number, body: string): UpstreamErrorInfo {
+  // 401 means the gateway's own credential for that instance is wrong: the caller cannot fix
+  // it, another instance may serve, and a 401 passed on would read as "your gateway key is bad".
   const outcome: UpstreamErrorInfo['outcome'] =
-    status === 429 ? 'rate_limited' : status >= 500 || status === 408 ? 'failure' : 'business_error';
+    status === 429 ? 'rate_limited' : status >= 500 || status === 408 || status === 401 ? 'failure' : 'business_error';
   const info: UpstreamErrorInfo = { outcome, message: `upstream answered ${status}` };
   try {
     const json = JSON.parse(body) as { error?: unknown; message?: unknown };

@@ -46,7 +46,7 @@ export interface UpstreamRequest {
 }
 
 export type AttemptOutcome = 'success' | 'failure' | 'business_error' | 'rate_limited' | 'cancelled';
-export type FailureKind = 'timeout' | 'connection' | 'status' | 'stream_broken' | 'client_abort';
+export type FailureKind = 'timeout' | 'connection' | 'status' | 'stream_broken' | 'client_abort' | 'hedge_lost';
 
 /** Reported to `onResult` after every upstream attempt. */
 export interface AttemptResult {
@@ -66,6 +66,8 @@ export interface AttemptResult {
   readonly usage?: Usage;
   /** Upstream Retry-After, for rate_limited outcomes. */
   readonly retryAfter?: string;
+  /** True for an attempt started as a hedge (routing.hedge), beside one still waiting for its first byte. */
+  readonly hedge?: boolean;
 }
 
 /** What ends a request early from `beforeRoute`. */

@@ -17,10 +17,37 @@ export type StoreConfig =
   | { type: 'memory' }
   | { type: 'redis'; url: string; keyPrefix?: string };
 
+/** Outcomes that may move a request to its next target. */
+export type FailoverOutcome = 'failure' | 'rate_limited';
+
 export interface RoutingConfig {
   /** Upstream attempts per request, the first included. @default 3 */
   maxAttempts: number;
+  /**
+   * Overall deadline per request: no attempt starts after it, and each attempt waits for its
+   * head (streaming: its first event) at most until it. Unset: only each attempt's `timeoutMs`.
+   */
+  deadlineMs?: number;
+  /** Outcomes that fail over to the next target; others end the request. @default ['failure', 'rate_limited'] */
+  failoverOn: FailoverOutcome[];
+  /** When the last candidate failed and attempts remain, retry it after a jittered backoff. @default false */
+  retryLastTarget: boolean;
+  /** Base of the exponential backoff before retrying the same target (full jitter). @default 100 */
+  backoffMs: number;
+  /** Longest backoff before retrying the same target. @default 2000 */
+  backoffMaxMs: number;
+  /**
+   * Hedged requests: when an attempt has not answered (streaming: sent its first event) within
+   * its target's own p95 time to first token, start the next target beside it; the first to
+   * answer wins and the other is aborted. @default false
+   */
+  hedge: boolean;
+  /** Successful attempts a target needs before its p95 is trusted for hedging. @default 20 */
+  hedgeMinSamples: number;
 }
+
+/** Per-alias overrides of `routing`. */
+export type RoutingOverrides = Partial<RoutingConfig>;
 
 export interface ProviderConfig {
   name: string;
@@ -45,6 +72,8 @@ export interface AliasConfig {
   name: string;
   /** Ordered `instance/model` targets. */
   targets: string[];
+  /** Failover policy for this alias, field by field over `routing`. */
+  routing?: RoutingOverrides;
 }
 
 export interface SwitchyardConfig {
@@ -55,6 +84,8 @@ export interface SwitchyardConfig {
   routing: RoutingConfig;
   providers: ProviderConfig[];
   models: AliasConfig[];
+  /** Plugin modules to load beside the preset's: package names or paths relative to the config file. */
+  modules: string[];
   /** One section per plugin, by plugin name. */
   plugins: Record<string, unknown>;
 }
@@ -81,6 +112,31 @@ const providerSchema = {
   },
   additionalProperties: true,
 } as const;
+
+/** The `routing` section; with defaults at the top level, without them in per-alias overrides. */
+function routingSchema(defaults: boolean): Record<string, unknown> {
+  const d = <T>(value: T): { default?: T } => (defaults ? { default: value } : {});
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      maxAttempts: { type: 'integer', minimum: 1, maximum: 20, ...d(3), description: 'Upstream attempts per request, the first included.' },
+      deadlineMs: { type: 'integer', minimum: 1, description: 'Overall deadline per request; unset: only per-attempt timeouts.' },
+      failoverOn: {
+        type: 'array',
+        items: { type: 'string', enum: ['failure', 'rate_limited'] },
+        uniqueItems: true,
+        ...d(['failure', 'rate_limited']),
+        description: 'Outcomes that fail over to the next target.',
+      },
+      retryLastTarget: { type: 'boolean', ...d(false), description: 'Retry the last candidate after a jittered backoff while attempts remain.' },
+      backoffMs: { type: 'integer', minimum: 0, ...d(100), description: 'Base of the exponential backoff before retrying the same target.' },
+      backoffMaxMs: { type: 'integer', minimum: 0, ...d(2000), description: 'Longest backoff before retrying the same target.' },
+      hedge: { type: 'boolean', ...d(false), description: "Start the next target beside an attempt slower than its target's p95 time to first token." },
+      hedgeMinSamples: { type: 'integer', minimum: 1, ...d(20), description: 'Successful attempts a target needs before its p95 is trusted for hedging.' },
+    },
+  };
+}
 
 export const configSchema = {
   type: 'object',
@@ -119,12 +175,7 @@ export const configSchema = {
         level: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
       },
     },
-    routing: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: { maxAttempts: { type: 'integer', minimum: 1, maximum: 20, default: 3 } },
-    },
+    routing: { ...routingSchema(true), default: {} },
     providers: { type: 'array', items: providerSchema, default: [] },
     models: {
       type: 'array',
@@ -136,9 +187,11 @@ export const configSchema = {
         properties: {
           name: { type: 'string', minLength: 1 },
           targets: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[^/]+/.+$' } },
+          routing: routingSchema(false),
         },
       },
     },
+    modules: { type: 'array', items: { type: 'string', minLength: 1 }, default: [], description: 'Plugin modules to load: package names or paths relative to the config file.' },
     plugins: { type: 'object', default: {} },
   },
 } as unknown as JSONSchemaType<SwitchyardConfig>;

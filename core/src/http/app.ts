@@ -10,10 +10,18 @@ import type { Gateway } from '../gateway.js';
 import type { ChatRequest } from '../protocols/canonical.js';
 import type { ProtocolCodec } from '../protocols/codec.js';
 import { openaiCodec } from '../protocols/openai.js';
+import { anthropicCodec } from '../protocols/anthropic.js';
+import { anthropicToCanonical } from '../protocols/anthropic-convert.js';
+import { INBOUND_WARNINGS } from '../protocols/codec.js';
+import type { CanonicalConversion } from '../protocols/anthropic-convert.js';
+import type { AnthropicMessagesRequest } from '../protocols/anthropic-types.js';
+import { countTokensRoute } from './count-tokens.js';
+import { TtftTracker } from '../routing/latency.js';
+import { FailoverPolicies } from '../routing/policy.js';
 import { RoutePlan } from '../routing/route-plan.js';
 import type { Operation, Protocol } from '../types.js';
 import { readJsonBody, requestValidator } from './body.js';
-import { chatRequestSchema, embeddingsRequestSchema } from './request-schemas.js';
+import { chatRequestSchema, embeddingsRequestSchema, messagesRequestSchema } from './request-schemas.js';
 import { sendDelivery, sendError, setRouteHeaders } from './respond.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -23,6 +31,8 @@ interface RouteSpec {
   operation: Operation;
   codec: ProtocolCodec;
   validate: (body: Record<string, unknown>) => void;
+  /** For non-canonical protocols: the body in canonical form, for upstreams of another protocol. */
+  toCanonical?: (body: Record<string, unknown>) => CanonicalConversion;
 }
 
 /** The Koa application: composed once, each request only builds a context and an Exchange. */
@@ -30,12 +40,14 @@ export function createApp(gateway: Gateway): Koa {
   const app = new Koa();
   const router = new Router();
   const { logger } = gateway;
+  const policies = new FailoverPolicies(gateway.config.routing, gateway.config.models);
   const deps: DispatchDeps = {
     hooks: gateway.hooks,
     providers: gateway.providers,
     http: gateway.http,
     logger,
-    maxAttempts: gateway.config.routing.maxAttempts,
+    policies,
+    ...(policies.hedging ? { latency: new TtftTracker() } : {}),
   };
   const bodyLimit = gateway.config.server.bodyLimit;
 
@@ -55,7 +67,7 @@ export function createApp(gateway: Gateway): Koa {
         });
       }
     } catch (err) {
-      sendError(ctx, openaiCodec, err, logger);
+      sendError(ctx, ctx.path.startsWith('/v1/messages') ? anthropicCodec : openaiCodec, err, logger);
     }
   });
 
@@ -63,17 +75,21 @@ export function createApp(gateway: Gateway): Koa {
     try {
       const body = await readJsonBody(ctx.req, bodyLimit);
       spec.validate(body);
+      const canonical = spec.toCanonical?.(body);
       const x = new Exchange({
         id: ctx.state.requestId as string,
         protocol: spec.protocol,
         operation: spec.operation,
         body,
-        request: spec.operation === 'chat' ? (body as ChatRequest) : undefined,
+        request: canonical ? canonical.request : spec.operation === 'chat' ? (body as ChatRequest) : undefined,
         headers: ctx.req.headers,
+        url: ctx.url,
         plan: new RoutePlan(),
       });
+      if (canonical?.warnings.length) x.set(INBOUND_WARNINGS, canonical.warnings);
       ctx.res.once('close', () => {
         if (!ctx.res.writableFinished) x.abort();
+        if (gateway.hooks.onFinish.isUsed()) void gateway.hooks.onFinish.promise(x).catch((err: unknown) => logger.error({ err, requestId: x.id }, 'onFinish failed'));
       });
       const reply = await gateway.hooks.beforeRoute.promise(x);
       if (reply) return sendDelivery(ctx, reply, spec.codec, logger);
@@ -90,16 +106,22 @@ export function createApp(gateway: Gateway): Koa {
 
   router.post('/v1/chat/completions', routed({ protocol: 'openai', operation: 'chat', codec: openaiCodec, validate: requestValidator(chatRequestSchema) }));
   router.post('/v1/embeddings', routed({ protocol: 'openai', operation: 'embeddings', codec: openaiCodec, validate: requestValidator(embeddingsRequestSchema) }));
+  const toCanonical = (body: Record<string, unknown>): CanonicalConversion => anthropicToCanonical(body as AnthropicMessagesRequest);
+  router.post('/v1/messages', routed({ protocol: 'anthropic', operation: 'chat', codec: anthropicCodec, validate: requestValidator(messagesRequestSchema), toCanonical }));
+  router.post('/v1/messages/count_tokens', countTokensRoute(gateway, bodyLimit, logger));
   router.get('/v1/models', async (ctx) => {
+    const denied = gateway.security.authorizeCaller?.(ctx.req.headers, ctx.url);
+    if (denied) throw denied;
     ctx.body = { object: 'list', data: await gateway.catalog.list() };
   });
   router.get('/health', (ctx) => {
     ctx.body = { status: 'ok' };
   });
   router.get('/ready', (ctx) => {
-    const ready = !gateway.draining;
+    const problems = gateway.draining ? [] : gateway.readiness.problems();
+    const ready = !gateway.draining && problems.length === 0;
     ctx.status = ready ? 200 : 503;
-    ctx.body = { status: ready ? 'ready' : 'draining' };
+    ctx.body = ready ? { status: 'ready' } : gateway.draining ? { status: 'draining' } : { status: 'not_ready', problems };
   });
   gateway.admin.mount(router, () => gateway.security.authorizeAdmin, bodyLimit, logger);
   app.use(router.routes());

@@ -17,6 +17,9 @@ export async function readJsonBody(req: IncomingMessage, limit: string): Promise
     }
     throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'could not read the request body', { cause: err, status: e.status && e.status < 500 ? e.status : 400 });
   }
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `request body nests deeper than ${MAX_JSON_DEPTH} levels`, { publicCode: 'invalid_request' });
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -27,6 +30,27 @@ export async function readJsonBody(req: IncomingMessage, limit: string): Promise
     throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'request body must be a JSON object', { publicCode: 'invalid_request' });
   }
   return body as Record<string, unknown>;
+}
+
+/** Deeper bodies are refused: serializing them again upstream would overflow the stack. */
+export const MAX_JSON_DEPTH = 128;
+
+/** The deepest `[`/`{` nesting in JSON text, ignoring brackets inside strings. One pass, no allocation. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 /* [ */ || c === 123 /* { */) {
+      if (++depth > max) max = depth;
+    } else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
+  }
+  return max;
 }
 
 const ajv = new Ajv({ allErrors: false, strict: false });

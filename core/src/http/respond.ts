@@ -31,6 +31,7 @@ export function sendError(ctx: Context, codec: ProtocolCodec, thrown: unknown, l
 export function setRouteHeaders(ctx: Context, x: Exchange): void {
   if (x.target) ctx.set('x-switchyard-target', x.target.id);
   if (x.attempt > 0) ctx.set('x-switchyard-attempts', String(x.attempt));
+  if (x.responseHeaders) ctx.set(x.responseHeaders as Record<string, string>);
   if (x.warnings.length) ctx.set('x-switchyard-warnings', x.warnings.join('; ').replace(/[\r\n]/g, ' '));
 }
 
@@ -39,7 +40,7 @@ export function sendDelivery(ctx: Context, delivery: Delivery | Reply, codec: Pr
   switch (delivery.kind) {
     case 'bytes':
       ctx.status = delivery.status;
-      ctx.type = delivery.contentType;
+      ctx.set('content-type', delivery.contentType);
       ctx.body = delivery.body;
       return;
     case 'json':

@@ -33,15 +33,18 @@ export function resolvePlugins(
 ): Registration[] {
   const registrations: Registration[] = [];
   const seen = new Map<string, string>();
+  const disabled = new Set(Object.keys(sections).filter((name) => sections[name] === false));
   const add = (entry: PluginEntry, preset?: string): void => {
     const { plugin, options } = 'plugin' in entry ? entry : { plugin: entry, options: undefined };
+    // `plugins: { <name>: false }` leaves a preset's plugin out.
+    if (disabled.has(plugin.name)) return void seen.set(plugin.name, 'disabled');
     const where = preset ? `preset "${preset}"` : 'the plugin list';
     const earlier = seen.get(plugin.name);
     if (earlier !== undefined) {
       throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_DUPLICATE', `plugin "${plugin.name}" is registered twice (by ${earlier} and by ${where})`);
     }
     for (const dependency of plugin.dependencies ?? []) {
-      if (!seen.has(dependency)) {
+      if (!seen.has(dependency) || seen.get(dependency) === 'disabled') {
         throw new SwitchyardError(
           'SWITCHYARD_ERR_PLUGIN_DEPENDENCY',
           `plugin "${plugin.name}" needs plugin "${dependency}" registered before it`,

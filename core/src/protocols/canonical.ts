@@ -145,3 +145,12 @@ export interface EmbeddingsRequest {
   user?: string;
   [field: string]: unknown;
 }
+
+/** The OpenAI embeddings list, the canonical embeddings response. */
+export interface EmbeddingsResponse {
+  object: 'list';
+  data: Array<{ object: 'embedding'; index: number; embedding: number[] | string }>;
+  model: string;
+  usage?: { prompt_tokens: number; total_tokens: number };
+  [field: string]: unknown;
+}

@@ -1,4 +1,5 @@
 import type { SwitchyardError } from '../errors.js';
+import { exchangeKey } from '../exchange.js';
 import type { Exchange } from '../exchange.js';
 import type { SseEvent } from '../types.js';
 import type { ChatCompletion, ChatCompletionChunk, Usage } from './canonical.js';
@@ -30,3 +31,10 @@ export interface ProtocolCodec {
   /** Pass-through: usage from a same-protocol response body. */
   usageOf(body: unknown): Usage | undefined;
 }
+
+/**
+ * What converting a non-canonical inbound request (e.g. Anthropic) to canonical form dropped or
+ * approximated. Dispatch adds these to the exchange's warnings only when an attempt goes to an
+ * upstream of another protocol; same-protocol pass-through loses nothing.
+ */
+export const INBOUND_WARNINGS = exchangeKey<readonly string[]>('inbound-warnings');

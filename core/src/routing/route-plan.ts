@@ -50,15 +50,16 @@ export class RoutePlan {
 
   /** Removes every target the predicate matches, recording who removed it and why. */
   exclude(by: string, predicate: (target: Target) => boolean, reason: string | ((target: Target) => string)): this {
-    const kept: Target[] = [];
-    for (const target of this.#targets) {
+    let kept: Target[] | undefined;
+    this.#targets.forEach((target, i) => {
       if (predicate(target)) {
+        kept ??= this.#targets.slice(0, i);
         this.exclusions.push({ target: target.id, by, reason: typeof reason === 'string' ? reason : reason(target) });
       } else {
-        kept.push(target);
+        kept?.push(target);
       }
-    }
-    this.#targets = kept;
+    });
+    if (kept) this.#targets = kept;
     return this;
   }
 

@@ -1,5 +1,6 @@
+import { EventEmitter } from 'node:events';
 import { isDeepStrictEqual } from 'node:util';
-import type { Store } from './store.js';
+import type { Store, StoreListener } from './store.js';
 
 interface Entry {
   json: string;
@@ -11,6 +12,7 @@ export class MemoryStore implements Store {
   readonly kind = 'memory';
   readonly #entries = new Map<string, Entry>();
   readonly #sweeper: NodeJS.Timeout;
+  readonly #channels = new EventEmitter().setMaxListeners(0);
 
   constructor(sweepEveryMs = 60_000) {
     this.#sweeper = setInterval(() => this.#sweep(), sweepEveryMs);
@@ -45,9 +47,22 @@ export class MemoryStore implements Store {
     return true;
   }
 
+  async publish(channel: string, message: unknown): Promise<void> {
+    const json = JSON.stringify(message);
+    // Delivered asynchronously, like Redis pub/sub, so a publisher never runs its listeners inline.
+    queueMicrotask(() => this.#channels.emit(channel, json));
+  }
+
+  async subscribe(channel: string, listener: StoreListener): Promise<() => Promise<void>> {
+    const deliver = (json: string): void => listener(JSON.parse(json));
+    this.#channels.on(channel, deliver);
+    return async () => void this.#channels.off(channel, deliver);
+  }
+
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
     this.#entries.clear();
+    this.#channels.removeAllListeners();
   }
 
   #live(key: string): Entry | undefined {

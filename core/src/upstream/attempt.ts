@@ -5,6 +5,7 @@ import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import { defaultClassifyError } from '../providers.js';
 import type { ProviderAdapter, UpstreamErrorInfo } from '../providers.js';
 import type { AttemptResult, FailureKind, Target, UpstreamRequest } from '../types.js';
+import { UpstreamAbort } from './abort.js';
 import type { UpstreamClient } from './client.js';
 import { formatSse, readSse, SseReader } from './sse.js';
 import type { SseEvent } from '../types.js';
@@ -14,7 +15,7 @@ import type { Usage } from '../protocols/canonical.js';
 export type Delivery =
   | { kind: 'bytes'; status: number; contentType: string; body: Buffer }
   | { kind: 'json'; status: number; body: unknown }
-  | { kind: 'stream'; body: AsyncIterable<string> };
+  | { kind: 'stream'; body: AsyncIterable<string | Uint8Array> };
 
 export type AttemptOutput =
   | { ok: true; delivery: Delivery }
@@ -29,19 +30,29 @@ export interface AttemptContext {
   readonly request: UpstreamRequest;
   /** Reports to onResult; never throws. */
   readonly report: (result: AttemptResult) => Promise<void>;
+  /** Head (streaming: first event) timeout of this attempt. @default target.instance.timeoutMs */
+  readonly timeoutMs?: number;
+  /** Started as a hedge beside another attempt (reported on its result). */
+  readonly hedge?: boolean;
+  /** Where the attempt's abort switch is bound. @default the exchange's (one attempt at a time) */
+  readonly bind?: (controller: UpstreamAbort | undefined) => void;
 }
 
 const MAX_ERROR_BODY = 64 * 1024;
 const TIMEOUT = Symbol('attempt timeout');
+/** The abort reason of a hedged attempt whose twin answered first. */
+export const HEDGE_LOST = Symbol('hedge lost');
+const abortForTimeout = (controller: UpstreamAbort): void => controller.abort(TIMEOUT);
 
 /** One upstream call: send, wait for the head (streaming: the first event), classify, report. */
 export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
   const { x, target, request } = c;
   const started = performance.now();
-  const controller = new AbortController();
-  x.bindUpstream(controller);
-  const timer = setTimeout(() => controller.abort(TIMEOUT), target.instance.timeoutMs);
-  const base = { target, attempt: x.attempt, stream: request.stream };
+  const controller = new UpstreamAbort();
+  bindUpstream(c, controller);
+  const timeoutMs = c.timeoutMs ?? target.instance.timeoutMs;
+  const timer = setTimeout(abortForTimeout, timeoutMs, controller);
+  const base = c.hedge ? { target, attempt: x.attempt, stream: request.stream, hedge: true } : { target, attempt: x.attempt, stream: request.stream };
   const elapsed = (): number => performance.now() - started;
   let streaming = false;
 
@@ -63,7 +74,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     const res = await c.http.send(
       request.url,
       body === undefined ? { method: request.method, headers: request.headers } : { method: request.method, headers: request.headers, body },
-      { signal: controller.signal, bodyTimeoutMs: target.instance.timeoutMs },
+      { signal: controller, bodyTimeoutMs: target.instance.timeoutMs },
     );
     if (!request.stream) clearTimeout(timer);
 
@@ -97,6 +108,13 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
         );
         return { ok: true, delivery: { kind: 'bytes', status: 200, contentType: headerValue(res.headers['content-type']) ?? 'application/json', body: bytes } };
       }
+      if (x.operation === 'embeddings') {
+        const decodeEmbeddings = c.adapter.decodeEmbeddings;
+        if (!decodeEmbeddings) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', `provider type ${target.instance.type} cannot decode embeddings`, { expose: false });
+        const list = decodeOrFail(() => decodeEmbeddings(parseJson(bytes), x), target);
+        await c.report(list.usage ? { ...result, usage: { ...list.usage, completion_tokens: 0 } } : result);
+        return { ok: true, delivery: { kind: 'json', status: 200, body: list } };
+      }
       const completion = decodeOrFail(() => c.adapter.decodeResponse(parseJson(bytes), x), target);
       await c.report(completion.usage ? { ...result, usage: completion.usage } : result);
       return { ok: true, delivery: { kind: 'json', status: 200, body: c.codec.encodeResponse(completion, x) } };
@@ -107,7 +125,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
       ? passThroughEvents(res.body, c.codec, obs)
       : c.codec.encodeStream(c.adapter.decodeStream(readSse(res.body), x), x, obs);
     const it = pieces[Symbol.asyncIterator]();
-    const head: string[] = [];
+    const head: Array<string | Uint8Array> = [];
     while (obs.events === 0) {
       const next = await it.next();
       if (next.done) break;
@@ -115,7 +133,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     }
     clearTimeout(timer);
     if (obs.events === 0 || obs.error !== undefined) {
-      await it.return?.();
+      await it.return?.(undefined);
       const why = obs.error ?? 'upstream stream ended before its first event';
       return await fail('failure', 'stream_broken', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${why}`, { expose: true }), {
         status: res.status,
@@ -126,13 +144,16 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     streaming = true;
     return {
       ok: true,
-      delivery: { kind: 'stream', body: deliverStream(c, head, it, obs, { started, ttftMs, status: res.status, controller }) },
+      delivery: { kind: 'stream', body: deliverStream(c, head, it, obs, { attempt: base.attempt, started, ttftMs, status: res.status, controller }) },
     };
   } catch (err) {
     clearTimeout(timer);
-    if (controller.signal.reason === TIMEOUT) {
+    if (controller.reason === TIMEOUT) {
       const what = request.stream ? 'no first event' : 'no response';
-      return await fail('failure', 'timeout', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_TIMEOUT', `${target.id}: ${what} within ${target.instance.timeoutMs} ms`, { expose: true }));
+      return await fail('failure', 'timeout', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_TIMEOUT', `${target.id}: ${what} within ${timeoutMs} ms`, { expose: true }));
+    }
+    if (controller.reason === HEDGE_LOST) {
+      return await fail('cancelled', 'hedge_lost', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: another hedged attempt answered first`, { expose: true }));
     }
     if (x.aborted) {
       return await fail('cancelled', 'client_abort', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: the client went away`, { expose: true }));
@@ -142,25 +163,31 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     }
     return await fail('failure', 'connection', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${connectionMessage(err)}`, { expose: true, cause: err }));
   } finally {
-    if (!streaming) x.bindUpstream(undefined);
+    if (!streaming) bindUpstream(c, undefined);
   }
 }
 
+function bindUpstream(c: AttemptContext, controller: UpstreamAbort | undefined): void {
+  if (c.bind) c.bind(controller);
+  else c.x.bindUpstream(controller);
+}
+
 interface StreamState {
+  attempt: number;
   started: number;
   ttftMs: number;
   status: number;
-  controller: AbortController;
+  controller: UpstreamAbort;
 }
 
 /** The committed part of a stream: flows with backpressure, ends with an error event if it breaks, reports once. */
 async function* deliverStream(
   c: AttemptContext,
-  head: string[],
-  it: AsyncIterator<string>,
+  head: Array<string | Uint8Array>,
+  it: AsyncIterator<string | Uint8Array>,
   obs: StreamObservation,
   s: StreamState,
-): AsyncGenerator<string> {
+): AsyncGenerator<string | Uint8Array> {
   let broken: SwitchyardError | undefined;
   let finished = false;
   try {
@@ -181,15 +208,16 @@ async function* deliverStream(
       finished = true;
     }
   } finally {
-    c.x.bindUpstream(undefined);
+    bindUpstream(c, undefined);
     if (!finished) s.controller.abort(CALLER_GONE);
     await it.return?.().catch(() => undefined);
     const latencyMs = performance.now() - s.started;
     c.x.timings.upstreamMs += latencyMs;
     const result: AttemptResult = {
       target: c.target,
-      attempt: c.x.attempt,
+      attempt: s.attempt,
       stream: true,
+      ...(c.hedge ? { hedge: true } : {}),
       status: s.status,
       latencyMs,
       ttftMs: s.ttftMs,
@@ -204,21 +232,36 @@ async function* deliverStream(
   }
 }
 
-/** Same-protocol streams: events pass with their data untouched, re-framed on event boundaries. */
+/**
+ * Same-protocol streams: every event is observed; a chunk made of whole events is forwarded as
+ * the upstream's own bytes, and any other chunk as its completed events, re-framed, so that a
+ * stream cut mid-event never hands the caller half an event before the error event.
+ */
 async function* passThroughEvents(
   body: AsyncIterable<Uint8Array>,
   codec: ProtocolCodec,
   obs: StreamObservation,
-): AsyncGenerator<string> {
+): AsyncGenerator<string | Uint8Array> {
   const reader = new SseReader();
+  let aligned = true;
   for await (const chunk of body) {
-    let out = '';
-    for (const event of reader.feed(chunk) as SseEvent[]) {
-      codec.observe(event, obs);
-      out += formatSse(event);
-    }
-    if (out) yield out;
+    const events = reader.feed(chunk);
+    for (const event of events) codec.observe(event, obs);
+    const whole = aligned && endsOnEventBoundary(chunk);
+    if (whole) yield chunk;
+    else if (events.length) yield events.map(formatSse).join('');
+    aligned = endsOnEventBoundary(chunk);
   }
+}
+
+/** A blank line ends an SSE event: `\n\n`, `\r\r` or `\r\n\r\n`. */
+function endsOnEventBoundary(chunk: Uint8Array): boolean {
+  const n = chunk.length;
+  if (n < 2) return false;
+  const last = chunk[n - 1];
+  const prev = chunk[n - 2];
+  if ((last === 0x0a && prev === 0x0a) || (last === 0x0d && prev === 0x0d)) return true;
+  return n >= 4 && last === 0x0a && prev === 0x0d && chunk[n - 3] === 0x0a && chunk[n - 4] === 0x0d;
 }
 
 function decodeOrFail<T>(decode: () => T, target: Target): T {

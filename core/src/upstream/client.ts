@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
+import type { UpstreamAbort } from './abort.js';
 
 export interface UpstreamClientOptions {
   /** Keep-alive sockets per origin. @default 128 */
@@ -9,7 +10,7 @@ export interface UpstreamClientOptions {
 }
 
 export interface SendOptions {
-  signal: AbortSignal;
+  signal: AbortSignal | UpstreamAbort;
   /** Longest silence between body chunks once the head arrived. */
   bodyTimeoutMs: number;
 }

@@ -1,0 +1,12 @@
+import { exchangeKey } from './exchange.js';
+
+/**
+ * Exchange keys that several plugins share. Plugins never import each other; when one
+ * publishes a value another reads, the key lives here, in core.
+ */
+
+/**
+ * The request's affinity key (a stable hash naming its conversation or prompt prefix), set by
+ * the load balancer at stage ORDER. A prompt-cache plugin can read it to group requests.
+ */
+export const AFFINITY_KEY = exchangeKey<string>('affinity');

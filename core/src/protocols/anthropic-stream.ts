@@ -1,0 +1,114 @@
+/**
+ * Canonical chunks → Anthropic Messages SSE events, as a small state machine:
+ * message_start, then per block content_block_start / content_block_delta… / content_block_stop,
+ * then message_delta (stop_reason, usage) and message_stop. Pure: no Koa, no tapable.
+ */
+import { anthropicUsageOf, messageId, stopReasonOf } from './anthropic-convert.js';
+import type { AnthropicStreamEvent } from './anthropic-types.js';
+import type { ChatCompletionChunk, FinishReason, Usage } from './canonical.js';
+
+type BlockKind = 'text' | 'thinking' | 'tool';
+
+/** One SSE event in Anthropic's framing: `event:` line, then `data:`. */
+export function anthropicSse(event: AnthropicStreamEvent | { type: string; [field: string]: unknown }): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+export class AnthropicStreamEncoder {
+  #started = false;
+  #block = -1;
+  #kind: BlockKind | undefined;
+  /** OpenAI tool_calls index → Anthropic block index. */
+  readonly #tools = new Map<number, number>();
+  #finish: FinishReason | null = null;
+  #usage: Usage | undefined;
+
+  constructor(private readonly model: string) {}
+
+  /** Events for one chunk (possibly none). */
+  push(chunk: ChatCompletionChunk): string {
+    let out = '';
+    if (!this.#started) {
+      this.#started = true;
+      out += anthropicSse({
+        type: 'message_start',
+        message: {
+          id: messageId(chunk.id),
+          type: 'message',
+          role: 'assistant',
+          model: chunk.model || this.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 0, output_tokens: 0 },
+        },
+      });
+    }
+    if (chunk.usage) this.#usage = chunk.usage;
+    const choice = chunk.choices[0];
+    if (!choice) return out;
+    const delta = choice.delta;
+    if (delta.reasoning_content) {
+      out += this.#open('thinking', { type: 'thinking', thinking: '', signature: '' });
+      out += this.#delta({ type: 'thinking_delta', thinking: delta.reasoning_content });
+    }
+    if (typeof delta.content === 'string' && delta.content) {
+      out += this.#open('text', { type: 'text', text: '' });
+      out += this.#delta({ type: 'text_delta', text: delta.content });
+    }
+    for (const call of delta.tool_calls ?? []) {
+      let index = this.#tools.get(call.index);
+      if (index === undefined) {
+        out += this.#close();
+        index = ++this.#block;
+        this.#kind = 'tool';
+        this.#tools.set(call.index, index);
+        out += anthropicSse({
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'tool_use', id: call.id ?? `toolu_${index}`, name: call.function?.name ?? '', input: {} },
+        });
+      }
+      const args = call.function?.arguments;
+      if (args) out += anthropicSse({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: args } });
+    }
+    if (choice.finish_reason) this.#finish = choice.finish_reason;
+    return out;
+  }
+
+  /** The closing events, once the canonical stream ended. */
+  end(): string {
+    let out = this.#started ? '' : this.push({ id: '', object: 'chat.completion.chunk', created: 0, model: this.model, choices: [] });
+    out += this.#close();
+    const usage = anthropicUsageOf(this.#usage);
+    out += anthropicSse({
+      type: 'message_delta',
+      delta: { stop_reason: stopReasonOf(this.#finish), stop_sequence: null },
+      usage: this.#usage ? usage : { output_tokens: 0 },
+    });
+    out += anthropicSse({ type: 'message_stop' });
+    return out;
+  }
+
+  get usage(): Usage | undefined {
+    return this.#usage;
+  }
+
+  #open(kind: Exclude<BlockKind, 'tool'>, block: Record<string, unknown>): string {
+    if (this.#kind === kind) return '';
+    const out = this.#close();
+    this.#block++;
+    this.#kind = kind;
+    return out + anthropicSse({ type: 'content_block_start', index: this.#block, content_block: block as never });
+  }
+
+  #delta(delta: Record<string, unknown>): string {
+    return anthropicSse({ type: 'content_block_delta', index: this.#block, delta: delta as never });
+  }
+
+  #close(): string {
+    if (this.#kind === undefined) return '';
+    this.#kind = undefined;
+    return anthropicSse({ type: 'content_block_stop', index: this.#block });
+  }
+}

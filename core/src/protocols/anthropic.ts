@@ -1,0 +1,108 @@
+import type { SwitchyardError } from '../errors.js';
+import type { SseEvent } from '../types.js';
+import { canonicalToAnthropicMessage, canonicalUsageOf } from './anthropic-convert.js';
+import { AnthropicStreamEncoder } from './anthropic-stream.js';
+import type { AnthropicErrorBody, AnthropicUsage } from './anthropic-types.js';
+import type { ChatCompletionChunk, Usage } from './canonical.js';
+import type { ProtocolCodec, StreamObservation } from './codec.js';
+
+/** Error types Anthropic clients know; anything else is mapped from the status. */
+const ANTHROPIC_ERROR_TYPES = new Set([
+  'invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error',
+  'request_too_large', 'rate_limit_error', 'api_error', 'timeout_error', 'overloaded_error',
+]);
+
+function errorType(error: SwitchyardError): string {
+  if (error.status === 404) return 'not_found_error';
+  if (error.status === 413) return 'request_too_large';
+  if (ANTHROPIC_ERROR_TYPES.has(error.type)) return error.type;
+  switch (error.status) {
+    case 400:
+      return 'invalid_request_error';
+    case 401:
+      return 'authentication_error';
+    case 402:
+      return 'billing_error';
+    case 403:
+      return 'permission_error';
+    case 429:
+      return 'rate_limit_error';
+    case 503:
+    case 529:
+      return 'overloaded_error';
+    case 504:
+      return 'timeout_error';
+    default:
+      return error.status < 500 ? 'invalid_request_error' : 'api_error';
+  }
+}
+
+function errorBody(error: SwitchyardError): AnthropicErrorBody {
+  return { type: 'error', error: { type: errorType(error), message: error.expose ? error.message : 'internal gateway error' } };
+}
+
+function usageOfMessage(value: unknown): Usage | undefined {
+  const usage = (value as { usage?: Partial<AnthropicUsage> } | null)?.usage;
+  return usage && typeof usage === 'object' ? canonicalUsageOf(usage) : undefined;
+}
+
+/** Usage seen so far in a pass-through stream: message_start's input, message_delta's output. */
+const streamUsage = new WeakMap<StreamObservation, Partial<AnthropicUsage>>();
+
+/** The Anthropic Messages wire format, for callers of POST /v1/messages. */
+export const anthropicCodec: ProtocolCodec = {
+  name: 'anthropic',
+
+  errorBody,
+
+  streamError(error) {
+    return `event: error\ndata: ${JSON.stringify(errorBody(error))}\n\n`;
+  },
+
+  encodeResponse(completion, x) {
+    return canonicalToAnthropicMessage(completion, x.model);
+  },
+
+  async *encodeStream(chunks: AsyncIterable<ChatCompletionChunk>, x, obs: StreamObservation) {
+    const encoder = new AnthropicStreamEncoder(x.model);
+    for await (const chunk of chunks) {
+      const text = encoder.push(chunk);
+      if (!text) continue;
+      obs.events++;
+      yield text;
+    }
+    const usage = encoder.usage;
+    if (usage) obs.usage = usage;
+    obs.events++;
+    obs.done = true;
+    yield encoder.end();
+  },
+
+  observe(event: SseEvent, obs: StreamObservation) {
+    obs.events++;
+    const type = event.event;
+    if (type === 'message_stop') {
+      obs.done = true;
+      return;
+    }
+    if (type !== 'message_start' && type !== 'message_delta' && type !== 'error') return;
+    try {
+      const data = JSON.parse(event.data) as {
+        message?: { usage?: Partial<AnthropicUsage> };
+        usage?: Partial<AnthropicUsage>;
+        error?: { message?: unknown };
+      };
+      if (type === 'error') {
+        obs.error = typeof data.error?.message === 'string' ? data.error.message : 'upstream stream error';
+        return;
+      }
+      const seen = { ...streamUsage.get(obs), ...(type === 'message_start' ? data.message?.usage : data.usage) };
+      streamUsage.set(obs, seen);
+      obs.usage = canonicalUsageOf(seen);
+    } catch {
+      if (type === 'error') obs.error = 'upstream stream error';
+    }
+  },
+
+  usageOf: usageOfMessage,
+};
