@@ -1,1 +1,80 @@
-export {};
+import { ConvertStage, SwitchyardError } from '@switchyard/core';
+import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
+import { anthropicAdapter, instanceHeaders, JSON_TOOL_KEY, optionsOf } from './adapter.js';
+import { acceptsSampling, toMessagesRequest } from './request.js';
+
+export const PLUGIN = 'provider-anthropic';
+export const PROVIDER_TYPE = 'anthropic';
+export { anthropicAdapter, classifyError, instanceHeaders, instanceProperties, DEFAULT_VERSION, JSON_TOOL_KEY } from './adapter.js';
+export type { AnthropicInstanceOptions } from './adapter.js';
+export { toMessagesRequest, acceptsSampling, JSON_TOOL, NO_SAMPLING_VERSION } from './request.js';
+export type { ConvertOptions, Converted, JsonMode } from './request.js';
+export { fromMessagesResponse, finishReasonOf } from './response.js';
+export { MessagesStreamDecoder } from './stream.js';
+
+/** Sampling fields an API version may refuse, for pass-through bodies. */
+const SAMPLING = ['temperature', 'top_p', 'top_k'] as const;
+
+const baseHeaders = new WeakMap<ProviderInstance, Readonly<Record<string, string>>>();
+
+/** Per instance, computed once; copied per request, since ADJUST taps may edit them. */
+function headersFor(instance: ProviderInstance, x: Exchange): Record<string, string> {
+  let base = baseHeaders.get(instance);
+  if (!base) {
+    base = Object.freeze({ 'content-type': 'application/json', ...instanceHeaders(instance) });
+    baseHeaders.set(instance, base);
+  }
+  const headers = { ...base };
+  const beta = x.headers['anthropic-beta'];
+  const callerBeta = Array.isArray(beta) ? beta.join(',') : beta;
+  if (callerBeta) headers['anthropic-beta'] = headers['anthropic-beta'] ? `${headers['anthropic-beta']},${callerBeta}` : callerBeta;
+  return headers;
+}
+
+/** Anthropic callers pass through (model changed; sampling fields the version refuses dropped); others are converted. */
+function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
+  const target = x.target!;
+  const options = optionsOf(target.instance);
+  req.url = `${target.instance.baseUrl}${options.messagesPath}`;
+  req.headers = headersFor(target.instance, x);
+  if (req.stream) req.headers.accept = 'text/event-stream';
+  if (x.protocol === 'anthropic') {
+    const body: Record<string, unknown> = { ...x.body, model: target.model };
+    if (!acceptsSampling(options.anthropicVersion)) {
+      for (const key of SAMPLING) {
+        if (body[key] === undefined) continue;
+        delete body[key];
+        x.warn(`${key} dropped (anthropic-version ${options.anthropicVersion} does not accept it)`);
+      }
+    }
+    req.body = body;
+    return req;
+  }
+  if (!x.request) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Anthropic`);
+  const converted = toMessagesRequest(x.request, {
+    model: target.model,
+    version: options.anthropicVersion,
+    defaultMaxTokens: options.modelMaxTokens[target.model] ?? options.defaultMaxTokens,
+    jsonMode: options.jsonMode,
+    thinking: options.thinkingModels.some((prefix) => target.model.startsWith(prefix)),
+    thinkingBudgets: options.thinkingBudgets,
+  });
+  for (const warning of converted.warnings) x.warn(warning);
+  if (converted.jsonTool) x.set(JSON_TOOL_KEY, converted.jsonTool);
+  req.body = converted.body;
+  return req;
+}
+
+/** The Anthropic Messages API as a Switchyard provider type (`type: anthropic`). */
+export function anthropic(): Plugin<Record<string, never>> {
+  return {
+    name: PLUGIN,
+    schema: { type: 'object', additionalProperties: false, properties: {} },
+    apply(gateway) {
+      gateway.providers.define(PROVIDER_TYPE, anthropicAdapter);
+      gateway.hooks.convertRequest.for(PROVIDER_TYPE).tap({ name: PLUGIN, stage: ConvertStage.BUILD }, buildRequest);
+    },
+  };
+}
+
+export default anthropic;

@@ -1,1 +1,69 @@
-export {};
+import { ConvertStage, SwitchyardError } from '@switchyard/core';
+import type { EmbeddingsRequest, Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
+import { geminiAdapter, geminiOptions, instanceHeaders, modelUrl } from './adapter.js';
+import { toEmbedCall } from './embeddings.js';
+import { toGenerateContent } from './request.js';
+
+export const PLUGIN = 'provider-gemini';
+export const PROVIDER_TYPE = 'gemini';
+export { geminiAdapter, geminiOptions, instanceHeaders, instanceProperties, modelUrl } from './adapter.js';
+export { toGenerateContent, toContents, imagePart } from './request.js';
+export type { Warn } from './request.js';
+export { fromGenerateContent, fromEmbedContent, finishReasonOf, usageOf } from './response.js';
+export type { DecodeContext } from './response.js';
+export { GeminiStreamDecoder, decodeGeminiStream } from './stream.js';
+export { toGeminiSchema } from './schema.js';
+export type { SchemaConversion } from './schema.js';
+export { toEmbedCall } from './embeddings.js';
+export { classifyGeminiError } from './errors.js';
+export { toolCallId, splitToolCallId } from './ids.js';
+export type * from './types.js';
+
+const baseHeaders = new WeakMap<ProviderInstance, Readonly<Record<string, string>>>();
+
+/** Per instance, computed once; copied per request, since ADJUST taps may edit them. */
+function headersFor(instance: ProviderInstance): Record<string, string> {
+  let headers = baseHeaders.get(instance);
+  if (!headers) {
+    headers = Object.freeze({ 'content-type': 'application/json', ...instanceHeaders(instance) });
+    baseHeaders.set(instance, headers);
+  }
+  return { ...headers };
+}
+
+/** BUILD: canonical chat → generateContent / streamGenerateContent, or embeddings → (batch)embedContent. */
+function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
+  const target = x.target!;
+  const warn = (m: string): void => x.warn(m);
+  req.headers = headersFor(target.instance);
+  if (x.operation === 'embeddings') {
+    const call = toEmbedCall(x.body as EmbeddingsRequest, target.model, warn);
+    req.url = modelUrl(target.instance, target.model, call.method);
+    req.body = call.body;
+    req.stream = false;
+    return req;
+  }
+  if (!x.request) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Gemini`);
+  req.body = toGenerateContent(x.request, target.model, geminiOptions(target.instance), warn);
+  if (req.stream) {
+    req.url = `${modelUrl(target.instance, target.model, 'streamGenerateContent')}?alt=sse`;
+    req.headers.accept = 'text/event-stream';
+  } else {
+    req.url = modelUrl(target.instance, target.model, 'generateContent');
+  }
+  return req;
+}
+
+/** The Google Gemini API (generativelanguage.googleapis.com) as a Switchyard provider type `gemini`. */
+export function gemini(): Plugin<Record<string, never>> {
+  return {
+    name: PLUGIN,
+    schema: { type: 'object', additionalProperties: false, properties: {} },
+    apply(gateway) {
+      gateway.providers.define(PROVIDER_TYPE, geminiAdapter);
+      gateway.hooks.convertRequest.for(PROVIDER_TYPE).tap({ name: PLUGIN, stage: ConvertStage.BUILD }, buildRequest);
+    },
+  };
+}
+
+export default gemini;

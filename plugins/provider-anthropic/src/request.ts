@@ -1,0 +1,279 @@
+/**
+ * Canonical (OpenAI Chat Completions) request → Anthropic Messages request. Pure: no Koa, no tapable.
+ */
+import type {
+  AnthropicContentBlock,
+  AnthropicMessageParam,
+  AnthropicMessagesRequest,
+  AnthropicTextBlock,
+  AnthropicTool,
+  AnthropicToolChoice,
+  ChatMessage,
+  ChatRequest,
+  ContentPart,
+  ToolChoice,
+} from '@switchyard/core';
+
+/** The tool a json_object / json_schema response_format is forced through (see README). */
+export const JSON_TOOL = 'json_response';
+/** The first API version that no longer accepts temperature, top_p and top_k. */
+export const NO_SAMPLING_VERSION = '2026-10-21';
+/** Anthropic's temperature range is 0–1 (OpenAI's 0–2). */
+const MAX_TEMPERATURE = 1;
+/** Smallest extended-thinking budget Anthropic accepts. */
+const MIN_THINKING_BUDGET = 1024;
+
+export type JsonMode = 'tool' | 'native';
+
+export interface ConvertOptions {
+  /** The upstream model name. */
+  model: string;
+  /** The anthropic-version sent upstream. */
+  version: string;
+  /** max_tokens when the caller sets none. */
+  defaultMaxTokens: number;
+  /** How response_format is carried: a forced tool, or native output_config.format. */
+  jsonMode: JsonMode;
+  /** Whether the model supports extended thinking. */
+  thinking: boolean;
+  /** reasoning_effort → thinking budget_tokens. */
+  thinkingBudgets: Readonly<Record<string, number>>;
+}
+
+export interface Converted {
+  body: AnthropicMessagesRequest;
+  warnings: string[];
+  /** Set when response_format went through the forced JSON tool: its input is the answer. */
+  jsonTool?: string;
+}
+
+/** Fields handled below; any other non-null field is dropped with a warning. */
+const HANDLED = new Set([
+  'model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p',
+  'stop', 'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'reasoning_effort', 'user', 'n',
+]);
+
+/** True when an API version still accepts temperature / top_p / top_k. */
+export function acceptsSampling(version: string): boolean {
+  return version < NO_SAMPLING_VERSION;
+}
+
+export function toMessagesRequest(req: ChatRequest, o: ConvertOptions): Converted {
+  const warnings = new Set<string>();
+  const warn = (m: string): void => void warnings.add(m);
+  const system: AnthropicTextBlock[] = [];
+  const messages = convertMessages(req.messages, system, warn);
+  const body: AnthropicMessagesRequest = {
+    model: o.model,
+    max_tokens: req.max_completion_tokens ?? req.max_tokens ?? o.defaultMaxTokens,
+    messages,
+  };
+  const explicitMax = (req.max_completion_tokens ?? req.max_tokens) != null;
+  if (system.length) body.system = system.length === 1 ? system[0]!.text : system;
+  if (req.stream === true) body.stream = true;
+  sampling(req, body, o, warn);
+  if (req.stop != null) {
+    const stops = (Array.isArray(req.stop) ? req.stop : [req.stop]).filter((s) => s.trim() !== '');
+    if (stops.length) body.stop_sequences = stops;
+  }
+  if (req.user) body.metadata = { user_id: req.user };
+  if (req.n != null && req.n > 1) warn(`n=${req.n} dropped (Anthropic returns one choice)`);
+  tools(req, body, warn);
+  const jsonTool = responseFormat(req, body, o, warn);
+  thinking(req, body, o, explicitMax, warn);
+  for (const key of Object.keys(req)) {
+    if (!HANDLED.has(key) && req[key] != null) warn(`${key} dropped (no Anthropic equivalent)`);
+  }
+  const out: Converted = { body, warnings: [...warnings] };
+  if (jsonTool) out.jsonTool = jsonTool;
+  return out;
+}
+
+function sampling(req: ChatRequest, body: AnthropicMessagesRequest, o: ConvertOptions, warn: (m: string) => void): void {
+  const allowed = acceptsSampling(o.version);
+  if (req.temperature != null) {
+    if (!allowed) warn(`temperature dropped (anthropic-version ${o.version} does not accept it)`);
+    else if (req.temperature > MAX_TEMPERATURE) {
+      body.temperature = MAX_TEMPERATURE;
+      warn(`temperature ${req.temperature} clamped to ${MAX_TEMPERATURE} (Anthropic's range is 0-1)`);
+    } else body.temperature = req.temperature;
+  }
+  if (req.top_p != null) {
+    if (!allowed) warn(`top_p dropped (anthropic-version ${o.version} does not accept it)`);
+    else body.top_p = req.top_p;
+  }
+}
+
+function convertMessages(input: ChatMessage[], system: AnthropicTextBlock[], warn: (m: string) => void): AnthropicMessageParam[] {
+  const out: AnthropicMessageParam[] = [];
+  const push = (role: 'user' | 'assistant', blocks: AnthropicContentBlock[]): void => {
+    if (!blocks.length) return;
+    const last = out.at(-1);
+    // Anthropic wants alternating turns: consecutive same-role messages merge into one turn.
+    if (last && last.role === role) (last.content as AnthropicContentBlock[]).push(...blocks);
+    else out.push({ role, content: blocks });
+  };
+  for (const m of input) {
+    if (m.name !== undefined) warn('messages[].name dropped (no Anthropic equivalent)');
+    switch (m.role) {
+      case 'system':
+      case 'developer':
+        for (const text of textsOf(m.content)) if (text) system.push({ type: 'text', text });
+        break;
+      case 'user':
+        push('user', userBlocks(m.content, warn));
+        break;
+      case 'assistant':
+        push('assistant', assistantBlocks(m, warn));
+        break;
+      case 'tool':
+        push('user', [{ type: 'tool_result', tool_use_id: m.tool_call_id, content: textsOf(m.content).join('') }]);
+        break;
+      default:
+        warn(`messages with role ${String((m as { role: unknown }).role)} dropped`);
+    }
+  }
+  // A single text block is sent in the string shorthand, as most clients do.
+  for (const m of out) {
+    const blocks = m.content as AnthropicContentBlock[];
+    if (blocks.length === 1 && blocks[0]!.type === 'text' && !blocks[0]!.cache_control) m.content = (blocks[0] as AnthropicTextBlock).text;
+  }
+  return out;
+}
+
+function textsOf(content: string | ContentPart[] | null | undefined): string[] {
+  if (typeof content === 'string') return [content];
+  return (content ?? []).flatMap((p) => (p.type === 'text' && typeof p.text === 'string' ? [p.text] : []));
+}
+
+function userBlocks(content: string | ContentPart[], warn: (m: string) => void): AnthropicContentBlock[] {
+  if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
+  const blocks: AnthropicContentBlock[] = [];
+  for (const part of content) {
+    if (part.type === 'text') {
+      if (typeof part.text === 'string' && part.text) blocks.push({ type: 'text', text: part.text });
+    } else if (part.type === 'image_url') {
+      const image = imageBlock((part as { image_url?: { url?: string; detail?: string } }).image_url, warn);
+      if (image) blocks.push(image);
+    } else warn(`${part.type} content parts dropped (no Anthropic equivalent)`);
+  }
+  return blocks;
+}
+
+const DATA_URL = /^data:([^;,]+);base64,/;
+
+function imageBlock(image: { url?: string; detail?: string } | undefined, warn: (m: string) => void): AnthropicContentBlock | undefined {
+  const url = image?.url ?? '';
+  if (image?.detail && image.detail !== 'auto') warn('image_url.detail dropped (no Anthropic equivalent)');
+  const match = DATA_URL.exec(url);
+  if (match) return { type: 'image', source: { type: 'base64', media_type: match[1]!, data: url.slice(match[0].length) } };
+  if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
+  warn('an image that is neither a base64 data URL nor an http(s) URL was dropped');
+  return undefined;
+}
+
+function assistantBlocks(m: Extract<ChatMessage, { role: 'assistant' }>, warn: (m: string) => void): AnthropicContentBlock[] {
+  const blocks: AnthropicContentBlock[] = [];
+  for (const text of textsOf(m.content as string | ContentPart[] | null | undefined)) if (text) blocks.push({ type: 'text', text });
+  if (m.reasoning_content) warn('reasoning_content in the history dropped (Anthropic needs signed thinking blocks)');
+  for (const call of m.tool_calls ?? []) {
+    if (!call?.function || typeof call.function.name !== 'string') {
+      warn('a tool call without a function name was dropped');
+      continue;
+    }
+    let input: unknown = {};
+    try {
+      input = call.function.arguments ? (JSON.parse(call.function.arguments) as unknown) : {};
+      if (!input || typeof input !== 'object' || Array.isArray(input)) input = { _value: input };
+    } catch {
+      warn(`tool call ${call.id}: arguments are not JSON; sent as {"_raw": ...}`);
+      input = { _raw: call.function.arguments };
+    }
+    blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input });
+  }
+  return blocks;
+}
+
+function tools(req: ChatRequest, body: AnthropicMessagesRequest, warn: (m: string) => void): void {
+  const list: AnthropicTool[] = [];
+  for (const tool of req.tools ?? []) {
+    if (tool.type !== 'function' || !tool.function) {
+      warn(`tools of type ${String(tool.type)} dropped (no Anthropic equivalent)`);
+      continue;
+    }
+    const t: AnthropicTool = { name: tool.function.name, input_schema: tool.function.parameters ?? { type: 'object', properties: {} } };
+    if (tool.function.description) t.description = tool.function.description;
+    if (tool.function.strict !== undefined) warn('tools[].function.strict dropped (no Anthropic equivalent)');
+    list.push(t);
+  }
+  if (!list.length) {
+    if (req.tool_choice !== undefined && req.tool_choice !== 'none') warn('tool_choice dropped (no tools)');
+    return;
+  }
+  body.tools = list;
+  let choice = toolChoice(req.tool_choice);
+  if (req.parallel_tool_calls === false) {
+    if (!choice) choice = { type: 'auto' };
+    if (choice.type !== 'none') choice.disable_parallel_tool_use = true;
+  }
+  if (choice) body.tool_choice = choice;
+}
+
+function toolChoice(choice: ToolChoice | undefined): AnthropicToolChoice | undefined {
+  if (choice === undefined) return undefined;
+  if (choice === 'auto') return { type: 'auto' };
+  if (choice === 'none') return { type: 'none' };
+  if (choice === 'required') return { type: 'any' };
+  return { type: 'tool', name: choice.function.name };
+}
+
+function responseFormat(req: ChatRequest, body: AnthropicMessagesRequest, o: ConvertOptions, warn: (m: string) => void): string | undefined {
+  const format = req.response_format;
+  if (!format || format.type === 'text') return undefined;
+  const schema = format.type === 'json_schema' ? format.json_schema.schema ?? { type: 'object' } : { type: 'object' };
+  if (o.jsonMode === 'native' && format.type === 'json_schema') {
+    body.output_config = { ...(body.output_config ?? {}), format: { type: 'json_schema', schema } };
+    return undefined;
+  }
+  const description = format.type === 'json_schema' && format.json_schema.description
+    ? format.json_schema.description
+    : 'Respond with the answer as this tool\'s input: a JSON object.';
+  body.tools = [...(body.tools ?? []), { name: JSON_TOOL, description, input_schema: schema }];
+  if (body.tool_choice && body.tool_choice.type !== 'none') {
+    warn('response_format with tools: the JSON tool is offered, not forced, so the caller\'s tool_choice holds');
+  } else {
+    body.tool_choice = { type: 'tool', name: JSON_TOOL };
+  }
+  return JSON_TOOL;
+}
+
+function thinking(req: ChatRequest, body: AnthropicMessagesRequest, o: ConvertOptions, explicitMax: boolean, warn: (m: string) => void): void {
+  const effort = req.reasoning_effort;
+  if (effort == null || effort === 'none') return;
+  const wanted = o.thinkingBudgets[effort];
+  if (!o.thinking || wanted === undefined) {
+    warn(`reasoning_effort ${effort} dropped (${o.thinking ? 'unknown effort' : `${o.model} has no extended thinking`})`);
+    return;
+  }
+  if (body.tool_choice && (body.tool_choice.type === 'tool' || body.tool_choice.type === 'any')) {
+    warn('reasoning_effort dropped (Anthropic does not allow thinking with a forced tool choice)');
+    return;
+  }
+  let budget = wanted;
+  if (explicitMax && budget >= body.max_tokens) budget = body.max_tokens - 1;
+  else if (!explicitMax && budget >= body.max_tokens) body.max_tokens = budget + o.defaultMaxTokens;
+  if (budget < MIN_THINKING_BUDGET) {
+    warn(`reasoning_effort dropped (max_tokens ${body.max_tokens} leaves no room for the minimum thinking budget)`);
+    return;
+  }
+  body.thinking = { type: 'enabled', budget_tokens: budget };
+  if (budget !== wanted) warn(`thinking budget reduced to ${budget} to stay below max_tokens`);
+  if (body.temperature !== undefined) {
+    delete body.temperature;
+    warn('temperature dropped (Anthropic does not allow it with extended thinking)');
+  }
+  if (body.top_p !== undefined && body.top_p < 0.95) {
+    delete body.top_p;
+    warn('top_p dropped (Anthropic requires top_p >= 0.95 with extended thinking)');
+  }
+}

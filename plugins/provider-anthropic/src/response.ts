@@ -1,0 +1,60 @@
+/**
+ * Anthropic Messages response → canonical chat completion. Pure: no Koa, no tapable.
+ */
+import { canonicalUsageOf } from '@switchyard/core';
+import type { AnthropicMessage, AnthropicStopReason, AnthropicToolUseBlock, ChatCompletion, FinishReason, ToolCall } from '@switchyard/core';
+
+/** Anthropic stop_reason → OpenAI finish_reason. */
+export function finishReasonOf(stop: AnthropicStopReason | null | undefined, jsonAnswer = false): FinishReason | null {
+  switch (stop) {
+    case null:
+    case undefined:
+      return null;
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length';
+    case 'tool_use':
+      return jsonAnswer ? 'stop' : 'tool_calls';
+    case 'refusal':
+      return 'content_filter';
+    default:
+      return 'stop'; // end_turn, stop_sequence, pause_turn
+  }
+}
+
+/**
+ * `jsonTool`: the forced tool that carried a response_format; its input becomes the message content.
+ * `warn`: names what the conversion drops (server tool blocks).
+ */
+export function fromMessagesResponse(message: AnthropicMessage, jsonTool?: string, warn?: (m: string) => void): ChatCompletion {
+  if (!message || message.type !== 'message' || !Array.isArray(message.content)) throw new Error('not an Anthropic message');
+  let text = '';
+  let reasoning = '';
+  let jsonAnswer = false;
+  const calls: ToolCall[] = [];
+  for (const block of message.content) {
+    if (block.type === 'text') text += block.text as string;
+    else if (block.type === 'thinking') reasoning += block.thinking as string;
+    else if (block.type === 'tool_use') {
+      const use = block as AnthropicToolUseBlock;
+      if (jsonTool && use.name === jsonTool) {
+        text += JSON.stringify(use.input ?? {});
+        jsonAnswer = true;
+      } else calls.push({ id: use.id, type: 'function', function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) } });
+    } else if (block.type !== 'redacted_thinking') warn?.(`${block.type} response blocks dropped (no OpenAI equivalent)`);
+  }
+  const out: ChatCompletion['choices'][number]['message'] = { role: 'assistant', content: text || (calls.length ? null : '') };
+  if (calls.length) out.tool_calls = calls;
+  if (reasoning) out.reasoning_content = reasoning;
+  out.refusal = null;
+  const completion: ChatCompletion = {
+    id: message.id,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: message.model,
+    choices: [{ index: 0, message: out, finish_reason: finishReasonOf(message.stop_reason, jsonAnswer && !calls.length), logprobs: null }],
+  };
+  const usage = canonicalUsageOf(message.usage);
+  if (usage) completion.usage = usage;
+  return completion;
+}

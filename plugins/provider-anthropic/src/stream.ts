@@ -1,0 +1,118 @@
+/**
+ * Anthropic Messages stream events → canonical chunks, as a state machine. Pure: no Koa, no tapable.
+ *
+ * message_start → a role chunk; text_delta → content; thinking_delta → reasoning_content;
+ * tool_use blocks → tool_calls with stable indexes (0, 1, … in block order), input_json_delta
+ * → incremental arguments; message_delta → the finish chunk; message_stop → the usage chunk
+ * (when asked for) and the end. `ping` is ignored; `error` throws.
+ */
+import { canonicalUsageOf } from '@switchyard/core';
+import type { AnthropicStreamEvent, AnthropicUsage, ChatCompletionChunk, Usage } from '@switchyard/core';
+import { finishReasonOf } from './response.js';
+
+export class StreamError extends Error {
+  constructor(readonly type: string, message: string) {
+    super(message);
+  }
+}
+
+type Delta = ChatCompletionChunk['choices'][number]['delta'];
+
+export class MessagesStreamDecoder {
+  #id = '';
+  #model = '';
+  readonly #created = Math.floor(Date.now() / 1000);
+  #usage: Partial<AnthropicUsage> = {};
+  /** Anthropic block index → OpenAI tool_calls index, or 'json' for the forced JSON tool. */
+  readonly #blocks = new Map<number, number | 'json'>();
+  #tools = 0;
+  #done = false;
+  #jsonAnswer = false;
+
+  constructor(private readonly includeUsage: boolean, private readonly jsonTool?: string) {}
+
+  /** True once message_stop arrived. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  get usage(): Usage | undefined {
+    return canonicalUsageOf(this.#usage);
+  }
+
+  push(event: AnthropicStreamEvent): ChatCompletionChunk[] {
+    switch (event.type) {
+      case 'message_start':
+        this.#id = event.message.id;
+        this.#model = event.message.model;
+        this.#usage = { ...event.message.usage };
+        return [this.#chunk({ role: 'assistant', content: '' })];
+      case 'content_block_start': {
+        const block = event.content_block;
+        if (block.type === 'tool_use') {
+          if (this.jsonTool && block.name === this.jsonTool) {
+            this.#blocks.set(event.index, 'json');
+            this.#jsonAnswer = true;
+            return [];
+          }
+          const index = this.#tools++;
+          this.#blocks.set(event.index, index);
+          return [this.#chunk({ tool_calls: [{ index, id: block.id as string, type: 'function', function: { name: block.name as string, arguments: '' } }] })];
+        }
+        if (block.type === 'text' && typeof block.text === 'string' && block.text) return [this.#chunk({ content: block.text })];
+        return [];
+      }
+      case 'content_block_delta':
+        return this.#delta(event.index, event.delta);
+      case 'message_delta': {
+        this.#usage = { ...this.#usage, ...stripNulls(event.usage) };
+        const finish = finishReasonOf(event.delta.stop_reason, this.#jsonAnswer && this.#tools === 0);
+        return finish ? [this.#chunk({}, finish)] : [];
+      }
+      case 'message_stop':
+        this.#done = true;
+        if (!this.includeUsage) return [];
+        return [{ id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.#model, choices: [], usage: this.usage ?? null }];
+      case 'error':
+        throw new StreamError(event.error?.type ?? 'api_error', event.error?.message ?? 'upstream stream error');
+      default:
+        return []; // ping, content_block_stop, and events a newer API may add
+    }
+  }
+
+  #delta(index: number, delta: Extract<AnthropicStreamEvent, { type: 'content_block_delta' }>['delta']): ChatCompletionChunk[] {
+    switch (delta.type) {
+      case 'text_delta':
+        return [this.#chunk({ content: delta.text as string })];
+      case 'thinking_delta':
+        return [this.#chunk({ reasoning_content: delta.thinking as string })];
+      case 'input_json_delta': {
+        const target = this.#blocks.get(index);
+        const json = delta.partial_json as string;
+        if (!json || target === undefined) return [];
+        if (target === 'json') return [this.#chunk({ content: json })];
+        return [this.#chunk({ tool_calls: [{ index: target, function: { arguments: json } }] })];
+      }
+      default:
+        return []; // signature_delta, citations_delta
+    }
+  }
+
+  #chunk(delta: Delta, finish: ChatCompletionChunk['choices'][number]['finish_reason'] = null): ChatCompletionChunk {
+    const chunk: ChatCompletionChunk = {
+      id: this.#id,
+      object: 'chat.completion.chunk',
+      created: this.#created,
+      model: this.#model,
+      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+    };
+    if (this.includeUsage) chunk.usage = null;
+    return chunk;
+  }
+}
+
+function stripNulls(usage: Partial<AnthropicUsage> | undefined): Partial<AnthropicUsage> {
+  const out: Partial<AnthropicUsage> = {};
+  for (const [key, value] of Object.entries(usage ?? {})) if (value !== null && value !== undefined) out[key] = value;
+  return out;
+}

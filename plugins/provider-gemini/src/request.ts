@@ -1,0 +1,276 @@
+import { SwitchyardError } from '@switchyard/core';
+import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ToolCall } from '@switchyard/core';
+import { isEmptyObject, toGeminiSchema } from './schema.js';
+import { splitToolCallId } from './ids.js';
+import type { Content, FunctionDeclaration, GenerateContentRequest, GenerationConfig, GeminiInstanceOptions, Part } from './types.js';
+
+/** Collects what a conversion drops or approximates; core puts these in `x-switchyard-warnings`. */
+export type Warn = (message: string) => void;
+
+/** Request fields this converter reads; any other field is named in a warning and dropped. */
+const HANDLED = new Set([
+  'model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'n',
+  'stop', 'presence_penalty', 'frequency_penalty', 'seed', 'tools', 'tool_choice', 'response_format', 'reasoning_effort',
+  'parallel_tool_calls',
+]);
+
+/** reasoning_effort → thinking budget (Gemini 2.x) in tokens. */
+const THINKING_BUDGET: Record<string, number> = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576 };
+
+type Options = Pick<GeminiInstanceOptions, 'jsonSchema' | 'includeThoughts'>;
+
+/** Canonical (OpenAI Chat Completions) request → Gemini generateContent request. */
+export function toGenerateContent(req: ChatRequest, model: string, options: Options, warn: Warn): GenerateContentRequest {
+  for (const key of Object.keys(req)) {
+    if (!HANDLED.has(key) && req[key] !== undefined && req[key] !== null) warn(`${key} has no Gemini equivalent and was dropped`);
+  }
+  const out: GenerateContentRequest = { contents: toContents(req.messages, warn) };
+  const system = systemParts(req.messages, warn);
+  if (system.length) out.systemInstruction = { parts: system };
+  const tools = toTools(req.tools, options, warn);
+  if (tools.length) out.tools = [{ functionDeclarations: tools }];
+  const toolConfig = toToolConfig(req, tools.length > 0, warn);
+  if (toolConfig) out.toolConfig = toolConfig;
+  const config = toGenerationConfig(req, model, options, warn);
+  if (Object.keys(config).length) out.generationConfig = config;
+  return out;
+}
+
+function systemParts(messages: ChatMessage[], warn: Warn): Part[] {
+  const parts: Part[] = [];
+  let seenOther = false;
+  messages.forEach((m, i) => {
+    if (m.role !== 'system' && m.role !== 'developer') {
+      seenOther = true;
+      return;
+    }
+    if (seenOther) warn(`messages[${i}] (${m.role}) after the conversation started was moved into systemInstruction`);
+    const text = textOf(m.content);
+    if (text) parts.push({ text });
+  });
+  return parts;
+}
+
+/** Messages → contents: roles user/model, tool results as functionResponse parts, same-role turns merged. */
+export function toContents(messages: ChatMessage[], warn: Warn): Content[] {
+  const names = new Map<string, string>();
+  const contents: Content[] = [];
+  const push = (role: 'user' | 'model', parts: Part[]): void => {
+    if (parts.length === 0) return;
+    const last = contents.at(-1);
+    if (last && last.role === role) last.parts.push(...parts);
+    else contents.push({ role, parts });
+  };
+  messages.forEach((m, i) => {
+    if (typeof m.name === 'string' && m.role !== 'tool') warn(`messages[${i}].name has no Gemini equivalent and was dropped`);
+    switch (m.role) {
+      case 'system':
+      case 'developer':
+        return;
+      case 'user':
+        return push('user', userParts(m.content, i, warn));
+      case 'assistant': {
+        const parts: Part[] = [];
+        if (m.reasoning_content) warn(`messages[${i}].reasoning_content is not sent back to Gemini`);
+        const text = textOf(m.content ?? null);
+        if (text) parts.push({ text });
+        for (const call of m.tool_calls ?? []) {
+          names.set(call.id, call.function.name);
+          parts.push(functionCallPart(call, i, warn));
+        }
+        if (parts.length === 0) warn(`messages[${i}] (assistant) had no content and was left out`);
+        return push('model', parts);
+      }
+      case 'tool': {
+        const name = names.get(m.tool_call_id) ?? (typeof m.name === 'string' ? m.name : undefined);
+        if (!name) {
+          throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `messages[${i}].tool_call_id "${m.tool_call_id}" matches no earlier assistant tool call`, {
+            param: `messages[${i}].tool_call_id`,
+          });
+        }
+        return push('user', [{ functionResponse: { name, response: toolResult(textOf(m.content)) } }]);
+      }
+      default:
+        warn(`messages[${i}] has role "${(m as { role: string }).role}", which Gemini does not know; it was dropped`);
+    }
+  });
+  return contents;
+}
+
+function functionCallPart(call: ToolCall, i: number, warn: Warn): Part {
+  let args: unknown;
+  try {
+    args = call.function.arguments.trim() === '' ? {} : JSON.parse(call.function.arguments);
+  } catch {
+    args = undefined;
+  }
+  if (!isObject(args)) {
+    warn(`messages[${i}].tool_calls "${call.id}": arguments are not a JSON object; sent as {}`);
+    args = {};
+  }
+  const part: Part = { functionCall: { name: call.function.name, args: args as Record<string, unknown> } };
+  const { signature } = splitToolCallId(call.id);
+  if (signature) part.thoughtSignature = signature;
+  return part;
+}
+
+/** Gemini wants an object: a JSON object result as is, anything else wrapped as `{ result }`. */
+function toolResult(text: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isObject(parsed) ? parsed : { result: parsed };
+  } catch {
+    return { result: text };
+  }
+}
+
+function userParts(content: string | ContentPart[], i: number, warn: Warn): Part[] {
+  if (typeof content === 'string') return content ? [{ text: content }] : [];
+  const parts: Part[] = [];
+  content.forEach((part, j) => {
+    const at = `messages[${i}].content[${j}]`;
+    if (part.type === 'text' && typeof part.text === 'string') {
+      parts.push({ text: part.text });
+    } else if (part.type === 'image_url' && isObject(part.image_url) && typeof part.image_url.url === 'string') {
+      if (part.image_url.detail !== undefined && part.image_url.detail !== 'auto') warn(`${at}.image_url.detail has no Gemini equivalent and was dropped`);
+      const image = imagePart(part.image_url.url);
+      if (image) parts.push(image);
+      else warn(`${at}: image URL is neither a base64 data URL nor http(s); dropped`);
+    } else if (part.type === 'input_audio' && isObject(part.input_audio)) {
+      const { data, format } = part.input_audio as { data: string; format: string };
+      parts.push({ inlineData: { mimeType: `audio/${format === 'mp3' ? 'mp3' : format}`, data } });
+    } else if (part.type === 'file' && isObject(part.file) && typeof part.file.file_data === 'string') {
+      const file = imagePart(part.file.file_data);
+      if (file) parts.push(file);
+      else warn(`${at}: file data is not a base64 data URL; dropped`);
+    } else {
+      warn(`${at}: content part type "${part.type}" has no Gemini equivalent and was dropped`);
+    }
+  });
+  return parts;
+}
+
+const DATA_URL = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s;
+const EXTENSIONS: Record<string, string> = {
+  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif',
+  heic: 'image/heic', heif: 'image/heif', pdf: 'application/pdf',
+};
+
+/** Data URLs → inlineData; http(s) URLs → fileData (MIME type from the extension when known). */
+export function imagePart(url: string): Part | undefined {
+  const data = DATA_URL.exec(url);
+  if (data) return { inlineData: { mimeType: data[1]!, data: data[2]! } };
+  if (!/^https?:\/\//i.test(url)) return undefined;
+  const ext = /\.([a-z0-9]+)(?:$|[?#])/i.exec(new URL(url).pathname)?.[1]?.toLowerCase();
+  const mimeType = ext ? EXTENSIONS[ext] : undefined;
+  return { fileData: mimeType ? { mimeType, fileUri: url } : { fileUri: url } };
+}
+
+/** Shown at most this many tool names in the one schema warning; a long tool list stays one short header. */
+const NAMED_TOOLS = 5;
+
+function toTools(tools: FunctionTool[] | undefined, options: Options, warn: Warn): FunctionDeclaration[] {
+  const out: FunctionDeclaration[] = [];
+  const lossy: string[] = [];
+  const keywords = new Set<string>();
+  (tools ?? []).forEach((tool, i) => {
+    if (tool.type !== 'function' || !tool.function) {
+      warn(`tools[${i}] of type "${tool.type}" has no Gemini equivalent and was dropped`);
+      return;
+    }
+    const { name, description, parameters, strict } = tool.function;
+    const declaration: FunctionDeclaration = { name };
+    if (description) declaration.description = description;
+    if (strict) warn(`tools[${i}].function.strict has no Gemini equivalent and was dropped`);
+    if (parameters && options.jsonSchema === 'native') {
+      declaration.parametersJsonSchema = parameters;
+    } else if (parameters) {
+      const { schema, dropped } = toGeminiSchema(parameters);
+      if (dropped.length) {
+        lossy.push(name);
+        for (const k of dropped) keywords.add(k);
+      }
+      if (!isEmptyObject(schema)) declaration.parameters = schema;
+    }
+    out.push(declaration);
+  });
+  if (lossy.length) {
+    const more = lossy.length > NAMED_TOOLS ? ` and ${lossy.length - NAMED_TOOLS} more` : '';
+    warn(`tool schemas (${lossy.slice(0, NAMED_TOOLS).join(', ')}${more}): JSON Schema keywords unsupported by Gemini dropped: ${[...keywords].sort().join(', ')}`);
+  }
+  return out;
+}
+
+function toToolConfig(req: ChatRequest, hasTools: boolean, warn: Warn): GenerateContentRequest['toolConfig'] {
+  if (req.parallel_tool_calls === false) warn('parallel_tool_calls: false has no Gemini equivalent and was dropped');
+  const choice = req.tool_choice;
+  if (choice === undefined || !hasTools) return undefined;
+  if (choice === 'auto') return { functionCallingConfig: { mode: 'AUTO' } };
+  if (choice === 'none') return { functionCallingConfig: { mode: 'NONE' } };
+  if (choice === 'required') return { functionCallingConfig: { mode: 'ANY' } };
+  if (isObject(choice) && isObject(choice.function) && typeof choice.function.name === 'string') {
+    return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.function.name] } };
+  }
+  warn('tool_choice has an unknown form and was dropped');
+  return undefined;
+}
+
+function toGenerationConfig(req: ChatRequest, model: string, options: Options, warn: Warn): GenerationConfig {
+  const config: GenerationConfig = {};
+  if (typeof req.temperature === 'number') config.temperature = req.temperature;
+  if (typeof req.top_p === 'number') config.topP = req.top_p;
+  const max = req.max_completion_tokens ?? req.max_tokens;
+  if (typeof max === 'number') config.maxOutputTokens = max;
+  if (typeof req.stop === 'string') config.stopSequences = [req.stop];
+  else if (Array.isArray(req.stop) && req.stop.length) config.stopSequences = req.stop;
+  if (typeof req.n === 'number' && req.n !== 1) config.candidateCount = req.n;
+  if (typeof req.presence_penalty === 'number') config.presencePenalty = req.presence_penalty;
+  if (typeof req.frequency_penalty === 'number') config.frequencyPenalty = req.frequency_penalty;
+  if (typeof req.seed === 'number') config.seed = req.seed;
+
+  const format = req.response_format;
+  if (format?.type === 'json_object') {
+    config.responseMimeType = 'application/json';
+  } else if (format?.type === 'json_schema') {
+    config.responseMimeType = 'application/json';
+    const schema = format.json_schema.schema;
+    if (schema && options.jsonSchema === 'native') config.responseJsonSchema = schema;
+    else if (schema) {
+      const converted = toGeminiSchema(schema, true);
+      if (converted.dropped.length) warn(`response_format schema keywords unsupported by Gemini dropped: ${converted.dropped.join(', ')}`);
+      config.responseSchema = converted.schema;
+    }
+    if (format.json_schema.strict) warn('response_format.json_schema.strict has no Gemini equivalent and was dropped');
+  } else if (format && (format as { type: string }).type !== 'text') {
+    warn(`response_format type "${(format as { type: string }).type}" has no Gemini equivalent and was dropped`);
+  }
+
+  const effort = req.reasoning_effort;
+  if (typeof effort === 'string') {
+    const thinking = thinkingConfig(effort, model);
+    if (thinking) {
+      config.thinkingConfig = options.includeThoughts && effort !== 'none' ? { ...thinking, includeThoughts: true } : thinking;
+    } else warn(`reasoning_effort "${effort}" has no Gemini equivalent and was dropped`);
+  }
+  return config;
+}
+
+/** Gemini 3 takes a thinking level; Gemini 2.x a token budget. */
+function thinkingConfig(effort: string, model: string): GenerationConfig['thinkingConfig'] | undefined {
+  if (/^gemini-[3-9]/.test(model)) {
+    if (effort === 'none') return { thinkingLevel: 'minimal' };
+    return ['minimal', 'low', 'medium', 'high'].includes(effort) ? { thinkingLevel: effort } : undefined;
+  }
+  const budget = THINKING_BUDGET[effort];
+  return budget === undefined ? undefined : { thinkingBudget: budget };
+}
+
+function textOf(content: string | ContentPart[] | null): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

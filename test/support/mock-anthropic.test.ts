@@ -1,0 +1,157 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startMockAnthropic } from './mock-anthropic.js';
+import type { MockAnthropic } from './mock-anthropic.js';
+
+let mock: MockAnthropic;
+const KEY = 'sk-ant-mock-key';
+
+beforeAll(async () => {
+  mock = await startMockAnthropic({ apiKey: KEY, name: 'm' });
+});
+afterEach(() => mock.reset());
+afterAll(() => mock.close());
+
+const post = (body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${mock.baseUrl}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': KEY, 'anthropic-version': '2023-06-01', ...headers },
+    body: JSON.stringify(body),
+  });
+const base = { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] };
+
+async function rejects(body: unknown, fragment: string, headers: Record<string, string> = {}): Promise<void> {
+  const res = await post(body, headers);
+  expect(res.status).toBe(400);
+  const json = (await res.json()) as { type: string; error: { type: string; message: string } };
+  expect(json.type).toBe('error');
+  expect(json.error.type).toBe('invalid_request_error');
+  expect(json.error.message).toContain(fragment);
+}
+
+describe('mock Anthropic: validation like the real API', () => {
+  it('answers a valid request with a message object', async () => {
+    const res = await post(base);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('request-id')).toMatch(/^req_/);
+    const json = (await res.json()) as Record<string, unknown>;
+    expect(json).toMatchObject({ type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'm: hi' }], stop_reason: 'end_turn', stop_sequence: null });
+    expect(json.id).toMatch(/^msg_/);
+    expect(mock.requests[0]!.body).toEqual(base);
+  });
+
+  it('requires model, max_tokens, messages and the anthropic-version header; refuses unknown fields', async () => {
+    await rejects({ ...base, model: undefined }, 'model: Field required');
+    await rejects({ ...base, max_tokens: undefined }, 'max_tokens: Field required');
+    await rejects({ ...base, messages: [] }, 'messages: Field required');
+    await rejects({ ...base, seed: 1 }, 'seed: Extra inputs are not permitted');
+    await rejects(base, 'anthropic-version', { 'anthropic-version': '' });
+  });
+
+  it('enforces alternating roles starting with user', async () => {
+    await rejects({ ...base, messages: [{ role: 'assistant', content: 'x' }] }, 'first message must use the "user" role');
+    await rejects({ ...base, messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] }, 'roles must alternate');
+    await rejects({ ...base, messages: [{ role: 'system', content: 'a' }] }, "Input should be 'user' or 'assistant'");
+  });
+
+  it('requires every tool_use to be answered by a tool_result in the next user turn', async () => {
+    const use = { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} };
+    const tools = [{ name: 'f', input_schema: { type: 'object' } }];
+    await rejects({ ...base, tools, messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: [use] }, { role: 'user', content: 'no result' }] }, '`tool_use` ids were found without `tool_result`');
+    await rejects({ ...base, tools, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_9', content: 'x' }] }] }, 'unexpected `tool_use_id`');
+    const ok = await post({ ...base, tools, messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: [use] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'r' }] }] });
+    expect(ok.status).toBe(200);
+  });
+
+  it('checks base64 image media types, cache_control count, empty text and tool_choice without tools', async () => {
+    const image = (media_type: string) => ({ type: 'image', source: { type: 'base64', media_type, data: 'AAAA' } });
+    await rejects({ ...base, messages: [{ role: 'user', content: [image('image/bmp')] }] }, 'media_type');
+    expect((await post({ ...base, messages: [{ role: 'user', content: [image('image/png'), { type: 'text', text: 'x' }] }] })).status).toBe(200);
+    const cached = { type: 'text', text: 'x', cache_control: { type: 'ephemeral' } };
+    await rejects({ ...base, messages: [{ role: 'user', content: [cached, cached, cached, cached, cached] }] }, 'A maximum of 4 blocks with cache_control');
+    await rejects({ ...base, messages: [{ role: 'user', content: [{ type: 'text', text: '' }] }] }, 'must be non-empty');
+    await rejects({ ...base, tool_choice: { type: 'auto' } }, 'tool_choice may only be specified while providing tools');
+  });
+
+  it('refuses temperature, top_p and top_k under anthropic-version 2026-10-21 only', async () => {
+    await rejects({ ...base, temperature: 0.5 }, 'temperature: is not supported', { 'anthropic-version': '2026-10-21' });
+    await rejects({ ...base, top_k: 5 }, 'top_k: is not supported', { 'anthropic-version': '2026-10-21' });
+    expect((await post({ ...base, temperature: 0.5, top_k: 5 })).status).toBe(200);
+    await rejects({ ...base, temperature: 1.5 }, 'temperature');
+  });
+});
+
+describe('mock Anthropic: errors and faults', () => {
+  it('answers 401 authentication_error without the key, accepting x-api-key or Bearer', async () => {
+    const res = await post(base, { 'x-api-key': 'wrong' });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+    expect((await post(base, { 'x-api-key': '', authorization: `Bearer ${KEY}` })).status).toBe(200);
+  });
+
+  it('injects status faults with the real error types', async () => {
+    mock.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '3' } }, { kind: 'status', status: 529 });
+    const limited = await post(base);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('3');
+    expect(await limited.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+    const overloaded = await post(base);
+    expect(overloaded.status).toBe(529);
+    expect(await overloaded.json()).toMatchObject({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+    expect((await post(base)).status).toBe(200);
+  });
+
+  it('resets the connection and hangs on request', async () => {
+    mock.queueFault({ kind: 'reset' });
+    await expect(post(base)).rejects.toThrow();
+    mock.queueFault({ kind: 'hang' });
+    const controller = new AbortController();
+    const pending = fetch(`${mock.baseUrl}/v1/messages`, { method: 'POST', headers: { 'x-api-key': KEY, 'anthropic-version': '2023-06-01' }, body: JSON.stringify(base), signal: controller.signal });
+    while (mock.requests.length < 2) await new Promise((r) => setImmediate(r));
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+  });
+});
+
+describe('mock Anthropic: stream wire format', () => {
+  const events = (text: string) => [...text.matchAll(/^event: (\w+)\ndata: (.*)\n\n/gm)].map((m) => ({ event: m[1]!, data: JSON.parse(m[2]!) as Record<string, any> }));
+
+  it('streams event: + data: lines with ping, text_delta and a final message_delta/message_stop', async () => {
+    const text = await (await post({ ...base, stream: true })).text();
+    const list = events(text);
+    expect(text.split('\n\n').filter(Boolean)).toHaveLength(list.length);
+    expect(list.map((e) => e.event)).toEqual(['message_start', 'ping', 'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
+    for (const e of list) expect(e.data.type).toBe(e.event);
+    expect(list.filter((e) => e.event === 'content_block_delta').map((e) => e.data.delta.text).join('')).toBe('m: hi');
+    expect(list[0]!.data.message).toMatchObject({ content: [], stop_reason: null, usage: { output_tokens: 1 } });
+    expect(list.at(-2)!.data).toMatchObject({ delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: expect.any(Number) } });
+  });
+
+  it('streams thinking_delta and input_json_delta for thinking and tool_use blocks', async () => {
+    const body = { ...base, max_tokens: 3000, stream: true, thinking: { type: 'enabled', budget_tokens: 1024 }, tools: [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }], messages: [{ role: 'user', content: 'weather?' }] };
+    const list = events(await (await post(body)).text());
+    const deltas = list.filter((e) => e.event === 'content_block_delta').map((e) => e.data.delta.type);
+    expect(deltas).toContain('thinking_delta');
+    expect(deltas).toContain('signature_delta');
+    const json = list.filter((e) => e.data.delta?.type === 'input_json_delta').map((e) => e.data.delta.partial_json).join('');
+    expect(JSON.parse(json)).toEqual({ city: 'Paris' });
+    expect(list.at(-2)!.data.delta.stop_reason).toBe('tool_use');
+  });
+
+  it('cuts a stream after N events, or ends it with an error event', async () => {
+    mock.queueFault({ kind: 'cut', afterEvents: 2 });
+    const cut = await post({ ...base, stream: true });
+    await expect(cut.text()).rejects.toThrow();
+    mock.queueFault({ kind: 'streamError', afterEvents: 3 });
+    const list = events(await (await post({ ...base, stream: true })).text());
+    expect(list.map((e) => e.event)).toEqual(['message_start', 'ping', 'content_block_start', 'error']);
+    expect(list.at(-1)!.data).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+  });
+
+  it('lists models and counts tokens', async () => {
+    const models = (await (await fetch(`${mock.baseUrl}/v1/models`, { headers: { 'x-api-key': KEY } })).json()) as { data: Array<{ id: string; type: string }>; has_more: boolean };
+    expect(models.data.map((m) => m.id)).toEqual(['claude-sonnet-4-5', 'claude-haiku-4-5']);
+    expect(models.has_more).toBe(false);
+    const counted = await fetch(`${mock.baseUrl}/v1/messages/count_tokens`, { method: 'POST', headers: { 'x-api-key': KEY, 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: base.messages }) });
+    expect(await counted.json()).toEqual({ input_tokens: expect.any(Number) });
+  });
+});

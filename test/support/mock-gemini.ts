@@ -1,0 +1,546 @@
+/**
+ * A mock Gemini API (generativelanguage.googleapis.com, v1beta) upstream for gateway tests.
+ *
+ * Plain `node:http` on 127.0.0.1. Serves `models/{m}:generateContent`, `:streamGenerateContent`
+ * (`?alt=sse`: `data: {GenerateContentResponse}\r\n\r\n` events and no end marker, the last event
+ * carrying finishReason; without alt: one JSON array), `:embedContent`, `:batchEmbedContents` and
+ * `GET models` (paged). Requests are validated as the real API does (see mock-gemini-validate.ts),
+ * the key is read from `x-goog-api-key` (or `?key=`), and errors use Google's shape
+ * `{"error":{"code","message","status"}}`. Every request is recorded; faults can be injected.
+ *
+ * How it answers (deterministic, so tests can assert):
+ * - last user turn holds function responses → text `<name>: <fn>=<response json>; …`
+ * - tools declared (mode not NONE) and the last user text mentions "weather", or mode ANY →
+ *   a functionCall `{city: "Paris"}` to the allowed / first function (two calls if the text says "both")
+ * - responseMimeType application/json → JSON text (an instance of responseSchema, or `{"answer": …}`)
+ * - otherwise text `<name>: <last user text>`; "unsafe" in it → finishReason SAFETY, no content;
+ *   "blockprompt" → promptFeedback.blockReason SAFETY and no candidates
+ * - stopSequences cut the text (finishReason STOP); maxOutputTokens smaller than the answer → MAX_TOKENS
+ * - candidateCount n → n candidates; thinkingConfig → thoughtsTokenCount (and a thought part with includeThoughts)
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { validateEmbed, validateGenerate } from './mock-gemini-validate.js';
+import type { Invalid } from './mock-gemini-validate.js';
+
+export type GeminiFault =
+  | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'hang' }
+  | { kind: 'reset' }
+  /** Stream: send this many events, then destroy the socket. Non-stream: half the body, then destroy. */
+  | { kind: 'cut'; afterEvents: number }
+  /** Stream: send this many events, then end the response cleanly (no finishReason ever sent). */
+  | { kind: 'end'; afterEvents: number }
+  /** Stream: send this many events, then an error event, then end. */
+  | { kind: 'streamError'; afterEvents: number };
+
+export interface GeminiRecordedRequest {
+  method: string;
+  /** Path including the query string. */
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON (snake_case keys rewritten to camelCase once validated), or undefined. */
+  body: any;
+  rawBody: string;
+  aborted: boolean;
+}
+
+export interface MockGemini {
+  /** e.g. http://127.0.0.1:41234 — the Gemini `baseUrl` (paths start with /v1beta). */
+  readonly origin: string;
+  readonly requests: GeminiRecordedRequest[];
+  queueFault(...faults: GeminiFault[]): void;
+  setFault(fault: GeminiFault | null): void;
+  waitForAbort(timeoutMs?: number): Promise<GeminiRecordedRequest>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export interface MockGeminiOptions {
+  /** Required in `x-goog-api-key` (or `?key=`); missing → 403, wrong → 400 API_KEY_INVALID. */
+  apiKey?: string;
+  /** Included in reply texts so tests can tell instances apart. @default 'gemini' */
+  name?: string;
+  /** Chat models served. @default ['gemini-2.5-flash', 'gemini-2.5-pro'] */
+  models?: string[];
+  /** Embedding models served. @default ['gemini-embedding-001'] */
+  embeddingModels?: string[];
+  /** Text pieces per stream. @default 3 */
+  chunks?: number;
+  /** Reported as cachedContentTokenCount when > 0. @default 0 */
+  cachedTokens?: number;
+  /** Function calls carry a thoughtSignature, and model function-call parts sent back must carry one. @default false */
+  thoughtSignatures?: boolean;
+  /** Page size of GET models when the caller gives none. @default 50 */
+  pageSize?: number;
+}
+
+export async function startMockGemini(options: MockGeminiOptions = {}): Promise<MockGemini> {
+  const mock = new MockGeminiServer(options);
+  await mock.listen();
+  return mock;
+}
+
+type Json = Record<string, any>;
+type Reply = { kind: 'json'; status: number; body: unknown } | { kind: 'stream'; events: Json[]; sse: boolean };
+
+interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  record: GeminiRecordedRequest;
+  destroyedByServer: boolean;
+}
+
+const STATUS_NAMES: Record<number, string> = {
+  400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED',
+};
+const STATUS_MESSAGES: Record<number, string> = {
+  429: 'You exceeded your current quota, please check your plan and billing details.',
+  500: 'An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting',
+  503: 'The model is overloaded. Please try again later.',
+};
+const EMBEDDING_DIMENSIONS = 8;
+const SIGNATURE = Buffer.from('mock-thought-signature-0123456789').toString('base64');
+
+/** Google's error body. */
+export function geminiError(code: number, message: string, details?: unknown[]): Json {
+  return { error: { code, message, status: STATUS_NAMES[code] ?? (code >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT'), ...(details ? { details } : {}) } };
+}
+
+class MockGeminiServer implements MockGemini {
+  readonly requests: GeminiRecordedRequest[] = [];
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly faults: GeminiFault[] = [];
+  private persistent: GeminiFault | null = null;
+  private readonly aborts: GeminiRecordedRequest[] = [];
+  private readonly waiters: Array<(r: GeminiRecordedRequest) => void> = [];
+  private closing = false;
+  private readonly name: string;
+  private readonly models: string[];
+  private readonly embeddingModels: string[];
+
+  constructor(private readonly options: MockGeminiOptions) {
+    this.name = options.name ?? 'gemini';
+    this.models = options.models ?? ['gemini-2.5-flash', 'gemini-2.5-pro'];
+    this.embeddingModels = options.embeddingModels ?? ['gemini-embedding-001'];
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  get origin(): string {
+    const address = this.server.address() as AddressInfo | null;
+    if (!address) throw new Error('mock-gemini: not listening');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => resolve());
+    });
+  }
+
+  queueFault(...faults: GeminiFault[]): void {
+    this.faults.push(...faults);
+  }
+
+  setFault(fault: GeminiFault | null): void {
+    this.persistent = fault;
+  }
+
+  waitForAbort(timeoutMs = 2000): Promise<GeminiRecordedRequest> {
+    const ready = this.aborts.shift();
+    if (ready) return Promise.resolve(ready);
+    return new Promise((resolve, reject) => {
+      const waiter = (r: GeminiRecordedRequest): void => {
+        clearTimeout(timer);
+        resolve(r);
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error(`mock-gemini: no aborted request within ${timeoutMs}ms`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.faults.length = 0;
+    this.persistent = null;
+    this.aborts.length = 0;
+  }
+
+  close(): Promise<void> {
+    this.closing = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
+  }
+
+  private destroy(x: Exchange): void {
+    x.destroyedByServer = true;
+    x.res.destroy();
+    x.req.socket.destroy();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const record: GeminiRecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: { ...req.headers }, body: undefined, rawBody: '', aborted: false };
+    this.requests.push(record);
+    const x: Exchange = { req, res, record, destroyedByServer: false };
+    res.on('close', () => {
+      if (!res.writableFinished && !x.destroyedByServer && !this.closing) {
+        record.aborted = true;
+        const waiter = this.waiters.shift();
+        if (waiter) waiter(record);
+        else this.aborts.push(record);
+      }
+    });
+    record.rawBody = await readBody(req);
+    try {
+      record.body = record.rawBody ? JSON.parse(record.rawBody) : undefined;
+    } catch {
+      record.body = undefined;
+    }
+    const fault = this.faults.shift() ?? this.persistent;
+    switch (fault?.kind) {
+      case 'status':
+        return sendJson(res, fault.status, fault.body ?? geminiError(fault.status, STATUS_MESSAGES[fault.status] ?? `mock error ${fault.status}`), fault.headers);
+      case 'delay':
+        await this.sleep(fault.ms);
+        break;
+      case 'hang':
+        return;
+      case 'reset':
+        return this.destroy(x);
+      default:
+    }
+    if (gone(res)) return;
+    const reply = this.route(req, record);
+    if (reply.kind === 'json') {
+      if (fault?.kind === 'cut') {
+        const payload = pretty(reply.body);
+        res.writeHead(reply.status, { 'content-type': 'application/json; charset=UTF-8' });
+        res.write(payload.slice(0, payload.length >> 1));
+        await tick();
+        return this.destroy(x);
+      }
+      return sendJson(res, reply.status, reply.body);
+    }
+    await this.stream(x, reply, fault);
+  }
+
+  private async stream(x: Exchange, reply: Extract<Reply, { kind: 'stream' }>, fault: GeminiFault | null): Promise<void> {
+    const { res } = x;
+    res.writeHead(200, {
+      'content-type': reply.sse ? 'text/event-stream' : 'application/json; charset=UTF-8',
+      'content-disposition': 'attachment',
+      vary: 'Origin, X-Origin, Referer',
+      'x-content-type-options': 'nosniff',
+    });
+    res.flushHeaders();
+    const stopAt = fault && (fault.kind === 'cut' || fault.kind === 'end' || fault.kind === 'streamError') ? fault.afterEvents : Infinity;
+    if (!reply.sse) {
+      // The non-SSE stream: one JSON array, written element by element.
+      for (const [i, event] of reply.events.entries()) {
+        if (i >= stopAt || gone(res)) break;
+        res.write(`${i === 0 ? '[' : ',\r\n'}${pretty(event)}`);
+        await tick();
+      }
+      if (fault?.kind === 'cut') return this.destroy(x);
+      return void res.end(']');
+    }
+    for (const [i, event] of reply.events.entries()) {
+      if (i >= stopAt || gone(res)) break;
+      res.write(`data: ${JSON.stringify(event)}\r\n\r\n`);
+      await tick();
+    }
+    if (gone(res)) return;
+    if (fault?.kind === 'cut') return this.destroy(x);
+    if (fault?.kind === 'streamError') res.write(`data: ${JSON.stringify(geminiError(500, 'mock stream error'))}\r\n\r\n`);
+    res.end();
+  }
+
+  private route(req: IncomingMessage, record: GeminiRecordedRequest): Reply {
+    const url = new URL(req.url ?? '/', 'http://mock');
+    const auth = this.checkKey(req, url);
+    if (auth) return auth;
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && url.pathname === '/v1beta/models') return this.listModels(url);
+    const match = /^\/v1beta\/models\/([^/:]+):([A-Za-z]+)$/.exec(url.pathname);
+    if (method !== 'POST' || !match) return json(404, geminiError(404, `Method not found (${method} ${url.pathname}).`));
+    const model = decodeURIComponent(match[1]!);
+    const verb = match[2]!;
+    if (record.rawBody && record.body === undefined) {
+      return json(400, geminiError(400, `Invalid JSON payload received. Unexpected token.\n${record.rawBody.slice(0, 20)}\n^`));
+    }
+    if (verb === 'embedContent' || verb === 'batchEmbedContents') {
+      if (!this.embeddingModels.includes(model)) return notFound(model, verb);
+      const invalid = validateEmbed(record.body, verb === 'batchEmbedContents', model);
+      return invalid ? badRequest(invalid) : json(200, embedReply(record.body, verb === 'batchEmbedContents'));
+    }
+    if (verb !== 'generateContent' && verb !== 'streamGenerateContent') return json(404, geminiError(404, `Method not found (${verb}).`));
+    if (!this.models.includes(model)) return notFound(model, verb);
+    const invalid = validateGenerate(record.body, { requireThoughtSignatures: this.options.thoughtSignatures === true });
+    if (invalid) return badRequest(invalid);
+    const answer = this.answer(record.body as Json, model);
+    if (verb === 'generateContent') return json(200, answer.whole);
+    return { kind: 'stream', events: answer.events, sse: url.searchParams.get('alt') === 'sse' };
+  }
+
+  private checkKey(req: IncomingMessage, url: URL): Reply | undefined {
+    const expected = this.options.apiKey;
+    if (expected === undefined) return undefined;
+    const header = req.headers['x-goog-api-key'];
+    const given = typeof header === 'string' ? header : url.searchParams.get('key') ?? undefined;
+    if (given === undefined) {
+      return json(403, geminiError(403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API."));
+    }
+    if (given !== expected) {
+      return json(400, geminiError(400, 'API key not valid. Please pass a valid API key.', [
+        { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } },
+      ]));
+    }
+    return undefined;
+  }
+
+  private listModels(url: URL): Reply {
+    const all = [
+      ...this.models.map((m) => ({ name: `models/${m}`, methods: ['generateContent', 'countTokens', 'createCachedContent'] })),
+      ...this.embeddingModels.map((m) => ({ name: `models/${m}`, methods: ['embedContent', 'countTextTokens', 'countTokens'] })),
+    ];
+    const size = Number(url.searchParams.get('pageSize') ?? this.options.pageSize ?? 50);
+    const start = Number(url.searchParams.get('pageToken') ?? 0);
+    const page = all.slice(start, start + size).map((m) => ({
+      name: m.name,
+      version: '001',
+      displayName: m.name.slice('models/'.length),
+      description: 'A mock model.',
+      inputTokenLimit: 1048576,
+      outputTokenLimit: 65536,
+      supportedGenerationMethods: m.methods,
+    }));
+    const body: Json = { models: page };
+    if (start + size < all.length) body.nextPageToken = String(start + size);
+    return json(200, body);
+  }
+
+  /** The deterministic answer, whole and as stream events. */
+  private answer(body: Json, model: string): { whole: Json; events: Json[] } {
+    const contents = body.contents as Json[];
+    const config: Json = body.generationConfig ?? {};
+    const last = contents.at(-1)!;
+    const lastParts: Json[] = last.parts ?? [];
+    const userText = lastParts.map((p) => (typeof p.text === 'string' ? p.text : '')).join('');
+    const responseId = randomBytes(16).toString('base64url').replace(/[-_]/g, 'x').slice(0, 22);
+    const thinking = config.thinkingConfig !== undefined && config.thinkingConfig.thinkingBudget !== 0;
+    const usage = (outputText: string): Json => {
+      const prompt = countTokens(JSON.stringify(contents) + JSON.stringify(body.systemInstruction ?? ''));
+      const candidates = countTokens(outputText);
+      const meta: Json = { promptTokenCount: prompt, candidatesTokenCount: candidates, totalTokenCount: prompt + candidates };
+      if (thinking) {
+        meta.thoughtsTokenCount = 12;
+        meta.totalTokenCount += 12;
+      }
+      if ((this.options.cachedTokens ?? 0) > 0) {
+        meta.cachedContentTokenCount = this.options.cachedTokens;
+        meta.cacheTokensDetails = [{ modality: 'TEXT', tokenCount: this.options.cachedTokens }];
+      }
+      meta.promptTokensDetails = [{ modality: 'TEXT', tokenCount: prompt }];
+      return meta;
+    };
+    const frame = (candidates: Json[] | undefined, meta: Json, extra: Json = {}): Json => ({
+      ...(candidates ? { candidates } : {}),
+      ...extra,
+      usageMetadata: meta,
+      modelVersion: model,
+      responseId,
+    });
+
+    if (/blockprompt/i.test(userText)) {
+      const whole = frame(undefined, usage(''), { promptFeedback: { blockReason: 'SAFETY', safetyRatings: [] } });
+      return { whole, events: [whole] };
+    }
+
+    const calls = this.functionCalls(body, lastParts, userText);
+    if (calls.length) {
+      const parts = calls.map((c) => ({ functionCall: c, ...(this.options.thoughtSignatures ? { thoughtSignature: SIGNATURE } : {}) }));
+      const candidate = { content: { parts, role: 'model' }, finishReason: 'STOP', index: 0 };
+      const whole = frame([candidate], usage(JSON.stringify(calls)));
+      return { whole, events: [whole] };
+    }
+
+    let text: string;
+    const responses = lastParts.filter((p) => p.functionResponse).map((p) => p.functionResponse as Json);
+    if (responses.length) text = `${this.name}: ${responses.map((r) => `${r.name}=${JSON.stringify(r.response)}`).join('; ')}`;
+    else if (config.responseMimeType === 'application/json') {
+      const schema = config.responseSchema ?? config.responseJsonSchema;
+      text = JSON.stringify(schema ? sample(schema) : { answer: `${this.name}: ${userText}` });
+    } else text = `${this.name}: ${userText}`;
+
+    let finishReason = 'STOP';
+    if (/unsafe/i.test(userText)) {
+      const candidate = { finishReason: 'SAFETY', index: 0, safetyRatings: [{ category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH', blocked: true }] };
+      const whole = frame([candidate], usage(''));
+      return { whole, events: [whole] };
+    }
+    for (const stop of (config.stopSequences ?? []) as string[]) {
+      const at = text.indexOf(stop);
+      if (at !== -1) text = text.slice(0, at);
+    }
+    if (typeof config.maxOutputTokens === 'number' && countTokens(text) > config.maxOutputTokens) {
+      text = text.slice(0, config.maxOutputTokens * 4);
+      finishReason = 'MAX_TOKENS';
+    }
+    const n = typeof config.candidateCount === 'number' ? config.candidateCount : 1;
+    const texts = Array.from({ length: n }, (_, i) => (i === 0 ? text : `${text} (#${i + 1})`));
+    const thought = thinking && config.thinkingConfig.includeThoughts === true ? 'Thinking it over.' : undefined;
+    const whole = frame(
+      texts.map((t, index) => ({
+        content: { parts: [...(thought ? [{ text: thought, thought: true }] : []), { text: t }], role: 'model' },
+        finishReason,
+        index,
+      })),
+      usage(texts.join('')),
+    );
+    const pieces = texts.map((t) => split(t, Math.max(1, this.options.chunks ?? 3)));
+    const count = Math.max(...pieces.map((p) => p.length));
+    const events: Json[] = [];
+    for (let k = 0; k < count; k++) {
+      const isLast = k === count - 1;
+      const candidates = texts.map((_, index) => {
+        const parts: Json[] = [];
+        if (k === 0 && thought) parts.push({ text: thought, thought: true });
+        if (pieces[index]![k] !== undefined) parts.push({ text: pieces[index]![k] });
+        return { content: { parts, role: 'model' }, ...(isLast ? { finishReason } : {}), index };
+      });
+      const meta = usage(texts.join(''));
+      events.push(frame(candidates, isLast ? meta : { promptTokenCount: meta.promptTokenCount, totalTokenCount: meta.promptTokenCount, promptTokensDetails: meta.promptTokensDetails }));
+    }
+    return { whole, events };
+  }
+
+  private functionCalls(body: Json, lastParts: Json[], userText: string): Json[] {
+    const declarations: Json[] = ((body.tools ?? []) as Json[]).flatMap((t) => (t.functionDeclarations ?? []) as Json[]);
+    if (declarations.length === 0 || lastParts.some((p) => p.functionResponse)) return [];
+    const fcc: Json = body.toolConfig?.functionCallingConfig ?? {};
+    if (fcc.mode === 'NONE') return [];
+    if (fcc.mode !== 'ANY' && !/weather/i.test(userText)) return [];
+    const allowed: string[] | undefined = fcc.allowedFunctionNames;
+    const names = allowed?.length ? allowed : declarations.map((d) => String(d.name));
+    const chosen = /\bboth\b/i.test(userText) ? names.slice(0, 2) : names.slice(0, 1);
+    return chosen.map((name, i) => ({ name, args: { city: i === 0 ? 'Paris' : 'Tokyo' } }));
+  }
+}
+
+function embedReply(body: Json, batch: boolean): Json {
+  const vector = (request: Json): Json => {
+    const text = ((request.content?.parts ?? []) as Json[]).map((p) => p.text ?? '').join('');
+    const dims = typeof request.outputDimensionality === 'number' ? request.outputDimensionality : EMBEDDING_DIMENSIONS;
+    const digest = createHash('sha256').update(text).digest();
+    return { values: Array.from({ length: dims }, (_, i) => Math.round(((digest[i % 32]! / 255) * 2 - 1) * 1e6) / 1e6) };
+  };
+  return batch ? { embeddings: (body.requests as Json[]).map(vector) } : { embedding: vector(body) };
+}
+
+/** A value matching a (Gemini or JSON) schema: first enum value, typed placeholders, every property. */
+function sample(schema: Json): unknown {
+  const type = String(schema.type ?? (schema.properties ? 'OBJECT' : 'STRING')).toUpperCase();
+  if (Array.isArray(schema.enum) && schema.enum.length) return schema.enum[0];
+  if (Array.isArray(schema.anyOf) && schema.anyOf.length) return sample(schema.anyOf[0]);
+  switch (type) {
+    case 'OBJECT': {
+      const out: Json = {};
+      const keys: string[] = schema.propertyOrdering ?? Object.keys(schema.properties ?? {});
+      for (const key of keys) out[key] = sample(schema.properties[key]);
+      return out;
+    }
+    case 'ARRAY':
+      return schema.items ? [sample(schema.items)] : [];
+    case 'INTEGER':
+      return 1;
+    case 'NUMBER':
+      return 1.5;
+    case 'BOOLEAN':
+      return true;
+    case 'NULL':
+      return null;
+    default:
+      return 'text';
+  }
+}
+
+function json(status: number, body: unknown): Reply {
+  return { kind: 'json', status, body };
+}
+
+function badRequest(invalid: Invalid): Reply {
+  const details = invalid.violations
+    ? [{ '@type': 'type.googleapis.com/google.rpc.BadRequest', fieldViolations: invalid.violations }]
+    : undefined;
+  return json(400, geminiError(400, invalid.message, details));
+}
+
+function notFound(model: string, verb: string): Reply {
+  return json(404, geminiError(404, `models/${model} is not found for API version v1beta, or is not supported for ${verb}. Call ListModels to see the list of available models and their supported methods.`));
+}
+
+/** The real API pretty-prints JSON bodies with two-space indentation. */
+function pretty(body: unknown): string {
+  return `${JSON.stringify(body, null, 2)}\n`;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = typeof body === 'string' ? body : pretty(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(payload), ...headers });
+  res.end(payload);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    const done = (): void => resolve(Buffer.concat(parts).toString('utf8'));
+    req.on('data', (p: Buffer) => parts.push(p));
+    req.on('end', done);
+    req.on('close', done);
+    req.on('error', done);
+  });
+}
+
+function gone(res: ServerResponse): boolean {
+  return res.destroyed || res.writableEnded;
+}
+
+function tick(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function split(text: string, count: number): string[] {
+  const chars = Array.from(text);
+  const pieces = Math.min(count, Math.max(chars.length, 1));
+  return Array.from({ length: pieces }, (_, i) => chars.slice(Math.floor((i * chars.length) / pieces), Math.floor(((i + 1) * chars.length) / pieces)).join(''));
+}
+
+function countTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
