@@ -1,1 +1,120 @@
-export {};
+import { exchangeKey, retryAfterMs, RouteStage } from '@switchyard/core';
+import type { AttemptResult, Exchange, Gateway, Plugin, RoutePlan, Target } from '@switchyard/core';
+import { BreakerTable } from './breaker.js';
+import type { Transition } from './breaker.js';
+import { HealthChecker } from './health.js';
+import { optionsSchema } from './options.js';
+import type { CircuitBreakerOptions, ResolvedOptions } from './options.js';
+import { readinessProblems, routesReport } from './report.js';
+import { SharedStates } from './shared.js';
+
+export const PLUGIN = 'circuit-breaker';
+export { BreakerTable } from './breaker.js';
+export type { Admission, BreakerSettings, BreakerSnapshot, BreakerState, SharedState, Transition } from './breaker.js';
+export { HealthChecker } from './health.js';
+export type { CircuitBreakerOptions, HealthCheckOptions } from './options.js';
+
+/** Breaker keys holding a half-open probe lease for this request. */
+const LEASES = exchangeKey<string[]>('circuit-breaker:leases');
+/** After the balancer's ORDER tap: a half-open probe goes first. */
+export const PROBE_STAGE = RouteStage.ORDER + 50;
+const ENDS_REQUEST = new Set<AttemptResult['outcome']>(['success', 'business_error', 'cancelled']);
+
+/** Circuit breaking per instance (or instance × model), 429 parking, health checks, /admin/routes and /ready. */
+export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
+  return {
+    name: PLUGIN,
+    schema: optionsSchema,
+    apply(gateway, raw) {
+      const options = raw as ResolvedOptions;
+      const keyOf = options.perModel ? (t: Target): string => t.id : (t: Target): string => t.instance.name;
+      const shared = new SharedStates(gateway.store, gateway.logger, () => table);
+      const table: BreakerTable = new BreakerTable(options, {
+        onTransition: (t) => {
+          logTransition(gateway, t);
+          shared.publish(t.key);
+        },
+      });
+      const keysOf = (instance: string): string[] =>
+        options.perModel ? [...new Set([...table.keys(), ...gateway.resolver.publicModels().flatMap((m) => gateway.resolver.resolve(m).map((t) => t.id))])].filter((k) => k.startsWith(`${instance}/`)) : [instance];
+      const health = healthChecker(gateway, options, {
+        passed: (name) => keysOf(name).forEach((k) => table.probePassed(k)),
+        failed: (name, why) => keysOf(name).forEach((k) => table.forceOpen(k, `health check failed: ${why}`)),
+      });
+
+      const filter = (plan: RoutePlan, x: Exchange): RoutePlan => {
+        let reasons: Map<string, string> | undefined;
+        return plan.exclude(
+          PLUGIN,
+          (t) => {
+            const verdict = table.admit(keyOf(t), t.instance.timeoutMs + 1000);
+            if (verdict.ok) {
+              if (verdict.probe) x.set(LEASES, [...(x.get(LEASES) ?? []), keyOf(t)]);
+              return false;
+            }
+            (reasons ??= new Map()).set(t.id, verdict.reason);
+            return true;
+          },
+          (t) => reasons?.get(t.id) ?? 'circuit open',
+        );
+      };
+      // A probe only tells something if it is tried: put it first (within the first tier), or give its lease back.
+      const probeFirst = (plan: RoutePlan, x: Exchange): RoutePlan => {
+        const leases = x.get(LEASES);
+        if (!leases?.length) return plan;
+        const first = plan.targets[0];
+        const probe = first && plan.targets.find((t) => leases.includes(keyOf(t)) && t.instance.priority === first.instance.priority);
+        for (const k of leases.splice(0)) if (!probe || k !== keyOf(probe)) table.release(k);
+        if (!probe) return plan;
+        leases.push(keyOf(probe));
+        return probe === first ? plan : plan.reorder(PLUGIN, [probe, ...plan.targets.filter((t) => t !== probe)], {}, `half-open probe ${probe.id} first`);
+      };
+      const learn = (result: AttemptResult, x: Exchange): void => {
+        const key = keyOf(result.target);
+        const leases = x.get(LEASES);
+        if (leases?.includes(key)) leases.splice(leases.indexOf(key), 1);
+        table.record(key, result.outcome, result.outcome === 'rate_limited' ? retryAfterMs(result.retryAfter) : undefined);
+        if (leases?.length && ENDS_REQUEST.has(result.outcome)) for (const k of leases.splice(0)) table.release(k);
+      };
+      // Whatever happened, a finished request holds no probe slot.
+      const finish = (x: Exchange): void => {
+        const leases = x.get(LEASES);
+        if (leases?.length) for (const k of leases.splice(0)) table.release(k);
+      };
+
+      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, filter);
+      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: PROBE_STAGE }, probeFirst);
+      gateway.hooks.onResult.tap(PLUGIN, learn);
+      gateway.hooks.onFinish.tap(PLUGIN, finish);
+      gateway.hooks.ready.tapPromise(PLUGIN, async () => {
+        await shared.start(options.syncMs, () => new Set([...table.keys(), ...gateway.instances.map((i) => i.name)]));
+        health?.start();
+      });
+      gateway.hooks.close.tapPromise(PLUGIN, async () => {
+        await Promise.all([shared.stop(), health?.stop()]);
+      });
+      gateway.admin.add({ method: 'GET', path: '/admin/routes', plugin: PLUGIN, handle: () => ({ body: routesReport(gateway, table, keyOf) }) });
+      gateway.readiness.add(PLUGIN, () => readinessProblems(gateway, table, keyOf));
+    },
+  };
+}
+
+function healthChecker(gateway: Gateway, options: ResolvedOptions, callbacks: ConstructorParameters<typeof HealthChecker>[2]): HealthChecker | undefined {
+  const config = options.healthChecks;
+  if (!config) return undefined;
+  const wanted = config.instances ? new Set(config.instances) : undefined;
+  const targets = gateway.instances.flatMap((instance) => {
+    const adapter = gateway.providers.get(instance.type);
+    if ((wanted && !wanted.has(instance.name)) || !adapter?.listModels) return [];
+    return [{ name: instance.name, probe: () => adapter.listModels!(instance, gateway.http) }];
+  });
+  return new HealthChecker(targets, config.intervalMs ?? 15_000, callbacks);
+}
+
+function logTransition(gateway: Gateway, t: Transition): void {
+  const line = { plugin: PLUGIN, breaker: t.key, from: t.from, to: t.to, reason: t.reason, openings: t.openings, ...(t.openMs === undefined ? {} : { openMs: t.openMs }) };
+  if (t.to === 'open') gateway.logger.warn(line, `circuit ${t.key} opened`);
+  else gateway.logger.info(line, `circuit ${t.key} ${t.to === 'closed' ? 'closed' : 'half-open'}`);
+}
+
+export default circuitBreaker;

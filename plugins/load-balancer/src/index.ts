@@ -1,1 +1,113 @@
-export {};
+import { AFFINITY_KEY, ConvertStage, exchangeKey, RouteStage } from '@switchyard/core';
+import type { AttemptResult, Exchange, Plugin, RoutePlan, UpstreamRequest } from '@switchyard/core';
+import { affinityKey } from './affinity.js';
+import { optionsSchema } from './options.js';
+import type { LoadBalancerOptions, ResolvedOptions } from './options.js';
+import { Balancer } from './select.js';
+import { SessionTable } from './sessions.js';
+
+export const PLUGIN = 'load-balancer';
+export { Balancer } from './select.js';
+export type { Algorithm, Candidate, Ordered } from './select.js';
+export { SessionTable } from './sessions.js';
+export { affinityKey, promptPrefix } from './affinity.js';
+export type { AffinitySource } from './affinity.js';
+export type { LoadBalancerOptions, StickyOptions } from './options.js';
+
+/** After every ADJUST tap: the attempt is about to be sent. */
+const COUNT_STAGE = ConvertStage.ADJUST + 1000;
+/** Instances whose in-flight counts this request's attempts hold (two at once when hedging). */
+const COUNTED = exchangeKey<string[]>('load-balancer:counted');
+/** The sticky binding this request looked up: its key and the target it was sent to. */
+const SESSION = exchangeKey<{ key: string; target: string }>('load-balancer:session');
+
+export interface LoadBalancerPlugin extends Plugin<LoadBalancerOptions> {
+  /** Sticky bindings held by the gateway this plugin was applied to (0 before apply). */
+  sessionCount(): number;
+}
+
+/** Priority tiers, then weighted / round-robin / least-busy / p2c inside a tier; sticky sessions through gateway.store. */
+export function loadBalancer(): LoadBalancerPlugin {
+  let sessions: SessionTable | undefined;
+  return {
+    name: PLUGIN,
+    schema: optionsSchema,
+    sessionCount: () => sessions?.size ?? 0,
+    apply(gateway, raw) {
+      const options = raw as ResolvedOptions;
+      const sticky = options.sticky.enabled ? options.sticky : undefined;
+      const balancer = new Balancer(options.algorithm, options.decayMs);
+      const table = new SessionTable(gateway.store, options.sticky, { onStoreError: (err) => gateway.logger.warn({ err, plugin: PLUGIN }, 'load-balancer: store failed') });
+      sessions = table;
+
+      const order = async (plan: RoutePlan, x: Exchange): Promise<RoutePlan> => {
+        if (plan.size === 0) return plan;
+        const ordered = balancer.order(plan.targets);
+        const affinity = sticky ? affinityKey(x, sticky) : undefined;
+        if (affinity === undefined) return plan.size > 1 ? plan.reorder(PLUGIN, ordered.targets, ordered.scores, options.algorithm) : plan;
+        x.set(AFFINITY_KEY, affinity);
+        const key = `${x.model}|${affinity}`;
+        const bound = await table.get(key);
+        const first = ordered.targets[0]!;
+        const hit = bound === undefined ? undefined : ordered.targets.find((t) => t.id === bound && t.instance.priority === first.instance.priority);
+        let note: string;
+        if (hit) {
+          ordered.targets.splice(ordered.targets.indexOf(hit), 1);
+          ordered.targets.unshift(hit);
+          note = `${options.algorithm}; sticky ${hit.id}`;
+        } else {
+          await table.bind(key, first.id);
+          note = bound === undefined ? `${options.algorithm}; sticky bound to ${first.id}` : `${options.algorithm}; sticky moved from ${bound} to ${first.id}`;
+        }
+        x.set(SESSION, { key, target: ordered.targets[0]!.id });
+        return plan.reorder(PLUGIN, ordered.targets, ordered.scores, note);
+      };
+      const count = (req: UpstreamRequest, x: Exchange): UpstreamRequest => {
+        const instance = x.target?.instance.name;
+        if (instance !== undefined) {
+          balancer.started(instance);
+          const counted = x.get(COUNTED);
+          if (counted) counted.push(instance);
+          else x.set(COUNTED, [instance]);
+        }
+        return req;
+      };
+      const learn = (result: AttemptResult, x: Exchange): void => {
+        const instance = result.target.instance.name;
+        const counted = x.get(COUNTED);
+        const at = counted ? counted.indexOf(instance) : -1;
+        if (at >= 0) {
+          counted!.splice(at, 1);
+          const latency = result.outcome === 'success' ? (result.ttftMs ?? result.latencyMs) : result.outcome === 'failure' ? result.latencyMs : undefined;
+          balancer.finished(instance, latency, result.outcome === 'failure');
+        }
+        const session = x.get(SESSION);
+        if (session && result.outcome === 'success' && result.attempt > 1 && session.target !== result.target.id) {
+          // Served elsewhere after a failover: the conversation follows the instance that answered.
+          session.target = result.target.id;
+          void table.bind(session.key, result.target.id);
+        }
+      };
+
+      gateway.hooks.selectRoute.tapPromise({ name: PLUGIN, stage: RouteStage.ORDER }, order);
+      for (const type of new Set(gateway.instances.map((i) => i.type))) {
+        gateway.hooks.convertRequest.for(type).tap({ name: PLUGIN, stage: COUNT_STAGE }, count);
+      }
+      gateway.hooks.onResult.tap(PLUGIN, learn);
+      gateway.admin.add({
+        method: 'GET',
+        path: '/admin/sessions',
+        plugin: PLUGIN,
+        handle: () => ({
+          body: {
+            algorithm: options.algorithm,
+            sessions: table.size,
+            instances: gateway.instances.map((i) => ({ name: i.name, inFlight: balancer.inFlight(i.name), latencyMs: Math.round(balancer.latency(i.name)) })),
+          },
+        }),
+      });
+    },
+  };
+}
+
+export default loadBalancer;

@@ -1,0 +1,35 @@
+import type { Gateway, Target } from '@switchyard/core';
+import type { BreakerTable } from './breaker.js';
+
+/** The body of GET /admin/routes: instances with their breakers, and each public model's targets. */
+export function routesReport(gateway: Gateway, table: BreakerTable, keyOf: (t: Target) => string): unknown {
+  const keys = table.keys();
+  return {
+    instances: gateway.instances.map((i) => ({
+      name: i.name,
+      type: i.type,
+      priority: i.priority,
+      weight: i.weight,
+      tags: i.tags,
+      ...(i.models ? { models: i.models } : {}),
+      timeoutMs: i.timeoutMs,
+      breakers: (keys.some((k) => k.startsWith(`${i.name}/`)) ? keys.filter((k) => k.startsWith(`${i.name}/`)) : [i.name]).map((k) => table.snapshot(k)),
+    })),
+    models: gateway.resolver.publicModels().map((name) => ({
+      name,
+      targets: gateway.resolver.resolve(name).map((t) => ({ id: t.id, state: table.state(keyOf(t)) })),
+    })),
+  };
+}
+
+/** /ready problems: every public model whose every target's circuit is open. */
+export function readinessProblems(gateway: Gateway, table: BreakerTable, keyOf: (t: Target) => string): string[] {
+  const problems: string[] = [];
+  for (const model of gateway.resolver.publicModels()) {
+    const targets = gateway.resolver.resolve(model);
+    if (targets.length > 0 && targets.every((t) => table.state(keyOf(t)) === 'open')) {
+      problems.push(`model ${model}: every target's circuit is open (${targets.map((t) => t.id).join(', ')})`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,182 @@
+/**
+ * Ordering of candidates: priority tiers (lowest number first), then an algorithm inside each
+ * tier. Pure: knows nothing of Koa or tapable; time and randomness are injected.
+ */
+
+export type Algorithm = 'weighted' | 'round-robin' | 'least-busy' | 'p2c';
+
+/** What the balancer needs of a target (core's Target satisfies it). */
+export interface Candidate {
+  readonly id: string;
+  readonly instance: { readonly name: string; readonly priority: number; readonly weight: number };
+  /** How discovery found it; an alias's targets keep the order the alias lists them in. */
+  readonly rule?: string;
+}
+
+export interface Ordered<T extends Candidate> {
+  readonly targets: T[];
+  /** Per target id: the figure the algorithm ranked by (lower goes first). */
+  readonly scores: Record<string, number>;
+}
+
+interface Stats {
+  inFlight: number;
+  /** Peak-EWMA latency in ms; 0 before the first sample. */
+  ewmaMs: number;
+  lastAt: number;
+}
+
+export interface BalancerDeps {
+  now?: () => number;
+  random?: () => number;
+}
+
+/** A failure counts as at least this slow, so a fast-failing instance never looks attractive. */
+const FAILURE_FLOOR_MS = 1000;
+
+/** Per-instance load figures and the ordering algorithms that read them. */
+export class Balancer {
+  readonly #algorithm: Algorithm;
+  readonly #decayMs: number;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #stats = new Map<string, Stats>();
+  readonly #rotation = new Map<string, number>();
+
+  constructor(algorithm: Algorithm, decayMs: number, deps: BalancerDeps = {}) {
+    this.#algorithm = algorithm;
+    this.#decayMs = decayMs;
+    this.#now = deps.now ?? Date.now;
+    this.#random = deps.random ?? Math.random;
+  }
+
+  get algorithm(): Algorithm {
+    return this.#algorithm;
+  }
+
+  /**
+   * Tiers by priority, each ordered by the algorithm; the first target is the pick. An alias's
+   * targets are tiers of their own, in the alias's order: the operator already ranked them.
+   */
+  order<T extends Candidate>(targets: readonly T[]): Ordered<T> {
+    const scores: Record<string, number> = {};
+    if (targets.length <= 1) return { targets: [...targets], scores };
+    const tiers = new Map<number, T[]>();
+    targets.forEach((t, i) => {
+      const rank = t.rule === 'alias' ? i : t.instance.priority;
+      const tier = tiers.get(rank);
+      if (tier) tier.push(t);
+      else tiers.set(rank, [t]);
+    });
+    const out: T[] = [];
+    for (const priority of [...tiers.keys()].sort((a, b) => a - b)) out.push(...this.#orderTier(tiers.get(priority)!, scores));
+    return { targets: out, scores };
+  }
+
+  /** An attempt to `instance` started. */
+  started(instance: string): void {
+    this.#get(instance).inFlight++;
+  }
+
+  /** An attempt to `instance` ended; `latencyMs` feeds the peak-EWMA (failures count as slow). */
+  finished(instance: string, latencyMs: number | undefined, failed: boolean): void {
+    const s = this.#get(instance);
+    s.inFlight = Math.max(0, s.inFlight - 1);
+    if (latencyMs === undefined) return;
+    this.#observe(s, failed ? Math.max(latencyMs, 2 * s.ewmaMs, FAILURE_FLOOR_MS) : latencyMs);
+  }
+
+  inFlight(instance: string): number {
+    return this.#stats.get(instance)?.inFlight ?? 0;
+  }
+
+  /** The current peak-EWMA latency (decayed to now). */
+  latency(instance: string): number {
+    const s = this.#stats.get(instance);
+    return s ? s.ewmaMs * Math.exp(-(this.#now() - s.lastAt) / this.#decayMs) : 0;
+  }
+
+  /** p2c's cost: latency × (in-flight + 1); 1 ms added so in-flight counts before any sample. */
+  cost(instance: string): number {
+    return (this.latency(instance) + 1) * (this.inFlight(instance) + 1);
+  }
+
+  instances(): string[] {
+    return [...this.#stats.keys()];
+  }
+
+  #observe(s: Stats, sample: number): void {
+    const now = this.#now();
+    // Peak EWMA: a slower sample is taken at once, faster ones are blended in with time decay.
+    if (sample > s.ewmaMs) s.ewmaMs = sample;
+    else {
+      const w = Math.exp(-(now - s.lastAt) / this.#decayMs);
+      s.ewmaMs = s.ewmaMs * w + sample * (1 - w);
+    }
+    s.lastAt = now;
+  }
+
+  #get(instance: string): Stats {
+    let s = this.#stats.get(instance);
+    if (!s) {
+      s = { inFlight: 0, ewmaMs: 0, lastAt: this.#now() };
+      this.#stats.set(instance, s);
+    }
+    return s;
+  }
+
+  #orderTier<T extends Candidate>(tier: T[], scores: Record<string, number>): T[] {
+    if (tier.length === 1) {
+      scores[tier[0]!.id] = 0;
+      return tier;
+    }
+    switch (this.#algorithm) {
+      case 'weighted': {
+        // Exponential race: key = -ln(u) / weight; ascending order is a weighted random permutation.
+        const keyed = tier.map((t) => ({ t, key: t.instance.weight > 0 ? -Math.log(1 - this.#random()) / t.instance.weight : Number.POSITIVE_INFINITY }));
+        keyed.sort((a, b) => a.key - b.key);
+        for (const { t, key } of keyed) scores[t.id] = round(key);
+        return keyed.map((k) => k.t);
+      }
+      case 'round-robin': {
+        const ring = tier.map((t) => t.id).join('\n');
+        const turn = this.#rotation.get(ring) ?? 0;
+        this.#rotation.set(ring, (turn + 1) % tier.length);
+        const out = [...tier.slice(turn), ...tier.slice(0, turn)];
+        out.forEach((t, i) => (scores[t.id] = i));
+        return out;
+      }
+      case 'least-busy': {
+        const shuffled = this.#shuffle(tier);
+        const out = shuffled.sort((a, b) => this.inFlight(a.instance.name) - this.inFlight(b.instance.name));
+        for (const t of out) scores[t.id] = this.inFlight(t.instance.name);
+        return out;
+      }
+      case 'p2c': {
+        const costs = new Map(tier.map((t) => [t.id, this.cost(t.instance.name)]));
+        const i = Math.floor(this.#random() * tier.length);
+        let j = Math.floor(this.#random() * (tier.length - 1));
+        if (j >= i) j++;
+        const a = tier[i]!;
+        const b = tier[j]!;
+        const pick = costs.get(a.id)! <= costs.get(b.id)! ? a : b;
+        const rest = tier.filter((t) => t !== pick).sort((x, y) => costs.get(x.id)! - costs.get(y.id)!);
+        for (const [id, cost] of costs) scores[id] = round(cost);
+        return [pick, ...rest];
+      }
+    }
+  }
+
+  #shuffle<T>(items: readonly T[]): T[] {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(this.#random() * (i + 1));
+      [out[i], out[j]] = [out[j]!, out[i]!];
+    }
+    return out;
+  }
+}
+
+function round(value: number): number {
+  return Number.isFinite(value) ? Math.round(value * 1000) / 1000 : value;
+}

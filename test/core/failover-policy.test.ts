@@ -1,0 +1,171 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { backoffDelay, FailoverPolicies, retryAfterMs } from '@switchyard/core';
+import type { AttemptResult, Plugin } from '@switchyard/core';
+import { startMockOpenAI } from '../support/mock-openai.js';
+import type { MockOpenAI } from '../support/mock-openai.js';
+import { mockProvider, startGateway } from '../support/gateway.js';
+import type { RunningGateway } from '../support/gateway.js';
+
+let a: MockOpenAI;
+let b: MockOpenAI;
+
+beforeAll(async () => {
+  a = await startMockOpenAI({ name: 'a' });
+  b = await startMockOpenAI({ name: 'b' });
+});
+afterEach(() => {
+  a.reset();
+  b.reset();
+});
+afterAll(async () => {
+  await a.close();
+  await b.close();
+});
+
+const chats = (m: MockOpenAI) => m.requests.filter((r) => r.path.endsWith('/chat/completions'));
+const post = (gw: RunningGateway, model = 'gpt-4o-mini') =>
+  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
+
+async function withGateway(config: Record<string, unknown>, run: (gw: RunningGateway) => Promise<void>): Promise<void> {
+  const gw = await startGateway({
+    providers: [
+      mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], priority: 1, timeoutMs: 2000 }),
+      mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2, timeoutMs: 2000 }),
+    ],
+    ...config,
+  });
+  try {
+    await run(gw);
+  } finally {
+    await gw.close();
+  }
+}
+
+describe('failover policy', () => {
+  it('fails over only on the outcomes in routing.failoverOn', async () => {
+    await withGateway({ routing: { failoverOn: ['failure'] } }, async (gw) => {
+      a.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '3' } });
+      const res = await post(gw);
+      expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('3');
+      expect(chats(b)).toHaveLength(0);
+      a.queueFault({ kind: 'status', status: 500 });
+      expect((await post(gw)).headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
+    });
+  });
+
+  it('retries the last candidate after a backoff only when retryLastTarget is set', async () => {
+    await withGateway({ routing: { retryLastTarget: true, maxAttempts: 3, backoffMs: 5 } }, async (gw) => {
+      a.queueFault({ kind: 'status', status: 500 });
+      b.queueFault({ kind: 'reset' });
+      const res = await post(gw);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-switchyard-attempts')).toBe('3');
+      expect(res.headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
+      expect(chats(a)).toHaveLength(1);
+      expect(chats(b)).toHaveLength(2);
+    });
+    a.reset();
+    b.reset();
+    await withGateway({}, async (gw) => {
+      a.queueFault({ kind: 'status', status: 500 });
+      b.queueFault({ kind: 'reset' });
+      expect((await post(gw)).status).toBe(502);
+      expect(chats(b)).toHaveLength(1);
+    });
+  });
+
+  it('does not retry the same target when its Retry-After is longer than backoffMaxMs', async () => {
+    await withGateway({ routing: { retryLastTarget: true, backoffMs: 5, backoffMaxMs: 100 } }, async (gw) => {
+      a.queueFault({ kind: 'status', status: 500 });
+      b.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '30' } });
+      const res = await post(gw);
+      expect(res.status).toBe(429);
+      expect(chats(b)).toHaveLength(1);
+    });
+  });
+
+  it('ends at routing.deadlineMs with a 504, aborting the upstream attempt', async () => {
+    await withGateway({ routing: { deadlineMs: 300 } }, async (gw) => {
+      a.queueFault({ kind: 'hang' });
+      const res = await post(gw);
+      expect(res.status).toBe(504);
+      expect((await res.json()).error.message).toMatch(/deadline of 300 ms passed/);
+      expect(chats(b)).toHaveLength(0);
+      expect((await a.waitForAbort(2000)).path).toBe('/v1/chat/completions');
+    });
+  });
+
+  it('applies per-alias overrides over routing', async () => {
+    await withGateway({ models: [{ name: 'strict', targets: ['a/gpt-4o-mini', 'b/gpt-4o-mini'], routing: { maxAttempts: 1 } }] }, async (gw) => {
+      a.queueFault({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
+      const strict = await post(gw, 'strict');
+      expect(strict.status).toBe(502);
+      expect(strict.headers.get('x-switchyard-attempts')).toBe('1');
+      const normal = await post(gw);
+      expect(normal.status).toBe(200);
+      expect(normal.headers.get('x-switchyard-attempts')).toBe('2');
+    });
+  });
+
+  it('hedges when routing.hedge is set: a slow attempt gets a twin on the next target, the first answer wins, the other is aborted', async () => {
+    const seen: AttemptResult[] = [];
+    const observer: Plugin = { name: 'observer', apply: (g) => g.hooks.onResult.tap('observer', (r) => void seen.push(r)) };
+    const gw = await startGateway(
+      {
+        providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], priority: 1, timeoutMs: 3000 }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2, timeoutMs: 3000 })],
+        routing: { hedge: true, hedgeMinSamples: 5 },
+      },
+      { plugins: [observer] },
+    );
+    try {
+      for (let i = 0; i < 10; i++) expect((await post(gw)).status).toBe(200);
+      for (const [fault, stream] of [[{ kind: 'delay', ms: 2000 }, false], [{ kind: 'streamDelay', firstChunkMs: 2000 }, true]] as const) {
+        seen.length = 0;
+        a.queueFault(fault);
+        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'hi' }] }) });
+        const text = await res.text();
+        expect(text).toContain(stream ? 'data: [DONE]' : 'b: hi');
+        expect(res.headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
+        expect(res.headers.get('x-switchyard-attempts')).toBe('2');
+        expect((await a.waitForAbort(2000)).path).toBe('/v1/chat/completions');
+        for (let t = 0; t < 100 && seen.length < 2; t++) await new Promise((r) => setTimeout(r, 10));
+        expect(seen).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ target: expect.objectContaining({ id: 'b/gpt-4o-mini' }), outcome: 'success', hedge: true, attempt: 2 }),
+            expect.objectContaining({ target: expect.objectContaining({ id: 'a/gpt-4o-mini' }), outcome: 'cancelled', failure: 'hedge_lost', attempt: 1 }),
+          ]),
+        );
+      }
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('does not hedge by default', async () => {
+    await withGateway({}, async (gw) => {
+      for (let i = 0; i < 25; i++) await post(gw);
+      a.queueFault({ kind: 'delay', ms: 300 });
+      const res = await post(gw);
+      expect(res.headers.get('x-switchyard-target')).toBe('a/gpt-4o-mini');
+      expect(chats(b)).toHaveLength(0);
+    });
+  });
+
+  it('computes policies, backoff and Retry-After', () => {
+    const policies = new FailoverPolicies(
+      { maxAttempts: 3, failoverOn: ['failure', 'rate_limited'], retryLastTarget: false, backoffMs: 100, backoffMaxMs: 1000, hedge: false, hedgeMinSamples: 20 },
+      [{ name: 'x', targets: ['a/m'], routing: { maxAttempts: 1 } }],
+    );
+    expect(policies.for('x').maxAttempts).toBe(1);
+    expect(policies.for('x').backoffMs).toBe(100);
+    expect(policies.for('other').maxAttempts).toBe(3);
+    const p = { backoffMs: 100, backoffMaxMs: 1000 };
+    expect(backoffDelay(p, 1, () => 0.999)).toBe(100);
+    expect(backoffDelay(p, 3, () => 0.5)).toBe(200);
+    expect(backoffDelay(p, 10, () => 0.999)).toBe(999);
+    expect(retryAfterMs('7')).toBe(7000);
+    expect(retryAfterMs(new Date(Date.now() + 5000).toUTCString(), Date.now())).toBeGreaterThan(3000);
+    expect(retryAfterMs('soon')).toBeUndefined();
+  });
+});

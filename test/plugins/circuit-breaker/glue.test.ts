@@ -1,0 +1,249 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { withOptions } from '@switchyard/core';
+import type { Plugin, PluginEntry } from '@switchyard/core';
+import { loadBalancer } from '@switchyard/plugin-load-balancer';
+import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
+import type { CircuitBreakerOptions } from '@switchyard/plugin-circuit-breaker';
+import { startMockOpenAI } from '../../support/mock-openai.js';
+import type { MockOpenAI } from '../../support/mock-openai.js';
+import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.js';
+import type { RunningGateway } from '../../support/gateway.js';
+
+let a: MockOpenAI;
+let b: MockOpenAI;
+
+beforeAll(async () => {
+  a = await startMockOpenAI({ name: 'a' });
+  b = await startMockOpenAI({ name: 'b' });
+});
+afterEach(() => {
+  a.reset();
+  b.reset();
+});
+afterAll(async () => {
+  await a.close();
+  await b.close();
+});
+
+const chats = (m: MockOpenAI) => m.requests.filter((r) => r.path.endsWith('/chat/completions'));
+const body = (model = 'gpt-4o-mini', stream = false) => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
+const post = (gw: RunningGateway, model?: string) => fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: body(model) });
+
+async function start(options: CircuitBreakerOptions, extra: { models?: unknown[] } = {}) {
+  const { logger, lines } = memoryLogger();
+  const gw = await startGateway(
+    {
+      providers: [
+        mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], priority: 1, timeoutMs: 500 }),
+        mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2, timeoutMs: 500 }),
+      ],
+      ...(extra.models ? { models: extra.models as never } : {}),
+    },
+    { plugins: [withOptions(circuitBreaker(), { jitter: 0, ...options })], logger },
+  );
+  return { gw, lines };
+}
+
+/** a and b in one tier, with the given plugins. */
+async function startGatewayWith(plugins: Plugin[] | PluginEntry[]) {
+  const gw = await startGateway(
+    { providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], timeoutMs: 500 }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], timeoutMs: 500 })] },
+    { plugins: plugins as PluginEntry[] },
+  );
+  return { gw };
+}
+
+/** Repeats `probe` until it returns true; gives up (returning false) after `ms`. */
+async function eventually(probe: () => Promise<boolean> | boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await probe()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
+
+const routes = async (gw: RunningGateway) => (await (await fetch(`${gw.url}/admin/routes`)).json()) as {
+  instances: Array<{ name: string; breakers: Array<{ state: string; parkedUntil?: number; consecutiveFailures: number }> }>;
+  models: Array<{ name: string; targets: Array<{ id: string; state: string }> }>;
+};
+const breakerOf = async (gw: RunningGateway, name: string) => (await routes(gw)).instances.find((i) => i.name === name)!.breakers[0]!;
+
+describe('circuit breaker through a gateway', () => {
+  it('opens after failureThreshold failures, stops sending there, logs it, shows it, and closes after recovery', async () => {
+    const { gw, lines } = await start({ failureThreshold: 3, openMs: 300, successThreshold: 2 });
+    try {
+      a.setFault({ kind: 'status', status: 500 });
+      for (let i = 0; i < 6; i++) {
+        const res = await post(gw);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
+      }
+      expect(chats(a)).toHaveLength(3);
+      expect((await breakerOf(gw, 'a')).state).toBe('open');
+      expect(lines.some((l) => l.msg === 'circuit a opened' && l.reason === '3 consecutive failures')).toBe(true);
+
+      a.setFault(null);
+      const recovered = await eventually(async () => (await post(gw)).headers.get('x-switchyard-target') === 'a/gpt-4o-mini');
+      expect(recovered).toBe(true);
+      await post(gw);
+      expect((await breakerOf(gw, 'a')).state).toBe('closed');
+      expect(lines.filter((l) => l.plugin === 'circuit-breaker').map((l) => l.to)).toEqual(['open', 'half_open', 'closed']);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('answers 503 naming why when every candidate is excluded', async () => {
+    const { gw } = await start({ failureThreshold: 1, openMs: 60_000 });
+    try {
+      a.setFault({ kind: 'status', status: 500 });
+      b.setFault({ kind: 'reset' });
+      expect((await post(gw)).status).toBe(502);
+      const res = await post(gw);
+      expect(res.status).toBe(503);
+      const error = (await res.json()).error;
+      expect(error.code).toBe('no_target');
+      expect(error.message).toMatch(/a\/gpt-4o-mini: circuit open \(1 consecutive failures.*\(circuit-breaker\)/);
+      expect(error.message).toContain('b/gpt-4o-mini: circuit open');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('never counts business errors', async () => {
+    const { gw } = await start({ failureThreshold: 2 });
+    try {
+      a.setFault({ kind: 'status', status: 400 });
+      for (let i = 0; i < 5; i++) expect((await post(gw)).status).toBe(400);
+      expect(chats(a)).toHaveLength(5);
+      expect((await breakerOf(gw, 'a')).state).toBe('closed');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('parks an instance for its Retry-After on 429, without opening its circuit', async () => {
+    const { gw } = await start({ failureThreshold: 1 });
+    try {
+      a.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '2' } });
+      const before = Date.now();
+      const first = await post(gw);
+      const after = Date.now();
+      expect(first.headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
+      const parked = await breakerOf(gw, 'a');
+      expect(parked.state).toBe('closed');
+      expect(parked.parkedUntil).toBeGreaterThanOrEqual(before + 2000);
+      expect(parked.parkedUntil).toBeLessThanOrEqual(after + 2000);
+      expect((await post(gw)).headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
+      expect(chats(a)).toHaveLength(1);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('health checks use only the model listing: a failing probe opens, /ready turns 503, a passing one half-opens', async () => {
+    const { gw, lines } = await start({ healthChecks: { intervalMs: 30, instances: ['a'] } }, { models: [{ name: 'solo', targets: ['a/gpt-4o-mini'] }] });
+    try {
+      expect((await fetch(`${gw.url}/ready`)).status).toBe(200);
+      a.setFault({ kind: 'status', status: 503 });
+      expect(await eventually(async () => (await breakerOf(gw, 'a')).state === 'open')).toBe(true);
+      const ready = await fetch(`${gw.url}/ready`);
+      expect(ready.status).toBe(503);
+      expect((await ready.json()).problems).toEqual([expect.stringContaining('model solo: every target')]);
+      a.setFault(null);
+      expect(await eventually(async () => (await breakerOf(gw, 'a')).state === 'half_open')).toBe(true);
+      expect((await fetch(`${gw.url}/ready`)).status).toBe(200);
+      expect(a.requests.length).toBeGreaterThan(0);
+      expect(a.requests.every((r) => r.method === 'GET' && r.path === '/v1/models')).toBe(true);
+      expect(b.requests).toHaveLength(0);
+      expect(lines.some((l) => l.to === 'open' && String(l.reason).startsWith('health check failed'))).toBe(true);
+    } finally {
+      await gw.close();
+    }
+    const probes = a.requests.length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(a.requests.length).toBe(probes); // timers stopped on close
+  });
+
+  it('sends a half-open probe first even when sticky bindings point elsewhere, without moving the binding', async () => {
+    const { gw } = await startGatewayWith([
+      withOptions(loadBalancer(), { sticky: { sources: ['header'] } }),
+      withOptions(circuitBreaker(), { failureThreshold: 1, openMs: 150, jitter: 0, successThreshold: 1 }),
+    ]);
+    try {
+      const ask = async (session: string) => {
+        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'x-session-id': session }, body: body() });
+        await res.text();
+        return res.headers.get('x-switchyard-target');
+      };
+      a.setFault({ kind: 'status', status: 500 });
+      // Whoever lands on a first opens it and moves to b; then every session is on b.
+      for (let i = 0; i < 50 && (await breakerOf(gw, 'a')).state !== 'open'; i++) await ask(`s-${i}`);
+      expect((await breakerOf(gw, 'a')).state).toBe('open');
+      for (let i = 0; i < 4; i++) expect(await ask(`s-${i}`)).toBe('b/gpt-4o-mini');
+      a.setFault(null);
+      expect(await eventually(async () => (await breakerOf(gw, 'a')).state === 'half_open')).toBe(true);
+      expect(await ask('s-0')).toBe('a/gpt-4o-mini'); // the probe
+      expect((await breakerOf(gw, 'a')).state).toBe('closed');
+      for (let i = 0; i < 3; i++) expect(await ask('s-0')).toBe('b/gpt-4o-mini'); // the binding held
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('keeps breakers per instance × model when perModel is set', async () => {
+    const { gw } = await start({ perModel: true, failureThreshold: 1, openMs: 60_000 });
+    try {
+      a.setFault({ kind: 'status', status: 500 });
+      await post(gw);
+      const report = await routes(gw);
+      const breakers = report.instances.find((i) => i.name === 'a')!.breakers;
+      expect(breakers).toEqual([expect.objectContaining({ key: 'a/gpt-4o-mini', state: 'open' })]);
+      expect(report.models.find((m) => m.name === 'gpt-4o-mini')!.targets).toEqual([
+        { id: 'a/gpt-4o-mini', state: 'open' },
+        { id: 'b/gpt-4o-mini', state: 'closed' },
+      ]);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it.each([
+    ['memory', 50],
+    ['redis', 60_000],
+  ])('shares states through gateway.store (%s): a replica adopts another one\'s opening', async (kind, syncMs) => {
+    const { MemoryStore, RedisStore, createGateway, createLogger } = await import('@switchyard/core');
+    const { standard } = await import('@switchyard/preset-standard');
+    const memory = new MemoryStore();
+    const prefix = `switchyard-test:cb:${process.pid}:${Date.now()}:`;
+    const store = () => (kind === 'memory' ? memory : new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix: prefix }));
+    const config = { server: { host: '127.0.0.1', port: 0 }, providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 })] };
+    // With Redis, syncMs is a minute: the opening can only arrive through pub/sub.
+    const preset = { ...standard(), plugins: standard().plugins.filter((p) => !('name' in p) || p.name !== 'circuit-breaker') };
+    const make = () => createGateway({ config, presets: [preset], plugins: [withOptions(circuitBreaker(), { failureThreshold: 1, openMs: 60_000, syncMs })], store: store(), logger: createLogger({ level: 'silent' }) });
+    const one = await make();
+    const two = await make();
+    for (const g of [one, two]) if (g.store instanceof RedisStore) expect(await g.store.whenReady(5000)).toBe(true);
+    const url1 = (await one.listen()).url;
+    const url2 = (await two.listen()).url;
+    try {
+      a.setFault({ kind: 'status', status: 500 });
+      await fetch(`${url1}/v1/chat/completions`, { method: 'POST', body: body() });
+      expect(await eventually(async () => ((await (await fetch(`${url2}/admin/routes`)).json()) as Awaited<ReturnType<typeof routes>>).instances[0]!.breakers[0]!.state === 'open')).toBe(true);
+      const res = await fetch(`${url2}/v1/chat/completions`, { method: 'POST', body: body() });
+      expect(res.headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
+      expect(chats(a)).toHaveLength(1);
+    } finally {
+      await one.close().catch(() => undefined);
+      await two.close().catch(() => undefined);
+      if (kind === 'redis') {
+        const { Redis } = await import('ioredis');
+        const admin = new Redis('redis://127.0.0.1:6379');
+        const keys = await admin.keys(`${prefix}*`);
+        if (keys.length) await admin.del(...keys);
+        admin.disconnect();
+      }
+    }
+  });
+});
