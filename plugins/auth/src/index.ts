@@ -1,1 +1,106 @@
-export {};
+import type { IncomingHttpHeaders } from 'node:http';
+import { exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
+import type { AdminAuthorizer, Exchange, Logger, Plugin, Reply as ReplyType } from '@switchyard/core';
+import { Reply } from '@switchyard/core';
+import { allowsModel, allowsProvider, KeyConfigError, KeyTable } from './key-table.js';
+import type { GatewayKey, GatewayKeyConfig } from './key-table.js';
+import { keyInQuery, presentedKey } from './presented.js';
+import { optionsSchema } from './schema.js';
+
+export { hashKey, KeyTable, globToRegExp, allowsModel, allowsProvider } from './key-table.js';
+export type { GatewayKey, GatewayKeyConfig, Lookup } from './key-table.js';
+export { presentedKey, keyInQuery, QUERY_KEY_PARAMS } from './presented.js';
+
+export const PLUGIN = 'auth';
+/** beforeRoute stage of authentication: before limits and request checks at the default stage 0. */
+export const AUTHENTICATE_STAGE = -100;
+
+export interface AuthOptions {
+  /** Gateway keys. @default [] (everyone is let in; the gateway binds loopback only) */
+  keys: GatewayKeyConfig[];
+}
+
+const CHALLENGE = { 'www-authenticate': 'Bearer realm="switchyard"' };
+const HOW = 'send it as "Authorization: Bearer <key>", "x-api-key: <key>" or "x-goog-api-key: <key>"';
+
+/** Gateway keys: who may call, which models and providers, and who may use /admin/*. */
+export function auth(): Plugin<AuthOptions> {
+  return {
+    name: PLUGIN,
+    schema: optionsSchema,
+    apply(gateway, options) {
+      let table: KeyTable;
+      try {
+        table = new KeyTable(options.keys);
+      } catch (err) {
+        if (!(err instanceof KeyConfigError)) throw err;
+        throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_OPTIONS', err.problems.map((p) => `plugins.auth.${p}`).join('\n'));
+      }
+      if (table.size === 0) return;
+      gateway.security.authenticatesCallers = true;
+      gateway.security.authorizeAdmin = adminAuthorizer(table);
+      gateway.security.authorizeCaller = (headers, url) => authenticate(table, headers, url, gateway.logger).error;
+      gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) => admit(table, x, gateway.logger));
+      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, filterProviders);
+    },
+  };
+}
+export default auth;
+
+/** The authenticated key of a request whose key restricts providers, for filterProviders. */
+const CALLER_KEY = exchangeKey<GatewayKey>('auth:key');
+
+function admit(table: KeyTable, x: Exchange, logger: Logger): ReplyType | undefined {
+  const { key, error } = authenticate(table, x.headers, x.url, logger, x.id);
+  if (error) return Reply.error(error);
+  if (!allowsModel(key!, x.model)) {
+    logger.info({ plugin: PLUGIN, caller: key!.name, model: x.model, requestId: x.id }, 'gateway key not allowed this model');
+    return Reply.error(new SwitchyardError('SWITCHYARD_ERR_FORBIDDEN', `this gateway key may not use the model \`${x.model}\``, { publicCode: 'model_not_allowed', param: 'model' }));
+  }
+  x.caller = key!.caller;
+  if (key!.providers) x.set(CALLER_KEY, key!);
+  return undefined;
+}
+
+function filterProviders(plan: Exchange['plan'], x: Exchange): Exchange['plan'] {
+  const key = x.get(CALLER_KEY);
+  if (!key) return plan;
+  return plan.exclude(PLUGIN, (t) => !allowsProvider(key, t.instance.name, t.instance.type), `gateway key "${key.name}" may not use this provider`);
+}
+
+function authenticate(
+  table: KeyTable,
+  headers: IncomingHttpHeaders,
+  url: string,
+  logger: Logger,
+  requestId?: string,
+): { key?: GatewayKey; error?: SwitchyardError } {
+  const refuse = (message: string, publicCode: string, reason: string, name?: string): { error: SwitchyardError } => {
+    logger.info({ plugin: PLUGIN, reason, ...(name ? { caller: name } : {}), ...(requestId ? { requestId } : {}) }, 'gateway key refused');
+    return { error: new SwitchyardError('SWITCHYARD_ERR_UNAUTHORIZED', message, { publicCode, headers: CHALLENGE }) };
+  };
+  const param = keyInQuery(url);
+  if (param !== undefined) {
+    return refuse(`gateway keys are not accepted in the URL query string (found "${param}"): URLs end up in logs and proxies; ${HOW}`, 'key_in_query', 'key in query string');
+  }
+  const presented = presentedKey(headers);
+  if (presented.kind === 'missing') return refuse(`missing gateway key: ${HOW}`, 'missing_api_key', 'missing');
+  if (presented.kind === 'malformed') return refuse(`malformed gateway key: ${presented.why}`, 'invalid_api_key', 'malformed');
+  const found = table.lookup(presented.key);
+  if (!found.ok) {
+    if (found.reason === 'unknown') return refuse('invalid gateway key', 'invalid_api_key', 'unknown key');
+    const why = found.reason === 'disabled' ? 'this gateway key is disabled' : 'this gateway key has expired';
+    return refuse(why, found.reason === 'disabled' ? 'key_disabled' : 'key_expired', found.reason, found.key?.name);
+  }
+  return { key: found.key };
+}
+
+function adminAuthorizer(table: KeyTable): AdminAuthorizer {
+  return (headers) => {
+    const presented = presentedKey(headers);
+    if (presented.kind !== 'key') return 'unauthorized';
+    const found = table.lookup(presented.key);
+    if (!found.ok) return 'unauthorized';
+    return found.key.admin ? 'ok' : 'forbidden';
+  };
+}

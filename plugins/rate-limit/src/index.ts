@@ -1,1 +1,40 @@
-export {};
+import { RedisStore, RouteStage } from '@switchyard/core';
+import type { Plugin } from '@switchyard/core';
+import { Counters } from './counters.js';
+import { Limiter } from './limiter.js';
+import type { RateLimitOptions } from './limiter.js';
+import { optionsSchema } from './schema.js';
+import { StoreHealth } from './store-health.js';
+
+export * from './limits.js';
+export { Counters, WINDOW_SECONDS } from './counters.js';
+export type { CounterName } from './counters.js';
+export type { RateLimitOptions } from './limiter.js';
+
+export const PLUGIN = 'rate-limit';
+
+/** Requests, tokens, concurrency and daily budgets per key and key × model; caps per upstream instance. */
+export function rateLimit(): Plugin<RateLimitOptions> {
+  return {
+    name: PLUGIN,
+    schema: optionsSchema,
+    apply(gateway, options) {
+      const redis = options.store === 'auto' && gateway.store instanceof RedisStore ? gateway.store.redis : undefined;
+      const limiter = new Limiter(options, new Counters(redis), new StoreHealth(gateway.logger, redis ? 'redis' : 'memory'), gateway.logger);
+      gateway.admin.add({ method: 'GET', path: '/admin/rate-limit', plugin: PLUGIN, handle: () => ({ body: limiter.status(gateway) }) });
+      gateway.admin.add({ method: 'GET', path: '/admin/rate-limit/keys/:name', plugin: PLUGIN, handle: async (req) => ({ body: await limiter.readings(`key:${req.params.name}`) }) });
+      gateway.admin.add({ method: 'GET', path: '/admin/rate-limit/instances/:name', plugin: PLUGIN, handle: async (req) => ({ body: await limiter.instanceReadings(req.params.name!) }) });
+      // Limits come from these options or from gateway keys (auth, registered before): with
+      // neither, nothing can be limited and the plugin stays off the request path.
+      const limited = options.defaults !== undefined || Object.keys(options.keys).length > 0 || Object.keys(options.instances).length > 0;
+      if (!limited && !gateway.security.authenticatesCallers) return;
+      gateway.hooks.beforeRoute.tapPromise(PLUGIN, (x) => limiter.admit(x));
+      if (Object.keys(options.instances).length) {
+        gateway.hooks.selectRoute.tapPromise({ name: PLUGIN, stage: RouteStage.FILTER }, (plan, x) => limiter.filter(plan, x));
+      }
+      gateway.hooks.onResult.tap(PLUGIN, (result, x) => limiter.record(result, x));
+      gateway.hooks.onFinish.tapPromise(PLUGIN, (x) => limiter.settle(x));
+    },
+  };
+}
+export default rateLimit;

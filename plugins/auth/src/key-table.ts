@@ -1,0 +1,137 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** One gateway key as configured (after schema defaults). */
+export interface GatewayKeyConfig {
+  /** Shown in logs and metrics, and as the caller's name. */
+  name: string;
+  /** The key itself, usually `${ENV_VAR}`. Hashed at startup; exactly one of key/keyHash. */
+  key?: string;
+  /** `sha256:<hex>` of the key (from `switchyard keys hash`). */
+  keyHash?: string;
+  /** @default true */
+  enabled?: boolean;
+  /** Allowed models: exact names, aliases, globs (`gpt-4o*`, `*`) or `tag:` queries. @default ["*"] */
+  models?: string[];
+  /** Allowed upstream instances, by instance name or provider type (globs allowed). @default all */
+  providers?: string[];
+  /** ISO 8601 instant after which the key is refused. */
+  expiresAt?: string;
+  team?: string;
+  owner?: string;
+  /** Grants /admin/*. @default false */
+  admin?: boolean;
+  /** Default routing strategy for this key, published as `caller.metadata.strategy`. */
+  strategy?: string;
+  /** Per-key limits, published as `caller.metadata.limits` for a rate-limit plugin. */
+  limits?: Record<string, unknown>;
+  /** Free-form, published as `caller.metadata`. */
+  metadata?: Record<string, unknown>;
+}
+
+/** A key ready for lookup: its hash, compiled patterns and the caller identity it confers. */
+export interface GatewayKey {
+  readonly name: string;
+  readonly hash: Buffer;
+  readonly enabled: boolean;
+  readonly admin: boolean;
+  readonly expiresAt: number;
+  readonly models: readonly RegExp[];
+  readonly providers: readonly RegExp[] | undefined;
+  readonly caller: { name: string; team?: string; metadata: Readonly<Record<string, unknown>> };
+}
+
+export type Lookup =
+  | { ok: true; key: GatewayKey }
+  | { ok: false; reason: 'unknown' | 'disabled' | 'expired'; key?: GatewayKey };
+
+const HASH_PREFIX = 'sha256:';
+
+/** `sha256:<hex>` of a key, the format `keyHash` takes. */
+export function hashKey(key: string): string {
+  return HASH_PREFIX + createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** A glob (`*`, `?`) as an anchored regular expression; everything else is literal. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 's');
+}
+
+/** Configured keys, looked up by hash with a constant-time comparison against every entry. */
+export class KeyTable {
+  readonly keys: readonly GatewayKey[];
+
+  constructor(configs: readonly GatewayKeyConfig[]) {
+    const problems: string[] = [];
+    const seenNames = new Set<string>();
+    const seenHashes = new Map<string, string>();
+    const keys: GatewayKey[] = [];
+    configs.forEach((c, i) => {
+      const hex = c.key !== undefined ? hashKey(c.key) : normalizeHash(c.keyHash);
+      if (!hex) {
+        problems.push(`keys[${i}] (${c.name}): keyHash must be "sha256:" followed by 64 hex digits`);
+        return;
+      }
+      if (c.key !== undefined && c.key.trim() !== c.key) problems.push(`keys[${i}] (${c.name}): key has leading or trailing whitespace`);
+      if (c.key === '') problems.push(`keys[${i}] (${c.name}): key is empty (is its environment variable set?)`);
+      if (seenNames.has(c.name)) problems.push(`keys[${i}]: duplicate key name "${c.name}"`);
+      const clash = seenHashes.get(hex);
+      if (clash !== undefined) problems.push(`keys[${i}] (${c.name}): the same key as "${clash}"`);
+      seenNames.add(c.name);
+      seenHashes.set(hex, c.name);
+      const expiresAt = c.expiresAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(c.expiresAt);
+      if (Number.isNaN(expiresAt)) problems.push(`keys[${i}] (${c.name}): expiresAt "${c.expiresAt}" is not an ISO 8601 date`);
+      const metadata: Record<string, unknown> = { ...c.metadata };
+      if (c.owner !== undefined) metadata.owner = c.owner;
+      if (c.strategy !== undefined) metadata.strategy = c.strategy;
+      if (c.limits !== undefined) metadata.limits = c.limits;
+      keys.push({
+        name: c.name,
+        hash: Buffer.from(hex.slice(HASH_PREFIX.length), 'hex'),
+        enabled: c.enabled ?? true,
+        admin: c.admin ?? false,
+        expiresAt,
+        models: (c.models ?? ['*']).map(globToRegExp),
+        providers: c.providers?.map(globToRegExp),
+        caller: { name: c.name, ...(c.team === undefined ? {} : { team: c.team }), metadata: Object.freeze(metadata) },
+      });
+    });
+    if (problems.length) throw new KeyConfigError(problems);
+    this.keys = keys;
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  /** Hashes the presented key, then compares it with every configured hash in constant time. */
+  lookup(presented: string, now = Date.now()): Lookup {
+    const digest = createHash('sha256').update(presented, 'utf8').digest();
+    let found: GatewayKey | undefined;
+    for (const key of this.keys) if (timingSafeEqual(digest, key.hash) && !found) found = key;
+    if (!found) return { ok: false, reason: 'unknown' };
+    if (!found.enabled) return { ok: false, reason: 'disabled', key: found };
+    if (found.expiresAt <= now) return { ok: false, reason: 'expired', key: found };
+    return { ok: true, key: found };
+  }
+}
+
+export function allowsModel(key: GatewayKey, model: string): boolean {
+  return key.models.some((re) => re.test(model));
+}
+
+export function allowsProvider(key: GatewayKey, instance: string, type: string): boolean {
+  return !key.providers || key.providers.some((re) => re.test(instance) || re.test(type));
+}
+
+export class KeyConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+  }
+}
+
+function normalizeHash(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const hex = value.startsWith(HASH_PREFIX) ? value.slice(HASH_PREFIX.length) : value;
+  return /^[0-9a-fA-F]{64}$/.test(hex) ? HASH_PREFIX + hex.toLowerCase() : undefined;
+}

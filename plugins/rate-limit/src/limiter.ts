@@ -1,0 +1,213 @@
+import { Reply, SwitchyardError, exchangeKey } from '@switchyard/core';
+import type { AttemptResult, Exchange, Gateway, Logger, RoutePlan } from '@switchyard/core';
+import type { Counters } from './counters.js';
+import { chargesFor, estimateTokens, rateLimitHeaders, scopesFor } from './limits.js';
+import type { Charge, InstanceCaps, KeyLimits, Reading } from './limits.js';
+import type { StoreHealth } from './store-health.js';
+
+const PLUGIN = 'rate-limit';
+
+export interface RateLimitOptions {
+  /** Limits for keys without their own entry, and for anonymous callers. @default none */
+  defaults?: KeyLimits;
+  /** Limits per gateway key name. @default {} */
+  keys: Record<string, KeyLimits>;
+  /** Caps per upstream instance name. @default {} */
+  instances: Record<string, InstanceCaps>;
+  /** Counter store unreachable: `allow` (unlimited, logged) or `deny` (503). @default allow */
+  onStoreError: 'allow' | 'deny';
+  /** `auto`: Redis when the gateway store is Redis. @default auto */
+  store: 'auto' | 'memory';
+  /** @default 4 */
+  charsPerToken: number;
+  /** @default 1024 */
+  defaultMaxTokens: number;
+}
+
+/** What admission charged, settled once when the request finishes. */
+interface Admission {
+  readonly charges: ReadonlyArray<Charge & { windowEnds: number }>;
+  readonly reserved: number;
+  used: number | undefined;
+  outcome: 'none' | 'success' | 'cancelled';
+  settled: boolean;
+}
+
+const ADMISSION = exchangeKey<Admission>('rate-limit:admission');
+const ANONYMOUS = 'anonymous';
+
+/** Admission, instance filtering, accounting and settlement; one per gateway. */
+export class Limiter {
+  constructor(
+    private readonly options: RateLimitOptions,
+    private readonly counters: Counters,
+    private readonly health: StoreHealth,
+    private readonly logger: Logger,
+  ) {}
+
+  async admit(x: Exchange): Promise<Reply | undefined> {
+    const caller = x.caller?.name ?? ANONYMOUS;
+    const fromCaller = asLimits(x.caller?.metadata?.limits);
+    const scopes = scopesFor(caller, x.model, own(this.options.keys, caller), fromCaller, this.options.defaults);
+    if (scopes.length === 0) return undefined;
+    const reserved = estimateTokens(x.body, this.options.charsPerToken, this.options.defaultMaxTokens);
+    const charges = chargesFor(scopes, reserved);
+    if (charges.length === 0) return undefined;
+    let readings: Reading[];
+    try {
+      readings = await Promise.all(charges.map((c) => this.counters.add(c.dimension, c.scope, c.points)));
+      this.health.ok();
+    } catch (err) {
+      return this.#storeFailed(err, x);
+    }
+    const now = Date.now();
+    const refused = charges.flatMap((c, i) => (readings[i]!.used > c.limit ? [{ charge: c, reading: readings[i]! }] : []));
+    const first = (d: Charge['dimension']): { limit: number; reading: Reading } | undefined => {
+      const i = charges.findIndex((c) => c.dimension === d);
+      return i < 0 ? undefined : { limit: charges[i]!.limit, reading: readings[i]! };
+    };
+    if (refused.length === 0) {
+      x.set(ADMISSION, { charges: charges.map((c, i) => ({ ...c, windowEnds: now + readings[i]!.resetMs })), reserved, used: undefined, outcome: 'none', settled: false });
+      for (const [name, value] of Object.entries(rateLimitHeaders(first('requests'), first('tokens')))) x.setResponseHeader(name, value);
+      return undefined;
+    }
+    // Refused requests do not count: take back everything this one added.
+    await Promise.allSettled(charges.map((c) => this.counters.subtract(c.dimension, c.scope, c.points)));
+    const retryAfterMs = Math.max(...refused.map((r) => (r.charge.dimension === 'concurrent' ? 1000 : r.reading.resetMs)));
+    const why = refused.map((r) => describe(r.charge, r.reading)).join('; ');
+    this.logger.info({ plugin: PLUGIN, caller, model: x.model, requestId: x.id, refused: why }, 'rate limited');
+    return Reply.error(
+      new SwitchyardError('SWITCHYARD_ERR_RATE_LIMITED', `rate limit exceeded for this gateway key: ${why}`, {
+        publicCode: 'rate_limit_exceeded',
+        headers: rateLimitHeaders(first('requests'), first('tokens'), retryAfterMs),
+      }),
+    );
+  }
+
+  /** FILTER: drops instances at their cap so the next candidate serves instead of a 429. */
+  async filter(plan: RoutePlan, _x: Exchange): Promise<RoutePlan> {
+    const capped = new Map<string, string>();
+    const names = [...new Set(plan.targets.map((t) => t.instance.name))].filter((n) => own(this.options.instances, n));
+    try {
+      await Promise.all(names.map(async (name) => {
+        const caps = own(this.options.instances, name)!;
+        const [requests, tokens] = await Promise.all([
+          caps.requestsPerMinute === undefined ? undefined : this.counters.peek('instance-requests', name),
+          caps.tokensPerMinute === undefined ? undefined : this.counters.peek('instance-tokens', name),
+        ]);
+        if (requests && requests.used >= caps.requestsPerMinute!) capped.set(name, `instance at its cap of ${caps.requestsPerMinute} requests per minute`);
+        else if (tokens && tokens.used >= caps.tokensPerMinute!) capped.set(name, `instance at its cap of ${caps.tokensPerMinute} tokens per minute`);
+      }));
+      this.health.ok();
+    } catch (err) {
+      this.health.failed(err, this.options.onStoreError);
+      if (this.options.onStoreError === 'allow') return plan;
+      for (const name of names) capped.set(name, 'rate-limit store unreachable (onStoreError: deny)');
+    }
+    if (capped.size === 0) return plan;
+    return plan.exclude(PLUGIN, (t) => capped.has(t.instance.name), (t) => capped.get(t.instance.name)!);
+  }
+
+  /** onResult: counts the attempt against its instance, and notes usage for settlement. */
+  record(result: AttemptResult, x: Exchange): void {
+    const admission = x.get(ADMISSION);
+    const usage = result.outcome === 'success' ? result.usage : undefined;
+    const tokens = usage ? usageTokens(usage) : undefined;
+    if (admission && result.outcome === 'success') {
+      admission.outcome = 'success';
+      admission.used = tokens;
+    } else if (admission && result.outcome === 'cancelled' && admission.outcome === 'none') {
+      admission.outcome = 'cancelled';
+    }
+    const caps = own(this.options.instances, result.target.instance.name);
+    if (!caps) return;
+    const name = result.target.instance.name;
+    const spent = tokens ?? (result.outcome === 'success' ? admission?.reserved : undefined);
+    const writes: Array<Promise<unknown>> = [];
+    if (caps.requestsPerMinute !== undefined) writes.push(this.counters.add('instance-requests', name, 1));
+    if (caps.tokensPerMinute !== undefined && spent) writes.push(this.counters.add('instance-tokens', name, spent));
+    void Promise.all(writes).then(
+      () => this.health.ok(),
+      (err: unknown) => this.health.failed(err, this.options.onStoreError),
+    );
+  }
+
+  /** onFinish: releases concurrency slots and settles token reservations, on every path. */
+  async settle(x: Exchange): Promise<void> {
+    const admission = x.get(ADMISSION);
+    if (!admission || admission.settled) return;
+    admission.settled = true;
+    // Success: real usage (the estimate when the upstream sent none). Cancelled mid-answer:
+    // keep the reservation, tokens were likely spent. Nothing served: give it all back.
+    const actual = admission.outcome === 'success' ? (admission.used ?? admission.reserved) : admission.outcome === 'cancelled' ? admission.reserved : 0;
+    const delta = actual - admission.reserved;
+    const now = Date.now();
+    const writes: Array<Promise<unknown>> = [];
+    for (const c of admission.charges) {
+      if (c.dimension === 'concurrent') {
+        // A window that already reset holds no slot of ours any more.
+        if (now < c.windowEnds) writes.push(this.counters.subtract('concurrent', c.scope, 1));
+      } else if ((c.dimension === 'tokens' || c.dimension === 'daily') && delta !== 0) {
+        if (delta > 0) writes.push(this.counters.add(c.dimension, c.scope, delta));
+        else if (now < c.windowEnds) writes.push(this.counters.subtract(c.dimension, c.scope, -delta));
+      }
+    }
+    try {
+      await Promise.all(writes);
+    } catch (err) {
+      this.health.failed(err, this.options.onStoreError);
+    }
+  }
+
+  /** Current counters of one scope (`key:<name>` or `key:<name>|model:<model>`). */
+  async readings(scope: string): Promise<Record<string, Reading>> {
+    const names = ['requests', 'tokens', 'daily', 'concurrent'] as const;
+    const values = await Promise.all(names.map((n) => this.counters.peek(n, scope)));
+    return Object.fromEntries(names.map((n, i) => [n, values[i]!]));
+  }
+
+  async instanceReadings(name: string): Promise<Record<string, Reading>> {
+    const [requests, tokens] = await Promise.all([this.counters.peek('instance-requests', name), this.counters.peek('instance-tokens', name)]);
+    return { requests, tokens };
+  }
+
+  status(gateway: Gateway): Record<string, unknown> {
+    return { store: this.health.kind, gatewayStore: gateway.store.kind, onStoreError: this.options.onStoreError, ...this.health.counts() };
+  }
+
+  #storeFailed(err: unknown, x: Exchange): Reply | undefined {
+    this.health.failed(err, this.options.onStoreError);
+    this.health.decided(this.options.onStoreError);
+    if (this.options.onStoreError === 'allow') {
+      x.warn('rate limits not enforced: the rate-limit store is unreachable');
+      return undefined;
+    }
+    return Reply.error(
+      new SwitchyardError('SWITCHYARD_ERR_LIMITER_UNAVAILABLE', 'rate limits cannot be checked right now (the rate-limit store is unreachable); retry shortly', {
+        publicCode: 'rate_limiter_unavailable',
+        headers: { 'retry-after': '1' },
+      }),
+    );
+  }
+}
+
+function describe(charge: Charge, reading: Reading): string {
+  const unit = { requests: 'requests per minute', tokens: 'tokens per minute', daily: 'tokens per day', concurrent: 'concurrent requests' }[charge.dimension];
+  const scope = charge.scope.includes('|model:') ? ` for model ${charge.scope.split('|model:')[1]}` : '';
+  if (charge.points > charge.limit) return `this request needs ${charge.points} ${unit}${scope}, more than the limit of ${charge.limit}`;
+  return `${unit}${scope} limit is ${charge.limit}`;
+}
+
+function usageTokens(usage: { total_tokens?: number; prompt_tokens?: number; completion_tokens?: number }): number | undefined {
+  const total = usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0);
+  return Number.isFinite(total) && total >= 0 ? Math.ceil(total) : undefined;
+}
+
+/** An own entry of a config map (a key named `constructor` must not find Object.prototype's). */
+function own<T>(map: Record<string, T>, name: string): T | undefined {
+  return Object.hasOwn(map, name) ? map[name] : undefined;
+}
+
+function asLimits(value: unknown): KeyLimits | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as KeyLimits) : undefined;
+}

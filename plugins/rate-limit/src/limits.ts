@@ -1,0 +1,135 @@
+/** Limits for one scope (a key, a key × model, or an upstream instance). Omitted: unlimited. */
+export interface LimitSet {
+  /** Requests admitted per fixed one-minute window. */
+  requestsPerMinute?: number;
+  /** Tokens (prompt estimate + max_tokens reserved, then settled to real usage) per one-minute window. */
+  tokensPerMinute?: number;
+  /** Requests in flight at once. */
+  concurrent?: number;
+  /** Tokens per fixed 24-hour window, starting at the window's first request. */
+  tokensPerDay?: number;
+}
+
+/** Per-key limits plus per-model limits for the same key (model names or globs). */
+export interface KeyLimits extends LimitSet {
+  /** Limits per key × model: keys are model names or globs, matched against the requested model. */
+  models?: Record<string, LimitSet>;
+}
+
+/** Caps per upstream instance: a capped instance is skipped in favour of the next candidate. */
+export interface InstanceCaps {
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
+}
+
+export type Dimension = 'requests' | 'tokens' | 'concurrent' | 'daily';
+
+/** One counter to move at admission: which window, which scope, how much, and its limit. */
+export interface Charge {
+  readonly dimension: Dimension;
+  readonly scope: string;
+  readonly points: number;
+  readonly limit: number;
+}
+
+/** The limits that apply to a request, flattened into charges. */
+export function chargesFor(scopes: ReadonlyArray<{ id: string; limits: LimitSet }>, tokens: number): Charge[] {
+  const charges: Charge[] = [];
+  for (const { id, limits } of scopes) {
+    if (limits.requestsPerMinute !== undefined) charges.push({ dimension: 'requests', scope: id, points: 1, limit: limits.requestsPerMinute });
+    if (limits.tokensPerMinute !== undefined) charges.push({ dimension: 'tokens', scope: id, points: tokens, limit: limits.tokensPerMinute });
+    if (limits.tokensPerDay !== undefined) charges.push({ dimension: 'daily', scope: id, points: tokens, limit: limits.tokensPerDay });
+    if (limits.concurrent !== undefined) charges.push({ dimension: 'concurrent', scope: id, points: 1, limit: limits.concurrent });
+  }
+  return charges;
+}
+
+/**
+ * The scopes a request counts against: the key (plugin `keys[name]`, else the caller's
+ * `metadata.limits` from the auth plugin, else `defaults`), then each matching key × model entry.
+ */
+export function scopesFor(
+  caller: string,
+  model: string,
+  configured: KeyLimits | undefined,
+  fromCaller: KeyLimits | undefined,
+  defaults: KeyLimits | undefined,
+): Array<{ id: string; limits: LimitSet }> {
+  const base = configured ?? fromCaller ?? defaults;
+  if (!base) return [];
+  const scopes: Array<{ id: string; limits: LimitSet }> = [{ id: `key:${caller}`, limits: base }];
+  for (const [pattern, limits] of Object.entries(base.models ?? {})) {
+    if (!limits || typeof limits !== 'object') continue;
+    if (globMatch(pattern, model)) scopes.push({ id: `key:${caller}|model:${model}`, limits });
+  }
+  return scopes;
+}
+
+function globMatch(pattern: string, value: string): boolean {
+  if (!pattern.includes('*')) return pattern === value;
+  const body = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${body}$`, 's').test(value);
+}
+
+/** Characters per token in the prompt estimate: ~4 for English text with OpenAI-style tokenizers. */
+export const DEFAULT_CHARS_PER_TOKEN = 4;
+
+/**
+ * Tokens to reserve at admission: the prompt's text length / `charsPerToken` (a heuristic:
+ * message contents, tool arguments and names are counted; images count as their URL text),
+ * plus `max_tokens` / `max_completion_tokens`, else `defaultMaxTokens`. Anthropic `system` counts too.
+ */
+export function estimateTokens(body: Record<string, unknown>, charsPerToken: number, defaultMaxTokens: number): number {
+  const chars = textLength(body.messages ?? body.input ?? '', 0) + textLength(body.system ?? '', 0) + textLength(body.tools ?? '', 0);
+  const prompt = Math.ceil(chars / charsPerToken);
+  const max = firstInteger(body.max_completion_tokens, body.max_tokens) ?? defaultMaxTokens;
+  return prompt + max;
+}
+
+const MAX_DEPTH = 64;
+
+function textLength(value: unknown, depth: number): number {
+  if (typeof value === 'string') return value.length;
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return 0;
+  let total = 0;
+  if (Array.isArray(value)) for (const item of value) total += textLength(item, depth + 1);
+  else for (const item of Object.values(value)) total += textLength(item, depth + 1);
+  return total;
+}
+
+function firstInteger(...values: unknown[]): number | undefined {
+  for (const v of values) if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+  return undefined;
+}
+
+/** One counter reading: used points and ms until its window resets. */
+export interface Reading {
+  readonly used: number;
+  readonly resetMs: number;
+}
+
+/** OpenAI-style `x-ratelimit-*` headers, plus Retry-After (whole seconds) when refusing. */
+export function rateLimitHeaders(
+  requests: { limit: number; reading: Reading } | undefined,
+  tokens: { limit: number; reading: Reading } | undefined,
+  retryAfterMs?: number,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  for (const [name, entry] of [['requests', requests], ['tokens', tokens]] as const) {
+    if (!entry) continue;
+    headers[`x-ratelimit-limit-${name}`] = String(entry.limit);
+    headers[`x-ratelimit-remaining-${name}`] = String(Math.max(0, entry.limit - entry.reading.used));
+    headers[`x-ratelimit-reset-${name}`] = formatDuration(entry.reading.resetMs);
+  }
+  return headers;
+}
+
+/** `1.5s`, `6m0s`: the duration format OpenAI uses in x-ratelimit-reset-*. */
+export function formatDuration(ms: number): string {
+  const clamped = Math.max(0, ms);
+  if (clamped < 60_000) return `${Math.ceil(clamped / 100) / 10}s`;
+  const minutes = Math.floor(clamped / 60_000);
+  const seconds = Math.ceil((clamped % 60_000) / 1000);
+  return minutes >= 60 ? `${Math.floor(minutes / 60)}h${minutes % 60}m${seconds}s` : `${minutes}m${seconds}s`;
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { chargesFor, estimateTokens, formatDuration, rateLimitHeaders, scopesFor } from '@switchyard/plugin-rate-limit';
+
+describe('rate-limit logic', () => {
+  it('estimates prompt characters / 4 plus max_tokens (or max_completion_tokens, or the default)', () => {
+    const messages = [{ role: 'user', content: 'x'.repeat(40) }, { role: 'user', content: [{ type: 'text', text: 'y'.repeat(8) }] }];
+    expect(estimateTokens({ messages, max_tokens: 100 }, 4, 1024)).toBe(Math.ceil((4 + 40 + 4 + 4 + 8) / 4) + 100); // roles, types and text all count
+    expect(estimateTokens({ messages: [{ role: 'user', content: 'abcd' }], max_completion_tokens: 7, max_tokens: 100 }, 4, 1024)).toBe(2 + 7);
+    expect(estimateTokens({ messages: [] }, 4, 1024)).toBe(1024);
+    expect(estimateTokens({ input: 'abcdefgh' }, 4, 0)).toBe(2);
+    let deep: unknown = 'z'.repeat(1000);
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    expect(estimateTokens({ messages: deep, max_tokens: 1 }, 4, 0)).toBe(1);
+  });
+
+  it('picks the key entry, else auth-provided limits, else defaults, plus matching key × model entries', () => {
+    const own = { requestsPerMinute: 1, models: { 'gpt-4o*': { tokensPerMinute: 50 }, 'claude-*': { concurrent: 1 } } };
+    expect(scopesFor('app', 'gpt-4o-mini', own, { requestsPerMinute: 9 }, { requestsPerMinute: 99 })).toEqual([
+      { id: 'key:app', limits: own },
+      { id: 'key:app|model:gpt-4o-mini', limits: { tokensPerMinute: 50 } },
+    ]);
+    expect(scopesFor('app', 'x', undefined, { requestsPerMinute: 9 }, { requestsPerMinute: 99 })[0]!.limits).toEqual({ requestsPerMinute: 9 });
+    expect(scopesFor('app', 'x', undefined, undefined, { requestsPerMinute: 99 })[0]!.limits).toEqual({ requestsPerMinute: 99 });
+    expect(scopesFor('app', 'x', undefined, undefined, undefined)).toEqual([]);
+    expect(chargesFor([{ id: 'key:a', limits: { requestsPerMinute: 5, tokensPerMinute: 100, concurrent: 2, tokensPerDay: 1000 } }], 42)).toEqual([
+      { dimension: 'requests', scope: 'key:a', points: 1, limit: 5 },
+      { dimension: 'tokens', scope: 'key:a', points: 42, limit: 100 },
+      { dimension: 'daily', scope: 'key:a', points: 42, limit: 1000 },
+      { dimension: 'concurrent', scope: 'key:a', points: 1, limit: 2 },
+    ]);
+  });
+
+  it('formats x-ratelimit-* headers like OpenAI, with Retry-After in whole seconds', () => {
+    expect(rateLimitHeaders({ limit: 10, reading: { used: 11, resetMs: 41_200 } }, { limit: 1000, reading: { used: 250, resetMs: 400 } }, 41_200)).toEqual({
+      'retry-after': '42',
+      'x-ratelimit-limit-requests': '10',
+      'x-ratelimit-remaining-requests': '0',
+      'x-ratelimit-reset-requests': '41.2s',
+      'x-ratelimit-limit-tokens': '1000',
+      'x-ratelimit-remaining-tokens': '750',
+      'x-ratelimit-reset-tokens': '0.4s',
+    });
+    expect(formatDuration(360_000)).toBe('6m0s');
+    expect(formatDuration(86_400_000)).toBe('24h0m0s');
+  });
+});

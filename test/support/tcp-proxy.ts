@@ -1,0 +1,69 @@
+import { createServer } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+
+/** A TCP forwarder on 127.0.0.1 that can be cut (an outage) and restored on the same port. */
+export interface TcpProxy {
+  readonly port: number;
+  readonly url: string;
+  /** Stops listening and destroys every open connection. */
+  cut(): Promise<void>;
+  /** Listens again on the same port. */
+  restore(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(targetPort: number, scheme = 'redis'): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let port = 0;
+  const listen = async (): Promise<void> => {
+    const s = createServer((inbound) => {
+      const outbound = new (inbound.constructor as typeof Socket)();
+      outbound.connect(targetPort, '127.0.0.1');
+      for (const socket of [inbound, outbound]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          sockets.delete(socket);
+          inbound.destroy();
+          outbound.destroy();
+        });
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', () => resolve());
+    });
+    port = (s.address() as AddressInfo).port;
+    server = s;
+  };
+  const cut = async (): Promise<void> => {
+    const s = server;
+    server = undefined;
+    for (const socket of sockets) socket.destroy();
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+  await listen();
+  return {
+    port,
+    url: `${scheme}://127.0.0.1:${port}`,
+    cut,
+    restore: listen,
+    close: cut,
+  };
+}
+
+/** Polls `check` until it holds or `timeoutMs` passes (then throws `what`). */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A key prefix unique to one test run. */
+export function testPrefix(): string {
+  return `switchyard-test:${process.pid}-${Math.random().toString(36).slice(2, 10)}:`;
+}
