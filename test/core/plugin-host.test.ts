@@ -49,6 +49,18 @@ describe('plugin registration', () => {
     expect(seen).toEqual({ a: 1, b: 20, c: 3 });
   });
 
+  it('leaves out a preset plugin whose config section is false, and its dependents fail loudly', async () => {
+    const applied: string[] = [];
+    const track = (name: string, extra: Partial<Plugin> = {}): Plugin => noop(name, { apply: () => void applied.push(name), ...extra });
+    const preset = { name: 'p', plugins: [track('a'), track('b')] };
+    await createGateway({ config: { plugins: { a: false } }, presets: [preset], logger: silent });
+    expect(applied).toEqual(['b']);
+    const err = await refusal(() =>
+      createGateway({ config: { plugins: { a: false } }, presets: [{ name: 'q', plugins: [track('a'), track('c', { dependencies: ['a'] })] }], logger: silent }),
+    );
+    expect(err.code).toBe('SWITCHYARD_ERR_PLUGIN_DEPENDENCY');
+  });
+
   it('refuses a config section that no plugin owns', async () => {
     const err = await refusal(() => createGateway({ config: { plugins: { ratelimit: {} } }, plugins: [noop('auth')], logger: silent }));
     expect(err.code).toBe('SWITCHYARD_ERR_PLUGIN_UNKNOWN_SECTION');

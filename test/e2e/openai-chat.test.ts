@@ -13,7 +13,9 @@ let client: OpenAI;
 beforeAll(async () => {
   a = await startMockOpenAI({ name: 'a', apiKey: 'sk-upstream-secret-a-0123456789' });
   b = await startMockOpenAI({ name: 'b', apiKey: 'sk-upstream-secret-b-0123456789' });
+  // Core failover alone: the breaker and balancer would carry state from one fault test to the next.
   gw = await startGateway({
+    plugins: { 'circuit-breaker': false, 'load-balancer': false },
     providers: [
       mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini', 'text-embedding-3-small'], priority: 1, timeoutMs: 400 }),
       mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini', 'text-embedding-3-small'], priority: 2, timeoutMs: 400 }),
@@ -136,6 +138,17 @@ describe('OpenAI clients through Switchyard', () => {
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('9');
     expect((await res.json()).error.type).toBe('rate_limit_error');
+  });
+
+  it('treats an upstream 401 as the gateway credential failing: next instance, never passed to the caller', async () => {
+    a.queueFault({ kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } } });
+    const served = await client.chat.completions.create(ask()).withResponse();
+    expect(served.response.headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
+
+    a.queueFault({ kind: 'status', status: 401 });
+    b.queueFault({ kind: 'status', status: 401 });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(ask()) });
+    expect(res.status).toBe(502);
   });
 
   it('returns a 400 from the upstream as is, without trying another instance', async () => {

@@ -9,14 +9,21 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** A real gateway (standard preset) on a random loopback port. */
+const nameOf = (entry: PluginEntry): string => ('plugin' in entry ? entry.plugin.name : entry.name);
+
+/**
+ * A real gateway (standard preset) on a random loopback port. A plugin given in `plugins`
+ * replaces the preset's plugin of the same name, so a test can pass it options in code.
+ */
 export async function startGateway(
   config: ConfigInput,
   options: { plugins?: PluginEntry[]; logger?: Logger; preset?: boolean } = {},
 ): Promise<RunningGateway> {
+  const explicit = new Set((options.plugins ?? []).map(nameOf));
+  const preset = standard();
   const gateway = await createGateway({
     config: { ...config, server: { host: '127.0.0.1', port: 0, ...config.server } },
-    presets: options.preset === false ? [] : [standard()],
+    presets: options.preset === false ? [] : [{ ...preset, plugins: preset.plugins.filter((p) => !explicit.has(nameOf(p))) }],
     plugins: options.plugins ?? [],
     logger: options.logger ?? createLogger({ level: 'silent' }),
   });

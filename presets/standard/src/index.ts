@@ -1,11 +1,21 @@
 import type { ConfigInput, Preset, ProviderInput } from '@switchyard/core';
+import { auth } from '@switchyard/plugin-auth';
+import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
+import { loadBalancer } from '@switchyard/plugin-load-balancer';
+import { rateLimit } from '@switchyard/plugin-rate-limit';
+import { anthropic } from '@switchyard/provider-anthropic';
+import { gemini } from '@switchyard/provider-gemini';
 import { openai } from '@switchyard/provider-openai';
 
 export const PRESET = 'standard';
 
-/** The plugins a ready gateway runs. It grows as plugins land. */
+/**
+ * The plugins a ready gateway runs, in order: gateway keys (inactive without keys), rate limits
+ * (inactive without limits), the three providers, circuit breaking and load balancing.
+ * `plugins: { <name>: false }` in config leaves one out.
+ */
 export function standard(): Preset {
-  return { name: PRESET, plugins: [openai()] };
+  return { name: PRESET, plugins: [auth(), rateLimit(), openai(), anthropic(), gemini(), circuitBreaker(), loadBalancer()] };
 }
 
 interface EnvProvider {
@@ -23,7 +33,7 @@ const ENV_PROVIDERS: readonly EnvProvider[] = [
 ];
 
 /** Provider types the preset's plugins define. */
-const SUPPORTED_TYPES = new Set(['openai']);
+const SUPPORTED_TYPES = new Set(['openai', 'anthropic', 'gemini']);
 
 export interface EnvConfig {
   config: ConfigInput;
