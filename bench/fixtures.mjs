@@ -69,3 +69,38 @@ export function looksLikeCompletion(text) {
 export function looksLikeStream(text) {
   return text.startsWith('data: {') && text.endsWith('data: [DONE]\n\n') && text.includes('"finish_reason":"stop"');
 }
+
+export const MESSAGES_PATH = '/v1/messages';
+
+const ANTHROPIC_USAGE = { input_tokens: 41, output_tokens: 38, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+
+/** The same answer as an Anthropic Messages response, for the OpenAI client → Anthropic upstream rows. */
+export function anthropicMessageBody(n, model) {
+  return JSON.stringify({
+    id: `msg_bench${String(n).padStart(12, '0')}`,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [{ type: 'text', text: ANSWER_PARTS.join('') }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage: ANTHROPIC_USAGE,
+  });
+}
+
+/** The same answer as Anthropic SSE: message_start, one text block in two deltas, message_delta, message_stop. */
+export function anthropicStreamEvents(n, model) {
+  const event = (type, data) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  return [
+    event('message_start', {
+      message: { id: `msg_bench${String(n).padStart(12, '0')}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...ANTHROPIC_USAGE, output_tokens: 1 } },
+    }),
+    event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+    event('ping', {}),
+    event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: ANSWER_PARTS[0] } }),
+    event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: ANSWER_PARTS[1] + ANSWER_PARTS[2] } }),
+    event('content_block_stop', { index: 0 }),
+    event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 38 } }),
+    event('message_stop', {}),
+  ];
+}

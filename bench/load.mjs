@@ -1,6 +1,7 @@
 // Closed-loop load: `concurrency` workers, each sending its next request when the previous one
 // has been read to the end. Bounded by a request count and a time budget, whichever ends first.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { CHAT_PATH, REQUEST_BODY, STREAM_REQUEST_BODY, looksLikeCompletion, looksLikeStream } from './fixtures.mjs';
 
@@ -15,10 +16,10 @@ export function openClient(origin, concurrency) {
 }
 
 /**
- * Runs the loop and returns the latencies (ms) of successful requests, in completion order.
+ * Runs the loop (closed, or paced at `rate` requests/s) and returns the latencies (ms) of successful requests, in completion order.
  * A request succeeds when it answers 200 with a body of the expected shape.
  */
-export async function drive(client, { mode, concurrency, maxRequests, maxSeconds }) {
+export async function drive(client, { mode, concurrency, maxRequests, maxSeconds, rate }) {
   const { body, accept, valid } = MODES[mode];
   const options = { path: CHAT_PATH, method: 'POST', headers: { 'content-type': 'application/json', accept, authorization: 'Bearer bench-caller' }, body };
   const latencies = new Float64Array(maxRequests);
@@ -29,9 +30,14 @@ export async function drive(client, { mode, concurrency, maxRequests, maxSeconds
   const started = performance.now();
   const deadline = started + maxSeconds * 1000;
 
+  // With a rate, request k is due at started + k/rate (open loop, at most `concurrency` in
+  // flight), so every target gets the same load and CPU per request compares like for like.
+  const interval = rate ? 1000 / rate : 0;
   const worker = async () => {
     while (issued < maxRequests && performance.now() < deadline) {
-      issued++;
+      const due = started + issued++ * interval;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
       const t0 = performance.now();
       try {
         const res = await client.request(options);

@@ -1,8 +1,9 @@
-// Mock OpenAI upstream: answers POST /v1/chat/completions at once, JSON or SSE. Usage: node mock-upstream.mjs --port N
+// Mock upstream: answers OpenAI POST /v1/chat/completions and Anthropic POST /v1/messages at once,
+// JSON or SSE. Usage: node mock-upstream.mjs --port N
 
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { CHAT_PATH, completionBody, streamEvents } from './fixtures.mjs';
+import { anthropicMessageBody, anthropicStreamEvents, CHAT_PATH, completionBody, MESSAGES_PATH, streamEvents } from './fixtures.mjs';
 import { sendJson } from './http-util.mjs';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
@@ -18,8 +19,13 @@ function readBody(req) {
   });
 }
 
-function answerJson(res, n, model) {
-  const body = completionBody(n, model);
+const WIRE = {
+  [CHAT_PATH]: { body: completionBody, events: streamEvents },
+  [MESSAGES_PATH]: { body: anthropicMessageBody, events: anthropicStreamEvents },
+};
+
+function answerJson(res, wire, n, model) {
+  const body = wire.body(n, model);
   res.writeHead(200, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
@@ -30,8 +36,8 @@ function answerJson(res, n, model) {
 }
 
 /** Each event is its own write, one event-loop turn apart, so proxies see them as separate chunks. */
-function answerStream(res, n, model) {
-  const events = streamEvents(n, model);
+function answerStream(res, wire, n, model) {
+  const events = wire.events(n, model);
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': `req_bench${n}` });
   let i = 0;
   const next = () => {
@@ -45,7 +51,8 @@ function answerStream(res, n, model) {
 
 async function handle(req, res) {
   if (req.method === 'GET' && req.url === '/health') return sendJson(res, 200, { status: 'ok' });
-  if (req.method !== 'POST' || req.url !== CHAT_PATH) return sendJson(res, 404, { error: { message: `no route for ${req.method} ${req.url}`, type: 'invalid_request_error' } });
+  const wire = WIRE[req.url];
+  if (req.method !== 'POST' || !wire) return sendJson(res, 404, { error: { message: `no route for ${req.method} ${req.url}`, type: 'invalid_request_error' } });
   let body;
   try {
     body = JSON.parse(await readBody(req));
@@ -54,8 +61,8 @@ async function handle(req, res) {
   }
   const n = ++served;
   const model = typeof body.model === 'string' ? body.model : 'unknown';
-  if (body.stream === true) answerStream(res, n, model);
-  else answerJson(res, n, model);
+  if (body.stream === true) answerStream(res, wire, n, model);
+  else answerJson(res, wire, n, model);
 }
 
 const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {

@@ -52,23 +52,43 @@ export function ratiosTable(list) {
   return renderTable(header, list.map((r) => [r.scenario, '', times(r.cpuPerRequest), times(r.rps), times(r.p50)]));
 }
 
-/** The headline: CPU per request in the highest-concurrency non-streaming scenario. */
+/**
+ * The headline: CPU per request, Switchyard against the floor, in the fixed-rate json scenario
+ * when there is one (both under the same load; closed-loop CPU per request also depends on how
+ * much each server batches at its own throughput), else at the highest json concurrency.
+ */
 export function headline(rows, limit) {
   const json = rows.filter((r) => r.mode === 'json');
+  const paced = json.find((r) => r.scenario.endsWith('/s'));
   const concurrency = Math.max(...json.map((r) => r.concurrency));
-  const gateway = json.find((r) => r.concurrency === concurrency && r.target === 'switchyard');
-  const floor = json.find((r) => r.concurrency === concurrency && r.target === 'minimal-proxy');
+  const scenario = paced ? paced.scenario : json.find((r) => r.concurrency === concurrency)?.scenario;
+  const gateway = json.find((r) => r.scenario === scenario && r.target === 'switchyard');
+  const floor = json.find((r) => r.scenario === scenario && r.target === 'minimal-proxy');
   if (!gateway || !floor) return undefined;
   const ratio = gateway.cpuUsPerRequest / floor.cpuUsPerRequest;
   return {
-    scenario: gateway.scenario,
+    scenario,
     gatewayUs: gateway.cpuUsPerRequest,
     minimalUs: floor.cpuUsPerRequest,
     ratio,
     limit,
     withinTarget: ratio <= limit,
     line:
-      `gateway CPU per request (${gateway.scenario}): ${gateway.cpuUsPerRequest.toFixed(1)} µs vs minimal proxy ${floor.cpuUsPerRequest.toFixed(1)} µs` +
+      `gateway CPU per request (${scenario}): ${gateway.cpuUsPerRequest.toFixed(1)} µs vs minimal proxy ${floor.cpuUsPerRequest.toFixed(1)} µs` +
       ` → ratio ${ratio.toFixed(2)}× (target ≤ ${limit}×${ratio <= limit ? ', met' : ', NOT met'})`,
   };
+}
+
+const BASE_TARGETS = new Set(['direct', 'minimal-proxy', 'switchyard']);
+
+/** Each Switchyard variant against the standard Switchyard row of its scenario: what its configuration adds. */
+export function variantsTable(rows) {
+  const cells = rows
+    .filter((r) => !BASE_TARGETS.has(r.target))
+    .map((r) => {
+      const base = rows.find((b) => b.scenario === r.scenario && b.target === 'switchyard');
+      return [r.scenario, r.target, fixed(1)(r.cpuUsPerRequest), base ? `${signed(1)(r.cpuUsPerRequest - base.cpuUsPerRequest)} µs` : '—', fixed(0)(r.rps)];
+    });
+  if (cells.length === 0) return '';
+  return renderTable(['scenario', 'variant', 'CPU µs/req', 'vs switchyard', 'req/s'], cells);
 }

@@ -1,7 +1,7 @@
 // Switchyard benchmark: the same load against the mock upstream directly, a minimal Node proxy and
 // Switchyard, measuring throughput, latency, and each server's CPU time and peak RSS.
 // See bench/README.md. Env: BENCH_REQUESTS, BENCH_SECONDS, BENCH_WARMUP, BENCH_WARMUP_SECONDS,
-// BENCH_CONCURRENCY, BENCH_STREAM, BENCH_PIN, BENCH_CPU_TARGET.
+// BENCH_CONCURRENCY, BENCH_RATE (0 skips the fixed-rate scenario), BENCH_STREAM, BENCH_PIN, BENCH_CPU_TARGET, BENCH_REDIS (0 skips the Redis row), BENCH_REDIS_URL.
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drive, openClient, percentile } from './load.mjs';
 import { assertRunning, CLOCK_TICKS_PER_SECOND, cpuTicks, freePort, killAllChildrenNow, pinToCpu, resetPeakRss, startChild, statusKb, stopAllChildren } from './processes.mjs';
-import { COARSE_TICKS, headline, ratios, ratiosTable, resultsTable } from './report.mjs';
+import { COARSE_TICKS, headline, ratios, ratiosTable, resultsTable, variantsTable } from './report.mjs';
 import { MODEL } from './fixtures.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -48,16 +48,22 @@ function readSettings(env) {
     warmupRequests: number('BENCH_WARMUP', 3000, { min: 0 }),
     warmupSeconds: number('BENCH_WARMUP_SECONDS', 3, { integer: false, min: 0 }),
     concurrency,
+    rate: number('BENCH_RATE', 2000, { min: 0 }),
     stream: env.BENCH_STREAM !== '0',
     pin: env.BENCH_PIN === '1',
     cpuTarget: number('BENCH_CPU_TARGET', 2, { integer: false, min: 0 }),
   };
 }
 
-/** json at every concurrency, plus one streaming scenario at the highest. */
+/**
+ * json at every concurrency (closed loop: each target as fast as it goes), json at a fixed rate
+ * (every target under the same load: the fair CPU comparison), and streaming at the highest
+ * concurrency.
+ */
 function scenarios() {
   const list = settings.concurrency.map((c) => ({ name: `json c=${c}`, mode: 'json', concurrency: c }));
   const top = Math.max(...settings.concurrency);
+  if (settings.rate) list.push({ name: `json ${settings.rate}/s`, mode: 'json', concurrency: top, rate: settings.rate });
   if (settings.stream) list.push({ name: `stream c=${top}`, mode: 'stream', concurrency: top });
   return list;
 }
@@ -76,27 +82,56 @@ async function startServer(name, script, args = [], { cpu } = {}) {
   return { name, origin, pid: child.pid, child };
 }
 
-function switchyardConfig(upstreamOrigin) {
+/** Switchyard's config (JSON, which the loader reads as well as YAML): the standard preset, one mock instance. */
+function switchyardConfig(upstreamOrigin, { type = 'openai', plugins, store } = {}) {
+  const baseUrl = type === 'openai' ? `${upstreamOrigin}/v1` : upstreamOrigin;
+  return {
+    server: { host: '127.0.0.1', port: 0 },
+    log: { level: 'warn' },
+    ...(store ? { store } : {}),
+    providers: [{ name: 'mock', type, baseUrl, apiKey: 'bench-key', models: [MODEL] }],
+    ...(plugins ? { plugins } : {}),
+  };
+}
+
+/**
+ * Switchyard in other configurations, each measured only at the highest concurrency and in the
+ * modes it names: what a plugin set costs, and the protocol-converting path.
+ */
+function variants() {
+  const keys = { auth: { keys: [{ name: 'bench', key: 'bench-caller' }] } };
+  // Limits high enough never to refuse: the row measures their bookkeeping, not refusals.
+  const limits = { 'rate-limit': { defaults: { requestsPerMinute: 100_000_000, tokensPerMinute: 1_000_000_000_000, concurrent: 10_000 } } };
+  const redis = { type: 'redis', url: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix: `switchyard-bench:${process.pid}:` };
   return [
-    'server: { host: 127.0.0.1, port: 0 }',
-    'log: { level: warn }',
-    'providers:',
-    '  - name: mock',
-    '    type: openai',
-    `    baseUrl: ${upstreamOrigin}/v1`,
-    '    apiKey: bench-key',
-    `    models: [${MODEL}]`,
-    '',
-  ].join('\n');
+    { name: 'sy core only', modes: ['json'], options: { plugins: { auth: false, 'rate-limit': false, 'circuit-breaker': false, 'load-balancer': false } } },
+    { name: 'sy+auth+rl', modes: ['json'], options: { plugins: { ...keys, ...limits } } },
+    ...(process.env.BENCH_REDIS === '0' ? [] : [{ name: 'sy+auth+rl redis', modes: ['json'], options: { plugins: { ...keys, ...limits }, store: redis } }]),
+    { name: 'sy→anthropic', modes: ['stream'], options: { type: 'anthropic' } },
+  ];
+}
+
+async function startSwitchyard(name, config) {
+  const configFile = join(tempDir, `${name.replace(/[^a-z0-9]+/gi, '-')}.json`);
+  writeFileSync(configFile, JSON.stringify(config));
+  return startServer(name, CLI, ['start', '--config', configFile], { cpu: 1 });
 }
 
 async function startTargets() {
   const mock = await startServer('mock upstream', join(here, 'mock-upstream.mjs'), [], { cpu: 0 });
   const minimal = await startServer('minimal-proxy', join(here, 'minimal-proxy.mjs'), ['--upstream', `${mock.origin}/v1`], { cpu: 1 });
-  const configFile = join(tempDir, 'switchyard.bench.yaml');
-  writeFileSync(configFile, switchyardConfig(mock.origin));
-  const switchyard = await startServer('switchyard', CLI, ['start', '--config', configFile], { cpu: 1 });
-  return { mock, targets: [{ ...mock, name: 'direct' }, minimal, switchyard] };
+  const switchyard = await startSwitchyard('switchyard', switchyardConfig(mock.origin));
+  const extra = [];
+  for (const variant of variants()) {
+    extra.push({ ...(await startSwitchyard(variant.name, switchyardConfig(mock.origin, variant.options))), modes: variant.modes, variant: true });
+  }
+  return { mock, targets: [{ ...mock, name: 'direct' }, minimal, switchyard, ...extra] };
+}
+
+/** Base targets run in every scenario; variants only at the highest concurrency of their modes. */
+function runsIn(target, scenario) {
+  if (!target.variant) return true;
+  return target.modes.includes(scenario.mode) && scenario.concurrency === Math.max(...settings.concurrency) && !scenario.rate;
 }
 
 // ---- measuring -------------------------------------------------------------------------------
@@ -105,7 +140,7 @@ async function startTargets() {
 async function measure(target, scenario, mock) {
   const client = openClient(target.origin, scenario.concurrency);
   try {
-    const load = { mode: scenario.mode, concurrency: scenario.concurrency };
+    const load = { mode: scenario.mode, concurrency: scenario.concurrency, ...(scenario.rate ? { rate: scenario.rate } : {}) };
     const warm = await drive(client, { ...load, maxRequests: settings.warmupRequests, maxSeconds: settings.warmupSeconds });
     for (const server of [target, mock]) assertRunning(server.child, `the warm-up of ${scenario.name} against ${target.name}`);
     if (warm.errors > 0) throw new Error(`${target.name} failed during warm-up (${scenario.name}): ${warm.firstError.message}`);
@@ -172,6 +207,8 @@ function printReport(rows, ratioList, summary) {
   if (coarse) console.log(`* fewer than ${COARSE_TICKS} CPU ticks measured (1 tick = ${1000 / CLOCK_TICKS_PER_SECOND} ms): that CPU µs/req is coarse; raise BENCH_REQUESTS.`);
   console.log(`CPU µs/req and peak RSS are the target's server process (for direct: the mock's); peak RSS is VmHWM ${perPhase ? 'during the measured phase' : 'since process start'}.`);
   console.log(`\n${ratiosTable(ratioList)}\n`);
+  const variantLines = variantsTable(rows);
+  if (variantLines) console.log(`${variantLines}\n`);
   for (const row of rows.filter((r) => r.errors > 0)) console.log(`! ${row.scenario} ${row.target}: ${row.errors} failed requests, first: ${row.firstError}`);
   if (summary) console.log(summary.line);
 }
@@ -218,7 +255,7 @@ async function main() {
   const { mock, targets } = await startTargets();
   const rows = [];
   for (const scenario of scenarios()) {
-    for (const target of targets) {
+    for (const target of targets.filter((t) => runsIn(t, scenario))) {
       process.stderr.write(`  ${scenario.name.padEnd(12)} ${target.name.padEnd(14)}`);
       const row = await measure(target, scenario, mock);
       process.stderr.write(`${row.requests} requests in ${(row.elapsedMs / 1000).toFixed(1)} s\n`);

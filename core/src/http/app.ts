@@ -22,6 +22,7 @@ import { RoutePlan } from '../routing/route-plan.js';
 import type { Operation, Protocol } from '../types.js';
 import { readJsonBody, requestValidator } from './body.js';
 import { chatRequestSchema, embeddingsRequestSchema, messagesRequestSchema } from './request-schemas.js';
+import { logRequest } from './request-log.js';
 import { sendDelivery, sendError, setRouteHeaders } from './respond.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -89,6 +90,7 @@ export function createApp(gateway: Gateway): Koa {
       if (canonical?.warnings.length) x.set(INBOUND_WARNINGS, canonical.warnings);
       ctx.res.once('close', () => {
         if (!ctx.res.writableFinished) x.abort();
+        logRequest(logger, x, ctx.res.statusCode, x.aborted);
         if (gateway.hooks.onFinish.isUsed()) void gateway.hooks.onFinish.promise(x).catch((err: unknown) => logger.error({ err, requestId: x.id }, 'onFinish failed'));
       });
       const reply = await gateway.hooks.beforeRoute.promise(x);

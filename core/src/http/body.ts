@@ -1,3 +1,4 @@
+import bytes from 'bytes';
 import getRawBody from 'raw-body';
 import type { IncomingMessage } from 'node:http';
 import { Ajv } from 'ajv';
@@ -5,11 +6,16 @@ import type { ValidateFunction } from 'ajv';
 import { instancePathToField } from '../config/problems.js';
 import { SwitchyardError } from '../errors.js';
 
+/** `10mb` → bytes, parsed once per distinct limit rather than on every request. */
+const limitBytes = new Map<string, number>();
+
 /** Reads and parses a JSON request body once, enforcing the size limit (413) and JSON syntax (400). */
 export async function readJsonBody(req: IncomingMessage, limit: string): Promise<Record<string, unknown>> {
   let text: string;
+  let max = limitBytes.get(limit);
+  if (max === undefined) limitBytes.set(limit, (max = bytes.parse(limit) ?? Number.POSITIVE_INFINITY));
   try {
-    text = await getRawBody(req, { limit, encoding: 'utf8', length: req.headers['content-length'] });
+    text = await getRawBody(req, { limit: max, encoding: 'utf8', length: req.headers['content-length'] });
   } catch (err) {
     const e = err as { type?: string; status?: number };
     if (e.type === 'entity.too.large') {

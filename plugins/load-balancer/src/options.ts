@@ -8,7 +8,7 @@ export interface StickyOptions {
    * Where the affinity key comes from, tried in order: `caller` (the gateway key's name, set by
    * an auth plugin), `header` (the session header), `user` (OpenAI `user`, Anthropic
    * `metadata.user_id`), `prompt` (a hash of system + tools + first messages).
-   * @default ['caller', 'prompt']
+   * @default ['caller']
    */
   sources?: AffinitySource[];
   /** The session header for the `header` source. @default x-session-id */
@@ -51,7 +51,7 @@ export const optionsSchema = {
           type: 'array',
           items: { type: 'string', enum: ['caller', 'header', 'user', 'prompt'] },
           uniqueItems: true,
-          default: ['caller', 'prompt'],
+          default: ['caller'],
           description: 'Where the affinity key comes from, tried in order.',
         },
         header: { type: 'string', minLength: 1, default: 'x-session-id', description: 'The session header for the header source.' },

@@ -95,10 +95,10 @@ describe('load balancer through a gateway', () => {
     }
   });
 
-  it('publishes the affinity key on the exchange for other plugins (prompt prefix by default without a caller)', async () => {
+  it('publishes the affinity key on the exchange for other plugins (the prompt prefix when configured and no caller)', async () => {
     const seen: Array<string | undefined> = [];
     const reader: Plugin = { name: 'reader', apply: (g) => g.hooks.onResult.tap('reader', (_r, x) => void seen.push(x.get(AFFINITY_KEY))) };
-    const { gw } = await start({}, { plugins: [reader] });
+    const { gw } = await start({ sticky: { sources: ['caller', 'prompt'] } }, { plugins: [reader] });
     try {
       await ask(gw, {}, 'same prompt');
       await ask(gw, {}, 'same prompt');
@@ -111,7 +111,7 @@ describe('load balancer through a gateway', () => {
     }
   });
 
-  it('uses the gateway key (x.caller) by default: one caller, one instance; no caller, the prompt', async () => {
+  it('uses the gateway key (x.caller) by default: one caller, one instance; no caller, no binding', async () => {
     const auth: Plugin = {
       name: 'fake-auth',
       apply: (g) =>
@@ -128,8 +128,8 @@ describe('load balancer through a gateway', () => {
         expect(seen.size).toBe(1);
       }
       const anonymous = new Set<string | null>();
-      for (let i = 0; i < 30; i++) anonymous.add((await ask(gw, {}, `question ${i}`)).target);
-      expect(anonymous.size).toBeGreaterThan(1); // different prompts spread
+      for (let i = 0; i < 30; i++) anonymous.add((await ask(gw, {}, 'the same question')).target);
+      expect(anonymous.size).toBeGreaterThan(1); // unbound: even one prompt spreads
     } finally {
       await gw.close();
     }
