@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockGemini } from '../support/mock-gemini.js';
 import type { MockGemini } from '../support/mock-gemini.js';
-import { geminiProvider } from '../support/gemini.js';
+import { geminiProvider, PNG } from '../support/gemini.js';
 import { startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 
@@ -72,6 +72,32 @@ describe('Anthropic clients → Gemini upstreams', () => {
     expect(types.at(-1)).toBe('message_stop');
     expect(types.at(-2)).toBe('message_delta');
     expect(types).toContain('content_block_delta');
+  });
+
+  it('passes a base64 image block on as inlineData', async () => {
+    await client.messages.create({
+      model: MODEL,
+      max_tokens: 50,
+      messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }, { type: 'text', text: 'what is this?' }] }],
+    });
+    const parts = generate().at(-1)!.body.contents[0].parts;
+    expect(parts[0]).toEqual({ inlineData: { mimeType: 'image/png', data: PNG } });
+    expect(parts[1]).toEqual({ text: 'what is this?' });
+  });
+
+  it('turns output_config.format into a Gemini response schema and answers with JSON text', async () => {
+    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+    const msg = await client.messages.create({
+      model: MODEL,
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'name a city' }],
+      output_config: { format: { type: 'json_schema', schema } },
+    } as unknown as Anthropic.MessageCreateParamsNonStreaming);
+    const config = generate().at(-1)!.body.generationConfig;
+    expect(config.responseMimeType).toBe('application/json');
+    expect(config.responseSchema).toMatchObject({ type: 'OBJECT', properties: { city: { type: 'STRING' } } });
+    const text = msg.content[0]!.type === 'text' ? msg.content[0]!.text : '';
+    expect(typeof JSON.parse(text).city).toBe('string');
   });
 
   it('answers upstream errors in Anthropic shape, keeping the status', async () => {
