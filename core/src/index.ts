@@ -18,6 +18,8 @@ export type { ErrorCode, SwitchyardErrorOptions } from './errors.js';
 export { ProviderRegistry, defaultClassifyError } from './providers.js';
 export type { ProviderAdapter, UpstreamErrorInfo } from './providers.js';
 export { withOptions } from './plugin/plugin.js';
+export { providerPlugin } from './plugin/provider-plugin.js';
+export type { ProviderPluginSpec } from './plugin/provider-plugin.js';
 export type { Plugin, PluginEntry, PluginWithOptions, Preset } from './plugin/plugin.js';
 export { Reply } from './types.js';
 export type {

@@ -1,5 +1,5 @@
-import { ConvertStage, SwitchyardError } from '@switchyard/core';
-import type { ChatCompletion, ChatCompletionChunk, ChatMessage, Plugin, ProviderAdapter, SseEvent, Usage } from '@switchyard/core';
+import { providerPlugin, SwitchyardError } from '@switchyard/core';
+import type { ChatCompletion, ChatCompletionChunk, ChatMessage, Exchange, Plugin, ProviderAdapter, SseEvent, UpstreamRequest, Usage } from '@switchyard/core';
 
 /** Acme Inference, an internal API: `POST {baseUrl}/v2/infer`, token in `x-acme-token`. */
 interface AcmeTurn { who: 'system' | 'human' | 'bot'; say: string }
@@ -44,24 +44,21 @@ const adapter: ProviderAdapter = {
   },
 };
 
+/** Builds Acme's wire request from the canonical (OpenAI-shaped) one; names what it drops. */
+function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
+  const request = x.request!;
+  const turns: AcmeTurn[] = request.messages.flatMap((m) => (m.role in WHO ? [{ who: WHO[m.role as keyof typeof WHO], say: text(m) }] : []));
+  if (turns.length < request.messages.length) x.warn('acme: tool messages are not supported and were dropped');
+  if (request.tools?.length) x.warn('acme: tools are not supported and were dropped');
+  req.url = `${x.target!.instance.baseUrl}/v2/infer`;
+  req.headers = { 'content-type': 'application/json', 'x-acme-token': x.target!.instance.apiKey ?? '' };
+  req.body = { engine: x.target!.model, turns, stream: req.stream, max_words: request.max_completion_tokens ?? request.max_tokens ?? undefined };
+  return req;
+}
+
 /** Provider type `acme`: a plugin teams can copy to put their own API behind Switchyard. */
-export function acme(): Plugin {
-  return {
-    name: 'provider-acme',
-    apply(gateway) {
-      gateway.providers.define('acme', adapter);
-      gateway.hooks.convertRequest.for('acme').tap({ name: 'provider-acme', stage: ConvertStage.BUILD }, (req, x) => {
-        const request = x.request!;
-        const turns: AcmeTurn[] = request.messages.flatMap((m) => (m.role in WHO ? [{ who: WHO[m.role as keyof typeof WHO], say: text(m) }] : []));
-        if (turns.length < request.messages.length) x.warn('acme: tool messages are not supported and were dropped');
-        if (request.tools?.length) x.warn('acme: tools are not supported and were dropped');
-        req.url = `${x.target!.instance.baseUrl}/v2/infer`;
-        req.headers = { 'content-type': 'application/json', 'x-acme-token': x.target!.instance.apiKey ?? '' };
-        req.body = { engine: x.target!.model, turns, stream: req.stream, max_words: request.max_completion_tokens ?? request.max_tokens ?? undefined };
-        return req;
-      });
-    },
-  };
+export function acme(): Plugin<Record<string, never>> {
+  return providerPlugin({ name: 'provider-acme', type: 'acme', adapter, build: buildRequest });
 }
 
 export default acme;

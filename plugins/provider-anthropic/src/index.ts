@@ -1,4 +1,4 @@
-import { ConvertStage, SwitchyardError } from '@switchyard/core';
+import { providerPlugin, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
 import { anthropicAdapter, instanceHeaders, JSON_TOOL_KEY, optionsOf } from './adapter.js';
 import { acceptsSampling, toMessagesRequest } from './request.js';
@@ -67,14 +67,7 @@ function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
 
 /** The Anthropic Messages API as a Switchyard provider type (`type: anthropic`). */
 export function anthropic(): Plugin<Record<string, never>> {
-  return {
-    name: PLUGIN,
-    schema: { type: 'object', additionalProperties: false, properties: {} },
-    apply(gateway) {
-      gateway.providers.define(PROVIDER_TYPE, anthropicAdapter);
-      gateway.hooks.convertRequest.for(PROVIDER_TYPE).tap({ name: PLUGIN, stage: ConvertStage.BUILD }, buildRequest);
-    },
-  };
+  return providerPlugin({ name: PLUGIN, type: PROVIDER_TYPE, adapter: anthropicAdapter, build: buildRequest });
 }
 
 export default anthropic;

@@ -1,4 +1,4 @@
-import { ConvertStage, SwitchyardError } from '@switchyard/core';
+import { providerPlugin, SwitchyardError } from '@switchyard/core';
 import type { EmbeddingsRequest, Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
 import { geminiAdapter, geminiOptions, instanceHeaders, modelUrl } from './adapter.js';
 import { toEmbedCall } from './embeddings.js';
@@ -56,14 +56,7 @@ function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
 
 /** The Google Gemini API (generativelanguage.googleapis.com) as a Switchyard provider type `gemini`. */
 export function gemini(): Plugin<Record<string, never>> {
-  return {
-    name: PLUGIN,
-    schema: { type: 'object', additionalProperties: false, properties: {} },
-    apply(gateway) {
-      gateway.providers.define(PROVIDER_TYPE, geminiAdapter);
-      gateway.hooks.convertRequest.for(PROVIDER_TYPE).tap({ name: PLUGIN, stage: ConvertStage.BUILD }, buildRequest);
-    },
-  };
+  return providerPlugin({ name: PLUGIN, type: PROVIDER_TYPE, adapter: geminiAdapter, build: buildRequest });
 }
 
 export default gemini;

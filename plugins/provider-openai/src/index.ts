@@ -1,4 +1,4 @@
-import { ConvertStage, SwitchyardError } from '@switchyard/core';
+import { providerPlugin, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
 import { instanceHeaders, openaiAdapter } from './adapter.js';
 import type { OpenAIInstanceOptions } from './adapter.js';
@@ -35,14 +35,7 @@ function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
 }
 
 export function openai(): Plugin<Record<string, never>> {
-  return {
-    name: PLUGIN,
-    schema: { type: 'object', additionalProperties: false, properties: {} },
-    apply(gateway) {
-      gateway.providers.define(PROVIDER_TYPE, openaiAdapter);
-      gateway.hooks.convertRequest.for(PROVIDER_TYPE).tap({ name: PLUGIN, stage: ConvertStage.BUILD }, buildRequest);
-    },
-  };
+  return providerPlugin({ name: PLUGIN, type: PROVIDER_TYPE, adapter: openaiAdapter, build: buildRequest });
 }
 
 export default openai;
