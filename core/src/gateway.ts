@@ -19,6 +19,7 @@ import type { Problem } from './plugin/host.js';
 import type { PluginEntry, Preset } from './plugin/plugin.js';
 import { ProviderRegistry } from './providers.js';
 import { ReadinessChecks } from './readiness.js';
+import { ModelInfoTable } from './models/model-info.js';
 import { ModelCatalog } from './routing/catalog.js';
 import { ModelResolver } from './routing/resolve.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -74,6 +75,8 @@ export class Gateway {
   readonly security: GatewaySecurity = { authenticatesCallers: false };
   /** Routes plugins add under /admin/ (in apply()). */
   readonly admin = new AdminRoutes();
+  /** Capabilities and prices per model: built-in table under config `catalog:`. */
+  readonly modelInfo: ModelInfoTable;
   /** Checks `/ready` consults (in apply()): 200 only while none reports a problem. */
   readonly readiness = new ReadinessChecks();
   #resolver: ModelResolver | undefined;
@@ -91,6 +94,7 @@ export class Gateway {
     this.store = store;
     this.hooks = new GatewayHooks(logger);
     this.instances = config.providers.map(toInstance);
+    this.modelInfo = new ModelInfoTable(config.catalog);
   }
 
   get resolver(): ModelResolver {

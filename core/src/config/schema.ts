@@ -1,4 +1,6 @@
 import type { JSONSchemaType } from 'ajv';
+import { modelInfoSchema } from '../models/model-info.js';
+import type { ModelInfo } from '../models/model-info.js';
 
 export interface ServerConfig {
   /** Interface to bind. @default 127.0.0.1 */
@@ -84,6 +86,8 @@ export interface SwitchyardConfig {
   routing: RoutingConfig;
   providers: ProviderConfig[];
   models: AliasConfig[];
+  /** Capabilities and prices per model name (or `instance/model`), over the built-in table. */
+  catalog: Record<string, ModelInfo>;
   /** Plugin modules to load beside the preset's: package names or paths relative to the config file. */
   modules: string[];
   /** One section per plugin, by plugin name. */
@@ -191,6 +195,7 @@ export const configSchema = {
         },
       },
     },
+    catalog: { type: 'object', default: {}, additionalProperties: modelInfoSchema, description: 'Capabilities and prices per model name or instance/model, over the built-in table.' },
     modules: { type: 'array', items: { type: 'string', minLength: 1 }, default: [], description: 'Plugin modules to load: package names or paths relative to the config file.' },
     plugins: { type: 'object', default: {} },
   },

@@ -196,7 +196,9 @@ export function stopReasonOf(finish: FinishReason | null | undefined): Anthropic
 export function anthropicUsageOf(usage: Usage | null | undefined): AnthropicUsage {
   if (!usage) return { input_tokens: 0, output_tokens: 0 };
   const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
-  const out: AnthropicUsage = { input_tokens: Math.max(0, usage.prompt_tokens - cached), output_tokens: usage.completion_tokens };
+  const written = usage.prompt_tokens_details?.cache_write_tokens ?? 0;
+  const out: AnthropicUsage = { input_tokens: Math.max(0, usage.prompt_tokens - cached - written), output_tokens: usage.completion_tokens };
+  if (written) out.cache_creation_input_tokens = written;
   if (cached) out.cache_read_input_tokens = cached;
   return out;
 }
@@ -205,10 +207,11 @@ export function anthropicUsageOf(usage: Usage | null | undefined): AnthropicUsag
 export function canonicalUsageOf(usage: Partial<AnthropicUsage> | undefined): Usage | undefined {
   if (!usage) return undefined;
   const read = usage.cache_read_input_tokens ?? 0;
-  const prompt = (usage.input_tokens ?? 0) + read + (usage.cache_creation_input_tokens ?? 0);
+  const written = usage.cache_creation_input_tokens ?? 0;
+  const prompt = (usage.input_tokens ?? 0) + read + written;
   const completion = usage.output_tokens ?? 0;
   const out: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
-  if (read) out.prompt_tokens_details = { cached_tokens: read };
+  if (read || written) out.prompt_tokens_details = { cached_tokens: read, ...(written ? { cache_write_tokens: written } : {}) };
   return out;
 }
 

@@ -78,7 +78,11 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  prompt_tokens_details?: { cached_tokens?: number; [field: string]: unknown };
+  /**
+   * `cached_tokens`: input read from a prompt cache. `cache_write_tokens` (a Switchyard field,
+   * from Anthropic's cache_creation_input_tokens): input written to one. Both are part of prompt_tokens.
+   */
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number; [field: string]: unknown };
   completion_tokens_details?: { reasoning_tokens?: number; [field: string]: unknown };
   [field: string]: unknown;
 }

@@ -1,0 +1,121 @@
+import type { Usage } from '../protocols/canonical.js';
+import { KNOWN_MODELS } from './known-models.js';
+
+/** USD per 1M tokens. */
+export interface ModelPricing {
+  input: number;
+  output: number;
+  /** Cached input read back (OpenAI cached tokens, Anthropic cache reads). @default input */
+  cachedRead?: number;
+  /** Input written to a prompt cache (Anthropic cache creation). @default input */
+  cacheWrite?: number;
+}
+
+/** What a model can do and what it costs; every field optional, unknown means "not known". */
+export interface ModelInfo {
+  contextWindow?: number;
+  maxOutputTokens?: number;
+  vision?: boolean;
+  tools?: boolean;
+  /** `response_format: json_schema`. */
+  structuredOutput?: boolean;
+  embeddings?: boolean;
+  /** Operator-assigned quality score, 0..100 (higher is better), for the `quality` and `balanced` strategies. */
+  quality?: number;
+  pricing?: ModelPricing;
+  /** Extra tags for tag routing. */
+  tags?: string[];
+}
+
+const pricingSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['input', 'output'],
+  properties: {
+    input: { type: 'number', minimum: 0 },
+    output: { type: 'number', minimum: 0 },
+    cachedRead: { type: 'number', minimum: 0 },
+    cacheWrite: { type: 'number', minimum: 0 },
+  },
+} as const;
+
+/** JSON Schema of one `catalog:` entry. */
+export const modelInfoSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    contextWindow: { type: 'integer', minimum: 1 },
+    maxOutputTokens: { type: 'integer', minimum: 1 },
+    vision: { type: 'boolean' },
+    tools: { type: 'boolean' },
+    structuredOutput: { type: 'boolean' },
+    embeddings: { type: 'boolean' },
+    quality: { type: 'number', minimum: 0, maximum: 100 },
+    pricing: pricingSchema,
+    tags: { type: 'array', items: { type: 'string', minLength: 1 } },
+  },
+} as const;
+
+/**
+ * Capabilities and prices per model: the built-in table of well-known models under the
+ * config's `catalog:` entries (keyed by model name, or `instance/model` for one instance).
+ * Lookups are memoized per name, so the request path pays one map read.
+ */
+export class ModelInfoTable {
+  readonly #overrides: ReadonlyMap<string, ModelInfo>;
+  readonly #known: ReadonlyMap<string, ModelInfo>;
+  readonly #prefixes: readonly string[];
+  readonly #memo = new Map<string, ModelInfo | undefined>();
+
+  constructor(overrides: Readonly<Record<string, ModelInfo>> = {}, known: Readonly<Record<string, ModelInfo>> = KNOWN_MODELS) {
+    this.#overrides = new Map(Object.entries(overrides));
+    this.#known = new Map(Object.entries(known));
+    this.#prefixes = [...this.#known.keys()].sort((a, b) => b.length - a.length);
+  }
+
+  /** What is known of `model` as served by `instance` (when given); undefined when nothing is. */
+  lookup(model: string, instance?: string): ModelInfo | undefined {
+    const key = instance === undefined ? model : `${instance}/${model}`;
+    if (this.#memo.has(key)) return this.#memo.get(key);
+    const base = this.#builtIn(model);
+    let info = merge(base, this.#overrides.get(model));
+    if (instance !== undefined) info = merge(info, this.#overrides.get(key));
+    this.#memo.set(key, info);
+    return info;
+  }
+
+  /** Estimated cost in USD of `usage` on `model`; undefined when its price is unknown. */
+  cost(model: string, usage: Usage | undefined, instance?: string): number | undefined {
+    const pricing = this.lookup(model, instance)?.pricing;
+    return pricing && usage ? costOf(pricing, usage) : undefined;
+  }
+
+  /** The built-in entry: exact name, else the longest known name it starts with at a `-`/`@`/`:` boundary, after any `vendor/` prefix. */
+  #builtIn(model: string): ModelInfo | undefined {
+    const name = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
+    const exact = this.#known.get(name);
+    if (exact) return exact;
+    const prefix = this.#prefixes.find((p) => name.startsWith(p) && /[-@:]/.test(name[p.length] ?? ''));
+    return prefix === undefined ? undefined : this.#known.get(prefix);
+  }
+}
+
+/** USD for one request's usage: uncached input, cache reads, cache writes and output, each at its price. */
+export function costOf(pricing: ModelPricing, usage: Usage): number {
+  const cachedRead = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  const cacheWrite = usage.prompt_tokens_details?.cache_write_tokens ?? 0;
+  const uncached = Math.max(0, usage.prompt_tokens - cachedRead - cacheWrite);
+  const micro =
+    uncached * pricing.input +
+    cachedRead * (pricing.cachedRead ?? pricing.input) +
+    cacheWrite * (pricing.cacheWrite ?? pricing.input) +
+    usage.completion_tokens * pricing.output;
+  return micro / 1_000_000;
+}
+
+function merge(base: ModelInfo | undefined, over: ModelInfo | undefined): ModelInfo | undefined {
+  if (!over) return base;
+  if (!base) return over;
+  const pricing = over.pricing ? { ...base.pricing, ...over.pricing } : base.pricing;
+  return { ...base, ...over, ...(pricing ? { pricing } : {}) };
+}
