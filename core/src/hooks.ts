@@ -1,7 +1,8 @@
-import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, HookMap } from 'tapable';
+import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, HookMap, SyncHook } from 'tapable';
 import { SwitchyardError } from './errors.js';
 import type { Exchange } from './exchange.js';
 import type { Logger } from './logger.js';
+import type { ModelResolver } from './routing/resolve.js';
 import type { RoutePlan } from './routing/route-plan.js';
 import type { AttemptResult, Reply, UpstreamRequest } from './types.js';
 
@@ -31,6 +32,12 @@ export class GatewayHooks {
    * (concurrency slots, reservations). A throwing tap is logged and never affects the others.
    */
   readonly onFinish = new AsyncSeriesHook<[x: Exchange]>(['x']);
+  /**
+   * Whenever the served model set changes (model discovery), with the resolver that now
+   * answers. Plugins that index served targets (tag routing) rebuild here, off the request
+   * path. A throwing tap is logged and never affects the others.
+   */
+  readonly modelsChanged = new SyncHook<[resolver: ModelResolver]>(['resolver']);
   /** Once the server listens. Plugins that own timers or connections start them here. */
   readonly ready = new AsyncParallelHook<[]>([]);
   /** On shutdown, after in-flight requests finished. Release timers and connections. */
@@ -40,7 +47,7 @@ export class GatewayHooks {
 
   constructor(logger: Logger) {
     const guard = { register: (tap: Tap): Tap => this.#guard(tap) };
-    for (const hook of [this.beforeRoute, this.selectRoute, this.onResult, this.onFinish, this.ready, this.close] as AnyHook[]) {
+    for (const hook of [this.beforeRoute, this.selectRoute, this.onResult, this.onFinish, this.modelsChanged, this.ready, this.close] as AnyHook[]) {
       hook.intercept(guard);
     }
     this.convertRequest.intercept({
@@ -51,6 +58,7 @@ export class GatewayHooks {
     });
     (this.onResult as unknown as AnyHook).intercept({ register: (tap) => isolate(tap, logger, 'onResult') });
     (this.onFinish as unknown as AnyHook).intercept({ register: (tap) => isolate(tap, logger, 'onFinish') });
+    (this.modelsChanged as unknown as AnyHook).intercept({ register: (tap) => isolate(tap, logger, 'modelsChanged') });
   }
 
   /** After listen(): tapping any hook throws. */

@@ -59,6 +59,13 @@ export class ModelResolver {
     return [];
   }
 
+  /** Every target a listed model or an alias names, once each (prefix-claimed models are open-ended and not included). */
+  servedTargets(): Target[] {
+    const byId = new Map<string, Target>();
+    for (const list of [...this.#listed.values(), ...this.#aliases.values()]) for (const t of list) if (!byId.has(t.id)) byId.set(t.id, t);
+    return [...byId.values()];
+  }
+
   /** Every public model name: served models and aliases, once each. */
   publicModels(): string[] {
     return [...new Set([...this.#listed.keys(), ...this.#aliases.keys()])];
