@@ -19,6 +19,7 @@ import type { Problem } from './plugin/host.js';
 import type { PluginEntry, Preset } from './plugin/plugin.js';
 import { ProviderRegistry } from './providers.js';
 import { ReadinessChecks } from './readiness.js';
+import { StatusBoard } from './status.js';
 import { ModelInfoTable } from './models/model-info.js';
 import { ModelCatalog } from './routing/catalog.js';
 import { ModelResolver } from './routing/resolve.js';
@@ -75,6 +76,8 @@ export class Gateway {
   readonly security: GatewaySecurity = { authenticatesCallers: false };
   /** Routes plugins add under /admin/ (in apply()). */
   readonly admin = new AdminRoutes();
+  /** Target health and plugin gauges, reported by plugins (breaker, balancer) and read by others (stats, metrics). */
+  readonly status = new StatusBoard();
   /** Capabilities and prices per model: built-in table under config `catalog:`. */
   readonly modelInfo: ModelInfoTable;
   /** Checks `/ready` consults (in apply()): 200 only while none reports a problem. */

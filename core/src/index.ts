@@ -5,6 +5,8 @@ export type { AdminAuthorizer, AdminMethod, AdminReply, AdminRequest, AdminRoute
 export { GatewayHooks, RouteStage, ConvertStage } from './hooks.js';
 export { Exchange, exchangeKey } from './exchange.js';
 export { AFFINITY_KEY } from './keys.js';
+export { StatusBoard } from './status.js';
+export type { CircuitState, TargetHealth } from './status.js';
 export { ReadinessChecks } from './readiness.js';
 export type { ReadinessCheck } from './readiness.js';
 export type { Caller, ExchangeKey, ExchangeTimings } from './exchange.js';

@@ -95,6 +95,10 @@ export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
       });
       gateway.admin.add({ method: 'GET', path: '/admin/routes', plugin: PLUGIN, handle: () => ({ body: routesReport(gateway, table, keyOf) }) });
       gateway.readiness.add(PLUGIN, () => readinessProblems(gateway, table, keyOf));
+      gateway.status.addHealth(PLUGIN, (t) => {
+        const circuit = table.state(keyOf(t));
+        return { circuit, healthy: circuit !== 'open' };
+      });
     },
   };
 }

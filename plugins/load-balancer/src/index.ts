@@ -39,6 +39,7 @@ export function loadBalancer(): LoadBalancerPlugin {
       const balancer = new Balancer(options.algorithm, options.decayMs);
       const table = new SessionTable(gateway.store, options.sticky, { onStoreError: (err) => gateway.logger.warn({ err, plugin: PLUGIN }, 'load-balancer: store failed') });
       sessions = table;
+      gateway.status.addGauge('sticky_sessions', PLUGIN, 'Sticky session bindings this replica holds', () => table.size);
 
       const order = async (plan: RoutePlan, x: Exchange): Promise<RoutePlan> => {
         if (plan.size === 0) return plan;

@@ -81,6 +81,9 @@ describe('circuit breaker through a gateway', () => {
       }
       expect(chats(a)).toHaveLength(3);
       expect((await breakerOf(gw, 'a')).state).toBe('open');
+      const [targetA, targetB] = gw.gateway.resolver.resolve('gpt-4o-mini');
+      expect(gw.gateway.status.health(targetA!)).toEqual({ circuit: 'open', healthy: false });
+      expect(gw.gateway.status.health(targetB!)).toEqual({ circuit: 'closed', healthy: true });
       expect(lines.some((l) => l.msg === 'circuit a opened' && l.reason === '3 consecutive failures')).toBe(true);
 
       a.setFault(null);

@@ -56,6 +56,7 @@ describe('load balancer through a gateway', () => {
       const used = new Set([...placed.values()].flatMap((set) => [...set]));
       expect(used.size).toBe(3);
       expect(lb.sessionCount()).toBe(24);
+      expect(gw.gateway.status.gauges()).toContainEqual(expect.objectContaining({ name: 'sticky_sessions', plugin: 'load-balancer', value: 24 }));
       const admin = await (await fetch(`${gw.url}/admin/sessions`)).json();
       expect(admin).toMatchObject({ algorithm: 'weighted', sessions: 24 });
       expect(admin.instances.map((i: { inFlight: number }) => i.inFlight)).toEqual([0, 0, 0]);
