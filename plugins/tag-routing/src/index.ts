@@ -4,13 +4,13 @@ import { optionsSchema } from './options.js';
 import type { ResolvedOptions, TagRoutingOptions } from './options.js';
 import { TagIndex } from './tag-index.js';
 import type { Selection } from './tag-index.js';
-import { infoTags, nameTags, parseTagQuery } from './tags.js';
+import { infoTags, nameParts, nameTags, parseTagQuery } from './tags.js';
 import type { TagQuery } from './tags.js';
 
 export const PLUGIN = 'tag-routing';
 export { TagIndex } from './tag-index.js';
 export type { Selection, SelectionStep } from './tag-index.js';
-export { contextTag, infoTags, nameTags, parseTagQuery } from './tags.js';
+export { contextTag, infoTags, nameParts, nameTags, parseTagQuery } from './tags.js';
 export type { TagQuery } from './tags.js';
 export type { TagRoutingOptions } from './options.js';
 
@@ -105,6 +105,7 @@ function targetTags(gateway: Gateway, target: Target, derive: boolean): Set<stri
     for (const tag of nameTags(model)) tags.add(tag);
     for (const tag of infoTags(info)) tags.add(tag);
   } else {
+    for (const tag of nameParts(model)) tags.add(tag);
     for (const tag of info?.tags ?? []) tags.add(tag.toLowerCase());
   }
   return tags;

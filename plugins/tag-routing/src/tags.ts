@@ -16,10 +16,15 @@ const NAME_RULES: ReadonlyArray<readonly [tag: string, pattern: RegExp]> = [
   ['embedding', /embed/],
 ];
 
-/** Tags of a model name: its parts, lower-cased, plus what the name says of size, context and kind. */
+/** The parts of a model name, lower-cased. */
+export function nameParts(model: string): string[] {
+  return model.toLowerCase().split(SEPARATORS).filter(Boolean);
+}
+
+/** Tags of a model name: its parts, plus what the name says of size, context and kind. */
 export function nameTags(model: string): string[] {
   const name = model.toLowerCase();
-  const tags = new Set(name.split(SEPARATORS).filter(Boolean));
+  const tags = new Set(nameParts(name));
   for (const match of name.matchAll(PARAMETER_SIZE)) tags.add(match[1]!);
   for (const match of name.matchAll(CONTEXT_SIZE)) tags.add(match[1]!);
   for (const [tag, pattern] of NAME_RULES) if (pattern.test(name)) tags.add(tag);

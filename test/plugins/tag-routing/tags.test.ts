@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contextTag, infoTags, nameTags, parseTagQuery, TagIndex } from '@switchyard/plugin-tag-routing';
+import { contextTag, infoTags, nameParts, nameTags, parseTagQuery, TagIndex } from '@switchyard/plugin-tag-routing';
 import type { ProviderInstance, Target } from '@switchyard/core';
 
 describe('tags from model names', () => {
@@ -93,5 +93,12 @@ describe('TagIndex selection', () => {
     expect(big.select(parseTagQuery('all,!three')).targets).toHaveLength(66);
     expect(big.tagsOf('x/m99')).toEqual(new Set(['three', 'all']));
     expect(big.tagsOf('nope')).toBeUndefined();
+  });
+});
+
+describe('nameParts', () => {
+  it('splits on / : @ - _ , . only, without derived tags', () => {
+    expect(nameParts('Org/Model_X-7B:q4@v2,beta.1')).toEqual(['org', 'model', 'x', '7b', 'q4', 'v2', 'beta', '1']);
+    expect(nameParts('qwen2-vl-72b')).not.toContain('vision');
   });
 });
