@@ -40,8 +40,10 @@ export class RoutePlan {
 
   /** Adds candidates (stage DISCOVER); a target already present is not added twice. */
   add(by: string, targets: readonly Target[]): this {
+    const present = new Set(this.#targets.map((t) => t.id));
     for (const target of targets) {
-      if (this.#targets.some((t) => t.id === target.id)) continue;
+      if (present.has(target.id)) continue;
+      present.add(target.id);
       this.#targets.push(target);
       this.discovered.push({ target: target.id, rule: target.rule, by });
     }
@@ -63,14 +65,19 @@ export class RoutePlan {
     return this;
   }
 
-  /** Replaces the order (stage ORDER). `order` must be a permutation of some of the current targets. */
-  reorder(by: string, order: readonly Target[], scores: Record<string, number> = {}, note?: string): this {
-    const current = new Set(this.#targets.map((t) => t.id));
-    const next = order.filter((t) => current.has(t.id));
-    const placed = new Set(next.map((t) => t.id));
-    for (const target of this.#targets) if (!placed.has(target.id)) next.push(target);
+  /**
+   * Replaces the order (stage ORDER). `order` must be a permutation of some of the current
+   * targets. Scores may come as a Map: it becomes a plain record only when read (explain,
+   * logs), which keeps ordering hundreds of candidates cheap.
+   */
+  reorder(by: string, order: readonly Target[], scores: Readonly<Record<string, number>> | ReadonlyMap<string, number> = {}, note?: string): this {
+    const pending = new Set<string>();
+    for (const target of this.#targets) pending.add(target.id);
+    const next: Target[] = [];
+    for (const target of order) if (pending.delete(target.id)) next.push(target);
+    if (pending.size > 0) for (const target of this.#targets) if (pending.has(target.id)) next.push(target);
     this.#targets = next;
-    this.orderings.push(note === undefined ? { by, scores } : { by, scores, note });
+    this.orderings.push(ordering(by, scores, note));
     return this;
   }
 
@@ -88,4 +95,16 @@ export class RoutePlan {
       orderings: this.orderings,
     };
   }
+}
+
+function ordering(by: string, scores: Readonly<Record<string, number>> | ReadonlyMap<string, number>, note: string | undefined): Ordering {
+  if (!(scores instanceof Map)) return note === undefined ? { by, scores: scores as Record<string, number> } : { by, scores: scores as Record<string, number>, note };
+  let record: Record<string, number> | undefined;
+  return {
+    by,
+    get scores(): Readonly<Record<string, number>> {
+      return (record ??= Object.fromEntries(scores));
+    },
+    ...(note === undefined ? {} : { note }),
+  };
 }

@@ -16,7 +16,7 @@ export interface Candidate {
 export interface Ordered<T extends Candidate> {
   readonly targets: T[];
   /** Per target id: the figure the algorithm ranked by (lower goes first). */
-  readonly scores: Record<string, number>;
+  readonly scores: Map<string, number>;
 }
 
 interface Stats {
@@ -59,7 +59,7 @@ export class Balancer {
    * targets are tiers of their own, in the alias's order: the operator already ranked them.
    */
   order<T extends Candidate>(targets: readonly T[]): Ordered<T> {
-    const scores: Record<string, number> = {};
+    const scores = new Map<string, number>();
     if (targets.length <= 1) return { targets: [...targets], scores };
     const tiers = new Map<number, T[]>();
     targets.forEach((t, i) => {
@@ -125,31 +125,44 @@ export class Balancer {
     return s;
   }
 
-  #orderTier<T extends Candidate>(tier: T[], scores: Record<string, number>): T[] {
+  #orderTier<T extends Candidate>(tier: T[], scores: Map<string, number>): T[] {
     if (tier.length === 1) {
-      scores[tier[0]!.id] = 0;
+      scores.set(tier[0]!.id, 0);
       return tier;
     }
     switch (this.#algorithm) {
       case 'weighted': {
         // Exponential race: key = -ln(u) / weight; ascending order is a weighted random permutation.
-        const keyed = tier.map((t) => ({ t, key: t.instance.weight > 0 ? -Math.log(1 - this.#random()) / t.instance.weight : Number.POSITIVE_INFINITY }));
-        keyed.sort((a, b) => a.key - b.key);
-        for (const { t, key } of keyed) scores[t.id] = round(key);
-        return keyed.map((k) => k.t);
+        // Keys in a typed array and an index sort: no object per candidate (tiers can hold hundreds of tag-selected targets).
+        const n = tier.length;
+        const keys = new Float64Array(n);
+        const order = new Array<number>(n);
+        for (let i = 0; i < n; i++) {
+          const weight = tier[i]!.instance.weight;
+          keys[i] = weight > 0 ? -Math.log(1 - this.#random()) / weight : Number.POSITIVE_INFINITY;
+          order[i] = i;
+        }
+        order.sort((a, b) => keys[a]! - keys[b]!);
+        const out = new Array<T>(n);
+        for (let k = 0; k < n; k++) {
+          const t = tier[order[k]!]!;
+          out[k] = t;
+          scores.set(t.id, round(keys[order[k]!]!));
+        }
+        return out;
       }
       case 'round-robin': {
         const ring = tier.map((t) => t.id).join('\n');
         const turn = this.#rotation.get(ring) ?? 0;
         this.#rotation.set(ring, (turn + 1) % tier.length);
         const out = [...tier.slice(turn), ...tier.slice(0, turn)];
-        out.forEach((t, i) => (scores[t.id] = i));
+        out.forEach((t, i) => scores.set(t.id, i));
         return out;
       }
       case 'least-busy': {
         const shuffled = this.#shuffle(tier);
         const out = shuffled.sort((a, b) => this.inFlight(a.instance.name) - this.inFlight(b.instance.name));
-        for (const t of out) scores[t.id] = this.inFlight(t.instance.name);
+        for (const t of out) scores.set(t.id, this.inFlight(t.instance.name));
         return out;
       }
       case 'p2c': {
@@ -161,7 +174,7 @@ export class Balancer {
         const b = tier[j]!;
         const pick = costs.get(a.id)! <= costs.get(b.id)! ? a : b;
         const rest = tier.filter((t) => t !== pick).sort((x, y) => costs.get(x.id)! - costs.get(y.id)!);
-        for (const [id, cost] of costs) scores[id] = round(cost);
+        for (const [id, cost] of costs) scores.set(id, round(cost));
         return [pick, ...rest];
       }
     }
