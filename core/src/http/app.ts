@@ -58,6 +58,8 @@ export function createApp(gateway: Gateway): Koa {
     const requestId = SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
     ctx.set('x-request-id', requestId);
+    // Draining: keep-alive connections end after their current response.
+    if (gateway.draining) ctx.set('connection', 'close');
     try {
       await next();
       if (ctx.body === undefined && (ctx.status === 404 || ctx.status === 405)) {
