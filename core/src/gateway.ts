@@ -238,6 +238,8 @@ export class Gateway {
 
   async #shutdown(): Promise<void> {
     this.#draining = true;
+    this.#current.#draining = true;
+    // A reload in progress finishes first (later ones are refused), so the generation drained is the last one.
     await this.#reloading;
     const current = this.#current;
     current.#draining = true;
@@ -267,7 +269,7 @@ export class Gateway {
       return { ok: false, generation: old.generation, problems };
     };
     if (this.#draining) return fail(['the gateway is shutting down']);
-    let next: Gateway;
+    let next: Gateway | undefined;
     try {
       const recipe = old.#recipe;
       const { config, plugins, source } = await readReloadInput(input, recipe);
@@ -276,6 +278,8 @@ export class Gateway {
       next.#handle();
       if (this.#started) await next.hooks.ready.promise();
     } catch (err) {
+      // A generation whose `ready` failed may have started timers: stop them.
+      if (next) await next.#release().catch(() => undefined);
       return fail(generationProblems(err));
     }
     for (const line of restartOnlyChanges(this.config, next.config)) this.logger.warn(`config reload: ${line}`);
