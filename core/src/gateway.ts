@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { invalidConfig, resolveConfig } from './config/load.js';
 import type { ConfigInput } from './config/load.js';
 import { formatAjvErrors } from './config/problems.js';
@@ -412,6 +413,18 @@ async function createStore(config: SwitchyardConfig, logger: Logger): Promise<St
 }
 
 const instanceFieldsAjv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+/** Compiled once per distinct schema: Ajv keeps every schema it compiled, and reloads build gateways again and again. */
+const instanceFieldsValidators = new Map<string, ValidateFunction>();
+
+function instanceFieldsValidator(properties: Record<string, unknown>): ValidateFunction {
+  const key = JSON.stringify(properties);
+  let validate = instanceFieldsValidators.get(key);
+  if (!validate) {
+    validate = instanceFieldsAjv.compile({ type: 'object', properties, additionalProperties: false });
+    instanceFieldsValidators.set(key, validate);
+  }
+  return validate;
+}
 
 /** Provider entries whose type nobody defines, or with fields their adapter does not know. */
 function providerProblems(gateway: Gateway): Problem[] {
@@ -424,11 +437,7 @@ function providerProblems(gateway: Gateway): Problem[] {
       return;
     }
     const extra = gateway.instances[i]!.options as Record<string, unknown>;
-    const validate = instanceFieldsAjv.compile({
-      type: 'object',
-      properties: adapter.instanceProperties ?? {},
-      additionalProperties: false,
-    });
+    const validate = instanceFieldsValidator(adapter.instanceProperties ?? {});
     if (!validate(extra)) {
       for (const line of formatAjvErrors(validate.errors, `providers[${i}]`)) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
     }
