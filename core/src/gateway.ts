@@ -44,7 +44,7 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** Where the config came from, for error messages. */
   source?: string;
-  /** A custom Store (not closed by close()); by default `store.type` decides. */
+  /** A custom Store, closed by close(); by default `store.type` decides. Generations a reload builds share it. */
   store?: Store;
   /**
    * What reload() without an argument reads: a new config (and plugins) each time, e.g. the
@@ -257,7 +257,7 @@ export class Gateway {
       await closed;
     }
     await Promise.all([current.#release(), ...this.#retiring]);
-    if (this.#recipe.ownsStore) await this.store.close();
+    await this.store.close();
   }
 
   async #swap(input: ReloadInput | ConfigInput | undefined): Promise<ReloadResult> {
@@ -347,7 +347,6 @@ interface Recipe {
   readonly options: GatewayOptions;
   readonly config: ConfigInput;
   readonly source: string | undefined;
-  readonly ownsStore: boolean;
 }
 
 async function readReloadInput(input: ReloadInput | ConfigInput | undefined, recipe: Recipe): Promise<ReloadInput> {
@@ -368,9 +367,10 @@ export function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
 async function buildGateway(options: GatewayOptions, previous: Gateway | undefined): Promise<Gateway> {
   const config = resolveConfig(options.config ?? {}, options.env ?? process.env, options.source);
   const logger = previous?.logger ?? options.logger ?? createLogger(config.log.level ? { level: config.log.level } : {});
-  const ownsStore = !previous && options.store === undefined;
+  // A failed reload must leave the serving generation's store open.
+  const ownsStore = !previous;
   const store = previous?.store ?? options.store ?? (await createStore(config, logger));
-  const recipe: Recipe = { options: { ...options, logger, store }, config: options.config ?? {}, source: options.source, ownsStore };
+  const recipe: Recipe = { options: { ...options, logger, store }, config: options.config ?? {}, source: options.source };
   const problems: Problem[] = [];
   const registrations = resolvePlugins(options.presets ?? [], options.plugins ?? [], config.plugins, problems);
   const disabled = Object.entries(config.plugins).filter(([, section]) => section === false);

@@ -62,8 +62,9 @@ describe('gateway.reload()', () => {
     const gw = await startGateway(routing('a'), { logger });
     try {
       expect(await targetOf(gw)).toBe('a/gpt-4o-mini');
-      const ok = await gw.gateway.reload(routing('b'));
+      const ok = await gw.gateway.reload({ ...routing('b'), server: { ...SERVER, port: 1 } });
       expect(ok).toEqual({ ok: true, generation: 2 });
+      expect(lines.some((l) => l.level === 40 && l.msg === 'config reload: server.port: changed, takes effect on restart (kept as it was)')).toBe(true);
       expect(gw.gateway.current.generation).toBe(2);
       expect(await targetOf(gw)).toBe('b/gpt-4o-mini');
 
@@ -122,6 +123,26 @@ describe('gateway.reload()', () => {
     } finally {
       await gw.close();
     }
+  });
+
+  it('shares one store between generations: neither a failed nor a good reload closes it, close() does once', async () => {
+    const { createGateway, createLogger, MemoryStore } = await import('@switchyard/core');
+    const { standard } = await import('@switchyard/preset-standard');
+    const store = new MemoryStore();
+    let closes = 0;
+    const close = store.close.bind(store);
+    store.close = () => {
+      closes++;
+      return close();
+    };
+    const gateway = await createGateway({ config: routing('a'), presets: [standard()], store, logger: createLogger({ level: 'silent' }) });
+    await gateway.listen();
+    expect((await gateway.reload({ ...routing('b'), plugins: { 'no-such-plugin': {} } })).ok).toBe(false);
+    expect((await gateway.reload(routing('b'))).ok).toBe(true);
+    expect(gateway.current.store).toBe(store);
+    expect(closes).toBe(0);
+    await gateway.close();
+    expect(closes).toBe(1);
   });
 
   it('keeps the old generation, its pools and its close hook, until its last stream ends', async () => {
@@ -200,6 +221,29 @@ describe('gateway.reload()', () => {
       expect(gw.gateway.current.keep('load-balancer', 'balancer:round-robin:10000', () => 'fresh')).toBe('fresh');
       expect((await gw.gateway.reload(config('least-busy'))).ok).toBe(true);
       expect(gw.gateway.current.keep('load-balancer', 'balancer:least-busy:10000', () => 'fresh')).not.toBe('fresh');
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('operations routes with auth on', () => {
+  it('POST /admin/reload and GET /admin/config need an admin key, and the config shows no key', async () => {
+    const auth = { auth: { keys: [{ name: 'app', key: 'gateway-app-key-for-tests' }, { name: 'ops', key: 'gateway-ops-key-for-tests', admin: true, models: [] }] } };
+    const gw = await startGateway(routing('a', { plugins: auth }));
+    try {
+      expect((await fetch(`${gw.url}/admin/reload`, { method: 'POST' })).status).toBe(401);
+      const asApp = await fetch(`${gw.url}/admin/config`, { headers: { authorization: 'Bearer gateway-app-key-for-tests' } });
+      expect(asApp.status).toBe(403);
+      const ops = { authorization: 'Bearer gateway-ops-key-for-tests' };
+      expect((await fetch(`${gw.url}/admin/reload`, { method: 'POST', headers: ops })).status).toBe(200);
+      const shown = await fetch(`${gw.url}/admin/config`, { headers: ops });
+      expect(shown.status).toBe(200);
+      const text = await shown.text();
+      expect(JSON.parse(text)).toMatchObject({ generation: 2 });
+      expect(text).not.toContain('gateway-app-key-for-tests');
+      expect(text).not.toContain('gateway-ops-key-for-tests');
+      expect(text).not.toContain('sk-upstream-secret');
     } finally {
       await gw.close();
     }
