@@ -78,7 +78,9 @@ async function start(values: { config?: string; port?: string; host?: string; pr
   });
   for (const line of describe(gateway)) log.info(line);
   log.info(`Switchyard listening on ${address.url} (preset ${preset.name})`);
+  let stopping = false;
   const reload = (why: string): void => {
+    if (stopping) return void log.warn(`${why}: ignored, the gateway is shutting down`);
     log.info(`${why}: reloading ${file ?? 'the configuration'}`);
     void gateway.reload().then((result) => {
       if (result.ok) for (const line of describe(gateway.current)) log.info(line);
@@ -86,7 +88,6 @@ async function start(values: { config?: string; port?: string; host?: string; pr
   };
   process.on('SIGHUP', () => reload('SIGHUP'));
   const stopWatching = file && (values.watch || gateway.config.server.watchConfig) ? watchFile(resolve(file), () => reload('config file changed')) : undefined;
-  let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {
       log.warn(`${signal} again: exiting now (code 130)`);
