@@ -216,9 +216,9 @@ describe('graceful shutdown of a gateway process', () => {
       await until(async () => (a.requests.length > before ? true : undefined), 'the stream upstream');
       gw.child.kill('SIGTERM');
       await until(async () => (gw.lines.some((l) => String(l.msg).startsWith('SIGTERM: draining')) ? true : undefined), 'the drain to start');
-      expect(await gw.stop('SIGINT')).toBe(130);
+      expect(await gw.stop('SIGTERM')).toBe(130);
       expect(await stream).toBe('cut');
-      expect(gw.lines.some((l) => String(l.msg) === 'SIGINT again: exiting now (code 130)')).toBe(true);
+      expect(gw.lines.some((l) => String(l.msg) === 'SIGTERM again: exiting now (code 130)')).toBe(true);
     } finally {
       a.setFault(null);
     }
