@@ -275,8 +275,8 @@ export class Gateway {
       const recipe = old.#recipe;
       const { config, plugins, source } = await readReloadInput(input, recipe);
       next = await buildGateway({ ...recipe.options, config, plugins: plugins ?? recipe.options.plugins ?? [], source: source ?? recipe.source }, old);
-      next.#inherited = undefined;
       next.#handle();
+      next.#inherited = undefined;
       if (this.#started) await next.hooks.ready.promise();
     } catch (err) {
       // A generation whose `ready` failed may have started timers: stop them.

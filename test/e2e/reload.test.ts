@@ -211,6 +211,18 @@ describe('gateway.reload()', () => {
     }
   });
 
+  it('keeps the times to first token hedging learned', async () => {
+    const gw = await startGateway(routing('a', { routing: { hedge: true } }));
+    try {
+      const learned = gw.gateway.current.keep('switchyard', 'ttft', () => 'none');
+      expect(learned).not.toBe('none');
+      expect((await gw.gateway.reload(routing('b', { routing: { hedge: true } }))).ok).toBe(true);
+      expect(gw.gateway.current.keep('switchyard', 'ttft', () => 'none')).toBe(learned);
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('starts fresh state when a plugin setting it depends on changes', async () => {
     const config = (algorithm: string): ConfigInput => ({ ...routing('a'), plugins: { 'load-balancer': { algorithm } } });
     const gw = await startGateway(config('round-robin'));

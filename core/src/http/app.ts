@@ -48,7 +48,8 @@ export function createApp(gateway: Gateway): Koa {
     http: gateway.http,
     logger,
     policies,
-    ...(policies.hedging ? { latency: new TtftTracker() } : {}),
+    // Times to first token per target outlive a reload: hedging keeps its p95s.
+    ...(policies.hedging ? { latency: gateway.keep('switchyard', 'ttft', () => new TtftTracker()) } : {}),
   };
   const bodyLimit = gateway.config.server.bodyLimit;
 
