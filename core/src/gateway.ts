@@ -30,7 +30,7 @@ import { RedisStore } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 import { UpstreamClient } from './upstream/client.js';
 import type { ProviderInstance } from './types.js';
-import { generationProblems, restartOnlyChanges } from './reload.js';
+import { generationProblems, readReloadInput, restartOnlyChanges } from './reload.js';
 import type { ReloadInput, ReloadResult, ReloadStats } from './reload.js';
 
 export interface GatewayOptions {
@@ -273,7 +273,7 @@ export class Gateway {
     let next: Gateway | undefined;
     try {
       const recipe = old.#recipe;
-      const { config, plugins, source } = await readReloadInput(input, recipe);
+      const { config, plugins, source } = await readReloadInput(input, recipe.options.reloadFrom ?? (async () => ({ config: recipe.config, source: recipe.source })));
       next = await buildGateway({ ...recipe.options, config, plugins: plugins ?? recipe.options.plugins ?? [], source: source ?? recipe.source }, old);
       next.#handle();
       next.#inherited = undefined;
@@ -347,15 +347,6 @@ interface Recipe {
   readonly options: GatewayOptions;
   readonly config: ConfigInput;
   readonly source: string | undefined;
-}
-
-async function readReloadInput(input: ReloadInput | ConfigInput | undefined, recipe: Recipe): Promise<ReloadInput> {
-  if (input === undefined) return recipe.options.reloadFrom ? await recipe.options.reloadFrom() : { config: recipe.config, ...(recipe.source === undefined ? {} : { source: recipe.source }) };
-  return isReloadInput(input) ? input : { config: input };
-}
-
-function isReloadInput(input: ReloadInput | ConfigInput): input is ReloadInput {
-  return typeof input.config === 'object' && input.config !== null && Object.keys(input).every((k) => k === 'config' || k === 'plugins' || k === 'source');
 }
 
 /** Builds a gateway: resolves config, registers presets and plugins, checks everything, lists every problem. */

@@ -26,6 +26,16 @@ export interface ReloadStats {
   last?: { at: string; ok: boolean; generation: number; problems?: string[] };
 }
 
+/** What to build the next generation from: `input` as given, else what `fallback` reads. */
+export async function readReloadInput(input: ReloadInput | ConfigInput | undefined, fallback: () => Promise<ReloadInput>): Promise<ReloadInput> {
+  if (input === undefined) return fallback();
+  return isReloadInput(input) ? input : { config: input };
+}
+
+function isReloadInput(input: ReloadInput | ConfigInput): input is ReloadInput {
+  return typeof input.config === 'object' && input.config !== null && Object.keys(input).every((k) => k === 'config' || k === 'plugins' || k === 'source');
+}
+
 /** The problem lines of whatever building a generation threw. */
 export function generationProblems(err: unknown): string[] {
   if (err instanceof SwitchyardError && err.problems?.length) return [...err.problems];
