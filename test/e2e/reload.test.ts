@@ -239,6 +239,35 @@ describe('gateway.reload()', () => {
   });
 });
 
+describe('reload with a Redis store', () => {
+  it('keeps the one Redis connection open through failed and good reloads, and limit counters in Redis carry on', async () => {
+    const prefix = `sy-test-reload-${process.pid}-${Date.now()}:`;
+    const config = (to: 'a' | 'b'): ConfigInput => routing(to, { store: { type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: prefix }, plugins: { 'rate-limit': { defaults: { requestsPerMinute: 3 } } } });
+    const gw = await startGateway(config('a'));
+    const { RedisStore } = await import('@switchyard/core');
+    const store = gw.gateway.store as InstanceType<typeof RedisStore>;
+    try {
+      expect(store).toBeInstanceOf(RedisStore);
+      expect(await targetOf(gw)).toBe('a/gpt-4o-mini');
+      expect(await targetOf(gw)).toBe('a/gpt-4o-mini');
+      expect((await gw.gateway.reload({ ...config('b'), providers: [] })).ok).toBe(false);
+      expect((await gw.gateway.reload(config('b'))).ok).toBe(true);
+      expect(gw.gateway.current.store).toBe(store);
+      expect(store.reachable).toBe(true);
+      expect(await targetOf(gw)).toBe('b/gpt-4o-mini');
+      expect((await chat(gw)).status).toBe(429);
+    } finally {
+      await gw.close();
+      const { Redis } = await import('ioredis');
+      const admin = new Redis('redis://127.0.0.1:6379');
+      const keys = await admin.keys(`${prefix}*`);
+      if (keys.length) await admin.del(...keys);
+      admin.disconnect();
+    }
+    expect(store.reachable).toBe(false);
+  });
+});
+
 describe('operations routes with auth on', () => {
   it('POST /admin/reload and GET /admin/config need an admin key, and the config shows no key', async () => {
     const auth = { auth: { keys: [{ name: 'app', key: 'gateway-app-key-for-tests' }, { name: 'ops', key: 'gateway-ops-key-for-tests', admin: true, models: [] }] } };
