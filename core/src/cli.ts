@@ -82,9 +82,12 @@ async function start(values: { config?: string; port?: string; host?: string; pr
   const reload = (why: string): void => {
     if (stopping) return void log.warn(`${why}: ignored, the gateway is shutting down`);
     log.info(`${why}: reloading ${file ?? 'the configuration'}`);
-    void gateway.reload().then((result) => {
-      if (result.ok) for (const line of describe(gateway.current)) log.info(line);
-    });
+    gateway.reload().then(
+      (result) => {
+        if (result.ok) for (const line of describe(gateway.current)) log.info(line);
+      },
+      (err: unknown) => log.error({ err }, 'config reload failed unexpectedly'),
+    );
   };
   process.on('SIGHUP', () => reload('SIGHUP'));
   const stopWatching = file && (values.watch || gateway.config.server.watchConfig) ? watchFile(resolve(file), () => reload('config file changed')) : undefined;

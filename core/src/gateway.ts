@@ -226,7 +226,7 @@ export class Gateway {
   reload(input?: ReloadInput | ConfigInput): Promise<ReloadResult> {
     const owner = this.#owner;
     const next = owner.#reloading.then(() => owner.#swap(input));
-    owner.#reloading = next;
+    owner.#reloading = next.catch(() => undefined);
     return next;
   }
 
