@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, watch } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify as toYaml } from 'yaml';
 import { loadConfigFile } from './config/load.js';
@@ -13,14 +13,18 @@ import type { Gateway } from './gateway.js';
 import { createLogger } from './logger.js';
 import { loadPluginModules } from './plugin/modules.js';
 import type { Preset } from './plugin/plugin.js';
+import type { ReloadInput } from './reload.js';
 
 const USAGE = `Usage:
-  switchyard start [--config FILE] [--port N] [--host H] [--preset MODULE]
+  switchyard start [--config FILE] [--port N] [--host H] [--preset MODULE] [--watch]
   switchyard config validate FILE [--preset MODULE]
-  switchyard config show FILE
+  switchyard config show FILE [--preset MODULE]
   switchyard keys hash [KEY]     (KEY from stdin when omitted; prints sha256:<hex> for auth keyHash)
 Without --config, start reads ./switchyard.config.yaml, else builds providers from
-OPENAI_API_KEY / OPENAI_BASE_URL (and friends). The preset defaults to @switchyard/preset-standard.`;
+OPENAI_API_KEY / OPENAI_BASE_URL (and friends). The preset defaults to @switchyard/preset-standard.
+A running gateway reloads its config file on SIGHUP, on POST /admin/reload, and with --watch
+(or server.watchConfig: true) when the file changes. SIGTERM/SIGINT drain, then exit 0; a
+second signal exits at once with code 130.`;
 
 const DEFAULT_FILES = ['switchyard.config.yaml', 'switchyard.config.yml', 'switchyard.config.json'];
 
@@ -48,7 +52,7 @@ function describe(gateway: Gateway): string[] {
   return lines;
 }
 
-async function start(values: { config?: string; port?: string; host?: string; preset: string }): Promise<void> {
+async function start(values: { config?: string; port?: string; host?: string; preset: string; watch?: boolean }): Promise<void> {
   const { preset, configFromEnv } = await loadPreset(values.preset);
   const file = values.config ?? DEFAULT_FILES.find((f) => existsSync(f));
   let config: ConfigInput;
@@ -64,7 +68,8 @@ async function start(values: { config?: string; port?: string; host?: string; pr
     config = {};
   }
   const plugins = file ? await loadPluginModules((config as { modules?: string[] }).modules ?? [], dirname(resolve(file))) : [];
-  const gateway = await createGateway({ config, presets: [preset], plugins, ...(file ? { source: file } : {}) });
+  const reloadFrom = file ? () => readConfigFile(file) : undefined;
+  const gateway = await createGateway({ config, presets: [preset], plugins, ...(file ? { source: file, reloadFrom } : {}) });
   const log = gateway.logger;
   for (const note of notes) log.info(note);
   const address = await gateway.listen({
@@ -74,15 +79,31 @@ async function start(values: { config?: string; port?: string; host?: string; pr
   for (const line of describe(gateway)) log.info(line);
   log.info(`Switchyard listening on ${address.url} (preset ${preset.name})`);
   let stopping = false;
+  const reload = (why: string): void => {
+    if (stopping) return void log.warn(`${why}: ignored, the gateway is shutting down`);
+    log.info(`${why}: reloading ${file ?? 'the configuration'}`);
+    gateway.reload().then(
+      (result) => {
+        if (result.ok) for (const line of describe(gateway.current)) log.info(line);
+      },
+      (err: unknown) => log.error({ err }, 'config reload failed unexpectedly'),
+    );
+  };
+  process.on('SIGHUP', () => reload('SIGHUP'));
+  const stopWatching = file && (values.watch || gateway.config.server.watchConfig) ? watchFile(resolve(file), () => reload('config file changed')) : undefined;
   const stop = (signal: string): void => {
     if (stopping) {
-      log.warn(`${signal} again: exiting now`);
-      process.exit(1);
+      log.warn(`${signal} again: exiting now (code 130)`);
+      process.exit(130);
     }
     stopping = true;
-    log.info(`${signal}: draining in-flight requests, then stopping`);
+    stopWatching?.();
+    log.info(`${signal}: draining in-flight requests (up to ${gateway.current.config.server.shutdownGraceMs} ms), then stopping`);
     gateway.close().then(
-      () => process.exit(0),
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');
         process.exit(1);
@@ -91,6 +112,30 @@ async function start(values: { config?: string; port?: string; host?: string; pr
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** The config file and its `modules:` as a reload reads them. */
+async function readConfigFile(file: string): Promise<ReloadInput> {
+  const config = await loadConfigFile(resolve(file));
+  const plugins = await loadPluginModules(config.modules, dirname(resolve(file)));
+  return { config: config as ConfigInput, plugins, source: file };
+}
+
+/** How long the file must stay unchanged before a reload: editors write in several steps. */
+const WATCH_DEBOUNCE_MS = 300;
+
+/** Calls `changed` after the file (or its directory entry, for editors that replace it) changed; returns the stop function. */
+function watchFile(path: string, changed: () => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const watcher = watch(dirname(path), (_event, name) => {
+    if (name !== null && name !== basename(path)) return;
+    clearTimeout(timer);
+    timer = setTimeout(changed, WATCH_DEBOUNCE_MS);
+  });
+  return () => {
+    clearTimeout(timer);
+    watcher.close();
+  };
 }
 
 function parsePort(value: string): number {
@@ -117,6 +162,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       preset: { type: 'string', default: '@switchyard/preset-standard' },
+      watch: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -126,7 +172,7 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined && !values.help ? 2 : 0;
   }
   if (command === 'start') {
-    await start(values as { config?: string; port?: string; host?: string; preset: string });
+    await start(values as { config?: string; port?: string; host?: string; preset: string; watch?: boolean });
     return -1;
   }
   if (command === 'keys' && sub === 'hash') {
@@ -138,14 +184,15 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'config' && (sub === 'validate' || sub === 'show')) {
     if (!file) throw new UsageError(`switchyard config ${sub} needs a FILE`);
     const config = await loadConfigFile(resolve(file));
-    if (sub === 'show') {
-      process.stdout.write(toYaml(maskSecrets(config)));
-      return 0;
-    }
     const { preset } = await loadPreset(values.preset!);
     const plugins = await loadPluginModules(config.modules, dirname(resolve(file)));
+    // Building the gateway checks every plugin's section and fills its schema defaults in place.
     const gateway = await createGateway({ config: config as ConfigInput, presets: [preset], plugins, source: file, logger: createLogger({ level: 'silent' }) });
     await gateway.close();
+    if (sub === 'show') {
+      process.stdout.write(toYaml(maskSecrets({ ...gateway.config, plugins: gateway.pluginOptions() })));
+      return 0;
+    }
     console.log(`${file}: valid (${config.providers.length} providers, ${config.models.length} aliases, preset ${preset.name})`);
     return 0;
   }

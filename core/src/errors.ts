@@ -46,6 +46,8 @@ export interface SwitchyardErrorOptions {
   type?: string;
   /** Extra response headers, e.g. Retry-After. */
   headers?: Record<string, string>;
+  /** Configuration problems, one `path: message` line each (config and plugin errors). */
+  problems?: readonly string[];
   cause?: unknown;
 }
 
@@ -58,6 +60,7 @@ export class SwitchyardError extends Error {
   readonly param: string | undefined;
   readonly publicCode: string | undefined;
   readonly headers: Record<string, string> | undefined;
+  readonly problems: readonly string[] | undefined;
 
   constructor(code: ErrorCode, message: string, options: SwitchyardErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -69,6 +72,7 @@ export class SwitchyardError extends Error {
     this.param = options.param;
     this.publicCode = options.publicCode;
     this.headers = options.headers;
+    this.problems = options.problems;
   }
 }
 

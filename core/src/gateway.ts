@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { invalidConfig, resolveConfig } from './config/load.js';
 import type { ConfigInput } from './config/load.js';
 import { formatAjvErrors } from './config/problems.js';
@@ -12,6 +13,7 @@ import { GatewayHooks, RouteStage } from './hooks.js';
 import { AdminRoutes } from './http/admin.js';
 import type { AdminAuthorizer } from './http/admin.js';
 import { createApp } from './http/app.js';
+import { addOperationsRoutes } from './http/operations.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { applyPlugins, resolvePlugins } from './plugin/host.js';
@@ -28,6 +30,8 @@ import { RedisStore } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 import { UpstreamClient } from './upstream/client.js';
 import type { ProviderInstance } from './types.js';
+import { generationProblems, readReloadInput, restartOnlyChanges } from './reload.js';
+import type { ReloadInput, ReloadResult, ReloadStats } from './reload.js';
 
 export interface GatewayOptions {
   /** A config tree (as a file holds it, before defaults) or an already resolved one. */
@@ -40,8 +44,13 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** Where the config came from, for error messages. */
   source?: string;
-  /** A custom Store; by default `store.type` decides. */
+  /** A custom Store, closed by close(); by default `store.type` decides. Generations a reload builds share it. */
   store?: Store;
+  /**
+   * What reload() without an argument reads: a new config (and plugins) each time, e.g. the
+   * config file again. @default the config this gateway was built from
+   */
+  reloadFrom?: () => Promise<ReloadInput>;
 }
 
 export interface GatewaySecurity {
@@ -82,22 +91,49 @@ export class Gateway {
   readonly modelInfo: ModelInfoTable;
   /** Checks `/ready` consults (in apply()): 200 only while none reports a problem. */
   readonly readiness = new ReadinessChecks();
+  /** 1 for the gateway createGateway() built, then one more for each generation a reload swapped in. */
+  readonly generation: number;
+  readonly loadedAt = new Date();
+  /** Where the config came from (a file path), when known. */
+  readonly source: string | undefined;
   #resolver: ModelResolver | undefined;
   #catalog: ModelCatalog | undefined;
   #server: Server | undefined;
   #draining = false;
+  #closing: Promise<void> | undefined;
   #inFlight = 0;
-  #idle: (() => void) | undefined;
-  #callback: RequestListener | undefined;
+  #idle: Array<() => void> = [];
+  #handler: RequestListener | undefined;
+  #forward: RequestListener | undefined;
+  /** The gateway createGateway() returned: it owns the server, the store and the generations. */
+  #owner: Gateway = this;
+  #current: Gateway = this;
+  #recipe: Recipe;
+  #started = false;
+  #retiring = new Set<Promise<void>>();
+  #reloading: Promise<unknown> = Promise.resolve();
+  #reloads: ReloadStats = { ok: 0, failed: 0 };
+  #kept = new Map<string, unknown>();
+  readonly #pluginOptions: Record<string, unknown>;
+  #inherited: ReadonlyMap<string, unknown> | undefined;
 
   /** @internal use createGateway() */
-  constructor(config: SwitchyardConfig, logger: Logger, store: Store) {
+  constructor(init: GatewayInit) {
+    const { config, logger, store, recipe, previous } = init;
+    this.#pluginOptions = init.pluginOptions;
     this.config = config;
     this.logger = logger;
     this.store = store;
     this.hooks = new GatewayHooks(logger);
     this.instances = config.providers.map(toInstance);
     this.modelInfo = new ModelInfoTable(config.catalog);
+    this.#recipe = recipe;
+    this.source = recipe.source;
+    this.generation = previous ? previous.generation + 1 : 1;
+    if (previous) {
+      this.#owner = previous.#owner;
+      this.#inherited = previous.#kept;
+    }
   }
 
   get resolver(): ModelResolver {
@@ -110,6 +146,7 @@ export class Gateway {
     return this.#catalog;
   }
 
+  /** True once close() began (on the gateway and on the generation serving). */
   get draining(): boolean {
     return this.#draining;
   }
@@ -118,25 +155,46 @@ export class Gateway {
     return this.#server?.listening ?? false;
   }
 
-  /** A Node request listener: drive the gateway in-process or mount it on your own server. */
+  /** The generation serving new requests: this gateway until reload() swapped in another. */
+  get current(): Gateway {
+    return this.#owner.#current;
+  }
+
+  /** Reload counts and the last outcome, kept by the gateway createGateway() returned. */
+  get reloads(): Readonly<ReloadStats> {
+    return this.#owner.#reloads;
+  }
+
+  /**
+   * State that outlives a reload: the object the previous generation kept under the same
+   * plugin and key, else `create()`. Call it in apply(); what no new generation asks for is dropped.
+   * A generation that fails to build may have read kept objects: change them in `ready`, not in apply().
+   */
+  keep<T>(plugin: string, key: string, create: () => T): T {
+    const id = `${plugin}\u0000${key}`;
+    if (this.#kept.has(id)) return this.#kept.get(id) as T;
+    const value = this.#inherited?.has(id) ? (this.#inherited.get(id) as T) : create();
+    this.#kept.set(id, value);
+    return value;
+  }
+
+  /** Each plugin's options as applied (schema defaults filled); `false` for a preset plugin left out. */
+  pluginOptions(): Record<string, unknown> {
+    return this.#pluginOptions;
+  }
+
+  /** A Node request listener, following reloads: drive the gateway in-process or mount it on your own server. */
   callback(): RequestListener {
-    if (!this.#callback) {
-      this.hooks.seal();
-      const handle = createApp(this).callback();
-      this.#callback = (req, res) => {
-        this.#inFlight++;
-        res.once('close', () => {
-          if (--this.#inFlight === 0) this.#idle?.();
-        });
-        void handle(req, res);
-      };
-    }
-    return this.#callback;
+    this.#forward ??= (req, res) => this.#owner.#current.#handle()(req, res);
+    // Seals the hooks and builds the app now rather than on the first request.
+    this.#owner.#current.#handle();
+    return this.#forward;
   }
 
   /** Starts listening. Without gateway keys, a non-loopback host is refused and loopback used instead. */
   async listen(options: ListenOptions = {}): Promise<{ url: string; host: string; port: number }> {
     if (this.#server) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'listen() was already called');
+    if (this.#owner !== this) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'listen() on a reloaded generation: call it on the gateway createGateway() returned');
     let host = options.host ?? this.config.server.host;
     const port = options.port ?? this.config.server.port;
     if (!this.security.authenticatesCallers && !this.config.server.allowUnauthenticated) {
@@ -152,42 +210,163 @@ export class Gateway {
         resolve();
       });
     });
-    await this.hooks.ready.promise();
+    this.#started = true;
+    await this.#current.hooks.ready.promise();
     const address = server.address() as AddressInfo;
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return { url: `http://${shown}:${address.port}`, host: address.address, port: address.port };
   }
 
-  /** Stops accepting, lets in-flight requests finish (up to server.shutdownTimeoutMs), then releases everything. */
-  async close(): Promise<void> {
-    if (this.#draining) return;
+  /**
+   * Builds a new generation from `input` (default: `reloadFrom`, else the config this gateway was
+   * built from) with the same presets, plugins, logger and store; runs its `ready` hook and swaps
+   * it in. Requests in flight finish on the old generation, whose `close` hook runs and pools close
+   * once it is drained. A config with problems changes nothing: each is logged, counted and returned.
+   */
+  reload(input?: ReloadInput | ConfigInput): Promise<ReloadResult> {
+    const owner = this.#owner;
+    const next = owner.#reloading.then(() => owner.#swap(input));
+    owner.#reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Stops accepting, lets in-flight requests finish (up to server.shutdownGraceMs), then releases everything. */
+  close(): Promise<void> {
+    const owner = this.#owner;
+    owner.#closing ??= owner.#shutdown();
+    return owner.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
     this.#draining = true;
+    this.#current.#draining = true;
+    // A reload in progress finishes first (later ones are refused), so the generation drained is the last one.
+    await this.#reloading;
+    const current = this.#current;
+    current.#draining = true;
     const server = this.#server;
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const drained = this.#inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (this.#idle = resolve));
-      const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, this.config.server.shutdownTimeoutMs, 'timeout').unref());
+      const drained = Promise.all([current.#drained(), ...this.#retiring]);
+      const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, current.config.server.shutdownGraceMs, 'timeout').unref());
       if ((await Promise.race([drained, timeout])) === 'timeout') {
-        this.logger.warn({ inFlight: this.#inFlight }, 'shutdown timeout: closing remaining connections');
+        this.logger.warn({ inFlight: current.#inFlight }, 'shutdown grace period over: closing remaining connections');
       }
       server.closeAllConnections();
       await closed;
     }
+    await Promise.all([current.#release(), ...this.#retiring]);
+    await this.store.close();
+  }
+
+  async #swap(input: ReloadInput | ConfigInput | undefined): Promise<ReloadResult> {
+    const old = this.#current;
+    const fail = (problems: string[]): ReloadResult => {
+      this.#reloads.failed++;
+      this.#reloads.last = { at: new Date().toISOString(), ok: false, generation: old.generation, problems };
+      for (const line of problems) this.logger.error({ reload: 'failed' }, `config reload: ${line}`);
+      this.logger.error(`config reload failed (${problems.length} problem(s)): still serving generation ${old.generation}`);
+      return { ok: false, generation: old.generation, problems };
+    };
+    if (this.#draining) return fail(['the gateway is shutting down']);
+    let next: Gateway | undefined;
+    try {
+      const recipe = old.#recipe;
+      const { config, plugins, source } = await readReloadInput(input, recipe.options.reloadFrom ?? (async () => ({ config: recipe.config, source: recipe.source })));
+      next = await buildGateway({ ...recipe.options, config, plugins: plugins ?? recipe.options.plugins ?? [], source: source ?? recipe.source }, old);
+      next.#handle();
+      next.#inherited = undefined;
+      if (this.#started) await next.hooks.ready.promise();
+    } catch (err) {
+      // A generation whose `ready` failed may have started timers: stop them.
+      if (next) await next.#release().catch(() => undefined);
+      return fail(generationProblems(err));
+    }
+    for (const line of restartOnlyChanges(this.config, next.config)) this.logger.warn(`config reload: ${line}`);
+    this.#current = next;
+    this.#retire(old);
+    this.#reloads.ok++;
+    this.#reloads.last = { at: new Date().toISOString(), ok: true, generation: next.generation };
+    this.logger.info({ generation: next.generation }, `config reloaded: generation ${next.generation} serves new requests`);
+    return { ok: true, generation: next.generation };
+  }
+
+  /** The old generation closes its hooks and pools once its last request is over. */
+  #retire(old: Gateway): void {
+    const done = old
+      .#drained()
+      .then(() => old.#release())
+      .catch((err: unknown) => this.logger.error({ err, generation: old.generation }, 'closing a retired generation failed'))
+      .finally(() => this.#retiring.delete(done));
+    this.#retiring.add(done);
+  }
+
+  /** What a generation owns (not the store, nor the server): its `close` hook, its pools. */
+  async #release(): Promise<void> {
     await this.hooks.close.promise();
     await this.http.close();
-    await this.store.close();
+  }
+
+  #drained(): Promise<void> {
+    return this.#inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.#idle.push(resolve));
+  }
+
+  /** This generation's own listener: seals hooks, builds the app once, counts requests in flight. */
+  #handle(): RequestListener {
+    if (!this.#handler) {
+      this.hooks.seal();
+      const handle = createApp(this).callback();
+      const ended = (): void => {
+        if (--this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
+      };
+      this.#handler = (req, res) => {
+        this.#inFlight++;
+        res.once('close', ended);
+        void handle(req, res);
+      };
+    }
+    return this.#handler;
   }
 }
 
+interface GatewayInit {
+  config: SwitchyardConfig;
+  logger: Logger;
+  store: Store;
+  recipe: Recipe;
+  /** Each plugin's options as resolved for apply(). */
+  pluginOptions: Record<string, unknown>;
+  /** The generation this one replaces. */
+  previous: Gateway | undefined;
+}
+
+/** What a reload rebuilds a generation from. */
+interface Recipe {
+  /** Presets, plugins, env and reloadFrom as given; logger and store as used. */
+  readonly options: GatewayOptions;
+  readonly config: ConfigInput;
+  readonly source: string | undefined;
+}
+
 /** Builds a gateway: resolves config, registers presets and plugins, checks everything, lists every problem. */
-export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
+export function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  return buildGateway(options, undefined);
+}
+
+/** A gateway, or with `previous` the next generation of one: same logger and store, state kept through keep(). */
+async function buildGateway(options: GatewayOptions, previous: Gateway | undefined): Promise<Gateway> {
   const config = resolveConfig(options.config ?? {}, options.env ?? process.env, options.source);
-  const logger = options.logger ?? createLogger(config.log.level ? { level: config.log.level } : {});
-  const store = options.store ?? (await createStore(config, logger));
-  const gateway = new Gateway(config, logger, store);
+  const logger = previous?.logger ?? options.logger ?? createLogger(config.log.level ? { level: config.log.level } : {});
+  // A failed reload must leave the serving generation's store open.
+  const ownsStore = !previous;
+  const store = previous?.store ?? options.store ?? (await createStore(config, logger));
+  const recipe: Recipe = { options: { ...options, logger, store }, config: options.config ?? {}, source: options.source };
   const problems: Problem[] = [];
   const registrations = resolvePlugins(options.presets ?? [], options.plugins ?? [], config.plugins, problems);
+  const disabled = Object.entries(config.plugins).filter(([, section]) => section === false);
+  const pluginOptions = Object.fromEntries([...disabled, ...registrations.map((r) => [r.plugin.name, r.options] as const)]);
+  const gateway = new Gateway({ config, logger, store, recipe, pluginOptions, previous });
   if (problems.length === 0) {
     gateway.hooks.selectRoute.tap({ name: 'switchyard:resolve', stage: RouteStage.DISCOVER }, (plan, x) =>
       plan.add('switchyard:resolve', gateway.resolver.resolve(x.model)),
@@ -199,6 +378,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         (t) => `provider type ${t.instance.type} does not serve ${x.operation}`,
       ),
     );
+    addOperationsRoutes(gateway);
     await applyPlugins(gateway, registrations);
     problems.push(...providerProblems(gateway));
     for (const line of ModelResolver.aliasProblems(config.models, gateway.instances)) {
@@ -206,9 +386,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     }
   }
   if (problems.length) {
-    await store.close();
+    if (ownsStore) await store.close();
     const error = invalidConfig(problems.map((p) => p.line), options.source);
-    throw new SwitchyardError(problems[0]!.code, error.message, { expose: false });
+    throw new SwitchyardError(problems[0]!.code, error.message, { expose: false, problems: problems.map((p) => p.line) });
   }
   return gateway;
 }
@@ -224,6 +404,18 @@ async function createStore(config: SwitchyardConfig, logger: Logger): Promise<St
 }
 
 const instanceFieldsAjv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+/** Compiled once per distinct schema: Ajv keeps every schema it compiled, and reloads build gateways again and again. */
+const instanceFieldsValidators = new Map<string, ValidateFunction>();
+
+function instanceFieldsValidator(properties: Record<string, unknown>): ValidateFunction {
+  const key = JSON.stringify(properties);
+  let validate = instanceFieldsValidators.get(key);
+  if (!validate) {
+    validate = instanceFieldsAjv.compile({ type: 'object', properties, additionalProperties: false });
+    instanceFieldsValidators.set(key, validate);
+  }
+  return validate;
+}
 
 /** Provider entries whose type nobody defines, or with fields their adapter does not know. */
 function providerProblems(gateway: Gateway): Problem[] {
@@ -236,11 +428,7 @@ function providerProblems(gateway: Gateway): Problem[] {
       return;
     }
     const extra = gateway.instances[i]!.options as Record<string, unknown>;
-    const validate = instanceFieldsAjv.compile({
-      type: 'object',
-      properties: adapter.instanceProperties ?? {},
-      additionalProperties: false,
-    });
+    const validate = instanceFieldsValidator(adapter.instanceProperties ?? {});
     if (!validate(extra)) {
       for (const line of formatAjvErrors(validate.errors, `providers[${i}]`)) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
     }

@@ -1,5 +1,6 @@
 export { createGateway, Gateway, isLoopback } from './gateway.js';
 export type { GatewayOptions, GatewaySecurity, ListenOptions } from './gateway.js';
+export type { ReloadInput, ReloadResult, ReloadStats } from './reload.js';
 export { AdminRoutes } from './http/admin.js';
 export type { AdminAuthorizer, AdminMethod, AdminReply, AdminRequest, AdminRoute } from './http/admin.js';
 export { GatewayHooks, RouteStage, ConvertStage } from './hooks.js';

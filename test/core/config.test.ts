@@ -102,6 +102,17 @@ providers:
     );
     expect(message).toContain('providers[1].name: duplicate instance name "x"');
   });
+
+  it('reads server.shutdownTimeoutMs as the former name of server.shutdownGraceMs', () => {
+    expect(resolveConfig({}, {}).server.shutdownGraceMs).toBe(30_000);
+    expect(resolveConfig({ server: { shutdownGraceMs: 5000 } }, {}).server.shutdownGraceMs).toBe(5000);
+    const old = resolveConfig({ server: { shutdownTimeoutMs: 7000 } }, {}).server;
+    expect(old.shutdownGraceMs).toBe(7000);
+    expect(old).not.toHaveProperty('shutdownTimeoutMs');
+    expect(problemsOf(() => resolveConfig({ server: { shutdownTimeoutMs: 7000, shutdownGraceMs: 5000 } }, {}))).toContain(
+      'server.shutdownTimeoutMs: former name of server.shutdownGraceMs; set only shutdownGraceMs',
+    );
+  });
 });
 
 describe('masking', () => {

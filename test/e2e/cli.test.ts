@@ -116,6 +116,18 @@ describe('switchyard config', () => {
     expect(run.stdout).toContain('apiKey: "****WXYZ"');
     expect(run.stdout).not.toContain('sk-live-0123456789abcdef');
     expect(run.stdout).toContain('maxAttempts: 3');
+    // Every plugin's section, with its schema defaults, even when the file does not mention it.
+    expect(run.stdout).toMatch(/circuit-breaker:\n(\s+\S.*\n)*?\s+failureThreshold: 5\n/);
+    expect(run.stdout).toMatch(/load-balancer:\n(\s+\S.*\n)*?\s+algorithm: weighted\n/);
+  });
+
+  it('show checks the file like validate: every problem listed, exit 1', async () => {
+    const file = await writeTemp('bad-show.yaml', 'providers:\n  - name: a\n    type: openai\n    baseUrl: http://127.0.0.1:1\nplugins:\n  circuit-breaker: { failureThreshold: 0 }\n  load-balancer: { algorithm: fastest }\n');
+    const run = await runCli(['config', 'show', file]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('plugins.circuit-breaker.failureThreshold: must be >= 1');
+    expect(run.stderr).toContain('plugins.load-balancer.algorithm: must be one of "weighted"');
   });
 
   it('exits 2 with usage on an unknown command or a missing file argument', async () => {

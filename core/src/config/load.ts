@@ -20,6 +20,8 @@ export type ConfigInput = Partial<Omit<SwitchyardConfig, 'server' | 'log' | 'rou
   [section: string]: unknown;
 };
 
+const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+
 const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
 const validateShape = ajv.compile(configSchema);
 
@@ -28,7 +30,7 @@ export function invalidConfig(problems: readonly string[], source?: string): Swi
   return new SwitchyardError(
     'SWITCHYARD_ERR_CONFIG_INVALID',
     `invalid configuration${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    { expose: false },
+    { expose: false, problems },
   );
 }
 
@@ -56,6 +58,15 @@ export function resolveConfig(input: unknown, env: NodeJS.ProcessEnv = process.e
     names.add(p.name);
   });
   if (duplicates.length) throw invalidConfig(duplicates, source);
+  const server = config.server;
+  if (server.shutdownTimeoutMs !== undefined) {
+    if (server.shutdownGraceMs !== undefined && server.shutdownGraceMs !== server.shutdownTimeoutMs) {
+      throw invalidConfig(['server.shutdownTimeoutMs: former name of server.shutdownGraceMs; set only shutdownGraceMs'], source);
+    }
+    server.shutdownGraceMs = server.shutdownTimeoutMs;
+    delete server.shutdownTimeoutMs;
+  }
+  server.shutdownGraceMs ??= DEFAULT_SHUTDOWN_GRACE_MS;
   return config;
 }
 

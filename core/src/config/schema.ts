@@ -9,8 +9,12 @@ export interface ServerConfig {
   port: number;
   /** Largest accepted request body, e.g. `10mb`. @default 10mb */
   bodyLimit: string;
-  /** How long close() waits for in-flight requests before cutting them. @default 30000 */
-  shutdownTimeoutMs: number;
+  /** How long close() waits for in-flight requests (streams included) before cutting them. @default 30000 */
+  shutdownGraceMs: number;
+  /** The former name of `shutdownGraceMs`, accepted as written; resolved into it. */
+  shutdownTimeoutMs?: number;
+  /** CLI: reload when the config file changes (as on SIGHUP). @default false */
+  watchConfig: boolean;
   /** Bind a non-loopback host even though no gateway keys are configured. @default false */
   allowUnauthenticated: boolean;
 }
@@ -154,7 +158,9 @@ export const configSchema = {
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
         bodyLimit: { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)?$', default: '10mb' },
-        shutdownTimeoutMs: { type: 'integer', minimum: 0, default: 30000 },
+        shutdownGraceMs: { type: 'integer', minimum: 0, description: 'How long shutdown waits for in-flight requests; 30000 when unset.' },
+        shutdownTimeoutMs: { type: 'integer', minimum: 0, description: 'Former name of shutdownGraceMs.' },
+        watchConfig: { type: 'boolean', default: false, description: 'CLI: reload when the config file changes.' },
         allowUnauthenticated: { type: 'boolean', default: false },
       },
     },

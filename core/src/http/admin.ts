@@ -13,7 +13,7 @@ export interface AdminRequest {
   readonly query: Readonly<Record<string, string | string[] | undefined>>;
   /** Path parameters (`/admin/keys/:name` → `{ name }`). */
   readonly params: Readonly<Record<string, string>>;
-  /** The parsed JSON body (POST/PUT), else undefined. */
+  /** The parsed JSON body (POST/PUT with a body), else undefined. */
   readonly body: unknown;
 }
 
@@ -64,7 +64,7 @@ export class AdminRoutes {
             const why = authorizer ? 'this key is not an admin key' : 'no admin keys are configured: admin endpoints answer loopback callers only';
             throw new SwitchyardError('SWITCHYARD_ERR_FORBIDDEN', why, { publicCode: 'admin_forbidden' });
           }
-          const body = route.method === 'POST' || route.method === 'PUT' ? await readJsonBody(ctx.req, bodyLimit) : undefined;
+          const body = (route.method === 'POST' || route.method === 'PUT') && hasBody(ctx.req.headers) ? await readJsonBody(ctx.req, bodyLimit) : undefined;
           const reply = await route.handle({ headers: ctx.req.headers, query: ctx.query, params: ctx.params as Record<string, string>, body });
           ctx.status = reply.status ?? 200;
           ctx.body = reply.body;
@@ -74,6 +74,10 @@ export class AdminRoutes {
       });
     }
   }
+}
+
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 }
 
 function isLoopbackPeer(address: string | undefined): boolean {

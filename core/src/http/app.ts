@@ -48,7 +48,8 @@ export function createApp(gateway: Gateway): Koa {
     http: gateway.http,
     logger,
     policies,
-    ...(policies.hedging ? { latency: new TtftTracker() } : {}),
+    // Times to first token per target outlive a reload: hedging keeps its p95s.
+    ...(policies.hedging ? { latency: gateway.keep('switchyard', 'ttft', () => new TtftTracker()) } : {}),
   };
   const bodyLimit = gateway.config.server.bodyLimit;
 
@@ -58,6 +59,8 @@ export function createApp(gateway: Gateway): Koa {
     const requestId = SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
     ctx.set('x-request-id', requestId);
+    // Draining: keep-alive connections end after their current response.
+    if (gateway.draining) ctx.set('connection', 'close');
     try {
       await next();
       if (ctx.body === undefined && (ctx.status === 404 || ctx.status === 405)) {

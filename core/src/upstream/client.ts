@@ -62,6 +62,11 @@ export class UpstreamClient {
     return { status: res.status, json };
   }
 
+  /** Pools open now: one per upstream origin used since the last close(). */
+  get poolCount(): number {
+    return this.#pools.size;
+  }
+
   async close(): Promise<void> {
     const pools = [...this.#pools.values()];
     this.#pools.clear();

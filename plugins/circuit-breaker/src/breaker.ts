@@ -76,7 +76,8 @@ const BUCKETS = 10;
 const ADMITTED: Admission = Object.freeze({ ok: true, probe: false });
 const PROBE: Admission = Object.freeze({ ok: true, probe: true });
 
-class Breaker {
+/** One breaker's state; a table's records can be handed to the next table (a config reload). */
+export class Breaker {
   state: BreakerState = 'closed';
   consecutive = 0;
   openings = 0;
@@ -99,9 +100,11 @@ export class BreakerTable {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #onTransition: (transition: Transition) => void;
-  readonly #breakers = new Map<string, Breaker>();
+  readonly #breakers: Map<string, Breaker>;
 
-  constructor(settings: BreakerSettings, deps: TableDeps = {}) {
+  /** `breakers`: the records to work on, e.g. those of the table a reload replaces. */
+  constructor(settings: BreakerSettings, deps: TableDeps = {}, breakers = new Map<string, Breaker>()) {
+    this.#breakers = breakers;
     this.#settings = settings;
     this.#now = deps.now ?? Date.now;
     this.#random = deps.random ?? Math.random;
@@ -182,6 +185,11 @@ export class BreakerTable {
 
   keys(): string[] {
     return [...this.#breakers.keys()];
+  }
+
+  /** Drops every breaker whose key `keep` refuses (instances a reload removed). */
+  forget(keep: (key: string) => boolean): void {
+    for (const key of this.#breakers.keys()) if (!keep(key)) this.#breakers.delete(key);
   }
 
   snapshot(key: string): BreakerSnapshot {

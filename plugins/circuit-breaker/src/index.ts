@@ -1,16 +1,16 @@
 import { exchangeKey, retryAfterMs, RouteStage } from '@switchyard/core';
 import type { AttemptResult, Exchange, Gateway, Plugin, RoutePlan, Target } from '@switchyard/core';
 import { BreakerTable } from './breaker.js';
-import type { Transition } from './breaker.js';
+import type { Breaker, Transition } from './breaker.js';
 import { HealthChecker } from './health.js';
 import { optionsSchema } from './options.js';
 import type { CircuitBreakerOptions, ResolvedOptions } from './options.js';
-import { readinessProblems, routesReport } from './report.js';
+import { routesReport } from './report.js';
 import { SharedStates } from './shared.js';
 
 export const PLUGIN = 'circuit-breaker';
 export { BreakerTable } from './breaker.js';
-export type { Admission, BreakerSettings, BreakerSnapshot, BreakerState, SharedState, Transition } from './breaker.js';
+export type { Admission, Breaker, BreakerSettings, BreakerSnapshot, BreakerState, SharedState, Transition } from './breaker.js';
 export { HealthChecker } from './health.js';
 export type { CircuitBreakerOptions, HealthCheckOptions } from './options.js';
 
@@ -20,7 +20,7 @@ const LEASES = exchangeKey<string[]>('circuit-breaker:leases');
 export const PROBE_STAGE = RouteStage.ORDER + 50;
 const ENDS_REQUEST = new Set<AttemptResult['outcome']>(['success', 'business_error', 'cancelled']);
 
-/** Circuit breaking per instance (or instance × model), 429 parking, health checks, /admin/routes and /ready. */
+/** Circuit breaking per instance (or instance × model), 429 parking, health checks, /admin/routes; /ready reads its health report. */
 export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
   return {
     name: PLUGIN,
@@ -29,12 +29,18 @@ export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
       const options = raw as ResolvedOptions;
       const keyOf = options.perModel ? (t: Target): string => t.id : (t: Target): string => t.instance.name;
       const shared = new SharedStates(gateway.store, gateway.logger, () => table);
-      const table: BreakerTable = new BreakerTable(options, {
-        onTransition: (t) => {
-          logTransition(gateway, t);
-          shared.publish(t.key);
+      // Breaker states outlive config reloads; the new settings apply to them from the swap on.
+      const breakers = gateway.keep(PLUGIN, 'breakers', () => new Map<string, Breaker>());
+      const table: BreakerTable = new BreakerTable(
+        options,
+        {
+          onTransition: (t) => {
+            logTransition(gateway, t);
+            shared.publish(t.key);
+          },
         },
-      });
+        breakers,
+      );
       const keysOf = (instance: string): string[] =>
         options.perModel ? [...new Set([...table.keys(), ...gateway.resolver.publicModels().flatMap((m) => gateway.resolver.resolve(m).map((t) => t.id))])].filter((k) => k.startsWith(`${instance}/`)) : [instance];
       const health = healthChecker(gateway, options, {
@@ -87,6 +93,8 @@ export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
       gateway.hooks.onResult.tap(PLUGIN, learn);
       gateway.hooks.onFinish.tap(PLUGIN, finish);
       gateway.hooks.ready.tapPromise(PLUGIN, async () => {
+        const names = new Set(gateway.instances.map((i) => i.name));
+        table.forget((key) => (options.perModel ? key.includes('/') : !key.includes('/')) && names.has(key.split('/')[0]!));
         await shared.start(options.syncMs, () => new Set([...table.keys(), ...gateway.instances.map((i) => i.name)]));
         health?.start();
       });
@@ -94,7 +102,6 @@ export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
         await Promise.all([shared.stop(), health?.stop()]);
       });
       gateway.admin.add({ method: 'GET', path: '/admin/routes', plugin: PLUGIN, handle: () => ({ body: routesReport(gateway, table, keyOf) }) });
-      gateway.readiness.add(PLUGIN, () => readinessProblems(gateway, table, keyOf));
       gateway.status.addHealth(PLUGIN, (t) => {
         const circuit = table.state(keyOf(t));
         return { circuit, healthy: circuit !== 'open' };

@@ -21,15 +21,3 @@ export function routesReport(gateway: Gateway, table: BreakerTable, keyOf: (t: T
     })),
   };
 }
-
-/** /ready problems: every public model whose every target's circuit is open. */
-export function readinessProblems(gateway: Gateway, table: BreakerTable, keyOf: (t: Target) => string): string[] {
-  const problems: string[] = [];
-  for (const model of gateway.resolver.publicModels()) {
-    const targets = gateway.resolver.resolve(model);
-    if (targets.length > 0 && targets.every((t) => table.state(keyOf(t)) === 'open')) {
-      problems.push(`model ${model}: every target's circuit is open (${targets.map((t) => t.id).join(', ')})`);
-    }
-  }
-  return problems;
-}

@@ -36,8 +36,10 @@ export function loadBalancer(): LoadBalancerPlugin {
     apply(gateway, raw) {
       const options = raw as ResolvedOptions;
       const sticky = options.sticky.enabled ? options.sticky : undefined;
-      const balancer = new Balancer(options.algorithm, options.decayMs);
-      const table = new SessionTable(gateway.store, options.sticky, { onStoreError: (err) => gateway.logger.warn({ err, plugin: PLUGIN }, 'load-balancer: store failed') });
+      // Latency and in-flight figures, and the local binding cache, outlive a reload that keeps their settings.
+      const balancer = gateway.keep(PLUGIN, `balancer:${options.algorithm}:${options.decayMs}`, () => new Balancer(options.algorithm, options.decayMs));
+      const onStoreError = (err: unknown): void => gateway.logger.warn({ err, plugin: PLUGIN }, 'load-balancer: store failed');
+      const table = gateway.keep(PLUGIN, `sessions:${JSON.stringify(options.sticky)}`, () => new SessionTable(gateway.store, options.sticky, { onStoreError }));
       sessions = table;
       gateway.status.addGauge('sticky_sessions', PLUGIN, 'Sticky session bindings this replica holds', () => table.size);
 

@@ -20,7 +20,9 @@ export function rateLimit(): Plugin<RateLimitOptions> {
     schema: optionsSchema,
     apply(gateway, options) {
       const redis = options.store === 'auto' && gateway.store instanceof RedisStore ? gateway.store.redis : undefined;
-      const limiter = new Limiter(options, new Counters(redis), new StoreHealth(gateway.logger, redis ? 'redis' : 'memory'), gateway.logger);
+      // In-memory counters outlive config reloads (Redis ones live in Redis); limits are read per request.
+      const counters = gateway.keep(PLUGIN, redis ? 'counters:redis' : 'counters:memory', () => new Counters(redis));
+      const limiter = new Limiter(options, counters, new StoreHealth(gateway.logger, redis ? 'redis' : 'memory'), gateway.logger);
       gateway.admin.add({ method: 'GET', path: '/admin/rate-limit', plugin: PLUGIN, handle: () => ({ body: limiter.status(gateway) }) });
       gateway.admin.add({ method: 'GET', path: '/admin/rate-limit/keys/:name', plugin: PLUGIN, handle: async (req) => ({ body: await limiter.readings(`key:${req.params.name}`) }) });
       gateway.admin.add({ method: 'GET', path: '/admin/rate-limit/instances/:name', plugin: PLUGIN, handle: async (req) => ({ body: await limiter.instanceReadings(req.params.name!) }) });

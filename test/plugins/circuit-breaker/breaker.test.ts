@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BreakerTable } from '@switchyard/plugin-circuit-breaker';
-import type { BreakerSettings, Transition } from '@switchyard/plugin-circuit-breaker';
+import type { Breaker, BreakerSettings, Transition } from '@switchyard/plugin-circuit-breaker';
 
 const settings: BreakerSettings = {
   failureThreshold: 5,
@@ -176,5 +176,18 @@ describe('BreakerTable', () => {
     expect(t.adopt('b', { state: 'closed', openUntil: 0, openings: 0, reason: '', at: now() - 1 })).toBe(false);
     expect(t.state('b')).toBe('open');
     expect(t.shared('b')).toMatchObject({ state: 'open', openings: 1 });
+  });
+
+  it('works on the records it is given, and forgets the keys refused', () => {
+    const records = new Map<string, Breaker>();
+    const t = new BreakerTable({ ...settings, failureThreshold: 2 }, {}, records);
+    fail(t, 'a', 1);
+    fail(t, 'b', 2);
+    const next = new BreakerTable(settings, {}, records);
+    expect(next.snapshot('a').consecutiveFailures).toBe(1);
+    expect(next.state('b')).toBe('open');
+    next.forget((key) => key !== 'b');
+    expect(next.keys()).toEqual(['a']);
+    expect(t.keys()).toEqual(['a']);
   });
 });
