@@ -20,8 +20,10 @@
 import type { TokenCounter } from './tokens.js';
 
 export const MAX_BREAKPOINTS = 4;
-/** Rough cost of an image or document block, which the tokenizer cannot see. */
-const MEDIA_TOKENS = 1000;
+/** Anthropic bills an image about (width × height) / 750 tokens, at most ~1600 (it resizes larger ones). */
+const MAX_IMAGE_TOKENS = 1600;
+/** Encoded bytes per token assumed for base64 images and documents (a 1000×1000 JPEG of ~200 KB ≈ 1333 tokens). */
+const BYTES_PER_MEDIA_TOKEN = 150;
 /** Blocks that cannot carry cache_control. */
 const UNMARKABLE = new Set(['thinking', 'redacted_thinking']);
 
@@ -139,8 +141,10 @@ function messageTokens(content: unknown, tokens: TokenCounter): number {
         text += String(block.text ?? '');
         break;
       case 'image':
+        media += Math.min(MAX_IMAGE_TOKENS, mediaTokens(block.source));
+        break;
       case 'document':
-        media += MEDIA_TOKENS;
+        media += mediaTokens(block.source);
         break;
       case 'tool_result':
         text += typeof block.content === 'string' ? block.content : JSON.stringify(block.content ?? '');
@@ -150,6 +154,15 @@ function messageTokens(content: unknown, tokens: TokenCounter): number {
     }
   }
   return tokens.count(text) + media;
+}
+
+/**
+ * What an image or document source may cost, from its base64 size; a URL source counts nothing,
+ * its size being unknown here (an estimate under the real cost only forgoes a breakpoint).
+ */
+function mediaTokens(source: unknown): number {
+  const data = (source as { type?: unknown; data?: unknown } | undefined)?.data;
+  return typeof data === 'string' ? Math.floor((data.length * 3) / 4 / BYTES_PER_MEDIA_TOKEN) : 0;
 }
 
 function systemText(system: unknown): string {
