@@ -70,7 +70,7 @@ export class CompletionAccumulator {
 export function completionChunks(completion: ChatCompletion, includeUsage: boolean): ChatCompletionChunk[] {
   const base = { id: completion.id, object: 'chat.completion.chunk' as const, created: completion.created, model: completion.model };
   const chunk = (index: number, delta: ChatCompletionChunk['choices'][number]['delta'], finish: Choice['finish_reason'] = null): ChatCompletionChunk => {
-    const out: ChatCompletionChunk = { ...base, choices: [{ index, delta, finish_reason: finish }] };
+    const out: ChatCompletionChunk = { ...base, choices: [{ index, delta, finish_reason: finish, logprobs: null }] };
     if (includeUsage) out.usage = null;
     return out;
   };
