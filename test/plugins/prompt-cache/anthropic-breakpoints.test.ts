@@ -142,6 +142,18 @@ describe('prompt-cache on Anthropic targets (OpenAI callers, converted requests)
       [true, 0, first.prompt_tokens_details.cache_write_tokens],
       [true, second.prompt_tokens_details.cached_tokens, 0],
     ]);
+
+    // A caller that did not ask for usage gets none in its stream; core still learns it.
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', messages, stream: true }),
+    });
+    const text = await res.text();
+    expect(text).not.toContain('"usage"');
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(seen[2]!.usage?.prompt_tokens_details?.cached_tokens).toBe(second.prompt_tokens_details.cached_tokens);
+    expect(seen[2]!.stats?.readTokens).toBe(second.prompt_tokens_details.cached_tokens);
   });
 
 });
