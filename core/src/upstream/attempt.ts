@@ -299,12 +299,19 @@ async function* replay(events: readonly SseEvent[]): AsyncGenerator<SseEvent> {
   yield* events;
 }
 
-/** Non-stream pass-through: the canonical completion of the bytes sent, decoded only for exchanges that asked. */
+/**
+ * Non-stream pass-through: the canonical completion of the bytes sent, decoded only for exchanges
+ * that asked. What the decoder would warn about converting does not concern the caller, who got
+ * the upstream's own body: its warnings are dropped.
+ */
 function capture(x: Exchange, decode: () => ChatCompletion): void {
+  const warnings = x.warnings.length;
   try {
     x.set(CAPTURED_COMPLETION, decode());
   } catch {
     /* not capturable */
+  } finally {
+    x.warnings.length = warnings;
   }
 }
 
