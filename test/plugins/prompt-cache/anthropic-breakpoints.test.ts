@@ -85,6 +85,7 @@ describe('prompt-cache on Anthropic targets (OpenAI callers, converted requests)
       const before = usages[i - 1].prompt_tokens_details;
       expect(usages[i].prompt_tokens_details.cached_tokens).toBe(before.cached_tokens + before.cache_write_tokens);
       expect(usages[i].prompt_tokens_details.cache_write_tokens).toBeGreaterThan(0);
+      expect(usages[i].prompt_tokens_details.cached_tokens / usages[i].prompt_tokens).toBeGreaterThan(0.95);
     }
     const read = usages.reduce((n, u) => n + u.prompt_tokens_details.cached_tokens, 0);
     const prompt = usages.reduce((n, u) => n + u.prompt_tokens, 0);
