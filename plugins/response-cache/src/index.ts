@@ -1,5 +1,5 @@
 import { CAPTURED_COMPLETION, exchangeKey, Reply } from '@switchyard/core';
-import type { AttemptResult, ChatCompletion, Exchange, Plugin } from '@switchyard/core';
+import type { AttemptResult, ChatCompletion, Exchange, Plugin, Target } from '@switchyard/core';
 import { MemoryBackend, StoreBackend } from './backend.js';
 import type { Backend } from './backend.js';
 import { optionsSchema } from './options.js';
@@ -71,7 +71,7 @@ export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlug
           return;
         }
         const scope = options.shared ? '*' : (x.caller?.name ?? '');
-        const key = requestKey(x, scope, gateway.resolver.resolve(x.model).map((t) => t.id));
+        const key = requestKey(x, scope, modelKey(gateway.resolver.resolve(x.model), x.model));
         if (read) {
           const entry = await backend.get(key).catch((err: unknown) => warn(err, 'lookup'));
           if (entry) {
@@ -132,6 +132,14 @@ function directives(x: Exchange): { read: boolean; write: boolean } {
   const noStore = bypass || /(^|,)\s*no-store\s*(,|$)/.test(control);
   const noCache = noStore || /(^|,)\s*no-cache\s*(,|$)/.test(control);
   return { read: !noCache, write: !noStore };
+}
+
+/**
+ * The model part of the key: the targets the name resolves to, so that an alias and the model it
+ * points to share entries; a name only a routing plugin resolves (e.g. `tag:`) keys by itself.
+ */
+function modelKey(targets: readonly Target[], model: string): string[] {
+  return targets.length ? targets.map((t) => t.id) : [`name:${model}`];
 }
 
 function header(x: Exchange, name: string): string | undefined {
