@@ -218,6 +218,27 @@ describe('prompt-cache on Anthropic pass-through (Anthropic callers)', () => {
     }
   });
 
+  it('reports the cache reads and writes of a pass-through stream (message_start usage) to onResult', async () => {
+    const stream = async (): Promise<string> => {
+      const res = await fetch(`${gw.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 50, stream: true, system: LONG_SYSTEM, messages: [{ role: 'user', content: 'stream it' }] }),
+      });
+      return res.text();
+    };
+    const first = await stream();
+    const second = await stream();
+    const start = (text: string) => JSON.parse(text.split('\n\n')[0]!.split('\n')[1]!.slice(6)).message.usage;
+    expect(start(first).cache_creation_input_tokens).toBeGreaterThan(1024);
+    expect(start(second).cache_read_input_tokens).toBe(start(first).cache_creation_input_tokens);
+    expect(seen.map((s) => [s.stream, s.stats?.readTokens, s.stats?.writeTokens])).toEqual([
+      [true, 0, start(first).cache_creation_input_tokens],
+      [true, start(first).cache_creation_input_tokens, 0],
+    ]);
+    expect(seen[1]!.usage?.prompt_tokens_details?.cached_tokens).toBe(start(first).cache_creation_input_tokens);
+  });
+
   it('marks an unmarked pass-through request without touching the caller fields', async () => {
     const request = {
       model: 'claude-sonnet-4-5',
