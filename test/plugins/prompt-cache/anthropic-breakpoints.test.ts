@@ -123,6 +123,28 @@ describe('prompt-cache on Anthropic targets (OpenAI callers, converted requests)
     expect(breakpointsOf(sent()[1]!.body).sort()).toEqual(['messages.0.0', 'system.0']);
   });
 
+  it("keeps an OpenAI caller's own cache_control parts as breakpoints and adds only up to the budget around them", async () => {
+    const mark = { type: 'ephemeral', ttl: '1h' };
+    await chat({
+      model: 'claude-sonnet-4-5',
+      messages: [
+        { role: 'system', content: [{ type: 'text', text: LONG_SYSTEM, cache_control: mark }] },
+        { role: 'user', content: 'first' },
+        { role: 'assistant', content: 'answer' },
+        { role: 'user', content: 'second' },
+      ],
+    });
+    const body = sent()[0]!.body;
+    expect(body.system).toEqual([{ type: 'text', text: LONG_SYSTEM, cache_control: mark }]);
+    expect(breakpointsOf(body).sort()).toEqual(['messages.0.0', 'messages.2.0', 'system.0']);
+    expect(seen[0]!.stats).toMatchObject({ clientBreakpoints: 1, placed: ['messages.2', 'messages.0'] });
+
+    const parts = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'text', text: `part ${i}`, cache_control: { type: 'ephemeral' } }));
+    await chat({ model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: LONG_SYSTEM }, { role: 'user', content: parts(4) }] });
+    expect(breakpointsOf(sent()[1]!.body)).toEqual(['messages.0.0', 'messages.0.1', 'messages.0.2', 'messages.0.3']);
+    expect(seen[1]!.stats).toMatchObject({ clientBreakpoints: 4, breakpoints: 0 });
+  });
+
   it('streams: usage with cache reads and writes reaches onResult and the caller', async () => {
     const messages = [{ role: 'system', content: LONG_SYSTEM }, { role: 'user', content: 'stream please' }];
     const read = async (): Promise<any> => {
