@@ -67,6 +67,13 @@ export class Exchange {
   target: Target | undefined;
   /** 1-based number of the current attempt; 0 before the first. */
   attempt = 0;
+  /**
+   * Set in beforeRoute by a plugin that needs the served answer (a response cache): core then
+   * builds the canonical completion of a successful chat attempt — for streams, from the events
+   * that passed — and sets CAPTURED_COMPLETION before reporting it to onResult. Off by default:
+   * pass-through responses are then never parsed.
+   */
+  captureResponse = false;
   #data: Map<ExchangeKey<unknown>, unknown> | undefined;
   #responseHeaders: Record<string, string> | undefined;
   #aborted = false;

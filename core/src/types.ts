@@ -1,5 +1,5 @@
 import type { SwitchyardError } from './errors.js';
-import type { Usage } from './protocols/canonical.js';
+import type { ChatCompletion, Usage } from './protocols/canonical.js';
 
 /** Wire protocols callers may speak to Switchyard. */
 export type Protocol = 'openai' | 'anthropic';
@@ -83,6 +83,13 @@ export type Reply =
       readonly kind: 'stream';
       readonly body: AsyncIterable<string | Uint8Array>;
       readonly headers?: Readonly<Record<string, string>>;
+    }
+  | {
+      /** A canonical completion core renders in the caller's protocol: JSON, or a stream when `stream`. */
+      readonly kind: 'completion';
+      readonly completion: ChatCompletion;
+      readonly stream: boolean;
+      readonly headers?: Readonly<Record<string, string>>;
     };
 
 export const Reply = {
@@ -94,6 +101,14 @@ export const Reply = {
   },
   stream(body: AsyncIterable<string | Uint8Array>, headers?: Record<string, string>): Reply {
     return headers ? { kind: 'stream', body, headers } : { kind: 'stream', body };
+  },
+  /**
+   * A stored answer (e.g. a cached one), written in the caller's protocol: its response body, or
+   * with `stream` a well-formed stream of it (OpenAI chunks and `[DONE]`, Anthropic message events).
+   */
+  completion(completion: ChatCompletion, options: { stream: boolean; headers?: Record<string, string> }): Reply {
+    const { stream, headers } = options;
+    return headers ? { kind: 'completion', completion, stream, headers } : { kind: 'completion', completion, stream };
   },
 } as const;
 

@@ -155,3 +155,34 @@ describe('mock Anthropic: stream wire format', () => {
     expect(await counted.json()).toEqual({ input_tokens: expect.any(Number) });
   });
 });
+
+describe('mock Anthropic: prompt cache imitation (promptCache: true)', () => {
+  it('writes marked prefixes over the minimum, reads them back from a later breakpoint, ignores short ones', async () => {
+    const cached = await startMockAnthropic({ promptCache: true, minCacheTokens: 100 });
+    try {
+      const send = async (body: unknown) => {
+        const res = await fetch(`${cached.baseUrl}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify(body) });
+        return ((await res.json()) as { usage: Record<string, number> }).usage;
+      };
+      const mark = { type: 'ephemeral' };
+      const system = [{ type: 'text', text: 'x'.repeat(800), cache_control: mark }];
+      const turn1 = { model: 'claude-sonnet-4-5', max_tokens: 10, system, messages: [{ role: 'user', content: [{ type: 'text', text: 'one', cache_control: mark }] }] };
+      const first = await send(turn1);
+      expect(first.cache_read_input_tokens).toBe(0);
+      expect(first.cache_creation_input_tokens).toBeGreaterThan(200);
+      const turn2 = {
+        ...turn1,
+        messages: [{ role: 'user', content: 'one' }, { role: 'assistant', content: 'answer' }, { role: 'user', content: [{ type: 'text', text: 'two', cache_control: mark }] }],
+      };
+      const second = await send(turn2);
+      expect(second.cache_read_input_tokens).toBe(first.cache_creation_input_tokens);
+      expect(second.cache_creation_input_tokens).toBeGreaterThan(0);
+      const unmarked = await send({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'one' }] });
+      expect([unmarked.cache_read_input_tokens, unmarked.cache_creation_input_tokens]).toEqual([0, 0]);
+      const short = await send({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'text', text: 'tiny', cache_control: mark }] }] });
+      expect([short.cache_read_input_tokens, short.cache_creation_input_tokens]).toEqual([0, 0]);
+    } finally {
+      await cached.close();
+    }
+  });
+});

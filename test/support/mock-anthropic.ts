@@ -7,7 +7,7 @@
  * with Anthropic's error bodies and statuses, streams byte-faithful SSE (`event:` + `data:`,
  * ping, text/input_json/thinking deltas), records every request and injects faults.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -47,6 +47,16 @@ export interface MockAnthropicOptions {
   models?: string[];
   /** Text deltas per text block in a stream. @default 3 */
   chunks?: number;
+  /**
+   * Imitate Anthropic's prompt cache: each cache_control breakpoint whose prefix (tools → system
+   * → messages) reaches `minCacheTokens` is written; a later request reads the longest cached
+   * prefix found at or up to 20 blocks before one of its breakpoints. Usage then reports real
+   * cache_read_input_tokens / cache_creation_input_tokens (tokens: characters / 4). Without it,
+   * any request with cache_control reports 100 tokens read.
+   */
+  promptCache?: boolean;
+  /** @default 1024 */
+  minCacheTokens?: number;
 }
 
 type Json = Record<string, any>;
@@ -89,6 +99,8 @@ class Mock implements MockAnthropic {
   readonly #name: string;
   readonly #models: string[];
   readonly #chunks: number;
+  /** Prefix hash → its tokens, for `promptCache`. */
+  readonly #cache = new Map<string, number>();
 
   constructor(private readonly options: MockAnthropicOptions) {
     this.#name = options.name ?? 'mock';
@@ -120,6 +132,7 @@ class Mock implements MockAnthropic {
   reset(): void {
     this.requests.length = 0;
     this.#faults.length = 0;
+    this.#cache.clear();
   }
 
   close(): Promise<void> {
@@ -208,7 +221,10 @@ class Mock implements MockAnthropic {
       }
       content.push({ type: 'text', text });
     }
-    const cached = countCacheControl(body) > 0 ? 100 : 0;
+    const total = inputTokens(body);
+    const cache = this.options.promptCache
+      ? simulateCache(body, this.#cache, this.options.minCacheTokens ?? 1024)
+      : { read: countCacheControl(body) > 0 ? 100 : 0, written: 0 };
     return {
       id: id('msg_'),
       type: 'message',
@@ -218,9 +234,9 @@ class Mock implements MockAnthropic {
       stop_reason: stop,
       stop_sequence: stopSequence,
       usage: {
-        input_tokens: inputTokens(body),
-        cache_creation_input_tokens: 0,
-        cache_read_input_tokens: cached,
+        input_tokens: this.options.promptCache ? Math.max(0, total - cache.read - cache.written) : total,
+        cache_creation_input_tokens: cache.written,
+        cache_read_input_tokens: cache.read,
         output_tokens: content.reduce((n, b) => n + tokens(JSON.stringify(b)), 0),
         service_tier: 'standard',
       },
@@ -326,6 +342,50 @@ function countCacheControl(body: Json): number {
   visit(body.tools);
   for (const m of Array.isArray(body.messages) ? body.messages : []) visit(m?.content);
   return n;
+}
+
+const CACHE_LOOKBACK_BLOCKS = 20;
+
+/** Anthropic's prompt cache, simplified: prefixes hashed block by block, in tools → system → messages order. */
+function simulateCache(body: Json, cache: Map<string, number>, minTokens: number): { read: number; written: number } {
+  const blocks: Json[] = [];
+  for (const tool of Array.isArray(body.tools) ? body.tools : []) blocks.push(tool);
+  if (typeof body.system === 'string') blocks.push({ type: 'text', text: body.system });
+  else if (Array.isArray(body.system)) blocks.push(...body.system);
+  for (const m of body.messages) {
+    if (typeof m.content === 'string') blocks.push({ type: 'text', text: m.content, role: m.role });
+    else for (const b of m.content) blocks.push({ ...b, role: m.role });
+  }
+  const hashes: string[] = [];
+  const sums: number[] = [];
+  let chain = '';
+  let sum = 0;
+  for (const block of blocks) {
+    const { cache_control: _ignored, ...content } = block;
+    const text = JSON.stringify(content);
+    chain = createHash('sha256').update(chain).update(text).digest('hex');
+    sum += tokens(text);
+    hashes.push(chain);
+    sums.push(sum);
+  }
+  const breakpoints = blocks.flatMap((b, i) => (b.cache_control ? [i] : []));
+  let read = 0;
+  for (const at of breakpoints) {
+    for (let i = at; i >= 0 && i > at - CACHE_LOOKBACK_BLOCKS; i--) {
+      const hit = cache.get(hashes[i]!);
+      if (hit !== undefined) {
+        read = Math.max(read, hit);
+        break;
+      }
+    }
+  }
+  let written = 0;
+  for (const at of breakpoints) {
+    if (sums[at]! < minTokens || cache.has(hashes[at]!)) continue;
+    cache.set(hashes[at]!, sums[at]!);
+    written = Math.max(written, sums[at]! - read);
+  }
+  return { read, written };
 }
 
 /** The real stream's event sequence for a message. */

@@ -97,7 +97,7 @@ export function createApp(gateway: Gateway): Koa {
         if (gateway.hooks.onFinish.isUsed()) void gateway.hooks.onFinish.promise(x).catch((err: unknown) => logger.error({ err, requestId: x.id }, 'onFinish failed'));
       });
       const reply = await gateway.hooks.beforeRoute.promise(x);
-      if (reply) return sendDelivery(ctx, reply, spec.codec, logger);
+      if (reply) return sendDelivery(ctx, reply, spec.codec, logger, x);
       const plan = await gateway.hooks.selectRoute.promise(x.plan, x);
       if (plan.size === 0) return sendError(ctx, spec.codec, noTarget(x), logger);
       const outcome = await dispatch(x, spec.codec, deps);

@@ -3,7 +3,9 @@ import type { Context } from 'koa';
 import { toSwitchyardError } from '../errors.js';
 import type { Exchange } from '../exchange.js';
 import type { Logger } from '../logger.js';
-import type { ProtocolCodec } from '../protocols/codec.js';
+import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
+import { completionChunks } from '../protocols/completion-stream.js';
+import type { ChatCompletionChunk } from '../protocols/canonical.js';
 import type { Reply } from '../types.js';
 import type { Delivery } from '../upstream/attempt.js';
 
@@ -35,8 +37,11 @@ export function setRouteHeaders(ctx: Context, x: Exchange): void {
   if (x.warnings.length) ctx.set('x-switchyard-warnings', x.warnings.join('; ').replace(/[\r\n]/g, ' '));
 }
 
-/** Writes a successful delivery or a plugin's reply. Streams flow with backpressure via Readable. */
-export function sendDelivery(ctx: Context, delivery: Delivery | Reply, codec: ProtocolCodec, logger: Logger): void {
+/**
+ * Writes a successful delivery or a plugin's reply. Streams flow with backpressure via Readable.
+ * A `completion` reply is rendered for the caller's codec and needs the exchange.
+ */
+export function sendDelivery(ctx: Context, delivery: Delivery | Reply, codec: ProtocolCodec, logger: Logger, x?: Exchange): void {
   switch (delivery.kind) {
     case 'bytes':
       ctx.status = delivery.status;
@@ -57,5 +62,21 @@ export function sendDelivery(ctx: Context, delivery: Delivery | Reply, codec: Pr
     case 'error':
       sendError(ctx, codec, delivery.error, logger);
       return;
+    case 'completion': {
+      if (!x) throw new Error('a completion reply needs its exchange');
+      const headers = delivery.headers ? { headers: delivery.headers as Record<string, string> } : {};
+      if (!delivery.stream) {
+        sendDelivery(ctx, { kind: 'json', status: 200, body: codec.encodeResponse(delivery.completion, x), ...headers }, codec, logger);
+        return;
+      }
+      const chunks = completionChunks(delivery.completion, x.request?.stream_options?.include_usage === true);
+      const obs: StreamObservation = { events: 0, done: false };
+      sendDelivery(ctx, { kind: 'stream', body: codec.encodeStream(iterate(chunks), x, obs), ...headers }, codec, logger);
+      return;
+    }
   }
+}
+
+async function* iterate(chunks: readonly ChatCompletionChunk[]): AsyncGenerator<ChatCompletionChunk> {
+  yield* chunks;
 }

@@ -36,10 +36,16 @@ export const openaiCodec: ProtocolCodec = {
     return completion;
   },
 
-  async *encodeStream(chunks: AsyncIterable<ChatCompletionChunk>, _x, obs: StreamObservation) {
+  async *encodeStream(chunks: AsyncIterable<ChatCompletionChunk>, x, obs: StreamObservation) {
+    // Decoders may always report usage, for core to learn it; the caller sees it only if asked.
+    const wantsUsage = x.request?.stream_options?.include_usage === true;
     for await (const chunk of chunks) {
-      obs.events++;
       if (chunk.usage) obs.usage = chunk.usage;
+      if (!wantsUsage) {
+        if (chunk.usage && chunk.choices.length === 0) continue;
+        if (chunk.usage === null) delete chunk.usage;
+      }
+      obs.events++;
       yield `data: ${JSON.stringify(chunk)}\n\n`;
     }
     obs.done = true;

@@ -9,7 +9,9 @@ import { UpstreamAbort } from './abort.js';
 import type { UpstreamClient } from './client.js';
 import { formatSse, readSse, SseReader } from './sse.js';
 import type { SseEvent } from '../types.js';
-import type { Usage } from '../protocols/canonical.js';
+import type { ChatCompletion, ChatCompletionChunk, Usage } from '../protocols/canonical.js';
+import { CompletionAccumulator } from '../protocols/completion-stream.js';
+import { CAPTURED_COMPLETION } from '../keys.js';
 
 /** What a successful attempt hands to the HTTP layer. */
 export type Delivery =
@@ -99,6 +101,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
       if (passThrough) {
         // The body goes out as received; usage is parsed only if a plugin asks for it.
         const codec = c.codec;
+        if (x.captureResponse && x.operation === 'chat') capture(x, () => c.adapter.decodeResponse(parseJson(bytes), x));
         let usage: Usage | undefined | null = null;
         await c.report(
           Object.defineProperty(result, 'usage', {
@@ -116,14 +119,16 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
         return { ok: true, delivery: { kind: 'json', status: 200, body: list } };
       }
       const completion = decodeOrFail(() => c.adapter.decodeResponse(parseJson(bytes), x), target);
+      if (x.captureResponse) x.set(CAPTURED_COMPLETION, completion);
       await c.report(completion.usage ? { ...result, usage: completion.usage } : result);
       return { ok: true, delivery: { kind: 'json', status: 200, body: c.codec.encodeResponse(completion, x) } };
     }
 
     const obs: StreamObservation = { events: 0, done: false };
+    const recording = x.captureResponse && x.operation === 'chat' ? new StreamRecording() : undefined;
     const pieces = passThrough
-      ? passThroughEvents(res.body, c.codec, obs)
-      : c.codec.encodeStream(c.adapter.decodeStream(readSse(res.body), x), x, obs);
+      ? passThroughEvents(res.body, c.codec, obs, recording?.events)
+      : c.codec.encodeStream(recording ? recording.accumulate(c.adapter.decodeStream(readSse(res.body), x)) : c.adapter.decodeStream(readSse(res.body), x), x, obs);
     const it = pieces[Symbol.asyncIterator]();
     const head: Array<string | Uint8Array> = [];
     while (obs.events === 0) {
@@ -144,7 +149,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     streaming = true;
     return {
       ok: true,
-      delivery: { kind: 'stream', body: deliverStream(c, head, it, obs, { attempt: base.attempt, started, ttftMs, status: res.status, controller }) },
+      delivery: { kind: 'stream', body: deliverStream(c, head, it, obs, { attempt: base.attempt, started, ttftMs, status: res.status, controller, recording }) },
     };
   } catch (err) {
     clearTimeout(timer);
@@ -178,6 +183,8 @@ interface StreamState {
   ttftMs: number;
   status: number;
   controller: UpstreamAbort;
+  /** Present when the exchange asked for the served answer. */
+  recording: StreamRecording | undefined;
 }
 
 /** The committed part of a stream: flows with backpressure, ends with an error event if it breaks, reports once. */
@@ -213,6 +220,7 @@ async function* deliverStream(
     await it.return?.().catch(() => undefined);
     const latencyMs = performance.now() - s.started;
     c.x.timings.upstreamMs += latencyMs;
+    if (finished && !broken && s.recording) await s.recording.complete(c);
     const result: AttemptResult = {
       target: c.target,
       attempt: s.attempt,
@@ -241,16 +249,69 @@ async function* passThroughEvents(
   body: AsyncIterable<Uint8Array>,
   codec: ProtocolCodec,
   obs: StreamObservation,
+  record?: SseEvent[],
 ): AsyncGenerator<string | Uint8Array> {
   const reader = new SseReader();
   let aligned = true;
   for await (const chunk of body) {
     const events = reader.feed(chunk);
     for (const event of events) codec.observe(event, obs);
+    if (record) record.push(...events);
     const whole = aligned && endsOnEventBoundary(chunk);
     if (whole) yield chunk;
     else if (events.length) yield events.map(formatSse).join('');
     aligned = endsOnEventBoundary(chunk);
+  }
+}
+
+/**
+ * The served answer of a stream, for exchanges that asked for it: converted streams accumulate
+ * their canonical chunks as they pass; pass-through streams keep their events, decoded once,
+ * after the stream completed, so the bytes path itself stays untouched.
+ */
+class StreamRecording {
+  readonly events: SseEvent[] = [];
+  readonly #completion = new CompletionAccumulator();
+  #chunks = 0;
+
+  async *accumulate(chunks: AsyncIterable<ChatCompletionChunk>): AsyncGenerator<ChatCompletionChunk> {
+    for await (const chunk of chunks) {
+      this.#completion.push(chunk);
+      this.#chunks++;
+      yield chunk;
+    }
+  }
+
+  /** Sets CAPTURED_COMPLETION from what was recorded; an undecodable recording sets nothing. */
+  async complete(c: AttemptContext): Promise<void> {
+    try {
+      if (this.events.length) {
+        for await (const chunk of c.adapter.decodeStream(replay(this.events), c.x)) this.#completion.push(chunk);
+      } else if (this.#chunks === 0) return;
+      c.x.set(CAPTURED_COMPLETION, this.#completion.result());
+    } catch {
+      /* not capturable: the answer simply is not handed over */
+    }
+  }
+}
+
+async function* replay(events: readonly SseEvent[]): AsyncGenerator<SseEvent> {
+  yield* events;
+}
+
+/**
+ * Non-stream pass-through: the canonical completion of the bytes sent, decoded only for exchanges
+ * that asked. What the decoder would warn about converting does not concern the caller, who got
+ * the upstream's own body: its warnings are dropped.
+ */
+function capture(x: Exchange, decode: () => ChatCompletion): void {
+  const warnings = x.warnings.length;
+  try {
+    x.set(CAPTURED_COMPLETION, decode());
+  } catch {
+    /* not capturable */
+  } finally {
+    x.warnings.length = warnings;
   }
 }
 

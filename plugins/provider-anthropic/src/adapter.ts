@@ -86,7 +86,9 @@ export function instanceHeaders(instance: ProviderInstance): Record<string, stri
 }
 
 async function* decodeStream(events: AsyncIterable<SseEvent>, x: Exchange): AsyncGenerator<ChatCompletionChunk> {
-  const decoder = new MessagesStreamDecoder(x.request?.stream_options?.include_usage === true, x.get(JSON_TOOL_KEY));
+  // Always with the usage chunk, so core learns the stream's usage (cache reads and writes
+  // included); the caller's codec passes it on only when the caller asked for it.
+  const decoder = new MessagesStreamDecoder(true, x.get(JSON_TOOL_KEY));
   for await (const event of events) {
     let chunks: ChatCompletionChunk[];
     try {

@@ -2,6 +2,7 @@
  * Canonical (OpenAI Chat Completions) request → Anthropic Messages request. Pure: no Koa, no tapable.
  */
 import type {
+  AnthropicCacheControl,
   AnthropicContentBlock,
   AnthropicMessageParam,
   AnthropicMessagesRequest,
@@ -69,7 +70,7 @@ export function toMessagesRequest(req: ChatRequest, o: ConvertOptions): Converte
     messages,
   };
   const explicitMax = (req.max_completion_tokens ?? req.max_tokens) != null;
-  if (system.length) body.system = system.length === 1 ? system[0]!.text : system;
+  if (system.length) body.system = system.length === 1 && !system[0]!.cache_control ? system[0]!.text : system;
   if (req.stream === true) body.stream = true;
   sampling(req, body, o, warn);
   if (req.stop != null) {
@@ -118,7 +119,7 @@ function convertMessages(input: ChatMessage[], system: AnthropicTextBlock[], war
     switch (m.role) {
       case 'system':
       case 'developer':
-        for (const text of textsOf(m.content)) if (text) system.push({ type: 'text', text });
+        system.push(...textBlocks(m.content));
         break;
       case 'user':
         push('user', userBlocks(m.content, warn));
@@ -141,6 +142,29 @@ function convertMessages(input: ChatMessage[], system: AnthropicTextBlock[], war
   return out;
 }
 
+/**
+ * Text content as Anthropic text blocks, keeping a `cache_control` breakpoint a client put on a
+ * part (the convention of OpenAI-style clients that target Claude).
+ */
+function textBlocks(content: string | ContentPart[]): AnthropicTextBlock[] {
+  if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
+  const blocks: AnthropicTextBlock[] = [];
+  for (const part of content) {
+    if (part.type !== 'text' || typeof part.text !== 'string' || !part.text) continue;
+    const block: AnthropicTextBlock = { type: 'text', text: part.text };
+    const mark = cacheControlOf(part);
+    if (mark) block.cache_control = mark;
+    blocks.push(block);
+  }
+  return blocks;
+}
+
+function cacheControlOf(part: ContentPart): AnthropicCacheControl | undefined {
+  const mark = (part as { cache_control?: { type?: unknown; ttl?: unknown } }).cache_control;
+  if (mark?.type !== 'ephemeral') return undefined;
+  return typeof mark.ttl === 'string' ? { type: 'ephemeral', ttl: mark.ttl } : { type: 'ephemeral' };
+}
+
 function textsOf(content: string | ContentPart[] | null | undefined): string[] {
   if (typeof content === 'string') return [content];
   return (content ?? []).flatMap((p) => (p.type === 'text' && typeof p.text === 'string' ? [p.text] : []));
@@ -151,7 +175,7 @@ function userBlocks(content: string | ContentPart[], warn: (m: string) => void):
   const blocks: AnthropicContentBlock[] = [];
   for (const part of content) {
     if (part.type === 'text') {
-      if (typeof part.text === 'string' && part.text) blocks.push({ type: 'text', text: part.text });
+      blocks.push(...textBlocks([part]));
     } else if (part.type === 'image_url') {
       const image = imageBlock((part as { image_url?: { url?: string; detail?: string } }).image_url, warn);
       if (image) blocks.push(image);

@@ -1,8 +1,11 @@
+import { withOptions } from '@switchyard/core';
 import type { ConfigInput, Preset, ProviderInput } from '@switchyard/core';
 import { auth } from '@switchyard/plugin-auth';
 import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
 import { loadBalancer } from '@switchyard/plugin-load-balancer';
+import { promptCache } from '@switchyard/plugin-prompt-cache';
 import { rateLimit } from '@switchyard/plugin-rate-limit';
+import { responseCache } from '@switchyard/plugin-response-cache';
 import { anthropic } from '@switchyard/provider-anthropic';
 import { gemini } from '@switchyard/provider-gemini';
 import { openai } from '@switchyard/provider-openai';
@@ -11,11 +14,25 @@ export const PRESET = 'standard';
 
 /**
  * The plugins a ready gateway runs, in order: gateway keys (inactive without keys), rate limits
- * (inactive without limits), the three providers, circuit breaking and load balancing.
- * `plugins: { <name>: false }` in config leaves one out.
+ * (inactive without limits), the response cache (off until `response-cache: { enabled: true }`),
+ * the three providers, circuit breaking, load balancing and prompt caching (Anthropic
+ * breakpoints, OpenAI prompt_cache_key). `plugins: { <name>: false }` in config leaves one out.
  */
 export function standard(): Preset {
-  return { name: PRESET, plugins: [auth(), rateLimit(), openai(), anthropic(), gemini(), circuitBreaker(), loadBalancer()] };
+  return {
+    name: PRESET,
+    plugins: [
+      auth(),
+      rateLimit(),
+      withOptions(responseCache(), { enabled: false }),
+      openai(),
+      anthropic(),
+      gemini(),
+      circuitBreaker(),
+      loadBalancer(),
+      promptCache(),
+    ],
+  };
 }
 
 interface EnvProvider {
