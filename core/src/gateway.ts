@@ -95,7 +95,7 @@ export class Gateway {
     this.config = config;
     this.logger = logger;
     this.store = store;
-    this.hooks = new GatewayHooks(logger);
+    this.hooks = new GatewayHooks(logger, { timing: config.server.timing });
     this.instances = config.providers.map(toInstance);
     this.modelInfo = new ModelInfoTable(config.catalog);
   }
@@ -183,7 +183,8 @@ export class Gateway {
 /** Builds a gateway: resolves config, registers presets and plugins, checks everything, lists every problem. */
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const config = resolveConfig(options.config ?? {}, options.env ?? process.env, options.source);
-  const logger = options.logger ?? createLogger(config.log.level ? { level: config.log.level } : {});
+  const { level, pretty, file } = config.log;
+  const logger = options.logger ?? createLogger({ ...(level ? { level } : {}), ...(pretty === undefined ? {} : { pretty }), ...(file ? { file } : {}) });
   const store = options.store ?? (await createStore(config, logger));
   const gateway = new Gateway(config, logger, store);
   const problems: Problem[] = [];

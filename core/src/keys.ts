@@ -10,3 +10,9 @@ import { exchangeKey } from './exchange.js';
  * the load balancer at stage ORDER. A prompt-cache plugin can read it to group requests.
  */
 export const AFFINITY_KEY = exchangeKey<string>('affinity');
+
+/**
+ * How a cache answered this request (`hit`, `miss`, `bypass`, `stored` ...), set by a caching
+ * plugin; the request log line and metrics report it.
+ */
+export const CACHE_OUTCOME = exchangeKey<string>('cache');

@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import Router from '@koa/router';
 import { dispatch } from '../dispatch.js';
 import type { DispatchDeps } from '../dispatch.js';
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError, toSwitchyardError } from '../errors.js';
 import { Exchange } from '../exchange.js';
 import type { Gateway } from '../gateway.js';
 import type { ChatRequest } from '../protocols/canonical.js';
@@ -22,8 +22,8 @@ import { RoutePlan } from '../routing/route-plan.js';
 import type { Operation, Protocol } from '../types.js';
 import { readJsonBody, requestValidator } from './body.js';
 import { chatRequestSchema, embeddingsRequestSchema, messagesRequestSchema } from './request-schemas.js';
-import { logRequest } from './request-log.js';
-import { sendDelivery, sendError, setRouteHeaders } from './respond.js';
+import { logRequest, requestOutcome } from './request-log.js';
+import { sendDelivery, sendError, setRouteHeaders, setServerTiming } from './respond.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -51,6 +51,7 @@ export function createApp(gateway: Gateway): Koa {
     ...(policies.hedging ? { latency: new TtftTracker() } : {}),
   };
   const bodyLimit = gateway.config.server.bodyLimit;
+  const timing = gateway.config.server.timing;
 
   app.silent = true;
   app.use(async (ctx, next) => {
@@ -88,19 +89,35 @@ export function createApp(gateway: Gateway): Koa {
         plan: new RoutePlan(),
       });
       if (canonical?.warnings.length) x.set(INBOUND_WARNINGS, canonical.warnings);
+      let failure: SwitchyardError | undefined;
+      const fail = (err: unknown): void => {
+        failure = toSwitchyardError(err);
+        if (timing && !ctx.headerSent) setServerTiming(ctx, x, false);
+        sendError(ctx, spec.codec, failure, logger);
+      };
       ctx.res.once('close', () => {
         if (!ctx.res.writableFinished) x.abort();
-        logRequest(logger, x, ctx.res.statusCode, x.aborted);
+        x.response = requestOutcome(x, ctx.res.statusCode, failure, gateway.modelInfo);
+        logRequest(logger, x);
         if (gateway.hooks.onFinish.isUsed()) void gateway.hooks.onFinish.promise(x).catch((err: unknown) => logger.error({ err, requestId: x.id }, 'onFinish failed'));
       });
-      const reply = await gateway.hooks.beforeRoute.promise(x);
-      if (reply) return sendDelivery(ctx, reply, spec.codec, logger);
-      const plan = await gateway.hooks.selectRoute.promise(x.plan, x);
-      if (plan.size === 0) return sendError(ctx, spec.codec, noTarget(x), logger);
-      const outcome = await dispatch(x, spec.codec, deps);
-      setRouteHeaders(ctx, x);
-      if (outcome.ok) sendDelivery(ctx, outcome.delivery, spec.codec, logger);
-      else sendError(ctx, spec.codec, outcome.error, logger);
+      try {
+        const reply = await gateway.hooks.beforeRoute.promise(x);
+        if (reply) {
+          if (reply.kind === 'error') return fail(reply.error);
+          if (timing) setServerTiming(ctx, x, false);
+          return sendDelivery(ctx, reply, spec.codec, logger);
+        }
+        const plan = await gateway.hooks.selectRoute.promise(x.plan, x);
+        if (plan.size === 0) return fail(noTarget(x));
+        const outcome = await dispatch(x, spec.codec, deps);
+        setRouteHeaders(ctx, x);
+        if (!outcome.ok) return fail(outcome.error);
+        if (timing) setServerTiming(ctx, x, outcome.delivery.kind === 'stream');
+        sendDelivery(ctx, outcome.delivery, spec.codec, logger);
+      } catch (err) {
+        fail(err);
+      }
     } catch (err) {
       sendError(ctx, spec.codec, err, logger);
     }
