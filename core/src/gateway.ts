@@ -54,6 +54,11 @@ export interface GatewaySecurity {
    * with, or undefined to let the caller in. Routed requests are checked in beforeRoute.
    */
   authorizeCaller?: (headers: IncomingHttpHeaders, url: string) => SwitchyardError | undefined;
+  /**
+   * True for a caller name the auth plugin configured. Metrics and logs use it to keep label
+   * values to configured names; without it, only names under config `plugins.auth.keys` count.
+   */
+  isKnownCaller?: (name: string) => boolean;
 }
 
 export interface ListenOptions {

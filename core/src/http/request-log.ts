@@ -14,8 +14,7 @@ export function requestOutcome(x: Exchange, status: number, failure: SwitchyardE
   const served = lastSuccess(x.results);
   const usage = served?.usage;
   const costUsd = usage && served ? prices.cost(served.target.model, usage, served.target.instance.name) : undefined;
-  const last = x.results.at(-1);
-  const error = failure?.message ?? (last && last !== served && last.outcome !== 'success' ? last.message : undefined);
+  const error = failure?.message ?? (served ? undefined : x.results.at(-1)?.message);
   return {
     status,
     aborted: x.aborted,

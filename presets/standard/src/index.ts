@@ -2,6 +2,7 @@ import type { ConfigInput, Preset, ProviderInput } from '@switchyard/core';
 import { auth } from '@switchyard/plugin-auth';
 import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
 import { loadBalancer } from '@switchyard/plugin-load-balancer';
+import { metrics } from '@switchyard/plugin-metrics';
 import { rateLimit } from '@switchyard/plugin-rate-limit';
 import { anthropic } from '@switchyard/provider-anthropic';
 import { gemini } from '@switchyard/provider-gemini';
@@ -11,11 +12,12 @@ export const PRESET = 'standard';
 
 /**
  * The plugins a ready gateway runs, in order: gateway keys (inactive without keys), rate limits
- * (inactive without limits), the three providers, circuit breaking and load balancing.
+ * (inactive without limits), the three providers, circuit breaking, load balancing and
+ * Prometheus metrics on /metrics.
  * `plugins: { <name>: false }` in config leaves one out.
  */
 export function standard(): Preset {
-  return { name: PRESET, plugins: [auth(), rateLimit(), openai(), anthropic(), gemini(), circuitBreaker(), loadBalancer()] };
+  return { name: PRESET, plugins: [auth(), rateLimit(), openai(), anthropic(), gemini(), circuitBreaker(), loadBalancer(), metrics()] };
 }
 
 interface EnvProvider {
