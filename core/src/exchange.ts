@@ -34,14 +34,15 @@ export interface ExchangeTimings {
   upstreamMs: number;
   /** Time to first token of the served attempt, streaming only. */
   ttftMs?: number;
-  /** Milliseconds spent in each plugin's taps, when `server.timing` is on (see Server-Timing). */
+  /** Milliseconds spent in each plugin's taps, by plugin name as a header token, when `server.timing` is on (see Server-Timing). */
   plugins?: Map<string, PluginTime>;
 }
 
 /** Time one plugin's taps took on one request, and the hooks they ran in. */
 export interface PluginTime {
   ms: number;
-  hooks: string[];
+  /** The hooks, space-separated, in the order they ran. */
+  hooks: string;
 }
 
 /** How a routed request ended, set by core just before `onFinish` runs. */

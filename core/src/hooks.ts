@@ -140,26 +140,31 @@ function isolate(tap: Tap, logger: Logger, hook: string): Tap {
 function addTime(x: Exchange, plugin: string, hook: string, ms: number): void {
   const tally = (x.timings.plugins ??= new Map());
   const spent = tally.get(plugin);
-  if (!spent) tally.set(plugin, { ms, hooks: [hook] });
+  if (!spent) tally.set(plugin, { ms, hooks: hook });
   else {
     spent.ms += ms;
-    if (!spent.hooks.includes(hook)) spent.hooks.push(hook);
+    if (!` ${spent.hooks} `.includes(` ${hook} `)) spent.hooks += ` ${hook}`;
   }
+}
+
+/** A plugin name as a Server-Timing metric name (an HTTP token): `switchyard:resolve` → `switchyard-resolve`. */
+export function timingName(plugin: string): string {
+  return plugin.replace(/[^A-Za-z0-9!#$%&'*+.^_`|~-]/g, '-');
 }
 
 /** Wraps a tap so the time it takes lands on the exchange found at argument `position`. */
 function timed(tap: Tap, hook: string, position: number): Tap {
   const fn = tap.fn;
-  const name = tap.name;
+  const name = timingName(tap.name);
   let wrapped: (...args: unknown[]) => unknown;
   if (tap.type === 'promise') {
-    wrapped = async (...args) => {
+    wrapped = (...args) => {
       const started = performance.now();
-      try {
-        return await fn(...args);
-      } finally {
-        addTime(args[position] as Exchange, name, hook, performance.now() - started);
-      }
+      const x = args[position] as Exchange;
+      return (fn(...args) as Promise<unknown>).then((value) => {
+        addTime(x, name, hook, performance.now() - started);
+        return value;
+      });
     };
   } else if (tap.type === 'async') {
     wrapped = (...args) => {

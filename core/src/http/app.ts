@@ -22,7 +22,7 @@ import { RoutePlan } from '../routing/route-plan.js';
 import type { Operation, Protocol } from '../types.js';
 import { readJsonBody, requestValidator } from './body.js';
 import { chatRequestSchema, embeddingsRequestSchema, messagesRequestSchema } from './request-schemas.js';
-import { logRequest, requestOutcome } from './request-log.js';
+import { logRequest, requestLogger, requestOutcome } from './request-log.js';
 import { sendDelivery, sendError, setRouteHeaders, setServerTiming } from './respond.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -52,6 +52,7 @@ export function createApp(gateway: Gateway): Koa {
   };
   const bodyLimit = gateway.config.server.bodyLimit;
   const timing = gateway.config.server.timing;
+  const requestLog = requestLogger(logger);
 
   app.silent = true;
   app.use(async (ctx, next) => {
@@ -98,7 +99,7 @@ export function createApp(gateway: Gateway): Koa {
       ctx.res.once('close', () => {
         if (!ctx.res.writableFinished) x.abort();
         x.response = requestOutcome(x, ctx.res.statusCode, failure, gateway.modelInfo);
-        logRequest(logger, x);
+        logRequest(requestLog, x);
         if (gateway.hooks.onFinish.isUsed()) void gateway.hooks.onFinish.promise(x).catch((err: unknown) => logger.error({ err, requestId: x.id }, 'onFinish failed'));
       });
       try {

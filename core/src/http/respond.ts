@@ -60,25 +60,18 @@ export function sendDelivery(ctx: Context, delivery: Delivery | Reply, codec: Pr
   }
 }
 
-/** A Server-Timing metric name: an HTTP token (`switchyard:resolve` → `switchyard-resolve`). */
-function timingName(plugin: string): string {
-  return plugin.replace(/[^A-Za-z0-9!#$%&'*+.^_`|~-]/g, '-');
-}
-
 const tenth = (ms: number): string => (Math.round(ms * 10) / 10).toString();
 
 /**
- * `Server-Timing`: each plugin's time in the request hooks (desc: the hooks it ran in), the
+ * `Server-Timing`: each plugin's (names made HTTP tokens: `switchyard:resolve` → `switchyard-resolve`) time in the request hooks (desc: the hooks it ran in), the
  * wait on upstreams and the total, at 0.1 ms resolution, up to this moment. For a stream the
  * header leaves with the head, so it covers up to the first event (`upstream` counts the
  * served attempt's time to first event).
  */
 export function setServerTiming(ctx: Context, x: Exchange, streaming: boolean): void {
-  const parts: string[] = [];
+  let header = '';
   const plugins = x.timings.plugins;
-  if (plugins) for (const [plugin, spent] of plugins) parts.push(`${timingName(plugin)};desc="${spent.hooks.join(' ')}";dur=${tenth(spent.ms)}`);
-  const upstream = x.timings.upstreamMs + (streaming ? (x.timings.ttftMs ?? 0) : 0);
-  if (x.attempt > 0) parts.push(`upstream;dur=${tenth(upstream)}`);
-  parts.push(`total;dur=${tenth(performance.now() - x.timings.start)}`);
-  ctx.set('server-timing', parts.join(', '));
+  if (plugins) for (const [plugin, spent] of plugins) header += `${plugin};desc="${spent.hooks}";dur=${tenth(spent.ms)}, `;
+  if (x.attempt > 0) header += `upstream;dur=${tenth(x.timings.upstreamMs + (streaming ? (x.timings.ttftMs ?? 0) : 0))}, `;
+  ctx.set('server-timing', `${header}total;dur=${tenth(performance.now() - x.timings.start)}`);
 }
