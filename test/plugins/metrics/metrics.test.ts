@@ -133,7 +133,12 @@ describe('metrics plugin: every family after a scripted mix of requests', () => 
   it('observes duration, time to first token and gateway overhead histograms', () => {
     expect(total(samples, 'switchyard_request_duration_seconds_count', { instance: 'a', endpoint: 'chat_completions' })).toBe(5); // 4 served by a, 1 refused by it
     expect(total(samples, 'switchyard_request_duration_seconds_count')).toBe(10);
-    expect(find(samples, 'switchyard_request_duration_seconds_bucket', { instance: 'a', le: '+Inf' }).length).toBeGreaterThan(0);
+    const buckets = find(samples, 'switchyard_request_duration_seconds_bucket', { instance: 'a' });
+    expect(buckets.map((b) => b.labels.le)).toEqual(['0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '20', '40', '80', '+Inf']);
+    const counts = buckets.map((b) => b.value);
+    expect(counts).toEqual([...counts].sort((x, y) => x - y)); // cumulative
+    expect(counts.at(-1)).toBe(5);
+    expect(counts.at(-2)).toBe(5); // nothing took 80 s
     expect(total(samples, 'switchyard_time_to_first_token_seconds_count', { instance: 'a', model: 'm' })).toBe(1);
     expect(total(samples, 'switchyard_gateway_overhead_seconds_count', { endpoint: 'chat_completions' })).toBe(10);
     const overhead = total(samples, 'switchyard_gateway_overhead_seconds_sum');
