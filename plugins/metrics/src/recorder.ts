@@ -85,7 +85,8 @@ export class Recorder {
     const provider = target ? target.instance.type : NONE;
     const instance = this.labels.instance(target?.instance.name);
     const model = this.labels.model(target ? target.model : x.model);
-    const key = keyName + SEP + provider + SEP + instance + SEP + model + SEP + endpoint;
+    const where = provider + SEP + instance + SEP + model + SEP + endpoint;
+    const key = keyName + SEP + where;
     const known = this.#requests.get(key);
     if (known) return known;
     const values = { key_name: keyName, provider, instance, model, endpoint };
@@ -93,7 +94,7 @@ export class Recorder {
     const series: RequestSeries = {
       labels: { key, values },
       byStatus: new Map(),
-      duration: this.f.duration.series(key, { provider, instance, model, endpoint }),
+      duration: this.f.duration.series(where, { provider, instance, model, endpoint }), // no key_name: shared by every key
       input: tokens('input'),
       output: tokens('output'),
       cachedRead: tokens('cached_read'),

@@ -157,6 +157,12 @@ describe('metrics plugin: every family after a scripted mix of requests', () => 
     expect(find(samples, 'switchyard_nodejs_eventloop_lag_seconds')).toHaveLength(1);
   });
 
+  it('exports each series once', () => {
+    const ids = samples.map((s) => `${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`);
+    expect(ids.length).toBeGreaterThan(100);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('never uses a label value that did not come from config', () => {
     const allowed = {
       key_name: new Set(['app-1', 'limited', 'ops', 'anonymous', 'other']),
