@@ -58,6 +58,13 @@ describe('Server-Timing', () => {
       expect(refused.status).toBe(401);
       const early = entries(refused.headers.get('server-timing'));
       expect([...early.keys()]).toEqual(['auth', 'total']);
+
+      // Every other response carries its total: unroutable bodies, /health, /v1/models, unknown paths.
+      const invalid = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: '{not json' });
+      expect(invalid.status).toBe(400);
+      for (const res of [invalid, await fetch(`${gw.url}/health`), await fetch(`${gw.url}/v1/models`), await fetch(`${gw.url}/nowhere`)]) {
+        expect([...entries(res.headers.get('server-timing')).keys()], res.url).toEqual(['total']);
+      }
     } finally {
       await gw.close();
       await upstream.close();

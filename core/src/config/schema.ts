@@ -14,8 +14,9 @@ export interface ServerConfig {
   /** Bind a non-loopback host even though no gateway keys are configured. @default false */
   allowUnauthenticated: boolean;
   /**
-   * Send a Server-Timing header on routed responses: time per plugin (0.1 ms resolution),
-   * upstream wait and total. Decided at startup; off, the hook taps run unwrapped. @default true
+   * Send a Server-Timing header: the total on every response, and on routed ones the time per
+   * plugin (0.1 ms resolution) and the upstream wait. Decided at startup; off, the hook taps run
+   * unwrapped. @default true
    */
   timing: boolean;
 }
@@ -170,7 +171,7 @@ export const configSchema = {
         bodyLimit: { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)?$', default: '10mb' },
         shutdownTimeoutMs: { type: 'integer', minimum: 0, default: 30000 },
         allowUnauthenticated: { type: 'boolean', default: false },
-        timing: { type: 'boolean', default: true, description: 'Server-Timing header on routed responses (time per plugin, upstream, total).' },
+        timing: { type: 'boolean', default: true, description: 'Server-Timing header (total; on routed responses also time per plugin and upstream).' },
       },
     },
     store: {

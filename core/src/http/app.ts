@@ -56,6 +56,7 @@ export function createApp(gateway: Gateway): Koa {
 
   app.silent = true;
   app.use(async (ctx, next) => {
+    const started = timing ? performance.now() : 0;
     const incoming = ctx.get('x-request-id');
     const requestId = SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
@@ -72,6 +73,8 @@ export function createApp(gateway: Gateway): Koa {
     } catch (err) {
       sendError(ctx, ctx.path.startsWith('/v1/messages') ? anthropicCodec : openaiCodec, err, logger);
     }
+    // Routed requests set their own (per plugin); every other response gets its total.
+    if (timing && !ctx.headerSent && !ctx.response.get('server-timing')) ctx.set('server-timing', `total;dur=${(Math.round((performance.now() - started) * 10) / 10).toString()}`);
   });
 
   const routed = (spec: RouteSpec) => async (ctx: Context): Promise<void> => {
