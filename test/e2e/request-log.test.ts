@@ -82,6 +82,27 @@ describe('the request log line', () => {
     }
   });
 
+  it('logs a caller that left before the answer as aborted, status 499', async () => {
+    const a = await startMockOpenAI();
+    const { logger, lines } = memoryLogger();
+    const gw = await startGateway({ providers: [mockProvider('a', a.baseUrl, { models: ['m'] })] }, { logger });
+    try {
+      a.queueFault({ kind: 'delay', ms: 400 });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      await expect(fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', signal: controller.signal, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) })).rejects.toThrow();
+      const line = await requestLine(lines);
+      expect(line).toMatchObject({ status: 499, aborted: true, target: 'a/m' });
+      await new Promise((r) => setTimeout(r, 50));
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      expect(metrics).toMatch(/switchyard_errors_total\{class="caller",error_type="client_abort"\} 1/);
+      expect(metrics).toMatch(/switchyard_requests_total\{[^}]*status="499"\} 1/);
+    } finally {
+      await gw.close();
+      await a.close();
+    }
+  });
+
   it('scrubs key-like strings from every field, nested ones and the message included', async () => {
     const a = await startMockOpenAI();
     const { logger, lines } = memoryLogger();

@@ -26,6 +26,8 @@ import { logRequest, requestLogger, requestOutcome } from './request-log.js';
 import { sendDelivery, sendError, setRouteHeaders, setServerTiming } from './respond.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** The status logged and counted for a request whose caller left before any answer (nginx's convention). */
+const CLIENT_CLOSED = 499;
 
 interface RouteSpec {
   protocol: Protocol;
@@ -101,7 +103,9 @@ export function createApp(gateway: Gateway): Koa {
       };
       ctx.res.once('close', () => {
         if (!ctx.res.writableFinished) x.abort();
-        x.response = requestOutcome(x, ctx.res.statusCode, failure, gateway.modelInfo);
+        // A caller gone before any answer: 499 (client closed request), not Koa's default 404.
+        const status = !ctx.res.headersSent && x.aborted ? CLIENT_CLOSED : ctx.res.statusCode;
+        x.response = requestOutcome(x, status, failure, gateway.modelInfo);
         logRequest(requestLog, x);
         if (gateway.hooks.onFinish.isUsed()) void gateway.hooks.onFinish.promise(x).catch((err: unknown) => logger.error({ err, requestId: x.id }, 'onFinish failed'));
       });
