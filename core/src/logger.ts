@@ -21,7 +21,7 @@ export const REDACT_PATHS = [
  * Credentials by shape, wherever they hide in a string (an upstream's error message, a URL):
  * OpenAI and Anthropic keys, Google API keys, bearer tokens.
  */
-const SECRET_PATTERN = /\bsk-ant-[\w-]{8,}|\bsk-[\w-]{16,}|\bAIza[\w-]{20,}|\bBearer\s+[\w.~+/=-]{8,}/g;
+const SECRET_PATTERN = /\bsk-ant-[\w-]{8,}|\bsk-[\w-]{16,}|\bAIza[\w-]{20,}|\b[Bb]earer\s+[\w.~+/=-]{8,}/g;
 const CENSOR = '[redacted]';
 
 /** `text` with every key-like substring replaced. Costs one regex scan; no allocation when nothing matches. */
