@@ -103,6 +103,23 @@ describe('the request log line', () => {
     }
   });
 
+  it('logs a breaker transition as its own line with an event field', async () => {
+    const a = await startMockOpenAI();
+    const { logger, lines } = memoryLogger();
+    const gw = await startGateway({ plugins: { 'circuit-breaker': { failureThreshold: 1 } }, providers: [mockProvider('a', a.baseUrl, { models: ['m'] })] }, { logger });
+    try {
+      a.queueFault({ kind: 'status', status: 500 });
+      expect((await chat(gw.url, { model: 'm' })).status).toBe(502);
+      await requestLine(lines);
+      const transition = lines.find((l) => l.event === 'circuit_transition');
+      expect(transition).toMatchObject({ level: 40, breaker: 'a', from: 'closed', to: 'open', msg: 'circuit a opened' });
+      expect(JSON.stringify(lines)).not.toContain('sk-upstream-secret');
+    } finally {
+      await gw.close();
+      await a.close();
+    }
+  });
+
   it('scrubs key-like strings from every field, nested ones and the message included', async () => {
     const a = await startMockOpenAI();
     const { logger, lines } = memoryLogger();
