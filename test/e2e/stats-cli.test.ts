@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import { mockProvider, startGateway } from '../support/gateway.js';
-import { runCli } from '../support/cli.js';
+import { spawn } from 'node:child_process';
+import { CLI, runCli } from '../support/cli.js';
 
 const ADMIN_KEY = 'gw-test-admin-key-stats';
 const APP_KEY = 'gw-test-app-key-stats';
@@ -45,6 +46,41 @@ describe('switchyard stats', () => {
       await gw.close();
       await good.close();
       await bad.close();
+    }
+  });
+
+  it('refreshes the table every interval until interrupted, with the rate over the interval', async () => {
+    const upstream = await startMockOpenAI();
+    const gw = await startGateway({ providers: [mockProvider('u', upstream.baseUrl, { models: ['m'] })] });
+    const child = spawn(process.execPath, [CLI, 'stats', '--url', gw.url, '--interval', '0.3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c));
+    const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+    try {
+      const tables = async (n: number) => {
+        for (let i = 0; i < 100 && out.split('INSTANCE').length - 1 < n; i++) await new Promise((r) => setTimeout(r, 50));
+        return out.split('INSTANCE').length - 1;
+      };
+      expect(await tables(1)).toBeGreaterThanOrEqual(1);
+      out = '';
+      // Traffic while the next interval runs: its table shows a non-zero rate for u.
+      for (let i = 0; i < 5; i++) {
+        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
+        await res.text();
+      }
+      const rows = () => [...out.matchAll(/^u\s+openai\s+closed\s+(\S+)\s+(\d+)/gm)].map((m) => ({ rate: Number(m[1]), attempts: Number(m[2]) }));
+      const before = rows().length;
+      for (let i = 0; i < 100 && rows().length < before + 2; i++) await new Promise((r) => setTimeout(r, 50));
+      const seen = rows();
+      expect(seen.length).toBeGreaterThanOrEqual(before + 2); // two more tables since the last request
+      expect(seen.at(-1)!.attempts).toBe(5);
+      expect(seen.some((r) => r.rate > 0)).toBe(true); // some interval held the requests
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      await gw.close();
+      await upstream.close();
     }
   });
 });
