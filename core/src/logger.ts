@@ -34,21 +34,27 @@ export function scrubSecrets(text: string): string {
  * Copy on write: the caller's object is never changed, and returned as is when clean.
  */
 function scrubFields<T extends object>(value: T, depth: number): T {
-  let copy: Record<string, unknown> | undefined;
   const source = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
   for (const key in source) {
     const field = source[key];
-    let clean = field;
-    if (typeof field === 'string') clean = scrubSecrets(field);
-    else if (depth > 0 && field !== null && typeof field === 'object' && (Array.isArray(field) || Object.getPrototypeOf(field) === Object.prototype)) clean = scrubFields(field, depth - 1);
-    if (clean !== field) (copy ??= Array.isArray(value) ? [...(value as unknown[])] as unknown as Record<string, unknown> : { ...source })[key] = clean;
+    const clean = typeof field === 'string' ? scrubSecrets(field) : depth > 0 && isPlain(field) ? scrubFields(field, depth - 1) : field;
+    if (clean === field) continue;
+    copy ??= (Array.isArray(value) ? [...value] : { ...source }) as Record<string, unknown>;
+    copy[key] = clean;
   }
   return (copy ?? value) as T;
 }
 
+function isPlain(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype);
+}
+
 /** pino's error serializer, with key-like strings scrubbed from the message and stack. */
-function errorSerializer(err: Error): Record<string, unknown> {
-  return scrubFields(stdSerializers.err(err) as unknown as Record<string, unknown>, 1);
+function errorSerializer(err: unknown): unknown {
+  const serialized: unknown = stdSerializers.err(err as Error);
+  if (typeof serialized === 'string') return scrubSecrets(serialized);
+  return serialized !== null && typeof serialized === 'object' ? scrubFields(serialized, 1) : serialized;
 }
 
 export interface LoggerOptions {

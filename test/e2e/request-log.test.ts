@@ -133,10 +133,12 @@ describe('the request log line', () => {
       expect(line.error).toBe('a/m: upstream answered 401: Incorrect API key provided: [redacted] ([redacted])');
       logger.info({ nested: { deeper: [`token Bearer abcdefgh.ijklmnop`] } }, `key ${upstreamKey} seen`);
       logger.error({ err: new Error(`upstream said ${upstreamKey}`) }, 'failure');
+      logger.warn({ err: `a plain string error with ${upstreamKey}` }, 'odd error');
       const text = JSON.stringify(lines);
       expect(text).not.toContain(upstreamKey);
       expect(text).not.toContain('abcdefgh.ijklmnop');
-      expect(lines.at(-2)).toMatchObject({ msg: 'key [redacted] seen', nested: { deeper: ['token [redacted]'] } });
+      expect(lines.at(-3)).toMatchObject({ msg: 'key [redacted] seen', nested: { deeper: ['token [redacted]'] } });
+      expect(lines.at(-1)).toMatchObject({ err: 'a plain string error with [redacted]' });
     } finally {
       await gw.close();
       await a.close();
