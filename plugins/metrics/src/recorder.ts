@@ -69,14 +69,14 @@ export class Recorder {
     }
     const usage = outcome.usage;
     if (usage) {
-      const cachedRead = usage.prompt_tokens_details?.cached_tokens ?? 0;
-      const cacheWrite = usage.prompt_tokens_details?.cache_write_tokens ?? 0;
-      s.input.value += Math.max(0, usage.prompt_tokens - cachedRead - cacheWrite);
-      s.output.value += usage.completion_tokens;
+      const cachedRead = tokens(usage.prompt_tokens_details?.cached_tokens);
+      const cacheWrite = tokens(usage.prompt_tokens_details?.cache_write_tokens);
+      s.input.value += Math.max(0, tokens(usage.prompt_tokens) - cachedRead - cacheWrite);
+      s.output.value += tokens(usage.completion_tokens);
       s.cachedRead.value += cachedRead;
       s.cacheWrite.value += cacheWrite;
     }
-    if (outcome.costUsd !== undefined) s.cost.value += outcome.costUsd;
+    if (outcome.costUsd !== undefined && Number.isFinite(outcome.costUsd)) s.cost.value += outcome.costUsd;
   }
 
   #series(x: Exchange, endpoint: string): RequestSeries {
@@ -104,4 +104,9 @@ export class Recorder {
     this.#requests.set(key, series);
     return series;
   }
+}
+
+/** A token count as upstreams report it, or 0 when it is missing or not a count (one bad answer must not poison a counter with NaN). */
+function tokens(value: unknown): number {
+  return typeof value === 'number' && value > 0 && Number.isFinite(value) ? value : 0;
 }

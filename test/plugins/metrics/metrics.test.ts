@@ -206,6 +206,27 @@ describe('metrics plugin: cardinality guard and access', () => {
     }
   });
 
+  it('labels the endpoint: embeddings and Anthropic messages beside chat completions', async () => {
+    const upstream = await startMockOpenAI();
+    const gw = await startGateway({ providers: [mockProvider('u', upstream.baseUrl)] });
+    try {
+      const post = (path: string, body: unknown) => fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.text().then(() => r.status));
+      expect(await post('/v1/embeddings', { model: 'text-embedding-3-small', input: 'hello there' })).toBe(200);
+      expect(await post('/v1/messages', { model: 'gpt-4o-mini', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] })).toBe(200);
+      await new Promise((r) => setTimeout(r, 50));
+      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      const samples = parseSamples(text);
+      expect(total(samples, 'switchyard_requests_total', { endpoint: 'embeddings', model: 'text-embedding-3-small', status: '200' })).toBe(1);
+      expect(total(samples, 'switchyard_tokens_total', { endpoint: 'embeddings', type: 'input' })).toBeGreaterThan(0);
+      expect(total(samples, 'switchyard_tokens_total', { endpoint: 'embeddings', type: 'output' })).toBe(0);
+      expect(total(samples, 'switchyard_requests_total', { endpoint: 'messages', model: 'gpt-4o-mini', status: '200' })).toBe(1);
+      expect(text).not.toMatch(/NaN/);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+
   it('serves /metrics behind the admin key with requireAdminKey', async () => {
     const gw = await startGateway({
       providers: [],
