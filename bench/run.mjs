@@ -83,11 +83,11 @@ async function startServer(name, script, args = [], { cpu } = {}) {
 }
 
 /** Switchyard's config (JSON, which the loader reads as well as YAML): the standard preset, one mock instance. */
-function switchyardConfig(upstreamOrigin, { type = 'openai', plugins, store } = {}) {
+function switchyardConfig(upstreamOrigin, { type = 'openai', plugins, store, log, server } = {}) {
   const baseUrl = type === 'openai' ? `${upstreamOrigin}/v1` : upstreamOrigin;
   return {
-    server: { host: '127.0.0.1', port: 0 },
-    log: { level: 'warn' },
+    server: { host: '127.0.0.1', port: 0, ...server },
+    log: log ?? { level: 'warn' },
     ...(store ? { store } : {}),
     providers: [{ name: 'mock', type, baseUrl, apiKey: 'bench-key', models: [MODEL] }],
     ...(plugins ? { plugins } : {}),
@@ -108,6 +108,9 @@ function variants() {
     { name: 'sy+auth+rl', modes: ['json'], options: { plugins: { ...keys, ...limits } } },
     ...(process.env.BENCH_REDIS === '0' ? [] : [{ name: 'sy+auth+rl redis', modes: ['json'], options: { plugins: { ...keys, ...limits }, store: redis } }]),
     { name: 'sy→anthropic', modes: ['stream'], options: { type: 'anthropic' } },
+    // Observability: the standard preset runs metrics and Server-Timing; these rows take them out, and add the request log.
+    { name: 'sy no metrics/timing', modes: ['json'], options: { plugins: { metrics: false }, server: { timing: false } } },
+    { name: 'sy + request log (file)', modes: ['json'], options: { log: { level: 'info', file: join(tempDir, 'requests.log') } } },
   ];
 }
 

@@ -10,6 +10,7 @@ import { maskSecrets } from './config/mask.js';
 import { SwitchyardError } from './errors.js';
 import { createGateway } from './gateway.js';
 import type { Gateway } from './gateway.js';
+import { runStats, STATS_USAGE } from './cli-stats.js';
 import { createLogger } from './logger.js';
 import { loadPluginModules } from './plugin/modules.js';
 import type { Preset } from './plugin/plugin.js';
@@ -20,6 +21,7 @@ const USAGE = `Usage:
   switchyard config validate FILE [--preset MODULE]
   switchyard config show FILE [--preset MODULE]
   switchyard keys hash [KEY]     (KEY from stdin when omitted; prints sha256:<hex> for auth keyHash)
+${STATS_USAGE}
 Without --config, start reads ./switchyard.config.yaml, else builds providers from
 OPENAI_API_KEY / OPENAI_BASE_URL (and friends). The preset defaults to @switchyard/preset-standard.
 A running gateway reloads its config file on SIGHUP, on POST /admin/reload, and with --watch
@@ -154,6 +156,7 @@ async function readStdin(): Promise<string> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'stats') return runStats(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -39,6 +39,7 @@ type Failed = { result: AttemptResult; error: SwitchyardError };
  */
 export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: DispatchDeps): Promise<DispatchOutcome> {
   const report = async (result: AttemptResult): Promise<void> => {
+    x.results.push(result);
     if (deps.latency && result.outcome === 'success') deps.latency.record(result.target.id, result.ttftMs ?? result.latencyMs);
     await deps.hooks.onResult.promise(result, x).catch((err: unknown) => {
       deps.logger.error({ err, requestId: x.id }, 'onResult failed');

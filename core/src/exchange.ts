@@ -1,7 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ChatRequest } from './protocols/canonical.js';
 import type { RoutePlan } from './routing/route-plan.js';
-import type { Operation, Protocol, Target } from './types.js';
+import type { ErrorCode } from './errors.js';
+import type { Usage } from './protocols/canonical.js';
+import type { AttemptResult, Operation, Protocol, Target } from './types.js';
 
 /** The abort reason when the caller hangs up. */
 export const CALLER_GONE = Object.freeze(new Error('the caller closed the connection'));
@@ -32,6 +34,31 @@ export interface ExchangeTimings {
   upstreamMs: number;
   /** Time to first token of the served attempt, streaming only. */
   ttftMs?: number;
+  /** Milliseconds spent in each plugin's taps, by plugin name as a header token, when `server.timing` is on (see Server-Timing). */
+  plugins?: Map<string, PluginTime>;
+}
+
+/** Time one plugin's taps took on one request, and the hooks they ran in. */
+export interface PluginTime {
+  ms: number;
+  /** The hooks, space-separated, in the order they ran. */
+  hooks: string;
+}
+
+/** How a routed request ended, set by core just before `onFinish` runs. */
+export interface RequestOutcome {
+  /** The HTTP status sent to the caller. */
+  readonly status: number;
+  /** The error's code, when the request failed (whether refused by a plugin, unroutable or failed upstream). */
+  readonly errorCode?: ErrorCode;
+  /** Why it failed, in words (never credentials). */
+  readonly error?: string;
+  /** Usage reported by the served attempt. */
+  readonly usage?: Usage;
+  /** Estimated cost in USD of that usage, from the model info table's prices; undefined when unknown. */
+  readonly costUsd?: number;
+  /** True when the caller hung up before the response was over. */
+  readonly aborted: boolean;
 }
 
 export interface ExchangeInit {
@@ -74,6 +101,10 @@ export class Exchange {
    * pass-through responses are then never parsed.
    */
   captureResponse = false;
+  /** Every attempt's result, in the order they were reported to `onResult`. */
+  readonly results: AttemptResult[] = [];
+  /** How the request ended; set by core when its response is over, before `onFinish`. */
+  response: RequestOutcome | undefined;
   #data: Map<ExchangeKey<unknown>, unknown> | undefined;
   #responseHeaders: Record<string, string> | undefined;
   #aborted = false;

@@ -63,6 +63,11 @@ export interface GatewaySecurity {
    * with, or undefined to let the caller in. Routed requests are checked in beforeRoute.
    */
   authorizeCaller?: (headers: IncomingHttpHeaders, url: string) => SwitchyardError | undefined;
+  /**
+   * True for a caller name the auth plugin configured. Metrics and logs use it to keep label
+   * values to configured names; without it, only names under config `plugins.auth.keys` count.
+   */
+  isKnownCaller?: (name: string) => boolean;
 }
 
 export interface ListenOptions {
@@ -124,7 +129,7 @@ export class Gateway {
     this.config = config;
     this.logger = logger;
     this.store = store;
-    this.hooks = new GatewayHooks(logger);
+    this.hooks = new GatewayHooks(logger, { timing: config.server.timing });
     this.instances = config.providers.map(toInstance);
     this.modelInfo = new ModelInfoTable(config.catalog);
     this.#recipe = recipe;
@@ -357,7 +362,8 @@ export function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
 /** A gateway, or with `previous` the next generation of one: same logger and store, state kept through keep(). */
 async function buildGateway(options: GatewayOptions, previous: Gateway | undefined): Promise<Gateway> {
   const config = resolveConfig(options.config ?? {}, options.env ?? process.env, options.source);
-  const logger = previous?.logger ?? options.logger ?? createLogger(config.log.level ? { level: config.log.level } : {});
+  const { level, pretty, file } = config.log;
+  const logger = previous?.logger ?? options.logger ?? createLogger({ ...(level ? { level } : {}), ...(pretty === undefined ? {} : { pretty }), ...(file ? { file } : {}) });
   // A failed reload must leave the serving generation's store open.
   const ownsStore = !previous;
   const store = previous?.store ?? options.store ?? (await createStore(config, logger));

@@ -45,7 +45,12 @@ export class GatewayHooks {
 
   #sealed = false;
 
-  constructor(logger: Logger) {
+  /**
+   * With `timing`, every tap of the request hooks (beforeRoute, selectRoute, convertRequest,
+   * onResult) is wrapped to add its duration to the exchange, for the Server-Timing header.
+   * Decided here, at startup: without it the taps run unwrapped.
+   */
+  constructor(logger: Logger, options: { timing?: boolean } = {}) {
     const guard = { register: (tap: Tap): Tap => this.#guard(tap) };
     for (const hook of [this.beforeRoute, this.selectRoute, this.onResult, this.onFinish, this.modelsChanged, this.ready, this.close] as AnyHook[]) {
       hook.intercept(guard);
@@ -59,6 +64,17 @@ export class GatewayHooks {
     (this.onResult as unknown as AnyHook).intercept({ register: (tap) => isolate(tap, logger, 'onResult') });
     (this.onFinish as unknown as AnyHook).intercept({ register: (tap) => isolate(tap, logger, 'onFinish') });
     (this.modelsChanged as unknown as AnyHook).intercept({ register: (tap) => isolate(tap, logger, 'modelsChanged') });
+    if (options.timing) {
+      (this.beforeRoute as unknown as AnyHook).intercept({ register: (tap) => timed(tap, 'beforeRoute', 0) });
+      (this.selectRoute as unknown as AnyHook).intercept({ register: (tap) => timed(tap, 'selectRoute', 1) });
+      (this.onResult as unknown as AnyHook).intercept({ register: (tap) => timed(tap, 'onResult', 1) });
+      this.convertRequest.intercept({
+        factory: (key, hook) => {
+          (hook as unknown as AnyHook).intercept({ register: (tap) => timed(tap, `convertRequest.${String(key)}`, 1) });
+          return hook;
+        },
+      });
+    }
   }
 
   /** After listen(): tapping any hook throws. */
@@ -114,6 +130,58 @@ function isolate(tap: Tap, logger: Logger, hook: string): Tap {
         fn(...args);
       } catch (err) {
         report(err);
+      }
+    };
+  }
+  return { ...tap, fn: wrapped };
+}
+
+/** Adds `ms` spent by `plugin` in `hook` to the exchange's tally. */
+function addTime(x: Exchange, plugin: string, hook: string, ms: number): void {
+  const tally = (x.timings.plugins ??= new Map());
+  const spent = tally.get(plugin);
+  if (!spent) tally.set(plugin, { ms, hooks: hook });
+  else {
+    spent.ms += ms;
+    if (!` ${spent.hooks} `.includes(` ${hook} `)) spent.hooks += ` ${hook}`;
+  }
+}
+
+/** A plugin name as a Server-Timing metric name (an HTTP token): `switchyard:resolve` → `switchyard-resolve`. */
+export function timingName(plugin: string): string {
+  return plugin.replace(/[^A-Za-z0-9!#$%&'*+.^_`|~-]/g, '-');
+}
+
+/** Wraps a tap so the time it takes lands on the exchange found at argument `position`. */
+function timed(tap: Tap, hook: string, position: number): Tap {
+  const fn = tap.fn;
+  const name = timingName(tap.name);
+  let wrapped: (...args: unknown[]) => unknown;
+  if (tap.type === 'promise') {
+    wrapped = (...args) => {
+      const started = performance.now();
+      const x = args[position] as Exchange;
+      return (fn(...args) as Promise<unknown>).then((value) => {
+        addTime(x, name, hook, performance.now() - started);
+        return value;
+      });
+    };
+  } else if (tap.type === 'async') {
+    wrapped = (...args) => {
+      const started = performance.now();
+      const callback = args.pop() as (err?: unknown, value?: unknown) => void;
+      fn(...args, (err?: unknown, value?: unknown) => {
+        addTime(args[position] as Exchange, name, hook, performance.now() - started);
+        callback(err, value);
+      });
+    };
+  } else {
+    wrapped = (...args) => {
+      const started = performance.now();
+      try {
+        return fn(...args);
+      } finally {
+        addTime(args[position] as Exchange, name, hook, performance.now() - started);
       }
     };
   }

@@ -42,3 +42,9 @@ export interface PromptCacheStats {
 
 /** Set by a prompt-cache plugin on each attempt it adjusts; updated with usage at onResult. */
 export const PROMPT_CACHE_STATS = exchangeKey<PromptCacheStats>('prompt-cache');
+
+/**
+ * How a cache answered this request (`hit`, `miss`, `bypass`, `stored` ...), set by a caching
+ * plugin; the request log line and metrics report it.
+ */
+export const CACHE_OUTCOME = exchangeKey<string>('cache');

@@ -1,5 +1,7 @@
-import { pino } from 'pino';
-import type { Logger as PinoLogger } from 'pino';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { pino, stdSerializers } from 'pino';
+import type { Logger as PinoLogger, LoggerOptions as PinoOptions } from 'pino';
 
 export type Logger = PinoLogger;
 
@@ -15,18 +17,82 @@ export const REDACT_PATHS = [
   'req.headers["x-goog-api-key"]',
 ];
 
+/**
+ * Credentials by shape, wherever they hide in a string (an upstream's error message, a URL):
+ * OpenAI and Anthropic keys, Google API keys, bearer tokens.
+ */
+const SECRET_PATTERN = /\bsk-ant-[\w-]{8,}|\bsk-[\w-]{16,}|\bAIza[\w-]{20,}|\b[Bb]earer\s+[\w.~+/=-]{8,}/g;
+const CENSOR = '[redacted]';
+
+/** `text` with every key-like substring replaced. Costs one regex scan; no allocation when nothing matches. */
+export function scrubSecrets(text: string): string {
+  return text.replace(SECRET_PATTERN, CENSOR);
+}
+
+/**
+ * `value` with key-like strings scrubbed, through plain objects and arrays a few levels deep.
+ * Copy on write: the caller's object is never changed, and returned as is when clean.
+ */
+function scrubFields<T extends object>(value: T, depth: number): T {
+  const source = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key in source) {
+    const field = source[key];
+    const clean = typeof field === 'string' ? scrubSecrets(field) : depth > 0 && isPlain(field) ? scrubFields(field, depth - 1) : field;
+    if (clean === field) continue;
+    copy ??= (Array.isArray(value) ? [...value] : { ...source }) as Record<string, unknown>;
+    copy[key] = clean;
+  }
+  return (copy ?? value) as T;
+}
+
+function isPlain(value: unknown): value is object {
+  return value !== null && typeof value === 'object' && (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype);
+}
+
+/** pino's error serializer, with key-like strings scrubbed from the message and stack. */
+function errorSerializer(err: unknown): unknown {
+  const serialized: unknown = stdSerializers.err(err as Error);
+  if (typeof serialized === 'string') return scrubSecrets(serialized);
+  return serialized !== null && typeof serialized === 'object' ? scrubFields(serialized, 1) : serialized;
+}
+
 export interface LoggerOptions {
   /** pino level, or `silent`. @default process.env.LOG_LEVEL ?? 'info' */
   level?: string;
-  /** Where lines go. @default stdout */
+  /** Where lines go. @default stdout (or `file`) */
   destination?: { write(line: string): void };
+  /** Human-readable lines through pino-pretty. @default process.env.LOG_PRETTY is 1 or true */
+  pretty?: boolean;
+  /** Append lines to this file instead of stdout. */
+  file?: string;
 }
 
+/**
+ * The gateway's pino logger: JSON lines (or pretty ones), secrets redacted by path
+ * (REDACT_PATHS) and by pattern (key-like strings in any string field and in the message).
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const settings = {
+  const settings: PinoOptions = {
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     base: { service: 'switchyard' },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    redact: { paths: REDACT_PATHS, censor: CENSOR },
+    serializers: { err: errorSerializer },
+    formatters: { log: (fields) => scrubFields(fields, 3) },
+    hooks: {
+      logMethod(args, method) {
+        for (let i = 0; i < args.length; i++) if (typeof args[i] === 'string') args[i] = scrubSecrets(args[i] as string);
+        method.apply(this, args as Parameters<typeof method>);
+      },
+    },
   };
-  return options.destination ? pino(settings, options.destination) : pino(settings);
+  if (options.destination) return pino(settings, options.destination);
+  const pretty = options.pretty ?? /^(1|true)$/i.test(process.env.LOG_PRETTY ?? '');
+  if (options.file) mkdirSync(dirname(options.file), { recursive: true });
+  if (pretty) {
+    const target = { target: 'pino-pretty', options: { colorize: !options.file && process.stdout.isTTY, ...(options.file ? { destination: options.file, mkdir: true } : {}) } };
+    return pino({ ...settings, transport: target });
+  }
+  if (options.file) return pino(settings, pino.destination({ dest: options.file, sync: false, mkdir: true }));
+  return pino(settings);
 }

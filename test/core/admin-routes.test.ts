@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createGateway, createLogger, SwitchyardError } from '@switchyard/core';
+import { AdminRoutes, createGateway, createLogger, SwitchyardError } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
 import { startGateway } from '../support/gateway.js';
 
@@ -48,5 +48,33 @@ describe('admin routes', () => {
     const err = await createGateway({ plugins: [echo, twin], logger: createLogger({ level: 'silent' }) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SwitchyardError);
     expect((err as SwitchyardError).message).toContain('already served by plugin "echo-admin"');
+  });
+
+  it('serves a route outside /admin/ only with a declared access, public ones to anyone, never on core paths', async () => {
+    const routes: Plugin = {
+      name: 'routes',
+      apply(g) {
+        g.admin.add({ method: 'GET', path: '/open', plugin: 'routes', access: 'public', handle: () => ({ body: 'a text', headers: { 'content-type': 'text/plain; version=0.0.4' } }) });
+        g.admin.add({ method: 'GET', path: '/closed', plugin: 'routes', access: 'admin', handle: () => ({ body: { ok: true } }) });
+        g.security.authorizeAdmin = (headers) => (headers.authorization === 'Bearer admin' ? 'ok' : 'unauthorized');
+      },
+    };
+    const gw = await startGateway({}, { plugins: [routes] });
+    try {
+      const open = await fetch(`${gw.url}/open`);
+      expect(open.status).toBe(200);
+      expect(open.headers.get('content-type')).toBe('text/plain; version=0.0.4');
+      expect(await open.text()).toBe('a text');
+      expect((await fetch(`${gw.url}/closed`)).status).toBe(401);
+      expect((await fetch(`${gw.url}/closed`, { headers: { authorization: 'Bearer admin' } })).status).toBe(200);
+      const add = (path: string, access?: 'public' | 'admin') => () =>
+        new AdminRoutes().add({ method: 'GET', path, plugin: 'p', ...(access ? { access } : {}), handle: () => ({ body: 1 }) });
+      expect(add('/admin/x', 'public')).toThrow(/cannot be public/);
+      expect(add('/elsewhere')).toThrow(/must start with \/admin\//);
+      for (const path of ['/v1/models', '/v1/anything', '/health', '/ready']) expect(add(path, 'public'), path).toThrow(/not a path a plugin may serve/);
+      expect(add('/metrics', 'public')).not.toThrow();
+    } finally {
+      await gw.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CACHE_OUTCOME } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import { memoryLogger, mockProvider, startGateway } from '../support/gateway.js';
@@ -21,6 +22,11 @@ describe('the request log line', () => {
       const logged = lines.filter((l) => l.msg === 'request');
       expect(logged).toHaveLength(1);
       expect(logged[0]).toMatchObject({ requestId: res.headers.get('x-request-id'), model: 'm', target: 'b/m', attempts: 2, status: 200, warnings: ['seed dropped'] });
+      expect(logged[0]!.tried).toEqual([
+        { target: 'a/m', outcome: 'failure', status: 500, failure: 'status', ms: expect.any(Number) },
+        { target: 'b/m', outcome: 'success', status: 200, ms: expect.any(Number) },
+      ]);
+      expect(logged[0]).toMatchObject({ protocol: 'openai', operation: 'chat', stream: false, latencyMs: expect.any(Number), upstreamMs: expect.any(Number), tokens: { input: expect.any(Number), output: expect.any(Number) } });
       expect(JSON.stringify(lines)).not.toContain('sk-upstream-secret');
     } finally {
       await gw.close();
@@ -28,4 +34,131 @@ describe('the request log line', () => {
       await b.close();
     }
   });
+
+  it('carries the caller, tokens, cost estimate and cache outcome of a served request', async () => {
+    const upstream = await startMockOpenAI();
+    const { logger, lines } = memoryLogger();
+    const cacheTeller: Plugin = { name: 'cache-teller', apply: (g) => g.hooks.beforeRoute.tap('cache-teller', (x) => void x.set(CACHE_OUTCOME, 'miss')) };
+    const gw = await startGateway(
+      {
+        providers: [mockProvider('u', upstream.baseUrl, { models: ['m'] })],
+        catalog: { m: { pricing: { input: 2, output: 4, cachedRead: 0.5 } } },
+        plugins: { auth: { keys: [{ name: 'app-1', key: APP_KEY }] } },
+      },
+      { plugins: [cacheTeller], logger },
+    );
+    try {
+      upstream.queueFault({ kind: 'status', status: 200, body: completionWithUsage({ prompt_tokens: 1000, completion_tokens: 50, total_tokens: 1050, prompt_tokens_details: { cached_tokens: 200 } }) });
+      const res = await chat(gw.url, { model: 'm' }, { authorization: `Bearer ${APP_KEY}` });
+      expect(res.status).toBe(200);
+      const line = await requestLine(lines);
+      expect(line).toMatchObject({ caller: 'app-1', target: 'u/m', status: 200, cache: 'miss', tokens: { input: 1000, output: 50, cachedRead: 200 } });
+      expect(line.costUsd).toBeCloseTo((800 * 2 + 200 * 0.5 + 50 * 4) / 1e6, 12);
+      expect(JSON.stringify(lines)).not.toContain(APP_KEY);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+
+  it('says in words why a request failed, at warn for 5xx, with every attempt', async () => {
+    const a = await startMockOpenAI();
+    const { logger, lines } = memoryLogger();
+    const gw = await startGateway({ plugins: { 'circuit-breaker': false }, providers: [mockProvider('a', a.baseUrl, { models: ['m'] })] }, { logger });
+    try {
+      a.queueFault({ kind: 'status', status: 503 }, { kind: 'status', status: 503 }, { kind: 'status', status: 503 });
+      expect((await chat(gw.url, { model: 'm' })).status).toBe(502);
+      const failed = await requestLine(lines);
+      expect(failed).toMatchObject({ level: 40, status: 502, errorCode: 'SWITCHYARD_ERR_UPSTREAM_FAILED', attempts: 1 });
+      expect(failed.error).toMatch(/a\/m.*503/);
+      expect(failed.tried).toEqual([{ target: 'a/m', outcome: 'failure', status: 503, failure: 'status', ms: expect.any(Number) }]);
+
+      lines.length = 0;
+      expect((await chat(gw.url, { model: 'no-such-model' })).status).toBe(404);
+      expect(await requestLine(lines)).toMatchObject({ level: 30, status: 404, errorCode: 'SWITCHYARD_ERR_MODEL_NOT_FOUND', error: expect.stringContaining('no-such-model'), attempts: 0 });
+    } finally {
+      await gw.close();
+      await a.close();
+    }
+  });
+
+  it('logs a caller that left before the answer as aborted, status 499', async () => {
+    const a = await startMockOpenAI();
+    const { logger, lines } = memoryLogger();
+    const gw = await startGateway({ providers: [mockProvider('a', a.baseUrl, { models: ['m'] })] }, { logger });
+    try {
+      a.queueFault({ kind: 'delay', ms: 400 });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 50);
+      await expect(fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', signal: controller.signal, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) })).rejects.toThrow();
+      const line = await requestLine(lines);
+      expect(line).toMatchObject({ status: 499, aborted: true, target: 'a/m' });
+      await new Promise((r) => setTimeout(r, 50));
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      expect(metrics).toMatch(/switchyard_errors_total\{class="caller",error_type="client_abort"\} 1/);
+      expect(metrics).toMatch(/switchyard_requests_total\{[^}]*status="499"\} 1/);
+    } finally {
+      await gw.close();
+      await a.close();
+    }
+  });
+
+  it('logs a breaker transition as its own line with an event field', async () => {
+    const a = await startMockOpenAI();
+    const { logger, lines } = memoryLogger();
+    const gw = await startGateway({ plugins: { 'circuit-breaker': { failureThreshold: 1 } }, providers: [mockProvider('a', a.baseUrl, { models: ['m'] })] }, { logger });
+    try {
+      a.queueFault({ kind: 'status', status: 500 });
+      expect((await chat(gw.url, { model: 'm' })).status).toBe(502);
+      await requestLine(lines);
+      const transition = lines.find((l) => l.event === 'circuit_transition');
+      expect(transition).toMatchObject({ level: 40, breaker: 'a', from: 'closed', to: 'open', msg: 'circuit a opened' });
+      expect(JSON.stringify(lines)).not.toContain('sk-upstream-secret');
+    } finally {
+      await gw.close();
+      await a.close();
+    }
+  });
+
+  it('scrubs key-like strings from every field, nested ones and the message included', async () => {
+    const a = await startMockOpenAI();
+    const { logger, lines } = memoryLogger();
+    // Not the instance's own key (core masks that one itself): a key-shaped string it cannot know.
+    const upstreamKey = 'sk-upstream-secret-zz-0123456789';
+    const gw = await startGateway({ providers: [mockProvider('a', a.baseUrl, { models: ['m'] })] }, { logger });
+    try {
+      a.queueFault({ kind: 'status', status: 401, body: { error: { message: `Incorrect API key provided: ${upstreamKey} (Bearer ${upstreamKey})`, type: 'invalid_request_error' } } });
+      expect((await chat(gw.url, { model: 'm' })).status).toBe(502); // the gateway's own upstream credential was refused
+      const line = await requestLine(lines);
+      expect(line.error).toBe('a/m: upstream answered 401: Incorrect API key provided: [redacted] ([redacted])');
+      logger.info({ nested: { deeper: [`token Bearer abcdefgh.ijklmnop`] } }, `key ${upstreamKey} seen`);
+      logger.error({ err: new Error(`upstream said ${upstreamKey}`) }, 'failure');
+      logger.warn({ err: `a plain string error with ${upstreamKey}` }, 'odd error');
+      const text = JSON.stringify(lines);
+      expect(text).not.toContain(upstreamKey);
+      expect(text).not.toContain('abcdefgh.ijklmnop');
+      expect(lines.at(-3)).toMatchObject({ msg: 'key [redacted] seen', nested: { deeper: ['token [redacted]'] } });
+      expect(lines.at(-1)).toMatchObject({ err: 'a plain string error with [redacted]' });
+    } finally {
+      await gw.close();
+      await a.close();
+    }
+  });
 });
+
+const APP_KEY = 'gw-test-app-key-log';
+
+const chat = (url: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  fetch(`${url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body }) }).then(async (res) => ({ status: res.status, headers: res.headers, text: await res.text() }));
+
+/** The one request line, once the response is over. */
+async function requestLine(lines: Array<Record<string, unknown>>): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 50 && !lines.some((l) => l.msg === 'request'); i++) await new Promise((r) => setTimeout(r, 10));
+  const logged = lines.filter((l) => l.msg === 'request');
+  expect(logged).toHaveLength(1);
+  return logged[0]!;
+}
+
+function completionWithUsage(usage: Record<string, unknown>): Record<string, unknown> {
+  return { id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage };
+}

@@ -19,13 +19,26 @@ export interface AdminRequest {
 
 export interface AdminReply {
   status?: number;
+  /** JSON-serialized unless a string (sent as is, with `headers`' content-type if given). */
   body: unknown;
+  headers?: Record<string, string>;
 }
+
+/**
+ * Who may call a route: `admin` (the default) needs the admin key (loopback only without
+ * one); `public` needs nothing, like /health. Only paths outside /admin/ may be public.
+ */
+export type RouteAccess = 'admin' | 'public';
 
 export interface AdminRoute {
   readonly method: AdminMethod;
-  /** Under `/admin/`, e.g. `/admin/routes`; `:name` segments become params. */
+  /**
+   * Under `/admin/`, e.g. `/admin/routes`; `:name` segments become params. A path outside
+   * /admin/ (e.g. `/metrics`) must say its `access`, and may not shadow /v1/, /health or /ready.
+   */
   readonly path: string;
+  /** @default 'admin' */
+  readonly access?: RouteAccess;
   /** The plugin that owns it, for logs and duplicate checks. */
   readonly plugin: string;
   handle(req: AdminRequest): AdminReply | Promise<AdminReply>;
@@ -34,14 +47,23 @@ export interface AdminRoute {
 /** Who may use /admin/*: set by an auth plugin. */
 export type AdminAuthorizer = (headers: IncomingHttpHeaders) => 'ok' | 'unauthorized' | 'forbidden';
 
-/** Routes plugins contribute under /admin/, registered in apply() and mounted once at startup. */
+/** Paths core serves itself; a plugin route may not take them. */
+const CORE_PATHS = /^\/(v1(\/|$)|health$|ready$)/;
+
+/**
+ * Routes plugins contribute, registered in apply() and mounted once at startup: under /admin/
+ * behind the admin key, or elsewhere (`/metrics`) with an explicit access.
+ */
 export class AdminRoutes {
   readonly #routes: AdminRoute[] = [];
   #sealed = false;
 
   add(route: AdminRoute): void {
     if (this.#sealed) throw new SwitchyardError('SWITCHYARD_ERR_HOOKS_SEALED', `plugin "${route.plugin}" added an admin route after listen()`);
-    if (!route.path.startsWith('/admin/')) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', `admin route ${route.path} of plugin "${route.plugin}" must start with /admin/`);
+    const underAdmin = route.path.startsWith('/admin/');
+    if (underAdmin && route.access === 'public') throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', `route ${route.path} of plugin "${route.plugin}": routes under /admin/ cannot be public`);
+    if (!underAdmin && route.access === undefined) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', `admin route ${route.path} of plugin "${route.plugin}" must start with /admin/ (or declare its access: 'public' or 'admin')`);
+    if (!route.path.startsWith('/') || CORE_PATHS.test(route.path)) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', `route ${route.path} of plugin "${route.plugin}" is not a path a plugin may serve (core serves /v1/, /health, /ready)`);
     const clash = this.#routes.find((r) => r.method === route.method && r.path === route.path);
     if (clash) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_DUPLICATE', `${route.method} ${route.path} is already served by plugin "${clash.plugin}"`);
     this.#routes.push(route);
@@ -58,7 +80,7 @@ export class AdminRoutes {
       router.register(route.path, [route.method], async (ctx) => {
         try {
           const authorizer = authorize();
-          const verdict = authorizer ? authorizer(ctx.req.headers) : isLoopbackPeer(ctx.req.socket.remoteAddress) ? 'ok' : 'forbidden';
+          const verdict = route.access === 'public' ? 'ok' : authorizer ? authorizer(ctx.req.headers) : isLoopbackPeer(ctx.req.socket.remoteAddress) ? 'ok' : 'forbidden';
           if (verdict === 'unauthorized') throw new SwitchyardError('SWITCHYARD_ERR_UNAUTHORIZED', 'admin endpoints need an admin key', { publicCode: 'invalid_admin_key' });
           if (verdict === 'forbidden') {
             const why = authorizer ? 'this key is not an admin key' : 'no admin keys are configured: admin endpoints answer loopback callers only';
@@ -67,6 +89,7 @@ export class AdminRoutes {
           const body = (route.method === 'POST' || route.method === 'PUT') && hasBody(ctx.req.headers) ? await readJsonBody(ctx.req, bodyLimit) : undefined;
           const reply = await route.handle({ headers: ctx.req.headers, query: ctx.query, params: ctx.params as Record<string, string>, body });
           ctx.status = reply.status ?? 200;
+          if (reply.headers) ctx.set(reply.headers);
           ctx.body = reply.body;
         } catch (err) {
           sendError(ctx, openaiCodec, err, logger);

@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import Router from '@koa/router';
 import { dispatch } from '../dispatch.js';
 import type { DispatchDeps } from '../dispatch.js';
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError, toSwitchyardError } from '../errors.js';
 import { Exchange } from '../exchange.js';
 import type { Gateway } from '../gateway.js';
 import type { ChatRequest } from '../protocols/canonical.js';
@@ -22,10 +22,12 @@ import { RoutePlan } from '../routing/route-plan.js';
 import type { Operation, Protocol } from '../types.js';
 import { readJsonBody, requestValidator } from './body.js';
 import { chatRequestSchema, embeddingsRequestSchema, messagesRequestSchema } from './request-schemas.js';
-import { logRequest } from './request-log.js';
-import { sendDelivery, sendError, setRouteHeaders } from './respond.js';
+import { logRequest, requestLogger, requestOutcome } from './request-log.js';
+import { sendDelivery, sendError, setRouteHeaders, setServerTiming } from './respond.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** The status logged and counted for a request whose caller left before any answer (nginx's convention). */
+const CLIENT_CLOSED = 499;
 
 interface RouteSpec {
   protocol: Protocol;
@@ -52,9 +54,12 @@ export function createApp(gateway: Gateway): Koa {
     ...(policies.hedging ? { latency: gateway.keep('switchyard', 'ttft', () => new TtftTracker()) } : {}),
   };
   const bodyLimit = gateway.config.server.bodyLimit;
+  const timing = gateway.config.server.timing;
+  const requestLog = requestLogger(logger);
 
   app.silent = true;
   app.use(async (ctx, next) => {
+    const started = timing ? performance.now() : 0;
     const incoming = ctx.get('x-request-id');
     const requestId = SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
@@ -73,6 +78,8 @@ export function createApp(gateway: Gateway): Koa {
     } catch (err) {
       sendError(ctx, ctx.path.startsWith('/v1/messages') ? anthropicCodec : openaiCodec, err, logger);
     }
+    // Routed requests set their own (per plugin); every other response gets its total.
+    if (timing && !ctx.headerSent && !ctx.response.get('server-timing')) ctx.set('server-timing', `total;dur=${(Math.round((performance.now() - started) * 10) / 10).toString()}`);
   });
 
   const routed = (spec: RouteSpec) => async (ctx: Context): Promise<void> => {
@@ -91,19 +98,37 @@ export function createApp(gateway: Gateway): Koa {
         plan: new RoutePlan(),
       });
       if (canonical?.warnings.length) x.set(INBOUND_WARNINGS, canonical.warnings);
+      let failure: SwitchyardError | undefined;
+      const fail = (err: unknown): void => {
+        failure = toSwitchyardError(err);
+        if (timing && !ctx.headerSent) setServerTiming(ctx, x, false);
+        sendError(ctx, spec.codec, failure, logger);
+      };
       ctx.res.once('close', () => {
         if (!ctx.res.writableFinished) x.abort();
-        logRequest(logger, x, ctx.res.statusCode, x.aborted);
+        // A caller gone before any answer: 499 (client closed request), not Koa's default 404.
+        const status = !ctx.res.headersSent && x.aborted ? CLIENT_CLOSED : ctx.res.statusCode;
+        x.response = requestOutcome(x, status, failure, gateway.modelInfo);
+        logRequest(requestLog, x);
         if (gateway.hooks.onFinish.isUsed()) void gateway.hooks.onFinish.promise(x).catch((err: unknown) => logger.error({ err, requestId: x.id }, 'onFinish failed'));
       });
-      const reply = await gateway.hooks.beforeRoute.promise(x);
-      if (reply) return sendDelivery(ctx, reply, spec.codec, logger, x);
-      const plan = await gateway.hooks.selectRoute.promise(x.plan, x);
-      if (plan.size === 0) return sendError(ctx, spec.codec, noTarget(x), logger);
-      const outcome = await dispatch(x, spec.codec, deps);
-      setRouteHeaders(ctx, x);
-      if (outcome.ok) sendDelivery(ctx, outcome.delivery, spec.codec, logger);
-      else sendError(ctx, spec.codec, outcome.error, logger);
+      try {
+        const reply = await gateway.hooks.beforeRoute.promise(x);
+        if (reply) {
+          if (reply.kind === 'error') return fail(reply.error);
+          if (timing) setServerTiming(ctx, x, false);
+          return sendDelivery(ctx, reply, spec.codec, logger, x);
+        }
+        const plan = await gateway.hooks.selectRoute.promise(x.plan, x);
+        if (plan.size === 0) return fail(noTarget(x));
+        const outcome = await dispatch(x, spec.codec, deps);
+        setRouteHeaders(ctx, x);
+        if (!outcome.ok) return fail(outcome.error);
+        if (timing) setServerTiming(ctx, x, outcome.delivery.kind === 'stream');
+        sendDelivery(ctx, outcome.delivery, spec.codec, logger);
+      } catch (err) {
+        fail(err);
+      }
     } catch (err) {
       sendError(ctx, spec.codec, err, logger);
     }

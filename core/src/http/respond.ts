@@ -80,3 +80,19 @@ export function sendDelivery(ctx: Context, delivery: Delivery | Reply, codec: Pr
 async function* iterate(chunks: readonly ChatCompletionChunk[]): AsyncGenerator<ChatCompletionChunk> {
   yield* chunks;
 }
+
+const tenth = (ms: number): string => (Math.round(ms * 10) / 10).toString();
+
+/**
+ * `Server-Timing`: each plugin's (names made HTTP tokens: `switchyard:resolve` → `switchyard-resolve`) time in the request hooks (desc: the hooks it ran in), the
+ * wait on upstreams and the total, at 0.1 ms resolution, up to this moment. For a stream the
+ * header leaves with the head, so it covers up to the first event (`upstream` counts the
+ * served attempt's time to first event).
+ */
+export function setServerTiming(ctx: Context, x: Exchange, streaming: boolean): void {
+  let header = '';
+  const plugins = x.timings.plugins;
+  if (plugins) for (const [plugin, spent] of plugins) header += `${plugin};desc="${spent.hooks}";dur=${tenth(spent.ms)}, `;
+  if (x.attempt > 0) header += `upstream;dur=${tenth(x.timings.upstreamMs + (streaming ? (x.timings.ttftMs ?? 0) : 0))}, `;
+  ctx.set('server-timing', `${header}total;dur=${tenth(performance.now() - x.timings.start)}`);
+}

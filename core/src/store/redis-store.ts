@@ -188,10 +188,10 @@ export class RedisStore implements Store {
     const first = this.#reachable === undefined;
     this.#reachable = reachable;
     if (reachable) {
-      if (!first) this.#logger?.warn({ store: 'redis', redis: this.#where }, `redis store reachable again at ${this.#where}`);
+      if (!first) this.#logger?.warn({ event: 'store_up', store: 'redis', redis: this.#where }, `redis store reachable again at ${this.#where}`);
     } else {
       this.#logger?.error(
-        { store: 'redis', redis: this.#where, reason: err?.message ?? 'connection closed' },
+        { event: 'store_down', store: 'redis', redis: this.#where, reason: err?.message ?? 'connection closed' },
         `REDIS STORE UNREACHABLE at ${this.#where}: shared state is unavailable until it reconnects (retrying in the background)`,
       );
     }

@@ -38,6 +38,8 @@ export function auth(): Plugin<AuthOptions> {
       }
       if (table.size === 0) return;
       gateway.security.authenticatesCallers = true;
+      const names = new Set(options.keys.map((k) => k.name));
+      gateway.security.isKnownCaller = (name) => names.has(name);
       gateway.security.authorizeAdmin = adminAuthorizer(table);
       gateway.security.authorizeCaller = (headers, url) => authenticate(table, headers, url, gateway.logger).error;
       gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) => admit(table, x, gateway.logger));

@@ -123,7 +123,7 @@ function healthChecker(gateway: Gateway, options: ResolvedOptions, callbacks: Co
 }
 
 function logTransition(gateway: Gateway, t: Transition): void {
-  const line = { plugin: PLUGIN, breaker: t.key, from: t.from, to: t.to, reason: t.reason, openings: t.openings, ...(t.openMs === undefined ? {} : { openMs: t.openMs }) };
+  const line = { event: 'circuit_transition', plugin: PLUGIN, breaker: t.key, from: t.from, to: t.to, reason: t.reason, openings: t.openings, ...(t.openMs === undefined ? {} : { openMs: t.openMs }) };
   if (t.to === 'open') gateway.logger.warn(line, `circuit ${t.key} opened`);
   else gateway.logger.info(line, `circuit ${t.key} ${t.to === 'closed' ? 'closed' : 'half-open'}`);
 }

@@ -75,7 +75,7 @@ export class SharedStates {
 
   #adopt(key: string, remote: SharedState): void {
     if (this.#table().adopt(key, remote)) {
-      this.#logger.info({ plugin: 'circuit-breaker', breaker: key, to: remote.state, reason: remote.reason, shared: true }, `circuit ${key} ${remote.state} (from another replica)`);
+      this.#logger.info({ event: 'circuit_transition', plugin: 'circuit-breaker', breaker: key, to: remote.state, reason: remote.reason, shared: true }, `circuit ${key} ${remote.state} (from another replica)`);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { CAPTURED_COMPLETION, exchangeKey, Reply } from '@switchyard/core';
+import { CACHE_OUTCOME, CAPTURED_COMPLETION, exchangeKey, Reply } from '@switchyard/core';
 import type { AttemptResult, ChatCompletion, Exchange, Plugin, Target } from '@switchyard/core';
 import { MemoryBackend, StoreBackend } from './backend.js';
 import type { Backend } from './backend.js';
@@ -52,7 +52,8 @@ export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlug
     counts: () => ({ ...counts }),
     apply(gateway, options) {
       if (!options.enabled) return;
-      const backend: Backend = options.backend === 'store' ? new StoreBackend(gateway.store, options.keyPrefix) : new MemoryBackend(options.maxBytes);
+      // The in-memory cache outlives a config reload (same size bound).
+      const backend: Backend = options.backend === 'store' ? new StoreBackend(gateway.store, options.keyPrefix) : gateway.keep(PLUGIN, `memory:${options.maxBytes}`, () => new MemoryBackend(options.maxBytes));
       const ttlMs = options.ttlSeconds * 1000;
       const warn = (err: unknown, what: string): void => {
         counts.errors++;
@@ -68,6 +69,7 @@ export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlug
         if (!read && !write) {
           counts.bypassed++;
           x.setResponseHeader(HEADER, 'bypass');
+          x.set(CACHE_OUTCOME, 'bypass');
           return;
         }
         const scope = options.shared ? '*' : (x.caller?.name ?? '');
@@ -78,6 +80,7 @@ export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlug
             const age = clock() - entry.storedAt;
             if (age >= 0 && age < ttlMs) {
               counts.hits++;
+              x.set(CACHE_OUTCOME, 'hit');
               const completion = JSON.parse(entry.completion) as ChatCompletion;
               return Reply.completion(completion, { stream: x.stream, headers: { [HEADER]: 'hit', age: String(Math.floor(age / 1000)) } });
             }
@@ -86,6 +89,7 @@ export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlug
           counts.misses++;
         } else counts.bypassed++;
         x.setResponseHeader(HEADER, read ? 'miss' : 'bypass');
+        x.set(CACHE_OUTCOME, read ? 'miss' : 'bypass');
         if (write) {
           x.captureResponse = true;
           x.set(PENDING, key);

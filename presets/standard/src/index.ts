@@ -3,6 +3,7 @@ import type { ConfigInput, Preset, ProviderInput } from '@switchyard/core';
 import { auth } from '@switchyard/plugin-auth';
 import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
 import { loadBalancer } from '@switchyard/plugin-load-balancer';
+import { metrics } from '@switchyard/plugin-metrics';
 import { promptCache } from '@switchyard/plugin-prompt-cache';
 import { rateLimit } from '@switchyard/plugin-rate-limit';
 import { responseCache } from '@switchyard/plugin-response-cache';
@@ -15,8 +16,9 @@ export const PRESET = 'standard';
 /**
  * The plugins a ready gateway runs, in order: gateway keys (inactive without keys), rate limits
  * (inactive without limits), the response cache (off until `response-cache: { enabled: true }`),
- * the three providers, circuit breaking, load balancing and prompt caching (Anthropic
- * breakpoints, OpenAI prompt_cache_key). `plugins: { <name>: false }` in config leaves one out.
+ * the three providers, circuit breaking, load balancing, prompt caching (Anthropic
+ * breakpoints, OpenAI prompt_cache_key) and Prometheus metrics on /metrics.
+ * `plugins: { <name>: false }` in config leaves one out.
  */
 export function standard(): Preset {
   return {
@@ -31,6 +33,7 @@ export function standard(): Preset {
       circuitBreaker(),
       loadBalancer(),
       promptCache(),
+      metrics(),
     ],
   };
 }

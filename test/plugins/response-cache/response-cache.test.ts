@@ -7,7 +7,7 @@ import { startMockAnthropic } from '../../support/mock-anthropic.js';
 import type { MockAnthropic } from '../../support/mock-anthropic.js';
 import { startMockOpenAI } from '../../support/mock-openai.js';
 import type { MockOpenAI } from '../../support/mock-openai.js';
-import { mockProvider, startGateway } from '../../support/gateway.js';
+import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
 
 const ANT_KEY = 'ant-test-upstream-0123456789';
@@ -249,6 +249,24 @@ describe('response-cache scope', () => {
         expect(res.headers.get('x-switchyard-cache')).toBeNull();
       }
       expect(oaiCalls()).toBe(2);
+    } finally {
+      await g.close();
+    }
+  });
+  it('keeps its memory across a config reload and reports the outcome in the request log line', async () => {
+    const { logger, lines } = memoryLogger();
+    const config = { providers: [mockProvider('oai', oai.baseUrl, { models: ['gpt-4o-mini'] })], plugins: { 'response-cache': { enabled: true } } };
+    const g = await startGateway(config, { logger });
+    try {
+      const body = fresh();
+      const send = () => fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await send()).headers.get('x-switchyard-cache')).toBe('miss');
+      expect((await g.gateway.reload({ ...config, server: { host: '127.0.0.1', port: 0 } })).ok).toBe(true);
+      const again = await send();
+      expect(again.headers.get('x-switchyard-cache')).toBe('hit');
+      expect(oaiCalls()).toBe(1);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(lines.filter((l) => l.msg === 'request').map((l) => l.cache)).toEqual(['miss', 'hit']);
     } finally {
       await g.close();
     }

@@ -1,0 +1,67 @@
+import { createRequire } from 'node:module';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { Gateway, Plugin } from '@switchyard/core';
+import { createFamilies } from './families.js';
+import { LabelGuard } from './labels.js';
+import { Recorder } from './recorder.js';
+import { optionsSchema } from './options.js';
+import type { MetricsOptions, ResolvedOptions } from './options.js';
+
+import { PLUGIN } from './plugin-name.js';
+
+export { PLUGIN };
+export type { MetricsOptions } from './options.js';
+export { LabelGuard, OTHER } from './labels.js';
+export { errorKind } from './errors.js';
+export type { ErrorClass, ErrorKind } from './errors.js';
+
+const coreVersion = (createRequire(import.meta.url)('@switchyard/core/package.json') as { version: string }).version;
+
+/** Prometheus metrics on `GET /metrics` (prom-client, one registry per gateway). */
+export function metrics(): Plugin<MetricsOptions> {
+  return {
+    name: PLUGIN,
+    schema: optionsSchema,
+    apply(gateway, raw) {
+      const options = raw as ResolvedOptions;
+      const registry = new Registry();
+      const families = createFamilies(registry, gateway, options);
+      new Gauge({ name: 'switchyard_info', help: 'Switchyard version', labelNames: ['version'], registers: [registry] }).set({ version: coreVersion }, 1);
+      if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'switchyard_' });
+      const labels = new LabelGuard(gateway);
+      const recorder = new Recorder(families, labels);
+
+      gateway.hooks.onResult.tap(PLUGIN, (result) => recorder.attempt(result));
+      gateway.hooks.onFinish.tap(PLUGIN, (x) => recorder.finish(x));
+      gateway.hooks.modelsChanged.tap(PLUGIN, () => labels.forgetModels());
+      gateway.admin.add({
+        method: 'GET',
+        path: options.path,
+        plugin: PLUGIN,
+        access: options.requireAdminKey ? 'admin' : 'public',
+        handle: async () => {
+          addPluginGauges(registry, gateway);
+          return { body: await registry.metrics(), headers: { 'content-type': registry.contentType } };
+        },
+      });
+    },
+  };
+}
+
+/** Other gauges plugins report on the status board (besides sticky_sessions), as `switchyard_<name>`. */
+function addPluginGauges(registry: Registry, gateway: Gateway): void {
+  for (const g of gateway.status.gauges()) {
+    const name = `switchyard_${g.name.replace(/[^a-zA-Z0-9_]/g, '_')}`;
+    if (registry.getSingleMetric(name)) continue;
+    new Gauge({
+      name,
+      help: `${g.help} (reported by ${g.plugin})`,
+      registers: [registry],
+      collect() {
+        this.set(gateway.status.gauges().find((s) => s.name === g.name)?.value ?? 0);
+      },
+    });
+  }
+}
+
+export default metrics;
