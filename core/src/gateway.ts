@@ -8,7 +8,7 @@ import { formatAjvErrors } from './config/problems.js';
 import { CORE_PROVIDER_FIELDS } from './config/schema.js';
 import type { ProviderConfig, SwitchyardConfig } from './config/schema.js';
 import { SwitchyardError } from './errors.js';
-import { GatewayHooks, RouteStage } from './hooks.js';
+import { GatewayHooks } from './hooks.js';
 import { AdminRoutes } from './http/admin.js';
 import type { AdminAuthorizer } from './http/admin.js';
 import { createApp } from './http/app.js';
@@ -22,7 +22,11 @@ import { ReadinessChecks } from './readiness.js';
 import { StatusBoard } from './status.js';
 import { ModelInfoTable } from './models/model-info.js';
 import { ModelCatalog } from './routing/catalog.js';
+import { tapCoreRouting } from './routing/core-taps.js';
+import { ModelDiscovery } from './routing/discovery.js';
 import { ModelResolver } from './routing/resolve.js';
+import { Router } from './routing/router.js';
+import { addRoutingAdminRoutes } from './http/routing-admin.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis-store.js';
 import type { Store } from './store/store.js';
@@ -82,6 +86,10 @@ export class Gateway {
   readonly modelInfo: ModelInfoTable;
   /** Checks `/ready` consults (in apply()): 200 only while none reports a problem. */
   readonly readiness = new ReadinessChecks();
+  /** Plans without sending (select), outcomes from outside (report), learned per-target stats. */
+  readonly router: Router;
+  /** Served model lists of instances configured `discover: true`. */
+  readonly discovery: ModelDiscovery;
   #resolver: ModelResolver | undefined;
   #catalog: ModelCatalog | undefined;
   #server: Server | undefined;
@@ -98,11 +106,26 @@ export class Gateway {
     this.hooks = new GatewayHooks(logger);
     this.instances = config.providers.map(toInstance);
     this.modelInfo = new ModelInfoTable(config.catalog);
+    this.router = new Router(this);
+    this.discovery = new ModelDiscovery({
+      instances: this.instances,
+      providers: this.providers,
+      http: this.http,
+      logger,
+      changed: (served) => this.#swapResolver(served),
+    });
   }
 
+  /** The resolver that answers now; replaced whole when discovery changes a served set. */
   get resolver(): ModelResolver {
-    this.#resolver ??= new ModelResolver(this.instances, this.config.models, this.providers);
+    this.#resolver ??= new ModelResolver(this.instances, this.config.models, this.providers, this.discovery.served);
     return this.#resolver;
+  }
+
+  #swapResolver(served: ReadonlyMap<string, readonly string[]>): void {
+    const resolver = new ModelResolver(this.instances, this.config.models, this.providers, served);
+    this.#resolver = resolver;
+    this.hooks.modelsChanged.call(resolver);
   }
 
   get catalog(): ModelCatalog {
@@ -152,6 +175,7 @@ export class Gateway {
         resolve();
       });
     });
+    await this.discovery.start();
     await this.hooks.ready.promise();
     const address = server.address() as AddressInfo;
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -174,6 +198,7 @@ export class Gateway {
       server.closeAllConnections();
       await closed;
     }
+    this.discovery.stop();
     await this.hooks.close.promise();
     await this.http.close();
     await this.store.close();
@@ -189,16 +214,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const problems: Problem[] = [];
   const registrations = resolvePlugins(options.presets ?? [], options.plugins ?? [], config.plugins, problems);
   if (problems.length === 0) {
-    gateway.hooks.selectRoute.tap({ name: 'switchyard:resolve', stage: RouteStage.DISCOVER }, (plan, x) =>
-      plan.add('switchyard:resolve', gateway.resolver.resolve(x.model)),
-    );
-    gateway.hooks.selectRoute.tap({ name: 'switchyard:operations', stage: RouteStage.FILTER }, (plan, x) =>
-      plan.exclude(
-        'switchyard:operations',
-        (t) => !(gateway.providers.get(t.instance.type)?.operations ?? ['chat']).includes(x.operation),
-        (t) => `provider type ${t.instance.type} does not serve ${x.operation}`,
-      ),
-    );
+    tapCoreRouting(gateway);
+    addRoutingAdminRoutes(gateway);
     await applyPlugins(gateway, registrations);
     problems.push(...providerProblems(gateway));
     for (const line of ModelResolver.aliasProblems(config.models, gateway.instances)) {
@@ -262,6 +279,10 @@ function toInstance(entry: ProviderConfig): ProviderInstance {
     tags: Object.freeze([...entry.tags]),
     timeoutMs: entry.timeoutMs,
     headers: Object.freeze({ ...entry.headers }),
+    local: entry.local ?? false,
+    discover: entry.discover ?? false,
+    discoverIntervalMs: entry.discoverIntervalMs ?? 300_000,
+    discoverTimeoutMs: entry.discoverTimeoutMs ?? 5_000,
     options,
   };
 }

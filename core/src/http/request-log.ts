@@ -1,5 +1,6 @@
 import type { Exchange } from '../exchange.js';
 import type { Logger } from '../logger.js';
+import { summarizePlan } from '../routing/summary.js';
 
 /**
  * One line per routed request, when it is over: who asked for what, where it went, how it
@@ -16,6 +17,7 @@ export function logRequest(logger: Logger, x: Exchange, status: number, aborted:
       stream: x.stream,
       ...(x.caller ? { caller: x.caller.name } : {}),
       ...(x.target ? { target: x.target.id } : {}),
+      ...(x.plan.discovered.length ? { route: summarizePlan(x.plan) } : {}),
       attempts: x.attempt,
       status,
       latencyMs: Math.round(performance.now() - x.timings.start),
