@@ -61,6 +61,8 @@ export interface MockOpenAI {
   waitForAbort(timeoutMs?: number): Promise<RecordedRequest>;
   /** Clears recorded requests, faults and not-yet-claimed aborts. */
   reset(): void;
+  /** Replaces the list GET /v1/models serves from now on. */
+  setModels(models: string[]): void;
   /** Closes the server and destroys all open sockets (including hung ones). */
   close(): Promise<void>;
 }
@@ -189,6 +191,10 @@ class MockOpenAIServer implements MockOpenAI {
       }, timeoutMs);
       this.abortWaiters.push(waiter);
     });
+  }
+
+  setModels(models: string[]): void {
+    this.settings.models = [...models];
   }
 
   reset(): void {
