@@ -66,6 +66,7 @@ export class ModelInfoTable {
   readonly #known: ReadonlyMap<string, ModelInfo>;
   readonly #prefixes: readonly string[];
   readonly #memo = new Map<string, ModelInfo | undefined>();
+  readonly #byTarget = new WeakMap<object, ModelInfo | null>();
 
   constructor(overrides: Readonly<Record<string, ModelInfo>> = {}, known: Readonly<Record<string, ModelInfo>> = KNOWN_MODELS) {
     this.#overrides = new Map(Object.entries(overrides));
@@ -81,6 +82,15 @@ export class ModelInfoTable {
     let info = merge(base, this.#overrides.get(model));
     if (instance !== undefined) info = merge(info, this.#overrides.get(key));
     this.#memo.set(key, info);
+    return info;
+  }
+
+  /** lookup(target.model, target.instance.name), memoized per target object (no key built per call). */
+  forTarget(target: { readonly model: string; readonly instance: { readonly name: string } }): ModelInfo | undefined {
+    const hit = this.#byTarget.get(target);
+    if (hit !== undefined) return hit ?? undefined;
+    const info = this.lookup(target.model, target.instance.name);
+    this.#byTarget.set(target, info ?? null);
     return info;
   }
 

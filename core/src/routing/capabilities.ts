@@ -101,7 +101,7 @@ export function filterByCapabilities(modelInfo: ModelInfoTable, x: Exchange, tar
   if (!needs) return undefined;
   let unmet: Map<string, string> | undefined;
   for (const t of targets) {
-    const missing = unmetNeed(needs, modelInfo.lookup(t.model, t.instance.name));
+    const missing = unmetNeed(needs, modelInfo.forTarget(t));
     if (missing !== undefined) (unmet ??= new Map()).set(t.id, missing);
   }
   return unmet;

@@ -54,7 +54,7 @@ function applyConstraints(gateway: Gateway, plan: RoutePlan, x: Exchange): Route
   }
   if (maxCostPer1k !== undefined) {
     const priceOf = (t: Target): number | undefined => {
-      const pricing = gateway.modelInfo.lookup(t.model, t.instance.name)?.pricing;
+      const pricing = gateway.modelInfo.forTarget(t)?.pricing;
       return pricing ? blendedPricePer1k(pricing) : undefined;
     };
     plan.exclude(

@@ -26,6 +26,8 @@ export interface Discovery {
  */
 export class RoutePlan {
   #targets: Target[] = [];
+  /** Ids ever added, so add() stays linear with thousands of candidates. */
+  readonly #added = new Set<string>();
   readonly discovered: Discovery[] = [];
   readonly exclusions: Exclusion[] = [];
   readonly orderings: Ordering[] = [];
@@ -38,10 +40,11 @@ export class RoutePlan {
     return this.#targets.length;
   }
 
-  /** Adds candidates (stage DISCOVER); a target already present is not added twice. */
+  /** Adds candidates (stage DISCOVER); a target id already added is not added again. */
   add(by: string, targets: readonly Target[]): this {
     for (const target of targets) {
-      if (this.#targets.some((t) => t.id === target.id)) continue;
+      if (this.#added.has(target.id)) continue;
+      this.#added.add(target.id);
       this.#targets.push(target);
       this.discovered.push({ target: target.id, rule: target.rule, by });
     }
@@ -65,10 +68,40 @@ export class RoutePlan {
 
   /** Replaces the order (stage ORDER). `order` must be a permutation of some of the current targets. */
   reorder(by: string, order: readonly Target[], scores: Record<string, number> = {}, note?: string): this {
-    const current = new Set(this.#targets.map((t) => t.id));
-    const next = order.filter((t) => current.has(t.id));
-    const placed = new Set(next.map((t) => t.id));
-    for (const target of this.#targets) if (!placed.has(target.id)) next.push(target);
+    // Identity first (plugins reorder the plan's own objects); an equal id names the same target.
+    const current = new Set(this.#targets);
+    let byId: Map<string, Target> | undefined;
+    const placed = new Set<Target>();
+    const next: Target[] = [];
+    for (const t of order) {
+      const own = current.has(t) ? t : (byId ??= new Map(this.#targets.map((c) => [c.id, c]))).get(t.id);
+      if (own === undefined || placed.has(own)) continue;
+      placed.add(own);
+      next.push(own);
+    }
+    if (next.length < this.#targets.length) for (const target of this.#targets) if (!placed.has(target)) next.push(target);
+    this.#targets = next;
+    this.orderings.push(note === undefined ? { by, scores } : { by, scores, note });
+    return this;
+  }
+
+  /**
+   * reorder() by positions: `indices[k]` is the current position of the target that goes k-th.
+   * Positions left out keep their relative order after the given ones. Linear, no hashing:
+   * for strategies ranking thousands of candidates.
+   */
+  permute(by: string, indices: ArrayLike<number>, scores: Record<string, number> = {}, note?: string): this {
+    const current = this.#targets;
+    const seen = new Uint8Array(current.length);
+    const next: Target[] = [];
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k]!;
+      if (i >= 0 && i < current.length && seen[i] === 0) {
+        seen[i] = 1;
+        next.push(current[i]!);
+      }
+    }
+    if (next.length < current.length) for (let i = 0; i < current.length; i++) if (seen[i] === 0) next.push(current[i]!);
     this.#targets = next;
     this.orderings.push(note === undefined ? { by, scores } : { by, scores, note });
     return this;

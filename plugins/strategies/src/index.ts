@@ -1,5 +1,5 @@
 import { inputTokensOf, ROUTE_ORDERED, RouteStage, SwitchyardError } from '@switchyard/core';
-import type { Exchange, Plugin, RoutePlan, Target } from '@switchyard/core';
+import type { Exchange, Plugin, RoutePlan } from '@switchyard/core';
 import { optionsSchema, STRATEGIES } from './options.js';
 import type { ResolvedOptions, StrategiesOptions, Strategy } from './options.js';
 import { TargetProfiles } from './profiles.js';
@@ -35,16 +35,10 @@ export function strategies(): Plugin<StrategiesOptions> {
         if (strategy === 'priority' || plan.size < 2) return plan;
         const targets = plan.targets;
         const ranking = ranker.rank(strategy, targets, estimate(x, options.expectedOutputTokens));
-        const ordered = new Array<Target>(targets.length);
         const scores: Record<string, number> = {};
-        for (let k = 0; k < ranking.order.length; k++) {
-          const i = ranking.order[k]!;
-          const t = targets[i]!;
-          ordered[k] = t;
-          scores[t.id] = round(ranking.figures[i]!);
-        }
+        for (let i = 0; i < targets.length; i++) scores[targets[i]!.id] = round(ranking.figures[i]!);
         x.set(ROUTE_ORDERED, { by: PLUGIN, scores });
-        return plan.reorder(PLUGIN, ordered, scores, `${strategy}: ${ranking.note}`);
+        return plan.permute(PLUGIN, ranking.order, scores, `${strategy}: ${ranking.note}`);
       };
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: STRATEGY_STAGE }, order);
     },

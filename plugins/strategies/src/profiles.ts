@@ -39,7 +39,7 @@ export class TargetProfiles {
   }
 
   #build(t: Target): TargetProfile {
-    const info = this.#modelInfo.lookup(t.model, t.instance.name);
+    const info = this.#modelInfo.forTarget(t);
     const pricing = info?.pricing;
     const zeroPrice = pricing !== undefined && pricing.input === 0 && pricing.output === 0;
     const tagged = t.instance.tags.includes('free') || (info?.tags?.includes('free') ?? false);
