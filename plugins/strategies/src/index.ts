@@ -20,7 +20,8 @@ const KNOWN = new Set<string>(STRATEGIES);
 
 /**
  * Orders candidates at stage ORDER by a strategy chosen per request (`x-switchyard-strategy`,
- * body `switchyard.strategy`), else per gateway key, else per requested model, else `default`.
+ * body `switchyard.strategy`), else per gateway key (`byKey`, else the key's own `strategy` from
+ * the auth plugin), else per requested model, else `default`.
  */
 export function strategies(): Plugin<StrategiesOptions> {
   return {
@@ -57,8 +58,16 @@ export function strategyFor(x: Exchange, options: ResolvedOptions): Strategy {
     }
     return asked as Strategy;
   }
-  const byKey = x.caller ? options.byKey[x.caller.name] : undefined;
-  return byKey ?? options.byModel[x.model] ?? options.default;
+  return (x.caller ? options.byKey[x.caller.name] ?? keyStrategy(x) : undefined) ?? options.byModel[x.model] ?? options.default;
+}
+
+/** The `strategy` an auth plugin put in the caller's metadata (auth's per-key `strategy` field). */
+function keyStrategy(x: Exchange): Strategy | undefined {
+  const named = x.caller?.metadata?.strategy;
+  if (typeof named !== 'string') return undefined;
+  if (KNOWN.has(named)) return named as Strategy;
+  x.warn(`strategy "${named}" of gateway key ${x.caller!.name} is unknown and was ignored`);
+  return undefined;
 }
 
 /** Input tokens (core's chars/4 estimate) and output tokens: max_tokens capped at the expected output. */

@@ -110,6 +110,12 @@ describe('strategy ordering on constructed stats', () => {
     expect(strategyFor(x('smart', {}, 'app-1'), resolved())).toBe('cost');
     expect(strategyFor(x('smart', { strategy: 'latency' }, 'app-1'), resolved())).toBe('latency');
     expect(() => strategyFor(x('smart', { strategy: 'fastest' }), resolved())).toThrow(/unknown strategy "fastest"/);
+    const keyed = x('smart', {}, 'app-2');
+    keyed.caller = { name: 'app-2', metadata: { strategy: 'free-first' } };
+    expect(strategyFor(keyed, resolved())).toBe('free-first');
+    keyed.caller = { name: 'app-2', metadata: { strategy: 'cheapest' } };
+    expect(strategyFor(keyed, resolved())).toBe('balanced');
+    expect(keyed.warnings).toEqual(['strategy "cheapest" of gateway key app-2 is unknown and was ignored']);
   });
 });
 
@@ -150,5 +156,44 @@ describe('strategies through a gateway', () => {
     const bad = await post({ 'x-switchyard-strategy': 'fastest' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('unknown strategy "fastest"');
+  });
+});
+
+describe('per-key strategies through a gateway with auth', () => {
+  let a: MockOpenAI;
+  let gw: RunningGateway;
+
+  beforeAll(async () => {
+    a = await startMockOpenAI({ name: 'a', models: ['pricey', 'budget'] });
+    gw = await startGateway(
+      {
+        providers: [mockProvider('a', a.baseUrl, { models: ['pricey', 'budget'] })],
+        models: [{ name: 'pool', targets: ['a/pricey', 'a/budget'] }],
+        catalog: { pricey: { pricing: { input: 10, output: 30 }, quality: 90 }, budget: { pricing: { input: 0.5, output: 1.5 }, quality: 60 } },
+        plugins: {
+          auth: {
+            keys: [
+              { name: 'app-1', key: 'test-gateway-key-one' },
+              { name: 'app-2', key: 'test-gateway-key-two', strategy: 'quality' },
+              { name: 'app-3', key: 'test-gateway-key-three' },
+            ],
+          },
+        },
+      },
+      { plugins: [withOptions(strategies(), { default: 'cost', byKey: { 'app-1': 'quality' } })] },
+    );
+  });
+  afterAll(async () => {
+    await gw.close();
+    await a.close();
+  });
+
+  const as = async (key: string) =>
+    (await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ model: 'pool', messages: [{ role: 'user', content: 'hi' }] }) })).headers.get('x-switchyard-target');
+
+  it('byKey, then the key\'s own strategy, then the default', async () => {
+    expect(await as('test-gateway-key-one')).toBe('a/pricey');
+    expect(await as('test-gateway-key-two')).toBe('a/pricey');
+    expect(await as('test-gateway-key-three')).toBe('a/budget');
   });
 });
