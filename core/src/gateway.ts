@@ -112,6 +112,7 @@ export class Gateway {
       providers: this.providers,
       http: this.http,
       logger,
+      modelInfo: this.modelInfo,
       changed: (served) => this.#swapResolver(served),
     });
   }

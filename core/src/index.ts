@@ -33,7 +33,7 @@ export type { FailoverPolicy } from './routing/policy.js';
 export { SwitchyardError, ErrorCodes, isSwitchyardError, toSwitchyardError } from './errors.js';
 export type { ErrorCode, SwitchyardErrorOptions } from './errors.js';
 export { ProviderRegistry, defaultClassifyError } from './providers.js';
-export type { ProviderAdapter, UpstreamErrorInfo } from './providers.js';
+export type { ListedModel, ProviderAdapter, UpstreamErrorInfo } from './providers.js';
 export { withOptions } from './plugin/plugin.js';
 export { providerPlugin } from './plugin/provider-plugin.js';
 export type { ProviderPluginSpec } from './plugin/provider-plugin.js';

@@ -88,4 +88,16 @@ describe('model discovery', () => {
     expect(await gw.gateway.discovery.refresh(gw.gateway.instances[0]!)).toBe(true);
     expect(gw.gateway.resolver.publicModels().sort()).toEqual(['m-one', 'm-two']);
   });
+
+  it('takes context windows from the listing as capability info (config catalog still wins)', async () => {
+    up.setModels(['m-small', 'm-big', 'm-pinned'], { 'm-small': { context_length: 40 }, 'm-big': { max_model_len: 100000 }, 'm-pinned': { context_length: 40 } });
+    gw = await startGateway({ providers: [mockProvider('up', up.baseUrl, { discover: true })], catalog: { 'm-pinned': { contextWindow: 100000 } } });
+    expect(gw.gateway.modelInfo.lookup('m-small', 'up')).toEqual({ contextWindow: 40 });
+    const long = (model: string) => fetch(`${gw!.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'word '.repeat(100) }] }) });
+    const small = await long('m-small');
+    expect(small.status).toBe(400);
+    expect(((await small.json()) as { error: { code: string } }).error.code).toBe('capability_unmet');
+    expect((await long('m-big')).status).toBe(200);
+    expect((await long('m-pinned')).status).toBe(200);
+  });
 });

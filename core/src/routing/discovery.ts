@@ -1,5 +1,6 @@
 import type { Logger } from '../logger.js';
-import type { ProviderRegistry } from '../providers.js';
+import type { ModelInfo, ModelInfoTable } from '../models/model-info.js';
+import type { ListedModel, ProviderRegistry } from '../providers.js';
 import type { UpstreamClient } from '../upstream/client.js';
 import type { ProviderInstance } from '../types.js';
 
@@ -8,6 +9,8 @@ export interface DiscoveryDeps {
   readonly providers: ProviderRegistry;
   readonly http: UpstreamClient;
   readonly logger: Logger;
+  /** Receives what listings say of their models (context windows...). */
+  readonly modelInfo: ModelInfoTable;
   /** Called after a listing changed an instance's served set, with every discovered set. */
   readonly changed: (served: ReadonlyMap<string, readonly string[]>) => void;
 }
@@ -60,12 +63,19 @@ export class ModelDiscovery {
   /** Lists one instance's models; true when its served set changed. Never throws. */
   async refresh(instance: ProviderInstance): Promise<boolean> {
     const adapter = this.#deps.providers.get(instance.type);
-    if (!adapter?.listModels || this.#running.has(instance.name) || this.#stopped) return false;
+    if (!(adapter?.describeModels || adapter?.listModels) || this.#running.has(instance.name) || this.#stopped) return false;
     this.#running.add(instance.name);
     try {
-      const models = await withTimeout(adapter.listModels({ ...instance, timeoutMs: instance.discoverTimeoutMs }, this.#deps.http), instance.discoverTimeoutMs);
+      const bounded = { ...instance, timeoutMs: instance.discoverTimeoutMs };
+      const listing: Promise<ListedModel[]> = adapter.describeModels
+        ? adapter.describeModels(bounded, this.#deps.http)
+        : adapter.listModels!(bounded, this.#deps.http).then((ids) => ids.map((id) => ({ id })));
+      const models = await withTimeout(listing, instance.discoverTimeoutMs);
       if (this.#stopped) return false;
-      const next = [...new Set(models)].sort();
+      const described = new Map<string, ModelInfo>();
+      for (const m of models) if (m.info && Object.keys(m.info).length) described.set(m.id, m.info);
+      this.#deps.modelInfo.setListed(instance.name, described);
+      const next = [...new Set(models.map((m) => m.id))].sort();
       const previous = this.#served.get(instance.name);
       if (previous && previous.length === next.length && previous.every((m, i) => m === next[i])) return false;
       this.#served.set(instance.name, Object.freeze(next));
