@@ -36,3 +36,17 @@ describe('request needs', () => {
     expect(unmetNeed(needs, { contextWindow: 4096 })).toBe('a context window of ~5000 input tokens (estimated)');
   });
 });
+
+describe('RouterStats', () => {
+  it('stops keeping new targets once full, still answering with a record', async () => {
+    const { RouterStats } = await import('@switchyard/core');
+    const stats = new RouterStats(2);
+    stats.record('a', { outcome: 'success', latencyMs: 10 });
+    stats.record('b', { outcome: 'failure' });
+    stats.record('c', { outcome: 'success', latencyMs: 10 });
+    expect(stats.size).toBe(2);
+    expect(stats.get('c')).toBeUndefined();
+    expect(stats.entry('c').requests).toBe(0);
+    expect(stats.get('a')).toMatchObject({ requests: 1, successes: 1, latencyMs: 10 });
+  });
+});

@@ -11,7 +11,7 @@ import type { AttemptOutcome, AttemptResult, Target } from '../types.js';
 import { takeConstraints } from './constraints.js';
 import type { RouteConstraints } from './constraints.js';
 import { RoutePlan } from './route-plan.js';
-import { RouterStats } from './stats.js';
+import { MAX_TRACKED_TARGETS, RouterStats } from './stats.js';
 import type { ReportedOutcome, TargetStats } from './stats.js';
 
 export interface SelectOptions {
@@ -98,7 +98,7 @@ export class Router {
 
   /** @internal Core records every attempt result. */
   record(result: AttemptResult): void {
-    if (!this.#seen.has(result.target.id)) this.#seen.set(result.target.id, result.target);
+    if (!this.#seen.has(result.target.id) && this.#seen.size < MAX_TRACKED_TARGETS) this.#seen.set(result.target.id, result.target);
     this.table.recordResult(result);
   }
 

@@ -35,18 +35,33 @@ export interface ReportedOutcome {
   readonly outputTokens?: number;
 }
 
+/** Most targets tracked: prefix-claimed model names are open-ended, so callers could otherwise grow the table without bound. */
+export const MAX_TRACKED_TARGETS = 100_000;
+
 /** Per-target success counts and latency EWMAs, fed by every attempt result. */
 export class RouterStats {
   readonly #byTarget = new Map<string, TargetStats>();
+  readonly #max: number;
 
-  /** The target's record (created empty if none), stable for the gateway's life. */
+  constructor(maxTargets = MAX_TRACKED_TARGETS) {
+    this.#max = maxTargets;
+  }
+
+  /**
+   * The target's record (created empty if none), stable for the gateway's life. Once the
+   * table is full, a new id gets a fresh record that is not kept.
+   */
   entry(id: string): TargetStats {
     let s = this.#byTarget.get(id);
     if (!s) {
       s = { id, requests: 0, successes: 0, failures: 0, rateLimited: 0, businessErrors: 0, ttftMs: Number.NaN, msPerOutputToken: Number.NaN, latencyMs: Number.NaN, lastAt: 0 };
-      this.#byTarget.set(id, s);
+      if (this.#byTarget.size < this.#max) this.#byTarget.set(id, s);
     }
     return s;
+  }
+
+  get size(): number {
+    return this.#byTarget.size;
   }
 
   get(id: string): TargetStats | undefined {
