@@ -45,7 +45,7 @@ export function loadBalancer(): LoadBalancerPlugin {
         if (plan.size === 0) return plan;
         // A strategy ranked the candidates: keep its order; stickiness only among equal scores.
         const ranked = x.get(ROUTE_ORDERED);
-        const ordered = ranked ? { targets: [...plan.targets], scores: {} } : balancer.order(plan.targets);
+        const ordered = ranked ? { targets: [...plan.targets], scores: {} } : balancer.order(plan.targets, x.dryRun);
         const algorithm = ranked ? `${ranked.by} order kept` : options.algorithm;
         const affinity = sticky ? affinityKey(x, sticky) : undefined;
         if (affinity === undefined) return plan.size > 1 && !ranked ? plan.reorder(PLUGIN, ordered.targets, ordered.scores, algorithm) : plan;
