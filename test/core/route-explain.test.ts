@@ -91,6 +91,15 @@ describe('POST /admin/route/explain', () => {
     expect(unknown.error).toMatchObject({ status: 404, code: 'model_not_found' });
   });
 
+  it('explains an Anthropic Messages body with ?protocol=anthropic, capabilities read from its canonical form', async () => {
+    const messages = { model: 'gpt-4o-mini', max_tokens: 20, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] }] };
+    const plan = (await (await post('/admin/route/explain?protocol=anthropic', messages)).json()) as Explained;
+    expect(plan.needs.vision).toBe(true);
+    expect(plan.targets).toEqual(['a/gpt-4o-mini', 'b/gpt-4o-mini']);
+    expect((await post('/admin/route/explain?protocol=anthropic', body())).status).toBe(400);
+    expect((await post('/admin/route/explain?protocol=gemini', body())).status).toBe(400);
+  });
+
   it('refuses a body that is not a chat request', async () => {
     const res = await post('/admin/route/explain', { model: 'gpt-4o-mini' });
     expect(res.status).toBe(400);

@@ -9,8 +9,9 @@ const OWNER = 'switchyard';
  * Core's routing admin routes:
  * - `GET /admin/routes`: router stats per target with health, instances, and each public
  *   model's targets;
- * - `POST /admin/route/explain`: the plan a chat request body would get (same headers
- *   honoured), as a dry run: no upstream call, no plugin side effect.
+ * - `POST /admin/route/explain`: the plan a chat completion body (or, with
+ *   `?protocol=anthropic`, a Messages body) would get, same headers honoured, as a dry run:
+ *   no upstream call, no plugin side effect.
  */
 export function addRoutingAdminRoutes(gateway: Gateway): void {
   gateway.admin.add({
@@ -27,7 +28,11 @@ export function addRoutingAdminRoutes(gateway: Gateway): void {
       if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
         throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'explain takes a chat completion request body', { publicCode: 'invalid_request' });
       }
-      const x = await gateway.router.explainExchange(req.body as Record<string, unknown>, { headers: req.headers });
+      const protocol = req.query.protocol ?? 'openai';
+      if (protocol !== 'openai' && protocol !== 'anthropic') {
+        throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'protocol: must be openai or anthropic', { param: 'protocol', publicCode: 'invalid_request' });
+      }
+      const x = await gateway.router.explainExchange(req.body as Record<string, unknown>, { headers: req.headers, protocol });
       const plan = x.plan.toJSON();
       const error = x.plan.size === 0 ? noTargetError(x) : undefined;
       return {

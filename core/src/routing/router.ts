@@ -4,10 +4,12 @@ import { Exchange } from '../exchange.js';
 import type { Caller } from '../exchange.js';
 import type { Gateway } from '../gateway.js';
 import { requestValidator } from '../http/body.js';
-import { chatRequestSchema } from '../http/request-schemas.js';
+import { chatRequestSchema, messagesRequestSchema } from '../http/request-schemas.js';
+import { anthropicToCanonical } from '../protocols/anthropic-convert.js';
+import type { AnthropicMessagesRequest } from '../protocols/anthropic-types.js';
 import type { ChatRequest } from '../protocols/canonical.js';
 import type { TargetHealth } from '../status.js';
-import type { AttemptOutcome, AttemptResult, Target } from '../types.js';
+import type { AttemptOutcome, AttemptResult, Protocol, Target } from '../types.js';
 import { takeConstraints } from './constraints.js';
 import type { RouteConstraints } from './constraints.js';
 import { RoutePlan } from './route-plan.js';
@@ -23,6 +25,8 @@ export interface SelectOptions {
   headers?: IncomingHttpHeaders;
   /** Who is asking, for per-key strategies. */
   caller?: Caller;
+  /** The body's protocol: an OpenAI chat completion (default) or an Anthropic Messages request. */
+  protocol?: Protocol;
 }
 
 export interface TargetStatsReport {
@@ -48,6 +52,7 @@ export interface RouterStatsReport {
 }
 
 const validateChat = requestValidator(chatRequestSchema);
+const validateMessages = requestValidator(messagesRequestSchema);
 
 /**
  * Routing as a library (`gateway.router`): the plan a request would get, without sending it;
@@ -64,7 +69,7 @@ export class Router {
     this.#gateway = gateway;
   }
 
-  /** The ordered plan for a chat request, through every selectRoute tap, as a dry run (no side effects). */
+  /** The ordered plan for a chat request (OpenAI shape unless `protocol` says otherwise), through every selectRoute tap, as a dry run (no side effects). */
   async select(request: ChatRequest | Record<string, unknown>, options: SelectOptions = {}): Promise<RoutePlan> {
     return (await this.explainExchange(request, options)).plan;
   }
@@ -72,15 +77,16 @@ export class Router {
   /** @internal select(), keeping the exchange (explain reads its constraints and needs). */
   async explainExchange(request: ChatRequest | Record<string, unknown>, options: SelectOptions = {}): Promise<Exchange> {
     const body = { ...request } as Record<string, unknown>;
-    validateChat(body);
+    const protocol = options.protocol ?? 'openai';
+    (protocol === 'anthropic' ? validateMessages : validateChat)(body);
     const headers = options.headers ?? {};
     const constraints = withOptions(takeConstraints(body, headers), options);
     const x = new Exchange({
       id: randomUUID(),
-      protocol: 'openai',
+      protocol,
       operation: 'chat',
       body,
-      request: body as ChatRequest,
+      request: protocol === 'anthropic' ? anthropicToCanonical(body as unknown as AnthropicMessagesRequest).request : (body as ChatRequest),
       headers,
       plan: new RoutePlan(),
       constraints,
