@@ -171,3 +171,23 @@ describe('gateway.router', () => {
     expect(line?.route).toEqual({ found: 2, excluded: { 'switchyard:constraints': 1 }, order: ['a/gpt-4o-mini'] });
   });
 });
+
+describe('routing admin routes behind gateway keys', () => {
+  it('answer an admin key only', async () => {
+    const secured = await startGateway({
+      providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] })],
+      plugins: { auth: { keys: [{ name: 'app', key: 'test-caller-key' }, { name: 'ops', key: 'test-admin-key', admin: true }] } },
+    });
+    try {
+      const explain = (key?: string) =>
+        fetch(`${secured.url}/admin/route/explain`, { method: 'POST', headers: key ? { authorization: `Bearer ${key}` } : {}, body: JSON.stringify(body()) });
+      expect((await explain()).status).toBe(401);
+      expect((await explain('test-caller-key')).status).toBe(403);
+      expect((await explain('test-admin-key')).status).toBe(200);
+      expect((await fetch(`${secured.url}/admin/routes`, { headers: { authorization: 'Bearer test-caller-key' } })).status).toBe(403);
+      expect(chats(a)).toHaveLength(0);
+    } finally {
+      await secured.close();
+    }
+  });
+});
