@@ -14,6 +14,11 @@ describe('takeConstraints', () => {
     expect(c).toEqual({ strategy: 'latency', tags: ['eu', 'fast', 'gpu'], maxCostPer1k: 0.5, preferLocal: true, excludeProviders: ['x', 'y'] });
     expect('switchyard' in body).toBe(false);
   });
+
+  it('accepts key=value and a/b tags, refuses tags with spaces', () => {
+    expect(takeConstraints({}, { 'x-switchyard-tags': 'region=eu, tier/gold' }).tags).toEqual(['region=eu', 'tier/gold']);
+    expect(() => takeConstraints({}, { 'x-switchyard-tags': 'two words' })).toThrow(/x-switchyard-tags: "two words" is not a valid name/);
+  });
 });
 
 describe('request needs', () => {

@@ -34,6 +34,8 @@ export const CONSTRAINTS_FIELD = 'switchyard';
 
 const BODY_FIELDS = new Set(['maxCost', 'excludeProviders', 'preferLocal', 'strategy', 'tags']);
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+/** Tags may also carry `key=value` or `a/b` forms. */
+const TAG = /^[A-Za-z0-9][A-Za-z0-9._:=/-]*$/;
 
 /**
  * Reads the constraints of a request and removes `switchyard` from `body` (in place, so that
@@ -55,7 +57,7 @@ export function takeConstraints(body: Record<string, unknown>, headers: Incoming
   const strategy = header(headers, CONSTRAINT_HEADERS.strategy);
   if (strategy !== undefined) out.strategy = names([strategy.trim()], CONSTRAINT_HEADERS.strategy)[0]!;
   const tags = header(headers, CONSTRAINT_HEADERS.tags);
-  if (tags !== undefined) out.tags = [...new Set([...(out.tags ?? []), ...names(splitList(tags), CONSTRAINT_HEADERS.tags)])];
+  if (tags !== undefined) out.tags = [...new Set([...(out.tags ?? []), ...names(splitList(tags), CONSTRAINT_HEADERS.tags, TAG)])];
   return Object.freeze(out);
 }
 
@@ -74,7 +76,7 @@ function bodyConstraints(raw: unknown): RouteConstraints {
     if (typeof o.strategy !== 'string') throw invalid(`${CONSTRAINTS_FIELD}.strategy`, 'must be a string');
     out.strategy = names([o.strategy], `${CONSTRAINTS_FIELD}.strategy`)[0]!;
   }
-  if (o.tags !== undefined) out.tags = [...new Set(names(stringList(o.tags, 'tags'), `${CONSTRAINTS_FIELD}.tags`))];
+  if (o.tags !== undefined) out.tags = [...new Set(names(stringList(o.tags, 'tags'), `${CONSTRAINTS_FIELD}.tags`, TAG))];
   return out;
 }
 
@@ -98,9 +100,9 @@ function stringList(value: unknown, field: string): string[] {
   throw invalid(`${CONSTRAINTS_FIELD}.${field}`, 'must be a list of strings');
 }
 
-function names(list: string[], field: string): string[] {
+function names(list: string[], field: string, pattern = NAME): string[] {
   if (list.length === 0) throw invalid(field, 'must name at least one value');
-  const bad = list.find((n) => !NAME.test(n));
+  const bad = list.find((n) => !pattern.test(n));
   if (bad !== undefined) throw invalid(field, `"${bad.slice(0, 64)}" is not a valid name`);
   return list;
 }
