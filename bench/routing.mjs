@@ -1,10 +1,11 @@
 // Routing micro-benchmark: selectRoute over 10,000 served targets with a 3-tag query, in-process
-// (no I/O). Reports the tag-index selection alone, the whole selectRoute chain per request, and
-// the chain's cost per candidate it had to consider. Run: node bench/routing.mjs (after tsc -b).
-// Env: ROUTING_SELECTIONS (default 20000).
+// (no I/O), without and with the balanced strategy. Reports the tag-index selection alone, the
+// whole selectRoute chain per request, and the chain's cost per candidate it considered.
+// Run: node bench/routing.mjs (after tsc -b). Env: ROUTING_SELECTIONS (default 20000).
 
-import { createGateway, createLogger, Exchange, RoutePlan } from '@switchyard/core';
+import { createGateway, createLogger, Exchange, RoutePlan, withOptions } from '@switchyard/core';
 import { standard } from '@switchyard/preset-standard';
+import { strategies } from '@switchyard/plugin-strategies';
 import { parseTagQuery, tagRouting } from '@switchyard/plugin-tag-routing';
 
 const SELECTIONS = Number(process.env.ROUTING_SELECTIONS ?? 20_000);
@@ -31,14 +32,25 @@ function providers() {
   }));
 }
 
+/** Prices and quality per model name, so the balanced strategy has figures to weigh. */
+function catalog(list) {
+  const names = [...new Set(list.flatMap((p) => p.models))];
+  return Object.fromEntries(names.map((m, k) => [m, { pricing: { input: (k % 17) * 0.3, output: (k % 13) * 1.1 }, quality: k % 101 }]));
+}
+
 async function measure(label, plugins, extraPlugins) {
   const tags = tagRouting();
+  const list = providers();
   const gateway = await createGateway({
-    config: { providers: providers(), plugins },
+    config: { providers: list, catalog: catalog(list), plugins },
     presets: [standard()],
     plugins: [tags, ...extraPlugins],
     logger: createLogger({ level: 'silent' }),
   });
+  // Five outcomes per target, so latency and reliability are known.
+  for (const [k, t] of gateway.resolver.servedTargets().entries()) {
+    for (let r = 0; r < 5; r++) gateway.router.report(t.id, k % 7 ? { outcome: 'success', latencyMs: 200 + (k % 50) * 10, ttftMs: 50 + (k % 30), outputTokens: 100 } : { outcome: 'failure' });
+  }
   const body = { model: QUERY, messages: [{ role: 'user', content: 'Route me.' }] };
   let candidates = 0;
   let planned = 0;
@@ -79,6 +91,7 @@ async function measure(label, plugins, extraPlugins) {
 const variants = [
   ['tag routing only', { auth: false, 'rate-limit': false, 'circuit-breaker': false, 'load-balancer': false }, []],
   ['tag routing + breaker + balancer', { auth: false, 'rate-limit': false }, []],
+  ['tag routing + balanced strategy + breaker + balancer', { auth: false, 'rate-limit': false }, [withOptions(strategies(), { default: 'balanced' })]],
 ];
 console.log(`routing: ${INSTANCES * MODELS_PER_INSTANCE} targets, query ${QUERY}, ${SELECTIONS} selections`);
 for (const [label, plugins, extra] of variants) {

@@ -28,6 +28,8 @@ export const ErrorCodes = {
   SWITCHYARD_ERR_NO_TARGET: { status: 503, type: 'service_unavailable' },
   SWITCHYARD_ERR_LIMITER_UNAVAILABLE: { status: 503, type: 'service_unavailable' },
   SWITCHYARD_ERR_UNSUPPORTED: { status: 400, type: 'invalid_request_error' },
+  SWITCHYARD_ERR_CAPABILITY: { status: 400, type: 'invalid_request_error' },
+  SWITCHYARD_ERR_CONSTRAINT: { status: 400, type: 'invalid_request_error' },
   SWITCHYARD_ERR_INTERNAL: { status: 500, type: 'server_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
 

@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ChatRequest } from './protocols/canonical.js';
+import { NO_CONSTRAINTS } from './routing/constraints.js';
+import type { RouteConstraints } from './routing/constraints.js';
 import type { RoutePlan } from './routing/route-plan.js';
 import type { ErrorCode } from './errors.js';
 import type { Usage } from './protocols/canonical.js';
@@ -71,6 +73,10 @@ export interface ExchangeInit {
   plan: RoutePlan;
   /** The request target as the caller sent it (path and query string). @default '' */
   url?: string;
+  /** Routing constraints from `x-switchyard-*` headers and the body's `switchyard` object. */
+  constraints?: RouteConstraints;
+  /** Plan only (explain, router.select): no upstream call, no plugin side effect. @default false */
+  dryRun?: boolean;
 }
 
 /** Per-request state: the only thing plugins share. */
@@ -87,6 +93,13 @@ export class Exchange {
   /** The request target as the caller sent it: path and query string (auth refuses keys found there). */
   readonly url: string;
   readonly plan: RoutePlan;
+  /** What the caller asked of routing (max cost, excluded providers, strategy, tags...). */
+  readonly constraints: RouteConstraints;
+  /**
+   * True when only the plan is wanted (explain, router.select): no upstream is called, and
+   * plugins must not change shared state (probe leases, sticky bindings) while routing it.
+   */
+  readonly dryRun: boolean;
   readonly timings: ExchangeTimings;
   readonly warnings: string[] = [];
   caller: Caller | undefined;
@@ -120,6 +133,8 @@ export class Exchange {
     this.headers = init.headers;
     this.url = init.url ?? '';
     this.plan = init.plan;
+    this.constraints = init.constraints ?? NO_CONSTRAINTS;
+    this.dryRun = init.dryRun ?? false;
     this.timings = { start: performance.now(), upstreamMs: 0 };
   }
 

@@ -9,7 +9,7 @@ import { formatAjvErrors } from './config/problems.js';
 import { CORE_PROVIDER_FIELDS } from './config/schema.js';
 import type { ProviderConfig, SwitchyardConfig } from './config/schema.js';
 import { SwitchyardError } from './errors.js';
-import { GatewayHooks, RouteStage } from './hooks.js';
+import { GatewayHooks } from './hooks.js';
 import { AdminRoutes } from './http/admin.js';
 import type { AdminAuthorizer } from './http/admin.js';
 import { createApp } from './http/app.js';
@@ -24,7 +24,11 @@ import { ReadinessChecks } from './readiness.js';
 import { StatusBoard } from './status.js';
 import { ModelInfoTable } from './models/model-info.js';
 import { ModelCatalog } from './routing/catalog.js';
+import { tapCoreRouting } from './routing/core-taps.js';
+import { ModelDiscovery } from './routing/discovery.js';
 import { ModelResolver } from './routing/resolve.js';
+import { Router } from './routing/router.js';
+import { addRoutingAdminRoutes } from './http/routing-admin.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis-store.js';
 import type { Store } from './store/store.js';
@@ -101,6 +105,10 @@ export class Gateway {
   readonly loadedAt = new Date();
   /** Where the config came from (a file path), when known. */
   readonly source: string | undefined;
+  /** Plans without sending (select), outcomes from outside (report), learned per-target stats. */
+  readonly router: Router;
+  /** Served model lists of instances configured `discover: true`. */
+  readonly discovery: ModelDiscovery;
   #resolver: ModelResolver | undefined;
   #catalog: ModelCatalog | undefined;
   #server: Server | undefined;
@@ -139,11 +147,27 @@ export class Gateway {
       this.#owner = previous.#owner;
       this.#inherited = previous.#kept;
     }
+    this.router = new Router(this);
+    this.discovery = new ModelDiscovery({
+      instances: this.instances,
+      providers: this.providers,
+      http: this.http,
+      logger,
+      modelInfo: this.modelInfo,
+      changed: (served) => this.#swapResolver(served),
+    });
   }
 
+  /** The resolver that answers now; replaced whole when discovery changes a served set. */
   get resolver(): ModelResolver {
-    this.#resolver ??= new ModelResolver(this.instances, this.config.models, this.providers);
+    this.#resolver ??= new ModelResolver(this.instances, this.config.models, this.providers, this.discovery.served);
     return this.#resolver;
+  }
+
+  #swapResolver(served: ReadonlyMap<string, readonly string[]>): void {
+    const resolver = new ModelResolver(this.instances, this.config.models, this.providers, served);
+    this.#resolver = resolver;
+    this.hooks.modelsChanged.call(resolver);
   }
 
   get catalog(): ModelCatalog {
@@ -216,7 +240,7 @@ export class Gateway {
       });
     });
     this.#started = true;
-    await this.#current.hooks.ready.promise();
+    await this.#current.#start();
     const address = server.address() as AddressInfo;
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return { url: `http://${shown}:${address.port}`, host: address.address, port: address.port };
@@ -282,7 +306,7 @@ export class Gateway {
       next = await buildGateway({ ...recipe.options, config, plugins: plugins ?? recipe.options.plugins ?? [], source: source ?? recipe.source }, old);
       next.#handle();
       next.#inherited = undefined;
-      if (this.#started) await next.hooks.ready.promise();
+      if (this.#started) await next.#start();
     } catch (err) {
       // A generation whose `ready` failed may have started timers: stop them.
       if (next) await next.#release().catch(() => undefined);
@@ -309,8 +333,15 @@ export class Gateway {
 
   /** What a generation owns (not the store, nor the server): its `close` hook, its pools. */
   async #release(): Promise<void> {
+    this.discovery.stop();
     await this.hooks.close.promise();
     await this.http.close();
+  }
+
+  /** Starts what a serving generation runs: model discovery (its first listing, bounded), then the `ready` hook. */
+  async #start(): Promise<void> {
+    await this.discovery.start();
+    await this.hooks.ready.promise();
   }
 
   #drained(): Promise<void> {
@@ -374,16 +405,8 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
   const pluginOptions = Object.fromEntries([...disabled, ...registrations.map((r) => [r.plugin.name, r.options] as const)]);
   const gateway = new Gateway({ config, logger, store, recipe, pluginOptions, previous });
   if (problems.length === 0) {
-    gateway.hooks.selectRoute.tap({ name: 'switchyard:resolve', stage: RouteStage.DISCOVER }, (plan, x) =>
-      plan.add('switchyard:resolve', gateway.resolver.resolve(x.model)),
-    );
-    gateway.hooks.selectRoute.tap({ name: 'switchyard:operations', stage: RouteStage.FILTER }, (plan, x) =>
-      plan.exclude(
-        'switchyard:operations',
-        (t) => !(gateway.providers.get(t.instance.type)?.operations ?? ['chat']).includes(x.operation),
-        (t) => `provider type ${t.instance.type} does not serve ${x.operation}`,
-      ),
-    );
+    tapCoreRouting(gateway);
+    addRoutingAdminRoutes(gateway);
     addOperationsRoutes(gateway);
     await applyPlugins(gateway, registrations);
     problems.push(...providerProblems(gateway));
@@ -456,6 +479,10 @@ function toInstance(entry: ProviderConfig): ProviderInstance {
     tags: Object.freeze([...entry.tags]),
     timeoutMs: entry.timeoutMs,
     headers: Object.freeze({ ...entry.headers }),
+    local: entry.local ?? false,
+    discover: entry.discover ?? false,
+    discoverIntervalMs: entry.discoverIntervalMs ?? 300_000,
+    discoverTimeoutMs: entry.discoverTimeoutMs ?? 5_000,
     options,
   };
 }

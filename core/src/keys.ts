@@ -48,3 +48,10 @@ export const PROMPT_CACHE_STATS = exchangeKey<PromptCacheStats>('prompt-cache');
  * plugin; the request log line and metrics report it.
  */
 export const CACHE_OUTCOME = exchangeKey<string>('cache');
+
+/**
+ * Set at stage ORDER by a plugin that ranked the candidates itself (the strategies plugin):
+ * who ranked them and each target's score (higher is better). A load balancer that sees it
+ * keeps that order, applying stickiness only between targets of equal score.
+ */
+export const ROUTE_ORDERED = exchangeKey<{ readonly by: string; readonly scores: Readonly<Record<string, number>> }>('route-ordered');

@@ -1,5 +1,6 @@
 import { SwitchyardError } from './errors.js';
 import type { Exchange } from './exchange.js';
+import type { ModelInfo } from './models/model-info.js';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse } from './protocols/canonical.js';
 import type { UpstreamClient } from './upstream/client.js';
 import type { AttemptOutcome, Operation, ProviderInstance, SseEvent } from './types.js';
@@ -43,6 +44,14 @@ export interface ProviderAdapter {
   classifyError?(status: number, body: string): UpstreamErrorInfo;
   /** Lists the models an instance serves (a GET; never a billed call). */
   listModels?(instance: ProviderInstance, http: UpstreamClient): Promise<string[]>;
+  /** listModels() with what the listing says of each model; model discovery prefers it. */
+  describeModels?(instance: ProviderInstance, http: UpstreamClient): Promise<ListedModel[]>;
+}
+
+/** A listed model and what the listing tells of it (e.g. an OpenAI-compatible `context_length`). */
+export interface ListedModel {
+  readonly id: string;
+  readonly info?: ModelInfo;
 }
 
 /** Registered provider types. One registry per gateway, never module-global. */

@@ -20,6 +20,12 @@ export interface ProviderInstance {
   readonly timeoutMs: number;
   /** Extra headers sent upstream on every request. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Runs locally (config `local`). */
+  readonly local: boolean;
+  /** Served models come from the upstream's listing (config `discover`). */
+  readonly discover: boolean;
+  readonly discoverIntervalMs: number;
+  readonly discoverTimeoutMs: number;
   /** Provider-specific fields, validated by the adapter's `instanceSchema`. */
   readonly options: Readonly<Record<string, unknown>>;
 }

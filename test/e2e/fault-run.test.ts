@@ -132,7 +132,7 @@ async function run(from: number, to: number, leaveEvery?: number): Promise<Outco
 }
 
 async function routes(): Promise<Array<{ name: string; state: string }>> {
-  const body = (await (await fetch(`${gw.url}/admin/routes`)).json()) as { instances: Array<{ name: string; breakers: Array<{ state: string }> }> };
+  const body = (await (await fetch(`${gw.url}/admin/circuits`)).json()) as { instances: Array<{ name: string; breakers: Array<{ state: string }> }> };
   return body.instances.map((i) => ({ name: i.name, state: i.breakers[0]!.state }));
 }
 
@@ -276,7 +276,7 @@ describe('fault run', () => {
       if (Date.now() - parkedAt < 950) expect(res.headers.get('x-switchyard-target')).not.toBe(`${home}/gpt-4o-mini`);
     }
     expect(mocks[home]!.requests.filter((r) => r.path.endsWith('/chat/completions')).length).toBe(before);
-    const body = (await (await fetch(`${gw.url}/admin/routes`)).json()) as { instances: Array<{ name: string; breakers: Array<{ parkedUntil?: number; state: string }> }> };
+    const body = (await (await fetch(`${gw.url}/admin/circuits`)).json()) as { instances: Array<{ name: string; breakers: Array<{ parkedUntil?: number; state: string }> }> };
     const breaker = body.instances.find((i) => i.name === home)!.breakers[0]!;
     expect(breaker.state).toBe('closed');
     expect(breaker.parkedUntil ?? 0).toBeGreaterThanOrEqual(parkedAt + 900);

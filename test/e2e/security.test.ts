@@ -137,10 +137,15 @@ describe('security: bad input gets a clear error, nothing else', () => {
     expect(refused.status).toBe(400);
   });
 
-  it('handles huge messages arrays: within the body limit served, beyond it 413', async () => {
-    const many = Array.from({ length: 50_000 }, (_, i) => ({ role: 'user', content: `m${i}` }));
+  it('handles huge messages arrays: within the body limit and the context window served, over the window 400, beyond the limit 413', async () => {
+    const many = Array.from({ length: 20_000 }, (_, i) => ({ role: 'user', content: `m${i}` }));
     const ok = await send(chat({ messages: many }));
     expect(ok.status).toBe(200);
+    // ~200k estimated input tokens: more than gpt-4o-mini's known 128k window, refused before any upstream call.
+    const tooLong = Array.from({ length: 50_000 }, (_, i) => ({ role: 'user', content: `m${i}` }));
+    const over = await send(chat({ messages: tooLong }));
+    expect(over.status).toBe(400);
+    expect(over.json.error.code).toBe('capability_unmet');
     const tooMany = Array.from({ length: 200_000 }, () => ({ role: 'user', content: 'x'.repeat(20) }));
     const big = await send(chat({ messages: tooMany }));
     expect(big.status).toBe(413);

@@ -61,6 +61,8 @@ export interface MockOpenAI {
   waitForAbort(timeoutMs?: number): Promise<RecordedRequest>;
   /** Clears recorded requests, faults and not-yet-claimed aborts. */
   reset(): void;
+  /** Replaces the list GET /v1/models serves from now on; `extra` adds fields to entries by id (e.g. `context_length`). */
+  setModels(models: string[], extra?: Record<string, Record<string, unknown>>): void;
   /** Closes the server and destroys all open sockets (including hung ones). */
   close(): Promise<void>;
 }
@@ -88,6 +90,8 @@ export async function startMockOpenAI(options: MockOpenAIOptions = {}): Promise<
 
 interface Settings {
   models: string[];
+  /** Extra fields per model id in GET /v1/models entries. */
+  modelExtra: Record<string, Record<string, unknown>>;
   apiKey: string | undefined;
   name: string;
   chunks: number;
@@ -96,6 +100,7 @@ interface Settings {
 function resolveSettings(options: MockOpenAIOptions): Settings {
   return {
     models: options.models ?? ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small'],
+    modelExtra: {},
     apiKey: options.apiKey,
     name: options.name ?? 'mock',
     chunks: Math.max(1, Math.floor(options.chunks ?? 3)),
@@ -189,6 +194,11 @@ class MockOpenAIServer implements MockOpenAI {
       }, timeoutMs);
       this.abortWaiters.push(waiter);
     });
+  }
+
+  setModels(models: string[], extra: Record<string, Record<string, unknown>> = {}): void {
+    this.settings.models = [...models];
+    this.settings.modelExtra = { ...extra };
   }
 
   reset(): void {
@@ -313,7 +323,7 @@ class MockOpenAIServer implements MockOpenAI {
       return chatCompletionReply(record.body, this.settings);
     }
     if (method === 'POST' && pathname === '/v1/embeddings') return embeddingsReply(record.body);
-    if (method === 'GET' && pathname === '/v1/models') return modelsReply(this.settings.models);
+    if (method === 'GET' && pathname === '/v1/models') return modelsReply(this.settings.models, this.settings.modelExtra);
     return errorReply(404, `Invalid URL (${method} ${pathname || '/'})`);
   }
 
@@ -399,8 +409,8 @@ function checkAuth(req: IncomingMessage, apiKey: string | undefined): Reply | nu
   return { kind: 'json', status: 401, body: openAIError(401, message, 'invalid_api_key') };
 }
 
-function modelsReply(models: string[]): Reply {
-  const data = models.map((id) => ({ id, object: 'model', created: MODEL_CREATED, owned_by: 'mock' }));
+function modelsReply(models: string[], extra: Record<string, Record<string, unknown>>): Reply {
+  const data = models.map((id) => ({ id, object: 'model', created: MODEL_CREATED, owned_by: 'mock', ...extra[id] }));
   return { kind: 'json', status: 200, body: { object: 'list', data } };
 }
 

@@ -86,6 +86,14 @@ export interface ProviderConfig {
   timeoutMs: number;
   /** Extra headers sent upstream. @default {} */
   headers: Record<string, string>;
+  /** Runs on this machine or network (for `x-switchyard-prefer-local` and the free-first strategy). @default false */
+  local: boolean;
+  /** List the upstream's models at start and every `discoverIntervalMs`; they become the served set. @default false */
+  discover: boolean;
+  /** @default 300000 */
+  discoverIntervalMs: number;
+  /** How long one listing may take; start-up waits at most this long for it. @default 5000 */
+  discoverTimeoutMs: number;
   [field: string]: unknown;
 }
 
@@ -116,6 +124,7 @@ export interface SwitchyardConfig {
 /** Every field a provider entry has whatever its type; others belong to the adapter. */
 export const CORE_PROVIDER_FIELDS = new Set([
   'name', 'type', 'baseUrl', 'apiKey', 'models', 'priority', 'weight', 'tags', 'timeoutMs', 'headers',
+  'local', 'discover', 'discoverIntervalMs', 'discoverTimeoutMs',
 ]);
 
 const providerSchema = {
@@ -132,6 +141,10 @@ const providerSchema = {
     tags: { type: 'array', items: { type: 'string' }, default: [] },
     timeoutMs: { type: 'integer', minimum: 1, default: 60000 },
     headers: { type: 'object', additionalProperties: { type: 'string' }, default: {} },
+    local: { type: 'boolean', default: false, description: 'Runs locally (prefer-local, free-first).' },
+    discover: { type: 'boolean', default: false, description: "List the upstream's models at start and periodically." },
+    discoverIntervalMs: { type: 'integer', minimum: 1000, default: 300000 },
+    discoverTimeoutMs: { type: 'integer', minimum: 1, default: 5000 },
   },
   additionalProperties: true,
 } as const;

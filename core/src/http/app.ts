@@ -18,6 +18,8 @@ import type { AnthropicMessagesRequest } from '../protocols/anthropic-types.js';
 import { countTokensRoute } from './count-tokens.js';
 import { TtftTracker } from '../routing/latency.js';
 import { FailoverPolicies } from '../routing/policy.js';
+import { takeConstraints } from '../routing/constraints.js';
+import { noTargetError } from '../routing/core-taps.js';
 import { RoutePlan } from '../routing/route-plan.js';
 import type { Operation, Protocol } from '../types.js';
 import { readJsonBody, requestValidator } from './body.js';
@@ -86,6 +88,8 @@ export function createApp(gateway: Gateway): Koa {
     try {
       const body = await readJsonBody(ctx.req, bodyLimit);
       spec.validate(body);
+      // Before any conversion: `switchyard` never reaches an upstream, pass-through included.
+      const constraints = takeConstraints(body, ctx.req.headers);
       const canonical = spec.toCanonical?.(body);
       const x = new Exchange({
         id: ctx.state.requestId as string,
@@ -96,6 +100,7 @@ export function createApp(gateway: Gateway): Koa {
         headers: ctx.req.headers,
         url: ctx.url,
         plan: new RoutePlan(),
+        constraints,
       });
       if (canonical?.warnings.length) x.set(INBOUND_WARNINGS, canonical.warnings);
       let failure: SwitchyardError | undefined;
@@ -120,7 +125,7 @@ export function createApp(gateway: Gateway): Koa {
           return sendDelivery(ctx, reply, spec.codec, logger, x);
         }
         const plan = await gateway.hooks.selectRoute.promise(x.plan, x);
-        if (plan.size === 0) return fail(noTarget(x));
+        if (plan.size === 0) return fail(noTargetError(x));
         const outcome = await dispatch(x, spec.codec, deps);
         setRouteHeaders(ctx, x);
         if (!outcome.ok) return fail(outcome.error);
@@ -157,16 +162,4 @@ export function createApp(gateway: Gateway): Koa {
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
-}
-
-/** Nothing discovered: unknown model (404). Everything excluded: 503 naming why. */
-function noTarget(x: Exchange): SwitchyardError {
-  if (x.plan.discovered.length === 0) {
-    return new SwitchyardError('SWITCHYARD_ERR_MODEL_NOT_FOUND', `The model \`${x.model}\` does not exist or is not served by this gateway`, {
-      publicCode: 'model_not_found',
-      param: 'model',
-    });
-  }
-  const reasons = [...new Set(x.plan.exclusions.map((e) => `${e.target}: ${e.reason} (${e.by})`))].join('; ');
-  return new SwitchyardError('SWITCHYARD_ERR_NO_TARGET', `no healthy target for \`${x.model}\`: ${reasons}`, { expose: true, publicCode: 'no_target' });
 }

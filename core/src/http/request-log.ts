@@ -4,6 +4,7 @@ import { CACHE_OUTCOME } from '../keys.js';
 import type { Logger } from '../logger.js';
 import type { ModelInfoTable } from '../models/model-info.js';
 import type { AttemptResult } from '../types.js';
+import { summarizePlan } from '../routing/summary.js';
 
 /**
  * How a request ended, from its status, the error it was answered with (if any) and its
@@ -61,6 +62,7 @@ export function logRequest(logger: Logger, x: Exchange): void {
       stream: x.stream,
       ...(x.caller ? { caller: x.caller.name } : {}),
       ...(x.target ? { target: x.target.id } : {}),
+      ...(x.plan.discovered.length ? { route: summarizePlan(x.plan) } : {}),
       attempts: x.attempt,
       ...(x.results.length ? { tried: x.results.map(attemptSummary) } : {}),
       status,

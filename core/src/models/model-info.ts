@@ -57,8 +57,9 @@ export const modelInfoSchema = {
 } as const;
 
 /**
- * Capabilities and prices per model: the built-in table of well-known models under the
- * config's `catalog:` entries (keyed by model name, or `instance/model` for one instance).
+ * Capabilities and prices per model: the built-in table of well-known models, then what model
+ * discovery read in an instance's listing, under the config's `catalog:` entries (keyed by
+ * model name, or `instance/model` for one instance).
  * Lookups are memoized per name, so the request path pays one map read.
  */
 export class ModelInfoTable {
@@ -66,6 +67,9 @@ export class ModelInfoTable {
   readonly #known: ReadonlyMap<string, ModelInfo>;
   readonly #prefixes: readonly string[];
   readonly #memo = new Map<string, ModelInfo | undefined>();
+  #byTarget = new WeakMap<object, ModelInfo | null>();
+  /** What model discovery read in each instance's listing, between built-in and config. */
+  readonly #listed = new Map<string, ReadonlyMap<string, ModelInfo>>();
 
   constructor(overrides: Readonly<Record<string, ModelInfo>> = {}, known: Readonly<Record<string, ModelInfo>> = KNOWN_MODELS) {
     this.#overrides = new Map(Object.entries(overrides));
@@ -77,10 +81,32 @@ export class ModelInfoTable {
   lookup(model: string, instance?: string): ModelInfo | undefined {
     const key = instance === undefined ? model : `${instance}/${model}`;
     if (this.#memo.has(key)) return this.#memo.get(key);
-    const base = this.#builtIn(model);
+    let base = this.#builtIn(model);
+    if (instance !== undefined) base = merge(base, this.#listed.get(instance)?.get(model));
     let info = merge(base, this.#overrides.get(model));
     if (instance !== undefined) info = merge(info, this.#overrides.get(key));
     this.#memo.set(key, info);
+    return info;
+  }
+
+  /**
+   * What an instance's model listing says of its models (model discovery): layered over the
+   * built-in entry and under config `catalog:` entries. Replaces the instance's previous set.
+   */
+  setListed(instance: string, models: ReadonlyMap<string, ModelInfo>): void {
+    if (models.size === 0 && !this.#listed.has(instance)) return;
+    if (models.size === 0) this.#listed.delete(instance);
+    else this.#listed.set(instance, models);
+    this.#memo.clear();
+    this.#byTarget = new WeakMap();
+  }
+
+  /** lookup(target.model, target.instance.name), memoized per target object (no key built per call). */
+  forTarget(target: { readonly model: string; readonly instance: { readonly name: string } }): ModelInfo | undefined {
+    const hit = this.#byTarget.get(target);
+    if (hit !== undefined) return hit ?? undefined;
+    const info = this.lookup(target.model, target.instance.name);
+    this.#byTarget.set(target, info ?? null);
     return info;
   }
 

@@ -10,8 +10,9 @@ export interface ModelEntry {
 }
 
 /**
- * The public model list: served models and aliases from config, plus what instances that
- * list no models report through their provider's model listing (cached, failures skipped).
+ * The public model list: served models and aliases from config, discovered sets of
+ * `discover: true` instances, plus what other instances that list no models report through
+ * their provider's model listing (cached, failures skipped).
  */
 export class ModelCatalog {
   readonly #gateway: Gateway;
@@ -22,12 +23,14 @@ export class ModelCatalog {
   }
 
   async list(): Promise<ModelEntry[]> {
-    const { resolver, instances, providers, http, logger } = this.#gateway;
+    const { resolver, instances, providers, http, logger, discovery } = this.#gateway;
     const owners = new Map<string, string>();
-    for (const instance of instances) for (const model of instance.models ?? []) if (!owners.has(model)) owners.set(model, instance.type);
+    // Discovering instances serve their last good listing (or their configured models before one).
+    const servedOf = (i: (typeof instances)[number]): readonly string[] | undefined => discovery.served.get(i.name) ?? i.models;
+    for (const instance of instances) for (const model of servedOf(instance) ?? []) if (!owners.has(model)) owners.set(model, instance.type);
     const lists = await Promise.all(
       instances
-        .filter((i) => i.models === undefined)
+        .filter((i) => servedOf(i) === undefined && !i.discover)
         .map(async (instance) => {
           const adapter = providers.get(instance.type);
           if (!adapter?.listModels) return { instance, models: [] as string[] };

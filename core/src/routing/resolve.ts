@@ -5,7 +5,8 @@ import type { ProviderInstance, Target } from '../types.js';
 /**
  * Model names → candidate targets, in DESIGN order: alias → `instance/model` → instances
  * listing the model → instances (listing no models) whose type claims the name's prefix.
- * Built once per configuration; a lookup is a few map reads.
+ * Built once per configuration (and again whenever discovery changes a served set, see
+ * `served`); a lookup is a few map reads.
  */
 export class ModelResolver {
   readonly #aliases = new Map<string, Target[]>();
@@ -13,11 +14,16 @@ export class ModelResolver {
   readonly #listed = new Map<string, Target[]>();
   readonly #byPrefix: Array<{ prefix: string; instances: ProviderInstance[] }> = [];
 
-  constructor(instances: readonly ProviderInstance[], aliases: readonly AliasConfig[], providers: ProviderRegistry) {
+  /**
+   * @param served discovered model lists per instance name: they replace the instance's
+   *   configured `models` (an instance with a served list claims no prefixes).
+   */
+  constructor(instances: readonly ProviderInstance[], aliases: readonly AliasConfig[], providers: ProviderRegistry, served?: ReadonlyMap<string, readonly string[]>) {
     const byPriority = [...instances].sort((a, b) => a.priority - b.priority);
+    const modelsOf = (i: ProviderInstance): readonly string[] | undefined => served?.get(i.name) ?? i.models;
     for (const instance of byPriority) {
       this.#instances.set(instance.name, instance);
-      for (const model of instance.models ?? []) {
+      for (const model of modelsOf(instance) ?? []) {
         const list = this.#listed.get(model) ?? [];
         list.push(target(instance, model, 'listed'));
         this.#listed.set(model, list);
@@ -25,7 +31,7 @@ export class ModelResolver {
     }
     const prefixes = new Map<string, ProviderInstance[]>();
     for (const instance of byPriority) {
-      if (instance.models !== undefined) continue;
+      if (modelsOf(instance) !== undefined) continue;
       for (const prefix of providers.get(instance.type)?.modelPrefixes ?? []) {
         prefixes.set(prefix, [...(prefixes.get(prefix) ?? []), instance]);
       }

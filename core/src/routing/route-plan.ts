@@ -20,12 +20,17 @@ export interface Discovery {
   readonly by: string;
 }
 
+/** Scores per target id: a record, or a Map turned into one only when read. */
+export type Scores = Readonly<Record<string, number>> | ReadonlyMap<string, number>;
+
 /**
  * The attempt plan: the ordered targets left after every selectRoute stage, plus the
  * record of what each plugin did, so an operator can ask why a request went where it went.
  */
 export class RoutePlan {
   #targets: Target[] = [];
+  /** Ids ever added, so add() stays linear with thousands of candidates. */
+  readonly #added = new Set<string>();
   readonly discovered: Discovery[] = [];
   readonly exclusions: Exclusion[] = [];
   readonly orderings: Ordering[] = [];
@@ -38,12 +43,11 @@ export class RoutePlan {
     return this.#targets.length;
   }
 
-  /** Adds candidates (stage DISCOVER); a target already present is not added twice. */
+  /** Adds candidates (stage DISCOVER); a target id already added is not added again. */
   add(by: string, targets: readonly Target[]): this {
-    const present = new Set(this.#targets.map((t) => t.id));
     for (const target of targets) {
-      if (present.has(target.id)) continue;
-      present.add(target.id);
+      if (this.#added.has(target.id)) continue;
+      this.#added.add(target.id);
       this.#targets.push(target);
       this.discovered.push({ target: target.id, rule: target.rule, by });
     }
@@ -70,12 +74,41 @@ export class RoutePlan {
    * targets. Scores may come as a Map: it becomes a plain record only when read (explain,
    * logs), which keeps ordering hundreds of candidates cheap.
    */
-  reorder(by: string, order: readonly Target[], scores: Readonly<Record<string, number>> | ReadonlyMap<string, number> = {}, note?: string): this {
-    const pending = new Set<string>();
-    for (const target of this.#targets) pending.add(target.id);
+  reorder(by: string, order: readonly Target[], scores: Scores = {}, note?: string): this {
+    // Identity first (plugins reorder the plan's own objects); an equal id names the same target.
+    const current = new Set(this.#targets);
+    let byId: Map<string, Target> | undefined;
+    const placed = new Set<Target>();
     const next: Target[] = [];
-    for (const target of order) if (pending.delete(target.id)) next.push(target);
-    if (pending.size > 0) for (const target of this.#targets) if (pending.has(target.id)) next.push(target);
+    for (const t of order) {
+      const own = current.has(t) ? t : (byId ??= new Map(this.#targets.map((c) => [c.id, c]))).get(t.id);
+      if (own === undefined || placed.has(own)) continue;
+      placed.add(own);
+      next.push(own);
+    }
+    if (next.length < this.#targets.length) for (const target of this.#targets) if (!placed.has(target)) next.push(target);
+    this.#targets = next;
+    this.orderings.push(ordering(by, scores, note));
+    return this;
+  }
+
+  /**
+   * reorder() by positions: `indices[k]` is the current position of the target that goes k-th.
+   * Positions left out keep their relative order after the given ones. Linear, no hashing:
+   * for strategies ranking thousands of candidates.
+   */
+  permute(by: string, indices: ArrayLike<number>, scores: Scores = {}, note?: string): this {
+    const current = this.#targets;
+    const seen = new Uint8Array(current.length);
+    const next: Target[] = [];
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k]!;
+      if (i >= 0 && i < current.length && seen[i] === 0) {
+        seen[i] = 1;
+        next.push(current[i]!);
+      }
+    }
+    if (next.length < current.length) for (let i = 0; i < current.length; i++) if (seen[i] === 0) next.push(current[i]!);
     this.#targets = next;
     this.orderings.push(ordering(by, scores, note));
     return this;
@@ -97,7 +130,7 @@ export class RoutePlan {
   }
 }
 
-function ordering(by: string, scores: Readonly<Record<string, number>> | ReadonlyMap<string, number>, note: string | undefined): Ordering {
+function ordering(by: string, scores: Scores, note: string | undefined): Ordering {
   if (!(scores instanceof Map)) return note === undefined ? { by, scores: scores as Record<string, number> } : { by, scores: scores as Record<string, number>, note };
   let record: Record<string, number> | undefined;
   return {

@@ -128,6 +128,18 @@ export class BreakerTable {
     return PROBE;
   }
 
+  /** What admit() would answer now, changing nothing and taking no lease (for dry runs). */
+  peek(key: string): Admission {
+    const b = this.#breakers.get(key);
+    if (!b) return ADMITTED;
+    const now = this.#now();
+    if (b.parkedUntil > now) return { ok: false, reason: `rate limited (${b.parkedWhy}; ${seconds(b.parkedUntil - now)} left)` };
+    if (b.state === 'closed') return ADMITTED;
+    if (b.state === 'open' && now < b.openUntil) return { ok: false, reason: `circuit open (${b.reason}; next probe in ${seconds(b.openUntil - now)})` };
+    if (b.state === 'half_open' && b.leases.filter((expiry) => expiry > now).length >= this.#settings.halfOpenProbes) return { ok: false, reason: 'circuit half-open (probe in flight)' };
+    return PROBE;
+  }
+
   /** Learns from one attempt's outcome. `retryAfterMs` is the upstream's Retry-After, for rate_limited. */
   record(key: string, outcome: Outcome, retryAfterMs?: number): void {
     const b = this.#get(key);

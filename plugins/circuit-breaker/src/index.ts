@@ -5,7 +5,7 @@ import type { Breaker, Transition } from './breaker.js';
 import { HealthChecker } from './health.js';
 import { optionsSchema } from './options.js';
 import type { CircuitBreakerOptions, ResolvedOptions } from './options.js';
-import { routesReport } from './report.js';
+import { circuitsReport } from './report.js';
 import { SharedStates } from './shared.js';
 
 export const PLUGIN = 'circuit-breaker';
@@ -20,7 +20,7 @@ const LEASES = exchangeKey<string[]>('circuit-breaker:leases');
 export const PROBE_STAGE = RouteStage.ORDER + 50;
 const ENDS_REQUEST = new Set<AttemptResult['outcome']>(['success', 'business_error', 'cancelled']);
 
-/** Circuit breaking per instance (or instance × model), 429 parking, health checks, /admin/routes; /ready reads its health report. */
+/** Circuit breaking per instance (or instance × model), 429 parking, health checks and /admin/circuits; /ready reads its health report. */
 export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
   return {
     name: PLUGIN,
@@ -53,8 +53,9 @@ export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
         return plan.exclude(
           PLUGIN,
           (t) => {
-            const verdict = table.admit(keyOf(t), t.instance.timeoutMs + 1000);
+            const verdict = x.dryRun ? table.peek(keyOf(t)) : table.admit(keyOf(t), t.instance.timeoutMs + 1000);
             if (verdict.ok) {
+              if (x.dryRun) return false;
               if (verdict.probe) x.set(LEASES, [...(x.get(LEASES) ?? []), keyOf(t)]);
               return false;
             }
@@ -66,6 +67,7 @@ export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
       };
       // A probe only tells something if it is tried: put it first (within the first tier), or give its lease back.
       const probeFirst = (plan: RoutePlan, x: Exchange): RoutePlan => {
+        if (x.dryRun) return plan;
         const leases = x.get(LEASES);
         if (!leases?.length) return plan;
         const first = plan.targets[0];
@@ -101,7 +103,7 @@ export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
       gateway.hooks.close.tapPromise(PLUGIN, async () => {
         await Promise.all([shared.stop(), health?.stop()]);
       });
-      gateway.admin.add({ method: 'GET', path: '/admin/routes', plugin: PLUGIN, handle: () => ({ body: routesReport(gateway, table, keyOf) }) });
+      gateway.admin.add({ method: 'GET', path: '/admin/circuits', plugin: PLUGIN, handle: () => ({ body: circuitsReport(gateway, table, keyOf) }) });
       gateway.status.addHealth(PLUGIN, (t) => {
         const circuit = table.state(keyOf(t));
         return { circuit, healthy: circuit !== 'open' };

@@ -1,8 +1,8 @@
 import type { Gateway, Target } from '@switchyard/core';
 import type { BreakerTable } from './breaker.js';
 
-/** The body of GET /admin/routes: instances with their breakers, and each public model's targets. */
-export function routesReport(gateway: Gateway, table: BreakerTable, keyOf: (t: Target) => string): unknown {
+/** The body of GET /admin/circuits: instances with their breakers, and each public model's targets. */
+export function circuitsReport(gateway: Gateway, table: BreakerTable, keyOf: (t: Target) => string): unknown {
   const keys = table.keys();
   return {
     instances: gateway.instances.map((i) => ({

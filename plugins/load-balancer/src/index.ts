@@ -1,5 +1,5 @@
-import { AFFINITY_KEY, ConvertStage, exchangeKey, RouteStage } from '@switchyard/core';
-import type { AttemptResult, Exchange, Plugin, RoutePlan, UpstreamRequest } from '@switchyard/core';
+import { AFFINITY_KEY, ConvertStage, exchangeKey, ROUTE_ORDERED, RouteStage } from '@switchyard/core';
+import type { AttemptResult, Exchange, Plugin, RoutePlan, Target, UpstreamRequest } from '@switchyard/core';
 import { affinityKey } from './affinity.js';
 import { optionsSchema } from './options.js';
 import type { LoadBalancerOptions, ResolvedOptions } from './options.js';
@@ -45,24 +45,30 @@ export function loadBalancer(): LoadBalancerPlugin {
 
       const order = async (plan: RoutePlan, x: Exchange): Promise<RoutePlan> => {
         if (plan.size === 0) return plan;
-        const ordered = balancer.order(plan.targets);
+        // A strategy ranked the candidates: keep its order; stickiness only among equal scores.
+        const ranked = x.get(ROUTE_ORDERED);
+        const ordered = ranked ? { targets: [...plan.targets], scores: {} } : balancer.order(plan.targets, x.dryRun);
+        const algorithm = ranked ? `${ranked.by} order kept` : options.algorithm;
         const affinity = sticky ? affinityKey(x, sticky) : undefined;
-        if (affinity === undefined) return plan.size > 1 ? plan.reorder(PLUGIN, ordered.targets, ordered.scores, options.algorithm) : plan;
+        if (affinity === undefined) return plan.size > 1 && !ranked ? plan.reorder(PLUGIN, ordered.targets, ordered.scores, algorithm) : plan;
         x.set(AFFINITY_KEY, affinity);
         const key = `${x.model}|${affinity}`;
         const bound = await table.get(key);
         const first = ordered.targets[0]!;
-        const hit = bound === undefined ? undefined : ordered.targets.find((t) => t.id === bound && t.instance.priority === first.instance.priority);
+        const peer = ranked ? (t: Target): boolean => ranked.scores[t.id] === ranked.scores[first.id] : (t: Target): boolean => t.instance.priority === first.instance.priority;
+        const hit = bound === undefined ? undefined : ordered.targets.find((t) => t.id === bound && peer(t));
         let note: string;
         if (hit) {
           ordered.targets.splice(ordered.targets.indexOf(hit), 1);
           ordered.targets.unshift(hit);
-          note = `${options.algorithm}; sticky ${hit.id}`;
+          note = `${algorithm}; sticky ${hit.id}`;
+        } else if (x.dryRun) {
+          note = `${algorithm}; would bind sticky to ${first.id}`;
         } else {
           await table.bind(key, first.id);
-          note = bound === undefined ? `${options.algorithm}; sticky bound to ${first.id}` : `${options.algorithm}; sticky moved from ${bound} to ${first.id}`;
+          note = bound === undefined ? `${algorithm}; sticky bound to ${first.id}` : `${algorithm}; sticky moved from ${bound} to ${first.id}`;
         }
-        x.set(SESSION, { key, target: ordered.targets[0]!.id });
+        if (!x.dryRun) x.set(SESSION, { key, target: ordered.targets[0]!.id });
         return plan.reorder(PLUGIN, ordered.targets, ordered.scores, note);
       };
       const count = (req: UpstreamRequest, x: Exchange): UpstreamRequest => {

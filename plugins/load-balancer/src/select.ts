@@ -57,8 +57,9 @@ export class Balancer {
   /**
    * Tiers by priority, each ordered by the algorithm; the first target is the pick. An alias's
    * targets are tiers of their own, in the alias's order: the operator already ranked them.
+   * With `peek`, round-robin shows the next turn without taking it (dry runs).
    */
-  order<T extends Candidate>(targets: readonly T[]): Ordered<T> {
+  order<T extends Candidate>(targets: readonly T[], peek = false): Ordered<T> {
     const scores = new Map<string, number>();
     if (targets.length <= 1) return { targets: [...targets], scores };
     const tiers = new Map<number, T[]>();
@@ -69,7 +70,7 @@ export class Balancer {
       else tiers.set(rank, [t]);
     });
     const out: T[] = [];
-    for (const priority of [...tiers.keys()].sort((a, b) => a - b)) out.push(...this.#orderTier(tiers.get(priority)!, scores));
+    for (const priority of [...tiers.keys()].sort((a, b) => a - b)) out.push(...this.#orderTier(tiers.get(priority)!, scores, peek));
     return { targets: out, scores };
   }
 
@@ -125,7 +126,7 @@ export class Balancer {
     return s;
   }
 
-  #orderTier<T extends Candidate>(tier: T[], scores: Map<string, number>): T[] {
+  #orderTier<T extends Candidate>(tier: T[], scores: Map<string, number>, peek: boolean): T[] {
     if (tier.length === 1) {
       scores.set(tier[0]!.id, 0);
       return tier;
@@ -154,7 +155,7 @@ export class Balancer {
       case 'round-robin': {
         const ring = tier.map((t) => t.id).join('\n');
         const turn = this.#rotation.get(ring) ?? 0;
-        this.#rotation.set(ring, (turn + 1) % tier.length);
+        if (!peek) this.#rotation.set(ring, (turn + 1) % tier.length);
         const out = [...tier.slice(turn), ...tier.slice(0, turn)];
         out.forEach((t, i) => scores.set(t.id, i));
         return out;

@@ -1,5 +1,5 @@
 import { SwitchyardError } from '@switchyard/core';
-import type { ChatCompletion, ChatCompletionChunk, ProviderAdapter, ProviderInstance, SseEvent, UpstreamClient } from '@switchyard/core';
+import type { ChatCompletion, ChatCompletionChunk, ListedModel, ProviderAdapter, ProviderInstance, SseEvent, UpstreamClient } from '@switchyard/core';
 
 /** Instance fields an OpenAI-compatible provider entry may add to the common ones. */
 export const instanceProperties = {
@@ -62,10 +62,23 @@ export const openaiAdapter: ProviderAdapter = {
   decodeStream,
 
   async listModels(instance: ProviderInstance, http: UpstreamClient): Promise<string[]> {
-    const options = instance.options as Partial<OpenAIInstanceOptions>;
-    const { status, json } = await http.getJson(`${instance.baseUrl}${options.modelsPath ?? '/models'}`, instanceHeaders(instance), instance.timeoutMs);
-    const data = (json as { data?: Array<{ id?: unknown }> } | undefined)?.data;
-    if (status !== 200 || !Array.isArray(data)) throw new Error(`model listing answered ${status}`);
-    return data.flatMap((m) => (typeof m.id === 'string' ? [m.id] : []));
+    return (await describeModels(instance, http)).map((m) => m.id);
   },
+  describeModels,
 };
+
+/**
+ * GET {baseUrl}/models. Compatible servers often say more than OpenAI does: a context window as
+ * `context_length` (OpenRouter, LM Studio), `max_model_len` (vLLM) or `context_window` (Groq).
+ */
+async function describeModels(instance: ProviderInstance, http: UpstreamClient): Promise<ListedModel[]> {
+  const options = instance.options as Partial<OpenAIInstanceOptions>;
+  const { status, json } = await http.getJson(`${instance.baseUrl}${options.modelsPath ?? '/models'}`, instanceHeaders(instance), instance.timeoutMs);
+  const data = (json as { data?: Array<Record<string, unknown>> } | undefined)?.data;
+  if (status !== 200 || !Array.isArray(data)) throw new Error(`model listing answered ${status}`);
+  return data.flatMap((m) => {
+    if (typeof m.id !== 'string') return [];
+    const window = [m.context_length, m.max_model_len, m.context_window].find((v): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0);
+    return [window === undefined ? { id: m.id } : { id: m.id, info: { contextWindow: window } }];
+  });
+}

@@ -18,13 +18,15 @@ export type { TagRoutingOptions } from './options.js';
 export const TAG_SELECTION = exchangeKey<Selection>('tag-routing:selection');
 /** Tags of targets outside the index (prefix-claimed models), memoized up to this many. */
 const MAX_EXTRA = 10_000;
+/** Where callers send request-level tags (core also reads the body's `switchyard.tags`). */
+const TAGS_HEADER = 'x-switchyard-tags';
 
 export interface TagRoutingPlugin extends Plugin<TagRoutingOptions> {
   /** The index of the gateway this plugin was last applied to (built at start and on every served-model change); undefined before. */
   index(): TagIndex | undefined;
 }
 
-/** `model: "tag:a,b,!c"` selects every served target carrying a and b but not c; a tags header narrows any request. */
+/** `model: "tag:a,b,!c"` selects every served target carrying a and b but not c; request tags (x-switchyard-tags, switchyard.tags) narrow any request. */
 export function tagRouting(): TagRoutingPlugin {
   let latest: (() => TagIndex | undefined) | undefined;
   return {
@@ -63,15 +65,15 @@ export function tagRouting(): TagRoutingPlugin {
         if (selection.targets.length === 0) throw noMatch(x.model, selection);
         return plan.add(PLUGIN, selection.targets);
       };
+      // Core reads x-switchyard-tags and the body's switchyard.tags into x.constraints.tags (validated, merged).
       const narrow = (plan: RoutePlan, x: Exchange): RoutePlan => {
-        const header = x.headers[options.header];
-        if (header === undefined || plan.size === 0) return plan;
-        const query = parseTagQuery(Array.isArray(header) ? header.join(',') : header);
-        if (query.include.length === 0 && query.exclude.length === 0) return plan;
+        const tags = x.constraints.tags;
+        if (!tags?.length || plan.size === 0) return plan;
+        const query = parseTagQuery(tags.join(','));
         plan.exclude(PLUGIN, (t) => mismatch(tagsOfTarget(t), query) !== undefined, (t) => mismatch(tagsOfTarget(t), query)!);
         if (plan.size === 0) {
           const why = [...new Set(plan.exclusions.filter((e) => e.by === PLUGIN).map((e) => e.reason))].join('; ');
-          throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `no target of \`${x.model}\` matches ${options.header}: ${header} (${why})`, { param: options.header, publicCode: 'no_tagged_target' });
+          throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `no target of \`${x.model}\` carries the requested tags ${tags.join(',')} (${why})`, { param: TAGS_HEADER, publicCode: 'no_tagged_target' });
         }
         return plan;
       };

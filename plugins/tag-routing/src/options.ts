@@ -2,8 +2,6 @@
 export interface TagRoutingOptions {
   /** Model names starting with it are tag queries. @default 'tag:' */
   prefix?: string;
-  /** Request header whose tags narrow any request. @default 'x-switchyard-tags' */
-  header?: string;
   /** Derive tags from names and model information (sizes, context, vision, code, chat, free, mini). @default true */
   deriveTags?: boolean;
 }
@@ -15,7 +13,6 @@ export const optionsSchema = {
   additionalProperties: false,
   properties: {
     prefix: { type: 'string', minLength: 1, default: 'tag:', description: 'Model names starting with it are tag queries.' },
-    header: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9-]+$', default: 'x-switchyard-tags', description: 'Request header whose tags narrow any request.' },
     deriveTags: { type: 'boolean', default: true, description: 'Derive tags from model names and model information.' },
   },
 } as const;

@@ -63,7 +63,7 @@ async function eventually(probe: () => Promise<boolean> | boolean, ms = 5000): P
   return false;
 }
 
-const routes = async (gw: RunningGateway) => (await (await fetch(`${gw.url}/admin/routes`)).json()) as {
+const routes = async (gw: RunningGateway) => (await (await fetch(`${gw.url}/admin/circuits`)).json()) as {
   instances: Array<{ name: string; breakers: Array<{ state: string; parkedUntil?: number; consecutiveFailures: number }> }>;
   models: Array<{ name: string; targets: Array<{ id: string; state: string }> }>;
 };
@@ -233,7 +233,7 @@ describe('circuit breaker through a gateway', () => {
     try {
       a.setFault({ kind: 'status', status: 500 });
       await fetch(`${url1}/v1/chat/completions`, { method: 'POST', body: body() });
-      expect(await eventually(async () => ((await (await fetch(`${url2}/admin/routes`)).json()) as Awaited<ReturnType<typeof routes>>).instances[0]!.breakers[0]!.state === 'open')).toBe(true);
+      expect(await eventually(async () => ((await (await fetch(`${url2}/admin/circuits`)).json()) as Awaited<ReturnType<typeof routes>>).instances[0]!.breakers[0]!.state === 'open')).toBe(true);
       const res = await fetch(`${url2}/v1/chat/completions`, { method: 'POST', body: body() });
       expect(res.headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
       expect(chats(a)).toHaveLength(1);

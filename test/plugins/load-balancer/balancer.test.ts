@@ -46,6 +46,15 @@ describe('Balancer', () => {
     expect(firsts).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
   });
 
+  it('round-robin: a peek (dry run) shows the next turn without taking it', () => {
+    const b = new Balancer('round-robin', 10_000);
+    const tier = [target('a'), target('b'), target('c')];
+    expect(b.order(tier).targets[0]!.instance.name).toBe('a');
+    expect(b.order(tier, true).targets[0]!.instance.name).toBe('b');
+    expect(b.order(tier, true).targets[0]!.instance.name).toBe('b');
+    expect(b.order(tier).targets[0]!.instance.name).toBe('b');
+  });
+
   it('least-busy: the instance with the fewest attempts in flight goes first', () => {
     const b = new Balancer('least-busy', 10_000, { random: seeded() });
     b.started('a');

@@ -32,11 +32,11 @@ afterAll(async () => {
   await b.close();
 });
 
-function chat(model: string, headers: Record<string, string> = {}) {
+function chat(model: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
   return fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], ...extra }),
   });
 }
 const lastModel = (m: MockOpenAI) => m.requests.filter((r) => r.path.endsWith('/chat/completions')).at(-1)?.body.model;
@@ -88,6 +88,14 @@ describe('tag routing through a gateway', () => {
     const body = (await none.json()) as { error: { message: string; param: string } };
     expect(body.error.param).toBe('x-switchyard-tags');
     expect(body.error.message).toContain('lacks tag cheap');
+  });
+
+  it('narrows by the body\'s switchyard.tags too, which the upstream never sees', async () => {
+    const res = await chat('gpt-4o-mini', {}, { switchyard: { tags: ['!cheap'] } });
+    expect(res.headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
+    const sent = b.requests.filter((r) => r.path.endsWith('/chat/completions')).at(-1)!.body;
+    expect(sent).not.toHaveProperty('switchyard');
+    expect((await chat('gpt-4o-mini', { 'x-switchyard-tags': 'b' }, { switchyard: { tags: ['cheap'] } })).status).toBe(400);
   });
 
   it('rebuilds its index when the served models change, without touching the request path', async () => {
