@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { histogramQuantile, parsePrometheusText, sumOf } from './prometheus-text.js';
 import type { PromSample } from './prometheus-text.js';
 
-export const STATS_USAGE = '  switchyard stats [--url URL] [--key ADMIN_KEY] [--once] [--interval SECONDS]   (live table from /metrics and /admin/routes)';
+export const STATS_USAGE = '  switchyard stats [--url URL] [--key ADMIN_KEY] [--once] [--interval SECONDS]   (live table from /metrics and /admin/circuits or /admin/routes)';
 
 interface Breaker {
   state?: string;
@@ -19,14 +19,14 @@ interface RoutesInstance {
 interface Snapshot {
   at: number;
   samples: PromSample[];
-  /** From /admin/routes when it answers (a breaker is installed and the key lets us in). */
+  /** From /admin/circuits (a breaker is installed) or /admin/routes, when the key lets us in. */
   instances?: RoutesInstance[];
 }
 
 const CIRCUIT = ['closed', 'half-open', 'open'];
 
 /**
- * `switchyard stats`: scrapes `/metrics` (and `/admin/routes`, when reachable) of a running
+ * `switchyard stats`: scrapes `/metrics` (and `/admin/circuits` or `/admin/routes`, when reachable) of a running
  * gateway and prints per instance its circuit, attempts per second, errors and latency. Live
  * by default (refreshed every interval); `--once` prints one table over one interval and exits.
  */
@@ -91,7 +91,9 @@ async function scrape(base: string, headers: Record<string, string>): Promise<Sn
   }
   if (!metrics.ok) throw new StatsError(`${base}/metrics answered ${metrics.status}${metrics.status === 401 || metrics.status === 403 ? ' (pass the admin key with --key or SWITCHYARD_ADMIN_KEY)' : ''}`);
   const samples = parsePrometheusText(await metrics.text());
-  const routes = await fetch(`${base}/admin/routes`, { headers }).catch(() => undefined);
+  // The breaker's /admin/circuits lists instances with their breakers; core's /admin/routes lists them without.
+  let routes = await fetch(`${base}/admin/circuits`, { headers }).catch(() => undefined);
+  if (!routes?.ok) routes = await fetch(`${base}/admin/routes`, { headers }).catch(() => undefined);
   const body = routes?.ok ? ((await routes.json()) as { instances?: RoutesInstance[] }) : undefined;
   return { at, samples, ...(body?.instances ? { instances: body.instances } : {}) };
 }

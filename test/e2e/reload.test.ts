@@ -196,7 +196,7 @@ describe('gateway.reload()', () => {
       expect((await gw.gateway.reload(config(pair))).ok).toBe(true);
       a.queueFault({ kind: 'status', status: 500 });
       expect(await targetOf(gw, 'pair')).toBe('b/gpt-4o-mini');
-      const routes = await (await fetch(`${gw.url}/admin/routes`)).json();
+      const routes = await (await fetch(`${gw.url}/admin/circuits`)).json();
       expect(routes.instances.find((i: { name: string }) => i.name === 'a').breakers[0]).toMatchObject({ state: 'open', reason: '2 consecutive failures' });
       const aCalls = a.requests.length;
       expect(await targetOf(gw, 'pair')).toBe('b/gpt-4o-mini');

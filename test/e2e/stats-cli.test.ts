@@ -8,7 +8,7 @@ const ADMIN_KEY = 'gw-test-admin-key-stats';
 const APP_KEY = 'gw-test-app-key-stats';
 
 describe('switchyard stats', () => {
-  it('--once prints per instance its circuit, attempts, errors and latency from /metrics and /admin/routes', async () => {
+  it('--once prints per instance its circuit, attempts, errors and latency from /metrics and /admin/circuits', async () => {
     const good = await startMockOpenAI({ name: 'good' });
     const bad = await startMockOpenAI({ name: 'bad' });
     bad.setFault({ kind: 'status', status: 500 });
@@ -46,6 +46,26 @@ describe('switchyard stats', () => {
       await gw.close();
       await good.close();
       await bad.close();
+    }
+  });
+
+  it('shows an instance parked by an upstream 429 (breaker details from /admin/circuits)', async () => {
+    const busy = await startMockOpenAI({ name: 'busy' });
+    const spare = await startMockOpenAI({ name: 'spare' });
+    busy.setFault({ kind: 'status', status: 429, headers: { 'retry-after': '120' } });
+    const gw = await startGateway({ providers: [mockProvider('busy', busy.baseUrl, { models: ['m'] }), mockProvider('spare', spare.baseUrl, { models: ['m'], priority: 2 })] });
+    try {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
+      expect(res.headers.get('x-switchyard-target')).toBe('spare/m');
+      await res.text();
+      const run = await runCli(['stats', '--once', '--url', gw.url, '--interval', '0.1']);
+      expect(run.code).toBe(0);
+      const row = run.stdout.split('\n').find((l) => l.startsWith('busy '))!;
+      expect(row).toMatch(/^busy\s+openai\s+closed \(parked\)\s/);
+    } finally {
+      await gw.close();
+      await busy.close();
+      await spare.close();
     }
   });
 
