@@ -1,10 +1,19 @@
 import { defineConfig } from 'vitest/config';
 
+/** Tests that drive sustained load with tight timeouts: run alone, after the rest, so no other file competes for the CPU. */
+const LOAD_TESTS = ['test/e2e/fault-run.test.ts', 'test/e2e/reload-process.test.ts'];
+
+const shared = {
+  testTimeout: 20_000,
+  hookTimeout: 20_000,
+  env: { LOG_LEVEL: 'silent' },
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
-    env: { LOG_LEVEL: 'silent' },
+    projects: [
+      { test: { ...shared, name: 'main', include: ['test/**/*.test.ts'], exclude: LOAD_TESTS, sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: 'load', include: LOAD_TESTS, fileParallelism: false, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

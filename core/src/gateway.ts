@@ -28,6 +28,7 @@ import { tapCoreRouting } from './routing/core-taps.js';
 import { ModelDiscovery } from './routing/discovery.js';
 import { ModelResolver } from './routing/resolve.js';
 import { Router } from './routing/router.js';
+import { RouterStats } from './routing/stats.js';
 import { addRoutingAdminRoutes } from './http/routing-admin.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis-store.js';
@@ -147,7 +148,8 @@ export class Gateway {
       this.#owner = previous.#owner;
       this.#inherited = previous.#kept;
     }
-    this.router = new Router(this);
+    // Learned per-target figures (latency EWMAs, success rates) outlive a reload.
+    this.router = new Router(this, this.keep('switchyard', 'router-stats', () => new RouterStats()));
     this.discovery = new ModelDiscovery({
       instances: this.instances,
       providers: this.providers,

@@ -170,6 +170,23 @@ describe('gateway.reload()', () => {
     expect(recorder.closed).toEqual([1, 2]);
   });
 
+  it('keeps the router\'s learned per-target figures across a reload', async () => {
+    const gw = await startGateway(routing('a'));
+    try {
+      for (let i = 0; i < 3; i++) expect(await targetOf(gw)).toBe('a/gpt-4o-mini');
+      expect((await gw.gateway.reload(routing('b'))).ok).toBe(true);
+      expect(await targetOf(gw)).toBe('b/gpt-4o-mini');
+      const current = gw.gateway.current.router;
+      expect(current.statsOf('a/gpt-4o-mini')).toMatchObject({ requests: 3, successes: 3 });
+      expect(current.statsOf('a/gpt-4o-mini')!.latencyMs).toBeGreaterThan(0);
+      const report = (await (await fetch(`${gw.url}/admin/routes`)).json()) as { targets: Array<{ id: string; requests: number }> };
+      expect(report.targets.find((t) => t.id === 'a/gpt-4o-mini')?.requests).toBe(3);
+      expect(report.targets.find((t) => t.id === 'b/gpt-4o-mini')?.requests).toBe(1);
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('keeps breaker counts, sticky bindings and limit counters across an unrelated reload', async () => {
     const config = (aliases: ConfigInput['models']): ConfigInput => ({
       ...routing('a'),

@@ -60,13 +60,15 @@ const validateMessages = requestValidator(messagesRequestSchema);
  */
 export class Router {
   /** Per-target counts and EWMAs; core records every attempt result here. */
-  readonly table = new RouterStats();
+  readonly table: RouterStats;
   readonly #gateway: Gateway;
   /** Targets seen in results that no listing names (prefix-claimed models), for stats(). */
   readonly #seen = new Map<string, Target>();
 
-  constructor(gateway: Gateway) {
+  /** `table`: the previous generation's, so learned figures outlive a config reload. */
+  constructor(gateway: Gateway, table = new RouterStats()) {
     this.#gateway = gateway;
+    this.table = table;
   }
 
   /** The ordered plan for a chat request (OpenAI shape unless `protocol` says otherwise), through every selectRoute tap, as a dry run (no side effects). */

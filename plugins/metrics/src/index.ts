@@ -27,7 +27,8 @@ export function metrics(): Plugin<MetricsOptions> {
       const registry = new Registry();
       const families = createFamilies(registry, gateway, options);
       new Gauge({ name: 'switchyard_info', help: 'Switchyard version', labelNames: ['version'], registers: [registry] }).set({ version: coreVersion }, 1);
-      if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'switchyard_' });
+      // Process metrics install process-wide observers (GC, event loop): once, kept across reloads.
+      const processRegistry = options.processMetrics ? gateway.keep(PLUGIN, 'process-metrics', processMetricsRegistry) : undefined;
       const labels = new LabelGuard(gateway);
       const recorder = new Recorder(families, labels);
 
@@ -41,11 +42,18 @@ export function metrics(): Plugin<MetricsOptions> {
         access: options.requireAdminKey ? 'admin' : 'public',
         handle: async () => {
           addPluginGauges(registry, gateway);
-          return { body: await registry.metrics(), headers: { 'content-type': registry.contentType } };
+          const body = await registry.metrics();
+          return { body: processRegistry ? `${body}${await processRegistry.metrics()}` : body, headers: { 'content-type': registry.contentType } };
         },
       });
     },
   };
+}
+
+function processMetricsRegistry(): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'switchyard_' });
+  return registry;
 }
 
 /** Other gauges plugins report on the status board (besides sticky_sessions), as `switchyard_<name>`. */

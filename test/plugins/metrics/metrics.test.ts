@@ -238,8 +238,11 @@ describe('metrics plugin: cardinality guard and access', () => {
       expect(reloaded.ok).toBe(true);
       expect(await chat()).toBe(200);
       await new Promise((r) => setTimeout(r, 50));
-      const samples = parseSamples(await (await fetch(`${gw.url}/metrics`)).text());
+      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      const samples = parseSamples(text);
       expect(total(samples, 'switchyard_requests_total', { instance: 'u', model: 'gpt-4o-mini', status: '200' })).toBe(2);
+      // Process metrics are collected once per process, not once per generation.
+      expect(text.match(/^# TYPE switchyard_process_cpu_user_seconds_total /gm)).toHaveLength(1);
       expect(total(samples, 'switchyard_instance_requests_total', { instance: 'u', outcome: 'success' })).toBe(2);
       expect(samples.some((s) => s.name === 'switchyard_instance_health' && s.labels.instance === 'v')).toBe(true);
     } finally {
