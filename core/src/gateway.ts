@@ -296,8 +296,8 @@ export class Gateway {
     const fail = (problems: string[]): ReloadResult => {
       this.#reloads.failed++;
       this.#reloads.last = { at: new Date().toISOString(), ok: false, generation: old.generation, problems };
-      for (const line of problems) this.logger.error({ reload: 'failed' }, `config reload: ${line}`);
-      this.logger.error(`config reload failed (${problems.length} problem(s)): still serving generation ${old.generation}`);
+      for (const line of problems) this.logger.error({ event: 'config_reload_problem', reload: 'failed' }, `config reload: ${line}`);
+      this.logger.error({ event: 'config_reload_failed', generation: old.generation, problems: problems.length }, `config reload failed (${problems.length} problem(s)): still serving generation ${old.generation}`);
       return { ok: false, generation: old.generation, problems };
     };
     if (this.#draining) return fail(['the gateway is shutting down']);
@@ -319,7 +319,7 @@ export class Gateway {
     this.#retire(old);
     this.#reloads.ok++;
     this.#reloads.last = { at: new Date().toISOString(), ok: true, generation: next.generation };
-    this.logger.info({ generation: next.generation }, `config reloaded: generation ${next.generation} serves new requests`);
+    this.logger.info({ event: 'config_reloaded', generation: next.generation }, `config reloaded: generation ${next.generation} serves new requests`);
     return { ok: true, generation: next.generation };
   }
 

@@ -74,7 +74,9 @@ describe('gateway.reload()', () => {
       expect(bad.problems).toEqual(expect.arrayContaining([expect.stringContaining('plugins.no-such-plugin')]));
       expect(await targetOf(gw)).toBe('b/gpt-4o-mini');
       expect(gw.gateway.reloads).toMatchObject({ ok: 1, failed: 1, last: { ok: false, generation: 2 } });
-      expect(lines.some((l) => l.level === 50 && String(l.msg).startsWith('config reload: plugins.no-such-plugin'))).toBe(true);
+      expect(lines.some((l) => l.level === 50 && l.event === 'config_reload_problem' && String(l.msg).startsWith('config reload: plugins.no-such-plugin'))).toBe(true);
+      expect(lines.some((l) => l.event === 'config_reload_failed' && l.generation === 2)).toBe(true);
+      expect(lines.some((l) => l.event === 'config_reloaded' && l.generation === 2)).toBe(true);
 
       const status = Object.fromEntries(gw.gateway.current.status.gauges().map((g) => [g.name, g.value]));
       expect(status).toMatchObject({ config_generation: 2, config_reloads_ok: 1, config_reloads_failed: 1 });
