@@ -48,7 +48,7 @@ async function measure({ metrics, log, timing }, name) {
       x.results.push(result);
       x.timings.upstreamMs += 5;
       await gateway.hooks.onResult.promise(result, x);
-      if (timing) setServerTiming(noHeaders, x, false);
+      if (timing) setServerTiming(noHeaders, x, false, gateway.hooks.timedPlugins);
       x.response = requestOutcome(x, 200, undefined, gateway.modelInfo);
       logRequest(requestLog, x);
       await gateway.hooks.onFinish.promise(x);

@@ -36,15 +36,11 @@ export interface ExchangeTimings {
   upstreamMs: number;
   /** Time to first token of the served attempt, streaming only. */
   ttftMs?: number;
-  /** Milliseconds spent in each plugin's taps, by plugin name as a header token, when `server.timing` is on (see Server-Timing). */
-  plugins?: Map<string, PluginTime>;
-}
-
-/** Time one plugin's taps took on one request, and the hooks they ran in. */
-export interface PluginTime {
-  ms: number;
-  /** The hooks, space-separated, in the order they ran. */
-  hooks: string;
+  /**
+   * With `server.timing` on: each timed tap call as two numbers, its plugin's index in
+   * `gateway.hooks.timedPlugins` and the ms it took. Summed per plugin for Server-Timing.
+   */
+  spans?: number[];
 }
 
 /** How a routed request ended, set by core just before `onFinish` runs. */

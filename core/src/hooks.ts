@@ -43,6 +43,9 @@ export class GatewayHooks {
   /** On shutdown, after in-flight requests finished. Release timers and connections. */
   readonly close = new AsyncParallelHook<[]>([]);
 
+  /** With `timing`: the plugins whose taps are timed, by the index exchange spans record. */
+  readonly timedPlugins = new TimedPlugins();
+
   #sealed = false;
 
   /**
@@ -65,12 +68,13 @@ export class GatewayHooks {
     (this.onFinish as unknown as AnyHook).intercept({ register: (tap) => isolate(tap, logger, 'onFinish') });
     (this.modelsChanged as unknown as AnyHook).intercept({ register: (tap) => isolate(tap, logger, 'modelsChanged') });
     if (options.timing) {
-      (this.beforeRoute as unknown as AnyHook).intercept({ register: (tap) => timed(tap, 'beforeRoute', 0) });
-      (this.selectRoute as unknown as AnyHook).intercept({ register: (tap) => timed(tap, 'selectRoute', 1) });
-      (this.onResult as unknown as AnyHook).intercept({ register: (tap) => timed(tap, 'onResult', 1) });
+      const taps = this.timedPlugins;
+      (this.beforeRoute as unknown as AnyHook).intercept({ register: (tap) => timed(tap, 'beforeRoute', 0, taps) });
+      (this.selectRoute as unknown as AnyHook).intercept({ register: (tap) => timed(tap, 'selectRoute', 1, taps) });
+      (this.onResult as unknown as AnyHook).intercept({ register: (tap) => timed(tap, 'onResult', 1, taps) });
       this.convertRequest.intercept({
         factory: (key, hook) => {
-          (hook as unknown as AnyHook).intercept({ register: (tap) => timed(tap, `convertRequest.${String(key)}`, 1) });
+          (hook as unknown as AnyHook).intercept({ register: (tap) => timed(tap, `convertRequest.${String(key)}`, 1, taps) });
           return hook;
         },
       });
@@ -136,52 +140,88 @@ function isolate(tap: Tap, logger: Logger, hook: string): Tap {
   return { ...tap, fn: wrapped };
 }
 
-/** Adds `ms` spent by `plugin` in `hook` to the exchange's tally. */
-function addTime(x: Exchange, plugin: string, hook: string, ms: number): void {
-  const tally = (x.timings.plugins ??= new Map());
-  const spent = tally.get(plugin);
-  if (!spent) tally.set(plugin, { ms, hooks: hook });
-  else {
-    spent.ms += ms;
-    if (!` ${spent.hooks} `.includes(` ${hook} `)) spent.hooks += ` ${hook}`;
-  }
-}
-
 /** A plugin name as a Server-Timing metric name (an HTTP token): `switchyard:resolve` → `switchyard-resolve`. */
 export function timingName(plugin: string): string {
   return plugin.replace(/[^A-Za-z0-9!#$%&'*+.^_`|~-]/g, '-');
 }
 
-/** Wraps a tap so the time it takes lands on the exchange found at argument `position`. */
-function timed(tap: Tap, hook: string, position: number): Tap {
-  const fn = tap.fn;
-  const name = timingName(tap.name);
+/**
+ * The plugins whose taps are timed (Server-Timing), each with the hooks it taps; filled while
+ * plugins register, read when a header is written. A span names a plugin by its index here.
+ */
+export class TimedPlugins {
+  readonly #index = new Map<string, number>();
+  readonly #hooks: string[][] = [];
+  #prefixes: string[] | undefined;
+
+  /** The plugin's index, recording that it taps `hook`. */
+  add(plugin: string, hook: string): number {
+    let i = this.#index.get(plugin);
+    if (i === undefined) {
+      i = this.#hooks.push([]) - 1;
+      this.#index.set(plugin, i);
+    }
+    if (!this.#hooks[i]!.includes(hook)) this.#hooks[i]!.push(hook);
+    this.#prefixes = undefined;
+    return i;
+  }
+
+  get size(): number {
+    return this.#hooks.length;
+  }
+
+  /** `name;desc="hooks";dur=` of plugin `i`, built once. */
+  prefix(i: number): string {
+    this.#prefixes ??= [...this.#index.keys()].map((name, k) => `${name};desc="${this.#hooks[k]!.join(' ')}";dur=`);
+    return this.#prefixes[i]!;
+  }
+}
+
+/**
+ * Wraps a tap so the time it takes is appended to the exchange (argument `position`) as two
+ * numbers, its plugin's index in `plugins` and the ms: no strings or maps per call.
+ * Server-Timing sums them once, when the header is written. Wrappers take the hooks' fixed
+ * arity (no rest arrays).
+ */
+function timed(tap: Tap, hook: string, position: 0 | 1, plugins: TimedPlugins): Tap {
+  const fn = tap.fn as (...args: unknown[]) => unknown;
+  const id = plugins.add(timingName(tap.name), hook);
+  const record = (x: Exchange, started: number): void => {
+    (x.timings.spans ??= []).push(id, performance.now() - started);
+  };
   let wrapped: (...args: unknown[]) => unknown;
   if (tap.type === 'promise') {
-    wrapped = (...args) => {
+    wrapped = (a, b) => {
       const started = performance.now();
-      const x = args[position] as Exchange;
-      return (fn(...args) as Promise<unknown>).then((value) => {
-        addTime(x, name, hook, performance.now() - started);
+      return (fn(a, b) as Promise<unknown>).then((value) => {
+        record((position === 0 ? a : b) as Exchange, started);
         return value;
       });
     };
   } else if (tap.type === 'async') {
-    wrapped = (...args) => {
-      const started = performance.now();
-      const callback = args.pop() as (err?: unknown, value?: unknown) => void;
-      fn(...args, (err?: unknown, value?: unknown) => {
-        addTime(args[position] as Exchange, name, hook, performance.now() - started);
-        callback(err, value);
-      });
-    };
+    wrapped =
+      position === 0
+        ? (a, done) => {
+            const started = performance.now();
+            fn(a, (err?: unknown, value?: unknown) => {
+              record(a as Exchange, started);
+              (done as (err?: unknown, value?: unknown) => void)(err, value);
+            });
+          }
+        : (a, b, done) => {
+            const started = performance.now();
+            fn(a, b, (err?: unknown, value?: unknown) => {
+              record(b as Exchange, started);
+              (done as (err?: unknown, value?: unknown) => void)(err, value);
+            });
+          };
   } else {
-    wrapped = (...args) => {
+    wrapped = (a, b) => {
       const started = performance.now();
       try {
-        return fn(...args);
+        return fn(a, b);
       } finally {
-        addTime(args[position] as Exchange, name, hook, performance.now() - started);
+        record((position === 0 ? a : b) as Exchange, started);
       }
     };
   }

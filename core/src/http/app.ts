@@ -106,7 +106,7 @@ export function createApp(gateway: Gateway): Koa {
       let failure: SwitchyardError | undefined;
       const fail = (err: unknown): void => {
         failure = toSwitchyardError(err);
-        if (timing && !ctx.headerSent) setServerTiming(ctx, x, false);
+        if (timing && !ctx.headerSent) setServerTiming(ctx, x, false, gateway.hooks.timedPlugins);
         sendError(ctx, spec.codec, failure, logger);
       };
       ctx.res.once('close', () => {
@@ -121,7 +121,7 @@ export function createApp(gateway: Gateway): Koa {
         const reply = await gateway.hooks.beforeRoute.promise(x);
         if (reply) {
           if (reply.kind === 'error') return fail(reply.error);
-          if (timing) setServerTiming(ctx, x, false);
+          if (timing) setServerTiming(ctx, x, false, gateway.hooks.timedPlugins);
           return sendDelivery(ctx, reply, spec.codec, logger, x);
         }
         const plan = await gateway.hooks.selectRoute.promise(x.plan, x);
@@ -129,7 +129,7 @@ export function createApp(gateway: Gateway): Koa {
         const outcome = await dispatch(x, spec.codec, deps);
         setRouteHeaders(ctx, x);
         if (!outcome.ok) return fail(outcome.error);
-        if (timing) setServerTiming(ctx, x, outcome.delivery.kind === 'stream');
+        if (timing) setServerTiming(ctx, x, outcome.delivery.kind === 'stream', gateway.hooks.timedPlugins);
         sendDelivery(ctx, outcome.delivery, spec.codec, logger);
       } catch (err) {
         fail(err);

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import { toSwitchyardError } from '../errors.js';
 import type { Exchange } from '../exchange.js';
+import type { TimedPlugins } from '../hooks.js';
 import type { Logger } from '../logger.js';
 import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import { completionChunks } from '../protocols/completion-stream.js';
@@ -84,15 +85,27 @@ async function* iterate(chunks: readonly ChatCompletionChunk[]): AsyncGenerator<
 const tenth = (ms: number): string => (Math.round(ms * 10) / 10).toString();
 
 /**
- * `Server-Timing`: each plugin's (names made HTTP tokens: `switchyard:resolve` → `switchyard-resolve`) time in the request hooks (desc: the hooks it ran in), the
+ * `Server-Timing`: each plugin's (names made HTTP tokens: `switchyard:resolve` → `switchyard-resolve`) time in the request hooks (desc: the request hooks it taps), the
  * wait on upstreams and the total, at 0.1 ms resolution, up to this moment. For a stream the
  * header leaves with the head, so it covers up to the first event (`upstream` counts the
  * served attempt's time to first event).
  */
-export function setServerTiming(ctx: Context, x: Exchange, streaming: boolean): void {
+export function setServerTiming(ctx: Context, x: Exchange, streaming: boolean, plugins: TimedPlugins): void {
   let header = '';
-  const plugins = x.timings.plugins;
-  if (plugins) for (const [plugin, spent] of plugins) header += `${plugin};desc="${spent.hooks}";dur=${tenth(spent.ms)}, `;
+  const spans = x.timings.spans;
+  if (spans) header = perPlugin(spans, plugins);
   if (x.attempt > 0) header += `upstream;dur=${tenth(x.timings.upstreamMs + (streaming ? (x.timings.ttftMs ?? 0) : 0))}, `;
   ctx.set('server-timing', `${header}total;dur=${tenth(performance.now() - x.timings.start)}`);
+}
+
+/** Timed tap calls summed per plugin, as Server-Timing entries (plugins in registration order). */
+function perPlugin(spans: readonly number[], plugins: TimedPlugins): string {
+  const sums = new Float64Array(plugins.size).fill(-1);
+  for (let i = 0; i < spans.length; i += 2) {
+    const p = spans[i]!;
+    sums[p] = (sums[p]! < 0 ? 0 : sums[p]!) + spans[i + 1]!;
+  }
+  let header = '';
+  for (let p = 0; p < sums.length; p++) if (sums[p]! >= 0) header += `${plugins.prefix(p)}${tenth(sums[p]!)}, `;
+  return header;
 }
