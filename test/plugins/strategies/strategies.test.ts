@@ -119,6 +119,15 @@ describe('strategy ordering on constructed stats', () => {
   });
 });
 
+/** One instance serving a pricey and a budget model, both behind the alias `pool`. */
+function pool(a: MockOpenAI) {
+  return {
+    providers: [mockProvider('a', a.baseUrl, { models: ['pricey', 'budget'] })],
+    models: [{ name: 'pool', targets: ['a/pricey', 'a/budget'] }],
+    catalog: { pricey: { pricing: { input: 10, output: 30 }, quality: 90 }, budget: { pricing: { input: 0.5, output: 1.5 }, quality: 60 } },
+  };
+}
+
 describe('strategies through a gateway', () => {
   let a: MockOpenAI;
   let gw: RunningGateway;
@@ -127,9 +136,7 @@ describe('strategies through a gateway', () => {
     a = await startMockOpenAI({ name: 'a', models: ['pricey', 'budget'] });
     gw = await startGateway(
       {
-        providers: [mockProvider('a', a.baseUrl, { models: ['pricey', 'budget'] })],
-        models: [{ name: 'pool', targets: ['a/pricey', 'a/budget'] }],
-        catalog: { pricey: { pricing: { input: 10, output: 30 }, quality: 90 }, budget: { pricing: { input: 0.5, output: 1.5 }, quality: 60 } },
+        ...pool(a),
       },
       { plugins: [withOptions(strategies(), { byModel: { pool: 'cost' } })] },
     );
@@ -167,9 +174,7 @@ describe('per-key strategies through a gateway with auth', () => {
     a = await startMockOpenAI({ name: 'a', models: ['pricey', 'budget'] });
     gw = await startGateway(
       {
-        providers: [mockProvider('a', a.baseUrl, { models: ['pricey', 'budget'] })],
-        models: [{ name: 'pool', targets: ['a/pricey', 'a/budget'] }],
-        catalog: { pricey: { pricing: { input: 10, output: 30 }, quality: 90 }, budget: { pricing: { input: 0.5, output: 1.5 }, quality: 60 } },
+        ...pool(a),
         plugins: {
           auth: {
             keys: [
