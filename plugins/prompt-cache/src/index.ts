@@ -78,6 +78,8 @@ export function promptCache(): PromptCachePlugin {
       if (options.anthropic) gateway.hooks.convertRequest.for('anthropic').tap({ name: PLUGIN, stage: ConvertStage.ADJUST }, adjustAnthropic);
       if (options.promptCacheKey) gateway.hooks.convertRequest.for('openai').tap({ name: PLUGIN, stage: ConvertStage.ADJUST }, adjustOpenAI);
       gateway.hooks.onResult.tap(PLUGIN, learn);
+      // Tokenizer tables load at start when some target can use them, not on a first request.
+      if (options.anthropic && gateway.instances.some((i) => i.type === 'anthropic')) gateway.hooks.ready.tap(PLUGIN, () => tokens.preload());
     },
   };
 }

@@ -1,6 +1,19 @@
 import { hash } from 'node:crypto';
-import { countTokens } from 'gpt-tokenizer';
+import { createRequire } from 'node:module';
+import type { countTokens as CountTokens } from 'gpt-tokenizer';
 import { LRUCache } from 'lru-cache';
+
+const require = createRequire(import.meta.url);
+let countTokens: typeof CountTokens | undefined;
+
+/**
+ * gpt-tokenizer's o200k tables cost about 65 MiB of memory and 150 ms to load: they are loaded
+ * on first use (or by preload() when the gateway has Anthropic targets), so a gateway that never
+ * prompt-caches an Anthropic request never pays for them.
+ */
+function tokenizer(): typeof CountTokens {
+  return (countTokens ??= (require('gpt-tokenizer') as { countTokens: typeof CountTokens }).countTokens);
+}
 
 /** Shorter texts are tokenized directly: hashing them would cost about as much. */
 const MEMO_MIN_CHARS = 256;
@@ -30,6 +43,16 @@ export class TokenCounter {
     return n;
   }
 
+  /** True once this process loaded the tokenizer tables. */
+  static get loaded(): boolean {
+    return countTokens !== undefined;
+  }
+
+  /** Loads the tokenizer now rather than on the first count. */
+  preload(): void {
+    tokenizer();
+  }
+
   /** Texts actually tokenized so far (memo misses and short texts), for tests and benchmarks. */
   get tokenized(): number {
     return this.#tokenized;
@@ -37,6 +60,6 @@ export class TokenCounter {
 
   #tokenize(text: string): number {
     this.#tokenized++;
-    return countTokens(text);
+    return tokenizer()(text);
   }
 }
