@@ -1,26 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backoffDelay, FailoverPolicies, retryAfterMs } from '@switchyard/core';
 import type { AttemptResult, Plugin } from '@switchyard/core';
-import { startMockOpenAI } from '../support/mock-openai.js';
 import type { MockOpenAI } from '../support/mock-openai.js';
+import { useMockOpenAIs } from '../support/mock-upstreams.js';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 
 let a: MockOpenAI;
 let b: MockOpenAI;
 
-beforeAll(async () => {
-  a = await startMockOpenAI({ name: 'a' });
-  b = await startMockOpenAI({ name: 'b' });
-});
-afterEach(() => {
-  a.reset();
-  b.reset();
-});
-afterAll(async () => {
-  await a.close();
-  await b.close();
-});
+useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 
 const chats = (m: MockOpenAI) => m.requests.filter((r) => r.path.endsWith('/chat/completions'));
 const post = (gw: RunningGateway, model = 'gpt-4o-mini') =>

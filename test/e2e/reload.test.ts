@@ -1,25 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigInput, Plugin } from '@switchyard/core';
-import { startMockOpenAI } from '../support/mock-openai.js';
 import type { MockOpenAI } from '../support/mock-openai.js';
+import { useMockOpenAIs } from '../support/mock-upstreams.js';
 import { memoryLogger, mockProvider, startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 
 let a: MockOpenAI;
 let b: MockOpenAI;
 
-beforeAll(async () => {
-  a = await startMockOpenAI({ name: 'a' });
-  b = await startMockOpenAI({ name: 'b' });
-});
-afterEach(() => {
-  a.reset();
-  b.reset();
-});
-afterAll(async () => {
-  await a.close();
-  await b.close();
-});
+useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 
 const SERVER = { host: '127.0.0.1', port: 0 };
 const chatBody = (model: string, stream = false) => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });

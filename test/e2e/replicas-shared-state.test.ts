@@ -1,13 +1,13 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { withOptions } from '@switchyard/core';
 import type { PluginEntry } from '@switchyard/core';
 import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
 import { loadBalancer } from '@switchyard/plugin-load-balancer';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
-import { startMockOpenAI } from '../support/mock-openai.js';
 import type { MockOpenAI } from '../support/mock-openai.js';
+import { useMockOpenAIs } from '../support/mock-upstreams.js';
 import { testPrefix, waitFor } from '../support/tcp-proxy.js';
 
 /**
@@ -22,18 +22,11 @@ let b: MockOpenAI;
 const running: RunningGateway[] = [];
 let run = 0;
 
-beforeAll(async () => {
-  a = await startMockOpenAI({ name: 'a' });
-  b = await startMockOpenAI({ name: 'b' });
-});
+useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 afterEach(async () => {
   await Promise.all(running.splice(0).map((g) => g.close()));
-  a.reset();
-  b.reset();
 });
 afterAll(async () => {
-  await a.close();
-  await b.close();
   const keys = await admin.keys(`${prefix}*`);
   if (keys.length) await admin.del(...keys);
   admin.disconnect();

@@ -1,29 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { withOptions } from '@switchyard/core';
 import type { Plugin, PluginEntry } from '@switchyard/core';
 import { loadBalancer } from '@switchyard/plugin-load-balancer';
 import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
 import type { CircuitBreakerOptions } from '@switchyard/plugin-circuit-breaker';
-import { startMockOpenAI } from '../../support/mock-openai.js';
 import type { MockOpenAI } from '../../support/mock-openai.js';
+import { useMockOpenAIs } from '../../support/mock-upstreams.js';
 import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
 
 let a: MockOpenAI;
 let b: MockOpenAI;
 
-beforeAll(async () => {
-  a = await startMockOpenAI({ name: 'a' });
-  b = await startMockOpenAI({ name: 'b' });
-});
-afterEach(() => {
-  a.reset();
-  b.reset();
-});
-afterAll(async () => {
-  await a.close();
-  await b.close();
-});
+useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 
 const chats = (m: MockOpenAI) => m.requests.filter((r) => r.path.endsWith('/chat/completions'));
 const body = (model = 'gpt-4o-mini', stream = false) => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });

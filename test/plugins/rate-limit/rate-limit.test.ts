@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { withOptions } from '@switchyard/core';
 import type { ConfigInput } from '@switchyard/core';
 import { auth } from '@switchyard/plugin-auth';
@@ -6,26 +6,17 @@ import { rateLimit } from '@switchyard/plugin-rate-limit';
 import type { RateLimitOptions } from '@switchyard/plugin-rate-limit';
 import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
-import { startMockOpenAI } from '../../support/mock-openai.js';
 import type { MockOpenAI } from '../../support/mock-openai.js';
+import { useMockOpenAIs } from '../../support/mock-upstreams.js';
 import { waitFor } from '../../support/tcp-proxy.js';
 
 let a: MockOpenAI;
 let b: MockOpenAI;
 const running: RunningGateway[] = [];
 
-beforeAll(async () => {
-  a = await startMockOpenAI({ name: 'a' });
-  b = await startMockOpenAI({ name: 'b' });
-});
+useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 afterEach(async () => {
   await Promise.all(running.splice(0).map((g) => g.close()));
-  a.reset();
-  b.reset();
-});
-afterAll(async () => {
-  await a.close();
-  await b.close();
 });
 
 const KEYS = [
