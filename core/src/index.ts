@@ -39,7 +39,7 @@ export type { ErrorCode, SwitchyardErrorOptions } from './errors.js';
 export { ProviderRegistry, defaultClassifyError } from './providers.js';
 export type { ListedModel, ProviderAdapter, UpstreamErrorInfo } from './providers.js';
 export { withOptions } from './plugin/plugin.js';
-export { providerPlugin } from './plugin/provider-plugin.js';
+export { instanceHeaderCache, providerPlugin } from './plugin/provider-plugin.js';
 export type { ProviderPluginSpec } from './plugin/provider-plugin.js';
 export type { Plugin, PluginEntry, PluginWithOptions, Preset } from './plugin/plugin.js';
 export { Reply } from './types.js';

@@ -1,7 +1,7 @@
 import { ConvertStage } from '../hooks.js';
 import type { Exchange } from '../exchange.js';
 import type { ProviderAdapter } from '../providers.js';
-import type { UpstreamRequest } from '../types.js';
+import type { ProviderInstance, UpstreamRequest } from '../types.js';
 import type { Plugin } from './plugin.js';
 
 export interface ProviderPluginSpec {
@@ -23,5 +23,21 @@ export function providerPlugin(spec: ProviderPluginSpec): Plugin<Record<string, 
       gateway.providers.define(spec.type, spec.adapter);
       gateway.hooks.convertRequest.for(spec.type).tap({ name: spec.name, stage: ConvertStage.BUILD }, spec.build);
     },
+  };
+}
+
+/**
+ * Per-instance request headers (content type, credentials, configured extras): built once per
+ * instance by `build`, handed out as a fresh copy per request, since ADJUST taps may edit them.
+ */
+export function instanceHeaderCache(build: (instance: ProviderInstance) => Record<string, string>): (instance: ProviderInstance) => Record<string, string> {
+  const built = new WeakMap<ProviderInstance, Readonly<Record<string, string>>>();
+  return (instance) => {
+    let headers = built.get(instance);
+    if (!headers) {
+      headers = Object.freeze(build(instance));
+      built.set(instance, headers);
+    }
+    return { ...headers };
   };
 }

@@ -1,4 +1,4 @@
-import { providerPlugin, SwitchyardError } from '@switchyard/core';
+import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
 import { anthropicAdapter, instanceHeaders, JSON_TOOL_KEY, optionsOf } from './adapter.js';
 import { acceptsSampling, toMessagesRequest } from './request.js';
@@ -15,16 +15,11 @@ export { MessagesStreamDecoder } from './stream.js';
 /** Sampling fields an API version may refuse, for pass-through bodies. */
 const SAMPLING = ['temperature', 'top_p', 'top_k'] as const;
 
-const baseHeaders = new WeakMap<ProviderInstance, Readonly<Record<string, string>>>();
+const baseHeaders = instanceHeaderCache((instance) => ({ 'content-type': 'application/json', ...instanceHeaders(instance) }));
 
-/** Per instance, computed once; copied per request, since ADJUST taps may edit them. */
+/** The instance's headers (built once, copied here), plus the caller's anthropic-beta flags. */
 function headersFor(instance: ProviderInstance, x: Exchange): Record<string, string> {
-  let base = baseHeaders.get(instance);
-  if (!base) {
-    base = Object.freeze({ 'content-type': 'application/json', ...instanceHeaders(instance) });
-    baseHeaders.set(instance, base);
-  }
-  const headers = { ...base };
+  const headers = baseHeaders(instance);
   const beta = x.headers['anthropic-beta'];
   const callerBeta = Array.isArray(beta) ? beta.join(',') : beta;
   if (callerBeta) headers['anthropic-beta'] = headers['anthropic-beta'] ? `${headers['anthropic-beta']},${callerBeta}` : callerBeta;

@@ -1,5 +1,5 @@
-import { providerPlugin, SwitchyardError } from '@switchyard/core';
-import type { EmbeddingsRequest, Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
+import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
+import type { EmbeddingsRequest, Exchange, Plugin, UpstreamRequest } from '@switchyard/core';
 import { geminiAdapter, geminiOptions, instanceHeaders, modelUrl } from './adapter.js';
 import { toEmbedCall } from './embeddings.js';
 import { toGenerateContent } from './request.js';
@@ -19,17 +19,8 @@ export { classifyGeminiError } from './errors.js';
 export { toolCallId, splitToolCallId } from './ids.js';
 export type * from './types.js';
 
-const baseHeaders = new WeakMap<ProviderInstance, Readonly<Record<string, string>>>();
-
-/** Per instance, computed once; copied per request, since ADJUST taps may edit them. */
-function headersFor(instance: ProviderInstance): Record<string, string> {
-  let headers = baseHeaders.get(instance);
-  if (!headers) {
-    headers = Object.freeze({ 'content-type': 'application/json', ...instanceHeaders(instance) });
-    baseHeaders.set(instance, headers);
-  }
-  return { ...headers };
-}
+/** Content type, extra headers, credentials: built once per instance, copied per request. */
+const headersFor = instanceHeaderCache((instance) => ({ 'content-type': 'application/json', ...instanceHeaders(instance) }));
 
 /** BUILD: canonical chat → generateContent / streamGenerateContent, or embeddings → (batch)embedContent. */
 function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {

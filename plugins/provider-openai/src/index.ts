@@ -1,5 +1,5 @@
-import { providerPlugin, SwitchyardError } from '@switchyard/core';
-import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
+import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
+import type { Exchange, Plugin, UpstreamRequest } from '@switchyard/core';
 import { instanceHeaders, openaiAdapter } from './adapter.js';
 import type { OpenAIInstanceOptions } from './adapter.js';
 
@@ -8,17 +8,8 @@ export const PROVIDER_TYPE = 'openai';
 export { openaiAdapter, instanceHeaders, instanceProperties } from './adapter.js';
 export type { OpenAIInstanceOptions } from './adapter.js';
 
-const baseHeaders = new WeakMap<ProviderInstance, Readonly<Record<string, string>>>();
-
-/** Per instance, computed once: content type, extra headers, credentials. Copied per request, since ADJUST taps may edit them. */
-function headersFor(instance: ProviderInstance): Record<string, string> {
-  let headers = baseHeaders.get(instance);
-  if (!headers) {
-    headers = Object.freeze({ 'content-type': 'application/json', ...instanceHeaders(instance) });
-    baseHeaders.set(instance, headers);
-  }
-  return { ...headers };
-}
+/** Content type, extra headers, credentials: built once per instance, copied per request. */
+const headersFor = instanceHeaderCache((instance) => ({ 'content-type': 'application/json', ...instanceHeaders(instance) }));
 
 /** OpenAI and every OpenAI-compatible API: the body passes through with only `model` and credentials changed. */
 function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
