@@ -208,7 +208,7 @@ function exhausted(failures: readonly Failed[], deadlineMs: number | undefined):
   const summary = failures.map((f) => f.error.message).join('; ');
   const message = `all ${failures.length} attempts failed: ${summary}${overdue ? `; ${overdue}` : ''}`;
   if (last.result.outcome === 'rate_limited' && !overdue) {
-    return new SwitchyardError('SWITCHYARD_ERR_RATE_LIMITED', message, { expose: true, ...(last.error.headers ? { headers: last.error.headers } : {}) });
+    return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED', message, { expose: true, ...(last.error.headers ? { headers: last.error.headers } : {}) });
   }
   const code = overdue || last.result.failure === 'timeout' ? 'SWITCHYARD_ERR_UPSTREAM_TIMEOUT' : 'SWITCHYARD_ERR_UPSTREAM_FAILED';
   return new SwitchyardError(code, message, { expose: true });

@@ -1,39 +1,67 @@
-/**
- * One error class for everything Switchyard raises. Each code has an HTTP status and an
- * error type; `expose` marks messages that are safe to show to callers.
- */
-export const ErrorCodes = {
-  SWITCHYARD_ERR_CONFIG_INVALID: { status: 500, type: 'config_error' },
-  SWITCHYARD_ERR_CONFIG_READ: { status: 500, type: 'config_error' },
-  SWITCHYARD_ERR_CONFIG_ENV_MISSING: { status: 500, type: 'config_error' },
-  SWITCHYARD_ERR_PLUGIN_DUPLICATE: { status: 500, type: 'plugin_error' },
-  SWITCHYARD_ERR_PLUGIN_DEPENDENCY: { status: 500, type: 'plugin_error' },
-  SWITCHYARD_ERR_PLUGIN_OPTIONS: { status: 500, type: 'plugin_error' },
-  SWITCHYARD_ERR_PLUGIN_UNKNOWN_SECTION: { status: 500, type: 'plugin_error' },
-  SWITCHYARD_ERR_PLUGIN_APPLY: { status: 500, type: 'plugin_error' },
-  SWITCHYARD_ERR_HOOKS_SEALED: { status: 500, type: 'plugin_error' },
-  SWITCHYARD_ERR_PROVIDER_DUPLICATE: { status: 500, type: 'plugin_error' },
-  SWITCHYARD_ERR_PROVIDER_UNKNOWN_TYPE: { status: 500, type: 'config_error' },
-  SWITCHYARD_ERR_INVALID_JSON: { status: 400, type: 'invalid_request_error' },
-  SWITCHYARD_ERR_INVALID_REQUEST: { status: 400, type: 'invalid_request_error' },
-  SWITCHYARD_ERR_UNAUTHORIZED: { status: 401, type: 'authentication_error' },
-  SWITCHYARD_ERR_FORBIDDEN: { status: 403, type: 'permission_error' },
-  SWITCHYARD_ERR_NOT_FOUND: { status: 404, type: 'not_found_error' },
-  SWITCHYARD_ERR_MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error' },
-  SWITCHYARD_ERR_BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error' },
-  SWITCHYARD_ERR_RATE_LIMITED: { status: 429, type: 'rate_limit_error' },
-  SWITCHYARD_ERR_UPSTREAM_BUSINESS: { status: 400, type: 'invalid_request_error' },
-  SWITCHYARD_ERR_UPSTREAM_FAILED: { status: 502, type: 'upstream_error' },
-  SWITCHYARD_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'timeout_error' },
-  SWITCHYARD_ERR_NO_TARGET: { status: 503, type: 'service_unavailable' },
-  SWITCHYARD_ERR_LIMITER_UNAVAILABLE: { status: 503, type: 'service_unavailable' },
-  SWITCHYARD_ERR_UNSUPPORTED: { status: 400, type: 'invalid_request_error' },
-  SWITCHYARD_ERR_CAPABILITY: { status: 400, type: 'invalid_request_error' },
-  SWITCHYARD_ERR_CONSTRAINT: { status: 400, type: 'invalid_request_error' },
-  SWITCHYARD_ERR_INTERNAL: { status: 500, type: 'server_error' },
-} as const satisfies Record<string, { status: number; type: string }>;
+/** Whose fault an error is: the caller's, a gateway policy's (auth, limits, breaker), an upstream's, or the gateway's own. */
+export type ErrorClass = 'caller' | 'policy' | 'upstream' | 'gateway';
 
-export type ErrorCode = keyof typeof ErrorCodes;
+/** What an error code means: its HTTP status, the error type callers see, whose fault it is, a short label for metrics. */
+export interface ErrorSpec {
+  readonly code: string;
+  readonly status: number;
+  readonly type: string;
+  readonly class: ErrorClass;
+  /** Stable snake_case label (metrics `error_type`). */
+  readonly kind: string;
+}
+
+/** An error code a plugin defines; list it under the plugin's `errors` so registration checks it is unique. */
+export function errorCode(code: string, spec: Omit<ErrorSpec, 'code'>): ErrorSpec {
+  return Object.freeze({ code, ...spec });
+}
+
+const spec = (status: number, type: string, cls: ErrorClass, kind: string): Omit<ErrorSpec, 'code'> => ({ status, type, class: cls, kind });
+const config = spec(500, 'config_error', 'gateway', 'config');
+const plugin = spec(500, 'plugin_error', 'gateway', 'plugin');
+const invalid = spec(400, 'invalid_request_error', 'caller', 'invalid_request');
+
+/** Core's own codes. Plugins bring theirs as ErrorSpec objects (see errorCode()). */
+const CORE_CODES = {
+  SWITCHYARD_ERR_CONFIG_INVALID: config,
+  SWITCHYARD_ERR_CONFIG_READ: config,
+  SWITCHYARD_ERR_CONFIG_ENV_MISSING: config,
+  SWITCHYARD_ERR_PLUGIN_DUPLICATE: plugin,
+  SWITCHYARD_ERR_PLUGIN_DEPENDENCY: plugin,
+  SWITCHYARD_ERR_PLUGIN_OPTIONS: plugin,
+  SWITCHYARD_ERR_PLUGIN_UNKNOWN_SECTION: plugin,
+  SWITCHYARD_ERR_PLUGIN_APPLY: plugin,
+  SWITCHYARD_ERR_PLUGIN_CONTRACT: plugin,
+  SWITCHYARD_ERR_HOOKS_SEALED: plugin,
+  SWITCHYARD_ERR_PROVIDER_DUPLICATE: plugin,
+  SWITCHYARD_ERR_PROVIDER_UNKNOWN_TYPE: config,
+  SWITCHYARD_ERR_INVALID_JSON: invalid,
+  SWITCHYARD_ERR_INVALID_REQUEST: invalid,
+  SWITCHYARD_ERR_UNSUPPORTED: invalid,
+  SWITCHYARD_ERR_UNSUPPORTED_MEDIA_TYPE: spec(415, 'invalid_request_error', 'caller', 'invalid_request'),
+  SWITCHYARD_ERR_BODY_TOO_LARGE: spec(413, 'invalid_request_error', 'caller', 'invalid_request'),
+  SWITCHYARD_ERR_NOT_FOUND: spec(404, 'not_found_error', 'caller', 'invalid_request'),
+  SWITCHYARD_ERR_MODEL_NOT_FOUND: spec(404, 'invalid_request_error', 'caller', 'model_not_found'),
+  SWITCHYARD_ERR_CAPABILITY: spec(400, 'invalid_request_error', 'caller', 'capability_unmet'),
+  SWITCHYARD_ERR_CONSTRAINT: spec(400, 'invalid_request_error', 'caller', 'constraint_unmet'),
+  SWITCHYARD_ERR_UNAUTHORIZED: spec(401, 'authentication_error', 'policy', 'unauthorized'),
+  SWITCHYARD_ERR_FORBIDDEN: spec(403, 'permission_error', 'policy', 'forbidden'),
+  SWITCHYARD_ERR_RATE_LIMITED: spec(429, 'rate_limit_error', 'policy', 'rate_limited'),
+  SWITCHYARD_ERR_NO_TARGET: spec(503, 'service_unavailable', 'policy', 'no_healthy_target'),
+  SWITCHYARD_ERR_LIMITER_UNAVAILABLE: spec(503, 'service_unavailable', 'policy', 'limiter_unavailable'),
+  SWITCHYARD_ERR_UPSTREAM_BUSINESS: spec(400, 'invalid_request_error', 'caller', 'upstream_rejected'),
+  SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED: spec(429, 'rate_limit_error', 'upstream', 'upstream_rate_limited'),
+  SWITCHYARD_ERR_UPSTREAM_FAILED: spec(502, 'upstream_error', 'upstream', 'upstream_failure'),
+  SWITCHYARD_ERR_UPSTREAM_TIMEOUT: spec(504, 'timeout_error', 'upstream', 'upstream_timeout'),
+  SWITCHYARD_ERR_INTERNAL: spec(500, 'server_error', 'gateway', 'internal'),
+} as const satisfies Record<string, Omit<ErrorSpec, 'code'>>;
+
+export type CoreErrorCode = keyof typeof CORE_CODES;
+
+/** Core's codes as specs, e.g. `CoreErrors.SWITCHYARD_ERR_FORBIDDEN.status`. */
+export const CoreErrors = Object.freeze(
+  Object.fromEntries(Object.entries(CORE_CODES).map(([code, s]) => [code, errorCode(code, s)])),
+) as { readonly [C in CoreErrorCode]: ErrorSpec };
 
 export interface SwitchyardErrorOptions {
   /** Overrides the code's default HTTP status (e.g. an upstream 422 passed on). */
@@ -53,24 +81,29 @@ export interface SwitchyardErrorOptions {
   cause?: unknown;
 }
 
+/** One error class for everything Switchyard raises: a code (core's, or a plugin's ErrorSpec), a status, whose fault. */
 export class SwitchyardError extends Error {
   override readonly name = 'SwitchyardError';
-  readonly code: ErrorCode;
+  readonly code: string;
   readonly status: number;
   readonly expose: boolean;
   readonly type: string;
+  readonly class: ErrorClass;
+  readonly kind: string;
   readonly param: string | undefined;
   readonly publicCode: string | undefined;
   readonly headers: Record<string, string> | undefined;
   readonly problems: readonly string[] | undefined;
 
-  constructor(code: ErrorCode, message: string, options: SwitchyardErrorOptions = {}) {
+  constructor(code: CoreErrorCode | ErrorSpec, message: string, options: SwitchyardErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    const spec = ErrorCodes[code];
-    this.code = code;
-    this.status = options.status ?? spec.status;
+    const s = typeof code === 'string' ? CoreErrors[code] : code;
+    this.code = s.code;
+    this.status = options.status ?? s.status;
     this.expose = options.expose ?? (this.status >= 400 && this.status < 500);
-    this.type = options.type ?? spec.type;
+    this.type = options.type ?? s.type;
+    this.class = s.class;
+    this.kind = s.kind;
     this.param = options.param;
     this.publicCode = options.publicCode;
     this.headers = options.headers;

@@ -3,7 +3,7 @@ import type { ChatRequest } from './protocols/canonical.js';
 import { NO_CONSTRAINTS } from './routing/constraints.js';
 import type { RouteConstraints } from './routing/constraints.js';
 import type { RoutePlan } from './routing/route-plan.js';
-import type { ErrorCode } from './errors.js';
+import type { ErrorClass } from './errors.js';
 import type { Usage } from './protocols/canonical.js';
 import type { AttemptResult, Operation, Protocol, Target } from './types.js';
 
@@ -48,7 +48,11 @@ export interface RequestOutcome {
   /** The HTTP status sent to the caller. */
   readonly status: number;
   /** The error's code, when the request failed (whether refused by a plugin, unroutable or failed upstream). */
-  readonly errorCode?: ErrorCode;
+  readonly errorCode?: string;
+  /** Whose fault the error is, from the error itself. */
+  readonly errorClass?: ErrorClass;
+  /** The error's stable label (metrics `error_type`). */
+  readonly errorKind?: string;
   /** Why it failed, in words (never credentials). */
   readonly error?: string;
   /** Usage reported by the served attempt. */

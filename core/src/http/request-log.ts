@@ -19,7 +19,7 @@ export function requestOutcome(x: Exchange, status: number, failure: SwitchyardE
   return {
     status,
     aborted: x.aborted,
-    ...(failure ? { errorCode: failure.code } : {}),
+    ...(failure ? { errorCode: failure.code, errorClass: failure.class, errorKind: failure.kind } : {}),
     ...(error === undefined ? {} : { error }),
     ...(usage ? { usage } : {}),
     ...(costUsd === undefined ? {} : { costUsd }),

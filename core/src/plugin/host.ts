@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import { formatAjvErrors } from '../config/problems.js';
 import { SwitchyardError } from '../errors.js';
-import type { ErrorCode } from '../errors.js';
+import type { CoreErrorCode } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import type { Plugin, PluginEntry, Preset } from './plugin.js';
 
@@ -14,7 +14,7 @@ export interface Registration {
 
 /** A configuration problem with the code of its kind. */
 export interface Problem {
-  readonly code: ErrorCode;
+  readonly code: CoreErrorCode;
   readonly line: string;
 }
 

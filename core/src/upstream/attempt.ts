@@ -346,7 +346,7 @@ function upstreamError(info: UpstreamErrorInfo, status: number, target: Target, 
     });
   }
   if (info.outcome === 'rate_limited') {
-    return new SwitchyardError('SWITCHYARD_ERR_RATE_LIMITED', `${target.id}: ${message}`, {
+    return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED', `${target.id}: ${message}`, {
       expose: true,
       ...(retryAfter ? { headers: { 'retry-after': retryAfter } } : {}),
     });

@@ -61,6 +61,7 @@ describe('metrics plugin: every family after a scripted mix of requests', () => 
     expect((await chat(LIMITED_KEY, { model: 'm' })).status).toBe(429); // gateway rate limit
     expect((await chat(undefined, { model: 'm' })).status).toBe(401); // no key
     expect((await chat(APP_KEY, { model: `random-${Math.random().toString(36).slice(2)}` })).status).toBe(404);
+    expect((await chat(APP_KEY, { model: 'm', switchyard: { excludeProviders: ['a', 'b'] } })).status).toBe(400); // constraint_unmet
     expect((await chat(APP_KEY, { model: 'm', stream: true })).text).toContain('[DONE]'); // streaming success
     a.queueFault({ kind: 'status', status: 200, body: cachedCompletion });
     expect((await chat(APP_KEY, { model: 'm' })).status).toBe(200); // cached input, priced separately
@@ -90,7 +91,8 @@ describe('metrics plugin: every family after a scripted mix of requests', () => 
     expect(total(samples, 'switchyard_requests_total', { key_name: 'limited', instance: 'none', provider: 'none', status: '429' })).toBe(1);
     expect(total(samples, 'switchyard_requests_total', { key_name: 'anonymous', status: '401' })).toBe(1);
     expect(total(samples, 'switchyard_requests_total', { key_name: 'app-1', model: 'other', status: '404' })).toBe(1);
-    expect(total(samples, 'switchyard_requests_total')).toBe(10);
+    expect(total(samples, 'switchyard_requests_total', { key_name: 'app-1', status: '400', instance: 'none' })).toBe(1);
+    expect(total(samples, 'switchyard_requests_total')).toBe(11);
   });
 
   it('separates caller, policy and upstream errors', () => {
@@ -98,7 +100,9 @@ describe('metrics plugin: every family after a scripted mix of requests', () => 
     expect(total(samples, 'switchyard_errors_total', { class: 'caller', error_type: 'model_not_found' })).toBe(1);
     expect(total(samples, 'switchyard_errors_total', { class: 'policy', error_type: 'rate_limited' })).toBe(1);
     expect(total(samples, 'switchyard_errors_total', { class: 'policy', error_type: 'unauthorized' })).toBe(1);
-    expect(total(samples, 'switchyard_errors_total')).toBe(4);
+    expect(total(samples, 'switchyard_errors_total', { class: 'caller', error_type: 'constraint_unmet' })).toBe(1);
+    expect(total(samples, 'switchyard_errors_total', { class: 'gateway' })).toBe(0);
+    expect(total(samples, 'switchyard_errors_total')).toBe(5);
     expect(total(samples, 'switchyard_rate_limited_total', { source: 'gateway' })).toBe(1);
     expect(total(samples, 'switchyard_rate_limited_total', { source: 'upstream' })).toBe(1);
   });
@@ -132,7 +136,7 @@ describe('metrics plugin: every family after a scripted mix of requests', () => 
 
   it('observes duration, time to first token and gateway overhead histograms', () => {
     expect(total(samples, 'switchyard_request_duration_seconds_count', { instance: 'a', endpoint: 'chat_completions' })).toBe(5); // 4 served by a, 1 refused by it
-    expect(total(samples, 'switchyard_request_duration_seconds_count')).toBe(10);
+    expect(total(samples, 'switchyard_request_duration_seconds_count')).toBe(11);
     const buckets = find(samples, 'switchyard_request_duration_seconds_bucket', { instance: 'a' });
     expect(buckets.map((b) => b.labels.le)).toEqual(['0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '20', '40', '80', '+Inf']);
     const counts = buckets.map((b) => b.value);
@@ -140,7 +144,7 @@ describe('metrics plugin: every family after a scripted mix of requests', () => 
     expect(counts.at(-1)).toBe(5);
     expect(counts.at(-2)).toBe(5); // nothing took 80 s
     expect(total(samples, 'switchyard_time_to_first_token_seconds_count', { instance: 'a', model: 'm' })).toBe(1);
-    expect(total(samples, 'switchyard_gateway_overhead_seconds_count', { endpoint: 'chat_completions' })).toBe(10);
+    expect(total(samples, 'switchyard_gateway_overhead_seconds_count', { endpoint: 'chat_completions' })).toBe(11);
     const overhead = total(samples, 'switchyard_gateway_overhead_seconds_sum');
     const duration = total(samples, 'switchyard_request_duration_seconds_sum');
     expect(overhead).toBeGreaterThan(0);
