@@ -1,4 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { contract } from './plugin/contract.js';
+import type { Contract } from './plugin/contract.js';
 import type { ChatRequest } from './protocols/canonical.js';
 import { NO_CONSTRAINTS } from './routing/constraints.js';
 import type { RouteConstraints } from './routing/constraints.js';
@@ -10,16 +12,10 @@ import type { AttemptResult, Operation, Protocol, Target } from './types.js';
 /** The abort reason when the caller hangs up. */
 export const CALLER_GONE = Object.freeze(new Error('the caller closed the connection'));
 
-/** A typed key for plugin data on the Exchange. Create one per plugin value, at module level. */
-export interface ExchangeKey<T> {
-  readonly name: string;
-  /** Phantom field carrying the value type; never set. */
-  readonly __type?: T;
-}
+/** A typed key for plugin data on the Exchange: a contract, named `plugin:value`. Create one per value, at module level. */
+export type ExchangeKey<T> = Contract<T>;
 
-export function exchangeKey<T>(name: string): ExchangeKey<T> {
-  return Object.freeze({ name });
-}
+export const exchangeKey: <T>(name: string) => ExchangeKey<T> = contract;
 
 /** Who is calling, as established by an auth plugin. */
 export interface Caller {
@@ -118,7 +114,7 @@ export class Exchange {
   readonly results: AttemptResult[] = [];
   /** How the request ended; set by core when its response is over, before `onFinish`. */
   response: RequestOutcome | undefined;
-  #data: Map<ExchangeKey<unknown>, unknown> | undefined;
+  #data: Map<string, unknown> | undefined;
   #responseHeaders: Record<string, string> | undefined;
   #aborted = false;
   #controller: AbortController | undefined;
@@ -176,11 +172,11 @@ export class Exchange {
   }
 
   get<T>(key: ExchangeKey<T>): T | undefined {
-    return this.#data?.get(key) as T | undefined;
+    return this.#data?.get(key.name) as T | undefined;
   }
 
   set<T>(key: ExchangeKey<T>, value: T): void {
-    (this.#data ??= new Map()).set(key, value);
+    (this.#data ??= new Map()).set(key.name, value);
   }
 
   /**

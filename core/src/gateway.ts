@@ -18,7 +18,9 @@ import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { applyPlugins, resolvePlugins } from './plugin/host.js';
 import type { Problem } from './plugin/host.js';
-import type { PluginEntry, Preset } from './plugin/plugin.js';
+import type { Plugin, PluginEntry, Preset } from './plugin/plugin.js';
+import { Contracts, contractError } from './plugin/contract.js';
+import type { Contract } from './plugin/contract.js';
 import { ProviderRegistry } from './providers.js';
 import { ReadinessChecks } from './readiness.js';
 import { StatusBoard } from './status.js';
@@ -130,6 +132,8 @@ export class Gateway {
   #kept = new Map<string, unknown>();
   readonly #pluginOptions: Record<string, unknown>;
   #inherited: ReadonlyMap<string, unknown> | undefined;
+  readonly #contracts = new Contracts();
+  #applying: Plugin | undefined;
 
   /** @internal use createGateway() */
   constructor(init: GatewayInit) {
@@ -207,6 +211,35 @@ export class Gateway {
     const value = this.#inherited?.has(id) ? (this.#inherited.get(id) as T) : create();
     this.#kept.set(id, value);
     return value;
+  }
+
+  /** In apply(): provides a service other plugins use through contract()/need(); the plugin must list it under `provides`. */
+  provide<T>(c: Contract<T>, value: T): void {
+    const plugin = this.#applying;
+    if (!plugin) throw contractError(`contract "${c.name}" can only be provided in a plugin's apply()`);
+    if (!plugin.provides?.some((p) => p.name === c.name)) throw contractError(`plugin "${plugin.name}" provides "${c.name}" without listing it under provides`);
+    this.#contracts.set(c, value, plugin.name);
+  }
+
+  /** The service a plugin provided under `c`, if one did. */
+  contract<T>(c: Contract<T>): T | undefined {
+    return this.#contracts.get(c);
+  }
+
+  /** The service a plugin provided under `c`; throws when none did (list `c` under your plugin's `needs`). */
+  need<T>(c: Contract<T>): T {
+    if (!this.#contracts.has(c)) throw contractError(`no plugin provides "${c.name}"`);
+    return this.#contracts.get(c) as T;
+  }
+
+  /** @internal The plugin host runs each apply() through this, so provide() and define() know who calls. */
+  async withPlugin(plugin: Plugin, apply: () => void | Promise<void>): Promise<void> {
+    this.#applying = plugin;
+    try {
+      await this.providers.withOwner(plugin.name, apply);
+    } finally {
+      this.#applying = undefined;
+    }
   }
 
   /** Each plugin's options as applied (schema defaults filled); `false` for a preset plugin left out. */

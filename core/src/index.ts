@@ -38,10 +38,12 @@ export { CoreErrors, SwitchyardError, errorCode, isSwitchyardError, toSwitchyard
 export type { CoreErrorCode, ErrorClass, ErrorSpec, SwitchyardErrorOptions } from './errors.js';
 export { ProviderRegistry, defaultClassifyError } from './providers.js';
 export type { ListedModel, ProviderAdapter, UpstreamErrorInfo } from './providers.js';
-export { withOptions } from './plugin/plugin.js';
+export { definePlugin, withOptions } from './plugin/plugin.js';
+export { contract } from './plugin/contract.js';
+export type { Contract } from './plugin/contract.js';
 export { instanceHeaderCache, providerPlugin } from './plugin/provider-plugin.js';
 export type { ProviderPluginSpec } from './plugin/provider-plugin.js';
-export type { Plugin, PluginEntry, PluginWithOptions, Preset } from './plugin/plugin.js';
+export type { Plugin, PluginDefinition, PluginEntry, PluginWithOptions, Preset, StoreFactory } from './plugin/plugin.js';
 export { Reply } from './types.js';
 export type {
   AttemptOutcome,

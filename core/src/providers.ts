@@ -90,10 +90,10 @@ export class ProviderRegistry {
   }
 
   /** @internal The plugin host names the plugin whose apply() is running. */
-  withOwner<T>(plugin: string, fn: () => T): T {
+  async withOwner(plugin: string, fn: () => void | Promise<void>): Promise<void> {
     this.#current = plugin;
     try {
-      return fn();
+      await fn();
     } finally {
       this.#current = '';
     }

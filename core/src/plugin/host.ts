@@ -1,8 +1,9 @@
 import { Ajv } from 'ajv';
 import { formatAjvErrors } from '../config/problems.js';
 import { SwitchyardError } from '../errors.js';
-import type { CoreErrorCode } from '../errors.js';
+import type { CoreErrorCode, ErrorSpec } from '../errors.js';
 import type { Gateway } from '../gateway.js';
+import { contractError } from './contract.js';
 import type { Plugin, PluginEntry, Preset } from './plugin.js';
 
 export interface Registration {
@@ -22,8 +23,9 @@ const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, st
 
 /**
  * Resolves presets and plugins into an ordered registration list with merged options.
- * Throws at once on programming errors (duplicate names, missing dependencies); collects
- * configuration problems (bad options, unknown sections) so that all are reported together.
+ * Throws at once on programming errors (duplicate names, missing dependencies, contracts
+ * nobody provides, error codes defined twice); collects configuration problems (bad options,
+ * unknown sections) so that all are reported together.
  */
 export function resolvePlugins(
   presets: readonly Preset[],
@@ -33,6 +35,8 @@ export function resolvePlugins(
 ): Registration[] {
   const registrations: Registration[] = [];
   const seen = new Map<string, string>();
+  const provided = new Map<string, string>();
+  const codes = new Map<string, ErrorSpec>();
   const disabled = new Set(Object.keys(sections).filter((name) => sections[name] === false));
   const add = (entry: PluginEntry, preset?: string): void => {
     const { plugin, options } = 'plugin' in entry ? entry : { plugin: entry, options: undefined };
@@ -45,12 +49,11 @@ export function resolvePlugins(
     }
     for (const dependency of plugin.dependencies ?? []) {
       if (!seen.has(dependency) || seen.get(dependency) === 'disabled') {
-        throw new SwitchyardError(
-          'SWITCHYARD_ERR_PLUGIN_DEPENDENCY',
-          `plugin "${plugin.name}" needs plugin "${dependency}" registered before it`,
-        );
+        throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_DEPENDENCY', `plugin "${plugin.name}" needs plugin "${dependency}" registered before it`);
       }
     }
+    checkContracts(plugin, provided);
+    checkErrorCodes(plugin, codes);
     seen.set(plugin.name, where);
     registrations.push({
       plugin,
@@ -71,11 +74,37 @@ export function resolvePlugins(
   return registrations;
 }
 
-/** Runs every apply() in order; a failure names its plugin. */
+/** A plugin's `needs` must be provided by a plugin registered before it; a contract is provided once. */
+function checkContracts(plugin: Plugin, provided: Map<string, string>): void {
+  for (const c of plugin.needs ?? []) {
+    if (!provided.has(c.name)) {
+      const known = [...provided].map(([name, by]) => `${name} (${by})`).join(', ') || 'none';
+      throw contractError(`plugin "${plugin.name}" needs "${c.name}", which no plugin registered before it provides (provided: ${known})`);
+    }
+  }
+  for (const c of plugin.provides ?? []) {
+    const by = provided.get(c.name);
+    if (by !== undefined) throw contractError(`plugins "${by}" and "${plugin.name}" both provide "${c.name}"`);
+    provided.set(c.name, plugin.name);
+  }
+}
+
+/** A code two plugins define must mean the same thing. */
+function checkErrorCodes(plugin: Plugin, codes: Map<string, ErrorSpec>): void {
+  for (const spec of plugin.errors ?? []) {
+    const earlier = codes.get(spec.code);
+    if (earlier && (earlier.status !== spec.status || earlier.class !== spec.class || earlier.type !== spec.type)) {
+      throw contractError(`plugin "${plugin.name}" defines error code ${spec.code} differently from an earlier plugin`);
+    }
+    codes.set(spec.code, spec);
+  }
+}
+
+/** Runs every apply() in order; a failure names its plugin. Each declared contract must be provided by then. */
 export async function applyPlugins(gateway: Gateway, registrations: readonly Registration[]): Promise<void> {
   for (const { plugin, options } of registrations) {
     try {
-      await gateway.providers.withOwner(plugin.name, () => plugin.apply(gateway, options));
+      await gateway.withPlugin(plugin, () => plugin.apply(gateway, options));
     } catch (err) {
       if (err instanceof SwitchyardError) throw err;
       throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', `plugin "${plugin.name}" failed to apply: ${(err as Error).message}`, {

@@ -1,4 +1,17 @@
+import type { Static, TObject } from '@sinclair/typebox';
+import type { ErrorSpec } from '../errors.js';
 import type { Gateway } from '../gateway.js';
+import type { Store } from '../store/store.js';
+import type { Logger } from '../logger.js';
+import type { Contract } from './contract.js';
+
+/** A store implementation a plugin brings, chosen by config `store.type`. */
+export interface StoreFactory {
+  readonly type: string;
+  /** JSON Schema of `store` (with `type`) for this type. */
+  readonly schema: TObject;
+  create(options: Record<string, unknown>, logger: Logger): Promise<Store>;
+}
 
 /** A named capability that taps the gateway's hooks once, at startup. */
 export interface Plugin<Options = unknown> {
@@ -8,6 +21,14 @@ export interface Plugin<Options = unknown> {
   readonly schema?: Record<string, unknown>;
   /** Plugins that must be registered before this one. */
   readonly dependencies?: readonly string[];
+  /** Contracts this plugin provides (services through gateway.provide(), or exchange values). */
+  readonly provides?: readonly Contract<unknown>[];
+  /** Contracts a plugin registered before this one must provide. */
+  readonly needs?: readonly Contract<unknown>[];
+  /** Error codes this plugin raises. */
+  readonly errors?: readonly ErrorSpec[];
+  /** Stores this plugin brings, chosen by config `store.type`. */
+  readonly stores?: readonly StoreFactory[];
   apply(gateway: Gateway, options: Options): void | Promise<void>;
 }
 
@@ -30,4 +51,20 @@ export interface Preset {
 /** Pairs a plugin with options, keeping their types together. */
 export function withOptions<Options>(plugin: Plugin<Options>, options: Partial<Options>): PluginWithOptions<Options> {
   return { plugin, options };
+}
+
+export interface PluginDefinition<S extends TObject> extends Omit<Plugin<Static<S>>, 'schema' | 'apply'> {
+  /**
+   * The options as a TypeBox object schema: it gives their TypeScript type, their validation
+   * (fields with a `default` are filled in, so they are not optional in apply()) and the
+   * options table of the plugin's README.
+   */
+  readonly options: S;
+  apply(gateway: Gateway, options: Static<S>): void | Promise<void>;
+}
+
+/** A plugin whose options are one schema: type, validation, defaults and docs from the same source. */
+export function definePlugin<S extends TObject>(definition: PluginDefinition<S>): Plugin<Static<S>> {
+  const { options, ...rest } = definition;
+  return { ...rest, schema: options as unknown as Record<string, unknown> };
 }

@@ -1,10 +1,10 @@
-import { exchangeKey, retryAfterMs, RouteStage } from '@switchyard/core';
+import { definePlugin, exchangeKey, retryAfterMs, RouteStage } from '@switchyard/core';
 import type { AttemptResult, Exchange, Gateway, Plugin, RoutePlan, Target } from '@switchyard/core';
 import { BreakerTable } from './breaker.js';
 import type { Breaker, Transition } from './breaker.js';
 import { HealthChecker } from './health.js';
 import { optionsSchema } from './options.js';
-import type { CircuitBreakerOptions, ResolvedOptions } from './options.js';
+import type { CircuitBreakerOptions } from './options.js';
 import { circuitsReport } from './report.js';
 import { SharedStates } from './shared.js';
 
@@ -22,11 +22,10 @@ const ENDS_REQUEST = new Set<AttemptResult['outcome']>(['success', 'business_err
 
 /** Circuit breaking per instance (or instance × model), 429 parking, health checks and /admin/circuits; /ready reads its health report. */
 export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
-  return {
+  return definePlugin({
     name: PLUGIN,
-    schema: optionsSchema,
-    apply(gateway, raw) {
-      const options = raw as ResolvedOptions;
+    options: optionsSchema,
+    apply(gateway, options) {
       const keyOf = options.perModel ? (t: Target): string => t.id : (t: Target): string => t.instance.name;
       const shared = new SharedStates(gateway.store, gateway.logger, () => table);
       // Breaker states outlive config reloads; the new settings apply to them from the swap on.
@@ -109,10 +108,10 @@ export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
         return { circuit, healthy: circuit !== 'open' };
       });
     },
-  };
+  });
 }
 
-function healthChecker(gateway: Gateway, options: ResolvedOptions, callbacks: ConstructorParameters<typeof HealthChecker>[2]): HealthChecker | undefined {
+function healthChecker(gateway: Gateway, options: CircuitBreakerOptions, callbacks: ConstructorParameters<typeof HealthChecker>[2]): HealthChecker | undefined {
   const config = options.healthChecks;
   if (!config) return undefined;
   const wanted = config.instances ? new Set(config.instances) : undefined;
@@ -121,7 +120,7 @@ function healthChecker(gateway: Gateway, options: ResolvedOptions, callbacks: Co
     if ((wanted && !wanted.has(instance.name)) || !adapter?.listModels) return [];
     return [{ name: instance.name, probe: () => adapter.listModels!(instance, gateway.http) }];
   });
-  return new HealthChecker(targets, config.intervalMs ?? 15_000, callbacks);
+  return new HealthChecker(targets, config.intervalMs, callbacks);
 }
 
 function logTransition(gateway: Gateway, t: Transition): void {
