@@ -8,7 +8,7 @@ import { loadConfigFile } from './config/load.js';
 import type { ConfigInput } from './config/load.js';
 import { maskSecrets } from './config/mask.js';
 import { SwitchyardError } from './errors.js';
-import { createGateway } from './gateway.js';
+import { createGateway } from './build.js';
 import type { Gateway } from './gateway.js';
 import { runStats, STATS_USAGE } from './cli-stats.js';
 import { createLogger } from './logger.js';

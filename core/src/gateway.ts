@@ -1,11 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Ajv } from 'ajv';
-import type { ValidateFunction } from 'ajv';
-import { invalidConfig, resolveConfig } from './config/load.js';
 import type { ConfigInput } from './config/load.js';
-import { formatAjvErrors } from './config/problems.js';
 import { CORE_PROVIDER_FIELDS } from './config/schema.js';
 import type { ProviderConfig, SwitchyardConfig } from './config/schema.js';
 import { SwitchyardError } from './errors.js';
@@ -13,11 +9,7 @@ import { GatewayHooks } from './hooks.js';
 import { AdminRoutes } from './http/admin.js';
 import type { AdminAuthorizer } from './http/admin.js';
 import { createApp } from './http/app.js';
-import { addOperationsRoutes } from './http/operations.js';
-import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
-import { applyPlugins, resolvePlugins } from './plugin/host.js';
-import type { Problem } from './plugin/host.js';
 import type { Plugin, PluginEntry, Preset } from './plugin/plugin.js';
 import { Contracts, contractError } from './plugin/contract.js';
 import type { Contract } from './plugin/contract.js';
@@ -26,14 +18,10 @@ import { ReadinessChecks } from './readiness.js';
 import { StatusBoard } from './status.js';
 import { ModelInfoTable } from './models/model-info.js';
 import { ModelCatalog } from './routing/catalog.js';
-import { tapCoreRouting } from './routing/core-taps.js';
 import { ModelDiscovery } from './routing/discovery.js';
 import { ModelResolver } from './routing/resolve.js';
 import { Router } from './routing/router.js';
 import { RouterStats } from './routing/stats.js';
-import { addRoutingAdminRoutes } from './http/routing-admin.js';
-import { MemoryStore } from './store/memory-store.js';
-import { RedisStore } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 import { UpstreamClient } from './upstream/client.js';
 import type { ProviderInstance } from './types.js';
@@ -236,7 +224,7 @@ export class Gateway {
   async withPlugin(plugin: Plugin, apply: () => void | Promise<void>): Promise<void> {
     this.#applying = plugin;
     try {
-      await this.providers.withOwner(plugin.name, apply);
+      await apply();
     } finally {
       this.#applying = undefined;
     }
@@ -338,7 +326,7 @@ export class Gateway {
     try {
       const recipe = old.#recipe;
       const { config, plugins, source } = await readReloadInput(input, recipe.options.reloadFrom ?? (async () => ({ config: recipe.config, source: recipe.source })));
-      next = await buildGateway({ ...recipe.options, config, plugins: plugins ?? recipe.options.plugins ?? [], source: source ?? recipe.source }, old);
+      next = await recipe.rebuild({ ...recipe.options, config, plugins: plugins ?? recipe.options.plugins ?? [], source: source ?? recipe.source }, old);
       next.#handle();
       next.#inherited = undefined;
       if (this.#started) await next.#start();
@@ -401,7 +389,7 @@ export class Gateway {
   }
 }
 
-interface GatewayInit {
+export interface GatewayInit {
   config: SwitchyardConfig;
   logger: Logger;
   store: Store;
@@ -413,91 +401,13 @@ interface GatewayInit {
 }
 
 /** What a reload rebuilds a generation from. */
-interface Recipe {
+export interface Recipe {
   /** Presets, plugins, env and reloadFrom as given; logger and store as used. */
   readonly options: GatewayOptions;
   readonly config: ConfigInput;
   readonly source: string | undefined;
-}
-
-/** Builds a gateway: resolves config, registers presets and plugins, checks everything, lists every problem. */
-export function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
-  return buildGateway(options, undefined);
-}
-
-/** A gateway, or with `previous` the next generation of one: same logger and store, state kept through keep(). */
-async function buildGateway(options: GatewayOptions, previous: Gateway | undefined): Promise<Gateway> {
-  const config = resolveConfig(options.config ?? {}, options.env ?? process.env, options.source);
-  const { level, pretty, file } = config.log;
-  const logger = previous?.logger ?? options.logger ?? createLogger({ ...(level ? { level } : {}), ...(pretty === undefined ? {} : { pretty }), ...(file ? { file } : {}) });
-  // A failed reload must leave the serving generation's store open.
-  const ownsStore = !previous;
-  const store = previous?.store ?? options.store ?? (await createStore(config, logger));
-  const recipe: Recipe = { options: { ...options, logger, store }, config: options.config ?? {}, source: options.source };
-  const problems: Problem[] = [];
-  const registrations = resolvePlugins(options.presets ?? [], options.plugins ?? [], config.plugins, problems);
-  const disabled = Object.entries(config.plugins).filter(([, section]) => section === false);
-  const pluginOptions = Object.fromEntries([...disabled, ...registrations.map((r) => [r.plugin.name, r.options] as const)]);
-  const gateway = new Gateway({ config, logger, store, recipe, pluginOptions, previous });
-  if (problems.length === 0) {
-    tapCoreRouting(gateway);
-    addRoutingAdminRoutes(gateway);
-    addOperationsRoutes(gateway);
-    await applyPlugins(gateway, registrations);
-    problems.push(...providerProblems(gateway));
-    for (const line of ModelResolver.aliasProblems(config.models, gateway.instances)) {
-      problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
-    }
-  }
-  if (problems.length) {
-    if (ownsStore) await store.close();
-    const error = invalidConfig(problems.map((p) => p.line), options.source);
-    throw new SwitchyardError(problems[0]!.code, error.message, { expose: false, problems: problems.map((p) => p.line) });
-  }
-  return gateway;
-}
-
-/** How long startup waits for Redis before going on degraded (the store keeps reconnecting). */
-const REDIS_STARTUP_WAIT_MS = 2000;
-
-async function createStore(config: SwitchyardConfig, logger: Logger): Promise<Store> {
-  if (config.store.type === 'memory') return new MemoryStore();
-  const store = new RedisStore({ url: config.store.url, logger, ...(config.store.keyPrefix === undefined ? {} : { keyPrefix: config.store.keyPrefix }) });
-  await store.whenReady(REDIS_STARTUP_WAIT_MS);
-  return store;
-}
-
-const instanceFieldsAjv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-/** Compiled once per distinct schema: Ajv keeps every schema it compiled, and reloads build gateways again and again. */
-const instanceFieldsValidators = new Map<string, ValidateFunction>();
-
-function instanceFieldsValidator(properties: Record<string, unknown>): ValidateFunction {
-  const key = JSON.stringify(properties);
-  let validate = instanceFieldsValidators.get(key);
-  if (!validate) {
-    validate = instanceFieldsAjv.compile({ type: 'object', properties, additionalProperties: false });
-    instanceFieldsValidators.set(key, validate);
-  }
-  return validate;
-}
-
-/** Provider entries whose type nobody defines, or with fields their adapter does not know. */
-function providerProblems(gateway: Gateway): Problem[] {
-  const problems: Problem[] = [];
-  gateway.config.providers.forEach((entry, i) => {
-    const adapter = gateway.providers.get(entry.type);
-    if (!adapter) {
-      const known = gateway.providers.types().join(', ') || 'none';
-      problems.push({ code: 'SWITCHYARD_ERR_PROVIDER_UNKNOWN_TYPE', line: `providers[${i}].type: no provider plugin defines type "${entry.type}" (defined: ${known})` });
-      return;
-    }
-    const extra = gateway.instances[i]!.options as Record<string, unknown>;
-    const validate = instanceFieldsValidator(adapter.instanceProperties ?? {});
-    if (!validate(extra)) {
-      for (const line of formatAjvErrors(validate.errors, `providers[${i}]`)) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
-    }
-  });
-  return problems;
+  /** Builds the next generation (build.ts), so this module does not import its builder. */
+  readonly rebuild: (options: GatewayOptions, previous: Gateway) => Promise<Gateway>;
 }
 
 function toInstance(entry: ProviderConfig): ProviderInstance {

@@ -1,4 +1,5 @@
-export { createGateway, Gateway, isLoopback } from './gateway.js';
+export { Gateway, isLoopback } from './gateway.js';
+export { createGateway } from './build.js';
 export type { GatewayOptions, GatewaySecurity, ListenOptions } from './gateway.js';
 export type { ReloadInput, ReloadResult, ReloadStats } from './reload.js';
 export { AdminRoutes } from './http/admin.js';
@@ -73,8 +74,6 @@ export { maskSecrets, maskValue } from './config/mask.js';
 export { interpolate } from './config/interpolate.js';
 export type { Store, StoreListener } from './store/store.js';
 export { MemoryStore } from './store/memory-store.js';
-export { RedisStore } from './store/redis-store.js';
-export type { RedisStoreOptions } from './store/redis-store.js';
 export { UpstreamClient } from './upstream/client.js';
 export type { UpstreamResponse } from './upstream/client.js';
 export { SseReader, readSse, formatSse } from './upstream/sse.js';

@@ -15,7 +15,7 @@ export interface UpstreamErrorInfo {
 }
 
 /**
- * What a provider plugin registers for its type with `gateway.providers.define(type, adapter)`.
+ * What a provider plugin declares for its type (`providers: [{ type, adapter }]`).
  * Request building is not here: the plugin taps `convertRequest.for(type)` at ConvertStage.BUILD.
  */
 export interface ProviderAdapter {
@@ -54,23 +54,19 @@ export interface ListedModel {
   readonly info?: ModelInfo;
 }
 
-/** Registered provider types. One registry per gateway, never module-global. */
+/** A provider type a plugin declares (`providers` on the plugin; providerPlugin() does it). */
+export interface ProviderType {
+  readonly type: string;
+  readonly adapter: ProviderAdapter;
+}
+
+/** The provider types of one gateway generation, declared by its plugins. Never module-global. */
 export class ProviderRegistry {
   readonly #adapters = new Map<string, ProviderAdapter>();
-  readonly #owners = new Map<string, string>();
-  #current = '';
 
-  /** Registers an adapter for a type; a type can be defined once. */
+  /** @internal the builder defines the types plugins declare (checked unique there) */
   define(type: string, adapter: ProviderAdapter): void {
-    const owner = this.#owners.get(type);
-    if (owner !== undefined) {
-      throw new SwitchyardError(
-        'SWITCHYARD_ERR_PROVIDER_DUPLICATE',
-        `provider type "${type}" is already defined by plugin "${owner}"`,
-      );
-    }
     this.#adapters.set(type, adapter);
-    this.#owners.set(type, this.#current);
   }
 
   get(type: string): ProviderAdapter | undefined {
@@ -87,16 +83,6 @@ export class ProviderRegistry {
 
   types(): string[] {
     return [...this.#adapters.keys()];
-  }
-
-  /** @internal The plugin host names the plugin whose apply() is running. */
-  async withOwner(plugin: string, fn: () => void | Promise<void>): Promise<void> {
-    this.#current = plugin;
-    try {
-      await fn();
-    } finally {
-      this.#current = '';
-    }
   }
 }
 

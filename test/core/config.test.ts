@@ -85,7 +85,6 @@ providers:
     for (const line of [
       'server.port: must be integer',
       'server.colour: is not a known field',
-      'store.type: must be one of "memory", "redis"',
       'providers[0].baseUrl: is required',
       'providers[1].baseUrl: must match pattern',
       'providers[1].priority: must be integer',

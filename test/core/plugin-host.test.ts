@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createGateway, createLogger, ConvertStage, Reply, RouteStage, SwitchyardError } from '@switchyard/core';
+import { contract, createGateway, createLogger, ConvertStage, errorCode, Reply, RouteStage, SwitchyardError } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
 import { openai } from '@switchyard/provider-openai';
 import { startMockOpenAI } from '../support/mock-openai.js';
@@ -97,10 +97,36 @@ describe('plugin registration', () => {
   });
 
   it('refuses a second definition of a provider type, naming the first owner', async () => {
-    const again: Plugin = { name: 'openai-again', apply: (g) => g.providers.define('openai', g.providers.get('openai')!) };
+    const again: Plugin = { name: 'openai-again', providers: openai().providers!, apply() {} };
     const err = await refusal(() => createGateway({ plugins: [openai(), again], logger: silent }));
     expect(err.code).toBe('SWITCHYARD_ERR_PROVIDER_DUPLICATE');
     expect(err.message).toContain('provider-openai');
+  });
+
+  it('checks contracts: a need nobody provided before, a contract provided twice or undeclared', async () => {
+    const SERVICE = contract<{ ping(): string }>('test:service');
+    const provider: Plugin = { name: 'provider', provides: [SERVICE], apply: (g) => g.provide(SERVICE, { ping: () => 'pong' }) };
+    const user: Plugin = { name: 'user', needs: [SERVICE], apply: (g) => void g.need(SERVICE).ping() };
+    const early = await refusal(() => createGateway({ plugins: [user, provider], logger: silent }));
+    expect(early.code).toBe('SWITCHYARD_ERR_PLUGIN_CONTRACT');
+    expect(early.message).toContain('plugin "user" needs "test:service"');
+    const twice = await refusal(() => createGateway({ plugins: [provider, { ...provider, name: 'provider-2' }], logger: silent }));
+    expect(twice.message).toContain('plugins "provider" and "provider-2" both provide "test:service"');
+    const undeclared = await refusal(() => createGateway({ plugins: [{ name: 'sneaky', apply: (g) => g.provide(SERVICE, { ping: () => '' }) }], logger: silent }));
+    expect(undeclared.message).toContain('plugin "sneaky" provides "test:service" without listing it under provides');
+    const gateway = await createGateway({ plugins: [provider, user], logger: silent });
+    expect(gateway.need(SERVICE).ping()).toBe('pong');
+    expect(gateway.contract(contract<unknown>('test:other'))).toBeUndefined();
+    await gateway.close();
+  });
+
+  it('refuses an error code two plugins define differently', async () => {
+    const a = errorCode('ACME_ERR_X', { status: 400, type: 'invalid_request_error', class: 'caller', kind: 'x' });
+    const b = errorCode('ACME_ERR_X', { status: 500, type: 'server_error', class: 'gateway', kind: 'x' });
+    const err = await refusal(() => createGateway({ plugins: [noop('a', { errors: [a] }), noop('b', { errors: [b] })], logger: silent }));
+    expect(err.code).toBe('SWITCHYARD_ERR_PLUGIN_CONTRACT');
+    expect(err.message).toContain('ACME_ERR_X');
+    await expect(createGateway({ plugins: [noop('a', { errors: [a] }), noop('b', { errors: [a] })], logger: silent }).then((g) => g.close())).resolves.toBeUndefined();
   });
 
   it('wraps a throwing apply() with the plugin name', async () => {

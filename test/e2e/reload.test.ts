@@ -108,7 +108,7 @@ describe('gateway.reload()', () => {
       expect(bad.status).toBe(422);
       const body = await bad.json();
       expect(body.ok).toBe(false);
-      expect(body.problems).toEqual(['routing.maxAttempts: must be >= 1']);
+      expect(body.problems).toEqual(['routing.maxAttempts: must be >= 1', 'providers[0].type: no provider plugin defines type "no-such-type" (defined: openai, anthropic, gemini)']);
       expect(await targetOf(gw)).toBe('b/gpt-4o-mini');
       expect(gateway.reloads.failed).toBe(1);
     } finally {
@@ -252,7 +252,7 @@ describe('reload with a Redis store', () => {
     const prefix = `sy-test-reload-${process.pid}-${Date.now()}:`;
     const config = (to: 'a' | 'b'): ConfigInput => routing(to, { store: { type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: prefix }, plugins: { 'rate-limit': { defaults: { requestsPerMinute: 3 } } } });
     const gw = await startGateway(config('a'));
-    const { RedisStore } = await import('@switchyard/core');
+    const { RedisStore } = await import('@switchyard/store-redis/store');
     const store = gw.gateway.store as InstanceType<typeof RedisStore>;
     try {
       expect(store).toBeInstanceOf(RedisStore);

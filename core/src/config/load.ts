@@ -47,27 +47,43 @@ export function parseConfigText(text: string, source: string): unknown {
 
 /** Interpolates, fills defaults and validates the core sections; every problem is listed. */
 export function resolveConfig(input: unknown, env: NodeJS.ProcessEnv = process.env, source?: string): SwitchyardConfig {
-  const { value, problems } = interpolate(input ?? {}, env);
+  const { config, problems } = checkConfig(input, env);
   if (problems.length) throw invalidConfig(problems, source);
+  return config;
+}
+
+/**
+ * The config with defaults filled, and the problems of its core sections (interpolation, shape,
+ * duplicate names). With problems the config is only good for collecting more of them: sections
+ * of the wrong type are replaced by empty ones.
+ */
+export function checkConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): { config: SwitchyardConfig; problems: string[] } {
+  const { value, problems } = interpolate(input ?? {}, env);
   const config = structuredClone(value) as SwitchyardConfig;
-  if (!validateShape(config)) throw invalidConfig(formatAjvErrors(validateShape.errors), source);
+  if (!validateShape(config)) problems.push(...formatAjvErrors(validateShape.errors));
+  if (!isObject(config.plugins)) config.plugins = {};
+  if (!isObject(config.store) || typeof config.store.type !== 'string') config.store = { type: 'memory' };
+  if (!Array.isArray(config.providers)) config.providers = [];
+  if (!Array.isArray(config.models)) config.models = [];
   const names = new Set<string>();
-  const duplicates: string[] = [];
   config.providers.forEach((p, i) => {
-    if (names.has(p.name)) duplicates.push(`providers[${i}].name: duplicate instance name "${p.name}"`);
+    if (names.has(p.name)) problems.push(`providers[${i}].name: duplicate instance name "${p.name}"`);
     names.add(p.name);
   });
-  if (duplicates.length) throw invalidConfig(duplicates, source);
   const server = config.server;
-  if (server.shutdownTimeoutMs !== undefined) {
+  if (isObject(server) && server.shutdownTimeoutMs !== undefined) {
     if (server.shutdownGraceMs !== undefined && server.shutdownGraceMs !== server.shutdownTimeoutMs) {
-      throw invalidConfig(['server.shutdownTimeoutMs: former name of server.shutdownGraceMs; set only shutdownGraceMs'], source);
+      problems.push('server.shutdownTimeoutMs: former name of server.shutdownGraceMs; set only shutdownGraceMs');
     }
     server.shutdownGraceMs = server.shutdownTimeoutMs;
     delete server.shutdownTimeoutMs;
   }
-  server.shutdownGraceMs ??= DEFAULT_SHUTDOWN_GRACE_MS;
-  return config;
+  if (isObject(server)) server.shutdownGraceMs ??= DEFAULT_SHUTDOWN_GRACE_MS;
+  return { config, problems };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<SwitchyardConfig> {

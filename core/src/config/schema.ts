@@ -34,9 +34,11 @@ export interface LogConfig {
   file?: string;
 }
 
-export type StoreConfig =
-  | { type: 'memory' }
-  | { type: 'redis'; url: string; keyPrefix?: string };
+/** `memory` (built in), or a type a plugin brings (`redis`: @switchyard/store-redis) with that plugin's fields. */
+export interface StoreConfig {
+  type: string;
+  [field: string]: unknown;
+}
 
 /** Outcomes that may move a request to its next target. */
 export type FailoverOutcome = 'failure' | 'rate_limited';
@@ -197,14 +199,8 @@ export const configSchema = {
       type: 'object',
       default: { type: 'memory' },
       required: ['type'],
-      properties: {
-        type: { type: 'string', enum: ['memory', 'redis'] },
-        url: { type: 'string', pattern: '^rediss?://' },
-        keyPrefix: { type: 'string' },
-      },
-      additionalProperties: false,
-      if: { properties: { type: { const: 'redis' } } },
-      then: { required: ['url'] },
+      properties: { type: { type: 'string', minLength: 1, description: 'memory, or a store type a plugin brings (redis).' } },
+      additionalProperties: true,
     },
     log: {
       type: 'object',

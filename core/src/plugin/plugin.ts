@@ -4,13 +4,14 @@ import type { Gateway } from '../gateway.js';
 import type { Store } from '../store/store.js';
 import type { Logger } from '../logger.js';
 import type { Contract } from './contract.js';
+import type { ProviderType } from '../providers.js';
 
 /** A store implementation a plugin brings, chosen by config `store.type`. */
-export interface StoreFactory {
+export interface StoreFactory<S extends TObject = TObject> {
   readonly type: string;
-  /** JSON Schema of `store` (with `type`) for this type. */
-  readonly schema: TObject;
-  create(options: Record<string, unknown>, logger: Logger): Promise<Store>;
+  /** Schema of the config's `store` section (`type` included) for this type. */
+  readonly schema: S;
+  create(options: Static<S>, logger: Logger): Promise<Store>;
 }
 
 /** A named capability that taps the gateway's hooks once, at startup. */
@@ -27,6 +28,8 @@ export interface Plugin<Options = unknown> {
   readonly needs?: readonly Contract<unknown>[];
   /** Error codes this plugin raises. */
   readonly errors?: readonly ErrorSpec[];
+  /** Provider types this plugin defines (config `providers[].type`). */
+  readonly providers?: readonly ProviderType[];
   /** Stores this plugin brings, chosen by config `store.type`. */
   readonly stores?: readonly StoreFactory[];
   apply(gateway: Gateway, options: Options): void | Promise<void>;

@@ -19,8 +19,8 @@ export function providerPlugin(spec: ProviderPluginSpec): Plugin<Record<string, 
   return {
     name: spec.name,
     schema: { type: 'object', additionalProperties: false, properties: {} },
+    providers: [{ type: spec.type, adapter: spec.adapter }],
     apply(gateway) {
-      gateway.providers.define(spec.type, spec.adapter);
       gateway.hooks.convertRequest.for(spec.type).tap({ name: spec.name, stage: ConvertStage.BUILD }, spec.build);
     },
   };

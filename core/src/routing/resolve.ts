@@ -78,11 +78,11 @@ export class ModelResolver {
   }
 
   /** Alias targets naming an instance that does not exist, as config problems. */
-  static aliasProblems(aliases: readonly AliasConfig[], instances: readonly ProviderInstance[]): string[] {
+  static aliasProblems(aliases: readonly AliasConfig[], instances: readonly { name: string }[]): string[] {
     const names = new Set(instances.map((i) => i.name));
     const problems: string[] = [];
     aliases.forEach((alias, i) =>
-      alias.targets.forEach((ref, j) => {
+      alias.targets?.forEach((ref, j) => {
         const instance = ref.slice(0, ref.indexOf('/'));
         if (!names.has(instance)) problems.push(`models[${i}].targets[${j}]: no provider instance named "${instance}"`);
       }),

@@ -1,4 +1,4 @@
-import { RedisStore, RouteStage } from '@switchyard/core';
+import { contract, RouteStage } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
 import { Counters } from './counters.js';
 import { Limiter } from './limiter.js';
@@ -13,13 +13,16 @@ export type { RateLimitOptions } from './limiter.js';
 
 export const PLUGIN = 'rate-limit';
 
+/** The Redis connection @switchyard/store-redis provides when the gateway store is Redis (by name: no package dependency). */
+const REDIS_CLIENT = contract<unknown>('store-redis:client');
+
 /** Requests, tokens, concurrency and daily budgets per key and key × model; caps per upstream instance. */
 export function rateLimit(): Plugin<RateLimitOptions> {
   return {
     name: PLUGIN,
     schema: optionsSchema,
     apply(gateway, options) {
-      const redis = options.store === 'auto' && gateway.store instanceof RedisStore ? gateway.store.redis : undefined;
+      const redis = options.store === 'auto' ? gateway.contract(REDIS_CLIENT) : undefined;
       // In-memory counters outlive config reloads (Redis ones live in Redis); limits are read per request.
       const counters = gateway.keep(PLUGIN, redis ? 'counters:redis' : 'counters:memory', () => new Counters(redis));
       const limiter = new Limiter(options, counters, new StoreHealth(gateway.logger, redis ? 'redis' : 'memory'), gateway.logger);

@@ -10,11 +10,12 @@ import { responseCache } from '@switchyard/plugin-response-cache';
 import { anthropic } from '@switchyard/provider-anthropic';
 import { gemini } from '@switchyard/provider-gemini';
 import { openai } from '@switchyard/provider-openai';
+import { storeRedis } from '@switchyard/store-redis';
 
 export const PRESET = 'standard';
 
 /**
- * The plugins a ready gateway runs, in order: gateway keys (inactive without keys), rate limits
+ * The plugins a ready gateway runs, in order: the Redis store (used when `store.type` is redis), gateway keys (inactive without keys), rate limits
  * (inactive without limits), the response cache (off until `response-cache: { enabled: true }`),
  * the three providers, circuit breaking, load balancing, prompt caching (Anthropic
  * breakpoints, OpenAI prompt_cache_key) and Prometheus metrics on /metrics.
@@ -24,6 +25,7 @@ export function standard(): Preset {
   return {
     name: PRESET,
     plugins: [
+      storeRedis(),
       auth(),
       rateLimit(),
       withOptions(responseCache(), { enabled: false }),

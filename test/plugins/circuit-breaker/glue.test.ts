@@ -205,7 +205,8 @@ describe('circuit breaker through a gateway', () => {
     ['memory', 50],
     ['redis', 60_000],
   ])('shares states through gateway.store (%s): a replica adopts another one\'s opening', async (kind, syncMs) => {
-    const { MemoryStore, RedisStore, createGateway, createLogger } = await import('@switchyard/core');
+    const { MemoryStore, createGateway, createLogger } = await import('@switchyard/core');
+    const { RedisStore } = await import('@switchyard/store-redis/store');
     const { standard } = await import('@switchyard/preset-standard');
     const memory = new MemoryStore();
     const prefix = `switchyard-test:cb:${process.pid}:${Date.now()}:`;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Balancer, SessionTable, affinityKey } from '@switchyard/plugin-load-balancer';
-import { MemoryStore, RedisStore } from '@switchyard/core';
+import { MemoryStore } from '@switchyard/core';
+import { RedisStore } from '@switchyard/store-redis/store';
 import { Redis } from 'ioredis';
 
 const target = (name: string, priority = 1, weight = 1) => ({ id: `${name}/m`, instance: { name, priority, weight } });

@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { MemoryStore, RedisStore } from '@switchyard/core';
+import { MemoryStore } from '@switchyard/core';
+import { RedisStore } from '@switchyard/store-redis/store';
 import type { Store } from '@switchyard/core';
-import { memoryLogger } from '../support/gateway.js';
-import { startTcpProxy, testPrefix, waitFor } from '../support/tcp-proxy.js';
+import { memoryLogger } from '../../support/gateway.js';
+import { startTcpProxy, testPrefix, waitFor } from '../../support/tcp-proxy.js';
 
 const REDIS = 'redis://127.0.0.1:6379';
 const prefix = testPrefix();

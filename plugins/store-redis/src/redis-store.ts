@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Logger } from '../logger.js';
-import type { Store, StoreListener } from './store.js';
+import type { Logger, Store, StoreListener } from '@switchyard/core';
 
 export interface RedisStoreOptions {
   /** `redis://[:password@]host:port[/db]` or `rediss://…`. */

@@ -1,0 +1,139 @@
+import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { checkConfig, invalidConfig } from './config/load.js';
+import { formatAjvErrors } from './config/problems.js';
+import { CORE_PROVIDER_FIELDS } from './config/schema.js';
+import type { SwitchyardConfig } from './config/schema.js';
+import { SwitchyardError } from './errors.js';
+import { Gateway } from './gateway.js';
+import type { GatewayOptions, Recipe } from './gateway.js';
+import { addOperationsRoutes } from './http/operations.js';
+import { addRoutingAdminRoutes } from './http/routing-admin.js';
+import { createLogger } from './logger.js';
+import type { Logger } from './logger.js';
+import { applyPlugins, resolvePlugins } from './plugin/host.js';
+import type { Problem, Registration } from './plugin/host.js';
+import type { StoreFactory } from './plugin/plugin.js';
+import type { ProviderAdapter } from './providers.js';
+import { tapCoreRouting } from './routing/core-taps.js';
+import { ModelResolver } from './routing/resolve.js';
+import { MemoryStore } from './store/memory-store.js';
+
+/** Builds a gateway: resolves config, registers presets and plugins, checks everything, lists every problem at once. */
+export function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  return buildGateway(options, undefined);
+}
+
+/**
+ * A gateway, or with `previous` the next generation of one (same logger and store, state kept
+ * through keep()). Every static problem — core sections, plugin sections, the store, provider
+ * types and fields, alias targets — is collected before anything is created, and reported together.
+ */
+async function buildGateway(options: GatewayOptions, previous: Gateway | undefined): Promise<Gateway> {
+  const checked = checkConfig(options.config ?? {}, options.env ?? process.env);
+  const config = checked.config;
+  const problems: Problem[] = checked.problems.map((line) => ({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line }));
+  const logger = previous?.logger ?? options.logger ?? loggerFor(config);
+  const registrations = resolvePlugins(options.presets ?? [], options.plugins ?? [], config.plugins, problems);
+  const adapters = providerTypes(registrations);
+  problems.push(...providerProblems(config, adapters));
+  for (const line of ModelResolver.aliasProblems(config.models, config.providers)) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
+  const factory = previous || options.store ? undefined : storeFactory(config.store, registrations, problems);
+  if (problems.length) throw configProblems(problems, options.source);
+
+  // A reload keeps the serving generation's store (and a failed one must leave it open).
+  const ownsStore = !previous && !options.store;
+  const store = previous?.store ?? options.store ?? (factory ? await factory.create(config.store, logger) : new MemoryStore());
+  const recipe: Recipe = { options: { ...options, logger, store }, config: options.config ?? {}, source: options.source, rebuild: buildGateway };
+  const disabled = Object.entries(config.plugins).filter(([, section]) => section === false);
+  const pluginOptions = Object.fromEntries([...disabled, ...registrations.map((r) => [r.plugin.name, r.options] as const)]);
+  const gateway = new Gateway({ config, logger, store, recipe, pluginOptions, previous });
+  try {
+    for (const [type, { adapter }] of adapters) gateway.providers.define(type, adapter);
+    tapCoreRouting(gateway);
+    addRoutingAdminRoutes(gateway);
+    addOperationsRoutes(gateway);
+    await applyPlugins(gateway, registrations);
+  } catch (err) {
+    if (ownsStore) await store.close();
+    throw err;
+  }
+  return gateway;
+}
+
+function loggerFor(config: SwitchyardConfig): Logger {
+  const { level, pretty, file } = config.log ?? {};
+  return createLogger({ ...(level ? { level } : {}), ...(pretty === undefined ? {} : { pretty }), ...(file ? { file } : {}) });
+}
+
+function configProblems(problems: readonly Problem[], source: string | undefined): SwitchyardError {
+  const lines = problems.map((p) => p.line);
+  return new SwitchyardError(problems[0]!.code, invalidConfig(lines, source).message, { expose: false, problems: lines });
+}
+
+/** Provider types the registered plugins declare, with the plugin of each; a type is declared once. */
+function providerTypes(registrations: readonly Registration[]): Map<string, { adapter: ProviderAdapter; plugin: string }> {
+  const types = new Map<string, { adapter: ProviderAdapter; plugin: string }>();
+  for (const { plugin } of registrations) {
+    for (const { type, adapter } of plugin.providers ?? []) {
+      const owner = types.get(type);
+      if (owner) throw new SwitchyardError('SWITCHYARD_ERR_PROVIDER_DUPLICATE', `provider type "${type}" is already defined by plugin "${owner.plugin}"`);
+      types.set(type, { adapter, plugin: plugin.name });
+    }
+  }
+  return types;
+}
+
+/** Provider entries whose type no plugin declares, or with fields their adapter does not know. */
+function providerProblems(config: SwitchyardConfig, adapters: ReadonlyMap<string, { adapter: ProviderAdapter }>): Problem[] {
+  const problems: Problem[] = [];
+  config.providers.forEach((entry, i) => {
+    if (typeof entry?.type !== 'string') return;
+    const adapter = adapters.get(entry.type)?.adapter;
+    if (!adapter) {
+      const known = [...adapters.keys()].join(', ') || 'none';
+      problems.push({ code: 'SWITCHYARD_ERR_PROVIDER_UNKNOWN_TYPE', line: `providers[${i}].type: no provider plugin defines type "${entry.type}" (defined: ${known})` });
+      return;
+    }
+    const extra = Object.fromEntries(Object.entries(entry).filter(([key]) => !CORE_PROVIDER_FIELDS.has(key)));
+    const validate = validatorFor({ type: 'object', properties: adapter.instanceProperties ?? {}, additionalProperties: false });
+    if (!validate(extra)) {
+      for (const line of formatAjvErrors(validate.errors, `providers[${i}]`)) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
+    } else {
+      Object.assign(entry, extra); // defaults of the type's own fields
+    }
+  });
+  return problems;
+}
+
+/** The plugin-brought store `store.type` names (undefined: memory), its section checked against the plugin's schema. */
+function storeFactory(section: SwitchyardConfig['store'], registrations: readonly Registration[], problems: Problem[]): StoreFactory | undefined {
+  if (section.type === 'memory') {
+    if (Object.keys(section).length > 1) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line: 'store: the memory store takes no field but type' });
+    return undefined;
+  }
+  const factories = registrations.flatMap((r) => r.plugin.stores ?? []);
+  const factory = factories.find((f) => f.type === section.type);
+  if (!factory) {
+    const known = ['memory', ...factories.map((f) => f.type)].join(', ');
+    problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line: `store.type: no plugin brings a store of type "${section.type}" (known: ${known})` });
+    return undefined;
+  }
+  const validate = validatorFor(factory.schema);
+  if (!validate(section)) for (const line of formatAjvErrors(validate.errors, 'store')) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
+  return factory;
+}
+
+const fieldsAjv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+/** Compiled once per distinct schema: Ajv keeps every schema it compiled, and reloads build gateways again and again. */
+const validators = new Map<string, ValidateFunction>();
+
+function validatorFor(schema: object): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let validate = validators.get(key);
+  if (!validate) {
+    validate = fieldsAjv.compile(schema);
+    validators.set(key, validate);
+  }
+  return validate;
+}
