@@ -15,6 +15,7 @@ import { applyPlugins, resolvePlugins } from './plugin/host.js';
 import type { Problem, Registration } from './plugin/host.js';
 import type { StoreFactory } from './plugin/plugin.js';
 import type { ProviderAdapter } from './providers.js';
+import type { ModelInfo } from './models/model-info.js';
 import { tapCoreRouting } from './routing/core-taps.js';
 import { ModelResolver } from './routing/resolve.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -47,7 +48,8 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
   const recipe: Recipe = { options: { ...options, logger, store }, config: options.config ?? {}, source: options.source, rebuild: buildGateway };
   const disabled = Object.entries(config.plugins).filter(([, section]) => section === false);
   const pluginOptions = Object.fromEntries([...disabled, ...registrations.map((r) => [r.plugin.name, r.options] as const)]);
-  const gateway = new Gateway({ config, logger, store, recipe, pluginOptions, previous });
+  const knownModels = Object.assign({}, ...registrations.flatMap((r) => (r.plugin.providers ?? []).map((p) => p.models ?? {}))) as Record<string, ModelInfo>;
+  const gateway = new Gateway({ config, logger, store, recipe, pluginOptions, previous, knownModels });
   try {
     for (const [type, { adapter }] of adapters) gateway.providers.define(type, adapter);
     tapCoreRouting(gateway);

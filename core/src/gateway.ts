@@ -17,6 +17,7 @@ import { ProviderRegistry } from './providers.js';
 import { ReadinessChecks } from './readiness.js';
 import { StatusBoard } from './status.js';
 import { ModelInfoTable } from './models/model-info.js';
+import type { ModelInfo } from './models/model-info.js';
 import { ModelCatalog } from './routing/catalog.js';
 import { ModelDiscovery } from './routing/discovery.js';
 import { ModelResolver } from './routing/resolve.js';
@@ -132,7 +133,7 @@ export class Gateway {
     this.store = store;
     this.hooks = new GatewayHooks(logger, { timing: config.server.timing });
     this.instances = config.providers.map(toInstance);
-    this.modelInfo = new ModelInfoTable(config.catalog);
+    this.modelInfo = new ModelInfoTable(config.catalog, init.knownModels);
     this.#recipe = recipe;
     this.source = recipe.source;
     this.generation = previous ? previous.generation + 1 : 1;
@@ -398,6 +399,8 @@ export interface GatewayInit {
   pluginOptions: Record<string, unknown>;
   /** The generation this one replaces. */
   previous: Gateway | undefined;
+  /** What provider plugins know of their models. */
+  knownModels?: Readonly<Record<string, ModelInfo>>;
 }
 
 /** What a reload rebuilds a generation from. */

@@ -58,6 +58,8 @@ export interface ListedModel {
 export interface ProviderType {
   readonly type: string;
   readonly adapter: ProviderAdapter;
+  /** What is known of this type's models, for the gateway's model table (config `catalog:` overrides it). */
+  readonly models?: Readonly<Record<string, ModelInfo>>;
 }
 
 /** The provider types of one gateway generation, declared by its plugins. Never module-global. */

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ModelInfoTable, costOf } from '@switchyard/core';
 import { anthropicUsageOf, canonicalUsageOf } from '@switchyard/core';
+import { ANTHROPIC_MODELS } from '@switchyard/provider-anthropic';
+import { GEMINI_MODELS } from '@switchyard/provider-gemini';
+import { OPENAI_MODELS } from '@switchyard/provider-openai';
+
+const KNOWN = { ...OPENAI_MODELS, ...ANTHROPIC_MODELS, ...GEMINI_MODELS };
 
 describe('ModelInfoTable', () => {
   const table = new ModelInfoTable({
     'gpt-4o': { quality: 80, pricing: { input: 2, output: 8 } },
     'local-llm/llama-3.1-70b': { contextWindow: 131_072, pricing: { input: 0, output: 0 } },
-  });
+  }, KNOWN);
 
   it('finds well-known models by exact name and by dated or vendor-prefixed names', () => {
     expect(table.lookup('claude-sonnet-4-5')?.contextWindow).toBe(200_000);

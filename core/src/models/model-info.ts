@@ -1,5 +1,4 @@
 import type { Usage } from '../protocols/canonical.js';
-import { KNOWN_MODELS } from './known-models.js';
 
 /** USD per 1M tokens. */
 export interface ModelPricing {
@@ -57,7 +56,7 @@ export const modelInfoSchema = {
 } as const;
 
 /**
- * Capabilities and prices per model: the built-in table of well-known models, then what model
+ * Capabilities and prices per model: what provider plugins know of their models, then what model
  * discovery read in an instance's listing, under the config's `catalog:` entries (keyed by
  * model name, or `instance/model` for one instance).
  * Lookups are memoized per name, so the request path pays one map read.
@@ -71,7 +70,7 @@ export class ModelInfoTable {
   /** What model discovery read in each instance's listing, between built-in and config. */
   readonly #listed = new Map<string, ReadonlyMap<string, ModelInfo>>();
 
-  constructor(overrides: Readonly<Record<string, ModelInfo>> = {}, known: Readonly<Record<string, ModelInfo>> = KNOWN_MODELS) {
+  constructor(overrides: Readonly<Record<string, ModelInfo>> = {}, known: Readonly<Record<string, ModelInfo>> = {}) {
     this.#overrides = new Map(Object.entries(overrides));
     this.#known = new Map(Object.entries(known));
     this.#prefixes = [...this.#known.keys()].sort((a, b) => b.length - a.length);
@@ -108,6 +107,11 @@ export class ModelInfoTable {
     const info = this.lookup(target.model, target.instance.name);
     this.#byTarget.set(target, info ?? null);
     return info;
+  }
+
+  /** Names of the models provider plugins describe. */
+  knownNames(): IterableIterator<string> {
+    return this.#known.keys();
   }
 
   /** Estimated cost in USD of `usage` on `model`; undefined when its price is unknown. */

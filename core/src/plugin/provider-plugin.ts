@@ -1,6 +1,7 @@
 import { ConvertStage } from '../hooks.js';
 import type { Exchange } from '../exchange.js';
 import type { ProviderAdapter } from '../providers.js';
+import type { ModelInfo } from '../models/model-info.js';
 import type { ProviderInstance, UpstreamRequest } from '../types.js';
 import type { Plugin } from './plugin.js';
 
@@ -12,6 +13,8 @@ export interface ProviderPluginSpec {
   readonly adapter: ProviderAdapter;
   /** Builds the wire request at ConvertStage.BUILD: url, headers and body from the exchange. */
   readonly build: (req: UpstreamRequest, x: Exchange) => UpstreamRequest;
+  /** What is known of this type's models (capabilities, limits, prices), for the gateway's model table. */
+  readonly models?: Readonly<Record<string, ModelInfo>>;
 }
 
 /** The glue every provider plugin needs: define the type, build its requests. No plugin options. */
@@ -19,7 +22,7 @@ export function providerPlugin(spec: ProviderPluginSpec): Plugin<Record<string, 
   return {
     name: spec.name,
     schema: { type: 'object', additionalProperties: false, properties: {} },
-    providers: [{ type: spec.type, adapter: spec.adapter }],
+    providers: [{ type: spec.type, adapter: spec.adapter, ...(spec.models ? { models: spec.models } : {}) }],
     apply(gateway) {
       gateway.hooks.convertRequest.for(spec.type).tap({ name: spec.name, stage: ConvertStage.BUILD }, spec.build);
     },

@@ -1,4 +1,3 @@
-import { KNOWN_MODELS } from '@switchyard/core';
 import type { Exchange, Gateway } from '@switchyard/core';
 
 /** The label value anything outside the configured sets collapses to. */
@@ -48,8 +47,8 @@ export class LabelGuard {
   /** Built on first use, once every plugin applied and the resolver knows the served models. */
   #knownModels(): Set<string> {
     if (this.#models) return this.#models;
-    const { config, instances, resolver } = this.gateway;
-    const models = new Set<string>(Object.keys(KNOWN_MODELS));
+    const { config, instances, resolver, modelInfo } = this.gateway;
+    const models = new Set<string>(modelInfo.knownNames());
     for (const instance of instances) for (const m of instance.models ?? []) models.add(m);
     for (const alias of config.models) {
       models.add(alias.name);

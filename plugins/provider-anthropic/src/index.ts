@@ -1,9 +1,11 @@
 import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
 import { anthropicAdapter, instanceHeaders, JSON_TOOL_KEY, optionsOf } from './adapter.js';
+import { ANTHROPIC_MODELS } from './models.js';
 import { acceptsSampling, toMessagesRequest } from './request.js';
 
 export const PLUGIN = 'provider-anthropic';
+export { ANTHROPIC_MODELS } from './models.js';
 export const PROVIDER_TYPE = 'anthropic';
 export { anthropicAdapter, classifyError, instanceHeaders, instanceProperties, DEFAULT_VERSION, JSON_TOOL_KEY } from './adapter.js';
 export type { AnthropicInstanceOptions } from './adapter.js';
@@ -62,7 +64,7 @@ function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
 
 /** The Anthropic Messages API as a Switchyard provider type (`type: anthropic`). */
 export function anthropic(): Plugin<Record<string, never>> {
-  return providerPlugin({ name: PLUGIN, type: PROVIDER_TYPE, adapter: anthropicAdapter, build: buildRequest });
+  return providerPlugin({ name: PLUGIN, type: PROVIDER_TYPE, adapter: anthropicAdapter, build: buildRequest, models: ANTHROPIC_MODELS });
 }
 
 export default anthropic;

@@ -1,10 +1,12 @@
 import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
 import type { EmbeddingsRequest, Exchange, Plugin, UpstreamRequest } from '@switchyard/core';
 import { geminiAdapter, geminiOptions, instanceHeaders, modelUrl } from './adapter.js';
+import { GEMINI_MODELS } from './models.js';
 import { toEmbedCall } from './embeddings.js';
 import { toGenerateContent } from './request.js';
 
 export const PLUGIN = 'provider-gemini';
+export { GEMINI_MODELS } from './models.js';
 export const PROVIDER_TYPE = 'gemini';
 export { geminiAdapter, geminiOptions, instanceHeaders, instanceProperties, modelUrl } from './adapter.js';
 export { toGenerateContent, toContents, imagePart } from './request.js';
@@ -47,7 +49,7 @@ function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
 
 /** The Google Gemini API (generativelanguage.googleapis.com) as a Switchyard provider type `gemini`. */
 export function gemini(): Plugin<Record<string, never>> {
-  return providerPlugin({ name: PLUGIN, type: PROVIDER_TYPE, adapter: geminiAdapter, build: buildRequest });
+  return providerPlugin({ name: PLUGIN, type: PROVIDER_TYPE, adapter: geminiAdapter, build: buildRequest, models: GEMINI_MODELS });
 }
 
 export default gemini;

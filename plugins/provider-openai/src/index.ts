@@ -1,9 +1,11 @@
 import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Plugin, UpstreamRequest } from '@switchyard/core';
 import { instanceHeaders, openaiAdapter } from './adapter.js';
+import { OPENAI_MODELS } from './models.js';
 import type { OpenAIInstanceOptions } from './adapter.js';
 
 export const PLUGIN = 'provider-openai';
+export { OPENAI_MODELS } from './models.js';
 export const PROVIDER_TYPE = 'openai';
 export { openaiAdapter, instanceHeaders, instanceProperties } from './adapter.js';
 export type { OpenAIInstanceOptions } from './adapter.js';
@@ -26,7 +28,7 @@ function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
 }
 
 export function openai(): Plugin<Record<string, never>> {
-  return providerPlugin({ name: PLUGIN, type: PROVIDER_TYPE, adapter: openaiAdapter, build: buildRequest });
+  return providerPlugin({ name: PLUGIN, type: PROVIDER_TYPE, adapter: openaiAdapter, build: buildRequest, models: OPENAI_MODELS });
 }
 
 export default openai;

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { costOf, KNOWN_MODELS } from '@switchyard/core';
+import { costOf } from '@switchyard/core';
+import { ANTHROPIC_MODELS } from '@switchyard/provider-anthropic';
 import { promptCache } from '@switchyard/plugin-prompt-cache';
 import { startMockAnthropic } from '../../support/mock-anthropic.js';
 import type { MockAnthropic } from '../../support/mock-anthropic.js';
@@ -92,7 +93,7 @@ describe('prompt-cache on Anthropic targets (OpenAI callers, converted requests)
     expect(read / prompt).toBeGreaterThan(0.7);
 
     // Exchange stats: reads, writes and savings at the model's cache prices.
-    const pricing = KNOWN_MODELS['claude-sonnet-4-5']!.pricing!;
+    const pricing = ANTHROPIC_MODELS['claude-sonnet-4-5']!.pricing!;
     expect(seen).toHaveLength(6);
     for (const [i, s] of seen.entries()) {
       const details = usages[i].prompt_tokens_details;
