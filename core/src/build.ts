@@ -8,7 +8,6 @@ import { SwitchyardError } from './errors.js';
 import { Gateway } from './gateway.js';
 import type { GatewayOptions, Recipe } from './gateway.js';
 import { addOperationsRoutes } from './http/operations.js';
-import { addRoutingAdminRoutes } from './http/routing-admin.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { applyPlugins, resolvePlugins } from './plugin/host.js';
@@ -52,8 +51,7 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
   const gateway = new Gateway({ config, logger, store, recipe, pluginOptions, previous, knownModels });
   try {
     for (const [type, { adapter }] of adapters) gateway.providers.define(type, adapter);
-    tapCoreRouting(gateway);
-    addRoutingAdminRoutes(gateway);
+    tapCoreRouting(gateway.hooks, () => gateway.resolver, gateway.providers);
     addOperationsRoutes(gateway);
     await applyPlugins(gateway, registrations);
   } catch (err) {

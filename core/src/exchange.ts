@@ -2,8 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { contract } from './plugin/contract.js';
 import type { Contract } from './plugin/contract.js';
 import type { ChatRequest } from './protocols/canonical.js';
-import { NO_CONSTRAINTS } from './routing/constraints.js';
-import type { RouteConstraints } from './routing/constraints.js';
+import { estimateChatTokens } from './protocols/estimate.js';
 import type { RoutePlan } from './routing/route-plan.js';
 import type { ErrorClass } from './errors.js';
 import type { Usage } from './protocols/canonical.js';
@@ -69,8 +68,6 @@ export interface ExchangeInit {
   plan: RoutePlan;
   /** The request target as the caller sent it (path and query string). @default '' */
   url?: string;
-  /** Routing constraints from `x-switchyard-*` headers and the body's `switchyard` object. */
-  constraints?: RouteConstraints;
   /** Plan only (explain, router.select): no upstream call, no plugin side effect. @default false */
   dryRun?: boolean;
 }
@@ -89,8 +86,6 @@ export class Exchange {
   /** The request target as the caller sent it: path and query string (auth refuses keys found there). */
   readonly url: string;
   readonly plan: RoutePlan;
-  /** What the caller asked of routing (max cost, excluded providers, strategy, tags...). */
-  readonly constraints: RouteConstraints;
   /**
    * True when only the plan is wanted (explain, router.select): no upstream is called, and
    * plugins must not change shared state (probe leases, sticky bindings) while routing it.
@@ -117,6 +112,7 @@ export class Exchange {
   #data: Map<string, unknown> | undefined;
   #responseHeaders: Record<string, string> | undefined;
   #aborted = false;
+  #inputTokens: number | undefined;
   #controller: AbortController | undefined;
   #upstream: { abort(reason: unknown): void } | undefined;
 
@@ -129,7 +125,6 @@ export class Exchange {
     this.headers = init.headers;
     this.url = init.url ?? '';
     this.plan = init.plan;
-    this.constraints = init.constraints ?? NO_CONSTRAINTS;
     this.dryRun = init.dryRun ?? false;
     this.timings = { start: performance.now(), upstreamMs: 0 };
   }
@@ -141,6 +136,11 @@ export class Exchange {
 
   get stream(): boolean {
     return this.body.stream === true;
+  }
+
+  /** Estimated input tokens of the canonical request (characters / 4, see estimateChatTokens), computed once. */
+  get inputTokens(): number {
+    return (this.#inputTokens ??= this.request ? estimateChatTokens(this.request) : 0);
   }
 
   /** True once the caller hung up. */

@@ -19,10 +19,9 @@ import { StatusBoard } from './status.js';
 import { ModelInfoTable } from './models/model-info.js';
 import type { ModelInfo } from './models/model-info.js';
 import { ModelCatalog } from './routing/catalog.js';
-import { ModelDiscovery } from './routing/discovery.js';
 import { ModelResolver } from './routing/resolve.js';
-import { Router } from './routing/router.js';
-import { RouterStats } from './routing/stats.js';
+import { explain } from './http/explain.js';
+import type { ExplainOptions, Explained } from './http/explain.js';
 import type { Store } from './store/store.js';
 import { UpstreamClient } from './upstream/client.js';
 import type { ProviderInstance } from './types.js';
@@ -97,11 +96,9 @@ export class Gateway {
   readonly loadedAt = new Date();
   /** Where the config came from (a file path), when known. */
   readonly source: string | undefined;
-  /** Plans without sending (select), outcomes from outside (report), learned per-target stats. */
-  readonly router: Router;
-  /** Served model lists of instances configured `discover: true`. */
-  readonly discovery: ModelDiscovery;
   #resolver: ModelResolver | undefined;
+  /** Served model lists a plugin set for instances (model discovery), over their configured `models`. */
+  readonly #served = new Map<string, readonly string[]>();
   #catalog: ModelCatalog | undefined;
   #server: Server | undefined;
   #draining = false;
@@ -141,28 +138,32 @@ export class Gateway {
       this.#owner = previous.#owner;
       this.#inherited = previous.#kept;
     }
-    // Learned per-target figures (latency EWMAs, success rates) outlive a reload.
-    this.router = new Router(this, this.keep('switchyard', 'router-stats', () => new RouterStats()));
-    this.discovery = new ModelDiscovery({
-      instances: this.instances,
-      providers: this.providers,
-      http: this.http,
-      logger,
-      modelInfo: this.modelInfo,
-      changed: (served) => this.#swapResolver(served),
-    });
   }
 
-  /** The resolver that answers now; replaced whole when discovery changes a served set. */
+  /** The resolver that answers now; replaced whole when a served set changes. */
   get resolver(): ModelResolver {
-    this.#resolver ??= new ModelResolver(this.instances, this.config.models, this.providers, this.discovery.served);
+    this.#resolver ??= new ModelResolver(this.instances, this.config.models, this.providers, this.#served);
     return this.#resolver;
   }
 
-  #swapResolver(served: ReadonlyMap<string, readonly string[]>): void {
-    const resolver = new ModelResolver(this.instances, this.config.models, this.providers, served);
-    this.#resolver = resolver;
-    this.hooks.modelsChanged.call(resolver);
+  /** The served models a plugin set for an instance (model discovery), if any. */
+  served(instance: string): readonly string[] | undefined {
+    return this.#served.get(instance);
+  }
+
+  /**
+   * Sets the models an instance serves (model discovery), in place of its configured `models`;
+   * the resolver is rebuilt and `modelsChanged` called, off the request path.
+   */
+  serve(instance: string, models: readonly string[]): void {
+    this.#served.set(instance, Object.freeze([...models]));
+    this.#resolver = new ModelResolver(this.instances, this.config.models, this.providers, this.#served);
+    this.hooks.modelsChanged.call(this.#resolver);
+  }
+
+  /** The plan a body would get, through every selectRoute tap, as a dry run (no upstream call, no side effect). */
+  explain(body: Record<string, unknown>, options: ExplainOptions = {}): Promise<Explained> {
+    return explain(this.hooks, body, options);
   }
 
   get catalog(): ModelCatalog {
@@ -357,14 +358,12 @@ export class Gateway {
 
   /** What a generation owns (not the store, nor the server): its `close` hook, its pools. */
   async #release(): Promise<void> {
-    this.discovery.stop();
     await this.hooks.close.promise();
     await this.http.close();
   }
 
-  /** Starts what a serving generation runs: model discovery (its first listing, bounded), then the `ready` hook. */
+  /** Starts what a serving generation runs: the `ready` hook. */
   async #start(): Promise<void> {
-    await this.discovery.start();
     await this.hooks.ready.promise();
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ROUTER } from '@switchyard/plugin-router';
 import type { ConfigInput, Plugin } from '@switchyard/core';
 import type { MockOpenAI } from '../support/mock-openai.js';
 import { useMockOpenAIs } from '../support/mock-upstreams.js';
@@ -167,7 +168,7 @@ describe('gateway.reload()', () => {
       for (let i = 0; i < 3; i++) expect(await targetOf(gw)).toBe('a/gpt-4o-mini');
       expect((await gw.gateway.reload(routing('b'))).ok).toBe(true);
       expect(await targetOf(gw)).toBe('b/gpt-4o-mini');
-      const current = gw.gateway.current.router;
+      const current = gw.gateway.current.need(ROUTER);
       expect(current.statsOf('a/gpt-4o-mini')).toMatchObject({ requests: 3, successes: 3 });
       expect(current.statsOf('a/gpt-4o-mini')!.latencyMs).toBeGreaterThan(0);
       const report = (await (await fetch(`${gw.url}/admin/routes`)).json()) as { targets: Array<{ id: string; requests: number }> };

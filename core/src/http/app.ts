@@ -18,7 +18,6 @@ import type { AnthropicMessagesRequest } from '../protocols/anthropic-types.js';
 import { countTokensRoute } from './count-tokens.js';
 import { TtftTracker } from '../routing/latency.js';
 import { FailoverPolicies } from '../routing/policy.js';
-import { takeConstraints } from '../routing/constraints.js';
 import { noTargetError } from '../routing/core-taps.js';
 import { RoutePlan } from '../routing/route-plan.js';
 import type { Operation, Protocol } from '../types.js';
@@ -88,8 +87,6 @@ export function createApp(gateway: Gateway): Koa {
     try {
       const body = await readJsonBody(ctx.req, bodyLimit);
       spec.validate(body);
-      // Before any conversion: `switchyard` never reaches an upstream, pass-through included.
-      const constraints = takeConstraints(body, ctx.req.headers);
       const canonical = spec.toCanonical?.(body);
       const x = new Exchange({
         id: ctx.state.requestId as string,
@@ -100,7 +97,6 @@ export function createApp(gateway: Gateway): Koa {
         headers: ctx.req.headers,
         url: ctx.url,
         plan: new RoutePlan(),
-        constraints,
       });
       if (canonical?.warnings.length) x.set(INBOUND_WARNINGS, canonical.warnings);
       let failure: SwitchyardError | undefined;

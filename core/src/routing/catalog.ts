@@ -23,10 +23,11 @@ export class ModelCatalog {
   }
 
   async list(): Promise<ModelEntry[]> {
-    const { resolver, instances, providers, http, logger, discovery } = this.#gateway;
+    const gateway = this.#gateway;
+    const { resolver, instances, providers, http, logger } = gateway;
     const owners = new Map<string, string>();
     // Discovering instances serve their last good listing (or their configured models before one).
-    const servedOf = (i: (typeof instances)[number]): readonly string[] | undefined => discovery.served.get(i.name) ?? i.models;
+    const servedOf = (i: (typeof instances)[number]): readonly string[] | undefined => gateway.served(i.name) ?? i.models;
     for (const instance of instances) for (const model of servedOf(instance) ?? []) if (!owners.has(model)) owners.set(model, instance.type);
     const lists = await Promise.all(
       instances

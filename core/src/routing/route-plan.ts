@@ -5,7 +5,12 @@ export interface Exclusion {
   /** Name of the plugin that excluded it. */
   readonly by: string;
   readonly reason: string;
+  /** The request's own needs or constraints left it out (not the target's health, nor a policy). */
+  readonly byRequest?: boolean;
 }
+
+/** Why a target is left out: words, or words with what kind of exclusion it is. */
+export type ExclusionNote = string | { readonly reason: string; readonly byRequest?: boolean };
 
 export interface Ordering {
   readonly by: string;
@@ -55,12 +60,13 @@ export class RoutePlan {
   }
 
   /** Removes every target the predicate matches, recording who removed it and why. */
-  exclude(by: string, predicate: (target: Target) => boolean, reason: string | ((target: Target) => string)): this {
+  exclude(by: string, predicate: (target: Target) => boolean, reason: ExclusionNote | ((target: Target) => ExclusionNote)): this {
     let kept: Target[] | undefined;
     this.#targets.forEach((target, i) => {
       if (predicate(target)) {
         kept ??= this.#targets.slice(0, i);
-        this.exclusions.push({ target: target.id, by, reason: typeof reason === 'string' ? reason : reason(target) });
+        const note = typeof reason === 'function' ? reason(target) : reason;
+        this.exclusions.push(typeof note === 'string' ? { target: target.id, by, reason: note } : { target: target.id, by, ...note });
       } else {
         kept?.push(target);
       }

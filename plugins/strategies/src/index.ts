@@ -1,4 +1,6 @@
-import { inputTokensOf, ROUTE_ORDERED, RouteStage, SwitchyardError } from '@switchyard/core';
+import { ROUTE_ORDERED, RouteStage, SwitchyardError } from '@switchyard/core';
+import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints/contract';
+import { ROUTER } from '@switchyard/plugin-router/contract';
 import type { Exchange, Plugin, RoutePlan } from '@switchyard/core';
 import { optionsSchema, STRATEGIES } from './options.js';
 import type { ResolvedOptions, StrategiesOptions, Strategy } from './options.js';
@@ -27,9 +29,10 @@ export function strategies(): Plugin<StrategiesOptions> {
   return {
     name: PLUGIN,
     schema: optionsSchema,
+    needs: [ROUTER],
     apply(gateway, raw) {
       const options = raw as ResolvedOptions;
-      const ranker = new Ranker(new TargetProfiles(gateway.modelInfo, gateway.router), options);
+      const ranker = new Ranker(new TargetProfiles(gateway.modelInfo, gateway.need(ROUTER)), options);
 
       const order = (plan: RoutePlan, x: Exchange): RoutePlan => {
         const strategy = strategyFor(x, options);
@@ -48,7 +51,7 @@ export function strategies(): Plugin<StrategiesOptions> {
 
 /** The request's strategy: asked for by the caller, else per key, else per model, else the default. */
 export function strategyFor(x: Exchange, options: ResolvedOptions): Strategy {
-  const asked = x.constraints.strategy;
+  const asked = x.get(ROUTE_CONSTRAINTS)?.strategy;
   if (asked !== undefined) {
     if (!KNOWN.has(asked)) {
       throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `x-switchyard-strategy / switchyard.strategy: unknown strategy "${asked}" (known: ${STRATEGIES.join(', ')})`, {
@@ -73,7 +76,7 @@ function keyStrategy(x: Exchange): Strategy | undefined {
 /** Input tokens (core's chars/4 estimate) and output tokens: max_tokens capped at the expected output. */
 function estimate(x: Exchange, expected: number): Estimate {
   const max = x.request?.max_completion_tokens ?? x.request?.max_tokens;
-  return { inputTokens: inputTokensOf(x), outputTokens: typeof max === 'number' && max > 0 ? Math.min(max, expected) : expected };
+  return { inputTokens: x.inputTokens, outputTokens: typeof max === 'number' && max > 0 ? Math.min(max, expected) : expected };
 }
 
 function round(value: number): number {

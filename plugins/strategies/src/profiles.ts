@@ -1,4 +1,5 @@
-import type { ModelInfoTable, Router, Target, TargetStats } from '@switchyard/core';
+import type { ModelInfoTable, Target } from '@switchyard/core';
+import type { RouterApi, TargetStats } from '@switchyard/plugin-router/contract';
 
 /**
  * What ranking needs of one target, looked up once per target (catalogue price, quality, free
@@ -22,9 +23,9 @@ export interface TargetProfile {
 export class TargetProfiles {
   readonly #cache = new WeakMap<Target, TargetProfile>();
   readonly #modelInfo: ModelInfoTable;
-  readonly #router: Router;
+  readonly #router: RouterApi;
 
-  constructor(modelInfo: ModelInfoTable, router: Router) {
+  constructor(modelInfo: ModelInfoTable, router: RouterApi) {
     this.#modelInfo = modelInfo;
     this.#router = router;
   }
@@ -49,7 +50,7 @@ export class TargetProfiles {
       quality: info?.quality ?? Number.NaN,
       free: zeroPrice || tagged || t.model.endsWith(':free') || t.instance.local,
       local: t.instance.local,
-      stats: this.#router.table.entry(t.id),
+      stats: this.#router.entry(t.id),
     };
   }
 }

@@ -1,5 +1,6 @@
-import { successRate } from '@switchyard/core';
-import type { Target, TargetStats } from '@switchyard/core';
+import type { Target } from '@switchyard/core';
+import { successRate } from '@switchyard/plugin-router/contract';
+import type { TargetStats } from '@switchyard/plugin-router/contract';
 import type { ResolvedOptions, Strategy } from './options.js';
 import type { TargetProfile, TargetProfiles } from './profiles.js';
 

@@ -1,4 +1,5 @@
 import { exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
+import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints/contract';
 import type { Exchange, Gateway, ModelResolver, Plugin, RoutePlan, Target } from '@switchyard/core';
 import { optionsSchema } from './options.js';
 import type { ResolvedOptions, TagRoutingOptions } from './options.js';
@@ -65,9 +66,9 @@ export function tagRouting(): TagRoutingPlugin {
         if (selection.targets.length === 0) throw noMatch(x.model, selection);
         return plan.add(PLUGIN, selection.targets);
       };
-      // Core reads x-switchyard-tags and the body's switchyard.tags into x.constraints.tags (validated, merged).
+      // The constraints plugin reads x-switchyard-tags and the body's switchyard.tags (validated, merged).
       const narrow = (plan: RoutePlan, x: Exchange): RoutePlan => {
-        const tags = x.constraints.tags;
+        const tags = x.get(ROUTE_CONSTRAINTS)?.tags;
         if (!tags?.length || plan.size === 0) return plan;
         const query = parseTagQuery(tags.join(','));
         plan.exclude(PLUGIN, (t) => mismatch(tagsOfTarget(t), query) !== undefined, (t) => mismatch(tagsOfTarget(t), query)!);

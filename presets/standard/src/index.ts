@@ -1,6 +1,10 @@
 import { withOptions } from '@switchyard/core';
 import type { ConfigInput, Preset, ProviderInput } from '@switchyard/core';
 import { auth } from '@switchyard/plugin-auth';
+import { capabilities } from '@switchyard/plugin-capabilities';
+import { constraints } from '@switchyard/plugin-constraints';
+import { discovery } from '@switchyard/plugin-discovery';
+import { router } from '@switchyard/plugin-router';
 import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
 import { loadBalancer } from '@switchyard/plugin-load-balancer';
 import { metrics } from '@switchyard/plugin-metrics';
@@ -17,7 +21,8 @@ export const PRESET = 'standard';
 /**
  * The plugins a ready gateway runs, in order: the Redis store (used when `store.type` is redis), gateway keys (inactive without keys), rate limits
  * (inactive without limits), the response cache (off until `response-cache: { enabled: true }`),
- * the three providers, circuit breaking, load balancing, prompt caching (Anthropic
+ * the three providers, the router (stats, explain), model discovery, request constraints,
+ * capability filtering, circuit breaking, load balancing, prompt caching (Anthropic
  * breakpoints, OpenAI prompt_cache_key) and Prometheus metrics on /metrics.
  * `plugins: { <name>: false }` in config leaves one out.
  */
@@ -32,6 +37,10 @@ export function standard(): Preset {
       openai(),
       anthropic(),
       gemini(),
+      router(),
+      discovery(),
+      constraints(),
+      capabilities(),
       circuitBreaker(),
       loadBalancer(),
       promptCache(),

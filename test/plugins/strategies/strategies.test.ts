@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, createLogger, Exchange, RoutePlan, withOptions } from '@switchyard/core';
 import type { Gateway, Target } from '@switchyard/core';
 import { openai } from '@switchyard/provider-openai';
+import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints';
+import { router, ROUTER } from '@switchyard/plugin-router';
 import { BalancedScorer, Ranker, strategies, strategyFor, TargetProfiles } from '@switchyard/plugin-strategies';
 import type { Strategy } from '@switchyard/plugin-strategies';
 import { startMockOpenAI } from '../../support/mock-openai.js';
@@ -30,10 +32,10 @@ async function fixture(): Promise<{ gateway: Gateway; targets: Target[] }> {
         gratis: { pricing: { input: 0, output: 0 }, quality: 40 },
       },
     },
-    plugins: [openai()],
+    plugins: [openai(), router()],
     logger: createLogger({ level: 'silent' }),
   });
-  const stats = gateway.router;
+  const stats = gateway.need(ROUTER);
   for (let i = 0; i < 20; i++) {
     stats.report('p/pricey', { outcome: 'success', latencyMs: 600, ttftMs: 100, outputTokens: 100 });
     stats.report('p/budget', { outcome: 'success', latencyMs: 4100, ttftMs: 600, outputTokens: 100 });
@@ -51,7 +53,7 @@ describe('strategy ordering on constructed stats', () => {
 
   beforeAll(async () => {
     ({ gateway, targets } = await fixture());
-    ranker = new Ranker(new TargetProfiles(gateway.modelInfo, gateway.router), resolved());
+    ranker = new Ranker(new TargetProfiles(gateway.modelInfo, gateway.need(ROUTER)), resolved());
   });
   afterAll(() => gateway.close());
 
@@ -82,7 +84,7 @@ describe('strategy ordering on constructed stats', () => {
   });
 
   it('balanced: each weight alone reproduces its single criterion; a mix trades them off', () => {
-    const profiles = new TargetProfiles(gateway.modelInfo, gateway.router);
+    const profiles = new TargetProfiles(gateway.modelInfo, gateway.need(ROUTER));
     const rank = (weights: { cost: number; speed: number; quality: number; reliability: number }) => {
       const out = new Float64Array(targets.length);
       new BalancedScorer(weights).score(targets, profiles, estimate, out);
@@ -101,7 +103,8 @@ describe('strategy ordering on constructed stats', () => {
 
   it('picks the request strategy, else per key, else per model, else the default; refuses unknown names', () => {
     const x = (model: string, constraints = {}, caller?: string) => {
-      const e = new Exchange({ id: 't', protocol: 'openai', operation: 'chat', body: { model, messages: [] }, request: undefined, headers: {}, plan: new RoutePlan(), constraints });
+      const e = new Exchange({ id: 't', protocol: 'openai', operation: 'chat', body: { model, messages: [] }, request: undefined, headers: {}, plan: new RoutePlan() });
+      e.set(ROUTE_CONSTRAINTS, constraints);
       if (caller) e.caller = { name: caller };
       return e;
     };
@@ -155,7 +158,7 @@ describe('strategies through a gateway', () => {
     expect(cheap.headers.get('x-switchyard-target')).toBe('a/budget');
     const best = await post({ 'x-switchyard-strategy': 'quality' });
     expect(best.headers.get('x-switchyard-target')).toBe('a/pricey');
-    const plan = gw.gateway.router.select({ model: 'pool', messages: [{ role: 'user', content: 'hi' }] });
+    const plan = gw.gateway.need(ROUTER).select({ model: 'pool', messages: [{ role: 'user', content: 'hi' }] });
     const { orderings } = (await plan).toJSON();
     expect(orderings[0]).toMatchObject({ by: 'strategies', scores: { 'a/budget': expect.any(Number), 'a/pricey': expect.any(Number) } });
     expect(orderings[0]!.note).toMatch(/^cost: /);

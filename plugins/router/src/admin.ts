@@ -1,24 +1,26 @@
-import { SwitchyardError } from '../errors.js';
-import type { Gateway } from '../gateway.js';
-import { needsOf } from '../routing/capabilities.js';
-import { noTargetError } from '../routing/core-taps.js';
+import { contract, SwitchyardError } from '@switchyard/core';
+import type { Gateway } from '@switchyard/core';
+import type { Router } from './router.js';
 
-const OWNER = 'switchyard';
+const OWNER = 'router';
+/** Values routing plugins put on the exchange, shown by explain when present (by name: no package dependency). */
+const CONSTRAINTS = contract<unknown>('constraints:request');
+const NEEDS = contract<unknown>('capabilities:needs');
 
 /**
- * Core's routing admin routes:
+ * The router's admin routes:
  * - `GET /admin/routes`: router stats per target with health, instances, and each public
  *   model's targets;
  * - `POST /admin/route/explain`: the plan a chat completion body (or, with
  *   `?protocol=anthropic`, a Messages body) would get, same headers honoured, as a dry run:
  *   no upstream call, no plugin side effect.
  */
-export function addRoutingAdminRoutes(gateway: Gateway): void {
+export function addRoutingAdminRoutes(gateway: Gateway, router: Router): void {
   gateway.admin.add({
     method: 'GET',
     path: '/admin/routes',
     plugin: OWNER,
-    handle: () => ({ body: routesBody(gateway) }),
+    handle: () => ({ body: routesBody(gateway, router) }),
   });
   gateway.admin.add({
     method: 'POST',
@@ -32,14 +34,14 @@ export function addRoutingAdminRoutes(gateway: Gateway): void {
       if (protocol !== 'openai' && protocol !== 'anthropic') {
         throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'protocol: must be openai or anthropic', { param: 'protocol', publicCode: 'invalid_request' });
       }
-      const x = await gateway.router.explainExchange(req.body as Record<string, unknown>, { headers: req.headers, protocol });
+      const { exchange: x, error } = await router.explain(req.body as Record<string, unknown>, { headers: req.headers, protocol });
       const plan = x.plan.toJSON();
-      const error = x.plan.size === 0 ? noTargetError(x) : undefined;
+      const needs = x.get(NEEDS);
       return {
         body: {
           model: x.model,
-          constraints: x.constraints,
-          ...(needsOf(x) ? { needs: needsOf(x) } : {}),
+          constraints: x.get(CONSTRAINTS) ?? {},
+          ...(needs ? { needs } : {}),
           targets: plan.targets,
           discovered: plan.discovered,
           exclusions: plan.exclusions,
@@ -51,9 +53,9 @@ export function addRoutingAdminRoutes(gateway: Gateway): void {
   });
 }
 
-function routesBody(gateway: Gateway): unknown {
+function routesBody(gateway: Gateway, router: Router): unknown {
   const { resolver } = gateway;
-  const stats = gateway.router.stats();
+  const stats = router.stats();
   return {
     ...stats,
     instances: gateway.instances.map((i) => ({
@@ -63,7 +65,7 @@ function routesBody(gateway: Gateway): unknown {
       weight: i.weight,
       tags: i.tags,
       local: i.local,
-      ...(i.discover ? { discover: true, discovered: gateway.discovery.served.get(i.name) ?? null } : {}),
+      ...(i.discover ? { discover: true, discovered: gateway.served(i.name) ?? null } : {}),
       ...(i.models ? { models: i.models } : {}),
       timeoutMs: i.timeoutMs,
     })),

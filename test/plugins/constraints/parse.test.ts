@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { chatNeeds, estimateChatTokens, NO_CONSTRAINTS, RouterStats, takeConstraints, unmetNeed } from '@switchyard/core';
+import { estimateChatTokens } from '@switchyard/core';
+import { chatNeeds, unmetNeed } from '@switchyard/plugin-capabilities';
+import { NO_CONSTRAINTS, takeConstraints } from '@switchyard/plugin-constraints';
+import { RouterStats } from '@switchyard/plugin-router';
 
 describe('takeConstraints', () => {
   it('returns the shared empty value and leaves the body alone when nothing is asked', () => {
@@ -23,11 +26,12 @@ describe('takeConstraints', () => {
 
 describe('request needs', () => {
   it('sees images, tools and json_schema, and estimates characters / 4 plus framing', () => {
-    const needs = chatNeeds({
+    const request = {
       model: 'm',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'x'.repeat(400) }, { type: 'image_url', image_url: { url: 'data:,' } }] }],
-      response_format: { type: 'json_schema', json_schema: { name: 'n' } },
-    });
+      messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'x'.repeat(400) }, { type: 'image_url' as const, image_url: { url: 'data:,' } }] }],
+      response_format: { type: 'json_schema' as const, json_schema: { name: 'n' } },
+    };
+    const needs = chatNeeds(request, estimateChatTokens(request));
     expect(needs).toEqual({ vision: true, tools: false, structuredOutput: true, inputTokens: 100 + 1000 + 3 });
     expect(estimateChatTokens({ model: 'm', messages: [{ role: 'user', content: 'abcd' }] })).toBe(1 + 3);
   });

@@ -1,39 +1,8 @@
-import type { AttemptOutcome, AttemptResult } from '../types.js';
+import type { AttemptResult } from '@switchyard/core';
+import type { ReportedOutcome, TargetStats } from './contract.js';
 
 /** Weight of a new sample in the moving averages. */
 const ALPHA = 0.2;
-
-/**
- * What routing has learned about one target. One record per target id, created on first use
- * and mutated in place, so a strategy may keep a reference to it. NaN means "no sample yet".
- */
-export interface TargetStats {
-  readonly id: string;
-  /** Attempts that said something about the target (cancelled ones are not counted). */
-  requests: number;
-  successes: number;
-  /** Connection errors, timeouts, 5xx. */
-  failures: number;
-  rateLimited: number;
-  /** 4xx answers about the request itself: they say nothing of the target's health. */
-  businessErrors: number;
-  /** EWMA of time to first token, streaming successes. */
-  ttftMs: number;
-  /** EWMA of milliseconds per output token after the first (streaming) or over the whole answer. */
-  msPerOutputToken: number;
-  /** EWMA of whole-attempt latency, successes. */
-  latencyMs: number;
-  /** Epoch ms of the last recorded attempt. */
-  lastAt: number;
-}
-
-/** The outcome of one attempt, as `router.report()` takes it. */
-export interface ReportedOutcome {
-  readonly outcome: AttemptOutcome;
-  readonly latencyMs?: number;
-  readonly ttftMs?: number;
-  readonly outputTokens?: number;
-}
 
 /** Most targets tracked: prefix-claimed model names are open-ended, so callers could otherwise grow the table without bound. */
 export const MAX_TRACKED_TARGETS = 100_000;
@@ -99,14 +68,6 @@ export class RouterStats {
       ...(result.usage ? { outputTokens: result.usage.completion_tokens } : {}),
     });
   }
-}
-
-/**
- * Share of attempts served (business errors left out), Laplace-smoothed so that a target with
- * no history reads 0.5 rather than 0 or 1.
- */
-export function successRate(s: TargetStats | undefined): number {
-  return s ? (s.successes + 1) / (s.requests - s.businessErrors + 2) : 0.5;
 }
 
 function ewma(current: number, sample: number): number {

@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelResolver, Plugin } from '@switchyard/core';
-import { startMockOpenAI } from '../support/mock-openai.js';
-import type { MockOpenAI } from '../support/mock-openai.js';
-import { memoryLogger, mockProvider, startGateway } from '../support/gateway.js';
-import type { RunningGateway } from '../support/gateway.js';
+import { DISCOVERY } from '@switchyard/plugin-discovery';
+import { startMockOpenAI } from '../../support/mock-openai.js';
+import type { MockOpenAI } from '../../support/mock-openai.js';
+import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.js';
+import type { RunningGateway } from '../../support/gateway.js';
 
 let up: MockOpenAI;
 let gw: RunningGateway | undefined;
@@ -44,14 +45,14 @@ describe('model discovery', () => {
 
     up.setModels(['m-two', 'm-three']);
     const instance = gw.gateway.instances[0]!;
-    expect(await gw.gateway.discovery.refresh(instance)).toBe(true);
+    expect(await gw.gateway.need(DISCOVERY).refresh(instance.name)).toBe(true);
     expect(gw.gateway.resolver).not.toBe(before);
     expect(w.seen.at(-1)).toEqual(['m-three', 'm-two']);
     expect(await listed()).toEqual(['m-three', 'm-two']);
     expect((await chat('m-three')).status).toBe(200);
     expect((await chat('m-one')).status).toBe(404);
     // Same listing again: nothing changes, no hook call.
-    expect(await gw.gateway.discovery.refresh(instance)).toBe(false);
+    expect(await gw.gateway.need(DISCOVERY).refresh(instance.name)).toBe(false);
     expect(w.seen).toHaveLength(2);
   });
 
@@ -69,7 +70,7 @@ describe('model discovery', () => {
     const { logger, lines } = memoryLogger();
     gw = await startGateway({ providers: [mockProvider('up', up.baseUrl, { discover: true })] }, { logger });
     up.setFault({ kind: 'status', status: 500 });
-    expect(await gw.gateway.discovery.refresh(gw.gateway.instances[0]!)).toBe(false);
+    expect(await gw.gateway.need(DISCOVERY).refresh('up')).toBe(false);
     expect(gw.gateway.resolver.publicModels().sort()).toEqual(['m-one', 'm-two']);
     up.setFault(null);
     expect((await chat('m-two')).status).toBe(200);
@@ -85,7 +86,7 @@ describe('model discovery', () => {
     // Until a listing succeeds, the configured models are served.
     expect(gw.gateway.resolver.publicModels()).toEqual(['m-configured']);
     up.setFault(null);
-    expect(await gw.gateway.discovery.refresh(gw.gateway.instances[0]!)).toBe(true);
+    expect(await gw.gateway.need(DISCOVERY).refresh('up')).toBe(true);
     expect(gw.gateway.resolver.publicModels().sort()).toEqual(['m-one', 'm-two']);
   });
 

@@ -1,12 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { withOptions } from '@switchyard/core';
+import { ROUTER } from '@switchyard/plugin-router';
 import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
 import { loadBalancer } from '@switchyard/plugin-load-balancer';
 import type { LoadBalancerPlugin } from '@switchyard/plugin-load-balancer';
-import { startMockOpenAI } from '../support/mock-openai.js';
-import type { MockOpenAI } from '../support/mock-openai.js';
-import { memoryLogger, mockProvider, startGateway } from '../support/gateway.js';
-import type { RunningGateway } from '../support/gateway.js';
+import { startMockOpenAI } from '../../support/mock-openai.js';
+import type { MockOpenAI } from '../../support/mock-openai.js';
+import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.js';
+import type { RunningGateway } from '../../support/gateway.js';
 
 let a: MockOpenAI;
 let b: MockOpenAI;
@@ -72,7 +73,7 @@ describe('POST /admin/route/explain', () => {
       { target: 'a/gpt-4o-mini', rule: 'listed', by: 'switchyard:resolve' },
       { target: 'b/gpt-4o-mini', rule: 'listed', by: 'switchyard:resolve' },
     ]);
-    expect(plan.exclusions).toEqual([{ target: 'b/gpt-4o-mini', by: 'switchyard:constraints', reason: 'excluded by x-switchyard-exclude-providers (b)' }]);
+    expect(plan.exclusions).toEqual([{ target: 'b/gpt-4o-mini', by: 'constraints', reason: 'excluded by x-switchyard-exclude-providers (b)', byRequest: true }]);
     expect(plan.targets).toEqual(['a/gpt-4o-mini']);
     expect(plan.orderings.at(-1)).toMatchObject({ by: 'load-balancer', note: 'weighted; would bind sticky to a/gpt-4o-mini' });
     expect(chats(a).length + chats(b).length).toBe(0);
@@ -124,15 +125,15 @@ describe('POST /admin/route/explain', () => {
 describe('gateway.router', () => {
   it('select() plans like a request (headers honoured) without side effects; report() and stats() follow outcomes', async () => {
     const sessions = lb.sessionCount();
-    const plan = await gw.gateway.router.select(body(), { headers: { 'x-session-id': 'conv-9', 'x-switchyard-exclude-providers': 'a' } });
+    const plan = await gw.gateway.need(ROUTER).select(body(), { headers: { 'x-session-id': 'conv-9', 'x-switchyard-exclude-providers': 'a' } });
     expect(plan.targets.map((t) => t.id)).toEqual(['b/gpt-4o-mini']);
     expect(lb.sessionCount()).toBe(sessions);
     expect(chats(a).length + chats(b).length).toBe(0);
 
-    const before = gw.gateway.router.stats().targets.find((t) => t.id === 'b/gpt-4o-mini')!;
-    gw.gateway.router.report('b/gpt-4o-mini', { outcome: 'success', latencyMs: 400, ttftMs: 100, outputTokens: 30 });
-    gw.gateway.router.report('b/gpt-4o-mini', 'failure');
-    const after = gw.gateway.router.stats().targets.find((t) => t.id === 'b/gpt-4o-mini')!;
+    const before = gw.gateway.need(ROUTER).stats().targets.find((t) => t.id === 'b/gpt-4o-mini')!;
+    gw.gateway.need(ROUTER).report('b/gpt-4o-mini', { outcome: 'success', latencyMs: 400, ttftMs: 100, outputTokens: 30 });
+    gw.gateway.need(ROUTER).report('b/gpt-4o-mini', 'failure');
+    const after = gw.gateway.need(ROUTER).stats().targets.find((t) => t.id === 'b/gpt-4o-mini')!;
     expect(after.requests).toBe(before.requests + 2);
     expect(after.successes).toBe(before.successes + 1);
     expect(after.failures).toBe(before.failures + 1);
@@ -168,7 +169,7 @@ describe('gateway.router', () => {
   it('puts a condensed plan in the request log line', async () => {
     await post('/v1/chat/completions', body(), { 'x-switchyard-exclude-providers': 'b', 'x-request-id': 'route-log-1' });
     const line = log.lines.find((l) => l.msg === 'request' && l.requestId === 'route-log-1');
-    expect(line?.route).toEqual({ found: 2, excluded: { 'switchyard:constraints': 1 }, order: ['a/gpt-4o-mini'] });
+    expect(line?.route).toEqual({ found: 2, excluded: { constraints: 1 }, order: ['a/gpt-4o-mini'] });
   });
 });
 

@@ -1,8 +1,4 @@
-import type { Logger } from '../logger.js';
-import type { ModelInfo, ModelInfoTable } from '../models/model-info.js';
-import type { ListedModel, ProviderRegistry } from '../providers.js';
-import type { UpstreamClient } from '../upstream/client.js';
-import type { ProviderInstance } from '../types.js';
+import type { ListedModel, Logger, ModelInfo, ModelInfoTable, ProviderInstance, ProviderRegistry, UpstreamClient } from '@switchyard/core';
 
 export interface DiscoveryDeps {
   readonly instances: readonly ProviderInstance[];
@@ -11,8 +7,8 @@ export interface DiscoveryDeps {
   readonly logger: Logger;
   /** Receives what listings say of their models (context windows...). */
   readonly modelInfo: ModelInfoTable;
-  /** Called after a listing changed an instance's served set, with every discovered set. */
-  readonly changed: (served: ReadonlyMap<string, readonly string[]>) => void;
+  /** Called after a listing changed an instance's served set. */
+  readonly changed: (instance: string, served: readonly string[]) => void;
 }
 
 /**
@@ -80,7 +76,7 @@ export class ModelDiscovery {
       if (previous && previous.length === next.length && previous.every((m, i) => m === next[i])) return false;
       this.#served.set(instance.name, Object.freeze(next));
       this.#deps.logger.info({ instance: instance.name, models: next.length }, 'model discovery: served set changed');
-      this.#deps.changed(this.#served);
+      this.#deps.changed(instance.name, next);
       return true;
     } catch (err) {
       const kept = this.#served.get(instance.name);

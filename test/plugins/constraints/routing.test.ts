@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockOpenAI } from '../support/mock-openai.js';
-import type { MockOpenAI } from '../support/mock-openai.js';
-import { startMockAnthropic } from '../support/mock-anthropic.js';
-import type { MockAnthropic } from '../support/mock-anthropic.js';
-import { mockProvider, startGateway } from '../support/gateway.js';
-import type { RunningGateway } from '../support/gateway.js';
+import { startMockOpenAI } from '../../support/mock-openai.js';
+import type { MockOpenAI } from '../../support/mock-openai.js';
+import { startMockAnthropic } from '../../support/mock-anthropic.js';
+import type { MockAnthropic } from '../../support/mock-anthropic.js';
+import { mockProvider, startGateway } from '../../support/gateway.js';
+import type { RunningGateway } from '../../support/gateway.js';
 
 let a: MockOpenAI;
 let b: MockOpenAI;
@@ -80,7 +80,7 @@ describe('capability filtering', () => {
     expect(res.headers.get('x-switchyard-target')).toBe('a/mystery');
     const plan = await explain({ model: 'mixed', messages: user([image]) });
     expect(plan.targets).toEqual(['a/mystery']);
-    expect(plan.exclusions).toEqual([{ target: 'a/text-only', by: 'switchyard:capabilities', reason: 'needs vision (image input)' }]);
+    expect(plan.exclusions).toEqual([{ target: 'a/text-only', by: 'capabilities', reason: 'needs vision (image input)', byRequest: true }]);
   });
 
   it('lets a plain request through to a target that lacks the optional capabilities', async () => {
@@ -95,7 +95,7 @@ describe('request constraints', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-switchyard-target')).toBe('b/text-only');
     const plan = await explain({ model: 'cheap', messages: user('hi') }, { 'x-switchyard-exclude-providers': 'a' });
-    expect(plan.exclusions).toEqual([{ target: 'a/text-only', by: 'switchyard:constraints', reason: 'excluded by x-switchyard-exclude-providers (a)' }]);
+    expect(plan.exclusions).toEqual([{ target: 'a/text-only', by: 'constraints', reason: 'excluded by x-switchyard-exclude-providers (a)', byRequest: true }]);
 
     const none = await chat({ model: 'cheap', messages: user('hi') }, { 'x-switchyard-exclude-providers': 'openai' });
     expect(none.status).toBe(400);
@@ -107,7 +107,7 @@ describe('request constraints', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-switchyard-target')).toBe('b/text-only');
     const plan = await explain({ model: 'cheap', messages: user('hi') }, { 'x-switchyard-max-cost': '0.001' });
-    expect(plan.exclusions[0]).toMatchObject({ target: 'a/text-only', by: 'switchyard:constraints' });
+    expect(plan.exclusions[0]).toMatchObject({ target: 'a/text-only', by: 'constraints' });
     expect(plan.exclusions[0]!.reason).toContain('$0.015 per 1k tokens');
   });
 

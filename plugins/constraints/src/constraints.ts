@@ -1,23 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { SwitchyardError } from '../errors.js';
-
-/**
- * What the caller asked of routing, from `x-switchyard-*` headers and the optional
- * `switchyard` object of the body (which never reaches an upstream). Header values win
- * over body values for the same setting; tags from both are merged.
- */
-export interface RouteConstraints {
-  /** Largest blended price accepted, in USD per 1k tokens (see blendedPricePer1k). */
-  readonly maxCostPer1k?: number;
-  /** Instance names or provider types never to use. */
-  readonly excludeProviders?: readonly string[];
-  /** Instances configured `local: true` go first. */
-  readonly preferLocal?: boolean;
-  /** Ordering strategy by name (the strategies plugin knows the names). */
-  readonly strategy?: string;
-  /** Tags every target must carry, `!tag` for tags none may carry (read by a tag-routing plugin). */
-  readonly tags?: readonly string[];
-}
+import { SwitchyardError } from '@switchyard/core';
+import type { RouteConstraints } from './contract.js';
 
 export const NO_CONSTRAINTS: RouteConstraints = Object.freeze({});
 
