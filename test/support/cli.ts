@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = fileURLToPath(new URL('../../core/dist/cli.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../cli/bin/switchyard.js', import.meta.url));
 
 export interface CliRun {
   code: number | null;

@@ -4,17 +4,10 @@ import { existsSync, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify as toYaml } from 'yaml';
-import { loadConfigFile } from './config/load.js';
-import type { ConfigInput } from './config/load.js';
-import { maskSecrets } from './config/mask.js';
-import { SwitchyardError } from './errors.js';
-import { createGateway } from './build.js';
-import type { Gateway } from './gateway.js';
-import { runStats, STATS_USAGE } from './cli-stats.js';
-import { createLogger } from './logger.js';
-import { loadPluginModules } from './plugin/modules.js';
-import type { Preset } from './plugin/plugin.js';
-import type { ReloadInput } from './reload.js';
+import { SwitchyardError, createGateway, createLogger, loadConfigFile, maskSecrets } from '@switchyard/core';
+import type { ConfigInput, Gateway, Preset, ReloadInput } from '@switchyard/core';
+import { runStats, STATS_USAGE } from './stats.js';
+import { loadPluginModules } from './modules.js';
 
 const USAGE = `Usage:
   switchyard start [--config FILE] [--port N] [--host H] [--preset MODULE] [--watch]

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SwitchyardError } from '../errors.js';
-import type { Plugin } from './plugin.js';
+import { SwitchyardError } from '@switchyard/core';
+import type { Plugin } from '@switchyard/core';
 
 /**
  * Loads the plugin modules a config file names under `modules:` (package names, or paths
