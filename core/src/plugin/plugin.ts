@@ -66,5 +66,5 @@ export interface PluginDefinition<S extends TObject> extends Omit<Plugin<Static<
 /** A plugin whose options are one schema: type, validation, defaults and docs from the same source. */
 export function definePlugin<S extends TObject>(definition: PluginDefinition<S>): Plugin<Static<S>> {
   const { options, ...rest } = definition;
-  return { ...rest, schema: options as unknown as Record<string, unknown> };
+  return { ...rest, schema: options };
 }
