@@ -1,7 +1,7 @@
-import { inputTokensOf, ROUTE_ORDERED, RouteStage, SwitchyardError } from '@switchyard/core';
+import { definePlugin, inputTokensOf, ROUTE_ORDERED, RouteStage, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Plugin, RoutePlan } from '@switchyard/core';
 import { optionsSchema, STRATEGIES } from './options.js';
-import type { ResolvedOptions, StrategiesOptions, Strategy } from './options.js';
+import type { StrategiesOptions, Strategy } from './options.js';
 import { TargetProfiles } from './profiles.js';
 import { Ranker } from './rank.js';
 import type { Estimate } from './rank.js';
@@ -24,11 +24,10 @@ const KNOWN = new Set<string>(STRATEGIES);
  * the auth plugin), else per requested model, else `default`.
  */
 export function strategies(): Plugin<StrategiesOptions> {
-  return {
+  return definePlugin({
     name: PLUGIN,
-    schema: optionsSchema,
-    apply(gateway, raw) {
-      const options = raw as ResolvedOptions;
+    options: optionsSchema,
+    apply(gateway, options) {
       const ranker = new Ranker(new TargetProfiles(gateway.modelInfo, gateway.router), options);
 
       const order = (plan: RoutePlan, x: Exchange): RoutePlan => {
@@ -43,11 +42,11 @@ export function strategies(): Plugin<StrategiesOptions> {
       };
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: STRATEGY_STAGE }, order);
     },
-  };
+  });
 }
 
 /** The request's strategy: asked for by the caller, else per key, else per model, else the default. */
-export function strategyFor(x: Exchange, options: ResolvedOptions): Strategy {
+export function strategyFor(x: Exchange, options: StrategiesOptions): Strategy {
   const asked = x.constraints.strategy;
   if (asked !== undefined) {
     if (!KNOWN.has(asked)) {

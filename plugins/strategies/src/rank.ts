@@ -1,6 +1,6 @@
 import { successRate } from '@switchyard/core';
 import type { Target, TargetStats } from '@switchyard/core';
-import type { ResolvedOptions, Strategy } from './options.js';
+import type { StrategiesOptions, Strategy } from './options.js';
 import type { TargetProfile, TargetProfiles } from './profiles.js';
 
 /** Token figures the estimates use, computed once per request. */
@@ -102,7 +102,7 @@ export class Ranker {
   readonly #profiles: TargetProfiles;
   readonly #balanced: BalancedScorer;
 
-  constructor(profiles: TargetProfiles, options: ResolvedOptions) {
+  constructor(profiles: TargetProfiles, options: StrategiesOptions) {
     this.#profiles = profiles;
     this.#balanced = new BalancedScorer(options.weights);
   }
