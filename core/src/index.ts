@@ -35,8 +35,10 @@ export { definePlugin, withOptions } from './plugin/plugin.js';
 export { contract } from './plugin/contract.js';
 export type { Contract } from './plugin/contract.js';
 export { instanceHeaderCache, providerPlugin } from './plugin/provider-plugin.js';
+export { instanceOptions } from './plugin/instance-options.js';
+export { mapOf, stringEnum } from './plugin/schema.js';
 export type { ProviderPluginSpec } from './plugin/provider-plugin.js';
-export type { Plugin, PluginDefinition, PluginEntry, PluginWithOptions, Preset, StoreFactory } from './plugin/plugin.js';
+export type { OptionsInput, Plugin, PluginDefinition, PluginEntry, PluginWithOptions, Preset, StoreFactory } from './plugin/plugin.js';
 export { Reply } from './types.js';
 export type {
   AttemptOutcome,

@@ -35,10 +35,16 @@ export interface Plugin<Options = unknown> {
   apply(gateway: Gateway, options: Options): void | Promise<void>;
 }
 
+/**
+ * Options as given in code: any field may be left out, at any depth. The plugin receives them
+ * checked and with its schema's defaults filled in (so its own type has them all).
+ */
+export type OptionsInput<T> = T extends readonly (infer Item)[] ? readonly OptionsInput<Item>[] : T extends object ? { [K in keyof T]?: OptionsInput<T[K]> } : T;
+
 /** A plugin with options given in code; config sections override them field by field. */
 export interface PluginWithOptions<Options = unknown> {
   readonly plugin: Plugin<Options>;
-  readonly options?: Partial<Options>;
+  readonly options?: OptionsInput<Options>;
 }
 
 // Options are checked against each plugin's schema at registration, so entries can be heterogeneous.
@@ -52,7 +58,7 @@ export interface Preset {
 }
 
 /** Pairs a plugin with options, keeping their types together. */
-export function withOptions<Options>(plugin: Plugin<Options>, options: Partial<Options>): PluginWithOptions<Options> {
+export function withOptions<Options>(plugin: Plugin<Options>, options: OptionsInput<Options>): PluginWithOptions<Options> {
   return { plugin, options };
 }
 
@@ -69,5 +75,5 @@ export interface PluginDefinition<S extends TObject> extends Omit<Plugin<Static<
 /** A plugin whose options are one schema: type, validation, defaults and docs from the same source. */
 export function definePlugin<S extends TObject>(definition: PluginDefinition<S>): Plugin<Static<S>> {
   const { options, ...rest } = definition;
-  return { ...rest, schema: options as unknown as Record<string, unknown> };
+  return { ...rest, schema: options };
 }

@@ -1,33 +1,30 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
+import { definePlugin, exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
 import type { AdminAuthorizer, Exchange, Logger, Plugin, Reply as ReplyType } from '@switchyard/core';
 import { Reply } from '@switchyard/core';
 import { allowsModel, allowsProvider, KeyConfigError, KeyTable } from './key-table.js';
-import type { GatewayKey, GatewayKeyConfig } from './key-table.js';
+import type { GatewayKey } from './key-table.js';
 import { keyInQuery, presentedKey } from './presented.js';
 import { optionsSchema } from './schema.js';
+import type { AuthOptions } from './schema.js';
 
 export { hashKey, KeyTable, globToRegExp, allowsModel, allowsProvider } from './key-table.js';
 export type { GatewayKey, GatewayKeyConfig, Lookup } from './key-table.js';
+export type { AuthOptions } from './schema.js';
 export { presentedKey, keyInQuery, QUERY_KEY_PARAMS } from './presented.js';
 
 export const PLUGIN = 'auth';
 /** beforeRoute stage of authentication: before limits and request checks at the default stage 0. */
 export const AUTHENTICATE_STAGE = -100;
 
-export interface AuthOptions {
-  /** Gateway keys. @default [] (everyone is let in; the gateway binds loopback only) */
-  keys: GatewayKeyConfig[];
-}
-
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="switchyard"' };
 const HOW = 'send it as "Authorization: Bearer <key>", "x-api-key: <key>" or "x-goog-api-key: <key>"';
 
 /** Gateway keys: who may call, which models and providers, and who may use /admin/*. */
 export function auth(): Plugin<AuthOptions> {
-  return {
+  return definePlugin({
     name: PLUGIN,
-    schema: optionsSchema,
+    options: optionsSchema,
     apply(gateway, options) {
       let table: KeyTable;
       try {
@@ -45,7 +42,7 @@ export function auth(): Plugin<AuthOptions> {
       gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) => admit(table, x, gateway.logger));
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, filterProviders);
     },
-  };
+  });
 }
 export default auth;
 

@@ -1,32 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { GatewayKeyConfig } from './schema.js';
 
-/** One gateway key as configured (after schema defaults). */
-export interface GatewayKeyConfig {
-  /** Shown in logs and metrics, and as the caller's name. */
-  name: string;
-  /** The key itself, usually `${ENV_VAR}`. Hashed at startup; exactly one of key/keyHash. */
-  key?: string;
-  /** `sha256:<hex>` of the key (from `switchyard keys hash`). */
-  keyHash?: string;
-  /** @default true */
-  enabled?: boolean;
-  /** Allowed models: exact names, aliases, globs (`gpt-4o*`, `*`) or `tag:` queries. @default ["*"] */
-  models?: string[];
-  /** Allowed upstream instances, by instance name or provider type (globs allowed). @default all */
-  providers?: string[];
-  /** ISO 8601 instant after which the key is refused. */
-  expiresAt?: string;
-  team?: string;
-  owner?: string;
-  /** Grants /admin/*. @default false */
-  admin?: boolean;
-  /** Default routing strategy for this key, published as `caller.metadata.strategy`. */
-  strategy?: string;
-  /** Per-key limits, published as `caller.metadata.limits` for a rate-limit plugin. */
-  limits?: Record<string, unknown>;
-  /** Free-form, published as `caller.metadata`. */
-  metadata?: Record<string, unknown>;
-}
+export type { GatewayKeyConfig } from './schema.js';
 
 /** A key ready for lookup: its hash, compiled patterns and the caller identity it confers. */
 export interface GatewayKey {

@@ -1,8 +1,8 @@
-import { AFFINITY_KEY, ConvertStage, exchangeKey, ROUTE_ORDERED, RouteStage } from '@switchyard/core';
+import { AFFINITY_KEY, ConvertStage, definePlugin, exchangeKey, ROUTE_ORDERED, RouteStage } from '@switchyard/core';
 import type { AttemptResult, Exchange, Plugin, RoutePlan, Target, UpstreamRequest } from '@switchyard/core';
 import { affinityKey } from './affinity.js';
 import { optionsSchema } from './options.js';
-import type { LoadBalancerOptions, ResolvedOptions } from './options.js';
+import type { LoadBalancerOptions } from './options.js';
 import { Balancer } from './select.js';
 import { SessionTable } from './sessions.js';
 
@@ -29,12 +29,10 @@ export interface LoadBalancerPlugin extends Plugin<LoadBalancerOptions> {
 /** Priority tiers, then weighted / round-robin / least-busy / p2c inside a tier; sticky sessions through gateway.store. */
 export function loadBalancer(): LoadBalancerPlugin {
   let sessions: SessionTable | undefined;
-  return {
+  const plugin = definePlugin({
     name: PLUGIN,
-    schema: optionsSchema,
-    sessionCount: () => sessions?.size ?? 0,
-    apply(gateway, raw) {
-      const options = raw as ResolvedOptions;
+    options: optionsSchema,
+    apply(gateway, options) {
       const sticky = options.sticky.enabled ? options.sticky : undefined;
       // Latency and in-flight figures, and the local binding cache, outlive a reload that keeps their settings.
       const balancer = gateway.keep(PLUGIN, `balancer:${options.algorithm}:${options.decayMs}`, () => new Balancer(options.algorithm, options.decayMs));
@@ -116,7 +114,8 @@ export function loadBalancer(): LoadBalancerPlugin {
         }),
       });
     },
-  };
+  });
+  return { ...plugin, sessionCount: () => sessions?.size ?? 0 };
 }
 
 export default loadBalancer;

@@ -1,65 +1,42 @@
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { stringEnum } from '@switchyard/core';
 import type { AffinitySource } from './affinity.js';
 import type { Algorithm } from './select.js';
 
-export interface StickyOptions {
-  /** Keep a conversation on one instance (for the provider's prompt cache). @default true */
-  enabled?: boolean;
-  /**
-   * Where the affinity key comes from, tried in order: `caller` (the gateway key's name, set by
-   * an auth plugin), `header` (the session header), `user` (OpenAI `user`, Anthropic
-   * `metadata.user_id`), `prompt` (a hash of system + tools + first messages).
-   * @default ['caller']
-   */
-  sources?: AffinitySource[];
-  /** The session header for the `header` source. @default x-session-id */
-  header?: string;
-  /** Non-system messages in the prompt-prefix hash. @default 1 */
-  promptMessages?: number;
-  /** A binding lives this long after its last use. @default 3600000 */
-  ttlMs?: number;
-  /** Most bindings kept in memory (least recently used dropped first). @default 100000 */
-  maxSessions?: number;
-  /** Longest a local binding is trusted before `gateway.store` is read again (other replicas). @default 1000 */
-  recheckMs?: number;
-}
+const positive = (value: number, description: string) => Type.Integer({ minimum: 1, default: value, description });
 
-export interface LoadBalancerOptions {
-  /** Order inside a priority tier. @default weighted */
-  algorithm?: Algorithm;
-  /** Time constant of p2c's peak-EWMA latency. @default 10000 */
-  decayMs?: number;
-  /** Sticky sessions. */
-  sticky?: StickyOptions;
-}
-
-export type ResolvedOptions = Required<Omit<LoadBalancerOptions, 'sticky'>> & { sticky: Required<StickyOptions> };
-
-export const optionsSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    algorithm: { type: 'string', enum: ['weighted', 'round-robin', 'least-busy', 'p2c'], default: 'weighted', description: 'Order inside a priority tier.' },
-    decayMs: { type: 'integer', minimum: 1, default: 10_000, description: "Time constant of p2c's peak-EWMA latency, in ms." },
-    sticky: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      description: 'Sticky sessions: one conversation, one instance.',
-      properties: {
-        enabled: { type: 'boolean', default: true, description: 'Keep a conversation on one instance.' },
-        sources: {
-          type: 'array',
-          items: { type: 'string', enum: ['caller', 'header', 'user', 'prompt'] },
-          uniqueItems: true,
-          default: ['caller'],
-          description: 'Where the affinity key comes from, tried in order.',
-        },
-        header: { type: 'string', minLength: 1, default: 'x-session-id', description: 'The session header for the header source.' },
-        promptMessages: { type: 'integer', minimum: 0, default: 1, description: 'Non-system messages in the prompt-prefix hash.' },
-        ttlMs: { type: 'integer', minimum: 1, default: 3_600_000, description: 'A binding lives this long after its last use, in ms.' },
-        maxSessions: { type: 'integer', minimum: 1, default: 100_000, description: 'Most bindings kept in memory (LRU).' },
-        recheckMs: { type: 'integer', minimum: 0, default: 1_000, description: 'Longest a local binding is trusted before the store is read again, in ms.' },
-      },
-    },
+export const stickySchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Keep a conversation on one instance (for the provider prompt cache).' }),
+    sources: Type.Array(stringEnum<AffinitySource>(['caller', 'header', 'user', 'prompt'], { type: 'string' }), {
+      uniqueItems: true,
+      default: ['caller'],
+      description:
+        'Where the affinity key comes from, tried in order: `caller` (the gateway key name, set by an auth plugin), `header` (the session header), `user` (OpenAI `user`, Anthropic `metadata.user_id`), `prompt` (a hash of the prompt prefix, so callers sharing a long prompt share an instance). Add `header`, `user` or `prompt` for gateways without keys.',
+    }),
+    header: Type.String({ minLength: 1, default: 'x-session-id', description: 'The session header of the `header` source.' }),
+    promptMessages: Type.Integer({ minimum: 0, default: 1, description: 'Non-system messages in the prompt-prefix hash (system messages and tools are always in it).' }),
+    ttlMs: positive(3_600_000, 'A binding lives this long after its last use, in ms.'),
+    maxSessions: positive(100_000, 'Most bindings kept in memory (least recently used dropped first).'),
+    recheckMs: Type.Integer({ minimum: 0, default: 1_000, description: 'Longest a local binding is trusted before `gateway.store` is read again (bindings of other replicas), in ms.' }),
   },
-} as const;
+  { additionalProperties: false, default: {}, description: 'Sticky sessions: one conversation, one instance.' },
+);
+
+export const optionsSchema = Type.Object(
+  {
+    algorithm: stringEnum<Algorithm>(['weighted', 'round-robin', 'least-busy', 'p2c'], {
+      type: 'string',
+      default: 'weighted',
+      description: 'Order inside a priority tier: weighted random by `weight`, round-robin, fewest attempts in flight, or power of two choices on peak-EWMA latency.',
+    }),
+    decayMs: positive(10_000, "Time constant of p2c's peak-EWMA latency, in ms."),
+    sticky: stickySchema,
+  },
+  { additionalProperties: false },
+);
+
+/** The plugin's options, schema defaults filled. */
+export type LoadBalancerOptions = Static<typeof optionsSchema>;
+export type StickyOptions = Static<typeof stickySchema>;

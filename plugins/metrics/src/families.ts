@@ -1,14 +1,14 @@
 import { Gauge } from 'prom-client';
 import type { Metric, Registry } from 'prom-client';
 import type { Gateway, ProviderInstance, Target } from '@switchyard/core';
-import type { ResolvedOptions } from './options.js';
+import type { MetricsOptions } from './options.js';
 import { PLUGIN } from './plugin-name.js';
 import { CounterFamily, HistogramFamily } from './tally.js';
 
 const CIRCUIT_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 
 /** Every family the plugin exports, registered on the gateway's own registry. */
-export function createFamilies(registry: Registry, gateway: Gateway, options: ResolvedOptions) {
+export function createFamilies(registry: Registry, gateway: Gateway, options: MetricsOptions) {
   const registers = [registry];
   const probes = gateway.instances.map(instanceTarget);
   // Counters and histograms outlive a config reload (same buckets): a reload never resets a series.
@@ -46,7 +46,7 @@ export function createFamilies(registry: Registry, gateway: Gateway, options: Re
 
 export type Families = ReturnType<typeof tallies>;
 
-function tallies(options: ResolvedOptions) {
+function tallies(options: MetricsOptions) {
   return {
     requests: new CounterFamily('switchyard_requests_total', 'Routed requests by caller key, served provider, instance and model, endpoint and HTTP status'),
     tokens: new CounterFamily('switchyard_tokens_total', 'Tokens of served requests: input (not read from or written to a cache), output, cached_read, cache_write'),

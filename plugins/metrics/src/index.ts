@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { definePlugin } from '@switchyard/core';
 import type { Gateway, Plugin } from '@switchyard/core';
 import { createFamilies } from './families.js';
 import { LabelGuard } from './labels.js';
 import { Recorder } from './recorder.js';
 import { optionsSchema } from './options.js';
-import type { MetricsOptions, ResolvedOptions } from './options.js';
+import type { MetricsOptions } from './options.js';
 
 import { PLUGIN } from './plugin-name.js';
 
@@ -19,11 +20,10 @@ const coreVersion = (createRequire(import.meta.url)('@switchyard/core/package.js
 
 /** Prometheus metrics on `GET /metrics` (prom-client, one registry per gateway). */
 export function metrics(): Plugin<MetricsOptions> {
-  return {
+  return definePlugin({
     name: PLUGIN,
-    schema: optionsSchema,
-    apply(gateway, raw) {
-      const options = raw as ResolvedOptions;
+    options: optionsSchema,
+    apply(gateway, options) {
       const registry = new Registry();
       const families = createFamilies(registry, gateway, options);
       new Gauge({ name: 'switchyard_info', help: 'Switchyard version', labelNames: ['version'], registers: [registry] }).set({ version: coreVersion }, 1);
@@ -47,7 +47,7 @@ export function metrics(): Plugin<MetricsOptions> {
         },
       });
     },
-  };
+  });
 }
 
 function processMetricsRegistry(): Registry {

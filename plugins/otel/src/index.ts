@@ -1,32 +1,14 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Context, Span, Tracer } from '@opentelemetry/api';
-import { ConvertStage, exchangeKey } from '@switchyard/core';
+import { ConvertStage, definePlugin, exchangeKey } from '@switchyard/core';
 import type { AttemptResult, Exchange, Plugin, UpstreamRequest } from '@switchyard/core';
 import { requestAttributes, resultAttributes, systemOf, targetAttributes, usageAttributes } from './attributes.js';
+import { optionsSchema } from './options.js';
+import type { OtelOptions } from './options.js';
 
 export const PLUGIN = 'otel';
 export { systemOf } from './attributes.js';
-
-export interface OtelOptions {
-  /** Name of the tracer spans come from. @default @switchyard/plugin-otel */
-  tracerName?: string;
-  /** Add W3C trace context (`traceparent`) to upstream requests, so upstream spans join the trace. @default false */
-  propagateUpstream?: boolean;
-  /** Record the caller's key name (`switchyard.caller`). @default true */
-  recordCaller?: boolean;
-}
-
-type Resolved = Required<OtelOptions>;
-
-const optionsSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    tracerName: { type: 'string', minLength: 1, default: '@switchyard/plugin-otel', description: 'Name of the tracer spans come from.' },
-    propagateUpstream: { type: 'boolean', default: false, description: 'Send W3C trace context (traceparent) to upstreams.' },
-    recordCaller: { type: 'boolean', default: true, description: "Record the caller's key name on the request span." },
-  },
-} as const;
+export type { OtelOptions } from './options.js';
 
 interface Trace {
   readonly span: Span;
@@ -47,11 +29,10 @@ const LAST_ADJUST = ConvertStage.ADJUST + 10_000;
  * whatever tracer provider the application registered; without one they are no-ops.
  */
 export function otel(): Plugin<OtelOptions> {
-  return {
+  return definePlugin({
     name: PLUGIN,
-    schema: optionsSchema,
-    apply(gateway, raw) {
-      const options = raw as Resolved;
+    options: optionsSchema,
+    apply(gateway, options) {
       const tracer = trace.getTracer(options.tracerName);
       const begin = (x: Exchange): void => startRequest(tracer, x);
       const attemptStarts = (req: UpstreamRequest, x: Exchange): UpstreamRequest => startAttempt(tracer, req, x, options);
@@ -65,7 +46,7 @@ export function otel(): Plugin<OtelOptions> {
       gateway.hooks.onResult.tap(PLUGIN, attemptEnds);
       gateway.hooks.onFinish.tap(PLUGIN, finish);
     },
-  };
+  });
 }
 
 function startRequest(tracer: Tracer, x: Exchange): void {
@@ -78,7 +59,7 @@ function startRequest(tracer: Tracer, x: Exchange): void {
   x.set(TRACE, { span, context: trace.setSpan(parent, span), attempts: new Map() });
 }
 
-function startAttempt(tracer: Tracer, req: UpstreamRequest, x: Exchange, options: Resolved): UpstreamRequest {
+function startAttempt(tracer: Tracer, req: UpstreamRequest, x: Exchange, options: OtelOptions): UpstreamRequest {
   const t = x.get(TRACE);
   const target = x.target;
   if (!t || !target) return req;
@@ -98,7 +79,7 @@ function endAttempt(result: AttemptResult, x: Exchange): void {
   span.end();
 }
 
-function endRequest(x: Exchange, options: Resolved): void {
+function endRequest(x: Exchange, options: OtelOptions): void {
   const t = x.get(TRACE);
   if (!t) return;
   for (const span of t.attempts.values()) span.end();

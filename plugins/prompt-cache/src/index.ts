@@ -1,4 +1,4 @@
-import { AFFINITY_KEY, ConvertStage, PROMPT_CACHE_STATS } from '@switchyard/core';
+import { AFFINITY_KEY, ConvertStage, definePlugin, PROMPT_CACHE_STATS } from '@switchyard/core';
 import type { AttemptResult, Exchange, Gateway, Plugin, PromptCacheStats, UpstreamRequest } from '@switchyard/core';
 import { placeBreakpoints } from './breakpoints.js';
 import type { BreakpointSettings } from './breakpoints.js';
@@ -28,12 +28,9 @@ export interface PromptCachePlugin extends Plugin<PromptCacheOptions> {
  */
 export function promptCache(): PromptCachePlugin {
   let counter: TokenCounter | undefined;
-  return {
+  const plugin = definePlugin({
     name: PLUGIN,
-    schema: optionsSchema,
-    get tokens() {
-      return counter;
-    },
+    options: optionsSchema,
     apply(gateway, options) {
       const tokens = (counter = new TokenCounter(options.memoEntries));
       const minTokens = { ...DEFAULT_MIN_TOKENS, ...options.minTokens };
@@ -80,6 +77,12 @@ export function promptCache(): PromptCachePlugin {
       gateway.hooks.onResult.tap(PLUGIN, learn);
       // Tokenizer tables load at start when some target can use them, not on a first request.
       if (options.anthropic && gateway.instances.some((i) => i.type === 'anthropic')) gateway.hooks.ready.tap(PLUGIN, () => tokens.preload());
+    },
+  });
+  return {
+    ...plugin,
+    get tokens() {
+      return counter;
     },
   };
 }

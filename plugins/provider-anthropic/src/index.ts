@@ -1,14 +1,16 @@
 import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
-import { anthropicAdapter, instanceHeaders, JSON_TOOL_KEY, optionsOf } from './adapter.js';
+import { anthropicAdapter, instanceHeaders, JSON_TOOL_KEY } from './adapter.js';
+import { optionsOf } from './instance-fields.js';
 import { ANTHROPIC_MODELS } from './models.js';
 import { acceptsSampling, toMessagesRequest } from './request.js';
 
 export const PLUGIN = 'provider-anthropic';
 export { ANTHROPIC_MODELS } from './models.js';
 export const PROVIDER_TYPE = 'anthropic';
-export { anthropicAdapter, classifyError, instanceHeaders, instanceProperties, DEFAULT_VERSION, JSON_TOOL_KEY } from './adapter.js';
-export type { AnthropicInstanceOptions } from './adapter.js';
+export { anthropicAdapter, classifyError, instanceHeaders, instanceProperties, JSON_TOOL_KEY } from './adapter.js';
+export { DEFAULT_VERSION, instanceFields } from './instance-fields.js';
+export type { AnthropicInstanceOptions } from './instance-fields.js';
 export { toMessagesRequest, acceptsSampling, JSON_TOOL, NO_SAMPLING_VERSION } from './request.js';
 export type { ConvertOptions, Converted, JsonMode } from './request.js';
 export { fromMessagesResponse, finishReasonOf } from './response.js';

@@ -3,25 +3,11 @@ import { classifyGeminiError } from './errors.js';
 import { fromEmbedContent, fromGenerateContent } from './response.js';
 import type { DecodeContext } from './response.js';
 import { decodeGeminiStream } from './stream.js';
-import type { EmbedContentResponse, GenerateContentResponse, GeminiInstanceOptions } from './types.js';
+import { geminiOptions, instanceFields } from './instance-fields.js';
+import type { EmbedContentResponse, GenerateContentResponse } from './types.js';
 
-/** Instance fields a `type: gemini` provider entry may add to the common ones. */
-export const instanceProperties = {
-  apiVersion: { type: 'string', default: 'v1beta', description: 'API version path segment: {baseUrl}/{apiVersion}/models/{model}:generateContent.' },
-  jsonSchema: {
-    enum: ['convert', 'native'],
-    default: 'convert',
-    description:
-      'convert: tool and response JSON Schemas are turned into the OpenAPI subset every Gemini model accepts (parameters, responseSchema), dropped keywords named in warnings; native: sent unchanged as parametersJsonSchema / responseJsonSchema (Gemini 2.5 and later).',
-  },
-  includeThoughts: { type: 'boolean', default: false, description: 'With reasoning_effort, ask Gemini for thought summaries and return them as reasoning_content.' },
-} as const;
-
-/** The instance's options with defaults filled in. */
-export function geminiOptions(instance: ProviderInstance): GeminiInstanceOptions {
-  const o = instance.options as Partial<GeminiInstanceOptions>;
-  return { apiVersion: o.apiVersion ?? 'v1beta', jsonSchema: o.jsonSchema ?? 'convert', includeThoughts: o.includeThoughts ?? false };
-}
+/** The instance fields' JSON Schema properties, as core checks them. */
+export const instanceProperties = instanceFields.properties;
 
 /** Headers for every call to an instance: its extra headers, then the key (never in the query string). */
 export function instanceHeaders(instance: ProviderInstance): Record<string, string> {

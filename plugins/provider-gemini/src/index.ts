@@ -1,6 +1,7 @@
 import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
 import type { EmbeddingsRequest, Exchange, Plugin, UpstreamRequest } from '@switchyard/core';
-import { geminiAdapter, geminiOptions, instanceHeaders, modelUrl } from './adapter.js';
+import { geminiAdapter, instanceHeaders, modelUrl } from './adapter.js';
+import { geminiOptions } from './instance-fields.js';
 import { GEMINI_MODELS } from './models.js';
 import { toEmbedCall } from './embeddings.js';
 import { toGenerateContent } from './request.js';
@@ -8,7 +9,8 @@ import { toGenerateContent } from './request.js';
 export const PLUGIN = 'provider-gemini';
 export { GEMINI_MODELS } from './models.js';
 export const PROVIDER_TYPE = 'gemini';
-export { geminiAdapter, geminiOptions, instanceHeaders, instanceProperties, modelUrl } from './adapter.js';
+export { geminiAdapter, instanceHeaders, instanceProperties, modelUrl } from './adapter.js';
+export { geminiOptions, instanceFields } from './instance-fields.js';
 export { toGenerateContent, toContents, imagePart } from './request.js';
 export type { Warn } from './request.js';
 export { fromGenerateContent, fromEmbedContent, finishReasonOf, usageOf } from './response.js';

@@ -129,12 +129,4 @@ export interface EmbedContentResponse {
   usageMetadata?: UsageMetadata;
 }
 
-/** Per-instance fields a `type: gemini` provider entry may set, after defaults. */
-export interface GeminiInstanceOptions {
-  /** API version path segment. */
-  apiVersion: string;
-  /** `convert`: JSON Schema → Gemini's OpenAPI subset (`parameters`, `responseSchema`); `native`: sent as-is (`parametersJsonSchema`, `responseJsonSchema`). */
-  jsonSchema: 'convert' | 'native';
-  /** Ask for thought summaries (→ `reasoning_content`) when reasoning_effort is set. */
-  includeThoughts: boolean;
-}
+export type { GeminiInstanceOptions } from './instance-fields.js';

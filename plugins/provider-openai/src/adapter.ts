@@ -1,35 +1,16 @@
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletion, ChatCompletionChunk, ListedModel, ProviderAdapter, ProviderInstance, SseEvent, UpstreamClient } from '@switchyard/core';
+import { instanceFields, optionsOf } from './instance-fields.js';
 
-/** Instance fields an OpenAI-compatible provider entry may add to the common ones. */
-export const instanceProperties = {
-  organization: { type: 'string', description: 'Sent as OpenAI-Organization.' },
-  project: { type: 'string', description: 'Sent as OpenAI-Project.' },
-  authHeader: {
-    type: 'string',
-    default: 'authorization',
-    description: 'Header carrying the key: `authorization` sends `Bearer <key>`; any other name (e.g. `api-key`) sends the bare key.',
-  },
-  chatPath: { type: 'string', default: '/chat/completions', description: 'Appended to baseUrl for chat requests.' },
-  embeddingsPath: { type: 'string', default: '/embeddings', description: 'Appended to baseUrl for embeddings.' },
-  modelsPath: { type: 'string', default: '/models', description: 'Appended to baseUrl to list models.' },
-} as const;
-
-export interface OpenAIInstanceOptions {
-  organization?: string;
-  project?: string;
-  authHeader: string;
-  chatPath: string;
-  embeddingsPath: string;
-  modelsPath: string;
-}
+/** The instance fields' JSON Schema properties, as core checks them. */
+export const instanceProperties = instanceFields.properties;
 
 /** Headers for every call to an instance: its extra headers, then credentials. */
 export function instanceHeaders(instance: ProviderInstance): Record<string, string> {
-  const options = instance.options as Partial<OpenAIInstanceOptions>;
+  const options = optionsOf(instance);
   const headers: Record<string, string> = { ...instance.headers };
   if (instance.apiKey) {
-    const name = (options.authHeader ?? 'authorization').toLowerCase();
+    const name = options.authHeader.toLowerCase();
     headers[name] = name === 'authorization' ? `Bearer ${instance.apiKey}` : instance.apiKey;
   }
   if (options.organization) headers['openai-organization'] = options.organization;
@@ -72,8 +53,7 @@ export const openaiAdapter: ProviderAdapter = {
  * `context_length` (OpenRouter, LM Studio), `max_model_len` (vLLM) or `context_window` (Groq).
  */
 async function describeModels(instance: ProviderInstance, http: UpstreamClient): Promise<ListedModel[]> {
-  const options = instance.options as Partial<OpenAIInstanceOptions>;
-  const { status, json } = await http.getJson(`${instance.baseUrl}${options.modelsPath ?? '/models'}`, instanceHeaders(instance), instance.timeoutMs);
+  const { status, json } = await http.getJson(`${instance.baseUrl}${optionsOf(instance).modelsPath}`, instanceHeaders(instance), instance.timeoutMs);
   const data = (json as { data?: Array<Record<string, unknown>> } | undefined)?.data;
   if (status !== 200 || !Array.isArray(data)) throw new Error(`model listing answered ${status}`);
   return data.flatMap((m) => {

@@ -1,14 +1,15 @@
 import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Plugin, UpstreamRequest } from '@switchyard/core';
 import { instanceHeaders, openaiAdapter } from './adapter.js';
+import { optionsOf } from './instance-fields.js';
 import { OPENAI_MODELS } from './models.js';
-import type { OpenAIInstanceOptions } from './adapter.js';
 
 export const PLUGIN = 'provider-openai';
 export { OPENAI_MODELS } from './models.js';
 export const PROVIDER_TYPE = 'openai';
 export { openaiAdapter, instanceHeaders, instanceProperties } from './adapter.js';
-export type { OpenAIInstanceOptions } from './adapter.js';
+export { instanceFields } from './instance-fields.js';
+export type { OpenAIInstanceOptions } from './instance-fields.js';
 
 /** Content type, extra headers, credentials: built once per instance, copied per request. */
 const headersFor = instanceHeaderCache((instance) => ({ 'content-type': 'application/json', ...instanceHeaders(instance) }));
@@ -16,8 +17,8 @@ const headersFor = instanceHeaderCache((instance) => ({ 'content-type': 'applica
 /** OpenAI and every OpenAI-compatible API: the body passes through with only `model` and credentials changed. */
 function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
   const target = x.target!;
-  const options = target.instance.options as Partial<OpenAIInstanceOptions>;
-  const path = x.operation === 'embeddings' ? options.embeddingsPath ?? '/embeddings' : options.chatPath ?? '/chat/completions';
+  const options = optionsOf(target.instance);
+  const path = x.operation === 'embeddings' ? options.embeddingsPath : options.chatPath;
   const source = x.operation === 'chat' ? x.request : x.body;
   if (!source) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported here`);
   req.url = `${target.instance.baseUrl}${path}`;

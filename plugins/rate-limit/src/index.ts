@@ -1,15 +1,15 @@
-import { contract, RouteStage } from '@switchyard/core';
+import { contract, definePlugin, RouteStage } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
 import { Counters } from './counters.js';
 import { Limiter } from './limiter.js';
-import type { RateLimitOptions } from './limiter.js';
 import { optionsSchema } from './schema.js';
+import type { RateLimitOptions } from './schema.js';
 import { StoreHealth } from './store-health.js';
 
 export * from './limits.js';
 export { Counters, WINDOW_SECONDS } from './counters.js';
 export type { CounterName } from './counters.js';
-export type { RateLimitOptions } from './limiter.js';
+export type { RateLimitOptions } from './schema.js';
 
 export const PLUGIN = 'rate-limit';
 
@@ -18,9 +18,9 @@ const REDIS_CLIENT = contract<unknown>('store-redis:client');
 
 /** Requests, tokens, concurrency and daily budgets per key and key × model; caps per upstream instance. */
 export function rateLimit(): Plugin<RateLimitOptions> {
-  return {
+  return definePlugin({
     name: PLUGIN,
-    schema: optionsSchema,
+    options: optionsSchema,
     apply(gateway, options) {
       const redis = options.store === 'auto' ? gateway.contract(REDIS_CLIENT) : undefined;
       // In-memory counters outlive config reloads (Redis ones live in Redis); limits are read per request.
@@ -40,6 +40,6 @@ export function rateLimit(): Plugin<RateLimitOptions> {
       gateway.hooks.onResult.tap(PLUGIN, (result, x) => limiter.record(result, x));
       gateway.hooks.onFinish.tapPromise(PLUGIN, (x) => limiter.settle(x));
     },
-  };
+  });
 }
 export default rateLimit;

@@ -3,26 +3,10 @@ import type { AttemptResult, Exchange, Gateway, Logger, RoutePlan } from '@switc
 import type { Counters } from './counters.js';
 import { chargesFor, estimateTokens, rateLimitHeaders, scopesFor } from './limits.js';
 import type { Charge, InstanceCaps, KeyLimits, Reading } from './limits.js';
+import type { RateLimitOptions } from './schema.js';
 import type { StoreHealth } from './store-health.js';
 
 const PLUGIN = 'rate-limit';
-
-export interface RateLimitOptions {
-  /** Limits for keys without their own entry, and for anonymous callers. @default none */
-  defaults?: KeyLimits;
-  /** Limits per gateway key name. @default {} */
-  keys: Record<string, KeyLimits>;
-  /** Caps per upstream instance name. @default {} */
-  instances: Record<string, InstanceCaps>;
-  /** Counter store unreachable: `allow` (unlimited, logged) or `deny` (503). @default allow */
-  onStoreError: 'allow' | 'deny';
-  /** `auto`: Redis when the gateway store is Redis. @default auto */
-  store: 'auto' | 'memory';
-  /** @default 4 */
-  charsPerToken: number;
-  /** @default 1024 */
-  defaultMaxTokens: number;
-}
 
 /** What admission charged, settled once when the request finishes. */
 interface Admission {

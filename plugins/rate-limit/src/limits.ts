@@ -1,26 +1,6 @@
-/** Limits for one scope (a key, a key × model, or an upstream instance). Omitted: unlimited. */
-export interface LimitSet {
-  /** Requests admitted per fixed one-minute window. */
-  requestsPerMinute?: number;
-  /** Tokens (prompt estimate + max_tokens reserved, then settled to real usage) per one-minute window. */
-  tokensPerMinute?: number;
-  /** Requests in flight at once. */
-  concurrent?: number;
-  /** Tokens per fixed 24-hour window, starting at the window's first request. */
-  tokensPerDay?: number;
-}
+import type { KeyLimits, LimitSet } from './schema.js';
 
-/** Per-key limits plus per-model limits for the same key (model names or globs). */
-export interface KeyLimits extends LimitSet {
-  /** Limits per key × model: keys are model names or globs, matched against the requested model. */
-  models?: Record<string, LimitSet>;
-}
-
-/** Caps per upstream instance: a capped instance is skipped in favour of the next candidate. */
-export interface InstanceCaps {
-  requestsPerMinute?: number;
-  tokensPerMinute?: number;
-}
+export type { InstanceCaps, KeyLimits, LimitSet } from './schema.js';
 
 export type Dimension = 'requests' | 'tokens' | 'concurrent' | 'daily';
 

@@ -1,45 +1,65 @@
-const count = (description: string) => ({ type: 'integer', minimum: 0, description });
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { mapOf, stringEnum } from '@switchyard/core';
 
-const limitSet = {
-  requestsPerMinute: count('Requests admitted per one-minute window.'),
-  tokensPerMinute: count('Tokens per one-minute window: prompt estimate + max_tokens reserved at admission, settled to real usage.'),
-  concurrent: count('Requests in flight at once.'),
-  tokensPerDay: count('Tokens per 24-hour window (starting at its first request).'),
-} as const;
+const count = (description: string) => Type.Optional(Type.Integer({ minimum: 0, description }));
 
-const keyLimits = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    ...limitSet,
-    models: {
-      type: 'object',
-      description: 'Per key × model limits: model names or globs → limits.',
-      additionalProperties: { type: 'object', additionalProperties: false, properties: limitSet },
-    },
+const requestsPerMinute = count('Requests admitted per fixed one-minute window.');
+const tokensPerMinute = count('Tokens per fixed one-minute window: prompt estimate + max_tokens reserved at admission, settled to real usage.');
+
+/** Limits for one scope (a key, a key × model). Omitted: unlimited. */
+export const limitSetSchema = Type.Object(
+  {
+    requestsPerMinute,
+    tokensPerMinute,
+    concurrent: count('Requests in flight at once.'),
+    tokensPerDay: count('Tokens per fixed 24-hour window, starting at its first request (not a calendar day).'),
   },
-} as const;
+  { additionalProperties: false },
+);
 
-/** JSON Schema of the rate-limit plugin's options (`plugins.rate-limit`). */
-export const optionsSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    defaults: { ...keyLimits, description: 'Limits for every key without its own entry (and for anonymous callers). Default: none.' },
-    keys: { type: 'object', default: {}, description: 'Limits per gateway key name; they replace defaults and auth-provided limits.', additionalProperties: keyLimits },
-    instances: {
-      type: 'object',
+/** Per-key limits plus per-model limits for the same key. */
+export const keyLimitsSchema = Type.Object(
+  {
+    ...limitSetSchema.properties,
+    models: Type.Optional(
+      mapOf(limitSetSchema, {
+        description: 'Limits per key × model: model names or globs, matched against the requested model, → the same four limits.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** Caps per upstream instance: a capped instance is skipped for the next candidate. */
+export const instanceCapsSchema = Type.Object({ requestsPerMinute, tokensPerMinute }, { additionalProperties: false });
+
+/** Options of the rate-limit plugin (`plugins.rate-limit`). */
+export const optionsSchema = Type.Object(
+  {
+    defaults: Type.Optional(Type.Object(keyLimitsSchema.properties, { additionalProperties: false, description: 'Limits for every key without its own entry, and for anonymous callers.' })),
+    keys: mapOf(keyLimitsSchema, {
       default: {},
-      description: 'Caps per upstream instance name; a capped instance is skipped for the next candidate.',
-      additionalProperties: {
-        type: 'object',
-        additionalProperties: false,
-        properties: { requestsPerMinute: limitSet.requestsPerMinute, tokensPerMinute: limitSet.tokensPerMinute },
-      },
-    },
-    onStoreError: { type: 'string', enum: ['allow', 'deny'], default: 'allow', description: 'When the counter store is unreachable: let requests through unlimited, or refuse them with 503.' },
-    store: { type: 'string', enum: ['auto', 'memory'], default: 'auto', description: 'auto: Redis when the gateway store is Redis, else memory.' },
-    charsPerToken: { type: 'number', exclusiveMinimum: 0, default: 4, description: 'Characters per token in the prompt estimate.' },
-    defaultMaxTokens: { type: 'integer', minimum: 0, default: 1024, description: 'Completion tokens reserved when a request sets no max_tokens.' },
+      description: "Limits per gateway key name; they replace `defaults` and the auth plugin's `keys[].limits`.",
+    }),
+    instances: mapOf(instanceCapsSchema, {
+      default: {},
+      description: 'Caps per upstream instance name; a capped instance is skipped for the next candidate (503 when none is left).',
+    }),
+    onStoreError: stringEnum(['allow', 'deny'], {
+      type: 'string',
+      default: 'allow',
+      description: 'When the counter store is unreachable: `allow` lets requests through unlimited (logged, with a warning header); `deny` refuses them with 503.',
+    }),
+    store: stringEnum(['auto', 'memory'], { type: 'string', default: 'auto', description: '`auto`: Redis when the gateway store is Redis (`store.type: redis`), else memory; `memory`: always local.' }),
+    charsPerToken: Type.Number({ exclusiveMinimum: 0, default: 4, description: 'Characters per token in the prompt estimate.' }),
+    defaultMaxTokens: Type.Integer({ minimum: 0, default: 1024, description: 'Completion tokens reserved when a request sets no `max_completion_tokens` / `max_tokens`.' }),
   },
-} as const;
+  { additionalProperties: false },
+);
+
+/** The plugin's options, schema defaults filled. */
+export type RateLimitOptions = Static<typeof optionsSchema>;
+export type LimitSet = Static<typeof limitSetSchema>;
+export type KeyLimits = Static<typeof keyLimitsSchema>;
+export type InstanceCaps = Static<typeof instanceCapsSchema>;

@@ -1,4 +1,4 @@
-import { CACHE_OUTCOME, CAPTURED_COMPLETION, exchangeKey, Reply } from '@switchyard/core';
+import { CACHE_OUTCOME, CAPTURED_COMPLETION, definePlugin, exchangeKey, Reply } from '@switchyard/core';
 import type { AttemptResult, ChatCompletion, Exchange, Plugin, Target } from '@switchyard/core';
 import { MemoryBackend, StoreBackend } from './backend.js';
 import type { Backend } from './backend.js';
@@ -46,10 +46,9 @@ export interface ResponseCacheSetup {
 export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlugin {
   const clock = setup.clock ?? Date.now;
   const counts: ResponseCacheCounts = { hits: 0, misses: 0, bypassed: 0, stored: 0, refused: 0, errors: 0 };
-  return {
+  const plugin = definePlugin({
     name: PLUGIN,
-    schema: optionsSchema,
-    counts: () => ({ ...counts }),
+    options: optionsSchema,
     apply(gateway, options) {
       if (!options.enabled) return;
       // The in-memory cache outlives a config reload (same size bound).
@@ -126,7 +125,8 @@ export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlug
         handle: () => ({ body: { backend: backend.kind, ttlSeconds: options.ttlSeconds, ...(backend.size === undefined ? {} : { entries: backend.size }), ...counts } }),
       });
     },
-  };
+  });
+  return { ...plugin, counts: () => ({ ...counts }) };
 }
 
 /** What the caller allows: `Cache-Control: no-store` and `x-switchyard-cache: bypass` skip both, `no-cache` skips the read. */

@@ -1,9 +1,9 @@
-import { ROUTE_ORDERED, RouteStage, SwitchyardError } from '@switchyard/core';
+import { definePlugin, ROUTE_ORDERED, RouteStage, SwitchyardError } from '@switchyard/core';
 import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints/contract';
 import { ROUTER } from '@switchyard/plugin-router/contract';
 import type { Exchange, Plugin, RoutePlan } from '@switchyard/core';
 import { optionsSchema, STRATEGIES } from './options.js';
-import type { ResolvedOptions, StrategiesOptions, Strategy } from './options.js';
+import type { StrategiesOptions, Strategy } from './options.js';
 import { TargetProfiles } from './profiles.js';
 import { Ranker } from './rank.js';
 import type { Estimate } from './rank.js';
@@ -26,12 +26,11 @@ const KNOWN = new Set<string>(STRATEGIES);
  * the auth plugin), else per requested model, else `default`.
  */
 export function strategies(): Plugin<StrategiesOptions> {
-  return {
+  return definePlugin({
     name: PLUGIN,
-    schema: optionsSchema,
+    options: optionsSchema,
     needs: [ROUTER],
-    apply(gateway, raw) {
-      const options = raw as ResolvedOptions;
+    apply(gateway, options) {
       const ranker = new Ranker(new TargetProfiles(gateway.modelInfo, gateway.need(ROUTER)), options);
 
       const order = (plan: RoutePlan, x: Exchange): RoutePlan => {
@@ -46,11 +45,11 @@ export function strategies(): Plugin<StrategiesOptions> {
       };
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: STRATEGY_STAGE }, order);
     },
-  };
+  });
 }
 
 /** The request's strategy: asked for by the caller, else per key, else per model, else the default. */
-export function strategyFor(x: Exchange, options: ResolvedOptions): Strategy {
+export function strategyFor(x: Exchange, options: StrategiesOptions): Strategy {
   const asked = x.get(ROUTE_CONSTRAINTS)?.strategy;
   if (asked !== undefined) {
     if (!KNOWN.has(asked)) {

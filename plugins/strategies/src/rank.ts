@@ -1,7 +1,7 @@
 import type { Target } from '@switchyard/core';
 import { successRate } from '@switchyard/plugin-router/contract';
 import type { TargetStats } from '@switchyard/plugin-router/contract';
-import type { ResolvedOptions, Strategy } from './options.js';
+import type { StrategiesOptions, Strategy } from './options.js';
 import type { TargetProfile, TargetProfiles } from './profiles.js';
 
 /** Token figures the estimates use, computed once per request. */
@@ -103,7 +103,7 @@ export class Ranker {
   readonly #profiles: TargetProfiles;
   readonly #balanced: BalancedScorer;
 
-  constructor(profiles: TargetProfiles, options: ResolvedOptions) {
+  constructor(profiles: TargetProfiles, options: StrategiesOptions) {
     this.#profiles = profiles;
     this.#balanced = new BalancedScorer(options.weights);
   }

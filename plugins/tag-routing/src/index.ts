@@ -1,8 +1,8 @@
-import { exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
+import { definePlugin, exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
 import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints/contract';
 import type { Exchange, Gateway, ModelResolver, Plugin, RoutePlan, Target } from '@switchyard/core';
 import { optionsSchema } from './options.js';
-import type { ResolvedOptions, TagRoutingOptions } from './options.js';
+import type { TagRoutingOptions } from './options.js';
 import { TagIndex } from './tag-index.js';
 import type { Selection } from './tag-index.js';
 import { infoTags, nameParts, nameTags, parseTagQuery } from './tags.js';
@@ -30,12 +30,10 @@ export interface TagRoutingPlugin extends Plugin<TagRoutingOptions> {
 /** `model: "tag:a,b,!c"` selects every served target carrying a and b but not c; request tags (x-switchyard-tags, switchyard.tags) narrow any request. */
 export function tagRouting(): TagRoutingPlugin {
   let latest: (() => TagIndex | undefined) | undefined;
-  return {
+  const plugin = definePlugin({
     name: PLUGIN,
-    schema: optionsSchema,
-    index: () => latest?.(),
-    apply(gateway, raw) {
-      const options = raw as ResolvedOptions;
+    options: optionsSchema,
+    apply(gateway, options) {
       let current: TagIndex | undefined;
       latest = () => current;
       const tagsOf = (target: Target): Set<string> => targetTags(gateway, target, options.deriveTags);
@@ -84,7 +82,8 @@ export function tagRouting(): TagRoutingPlugin {
       gateway.hooks.modelsChanged.tap(PLUGIN, rebuild);
       gateway.hooks.ready.tapPromise(PLUGIN, async () => void index());
     },
-  };
+  });
+  return { ...plugin, index: () => latest?.() };
 }
 
 /** Served targets in preference order (instance priority, then config order), each marked as found by tag. */

@@ -1,18 +1,18 @@
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+
 /** Options of the tag-routing plugin (`plugins.tag-routing`). */
-export interface TagRoutingOptions {
-  /** Model names starting with it are tag queries. @default 'tag:' */
-  prefix?: string;
-  /** Derive tags from names and model information (sizes, context, vision, code, chat, free, mini). @default true */
-  deriveTags?: boolean;
-}
-
-export type ResolvedOptions = Required<TagRoutingOptions>;
-
-export const optionsSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    prefix: { type: 'string', minLength: 1, default: 'tag:', description: 'Model names starting with it are tag queries.' },
-    deriveTags: { type: 'boolean', default: true, description: 'Derive tags from model names and model information.' },
+export const optionsSchema = Type.Object(
+  {
+    prefix: Type.String({ minLength: 1, default: 'tag:', description: 'Model names starting with it are tag queries.' }),
+    deriveTags: Type.Boolean({
+      default: true,
+      description:
+        'Derive tags from model names and model information; `false` keeps only name parts (the split of the name), configured tags, instance name and type, and catalog `tags`.',
+    }),
   },
-} as const;
+  { additionalProperties: false },
+);
+
+/** The plugin's options, schema defaults filled. */
+export type TagRoutingOptions = Static<typeof optionsSchema>;

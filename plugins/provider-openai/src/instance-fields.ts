@@ -1,0 +1,27 @@
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { instanceOptions } from '@switchyard/core';
+
+const path = (value: string, description: string) => Type.String({ default: value, description });
+
+/** Fields a `type: openai` provider entry may add to the common ones. */
+export const instanceFields = Type.Object(
+  {
+    organization: Type.Optional(Type.String({ description: 'Sent as `OpenAI-Organization`.' })),
+    project: Type.Optional(Type.String({ description: 'Sent as `OpenAI-Project`.' })),
+    authHeader: Type.String({
+      default: 'authorization',
+      description: 'Header carrying the key: `authorization` sends `Bearer <apiKey>`; any other name (e.g. `api-key`) sends the bare key.',
+    }),
+    chatPath: path('/chat/completions', 'Appended to `baseUrl` for chat requests.'),
+    embeddingsPath: path('/embeddings', 'Appended to `baseUrl` for embeddings.'),
+    modelsPath: path('/models', 'Appended to `baseUrl` to list models.'),
+  },
+  { additionalProperties: false },
+);
+
+/** An instance's own fields, defaults filled. */
+export type OpenAIInstanceOptions = Static<typeof instanceFields>;
+
+/** The instance's own fields, checked and with defaults (read once per instance). */
+export const optionsOf = instanceOptions(instanceFields);

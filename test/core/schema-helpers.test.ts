@@ -1,0 +1,71 @@
+import { Type } from '@sinclair/typebox';
+import { describe, expect, it } from 'vitest';
+import { createGateway, createLogger, definePlugin, instanceOptions, mapOf, stringEnum, SwitchyardError } from '@switchyard/core';
+import type { ProviderInstance } from '@switchyard/core';
+
+const silent = createLogger({ level: 'silent' });
+
+const options = Type.Object(
+  {
+    mode: stringEnum(['fast', 'safe'], { default: 'safe' }),
+    limits: mapOf(Type.Integer({ minimum: 1 }), { default: {} }),
+  },
+  { additionalProperties: false },
+);
+
+async function applied(section: unknown): Promise<unknown> {
+  let seen: unknown;
+  const plugin = definePlugin({ name: 'helpers', options, apply: (_gateway, o) => void (seen = o) });
+  await createGateway({ config: { plugins: { helpers: section } }, plugins: [plugin], logger: silent });
+  return seen;
+}
+
+async function refusal(section: unknown): Promise<string> {
+  const err = await applied(section).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(SwitchyardError);
+  return (err as SwitchyardError).message;
+}
+
+describe('schema helpers', () => {
+  it('stringEnum: a wrong value reads "must be one of" with the values', async () => {
+    expect(await refusal({ mode: 'quick' })).toContain('plugins.helpers.mode: must be one of "fast", "safe"');
+    expect(await applied({ mode: 'fast' })).toEqual({ mode: 'fast', limits: {} });
+  });
+
+  it('mapOf: every entry is checked, whatever its name', async () => {
+    const message = await refusal({ limits: { 'gpt-4o': 0, 'two\nlines': 0, ok: 2 } });
+    expect(message).toContain('plugins.helpers.limits.gpt-4o: must be >= 1');
+    expect(message).toContain('plugins.helpers.limits.two\nlines: must be >= 1');
+    expect(message).not.toContain('limits.ok');
+    expect(await applied({ limits: { ok: 2 } })).toEqual({ mode: 'safe', limits: { ok: 2 } });
+  });
+});
+
+describe('instanceOptions', () => {
+  const fields = Type.Object(
+    { path: Type.String({ default: '/v1/chat' }), mode: stringEnum(['tool', 'native'], { default: 'tool' }), org: Type.Optional(Type.String()) },
+    { additionalProperties: false },
+  );
+  const optionsOf = instanceOptions(fields);
+  const instance = (options: Record<string, unknown>): ProviderInstance => ({
+    name: 'acme-1', type: 'acme', baseUrl: 'http://127.0.0.1:1', priority: 1, weight: 1, tags: [], timeoutMs: 1000, headers: {}, local: false,
+    discover: false, discoverIntervalMs: 1000, discoverTimeoutMs: 1000, options,
+  });
+
+  it('fills defaults without touching the instance, once per instance', () => {
+    const one = instance({ org: 'o' });
+    const read = optionsOf(one);
+    expect(read).toEqual({ path: '/v1/chat', mode: 'tool', org: 'o' });
+    expect(one.options).toEqual({ org: 'o' });
+    expect(optionsOf(one)).toBe(read);
+    expect(optionsOf(instance({ mode: 'native' }))).toEqual({ path: '/v1/chat', mode: 'native' });
+  });
+
+  it('refuses fields that break the schema, naming the instance and the field', () => {
+    const bad = instance({ mode: 'json', colour: 'red' });
+    expect(() => optionsOf(bad)).toThrow(SwitchyardError);
+    expect(() => optionsOf(bad)).toThrow(/^provider instance "acme-1": /);
+    expect(() => optionsOf(bad)).toThrow('mode: must be one of "tool", "native"');
+    expect(() => optionsOf(bad)).toThrow('colour: is not a known field');
+  });
+});
