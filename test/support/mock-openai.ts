@@ -50,6 +50,8 @@ export interface RecordedRequest {
   rawBody: string;
   /** Set to true (on this same object) if the client went away before the response finished. */
   aborted: boolean;
+  /** The status the mock answered with, once the answer is finished. */
+  status?: number;
 }
 
 export interface MockOpenAI {
@@ -293,6 +295,7 @@ class MockOpenAIServer implements MockOpenAI {
       aborted: false,
     };
     this.requests.push(record);
+    res.on('finish', () => (record.status = res.statusCode));
     const exchange: Exchange = { req, res, record, destroyedByServer: false };
     res.on('close', () => {
       if (!res.writableFinished && !exchange.destroyedByServer && !this.closing) {
