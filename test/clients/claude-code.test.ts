@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMockAnthropic, type MockAnthropic } from '../support/mock-anthropic.js';
 import { runClaudeCode, type ClaudeCodeResult } from '../support/clients/claude-code.js';
 import { startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
+import { checkFixture } from '../support/clients/fixtures.js';
 
 const KEY = 'sk-ant-test-claude-code';
 const HUNG_MS = 180_000;
@@ -52,9 +53,9 @@ function expectOffline(run: ClaudeCodeResult): void {
 const messageCalls = (): typeof mock.requests => mock.requests.filter((r) => r.path.startsWith('/v1/messages'));
 
 describe.each([
-  ['with its default betas', {}],
-  ['with CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1', { CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS: '1' }],
-])('Claude Code against the mock Anthropic API %s', (_label, switches) => {
+  ['with its default betas', '', {}],
+  ['with CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1', '.no-experimental-betas', { CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS: '1' }],
+])('Claude Code against the mock Anthropic API %s', (_label, fixture, switches) => {
   it('completes a turn', async () => {
     const run = await runClaudeCode({ baseUrl: mock.baseUrl, apiKey: KEY, prompt: 'Say hello', extraEnv: { ...proxy.env(), ...switches }, timeoutMs: HUNG_MS });
     expectOffline(run);
@@ -68,6 +69,7 @@ describe.each([
     expect(calls[0]!.path).toBe('/v1/messages?beta=true');
     expect(calls[0]!.headers['x-api-key']).toBe(KEY);
     expect(calls[0]!.body.stream).toBe(true);
+    expect(checkFixture(`claude-code.turn${fixture}`, calls)).toEqual([]);
   });
 
   it('makes a tool round trip: reads a file with the Read tool', async () => {
@@ -88,6 +90,7 @@ describe.each([
       const second = messageCalls().at(-1)!.body;
       const assistant = [...second.messages].reverse().find((m: any) => m.role === 'assistant');
       expect(assistant.content.map((b: any) => b.type)).toEqual(['thinking', 'tool_use']);
+      expect(checkFixture(`claude-code.read-tool${fixture}`, messageCalls())).toEqual([]);
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
@@ -102,5 +105,17 @@ describe.each([
     expect(run.toolCalls[0]!.result).toContain('switchyard-bash-ok');
     expect(run.text).toContain('switchyard-bash-ok');
     expect(messageCalls().map((c) => c.status)).toEqual([200, 200]);
+    expect(checkFixture(`claude-code.bash-tool${fixture}`, messageCalls())).toEqual([]);
+  });
+});
+
+describe('Claude Code gateway model discovery', () => {
+  it('lists models with GET /v1/models?limit=1000 when CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY=1', async () => {
+    const run = await runClaudeCode({ baseUrl: mock.baseUrl, apiKey: KEY, prompt: 'Say hello', extraEnv: { ...proxy.env(), CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: '1' }, timeoutMs: HUNG_MS });
+    expectOffline(run);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const listing = mock.requests.filter((r) => r.method === 'GET');
+    expect(listing.map((r) => [r.path, r.status])).toEqual([['/v1/models?limit=1000', 200]]);
+    expect(checkFixture('claude-code.model-discovery', listing)).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMockOpenAI, type MockOpenAI } from '../support/mock-openai.js';
 import { runCodex, type CodexResult } from '../support/clients/codex.js';
 import { startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
+import { checkFixture } from '../support/clients/fixtures.js';
 
 const KEY = 'sk-test-codex';
 const HUNG_MS = 180_000;
@@ -45,6 +46,7 @@ describe('Codex CLI against the mock OpenAI Responses API', () => {
     expect(calls.map((c) => c.status)).toEqual([200]);
     expect(calls[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(calls[0]!.body).toMatchObject({ model: 'gpt-5.5', stream: true, store: false, include: ['reasoning.encrypted_content'] });
+    expect(checkFixture('codex.turn', calls)).toEqual([]);
   });
 
   it('makes a shell tool round trip: runs echo, sends back reasoning, the call and its output', async () => {
@@ -62,5 +64,6 @@ describe('Codex CLI against the mock OpenAI Responses API', () => {
     expect(calls.map((c) => c.status)).toEqual([200, 200]);
     // The follow-up carries the reasoning item (encrypted_content verified by the mock), the call and its output.
     expect(calls[1]!.body.input.slice(-3).map((i: any) => i.type)).toEqual(['reasoning', 'function_call', 'function_call_output']);
+    expect(checkFixture('codex.shell-tool', calls)).toEqual([]);
   });
 });

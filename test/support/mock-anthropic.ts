@@ -78,7 +78,7 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
   body: any;
   rawBody: string;
-  /** The status the mock answered with, once the answer is finished. */
+  /** The status the mock answered with, set as the response head is written. */
   status?: number;
 }
 
@@ -220,7 +220,7 @@ class Mock implements MockAnthropic {
     const path = req.url ?? '/';
     const record: RecordedRequest = { method: req.method ?? 'GET', path, headers: { ...req.headers }, body, rawBody };
     this.requests.push(record);
-    res.on('finish', () => (record.status = res.statusCode));
+    recordStatus(res, record);
     const fault = path.startsWith('/v1/messages') ? this.#faults.shift() : undefined;
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'reset') {
@@ -516,4 +516,13 @@ function isObject(value: unknown): value is Json {
 
 function id(prefix: string): string {
   return prefix + randomBytes(12).toString('base64url');
+}
+
+/** Notes the status on the record as the head is written (a client may hang up before a stream's end is flushed). */
+function recordStatus(res: ServerResponse, record: { status?: number }): void {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    record.status = args[0] as number;
+    return writeHead(...args);
+  }) as ServerResponse['writeHead'];
 }

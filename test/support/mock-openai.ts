@@ -50,7 +50,7 @@ export interface RecordedRequest {
   rawBody: string;
   /** Set to true (on this same object) if the client went away before the response finished. */
   aborted: boolean;
-  /** The status the mock answered with, once the answer is finished. */
+  /** The status the mock answered with, set as the response head is written. */
   status?: number;
 }
 
@@ -295,7 +295,7 @@ class MockOpenAIServer implements MockOpenAI {
       aborted: false,
     };
     this.requests.push(record);
-    res.on('finish', () => (record.status = res.statusCode));
+    recordStatus(res, record);
     const exchange: Exchange = { req, res, record, destroyedByServer: false };
     res.on('close', () => {
       if (!res.writableFinished && !exchange.destroyedByServer && !this.closing) {
@@ -896,4 +896,13 @@ function maskKey(key: string): string {
 function removeItem<T>(items: T[], item: T): void {
   const index = items.indexOf(item);
   if (index !== -1) items.splice(index, 1);
+}
+
+/** Notes the status on the record as the head is written (a client may hang up before a stream's end is flushed). */
+function recordStatus(res: ServerResponse, record: { status?: number }): void {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    record.status = args[0] as number;
+    return writeHead(...args);
+  }) as ServerResponse['writeHead'];
 }
