@@ -33,8 +33,9 @@ export interface AnthropicScriptedAnswer {
 export type AnthropicAnswerer = (body: any) => AnthropicScriptedAnswer | undefined;
 
 /**
- * max_tokens limits of Claude models. A key also covers ids that continue it with `-` (dated
- * snapshots such as claude-sonnet-4-5-20250929); the longest key wins.
+ * max_tokens limits of Claude models (as the AI SDK's model table has them). A key also covers ids
+ * that continue it with `-` (dated snapshots such as claude-sonnet-4-5-20250929, or claude-opus-5-5
+ * under claude-opus-5); the longest key wins.
  */
 export const DEFAULT_ANTHROPIC_OUTPUT_LIMITS: Readonly<Record<string, number>> = {
   'claude-3-haiku': 4096,
@@ -43,15 +44,17 @@ export const DEFAULT_ANTHROPIC_OUTPUT_LIMITS: Readonly<Record<string, number>> =
   'claude-3-7-sonnet': 64000,
   'claude-sonnet-4': 64000,
   'claude-sonnet-4-5': 64000,
-  'claude-sonnet-4-6': 64000,
+  'claude-sonnet-4-6': 128000,
+  'claude-sonnet-5': 128000,
   'claude-haiku-4-5': 64000,
+  'claude-haiku-5': 128000,
   'claude-opus-4': 32000,
   'claude-opus-4-1': 32000,
   'claude-opus-4-5': 64000,
   'claude-opus-4-6': 128000,
   'claude-opus-4-7': 128000,
+  'claude-opus-4-8': 128000,
   'claude-opus-5': 128000,
-  'claude-opus-5-5': 128000,
 };
 
 /** The output-token limit for a model from a limits table, or undefined when none applies. */
