@@ -19,7 +19,7 @@ const post = (body: unknown, headers: Record<string, string> = {}, path = '/v1/m
     headers: { 'content-type': 'application/json', 'x-api-key': KEY, 'anthropic-version': '2023-06-01', ...headers },
     body: JSON.stringify(body),
   });
-const base = { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] };
+const base = { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user' as const, content: 'hi' }] };
 
 async function refused(body: unknown, headers: Record<string, string> = {}): Promise<string> {
   const res = await post(body, headers);

@@ -198,13 +198,16 @@ describe('mock OpenAI Responses API: refuses what the real API refuses', () => {
 });
 
 describe('mock OpenAI Responses API: faults', () => {
-  it('ends a broken stream with response.failed after N events, or cuts it', async () => {
+  it('ends a broken stream with response.failed or an error event after N events, or cuts it', async () => {
     mock.queueFault({ kind: 'streamError', afterChunks: 3 }, { kind: 'cut', afterChunks: 2 });
     const events = parseNamedSse(await (await post({ model: 'gpt-4o-mini', input: 'hi', stream: true })).text());
     expect(events.map((e) => e.type)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.failed']);
     expect(events[3]).toMatchObject({ sequence_number: 3, response: { status: 'failed', error: { code: 'server_error' } } });
     const cut = await post({ model: 'gpt-4o-mini', input: 'hi', stream: true });
     await expect(cut.text()).rejects.toThrow();
+    mock.queueFault({ kind: 'streamError', afterChunks: 2, event: 'error' });
+    const errored = parseNamedSse(await (await post({ model: 'gpt-4o-mini', input: 'hi', stream: true })).text());
+    expect(errored.at(-1)).toEqual({ type: 'error', sequence_number: 2, code: 'server_error', message: 'mock stream error', param: null });
   });
 });
 

@@ -26,7 +26,7 @@ export type { Answerer, ScriptedAnswer } from './mock-openai-responses.js';
  *
  * The stream faults (`cut`, `streamDelay`, `streamError`) count SSE `data:`
  * events, the initial `role` chunk included (Responses API: its events, `response.created`
- * first; `streamError` there ends the stream with a `response.failed` event). Applied to a non-streaming
+ * first; `streamError` there ends the stream with a `response.failed` or an `error` event). Applied to a non-streaming
  * response, `cut` sends the head and half the body and then destroys the
  * socket, `streamDelay` sends the head and delays the body, and `streamError`
  * has no effect.
@@ -38,7 +38,8 @@ export type Fault =
   | { kind: 'reset' }
   | { kind: 'cut'; afterChunks: number }
   | { kind: 'streamDelay'; firstChunkMs: number }
-  | { kind: 'streamError'; afterChunks: number };
+  /** Responses API streams end with a `response.failed` event, or an `error` event with `event: 'error'`. */
+  | { kind: 'streamError'; afterChunks: number; event?: 'response.failed' | 'error' };
 
 export interface RecordedRequest {
   method: string;
@@ -509,7 +510,12 @@ class MockOpenAIServer implements MockOpenAI {
     }
     if (isGone(res)) return;
     if (fault?.kind === 'cut') this.destroy(exchange);
-    else if (fault?.kind === 'streamError') res.end(namedSseEvent(failedEvent(reply.response, sent, 'mock stream error')));
+    else if (fault?.kind === 'streamError') {
+      const event = fault.event === 'error'
+        ? { type: 'error', sequence_number: sent, code: 'server_error', message: 'mock stream error', param: null }
+        : failedEvent(reply.response, sent, 'mock stream error');
+      res.end(namedSseEvent(event));
+    }
     else res.end();
   }
 }
