@@ -26,6 +26,8 @@ export interface CodexRun {
   sandbox?: 'read-only' | 'workspace-write' | 'danger-full-access';
   /** Lines appended to the top level of config.toml (before any table), e.g. `model_reasoning_summary = "auto"`. */
   extraConfig?: string[];
+  /** `-c key=value` overrides on the command line, over config.toml (e.g. `features.plugins=true`). */
+  configOverrides?: string[];
   /** Provider retries (request_max_retries, stream_max_retries). @default 0: a failure shows at once */
   retries?: number;
   extraEnv?: Record<string, string>;
@@ -102,7 +104,8 @@ export async function runCodex(run: CodexRun): Promise<CodexResult> {
     await mkdir(codexHome);
     await writeFile(join(codexHome, 'config.toml'), codexConfig(run));
     const launcher = createRequire(import.meta.url).resolve('@openai/codex/bin/codex.js');
-    const args = [launcher, 'exec', '--json', '--skip-git-repo-check', '--sandbox', run.sandbox ?? 'danger-full-access', run.prompt];
+    const overrides = (run.configOverrides ?? []).flatMap((o) => ['-c', o]);
+    const args = [launcher, 'exec', '--json', '--skip-git-repo-check', '--sandbox', run.sandbox ?? 'danger-full-access', ...overrides, run.prompt];
     const env = { ...baseEnv(home), CODEX_HOME: codexHome, [KEY_VARIABLE]: run.apiKey, ...run.extraEnv };
     const out = await runProcess(process.execPath, args, { cwd, env, timeoutMs: run.timeoutMs ?? 120_000 });
     const events = parseJsonLines(out.stdout);
