@@ -2,6 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 /** Tests that drive sustained load with tight timeouts: run alone, after the rest, so no other file competes for the CPU. */
 const LOAD_TESTS = ['test/e2e/fault-run.test.ts', 'test/e2e/reload-process.test.ts'];
+/**
+ * Tests that spawn the real client CLIs (Claude Code, Codex: native binaries of ~400 MB each).
+ * They run in `main` (about 1 s per CLI run, no timing assertions); should a loaded machine make
+ * them slow, add this glob to LOAD_TESTS to run them alone, after the rest.
+ */
+export const CLIENT_CLI_TESTS = 'test/clients/*.cli.test.ts';
 
 const shared = {
   testTimeout: 20_000,

@@ -50,7 +50,8 @@ describe('mock Anthropic: validation like the real API', () => {
   it('enforces alternating roles starting with user', async () => {
     await rejects({ ...base, messages: [{ role: 'assistant', content: 'x' }] }, 'first message must use the "user" role');
     await rejects({ ...base, messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] }, 'roles must alternate');
-    await rejects({ ...base, messages: [{ role: 'system', content: 'a' }] }, "Input should be 'user' or 'assistant'");
+    await rejects({ ...base, messages: [{ role: 'system', content: 'a' }] }, 'first message must use the "user" role');
+    await rejects({ ...base, messages: [{ role: 'tool', content: 'a' }] }, "Input should be 'user', 'assistant' or 'system'");
   });
 
   it('requires every tool_use to be answered by a tool_result in the next user turn', async () => {

@@ -1,15 +1,70 @@
 /**
  * A mock Anthropic Messages API upstream for gateway tests.
  *
- * Plain `node:http` on 127.0.0.1. Validates requests the way the real API does (required
- * fields, unknown fields, alternating roles, tool_use/tool_result pairing, image media types,
- * cache_control limits, sampling fields refused by anthropic-version 2026-10-21), answers
- * with Anthropic's error bodies and statuses, streams byte-faithful SSE (`event:` + `data:`,
- * ping, text/input_json/thinking deltas), records every request and injects faults.
+ * Plain `node:http` on 127.0.0.1. Validates requests the way the real API does (see
+ * mock-anthropic-validate.ts: unknown fields and beta values, max_tokens above the model's limit,
+ * `role: "system"` entries, alternating roles, tool_use/tool_result pairing, thinking signatures
+ * checked byte for byte, image media types, cache_control limits, sampling fields refused by
+ * anthropic-version 2026-10-21), answers with Anthropic's error bodies and statuses, streams
+ * byte-faithful SSE (`event:` + `data:`, ping, text/input_json/thinking/signature deltas), records
+ * every request and injects faults. With thinking on (enabled or adaptive) every answer starts
+ * with a thinking block signed by the mock (`display: "omitted"`: empty thinking, signature kept);
+ * a prompt holding REDACTED_THINKING_TRIGGER gets a redacted_thinking block instead.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { redactedThinkingData, REDACTED_THINKING_TRIGGER, signThinking } from './mock-anthropic-thinking.js';
+import { betaProblem, countCacheControl, validateMessages } from './mock-anthropic-validate.js';
+
+export { REDACTED_THINKING_TRIGGER } from './mock-anthropic-thinking.js';
+
+/** An answer a test scripts for one request. */
+export interface AnthropicScriptedAnswer {
+  /** Text block. */
+  text?: string;
+  /** tool_use blocks, in order. */
+  toolCalls?: Array<{ name: string; input: Record<string, unknown> }>;
+  /** Thinking text (used when the request has thinking on). */
+  thinking?: string;
+}
+
+/** Decides the answer to a request body; undefined keeps the default answer. */
+export type AnthropicAnswerer = (body: any) => AnthropicScriptedAnswer | undefined;
+
+/**
+ * max_tokens limits of Claude models (as the AI SDK's model table has them). A key also covers ids
+ * that continue it with `-` (dated snapshots such as claude-sonnet-4-5-20250929, or claude-opus-5-5
+ * under claude-opus-5); the longest key wins.
+ */
+export const DEFAULT_ANTHROPIC_OUTPUT_LIMITS: Readonly<Record<string, number>> = {
+  'claude-3-haiku': 4096,
+  'claude-3-5-haiku': 8192,
+  'claude-3-5-sonnet': 8192,
+  'claude-3-7-sonnet': 64000,
+  'claude-sonnet-4': 64000,
+  'claude-sonnet-4-5': 64000,
+  'claude-sonnet-4-6': 128000,
+  'claude-sonnet-5': 128000,
+  'claude-haiku-4-5': 64000,
+  'claude-haiku-5': 128000,
+  'claude-opus-4': 32000,
+  'claude-opus-4-1': 32000,
+  'claude-opus-4-5': 64000,
+  'claude-opus-4-6': 128000,
+  'claude-opus-4-7': 128000,
+  'claude-opus-4-8': 128000,
+  'claude-opus-5': 128000,
+};
+
+/** The output-token limit for a model from a limits table, or undefined when none applies. */
+export function anthropicOutputLimitFor(model: string, limits: Readonly<Record<string, number>>): number | undefined {
+  let best: string | undefined;
+  for (const key of Object.keys(limits)) {
+    if ((model === key || model.startsWith(`${key}-`)) && (best === undefined || key.length > best.length)) best = key;
+  }
+  return best === undefined ? undefined : limits[best];
+}
 
 /** A fault for one response. Stream faults count SSE events (message_start is the first). */
 export type AnthropicFault =
@@ -26,6 +81,8 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
   body: any;
   rawBody: string;
+  /** The status the mock answered with, set as the response head is written. */
+  status?: number;
 }
 
 export interface MockAnthropic {
@@ -35,6 +92,10 @@ export interface MockAnthropic {
   readonly requests: RecordedRequest[];
   /** Faults for the next requests, one each, in order. */
   queueFault(...faults: AnthropicFault[]): void;
+  /** Answers for the next valid /v1/messages requests, one each, in order. */
+  queueAnswer(...answers: AnthropicScriptedAnswer[]): void;
+  /** Decides answers (after queued ones) until cleared with null; undefined keeps the default answer. */
+  setAnswerer(answerer: AnthropicAnswerer | null): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -57,6 +118,10 @@ export interface MockAnthropicOptions {
   promptCache?: boolean;
   /** @default 1024 */
   minCacheTokens?: number;
+  /** max_tokens limits by model id or id prefix, over DEFAULT_ANTHROPIC_OUTPUT_LIMITS. */
+  outputLimits?: Record<string, number>;
+  /** anthropic-beta values accepted besides the known ones (an unknown value is refused, as the API does). */
+  betas?: string[];
 }
 
 type Json = Record<string, any>;
@@ -71,15 +136,6 @@ const ERROR_TYPES: Record<number, string> = {
   500: 'api_error',
   529: 'overloaded_error',
 };
-const KNOWN_FIELDS = new Set([
-  'model', 'max_tokens', 'messages', 'system', 'stream', 'temperature', 'top_p', 'top_k', 'stop_sequences', 'tools',
-  'tool_choice', 'metadata', 'thinking', 'output_config', 'service_tier', 'container', 'cache_control', 'inference_geo',
-  'speed', 'diagnostics', 'mcp_servers', 'context_management',
-]);
-const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
-const NO_SAMPLING_VERSION = '2026-10-21';
-const MAX_CACHE_BREAKPOINTS = 4;
-const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
 
 export function anthropicError(status: number, message: string, type = ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error')): Json {
   return { type: 'error', error: { type, message }, request_id: id('req_') };
@@ -96,6 +152,9 @@ class Mock implements MockAnthropic {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   readonly #faults: AnthropicFault[] = [];
+  readonly #answers: AnthropicScriptedAnswer[] = [];
+  #answerer: AnthropicAnswerer | null = null;
+  readonly #limits: Record<string, number>;
   readonly #name: string;
   readonly #models: string[];
   readonly #chunks: number;
@@ -106,6 +165,7 @@ class Mock implements MockAnthropic {
     this.#name = options.name ?? 'mock';
     this.#models = options.models ?? ['claude-sonnet-4-5', 'claude-haiku-4-5'];
     this.#chunks = options.chunks ?? 3;
+    this.#limits = { ...DEFAULT_ANTHROPIC_OUTPUT_LIMITS, ...options.outputLimits };
     this.#server = createServer((req, res) => void this.#handle(req, res));
     this.#server.on('connection', (s) => {
       this.#sockets.add(s);
@@ -129,9 +189,19 @@ class Mock implements MockAnthropic {
     this.#faults.push(...faults);
   }
 
+  queueAnswer(...answers: AnthropicScriptedAnswer[]): void {
+    this.#answers.push(...answers);
+  }
+
+  setAnswerer(answerer: AnthropicAnswerer | null): void {
+    this.#answerer = answerer;
+  }
+
   reset(): void {
     this.requests.length = 0;
     this.#faults.length = 0;
+    this.#answers.length = 0;
+    this.#answerer = null;
     this.#cache.clear();
   }
 
@@ -151,7 +221,9 @@ class Mock implements MockAnthropic {
       body = undefined;
     }
     const path = req.url ?? '/';
-    this.requests.push({ method: req.method ?? 'GET', path, headers: { ...req.headers }, body, rawBody });
+    const record: RecordedRequest = { method: req.method ?? 'GET', path, headers: { ...req.headers }, body, rawBody };
+    this.requests.push(record);
+    recordStatus(res, record);
     const fault = path.startsWith('/v1/messages') ? this.#faults.shift() : undefined;
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'reset') {
@@ -173,7 +245,14 @@ class Mock implements MockAnthropic {
     const version = header(req, 'anthropic-version');
     if (!version) return sendJson(res, 400, anthropicError(400, 'anthropic-version: header is required'));
     const counting = pathname.endsWith('/count_tokens');
-    const problem = validate(body, version, counting);
+    const context = {
+      version,
+      betas: (header(req, 'anthropic-beta') ?? '').split(',').map((b) => b.trim()).filter(Boolean),
+      counting,
+      outputLimit: (model: string) => anthropicOutputLimitFor(model, this.#limits),
+      extraBetas: this.options.betas ?? [],
+    };
+    const problem = betaProblem(context) ?? validateMessages(body, context);
     if (problem) return sendJson(res, 400, anthropicError(400, problem));
     if (counting) return sendJson(res, 200, { input_tokens: inputTokens(body) });
     const message = this.#answer(body);
@@ -190,8 +269,18 @@ class Mock implements MockAnthropic {
   }
 
   #answer(body: Json): Json {
+    const scripted = this.#answers.shift() ?? this.#answerer?.(body) ?? undefined;
     const content: Json[] = [];
-    if (body.thinking?.type === 'enabled') content.push({ type: 'thinking', thinking: 'Let me think about this.', signature: id('sig_') });
+    if (body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive') {
+      if (lastUserText(body.messages).includes(REDACTED_THINKING_TRIGGER)) {
+        content.push({ type: 'redacted_thinking', data: redactedThinkingData() });
+      } else {
+        const thinking = scripted?.thinking ?? 'Let me think about this.';
+        const omitted = body.thinking.display === 'omitted';
+        content.push({ type: 'thinking', thinking: omitted ? '' : thinking, signature: signThinking(thinking, omitted) });
+      }
+    }
+    if (scripted && (scripted.text !== undefined || scripted.toolCalls?.length)) return this.#message(body, [...content, ...scriptedBlocks(scripted)], scripted.toolCalls?.length ? 'tool_use' : 'end_turn', null);
     const tools: Json[] = Array.isArray(body.tools) ? body.tools : [];
     const choice = body.tool_choice as Json | undefined;
     const forced = choice?.type === 'tool' ? tools.find((t) => t.name === choice.name) : choice?.type === 'any' ? tools[0] : undefined;
@@ -221,6 +310,10 @@ class Mock implements MockAnthropic {
       }
       content.push({ type: 'text', text });
     }
+    return this.#message(body, content, stop, stopSequence);
+  }
+
+  #message(body: Json, content: Json[], stop: string, stopSequence: string | null): Json {
     const total = inputTokens(body);
     const cache = this.options.promptCache
       ? simulateCache(body, this.#cache, this.options.minCacheTokens ?? 1024)
@@ -242,106 +335,6 @@ class Mock implements MockAnthropic {
       },
     };
   }
-}
-
-/** The real API's checks, returning the first problem as its message. */
-function validate(body: Json, version: string, counting: boolean): string | undefined {
-  for (const key of Object.keys(body)) if (!KNOWN_FIELDS.has(key)) return `${key}: Extra inputs are not permitted`;
-  if (typeof body.model !== 'string' || !body.model) return 'model: Field required';
-  if (!counting && !Number.isInteger(body.max_tokens)) return 'max_tokens: Field required';
-  if (!counting && body.max_tokens < 1) return 'max_tokens: Input should be greater than or equal to 1';
-  if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: Field required';
-  if (version >= NO_SAMPLING_VERSION) {
-    for (const key of ['temperature', 'top_p', 'top_k']) {
-      if (body[key] !== undefined) return `${key}: is not supported in anthropic-version ${version}`;
-    }
-  }
-  if (body.temperature !== undefined && (typeof body.temperature !== 'number' || body.temperature < 0 || body.temperature > 1)) {
-    return 'temperature: Input should be less than or equal to 1';
-  }
-  if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system)) return 'system: Input should be a valid string';
-  if (body.tool_choice !== undefined && !Array.isArray(body.tools)) return 'tool_choice: tool_choice may only be specified while providing tools';
-  for (const [i, tool] of (body.tools ?? []).entries()) {
-    if (typeof tool.name !== 'string' || !TOOL_NAME.test(tool.name)) return `tools.${i}.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`;
-    if (tool.type === undefined && !isObject(tool.input_schema)) return `tools.${i}.custom.input_schema: Field required`;
-  }
-  if (body.thinking?.type === 'enabled' && !(body.thinking.budget_tokens >= 1024 && (counting || body.thinking.budget_tokens < body.max_tokens))) {
-    return 'thinking.enabled.budget_tokens: must be >= 1024 and less than max_tokens';
-  }
-  if (countCacheControl(body) > MAX_CACHE_BREAKPOINTS) {
-    return `A maximum of ${MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found ${countCacheControl(body)}.`;
-  }
-  let pending: string[] = [];
-  for (const [i, m] of body.messages.entries()) {
-    if (m.role !== 'user' && m.role !== 'assistant') return `messages.${i}.role: Input should be 'user' or 'assistant'`;
-    if (i === 0 && m.role !== 'user') return 'messages: first message must use the "user" role';
-    if (i > 0 && m.role === body.messages[i - 1].role) return 'messages: roles must alternate between "user" and "assistant"';
-    if (typeof m.content !== 'string' && !Array.isArray(m.content)) return `messages.${i}.content: Field required`;
-    const blocks: Json[] = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
-    if (m.role === 'user') {
-      const results = blocks.filter((b) => b.type === 'tool_result').map((b) => b.tool_use_id);
-      for (const wanted of pending) {
-        if (!results.includes(wanted)) {
-          return `messages.${i}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${wanted}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
-        }
-      }
-      const firstOther = blocks.findIndex((b) => b.type !== 'tool_result');
-      const lastResult = blocks.map((b) => b.type).lastIndexOf('tool_result');
-      if (pending.length && firstOther !== -1 && firstOther < lastResult) return `messages.${i}: tool_result blocks must come first in the user message`;
-      for (const r of results) {
-        if (!pending.includes(r)) return `messages.${i}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${r}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
-      }
-      pending = [];
-    } else {
-      if (pending.length) return `messages.${i}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after`;
-      pending = blocks.filter((b) => b.type === 'tool_use').map((b) => b.id);
-    }
-    for (const [j, b] of blocks.entries()) {
-      const problem = blockProblem(b, m.role);
-      if (problem) return `messages.${i}.content.${j}: ${problem}`;
-    }
-  }
-  return undefined;
-}
-
-function blockProblem(b: Json, role: string): string | undefined {
-  switch (b.type) {
-    case 'text':
-      return typeof b.text === 'string' && b.text.length > 0 ? undefined : 'text content blocks must be non-empty';
-    case 'image': {
-      if (role !== 'user') return 'image blocks are only allowed in user messages';
-      const s = b.source ?? {};
-      if (s.type === 'base64') {
-        if (!IMAGE_TYPES.has(s.media_type)) return `image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`;
-        if (typeof s.data !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(s.data)) return 'image.source.base64.data: invalid base64 data';
-        return undefined;
-      }
-      if (s.type === 'url') return typeof s.url === 'string' && /^https?:\/\//.test(s.url) ? undefined : 'image.source.url.url: invalid URL';
-      return "image.source: Input tag does not match any of the expected tags: 'base64', 'url'";
-    }
-    case 'tool_use':
-      return role === 'assistant' && typeof b.id === 'string' && typeof b.name === 'string' && isObject(b.input) ? undefined : 'tool_use: id, name and an object input are required';
-    case 'tool_result':
-      return role === 'user' && typeof b.tool_use_id === 'string' ? undefined : 'tool_result: tool_use_id is required';
-    case 'thinking':
-    case 'redacted_thinking':
-    case 'document':
-      return undefined;
-    default:
-      return `Input tag '${String(b.type)}' found using 'type' does not match any of the expected tags`;
-  }
-}
-
-function countCacheControl(body: Json): number {
-  let n = body.cache_control ? 1 : 0;
-  const visit = (blocks: unknown): void => {
-    if (!Array.isArray(blocks)) return;
-    for (const b of blocks) if (isObject(b) && b.cache_control) n++;
-  };
-  visit(body.system);
-  visit(body.tools);
-  for (const m of Array.isArray(body.messages) ? body.messages : []) visit(m?.content);
-  return n;
 }
 
 const CACHE_LOOKBACK_BLOCKS = 20;
@@ -398,8 +391,10 @@ function streamEvents(message: Json, chunks: number): Json[] {
       for (const piece of split(block.text, chunks)) events.push({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } });
     } else if (block.type === 'thinking') {
       events.push({ type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } });
-      for (const piece of split(block.thinking, 2)) events.push({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: piece } });
+      if (block.thinking) for (const piece of split(block.thinking, 2)) events.push({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: piece } });
       events.push({ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: block.signature } });
+    } else if (block.type === 'redacted_thinking') {
+      events.push({ type: 'content_block_start', index, content_block: block });
     } else {
       events.push({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
       events.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: '' } });
@@ -431,6 +426,13 @@ async function writeStream(res: ServerResponse, events: Json[], fault: Anthropic
     return;
   }
   res.end();
+}
+
+function scriptedBlocks(answer: AnthropicScriptedAnswer): Json[] {
+  const blocks: Json[] = [];
+  if (answer.text !== undefined) blocks.push({ type: 'text', text: answer.text });
+  for (const call of answer.toolCalls ?? []) blocks.push({ type: 'tool_use', id: id('toolu_'), name: call.name, input: call.input });
+  return blocks;
 }
 
 function modelList(models: string[]): Json {
@@ -517,4 +519,13 @@ function isObject(value: unknown): value is Json {
 
 function id(prefix: string): string {
   return prefix + randomBytes(12).toString('base64url');
+}
+
+/** Notes the status on the record as the head is written (a client may hang up before a stream's end is flushed). */
+function recordStatus(res: ServerResponse, record: { status?: number }): void {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    record.status = args[0] as number;
+    return writeHead(...args);
+  }) as ServerResponse['writeHead'];
 }

@@ -95,6 +95,24 @@ describe('mock Gemini: validation like the real API', () => {
     });
   }
 
+  it('refuses generationConfig.maxOutputTokens above the model limit, as the API does', async () => {
+    const over = await post(url('gemini-2.5-flash', 'generateContent'), { ...hello, generationConfig: { maxOutputTokens: 128000 } });
+    expect(over.status).toBe(400);
+    expect(over.json.error).toMatchObject({
+      code: 400,
+      status: 'INVALID_ARGUMENT',
+      message: 'Unable to submit request because it has a maxOutputTokens value of 128000 but the supported range is from 1 (inclusive) to 65537 (exclusive). Update the value and try again.',
+    });
+    expect((await post(url('gemini-2.5-flash', 'generateContent'), { ...hello, generationConfig: { max_output_tokens: 65536 } })).status).toBe(200);
+    const small = await startMockGemini({ outputLimits: { 'gemini-2.5-flash': 1000 } });
+    try {
+      const res = await fetch(`${small.origin}/v1beta/models/gemini-2.5-flash:generateContent`, { method: 'POST', body: JSON.stringify({ ...hello, generationConfig: { maxOutputTokens: 1001 } }) });
+      expect(res.status).toBe(400);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('accepts snake_case field names, as proto JSON does', async () => {
     const res = await post(url('gemini-2.5-flash', 'generateContent'), { ...hello, system_instruction: { parts: [{ text: 'be brief' }] } });
     expect(res.status).toBe(200);

@@ -17,6 +17,7 @@
  *   "blockprompt" → promptFeedback.blockReason SAFETY and no candidates
  * - stopSequences cut the text (finishReason STOP); maxOutputTokens smaller than the answer → MAX_TOKENS
  * - candidateCount n → n candidates; thinkingConfig → thoughtsTokenCount (and a thought part with includeThoughts)
+ * - generationConfig.maxOutputTokens above the model's output limit (`outputLimits`) → 400, as the API refuses it
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -75,6 +76,29 @@ export interface MockGeminiOptions {
   thoughtSignatures?: boolean;
   /** Page size of GET models when the caller gives none. @default 50 */
   pageSize?: number;
+  /** Output-token limits by model id or id prefix, over DEFAULT_GEMINI_OUTPUT_LIMITS (also listed as outputTokenLimit). */
+  outputLimits?: Record<string, number>;
+}
+
+/** Output-token limits of Gemini models; a key covers ids that continue it with `-` (the longest key wins). */
+export const DEFAULT_GEMINI_OUTPUT_LIMITS: Readonly<Record<string, number>> = {
+  'gemini-1.5-flash': 8192,
+  'gemini-1.5-pro': 8192,
+  'gemini-2.0-flash': 8192,
+  'gemini-2.5-flash': 65536,
+  'gemini-2.5-flash-lite': 65536,
+  'gemini-2.5-pro': 65536,
+  'gemini-3-flash': 65536,
+  'gemini-3-pro': 65536,
+};
+
+/** The output-token limit for a model from a limits table, or undefined when none applies. */
+export function geminiOutputLimitFor(model: string, limits: Readonly<Record<string, number>>): number | undefined {
+  let best: string | undefined;
+  for (const key of Object.keys(limits)) {
+    if ((model === key || model.startsWith(`${key}-`)) && (best === undefined || key.length > best.length)) best = key;
+  }
+  return best === undefined ? undefined : limits[best];
 }
 
 export async function startMockGemini(options: MockGeminiOptions = {}): Promise<MockGemini> {
@@ -123,8 +147,10 @@ class MockGeminiServer implements MockGemini {
   private readonly name: string;
   private readonly models: string[];
   private readonly embeddingModels: string[];
+  private readonly limits: Record<string, number>;
 
   constructor(private readonly options: MockGeminiOptions) {
+    this.limits = { ...DEFAULT_GEMINI_OUTPUT_LIMITS, ...options.outputLimits };
     this.name = options.name ?? 'gemini';
     this.models = options.models ?? ['gemini-2.5-flash', 'gemini-2.5-pro'];
     this.embeddingModels = options.embeddingModels ?? ['gemini-embedding-001'];
@@ -303,6 +329,11 @@ class MockGeminiServer implements MockGemini {
     if (!this.models.includes(model)) return notFound(model, verb);
     const invalid = validateGenerate(record.body, { requireThoughtSignatures: this.options.thoughtSignatures === true });
     if (invalid) return badRequest(invalid);
+    const asked = (record.body as Json).generationConfig?.maxOutputTokens;
+    const limit = geminiOutputLimitFor(model, this.limits);
+    if (typeof asked === 'number' && limit !== undefined && asked > limit) {
+      return badRequest({ message: `Unable to submit request because it has a maxOutputTokens value of ${asked} but the supported range is from 1 (inclusive) to ${limit + 1} (exclusive). Update the value and try again.` });
+    }
     const answer = this.answer(record.body as Json, model);
     if (verb === 'generateContent') return json(200, answer.whole);
     return { kind: 'stream', events: answer.events, sse: url.searchParams.get('alt') === 'sse' };
@@ -337,7 +368,7 @@ class MockGeminiServer implements MockGemini {
       displayName: m.name.slice('models/'.length),
       description: 'A mock model.',
       inputTokenLimit: 1048576,
-      outputTokenLimit: 65536,
+      outputTokenLimit: geminiOutputLimitFor(m.name.slice('models/'.length), this.limits) ?? 65536,
       supportedGenerationMethods: m.methods,
     }));
     const body: Json = { models: page };

@@ -2,13 +2,20 @@
  * A mock OpenAI-compatible upstream for gateway tests.
  *
  * Plain `node:http` server on 127.0.0.1 that imitates OpenAI's wire format for
- * chat completions (JSON and SSE), embeddings and model listing, records every
- * request it receives, and can inject faults (error statuses, delays, hangs,
- * connection resets, cut or failing streams).
+ * chat completions (JSON and SSE), the Responses API (`/v1/responses`, JSON and SSE, stored
+ * responses for previous_response_id, GET and DELETE; see mock-openai-responses.ts),
+ * embeddings and model listing, records every request it receives, and can inject faults
+ * (error statuses, delays, hangs, connection resets, cut or failing streams).
+ * Like the real API it refuses `max_tokens` / `max_completion_tokens` / `max_output_tokens`
+ * above the model's output limit (`outputLimits`).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { buildResponse, failedEvent, ResponseStore, type Answerer, type ScriptedAnswer } from './mock-openai-responses.js';
+import { validateResponsesRequest } from './mock-openai-responses-validate.js';
+
+export type { Answerer, ScriptedAnswer } from './mock-openai-responses.js';
 
 // ---------------------------------------------------------------------------
 // Public API
@@ -18,7 +25,8 @@ import type { AddressInfo, Socket } from 'node:net';
  * A fault injected into one response.
  *
  * The stream faults (`cut`, `streamDelay`, `streamError`) count SSE `data:`
- * events, the initial `role` chunk included. Applied to a non-streaming
+ * events, the initial `role` chunk included (Responses API: its events, `response.created`
+ * first; `streamError` there ends the stream with a `response.failed` or an `error` event). Applied to a non-streaming
  * response, `cut` sends the head and half the body and then destroys the
  * socket, `streamDelay` sends the head and delays the body, and `streamError`
  * has no effect.
@@ -30,7 +38,8 @@ export type Fault =
   | { kind: 'reset' }
   | { kind: 'cut'; afterChunks: number }
   | { kind: 'streamDelay'; firstChunkMs: number }
-  | { kind: 'streamError'; afterChunks: number };
+  /** Responses API streams end with a `response.failed` event, or an `error` event with `event: 'error'`. */
+  | { kind: 'streamError'; afterChunks: number; event?: 'response.failed' | 'error' };
 
 export interface RecordedRequest {
   method: string;
@@ -42,6 +51,8 @@ export interface RecordedRequest {
   rawBody: string;
   /** Set to true (on this same object) if the client went away before the response finished. */
   aborted: boolean;
+  /** The status the mock answered with, set as the response head is written. */
+  status?: number;
 }
 
 export interface MockOpenAI {
@@ -63,6 +74,10 @@ export interface MockOpenAI {
   reset(): void;
   /** Replaces the list GET /v1/models serves from now on; `extra` adds fields to entries by id (e.g. `context_length`). */
   setModels(models: string[], extra?: Record<string, Record<string, unknown>>): void;
+  /** Answers for the next chat completion or Responses requests, one each, in order (chat uses the text, or the first tool call). */
+  queueAnswer(...answers: ScriptedAnswer[]): void;
+  /** Decides answers (after queued ones) until cleared with null; returning undefined keeps the default answer. */
+  setAnswerer(answerer: Answerer | null): void;
   /** Closes the server and destroys all open sockets (including hung ones). */
   close(): Promise<void>;
 }
@@ -76,6 +91,34 @@ export interface MockOpenAIOptions {
   name?: string;
   /** Number of content chunks in a stream (default 3). */
   chunks?: number;
+  /** Output-token limits by model id or id prefix, over DEFAULT_OUTPUT_LIMITS; a request asking more is refused with a 400. */
+  outputLimits?: Record<string, number>;
+}
+
+/**
+ * Output-token limits of OpenAI models (max_tokens / max_completion_tokens / max_output_tokens).
+ * A key also covers ids that continue it with `-` or `.` (gpt-5 covers gpt-5.5 and gpt-5-mini); the longest key wins.
+ */
+export const DEFAULT_OUTPUT_LIMITS: Readonly<Record<string, number>> = {
+  'gpt-3.5-turbo': 4096,
+  'gpt-4o': 16384,
+  'gpt-4o-mini': 16384,
+  'gpt-4.1': 32768,
+  'gpt-5': 128000,
+  'gpt-6': 128000,
+  o1: 100000,
+  o3: 100000,
+  'o4-mini': 100000,
+};
+
+/** The output-token limit for a model from a limits table, or undefined when none applies. */
+export function outputLimitFor(model: string, limits: Readonly<Record<string, number>>): number | undefined {
+  let best: string | undefined;
+  for (const key of Object.keys(limits)) {
+    const covers = model === key || model.startsWith(`${key}-`) || model.startsWith(`${key}.`);
+    if (covers && (best === undefined || key.length > best.length)) best = key;
+  }
+  return best === undefined ? undefined : limits[best];
 }
 
 export async function startMockOpenAI(options: MockOpenAIOptions = {}): Promise<MockOpenAI> {
@@ -95,6 +138,7 @@ interface Settings {
   apiKey: string | undefined;
   name: string;
   chunks: number;
+  outputLimits: Record<string, number>;
 }
 
 function resolveSettings(options: MockOpenAIOptions): Settings {
@@ -104,6 +148,7 @@ function resolveSettings(options: MockOpenAIOptions): Settings {
     apiKey: options.apiKey,
     name: options.name ?? 'mock',
     chunks: Math.max(1, Math.floor(options.chunks ?? 3)),
+    outputLimits: { ...DEFAULT_OUTPUT_LIMITS, ...options.outputLimits },
   };
 }
 
@@ -112,7 +157,9 @@ type StreamFault = Extract<Fault, { kind: 'cut' | 'streamDelay' | 'streamError' 
 /** What a route wants to send; the writers apply stream faults to it. */
 type Reply =
   | { kind: 'json'; status: number; body: unknown }
-  | { kind: 'sse'; events: unknown[] };
+  | { kind: 'sse'; events: unknown[] }
+  /** A Responses API stream: `event:` + `data:` lines, no [DONE]; `response` is what a failure event reports. */
+  | { kind: 'responses-sse'; events: Json[]; response: Json };
 
 /** One request/response pair in flight. */
 interface Exchange {
@@ -144,6 +191,9 @@ class MockOpenAIServer implements MockOpenAI {
   private persistentFault: Fault | null = null;
   private readonly unclaimedAborts: RecordedRequest[] = [];
   private readonly abortWaiters: Array<(request: RecordedRequest) => void> = [];
+  private readonly answerQueue: ScriptedAnswer[] = [];
+  private answerer: Answerer | null = null;
+  private readonly responses = new ResponseStore();
   private closing = false;
 
   constructor(private readonly settings: Settings) {
@@ -201,11 +251,22 @@ class MockOpenAIServer implements MockOpenAI {
     this.settings.modelExtra = { ...extra };
   }
 
+  queueAnswer(...answers: ScriptedAnswer[]): void {
+    this.answerQueue.push(...answers);
+  }
+
+  setAnswerer(answerer: Answerer | null): void {
+    this.answerer = answerer;
+  }
+
   reset(): void {
     this.requests.length = 0;
     this.faultQueue.length = 0;
     this.persistentFault = null;
     this.unclaimedAborts.length = 0;
+    this.answerQueue.length = 0;
+    this.answerer = null;
+    this.responses.clear();
   }
 
   close(): Promise<void> {
@@ -235,6 +296,7 @@ class MockOpenAIServer implements MockOpenAI {
       aborted: false,
     };
     this.requests.push(record);
+    recordStatus(res, record);
     const exchange: Exchange = { req, res, record, destroyedByServer: false };
     res.on('close', () => {
       if (!res.writableFinished && !exchange.destroyedByServer && !this.closing) {
@@ -309,9 +371,15 @@ class MockOpenAIServer implements MockOpenAI {
 
   private respond(exchange: Exchange, fault: StreamFault | null): Promise<void> {
     const reply = this.route(exchange.req, exchange.record);
+    if (reply.kind === 'responses-sse') return this.writeResponsesSse(exchange, reply, fault);
     return reply.kind === 'sse'
       ? this.writeSse(exchange, reply.events, fault)
       : this.writeJson(exchange, reply.status, reply.body, fault);
+  }
+
+  /** The scripted answer for a request that passed validation, if any. */
+  private scriptedAnswer(body: unknown): ScriptedAnswer | undefined {
+    return this.answerQueue.shift() ?? this.answerer?.(body) ?? undefined;
   }
 
   private route(req: IncomingMessage, record: RecordedRequest): Reply {
@@ -320,11 +388,37 @@ class MockOpenAIServer implements MockOpenAI {
     const method = req.method ?? 'GET';
     const pathname = new URL(req.url ?? '/', 'http://mock').pathname.replace(/\/+$/, '');
     if (method === 'POST' && pathname === '/v1/chat/completions') {
-      return chatCompletionReply(record.body, this.settings);
+      return chatCompletionReply(record.body, this.settings, (body) => this.scriptedAnswer(body));
     }
+    if (method === 'POST' && pathname === '/v1/responses') return this.responsesReply(record);
+    const stored = /^\/v1\/responses\/([^/]+)$/.exec(pathname);
+    if (stored && (method === 'GET' || method === 'DELETE')) return this.storedResponseReply(method, decodeURIComponent(stored[1]!));
     if (method === 'POST' && pathname === '/v1/embeddings') return embeddingsReply(record.body);
     if (method === 'GET' && pathname === '/v1/models') return modelsReply(this.settings.models, this.settings.modelExtra);
     return errorReply(404, `Invalid URL (${method} ${pathname || '/'})`);
+  }
+
+  private responsesReply(record: RecordedRequest): Reply {
+    if (record.rawBody.trim() !== '' && record.body === undefined) return invalidJsonReply();
+    const store = this.responses;
+    const problem = validateResponsesRequest(record.body, {
+      outputLimit: (model) => outputLimitFor(model, this.settings.outputLimits),
+      storedItem: (id) => store.item(id),
+      hasResponse: (id) => store.has(id),
+      previousItems: (id) => store.conversation(id),
+    });
+    if (problem) return { kind: 'json', status: problem.status, body: openAIError(problem.status, problem.message, problem.code, problem.param) };
+    const body = record.body as Json;
+    const built = buildResponse(body, this.scriptedAnswer(body), this.settings.name, this.settings.chunks, store);
+    if (body.stream === true) return { kind: 'responses-sse', events: built.events, response: built.response };
+    return { kind: 'json', status: 200, body: built.response };
+  }
+
+  private storedResponseReply(method: string, id: string): Reply {
+    if (!this.responses.has(id)) return errorReply(404, `Response with id '${id}' not found.`);
+    if (method === 'GET') return { kind: 'json', status: 200, body: this.responses.get(id) };
+    this.responses.delete(id);
+    return { kind: 'json', status: 200, body: { id, object: 'response.deleted', deleted: true } };
   }
 
   private failUnexpectedly(exchange: Exchange, error: unknown): void {
@@ -393,6 +487,37 @@ class MockOpenAIServer implements MockOpenAI {
       res.end('data: [DONE]\n\n');
     }
   }
+
+  /** A Responses API stream: named events, no [DONE]; a stream error is a `response.failed` event. */
+  private async writeResponsesSse(exchange: Exchange, reply: Extract<Reply, { kind: 'responses-sse' }>, fault: StreamFault | null): Promise<void> {
+    const { res } = exchange;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-request-id': requestId(),
+    });
+    res.flushHeaders();
+    if (fault?.kind === 'streamDelay') await this.sleep(fault.firstChunkMs);
+    const stopAt = fault && fault.kind !== 'streamDelay' ? fault.afterChunks : Infinity;
+    let sent = 0;
+    for (const event of reply.events) {
+      if (isGone(res)) return;
+      if (sent >= stopAt) break;
+      res.write(namedSseEvent(event));
+      sent++;
+      await nextTurn();
+    }
+    if (isGone(res)) return;
+    if (fault?.kind === 'cut') this.destroy(exchange);
+    else if (fault?.kind === 'streamError') {
+      const event = fault.event === 'error'
+        ? { type: 'error', sequence_number: sent, code: 'server_error', message: 'mock stream error', param: null }
+        : failedEvent(reply.response, sent, 'mock stream error');
+      res.end(namedSseEvent(event));
+    }
+    else res.end();
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -440,16 +565,21 @@ function embeddingsReply(body: unknown): Reply {
   };
 }
 
-function chatCompletionReply(body: unknown, settings: Settings): Reply {
+function chatCompletionReply(body: unknown, settings: Settings, scripted: (body: unknown) => ScriptedAnswer | undefined): Reply {
   if (!isObject(body)) return invalidJsonReply();
   if (typeof body.model !== 'string') return missingParamReply('model');
   if (!Array.isArray(body.messages)) return missingParamReply('messages');
+  const tooMany = outputLimitProblem(body, settings);
+  if (tooMany) return tooMany;
 
   const messages: unknown[] = body.messages;
-  const toolName = wantsToolCall(body.tools, messages);
+  const script = scripted(body);
+  const scriptedCall = script?.toolCalls?.[0];
+  const toolName = script ? scriptedCall?.name : wantsToolCall(body.tools, messages);
+  const toolArguments = scriptedCall ? (typeof scriptedCall.arguments === 'string' ? scriptedCall.arguments : JSON.stringify(scriptedCall.arguments ?? {})) : '{"city":"Paris"}';
   const answer: Answer = toolName
-    ? { kind: 'tool', toolCallId: `call_${randomId(24)}`, name: toolName, arguments: '{"city":"Paris"}' }
-    : { kind: 'text', content: `${settings.name}: ${lastUserText(messages)}` };
+    ? { kind: 'tool', toolCallId: `call_${randomId(24)}`, name: toolName, arguments: toolArguments }
+    : { kind: 'text', content: script?.text ?? `${settings.name}: ${lastUserText(messages)}` };
   const usage = usageFor(messages, answer);
   const meta: CompletionMeta = {
     id: `chatcmpl-${randomId(29)}`,
@@ -462,6 +592,19 @@ function chatCompletionReply(body: unknown, settings: Settings): Reply {
     return { kind: 'sse', events: streamEvents(meta, answer, usage, settings.chunks, includeUsage) };
   }
   return { kind: 'json', status: 200, body: completionObject(meta, answer, usage) };
+}
+
+/** OpenAI's 400 for max_tokens / max_completion_tokens above the model's output limit. */
+function outputLimitProblem(body: Json, settings: Settings): Reply | null {
+  const limit = outputLimitFor(String(body.model), settings.outputLimits);
+  for (const param of ['max_tokens', 'max_completion_tokens']) {
+    const asked = body[param];
+    if (limit !== undefined && typeof asked === 'number' && asked > limit) {
+      const message = `${param} is too large: ${asked}. This model supports at most ${limit} completion tokens, whereas you provided ${asked}.`;
+      return { kind: 'json', status: 400, body: openAIError(400, message, 'invalid_value', param) };
+    }
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------
@@ -709,6 +852,10 @@ function sseEvent(data: unknown): string {
   return `data: ${JSON.stringify(data)}\n\n`;
 }
 
+function namedSseEvent(data: Json): string {
+  return `event: ${String(data.type)}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
 function isGone(res: ServerResponse): boolean {
   return res.destroyed || res.writableEnded;
 }
@@ -755,4 +902,13 @@ function maskKey(key: string): string {
 function removeItem<T>(items: T[], item: T): void {
   const index = items.indexOf(item);
   if (index !== -1) items.splice(index, 1);
+}
+
+/** Notes the status on the record as the head is written (a client may hang up before a stream's end is flushed). */
+function recordStatus(res: ServerResponse, record: { status?: number }): void {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.writeHead = ((...args: unknown[]) => {
+    record.status = args[0] as number;
+    return writeHead(...args);
+  }) as ServerResponse['writeHead'];
 }
