@@ -4,12 +4,15 @@ import type { AdminAuthorizer, Exchange, Logger, Plugin, Reply as ReplyType } fr
 import { Reply } from '@switchyard/core';
 import { allowsModel, allowsProvider, KeyConfigError, KeyTable } from './key-table.js';
 import type { GatewayKey, GatewayKeyConfig } from './key-table.js';
+import { keyListing } from './listing.js';
 import { keyInQuery, presentedKey } from './presented.js';
 import { optionsSchema } from './schema.js';
 
 export { hashKey, KeyTable, globToRegExp, allowsModel, allowsProvider } from './key-table.js';
 export type { GatewayKey, GatewayKeyConfig, Lookup } from './key-table.js';
 export { presentedKey, keyInQuery, QUERY_KEY_PARAMS } from './presented.js';
+export { keyListing } from './listing.js';
+export type { KeyListing } from './listing.js';
 
 export const PLUGIN = 'auth';
 /** beforeRoute stage of authentication: before limits and request checks at the default stage 0. */
@@ -23,7 +26,7 @@ export interface AuthOptions {
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="switchyard"' };
 const HOW = 'send it as "Authorization: Bearer <key>", "x-api-key: <key>" or "x-goog-api-key: <key>"';
 
-/** Gateway keys: who may call, which models and providers, and who may use /admin/*. */
+/** Gateway keys: who may call, which models and providers, and who may use /admin/*; GET /admin/keys lists them (never the keys). */
 export function auth(): Plugin<AuthOptions> {
   return {
     name: PLUGIN,
@@ -36,6 +39,8 @@ export function auth(): Plugin<AuthOptions> {
         if (!(err instanceof KeyConfigError)) throw err;
         throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_OPTIONS', err.problems.map((p) => `plugins.auth.${p}`).join('\n'));
       }
+      const listing = keyListing(options.keys);
+      gateway.admin.add({ method: 'GET', path: '/admin/keys', plugin: PLUGIN, handle: () => ({ body: { keys: listing(Date.now()) } }) });
       if (table.size === 0) return;
       gateway.security.authenticatesCallers = true;
       const names = new Set(options.keys.map((k) => k.name));
