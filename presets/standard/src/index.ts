@@ -2,6 +2,7 @@ import { withOptions } from '@switchyard/core';
 import type { ConfigInput, Preset, ProviderInput } from '@switchyard/core';
 import { auth } from '@switchyard/plugin-auth';
 import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
+import { webConsole } from '@switchyard/plugin-console';
 import { loadBalancer } from '@switchyard/plugin-load-balancer';
 import { metrics } from '@switchyard/plugin-metrics';
 import { promptCache } from '@switchyard/plugin-prompt-cache';
@@ -17,7 +18,8 @@ export const PRESET = 'standard';
  * The plugins a ready gateway runs, in order: gateway keys (inactive without keys), rate limits
  * (inactive without limits), the response cache (off until `response-cache: { enabled: true }`),
  * the three providers, circuit breaking, load balancing, prompt caching (Anthropic
- * breakpoints, OpenAI prompt_cache_key) and Prometheus metrics on /metrics.
+ * breakpoints, OpenAI prompt_cache_key), Prometheus metrics on /metrics and the web console on
+ * /console (admin keys only; loopback only without them).
  * `plugins: { <name>: false }` in config leaves one out.
  */
 export function standard(): Preset {
@@ -34,6 +36,7 @@ export function standard(): Preset {
       loadBalancer(),
       promptCache(),
       metrics(),
+      webConsole(),
     ],
   };
 }
