@@ -21,7 +21,9 @@ let a: MockOpenAI;
 let b: MockOpenAI;
 useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 
-let browser: Browser;
+/** Launched by the first test that needs it: without Chromium every test fails, saying why (none is skipped). */
+let launching: Promise<Browser> | undefined;
+const browser = (): Promise<Browser> => (launching ??= launchChromium());
 let gateway: Gateway;
 let url: string;
 /** What POST /admin/reload reads next (the config the gateway started with when unset). */
@@ -34,7 +36,6 @@ const config = (): ConfigInput => ({
 });
 
 beforeAll(async () => {
-  browser = await launchChromium();
   const preset = standard();
   const start = config();
   gateway = await createGateway({
@@ -49,12 +50,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(contexts.map((c) => c.close()));
-  await browser?.close();
+  await launching?.then((b) => b.close()).catch(() => undefined);
   await gateway?.close();
 });
 
 async function open(base: string, view = 'traffic'): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext();
+  const context = await (await browser()).newContext();
   contexts.push(context);
   const page = await context.newPage();
   const errors = collectPageErrors(page);
@@ -79,7 +80,10 @@ const trafficOf = async (name: string): Promise<number> => {
 };
 const row = (kind: string, name: string): string => `[data-testid=traffic-row][data-kind=${kind}][data-name="${name}"]`;
 
-describe('the web console in Chromium', () => {
+/** Only to mean "hung": a browser shares the 2 cores with every other test file. */
+const HUNG = { timeout: 60_000 };
+
+describe('the web console in Chromium', HUNG, () => {
   it('loads every view from the bundled page, with a strict CSP and no page error', async () => {
     const { page, errors } = await open(url);
     const shell = await page.request.get(`${url}/console`);
@@ -217,7 +221,7 @@ describe('the web console in Chromium', () => {
   });
 });
 
-describe('the web console behind admin keys', () => {
+describe('the web console behind admin keys', HUNG, () => {
   let gw: RunningGateway;
   beforeAll(async () => {
     gw = await startGateway(
