@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AdminRoutes, createGateway, createLogger, SwitchyardError } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
@@ -76,5 +78,40 @@ describe('admin routes', () => {
     } finally {
       await gw.close();
     }
+  });
+
+  it("serves a 'page' route to anyone while an authorizer guards admin routes, to loopback callers only without one", async () => {
+    const page = (guarded: boolean): Plugin => ({
+      name: 'page',
+      apply(g) {
+        g.admin.add({ method: 'GET', path: '/page', plugin: 'page', access: 'page', handle: () => ({ body: '<p>shell</p>', headers: { 'content-type': 'text/html' } }) });
+        g.admin.add({ method: 'GET', path: '/admin/data', plugin: 'page', handle: () => ({ body: { secret: 1 } }) });
+        if (guarded) g.security.authorizeAdmin = (headers) => (headers.authorization === 'Bearer admin' ? 'ok' : 'unauthorized');
+      },
+    });
+    for (const guarded of [false, true]) {
+      const gw = await startGateway({}, { plugins: [page(guarded)] });
+      // The gateway binds loopback only: a front server hands it requests whose peer looks remote.
+      const handler = gw.gateway.callback();
+      const remote = createServer((req, res) => {
+        Object.defineProperty(req.socket, 'remoteAddress', { value: '203.0.113.7', configurable: true });
+        handler(req, res);
+      });
+      await new Promise<void>((resolve) => remote.listen(0, '127.0.0.1', resolve));
+      const remoteUrl = `http://127.0.0.1:${(remote.address() as AddressInfo).port}`;
+      try {
+        const local = await fetch(`${gw.url}/page`);
+        expect(local.status).toBe(200);
+        expect(await local.text()).toBe('<p>shell</p>');
+        const far = await fetch(`${remoteUrl}/page`);
+        expect(far.status, `guarded: ${guarded}`).toBe(guarded ? 200 : 403);
+        // The page's data stays behind the key either way.
+        expect((await fetch(`${remoteUrl}/admin/data`)).status).toBe(guarded ? 401 : 403);
+      } finally {
+        await new Promise((resolve) => remote.close(resolve));
+        await gw.close();
+      }
+    }
+    expect(() => new AdminRoutes().add({ method: 'GET', path: '/admin/page', plugin: 'p', access: 'page', handle: () => ({ body: 1 }) })).toThrow(/cannot be page/);
   });
 });

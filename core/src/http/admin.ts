@@ -19,16 +19,19 @@ export interface AdminRequest {
 
 export interface AdminReply {
   status?: number;
-  /** JSON-serialized unless a string (sent as is, with `headers`' content-type if given). */
+  /** JSON-serialized unless a string or a Buffer (sent as is, with `headers`' content-type if given). */
   body: unknown;
   headers?: Record<string, string>;
 }
 
 /**
  * Who may call a route: `admin` (the default) needs the admin key (loopback only without
- * one); `public` needs nothing, like /health. Only paths outside /admin/ may be public.
+ * one); `public` needs nothing, like /health; `page` is for a page that holds no data and
+ * asks for the admin key itself (a browser cannot send one when it navigates): anyone may
+ * load it while an auth plugin guards the admin routes, loopback callers only while none does.
+ * Only paths outside /admin/ may be public or page.
  */
-export type RouteAccess = 'admin' | 'public';
+export type RouteAccess = 'admin' | 'public' | 'page';
 
 export interface AdminRoute {
   readonly method: AdminMethod;
@@ -61,8 +64,8 @@ export class AdminRoutes {
   add(route: AdminRoute): void {
     if (this.#sealed) throw new SwitchyardError('SWITCHYARD_ERR_HOOKS_SEALED', `plugin "${route.plugin}" added an admin route after listen()`);
     const underAdmin = route.path.startsWith('/admin/');
-    if (underAdmin && route.access === 'public') throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', `route ${route.path} of plugin "${route.plugin}": routes under /admin/ cannot be public`);
-    if (!underAdmin && route.access === undefined) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', `admin route ${route.path} of plugin "${route.plugin}" must start with /admin/ (or declare its access: 'public' or 'admin')`);
+    if (underAdmin && (route.access === 'public' || route.access === 'page')) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', `route ${route.path} of plugin "${route.plugin}": routes under /admin/ cannot be ${route.access}`);
+    if (!underAdmin && route.access === undefined) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', `admin route ${route.path} of plugin "${route.plugin}" must start with /admin/ (or declare its access: 'public', 'page' or 'admin')`);
     if (!route.path.startsWith('/') || CORE_PATHS.test(route.path)) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', `route ${route.path} of plugin "${route.plugin}" is not a path a plugin may serve (core serves /v1/, /health, /ready)`);
     const clash = this.#routes.find((r) => r.method === route.method && r.path === route.path);
     if (clash) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_DUPLICATE', `${route.method} ${route.path} is already served by plugin "${clash.plugin}"`);
@@ -80,7 +83,8 @@ export class AdminRoutes {
       router.register(route.path, [route.method], async (ctx) => {
         try {
           const authorizer = authorize();
-          const verdict = route.access === 'public' ? 'ok' : authorizer ? authorizer(ctx.req.headers) : isLoopbackPeer(ctx.req.socket.remoteAddress) ? 'ok' : 'forbidden';
+          const open = route.access === 'public' || (route.access === 'page' && authorizer !== undefined);
+          const verdict = open ? 'ok' : authorizer ? authorizer(ctx.req.headers) : isLoopbackPeer(ctx.req.socket.remoteAddress) ? 'ok' : 'forbidden';
           if (verdict === 'unauthorized') throw new SwitchyardError('SWITCHYARD_ERR_UNAUTHORIZED', 'admin endpoints need an admin key', { publicCode: 'invalid_admin_key' });
           if (verdict === 'forbidden') {
             const why = authorizer ? 'this key is not an admin key' : 'no admin keys are configured: admin endpoints answer loopback callers only';

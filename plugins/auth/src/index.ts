@@ -4,6 +4,7 @@ import type { AdminAuthorizer, Exchange, Logger, Plugin, Reply as ReplyType } fr
 import { Reply } from '@switchyard/core';
 import { allowsModel, allowsProvider, KeyConfigError, KeyTable } from './key-table.js';
 import type { GatewayKey } from './key-table.js';
+import { keyListing } from './listing.js';
 import { keyInQuery, presentedKey } from './presented.js';
 import { optionsSchema } from './schema.js';
 import type { AuthOptions } from './schema.js';
@@ -12,6 +13,8 @@ export { hashKey, KeyTable, globToRegExp, allowsModel, allowsProvider } from './
 export type { GatewayKey, GatewayKeyConfig, Lookup } from './key-table.js';
 export type { AuthOptions } from './schema.js';
 export { presentedKey, keyInQuery, QUERY_KEY_PARAMS } from './presented.js';
+export { keyListing } from './listing.js';
+export type { KeyListing } from './listing.js';
 
 export const PLUGIN = 'auth';
 /** beforeRoute stage of authentication: before limits and request checks at the default stage 0. */
@@ -20,7 +23,7 @@ export const AUTHENTICATE_STAGE = -100;
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="switchyard"' };
 const HOW = 'send it as "Authorization: Bearer <key>", "x-api-key: <key>" or "x-goog-api-key: <key>"';
 
-/** Gateway keys: who may call, which models and providers, and who may use /admin/*. */
+/** Gateway keys: who may call, which models and providers, and who may use /admin/*; GET /admin/keys lists them (never the keys). */
 export function auth(): Plugin<AuthOptions> {
   return definePlugin({
     name: PLUGIN,
@@ -33,6 +36,8 @@ export function auth(): Plugin<AuthOptions> {
         if (!(err instanceof KeyConfigError)) throw err;
         throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_OPTIONS', err.problems.map((p) => `plugins.auth.${p}`).join('\n'));
       }
+      const listing = keyListing(options.keys);
+      gateway.admin.add({ method: 'GET', path: '/admin/keys', plugin: PLUGIN, handle: () => ({ body: { keys: listing(Date.now()) } }) });
       if (table.size === 0) return;
       gateway.security.authenticatesCallers = true;
       const names = new Set(options.keys.map((k) => k.name));

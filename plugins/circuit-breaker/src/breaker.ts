@@ -7,6 +7,9 @@
  *   open ──(openMs elapsed, jittered and growing with each opening; or a passing health probe)──▶ half_open
  *   half_open ──(successThreshold successes)──▶ closed
  *   half_open ──(any failure)──▶ open (longer)
+ *
+ * Apart from the state, an operator may eject a key: it is refused whatever its state until
+ * restored; its counts and state go on as before.
  */
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
@@ -47,6 +50,8 @@ export interface SharedState {
   readonly openings: number;
   readonly reason: string;
   readonly at: number;
+  /** Why an operator ejected it; absent when it is not ejected. */
+  readonly ejected?: string;
 }
 
 export interface BreakerSnapshot {
@@ -62,6 +67,8 @@ export interface BreakerSnapshot {
   /** Epoch ms until which a rate-limited instance is parked. */
   readonly parkedUntil?: number;
   readonly probesInFlight: number;
+  /** Set while an operator has ejected it: why and since when (epoch ms). */
+  readonly ejected?: { readonly reason: string; readonly at: number };
 }
 
 export type Admission = { readonly ok: true; readonly probe: boolean } | { readonly ok: false; readonly reason: string };
@@ -85,6 +92,9 @@ export class Breaker {
   parkedUntil = 0;
   parkedWhy = '';
   reason = '';
+  /** Why an operator ejected it; empty when it is not ejected. */
+  ejected = '';
+  ejectedAt = 0;
   successes = 0;
   changedAt = 0;
   /** Expiry times of the probe leases handed out while half-open. */
@@ -115,6 +125,7 @@ export class BreakerTable {
   admit(key: string, leaseMs: number): Admission {
     const b = this.#breakers.get(key);
     if (!b) return ADMITTED;
+    if (b.ejected) return { ok: false, reason: `ejected (${b.ejected})` };
     const now = this.#now();
     if (b.parkedUntil > now) return { ok: false, reason: `rate limited (${b.parkedWhy}; ${seconds(b.parkedUntil - now)} left)` };
     if (b.state === 'closed') return ADMITTED;
@@ -132,6 +143,7 @@ export class BreakerTable {
   peek(key: string): Admission {
     const b = this.#breakers.get(key);
     if (!b) return ADMITTED;
+    if (b.ejected) return { ok: false, reason: `ejected (${b.ejected})` };
     const now = this.#now();
     if (b.parkedUntil > now) return { ok: false, reason: `rate limited (${b.parkedWhy}; ${seconds(b.parkedUntil - now)} left)` };
     if (b.state === 'closed') return ADMITTED;
@@ -188,6 +200,29 @@ export class BreakerTable {
     if (b?.state === 'open') this.#move(b, key, 'half_open', 'health check passed');
   }
 
+  /** An operator takes `key` out of routing, whatever its state, until restore(). */
+  eject(key: string, reason: string): void {
+    const b = this.#get(key);
+    b.ejected = reason;
+    b.ejectedAt = this.#now();
+    b.changedAt = b.ejectedAt;
+  }
+
+  /** Lifts an ejection; returns whether `key` was ejected. The circuit's state is left as it was. */
+  restore(key: string): boolean {
+    const b = this.#breakers.get(key);
+    if (!b?.ejected) return false;
+    b.ejected = '';
+    b.ejectedAt = 0;
+    b.changedAt = this.#now();
+    return true;
+  }
+
+  /** Why `key` is ejected, or undefined while it is not. */
+  ejection(key: string): string | undefined {
+    return this.#breakers.get(key)?.ejected || undefined;
+  }
+
   /** The state as of now (an elapsed open period reads as half_open). */
   state(key: string): BreakerState {
     const b = this.#breakers.get(key);
@@ -227,24 +262,31 @@ export class BreakerTable {
       ...(b.state === 'open' ? { openUntil: b.openUntil } : {}),
       ...(b.parkedUntil > now ? { parkedUntil: b.parkedUntil } : {}),
       probesInFlight: b.leases.filter((expiry) => expiry > now).length,
+      ...(b.ejected ? { ejected: { reason: b.ejected, at: b.ejectedAt } } : {}),
     };
   }
 
   /** What other replicas should see; undefined for a breaker never touched. */
   shared(key: string): SharedState | undefined {
     const b = this.#breakers.get(key);
-    return b ? { state: b.state, openUntil: b.openUntil, openings: b.openings, reason: b.reason, at: b.changedAt } : undefined;
+    return b ? { state: b.state, openUntil: b.openUntil, openings: b.openings, reason: b.reason, at: b.changedAt, ...(b.ejected ? { ejected: b.ejected } : {}) } : undefined;
   }
 
-  /** Adopts another replica's newer transition; returns whether anything changed. */
+  /** Adopts another replica's newer transition or ejection; returns whether anything changed. */
   adopt(key: string, remote: SharedState): boolean {
     const b = this.#get(key);
-    if (remote.at <= b.changedAt || remote.state === b.state) return false;
+    const ejected = remote.ejected ?? '';
+    if (remote.at <= b.changedAt || (remote.state === b.state && ejected === b.ejected)) return false;
+    if (ejected !== b.ejected) {
+      b.ejected = ejected;
+      b.ejectedAt = ejected ? remote.at : 0;
+    }
+    b.changedAt = remote.at;
+    if (remote.state === b.state) return true;
     b.state = remote.state;
     b.openUntil = remote.openUntil;
     b.openings = remote.openings;
     b.reason = remote.reason;
-    b.changedAt = remote.at;
     b.consecutive = 0;
     b.successes = 0;
     b.leases = [];

@@ -5,7 +5,7 @@ import type { Breaker, Transition } from './breaker.js';
 import { HealthChecker } from './health.js';
 import { optionsSchema } from './options.js';
 import type { CircuitBreakerOptions } from './options.js';
-import { circuitsReport } from './report.js';
+import { addCircuitRoutes } from './admin.js';
 import { SharedStates } from './shared.js';
 
 export const PLUGIN = 'circuit-breaker';
@@ -20,7 +20,7 @@ const LEASES = exchangeKey<string[]>('circuit-breaker:leases');
 export const PROBE_STAGE = RouteStage.ORDER + 50;
 const ENDS_REQUEST = new Set<AttemptResult['outcome']>(['success', 'business_error', 'cancelled']);
 
-/** Circuit breaking per instance (or instance × model), 429 parking, health checks and /admin/circuits; /ready reads its health report. */
+/** Circuit breaking per instance (or instance × model), 429 parking, health checks, operator ejection and /admin/circuits; /ready reads its health report. */
 export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
   return definePlugin({
     name: PLUGIN,
@@ -102,10 +102,11 @@ export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
       gateway.hooks.close.tapPromise(PLUGIN, async () => {
         await Promise.all([shared.stop(), health?.stop()]);
       });
-      gateway.admin.add({ method: 'GET', path: '/admin/circuits', plugin: PLUGIN, handle: () => ({ body: circuitsReport(gateway, table, keyOf) }) });
+      addCircuitRoutes(gateway, { plugin: PLUGIN, table, keyOf, keysOf, publish: (key) => shared.publish(key) });
       gateway.status.addHealth(PLUGIN, (t) => {
         const circuit = table.state(keyOf(t));
-        return { circuit, healthy: circuit !== 'open' };
+        const ejected = table.ejection(keyOf(t));
+        return ejected === undefined ? { circuit, healthy: circuit !== 'open' } : { circuit, healthy: false, reason: `ejected (${ejected})` };
       });
     },
   });

@@ -15,7 +15,7 @@ export function circuitsReport(gateway: Gateway, table: BreakerTable, keyOf: (t:
     })),
     models: gateway.resolver.publicModels().map((name) => ({
       name,
-      targets: gateway.resolver.resolve(name).map((t) => ({ id: t.id, state: table.state(keyOf(t)) })),
+      targets: gateway.resolver.resolve(name).map((t) => ({ id: t.id, state: table.state(keyOf(t)), ...(table.ejection(keyOf(t)) === undefined ? {} : { ejected: true }) })),
     })),
   };
 }

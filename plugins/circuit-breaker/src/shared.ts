@@ -75,7 +75,8 @@ export class SharedStates {
 
   #adopt(key: string, remote: SharedState): void {
     if (this.#table().adopt(key, remote)) {
-      this.#logger.info({ event: 'circuit_transition', plugin: 'circuit-breaker', breaker: key, to: remote.state, reason: remote.reason, shared: true }, `circuit ${key} ${remote.state} (from another replica)`);
+      const ejected = remote.ejected === undefined ? {} : { ejected: remote.ejected };
+      this.#logger.info({ event: 'circuit_transition', plugin: 'circuit-breaker', breaker: key, to: remote.state, reason: remote.reason, ...ejected, shared: true }, `circuit ${key} ${remote.state}${remote.ejected ? ', ejected' : ''} (from another replica)`);
     }
   }
 }

@@ -6,6 +6,7 @@ import { constraints } from '@switchyard/plugin-constraints';
 import { discovery } from '@switchyard/plugin-discovery';
 import { router } from '@switchyard/plugin-router';
 import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
+import { webConsole } from '@switchyard/plugin-console';
 import { loadBalancer } from '@switchyard/plugin-load-balancer';
 import { metrics } from '@switchyard/plugin-metrics';
 import { promptCache } from '@switchyard/plugin-prompt-cache';
@@ -23,7 +24,8 @@ export const PRESET = 'standard';
  * (inactive without limits), the response cache (off until `response-cache: { enabled: true }`),
  * the three providers, the router (stats, explain), model discovery, request constraints,
  * capability filtering, circuit breaking, load balancing, prompt caching (Anthropic
- * breakpoints, OpenAI prompt_cache_key) and Prometheus metrics on /metrics.
+ * breakpoints, OpenAI prompt_cache_key), Prometheus metrics on /metrics and the web console on
+ * /console (admin keys only; loopback only without them).
  * `plugins: { <name>: false }` in config leaves one out.
  */
 export function standard(): Preset {
@@ -45,6 +47,7 @@ export function standard(): Preset {
       loadBalancer(),
       promptCache(),
       metrics(),
+      webConsole(),
     ],
   };
 }

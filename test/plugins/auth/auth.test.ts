@@ -145,6 +145,45 @@ describe('auth plugin through a gateway', () => {
     expect((await get({ authorization: `Bearer ${ADMIN_KEY}` })).status).toBe(200);
   });
 
+  it('lists the keys at GET /admin/keys for admin keys only: names, hash fingerprints, models, limits — never a key', async () => {
+    const get = (key?: string) => fetch(`${gw.url}/admin/keys`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+    expect((await get()).status).toBe(401);
+    expect((await get(APP_KEY)).status).toBe(403);
+    const res = await get(ADMIN_KEY);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    for (const secret of [APP_KEY, HASHED_KEY, ADMIN_KEY, LIMITED_KEY, 'sk-gw-disabled-1', 'sk-gw-expired-1']) expect(text).not.toContain(secret);
+    // Only the start of each hash: not even the full sha256 is shown.
+    expect(text).not.toContain(hashKey(APP_KEY));
+    const { keys } = JSON.parse(text) as { keys: Array<Record<string, unknown>> };
+    expect(keys.map((k) => k.name)).toEqual(['app-1', 'hashed', 'ops', 'off', 'old', 'limited']);
+    expect(keys[0]).toEqual({ name: 'app-1', fingerprint: hashKey(APP_KEY).slice(0, 19), enabled: true, admin: false, models: ['gpt-4o-mini', 'smart'], team: 'search', expired: false });
+    expect(keys[1]).toMatchObject({ name: 'hashed', fingerprint: hashKey(HASHED_KEY).slice(0, 19), providers: ['other'] });
+    expect(keys[2]).toMatchObject({ name: 'ops', admin: true, models: ['*'] });
+    expect(keys[3]).toMatchObject({ name: 'off', enabled: false });
+    expect(keys[4]).toMatchObject({ name: 'old', expired: true, expiresAt: '2021-06-01T00:00:00Z' });
+  });
+
+  it('shows the limits a key carries for the rate limiter, and an empty list to loopback callers without keys', async () => {
+    const keys = [
+      { name: 'batch', key: LIMITED_KEY, owner: 'data', strategy: 'cost', limits: { requestsPerMinute: 60, tokensPerDay: 1000 } },
+      { name: 'ops', key: ADMIN_KEY, admin: true },
+    ];
+    const limited = await startGateway({}, { plugins: [withOptions(auth(), { keys })] });
+    try {
+      const body = (await (await fetch(`${limited.url}/admin/keys`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as { keys: unknown[] };
+      expect(body.keys[0]).toMatchObject({ name: 'batch', owner: 'data', strategy: 'cost', limits: { requestsPerMinute: 60, tokensPerDay: 1000 } });
+    } finally {
+      await limited.close();
+    }
+    const open = await startGateway({}, { plugins: [auth()] });
+    try {
+      expect(await (await fetch(`${open.url}/admin/keys`)).json()).toEqual({ keys: [] });
+    } finally {
+      await open.close();
+    }
+  });
+
   it('lets the gateway bind a non-loopback host once keys exist, and logs key names, never keys', async () => {
     expect(gw.gateway.security.authenticatesCallers).toBe(true);
     const text = JSON.stringify(log.lines);

@@ -190,4 +190,50 @@ describe('BreakerTable', () => {
     expect(next.keys()).toEqual(['a']);
     expect(t.keys()).toEqual(['a']);
   });
+
+  it('an ejected key is refused whatever its state until restored; its counts and state go on', () => {
+    const { t, advance } = table({ failureThreshold: 2 });
+    t.eject('a', 'maintenance');
+    expect(t.admit('a', 1000)).toEqual({ ok: false, reason: 'ejected (maintenance)' });
+    expect(t.peek('a')).toEqual({ ok: false, reason: 'ejected (maintenance)' });
+    expect(t.ejection('a')).toBe('maintenance');
+    expect(t.snapshot('a')).toMatchObject({ state: 'closed', ejected: { reason: 'maintenance' } });
+    fail(t, 'a', 2);
+    expect(t.state('a')).toBe('open');
+    advance(60_000);
+    // Open period over: still refused while ejected, and no probe lease is handed out.
+    expect(t.admit('a', 1000)).toMatchObject({ ok: false, reason: 'ejected (maintenance)' });
+    expect(t.restore('a')).toBe(true);
+    expect(t.restore('a')).toBe(false);
+    expect(t.ejection('a')).toBeUndefined();
+    expect(t.snapshot('a').ejected).toBeUndefined();
+    expect(t.admit('a', 1000)).toEqual({ ok: true, probe: true });
+    expect(t.restore('never-seen')).toBe(false);
+    expect(t.admit('b', 1000)).toEqual({ ok: true, probe: false });
+  });
+
+  it('shares ejections: shared() carries them, adopt() takes a newer ejection or restore even when the state is the same', () => {
+    const { t, advance, now } = table();
+    t.eject('a', 'drain');
+    expect(t.shared('a')).toMatchObject({ state: 'closed', ejected: 'drain', at: now() });
+    const other = table();
+    expect(other.t.adopt('a', t.shared('a')!)).toBe(true);
+    expect(other.t.admit('a', 1000)).toEqual({ ok: false, reason: 'ejected (drain)' });
+    expect(other.t.adopt('a', t.shared('a')!)).toBe(false);
+    advance(10);
+    t.restore('a');
+    expect(t.shared('a')!.ejected).toBeUndefined();
+    expect(other.t.adopt('a', t.shared('a')!)).toBe(true);
+    expect(other.t.admit('a', 1000).ok).toBe(true);
+    // An older message changes nothing.
+    expect(other.t.adopt('a', { state: 'closed', openUntil: 0, openings: 0, reason: '', at: now() - 5, ejected: 'stale' })).toBe(false);
+    expect(other.t.ejection('a')).toBeUndefined();
+  });
+
+  it('keeps ejections in the records handed to the next table (a reload)', () => {
+    const records = new Map<string, Breaker>();
+    new BreakerTable(settings, {}, records).eject('a', 'maintenance');
+    expect(new BreakerTable(settings, {}, records).admit('a', 1000)).toEqual({ ok: false, reason: 'ejected (maintenance)' });
+  });
 });
+

@@ -201,6 +201,79 @@ describe('circuit breaker through a gateway', () => {
     }
   });
 
+  it('ejects an instance from routing with a reason until restored, through POST /admin/circuits/:instance/eject and /restore', async () => {
+    const { gw, lines } = await start({});
+    const admin = (path: string, init: RequestInit = {}) => fetch(`${gw.url}/admin/circuits/${path}`, { method: 'POST', ...init });
+    try {
+      expect((await post(gw)).headers.get('x-switchyard-target')).toBe('a/gpt-4o-mini');
+      const ejected = await admin('a/eject', { body: JSON.stringify({ reason: 'maintenance' }), headers: { 'content-type': 'application/json' } });
+      expect(ejected.status).toBe(200);
+      expect(await ejected.json()).toMatchObject({ instance: 'a', ejected: true, breakers: [{ key: 'a', state: 'closed', ejected: { reason: 'maintenance' } }] });
+      for (let i = 0; i < 3; i++) expect((await post(gw)).headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
+      expect(chats(a)).toHaveLength(1);
+      const explain = await (await fetch(`${gw.url}/admin/route/explain`, { method: 'POST', body: body() })).json();
+      expect(explain.exclusions).toContainEqual(expect.objectContaining({ target: 'a/gpt-4o-mini', by: 'circuit-breaker', reason: 'ejected (maintenance)' }));
+      const report = await routes(gw);
+      expect(report.models.find((m) => m.name === 'gpt-4o-mini')!.targets[0]).toEqual({ id: 'a/gpt-4o-mini', state: 'closed', ejected: true });
+      const [targetA] = gw.gateway.resolver.resolve('gpt-4o-mini');
+      expect(gw.gateway.status.health(targetA!)).toEqual({ circuit: 'closed', healthy: false, reason: 'ejected (maintenance)' });
+      expect(lines.some((l) => l.event === 'circuit_ejected' && l.instance === 'a' && l.reason === 'maintenance')).toBe(true);
+
+      const restored = await admin('a/restore');
+      expect(await restored.json()).toMatchObject({ instance: 'a', ejected: false });
+      expect((await post(gw)).headers.get('x-switchyard-target')).toBe('a/gpt-4o-mini');
+      expect(lines.some((l) => l.event === 'circuit_restored' && l.instance === 'a')).toBe(true);
+
+      expect((await admin('a/eject')).status).toBe(200); // no body: a default reason
+      expect((await breakerOf(gw, 'a') as { ejected?: { reason: string } }).ejected?.reason).toBe('ejected by an operator');
+      const unknown = await admin('nope/eject');
+      expect(unknown.status).toBe(404);
+      expect((await unknown.json()).error.code).toBe('instance_not_found');
+      expect((await admin('a/eject', { body: JSON.stringify({ reason: 7 }) })).status).toBe(400);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('keeps an ejection across a config reload', async () => {
+    const { gw } = await start({});
+    try {
+      await fetch(`${gw.url}/admin/circuits/a/eject`, { method: 'POST' });
+      const reloaded = await fetch(`${gw.url}/admin/reload`, { method: 'POST' });
+      expect((await reloaded.json()).ok).toBe(true);
+      expect(gw.gateway.current.generation).toBe(2);
+      expect((await post(gw)).headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
+      await fetch(`${gw.url}/admin/circuits/a/restore`, { method: 'POST' });
+      expect((await post(gw)).headers.get('x-switchyard-target')).toBe('a/gpt-4o-mini');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('shares an ejection and its restore with a replica on the same store', async () => {
+    const { MemoryStore, createGateway, createLogger } = await import('@switchyard/core');
+    const { standard } = await import('@switchyard/preset-standard');
+    const store = new MemoryStore();
+    const config = { server: { host: '127.0.0.1', port: 0 }, providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 })] };
+    const preset = { ...standard(), plugins: standard().plugins.filter((p) => !('name' in p) || p.name !== 'circuit-breaker') };
+    const make = () => createGateway({ config, presets: [preset], plugins: [withOptions(circuitBreaker(), { syncMs: 60_000 })], store, logger: createLogger({ level: 'silent' }) });
+    const one = await make();
+    const two = await make();
+    const url1 = (await one.listen()).url;
+    const url2 = (await two.listen()).url;
+    const target = async () => (await fetch(`${url2}/v1/chat/completions`, { method: 'POST', body: body() })).headers.get('x-switchyard-target');
+    try {
+      expect(await target()).toBe('a/gpt-4o-mini');
+      await fetch(`${url1}/admin/circuits/a/eject`, { method: 'POST', body: JSON.stringify({ reason: 'upgrade' }) });
+      expect(await eventually(async () => (await target()) === 'b/gpt-4o-mini')).toBe(true);
+      await fetch(`${url1}/admin/circuits/a/restore`, { method: 'POST' });
+      expect(await eventually(async () => (await target()) === 'a/gpt-4o-mini')).toBe(true);
+    } finally {
+      await one.close().catch(() => undefined);
+      await two.close().catch(() => undefined);
+    }
+  });
+
   it.each([
     ['memory', 50],
     ['redis', 60_000],

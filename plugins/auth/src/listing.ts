@@ -1,0 +1,47 @@
+import { hashKey } from './key-table.js';
+import type { GatewayKeyConfig } from './key-table.js';
+
+/** Hex digits of the key's sha256 shown to tell keys apart: enough to recognize, useless to log in with. */
+const FINGERPRINT_HEX = 12;
+
+/** One gateway key as GET /admin/keys shows it: never the key, only the start of its hash. */
+export interface KeyListing {
+  readonly name: string;
+  /** `sha256:` and the first 12 hex digits of the key's hash (the start of `switchyard keys hash`). */
+  readonly fingerprint: string;
+  readonly enabled: boolean;
+  readonly admin: boolean;
+  readonly models: readonly string[];
+  /** Allowed instances or provider types; absent: all. */
+  readonly providers?: readonly string[];
+  readonly expiresAt?: string;
+  readonly expired: boolean;
+  readonly team?: string;
+  readonly owner?: string;
+  readonly strategy?: string;
+  /** The key's limits as configured here (a rate-limit plugin may override them). */
+  readonly limits?: Readonly<Record<string, unknown>>;
+}
+
+/** What the listing shows of each configured key, computed once; `expired` is decided at `now`. */
+export function keyListing(configs: readonly GatewayKeyConfig[]): (now: number) => KeyListing[] {
+  const keys = configs.map((c) => {
+    const hash = c.key !== undefined ? hashKey(c.key) : `sha256:${(c.keyHash ?? '').replace(/^sha256:/, '').toLowerCase()}`;
+    const expiresAt = c.expiresAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(c.expiresAt);
+    const shown: Omit<KeyListing, 'expired'> = {
+      name: c.name,
+      fingerprint: hash.slice(0, 'sha256:'.length + FINGERPRINT_HEX),
+      enabled: c.enabled ?? true,
+      admin: c.admin ?? false,
+      models: c.models ?? ['*'],
+      ...(c.providers ? { providers: c.providers } : {}),
+      ...(c.expiresAt === undefined ? {} : { expiresAt: c.expiresAt }),
+      ...(c.team === undefined ? {} : { team: c.team }),
+      ...(c.owner === undefined ? {} : { owner: c.owner }),
+      ...(c.strategy === undefined ? {} : { strategy: c.strategy }),
+      ...(c.limits === undefined ? {} : { limits: c.limits }),
+    };
+    return { shown, expiresAt };
+  });
+  return (now) => keys.map(({ shown, expiresAt }) => ({ ...shown, expired: expiresAt <= now }));
+}

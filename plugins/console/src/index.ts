@@ -1,0 +1,51 @@
+import { fileURLToPath } from 'node:url';
+import { definePlugin } from '@switchyard/core';
+import type { Plugin } from '@switchyard/core';
+import { loadAssets } from './assets.js';
+import { attemptObservation, modelName, requestObservation, requestRecord } from './observe.js';
+import { optionsSchema } from './options.js';
+import type { ConsoleOptions } from './options.js';
+import { addConsoleRoutes } from './routes.js';
+import { RequestTail } from './tail.js';
+import { TrafficWindow } from './traffic.js';
+
+export const PLUGIN = 'console';
+export type { ConsoleOptions } from './options.js';
+export { TrafficWindow, percentiles, OTHER } from './traffic.js';
+export type { Observation, Percentiles, SeriesFigures, TrafficSnapshot } from './traffic.js';
+export { RequestTail } from './tail.js';
+export type { RequestRecord, TailPage } from './tail.js';
+export { loadAssets, SECURITY_HEADERS } from './assets.js';
+export type { Asset, ConsoleAssets } from './assets.js';
+
+/** The page the build writes next to this module. */
+const WEB_DIR = fileURLToPath(new URL('./web/', import.meta.url));
+
+/**
+ * The web console at `/console`: live traffic per model and target, circuits (eject, restore),
+ * route explain, gateway keys, the effective config with reload, and a tail of recent requests.
+ * Its data comes only from admin endpoints, behind the admin key.
+ */
+export function webConsole(): Plugin<ConsoleOptions> {
+  return definePlugin({
+    name: PLUGIN,
+    options: optionsSchema,
+    apply(gateway, options) {
+      // Figures and the tail outlive config reloads (new sizes start them afresh).
+      const traffic = gateway.keep(PLUGIN, `traffic:${options.windowSeconds}:${options.maxSamples}:${options.maxSeries}`, () => new TrafficWindow(options));
+      const tail = gateway.keep(PLUGIN, `tail:${options.maxRequests}`, () => new RequestTail(options.maxRequests));
+      const assets = gateway.keep(PLUGIN, `assets:${options.path}`, () => loadAssets(WEB_DIR, options.path));
+      if (!assets) gateway.logger.warn({ plugin: PLUGIN, dir: WEB_DIR }, 'console: the page was not built (npm run build); its path answers 503');
+      const price = gateway.modelInfo.cost.bind(gateway.modelInfo);
+
+      gateway.hooks.onResult.tap(PLUGIN, (result) => traffic.record('target', result.target.id, attemptObservation(result, price)));
+      gateway.hooks.onFinish.tap(PLUGIN, (x) => {
+        const latencyMs = performance.now() - x.timings.start;
+        traffic.record('model', modelName(x), requestObservation(x, latencyMs));
+        tail.add(requestRecord(x, Date.now(), latencyMs));
+      });
+      addConsoleRoutes(gateway, { plugin: PLUGIN, options, traffic, tail, assets });
+    },
+  });
+}
+export default webConsole;
