@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { stringify as toYaml } from 'yaml';
 import { loadConfigFile } from './config/load.js';
 import type { ConfigInput } from './config/load.js';
-import { maskSecrets } from './config/mask.js';
+import { maskSecrets, maskText, maskUrl } from './config/mask.js';
 import { SwitchyardError } from './errors.js';
 import { createGateway } from './gateway.js';
 import type { Gateway } from './gateway.js';
@@ -49,7 +49,7 @@ async function loadPreset(specifier: string): Promise<PresetModule> {
 }
 
 function describe(gateway: Gateway): string[] {
-  const lines = gateway.instances.map((i) => `provider ${i.name} (${i.type}) ${i.baseUrl} models: ${i.models?.join(', ') ?? `by name prefix (${gateway.providers.get(i.type)?.modelPrefixes?.join(' ') ?? 'none'})`}`);
+  const lines = gateway.instances.map((i) => `provider ${i.name} (${i.type}) ${maskUrl(i.baseUrl)} models: ${i.models?.join(', ') ?? `by name prefix (${gateway.providers.get(i.type)?.modelPrefixes?.join(' ') ?? 'none'})`}`);
   for (const alias of gateway.config.models) lines.push(`alias ${alias.name} → ${alias.targets.join(', ')}`);
   return lines;
 }
@@ -211,7 +211,7 @@ main(process.argv.slice(2)).then(
       console.error(`switchyard: ${(err as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }
-    console.error(`switchyard: ${err instanceof SwitchyardError ? `${err.message} [${err.code}]` : (err as Error).stack ?? String(err)}`);
+    console.error(maskText(`switchyard: ${err instanceof SwitchyardError ? `${err.message} [${err.code}]` : (err as Error).stack ?? String(err)}`));
     process.exit(1);
   },
 );

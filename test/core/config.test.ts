@@ -123,7 +123,7 @@ describe('masking', () => {
       plugins: { auth: { keys: [{ name: 'app', key: 'gw-key-1' }] } },
     });
     expect(masked.providers[0]).toEqual({ name: 'main', apiKey: '****mnop', headers: { authorization: '****' } });
-    expect(masked.store.url).toBe('redis://user:****@127.0.0.1:6379');
+    expect(masked.store.url).toBe('redis://****@127.0.0.1:6379');
     expect(masked.plugins.auth.keys[0]).toEqual({ name: 'app', key: '****' });
     expect(JSON.stringify(masked)).not.toMatch(/hunter2|abcdefghijkl|gw-key-1|xyz/);
   });

@@ -1,3 +1,4 @@
+import { secretValuesOf } from '../config/mask.js';
 import { SwitchyardError } from '../errors.js';
 import { CALLER_GONE } from '../exchange.js';
 import type { Exchange } from '../exchange.js';
@@ -354,10 +355,11 @@ function upstreamError(info: UpstreamErrorInfo, status: number, target: Target, 
   return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: upstream answered ${status}: ${message}`, { expose: true });
 }
 
-/** An upstream must never get to echo the gateway's credential to a caller. */
+/** An upstream must never get to echo the gateway's credentials (its key, secrets in its base URL or headers) to a caller. */
 function scrub(message: string, target: Target): string {
-  const key = target.instance.apiKey;
-  return key && key.length >= 4 ? message.split(key).join('****') : message;
+  let clean = message;
+  for (const secret of secretValuesOf(target.instance)) if (clean.includes(secret)) clean = clean.split(secret).join('****');
+  return clean;
 }
 
 function connectionMessage(err: unknown): string {
