@@ -13,6 +13,7 @@ import { GatewayHooks } from './hooks.js';
 import { AdminRoutes } from './http/admin.js';
 import type { AdminAuthorizer } from './http/admin.js';
 import { createApp } from './http/app.js';
+import { isLoopback } from './http/request-guard.js';
 import { addOperationsRoutes } from './http/operations.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
@@ -37,6 +38,8 @@ import { UpstreamClient } from './upstream/client.js';
 import type { ProviderInstance } from './types.js';
 import { generationProblems, readReloadInput, restartOnlyChanges } from './reload.js';
 import type { ReloadInput, ReloadResult, ReloadStats } from './reload.js';
+
+export { isLoopback } from './http/request-guard.js';
 
 export interface GatewayOptions {
   /** A config tree (as a file holds it, before defaults) or an already resolved one. */
@@ -113,6 +116,7 @@ export class Gateway {
   #resolver: ModelResolver | undefined;
   #catalog: ModelCatalog | undefined;
   #server: Server | undefined;
+  #boundHost: string | undefined;
   #draining = false;
   #closing: Promise<void> | undefined;
   #inFlight = 0;
@@ -182,6 +186,11 @@ export class Gateway {
     return this.#draining;
   }
 
+  /** The host listen() bound (on every generation); undefined before listen(). */
+  get boundHost(): string | undefined {
+    return this.#owner.#boundHost;
+  }
+
   get listening(): boolean {
     return this.#server?.listening ?? false;
   }
@@ -226,13 +235,32 @@ export class Gateway {
   async listen(options: ListenOptions = {}): Promise<{ url: string; host: string; port: number }> {
     if (this.#server) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'listen() was already called');
     if (this.#owner !== this) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'listen() on a reloaded generation: call it on the gateway createGateway() returned');
-    let host = options.host ?? this.config.server.host;
-    const port = options.port ?? this.config.server.port;
-    if (!this.security.authenticatesCallers && !this.config.server.allowUnauthenticated) {
+    const settings = this.config.server;
+    let host = options.host ?? settings.host;
+    const port = options.port ?? settings.port;
+    if (!this.security.authenticatesCallers && !settings.allowUnauthenticated) {
       if (!isLoopback(host)) host = '127.0.0.1';
       this.logger.warn('no gateway keys are configured: listening on loopback only (configure auth keys, or set server.allowUnauthenticated to bind elsewhere)');
+    } else if (!this.security.authenticatesCallers && !isLoopback(host) && settings.allowedHosts === undefined) {
+      this.logger.warn(
+        { event: 'unauthenticated_open' },
+        `NO GATEWAY KEYS AND LISTENING ON ${host}: anyone who reaches this address, and any web page through DNS rebinding, can use every upstream; ` +
+          'set server.allowedHosts to the names callers use, and configure auth keys',
+      );
     }
-    const server = createServer({ keepAliveTimeout: 65_000 }, this.callback());
+    // The Host names requests are checked against depend on where the gateway is bound.
+    this.#boundHost = host;
+    const server = createServer(
+      {
+        headersTimeout: settings.headersTimeoutMs,
+        requestTimeout: settings.requestTimeoutMs,
+        keepAliveTimeout: settings.keepAliveTimeoutMs,
+        // Node checks the two timeouts on this interval (30 s by default): a fraction of the shorter one keeps them close to exact.
+        connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs) / 4))),
+      },
+      this.callback(),
+    );
+    server.maxConnections = settings.maxConnections;
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -489,6 +517,3 @@ function toInstance(entry: ProviderConfig): ProviderInstance {
   };
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
-}

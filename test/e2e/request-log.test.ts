@@ -16,7 +16,7 @@ describe('the request log line', () => {
     );
     try {
       a.queueFault({ kind: 'status', status: 500 });
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
       await res.text();
       await new Promise((r) => setImmediate(r));
       const logged = lines.filter((l) => l.msg === 'request');
@@ -90,7 +90,7 @@ describe('the request log line', () => {
       a.queueFault({ kind: 'delay', ms: 400 });
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 50);
-      await expect(fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', signal: controller.signal, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) })).rejects.toThrow();
+      await expect(fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, signal: controller.signal, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) })).rejects.toThrow();
       const line = await requestLine(lines);
       expect(line).toMatchObject({ status: 499, aborted: true, target: 'a/m' });
       await new Promise((r) => setTimeout(r, 50));
@@ -149,7 +149,7 @@ describe('the request log line', () => {
 const APP_KEY = 'gw-test-app-key-log';
 
 const chat = (url: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  fetch(`${url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body }) }).then(async (res) => ({ status: res.status, headers: res.headers, text: await res.text() }));
+  fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body }) }).then(async (res) => ({ status: res.status, headers: res.headers, text: await res.text() }));
 
 /** The one request line, once the response is over. */
 async function requestLine(lines: Array<Record<string, unknown>>): Promise<Record<string, unknown>> {

@@ -67,6 +67,9 @@ export function resolveConfig(input: unknown, env: NodeJS.ProcessEnv = process.e
     delete server.shutdownTimeoutMs;
   }
   server.shutdownGraceMs ??= DEFAULT_SHUTDOWN_GRACE_MS;
+  if (server.headersTimeoutMs > server.requestTimeoutMs) {
+    throw invalidConfig([`server.headersTimeoutMs: must not exceed server.requestTimeoutMs (${server.requestTimeoutMs}): the head is part of the request`], source);
+  }
   return config;
 }
 

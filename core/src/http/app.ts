@@ -23,6 +23,8 @@ import { noTargetError } from '../routing/core-taps.js';
 import { RoutePlan } from '../routing/route-plan.js';
 import type { Operation, Protocol } from '../types.js';
 import { readJsonBody, requestValidator } from './body.js';
+import { allowedHosts, guardRequest, guardSettings } from './request-guard.js';
+import type { GuardSettings } from './request-guard.js';
 import { chatRequestSchema, embeddingsRequestSchema, messagesRequestSchema } from './request-schemas.js';
 import { logRequest, requestLogger, requestOutcome } from './request-log.js';
 import { sendDelivery, sendError, setRouteHeaders, setServerTiming } from './respond.js';
@@ -82,6 +84,18 @@ export function createApp(gateway: Gateway): Koa {
     }
     // Routed requests set their own (per plugin); every other response gets its total.
     if (timing && !ctx.headerSent && !ctx.response.get('server-timing')) ctx.set('server-timing', `total;dur=${(Math.round((performance.now() - started) * 10) / 10).toString()}`);
+  });
+
+  // Host, Origin and content type, before any route: what a browser page could send is refused here.
+  let guard: { bound: string | undefined; settings: GuardSettings } | undefined;
+  app.use(async (ctx, next) => {
+    if (!guard || guard.bound !== gateway.boundHost) {
+      const { allowedHosts: configured, allowedOrigins } = gateway.config.server;
+      guard = { bound: gateway.boundHost, settings: guardSettings(allowedHosts(configured, gateway.boundHost, gateway.security.authenticatesCallers), allowedOrigins) };
+    }
+    const refused = guardRequest(guard.settings, ctx.method, ctx.path, ctx.req.headers);
+    if (refused) throw refused;
+    await next();
   });
 
   const routed = (spec: RouteSpec) => async (ctx: Context): Promise<void> => {

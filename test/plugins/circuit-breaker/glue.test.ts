@@ -16,7 +16,7 @@ useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 
 const chats = (m: MockOpenAI) => m.requests.filter((r) => r.path.endsWith('/chat/completions'));
 const body = (model = 'gpt-4o-mini', stream = false) => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
-const post = (gw: RunningGateway, model?: string) => fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: body(model) });
+const post = (gw: RunningGateway, model?: string) => fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(model) });
 
 async function start(options: CircuitBreakerOptions, extra: { models?: unknown[] } = {}) {
   const { logger, lines } = memoryLogger();
@@ -165,7 +165,7 @@ describe('circuit breaker through a gateway', () => {
     ]);
     try {
       const ask = async (session: string) => {
-        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'x-session-id': session }, body: body() });
+        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-session-id': session }, body: body() });
         await res.text();
         return res.headers.get('x-switchyard-target');
       };
@@ -221,9 +221,9 @@ describe('circuit breaker through a gateway', () => {
     const url2 = (await two.listen()).url;
     try {
       a.setFault({ kind: 'status', status: 500 });
-      await fetch(`${url1}/v1/chat/completions`, { method: 'POST', body: body() });
+      await fetch(`${url1}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() });
       expect(await eventually(async () => ((await (await fetch(`${url2}/admin/circuits`)).json()) as Awaited<ReturnType<typeof routes>>).instances[0]!.breakers[0]!.state === 'open')).toBe(true);
-      const res = await fetch(`${url2}/v1/chat/completions`, { method: 'POST', body: body() });
+      const res = await fetch(`${url2}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() });
       expect(res.headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
       expect(chats(a)).toHaveLength(1);
     } finally {

@@ -43,7 +43,7 @@ async function gateway(url: string, options: Partial<RateLimitOptions>, logger =
 const chat = (gw: RunningGateway): Promise<Response> =>
   fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { authorization: 'Bearer sk-gw-app-0001' },
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-gw-app-0001' },
     body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 5 }),
   });
 
