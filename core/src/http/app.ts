@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import Koa from 'koa';
 import type { Context } from 'koa';
 import Router from '@koa/router';
@@ -12,6 +13,7 @@ import type { ProtocolCodec } from '../protocols/codec.js';
 import { openaiCodec } from '../protocols/openai.js';
 import { anthropicCodec } from '../protocols/anthropic.js';
 import { anthropicToCanonical } from '../protocols/anthropic-convert.js';
+import { checkAnthropicVersion } from '../protocols/anthropic-version.js';
 import { INBOUND_WARNINGS } from '../protocols/codec.js';
 import type { CanonicalConversion } from '../protocols/anthropic-convert.js';
 import type { AnthropicMessagesRequest } from '../protocols/anthropic-types.js';
@@ -38,6 +40,8 @@ interface RouteSpec {
   operation: Operation;
   codec: ProtocolCodec;
   validate: (body: Record<string, unknown>) => void;
+  /** Protocol headers checked before the body is read (e.g. anthropic-version). */
+  checkHeaders?: (headers: IncomingHttpHeaders) => void;
   /** For non-canonical protocols: the body in canonical form, for upstreams of another protocol. */
   toCanonical?: (body: Record<string, unknown>) => CanonicalConversion;
 }
@@ -100,6 +104,7 @@ export function createApp(gateway: Gateway): Koa {
 
   const routed = (spec: RouteSpec) => async (ctx: Context): Promise<void> => {
     try {
+      spec.checkHeaders?.(ctx.req.headers);
       const body = await readJsonBody(ctx.req, bodyLimit);
       spec.validate(body);
       // Before any conversion: `switchyard` never reaches an upstream, pass-through included.
@@ -156,7 +161,7 @@ export function createApp(gateway: Gateway): Koa {
   router.post('/v1/chat/completions', routed({ protocol: 'openai', operation: 'chat', codec: openaiCodec, validate: requestValidator(chatRequestSchema) }));
   router.post('/v1/embeddings', routed({ protocol: 'openai', operation: 'embeddings', codec: openaiCodec, validate: requestValidator(embeddingsRequestSchema) }));
   const toCanonical = (body: Record<string, unknown>): CanonicalConversion => anthropicToCanonical(body as AnthropicMessagesRequest);
-  router.post('/v1/messages', routed({ protocol: 'anthropic', operation: 'chat', codec: anthropicCodec, validate: requestValidator(messagesRequestSchema), toCanonical }));
+  router.post('/v1/messages', routed({ protocol: 'anthropic', operation: 'chat', codec: anthropicCodec, validate: requestValidator(messagesRequestSchema), checkHeaders: checkAnthropicVersion, toCanonical }));
   router.post('/v1/messages/count_tokens', countTokensRoute(gateway, bodyLimit, logger));
   router.get('/v1/models', async (ctx) => {
     const denied = gateway.security.authorizeCaller?.(ctx.req.headers, ctx.url);

@@ -5,6 +5,7 @@ import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { instancePathToField } from '../config/problems.js';
 import { SwitchyardError } from '../errors.js';
+import { modelNameProblem, nonFinitePath } from './request-checks.js';
 
 /** `10mb` → bytes, parsed once per distinct limit rather than on every request. */
 const limitBytes = new Map<string, number>();
@@ -35,6 +36,11 @@ export async function readJsonBody(req: IncomingMessage, limit: string): Promise
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'request body must be a JSON object', { publicCode: 'invalid_request' });
   }
+  // JSON.parse reads 1e309 as Infinity, which JSON.stringify would send upstream as null.
+  const huge = nonFinitePath(text, body);
+  if (huge !== undefined) {
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `${huge}: must be a finite number`, { param: huge, publicCode: 'invalid_request' });
+  }
   return body as Record<string, unknown>;
 }
 
@@ -61,11 +67,15 @@ export function jsonDepth(text: string): number {
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 
-/** Compiles a request schema once; the returned check throws a 400 naming the field. */
+/** Compiles a request schema once; the returned check throws a 400 naming the field. It also refuses hostile model names. */
 export function requestValidator(schema: Record<string, unknown>): (body: Record<string, unknown>) => void {
   const validate: ValidateFunction = ajv.compile(schema);
   return (body) => {
-    if (validate(body)) return;
+    if (validate(body)) {
+      const problem = typeof body.model === 'string' ? modelNameProblem(body.model) : undefined;
+      if (problem) throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `model: ${problem}`, { param: 'model', publicCode: 'invalid_request' });
+      return;
+    }
     const e = validate.errors![0]!;
     let field = instancePathToField(e.instancePath);
     if (e.keyword === 'required') field = field ? `${field}.${String(e.params.missingProperty)}` : String(e.params.missingProperty);
