@@ -18,7 +18,7 @@ export { ModelInfoTable, costOf, modelInfoSchema } from './models/model-info.js'
 export type { ModelInfo, ModelPricing } from './models/model-info.js';
 export { KNOWN_MODELS } from './models/known-models.js';
 export { RoutePlan } from './routing/route-plan.js';
-export type { Discovery, Exclusion, Ordering } from './routing/route-plan.js';
+export type { Discovery, Exclusion, ExclusionNote, Ordering } from './routing/route-plan.js';
 export { ModelResolver } from './routing/resolve.js';
 export { Router } from './routing/router.js';
 export type { RouterStatsReport, SelectOptions, TargetStatsReport } from './routing/router.js';

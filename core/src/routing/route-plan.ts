@@ -5,7 +5,17 @@ export interface Exclusion {
   /** Name of the plugin that excluded it. */
   readonly by: string;
   readonly reason: string;
+  /**
+   * Set when the target is only waiting (a rate-limit cooldown): how long until it may be tried
+   * again. When every target left out of a plan waits, the caller gets 429 with Retry-After.
+   */
+  readonly retryAfterMs?: number;
+  /** Headers to answer such a 429 with (e.g. the upstream's `x-ratelimit-*` as last seen). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
+
+/** Why a target was excluded, when more than words: `reason`, and for a wait, how long and which headers. */
+export type ExclusionNote = string | { readonly reason: string; readonly retryAfterMs?: number; readonly headers?: Readonly<Record<string, string>> };
 
 export interface Ordering {
   readonly by: string;
@@ -54,13 +64,14 @@ export class RoutePlan {
     return this;
   }
 
-  /** Removes every target the predicate matches, recording who removed it and why. */
-  exclude(by: string, predicate: (target: Target) => boolean, reason: string | ((target: Target) => string)): this {
+  /** Removes every target the predicate matches, recording who removed it and why (and, for a wait, how long: see Exclusion). */
+  exclude(by: string, predicate: (target: Target) => boolean, reason: string | ((target: Target) => ExclusionNote)): this {
     let kept: Target[] | undefined;
     this.#targets.forEach((target, i) => {
       if (predicate(target)) {
         kept ??= this.#targets.slice(0, i);
-        this.exclusions.push({ target: target.id, by, reason: typeof reason === 'string' ? reason : reason(target) });
+        const note = typeof reason === 'string' ? reason : reason(target);
+        this.exclusions.push(typeof note === 'string' ? { target: target.id, by, reason: note } : { target: target.id, by, ...note });
       } else {
         kept?.push(target);
       }

@@ -87,10 +87,12 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
       const text = await readCapped(res.body, MAX_ERROR_BODY);
       const info = (c.adapter.classifyError ?? defaultClassifyError)(res.status, text);
       const retryAfter = headerValue(res.headers['retry-after']);
-      const error = upstreamError(info, res.status, target, retryAfter);
+      const limits = info.outcome === 'rate_limited' ? rateLimitHeaders(res.headers) : undefined;
+      const error = upstreamError(info, res.status, target, retryAfter, limits);
       return await fail(info.outcome, info.outcome === 'failure' ? 'status' : undefined, error, {
         status: res.status,
         ...(retryAfter === undefined ? {} : { retryAfter }),
+        ...(limits ? { rateLimitHeaders: limits } : {}),
       });
     }
 
@@ -335,7 +337,7 @@ function decodeOrFail<T>(decode: () => T, target: Target): T {
   }
 }
 
-function upstreamError(info: UpstreamErrorInfo, status: number, target: Target, retryAfter: string | undefined): SwitchyardError {
+function upstreamError(info: UpstreamErrorInfo, status: number, target: Target, retryAfter: string | undefined, limits?: Record<string, string>): SwitchyardError {
   const message = scrub(info.message, target);
   if (info.outcome === 'business_error') {
     return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', message, {
@@ -347,9 +349,10 @@ function upstreamError(info: UpstreamErrorInfo, status: number, target: Target, 
     });
   }
   if (info.outcome === 'rate_limited') {
+    const headers = { ...limits, ...(retryAfter ? { 'retry-after': retryAfter } : {}) };
     return new SwitchyardError('SWITCHYARD_ERR_RATE_LIMITED', `${target.id}: ${message}`, {
       expose: true,
-      ...(retryAfter ? { headers: { 'retry-after': retryAfter } } : {}),
+      ...(Object.keys(headers).length ? { headers } : {}),
     });
   }
   return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: upstream answered ${status}: ${message}`, { expose: true });
@@ -387,6 +390,16 @@ function parseJson(bytes: Buffer): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** An upstream's rate-limit headers, passed on to callers with its 429 (and remembered by a breaker). */
+function rateLimitHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> | undefined {
+  let found: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || !(name.startsWith('x-ratelimit-') || name.startsWith('anthropic-ratelimit-'))) continue;
+    (found ??= {})[name] = headerValue(value)!;
+  }
+  return found;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

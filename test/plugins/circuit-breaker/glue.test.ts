@@ -134,6 +134,54 @@ describe('circuit breaker through a gateway', () => {
     }
   });
 
+  it('answers 429 with Retry-After and the upstream rate-limit headers while every target cools down after a 429', async () => {
+    const { gw } = await start({ failureThreshold: 1 });
+    try {
+      const limited = (remaining: string) => ({ kind: 'status' as const, status: 429, headers: { 'retry-after': '7', 'x-ratelimit-remaining-requests': remaining, 'x-ratelimit-reset-requests': '7s' } });
+      a.queueFault(limited('0'));
+      b.queueFault(limited('1'));
+      const first = await post(gw);
+      expect(first.status).toBe(429);
+      expect(first.headers.get('retry-after')).toBe('7');
+      expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+      for (const path of ['/v1/chat/completions', '/v1/messages']) {
+        const res = await fetch(`${gw.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        expect(res.status, path).toBe(429);
+        const wait = Number(res.headers.get('retry-after'));
+        expect(wait).toBeGreaterThanOrEqual(1);
+        expect(wait).toBeLessThanOrEqual(7);
+        expect(res.headers.get('x-ratelimit-reset-requests')).toBe('7s');
+        expect(['0', '1']).toContain(res.headers.get('x-ratelimit-remaining-requests'));
+        const json = await res.json();
+        if (path === '/v1/messages') expect(json).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+        else expect(json.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+      }
+      expect(chats(a)).toHaveLength(1);
+      expect(chats(b)).toHaveLength(1);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('stays 503 when some target is excluded for another reason than a cooldown', async () => {
+    const { gw } = await start({ failureThreshold: 1, openMs: 60_000 });
+    try {
+      a.queueFault({ kind: 'status', status: 500 });
+      b.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '7' } });
+      expect((await post(gw)).status).toBe(429);
+      const res = await post(gw);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBeNull();
+      expect((await res.json()).error.code).toBe('no_target');
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('health checks use only the model listing: a failing probe opens, /ready turns 503, a passing one half-opens', async () => {
     const { gw, lines } = await start({ healthChecks: { intervalMs: 30, instances: ['a'] } }, { models: [{ name: 'solo', targets: ['a/gpt-4o-mini'] }] });
     try {
