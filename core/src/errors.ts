@@ -30,6 +30,7 @@ export const ErrorCodes = {
   SWITCHYARD_ERR_UPSTREAM_TIMEOUT: { status: 504, type: 'timeout_error' },
   SWITCHYARD_ERR_NO_TARGET: { status: 503, type: 'service_unavailable' },
   SWITCHYARD_ERR_LIMITER_UNAVAILABLE: { status: 503, type: 'service_unavailable' },
+  SWITCHYARD_ERR_SHUTTING_DOWN: { status: 503, type: 'service_unavailable' },
   SWITCHYARD_ERR_UNSUPPORTED: { status: 400, type: 'invalid_request_error' },
   SWITCHYARD_ERR_CAPABILITY: { status: 400, type: 'invalid_request_error' },
   SWITCHYARD_ERR_CONSTRAINT: { status: 400, type: 'invalid_request_error' },

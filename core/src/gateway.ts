@@ -13,6 +13,7 @@ import { GatewayHooks } from './hooks.js';
 import { AdminRoutes } from './http/admin.js';
 import type { AdminAuthorizer } from './http/admin.js';
 import { createApp } from './http/app.js';
+import { OpenStreams } from './http/open-streams.js';
 import { isLoopback } from './http/request-guard.js';
 import { addOperationsRoutes } from './http/operations.js';
 import { createLogger } from './logger.js';
@@ -117,6 +118,7 @@ export class Gateway {
   #catalog: ModelCatalog | undefined;
   #server: Server | undefined;
   #boundHost: string | undefined;
+  readonly #streams = new OpenStreams();
   #draining = false;
   #closing: Promise<void> | undefined;
   #inFlight = 0;
@@ -184,6 +186,11 @@ export class Gateway {
   /** True once close() began (on the gateway and on the generation serving). */
   get draining(): boolean {
     return this.#draining;
+  }
+
+  /** @internal Streams being written to callers, on every generation: a shutdown past its grace period ends them with an error event. */
+  get openStreams(): OpenStreams {
+    return this.#owner.#streams;
   }
 
   /** The host listen() bound (on every generation); undefined before listen(). */
@@ -310,7 +317,9 @@ export class Gateway {
       const drained = Promise.all([current.#drained(), ...this.#retiring]);
       const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, current.config.server.shutdownGraceMs, 'timeout').unref());
       if ((await Promise.race([drained, timeout])) === 'timeout') {
-        this.logger.warn({ inFlight: current.#inFlight }, 'shutdown grace period over: closing remaining connections');
+        this.logger.warn({ inFlight: current.#inFlight, streams: this.#streams.size }, 'shutdown grace period over: ending open streams with an error event, closing remaining connections');
+        const cut = new SwitchyardError('SWITCHYARD_ERR_SHUTTING_DOWN', 'the gateway is shutting down: this stream was cut at the end of its shutdown grace period', { expose: true });
+        await this.#streams.endAll(cut, STREAM_FLUSH_MS);
       }
       server.closeAllConnections();
       await closed;
@@ -451,6 +460,9 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
   }
   return gateway;
 }
+
+/** How long a shutdown past its grace period waits for the error events it wrote to leave. */
+const STREAM_FLUSH_MS = 1000;
 
 /** How long startup waits for Redis before going on degraded (the store keeps reconnecting). */
 const REDIS_STARTUP_WAIT_MS = 2000;

@@ -97,6 +97,11 @@ describe('the request log line', () => {
       const metrics = await (await fetch(`${gw.url}/metrics`)).text();
       expect(metrics).toMatch(/switchyard_errors_total\{class="caller",error_type="client_abort"\} 1/);
       expect(metrics).toMatch(/switchyard_requests_total\{[^}]*status="499"\} 1/);
+      // The attempt ends once the upstream call is aborted: a debug line, never a warning with a stack trace.
+      while (!lines.some((l) => l.msg === 'caller closed the connection before the answer' || String(l.msg).includes('the client went away'))) await new Promise((r) => setTimeout(r, 10));
+      expect(lines.filter((l) => (l.level as number) >= 40 && !String(l.msg).startsWith('no gateway keys'))).toEqual([]);
+      expect(JSON.stringify(lines)).not.toContain('SWITCHYARD_ERR_UPSTREAM_FAILED');
+      expect(lines.find((l) => l.msg === 'caller closed the connection before the answer')).toMatchObject({ level: 20 });
     } finally {
       await gw.close();
       await a.close();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
 import Koa from 'koa';
 import type { Context } from 'koa';
 import Router from '@koa/router';
@@ -102,6 +103,11 @@ export function createApp(gateway: Gateway): Koa {
     await next();
   });
 
+  // Streams are known to the gateway, which ends them with an error event if a shutdown must cut them.
+  const track = (ctx: Context, codec: ProtocolCodec, x: Exchange): void => {
+    if (ctx.body instanceof Readable) gateway.openStreams.add(ctx.res, ctx.body, codec, () => x.abort());
+  };
+
   const routed = (spec: RouteSpec) => async (ctx: Context): Promise<void> => {
     try {
       spec.checkHeaders?.(ctx.req.headers);
@@ -124,6 +130,8 @@ export function createApp(gateway: Gateway): Koa {
       if (canonical?.warnings.length) x.set(INBOUND_WARNINGS, canonical.warnings);
       let failure: SwitchyardError | undefined;
       const fail = (err: unknown): void => {
+        // Nothing can reach a caller who hung up, and it is not a failure of ours: its request line says 499.
+        if (x.aborted) return void logger.debug({ requestId: x.id, reason: toSwitchyardError(err).message }, 'caller closed the connection before the answer');
         failure = toSwitchyardError(err);
         if (timing && !ctx.headerSent) setServerTiming(ctx, x, false, gateway.hooks.timedPlugins);
         sendError(ctx, spec.codec, failure, logger);
@@ -141,7 +149,8 @@ export function createApp(gateway: Gateway): Koa {
         if (reply) {
           if (reply.kind === 'error') return fail(reply.error);
           if (timing) setServerTiming(ctx, x, false, gateway.hooks.timedPlugins);
-          return sendDelivery(ctx, reply, spec.codec, logger, x);
+          sendDelivery(ctx, reply, spec.codec, logger, x);
+          return track(ctx, spec.codec, x);
         }
         const plan = await gateway.hooks.selectRoute.promise(x.plan, x);
         if (plan.size === 0) return fail(noTargetError(x));
@@ -150,6 +159,7 @@ export function createApp(gateway: Gateway): Koa {
         if (!outcome.ok) return fail(outcome.error);
         if (timing) setServerTiming(ctx, x, outcome.delivery.kind === 'stream', gateway.hooks.timedPlugins);
         sendDelivery(ctx, outcome.delivery, spec.codec, logger);
+        track(ctx, spec.codec, x);
       } catch (err) {
         fail(err);
       }
