@@ -52,12 +52,13 @@ export function resolveConfig(input: unknown, env: NodeJS.ProcessEnv = process.e
   const config = structuredClone(value) as SwitchyardConfig;
   if (!validateShape(config)) throw invalidConfig(formatAjvErrors(validateShape.errors), source);
   const names = new Set<string>();
-  const duplicates: string[] = [];
+  const wrong: string[] = [];
   config.providers.forEach((p, i) => {
-    if (names.has(p.name)) duplicates.push(`providers[${i}].name: duplicate instance name "${p.name}"`);
+    if (names.has(p.name)) wrong.push(`providers[${i}].name: duplicate instance name "${p.name}"`);
     names.add(p.name);
+    wrong.push(...credentialProblems(p, `providers[${i}]`));
   });
-  if (duplicates.length) throw invalidConfig(duplicates, source);
+  if (wrong.length) throw invalidConfig(wrong, source);
   const server = config.server;
   if (server.shutdownTimeoutMs !== undefined) {
     if (server.shutdownGraceMs !== undefined && server.shutdownGraceMs !== server.shutdownTimeoutMs) {
@@ -71,6 +72,24 @@ export function resolveConfig(input: unknown, env: NodeJS.ProcessEnv = process.e
     throw invalidConfig([`server.headersTimeoutMs: must not exceed server.requestTimeoutMs (${server.requestTimeoutMs}): the head is part of the request`], source);
   }
   return config;
+}
+
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+/**
+ * An upstream key or header value with outer whitespace (a stray newline from a secrets file)
+ * or control characters would be refused upstream, or make every request fail: refused here,
+ * by path, never showing the value.
+ */
+function credentialProblems(provider: ProviderConfig, at: string): string[] {
+  const problems: string[] = [];
+  const check = (path: string, value: string): void => {
+    if (value !== value.trim()) problems.push(`${path}: has leading or trailing whitespace (a stray space or newline from a file or variable?)`);
+    else if (CONTROL.test(value)) problems.push(`${path}: contains control characters`);
+  };
+  if (provider.apiKey) check(`${at}.apiKey`, provider.apiKey);
+  for (const [name, value] of Object.entries(provider.headers ?? {})) check(`${at}.headers.${name}`, value);
+  return problems;
 }
 
 export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<SwitchyardConfig> {
