@@ -10,19 +10,28 @@ import { modelNameProblem, nonFinitePath } from './request-checks.js';
 /** `10mb` → bytes, parsed once per distinct limit rather than on every request. */
 const limitBytes = new Map<string, number>();
 
-/** Reads and parses a JSON request body once, enforcing the size limit (413) and JSON syntax (400). */
+/** Refuses bytes that are not UTF-8, where a lenient decoder would pass U+FFFD on upstream. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads and parses a JSON request body once, enforcing the size limit (413), UTF-8 and JSON syntax (400). */
 export async function readJsonBody(req: IncomingMessage, limit: string): Promise<Record<string, unknown>> {
-  let text: string;
+  let raw: Buffer;
   let max = limitBytes.get(limit);
   if (max === undefined) limitBytes.set(limit, (max = bytes.parse(limit) ?? Number.POSITIVE_INFINITY));
   try {
-    text = await getRawBody(req, { limit: max, encoding: 'utf8', length: req.headers['content-length'] });
+    raw = await getRawBody(req, { limit: max, length: req.headers['content-length'] });
   } catch (err) {
     const e = err as { type?: string; status?: number };
     if (e.type === 'entity.too.large') {
       throw new SwitchyardError('SWITCHYARD_ERR_BODY_TOO_LARGE', `request body exceeds the limit of ${limit}`, { publicCode: 'request_too_large' });
     }
     throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'could not read the request body', { cause: err, status: e.status && e.status < 500 ? e.status : 400 });
+  }
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch (err) {
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_JSON', 'request body is not valid UTF-8', { cause: err, publicCode: 'invalid_json' });
   }
   if (jsonDepth(text) > MAX_JSON_DEPTH) {
     throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `request body nests deeper than ${MAX_JSON_DEPTH} levels`, { publicCode: 'invalid_request' });
