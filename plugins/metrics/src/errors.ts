@@ -35,7 +35,8 @@ export function errorKind(x: Exchange): ErrorKind | undefined {
   const outcome = x.response;
   if (!outcome) return undefined;
   const code = outcome.errorCode;
-  if (code === 'SWITCHYARD_ERR_RATE_LIMITED') return x.results.length === 0 ? RATE_LIMITED : UPSTREAM_RATE_LIMITED;
+  // Refused before routing: the gateway's own limits. Routed: an upstream's 429, or every target cooling down after one.
+  if (code === 'SWITCHYARD_ERR_RATE_LIMITED') return x.results.length === 0 && x.plan.discovered.length === 0 ? RATE_LIMITED : UPSTREAM_RATE_LIMITED;
   if (code !== undefined) return BY_CODE[code] ?? INTERNAL;
   if (outcome.aborted) return CLIENT_ABORT;
   if (outcome.error !== undefined) return STREAM_BROKEN;

@@ -162,6 +162,10 @@ describe('circuit breaker through a gateway', () => {
       }
       expect(chats(a)).toHaveLength(1);
       expect(chats(b)).toHaveLength(1);
+      // Counted as the upstreams' rate limits, not the gateway's own.
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      expect(metrics).toMatch(/switchyard_errors_total\{class="upstream",error_type="upstream_rate_limited"\} 3/);
+      expect(metrics).not.toMatch(/error_type="rate_limited"/);
     } finally {
       await gw.close();
     }
