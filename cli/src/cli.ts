@@ -4,7 +4,7 @@ import { existsSync, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify as toYaml } from 'yaml';
-import { SwitchyardError, createGateway, createLogger, loadConfigFile, maskSecrets } from '@switchyard/core';
+import { SwitchyardError, createGateway, createLogger, loadConfigFile, maskSecrets, maskText, maskUrl } from '@switchyard/core';
 import type { ConfigInput, Gateway, Preset, ReloadInput } from '@switchyard/core';
 import { runStats, STATS_USAGE } from './stats.js';
 import { loadPluginModules } from './modules.js';
@@ -42,7 +42,7 @@ async function loadPreset(specifier: string): Promise<PresetModule> {
 }
 
 function describe(gateway: Gateway): string[] {
-  const lines = gateway.instances.map((i) => `provider ${i.name} (${i.type}) ${i.baseUrl} models: ${i.models?.join(', ') ?? `by name prefix (${gateway.providers.get(i.type)?.modelPrefixes?.join(' ') ?? 'none'})`}`);
+  const lines = gateway.instances.map((i) => `provider ${i.name} (${i.type}) ${maskUrl(i.baseUrl)} models: ${i.models?.join(', ') ?? `by name prefix (${gateway.providers.get(i.type)?.modelPrefixes?.join(' ') ?? 'none'})`}`);
   for (const alias of gateway.config.models) lines.push(`alias ${alias.name} → ${alias.targets.join(', ')}`);
   return lines;
 }
@@ -204,7 +204,7 @@ main(process.argv.slice(2)).then(
       console.error(`switchyard: ${(err as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }
-    console.error(`switchyard: ${err instanceof SwitchyardError ? `${err.message} [${err.code}]` : (err as Error).stack ?? String(err)}`);
+    console.error(maskText(`switchyard: ${err instanceof SwitchyardError ? `${err.message} [${err.code}]` : (err as Error).stack ?? String(err)}`));
     process.exit(1);
   },
 );

@@ -9,6 +9,8 @@ import { GatewayHooks } from './hooks.js';
 import { AdminRoutes } from './http/admin.js';
 import type { AdminAuthorizer } from './http/admin.js';
 import { createApp } from './http/app.js';
+import { OpenStreams } from './http/open-streams.js';
+import { isLoopback } from './http/request-guard.js';
 import type { Logger } from './logger.js';
 import type { Plugin, PluginEntry, Preset } from './plugin/plugin.js';
 import { Contracts, contractError } from './plugin/contract.js';
@@ -27,6 +29,8 @@ import { UpstreamClient } from './upstream/client.js';
 import type { ProviderInstance } from './types.js';
 import { generationProblems, readReloadInput, restartOnlyChanges } from './reload.js';
 import type { ReloadInput, ReloadResult, ReloadStats } from './reload.js';
+
+export { isLoopback } from './http/request-guard.js';
 
 export interface GatewayOptions {
   /** A config tree (as a file holds it, before defaults) or an already resolved one. */
@@ -101,6 +105,8 @@ export class Gateway {
   readonly #served = new Map<string, readonly string[]>();
   #catalog: ModelCatalog | undefined;
   #server: Server | undefined;
+  #boundHost: string | undefined;
+  readonly #streams = new OpenStreams();
   #draining = false;
   #closing: Promise<void> | undefined;
   #inFlight = 0;
@@ -176,6 +182,16 @@ export class Gateway {
     return this.#draining;
   }
 
+  /** @internal Streams being written to callers, on every generation: a shutdown past its grace period ends them with an error event. */
+  get openStreams(): OpenStreams {
+    return this.#owner.#streams;
+  }
+
+  /** The host listen() bound (on every generation); undefined before listen(). */
+  get boundHost(): string | undefined {
+    return this.#owner.#boundHost;
+  }
+
   get listening(): boolean {
     return this.#server?.listening ?? false;
   }
@@ -249,13 +265,32 @@ export class Gateway {
   async listen(options: ListenOptions = {}): Promise<{ url: string; host: string; port: number }> {
     if (this.#server) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'listen() was already called');
     if (this.#owner !== this) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'listen() on a reloaded generation: call it on the gateway createGateway() returned');
-    let host = options.host ?? this.config.server.host;
-    const port = options.port ?? this.config.server.port;
-    if (!this.security.authenticatesCallers && !this.config.server.allowUnauthenticated) {
+    const settings = this.config.server;
+    let host = options.host ?? settings.host;
+    const port = options.port ?? settings.port;
+    if (!this.security.authenticatesCallers && !settings.allowUnauthenticated) {
       if (!isLoopback(host)) host = '127.0.0.1';
       this.logger.warn('no gateway keys are configured: listening on loopback only (configure auth keys, or set server.allowUnauthenticated to bind elsewhere)');
+    } else if (!this.security.authenticatesCallers && !isLoopback(host) && settings.allowedHosts === undefined) {
+      this.logger.warn(
+        { event: 'unauthenticated_open' },
+        `NO GATEWAY KEYS AND LISTENING ON ${host}: anyone who reaches this address, and any web page through DNS rebinding, can use every upstream; ` +
+          'set server.allowedHosts to the names callers use, and configure auth keys',
+      );
     }
-    const server = createServer({ keepAliveTimeout: 65_000 }, this.callback());
+    // The Host names requests are checked against depend on where the gateway is bound.
+    this.#boundHost = host;
+    const server = createServer(
+      {
+        headersTimeout: settings.headersTimeoutMs,
+        requestTimeout: settings.requestTimeoutMs,
+        keepAliveTimeout: settings.keepAliveTimeoutMs,
+        // Node checks the two timeouts on this interval (30 s by default): a fraction of the shorter one keeps them close to exact.
+        connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs) / 4))),
+      },
+      this.callback(),
+    );
+    server.maxConnections = settings.maxConnections;
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -305,7 +340,9 @@ export class Gateway {
       const drained = Promise.all([current.#drained(), ...this.#retiring]);
       const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, current.config.server.shutdownGraceMs, 'timeout').unref());
       if ((await Promise.race([drained, timeout])) === 'timeout') {
-        this.logger.warn({ inFlight: current.#inFlight }, 'shutdown grace period over: closing remaining connections');
+        this.logger.warn({ inFlight: current.#inFlight, streams: this.#streams.size }, 'shutdown grace period over: ending open streams with an error event, closing remaining connections');
+        const cut = new SwitchyardError('SWITCHYARD_ERR_SHUTTING_DOWN', 'the gateway is shutting down: this stream was cut at the end of its shutdown grace period', { expose: true });
+        await this.#streams.endAll(cut, STREAM_FLUSH_MS);
       }
       server.closeAllConnections();
       await closed;
@@ -412,6 +449,9 @@ export interface Recipe {
   readonly rebuild: (options: GatewayOptions, previous: Gateway) => Promise<Gateway>;
 }
 
+/** How long a shutdown past its grace period waits for the error events it wrote to leave. */
+const STREAM_FLUSH_MS = 1000;
+
 function toInstance(entry: ProviderConfig): ProviderInstance {
   const options: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(entry)) if (!CORE_PROVIDER_FIELDS.has(key)) options[key] = value;
@@ -434,6 +474,3 @@ function toInstance(entry: ProviderConfig): ProviderInstance {
   };
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
-}

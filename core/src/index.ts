@@ -64,7 +64,7 @@ export { openaiCodec } from './protocols/openai.js';
 export { loadConfigFile, resolveConfig, parseConfigText } from './config/load.js';
 export type { ConfigInput, ProviderInput } from './config/load.js';
 export type { SwitchyardConfig, LogConfig, ProviderConfig, AliasConfig, ServerConfig, StoreConfig, RoutingConfig, RoutingOverrides, FailoverOutcome } from './config/schema.js';
-export { maskSecrets, maskValue } from './config/mask.js';
+export { maskSecrets, maskText, maskUrl, maskValue } from './config/mask.js';
 export { interpolate } from './config/interpolate.js';
 export type { Store, StoreListener } from './store/store.js';
 export { MemoryStore } from './store/memory-store.js';

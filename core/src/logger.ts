@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino, stdSerializers } from 'pino';
 import type { Logger as PinoLogger, LoggerOptions as PinoOptions } from 'pino';
+import { CENSOR, maskText } from './config/mask.js';
 
 export type Logger = PinoLogger;
 
@@ -17,17 +18,8 @@ export const REDACT_PATHS = [
   'req.headers["x-goog-api-key"]',
 ];
 
-/**
- * Credentials by shape, wherever they hide in a string (an upstream's error message, a URL):
- * OpenAI and Anthropic keys, Google API keys, bearer tokens.
- */
-const SECRET_PATTERN = /\bsk-ant-[\w-]{8,}|\bsk-[\w-]{16,}|\bAIza[\w-]{20,}|\b[Bb]earer\s+[\w.~+/=-]{8,}/g;
-const CENSOR = '[redacted]';
-
-/** `text` with every key-like substring replaced. Costs one regex scan; no allocation when nothing matches. */
-export function scrubSecrets(text: string): string {
-  return text.replace(SECRET_PATTERN, CENSOR);
-}
+/** `text` with every key-like substring replaced and every URL's credentials masked (see maskText). */
+export const scrubSecrets: (text: string) => string = maskText;
 
 /**
  * `value` with key-like strings scrubbed, through plain objects and arrays a few levels deep.

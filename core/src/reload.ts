@@ -47,6 +47,9 @@ export function restartOnlyChanges(before: SwitchyardConfig, after: SwitchyardCo
   const changed: string[] = [];
   if (before.server.host !== after.server.host) changed.push('server.host');
   if (before.server.port !== after.server.port) changed.push('server.port');
+  for (const key of ['headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'maxConnections'] as const) {
+    if (before.server[key] !== after.server[key]) changed.push(`server.${key}`);
+  }
   if (JSON.stringify(before.store) !== JSON.stringify(after.store)) changed.push('store');
   if (before.log.level !== after.log.level) changed.push('log.level');
   return changed.map((path) => `${path}: changed, takes effect on restart (kept as it was)`);

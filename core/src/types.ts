@@ -72,6 +72,8 @@ export interface AttemptResult {
   readonly usage?: Usage;
   /** Upstream Retry-After, for rate_limited outcomes. */
   readonly retryAfter?: string;
+  /** The upstream's rate-limit headers (`x-ratelimit-*`, `anthropic-ratelimit-*`), for rate_limited outcomes. */
+  readonly rateLimitHeaders?: Readonly<Record<string, string>>;
   /** True for an attempt started as a hedge (routing.hedge), beside one still waiting for its first byte. */
   readonly hedge?: boolean;
 }

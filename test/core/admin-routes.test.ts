@@ -16,7 +16,7 @@ describe('admin routes', () => {
   it('serves plugin routes to loopback callers when no authorizer is set', async () => {
     const gw = await startGateway({}, { plugins: [echo] });
     try {
-      const res = await fetch(`${gw.url}/admin/echo/x`, { method: 'POST', body: JSON.stringify({ a: 1 }) });
+      const res = await fetch(`${gw.url}/admin/echo/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: 1 }) });
       expect(res.status).toBe(201);
       expect(await res.json()).toEqual({ name: 'x', got: { a: 1 } });
       expect(() => gw.gateway.admin.add({ method: 'GET', path: '/admin/late', plugin: 'late', handle: () => ({ body: 1 }) })).toThrow(/after listen/);
@@ -34,7 +34,7 @@ describe('admin routes', () => {
     };
     const gw = await startGateway({}, { plugins: [echo, guard] });
     try {
-      const post = (auth?: string) => fetch(`${gw.url}/admin/echo/y`, { method: 'POST', body: '{}', headers: auth ? { authorization: auth } : {} });
+      const post = (auth?: string) => fetch(`${gw.url}/admin/echo/y`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) } });
       expect((await post()).status).toBe(401);
       const forbidden = await post('Bearer user');
       expect(forbidden.status).toBe(403);

@@ -95,6 +95,27 @@ providers:
     }
   });
 
+  it('refuses upstream keys and header values with outer whitespace or control characters, naming the field, never the value', () => {
+    const message = problemsOf(() =>
+      resolveConfig(
+        {
+          providers: [
+            { name: 'a', type: 'openai', baseUrl: 'http://a', apiKey: ' sk-padded-key-0123456789 ' },
+            { name: 'b', type: 'openai', baseUrl: 'http://b', apiKey: 'sk-newline-key-0123456789\n' },
+            { name: 'c', type: 'openai', baseUrl: 'http://c', apiKey: 'sk-bell\u0007key-0123456789', headers: { 'x-tenant': 'acme\r\nx-evil: 1', 'x-team': 'a\tb' } },
+          ],
+        },
+        {},
+      ),
+    );
+    expect(message).toContain('providers[0].apiKey: has leading or trailing whitespace');
+    expect(message).toContain('providers[1].apiKey: has leading or trailing whitespace');
+    expect(message).toContain('providers[2].apiKey: contains control characters');
+    expect(message).toContain('providers[2].headers.x-tenant: contains control characters');
+    expect(message).not.toContain('x-team');
+    expect(message).not.toMatch(/sk-padded|sk-newline|sk-bell/);
+  });
+
   it('refuses duplicate instance names', () => {
     const message = problemsOf(() =>
       resolveConfig({ providers: [{ name: 'x', type: 'openai', baseUrl: 'http://a' }, { name: 'x', type: 'openai', baseUrl: 'http://b' }] }, {}),
@@ -122,7 +143,7 @@ describe('masking', () => {
       plugins: { auth: { keys: [{ name: 'app', key: 'gw-key-1' }] } },
     });
     expect(masked.providers[0]).toEqual({ name: 'main', apiKey: '****mnop', headers: { authorization: '****' } });
-    expect(masked.store.url).toBe('redis://user:****@127.0.0.1:6379');
+    expect(masked.store.url).toBe('redis://****@127.0.0.1:6379');
     expect(masked.plugins.auth.keys[0]).toEqual({ name: 'app', key: '****' });
     expect(JSON.stringify(masked)).not.toMatch(/hunter2|abcdefghijkl|gw-key-1|xyz/);
   });

@@ -13,7 +13,7 @@ useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 
 const chats = (m: MockOpenAI) => m.requests.filter((r) => r.path.endsWith('/chat/completions'));
 const post = (gw: RunningGateway, model = 'gpt-4o-mini') =>
-  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
+  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
 
 async function withGateway(config: Record<string, unknown>, run: (gw: RunningGateway) => Promise<void>): Promise<void> {
   const gw = await startGateway({
@@ -112,7 +112,7 @@ describe('failover policy', () => {
       for (const [fault, stream] of [[{ kind: 'delay', ms: 2000 }, false], [{ kind: 'streamDelay', firstChunkMs: 2000 }, true]] as const) {
         seen.length = 0;
         a.queueFault(fault);
-        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'hi' }] }) });
+        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'hi' }] }) });
         const text = await res.text();
         expect(text).toContain(stream ? 'data: [DONE]' : 'b: hi');
         expect(res.headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');

@@ -27,9 +27,48 @@ describe('model resolution order', () => {
     expect(ids(await resolverFor(config), 'smart')).toEqual(['backup/gpt-4o (alias)', 'main/gpt-4o (alias)']);
   });
 
-  it('takes instance/model next, even for models the instance does not list', async () => {
-    expect(ids(await resolverFor(config), 'backup/anything')).toEqual(['backup/anything (instance)']);
-    expect(ids(await resolverFor(config), 'meta-llama/Llama-3-8B')).toEqual(['meta-llama/Llama-3-8B (instance)']);
+  it('takes instance/model next, for a model the instance serves: listed, or claimed by its prefixes when it lists none', async () => {
+    const resolver = await resolverFor(config);
+    expect(ids(resolver, 'backup/llama-3-70b')).toEqual(['backup/llama-3-70b (instance)']);
+    expect(ids(resolver, 'open/gpt-4.1')).toEqual(['open/gpt-4.1 (instance)']);
+    expect(ids(resolver, 'meta-llama/x')).toEqual(['meta-llama/x (instance)']);
+  });
+
+  it('never lets instance/model reach a model the instance does not serve', async () => {
+    const resolver = await resolverFor(config);
+    for (const name of ['backup/anything', 'main/llama-3-70b', 'open/claude-sonnet-4-5', 'open/../../admin/config', 'backup/gpt-4o/../x']) {
+      expect(ids(resolver, name), name).toEqual([]);
+    }
+    // Not an instance that serves it: the whole name is a model name, looked up as such.
+    expect(ids(resolver, 'meta-llama/Llama-3-8B')).toEqual([]);
+    expect(resolver.serves('backup', 'gpt-4o')).toBe(true);
+    expect(resolver.serves('backup', 'anything')).toBe(false);
+    expect(resolver.serves('open', 'o3-mini')).toBe(true);
+    expect(resolver.serves('nobody', 'gpt-4o')).toBe(false);
+  });
+
+  it('treats `*` entries of a model list as globs: matched names are served, only exact ones are listed', async () => {
+    const resolver = await resolverFor({
+      providers: [
+        { name: 'vllm', type: 'openai', baseUrl: 'http://127.0.0.1:1/v1', models: ['llama-*', 'qwen-7b'], priority: 2 },
+        { name: 'any', type: 'openai', baseUrl: 'http://127.0.0.1:2/v1', models: ['*'], priority: 3 },
+        { name: 'fast', type: 'openai', baseUrl: 'http://127.0.0.1:3/v1', models: ['llama-3-8b'], priority: 1 },
+      ],
+    });
+    expect(ids(resolver, 'llama-3-8b')).toEqual(['fast/llama-3-8b (listed)', 'vllm/llama-3-8b (listed)', 'any/llama-3-8b (listed)']);
+    expect(ids(resolver, 'llama-3-70b')).toEqual(['vllm/llama-3-70b (listed)', 'any/llama-3-70b (listed)']);
+    expect(ids(resolver, 'vllm/llama-whatever')).toEqual(['vllm/llama-whatever (instance)']);
+    // vllm does not serve mistral-7b: the whole name is a model name, and `*` takes any name.
+    expect(ids(resolver, 'vllm/mistral-7b')).toEqual(['any/vllm/mistral-7b (listed)']);
+    expect(ids(resolver, 'any/mistral-7b')).toEqual(['any/mistral-7b (instance)']);
+    expect(resolver.serves('fast', 'llama-3-70b')).toBe(false);
+    expect(resolver.serves('vllm', 'mistral-7b')).toBe(false);
+    expect(resolver.publicModels().sort()).toEqual(['llama-3-8b', 'qwen-7b']);
+  });
+
+  it('lets aliases name any model of an instance: they are the operator\'s own mapping', async () => {
+    const resolver = await resolverFor({ ...config, models: [{ name: 'odd', targets: ['backup/unlisted-model'] }] });
+    expect(ids(resolver, 'odd')).toEqual(['backup/unlisted-model (alias)']);
   });
 
   it('then every instance listing the model, by priority', async () => {
@@ -57,7 +96,7 @@ describe('attempt budget', () => {
     });
     try {
       for (const m of mocks) m.setFault({ kind: 'status', status: 500 });
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) });
       expect(res.status).toBe(502);
       expect(res.headers.get('x-switchyard-attempts')).toBe('2');
       expect(mocks.map((m) => m.requests.length)).toEqual([1, 1, 0]);
@@ -81,7 +120,7 @@ describe('attempt budget', () => {
       },
     );
     try {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) });
       expect(res.status).toBe(503);
       expect((await res.json()).error.message).toContain('a/gpt-4o: closed for lunch (closed-for-lunch)');
       expect(up.requests).toHaveLength(0);

@@ -171,13 +171,13 @@ describe('hooks', () => {
     const gw = await startGateway({ providers: [mockProvider('a', up.baseUrl, { models: ['m1'] })] }, { plugins: [recorder] });
     try {
       const body = JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] });
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       expect(res.status).toBe(200);
       expect(order).toEqual(['beforeRoute', 'filter:1', 'order:1', 'adjust:m1', 'onResult:success']);
       expect(up.requests[0]!.body.adjusted).toBe(true);
 
       order.length = 0;
-      const stopped = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body, headers: { 'x-stop': '1' } });
+      const stopped = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-stop': '1' } });
       expect(stopped.status).toBe(418);
       expect(await stopped.json()).toEqual({ stopped: true });
       expect(order).toEqual(['beforeRoute']);
@@ -199,7 +199,7 @@ describe('hooks', () => {
     ];
     const gw = await startGateway({ providers: [mockProvider('a', up.baseUrl, { models: ['m1'] })] }, { plugins, logger });
     try {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] }) });
       expect(res.status).toBe(200);
       expect((await res.json()).choices[0].message.content).toBe('mock: hi');
       expect(reached).toEqual(['success']);
@@ -225,7 +225,7 @@ describe('hooks', () => {
     );
     try {
       a.queueFault({ kind: 'status', status: 502 });
-      await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] }) });
+      await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] }) });
       expect(results).toEqual([
         { outcome: 'failure', target: 'a/m1', attempt: 1, status: 502 },
         { outcome: 'success', target: 'b/m1', attempt: 2, status: 200 },

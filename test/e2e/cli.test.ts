@@ -69,16 +69,21 @@ describe('npm start with the preset-config example', () => {
     }
   });
 
-  it('starts with the embedded default when there is no config file and says what is missing', async () => {
-    const gw = await startProcess(process.execPath, [CLI, 'start', '--port', '0'], { OPENAI_BASE_URL: primary.baseUrl });
+  it('starts with the embedded default when there is no config file, serving what a local server lists', async () => {
+    const local = await startMockOpenAI({ name: 'local', models: ['gpt-4o-mini', 'llama3'] });
+    const gw = await startProcess(process.execPath, [CLI, 'start', '--port', '0'], { OPENAI_BASE_URL: local.baseUrl });
     try {
       const messages = gw.lines.map((l) => String(l.msg));
       expect(messages).toContain('no config file: using the embedded default built from the environment');
       const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'none', maxRetries: 0 });
       const answer = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'env' }] });
-      expect(answer.choices[0]!.message.content).toBe('primary: env');
+      expect(answer.choices[0]!.message.content).toBe('local: env');
+      // Not claimed by any prefix: served because the server lists it.
+      const listed = await client.chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'env' }] });
+      expect(listed.choices[0]!.message.content).toBe('local: env');
     } finally {
       await gw.stop();
+      await local.close();
     }
   });
 });

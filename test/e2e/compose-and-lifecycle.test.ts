@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { composeGateway } from '@switchyard/example-compose-in-code';
 import { startMockOpenAI } from '../support/mock-openai.js';
@@ -11,10 +13,10 @@ describe('examples/compose-in-code', () => {
     const gateway = await composeGateway(up.baseUrl, 'sk-compose-0123456789');
     const { url } = await gateway.listen({ port: 0 });
     try {
-      const refused = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: chat('gpt-4o-mini') });
+      const refused = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat('gpt-4o-mini') });
       expect(refused.status).toBe(403);
       expect((await refused.json()).error.message).toBe('send an x-team header');
-      const served = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: chat('gpt-4o-mini'), headers: { 'x-team': 'search' } });
+      const served = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: chat('gpt-4o-mini'), headers: { 'content-type': 'application/json', 'x-team': 'search' } });
       expect((await served.json()).choices[0].message.content).toBe('up: hi');
       expect(up.requests).toHaveLength(1);
     } finally {
@@ -29,7 +31,7 @@ describe('graceful shutdown', () => {
     const up = await startMockOpenAI({ name: 'up' });
     const gw = await startGateway({ providers: [mockProvider('a', up.baseUrl, { models: ['m'] })] });
     up.queueFault({ kind: 'streamDelay', firstChunkMs: 300 });
-    const inFlight = fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: chat('m', true) }).then((r) => r.text());
+    const inFlight = fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat('m', true) }).then((r) => r.text());
     await new Promise((r) => setTimeout(r, 100));
     const closing = gw.close();
     expect(gw.gateway.draining).toBe(true);
@@ -38,5 +40,49 @@ describe('graceful shutdown', () => {
     await closing;
     await expect(fetch(`${gw.url}/health`)).rejects.toThrow();
     await up.close();
+  });
+});
+
+describe('shutdown past its grace period', () => {
+  it('ends every open stream with an error event in its caller protocol before cutting the connection', async () => {
+    // An upstream that sends one event of a stream, then nothing more.
+    const held = new Set<import('node:http').ServerResponse>();
+    const stalled = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'hel' }, finish_reason: null }] })}\n\n`);
+      held.add(res);
+    });
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(stalled.address() as AddressInfo).port}/v1`;
+    const gw = await startGateway({ server: { shutdownGraceMs: 100 }, providers: [mockProvider('a', base, { models: ['m'] })] });
+    try {
+      const open = async (path: string, body: unknown): Promise<{ first: string; rest: Promise<string> }> => {
+        const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const reader = res.body!.getReader();
+        const decoder = new TextDecoder();
+        const first = decoder.decode((await reader.read()).value);
+        const rest = (async () => {
+          let text = '';
+          for (let next = await reader.read(); !next.done; next = await reader.read()) text += decoder.decode(next.value, { stream: true });
+          return text;
+        })();
+        return { first, rest };
+      };
+      const openai = await open('/v1/chat/completions', { model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+      const anthropic = await open('/v1/messages', { model: 'm', stream: true, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+      expect(openai.first).toContain('"content":"hel"');
+      expect(anthropic.first).toContain('event: message_start');
+      await gw.close();
+      const openaiRest = await openai.rest;
+      expect(openaiRest).toMatch(/data: \{"error":\{"message":"the gateway is shutting down[^"]*","type":"service_unavailable"[^\n]*\n\n$/);
+      expect(openaiRest).not.toContain('[DONE]');
+      const anthropicRest = await anthropic.rest;
+      expect(anthropicRest).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"overloaded_error","message":"the gateway is shutting down[^\n]*\n\n$/);
+      expect(anthropicRest).not.toContain('message_stop');
+    } finally {
+      for (const res of held) res.destroy();
+      await new Promise((resolve) => stalled.close(resolve));
+    }
   });
 });

@@ -94,7 +94,7 @@ async function one(i: number, abortAfterMs?: number): Promise<Outcome> {
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
       signal: controller.signal,
-      headers: { 'x-session-id': session },
+      headers: { 'content-type': 'application/json', 'x-session-id': session },
       body: JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: `request ${i}` }] }),
     });
     const text = await res.text();
@@ -259,7 +259,7 @@ describe('fault run', () => {
     phase = 4;
     const session = 'retry-after-session';
     const ask = async () => {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'x-session-id': session }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-session-id': session }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
       await res.text();
       return res.headers.get('x-switchyard-target')!.split('/')[0]!;
     };
@@ -271,7 +271,7 @@ describe('fault run', () => {
     const before = mocks[home]!.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
     // While parked, the instance gets nothing, whoever asks.
     for (let k = 0; k < 30 && Date.now() - parkedAt < 800; k++) {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'x-session-id': `other-${k}` }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-session-id': `other-${k}` }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
       await res.text();
       if (Date.now() - parkedAt < 950) expect(res.headers.get('x-switchyard-target')).not.toBe(`${home}/gpt-4o-mini`);
     }
@@ -301,7 +301,7 @@ describe('hedged run', () => {
       const worker = async (): Promise<void> => {
         while (next < 600) {
           const i = next++;
-          const res = await fetch(`${hedged.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini', stream: i % 2 === 1, messages: [{ role: 'user', content: `r${i}` }] }) });
+          const res = await fetch(`${hedged.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', stream: i % 2 === 1, messages: [{ role: 'user', content: `r${i}` }] }) });
           await res.text();
           statuses.push(res.status);
         }

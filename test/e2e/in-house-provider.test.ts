@@ -49,7 +49,7 @@ describe('examples/inhouse-provider: a provider with its own wire format', () =>
   });
 
   it('converts its stream into OpenAI chunks ending with [DONE]', async () => {
-    const raw = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ ...ask('hi'), stream: true }) });
+    const raw = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask('hi'), stream: true }) });
     expect((await raw.text()).trim().endsWith('data: [DONE]')).toBe(true);
     const stream = await client.chat.completions.create({ ...ask('hi'), stream: true });
     let content = '';
@@ -58,7 +58,7 @@ describe('examples/inhouse-provider: a provider with its own wire format', () =>
   });
 
   it('ends a converted stream that breaks with an OpenAI error event and no [DONE]', async () => {
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ ...ask('break'), stream: true }) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask('break'), stream: true }) });
     const events = (await res.text()).trim().split('\n\n');
     expect(events.slice(0, 3).every((e) => e.startsWith('data: {"id":"acme"'))).toBe(true);
     expect(events.at(-1)).toMatch(/^data: \{"error":\{"message":"acme-internal\/acme-large: /);
@@ -73,7 +73,7 @@ describe('examples/inhouse-provider: a provider with its own wire format', () =>
   });
 
   it('answers 503 when the only candidate cannot serve embeddings', async () => {
-    const res = await fetch(`${gw.url}/v1/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'acme-large', input: 'x' }) });
+    const res = await fetch(`${gw.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'acme-large', input: 'x' }) });
     expect(res.status).toBe(503);
     expect((await res.json()).error.message).toContain('does not serve embeddings');
   });

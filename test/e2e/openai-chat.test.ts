@@ -134,7 +134,7 @@ describe('OpenAI clients through Switchyard', () => {
 
     a.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '7' } });
     b.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '9' } });
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(ask()) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask()) });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('9');
     expect((await res.json()).error.type).toBe('rate_limit_error');
@@ -147,7 +147,7 @@ describe('OpenAI clients through Switchyard', () => {
 
     a.queueFault({ kind: 'status', status: 401 });
     b.queueFault({ kind: 'status', status: 401 });
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(ask()) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask()) });
     expect(res.status).toBe(502);
   });
 
@@ -163,7 +163,7 @@ describe('OpenAI clients through Switchyard', () => {
   it('answers 502 naming each failed attempt when every instance fails, 504 when the last timed out', async () => {
     a.queueFault({ kind: 'status', status: 503 });
     b.queueFault({ kind: 'reset' });
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(ask()) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask()) });
     expect(res.status).toBe(502);
     const body = await res.json();
     expect(body.error.message).toContain('a/gpt-4o-mini');
@@ -171,13 +171,13 @@ describe('OpenAI clients through Switchyard', () => {
 
     a.queueFault({ kind: 'status', status: 500 });
     b.queueFault({ kind: 'hang' });
-    const timedOut = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(ask()) });
+    const timedOut = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask()) });
     expect(timedOut.status).toBe(504);
   });
 
   it('ends a stream that breaks after its first chunk with an error event, not a clean finish', async () => {
     a.queueFault({ kind: 'cut', afterChunks: 2 });
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ ...ask(), stream: true }) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask(), stream: true }) });
     expect(res.status).toBe(200);
     const text = await res.text();
     const events = text.trim().split('\n\n');
@@ -190,7 +190,7 @@ describe('OpenAI clients through Switchyard', () => {
   it('cancels the upstream request when the client hangs up', async () => {
     a.queueFault({ kind: 'streamDelay', firstChunkMs: 300 });
     const controller = new AbortController();
-    const pending = fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ ...ask(), stream: true }), signal: controller.signal });
+    const pending = fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask(), stream: true }), signal: controller.signal });
     await new Promise((r) => setTimeout(r, 100));
     controller.abort();
     await expect(pending).rejects.toThrow();
@@ -206,7 +206,7 @@ describe('OpenAI clients through Switchyard', () => {
     const local = await startGateway({ providers: [mockProvider('slow', slow.baseUrl, { models: ['gpt-4o-mini'] })] });
     try {
       const controller = new AbortController();
-      const res = await fetch(`${local.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ ...ask(), stream: true }), signal: controller.signal });
+      const res = await fetch(`${local.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask(), stream: true }), signal: controller.signal });
       const reader = res.body!.getReader();
       await reader.read();
       controller.abort();
@@ -231,11 +231,11 @@ describe('OpenAI clients through Switchyard', () => {
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_json' });
 
-    const wrong = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'robot', content: 'x' }] }) });
+    const wrong = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'robot', content: 'x' }] }) });
     expect(wrong.status).toBe(400);
     expect((await wrong.json()).error.param).toBe('messages[0].role');
 
-    const missing = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini' }) });
+    const missing = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini' }) });
     expect((await missing.json()).error.message).toContain('messages');
     expect(a.requests).toHaveLength(0);
   });
@@ -258,7 +258,7 @@ describe('OpenAI clients through Switchyard', () => {
 
   it('never lets an upstream key reach a response, even when the upstream echoes it', async () => {
     a.queueFault({ kind: 'status', status: 422, body: { error: { message: 'key sk-upstream-secret-a-0123456789 lacks access', type: 'invalid_request_error' } } });
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(ask()) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask()) });
     const text = await res.text();
     expect(res.status).toBe(422);
     expect(text).toContain('lacks access');
@@ -274,7 +274,7 @@ describe('request size', () => {
     const small = await startGateway({ server: { bodyLimit: '1kb' }, providers: [mockProvider('a', up.baseUrl, { models: ['gpt-4o-mini'] })] });
     try {
       const big = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(4096) }] };
-      const res = await fetch(`${small.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(big) });
+      const res = await fetch(`${small.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(big) });
       expect(res.status).toBe(413);
       expect((await res.json()).error.type).toBe('invalid_request_error');
       expect(up.requests).toHaveLength(0);

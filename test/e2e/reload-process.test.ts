@@ -177,12 +177,12 @@ describe('graceful shutdown of a gateway process', () => {
       socket.on('data', (chunk: Buffer) => (raw += chunk));
       const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
       const payload = body(true);
-      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`);
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`);
       await until(async () => (a.requests.length - before >= 51 ? true : undefined), '51 streams upstream');
 
       gw.child.kill('SIGTERM');
       await until(async () => (gw.lines.some((l) => String(l.msg).startsWith('SIGTERM: draining')) ? true : undefined), 'the drain to start');
-      socket.write('GET /ready HTTP/1.1\r\nHost: gw\r\n\r\n');
+      socket.write('GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
       await expect(fetch(`${gw.url}/health`)).rejects.toThrow();
 
       const results = await Promise.all(streams);

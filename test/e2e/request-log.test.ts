@@ -16,7 +16,7 @@ describe('the request log line', () => {
     );
     try {
       a.queueFault({ kind: 'status', status: 500 });
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
       await res.text();
       await new Promise((r) => setImmediate(r));
       const logged = lines.filter((l) => l.msg === 'request');
@@ -90,13 +90,18 @@ describe('the request log line', () => {
       a.queueFault({ kind: 'delay', ms: 400 });
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 50);
-      await expect(fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', signal: controller.signal, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) })).rejects.toThrow();
+      await expect(fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, signal: controller.signal, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) })).rejects.toThrow();
       const line = await requestLine(lines);
       expect(line).toMatchObject({ status: 499, aborted: true, target: 'a/m' });
       await new Promise((r) => setTimeout(r, 50));
       const metrics = await (await fetch(`${gw.url}/metrics`)).text();
       expect(metrics).toMatch(/switchyard_errors_total\{class="caller",error_type="client_abort"\} 1/);
       expect(metrics).toMatch(/switchyard_requests_total\{[^}]*status="499"\} 1/);
+      // The attempt ends once the upstream call is aborted: a debug line, never a warning with a stack trace.
+      while (!lines.some((l) => l.msg === 'caller closed the connection before the answer' || String(l.msg).includes('the client went away'))) await new Promise((r) => setTimeout(r, 10));
+      expect(lines.filter((l) => (l.level as number) >= 40 && !String(l.msg).startsWith('no gateway keys'))).toEqual([]);
+      expect(JSON.stringify(lines)).not.toContain('SWITCHYARD_ERR_UPSTREAM_FAILED');
+      expect(lines.find((l) => l.msg === 'caller closed the connection before the answer')).toMatchObject({ level: 20 });
     } finally {
       await gw.close();
       await a.close();
@@ -149,7 +154,7 @@ describe('the request log line', () => {
 const APP_KEY = 'gw-test-app-key-log';
 
 const chat = (url: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  fetch(`${url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body }) }).then(async (res) => ({ status: res.status, headers: res.headers, text: await res.text() }));
+  fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body }) }).then(async (res) => ({ status: res.status, headers: res.headers, text: await res.text() }));
 
 /** The one request line, once the response is over. */
 async function requestLine(lines: Array<Record<string, unknown>>): Promise<Record<string, unknown>> {

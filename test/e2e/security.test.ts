@@ -108,7 +108,7 @@ describe('security: bad input gets a clear error, nothing else', () => {
   });
 
   it('answers oversized headers with 431 and keeps serving', async () => {
-    const answer = await raw(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\nContent-Length: 2\r\n\r\n{}`);
+    const answer = await raw(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\nContent-Length: 2\r\n\r\n{}`);
     expect(answer).toMatch(/^HTTP\/1\.1 431/);
     expect((await send(chat())).status).toBe(200);
   });
@@ -119,7 +119,7 @@ describe('security: bad input gets a clear error, nothing else', () => {
       expect(res.status, body).toBe(400);
       expect(res.json.error.type).toBe('invalid_request_error');
     }
-    const cut = await raw(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/json\r\nContent-Length: 500\r\nConnection: close\r\n\r\n{"model":"gpt-4o-mini"`);
+    const cut = await raw(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/json\r\nContent-Length: 500\r\nConnection: close\r\n\r\n{"model":"gpt-4o-mini"`);
     expect(cut === '' || /^HTTP\/1\.1 400/.test(cut)).toBe(true);
     expect((await send(chat())).status).toBe(200);
   });

@@ -18,7 +18,7 @@ function entries(header: string | null): Map<string, { desc?: string; dur: numbe
 }
 
 const chat = (url: string, body: Record<string, unknown>, headers: Record<string, string> = { authorization: `Bearer ${APP_KEY}` }) =>
-  fetch(`${url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...body }) });
+  fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...body }) });
 
 describe('Server-Timing', () => {
   it('names every plugin and hook that ran, the upstream wait and the total', async () => {
@@ -60,7 +60,7 @@ describe('Server-Timing', () => {
       expect([...early.keys()]).toEqual(['auth', 'total']);
 
       // Every other response carries its total: unroutable bodies, /health, /v1/models, unknown paths.
-      const invalid = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: '{not json' });
+      const invalid = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
       expect(invalid.status).toBe(400);
       for (const res of [invalid, await fetch(`${gw.url}/health`), await fetch(`${gw.url}/v1/models`), await fetch(`${gw.url}/nowhere`)]) {
         expect([...entries(res.headers.get('server-timing')).keys()], res.url).toEqual(['total']);

@@ -22,7 +22,7 @@ describe('switchyard stats', () => {
     });
     try {
       for (let i = 0; i < 4; i++) {
-        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${APP_KEY}` }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
+        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${APP_KEY}` }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
         expect(res.status).toBe(200);
         await res.text();
       }
@@ -55,7 +55,7 @@ describe('switchyard stats', () => {
     busy.setFault({ kind: 'status', status: 429, headers: { 'retry-after': '120' } });
     const gw = await startGateway({ providers: [mockProvider('busy', busy.baseUrl, { models: ['m'] }), mockProvider('spare', spare.baseUrl, { models: ['m'], priority: 2 })] });
     try {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
       expect(res.headers.get('x-switchyard-target')).toBe('spare/m');
       await res.text();
       const run = await runCli(['stats', '--once', '--url', gw.url, '--interval', '0.1']);
@@ -85,7 +85,7 @@ describe('switchyard stats', () => {
       out = '';
       // Traffic while the next interval runs: its table shows a non-zero rate for u.
       for (let i = 0; i < 5; i++) {
-        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
+        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
         await res.text();
       }
       const rows = () => [...out.matchAll(/^u\s+openai\s+closed\s+(\S+)\s+(\d+)/gm)].map((m) => ({ rate: Number(m[1]), attempts: Number(m[2]) }));

@@ -69,6 +69,7 @@ export function checkConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   config.providers.forEach((p, i) => {
     if (names.has(p.name)) problems.push(`providers[${i}].name: duplicate instance name "${p.name}"`);
     names.add(p.name);
+    problems.push(...credentialProblems(p, `providers[${i}]`));
   });
   const server = config.server;
   if (isObject(server) && server.shutdownTimeoutMs !== undefined) {
@@ -78,12 +79,35 @@ export function checkConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
     server.shutdownGraceMs = server.shutdownTimeoutMs;
     delete server.shutdownTimeoutMs;
   }
-  if (isObject(server)) server.shutdownGraceMs ??= DEFAULT_SHUTDOWN_GRACE_MS;
+  if (isObject(server)) {
+    server.shutdownGraceMs ??= DEFAULT_SHUTDOWN_GRACE_MS;
+    if (server.headersTimeoutMs > server.requestTimeoutMs) {
+      problems.push(`server.headersTimeoutMs: must not exceed server.requestTimeoutMs (${server.requestTimeoutMs}): the head is part of the request`);
+    }
+  }
   return { config, problems };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
+/**
+ * An upstream key or header value with outer whitespace (a stray newline from a secrets file)
+ * or control characters would be refused upstream, or make every request fail: refused here,
+ * by path, never showing the value.
+ */
+function credentialProblems(provider: ProviderConfig, at: string): string[] {
+  const problems: string[] = [];
+  const check = (path: string, value: string): void => {
+    if (value !== value.trim()) problems.push(`${path}: has leading or trailing whitespace (a stray space or newline from a file or variable?)`);
+    else if (CONTROL.test(value)) problems.push(`${path}: contains control characters`);
+  };
+  if (provider.apiKey) check(`${at}.apiKey`, provider.apiKey);
+  for (const [name, value] of Object.entries(provider.headers ?? {})) check(`${at}.headers.${name}`, value);
+  return problems;
 }
 
 export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<SwitchyardConfig> {

@@ -18,6 +18,21 @@ export interface ServerConfig {
   /** Bind a non-loopback host even though no gateway keys are configured. @default false */
   allowUnauthenticated: boolean;
   /**
+   * Host names (port ignored) requests may be addressed to; `*` allows any. Unset: bound to
+   * loopback, `localhost`, `127.0.0.1`, `[::1]` and the bound name; bound elsewhere, any.
+   */
+  allowedHosts?: string[];
+  /** Browser origins (`https://app.example.com`, `*`) allowed beside the gateway's own hosts. @default [] */
+  allowedOrigins: string[];
+  /** The request head must arrive within it (Node `headersTimeout`). @default 10000 */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within it, else 408 and the connection closes (Node `requestTimeout`). @default 60000 */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection closes after it. @default 65000 */
+  keepAliveTimeoutMs: number;
+  /** Open client connections at most; further ones are dropped (Node `server.maxConnections`). @default 10000 */
+  maxConnections: number;
+  /**
    * Send a Server-Timing header: the total on every response, and on routed ones the time per
    * plugin (0.1 ms resolution) and the upstream wait. Decided at startup; off, the hook taps run
    * unwrapped. @default true
@@ -192,6 +207,12 @@ export const configSchema = {
         shutdownTimeoutMs: { type: 'integer', minimum: 0, description: 'Former name of shutdownGraceMs.' },
         watchConfig: { type: 'boolean', default: false, description: 'CLI: reload when the config file changes.' },
         allowUnauthenticated: { type: 'boolean', default: false },
+        allowedHosts: { type: 'array', items: { type: 'string', minLength: 1, pattern: '^[^\\s/]+$' }, description: 'Host names (port ignored) requests may be addressed to; * allows any. Unset: the loopback names when bound to loopback, else any.' },
+        allowedOrigins: { type: 'array', items: { type: 'string', pattern: '^(\\*|null|https?://[^/\\s]+/?)$' }, default: [], description: 'Browser origins allowed beside the gateway\'s own hosts (scheme://host[:port], or *).' },
+        headersTimeoutMs: { type: 'integer', minimum: 1, default: 10000, description: 'The request head must arrive within it.' },
+        requestTimeoutMs: { type: 'integer', minimum: 1, default: 60000, description: 'The whole request, body included, must arrive within it (408 and close otherwise).' },
+        keepAliveTimeoutMs: { type: 'integer', minimum: 1, default: 65000, description: 'Idle keep-alive connections close after it.' },
+        maxConnections: { type: 'integer', minimum: 1, default: 10000, description: 'Open client connections at most; further ones are dropped.' },
         timing: { type: 'boolean', default: true, description: 'Server-Timing header (total; on routed responses also time per plugin and upstream).' },
       },
     },

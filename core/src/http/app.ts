@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
 import Koa from 'koa';
 import type { Context } from 'koa';
 import Router from '@koa/router';
@@ -12,6 +14,7 @@ import type { ProtocolCodec } from '../protocols/codec.js';
 import { openaiCodec } from '../protocols/openai.js';
 import { anthropicCodec } from '../protocols/anthropic.js';
 import { anthropicToCanonical } from '../protocols/anthropic-convert.js';
+import { checkAnthropicVersion } from '../protocols/anthropic-version.js';
 import { INBOUND_WARNINGS } from '../protocols/codec.js';
 import type { CanonicalConversion } from '../protocols/anthropic-convert.js';
 import type { AnthropicMessagesRequest } from '../protocols/anthropic-types.js';
@@ -22,6 +25,8 @@ import { noTargetError } from '../routing/core-taps.js';
 import { RoutePlan } from '../routing/route-plan.js';
 import type { Operation, Protocol } from '../types.js';
 import { readJsonBody, requestValidator } from './body.js';
+import { allowedHosts, guardRequest, guardSettings } from './request-guard.js';
+import type { GuardSettings } from './request-guard.js';
 import { chatRequestSchema, embeddingsRequestSchema, messagesRequestSchema } from './request-schemas.js';
 import { logRequest, requestLogger, requestOutcome } from './request-log.js';
 import { sendDelivery, sendError, setRouteHeaders, setServerTiming } from './respond.js';
@@ -35,6 +40,8 @@ interface RouteSpec {
   operation: Operation;
   codec: ProtocolCodec;
   validate: (body: Record<string, unknown>) => void;
+  /** Protocol headers checked before the body is read (e.g. anthropic-version). */
+  checkHeaders?: (headers: IncomingHttpHeaders) => void;
   /** For non-canonical protocols: the body in canonical form, for upstreams of another protocol. */
   toCanonical?: (body: Record<string, unknown>) => CanonicalConversion;
 }
@@ -83,8 +90,26 @@ export function createApp(gateway: Gateway): Koa {
     if (timing && !ctx.headerSent && !ctx.response.get('server-timing')) ctx.set('server-timing', `total;dur=${(Math.round((performance.now() - started) * 10) / 10).toString()}`);
   });
 
+  // Host, Origin and content type, before any route: what a browser page could send is refused here.
+  let guard: { bound: string | undefined; settings: GuardSettings } | undefined;
+  app.use(async (ctx, next) => {
+    if (!guard || guard.bound !== gateway.boundHost) {
+      const { allowedHosts: configured, allowedOrigins } = gateway.config.server;
+      guard = { bound: gateway.boundHost, settings: guardSettings(allowedHosts(configured, gateway.boundHost, gateway.security.authenticatesCallers), allowedOrigins) };
+    }
+    const refused = guardRequest(guard.settings, ctx.method, ctx.path, ctx.req.headers);
+    if (refused) throw refused;
+    await next();
+  });
+
+  // Streams are known to the gateway, which ends them with an error event if a shutdown must cut them.
+  const track = (ctx: Context, codec: ProtocolCodec, x: Exchange): void => {
+    if (ctx.body instanceof Readable) gateway.openStreams.add(ctx.res, ctx.body, codec, () => x.abort());
+  };
+
   const routed = (spec: RouteSpec) => async (ctx: Context): Promise<void> => {
     try {
+      spec.checkHeaders?.(ctx.req.headers);
       const body = await readJsonBody(ctx.req, bodyLimit);
       spec.validate(body);
       const canonical = spec.toCanonical?.(body);
@@ -101,6 +126,8 @@ export function createApp(gateway: Gateway): Koa {
       if (canonical?.warnings.length) x.set(INBOUND_WARNINGS, canonical.warnings);
       let failure: SwitchyardError | undefined;
       const fail = (err: unknown): void => {
+        // Nothing can reach a caller who hung up, and it is not a failure of ours: its request line says 499.
+        if (x.aborted) return void logger.debug({ requestId: x.id, reason: toSwitchyardError(err).message }, 'caller closed the connection before the answer');
         failure = toSwitchyardError(err);
         if (timing && !ctx.headerSent) setServerTiming(ctx, x, false, gateway.hooks.timedPlugins);
         sendError(ctx, spec.codec, failure, logger);
@@ -118,7 +145,8 @@ export function createApp(gateway: Gateway): Koa {
         if (reply) {
           if (reply.kind === 'error') return fail(reply.error);
           if (timing) setServerTiming(ctx, x, false, gateway.hooks.timedPlugins);
-          return sendDelivery(ctx, reply, spec.codec, logger, x);
+          sendDelivery(ctx, reply, spec.codec, logger, x);
+          return track(ctx, spec.codec, x);
         }
         const plan = await gateway.hooks.selectRoute.promise(x.plan, x);
         if (plan.size === 0) return fail(noTargetError(x));
@@ -127,6 +155,7 @@ export function createApp(gateway: Gateway): Koa {
         if (!outcome.ok) return fail(outcome.error);
         if (timing) setServerTiming(ctx, x, outcome.delivery.kind === 'stream', gateway.hooks.timedPlugins);
         sendDelivery(ctx, outcome.delivery, spec.codec, logger);
+        track(ctx, spec.codec, x);
       } catch (err) {
         fail(err);
       }
@@ -138,7 +167,7 @@ export function createApp(gateway: Gateway): Koa {
   router.post('/v1/chat/completions', routed({ protocol: 'openai', operation: 'chat', codec: openaiCodec, validate: requestValidator(chatRequestSchema) }));
   router.post('/v1/embeddings', routed({ protocol: 'openai', operation: 'embeddings', codec: openaiCodec, validate: requestValidator(embeddingsRequestSchema) }));
   const toCanonical = (body: Record<string, unknown>): CanonicalConversion => anthropicToCanonical(body as AnthropicMessagesRequest);
-  router.post('/v1/messages', routed({ protocol: 'anthropic', operation: 'chat', codec: anthropicCodec, validate: requestValidator(messagesRequestSchema), toCanonical }));
+  router.post('/v1/messages', routed({ protocol: 'anthropic', operation: 'chat', codec: anthropicCodec, validate: requestValidator(messagesRequestSchema), checkHeaders: checkAnthropicVersion, toCanonical }));
   router.post('/v1/messages/count_tokens', countTokensRoute(gateway, bodyLimit, logger));
   router.get('/v1/models', async (ctx) => {
     const denied = gateway.security.authorizeCaller?.(ctx.req.headers, ctx.url);

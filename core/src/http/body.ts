@@ -5,23 +5,33 @@ import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { instancePathToField } from '../config/problems.js';
 import { SwitchyardError } from '../errors.js';
+import { modelNameProblem, nonFinitePath } from './request-checks.js';
 
 /** `10mb` → bytes, parsed once per distinct limit rather than on every request. */
 const limitBytes = new Map<string, number>();
 
-/** Reads and parses a JSON request body once, enforcing the size limit (413) and JSON syntax (400). */
+/** Refuses bytes that are not UTF-8, where a lenient decoder would pass U+FFFD on upstream. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads and parses a JSON request body once, enforcing the size limit (413), UTF-8 and JSON syntax (400). */
 export async function readJsonBody(req: IncomingMessage, limit: string): Promise<Record<string, unknown>> {
-  let text: string;
+  let raw: Buffer;
   let max = limitBytes.get(limit);
   if (max === undefined) limitBytes.set(limit, (max = bytes.parse(limit) ?? Number.POSITIVE_INFINITY));
   try {
-    text = await getRawBody(req, { limit: max, encoding: 'utf8', length: req.headers['content-length'] });
+    raw = await getRawBody(req, { limit: max, length: req.headers['content-length'] });
   } catch (err) {
     const e = err as { type?: string; status?: number };
     if (e.type === 'entity.too.large') {
       throw new SwitchyardError('SWITCHYARD_ERR_BODY_TOO_LARGE', `request body exceeds the limit of ${limit}`, { publicCode: 'request_too_large' });
     }
     throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'could not read the request body', { cause: err, status: e.status && e.status < 500 ? e.status : 400 });
+  }
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch (err) {
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_JSON', 'request body is not valid UTF-8', { cause: err, publicCode: 'invalid_json' });
   }
   if (jsonDepth(text) > MAX_JSON_DEPTH) {
     throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `request body nests deeper than ${MAX_JSON_DEPTH} levels`, { publicCode: 'invalid_request' });
@@ -34,6 +44,11 @@ export async function readJsonBody(req: IncomingMessage, limit: string): Promise
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'request body must be a JSON object', { publicCode: 'invalid_request' });
+  }
+  // JSON.parse reads 1e309 as Infinity, which JSON.stringify would send upstream as null.
+  const huge = nonFinitePath(text, body);
+  if (huge !== undefined) {
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `${huge}: must be a finite number`, { param: huge, publicCode: 'invalid_request' });
   }
   return body as Record<string, unknown>;
 }
@@ -61,11 +76,15 @@ export function jsonDepth(text: string): number {
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 
-/** Compiles a request schema once; the returned check throws a 400 naming the field. */
+/** Compiles a request schema once; the returned check throws a 400 naming the field. It also refuses hostile model names. */
 export function requestValidator(schema: Record<string, unknown>): (body: Record<string, unknown>) => void {
   const validate: ValidateFunction = ajv.compile(schema);
   return (body) => {
-    if (validate(body)) return;
+    if (validate(body)) {
+      const problem = typeof body.model === 'string' ? modelNameProblem(body.model) : undefined;
+      if (problem) throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `model: ${problem}`, { param: 'model', publicCode: 'invalid_request' });
+      return;
+    }
     const e = validate.errors![0]!;
     let field = instancePathToField(e.instancePath);
     if (e.keyword === 'required') field = field ? `${field}.${String(e.params.missingProperty)}` : String(e.params.missingProperty);

@@ -3,6 +3,7 @@ import { SwitchyardError } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import type { Logger } from '../logger.js';
 import { anthropicCodec } from '../protocols/anthropic.js';
+import { checkAnthropicVersion } from '../protocols/anthropic-version.js';
 import { estimateInputTokens } from '../protocols/anthropic-count.js';
 import type { AnthropicMessagesRequest } from '../protocols/anthropic-types.js';
 import { readJsonBody, requestValidator } from './body.js';
@@ -20,6 +21,7 @@ export function countTokensRoute(gateway: Gateway, bodyLimit: string, logger: Lo
     try {
       const denied = gateway.security.authorizeCaller?.(ctx.req.headers, ctx.url);
       if (denied) throw denied;
+      checkAnthropicVersion(ctx.req.headers);
       const body = await readJsonBody(ctx.req, bodyLimit);
       validate(body);
       const model = body.model as string;

@@ -1,4 +1,7 @@
-/** Chat Completions requests: what Switchyard needs to route; unknown fields pass on untouched. */
+/** The largest max_tokens accepted: above any model's output limit, far below anything that breaks a token budget. */
+export const MAX_OUTPUT_TOKENS = 1_000_000;
+
+/** Chat Completions requests: what Switchyard needs to route; unknown fields pass on untouched. Numbers stay in the ranges OpenAI accepts. */
 export const chatRequestSchema = {
   type: 'object',
   required: ['model', 'messages'],
@@ -24,11 +27,15 @@ export const chatRequestSchema = {
     },
     stream: { type: 'boolean' },
     stream_options: { type: ['object', 'null'] },
-    max_tokens: { type: ['integer', 'null'], minimum: 1 },
-    max_completion_tokens: { type: ['integer', 'null'], minimum: 1 },
+    max_tokens: { type: ['integer', 'null'], minimum: 1, maximum: MAX_OUTPUT_TOKENS },
+    max_completion_tokens: { type: ['integer', 'null'], minimum: 1, maximum: MAX_OUTPUT_TOKENS },
     temperature: { type: ['number', 'null'], minimum: 0, maximum: 2 },
     top_p: { type: ['number', 'null'], minimum: 0, maximum: 1 },
-    n: { type: ['integer', 'null'], minimum: 1 },
+    n: { type: ['integer', 'null'], minimum: 1, maximum: 128 },
+    presence_penalty: { type: ['number', 'null'], minimum: -2, maximum: 2 },
+    frequency_penalty: { type: ['number', 'null'], minimum: -2, maximum: 2 },
+    top_logprobs: { type: ['integer', 'null'], minimum: 0, maximum: 20 },
+    seed: { type: ['integer', 'null'] },
     stop: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }, { type: 'null' }] },
     tools: {
       type: 'array',
@@ -63,17 +70,20 @@ export const embeddingsRequestSchema = {
       ],
     },
     encoding_format: { enum: ['float', 'base64'] },
-    dimensions: { type: 'integer', minimum: 1 },
+    dimensions: { type: 'integer', minimum: 1, maximum: 65_536 },
   },
 } as const;
 
-/** Anthropic Messages requests: the fields the API itself requires; unknown fields pass on untouched. */
+/** Anthropic Messages requests: the fields the API itself requires, in its ranges; unknown fields pass on untouched. */
 export const messagesRequestSchema = {
   type: 'object',
   required: ['model', 'max_tokens', 'messages'],
   properties: {
     model: { type: 'string', minLength: 1 },
-    max_tokens: { type: 'integer', minimum: 0 },
+    max_tokens: { type: 'integer', minimum: 1, maximum: MAX_OUTPUT_TOKENS },
+    temperature: { type: 'number', minimum: 0, maximum: 1 },
+    top_p: { type: 'number', minimum: 0, maximum: 1 },
+    top_k: { type: 'integer', minimum: 0 },
     messages: {
       type: 'array',
       items: {

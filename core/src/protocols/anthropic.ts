@@ -1,3 +1,4 @@
+import { maskText } from '../config/mask.js';
 import type { SwitchyardError } from '../errors.js';
 import type { SseEvent } from '../types.js';
 import { canonicalToAnthropicMessage, canonicalUsageOf } from './anthropic-convert.js';
@@ -38,7 +39,7 @@ function errorType(error: SwitchyardError): string {
 }
 
 function errorBody(error: SwitchyardError): AnthropicErrorBody {
-  return { type: 'error', error: { type: errorType(error), message: error.expose ? error.message : 'internal gateway error' } };
+  return { type: 'error', error: { type: errorType(error), message: error.expose ? maskText(error.message) : 'internal gateway error' } };
 }
 
 function usageOfMessage(value: unknown): Usage | undefined {

@@ -1,3 +1,4 @@
+import { maskText } from '../config/mask.js';
 import type { SwitchyardError } from '../errors.js';
 import type { SseEvent } from '../types.js';
 import type { ChatCompletionChunk, Usage } from './canonical.js';
@@ -8,7 +9,7 @@ const IS_ERROR = /^\s*\{\s*"error"\s*:/;
 
 function errorObject(error: SwitchyardError): { message: string; type: string; code: string | null; param: string | null } {
   return {
-    message: error.expose ? error.message : 'internal gateway error',
+    message: error.expose ? maskText(error.message) : 'internal gateway error',
     type: error.type,
     code: error.publicCode ?? null,
     param: error.param ?? null,

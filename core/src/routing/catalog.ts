@@ -28,7 +28,8 @@ export class ModelCatalog {
     const owners = new Map<string, string>();
     // Discovering instances serve their last good listing (or their configured models before one).
     const servedOf = (i: (typeof instances)[number]): readonly string[] | undefined => gateway.served(i.name) ?? i.models;
-    for (const instance of instances) for (const model of servedOf(instance) ?? []) if (!owners.has(model)) owners.set(model, instance.type);
+    // Glob entries (`llama-*`, `*`) serve open-ended names: only exact names are listed.
+    for (const instance of instances) for (const model of servedOf(instance) ?? []) if (!owners.has(model) && !model.includes('*')) owners.set(model, instance.type);
     const lists = await Promise.all(
       instances
         .filter((i) => servedOf(i) === undefined && !i.discover)

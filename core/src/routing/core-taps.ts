@@ -4,6 +4,7 @@ import type { GatewayHooks } from '../hooks.js';
 import { RouteStage } from '../hooks.js';
 import type { ProviderRegistry } from '../providers.js';
 import type { ModelResolver } from './resolve.js';
+import type { Exclusion } from './route-plan.js';
 
 export const RESOLVE_TAP = 'switchyard:resolve';
 export const OPERATIONS_TAP = 'switchyard:operations';
@@ -22,7 +23,9 @@ export function tapCoreRouting(hooks: GatewayHooks, resolver: () => ModelResolve
 
 /**
  * The caller's error when nothing is left to try: 404 when nothing was discovered, 400 when the
- * request's own needs or constraints left out every candidate, else 503 naming each exclusion.
+ * request's own needs or constraints excluded every candidate, 429 with Retry-After when every
+ * other candidate only waits (its exclusion says for how long, e.g. a rate-limit cooldown),
+ * else 503 naming each exclusion.
  */
 export function noTargetError(x: Exchange): SwitchyardError {
   const { discovered, exclusions } = x.plan;
@@ -36,5 +39,21 @@ export function noTargetError(x: Exchange): SwitchyardError {
   if (exclusions.filter((e) => e.byRequest).length >= discovered.length) {
     return new SwitchyardError('SWITCHYARD_ERR_CONSTRAINT', `no target of \`${x.model}\` meets the request's routing constraints: ${reasons}`, { publicCode: 'constraint_unmet' });
   }
+  const waiting = waitingOnly(exclusions.filter((e) => !e.byRequest));
+  if (waiting) {
+    const headers = { ...waiting.headers, 'retry-after': String(Math.max(1, Math.ceil(waiting.retryAfterMs / 1000))) };
+    return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED', `every target of \`${x.model}\` is rate limited: ${reasons}`, { expose: true, publicCode: 'rate_limit_exceeded', headers });
+  }
   return new SwitchyardError('SWITCHYARD_ERR_NO_TARGET', `no healthy target for \`${x.model}\`: ${reasons}`, { expose: true, publicCode: 'no_target' });
 }
+
+/** The exclusion that ends soonest when every one of them is only a wait, else undefined. */
+function waitingOnly(exclusions: readonly Exclusion[]): (Exclusion & { retryAfterMs: number }) | undefined {
+  let soonest: (Exclusion & { retryAfterMs: number }) | undefined;
+  for (const e of exclusions) {
+    if (e.retryAfterMs === undefined) return undefined;
+    if (!soonest || e.retryAfterMs < soonest.retryAfterMs) soonest = e as Exclusion & { retryAfterMs: number };
+  }
+  return soonest;
+}
+

@@ -7,10 +7,17 @@ export interface Exclusion {
   readonly reason: string;
   /** The request's own needs or constraints left it out (not the target's health, nor a policy). */
   readonly byRequest?: boolean;
+  /**
+   * Set when the target is only waiting (a rate-limit cooldown): how long until it may be tried
+   * again. When every target left out of a plan waits, the caller gets 429 with Retry-After.
+   */
+  readonly retryAfterMs?: number;
+  /** Headers to answer such a 429 with (e.g. the upstream's `x-ratelimit-*` as last seen). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** Why a target is left out: words, or words with what kind of exclusion it is. */
-export type ExclusionNote = string | { readonly reason: string; readonly byRequest?: boolean };
+/** Why a target is left out: words, or words with what kind of exclusion it is (the request's own, or a wait). */
+export type ExclusionNote = string | Omit<Exclusion, 'target' | 'by'>;
 
 export interface Ordering {
   readonly by: string;

@@ -1,3 +1,4 @@
+import { secretValuesOf } from '../config/mask.js';
 import { SwitchyardError } from '../errors.js';
 import { CALLER_GONE } from '../exchange.js';
 import type { Exchange } from '../exchange.js';
@@ -86,10 +87,12 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
       const text = await readCapped(res.body, MAX_ERROR_BODY);
       const info = (c.adapter.classifyError ?? defaultClassifyError)(res.status, text);
       const retryAfter = headerValue(res.headers['retry-after']);
-      const error = upstreamError(info, res.status, target, retryAfter);
+      const limits = info.outcome === 'rate_limited' ? rateLimitHeaders(res.headers) : undefined;
+      const error = upstreamError(info, res.status, target, retryAfter, limits);
       return await fail(info.outcome, info.outcome === 'failure' ? 'status' : undefined, error, {
         status: res.status,
         ...(retryAfter === undefined ? {} : { retryAfter }),
+        ...(limits ? { rateLimitHeaders: limits } : {}),
       });
     }
 
@@ -334,7 +337,7 @@ function decodeOrFail<T>(decode: () => T, target: Target): T {
   }
 }
 
-function upstreamError(info: UpstreamErrorInfo, status: number, target: Target, retryAfter: string | undefined): SwitchyardError {
+function upstreamError(info: UpstreamErrorInfo, status: number, target: Target, retryAfter: string | undefined, limits?: Record<string, string>): SwitchyardError {
   const message = scrub(info.message, target);
   if (info.outcome === 'business_error') {
     return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', message, {
@@ -346,18 +349,20 @@ function upstreamError(info: UpstreamErrorInfo, status: number, target: Target, 
     });
   }
   if (info.outcome === 'rate_limited') {
+    const headers = { ...limits, ...(retryAfter ? { 'retry-after': retryAfter } : {}) };
     return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED', `${target.id}: ${message}`, {
       expose: true,
-      ...(retryAfter ? { headers: { 'retry-after': retryAfter } } : {}),
+      ...(Object.keys(headers).length ? { headers } : {}),
     });
   }
   return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: upstream answered ${status}: ${message}`, { expose: true });
 }
 
-/** An upstream must never get to echo the gateway's credential to a caller. */
+/** An upstream must never get to echo the gateway's credentials (its key, secrets in its base URL or headers) to a caller. */
 function scrub(message: string, target: Target): string {
-  const key = target.instance.apiKey;
-  return key && key.length >= 4 ? message.split(key).join('****') : message;
+  let clean = message;
+  for (const secret of secretValuesOf(target.instance)) if (clean.includes(secret)) clean = clean.split(secret).join('****');
+  return clean;
 }
 
 function connectionMessage(err: unknown): string {
@@ -385,6 +390,16 @@ function parseJson(bytes: Buffer): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** An upstream's rate-limit headers, passed on to callers with its 429 (and remembered by a breaker). */
+function rateLimitHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> | undefined {
+  let found: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || !(name.startsWith('x-ratelimit-') || name.startsWith('anthropic-ratelimit-'))) continue;
+    (found ??= {})[name] = headerValue(value)!;
+  }
+  return found;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

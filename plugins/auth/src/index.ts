@@ -2,14 +2,14 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { definePlugin, exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
 import type { AdminAuthorizer, Exchange, Logger, Plugin, Reply as ReplyType } from '@switchyard/core';
 import { Reply } from '@switchyard/core';
-import { allowsModel, allowsProvider, KeyConfigError, KeyTable } from './key-table.js';
+import { allowsModel, allowsProvider, allowsTarget, KeyConfigError, KeyTable } from './key-table.js';
 import type { GatewayKey } from './key-table.js';
 import { keyListing } from './listing.js';
 import { keyInQuery, presentedKey } from './presented.js';
 import { optionsSchema } from './schema.js';
 import type { AuthOptions } from './schema.js';
 
-export { hashKey, KeyTable, globToRegExp, allowsModel, allowsProvider } from './key-table.js';
+export { hashKey, KeyTable, globToRegExp, allowsModel, allowsProvider, allowsTarget } from './key-table.js';
 export type { GatewayKey, GatewayKeyConfig, Lookup } from './key-table.js';
 export type { AuthOptions } from './schema.js';
 export { presentedKey, keyInQuery, QUERY_KEY_PARAMS } from './presented.js';
@@ -45,13 +45,13 @@ export function auth(): Plugin<AuthOptions> {
       gateway.security.authorizeAdmin = adminAuthorizer(table);
       gateway.security.authorizeCaller = (headers, url) => authenticate(table, headers, url, gateway.logger).error;
       gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) => admit(table, x, gateway.logger));
-      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, filterProviders);
+      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, filterTargets);
     },
   });
 }
 export default auth;
 
-/** The authenticated key of a request whose key restricts providers, for filterProviders. */
+/** The authenticated key of a request whose key restricts models or providers, for filterTargets. */
 const CALLER_KEY = exchangeKey<GatewayKey>('auth:key');
 
 function admit(table: KeyTable, x: Exchange, logger: Logger): ReplyType | undefined {
@@ -59,17 +59,30 @@ function admit(table: KeyTable, x: Exchange, logger: Logger): ReplyType | undefi
   if (error) return Reply.error(error);
   if (!allowsModel(key!, x.model)) {
     logger.info({ plugin: PLUGIN, caller: key!.name, model: x.model, requestId: x.id }, 'gateway key not allowed this model');
-    return Reply.error(new SwitchyardError('SWITCHYARD_ERR_FORBIDDEN', `this gateway key may not use the model \`${x.model}\``, { publicCode: 'model_not_allowed', param: 'model' }));
+    return Reply.error(modelNotAllowed(x.model));
   }
   x.caller = key!.caller;
-  if (key!.providers) x.set(CALLER_KEY, key!);
+  if (key!.providers || !key!.anyModel) x.set(CALLER_KEY, key!);
   return undefined;
 }
 
-function filterProviders(plan: Exchange['plan'], x: Exchange): Exchange['plan'] {
+function modelNotAllowed(model: string): SwitchyardError {
+  return new SwitchyardError('SWITCHYARD_ERR_FORBIDDEN', `this gateway key may not use the model \`${model}\``, { publicCode: 'model_not_allowed', param: 'model' });
+}
+
+/**
+ * The key's allow-lists applied to what would be sent upstream: each target's instance and the
+ * model it would receive (an alias, `instance/model`, a `tag:` query or a prefix claim cannot
+ * step around them). When the models allow-list alone empties the plan, the answer is 403.
+ */
+function filterTargets(plan: Exchange['plan'], x: Exchange): Exchange['plan'] {
   const key = x.get(CALLER_KEY);
-  if (!key) return plan;
-  return plan.exclude(PLUGIN, (t) => !allowsProvider(key, t.instance.name, t.instance.type), `gateway key "${key.name}" may not use this provider`);
+  if (!key || plan.size === 0) return plan;
+  if (key.providers) plan.exclude(PLUGIN, (t) => !allowsProvider(key, t.instance.name, t.instance.type), `gateway key "${key.name}" may not use this provider`);
+  if (key.anyModel || plan.size === 0) return plan;
+  plan.exclude(PLUGIN, (t) => !allowsTarget(key, x.model, t), (t) => `gateway key "${key.name}" may not use the model ${t.model}`);
+  if (plan.size === 0) throw modelNotAllowed(x.model);
+  return plan;
 }
 
 function authenticate(

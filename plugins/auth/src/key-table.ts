@@ -10,7 +10,14 @@ export interface GatewayKey {
   readonly enabled: boolean;
   readonly admin: boolean;
   readonly expiresAt: number;
+  /** Every `models` entry as a pattern (the requested name is checked against these first). */
   readonly models: readonly RegExp[];
+  /** `models` entries without a glob character: a requested alias, `tag:` query or `instance/model` listed here grants every target it resolves to. */
+  readonly exactModels: ReadonlySet<string>;
+  /** True when `models` has `*`: every target is allowed. */
+  readonly anyModel: boolean;
+  /** `models` entries matched against a target: without a `/` against its model name, with one against `instance/model`. */
+  readonly targetPatterns: ReadonlyArray<{ readonly re: RegExp; readonly id: boolean }>;
   readonly providers: readonly RegExp[] | undefined;
   readonly caller: { name: string; team?: string; metadata: Readonly<Record<string, unknown>> };
 }
@@ -67,6 +74,9 @@ export class KeyTable {
         admin: c.admin ?? false,
         expiresAt,
         models: (c.models ?? ['*']).map(globToRegExp),
+        exactModels: new Set((c.models ?? ['*']).filter((m) => !/[*?]/.test(m))),
+        anyModel: (c.models ?? ['*']).includes('*'),
+        targetPatterns: (c.models ?? ['*']).map((m) => ({ re: globToRegExp(m), id: m.includes('/') })),
         providers: c.providers?.map(globToRegExp),
         caller: { name: c.name, ...(c.team === undefined ? {} : { team: c.team }), metadata: Object.freeze(metadata) },
       });
@@ -91,8 +101,24 @@ export class KeyTable {
   }
 }
 
+/**
+ * Whether the key may ask for this name at all: an entry matches it, or — for `instance/model` —
+ * the model part. What is actually sent upstream is checked per target by allowsTarget().
+ */
 export function allowsModel(key: GatewayKey, model: string): boolean {
-  return key.models.some((re) => re.test(model));
+  if (key.models.some((re) => re.test(model))) return true;
+  const slash = model.indexOf('/');
+  return slash > 0 && key.models.some((re) => re.test(model.slice(slash + 1)));
+}
+
+/**
+ * Whether the key may reach a target found for the requested name: the requested name is
+ * listed exactly (an alias, a `tag:` query or an `instance/model` grants what it resolves to),
+ * or an entry matches the model sent upstream (entries with a `/` match `instance/model`).
+ */
+export function allowsTarget(key: GatewayKey, requested: string, target: { readonly id: string; readonly model: string }): boolean {
+  if (key.anyModel || key.exactModels.has(requested)) return true;
+  return key.targetPatterns.some((p) => p.re.test(p.id ? target.id : target.model));
 }
 
 export function allowsProvider(key: GatewayKey, instance: string, type: string): boolean {

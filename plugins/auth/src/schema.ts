@@ -10,7 +10,7 @@ export const gatewayKeySchema = Type.Object(
     enabled: Type.Boolean({ default: true, description: '`false`: refused with 401 `key_disabled`.' }),
     models: Type.Array(Type.String({ minLength: 1 }), {
       default: ['*'],
-      description: 'Allowed models, matched against the requested name: exact names, aliases, globs (`*`, `?`), `tag:` queries (matched literally, e.g. `tag:cheap`).',
+      description: 'Allowed models: names and globs (`*`, `?`) matched against the model each target would receive (with a `/`: against `instance/model`); aliases, `tag:` queries and `instance/model` listed exactly grant what they resolve to.',
     }),
     providers: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Allowed upstream instances, by instance name or provider type (globs); default: all.' })),
     expiresAt: Type.Optional(Type.String({ description: 'ISO 8601 instant after which the key is refused with 401 `key_expired`; default: never.' })),

@@ -71,7 +71,16 @@ export interface BreakerSnapshot {
   readonly ejected?: { readonly reason: string; readonly at: number };
 }
 
-export type Admission = { readonly ok: true; readonly probe: boolean } | { readonly ok: false; readonly reason: string };
+export type Admission =
+  | { readonly ok: true; readonly probe: boolean }
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      /** Parked after a 429: how long until the instance may be tried again. */
+      readonly retryAfterMs?: number;
+      /** Parked after a 429: the upstream's rate-limit headers, as last seen. */
+      readonly headers?: Readonly<Record<string, string>>;
+    };
 
 export interface TableDeps {
   now?: () => number;
@@ -91,6 +100,8 @@ export class Breaker {
   openUntil = 0;
   parkedUntil = 0;
   parkedWhy = '';
+  /** The rate-limit headers of the 429 that parked it. */
+  parkedHeaders: Readonly<Record<string, string>> | undefined = undefined;
   reason = '';
   /** Why an operator ejected it; empty when it is not ejected. */
   ejected = '';
@@ -127,7 +138,7 @@ export class BreakerTable {
     if (!b) return ADMITTED;
     if (b.ejected) return { ok: false, reason: `ejected (${b.ejected})` };
     const now = this.#now();
-    if (b.parkedUntil > now) return { ok: false, reason: `rate limited (${b.parkedWhy}; ${seconds(b.parkedUntil - now)} left)` };
+    if (b.parkedUntil > now) return parked(b, now);
     if (b.state === 'closed') return ADMITTED;
     if (b.state === 'open') {
       if (now < b.openUntil) return { ok: false, reason: `circuit open (${b.reason}; next probe in ${seconds(b.openUntil - now)})` };
@@ -145,15 +156,15 @@ export class BreakerTable {
     if (!b) return ADMITTED;
     if (b.ejected) return { ok: false, reason: `ejected (${b.ejected})` };
     const now = this.#now();
-    if (b.parkedUntil > now) return { ok: false, reason: `rate limited (${b.parkedWhy}; ${seconds(b.parkedUntil - now)} left)` };
+    if (b.parkedUntil > now) return parked(b, now);
     if (b.state === 'closed') return ADMITTED;
     if (b.state === 'open' && now < b.openUntil) return { ok: false, reason: `circuit open (${b.reason}; next probe in ${seconds(b.openUntil - now)})` };
     if (b.state === 'half_open' && b.leases.filter((expiry) => expiry > now).length >= this.#settings.halfOpenProbes) return { ok: false, reason: 'circuit half-open (probe in flight)' };
     return PROBE;
   }
 
-  /** Learns from one attempt's outcome. `retryAfterMs` is the upstream's Retry-After, for rate_limited. */
-  record(key: string, outcome: Outcome, retryAfterMs?: number): void {
+  /** Learns from one attempt's outcome. `retryAfterMs` is the upstream's Retry-After and `headers` its rate-limit headers, for rate_limited. */
+  record(key: string, outcome: Outcome, retryAfterMs?: number, headers?: Readonly<Record<string, string>>): void {
     const b = this.#get(key);
     const now = this.#now();
     if (b.state === 'half_open') b.leases.shift();
@@ -174,6 +185,7 @@ export class BreakerTable {
       case 'rate_limited': {
         const wait = Math.min(this.#settings.maxCooldownMs, retryAfterMs ?? this.#settings.rateLimitCooldownMs);
         b.parkedUntil = Math.max(b.parkedUntil, now + wait);
+        b.parkedHeaders = headers;
         b.parkedWhy = retryAfterMs === undefined ? `upstream 429, cooldown ${seconds(wait)}` : `upstream 429, Retry-After ${seconds(retryAfterMs)}`;
         return;
       }
@@ -367,6 +379,11 @@ export class BreakerTable {
     }
     this.#onTransition({ key, from, to, reason, at: b.changedAt, openings: b.openings, ...(openMs === undefined ? {} : { openMs }) });
   }
+}
+
+function parked(b: Breaker, now: number): Admission {
+  const left = b.parkedUntil - now;
+  return { ok: false, reason: `rate limited (${b.parkedWhy}; ${seconds(left)} left)`, retryAfterMs: left, ...(b.parkedHeaders ? { headers: b.parkedHeaders } : {}) };
 }
 
 function seconds(ms: number): string {

@@ -1,7 +1,7 @@
 import { definePlugin, exchangeKey, retryAfterMs, RouteStage } from '@switchyard/core';
 import type { AttemptResult, Exchange, Gateway, Plugin, RoutePlan, Target } from '@switchyard/core';
 import { BreakerTable } from './breaker.js';
-import type { Breaker, Transition } from './breaker.js';
+import type { Admission, Breaker, Transition } from './breaker.js';
 import { HealthChecker } from './health.js';
 import { optionsSchema } from './options.js';
 import type { CircuitBreakerOptions } from './options.js';
@@ -48,7 +48,7 @@ export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
       });
 
       const filter = (plan: RoutePlan, x: Exchange): RoutePlan => {
-        let reasons: Map<string, string> | undefined;
+        let refusals: Map<string, Admission & { ok: false }> | undefined;
         return plan.exclude(
           PLUGIN,
           (t) => {
@@ -58,10 +58,15 @@ export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
               if (verdict.probe) x.set(LEASES, [...(x.get(LEASES) ?? []), keyOf(t)]);
               return false;
             }
-            (reasons ??= new Map()).set(t.id, verdict.reason);
+            (refusals ??= new Map()).set(t.id, verdict);
             return true;
           },
-          (t) => reasons?.get(t.id) ?? 'circuit open',
+          // A 429 cooldown is a wait: core answers 429 with Retry-After when every target waits.
+          (t) => {
+            const refusal = refusals?.get(t.id);
+            if (!refusal) return 'circuit open';
+            return refusal.retryAfterMs === undefined ? refusal.reason : { reason: refusal.reason, retryAfterMs: refusal.retryAfterMs, ...(refusal.headers ? { headers: refusal.headers } : {}) };
+          },
         );
       };
       // A probe only tells something if it is tried: put it first (within the first tier), or give its lease back.
@@ -80,7 +85,8 @@ export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
         const key = keyOf(result.target);
         const leases = x.get(LEASES);
         if (leases?.includes(key)) leases.splice(leases.indexOf(key), 1);
-        table.record(key, result.outcome, result.outcome === 'rate_limited' ? retryAfterMs(result.retryAfter) : undefined);
+        if (result.outcome === 'rate_limited') table.record(key, result.outcome, retryAfterMs(result.retryAfter), result.rateLimitHeaders);
+        else table.record(key, result.outcome);
         if (leases?.length && ENDS_REQUEST.has(result.outcome)) for (const k of leases.splice(0)) table.release(k);
       };
       // Whatever happened, a finished request holds no probe slot.

@@ -168,6 +168,8 @@ export class Limiter {
     }
     return Reply.error(
       new SwitchyardError('SWITCHYARD_ERR_LIMITER_UNAVAILABLE', 'rate limits cannot be checked right now (the rate-limit store is unreachable); retry shortly', {
+        // A 5xx is hidden from callers by default; this one says nothing internal and tells them why.
+        expose: true,
         publicCode: 'rate_limiter_unavailable',
         headers: { 'retry-after': '1' },
       }),

@@ -77,7 +77,9 @@ export interface EnvConfig {
 
 /**
  * The embedded default: one provider per `*_API_KEY` (or `*_BASE_URL`, for keyless local
- * servers) found in the environment. Models are accepted by their name prefix.
+ * servers) found in the environment. Models are accepted by their name prefix; a provider
+ * given its own `*_BASE_URL` (a local or compatible server) also serves what its model
+ * listing names (`discover: true`), since `instance/model` reaches only served models.
  */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   const providers: ProviderInput[] = [];
@@ -95,6 +97,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
       type: p.type,
       baseUrl: baseUrl || p.defaultBaseUrl,
       ...(apiKey ? { apiKey } : {}),
+      ...(baseUrl ? { discover: true } : {}),
     });
   }
   if (providers.length === 0) {

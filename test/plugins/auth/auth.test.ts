@@ -195,7 +195,7 @@ describe('auth plugin through a gateway', () => {
     const open = await startGateway({ providers: [mockProvider('main', upstream.baseUrl, { models: ['gpt-4o-mini'] })] }, { plugins: [auth()] });
     try {
       expect(open.gateway.security.authenticatesCallers).toBe(false);
-      const res = await fetch(`${open.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await fetch(`${open.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
       expect(res.status).toBe(200);
     } finally {
       await open.close();

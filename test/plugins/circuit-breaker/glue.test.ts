@@ -16,7 +16,7 @@ useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 
 const chats = (m: MockOpenAI) => m.requests.filter((r) => r.path.endsWith('/chat/completions'));
 const body = (model = 'gpt-4o-mini', stream = false) => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
-const post = (gw: RunningGateway, model?: string) => fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: body(model) });
+const post = (gw: RunningGateway, model?: string) => fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(model) });
 
 async function start(options: CircuitBreakerOptions, extra: { models?: unknown[] } = {}) {
   const { logger, lines } = memoryLogger();
@@ -134,6 +134,58 @@ describe('circuit breaker through a gateway', () => {
     }
   });
 
+  it('answers 429 with Retry-After and the upstream rate-limit headers while every target cools down after a 429', async () => {
+    const { gw } = await start({ failureThreshold: 1 });
+    try {
+      const limited = (remaining: string) => ({ kind: 'status' as const, status: 429, headers: { 'retry-after': '7', 'x-ratelimit-remaining-requests': remaining, 'x-ratelimit-reset-requests': '7s' } });
+      a.queueFault(limited('0'));
+      b.queueFault(limited('1'));
+      const first = await post(gw);
+      expect(first.status).toBe(429);
+      expect(first.headers.get('retry-after')).toBe('7');
+      expect(first.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+      for (const path of ['/v1/chat/completions', '/v1/messages']) {
+        const res = await fetch(`${gw.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        expect(res.status, path).toBe(429);
+        const wait = Number(res.headers.get('retry-after'));
+        expect(wait).toBeGreaterThanOrEqual(1);
+        expect(wait).toBeLessThanOrEqual(7);
+        expect(res.headers.get('x-ratelimit-reset-requests')).toBe('7s');
+        expect(['0', '1']).toContain(res.headers.get('x-ratelimit-remaining-requests'));
+        const json = await res.json();
+        if (path === '/v1/messages') expect(json).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
+        else expect(json.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+      }
+      expect(chats(a)).toHaveLength(1);
+      expect(chats(b)).toHaveLength(1);
+      // Counted as the upstreams' rate limits, not the gateway's own.
+      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      expect(metrics).toMatch(/switchyard_errors_total\{class="upstream",error_type="upstream_rate_limited"\} 3/);
+      expect(metrics).not.toMatch(/error_type="rate_limited"/);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('stays 503 when some target is excluded for another reason than a cooldown', async () => {
+    const { gw } = await start({ failureThreshold: 1, openMs: 60_000 });
+    try {
+      a.queueFault({ kind: 'status', status: 500 });
+      b.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '7' } });
+      expect((await post(gw)).status).toBe(429);
+      const res = await post(gw);
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBeNull();
+      expect((await res.json()).error.code).toBe('no_target');
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('health checks use only the model listing: a failing probe opens, /ready turns 503, a passing one half-opens', async () => {
     const { gw, lines } = await start({ healthChecks: { intervalMs: 30, instances: ['a'] } }, { models: [{ name: 'solo', targets: ['a/gpt-4o-mini'] }] });
     try {
@@ -165,7 +217,7 @@ describe('circuit breaker through a gateway', () => {
     ]);
     try {
       const ask = async (session: string) => {
-        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'x-session-id': session }, body: body() });
+        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-session-id': session }, body: body() });
         await res.text();
         return res.headers.get('x-switchyard-target');
       };
@@ -211,7 +263,7 @@ describe('circuit breaker through a gateway', () => {
       expect(await ejected.json()).toMatchObject({ instance: 'a', ejected: true, breakers: [{ key: 'a', state: 'closed', ejected: { reason: 'maintenance' } }] });
       for (let i = 0; i < 3; i++) expect((await post(gw)).headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
       expect(chats(a)).toHaveLength(1);
-      const explain = await (await fetch(`${gw.url}/admin/route/explain`, { method: 'POST', body: body() })).json();
+      const explain = await (await fetch(`${gw.url}/admin/route/explain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() })).json();
       expect(explain.exclusions).toContainEqual(expect.objectContaining({ target: 'a/gpt-4o-mini', by: 'circuit-breaker', reason: 'ejected (maintenance)' }));
       const report = await routes(gw);
       expect(report.models.find((m) => m.name === 'gpt-4o-mini')!.targets[0]).toEqual({ id: 'a/gpt-4o-mini', state: 'closed', ejected: true });
@@ -261,10 +313,10 @@ describe('circuit breaker through a gateway', () => {
     const two = await make();
     const url1 = (await one.listen()).url;
     const url2 = (await two.listen()).url;
-    const target = async () => (await fetch(`${url2}/v1/chat/completions`, { method: 'POST', body: body() })).headers.get('x-switchyard-target');
+    const target = async () => (await fetch(`${url2}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() })).headers.get('x-switchyard-target');
     try {
       expect(await target()).toBe('a/gpt-4o-mini');
-      await fetch(`${url1}/admin/circuits/a/eject`, { method: 'POST', body: JSON.stringify({ reason: 'upgrade' }) });
+      await fetch(`${url1}/admin/circuits/a/eject`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'upgrade' }) });
       expect(await eventually(async () => (await target()) === 'b/gpt-4o-mini')).toBe(true);
       await fetch(`${url1}/admin/circuits/a/restore`, { method: 'POST' });
       expect(await eventually(async () => (await target()) === 'a/gpt-4o-mini')).toBe(true);
@@ -295,9 +347,9 @@ describe('circuit breaker through a gateway', () => {
     const url2 = (await two.listen()).url;
     try {
       a.setFault({ kind: 'status', status: 500 });
-      await fetch(`${url1}/v1/chat/completions`, { method: 'POST', body: body() });
+      await fetch(`${url1}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() });
       expect(await eventually(async () => ((await (await fetch(`${url2}/admin/circuits`)).json()) as Awaited<ReturnType<typeof routes>>).instances[0]!.breakers[0]!.state === 'open')).toBe(true);
-      const res = await fetch(`${url2}/v1/chat/completions`, { method: 'POST', body: body() });
+      const res = await fetch(`${url2}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() });
       expect(res.headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
       expect(chats(a)).toHaveLength(1);
     } finally {

@@ -19,7 +19,7 @@ useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 
 const providers = () => [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], priority: 1 }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 })];
 const chat = (gw: RunningGateway, content = 'hello', headers: Record<string, string> = {}) =>
-  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }) }).then(async (r) => ({ status: r.status, text: await r.text(), id: r.headers.get('x-request-id') }));
+  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }) }).then(async (r) => ({ status: r.status, text: await r.text(), id: r.headers.get('x-request-id') }));
 const json = async <T>(gw: RunningGateway, path: string, headers: Record<string, string> = {}): Promise<T> => (await (await fetch(`${gw.url}${path}`, { headers })).json()) as T;
 
 async function withGateway(run: (gw: RunningGateway) => Promise<void>, options: Parameters<typeof startGateway>[1] = {}, extra: Record<string, unknown> = {}): Promise<void> {

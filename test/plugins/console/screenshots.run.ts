@@ -74,8 +74,8 @@ it('takes the console screenshots', async () => {
     }
     // edge-eu fails until its circuit opens; local-vllm is ejected for maintenance.
     flaky.setFault({ kind: 'status', status: 502 });
-    for (let i = 0; i < 3; i++) await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.batch}` }, body: JSON.stringify({ model: 'edge-eu/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
-    await fetch(`${gw.url}/admin/circuits/local-vllm/eject`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ reason: 'driver upgrade' }) });
+    for (let i = 0; i < 3; i++) await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.batch}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'edge-eu/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+    await fetch(`${gw.url}/admin/circuits/local-vllm/eject`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'driver upgrade' }) });
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
     await page.goto(`${gw.url}/console#/traffic`);

@@ -51,7 +51,7 @@ afterAll(async () => {
 const chat = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
   fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 const explain = async (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  (await (await fetch(`${gw.url}/admin/route/explain`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as {
+  (await (await fetch(`${gw.url}/admin/route/explain`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })).json()) as {
     targets: string[];
     exclusions: Array<{ target: string; by: string; reason: string }>;
     error?: { status: number; code: string };

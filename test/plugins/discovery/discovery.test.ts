@@ -31,7 +31,7 @@ function watcher(): Plugin & { seen: string[][] } {
 }
 
 const listed = async () => ((await (await fetch(`${gw!.url}/v1/models`)).json()) as { data: Array<{ id: string }> }).data.map((m) => m.id).sort();
-const chat = (model: string) => fetch(`${gw!.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
+const chat = (model: string) => fetch(`${gw!.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
 const listings = () => up.requests.filter((r) => r.path === '/v1/models').length;
 
 describe('model discovery', () => {
@@ -94,7 +94,7 @@ describe('model discovery', () => {
     up.setModels(['m-small', 'm-big', 'm-pinned'], { 'm-small': { context_length: 40 }, 'm-big': { max_model_len: 100000 }, 'm-pinned': { context_length: 40 } });
     gw = await startGateway({ providers: [mockProvider('up', up.baseUrl, { discover: true })], catalog: { 'm-pinned': { contextWindow: 100000 } } });
     expect(gw.gateway.modelInfo.lookup('m-small', 'up')).toEqual({ contextWindow: 40 });
-    const long = (model: string) => fetch(`${gw!.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model, messages: [{ role: 'user', content: 'word '.repeat(100) }] }) });
+    const long = (model: string) => fetch(`${gw!.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'word '.repeat(100) }] }) });
     const small = await long('m-small');
     expect(small.status).toBe(400);
     expect(((await small.json()) as { error: { code: string } }).error.code).toBe('capability_unmet');

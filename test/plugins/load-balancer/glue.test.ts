@@ -34,7 +34,7 @@ async function start(options: LoadBalancerOptions, extra: { priorities?: number[
 }
 
 async function ask(gw: RunningGateway, headers: Record<string, string> = {}, content = 'hi', stream = false): Promise<{ status: number; target: string | null }> {
-  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content }] }) });
+  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content }] }) });
   await res.text();
   return { status: res.status, target: res.headers.get('x-switchyard-target') };
 }

@@ -192,7 +192,7 @@ describe('metrics plugin: cardinality guard and access', () => {
       for (const model of ['gpt-4o-mini', `gpt-4o-mini-${Date.now()}`]) {
         const res = await fetch(`${gw.url}/v1/chat/completions`, {
           method: 'POST',
-          headers: { 'x-team': `team-${Math.random()}` },
+          headers: { 'content-type': 'application/json', 'x-team': `team-${Math.random()}` },
           body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
         });
         await res.text();

@@ -40,7 +40,7 @@ afterAll(async () => {
 beforeEach(() => exporter.reset());
 
 const chat = (body: Record<string, unknown>, headers: Record<string, string> = { authorization: `Bearer ${APP_KEY}` }) =>
-  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...body }) }).then(async (r) => ({ status: r.status, text: await r.text() }));
+  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...body }) }).then(async (r) => ({ status: r.status, text: await r.text() }));
 
 async function spans(count: number): Promise<ReadableSpan[]> {
   for (let i = 0; i < 100 && exporter.getFinishedSpans().length < count; i++) await new Promise((r) => setTimeout(r, 10));

@@ -43,7 +43,7 @@ async function gateway(url: string, options: Partial<RateLimitOptions>, logger =
 const chat = (gw: RunningGateway): Promise<Response> =>
   fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { authorization: 'Bearer sk-gw-app-0001' },
+    headers: { 'content-type': 'application/json', authorization: 'Bearer sk-gw-app-0001' },
     body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 5 }),
   });
 
@@ -80,7 +80,10 @@ describe('rate-limit plugin on the Redis store', () => {
     const res = await chat(gw);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
-    expect((await res.json()).error).toMatchObject({ type: 'service_unavailable', code: 'rate_limiter_unavailable' });
+    const error = (await res.json()).error;
+    expect(error).toMatchObject({ type: 'service_unavailable', code: 'rate_limiter_unavailable' });
+    // Says why, not "internal gateway error".
+    expect(error.message).toMatch(/rate-limit store is unreachable/);
   });
 
   it('enforces limits again once Redis is back', async () => {

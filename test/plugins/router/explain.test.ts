@@ -181,7 +181,7 @@ describe('routing admin routes behind gateway keys', () => {
     });
     try {
       const explain = (key?: string) =>
-        fetch(`${secured.url}/admin/route/explain`, { method: 'POST', headers: key ? { authorization: `Bearer ${key}` } : {}, body: JSON.stringify(body()) });
+        fetch(`${secured.url}/admin/route/explain`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body()) });
       expect((await explain()).status).toBe(401);
       expect((await explain('test-caller-key')).status).toBe(403);
       expect((await explain('test-admin-key')).status).toBe(200);

@@ -150,7 +150,7 @@ describe('strategies through a gateway', () => {
   });
 
   const post = (headers: Record<string, string> = {}) =>
-    fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'pool', messages: [{ role: 'user', content: 'hi' }] }) });
+    fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'pool', messages: [{ role: 'user', content: 'hi' }] }) });
 
   it('orders by the alias strategy, lets the request override it, records the scores, and refuses unknown names', async () => {
     const cheap = await post();
@@ -197,7 +197,7 @@ describe('per-key strategies through a gateway with auth', () => {
   });
 
   const as = async (key: string) =>
-    (await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ model: 'pool', messages: [{ role: 'user', content: 'hi' }] }) })).headers.get('x-switchyard-target');
+    (await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ model: 'pool', messages: [{ role: 'user', content: 'hi' }] }) })).headers.get('x-switchyard-target');
 
   it('byKey, then the key\'s own strategy, then the default', async () => {
     expect(await as('test-gateway-key-one')).toBe('a/pricey');
