@@ -281,7 +281,7 @@ describe('circuit breaker through a gateway', () => {
       const unknown = await admin('nope/eject');
       expect(unknown.status).toBe(404);
       expect((await unknown.json()).error.code).toBe('instance_not_found');
-      expect((await admin('a/eject', { body: JSON.stringify({ reason: 7 }) })).status).toBe(400);
+      expect((await admin('a/eject', { body: JSON.stringify({ reason: 7 }), headers: { 'content-type': 'application/json' } })).status).toBe(400);
     } finally {
       await gw.close();
     }
