@@ -1,16 +1,15 @@
 import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
 import { anthropicAdapter, instanceHeaders, JSON_TOOL_KEY, optionsOf } from './adapter.js';
-import { acceptsSampling, toMessagesRequest } from './request.js';
+import { acceptsSampling, toMessagesRequest } from '@switchyard/wire-anthropic';
 
 export const PLUGIN = 'provider-anthropic';
 export const PROVIDER_TYPE = 'anthropic';
 export { anthropicAdapter, classifyError, instanceHeaders, instanceProperties, DEFAULT_VERSION, JSON_TOOL_KEY } from './adapter.js';
 export type { AnthropicInstanceOptions } from './adapter.js';
-export { toMessagesRequest, acceptsSampling, JSON_TOOL, NO_SAMPLING_VERSION } from './request.js';
-export type { ConvertOptions, Converted, JsonMode } from './request.js';
-export { fromMessagesResponse, finishReasonOf } from './response.js';
-export { MessagesStreamDecoder } from './stream.js';
+// The conversions live in @switchyard/wire-anthropic (shared with Bedrock and Vertex AI); re-exported unchanged.
+export { toMessagesRequest, acceptsSampling, JSON_TOOL, NO_SAMPLING_VERSION, fromMessagesResponse, finishReasonOf, MessagesStreamDecoder } from '@switchyard/wire-anthropic';
+export type { ConvertOptions, Converted, JsonMode } from '@switchyard/wire-anthropic';
 
 /** Sampling fields an API version may refuse, for pass-through bodies. */
 const SAMPLING = ['temperature', 'top_p', 'top_k'] as const;

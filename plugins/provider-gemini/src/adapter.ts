@@ -1,9 +1,12 @@
 import type { EmbeddingsRequest, Exchange, ProviderAdapter, ProviderInstance, UpstreamClient } from '@switchyard/core';
-import { classifyGeminiError } from './errors.js';
-import { fromEmbedContent, fromGenerateContent } from './response.js';
-import type { DecodeContext } from './response.js';
-import { decodeGeminiStream } from './stream.js';
-import type { EmbedContentResponse, GenerateContentResponse, GeminiInstanceOptions } from './types.js';
+import { classifyGeminiError, decodeGeminiStream, fromEmbedContent, fromGenerateContent } from '@switchyard/wire-gemini';
+import type { DecodeContext, EmbedContentResponse, GenerateContentResponse, GeminiConvertOptions } from '@switchyard/wire-gemini';
+
+/** Per-instance fields a `type: gemini` provider entry may set, after defaults. */
+export interface GeminiInstanceOptions extends GeminiConvertOptions {
+  /** API version path segment. */
+  apiVersion: string;
+}
 
 /** Instance fields a `type: gemini` provider entry may add to the common ones. */
 export const instanceProperties = {
