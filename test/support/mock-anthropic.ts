@@ -173,12 +173,12 @@ class Mock implements MockAnthropic {
     const version = header(req, 'anthropic-version');
     if (!version) return sendJson(res, 400, anthropicError(400, 'anthropic-version: header is required'));
     const counting = pathname.endsWith('/count_tokens');
-    const problem = validate(body, version, counting);
+    const problem = validateMessagesBody(body, version, counting);
     if (problem) return sendJson(res, 400, anthropicError(400, problem));
     if (counting) return sendJson(res, 200, { input_tokens: inputTokens(body) });
     const message = this.#answer(body);
     if (body.stream !== true) return sendJson(res, 200, message);
-    return writeStream(res, streamEvents(message, this.#chunks), fault, req);
+    return writeStream(res, messageStreamEvents(message, this.#chunks), fault, req);
   }
 
   #auth(req: IncomingMessage): Json | undefined {
@@ -190,62 +190,71 @@ class Mock implements MockAnthropic {
   }
 
   #answer(body: Json): Json {
-    const content: Json[] = [];
-    if (body.thinking?.type === 'enabled') content.push({ type: 'thinking', thinking: 'Let me think about this.', signature: id('sig_') });
-    const tools: Json[] = Array.isArray(body.tools) ? body.tools : [];
-    const choice = body.tool_choice as Json | undefined;
-    const forced = choice?.type === 'tool' ? tools.find((t) => t.name === choice.name) : choice?.type === 'any' ? tools[0] : undefined;
-    const last = body.messages.at(-1);
-    const wantsTool = forced ?? (choice?.type !== 'none' && last.role === 'user' && /\bweather\b/i.test(textOf(last.content)) ? tools[0] : undefined);
-    let stop = 'end_turn';
-    let stopSequence: string | null = null;
-    if (wantsTool) {
-      if (!forced) content.push({ type: 'text', text: 'Let me check.' });
-      content.push({ type: 'tool_use', id: id('toolu_'), name: wantsTool.name, input: sample(wantsTool.input_schema) });
-      stop = 'tool_use';
-    } else {
-      const format = body.output_config?.format;
-      let text = format?.type === 'json_schema' ? JSON.stringify(sample(format.schema)) : `${this.#name}: ${lastUserText(body.messages)}`;
-      for (const s of body.stop_sequences ?? []) {
-        const at = text.indexOf(s);
-        if (at >= 0) {
-          text = text.slice(0, at);
-          stop = 'stop_sequence';
-          stopSequence = s;
-          break;
-        }
-      }
-      if (stop === 'end_turn' && tokens(text) > body.max_tokens) {
-        text = text.slice(0, body.max_tokens * 4);
-        stop = 'max_tokens';
-      }
-      content.push({ type: 'text', text });
-    }
-    const total = inputTokens(body);
     const cache = this.options.promptCache
       ? simulateCache(body, this.#cache, this.options.minCacheTokens ?? 1024)
       : { read: countCacheControl(body) > 0 ? 100 : 0, written: 0 };
-    return {
-      id: id('msg_'),
-      type: 'message',
-      role: 'assistant',
-      model: body.model,
-      content,
-      stop_reason: stop,
-      stop_sequence: stopSequence,
-      usage: {
-        input_tokens: this.options.promptCache ? Math.max(0, total - cache.read - cache.written) : total,
-        cache_creation_input_tokens: cache.written,
-        cache_read_input_tokens: cache.read,
-        output_tokens: content.reduce((n, b) => n + tokens(JSON.stringify(b)), 0),
-        service_tier: 'standard',
-      },
-    };
+    return answerMessages(body, this.#name, cache, this.options.promptCache === true);
   }
 }
 
+/**
+ * The mock's answer to a valid Messages body, also used by the Bedrock (InvokeModel) and Vertex
+ * (rawPredict) mocks for Claude. `cache`: the prompt-cache reads and writes to report;
+ * `cachedApart`: input_tokens exclude them (Anthropic's real accounting).
+ */
+export function answerMessages(body: Json, name: string, cache = { read: countCacheControl(body) > 0 ? 100 : 0, written: 0 }, cachedApart = false): Json {
+  const content: Json[] = [];
+  if (body.thinking?.type === 'enabled') content.push({ type: 'thinking', thinking: 'Let me think about this.', signature: id('sig_') });
+  const tools: Json[] = Array.isArray(body.tools) ? body.tools : [];
+  const choice = body.tool_choice as Json | undefined;
+  const forced = choice?.type === 'tool' ? tools.find((t) => t.name === choice.name) : choice?.type === 'any' ? tools[0] : undefined;
+  const last = body.messages.at(-1);
+  const wantsTool = forced ?? (choice?.type !== 'none' && last.role === 'user' && /\bweather\b/i.test(textOf(last.content)) ? tools[0] : undefined);
+  let stop = 'end_turn';
+  let stopSequence: string | null = null;
+  if (wantsTool) {
+    if (!forced) content.push({ type: 'text', text: 'Let me check.' });
+    content.push({ type: 'tool_use', id: id('toolu_'), name: wantsTool.name, input: sample(wantsTool.input_schema) });
+    stop = 'tool_use';
+  } else {
+    const format = body.output_config?.format;
+    let text = format?.type === 'json_schema' ? JSON.stringify(sample(format.schema)) : `${name}: ${lastUserText(body.messages)}`;
+    for (const s of body.stop_sequences ?? []) {
+      const at = text.indexOf(s);
+      if (at >= 0) {
+        text = text.slice(0, at);
+        stop = 'stop_sequence';
+        stopSequence = s;
+        break;
+      }
+    }
+    if (stop === 'end_turn' && tokens(text) > body.max_tokens) {
+      text = text.slice(0, body.max_tokens * 4);
+      stop = 'max_tokens';
+    }
+    content.push({ type: 'text', text });
+  }
+  const total = inputTokens(body);
+  return {
+    id: id('msg_'),
+    type: 'message',
+    role: 'assistant',
+    model: body.model,
+    content,
+    stop_reason: stop,
+    stop_sequence: stopSequence,
+    usage: {
+      input_tokens: cachedApart ? Math.max(0, total - cache.read - cache.written) : total,
+      cache_creation_input_tokens: cache.written,
+      cache_read_input_tokens: cache.read,
+      output_tokens: content.reduce((n, b) => n + tokens(JSON.stringify(b)), 0),
+      service_tier: 'standard',
+    },
+  };
+}
+
 /** The real API's checks, returning the first problem as its message. */
-function validate(body: Json, version: string, counting: boolean): string | undefined {
+export function validateMessagesBody(body: Json, version: string, counting: boolean): string | undefined {
   for (const key of Object.keys(body)) if (!KNOWN_FIELDS.has(key)) return `${key}: Extra inputs are not permitted`;
   if (typeof body.model !== 'string' || !body.model) return 'model: Field required';
   if (!counting && !Number.isInteger(body.max_tokens)) return 'max_tokens: Field required';
@@ -389,7 +398,7 @@ function simulateCache(body: Json, cache: Map<string, number>, minTokens: number
 }
 
 /** The real stream's event sequence for a message. */
-function streamEvents(message: Json, chunks: number): Json[] {
+export function messageStreamEvents(message: Json, chunks: number): Json[] {
   const start = { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { ...message.usage, output_tokens: 1 } };
   const events: Json[] = [{ type: 'message_start', message: start }, { type: 'ping' }];
   message.content.forEach((block: Json, index: number) => {
@@ -439,7 +448,7 @@ function modelList(models: string[]): Json {
 }
 
 /** A value matching a JSON schema's shape: strings "Paris", numbers 1, booleans true. */
-function sample(schema: unknown): unknown {
+export function sample(schema: unknown): unknown {
   if (!isObject(schema)) return {};
   if (Array.isArray(schema.enum)) return schema.enum[0];
   switch (schema.type) {

@@ -8,6 +8,7 @@ import { promptCache } from '@switchyard/plugin-prompt-cache';
 import { rateLimit } from '@switchyard/plugin-rate-limit';
 import { responseCache } from '@switchyard/plugin-response-cache';
 import { anthropic } from '@switchyard/provider-anthropic';
+import { bedrock } from '@switchyard/provider-bedrock';
 import { gemini } from '@switchyard/provider-gemini';
 import { openai } from '@switchyard/provider-openai';
 
@@ -30,6 +31,7 @@ export function standard(): Preset {
       openai(),
       anthropic(),
       gemini(),
+      bedrock(),
       circuitBreaker(),
       loadBalancer(),
       promptCache(),
