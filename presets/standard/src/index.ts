@@ -11,6 +11,7 @@ import { anthropic } from '@switchyard/provider-anthropic';
 import { bedrock } from '@switchyard/provider-bedrock';
 import { gemini } from '@switchyard/provider-gemini';
 import { openai } from '@switchyard/provider-openai';
+import { vertex } from '@switchyard/provider-vertex';
 
 export const PRESET = 'standard';
 
@@ -32,6 +33,7 @@ export function standard(): Preset {
       anthropic(),
       gemini(),
       bedrock(),
+      vertex(),
       circuitBreaker(),
       loadBalancer(),
       promptCache(),
