@@ -8,6 +8,7 @@ import { promptCache } from '@switchyard/plugin-prompt-cache';
 import { rateLimit } from '@switchyard/plugin-rate-limit';
 import { responseCache } from '@switchyard/plugin-response-cache';
 import { anthropic } from '@switchyard/provider-anthropic';
+import { azureOpenAI } from '@switchyard/provider-azure-openai';
 import { bedrock } from '@switchyard/provider-bedrock';
 import { gemini } from '@switchyard/provider-gemini';
 import { openai } from '@switchyard/provider-openai';
@@ -32,6 +33,7 @@ export function standard(): Preset {
       openai(),
       anthropic(),
       gemini(),
+      azureOpenAI(),
       bedrock(),
       vertex(),
       circuitBreaker(),
