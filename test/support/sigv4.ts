@@ -56,7 +56,9 @@ export function verifySigV4(req: IncomingMessage, rawBody: string, keys: readonl
   const canonicalUri = rawPath.split('/').map(encode).join('/');
   const canonicalQuery = [...url.searchParams].map(([k, v]) => [encode(k), encode(v)]).sort(([a, x], [b, y]) => (a === b ? (x! < y! ? -1 : 1) : a! < b! ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join('&');
   const canonicalHeaders = signed.map((name) => `${name}:${String(req.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
-  const payloadHash = typeof req.headers['x-amz-content-sha256'] === 'string' ? req.headers['x-amz-content-sha256'] : sha256(rawBody);
+  const payloadHash = sha256(rawBody);
+  const declared = req.headers['x-amz-content-sha256'];
+  if (declared !== undefined && declared !== payloadHash) return { kind: 'bad-signature', message: "The provided 'x-amz-content-sha256' header does not match what was computed." };
   const canonical = [req.method, canonicalUri, canonicalQuery, canonicalHeaders, signedList, payloadHash].join('\n');
   const scope = `${day}/${region}/${service}/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
