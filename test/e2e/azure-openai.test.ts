@@ -160,6 +160,7 @@ describe('Azure content filter', () => {
     expect((res.choices[0] as unknown as { content_filter_results: Record<string, unknown> }).content_filter_results.violence).toEqual({ filtered: true, severity: 'high' });
     const { data, response } = await anthropic.messages.create({ model: 'gpt-4o', max_tokens: 100, messages: [{ role: 'user', content: 'please filter-output now' }] }).withResponse();
     expect(data.content[0]).toMatchObject({ type: 'text', text: 'az: plea' });
+    expect(data.stop_reason).toBe('refusal');
     expect(response.headers.get('x-switchyard-warnings')).toContain("Azure OpenAI's content filter cut the answer short: violence (high)");
   });
 });

@@ -19,7 +19,7 @@ export const PRESET = 'standard';
 /**
  * The plugins a ready gateway runs, in order: gateway keys (inactive without keys), rate limits
  * (inactive without limits), the response cache (off until `response-cache: { enabled: true }`),
- * the three providers, circuit breaking, load balancing, prompt caching (Anthropic
+ * the six providers (OpenAI, Anthropic, Gemini, Azure OpenAI, Bedrock, Vertex AI), circuit breaking, load balancing, prompt caching (Anthropic
  * breakpoints, OpenAI prompt_cache_key) and Prometheus metrics on /metrics.
  * `plugins: { <name>: false }` in config leaves one out.
  */
