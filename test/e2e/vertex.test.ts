@@ -201,11 +201,16 @@ describe('Vertex AI errors and failover', () => {
     expect(outcomes()).toEqual([[`vx/${GEMINI}`, 'business_error']]);
   });
 
-  it('treats RESOURCE_EXHAUSTED as rate limited and fails over to OpenAI', async () => {
+  it('treats RESOURCE_EXHAUSTED as rate limited and a 503 as a failure, failing over to OpenAI (both protocols)', async () => {
     vx.queueFault({ kind: 'status', status: 429, body: { error: { code: 429, message: 'Quota exceeded for aiplatform.googleapis.com/generate_content_requests_per_minute_per_project_per_base_model.', status: 'RESOURCE_EXHAUSTED' } } });
     const res = await openai.chat.completions.create({ model: 'gemini-then-gpt', messages: [{ role: 'user', content: 'hi' }] });
     expect(res.choices[0]!.message.content).toContain('oa');
     expect(outcomes()).toEqual([[`vx/${GEMINI}`, 'rate_limited'], ['oa/gpt-4o-mini', 'success']]);
+    results.length = 0;
+    vx.queueFault({ kind: 'status', status: 503 });
+    const msg = await anthropic.messages.create({ model: 'gemini-then-gpt', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] });
+    expect(msg.content[0]).toMatchObject({ type: 'text', text: expect.stringContaining('oa') });
+    expect(outcomes()).toEqual([[`vx/${GEMINI}`, 'failure'], ['oa/gpt-4o-mini', 'success']]);
   });
 
   it('fails over from OpenAI to Claude on Vertex, streaming', async () => {

@@ -4,7 +4,7 @@
  * Plain `node:http` on 127.0.0.1. Serves `POST /model/{modelId}/converse`, `/converse-stream`,
  * `/invoke` and `/invoke-with-response-stream` (Claude models, Anthropic Messages bodies). Every
  * request's SigV4 signature is recomputed with the known secret (sigv4.ts) and refused with
- * AWS's 403 bodies when wrong or missing; unknown fields and malformed content are refused with
+ * AWS's 403 bodies when wrong or missing (or a Bedrock API key is checked, when sent as bearer); unknown fields and malformed content are refused with
  * ValidationException (400); models outside `models` are 404, those in `deniedModels` are
  * AccessDeniedException (403). Errors are `{"message"}` with the type in `x-amzn-ErrorType`.
  * Streams are binary `application/vnd.amazon.eventstream` messages, encoded here from the
@@ -58,6 +58,8 @@ export interface MockBedrock {
 export interface MockBedrockOptions {
   /** Keys whose signatures are accepted. */
   keys: AwsKey[];
+  /** Bedrock API keys accepted as `Authorization: Bearer` (instead of a signature). */
+  apiKeys?: string[];
   /** The region signatures must be scoped to. @default us-east-1 */
   region?: string;
   name?: string;
@@ -151,7 +153,9 @@ class MockBedrockServer implements MockBedrock {
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === 'status') return awsError(res, fault.status, fault.type, fault.message);
 
-    const problem = verifySigV4(req, rawBody, this.options.keys, this.#region, 'bedrock');
+    const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    if (bearer !== undefined && !this.options.apiKeys?.includes(bearer)) return awsError(res, 403, 'UnrecognizedClientException', 'Invalid API Key format: Must be a valid Bedrock API key.');
+    const problem = bearer !== undefined ? undefined : verifySigV4(req, rawBody, this.options.keys, this.#region, 'bedrock');
     if (problem) {
       const type = { missing: 'MissingAuthenticationTokenException', 'unknown-key': 'UnrecognizedClientException', 'bad-signature': 'InvalidSignatureException', expired: 'InvalidSignatureException' }[problem.kind];
       return awsError(res, 403, type, problem.message);

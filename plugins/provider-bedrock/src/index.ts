@@ -43,7 +43,7 @@ function build(req: UpstreamRequest, x: Exchange): UpstreamRequest {
   return req;
 }
 
-/** AWS Bedrock Runtime (Converse, ConverseStream, InvokeModel for Claude) as provider type `bedrock`, SigV4-signed. */
+/** AWS Bedrock Runtime (Converse, ConverseStream, InvokeModel for Claude) as provider type `bedrock`: SigV4-signed, or with a Bedrock API key. */
 export function bedrock(): Plugin<Record<string, never>> {
   return {
     name: PLUGIN,
@@ -53,6 +53,7 @@ export function bedrock(): Plugin<Record<string, never>> {
       for (const [i, instance] of gateway.instances.entries()) {
         if (instance.type !== PROVIDER_TYPE) continue;
         const o = optionsOf(instance);
+        if (instance.apiKey) continue; // a Bedrock API key is sent as a bearer token: nothing to sign
         const region = regionOf(instance.baseUrl, o.region);
         if (!region) throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', `providers[${i}].region: required unless baseUrl is https://bedrock-runtime.<region>.amazonaws.com`);
         if (!o.accessKeyId !== !o.secretAccessKey) throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', `providers[${i}]: accessKeyId and secretAccessKey go together`);
@@ -62,7 +63,9 @@ export function bedrock(): Plugin<Record<string, never>> {
       const hook = gateway.hooks.convertRequest.for(PROVIDER_TYPE);
       hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, build);
       hook.tapPromise({ name: PLUGIN, stage: SIGN_STAGE }, async (req, x) => {
-        await signRequest(req, signers.get(x.target!.instance)!);
+        const { instance } = x.target!;
+        if (instance.apiKey) req.headers.authorization = `Bearer ${instance.apiKey}`;
+        else await signRequest(req, signers.get(instance)!);
         return req;
       });
     },

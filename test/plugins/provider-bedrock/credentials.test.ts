@@ -29,7 +29,7 @@ beforeAll(async () => {
     `[default]\naws_access_key_id = ${PROFILE_KEY.accessKeyId}\naws_secret_access_key = ${PROFILE_KEY.secretAccessKey}\n\n[other]\naws_access_key_id = ${OTHER_KEY.accessKeyId}\naws_secret_access_key = ${OTHER_KEY.secretAccessKey}\n`,
   );
   writeFileSync(join(dir, 'config'), '[default]\nregion = us-east-1\n');
-  br = await startMockBedrock({ keys: [ENV_KEY, PROFILE_KEY, OTHER_KEY], name: 'br', models: [MODEL] });
+  br = await startMockBedrock({ keys: [ENV_KEY, PROFILE_KEY, OTHER_KEY], apiKeys: ['ABSKQmVkcm9ja0FQSUtleS10ZXN0'], name: 'br', models: [MODEL] });
 });
 afterEach(() => {
   for (const name of VARS) {
@@ -86,6 +86,13 @@ describe('Bedrock credentials', () => {
     expect(String(br.requests[0]!.headers.authorization)).toContain(`Credential=${OTHER_KEY.accessKeyId}/`);
     expect(await askThrough({ accessKeyId: PROFILE_KEY.accessKeyId, secretAccessKey: PROFILE_KEY.secretAccessKey })).toBe('br: hi');
     expect(String(br.requests[1]!.headers.authorization)).toContain(`Credential=${PROFILE_KEY.accessKeyId}/`);
+  });
+
+  it('sends a Bedrock API key as a bearer token instead of signing, and fails over from a refused one', async () => {
+    expect(await askThrough({ apiKey: 'ABSKQmVkcm9ja0FQSUtleS10ZXN0' })).toBe('br: hi');
+    expect(br.requests[0]!.headers.authorization).toBe('Bearer ABSKQmVkcm9ja0FQSUtleS10ZXN0');
+    expect(br.requests[0]!.headers['x-amz-date']).toBeUndefined();
+    await expect(askThrough({ apiKey: 'ABSK-wrong' })).rejects.toMatchObject({ status: 502, message: expect.stringContaining('Invalid API Key format') });
   });
 
   it('says where it looked when no credentials are found', async () => {
