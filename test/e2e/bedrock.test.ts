@@ -216,6 +216,27 @@ describe('Anthropic clients → Bedrock', () => {
     expect((await stream.finalMessage()).content).toEqual([{ type: 'text', text: 'br: stream nova' }]);
   });
 
+  it('converts an Anthropic tool round trip and an image for a non-Claude model', async () => {
+    const tools = [{ name: 'get_weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } }];
+    const first = await anthropic.messages.create({ model: NOVA, max_tokens: 100, tools, messages: [{ role: 'user', content: 'weather in Paris?' }] });
+    const use = first.content.find((b) => b.type === 'tool_use')!;
+    expect(use).toMatchObject({ type: 'tool_use', name: 'get_weather', input: { city: 'Paris' } });
+    const second = await anthropic.messages.create({
+      model: NOVA,
+      max_tokens: 100,
+      tools,
+      messages: [
+        { role: 'user', content: 'weather in Paris?' },
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.type === 'tool_use' ? use.id : '', content: '{"temp":21}' }] },
+      ],
+    });
+    expect(second.content).toEqual([{ type: 'text', text: 'br: get_weather={"temp":21}' }]);
+    const seen = await anthropic.messages.create({ model: NOVA, max_tokens: 100, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }, { type: 'text', text: 'what is it?' }] }] });
+    expect(seen.content).toEqual([{ type: 'text', text: 'br: what is it? + an image' }]);
+    expect(br.requests.at(-1)!.body.messages[0].content[0]).toEqual({ image: { format: 'png', source: { bytes: PNG } } });
+  });
+
   it('answers a Bedrock validation error in Anthropic shape with its status', async () => {
     br.queueFault({ kind: 'status', status: 400, type: 'ValidationException', message: 'messages.0: bad input' });
     const err = (await anthropic.messages.create({ model: CLAUDE, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.BadRequestError>;

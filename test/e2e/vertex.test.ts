@@ -147,6 +147,12 @@ describe('OpenAI clients → Claude on Vertex AI', () => {
     expect(JSON.parse(json.choices[0]!.message.content!)).toEqual({ city: 'Paris' });
   });
 
+  it('sends an image to Claude as a base64 image block', async () => {
+    const res = await openai.chat.completions.create({ model: CLAUDE, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } }] }] });
+    expect(res.choices[0]!.message.content).toBe('vx: an image');
+    expect(vx.requests[0]!.body.messages[0].content).toEqual([{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }]);
+  });
+
   it('ends a Claude stream cut mid-way with an error event', async () => {
     vx.claude.queueFault({ kind: 'cut', afterEvents: 4 });
     const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: CLAUDE, stream: true, messages: [{ role: 'user', content: 'a long story' }] }) });
