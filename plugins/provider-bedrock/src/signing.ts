@@ -2,11 +2,13 @@
  * AWS Signature Version 4 for Bedrock calls (@smithy/signature-v4), and where the credentials
  * come from: the instance's own keys, else its `profile`, else the standard environment
  * variables, else the shared config files (AWS_PROFILE or `default`). Never the instance
- * metadata or container credential endpoints: a gateway must not reach for them by surprise.
+ * metadata or container credential endpoints: a gateway must not reach for them by surprise, so
+ * a profile whose `credential_source` names them is refused.
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
+import { getProfileName, parseKnownFiles } from '@smithy/core/config';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { SwitchyardError } from '@switchyard/core';
@@ -28,8 +30,8 @@ export function credentialChain(o: CredentialOptions): CredentialProvider {
     return async () => identity;
   }
   const sources: Array<[string, CredentialProvider]> = o.profile
-    ? [[`profile ${o.profile}`, fromIni({ profile: o.profile })]]
-    : [['environment', fromEnv()], ['shared config files', fromIni()]];
+    ? [[`profile ${o.profile}`, withoutMetadataSources(o.profile, fromIni({ profile: o.profile }))]]
+    : [['environment', fromEnv()], ['shared config files', withoutMetadataSources(undefined, fromIni())]];
   return async () => {
     const tried: string[] = [];
     for (const [name, source] of sources) {
@@ -40,6 +42,31 @@ export function credentialChain(o: CredentialOptions): CredentialProvider {
       }
     }
     throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `no AWS credentials for Bedrock (${tried.join('; ')})`, { expose: true });
+  };
+}
+
+/** `credential_source` values that make a profile call the instance or container metadata endpoints. */
+const METADATA_SOURCES = new Set(['Ec2InstanceMetadata', 'EcsContainer']);
+/** Longest source_profile chain followed. */
+const MAX_CHAIN = 8;
+
+/**
+ * `provider`, refused before it runs when the profile (or a profile it assumes a role from)
+ * would take its credentials from the EC2 instance metadata or ECS container endpoints.
+ */
+function withoutMetadataSources(profile: string | undefined, provider: CredentialProvider): CredentialProvider {
+  return async () => {
+    const profiles = await parseKnownFiles({});
+    let name: string | undefined = getProfileName({ ...(profile ? { profile } : {}) });
+    for (let hop = 0; name !== undefined && hop < MAX_CHAIN; hop++) {
+      const entry: Record<string, string | undefined> = profiles[name] ?? {};
+      const source = entry.credential_source;
+      if (source && METADATA_SOURCES.has(source)) {
+        throw new Error(`profile ${name} takes credentials from ${source}, which Switchyard does not call`);
+      }
+      name = entry.source_profile;
+    }
+    return provider();
   };
 }
 

@@ -28,7 +28,10 @@ beforeAll(async () => {
     join(dir, 'credentials'),
     `[default]\naws_access_key_id = ${PROFILE_KEY.accessKeyId}\naws_secret_access_key = ${PROFILE_KEY.secretAccessKey}\n\n[other]\naws_access_key_id = ${OTHER_KEY.accessKeyId}\naws_secret_access_key = ${OTHER_KEY.secretAccessKey}\n`,
   );
-  writeFileSync(join(dir, 'config'), '[default]\nregion = us-east-1\n');
+  writeFileSync(
+    join(dir, 'config'),
+    '[default]\nregion = us-east-1\n\n[profile on-ec2]\nrole_arn = arn:aws:iam::123456789012:role/gateway\ncredential_source = Ec2InstanceMetadata\n\n[profile chained]\nrole_arn = arn:aws:iam::123456789012:role/other\nsource_profile = on-ec2\n',
+  );
   br = await startMockBedrock({ keys: [ENV_KEY, PROFILE_KEY, OTHER_KEY], apiKeys: ['ABSKQmVkcm9ja0FQSUtleS10ZXN0'], name: 'br', models: [MODEL] });
 });
 afterEach(() => {
@@ -93,6 +96,14 @@ describe('Bedrock credentials', () => {
     expect(br.requests[0]!.headers.authorization).toBe('Bearer ABSKQmVkcm9ja0FQSUtleS10ZXN0');
     expect(br.requests[0]!.headers['x-amz-date']).toBeUndefined();
     await expect(askThrough({ apiKey: 'ABSK-wrong' })).rejects.toMatchObject({ status: 502, message: expect.stringContaining('Invalid API Key format') });
+  });
+
+  it('refuses a profile that would call the instance metadata endpoint, directly or through source_profile', async () => {
+    useFiles();
+    await expect(credentialChain({ profile: 'on-ec2' })()).rejects.toThrow('profile on-ec2 takes credentials from Ec2InstanceMetadata, which Switchyard does not call');
+    await expect(credentialChain({ profile: 'chained' })()).rejects.toThrow('profile on-ec2 takes credentials from Ec2InstanceMetadata');
+    process.env.AWS_PROFILE = 'on-ec2';
+    await expect(credentialChain({})()).rejects.toThrow(/shared config files: profile on-ec2 takes credentials from Ec2InstanceMetadata/);
   });
 
   it('says where it looked when no credentials are found', async () => {
