@@ -69,7 +69,9 @@ export function entraTokenSource(c: EntraCredentials): () => Promise<AccessToken
   return async () => {
     let result: Awaited<ReturnType<typeof app.acquireTokenByClientCredential>>;
     try {
-      result = await app.acquireTokenByClientCredential({ scopes: [COGNITIVE_SERVICES_SCOPE], skipCache: true });
+      // skipCache: the TokenCache decides when to fetch. DisableMsalForceRegion: an MSAL_FORCE_REGION
+      // in the environment must not send MSAL to regional endpoints or region discovery.
+      result = await app.acquireTokenByClientCredential({ scopes: [COGNITIVE_SERVICES_SCOPE], skipCache: true, azureRegion: 'DisableMsalForceRegion' });
     } catch (err) {
       const e = err as { errorMessage?: string; message?: string };
       throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `Entra ID token request failed: ${(e.errorMessage || e.message || 'unknown error').split('\n')[0]}`, { expose: true, cause: err });
