@@ -267,8 +267,10 @@ describe('Microsoft Entra ID', () => {
     }
   });
 
-  it('refuses an instance without credentials at start', async () => {
+  it('refuses an instance without credentials, or sending its client secret over plain http, at start', async () => {
     const failed = await startGateway({ providers: [{ name: 'x', type: 'azure-openai', baseUrl: az.origin, deployments: { a: 'b' } }] }).catch((e: unknown) => e);
     expect(String((failed as Error).message)).toContain('providers[0]: an azure-openai instance needs apiKey, or tenantId, clientId and clientSecret');
+    const plain = await startGateway({ providers: [{ name: 'x', type: 'azure-openai', baseUrl: az.origin, ...CLIENT, authorityHost: 'http://login.example.com', deployments: { a: 'b' } }] }).catch((e: unknown) => e);
+    expect(String((plain as Error).message)).toContain('providers[0].authorityHost: must be https');
   });
 });

@@ -1,4 +1,4 @@
-import { ConvertStage, RouteStage, SwitchyardError } from '@switchyard/core';
+import { ConvertStage, isLoopback, RouteStage, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
 import { azureAdapter, azureUrl, deploymentOf, optionsOf } from './adapter.js';
 import { deploymentTargets } from './deployments.js';
@@ -46,6 +46,10 @@ export function azureOpenAI(plugin: AzureOpenAIPluginOptions = {}): Plugin<Recor
         const { tenantId, clientId, clientSecret, authorityHost, tokenRefreshMs } = optionsOf(instance);
         const entra = [tenantId, clientId, clientSecret].filter(Boolean).length;
         if (entra > 0 && entra < 3) throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', `providers[${i}]: tenantId, clientId and clientSecret go together`);
+        const authority = new URL(authorityHost);
+        if (authority.protocol !== 'https:' && !isLoopback(authority.hostname)) {
+          throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', `providers[${i}].authorityHost: must be https (plain http only on loopback, for local test servers)`);
+        }
         if (entra === 3) tokens.set(instance, new TokenCache(entraTokenSource({ tenantId: tenantId!, clientId: clientId!, clientSecret: clientSecret!, authorityHost }), tokenRefreshMs, plugin.now));
         else if (!instance.apiKey) throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', `providers[${i}]: an azure-openai instance needs apiKey, or tenantId, clientId and clientSecret`);
       }
