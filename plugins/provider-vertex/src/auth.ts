@@ -14,7 +14,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { JWT, UserRefreshClient } from 'google-auth-library';
 import type { Credentials, OAuth2Client } from 'google-auth-library';
-import { SwitchyardError } from '@switchyard/core';
+import { isLoopback, SwitchyardError } from '@switchyard/core';
 import type { AccessToken } from './token-cache.js';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -71,6 +71,10 @@ export function clientFor(key: KeyJson, from: string, scopes: string[]): OAuth2C
   }
   const tokenUri = key.token_uri;
   if (tokenUri && tokenUri !== GOOGLE_TOKEN_URL) {
+    const url = new URL(tokenUri);
+    if (url.protocol !== 'https:' && !isLoopback(url.hostname)) {
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `Google credentials from ${from}: token_uri must be https (plain http only on loopback)`, { expose: true });
+    }
     client.transporter.interceptors.request.add({
       resolved: async (config) => {
         if (String(config.url) === GOOGLE_TOKEN_URL) config.url = new URL(tokenUri);

@@ -64,5 +64,6 @@ describe('Google credentials', () => {
 
   it('refuses keys it cannot use', () => {
     expect(() => clientFor({ type: 'external_account' }, 'f.json', [])).toThrow('Google credentials from f.json: a service_account or authorized_user key is needed (type external_account)');
+    expect(() => clientFor({ type: 'service_account', client_email: 'a@b', private_key: 'k', token_uri: 'http://tokens.example.com/token' }, 'f.json', [])).toThrow('token_uri must be https');
   });
 });
