@@ -6,7 +6,7 @@ import { INBOUND_WARNINGS } from './protocols/codec.js';
 import type { ProtocolCodec } from './protocols/codec.js';
 import type { ProviderRegistry } from './providers.js';
 import type { UpstreamClient } from './upstream/client.js';
-import { HEDGE_LOST, runAttempt } from './upstream/attempt.js';
+import { HEDGE_LOST, runAttempt, speaks } from './upstream/attempt.js';
 import type { AttemptContext, AttemptOutput, Delivery } from './upstream/attempt.js';
 import type { UpstreamAbort } from './upstream/abort.js';
 import type { TtftTracker } from './routing/latency.js';
@@ -98,7 +98,7 @@ async function attempt(x: Exchange, target: Target, codec: ProtocolCodec, deps: 
   x.attempt++;
   x.target = target;
   const adapter = deps.providers.require(target.instance.type);
-  if (adapter.protocol !== x.protocol) for (const warning of x.get(INBOUND_WARNINGS) ?? []) x.warn(warning);
+  if (speaks(adapter, target, x.protocol) !== x.protocol) for (const warning of x.get(INBOUND_WARNINGS) ?? []) x.warn(warning);
   const request = await buildRequest(x, deps.hooks, target.instance.type);
   return runAttempt({ x, target, adapter, codec, http: deps.http, request, report, timeoutMs, ...extra });
 }

@@ -3,7 +3,7 @@ import type { Exchange } from './exchange.js';
 import type { ModelInfo } from './models/model-info.js';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse } from './protocols/canonical.js';
 import type { UpstreamClient } from './upstream/client.js';
-import type { AttemptOutcome, Operation, ProviderInstance, SseEvent } from './types.js';
+import type { AttemptOutcome, Operation, ProviderInstance, SseEvent, Target } from './types.js';
 
 /** What an upstream error response means, as a provider reads it. */
 export interface UpstreamErrorInfo {
@@ -24,6 +24,24 @@ export interface ProviderAdapter {
    * response and stream pass through untouched (except model and credentials).
    */
   readonly protocol: string;
+  /**
+   * The wire protocol one attempt speaks, when it depends on the target or on the caller's
+   * protocol (`inbound`): e.g. Claude on Bedrock speaks `anthropic` (InvokeModel) to Anthropic
+   * callers and Converse to others. Pass-through happens when it equals the caller's protocol;
+   * build, decodeResponse and decodeStream read the same target (`x.target`) to match.
+   * @default the adapter's `protocol`
+   */
+  protocolFor?(target: Target, inbound: string): string;
+  /**
+   * How this upstream frames a stream when it is not SSE (e.g. Bedrock's binary
+   * `application/vnd.amazon.eventstream`): the response body → the events of the protocol the
+   * attempt speaks. Core reads them instead of parsing SSE, for converted streams (into
+   * decodeStream) and for same-protocol pass-through (each event re-framed as SSE). Throwing ends
+   * the stream: before its first event the attempt fails (`rate_limited` when the error's code is
+   * SWITCHYARD_ERR_RATE_LIMITED, else `failure`), after it the caller gets the stream error event.
+   * @default SSE parsing
+   */
+  readEvents?(body: AsyncIterable<Uint8Array>, x: Exchange): AsyncIterable<SseEvent>;
   /** Operations this type serves. @default ['chat'] */
   readonly operations?: readonly Operation[];
   /** Model-name prefixes this type claims, for instances that list no models. */

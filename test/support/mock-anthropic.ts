@@ -257,7 +257,7 @@ class Mock implements MockAnthropic {
     if (counting) return sendJson(res, 200, { input_tokens: inputTokens(body) });
     const message = this.#answer(body);
     if (body.stream !== true) return sendJson(res, 200, message);
-    return writeStream(res, streamEvents(message, this.#chunks), fault, req);
+    return writeStream(res, messageStreamEvents(message, this.#chunks), fault, req);
   }
 
   #auth(req: IncomingMessage): Json | undefined {
@@ -270,71 +270,92 @@ class Mock implements MockAnthropic {
 
   #answer(body: Json): Json {
     const scripted = this.#answers.shift() ?? this.#answerer?.(body) ?? undefined;
-    const content: Json[] = [];
-    if (body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive') {
-      if (lastUserText(body.messages).includes(REDACTED_THINKING_TRIGGER)) {
-        content.push({ type: 'redacted_thinking', data: redactedThinkingData() });
-      } else {
-        const thinking = scripted?.thinking ?? 'Let me think about this.';
-        const omitted = body.thinking.display === 'omitted';
-        content.push({ type: 'thinking', thinking: omitted ? '' : thinking, signature: signThinking(thinking, omitted) });
-      }
-    }
-    if (scripted && (scripted.text !== undefined || scripted.toolCalls?.length)) return this.#message(body, [...content, ...scriptedBlocks(scripted)], scripted.toolCalls?.length ? 'tool_use' : 'end_turn', null);
-    const tools: Json[] = Array.isArray(body.tools) ? body.tools : [];
-    const choice = body.tool_choice as Json | undefined;
-    const forced = choice?.type === 'tool' ? tools.find((t) => t.name === choice.name) : choice?.type === 'any' ? tools[0] : undefined;
-    const last = body.messages.at(-1);
-    const wantsTool = forced ?? (choice?.type !== 'none' && last.role === 'user' && /\bweather\b/i.test(textOf(last.content)) ? tools[0] : undefined);
-    let stop = 'end_turn';
-    let stopSequence: string | null = null;
-    if (wantsTool) {
-      if (!forced) content.push({ type: 'text', text: 'Let me check.' });
-      content.push({ type: 'tool_use', id: id('toolu_'), name: wantsTool.name, input: sample(wantsTool.input_schema) });
-      stop = 'tool_use';
-    } else {
-      const format = body.output_config?.format;
-      let text = format?.type === 'json_schema' ? JSON.stringify(sample(format.schema)) : `${this.#name}: ${lastUserText(body.messages)}`;
-      for (const s of body.stop_sequences ?? []) {
-        const at = text.indexOf(s);
-        if (at >= 0) {
-          text = text.slice(0, at);
-          stop = 'stop_sequence';
-          stopSequence = s;
-          break;
-        }
-      }
-      if (stop === 'end_turn' && tokens(text) > body.max_tokens) {
-        text = text.slice(0, body.max_tokens * 4);
-        stop = 'max_tokens';
-      }
-      content.push({ type: 'text', text });
-    }
-    return this.#message(body, content, stop, stopSequence);
-  }
-
-  #message(body: Json, content: Json[], stop: string, stopSequence: string | null): Json {
-    const total = inputTokens(body);
     const cache = this.options.promptCache
       ? simulateCache(body, this.#cache, this.options.minCacheTokens ?? 1024)
       : { read: countCacheControl(body) > 0 ? 100 : 0, written: 0 };
+    return answerMessages(body, this.#name, cache, this.options.promptCache === true, scripted);
+  }
+}
+
+/**
+ * The mock's answer to a valid Messages body, also used by the Bedrock (InvokeModel) and Vertex
+ * (rawPredict) mocks for Claude. `cache`: the prompt-cache reads and writes to report;
+ * `cachedApart`: input_tokens exclude them (Anthropic's real accounting); `scripted`: a queued answer.
+ */
+export function answerMessages(
+  body: Json,
+  name: string,
+  cache = { read: countCacheControl(body) > 0 ? 100 : 0, written: 0 },
+  cachedApart = false,
+  scripted?: AnthropicScriptedAnswer,
+): Json {
+  const content: Json[] = [];
+  if (body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive') {
+    if (lastUserText(body.messages).includes(REDACTED_THINKING_TRIGGER)) {
+      content.push({ type: 'redacted_thinking', data: redactedThinkingData() });
+    } else {
+      const thinking = scripted?.thinking ?? 'Let me think about this.';
+      const omitted = body.thinking.display === 'omitted';
+      content.push({ type: 'thinking', thinking: omitted ? '' : thinking, signature: signThinking(thinking, omitted) });
+    }
+  }
+  const message = (blocks: Json[], stop: string, stopSequence: string | null): Json => {
+    const total = inputTokens(body);
     return {
       id: id('msg_'),
       type: 'message',
       role: 'assistant',
       model: body.model,
-      content,
+      content: blocks,
       stop_reason: stop,
       stop_sequence: stopSequence,
       usage: {
-        input_tokens: this.options.promptCache ? Math.max(0, total - cache.read - cache.written) : total,
+        input_tokens: cachedApart ? Math.max(0, total - cache.read - cache.written) : total,
         cache_creation_input_tokens: cache.written,
         cache_read_input_tokens: cache.read,
-        output_tokens: content.reduce((n, b) => n + tokens(JSON.stringify(b)), 0),
+        output_tokens: blocks.reduce((n, b) => n + tokens(JSON.stringify(b)), 0),
         service_tier: 'standard',
       },
     };
+  };
+  if (scripted && (scripted.text !== undefined || scripted.toolCalls?.length)) {
+    return message([...content, ...scriptedBlocks(scripted)], scripted.toolCalls?.length ? 'tool_use' : 'end_turn', null);
   }
+  const tools: Json[] = Array.isArray(body.tools) ? body.tools : [];
+  const choice = body.tool_choice as Json | undefined;
+  const forced = choice?.type === 'tool' ? tools.find((t) => t.name === choice.name) : choice?.type === 'any' ? tools[0] : undefined;
+  const last = body.messages.at(-1);
+  const wantsTool = forced ?? (choice?.type !== 'none' && last.role === 'user' && /\bweather\b/i.test(textOf(last.content)) ? tools[0] : undefined);
+  let stop = 'end_turn';
+  let stopSequence: string | null = null;
+  if (wantsTool) {
+    if (!forced) content.push({ type: 'text', text: 'Let me check.' });
+    content.push({ type: 'tool_use', id: id('toolu_'), name: wantsTool.name, input: sample(wantsTool.input_schema) });
+    stop = 'tool_use';
+  } else {
+    const format = body.output_config?.format;
+    let text = format?.type === 'json_schema' ? JSON.stringify(sample(format.schema)) : `${name}: ${lastUserText(body.messages)}`;
+    for (const s of body.stop_sequences ?? []) {
+      const at = text.indexOf(s);
+      if (at >= 0) {
+        text = text.slice(0, at);
+        stop = 'stop_sequence';
+        stopSequence = s;
+        break;
+      }
+    }
+    if (stop === 'end_turn' && tokens(text) > body.max_tokens) {
+      text = text.slice(0, body.max_tokens * 4);
+      stop = 'max_tokens';
+    }
+    content.push({ type: 'text', text });
+  }
+  return message(content, stop, stopSequence);
+}
+
+/** The real API's checks for a body with no betas (Bedrock InvokeModel, Vertex rawPredict), returning the first problem. */
+export function validateMessagesBody(body: Json, version: string, counting: boolean): string | undefined {
+  return validateMessages(body, { version, betas: [], counting, outputLimit: (model: string) => anthropicOutputLimitFor(model, DEFAULT_ANTHROPIC_OUTPUT_LIMITS), extraBetas: [] });
 }
 
 const CACHE_LOOKBACK_BLOCKS = 20;
@@ -382,7 +403,7 @@ function simulateCache(body: Json, cache: Map<string, number>, minTokens: number
 }
 
 /** The real stream's event sequence for a message. */
-function streamEvents(message: Json, chunks: number): Json[] {
+export function messageStreamEvents(message: Json, chunks: number): Json[] {
   const start = { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { ...message.usage, output_tokens: 1 } };
   const events: Json[] = [{ type: 'message_start', message: start }, { type: 'ping' }];
   message.content.forEach((block: Json, index: number) => {
@@ -441,7 +462,7 @@ function modelList(models: string[]): Json {
 }
 
 /** A value matching a JSON schema's shape: strings "Paris", numbers 1, booleans true. */
-function sample(schema: unknown): unknown {
+export function sample(schema: unknown): unknown {
   if (!isObject(schema)) return {};
   if (Array.isArray(schema.enum)) return schema.enum[0];
   switch (schema.type) {

@@ -86,7 +86,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
       clearTimeout(timer);
       const text = await readCapped(res.body, MAX_ERROR_BODY);
       const info = (c.adapter.classifyError ?? defaultClassifyError)(res.status, text);
-      const retryAfter = headerValue(res.headers['retry-after']);
+      const retryAfter = retryAfterOf(res.headers);
       const limits = info.outcome === 'rate_limited' ? rateLimitHeaders(res.headers) : undefined;
       const error = upstreamError(info, res.status, target, retryAfter, limits);
       return await fail(info.outcome, info.outcome === 'failure' ? 'status' : undefined, error, {
@@ -96,7 +96,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
       });
     }
 
-    const passThrough = c.adapter.protocol === x.protocol;
+    const passThrough = speaks(c.adapter, target, x.protocol) === x.protocol;
     if (!request.stream) {
       const bytes = Buffer.from(await res.body.arrayBuffer());
       const latencyMs = elapsed();
@@ -130,9 +130,12 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
 
     const obs: StreamObservation = { events: 0, done: false };
     const recording = x.captureResponse && x.operation === 'chat' ? new StreamRecording() : undefined;
+    const framed = c.adapter.readEvents?.(res.body, x);
     const pieces = passThrough
-      ? passThroughEvents(res.body, c.codec, obs, recording?.events)
-      : c.codec.encodeStream(recording ? recording.accumulate(c.adapter.decodeStream(readSse(res.body), x)) : c.adapter.decodeStream(readSse(res.body), x), x, obs);
+      ? framed
+        ? reframedEvents(framed, c.codec, obs, recording?.events)
+        : passThroughEvents(res.body, c.codec, obs, recording?.events)
+      : c.codec.encodeStream(recording ? recording.accumulate(c.adapter.decodeStream(framed ?? readSse(res.body), x)) : c.adapter.decodeStream(framed ?? readSse(res.body), x), x, obs);
     const it = pieces[Symbol.asyncIterator]();
     const head: Array<string | Uint8Array> = [];
     while (obs.events === 0) {
@@ -168,6 +171,8 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
       return await fail('cancelled', 'client_abort', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: the client went away`, { expose: true }));
     }
     if (err instanceof SwitchyardError) {
+      // An upstream that reports throttling inside its stream (readEvents) before the first event.
+      if (err.code === 'SWITCHYARD_ERR_RATE_LIMITED') return await fail('rate_limited', undefined, err);
       return await fail('failure', 'stream_broken', err);
     }
     return await fail('failure', 'connection', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${connectionMessage(err)}`, { expose: true, cause: err }));
@@ -266,6 +271,20 @@ async function* passThroughEvents(
     else if (events.length) yield events.map(formatSse).join('');
     aligned = endsOnEventBoundary(chunk);
   }
+}
+
+/** Same-protocol streams of an upstream that frames them otherwise (readEvents): every event observed and re-framed as SSE. */
+async function* reframedEvents(events: AsyncIterable<SseEvent>, codec: ProtocolCodec, obs: StreamObservation, record?: SseEvent[]): AsyncGenerator<string> {
+  for await (const event of events) {
+    codec.observe(event, obs);
+    record?.push(event);
+    yield formatSse(event);
+  }
+}
+
+/** The wire protocol an attempt on `target` speaks for a caller of `inbound`. */
+export function speaks(adapter: ProviderAdapter, target: Target, inbound: string): string {
+  return adapter.protocolFor ? adapter.protocolFor(target, inbound) : adapter.protocol;
 }
 
 /**
@@ -400,6 +419,12 @@ function rateLimitHeaders(headers: Record<string, string | string[] | undefined>
     (found ??= {})[name] = headerValue(value)!;
   }
   return found;
+}
+
+/** Retry-After in seconds: `retry-after-ms` (Azure OpenAI's, more precise) rounded up when present, else `retry-after`. */
+function retryAfterOf(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const ms = Number(headerValue(headers['retry-after-ms']));
+  return Number.isFinite(ms) && ms > 0 ? String(Math.ceil(ms / 1000)) : headerValue(headers['retry-after']);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

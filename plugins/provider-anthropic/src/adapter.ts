@@ -1,18 +1,10 @@
-import { defaultClassifyError, exchangeKey, SwitchyardError } from '@switchyard/core';
-import type {
-  AnthropicMessage,
-  AnthropicStreamEvent,
-  ChatCompletionChunk,
-  Exchange,
-  ProviderAdapter,
-  ProviderInstance,
-  SseEvent,
-  UpstreamClient,
-  UpstreamErrorInfo,
-} from '@switchyard/core';
+import { exchangeKey } from '@switchyard/core';
+import type { AnthropicMessage, ProviderAdapter, ProviderInstance, UpstreamClient } from '@switchyard/core';
+import { classifyAnthropicError, decodeMessagesStream, fromMessagesResponse } from '@switchyard/wire-anthropic';
 import { instanceFields, optionsOf } from './instance-fields.js';
-import { fromMessagesResponse } from './response.js';
-import { MessagesStreamDecoder, StreamError } from './stream.js';
+
+/** Anthropic errors: `{"type":"error","error":{"type","message"}}`; 529 overloaded is a failure (failover). */
+export const classifyError = classifyAnthropicError;
 
 /** Most model-list pages followed (1000 models each). */
 const MAX_MODEL_PAGES = 10;
@@ -30,31 +22,6 @@ export function instanceHeaders(instance: ProviderInstance): Record<string, stri
   return headers;
 }
 
-async function* decodeStream(events: AsyncIterable<SseEvent>, x: Exchange): AsyncGenerator<ChatCompletionChunk> {
-  // Always with the usage chunk, so core learns the stream's usage (cache reads and writes
-  // included); the caller's codec passes it on only when the caller asked for it.
-  const decoder = new MessagesStreamDecoder(true, x.get(JSON_TOOL_KEY));
-  for await (const event of events) {
-    let chunks: ChatCompletionChunk[];
-    try {
-      chunks = decoder.push(JSON.parse(event.data) as AnthropicStreamEvent);
-    } catch (err) {
-      const message = err instanceof StreamError ? `${err.type}: ${err.message}` : 'unreadable upstream stream event';
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, { expose: true, cause: err });
-    }
-    yield* chunks;
-    if (decoder.done) return;
-  }
-  throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before message_stop', { expose: true });
-}
-
-/** Anthropic errors: `{"type":"error","error":{"type","message"}}`; 529 overloaded is a failure (failover). */
-export function classifyError(status: number, body: string): UpstreamErrorInfo {
-  const info = defaultClassifyError(status, body);
-  if (status === 529 || info.type === 'overloaded_error') info.outcome = 'failure';
-  return info;
-}
-
 export const anthropicAdapter: ProviderAdapter = {
   protocol: 'anthropic',
   operations: ['chat'],
@@ -65,7 +32,7 @@ export const anthropicAdapter: ProviderAdapter = {
     return fromMessagesResponse(body as AnthropicMessage, x.get(JSON_TOOL_KEY), (m) => x.warn(m));
   },
 
-  decodeStream,
+  decodeStream: (events, x) => decodeMessagesStream(events, x.get(JSON_TOOL_KEY)),
   classifyError,
 
   async listModels(instance: ProviderInstance, http: UpstreamClient): Promise<string[]> {

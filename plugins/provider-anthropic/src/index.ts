@@ -1,9 +1,9 @@
 import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
+import { acceptsSampling, toMessagesRequest } from '@switchyard/wire-anthropic';
 import { anthropicAdapter, instanceHeaders, JSON_TOOL_KEY } from './adapter.js';
 import { optionsOf } from './instance-fields.js';
 import { ANTHROPIC_MODELS } from './models.js';
-import { acceptsSampling, toMessagesRequest } from './request.js';
 
 export const PLUGIN = 'provider-anthropic';
 export { ANTHROPIC_MODELS } from './models.js';
@@ -11,10 +11,9 @@ export const PROVIDER_TYPE = 'anthropic';
 export { anthropicAdapter, classifyError, instanceHeaders, instanceProperties, JSON_TOOL_KEY } from './adapter.js';
 export { DEFAULT_VERSION, instanceFields } from './instance-fields.js';
 export type { AnthropicInstanceOptions } from './instance-fields.js';
-export { toMessagesRequest, acceptsSampling, JSON_TOOL, NO_SAMPLING_VERSION } from './request.js';
-export type { ConvertOptions, Converted, JsonMode } from './request.js';
-export { fromMessagesResponse, finishReasonOf } from './response.js';
-export { MessagesStreamDecoder } from './stream.js';
+// The conversions live in @switchyard/wire-anthropic (shared with Bedrock and Vertex AI); re-exported unchanged.
+export { toMessagesRequest, acceptsSampling, JSON_TOOL, NO_SAMPLING_VERSION, fromMessagesResponse, finishReasonOf, MessagesStreamDecoder } from '@switchyard/wire-anthropic';
+export type { ConvertOptions, Converted, JsonMode } from '@switchyard/wire-anthropic';
 
 /** Sampling fields an API version may refuse, for pass-through bodies. */
 const SAMPLING = ['temperature', 'top_p', 'top_k'] as const;

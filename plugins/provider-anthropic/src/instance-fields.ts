@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { instanceOptions, mapOf, stringEnum } from '@switchyard/core';
-import type { JsonMode } from './request.js';
+import type { JsonMode } from '@switchyard/wire-anthropic';
 
 /** The version sent upstream unless an instance sets `anthropicVersion`. */
 export const DEFAULT_VERSION = '2023-06-01';

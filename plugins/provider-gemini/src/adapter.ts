@@ -1,10 +1,7 @@
 import type { EmbeddingsRequest, Exchange, ProviderAdapter, ProviderInstance, UpstreamClient } from '@switchyard/core';
-import { classifyGeminiError } from './errors.js';
-import { fromEmbedContent, fromGenerateContent } from './response.js';
-import type { DecodeContext } from './response.js';
-import { decodeGeminiStream } from './stream.js';
+import { classifyGeminiError, decodeGeminiStream, fromEmbedContent, fromGenerateContent } from '@switchyard/wire-gemini';
+import type { DecodeContext, EmbedContentResponse, GenerateContentResponse } from '@switchyard/wire-gemini';
 import { geminiOptions, instanceFields } from './instance-fields.js';
-import type { EmbedContentResponse, GenerateContentResponse } from './types.js';
 
 /** The instance fields' JSON Schema properties, as core checks them. */
 export const instanceProperties = instanceFields.properties;

@@ -1,27 +1,22 @@
 import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
 import type { EmbeddingsRequest, Exchange, Plugin, UpstreamRequest } from '@switchyard/core';
+import { toEmbedCall, toGenerateContent } from '@switchyard/wire-gemini';
 import { geminiAdapter, instanceHeaders, modelUrl } from './adapter.js';
 import { geminiOptions } from './instance-fields.js';
 import { GEMINI_MODELS } from './models.js';
-import { toEmbedCall } from './embeddings.js';
-import { toGenerateContent } from './request.js';
 
 export const PLUGIN = 'provider-gemini';
 export { GEMINI_MODELS } from './models.js';
 export const PROVIDER_TYPE = 'gemini';
 export { geminiAdapter, instanceHeaders, instanceProperties, modelUrl } from './adapter.js';
 export { geminiOptions, instanceFields } from './instance-fields.js';
-export { toGenerateContent, toContents, imagePart } from './request.js';
-export type { Warn } from './request.js';
-export { fromGenerateContent, fromEmbedContent, finishReasonOf, usageOf } from './response.js';
-export type { DecodeContext } from './response.js';
-export { GeminiStreamDecoder, decodeGeminiStream } from './stream.js';
-export { toGeminiSchema } from './schema.js';
-export type { SchemaConversion } from './schema.js';
-export { toEmbedCall } from './embeddings.js';
-export { classifyGeminiError } from './errors.js';
-export { toolCallId, splitToolCallId } from './ids.js';
-export type * from './types.js';
+export type { GeminiInstanceOptions } from './instance-fields.js';
+// The conversions live in @switchyard/wire-gemini (shared with Vertex AI); re-exported unchanged.
+export {
+  toGenerateContent, toContents, imagePart, fromGenerateContent, fromEmbedContent, finishReasonOf, usageOf,
+  GeminiStreamDecoder, decodeGeminiStream, toGeminiSchema, toEmbedCall, classifyGeminiError, toolCallId, splitToolCallId,
+} from '@switchyard/wire-gemini';
+export type * from '@switchyard/wire-gemini';
 
 /** Content type, extra headers, credentials: built once per instance, copied per request. */
 const headersFor = instanceHeaderCache((instance) => ({ 'content-type': 'application/json', ...instanceHeaders(instance) }));

@@ -13,19 +13,22 @@ import { promptCache } from '@switchyard/plugin-prompt-cache';
 import { rateLimit } from '@switchyard/plugin-rate-limit';
 import { responseCache } from '@switchyard/plugin-response-cache';
 import { anthropic } from '@switchyard/provider-anthropic';
+import { azureOpenAI } from '@switchyard/provider-azure-openai';
+import { bedrock } from '@switchyard/provider-bedrock';
 import { gemini } from '@switchyard/provider-gemini';
 import { openai } from '@switchyard/provider-openai';
 import { storeRedis } from '@switchyard/store-redis';
+import { vertex } from '@switchyard/provider-vertex';
 
 export const PRESET = 'standard';
 
 /**
  * The plugins a ready gateway runs, in order: the Redis store (used when `store.type` is redis), gateway keys (inactive without keys), rate limits
  * (inactive without limits), the response cache (off until `response-cache: { enabled: true }`),
- * the three providers, the router (stats, explain), model discovery, request constraints,
- * capability filtering, circuit breaking, load balancing, prompt caching (Anthropic
- * breakpoints, OpenAI prompt_cache_key), Prometheus metrics on /metrics and the web console on
- * /console (admin keys only; loopback only without them).
+ * the six providers (OpenAI, Anthropic, Gemini, Azure OpenAI, Bedrock, Vertex AI), the router
+ * (stats, explain), model discovery, request constraints, capability filtering, circuit breaking,
+ * load balancing, prompt caching (Anthropic breakpoints, OpenAI prompt_cache_key), Prometheus
+ * metrics on /metrics and the web console on /console (admin keys only; loopback only without them).
  * `plugins: { <name>: false }` in config leaves one out.
  */
 export function standard(): Preset {
@@ -39,6 +42,9 @@ export function standard(): Preset {
       openai(),
       anthropic(),
       gemini(),
+      azureOpenAI(),
+      bedrock(),
+      vertex(),
       router(),
       discovery(),
       constraints(),

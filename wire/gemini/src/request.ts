@@ -2,7 +2,7 @@ import { SwitchyardError } from '@switchyard/core';
 import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ToolCall } from '@switchyard/core';
 import { isEmptyObject, toGeminiSchema } from './schema.js';
 import { splitToolCallId } from './ids.js';
-import type { Content, FunctionDeclaration, GenerateContentRequest, GenerationConfig, GeminiInstanceOptions, Part } from './types.js';
+import type { Content, FunctionDeclaration, GenerateContentRequest, GenerationConfig, GeminiConvertOptions, Part } from './types.js';
 
 /** Collects what a conversion drops or approximates; core puts these in `x-switchyard-warnings`. */
 export type Warn = (message: string) => void;
@@ -17,7 +17,7 @@ const HANDLED = new Set([
 /** reasoning_effort → thinking budget (Gemini 2.x) in tokens. */
 const THINKING_BUDGET: Record<string, number> = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576 };
 
-type Options = Pick<GeminiInstanceOptions, 'jsonSchema' | 'includeThoughts'>;
+type Options = GeminiConvertOptions;
 
 /** Canonical (OpenAI Chat Completions) request → Gemini generateContent request. */
 export function toGenerateContent(req: ChatRequest, model: string, options: Options, warn: Warn): GenerateContentRequest {

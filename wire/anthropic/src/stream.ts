@@ -6,8 +6,8 @@
  * → incremental arguments; message_delta → the finish chunk; message_stop → the usage chunk
  * (when asked for) and the end. `ping` is ignored; `error` throws.
  */
-import { canonicalUsageOf } from '@switchyard/core';
-import type { AnthropicStreamEvent, AnthropicUsage, ChatCompletionChunk, Usage } from '@switchyard/core';
+import { canonicalUsageOf, SwitchyardError } from '@switchyard/core';
+import type { AnthropicStreamEvent, AnthropicUsage, ChatCompletionChunk, SseEvent, Usage } from '@switchyard/core';
 import { finishReasonOf } from './response.js';
 
 export class StreamError extends Error {
@@ -115,4 +115,25 @@ function stripNulls(usage: Partial<AnthropicUsage> | undefined): Partial<Anthrop
   const out: Partial<AnthropicUsage> = {};
   for (const [key, value] of Object.entries(usage ?? {})) if (value !== null && value !== undefined) out[key] = value;
   return out;
+}
+
+/**
+ * A Messages event stream → canonical chunks, always with the usage chunk (so the gateway learns
+ * the stream's usage, cache reads and writes included; the caller's codec passes it on only when
+ * asked). An `error` event, an unreadable event or an end before message_stop throws.
+ */
+export async function* decodeMessagesStream(events: AsyncIterable<SseEvent>, jsonTool?: string): AsyncGenerator<ChatCompletionChunk> {
+  const decoder = new MessagesStreamDecoder(true, jsonTool);
+  for await (const event of events) {
+    let chunks: ChatCompletionChunk[];
+    try {
+      chunks = decoder.push(JSON.parse(event.data) as AnthropicStreamEvent);
+    } catch (err) {
+      const message = err instanceof StreamError ? `${err.type}: ${err.message}` : 'unreadable upstream stream event';
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, { expose: true, cause: err });
+    }
+    yield* chunks;
+    if (decoder.done) return;
+  }
+  throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before message_stop', { expose: true });
 }

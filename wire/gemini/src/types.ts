@@ -1,4 +1,4 @@
-/** The Gemini API (generativelanguage.googleapis.com, v1beta) wire shapes this provider reads and writes. */
+/** The Gemini generateContent wire shapes (Gemini API v1beta, and Vertex AI's publishers/google models) Switchyard reads and writes. */
 
 export interface GeminiSchema {
   type?: 'STRING' | 'NUMBER' | 'INTEGER' | 'BOOLEAN' | 'ARRAY' | 'OBJECT' | 'NULL';
@@ -129,4 +129,10 @@ export interface EmbedContentResponse {
   usageMetadata?: UsageMetadata;
 }
 
-export type { GeminiInstanceOptions } from './instance-fields.js';
+/** How a canonical request is converted (per instance, after defaults). */
+export interface GeminiConvertOptions {
+  /** `convert`: JSON Schema → Gemini's OpenAPI subset (`parameters`, `responseSchema`); `native`: sent as-is (`parametersJsonSchema`, `responseJsonSchema`). */
+  jsonSchema: 'convert' | 'native';
+  /** Ask for thought summaries (→ `reasoning_content`) when reasoning_effort is set. */
+  includeThoughts: boolean;
+}

@@ -1,0 +1,114 @@
+import { defaultClassifyError, SwitchyardError } from '@switchyard/core';
+import type { ChatCompletion, ChatCompletionChunk, Exchange, ProviderAdapter, ProviderInstance, SseEvent, UpstreamClient, UpstreamErrorInfo } from '@switchyard/core';
+import { outputFilterWarning, promptFilterMessage } from './content-filter.js';
+import { DEFAULT_AUTHORITY_HOST } from './entra.js';
+
+/** Instance fields a `type: azure-openai` provider entry may add to the common ones. */
+export const instanceProperties = {
+  deployments: {
+    type: 'object',
+    additionalProperties: { type: 'string', minLength: 1 },
+    default: {},
+    description: 'Model name → deployment name. Without `models`, its keys are the models the instance serves; a model without an entry is sent to a deployment of its own name.',
+  },
+  apiVersion: { type: 'string', default: '2024-10-21', description: 'api-version query parameter; `v1` uses the v1 API (/openai/v1/..., no api-version).' },
+  tenantId: { type: 'string', minLength: 1, description: 'Microsoft Entra ID tenant: with clientId and clientSecret, a bearer token replaces the api-key.' },
+  clientId: { type: 'string', minLength: 1, description: 'Entra ID application (client) id.' },
+  clientSecret: { type: 'string', minLength: 1, description: 'Entra ID client secret.' },
+  authorityHost: { type: 'string', pattern: '^https?://', default: DEFAULT_AUTHORITY_HOST, description: 'Entra ID authority host (sovereign clouds: https://login.microsoftonline.us, https://login.chinacloudapi.cn).' },
+  tokenRefreshMs: { type: 'integer', minimum: 0, default: 300000, description: 'Fetch a new Entra ID token this long before the current one expires.' },
+} as const;
+
+export interface AzureInstanceOptions {
+  deployments: Record<string, string>;
+  apiVersion: string;
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  authorityHost: string;
+  tokenRefreshMs: number;
+}
+
+export function optionsOf(instance: ProviderInstance): AzureInstanceOptions {
+  const o = instance.options as Partial<AzureInstanceOptions>;
+  return {
+    ...o,
+    deployments: o.deployments ?? {},
+    apiVersion: o.apiVersion ?? '2024-10-21',
+    authorityHost: o.authorityHost ?? DEFAULT_AUTHORITY_HOST,
+    tokenRefreshMs: o.tokenRefreshMs ?? 300_000,
+  };
+}
+
+export function deploymentOf(instance: ProviderInstance, model: string): string {
+  return optionsOf(instance).deployments[model] ?? model;
+}
+
+/**
+ * `{baseUrl}/openai/deployments/{deployment}/{operation}?api-version=…`, or with apiVersion `v1`
+ * `{baseUrl}/openai/v1/{operation}` (the deployment then goes in the body's `model`).
+ */
+export function azureUrl(instance: ProviderInstance, deployment: string, operation: 'chat/completions' | 'embeddings' | 'responses'): string {
+  const { apiVersion } = optionsOf(instance);
+  if (apiVersion === 'v1') return `${instance.baseUrl}/openai/v1/${operation}`;
+  return `${instance.baseUrl}/openai/deployments/${encodeURIComponent(deployment)}/${operation}?api-version=${encodeURIComponent(apiVersion)}`;
+}
+
+/**
+ * Azure errors are OpenAI-shaped. A prompt blocked by the content filter is a business error
+ * (400, code content_filter) whose message names the filtered categories and keeps the
+ * annotations. 401 and 403 (a refused key or token, a resource closed to this network) are the
+ * gateway's own credential problem: a failure, tried elsewhere.
+ */
+export function classifyAzureError(status: number, body: string): UpstreamErrorInfo {
+  const info = defaultClassifyError(status, body);
+  const filtered = promptFilterMessage(body);
+  if (filtered) Object.assign(info, { outcome: 'business_error', message: filtered, code: 'content_filter', type: 'invalid_request_error' });
+  if (status === 401 || status === 403) info.outcome = 'failure';
+  return info;
+}
+
+function warnIfFiltered(choices: ReadonlyArray<{ finish_reason?: unknown; content_filter_results?: unknown }>, x: Exchange): void {
+  for (const choice of choices) if (choice.finish_reason === 'content_filter') x.warn(outputFilterWarning(choice.content_filter_results));
+}
+
+/** Chat completion chunks, for callers of another protocol: Azure's prompt-filter chunk (no choices, no usage) is left out. */
+async function* decodeStream(events: AsyncIterable<SseEvent>, x: Exchange): AsyncGenerator<ChatCompletionChunk> {
+  for await (const event of events) {
+    if (event.data === '[DONE]') return;
+    const chunk = JSON.parse(event.data) as ChatCompletionChunk & { error?: { message?: string } };
+    if (chunk.error) throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', chunk.error.message ?? 'upstream stream error', { expose: true });
+    if (!chunk.choices?.length && !chunk.usage) continue;
+    warnIfFiltered(chunk.choices as Array<{ finish_reason?: unknown; content_filter_results?: unknown }>, x);
+    yield chunk;
+  }
+  throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before [DONE]', { expose: true });
+}
+
+/** The adapter, with `headers` giving an instance's credentials (an Entra token is fetched asynchronously). */
+export function azureAdapter(headers: (instance: ProviderInstance) => Promise<Record<string, string>>): ProviderAdapter {
+  return {
+    protocol: 'openai',
+    operations: ['chat', 'embeddings'],
+    instanceProperties,
+    decodeResponse(body, x): ChatCompletion {
+      const completion = body as ChatCompletion;
+      if (!completion || !Array.isArray(completion.choices)) throw new Error('not a chat.completion object');
+      warnIfFiltered(completion.choices as Array<{ finish_reason?: unknown; content_filter_results?: unknown }>, x);
+      return completion;
+    },
+    decodeStream,
+    classifyError: classifyAzureError,
+    /**
+     * GET {baseUrl}/openai/models (the resource's model list, which proves the endpoint and the
+     * credential): the instance serves the keys of its deployments.
+     */
+    async listModels(instance: ProviderInstance, http: UpstreamClient): Promise<string[]> {
+      const { apiVersion, deployments } = optionsOf(instance);
+      const url = apiVersion === 'v1' ? `${instance.baseUrl}/openai/v1/models` : `${instance.baseUrl}/openai/models?api-version=${encodeURIComponent(apiVersion)}`;
+      const { status } = await http.getJson(url, await headers(instance), instance.timeoutMs);
+      if (status !== 200) throw new Error(`model listing answered ${status}`);
+      return Object.keys(deployments);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/** The Vertex AI wire request for one attempt: Gemini generateContent, or Claude rawPredict. Pure. */
+import { SwitchyardError } from '@switchyard/core';
+import type { Exchange, UpstreamRequest } from '@switchyard/core';
+import { toMessagesRequest } from '@switchyard/wire-anthropic';
+import { toGenerateContent } from '@switchyard/wire-gemini';
+import { isClaude, JSON_TOOL_KEY, modelUrl, optionsOf } from './adapter.js';
+
+/** Model-name prefixes of Claude models with extended thinking (as provider-anthropic's default). */
+const THINKING_MODELS = ['claude-3-7-', 'claude-sonnet-4', 'claude-opus-4', 'claude-haiku-4'];
+const THINKING_BUDGETS = { minimal: 1024, low: 2048, medium: 8192, high: 24576 };
+/** An anthropic-version whose rules (sampling fields accepted) Claude on Vertex follows. */
+const CONVERSION_VERSION = '2023-06-01';
+
+export function buildVertexRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
+  const target = x.target!;
+  const o = optionsOf(target.instance);
+  if (isClaude(target.model)) {
+    req.url = modelUrl(target.instance, target.model, req.stream ? 'streamRawPredict' : 'rawPredict');
+    const beta = x.headers['anthropic-beta'];
+    if (beta) req.headers['anthropic-beta'] = Array.isArray(beta) ? beta.join(',') : beta;
+    if (x.protocol === 'anthropic') {
+      // Pass-through: the caller's body, every field kept, the model in the URL instead.
+      const { model: _model, ...rest } = x.body as Record<string, unknown>;
+      req.body = { ...rest, anthropic_version: o.anthropicVersion };
+      return req;
+    }
+    if (!x.request) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Vertex AI`);
+    const converted = toMessagesRequest(x.request, {
+      model: target.model,
+      version: CONVERSION_VERSION,
+      defaultMaxTokens: o.defaultMaxTokens,
+      jsonMode: 'tool',
+      thinking: THINKING_MODELS.some((p) => target.model.startsWith(p)),
+      thinkingBudgets: THINKING_BUDGETS,
+    });
+    for (const warning of converted.warnings) x.warn(warning);
+    if (converted.jsonTool) x.set(JSON_TOOL_KEY, converted.jsonTool);
+    const { model: _model, ...body } = converted.body;
+    req.body = { ...body, anthropic_version: o.anthropicVersion };
+    return req;
+  }
+  if (!x.request) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Vertex AI`);
+  req.body = toGenerateContent(x.request, target.model, o, (m) => x.warn(m));
+  req.url = req.stream ? `${modelUrl(target.instance, target.model, 'streamGenerateContent')}?alt=sse` : modelUrl(target.instance, target.model, 'generateContent');
+  return req;
+}
