@@ -51,6 +51,7 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
   const gateway = new Gateway({ config, logger, store, recipe, pluginOptions, previous, knownModels });
   try {
     for (const [type, { adapter }] of adapters) gateway.providers.define(type, adapter);
+    for (const { plugin } of registrations) for (const protocol of plugin.protocols ?? []) gateway.protocols.define(protocol, plugin.name);
     tapCoreRouting(gateway.hooks, () => gateway.resolver, gateway.providers);
     addOperationsRoutes(gateway);
     await applyPlugins(gateway, registrations);

@@ -6,9 +6,10 @@ import { CORE_PROVIDER_FIELDS } from './config/schema.js';
 import type { ProviderConfig, SwitchyardConfig } from './config/schema.js';
 import { SwitchyardError } from './errors.js';
 import { GatewayHooks } from './hooks.js';
-import { AdminRoutes } from './http/admin.js';
-import type { AdminAuthorizer } from './http/admin.js';
-import { createApp } from './http/app.js';
+import { PluginRoutes } from './http/routes.js';
+import type { AdminAuthorizer } from './http/routes.js';
+import { createHandler } from './http/server.js';
+import { ProtocolRegistry } from './protocols/registry.js';
 import { OpenStreams } from './http/open-streams.js';
 import { isLoopback } from './http/request-guard.js';
 import type { Logger } from './logger.js';
@@ -20,7 +21,6 @@ import { ReadinessChecks } from './readiness.js';
 import { StatusBoard } from './status.js';
 import { ModelInfoTable } from './models/model-info.js';
 import type { ModelInfo } from './models/model-info.js';
-import { ModelCatalog } from './routing/catalog.js';
 import { ModelResolver } from './routing/resolve.js';
 import { explain } from './http/explain.js';
 import type { ExplainOptions, Explained } from './http/explain.js';
@@ -87,8 +87,10 @@ export class Gateway {
   readonly instances: readonly ProviderInstance[];
   /** Set by an auth plugin: whether callers must present a gateway key, and who may use /admin/*. */
   readonly security: GatewaySecurity = { authenticatesCallers: false };
-  /** Routes plugins add under /admin/ (in apply()). */
-  readonly admin = new AdminRoutes();
+  /** Routes plugins serve beside the routed protocol endpoints (in apply()): admin, caller, public or page access. */
+  readonly routes = new PluginRoutes();
+  /** The inbound protocols plugins declare: their routed endpoints and codecs. */
+  readonly protocols = new ProtocolRegistry();
   /** Target health and plugin gauges, reported by plugins (breaker, balancer) and read by others (stats, metrics). */
   readonly status = new StatusBoard();
   /** Capabilities and prices per model: built-in table under config `catalog:`. */
@@ -103,7 +105,6 @@ export class Gateway {
   #resolver: ModelResolver | undefined;
   /** Served model lists a plugin set for instances (model discovery), over their configured `models`. */
   readonly #served = new Map<string, readonly string[]>();
-  #catalog: ModelCatalog | undefined;
   #server: Server | undefined;
   #boundHost: string | undefined;
   readonly #streams = new OpenStreams();
@@ -169,12 +170,7 @@ export class Gateway {
 
   /** The plan a body would get, through every selectRoute tap, as a dry run (no upstream call, no side effect). */
   explain(body: Record<string, unknown>, options: ExplainOptions = {}): Promise<Explained> {
-    return explain(this.hooks, body, options);
-  }
-
-  get catalog(): ModelCatalog {
-    this.#catalog ??= new ModelCatalog(this);
-    return this.#catalog;
+    return explain(this.hooks, this.protocols, body, options);
   }
 
   /** True once close() began (on the gateway and on the generation serving). */
@@ -412,7 +408,7 @@ export class Gateway {
   #handle(): RequestListener {
     if (!this.#handler) {
       this.hooks.seal();
-      const handle = createApp(this).callback();
+      const handle = createHandler(this);
       const ended = (): void => {
         if (--this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
       };

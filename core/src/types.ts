@@ -1,10 +1,10 @@
 import type { SwitchyardError } from './errors.js';
 import type { ChatCompletion, Usage } from './protocols/canonical.js';
 
-/** Wire protocols callers may speak to Switchyard. */
-export type Protocol = 'openai' | 'anthropic';
+/** A wire protocol's name (`openai`, `anthropic`, or one a plugin brings): callers speak one, providers one or more. */
+export type Protocol = string;
 /** What a request asks for. */
-export type Operation = 'chat' | 'embeddings';
+export type Operation = 'chat' | 'embeddings' | (string & {});
 
 /** One upstream instance, as configured under `providers[]`. */
 export interface ProviderInstance {

@@ -1,14 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { AdminRoutes, createGateway, createLogger, SwitchyardError } from '@switchyard/core';
+import { PluginRoutes, createGateway, createLogger, SwitchyardError } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
 import { startGateway } from '../support/gateway.js';
 
 const echo: Plugin = {
   name: 'echo-admin',
   apply(g) {
-    g.admin.add({ method: 'POST', path: '/admin/echo/:name', plugin: 'echo-admin', handle: (req) => ({ status: 201, body: { name: req.params.name, got: req.body } }) });
+    g.routes.add({ method: 'POST', path: '/admin/echo/:name', plugin: 'echo-admin', handle: (req) => ({ status: 201, body: { name: req.params.name, got: req.body } }) });
   },
 };
 
@@ -19,7 +19,7 @@ describe('admin routes', () => {
       const res = await fetch(`${gw.url}/admin/echo/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: 1 }) });
       expect(res.status).toBe(201);
       expect(await res.json()).toEqual({ name: 'x', got: { a: 1 } });
-      expect(() => gw.gateway.admin.add({ method: 'GET', path: '/admin/late', plugin: 'late', handle: () => ({ body: 1 }) })).toThrow(/after listen/);
+      expect(() => gw.gateway.routes.add({ method: 'GET', path: '/admin/late', plugin: 'late', handle: () => ({ body: 1 }) })).toThrow(/after listen/);
     } finally {
       await gw.close();
     }
@@ -46,7 +46,7 @@ describe('admin routes', () => {
   });
 
   it('refuses a second plugin claiming the same admin route', async () => {
-    const twin: Plugin = { name: 'twin', apply: (g) => g.admin.add({ method: 'POST', path: '/admin/echo/:name', plugin: 'twin', handle: () => ({ body: null }) }) };
+    const twin: Plugin = { name: 'twin', apply: (g) => g.routes.add({ method: 'POST', path: '/admin/echo/:name', plugin: 'twin', handle: () => ({ body: null }) }) };
     const err = await createGateway({ plugins: [echo, twin], logger: createLogger({ level: 'silent' }) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SwitchyardError);
     expect((err as SwitchyardError).message).toContain('already served by plugin "echo-admin"');
@@ -56,8 +56,8 @@ describe('admin routes', () => {
     const routes: Plugin = {
       name: 'routes',
       apply(g) {
-        g.admin.add({ method: 'GET', path: '/open', plugin: 'routes', access: 'public', handle: () => ({ body: 'a text', headers: { 'content-type': 'text/plain; version=0.0.4' } }) });
-        g.admin.add({ method: 'GET', path: '/closed', plugin: 'routes', access: 'admin', handle: () => ({ body: { ok: true } }) });
+        g.routes.add({ method: 'GET', path: '/open', plugin: 'routes', access: 'public', handle: () => ({ body: 'a text', headers: { 'content-type': 'text/plain; version=0.0.4' } }) });
+        g.routes.add({ method: 'GET', path: '/closed', plugin: 'routes', access: 'admin', handle: () => ({ body: { ok: true } }) });
         g.security.authorizeAdmin = (headers) => (headers.authorization === 'Bearer admin' ? 'ok' : 'unauthorized');
       },
     };
@@ -69,11 +69,14 @@ describe('admin routes', () => {
       expect(await open.text()).toBe('a text');
       expect((await fetch(`${gw.url}/closed`)).status).toBe(401);
       expect((await fetch(`${gw.url}/closed`, { headers: { authorization: 'Bearer admin' } })).status).toBe(200);
-      const add = (path: string, access?: 'public' | 'admin') => () =>
-        new AdminRoutes().add({ method: 'GET', path, plugin: 'p', ...(access ? { access } : {}), handle: () => ({ body: 1 }) });
-      expect(add('/admin/x', 'public')).toThrow(/cannot be public/);
-      expect(add('/elsewhere')).toThrow(/must start with \/admin\//);
-      for (const path of ['/v1/models', '/v1/anything', '/health', '/ready']) expect(add(path, 'public'), path).toThrow(/not a path a plugin may serve/);
+      const add = (path: string, access?: 'public' | 'admin' | 'caller') => () =>
+        new PluginRoutes().add({ method: 'GET', path, plugin: 'p', ...(access ? { access } : {}), handle: () => ({ body: 1 }) });
+      expect(add('/admin/x', 'public')).toThrow(/routes under \/admin\/ need the admin key/);
+      expect(add('/elsewhere')).toThrow(/must declare its access/);
+      for (const path of ['/v1/models', '/v1/anything']) expect(add(path, 'public'), path).toThrow(/routes under \/v1\/ are for callers/);
+      expect(add('/v1/anything')).not.toThrow();
+      expect(add('/v1/anything', 'caller')).not.toThrow();
+      for (const path of ['/health', '/ready']) expect(add(path, 'public'), path).toThrow(/core serves \/health and \/ready/);
       expect(add('/metrics', 'public')).not.toThrow();
     } finally {
       await gw.close();
@@ -84,8 +87,8 @@ describe('admin routes', () => {
     const page = (guarded: boolean): Plugin => ({
       name: 'page',
       apply(g) {
-        g.admin.add({ method: 'GET', path: '/page', plugin: 'page', access: 'page', handle: () => ({ body: '<p>shell</p>', headers: { 'content-type': 'text/html' } }) });
-        g.admin.add({ method: 'GET', path: '/admin/data', plugin: 'page', handle: () => ({ body: { secret: 1 } }) });
+        g.routes.add({ method: 'GET', path: '/page', plugin: 'page', access: 'page', handle: () => ({ body: '<p>shell</p>', headers: { 'content-type': 'text/html' } }) });
+        g.routes.add({ method: 'GET', path: '/admin/data', plugin: 'page', handle: () => ({ body: { secret: 1 } }) });
         if (guarded) g.security.authorizeAdmin = (headers) => (headers.authorization === 'Bearer admin' ? 'ok' : 'unauthorized');
       },
     });
@@ -112,6 +115,6 @@ describe('admin routes', () => {
         await gw.close();
       }
     }
-    expect(() => new AdminRoutes().add({ method: 'GET', path: '/admin/page', plugin: 'p', access: 'page', handle: () => ({ body: 1 }) })).toThrow(/cannot be page/);
+    expect(() => new PluginRoutes().add({ method: 'GET', path: '/admin/page', plugin: 'p', access: 'page', handle: () => ({ body: 1 }) })).toThrow(/routes under \/admin\/ need the admin key/);
   });
 });

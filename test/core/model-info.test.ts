@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ModelInfoTable, costOf } from '@switchyard/core';
-import { anthropicUsageOf, canonicalUsageOf } from '@switchyard/core';
+import { anthropicUsageOf, canonicalUsageOf } from '@switchyard/wire-anthropic';
 import { ANTHROPIC_MODELS } from '@switchyard/provider-anthropic';
 import { GEMINI_MODELS } from '@switchyard/provider-gemini';
 import { OPENAI_MODELS } from '@switchyard/provider-openai';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { usageSlice } from '../../core/dist/upstream/usage-slice.js';
+import { usageSlice } from '@switchyard/core';
 
 const slice = (value: unknown, raw?: string) => usageSlice(Buffer.from(raw ?? JSON.stringify(value)));
 

@@ -53,6 +53,9 @@ export async function readJsonBody(req: IncomingMessage, limit: string): Promise
   return body as Record<string, unknown>;
 }
 
+/** The largest max_tokens a protocol accepts: above any model's output limit, far below anything that breaks a token budget. */
+export const MAX_OUTPUT_TOKENS = 1_000_000;
+
 /** Deeper bodies are refused: serializing them again upstream would overflow the stack. */
 export const MAX_JSON_DEPTH = 128;
 

@@ -1,22 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { toSwitchyardError } from '../errors.js';
-import type { SwitchyardError } from '../errors.js';
+import { SwitchyardError, toSwitchyardError } from '../errors.js';
 import { Exchange } from '../exchange.js';
 import type { Caller } from '../exchange.js';
 import type { GatewayHooks } from '../hooks.js';
-import { anthropicToCanonical } from '../protocols/anthropic-convert.js';
-import type { AnthropicMessagesRequest } from '../protocols/anthropic-types.js';
-import type { ChatRequest } from '../protocols/canonical.js';
+import type { ProtocolRegistry } from '../protocols/registry.js';
 import { RoutePlan } from '../routing/route-plan.js';
 import { noTargetError } from '../routing/core-taps.js';
-import type { Protocol } from '../types.js';
-import { requestValidator } from './body.js';
-import { chatRequestSchema, messagesRequestSchema } from './request-schemas.js';
 
 export interface ExplainOptions {
-  /** The body's protocol. @default 'openai' */
-  protocol?: Protocol;
+  /** The body's inbound protocol, by name. @default 'openai' */
+  protocol?: string;
   /** Request headers routing reads (`x-switchyard-*`, affinity headers). */
   headers?: IncomingHttpHeaders;
   /** Who is asking, for per-key routing. */
@@ -30,23 +24,15 @@ export interface Explained {
   readonly error?: SwitchyardError;
 }
 
-const validate = { openai: requestValidator(chatRequestSchema), anthropic: requestValidator(messagesRequestSchema) };
-
-/** Runs selectRoute for a body as a dry run: no upstream call, no plugin side effect. An invalid body throws its 400. */
-export async function explain(hooks: GatewayHooks, request: Record<string, unknown>, options: ExplainOptions = {}): Promise<Explained> {
+/** Runs selectRoute for a chat body as a dry run: no upstream call, no plugin side effect. An invalid body throws its 400. */
+export async function explain(hooks: GatewayHooks, protocols: ProtocolRegistry, request: Record<string, unknown>, options: ExplainOptions = {}): Promise<Explained> {
+  const name = options.protocol ?? 'openai';
+  const route = protocols.get(name)?.routes.find((r) => r.operation === 'chat');
+  if (!route) throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `protocol: no chat protocol named "${name}" (known: ${protocols.names().join(', ')})`, { param: 'protocol' });
   const body = structuredClone(request);
-  const protocol = options.protocol ?? 'openai';
-  validate[protocol](body);
-  const x = new Exchange({
-    id: randomUUID(),
-    protocol,
-    operation: 'chat',
-    body,
-    request: protocol === 'anthropic' ? anthropicToCanonical(body as unknown as AnthropicMessagesRequest).request : (body as unknown as ChatRequest),
-    headers: options.headers ?? {},
-    plan: new RoutePlan(),
-    dryRun: true,
-  });
+  const headers = options.headers ?? {};
+  const decoded = await route.decode(body, headers);
+  const x = new Exchange({ id: randomUUID(), protocol: name, operation: 'chat', body, request: decoded.request, headers, plan: new RoutePlan(), dryRun: true });
   if (options.caller) x.caller = options.caller;
   try {
     await hooks.selectRoute.promise(x.plan, x);

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import type { SwitchyardError } from '../errors.js';
 import type { ProtocolCodec } from '../protocols/codec.js';
+import type { OpenStream } from './writer.js';
 
 /**
  * Streams being written to callers. A shutdown whose grace period ran out ends each with an
@@ -9,12 +9,11 @@ import type { ProtocolCodec } from '../protocols/codec.js';
  * a cut stream for a finished one.
  */
 export class OpenStreams {
-  readonly #open = new Map<ServerResponse, { body: Readable; codec: ProtocolCodec; abort: () => void }>();
+  readonly #open = new Map<ServerResponse, { stream: OpenStream; codec: ProtocolCodec }>();
 
-  /** `abort` stops what feeds the stream (its upstream call). */
-  add(res: ServerResponse, body: Readable, codec: ProtocolCodec, abort: () => void): void {
+  add(res: ServerResponse, stream: OpenStream, codec: ProtocolCodec): void {
     if (res.writableEnded) return;
-    this.#open.set(res, { body, codec, abort });
+    this.#open.set(res, { stream, codec });
     res.once('close', () => this.#open.delete(res));
   }
 
@@ -22,20 +21,9 @@ export class OpenStreams {
     return this.#open.size;
   }
 
-  /** Stops every stream at an event boundary, writes `error` as its last event and ends it; waits at most `flushMs` for the bytes to leave. */
+  /** Cuts every stream between two events with `error` as its last event; waits at most `flushMs` for the bytes to leave. */
   async endAll(error: SwitchyardError, flushMs: number): Promise<void> {
-    const ended = [...this.#open].map(
-      ([res, { body, codec, abort }]) =>
-        new Promise<void>((resolve) => {
-          // Whole events are written one per chunk: unpiping stops between two of them.
-          body.unpipe(res);
-          abort();
-          body.destroy();
-          if (res.writableEnded || res.destroyed) return resolve();
-          res.once('close', resolve);
-          res.end(codec.streamError(error), () => resolve());
-        }),
-    );
+    const ended = [...this.#open].map(([, { stream, codec }]) => stream.cut(codec.streamError(error)));
     this.#open.clear();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(ended), new Promise<void>((resolve) => (timer = setTimeout(resolve, flushMs)))]);

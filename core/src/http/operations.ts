@@ -9,7 +9,7 @@ const CORE = 'switchyard';
  * and the reload gauges.
  */
 export function addOperationsRoutes(gateway: Gateway): void {
-  gateway.admin.add({
+  gateway.routes.add({
     method: 'POST',
     path: '/admin/reload',
     plugin: CORE,
@@ -18,7 +18,7 @@ export function addOperationsRoutes(gateway: Gateway): void {
       return { status: result.ok ? 200 : 422, body: result };
     },
   });
-  gateway.admin.add({
+  gateway.routes.add({
     method: 'GET',
     path: '/admin/config',
     plugin: CORE,

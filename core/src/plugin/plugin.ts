@@ -5,6 +5,7 @@ import type { Store } from '../store/store.js';
 import type { Logger } from '../logger.js';
 import type { Contract } from './contract.js';
 import type { ProviderType } from '../providers.js';
+import type { InboundProtocol } from '../protocols/codec.js';
 
 /** A store implementation a plugin brings, chosen by config `store.type`. */
 export interface StoreFactory<S extends TObject = TObject> {
@@ -28,6 +29,8 @@ export interface Plugin<Options = unknown> {
   readonly needs?: readonly Contract<unknown>[];
   /** Error codes this plugin raises. */
   readonly errors?: readonly ErrorSpec[];
+  /** Inbound protocols this plugin serves to callers (routed endpoints and codecs). */
+  readonly protocols?: readonly InboundProtocol[];
   /** Provider types this plugin defines (config `providers[].type`). */
   readonly providers?: readonly ProviderType[];
   /** Stores this plugin brings, chosen by config `store.type`. */

@@ -1,8 +1,9 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { SwitchyardError } from '../errors.js';
 import { exchangeKey } from '../exchange.js';
 import type { Exchange } from '../exchange.js';
-import type { SseEvent } from '../types.js';
-import type { ChatCompletion, ChatCompletionChunk, Usage } from './canonical.js';
+import type { Operation, SseEvent } from '../types.js';
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Usage } from './canonical.js';
 
 /** What core learns from a stream while it flows, to report once at its end. */
 export interface StreamObservation {
@@ -15,8 +16,9 @@ export interface StreamObservation {
   error?: string;
 }
 
-/** How one inbound protocol reads, writes and observes its own wire format. */
+/** How one inbound protocol writes and observes its own wire format. */
 export interface ProtocolCodec {
+  /** The wire protocol's name: a provider speaking the same one gets the caller's body through untouched. */
   readonly name: string;
   /** The JSON error body callers of this protocol expect. */
   errorBody(error: SwitchyardError): unknown;
@@ -28,13 +30,40 @@ export interface ProtocolCodec {
   encodeStream(chunks: AsyncIterable<ChatCompletionChunk>, x: Exchange, obs: StreamObservation): AsyncIterable<string>;
   /** Pass-through: notes usage, the end marker and error events of a same-protocol stream. */
   observe(event: SseEvent, obs: StreamObservation): void;
-  /** Pass-through: usage from a same-protocol response body. */
-  usageOf(body: unknown): Usage | undefined;
+  /** Pass-through: usage from a same-protocol response body, as sent. */
+  usageOf(body: Buffer): Usage | undefined;
+}
+
+/** What decoding an inbound body gives: the canonical request (chat), and what converting to it lost. */
+export interface Decoded {
+  readonly request?: ChatRequest;
+  /** Dropped or approximated in canonical form; reported only when an attempt goes to another protocol. */
+  readonly warnings?: readonly string[];
+}
+
+/** One routed endpoint of an inbound protocol: `POST path`, through every hook to an upstream. */
+export interface InboundRoute {
+  /** Exact path, e.g. `/v1/chat/completions`. */
+  readonly path: string;
+  readonly operation: Operation;
+  /** Validates the parsed body (throws a 400 naming the field) and decodes it; may read headers (versions). */
+  decode(body: Record<string, unknown>, headers: IncomingHttpHeaders): Decoded | Promise<Decoded>;
 }
 
 /**
- * What converting a non-canonical inbound request (e.g. Anthropic) to canonical form dropped or
- * approximated. Dispatch adds these to the exchange's warnings only when an attempt goes to an
- * upstream of another protocol; same-protocol pass-through loses nothing.
+ * An inbound protocol a plugin brings (`protocols` on the plugin): its routed endpoints and its
+ * codec. Core serves the routes on its request path, writes the protocol's errors for them and
+ * for the `paths` it claims, and passes bodies through to providers speaking the same protocol.
+ */
+export interface InboundProtocol extends ProtocolCodec {
+  readonly routes: readonly InboundRoute[];
+  /** Path prefixes whose errors (404s, auth refusals) this protocol writes. @default its route paths */
+  readonly paths?: readonly string[];
+}
+
+/**
+ * What converting a non-canonical inbound request to canonical form dropped or approximated.
+ * Dispatch adds these to the exchange's warnings only when an attempt goes to an upstream of
+ * another protocol; same-protocol pass-through loses nothing.
  */
 export const INBOUND_WARNINGS = exchangeKey<readonly string[]>('inbound-warnings');

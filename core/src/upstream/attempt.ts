@@ -9,7 +9,6 @@ import type { AttemptResult, FailureKind, Target, UpstreamRequest } from '../typ
 import { UpstreamAbort } from './abort.js';
 import type { UpstreamClient } from './client.js';
 import { formatSse, readSse, SseReader } from './sse.js';
-import { usageSlice } from './usage-slice.js';
 import type { SseEvent } from '../types.js';
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../protocols/canonical.js';
 import { CompletionAccumulator } from '../protocols/completion-stream.js';
@@ -110,7 +109,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
         await c.report(
           Object.defineProperty(result, 'usage', {
             enumerable: true,
-            get: () => (usage === null ? (usage = codec.usageOf(usageSlice(bytes) ?? parseJson(bytes))) : usage),
+            get: () => (usage === null ? (usage = codec.usageOf(bytes)) : usage),
           }),
         );
         return { ok: true, delivery: { kind: 'bytes', status: 200, contentType: headerValue(res.headers['content-type']) ?? 'application/json', body: bytes } };

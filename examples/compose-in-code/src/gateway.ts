@@ -1,5 +1,6 @@
 import { createGateway, Reply, SwitchyardError } from '@switchyard/core';
 import type { Gateway, Plugin } from '@switchyard/core';
+import { protocolOpenAI } from '@switchyard/protocol-openai';
 import { openai } from '@switchyard/provider-openai';
 
 /** A policy of your own: every request must say which team sends it. */
@@ -12,10 +13,10 @@ export const requireTeam: Plugin = {
   },
 };
 
-/** Core + the OpenAI provider + the policy above, in front of one OpenAI-compatible upstream. */
+/** Core + the OpenAI protocol for callers + the OpenAI provider + the policy above, in front of one OpenAI-compatible upstream. */
 export function composeGateway(baseUrl: string, apiKey?: string): Promise<Gateway> {
   return createGateway({
     config: { providers: [{ name: 'upstream', type: 'openai', baseUrl, ...(apiKey ? { apiKey } : {}) }] },
-    plugins: [openai(), requireTeam],
+    plugins: [protocolOpenAI(), openai(), requireTeam],
   });
 }

@@ -37,7 +37,7 @@ export function auth(): Plugin<AuthOptions> {
         throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_OPTIONS', err.problems.map((p) => `plugins.auth.${p}`).join('\n'));
       }
       const listing = keyListing(options.keys);
-      gateway.admin.add({ method: 'GET', path: '/admin/keys', plugin: PLUGIN, handle: () => ({ body: { keys: listing(Date.now()) } }) });
+      gateway.routes.add({ method: 'GET', path: '/admin/keys', plugin: PLUGIN, handle: () => ({ body: { keys: listing(Date.now()) } }) });
       if (table.size === 0) return;
       gateway.security.authenticatesCallers = true;
       const names = new Set(options.keys.map((k) => k.name));

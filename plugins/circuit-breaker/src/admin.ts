@@ -1,5 +1,5 @@
 import { SwitchyardError } from '@switchyard/core';
-import type { AdminRequest, Gateway, Target } from '@switchyard/core';
+import type { RouteRequest, Gateway, Target } from '@switchyard/core';
 import type { BreakerTable } from './breaker.js';
 import { circuitsReport } from './report.js';
 
@@ -23,7 +23,7 @@ export interface CircuitRoutes {
  */
 export function addCircuitRoutes(gateway: Gateway, routes: CircuitRoutes): void {
   const { plugin, table, keyOf, keysOf, publish } = routes;
-  const instanceOf = (req: AdminRequest): string => {
+  const instanceOf = (req: RouteRequest): string => {
     const name = req.params.instance ?? '';
     if (!gateway.instances.some((i) => i.name === name)) {
       throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', `no instance named "${name}"`, { publicCode: 'instance_not_found', param: 'instance' });
@@ -32,8 +32,8 @@ export function addCircuitRoutes(gateway: Gateway, routes: CircuitRoutes): void 
   };
   const answer = (name: string): unknown => ({ instance: name, ejected: keysOf(name).some((k) => table.ejection(k) !== undefined), breakers: keysOf(name).map((k) => table.snapshot(k)) });
 
-  gateway.admin.add({ method: 'GET', path: '/admin/circuits', plugin, handle: () => ({ body: circuitsReport(gateway, table, keyOf) }) });
-  gateway.admin.add({
+  gateway.routes.add({ method: 'GET', path: '/admin/circuits', plugin, handle: () => ({ body: circuitsReport(gateway, table, keyOf) }) });
+  gateway.routes.add({
     method: 'POST',
     path: '/admin/circuits/:instance/eject',
     plugin,
@@ -48,7 +48,7 @@ export function addCircuitRoutes(gateway: Gateway, routes: CircuitRoutes): void 
       return { body: answer(name) };
     },
   });
-  gateway.admin.add({
+  gateway.routes.add({
     method: 'POST',
     path: '/admin/circuits/:instance/restore',
     plugin,

@@ -1,5 +1,5 @@
 import { SwitchyardError } from '@switchyard/core';
-import type { AdminReply, AdminRequest, Gateway } from '@switchyard/core';
+import type { RouteReply, RouteRequest, Gateway } from '@switchyard/core';
 import { isFresh, SECURITY_HEADERS } from './assets.js';
 import type { Asset, ConsoleAssets } from './assets.js';
 import type { ConsoleOptions } from './options.js';
@@ -24,7 +24,7 @@ const NO_STORE = { 'cache-control': 'no-store' };
  */
 export function addConsoleRoutes(gateway: Gateway, state: ConsoleState): void {
   const { plugin, options, traffic, tail, assets } = state;
-  const page = (req: AdminRequest): AdminReply => {
+  const page = (req: RouteRequest): RouteReply => {
     if (!assets) {
       return {
         status: 503,
@@ -34,8 +34,8 @@ export function addConsoleRoutes(gateway: Gateway, state: ConsoleState): void {
     }
     return send(assets.page, req);
   };
-  gateway.admin.add({ method: 'GET', path: options.path, plugin, access: 'page', handle: page });
-  gateway.admin.add({
+  gateway.routes.add({ method: 'GET', path: options.path, plugin, access: 'page', handle: page });
+  gateway.routes.add({
     method: 'GET',
     path: `${options.path}/assets/:file`,
     plugin,
@@ -46,13 +46,13 @@ export function addConsoleRoutes(gateway: Gateway, state: ConsoleState): void {
       return send(file, req);
     },
   });
-  gateway.admin.add({
+  gateway.routes.add({
     method: 'GET',
     path: '/admin/console/traffic',
     plugin,
     handle: () => ({ body: { ...traffic.snapshot(), refreshMs: options.refreshMs }, headers: NO_STORE }),
   });
-  gateway.admin.add({
+  gateway.routes.add({
     method: 'GET',
     path: '/admin/console/requests',
     plugin,
@@ -60,13 +60,13 @@ export function addConsoleRoutes(gateway: Gateway, state: ConsoleState): void {
   });
 }
 
-function send(asset: Asset, req: AdminRequest): AdminReply {
+function send(asset: Asset, req: RouteRequest): RouteReply {
   const headers = { 'content-type': asset.type, 'cache-control': asset.cacheControl, etag: asset.etag, ...SECURITY_HEADERS };
   if (isFresh(asset, req.headers['if-none-match'])) return { status: 304, body: null, headers };
   return { body: asset.body, headers };
 }
 
-function count(req: AdminRequest, name: string, fallback: number): number {
+function count(req: RouteRequest, name: string, fallback: number): number {
   const raw = req.query[name];
   if (raw === undefined) return fallback;
   const value = Number(raw);

@@ -101,7 +101,7 @@ export function loadBalancer(): LoadBalancerPlugin {
         gateway.hooks.convertRequest.for(type).tap({ name: PLUGIN, stage: COUNT_STAGE }, count);
       }
       gateway.hooks.onResult.tap(PLUGIN, learn);
-      gateway.admin.add({
+      gateway.routes.add({
         method: 'GET',
         path: '/admin/sessions',
         plugin: PLUGIN,

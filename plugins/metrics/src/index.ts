@@ -35,7 +35,7 @@ export function metrics(): Plugin<MetricsOptions> {
       gateway.hooks.onResult.tap(PLUGIN, (result) => recorder.attempt(result));
       gateway.hooks.onFinish.tap(PLUGIN, (x) => recorder.finish(x));
       gateway.hooks.modelsChanged.tap(PLUGIN, () => labels.forgetModels());
-      gateway.admin.add({
+      gateway.routes.add({
         method: 'GET',
         path: options.path,
         plugin: PLUGIN,

@@ -1,5 +1,6 @@
 import { defaultClassifyError, exchangeKey } from '@switchyard/core';
-import type { AnthropicMessage, Exchange, ProviderAdapter, ProviderInstance, Target, UpstreamErrorInfo } from '@switchyard/core';
+import type { Exchange, ProviderAdapter, ProviderInstance, Target, UpstreamErrorInfo } from '@switchyard/core';
+import type { AnthropicMessage } from '@switchyard/wire-anthropic';
 import { decodeMessagesStream, fromMessagesResponse } from '@switchyard/wire-anthropic';
 import { decodeConverseStream, fromConverse } from './converse-response.js';
 import type { DecodeContext } from './converse-response.js';

@@ -1,5 +1,6 @@
 import { exchangeKey } from '@switchyard/core';
-import type { AnthropicMessage, Exchange, ProviderAdapter, ProviderInstance, Target, UpstreamErrorInfo } from '@switchyard/core';
+import type { Exchange, ProviderAdapter, ProviderInstance, Target, UpstreamErrorInfo } from '@switchyard/core';
+import type { AnthropicMessage } from '@switchyard/wire-anthropic';
 import { classifyAnthropicError, decodeMessagesStream, fromMessagesResponse } from '@switchyard/wire-anthropic';
 import { classifyGeminiError, decodeGeminiStream, fromGenerateContent } from '@switchyard/wire-gemini';
 import type { DecodeContext, GenerateContentResponse, GeminiConvertOptions } from '@switchyard/wire-gemini';

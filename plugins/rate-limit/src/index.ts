@@ -26,9 +26,9 @@ export function rateLimit(): Plugin<RateLimitOptions> {
       // In-memory counters outlive config reloads (Redis ones live in Redis); limits are read per request.
       const counters = gateway.keep(PLUGIN, redis ? 'counters:redis' : 'counters:memory', () => new Counters(redis));
       const limiter = new Limiter(options, counters, new StoreHealth(gateway.logger, redis ? 'redis' : 'memory'), gateway.logger);
-      gateway.admin.add({ method: 'GET', path: '/admin/rate-limit', plugin: PLUGIN, handle: () => ({ body: limiter.status(gateway) }) });
-      gateway.admin.add({ method: 'GET', path: '/admin/rate-limit/keys/:name', plugin: PLUGIN, handle: async (req) => ({ body: await limiter.readings(`key:${req.params.name}`) }) });
-      gateway.admin.add({ method: 'GET', path: '/admin/rate-limit/instances/:name', plugin: PLUGIN, handle: async (req) => ({ body: await limiter.instanceReadings(req.params.name!) }) });
+      gateway.routes.add({ method: 'GET', path: '/admin/rate-limit', plugin: PLUGIN, handle: () => ({ body: limiter.status(gateway) }) });
+      gateway.routes.add({ method: 'GET', path: '/admin/rate-limit/keys/:name', plugin: PLUGIN, handle: async (req) => ({ body: await limiter.readings(`key:${req.params.name}`) }) });
+      gateway.routes.add({ method: 'GET', path: '/admin/rate-limit/instances/:name', plugin: PLUGIN, handle: async (req) => ({ body: await limiter.instanceReadings(req.params.name!) }) });
       // Limits come from these options or from gateway keys (auth, registered before): with
       // neither, nothing can be limited and the plugin stays off the request path.
       const limited = options.defaults !== undefined || Object.keys(options.keys).length > 0 || Object.keys(options.instances).length > 0;

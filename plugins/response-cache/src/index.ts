@@ -118,7 +118,7 @@ export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlug
 
       gateway.hooks.beforeRoute.tapPromise(PLUGIN, lookup);
       gateway.hooks.onResult.tapPromise(PLUGIN, store);
-      gateway.admin.add({
+      gateway.routes.add({
         method: 'GET',
         path: '/admin/response-cache',
         plugin: PLUGIN,

@@ -16,13 +16,13 @@ const NEEDS = contract<unknown>('capabilities:needs');
  *   no upstream call, no plugin side effect.
  */
 export function addRoutingAdminRoutes(gateway: Gateway, router: Router): void {
-  gateway.admin.add({
+  gateway.routes.add({
     method: 'GET',
     path: '/admin/routes',
     plugin: OWNER,
     handle: () => ({ body: routesBody(gateway, router) }),
   });
-  gateway.admin.add({
+  gateway.routes.add({
     method: 'POST',
     path: '/admin/route/explain',
     plugin: OWNER,

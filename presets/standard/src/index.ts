@@ -18,12 +18,15 @@ import { bedrock } from '@switchyard/provider-bedrock';
 import { gemini } from '@switchyard/provider-gemini';
 import { openai } from '@switchyard/provider-openai';
 import { storeRedis } from '@switchyard/store-redis';
+import { protocolAnthropic } from '@switchyard/protocol-anthropic';
+import { protocolOpenAI } from '@switchyard/protocol-openai';
 import { vertex } from '@switchyard/provider-vertex';
 
 export const PRESET = 'standard';
 
 /**
- * The plugins a ready gateway runs, in order: the Redis store (used when `store.type` is redis), gateway keys (inactive without keys), rate limits
+ * The plugins a ready gateway runs, in order: the Redis store (used when `store.type` is redis), the
+ * OpenAI and Anthropic inbound protocols, gateway keys (inactive without keys), rate limits
  * (inactive without limits), the response cache (off until `response-cache: { enabled: true }`),
  * the six providers (OpenAI, Anthropic, Gemini, Azure OpenAI, Bedrock, Vertex AI), the router
  * (stats, explain), model discovery, request constraints, capability filtering, circuit breaking,
@@ -36,6 +39,8 @@ export function standard(): Preset {
     name: PRESET,
     plugins: [
       storeRedis(),
+      protocolOpenAI(),
+      protocolAnthropic(),
       auth(),
       rateLimit(),
       withOptions(responseCache(), { enabled: false }),

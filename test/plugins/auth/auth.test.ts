@@ -23,7 +23,7 @@ const log = memoryLogger();
 const probe: Plugin = {
   name: 'caller-probe',
   apply(g) {
-    g.admin.add({ method: 'GET', path: '/admin/whoami', plugin: 'caller-probe', handle: () => ({ body: { ok: true } }) });
+    g.routes.add({ method: 'GET', path: '/admin/whoami', plugin: 'caller-probe', handle: () => ({ body: { ok: true } }) });
     g.hooks.beforeRoute.tap('caller-probe', (x) => {
       x.warn(`caller=${x.caller?.name ?? 'none'} team=${x.caller?.team ?? 'none'}`);
     });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyError, finishReasonOf, fromMessagesResponse, MessagesStreamDecoder } from '@switchyard/provider-anthropic';
-import type { AnthropicMessage, AnthropicStreamEvent, ChatCompletionChunk } from '@switchyard/core';
+import type { ChatCompletionChunk } from '@switchyard/core';
+import type { AnthropicMessage, AnthropicStreamEvent } from '@switchyard/wire-anthropic';
 
 const message = (content: AnthropicMessage['content'], stop: string = 'end_turn'): AnthropicMessage => ({
   id: 'msg_01',

@@ -1,8 +1,14 @@
 /**
- * The Anthropic Messages wire format: canonical (OpenAI Chat Completions) request → Messages
- * request, Messages response and stream → canonical. Pure functions, shared by the providers
- * that speak it (the Anthropic API, Claude on Bedrock and on Vertex AI).
+ * The Anthropic Messages wire format, both ways: its types; canonical (OpenAI Chat Completions)
+ * request → Messages request and Messages response and stream → canonical, for the providers
+ * that speak it (the Anthropic API, Claude on Bedrock and on Vertex AI); Messages request →
+ * canonical and canonical answer and stream → Messages, for Anthropic callers
+ * (@switchyard/protocol-anthropic). Pure functions.
  */
+export type * from './types.js';
+export { anthropicToCanonical, anthropicUsageOf, canonicalToAnthropicMessage, canonicalUsageOf, messageId, parseArguments, stopReasonOf } from './inbound.js';
+export type { CanonicalConversion } from './inbound.js';
+export { AnthropicStreamEncoder, anthropicSse } from './encode-stream.js';
 export { toMessagesRequest, acceptsSampling, JSON_TOOL, NO_SAMPLING_VERSION } from './request.js';
 export type { ConvertOptions, Converted, JsonMode } from './request.js';
 export { fromMessagesResponse, finishReasonOf } from './response.js';

@@ -1,19 +1,8 @@
 /**
  * Canonical (OpenAI Chat Completions) request → Anthropic Messages request. Pure: no Koa, no tapable.
  */
-import type {
-  AnthropicCacheControl,
-  AnthropicContentBlock,
-  AnthropicMessageParam,
-  AnthropicMessagesRequest,
-  AnthropicTextBlock,
-  AnthropicTool,
-  AnthropicToolChoice,
-  ChatMessage,
-  ChatRequest,
-  ContentPart,
-  ToolChoice,
-} from '@switchyard/core';
+import type { ChatMessage, ChatRequest, ContentPart, ToolChoice } from '@switchyard/core';
+import type { AnthropicCacheControl, AnthropicContentBlock, AnthropicMessageParam, AnthropicMessagesRequest, AnthropicTextBlock, AnthropicTool, AnthropicToolChoice } from './types.js';
 
 /** The tool a json_object / json_schema response_format is forced through (see README). */
 export const JSON_TOOL = 'json_response';

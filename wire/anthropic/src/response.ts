@@ -1,8 +1,9 @@
 /**
  * Anthropic Messages response → canonical chat completion. Pure: no Koa, no tapable.
  */
-import { canonicalUsageOf } from '@switchyard/core';
-import type { AnthropicMessage, AnthropicStopReason, AnthropicToolUseBlock, ChatCompletion, FinishReason, ToolCall } from '@switchyard/core';
+import { canonicalUsageOf } from './inbound.js';
+import type { ChatCompletion, FinishReason, ToolCall } from '@switchyard/core';
+import type { AnthropicMessage, AnthropicStopReason, AnthropicToolUseBlock } from './types.js';
 
 /** Anthropic stop_reason → OpenAI finish_reason. */
 export function finishReasonOf(stop: AnthropicStopReason | null | undefined, jsonAnswer = false): FinishReason | null {

@@ -6,8 +6,10 @@
  * → incremental arguments; message_delta → the finish chunk; message_stop → the usage chunk
  * (when asked for) and the end. `ping` is ignored; `error` throws.
  */
-import { canonicalUsageOf, SwitchyardError } from '@switchyard/core';
-import type { AnthropicStreamEvent, AnthropicUsage, ChatCompletionChunk, SseEvent, Usage } from '@switchyard/core';
+import { SwitchyardError } from '@switchyard/core';
+import { canonicalUsageOf } from './inbound.js';
+import type { ChatCompletionChunk, SseEvent, Usage } from '@switchyard/core';
+import type { AnthropicStreamEvent, AnthropicUsage } from './types.js';
 import { finishReasonOf } from './response.js';
 
 export class StreamError extends Error {

@@ -1,20 +1,8 @@
-import { maskText } from '../config/mask.js';
-import type { SwitchyardError } from '../errors.js';
-import type { SseEvent } from '../types.js';
-import type { ChatCompletionChunk, Usage } from './canonical.js';
-import type { ProtocolCodec, StreamObservation } from './codec.js';
+import { errorObject, usageCarrier } from '@switchyard/core';
+import type { ChatCompletionChunk, ProtocolCodec, SseEvent, StreamObservation, Usage } from '@switchyard/core';
 
 const HAS_USAGE = /"usage"\s*:\s*\{/;
 const IS_ERROR = /^\s*\{\s*"error"\s*:/;
-
-function errorObject(error: SwitchyardError): { message: string; type: string; code: string | null; param: string | null } {
-  return {
-    message: error.expose ? maskText(error.message) : 'internal gateway error',
-    type: error.type,
-    code: error.publicCode ?? null,
-    param: error.param ?? null,
-  };
-}
 
 function usageFrom(value: unknown): Usage | undefined {
   const usage = (value as { usage?: unknown } | null)?.usage;
@@ -77,5 +65,5 @@ export const openaiCodec: ProtocolCodec = {
     }
   },
 
-  usageOf: usageFrom,
+  usageOf: (bytes) => usageFrom(usageCarrier(bytes)),
 };

@@ -1,11 +1,7 @@
-import { maskText } from '../config/mask.js';
-import type { SwitchyardError } from '../errors.js';
-import type { SseEvent } from '../types.js';
-import { canonicalToAnthropicMessage, canonicalUsageOf } from './anthropic-convert.js';
-import { AnthropicStreamEncoder } from './anthropic-stream.js';
-import type { AnthropicErrorBody, AnthropicUsage } from './anthropic-types.js';
-import type { ChatCompletionChunk, Usage } from './canonical.js';
-import type { ProtocolCodec, StreamObservation } from './codec.js';
+import { maskText, usageCarrier } from '@switchyard/core';
+import type { ChatCompletionChunk, ProtocolCodec, SseEvent, StreamObservation, SwitchyardError, Usage } from '@switchyard/core';
+import { AnthropicStreamEncoder, canonicalToAnthropicMessage, canonicalUsageOf } from '@switchyard/wire-anthropic';
+import type { AnthropicErrorBody, AnthropicUsage } from '@switchyard/wire-anthropic';
 
 /** Error types Anthropic clients know; anything else is mapped from the status. */
 const ANTHROPIC_ERROR_TYPES = new Set([
@@ -105,5 +101,5 @@ export const anthropicCodec: ProtocolCodec = {
     }
   },
 
-  usageOf: usageOfMessage,
+  usageOf: (bytes) => usageOfMessage(usageCarrier(bytes)),
 };

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { anthropicCodec, anthropicToCanonical, AnthropicStreamEncoder, canonicalToAnthropicMessage, estimateInputTokens, SwitchyardError } from '@switchyard/core';
-import type { AnthropicMessagesRequest, ChatCompletionChunk, StreamObservation } from '@switchyard/core';
+import { SwitchyardError } from '@switchyard/core';
+import type { ChatCompletionChunk, StreamObservation } from '@switchyard/core';
+import { anthropicCodec, estimateInputTokens } from '@switchyard/protocol-anthropic';
+import { anthropicToCanonical, AnthropicStreamEncoder, canonicalToAnthropicMessage } from '@switchyard/wire-anthropic';
+import type { AnthropicMessagesRequest } from '@switchyard/wire-anthropic';
 
 const req = (extra: Partial<AnthropicMessagesRequest>): AnthropicMessagesRequest => ({ model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], ...extra });
 
@@ -131,7 +134,7 @@ describe('anthropicCodec', () => {
   });
 
   it('reads usage from a message and encodes a canonical completion as a message', () => {
-    expect(anthropicCodec.usageOf({ usage: { input_tokens: 3, output_tokens: 4 } })).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
+    expect(anthropicCodec.usageOf(Buffer.from(JSON.stringify({ usage: { input_tokens: 3, output_tokens: 4 } })))).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
     const message = canonicalToAnthropicMessage({
       id: 'c1', object: 'chat.completion', created: 0, model: 'gpt-x',
       choices: [{ index: 0, message: { role: 'assistant', content: 'hi', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] }, finish_reason: 'length' }],

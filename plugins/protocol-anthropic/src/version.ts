@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError } from '@switchyard/core';
 
 /** The `anthropic-version` values Anthropic's API knows (and the Messages codec speaks). */
 export const ANTHROPIC_VERSIONS: readonly string[] = ['2023-01-01', '2023-06-01', '2026-10-21'];

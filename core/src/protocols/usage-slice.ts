@@ -52,3 +52,14 @@ function matchingBrace(bytes: Buffer, start: number): number {
   }
   return -1;
 }
+
+/** What a pass-through answer's usage is read from: its usage slice, else the whole parsed body (undefined if not JSON). */
+export function usageCarrier(bytes: Buffer): unknown {
+  const slice = usageSlice(bytes);
+  if (slice) return slice;
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,4 +1,4 @@
-import type { Gateway } from '../gateway.js';
+import type { Gateway } from '@switchyard/core';
 
 const DISCOVERY_TTL_MS = 60_000;
 

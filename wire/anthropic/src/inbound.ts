@@ -12,7 +12,7 @@ import type {
   AnthropicToolResultBlock,
   AnthropicToolUseBlock,
   AnthropicUsage,
-} from './anthropic-types.js';
+} from './types.js';
 import type {
   ChatCompletion,
   ChatMessage,
@@ -23,7 +23,7 @@ import type {
   ToolCall,
   ToolChoice,
   Usage,
-} from './canonical.js';
+} from '@switchyard/core';
 
 /** Fields of a Messages request this conversion understands; anything else is dropped with a warning. */
 const HANDLED = new Set([

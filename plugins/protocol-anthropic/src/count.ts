@@ -1,4 +1,4 @@
-import type { AnthropicContentBlock, AnthropicMessagesRequest } from './anthropic-types.js';
+import type { AnthropicContentBlock, AnthropicMessagesRequest } from '@switchyard/wire-anthropic';
 
 /** Characters per token assumed by the estimate (English prose averages about 4). */
 const CHARS_PER_TOKEN = 4;

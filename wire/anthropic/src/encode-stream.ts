@@ -3,9 +3,9 @@
  * message_start, then per block content_block_start / content_block_delta… / content_block_stop,
  * then message_delta (stop_reason, usage) and message_stop. Pure: no Koa, no tapable.
  */
-import { anthropicUsageOf, messageId, stopReasonOf } from './anthropic-convert.js';
-import type { AnthropicStreamEvent } from './anthropic-types.js';
-import type { ChatCompletionChunk, FinishReason, Usage } from './canonical.js';
+import { anthropicUsageOf, messageId, stopReasonOf } from './inbound.js';
+import type { AnthropicStreamEvent } from './types.js';
+import type { ChatCompletionChunk, FinishReason, Usage } from '@switchyard/core';
 
 type BlockKind = 'text' | 'thinking' | 'tool';
 

@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dispatch } from '../dispatch.js';
+import type { DispatchDeps } from '../dispatch.js';
+import { toSwitchyardError } from '../errors.js';
+import type { SwitchyardError } from '../errors.js';
+import { Exchange } from '../exchange.js';
+import type { GatewayHooks } from '../hooks.js';
+import type { Logger } from '../logger.js';
+import type { ModelInfoTable } from '../models/model-info.js';
+import { completionChunks } from '../protocols/completion-stream.js';
+import type { ChatCompletionChunk } from '../protocols/canonical.js';
+import { INBOUND_WARNINGS } from '../protocols/codec.js';
+import type { Decoded, InboundProtocol, InboundRoute, StreamObservation } from '../protocols/codec.js';
+import { noTargetError } from '../routing/core-taps.js';
+import { RoutePlan } from '../routing/route-plan.js';
+import type { Reply } from '../types.js';
+import type { Delivery } from '../upstream/attempt.js';
+import { readJsonBody } from './body.js';
+import type { OpenStreams } from './open-streams.js';
+import { logRequest, requestOutcome } from './request-log.js';
+import { setServerTiming } from './timing.js';
+import { setRouteHeaders, writeBody, writeError, writeStream } from './writer.js';
+
+/** The status logged and counted for a request whose caller left before any answer (nginx's convention). */
+const CLIENT_CLOSED = 499;
+
+/** What serving a routed request needs, built once per generation. */
+export interface RoutedDeps extends DispatchDeps {
+  readonly bodyLimit: string;
+  readonly timing: boolean;
+  readonly requestLog: Logger;
+  readonly modelInfo: ModelInfoTable;
+  readonly streams: OpenStreams;
+}
+
+/**
+ * One routed request, written straight to the response: body read and decoded by its protocol,
+ * beforeRoute, selectRoute, dispatch over the plan, then the answer (JSON, bytes as the upstream
+ * sent them, or a stream with backpressure) or an error in the caller's protocol. When the
+ * response is over, whatever path it took: one request line, then onFinish.
+ */
+export async function serveRouted(deps: RoutedDeps, protocol: InboundProtocol, route: InboundRoute, requestId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { hooks, logger } = deps;
+  const errorBody = protocol.errorBody.bind(protocol);
+  let body: Record<string, unknown> = {};
+  let decoded: Decoded = {};
+  let refused: unknown;
+  try {
+    body = await readJsonBody(req, deps.bodyLimit);
+    decoded = await route.decode(body, req.headers);
+  } catch (err) {
+    refused = err;
+  }
+  // A refused body gets its exchange too: one request line and onFinish for every request.
+  const x = new Exchange({ id: requestId, protocol: protocol.name, operation: route.operation, body, request: decoded.request, headers: req.headers, url: req.url ?? '', plan: new RoutePlan() });
+  if (decoded.warnings?.length) x.set(INBOUND_WARNINGS, decoded.warnings);
+  let failure: SwitchyardError | undefined;
+  res.once('close', () => {
+    if (!res.writableFinished) x.abort();
+    const status = !res.headersSent && x.aborted ? CLIENT_CLOSED : res.statusCode;
+    x.response = requestOutcome(x, status, failure, deps.modelInfo);
+    logRequest(deps.requestLog, x);
+    if (hooks.onFinish.isUsed()) hooks.onFinish.promise(x).catch((err: unknown) => logger.error({ err, requestId }, 'onFinish failed'));
+  });
+  const fail = (err: unknown): void => {
+    // Nothing reaches a caller who hung up, and it is not our failure: its request line says 499.
+    if (x.aborted) return void logger.debug({ requestId, reason: toSwitchyardError(err).message }, 'caller closed the connection before the answer');
+    failure = toSwitchyardError(err);
+    if (deps.timing && !res.headersSent) setServerTiming(res, x, false, hooks.timedPlugins);
+    writeError(res, failure, errorBody, logger, requestId);
+  };
+  if (refused !== undefined) return fail(refused);
+  try {
+    const reply = await hooks.beforeRoute.promise(x);
+    if (reply) {
+      if (reply.kind === 'error') return fail(reply.error);
+      if (deps.timing) setServerTiming(res, x, false, hooks.timedPlugins);
+      return deliver(deps, res, reply, protocol, x);
+    }
+    const plan = await hooks.selectRoute.promise(x.plan, x);
+    if (plan.size === 0) return fail(noTargetError(x));
+    const outcome = await dispatch(x, protocol, deps);
+    setRouteHeaders(res, x);
+    if (!outcome.ok) return fail(outcome.error);
+    if (deps.timing) setServerTiming(res, x, outcome.delivery.kind === 'stream', hooks.timedPlugins);
+    return deliver(deps, res, outcome.delivery, protocol, x);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+/** Writes a successful delivery, or a plugin's reply (a `completion` rendered in the caller's protocol). */
+function deliver(deps: RoutedDeps, res: ServerResponse, delivery: Delivery | Exclude<Reply, { kind: 'error' }>, protocol: InboundProtocol, x: Exchange): Promise<void> | void {
+  const headers = 'headers' in delivery ? delivery.headers : undefined;
+  switch (delivery.kind) {
+    case 'bytes':
+      return writeBody(res, delivery.status, delivery.body, delivery.contentType);
+    case 'json':
+      return writeBody(res, delivery.status, delivery.body, 'application/json', headers);
+    case 'completion': {
+      if (!delivery.stream) return writeBody(res, 200, protocol.encodeResponse(delivery.completion, x), 'application/json', headers);
+      const chunks = completionChunks(delivery.completion, x.request?.stream_options?.include_usage === true);
+      const obs: StreamObservation = { events: 0, done: false };
+      return stream(deps, res, protocol.encodeStream(iterate(chunks), x, obs), headers, protocol, x);
+    }
+    case 'stream':
+      return stream(deps, res, delivery.body, headers, protocol, x);
+  }
+}
+
+function stream(deps: RoutedDeps, res: ServerResponse, pieces: AsyncIterable<string | Uint8Array>, headers: Readonly<Record<string, string>> | undefined, protocol: InboundProtocol, x: Exchange): Promise<void> {
+  const { done, stream } = writeStream(res, pieces, headers, () => x.abort());
+  deps.streams.add(res, stream, protocol);
+  return done;
+}
+
+async function* iterate(chunks: readonly ChatCompletionChunk[]): AsyncGenerator<ChatCompletionChunk> {
+  yield* chunks;
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import Koa from 'koa';
+import Router from '@koa/router';
+import { SwitchyardError } from '../errors.js';
+import type { Gateway } from '../gateway.js';
+import { errorObject } from '../protocols/registry.js';
+import type { ProtocolRegistry } from '../protocols/registry.js';
+import { TtftTracker } from '../routing/latency.js';
+import { FailoverPolicies } from '../routing/policy.js';
+import { allowedHosts, guardRequest, guardSettings } from './request-guard.js';
+import type { GuardSettings } from './request-guard.js';
+import { requestLogger } from './request-log.js';
+import { serveRouted } from './routed.js';
+import type { RoutedDeps } from './routed.js';
+import { totalTiming } from './timing.js';
+import { writeError } from './writer.js';
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The gateway's request listener, built once per generation. Every request gets its id and the
+ * Host/Origin/content-type guard; a protocol's routed endpoints are served straight on the
+ * response (the hot path); everything else — /health, /ready, plugin routes — goes through Koa.
+ */
+export function createHandler(gateway: Gateway): RequestListener {
+  const { logger, protocols, hooks } = gateway;
+  const policies = new FailoverPolicies(gateway.config.routing, gateway.config.models);
+  const deps: RoutedDeps = {
+    hooks,
+    providers: gateway.providers,
+    http: gateway.http,
+    logger,
+    policies,
+    // Times to first token per target outlive a reload: hedging keeps its p95s.
+    ...(policies.hedging ? { latency: gateway.keep('switchyard', 'ttft', () => new TtftTracker()) } : {}),
+    bodyLimit: gateway.config.server.bodyLimit,
+    timing: gateway.config.server.timing,
+    requestLog: requestLogger(logger),
+    modelInfo: gateway.modelInfo,
+    streams: gateway.openStreams,
+  };
+  const koa = createKoa(gateway).callback();
+  const timing = gateway.config.server.timing;
+  let guard: { bound: string | undefined; settings: GuardSettings } | undefined;
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const started = timing ? performance.now() : 0;
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    // Draining: keep-alive connections end after their current response.
+    if (gateway.draining) res.setHeader('connection', 'close');
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
+    if (!guard || guard.bound !== gateway.boundHost) {
+      const { allowedHosts: configured, allowedOrigins } = gateway.config.server;
+      guard = { bound: gateway.boundHost, settings: guardSettings(allowedHosts(configured, gateway.boundHost, gateway.security.authenticatesCallers), allowedOrigins) };
+    }
+    const refused = guardRequest(guard.settings, req.method ?? 'GET', path, req.headers);
+    if (refused) {
+      if (timing) res.setHeader('server-timing', totalTiming(started));
+      return writeError(res, refused, errorBodyFor(protocols, path), logger, requestId);
+    }
+    const routed = req.method === 'POST' ? protocols.route(path) : undefined;
+    if (routed) return void serveRouted(deps, routed.protocol, routed.route, requestId, req, res);
+    void koa(req, res);
+  };
+}
+
+/** The error body of a path: its protocol's, else `{"error":{...}}`. */
+function errorBodyFor(protocols: ProtocolRegistry, path: string): (error: SwitchyardError) => unknown {
+  const codec = protocols.codecFor(path);
+  return codec ? codec.errorBody.bind(codec) : (error) => ({ error: errorObject(error) });
+}
+
+/** Koa for what is not a routed endpoint: /health, /ready and every plugin route, with 404/405 in the path's protocol. */
+function createKoa(gateway: Gateway): Koa {
+  const app = new Koa();
+  const router = new Router();
+  const { logger, protocols } = gateway;
+  const timing = gateway.config.server.timing;
+  app.silent = true;
+  app.use(async (ctx, next) => {
+    const started = timing ? performance.now() : 0;
+    try {
+      await next();
+      if (ctx.body === undefined && (ctx.status === 404 || ctx.status === 405)) {
+        const allowed = ctx.status === 405 ? ` (allowed: ${ctx.response.get('allow')})` : '';
+        throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', `no route for ${ctx.method} ${ctx.path}${allowed}`, {
+          status: ctx.status,
+          publicCode: ctx.status === 405 ? 'method_not_allowed' : 'not_found',
+        });
+      }
+    } catch (err) {
+      ctx.respond = false;
+      if (timing && !ctx.headerSent) ctx.res.setHeader('server-timing', totalTiming(started));
+      return writeError(ctx.res, err, errorBodyFor(protocols, ctx.path), logger, String(ctx.res.getHeader('x-request-id')));
+    }
+    if (timing && !ctx.headerSent && !ctx.response.get('server-timing')) ctx.set('server-timing', totalTiming(started));
+  });
+  router.get('/health', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/ready', (ctx) => {
+    const problems = gateway.draining ? [] : gateway.readiness.problems();
+    const ready = !gateway.draining && problems.length === 0;
+    ctx.status = ready ? 200 : 503;
+    ctx.body = ready ? { status: 'ready' } : gateway.draining ? { status: 'draining' } : { status: 'not_ready', problems };
+  });
+  // A routed endpoint answers other methods with 405, as any route does.
+  for (const name of protocols.names()) for (const { path } of protocols.get(name)!.routes) router.post(path, () => undefined);
+  gateway.routes.mount(router, { admin: () => gateway.security.authorizeAdmin, caller: (headers, url) => gateway.security.authorizeCaller?.(headers, url) }, gateway.config.server.bodyLimit);
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}
