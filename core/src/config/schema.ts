@@ -82,6 +82,11 @@ export interface RoutingConfig {
   hedge: boolean;
   /** Successful attempts a target needs before its p95 is trusted for hedging. @default 20 */
   hedgeMinSamples: number;
+  /**
+   * When a request asks more output tokens than the target's model allows (model table,
+   * `catalog:`), send the model's limit and say so in `x-switchyard-warnings`. @default true
+   */
+  fitOutputTokens: boolean;
 }
 
 /** Per-alias overrides of `routing`. */
@@ -187,6 +192,7 @@ function routingSchema(defaults: boolean): Record<string, unknown> {
       backoffMaxMs: { type: 'integer', minimum: 0, ...d(2000), description: 'Longest backoff before retrying the same target.' },
       hedge: { type: 'boolean', ...d(false), description: "Start the next target beside an attempt slower than its target's p95 time to first token." },
       hedgeMinSamples: { type: 'integer', minimum: 1, ...d(20), description: 'Successful attempts a target needs before its p95 is trusted for hedging.' },
+      fitOutputTokens: { type: 'boolean', ...d(true), description: "Send the target model's output-token limit when a request asks for more, with a warning." },
     },
   };
 }

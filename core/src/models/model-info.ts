@@ -130,6 +130,19 @@ export class ModelInfoTable {
   }
 }
 
+/**
+ * The output tokens to ask of a target: `asked`, or the model's `maxOutputTokens` (model table,
+ * config `catalog:`) when `asked` is more, with a warning on the exchange, so that an alias to
+ * a smaller model answers instead of failing. Unchanged when the limit is unknown or fitting is
+ * off (`routing.fitOutputTokens: false`).
+ */
+export function fitOutputTokens(asked: number | undefined, info: ModelInfo | undefined, fit: boolean, warn: (message: string) => void, field = 'max_tokens'): number | undefined {
+  const limit = info?.maxOutputTokens;
+  if (!fit || asked === undefined || limit === undefined || asked <= limit) return asked;
+  warn(`${field} ${asked} lowered to ${limit}, the most the target model allows`);
+  return limit;
+}
+
 /** USD for one request's usage: uncached input, cache reads, cache writes and output, each at its price. */
 export function costOf(pricing: ModelPricing, usage: Usage): number {
   const cachedRead = usage.prompt_tokens_details?.cached_tokens ?? 0;

@@ -12,6 +12,23 @@ export interface ImagePart {
 export interface InputAudioPart { type: 'input_audio'; input_audio: { data: string; format: string } }
 export type ContentPart = TextPart | ImagePart | InputAudioPart | { type: string; [field: string]: unknown };
 
+/**
+ * Reasoning an upstream returned, kept whole so it can be sent back on a later turn: an
+ * Anthropic thinking block with its signature (or a redacted one), OpenAI's encrypted reasoning.
+ * Opaque fields travel byte for byte and only back to the kind of provider that made them.
+ */
+export interface ReasoningBlock {
+  type: 'thinking' | 'redacted_thinking' | 'encrypted_reasoning';
+  /** The visible reasoning (thinking text, or a summary). */
+  text?: string;
+  /** Opaque: Anthropic's signature or redacted `data`, OpenAI's `encrypted_content`. Never re-serialized. */
+  signature?: string;
+  /** Which kind of provider made it (`anthropic`, `openai`, ...): opaque data goes back only there. */
+  source?: string;
+  /** The upstream's own id for it (an OpenAI reasoning item id), when it has one. */
+  id?: string;
+}
+
 export interface ToolCall {
   id: string;
   type: 'function';
@@ -27,6 +44,8 @@ export type ChatMessage =
       tool_calls?: ToolCall[];
       refusal?: string | null;
       reasoning_content?: string;
+      /** Reasoning to send back as the upstream returned it (see ReasoningBlock). */
+      reasoning_blocks?: ReasoningBlock[];
       name?: string;
       [field: string]: unknown;
     }
@@ -102,6 +121,7 @@ export interface ChatCompletion {
       tool_calls?: ToolCall[];
       refusal?: string | null;
       reasoning_content?: string;
+      reasoning_blocks?: ReasoningBlock[];
       [field: string]: unknown;
     };
     finish_reason: FinishReason | null;
@@ -131,7 +151,10 @@ export interface ChatCompletionChunk {
       content?: string | null;
       tool_calls?: ToolCallDelta[];
       refusal?: string | null;
+      /** Reasoning text as it streams. */
       reasoning_content?: string;
+      /** Each reasoning block once complete (its text already streamed as reasoning_content), with its signature. */
+      reasoning_blocks?: ReasoningBlock[];
       [field: string]: unknown;
     };
     finish_reason: FinishReason | null;
