@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { contract } from './plugin/contract.js';
 import type { Contract } from './plugin/contract.js';
-import type { ChatRequest } from './protocols/canonical.js';
+import type { ChatCompletion, ChatRequest } from './protocols/canonical.js';
 import { estimateChatTokens } from './protocols/estimate.js';
 import type { RoutePlan } from './routing/route-plan.js';
 import type { ErrorClass } from './errors.js';
@@ -196,3 +196,10 @@ export class Exchange {
     if (!this.warnings.includes(message)) this.warnings.push(message);
   }
 }
+
+/**
+ * The answer an attempt served, as one canonical completion, set by core before `onResult`
+ * reports a successful chat attempt of an exchange whose `captureResponse` is true (a response
+ * cache asks for it in beforeRoute). Never set for failed, cancelled or cut-short attempts.
+ */
+export const CAPTURED_COMPLETION = exchangeKey<ChatCompletion>('captured-completion');

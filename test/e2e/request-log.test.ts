@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CACHE_OUTCOME } from '@switchyard/core';
+import { CACHE_OUTCOME } from '@switchyard/plugin-response-cache';
 import type { Plugin } from '@switchyard/core';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import { memoryLogger, mockProvider, startGateway } from '../support/gateway.js';

@@ -1,6 +1,9 @@
 import type { SwitchyardError } from '../errors.js';
 import type { Exchange, RequestOutcome } from '../exchange.js';
-import { CACHE_OUTCOME } from '../keys.js';
+import { contract } from '../plugin/contract.js';
+
+/** The response cache's outcome, when it answered or stored (by name: the cache is a plugin). */
+const CACHE_OUTCOME = contract<string>('response-cache:outcome');
 import type { Logger } from '../logger.js';
 import type { ModelInfoTable } from '../models/model-info.js';
 import type { AttemptResult } from '../types.js';

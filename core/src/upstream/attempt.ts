@@ -12,7 +12,7 @@ import { formatSse, readSse, SseReader } from './sse.js';
 import type { SseEvent } from '../types.js';
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../protocols/canonical.js';
 import { CompletionAccumulator } from '../protocols/completion-stream.js';
-import { CAPTURED_COMPLETION } from '../keys.js';
+import { CAPTURED_COMPLETION } from '../exchange.js';
 
 /** What a successful attempt hands to the HTTP layer. */
 export type Delivery =

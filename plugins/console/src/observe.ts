@@ -1,4 +1,7 @@
-import { CACHE_OUTCOME } from '@switchyard/core';
+import { contract } from '@switchyard/core';
+
+/** The response cache's outcome, when it answered or stored (by name: no package dependency). */
+const CACHE_OUTCOME = contract<string>('response-cache:outcome');
 import type { AttemptResult, Exchange, Usage } from '@switchyard/core';
 import type { RequestRecord } from './tail.js';
 import type { Observation } from './traffic.js';

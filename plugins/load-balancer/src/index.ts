@@ -1,4 +1,8 @@
-import { AFFINITY_KEY, ConvertStage, definePlugin, exchangeKey, ROUTE_ORDERED, RouteStage } from '@switchyard/core';
+import { contract, ConvertStage, definePlugin, exchangeKey, RouteStage } from '@switchyard/core';
+import { AFFINITY_KEY } from './contract.js';
+
+/** The strategies plugin's ranking, when it ranked the candidates (by name: no package dependency). */
+const ROUTE_ORDERED = contract<{ readonly by: string; readonly scores: Readonly<Record<string, number>> }>('strategies:ordered');
 import type { AttemptResult, Exchange, Plugin, RoutePlan, Target, UpstreamRequest } from '@switchyard/core';
 import { affinityKey } from './affinity.js';
 import { optionsSchema } from './options.js';
@@ -7,6 +11,7 @@ import { Balancer } from './select.js';
 import { SessionTable } from './sessions.js';
 
 export const PLUGIN = 'load-balancer';
+export { AFFINITY_KEY } from './contract.js';
 export { Balancer } from './select.js';
 export type { Algorithm, Candidate, Ordered } from './select.js';
 export { SessionTable } from './sessions.js';
@@ -32,6 +37,7 @@ export function loadBalancer(): LoadBalancerPlugin {
   const plugin = definePlugin({
     name: PLUGIN,
     options: optionsSchema,
+    provides: [AFFINITY_KEY],
     apply(gateway, options) {
       const sticky = options.sticky.enabled ? options.sticky : undefined;
       // Latency and in-flight figures, and the local binding cache, outlive a reload that keeps their settings.

@@ -1,5 +1,10 @@
-import { AFFINITY_KEY, ConvertStage, definePlugin, PROMPT_CACHE_STATS } from '@switchyard/core';
-import type { AttemptResult, Exchange, Gateway, Plugin, PromptCacheStats, UpstreamRequest } from '@switchyard/core';
+import { contract, ConvertStage, definePlugin } from '@switchyard/core';
+import type { AttemptResult, Exchange, Gateway, Plugin, UpstreamRequest } from '@switchyard/core';
+import { PROMPT_CACHE_STATS } from './contract.js';
+import type { PromptCacheStats } from './contract.js';
+
+/** The load balancer's affinity key, when it set one (by name: no package dependency). */
+const AFFINITY_KEY = contract<string>('load-balancer:affinity');
 import { placeBreakpoints } from './breakpoints.js';
 import type { BreakpointSettings } from './breakpoints.js';
 import { DEFAULT_MIN_TOKENS, minTokensFor, optionsSchema } from './options.js';
@@ -8,6 +13,8 @@ import { cacheUsageOf, savedUsd } from './savings.js';
 import { TokenCounter } from './tokens.js';
 
 export const PLUGIN = 'prompt-cache';
+export { PROMPT_CACHE_STATS } from './contract.js';
+export type { PromptCacheStats } from './contract.js';
 export const HEADER = 'x-switchyard-prompt-cache';
 export { placeBreakpoints, countBreakpoints, previousTurnEnd, MAX_BREAKPOINTS } from './breakpoints.js';
 export type { BreakpointSettings, ClientBreakpoints, Placement } from './breakpoints.js';
@@ -31,6 +38,7 @@ export function promptCache(): PromptCachePlugin {
   const plugin = definePlugin({
     name: PLUGIN,
     options: optionsSchema,
+    provides: [PROMPT_CACHE_STATS],
     apply(gateway, options) {
       const tokens = (counter = new TokenCounter(options.memoEntries));
       const minTokens = { ...DEFAULT_MIN_TOKENS, ...options.minTokens };

@@ -1,4 +1,5 @@
-import { CACHE_OUTCOME, CAPTURED_COMPLETION, definePlugin, exchangeKey, Reply } from '@switchyard/core';
+import { CAPTURED_COMPLETION, definePlugin, exchangeKey, Reply } from '@switchyard/core';
+import { CACHE_OUTCOME } from './contract.js';
 import type { AttemptResult, ChatCompletion, Exchange, Plugin, Target } from '@switchyard/core';
 import { MemoryBackend, StoreBackend } from './backend.js';
 import type { Backend } from './backend.js';
@@ -7,6 +8,7 @@ import type { ResponseCacheOptions } from './options.js';
 import { isDeterministic, requestKey } from './request-key.js';
 
 export const PLUGIN = 'response-cache';
+export { CACHE_OUTCOME } from './contract.js';
 /** `hit`, `miss` or `bypass`, on every chat response while the plugin is on. */
 export const HEADER = 'x-switchyard-cache';
 export { optionsSchema } from './options.js';
@@ -49,6 +51,7 @@ export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlug
   const plugin = definePlugin({
     name: PLUGIN,
     options: optionsSchema,
+    provides: [CACHE_OUTCOME],
     apply(gateway, options) {
       if (!options.enabled) return;
       // The in-memory cache outlives a config reload (same size bound).

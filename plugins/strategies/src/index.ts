@@ -1,4 +1,5 @@
-import { definePlugin, ROUTE_ORDERED, RouteStage, SwitchyardError } from '@switchyard/core';
+import { definePlugin, RouteStage, SwitchyardError } from '@switchyard/core';
+import { ROUTE_ORDERED } from './contract.js';
 import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints/contract';
 import { ROUTER } from '@switchyard/plugin-router/contract';
 import type { Exchange, Plugin, RoutePlan } from '@switchyard/core';
@@ -9,6 +10,7 @@ import { Ranker } from './rank.js';
 import type { Estimate } from './rank.js';
 
 export const PLUGIN = 'strategies';
+export { ROUTE_ORDERED } from './contract.js';
 /** Before the load balancer (ORDER): the balancer then keeps this order (see ROUTE_ORDERED). */
 export const STRATEGY_STAGE = RouteStage.ORDER - 10;
 export { BalancedScorer, Ranker, estimatedCost, expectedMs, sortedIndices } from './rank.js';
@@ -29,6 +31,7 @@ export function strategies(): Plugin<StrategiesOptions> {
   return definePlugin({
     name: PLUGIN,
     options: optionsSchema,
+    provides: [ROUTE_ORDERED],
     needs: [ROUTER],
     apply(gateway, options) {
       const ranker = new Ranker(new TargetProfiles(gateway.modelInfo, gateway.need(ROUTER)), options);

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AFFINITY_KEY, withOptions } from '@switchyard/core';
+import { withOptions } from '@switchyard/core';
+import { AFFINITY_KEY } from '@switchyard/plugin-load-balancer';
 import type { Plugin } from '@switchyard/core';
 import { loadBalancer } from '@switchyard/plugin-load-balancer';
 import type { LoadBalancerOptions } from '@switchyard/plugin-load-balancer';

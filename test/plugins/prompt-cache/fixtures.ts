@@ -1,5 +1,7 @@
-import { AFFINITY_KEY, PROMPT_CACHE_STATS } from '@switchyard/core';
-import type { Plugin, PromptCacheStats, Usage } from '@switchyard/core';
+import type { Plugin, Usage } from '@switchyard/core';
+import { AFFINITY_KEY } from '@switchyard/plugin-load-balancer';
+import { PROMPT_CACHE_STATS } from '@switchyard/plugin-prompt-cache';
+import type { PromptCacheStats } from '@switchyard/plugin-prompt-cache';
 
 /** A system prompt of ~1,900 tokens: over the 1024-token minimum of Sonnet-class models, under Haiku 4.5's 4096. */
 export const LONG_SYSTEM = Array.from(
