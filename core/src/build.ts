@@ -7,7 +7,6 @@ import type { SwitchyardConfig } from './config/schema.js';
 import { SwitchyardError } from './errors.js';
 import { Gateway } from './gateway.js';
 import type { GatewayOptions, Recipe } from './gateway.js';
-import { addOperationsRoutes } from './http/operations.js';
 import { createLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { applyPlugins, resolvePlugins } from './plugin/host.js';
@@ -53,7 +52,7 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
     for (const [type, { adapter }] of adapters) gateway.providers.define(type, adapter);
     for (const { plugin } of registrations) for (const protocol of plugin.protocols ?? []) gateway.protocols.define(protocol, plugin.name);
     tapCoreRouting(gateway.hooks, () => gateway.resolver, gateway.providers);
-    addOperationsRoutes(gateway);
+    gateway.readiness.add('switchyard', () => gateway.status.unhealthyModels(gateway.resolver.publicModels(), (m) => gateway.resolver.resolve(m)));
     await applyPlugins(gateway, registrations);
   } catch (err) {
     if (ownsStore) await store.close();

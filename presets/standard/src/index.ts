@@ -1,5 +1,6 @@
 import { withOptions } from '@switchyard/core';
 import type { ConfigInput, Preset, ProviderInput } from '@switchyard/core';
+import { admin } from '@switchyard/plugin-admin';
 import { auth } from '@switchyard/plugin-auth';
 import { capabilities } from '@switchyard/plugin-capabilities';
 import { constraints } from '@switchyard/plugin-constraints';
@@ -26,7 +27,7 @@ export const PRESET = 'standard';
 
 /**
  * The plugins a ready gateway runs, in order: the Redis store (used when `store.type` is redis), the
- * OpenAI and Anthropic inbound protocols, gateway keys (inactive without keys), rate limits
+ * OpenAI and Anthropic inbound protocols, gateway keys, the operator endpoints (/admin/config, /admin/reload) (inactive without keys), rate limits
  * (inactive without limits), the response cache (off until `response-cache: { enabled: true }`),
  * the six providers (OpenAI, Anthropic, Gemini, Azure OpenAI, Bedrock, Vertex AI), the router
  * (stats, explain), model discovery, request constraints, capability filtering, circuit breaking,
@@ -42,6 +43,7 @@ export function standard(): Preset {
       protocolOpenAI(),
       protocolAnthropic(),
       auth(),
+      admin(),
       rateLimit(),
       withOptions(responseCache(), { enabled: false }),
       openai(),
