@@ -38,7 +38,7 @@ export interface ProviderAdapter {
    * attempt speaks. Core reads them instead of parsing SSE, for converted streams (into
    * decodeStream) and for same-protocol pass-through (each event re-framed as SSE). Throwing ends
    * the stream: before its first event the attempt fails (`rate_limited` when the error's code is
-   * SWITCHYARD_ERR_RATE_LIMITED, else `failure`), after it the caller gets the stream error event.
+   * SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED, else `failure`), after it the caller gets the stream error event.
    * @default SSE parsing
    */
   readEvents?(body: AsyncIterable<Uint8Array>, x: Exchange): AsyncIterable<SseEvent>;
