@@ -48,6 +48,13 @@ export interface ProviderAdapter {
   readonly modelPrefixes?: readonly string[];
   /** JSON Schema (an object schema's `properties`) for this type's own instance fields. */
   readonly instanceProperties?: Record<string, unknown>;
+  /**
+   * The whole object schema of this type's own instance fields, when it says more than their
+   * properties: required fields, fields that go together (`required`, `dependencies`). Core
+   * checks the fields against it, with every other config problem, instead of against
+   * `instanceProperties`. A TypeBox `Type.Object` (the one `instanceOptions()` reads) fits.
+   */
+  readonly instanceSchema?: Record<string, unknown>;
   /** Success body → canonical response; used when the caller's protocol differs. */
   decodeResponse(body: unknown, x: Exchange): ChatCompletion;
   /** Upstream SSE events → canonical chunks; used when the caller's protocol differs. */
