@@ -143,6 +143,8 @@ describe('one masking for URLs and secrets', () => {
     try {
       await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'refused-model', messages: [{ role: 'user', content: 'x' }] }) });
       expect(gw.lines.some((l) => String(l.msg).startsWith('provider userinfo (openai) http://****@127.0.0.1'))).toBe(true);
+      // An Azure instance without a model list serves its deployments' keys, and says so.
+      expect(gw.lines.map((l) => String(l.msg))).toContain('provider azure-entra (azure-openai) http://127.0.0.1:1 models: azure-model');
     } finally {
       await gw.stop();
     }
