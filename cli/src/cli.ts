@@ -42,7 +42,9 @@ async function loadPreset(specifier: string): Promise<PresetModule> {
 }
 
 function describe(gateway: Gateway): string[] {
-  const lines = gateway.instances.map((i) => `provider ${i.name} (${i.type}) ${maskUrl(i.baseUrl)} models: ${i.models?.join(', ') ?? `by name prefix (${gateway.providers.get(i.type)?.modelPrefixes?.join(' ') ?? 'none'})`}`);
+  // A plugin may set an instance's served models (Azure OpenAI's deployments, discovery) over its configured list.
+  const served = (i: Gateway['instances'][number]) => gateway.served(i.name) ?? i.models;
+  const lines = gateway.instances.map((i) => `provider ${i.name} (${i.type}) ${maskUrl(i.baseUrl)} models: ${served(i)?.join(', ') ?? `by name prefix (${gateway.providers.get(i.type)?.modelPrefixes?.join(' ') ?? 'none'})`}`);
   for (const alias of gateway.config.models) lines.push(`alias ${alias.name} → ${alias.targets.join(', ')}`);
   return lines;
 }

@@ -96,7 +96,7 @@ function providerProblems(config: SwitchyardConfig, adapters: ReadonlyMap<string
       return;
     }
     const extra = Object.fromEntries(Object.entries(entry).filter(([key]) => !CORE_PROVIDER_FIELDS.has(key)));
-    const validate = validatorFor({ type: 'object', properties: adapter.instanceProperties ?? {}, additionalProperties: false });
+    const validate = validatorFor(adapter.instanceSchema ?? { type: 'object', properties: adapter.instanceProperties ?? {}, additionalProperties: false });
     if (!validate(extra)) {
       for (const line of formatAjvErrors(validate.errors, `providers[${i}]`)) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
     } else {

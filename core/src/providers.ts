@@ -38,7 +38,7 @@ export interface ProviderAdapter {
    * attempt speaks. Core reads them instead of parsing SSE, for converted streams (into
    * decodeStream) and for same-protocol pass-through (each event re-framed as SSE). Throwing ends
    * the stream: before its first event the attempt fails (`rate_limited` when the error's code is
-   * SWITCHYARD_ERR_RATE_LIMITED, else `failure`), after it the caller gets the stream error event.
+   * SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED, else `failure`), after it the caller gets the stream error event.
    * @default SSE parsing
    */
   readEvents?(body: AsyncIterable<Uint8Array>, x: Exchange): AsyncIterable<SseEvent>;
@@ -48,6 +48,13 @@ export interface ProviderAdapter {
   readonly modelPrefixes?: readonly string[];
   /** JSON Schema (an object schema's `properties`) for this type's own instance fields. */
   readonly instanceProperties?: Record<string, unknown>;
+  /**
+   * The whole object schema of this type's own instance fields, when it says more than their
+   * properties: required fields, fields that go together (`required`, `dependencies`). Core
+   * checks the fields against it, with every other config problem, instead of against
+   * `instanceProperties`. A TypeBox `Type.Object` (the one `instanceOptions()` reads) fits.
+   */
+  readonly instanceSchema?: Record<string, unknown>;
   /** Success body → canonical response; used when the caller's protocol differs. */
   decodeResponse(body: unknown, x: Exchange): ChatCompletion;
   /** Upstream SSE events → canonical chunks; used when the caller's protocol differs. */

@@ -46,7 +46,7 @@ async function* ndjsonEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<Ss
     while ((at = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, at);
       buffered = buffered.slice(at + 1);
-      if (line.includes('"throttled"')) throw new SwitchyardError('SWITCHYARD_ERR_RATE_LIMITED', 'throttled in the stream', { expose: true });
+      if (line.includes('"throttled"')) throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED', 'throttled in the stream', { expose: true });
       if (line.includes('"broken"')) throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'the upstream stream broke', { expose: true });
       yield { data: line };
     }

@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
-import OpenAI, { APIError } from 'openai';
+import OpenAI from 'openai';
+import type { APIError } from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptResult, Plugin } from '@switchyard/core';
 import { azureOpenAI } from '@switchyard/provider-azure-openai';
@@ -112,7 +113,7 @@ describe('OpenAI clients → Azure OpenAI (pass-through)', () => {
   });
 
   it('streams Azure\'s own chunks, the prompt-filter chunk first, with usage', async () => {
-    const raw = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'stream this' }] }) });
+    const raw = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'stream this' }] }) });
     const events = (await raw.text()).trim().split('\n\n');
     expect(JSON.parse(events[0]!.slice(6))).toMatchObject({ choices: [], prompt_filter_results: [{ prompt_index: 0 }] });
     expect(events.at(-1)).toBe('data: [DONE]');
@@ -125,6 +126,24 @@ describe('OpenAI clients → Azure OpenAI (pass-through)', () => {
     }
     expect(content).toBe('az: stream this');
     expect(usage?.total_tokens).toBeGreaterThan(0);
+  });
+});
+
+describe('Azure deployments as served models', () => {
+  it('lists them in /v1/models and /ready watches them: a deployment whose only instance is ejected makes the gateway unready', async () => {
+    const g = await startGateway({ providers: [{ name: 'solo', type: 'azure-openai', baseUrl: az.origin, apiKey: KEY, deployments: { 'gpt-4o-solo': 'gpt4o-prod' } }] });
+    try {
+      const listed = (await (await fetch(`${g.url}/v1/models`)).json()) as { data: Array<{ id: string; owned_by: string }> };
+      expect(listed.data).toContainEqual(expect.objectContaining({ id: 'gpt-4o-solo', owned_by: 'azure-openai' }));
+      expect((await fetch(`${g.url}/ready`)).status).toBe(200);
+      const eject = await fetch(`${g.url}/admin/circuits/solo/eject`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'test' }) });
+      expect(eject.status).toBe(200);
+      const ready = await fetch(`${g.url}/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.text()).toContain('model gpt-4o-solo: every target is unhealthy');
+    } finally {
+      await g.close();
+    }
   });
 });
 
@@ -174,7 +193,7 @@ describe('Azure errors and failover', () => {
     expect(outcomes()).toEqual([['az/gpt-4o', 'rate_limited'], ['oa/gpt-4o-mini-oa', 'success']]);
     expect(results[0]!.retryAfter).toBe('3');
     az.queueFault(throttled);
-    const raw = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }) });
+    const raw = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }) });
     expect(raw.status).toBe(429);
     expect(raw.headers.get('retry-after')).toBe('3');
   });
@@ -201,7 +220,7 @@ describe('Azure errors and failover', () => {
 
   it('ends a stream cut mid-way with an error event', async () => {
     az.queueFault({ kind: 'cut', afterChunks: 3 });
-    const raw = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'a long answer' }] }) });
+    const raw = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'a long answer' }] }) });
     const text = await raw.text();
     expect(text).toContain('"error"');
     expect(text).not.toContain('[DONE]');

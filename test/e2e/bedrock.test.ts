@@ -278,14 +278,14 @@ describe('Bedrock errors and failover', () => {
 
   it('ends a stream broken by modelStreamErrorException with an error event, in both protocols', async () => {
     br.queueFault({ kind: 'exception', afterEvents: 3, type: 'modelStreamErrorException', message: 'The model stream failed.' });
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: CLAUDE, stream: true, messages: [{ role: 'user', content: 'long answer' }] }) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: CLAUDE, stream: true, messages: [{ role: 'user', content: 'long answer' }] }) });
     const text = await res.text();
     expect(text).toContain('modelStreamErrorException: The model stream failed.');
     expect(text).not.toContain('[DONE]');
     expect(outcomes()).toEqual([[`br/${CLAUDE}`, 'failure']]);
 
     br.queueFault({ kind: 'exception', afterEvents: 3, type: 'modelStreamErrorException', message: 'The model stream failed.' });
-    const raw = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: CLAUDE, max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'long answer' }] }) });
+    const raw = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: CLAUDE, max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'long answer' }] }) });
     const events = await raw.text();
     expect(events).toContain('event: message_start');
     expect(events).toMatch(/event: error\ndata: .*modelStreamErrorException/);

@@ -78,9 +78,59 @@ describe('config validate and show with Azure OpenAI, Bedrock and Vertex AI', ()
     expect(run.stderr).toContain('providers[2].jsonSchema');
   });
 
+  it('lists missing fields and credentials without their pair with every other problem, in one round', async () => {
+    const file = await writeTemp(
+      'pairs.yaml',
+      `providers:
+  - { name: a, type: azure-openai, baseUrl: https://x.openai.azure.com, tenantId: t, deployments: { gpt-4o: d } }
+  - { name: b, type: bedrock, baseUrl: https://bedrock-runtime.us-east-1.amazonaws.com, accessKeyId: AKIAEXAMPLE, sessionToken: tok }
+  - { name: v, type: vertex, baseUrl: https://aiplatform.googleapis.com, location: global }
+  - { name: o, type: openai, baseUrl: https://api.openai.com/v1, organisation: typo }
+`,
+    );
+    const run = await runCli(['config', 'validate', file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('providers[0]: must have properties clientId, clientSecret when property tenantId is present');
+    expect(run.stderr).toContain('providers[1]: must have property secretAccessKey when property accessKeyId is present');
+    expect(run.stderr).toContain('providers[2].project: is required');
+    expect(run.stderr).toContain('providers[3].organisation: is not a known field');
+  });
+
+  it('refuses, once the static checks pass, what only the plugin can judge: all its instances at once', async () => {
+    const azure = await runCli([
+      'config',
+      'validate',
+      await writeTemp(
+        'azure.yaml',
+        `providers:
+  - { name: a, type: azure-openai, baseUrl: https://x.openai.azure.com, deployments: { gpt-4o: d } }
+  - { name: ok, type: azure-openai, baseUrl: https://x.openai.azure.com, apiKey: k }
+  - { name: a2, type: azure-openai, baseUrl: https://x.openai.azure.com, apiKey: k, authorityHost: "http://login.example.com" }
+`,
+      ),
+    ]);
+    expect(azure.code).toBe(1);
+    expect(azure.stderr).toContain('providers[0]: an azure-openai instance needs apiKey, or tenantId, clientId and clientSecret');
+    expect(azure.stderr).toContain('providers[2].authorityHost: must be https');
+    expect(azure.stderr).not.toContain('providers[1]');
+    const vertex = await runCli([
+      'config',
+      'validate',
+      await writeTemp('vertex.yaml', 'providers:\n  - { name: v, type: vertex, baseUrl: https://aiplatform.googleapis.com, project: p, location: global, keyFile: /k.json, credentials: { type: service_account } }\n'),
+    ]);
+    expect(vertex.code).toBe(1);
+    expect(vertex.stderr).toContain('providers[0]: credentials or keyFile, not both');
+  });
+
   it('refuses an instance its plugin cannot use', async () => {
-    const run = await runCli(['config', 'validate', await writeTemp('region.yaml', 'providers:\n  - { name: b, type: bedrock, baseUrl: "http://127.0.0.1:9", accessKeyId: a, secretAccessKey: s }\n')]);
+    const run = await runCli([
+      'config',
+      'validate',
+      await writeTemp('region.yaml', 'providers:\n  - { name: b, type: bedrock, baseUrl: "http://127.0.0.1:9", accessKeyId: a, secretAccessKey: s }\n  - { name: key, type: bedrock, baseUrl: "http://127.0.0.1:9", apiKey: bedrock-api-key }\n'),
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('providers[0].region: required unless baseUrl is https://bedrock-runtime.<region>.amazonaws.com');
+    // A Bedrock API key is a bearer token: nothing to sign, no region needed.
+    expect(run.stderr).not.toContain('providers[1]');
   });
 });

@@ -109,7 +109,7 @@ describe('gateway.reload()', () => {
       expect(bad.status).toBe(422);
       const body = await bad.json();
       expect(body.ok).toBe(false);
-      expect(body.problems).toEqual(['routing.maxAttempts: must be >= 1', 'providers[0].type: no provider plugin defines type "no-such-type" (defined: openai, anthropic, gemini)']);
+      expect(body.problems).toEqual(['routing.maxAttempts: must be >= 1', 'providers[0].type: no provider plugin defines type "no-such-type" (defined: openai, anthropic, gemini, azure-openai, bedrock, vertex)']);
       expect(await targetOf(gw)).toBe('b/gpt-4o-mini');
       expect(gateway.reloads.failed).toBe(1);
     } finally {

@@ -17,6 +17,10 @@ const SECRETS = {
   queryKey: 'planted-query-key-5b1e',
   querySig: 'planted-signature-8a3c',
   header: 'planted-header-token-77d0',
+  clientSecret: 'planted-entra-client-secret-3f7a',
+  awsSecret: 'planted-aws-secret-access-key-61d2',
+  awsSession: 'planted-aws-session-token-0c9e',
+  privateKey: 'planted-private-key-material-a41b',
 };
 const PLANTED = Object.values(SECRETS);
 
@@ -38,6 +42,18 @@ function plantedConfig(): Record<string, unknown> {
       { name: 'querykey', type: 'openai', baseUrl: `http://127.0.0.1:${port}/v1?key=${SECRETS.queryKey}&sig=${SECRETS.querySig}&api-version=1`, models: ['broken-model'] },
       // Nothing listens there: its connection errors are printed too.
       { name: 'refused', type: 'openai', baseUrl: `http://${SECRETS.user}:${SECRETS.password}@127.0.0.1:1/v1?key=${SECRETS.queryKey}`, models: ['refused-model'] },
+      // The clouds' own secrets, each failing on the way: the token endpoint, the upstream, the key itself.
+      { name: 'azure-entra', type: 'azure-openai', baseUrl: 'http://127.0.0.1:1', tenantId: 'tenant', clientId: 'client', clientSecret: SECRETS.clientSecret, authorityHost: 'http://127.0.0.1:1', deployments: { 'azure-model': 'd' } },
+      { name: 'bedrock-keys', type: 'bedrock', baseUrl: 'http://127.0.0.1:1', region: 'us-east-1', accessKeyId: 'AKIAPLANTED000000001', secretAccessKey: SECRETS.awsSecret, sessionToken: SECRETS.awsSession, models: ['bedrock-model'] },
+      {
+        name: 'vertex-key',
+        type: 'vertex',
+        baseUrl: 'http://127.0.0.1:1',
+        project: 'p',
+        location: 'us-east5',
+        credentials: { type: 'service_account', client_email: 'sa@p.iam.gserviceaccount.com', private_key: `-----BEGIN PRIVATE KEY-----\n${SECRETS.privateKey}\n-----END PRIVATE KEY-----\n`, token_uri: 'http://127.0.0.1:1/token' },
+        models: ['vertex-model'],
+      },
     ],
   };
 }
@@ -87,6 +103,10 @@ describe('one masking for URLs and secrets', () => {
       expectClean(await post(ask('refused-model')), 'a connection error');
       expectClean(await post(ask('refused-model'), '/v1/messages'), 'an Anthropic error');
       expectClean(await post(ask('no-such-model')), 'model not found');
+      for (const model of ['azure-model', 'bedrock-model', 'vertex-model']) {
+        expectClean(await post(ask(model)), `a ${model} error`);
+        expectClean(await post({ ...ask(model), max_tokens: 10 }, '/v1/messages'), `a ${model} error (Anthropic)`);
+      }
       for (const path of ['/admin/config', '/admin/routes', '/v1/models', '/ready', '/metrics']) {
         expectClean(await (await fetch(`${gw.url}${path}`)).text(), path);
       }
@@ -123,6 +143,8 @@ describe('one masking for URLs and secrets', () => {
     try {
       await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'refused-model', messages: [{ role: 'user', content: 'x' }] }) });
       expect(gw.lines.some((l) => String(l.msg).startsWith('provider userinfo (openai) http://****@127.0.0.1'))).toBe(true);
+      // An Azure instance without a model list serves its deployments' keys, and says so.
+      expect(gw.lines.map((l) => String(l.msg))).toContain('provider azure-entra (azure-openai) http://127.0.0.1:1 models: azure-model');
     } finally {
       await gw.stop();
     }

@@ -1,12 +1,13 @@
 import Anthropic from '@anthropic-ai/sdk';
-import OpenAI, { APIError } from 'openai';
+import OpenAI from 'openai';
+import type { APIError } from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptResult, Plugin } from '@switchyard/core';
 import { vertex } from '@switchyard/provider-vertex';
 import { startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 import { serviceAccountKey, startMockOAuth } from '../support/mock-oauth.js';
-import type { MockOAuth } from '../support/mock-oauth.js';
+import type { MockOAuth, ServiceAccount } from '../support/mock-oauth.js';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import type { MockOpenAI } from '../support/mock-openai.js';
 import { startMockVertex } from '../support/mock-vertex.js';
@@ -19,7 +20,7 @@ const PROJECT = 'demo-project';
 const LOCATION = 'us-east5';
 const BASE = `/v1/projects/${PROJECT}/locations/${LOCATION}/publishers`;
 
-let oauth: MockOAuth & { addServiceAccount(a: import('../support/mock-oauth.js').ServiceAccount): void };
+let oauth: MockOAuth & { addServiceAccount(a: ServiceAccount): void };
 let vx: MockVertex;
 let oa: MockOpenAI;
 let gw: RunningGateway;
@@ -155,7 +156,7 @@ describe('OpenAI clients → Claude on Vertex AI', () => {
 
   it('ends a Claude stream cut mid-way with an error event', async () => {
     vx.claude.queueFault({ kind: 'cut', afterEvents: 4 });
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: CLAUDE, stream: true, messages: [{ role: 'user', content: 'a long story' }] }) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: CLAUDE, stream: true, messages: [{ role: 'user', content: 'a long story' }] }) });
     const text = await res.text();
     expect(text).toContain('"error"');
     expect(text).not.toContain('[DONE]');

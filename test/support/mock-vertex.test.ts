@@ -111,9 +111,9 @@ describe('mock Vertex AI', () => {
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message } });
     }
-    const stream = await post(`${path}:streamRawPredict`, { anthropic_version: 'vertex-2023-10-16', stream: true, max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }, auth, { 'anthropic-beta': 'x-1' });
+    const stream = await post(`${path}:streamRawPredict`, { anthropic_version: 'vertex-2023-10-16', stream: true, max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] }, auth, { 'anthropic-beta': 'context-1m-2025-08-07' });
     expect(await stream.text()).toMatch(/^event: message_start\ndata: /);
-    expect(vx.claude.requests.at(-1)!.headers['anthropic-beta']).toBe('x-1');
+    expect(vx.claude.requests.at(-1)!.headers['anthropic-beta']).toBe('context-1m-2025-08-07');
   });
 
   it('injects statuses with Google\'s error body', async () => {

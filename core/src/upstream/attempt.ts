@@ -171,7 +171,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     }
     if (err instanceof SwitchyardError) {
       // An upstream that reports throttling inside its stream (readEvents) before the first event.
-      if (err.code === 'SWITCHYARD_ERR_RATE_LIMITED') return await fail('rate_limited', undefined, err);
+      if (err.code === 'SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED') return await fail('rate_limited', undefined, err);
       return await fail('failure', 'stream_broken', err);
     }
     return await fail('failure', 'connection', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${connectionMessage(err)}`, { expose: true, cause: err }));

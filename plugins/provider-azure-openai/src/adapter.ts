@@ -1,48 +1,10 @@
 import { defaultClassifyError, SwitchyardError } from '@switchyard/core';
 import type { ChatCompletion, ChatCompletionChunk, Exchange, ProviderAdapter, ProviderInstance, SseEvent, UpstreamClient, UpstreamErrorInfo } from '@switchyard/core';
 import { outputFilterWarning, promptFilterMessage } from './content-filter.js';
-import { DEFAULT_AUTHORITY_HOST } from './entra.js';
+import { instanceFields, optionsOf } from './instance-fields.js';
 
-/** Instance fields a `type: azure-openai` provider entry may add to the common ones. */
-export const instanceProperties = {
-  deployments: {
-    type: 'object',
-    additionalProperties: { type: 'string', minLength: 1 },
-    default: {},
-    description: 'Model name → deployment name. Without `models`, its keys are the models the instance serves; a model without an entry is sent to a deployment of its own name.',
-  },
-  apiVersion: { type: 'string', default: '2024-10-21', description: 'api-version query parameter; `v1` uses the v1 API (/openai/v1/..., no api-version).' },
-  tenantId: { type: 'string', minLength: 1, description: 'Microsoft Entra ID tenant: with clientId and clientSecret, a bearer token replaces the api-key.' },
-  clientId: { type: 'string', minLength: 1, description: 'Entra ID application (client) id.' },
-  clientSecret: { type: 'string', minLength: 1, description: 'Entra ID client secret.' },
-  authorityHost: { type: 'string', pattern: '^https?://', default: DEFAULT_AUTHORITY_HOST, description: 'Entra ID authority host (sovereign clouds: https://login.microsoftonline.us, https://login.chinacloudapi.cn).' },
-  tokenRefreshMs: { type: 'integer', minimum: 0, default: 300000, description: 'Fetch a new Entra ID token this long before the current one expires.' },
-} as const;
-
-export interface AzureInstanceOptions {
-  deployments: Record<string, string>;
-  apiVersion: string;
-  tenantId?: string;
-  clientId?: string;
-  clientSecret?: string;
-  authorityHost: string;
-  tokenRefreshMs: number;
-}
-
-export function optionsOf(instance: ProviderInstance): AzureInstanceOptions {
-  const o = instance.options as Partial<AzureInstanceOptions>;
-  return {
-    ...o,
-    deployments: o.deployments ?? {},
-    apiVersion: o.apiVersion ?? '2024-10-21',
-    authorityHost: o.authorityHost ?? DEFAULT_AUTHORITY_HOST,
-    tokenRefreshMs: o.tokenRefreshMs ?? 300_000,
-  };
-}
-
-export function deploymentOf(instance: ProviderInstance, model: string): string {
-  return optionsOf(instance).deployments[model] ?? model;
-}
+/** The instance fields' JSON Schema properties, as core checks them. */
+export const instanceProperties = instanceFields.properties;
 
 /**
  * `{baseUrl}/openai/deployments/{deployment}/{operation}?api-version=…`, or with apiVersion `v1`
@@ -85,12 +47,13 @@ async function* decodeStream(events: AsyncIterable<SseEvent>, x: Exchange): Asyn
   throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before [DONE]', { expose: true });
 }
 
-/** The adapter, with `headers` giving an instance's credentials (an Entra token is fetched asynchronously). */
-export function azureAdapter(headers: (instance: ProviderInstance) => Promise<Record<string, string>>): ProviderAdapter {
+/** The adapter, with `credentials` giving an instance's auth header (an Entra token is fetched asynchronously). */
+export function azureAdapter(credentials: (instance: ProviderInstance) => Promise<Record<string, string>>): ProviderAdapter {
   return {
     protocol: 'openai',
     operations: ['chat', 'embeddings'],
     instanceProperties,
+    instanceSchema: instanceFields,
     decodeResponse(body, x): ChatCompletion {
       const completion = body as ChatCompletion;
       if (!completion || !Array.isArray(completion.choices)) throw new Error('not a chat.completion object');
@@ -106,7 +69,7 @@ export function azureAdapter(headers: (instance: ProviderInstance) => Promise<Re
     async listModels(instance: ProviderInstance, http: UpstreamClient): Promise<string[]> {
       const { apiVersion, deployments } = optionsOf(instance);
       const url = apiVersion === 'v1' ? `${instance.baseUrl}/openai/v1/models` : `${instance.baseUrl}/openai/models?api-version=${encodeURIComponent(apiVersion)}`;
-      const { status } = await http.getJson(url, await headers(instance), instance.timeoutMs);
+      const { status } = await http.getJson(url, { ...instance.headers, ...(await credentials(instance)) }, instance.timeoutMs);
       if (status !== 200) throw new Error(`model listing answered ${status}`);
       return Object.keys(deployments);
     },

@@ -9,10 +9,10 @@
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { SwitchyardError } from '@switchyard/core';
-import type { AccessToken } from './token-cache.js';
+import type { AccessToken } from '@switchyard/wire-tokens';
+import { DEFAULT_AUTHORITY_HOST } from './instance-fields.js';
 
 export const COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
-export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 const TOKEN_TIMEOUT_MS = 30_000;
 
 export interface EntraCredentials {

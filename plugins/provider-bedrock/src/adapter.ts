@@ -1,39 +1,29 @@
 import { defaultClassifyError, exchangeKey } from '@switchyard/core';
-import type { Exchange, ProviderAdapter, ProviderInstance, Target, UpstreamErrorInfo } from '@switchyard/core';
+import type { Exchange, ProviderAdapter, Target, UpstreamErrorInfo } from '@switchyard/core';
 import type { AnthropicMessage } from '@switchyard/wire-anthropic';
 import { decodeMessagesStream, fromMessagesResponse } from '@switchyard/wire-anthropic';
 import { decodeConverseStream, fromConverse } from './converse-response.js';
 import type { DecodeContext } from './converse-response.js';
 import type { ConverseResponse } from './converse-types.js';
 import { readEventStream } from './eventstream.js';
-import type { CredentialOptions } from './signing.js';
+import { instanceFields } from './instance-fields.js';
 
 /** The Converse wire protocol: what every Bedrock attempt speaks except Claude for Anthropic callers. */
 export const CONVERSE = 'bedrock-converse';
-/** The anthropic_version InvokeModel wants in a Claude body. */
-export const DEFAULT_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
 /** The forced JSON tool of this exchange's Converse request, when response_format used one. */
 export const JSON_TOOL_KEY = exchangeKey<string>('provider-bedrock:json-tool');
 
-/** Instance fields a `type: bedrock` provider entry may add to the common ones. */
-export const instanceProperties = {
-  region: { type: 'string', minLength: 1, description: 'AWS region (signing scope); default: the one in a bedrock-runtime.<region>.amazonaws.com baseUrl.' },
-  accessKeyId: { type: 'string', minLength: 1, description: 'AWS access key id; with secretAccessKey, used instead of the environment and shared profiles.' },
-  secretAccessKey: { type: 'string', minLength: 1, description: 'AWS secret access key.' },
-  sessionToken: { type: 'string', minLength: 1, description: 'AWS session token, for temporary credentials.' },
-  profile: { type: 'string', minLength: 1, description: 'Shared config/credentials profile; default: the environment, then AWS_PROFILE (or default) from ~/.aws.' },
-  anthropicVersion: { type: 'string', default: DEFAULT_ANTHROPIC_VERSION, description: 'anthropic_version of InvokeModel bodies for Claude (Anthropic callers).' },
-} as const;
+/** The instance fields' JSON Schema properties, as core checks them. */
+export const instanceProperties = instanceFields.properties;
 
-export interface BedrockInstanceOptions extends CredentialOptions {
-  region?: string;
-  anthropicVersion: string;
-}
-
-export function optionsOf(instance: ProviderInstance): BedrockInstanceOptions {
-  const o = instance.options as Partial<BedrockInstanceOptions>;
-  return { ...o, anthropicVersion: o.anthropicVersion ?? DEFAULT_ANTHROPIC_VERSION };
-}
+/**
+ * Model-id prefixes an instance without `models` serves: Bedrock's providers (`anthropic.…`,
+ * `amazon.…`, …) and the cross-region inference profiles (`us.anthropic.…`, `global.…`).
+ */
+export const MODEL_PREFIXES = [
+  'anthropic.', 'amazon.', 'meta.', 'mistral.', 'cohere.', 'ai21.', 'deepseek.', 'qwen.', 'openai.', 'writer.',
+  'us.', 'eu.', 'apac.', 'jp.', 'au.', 'us-gov.', 'global.',
+];
 
 /** Claude model ids, inference profiles (`us.anthropic.…`) and ARNs naming one. */
 export function isAnthropicModel(model: string): boolean {
@@ -70,7 +60,9 @@ export const bedrockAdapter: ProviderAdapter = {
   protocol: CONVERSE,
   protocolFor,
   operations: ['chat'],
+  modelPrefixes: MODEL_PREFIXES,
   instanceProperties,
+  instanceSchema: instanceFields,
   readEvents: (body) => readEventStream(body),
   decodeResponse: (body, x) =>
     invokes(x) ? fromMessagesResponse(body as AnthropicMessage, undefined, (m) => x.warn(m)) : fromConverse(body as ConverseResponse, context(x)),

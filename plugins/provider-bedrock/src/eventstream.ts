@@ -23,7 +23,7 @@ function header(message: Message, name: string): string | undefined {
  * Each event message → one event named by `:event-type` with its JSON payload as `data`. An
  * InvokeModel `chunk` is unwrapped: its base64 `bytes` are the model's own event (for Claude an
  * Anthropic Messages stream event, named by its `type`). An exception message throws:
- * throttling as SWITCHYARD_ERR_RATE_LIMITED, anything else (modelStreamErrorException,
+ * throttling as SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED, anything else (modelStreamErrorException,
  * validationException, internalServerException, ...) as a broken stream.
  */
 export async function* readEventStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
@@ -42,7 +42,7 @@ export async function* readEventStream(body: AsyncIterable<Uint8Array>): AsyncGe
     } else {
       const type = header(message, ':exception-type') ?? header(message, ':error-code') ?? 'unknownError';
       const text = messageOf(payload) ?? header(message, ':error-message') ?? 'stream error';
-      const code = THROTTLED.has(type) ? 'SWITCHYARD_ERR_RATE_LIMITED' : 'SWITCHYARD_ERR_UPSTREAM_FAILED';
+      const code = THROTTLED.has(type) ? 'SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED' : 'SWITCHYARD_ERR_UPSTREAM_FAILED';
       throw new SwitchyardError(code, `Bedrock ${type}: ${text}`, { expose: true });
     }
   }

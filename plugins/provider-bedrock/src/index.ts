@@ -1,75 +1,47 @@
-import { ConvertStage, instanceHeaderCache, SwitchyardError } from '@switchyard/core';
-import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
-import type { SignatureV4 } from '@smithy/signature-v4';
-import { bedrockAdapter, JSON_TOOL_KEY, optionsOf, protocolFor } from './adapter.js';
-import { toConverse } from './converse-request.js';
-import { credentialChain, regionOf, signerFor, signRequest } from './signing.js';
+import { Type } from '@sinclair/typebox';
+import { ConvertStage, definePlugin } from '@switchyard/core';
+import type { Plugin } from '@switchyard/core';
+import { bedrockAdapter } from './adapter.js';
+import { bedrockAuth } from './auth.js';
+import { configError, instanceProblems } from './checks.js';
+import { BEDROCK_MODELS } from './models.js';
+import { buildBedrockRequest } from './request.js';
 
 export const PLUGIN = 'provider-bedrock';
 export const PROVIDER_TYPE = 'bedrock';
 /** After every ADJUST tap: the signature covers the final body. */
 export const SIGN_STAGE = ConvertStage.ADJUST + 1000;
-export { bedrockAdapter, classifyBedrockError, instanceProperties, isAnthropicModel, protocolFor, CONVERSE, DEFAULT_ANTHROPIC_VERSION } from './adapter.js';
-export type { BedrockInstanceOptions } from './adapter.js';
+export { bedrockAdapter, classifyBedrockError, instanceProperties, isAnthropicModel, protocolFor, CONVERSE, MODEL_PREFIXES } from './adapter.js';
+export { bedrockAuth } from './auth.js';
+export { instanceProblems } from './checks.js';
 export { toConverse, JSON_TOOL } from './converse-request.js';
 export { fromConverse, ConverseStreamDecoder, decodeConverseStream, finishReasonOf, usageOf } from './converse-response.js';
-export { readEventStream } from './eventstream.js';
-export { credentialChain, regionOf, signRequest, signerFor } from './signing.js';
 export type * from './converse-types.js';
-
-const baseHeaders = instanceHeaderCache((instance) => ({ ...instance.headers, 'content-type': 'application/json' }));
-
-/** BUILD: Claude for Anthropic callers → InvokeModel with the caller's body; everything else → Converse. */
-function build(req: UpstreamRequest, x: Exchange): UpstreamRequest {
-  const target = x.target!;
-  const base = `${target.instance.baseUrl}/model/${encodeURIComponent(target.model)}`;
-  req.headers = baseHeaders(target.instance);
-  req.headers.accept = req.stream ? 'application/vnd.amazon.eventstream' : 'application/json';
-  if (protocolFor(target, x.protocol) === 'anthropic') {
-    const { model: _model, stream: _stream, ...rest } = x.body as Record<string, unknown>;
-    const body: Record<string, unknown> = { ...rest, anthropic_version: optionsOf(target.instance).anthropicVersion };
-    const beta = x.headers['anthropic-beta'];
-    const betas = (Array.isArray(beta) ? beta.join(',') : beta ?? '').split(',').map((b) => b.trim()).filter(Boolean);
-    if (betas.length && body.anthropic_beta === undefined) body.anthropic_beta = betas;
-    req.url = `${base}/${req.stream ? 'invoke-with-response-stream' : 'invoke'}`;
-    req.body = body;
-    return req;
-  }
-  if (!x.request) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Bedrock`);
-  const converted = toConverse(x.request, (m) => x.warn(m));
-  if (converted.jsonTool) x.set(JSON_TOOL_KEY, converted.jsonTool);
-  req.url = `${base}/${req.stream ? 'converse-stream' : 'converse'}`;
-  req.body = converted.body;
-  return req;
-}
+export { readEventStream } from './eventstream.js';
+export { DEFAULT_ANTHROPIC_VERSION, instanceFields } from './instance-fields.js';
+export type { BedrockInstanceOptions } from './instance-fields.js';
+export { BEDROCK_MODELS } from './models.js';
+export { buildBedrockRequest } from './request.js';
+export { credentialChain, regionOf, signRequest, signerFor } from './signing.js';
 
 /** AWS Bedrock Runtime (Converse, ConverseStream, InvokeModel for Claude) as provider type `bedrock`: SigV4-signed, or with a Bedrock API key. */
 export function bedrock(): Plugin<Record<string, never>> {
-  return {
+  const authorize = bedrockAuth();
+  return definePlugin({
     name: PLUGIN,
-    schema: { type: 'object', additionalProperties: false, properties: {} },
+    options: Type.Object({}, { additionalProperties: false }),
+    providers: [{ type: PROVIDER_TYPE, adapter: bedrockAdapter, models: BEDROCK_MODELS }],
     apply(gateway) {
-      const signers = new Map<ProviderInstance, SignatureV4>();
-      for (const [i, instance] of gateway.instances.entries()) {
-        if (instance.type !== PROVIDER_TYPE) continue;
-        const o = optionsOf(instance);
-        if (instance.apiKey) continue; // a Bedrock API key is sent as a bearer token: nothing to sign
-        const region = regionOf(instance.baseUrl, o.region);
-        if (!region) throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', `providers[${i}].region: required unless baseUrl is https://bedrock-runtime.<region>.amazonaws.com`);
-        if (!o.accessKeyId !== !o.secretAccessKey) throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', `providers[${i}]: accessKeyId and secretAccessKey go together`);
-        signers.set(instance, signerFor(region, credentialChain(o)));
-      }
-      gateway.providers.define(PROVIDER_TYPE, bedrockAdapter);
+      const problems = gateway.instances.flatMap((instance, i) => (instance.type === PROVIDER_TYPE ? instanceProblems(instance, i) : []));
+      if (problems.length) throw configError(problems, gateway.source);
       const hook = gateway.hooks.convertRequest.for(PROVIDER_TYPE);
-      hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, build);
+      hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, buildBedrockRequest);
       hook.tapPromise({ name: PLUGIN, stage: SIGN_STAGE }, async (req, x) => {
-        const { instance } = x.target!;
-        if (instance.apiKey) req.headers.authorization = `Bearer ${instance.apiKey}`;
-        else await signRequest(req, signers.get(instance)!);
+        await authorize(req, x.target!.instance);
         return req;
       });
     },
-  };
+  });
 }
 
 export default bedrock;

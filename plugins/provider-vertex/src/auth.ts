@@ -15,11 +15,13 @@ import { join } from 'node:path';
 import { JWT, UserRefreshClient } from 'google-auth-library';
 import type { Credentials, OAuth2Client } from 'google-auth-library';
 import { isLoopback, SwitchyardError } from '@switchyard/core';
-import type { AccessToken } from './token-cache.js';
+import type { ProviderInstance } from '@switchyard/core';
+import { TokenCache, TokenCaches } from '@switchyard/wire-tokens';
+import type { AccessToken } from '@switchyard/wire-tokens';
+import { optionsOf } from './instance-fields.js';
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 const ALWAYS_EXPIRING = 100 * 365 * 24 * 3600 * 1000;
-export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
 export interface GoogleCredentialOptions {
   /** A service-account (or authorized-user) JSON key, inline. */
@@ -48,10 +50,17 @@ export function loadKey(o: GoogleCredentialOptions, env: NodeJS.ProcessEnv = pro
     ...(!o.keyFile && !env.GOOGLE_APPLICATION_CREDENTIALS ? [join(env.CLOUDSDK_CONFIG ?? join(homedir(), '.config', 'gcloud'), 'application_default_credentials.json')] : []),
   ];
   for (const file of candidates) {
+    let text: string;
     try {
-      return { key: JSON.parse(readFileSync(file, 'utf8')) as KeyJson, from: file };
+      text = readFileSync(file, 'utf8');
     } catch (err) {
       throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `Google credentials ${file} could not be read: ${(err as Error).message}`, { expose: true });
+    }
+    try {
+      return { key: JSON.parse(text) as KeyJson, from: file };
+    } catch {
+      // JSON.parse's message quotes the text it choked on: a piece of a private key, maybe.
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `Google credentials ${file} could not be read: not a JSON key`, { expose: true });
     }
   }
   throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'no Google credentials: set credentials or keyFile, or GOOGLE_APPLICATION_CREDENTIALS', { expose: true });
@@ -97,4 +106,25 @@ export async function fetchToken(client: OAuth2Client): Promise<AccessToken> {
   if (!token) throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Google token exchange returned no access token', { expose: true });
   const expiry = credentials.expiry_date;
   return { token, expiresInMs: typeof expiry === 'number' ? expiry - Date.now() : 3_000_000 };
+}
+
+/**
+ * The bearer token of each instance: one cached token per instance, made at its first request
+ * (its key read then, so a missing file is that request's error, not a refused start) and
+ * fetched again `tokenRefreshMs` before it expires by the `now` clock.
+ */
+export function vertexTokens(now?: () => number): (instance: ProviderInstance) => Promise<string> {
+  const tokens = new TokenCaches<ProviderInstance>((instance) => {
+    const options = optionsOf(instance);
+    let client: OAuth2Client | undefined;
+    const fetch = (): Promise<AccessToken> => {
+      if (!client) {
+        const { key, from } = loadKey(options);
+        client = clientFor(key, from, options.scopes);
+      }
+      return fetchToken(client);
+    };
+    return new TokenCache(fetch, options.tokenRefreshMs, now);
+  });
+  return (instance) => tokens.for(instance)!.get();
 }

@@ -1,22 +1,26 @@
-import { ConvertStage, instanceHeaderCache, SwitchyardError } from '@switchyard/core';
-import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
-import { optionsOf, vertexAdapter } from './adapter.js';
-import { clientFor, fetchToken, loadKey } from './auth.js';
+import { Type } from '@sinclair/typebox';
+import { ConvertStage, definePlugin, instanceHeaderCache } from '@switchyard/core';
+import type { Plugin } from '@switchyard/core';
+import { vertexAdapter } from './adapter.js';
+import { vertexTokens } from './auth.js';
+import { configError, instanceProblems } from './checks.js';
+import { VERTEX_MODELS } from './models.js';
 import { buildVertexRequest } from './request.js';
-import { TokenCache } from './token-cache.js';
 
 export const PLUGIN = 'provider-vertex';
 export const PROVIDER_TYPE = 'vertex';
 /** After every ADJUST tap, so no later tap sees the bearer token. */
 export const AUTH_STAGE = ConvertStage.ADJUST + 1000;
-export { vertexAdapter, classifyVertexError, instanceProperties, isClaude, modelUrl, protocolFor, DEFAULT_ANTHROPIC_VERSION } from './adapter.js';
-export type { VertexInstanceOptions } from './adapter.js';
+export { vertexAdapter, classifyVertexError, instanceProperties, isClaude, modelUrl, protocolFor, MODEL_PREFIXES } from './adapter.js';
+export { clientFor, fetchToken, loadKey, vertexTokens, GOOGLE_TOKEN_URL } from './auth.js';
+export { instanceProblems } from './checks.js';
+export { CLOUD_PLATFORM_SCOPE, DEFAULT_ANTHROPIC_VERSION, instanceFields } from './instance-fields.js';
+export type { VertexInstanceOptions } from './instance-fields.js';
+export { VERTEX_MODELS } from './models.js';
 export { buildVertexRequest } from './request.js';
-export { clientFor, fetchToken, loadKey, GOOGLE_TOKEN_URL } from './auth.js';
-export { TokenCache } from './token-cache.js';
-export type { AccessToken } from './token-cache.js';
 
-export interface VertexPluginOptions {
+/** Set in code only. */
+export interface VertexSettings {
   /** The clock token expiry is judged by (tests). @default Date.now */
   now?: () => number;
 }
@@ -24,35 +28,27 @@ export interface VertexPluginOptions {
 const baseHeaders = instanceHeaderCache((instance) => ({ ...instance.headers, 'content-type': 'application/json' }));
 
 /** Google Vertex AI (Gemini and Claude models) as provider type `vertex`, with OAuth tokens from a service account. */
-export function vertex(plugin: VertexPluginOptions = {}): Plugin<Record<string, never>> {
-  return {
+export function vertex(settings: VertexSettings = {}): Plugin<Record<string, never>> {
+  const token = vertexTokens(settings.now);
+  return definePlugin({
     name: PLUGIN,
-    schema: { type: 'object', additionalProperties: false, properties: {} },
+    options: Type.Object({}, { additionalProperties: false }),
+    providers: [{ type: PROVIDER_TYPE, adapter: vertexAdapter, models: VERTEX_MODELS }],
     apply(gateway) {
-      const tokens = new Map<ProviderInstance, TokenCache>();
-      for (const [i, instance] of gateway.instances.entries()) {
-        if (instance.type !== PROVIDER_TYPE) continue;
-        const o = optionsOf(instance);
-        if (!o.project || !o.location) throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', `providers[${i}]: a vertex instance needs project and location`);
-        if (o.credentials && o.keyFile) throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', `providers[${i}]: credentials or keyFile, not both`);
-        let client: ReturnType<typeof clientFor> | undefined;
-        // The key is read at the first request, so that a missing file is that request's error, not a refused start.
-        const fetch = () => fetchToken((client ??= ((k) => clientFor(k.key, k.from, o.scopes))(loadKey(o))));
-        tokens.set(instance, new TokenCache(fetch, o.tokenRefreshMs, plugin.now));
-      }
-      gateway.providers.define(PROVIDER_TYPE, vertexAdapter);
+      const problems = gateway.instances.flatMap((instance, i) => (instance.type === PROVIDER_TYPE ? instanceProblems(instance, i) : []));
+      if (problems.length) throw configError(problems, gateway.source);
       const hook = gateway.hooks.convertRequest.for(PROVIDER_TYPE);
-      hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, (req: UpstreamRequest, x: Exchange) => {
+      hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, (req, x) => {
         req.headers = baseHeaders(x.target!.instance);
         if (req.stream) req.headers.accept = 'text/event-stream';
         return buildVertexRequest(req, x);
       });
       hook.tapPromise({ name: PLUGIN, stage: AUTH_STAGE }, async (req, x) => {
-        req.headers.authorization = `Bearer ${await tokens.get(x.target!.instance)!.get()}`;
+        req.headers.authorization = `Bearer ${await token(x.target!.instance)}`;
         return req;
       });
     },
-  };
+  });
 }
 
 export default vertex;

@@ -3,7 +3,8 @@ import { SwitchyardError } from '@switchyard/core';
 import type { Exchange, UpstreamRequest } from '@switchyard/core';
 import { toMessagesRequest } from '@switchyard/wire-anthropic';
 import { toGenerateContent } from '@switchyard/wire-gemini';
-import { isClaude, JSON_TOOL_KEY, modelUrl, optionsOf } from './adapter.js';
+import { isClaude, JSON_TOOL_KEY, modelUrl } from './adapter.js';
+import { optionsOf } from './instance-fields.js';
 
 /** Model-name prefixes of Claude models with extended thinking (as provider-anthropic's default). */
 const THINKING_MODELS = ['claude-3-7-', 'claude-sonnet-4', 'claude-opus-4', 'claude-haiku-4'];

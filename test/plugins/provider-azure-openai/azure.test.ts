@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RoutePlan } from '@switchyard/core';
+import { createGateway, createLogger } from '@switchyard/core';
 import type { ProviderInstance } from '@switchyard/core';
-import { azureUrl, classifyAzureError, deploymentTargets, describeFilter, outputFilterWarning, promptFilterMessage, TokenCache } from '@switchyard/provider-azure-openai';
+import { azureOpenAI, azureUrl, classifyAzureError, deploymentModels, describeFilter, outputFilterWarning, promptFilterMessage } from '@switchyard/provider-azure-openai';
 
 const instance = (name: string, options: Record<string, unknown>, extra: Partial<ProviderInstance> = {}): ProviderInstance =>
   ({ name, type: 'azure-openai', baseUrl: 'https://contoso.openai.azure.com', priority: 1, weight: 1, tags: [], timeoutMs: 1000, headers: {}, local: false, discover: false, discoverIntervalMs: 1, discoverTimeoutMs: 1, options, ...extra }) as ProviderInstance;
@@ -56,35 +56,34 @@ describe('Azure deployments and URLs', () => {
     expect(azureUrl(instance('a', { apiVersion: 'v1' }), 'gpt4o', 'responses')).toBe('https://contoso.openai.azure.com/openai/v1/responses');
   });
 
-  it('adds the instances whose deployments serve a model, by priority, never to an alias\'s plan', () => {
-    const a = instance('a', { deployments: { 'gpt-4o': 'prod' } }, { priority: 2 });
-    const b = instance('b', { deployments: { 'gpt-4o': 'prod-b' } }, { priority: 1 });
-    const listed = instance('c', { deployments: { 'gpt-4o': 'x' } }, { models: ['gpt-4o'] });
-    const plain = instance('d', { deployments: { other: 'x' } });
-    expect(deploymentTargets([a, b, listed, plain], 'azure-openai', new RoutePlan(), 'gpt-4o').map((t) => t.id)).toEqual(['b/gpt-4o', 'a/gpt-4o']);
-    const aliased = new RoutePlan().add('switchyard:resolve', [{ id: 'x/y', instance: a, model: 'y', rule: 'alias' }]);
-    expect(deploymentTargets([a, b], 'azure-openai', aliased, 'gpt-4o')).toEqual([]);
-  });
-});
-
-describe('TokenCache', () => {
-  it('shares one fetch, keeps the token until the refresh window, and does not cache a failure', async () => {
-    let now = 0;
-    let fetches = 0;
-    let fail = false;
-    const cache = new TokenCache(async () => {
-      fetches++;
-      if (fail) throw new Error('down');
-      return { token: `t${fetches}`, expiresInMs: 60_000 };
-    }, 10_000, () => now);
-    expect(await Promise.all([cache.get(), cache.get()])).toEqual(['t1', 't1']);
-    now = 49_999;
-    expect(await cache.get()).toBe('t1');
-    now = 50_000;
-    fail = true;
-    await expect(cache.get()).rejects.toThrow('down');
-    fail = false;
-    expect(await cache.get()).toBe('t3');
-    expect(fetches).toBe(3);
+  it('serves the keys of its deployments when it lists no models: by name, by priority, as instance/model; aliases unchanged', async () => {
+    const entry = (name: string, extra: Record<string, unknown>) => ({ name, type: 'azure-openai', baseUrl: 'https://contoso.openai.azure.com', apiKey: `key-${name}`, ...extra });
+    const gateway = await createGateway({
+      plugins: [azureOpenAI()],
+      logger: createLogger({ level: 'silent' }),
+      config: {
+        providers: [
+          entry('a', { deployments: { 'gpt-4o': 'prod' }, priority: 2 }),
+          entry('b', { deployments: { 'gpt-4o': 'prod-b' }, priority: 1 }),
+          entry('listed', { deployments: { 'gpt-4o': 'x' }, models: ['gpt-4o-mini'] }),
+          entry('plain', { deployments: { other: 'x' } }),
+        ],
+        models: [{ name: 'smart', targets: ['a/gpt-4o'] }],
+      },
+    });
+    try {
+      const ids = (model: string) => gateway.resolver.resolve(model).map((t) => t.id);
+      expect(ids('gpt-4o')).toEqual(['b/gpt-4o', 'a/gpt-4o']);
+      expect(ids('other')).toEqual(['plain/other']);
+      expect(ids('plain/other')).toEqual(['plain/other']);
+      expect(ids('plain/gpt-4o')).toEqual([]);
+      expect(ids('listed/gpt-4o')).toEqual([]);
+      expect(ids('gpt-4o-mini')).toEqual(['listed/gpt-4o-mini']);
+      expect(ids('smart')).toEqual(['a/gpt-4o']);
+      expect(gateway.resolver.publicModels().sort()).toEqual(['gpt-4o', 'gpt-4o-mini', 'other', 'smart']);
+      expect(gateway.instances.map(deploymentModels)).toEqual([['gpt-4o'], ['gpt-4o'], undefined, ['other']]);
+    } finally {
+      await gateway.close();
+    }
   });
 });

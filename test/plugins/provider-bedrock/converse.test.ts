@@ -170,7 +170,7 @@ describe('the binary event stream', () => {
 
   it('throws a throttlingException as rate limited and any other exception as a broken stream', async () => {
     const exception = (type: string) => frame({ ':exception-type': type, ':content-type': 'application/json', ':message-type': 'exception' }, { message: `${type} happened` });
-    await expect(collect(readEventStream(pieces(exception('throttlingException'), 4)))).rejects.toMatchObject({ code: 'SWITCHYARD_ERR_RATE_LIMITED', message: 'Bedrock throttlingException: throttlingException happened' });
+    await expect(collect(readEventStream(pieces(exception('throttlingException'), 4)))).rejects.toMatchObject({ code: 'SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED', message: 'Bedrock throttlingException: throttlingException happened' });
     await expect(collect(readEventStream(pieces(Buffer.concat([event('messageStart', { role: 'assistant' }), exception('modelStreamErrorException')]), 9)))).rejects.toMatchObject({
       code: 'SWITCHYARD_ERR_UPSTREAM_FAILED',
       message: 'Bedrock modelStreamErrorException: modelStreamErrorException happened',

@@ -36,7 +36,7 @@ beforeAll(async () => {
 });
 afterEach(() => {
   for (const name of VARS) {
-    if (saved[name] === undefined) delete process.env[name];
+    if (saved[name] === undefined) Reflect.deleteProperty(process.env, name);
     else process.env[name] = saved[name];
   }
   br.reset();
@@ -120,10 +120,10 @@ describe('Bedrock credentials', () => {
     const at = new Date('2026-01-02T03:04:05Z');
     await signRequest(req, signer, at);
     const url = new URL(req.url);
-    const incoming = (body: string) => ({ method: 'POST', url: url.pathname, headers: { ...req.headers, host: url.host } }) as never;
-    expect(verifySigV4(incoming(req.body as string), req.body as string, [PROFILE_KEY], 'us-east-1', 'bedrock', at.getTime())).toBeUndefined();
-    expect(verifySigV4(incoming('{}'), '{"messages":[1]}', [PROFILE_KEY], 'us-east-1', 'bedrock', at.getTime())).toMatchObject({ kind: 'bad-signature' });
-    expect(verifySigV4(incoming(req.body as string), req.body as string, [PROFILE_KEY], 'us-east-1', 'bedrock', at.getTime() + 20 * 60_000)).toMatchObject({ kind: 'expired' });
-    expect(verifySigV4(incoming(req.body as string), req.body as string, [PROFILE_KEY], 'eu-west-1', 'bedrock', at.getTime())).toMatchObject({ kind: 'bad-signature' });
+    const incoming = () => ({ method: 'POST', url: url.pathname, headers: { ...req.headers, host: url.host } }) as never;
+    expect(verifySigV4(incoming(), req.body as string, [PROFILE_KEY], 'us-east-1', 'bedrock', at.getTime())).toBeUndefined();
+    expect(verifySigV4(incoming(), '{"messages":[1]}', [PROFILE_KEY], 'us-east-1', 'bedrock', at.getTime())).toMatchObject({ kind: 'bad-signature' });
+    expect(verifySigV4(incoming(), req.body as string, [PROFILE_KEY], 'us-east-1', 'bedrock', at.getTime() + 20 * 60_000)).toMatchObject({ kind: 'expired' });
+    expect(verifySigV4(incoming(), req.body as string, [PROFILE_KEY], 'eu-west-1', 'bedrock', at.getTime())).toMatchObject({ kind: 'bad-signature' });
   });
 });

@@ -40,6 +40,12 @@ describe('Google credentials', () => {
     expect(() => loadKey({}, { CLOUDSDK_CONFIG: join(dir, 'none') })).toThrow(/Google credentials .*application_default_credentials\.json could not be read/);
   });
 
+  it('never quotes a key file that is not JSON in its error (JSON.parse would show its first characters)', () => {
+    const file = join(dir, 'raw-key.pem');
+    writeFileSync(file, 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC');
+    expect(() => loadKey({ keyFile: file })).toThrow(expect.objectContaining({ message: `Google credentials ${file} could not be read: not a JSON key` }));
+  });
+
   it('sends the token exchange to the key\'s token_uri (the library alone would post to oauth2.googleapis.com)', async () => {
     const oauth = await startMockOAuth({ expiresIn: 1800 });
     try {

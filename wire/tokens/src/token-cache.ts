@@ -36,3 +36,23 @@ export class TokenCache {
     return this.#pending;
   }
 }
+
+/**
+ * One TokenCache per key (a provider instance), made at its first use by `create`; keys `create`
+ * gives none for (an instance with a static key) get undefined. Keys are held weakly, so the
+ * caches of a replaced config generation go with its instances.
+ */
+export class TokenCaches<K extends object> {
+  readonly #caches = new WeakMap<K, TokenCache | null>();
+
+  constructor(private readonly create: (key: K) => TokenCache | undefined) {}
+
+  for(key: K): TokenCache | undefined {
+    let cache = this.#caches.get(key);
+    if (cache === undefined) {
+      cache = this.create(key) ?? null;
+      this.#caches.set(key, cache);
+    }
+    return cache ?? undefined;
+  }
+}
