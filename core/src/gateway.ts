@@ -1,3 +1,4 @@
+import type { Static, TObject } from '@sinclair/typebox';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,18 +6,20 @@ import type { ConfigInput } from './config/load.js';
 import { CORE_PROVIDER_FIELDS } from './config/schema.js';
 import type { ProviderConfig, SwitchyardConfig } from './config/schema.js';
 import { SwitchyardError } from './errors.js';
+import type { ErrorSpec } from './errors.js';
 import { GatewayHooks } from './hooks.js';
 import { PluginRoutes } from './http/routes.js';
-import type { AdminAuthorizer } from './http/routes.js';
+import type { GatewaySecurity } from './http/routes.js';
 import { createHandler } from './http/server.js';
 import { ProtocolRegistry } from './protocols/registry.js';
 import { OpenStreams } from './http/open-streams.js';
 import { isLoopback } from './http/request-guard.js';
 import type { Logger } from './logger.js';
-import type { Plugin, PluginEntry, Preset } from './plugin/plugin.js';
 import { Contracts, contractError } from './plugin/contract.js';
 import type { Contract } from './plugin/contract.js';
+import type { InboundProtocol } from './protocols/codec.js';
 import { ProviderRegistry } from './providers.js';
+import type { ProviderType } from './providers.js';
 import { ReadinessChecks } from './readiness.js';
 import { StatusBoard } from './status.js';
 import { ModelInfoTable } from './models/model-info.js';
@@ -27,10 +30,86 @@ import type { ExplainOptions, Explained } from './http/explain.js';
 import type { Store } from './store/store.js';
 import { UpstreamClient } from './upstream/client.js';
 import type { ProviderInstance } from './types.js';
-import { generationProblems, readReloadInput, restartOnlyChanges } from './reload.js';
-import type { ReloadInput, ReloadResult, ReloadStats } from './reload.js';
 
 export { isLoopback } from './http/request-guard.js';
+export type { GatewaySecurity } from './http/routes.js';
+
+/** A store implementation a plugin brings, chosen by config `store.type`. */
+export interface StoreFactory<S extends TObject = TObject> {
+  readonly type: string;
+  /** Schema of the config's `store` section (`type` included) for this type. */
+  readonly schema: S;
+  create(options: Static<S>, logger: Logger): Promise<Store>;
+}
+
+/** A named capability that taps the gateway's hooks once, at startup. */
+export interface Plugin<Options = unknown> {
+  /** Unique across the gateway; also the name of its section under `plugins:` in config. */
+  readonly name: string;
+  /** JSON Schema of the options; checked (and defaults filled) before apply(). */
+  readonly schema?: Record<string, unknown>;
+  /** Plugins that must be registered before this one. */
+  readonly dependencies?: readonly string[];
+  /** Contracts this plugin provides (services through gateway.provide(), or exchange values). */
+  readonly provides?: readonly Contract<unknown>[];
+  /** Contracts a plugin registered before this one must provide. */
+  readonly needs?: readonly Contract<unknown>[];
+  /** Error codes this plugin raises. */
+  readonly errors?: readonly ErrorSpec[];
+  /** Inbound protocols this plugin serves to callers (routed endpoints and codecs). */
+  readonly protocols?: readonly InboundProtocol[];
+  /** Provider types this plugin defines (config `providers[].type`). */
+  readonly providers?: readonly ProviderType[];
+  /** Stores this plugin brings, chosen by config `store.type`. */
+  readonly stores?: readonly StoreFactory[];
+  apply(gateway: Gateway, options: Options): void | Promise<void>;
+}
+
+/**
+ * Options as given in code: any field may be left out, at any depth. The plugin receives them
+ * checked and with its schema's defaults filled in (so its own type has them all).
+ */
+export type OptionsInput<T> = T extends readonly (infer Item)[] ? readonly OptionsInput<Item>[] : T extends object ? { [K in keyof T]?: OptionsInput<T[K]> } : T;
+
+/** A plugin with options given in code; config sections override them field by field. */
+export interface PluginWithOptions<Options = unknown> {
+  readonly plugin: Plugin<Options>;
+  readonly options?: OptionsInput<Options>;
+}
+
+// Options are checked against each plugin's schema at registration, so entries can be heterogeneous.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type PluginEntry = Plugin<any> | PluginWithOptions<any>;
+
+/** A named list of plugins with default options: a ready gateway. */
+export interface Preset {
+  readonly name: string;
+  readonly plugins: readonly PluginEntry[];
+}
+
+/** What a reload builds the next generation from. */
+export interface ReloadInput {
+  config: ConfigInput;
+  /** Plugins beside the presets (e.g. the config file's `modules:`). @default the previous generation's */
+  plugins?: readonly PluginEntry[];
+  /** Where the config came from, for messages. @default the previous generation's */
+  source?: string;
+}
+
+export interface ReloadResult {
+  ok: boolean;
+  /** The generation serving new requests after this reload (the old one when it failed). */
+  generation: number;
+  /** Every problem, `path: message`, when the reload failed. */
+  problems?: string[];
+}
+
+export interface ReloadStats {
+  ok: number;
+  failed: number;
+  last?: { at: string; ok: boolean; generation: number; problems?: string[] };
+}
+
 
 export interface GatewayOptions {
   /** A config tree (as a file holds it, before defaults) or an already resolved one. */
@@ -50,23 +129,6 @@ export interface GatewayOptions {
    * config file again. @default the config this gateway was built from
    */
   reloadFrom?: () => Promise<ReloadInput>;
-}
-
-export interface GatewaySecurity {
-  /** True when callers must present a gateway key; without it the gateway binds loopback only. */
-  authenticatesCallers: boolean;
-  /** Decides access to /admin/*; without it, admin routes answer loopback callers only. */
-  authorizeAdmin?: AdminAuthorizer;
-  /**
-   * Checks callers of /v1/* routes that run no hooks (GET /v1/models): the error to answer
-   * with, or undefined to let the caller in. Routed requests are checked in beforeRoute.
-   */
-  authorizeCaller?: (headers: IncomingHttpHeaders, url: string) => SwitchyardError | undefined;
-  /**
-   * True for a caller name the auth plugin configured. Metrics and logs use it to keep label
-   * values to configured names; without it, only names under config `plugins.auth.keys` count.
-   */
-  isKnownCaller?: (name: string) => boolean;
 }
 
 export interface ListenOptions {
@@ -470,3 +532,31 @@ function toInstance(entry: ProviderConfig): ProviderInstance {
   };
 }
 
+/** What to build the next generation from: `input` as given, else what `fallback` reads. */
+async function readReloadInput(input: ReloadInput | ConfigInput | undefined, fallback: () => Promise<ReloadInput>): Promise<ReloadInput> {
+  if (input === undefined) return fallback();
+  return isReloadInput(input) ? input : { config: input };
+}
+
+function isReloadInput(input: ReloadInput | ConfigInput): input is ReloadInput {
+  return typeof input.config === 'object' && input.config !== null && Object.keys(input).every((k) => k === 'config' || k === 'plugins' || k === 'source');
+}
+
+/** The problem lines of whatever building a generation threw. */
+function generationProblems(err: unknown): string[] {
+  if (err instanceof SwitchyardError && err.problems?.length) return [...err.problems];
+  return [err instanceof Error ? err.message : String(err)];
+}
+
+/** Settings a running gateway keeps until it restarts: the listening socket, the store, the logger. */
+function restartOnlyChanges(before: SwitchyardConfig, after: SwitchyardConfig): string[] {
+  const changed: string[] = [];
+  if (before.server.host !== after.server.host) changed.push('server.host');
+  if (before.server.port !== after.server.port) changed.push('server.port');
+  for (const key of ['headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'maxConnections'] as const) {
+    if (before.server[key] !== after.server[key]) changed.push(`server.${key}`);
+  }
+  if (JSON.stringify(before.store) !== JSON.stringify(after.store)) changed.push('store');
+  if (before.log.level !== after.log.level) changed.push('log.level');
+  return changed.map((path) => `${path}: changed, takes effect on restart (kept as it was)`);
+}

@@ -1,7 +1,7 @@
 export { Gateway, isLoopback } from './gateway.js';
 export { createGateway } from './build.js';
 export type { GatewayOptions, GatewaySecurity, ListenOptions } from './gateway.js';
-export type { ReloadInput, ReloadResult, ReloadStats } from './reload.js';
+export type { OptionsInput, Plugin, PluginEntry, PluginWithOptions, Preset, ReloadInput, ReloadResult, ReloadStats, StoreFactory } from './gateway.js';
 export { PluginRoutes } from './http/routes.js';
 export type { AdminAuthorizer, PluginRoute, RouteAccess, RouteMethod, RouteReply, RouteRequest } from './http/routes.js';
 export { MAX_OUTPUT_TOKENS, requestValidator } from './http/body.js';
@@ -38,7 +38,7 @@ export { instanceHeaderCache, providerPlugin } from './plugin/provider-plugin.js
 export { instanceOptions } from './plugin/instance-options.js';
 export { mapOf, stringEnum } from './plugin/schema.js';
 export type { ProviderPluginSpec } from './plugin/provider-plugin.js';
-export type { OptionsInput, Plugin, PluginDefinition, PluginEntry, PluginWithOptions, Preset, StoreFactory } from './plugin/plugin.js';
+export type { PluginDefinition } from './plugin/plugin.js';
 export { Reply } from './types.js';
 export type {
   AttemptOutcome,
@@ -60,7 +60,7 @@ export { usageCarrier, usageSlice } from './protocols/usage-slice.js';
 export { loadConfigFile, resolveConfig, parseConfigText } from './config/load.js';
 export type { ConfigInput, ProviderInput } from './config/load.js';
 export type { SwitchyardConfig, LogConfig, ProviderConfig, AliasConfig, ServerConfig, StoreConfig, RoutingConfig, RoutingOverrides, FailoverOutcome } from './config/schema.js';
-export { maskSecrets, maskText, maskUrl, maskValue } from './config/mask.js';
+export { maskSecrets, maskText, maskUrl, maskValue } from './mask.js';
 export { interpolate } from './config/interpolate.js';
 export type { Store, StoreListener } from './store/store.js';
 export { MemoryStore } from './store/memory-store.js';

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino, stdSerializers } from 'pino';
 import type { Logger as PinoLogger, LoggerOptions as PinoOptions } from 'pino';
-import { CENSOR, maskText } from './config/mask.js';
+import { CENSOR, maskText } from './mask.js';
 
 export type Logger = PinoLogger;
 

@@ -46,6 +46,24 @@ export interface PluginRoute {
 /** Who may use /admin/*: set by an auth plugin. */
 export type AdminAuthorizer = (headers: IncomingHttpHeaders) => 'ok' | 'unauthorized' | 'forbidden';
 
+/** Set by an auth plugin (gateway.security): whether callers need a key, who may use admin routes. */
+export interface GatewaySecurity {
+  /** True when callers must present a gateway key; without it the gateway binds loopback only. */
+  authenticatesCallers: boolean;
+  /** Decides access to /admin/*; without it, admin routes answer loopback callers only. */
+  authorizeAdmin?: AdminAuthorizer;
+  /**
+   * Checks callers of /v1/* routes that run no hooks (GET /v1/models): the error to answer
+   * with, or undefined to let the caller in. Routed requests are checked in beforeRoute.
+   */
+  authorizeCaller?: (headers: IncomingHttpHeaders, url: string) => SwitchyardError | undefined;
+  /**
+   * True for a caller name the auth plugin configured. Metrics and logs use it to keep label
+   * values to configured names; without it, only names under config `plugins.auth.keys` count.
+   */
+  isKnownCaller?: (name: string) => boolean;
+}
+
 /** How a mounted route learns who may call it, read per request (an auth plugin sets it in apply). */
 export interface RouteGuards {
   admin(): AdminAuthorizer | undefined;

@@ -3,7 +3,15 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import Koa from 'koa';
 import Router from '@koa/router';
 import { SwitchyardError } from '../errors.js';
-import type { Gateway } from '../gateway.js';
+import type { SwitchyardConfig } from '../config/schema.js';
+import type { GatewayHooks } from '../hooks.js';
+import type { Logger } from '../logger.js';
+import type { ModelInfoTable } from '../models/model-info.js';
+import type { ProviderRegistry } from '../providers.js';
+import type { ReadinessChecks } from '../readiness.js';
+import type { UpstreamClient } from '../upstream/client.js';
+import type { OpenStreams } from './open-streams.js';
+import type { GatewaySecurity, PluginRoutes } from './routes.js';
 import { errorObject } from '../protocols/registry.js';
 import type { ProtocolRegistry } from '../protocols/registry.js';
 import { TtftTracker } from '../routing/latency.js';
@@ -18,12 +26,30 @@ import { writeError } from './writer.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** What the request listener reads of its gateway generation. */
+export interface HandlerHost {
+  readonly config: SwitchyardConfig;
+  readonly logger: Logger;
+  readonly hooks: GatewayHooks;
+  readonly protocols: ProtocolRegistry;
+  readonly providers: ProviderRegistry;
+  readonly http: UpstreamClient;
+  readonly modelInfo: ModelInfoTable;
+  readonly routes: PluginRoutes;
+  readonly readiness: ReadinessChecks;
+  readonly security: GatewaySecurity;
+  readonly openStreams: OpenStreams;
+  readonly draining: boolean;
+  readonly boundHost: string | undefined;
+  keep<T>(plugin: string, key: string, create: () => T): T;
+}
+
 /**
  * The gateway's request listener, built once per generation. Every request gets its id and the
  * Host/Origin/content-type guard; a protocol's routed endpoints are served straight on the
  * response (the hot path); everything else — /health, /ready, plugin routes — goes through Koa.
  */
-export function createHandler(gateway: Gateway): RequestListener {
+export function createHandler(gateway: HandlerHost): RequestListener {
   const { logger, protocols, hooks } = gateway;
   const policies = new FailoverPolicies(gateway.config.routing, gateway.config.models);
   const deps: RoutedDeps = {
@@ -76,7 +102,7 @@ function errorBodyFor(protocols: ProtocolRegistry, path: string): (error: Switch
 }
 
 /** Koa for what is not a routed endpoint: /health, /ready and every plugin route, with 404/405 in the path's protocol. */
-function createKoa(gateway: Gateway): Koa {
+function createKoa(gateway: HandlerHost): Koa {
   const app = new Koa();
   const router = new Router();
   const { logger, protocols } = gateway;

@@ -1,4 +1,4 @@
-import { maskText } from '../config/mask.js';
+import { maskText } from '../mask.js';
 import { SwitchyardError } from '../errors.js';
 import type { InboundProtocol, InboundRoute, ProtocolCodec } from './codec.js';
 

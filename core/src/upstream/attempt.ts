@@ -1,4 +1,4 @@
-import { secretValuesOf } from '../config/mask.js';
+import { secretValuesOf } from '../mask.js';
 import { SwitchyardError } from '../errors.js';
 import { CALLER_GONE } from '../exchange.js';
 import type { Exchange } from '../exchange.js';
