@@ -25,8 +25,6 @@ import { StatusBoard } from './status.js';
 import { ModelInfoTable } from './models/model-info.js';
 import type { ModelInfo } from './models/model-info.js';
 import { ModelResolver } from './routing/resolve.js';
-import { explain } from './http/explain.js';
-import type { ExplainOptions, Explained } from './http/explain.js';
 import type { Store } from './store/store.js';
 import { UpstreamClient } from './upstream/client.js';
 import type { ProviderInstance } from './types.js';
@@ -228,11 +226,6 @@ export class Gateway {
     this.#served.set(instance, Object.freeze([...models]));
     this.#resolver = new ModelResolver(this.instances, this.config.models, this.providers, this.#served);
     this.hooks.modelsChanged.call(this.#resolver);
-  }
-
-  /** The plan a body would get, through every selectRoute tap, as a dry run (no upstream call, no side effect). */
-  explain(body: Record<string, unknown>, options: ExplainOptions = {}): Promise<Explained> {
-    return explain(this.hooks, this.protocols, body, options);
   }
 
   /** True once close() began (on the gateway and on the generation serving). */

@@ -22,7 +22,6 @@ export type { Discovery, Exclusion, ExclusionNote, Ordering } from './routing/ro
 export { ModelResolver } from './routing/resolve.js';
 export { noTargetError } from './routing/core-taps.js';
 export { estimateChatTokens } from './protocols/estimate.js';
-export type { ExplainOptions, Explained } from './http/explain.js';
 export { summarizePlan } from './routing/summary.js';
 export type { PlanSummary } from './routing/summary.js';
 export { FailoverPolicies, backoffDelay, retryAfterMs } from './routing/policy.js';

@@ -31,9 +31,7 @@ export function addRoutingAdminRoutes(gateway: Gateway, router: Router): void {
         throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'explain takes a chat completion request body', { publicCode: 'invalid_request' });
       }
       const protocol = req.query.protocol ?? 'openai';
-      if (protocol !== 'openai' && protocol !== 'anthropic') {
-        throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'protocol: must be openai or anthropic', { param: 'protocol', publicCode: 'invalid_request' });
-      }
+      if (typeof protocol !== 'string') throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'protocol: must be one protocol name', { param: 'protocol', publicCode: 'invalid_request' });
       const { exchange: x, error } = await router.explain(req.body as Record<string, unknown>, { headers: req.headers, protocol });
       const plan = x.plan.toJSON();
       const needs = x.get(NEEDS);

@@ -1,5 +1,6 @@
 import { contract } from '@switchyard/core';
-import type { AttemptOutcome, Caller, Exchange, RoutePlan, SwitchyardError, TargetHealth } from '@switchyard/core';
+import type { AttemptOutcome, Caller, RoutePlan, TargetHealth } from '@switchyard/core';
+import type { Explained } from './explain.js';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /**
@@ -51,8 +52,8 @@ export interface SelectOptions {
   headers?: IncomingHttpHeaders;
   /** Who is asking, for per-key strategies. */
   caller?: Caller;
-  /** The body's protocol: an OpenAI chat completion (default) or an Anthropic Messages request. */
-  protocol?: 'openai' | 'anthropic';
+  /** The body's inbound protocol, by name: `openai` (default), `anthropic`, or another chat protocol a plugin serves. */
+  protocol?: string;
 }
 
 export interface TargetStatsReport {
@@ -80,7 +81,7 @@ export interface RouterStatsReport {
 /** Routing as a library: the plan a request would get (a dry run), outcomes reported from outside, what routing learned per target. */
 export interface RouterApi {
   select(request: Record<string, unknown>, options?: SelectOptions): Promise<RoutePlan>;
-  explain(request: Record<string, unknown>, options?: SelectOptions): Promise<{ exchange: Exchange; error?: SwitchyardError }>;
+  explain(request: Record<string, unknown>, options?: SelectOptions): Promise<Explained>;
   report(targetId: string, outcome: AttemptOutcome | ReportedOutcome): void;
   statsOf(targetId: string): TargetStats | undefined;
   /** The target's live stats record (created empty if none), mutated in place as results arrive. */

@@ -11,6 +11,8 @@ export { ROUTER, successRate } from './contract.js';
 export type { ReportedOutcome, RouterApi, RouterStatsReport, SelectOptions, TargetStats, TargetStatsReport } from './contract.js';
 export { MAX_TRACKED_TARGETS, RouterStats } from './stats.js';
 export { Router } from './router.js';
+export { explain } from './explain.js';
+export type { ExplainOptions, Explained } from './explain.js';
 
 /**
  * Learns per-target figures from every attempt (success rate, EWMAs of latency, time to first

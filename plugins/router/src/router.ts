@@ -1,4 +1,5 @@
 import type { AttemptOutcome, AttemptResult, Gateway, RoutePlan, Target } from '@switchyard/core';
+import { explain } from './explain.js';
 import type { ReportedOutcome, RouterApi, RouterStatsReport, SelectOptions, TargetStats, TargetStatsReport } from './contract.js';
 import { MAX_TRACKED_TARGETS, RouterStats } from './stats.js';
 
@@ -23,7 +24,7 @@ export class Router implements RouterApi {
     const headers = { ...options.headers };
     if (options.tags?.length) headers['x-switchyard-tags'] = [headers['x-switchyard-tags'], ...options.tags].filter(Boolean).join(',');
     if (options.strategy !== undefined) headers['x-switchyard-strategy'] = options.strategy;
-    return this.#gateway.explain(request, { headers, ...(options.protocol ? { protocol: options.protocol } : {}), ...(options.caller ? { caller: options.caller } : {}) });
+    return explain(this.#gateway, request, { headers, ...(options.protocol ? { protocol: options.protocol } : {}), ...(options.caller ? { caller: options.caller } : {}) });
   }
 
   report(targetId: string, outcome: AttemptOutcome | ReportedOutcome): void {

@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { SwitchyardError, toSwitchyardError } from '../errors.js';
-import { Exchange } from '../exchange.js';
-import type { Caller } from '../exchange.js';
-import type { GatewayHooks } from '../hooks.js';
-import type { ProtocolRegistry } from '../protocols/registry.js';
-import { RoutePlan } from '../routing/route-plan.js';
-import { noTargetError } from '../routing/core-taps.js';
+import { Exchange, noTargetError, RoutePlan, SwitchyardError, toSwitchyardError } from '@switchyard/core';
+import type { Caller, Gateway } from '@switchyard/core';
 
 export interface ExplainOptions {
   /** The body's inbound protocol, by name. @default 'openai' */
@@ -25,10 +20,11 @@ export interface Explained {
 }
 
 /** Runs selectRoute for a chat body as a dry run: no upstream call, no plugin side effect. An invalid body throws its 400. */
-export async function explain(hooks: GatewayHooks, protocols: ProtocolRegistry, request: Record<string, unknown>, options: ExplainOptions = {}): Promise<Explained> {
+export async function explain(gateway: Gateway, request: Record<string, unknown>, options: ExplainOptions = {}): Promise<Explained> {
+  const { hooks, protocols } = gateway;
   const name = options.protocol ?? 'openai';
   const route = protocols.get(name)?.routes.find((r) => r.operation === 'chat');
-  if (!route) throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `protocol: no chat protocol named "${name}" (known: ${protocols.names().join(', ')})`, { param: 'protocol' });
+  if (!route) throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `protocol: no chat protocol named "${name}" (known: ${protocols.names().join(', ')})`, { param: 'protocol', publicCode: 'invalid_request' });
   const body = structuredClone(request);
   const headers = options.headers ?? {};
   const decoded = await route.decode(body, headers);
