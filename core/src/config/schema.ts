@@ -13,6 +13,11 @@ export interface ServerConfig {
   shutdownGraceMs: number;
   /** The former name of `shutdownGraceMs`, accepted as written; resolved into it. */
   shutdownTimeoutMs?: number;
+  /**
+   * How long close() keeps accepting connections while `/ready` answers 503, so that load
+   * balancers stop routing here before connections are refused; 0 closes the listener at once. @default 5000
+   */
+  drainDelayMs: number;
   /** CLI: reload when the config file changes (as on SIGHUP). @default false */
   watchConfig: boolean;
   /** Bind a non-loopback host even though no gateway keys are configured. @default false */
@@ -211,6 +216,7 @@ export const configSchema = {
         bodyLimit: { type: 'string', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)?$', default: '10mb' },
         shutdownGraceMs: { type: 'integer', minimum: 0, description: 'How long shutdown waits for in-flight requests; 30000 when unset.' },
         shutdownTimeoutMs: { type: 'integer', minimum: 0, description: 'Former name of shutdownGraceMs.' },
+        drainDelayMs: { type: 'integer', minimum: 0, default: 5000, description: 'On shutdown, /ready answers 503 while connections are still accepted for this long; then the listener closes.' },
         watchConfig: { type: 'boolean', default: false, description: 'CLI: reload when the config file changes.' },
         allowUnauthenticated: { type: 'boolean', default: false },
         allowedHosts: { type: 'array', items: { type: 'string', minLength: 1, pattern: '^[^\\s/]+$' }, description: 'Host names (port ignored) requests may be addressed to; * allows any. Unset: the loopback names when bound to loopback, else any.' },

@@ -5,7 +5,7 @@ const CORE = 'switchyard';
 
 /**
  * What core serves for operators on every generation: POST /admin/reload, GET /admin/config, the
- * readiness check "every configured model has a healthy target" (health from gateway.status),
+ * readiness check "a provider is configured and every model has a healthy target" (health from gateway.status),
  * and the reload gauges.
  */
 export function addOperationsRoutes(gateway: Gateway): void {
@@ -41,8 +41,9 @@ export function addOperationsRoutes(gateway: Gateway): void {
   gateway.status.addGauge('config_reloads_failed', CORE, 'Config reloads refused (invalid config, plugin failure) since start', () => gateway.reloads.failed);
 }
 
-/** Every public model whose every target is unhealthy, as the health sources (a breaker) report it. */
+/** No provider at all, or every public model whose every target is unhealthy, as the health sources (a breaker) report it. */
 function unservedModels(gateway: Gateway): string[] {
+  if (gateway.instances.length === 0) return ['no provider is configured: nothing can be served (add one under providers:)'];
   if (!gateway.status.tracksHealth) return [];
   const problems: string[] = [];
   for (const model of gateway.resolver.publicModels()) {
