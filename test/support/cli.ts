@@ -13,14 +13,26 @@ export interface CliRun {
 
 /** Runs the switchyard CLI to completion. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runCommand(process.execPath, [CLI, ...args], env);
+}
+
+/**
+ * Runs a command (through no shell) in the repository root to completion. A command still
+ * running after `hungMs` is killed: its code is then null.
+ */
+export function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}, hungMs = 60_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...cleanEnv(), ...env } });
+    const child = spawn(command, args, { cwd: ROOT, env: { ...cleanEnv(), ...env } });
     let stdout = '';
     let stderr = '';
+    const hung = setTimeout(() => child.kill('SIGKILL'), hungMs);
     child.stdout.on('data', (c: Buffer) => (stdout += c));
     child.stderr.on('data', (c: Buffer) => (stderr += c));
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.once('close', (code) => {
+      clearTimeout(hung);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -29,6 +41,7 @@ export interface StartedProcess {
   url: string;
   /** Every log line so far, parsed. */
   lines: Array<Record<string, unknown>>;
+  /** Signals the process and resolves with its exit code. SIGINT by default: it stops without the drain delay SIGTERM waits. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -61,7 +74,7 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
             child,
             url: match[1]!,
             lines,
-            stop: (signal = 'SIGTERM') => {
+            stop: (signal = 'SIGINT') => {
               child.kill(signal);
               return exited;
             },
