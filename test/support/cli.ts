@@ -45,16 +45,21 @@ export interface StartedProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts a long-running gateway command and resolves once it logs where it listens. */
-export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<StartedProcess> {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...cleanEnv(), LOG_LEVEL: 'info', ...env } });
+/**
+ * Starts a long-running gateway command and resolves once it logs where it listens. With
+ * `group`, the command runs in a process group of its own and stop() signals the whole group,
+ * as a terminal's Ctrl-C does (`npx` does not pass signals on to the command it runs).
+ */
+export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000, { group = false } = {}): Promise<StartedProcess> {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...cleanEnv(), LOG_LEVEL: 'info', ...env }, detached: group });
   const lines: Array<Record<string, unknown>> = [];
   let stderr = '';
   let buffered = '';
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      if (group) process.kill(-child.pid!, 'SIGKILL');
+      else child.kill('SIGKILL');
       reject(new Error(`no "listening" line within ${timeoutMs} ms; stderr: ${stderr}`));
     }, timeoutMs);
     child.stderr!.on('data', (c: Buffer) => (stderr += c));
@@ -75,7 +80,8 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
             url: match[1]!,
             lines,
             stop: (signal = 'SIGINT') => {
-              child.kill(signal);
+              if (group) process.kill(-child.pid!, signal);
+              else child.kill(signal);
               return exited;
             },
           });
