@@ -161,7 +161,7 @@ describe('switchyard config', () => {
     expect(run.stdout).toContain('maxAttempts: 3');
     // Every plugin's section, with its schema defaults, even when the file does not mention it.
     expect(run.stdout).toMatch(/circuit-breaker:\n(\s+\S.*\n)*?\s+failureThreshold: 5\n/);
-    expect(run.stdout).toMatch(/load-balancer:\n(\s+\S.*\n)*?\s+algorithm: weighted\n/);
+    expect(run.stdout).toMatch(/load-balancer:\n(\s+\S.*\n)*?\s+algorithm: least-busy\n/);
   });
 
   it('show checks the file like validate: every problem listed, exit 1', async () => {
