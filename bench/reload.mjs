@@ -44,7 +44,7 @@ for (let n = 1; n <= RELOADS; n++) {
   if (n === 20) baseline = await heapAfterGc();
 }
 const final = await heapAfterGc();
-await gateway.close();
+await gateway.close({ drainDelayMs: 0 });
 upstream.close();
 
 times.sort((x, y) => x - y);

@@ -15,7 +15,7 @@ import { MODEL } from './fixtures.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..');
-const CLI = join(repoRoot, 'core', 'dist', 'cli.js');
+const CLI = join(repoRoot, 'cli', 'bin', 'switchyard.js');
 const RESULTS_FILE = join(here, 'results', 'latest.json');
 const CPU_COUNT = availableParallelism(); // before any pinning narrows it
 
@@ -86,7 +86,8 @@ async function startServer(name, script, args = [], { cpu } = {}) {
 function switchyardConfig(upstreamOrigin, { type = 'openai', plugins, store, log, server } = {}) {
   const baseUrl = type === 'openai' ? `${upstreamOrigin}/v1` : upstreamOrigin;
   return {
-    server: { host: '127.0.0.1', port: 0, ...server },
+    // No drain delay: a stopped child closes its listener at once.
+    server: { host: '127.0.0.1', port: 0, drainDelayMs: 0, ...server },
     log: log ?? { level: 'warn' },
     ...(store ? { store } : {}),
     providers: [{ name: 'mock', type, baseUrl, apiKey: 'bench-key', models: [MODEL] }],

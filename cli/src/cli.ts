@@ -4,10 +4,12 @@ import { existsSync, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify as toYaml } from 'yaml';
-import { SwitchyardError, createGateway, createLogger, loadConfigFile, maskSecrets, maskText, maskUrl } from '@switchyard/core';
-import type { ConfigInput, Gateway, Preset, ReloadInput } from '@switchyard/core';
+import { SwitchyardError, createGateway, createLogger, maskSecrets, maskText, maskUrl } from '@switchyard/core';
+import type { ConfigInput, Gateway, Plugin, Preset, ReloadInput } from '@switchyard/core';
+import { readConfigFile } from './config-file.js';
+import { withKnownPlugins } from './first-party.js';
+import { npmSwallowed, strayArguments, UsageError } from './arguments.js';
 import { runStats, STATS_USAGE } from './stats.js';
-import { loadPluginModules } from './modules.js';
 
 const USAGE = `Usage:
   switchyard start [--config FILE] [--port N] [--host H] [--preset MODULE] [--watch]
@@ -16,11 +18,15 @@ const USAGE = `Usage:
   switchyard keys hash [KEY]     (KEY from stdin when omitted; prints sha256:<hex> for auth keyHash)
 ${STATS_USAGE}
 Without --config, start reads ./switchyard.config.yaml, else builds providers from
-OPENAI_API_KEY / OPENAI_BASE_URL (and friends). The preset defaults to @switchyard/preset-standard.
+OPENAI_API_KEY / OPENAI_BASE_URL (and friends). The preset defaults to @switchyard/preset-standard;
+a plugins: section naming a first-party plugin the preset lacks (tag-routing, strategies, otel, ...)
+loads it. Through npm, options go after --: npm start -- --config FILE.
 A running gateway reloads its config file on SIGHUP, on POST /admin/reload, and with --watch
-(or server.watchConfig: true) when the file changes. SIGTERM/SIGINT drain, then exit 0; a
-second signal exits at once with code 130.`;
+(or server.watchConfig: true) when the file changes. SIGTERM drains: /ready answers 503 at once,
+connections are still accepted for server.drainDelayMs, then in-flight requests finish; SIGINT
+(Ctrl-C) skips the delay. Then exit 0; a second signal exits at once with code 130.`;
 
+const DEFAULT_PRESET = '@switchyard/preset-standard';
 const DEFAULT_FILES = ['switchyard.config.yaml', 'switchyard.config.yml', 'switchyard.config.json'];
 
 interface PresetModule {
@@ -52,21 +58,22 @@ function describe(gateway: Gateway): string[] {
 async function start(values: { config?: string; port?: string; host?: string; preset: string; watch?: boolean }): Promise<void> {
   const { preset, configFromEnv } = await loadPreset(values.preset);
   const file = values.config ?? DEFAULT_FILES.find((f) => existsSync(f));
-  let config: ConfigInput;
+  let config: ConfigInput = {};
+  let plugins: Plugin[] = [];
+  let registered = new Set<string>();
   const notes: string[] = [];
   if (file) {
-    config = (await loadConfigFile(resolve(file))) as ConfigInput;
+    ({ config, plugins, registered } = await readConfigFile(file, preset));
     notes.push(`config loaded from ${file}`);
   } else if (configFromEnv) {
     const fromEnv = configFromEnv(process.env);
     config = fromEnv.config;
     notes.push('no config file: using the embedded default built from the environment', ...fromEnv.notes);
-  } else {
-    config = {};
   }
-  const plugins = file ? await loadPluginModules((config as { modules?: string[] }).modules ?? [], dirname(resolve(file))) : [];
-  const reloadFrom = file ? () => readConfigFile(file) : undefined;
-  const gateway = await createGateway({ config, presets: [preset], plugins, ...(file ? { source: file, reloadFrom } : {}) });
+  const reloadFrom = file ? () => reloadInput(file, preset) : undefined;
+  const gateway = await createGateway({ config, presets: [preset], plugins, ...(file ? { source: file, reloadFrom } : {}) }).catch((err: unknown) => {
+    throw withKnownPlugins(err, registered);
+  });
   const log = gateway.logger;
   for (const note of notes) log.info(note);
   const address = await gateway.listen({
@@ -95,8 +102,14 @@ async function start(values: { config?: string; port?: string; host?: string; pr
     }
     stopping = true;
     stopWatching?.();
-    log.info(`${signal}: draining in-flight requests (up to ${gateway.current.config.server.shutdownGraceMs} ms), then stopping`);
-    gateway.close().then(
+    const { shutdownGraceMs, drainDelayMs } = gateway.current.config.server;
+    // An orchestrator's SIGTERM waits for load balancers to see /ready fail; Ctrl-C (SIGINT) does not.
+    const delay = signal === 'SIGINT' ? 0 : drainDelayMs;
+    log.info(
+      `${signal}: draining: /ready answers 503${delay ? `, new connections are still accepted for ${delay} ms (server.drainDelayMs)` : ''}, ` +
+        `then in-flight requests finish (up to ${shutdownGraceMs} ms) and the gateway stops`,
+    );
+    gateway.close({ drainDelayMs: delay }).then(
       () => {
         log.info('stopped');
         process.exit(0);
@@ -111,11 +124,10 @@ async function start(values: { config?: string; port?: string; host?: string; pr
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-/** The config file and its `modules:` as a reload reads them. */
-async function readConfigFile(file: string): Promise<ReloadInput> {
-  const config = await loadConfigFile(resolve(file));
-  const plugins = await loadPluginModules(config.modules, dirname(resolve(file)));
-  return { config: config as ConfigInput, plugins, source: file };
+/** The config file and the plugins it brings, as a reload reads them. */
+async function reloadInput(file: string, preset: Preset): Promise<ReloadInput> {
+  const { config, plugins } = await readConfigFile(file, preset);
+  return { config, plugins, source: file };
 }
 
 /** How long the file must stay unchanged before a reload: editors write in several steps. */
@@ -141,8 +153,6 @@ function parsePort(value: string): number {
   return port;
 }
 
-class UsageError extends Error {}
-
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
   let text = '';
@@ -159,7 +169,7 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
-      preset: { type: 'string', default: '@switchyard/preset-standard' },
+      preset: { type: 'string' },
       watch: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -169,8 +179,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command === undefined && !values.help ? 2 : 0;
   }
+  const swallowed = npmSwallowed(values, positionals, process.env);
+  if (swallowed) throw new UsageError(swallowed);
+  const stray = strayArguments(values, positionals);
+  if (stray) throw new UsageError(stray);
   if (command === 'start') {
-    await start(values as { config?: string; port?: string; host?: string; preset: string; watch?: boolean });
+    await start({ ...values, preset: values.preset ?? DEFAULT_PRESET });
     return -1;
   }
   if (command === 'keys' && sub === 'hash') {
@@ -181,17 +195,21 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'config' && (sub === 'validate' || sub === 'show')) {
     if (!file) throw new UsageError(`switchyard config ${sub} needs a FILE`);
-    const config = await loadConfigFile(resolve(file));
-    const { preset } = await loadPreset(values.preset!);
-    const plugins = await loadPluginModules(config.modules, dirname(resolve(file)));
-    // Building the gateway checks every plugin's section and fills its schema defaults in place.
-    const gateway = await createGateway({ config: config as ConfigInput, presets: [preset], plugins, source: file, logger: createLogger({ level: 'silent' }) });
+    const { preset } = await loadPreset(values.preset ?? DEFAULT_PRESET);
+    const { config, plugins, registered } = await readConfigFile(file, preset);
+    // Building the gateway checks the core sections, every plugin's section and the provider types at once, and fills defaults.
+    const gateway = await createGateway({ config, presets: [preset], plugins, source: file, logger: createLogger({ level: 'silent' }) }).catch((err: unknown) => {
+      throw withKnownPlugins(err, registered);
+    });
     await gateway.close();
     if (sub === 'show') {
       process.stdout.write(toYaml(maskSecrets({ ...gateway.config, plugins: gateway.pluginOptions() })));
       return 0;
     }
-    console.log(`${file}: valid (${config.providers.length} providers, ${config.models.length} aliases, preset ${preset.name})`);
+    const loaded = plugins.map((p) => p.name);
+    console.log(
+      `${file}: valid (${gateway.config.providers.length} providers, ${gateway.config.models.length} aliases, preset ${preset.name}${loaded.length ? `, plugins ${loaded.join(', ')}` : ''})`,
+    );
     return 0;
   }
   throw new UsageError(`unknown command "${[command, sub].filter(Boolean).join(' ')}"`);
@@ -202,7 +220,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err: unknown) => {
-    if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    if (err instanceof UsageError || String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')) {
       console.error(`switchyard: ${(err as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }

@@ -18,16 +18,21 @@ export async function loadPluginModules(specifiers: readonly string[], baseDir: 
     } catch (err) {
       throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_READ', `modules: cannot load "${specifier}": ${(err as Error).message}`, { cause: err });
     }
-    const exported = Array.isArray(mod.default) ? mod.default : [mod.default];
-    for (const entry of exported) {
-      const plugin = typeof entry === 'function' ? (entry as () => unknown)() : entry;
-      if (!isPlugin(plugin)) {
-        throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_READ', `modules: "${specifier}" must export by default a plugin ({ name, apply }) or a function returning one`);
-      }
-      plugins.push(plugin);
-    }
+    plugins.push(...pluginsOf(mod, specifier));
   }
   return plugins;
+}
+
+/** The plugins a module exports by default: a plugin, a factory returning one, or an array of either. */
+export function pluginsOf(mod: { default?: unknown }, specifier: string): Plugin[] {
+  const exported = Array.isArray(mod.default) ? mod.default : [mod.default];
+  return exported.map((entry) => {
+    const plugin = typeof entry === 'function' ? (entry as () => unknown)() : entry;
+    if (!isPlugin(plugin)) {
+      throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_READ', `modules: "${specifier}" must export by default a plugin ({ name, apply }) or a function returning one`);
+    }
+    return plugin;
+  });
 }
 
 function isPlugin(value: unknown): value is Plugin {

@@ -51,7 +51,11 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
     for (const [type, { adapter }] of adapters) gateway.providers.define(type, adapter);
     for (const { plugin } of registrations) for (const protocol of plugin.protocols ?? []) gateway.protocols.define(protocol, plugin.name);
     tapCoreRouting(gateway.hooks, () => gateway.resolver, gateway.providers);
-    gateway.readiness.add('switchyard', () => gateway.status.unhealthyModels(gateway.resolver.publicModels(), (m) => gateway.resolver.resolve(m)));
+    gateway.readiness.add('switchyard', () =>
+      gateway.instances.length === 0
+        ? ['no provider is configured: nothing can be served (add one under providers:)']
+        : gateway.status.unhealthyModels(gateway.resolver.publicModels(), (m) => gateway.resolver.resolve(m)),
+    );
     await applyPlugins(gateway, registrations);
   } catch (err) {
     if (ownsStore) await store.close();

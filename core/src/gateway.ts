@@ -370,14 +370,18 @@ export class Gateway {
     return next;
   }
 
-  /** Stops accepting, lets in-flight requests finish (up to server.shutdownGraceMs), then releases everything. */
-  close(): Promise<void> {
+  /**
+   * Drains and stops: `/ready` answers 503 at once while connections are still accepted for
+   * `drainDelayMs` (default server.drainDelayMs), then the listener closes, in-flight requests
+   * finish (up to server.shutdownGraceMs) and everything is released.
+   */
+  close(options: { drainDelayMs?: number } = {}): Promise<void> {
     const owner = this.#owner;
-    owner.#closing ??= owner.#shutdown();
+    owner.#closing ??= owner.#shutdown(options.drainDelayMs);
     return owner.#closing;
   }
 
-  async #shutdown(): Promise<void> {
+  async #shutdown(drainDelayMs: number | undefined): Promise<void> {
     this.#draining = true;
     this.#current.#draining = true;
     // A reload in progress finishes first (later ones are refused), so the generation drained is the last one.
@@ -386,8 +390,12 @@ export class Gateway {
     current.#draining = true;
     const server = this.#server;
     if (server) {
+      // Load balancers see /ready fail (each probe is a new connection) before connections are refused.
+      const delay = drainDelayMs ?? current.config.server.drainDelayMs;
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      this.logger.info({ event: 'listener_closed', inFlight: current.#inFlight }, 'draining: the listener is closed, new connections are refused');
       const drained = Promise.all([current.#drained(), ...this.#retiring]);
       const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, current.config.server.shutdownGraceMs, 'timeout').unref());
       if ((await Promise.race([drained, timeout])) === 'timeout') {

@@ -186,7 +186,10 @@ describe('Anthropic callers → OpenAI upstreams', () => {
       max_tokens: 64,
       stop: ['zzz'],
       user: 'u-9',
+      // The user binds the request (load balancer's default sticky sources), and its hashed key groups the user's prompts in OpenAI's cache.
+      prompt_cache_key: expect.stringMatching(/^user:[A-Za-z0-9_-]{22}$/),
     });
+    expect(oaiSent()[0]!.body.prompt_cache_key).not.toContain('u-9');
   });
 
   it('converts tools both ways, including a tool_result history', async () => {

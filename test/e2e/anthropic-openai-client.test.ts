@@ -223,6 +223,18 @@ describe('OpenAI clients → Anthropic upstreams', () => {
     expect(finish).toBe('stop');
   });
 
+  it('tool_choice "none" with JSON mode: the upstream gets the tools with tool_choice none and no forced JSON tool; the caller is told', async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: MODEL, messages: [{ role: 'user', content: 'no tools now' }], tools: [weatherTool], tool_choice: 'none', response_format: { type: 'json_object' } })
+      .withResponse();
+    const body = sent(a)[0]!.body;
+    expect(body.tool_choice).toEqual({ type: 'none' });
+    expect(body.tools.map((t: { name: string }) => t.name)).toEqual(['get_weather']);
+    expect(data.choices[0]!.message.tool_calls).toBeUndefined();
+    expect(data.choices[0]!.message.content).toBe('a: no tools now');
+    expect(response.headers.get('x-switchyard-warnings')).toContain('response_format json_object dropped (tool_choice "none"');
+  });
+
   it('maps reasoning_effort to an extended thinking budget and returns reasoning_content', async () => {
     const data = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'think' }], reasoning_effort: 'low' });
     expect((data.choices[0]!.message as { reasoning_content?: string }).reasoning_content).toBe('Let me think about this.');

@@ -5,9 +5,11 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import type { MockOpenAI } from '../support/mock-openai.js';
-import { CLI, runCli, startProcess } from '../support/cli.js';
+import { CLI, runCli, runCommand, startProcess } from '../support/cli.js';
 
 const EXAMPLE = 'examples/preset-config/switchyard.config.yaml';
+/** Providers for configs that use tags: one instance of a model tagged `code`. */
+const TAGGED = 'providers:\n  - { name: a, type: openai, baseUrl: "http://127.0.0.1:1/v1", models: [m], tags: [code] }\n';
 let primary: MockOpenAI;
 let secondary: MockOpenAI;
 
@@ -54,7 +56,32 @@ describe('npm start with the preset-config example', () => {
       expect(messages).toContain('alias fast → primary/gpt-4o-mini, secondary/gpt-4o-mini');
       expect(JSON.stringify(gw.lines)).not.toContain('sk-example-not-a-real-key');
     } finally {
-      expect(await gw.stop()).toBe(0);
+      expect(await gw.stop('SIGTERM')).toBe(0);
+    }
+  });
+
+  it('npm start --config FILE (npm takes --config for itself) is refused with the form that works, never started without the file', async () => {
+    // The gateway would listen on 8080 if it started: the test then hangs until runCommand kills it (code null).
+    const run = await runCommand('npm', ['start', '--config', EXAMPLE], {}, 30_000);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`npm took --config for itself`);
+    expect(run.stderr).toContain(`run npm start -- --config ${EXAMPLE}`);
+    expect(run.stdout).not.toContain('listening on');
+    const equals = await runCommand('npm', ['start', `--config=${EXAMPLE}`], {}, 30_000);
+    expect(equals.code).toBe(2);
+    expect(equals.stderr).toContain(`run npm start -- --config ${EXAMPLE}`);
+  });
+
+  it('starts a first-party plugin the preset lacks from its config section alone (tag-routing)', async () => {
+    const file = await writeTemp('tags.yaml', `providers:\n  - { name: a, type: openai, baseUrl: "${primary.baseUrl}", models: [m], tags: [code] }\nplugins:\n  tag-routing: {}\n`);
+    const gw = await startProcess(process.execPath, [CLI, 'start', '--config', file, '--port', '0']);
+    try {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tag:code', messages: [{ role: 'user', content: 'tagged' }] }) });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-switchyard-target')).toBe('a/m');
+      expect((await res.json()).choices[0].message.content).toBe('primary: tagged');
+    } finally {
+      await gw.stop();
     }
   });
 
@@ -95,17 +122,28 @@ describe('switchyard config', () => {
     expect(run.stdout).toContain('valid (2 providers, 1 aliases, preset standard)');
   });
 
-  it('validate lists every problem and exits 1', async () => {
+  it('validate lists every problem of every kind at once and exits 1', async () => {
     const file = await writeTemp(
       'bad.yaml',
-      'server:\n  port: -1\nproviders:\n  - name: a\n    type: nope\n    baseUrl: http://127.0.0.1:1\nplugins:\n  mystery: {}\n',
+      'server:\n  port: -1\nproviders:\n  - name: a\n    type: nope\n    baseUrl: http://127.0.0.1:1\nplugins:\n  mystery: {}\n  circuit-breaker: { failureThreshold: 0 }\n',
     );
     const run = await runCli(['config', 'validate', file]);
     expect(run.code).toBe(1);
+    // A core field, a plugin option, an unknown section and an unknown provider type: one round.
     expect(run.stderr).toContain('server.port: must be >= 0');
+    expect(run.stderr).toContain('plugins.circuit-breaker.failureThreshold: must be >= 1');
+    expect(run.stderr).toContain('plugins.mystery: no registered plugin is named "mystery"');
+    expect(run.stderr).toContain('providers[0].type: no provider plugin defines type "nope"');
     const second = await runCli(['config', 'validate', await writeTemp('bad2.yaml', 'providers:\n  - name: a\n    type: nope\n    baseUrl: http://127.0.0.1:1\nplugins:\n  mystery: {}\n')]);
-    expect(second.stderr).toContain('plugins.mystery: no registered plugin is named "mystery"');
     expect(second.stderr).toContain('[SWITCHYARD_ERR_PLUGIN_UNKNOWN_SECTION]');
+  });
+
+  it('an unknown plugin section names every plugin known: the registered ones and the first-party ones a section loads', async () => {
+    const run = await runCli(['config', 'validate', await writeTemp('unknown.yaml', 'plugins:\n  tag-routeing: {}\n')]);
+    expect(run.code).toBe(1);
+    const line = run.stderr.split('\n').find((l) => l.includes('plugins.tag-routeing:'))!;
+    expect(line).toMatch(/registered: .*load-balancer/);
+    expect(line).toMatch(/first-party plugins a section alone loads: .*otel.*strategies.*tag-routing/);
   });
 
   it('names a missing environment variable', async () => {
@@ -123,7 +161,7 @@ describe('switchyard config', () => {
     expect(run.stdout).toContain('maxAttempts: 3');
     // Every plugin's section, with its schema defaults, even when the file does not mention it.
     expect(run.stdout).toMatch(/circuit-breaker:\n(\s+\S.*\n)*?\s+failureThreshold: 5\n/);
-    expect(run.stdout).toMatch(/load-balancer:\n(\s+\S.*\n)*?\s+algorithm: weighted\n/);
+    expect(run.stdout).toMatch(/load-balancer:\n(\s+\S.*\n)*?\s+algorithm: least-busy\n/);
   });
 
   it('show checks the file like validate: every problem listed, exit 1', async () => {
@@ -133,6 +171,30 @@ describe('switchyard config', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('plugins.circuit-breaker.failureThreshold: must be >= 1');
     expect(run.stderr).toContain('plugins.load-balancer.algorithm: must be one of "weighted"');
+  });
+
+  it('loads a first-party plugin the preset lacks from its section alone: validate names it, show fills its defaults', async () => {
+    const file = await writeTemp('tags.yaml', `${TAGGED}plugins:\n  tag-routing: {}\n  strategies: { default: cost }\n`);
+    const valid = await runCli(['config', 'validate', file]);
+    expect(valid.code).toBe(0);
+    expect(valid.stdout).toContain('plugins tag-routing, strategies');
+    const shown = await runCli(['config', 'show', file]);
+    expect(shown.stdout).toMatch(/tag-routing:\n\s+prefix: "tag:"/);
+    expect(shown.stdout).toMatch(/strategies:\n\s+default: cost/);
+    // `false` leaves it out, as for a preset's plugin.
+    expect((await runCli(['config', 'validate', await writeTemp('off.yaml', `${TAGGED}plugins:\n  tag-routing: false\n`)])).stdout).not.toContain('plugins tag-routing');
+  });
+
+  it('refuses a stray argument instead of ignoring it (exit 2)', async () => {
+    const start = await runCli(['start', EXAMPLE]);
+    expect(start.code).toBe(2);
+    expect(start.stderr).toContain(`unexpected argument "${EXAMPLE}" for switchyard start`);
+    const validate = await runCli(['config', 'validate', EXAMPLE, 'extra']);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toContain('unexpected argument "extra"');
+    const option = await runCli(['config', 'validate', EXAMPLE, '--port', '9']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain('takes no --port');
   });
 
   it('exits 2 with usage on an unknown command or a missing file argument', async () => {

@@ -20,7 +20,7 @@ describe('examples/compose-in-code', () => {
       expect((await served.json()).choices[0].message.content).toBe('up: hi');
       expect(up.requests).toHaveLength(1);
     } finally {
-      await gateway.close();
+      await gateway.close({ drainDelayMs: 0 });
       await up.close();
     }
   });

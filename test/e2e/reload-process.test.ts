@@ -27,7 +27,7 @@ const body = (stream: boolean) => JSON.stringify({ model: 'smart', stream, messa
 /** A config file whose alias `smart` points at instance `to`. */
 function configText(to: 'a' | 'b', server: Record<string, unknown> = {}): string {
   return JSON.stringify({
-    server: { port: 0, ...server },
+    server: { port: 0, drainDelayMs: 0, ...server },
     providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'] })],
     models: [{ name: 'smart', targets: [`${to}/gpt-4o-mini`] }],
   });

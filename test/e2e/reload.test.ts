@@ -96,7 +96,7 @@ describe('gateway.reload()', () => {
       reloadFrom: async () => ({ config: next }),
     });
     const { url } = await gateway.listen();
-    const gw: RunningGateway = { gateway, url, close: () => gateway.close() };
+    const gw: RunningGateway = { gateway, url, close: () => gateway.close({ drainDelayMs: 0 }) };
     try {
       expect(await targetOf(gw)).toBe('a/gpt-4o-mini');
       const ok = await fetch(`${url}/admin/reload`, { method: 'POST' });
@@ -133,7 +133,7 @@ describe('gateway.reload()', () => {
     expect((await gateway.reload(routing('b'))).ok).toBe(true);
     expect(gateway.current.store).toBe(store);
     expect(closes).toBe(0);
-    await gateway.close();
+    await gateway.close({ drainDelayMs: 0 });
     expect(closes).toBe(1);
   });
 
@@ -314,6 +314,19 @@ describe('/ready', () => {
       expect(ready.status).toBe(503);
       expect((await ready.json()).problems).toEqual(['switchyard: model smart: every target is unhealthy (a/gpt-4o-mini: circuit open)']);
       expect((await gw.gateway.reload(routing('b', { plugins: { 'circuit-breaker': false } }))).ok).toBe(true);
+      expect((await fetch(`${gw.url}/ready`)).status).toBe(200);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('503 with no provider configured, saying why; 200 once a reload brings one', async () => {
+    const gw = await startGateway({});
+    try {
+      const ready = await fetch(`${gw.url}/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: 'not_ready', problems: ['switchyard: no provider is configured: nothing can be served (add one under providers:)'] });
+      expect((await gw.gateway.reload(routing('a'))).ok).toBe(true);
       expect((await fetch(`${gw.url}/ready`)).status).toBe(200);
     } finally {
       await gw.close();

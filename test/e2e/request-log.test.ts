@@ -82,6 +82,48 @@ describe('the request log line', () => {
     }
   });
 
+  it('logs a request refused by validation (400), in either protocol, with why', async () => {
+    const { logger, lines } = memoryLogger();
+    const gw = await startGateway({ providers: [mockProvider('a', 'http://127.0.0.1:1/v1', { models: ['m'] })] }, { logger });
+    try {
+      expect((await chat(gw.url, { model: 'm', max_tokens: 0 })).status).toBe(400);
+      expect(await requestLine(lines)).toMatchObject({ level: 30, protocol: 'openai', operation: 'chat', status: 400, errorCode: expect.stringMatching(/^SWITCHYARD_ERR_/), error: expect.stringContaining('max_tokens'), attempts: 0 });
+      lines.length = 0;
+      const broken = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":' });
+      expect(broken.status).toBe(400);
+      expect(await requestLine(lines)).toMatchObject({ status: 400, requestId: broken.headers.get('x-request-id') });
+      lines.length = 0;
+      const anthropic = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
+      expect(anthropic.status).toBe(400);
+      expect(await requestLine(lines)).toMatchObject({ protocol: 'anthropic', operation: 'chat', status: 400, error: expect.stringContaining('max_tokens') });
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('logs a request to no route (unknown path 404, wrong method 405) and one the guard refused, as an access line', async () => {
+    const { logger, lines } = memoryLogger();
+    const gw = await startGateway({ providers: [mockProvider('a', 'http://127.0.0.1:1/v1', { models: ['m'] })] }, { logger });
+    try {
+      const unknown = await fetch(`${gw.url}/v1/no-such-thing?x=1`);
+      expect(unknown.status).toBe(404);
+      expect(await requestLine(lines)).toMatchObject({ level: 30, requestId: unknown.headers.get('x-request-id'), method: 'GET', path: '/v1/no-such-thing', status: 404, errorCode: 'SWITCHYARD_ERR_NOT_FOUND' });
+      lines.length = 0;
+      expect((await fetch(`${gw.url}/v1/chat/completions`)).status).toBe(405);
+      expect(await requestLine(lines)).toMatchObject({ method: 'GET', path: '/v1/chat/completions', status: 405 });
+      lines.length = 0;
+      expect((await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' })).status).toBe(415);
+      expect(await requestLine(lines)).toMatchObject({ method: 'POST', path: '/v1/chat/completions', status: 415 });
+      // Probes that succeed leave no line.
+      lines.length = 0;
+      expect((await fetch(`${gw.url}/health`)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(lines.filter((l) => l.msg === 'request')).toEqual([]);
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('logs a caller that left before the answer as aborted, status 499', async () => {
     const a = await startMockOpenAI();
     const { logger, lines } = memoryLogger();

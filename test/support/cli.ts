@@ -13,14 +13,26 @@ export interface CliRun {
 
 /** Runs the switchyard CLI to completion. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runCommand(process.execPath, [CLI, ...args], env);
+}
+
+/**
+ * Runs a command (through no shell) in the repository root to completion. A command still
+ * running after `hungMs` is killed: its code is then null.
+ */
+export function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}, hungMs = 60_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...cleanEnv(), ...env } });
+    const child = spawn(command, args, { cwd: ROOT, env: { ...cleanEnv(), ...env } });
     let stdout = '';
     let stderr = '';
+    const hung = setTimeout(() => child.kill('SIGKILL'), hungMs);
     child.stdout.on('data', (c: Buffer) => (stdout += c));
     child.stderr.on('data', (c: Buffer) => (stderr += c));
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.once('close', (code) => {
+      clearTimeout(hung);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -29,19 +41,25 @@ export interface StartedProcess {
   url: string;
   /** Every log line so far, parsed. */
   lines: Array<Record<string, unknown>>;
+  /** Signals the process and resolves with its exit code. SIGINT by default: it stops without the drain delay SIGTERM waits. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts a long-running gateway command and resolves once it logs where it listens. */
-export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<StartedProcess> {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...cleanEnv(), LOG_LEVEL: 'info', ...env } });
+/**
+ * Starts a long-running gateway command and resolves once it logs where it listens. With
+ * `group`, the command runs in a process group of its own and stop() signals the whole group,
+ * as a terminal's Ctrl-C does (`npx` does not pass signals on to the command it runs).
+ */
+export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000, { group = false } = {}): Promise<StartedProcess> {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...cleanEnv(), LOG_LEVEL: 'info', ...env }, detached: group });
   const lines: Array<Record<string, unknown>> = [];
   let stderr = '';
   let buffered = '';
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      if (group) process.kill(-child.pid!, 'SIGKILL');
+      else child.kill('SIGKILL');
       reject(new Error(`no "listening" line within ${timeoutMs} ms; stderr: ${stderr}`));
     }, timeoutMs);
     child.stderr!.on('data', (c: Buffer) => (stderr += c));
@@ -61,8 +79,9 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
             child,
             url: match[1]!,
             lines,
-            stop: (signal = 'SIGTERM') => {
-              child.kill(signal);
+            stop: (signal = 'SIGINT') => {
+              if (group) process.kill(-child.pid!, signal);
+              else child.kill(signal);
               return exited;
             },
           });

@@ -22,13 +22,14 @@ export async function startGateway(
   const explicit = new Set((options.plugins ?? []).map(nameOf));
   const preset = standard();
   const gateway = await createGateway({
-    config: { ...config, server: { host: '127.0.0.1', port: 0, ...config.server } },
+    // No drain delay: close() stops listening at once (test/e2e/drain-process.test.ts covers the delay).
+    config: { ...config, server: { host: '127.0.0.1', port: 0, drainDelayMs: 0, ...config.server } },
     presets: options.preset === false ? [] : [{ ...preset, plugins: preset.plugins.filter((p) => !explicit.has(nameOf(p))) }],
     plugins: options.plugins ?? [],
     logger: options.logger ?? createLogger({ level: 'silent' }),
   });
   const { url } = await gateway.listen();
-  return { gateway, url, close: () => gateway.close() };
+  return { gateway, url, close: () => gateway.close({ drainDelayMs: 0 }) };
 }
 
 /** A provider entry pointing at a mock upstream. */

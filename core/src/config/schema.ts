@@ -15,6 +15,7 @@ const server = Type.Object(
     bodyLimit: Type.String({ pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)?$', default: '10mb', description: 'Largest accepted request body.' }),
     shutdownGraceMs: Type.Optional(int(0, undefined, 'How long shutdown waits for in-flight requests (streams included) before cutting them; 30000 when unset.')),
     shutdownTimeoutMs: Type.Optional(int(0, undefined, 'Former name of shutdownGraceMs, resolved into it.')),
+    drainDelayMs: int(0, 5000, 'On shutdown, how long /ready answers 503 while connections are still accepted, before the listener closes; 0 closes it at once.'),
     watchConfig: bool(false, 'CLI: reload when the config file changes (as on SIGHUP).'),
     allowUnauthenticated: bool(false, 'Bind a non-loopback host even though no gateway keys are configured.'),
     allowedHosts: Type.Optional(

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import Koa from 'koa';
 import Router from '@koa/router';
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError, toSwitchyardError } from '../errors.js';
 import type { SwitchyardConfig } from '../config/schema.js';
 import type { GatewayHooks } from '../hooks.js';
 import type { Logger } from '../logger.js';
@@ -25,6 +25,8 @@ import { totalTiming } from './timing.js';
 import { writeError } from './writer.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Longer paths are cut in log lines. */
+const MAX_LOGGED_PATH = 256;
 
 /** What the request listener reads of its gateway generation. */
 export interface HandlerHost {
@@ -87,12 +89,23 @@ export function createHandler(gateway: HandlerHost): RequestListener {
     const refused = guardRequest(guard.settings, req.method ?? 'GET', path, req.headers);
     if (refused) {
       if (timing) res.setHeader('server-timing', totalTiming(started));
+      logRefused(logger, requestId, req.method, path, refused);
       return writeError(res, refused, errorBodyFor(protocols, path), logger, requestId);
     }
     const routed = req.method === 'POST' ? protocols.route(path) : undefined;
     if (routed) return void serveRouted(deps, routed.protocol, routed.route, requestId, req, res);
     void koa(req, res);
   };
+}
+
+/**
+ * The request line of a request refused outside the routed endpoints (unknown path or method,
+ * the Host/Origin/content-type guard, a plugin route's error), which no routed line covers.
+ */
+function logRefused(logger: Logger, requestId: string, method: string | undefined, path: string, error: SwitchyardError): void {
+  const level = error.status >= 500 ? 'warn' : 'info';
+  if (!logger.isLevelEnabled(level)) return;
+  logger[level]({ requestId, method, path: path.slice(0, MAX_LOGGED_PATH), status: error.status, errorCode: error.code, error: error.message }, 'request');
 }
 
 /** The error body of a path: its protocol's, else `{"error":{...}}`. */
@@ -122,7 +135,9 @@ function createKoa(gateway: HandlerHost): Koa {
     } catch (err) {
       ctx.respond = false;
       if (timing && !ctx.headerSent) ctx.res.setHeader('server-timing', totalTiming(started));
-      return writeError(ctx.res, err, errorBodyFor(protocols, ctx.path), logger, String(ctx.res.getHeader('x-request-id')));
+      const requestId = String(ctx.res.getHeader('x-request-id'));
+      logRefused(logger, requestId, ctx.method, ctx.path, toSwitchyardError(err));
+      return writeError(ctx.res, err, errorBodyFor(protocols, ctx.path), logger, requestId);
     }
     if (timing && !ctx.headerSent && !ctx.response.get('server-timing')) ctx.set('server-timing', totalTiming(started));
   });

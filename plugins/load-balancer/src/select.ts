@@ -161,10 +161,22 @@ export class Balancer {
         return out;
       }
       case 'least-busy': {
-        const shuffled = this.#shuffle(tier);
-        const out = shuffled.sort((a, b) => this.inFlight(a.instance.name) - this.inFlight(b.instance.name));
-        for (const t of out) scores.set(t.id, this.inFlight(t.instance.name));
-        return out;
+        // Fewest attempts in flight per unit of weight; ties (an idle tier) in weighted random order, so load splits by weight.
+        const n = tier.length;
+        const load = new Float64Array(n);
+        const race = new Float64Array(n);
+        const order = new Array<number>(n);
+        for (let i = 0; i < n; i++) {
+          const weight = tier[i]!.instance.weight;
+          load[i] = weight > 0 ? this.inFlight(tier[i]!.instance.name) / weight : Number.POSITIVE_INFINITY;
+          race[i] = weight > 0 ? -Math.log(1 - this.#random()) / weight : Number.POSITIVE_INFINITY;
+          order[i] = i;
+        }
+        order.sort((a, b) => compare(load[a]!, load[b]!) || compare(race[a]!, race[b]!));
+        return order.map((i) => {
+          scores.set(tier[i]!.id, round(load[i]!));
+          return tier[i]!;
+        });
       }
       case 'p2c': {
         const costs = new Map(tier.map((t) => [t.id, this.cost(t.instance.name)]));
@@ -181,14 +193,11 @@ export class Balancer {
     }
   }
 
-  #shuffle<T>(items: readonly T[]): T[] {
-    const out = [...items];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(this.#random() * (i + 1));
-      [out[i], out[j]] = [out[j]!, out[i]!];
-    }
-    return out;
-  }
+}
+
+/** Ascending, infinities equal to each other. */
+function compare(a: number, b: number): number {
+  return a === b ? 0 : a < b ? -1 : 1;
 }
 
 function round(value: number): number {

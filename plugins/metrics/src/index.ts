@@ -52,7 +52,8 @@ export function metrics(): Plugin<MetricsOptions> {
 
 function processMetricsRegistry(): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'switchyard_' });
+  // Prometheus' standard names (process_*, nodejs_*), which stock dashboards and alerts expect.
+  collectDefaultMetrics({ register: registry });
   return registry;
 }
 

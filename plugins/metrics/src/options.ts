@@ -14,7 +14,7 @@ export const optionsSchema = Type.Object(
       default: false,
       description: 'Serve it behind the admin key (loopback callers only when no admin key is configured) instead of to anyone.',
     }),
-    processMetrics: Type.Boolean({ default: true, description: "prom-client's Node.js process metrics (CPU, memory, event loop lag, GC), prefixed `switchyard_`." }),
+    processMetrics: Type.Boolean({ default: true, description: "prom-client's Node.js process metrics (CPU, memory, event loop lag, GC), under Prometheus' standard names `process_*` and `nodejs_*`." }),
     latencyBuckets: buckets(DEFAULT_LATENCY_BUCKETS, 'Bucket bounds, in seconds, of the request duration and time-to-first-token histograms.'),
     overheadBuckets: buckets(DEFAULT_OVERHEAD_BUCKETS, 'Bucket bounds, in seconds, of the gateway overhead histogram.'),
   },

@@ -306,7 +306,7 @@ describe('circuit breaker through a gateway', () => {
     const { MemoryStore, createGateway, createLogger } = await import('@switchyard/core');
     const { standard } = await import('@switchyard/preset-standard');
     const store = new MemoryStore();
-    const config = { server: { host: '127.0.0.1', port: 0 }, providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 })] };
+    const config = { server: { host: '127.0.0.1', port: 0, drainDelayMs: 0 }, providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 })] };
     const preset = { ...standard(), plugins: standard().plugins.filter((p) => !('name' in p) || p.name !== 'circuit-breaker') };
     const make = () => createGateway({ config, presets: [preset], plugins: [withOptions(circuitBreaker(), { syncMs: 60_000 })], store, logger: createLogger({ level: 'silent' }) });
     const one = await make();
@@ -336,7 +336,7 @@ describe('circuit breaker through a gateway', () => {
     const memory = new MemoryStore();
     const prefix = `switchyard-test:cb:${process.pid}:${Date.now()}:`;
     const store = () => (kind === 'memory' ? memory : new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix: prefix }));
-    const config = { server: { host: '127.0.0.1', port: 0 }, providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 })] };
+    const config = { server: { host: '127.0.0.1', port: 0, drainDelayMs: 0 }, providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 })] };
     // With Redis, syncMs is a minute: the opening can only arrive through pub/sub.
     const preset = { ...standard(), plugins: standard().plugins.filter((p) => !('name' in p) || p.name !== 'circuit-breaker') };
     const make = () => createGateway({ config, presets: [preset], plugins: [withOptions(circuitBreaker(), { failureThreshold: 1, openMs: 60_000, syncMs })], store: store(), logger: createLogger({ level: 'silent' }) });

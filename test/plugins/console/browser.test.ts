@@ -51,7 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(contexts.map((c) => c.close()));
   await launching?.then((b) => b.close()).catch(() => undefined);
-  await gateway?.close();
+  await gateway?.close({ drainDelayMs: 0 });
 });
 
 async function open(base: string, view = 'traffic'): Promise<{ page: Page; errors: string[] }> {

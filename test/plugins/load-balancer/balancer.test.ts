@@ -56,6 +56,24 @@ describe('Balancer', () => {
     expect(b.order(tier).targets[0]!.instance.name).toBe('b');
   });
 
+  it('least-busy: an idle tier splits by weight (random ties), a loaded instance counts per unit of weight, a zero weight goes last', () => {
+    const b = new Balancer('least-busy', 10_000, { random: seeded(11) });
+    const firsts = new Map<string, number>();
+    for (let i = 0; i < 4000; i++) {
+      const order = b.order([target('a', 1, 3), target('b', 1, 1), target('z', 1, 0)]).targets.map((t) => t.instance.name);
+      firsts.set(order[0]!, (firsts.get(order[0]!) ?? 0) + 1);
+      expect(order[2]).toBe('z');
+    }
+    expect(firsts.get('a')! / 4000).toBeGreaterThan(0.7);
+    expect(firsts.get('a')! / 4000).toBeLessThan(0.8);
+    expect(firsts.get('z')).toBeUndefined();
+    // Two in flight on a (weight 3) is less load than one on b (weight 1).
+    b.started('a');
+    b.started('a');
+    b.started('b');
+    expect(b.order([target('a', 1, 3), target('b', 1, 1)]).targets.map((t) => t.instance.name)).toEqual(['a', 'b']);
+  });
+
   it('least-busy: the instance with the fewest attempts in flight goes first', () => {
     const b = new Balancer('least-busy', 10_000, { random: seeded() });
     b.started('a');

@@ -59,7 +59,7 @@ describe('load balancer through a gateway', () => {
       expect(lb.sessionCount()).toBe(24);
       expect(gw.gateway.status.gauges()).toContainEqual(expect.objectContaining({ name: 'sticky_sessions', plugin: 'load-balancer', value: 24 }));
       const admin = await (await fetch(`${gw.url}/admin/sessions`)).json();
-      expect(admin).toMatchObject({ algorithm: 'weighted', sessions: 24 });
+      expect(admin).toMatchObject({ algorithm: 'least-busy', sessions: 24 });
       expect(admin.instances.map((i: { inFlight: number }) => i.inFlight)).toEqual([0, 0, 0]);
     } finally {
       await gw.close();
@@ -113,16 +113,55 @@ describe('load balancer through a gateway', () => {
     }
   });
 
-  it('uses the gateway key (x.caller) by default: one caller, one instance; no caller, no binding', async () => {
-    const auth: Plugin = {
-      name: 'fake-auth',
-      apply: (g) =>
-        g.hooks.beforeRoute.tap('fake-auth', (x) => {
-          const name = x.headers['x-test-caller'];
-          if (typeof name === 'string') x.caller = { name };
-        }),
-    };
-    const { gw } = await start({}, { plugins: [auth] });
+  /** Names the caller from x-test-caller, as an auth plugin names a gateway key. */
+  const fakeAuth: Plugin = {
+    name: 'fake-auth',
+    apply: (g) =>
+      g.hooks.beforeRoute.tap('fake-auth', (x) => {
+        const name = x.headers['x-test-caller'];
+        if (typeof name === 'string') x.caller = { name };
+      }),
+  };
+
+  it('by default spreads one gateway key over every instance: 300 requests, each of three instances gets a fair share', async () => {
+    const { gw } = await start({}, { plugins: [fakeAuth] });
+    try {
+      for (let i = 0; i < 300; i += 10) {
+        const batch = await Promise.all(Array.from({ length: 10 }, (_, k) => ask(gw, { 'x-test-caller': 'the-only-key' }, `question ${i + k}`)));
+        expect(batch.every((r) => r.status === 200)).toBe(true);
+      }
+      const counts = names.map((n) => chats(mocks[n]!).length);
+      expect(counts.reduce((a, b) => a + b)).toBe(300);
+      // A fair share is 100 each; the bound is loose (a random tie-break), the old default sent all 300 to one.
+      for (const count of counts) expect(count).toBeGreaterThanOrEqual(60);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('by default keeps a session (x-session-id) or a user (the body\'s user) on one instance', async () => {
+    const { gw } = await start({}, { plugins: [fakeAuth] });
+    try {
+      const key = { 'x-test-caller': 'the-only-key' };
+      for (const session of ['s-1', 's-2', 's-3']) {
+        const seen = new Set<string | null>();
+        for (let i = 0; i < 8; i++) seen.add((await ask(gw, { ...key, 'x-session-id': session }, `turn ${i}`)).target);
+        expect(seen.size).toBe(1);
+      }
+      const byUser = new Set<string | null>();
+      for (let i = 0; i < 8; i++) {
+        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...key }, body: JSON.stringify({ model: 'gpt-4o-mini', user: 'user-7', messages: [{ role: 'user', content: `turn ${i}` }] }) });
+        await res.text();
+        byUser.add(res.headers.get('x-switchyard-target'));
+      }
+      expect(byUser.size).toBe(1);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('binds by gateway key when asked (sticky.sources: [caller]): one caller, one instance; no caller, no binding', async () => {
+    const { gw } = await start({ sticky: { sources: ['caller'] } }, { plugins: [fakeAuth] });
     try {
       for (const caller of ['app-1', 'app-2', 'app-3']) {
         const seen = new Set<string | null>();

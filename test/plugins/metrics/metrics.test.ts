@@ -157,8 +157,12 @@ describe('metrics plugin: every family after a scripted mix of requests', () => 
     expect(find(samples, 'switchyard_circuit_state', { instance: 'a' })[0]?.value).toBe(0);
     expect(find(samples, 'switchyard_sticky_sessions')).toHaveLength(1);
     expect(find(samples, 'switchyard_info', { version: '0.1.0' })[0]?.value).toBe(1);
-    expect(find(samples, 'switchyard_process_cpu_seconds_total')).toHaveLength(1);
-    expect(find(samples, 'switchyard_nodejs_eventloop_lag_seconds')).toHaveLength(1);
+    // Prometheus' standard process metric names, which stock dashboards expect: no switchyard_ prefix.
+    expect(find(samples, 'process_cpu_seconds_total')).toHaveLength(1);
+    expect(find(samples, 'process_resident_memory_bytes')).toHaveLength(1);
+    expect(find(samples, 'process_start_time_seconds')).toHaveLength(1);
+    expect(find(samples, 'nodejs_eventloop_lag_seconds')).toHaveLength(1);
+    expect(samples.filter((s) => /^switchyard_(process|nodejs)_/.test(s.name))).toEqual([]);
   });
 
   it('exports each series once', () => {
@@ -246,7 +250,7 @@ describe('metrics plugin: cardinality guard and access', () => {
       const samples = parseSamples(text);
       expect(total(samples, 'switchyard_requests_total', { instance: 'u', model: 'gpt-4o-mini', status: '200' })).toBe(2);
       // Process metrics are collected once per process, not once per generation.
-      expect(text.match(/^# TYPE switchyard_process_cpu_user_seconds_total /gm)).toHaveLength(1);
+      expect(text.match(/^# TYPE process_cpu_user_seconds_total /gm)).toHaveLength(1);
       expect(total(samples, 'switchyard_instance_requests_total', { instance: 'u', outcome: 'success' })).toBe(2);
       expect(samples.some((s) => s.name === 'switchyard_instance_health' && s.labels.instance === 'v')).toBe(true);
     } finally {

@@ -132,6 +132,21 @@ describe('toMessagesRequest', () => {
     expect(out.warnings[0]).toContain('not forced');
   });
 
+  it('with tool_choice "none" no tool is callable: the caller\'s tools go with {type: none}, JSON mode is dropped with a warning, never forced beside them', () => {
+    const tools = [{ type: 'function' as const, function: { name: 'f' } }];
+    for (const response_format of [{ type: 'json_object' as const }, { type: 'json_schema' as const, json_schema: { name: 'x', schema: { type: 'object' } } }]) {
+      const out = convert({ tools, tool_choice: 'none', response_format });
+      expect(out.body.tool_choice).toEqual({ type: 'none' });
+      expect(out.body.tools!.map((t) => t.name)).toEqual(['f']);
+      expect(out.jsonTool).toBeUndefined();
+      expect(out.warnings).toContain(`response_format ${response_format.type} dropped (tool_choice "none": no tool may be called, not even the JSON tool; the answer is plain text)`);
+    }
+    // Without tools of the caller's, "none" leaves nothing callable to protect: the JSON tool carries JSON mode as usual.
+    const alone = convert({ tool_choice: 'none', response_format: { type: 'json_object' } });
+    expect(alone.body.tools!.map((t) => t.name)).toEqual(['json_response']);
+    expect(alone.body.tool_choice).toEqual({ type: 'tool', name: 'json_response' });
+  });
+
   it('maps reasoning_effort to a thinking budget below max_tokens; drops it where unsupported', () => {
     const out = convert({ reasoning_effort: 'medium', temperature: 0.5 });
     expect(out.body.thinking).toEqual({ type: 'enabled', budget_tokens: 8192 });

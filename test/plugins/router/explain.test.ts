@@ -75,7 +75,7 @@ describe('POST /admin/route/explain', () => {
     ]);
     expect(plan.exclusions).toEqual([{ target: 'b/gpt-4o-mini', by: 'constraints', reason: 'excluded by x-switchyard-exclude-providers (b)', byRequest: true }]);
     expect(plan.targets).toEqual(['a/gpt-4o-mini']);
-    expect(plan.orderings.at(-1)).toMatchObject({ by: 'load-balancer', note: 'weighted; would bind sticky to a/gpt-4o-mini' });
+    expect(plan.orderings.at(-1)).toMatchObject({ by: 'load-balancer', note: 'least-busy; would bind sticky to a/gpt-4o-mini' });
     expect(chats(a).length + chats(b).length).toBe(0);
     expect(lb.sessionCount()).toBe(0);
 

@@ -248,11 +248,16 @@ function responseFormat(req: ChatRequest, body: AnthropicMessagesRequest, o: Con
     body.output_config = { ...(body.output_config ?? {}), format: { type: 'json_schema', schema } };
     return undefined;
   }
+  if (body.tool_choice?.type === 'none') {
+    // No tool may be called, the caller's included: a forced JSON tool would force a call beside them.
+    warn(`response_format ${format.type} dropped (tool_choice "none": no tool may be called, not even the JSON tool; the answer is plain text)`);
+    return undefined;
+  }
   const description = format.type === 'json_schema' && format.json_schema.description
     ? format.json_schema.description
     : 'Respond with the answer as this tool\'s input: a JSON object.';
   body.tools = [...(body.tools ?? []), { name: JSON_TOOL, description, input_schema: schema }];
-  if (body.tool_choice && body.tool_choice.type !== 'none') {
+  if (body.tool_choice) {
     warn('response_format with tools: the JSON tool is offered, not forced, so the caller\'s tool_choice holds');
   } else {
     body.tool_choice = { type: 'tool', name: JSON_TOOL };
