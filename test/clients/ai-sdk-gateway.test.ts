@@ -72,7 +72,10 @@ const received = {
   gemini: () => gemini.requests.filter((r) => /GenerateContent/i.test(r.path)).map((r) => [r.body.generationConfig?.maxOutputTokens, r.status]),
 };
 
-describe.each(CASES)('AI SDK Anthropic provider → gateway → $target (asks max_tokens $asked)', ({ upstream, model, asked, limit }) => {
+/** Only to mean "hung" on a loaded machine. */
+const HUNG_MS = 60_000;
+
+describe.each(CASES)('AI SDK Anthropic provider → gateway → $target (asks max_tokens $asked)', { timeout: HUNG_MS }, ({ upstream, model, asked, limit }) => {
   const target = (): AiSdkTarget => ({ provider: 'anthropic', baseUrl: `${gateways[upstream]!.gw.url}/v1`, apiKey: CALLER_KEY, model });
 
   it('generateText with the default max_tokens, fitted to the target', async () => {
