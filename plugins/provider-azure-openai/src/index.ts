@@ -1,5 +1,5 @@
-import { ConvertStage, isLoopback, RouteStage, SwitchyardError } from '@switchyard/core';
-import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
+import { ConvertStage, isLoopback, RouteStage, SwitchyardError, targetOutputTokens, withoutReasoningBlocks } from '@switchyard/core';
+import type { ChatRequest, Exchange, Gateway, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
 import { azureAdapter, azureUrl, deploymentOf, optionsOf } from './adapter.js';
 import { deploymentTargets } from './deployments.js';
 import { entraTokenSource } from './entra.js';
@@ -21,8 +21,18 @@ export interface AzureOpenAIPluginOptions {
   now?: () => number;
 }
 
+/** A chat body for the deployment: output tokens fitted to the model, no reasoning blocks (Chat Completions takes none back). */
+function chatBody(body: ChatRequest, x: Exchange, gateway: Gateway): ChatRequest {
+  for (const field of ['max_completion_tokens', 'max_tokens'] as const) {
+    const asked = body[field];
+    if (typeof asked === 'number') body[field] = targetOutputTokens(gateway, x, asked, field);
+  }
+  if (Array.isArray(body.messages)) body.messages = withoutReasoningBlocks(body.messages, (m) => x.warn(m), 'Azure OpenAI Chat Completions');
+  return body;
+}
+
 /** OpenAI wire format: the caller's body with the deployment as model; Azure's URL and api-version. */
-function build(req: UpstreamRequest, x: Exchange): UpstreamRequest {
+function build(req: UpstreamRequest, x: Exchange, gateway: Gateway): UpstreamRequest {
   const target = x.target!;
   const source = x.operation === 'chat' ? x.request : x.body;
   if (!source) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Azure OpenAI`);
@@ -30,7 +40,8 @@ function build(req: UpstreamRequest, x: Exchange): UpstreamRequest {
   req.url = azureUrl(target.instance, deployment, x.operation === 'embeddings' ? 'embeddings' : 'chat/completions');
   req.headers = { ...target.instance.headers, 'content-type': 'application/json' };
   if (req.stream) req.headers.accept = 'text/event-stream';
-  req.body = { ...source, model: deployment };
+  const body = { ...source, model: deployment };
+  req.body = x.operation === 'chat' ? chatBody(body as ChatRequest, x, gateway) : body;
   return req;
 }
 
@@ -59,7 +70,7 @@ export function azureOpenAI(plugin: AzureOpenAIPluginOptions = {}): Plugin<Recor
       };
       gateway.providers.define(PROVIDER_TYPE, azureAdapter(credentials));
       const hook = gateway.hooks.convertRequest.for(PROVIDER_TYPE);
-      hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, build);
+      hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, (req, x) => build(req, x, gateway));
       hook.tapPromise({ name: PLUGIN, stage: AUTH_STAGE }, async (req, x) => {
         Object.assign(req.headers, await credentials(x.target!.instance));
         return req;

@@ -1,5 +1,6 @@
-import { ConvertStage, instanceHeaderCache, SwitchyardError } from '@switchyard/core';
-import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
+import { ConvertStage, instanceHeaderCache, SwitchyardError, targetOutputTokens, withoutReasoningBlocks } from '@switchyard/core';
+import type { Exchange, Gateway, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
+import { withMaxTokens } from '@switchyard/wire-anthropic';
 import type { SignatureV4 } from '@smithy/signature-v4';
 import { bedrockAdapter, JSON_TOOL_KEY, optionsOf, protocolFor } from './adapter.js';
 import { toConverse } from './converse-request.js';
@@ -19,8 +20,9 @@ export type * from './converse-types.js';
 
 const baseHeaders = instanceHeaderCache((instance) => ({ ...instance.headers, 'content-type': 'application/json' }));
 
-/** BUILD: Claude for Anthropic callers → InvokeModel with the caller's body; everything else → Converse. */
-function build(req: UpstreamRequest, x: Exchange): UpstreamRequest {
+/** BUILD: Claude for Anthropic callers → InvokeModel with the caller's body; everything else → Converse. Output tokens fitted to the model. */
+function build(req: UpstreamRequest, x: Exchange, gateway: Gateway): UpstreamRequest {
+  const warn = (m: string): void => x.warn(m);
   const target = x.target!;
   const base = `${target.instance.baseUrl}/model/${encodeURIComponent(target.model)}`;
   req.headers = baseHeaders(target.instance);
@@ -32,11 +34,13 @@ function build(req: UpstreamRequest, x: Exchange): UpstreamRequest {
     const betas = (Array.isArray(beta) ? beta.join(',') : beta ?? '').split(',').map((b) => b.trim()).filter(Boolean);
     if (betas.length && body.anthropic_beta === undefined) body.anthropic_beta = betas;
     req.url = `${base}/${req.stream ? 'invoke-with-response-stream' : 'invoke'}`;
-    req.body = body;
+    req.body = typeof body.max_tokens === 'number' ? withMaxTokens(body, targetOutputTokens(gateway, x, body.max_tokens)!, warn) : body;
     return req;
   }
   if (!x.request) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Bedrock`);
-  const converted = toConverse(x.request, (m) => x.warn(m));
+  const converted = toConverse({ ...x.request, messages: withoutReasoningBlocks(x.request.messages, warn, 'Bedrock Converse') }, warn);
+  const inference = converted.body.inferenceConfig;
+  if (inference?.maxTokens !== undefined) inference.maxTokens = targetOutputTokens(gateway, x, inference.maxTokens, x.request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens');
   if (converted.jsonTool) x.set(JSON_TOOL_KEY, converted.jsonTool);
   req.url = `${base}/${req.stream ? 'converse-stream' : 'converse'}`;
   req.body = converted.body;
@@ -61,7 +65,7 @@ export function bedrock(): Plugin<Record<string, never>> {
       }
       gateway.providers.define(PROVIDER_TYPE, bedrockAdapter);
       const hook = gateway.hooks.convertRequest.for(PROVIDER_TYPE);
-      hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, build);
+      hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, (req, x) => build(req, x, gateway));
       hook.tapPromise({ name: PLUGIN, stage: SIGN_STAGE }, async (req, x) => {
         const { instance } = x.target!;
         if (instance.apiKey) req.headers.authorization = `Bearer ${instance.apiKey}`;

@@ -45,7 +45,7 @@ export function vertex(plugin: VertexPluginOptions = {}): Plugin<Record<string, 
       hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, (req: UpstreamRequest, x: Exchange) => {
         req.headers = baseHeaders(x.target!.instance);
         if (req.stream) req.headers.accept = 'text/event-stream';
-        return buildVertexRequest(req, x);
+        return buildVertexRequest(req, x, gateway);
       });
       hook.tapPromise({ name: PLUGIN, stage: AUTH_STAGE }, async (req, x) => {
         req.headers.authorization = `Bearer ${await tokens.get(x.target!.instance)!.get()}`;
