@@ -22,6 +22,7 @@ export type { Discovery, Exclusion, ExclusionNote, Ordering } from './routing/ro
 export { ModelResolver } from './routing/resolve.js';
 export { noTargetError } from './routing/core-taps.js';
 export { estimateChatTokens } from './protocols/estimate.js';
+export { withoutReasoningBlocks } from './protocols/reasoning.js';
 export { summarizePlan } from './routing/summary.js';
 export type { PlanSummary } from './routing/summary.js';
 export { FailoverPolicies, backoffDelay, retryAfterMs } from './routing/policy.js';
@@ -33,7 +34,7 @@ export type { ListedModel, ProviderAdapter, ProviderType, UpstreamErrorInfo } fr
 export { definePlugin, withOptions } from './plugin/plugin.js';
 export { contract } from './plugin/contract.js';
 export type { Contract } from './plugin/contract.js';
-export { instanceHeaderCache, providerPlugin } from './plugin/provider-plugin.js';
+export { instanceHeaderCache, providerPlugin, targetOutputTokens } from './plugin/provider-plugin.js';
 export { instanceOptions } from './plugin/instance-options.js';
 export { mapOf, stringEnum } from './plugin/schema.js';
 export type { ProviderPluginSpec } from './plugin/provider-plugin.js';

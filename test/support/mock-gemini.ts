@@ -16,6 +16,7 @@
  * - otherwise text `<name>: <last user text>`; "unsafe" in it → finishReason SAFETY, no content;
  *   "blockprompt" → promptFeedback.blockReason SAFETY and no candidates
  * - stopSequences cut the text (finishReason STOP); maxOutputTokens smaller than the answer → MAX_TOKENS
+ * - a scripted answer (setAnswerer) → its function calls
  * - candidateCount n → n candidates; thinkingConfig → thoughtsTokenCount (and a thought part with includeThoughts)
  * - generationConfig.maxOutputTokens above the model's output limit (`outputLimits`) → 400, as the API refuses it
  */
@@ -46,12 +47,24 @@ export interface GeminiRecordedRequest {
   body: any;
   rawBody: string;
   aborted: boolean;
+  /** The status the mock answered with, set as the response head is written. */
+  status?: number;
 }
+
+/** An answer a test scripts for one generateContent request: these function calls instead of the default answer. */
+export interface GeminiScriptedAnswer {
+  functionCalls: Array<{ name: string; args: Record<string, unknown> }>;
+}
+
+/** Decides the answer to a validated request body; undefined keeps the default answer. */
+export type GeminiAnswerer = (body: any) => GeminiScriptedAnswer | undefined;
 
 export interface MockGemini {
   /** e.g. http://127.0.0.1:41234 — the Gemini `baseUrl` (paths start with /v1beta). */
   readonly origin: string;
   readonly requests: GeminiRecordedRequest[];
+  /** Decides answers until cleared with null (reset() clears it too). */
+  setAnswerer(answerer: GeminiAnswerer | null): void;
   queueFault(...faults: GeminiFault[]): void;
   setFault(fault: GeminiFault | null): void;
   waitForAbort(timeoutMs?: number): Promise<GeminiRecordedRequest>;
@@ -144,6 +157,7 @@ class MockGeminiServer implements MockGemini {
   private readonly aborts: GeminiRecordedRequest[] = [];
   private readonly waiters: Array<(r: GeminiRecordedRequest) => void> = [];
   private closing = false;
+  private answerer: GeminiAnswerer | null = null;
   private readonly name: string;
   private readonly models: string[];
   private readonly embeddingModels: string[];
@@ -198,7 +212,12 @@ class MockGeminiServer implements MockGemini {
     });
   }
 
+  setAnswerer(answerer: GeminiAnswerer | null): void {
+    this.answerer = answerer;
+  }
+
   reset(): void {
+    this.answerer = null;
     this.requests.length = 0;
     this.faults.length = 0;
     this.persistent = null;
@@ -233,6 +252,11 @@ class MockGeminiServer implements MockGemini {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const record: GeminiRecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: { ...req.headers }, body: undefined, rawBody: '', aborted: false };
     this.requests.push(record);
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.writeHead = ((...args: unknown[]) => {
+      record.status = args[0] as number;
+      return writeHead(...args);
+    }) as ServerResponse['writeHead'];
     const x: Exchange = { req, res, record, destroyedByServer: false };
     res.on('close', () => {
       if (!res.writableFinished && !x.destroyedByServer && !this.closing) {
@@ -413,7 +437,7 @@ class MockGeminiServer implements MockGemini {
       return { whole, events: [whole] };
     }
 
-    const calls = this.functionCalls(body, lastParts, userText);
+    const calls = this.answerer?.(body)?.functionCalls ?? this.functionCalls(body, lastParts, userText);
     if (calls.length) {
       const parts = calls.map((c) => ({ functionCall: c, ...(this.options.thoughtSignatures ? { thoughtSignature: SIGNATURE } : {}) }));
       const candidate = { content: { parts, role: 'model' }, finishReason: 'STOP', index: 0 };

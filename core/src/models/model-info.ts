@@ -18,6 +18,8 @@ export interface ModelInfo {
   tools?: boolean;
   /** `response_format: json_schema`. */
   structuredOutput?: boolean;
+  /** Takes a reasoning setting (`reasoning_effort`, thinking): converted requests drop it for a model known not to. */
+  reasoning?: boolean;
   embeddings?: boolean;
   /** Operator-assigned quality score, 0..100 (higher is better), for the `quality` and `balanced` strategies. */
   quality?: number;
@@ -48,6 +50,7 @@ export const modelInfoSchema = {
     vision: { type: 'boolean' },
     tools: { type: 'boolean' },
     structuredOutput: { type: 'boolean' },
+    reasoning: { type: 'boolean' },
     embeddings: { type: 'boolean' },
     quality: { type: 'number', minimum: 0, maximum: 100 },
     pricing: pricingSchema,

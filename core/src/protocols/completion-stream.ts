@@ -32,6 +32,7 @@ export class CompletionAccumulator {
       const message = choice.message;
       if (typeof delta.content === 'string') message.content = (message.content ?? '') + delta.content;
       if (typeof delta.reasoning_content === 'string') message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
+      if (delta.reasoning_blocks?.length) (message.reasoning_blocks ??= []).push(...delta.reasoning_blocks);
       if (typeof delta.refusal === 'string') message.refusal = (message.refusal ?? '') + delta.refusal;
       for (const call of delta.tool_calls ?? []) {
         const calls = (message.tool_calls ??= []);
@@ -78,7 +79,14 @@ export function completionChunks(completion: ChatCompletion, includeUsage: boole
   for (const choice of completion.choices) {
     const { message, index } = choice;
     chunks.push(chunk(index, { role: 'assistant', content: '' }));
-    if (message.reasoning_content) chunks.push(chunk(index, { reasoning_content: message.reasoning_content }));
+    const blocks = message.reasoning_blocks ?? [];
+    if (blocks.some((b) => b.text)) {
+      // Each block's text, then the block itself, as a stream carries them (a signature covers its own block's text).
+      for (const block of blocks) chunks.push(chunk(index, block.text ? { reasoning_content: block.text, reasoning_blocks: [block] } : { reasoning_blocks: [block] }));
+    } else {
+      if (message.reasoning_content) chunks.push(chunk(index, { reasoning_content: message.reasoning_content }));
+      if (blocks.length) chunks.push(chunk(index, { reasoning_blocks: blocks }));
+    }
     if (typeof message.content === 'string' && message.content) chunks.push(chunk(index, { content: message.content }));
     if (message.refusal) chunks.push(chunk(index, { refusal: message.refusal }));
     (message.tool_calls ?? []).forEach((call, i) => {

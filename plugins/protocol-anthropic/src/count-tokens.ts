@@ -1,30 +1,47 @@
-import { requestValidator, SwitchyardError } from '@switchyard/core';
-import type { Gateway, PluginRoute } from '@switchyard/core';
+import { Reply, requestValidator } from '@switchyard/core';
+import type { Exchange, Gateway, InboundRoute, Target } from '@switchyard/core';
 import type { AnthropicMessagesRequest } from '@switchyard/wire-anthropic';
 import { estimateInputTokens } from './count.js';
 import { countTokensRequestSchema } from './schema.js';
 import { checkAnthropicVersion } from './version.js';
 
+/** The operation of `POST /v1/messages/count_tokens`; provider types that count natively list it in their `operations`. */
+export const COUNT_TOKENS = 'count_tokens';
+
+/** Said in `x-switchyard-warnings` when the gateway answers count_tokens itself. */
+export const ESTIMATE_WARNING = 'input_tokens estimated by the gateway (characters / 4): the target cannot count tokens itself';
+
+const validate = requestValidator(countTokensRequestSchema);
+
 /**
- * `POST /v1/messages/count_tokens`: answered by the gateway with an estimate (see
- * estimateInputTokens), for a model the gateway serves; no upstream is called.
+ * `POST /v1/messages/count_tokens`, routed like a message: to an upstream that counts natively
+ * (a provider type serving `count_tokens`, e.g. the Anthropic API), whose answer passes through.
  */
-export function countTokensRoute(gateway: Gateway, plugin: string): PluginRoute {
-  const validate = requestValidator(countTokensRequestSchema);
-  return {
-    method: 'POST',
-    path: '/v1/messages/count_tokens',
-    plugin,
-    handle(req) {
-      checkAnthropicVersion(req.headers);
-      const body = req.body as Record<string, unknown> | undefined;
-      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'request body must be a JSON object', { publicCode: 'invalid_request' });
-      validate(body);
-      const model = body.model as string;
-      if (gateway.resolver.resolve(model).length === 0) {
-        throw new SwitchyardError('SWITCHYARD_ERR_MODEL_NOT_FOUND', `model: ${model}`, { param: 'model', publicCode: 'model_not_found' });
-      }
-      return { body: { input_tokens: estimateInputTokens(body as unknown as AnthropicMessagesRequest) }, headers: { 'x-switchyard-warnings': 'input_tokens estimated by the gateway (characters / 4)' } };
-    },
-  };
+export const countTokensRoute: InboundRoute = {
+  path: '/v1/messages/count_tokens',
+  operation: COUNT_TOKENS,
+  decode(body, headers) {
+    checkAnthropicVersion(headers);
+    validate(body);
+    return {};
+  },
+};
+
+/** Whether a target's provider type counts tokens natively. */
+export function countsNatively(gateway: Pick<Gateway, 'providers'>, target: Target): boolean {
+  return gateway.providers.get(target.instance.type)?.operations?.includes(COUNT_TOKENS) === true;
+}
+
+/**
+ * beforeRoute for count_tokens: when the model's preferred target (its first candidate) cannot
+ * count natively, the gateway's estimate, flagged in `x-switchyard-warnings`; otherwise the
+ * request goes on to be routed among the targets that can. An unknown model goes on too, to
+ * routing's 404.
+ */
+export function estimateUnlessNative(gateway: Pick<Gateway, 'providers' | 'resolver'>, x: Exchange): Reply | undefined {
+  if (x.operation !== COUNT_TOKENS) return undefined;
+  const [preferred] = gateway.resolver.resolve(x.model);
+  if (!preferred || countsNatively(gateway, preferred)) return undefined;
+  const tokens = estimateInputTokens(x.body as unknown as AnthropicMessagesRequest);
+  return Reply.json({ input_tokens: tokens }, 200, { 'x-switchyard-warnings': ESTIMATE_WARNING });
 }

@@ -1,22 +1,28 @@
 import { Type } from '@sinclair/typebox';
-import { definePlugin, requestValidator } from '@switchyard/core';
-import type { InboundProtocol, Plugin } from '@switchyard/core';
+import { definePlugin, requestValidator, RouteStage, SwitchyardError } from '@switchyard/core';
+import type { Gateway, InboundProtocol, Plugin, RoutePlan, Exchange, Target } from '@switchyard/core';
 import { anthropicToCanonical } from '@switchyard/wire-anthropic';
 import type { AnthropicMessagesRequest } from '@switchyard/wire-anthropic';
+import { anthropicOnlyFeatures } from './anthropic-only.js';
 import { anthropicCodec } from './codec.js';
-import { countTokensRoute } from './count-tokens.js';
+import { countTokensRoute, estimateUnlessNative } from './count-tokens.js';
 import { messagesRequestSchema } from './schema.js';
 import { checkAnthropicVersion } from './version.js';
 
 export const PLUGIN = 'protocol-anthropic';
 export { anthropicCodec } from './codec.js';
 export { estimateInputTokens } from './count.js';
+export { COUNT_TOKENS, ESTIMATE_WARNING, countTokensRoute, countsNatively, estimateUnlessNative } from './count-tokens.js';
+export { anthropicOnlyFeatures } from './anthropic-only.js';
 export { ANTHROPIC_VERSIONS, checkAnthropicVersion } from './version.js';
 export { countTokensRequestSchema, messagesRequestSchema } from './schema.js';
 
+/** beforeRoute stage of the count_tokens estimate: after authentication, limits and request checks. */
+const ESTIMATE_STAGE = 100;
+
 const validateMessages = requestValidator(messagesRequestSchema);
 
-/** Anthropic Messages for callers: `POST /v1/messages`, converted to canonical form for upstreams of other protocols. */
+/** Anthropic Messages for callers: `POST /v1/messages`, converted to canonical form for upstreams of other protocols; count_tokens. */
 export const anthropicProtocol: InboundProtocol = {
   ...anthropicCodec,
   paths: ['/v1/messages'],
@@ -30,13 +36,37 @@ export const anthropicProtocol: InboundProtocol = {
         return anthropicToCanonical(body as unknown as AnthropicMessagesRequest);
       },
     },
+    countTokensRoute,
   ],
 };
+
+/** The wire protocol a target speaks to an Anthropic caller. */
+function speaksAnthropic(gateway: Gateway, target: Target): boolean {
+  const adapter = gateway.providers.get(target.instance.type);
+  return (adapter?.protocolFor?.(target, anthropicProtocol.name) ?? adapter?.protocol) === anthropicProtocol.name;
+}
+
+/**
+ * FILTER: a request using what only Anthropic upstreams serve (server tools, `mcp_servers`) keeps
+ * only targets speaking Anthropic Messages; with none left, a 400 naming what needs them.
+ */
+function keepAnthropicOnly(gateway: Gateway, plan: RoutePlan, x: Exchange): RoutePlan {
+  if (x.protocol !== anthropicProtocol.name || x.operation !== 'chat' || plan.size === 0) return plan;
+  const features = anthropicOnlyFeatures(x.body as Partial<AnthropicMessagesRequest>);
+  if (!features.length) return plan;
+  const needs = features.join(', ');
+  plan.exclude(PLUGIN, (t) => !speaksAnthropic(gateway, t), { reason: `${needs} run only on Anthropic upstreams`, byRequest: true });
+  if (plan.size === 0 && plan.exclusions.every((e) => e.by === PLUGIN)) {
+    throw new SwitchyardError('SWITCHYARD_ERR_CAPABILITY', `${needs}: only Anthropic upstreams run them, and no target of \`${x.model}\` is one`, { publicCode: 'capability_unmet', param: 'tools' });
+  }
+  return plan;
+}
 
 /**
  * The Anthropic Messages API for callers (Claude Code, the Anthropic SDKs, the AI SDK's
  * Anthropic provider): `POST /v1/messages`, streaming or not, passed through untouched to
- * Anthropic upstreams and converted for others; `POST /v1/messages/count_tokens`.
+ * Anthropic upstreams and converted for others; `POST /v1/messages/count_tokens`, counted by the
+ * upstream when the model's target can, else estimated by the gateway.
  */
 export function protocolAnthropic(): Plugin<Record<string, never>> {
   return definePlugin({
@@ -44,7 +74,8 @@ export function protocolAnthropic(): Plugin<Record<string, never>> {
     options: Type.Object({}, { additionalProperties: false }),
     protocols: [anthropicProtocol],
     apply(gateway) {
-      gateway.routes.add(countTokensRoute(gateway, PLUGIN));
+      gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: ESTIMATE_STAGE }, (x) => estimateUnlessNative(gateway, x));
+      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, (plan, x) => keepAnthropicOnly(gateway, plan, x));
     },
   });
 }

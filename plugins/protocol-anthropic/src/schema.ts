@@ -1,5 +1,24 @@
 import { MAX_OUTPUT_TOKENS } from '@switchyard/core';
 
+const blocks = { type: 'array', items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } } as const;
+
+/**
+ * One entry of `messages`: a user or assistant turn (content required), or — as today's clients
+ * send them — a `system` entry carrying instructions at its place and/or a per-turn `output_config`.
+ */
+const message = {
+  type: 'object',
+  required: ['role'],
+  properties: {
+    role: { enum: ['user', 'assistant', 'system'] },
+    content: { anyOf: [{ type: 'string' }, blocks] },
+    output_config: { type: ['object', 'null'] },
+  },
+  if: { properties: { role: { const: 'system' } } },
+  then: { anyOf: [{ required: ['content'] }, { required: ['output_config'] }] },
+  else: { required: ['content'] },
+} as const;
+
 /** Anthropic Messages requests: the fields the API itself requires, in its ranges; unknown fields pass on untouched. */
 export const messagesRequestSchema = {
   type: 'object',
@@ -10,22 +29,7 @@ export const messagesRequestSchema = {
     temperature: { type: 'number', minimum: 0, maximum: 1 },
     top_p: { type: 'number', minimum: 0, maximum: 1 },
     top_k: { type: 'integer', minimum: 0 },
-    messages: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['role', 'content'],
-        properties: {
-          role: { enum: ['user', 'assistant'] },
-          content: {
-            anyOf: [
-              { type: 'string' },
-              { type: 'array', items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } },
-            ],
-          },
-        },
-      },
-    },
+    messages: { type: 'array', items: message },
     system: {
       anyOf: [
         { type: 'string' },
@@ -36,6 +40,10 @@ export const messagesRequestSchema = {
     stop_sequences: { type: 'array', items: { type: 'string' } },
     tools: { type: 'array', items: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } } },
     tool_choice: { type: 'object', required: ['type'], properties: { type: { enum: ['auto', 'any', 'tool', 'none'] } } },
+    thinking: { type: 'object', required: ['type'], properties: { type: { type: 'string' }, budget_tokens: { type: 'integer', minimum: 0 } } },
+    output_config: { type: 'object', properties: { effort: { type: ['string', 'null'] } } },
+    metadata: { type: 'object', properties: { user_id: { type: ['string', 'null'] } } },
+    mcp_servers: { type: 'array', items: { type: 'object' } },
   },
 } as const;
 

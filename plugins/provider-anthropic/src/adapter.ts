@@ -7,6 +7,9 @@ import { instanceFields, optionsOf } from './instance-fields.js';
 /** Anthropic errors: `{"type":"error","error":{"type","message"}}`; 529 overloaded is a failure (failover). */
 export const classifyError = classifyAnthropicError;
 
+/** The operation of `POST /v1/messages/count_tokens` (protocol-anthropic's): this type counts natively. */
+export const COUNT_TOKENS = 'count_tokens';
+
 /** Most model-list pages followed (1000 models each). */
 const MAX_MODEL_PAGES = 10;
 
@@ -25,7 +28,7 @@ export function instanceHeaders(instance: ProviderInstance): Record<string, stri
 
 export const anthropicAdapter: ProviderAdapter = {
   protocol: 'anthropic',
-  operations: ['chat'],
+  operations: ['chat', COUNT_TOKENS],
   modelPrefixes: ['claude-'],
   instanceProperties,
 

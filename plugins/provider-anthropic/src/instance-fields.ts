@@ -27,7 +27,15 @@ export const instanceFields = Type.Object(
       default: { minimal: 1024, low: 2048, medium: 8192, high: 24576 },
       description: '`reasoning_effort` → `thinking.budget_tokens`.',
     }),
-    messagesPath: Type.String({ default: '/v1/messages', description: 'Appended to `baseUrl` for messages.' }),
+    acceptedBetas: Type.Array(Type.String({ minLength: 1 }), {
+      default: ['*'],
+      description: "The callers' `anthropic-beta` values this upstream takes (`*` matches any run of characters); others are dropped with a warning, with the request fields that exist only under them.",
+    }),
+    refusedBetas: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: "`anthropic-beta` values this upstream refuses (globs), over `acceptedBetas`: e.g. an Anthropic-compatible server that does not know Claude Code's experimental betas.",
+    }),
+    messagesPath: Type.String({ default: '/v1/messages', description: 'Appended to `baseUrl` for messages (and `/count_tokens` after it for token counting).' }),
     modelsPath: Type.String({ default: '/v1/models', description: 'Appended to `baseUrl` for model listing (health probes).' }),
   },
   { additionalProperties: false },

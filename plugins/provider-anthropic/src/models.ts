@@ -1,6 +1,6 @@
 import type { ModelInfo } from '@switchyard/core';
 
-const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true } as const;
+const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true, reasoning: true } as const;
 /** Prices in USD per 1M tokens: input, output, cached read, cache write. */
 function price(input: number, output: number, cachedRead?: number, cacheWrite?: number): NonNullable<ModelInfo['pricing']> {
   return {
@@ -17,6 +17,12 @@ function price(input: number, output: number, cachedRead?: number, cacheWrite?: 
  * entry it starts with; config `catalog:` overrides any field.
  */
 export const ANTHROPIC_MODELS: Readonly<Record<string, ModelInfo>> = {
+  // Output limits as Anthropic's SDKs and Claude Code know them; no list price checked here, so none claimed.
+  'claude-opus-5': { ...CLAUDE, maxOutputTokens: 128_000 },
+  'claude-sonnet-5': { ...CLAUDE, maxOutputTokens: 128_000 },
+  'claude-haiku-5': { ...CLAUDE, maxOutputTokens: 128_000 },
+  'claude-opus-4-6': { ...CLAUDE, maxOutputTokens: 128_000 },
+  'claude-sonnet-4-6': { ...CLAUDE, maxOutputTokens: 128_000 },
   'claude-opus-4-5': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(5, 25, 0.5, 6.25) },
   'claude-opus-4-1': { ...CLAUDE, maxOutputTokens: 32_000, pricing: price(15, 75, 1.5, 18.75) },
   'claude-opus-4': { ...CLAUDE, maxOutputTokens: 32_000, pricing: price(15, 75, 1.5, 18.75) },
@@ -24,8 +30,8 @@ export const ANTHROPIC_MODELS: Readonly<Record<string, ModelInfo>> = {
   'claude-sonnet-4': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
   'claude-haiku-4-5': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(1, 5, 0.1, 1.25) },
   'claude-3-7-sonnet': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
-  'claude-3-5-sonnet': { ...CLAUDE, maxOutputTokens: 8192, pricing: price(3, 15, 0.3, 3.75) },
-  'claude-3-5-haiku': { ...CLAUDE, maxOutputTokens: 8192, pricing: price(0.8, 4, 0.08, 1) },
-  'claude-3-opus': { ...CLAUDE, maxOutputTokens: 4096, pricing: price(15, 75, 1.5, 18.75) },
-  'claude-3-haiku': { ...CLAUDE, structuredOutput: false, maxOutputTokens: 4096, pricing: price(0.25, 1.25, 0.03, 0.3) },
+  'claude-3-5-sonnet': { ...CLAUDE, reasoning: false, maxOutputTokens: 8192, pricing: price(3, 15, 0.3, 3.75) },
+  'claude-3-5-haiku': { ...CLAUDE, reasoning: false, maxOutputTokens: 8192, pricing: price(0.8, 4, 0.08, 1) },
+  'claude-3-opus': { ...CLAUDE, reasoning: false, maxOutputTokens: 4096, pricing: price(15, 75, 1.5, 18.75) },
+  'claude-3-haiku': { ...CLAUDE, structuredOutput: false, reasoning: false, maxOutputTokens: 4096, pricing: price(0.25, 1.25, 0.03, 0.3) },
 };

@@ -45,7 +45,7 @@ export function azureOpenAI(settings: AzureOpenAISettings = {}): Plugin<Record<s
         if (served) gateway.serve(instance.name, served);
       }
       const hook = gateway.hooks.convertRequest.for(PROVIDER_TYPE);
-      hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, buildAzureRequest);
+      hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, (req, x) => buildAzureRequest(req, x, gateway));
       hook.tapPromise({ name: PLUGIN, stage: AUTH_STAGE }, async (req, x) => {
         Object.assign(req.headers, await credentials(x.target!.instance));
         return req;

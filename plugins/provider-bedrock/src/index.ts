@@ -35,7 +35,7 @@ export function bedrock(): Plugin<Record<string, never>> {
       const problems = gateway.instances.flatMap((instance, i) => (instance.type === PROVIDER_TYPE ? instanceProblems(instance, i) : []));
       if (problems.length) throw configError(problems, gateway.source);
       const hook = gateway.hooks.convertRequest.for(PROVIDER_TYPE);
-      hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, buildBedrockRequest);
+      hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, (req, x) => buildBedrockRequest(req, x, gateway));
       hook.tapPromise({ name: PLUGIN, stage: SIGN_STAGE }, async (req, x) => {
         await authorize(req, x.target!.instance);
         return req;

@@ -1,5 +1,5 @@
-import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
-import type { EmbeddingsRequest, Exchange, Plugin, UpstreamRequest } from '@switchyard/core';
+import { instanceHeaderCache, providerPlugin, SwitchyardError, targetOutputTokens } from '@switchyard/core';
+import type { ChatRequest, EmbeddingsRequest, Exchange, Gateway, Plugin, UpstreamRequest } from '@switchyard/core';
 import { toEmbedCall, toGenerateContent } from '@switchyard/wire-gemini';
 import { geminiAdapter, instanceHeaders, modelUrl } from './adapter.js';
 import { geminiOptions } from './instance-fields.js';
@@ -21,8 +21,19 @@ export type * from '@switchyard/wire-gemini';
 /** Content type, extra headers, credentials: built once per instance, copied per request. */
 const headersFor = instanceHeaderCache((instance) => ({ 'content-type': 'application/json', ...instanceHeaders(instance) }));
 
-/** BUILD: canonical chat → generateContent / streamGenerateContent, or embeddings → (batch)embedContent. */
-function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
+/**
+ * What the target takes of a chat request: no `reasoning_effort` for a model known not to think
+ * (Gemini before 2.5 refuses thinkingConfig). The same request when nothing changes.
+ */
+function forModel(request: ChatRequest, x: Exchange, gateway: Gateway): ChatRequest {
+  if (request.reasoning_effort == null || gateway.modelInfo.forTarget(x.target!)?.reasoning !== false) return request;
+  x.warn(`reasoning_effort ${request.reasoning_effort} dropped (${x.target!.model} does not think)`);
+  const { reasoning_effort: _dropped, ...rest } = request;
+  return rest as ChatRequest;
+}
+
+/** BUILD: canonical chat → generateContent / streamGenerateContent (output tokens fitted to the model), or embeddings → (batch)embedContent. */
+function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): UpstreamRequest {
   const target = x.target!;
   const warn = (m: string): void => x.warn(m);
   req.headers = headersFor(target.instance);
@@ -34,7 +45,12 @@ function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
     return req;
   }
   if (!x.request) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Gemini`);
-  req.body = toGenerateContent(x.request, target.model, geminiOptions(target.instance), warn);
+  const body = toGenerateContent(forModel(x.request, x, gateway), target.model, geminiOptions(target.instance), warn);
+  const asked = body.generationConfig?.maxOutputTokens;
+  if (body.generationConfig && typeof asked === 'number') {
+    body.generationConfig.maxOutputTokens = targetOutputTokens(gateway, x, asked, x.request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens');
+  }
+  req.body = body;
   if (req.stream) {
     req.url = `${modelUrl(target.instance, target.model, 'streamGenerateContent')}?alt=sse`;
     req.headers.accept = 'text/event-stream';

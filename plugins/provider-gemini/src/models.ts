@@ -1,6 +1,9 @@
 import type { ModelInfo } from '@switchyard/core';
 
 const GEMINI = { contextWindow: 1_048_576, vision: true, tools: true, structuredOutput: true } as const;
+/** Gemini 2.5 and later think (thinkingConfig); earlier models refuse it. */
+const THINKING = { reasoning: true } as const;
+const NO_THINKING = { reasoning: false } as const;
 /** Prices in USD per 1M tokens: input, output, cached read, cache write. */
 function price(input: number, output: number, cachedRead?: number, cacheWrite?: number): NonNullable<ModelInfo['pricing']> {
   return {
@@ -17,13 +20,13 @@ function price(input: number, output: number, cachedRead?: number, cacheWrite?: 
  * entry it starts with; config `catalog:` overrides any field.
  */
 export const GEMINI_MODELS: Readonly<Record<string, ModelInfo>> = {
-  'gemini-2.5-pro': { ...GEMINI, maxOutputTokens: 65_536, pricing: price(1.25, 10, 0.31) },
-  'gemini-2.5-flash': { ...GEMINI, maxOutputTokens: 65_536, pricing: price(0.3, 2.5, 0.075) },
-  'gemini-2.5-flash-lite': { ...GEMINI, maxOutputTokens: 65_536, pricing: price(0.1, 0.4, 0.025) },
-  'gemini-2.0-flash': { ...GEMINI, maxOutputTokens: 8192, pricing: price(0.1, 0.4, 0.025) },
-  'gemini-2.0-flash-lite': { ...GEMINI, maxOutputTokens: 8192, pricing: price(0.075, 0.3) },
-  'gemini-1.5-pro': { ...GEMINI, contextWindow: 2_097_152, maxOutputTokens: 8192, pricing: price(1.25, 5, 0.3125) },
-  'gemini-1.5-flash': { ...GEMINI, maxOutputTokens: 8192, pricing: price(0.075, 0.3, 0.01875) },
+  'gemini-2.5-pro': { ...GEMINI, ...THINKING, maxOutputTokens: 65_536, pricing: price(1.25, 10, 0.31) },
+  'gemini-2.5-flash': { ...GEMINI, ...THINKING, maxOutputTokens: 65_536, pricing: price(0.3, 2.5, 0.075) },
+  'gemini-2.5-flash-lite': { ...GEMINI, ...THINKING, maxOutputTokens: 65_536, pricing: price(0.1, 0.4, 0.025) },
+  'gemini-2.0-flash': { ...GEMINI, ...NO_THINKING, maxOutputTokens: 8192, pricing: price(0.1, 0.4, 0.025) },
+  'gemini-2.0-flash-lite': { ...GEMINI, ...NO_THINKING, maxOutputTokens: 8192, pricing: price(0.075, 0.3) },
+  'gemini-1.5-pro': { ...GEMINI, ...NO_THINKING, contextWindow: 2_097_152, maxOutputTokens: 8192, pricing: price(1.25, 5, 0.3125) },
+  'gemini-1.5-flash': { ...GEMINI, ...NO_THINKING, maxOutputTokens: 8192, pricing: price(0.075, 0.3, 0.01875) },
   'gemini-embedding-001': { embeddings: true, contextWindow: 2048, pricing: price(0.15, 0) },
   'text-embedding-004': { embeddings: true, contextWindow: 2048, pricing: price(0, 0) },
 };

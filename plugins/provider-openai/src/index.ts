@@ -1,6 +1,7 @@
 import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
-import type { Exchange, Plugin, UpstreamRequest } from '@switchyard/core';
+import type { ChatRequest, Exchange, Gateway, Plugin, UpstreamRequest } from '@switchyard/core';
 import { instanceHeaders, openaiAdapter } from './adapter.js';
+import { chatBodyFor } from './chat-body.js';
 import { optionsOf } from './instance-fields.js';
 import { OPENAI_MODELS } from './models.js';
 
@@ -8,14 +9,18 @@ export const PLUGIN = 'provider-openai';
 export { OPENAI_MODELS } from './models.js';
 export const PROVIDER_TYPE = 'openai';
 export { openaiAdapter, instanceHeaders, instanceProperties } from './adapter.js';
+export { chatBodyFor } from './chat-body.js';
 export { instanceFields } from './instance-fields.js';
 export type { OpenAIInstanceOptions } from './instance-fields.js';
 
 /** Content type, extra headers, credentials: built once per instance, copied per request. */
 const headersFor = instanceHeaderCache((instance) => ({ 'content-type': 'application/json', ...instanceHeaders(instance) }));
 
-/** OpenAI and every OpenAI-compatible API: the body passes through with only `model` and credentials changed. */
-function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
+/**
+ * OpenAI and every OpenAI-compatible API: the body passes through with `model` and credentials
+ * changed, and a chat body fitted to the target (see chatBodyFor).
+ */
+function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): UpstreamRequest {
   const target = x.target!;
   const options = optionsOf(target.instance);
   const path = x.operation === 'embeddings' ? options.embeddingsPath : options.chatPath;
@@ -24,7 +29,8 @@ function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
   req.url = `${target.instance.baseUrl}${path}`;
   req.headers = headersFor(target.instance);
   if (req.stream) req.headers.accept = 'text/event-stream';
-  req.body = { ...source, model: target.model };
+  const body = { ...source, model: target.model };
+  req.body = x.operation === 'chat' ? chatBodyFor(body as ChatRequest, x, gateway) : body;
   return req;
 }
 

@@ -1,6 +1,8 @@
 import type { ModelInfo } from '@switchyard/core';
 
-const OPENAI_CHAT = { vision: true, tools: true, structuredOutput: true } as const;
+const OPENAI_CHAT = { vision: true, tools: true, structuredOutput: true, reasoning: false } as const;
+/** The reasoning models (gpt-5, o-series): they take `reasoning_effort`. */
+const OPENAI_REASONING = { ...OPENAI_CHAT, reasoning: true } as const;
 /** Prices in USD per 1M tokens: input, output, cached read, cache write. */
 function price(input: number, output: number, cachedRead?: number, cacheWrite?: number): NonNullable<ModelInfo['pricing']> {
   return {
@@ -17,20 +19,20 @@ function price(input: number, output: number, cachedRead?: number, cacheWrite?: 
  * entry it starts with; config `catalog:` overrides any field.
  */
 export const OPENAI_MODELS: Readonly<Record<string, ModelInfo>> = {
-  'gpt-5': { ...OPENAI_CHAT, contextWindow: 400_000, maxOutputTokens: 128_000, pricing: price(1.25, 10, 0.125) },
-  'gpt-5-mini': { ...OPENAI_CHAT, contextWindow: 400_000, maxOutputTokens: 128_000, pricing: price(0.25, 2, 0.025) },
-  'gpt-5-nano': { ...OPENAI_CHAT, contextWindow: 400_000, maxOutputTokens: 128_000, pricing: price(0.05, 0.4, 0.005) },
+  'gpt-5': { ...OPENAI_REASONING, contextWindow: 400_000, maxOutputTokens: 128_000, pricing: price(1.25, 10, 0.125) },
+  'gpt-5-mini': { ...OPENAI_REASONING, contextWindow: 400_000, maxOutputTokens: 128_000, pricing: price(0.25, 2, 0.025) },
+  'gpt-5-nano': { ...OPENAI_REASONING, contextWindow: 400_000, maxOutputTokens: 128_000, pricing: price(0.05, 0.4, 0.005) },
   'gpt-4.1': { ...OPENAI_CHAT, contextWindow: 1_047_576, maxOutputTokens: 32_768, pricing: price(2, 8, 0.5) },
   'gpt-4.1-mini': { ...OPENAI_CHAT, contextWindow: 1_047_576, maxOutputTokens: 32_768, pricing: price(0.4, 1.6, 0.1) },
   'gpt-4.1-nano': { ...OPENAI_CHAT, contextWindow: 1_047_576, maxOutputTokens: 32_768, pricing: price(0.1, 0.4, 0.025) },
   'gpt-4o': { ...OPENAI_CHAT, contextWindow: 128_000, maxOutputTokens: 16_384, pricing: price(2.5, 10, 1.25) },
   'gpt-4o-mini': { ...OPENAI_CHAT, contextWindow: 128_000, maxOutputTokens: 16_384, pricing: price(0.15, 0.6, 0.075) },
   'gpt-4-turbo': { ...OPENAI_CHAT, structuredOutput: false, contextWindow: 128_000, maxOutputTokens: 4096, pricing: price(10, 30) },
-  'gpt-3.5-turbo': { vision: false, tools: true, structuredOutput: false, contextWindow: 16_385, maxOutputTokens: 4096, pricing: price(0.5, 1.5) },
-  o1: { ...OPENAI_CHAT, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: price(15, 60, 7.5) },
-  o3: { ...OPENAI_CHAT, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: price(2, 8, 0.5) },
-  'o3-mini': { ...OPENAI_CHAT, vision: false, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: price(1.1, 4.4, 0.55) },
-  'o4-mini': { ...OPENAI_CHAT, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: price(1.1, 4.4, 0.275) },
+  'gpt-3.5-turbo': { vision: false, tools: true, structuredOutput: false, reasoning: false, contextWindow: 16_385, maxOutputTokens: 4096, pricing: price(0.5, 1.5) },
+  o1: { ...OPENAI_REASONING, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: price(15, 60, 7.5) },
+  o3: { ...OPENAI_REASONING, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: price(2, 8, 0.5) },
+  'o3-mini': { ...OPENAI_REASONING, vision: false, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: price(1.1, 4.4, 0.55) },
+  'o4-mini': { ...OPENAI_REASONING, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: price(1.1, 4.4, 0.275) },
   'text-embedding-3-small': { embeddings: true, contextWindow: 8191, pricing: price(0.02, 0) },
   'text-embedding-3-large': { embeddings: true, contextWindow: 8191, pricing: price(0.13, 0) },
   'text-embedding-ada-002': { embeddings: true, contextWindow: 8191, pricing: price(0.1, 0) },

@@ -41,7 +41,7 @@ export function vertex(settings: VertexSettings = {}): Plugin<Record<string, nev
       hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, (req, x) => {
         req.headers = baseHeaders(x.target!.instance);
         if (req.stream) req.headers.accept = 'text/event-stream';
-        return buildVertexRequest(req, x);
+        return buildVertexRequest(req, x, gateway);
       });
       hook.tapPromise({ name: PLUGIN, stage: AUTH_STAGE }, async (req, x) => {
         req.headers.authorization = `Bearer ${await token(x.target!.instance)}`;

@@ -83,6 +83,7 @@ describe('MessagesStreamDecoder', () => {
     expect(deltas).toEqual([
       { role: 'assistant', content: '' },
       { reasoning_content: 'Let me ' },
+      { reasoning_blocks: [{ type: 'thinking', text: 'Let me ', signature: 'sig', source: 'anthropic' }] },
       { content: 'Checking.' },
       { tool_calls: [{ index: 0, id: 'toolu_a', type: 'function', function: { name: 'f', arguments: '' } }] },
       { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] },

@@ -4,8 +4,9 @@
  * then message_delta (stop_reason, usage) and message_stop. Pure: no Koa, no tapable.
  */
 import { anthropicUsageOf, messageId, stopReasonOf } from './inbound.js';
+import { isAnthropicReasoning } from './reasoning.js';
 import type { AnthropicStreamEvent } from './types.js';
-import type { ChatCompletionChunk, FinishReason, Usage } from '@switchyard/core';
+import type { ChatCompletionChunk, FinishReason, ReasoningBlock, Usage } from '@switchyard/core';
 
 type BlockKind = 'text' | 'thinking' | 'tool';
 
@@ -52,6 +53,7 @@ export class AnthropicStreamEncoder {
       out += this.#open('thinking', { type: 'thinking', thinking: '', signature: '' });
       out += this.#delta({ type: 'thinking_delta', thinking: delta.reasoning_content });
     }
+    for (const block of delta.reasoning_blocks ?? []) out += this.#reasoning(block);
     if (typeof delta.content === 'string' && delta.content) {
       out += this.#open('text', { type: 'text', text: '' });
       out += this.#delta({ type: 'text_delta', text: delta.content });
@@ -100,6 +102,23 @@ export class AnthropicStreamEncoder {
     this.#block++;
     this.#kind = kind;
     return out + anthropicSse({ type: 'content_block_start', index: this.#block, content_block: block as never });
+  }
+
+  /**
+   * A complete reasoning block Anthropic signed: its signature ends the thinking block its text
+   * streamed in (one is opened when none streamed); a redacted one is a block of its own. Others
+   * (unsigned, or another provider's) only had their text to show.
+   */
+  #reasoning(block: ReasoningBlock): string {
+    if (!isAnthropicReasoning(block)) return '';
+    if (block.type === 'redacted_thinking') {
+      const out = this.#close();
+      const index = ++this.#block;
+      return out + anthropicSse({ type: 'content_block_start', index, content_block: { type: 'redacted_thinking', data: block.signature! } }) + anthropicSse({ type: 'content_block_stop', index });
+    }
+    let out = this.#open('thinking', { type: 'thinking', thinking: '', signature: '' });
+    out += this.#delta({ type: 'signature_delta', signature: block.signature! });
+    return out + this.#close();
   }
 
   #delta(delta: Record<string, unknown>): string {

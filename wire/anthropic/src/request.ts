@@ -2,6 +2,8 @@
  * Canonical (OpenAI Chat Completions) request → Anthropic Messages request. Pure: no Koa, no tapable.
  */
 import type { ChatMessage, ChatRequest, ContentPart, ToolChoice } from '@switchyard/core';
+import { MIN_THINKING_BUDGET } from './betas.js';
+import { isAnthropicReasoning, thinkingBlockOf } from './reasoning.js';
 import type { AnthropicCacheControl, AnthropicContentBlock, AnthropicMessageParam, AnthropicMessagesRequest, AnthropicTextBlock, AnthropicTool, AnthropicToolChoice } from './types.js';
 
 /** The tool a json_object / json_schema response_format is forced through (see README). */
@@ -10,8 +12,6 @@ export const JSON_TOOL = 'json_response';
 export const NO_SAMPLING_VERSION = '2026-10-21';
 /** Anthropic's temperature range is 0–1 (OpenAI's 0–2). */
 const MAX_TEMPERATURE = 1;
-/** Smallest extended-thinking budget Anthropic accepts. */
-const MIN_THINKING_BUDGET = 1024;
 
 export type JsonMode = 'tool' | 'native';
 
@@ -187,8 +187,14 @@ function imageBlock(image: { url?: string; detail?: string } | undefined, warn: 
 
 function assistantBlocks(m: Extract<ChatMessage, { role: 'assistant' }>, warn: (m: string) => void): AnthropicContentBlock[] {
   const blocks: AnthropicContentBlock[] = [];
+  // Thinking Anthropic signed goes back first and untouched; any other reasoning cannot be verified there.
+  const reasoning = m.reasoning_blocks ?? [];
+  for (const block of reasoning) {
+    if (isAnthropicReasoning(block)) blocks.push(thinkingBlockOf(block));
+    else warn(`${block.type} blocks${block.source ? ` from ${block.source}` : ''} in the history dropped (Anthropic takes back only thinking it signed)`);
+  }
+  if (m.reasoning_content && !reasoning.length) warn('reasoning_content in the history dropped (Anthropic needs signed thinking blocks)');
   for (const text of textsOf(m.content as string | ContentPart[] | null | undefined)) if (text) blocks.push({ type: 'text', text });
-  if (m.reasoning_content) warn('reasoning_content in the history dropped (Anthropic needs signed thinking blocks)');
   for (const call of m.tool_calls ?? []) {
     if (!call?.function || typeof call.function.name !== 'string') {
       warn('a tool call without a function name was dropped');

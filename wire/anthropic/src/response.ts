@@ -2,7 +2,8 @@
  * Anthropic Messages response → canonical chat completion. Pure: no Koa, no tapable.
  */
 import { canonicalUsageOf } from './inbound.js';
-import type { ChatCompletion, FinishReason, ToolCall } from '@switchyard/core';
+import type { ChatCompletion, FinishReason, ReasoningBlock, ToolCall } from '@switchyard/core';
+import { reasoningBlockOf } from './reasoning.js';
 import type { AnthropicMessage, AnthropicStopReason, AnthropicToolUseBlock } from './types.js';
 
 /** Anthropic stop_reason → OpenAI finish_reason. */
@@ -33,20 +34,25 @@ export function fromMessagesResponse(message: AnthropicMessage, jsonTool?: strin
   let reasoning = '';
   let jsonAnswer = false;
   const calls: ToolCall[] = [];
+  const blocks: ReasoningBlock[] = [];
   for (const block of message.content) {
     if (block.type === 'text') text += block.text as string;
-    else if (block.type === 'thinking') reasoning += block.thinking as string;
-    else if (block.type === 'tool_use') {
+    else if (block.type === 'thinking' || block.type === 'redacted_thinking') {
+      if (block.type === 'thinking') reasoning += block.thinking as string;
+      const kept = reasoningBlockOf(block);
+      if (kept?.signature) blocks.push(kept);
+    } else if (block.type === 'tool_use') {
       const use = block as AnthropicToolUseBlock;
       if (jsonTool && use.name === jsonTool) {
         text += JSON.stringify(use.input ?? {});
         jsonAnswer = true;
       } else calls.push({ id: use.id, type: 'function', function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) } });
-    } else if (block.type !== 'redacted_thinking') warn?.(`${block.type} response blocks dropped (no OpenAI equivalent)`);
+    } else warn?.(`${block.type} response blocks dropped (no OpenAI equivalent)`);
   }
   const out: ChatCompletion['choices'][number]['message'] = { role: 'assistant', content: text || (calls.length ? null : '') };
   if (calls.length) out.tool_calls = calls;
   if (reasoning) out.reasoning_content = reasoning;
+  if (blocks.length) out.reasoning_blocks = blocks;
   out.refusal = null;
   const completion: ChatCompletion = {
     id: message.id,

@@ -1,15 +1,17 @@
 /**
  * Anthropic Messages stream events → canonical chunks, as a state machine. Pure: no Koa, no tapable.
  *
- * message_start → a role chunk; text_delta → content; thinking_delta → reasoning_content;
- * tool_use blocks → tool_calls with stable indexes (0, 1, … in block order), input_json_delta
+ * message_start → a role chunk; text_delta → content; thinking_delta → reasoning_content, and at
+ * the block's end the whole block with its signature as reasoning_blocks (a redacted_thinking
+ * block at its start); tool_use blocks → tool_calls with stable indexes (0, 1, … in block order), input_json_delta
  * → incremental arguments; message_delta → the finish chunk; message_stop → the usage chunk
  * (when asked for) and the end. `ping` is ignored; `error` throws.
  */
 import { SwitchyardError } from '@switchyard/core';
 import { canonicalUsageOf } from './inbound.js';
-import type { ChatCompletionChunk, SseEvent, Usage } from '@switchyard/core';
+import type { ChatCompletionChunk, ReasoningBlock, SseEvent, Usage } from '@switchyard/core';
 import type { AnthropicStreamEvent, AnthropicUsage } from './types.js';
+import { reasoningBlockOf } from './reasoning.js';
 import { finishReasonOf } from './response.js';
 
 export class StreamError extends Error {
@@ -28,6 +30,8 @@ export class MessagesStreamDecoder {
   /** Anthropic block index → OpenAI tool_calls index, or 'json' for the forced JSON tool. */
   readonly #blocks = new Map<number, number | 'json'>();
   #tools = 0;
+  /** The thinking block streaming now: its index, text so far and signature. */
+  #thinking: { index: number; text: string; signature: string } | undefined;
   #done = false;
   #jsonAnswer = false;
 
@@ -62,7 +66,20 @@ export class MessagesStreamDecoder {
           return [this.#chunk({ tool_calls: [{ index, id: block.id as string, type: 'function', function: { name: block.name as string, arguments: '' } }] })];
         }
         if (block.type === 'text' && typeof block.text === 'string' && block.text) return [this.#chunk({ content: block.text })];
-        return [];
+        if (block.type === 'thinking') {
+          const text = typeof block.thinking === 'string' ? block.thinking : '';
+          this.#thinking = { index: event.index, text, signature: typeof block.signature === 'string' ? block.signature : '' };
+          return text ? [this.#chunk({ reasoning_content: text })] : [];
+        }
+        const redacted = block.type === 'redacted_thinking' ? reasoningBlockOf(block) : undefined;
+        return redacted ? [this.#chunk({ reasoning_blocks: [redacted] })] : [];
+      }
+      case 'content_block_stop': {
+        const thinking = this.#thinking;
+        if (!thinking || thinking.index !== event.index) return [];
+        this.#thinking = undefined;
+        const block: ReasoningBlock | undefined = reasoningBlockOf({ type: 'thinking', thinking: thinking.text, signature: thinking.signature });
+        return block?.signature ? [this.#chunk({ reasoning_blocks: [block] })] : [];
       }
       case 'content_block_delta':
         return this.#delta(event.index, event.delta);
@@ -78,7 +95,7 @@ export class MessagesStreamDecoder {
       case 'error':
         throw new StreamError(event.error?.type ?? 'api_error', event.error?.message ?? 'upstream stream error');
       default:
-        return []; // ping, content_block_stop, and events a newer API may add
+        return []; // ping, and events a newer API may add
     }
   }
 
@@ -87,7 +104,11 @@ export class MessagesStreamDecoder {
       case 'text_delta':
         return [this.#chunk({ content: delta.text as string })];
       case 'thinking_delta':
+        if (this.#thinking?.index === index) this.#thinking.text += delta.thinking as string;
         return [this.#chunk({ reasoning_content: delta.thinking as string })];
+      case 'signature_delta':
+        if (this.#thinking?.index === index) this.#thinking.signature += delta.signature as string;
+        return [];
       case 'input_json_delta': {
         const target = this.#blocks.get(index);
         const json = delta.partial_json as string;
@@ -96,7 +117,7 @@ export class MessagesStreamDecoder {
         return [this.#chunk({ tool_calls: [{ index: target, function: { arguments: json } }] })];
       }
       default:
-        return []; // signature_delta, citations_delta
+        return []; // citations_delta
     }
   }
 

@@ -23,6 +23,23 @@ export interface AnthropicToolResultBlock {
   [field: string]: unknown;
 }
 export interface AnthropicThinkingBlock { type: 'thinking'; thinking: string; signature?: string; [field: string]: unknown }
+/** Thinking the API encrypted: `data` is opaque and goes back byte for byte. */
+export interface AnthropicRedactedThinkingBlock { type: 'redacted_thinking'; data: string; [field: string]: unknown }
+/** A document for the model to read (and cite, with `citations.enabled`). */
+export interface AnthropicDocumentBlock {
+  type: 'document';
+  source:
+    | { type: 'base64'; media_type: string; data: string }
+    | { type: 'text'; media_type?: string; data: string }
+    | { type: 'url'; url: string }
+    | { type: 'content'; content: string | Array<{ type: string; [field: string]: unknown }> }
+    | { type: string; [field: string]: unknown };
+  title?: string | null;
+  context?: string | null;
+  citations?: { enabled?: boolean } | null;
+  cache_control?: AnthropicCacheControl;
+  [field: string]: unknown;
+}
 
 export type AnthropicContentBlock =
   | AnthropicTextBlock
@@ -30,11 +47,31 @@ export type AnthropicContentBlock =
   | AnthropicToolUseBlock
   | AnthropicToolResultBlock
   | AnthropicThinkingBlock
+  | AnthropicRedactedThinkingBlock
+  | AnthropicDocumentBlock
   | { type: string; [field: string]: unknown };
+
+/** Output settings: the effort the model spends (reasoning included), a JSON output format. */
+export interface AnthropicOutputConfig {
+  effort?: 'low' | 'medium' | 'high' | 'xhigh' | 'max' | (string & {}) | null;
+  format?: { type: 'json_schema'; schema: Record<string, unknown> } | null;
+  [field: string]: unknown;
+}
 
 export interface AnthropicMessageParam {
   role: 'user' | 'assistant';
   content: string | AnthropicContentBlock[];
+}
+
+/**
+ * A `role: "system"` entry inside `messages` (today's clients: Claude Code): instructions at
+ * their place in the conversation, optionally with a per-turn `output_config`.
+ */
+export interface AnthropicSystemEntry {
+  role: 'system';
+  content?: string | Array<AnthropicTextBlock | { type: string; [field: string]: unknown }>;
+  output_config?: AnthropicOutputConfig | null;
+  [field: string]: unknown;
 }
 
 export interface AnthropicTool {
@@ -54,7 +91,7 @@ export type AnthropicToolChoice =
 export interface AnthropicMessagesRequest {
   model: string;
   max_tokens: number;
-  messages: AnthropicMessageParam[];
+  messages: Array<AnthropicMessageParam | AnthropicSystemEntry>;
   system?: string | AnthropicTextBlock[];
   stream?: boolean;
   temperature?: number;
@@ -64,10 +101,19 @@ export interface AnthropicMessagesRequest {
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
   metadata?: { user_id?: string; [field: string]: unknown };
-  thinking?: { type: 'enabled'; budget_tokens: number } | { type: 'disabled' } | { type: string; [field: string]: unknown };
-  output_config?: { format?: { type: 'json_schema'; schema: Record<string, unknown> } | null; [field: string]: unknown };
+  thinking?: AnthropicThinkingConfig;
+  output_config?: AnthropicOutputConfig;
+  context_management?: unknown;
+  mcp_servers?: unknown[];
   [field: string]: unknown;
 }
+
+/** `enabled` with a budget, `adaptive` (the model decides how much), or `disabled`; `display` says what the answer shows of it. */
+export type AnthropicThinkingConfig =
+  | { type: 'enabled'; budget_tokens: number; display?: string }
+  | { type: 'adaptive'; display?: string }
+  | { type: 'disabled' }
+  | { type: string; [field: string]: unknown };
 
 export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | (string & {});
 

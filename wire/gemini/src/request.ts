@@ -25,7 +25,7 @@ export function toGenerateContent(req: ChatRequest, model: string, options: Opti
     if (!HANDLED.has(key) && req[key] !== undefined && req[key] !== null) warn(`${key} has no Gemini equivalent and was dropped`);
   }
   const out: GenerateContentRequest = { contents: toContents(req.messages, warn) };
-  const system = systemParts(req.messages, warn);
+  const system = systemParts(req.messages);
   if (system.length) out.systemInstruction = { parts: system };
   const tools = toTools(req.tools, options, warn);
   if (tools.length) out.tools = [{ functionDeclarations: tools }];
@@ -36,18 +36,18 @@ export function toGenerateContent(req: ChatRequest, model: string, options: Opti
   return out;
 }
 
-function systemParts(messages: ChatMessage[], warn: Warn): Part[] {
+/** How many system and developer messages open the conversation: they become Gemini's systemInstruction. */
+function leadingInstructions(messages: ChatMessage[]): number {
+  const first = messages.findIndex((m) => m.role !== 'system' && m.role !== 'developer');
+  return first === -1 ? messages.length : first;
+}
+
+function systemParts(messages: ChatMessage[]): Part[] {
   const parts: Part[] = [];
-  let seenOther = false;
-  messages.forEach((m, i) => {
-    if (m.role !== 'system' && m.role !== 'developer') {
-      seenOther = true;
-      return;
-    }
-    if (seenOther) warn(`messages[${i}] (${m.role}) after the conversation started was moved into systemInstruction`);
-    const text = textOf(m.content);
+  for (const m of messages.slice(0, leadingInstructions(messages))) {
+    const text = textOf(m.content ?? null);
     if (text) parts.push({ text });
-  });
+  }
   return parts;
 }
 
@@ -55,6 +55,7 @@ function systemParts(messages: ChatMessage[], warn: Warn): Part[] {
 export function toContents(messages: ChatMessage[], warn: Warn): Content[] {
   const names = new Map<string, string>();
   const contents: Content[] = [];
+  const lead = leadingInstructions(messages);
   const push = (role: 'user' | 'model', parts: Part[]): void => {
     if (parts.length === 0) return;
     const last = contents.at(-1);
@@ -65,13 +66,19 @@ export function toContents(messages: ChatMessage[], warn: Warn): Content[] {
     if (typeof m.name === 'string' && m.role !== 'tool') warn(`messages[${i}].name has no Gemini equivalent and was dropped`);
     switch (m.role) {
       case 'system':
-      case 'developer':
-        return;
+      case 'developer': {
+        if (i < lead) return;
+        // Gemini takes instructions only up front: a later one stays at its place, as user text.
+        const text = textOf(m.content);
+        if (text) warn(`${m.role} messages after the conversation started sent as user text at their place (Gemini has no system turns)`);
+        return push('user', text ? [{ text }] : []);
+      }
       case 'user':
         return push('user', userParts(m.content, i, warn));
       case 'assistant': {
         const parts: Part[] = [];
         if (m.reasoning_content) warn(`messages[${i}].reasoning_content is not sent back to Gemini`);
+        if (m.reasoning_blocks?.length) warn('reasoning blocks in the history dropped (Gemini takes back only its own thought signatures)');
         const text = textOf(m.content ?? null);
         if (text) parts.push({ text });
         for (const call of m.tool_calls ?? []) {

@@ -1,0 +1,33 @@
+import { targetOutputTokens, withoutReasoningBlocks } from '@switchyard/core';
+import type { ChatRequest, Exchange, Gateway } from '@switchyard/core';
+
+/** The output-token fields of a chat body, newest first. */
+const OUTPUT_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
+
+/**
+ * A chat body ready for the target, changed only where it must be: output tokens fitted to the
+ * model, no reasoning blocks (Chat Completions takes none back). For requests converted from
+ * another protocol, also what the model takes: no `reasoning_effort` for a model known not to
+ * reason, and `max_completion_tokens` for one that does (reasoning models refuse `max_tokens`).
+ */
+export function chatBodyFor(body: ChatRequest, x: Exchange, gateway: Pick<Gateway, 'config' | 'modelInfo'>): ChatRequest {
+  const warn = (m: string): void => x.warn(m);
+  for (const field of OUTPUT_FIELDS) {
+    const asked = body[field];
+    if (typeof asked !== 'number') continue;
+    const fitted = targetOutputTokens(gateway, x, asked, field);
+    if (fitted !== asked) body[field] = fitted;
+  }
+  if (Array.isArray(body.messages)) body.messages = withoutReasoningBlocks(body.messages, warn, 'OpenAI Chat Completions');
+  if (x.protocol === 'openai') return body;
+  const reasoning = gateway.modelInfo.forTarget(x.target!)?.reasoning;
+  if (reasoning === false && body.reasoning_effort != null) {
+    warn(`reasoning_effort ${body.reasoning_effort} dropped (${x.target!.model} does not reason)`);
+    delete body.reasoning_effort;
+  }
+  if (reasoning === true && body.max_tokens != null && body.max_completion_tokens == null) {
+    body.max_completion_tokens = body.max_tokens;
+    delete body.max_tokens;
+  }
+  return body;
+}
