@@ -37,7 +37,6 @@ export function createHandler(gateway: Gateway): RequestListener {
     bodyLimit: gateway.config.server.bodyLimit,
     timing: gateway.config.server.timing,
     requestLog: requestLogger(logger),
-    modelInfo: gateway.modelInfo,
     streams: gateway.openStreams,
   };
   const koa = createKoa(gateway).callback();

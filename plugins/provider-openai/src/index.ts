@@ -24,7 +24,11 @@ function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
   req.url = `${target.instance.baseUrl}${path}`;
   req.headers = headersFor(target.instance);
   if (req.stream) req.headers.accept = 'text/event-stream';
-  req.body = { ...source, model: target.model };
+  const body: Record<string, unknown> = { ...source, model: target.model };
+  if (req.stream && options.streamUsage && x.request && x.request.stream_options?.include_usage !== true) {
+    body.stream_options = { ...x.request.stream_options, include_usage: true };
+  }
+  req.body = body;
   return req;
 }
 

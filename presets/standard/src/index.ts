@@ -9,6 +9,7 @@ import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
 import { webConsole } from '@switchyard/plugin-console';
 import { loadBalancer } from '@switchyard/plugin-load-balancer';
 import { metrics } from '@switchyard/plugin-metrics';
+import { pricing } from '@switchyard/plugin-pricing';
 import { promptCache } from '@switchyard/plugin-prompt-cache';
 import { rateLimit } from '@switchyard/plugin-rate-limit';
 import { responseCache } from '@switchyard/plugin-response-cache';
@@ -30,8 +31,8 @@ export const PRESET = 'standard';
  * (inactive without limits), the response cache (off until `response-cache: { enabled: true }`),
  * the six providers (OpenAI, Anthropic, Gemini, Azure OpenAI, Bedrock, Vertex AI), the router
  * (stats, explain), model discovery, request constraints, capability filtering, circuit breaking,
- * load balancing, prompt caching (Anthropic breakpoints, OpenAI prompt_cache_key), Prometheus
- * metrics on /metrics and the web console on /console (admin keys only; loopback only without them).
+ * load balancing, prompt caching (Anthropic breakpoints, OpenAI prompt_cache_key), request costs
+ * (pricing), Prometheus metrics on /metrics and the web console on /console (admin keys only; loopback only without them).
  * `plugins: { <name>: false }` in config leaves one out.
  */
 export function standard(): Preset {
@@ -57,6 +58,7 @@ export function standard(): Preset {
       circuitBreaker(),
       loadBalancer(),
       promptCache(),
+      pricing(),
       metrics(),
       webConsole(),
     ],
