@@ -9,6 +9,8 @@ export interface AttemptCost {
   readonly attempt: number;
   /** `instance/model`. */
   readonly target: string;
+  /** The model the attempt was sent to (as the upstream knows it). */
+  readonly model: string;
   readonly usd: number;
   readonly tokens: TokenCounts;
   readonly breakdown: CostBreakdown;

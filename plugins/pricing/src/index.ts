@@ -72,6 +72,6 @@ function price(gateway: Gateway, result: AttemptResult, x: Exchange, now: () => 
   const tokens = tokensOf(result.usage!);
   const inForce = priceAt(pricing, at);
   const { usd, breakdown } = costOf(inForce.price, tokens);
-  const attempt: AttemptCost = { attempt: result.attempt, target: result.target.id, usd, tokens, breakdown, ...(inForce.from === undefined ? {} : { priceFrom: inForce.from }) };
+  const attempt: AttemptCost = { attempt: result.attempt, target: result.target.id, model: result.target.model, usd, tokens, breakdown, ...(inForce.from === undefined ? {} : { priceFrom: inForce.from }) };
   return { usd: (before?.usd ?? 0) + usd, attempts: [...(before?.attempts ?? []), attempt], unpriced: before?.unpriced ?? [], at };
 }

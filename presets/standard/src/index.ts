@@ -1,6 +1,7 @@
 import { withOptions } from '@switchyard/core';
 import type { ConfigInput, Preset, ProviderInput } from '@switchyard/core';
 import { auth } from '@switchyard/plugin-auth';
+import { budgets } from '@switchyard/plugin-budgets';
 import { capabilities } from '@switchyard/plugin-capabilities';
 import { constraints } from '@switchyard/plugin-constraints';
 import { discovery } from '@switchyard/plugin-discovery';
@@ -32,7 +33,7 @@ export const PRESET = 'standard';
  * the six providers (OpenAI, Anthropic, Gemini, Azure OpenAI, Bedrock, Vertex AI), the router
  * (stats, explain), model discovery, request constraints, capability filtering, circuit breaking,
  * load balancing, prompt caching (Anthropic breakpoints, OpenAI prompt_cache_key), request costs
- * (pricing), Prometheus metrics on /metrics and the web console on /console (admin keys only; loopback only without them).
+ * (pricing), budgets (off until configured), Prometheus metrics on /metrics and the web console on /console (admin keys only; loopback only without them).
  * `plugins: { <name>: false }` in config leaves one out.
  */
 export function standard(): Preset {
@@ -59,6 +60,7 @@ export function standard(): Preset {
       loadBalancer(),
       promptCache(),
       pricing(),
+      budgets(),
       metrics(),
       webConsole(),
     ],
