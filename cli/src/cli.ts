@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { stringify as toYaml } from 'yaml';
 import { SwitchyardError, createGateway, createLogger, loadConfigFile, maskSecrets, maskText, maskUrl } from '@switchyard/core';
 import type { ConfigInput, Gateway, Preset, ReloadInput } from '@switchyard/core';
+import { KEYS_USAGE, runKeys } from './keys.js';
 import { runStats, STATS_USAGE } from './stats.js';
 import { loadPluginModules } from './modules.js';
 
@@ -14,6 +15,7 @@ const USAGE = `Usage:
   switchyard config validate FILE [--preset MODULE]
   switchyard config show FILE [--preset MODULE]
   switchyard keys hash [KEY]     (KEY from stdin when omitted; prints sha256:<hex> for auth keyHash)
+${KEYS_USAGE}
 ${STATS_USAGE}
 Without --config, start reads ./switchyard.config.yaml, else builds providers from
 OPENAI_API_KEY / OPENAI_BASE_URL (and friends). The preset defaults to @switchyard/preset-standard.
@@ -150,6 +152,7 @@ async function readStdin(): Promise<string> {
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'stats') return runStats(argv.slice(1));
+  if (argv[0] === 'keys' && argv[1] !== 'hash') return runKeys(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
