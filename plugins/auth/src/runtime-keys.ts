@@ -122,11 +122,9 @@ export class RuntimeKeys {
       if (this.config.names.has(name)) throw conflict(`key "${name}" is defined in the config file: change it there`, 'key_in_config');
       const current = doc.keys[name];
       if (!current) throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', `no run-time key "${name}"`, { publicCode: 'key_not_found' });
-      const next: Record<string, unknown> = { ...current, updatedAt: now.toISOString() };
-      for (const [field, value] of Object.entries(fields)) {
-        if (value === null) delete next[field];
-        else if (value !== undefined) next[field] = value;
-      }
+      const cleared = new Set(Object.entries(fields).flatMap(([field, value]) => (value === null ? [field] : [])));
+      const given = Object.entries(fields).filter(([, value]) => value !== null && value !== undefined);
+      const next: Record<string, unknown> = { ...Object.fromEntries(Object.entries(current).filter(([field]) => !cleared.has(field))), ...Object.fromEntries(given), updatedAt: now.toISOString() };
       if (key !== undefined) {
         next.keyHash = hashKey(key);
         this.#checkUnique(next.keyHash as string, doc, name);
@@ -141,7 +139,7 @@ export class RuntimeKeys {
     await this.#change((doc) => {
       if (this.config.names.has(name)) throw conflict(`key "${name}" is defined in the config file: remove it there`, 'key_in_config');
       if (!doc.keys[name]) throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', `no run-time key "${name}"`, { publicCode: 'key_not_found' });
-      delete doc.keys[name];
+      doc.keys = Object.fromEntries(Object.entries(doc.keys).filter(([other]) => other !== name));
     });
   }
 

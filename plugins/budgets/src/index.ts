@@ -1,4 +1,5 @@
-import { contract, definePlugin, RouteStage } from '@switchyard/core';
+import { contract, definePlugin, RouteStage, SwitchyardError } from '@switchyard/core';
+import { PLUGIN as PRICING_PLUGIN } from '@switchyard/plugin-pricing';
 import type { Plugin } from '@switchyard/core';
 import { addAdminRoutes } from './admin.js';
 import { Budgeter } from './budgeter.js';
@@ -49,6 +50,11 @@ export function budgets(setup: BudgetsSetup = {}): Plugin<BudgetsOptions> {
     apply(gateway, options) {
       const on = options.enabled || options.global !== undefined || options.defaults !== undefined || Object.keys(options.teams).length > 0 || Object.keys(options.keys).length > 0;
       if (!on) return;
+      // Without the pricing plugin no request would have a cost: budgets would never fill.
+      const pricing = gateway.pluginOptions()[PRICING_PLUGIN];
+      if (pricing === undefined || pricing === false) {
+        throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', `plugins.budgets needs the "${PRICING_PLUGIN}" plugin (@switchyard/plugin-pricing), which prices the requests budgets count`);
+      }
       const redis = gateway.contract(REDIS_CLIENT);
       const health = new StoreHealth(gateway.logger, redis ? 'redis' : 'memory', options.onStoreError);
       const failed = (err: unknown): void => health.failed(err);

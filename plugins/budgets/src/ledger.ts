@@ -35,7 +35,8 @@ export interface SpendIncrement {
   readonly requests: number;
 }
 
-export interface SpendRow extends SpendIncrement {}
+/** A spend record as read back. */
+export type SpendRow = SpendIncrement;
 
 /** A finished request: its reservation (if any) released from `keys` and its cost added to them and to the records. */
 export interface Settlement {

@@ -132,6 +132,10 @@ describe('budgets (one replica, memory)', () => {
     expect(caller.status).toBe(403);
   });
 
+  it('refuses to start without the pricing plugin, whose costs it counts', async () => {
+    await expect(setup({ enabled: true }, { pricingOff: true })).rejects.toThrow('plugins.budgets needs the "pricing" plugin (@switchyard/plugin-pricing)');
+  });
+
   it('is off until configured: no budget, no records, no admin routes', async () => {
     const { gw } = await setup({});
     expect((await chat(gw, { max_tokens: 10 })).status).toBe(200);

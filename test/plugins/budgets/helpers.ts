@@ -38,7 +38,7 @@ export interface Setup {
 /** A gateway (standard preset) with the budgets plugin configured, on a gated upstream serving `m`, `m2` (priced) and `free`. */
 export async function setup(
   budgetOptions: Record<string, unknown>,
-  extra: { plugins?: PluginEntry[]; usageFor?: UsageFor; providers?: Record<string, unknown>; upstream?: GatedUpstream; store?: ConfigInput['store'] } = {},
+  extra: { plugins?: PluginEntry[]; usageFor?: UsageFor; providers?: Record<string, unknown>; upstream?: GatedUpstream; store?: ConfigInput['store']; pricingOff?: boolean } = {},
 ): Promise<Setup> {
   let upstream = extra.upstream;
   if (!upstream) {
@@ -52,7 +52,7 @@ export async function setup(
     {
       providers: [mockProvider('u', upstream.baseUrl, { models: ['m', 'm2', 'free'], ...extra.providers })],
       catalog: CATALOG,
-      plugins: { auth: { keys: KEYS }, budgets: budgetOptions, 'circuit-breaker': false },
+      plugins: { auth: { keys: KEYS }, budgets: budgetOptions, 'circuit-breaker': false, ...(extra.pricingOff ? { pricing: false } : {}) },
       ...(extra.store ? { store: extra.store } : {}),
     },
     { plugins: [...(extra.plugins ?? []), finished.plugin], logger },

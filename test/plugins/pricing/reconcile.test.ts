@@ -42,11 +42,11 @@ beforeAll(async () => {
   openai = await startMockOpenAI();
   anthropic = await startMockAnthropic({ promptCache: true, minCacheTokens: 50 });
   gemini = await startMockGemini({ cachedTokens: 7 });
-  const catalog = Object.fromEntries(['gpt-4o-mini', 'o4-mini', 'claude-sonnet-4-5', 'gemini-2.5-flash'].map((m) => [m, { pricing: RATES }]));
+  const catalog = Object.fromEntries(['gpt-4o-mini', 'o4-mini', 'text-embedding-3-small', 'claude-sonnet-4-5', 'gemini-2.5-flash'].map((m) => [m, { pricing: RATES }]));
   gw = await startGateway(
     {
       providers: [
-        mockProvider('oai', openai.baseUrl, { models: ['gpt-4o-mini', 'o4-mini'] }),
+        mockProvider('oai', openai.baseUrl, { models: ['gpt-4o-mini', 'o4-mini', 'text-embedding-3-small'] }),
         { name: 'ant', type: 'anthropic', baseUrl: anthropic.baseUrl, apiKey: 'sk-ant-upstream-0123456789', models: ['claude-sonnet-4-5'] },
         geminiProvider('gem', gemini.origin, { models: ['gemini-2.5-flash'] }),
       ],
@@ -147,6 +147,16 @@ describe('OpenAI upstream (pass-through)', () => {
     expect(res.headers.get('x-switchyard-cost')).toBeNull();
     expect(cost.attempts[0]!.tokens).toEqual(openaiKinds(twin.usage));
     expect(cost.usd).toBeCloseTo(expectedUsd(openaiKinds(twin.usage)), 12);
+  });
+
+  it('prices embeddings input', async () => {
+    const res = await post('/v1/embeddings', { model: 'text-embedding-3-small', input: ['one text', 'and another one'] });
+    const body = await res.json();
+    const cost = await costOfNext();
+    expect(body.usage.prompt_tokens).toBeGreaterThan(0);
+    expect(cost.attempts[0]!.tokens).toEqual({ ...none, input: body.usage.prompt_tokens });
+    expect(cost.usd).toBeCloseTo((body.usage.prompt_tokens * RATES.input) / 1e6, 12);
+    expect(res.headers.get('x-switchyard-cost')).toBe(formatUsd(cost.usd));
   });
 
   it('passes the usage chunk to a caller who asked for it, priced the same', async () => {
