@@ -9,6 +9,7 @@ import type { ConfigInput, Gateway, Plugin, Preset, ReloadInput } from '@switchy
 import { readConfigFile } from './config-file.js';
 import { withKnownPlugins } from './first-party.js';
 import { npmSwallowed, strayArguments, UsageError } from './arguments.js';
+import { KEYS_USAGE, runKeys } from './keys.js';
 import { runStats, STATS_USAGE } from './stats.js';
 
 const USAGE = `Usage:
@@ -16,6 +17,7 @@ const USAGE = `Usage:
   switchyard config validate FILE [--preset MODULE]
   switchyard config show FILE [--preset MODULE]
   switchyard keys hash [KEY]     (KEY from stdin when omitted; prints sha256:<hex> for auth keyHash)
+${KEYS_USAGE}
 ${STATS_USAGE}
 Without --config, start reads ./switchyard.config.yaml, else builds providers from
 OPENAI_API_KEY / OPENAI_BASE_URL (and friends). The preset defaults to @switchyard/preset-standard;
@@ -162,6 +164,7 @@ async function readStdin(): Promise<string> {
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'stats') return runStats(argv.slice(1));
+  if (argv[0] === 'keys' && argv[1] !== 'hash') return runKeys(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -52,8 +52,6 @@ export interface RequestOutcome {
   readonly error?: string;
   /** Usage reported by the served attempt. */
   readonly usage?: Usage;
-  /** Estimated cost in USD of that usage, from the model info table's prices; undefined when unknown. */
-  readonly costUsd?: number;
   /** True when the caller hung up before the response was over. */
   readonly aborted: boolean;
 }
@@ -111,6 +109,7 @@ export class Exchange {
   response: RequestOutcome | undefined;
   #data: Map<string, unknown> | undefined;
   #responseHeaders: Record<string, string> | undefined;
+  #logFields: Record<string, unknown> | undefined;
   #aborted = false;
   #inputTokens: number | undefined;
   #controller: AbortController | undefined;
@@ -190,6 +189,16 @@ export class Exchange {
   /** Headers plugins added with setResponseHeader(), if any. */
   get responseHeaders(): Readonly<Record<string, string>> | undefined {
     return this.#responseHeaders;
+  }
+
+  /** Adds a field to this request's log line (e.g. a pricing plugin's `costUsd`); core's own fields cannot be replaced. */
+  setLogField(name: string, value: unknown): void {
+    (this.#logFields ??= {})[name] = value;
+  }
+
+  /** Fields plugins added with setLogField(), if any. */
+  get logFields(): Readonly<Record<string, unknown>> | undefined {
+    return this.#logFields;
   }
 
   warn(message: string): void {

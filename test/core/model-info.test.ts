@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModelInfoTable, costOf } from '@switchyard/core';
+import { ModelInfoTable } from '@switchyard/core';
 import { anthropicUsageOf, canonicalUsageOf } from '@switchyard/wire-anthropic';
 import { ANTHROPIC_MODELS } from '@switchyard/provider-anthropic';
 import { GEMINI_MODELS } from '@switchyard/provider-gemini';
@@ -32,12 +32,16 @@ describe('ModelInfoTable', () => {
     expect(table.lookup('llama-3.1-70b', 'local-llm')?.contextWindow).toBe(131_072);
   });
 
-  it('prices uncached input, cache reads, cache writes and output separately', () => {
-    const usage = { prompt_tokens: 10_000, completion_tokens: 1000, total_tokens: 11_000, prompt_tokens_details: { cached_tokens: 6000, cache_write_tokens: 2000 } };
-    // 2000 uncached × 3 + 6000 × 0.30 + 2000 × 3.75 + 1000 × 15, per 1M
-    expect(costOf({ input: 3, output: 15, cachedRead: 0.3, cacheWrite: 3.75 }, usage)).toBeCloseTo((6000 + 1800 + 7500 + 15_000) / 1e6, 12);
-    expect(table.cost('claude-sonnet-4-5', usage)).toBeCloseTo(0.0303, 10);
-    expect(table.cost('totally-unknown', usage)).toBeUndefined();
+  it("drops the versions below a price given without any: a catalog price applies at all times", () => {
+    const versioned = new ModelInfoTable(
+      { 'm-1': { pricing: { input: 2, output: 8 } }, 'm-2': { pricing: { input: 2, output: 8, versions: [{ from: '2027-01-01', input: 1, output: 4 }] } } },
+      {
+        'm-1': { pricing: { input: 3, output: 15, cachedRead: 0.3, versions: [{ from: '2026-01-01', input: 5, output: 25 }] } },
+        'm-2': { pricing: { input: 3, output: 15, versions: [{ from: '2026-01-01', input: 5, output: 25 }] } },
+      },
+    );
+    expect(versioned.lookup('m-1')!.pricing).toEqual({ input: 2, output: 8, cachedRead: 0.3 });
+    expect(versioned.lookup('m-2')!.pricing!.versions).toEqual([{ from: '2027-01-01', input: 1, output: 4 }]);
   });
 });
 

@@ -282,10 +282,17 @@ class Mock implements MockAnthropic {
  * (rawPredict) mocks for Claude. `cache`: the prompt-cache reads and writes to report;
  * `cachedApart`: input_tokens exclude them (Anthropic's real accounting); `scripted`: a queued answer.
  */
+/** Prompt-cache tokens a request read and wrote; `hour` of the written ones went to the one-hour cache. */
+export interface CacheUsage {
+  read: number;
+  written: number;
+  hour?: number;
+}
+
 export function answerMessages(
   body: Json,
   name: string,
-  cache = { read: countCacheControl(body) > 0 ? 100 : 0, written: 0 },
+  cache: CacheUsage = { read: countCacheControl(body) > 0 ? 100 : 0, written: 0 },
   cachedApart = false,
   scripted?: AnthropicScriptedAnswer,
 ): Json {
@@ -313,6 +320,7 @@ export function answerMessages(
         input_tokens: cachedApart ? Math.max(0, total - cache.read - cache.written) : total,
         cache_creation_input_tokens: cache.written,
         cache_read_input_tokens: cache.read,
+        cache_creation: { ephemeral_5m_input_tokens: cache.written - (cache.hour ?? 0), ephemeral_1h_input_tokens: cache.hour ?? 0 },
         output_tokens: blocks.reduce((n, b) => n + tokens(JSON.stringify(b)), 0),
         service_tier: 'standard',
       },
@@ -361,7 +369,7 @@ export function validateMessagesBody(body: Json, version: string, counting: bool
 const CACHE_LOOKBACK_BLOCKS = 20;
 
 /** Anthropic's prompt cache, simplified: prefixes hashed block by block, in tools → system → messages order. */
-function simulateCache(body: Json, cache: Map<string, number>, minTokens: number): { read: number; written: number } {
+function simulateCache(body: Json, cache: Map<string, number>, minTokens: number): CacheUsage {
   const blocks: Json[] = [];
   for (const tool of Array.isArray(body.tools) ? body.tools : []) blocks.push(tool);
   if (typeof body.system === 'string') blocks.push({ type: 'text', text: body.system });
@@ -393,13 +401,19 @@ function simulateCache(body: Json, cache: Map<string, number>, minTokens: number
       }
     }
   }
+  // Each new breakpoint writes the tokens since the previous one (or the read prefix), at its own lifetime.
+  let covered = read;
   let written = 0;
+  let hour = 0;
   for (const at of breakpoints) {
     if (sums[at]! < minTokens || cache.has(hashes[at]!)) continue;
     cache.set(hashes[at]!, sums[at]!);
-    written = Math.max(written, sums[at]! - read);
+    const segment = Math.max(0, sums[at]! - covered);
+    covered = Math.max(covered, sums[at]!);
+    written += segment;
+    if (blocks[at]!.cache_control.ttl === '1h') hour += segment;
   }
-  return { read, written };
+  return { read, written, hour };
 }
 
 /** The real stream's event sequence for a message. */

@@ -39,7 +39,8 @@ export type Answerer = (body: any) => ScriptedAnswer | undefined;
 
 const MIN_CACHE_TOKENS = 1024;
 const CACHE_STEP = 128;
-const REASONING_TOKENS = 16;
+/** Reasoning tokens a reasoning model (o-series, gpt-5) reports spending on an answer (Responses and chat completions). */
+export const REASONING_TOKENS = 16;
 
 /** Responses kept for previous_response_id, GET and DELETE, and their items for item_reference. */
 export class ResponseStore {

@@ -7,15 +7,17 @@
  * embeddings and model listing, records every request it receives, and can inject faults
  * (error statuses, delays, hangs, connection resets, cut or failing streams).
  * Like the real API it refuses `max_tokens` / `max_completion_tokens` / `max_output_tokens`
- * above the model's output limit (`outputLimits`).
+ * above the model's output limit (`outputLimits`), reports a prompt prefix of at least 1024
+ * tokens it saw before as `cached_tokens` (128-token steps), and reasoning models' reasoning tokens.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { buildResponse, failedEvent, ResponseStore, type Answerer, type ScriptedAnswer } from './mock-openai-responses.js';
-import { validateResponsesRequest } from './mock-openai-responses-validate.js';
+import { buildResponse, failedEvent, REASONING_TOKENS, ResponseStore, type Answerer, type ScriptedAnswer } from './mock-openai-responses.js';
+import { isReasoningModel, validateResponsesRequest } from './mock-openai-responses-validate.js';
 
 export type { Answerer, ScriptedAnswer } from './mock-openai-responses.js';
+export { REASONING_TOKENS } from './mock-openai-responses.js';
 
 // ---------------------------------------------------------------------------
 // Public API
@@ -388,7 +390,7 @@ class MockOpenAIServer implements MockOpenAI {
     const method = req.method ?? 'GET';
     const pathname = new URL(req.url ?? '/', 'http://mock').pathname.replace(/\/+$/, '');
     if (method === 'POST' && pathname === '/v1/chat/completions') {
-      return chatCompletionReply(record.body, this.settings, (body) => this.scriptedAnswer(body));
+      return chatCompletionReply(record.body, this.settings, (body) => this.scriptedAnswer(body), (parts) => this.responses.cachedTokens(parts));
     }
     if (method === 'POST' && pathname === '/v1/responses') return this.responsesReply(record);
     const stored = /^\/v1\/responses\/([^/]+)$/.exec(pathname);
@@ -565,7 +567,13 @@ function embeddingsReply(body: unknown): Reply {
   };
 }
 
-function chatCompletionReply(body: unknown, settings: Settings, scripted: (body: unknown) => ScriptedAnswer | undefined): Reply {
+/** Chat usage like OpenAI's: a prompt prefix of ≥ 1024 tokens seen before is reported as cached_tokens; reasoning models report reasoning_tokens. */
+function chatCompletionReply(
+  body: unknown,
+  settings: Settings,
+  scripted: (body: unknown) => ScriptedAnswer | undefined,
+  cachedTokens: (parts: unknown[]) => number,
+): Reply {
   if (!isObject(body)) return invalidJsonReply();
   if (typeof body.model !== 'string') return missingParamReply('model');
   if (!Array.isArray(body.messages)) return missingParamReply('messages');
@@ -581,6 +589,13 @@ function chatCompletionReply(body: unknown, settings: Settings, scripted: (body:
     ? { kind: 'tool', toolCallId: `call_${randomId(24)}`, name: toolName, arguments: toolArguments }
     : { kind: 'text', content: script?.text ?? `${settings.name}: ${lastUserText(messages)}` };
   const usage = usageFor(messages, answer);
+  const cached = Math.min(usage.prompt_tokens, cachedTokens([body.tools ?? null, ...messages]));
+  if (cached > 0) usage.prompt_tokens_details = { cached_tokens: cached, audio_tokens: 0 };
+  if (isReasoningModel(body.model)) {
+    usage.completion_tokens += REASONING_TOKENS;
+    usage.total_tokens += REASONING_TOKENS;
+    usage.completion_tokens_details = { reasoning_tokens: REASONING_TOKENS, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 };
+  }
   const meta: CompletionMeta = {
     id: `chatcmpl-${randomId(29)}`,
     created: Math.floor(Date.now() / 1000),
@@ -625,6 +640,8 @@ interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  prompt_tokens_details?: { cached_tokens: number; audio_tokens: number };
+  completion_tokens_details?: { reasoning_tokens: number; audio_tokens: number; accepted_prediction_tokens: number; rejected_prediction_tokens: number };
 }
 
 function completionObject(meta: CompletionMeta, answer: Answer, usage: Usage): Json {

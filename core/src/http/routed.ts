@@ -6,7 +6,6 @@ import type { SwitchyardError } from '../errors.js';
 import { Exchange } from '../exchange.js';
 import type { GatewayHooks } from '../hooks.js';
 import type { Logger } from '../logger.js';
-import type { ModelInfoTable } from '../models/model-info.js';
 import { completionChunks } from '../protocols/completion-stream.js';
 import type { ChatCompletionChunk } from '../protocols/canonical.js';
 import { INBOUND_WARNINGS } from '../protocols/codec.js';
@@ -29,7 +28,6 @@ export interface RoutedDeps extends DispatchDeps {
   readonly bodyLimit: string;
   readonly timing: boolean;
   readonly requestLog: Logger;
-  readonly modelInfo: ModelInfoTable;
   readonly streams: OpenStreams;
 }
 
@@ -58,7 +56,7 @@ export async function serveRouted(deps: RoutedDeps, protocol: InboundProtocol, r
   res.once('close', () => {
     if (!res.writableFinished) x.abort();
     const status = !res.headersSent && x.aborted ? CLIENT_CLOSED : res.statusCode;
-    x.response = requestOutcome(x, status, failure, deps.modelInfo);
+    x.response = requestOutcome(x, status, failure);
     logRequest(deps.requestLog, x);
     if (hooks.onFinish.isUsed()) hooks.onFinish.promise(x).catch((err: unknown) => logger.error({ err, requestId }, 'onFinish failed'));
   });

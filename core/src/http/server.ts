@@ -65,7 +65,6 @@ export function createHandler(gateway: HandlerHost): RequestListener {
     bodyLimit: gateway.config.server.bodyLimit,
     timing: gateway.config.server.timing,
     requestLog: requestLogger(logger),
-    modelInfo: gateway.modelInfo,
     streams: gateway.openStreams,
   };
   const koa = createKoa(gateway).callback();

@@ -1,13 +1,23 @@
-import type { Usage } from '../protocols/canonical.js';
-
-/** USD per 1M tokens. */
-export interface ModelPricing {
+/** USD per 1M tokens, by token kind. */
+export interface Price {
   input: number;
   output: number;
   /** Cached input read back (OpenAI cached tokens, Anthropic cache reads). @default input */
   cachedRead?: number;
-  /** Input written to a prompt cache (Anthropic cache creation). @default input */
+  /** Input written to a prompt cache (Anthropic's 5-minute cache writes). @default input */
   cacheWrite?: number;
+  /** Input written to a prompt cache kept one hour (Anthropic `ttl: "1h"`). @default cacheWrite */
+  cacheWrite1h?: number;
+  /** Reasoning (thinking) tokens, part of the output. @default output */
+  reasoning?: number;
+}
+
+/**
+ * A model's price: the fields apply until the first of `versions`, each of which is a whole
+ * price applying from its `from` instant (an ISO 8601 date or date-time, UTC) on.
+ */
+export interface ModelPricing extends Price {
+  versions?: Array<Price & { from: string }>;
 }
 
 /** What a model can do and what it costs; every field optional, unknown means "not known". */
@@ -28,15 +38,30 @@ export interface ModelInfo {
   tags?: string[];
 }
 
+const priceProperties = {
+  input: { type: 'number', minimum: 0 },
+  output: { type: 'number', minimum: 0 },
+  cachedRead: { type: 'number', minimum: 0 },
+  cacheWrite: { type: 'number', minimum: 0 },
+  cacheWrite1h: { type: 'number', minimum: 0 },
+  reasoning: { type: 'number', minimum: 0 },
+} as const;
+
 const pricingSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['input', 'output'],
   properties: {
-    input: { type: 'number', minimum: 0 },
-    output: { type: 'number', minimum: 0 },
-    cachedRead: { type: 'number', minimum: 0 },
-    cacheWrite: { type: 'number', minimum: 0 },
+    ...priceProperties,
+    versions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['from', 'input', 'output'],
+        properties: { from: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?)?$', description: 'UTC unless the time says otherwise' }, ...priceProperties },
+      },
+    },
   },
 } as const;
 
@@ -117,12 +142,6 @@ export class ModelInfoTable {
     return this.#known.keys();
   }
 
-  /** Estimated cost in USD of `usage` on `model`; undefined when its price is unknown. */
-  cost(model: string, usage: Usage | undefined, instance?: string): number | undefined {
-    const pricing = this.lookup(model, instance)?.pricing;
-    return pricing && usage ? costOf(pricing, usage) : undefined;
-  }
-
   /** The built-in entry: exact name, else the longest known name it starts with at a `-`/`@`/`:` boundary, after any `vendor/` prefix. */
   #builtIn(model: string): ModelInfo | undefined {
     const name = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
@@ -146,22 +165,17 @@ export function fitOutputTokens(asked: number | undefined, info: ModelInfo | und
   return limit;
 }
 
-/** USD for one request's usage: uncached input, cache reads, cache writes and output, each at its price. */
-export function costOf(pricing: ModelPricing, usage: Usage): number {
-  const cachedRead = usage.prompt_tokens_details?.cached_tokens ?? 0;
-  const cacheWrite = usage.prompt_tokens_details?.cache_write_tokens ?? 0;
-  const uncached = Math.max(0, usage.prompt_tokens - cachedRead - cacheWrite);
-  const micro =
-    uncached * pricing.input +
-    cachedRead * (pricing.cachedRead ?? pricing.input) +
-    cacheWrite * (pricing.cacheWrite ?? pricing.input) +
-    usage.completion_tokens * pricing.output;
-  return micro / 1_000_000;
-}
-
+/**
+ * Fields of `over` win, prices field by field; a price given without `versions` applies at all
+ * times, so the versions of the entry below it are dropped (they would override it from their dates).
+ */
 function merge(base: ModelInfo | undefined, over: ModelInfo | undefined): ModelInfo | undefined {
   if (!over) return base;
   if (!base) return over;
-  const pricing = over.pricing ? { ...base.pricing, ...over.pricing } : base.pricing;
+  let pricing = base.pricing;
+  if (over.pricing) {
+    const { versions: _dropped, ...below } = base.pricing ?? {};
+    pricing = { ...below, ...over.pricing } as ModelPricing;
+  }
   return { ...base, ...over, ...(pricing ? { pricing } : {}) };
 }

@@ -99,9 +99,10 @@ export interface Usage {
   total_tokens: number;
   /**
    * `cached_tokens`: input read from a prompt cache. `cache_write_tokens` (a Switchyard field,
-   * from Anthropic's cache_creation_input_tokens): input written to one. Both are part of prompt_tokens.
+   * from Anthropic's cache_creation_input_tokens): input written to one, of which
+   * `cache_write_1h_tokens` (Switchyard's too) were written to the one-hour cache. All are part of prompt_tokens.
    */
-  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number; [field: string]: unknown };
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number; cache_write_1h_tokens?: number; [field: string]: unknown };
   completion_tokens_details?: { reasoning_tokens?: number; [field: string]: unknown };
   [field: string]: unknown;
 }

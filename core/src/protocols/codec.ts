@@ -28,8 +28,12 @@ export interface ProtocolCodec {
   encodeResponse(completion: ChatCompletion, x: Exchange): unknown;
   /** Canonical chunks → this protocol's SSE text, updating `obs` as they pass. */
   encodeStream(chunks: AsyncIterable<ChatCompletionChunk>, x: Exchange, obs: StreamObservation): AsyncIterable<string>;
-  /** Pass-through: notes usage, the end marker and error events of a same-protocol stream. */
-  observe(event: SseEvent, obs: StreamObservation): void;
+  /**
+   * Pass-through: notes usage, the end marker and error events of a same-protocol stream.
+   * Returns `false` to withhold the event from the caller (usage a provider asked for on the
+   * gateway's behalf, which the caller did not ask for); it still counts as observed.
+   */
+  observe(event: SseEvent, obs: StreamObservation, x: Exchange): boolean | void;
   /** Pass-through: usage from a same-protocol response body, as sent. */
   usageOf(body: Buffer): Usage | undefined;
 }

@@ -132,8 +132,8 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     const framed = c.adapter.readEvents?.(res.body, x);
     const pieces = passThrough
       ? framed
-        ? reframedEvents(framed, c.codec, obs, recording?.events)
-        : passThroughEvents(res.body, c.codec, obs, recording?.events)
+        ? reframedEvents(framed, c.codec, obs, x, recording?.events)
+        : passThroughEvents(res.body, c.codec, obs, x, recording?.events)
       : c.codec.encodeStream(recording ? recording.accumulate(c.adapter.decodeStream(framed ?? readSse(res.body), x)) : c.adapter.decodeStream(framed ?? readSse(res.body), x), x, obs);
     const it = pieces[Symbol.asyncIterator]();
     const head: Array<string | Uint8Array> = [];
@@ -250,34 +250,40 @@ async function* deliverStream(
 
 /**
  * Same-protocol streams: every event is observed; a chunk made of whole events is forwarded as
- * the upstream's own bytes, and any other chunk as its completed events, re-framed, so that a
- * stream cut mid-event never hands the caller half an event before the error event.
+ * the upstream's own bytes, and any other chunk (or one with an event the codec withholds) as
+ * its completed events, re-framed, so that a stream cut mid-event never hands the caller half
+ * an event before the error event.
  */
 async function* passThroughEvents(
   body: AsyncIterable<Uint8Array>,
   codec: ProtocolCodec,
   obs: StreamObservation,
+  x: Exchange,
   record?: SseEvent[],
 ): AsyncGenerator<string | Uint8Array> {
   const reader = new SseReader();
   let aligned = true;
   for await (const chunk of body) {
     const events = reader.feed(chunk);
-    for (const event of events) codec.observe(event, obs);
+    let kept: SseEvent[] | undefined;
+    for (let i = 0; i < events.length; i++) {
+      if (codec.observe(events[i]!, obs, x) === false) kept ??= events.slice(0, i);
+      else kept?.push(events[i]!);
+    }
     if (record) record.push(...events);
     const whole = aligned && endsOnEventBoundary(chunk);
-    if (whole) yield chunk;
-    else if (events.length) yield events.map(formatSse).join('');
+    if (whole && !kept) yield chunk;
+    else if ((kept ?? events).length) yield (kept ?? events).map(formatSse).join('');
     aligned = endsOnEventBoundary(chunk);
   }
 }
 
 /** Same-protocol streams of an upstream that frames them otherwise (readEvents): every event observed and re-framed as SSE. */
-async function* reframedEvents(events: AsyncIterable<SseEvent>, codec: ProtocolCodec, obs: StreamObservation, record?: SseEvent[]): AsyncGenerator<string> {
+async function* reframedEvents(events: AsyncIterable<SseEvent>, codec: ProtocolCodec, obs: StreamObservation, x: Exchange, record?: SseEvent[]): AsyncGenerator<string> {
   for await (const event of events) {
-    codec.observe(event, obs);
+    const keep = codec.observe(event, obs, x) !== false;
     record?.push(event);
-    yield formatSse(event);
+    if (keep) yield formatSse(event);
   }
 }
 

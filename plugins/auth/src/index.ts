@@ -2,10 +2,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { definePlugin, exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
 import type { AdminAuthorizer, Exchange, Logger, Plugin, Reply as ReplyType } from '@switchyard/core';
 import { Reply } from '@switchyard/core';
-import { allowsModel, allowsProvider, allowsTarget, KeyConfigError, KeyTable } from './key-table.js';
+import { allowsModel, allowsProvider, allowsTarget, KeyConfigError } from './key-table.js';
+import type { KeyTable } from './key-table.js';
 import type { GatewayKey } from './key-table.js';
-import { keyListing } from './listing.js';
+import { addKeyRoutes } from './admin-keys.js';
+import { LiveKeys } from './live-keys.js';
 import { keyInQuery, presentedKey } from './presented.js';
+import { KEY_CONFLICT, KEY_STORE_UNAVAILABLE, RuntimeKeys } from './runtime-keys.js';
 import { optionsSchema } from './schema.js';
 import type { AuthOptions } from './schema.js';
 
@@ -14,7 +17,10 @@ export type { GatewayKey, GatewayKeyConfig, Lookup } from './key-table.js';
 export type { AuthOptions } from './schema.js';
 export { presentedKey, keyInQuery, QUERY_KEY_PARAMS } from './presented.js';
 export { keyListing } from './listing.js';
-export type { KeyListing } from './listing.js';
+export type { KeyListing, ListedKey } from './listing.js';
+export { KEY_CONFLICT, KEY_STORE_UNAVAILABLE, RuntimeKeys, newKey } from './runtime-keys.js';
+export type { KeysDocument, StoredKey } from './runtime-keys.js';
+export { LiveKeys } from './live-keys.js';
 
 export const PLUGIN = 'auth';
 /** beforeRoute stage of authentication: before limits and request checks at the default stage 0. */
@@ -23,28 +29,44 @@ export const AUTHENTICATE_STAGE = -100;
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="switchyard"' };
 const HOW = 'send it as "Authorization: Bearer <key>", "x-api-key: <key>" or "x-goog-api-key: <key>"';
 
-/** Gateway keys: who may call, which models and providers, and who may use /admin/*; GET /admin/keys lists them (never the keys). */
+/**
+ * Gateway keys: who may call, which models and providers, and who may use /admin/*. Keys come
+ * from config and, with a persistent store, are managed at run time (POST/PATCH/DELETE
+ * /admin/keys), every replica following each change at once; GET /admin/keys lists them (never the keys).
+ */
 export function auth(): Plugin<AuthOptions> {
   return definePlugin({
     name: PLUGIN,
     options: optionsSchema,
-    apply(gateway, options) {
-      let table: KeyTable;
+    errors: [KEY_CONFLICT, KEY_STORE_UNAVAILABLE],
+    async apply(gateway, options) {
+      const { logger, security } = gateway;
+      let live: LiveKeys;
       try {
-        table = new KeyTable(options.keys);
+        live = new LiveKeys(options.keys, logger, () => {
+          security.authorizeAdmin = live.table.size ? adminAuthorizer(() => live.table) : undefined;
+        });
       } catch (err) {
         if (!(err instanceof KeyConfigError)) throw err;
         throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_OPTIONS', err.problems.map((p) => `plugins.auth.${p}`).join('\n'));
       }
-      const listing = keyListing(options.keys);
-      gateway.routes.add({ method: 'GET', path: '/admin/keys', plugin: PLUGIN, handle: () => ({ body: { keys: listing(Date.now()) } }) });
-      if (table.size === 0) return;
-      gateway.security.authenticatesCallers = true;
-      const names = new Set(options.keys.map((k) => k.name));
-      gateway.security.isKnownCaller = (name) => names.has(name);
-      gateway.security.authorizeAdmin = adminAuthorizer(table);
-      gateway.security.authorizeCaller = (headers, url) => authenticate(table, headers, url, gateway.logger).error;
-      gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) => admit(table, x, gateway.logger));
+      const managed = options.runtimeKeys === true || (options.runtimeKeys === 'auto' && gateway.store.kind !== 'memory' && options.keys.length > 0);
+      const runtime = managed ? new RuntimeKeys(gateway.store, logger, { names: live.configNames, hashes: live.configHashes }, (doc) => live.adopt(doc)) : undefined;
+      if (runtime) {
+        await runtime.load().then(
+          (doc) => live.adopt(doc),
+          (err: unknown) => logger.warn({ err, plugin: PLUGIN }, `could not read run-time keys at start: config keys only until they are read (every ${options.keysRefreshMs} ms)`),
+        );
+        gateway.hooks.ready.tapPromise(PLUGIN, () => runtime.start(options.keysRefreshMs));
+        gateway.hooks.close.tapPromise(PLUGIN, () => runtime.stop());
+      }
+      addKeyRoutes(gateway, PLUGIN, live, runtime);
+      if (live.table.size === 0 && !runtime) return;
+      security.authenticatesCallers = true;
+      security.isKnownCaller = (name) => live.has(name);
+      security.authorizeAdmin = live.table.size ? adminAuthorizer(() => live.table) : undefined;
+      security.authorizeCaller = (headers, url) => authenticate(live.table, headers, url, logger).error;
+      gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) => admit(live.table, x, logger));
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, filterTargets);
     },
   });
@@ -112,11 +134,11 @@ function authenticate(
   return { key: found.key };
 }
 
-function adminAuthorizer(table: KeyTable): AdminAuthorizer {
+function adminAuthorizer(table: () => KeyTable): AdminAuthorizer {
   return (headers) => {
     const presented = presentedKey(headers);
     if (presented.kind !== 'key') return 'unauthorized';
-    const found = table.lookup(presented.key);
+    const found = table().lookup(presented.key);
     if (!found.ok) return 'unauthorized';
     return found.key.admin ? 'ok' : 'forbidden';
   };

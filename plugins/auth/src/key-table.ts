@@ -67,6 +67,7 @@ export class KeyTable {
       if (c.owner !== undefined) metadata.owner = c.owner;
       if (c.strategy !== undefined) metadata.strategy = c.strategy;
       if (c.limits !== undefined) metadata.limits = c.limits;
+      if (c.budget !== undefined) metadata.budget = c.budget;
       keys.push({
         name: c.name,
         hash: Buffer.from(hex.slice(HASH_PREFIX.length), 'hex'),

@@ -21,10 +21,19 @@ export interface KeyListing {
   readonly strategy?: string;
   /** The key's limits as configured here (a rate-limit plugin may override them). */
   readonly limits?: Readonly<Record<string, unknown>>;
+  /** The key's own budget (a budgets plugin's `keys` entry overrides it). */
+  readonly budget?: Readonly<Record<string, unknown>>;
+  /** `config`: from the config file; `runtime`: created through the admin API (kept in the store). */
+  readonly source: 'config' | 'runtime';
+  readonly createdAt?: string;
+  readonly updatedAt?: string;
 }
 
-/** What the listing shows of each configured key, computed once; `expired` is decided at `now`. */
-export function keyListing(configs: readonly GatewayKeyConfig[]): (now: number) => KeyListing[] {
+/** A key as listed, with where it comes from and, for run-time keys, when it was created and changed. */
+export type ListedKey = GatewayKeyConfig & { readonly source?: 'config' | 'runtime'; readonly createdAt?: string; readonly updatedAt?: string };
+
+/** What the listing shows of each key, computed once; `expired` is decided at `now`. */
+export function keyListing(configs: readonly ListedKey[]): (now: number) => KeyListing[] {
   const keys = configs.map((c) => {
     const hash = c.key !== undefined ? hashKey(c.key) : `sha256:${(c.keyHash ?? '').replace(/^sha256:/, '').toLowerCase()}`;
     const expiresAt = c.expiresAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(c.expiresAt);
@@ -40,6 +49,10 @@ export function keyListing(configs: readonly GatewayKeyConfig[]): (now: number) 
       ...(c.owner === undefined ? {} : { owner: c.owner }),
       ...(c.strategy === undefined ? {} : { strategy: c.strategy }),
       ...(c.limits === undefined ? {} : { limits: c.limits }),
+      ...(c.budget === undefined ? {} : { budget: c.budget }),
+      source: c.source ?? 'config',
+      ...(c.createdAt === undefined ? {} : { createdAt: c.createdAt }),
+      ...(c.updatedAt === undefined ? {} : { updatedAt: c.updatedAt }),
     };
     return { shown, expiresAt };
   });

@@ -36,9 +36,7 @@ export function webConsole(): Plugin<ConsoleOptions> {
       const tail = gateway.keep(PLUGIN, `tail:${options.maxRequests}`, () => new RequestTail(options.maxRequests));
       const assets = gateway.keep(PLUGIN, `assets:${options.path}`, () => loadAssets(WEB_DIR, options.path));
       if (!assets) gateway.logger.warn({ plugin: PLUGIN, dir: WEB_DIR }, 'console: the page was not built (npm run build); its path answers 503');
-      const price = gateway.modelInfo.cost.bind(gateway.modelInfo);
-
-      gateway.hooks.onResult.tap(PLUGIN, (result) => traffic.record('target', result.target.id, attemptObservation(result, price)));
+      gateway.hooks.onResult.tap(PLUGIN, (result, x) => traffic.record('target', result.target.id, attemptObservation(result, x)));
       gateway.hooks.onFinish.tap(PLUGIN, (x) => {
         const latencyMs = performance.now() - x.timings.start;
         traffic.record('model', modelName(x), requestObservation(x, latencyMs));

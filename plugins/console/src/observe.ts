@@ -1,13 +1,11 @@
 import { contract } from '@switchyard/core';
+import type { AttemptResult, Exchange } from '@switchyard/core';
+import { PRICING_COST } from '@switchyard/plugin-pricing/contract';
 
 /** The response cache's outcome, when it answered or stored (by name: no package dependency). */
 const CACHE_OUTCOME = contract<string>('response-cache:outcome');
-import type { AttemptResult, Exchange, Usage } from '@switchyard/core';
 import type { RequestRecord } from './tail.js';
 import type { Observation } from './traffic.js';
-
-/** Prices usage for one model on one instance (the gateway's model table). */
-export type Pricer = (model: string, usage: Usage | undefined, instance: string) => number | undefined;
 
 /** Caller hung up before the answer: not the gateway's error. */
 const CLIENT_CLOSED = 499;
@@ -20,9 +18,9 @@ export function modelName(x: Exchange): string {
   return name.length > MAX_MODEL_NAME ? `${name.slice(0, MAX_MODEL_NAME - 1)}…` : name;
 }
 
-/** An attempt, for its target's figures: any outcome but success and cancellation is an error. */
-export function attemptObservation(result: AttemptResult, price: Pricer): Observation {
-  const cost = result.usage ? price(result.target.model, result.usage, result.target.instance.name) : undefined;
+/** An attempt, for its target's figures (its cost as the pricing plugin set it): any outcome but success and cancellation is an error. */
+export function attemptObservation(result: AttemptResult, x: Exchange): Observation {
+  const cost = result.usage ? x.get(PRICING_COST)?.attempts.find((a) => a.attempt === result.attempt)?.usd : undefined;
   return {
     latencyMs: result.latencyMs,
     ...(result.ttftMs === undefined ? {} : { ttftMs: result.ttftMs }),
@@ -43,7 +41,7 @@ export function requestObservation(x: Exchange, latencyMs: number): Observation 
     error: status >= 400 && status !== CLIENT_CLOSED,
     inputTokens: outcome?.usage?.prompt_tokens ?? 0,
     outputTokens: outcome?.usage?.completion_tokens ?? 0,
-    ...(outcome?.costUsd === undefined ? {} : { costUsd: outcome.costUsd }),
+    ...costOf(x),
   };
 }
 
@@ -66,8 +64,13 @@ export function requestRecord(x: Exchange, at: number, latencyMs: number): Omit<
     latencyMs: Math.round(latencyMs),
     ...(x.timings.ttftMs === undefined ? {} : { ttftMs: Math.round(x.timings.ttftMs) }),
     ...(usage ? { tokens: { input: usage.prompt_tokens, output: usage.completion_tokens } } : {}),
-    ...(outcome?.costUsd === undefined ? {} : { costUsd: outcome.costUsd }),
+    ...costOf(x),
     ...(cache === undefined ? {} : { cache }),
     ...(outcome?.aborted ? { aborted: true } : {}),
   };
+}
+
+function costOf(x: Exchange): { costUsd?: number } {
+  const cost = x.get(PRICING_COST);
+  return cost === undefined || cost.attempts.length === 0 ? {} : { costUsd: cost.usd };
 }

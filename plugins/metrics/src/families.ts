@@ -56,7 +56,7 @@ function tallies(options: MetricsOptions) {
     errors: new CounterFamily('switchyard_errors_total', 'Failed requests by class (caller, policy = auth/rate limit/breaker, upstream, gateway) and error type'),
     instanceRequests: new CounterFamily('switchyard_instance_requests_total', 'Upstream attempts per instance and outcome (success, failure, business_error, rate_limited, cancelled)'),
     rateLimited: new CounterFamily('switchyard_rate_limited_total', 'Rate limiting: requests the gateway refused (source=gateway) and upstream attempts answered 429 (source=upstream)'),
-    cost: new CounterFamily('switchyard_cost_usd_total', 'Estimated cost in USD of served requests, from the model info table prices (built-in, config catalog: overrides)'),
+    cost: new CounterFamily('switchyard_cost_usd_total', 'Cost in USD of requests, from the usage providers reported at the model table prices (plugin-pricing)'),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { AttemptResult, Exchange } from '@switchyard/core';
+import { PRICING_COST } from '@switchyard/plugin-pricing/contract';
 import { errorKind } from './errors.js';
 import type { Families } from './families.js';
 import { endpointOf, NONE } from './labels.js';
@@ -76,7 +77,8 @@ export class Recorder {
       s.cachedRead.value += cachedRead;
       s.cacheWrite.value += cacheWrite;
     }
-    if (outcome.costUsd !== undefined && Number.isFinite(outcome.costUsd)) s.cost.value += outcome.costUsd;
+    const cost = x.get(PRICING_COST)?.usd;
+    if (cost !== undefined && Number.isFinite(cost)) s.cost.value += cost;
   }
 
   #series(x: Exchange, endpoint: string): RequestSeries {

@@ -2,6 +2,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentele
 import type { Context, Span, Tracer } from '@opentelemetry/api';
 import { ConvertStage, definePlugin, exchangeKey } from '@switchyard/core';
 import type { AttemptResult, Exchange, Plugin, UpstreamRequest } from '@switchyard/core';
+import { PRICING_COST } from '@switchyard/plugin-pricing/contract';
 import { requestAttributes, resultAttributes, systemOf, targetAttributes, usageAttributes } from './attributes.js';
 import { optionsSchema } from './options.js';
 import type { OtelOptions } from './options.js';
@@ -93,7 +94,8 @@ function endRequest(x: Exchange, options: OtelOptions): void {
   if (options.recordCaller && x.caller) span.setAttribute('switchyard.caller', x.caller.name);
   if (outcome) {
     span.setAttributes({ 'http.response.status_code': outcome.status, ...usageAttributes(outcome.usage) });
-    if (outcome.costUsd !== undefined) span.setAttribute('switchyard.cost_usd', outcome.costUsd);
+    const cost = x.get(PRICING_COST)?.usd;
+    if (cost !== undefined) span.setAttribute('switchyard.cost_usd', cost);
     if (outcome.errorCode) span.setAttribute('error.type', outcome.errorCode);
     // A server span's 4xx is the caller's doing, not an error of the span (OpenTelemetry HTTP conventions).
     if (outcome.status >= 500 || (outcome.error !== undefined && outcome.status < 400)) span.setStatus({ code: SpanStatusCode.ERROR, ...(outcome.error ? { message: outcome.error } : {}) });

@@ -43,6 +43,13 @@ function usageOfMessage(value: unknown): Usage | undefined {
   return usage && typeof usage === 'object' ? canonicalUsageOf(usage) : undefined;
 }
 
+/** A usage object's fields that have a value: a later event's null never erases an earlier count. */
+function present(usage: Partial<AnthropicUsage> | undefined): Partial<AnthropicUsage> {
+  const out: Partial<AnthropicUsage> = {};
+  for (const [key, value] of Object.entries(usage ?? {})) if (value !== null && value !== undefined) out[key] = value;
+  return out;
+}
+
 /** Usage seen so far in a pass-through stream: message_start's input, message_delta's output. */
 const streamUsage = new WeakMap<StreamObservation, Partial<AnthropicUsage>>();
 
@@ -93,7 +100,7 @@ export const anthropicCodec: ProtocolCodec = {
         obs.error = typeof data.error?.message === 'string' ? data.error.message : 'upstream stream error';
         return;
       }
-      const seen = { ...streamUsage.get(obs), ...(type === 'message_start' ? data.message?.usage : data.usage) };
+      const seen = { ...streamUsage.get(obs), ...present(type === 'message_start' ? data.message?.usage : data.usage) };
       streamUsage.set(obs, seen);
       obs.usage = canonicalUsageOf(seen);
     } catch {

@@ -41,7 +41,7 @@ export const openaiCodec: ProtocolCodec = {
     yield 'data: [DONE]\n\n';
   },
 
-  observe(event: SseEvent, obs: StreamObservation) {
+  observe(event: SseEvent, obs: StreamObservation, x) {
     obs.events++;
     const data = event.data;
     if (data === '[DONE]') {
@@ -51,7 +51,11 @@ export const openaiCodec: ProtocolCodec = {
     // Parse only the few events that carry something core reports.
     if (HAS_USAGE.test(data)) {
       try {
-        obs.usage = usageFrom(JSON.parse(data)) ?? obs.usage;
+        const chunk = JSON.parse(data) as { usage?: unknown; choices?: unknown };
+        const usage = usageFrom(chunk);
+        if (usage) obs.usage = usage;
+        // The usage chunk a provider asked for on the gateway's behalf (to price the stream) is not the caller's to see.
+        if (usage && Array.isArray(chunk.choices) && chunk.choices.length === 0 && x.request?.stream_options?.include_usage !== true) return false;
       } catch {
         /* a malformed event is the client's to see; usage stays unknown */
       }

@@ -1,14 +1,9 @@
 import type { ModelInfo } from '@switchyard/core';
 
 const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true, reasoning: true } as const;
-/** Prices in USD per 1M tokens: input, output, cached read, cache write. */
-function price(input: number, output: number, cachedRead?: number, cacheWrite?: number): NonNullable<ModelInfo['pricing']> {
-  return {
-    input,
-    output,
-    ...(cachedRead === undefined ? {} : { cachedRead }),
-    ...(cacheWrite === undefined ? {} : { cacheWrite }),
-  };
+/** Prices in USD per 1M tokens: input, output, cached read, 5-minute cache write; 1-hour cache writes cost twice the input price. */
+function price(input: number, output: number, cachedRead: number, cacheWrite: number): NonNullable<ModelInfo['pricing']> {
+  return { input, output, cachedRead, cacheWrite, cacheWrite1h: input * 2 };
 }
 
 /**

@@ -33,7 +33,8 @@ export const geminiAdapter: ProviderAdapter = {
 
   decodeResponse: (body, x) => fromGenerateContent(body as GenerateContentResponse, context(x)),
 
-  decodeStream: (events, x) => decodeGeminiStream(events, context(x), x.request?.stream_options?.include_usage === true),
+  // Always with the usage chunk, so the stream is priced; the caller's codec passes it on only when asked.
+  decodeStream: (events, x) => decodeGeminiStream(events, context(x), true),
 
   decodeEmbeddings: (body, x) =>
     fromEmbedContent(body as EmbedContentResponse, x.target?.model ?? x.model, (x.body as EmbeddingsRequest).encoding_format === 'base64'),

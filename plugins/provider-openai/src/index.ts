@@ -29,7 +29,10 @@ function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): Upst
   req.url = `${target.instance.baseUrl}${path}`;
   req.headers = headersFor(target.instance);
   if (req.stream) req.headers.accept = 'text/event-stream';
-  const body = { ...source, model: target.model };
+  const body: Record<string, unknown> = { ...source, model: target.model };
+  if (req.stream && options.streamUsage && x.request && x.request.stream_options?.include_usage !== true) {
+    body.stream_options = { ...x.request.stream_options, include_usage: true };
+  }
   req.body = x.operation === 'chat' ? chatBodyFor(body as ChatRequest, x, gateway) : body;
   return req;
 }

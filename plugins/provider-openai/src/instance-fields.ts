@@ -16,6 +16,11 @@ export const instanceFields = Type.Object(
     chatPath: path('/chat/completions', 'Appended to `baseUrl` for chat requests.'),
     embeddingsPath: path('/embeddings', 'Appended to `baseUrl` for embeddings.'),
     modelsPath: path('/models', 'Appended to `baseUrl` to list models.'),
+    streamUsage: Type.Boolean({
+      default: true,
+      description:
+        'Ask for the final usage of streams (`stream_options.include_usage: true`) when the caller did not, so that streamed requests are priced; the usage chunk is then not passed to that caller. `false` for a server that refuses the field.',
+    }),
   },
   { additionalProperties: false },
 );

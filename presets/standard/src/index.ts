@@ -2,6 +2,7 @@ import { withOptions } from '@switchyard/core';
 import type { ConfigInput, Preset, ProviderInput } from '@switchyard/core';
 import { admin } from '@switchyard/plugin-admin';
 import { auth } from '@switchyard/plugin-auth';
+import { budgets } from '@switchyard/plugin-budgets';
 import { capabilities } from '@switchyard/plugin-capabilities';
 import { constraints } from '@switchyard/plugin-constraints';
 import { discovery } from '@switchyard/plugin-discovery';
@@ -10,6 +11,7 @@ import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
 import { webConsole } from '@switchyard/plugin-console';
 import { loadBalancer } from '@switchyard/plugin-load-balancer';
 import { metrics } from '@switchyard/plugin-metrics';
+import { pricing } from '@switchyard/plugin-pricing';
 import { promptCache } from '@switchyard/plugin-prompt-cache';
 import { rateLimit } from '@switchyard/plugin-rate-limit';
 import { responseCache } from '@switchyard/plugin-response-cache';
@@ -31,8 +33,8 @@ export const PRESET = 'standard';
  * (inactive without limits), the response cache (off until `response-cache: { enabled: true }`),
  * the six providers (OpenAI, Anthropic, Gemini, Azure OpenAI, Bedrock, Vertex AI), the router
  * (stats, explain), model discovery, request constraints, capability filtering, circuit breaking,
- * load balancing, prompt caching (Anthropic breakpoints, OpenAI prompt_cache_key), Prometheus
- * metrics on /metrics and the web console on /console (admin keys only; loopback only without them).
+ * load balancing, prompt caching (Anthropic breakpoints, OpenAI prompt_cache_key), request costs
+ * (pricing), budgets (off until configured), Prometheus metrics on /metrics and the web console on /console (admin keys only; loopback only without them).
  * `plugins: { <name>: false }` in config leaves one out.
  */
 export function standard(): Preset {
@@ -59,6 +61,8 @@ export function standard(): Preset {
       circuitBreaker(),
       loadBalancer(),
       promptCache(),
+      pricing(),
+      budgets(),
       metrics(),
       webConsole(),
     ],

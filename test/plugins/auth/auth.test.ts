@@ -157,7 +157,7 @@ describe('auth plugin through a gateway', () => {
     expect(text).not.toContain(hashKey(APP_KEY));
     const { keys } = JSON.parse(text) as { keys: Array<Record<string, unknown>> };
     expect(keys.map((k) => k.name)).toEqual(['app-1', 'hashed', 'ops', 'off', 'old', 'limited']);
-    expect(keys[0]).toEqual({ name: 'app-1', fingerprint: hashKey(APP_KEY).slice(0, 19), enabled: true, admin: false, models: ['gpt-4o-mini', 'smart'], team: 'search', expired: false });
+    expect(keys[0]).toEqual({ name: 'app-1', fingerprint: hashKey(APP_KEY).slice(0, 19), enabled: true, admin: false, models: ['gpt-4o-mini', 'smart'], team: 'search', expired: false, source: 'config' });
     expect(keys[1]).toMatchObject({ name: 'hashed', fingerprint: hashKey(HASHED_KEY).slice(0, 19), providers: ['other'] });
     expect(keys[2]).toMatchObject({ name: 'ops', admin: true, models: ['*'] });
     expect(keys[3]).toMatchObject({ name: 'off', enabled: false });
@@ -178,7 +178,7 @@ describe('auth plugin through a gateway', () => {
     }
     const open = await startGateway({}, { plugins: [auth()] });
     try {
-      expect(await (await fetch(`${open.url}/admin/keys`)).json()).toEqual({ keys: [] });
+      expect(await (await fetch(`${open.url}/admin/keys`)).json()).toEqual({ runtimeKeys: false, keys: [] });
     } finally {
       await open.close();
     }

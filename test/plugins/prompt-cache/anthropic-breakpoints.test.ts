@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { costOf } from '@switchyard/core';
+import { costOf, tokensOf } from '@switchyard/plugin-pricing/contract';
 import { ANTHROPIC_MODELS } from '@switchyard/provider-anthropic';
 import { promptCache } from '@switchyard/plugin-prompt-cache';
 import { startMockAnthropic } from '../../support/mock-anthropic.js';
@@ -98,8 +98,8 @@ describe('prompt-cache on Anthropic targets (OpenAI callers, converted requests)
     for (const [i, s] of seen.entries()) {
       const details = usages[i].prompt_tokens_details;
       expect(s.stats).toMatchObject({ breakpoints: i === 0 ? 3 : 4, clientBreakpoints: 0, readTokens: details.cached_tokens, writeTokens: details.cache_write_tokens });
-      const uncached = costOf({ input: pricing.input, output: pricing.output }, s.usage!);
-      const actual = costOf(pricing, s.usage!);
+      const uncached = costOf({ input: pricing.input, output: pricing.output }, tokensOf(s.usage!)).usd;
+      const actual = costOf(pricing, tokensOf(s.usage!)).usd;
       expect(s.stats!.savedUsd).toBeCloseTo(uncached - actual, 12);
     }
     expect(seen[0]!.stats!.savedUsd).toBeLessThan(0);

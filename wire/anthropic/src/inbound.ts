@@ -29,6 +29,8 @@ export function anthropicUsageOf(usage: Usage | null | undefined): AnthropicUsag
   const out: AnthropicUsage = { input_tokens: Math.max(0, usage.prompt_tokens - cached - written), output_tokens: usage.completion_tokens };
   if (written) out.cache_creation_input_tokens = written;
   if (cached) out.cache_read_input_tokens = cached;
+  const hour = usage.prompt_tokens_details?.cache_write_1h_tokens ?? 0;
+  if (hour) out.cache_creation = { ephemeral_5m_input_tokens: Math.max(0, written - hour), ephemeral_1h_input_tokens: hour };
   return out;
 }
 
@@ -40,7 +42,9 @@ export function canonicalUsageOf(usage: Partial<AnthropicUsage> | undefined): Us
   const prompt = (usage.input_tokens ?? 0) + read + written;
   const completion = usage.output_tokens ?? 0;
   const out: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
-  if (read || written) out.prompt_tokens_details = { cached_tokens: read, ...(written ? { cache_write_tokens: written } : {}) };
+  // Writes to the one-hour cache are priced apart; cache_creation splits cache_creation_input_tokens by lifetime.
+  const hour = Math.min(written, usage.cache_creation?.ephemeral_1h_input_tokens ?? 0);
+  if (read || written) out.prompt_tokens_details = { cached_tokens: read, ...(written ? { cache_write_tokens: written } : {}), ...(hour ? { cache_write_1h_tokens: hour } : {}) };
   return out;
 }
 

@@ -1,0 +1,59 @@
+import { SwitchyardError } from '@switchyard/core';
+import type { Gateway } from '@switchyard/core';
+import { keyListing } from './listing.js';
+import type { KeyListing } from './listing.js';
+import type { LiveKeys } from './live-keys.js';
+import { checked, createBody, KEY_CONFLICT, patchBody } from './runtime-keys.js';
+import type { RuntimeKeys, StoredKey } from './runtime-keys.js';
+
+/** A key's secret is shown in this answer only: nothing may keep it. */
+const SHOWN_ONCE = { 'cache-control': 'no-store' };
+
+/**
+ * `GET /admin/keys` lists every key (never a key, only the start of its hash); with run-time
+ * keys on, `POST /admin/keys` creates one (201, the key shown once), `PATCH /admin/keys/:name`
+ * changes or rotates it, `DELETE /admin/keys/:name` removes it.
+ */
+export function addKeyRoutes(gateway: Gateway, plugin: string, live: LiveKeys, runtime: RuntimeKeys | undefined): void {
+  const managed = (): RuntimeKeys => {
+    if (runtime) return runtime;
+    throw new SwitchyardError(KEY_CONFLICT, 'keys are read-only here: run-time keys need a persistent store (store.type: redis) and configured keys, or plugins.auth.runtimeKeys: true', { publicCode: 'runtime_keys_off' });
+  };
+  const shown = (name: string, stored: StoredKey): KeyListing => keyListing([{ ...stored, name, source: 'runtime' }])(Date.now())[0]!;
+  gateway.routes.add({ method: 'GET', path: '/admin/keys', plugin, handle: () => ({ body: { runtimeKeys: runtime !== undefined, keys: live.listing(Date.now()) } }) });
+  gateway.routes.add({
+    method: 'POST',
+    path: '/admin/keys',
+    plugin,
+    async handle(req) {
+      const body = checked(createBody, req.body ?? {});
+      const { key, stored } = await managed().create(body, new Date());
+      gateway.logger.info({ plugin, event: 'key_created', caller: body.name }, `gateway key "${body.name}" created`);
+      return { status: 201, body: { ...shown(body.name, stored), key }, headers: SHOWN_ONCE };
+    },
+  });
+  gateway.routes.add({
+    method: 'PATCH',
+    path: '/admin/keys/:name',
+    plugin,
+    async handle(req) {
+      const name = req.params.name!;
+      const patch = checked(patchBody, req.body ?? {});
+      const { key, stored } = await managed().update(name, patch, new Date());
+      const what = Object.keys(patch).filter((f) => f !== 'key').concat(patch.key !== undefined && !patch.rotate ? ['rotate'] : []);
+      gateway.logger.info({ plugin, event: 'key_changed', caller: name, fields: what }, `gateway key "${name}" changed: ${what.join(', ')}`);
+      return { body: { ...shown(name, stored), ...(key === undefined ? {} : { key }) }, ...(key === undefined ? {} : { headers: SHOWN_ONCE }) };
+    },
+  });
+  gateway.routes.add({
+    method: 'DELETE',
+    path: '/admin/keys/:name',
+    plugin,
+    async handle(req) {
+      const name = req.params.name!;
+      await managed().remove(name);
+      gateway.logger.info({ plugin, event: 'key_deleted', caller: name }, `gateway key "${name}" deleted`);
+      return { body: { deleted: name } };
+    },
+  });
+}

@@ -1,0 +1,175 @@
+import { exchangeKey } from '@switchyard/core';
+import type { Exchange, Logger, ModelInfo, RoutePlan, Target } from '@switchyard/core';
+import { PRICING_COST, priceAt, worstCaseUsd } from '@switchyard/plugin-pricing/contract';
+import { budgetExceeded, budgetUnavailable } from './errors.js';
+import type { StoreHealth } from './health.js';
+import type { Charge, Ledger, SpendIncrement } from './ledger.js';
+import { DAY_MS, dayOf, periodOf } from './periods.js';
+import type { PeriodSpan } from './periods.js';
+import { PERIODS } from './schema.js';
+import type { Budget, BudgetsOptions, Period } from './schema.js';
+import type { SoftLimits } from './soft-limits.js';
+
+const PLUGIN = 'budgets';
+/** Output tokens reserved when neither the request nor the model table says more. */
+const FALLBACK_OUTPUT_TOKENS = 4096;
+
+/** A budget that applies to a request: `key:<name>`, `team:<name>` or `global`. */
+export interface Scope {
+  readonly id: string;
+  /** For messages: `key "app-1"`. */
+  readonly label: string;
+  readonly budget: Budget;
+}
+
+/** What a request holds against its budgets until it finishes. */
+interface Held {
+  readonly keys: string[];
+  readonly keepMs: Array<number | undefined>;
+  readonly amount: number;
+  readonly at: number;
+  /** False when the store could not be asked (onStoreError: allow): the cost is still added at the end. */
+  readonly reserved: boolean;
+  settled: boolean;
+}
+
+const HELD = exchangeKey<Held>('budgets:held');
+
+export interface BudgeterDeps {
+  readonly options: BudgetsOptions;
+  readonly ledger: Ledger;
+  readonly modelInfo: (target: Target) => ModelInfo | undefined;
+  readonly now: () => number;
+  readonly logger: Logger;
+  readonly health: StoreHealth;
+  readonly soft: SoftLimits;
+  /** Every scope a request used, with its budget, for /admin/budgets. */
+  readonly seen: Map<string, Scope>;
+}
+
+/** Reserves each request's worst case before its first attempt, settles its exact cost when it is over. */
+export class Budgeter {
+  constructor(private readonly d: BudgeterDeps) {}
+
+  /** The budgets a request counts against: its key's (plugin `keys`, else the key's own `budget`, else `defaults`), its team's, the global one. */
+  scopes(x: Exchange): Scope[] {
+    const { options } = this.d;
+    const scopes: Scope[] = [];
+    const caller = x.caller;
+    if (caller) {
+      const budget = own(options.keys, caller.name) ?? asBudget(caller.metadata?.budget) ?? options.defaults;
+      if (budget) scopes.push({ id: `key:${caller.name}`, label: `key "${caller.name}"`, budget });
+      const team = caller.team === undefined ? undefined : own(options.teams, caller.team);
+      if (team) scopes.push({ id: `team:${caller.team}`, label: `team "${caller.team}"`, budget: team });
+    }
+    if (options.global) scopes.push({ id: 'global', label: 'the gateway', budget: options.global });
+    return scopes;
+  }
+
+  /** selectRoute, once the plan is final: holds the worst case of the dearest target against every budget, or refuses with 402. */
+  async reserve(plan: RoutePlan, x: Exchange): Promise<RoutePlan> {
+    if (x.dryRun || plan.size === 0) return plan;
+    const scopes = this.scopes(x);
+    if (scopes.length === 0) return plan;
+    const { options, ledger } = this.d;
+    const at = this.d.now();
+    if (options.unpriced === 'deny') {
+      // Excluded as the request's own constraint: when none is left, the caller gets 400 constraint_unmet saying why.
+      plan.exclude(PLUGIN, (t) => !this.d.modelInfo(t)?.pricing, (t) => ({ reason: `no price known for ${t.id}: a request with a budget needs one (catalog: pricing)`, byRequest: true }));
+      if (plan.size === 0) return plan;
+    }
+    const amount = Math.max(...plan.targets.map((t) => this.#worstCase(t, x, at)));
+    const spans = scopes.map((s) => periodOf(s.budget.period, at));
+    const charges: Charge[] = scopes.map((s, i) => ({ key: `${s.id}:${spans[i]!.id}`, limit: s.budget.usd, amount, keepMs: keepMsOf(spans[i]!, at) }));
+    for (const s of scopes) this.d.seen.set(s.id, s);
+    let result;
+    try {
+      result = await ledger.reserve({ id: x.id, at, expiresAt: at + options.reservationTtlMs, charges });
+      this.d.health.ok();
+    } catch (err) {
+      this.d.health.failed(err);
+      this.d.health.decided();
+      if (options.onStoreError === 'deny') throw budgetUnavailable();
+      x.warn('budgets not enforced: the budget store is unreachable');
+      this.#hold(x, charges, amount, at, false);
+      return plan;
+    }
+    if (!result.ok) {
+      const scope = scopes[result.index]!;
+      this.d.logger.info({ plugin: PLUGIN, scope: scope.id, caller: x.caller?.name, model: x.model, requestId: x.id, spentUsd: result.reading.spent, reservedUsd: result.reading.reserved, limitUsd: scope.budget.usd, requestUsd: amount }, 'budget exceeded');
+      throw budgetExceeded(scope.label, scope.budget.usd, scope.budget.period, spans[result.index]!, result.reading, amount, at);
+    }
+    this.#hold(x, charges, amount, at, true);
+    result.readings.forEach((r, i) => {
+      const scope = scopes[i]!;
+      this.d.soft.note(charges[i]!.key, scope.label, r.spent + r.reserved + amount, scope.budget.usd, scope.budget.softLimit ?? options.softLimit, spans[i]!.end);
+    });
+    return plan;
+  }
+
+  /** onFinish: releases the reservation and adds the exact cost to the budgets and the spend records. */
+  finish(x: Exchange): void {
+    if (x.dryRun) return;
+    const held = x.get(HELD);
+    if (held?.settled) return;
+    if (held) held.settled = true;
+    const cost = x.get(PRICING_COST);
+    const at = held?.at ?? this.d.now() - (performance.now() - x.timings.start);
+    const who = { day: dayOf(at), key: x.caller?.name ?? 'anonymous', team: x.caller?.team ?? '' };
+    const records: SpendIncrement[] = (cost?.attempts ?? []).map((a) => ({ ...who, model: a.model, usd: a.usd, requests: 1 }));
+    let usd = cost?.usd ?? 0;
+    // An attempt that answered without saying what it used (a stream without usage) is charged its worst case.
+    if (held) {
+      for (const r of x.results) {
+        if (r.usage || !(r.outcome === 'success' || (r.stream && r.ttftMs !== undefined))) continue;
+        usd += held.amount;
+        records.push({ ...who, model: r.target.model, usd: held.amount, requests: 1 });
+      }
+    }
+    if (!held && records.length === 0) return;
+    this.d.ledger.settle({ id: x.id, keys: held?.keys ?? [], keepMs: held?.keepMs ?? [], usd, records, recordsKeepMs: this.d.options.retentionDays * DAY_MS });
+  }
+
+  #hold(x: Exchange, charges: readonly Charge[], amount: number, at: number, reserved: boolean): void {
+    x.set(HELD, { keys: charges.map((c) => c.key), keepMs: charges.map((c) => c.keepMs), amount, at, reserved, settled: false });
+  }
+
+  /** The most a request can cost on `target`: its prompt estimate at the input price, its output limit at the output (or reasoning) price. */
+  #worstCase(target: Target, x: Exchange, at: number): number {
+    const info = this.d.modelInfo(target);
+    if (!info?.pricing) return 0;
+    const price = priceAt(info.pricing, at).price;
+    if (x.operation !== 'chat') return worstCaseUsd(price, embeddingTokens(x.body.input), 0);
+    const request = x.request;
+    const asked = request?.max_completion_tokens ?? request?.max_tokens ?? undefined;
+    let output = typeof asked === 'number' ? asked : (this.d.options.reserveOutputTokens ?? info.maxOutputTokens ?? FALLBACK_OUTPUT_TOKENS);
+    if (info.maxOutputTokens !== undefined) output = Math.min(output, info.maxOutputTokens);
+    const choices = typeof request?.n === 'number' && request.n > 1 ? request.n : 1;
+    return worstCaseUsd(price, x.inputTokens, output * choices);
+  }
+}
+
+/** A budget's counters must outlive its period (a day's margin for late settlements); `none` keeps them forever. */
+function keepMsOf(span: PeriodSpan, at: number): number | undefined {
+  return Number.isFinite(span.end) ? span.end - at + DAY_MS : undefined;
+}
+
+/** Embedding inputs' estimated tokens: characters / 4. */
+function embeddingTokens(input: unknown): number {
+  const texts = typeof input === 'string' ? [input] : Array.isArray(input) ? input : [];
+  let chars = 0;
+  for (const t of texts) chars += typeof t === 'string' ? t.length : JSON.stringify(t ?? '').length;
+  return Math.ceil(chars / 4);
+}
+
+/** A key's own `budget` (auth `keys[].budget`, possibly set at run time), if it is one. */
+function asBudget(value: unknown): Budget | undefined {
+  const v = value as { usd?: unknown; period?: unknown; softLimit?: unknown } | null | undefined;
+  if (!v || typeof v !== 'object' || typeof v.usd !== 'number' || !(v.usd >= 0)) return undefined;
+  const period = PERIODS.includes(v.period as Period) ? (v.period as Period) : 'month';
+  return { usd: v.usd, period, ...(typeof v.softLimit === 'number' ? { softLimit: v.softLimit } : {}) };
+}
+
+function own<T>(map: Record<string, T>, name: string): T | undefined {
+  return Object.hasOwn(map, name) ? map[name] : undefined;
+}

@@ -1,0 +1,77 @@
+import { contract, definePlugin, RouteStage, SwitchyardError } from '@switchyard/core';
+import { PLUGIN as PRICING_PLUGIN } from '@switchyard/plugin-pricing';
+import type { Plugin } from '@switchyard/core';
+import { addAdminRoutes } from './admin.js';
+import { Budgeter } from './budgeter.js';
+import type { Scope } from './budgeter.js';
+import { BUDGET_EXCEEDED, BUDGET_UNAVAILABLE } from './errors.js';
+import { StoreHealth } from './health.js';
+import type { Ledger } from './ledger.js';
+import { MemoryLedger } from './memory-ledger.js';
+import { RedisLedger } from './redis-ledger.js';
+import type { RedisClient } from './redis-ledger.js';
+import { optionsSchema } from './schema.js';
+import type { BudgetsOptions } from './schema.js';
+import { SoftLimits } from './soft-limits.js';
+
+export const PLUGIN = 'budgets';
+export { BUDGET_EXCEEDED, BUDGET_UNAVAILABLE, RESET_HEADER } from './errors.js';
+export { MemoryLedger } from './memory-ledger.js';
+export { RedisLedger } from './redis-ledger.js';
+export type { Charge, Ledger, Reading, Reservation, ReserveResult, Settlement, SpendIncrement, SpendRow } from './ledger.js';
+export { periodOf, dayOf } from './periods.js';
+export type { PeriodSpan } from './periods.js';
+export type { Budget, BudgetsOptions, Period } from './schema.js';
+export { toCsv } from './spend.js';
+
+/** After every ordering tap (the balancer, a breaker's probe at ORDER + 50): the plan is final. */
+export const RESERVE_STAGE = RouteStage.ORDER + 1000;
+
+/** The gateway store's Redis connection (@switchyard/store-redis), by name: no package dependency. */
+const REDIS_CLIENT = contract<RedisClient>('store-redis:client');
+
+export interface BudgetsSetup {
+  /** Epoch ms now: decides periods and price versions; a test's clock. @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * Budgets in USD per key, team and gateway, per UTC day, week, month or for ever: each request's
+ * worst case is reserved against all of them at once before its first attempt (402
+ * `budget_exceeded` when one has no room) and settled at its exact cost (plugin-pricing) when
+ * it is over. Spend records per key, team, model and day at `GET /admin/spend`.
+ */
+export function budgets(setup: BudgetsSetup = {}): Plugin<BudgetsOptions> {
+  const now = setup.now ?? Date.now;
+  return definePlugin({
+    name: PLUGIN,
+    options: optionsSchema,
+    errors: [BUDGET_EXCEEDED, BUDGET_UNAVAILABLE],
+    apply(gateway, options) {
+      const on = options.enabled || options.global !== undefined || options.defaults !== undefined || Object.keys(options.teams).length > 0 || Object.keys(options.keys).length > 0;
+      if (!on) return;
+      // Without the pricing plugin no request would have a cost: budgets would never fill.
+      const pricing = gateway.pluginOptions()[PRICING_PLUGIN];
+      if (pricing === undefined || pricing === false) {
+        throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', `plugins.budgets needs the "${PRICING_PLUGIN}" plugin (@switchyard/plugin-pricing), which prices the requests budgets count`);
+      }
+      const redis = gateway.contract(REDIS_CLIENT);
+      const health = new StoreHealth(gateway.logger, redis ? 'redis' : 'memory', options.onStoreError);
+      const failed = (err: unknown): void => health.failed(err);
+      const dropped = (n: number): void => gateway.logger.error({ plugin: PLUGIN, dropped: n }, `budgets: ${n} settlements dropped while the budget store was unreachable`);
+      // Memory budgets outlive config reloads (Redis ones live in Redis).
+      const ledger: Ledger = gateway.keep(PLUGIN, redis ? `ledger:redis:${options.settleDelayMs}` : 'ledger:memory', () =>
+        redis ? new RedisLedger(redis, options.settleDelayMs, now, failed, dropped) : new MemoryLedger(now),
+      );
+      const soft = gateway.keep(PLUGIN, 'soft-limits', () => new SoftLimits(gateway.logger));
+      const seen = gateway.keep(PLUGIN, 'seen', () => new Map<string, Scope>());
+      const budgeter = new Budgeter({ options, ledger, modelInfo: (t) => gateway.modelInfo.forTarget(t), now, logger: gateway.logger, health, soft, seen });
+      gateway.hooks.selectRoute.tapPromise({ name: PLUGIN, stage: RESERVE_STAGE }, (plan, x) => budgeter.reserve(plan, x));
+      gateway.hooks.onFinish.tap(PLUGIN, (x) => budgeter.finish(x));
+      gateway.hooks.close.tapPromise(PLUGIN, () => ledger.flush());
+      gateway.status.addGauge('budgets_over_soft_limit', PLUGIN, 'Budgets past their soft limit in their current period', () => soft.count(now()));
+      addAdminRoutes(gateway, { plugin: PLUGIN, options, ledger, health, now, seen });
+    },
+  });
+}
+export default budgets;

@@ -1,0 +1,36 @@
+import { contract } from '@switchyard/core';
+import type { CostBreakdown, TokenCounts } from './price.js';
+
+export type { CostBreakdown, PriceInForce, TokenCounts } from './price.js';
+export { costOf, formatUsd, instantOf, priceAt, ratesOf, tokensOf, TOKEN_KINDS, worstCaseUsd } from './price.js';
+
+/** One attempt's cost: its usage split by token kind, each at the price in force at the request's time. */
+export interface AttemptCost {
+  readonly attempt: number;
+  /** `instance/model`. */
+  readonly target: string;
+  /** The model the attempt was sent to (as the upstream knows it). */
+  readonly model: string;
+  readonly usd: number;
+  readonly tokens: TokenCounts;
+  readonly breakdown: CostBreakdown;
+  /** The `from` of the price version applied; absent: the model's base price. */
+  readonly priceFrom?: string;
+}
+
+/**
+ * A request's cost, set on the exchange by the pricing plugin as each attempt reports usage
+ * (so it is complete by `onFinish`): every billed attempt, usually the one that served.
+ */
+export interface RequestCost {
+  /** USD over the priced attempts. */
+  readonly usd: number;
+  readonly attempts: readonly AttemptCost[];
+  /** Targets that reported usage but have no known price (their tokens are not in `usd`). */
+  readonly unpriced: readonly string[];
+  /** Epoch ms the request is priced at (its start). */
+  readonly at: number;
+}
+
+/** The request's cost (exchange value), for the request log, metrics, the console and budgets. */
+export const PRICING_COST = contract<RequestCost>('pricing:cost');

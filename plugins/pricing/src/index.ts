@@ -1,0 +1,77 @@
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { definePlugin } from '@switchyard/core';
+import type { AttemptResult, Exchange, Gateway, Plugin } from '@switchyard/core';
+import { PRICING_COST } from './contract.js';
+import type { AttemptCost, RequestCost } from './contract.js';
+import { costOf, formatUsd, priceAt, tokensOf } from './price.js';
+
+export const PLUGIN = 'pricing';
+export * from './contract.js';
+
+/** The response header carrying a non-streamed request's cost, when `header` is on. */
+export const COST_HEADER = 'x-switchyard-cost';
+
+export const optionsSchema = Type.Object(
+  {
+    header: Type.Boolean({
+      default: false,
+      description: `Send the request's cost in USD as \`${COST_HEADER}\` on non-streamed answers (a stream's headers leave before its usage is known: its cost is in the request log, the metrics and the spend records).`,
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export type PricingOptions = Static<typeof optionsSchema>;
+
+export interface PricingSetup {
+  /** Epoch ms now; a test's clock decides which price version applies. @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * Each request's exact cost from the usage its provider reported, at the model table's price
+ * in force at the request's start (`catalog:` overrides over provider plugins' prices), set on
+ * the exchange as `pricing:cost` for the request log (`costUsd`), metrics, the console and budgets.
+ */
+export function pricing(setup: PricingSetup = {}): Plugin<PricingOptions> {
+  const now = setup.now ?? Date.now;
+  return definePlugin({
+    name: PLUGIN,
+    options: optionsSchema,
+    provides: [PRICING_COST],
+    apply(gateway, options) {
+      const warned = new Set<string>();
+      gateway.hooks.onResult.tap(PLUGIN, (result, x) => {
+        if (!result.usage) return;
+        const cost = price(gateway, result, x, now, warned);
+        x.set(PRICING_COST, cost);
+        // An unknown price is not a cost of 0: nothing is said rather than something false.
+        if (cost.unpriced.length) x.setLogField('unpriced', cost.unpriced);
+        if (cost.attempts.length === 0) return;
+        x.setLogField('costUsd', cost.usd);
+        if (options.header && !result.stream && result.outcome === 'success' && cost.unpriced.length === 0) x.setResponseHeader(COST_HEADER, formatUsd(cost.usd));
+      });
+    },
+  });
+}
+export default pricing;
+
+/** The request's cost so far with this attempt's added. */
+function price(gateway: Gateway, result: AttemptResult, x: Exchange, now: () => number, warned: Set<string>): RequestCost {
+  const before = x.get(PRICING_COST);
+  const at = before?.at ?? now() - (performance.now() - x.timings.start);
+  const pricing = gateway.modelInfo.forTarget(result.target)?.pricing;
+  if (!pricing) {
+    if (!warned.has(result.target.id)) {
+      warned.add(result.target.id);
+      gateway.logger.warn({ plugin: PLUGIN, target: result.target.id }, `no price known for ${result.target.id}: its requests are not priced (add pricing under catalog:)`);
+    }
+    return { usd: before?.usd ?? 0, attempts: before?.attempts ?? [], unpriced: [...(before?.unpriced ?? []), result.target.id], at };
+  }
+  const tokens = tokensOf(result.usage!);
+  const inForce = priceAt(pricing, at);
+  const { usd, breakdown } = costOf(inForce.price, tokens);
+  const attempt: AttemptCost = { attempt: result.attempt, target: result.target.id, model: result.target.model, usd, tokens, breakdown, ...(inForce.from === undefined ? {} : { priceFrom: inForce.from }) };
+  return { usd: (before?.usd ?? 0) + usd, attempts: [...(before?.attempts ?? []), attempt], unpriced: before?.unpriced ?? [], at };
+}

@@ -1,0 +1,114 @@
+import type { ModelPricing, Price, Usage } from '@switchyard/core';
+
+/** A request's tokens by how they are priced; every usage token lands in exactly one kind. */
+export interface TokenCounts {
+  /** Input neither read from nor written to a prompt cache. */
+  input: number;
+  /** Input read from a prompt cache. */
+  cachedRead: number;
+  /** Input written to a prompt cache kept five minutes (or of unstated lifetime). */
+  cacheWrite5m: number;
+  /** Input written to a prompt cache kept one hour. */
+  cacheWrite1h: number;
+  /** Output that is not reasoning. */
+  output: number;
+  /** Reasoning (thinking) output. */
+  reasoning: number;
+}
+
+/** USD per token kind. */
+export type CostBreakdown = { [K in keyof TokenCounts]: number };
+
+export const TOKEN_KINDS: readonly (keyof TokenCounts)[] = ['input', 'cachedRead', 'cacheWrite5m', 'cacheWrite1h', 'output', 'reasoning'];
+
+/**
+ * Splits canonical usage into token kinds. Cache reads and writes are part of `prompt_tokens`,
+ * one-hour writes part of the writes, reasoning part of `completion_tokens` (OpenAI's
+ * accounting, which every decoder follows); a count that claims more than its whole is capped.
+ */
+export function tokensOf(usage: Usage): TokenCounts {
+  const prompt = count(usage.prompt_tokens);
+  const completion = count(usage.completion_tokens);
+  const details = usage.prompt_tokens_details;
+  const cachedRead = Math.min(prompt, count(details?.cached_tokens));
+  const written = Math.min(prompt - cachedRead, count(details?.cache_write_tokens));
+  const hour = Math.min(written, count(details?.cache_write_1h_tokens));
+  const reasoning = Math.min(completion, count(usage.completion_tokens_details?.reasoning_tokens));
+  return { input: prompt - cachedRead - written, cachedRead, cacheWrite5m: written - hour, cacheWrite1h: hour, output: completion - reasoning, reasoning };
+}
+
+/** USD per 1M tokens of each kind, the defaults of a price filled in. */
+export function ratesOf(price: Price): CostBreakdown {
+  const cacheWrite = price.cacheWrite ?? price.input;
+  return {
+    input: price.input,
+    cachedRead: price.cachedRead ?? price.input,
+    cacheWrite5m: cacheWrite,
+    cacheWrite1h: price.cacheWrite1h ?? cacheWrite,
+    output: price.output,
+    reasoning: price.reasoning ?? price.output,
+  };
+}
+
+/** What `tokens` cost at `price`: USD per kind and in total. */
+export function costOf(price: Price, tokens: TokenCounts): { usd: number; breakdown: CostBreakdown } {
+  const rates = ratesOf(price);
+  const breakdown = {} as CostBreakdown;
+  let usd = 0;
+  for (const kind of TOKEN_KINDS) {
+    const part = (tokens[kind] * rates[kind]) / 1_000_000;
+    breakdown[kind] = part;
+    usd += part;
+  }
+  return { usd, breakdown };
+}
+
+/** A price in force and the `from` of the version it came from (none: the base price). */
+export interface PriceInForce {
+  readonly price: Price;
+  readonly from?: string;
+}
+
+type Schedule = ReadonlyArray<{ at: number; version: Price & { from: string } }>;
+const schedules = new WeakMap<ModelPricing, Schedule>();
+
+/**
+ * The price of a model at epoch ms `at`: the latest version whose `from` has come, else the
+ * base fields. Versions are parsed once per pricing object (the model table memoizes them).
+ */
+export function priceAt(pricing: ModelPricing, at: number): PriceInForce {
+  if (!pricing.versions?.length) return { price: pricing };
+  let schedule = schedules.get(pricing);
+  if (!schedule) {
+    schedule = pricing.versions.map((version) => ({ at: instantOf(version.from), version })).filter((v) => Number.isFinite(v.at)).sort((a, b) => a.at - b.at);
+    schedules.set(pricing, schedule);
+  }
+  let inForce: PriceInForce = { price: pricing };
+  for (const { at: from, version } of schedule) {
+    if (from > at) break;
+    inForce = { price: version, from: version.from };
+  }
+  return inForce;
+}
+
+/** Epoch ms of a version's `from`: a date is its UTC midnight, a time without an offset is UTC. */
+export function instantOf(from: string): number {
+  const zoned = /T.*(Z|[+-]\d{2}:\d{2})$/.test(from) || !from.includes('T') ? from : `${from}Z`;
+  return Date.parse(zoned);
+}
+
+/** The most `inputTokens` of prompt and `outputTokens` of answer can cost at `price` (reasoning may be dearer than output). */
+export function worstCaseUsd(price: Price, inputTokens: number, outputTokens: number): number {
+  const rates = ratesOf(price);
+  return (inputTokens * rates.input + outputTokens * Math.max(rates.output, rates.reasoning)) / 1_000_000;
+}
+
+/** USD as a header value: plain decimal, at most 10 places, no trailing zeros. */
+export function formatUsd(usd: number): string {
+  const fixed = usd.toFixed(10);
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+}
