@@ -4,6 +4,7 @@ import type { ProviderAdapter } from '../providers.js';
 import type { ModelInfo } from '../models/model-info.js';
 import type { ProviderInstance, UpstreamRequest } from '../types.js';
 import type { Plugin } from './plugin.js';
+import type { Gateway } from '../gateway.js';
 
 export interface ProviderPluginSpec {
   /** Plugin name, e.g. `provider-acme`. */
@@ -11,8 +12,12 @@ export interface ProviderPluginSpec {
   /** Provider type that config entries name in `type:`. */
   readonly type: string;
   readonly adapter: ProviderAdapter;
-  /** Builds the wire request at ConvertStage.BUILD: url, headers and body from the exchange. */
-  readonly build: (req: UpstreamRequest, x: Exchange) => UpstreamRequest;
+  /**
+   * Builds the wire request at ConvertStage.BUILD: url, headers and body from the exchange. The
+   * gateway is there for what the target needs beside the request (its model table entry, for
+   * fitOutputTokens).
+   */
+  readonly build: (req: UpstreamRequest, x: Exchange, gateway: Gateway) => UpstreamRequest;
   /** What is known of this type's models (capabilities, limits, prices), for the gateway's model table. */
   readonly models?: Readonly<Record<string, ModelInfo>>;
 }
@@ -24,7 +29,7 @@ export function providerPlugin(spec: ProviderPluginSpec): Plugin<Record<string, 
     schema: { type: 'object', additionalProperties: false, properties: {} },
     providers: [{ type: spec.type, adapter: spec.adapter, ...(spec.models ? { models: spec.models } : {}) }],
     apply(gateway) {
-      gateway.hooks.convertRequest.for(spec.type).tap({ name: spec.name, stage: ConvertStage.BUILD }, spec.build);
+      gateway.hooks.convertRequest.for(spec.type).tap({ name: spec.name, stage: ConvertStage.BUILD }, (req, x) => spec.build(req, x, gateway));
     },
   };
 }

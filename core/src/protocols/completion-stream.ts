@@ -33,6 +33,7 @@ export class CompletionAccumulator {
       if (typeof delta.content === 'string') message.content = (message.content ?? '') + delta.content;
       if (typeof delta.reasoning_content === 'string') message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
       if (typeof delta.refusal === 'string') message.refusal = (message.refusal ?? '') + delta.refusal;
+      if (delta.reasoning_blocks?.length) (message.reasoning_blocks ??= []).push(...delta.reasoning_blocks);
       for (const call of delta.tool_calls ?? []) {
         const calls = (message.tool_calls ??= []);
         let known: ToolCall | undefined = calls[call.index];
@@ -64,7 +65,7 @@ export class CompletionAccumulator {
 
 /**
  * The canonical chunks of a stored completion, for replaying it as a stream: per choice a role
- * chunk, its reasoning, content and tool calls, then its finish; then the usage chunk when
+ * chunk, its reasoning (text, then its blocks), content and tool calls, then its finish; then the usage chunk when
  * `includeUsage` (OpenAI's stream_options.include_usage) asks for it.
  */
 export function completionChunks(completion: ChatCompletion, includeUsage: boolean): ChatCompletionChunk[] {
@@ -79,6 +80,7 @@ export function completionChunks(completion: ChatCompletion, includeUsage: boole
     const { message, index } = choice;
     chunks.push(chunk(index, { role: 'assistant', content: '' }));
     if (message.reasoning_content) chunks.push(chunk(index, { reasoning_content: message.reasoning_content }));
+    if (message.reasoning_blocks?.length) chunks.push(chunk(index, { reasoning_blocks: message.reasoning_blocks }));
     if (typeof message.content === 'string' && message.content) chunks.push(chunk(index, { content: message.content }));
     if (message.refusal) chunks.push(chunk(index, { refusal: message.refusal }));
     (message.tool_calls ?? []).forEach((call, i) => {
