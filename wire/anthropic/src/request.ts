@@ -1,7 +1,7 @@
 /**
  * Canonical (OpenAI Chat Completions) request → Anthropic Messages request. Pure: no Koa, no tapable.
  */
-import type { ChatMessage, ChatRequest, ContentPart, ToolChoice } from '@switchyard/core';
+import type { ChatMessage, ChatRequest, ContentPart, ReasoningBlock, ToolChoice } from '@switchyard/core';
 import type { AnthropicCacheControl, AnthropicContentBlock, AnthropicMessageParam, AnthropicMessagesRequest, AnthropicTextBlock, AnthropicTool, AnthropicToolChoice } from './types.js';
 
 /** The tool a json_object / json_schema response_format is forced through (see README). */
@@ -186,9 +186,9 @@ function imageBlock(image: { url?: string; detail?: string } | undefined, warn: 
 }
 
 function assistantBlocks(m: Extract<ChatMessage, { role: 'assistant' }>, warn: (m: string) => void): AnthropicContentBlock[] {
-  const blocks: AnthropicContentBlock[] = [];
+  const blocks = thinkingBlocks(m.reasoning_blocks, warn);
   for (const text of textsOf(m.content as string | ContentPart[] | null | undefined)) if (text) blocks.push({ type: 'text', text });
-  if (m.reasoning_content) warn('reasoning_content in the history dropped (Anthropic needs signed thinking blocks)');
+  if (m.reasoning_content && blocks.length === 0) warn('reasoning_content in the history dropped (Anthropic needs signed thinking blocks)');
   for (const call of m.tool_calls ?? []) {
     if (!call?.function || typeof call.function.name !== 'string') {
       warn('a tool call without a function name was dropped');
@@ -203,6 +203,23 @@ function assistantBlocks(m: Extract<ChatMessage, { role: 'assistant' }>, warn: (
       input = { _raw: call.function.arguments };
     }
     blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input });
+  }
+  return blocks;
+}
+
+/**
+ * Reasoning an Anthropic model produced, as the thinking (or redacted_thinking) blocks it returned,
+ * byte for byte; they lead the assistant turn, as Anthropic sent them. Reasoning from other
+ * providers cannot be verified by Anthropic and is dropped.
+ */
+function thinkingBlocks(reasoning: ReasoningBlock[] | undefined, warn: (m: string) => void): AnthropicContentBlock[] {
+  const blocks: AnthropicContentBlock[] = [];
+  for (const block of reasoning ?? []) {
+    if (block.source !== 'anthropic' || typeof block.signature !== 'string') {
+      warn(`reasoning from ${block.source ?? 'another provider'} in the history dropped (Anthropic verifies only its own thinking signatures)`);
+    } else if (block.type === 'thinking') blocks.push({ type: 'thinking', thinking: block.text ?? '', signature: block.signature });
+    else if (block.type === 'redacted_thinking') blocks.push({ type: 'redacted_thinking', data: block.signature });
+    else warn(`reasoning of type ${block.type} in the history dropped`);
   }
   return blocks;
 }
@@ -272,6 +289,10 @@ function thinking(req: ChatRequest, body: AnthropicMessagesRequest, o: ConvertOp
     warn('reasoning_effort dropped (Anthropic does not allow thinking with a forced tool choice)');
     return;
   }
+  if (openToolLoopWithoutThinking(body.messages)) {
+    warn('reasoning_effort dropped for this turn (Anthropic needs the thinking block that led to the pending tool calls, and the history does not carry it)');
+    return;
+  }
   let budget = wanted;
   if (explicitMax && budget >= body.max_tokens) budget = body.max_tokens - 1;
   else if (!explicitMax && budget >= body.max_tokens) body.max_tokens = budget + o.defaultMaxTokens;
@@ -289,4 +310,17 @@ function thinking(req: ChatRequest, body: AnthropicMessagesRequest, o: ConvertOp
     delete body.top_p;
     warn('top_p dropped (Anthropic requires top_p >= 0.95 with extended thinking)');
   }
+}
+
+/**
+ * True when the conversation ends in an open tool loop (the last user turn answers tool_use) whose
+ * assistant turn does not start with a thinking block: Anthropic refuses thinking on such a request.
+ */
+function openToolLoopWithoutThinking(messages: AnthropicMessageParam[]): boolean {
+  const last = messages.at(-1);
+  const assistant = messages.at(-2);
+  if (!last || last.role !== 'user' || !assistant || assistant.role !== 'assistant' || typeof assistant.content === 'string') return false;
+  const answersTools = typeof last.content !== 'string' && last.content.some((b) => b.type === 'tool_result');
+  const first = assistant.content[0]?.type;
+  return answersTools && first !== 'thinking' && first !== 'redacted_thinking';
 }

@@ -2,7 +2,7 @@
  * Anthropic Messages response → canonical chat completion. Pure: no Koa, no tapable.
  */
 import { canonicalUsageOf } from './inbound.js';
-import type { ChatCompletion, FinishReason, ToolCall } from '@switchyard/core';
+import type { ChatCompletion, FinishReason, ReasoningBlock, ToolCall } from '@switchyard/core';
 import type { AnthropicMessage, AnthropicStopReason, AnthropicToolUseBlock } from './types.js';
 
 /** Anthropic stop_reason → OpenAI finish_reason. */
@@ -33,20 +33,25 @@ export function fromMessagesResponse(message: AnthropicMessage, jsonTool?: strin
   let reasoning = '';
   let jsonAnswer = false;
   const calls: ToolCall[] = [];
+  const blocks: ReasoningBlock[] = [];
   for (const block of message.content) {
     if (block.type === 'text') text += block.text as string;
-    else if (block.type === 'thinking') reasoning += block.thinking as string;
+    else if (block.type === 'thinking') {
+      reasoning += block.thinking as string;
+      blocks.push(thinkingBlock(block.thinking, block.signature));
+    } else if (block.type === 'redacted_thinking') blocks.push(redactedBlock(block.data));
     else if (block.type === 'tool_use') {
       const use = block as AnthropicToolUseBlock;
       if (jsonTool && use.name === jsonTool) {
         text += JSON.stringify(use.input ?? {});
         jsonAnswer = true;
       } else calls.push({ id: use.id, type: 'function', function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) } });
-    } else if (block.type !== 'redacted_thinking') warn?.(`${block.type} response blocks dropped (no OpenAI equivalent)`);
+    } else warn?.(`${block.type} response blocks dropped (no OpenAI equivalent)`);
   }
   const out: ChatCompletion['choices'][number]['message'] = { role: 'assistant', content: text || (calls.length ? null : '') };
   if (calls.length) out.tool_calls = calls;
   if (reasoning) out.reasoning_content = reasoning;
+  if (blocks.length) out.reasoning_blocks = blocks;
   out.refusal = null;
   const completion: ChatCompletion = {
     id: message.id,
@@ -58,4 +63,16 @@ export function fromMessagesResponse(message: AnthropicMessage, jsonTool?: strin
   const usage = canonicalUsageOf(message.usage);
   if (usage) completion.usage = usage;
   return completion;
+}
+
+/** A thinking block kept whole (text and signature byte for byte), to be sent back on a later turn. */
+export function thinkingBlock(thinking: unknown, signature: unknown): ReasoningBlock {
+  const block: ReasoningBlock = { type: 'thinking', text: typeof thinking === 'string' ? thinking : '', source: 'anthropic' };
+  if (typeof signature === 'string') block.signature = signature;
+  return block;
+}
+
+/** A redacted_thinking block: its opaque `data` travels as the signature. */
+export function redactedBlock(data: unknown): ReasoningBlock {
+  return { type: 'redacted_thinking', signature: typeof data === 'string' ? data : '', source: 'anthropic' };
 }

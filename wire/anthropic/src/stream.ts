@@ -1,8 +1,9 @@
 /**
  * Anthropic Messages stream events → canonical chunks, as a state machine. Pure: no Koa, no tapable.
  *
- * message_start → a role chunk; text_delta → content; thinking_delta → reasoning_content;
- * tool_use blocks → tool_calls with stable indexes (0, 1, … in block order), input_json_delta
+ * message_start → a role chunk; text_delta → content; thinking_delta → reasoning_content, and
+ * at the block's end the whole block with its signature (reasoning_blocks; redacted_thinking
+ * too), so that it can be sent back byte for byte; tool_use blocks → tool_calls with stable indexes (0, 1, … in block order), input_json_delta
  * → incremental arguments; message_delta → the finish chunk; message_stop → the usage chunk
  * (when asked for) and the end. `ping` is ignored; `error` throws.
  */
@@ -10,7 +11,7 @@ import { SwitchyardError } from '@switchyard/core';
 import { canonicalUsageOf } from './inbound.js';
 import type { ChatCompletionChunk, SseEvent, Usage } from '@switchyard/core';
 import type { AnthropicStreamEvent, AnthropicUsage } from './types.js';
-import { finishReasonOf } from './response.js';
+import { finishReasonOf, redactedBlock, thinkingBlock } from './response.js';
 
 export class StreamError extends Error {
   constructor(readonly type: string, message: string) {
@@ -28,6 +29,8 @@ export class MessagesStreamDecoder {
   /** Anthropic block index → OpenAI tool_calls index, or 'json' for the forced JSON tool. */
   readonly #blocks = new Map<number, number | 'json'>();
   #tools = 0;
+  /** Thinking blocks being streamed, by block index: their text and signature so far. */
+  readonly #thinking = new Map<number, { text: string; signature: string }>();
   #done = false;
   #jsonAnswer = false;
 
@@ -62,10 +65,22 @@ export class MessagesStreamDecoder {
           return [this.#chunk({ tool_calls: [{ index, id: block.id as string, type: 'function', function: { name: block.name as string, arguments: '' } }] })];
         }
         if (block.type === 'text' && typeof block.text === 'string' && block.text) return [this.#chunk({ content: block.text })];
+        if (block.type === 'redacted_thinking') return [this.#chunk({ reasoning_blocks: [redactedBlock(block.data)] })];
+        if (block.type === 'thinking') {
+          const text = typeof block.thinking === 'string' ? block.thinking : '';
+          this.#thinking.set(event.index, { text, signature: typeof block.signature === 'string' ? block.signature : '' });
+          if (text) return [this.#chunk({ reasoning_content: text })];
+        }
         return [];
       }
       case 'content_block_delta':
         return this.#delta(event.index, event.delta);
+      case 'content_block_stop': {
+        const thinking = this.#thinking.get(event.index);
+        if (!thinking) return [];
+        this.#thinking.delete(event.index);
+        return [this.#chunk({ reasoning_blocks: [thinkingBlock(thinking.text, thinking.signature || undefined)] })];
+      }
       case 'message_delta': {
         this.#usage = { ...this.#usage, ...stripNulls(event.usage) };
         const finish = finishReasonOf(event.delta.stop_reason, this.#jsonAnswer && this.#tools === 0);
@@ -78,7 +93,7 @@ export class MessagesStreamDecoder {
       case 'error':
         throw new StreamError(event.error?.type ?? 'api_error', event.error?.message ?? 'upstream stream error');
       default:
-        return []; // ping, content_block_stop, and events a newer API may add
+        return []; // ping and events a newer API may add
     }
   }
 
@@ -86,8 +101,16 @@ export class MessagesStreamDecoder {
     switch (delta.type) {
       case 'text_delta':
         return [this.#chunk({ content: delta.text as string })];
-      case 'thinking_delta':
+      case 'thinking_delta': {
+        const thinking = this.#thinking.get(index);
+        if (thinking) thinking.text += delta.thinking as string;
         return [this.#chunk({ reasoning_content: delta.thinking as string })];
+      }
+      case 'signature_delta': {
+        const thinking = this.#thinking.get(index);
+        if (thinking) thinking.signature += delta.signature as string;
+        return [];
+      }
       case 'input_json_delta': {
         const target = this.#blocks.get(index);
         const json = delta.partial_json as string;
@@ -96,7 +119,7 @@ export class MessagesStreamDecoder {
         return [this.#chunk({ tool_calls: [{ index: target, function: { arguments: json } }] })];
       }
       default:
-        return []; // signature_delta, citations_delta
+        return []; // citations_delta
     }
   }
 
