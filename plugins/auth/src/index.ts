@@ -7,6 +7,7 @@ import type { GatewayKey } from './key-table.js';
 import { keyListing } from './listing.js';
 import { keyInQuery, presentedKey } from './presented.js';
 import { optionsSchema } from './schema.js';
+import { CALLER_OF } from './contract.js';
 import type { AuthOptions } from './schema.js';
 
 export { hashKey, KeyTable, globToRegExp, allowsModel, allowsProvider, allowsTarget } from './key-table.js';
@@ -14,6 +15,7 @@ export type { GatewayKey, GatewayKeyConfig, Lookup } from './key-table.js';
 export type { AuthOptions } from './schema.js';
 export { presentedKey, keyInQuery, QUERY_KEY_PARAMS } from './presented.js';
 export { keyListing } from './listing.js';
+export { CALLER_OF } from './contract.js';
 export type { KeyListing } from './listing.js';
 
 export const PLUGIN = 'auth';
@@ -28,6 +30,7 @@ export function auth(): Plugin<AuthOptions> {
   return definePlugin({
     name: PLUGIN,
     options: optionsSchema,
+    provides: [CALLER_OF],
     apply(gateway, options) {
       let table: KeyTable;
       try {
@@ -44,6 +47,7 @@ export function auth(): Plugin<AuthOptions> {
       gateway.security.isKnownCaller = (name) => names.has(name);
       gateway.security.authorizeAdmin = adminAuthorizer(table);
       gateway.security.authorizeCaller = (headers, url) => authenticate(table, headers, url, gateway.logger).error;
+      gateway.provide(CALLER_OF, (headers, url) => authenticate(table, headers, url, gateway.logger).key?.caller);
       gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) => admit(table, x, gateway.logger));
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, filterTargets);
     },

@@ -1,5 +1,5 @@
-import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
-import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
+import { fitOutputTokens, instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
+import type { ChatRequest, Exchange, Gateway, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
 import { acceptsSampling, toMessagesRequest } from '@switchyard/wire-anthropic';
 import { anthropicAdapter, instanceHeaders, JSON_TOOL_KEY } from './adapter.js';
 import { optionsOf } from './instance-fields.js';
@@ -30,7 +30,7 @@ function headersFor(instance: ProviderInstance, x: Exchange): Record<string, str
 }
 
 /** Anthropic callers pass through (model changed; sampling fields the version refuses dropped); others are converted. */
-function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
+function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): UpstreamRequest {
   const target = x.target!;
   const options = optionsOf(target.instance);
   req.url = `${target.instance.baseUrl}${options.messagesPath}`;
@@ -49,7 +49,7 @@ function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
     return req;
   }
   if (!x.request) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Anthropic`);
-  const converted = toMessagesRequest(x.request, {
+  const converted = toMessagesRequest(fittedRequest(x, gateway), {
     model: target.model,
     version: options.anthropicVersion,
     defaultMaxTokens: options.modelMaxTokens[target.model] ?? options.defaultMaxTokens,
@@ -61,6 +61,15 @@ function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
   if (converted.jsonTool) x.set(JSON_TOOL_KEY, converted.jsonTool);
   req.body = converted.body;
   return req;
+}
+
+/** The canonical request with its output tokens fitted to the target model (a copy when they change). */
+function fittedRequest(x: Exchange, gateway: Gateway): ChatRequest {
+  const request = x.request!;
+  const asked = request.max_completion_tokens ?? request.max_tokens ?? undefined;
+  const fitted = fitOutputTokens(asked, gateway.modelInfo.forTarget(x.target!), gateway.config.routing.fitOutputTokens, (m) => x.warn(m), request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens');
+  if (fitted === asked) return request;
+  return { ...request, max_completion_tokens: fitted, max_tokens: null };
 }
 
 /** The Anthropic Messages API as a Switchyard provider type (`type: anthropic`). */

@@ -1,5 +1,5 @@
-import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
-import type { EmbeddingsRequest, Exchange, Plugin, UpstreamRequest } from '@switchyard/core';
+import { fitOutputTokens, instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
+import type { ChatRequest, EmbeddingsRequest, Exchange, Gateway, Plugin, UpstreamRequest } from '@switchyard/core';
 import { toEmbedCall, toGenerateContent } from '@switchyard/wire-gemini';
 import { geminiAdapter, instanceHeaders, modelUrl } from './adapter.js';
 import { geminiOptions } from './instance-fields.js';
@@ -22,7 +22,7 @@ export type * from '@switchyard/wire-gemini';
 const headersFor = instanceHeaderCache((instance) => ({ 'content-type': 'application/json', ...instanceHeaders(instance) }));
 
 /** BUILD: canonical chat → generateContent / streamGenerateContent, or embeddings → (batch)embedContent. */
-function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
+function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): UpstreamRequest {
   const target = x.target!;
   const warn = (m: string): void => x.warn(m);
   req.headers = headersFor(target.instance);
@@ -34,7 +34,7 @@ function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
     return req;
   }
   if (!x.request) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Gemini`);
-  req.body = toGenerateContent(x.request, target.model, geminiOptions(target.instance), warn);
+  req.body = toGenerateContent(fittedRequest(x, gateway), target.model, geminiOptions(target.instance), warn);
   if (req.stream) {
     req.url = `${modelUrl(target.instance, target.model, 'streamGenerateContent')}?alt=sse`;
     req.headers.accept = 'text/event-stream';
@@ -42,6 +42,15 @@ function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
     req.url = modelUrl(target.instance, target.model, 'generateContent');
   }
   return req;
+}
+
+/** The canonical request with its output tokens fitted to the target model (a copy when they change). */
+function fittedRequest(x: Exchange, gateway: Gateway): ChatRequest {
+  const request = x.request!;
+  const asked = request.max_completion_tokens ?? request.max_tokens ?? undefined;
+  const fitted = fitOutputTokens(asked, gateway.modelInfo.forTarget(x.target!), gateway.config.routing.fitOutputTokens, (m) => x.warn(m), request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens');
+  if (fitted === asked) return request;
+  return { ...request, max_completion_tokens: fitted, max_tokens: null };
 }
 
 /** The Google Gemini API (generativelanguage.googleapis.com) as a Switchyard provider type `gemini`. */

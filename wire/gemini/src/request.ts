@@ -71,7 +71,7 @@ export function toContents(messages: ChatMessage[], warn: Warn): Content[] {
         return push('user', userParts(m.content, i, warn));
       case 'assistant': {
         const parts: Part[] = [];
-        if (m.reasoning_content) warn(`messages[${i}].reasoning_content is not sent back to Gemini`);
+        if (m.reasoning_content || m.reasoning_blocks?.length) warn(`messages[${i}]: reasoning is not sent back to Gemini`);
         const text = textOf(m.content ?? null);
         if (text) parts.push({ text });
         for (const call of m.tool_calls ?? []) {
