@@ -6,7 +6,8 @@
  * carrying finishReason; without alt: one JSON array), `:embedContent`, `:batchEmbedContents` and
  * `GET models` (paged). Requests are validated as the real API does (see mock-gemini-validate.ts),
  * the key is read from `x-goog-api-key` (or `?key=`), and errors use Google's shape
- * `{"error":{"code","message","status"}}`. Every request is recorded; faults can be injected.
+ * `{"error":{"code","message","status"}}`. Every request is recorded (with the status answered);
+ * faults can be injected; answers can be scripted (setAnswerer).
  *
  * How it answers (deterministic, so tests can assert):
  * - last user turn holds function responses → text `<name>: <fn>=<response json>; …`
@@ -46,12 +47,25 @@ export interface GeminiRecordedRequest {
   body: any;
   rawBody: string;
   aborted: boolean;
+  /** The status the mock answered with, set as the response head is written. */
+  status?: number;
 }
+
+/** An answer a test scripts for one generateContent request: function calls, else text. */
+export interface GeminiScriptedAnswer {
+  text?: string;
+  functionCalls?: Array<{ name: string; args: Record<string, unknown> }>;
+}
+
+/** Decides the answer to a (validated) request body; undefined keeps the default answer. */
+export type GeminiAnswerer = (body: any) => GeminiScriptedAnswer | undefined;
 
 export interface MockGemini {
   /** e.g. http://127.0.0.1:41234 — the Gemini `baseUrl` (paths start with /v1beta). */
   readonly origin: string;
   readonly requests: GeminiRecordedRequest[];
+  /** Decides answers until cleared with null (reset() clears it too). */
+  setAnswerer(answerer: GeminiAnswerer | null): void;
   queueFault(...faults: GeminiFault[]): void;
   setFault(fault: GeminiFault | null): void;
   waitForAbort(timeoutMs?: number): Promise<GeminiRecordedRequest>;
@@ -148,6 +162,7 @@ class MockGeminiServer implements MockGemini {
   private readonly models: string[];
   private readonly embeddingModels: string[];
   private readonly limits: Record<string, number>;
+  private answerer: GeminiAnswerer | null = null;
 
   constructor(private readonly options: MockGeminiOptions) {
     this.limits = { ...DEFAULT_GEMINI_OUTPUT_LIMITS, ...options.outputLimits };
@@ -203,6 +218,11 @@ class MockGeminiServer implements MockGemini {
     this.faults.length = 0;
     this.persistent = null;
     this.aborts.length = 0;
+    this.answerer = null;
+  }
+
+  setAnswerer(answerer: GeminiAnswerer | null): void {
+    this.answerer = answerer;
   }
 
   close(): Promise<void> {
@@ -233,6 +253,11 @@ class MockGeminiServer implements MockGemini {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const record: GeminiRecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: { ...req.headers }, body: undefined, rawBody: '', aborted: false };
     this.requests.push(record);
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.writeHead = ((...args: unknown[]) => {
+      record.status = args[0] as number;
+      return writeHead(...args);
+    }) as ServerResponse['writeHead'];
     const x: Exchange = { req, res, record, destroyedByServer: false };
     res.on('close', () => {
       if (!res.writableFinished && !x.destroyedByServer && !this.closing) {
@@ -413,7 +438,8 @@ class MockGeminiServer implements MockGemini {
       return { whole, events: [whole] };
     }
 
-    const calls = this.functionCalls(body, lastParts, userText);
+    const scripted = this.answerer?.(body);
+    const calls = scripted?.functionCalls ?? (scripted?.text === undefined ? this.functionCalls(body, lastParts, userText) : []);
     if (calls.length) {
       const parts = calls.map((c) => ({ functionCall: c, ...(this.options.thoughtSignatures ? { thoughtSignature: SIGNATURE } : {}) }));
       const candidate = { content: { parts, role: 'model' }, finishReason: 'STOP', index: 0 };
@@ -423,7 +449,8 @@ class MockGeminiServer implements MockGemini {
 
     let text: string;
     const responses = lastParts.filter((p) => p.functionResponse).map((p) => p.functionResponse as Json);
-    if (responses.length) text = `${this.name}: ${responses.map((r) => `${r.name}=${JSON.stringify(r.response)}`).join('; ')}`;
+    if (scripted?.text !== undefined) text = scripted.text;
+    else if (responses.length) text = `${this.name}: ${responses.map((r) => `${r.name}=${JSON.stringify(r.response)}`).join('; ')}`;
     else if (config.responseMimeType === 'application/json') {
       const schema = config.responseSchema ?? config.responseJsonSchema;
       text = JSON.stringify(schema ? sample(schema) : { answer: `${this.name}: ${userText}` });

@@ -7,13 +7,15 @@
  * embeddings and model listing, records every request it receives, and can inject faults
  * (error statuses, delays, hangs, connection resets, cut or failing streams).
  * Like the real API it refuses `max_tokens` / `max_completion_tokens` / `max_output_tokens`
- * above the model's output limit (`outputLimits`).
+ * above the model's output limit (`outputLimits`). `chatOnly` makes it a Chat-Completions-only
+ * compatible server (the Responses paths answer 404); `strictChat` checks chat bodies as OpenAI does.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { buildResponse, failedEvent, ResponseStore, type Answerer, type ScriptedAnswer } from './mock-openai-responses.js';
+import { buildResponse, failedEvent, ResponseStore, sample, type Answerer, type ScriptedAnswer } from './mock-openai-responses.js';
 import { validateResponsesRequest } from './mock-openai-responses-validate.js';
+import { validateChatRequest } from './mock-openai-chat-validate.js';
 
 export type { Answerer, ScriptedAnswer } from './mock-openai-responses.js';
 
@@ -93,6 +95,10 @@ export interface MockOpenAIOptions {
   chunks?: number;
   /** Output-token limits by model id or id prefix, over DEFAULT_OUTPUT_LIMITS; a request asking more is refused with a 400. */
   outputLimits?: Record<string, number>;
+  /** Serve Chat Completions only, as most OpenAI-compatible servers do: the Responses API paths answer 404. @default false */
+  chatOnly?: boolean;
+  /** Refuse chat bodies a strict server refuses (see mock-openai-chat-validate.ts): unknown fields, orphan tool messages, … @default false */
+  strictChat?: boolean;
 }
 
 /**
@@ -139,6 +145,8 @@ interface Settings {
   name: string;
   chunks: number;
   outputLimits: Record<string, number>;
+  chatOnly: boolean;
+  strictChat: boolean;
 }
 
 function resolveSettings(options: MockOpenAIOptions): Settings {
@@ -149,6 +157,8 @@ function resolveSettings(options: MockOpenAIOptions): Settings {
     name: options.name ?? 'mock',
     chunks: Math.max(1, Math.floor(options.chunks ?? 3)),
     outputLimits: { ...DEFAULT_OUTPUT_LIMITS, ...options.outputLimits },
+    chatOnly: options.chatOnly ?? false,
+    strictChat: options.strictChat ?? false,
   };
 }
 
@@ -390,6 +400,7 @@ class MockOpenAIServer implements MockOpenAI {
     if (method === 'POST' && pathname === '/v1/chat/completions') {
       return chatCompletionReply(record.body, this.settings, (body) => this.scriptedAnswer(body));
     }
+    if (this.settings.chatOnly && pathname.startsWith('/v1/responses')) return errorReply(404, `Invalid URL (${method} ${pathname})`);
     if (method === 'POST' && pathname === '/v1/responses') return this.responsesReply(record);
     const stored = /^\/v1\/responses\/([^/]+)$/.exec(pathname);
     if (stored && (method === 'GET' || method === 'DELETE')) return this.storedResponseReply(method, decodeURIComponent(stored[1]!));
@@ -569,6 +580,8 @@ function chatCompletionReply(body: unknown, settings: Settings, scripted: (body:
   if (!isObject(body)) return invalidJsonReply();
   if (typeof body.model !== 'string') return missingParamReply('model');
   if (!Array.isArray(body.messages)) return missingParamReply('messages');
+  const strict = settings.strictChat ? validateChatRequest(body) : undefined;
+  if (strict) return { kind: 'json', status: 400, body: openAIError(400, strict.message, strict.code, strict.param) };
   const tooMany = outputLimitProblem(body, settings);
   if (tooMany) return tooMany;
 
@@ -579,7 +592,7 @@ function chatCompletionReply(body: unknown, settings: Settings, scripted: (body:
   const toolArguments = scriptedCall ? (typeof scriptedCall.arguments === 'string' ? scriptedCall.arguments : JSON.stringify(scriptedCall.arguments ?? {})) : '{"city":"Paris"}';
   const answer: Answer = toolName
     ? { kind: 'tool', toolCallId: `call_${randomId(24)}`, name: toolName, arguments: toolArguments }
-    : { kind: 'text', content: script?.text ?? `${settings.name}: ${lastUserText(messages)}` };
+    : { kind: 'text', content: script?.text ?? jsonAnswer(body.response_format, settings.name, messages) ?? `${settings.name}: ${lastUserText(messages)}` };
   const usage = usageFor(messages, answer);
   const meta: CompletionMeta = {
     id: `chatcmpl-${randomId(29)}`,
@@ -708,6 +721,14 @@ function toolCallDeltas(answer: Extract<Answer, { kind: 'tool' }>): Json[] {
 
 function finishReason(answer: Answer): string {
   return answer.kind === 'tool' ? 'tool_calls' : 'stop';
+}
+
+/** A JSON answer when `response_format` asks for one: an instance of its schema, or `{"answer": …}`. */
+function jsonAnswer(format: unknown, name: string, messages: unknown[]): string | undefined {
+  if (!isObject(format)) return undefined;
+  if (format.type === 'json_schema' && isObject(format.json_schema)) return JSON.stringify(sample(format.json_schema.schema));
+  if (format.type === 'json_object') return JSON.stringify({ answer: `${name}: ${lastUserText(messages)}` });
+  return undefined;
 }
 
 /** Returns the first tool's name if the last message is a user message mentioning the weather. */
