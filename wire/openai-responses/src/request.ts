@@ -258,7 +258,7 @@ function convertTools(body: ResponsesRequest, request: ChatRequest, custom: Set<
     else if (tool.type === 'custom' && typeof tool.name === 'string') tools.push(customTool(tool));
     else {
       hosted.push(String(tool.type));
-      warn(`${toolLabel(tool)} tool dropped (only an OpenAI Responses upstream runs it)`);
+      warn(`${toolLabel(tool)} tool dropped (only an OpenAI Responses upstream takes it)`);
     }
   }
   let choice = body.tool_choice;
