@@ -11,8 +11,8 @@ const NEEDS = contract<unknown>('capabilities:needs');
  * The router's admin routes:
  * - `GET /admin/routes`: router stats per target with health, instances, and each public
  *   model's targets;
- * - `POST /admin/route/explain`: the plan a chat completion body (or, with
- *   `?protocol=anthropic`, a Messages body) would get, same headers honoured, as a dry run:
+ * - `POST /admin/route/explain`: the plan a chat completion body (or, with `?protocol=<name>`,
+ *   a body of another inbound protocol: `anthropic`, `openai-responses`) would get, same headers honoured, as a dry run:
  *   no upstream call, no plugin side effect.
  */
 export function addRoutingAdminRoutes(gateway: Gateway, router: Router): void {
@@ -30,10 +30,9 @@ export function addRoutingAdminRoutes(gateway: Gateway, router: Router): void {
       if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
         throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'explain takes a chat completion request body', { publicCode: 'invalid_request' });
       }
-      const protocol = req.query.protocol ?? 'openai';
-      if (protocol !== 'openai' && protocol !== 'anthropic') {
-        throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'protocol: must be openai or anthropic', { param: 'protocol', publicCode: 'invalid_request' });
-      }
+      const asked = req.query.protocol ?? 'openai';
+      // Any inbound protocol the gateway serves (openai, anthropic, openai-responses, …); core refuses others.
+      const protocol = typeof asked === 'string' ? asked : '';
       const { exchange: x, error } = await router.explain(req.body as Record<string, unknown>, { headers: req.headers, protocol });
       const plan = x.plan.toJSON();
       const needs = x.get(NEEDS);

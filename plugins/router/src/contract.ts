@@ -51,8 +51,8 @@ export interface SelectOptions {
   headers?: IncomingHttpHeaders;
   /** Who is asking, for per-key strategies. */
   caller?: Caller;
-  /** The body's protocol: an OpenAI chat completion (default) or an Anthropic Messages request. */
-  protocol?: 'openai' | 'anthropic';
+  /** The body's inbound protocol by name: `openai` (a chat completion, the default), `anthropic` (a Messages request), `openai-responses`, … */
+  protocol?: string;
 }
 
 export interface TargetStatsReport {

@@ -26,7 +26,8 @@ const providers = (): Array<Record<string, unknown>> => [
   { name: 'an', type: 'anthropic', baseUrl: anthropic.origin, apiKey: UP, models: ['claude-sonnet-4-5'] },
   { name: 'ge', type: 'gemini', baseUrl: gemini.origin, apiKey: UP, models: ['gemini-2.5-flash'] },
 ];
-const auth = { keys: [{ name: 'a', key: A }, { name: 'b', key: B }] };
+const ADMIN = 'sk-gateway-admin-0123456789';
+const auth = { keys: [{ name: 'a', key: A }, { name: 'b', key: B }, { name: 'admin', key: ADMIN, admin: true }] };
 
 beforeAll(async () => {
   openai = await startMockOpenAI({ name: 'openai', apiKey: UP });
@@ -230,6 +231,10 @@ describe('what a target cannot honour', () => {
     expect(served.headers.get('x-switchyard-target')).toBe('oa/gpt-4o-mini');
     expect(openai.requests[0]!.body.tools).toEqual([{ type: 'web_search' }]);
     expect(anthropic.requests).toHaveLength(0);
+    // Explain shows why the Anthropic target is left out.
+    const explained = await post(gw, { model: 'both', ...body }, ADMIN, '/admin/route/explain?protocol=openai-responses');
+    expect(explained.json.targets).toEqual(['oa/gpt-4o-mini']);
+    expect(explained.json.exclusions).toEqual([expect.objectContaining({ target: 'an/claude-sonnet-4-5', by: 'protocol-responses', reason: expect.stringContaining('only an upstream speaking the Responses API') })]);
   });
 
   it('refuses what the gateway does not run (background, conversations) and bad fields, in OpenAI’s error shape', async () => {
