@@ -97,6 +97,12 @@ describe.each(UPSTREAM_KINDS)('openai SDK responses through the gateway to %s', 
     expect(bench.calls().map((c) => c.status)).toEqual([200]);
   });
 
+  it('models.list: the model name the client uses is listed, in OpenAI’s list shape', async () => {
+    const models = await client.models.list();
+    expect(models.data.find((m) => m.id === MODEL)).toMatchObject({ id: MODEL, object: 'model' });
+    expect(bench.calls()).toEqual([]);
+  });
+
   it('previous_response_id continues the conversation on this upstream; retrieve and delete the kept response', async () => {
     const first = await client.responses.create({ model: MODEL, input: 'My name is Ada.' });
     const second = await client.responses.create({ model: MODEL, input: 'What is my name?', previous_response_id: first.id });

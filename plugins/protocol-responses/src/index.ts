@@ -119,8 +119,9 @@ export function protocolResponses(): Plugin<ResponsesProtocolOptions> {
         body.input = items;
         delete body.previous_response_id;
         const next = decode(x.body);
+        // The exchange keeps its request object (plugins may hold it): its contents are replaced.
         const request = x.request;
-        for (const key of Object.keys(request)) delete request[key];
+        for (const key of Object.keys(request)) Reflect.deleteProperty(request, key);
         Object.assign(request, next.request);
         requirements.set(request, requirements.get(next.request) ?? []);
         x.set(INBOUND_WARNINGS, next.warnings);
