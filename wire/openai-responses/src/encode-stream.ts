@@ -75,8 +75,8 @@ export class ResponsesStreamEncoder {
 
   /** Events for one chunk (possibly none). */
   push(chunk: ChatCompletionChunk): string {
-    this.#start();
     if (chunk.model && !this.#model) this.#model = chunk.model;
+    this.#start();
     if (chunk.usage) this.#usage = chunk.usage;
     const choice = chunk.choices[0];
     if (choice) {
@@ -116,8 +116,9 @@ export class ResponsesStreamEncoder {
   #start(): void {
     if (this.#started) return;
     this.#started = true;
-    this.#emit('response.created', { response: this.#base });
-    this.#emit('response.in_progress', { response: this.#base });
+    const response = this.#model ? { ...this.#base, model: this.#model } : this.#base;
+    this.#emit('response.created', { response });
+    this.#emit('response.in_progress', { response });
   }
 
   #emit(type: string, fields: Json): void {
