@@ -60,6 +60,7 @@ export function protocolResponses(): Plugin<ResponsesProtocolOptions> {
           validate(body);
           if (body.background === true) throw invalid('background: background responses are not run by the gateway', 'background');
           if (body.conversation != null) throw invalid('conversation: the Conversations API is not served by the gateway (send the items, or previous_response_id)', 'conversation');
+          if (body.input == null && body.previous_response_id == null && body.prompt == null) throw invalid("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
           return decode(body);
         },
       },

@@ -242,6 +242,7 @@ describe('what a target cannot honour', () => {
     expect(background.status).toBe(400);
     expect(background.json.error).toMatchObject({ param: 'background', type: 'invalid_request_error' });
     expect((await post(gw, { model: 'claude', input: 'x', max_output_tokens: 5 })).json.error.param).toBe('max_output_tokens');
+    expect((await post(gw, { model: 'claude' })).json.error).toMatchObject({ param: 'input', code: 'missing_required_parameter' });
     expect((await post(gw, { model: 'claude', input: 'x', reasoning: { effort: 'extreme' } })).status).toBe(400);
     const unknown = await post(gw, { model: 'no-such-model', input: 'x' });
     expect(unknown.status).toBe(404);
