@@ -215,7 +215,7 @@ describe('what a target cannot honour', () => {
   it('drops a hosted tool the model may skip, and says so', async () => {
     const answer = await post(gw, { model: 'claude', input: 'Hi', tools: [{ type: 'web_search' }, fn] });
     expect(answer.status).toBe(200);
-    expect(answer.headers.get('x-switchyard-warnings')).toContain('hosted web_search tool dropped');
+    expect(answer.headers.get('x-switchyard-warnings')).toContain('web_search tool dropped');
     expect(anthropic.requests[0]!.body.tools.map((t: any) => t.name)).toEqual(['get_weather']);
   });
 

@@ -16,7 +16,7 @@ describe('Responses request → canonical', () => {
     expect(tools).toEqual(['exec_command', 'write_stdin', 'request_user_input', 'apply_patch', 'view_image', 'get_goal', 'create_goal', 'update_goal']);
     // The freeform apply_patch tool takes its raw text as one string.
     expect(request.tools![3]!.function.parameters).toMatchObject({ type: 'object', properties: { input: { type: 'string' } }, required: ['input'] });
-    expect(warnings).toEqual(['hosted tool_search tool dropped (only an OpenAI Responses upstream takes it)', 'text.verbosity low dropped (no equivalent upstream)']);
+    expect(warnings).toEqual(['tool_search tool dropped (only an OpenAI Responses upstream takes it)', 'text.verbosity low dropped (no equivalent upstream)']);
     expect(requires).toEqual([]);
     for (const key of ['store', 'include', 'client_metadata', 'input', 'text', 'reasoning']) expect(request).not.toHaveProperty(key);
   });
@@ -74,7 +74,7 @@ describe('Responses request → canonical', () => {
   it('drops a hosted tool the model may skip with a warning, and names one tool_choice requires', () => {
     const fn = { type: 'function', name: 'f', parameters: { type: 'object', properties: {} } };
     const optional = responsesToCanonical({ model: 'm', input: 'x', tools: [{ type: 'web_search' }, fn] });
-    expect(optional.warnings).toEqual(['hosted web_search tool dropped (only an OpenAI Responses upstream takes it)']);
+    expect(optional.warnings).toEqual(['web_search tool dropped (only an OpenAI Responses upstream takes it)']);
     expect(optional.requires).toEqual([]);
     expect(responsesToCanonical({ model: 'm', input: 'x', tools: [{ type: 'web_search' }, fn], tool_choice: { type: 'web_search' } }).requires).toEqual(['tool_choice requires the hosted tool web_search']);
     expect(responsesToCanonical({ model: 'm', input: 'x', tools: [{ type: 'file_search', vector_store_ids: ['vs'] }], tool_choice: 'required' }).requires).toEqual([

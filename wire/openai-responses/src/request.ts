@@ -342,7 +342,7 @@ export function customToolInput(args: string): string {
 }
 
 function toolLabel(tool: ResponsesTool): string {
-  return typeof tool.name === 'string' && tool.name ? `${tool.type} ${tool.name}` : `hosted ${tool.type}`;
+  return typeof tool.name === 'string' && tool.name ? `${tool.type} ${tool.name}` : tool.type;
 }
 
 function isObject(value: unknown): value is Json {
