@@ -12,6 +12,8 @@ import { startMockOpenAI, type MockOpenAI } from '../../support/mock-openai.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { parseSamples, total } from '../../support/prometheus.js';
 import { testPrefix } from '../../support/tcp-proxy.js';
+import { signThinking } from '../../support/mock-anthropic-thinking.js';
+import { sealReasoning } from '@switchyard/wire-openai-responses';
 
 const A = 'sk-gateway-key-a-0123456789';
 const B = 'sk-gateway-key-b-0123456789';
@@ -248,6 +250,52 @@ describe('what a target cannot honour', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.json.error.code).toBe('model_not_found');
     expect(anthropic.requests).toHaveLength(0);
+  });
+});
+
+describe('reasoning items', () => {
+  let gw: RunningGateway;
+  let chat: MockOpenAI;
+  beforeAll(async () => {
+    chat = await startMockOpenAI({ name: 'chat', apiKey: UP, chatOnly: true, strictChat: true });
+    gw = await startGateway({
+      providers: [...providers(), { name: 'ch', type: 'openai', baseUrl: chat.baseUrl, apiKey: UP, models: ['llama-3.1-8b'] }],
+      models: ['an/claude-sonnet-4-5', 'oa/gpt-4o-mini', 'ch/llama-3.1-8b', 'ge/gemini-2.5-flash'].map((target) => ({ name: target.split('/')[0]!, targets: [target] })),
+      plugins: { auth },
+    });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await chat.close();
+  });
+
+  /** A history whose assistant turn carries Claude's signed thinking, sealed as a Responses client gets it. */
+  const history = () => [
+    { role: 'user', content: 'What is 2+2?' },
+    { type: 'reasoning', id: 'rs_x', summary: [], encrypted_content: sealReasoning({ type: 'thinking', text: 'Simple sum.', signature: signThinking('Simple sum.'), source: 'anthropic' }) },
+    { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: '4' }] },
+    { role: 'user', content: 'And 3+3?' },
+  ];
+
+  it('go back to Claude as the very block it signed, and nowhere else', async () => {
+    const claude = await post(gw, { model: 'an', input: history() });
+    expect(claude.status).toBe(200);
+    expect(anthropic.requests[0]!.body.messages[1].content[0]).toEqual({ type: 'thinking', thinking: 'Simple sum.', signature: signThinking('Simple sum.') });
+    for (const model of ['oa', 'ch', 'ge']) {
+      const other = await post(gw, { model, input: history() });
+      expect(other.status, other.text).toBe(200);
+      expect(other.headers.get('x-switchyard-warnings')).toMatch(/reasoning/);
+    }
+    expect(JSON.stringify(openai.requests[0]!.body)).not.toContain('swy1_');
+    expect(chat.requests[0]!.body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'user']);
+  });
+
+  it('a changed byte in the sealed thinking is refused by Anthropic, as a business error passed back', async () => {
+    const tampered = history();
+    tampered[1] = { ...tampered[1]!, encrypted_content: sealReasoning({ type: 'thinking', text: 'Simple sum!', signature: signThinking('Simple sum.'), source: 'anthropic' }) };
+    const answer = await post(gw, { model: 'an', input: tampered });
+    expect(answer.status).toBe(400);
+    expect(answer.json.error.message).toContain('Invalid `signature` in `thinking` block');
   });
 });
 
