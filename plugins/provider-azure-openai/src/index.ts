@@ -1,6 +1,7 @@
 import { ConvertStage, isLoopback, RouteStage, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
-import { azureAdapter, azureUrl, deploymentOf, optionsOf } from './adapter.js';
+import { isSealed } from '@switchyard/wire-openai-responses';
+import { azureAdapter, azureUrl, deploymentOf, optionsOf, protocolFor } from './adapter.js';
 import { deploymentTargets } from './deployments.js';
 import { entraTokenSource } from './entra.js';
 import { TokenCache } from './token-cache.js';
@@ -9,7 +10,7 @@ export const PLUGIN = 'provider-azure-openai';
 export const PROVIDER_TYPE = 'azure-openai';
 /** After every ADJUST tap, so no later tap sees the credential. */
 export const AUTH_STAGE = ConvertStage.ADJUST + 1000;
-export { azureAdapter, azureUrl, classifyAzureError, deploymentOf, instanceProperties } from './adapter.js';
+export { azureAdapter, azureUrl, classifyAzureError, deploymentOf, instanceProperties, protocolFor, servesResponses } from './adapter.js';
 export type { AzureInstanceOptions } from './adapter.js';
 export { describeFilter, outputFilterWarning, promptFilterMessage } from './content-filter.js';
 export { deploymentTargets } from './deployments.js';
@@ -27,9 +28,16 @@ function build(req: UpstreamRequest, x: Exchange): UpstreamRequest {
   const source = x.operation === 'chat' ? x.request : x.body;
   if (!source) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Azure OpenAI`);
   const deployment = deploymentOf(target.instance, target.model);
-  req.url = azureUrl(target.instance, deployment, x.operation === 'embeddings' ? 'embeddings' : 'chat/completions');
   req.headers = { ...target.instance.headers, 'content-type': 'application/json' };
   if (req.stream) req.headers.accept = 'text/event-stream';
+  if (x.operation === 'chat' && protocolFor(target, x.protocol) === 'openai-responses') {
+    // A Responses caller's body, as sent but for the deployment and reasoning another provider made (unreadable here).
+    req.url = azureUrl(target.instance, deployment, 'responses');
+    const input = Array.isArray(x.body.input) ? (x.body.input as Array<{ type?: string; encrypted_content?: unknown }>).filter((i) => !(i.type === 'reasoning' && isSealed(i.encrypted_content))) : x.body.input;
+    req.body = { ...x.body, model: deployment, ...(input === undefined ? {} : { input }) };
+    return req;
+  }
+  req.url = azureUrl(target.instance, deployment, x.operation === 'embeddings' ? 'embeddings' : 'chat/completions');
   req.body = { ...source, model: deployment };
   return req;
 }
