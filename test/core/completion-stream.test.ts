@@ -14,6 +14,7 @@ const completion: ChatCompletion = {
         role: 'assistant',
         content: 'Checking.',
         reasoning_content: 'think',
+        reasoning_blocks: [{ type: 'thinking', text: 'think', signature: 'sig==', source: 'anthropic' }],
         tool_calls: [
           { id: 'call_a', type: 'function', function: { name: 'f', arguments: '{"x":1}' } },
           { id: 'call_b', type: 'function', function: { name: 'g', arguments: '{}' } },

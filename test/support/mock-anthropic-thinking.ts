@@ -21,6 +21,8 @@ export function signThinking(thinking: string, omitted = false): string {
 export function verifyThinking(signature: unknown, thinking: unknown): boolean {
   if (typeof signature !== 'string' || typeof thinking !== 'string') return false;
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(signature)) return false;
+  // Canonical base64 only: a decoder ignores stray trailing characters, the API's check does not.
+  if (Buffer.from(signature, 'base64').toString('base64') !== signature) return false;
   let decoded: { t?: unknown; m?: unknown };
   try {
     decoded = JSON.parse(Buffer.from(signature, 'base64').toString('utf8')) as { t?: unknown; m?: unknown };

@@ -2,8 +2,10 @@
  * A mock Azure OpenAI resource for gateway tests, on 127.0.0.1.
  *
  * Serves `POST /openai/deployments/{deployment}/chat/completions?api-version=…` (and
- * `/embeddings`), the v1 API `POST /openai/v1/chat/completions` (deployment in `model`) and
- * `GET /openai/models`. Checks what Azure checks: the `api-key` header or an Entra ID bearer
+ * `/embeddings`), the v1 API `POST /openai/v1/chat/completions` (deployment in `model`),
+ * the Responses API (`POST /openai/v1/responses`, `POST /openai/responses?api-version=…` from
+ * 2025-03-01-preview; deployment in `model`; checked and answered as the mock OpenAI Responses
+ * API does) and `GET /openai/models`. Checks what Azure checks: the `api-key` header or an Entra ID bearer
  * token (asked of the mock token endpoint), the api-version, the deployment, unknown request
  * arguments, tool-message order, image URLs and the json_object "json" rule — with Azure's error
  * bodies. Answers like Azure: `prompt_filter_results` on every answer (a first stream chunk with
@@ -22,6 +24,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { sample } from './mock-anthropic.js';
 import type { MockOAuth } from './mock-oauth.js';
+import { buildResponse, ResponseStore } from './mock-openai-responses.js';
+import { validateResponsesRequest } from './mock-openai-responses-validate.js';
 
 export type AzureFault =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
@@ -83,6 +87,7 @@ class MockAzure implements MockAzureOpenAI {
   readonly server: Server;
   readonly #sockets = new Set<Socket>();
   readonly #faults: AzureFault[] = [];
+  readonly #stored = new ResponseStore();
   readonly #name: string;
 
   constructor(private readonly options: MockAzureOpenAIOptions) {
@@ -105,6 +110,7 @@ class MockAzure implements MockAzureOpenAI {
   reset(): void {
     this.requests.length = 0;
     this.#faults.length = 0;
+    this.#stored.clear();
   }
 
   close(): Promise<void> {
@@ -127,7 +133,7 @@ class MockAzure implements MockAzureOpenAI {
       body = undefined;
     }
     const url = new URL(req.url ?? '/', 'http://mock');
-    const v1 = /^\/openai\/v1\/(chat\/completions|embeddings|models)$/.exec(url.pathname);
+    const v1 = /^\/openai\/v1\/(chat\/completions|embeddings|models|responses)$/.exec(url.pathname);
     const legacy = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(url.pathname);
     const deployment = legacy ? decodeURIComponent(legacy[1]!) : typeof body?.model === 'string' ? body.model : '';
     this.requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', deployment, headers: { ...req.headers }, body });
@@ -138,7 +144,7 @@ class MockAzure implements MockAzureOpenAI {
 
     const denied = this.#auth(req);
     if (denied) return send(res, 401, denied);
-    const operation = v1?.[1] ?? legacy?.[2] ?? (url.pathname === '/openai/models' ? 'models' : undefined);
+    const operation = v1?.[1] ?? legacy?.[2] ?? (url.pathname === '/openai/models' ? 'models' : url.pathname === '/openai/responses' ? 'responses' : undefined);
     const version = url.searchParams.get('api-version');
     if (!operation) return send(res, 404, { error: { code: '404', message: 'Resource not found' } });
     if (!v1 && (!version || !AZURE_API_VERSIONS.has(version))) {
@@ -150,6 +156,10 @@ class MockAzure implements MockAzureOpenAI {
       return send(res, 404, { error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.' } });
     }
     if (!body) return send(res, 400, azureError(400, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)"));
+    if (operation === 'responses') {
+      if (!v1 && version! < '2025-03-01-preview') return send(res, 404, { error: { code: '404', message: 'Resource not found' } });
+      return this.#responses(res, body, model);
+    }
     if (operation === 'embeddings') {
       const inputs: string[] = Array.isArray(body.input) ? body.input : [body.input];
       const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: [...createHash('sha256').update(String(text)).digest()].slice(0, 8).map((b) => b / 255) }));
@@ -168,6 +178,27 @@ class MockAzure implements MockAzureOpenAI {
     const answer = this.#answer(body, model);
     if (body.stream !== true) return send(res, 200, answer);
     return this.#stream(res, req, answer, body.stream_options?.include_usage === true, fault);
+  }
+
+  /** The Responses API: the deployment's model answers, as the mock OpenAI Responses API would. */
+  async #responses(res: ServerResponse, body: Json, model: string): Promise<void> {
+    const store = this.#stored;
+    const problem = validateResponsesRequest({ ...body, model }, {
+      outputLimit: () => undefined,
+      storedItem: (id) => store.item(id),
+      hasResponse: (id) => store.has(id),
+      previousItems: (id) => store.conversation(id),
+    });
+    if (problem) return send(res, problem.status, azureError(problem.status, problem.message, problem.code, { param: problem.param }));
+    const built = buildResponse({ ...body, model }, undefined, this.#name, this.options.chunks ?? 3, store);
+    if (body.stream !== true) return send(res, 200, built.response);
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'apim-request-id': randomBytes(8).toString('hex') });
+    for (const event of built.events) {
+      if (res.destroyed) return;
+      res.write(`event: ${String(event.type)}\ndata: ${JSON.stringify(event)}\n\n`);
+      await new Promise((r) => setImmediate(r));
+    }
+    res.end();
   }
 
   #auth(req: IncomingMessage): Json | undefined {

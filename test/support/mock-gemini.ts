@@ -6,7 +6,8 @@
  * carrying finishReason; without alt: one JSON array), `:embedContent`, `:batchEmbedContents` and
  * `GET models` (paged). Requests are validated as the real API does (see mock-gemini-validate.ts),
  * the key is read from `x-goog-api-key` (or `?key=`), and errors use Google's shape
- * `{"error":{"code","message","status"}}`. Every request is recorded; faults can be injected.
+ * `{"error":{"code","message","status"}}`. Every request is recorded (with the status answered);
+ * faults can be injected; answers can be scripted (setAnswerer).
  *
  * How it answers (deterministic, so tests can assert):
  * - last user turn holds function responses → text `<name>: <fn>=<response json>; …`
@@ -51,12 +52,13 @@ export interface GeminiRecordedRequest {
   status?: number;
 }
 
-/** An answer a test scripts for one generateContent request: these function calls instead of the default answer. */
+/** An answer a test scripts for one generateContent request: function calls, else text. */
 export interface GeminiScriptedAnswer {
-  functionCalls: Array<{ name: string; args: Record<string, unknown> }>;
+  text?: string;
+  functionCalls?: Array<{ name: string; args: Record<string, unknown> }>;
 }
 
-/** Decides the answer to a validated request body; undefined keeps the default answer. */
+/** Decides the answer to a (validated) request body; undefined keeps the default answer. */
 export type GeminiAnswerer = (body: any) => GeminiScriptedAnswer | undefined;
 
 export interface MockGemini {
@@ -162,6 +164,7 @@ class MockGeminiServer implements MockGemini {
   private readonly models: string[];
   private readonly embeddingModels: string[];
   private readonly limits: Record<string, number>;
+  private answerer: GeminiAnswerer | null = null;
 
   constructor(private readonly options: MockGeminiOptions) {
     this.limits = { ...DEFAULT_GEMINI_OUTPUT_LIMITS, ...options.outputLimits };
@@ -222,6 +225,11 @@ class MockGeminiServer implements MockGemini {
     this.faults.length = 0;
     this.persistent = null;
     this.aborts.length = 0;
+    this.answerer = null;
+  }
+
+  setAnswerer(answerer: GeminiAnswerer | null): void {
+    this.answerer = answerer;
   }
 
   close(): Promise<void> {
@@ -437,7 +445,8 @@ class MockGeminiServer implements MockGemini {
       return { whole, events: [whole] };
     }
 
-    const calls = this.answerer?.(body)?.functionCalls ?? this.functionCalls(body, lastParts, userText);
+    const scripted = this.answerer?.(body);
+    const calls = scripted?.functionCalls ?? (scripted?.text === undefined ? this.functionCalls(body, lastParts, userText) : []);
     if (calls.length) {
       const parts = calls.map((c) => ({ functionCall: c, ...(this.options.thoughtSignatures ? { thoughtSignature: SIGNATURE } : {}) }));
       const candidate = { content: { parts, role: 'model' }, finishReason: 'STOP', index: 0 };
@@ -447,7 +456,8 @@ class MockGeminiServer implements MockGemini {
 
     let text: string;
     const responses = lastParts.filter((p) => p.functionResponse).map((p) => p.functionResponse as Json);
-    if (responses.length) text = `${this.name}: ${responses.map((r) => `${r.name}=${JSON.stringify(r.response)}`).join('; ')}`;
+    if (scripted?.text !== undefined) text = scripted.text;
+    else if (responses.length) text = `${this.name}: ${responses.map((r) => `${r.name}=${JSON.stringify(r.response)}`).join('; ')}`;
     else if (config.responseMimeType === 'application/json') {
       const schema = config.responseSchema ?? config.responseJsonSchema;
       text = JSON.stringify(schema ? sample(schema) : { answer: `${this.name}: ${userText}` });

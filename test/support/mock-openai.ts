@@ -9,12 +9,15 @@
  * Like the real API it refuses `max_tokens` / `max_completion_tokens` / `max_output_tokens`
  * above the model's output limit (`outputLimits`), reports a prompt prefix of at least 1024
  * tokens it saw before as `cached_tokens` (128-token steps), and reasoning models' reasoning tokens.
+ * `chatOnly` makes it a Chat-Completions-only compatible server (the Responses paths answer 404);
+ * `strictChat` checks chat bodies as OpenAI does.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { buildResponse, failedEvent, REASONING_TOKENS, ResponseStore, type Answerer, type ScriptedAnswer } from './mock-openai-responses.js';
+import { buildResponse, failedEvent, REASONING_TOKENS, ResponseStore, sample, type Answerer, type ScriptedAnswer } from './mock-openai-responses.js';
 import { isReasoningModel, validateResponsesRequest } from './mock-openai-responses-validate.js';
+import { validateChatRequest } from './mock-openai-chat-validate.js';
 
 export type { Answerer, ScriptedAnswer } from './mock-openai-responses.js';
 export { REASONING_TOKENS } from './mock-openai-responses.js';
@@ -95,6 +98,10 @@ export interface MockOpenAIOptions {
   chunks?: number;
   /** Output-token limits by model id or id prefix, over DEFAULT_OUTPUT_LIMITS; a request asking more is refused with a 400. */
   outputLimits?: Record<string, number>;
+  /** Serve Chat Completions only, as most OpenAI-compatible servers do: the Responses API paths answer 404. @default false */
+  chatOnly?: boolean;
+  /** Refuse chat bodies a strict server refuses (see mock-openai-chat-validate.ts): unknown fields, orphan tool messages, … @default false */
+  strictChat?: boolean;
 }
 
 /**
@@ -141,6 +148,8 @@ interface Settings {
   name: string;
   chunks: number;
   outputLimits: Record<string, number>;
+  chatOnly: boolean;
+  strictChat: boolean;
 }
 
 function resolveSettings(options: MockOpenAIOptions): Settings {
@@ -151,6 +160,8 @@ function resolveSettings(options: MockOpenAIOptions): Settings {
     name: options.name ?? 'mock',
     chunks: Math.max(1, Math.floor(options.chunks ?? 3)),
     outputLimits: { ...DEFAULT_OUTPUT_LIMITS, ...options.outputLimits },
+    chatOnly: options.chatOnly ?? false,
+    strictChat: options.strictChat ?? false,
   };
 }
 
@@ -392,6 +403,7 @@ class MockOpenAIServer implements MockOpenAI {
     if (method === 'POST' && pathname === '/v1/chat/completions') {
       return chatCompletionReply(record.body, this.settings, (body) => this.scriptedAnswer(body), (parts) => this.responses.cachedTokens(parts));
     }
+    if (this.settings.chatOnly && pathname.startsWith('/v1/responses')) return errorReply(404, `Invalid URL (${method} ${pathname})`);
     if (method === 'POST' && pathname === '/v1/responses') return this.responsesReply(record);
     const stored = /^\/v1\/responses\/([^/]+)$/.exec(pathname);
     if (stored && (method === 'GET' || method === 'DELETE')) return this.storedResponseReply(method, decodeURIComponent(stored[1]!));
@@ -577,6 +589,8 @@ function chatCompletionReply(
   if (!isObject(body)) return invalidJsonReply();
   if (typeof body.model !== 'string') return missingParamReply('model');
   if (!Array.isArray(body.messages)) return missingParamReply('messages');
+  const strict = settings.strictChat ? validateChatRequest(body) : undefined;
+  if (strict) return { kind: 'json', status: 400, body: openAIError(400, strict.message, strict.code, strict.param) };
   const tooMany = outputLimitProblem(body, settings);
   if (tooMany) return tooMany;
 
@@ -587,7 +601,7 @@ function chatCompletionReply(
   const toolArguments = scriptedCall ? (typeof scriptedCall.arguments === 'string' ? scriptedCall.arguments : JSON.stringify(scriptedCall.arguments ?? {})) : '{"city":"Paris"}';
   const answer: Answer = toolName
     ? { kind: 'tool', toolCallId: `call_${randomId(24)}`, name: toolName, arguments: toolArguments }
-    : { kind: 'text', content: script?.text ?? `${settings.name}: ${lastUserText(messages)}` };
+    : { kind: 'text', content: script?.text ?? jsonAnswer(body.response_format, settings.name, messages) ?? `${settings.name}: ${lastUserText(messages)}` };
   const usage = usageFor(messages, answer);
   const cached = Math.min(usage.prompt_tokens, cachedTokens([body.tools ?? null, ...messages]));
   if (cached > 0) usage.prompt_tokens_details = { cached_tokens: cached, audio_tokens: 0 };
@@ -725,6 +739,14 @@ function toolCallDeltas(answer: Extract<Answer, { kind: 'tool' }>): Json[] {
 
 function finishReason(answer: Answer): string {
   return answer.kind === 'tool' ? 'tool_calls' : 'stop';
+}
+
+/** A JSON answer when `response_format` asks for one: an instance of its schema, or `{"answer": …}`. */
+function jsonAnswer(format: unknown, name: string, messages: unknown[]): string | undefined {
+  if (!isObject(format)) return undefined;
+  if (format.type === 'json_schema' && isObject(format.json_schema)) return JSON.stringify(sample(format.json_schema.schema));
+  if (format.type === 'json_object') return JSON.stringify({ answer: `${name}: ${lastUserText(messages)}` });
+  return undefined;
 }
 
 /** Returns the first tool's name if the last message is a user message mentioning the weather. */

@@ -22,8 +22,11 @@ export interface ProtocolCodec {
   readonly name: string;
   /** The JSON error body callers of this protocol expect. */
   errorBody(error: SwitchyardError): unknown;
-  /** An SSE error event, ending a stream that broke after it started. */
-  streamError(error: SwitchyardError): string;
+  /**
+   * An SSE error event, ending a stream that broke after it started. `obs` is the stream's
+   * observation when core has it (an upstream stream), e.g. for a protocol that numbers its events.
+   */
+  streamError(error: SwitchyardError, obs?: StreamObservation): string;
   /** Canonical response → this protocol's response body. */
   encodeResponse(completion: ChatCompletion, x: Exchange): unknown;
   /** Canonical chunks → this protocol's SSE text, updating `obs` as they pass. */

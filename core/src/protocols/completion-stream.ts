@@ -65,7 +65,7 @@ export class CompletionAccumulator {
 
 /**
  * The canonical chunks of a stored completion, for replaying it as a stream: per choice a role
- * chunk, its reasoning, content and tool calls, then its finish; then the usage chunk when
+ * chunk, its reasoning (text, then its blocks), content and tool calls, then its finish; then the usage chunk when
  * `includeUsage` (OpenAI's stream_options.include_usage) asks for it.
  */
 export function completionChunks(completion: ChatCompletion, includeUsage: boolean): ChatCompletionChunk[] {

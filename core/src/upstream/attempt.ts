@@ -212,14 +212,14 @@ async function* deliverStream(
       broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${c.target.id}: ${obs.error}`, { expose: true });
     } else if (!obs.done) {
       broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${c.target.id}: upstream stream ended before completion`, { expose: true });
-      yield c.codec.streamError(broken);
+      yield c.codec.streamError(broken, obs);
     }
     finished = true;
   } catch (err) {
     if (!c.x.aborted) {
       const why = err instanceof SwitchyardError ? err.message : `upstream stream broke: ${connectionMessage(err)}`;
       broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${c.target.id}: ${why}`, { expose: true, cause: err });
-      yield c.codec.streamError(broken);
+      yield c.codec.streamError(broken, obs);
       finished = true;
     }
   } finally {

@@ -10,6 +10,7 @@ import { LiveKeys } from './live-keys.js';
 import { keyInQuery, presentedKey } from './presented.js';
 import { KEY_CONFLICT, KEY_STORE_UNAVAILABLE, RuntimeKeys } from './runtime-keys.js';
 import { optionsSchema } from './schema.js';
+import { CALLER_OF } from './contract.js';
 import type { AuthOptions } from './schema.js';
 
 export { hashKey, KeyTable, globToRegExp, allowsModel, allowsProvider, allowsTarget } from './key-table.js';
@@ -21,6 +22,7 @@ export type { KeyListing, ListedKey } from './listing.js';
 export { KEY_CONFLICT, KEY_STORE_UNAVAILABLE, RuntimeKeys, newKey } from './runtime-keys.js';
 export type { KeysDocument, StoredKey } from './runtime-keys.js';
 export { LiveKeys } from './live-keys.js';
+export { CALLER_OF } from './contract.js';
 
 export const PLUGIN = 'auth';
 /** beforeRoute stage of authentication: before limits and request checks at the default stage 0. */
@@ -39,6 +41,7 @@ export function auth(): Plugin<AuthOptions> {
     name: PLUGIN,
     options: optionsSchema,
     errors: [KEY_CONFLICT, KEY_STORE_UNAVAILABLE],
+    provides: [CALLER_OF],
     async apply(gateway, options) {
       const { logger, security } = gateway;
       let live: LiveKeys;
@@ -66,6 +69,7 @@ export function auth(): Plugin<AuthOptions> {
       security.isKnownCaller = (name) => live.has(name);
       security.authorizeAdmin = live.table.size ? adminAuthorizer(() => live.table) : undefined;
       security.authorizeCaller = (headers, url) => authenticate(live.table, headers, url, logger).error;
+      gateway.provide(CALLER_OF, (headers, url) => authenticate(live.table, headers, url, logger).key?.caller);
       gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) => admit(live.table, x, logger));
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, filterTargets);
     },

@@ -70,5 +70,5 @@ function configuredKeyNames(section: unknown): string[] {
 /** The inbound endpoint, from a fixed set. */
 export function endpointOf(x: Exchange): string {
   if (x.operation === 'embeddings') return 'embeddings';
-  return x.protocol === 'anthropic' ? 'messages' : 'chat_completions';
+  return x.protocol === 'anthropic' ? 'messages' : x.protocol === 'openai-responses' ? 'responses' : 'chat_completions';
 }

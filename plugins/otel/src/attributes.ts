@@ -19,7 +19,7 @@ export function requestAttributes(x: Exchange): Attributes {
     'switchyard.protocol': x.protocol,
     'switchyard.stream': x.stream,
   };
-  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens;
   if (typeof maxTokens === 'number') attributes['gen_ai.request.max_tokens'] = maxTokens;
   if (typeof body.temperature === 'number') attributes['gen_ai.request.temperature'] = body.temperature;
   if (typeof body.top_p === 'number') attributes['gen_ai.request.top_p'] = body.top_p;

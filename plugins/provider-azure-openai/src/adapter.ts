@@ -1,5 +1,7 @@
 import { defaultClassifyError, SwitchyardError } from '@switchyard/core';
-import type { ChatCompletion, ChatCompletionChunk, Exchange, ProviderAdapter, ProviderInstance, SseEvent, UpstreamClient, UpstreamErrorInfo } from '@switchyard/core';
+import type { ChatCompletion, ChatCompletionChunk, Exchange, ProviderAdapter, ProviderInstance, SseEvent, Target, UpstreamClient, UpstreamErrorInfo } from '@switchyard/core';
+import { decodeResponsesStream, fromResponseObject, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
+import type { ResponseObject } from '@switchyard/wire-openai-responses';
 import { outputFilterWarning, promptFilterMessage } from './content-filter.js';
 import { instanceFields, optionsOf } from './instance-fields.js';
 
@@ -13,8 +15,26 @@ export const instanceProperties = instanceFields.properties;
 export function azureUrl(instance: ProviderInstance, deployment: string, operation: 'chat/completions' | 'embeddings' | 'responses'): string {
   const { apiVersion } = optionsOf(instance);
   if (apiVersion === 'v1') return `${instance.baseUrl}/openai/v1/${operation}`;
+  // The Responses API is not per deployment: the deployment goes in the body's `model`.
+  if (operation === 'responses') return `${instance.baseUrl}/openai/responses?api-version=${encodeURIComponent(apiVersion)}`;
   return `${instance.baseUrl}/openai/deployments/${encodeURIComponent(deployment)}/${operation}?api-version=${encodeURIComponent(apiVersion)}`;
 }
+
+/** The Responses API's protocol name (@switchyard/protocol-responses). */
+const RESPONSES = 'openai-responses';
+
+/** Whether an instance's API version serves the Responses API: `v1`, or a dated version from 2025-03-01-preview on. */
+export function servesResponses(instance: ProviderInstance): boolean {
+  const { apiVersion } = optionsOf(instance);
+  return apiVersion === 'v1' || apiVersion >= '2025-03-01-preview';
+}
+
+/** Responses callers keep their protocol where the instance serves it; everyone else speaks Chat Completions. */
+export function protocolFor(target: Target, inbound: string): string {
+  return inbound === RESPONSES && servesResponses(target.instance) ? RESPONSES : 'openai';
+}
+
+const speaksResponses = (x: Exchange): boolean => x.target !== undefined && protocolFor(x.target, x.protocol) === RESPONSES;
 
 /**
  * Azure errors are OpenAI-shaped. A prompt blocked by the content filter is a business error
@@ -51,16 +71,21 @@ async function* decodeStream(events: AsyncIterable<SseEvent>, x: Exchange): Asyn
 export function azureAdapter(credentials: (instance: ProviderInstance) => Promise<Record<string, string>>): ProviderAdapter {
   return {
     protocol: 'openai',
+    protocolFor,
     operations: ['chat', 'embeddings'],
     instanceProperties,
     instanceSchema: instanceFields,
     decodeResponse(body, x): ChatCompletion {
+      if (speaksResponses(x)) {
+        x.set(UPSTREAM_RESPONSE, body as ResponseObject);
+        return fromResponseObject(body as ResponseObject);
+      }
       const completion = body as ChatCompletion;
       if (!completion || !Array.isArray(completion.choices)) throw new Error('not a chat.completion object');
       warnIfFiltered(completion.choices as Array<{ finish_reason?: unknown; content_filter_results?: unknown }>, x);
       return completion;
     },
-    decodeStream,
+    decodeStream: (events, x) => (speaksResponses(x) ? decodeResponsesStream(events, (response) => x.set(UPSTREAM_RESPONSE, response)) : decodeStream(events, x)),
     classifyError: classifyAzureError,
     /**
      * GET {baseUrl}/openai/models (the resource's model list, which proves the endpoint and the

@@ -1,6 +1,7 @@
 import { SwitchyardError, targetOutputTokens, withoutReasoningBlocks } from '@switchyard/core';
 import type { ChatRequest, Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
-import { azureUrl } from './adapter.js';
+import { withoutSealedReasoning } from '@switchyard/wire-openai-responses';
+import { azureUrl, protocolFor } from './adapter.js';
 import { deploymentOf } from './deployments.js';
 
 /** A chat body for the deployment: output tokens fitted to the model, no reasoning blocks (Chat Completions takes none back). */
@@ -13,15 +14,27 @@ function chatBody(body: ChatRequest, x: Exchange, gateway: Gateway): ChatRequest
   return body;
 }
 
+/** A Responses caller's body, as sent but for the deployment, fitted output tokens, and no reasoning another provider made. */
+function responsesBody(x: Exchange, deployment: string, gateway: Gateway): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...x.body, model: deployment };
+  if (typeof body.max_output_tokens === 'number') body.max_output_tokens = targetOutputTokens(gateway, x, body.max_output_tokens, 'max_output_tokens');
+  return withoutSealedReasoning(body, (m) => x.warn(m), 'Azure OpenAI');
+}
+
 /** OpenAI wire format: the caller's body with the deployment as model; Azure's URL and api-version. Credentials come later (AUTH_STAGE). */
 export function buildAzureRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): UpstreamRequest {
   const target = x.target!;
   const source = x.operation === 'chat' ? x.request : x.body;
   if (!source) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Azure OpenAI`);
   const deployment = deploymentOf(target.instance, target.model);
-  req.url = azureUrl(target.instance, deployment, x.operation === 'embeddings' ? 'embeddings' : 'chat/completions');
   req.headers = { ...target.instance.headers, 'content-type': 'application/json' };
   if (req.stream) req.headers.accept = 'text/event-stream';
+  if (x.operation === 'chat' && protocolFor(target, x.protocol) === 'openai-responses') {
+    req.url = azureUrl(target.instance, deployment, 'responses');
+    req.body = responsesBody(x, deployment, gateway);
+    return req;
+  }
+  req.url = azureUrl(target.instance, deployment, x.operation === 'embeddings' ? 'embeddings' : 'chat/completions');
   const body = { ...source, model: deployment };
   req.body = x.operation === 'chat' ? chatBody(body as ChatRequest, x, gateway) : body;
   return req;

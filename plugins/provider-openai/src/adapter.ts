@@ -1,6 +1,21 @@
 import { SwitchyardError } from '@switchyard/core';
-import type { ChatCompletion, ChatCompletionChunk, ListedModel, ProviderAdapter, ProviderInstance, SseEvent, UpstreamClient } from '@switchyard/core';
-import { instanceFields, optionsOf } from './instance-fields.js';
+import type { ChatCompletion, ChatCompletionChunk, Exchange, ListedModel, ProviderAdapter, ProviderInstance, SseEvent, Target, UpstreamClient } from '@switchyard/core';
+import { decodeResponsesStream, fromResponseObject, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
+import type { ResponseObject } from '@switchyard/wire-openai-responses';
+import { instanceFields, optionsOf, speaksResponses } from './instance-fields.js';
+
+/** The Responses API's protocol name (@switchyard/protocol-responses). */
+export const RESPONSES_PROTOCOL = 'openai-responses';
+
+/** The wire protocol an attempt on `target` speaks for a caller of `inbound`: Responses callers keep theirs where the instance serves it. */
+export function protocolFor(target: Target, inbound: string): string {
+  return inbound === RESPONSES_PROTOCOL && speaksResponses(target.instance) ? RESPONSES_PROTOCOL : 'openai';
+}
+
+/** True when this exchange's current attempt speaks the Responses API (its answers are Responses objects and events). */
+export function attemptSpeaksResponses(x: Exchange): boolean {
+  return x.target !== undefined && protocolFor(x.target, x.protocol) === RESPONSES_PROTOCOL;
+}
 
 /** The instance fields' JSON Schema properties, as core checks them. */
 export const instanceProperties = instanceFields.properties;
@@ -30,17 +45,22 @@ async function* decodeStream(events: AsyncIterable<SseEvent>): AsyncGenerator<Ch
 
 export const openaiAdapter: ProviderAdapter = {
   protocol: 'openai',
+  protocolFor,
   operations: ['chat', 'embeddings'],
   modelPrefixes: ['gpt-', 'chatgpt-', 'o1', 'o3', 'o4-', 'text-embedding-'],
   instanceProperties,
 
-  decodeResponse(body) {
+  decodeResponse(body, x) {
+    if (attemptSpeaksResponses(x)) {
+      x.set(UPSTREAM_RESPONSE, body as ResponseObject);
+      return fromResponseObject(body as ResponseObject);
+    }
     const completion = body as ChatCompletion;
     if (!completion || !Array.isArray(completion.choices)) throw new Error('not a chat.completion object');
     return completion;
   },
 
-  decodeStream,
+  decodeStream: (events, x) => (attemptSpeaksResponses(x) ? decodeResponsesStream(events, (response) => x.set(UPSTREAM_RESPONSE, response)) : decodeStream(events)),
 
   async listModels(instance: ProviderInstance, http: UpstreamClient): Promise<string[]> {
     return (await describeModels(instance, http)).map((m) => m.id);

@@ -1,5 +1,5 @@
 import { targetOutputTokens, withoutReasoningBlocks } from '@switchyard/core';
-import type { ChatRequest, Exchange, Gateway } from '@switchyard/core';
+import type { ChatMessage, ChatRequest, Exchange, Gateway } from '@switchyard/core';
 
 /** The output-token fields of a chat body, newest first. */
 const OUTPUT_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
@@ -8,7 +8,8 @@ const OUTPUT_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
  * A chat body ready for the target, changed only where it must be: output tokens fitted to the
  * model, no reasoning blocks (Chat Completions takes none back). For requests converted from
  * another protocol, also what the model takes: no `reasoning_effort` for a model known not to
- * reason, and `max_completion_tokens` for one that does (reasoning models refuse `max_tokens`).
+ * reason, `max_completion_tokens` for one that does (reasoning models refuse `max_tokens`), and no
+ * reasoning text in the history (Chat Completions has no field to take it back).
  */
 export function chatBodyFor(body: ChatRequest, x: Exchange, gateway: Pick<Gateway, 'config' | 'modelInfo'>): ChatRequest {
   const warn = (m: string): void => x.warn(m);
@@ -20,6 +21,10 @@ export function chatBodyFor(body: ChatRequest, x: Exchange, gateway: Pick<Gatewa
   }
   if (Array.isArray(body.messages)) body.messages = withoutReasoningBlocks(body.messages, warn, 'OpenAI Chat Completions');
   if (x.protocol === 'openai') return body;
+  if (body.messages.some((m) => m.role === 'assistant' && m.reasoning_content !== undefined)) {
+    body.messages = body.messages.map((m) => (m.role === 'assistant' && m.reasoning_content !== undefined ? withoutReasoningText(m) : m));
+    warn('reasoning in the history dropped (Chat Completions cannot take it back)');
+  }
   const reasoning = gateway.modelInfo.forTarget(x.target!)?.reasoning;
   if (reasoning === false && body.reasoning_effort != null) {
     warn(`reasoning_effort ${body.reasoning_effort} dropped (${x.target!.model} does not reason)`);
@@ -30,4 +35,9 @@ export function chatBodyFor(body: ChatRequest, x: Exchange, gateway: Pick<Gatewa
     delete body.max_tokens;
   }
   return body;
+}
+
+function withoutReasoningText(message: ChatMessage): ChatMessage {
+  const { reasoning_content: _text, ...rest } = message as ChatMessage & { reasoning_content?: unknown };
+  return rest as ChatMessage;
 }

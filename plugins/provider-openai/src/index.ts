@@ -1,6 +1,8 @@
 import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
 import type { ChatRequest, Exchange, Gateway, Plugin, UpstreamRequest } from '@switchyard/core';
-import { instanceHeaders, openaiAdapter } from './adapter.js';
+import { CONTINUATION } from '@switchyard/wire-openai-responses';
+import { attemptSpeaksResponses, instanceHeaders, openaiAdapter } from './adapter.js';
+import { responsesBody } from './bodies.js';
 import { chatBodyFor } from './chat-body.js';
 import { optionsOf } from './instance-fields.js';
 import { OPENAI_MODELS } from './models.js';
@@ -8,9 +10,9 @@ import { OPENAI_MODELS } from './models.js';
 export const PLUGIN = 'provider-openai';
 export { OPENAI_MODELS } from './models.js';
 export const PROVIDER_TYPE = 'openai';
-export { openaiAdapter, instanceHeaders, instanceProperties } from './adapter.js';
+export { openaiAdapter, instanceHeaders, instanceProperties, protocolFor, attemptSpeaksResponses, RESPONSES_PROTOCOL } from './adapter.js';
 export { chatBodyFor } from './chat-body.js';
-export { instanceFields } from './instance-fields.js';
+export { instanceFields, speaksResponses } from './instance-fields.js';
 export type { OpenAIInstanceOptions } from './instance-fields.js';
 
 /** Content type, extra headers, credentials: built once per instance, copied per request. */
@@ -18,17 +20,27 @@ const headersFor = instanceHeaderCache((instance) => ({ 'content-type': 'applica
 
 /**
  * OpenAI and every OpenAI-compatible API: the body passes through with `model` and credentials
- * changed, and a chat body fitted to the target (see chatBodyFor).
+ * changed, and a chat body fitted to the target (see chatBodyFor). Responses callers go to
+ * `responsesPath` where the instance serves the Responses API, else to Chat Completions in
+ * canonical form.
  */
 function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): UpstreamRequest {
   const target = x.target!;
   const options = optionsOf(target.instance);
+  req.headers = headersFor(target.instance);
+  if (req.stream) req.headers.accept = 'text/event-stream';
+  if (x.operation === 'chat' && attemptSpeaksResponses(x)) {
+    req.url = `${target.instance.baseUrl}${options.responsesPath}`;
+    const continuation = x.get(CONTINUATION);
+    // The instance that keeps the previous response continues it itself: the caller's own body goes.
+    const source = continuation?.instance === target.instance.name ? { ...x.body, previous_response_id: continuation.previousResponseId, input: continuation.input } : x.body;
+    req.body = responsesBody(source, x, gateway);
+    return req;
+  }
   const path = x.operation === 'embeddings' ? options.embeddingsPath : options.chatPath;
   const source = x.operation === 'chat' ? x.request : x.body;
   if (!source) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported here`);
   req.url = `${target.instance.baseUrl}${path}`;
-  req.headers = headersFor(target.instance);
-  if (req.stream) req.headers.accept = 'text/event-stream';
   const body: Record<string, unknown> = { ...source, model: target.model };
   if (req.stream && options.streamUsage && x.request && x.request.stream_options?.include_usage !== true) {
     body.stream_options = { ...x.request.stream_options, include_usage: true };

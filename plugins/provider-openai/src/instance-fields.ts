@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { instanceOptions } from '@switchyard/core';
+import type { ProviderInstance } from '@switchyard/core';
 
 const path = (value: string, description: string) => Type.String({ default: value, description });
 
@@ -13,7 +14,14 @@ export const instanceFields = Type.Object(
       default: 'authorization',
       description: 'Header carrying the key: `authorization` sends `Bearer <apiKey>`; any other name (e.g. `api-key`) sends the bare key.',
     }),
+    responsesApi: Type.Optional(
+      Type.Boolean({
+        description:
+          'Whether the upstream serves the Responses API (`POST {baseUrl}{responsesPath}`): Responses callers then get their body passed through, every field kept. Default: `true` for `api.openai.com`, `false` for any other host (most OpenAI-compatible servers speak Chat Completions only: Responses callers are converted to it).',
+      }),
+    ),
     chatPath: path('/chat/completions', 'Appended to `baseUrl` for chat requests.'),
+    responsesPath: path('/responses', 'Appended to `baseUrl` for Responses API requests.'),
     embeddingsPath: path('/embeddings', 'Appended to `baseUrl` for embeddings.'),
     modelsPath: path('/models', 'Appended to `baseUrl` to list models.'),
     streamUsage: Type.Boolean({
@@ -30,3 +38,14 @@ export type OpenAIInstanceOptions = Static<typeof instanceFields>;
 
 /** The instance's own fields, checked and with defaults (read once per instance). */
 export const optionsOf = instanceOptions(instanceFields);
+
+/** Whether an instance serves the Responses API: its `responsesApi` field, else true only for OpenAI's own API host. */
+export function speaksResponses(instance: ProviderInstance): boolean {
+  const configured = optionsOf(instance).responsesApi;
+  if (configured !== undefined) return configured;
+  try {
+    return new URL(instance.baseUrl).hostname === 'api.openai.com';
+  } catch {
+    return false;
+  }
+}

@@ -57,12 +57,13 @@ export const DEFAULT_CHARS_PER_TOKEN = 4;
 /**
  * Tokens to reserve at admission: the prompt's text length / `charsPerToken` (a heuristic:
  * message contents, tool arguments and names are counted; images count as their URL text),
- * plus `max_tokens` / `max_completion_tokens`, else `defaultMaxTokens`. Anthropic `system` counts too.
+ * plus `max_tokens` / `max_completion_tokens` / `max_output_tokens`, else `defaultMaxTokens`.
+ * Anthropic `system` and Responses `input` and `instructions` count too.
  */
 export function estimateTokens(body: Record<string, unknown>, charsPerToken: number, defaultMaxTokens: number): number {
-  const chars = textLength(body.messages ?? body.input ?? '', 0) + textLength(body.system ?? '', 0) + textLength(body.tools ?? '', 0);
+  const chars = textLength(body.messages ?? body.input ?? '', 0) + textLength(body.system ?? body.instructions ?? '', 0) + textLength(body.tools ?? '', 0);
   const prompt = Math.ceil(chars / charsPerToken);
-  const max = firstInteger(body.max_completion_tokens, body.max_tokens) ?? defaultMaxTokens;
+  const max = firstInteger(body.max_completion_tokens, body.max_tokens, body.max_output_tokens) ?? defaultMaxTokens;
   return prompt + max;
 }
 

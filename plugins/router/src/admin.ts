@@ -11,8 +11,8 @@ const NEEDS = contract<unknown>('capabilities:needs');
  * The router's admin routes:
  * - `GET /admin/routes`: router stats per target with health, instances, and each public
  *   model's targets;
- * - `POST /admin/route/explain`: the plan a chat completion body (or, with
- *   `?protocol=anthropic`, a Messages body) would get, same headers honoured, as a dry run:
+ * - `POST /admin/route/explain`: the plan a chat completion body (or, with `?protocol=<name>`,
+ *   a body of another inbound protocol: `anthropic`, `openai-responses`) would get, same headers honoured, as a dry run:
  *   no upstream call, no plugin side effect.
  */
 export function addRoutingAdminRoutes(gateway: Gateway, router: Router): void {

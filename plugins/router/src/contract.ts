@@ -52,7 +52,7 @@ export interface SelectOptions {
   headers?: IncomingHttpHeaders;
   /** Who is asking, for per-key strategies. */
   caller?: Caller;
-  /** The body's inbound protocol, by name: `openai` (default), `anthropic`, or another chat protocol a plugin serves. */
+  /** The body's inbound protocol by name: `openai` (a chat completion, the default), `anthropic` (a Messages request), `openai-responses`, … */
   protocol?: string;
 }
 

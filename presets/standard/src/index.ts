@@ -23,14 +23,16 @@ import { openai } from '@switchyard/provider-openai';
 import { storeRedis } from '@switchyard/store-redis';
 import { protocolAnthropic } from '@switchyard/protocol-anthropic';
 import { protocolOpenAI } from '@switchyard/protocol-openai';
+import { protocolResponses } from '@switchyard/protocol-responses';
 import { vertex } from '@switchyard/provider-vertex';
 
 export const PRESET = 'standard';
 
 /**
  * The plugins a ready gateway runs, in order: the Redis store (used when `store.type` is redis), the
- * OpenAI and Anthropic inbound protocols, gateway keys, the operator endpoints (/admin/config, /admin/reload) (inactive without keys), rate limits
- * (inactive without limits), the response cache (off until `response-cache: { enabled: true }`),
+ * inbound protocols (OpenAI Chat Completions, Anthropic Messages, OpenAI Responses), gateway keys, the operator
+ * endpoints (/admin/config, /admin/reload) (inactive without keys), rate limits (inactive without limits), the response
+ * cache (off until `response-cache: { enabled: true }`),
  * the six providers (OpenAI, Anthropic, Gemini, Azure OpenAI, Bedrock, Vertex AI), the router
  * (stats, explain), model discovery, request constraints, capability filtering, circuit breaking,
  * load balancing, prompt caching (Anthropic breakpoints, OpenAI prompt_cache_key), request costs
@@ -44,6 +46,7 @@ export function standard(): Preset {
       storeRedis(),
       protocolOpenAI(),
       protocolAnthropic(),
+      protocolResponses(),
       auth(),
       admin(),
       rateLimit(),

@@ -158,4 +158,36 @@ describe('toMessagesRequest', () => {
     expect(unsupported.body.thinking).toBeUndefined();
     expect(unsupported.warnings[0]).toContain('has no extended thinking');
   });
+
+  it('sends Claude’s own reasoning blocks back first in their turn, byte for byte; others’ are dropped with a warning', () => {
+    const turn = (reasoning_blocks: NonNullable<Extract<ChatRequest['messages'][number], { role: 'assistant' }>['reasoning_blocks']>) =>
+      convert({
+        reasoning_effort: 'low',
+        messages: [
+          { role: 'user', content: 'weather?' },
+          { role: 'assistant', content: 'Checking.', reasoning_content: 'hmm', reasoning_blocks, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+          { role: 'tool', tool_call_id: 'toolu_1', content: 'sunny' },
+        ],
+      });
+    const own = turn([
+      { type: 'thinking', text: 'hmm', signature: 'c2ln', source: 'anthropic' },
+      { type: 'redacted_thinking', signature: 'ZGF0YQ==', source: 'anthropic' },
+    ]);
+    expect(own.body.messages[1]!.content).toEqual([
+      { type: 'thinking', thinking: 'hmm', signature: 'c2ln' },
+      { type: 'redacted_thinking', data: 'ZGF0YQ==' },
+      { type: 'text', text: 'Checking.' },
+      { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} },
+    ]);
+    expect(own.body.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
+    expect(own.warnings).toEqual([]);
+    // Without Claude's thinking for the open tool loop, Anthropic would refuse thinking: it is left off for the turn.
+    const foreign = turn([{ type: 'encrypted_reasoning', signature: 'gAAAA', source: 'openai', id: 'rs_1' }]);
+    expect((foreign.body.messages[1]!.content as Array<{ type: string }>).map((b) => b.type)).toEqual(['text', 'tool_use']);
+    expect(foreign.body.thinking).toBeUndefined();
+    expect(foreign.warnings).toEqual([
+      'encrypted_reasoning blocks from openai in the history dropped (Anthropic takes back only thinking it signed)',
+      'reasoning_effort dropped for this turn (Anthropic needs the thinking block that led to the pending tool calls, and the history does not carry it)',
+    ]);
+  });
 });

@@ -15,8 +15,12 @@ const message = (content: AnthropicMessage['content'], stop: string = 'end_turn'
 });
 
 describe('fromMessagesResponse', () => {
-  it('joins text, keeps thinking as reasoning_content and maps usage with cached tokens', () => {
-    const out = fromMessagesResponse(message([{ type: 'thinking', thinking: 'hmm', signature: 's' }, { type: 'text', text: 'Hello ' }, { type: 'text', text: 'world' }]));
+  it('joins text, keeps thinking as reasoning_content and whole blocks, and maps usage with cached tokens', () => {
+    const out = fromMessagesResponse(message([{ type: 'thinking', thinking: 'hmm', signature: 's' }, { type: 'redacted_thinking', data: 'opaque' }, { type: 'text', text: 'Hello ' }, { type: 'text', text: 'world' }]));
+    expect(out.choices[0]!.message.reasoning_blocks).toEqual([
+      { type: 'thinking', text: 'hmm', signature: 's', source: 'anthropic' },
+      { type: 'redacted_thinking', signature: 'opaque', source: 'anthropic' },
+    ]);
     expect(out).toMatchObject({
       id: 'msg_01',
       object: 'chat.completion',
@@ -83,6 +87,7 @@ describe('MessagesStreamDecoder', () => {
     expect(deltas).toEqual([
       { role: 'assistant', content: '' },
       { reasoning_content: 'Let me ' },
+      // The whole block once it ended, with its signature, to be sent back byte for byte.
       { reasoning_blocks: [{ type: 'thinking', text: 'Let me ', signature: 'sig', source: 'anthropic' }] },
       { content: 'Checking.' },
       { tool_calls: [{ index: 0, id: 'toolu_a', type: 'function', function: { name: 'f', arguments: '' } }] },

@@ -8,6 +8,8 @@ describe('rate-limit logic', () => {
     expect(estimateTokens({ messages: [{ role: 'user', content: 'abcd' }], max_completion_tokens: 7, max_tokens: 100 }, 4, 1024)).toBe(2 + 7);
     expect(estimateTokens({ messages: [] }, 4, 1024)).toBe(1024);
     expect(estimateTokens({ input: 'abcdefgh' }, 4, 0)).toBe(2);
+    // A Responses request: input and instructions, max_output_tokens.
+    expect(estimateTokens({ instructions: 'abcd', input: 'abcdefgh', max_output_tokens: 50 }, 4, 1024)).toBe(3 + 50);
     let deep: unknown = 'z'.repeat(1000);
     for (let i = 0; i < 10_000; i++) deep = [deep];
     expect(estimateTokens({ messages: deep, max_tokens: 1 }, 4, 0)).toBe(1);

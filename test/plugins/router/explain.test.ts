@@ -101,6 +101,13 @@ describe('POST /admin/route/explain', () => {
     expect((await post('/admin/route/explain?protocol=gemini', body())).status).toBe(400);
   });
 
+  it('explains a Responses body with ?protocol=openai-responses', async () => {
+    const responses = { model: 'gpt-4o-mini', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=' }] }] };
+    const plan = (await (await post('/admin/route/explain?protocol=openai-responses', responses)).json()) as Explained;
+    expect(plan.needs.vision).toBe(true);
+    expect(plan.targets).toEqual(['a/gpt-4o-mini', 'b/gpt-4o-mini']);
+  });
+
   it('refuses a body that is not a chat request', async () => {
     const res = await post('/admin/route/explain', { model: 'gpt-4o-mini' });
     expect(res.status).toBe(400);

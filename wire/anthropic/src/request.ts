@@ -283,6 +283,10 @@ function thinking(req: ChatRequest, body: AnthropicMessagesRequest, o: ConvertOp
     warn('reasoning_effort dropped (Anthropic does not allow thinking with a forced tool choice)');
     return;
   }
+  if (openToolLoopWithoutThinking(body.messages)) {
+    warn('reasoning_effort dropped for this turn (Anthropic needs the thinking block that led to the pending tool calls, and the history does not carry it)');
+    return;
+  }
   let budget = wanted;
   if (explicitMax && budget >= body.max_tokens) budget = body.max_tokens - 1;
   else if (!explicitMax && budget >= body.max_tokens) body.max_tokens = budget + o.defaultMaxTokens;
@@ -300,4 +304,18 @@ function thinking(req: ChatRequest, body: AnthropicMessagesRequest, o: ConvertOp
     delete body.top_p;
     warn('top_p dropped (Anthropic requires top_p >= 0.95 with extended thinking)');
   }
+}
+
+/**
+ * True when the conversation ends in an open tool loop (the last user turn answers tool_use) whose
+ * assistant turn does not start with a thinking block: Anthropic refuses thinking on such a request.
+ */
+function openToolLoopWithoutThinking(entries: AnthropicMessagesRequest['messages']): boolean {
+  const messages = entries.filter((m): m is AnthropicMessageParam => m.role !== 'system');
+  const last = messages.at(-1);
+  const assistant = messages.at(-2);
+  if (!last || last.role !== 'user' || !assistant || assistant.role !== 'assistant' || typeof assistant.content === 'string') return false;
+  const answersTools = typeof last.content !== 'string' && last.content.some((b) => b.type === 'tool_result');
+  const first = assistant.content[0]?.type;
+  return answersTools && first !== 'thinking' && first !== 'redacted_thinking';
 }

@@ -1,0 +1,120 @@
+/**
+ * A Responses stream → canonical chunks, as a state machine. Pure: no Koa, no tapable.
+ *
+ * response.created → a role chunk; output_text / refusal deltas → content / refusal; reasoning
+ * summary (and reasoning text) deltas → reasoning_content, and each finished reasoning item with
+ * encrypted_content → reasoning_blocks; function calls → tool_calls (indexes 0, 1, … in output
+ * order) with their argument pieces; custom tool calls → one tool call whose arguments are
+ * `{"input": …}`; response.completed / response.incomplete → the finish chunk and the usage
+ * chunk. response.failed and error events throw, as does an end before the last event.
+ */
+import { SwitchyardError } from '@switchyard/core';
+import type { ChatCompletionChunk, SseEvent } from '@switchyard/core';
+import { reasoningBlock } from './request.js';
+import { finishReasonOf } from './response.js';
+import type { Json, ResponseObject, ResponsesReasoningItem } from './types.js';
+import { canonicalUsageOf } from './usage.js';
+
+type Delta = ChatCompletionChunk['choices'][number]['delta'];
+
+export class ResponsesStreamDecoder {
+  #id = '';
+  #model = '';
+  #created = Math.floor(Date.now() / 1000);
+  /** Output item id → canonical tool-call index. */
+  readonly #calls = new Map<string, number>();
+  #done = false;
+
+  /** `onResponse` receives the finished response object as the upstream sent it. */
+  constructor(private readonly onResponse?: (response: ResponseObject) => void) {}
+
+  /** True once the stream's last event (completed or incomplete) arrived. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  push(event: Json): ChatCompletionChunk[] {
+    switch (event.type) {
+      case 'response.created': {
+        const response = event.response as Partial<ResponseObject> | undefined;
+        this.#id = String(response?.id ?? '');
+        this.#model = String(response?.model ?? '');
+        if (typeof response?.created_at === 'number') this.#created = response.created_at;
+        return [this.#chunk({ role: 'assistant', content: '' })];
+      }
+      case 'response.output_text.delta':
+        return [this.#chunk({ content: String(event.delta ?? '') })];
+      case 'response.refusal.delta':
+        return [this.#chunk({ refusal: String(event.delta ?? '') })];
+      case 'response.reasoning_summary_text.delta':
+      case 'response.reasoning_text.delta':
+        return [this.#chunk({ reasoning_content: String(event.delta ?? '') })];
+      case 'response.output_item.added': {
+        const item = event.item as Json;
+        if (item?.type !== 'function_call') return [];
+        const index = this.#calls.size;
+        this.#calls.set(String(item.id), index);
+        return [this.#chunk({ tool_calls: [{ index, id: String(item.call_id), type: 'function', function: { name: String(item.name), arguments: String(item.arguments ?? '') } }] })];
+      }
+      case 'response.function_call_arguments.delta': {
+        const index = this.#calls.get(String(event.item_id));
+        if (index === undefined || !event.delta) return [];
+        return [this.#chunk({ tool_calls: [{ index, function: { arguments: String(event.delta) } }] })];
+      }
+      case 'response.output_item.done':
+        return this.#itemDone(event.item as Json);
+      case 'response.completed':
+      case 'response.incomplete': {
+        this.#done = true;
+        const response = event.response as ResponseObject;
+        this.onResponse?.(response);
+        if (response?.model) this.#model = response.model;
+        const finish = this.#chunk({}, finishReasonOf(response, this.#calls.size > 0));
+        return [finish, { id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.#model, choices: [], usage: canonicalUsageOf(response?.usage) ?? null }];
+      }
+      case 'response.failed': {
+        const error = (event.response as { error?: { code?: string; message?: string } } | undefined)?.error;
+        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${error?.code ?? 'response.failed'}: ${error?.message ?? 'upstream stream error'}`, { expose: true });
+      }
+      case 'error':
+        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${String(event.code ?? 'error')}: ${String(event.message ?? 'upstream stream error')}`, { expose: true });
+      default:
+        return [];
+    }
+  }
+
+  #itemDone(item: Json): ChatCompletionChunk[] {
+    if (item?.type === 'reasoning') {
+      const block = reasoningBlock(item as unknown as ResponsesReasoningItem);
+      return block ? [this.#chunk({ reasoning_blocks: [block] })] : [];
+    }
+    if (item?.type === 'custom_tool_call') {
+      const index = this.#calls.size;
+      this.#calls.set(String(item.id), index);
+      const args = JSON.stringify({ input: String(item.input ?? '') });
+      return [this.#chunk({ tool_calls: [{ index, id: String(item.call_id), type: 'function', function: { name: String(item.name), arguments: args } }] })];
+    }
+    return [];
+  }
+
+  #chunk(delta: Delta, finish: ChatCompletionChunk['choices'][number]['finish_reason'] = null): ChatCompletionChunk {
+    return { id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.#model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] };
+  }
+}
+
+/** A Responses event stream → canonical chunks, the usage chunk included. */
+export async function* decodeResponsesStream(events: AsyncIterable<SseEvent>, onResponse?: (response: ResponseObject) => void): AsyncGenerator<ChatCompletionChunk> {
+  const decoder = new ResponsesStreamDecoder(onResponse);
+  for await (const event of events) {
+    let parsed: Json;
+    try {
+      parsed = JSON.parse(event.data) as Json;
+    } catch (err) {
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable upstream stream event', { expose: true, cause: err });
+    }
+    if (typeof parsed.type !== 'string' && event.event) parsed.type = event.event;
+    yield* decoder.push(parsed);
+    if (decoder.done) return;
+  }
+  throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before response.completed', { expose: true });
+}

@@ -1,0 +1,22 @@
+/**
+ * The OpenAI Responses API wire format, both ways: its types; Responses request → canonical (Chat
+ * Completions) request and canonical answer and stream → Responses response object and events,
+ * for Responses callers served by other upstreams (@switchyard/protocol-responses); Responses
+ * response and stream → canonical, for the providers that speak it (OpenAI, Azure OpenAI).
+ * Reasoning from other providers travels in `encrypted_content` (see envelope.ts). Pure functions.
+ */
+export type * from './types.js';
+export { responsesToCanonical, inputItems, customToolNames, customToolInput, reasoningBlock } from './request.js';
+export type { ResponsesConversion } from './request.js';
+export {
+  toResponseObject, fromResponseObject, baseResponse, finishResponse, visibleResponse, visibleItem, reasoningItem, callItem,
+  finishReasonOf, wantsSummary, ENCRYPTED_REASONING,
+} from './response.js';
+export type { ResponseContext } from './response.js';
+export { ResponsesStreamEncoder, responsesSse } from './encode-stream.js';
+export { ResponsesStreamDecoder, decodeResponsesStream } from './decode-stream.js';
+export { sealReasoning, openReasoning, isSealed, withoutSealedReasoning } from './envelope.js';
+export { responsesUsageOf, canonicalUsageOf } from './usage.js';
+export { newId } from './ids.js';
+export { CONTINUATION, UPSTREAM_RESPONSE } from './keys.js';
+export type { Continuation } from './keys.js';
