@@ -1,6 +1,6 @@
 import type { Static, TObject } from '@sinclair/typebox';
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, RequestListener, Server } from 'node:http';
+import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ConfigInput } from './config/load.js';
 import { CORE_PROVIDER_FIELDS } from './config/schema.js';

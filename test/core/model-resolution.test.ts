@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createGateway, createLogger, ModelResolver } from '@switchyard/core';
-import type { ConfigInput } from '@switchyard/core';
+import { createGateway, createLogger } from '@switchyard/core';
+import type { ConfigInput , ModelResolver } from '@switchyard/core';
 import { openai } from '@switchyard/provider-openai';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import { mockProvider, startGateway } from '../support/gateway.js';

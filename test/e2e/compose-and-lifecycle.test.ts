@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { composeGateway } from '@switchyard/example-compose-in-code';
@@ -46,7 +47,7 @@ describe('graceful shutdown', () => {
 describe('shutdown past its grace period', () => {
   it('ends every open stream with an error event in its caller protocol before cutting the connection', async () => {
     // An upstream that sends one event of a stream, then nothing more.
-    const held = new Set<import('node:http').ServerResponse>();
+    const held = new Set<ServerResponse>();
     const stalled = createServer((req, res) => {
       req.resume();
       res.writeHead(200, { 'content-type': 'text/event-stream' });

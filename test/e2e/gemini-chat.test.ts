@@ -1,4 +1,5 @@
-import OpenAI, { APIError } from 'openai';
+import type { APIError } from 'openai';
+import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';

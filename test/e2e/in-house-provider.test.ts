@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acme } from '@switchyard/example-inhouse-provider';
@@ -7,7 +8,7 @@ import { startProcess } from '../support/cli.js';
 import { startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 
-interface Acme { server: import('node:http').Server; requests: Array<Record<string, unknown>>; url: string }
+interface Acme { server: Server; requests: Array<Record<string, unknown>>; url: string }
 
 let upstream: Acme;
 let gw: RunningGateway;

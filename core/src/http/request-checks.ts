@@ -6,6 +6,7 @@
 /** Longest model name accepted: real names are far shorter; longer ones only fill logs. */
 export const MAX_MODEL_LENGTH = 256;
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const DOT_DOT_SEGMENT = /(^|\/)\.\.(\/|$)/;
 

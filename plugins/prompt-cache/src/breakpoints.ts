@@ -93,7 +93,6 @@ export function placeBreakpoints(body: Json, s: BreakpointSettings, tokens: Toke
   const previous = previousTurnEnd(messages);
   if (s.conversation && budget > 0 && previous !== undefined && prefix.reaches(previous) && markMessage(body, previous, s)) {
     placed.push(`messages.${previous}`);
-    budget--;
   }
   return { placed, client };
 }

@@ -2,7 +2,7 @@ import { Reply, SwitchyardError, exchangeKey } from '@switchyard/core';
 import type { AttemptResult, Exchange, Gateway, Logger, RoutePlan } from '@switchyard/core';
 import type { Counters } from './counters.js';
 import { chargesFor, estimateTokens, rateLimitHeaders, scopesFor } from './limits.js';
-import type { Charge, InstanceCaps, KeyLimits, Reading } from './limits.js';
+import type { Charge, KeyLimits, Reading } from './limits.js';
 import type { RateLimitOptions } from './schema.js';
 import type { StoreHealth } from './store-health.js';
 
@@ -58,7 +58,7 @@ export class Limiter {
     // Refused requests do not count: take back everything this one added.
     await Promise.allSettled(charges.map((c) => this.counters.subtract(c.dimension, c.scope, c.points)));
     const retryAfterMs = Math.max(...refused.map((r) => (r.charge.dimension === 'concurrent' ? 1000 : r.reading.resetMs)));
-    const why = refused.map((r) => describe(r.charge, r.reading)).join('; ');
+    const why = refused.map((r) => describe(r.charge)).join('; ');
     this.logger.info({ plugin: PLUGIN, caller, model: x.model, requestId: x.id, refused: why }, 'rate limited');
     return Reply.error(
       new SwitchyardError('SWITCHYARD_ERR_RATE_LIMITED', `rate limit exceeded for this gateway key: ${why}`, {
@@ -177,7 +177,7 @@ export class Limiter {
   }
 }
 
-function describe(charge: Charge, reading: Reading): string {
+function describe(charge: Charge): string {
   const unit = { requests: 'requests per minute', tokens: 'tokens per minute', daily: 'tokens per day', concurrent: 'concurrent requests' }[charge.dimension];
   const scope = charge.scope.includes('|model:') ? ` for model ${charge.scope.split('|model:')[1]}` : '';
   if (charge.points > charge.limit) return `this request needs ${charge.points} ${unit}${scope}, more than the limit of ${charge.limit}`;

@@ -1,7 +1,8 @@
 import type { AttemptOutcome, AttemptResult, Gateway, RoutePlan, Target } from '@switchyard/core';
 import { explain } from './explain.js';
 import type { ReportedOutcome, RouterApi, RouterStatsReport, SelectOptions, TargetStats, TargetStatsReport } from './contract.js';
-import { MAX_TRACKED_TARGETS, RouterStats } from './stats.js';
+import { MAX_TRACKED_TARGETS } from './stats.js';
+import type { RouterStats } from './stats.js';
 
 /** The router API over one gateway generation; `table` outlives reloads (gateway.keep). */
 export class Router implements RouterApi {

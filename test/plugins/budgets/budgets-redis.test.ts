@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startGatedUpstream } from '../../support/gated-upstream.js';
 import { startTcpProxy, testPrefix } from '../../support/tcp-proxy.js';
-import { APP, admin, budgetOf, burst, chat, closeOpened, seed, setup, usage } from './helpers.js';
+import { admin, budgetOf, burst, chat, closeOpened, seed, setup, usage } from './helpers.js';
 
 const REDIS = 'redis://127.0.0.1:6379';
 const prefix = testPrefix();

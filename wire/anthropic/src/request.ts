@@ -200,7 +200,7 @@ function assistantBlocks(m: Extract<ChatMessage, { role: 'assistant' }>, warn: (
       warn('a tool call without a function name was dropped');
       continue;
     }
-    let input: unknown = {};
+    let input: unknown;
     try {
       input = call.function.arguments ? (JSON.parse(call.function.arguments) as unknown) : {};
       if (!input || typeof input !== 'object' || Array.isArray(input)) input = { _value: input };
