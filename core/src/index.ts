@@ -15,7 +15,7 @@ export type { CircuitState, TargetHealth } from './status.js';
 export { ReadinessChecks } from './readiness.js';
 export type { ReadinessCheck } from './readiness.js';
 export type { Caller, ExchangeKey, ExchangeTimings, RequestOutcome } from './exchange.js';
-export { ModelInfoTable, fitOutputTokens, modelInfoSchema } from './models/model-info.js';
+export { ModelInfoTable, fitOutputTokens, listPrice, modelInfoSchema } from './models/model-info.js';
 export type { ModelInfo, ModelPricing, Price } from './models/model-info.js';
 export { RoutePlan } from './routing/route-plan.js';
 export type { Discovery, Exclusion, ExclusionNote, Ordering } from './routing/route-plan.js';

@@ -38,6 +38,11 @@ export interface ModelInfo {
   tags?: string[];
 }
 
+/** A list price in USD per 1M tokens: input, output, and the cached-read and cache-write prices where the provider has them. */
+export function listPrice(input: number, output: number, cachedRead?: number, cacheWrite?: number): ModelPricing {
+  return { input, output, ...(cachedRead === undefined ? {} : { cachedRead }), ...(cacheWrite === undefined ? {} : { cacheWrite }) };
+}
+
 const priceProperties = {
   input: { type: 'number', minimum: 0 },
   output: { type: 'number', minimum: 0 },

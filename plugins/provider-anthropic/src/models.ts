@@ -1,13 +1,14 @@
+import { listPrice } from '@switchyard/core';
 import type { ModelInfo } from '@switchyard/core';
 
 const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true, reasoning: true } as const;
 /** Prices in USD per 1M tokens: input, output, cached read, 5-minute cache write; 1-hour cache writes cost twice the input price. */
 function price(input: number, output: number, cachedRead: number, cacheWrite: number): NonNullable<ModelInfo['pricing']> {
-  return { input, output, cachedRead, cacheWrite, cacheWrite1h: input * 2 };
+  return { ...listPrice(input, output, cachedRead, cacheWrite), cacheWrite1h: input * 2 };
 }
 
 /**
- * Anthropic models as published (list prices, standard tier, checked 2026-11), contributed to the
+ * Anthropic models with their standard-tier list prices as this release knows them (verify against the provider's price page; `catalog:` overrides), contributed to the
  * gateway's model table. A dated name (`…-2024-08-06`, `…-20250929`) falls back to the longest
  * entry it starts with; config `catalog:` overrides any field.
  */

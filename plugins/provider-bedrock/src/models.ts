@@ -1,9 +1,5 @@
+import { listPrice as price } from '@switchyard/core';
 import type { ModelInfo } from '@switchyard/core';
-
-/** Prices in USD per 1M tokens: input, output, cached read, cache write. */
-function price(input: number, output: number, cachedRead?: number, cacheWrite?: number): NonNullable<ModelInfo['pricing']> {
-  return { input, output, ...(cachedRead === undefined ? {} : { cachedRead }), ...(cacheWrite === undefined ? {} : { cacheWrite }) };
-}
 
 const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true } as const;
 /** Geographic cross-region inference profiles. */

@@ -1,21 +1,13 @@
+import { listPrice as price } from '@switchyard/core';
 import type { ModelInfo } from '@switchyard/core';
 
 const GEMINI = { contextWindow: 1_048_576, vision: true, tools: true, structuredOutput: true } as const;
 /** Gemini 2.5 and later think (thinkingConfig); earlier models refuse it. */
 const THINKING = { reasoning: true } as const;
 const NO_THINKING = { reasoning: false } as const;
-/** Prices in USD per 1M tokens: input, output, cached read, cache write. */
-function price(input: number, output: number, cachedRead?: number, cacheWrite?: number): NonNullable<ModelInfo['pricing']> {
-  return {
-    input,
-    output,
-    ...(cachedRead === undefined ? {} : { cachedRead }),
-    ...(cacheWrite === undefined ? {} : { cacheWrite }),
-  };
-}
 
 /**
- * Gemini models as published (list prices, standard tier, checked 2026-11), contributed to the
+ * Gemini models with their standard-tier list prices as this release knows them (verify against the provider's price page; `catalog:` overrides), contributed to the
  * gateway's model table. A dated name (`…-2024-08-06`, `…-20250929`) falls back to the longest
  * entry it starts with; config `catalog:` overrides any field.
  */

@@ -1,20 +1,12 @@
+import { listPrice as price } from '@switchyard/core';
 import type { ModelInfo } from '@switchyard/core';
 
 const OPENAI_CHAT = { vision: true, tools: true, structuredOutput: true, reasoning: false } as const;
 /** The reasoning models (gpt-5, o-series): they take `reasoning_effort`. */
 const OPENAI_REASONING = { ...OPENAI_CHAT, reasoning: true } as const;
-/** Prices in USD per 1M tokens: input, output, cached read, cache write. */
-function price(input: number, output: number, cachedRead?: number, cacheWrite?: number): NonNullable<ModelInfo['pricing']> {
-  return {
-    input,
-    output,
-    ...(cachedRead === undefined ? {} : { cachedRead }),
-    ...(cacheWrite === undefined ? {} : { cacheWrite }),
-  };
-}
 
 /**
- * OpenAI models as published (list prices, standard tier, checked 2026-11), contributed to the
+ * OpenAI models with their standard-tier list prices as this release knows them (verify against the provider's price page; `catalog:` overrides), contributed to the
  * gateway's model table. A dated name (`…-2024-08-06`, `…-20250929`) falls back to the longest
  * entry it starts with; config `catalog:` overrides any field.
  */
