@@ -8,7 +8,7 @@ function price(input: number, output: number, cachedRead: number, cacheWrite: nu
 }
 
 /**
- * Anthropic models with their standard-tier list prices as this release knows them (verify against the provider's price page; `catalog:` overrides), contributed to the
+ * Anthropic models with their standard-tier list prices as this release knows them (check them against the provider's price page), contributed to the
  * gateway's model table. A dated name (`…-2024-08-06`, `…-20250929`) falls back to the longest
  * entry it starts with; config `catalog:` overrides any field.
  */

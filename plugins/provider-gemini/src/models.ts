@@ -7,7 +7,7 @@ const THINKING = { reasoning: true } as const;
 const NO_THINKING = { reasoning: false } as const;
 
 /**
- * Gemini models with their standard-tier list prices as this release knows them (verify against the provider's price page; `catalog:` overrides), contributed to the
+ * Gemini models with their standard-tier list prices as this release knows them (check them against the provider's price page), contributed to the
  * gateway's model table. A dated name (`…-2024-08-06`, `…-20250929`) falls back to the longest
  * entry it starts with; config `catalog:` overrides any field.
  */

@@ -6,7 +6,7 @@ const OPENAI_CHAT = { vision: true, tools: true, structuredOutput: true, reasoni
 const OPENAI_REASONING = { ...OPENAI_CHAT, reasoning: true } as const;
 
 /**
- * OpenAI models with their standard-tier list prices as this release knows them (verify against the provider's price page; `catalog:` overrides), contributed to the
+ * OpenAI models with their standard-tier list prices as this release knows them (check them against the provider's price page), contributed to the
  * gateway's model table. A dated name (`…-2024-08-06`, `…-20250929`) falls back to the longest
  * entry it starts with; config `catalog:` overrides any field.
  */
