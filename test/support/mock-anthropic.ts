@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redactedThinkingData, REDACTED_THINKING_TRIGGER, signThinking } from './mock-anthropic-thinking.js';
 import { betaProblem, countCacheControl, validateMessages } from './mock-anthropic-validate.js';
 import { MockUpstream, parseJson, readBody, recordStatus } from './mock-server.js';
+import { sample } from './schema-sample.js';
 
 export { REDACTED_THINKING_TRIGGER } from './mock-anthropic-thinking.js';
 
@@ -440,28 +441,6 @@ function scriptedBlocks(answer: AnthropicScriptedAnswer): Json[] {
 function modelList(models: string[]): Json {
   const data = models.map((m) => ({ type: 'model', id: m, display_name: m, created_at: '2025-09-29T00:00:00Z' }));
   return { data, has_more: false, first_id: models[0] ?? null, last_id: models.at(-1) ?? null };
-}
-
-/** A value matching a JSON schema's shape: strings "Paris", numbers 1, booleans true. */
-export function sample(schema: unknown): unknown {
-  if (!isObject(schema)) return {};
-  if (Array.isArray(schema.enum)) return schema.enum[0];
-  switch (schema.type) {
-    case 'string':
-      return 'Paris';
-    case 'number':
-    case 'integer':
-      return 1;
-    case 'boolean':
-      return true;
-    case 'array':
-      return [sample(schema.items)];
-    default: {
-      const out: Json = {};
-      for (const [key, value] of Object.entries(schema.properties ?? {})) out[key] = sample(value);
-      return out;
-    }
-  }
 }
 
 function textOf(content: unknown): string {

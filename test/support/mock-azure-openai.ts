@@ -21,11 +21,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sample } from './mock-anthropic.js';
 import type { MockOAuth } from './mock-oauth.js';
 import { buildResponse, ResponseStore } from './mock-openai-responses.js';
 import { validateResponsesRequest } from './mock-openai-responses-validate.js';
 import { MockUpstream, parseJson, readBody } from './mock-server.js';
+import { sample } from './schema-sample.js';
 
 export type AzureFault =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }

@@ -21,8 +21,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
-import { answerMessages, messageStreamEvents, sample, validateMessagesBody } from './mock-anthropic.js';
+import { answerMessages, messageStreamEvents, validateMessagesBody } from './mock-anthropic.js';
 import { MockUpstream, parseJson, readBody } from './mock-server.js';
+import { sample } from './schema-sample.js';
 import { verifySigV4 } from './sigv4.js';
 import type { AwsKey } from './sigv4.js';
 
