@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redactedThinkingData, REDACTED_THINKING_TRIGGER, signThinking } from './mock-anthropic-thinking.js';
 import { betaProblem, countCacheControl, validateMessages } from './mock-anthropic-validate.js';
 import { MockUpstream, parseJson, readBody, recordStatus } from './mock-server.js';
+import { outputLimitFor } from './output-limits.js';
 import { sample } from './schema-sample.js';
 
 export { REDACTED_THINKING_TRIGGER } from './mock-anthropic-thinking.js';
@@ -57,15 +58,6 @@ export const DEFAULT_ANTHROPIC_OUTPUT_LIMITS: Readonly<Record<string, number>> =
   'claude-opus-4-8': 128000,
   'claude-opus-5': 128000,
 };
-
-/** The output-token limit for a model from a limits table, or undefined when none applies. */
-export function anthropicOutputLimitFor(model: string, limits: Readonly<Record<string, number>>): number | undefined {
-  let best: string | undefined;
-  for (const key of Object.keys(limits)) {
-    if ((model === key || model.startsWith(`${key}-`)) && (best === undefined || key.length > best.length)) best = key;
-  }
-  return best === undefined ? undefined : limits[best];
-}
 
 /** A fault for one response. Stream faults count SSE events (message_start is the first). */
 export type AnthropicFault =
@@ -217,7 +209,7 @@ class Mock extends MockUpstream<RecordedRequest, AnthropicFault> implements Mock
       version,
       betas: (header(req, 'anthropic-beta') ?? '').split(',').map((b) => b.trim()).filter(Boolean),
       counting,
-      outputLimit: (model: string) => anthropicOutputLimitFor(model, this.#limits),
+      outputLimit: (model: string) => outputLimitFor(model, this.#limits),
       extraBetas: this.options.betas ?? [],
     };
     const problem = betaProblem(context) ?? validateMessages(body, context);
@@ -331,7 +323,7 @@ export function answerMessages(
 
 /** The real API's checks for a body with no betas (Bedrock InvokeModel, Vertex rawPredict), returning the first problem. */
 export function validateMessagesBody(body: Json, version: string, counting: boolean): string | undefined {
-  return validateMessages(body, { version, betas: [], counting, outputLimit: (model: string) => anthropicOutputLimitFor(model, DEFAULT_ANTHROPIC_OUTPUT_LIMITS), extraBetas: [] });
+  return validateMessages(body, { version, betas: [], counting, outputLimit: (model: string) => outputLimitFor(model, DEFAULT_ANTHROPIC_OUTPUT_LIMITS), extraBetas: [] });
 }
 
 const CACHE_LOOKBACK_BLOCKS = 20;

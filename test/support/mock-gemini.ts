@@ -26,6 +26,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateEmbed, validateGenerate } from './mock-gemini-validate.js';
 import type { Invalid } from './mock-gemini-validate.js';
 import { MockUpstream, parseJson, readBody, recordStatus } from './mock-server.js';
+import { outputLimitFor } from './output-limits.js';
 
 export type GeminiFault =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
@@ -106,15 +107,6 @@ export const DEFAULT_GEMINI_OUTPUT_LIMITS: Readonly<Record<string, number>> = {
   'gemini-3-flash': 65536,
   'gemini-3-pro': 65536,
 };
-
-/** The output-token limit for a model from a limits table, or undefined when none applies. */
-export function geminiOutputLimitFor(model: string, limits: Readonly<Record<string, number>>): number | undefined {
-  let best: string | undefined;
-  for (const key of Object.keys(limits)) {
-    if ((model === key || model.startsWith(`${key}-`)) && (best === undefined || key.length > best.length)) best = key;
-  }
-  return best === undefined ? undefined : limits[best];
-}
 
 export async function startMockGemini(options: MockGeminiOptions = {}): Promise<MockGemini> {
   const mock = new MockGeminiServer(options);
@@ -319,7 +311,7 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     const invalid = validateGenerate(record.body, { requireThoughtSignatures: this.options.thoughtSignatures === true });
     if (invalid) return badRequest(invalid);
     const asked = (record.body as Json).generationConfig?.maxOutputTokens;
-    const limit = geminiOutputLimitFor(model, this.limits);
+    const limit = outputLimitFor(model, this.limits);
     if (typeof asked === 'number' && limit !== undefined && asked > limit) {
       return badRequest({ message: `Unable to submit request because it has a maxOutputTokens value of ${asked} but the supported range is from 1 (inclusive) to ${limit + 1} (exclusive). Update the value and try again.` });
     }
@@ -357,7 +349,7 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
       displayName: m.name.slice('models/'.length),
       description: 'A mock model.',
       inputTokenLimit: 1048576,
-      outputTokenLimit: geminiOutputLimitFor(m.name.slice('models/'.length), this.limits) ?? 65536,
+      outputTokenLimit: outputLimitFor(m.name.slice('models/'.length), this.limits) ?? 65536,
       supportedGenerationMethods: m.methods,
     }));
     const body: Json = { models: page };
