@@ -5,28 +5,19 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startMockAnthropic, type MockAnthropic } from '../support/mock-anthropic.js';
 import { runClaudeCode, type ClaudeCodeResult } from '../support/clients/claude-code.js';
-import { startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
+import { useMockAndDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
 import { checkFixture } from '../support/clients/fixtures.js';
 
 const KEY = 'sk-ant-test-claude-code';
 const HUNG_MS = 180_000;
 let mock: MockAnthropic;
 let proxy: DenyProxy;
-
-beforeAll(async () => {
-  mock = await startMockAnthropic({ apiKey: KEY, name: 'anthropic' });
-  proxy = await startDenyProxy();
-});
-afterEach(() => {
-  mock.reset();
-  proxy.attempts.length = 0;
-});
-afterAll(async () => {
-  await mock.close();
-  await proxy.close();
+useMockAndDenyProxy(() => startMockAnthropic({ apiKey: KEY, name: 'anthropic' }), (m, p) => {
+  mock = m;
+  proxy = p;
 });
 
 /** The last turn that is not a system entry. */

@@ -3,28 +3,19 @@
  * gateway): proof that the mock accepts what Codex sends and Codex accepts what the mock answers,
  * offline.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startMockOpenAI, type MockOpenAI } from '../support/mock-openai.js';
 import { runCodex, type CodexResult } from '../support/clients/codex.js';
-import { startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
+import { useMockAndDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
 import { checkFixture } from '../support/clients/fixtures.js';
 
 const KEY = 'sk-test-codex';
 const HUNG_MS = 180_000;
 let mock: MockOpenAI;
 let proxy: DenyProxy;
-
-beforeAll(async () => {
-  mock = await startMockOpenAI({ apiKey: KEY, name: 'openai' });
-  proxy = await startDenyProxy();
-});
-afterEach(() => {
-  mock.reset();
-  proxy.attempts.length = 0;
-});
-afterAll(async () => {
-  await mock.close();
-  await proxy.close();
+useMockAndDenyProxy(() => startMockOpenAI({ apiKey: KEY, name: 'openai' }), (m, p) => {
+  mock = m;
+  proxy = p;
 });
 
 function expectOffline(run: CodexResult): void {

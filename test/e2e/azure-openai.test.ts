@@ -2,10 +2,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { APIError } from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AttemptResult, Plugin } from '@switchyard/core';
 import { azureOpenAI } from '@switchyard/provider-azure-openai';
 import { startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
+import { resultRecorder } from '../support/exchange-recorder.js';
 import { startMockAzureOpenAI } from '../support/mock-azure-openai.js';
 import type { MockAzureOpenAI } from '../support/mock-azure-openai.js';
 import { startMockOAuth } from '../support/mock-oauth.js';
@@ -24,9 +24,7 @@ let oa: MockOpenAI;
 let gw: RunningGateway;
 let openai: OpenAI;
 let anthropic: Anthropic;
-const results: AttemptResult[] = [];
-const recorder: Plugin<Record<string, never>> = { name: 'recorder', apply: (g) => g.hooks.onResult.tap('recorder', (r) => void results.push(r)) };
-const outcomes = (): string[][] => results.map((r) => [r.target.id, r.outcome]);
+const { plugin: recorder, results, outcomes } = resultRecorder();
 
 beforeAll(async () => {
   oauth = await startMockOAuth({ entraClients: [CLIENT] });

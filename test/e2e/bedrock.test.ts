@@ -2,9 +2,9 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { APIError } from 'openai';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AttemptResult, Plugin } from '@switchyard/core';
 import { startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
+import { resultRecorder } from '../support/exchange-recorder.js';
 import { startMockBedrock } from '../support/mock-bedrock.js';
 import type { MockBedrock } from '../support/mock-bedrock.js';
 import { startMockOpenAI } from '../support/mock-openai.js';
@@ -20,8 +20,7 @@ let oa: MockOpenAI;
 let gw: RunningGateway;
 let openai: OpenAI;
 let anthropic: Anthropic;
-const results: AttemptResult[] = [];
-const recorder: Plugin<Record<string, never>> = { name: 'recorder', apply: (g) => g.hooks.onResult.tap('recorder', (r) => void results.push(r)) };
+const { plugin: recorder, results, outcomes } = resultRecorder();
 
 beforeAll(async () => {
   br = await startMockBedrock({ keys: [AWS_KEY], name: 'br', models: [CLAUDE, NOVA, DENIED], deniedModels: [DENIED] });
@@ -60,7 +59,6 @@ const weather: OpenAI.ChatCompletionTool = {
   type: 'function',
   function: { name: 'get_weather', description: 'Current weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
 };
-const outcomes = (): string[][] => results.map((r) => [r.target.id, r.outcome]);
 
 describe('OpenAI clients → Bedrock Converse', () => {
   it('answers through a SigV4-signed Converse call, with the system prompt, inference config and usage', async () => {

@@ -1,11 +1,8 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import type { MockOpenAI } from '../support/mock-openai.js';
-import { CLI, runCli, runCommand, startProcess } from '../support/cli.js';
+import { CLI, runCli, runCommand, runConfig, startProcess, writeTemp } from '../support/cli.js';
 
 const EXAMPLE = 'examples/preset-config/switchyard.config.yaml';
 /** Providers for configs that use tags: one instance of a model tagged `code`. */
@@ -22,12 +19,6 @@ afterAll(async () => {
   await primary.close();
   await secondary.close();
 });
-
-async function writeTemp(name: string, text: string): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), 'switchyard-cli-')), name);
-  await writeFile(path, text);
-  return path;
-}
 
 describe('npm start with the preset-config example', () => {
   it('serves the openai SDK, streaming and not, fails over, and stops cleanly on SIGTERM', async () => {
@@ -123,23 +114,23 @@ describe('switchyard config', () => {
   });
 
   it('validate lists every problem of every kind at once and exits 1', async () => {
-    const file = await writeTemp(
+    const run = await runConfig(
+      'validate',
       'bad.yaml',
       'server:\n  port: -1\nproviders:\n  - name: a\n    type: nope\n    baseUrl: http://127.0.0.1:1\nplugins:\n  mystery: {}\n  circuit-breaker: { failureThreshold: 0 }\n',
     );
-    const run = await runCli(['config', 'validate', file]);
     expect(run.code).toBe(1);
     // A core field, a plugin option, an unknown section and an unknown provider type: one round.
     expect(run.stderr).toContain('server.port: must be >= 0');
     expect(run.stderr).toContain('plugins.circuit-breaker.failureThreshold: must be >= 1');
     expect(run.stderr).toContain('plugins.mystery: no registered plugin is named "mystery"');
     expect(run.stderr).toContain('providers[0].type: no provider plugin defines type "nope"');
-    const second = await runCli(['config', 'validate', await writeTemp('bad2.yaml', 'providers:\n  - name: a\n    type: nope\n    baseUrl: http://127.0.0.1:1\nplugins:\n  mystery: {}\n')]);
+    const second = await runConfig('validate', 'bad2.yaml', 'providers:\n  - name: a\n    type: nope\n    baseUrl: http://127.0.0.1:1\nplugins:\n  mystery: {}\n');
     expect(second.stderr).toContain('[SWITCHYARD_ERR_PLUGIN_UNKNOWN_SECTION]');
   });
 
   it('an unknown plugin section names every plugin known: the registered ones and the first-party ones a section loads', async () => {
-    const run = await runCli(['config', 'validate', await writeTemp('unknown.yaml', 'plugins:\n  tag-routeing: {}\n')]);
+    const run = await runConfig('validate', 'unknown.yaml', 'plugins:\n  tag-routeing: {}\n');
     expect(run.code).toBe(1);
     const line = run.stderr.split('\n').find((l) => l.includes('plugins.tag-routeing:'))!;
     expect(line).toMatch(/registered: .*load-balancer/);
@@ -147,8 +138,7 @@ describe('switchyard config', () => {
   });
 
   it('names a missing environment variable', async () => {
-    const file = await writeTemp('env.yaml', 'providers:\n  - name: a\n    type: openai\n    baseUrl: http://127.0.0.1:1\n    apiKey: ${SOME_SECRET_KEY}\n');
-    const run = await runCli(['config', 'validate', file]);
+    const run = await runConfig('validate', 'env.yaml', 'providers:\n  - name: a\n    type: openai\n    baseUrl: http://127.0.0.1:1\n    apiKey: ${SOME_SECRET_KEY}\n');
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('providers[0].apiKey: environment variable SOME_SECRET_KEY is not set');
   });
@@ -165,8 +155,7 @@ describe('switchyard config', () => {
   });
 
   it('show checks the file like validate: every problem listed, exit 1', async () => {
-    const file = await writeTemp('bad-show.yaml', 'providers:\n  - name: a\n    type: openai\n    baseUrl: http://127.0.0.1:1\nplugins:\n  circuit-breaker: { failureThreshold: 0 }\n  load-balancer: { algorithm: fastest }\n');
-    const run = await runCli(['config', 'show', file]);
+    const run = await runConfig('show', 'bad-show.yaml', 'providers:\n  - name: a\n    type: openai\n    baseUrl: http://127.0.0.1:1\nplugins:\n  circuit-breaker: { failureThreshold: 0 }\n  load-balancer: { algorithm: fastest }\n');
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('plugins.circuit-breaker.failureThreshold: must be >= 1');
@@ -182,7 +171,7 @@ describe('switchyard config', () => {
     expect(shown.stdout).toMatch(/tag-routing:\n\s+prefix: "tag:"/);
     expect(shown.stdout).toMatch(/strategies:\n\s+default: cost/);
     // `false` leaves it out, as for a preset's plugin.
-    expect((await runCli(['config', 'validate', await writeTemp('off.yaml', `${TAGGED}plugins:\n  tag-routing: false\n`)])).stdout).not.toContain('plugins tag-routing');
+    expect((await runConfig('validate', 'off.yaml', `${TAGGED}plugins:\n  tag-routing: false\n`)).stdout).not.toContain('plugins tag-routing');
   });
 
   it('refuses a stray argument instead of ignoring it (exit 2)', async () => {

@@ -1,15 +1,7 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { runConfig } from '../support/cli.js';
 
 /** `switchyard config validate` and `show` with the cloud providers of the standard preset. */
-async function writeTemp(name: string, text: string): Promise<string> {
-  const path = join(await mkdtemp(join(tmpdir(), 'switchyard-clouds-')), name);
-  await writeFile(path, text);
-  return path;
-}
 
 const VALID = `
 providers:
@@ -47,14 +39,14 @@ models:
 
 describe('config validate and show with Azure OpenAI, Bedrock and Vertex AI', () => {
   it('accepts the three types with their fields', async () => {
-    const run = await runCli(['config', 'validate', await writeTemp('clouds.yaml', VALID)]);
+    const run = await runConfig('validate', 'clouds.yaml', VALID);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('valid (4 providers, 1 aliases, preset standard)');
   });
 
   it('masks their secrets', async () => {
-    const run = await runCli(['config', 'show', await writeTemp('clouds.yaml', VALID)]);
+    const run = await runConfig('show', 'clouds.yaml', VALID);
     expect(run.code).toBe(0);
     for (const secret of ['azure-key-0123456789abcdef', 'entra-secret-0123456789abcdef', 'aws-secret-0123456789abcdef', 'aws-session-token-0123456789', 'BEGIN PRIVATE KEY']) expect(run.stdout).not.toContain(secret);
     expect(run.stdout).toContain('clientSecret: "****SECR"');
@@ -62,7 +54,8 @@ describe('config validate and show with Azure OpenAI, Bedrock and Vertex AI', ()
   });
 
   it('lists wrong fields of each type', async () => {
-    const file = await writeTemp(
+    const run = await runConfig(
+      'validate',
       'bad.yaml',
       `providers:
   - { name: a, type: azure-openai, baseUrl: https://x.openai.azure.com, apiKey: k, deployment: { gpt-4o: d } }
@@ -70,7 +63,6 @@ describe('config validate and show with Azure OpenAI, Bedrock and Vertex AI', ()
   - { name: v, type: vertex, baseUrl: https://aiplatform.googleapis.com, project: p, location: global, jsonSchema: sometimes }
 `,
     );
-    const run = await runCli(['config', 'validate', file]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('providers[0]');
     expect(run.stderr).toContain('deployment');
@@ -79,7 +71,8 @@ describe('config validate and show with Azure OpenAI, Bedrock and Vertex AI', ()
   });
 
   it('lists missing fields and credentials without their pair with every other problem, in one round', async () => {
-    const file = await writeTemp(
+    const run = await runConfig(
+      'validate',
       'pairs.yaml',
       `providers:
   - { name: a, type: azure-openai, baseUrl: https://x.openai.azure.com, tenantId: t, deployments: { gpt-4o: d } }
@@ -88,7 +81,6 @@ describe('config validate and show with Azure OpenAI, Bedrock and Vertex AI', ()
   - { name: o, type: openai, baseUrl: https://api.openai.com/v1, organisation: typo }
 `,
     );
-    const run = await runCli(['config', 'validate', file]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('providers[0]: must have properties clientId, clientSecret when property tenantId is present');
     expect(run.stderr).toContain('providers[1]: must have property secretAccessKey when property accessKeyId is present');
@@ -97,37 +89,26 @@ describe('config validate and show with Azure OpenAI, Bedrock and Vertex AI', ()
   });
 
   it('refuses, once the static checks pass, what only the plugin can judge: all its instances at once', async () => {
-    const azure = await runCli([
-      'config',
+    const azure = await runConfig(
       'validate',
-      await writeTemp(
-        'azure.yaml',
-        `providers:
+      'azure.yaml',
+      `providers:
   - { name: a, type: azure-openai, baseUrl: https://x.openai.azure.com, deployments: { gpt-4o: d } }
   - { name: ok, type: azure-openai, baseUrl: https://x.openai.azure.com, apiKey: k }
   - { name: a2, type: azure-openai, baseUrl: https://x.openai.azure.com, apiKey: k, authorityHost: "http://login.example.com" }
 `,
-      ),
-    ]);
+    );
     expect(azure.code).toBe(1);
     expect(azure.stderr).toContain('providers[0]: an azure-openai instance needs apiKey, or tenantId, clientId and clientSecret');
     expect(azure.stderr).toContain('providers[2].authorityHost: must be https');
     expect(azure.stderr).not.toContain('providers[1]');
-    const vertex = await runCli([
-      'config',
-      'validate',
-      await writeTemp('vertex.yaml', 'providers:\n  - { name: v, type: vertex, baseUrl: https://aiplatform.googleapis.com, project: p, location: global, keyFile: /k.json, credentials: { type: service_account } }\n'),
-    ]);
+    const vertex = await runConfig('validate', 'vertex.yaml', 'providers:\n  - { name: v, type: vertex, baseUrl: https://aiplatform.googleapis.com, project: p, location: global, keyFile: /k.json, credentials: { type: service_account } }\n');
     expect(vertex.code).toBe(1);
     expect(vertex.stderr).toContain('providers[0]: credentials or keyFile, not both');
   });
 
   it('refuses an instance its plugin cannot use', async () => {
-    const run = await runCli([
-      'config',
-      'validate',
-      await writeTemp('region.yaml', 'providers:\n  - { name: b, type: bedrock, baseUrl: "http://127.0.0.1:9", accessKeyId: a, secretAccessKey: s }\n  - { name: key, type: bedrock, baseUrl: "http://127.0.0.1:9", apiKey: bedrock-api-key }\n'),
-    ]);
+    const run = await runConfig('validate', 'region.yaml', 'providers:\n  - { name: b, type: bedrock, baseUrl: "http://127.0.0.1:9", accessKeyId: a, secretAccessKey: s }\n  - { name: key, type: bedrock, baseUrl: "http://127.0.0.1:9", apiKey: bedrock-api-key }\n');
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('providers[0].region: required unless baseUrl is https://bedrock-runtime.<region>.amazonaws.com');
     // A Bedrock API key is a bearer token: nothing to sign, no region needed.

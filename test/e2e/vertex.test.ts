@@ -2,10 +2,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import type { APIError } from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AttemptResult, Plugin } from '@switchyard/core';
 import { vertex } from '@switchyard/provider-vertex';
 import { startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
+import { resultRecorder } from '../support/exchange-recorder.js';
 import { serviceAccountKey, startMockOAuth } from '../support/mock-oauth.js';
 import type { MockOAuth, ServiceAccount } from '../support/mock-oauth.js';
 import { startMockOpenAI } from '../support/mock-openai.js';
@@ -27,9 +27,7 @@ let gw: RunningGateway;
 let openai: OpenAI;
 let anthropic: Anthropic;
 let key: Record<string, string>;
-const results: AttemptResult[] = [];
-const recorder: Plugin<Record<string, never>> = { name: 'recorder', apply: (g) => g.hooks.onResult.tap('recorder', (r) => void results.push(r)) };
-const outcomes = (): string[][] => results.map((r) => [r.target.id, r.outcome]);
+const { plugin: recorder, results, outcomes } = resultRecorder();
 
 beforeAll(async () => {
   oauth = await startMockOAuth();

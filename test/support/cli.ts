@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -14,6 +17,18 @@ export interface CliRun {
 /** Runs the switchyard CLI to completion. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return runCommand(process.execPath, [CLI, ...args], env);
+}
+
+/** Writes `text` as `name` in a fresh temporary directory; resolves with its path. */
+export async function writeTemp(name: string, text: string): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), 'switchyard-cli-')), name);
+  await writeFile(path, text);
+  return path;
+}
+
+/** Runs `switchyard config validate` or `show` on a config file `name` holding `yaml`. */
+export async function runConfig(command: 'validate' | 'show', name: string, yaml: string): Promise<CliRun> {
+  return runCli(['config', command, await writeTemp(name, yaml)]);
 }
 
 /**

@@ -5,7 +5,7 @@
  * after every provider's BUILD and ADJUST taps, before the request leaves.
  */
 import { ConvertStage } from '@switchyard/core';
-import type { Plugin } from '@switchyard/core';
+import type { AttemptResult, Plugin } from '@switchyard/core';
 
 export interface RecordedAttempt {
   protocol: string;
@@ -43,4 +43,11 @@ export function exchangeRecorder(): { plugin: Plugin<Record<string, never>>; att
     },
   };
   return { plugin, attempts };
+}
+
+/** A test plugin that records every upstream attempt's result; `outcomes()` lists them as [target, outcome]. */
+export function resultRecorder(): { plugin: Plugin<Record<string, never>>; results: AttemptResult[]; outcomes(): string[][] } {
+  const results: AttemptResult[] = [];
+  const plugin: Plugin<Record<string, never>> = { name: 'test-result-recorder', apply: (g) => g.hooks.onResult.tap('test-result-recorder', (r) => void results.push(r)) };
+  return { plugin, results, outcomes: () => results.map((r) => [r.target.id, r.outcome]) };
 }

@@ -12,10 +12,12 @@
  * a prompt holding REDACTED_THINKING_TRIGGER gets a redacted_thinking block instead.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redactedThinkingData, REDACTED_THINKING_TRIGGER, signThinking } from './mock-anthropic-thinking.js';
 import { betaProblem, countCacheControl, validateMessages } from './mock-anthropic-validate.js';
+import { MockUpstream, parseJson, readBody, recordStatus } from './mock-server.js';
+import { outputLimitFor } from './output-limits.js';
+import { sample } from './schema-sample.js';
 
 export { REDACTED_THINKING_TRIGGER } from './mock-anthropic-thinking.js';
 
@@ -56,15 +58,6 @@ export const DEFAULT_ANTHROPIC_OUTPUT_LIMITS: Readonly<Record<string, number>> =
   'claude-opus-4-8': 128000,
   'claude-opus-5': 128000,
 };
-
-/** The output-token limit for a model from a limits table, or undefined when none applies. */
-export function anthropicOutputLimitFor(model: string, limits: Readonly<Record<string, number>>): number | undefined {
-  let best: string | undefined;
-  for (const key of Object.keys(limits)) {
-    if ((model === key || model.startsWith(`${key}-`)) && (best === undefined || key.length > best.length)) best = key;
-  }
-  return best === undefined ? undefined : limits[best];
-}
 
 /** A fault for one response. Stream faults count SSE events (message_start is the first). */
 export type AnthropicFault =
@@ -147,11 +140,7 @@ export async function startMockAnthropic(options: MockAnthropicOptions = {}): Pr
   return mock;
 }
 
-class Mock implements MockAnthropic {
-  readonly requests: RecordedRequest[] = [];
-  readonly #server: Server;
-  readonly #sockets = new Set<Socket>();
-  readonly #faults: AnthropicFault[] = [];
+class Mock extends MockUpstream<RecordedRequest, AnthropicFault> implements MockAnthropic {
   readonly #answers: AnthropicScriptedAnswer[] = [];
   #answerer: AnthropicAnswerer | null = null;
   readonly #limits: Record<string, number>;
@@ -162,31 +151,15 @@ class Mock implements MockAnthropic {
   readonly #cache = new Map<string, number>();
 
   constructor(private readonly options: MockAnthropicOptions) {
+    super();
     this.#name = options.name ?? 'mock';
     this.#models = options.models ?? ['claude-sonnet-4-5', 'claude-haiku-4-5'];
     this.#chunks = options.chunks ?? 3;
     this.#limits = { ...DEFAULT_ANTHROPIC_OUTPUT_LIMITS, ...options.outputLimits };
-    this.#server = createServer((req, res) => void this.#handle(req, res));
-    this.#server.on('connection', (s) => {
-      this.#sockets.add(s);
-      s.on('close', () => this.#sockets.delete(s));
-    });
-  }
-
-  get origin(): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
   }
 
   get baseUrl(): string {
     return this.origin;
-  }
-
-  listen(): Promise<void> {
-    return new Promise((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-  }
-
-  queueFault(...faults: AnthropicFault[]): void {
-    this.#faults.push(...faults);
   }
 
   queueAnswer(...answers: AnthropicScriptedAnswer[]): void {
@@ -197,34 +170,21 @@ class Mock implements MockAnthropic {
     this.#answerer = answerer;
   }
 
-  reset(): void {
-    this.requests.length = 0;
-    this.#faults.length = 0;
+  override reset(): void {
+    super.reset();
     this.#answers.length = 0;
     this.#answerer = null;
     this.#cache.clear();
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#server.close(() => resolve());
-      for (const s of this.#sockets) s.destroy();
-    });
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawBody = await readBody(req);
-    let body: unknown;
-    try {
-      body = rawBody ? JSON.parse(rawBody) : undefined;
-    } catch {
-      body = undefined;
-    }
+    const body = parseJson(rawBody);
     const path = req.url ?? '/';
     const record: RecordedRequest = { method: req.method ?? 'GET', path, headers: { ...req.headers }, body, rawBody };
     this.requests.push(record);
     recordStatus(res, record);
-    const fault = path.startsWith('/v1/messages') ? this.#faults.shift() : undefined;
+    const fault = path.startsWith('/v1/messages') ? this.nextFault() : undefined;
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'reset') {
       req.socket.destroy();
@@ -249,7 +209,7 @@ class Mock implements MockAnthropic {
       version,
       betas: (header(req, 'anthropic-beta') ?? '').split(',').map((b) => b.trim()).filter(Boolean),
       counting,
-      outputLimit: (model: string) => anthropicOutputLimitFor(model, this.#limits),
+      outputLimit: (model: string) => outputLimitFor(model, this.#limits),
       extraBetas: this.options.betas ?? [],
     };
     const problem = betaProblem(context) ?? validateMessages(body, context);
@@ -363,7 +323,7 @@ export function answerMessages(
 
 /** The real API's checks for a body with no betas (Bedrock InvokeModel, Vertex rawPredict), returning the first problem. */
 export function validateMessagesBody(body: Json, version: string, counting: boolean): string | undefined {
-  return validateMessages(body, { version, betas: [], counting, outputLimit: (model: string) => anthropicOutputLimitFor(model, DEFAULT_ANTHROPIC_OUTPUT_LIMITS), extraBetas: [] });
+  return validateMessages(body, { version, betas: [], counting, outputLimit: (model: string) => outputLimitFor(model, DEFAULT_ANTHROPIC_OUTPUT_LIMITS), extraBetas: [] });
 }
 
 const CACHE_LOOKBACK_BLOCKS = 20;
@@ -475,28 +435,6 @@ function modelList(models: string[]): Json {
   return { data, has_more: false, first_id: models[0] ?? null, last_id: models.at(-1) ?? null };
 }
 
-/** A value matching a JSON schema's shape: strings "Paris", numbers 1, booleans true. */
-export function sample(schema: unknown): unknown {
-  if (!isObject(schema)) return {};
-  if (Array.isArray(schema.enum)) return schema.enum[0];
-  switch (schema.type) {
-    case 'string':
-      return 'Paris';
-    case 'number':
-    case 'integer':
-      return 1;
-    case 'boolean':
-      return true;
-    case 'array':
-      return [sample(schema.items)];
-    default: {
-      const out: Json = {};
-      for (const [key, value] of Object.entries(schema.properties ?? {})) out[key] = sample(value);
-      return out;
-    }
-  }
-}
-
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
@@ -539,28 +477,10 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const parts: Buffer[] = [];
-    req.on('data', (p: Buffer) => parts.push(p));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', () => resolve(Buffer.concat(parts).toString('utf8')));
-  });
-}
-
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function id(prefix: string): string {
   return prefix + randomBytes(12).toString('base64url');
-}
-
-/** Notes the status on the record as the head is written (a client may hang up before a stream's end is flushed). */
-function recordStatus(res: ServerResponse, record: { status?: number }): void {
-  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
-  res.writeHead = ((...args: unknown[]) => {
-    record.status = args[0] as number;
-    return writeHead(...args);
-  }) as ServerResponse['writeHead'];
 }

@@ -20,12 +20,12 @@
  * max_tokens. Faults: statuses (429 with retry-after-ms), delays, resets, streams cut.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { sample } from './mock-anthropic.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MockOAuth } from './mock-oauth.js';
 import { buildResponse, ResponseStore } from './mock-openai-responses.js';
 import { validateResponsesRequest } from './mock-openai-responses-validate.js';
+import { MockUpstream, parseJson, readBody } from './mock-server.js';
+import { sample } from './schema-sample.js';
 
 export type AzureFault =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
@@ -78,66 +78,32 @@ export function azureError(status: number, message: string, code: string | null 
 
 export async function startMockAzureOpenAI(options: MockAzureOpenAIOptions): Promise<MockAzureOpenAI> {
   const mock = new MockAzure(options);
-  await new Promise<void>((resolve) => mock.server.listen(0, '127.0.0.1', resolve));
+  await mock.listen();
   return mock;
 }
 
-class MockAzure implements MockAzureOpenAI {
-  readonly requests: AzureRecordedRequest[] = [];
-  readonly server: Server;
-  readonly #sockets = new Set<Socket>();
-  readonly #faults: AzureFault[] = [];
+class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implements MockAzureOpenAI {
   readonly #stored = new ResponseStore();
   readonly #name: string;
 
   constructor(private readonly options: MockAzureOpenAIOptions) {
+    super();
     this.#name = options.name ?? 'azure';
-    this.server = createServer((req, res) => void this.#handle(req, res));
-    this.server.on('connection', (s) => {
-      this.#sockets.add(s);
-      s.on('close', () => this.#sockets.delete(s));
-    });
   }
 
-  get origin(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  queueFault(...faults: AzureFault[]): void {
-    this.#faults.push(...faults);
-  }
-
-  reset(): void {
-    this.requests.length = 0;
-    this.#faults.length = 0;
+  override reset(): void {
+    super.reset();
     this.#stored.clear();
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      for (const s of this.#sockets) s.destroy();
-    });
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await new Promise<string>((resolve) => {
-      let b = '';
-      req.on('data', (d: Buffer) => (b += d.toString()));
-      req.on('end', () => resolve(b));
-    });
-    let body: Json | undefined;
-    try {
-      body = raw ? (JSON.parse(raw) as Json) : undefined;
-    } catch {
-      body = undefined;
-    }
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = parseJson(await readBody(req)) as Json | undefined;
     const url = new URL(req.url ?? '/', 'http://mock');
     const v1 = /^\/openai\/v1\/(chat\/completions|embeddings|models|responses)$/.exec(url.pathname);
     const legacy = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(url.pathname);
     const deployment = legacy ? decodeURIComponent(legacy[1]!) : typeof body?.model === 'string' ? body.model : '';
     this.requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', deployment, headers: { ...req.headers }, body });
-    const fault = this.#faults.shift();
+    const fault = this.nextFault();
     if (fault?.kind === 'reset') return void req.socket.destroy();
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === 'status') return send(res, fault.status, fault.body ?? azureError(fault.status, `mock error ${fault.status}`, String(fault.status)), fault.headers);

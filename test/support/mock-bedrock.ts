@@ -19,10 +19,11 @@
  * first sight and reads it afterwards (cacheWriteInputTokens / cacheReadInputTokens).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
-import { answerMessages, messageStreamEvents, sample, validateMessagesBody } from './mock-anthropic.js';
+import { answerMessages, messageStreamEvents, validateMessagesBody } from './mock-anthropic.js';
+import { MockUpstream, parseJson, readBody } from './mock-server.js';
+import { sample } from './schema-sample.js';
 import { verifySigV4 } from './sigv4.js';
 import type { AwsKey } from './sigv4.js';
 
@@ -90,64 +91,35 @@ const ERROR_TYPE_SUFFIX = ':http://internal.amazon.com/coral/com.amazon.bedrock/
 
 export async function startMockBedrock(options: MockBedrockOptions): Promise<MockBedrock> {
   const mock = new MockBedrockServer(options);
-  await new Promise<void>((resolve) => mock.server.listen(0, '127.0.0.1', resolve));
+  await mock.listen();
   return mock;
 }
 
-class MockBedrockServer implements MockBedrock {
-  readonly requests: BedrockRecordedRequest[] = [];
-  readonly server: Server;
-  readonly #sockets = new Set<Socket>();
-  readonly #faults: BedrockFault[] = [];
+class MockBedrockServer extends MockUpstream<BedrockRecordedRequest, BedrockFault> implements MockBedrock {
   readonly #cache = new Set<string>();
   readonly #name: string;
   readonly #region: string;
 
   constructor(private readonly options: MockBedrockOptions) {
+    super();
     this.#name = options.name ?? 'bedrock';
     this.#region = options.region ?? 'us-east-1';
-    this.server = createServer((req, res) => void this.#handle(req, res));
-    this.server.on('connection', (s) => {
-      this.#sockets.add(s);
-      s.on('close', () => this.#sockets.delete(s));
-    });
   }
 
-  get origin(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  queueFault(...faults: BedrockFault[]): void {
-    this.#faults.push(...faults);
-  }
-
-  reset(): void {
-    this.requests.length = 0;
-    this.#faults.length = 0;
+  override reset(): void {
+    super.reset();
     this.#cache.clear();
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      for (const s of this.#sockets) s.destroy();
-    });
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawBody = await readBody(req);
     const path = req.url ?? '/';
     const match = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/.exec(path);
     const model = match ? decodeURIComponent(match[1]!) : '';
     const operation = match?.[2] ?? '';
-    let body: unknown;
-    try {
-      body = rawBody ? JSON.parse(rawBody) : undefined;
-    } catch {
-      body = undefined;
-    }
+    const body = parseJson(rawBody);
     this.requests.push({ method: req.method ?? 'GET', path, model, operation, headers: { ...req.headers }, body, rawBody });
-    const fault = this.#faults.shift();
+    const fault = this.nextFault();
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'reset') return void req.socket.destroy();
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
@@ -394,15 +366,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'x-amzn-requestid': randomBytes(16).toString('hex') });
   res.end(payload);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const parts: Buffer[] = [];
-    req.on('data', (p: Buffer) => parts.push(p));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', () => resolve(Buffer.concat(parts).toString('utf8')));
-  });
 }
 
 function isObject(value: unknown): value is Json {

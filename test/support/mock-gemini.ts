@@ -22,10 +22,11 @@
  * - generationConfig.maxOutputTokens above the model's output limit (`outputLimits`) → 400, as the API refuses it
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateEmbed, validateGenerate } from './mock-gemini-validate.js';
 import type { Invalid } from './mock-gemini-validate.js';
+import { MockUpstream, parseJson, readBody, recordStatus } from './mock-server.js';
+import { outputLimitFor } from './output-limits.js';
 
 export type GeminiFault =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
@@ -107,15 +108,6 @@ export const DEFAULT_GEMINI_OUTPUT_LIMITS: Readonly<Record<string, number>> = {
   'gemini-3-pro': 65536,
 };
 
-/** The output-token limit for a model from a limits table, or undefined when none applies. */
-export function geminiOutputLimitFor(model: string, limits: Readonly<Record<string, number>>): number | undefined {
-  let best: string | undefined;
-  for (const key of Object.keys(limits)) {
-    if ((model === key || model.startsWith(`${key}-`)) && (best === undefined || key.length > best.length)) best = key;
-  }
-  return best === undefined ? undefined : limits[best];
-}
-
 export async function startMockGemini(options: MockGeminiOptions = {}): Promise<MockGemini> {
   const mock = new MockGeminiServer(options);
   await mock.listen();
@@ -149,12 +141,8 @@ export function geminiError(code: number, message: string, details?: unknown[]):
   return { error: { code, message, status: STATUS_NAMES[code] ?? (code >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT'), ...(details ? { details } : {}) } };
 }
 
-class MockGeminiServer implements MockGemini {
-  readonly requests: GeminiRecordedRequest[] = [];
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> implements MockGemini {
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly faults: GeminiFault[] = [];
   private persistent: GeminiFault | null = null;
   private readonly aborts: GeminiRecordedRequest[] = [];
   private readonly waiters: Array<(r: GeminiRecordedRequest) => void> = [];
@@ -164,35 +152,13 @@ class MockGeminiServer implements MockGemini {
   private readonly models: string[];
   private readonly embeddingModels: string[];
   private readonly limits: Record<string, number>;
-  private answerer: GeminiAnswerer | null = null;
 
   constructor(private readonly options: MockGeminiOptions) {
+    super();
     this.limits = { ...DEFAULT_GEMINI_OUTPUT_LIMITS, ...options.outputLimits };
     this.name = options.name ?? 'gemini';
     this.models = options.models ?? ['gemini-2.5-flash', 'gemini-2.5-pro'];
     this.embeddingModels = options.embeddingModels ?? ['gemini-embedding-001'];
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-  }
-
-  get origin(): string {
-    const address = this.server.address() as AddressInfo | null;
-    if (!address) throw new Error('mock-gemini: not listening');
-    return `http://127.0.0.1:${address.port}`;
-  }
-
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => resolve());
-    });
-  }
-
-  queueFault(...faults: GeminiFault[]): void {
-    this.faults.push(...faults);
   }
 
   setFault(fault: GeminiFault | null): void {
@@ -219,26 +185,17 @@ class MockGeminiServer implements MockGemini {
     this.answerer = answerer;
   }
 
-  reset(): void {
-    this.answerer = null;
-    this.requests.length = 0;
-    this.faults.length = 0;
+  override reset(): void {
+    super.reset();
     this.persistent = null;
     this.aborts.length = 0;
     this.answerer = null;
   }
 
-  setAnswerer(answerer: GeminiAnswerer | null): void {
-    this.answerer = answerer;
-  }
-
-  close(): Promise<void> {
+  override close(): Promise<void> {
     this.closing = true;
     for (const timer of this.timers) clearTimeout(timer);
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      for (const socket of this.sockets) socket.destroy();
-    });
+    return super.close();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -257,14 +214,10 @@ class MockGeminiServer implements MockGemini {
     x.req.socket.destroy();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const record: GeminiRecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: { ...req.headers }, body: undefined, rawBody: '', aborted: false };
     this.requests.push(record);
-    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
-    res.writeHead = ((...args: unknown[]) => {
-      record.status = args[0] as number;
-      return writeHead(...args);
-    }) as ServerResponse['writeHead'];
+    recordStatus(res, record);
     const x: Exchange = { req, res, record, destroyedByServer: false };
     res.on('close', () => {
       if (!res.writableFinished && !x.destroyedByServer && !this.closing) {
@@ -275,12 +228,8 @@ class MockGeminiServer implements MockGemini {
       }
     });
     record.rawBody = await readBody(req);
-    try {
-      record.body = record.rawBody ? JSON.parse(record.rawBody) : undefined;
-    } catch {
-      record.body = undefined;
-    }
-    const fault = this.faults.shift() ?? this.persistent;
+    record.body = parseJson(record.rawBody);
+    const fault = this.nextFault() ?? this.persistent;
     switch (fault?.kind) {
       case 'status':
         return sendJson(res, fault.status, fault.body ?? geminiError(fault.status, STATUS_MESSAGES[fault.status] ?? `mock error ${fault.status}`), fault.headers);
@@ -362,7 +311,7 @@ class MockGeminiServer implements MockGemini {
     const invalid = validateGenerate(record.body, { requireThoughtSignatures: this.options.thoughtSignatures === true });
     if (invalid) return badRequest(invalid);
     const asked = (record.body as Json).generationConfig?.maxOutputTokens;
-    const limit = geminiOutputLimitFor(model, this.limits);
+    const limit = outputLimitFor(model, this.limits);
     if (typeof asked === 'number' && limit !== undefined && asked > limit) {
       return badRequest({ message: `Unable to submit request because it has a maxOutputTokens value of ${asked} but the supported range is from 1 (inclusive) to ${limit + 1} (exclusive). Update the value and try again.` });
     }
@@ -400,7 +349,7 @@ class MockGeminiServer implements MockGemini {
       displayName: m.name.slice('models/'.length),
       description: 'A mock model.',
       inputTokenLimit: 1048576,
-      outputTokenLimit: geminiOutputLimitFor(m.name.slice('models/'.length), this.limits) ?? 65536,
+      outputTokenLimit: outputLimitFor(m.name.slice('models/'.length), this.limits) ?? 65536,
       supportedGenerationMethods: m.methods,
     }));
     const body: Json = { models: page };
@@ -579,17 +528,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   const payload = typeof body === 'string' ? body : pretty(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(payload), ...headers });
   res.end(payload);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const parts: Buffer[] = [];
-    const done = (): void => resolve(Buffer.concat(parts).toString('utf8'));
-    req.on('data', (p: Buffer) => parts.push(p));
-    req.on('end', done);
-    req.on('close', done);
-    req.on('error', done);
-  });
 }
 
 function gone(res: ServerResponse): boolean {

@@ -14,8 +14,8 @@
  */
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MockUpstream, readBody } from './mock-server.js';
 
 export const GOOGLE_AUDIENCE = 'https://oauth2.googleapis.com/token';
 export const AZURE_SCOPE = 'https://cognitiveservices.azure.com/.default';
@@ -83,33 +83,22 @@ export function serviceAccountKey(oauth: MockOAuth, email = 'switchyard-test@dem
 
 export async function startMockOAuth(options: MockOAuthOptions = {}): Promise<MockOAuth & { addServiceAccount(account: ServiceAccount): void }> {
   const mock = new MockOAuthServer(options);
-  await new Promise<void>((resolve) => mock.server.listen(0, '127.0.0.1', resolve));
+  await mock.listen();
   return mock;
 }
 
-class MockOAuthServer implements MockOAuth {
-  readonly requests: TokenRequest[] = [];
+/** Its faults are the statuses of failing token requests. */
+class MockOAuthServer extends MockUpstream<TokenRequest, number> implements MockOAuth {
   readonly issued: IssuedToken[] = [];
-  readonly server: Server;
   expiresIn: number;
-  readonly #sockets = new Set<Socket>();
   readonly #accounts: ServiceAccount[];
   readonly #clients: EntraClient[];
-  readonly #failures: number[] = [];
 
   constructor(options: MockOAuthOptions) {
+    super();
     this.#accounts = [...(options.serviceAccounts ?? [])];
     this.#clients = options.entraClients ?? [];
     this.expiresIn = options.expiresIn ?? 3599;
-    this.server = createServer((req, res) => void this.#handle(req, res));
-    this.server.on('connection', (s) => {
-      this.#sockets.add(s);
-      s.on('close', () => this.#sockets.delete(s));
-    });
-  }
-
-  get origin(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   addServiceAccount(account: ServiceAccount): void {
@@ -124,31 +113,14 @@ class MockOAuthServer implements MockOAuth {
   }
 
   failNext(status: number): void {
-    this.#failures.push(status);
+    this.queueFault(status);
   }
 
-  reset(): void {
-    this.requests.length = 0;
-    this.#failures.length = 0;
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      for (const s of this.#sockets) s.destroy();
-    });
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await new Promise<string>((resolve) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => resolve(body));
-    });
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? '/';
-    const form = Object.fromEntries(new URLSearchParams(raw));
+    const form = Object.fromEntries(new URLSearchParams(await readBody(req)));
     this.requests.push({ method: req.method ?? 'GET', path, form });
-    const failure = this.#failures.shift();
+    const failure = this.nextFault();
     if (failure !== undefined) return send(res, failure, { error: 'temporarily_unavailable', error_description: 'mock token endpoint failure' });
     const pathname = path.split('?')[0]!;
     if (req.method === 'POST' && pathname === '/token') return this.#google(form, res);

@@ -21,6 +21,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { encryptReasoning } from './mock-openai-reasoning.js';
 import { isReasoningModel } from './mock-openai-responses-validate.js';
+import { sample } from './schema-sample.js';
+
+export { sample } from './schema-sample.js';
 
 type Json = Record<string, any>;
 
@@ -280,31 +283,6 @@ function lastUserText(items: Json[]): string {
 function outputText(output: unknown): string {
   if (typeof output === 'string') return output;
   return Array.isArray(output) ? output.map((p: Json) => (typeof p.text === 'string' ? p.text : '')).join('') : '';
-}
-
-/** A value matching a JSON schema's shape: strings "Paris", numbers 1, booleans true. */
-export function sample(schema: unknown): unknown {
-  if (typeof schema !== 'object' || schema === null) return {};
-  const s = schema as Json;
-  if (Array.isArray(s.enum)) return s.enum[0];
-  if (Array.isArray(s.anyOf)) return sample(s.anyOf.find((x: Json) => x?.type !== 'null') ?? s.anyOf[0]);
-  const type = Array.isArray(s.type) ? s.type.find((t: string) => t !== 'null') : s.type;
-  switch (type) {
-    case 'string':
-      return 'Paris';
-    case 'number':
-    case 'integer':
-      return 1;
-    case 'boolean':
-      return true;
-    case 'array':
-      return [sample(s.items)];
-    default: {
-      const out: Json = {};
-      for (const [key, value] of Object.entries(s.properties ?? {})) out[key] = sample(value);
-      return out;
-    }
-  }
 }
 
 function split(text: string, count: number): string[] {

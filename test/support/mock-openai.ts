@@ -13,11 +13,11 @@
  * `strictChat` checks chat bodies as OpenAI does.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildResponse, failedEvent, REASONING_TOKENS, ResponseStore, sample, type Answerer, type ScriptedAnswer } from './mock-openai-responses.js';
 import { isReasoningModel, validateResponsesRequest } from './mock-openai-responses-validate.js';
 import { validateChatRequest } from './mock-openai-chat-validate.js';
+import { MockHttpServer, parseJson, readBody } from './mock-server.js';
 
 export type { Answerer, ScriptedAnswer } from './mock-openai-responses.js';
 export { REASONING_TOKENS } from './mock-openai-responses.js';
@@ -194,11 +194,9 @@ const DEFAULT_ABORT_TIMEOUT_MS = 2000;
 // Server
 // ---------------------------------------------------------------------------
 
-class MockOpenAIServer implements MockOpenAI {
+class MockOpenAIServer extends MockHttpServer implements MockOpenAI {
   readonly requests: RecordedRequest[] = [];
 
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly faultQueue: Fault[] = [];
   private persistentFault: Fault | null = null;
@@ -210,29 +208,12 @@ class MockOpenAIServer implements MockOpenAI {
   private closing = false;
 
   constructor(private readonly settings: Settings) {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (socket) => this.trackSocket(socket));
+    super();
     this.server.on('clientError', (_err, socket) => socket.destroy());
-  }
-
-  get origin(): string {
-    const address = this.server.address() as AddressInfo | null;
-    if (!address) throw new Error('mock-openai: server is not listening');
-    return `http://127.0.0.1:${address.port}`;
   }
 
   get baseUrl(): string {
     return `${this.origin}/v1`;
-  }
-
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
   }
 
   queueFault(...faults: Fault[]): void {
@@ -282,22 +263,14 @@ class MockOpenAIServer implements MockOpenAI {
     this.responses.clear();
   }
 
-  close(): Promise<void> {
+  override close(): Promise<void> {
     this.closing = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      for (const socket of this.sockets) socket.destroy();
-    });
+    return super.close();
   }
 
   // --- bookkeeping --------------------------------------------------------
-
-  private trackSocket(socket: Socket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
-  }
 
   private startExchange(req: IncomingMessage, res: ServerResponse): Exchange {
     const record: RecordedRequest = {
@@ -349,7 +322,7 @@ class MockOpenAIServer implements MockOpenAI {
 
   // --- request handling ---------------------------------------------------
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const exchange = this.startExchange(req, res);
     try {
       exchange.record.rawBody = await readBody(req);
@@ -852,26 +825,6 @@ function sendStatusFault(res: ServerResponse, fault: Extract<Fault, { kind: 'sta
 // ---------------------------------------------------------------------------
 // HTTP helpers
 // ---------------------------------------------------------------------------
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const parts: Buffer[] = [];
-    const done = (): void => resolve(Buffer.concat(parts).toString('utf8'));
-    req.on('data', (part: Buffer) => parts.push(part));
-    req.on('end', done);
-    req.on('close', done); // client went away mid-body: resolve with what arrived
-    req.on('error', done);
-  });
-}
-
-function parseJson(raw: string): unknown {
-  if (raw.trim() === '') return undefined;
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 function jsonHeaders(payload: string): Record<string, string | number> {
   return {

@@ -12,13 +12,13 @@
  * answers are passed back byte for byte. Faults: this mock's own (status with Google's error
  * body, delay, reset), and the inner mocks' (`gemini`, `claude`) for stream faults.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startMockAnthropic } from './mock-anthropic.js';
 import type { MockAnthropic } from './mock-anthropic.js';
 import { geminiError, startMockGemini } from './mock-gemini.js';
 import type { MockGemini } from './mock-gemini.js';
 import type { MockOAuth } from './mock-oauth.js';
+import { MockUpstream, parseJson, readBody } from './mock-server.js';
 
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 
@@ -55,66 +55,37 @@ export async function startMockVertex(options: MockVertexOptions): Promise<MockV
   const gemini = await startMockGemini({ name, ...(options.geminiModels ? { models: options.geminiModels } : {}) });
   const claude = await startMockAnthropic({ name, models: options.claudeModels ?? ['claude-sonnet-4-5@20250929'] });
   const mock = new MockVertexServer(options, gemini, claude);
-  await new Promise<void>((resolve) => mock.server.listen(0, '127.0.0.1', resolve));
+  await mock.listen();
   return mock;
 }
 
 type Json = Record<string, any>;
 
-class MockVertexServer implements MockVertex {
-  readonly requests: VertexRecordedRequest[] = [];
-  readonly server: Server;
-  readonly #sockets = new Set<Socket>();
-  readonly #faults: VertexFault[] = [];
+class MockVertexServer extends MockUpstream<VertexRecordedRequest, VertexFault> implements MockVertex {
   readonly #claudeModels: string[];
 
   constructor(private readonly options: MockVertexOptions, readonly gemini: MockGemini, readonly claude: MockAnthropic) {
+    super();
     this.#claudeModels = options.claudeModels ?? ['claude-sonnet-4-5@20250929'];
-    this.server = createServer((req, res) => void this.#handle(req, res));
-    this.server.on('connection', (s) => {
-      this.#sockets.add(s);
-      s.on('close', () => this.#sockets.delete(s));
-    });
   }
 
-  get origin(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  queueFault(...faults: VertexFault[]): void {
-    this.#faults.push(...faults);
-  }
-
-  reset(): void {
-    this.requests.length = 0;
-    this.#faults.length = 0;
+  override reset(): void {
+    super.reset();
     this.gemini.reset();
     this.claude.reset();
   }
 
-  async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      for (const s of this.#sockets) s.destroy();
-    });
+  override async close(): Promise<void> {
+    await super.close();
     await Promise.all([this.gemini.close(), this.claude.close()]);
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await new Promise<string>((resolve) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d.toString()));
-      req.on('end', () => resolve(body));
-    });
-    let body: Json | undefined;
-    try {
-      body = raw ? (JSON.parse(raw) as Json) : undefined;
-    } catch {
-      body = undefined;
-    }
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const body = parseJson(raw) as Json | undefined;
     const path = req.url ?? '/';
     this.requests.push({ method: req.method ?? 'GET', path, headers: { ...req.headers }, body });
-    const fault = this.#faults.shift();
+    const fault = this.nextFault();
     if (fault?.kind === 'reset') return void req.socket.destroy();
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === 'status') return send(res, fault.status, fault.body ?? geminiError(fault.status, `mock error ${fault.status}`));

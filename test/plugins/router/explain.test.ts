@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOptions } from '@switchyard/core';
 import { ROUTER } from '@switchyard/plugin-router';
 import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
 import { loadBalancer } from '@switchyard/plugin-load-balancer';
 import type { LoadBalancerPlugin } from '@switchyard/plugin-load-balancer';
-import { startMockOpenAI } from '../../support/mock-openai.js';
 import type { MockOpenAI } from '../../support/mock-openai.js';
+import { useMockOpenAIs } from '../../support/mock-upstreams.js';
 import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
 
@@ -14,6 +14,7 @@ let b: MockOpenAI;
 let gw: RunningGateway;
 let lb: LoadBalancerPlugin;
 const log = memoryLogger();
+useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 
 const body = (extra: Record<string, unknown> = {}) => ({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...extra });
 const chats = (m: MockOpenAI) => m.requests.filter((r) => r.path.endsWith('/chat/completions'));
@@ -32,8 +33,6 @@ interface Explained {
 }
 
 beforeAll(async () => {
-  a = await startMockOpenAI({ name: 'a' });
-  b = await startMockOpenAI({ name: 'b' });
   lb = loadBalancer();
   gw = await startGateway(
     {
@@ -51,15 +50,7 @@ beforeAll(async () => {
     },
   );
 });
-afterEach(() => {
-  a.reset();
-  b.reset();
-});
-afterAll(async () => {
-  await gw.close();
-  await a.close();
-  await b.close();
-});
+afterAll(() => gw.close());
 
 describe('POST /admin/route/explain', () => {
   it('returns candidates with their rule, exclusions with plugin and reason, and the final order, calling no upstream', async () => {

@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 export interface ProxyAttempt {
   /** `connect` for an HTTPS tunnel, `http` for a plain proxied request. */
@@ -57,4 +58,27 @@ export async function startDenyProxy(): Promise<DenyProxy> {
         for (const socket of sockets) socket.destroy();
       }),
   };
+}
+
+/**
+ * A mock upstream and a deny proxy for a test file that runs a client program straight against
+ * the mock: both started before its tests (then handed to `use`), the mock reset and the proxy's
+ * attempts cleared after each test, both closed after the last.
+ */
+export function useMockAndDenyProxy<M extends { reset(): void; close(): Promise<void> }>(start: () => Promise<M>, use: (mock: M, proxy: DenyProxy) => void): void {
+  let mock: M | undefined;
+  let proxy: DenyProxy | undefined;
+  beforeAll(async () => {
+    mock = await start();
+    proxy = await startDenyProxy();
+    use(mock, proxy);
+  });
+  afterEach(() => {
+    mock?.reset();
+    if (proxy) proxy.attempts.length = 0;
+  });
+  afterAll(async () => {
+    await mock?.close();
+    await proxy?.close();
+  });
 }
