@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_MODEL_LENGTH, modelNameProblem, nonFinitePath } from '../../core/dist/http/request-checks.js';
-import { checkAnthropicVersion } from '../../core/dist/protocols/anthropic-version.js';
+import { checkAnthropicVersion } from '@switchyard/protocol-anthropic';
 
 describe('model names that may not travel on', () => {
   it('refuses control characters, .. path segments and excess length; passes real names', () => {
