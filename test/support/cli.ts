@@ -61,20 +61,20 @@ export interface StartedProcess {
 }
 
 /**
- * Starts a long-running gateway command and resolves once it logs where it listens. With
- * `group`, the command runs in a process group of its own and stop() signals the whole group,
- * as a terminal's Ctrl-C does (`npx` does not pass signals on to the command it runs).
+ * Starts a long-running gateway command and resolves once it logs where it listens. The command
+ * runs in a process group of its own, so a start that hangs is killed whole (npm start's node
+ * child included). With `group`, stop() signals the whole group, as a terminal's Ctrl-C does
+ * (`npx` does not pass signals on to the command it runs); otherwise only the command itself.
  */
-export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000, { group = false } = {}): Promise<StartedProcess> {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...cleanEnv(), LOG_LEVEL: 'info', ...env }, detached: group });
+export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000, { group = false } = {}): Promise<StartedProcess> {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...cleanEnv(), LOG_LEVEL: 'info', ...env }, detached: true });
   const lines: Array<Record<string, unknown>> = [];
   let stderr = '';
   let buffered = '';
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      if (group) process.kill(-child.pid!, 'SIGKILL');
-      else child.kill('SIGKILL');
+      process.kill(-child.pid!, 'SIGKILL');
       reject(new Error(`no "listening" line within ${timeoutMs} ms; stderr: ${stderr}`));
     }, timeoutMs);
     child.stderr!.on('data', (c: Buffer) => (stderr += c));
