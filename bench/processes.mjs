@@ -6,8 +6,11 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 
-const STARTUP_TIMEOUT_MS = 10_000;
+const STARTUP_TIMEOUT_MS = 30_000; // means "hung": a gateway starts in about 1 s on an idle machine
 const EXIT_WITH_PARENT = new URL('./exit-with-parent.mjs', import.meta.url).href;
+const ALLOC_PROBE = new URL('./alloc-probe.mjs', import.meta.url).href;
+const PROBE_REPLY = '@@bench-probe ';
+const PROBE_TIMEOUT_MS = 10_000;
 const OUTPUT_TAIL_BYTES = 4096;
 const children = new Set();
 
@@ -26,16 +29,17 @@ export function freePort() {
 /**
  * Spawns `node args…` and resolves once GET {url}/health answers 200. Rejects with the child's
  * last output if it exits first or is not up within 10 s. The child gets a pipe as stdin and a
- * preload that stops it when that pipe closes, so no child outlives the bench, even a SIGKILLed one.
+ * preload that stops it when that pipe closes, so no child outlives the bench, even a SIGKILLed one,
+ * and a preload that answers `probe()` commands (alloc-probe.mjs) on its stdout.
  */
 export async function startChild(name, args, healthUrl) {
-  const proc = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const child = { name, proc, pid: proc.pid, output: '', exited: null };
+  const proc = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, '--import', ALLOC_PROBE, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = { name, proc, pid: proc.pid, output: '', exited: null, stdoutLine: '', probeWaiters: [] };
   children.add(child);
   const keepTail = (chunk) => {
     child.output = (child.output + chunk).slice(-OUTPUT_TAIL_BYTES);
   };
-  proc.stdout.setEncoding('utf8').on('data', keepTail);
+  proc.stdout.setEncoding('utf8').on('data', (chunk) => keepTail(takeProbeReplies(child, chunk)));
   proc.stderr.setEncoding('utf8').on('data', keepTail);
   proc.stdin.on('error', () => {}); // the child may exit before we close its stdin
   proc.once('exit', (code, signal) => {
@@ -47,6 +51,38 @@ export async function startChild(name, args, healthUrl) {
   });
   await waitHealthy(child, healthUrl);
   return child;
+}
+
+/** Hands `@@bench-probe` lines to the waiting probe() calls; returns the rest of the output. */
+function takeProbeReplies(child, chunk) {
+  const text = child.stdoutLine + chunk;
+  const lastNewline = text.lastIndexOf('\n');
+  child.stdoutLine = text.slice(lastNewline + 1);
+  if (!text.includes(PROBE_REPLY) || lastNewline < 0) return chunk;
+  const kept = [];
+  for (const line of text.slice(0, lastNewline).split('\n')) {
+    if (!line.startsWith(PROBE_REPLY)) {
+      kept.push(line);
+      continue;
+    }
+    const message = JSON.parse(line.slice(PROBE_REPLY.length));
+    const index = child.probeWaiters.findIndex((w) => w.command === message.command);
+    if (index >= 0) child.probeWaiters.splice(index, 1)[0].resolve(message);
+  }
+  return kept.length ? `${kept.join('\n')}\n` : '';
+}
+
+/** Sends a command to a child's alloc-probe.mjs and resolves with its answer. */
+export function probe(child, command) {
+  return new Promise((resolve, reject) => {
+    const waiter = { command, resolve: (message) => (clearTimeout(timer), message.error ? reject(new Error(`${child.name}: ${command}: ${message.error}`)) : resolve(message)) };
+    const timer = setTimeout(() => {
+      child.probeWaiters.splice(child.probeWaiters.indexOf(waiter), 1);
+      reject(new Error(`${child.name} (pid ${child.pid}) did not answer "${command}" within ${PROBE_TIMEOUT_MS / 1000} s`));
+    }, PROBE_TIMEOUT_MS);
+    child.probeWaiters.push(waiter);
+    child.proc.stdin.write(`${command}\n`);
+  });
 }
 
 async function waitHealthy(child, healthUrl) {
@@ -144,6 +180,6 @@ export function pinToCpu(pid, cpu) {
   try {
     execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(cpu), String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
-    throw new Error(`BENCH_PIN=1: cannot pin pid ${pid} to CPU ${cpu} (needs taskset and at least 2 CPUs): ${err.stderr?.toString().trim() || err.message}`);
+    throw new Error(`BENCH_PIN=1: cannot pin pid ${pid} to CPU ${cpu} (needs taskset and at least 2 CPUs): ${err.stderr?.toString().trim() || err.message}`, { cause: err });
   }
 }
