@@ -47,7 +47,7 @@ function isMet(goal, result) {
 export function targetText(goal) {
   const bound = goal.atLeast ?? goal.limit;
   if (goal.compare === 'ratio') return `${goal.atLeast !== undefined ? '≥' : '≤'} ${bound}×`;
-  if (goal.compare === 'difference') return `≤ floor + ${bound}`;
+  if (goal.compare === 'difference') return `≤ floor + ${bound} ms`;
   return `≤ ${bound}`;
 }
 
@@ -58,9 +58,10 @@ export function targetText(goal) {
 export function evaluateGoals(rows, gateways, targetInfo) {
   return GOALS.map((goal) => {
     const floor = figureOf(goal, rows, targetInfo, FLOOR);
+    const throughput = rows.find((r) => r.role === 'throughput');
     return {
       id: goal.id,
-      what: goal.what,
+      what: goal.role === 'throughput' && throughput ? `req/s, json, ${throughput.concurrency} in flight` : goal.what,
       compare: goal.compare,
       target: targetText(goal),
       limit: goal.atLeast ?? goal.limit,
@@ -80,7 +81,7 @@ const fixed = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(dig
 function resultText(goal, result) {
   if (!Number.isFinite(result)) return 'not measured';
   if (goal.compare === 'ratio') return `${result.toFixed(2)}×`;
-  if (goal.compare === 'difference') return `${result >= 0 ? '+' : ''}${result.toFixed(3)}`;
+  if (goal.compare === 'difference') return `${result >= 0 ? '+' : ''}${result.toFixed(3)} ms`;
   return fixed(result);
 }
 
