@@ -80,7 +80,9 @@ const fixed = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(dig
 
 function resultText(goal, result) {
   if (!Number.isFinite(result)) return 'not measured';
-  if (goal.compare === 'ratio') return `${result.toFixed(2)}×`;
+  // A third decimal where two would print the limit itself, so "1.30× NOT met" cannot happen.
+  const bound = goal.atLeast ?? goal.limit;
+  if (goal.compare === 'ratio') return `${result.toFixed(result.toFixed(2) === bound.toFixed(2) ? 3 : 2)}×`;
   if (goal.compare === 'difference') return `${result >= 0 ? '+' : ''}${result.toFixed(3)} ms`;
   return fixed(result);
 }
