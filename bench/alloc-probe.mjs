@@ -29,7 +29,8 @@ function stop() {
   const statistics = profiler?.stop()?.statistics ?? [];
   profiler = undefined;
   let freed = 0;
-  for (const gc of statistics) freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+  for (const gc of statistics)
+    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
   reply({ command: 'alloc stop', allocatedBytes: usedNow - usedAtStart + freed, gcs: statistics.length });
 }
 

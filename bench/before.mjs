@@ -23,7 +23,8 @@ function linkNodeModules(from, to) {
     const source = join(from, name);
     const stat = lstatSync(source);
     if (name.startsWith('@') && stat.isDirectory()) linkNodeModules(source, join(to, name));
-    else if (stat.isSymbolicLink() && !readlinkSync(source).startsWith('/')) symlinkSync(readlinkSync(source), join(to, name));
+    else if (stat.isSymbolicLink() && !readlinkSync(source).startsWith('/'))
+      symlinkSync(readlinkSync(source), join(to, name));
     else symlinkSync(source, join(to, name));
   }
 }
@@ -59,11 +60,17 @@ export function prepareBefore(ref, repoRoot, log) {
     log(`BENCH_BEFORE=${ref}: checking out ${commit.slice(0, 10)} in ${root} and building it (tsc -b)…`);
     git(repoRoot, ['worktree', 'add', '--detach', root, commit]);
     linkNodeModules(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
-    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (err) {
     remove();
     const output = `${err.stdout ?? ''}${err.stderr ?? ''}`.trim();
-    throw new Error(`BENCH_BEFORE=${ref}: could not build it: ${err.message}${output ? `\n${output.slice(-4000)}` : ''}`, { cause: err });
+    throw new Error(
+      `BENCH_BEFORE=${ref}: could not build it: ${err.message}${output ? `\n${output.slice(-4000)}` : ''}`,
+      { cause: err },
+    );
   }
   return { root, commit, label: `before@${commit.slice(0, 7)}`, remove };
 }

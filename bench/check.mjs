@@ -14,7 +14,10 @@ const RESULTS_FILE = join(here, 'results', 'latest.json');
 
 function runBench() {
   console.error('bench:check: running the bench (tsc -b && node bench/run.mjs)…');
-  const built = spawnSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], { cwd: repoRoot, stdio: 'inherit' });
+  const built = spawnSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
   if (built.status !== 0) process.exit(built.status ?? 1);
   const writtenBefore = existsSync(RESULTS_FILE) ? statSync(RESULTS_FILE).mtimeMs : 0;
   const run = spawnSync(process.execPath, [join(here, 'run.mjs')], { cwd: repoRoot, stdio: 'inherit' });
@@ -25,7 +28,11 @@ function runBench() {
 
 function currentRevision() {
   try {
-    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['describe', '--always', '--dirty'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return undefined;
   }
@@ -34,16 +41,23 @@ function currentRevision() {
 if (process.argv.includes('--run') || !existsSync(RESULTS_FILE)) runBench();
 const { meta, goals, summary } = JSON.parse(readFileSync(RESULTS_FILE, 'utf8'));
 if (!goals) {
-  console.error(`bench:check: ${RESULTS_FILE} holds no issue 15 targets (written by an older bench): run npm run bench`);
+  console.error(
+    `bench:check: ${RESULTS_FILE} holds no issue 15 targets (written by an older bench): run npm run bench`,
+  );
   process.exit(1);
 }
 
-console.log(`bench results of ${meta.date}, revision ${meta.revision ?? 'unknown'}, node ${meta.node}, ${meta.cpus} CPUs (${RESULTS_FILE})`);
+console.log(
+  `bench results of ${meta.date}, revision ${meta.revision ?? 'unknown'}, node ${meta.node}, ${meta.cpus} CPUs (${RESULTS_FILE})`,
+);
 const revision = currentRevision();
 if (revision && meta.revision && revision !== meta.revision) {
-  console.log(`! the tree is now at ${revision}: these results may be stale (npm run bench:check -- --run measures again)`);
+  console.log(
+    `! the tree is now at ${revision}: these results may be stale (npm run bench:check -- --run measures again)`,
+  );
 }
-if (meta.settings?.requests < 10_000) console.log(`! a short run (BENCH_REQUESTS=${meta.settings.requests}): its figures are rough`);
+if (meta.settings?.requests < 10_000)
+  console.log(`! a short run (BENCH_REQUESTS=${meta.settings.requests}): its figures are rough`);
 console.log(`\n${goalsTable(goals)}\n`);
 
 const problems = unmetGoals(goals);

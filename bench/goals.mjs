@@ -9,16 +9,94 @@ export const FLOOR = 'minimal-proxy';
  * `compare`: ratio = gateway ÷ floor; difference = gateway − floor; absolute = the gateway's value.
  */
 export const GOALS = [
-  { id: 'cpu-json', what: 'CPU µs/req, json', role: 'json', route: 'openai', figure: 'cpuUsPerRequest', compare: 'ratio', limit: 1.5 },
-  { id: 'cpu-stream', what: 'CPU µs/req, stream', role: 'stream', route: 'openai', figure: 'cpuUsPerRequest', compare: 'ratio', limit: 1.5 },
-  { id: 'cpu-json-anthropic', what: 'CPU µs/req, json → Anthropic', role: 'json', route: 'anthropic', figure: 'cpuUsPerRequest', compare: 'ratio', limit: 2.5 },
-  { id: 'cpu-stream-anthropic', what: 'CPU µs/req, stream → Anthropic', role: 'stream', route: 'anthropic', figure: 'cpuUsPerRequest', compare: 'ratio', limit: 2.5 },
-  { id: 'rps-throughput', what: 'req/s, json, closed loop', role: 'throughput', route: 'openai', figure: 'rps', compare: 'ratio', atLeast: 0.7 },
-  { id: 'rss-start', what: 'RSS after start, MB', route: 'openai', figure: 'rssAfterStartMb', compare: 'absolute', limit: 80 },
-  { id: 'rss-peak', what: 'peak RSS under load, MB', route: 'openai', figure: 'peakRssMb', compare: 'ratio', limit: 1.3 },
-  { id: 'alloc-json', what: 'KB allocated/req, json', role: 'json', route: 'openai', figure: 'allocKbPerRequest', compare: 'absolute', limit: 40 },
-  { id: 'alloc-stream', what: 'KB allocated/req, stream', role: 'stream', route: 'openai', figure: 'allocKbPerRequest', compare: 'absolute', limit: 40 },
-  { id: 'ttfb-stream', what: 'stream first byte p50, ms', role: 'stream', route: 'openai', figure: 'firstByteP50Ms', compare: 'difference', limit: 0.2 },
+  {
+    id: 'cpu-json',
+    what: 'CPU µs/req, json',
+    role: 'json',
+    route: 'openai',
+    figure: 'cpuUsPerRequest',
+    compare: 'ratio',
+    limit: 1.5,
+  },
+  {
+    id: 'cpu-stream',
+    what: 'CPU µs/req, stream',
+    role: 'stream',
+    route: 'openai',
+    figure: 'cpuUsPerRequest',
+    compare: 'ratio',
+    limit: 1.5,
+  },
+  {
+    id: 'cpu-json-anthropic',
+    what: 'CPU µs/req, json → Anthropic',
+    role: 'json',
+    route: 'anthropic',
+    figure: 'cpuUsPerRequest',
+    compare: 'ratio',
+    limit: 2.5,
+  },
+  {
+    id: 'cpu-stream-anthropic',
+    what: 'CPU µs/req, stream → Anthropic',
+    role: 'stream',
+    route: 'anthropic',
+    figure: 'cpuUsPerRequest',
+    compare: 'ratio',
+    limit: 2.5,
+  },
+  {
+    id: 'rps-throughput',
+    what: 'req/s, json, closed loop',
+    role: 'throughput',
+    route: 'openai',
+    figure: 'rps',
+    compare: 'ratio',
+    atLeast: 0.7,
+  },
+  {
+    id: 'rss-start',
+    what: 'RSS after start, MB',
+    route: 'openai',
+    figure: 'rssAfterStartMb',
+    compare: 'absolute',
+    limit: 80,
+  },
+  {
+    id: 'rss-peak',
+    what: 'peak RSS under load, MB',
+    route: 'openai',
+    figure: 'peakRssMb',
+    compare: 'ratio',
+    limit: 1.3,
+  },
+  {
+    id: 'alloc-json',
+    what: 'KB allocated/req, json',
+    role: 'json',
+    route: 'openai',
+    figure: 'allocKbPerRequest',
+    compare: 'absolute',
+    limit: 40,
+  },
+  {
+    id: 'alloc-stream',
+    what: 'KB allocated/req, stream',
+    role: 'stream',
+    route: 'openai',
+    figure: 'allocKbPerRequest',
+    compare: 'absolute',
+    limit: 40,
+  },
+  {
+    id: 'ttfb-stream',
+    what: 'stream first byte p50, ms',
+    role: 'stream',
+    route: 'openai',
+    figure: 'firstByteP50Ms',
+    compare: 'difference',
+    limit: 0.2,
+  },
 ];
 
 /**
@@ -95,7 +173,11 @@ export function goalsTable(goals) {
   const cells = goals.map((goal) => [
     goal.what,
     goal.compare === 'absolute' ? '' : fixed(goal.floor, digits(goal)),
-    ...goal.gateways.flatMap((g) => [fixed(g.value, digits(goal)), goal.compare === 'absolute' ? '' : resultText(goal, g.result), g.met ? 'met' : 'NOT met']),
+    ...goal.gateways.flatMap((g) => [
+      fixed(g.value, digits(goal)),
+      goal.compare === 'absolute' ? '' : resultText(goal, g.result),
+      g.met ? 'met' : 'NOT met',
+    ]),
     goal.target,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
@@ -108,5 +190,8 @@ export function unmetGoals(goals) {
   return goals
     .map((goal) => ({ goal, g: goal.gateways[0] }))
     .filter(({ g }) => !g.met)
-    .map(({ goal, g }) => `${goal.what}: ${g.label} ${resultText(goal, g.result)}${goal.compare === 'absolute' ? '' : ' vs floor'}, target ${goal.target}`);
+    .map(
+      ({ goal, g }) =>
+        `${goal.what}: ${g.label} ${resultText(goal, g.result)}${goal.compare === 'absolute' ? '' : ' vs floor'}, target ${goal.target}`,
+    );
 }

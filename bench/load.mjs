@@ -23,7 +23,12 @@ export function openClient(origin, concurrency) {
  */
 export async function drive(client, { mode, concurrency, maxRequests, maxSeconds, rate }) {
   const { body, accept, valid } = MODES[mode];
-  const options = { path: CHAT_PATH, method: 'POST', headers: { 'content-type': 'application/json', accept, authorization: 'Bearer bench-caller' }, body };
+  const options = {
+    path: CHAT_PATH,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept, authorization: 'Bearer bench-caller' },
+    body,
+  };
   const latencies = new Float64Array(maxRequests);
   const firstByteMs = new Float64Array(maxRequests);
   let issued = 0;
@@ -45,7 +50,8 @@ export async function drive(client, { mode, concurrency, maxRequests, maxSeconds
       try {
         const res = await client.request(options);
         const { text, firstByteAt } = await readBody(res.body);
-        if (res.statusCode !== 200 || !valid(text)) throw new Error(`answered ${res.statusCode}: ${text.slice(0, 300)}`);
+        if (res.statusCode !== 200 || !valid(text))
+          throw new Error(`answered ${res.statusCode}: ${text.slice(0, 300)}`);
         firstByteMs[succeeded] = firstByteAt - t0;
         latencies[succeeded++] = performance.now() - t0;
       } catch (err) {
@@ -56,7 +62,13 @@ export async function drive(client, { mode, concurrency, maxRequests, maxSeconds
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsedMs = performance.now() - started;
-  return { latencies: latencies.slice(0, succeeded), firstByteMs: firstByteMs.slice(0, succeeded), errors, firstError, elapsedMs };
+  return {
+    latencies: latencies.slice(0, succeeded),
+    firstByteMs: firstByteMs.slice(0, succeeded),
+    errors,
+    firstError,
+    elapsedMs,
+  };
 }
 
 /** The whole body as text, and when its first byte arrived (for a stream: the first event). */

@@ -33,7 +33,9 @@ export function freePort() {
  * and a preload that answers `probe()` commands (alloc-probe.mjs) on its stdout.
  */
 export async function startChild(name, args, healthUrl) {
-  const proc = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, '--import', ALLOC_PROBE, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, '--import', ALLOC_PROBE, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const child = { name, proc, pid: proc.pid, output: '', exited: null, stdoutLine: '', probeWaiters: [] };
   children.add(child);
   const keepTail = (chunk) => {
@@ -75,10 +77,18 @@ function takeProbeReplies(child, chunk) {
 /** Sends a command to a child's alloc-probe.mjs and resolves with its answer. */
 export function probe(child, command) {
   return new Promise((resolve, reject) => {
-    const waiter = { command, resolve: (message) => (clearTimeout(timer), message.error ? reject(new Error(`${child.name}: ${command}: ${message.error}`)) : resolve(message)) };
+    const waiter = {
+      command,
+      resolve: (message) => (
+        clearTimeout(timer),
+        message.error ? reject(new Error(`${child.name}: ${command}: ${message.error}`)) : resolve(message)
+      ),
+    };
     const timer = setTimeout(() => {
       child.probeWaiters.splice(child.probeWaiters.indexOf(waiter), 1);
-      reject(new Error(`${child.name} (pid ${child.pid}) did not answer "${command}" within ${PROBE_TIMEOUT_MS / 1000} s`));
+      reject(
+        new Error(`${child.name} (pid ${child.pid}) did not answer "${command}" within ${PROBE_TIMEOUT_MS / 1000} s`),
+      );
     }, PROBE_TIMEOUT_MS);
     child.probeWaiters.push(waiter);
     child.proc.stdin.write(`${command}\n`);
@@ -103,7 +113,9 @@ async function waitHealthy(child, healthUrl) {
 
 function startupError(child, what) {
   const tail = child.output.trim();
-  return new Error(`${child.name} (pid ${child.pid}) ${what}${tail ? `\n--- last output of ${child.name} ---\n${tail}` : ''}`);
+  return new Error(
+    `${child.name} (pid ${child.pid}) ${what}${tail ? `\n--- last output of ${child.name} ---\n${tail}` : ''}`,
+  );
 }
 
 /** Throws, with the child's last output, if it has exited (e.g. crashed under load). */
@@ -178,8 +190,13 @@ export function resetPeakRss(pid) {
 /** Restricts every thread of a process to one CPU (util-linux taskset). */
 export function pinToCpu(pid, cpu) {
   try {
-    execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(cpu), String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(cpu), String(pid)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } catch (err) {
-    throw new Error(`BENCH_PIN=1: cannot pin pid ${pid} to CPU ${cpu} (needs taskset and at least 2 CPUs): ${err.stderr?.toString().trim() || err.message}`, { cause: err });
+    throw new Error(
+      `BENCH_PIN=1: cannot pin pid ${pid} to CPU ${cpu} (needs taskset and at least 2 CPUs): ${err.stderr?.toString().trim() || err.message}`,
+      { cause: err },
+    );
   }
 }

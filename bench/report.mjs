@@ -4,7 +4,8 @@
 export const COARSE_TICKS = 50;
 
 const fixed = (digits) => (value) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
-const signed = (digits) => (value) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(digits)}` : '—');
+const signed = (digits) => (value) =>
+  Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(digits)}` : '—';
 
 /** Renders rows of cells as a left-aligned first column and right-aligned numbers. */
 function renderTable(header, rows) {
@@ -14,7 +15,20 @@ function renderTable(header, rows) {
 }
 
 export function resultsTable(rows) {
-  const header = ['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', '1st byte p50', '+p50 vs direct', 'CPU µs/req', 'KB alloc/req', 'peak RSS MB', 'requests', 'errors'];
+  const header = [
+    'scenario',
+    'target',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    '1st byte p50',
+    '+p50 vs direct',
+    'CPU µs/req',
+    'KB alloc/req',
+    'peak RSS MB',
+    'requests',
+    'errors',
+  ];
   const cells = rows.map((r) => [
     r.scenario,
     r.target,
@@ -38,7 +52,14 @@ export function variantsTable(rows) {
     .filter((r) => r.variant)
     .map((r) => {
       const base = rows.find((b) => b.scenario === r.scenario && b.target === 'switchyard');
-      return [r.scenario, r.target, fixed(1)(r.cpuUsPerRequest), base ? `${signed(1)(r.cpuUsPerRequest - base.cpuUsPerRequest)} µs` : '—', fixed(1)(r.allocKbPerRequest), fixed(0)(r.rps)];
+      return [
+        r.scenario,
+        r.target,
+        fixed(1)(r.cpuUsPerRequest),
+        base ? `${signed(1)(r.cpuUsPerRequest - base.cpuUsPerRequest)} µs` : '—',
+        fixed(1)(r.allocKbPerRequest),
+        fixed(0)(r.rps),
+      ];
     });
   if (cells.length === 0) return '';
   return renderTable(['scenario', 'variant', 'CPU µs/req', 'vs switchyard', 'KB alloc/req', 'req/s'], cells);

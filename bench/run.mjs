@@ -9,7 +9,19 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drive, openClient, percentile } from './load.mjs';
-import { assertRunning, CLOCK_TICKS_PER_SECOND, cpuTicks, freePort, killAllChildrenNow, pinToCpu, probe, resetPeakRss, startChild, statusKb, stopAllChildren } from './processes.mjs';
+import {
+  assertRunning,
+  CLOCK_TICKS_PER_SECOND,
+  cpuTicks,
+  freePort,
+  killAllChildrenNow,
+  pinToCpu,
+  probe,
+  resetPeakRss,
+  startChild,
+  statusKb,
+  stopAllChildren,
+} from './processes.mjs';
 import { COARSE_TICKS, resultsTable, variantsTable } from './report.mjs';
 import { evaluateGoals, goalsTable, unmetGoals } from './goals.mjs';
 import { prepareBefore } from './before.mjs';
@@ -73,7 +85,13 @@ function scenarios() {
   const paced = rate ? { rate } : {};
   const list = [{ name: name('json'), role: 'json', mode: 'json', concurrency, ...paced }];
   if (settings.stream) list.push({ name: name('stream'), role: 'stream', mode: 'stream', concurrency, ...paced });
-  if (throughputConcurrency) list.push({ name: `json c=${throughputConcurrency}`, role: 'throughput', mode: 'json', concurrency: throughputConcurrency });
+  if (throughputConcurrency)
+    list.push({
+      name: `json c=${throughputConcurrency}`,
+      role: 'throughput',
+      mode: 'json',
+      concurrency: throughputConcurrency,
+    });
   return list;
 }
 
@@ -115,13 +133,22 @@ function switchyardConfig(upstreamOrigin, { type = 'openai', plugins = KEYS, sto
  */
 function variants() {
   // Limits high enough never to refuse: the row measures their bookkeeping, not refusals.
-  const limits = { 'rate-limit': { defaults: { requestsPerMinute: 100_000_000, tokensPerMinute: 1_000_000_000_000, concurrent: 10_000 } } };
+  const limits = {
+    'rate-limit': {
+      defaults: { requestsPerMinute: 100_000_000, tokensPerMinute: 1_000_000_000_000, concurrent: 10_000 },
+    },
+  };
   const redis = { type: 'redis', url: settings.redisUrl, keyPrefix: `switchyard-bench:${process.pid}:` };
   return [
     { name: 'sy no keys', options: { plugins: {} } },
-    { name: 'sy core only', options: { plugins: { auth: false, 'rate-limit': false, 'circuit-breaker': false, 'load-balancer': false } } },
+    {
+      name: 'sy core only',
+      options: { plugins: { auth: false, 'rate-limit': false, 'circuit-breaker': false, 'load-balancer': false } },
+    },
     { name: 'sy+limits', options: { plugins: { ...KEYS, ...limits } } },
-    ...(settings.redis ? [{ name: 'sy+limits redis', options: { plugins: { ...KEYS, ...limits }, store: redis } }] : []),
+    ...(settings.redis
+      ? [{ name: 'sy+limits redis', options: { plugins: { ...KEYS, ...limits }, store: redis } }]
+      : []),
     // Observability: the standard preset runs metrics and Server-Timing; this row takes them out, the next adds the request log.
     { name: 'sy no metrics/timing', options: { plugins: { ...KEYS, metrics: false }, server: { timing: false } } },
     { name: 'sy + request log (file)', options: { log: { level: 'info', file: join(tempDir, 'requests.log') } } },
@@ -131,25 +158,39 @@ function variants() {
 async function startSwitchyard(name, config, { root = repoRoot, roles } = {}) {
   const configFile = join(tempDir, `${name.replace(/[^a-z0-9]+/gi, '-')}.json`);
   writeFileSync(configFile, JSON.stringify(config));
-  return startServer(name, join(root, 'cli', 'bin', 'switchyard.js'), ['start', '--config', configFile], { cpu: 1, roles });
+  return startServer(name, join(root, 'cli', 'bin', 'switchyard.js'), ['start', '--config', configFile], {
+    cpu: 1,
+    roles,
+  });
 }
 
 /** A gateway under test: its OpenAI-upstream target and its converting (Anthropic-upstream) target. */
 async function startGateway(label, mockOrigin, root) {
   const openai = await startSwitchyard(label, switchyardConfig(mockOrigin), { root });
-  const anthropic = await startSwitchyard(`${label}→anthropic`, switchyardConfig(mockOrigin, { type: 'anthropic' }), { root, roles: ['json', 'stream'] });
+  const anthropic = await startSwitchyard(`${label}→anthropic`, switchyardConfig(mockOrigin, { type: 'anthropic' }), {
+    root,
+    roles: ['json', 'stream'],
+  });
   return { gateway: { label, openai: openai.name, anthropic: anthropic.name }, targets: [openai, anthropic] };
 }
 
 async function startTargets() {
   const mock = await startServer('mock upstream', join(here, 'mock-upstream.mjs'), [], { cpu: 0 });
-  const minimal = await startServer('minimal-proxy', join(here, 'minimal-proxy.mjs'), ['--upstream', `${mock.origin}/v1`], { cpu: 1 });
+  const minimal = await startServer(
+    'minimal-proxy',
+    join(here, 'minimal-proxy.mjs'),
+    ['--upstream', `${mock.origin}/v1`],
+    { cpu: 1 },
+  );
   const gateways = [await startGateway('switchyard', mock.origin, repoRoot)];
   if (before) gateways.push(await startGateway(before.label, mock.origin, before.root));
   const extra = [];
   if (settings.variants) {
     for (const variant of variants()) {
-      extra.push({ ...(await startSwitchyard(variant.name, switchyardConfig(mock.origin, variant.options), { roles: ['json'] })), variant: true });
+      extra.push({
+        ...(await startSwitchyard(variant.name, switchyardConfig(mock.origin, variant.options), { roles: ['json'] })),
+        variant: true,
+      });
     }
   }
   return {
@@ -168,10 +209,20 @@ async function startTargets() {
 async function measure(target, scenario, mock) {
   const client = openClient(target.origin, scenario.concurrency);
   try {
-    const load = { mode: scenario.mode, concurrency: scenario.concurrency, ...(scenario.rate ? { rate: scenario.rate } : {}) };
-    const warm = await drive(client, { ...load, maxRequests: settings.warmupRequests, maxSeconds: settings.warmupSeconds });
-    for (const server of [target, mock]) assertRunning(server.child, `the warm-up of ${scenario.name} against ${target.name}`);
-    if (warm.errors > 0) throw new Error(`${target.name} failed during warm-up (${scenario.name}): ${warm.firstError.message}`);
+    const load = {
+      mode: scenario.mode,
+      concurrency: scenario.concurrency,
+      ...(scenario.rate ? { rate: scenario.rate } : {}),
+    };
+    const warm = await drive(client, {
+      ...load,
+      maxRequests: settings.warmupRequests,
+      maxSeconds: settings.warmupSeconds,
+    });
+    for (const server of [target, mock])
+      assertRunning(server.child, `the warm-up of ${scenario.name} against ${target.name}`);
+    if (warm.errors > 0)
+      throw new Error(`${target.name} failed during warm-up (${scenario.name}): ${warm.firstError.message}`);
 
     const peakIsPerPhase = resetPeakRss(target.pid);
     await probe(target.child, 'alloc start');
@@ -232,7 +283,11 @@ function addLatencyVsDirect(rows) {
 
 function gitRevision() {
   try {
-    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['describe', '--always', '--dirty'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return undefined;
   }
@@ -242,19 +297,36 @@ function printReport(rows, targets, goals) {
   const coarse = rows.some((r) => r.cpuTicks < COARSE_TICKS);
   const perPhase = rows.every((r) => r.peakRssScope === 'measured phase');
   console.log(`\n${resultsTable(rows)}\n`);
-  if (coarse) console.log(`* fewer than ${COARSE_TICKS} CPU ticks measured (1 tick = ${1000 / CLOCK_TICKS_PER_SECOND} ms): that CPU µs/req is coarse; raise BENCH_REQUESTS.`);
-  console.log(`CPU, KB allocated (V8 heap) and peak RSS are the target's server process (for direct: the mock's); peak RSS is VmHWM ${perPhase ? 'during the measured phase' : 'since process start'}.`);
+  if (coarse)
+    console.log(
+      `* fewer than ${COARSE_TICKS} CPU ticks measured (1 tick = ${1000 / CLOCK_TICKS_PER_SECOND} ms): that CPU µs/req is coarse; raise BENCH_REQUESTS.`,
+    );
+  console.log(
+    `CPU, KB allocated (V8 heap) and peak RSS are the target's server process (for direct: the mock's); peak RSS is VmHWM ${perPhase ? 'during the measured phase' : 'since process start'}.`,
+  );
   for (const row of rows.filter((r) => r.rateKept === false)) {
-    console.log(`! ${row.scenario} ${row.target}: served ${row.rps.toFixed(0)} req/s, below the rate: it ran as a closed loop, its CPU/req is not under the same load as the others'.`);
+    console.log(
+      `! ${row.scenario} ${row.target}: served ${row.rps.toFixed(0)} req/s, below the rate: it ran as a closed loop, its CPU/req is not under the same load as the others'.`,
+    );
   }
-  console.log(`RSS after start (MB): ${targets.filter((t) => t.name !== 'direct').map((t) => `${t.name} ${t.rssAfterStartMb.toFixed(1)}`).join(', ')}`);
+  console.log(
+    `RSS after start (MB): ${targets
+      .filter((t) => t.name !== 'direct')
+      .map((t) => `${t.name} ${t.rssAfterStartMb.toFixed(1)}`)
+      .join(', ')}`,
+  );
   const variantLines = variantsTable(rows);
   if (variantLines) console.log(`\n${variantLines}`);
-  for (const row of rows.filter((r) => r.errors > 0)) console.log(`! ${row.scenario} ${row.target}: ${row.errors} failed requests, first: ${row.firstError}`);
+  for (const row of rows.filter((r) => r.errors > 0))
+    console.log(`! ${row.scenario} ${row.target}: ${row.errors} failed requests, first: ${row.firstError}`);
   console.log(`\n${goalsTable(goals)}\n`);
   const unmet = unmetGoals(goals);
   const label = goals[0]?.gateways[0]?.label;
-  console.log(unmet.length === 0 ? `${label}: every issue 15 target met.` : `${label}: ${unmet.length} of ${goals.length} issue 15 targets NOT met.`);
+  console.log(
+    unmet.length === 0
+      ? `${label}: every issue 15 target met.`
+      : `${label}: ${unmet.length} of ${goals.length} issue 15 targets NOT met.`,
+  );
 }
 
 function writeResults(rows, targets, goals) {
@@ -271,7 +343,12 @@ function writeResults(rows, targets, goals) {
   };
   const targetInfo = targets.map((t) => ({ name: t.name, rssAfterStartMb: t.rssAfterStartMb }));
   const unmet = unmetGoals(goals);
-  const summary = { gateway: goals[0]?.gateways[0]?.label, met: unmet.length === 0, unmet, failedRequests: rows.reduce((n, r) => n + r.errors, 0) };
+  const summary = {
+    gateway: goals[0]?.gateways[0]?.label,
+    met: unmet.length === 0,
+    unmet,
+    failedRequests: rows.reduce((n, r) => n + r.errors, 0),
+  };
   writeFileSync(RESULTS_FILE, `${JSON.stringify({ meta, targets: targetInfo, rows, goals, summary }, null, 2)}\n`);
 }
 
@@ -289,7 +366,10 @@ function installExitHandlers() {
     before?.remove();
     rmSync(tempDir, { recursive: true, force: true });
   });
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ]) {
     process.once(signal, () => {
       console.error(`\n${signal}: stopping the bench's child processes`);
       shutdown().finally(() => process.exit(code));
@@ -325,7 +405,9 @@ async function main() {
   const goals = evaluateGoals(rows, gateways, targetInfo);
   printReport(rows, targets, goals);
   writeResults(rows, targets, goals);
-  console.log(`\nresults written to ${RESULTS_FILE} (bench took ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  console.log(
+    `\nresults written to ${RESULTS_FILE} (bench took ${((performance.now() - started) / 1000).toFixed(0)} s)`,
+  );
   await shutdown();
   return rows.some((r) => r.errors > 0) ? 1 : 0;
 }
