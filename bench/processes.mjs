@@ -55,23 +55,23 @@ export async function startChild(name, args, healthUrl) {
   return child;
 }
 
-/** Hands `@@bench-probe` lines to the waiting probe() calls; returns the rest of the output. */
+/**
+ * Hands `@@bench-probe` replies on the child's stdout to the waiting probe() calls (anywhere in a
+ * line, in case the child's own output left one unfinished). Returns the chunk for the output tail.
+ */
 function takeProbeReplies(child, chunk) {
   const text = child.stdoutLine + chunk;
   const lastNewline = text.lastIndexOf('\n');
-  child.stdoutLine = text.slice(lastNewline + 1);
-  if (!text.includes(PROBE_REPLY) || lastNewline < 0) return chunk;
-  const kept = [];
-  for (const line of text.slice(0, lastNewline).split('\n')) {
-    if (!line.startsWith(PROBE_REPLY)) {
-      kept.push(line);
-      continue;
-    }
-    const message = JSON.parse(line.slice(PROBE_REPLY.length));
+  child.stdoutLine = text.slice(lastNewline + 1).slice(-OUTPUT_TAIL_BYTES); // still being written: read with the next chunk
+  if (!text.includes(PROBE_REPLY)) return chunk;
+  for (const line of text.slice(0, Math.max(lastNewline, 0)).split('\n')) {
+    const at = line.indexOf(PROBE_REPLY);
+    if (at < 0) continue;
+    const message = JSON.parse(line.slice(at + PROBE_REPLY.length));
     const index = child.probeWaiters.findIndex((w) => w.command === message.command);
     if (index >= 0) child.probeWaiters.splice(index, 1)[0].resolve(message);
   }
-  return kept.length ? `${kept.join('\n')}\n` : '';
+  return chunk;
 }
 
 /** Sends a command to a child's alloc-probe.mjs and resolves with its answer. */
