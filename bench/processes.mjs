@@ -8,7 +8,7 @@ import { request } from 'undici';
 
 const STARTUP_TIMEOUT_MS = 30_000; // means "hung": a gateway starts in about 1 s on an idle machine
 const EXIT_WITH_PARENT = new URL('./exit-with-parent.mjs', import.meta.url).href;
-const ALLOC_PROBE = new URL('./alloc-probe.mjs', import.meta.url).href;
+const CHILD_PROBE = new URL('./child-probe.mjs', import.meta.url).href;
 const PROBE_REPLY = '@@bench-probe ';
 const PROBE_TIMEOUT_MS = 10_000;
 const OUTPUT_TAIL_BYTES = 4096;
@@ -30,10 +30,10 @@ export function freePort() {
  * Spawns `node args…` and resolves once GET {url}/health answers 200. Rejects with the child's
  * last output if it exits first or is not up within 10 s. The child gets a pipe as stdin and a
  * preload that stops it when that pipe closes, so no child outlives the bench, even a SIGKILLed one,
- * and a preload that answers `probe()` commands (alloc-probe.mjs) on its stdout.
+ * and a preload that answers `probe()` commands (child-probe.mjs) on its stdout.
  */
 export async function startChild(name, args, healthUrl) {
-  const proc = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, '--import', ALLOC_PROBE, ...args], {
+  const proc = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, '--import', CHILD_PROBE, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const child = { name, proc, pid: proc.pid, output: '', exited: null, stdoutLine: '', probeWaiters: [] };
@@ -74,11 +74,11 @@ function takeProbeReplies(child, chunk) {
   return chunk;
 }
 
-/** Sends a command to a child's alloc-probe.mjs and resolves with its answer. */
+/** Sends a command (`alloc start`, `profile stop <file>`…) to a child's child-probe.mjs; resolves with its answer. */
 export function probe(child, command) {
   return new Promise((resolve, reject) => {
     const waiter = {
-      command,
+      command: command.split(' ').slice(0, 2).join(' '), // what the reply names: `profile stop`, without the file
       resolve: (message) => (
         clearTimeout(timer),
         message.error ? reject(new Error(`${child.name}: ${command}: ${message.error}`)) : resolve(message)

@@ -25,11 +25,13 @@ import {
 import { COARSE_TICKS, resultsTable, variantsTable } from './report.mjs';
 import { evaluateGoals, goalsTable, unmetGoals } from './goals.mjs';
 import { prepareBefore } from './before.mjs';
+import { profileText, summarizeProfile } from './profile.mjs';
 import { MODEL } from './fixtures.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..');
 const RESULTS_FILE = join(here, 'results', 'latest.json');
+const PROFILES_DIR = join(here, 'results', 'profiles');
 const CPU_COUNT = availableParallelism(); // before any pinning narrows it
 /** A paced row that served less than this share of the rate ran as a closed loop instead: flagged. */
 const RATE_KEPT = 0.95;
@@ -69,6 +71,7 @@ function readSettings(env) {
     redis: env.BENCH_REDIS !== '0',
     redisUrl: env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379',
     pin: env.BENCH_PIN === '1',
+    profile: env.BENCH_PROFILE === '1',
     before: env.BENCH_BEFORE || undefined,
   };
 }
@@ -225,6 +228,8 @@ async function measure(target, scenario, mock) {
       throw new Error(`${target.name} failed during warm-up (${scenario.name}): ${warm.firstError.message}`);
 
     const peakIsPerPhase = resetPeakRss(target.pid);
+    const profiled = settings.profile && target.name !== 'direct';
+    if (profiled) await probe(target.child, 'profile start');
     await probe(target.child, 'alloc start');
     const before = { target: cpuTicks(target.pid), mock: cpuTicks(mock.pid), client: process.cpuUsage() };
     const run = await drive(client, { ...load, maxRequests: settings.requests, maxSeconds: settings.seconds });
@@ -233,6 +238,11 @@ async function measure(target, scenario, mock) {
     const mockTicks = cpuTicks(mock.pid) - before.mock;
     const clientCpu = process.cpuUsage(before.client);
     const { allocatedBytes, gcs } = await probe(target.child, 'alloc stop');
+    const profileFile = join(
+      PROFILES_DIR,
+      `${`${scenario.name}-${target.name}`.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`,
+    );
+    if (profiled) await probe(target.child, `profile stop ${profileFile}`);
     const peakRssKb = statusKb(target.pid, 'VmHWM');
 
     const attempted = run.latencies.length + run.errors;
@@ -266,6 +276,7 @@ async function measure(target, scenario, mock) {
       gcs,
       peakRssMb: peakRssKb / 1024,
       peakRssScope: peakIsPerPhase ? 'measured phase' : 'since process start',
+      profile: profiled ? summarizeProfile(profileFile) : undefined,
     };
   } finally {
     await client.close();
@@ -317,6 +328,9 @@ function printReport(rows, targets, goals) {
   );
   const variantLines = variantsTable(rows);
   if (variantLines) console.log(`\n${variantLines}`);
+  for (const row of rows.filter((r) => r.profile)) console.log(`\n${profileText(row)}`);
+  if (settings.profile)
+    console.log("\n! BENCH_PROFILE=1: the CPU figures include the profiler's cost; take them from a run without it.");
   for (const row of rows.filter((r) => r.errors > 0))
     console.log(`! ${row.scenario} ${row.target}: ${row.errors} failed requests, first: ${row.firstError}`);
   console.log(`\n${goalsTable(goals)}\n`);
@@ -386,6 +400,10 @@ async function main() {
   installExitHandlers();
   if (settings.before) before = prepareBefore(settings.before, repoRoot, (line) => console.error(line));
   if (settings.pin) pinToCpu(process.pid, 0);
+  if (settings.profile) {
+    rmSync(PROFILES_DIR, { recursive: true, force: true });
+    mkdirSync(PROFILES_DIR, { recursive: true });
+  }
   console.error(
     `Switchyard bench: node ${process.version}, ${CPU_COUNT} CPUs${settings.pin ? ' (pinned: proxies on CPU 1, driver and mock on CPU 0)' : ''}; ` +
       `per scenario and target ${settings.warmupRequests} warm-up requests (≤ ${settings.warmupSeconds} s), then ≤ ${settings.requests} measured (≤ ${settings.seconds} s)`,
