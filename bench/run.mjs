@@ -207,7 +207,8 @@ async function startTargets() {
 
 /**
  * Warm-up, then the measured phase with readings of the target (and mock) around it: /proc CPU
- * time and peak RSS, and the bytes the target allocated (its alloc-probe.mjs preload).
+ * time and peak RSS, the bytes the target allocated and, with BENCH_PROFILE=1, its CPU profile (its
+ * child-probe.mjs preload).
  */
 async function measure(target, scenario, mock) {
   const client = openClient(target.origin, scenario.concurrency);
