@@ -143,7 +143,7 @@ export function evaluateGoals(rows, gateways, targetInfo) {
       compare: goal.compare,
       target: targetText(goal),
       limit: goal.atLeast ?? goal.limit,
-      floor: goal.compare === 'absolute' ? undefined : floor,
+      floor, // for an absolute goal, shown for comparison only
       gateways: gateways.map((gateway) => {
         const target = gateway[goal.route];
         const value = figureOf(goal, rows, targetInfo, target);
@@ -172,7 +172,7 @@ export function goalsTable(goals) {
   const digits = (goal) => (goal.id === 'ttfb-stream' ? 3 : goal.id === 'rps-throughput' ? 0 : 1);
   const cells = goals.map((goal) => [
     goal.what,
-    goal.compare === 'absolute' ? '' : fixed(goal.floor, digits(goal)),
+    fixed(goal.floor, digits(goal)),
     ...goal.gateways.flatMap((g) => [
       fixed(g.value, digits(goal)),
       goal.compare === 'absolute' ? '' : resultText(goal, g.result),
