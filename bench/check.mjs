@@ -39,7 +39,7 @@ function currentRevision() {
 }
 
 if (process.argv.includes('--run') || !existsSync(RESULTS_FILE)) runBench();
-const { meta, goals, summary } = JSON.parse(readFileSync(RESULTS_FILE, 'utf8'));
+const { meta, rows = [], goals, summary } = JSON.parse(readFileSync(RESULTS_FILE, 'utf8'));
 if (!goals) {
   console.error(
     `bench:check: ${RESULTS_FILE} holds no issue 15 targets (written by an older bench): run npm run bench`,
@@ -58,6 +58,8 @@ if (revision && meta.revision && revision !== meta.revision) {
 }
 if (meta.settings?.requests < 10_000)
   console.log(`! a short run (BENCH_REQUESTS=${meta.settings.requests}): its figures are rough`);
+const slow = rows.filter((r) => r.rateKept === false).map((r) => `${r.scenario} ${r.target}`);
+if (slow.length) console.log(`! below the paced rate, so not under the same load as the others: ${slow.join(', ')}`);
 console.log(`\n${goalsTable(goals)}\n`);
 
 const problems = unmetGoals(goals);
