@@ -16,13 +16,21 @@ export function openClient(origin, concurrency) {
 }
 
 /**
- * Runs the loop (closed, or paced at `rate` requests/s) and returns the latencies (ms) of successful requests, in completion order.
- * A request succeeds when it answers 200 with a body of the expected shape.
+ * Runs the loop (closed, or paced at `rate` requests/s) and returns, for the successful requests in
+ * completion order, the latencies (ms, request sent → last body byte) and the times to the first
+ * body byte (ms, request sent → first body chunk). A request succeeds when it answers 200 with a
+ * body of the expected shape.
  */
 export async function drive(client, { mode, concurrency, maxRequests, maxSeconds, rate }) {
   const { body, accept, valid } = MODES[mode];
-  const options = { path: CHAT_PATH, method: 'POST', headers: { 'content-type': 'application/json', accept, authorization: 'Bearer bench-caller' }, body };
+  const options = {
+    path: CHAT_PATH,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept, authorization: 'Bearer bench-caller' },
+    body,
+  };
   const latencies = new Float64Array(maxRequests);
+  const firstByteMs = new Float64Array(maxRequests);
   let issued = 0;
   let succeeded = 0;
   let errors = 0;
@@ -41,8 +49,10 @@ export async function drive(client, { mode, concurrency, maxRequests, maxSeconds
       const t0 = performance.now();
       try {
         const res = await client.request(options);
-        const text = await res.body.text();
-        if (res.statusCode !== 200 || !valid(text)) throw new Error(`answered ${res.statusCode}: ${text.slice(0, 300)}`);
+        const { text, firstByteAt } = await readBody(res.body);
+        if (res.statusCode !== 200 || !valid(text))
+          throw new Error(`answered ${res.statusCode}: ${text.slice(0, 300)}`);
+        firstByteMs[succeeded] = firstByteAt - t0;
         latencies[succeeded++] = performance.now() - t0;
       } catch (err) {
         errors++;
@@ -52,7 +62,24 @@ export async function drive(client, { mode, concurrency, maxRequests, maxSeconds
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsedMs = performance.now() - started;
-  return { latencies: latencies.slice(0, succeeded), errors, firstError, elapsedMs };
+  return {
+    latencies: latencies.slice(0, succeeded),
+    firstByteMs: firstByteMs.slice(0, succeeded),
+    errors,
+    firstError,
+    elapsedMs,
+  };
+}
+
+/** The whole body as text, and when its first byte arrived (for a stream: the first event). */
+async function readBody(body) {
+  const chunks = [];
+  let firstByteAt;
+  for await (const chunk of body) {
+    firstByteAt ??= performance.now();
+    chunks.push(chunk);
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), firstByteAt: firstByteAt ?? performance.now() };
 }
 
 /** Nearest-rank percentile of already sorted values. */

@@ -6,8 +6,11 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 
-const STARTUP_TIMEOUT_MS = 10_000;
+const STARTUP_TIMEOUT_MS = 30_000; // means "hung": a gateway starts in about 1 s on an idle machine
 const EXIT_WITH_PARENT = new URL('./exit-with-parent.mjs', import.meta.url).href;
+const CHILD_PROBE = new URL('./child-probe.mjs', import.meta.url).href;
+const PROBE_REPLY = '@@bench-probe ';
+const PROBE_TIMEOUT_MS = 10_000;
 const OUTPUT_TAIL_BYTES = 4096;
 const children = new Set();
 
@@ -26,16 +29,19 @@ export function freePort() {
 /**
  * Spawns `node args…` and resolves once GET {url}/health answers 200. Rejects with the child's
  * last output if it exits first or is not up within 10 s. The child gets a pipe as stdin and a
- * preload that stops it when that pipe closes, so no child outlives the bench, even a SIGKILLed one.
+ * preload that stops it when that pipe closes, so no child outlives the bench, even a SIGKILLed one,
+ * and a preload that answers `probe()` commands (child-probe.mjs) on its stdout.
  */
 export async function startChild(name, args, healthUrl) {
-  const proc = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const child = { name, proc, pid: proc.pid, output: '', exited: null };
+  const proc = spawn(process.execPath, ['--import', EXIT_WITH_PARENT, '--import', CHILD_PROBE, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const child = { name, proc, pid: proc.pid, output: '', exited: null, stdoutLine: '', probeWaiters: [] };
   children.add(child);
   const keepTail = (chunk) => {
     child.output = (child.output + chunk).slice(-OUTPUT_TAIL_BYTES);
   };
-  proc.stdout.setEncoding('utf8').on('data', keepTail);
+  proc.stdout.setEncoding('utf8').on('data', (chunk) => keepTail(takeProbeReplies(child, chunk)));
   proc.stderr.setEncoding('utf8').on('data', keepTail);
   proc.stdin.on('error', () => {}); // the child may exit before we close its stdin
   proc.once('exit', (code, signal) => {
@@ -47,6 +53,46 @@ export async function startChild(name, args, healthUrl) {
   });
   await waitHealthy(child, healthUrl);
   return child;
+}
+
+/**
+ * Hands `@@bench-probe` replies on the child's stdout to the waiting probe() calls (anywhere in a
+ * line, in case the child's own output left one unfinished). Returns the chunk for the output tail.
+ */
+function takeProbeReplies(child, chunk) {
+  const text = child.stdoutLine + chunk;
+  const lastNewline = text.lastIndexOf('\n');
+  child.stdoutLine = text.slice(lastNewline + 1).slice(-OUTPUT_TAIL_BYTES); // still being written: read with the next chunk
+  if (!text.includes(PROBE_REPLY)) return chunk;
+  for (const line of text.slice(0, Math.max(lastNewline, 0)).split('\n')) {
+    const at = line.indexOf(PROBE_REPLY);
+    if (at < 0) continue;
+    const message = JSON.parse(line.slice(at + PROBE_REPLY.length));
+    const index = child.probeWaiters.findIndex((w) => w.command === message.command);
+    if (index >= 0) child.probeWaiters.splice(index, 1)[0].resolve(message);
+  }
+  return chunk;
+}
+
+/** Sends a command (`alloc start`, `profile stop <file>`…) to a child's child-probe.mjs; resolves with its answer. */
+export function probe(child, command) {
+  return new Promise((resolve, reject) => {
+    const waiter = {
+      command: command.split(' ').slice(0, 2).join(' '), // what the reply names: `profile stop`, without the file
+      resolve: (message) => (
+        clearTimeout(timer),
+        message.error ? reject(new Error(`${child.name}: ${command}: ${message.error}`)) : resolve(message)
+      ),
+    };
+    const timer = setTimeout(() => {
+      child.probeWaiters.splice(child.probeWaiters.indexOf(waiter), 1);
+      reject(
+        new Error(`${child.name} (pid ${child.pid}) did not answer "${command}" within ${PROBE_TIMEOUT_MS / 1000} s`),
+      );
+    }, PROBE_TIMEOUT_MS);
+    child.probeWaiters.push(waiter);
+    child.proc.stdin.write(`${command}\n`);
+  });
 }
 
 async function waitHealthy(child, healthUrl) {
@@ -67,7 +113,9 @@ async function waitHealthy(child, healthUrl) {
 
 function startupError(child, what) {
   const tail = child.output.trim();
-  return new Error(`${child.name} (pid ${child.pid}) ${what}${tail ? `\n--- last output of ${child.name} ---\n${tail}` : ''}`);
+  return new Error(
+    `${child.name} (pid ${child.pid}) ${what}${tail ? `\n--- last output of ${child.name} ---\n${tail}` : ''}`,
+  );
 }
 
 /** Throws, with the child's last output, if it has exited (e.g. crashed under load). */
@@ -142,8 +190,13 @@ export function resetPeakRss(pid) {
 /** Restricts every thread of a process to one CPU (util-linux taskset). */
 export function pinToCpu(pid, cpu) {
   try {
-    execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(cpu), String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(cpu), String(pid)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } catch (err) {
-    throw new Error(`BENCH_PIN=1: cannot pin pid ${pid} to CPU ${cpu} (needs taskset and at least 2 CPUs): ${err.stderr?.toString().trim() || err.message}`);
+    throw new Error(
+      `BENCH_PIN=1: cannot pin pid ${pid} to CPU ${cpu} (needs taskset and at least 2 CPUs): ${err.stderr?.toString().trim() || err.message}`,
+      { cause: err },
+    );
   }
 }

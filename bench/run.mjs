@@ -1,7 +1,7 @@
-// Switchyard benchmark: the same load against the mock upstream directly, a minimal Node proxy and
-// Switchyard, measuring throughput, latency, and each server's CPU time and peak RSS.
-// See bench/README.md. Env: BENCH_REQUESTS, BENCH_SECONDS, BENCH_WARMUP, BENCH_WARMUP_SECONDS,
-// BENCH_CONCURRENCY, BENCH_RATE (0 skips the fixed-rate scenario), BENCH_STREAM, BENCH_PIN, BENCH_CPU_TARGET, BENCH_REDIS (0 skips the Redis row), BENCH_REDIS_URL.
+// Switchyard benchmark: the same load against the mock upstream directly, a bare Node proxy and
+// Switchyard (standard preset, gateway keys on), measuring throughput, latency, time to first byte,
+// and each server's CPU time, RSS and heap allocations; then issue 15's targets as ratios against
+// the bare proxy, met or not. See bench/README.md for the settings (BENCH_*).
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,15 +9,32 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drive, openClient, percentile } from './load.mjs';
-import { assertRunning, CLOCK_TICKS_PER_SECOND, cpuTicks, freePort, killAllChildrenNow, pinToCpu, resetPeakRss, startChild, statusKb, stopAllChildren } from './processes.mjs';
-import { COARSE_TICKS, headline, ratios, ratiosTable, resultsTable, variantsTable } from './report.mjs';
+import {
+  assertRunning,
+  CLOCK_TICKS_PER_SECOND,
+  cpuTicks,
+  freePort,
+  killAllChildrenNow,
+  pinToCpu,
+  probe,
+  resetPeakRss,
+  startChild,
+  statusKb,
+  stopAllChildren,
+} from './processes.mjs';
+import { COARSE_TICKS, resultsTable, variantsTable } from './report.mjs';
+import { evaluateGoals, goalsTable, unmetGoals } from './goals.mjs';
+import { prepareBefore } from './before.mjs';
+import { profileText, summarizeProfile } from './profile.mjs';
 import { MODEL } from './fixtures.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..');
-const CLI = join(repoRoot, 'cli', 'bin', 'switchyard.js');
 const RESULTS_FILE = join(here, 'results', 'latest.json');
+const PROFILES_DIR = join(here, 'results', 'profiles');
 const CPU_COUNT = availableParallelism(); // before any pinning narrows it
+/** A paced row that served less than this share of the rate ran as a closed loop instead: flagged. */
+const RATE_KEPT = 0.95;
 
 const settings = (() => {
   try {
@@ -28,6 +45,8 @@ const settings = (() => {
   }
 })();
 const tempDir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+/** The BENCH_BEFORE tree, once built; removed at shutdown. */
+let before;
 
 function readSettings(env) {
   const number = (name, fallback, { min = 1, integer = true } = {}) => {
@@ -39,51 +58,67 @@ function readSettings(env) {
     }
     return value;
   };
-  const requests = number('BENCH_REQUESTS', 10_000);
-  const concurrency = (env.BENCH_CONCURRENCY ?? '1,32').split(',').map((s) => Number(s.trim()));
-  if (concurrency.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`BENCH_CONCURRENCY must list integers ≥ 1, got "${env.BENCH_CONCURRENCY}"`);
   return {
-    requests,
+    requests: number('BENCH_REQUESTS', 10_000),
     seconds: number('BENCH_SECONDS', 10, { integer: false, min: 0.1 }),
     warmupRequests: number('BENCH_WARMUP', 3000, { min: 0 }),
     warmupSeconds: number('BENCH_WARMUP_SECONDS', 3, { integer: false, min: 0 }),
-    concurrency,
+    concurrency: number('BENCH_CONCURRENCY', 32),
     rate: number('BENCH_RATE', 2000, { min: 0 }),
+    throughputConcurrency: number('BENCH_THROUGHPUT_CONCURRENCY', 128, { min: 0 }),
     stream: env.BENCH_STREAM !== '0',
+    variants: env.BENCH_VARIANTS === '1',
+    redis: env.BENCH_REDIS !== '0',
+    redisUrl: env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379',
     pin: env.BENCH_PIN === '1',
-    cpuTarget: number('BENCH_CPU_TARGET', 2, { integer: false, min: 0 }),
+    profile: env.BENCH_PROFILE === '1',
+    before: env.BENCH_BEFORE || undefined,
   };
 }
 
 /**
- * json at every concurrency (closed loop: each target as fast as it goes), json at a fixed rate
- * (every target under the same load: the fair CPU comparison), and streaming at the highest
- * concurrency.
+ * `json` and `stream` (CPU, allocations, first byte): paced at BENCH_RATE with at most
+ * BENCH_CONCURRENCY in flight, so every target carries the same load, or closed loops at
+ * BENCH_CONCURRENCY when BENCH_RATE=0. `throughput`: json, closed loop at
+ * BENCH_THROUGHPUT_CONCURRENCY, each target as fast as it goes.
  */
 function scenarios() {
-  const list = settings.concurrency.map((c) => ({ name: `json c=${c}`, mode: 'json', concurrency: c }));
-  const top = Math.max(...settings.concurrency);
-  if (settings.rate) list.push({ name: `json ${settings.rate}/s`, mode: 'json', concurrency: top, rate: settings.rate });
-  if (settings.stream) list.push({ name: `stream c=${top}`, mode: 'stream', concurrency: top });
+  const { rate, concurrency, throughputConcurrency } = settings;
+  const name = (mode) => (rate ? `${mode} ${rate}/s` : `${mode} c=${concurrency}`);
+  const paced = rate ? { rate } : {};
+  const list = [{ name: name('json'), role: 'json', mode: 'json', concurrency, ...paced }];
+  if (settings.stream) list.push({ name: name('stream'), role: 'stream', mode: 'stream', concurrency, ...paced });
+  if (throughputConcurrency)
+    list.push({
+      name: `json c=${throughputConcurrency}`,
+      role: 'throughput',
+      mode: 'json',
+      concurrency: throughputConcurrency,
+    });
   return list;
 }
 
 // ---- targets ---------------------------------------------------------------------------------
 
 /**
- * Starts `node script args… --port P` on a free port; resolves when its /health answers.
- * With BENCH_PIN=1 the proxies get CPU 1 to themselves; the mock shares CPU 0 with the load driver.
+ * Starts `node script args… --port P` on a free port; resolves when its /health answers, with the
+ * RSS it has then. With BENCH_PIN=1 the proxies get CPU 1 to themselves; the mock shares CPU 0
+ * with the load driver.
  */
-async function startServer(name, script, args = [], { cpu } = {}) {
+async function startServer(name, script, args = [], { cpu, roles = ['json', 'stream', 'throughput'] } = {}) {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const child = await startChild(name, [script, ...args, '--port', String(port)], `${origin}/health`);
+  const rssAfterStartMb = statusKb(child.pid, 'VmRSS') / 1024;
   if (settings.pin) pinToCpu(child.pid, cpu);
-  return { name, origin, pid: child.pid, child };
+  return { name, origin, pid: child.pid, child, roles, rssAfterStartMb };
 }
 
+/** The one gateway key of the bench: the load driver sends it as `Authorization: Bearer bench-caller`. */
+const KEYS = { auth: { keys: [{ name: 'bench', key: 'bench-caller' }] } };
+
 /** Switchyard's config (JSON, which the loader reads as well as YAML): the standard preset, one mock instance. */
-function switchyardConfig(upstreamOrigin, { type = 'openai', plugins, store, log, server } = {}) {
+function switchyardConfig(upstreamOrigin, { type = 'openai', plugins = KEYS, store, log, server } = {}) {
   const baseUrl = type === 'openai' ? `${upstreamOrigin}/v1` : upstreamOrigin;
   return {
     // No drain delay: a stopped child closes its listener at once.
@@ -91,96 +126,158 @@ function switchyardConfig(upstreamOrigin, { type = 'openai', plugins, store, log
     log: log ?? { level: 'warn' },
     ...(store ? { store } : {}),
     providers: [{ name: 'mock', type, baseUrl, apiKey: 'bench-key', models: [MODEL] }],
-    ...(plugins ? { plugins } : {}),
+    plugins,
   };
 }
 
 /**
- * Switchyard in other configurations, each measured only at the highest concurrency and in the
- * modes it names: what a plugin set costs, and the protocol-converting path.
+ * BENCH_VARIANTS=1: Switchyard in other configurations, measured in the json scenario only, each
+ * against the `switchyard` row: what a plugin set costs.
  */
 function variants() {
-  const keys = { auth: { keys: [{ name: 'bench', key: 'bench-caller' }] } };
   // Limits high enough never to refuse: the row measures their bookkeeping, not refusals.
-  const limits = { 'rate-limit': { defaults: { requestsPerMinute: 100_000_000, tokensPerMinute: 1_000_000_000_000, concurrent: 10_000 } } };
-  const redis = { type: 'redis', url: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', keyPrefix: `switchyard-bench:${process.pid}:` };
+  const limits = {
+    'rate-limit': {
+      defaults: { requestsPerMinute: 100_000_000, tokensPerMinute: 1_000_000_000_000, concurrent: 10_000 },
+    },
+  };
+  const redis = { type: 'redis', url: settings.redisUrl, keyPrefix: `switchyard-bench:${process.pid}:` };
   return [
-    { name: 'sy core only', modes: ['json'], options: { plugins: { auth: false, 'rate-limit': false, 'circuit-breaker': false, 'load-balancer': false } } },
-    { name: 'sy+auth+rl', modes: ['json'], options: { plugins: { ...keys, ...limits } } },
-    ...(process.env.BENCH_REDIS === '0' ? [] : [{ name: 'sy+auth+rl redis', modes: ['json'], options: { plugins: { ...keys, ...limits }, store: redis } }]),
-    { name: 'sy→anthropic', modes: ['stream'], options: { type: 'anthropic' } },
-    // Observability: the standard preset runs metrics and Server-Timing; these rows take them out, and add the request log.
-    { name: 'sy no metrics/timing', modes: ['json'], options: { plugins: { metrics: false }, server: { timing: false } } },
-    { name: 'sy + request log (file)', modes: ['json'], options: { log: { level: 'info', file: join(tempDir, 'requests.log') } } },
+    { name: 'sy no keys', options: { plugins: {} } },
+    {
+      name: 'sy core only',
+      options: { plugins: { auth: false, 'rate-limit': false, 'circuit-breaker': false, 'load-balancer': false } },
+    },
+    { name: 'sy+limits', options: { plugins: { ...KEYS, ...limits } } },
+    ...(settings.redis
+      ? [{ name: 'sy+limits redis', options: { plugins: { ...KEYS, ...limits }, store: redis } }]
+      : []),
+    // Observability: the standard preset runs metrics and Server-Timing; this row takes them out, the next adds the request log.
+    { name: 'sy no metrics/timing', options: { plugins: { ...KEYS, metrics: false }, server: { timing: false } } },
+    { name: 'sy + request log (file)', options: { log: { level: 'info', file: join(tempDir, 'requests.log') } } },
   ];
 }
 
-async function startSwitchyard(name, config) {
+async function startSwitchyard(name, config, { root = repoRoot, roles } = {}) {
   const configFile = join(tempDir, `${name.replace(/[^a-z0-9]+/gi, '-')}.json`);
   writeFileSync(configFile, JSON.stringify(config));
-  return startServer(name, CLI, ['start', '--config', configFile], { cpu: 1 });
+  return startServer(name, join(root, 'cli', 'bin', 'switchyard.js'), ['start', '--config', configFile], {
+    cpu: 1,
+    roles,
+  });
+}
+
+/** A gateway under test: its OpenAI-upstream target and its converting (Anthropic-upstream) target. */
+async function startGateway(label, mockOrigin, root) {
+  const openai = await startSwitchyard(label, switchyardConfig(mockOrigin), { root });
+  const anthropic = await startSwitchyard(`${label}→anthropic`, switchyardConfig(mockOrigin, { type: 'anthropic' }), {
+    root,
+    roles: ['json', 'stream'],
+  });
+  return { gateway: { label, openai: openai.name, anthropic: anthropic.name }, targets: [openai, anthropic] };
 }
 
 async function startTargets() {
   const mock = await startServer('mock upstream', join(here, 'mock-upstream.mjs'), [], { cpu: 0 });
-  const minimal = await startServer('minimal-proxy', join(here, 'minimal-proxy.mjs'), ['--upstream', `${mock.origin}/v1`], { cpu: 1 });
-  const switchyard = await startSwitchyard('switchyard', switchyardConfig(mock.origin));
+  const minimal = await startServer(
+    'minimal-proxy',
+    join(here, 'minimal-proxy.mjs'),
+    ['--upstream', `${mock.origin}/v1`],
+    { cpu: 1 },
+  );
+  const gateways = [await startGateway('switchyard', mock.origin, repoRoot)];
+  if (before) gateways.push(await startGateway(before.label, mock.origin, before.root));
   const extra = [];
-  for (const variant of variants()) {
-    extra.push({ ...(await startSwitchyard(variant.name, switchyardConfig(mock.origin, variant.options))), modes: variant.modes, variant: true });
+  if (settings.variants) {
+    for (const variant of variants()) {
+      extra.push({
+        ...(await startSwitchyard(variant.name, switchyardConfig(mock.origin, variant.options), { roles: ['json'] })),
+        variant: true,
+      });
+    }
   }
-  return { mock, targets: [{ ...mock, name: 'direct' }, minimal, switchyard, ...extra] };
-}
-
-/** Base targets run in every scenario; variants only at the highest concurrency of their modes. */
-function runsIn(target, scenario) {
-  if (!target.variant) return true;
-  return target.modes.includes(scenario.mode) && scenario.concurrency === Math.max(...settings.concurrency) && !scenario.rate;
+  return {
+    mock,
+    gateways: gateways.map((g) => g.gateway),
+    targets: [{ ...mock, name: 'direct' }, minimal, ...gateways.flatMap((g) => g.targets), ...extra],
+  };
 }
 
 // ---- measuring -------------------------------------------------------------------------------
 
-/** Warm-up, then the measured phase with /proc readings of the target (and mock) around it. */
+/**
+ * Warm-up, then the measured phase with readings of the target (and mock) around it: /proc CPU
+ * time and peak RSS, the bytes the target allocated and, with BENCH_PROFILE=1, its CPU profile (its
+ * child-probe.mjs preload).
+ */
 async function measure(target, scenario, mock) {
   const client = openClient(target.origin, scenario.concurrency);
   try {
-    const load = { mode: scenario.mode, concurrency: scenario.concurrency, ...(scenario.rate ? { rate: scenario.rate } : {}) };
-    const warm = await drive(client, { ...load, maxRequests: settings.warmupRequests, maxSeconds: settings.warmupSeconds });
-    for (const server of [target, mock]) assertRunning(server.child, `the warm-up of ${scenario.name} against ${target.name}`);
-    if (warm.errors > 0) throw new Error(`${target.name} failed during warm-up (${scenario.name}): ${warm.firstError.message}`);
+    const load = {
+      mode: scenario.mode,
+      concurrency: scenario.concurrency,
+      ...(scenario.rate ? { rate: scenario.rate } : {}),
+    };
+    const warm = await drive(client, {
+      ...load,
+      maxRequests: settings.warmupRequests,
+      maxSeconds: settings.warmupSeconds,
+    });
+    for (const server of [target, mock])
+      assertRunning(server.child, `the warm-up of ${scenario.name} against ${target.name}`);
+    if (warm.errors > 0)
+      throw new Error(`${target.name} failed during warm-up (${scenario.name}): ${warm.firstError.message}`);
 
     const peakIsPerPhase = resetPeakRss(target.pid);
+    const profiled = settings.profile && target.name !== 'direct';
+    if (profiled) await probe(target.child, 'profile start');
+    await probe(target.child, 'alloc start');
     const before = { target: cpuTicks(target.pid), mock: cpuTicks(mock.pid), client: process.cpuUsage() };
     const run = await drive(client, { ...load, maxRequests: settings.requests, maxSeconds: settings.seconds });
     for (const server of [target, mock]) assertRunning(server.child, `${scenario.name} against ${target.name}`);
     const ticks = cpuTicks(target.pid) - before.target;
     const mockTicks = cpuTicks(mock.pid) - before.mock;
     const clientCpu = process.cpuUsage(before.client);
+    const { allocatedBytes, gcs } = await probe(target.child, 'alloc stop');
+    const profileFile = join(
+      PROFILES_DIR,
+      `${`${scenario.name}-${target.name}`.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`,
+    );
+    if (profiled) await probe(target.child, `profile stop ${profileFile}`);
     const peakRssKb = statusKb(target.pid, 'VmHWM');
 
     const attempted = run.latencies.length + run.errors;
     const sorted = run.latencies.sort();
     const usPerRequest = (t) => (t * 1e6) / CLOCK_TICKS_PER_SECOND / attempted;
+    const rps = run.latencies.length / (run.elapsedMs / 1000);
     return {
       scenario: scenario.name,
+      role: scenario.role,
       mode: scenario.mode,
       concurrency: scenario.concurrency,
+      rate: scenario.rate,
+      rateKept: scenario.rate ? rps >= scenario.rate * RATE_KEPT : undefined,
       target: target.name,
+      variant: target.variant === true,
       requests: attempted,
       errors: run.errors,
       firstError: run.firstError?.message,
       elapsedMs: run.elapsedMs,
-      rps: run.latencies.length / (run.elapsedMs / 1000),
+      rps,
       p50Ms: percentile(sorted, 50),
       p99Ms: percentile(sorted, 99),
       meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+      firstByteP50Ms: percentile(run.firstByteMs.sort(), 50),
       addedP50Ms: NaN, // filled in once direct's row of the scenario is known
       cpuTicks: ticks,
       cpuUsPerRequest: usPerRequest(ticks),
       upstreamCpuUsPerRequest: usPerRequest(mockTicks),
       clientCpuUsPerRequest: (clientCpu.user + clientCpu.system) / attempted,
+      allocKbPerRequest: allocatedBytes / 1024 / attempted,
+      gcs,
       peakRssMb: peakRssKb / 1024,
       peakRssScope: peakIsPerPhase ? 'measured phase' : 'since process start',
+      profile: profiled ? summarizeProfile(profileFile) : undefined,
     };
   } finally {
     await client.close();
@@ -198,52 +295,96 @@ function addLatencyVsDirect(rows) {
 
 function gitRevision() {
   try {
-    return execFileSync('git', ['describe', '--always', '--dirty'], { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', ['describe', '--always', '--dirty'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return undefined;
   }
 }
 
-function printReport(rows, ratioList, summary) {
+function printReport(rows, targets, goals) {
   const coarse = rows.some((r) => r.cpuTicks < COARSE_TICKS);
   const perPhase = rows.every((r) => r.peakRssScope === 'measured phase');
   console.log(`\n${resultsTable(rows)}\n`);
-  if (coarse) console.log(`* fewer than ${COARSE_TICKS} CPU ticks measured (1 tick = ${1000 / CLOCK_TICKS_PER_SECOND} ms): that CPU µs/req is coarse; raise BENCH_REQUESTS.`);
-  console.log(`CPU µs/req and peak RSS are the target's server process (for direct: the mock's); peak RSS is VmHWM ${perPhase ? 'during the measured phase' : 'since process start'}.`);
-  console.log(`\n${ratiosTable(ratioList)}\n`);
+  if (coarse)
+    console.log(
+      `* fewer than ${COARSE_TICKS} CPU ticks measured (1 tick = ${1000 / CLOCK_TICKS_PER_SECOND} ms): that CPU µs/req is coarse; raise BENCH_REQUESTS.`,
+    );
+  console.log(
+    `CPU, KB allocated (V8 heap) and peak RSS are the target's server process (for direct: the mock's); peak RSS is VmHWM ${perPhase ? 'during the measured phase' : 'since process start'}.`,
+  );
+  for (const row of rows.filter((r) => r.rateKept === false)) {
+    console.log(
+      `! ${row.scenario} ${row.target}: served ${row.rps.toFixed(0)} req/s, below the rate: it ran as a closed loop, its CPU/req is not under the same load as the others'.`,
+    );
+  }
+  console.log(
+    `RSS after start (MB): ${targets
+      .filter((t) => t.name !== 'direct')
+      .map((t) => `${t.name} ${t.rssAfterStartMb.toFixed(1)}`)
+      .join(', ')}`,
+  );
   const variantLines = variantsTable(rows);
-  if (variantLines) console.log(`${variantLines}\n`);
-  for (const row of rows.filter((r) => r.errors > 0)) console.log(`! ${row.scenario} ${row.target}: ${row.errors} failed requests, first: ${row.firstError}`);
-  if (summary) console.log(summary.line);
+  if (variantLines) console.log(`\n${variantLines}`);
+  for (const row of rows.filter((r) => r.profile)) console.log(`\n${profileText(row)}`);
+  if (settings.profile)
+    console.log("\n! BENCH_PROFILE=1: the CPU figures include the profiler's cost; take them from a run without it.");
+  for (const row of rows.filter((r) => r.errors > 0))
+    console.log(`! ${row.scenario} ${row.target}: ${row.errors} failed requests, first: ${row.firstError}`);
+  console.log(`\n${goalsTable(goals)}\n`);
+  const unmet = unmetGoals(goals);
+  const label = goals[0]?.gateways[0]?.label;
+  console.log(
+    unmet.length === 0
+      ? `${label}: every issue 15 target met.`
+      : `${label}: ${unmet.length} of ${goals.length} issue 15 targets NOT met.`,
+  );
 }
 
-function writeResults(rows, ratioList, summary) {
+function writeResults(rows, targets, goals) {
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
   const meta = {
     date: new Date().toISOString(),
     revision: gitRevision(),
+    before: before ? { ref: settings.before, commit: before.commit, label: before.label } : undefined,
     node: process.version,
     cpus: CPU_COUNT,
     cpuModel: cpus()[0]?.model,
     clockTicksPerSecond: CLOCK_TICKS_PER_SECOND,
     settings,
   };
-  writeFileSync(RESULTS_FILE, `${JSON.stringify({ meta, rows, ratios: ratioList, summary }, null, 2)}\n`);
+  const targetInfo = targets.map((t) => ({ name: t.name, rssAfterStartMb: t.rssAfterStartMb }));
+  const unmet = unmetGoals(goals);
+  const summary = {
+    gateway: goals[0]?.gateways[0]?.label,
+    met: unmet.length === 0,
+    unmet,
+    failedRequests: rows.reduce((n, r) => n + r.errors, 0),
+  };
+  writeFileSync(RESULTS_FILE, `${JSON.stringify({ meta, targets: targetInfo, rows, goals, summary }, null, 2)}\n`);
 }
 
 // ---- lifecycle -------------------------------------------------------------------------------
 
 async function shutdown() {
   await stopAllChildren();
+  before?.remove();
   rmSync(tempDir, { recursive: true, force: true });
 }
 
 function installExitHandlers() {
   process.on('exit', () => {
     killAllChildrenNow();
+    before?.remove();
     rmSync(tempDir, { recursive: true, force: true });
   });
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ]) {
     process.once(signal, () => {
       console.error(`\n${signal}: stopping the bench's child processes`);
       shutdown().finally(() => process.exit(code));
@@ -251,27 +392,41 @@ function installExitHandlers() {
   }
 }
 
+function runsIn(target, scenario) {
+  return target.roles.includes(scenario.role);
+}
+
 async function main() {
+  const started = performance.now();
   installExitHandlers();
+  if (settings.before) before = prepareBefore(settings.before, repoRoot, (line) => console.error(line));
   if (settings.pin) pinToCpu(process.pid, 0);
-  console.error(`Switchyard bench: node ${process.version}, ${CPU_COUNT} CPUs${settings.pin ? ' (pinned: proxies on CPU 1, driver and mock on CPU 0)' : ''}; ` +
-    `per scenario and target ${settings.warmupRequests} warm-up requests (≤ ${settings.warmupSeconds} s), then ≤ ${settings.requests} measured (≤ ${settings.seconds} s)`);
-  const { mock, targets } = await startTargets();
+  if (settings.profile) {
+    rmSync(PROFILES_DIR, { recursive: true, force: true });
+    mkdirSync(PROFILES_DIR, { recursive: true });
+  }
+  console.error(
+    `Switchyard bench: node ${process.version}, ${CPU_COUNT} CPUs${settings.pin ? ' (pinned: proxies on CPU 1, driver and mock on CPU 0)' : ''}; ` +
+      `per scenario and target ${settings.warmupRequests} warm-up requests (≤ ${settings.warmupSeconds} s), then ≤ ${settings.requests} measured (≤ ${settings.seconds} s)`,
+  );
+  const { mock, gateways, targets } = await startTargets();
   const rows = [];
   for (const scenario of scenarios()) {
     for (const target of targets.filter((t) => runsIn(t, scenario))) {
-      process.stderr.write(`  ${scenario.name.padEnd(12)} ${target.name.padEnd(14)}`);
+      process.stderr.write(`  ${scenario.name.padEnd(14)} ${target.name.padEnd(24)}`);
       const row = await measure(target, scenario, mock);
       process.stderr.write(`${row.requests} requests in ${(row.elapsedMs / 1000).toFixed(1)} s\n`);
       rows.push(row);
     }
   }
   addLatencyVsDirect(rows);
-  const ratioList = ratios(rows);
-  const summary = headline(rows, settings.cpuTarget);
-  printReport(rows, ratioList, summary);
-  writeResults(rows, ratioList, summary);
-  console.log(`\nresults written to ${RESULTS_FILE}`);
+  const targetInfo = Object.fromEntries(targets.map((t) => [t.name, t]));
+  const goals = evaluateGoals(rows, gateways, targetInfo);
+  printReport(rows, targets, goals);
+  writeResults(rows, targets, goals);
+  console.log(
+    `\nresults written to ${RESULTS_FILE} (bench took ${((performance.now() - started) / 1000).toFixed(0)} s)`,
+  );
   await shutdown();
   return rows.some((r) => r.errors > 0) ? 1 : 0;
 }
