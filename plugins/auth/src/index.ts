@@ -118,24 +118,25 @@ function authenticate(
   logger: Logger,
   requestId?: string,
 ): { key?: GatewayKey; error?: SwitchyardError } {
-  const refuse = (message: string, publicCode: string, reason: string, name?: string): { error: SwitchyardError } => {
-    logger.info({ plugin: PLUGIN, reason, ...(name ? { caller: name } : {}), ...(requestId ? { requestId } : {}) }, 'gateway key refused');
-    return { error: new SwitchyardError('SWITCHYARD_ERR_UNAUTHORIZED', message, { publicCode, headers: CHALLENGE }) };
-  };
   const param = keyInQuery(url);
   if (param !== undefined) {
-    return refuse(`gateway keys are not accepted in the URL query string (found "${param}"): URLs end up in logs and proxies; ${HOW}`, 'key_in_query', 'key in query string');
+    return refuse(logger, requestId, `gateway keys are not accepted in the URL query string (found "${param}"): URLs end up in logs and proxies; ${HOW}`, 'key_in_query', 'key in query string');
   }
   const presented = presentedKey(headers);
-  if (presented.kind === 'missing') return refuse(`missing gateway key: ${HOW}`, 'missing_api_key', 'missing');
-  if (presented.kind === 'malformed') return refuse(`malformed gateway key: ${presented.why}`, 'invalid_api_key', 'malformed');
+  if (presented.kind === 'missing') return refuse(logger, requestId, `missing gateway key: ${HOW}`, 'missing_api_key', 'missing');
+  if (presented.kind === 'malformed') return refuse(logger, requestId, `malformed gateway key: ${presented.why}`, 'invalid_api_key', 'malformed');
   const found = table.lookup(presented.key);
   if (!found.ok) {
-    if (found.reason === 'unknown') return refuse('invalid gateway key', 'invalid_api_key', 'unknown key');
+    if (found.reason === 'unknown') return refuse(logger, requestId, 'invalid gateway key', 'invalid_api_key', 'unknown key');
     const why = found.reason === 'disabled' ? 'this gateway key is disabled' : 'this gateway key has expired';
-    return refuse(why, found.reason === 'disabled' ? 'key_disabled' : 'key_expired', found.reason, found.key?.name);
+    return refuse(logger, requestId, why, found.reason === 'disabled' ? 'key_disabled' : 'key_expired', found.reason, found.key?.name);
   }
   return { key: found.key };
+}
+
+function refuse(logger: Logger, requestId: string | undefined, message: string, publicCode: string, reason: string, name?: string): { error: SwitchyardError } {
+  logger.info({ plugin: PLUGIN, reason, ...(name ? { caller: name } : {}), ...(requestId ? { requestId } : {}) }, 'gateway key refused');
+  return { error: new SwitchyardError('SWITCHYARD_ERR_UNAUTHORIZED', message, { publicCode, headers: CHALLENGE }) };
 }
 
 function adminAuthorizer(table: () => KeyTable): AdminAuthorizer {

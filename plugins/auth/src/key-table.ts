@@ -27,6 +27,7 @@ export type Lookup =
   | { ok: false; reason: 'unknown' | 'disabled' | 'expired'; key?: GatewayKey };
 
 const HASH_PREFIX = 'sha256:';
+const UNKNOWN: Lookup = Object.freeze({ ok: false, reason: 'unknown' });
 
 /** `sha256:<hex>` of a key, the format `keyHash` takes. */
 export function hashKey(key: string): string {
@@ -39,9 +40,16 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${body}$`, 's');
 }
 
-/** Configured keys, looked up by hash with a constant-time comparison against every entry. */
+/**
+ * Configured keys, looked up by hash with a constant-time comparison against every entry. A
+ * presented key that matched is remembered, so it is hashed once per table: the memo holds at
+ * most one entry per configured key (only matches are kept), and a table is rebuilt whole at
+ * every change of keys (config reload, run-time create/change/delete), which starts it empty.
+ * State (enabled, expiry) is still checked at every lookup.
+ */
 export class KeyTable {
   readonly keys: readonly GatewayKey[];
+  readonly #matched = new Map<string, GatewayKey>();
 
   constructor(configs: readonly GatewayKeyConfig[]) {
     const problems: string[] = [];
@@ -90,15 +98,24 @@ export class KeyTable {
     return this.keys.length;
   }
 
-  /** Hashes the presented key, then compares it with every configured hash in constant time. */
+  /** The key a presented key matched before, else its hash compared with every configured hash in constant time. */
   lookup(presented: string, now = Date.now()): Lookup {
-    const digest = createHash('sha256').update(presented, 'utf8').digest();
-    let found: GatewayKey | undefined;
-    for (const key of this.keys) if (timingSafeEqual(digest, key.hash) && !found) found = key;
-    if (!found) return { ok: false, reason: 'unknown' };
+    let found = this.#matched.get(presented);
+    if (found === undefined) {
+      found = this.#match(presented);
+      if (found === undefined) return UNKNOWN;
+      this.#matched.set(presented, found);
+    }
     if (!found.enabled) return { ok: false, reason: 'disabled', key: found };
     if (found.expiresAt <= now) return { ok: false, reason: 'expired', key: found };
     return { ok: true, key: found };
+  }
+
+  #match(presented: string): GatewayKey | undefined {
+    const digest = createHash('sha256').update(presented, 'utf8').digest();
+    let found: GatewayKey | undefined;
+    for (const key of this.keys) if (timingSafeEqual(digest, key.hash) && !found) found = key;
+    return found;
   }
 }
 

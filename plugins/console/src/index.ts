@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { definePlugin } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
 import { loadAssets } from './assets.js';
+import type { ConsoleAssets } from './assets.js';
 import { attemptObservation, modelName, requestObservation, requestRecord } from './observe.js';
 import { optionsSchema } from './options.js';
 import type { ConsoleOptions } from './options.js';
@@ -34,8 +37,12 @@ export function webConsole(): Plugin<ConsoleOptions> {
       // Figures and the tail outlive config reloads (new sizes start them afresh).
       const traffic = gateway.keep(PLUGIN, `traffic:${options.windowSeconds}:${options.maxSamples}:${options.maxSeries}`, () => new TrafficWindow(options));
       const tail = gateway.keep(PLUGIN, `tail:${options.maxRequests}`, () => new RequestTail(options.maxRequests));
-      const assets = gateway.keep(PLUGIN, `assets:${options.path}`, () => loadAssets(WEB_DIR, options.path));
-      if (!assets) gateway.logger.warn({ plugin: PLUGIN, dir: WEB_DIR }, 'console: the page was not built (npm run build); its path answers 503');
+      // Read (and hashed) at the first request for the page, not at start; kept across reloads.
+      const assets = gateway.keep(PLUGIN, `assets:${options.path}`, () => {
+        let read: { assets: ConsoleAssets | undefined } | undefined;
+        return () => (read ??= { assets: loadAssets(WEB_DIR, options.path) }).assets;
+      });
+      if (!existsSync(join(WEB_DIR, 'index.html'))) gateway.logger.warn({ plugin: PLUGIN, dir: WEB_DIR }, 'console: the page was not built (npm run build); its path answers 503');
       gateway.hooks.onResult.tap(PLUGIN, (result, x) => traffic.record('target', result.target.id, attemptObservation(result, x)));
       gateway.hooks.onFinish.tap(PLUGIN, (x) => {
         const latencyMs = performance.now() - x.timings.start;

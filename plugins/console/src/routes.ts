@@ -11,7 +11,8 @@ export interface ConsoleState {
   readonly options: ConsoleOptions;
   readonly traffic: TrafficWindow;
   readonly tail: RequestTail;
-  readonly assets: ConsoleAssets | undefined;
+  /** The built page and files, read at the first request for one (undefined: never built). */
+  readonly assets: () => ConsoleAssets | undefined;
 }
 
 /** Admin JSON is live data: never stored by a cache. */
@@ -25,14 +26,15 @@ const NO_STORE = { 'cache-control': 'no-store' };
 export function addConsoleRoutes(gateway: Gateway, state: ConsoleState): void {
   const { plugin, options, traffic, tail, assets } = state;
   const page = (req: RouteRequest): RouteReply => {
-    if (!assets) {
+    const built = assets();
+    if (!built) {
       return {
         status: 503,
         body: 'The Switchyard console was not built: run `npm run build` (or `npm ci`) in the Switchyard checkout.\n',
         headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS },
       };
     }
-    return send(assets.page, req);
+    return send(built.page, req);
   };
   gateway.routes.add({ method: 'GET', path: options.path, plugin, access: 'page', handle: page });
   gateway.routes.add({
@@ -41,7 +43,7 @@ export function addConsoleRoutes(gateway: Gateway, state: ConsoleState): void {
     plugin,
     access: 'page',
     handle: (req) => {
-      const file = assets?.files.get(req.params.file ?? '');
+      const file = assets()?.files.get(req.params.file ?? '');
       if (!file) throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', 'no such console file', { publicCode: 'not_found' });
       return send(file, req);
     },

@@ -49,6 +49,7 @@ export function loadBalancer(): LoadBalancerPlugin {
 
       const order = async (plan: RoutePlan, x: Exchange): Promise<RoutePlan> => {
         if (plan.size === 0) return plan;
+        if (plan.size === 1 && plan.exclusions.length === 0) return onlyTarget(plan, x);
         // A strategy ranked the candidates: keep its order; stickiness only among equal scores.
         const ranked = x.get(ROUTE_ORDERED);
         const ordered = ranked ? { targets: [...plan.targets], scores: {} } : balancer.order(plan.targets, x.dryRun);
@@ -74,6 +75,19 @@ export function loadBalancer(): LoadBalancerPlugin {
         }
         if (!x.dryRun) x.set(SESSION, { key, target: ordered.targets[0]!.id });
         return plan.reorder(PLUGIN, ordered.targets, ordered.scores, note);
+      };
+      /**
+       * The only target the model has (none excluded): nothing to order and no binding to read or
+       * keep. (One left after exclusions takes the full path: the session moves to it and stays.)
+       * The affinity key is still set when a source names one: the prompt cache sends it as the
+       * provider's cache key.
+       */
+      const onlyTarget = (plan: RoutePlan, x: Exchange): RoutePlan => {
+        if (sticky) {
+          const affinity = affinityKey(x, sticky);
+          if (affinity !== undefined) x.set(AFFINITY_KEY, affinity);
+        }
+        return plan;
       };
       const count = (req: UpstreamRequest, x: Exchange): UpstreamRequest => {
         const instance = x.target?.instance.name;

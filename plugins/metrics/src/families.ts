@@ -1,5 +1,4 @@
-import { Gauge } from 'prom-client';
-import type { Metric, Registry } from 'prom-client';
+import type { Gauge as GaugeClass, Metric, Registry } from 'prom-client';
 import type { Gateway, ProviderInstance, Target } from '@switchyard/core';
 import type { MetricsOptions } from './options.js';
 import { PLUGIN } from './plugin-name.js';
@@ -8,7 +7,7 @@ import { CounterFamily, HistogramFamily } from './tally.js';
 const CIRCUIT_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 
 /** Every family the plugin exports, registered on the gateway's own registry. */
-export function createFamilies(registry: Registry, gateway: Gateway, options: MetricsOptions) {
+export function createFamilies(Gauge: typeof GaugeClass, registry: Registry, gateway: Gateway, options: MetricsOptions) {
   const registers = [registry];
   const probes = gateway.instances.map(instanceTarget);
   // Counters and histograms outlive a config reload (same buckets): a reload never resets a series.

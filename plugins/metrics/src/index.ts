@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { Gauge as GaugeClass, Registry } from 'prom-client';
 import { definePlugin } from '@switchyard/core';
 import type { Gateway, Plugin } from '@switchyard/core';
 import { createFamilies } from './families.js';
@@ -23,12 +23,21 @@ export function metrics(): Plugin<MetricsOptions> {
   return definePlugin({
     name: PLUGIN,
     options: optionsSchema,
-    apply(gateway, options) {
+    async apply(gateway, options) {
+      // prom-client (and the OpenTelemetry API it loads) only when the plugin is on.
+      const { collectDefaultMetrics, Gauge, Registry } = await import('prom-client');
       const registry = new Registry();
-      const families = createFamilies(registry, gateway, options);
+      const families = createFamilies(Gauge, registry, gateway, options);
       new Gauge({ name: 'switchyard_info', help: 'Switchyard version', labelNames: ['version'], registers: [registry] }).set({ version: coreVersion }, 1);
       // Process metrics install process-wide observers (GC, event loop): once, kept across reloads.
-      const processRegistry = options.processMetrics ? gateway.keep(PLUGIN, 'process-metrics', processMetricsRegistry) : undefined;
+      const processRegistry = options.processMetrics
+        ? gateway.keep(PLUGIN, 'process-metrics', () => {
+            const process = new Registry();
+            // Prometheus' standard names (process_*, nodejs_*), which stock dashboards and alerts expect.
+            collectDefaultMetrics({ register: process });
+            return process;
+          })
+        : undefined;
       const labels = new LabelGuard(gateway);
       const recorder = new Recorder(families, labels);
 
@@ -41,7 +50,7 @@ export function metrics(): Plugin<MetricsOptions> {
         plugin: PLUGIN,
         access: options.requireAdminKey ? 'admin' : 'public',
         handle: async () => {
-          addPluginGauges(registry, gateway);
+          addPluginGauges(Gauge, registry, gateway);
           const body = await registry.metrics();
           return { body: processRegistry ? `${body}${await processRegistry.metrics()}` : body, headers: { 'content-type': registry.contentType } };
         },
@@ -50,15 +59,8 @@ export function metrics(): Plugin<MetricsOptions> {
   });
 }
 
-function processMetricsRegistry(): Registry {
-  const registry = new Registry();
-  // Prometheus' standard names (process_*, nodejs_*), which stock dashboards and alerts expect.
-  collectDefaultMetrics({ register: registry });
-  return registry;
-}
-
 /** Other gauges plugins report on the status board (besides sticky_sessions), as `switchyard_<name>`. */
-function addPluginGauges(registry: Registry, gateway: Gateway): void {
+function addPluginGauges(Gauge: typeof GaugeClass, registry: Registry, gateway: Gateway): void {
   for (const g of gateway.status.gauges()) {
     const name = `switchyard_${g.name.replace(/[^a-zA-Z0-9_]/g, '_')}`;
     if (registry.getSingleMetric(name)) continue;

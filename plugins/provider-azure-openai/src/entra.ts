@@ -6,8 +6,7 @@
  * discovery, no OpenID metadata), and an `http://` loopback authority host can stand in for Entra
  * in tests (MSAL itself accepts only https authorities, so its authority keeps the https scheme).
  */
-import { ConfidentialClientApplication } from '@azure/msal-node';
-import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import type { ConfidentialClientApplication, INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { SwitchyardError } from '@switchyard/core';
 import type { AccessToken } from '@switchyard/wire-tokens';
 import { DEFAULT_AUTHORITY_HOST } from './instance-fields.js';
@@ -41,11 +40,33 @@ function networkClient(authorityHost: URL): INetworkModule {
   };
 }
 
-/** A function fetching a fresh token for the instance's app registration (MSAL's cache bypassed: the TokenCache decides). */
+/**
+ * A function fetching a fresh token for the instance's app registration (MSAL's cache bypassed:
+ * the TokenCache decides). MSAL is loaded at the first token request: a gateway without Entra
+ * instances never loads it.
+ */
 export function entraTokenSource(c: EntraCredentials): () => Promise<AccessToken> {
+  let app: Promise<ConfidentialClientApplication> | undefined;
+  return async () => {
+    app ??= import('@azure/msal-node').then((msal) => entraApp(msal.ConfidentialClientApplication, c));
+    let result: Awaited<ReturnType<ConfidentialClientApplication['acquireTokenByClientCredential']>>;
+    try {
+      // skipCache: the TokenCache decides when to fetch. DisableMsalForceRegion: an MSAL_FORCE_REGION
+      // in the environment must not send MSAL to regional endpoints or region discovery.
+      result = await (await app).acquireTokenByClientCredential({ scopes: [COGNITIVE_SERVICES_SCOPE], skipCache: true, azureRegion: 'DisableMsalForceRegion' });
+    } catch (err) {
+      const e = err as { errorMessage?: string; message?: string };
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `Entra ID token request failed: ${(e.errorMessage || e.message || 'unknown error').split('\n')[0]}`, { expose: true, cause: err });
+    }
+    if (!result?.accessToken) throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Entra ID returned no access token', { expose: true });
+    return { token: result.accessToken, expiresInMs: (result.expiresOn?.getTime() ?? Date.now() + 3_000_000) - Date.now() };
+  };
+}
+
+function entraApp(App: typeof ConfidentialClientApplication, c: EntraCredentials): ConfidentialClientApplication {
   const host = new URL(c.authorityHost ?? DEFAULT_AUTHORITY_HOST);
   const authority = `https://${host.host}/${c.tenantId}`;
-  const app = new ConfidentialClientApplication({
+  return new App({
     auth: {
       clientId: c.clientId,
       clientSecret: c.clientSecret,
@@ -66,17 +87,4 @@ export function entraTokenSource(c: EntraCredentials): () => Promise<AccessToken
     },
     system: { networkClient: networkClient(host) },
   });
-  return async () => {
-    let result: Awaited<ReturnType<typeof app.acquireTokenByClientCredential>>;
-    try {
-      // skipCache: the TokenCache decides when to fetch. DisableMsalForceRegion: an MSAL_FORCE_REGION
-      // in the environment must not send MSAL to regional endpoints or region discovery.
-      result = await app.acquireTokenByClientCredential({ scopes: [COGNITIVE_SERVICES_SCOPE], skipCache: true, azureRegion: 'DisableMsalForceRegion' });
-    } catch (err) {
-      const e = err as { errorMessage?: string; message?: string };
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `Entra ID token request failed: ${(e.errorMessage || e.message || 'unknown error').split('\n')[0]}`, { expose: true, cause: err });
-    }
-    if (!result?.accessToken) throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Entra ID returned no access token', { expose: true });
-    return { token: result.accessToken, expiresInMs: (result.expiresOn?.getTime() ?? Date.now() + 3_000_000) - Date.now() };
-  };
 }

@@ -3,14 +3,12 @@
  * `application/vnd.amazon.eventstream` messages: decoded with @smithy's codec into the events of
  * the protocol the attempt speaks. Pure: bytes in, events out.
  */
-import { getChunkedStream } from '@smithy/core/event-streams';
-import { EventStreamCodec } from '@smithy/eventstream-codec';
-import type { Message } from '@smithy/eventstream-codec';
-import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import type { EventStreamCodec, Message } from '@smithy/eventstream-codec';
 import { SwitchyardError } from '@switchyard/core';
 import type { SseEvent } from '@switchyard/core';
+import { eventStreamCodec, eventStreams, utf8 } from './aws-libraries.js';
 
-const codec = new EventStreamCodec(toUtf8, fromUtf8);
+let codec: EventStreamCodec | undefined;
 /** Stream exceptions that mean "slow down": the attempt is rate limited, not broken. */
 const THROTTLED = new Set(['throttlingException', 'serviceQuotaExceededException', 'modelNotReadyException']);
 
@@ -27,7 +25,9 @@ function header(message: Message, name: string): string | undefined {
  * validationException, internalServerException, ...) as a broken stream.
  */
 export async function* readEventStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
-  for await (const bytes of getChunkedStream(body)) {
+  const { toUtf8, fromUtf8 } = utf8();
+  codec ??= new (eventStreamCodec().EventStreamCodec)(toUtf8, fromUtf8);
+  for await (const bytes of eventStreams().getChunkedStream(body)) {
     const message = codec.decode(bytes);
     const kind = header(message, ':message-type');
     const payload = toUtf8(message.body);

@@ -5,14 +5,11 @@
  * metadata or container credential endpoints: a gateway must not reach for them by surprise, so
  * a profile whose `credential_source` names them is refused.
  */
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { fromEnv } from '@aws-sdk/credential-provider-env';
-import { fromIni } from '@aws-sdk/credential-provider-ini';
-import { getProfileName, parseKnownFiles } from '@smithy/core/config';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { SwitchyardError } from '@switchyard/core';
 import type { UpstreamRequest } from '@switchyard/core';
+import { credentialsFromEnv, credentialsFromIni, sha256, sharedConfig, signatureV4 } from './aws-libraries.js';
 
 export interface CredentialOptions {
   accessKeyId?: string;
@@ -29,6 +26,8 @@ export function credentialChain(o: CredentialOptions): CredentialProvider {
     const identity: AwsCredentialIdentity = { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey, ...(o.sessionToken ? { sessionToken: o.sessionToken } : {}) };
     return async () => identity;
   }
+  const { fromIni } = credentialsFromIni();
+  const { fromEnv } = credentialsFromEnv();
   const sources: Array<[string, CredentialProvider]> = o.profile
     ? [[`profile ${o.profile}`, withoutMetadataSources(o.profile, fromIni({ profile: o.profile }))]]
     : [['environment', fromEnv()], ['shared config files', withoutMetadataSources(undefined, fromIni())]];
@@ -56,6 +55,7 @@ const MAX_CHAIN = 8;
  */
 function withoutMetadataSources(profile: string | undefined, provider: CredentialProvider): CredentialProvider {
   return async () => {
+    const { getProfileName, parseKnownFiles } = sharedConfig();
     const profiles = await parseKnownFiles({});
     let name: string | undefined = getProfileName({ ...(profile ? { profile } : {}) });
     for (let hop = 0; name !== undefined && hop < MAX_CHAIN; hop++) {
@@ -72,7 +72,7 @@ function withoutMetadataSources(profile: string | undefined, provider: Credentia
 
 /** A SigV4 signer for one instance's region and credentials (service `bedrock`). */
 export function signerFor(region: string, credentials: CredentialProvider): SignatureV4 {
-  return new SignatureV4({ service: 'bedrock', region, credentials, sha256: Sha256 });
+  return new (signatureV4().SignatureV4)({ service: 'bedrock', region, credentials, sha256: sha256().Sha256 });
 }
 
 /**

@@ -12,13 +12,18 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { JWT, UserRefreshClient } from 'google-auth-library';
+import { createRequire } from 'node:module';
+import type * as GoogleAuth from 'google-auth-library';
 import type { Credentials, OAuth2Client } from 'google-auth-library';
 import { isLoopback, SwitchyardError } from '@switchyard/core';
 import type { ProviderInstance } from '@switchyard/core';
 import { TokenCache, TokenCaches } from '@switchyard/wire-tokens';
 import type { AccessToken } from '@switchyard/wire-tokens';
 import { optionsOf } from './instance-fields.js';
+
+/** google-auth-library, loaded at the first token a Vertex instance needs: a gateway without one never loads it. */
+let library: typeof GoogleAuth | undefined;
+const googleAuth = (): typeof GoogleAuth => (library ??= createRequire(import.meta.url)('google-auth-library') as typeof GoogleAuth);
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 const ALWAYS_EXPIRING = 100 * 365 * 24 * 3600 * 1000;
@@ -68,6 +73,7 @@ export function loadKey(o: GoogleCredentialOptions, env: NodeJS.ProcessEnv = pro
 
 /** The google-auth-library client for a key, its token requests sent to the key's own token_uri. */
 export function clientFor(key: KeyJson, from: string, scopes: string[]): OAuth2Client {
+  const { JWT, UserRefreshClient } = googleAuth();
   let client: OAuth2Client;
   if (key.type === 'service_account' && key.client_email && key.private_key) {
     // The library keeps its own token and refreshes it only near expiry by its own clock; a
@@ -98,7 +104,7 @@ export function clientFor(key: KeyJson, from: string, scopes: string[]): OAuth2C
 export async function fetchToken(client: OAuth2Client): Promise<AccessToken> {
   let credentials: Credentials;
   try {
-    credentials = client instanceof JWT ? await client.authorize() : (await client.refreshAccessToken()).credentials;
+    credentials = client instanceof googleAuth().JWT ? await client.authorize() : (await client.refreshAccessToken()).credentials;
   } catch (err) {
     throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `Google token exchange failed: ${(err as Error).message}`, { expose: true, cause: err });
   }

@@ -1,5 +1,3 @@
-import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
-import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Dimension, Reading } from './limits.js';
 
 /** Window length in seconds per dimension. Concurrency counters use a lease long enough to outlive any request. */
@@ -14,41 +12,149 @@ export const WINDOW_SECONDS: Record<Dimension | 'instance-requests' | 'instance-
 
 export type CounterName = keyof typeof WINDOW_SECONDS;
 
+/** One change to one counter: positive points are added, negative ones given back. */
+export interface Move {
+  readonly dimension: CounterName;
+  readonly scope: string;
+  readonly points: number;
+}
+
 /**
- * Fixed-window counters on rate-limiter-flexible, one limiter per window kind. Limits are
- * compared by the caller (limits vary per key), so the limiters themselves never refuse.
+ * Fixed-window counters: a window starts at the first points added to an absent (or ended)
+ * counter and lasts its WINDOW_SECONDS. Points given back to a counter whose window has ended
+ * are dropped. Limits are compared by the caller (they vary per key): counters never refuse.
  */
-export class Counters {
-  readonly #limiters = new Map<CounterName, RateLimiterAbstract>();
-
-  /** `redis`: an ioredis client (shared with the gateway's RedisStore); else in memory. */
-  constructor(redis?: unknown) {
-    for (const name of Object.keys(WINDOW_SECONDS) as CounterName[]) {
-      const base = { keyPrefix: `rate-limit:${name}`, points: Number.MAX_SAFE_INTEGER, duration: WINDOW_SECONDS[name] };
-      this.#limiters.set(name, redis ? new RateLimiterRedis({ ...base, storeClient: redis, rejectIfRedisNotReady: true }) : new RateLimiterMemory(base));
-    }
-  }
-
-  /** Adds points and returns the new reading (rejects when the store is unreachable). */
-  async add(name: CounterName, key: string, points: number): Promise<Reading> {
-    return reading(await this.#limiter(name).penalty(key, points));
-  }
-
-  async subtract(name: CounterName, key: string, points: number): Promise<Reading> {
-    return reading(await this.#limiter(name).reward(key, points));
-  }
-
+export interface Counters {
+  /** Applies every move (in Redis: in one round trip) and returns each counter's reading after it; rejects when the store is unreachable. */
+  move(moves: readonly Move[]): Promise<Reading[]>;
   /** The current reading; an absent counter reads as zero with a full window ahead. */
-  async peek(name: CounterName, key: string): Promise<Reading> {
-    const res = await this.#limiter(name).get(key);
-    return res ? reading(res) : { used: 0, resetMs: WINDOW_SECONDS[name] * 1000 };
+  peek(name: CounterName, key: string): Promise<Reading>;
+}
+
+interface Window {
+  used: number;
+  endsAt: number;
+}
+
+/** How often ended windows are dropped from memory, at most. */
+const SWEEP_EVERY_MS = 60_000;
+
+/** Counters of this process. */
+export class MemoryCounters implements Counters {
+  readonly #windows = new Map<CounterName, Map<string, Window>>();
+  #nextSweep: number;
+
+  constructor(private readonly now: () => number = Date.now) {
+    for (const name of Object.keys(WINDOW_SECONDS) as CounterName[]) this.#windows.set(name, new Map());
+    this.#nextSweep = now() + SWEEP_EVERY_MS;
   }
 
-  #limiter(name: CounterName): RateLimiterAbstract {
-    return this.#limiters.get(name)!;
+  move(moves: readonly Move[]): Promise<Reading[]> {
+    return Promise.resolve(this.moveNow(moves));
+  }
+
+  /** move(), synchronously. */
+  moveNow(moves: readonly Move[]): Reading[] {
+    const now = this.now();
+    if (now >= this.#nextSweep) this.#sweep(now);
+    const readings: Reading[] = [];
+    for (const { dimension: name, scope: key, points } of moves) {
+      const windows = this.#windows.get(name)!;
+      let window = windows.get(key);
+      if (window === undefined || window.endsAt <= now) {
+        if (points <= 0) {
+          readings.push({ used: 0, resetMs: WINDOW_SECONDS[name] * 1000 });
+          continue;
+        }
+        window = { used: 0, endsAt: now + WINDOW_SECONDS[name] * 1000 };
+        windows.set(key, window);
+      }
+      window.used += points;
+      readings.push({ used: window.used, resetMs: window.endsAt - now });
+    }
+    return readings;
+  }
+
+  async peek(name: CounterName, key: string): Promise<Reading> {
+    const now = this.now();
+    const window = this.#windows.get(name)!.get(key);
+    return window === undefined || window.endsAt <= now ? { used: 0, resetMs: WINDOW_SECONDS[name] * 1000 } : { used: window.used, resetMs: window.endsAt - now };
+  }
+
+  #sweep(now: number): void {
+    this.#nextSweep = now + SWEEP_EVERY_MS;
+    for (const windows of this.#windows.values()) for (const [key, window] of windows) if (window.endsAt <= now) windows.delete(key);
   }
 }
 
-function reading(res: RateLimiterRes): Reading {
-  return { used: res.consumedPoints, resetMs: res.msBeforeNext };
+/**
+ * KEYS: the counters; ARGV: the points of each, then the window of each in ms. Returns used and
+ * ms left for each. A window starts with the first points added (its TTL set then); points
+ * given back to an absent counter are dropped.
+ */
+const MOVE = `
+local n = #KEYS
+local out = {}
+for i = 1, n do
+  local key = KEYS[i]
+  local points = tonumber(ARGV[i])
+  local window = tonumber(ARGV[n + i])
+  local used = 0
+  local left = window
+  if points > 0 or redis.call('EXISTS', key) == 1 then
+    used = redis.call('INCRBY', key, points)
+    left = redis.call('PTTL', key)
+    if left < 0 then
+      redis.call('PEXPIRE', key, window)
+      left = window
+    end
+  end
+  out[2 * i - 1] = used
+  out[2 * i] = left
+end
+return out`;
+
+/** What the Redis counters need of an ioredis client (the gateway store's; it prefixes every key). */
+export interface RedisClient {
+  defineCommand(name: string, definition: { lua: string }): void;
+  get(key: string): Promise<string | null>;
+  pttl(key: string): Promise<number>;
+}
+
+type ScriptedClient = RedisClient & { switchyardRateLimitMove(...args: Array<string | number>): Promise<number[]> };
+
+/** Counters in Redis (keys `rate-limit:<counter>:<scope>`), shared by every replica on the same Redis and prefix. */
+export class RedisCounters implements Counters {
+  readonly #redis: ScriptedClient;
+
+  constructor(redis: RedisClient) {
+    this.#redis = redis as ScriptedClient;
+    this.#redis.defineCommand('switchyardRateLimitMove', { lua: MOVE });
+  }
+
+  async move(moves: readonly Move[]): Promise<Reading[]> {
+    const n = moves.length;
+    const args = new Array<string | number>(1 + 3 * n);
+    args[0] = n;
+    for (let i = 0; i < n; i++) {
+      const { dimension: name, scope: key, points } = moves[i]!;
+      args[1 + i] = redisKey(name, key);
+      args[1 + n + i] = points;
+      args[1 + 2 * n + i] = WINDOW_SECONDS[name] * 1000;
+    }
+    const out = await this.#redis.switchyardRateLimitMove(...args);
+    const readings: Reading[] = [];
+    for (let i = 0; i < n; i++) readings.push({ used: Number(out[2 * i]), resetMs: Number(out[2 * i + 1]) });
+    return readings;
+  }
+
+  async peek(name: CounterName, key: string): Promise<Reading> {
+    const id = redisKey(name, key);
+    const [used, left] = await Promise.all([this.#redis.get(id), this.#redis.pttl(id)]);
+    return used === null || left < 0 ? { used: 0, resetMs: WINDOW_SECONDS[name] * 1000 } : { used: Number(used), resetMs: left };
+  }
+}
+
+function redisKey(name: CounterName, key: string): string {
+  return `rate-limit:${name}:${key}`;
 }

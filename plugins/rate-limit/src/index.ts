@@ -1,20 +1,21 @@
 import { contract, definePlugin, RouteStage } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
-import { Counters } from './counters.js';
+import { MemoryCounters, RedisCounters } from './counters.js';
+import type { RedisClient } from './counters.js';
 import { Limiter } from './limiter.js';
 import { optionsSchema } from './schema.js';
 import type { RateLimitOptions } from './schema.js';
 import { StoreHealth } from './store-health.js';
 
 export * from './limits.js';
-export { Counters, WINDOW_SECONDS } from './counters.js';
-export type { CounterName } from './counters.js';
+export { MemoryCounters, RedisCounters, WINDOW_SECONDS } from './counters.js';
+export type { CounterName, Counters, Move, RedisClient } from './counters.js';
 export type { RateLimitOptions } from './schema.js';
 
 export const PLUGIN = 'rate-limit';
 
 /** The Redis connection @switchyard/store-redis provides when the gateway store is Redis (by name: no package dependency). */
-const REDIS_CLIENT = contract<unknown>('store-redis:client');
+const REDIS_CLIENT = contract<RedisClient>('store-redis:client');
 
 /** Requests, tokens, concurrency and daily budgets per key and key × model; caps per upstream instance. */
 export function rateLimit(): Plugin<RateLimitOptions> {
@@ -24,7 +25,7 @@ export function rateLimit(): Plugin<RateLimitOptions> {
     apply(gateway, options) {
       const redis = options.store === 'auto' ? gateway.contract(REDIS_CLIENT) : undefined;
       // In-memory counters outlive config reloads (Redis ones live in Redis); limits are read per request.
-      const counters = gateway.keep(PLUGIN, redis ? 'counters:redis' : 'counters:memory', () => new Counters(redis));
+      const counters = gateway.keep(PLUGIN, redis ? 'counters:redis' : 'counters:memory', () => (redis ? new RedisCounters(redis) : new MemoryCounters()));
       const limiter = new Limiter(options, counters, new StoreHealth(gateway.logger, redis ? 'redis' : 'memory'), gateway.logger);
       gateway.routes.add({ method: 'GET', path: '/admin/rate-limit', plugin: PLUGIN, handle: () => ({ body: limiter.status(gateway) }) });
       gateway.routes.add({ method: 'GET', path: '/admin/rate-limit/keys/:name', plugin: PLUGIN, handle: async (req) => ({ body: await limiter.readings(`key:${req.params.name}`) }) });

@@ -1,7 +1,7 @@
 import { Reply, SwitchyardError, exchangeKey } from '@switchyard/core';
 import type { AttemptResult, Exchange, Gateway, Logger, RoutePlan } from '@switchyard/core';
-import type { Counters } from './counters.js';
-import { chargesFor, estimateTokens, rateLimitHeaders, scopesFor } from './limits.js';
+import type { Counters, Move } from './counters.js';
+import { chargesFor, estimateTokens, rateLimitHeaders, scopesFor, setRateLimitHeaders } from './limits.js';
 import type { Charge, KeyLimits, Reading } from './limits.js';
 import type { RateLimitOptions } from './schema.js';
 import type { StoreHealth } from './store-health.js';
@@ -10,7 +10,9 @@ const PLUGIN = 'rate-limit';
 
 /** What admission charged, settled once when the request finishes. */
 interface Admission {
-  readonly charges: ReadonlyArray<Charge & { windowEnds: number }>;
+  readonly charges: readonly Charge[];
+  /** When each charge's window ends (epoch ms): nothing is given back to a window that has ended. */
+  readonly windowEnds: readonly number[];
   readonly reserved: number;
   used: number | undefined;
   outcome: 'none' | 'success' | 'cancelled';
@@ -39,31 +41,29 @@ export class Limiter {
     if (charges.length === 0) return undefined;
     let readings: Reading[];
     try {
-      readings = await Promise.all(charges.map((c) => this.counters.add(c.dimension, c.scope, c.points)));
+      readings = await this.counters.move(charges);
       this.health.ok();
     } catch (err) {
       return this.#storeFailed(err, x);
     }
-    const now = Date.now();
-    const refused = charges.flatMap((c, i) => (readings[i]!.used > c.limit ? [{ charge: c, reading: readings[i]! }] : []));
-    const first = (d: Charge['dimension']): { limit: number; reading: Reading } | undefined => {
-      const i = charges.findIndex((c) => c.dimension === d);
-      return i < 0 ? undefined : { limit: charges[i]!.limit, reading: readings[i]! };
-    };
-    if (refused.length === 0) {
-      x.set(ADMISSION, { charges: charges.map((c, i) => ({ ...c, windowEnds: now + readings[i]!.resetMs })), reserved, used: undefined, outcome: 'none', settled: false });
-      for (const [name, value] of Object.entries(rateLimitHeaders(first('requests'), first('tokens')))) x.setResponseHeader(name, value);
+    const requests = first(charges, readings, 'requests');
+    const tokens = first(charges, readings, 'tokens');
+    if (!charges.some((c, i) => readings[i]!.used > c.limit)) {
+      const now = Date.now();
+      x.set(ADMISSION, { charges, windowEnds: readings.map((r) => now + r.resetMs), reserved, used: undefined, outcome: 'none', settled: false });
+      setRateLimitHeaders((name, value) => x.setResponseHeader(name, value), requests, tokens);
       return undefined;
     }
     // Refused requests do not count: take back everything this one added.
-    await Promise.allSettled(charges.map((c) => this.counters.subtract(c.dimension, c.scope, c.points)));
+    await this.counters.move(charges.map((c) => ({ dimension: c.dimension, scope: c.scope, points: -c.points }))).catch(() => undefined);
+    const refused = charges.flatMap((c, i) => (readings[i]!.used > c.limit ? [{ charge: c, reading: readings[i]! }] : []));
     const retryAfterMs = Math.max(...refused.map((r) => (r.charge.dimension === 'concurrent' ? 1000 : r.reading.resetMs)));
     const why = refused.map((r) => describe(r.charge)).join('; ');
     this.logger.info({ plugin: PLUGIN, caller, model: x.model, requestId: x.id, refused: why }, 'rate limited');
     return Reply.error(
       new SwitchyardError('SWITCHYARD_ERR_RATE_LIMITED', `rate limit exceeded for this gateway key: ${why}`, {
         publicCode: 'rate_limit_exceeded',
-        headers: rateLimitHeaders(first('requests'), first('tokens'), retryAfterMs),
+        headers: rateLimitHeaders(requests, tokens, retryAfterMs),
       }),
     );
   }
@@ -107,10 +107,11 @@ export class Limiter {
     if (!caps) return;
     const name = result.target.instance.name;
     const spent = tokens ?? (result.outcome === 'success' ? admission?.reserved : undefined);
-    const writes: Array<Promise<unknown>> = [];
-    if (caps.requestsPerMinute !== undefined) writes.push(this.counters.add('instance-requests', name, 1));
-    if (caps.tokensPerMinute !== undefined && spent) writes.push(this.counters.add('instance-tokens', name, spent));
-    void Promise.all(writes).then(
+    const moves: Move[] = [];
+    if (caps.requestsPerMinute !== undefined) moves.push({ dimension: 'instance-requests', scope: name, points: 1 });
+    if (caps.tokensPerMinute !== undefined && spent) moves.push({ dimension: 'instance-tokens', scope: name, points: spent });
+    if (moves.length === 0) return;
+    this.counters.move(moves).then(
       () => this.health.ok(),
       (err: unknown) => this.health.failed(err, this.options.onStoreError),
     );
@@ -126,18 +127,19 @@ export class Limiter {
     const actual = admission.outcome === 'success' ? (admission.used ?? admission.reserved) : admission.outcome === 'cancelled' ? admission.reserved : 0;
     const delta = actual - admission.reserved;
     const now = Date.now();
-    const writes: Array<Promise<unknown>> = [];
-    for (const c of admission.charges) {
+    const moves: Move[] = [];
+    admission.charges.forEach((c, i) => {
+      // A window that already ended holds nothing of ours any more.
+      const running = now < admission.windowEnds[i]!;
       if (c.dimension === 'concurrent') {
-        // A window that already reset holds no slot of ours any more.
-        if (now < c.windowEnds) writes.push(this.counters.subtract('concurrent', c.scope, 1));
+        if (running) moves.push({ dimension: 'concurrent', scope: c.scope, points: -1 });
       } else if ((c.dimension === 'tokens' || c.dimension === 'daily') && delta !== 0) {
-        if (delta > 0) writes.push(this.counters.add(c.dimension, c.scope, delta));
-        else if (now < c.windowEnds) writes.push(this.counters.subtract(c.dimension, c.scope, -delta));
+        if (delta > 0 || running) moves.push({ dimension: c.dimension, scope: c.scope, points: delta });
       }
-    }
+    });
+    if (moves.length === 0) return;
     try {
-      await Promise.all(writes);
+      await this.counters.move(moves);
     } catch (err) {
       this.health.failed(err, this.options.onStoreError);
     }
@@ -175,6 +177,12 @@ export class Limiter {
       }),
     );
   }
+}
+
+/** The first charge of a dimension with its reading, for the x-ratelimit-* headers. */
+function first(charges: readonly Charge[], readings: readonly Reading[], dimension: Charge['dimension']): { limit: number; reading: Reading } | undefined {
+  for (let i = 0; i < charges.length; i++) if (charges[i]!.dimension === dimension) return { limit: charges[i]!.limit, reading: readings[i]! };
+  return undefined;
 }
 
 function describe(charge: Charge): string {

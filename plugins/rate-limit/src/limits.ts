@@ -97,13 +97,29 @@ export function rateLimitHeaders(
 ): Record<string, string> {
   const headers: Record<string, string> = {};
   if (retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
-  for (const [name, entry] of [['requests', requests], ['tokens', tokens]] as const) {
-    if (!entry) continue;
-    headers[`x-ratelimit-limit-${name}`] = String(entry.limit);
-    headers[`x-ratelimit-remaining-${name}`] = String(Math.max(0, entry.limit - entry.reading.used));
-    headers[`x-ratelimit-reset-${name}`] = formatDuration(entry.reading.resetMs);
-  }
+  setRateLimitHeaders((name, value) => (headers[name] = value), requests, tokens);
   return headers;
+}
+
+const HEADER_NAMES = {
+  requests: ['x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'],
+  tokens: ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
+} as const;
+
+/** The `x-ratelimit-*` headers of rateLimitHeaders(), each handed to `set` (no object in between). */
+export function setRateLimitHeaders(
+  set: (name: string, value: string) => void,
+  requests: { limit: number; reading: Reading } | undefined,
+  tokens: { limit: number; reading: Reading } | undefined,
+): void {
+  if (requests) setEntry(set, HEADER_NAMES.requests, requests);
+  if (tokens) setEntry(set, HEADER_NAMES.tokens, tokens);
+}
+
+function setEntry(set: (name: string, value: string) => void, names: readonly [string, string, string], entry: { limit: number; reading: Reading }): void {
+  set(names[0], String(entry.limit));
+  set(names[1], String(Math.max(0, entry.limit - entry.reading.used)));
+  set(names[2], formatDuration(entry.reading.resetMs));
 }
 
 /** `1.5s`, `6m0s`: the duration format OpenAI uses in x-ratelimit-reset-*. */

@@ -9,7 +9,7 @@ export type { RedisStore, RedisStoreOptions } from './redis-store.js';
 
 /**
  * The gateway store's ioredis connection, provided when config `store.type` is `redis`, for
- * plugins that speak Redis themselves (rate-limiter-flexible, Lua scripts). Its keys are
+ * plugins that speak Redis themselves (the rate limiter's and budgets' Lua scripts). Its keys are
  * prefixed with the store's `keyPrefix`.
  */
 export const REDIS_CLIENT = contract<Redis>('store-redis:client');

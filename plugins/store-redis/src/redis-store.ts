@@ -68,7 +68,7 @@ export class RedisStore implements Store {
     this.#client.on('close', () => this.#transition(false));
   }
 
-  /** The ioredis client, for plugins that speak Redis themselves (e.g. rate-limiter-flexible). Keys it sees are prefixed with `keyPrefix`. */
+  /** The ioredis client, for plugins that speak Redis themselves (e.g. the rate limiter's Lua script). Keys it sees are prefixed with `keyPrefix`. */
   get redis(): Redis {
     return this.#client;
   }

@@ -113,6 +113,33 @@ describe('load balancer through a gateway', () => {
     }
   });
 
+  it('with the only target of a model: no binding read or kept, nothing ordered, the affinity key still published', async () => {
+    const seen: Array<string | undefined> = [];
+    const orderings: string[][] = [];
+    const reader: Plugin = {
+      name: 'reader',
+      apply: (g) => {
+        g.hooks.onResult.tap('reader', (_r, x) => void seen.push(x.get(AFFINITY_KEY)));
+        g.hooks.selectRoute.tap({ name: 'reader', stage: 1_000_000 }, (plan) => (orderings.push(plan.orderings.map((o) => o.by)), plan));
+      },
+    };
+    const lb = loadBalancer();
+    const gw = await startGateway(
+      { providers: [mockProvider('a', mocks.a!.baseUrl, { models: ['gpt-4o-mini'] }), mockProvider('b', mocks.b!.baseUrl, { models: ['gpt-4o'] })] },
+      { plugins: [withOptions(lb, { sticky: { sources: ['header'] } }), reader] },
+    );
+    try {
+      for (let i = 0; i < 3; i++) expect(await ask(gw, { 'x-session-id': 'conversation-1' })).toEqual({ status: 200, target: 'a/gpt-4o-mini' });
+      expect(lb.sessionCount()).toBe(0);
+      expect(seen).toHaveLength(3);
+      expect(seen[0]).toMatch(/^header:/);
+      expect(new Set(seen).size).toBe(1);
+      expect(orderings).toEqual([[], [], []]);
+    } finally {
+      await gw.close();
+    }
+  });
+
   /** Names the caller from x-test-caller, as an auth plugin names a gateway key. */
   const fakeAuth: Plugin = {
     name: 'fake-auth',

@@ -1,0 +1,74 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { MemoryCounters, RedisCounters } from '@switchyard/plugin-rate-limit';
+import type { Counters } from '@switchyard/plugin-rate-limit';
+import { testPrefix } from '../../support/tcp-proxy.js';
+
+const prefix = testPrefix();
+const redis = new Redis('redis://127.0.0.1:6379', { keyPrefix: prefix });
+
+afterAll(async () => {
+  const admin = new Redis('redis://127.0.0.1:6379');
+  const keys = await admin.keys(`${prefix}*`);
+  if (keys.length) await admin.del(...keys);
+  admin.disconnect();
+  redis.disconnect();
+});
+
+/** The same behaviour from both stores, up to the clock (Redis keeps its own). */
+async function movesAndReadsBack(counters: Counters, scope: string): Promise<void> {
+  const first = await counters.move([
+    { dimension: 'requests', scope, points: 1 },
+    { dimension: 'tokens', scope, points: 120 },
+    { dimension: 'concurrent', scope, points: 1 },
+  ]);
+  expect(first.map((r) => r.used)).toEqual([1, 120, 1]);
+  expect(first[0]!.resetMs).toBeGreaterThan(59_000);
+  expect(first[0]!.resetMs).toBeLessThanOrEqual(60_000);
+  expect(first[2]!.resetMs).toBeGreaterThan(3_599_000);
+  const settled = await counters.move([
+    { dimension: 'tokens', scope, points: -100 },
+    { dimension: 'concurrent', scope, points: -1 },
+  ]);
+  expect(settled.map((r) => r.used)).toEqual([20, 0]);
+  // Given back to a counter that holds nothing: dropped, no window started.
+  expect((await counters.move([{ dimension: 'daily', scope, points: -5 }]))[0]!.used).toBe(0);
+  expect(await counters.peek('daily', scope)).toEqual({ used: 0, resetMs: 86_400_000 });
+  expect((await counters.peek('tokens', scope)).used).toBe(20);
+}
+
+describe('rate-limit counters', () => {
+  it('memory: windows start at the first points, end after their length, and drop what is given back to an ended one', async () => {
+    let now = 1_000_000;
+    const counters = new MemoryCounters(() => now);
+    await movesAndReadsBack(counters, 'key:a');
+    now += 30_000;
+    expect(await counters.move([{ dimension: 'requests', scope: 'key:a', points: 1 }])).toEqual([{ used: 2, resetMs: 30_000 }]);
+    now += 30_000;
+    expect(await counters.move([{ dimension: 'requests', scope: 'key:a', points: 1 }])).toEqual([{ used: 1, resetMs: 60_000 }]);
+    now += 60_000;
+    expect(await counters.move([{ dimension: 'requests', scope: 'key:a', points: -1 }])).toEqual([{ used: 0, resetMs: 60_000 }]);
+    expect(await counters.peek('requests', 'key:a')).toEqual({ used: 0, resetMs: 60_000 });
+  });
+
+  it('redis: the same behaviour, every counter a call moves in one round trip, under rate-limit:<counter>:<scope>', async () => {
+    const counters = new RedisCounters(redis);
+    await movesAndReadsBack(counters, 'key:b');
+    const sent = vi.spyOn(redis, 'sendCommand');
+    await counters.move([
+      { dimension: 'requests', scope: 'key:b', points: 1 },
+      { dimension: 'tokens', scope: 'key:b', points: 10 },
+      { dimension: 'concurrent', scope: 'key:b|model:m', points: 1 },
+    ]);
+    expect(sent).toHaveBeenCalledTimes(1);
+    sent.mockRestore();
+    const admin = new Redis('redis://127.0.0.1:6379');
+    try {
+      expect(await admin.get(`${prefix}rate-limit:requests:key:b`)).toBe('2');
+      expect(await admin.get(`${prefix}rate-limit:concurrent:key:b|model:m`)).toBe('1');
+      expect(await admin.pttl(`${prefix}rate-limit:concurrent:key:b|model:m`)).toBeGreaterThan(3_599_000);
+    } finally {
+      admin.disconnect();
+    }
+  });
+});
