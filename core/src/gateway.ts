@@ -14,6 +14,7 @@ import { createHandler } from './http/server.js';
 import { ProtocolRegistry } from './protocols/registry.js';
 import { OpenStreams } from './http/open-streams.js';
 import { isLoopback } from './http/request-guard.js';
+import { flushLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { Contracts, contractError } from './plugin/contract.js';
 import type { Contract } from './plugin/contract.js';
@@ -408,6 +409,7 @@ export class Gateway {
     }
     await Promise.all([current.#release(), ...this.#retiring]);
     await this.store.close();
+    await flushLogger(this.logger);
   }
 
   async #swap(input: ReloadInput | ConfigInput | undefined): Promise<ReloadResult> {

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { pino, stdSerializers } from 'pino';
 import type { Logger as PinoLogger, LoggerOptions as PinoOptions } from 'pino';
 import { CENSOR, maskText } from './mask.js';
@@ -80,11 +78,20 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
   if (options.destination) return pino(settings, options.destination);
   const pretty = options.pretty ?? /^(1|true)$/i.test(process.env.LOG_PRETTY ?? '');
-  if (options.file) mkdirSync(dirname(options.file), { recursive: true });
   if (pretty) {
     const target = { target: 'pino-pretty', options: { colorize: !options.file && process.stdout.isTTY, ...(options.file ? { destination: options.file, mkdir: true } : {}) } };
     return pino({ ...settings, transport: target });
   }
-  if (options.file) return pino(settings, pino.destination({ dest: options.file, sync: false, mkdir: true }));
-  return pino(settings);
+  // Asynchronous writes (lines logged while one is under way leave together in the next); pino
+  // writes what is still buffered synchronously at exit. minLength 1 makes flush() wait for the
+  // write under way, so flushLogger() resolves only once every line has left.
+  return pino(settings, pino.destination({ dest: options.file ?? 1, sync: false, mkdir: true, minLength: 1 }));
+}
+
+/**
+ * Resolves once every line logged so far has been written: what shutdown awaits before the
+ * process exits, so no line is lost on SIGTERM. Never rejects (a pipe cannot be fsync'ed).
+ */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => logger.flush(() => resolve()));
 }
