@@ -32,7 +32,7 @@ async function measure({ metrics, log, timing }, name) {
   const file = join(dir, `${name.replace(/[^a-z]+/gi, '-')}.log`);
   const logger = log === 'discard' ? createLogger({ level: 'info', destination: { write() {} } }) : log ? createLogger({ level: 'info', file }) : createLogger({ level: 'silent' });
   const gateway = await createGateway({
-    config: { providers, server: { timing }, plugins: { auth: false, 'rate-limit': false, ...(metrics ? {} : { metrics: false }) } },
+    config: { providers, server: { timing }, plugins: { auth: false, 'rate-limit': false, 'request-log': false, ...(metrics ? {} : { metrics: false }) } },
     presets: [standard()],
     logger,
   });
