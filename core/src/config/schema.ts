@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { modelInfoSchema } from '../models/model-info.js';
-import type { ModelInfo } from '../models/model-info.js';
+import { mapOf } from '../plugin/schema.js';
 
 /** The config's core sections: one schema gives their types, their validation with defaults, and their docs. */
 const int = (minimum: number, value: number | undefined, description: string, maximum?: number) =>
@@ -110,7 +110,7 @@ export const configSchema = Type.Object(
     routing,
     providers: Type.Array(provider, { default: [] }),
     models: Type.Array(alias, { default: [] }),
-    catalog: Type.Unsafe<Record<string, ModelInfo>>({ type: 'object', default: {}, additionalProperties: modelInfoSchema, description: 'Capabilities and prices per model name or instance/model.' }),
+    catalog: mapOf(modelInfoSchema, { default: {}, description: 'Capabilities and prices per model name or instance/model.' }),
     modules: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Plugin modules to load: package names or paths relative to the config file.' }),
     plugins: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
   },
