@@ -12,7 +12,6 @@ const priceFields = {
   reasoning: usd('Reasoning (thinking) tokens, part of the output; output when unset.'),
 };
 const ISO_DATE = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?)?$';
-const price = Type.Object(priceFields, { additionalProperties: false });
 const pricing = Type.Object(
   {
     ...priceFields,
@@ -43,7 +42,7 @@ export const modelInfoSchema = Type.Object(
 );
 
 /** USD per 1M tokens, by token kind. */
-export type Price = Static<typeof price>;
+export type Price = Omit<ModelPricing, 'versions'>;
 /** A model's price, with dated `versions`. */
 export type ModelPricing = Static<typeof pricing>;
 export type ModelInfo = Static<typeof modelInfoSchema>;
