@@ -1,5 +1,4 @@
-import { Ajv } from 'ajv';
-import { formatAjvErrors } from '../config/problems.js';
+import { schemaProblems } from '../config/validate.js';
 import { SwitchyardError } from '../errors.js';
 import type { CoreErrorCode, ErrorSpec } from '../errors.js';
 import type { Gateway } from '../gateway.js';
@@ -18,8 +17,6 @@ export interface Problem {
   readonly code: CoreErrorCode;
   readonly line: string;
 }
-
-const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false });
 
 /**
  * Resolves presets and plugins into an ordered registration list with merged options.
@@ -122,12 +119,7 @@ function mergeOptions(fromCode: unknown, fromConfig: unknown): unknown {
 
 function checkOptions(plugin: Plugin, options: unknown, problems: Problem[]): unknown {
   if (!plugin.schema) return options;
-  const validate = ajv.compile(plugin.schema);
-  if (!validate(options)) {
-    for (const line of formatAjvErrors(validate.errors, `plugins.${plugin.name}`)) {
-      problems.push({ code: 'SWITCHYARD_ERR_PLUGIN_OPTIONS', line });
-    }
-  }
+  for (const line of schemaProblems(plugin.schema, options, `plugins.${plugin.name}`)) problems.push({ code: 'SWITCHYARD_ERR_PLUGIN_OPTIONS', line });
   return options;
 }
 
