@@ -1,13 +1,14 @@
 import { checkConfig, invalidConfig } from './config/load.js';
-import { CORE_PROVIDER_FIELDS } from './config/schema.js';
+import { typeFields } from './config/schema.js';
 import type { SwitchyardConfig } from './config/schema.js';
 import { schemaProblems } from './config/validate.js';
 import { SwitchyardError } from './errors.js';
 import { Gateway } from './gateway.js';
-import type { GatewayOptions, Recipe, StoreFactory } from './gateway.js';
+import type { GatewayOptions, Recipe } from './gateway.js';
 import { createLogger } from './logger.js';
 import { applyPlugins, resolvePlugins } from './plugin/host.js';
 import type { Problem, Registration } from './plugin/host.js';
+import type { StoreFactory } from './plugin/plugin.js';
 import type { ProviderAdapter } from './providers.js';
 import type { ModelInfo } from './models/model-info.js';
 import { tapCoreRouting } from './routing/core-taps.js';
@@ -90,7 +91,7 @@ function providerProblems(config: SwitchyardConfig, adapters: ReadonlyMap<string
       problems.push({ code: 'SWITCHYARD_ERR_PROVIDER_UNKNOWN_TYPE', line: `providers[${i}].type: no provider plugin defines type "${entry.type}" (defined: ${known})` });
       return;
     }
-    const extra = Object.fromEntries(Object.entries(entry).filter(([key]) => !CORE_PROVIDER_FIELDS.has(key)));
+    const extra = typeFields(entry);
     const schema = adapter.instanceSchema ?? { type: 'object', properties: adapter.instanceProperties ?? {}, additionalProperties: false };
     const lines = schemaProblems(schema, extra, `providers[${i}]`);
     for (const line of lines) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });

@@ -130,4 +130,9 @@ export type FailoverOutcome = Static<typeof failoverOutcome>;
 export type AliasConfig = SwitchyardConfig['models'][number];
 
 /** Every field a provider entry has whatever its type; others belong to the adapter. */
-export const CORE_PROVIDER_FIELDS: ReadonlySet<string> = new Set(Object.keys(provider.properties));
+const COMMON_PROVIDER_FIELDS: ReadonlySet<string> = new Set(Object.keys(provider.properties));
+
+/** The fields of a provider entry that its type owns (every field but the common ones). */
+export function typeFields(entry: ProviderConfig): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(entry).filter(([key]) => !COMMON_PROVIDER_FIELDS.has(key)));
+}
