@@ -80,6 +80,8 @@ function providerTypes(registrations: readonly Registration[]): Map<string, { ad
   return types;
 }
 
+const NO_FIELDS = { type: 'object', properties: {}, additionalProperties: false };
+
 /** Provider entries whose type no plugin declares, or with fields their adapter does not know. */
 function providerProblems(config: SwitchyardConfig, adapters: ReadonlyMap<string, { adapter: ProviderAdapter }>): Problem[] {
   const problems: Problem[] = [];
@@ -92,7 +94,7 @@ function providerProblems(config: SwitchyardConfig, adapters: ReadonlyMap<string
       return;
     }
     const extra = typeFields(entry);
-    const schema = adapter.instanceSchema ?? { type: 'object', properties: adapter.instanceProperties ?? {}, additionalProperties: false };
+    const schema = adapter.instanceSchema ?? NO_FIELDS;
     const lines = schemaProblems(schema, extra, `providers[${i}]`);
     for (const line of lines) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
     if (lines.length === 0) Object.assign(entry, extra); // defaults of the type's own fields

@@ -5,7 +5,7 @@ import type { ProviderInstance } from '../types.js';
 
 /**
  * Reads a provider type's own instance fields typed: `instance.options` checked against `fields`
- * (the object whose `properties` the adapter gives as `instanceProperties`) with its defaults
+ * (the adapter's `instanceSchema`) with its defaults
  * filled in, once per instance. Core checks them at load, so a failure here means an instance
  * built by hand.
  */
