@@ -3,7 +3,7 @@ import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ConfigInput } from './config/load.js';
 import { typeFields } from './config/schema.js';
-import type { ProviderConfig, SwitchyardConfig } from './config/schema.js';
+import type { ProviderConfig, ServerConfig, SwitchyardConfig } from './config/schema.js';
 import { SwitchyardError } from './errors.js';
 import { GatewayHooks } from './hooks.js';
 import { PluginRoutes } from './http/routes.js';
@@ -261,36 +261,12 @@ export class Gateway {
   async listen(options: ListenOptions = {}): Promise<{ url: string; host: string; port: number }> {
     if (this.#server) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'listen() was already called');
     if (this.#owner !== this) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'listen() on a reloaded generation: call it on the gateway createGateway() returned');
-    const settings = this.config.server;
-    let host = options.host ?? settings.host;
-    const port = options.port ?? settings.port;
-    if (!this.security.authenticatesCallers && !settings.allowUnauthenticated) {
-      if (!isLoopback(host)) host = '127.0.0.1';
-      this.logger.warn('no gateway keys are configured: listening on loopback only (configure auth keys, or set server.allowUnauthenticated to bind elsewhere)');
-    } else if (!this.security.authenticatesCallers && !isLoopback(host) && settings.allowedHosts === undefined) {
-      this.logger.warn(
-        { event: 'unauthenticated_open' },
-        `NO GATEWAY KEYS AND LISTENING ON ${host}: anyone who reaches this address, and any web page through DNS rebinding, can use every upstream; ` +
-          'set server.allowedHosts to the names callers use, and configure auth keys',
-      );
-    }
     // The Host names requests are checked against depend on where the gateway is bound.
-    this.#boundHost = host;
-    const server = createServer(
-      {
-        headersTimeout: settings.headersTimeoutMs,
-        requestTimeout: settings.requestTimeoutMs,
-        keepAliveTimeout: settings.keepAliveTimeoutMs,
-        // Node checks the two timeouts on this interval (30 s by default): a fraction of the shorter one keeps them close to exact.
-        connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs) / 4))),
-      },
-      this.callback(),
-    );
-    server.maxConnections = settings.maxConnections;
-    this.#server = server;
+    const host = (this.#boundHost = this.#hostToBind(options.host ?? this.config.server.host));
+    const server = (this.#server = httpServer(this.config.server, this.callback()));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      server.listen(options.port ?? this.config.server.port, host, () => {
         server.off('error', reject);
         resolve();
       });
@@ -300,6 +276,24 @@ export class Gateway {
     const address = server.address() as AddressInfo;
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return { url: `http://${shown}:${address.port}`, host: address.address, port: address.port };
+  }
+
+  /** `host`, or loopback when no gateway keys are configured and binding elsewhere was not allowed; warns either way. */
+  #hostToBind(host: string): string {
+    const { allowUnauthenticated, allowedHosts } = this.config.server;
+    if (this.security.authenticatesCallers) return host;
+    if (!allowUnauthenticated) {
+      this.logger.warn('no gateway keys are configured: listening on loopback only (configure auth keys, or set server.allowUnauthenticated to bind elsewhere)');
+      return isLoopback(host) ? host : '127.0.0.1';
+    }
+    if (!isLoopback(host) && allowedHosts === undefined) {
+      this.logger.warn(
+        { event: 'unauthenticated_open' },
+        `NO GATEWAY KEYS AND LISTENING ON ${host}: anyone who reaches this address, and any web page through DNS rebinding, can use every upstream; ` +
+          'set server.allowedHosts to the names callers use, and configure auth keys',
+      );
+    }
+    return host;
   }
 
   /**
@@ -452,6 +446,22 @@ export interface Recipe {
   readonly source: string | undefined;
   /** Builds the next generation (build.ts), so this module does not import its builder. */
   readonly rebuild: (options: GatewayOptions, previous: Gateway) => Promise<Gateway>;
+}
+
+/** The listening server, its timeouts and connection cap from config `server`. */
+function httpServer(settings: ServerConfig, listener: RequestListener): Server {
+  const server = createServer(
+    {
+      headersTimeout: settings.headersTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+      keepAliveTimeout: settings.keepAliveTimeoutMs,
+      // Node checks the two timeouts on this interval (30 s by default): a fraction of the shorter one keeps them close to exact.
+      connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs) / 4))),
+    },
+    listener,
+  );
+  server.maxConnections = settings.maxConnections;
+  return server;
 }
 
 /** How long a shutdown past its grace period waits for the error events it wrote to leave. */

@@ -67,21 +67,25 @@ export function checkConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
     names.add(p.name);
     problems.push(...credentialProblems(p, `providers[${i}]`));
   });
-  const server = config.server;
-  if (isObject(server) && server.shutdownTimeoutMs !== undefined) {
+  if (isObject(config.server)) problems.push(...serverProblems(config.server));
+  return { config, problems };
+}
+
+/** `shutdownTimeoutMs` read as the former name of `shutdownGraceMs` (defaulted here), and timeouts that contradict each other. */
+function serverProblems(server: SwitchyardConfig['server']): string[] {
+  const problems: string[] = [];
+  if (server.shutdownTimeoutMs !== undefined) {
     if (server.shutdownGraceMs !== undefined && server.shutdownGraceMs !== server.shutdownTimeoutMs) {
       problems.push('server.shutdownTimeoutMs: former name of server.shutdownGraceMs; set only shutdownGraceMs');
     }
     server.shutdownGraceMs = server.shutdownTimeoutMs;
     delete server.shutdownTimeoutMs;
   }
-  if (isObject(server)) {
-    server.shutdownGraceMs ??= DEFAULT_SHUTDOWN_GRACE_MS;
-    if (server.headersTimeoutMs > server.requestTimeoutMs) {
-      problems.push(`server.headersTimeoutMs: must not exceed server.requestTimeoutMs (${server.requestTimeoutMs}): the head is part of the request`);
-    }
+  server.shutdownGraceMs ??= DEFAULT_SHUTDOWN_GRACE_MS;
+  if (server.headersTimeoutMs > server.requestTimeoutMs) {
+    problems.push(`server.headersTimeoutMs: must not exceed server.requestTimeoutMs (${server.requestTimeoutMs}): the head is part of the request`);
   }
-  return { config, problems };
+  return problems;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
