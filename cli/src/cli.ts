@@ -97,7 +97,10 @@ async function start(values: { config?: string; port?: string; host?: string; pr
   };
   process.on('SIGHUP', () => reload('SIGHUP'));
   const stopWatching = file && (values.watch || gateway.config.server.watchConfig) ? watchFile(resolve(file), () => reload('config file changed')) : undefined;
+  let stopped = false;
   const stop = (signal: string): void => {
+    // Stopped already, writing its last log lines: nothing is left to cut.
+    if (stopped) return;
     if (stopping) {
       log.warn(`${signal} again: exiting now (code 130)`);
       process.exit(130);
@@ -115,6 +118,7 @@ async function start(values: { config?: string; port?: string; host?: string; pr
     const exit = (code: number): Promise<never> => flushLogger(log).then(() => process.exit(code));
     gateway.close({ drainDelayMs: delay }).then(
       () => {
+        stopped = true;
         log.info('stopped');
         return exit(0);
       },
