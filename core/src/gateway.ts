@@ -1,3 +1,4 @@
+import type { Static, TObject } from '@sinclair/typebox';
 import { createServer } from 'node:http';
 import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,6 +6,7 @@ import type { ConfigInput } from './config/load.js';
 import { typeFields } from './config/schema.js';
 import type { ProviderConfig, ServerConfig, SwitchyardConfig } from './config/schema.js';
 import { SwitchyardError } from './errors.js';
+import type { ErrorSpec } from './errors.js';
 import { GatewayHooks } from './hooks.js';
 import { PluginRoutes } from './http/routes.js';
 import type { GatewaySecurity } from './http/routes.js';
@@ -16,7 +18,8 @@ import { flushLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { Contracts, contractError } from './plugin/contract.js';
 import type { Contract } from './plugin/contract.js';
-import type { Plugin, PluginEntry, Preset } from './plugin/plugin.js';
+import type { InboundProtocol } from './protocols/codec.js';
+import type { ProviderType } from './providers.js';
 import { ProviderRegistry } from './providers.js';
 import { ReadinessChecks } from './readiness.js';
 import { StatusBoard } from './status.js';
@@ -29,6 +32,60 @@ import type { ProviderInstance } from './types.js';
 
 export { isLoopback } from './http/request-guard.js';
 export type { GatewaySecurity } from './http/routes.js';
+
+/** A store implementation a plugin brings, chosen by config `store.type`. */
+export interface StoreFactory<S extends TObject = TObject> {
+  readonly type: string;
+  /** Schema of the config's `store` section (`type` included) for this type. */
+  readonly schema: S;
+  create(options: Static<S>, logger: Logger): Promise<Store>;
+}
+
+/** A named capability that taps the gateway's hooks once, at startup. */
+export interface Plugin<Options = unknown> {
+  /** Unique across the gateway; also the name of its section under `plugins:` in config. */
+  readonly name: string;
+  /** JSON Schema of the options; checked (and defaults filled) before apply(). */
+  readonly schema?: Record<string, unknown>;
+  /** Plugins that must be registered before this one. */
+  readonly dependencies?: readonly string[];
+  /** Contracts this plugin provides (services through gateway.provide(), or exchange values). */
+  readonly provides?: readonly Contract<unknown>[];
+  /** Contracts a plugin registered before this one must provide. */
+  readonly needs?: readonly Contract<unknown>[];
+  /** Error codes this plugin raises. */
+  readonly errors?: readonly ErrorSpec[];
+  /** Inbound protocols this plugin serves to callers (routed endpoints and codecs). */
+  readonly protocols?: readonly InboundProtocol[];
+  /** Provider types this plugin defines (config `providers[].type`). */
+  readonly providers?: readonly ProviderType[];
+  /** Stores this plugin brings, chosen by config `store.type`. */
+  readonly stores?: readonly StoreFactory[];
+  apply(gateway: Gateway, options: Options): void | Promise<void>;
+}
+
+/**
+ * Options as given in code: any field may be left out, at any depth. The plugin receives them
+ * checked and with its schema's defaults filled in (so its own type has them all).
+ */
+export type OptionsInput<T> = T extends readonly (infer Item)[] ? readonly OptionsInput<Item>[] : T extends object ? { [K in keyof T]?: OptionsInput<T[K]> } : T;
+
+/** A plugin with options given in code; config sections override them field by field. */
+export interface PluginWithOptions<Options = unknown> {
+  readonly plugin: Plugin<Options>;
+  readonly options?: OptionsInput<Options>;
+}
+
+// Options are checked against each plugin's schema at registration, so entries can be heterogeneous.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type PluginEntry = Plugin<any> | PluginWithOptions<any>;
+
+/** A named list of plugins with default options: a ready gateway. */
+export interface Preset {
+  readonly name: string;
+  readonly plugins: readonly PluginEntry[];
+}
+
 
 /** What a reload builds the next generation from. */
 export interface ReloadInput {

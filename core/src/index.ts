@@ -1,8 +1,7 @@
 export { Gateway, isLoopback } from './gateway.js';
 export { createGateway } from './build.js';
 export type { GatewayOptions, GatewaySecurity, ListenOptions } from './gateway.js';
-export type { ReloadInput, ReloadResult, ReloadStats } from './gateway.js';
-export type { OptionsInput, Plugin, PluginEntry, PluginWithOptions, Preset, StoreFactory } from './plugin/plugin.js';
+export type { OptionsInput, Plugin, PluginEntry, PluginWithOptions, Preset, ReloadInput, ReloadResult, ReloadStats, StoreFactory } from './gateway.js';
 export { PluginRoutes } from './http/routes.js';
 export type { AdminAuthorizer, PluginRoute, RouteAccess, RouteMethod, RouteReply, RouteRequest } from './http/routes.js';
 export { MAX_OUTPUT_TOKENS, requestValidator } from './http/body.js';
