@@ -25,7 +25,7 @@ export type RequestLogOptions = Static<typeof optionsSchema>;
 /**
  * One line per routed request, `"msg":"request"`, through the gateway's logger (config `log.*`)
  * when its response is over, whatever path it took (an `onFinish` tap). The standard preset
- * registers it first, so the line is written before slower `onFinish` taps (a store) run.
+ * registers it ahead of every plugin that taps requests, so the line is written before slower `onFinish` taps (a store) run.
  */
 export function requestLog(): Plugin<RequestLogOptions> {
   return definePlugin({
