@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGateway, createLogger, Exchange, RoutePlan } from '@switchyard/core';
 import { standard } from '@switchyard/preset-standard';
-import { logRequest, requestLogger, requestOutcome } from '../core/dist/http/request-log.js';
-import { setServerTiming } from '../core/dist/http/respond.js';
+import { requestLine, requestLogger } from '@switchyard/plugin-request-log';
+import { requestOutcome } from '../core/dist/http/outcome.js';
+import { setServerTiming } from '../core/dist/http/timing.js';
 
 const REQUESTS = Number(process.env.OBS_REQUESTS ?? 100_000);
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-obs-bench-'));
@@ -31,7 +32,7 @@ async function measure({ metrics, log, timing }, name) {
   const file = join(dir, `${name.replace(/[^a-z]+/gi, '-')}.log`);
   const logger = log === 'discard' ? createLogger({ level: 'info', destination: { write() {} } }) : log ? createLogger({ level: 'info', file }) : createLogger({ level: 'silent' });
   const gateway = await createGateway({
-    config: { providers, server: { timing }, plugins: { auth: false, 'rate-limit': false, ...(metrics ? {} : { metrics: false }) } },
+    config: { providers, server: { timing }, plugins: { auth: false, 'rate-limit': false, 'request-log': false, ...(metrics ? {} : { metrics: false }) } },
     presets: [standard()],
     logger,
   });
@@ -50,7 +51,7 @@ async function measure({ metrics, log, timing }, name) {
       await gateway.hooks.onResult.promise(result, x);
       if (timing) setServerTiming(noHeaders, x, false, gateway.hooks.timedPlugins);
       x.response = requestOutcome(x, 200, undefined, gateway.modelInfo);
-      logRequest(requestLog, x);
+      requestLog.info(requestLine(x, 3), 'request');
       await gateway.hooks.onFinish.promise(x);
       if (i % 256 === 255) await new Promise(setImmediate); // an I/O turn, as a server gets: the log file is written
     }

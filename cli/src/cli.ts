@@ -4,7 +4,7 @@ import { existsSync, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify as toYaml } from 'yaml';
-import { SwitchyardError, createGateway, createLogger, maskSecrets, maskText, maskUrl } from '@switchyard/core';
+import { SwitchyardError, createGateway, createLogger, flushLogger, maskSecrets, maskText, maskUrl } from '@switchyard/core';
 import type { ConfigInput, Gateway, Plugin, Preset, ReloadInput } from '@switchyard/core';
 import { readConfigFile } from './config-file.js';
 import { withKnownPlugins } from './first-party.js';
@@ -97,7 +97,10 @@ async function start(values: { config?: string; port?: string; host?: string; pr
   };
   process.on('SIGHUP', () => reload('SIGHUP'));
   const stopWatching = file && (values.watch || gateway.config.server.watchConfig) ? watchFile(resolve(file), () => reload('config file changed')) : undefined;
+  let stopped = false;
   const stop = (signal: string): void => {
+    // Stopped already, writing its last log lines: nothing is left to cut.
+    if (stopped) return;
     if (stopping) {
       log.warn(`${signal} again: exiting now (code 130)`);
       process.exit(130);
@@ -111,14 +114,17 @@ async function start(values: { config?: string; port?: string; host?: string; pr
       `${signal}: draining: /ready answers 503${delay ? `, new connections are still accepted for ${delay} ms (server.drainDelayMs)` : ''}, ` +
         `then in-flight requests finish (up to ${shutdownGraceMs} ms) and the gateway stops`,
     );
+    // The log is written asynchronously: every line leaves before the process exits.
+    const exit = (code: number): Promise<never> => flushLogger(log).then(() => process.exit(code));
     gateway.close({ drainDelayMs: delay }).then(
       () => {
+        stopped = true;
         log.info('stopped');
-        process.exit(0);
+        return exit(0);
       },
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');
-        process.exit(1);
+        return exit(1);
       },
     );
   };

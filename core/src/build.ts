@@ -1,14 +1,11 @@
-import { Ajv } from 'ajv';
-import type { ValidateFunction } from 'ajv';
 import { checkConfig, invalidConfig } from './config/load.js';
-import { formatAjvErrors } from './config/problems.js';
-import { CORE_PROVIDER_FIELDS } from './config/schema.js';
+import { typeFields } from './config/schema.js';
 import type { SwitchyardConfig } from './config/schema.js';
+import { schemaProblems } from './config/validate.js';
 import { SwitchyardError } from './errors.js';
 import { Gateway } from './gateway.js';
 import type { GatewayOptions, Recipe, StoreFactory } from './gateway.js';
 import { createLogger } from './logger.js';
-import type { Logger } from './logger.js';
 import { applyPlugins, resolvePlugins } from './plugin/host.js';
 import type { Problem, Registration } from './plugin/host.js';
 import type { ProviderAdapter } from './providers.js';
@@ -31,7 +28,7 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
   const checked = checkConfig(options.config ?? {}, options.env ?? process.env);
   const config = checked.config;
   const problems: Problem[] = checked.problems.map((line) => ({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line }));
-  const logger = previous?.logger ?? options.logger ?? loggerFor(config);
+  const logger = previous?.logger ?? options.logger ?? createLogger(config.log ?? {});
   const registrations = resolvePlugins(options.presets ?? [], options.plugins ?? [], config.plugins, problems);
   const adapters = providerTypes(registrations);
   problems.push(...providerProblems(config, adapters));
@@ -64,11 +61,6 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
   return gateway;
 }
 
-function loggerFor(config: SwitchyardConfig): Logger {
-  const { level, pretty, file } = config.log ?? {};
-  return createLogger({ ...(level ? { level } : {}), ...(pretty === undefined ? {} : { pretty }), ...(file ? { file } : {}) });
-}
-
 function configProblems(problems: readonly Problem[], source: string | undefined): SwitchyardError {
   const lines = problems.map((p) => p.line);
   return new SwitchyardError(problems[0]!.code, invalidConfig(lines, source).message, { expose: false, problems: lines });
@@ -87,6 +79,8 @@ function providerTypes(registrations: readonly Registration[]): Map<string, { ad
   return types;
 }
 
+const NO_FIELDS = { type: 'object', properties: {}, additionalProperties: false };
+
 /** Provider entries whose type no plugin declares, or with fields their adapter does not know. */
 function providerProblems(config: SwitchyardConfig, adapters: ReadonlyMap<string, { adapter: ProviderAdapter }>): Problem[] {
   const problems: Problem[] = [];
@@ -98,13 +92,11 @@ function providerProblems(config: SwitchyardConfig, adapters: ReadonlyMap<string
       problems.push({ code: 'SWITCHYARD_ERR_PROVIDER_UNKNOWN_TYPE', line: `providers[${i}].type: no provider plugin defines type "${entry.type}" (defined: ${known})` });
       return;
     }
-    const extra = Object.fromEntries(Object.entries(entry).filter(([key]) => !CORE_PROVIDER_FIELDS.has(key)));
-    const validate = validatorFor(adapter.instanceSchema ?? { type: 'object', properties: adapter.instanceProperties ?? {}, additionalProperties: false });
-    if (!validate(extra)) {
-      for (const line of formatAjvErrors(validate.errors, `providers[${i}]`)) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
-    } else {
-      Object.assign(entry, extra); // defaults of the type's own fields
-    }
+    const extra = typeFields(entry);
+    const schema = adapter.instanceSchema ?? NO_FIELDS;
+    const lines = schemaProblems(schema, extra, `providers[${i}]`);
+    for (const line of lines) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
+    if (lines.length === 0) Object.assign(entry, extra); // defaults of the type's own fields
   });
   return problems;
 }
@@ -122,21 +114,6 @@ function storeFactory(section: SwitchyardConfig['store'], registrations: readonl
     problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line: `store.type: no plugin brings a store of type "${section.type}" (known: ${known})` });
     return undefined;
   }
-  const validate = validatorFor(factory.schema);
-  if (!validate(section)) for (const line of formatAjvErrors(validate.errors, 'store')) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
+  for (const line of schemaProblems(factory.schema, section, 'store')) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
   return factory;
-}
-
-const fieldsAjv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-/** Compiled once per distinct schema: Ajv keeps every schema it compiled, and reloads build gateways again and again. */
-const validators = new Map<string, ValidateFunction>();
-
-function validatorFor(schema: object): ValidateFunction {
-  const key = JSON.stringify(schema);
-  let validate = validators.get(key);
-  if (!validate) {
-    validate = fieldsAjv.compile(schema);
-    validators.set(key, validate);
-  }
-  return validate;
 }

@@ -3,8 +3,8 @@ import { createServer } from 'node:http';
 import type { RequestListener, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ConfigInput } from './config/load.js';
-import { CORE_PROVIDER_FIELDS } from './config/schema.js';
-import type { ProviderConfig, SwitchyardConfig } from './config/schema.js';
+import { typeFields } from './config/schema.js';
+import type { ProviderConfig, ServerConfig, SwitchyardConfig } from './config/schema.js';
 import { SwitchyardError } from './errors.js';
 import type { ErrorSpec } from './errors.js';
 import { GatewayHooks } from './hooks.js';
@@ -14,12 +14,13 @@ import { createHandler } from './http/server.js';
 import { ProtocolRegistry } from './protocols/registry.js';
 import { OpenStreams } from './http/open-streams.js';
 import { isLoopback } from './http/request-guard.js';
+import { flushLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { Contracts, contractError } from './plugin/contract.js';
 import type { Contract } from './plugin/contract.js';
 import type { InboundProtocol } from './protocols/codec.js';
-import { ProviderRegistry } from './providers.js';
 import type { ProviderType } from './providers.js';
+import { ProviderRegistry } from './providers.js';
 import { ReadinessChecks } from './readiness.js';
 import { StatusBoard } from './status.js';
 import { ModelInfoTable } from './models/model-info.js';
@@ -84,6 +85,7 @@ export interface Preset {
   readonly name: string;
   readonly plugins: readonly PluginEntry[];
 }
+
 
 /** What a reload builds the next generation from. */
 export interface ReloadInput {
@@ -316,36 +318,12 @@ export class Gateway {
   async listen(options: ListenOptions = {}): Promise<{ url: string; host: string; port: number }> {
     if (this.#server) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'listen() was already called');
     if (this.#owner !== this) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'listen() on a reloaded generation: call it on the gateway createGateway() returned');
-    const settings = this.config.server;
-    let host = options.host ?? settings.host;
-    const port = options.port ?? settings.port;
-    if (!this.security.authenticatesCallers && !settings.allowUnauthenticated) {
-      if (!isLoopback(host)) host = '127.0.0.1';
-      this.logger.warn('no gateway keys are configured: listening on loopback only (configure auth keys, or set server.allowUnauthenticated to bind elsewhere)');
-    } else if (!this.security.authenticatesCallers && !isLoopback(host) && settings.allowedHosts === undefined) {
-      this.logger.warn(
-        { event: 'unauthenticated_open' },
-        `NO GATEWAY KEYS AND LISTENING ON ${host}: anyone who reaches this address, and any web page through DNS rebinding, can use every upstream; ` +
-          'set server.allowedHosts to the names callers use, and configure auth keys',
-      );
-    }
     // The Host names requests are checked against depend on where the gateway is bound.
-    this.#boundHost = host;
-    const server = createServer(
-      {
-        headersTimeout: settings.headersTimeoutMs,
-        requestTimeout: settings.requestTimeoutMs,
-        keepAliveTimeout: settings.keepAliveTimeoutMs,
-        // Node checks the two timeouts on this interval (30 s by default): a fraction of the shorter one keeps them close to exact.
-        connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs) / 4))),
-      },
-      this.callback(),
-    );
-    server.maxConnections = settings.maxConnections;
-    this.#server = server;
+    const host = (this.#boundHost = this.#hostToBind(options.host ?? this.config.server.host));
+    const server = (this.#server = httpServer(this.config.server, this.callback()));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      server.listen(options.port ?? this.config.server.port, host, () => {
         server.off('error', reject);
         resolve();
       });
@@ -355,6 +333,24 @@ export class Gateway {
     const address = server.address() as AddressInfo;
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return { url: `http://${shown}:${address.port}`, host: address.address, port: address.port };
+  }
+
+  /** `host`, or loopback when no gateway keys are configured and binding elsewhere was not allowed; warns either way. */
+  #hostToBind(host: string): string {
+    const { allowUnauthenticated, allowedHosts } = this.config.server;
+    if (this.security.authenticatesCallers) return host;
+    if (!allowUnauthenticated) {
+      this.logger.warn('no gateway keys are configured: listening on loopback only (configure auth keys, or set server.allowUnauthenticated to bind elsewhere)');
+      return isLoopback(host) ? host : '127.0.0.1';
+    }
+    if (!isLoopback(host) && allowedHosts === undefined) {
+      this.logger.warn(
+        { event: 'unauthenticated_open' },
+        `NO GATEWAY KEYS AND LISTENING ON ${host}: anyone who reaches this address, and any web page through DNS rebinding, can use every upstream; ` +
+          'set server.allowedHosts to the names callers use, and configure auth keys',
+      );
+    }
+    return host;
   }
 
   /**
@@ -408,6 +404,7 @@ export class Gateway {
     }
     await Promise.all([current.#release(), ...this.#retiring]);
     await this.store.close();
+    await flushLogger(this.logger);
   }
 
   async #swap(input: ReloadInput | ConfigInput | undefined): Promise<ReloadResult> {
@@ -508,28 +505,43 @@ export interface Recipe {
   readonly rebuild: (options: GatewayOptions, previous: Gateway) => Promise<Gateway>;
 }
 
+/** The listening server, its timeouts and connection cap from config `server`. */
+function httpServer(settings: ServerConfig, listener: RequestListener): Server {
+  const server = createServer(
+    {
+      headersTimeout: settings.headersTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+      keepAliveTimeout: settings.keepAliveTimeoutMs,
+      // Node checks the two timeouts on this interval (30 s by default): a fraction of the shorter one keeps them close to exact.
+      connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs) / 4))),
+    },
+    listener,
+  );
+  server.maxConnections = settings.maxConnections;
+  return server;
+}
+
 /** How long a shutdown past its grace period waits for the error events it wrote to leave. */
 const STREAM_FLUSH_MS = 1000;
 
+/** A `providers[]` entry as the instance plugins read (its defaults were filled when the config was checked). */
 function toInstance(entry: ProviderConfig): ProviderInstance {
-  const options: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(entry)) if (!CORE_PROVIDER_FIELDS.has(key)) options[key] = value;
   return {
     name: entry.name,
     type: entry.type,
     baseUrl: entry.baseUrl.replace(/\/+$/, ''),
-    ...(entry.apiKey === undefined || entry.apiKey === '' ? {} : { apiKey: entry.apiKey }),
+    ...(entry.apiKey ? { apiKey: entry.apiKey } : {}),
     ...(entry.models === undefined ? {} : { models: Object.freeze([...entry.models]) }),
     priority: entry.priority,
     weight: entry.weight,
     tags: Object.freeze([...entry.tags]),
     timeoutMs: entry.timeoutMs,
     headers: Object.freeze({ ...entry.headers }),
-    local: entry.local ?? false,
-    discover: entry.discover ?? false,
-    discoverIntervalMs: entry.discoverIntervalMs ?? 300_000,
-    discoverTimeoutMs: entry.discoverTimeoutMs ?? 5_000,
-    options,
+    local: entry.local,
+    discover: entry.discover,
+    discoverIntervalMs: entry.discoverIntervalMs,
+    discoverTimeoutMs: entry.discoverTimeoutMs,
+    options: typeFields(entry),
   };
 }
 

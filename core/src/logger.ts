@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { pino, stdSerializers } from 'pino';
 import type { Logger as PinoLogger, LoggerOptions as PinoOptions } from 'pino';
 import { CENSOR, maskText } from './mask.js';
@@ -7,7 +5,7 @@ import { CENSOR, maskText } from './mask.js';
 export type Logger = PinoLogger;
 
 /** Paths redacted from every log line, whatever the level. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'apiKey',
   '*.apiKey',
   'headers.authorization',
@@ -18,9 +16,6 @@ export const REDACT_PATHS = [
   'req.headers["x-goog-api-key"]',
 ];
 
-/** `text` with every key-like substring replaced and every URL's credentials masked (see maskText). */
-export const scrubSecrets: (text: string) => string = maskText;
-
 /**
  * `value` with key-like strings scrubbed, through plain objects and arrays a few levels deep.
  * Copy on write: the caller's object is never changed, and returned as is when clean.
@@ -30,7 +25,7 @@ function scrubFields<T extends object>(value: T, depth: number): T {
   let copy: Record<string, unknown> | undefined;
   for (const key in source) {
     const field = source[key];
-    const clean = typeof field === 'string' ? scrubSecrets(field) : depth > 0 && isPlain(field) ? scrubFields(field, depth - 1) : field;
+    const clean = typeof field === 'string' ? maskText(field) : depth > 0 && isPlain(field) ? scrubFields(field, depth - 1) : field;
     if (clean === field) continue;
     copy ??= (Array.isArray(value) ? [...value] : { ...source }) as Record<string, unknown>;
     copy[key] = clean;
@@ -45,7 +40,7 @@ function isPlain(value: unknown): value is object {
 /** pino's error serializer, with key-like strings scrubbed from the message and stack. */
 function errorSerializer(err: unknown): unknown {
   const serialized: unknown = stdSerializers.err(err as Error);
-  if (typeof serialized === 'string') return scrubSecrets(serialized);
+  if (typeof serialized === 'string') return maskText(serialized);
   return serialized !== null && typeof serialized === 'object' ? scrubFields(serialized, 1) : serialized;
 }
 
@@ -73,18 +68,27 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     formatters: { log: (fields) => scrubFields(fields, 3) },
     hooks: {
       logMethod(args, method) {
-        for (let i = 0; i < args.length; i++) if (typeof args[i] === 'string') args[i] = scrubSecrets(args[i] as string);
+        for (let i = 0; i < args.length; i++) if (typeof args[i] === 'string') args[i] = maskText(args[i] as string);
         method.apply(this, args as Parameters<typeof method>);
       },
     },
   };
   if (options.destination) return pino(settings, options.destination);
   const pretty = options.pretty ?? /^(1|true)$/i.test(process.env.LOG_PRETTY ?? '');
-  if (options.file) mkdirSync(dirname(options.file), { recursive: true });
   if (pretty) {
     const target = { target: 'pino-pretty', options: { colorize: !options.file && process.stdout.isTTY, ...(options.file ? { destination: options.file, mkdir: true } : {}) } };
     return pino({ ...settings, transport: target });
   }
-  if (options.file) return pino(settings, pino.destination({ dest: options.file, sync: false, mkdir: true }));
-  return pino(settings);
+  // Asynchronous writes (lines logged while one is under way leave together in the next); pino
+  // writes what is still buffered synchronously at exit. minLength 1 makes flush() wait for the
+  // write under way, so flushLogger() resolves only once every line has left.
+  return pino(settings, pino.destination({ dest: options.file ?? 1, sync: false, mkdir: true, minLength: 1 }));
+}
+
+/**
+ * Resolves once every line logged so far has been written: what shutdown awaits before the
+ * process exits, so no line is lost on SIGTERM. Never rejects (a pipe cannot be fsync'ed).
+ */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => logger.flush(() => resolve()));
 }

@@ -46,13 +46,10 @@ export interface ProviderAdapter {
   readonly operations?: readonly Operation[];
   /** Model-name prefixes this type claims, for instances that list no models. */
   readonly modelPrefixes?: readonly string[];
-  /** JSON Schema (an object schema's `properties`) for this type's own instance fields. */
-  readonly instanceProperties?: Record<string, unknown>;
   /**
-   * The whole object schema of this type's own instance fields, when it says more than their
-   * properties: required fields, fields that go together (`required`, `dependencies`). Core
-   * checks the fields against it, with every other config problem, instead of against
-   * `instanceProperties`. A TypeBox `Type.Object` (the one `instanceOptions()` reads) fits.
+   * The object schema of this type's own instance fields (required ones, fields that go
+   * together included); core checks them with every other config problem and fills their
+   * defaults. A TypeBox `Type.Object`, the one `instanceOptions()` reads. Unset: no fields of its own.
    */
   readonly instanceSchema?: Record<string, unknown>;
   /** Success body → canonical response; used when the caller's protocol differs. */

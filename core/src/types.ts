@@ -105,18 +105,17 @@ export const Reply = {
     return { kind: 'error', error };
   },
   json(body: unknown, status = 200, headers?: Record<string, string>): Reply {
-    return headers ? { kind: 'json', status, body, headers } : { kind: 'json', status, body };
+    return { kind: 'json', status, body, headers };
   },
   stream(body: AsyncIterable<string | Uint8Array>, headers?: Record<string, string>): Reply {
-    return headers ? { kind: 'stream', body, headers } : { kind: 'stream', body };
+    return { kind: 'stream', body, headers };
   },
   /**
    * A stored answer (e.g. a cached one), written in the caller's protocol: its response body, or
    * with `stream` a well-formed stream of it (OpenAI chunks and `[DONE]`, Anthropic message events).
    */
   completion(completion: ChatCompletion, options: { stream: boolean; headers?: Record<string, string> }): Reply {
-    const { stream, headers } = options;
-    return headers ? { kind: 'completion', completion, stream, headers } : { kind: 'completion', completion, stream };
+    return { kind: 'completion', completion, stream: options.stream, headers: options.headers };
   },
 } as const;
 

@@ -194,7 +194,8 @@ describe('graceful shutdown of a gateway process', () => {
       expect(responses[0]).toContain('data: [DONE]');
       expect(responses[1]).toMatch(/^HTTP\/1\.1 503/);
       expect(responses[1]).toContain('"status":"draining"');
-      expect(await gw.stop()).toBe(0);
+      // Exits by itself: a second signal now could come while it writes its last lines.
+      expect(await gw.exited).toBe(0);
     } finally {
       a.setFault(null);
       gw.child.kill('SIGKILL');

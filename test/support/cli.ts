@@ -58,6 +58,8 @@ export interface StartedProcess {
   lines: Array<Record<string, unknown>>;
   /** Signals the process and resolves with its exit code. SIGINT by default: it stops without the drain delay SIGTERM waits. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the exit code once the process has exited (after a signal sent another way). */
+  exited: Promise<number | null>;
 }
 
 /**
@@ -94,6 +96,7 @@ export function startProcess(command: string, args: string[], env: NodeJS.Proces
             child,
             url: match[1]!,
             lines,
+            exited,
             stop: (signal = 'SIGINT') => {
               if (group) process.kill(-child.pid!, signal);
               else child.kill(signal);

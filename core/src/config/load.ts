@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { SwitchyardError } from '../errors.js';
 import { interpolate } from './interpolate.js';
-import { formatAjvErrors } from './problems.js';
 import { configSchema } from './schema.js';
+import { schemaProblems } from './validate.js';
 import type { ProviderConfig, SwitchyardConfig } from './schema.js';
 
 /** A provider entry as written: the fields with defaults may be left out. */
@@ -21,9 +20,6 @@ export type ConfigInput = Partial<Omit<SwitchyardConfig, 'server' | 'log' | 'rou
 };
 
 const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
-
-const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
-const validateShape = ajv.compile(configSchema);
 
 export function invalidConfig(problems: readonly string[], source?: string): SwitchyardError {
   const where = source ? ` in ${source}` : '';
@@ -60,7 +56,7 @@ export function resolveConfig(input: unknown, env: NodeJS.ProcessEnv = process.e
 export function checkConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): { config: SwitchyardConfig; problems: string[] } {
   const { value, problems } = interpolate(input ?? {}, env);
   const config = structuredClone(value) as SwitchyardConfig;
-  if (!validateShape(config)) problems.push(...formatAjvErrors(validateShape.errors));
+  problems.push(...schemaProblems(configSchema, config, '', { coerce: true }));
   if (!isObject(config.plugins)) config.plugins = {};
   if (!isObject(config.store) || typeof config.store.type !== 'string') config.store = { type: 'memory' };
   if (!Array.isArray(config.providers)) config.providers = [];
@@ -71,21 +67,25 @@ export function checkConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
     names.add(p.name);
     problems.push(...credentialProblems(p, `providers[${i}]`));
   });
-  const server = config.server;
-  if (isObject(server) && server.shutdownTimeoutMs !== undefined) {
+  if (isObject(config.server)) problems.push(...serverProblems(config.server));
+  return { config, problems };
+}
+
+/** `shutdownTimeoutMs` read as the former name of `shutdownGraceMs` (defaulted here), and timeouts that contradict each other. */
+function serverProblems(server: SwitchyardConfig['server']): string[] {
+  const problems: string[] = [];
+  if (server.shutdownTimeoutMs !== undefined) {
     if (server.shutdownGraceMs !== undefined && server.shutdownGraceMs !== server.shutdownTimeoutMs) {
       problems.push('server.shutdownTimeoutMs: former name of server.shutdownGraceMs; set only shutdownGraceMs');
     }
     server.shutdownGraceMs = server.shutdownTimeoutMs;
     delete server.shutdownTimeoutMs;
   }
-  if (isObject(server)) {
-    server.shutdownGraceMs ??= DEFAULT_SHUTDOWN_GRACE_MS;
-    if (server.headersTimeoutMs > server.requestTimeoutMs) {
-      problems.push(`server.headersTimeoutMs: must not exceed server.requestTimeoutMs (${server.requestTimeoutMs}): the head is part of the request`);
-    }
+  server.shutdownGraceMs ??= DEFAULT_SHUTDOWN_GRACE_MS;
+  if (server.headersTimeoutMs > server.requestTimeoutMs) {
+    problems.push(`server.headersTimeoutMs: must not exceed server.requestTimeoutMs (${server.requestTimeoutMs}): the head is part of the request`);
   }
-  return { config, problems };
+  return problems;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

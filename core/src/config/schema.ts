@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { modelInfoSchema } from '../models/model-info.js';
-import type { ModelInfo } from '../models/model-info.js';
+import { mapOf } from '../plugin/schema.js';
 
 /** The config's core sections: one schema gives their types, their validation with defaults, and their docs. */
 const int = (minimum: number, value: number | undefined, description: string, maximum?: number) =>
@@ -110,7 +110,7 @@ export const configSchema = Type.Object(
     routing,
     providers: Type.Array(provider, { default: [] }),
     models: Type.Array(alias, { default: [] }),
-    catalog: Type.Unsafe<Record<string, ModelInfo>>({ type: 'object', default: {}, additionalProperties: modelInfoSchema, description: 'Capabilities and prices per model name or instance/model.' }),
+    catalog: mapOf(modelInfoSchema, { default: {}, description: 'Capabilities and prices per model name or instance/model.' }),
     modules: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Plugin modules to load: package names or paths relative to the config file.' }),
     plugins: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
   },
@@ -130,4 +130,9 @@ export type FailoverOutcome = Static<typeof failoverOutcome>;
 export type AliasConfig = SwitchyardConfig['models'][number];
 
 /** Every field a provider entry has whatever its type; others belong to the adapter. */
-export const CORE_PROVIDER_FIELDS: ReadonlySet<string> = new Set(Object.keys(provider.properties));
+const COMMON_PROVIDER_FIELDS: ReadonlySet<string> = new Set(Object.keys(provider.properties));
+
+/** The fields of a provider entry that its type owns (every field but the common ones). */
+export function typeFields(entry: ProviderConfig): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(entry).filter(([key]) => !COMMON_PROVIDER_FIELDS.has(key)));
+}

@@ -4,8 +4,6 @@ import type { DispatchDeps } from '../dispatch.js';
 import { toSwitchyardError } from '../errors.js';
 import type { SwitchyardError } from '../errors.js';
 import { Exchange } from '../exchange.js';
-import type { GatewayHooks } from '../hooks.js';
-import type { Logger } from '../logger.js';
 import { completionChunks } from '../protocols/completion-stream.js';
 import type { ChatCompletionChunk } from '../protocols/canonical.js';
 import { INBOUND_WARNINGS } from '../protocols/codec.js';
@@ -16,7 +14,7 @@ import type { Reply } from '../types.js';
 import type { Delivery } from '../upstream/attempt.js';
 import { readJsonBody } from './body.js';
 import type { OpenStreams } from './open-streams.js';
-import { logRequest, requestOutcome } from './request-log.js';
+import { requestOutcome } from './outcome.js';
 import { setServerTiming } from './timing.js';
 import { setRouteHeaders, writeBody, writeError, writeStream } from './writer.js';
 
@@ -27,7 +25,6 @@ const CLIENT_CLOSED = 499;
 export interface RoutedDeps extends DispatchDeps {
   readonly bodyLimit: string;
   readonly timing: boolean;
-  readonly requestLog: Logger;
   readonly streams: OpenStreams;
 }
 
@@ -35,7 +32,7 @@ export interface RoutedDeps extends DispatchDeps {
  * One routed request, written straight to the response: body read and decoded by its protocol,
  * beforeRoute, selectRoute, dispatch over the plan, then the answer (JSON, bytes as the upstream
  * sent them, or a stream with backpressure) or an error in the caller's protocol. When the
- * response is over, whatever path it took: one request line, then onFinish.
+ * response is over, whatever path it took: onFinish (where the request log writes its line).
  */
 export async function serveRouted(deps: RoutedDeps, protocol: InboundProtocol, route: InboundRoute, requestId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { hooks, logger } = deps;
@@ -49,7 +46,7 @@ export async function serveRouted(deps: RoutedDeps, protocol: InboundProtocol, r
   } catch (err) {
     refused = err;
   }
-  // A refused body gets its exchange too: one request line and onFinish for every request.
+  // A refused body gets its exchange too: onFinish for every request.
   const x = new Exchange({ id: requestId, protocol: protocol.name, operation: route.operation, body, request: decoded.request, headers: req.headers, url: req.url ?? '', plan: new RoutePlan() });
   if (decoded.warnings?.length) x.set(INBOUND_WARNINGS, decoded.warnings);
   let failure: SwitchyardError | undefined;
@@ -57,7 +54,6 @@ export async function serveRouted(deps: RoutedDeps, protocol: InboundProtocol, r
     if (!res.writableFinished) x.abort();
     const status = !res.headersSent && x.aborted ? CLIENT_CLOSED : res.statusCode;
     x.response = requestOutcome(x, status, failure);
-    logRequest(deps.requestLog, x);
     if (hooks.onFinish.isUsed()) hooks.onFinish.promise(x).catch((err: unknown) => logger.error({ err, requestId }, 'onFinish failed'));
   });
   const fail = (err: unknown): void => {

@@ -18,7 +18,6 @@ import { TtftTracker } from '../routing/latency.js';
 import { FailoverPolicies } from '../routing/policy.js';
 import { allowedHosts, guardRequest, guardSettings } from './request-guard.js';
 import type { GuardSettings } from './request-guard.js';
-import { requestLogger } from './request-log.js';
 import { serveRouted } from './routed.js';
 import type { RoutedDeps } from './routed.js';
 import { totalTiming } from './timing.js';
@@ -64,7 +63,6 @@ export function createHandler(gateway: HandlerHost): RequestListener {
     ...(policies.hedging ? { latency: gateway.keep('switchyard', 'ttft', () => new TtftTracker()) } : {}),
     bodyLimit: gateway.config.server.bodyLimit,
     timing: gateway.config.server.timing,
-    requestLog: requestLogger(logger),
     streams: gateway.openStreams,
   };
   const koa = createKoa(gateway).callback();

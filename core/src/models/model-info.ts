@@ -1,92 +1,56 @@
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+
+/** One schema per shape gives its TypeScript type and the validation of config `catalog:` entries. */
+const usd = (description: string) => Type.Optional(Type.Number({ minimum: 0, description }));
+const priceFields = {
+  input: Type.Number({ minimum: 0, description: 'USD per 1M input tokens.' }),
+  output: Type.Number({ minimum: 0, description: 'USD per 1M output tokens.' }),
+  cachedRead: usd('Cached input read back (OpenAI cached tokens, Anthropic cache reads); input when unset.'),
+  cacheWrite: usd("Input written to a prompt cache (Anthropic's 5-minute cache writes); input when unset."),
+  cacheWrite1h: usd('Input written to a prompt cache kept one hour (Anthropic `ttl: "1h"`); cacheWrite when unset.'),
+  reasoning: usd('Reasoning (thinking) tokens, part of the output; output when unset.'),
+};
+const ISO_DATE = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?)?$';
+const pricing = Type.Object(
+  {
+    ...priceFields,
+    versions: Type.Optional(
+      Type.Array(Type.Object({ from: Type.String({ pattern: ISO_DATE, description: 'UTC unless the time says otherwise' }), ...priceFields }, { additionalProperties: false }), {
+        description: 'Whole prices, each applying from its `from` instant on; the fields above apply before the first.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** JSON Schema of one `catalog:` entry: what a model can do and what it costs; unknown means "not known". */
+export const modelInfoSchema = Type.Object(
+  {
+    contextWindow: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxOutputTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+    vision: Type.Optional(Type.Boolean()),
+    tools: Type.Optional(Type.Boolean()),
+    structuredOutput: Type.Optional(Type.Boolean({ description: '`response_format: json_schema`.' })),
+    reasoning: Type.Optional(Type.Boolean({ description: 'Takes a reasoning setting: converted requests drop it for a model known not to.' })),
+    embeddings: Type.Optional(Type.Boolean()),
+    quality: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: 'Operator-assigned quality score (higher is better), for the quality and balanced strategies.' })),
+    pricing: Type.Optional(pricing),
+    tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Extra tags for tag routing.' })),
+  },
+  { additionalProperties: false },
+);
+
 /** USD per 1M tokens, by token kind. */
-export interface Price {
-  input: number;
-  output: number;
-  /** Cached input read back (OpenAI cached tokens, Anthropic cache reads). @default input */
-  cachedRead?: number;
-  /** Input written to a prompt cache (Anthropic's 5-minute cache writes). @default input */
-  cacheWrite?: number;
-  /** Input written to a prompt cache kept one hour (Anthropic `ttl: "1h"`). @default cacheWrite */
-  cacheWrite1h?: number;
-  /** Reasoning (thinking) tokens, part of the output. @default output */
-  reasoning?: number;
-}
-
-/**
- * A model's price: the fields apply until the first of `versions`, each of which is a whole
- * price applying from its `from` instant (an ISO 8601 date or date-time, UTC) on.
- */
-export interface ModelPricing extends Price {
-  versions?: Array<Price & { from: string }>;
-}
-
-/** What a model can do and what it costs; every field optional, unknown means "not known". */
-export interface ModelInfo {
-  contextWindow?: number;
-  maxOutputTokens?: number;
-  vision?: boolean;
-  tools?: boolean;
-  /** `response_format: json_schema`. */
-  structuredOutput?: boolean;
-  /** Takes a reasoning setting (`reasoning_effort`, thinking): converted requests drop it for a model known not to. */
-  reasoning?: boolean;
-  embeddings?: boolean;
-  /** Operator-assigned quality score, 0..100 (higher is better), for the `quality` and `balanced` strategies. */
-  quality?: number;
-  pricing?: ModelPricing;
-  /** Extra tags for tag routing. */
-  tags?: string[];
-}
+export type Price = Omit<ModelPricing, 'versions'>;
+/** A model's price, with dated `versions`. */
+export type ModelPricing = Static<typeof pricing>;
+export type ModelInfo = Static<typeof modelInfoSchema>;
 
 /** A list price in USD per 1M tokens: input, output, and the cached-read and cache-write prices where the provider has them. */
 export function listPrice(input: number, output: number, cachedRead?: number, cacheWrite?: number): ModelPricing {
   return { input, output, ...(cachedRead === undefined ? {} : { cachedRead }), ...(cacheWrite === undefined ? {} : { cacheWrite }) };
 }
-
-const priceProperties = {
-  input: { type: 'number', minimum: 0 },
-  output: { type: 'number', minimum: 0 },
-  cachedRead: { type: 'number', minimum: 0 },
-  cacheWrite: { type: 'number', minimum: 0 },
-  cacheWrite1h: { type: 'number', minimum: 0 },
-  reasoning: { type: 'number', minimum: 0 },
-} as const;
-
-const pricingSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['input', 'output'],
-  properties: {
-    ...priceProperties,
-    versions: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['from', 'input', 'output'],
-        properties: { from: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?)?$', description: 'UTC unless the time says otherwise' }, ...priceProperties },
-      },
-    },
-  },
-} as const;
-
-/** JSON Schema of one `catalog:` entry. */
-export const modelInfoSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    contextWindow: { type: 'integer', minimum: 1 },
-    maxOutputTokens: { type: 'integer', minimum: 1 },
-    vision: { type: 'boolean' },
-    tools: { type: 'boolean' },
-    structuredOutput: { type: 'boolean' },
-    reasoning: { type: 'boolean' },
-    embeddings: { type: 'boolean' },
-    quality: { type: 'number', minimum: 0, maximum: 100 },
-    pricing: pricingSchema,
-    tags: { type: 'array', items: { type: 'string', minLength: 1 } },
-  },
-} as const;
 
 /**
  * Capabilities and prices per model: what provider plugins know of their models, then what model

@@ -1,5 +1,4 @@
-import { Ajv } from 'ajv';
-import { formatAjvErrors } from '../config/problems.js';
+import { schemaProblems } from '../config/validate.js';
 import { SwitchyardError } from '../errors.js';
 import type { CoreErrorCode, ErrorSpec } from '../errors.js';
 import type { Gateway } from '../gateway.js';
@@ -18,8 +17,6 @@ export interface Problem {
   readonly code: CoreErrorCode;
   readonly line: string;
 }
-
-const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: false, strict: false });
 
 /**
  * Resolves presets and plugins into an ordered registration list with merged options.
@@ -43,15 +40,7 @@ export function resolvePlugins(
     // `plugins: { <name>: false }` leaves a preset's plugin out.
     if (disabled.has(plugin.name)) return void seen.set(plugin.name, 'disabled');
     const where = preset ? `preset "${preset}"` : 'the plugin list';
-    const earlier = seen.get(plugin.name);
-    if (earlier !== undefined) {
-      throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_DUPLICATE', `plugin "${plugin.name}" is registered twice (by ${earlier} and by ${where})`);
-    }
-    for (const dependency of plugin.dependencies ?? []) {
-      if (!seen.has(dependency) || seen.get(dependency) === 'disabled') {
-        throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_DEPENDENCY', `plugin "${plugin.name}" needs plugin "${dependency}" registered before it`);
-      }
-    }
+    checkPlace(plugin, where, seen);
     checkContracts(plugin, provided);
     checkErrorCodes(plugin, codes);
     seen.set(plugin.name, where);
@@ -72,6 +61,14 @@ export function resolvePlugins(
     }
   }
   return registrations;
+}
+
+/** A plugin is registered once, after the plugins it depends on (`seen`: where each registered plugin came from, or `disabled`). */
+function checkPlace(plugin: Plugin, where: string, seen: ReadonlyMap<string, string>): void {
+  const earlier = seen.get(plugin.name);
+  if (earlier !== undefined) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_DUPLICATE', `plugin "${plugin.name}" is registered twice (by ${earlier} and by ${where})`);
+  const missing = plugin.dependencies?.find((dependency) => !seen.has(dependency) || seen.get(dependency) === 'disabled');
+  if (missing !== undefined) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_DEPENDENCY', `plugin "${plugin.name}" needs plugin "${missing}" registered before it`);
 }
 
 /** A plugin's `needs` must be provided by a plugin registered before it; a contract is provided once. */
@@ -122,12 +119,7 @@ function mergeOptions(fromCode: unknown, fromConfig: unknown): unknown {
 
 function checkOptions(plugin: Plugin, options: unknown, problems: Problem[]): unknown {
   if (!plugin.schema) return options;
-  const validate = ajv.compile(plugin.schema);
-  if (!validate(options)) {
-    for (const line of formatAjvErrors(validate.errors, `plugins.${plugin.name}`)) {
-      problems.push({ code: 'SWITCHYARD_ERR_PLUGIN_OPTIONS', line });
-    }
-  }
+  for (const line of schemaProblems(plugin.schema, options, `plugins.${plugin.name}`)) problems.push({ code: 'SWITCHYARD_ERR_PLUGIN_OPTIONS', line });
   return options;
 }
 

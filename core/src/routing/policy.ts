@@ -1,17 +1,8 @@
-import type { AliasConfig, FailoverOutcome, RoutingConfig } from '../config/schema.js';
+import type { AliasConfig, RoutingConfig } from '../config/schema.js';
 import type { AttemptOutcome } from '../types.js';
 
-/** How one request fails over: `routing`, with its alias's overrides applied. */
-export interface FailoverPolicy {
-  readonly maxAttempts: number;
-  readonly deadlineMs: number | undefined;
-  readonly failoverOn: ReadonlySet<AttemptOutcome>;
-  readonly retryLastTarget: boolean;
-  readonly backoffMs: number;
-  readonly backoffMaxMs: number;
-  readonly hedge: boolean;
-  readonly hedgeMinSamples: number;
-}
+/** How one request fails over: `routing` (its defaults filled by the config schema), with its alias's overrides applied. */
+export type FailoverPolicy = Readonly<Omit<RoutingConfig, 'failoverOn'> & { failoverOn: ReadonlySet<AttemptOutcome> }>;
 
 /** Failover policies per model name, resolved once per configuration. */
 export class FailoverPolicies {
@@ -53,15 +44,5 @@ export function retryAfterMs(value: string | undefined, now: number = Date.now()
 }
 
 function toPolicy(routing: RoutingConfig): FailoverPolicy {
-  const failoverOn: readonly FailoverOutcome[] = routing.failoverOn ?? ['failure', 'rate_limited'];
-  return Object.freeze({
-    maxAttempts: routing.maxAttempts ?? 3,
-    deadlineMs: routing.deadlineMs,
-    failoverOn: new Set<AttemptOutcome>(failoverOn),
-    retryLastTarget: routing.retryLastTarget ?? false,
-    backoffMs: routing.backoffMs ?? 100,
-    backoffMaxMs: routing.backoffMaxMs ?? 2000,
-    hedge: routing.hedge ?? false,
-    hedgeMinSamples: routing.hedgeMinSamples ?? 20,
-  });
+  return Object.freeze({ ...routing, failoverOn: new Set<AttemptOutcome>(routing.failoverOn) });
 }

@@ -27,25 +27,33 @@ export class ModelResolver {
    */
   constructor(instances: readonly ProviderInstance[], aliases: readonly AliasConfig[], providers: ProviderRegistry, served?: ReadonlyMap<string, readonly string[]>) {
     const byPriority = [...instances].sort((a, b) => a.priority - b.priority);
-    for (const instance of byPriority) {
-      this.#instances.set(instance.name, instance);
-      const discovered = served?.get(instance.name);
-      const list = discovered ?? instance.models;
-      if (list === undefined) {
-        this.#served.set(instance.name, undefined);
-        continue;
-      }
-      // Discovered ids are upstream names, never globs.
-      const globs = discovered ? [] : list.filter(isGlob).map(globToRegExp);
-      const names = new Set(discovered ? list : list.filter((m) => !isGlob(m)));
-      this.#served.set(instance.name, { names, globs });
-      if (globs.length) this.#globbed.push({ instance, globs });
-      for (const model of names) {
-        const targets = this.#listed.get(model) ?? [];
-        targets.push(target(instance, model, 'listed'));
-        this.#listed.set(model, targets);
-      }
+    for (const instance of byPriority) this.#indexServed(instance, served?.get(instance.name));
+    this.#indexPrefixes(byPriority, providers);
+    for (const alias of aliases) {
+      // Aliases are the operator's own mapping: they may name any model of an instance.
+      this.#aliases.set(alias.name, alias.targets.flatMap((ref) => this.#instanceRef(ref, 'alias', false) ?? []));
     }
+  }
+
+  /** An instance's served names and globs: its discovered list, else its configured `models`; none claims by prefix. */
+  #indexServed(instance: ProviderInstance, discovered: readonly string[] | undefined): void {
+    this.#instances.set(instance.name, instance);
+    const list = discovered ?? instance.models;
+    if (list === undefined) return void this.#served.set(instance.name, undefined);
+    // Discovered ids are upstream names, never globs.
+    const globs = discovered ? [] : list.filter(isGlob).map(globToRegExp);
+    const names = new Set(discovered ? list : list.filter((m) => !isGlob(m)));
+    this.#served.set(instance.name, { names, globs });
+    if (globs.length) this.#globbed.push({ instance, globs });
+    for (const model of names) {
+      const targets = this.#listed.get(model) ?? [];
+      targets.push(target(instance, model, 'listed'));
+      this.#listed.set(model, targets);
+    }
+  }
+
+  /** The prefixes the types of instances without a served list claim, longest first (so `gpt-4o-` can be claimed apart from `gpt-`). */
+  #indexPrefixes(byPriority: readonly ProviderInstance[], providers: ProviderRegistry): void {
     const prefixes = new Map<string, ProviderInstance[]>();
     for (const instance of byPriority) {
       if (this.#served.get(instance.name) !== undefined) continue;
@@ -53,20 +61,7 @@ export class ModelResolver {
       this.#prefixesOf.set(instance.name, own);
       for (const prefix of own) prefixes.set(prefix, [...(prefixes.get(prefix) ?? []), instance]);
     }
-    // Longest prefix first, so `gpt-4o-` can be claimed apart from `gpt-`.
-    for (const [prefix, list] of [...prefixes].sort((a, b) => b[0].length - a[0].length)) {
-      this.#byPrefix.push({ prefix, instances: list });
-    }
-    for (const alias of aliases) {
-      // Aliases are the operator's own mapping: they may name any model of an instance.
-      this.#aliases.set(
-        alias.name,
-        alias.targets.flatMap((ref) => {
-          const resolved = this.#instanceRef(ref, 'alias', false);
-          return resolved ? [resolved] : [];
-        }),
-      );
-    }
+    for (const [prefix, list] of [...prefixes].sort((a, b) => b[0].length - a[0].length)) this.#byPrefix.push({ prefix, instances: list });
   }
 
   /** Candidate targets for a model name; empty when nothing claims it. */

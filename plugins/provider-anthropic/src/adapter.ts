@@ -17,7 +17,6 @@ const MAX_MODEL_PAGES = 10;
 export const JSON_TOOL_KEY = exchangeKey<string>('provider-anthropic:json-tool');
 
 /** The instance fields' JSON Schema properties, as core checks them. */
-export const instanceProperties = instanceFields.properties;
 
 /** Headers for every call to an instance: its extra headers, key and API version. */
 export function instanceHeaders(instance: ProviderInstance): Record<string, string> {
@@ -30,7 +29,7 @@ export const anthropicAdapter: ProviderAdapter = {
   protocol: 'anthropic',
   operations: ['chat', COUNT_TOKENS],
   modelPrefixes: ['claude-'],
-  instanceProperties,
+  instanceSchema: instanceFields,
 
   decodeResponse(body, x) {
     return fromMessagesResponse(body as AnthropicMessage, x.get(JSON_TOOL_KEY), (m) => x.warn(m));

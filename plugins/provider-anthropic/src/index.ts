@@ -9,7 +9,7 @@ import { ANTHROPIC_MODELS } from './models.js';
 export const PLUGIN = 'provider-anthropic';
 export { ANTHROPIC_MODELS } from './models.js';
 export const PROVIDER_TYPE = 'anthropic';
-export { anthropicAdapter, classifyError, COUNT_TOKENS, instanceHeaders, instanceProperties, JSON_TOOL_KEY } from './adapter.js';
+export { anthropicAdapter, classifyError, COUNT_TOKENS, instanceHeaders, JSON_TOOL_KEY } from './adapter.js';
 export { DEFAULT_VERSION, instanceFields } from './instance-fields.js';
 export type { AnthropicInstanceOptions } from './instance-fields.js';
 // The conversions live in @switchyard/wire-anthropic (shared with Bedrock and Vertex AI); re-exported unchanged.

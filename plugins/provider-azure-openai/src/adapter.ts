@@ -6,7 +6,6 @@ import { outputFilterWarning, promptFilterMessage } from './content-filter.js';
 import { instanceFields, optionsOf } from './instance-fields.js';
 
 /** The instance fields' JSON Schema properties, as core checks them. */
-export const instanceProperties = instanceFields.properties;
 
 /**
  * `{baseUrl}/openai/deployments/{deployment}/{operation}?api-version=…`, or with apiVersion `v1`
@@ -73,7 +72,6 @@ export function azureAdapter(credentials: (instance: ProviderInstance) => Promis
     protocol: 'openai',
     protocolFor,
     operations: ['chat', 'embeddings'],
-    instanceProperties,
     instanceSchema: instanceFields,
     decodeResponse(body, x): ChatCompletion {
       if (speaksResponses(x)) {

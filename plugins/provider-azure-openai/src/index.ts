@@ -11,7 +11,7 @@ export const PLUGIN = 'provider-azure-openai';
 export const PROVIDER_TYPE = 'azure-openai';
 /** After every ADJUST tap, so no later tap sees the credential. */
 export const AUTH_STAGE = ConvertStage.ADJUST + 1000;
-export { azureAdapter, azureUrl, classifyAzureError, instanceProperties, protocolFor, servesResponses } from './adapter.js';
+export { azureAdapter, azureUrl, classifyAzureError, protocolFor, servesResponses } from './adapter.js';
 export { instanceProblems } from './checks.js';
 export { describeFilter, outputFilterWarning, promptFilterMessage } from './content-filter.js';
 export { azureCredentials } from './credentials.js';

@@ -14,7 +14,6 @@ export const CONVERSE = 'bedrock-converse';
 export const JSON_TOOL_KEY = exchangeKey<string>('provider-bedrock:json-tool');
 
 /** The instance fields' JSON Schema properties, as core checks them. */
-export const instanceProperties = instanceFields.properties;
 
 /**
  * Model-id prefixes an instance without `models` serves: Bedrock's providers (`anthropic.…`,
@@ -61,7 +60,6 @@ export const bedrockAdapter: ProviderAdapter = {
   protocolFor,
   operations: ['chat'],
   modelPrefixes: MODEL_PREFIXES,
-  instanceProperties,
   instanceSchema: instanceFields,
   readEvents: (body) => readEventStream(body),
   decodeResponse: (body, x) =>

@@ -11,7 +11,7 @@ export const PLUGIN = 'provider-bedrock';
 export const PROVIDER_TYPE = 'bedrock';
 /** After every ADJUST tap: the signature covers the final body. */
 export const SIGN_STAGE = ConvertStage.ADJUST + 1000;
-export { bedrockAdapter, classifyBedrockError, instanceProperties, isAnthropicModel, protocolFor, CONVERSE, MODEL_PREFIXES } from './adapter.js';
+export { bedrockAdapter, classifyBedrockError, isAnthropicModel, protocolFor, CONVERSE, MODEL_PREFIXES } from './adapter.js';
 export { bedrockAuth } from './auth.js';
 export { instanceProblems } from './checks.js';
 export { toConverse, JSON_TOOL } from './converse-request.js';

@@ -4,7 +4,6 @@ import type { DecodeContext, EmbedContentResponse, GenerateContentResponse } fro
 import { geminiOptions, instanceFields } from './instance-fields.js';
 
 /** The instance fields' JSON Schema properties, as core checks them. */
-export const instanceProperties = instanceFields.properties;
 
 /** Headers for every call to an instance: its extra headers, then the key (never in the query string). */
 export function instanceHeaders(instance: ProviderInstance): Record<string, string> {
@@ -29,7 +28,7 @@ export const geminiAdapter: ProviderAdapter = {
   protocol: 'gemini',
   operations: ['chat', 'embeddings'],
   modelPrefixes: ['gemini-'],
-  instanceProperties,
+  instanceSchema: instanceFields,
 
   decodeResponse: (body, x) => fromGenerateContent(body as GenerateContentResponse, context(x)),
 

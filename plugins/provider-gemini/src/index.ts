@@ -8,7 +8,7 @@ import { GEMINI_MODELS } from './models.js';
 export const PLUGIN = 'provider-gemini';
 export { GEMINI_MODELS } from './models.js';
 export const PROVIDER_TYPE = 'gemini';
-export { geminiAdapter, instanceHeaders, instanceProperties, modelUrl } from './adapter.js';
+export { geminiAdapter, instanceHeaders, modelUrl } from './adapter.js';
 export { geminiOptions, instanceFields } from './instance-fields.js';
 export type { GeminiInstanceOptions } from './instance-fields.js';
 // The conversions live in @switchyard/wire-gemini (shared with Vertex AI); re-exported unchanged.

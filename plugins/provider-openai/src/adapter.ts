@@ -18,7 +18,6 @@ export function attemptSpeaksResponses(x: Exchange): boolean {
 }
 
 /** The instance fields' JSON Schema properties, as core checks them. */
-export const instanceProperties = instanceFields.properties;
 
 /** Headers for every call to an instance: its extra headers, then credentials. */
 export function instanceHeaders(instance: ProviderInstance): Record<string, string> {
@@ -48,7 +47,7 @@ export const openaiAdapter: ProviderAdapter = {
   protocolFor,
   operations: ['chat', 'embeddings'],
   modelPrefixes: ['gpt-', 'chatgpt-', 'o1', 'o3', 'o4-', 'text-embedding-'],
-  instanceProperties,
+  instanceSchema: instanceFields,
 
   decodeResponse(body, x) {
     if (attemptSpeaksResponses(x)) {

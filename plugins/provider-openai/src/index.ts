@@ -10,7 +10,7 @@ import { OPENAI_MODELS } from './models.js';
 export const PLUGIN = 'provider-openai';
 export { OPENAI_MODELS } from './models.js';
 export const PROVIDER_TYPE = 'openai';
-export { openaiAdapter, instanceHeaders, instanceProperties, protocolFor, attemptSpeaksResponses, RESPONSES_PROTOCOL } from './adapter.js';
+export { openaiAdapter, instanceHeaders, protocolFor, attemptSpeaksResponses, RESPONSES_PROTOCOL } from './adapter.js';
 export { chatBodyFor } from './chat-body.js';
 export { instanceFields, speaksResponses } from './instance-fields.js';
 export type { OpenAIInstanceOptions } from './instance-fields.js';

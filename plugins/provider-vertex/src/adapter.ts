@@ -10,7 +10,6 @@ import { instanceFields, optionsOf } from './instance-fields.js';
 export const JSON_TOOL_KEY = exchangeKey<string>('provider-vertex:json-tool');
 
 /** The instance fields' JSON Schema properties, as core checks them. */
-export const instanceProperties = instanceFields.properties;
 
 /** Model-name prefixes an instance without `models` serves: Google's Gemini and Anthropic's Claude (`claude-…@version`). */
 export const MODEL_PREFIXES = ['gemini-', 'claude-'];
@@ -53,7 +52,6 @@ export const vertexAdapter: ProviderAdapter = {
   protocolFor,
   operations: ['chat'],
   modelPrefixes: MODEL_PREFIXES,
-  instanceProperties,
   instanceSchema: instanceFields,
   decodeResponse: (body, x) =>
     isClaude(x.target!.model)

@@ -11,7 +11,7 @@ export const PLUGIN = 'provider-vertex';
 export const PROVIDER_TYPE = 'vertex';
 /** After every ADJUST tap, so no later tap sees the bearer token. */
 export const AUTH_STAGE = ConvertStage.ADJUST + 1000;
-export { vertexAdapter, classifyVertexError, instanceProperties, isClaude, modelUrl, protocolFor, MODEL_PREFIXES } from './adapter.js';
+export { vertexAdapter, classifyVertexError, isClaude, modelUrl, protocolFor, MODEL_PREFIXES } from './adapter.js';
 export { clientFor, fetchToken, loadKey, vertexTokens, GOOGLE_TOKEN_URL } from './auth.js';
 export { instanceProblems } from './checks.js';
 export { CLOUD_PLATFORM_SCOPE, DEFAULT_ANTHROPIC_VERSION, instanceFields } from './instance-fields.js';

@@ -14,6 +14,7 @@ import { metrics } from '@switchyard/plugin-metrics';
 import { pricing } from '@switchyard/plugin-pricing';
 import { promptCache } from '@switchyard/plugin-prompt-cache';
 import { rateLimit } from '@switchyard/plugin-rate-limit';
+import { requestLog } from '@switchyard/plugin-request-log';
 import { responseCache } from '@switchyard/plugin-response-cache';
 import { anthropic } from '@switchyard/provider-anthropic';
 import { azureOpenAI } from '@switchyard/provider-azure-openai';
@@ -30,6 +31,7 @@ export const PRESET = 'standard';
 
 /**
  * The plugins a ready gateway runs, in order: the Redis store (used when `store.type` is redis), the
+ * request log (one line per routed request), the
  * inbound protocols (OpenAI Chat Completions, Anthropic Messages, OpenAI Responses), gateway keys, the operator
  * endpoints (/admin/config, /admin/reload) (inactive without keys), rate limits (inactive without limits), the response
  * cache (off until `response-cache: { enabled: true }`),
@@ -44,6 +46,7 @@ export function standard(): Preset {
     name: PRESET,
     plugins: [
       storeRedis(),
+      requestLog(),
       protocolOpenAI(),
       protocolAnthropic(),
       protocolResponses(),

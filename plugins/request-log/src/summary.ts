@@ -1,7 +1,4 @@
-import type { RoutePlan } from './route-plan.js';
-
-/** How many of the final order a summary names. */
-const NAMED = 3;
+import type { RoutePlan } from '@switchyard/core';
 
 export interface PlanSummary {
   /** Candidates discovered. */
@@ -14,9 +11,9 @@ export interface PlanSummary {
   orderedBy?: string[];
 }
 
-/** The plan condensed for the request log line: counts, who excluded, the head of the order. */
-export function summarizePlan(plan: RoutePlan): PlanSummary {
-  const summary: PlanSummary = { found: plan.discovered.length, order: plan.targets.slice(0, NAMED).map((t) => t.id) };
+/** The plan condensed for the request line: counts, who excluded, the first `named` targets of the order. */
+export function summarizePlan(plan: RoutePlan, named = 3): PlanSummary {
+  const summary: PlanSummary = { found: plan.discovered.length, order: plan.targets.slice(0, named).map((t) => t.id) };
   if (plan.exclusions.length) {
     const excluded: Record<string, number> = {};
     for (const e of plan.exclusions) excluded[e.by] = (excluded[e.by] ?? 0) + 1;

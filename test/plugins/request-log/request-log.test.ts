@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { RoutePlan, withOptions } from '@switchyard/core';
+import type { Plugin, ProviderInstance, Target } from '@switchyard/core';
+import { protocolOpenAI } from '@switchyard/protocol-openai';
+import { openai } from '@switchyard/provider-openai';
+import { requestLog, summarizePlan } from '@switchyard/plugin-request-log';
+import { startMockOpenAI } from '../../support/mock-openai.js';
+import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.js';
+
+const chatBody = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+
+/** A gateway of the OpenAI protocol and provider only, with `extra` plugins. */
+async function minimalGateway(baseUrl: string, extra: Plugin[] | ReturnType<typeof withOptions>[]) {
+  const { logger, lines } = memoryLogger();
+  const gw = await startGateway(
+    {
+      providers: [
+        mockProvider('a', baseUrl, { models: ['m'] }),
+        mockProvider('b', baseUrl, { models: ['m'], priority: 2 }),
+      ],
+      models: [{ name: 'two', targets: ['a/m', 'b/m'] }],
+    },
+    { preset: false, plugins: [protocolOpenAI(), openai(), ...extra], logger },
+  );
+  const chat = async (model = 'm') => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: chatBody.replace('"m"', JSON.stringify(model)),
+    });
+    await res.text();
+    return res;
+  };
+  return { gw, lines, chat, requestLines: () => lines.filter((l) => l.msg === 'request') };
+}
+
+describe('plugin-request-log', () => {
+  it('writes one line per routed request from onFinish, with the plan summary and the fields plugins added', async () => {
+    const upstream = await startMockOpenAI();
+    const costly: Plugin = {
+      name: 'costly',
+      apply: (g) => g.hooks.onResult.tap('costly', (_r, x) => x.setLogField('costUsd', 0.5)),
+    };
+    const { gw, chat, requestLines } = await minimalGateway(upstream.baseUrl, [requestLog(), costly]);
+    try {
+      const res = await chat('two');
+      expect(res.status).toBe(200);
+      expect(requestLines()).toHaveLength(1);
+      expect(requestLines()[0]).toMatchObject({
+        level: 30,
+        requestId: res.headers.get('x-request-id'),
+        model: 'two',
+        target: 'a/m',
+        route: { found: 2, order: ['a/m', 'b/m'] },
+        attempts: 1,
+        status: 200,
+        costUsd: 0.5,
+      });
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+
+  it('names `routeTargets` targets of the order, and writes nothing when left out', async () => {
+    const upstream = await startMockOpenAI();
+    const named = await minimalGateway(upstream.baseUrl, [withOptions(requestLog(), { routeTargets: 1 })]);
+    const without = await minimalGateway(upstream.baseUrl, []);
+    try {
+      await named.chat('two');
+      expect(named.requestLines()[0]).toMatchObject({ route: { found: 2, order: ['a/m'] } });
+      expect((await without.chat('two')).status).toBe(200);
+      expect(without.requestLines()).toEqual([]);
+    } finally {
+      await named.gw.close();
+      await without.gw.close();
+      await upstream.close();
+    }
+  });
+
+  it('summarizes a plan: counts, exclusions per plugin, the head of the order, who reordered', () => {
+    const instance = {
+      name: 'i',
+      type: 'openai',
+      priority: 1,
+      weight: 1,
+      tags: [],
+      local: false,
+    } as unknown as ProviderInstance;
+    const t = (model: string): Target => ({ id: `i/${model}`, instance, model, rule: 'listed' });
+    const plan = new RoutePlan().add('d', [t('a'), t('b'), t('c'), t('d')]);
+    plan.permute('s', [3, 3, 9, 1]);
+    plan.exclude('f', (x) => x.model === 'b', 'no');
+    expect(summarizePlan(plan)).toEqual({
+      found: 4,
+      excluded: { f: 1 },
+      order: ['i/d', 'i/a', 'i/c'],
+      orderedBy: ['s'],
+    });
+    expect(summarizePlan(plan, 2).order).toEqual(['i/d', 'i/a']);
+  });
+});
