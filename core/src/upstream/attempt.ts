@@ -97,7 +97,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
 
     const passThrough = speaks(c.adapter, target, x.protocol) === x.protocol;
     if (!request.stream) {
-      const bytes = Buffer.from(await res.body.arrayBuffer());
+      const bytes = await res.body.bytes();
       const latencyMs = elapsed();
       x.timings.upstreamMs += latencyMs;
       const result = { ...base, outcome: 'success', status: res.status, latencyMs } as const;
