@@ -4,7 +4,6 @@ import type { DispatchDeps } from '../dispatch.js';
 import { toSwitchyardError } from '../errors.js';
 import type { SwitchyardError } from '../errors.js';
 import { Exchange } from '../exchange.js';
-import type { GatewayHooks } from '../hooks.js';
 import type { Logger } from '../logger.js';
 import { completionChunks } from '../protocols/completion-stream.js';
 import type { ChatCompletionChunk } from '../protocols/canonical.js';
