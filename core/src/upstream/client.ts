@@ -120,7 +120,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     this.#reject = reject;
     this.#signal = signal;
     if (signal.aborted) this.#onAbort();
-    else if (signal instanceof UpstreamAbort) signal.once('abort', this.#onAbort);
+    else if (signal instanceof UpstreamAbort) signal.listen(this.#onAbort);
     else signal.addEventListener('abort', this.#onAbort, { once: true });
   }
 
@@ -136,7 +136,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
 
   #unlisten(): void {
     const signal = this.#signal;
-    if (signal instanceof UpstreamAbort) signal.off('abort', this.#onAbort);
+    if (signal instanceof UpstreamAbort) signal.listen(undefined);
     else signal.removeEventListener('abort', this.#onAbort);
   }
 
