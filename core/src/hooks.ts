@@ -129,9 +129,10 @@ function isolate(tap: Tap, logger: Logger, hook: string): Tap {
       }
     };
   } else {
-    wrapped = (...args) => {
+    // The isolated hooks take at most two arguments: no rest array per call.
+    wrapped = (a, b) => {
       try {
-        fn(...args);
+        fn(a, b);
       } catch (err) {
         report(err);
       }
