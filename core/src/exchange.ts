@@ -32,8 +32,9 @@ export interface ExchangeTimings {
   /** Time to first token of the served attempt, streaming only. */
   ttftMs?: number;
   /**
-   * With `server.timing` on: each timed tap call as two numbers, its plugin's index in
-   * `gateway.hooks.timedPlugins` and the ms it took. Summed per plugin for Server-Timing.
+   * Present when this request's Server-Timing names each plugin (`server.timing: plugins`, or
+   * the request sent `x-switchyard-timing`): each timed tap call as two numbers, its plugin's
+   * index in `gateway.hooks.timedPlugins` and the ms it took. Summed per plugin for Server-Timing.
    */
   spans?: number[];
 }

@@ -197,7 +197,7 @@ export class Gateway {
     this.config = config;
     this.logger = logger;
     this.store = store;
-    this.hooks = new GatewayHooks(logger, { timing: config.server.timing });
+    this.hooks = new GatewayHooks(logger, { timing: config.server.timing !== false });
     this.instances = config.providers.map(toInstance);
     this.modelInfo = new ModelInfoTable(config.catalog, init.knownModels);
     this.#recipe = recipe;

@@ -129,9 +129,10 @@ function isolate(tap: Tap, logger: Logger, hook: string): Tap {
       }
     };
   } else {
-    wrapped = (...args) => {
+    // The isolated hooks take at most two arguments: no rest array per call.
+    wrapped = (a, b) => {
       try {
-        fn(...args);
+        fn(a, b);
       } catch (err) {
         report(err);
       }
@@ -180,21 +181,23 @@ export class TimedPlugins {
 /**
  * Wraps a tap so the time it takes is appended to the exchange (argument `position`) as two
  * numbers, its plugin's index in `plugins` and the ms: no strings or maps per call.
- * Server-Timing sums them once, when the header is written. Wrappers take the hooks' fixed
- * arity (no rest arrays).
+ * Server-Timing sums them once, when the header is written. Only exchanges that asked for
+ * per-plugin timing carry `timings.spans`; for every other one the wrapper calls the tap
+ * straight through (no closure, no extra promise). Wrappers take the hooks' fixed arity (no
+ * rest arrays).
  */
 function timed(tap: Tap, hook: string, position: 0 | 1, plugins: TimedPlugins): Tap {
   const fn = tap.fn as (...args: unknown[]) => unknown;
   const id = plugins.add(timingName(tap.name), hook);
-  const record = (x: Exchange, started: number): void => {
-    (x.timings.spans ??= []).push(id, performance.now() - started);
-  };
+  const spansOf = (a: unknown, b: unknown): number[] | undefined => ((position === 0 ? a : b) as Exchange).timings.spans;
   let wrapped: (...args: unknown[]) => unknown;
   if (tap.type === 'promise') {
     wrapped = (a, b) => {
+      const spans = spansOf(a, b);
+      if (!spans) return fn(a, b);
       const started = performance.now();
       return (fn(a, b) as Promise<unknown>).then((value) => {
-        record((position === 0 ? a : b) as Exchange, started);
+        spans.push(id, performance.now() - started);
         return value;
       });
     };
@@ -202,26 +205,32 @@ function timed(tap: Tap, hook: string, position: 0 | 1, plugins: TimedPlugins): 
     wrapped =
       position === 0
         ? (a, done) => {
+            const spans = spansOf(a, undefined);
+            if (!spans) return fn(a, done);
             const started = performance.now();
             fn(a, (err?: unknown, value?: unknown) => {
-              record(a as Exchange, started);
+              spans.push(id, performance.now() - started);
               (done as (err?: unknown, value?: unknown) => void)(err, value);
             });
           }
         : (a, b, done) => {
+            const spans = spansOf(a, b);
+            if (!spans) return fn(a, b, done);
             const started = performance.now();
             fn(a, b, (err?: unknown, value?: unknown) => {
-              record(b as Exchange, started);
+              spans.push(id, performance.now() - started);
               (done as (err?: unknown, value?: unknown) => void)(err, value);
             });
           };
   } else {
     wrapped = (a, b) => {
+      const spans = spansOf(a, b);
+      if (!spans) return fn(a, b);
       const started = performance.now();
       try {
         return fn(a, b);
       } finally {
-        record((position === 0 ? a : b) as Exchange, started);
+        spans.push(id, performance.now() - started);
       }
     };
   }

@@ -63,7 +63,7 @@ export { interpolate } from './config/interpolate.js';
 export type { Store, StoreListener } from './store/store.js';
 export { MemoryStore } from './store/memory-store.js';
 export { UpstreamClient } from './upstream/client.js';
-export type { UpstreamResponse } from './upstream/client.js';
+export type { UpstreamBody, UpstreamResponse } from './upstream/client.js';
 export { SseReader, readSse, formatSse } from './upstream/sse.js';
 export { createLogger, flushLogger } from './logger.js';
 export type { Logger } from './logger.js';

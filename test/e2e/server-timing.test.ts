@@ -17,11 +17,14 @@ function entries(header: string | null): Map<string, { desc?: string; dur: numbe
   return out;
 }
 
-const chat = (url: string, body: Record<string, unknown>, headers: Record<string, string> = { authorization: `Bearer ${APP_KEY}` }) =>
+const AUTHORIZED = { authorization: `Bearer ${APP_KEY}` };
+const PER_PLUGIN = { 'x-switchyard-timing': '1' };
+
+const chat = (url: string, body: Record<string, unknown>, headers: Record<string, string> = { ...AUTHORIZED, ...PER_PLUGIN }) =>
   fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...body }) });
 
 describe('Server-Timing', () => {
-  it('names every plugin and hook that ran, the upstream wait and the total', async () => {
+  it('names every plugin and hook that ran, the upstream wait and the total, when the request sends x-switchyard-timing', async () => {
     const upstream = await startMockOpenAI();
     const slow: Plugin = { name: 'slow:check', apply: (g) => g.hooks.beforeRoute.tapPromise('slow:check', () => new Promise((r) => setTimeout(r, 20))) };
     const gw = await startGateway(
@@ -54,7 +57,7 @@ describe('Server-Timing', () => {
       expect(head.has('provider-openai')).toBe(true);
 
       // Refused in beforeRoute: the plugins that ran, no upstream.
-      const refused = await chat(gw.url, {}, {});
+      const refused = await chat(gw.url, {}, PER_PLUGIN);
       expect(refused.status).toBe(401);
       const early = entries(refused.headers.get('server-timing'));
       expect([...early.keys()]).toEqual(['auth', 'total']);
@@ -67,6 +70,31 @@ describe('Server-Timing', () => {
       }
     } finally {
       await gw.close();
+      await upstream.close();
+    }
+  });
+
+  it('names plugins only when asked: the upstream wait and the total otherwise, every plugin on every response with server.timing: plugins', async () => {
+    const upstream = await startMockOpenAI();
+    const config = { providers: [mockProvider('u', upstream.baseUrl, { models: ['m'] })], plugins: { auth: { keys: [{ name: 'app-1', key: APP_KEY }] } } };
+    const byDefault = await startGateway(config);
+    const always = await startGateway({ ...config, server: { timing: 'plugins' } });
+    try {
+      for (const stream of [false, true]) {
+        const plain = await chat(byDefault.url, { stream }, AUTHORIZED);
+        await plain.text();
+        expect([...entries(plain.headers.get('server-timing')).keys()]).toEqual(['upstream', 'total']);
+        const named = await chat(always.url, { stream }, AUTHORIZED);
+        await named.text();
+        const timing = entries(named.headers.get('server-timing'));
+        expect(timing.get('auth')?.desc).toBe('beforeRoute selectRoute');
+        expect(timing.get('provider-openai')?.desc).toBe('convertRequest.openai');
+        expect(timing.has('upstream') && timing.has('total')).toBe(true);
+      }
+      expect(always.gateway.config.server.timing).toBe('plugins');
+    } finally {
+      await byDefault.close();
+      await always.close();
       await upstream.close();
     }
   });

@@ -31,7 +31,11 @@ const server = Type.Object(
     requestTimeoutMs: int(1, 60_000, 'The whole request, body included, must arrive within it, else 408 and the connection closes.'),
     keepAliveTimeoutMs: int(1, 65_000, 'An idle keep-alive connection closes after it.'),
     maxConnections: int(1, 10_000, 'Open client connections at most; further ones are dropped.'),
-    timing: bool(true, 'Server-Timing header: the total on every response; on routed ones also time per plugin and upstream.'),
+    timing: Type.Union([Type.Boolean(), Type.Literal('plugins')], {
+      default: true,
+      description:
+        "Server-Timing header: true, the total on every response and the upstream wait on routed ones, with each plugin's hook time when the request sends x-switchyard-timing; plugins, each plugin's time on every routed response; false, none.",
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -69,9 +69,21 @@ export function hostOf(header: string | undefined): string | undefined {
   return normalizeHost(colon < 0 ? header : header.slice(0, colon));
 }
 
+/** The last Host header seen and its host name: callers of one gateway nearly always send the same one. */
+let lastHostHeader: string | undefined;
+let lastHost: string | undefined;
+
+function cachedHostOf(header: string | undefined): string | undefined {
+  if (header !== lastHostHeader) {
+    lastHost = hostOf(header);
+    lastHostHeader = header;
+  }
+  return lastHost;
+}
+
 /** The error a request gets before any route runs, or undefined to let it through. */
 export function guardRequest(settings: GuardSettings, method: string, path: string, headers: IncomingHttpHeaders): SwitchyardError | undefined {
-  const host = hostOf(headers.host);
+  const host = cachedHostOf(headers.host);
   if (settings.hosts && !ANY_HOST_PATHS.has(path) && (host === undefined || !settings.hosts.has(host))) {
     return new SwitchyardError('SWITCHYARD_ERR_HOST_NOT_ALLOWED', `host ${shown(headers.host ?? '')} is not allowed: add it to server.allowedHosts`, { publicCode: 'host_not_allowed' });
   }
@@ -108,6 +120,7 @@ function originAllowed(settings: GuardSettings, origin: string, hostHeader: stri
 
 /** `application/json`, or any `+json` type, parameters (charset) ignored. */
 export function isJsonType(contentType: string): boolean {
+  if (contentType === 'application/json') return true;
   const type = contentType.split(';', 1)[0]!.trim().toLowerCase();
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }

@@ -24,7 +24,8 @@ const CLIENT_CLOSED = 499;
 /** What serving a routed request needs, built once per generation. */
 export interface RoutedDeps extends DispatchDeps {
   readonly bodyLimit: string;
-  readonly timing: boolean;
+  /** `server.timing`: 'plugins' names each plugin on every routed response; true only when the request asks (x-switchyard-timing). */
+  readonly timing: boolean | 'plugins';
   readonly streams: OpenStreams;
 }
 
@@ -49,6 +50,7 @@ export async function serveRouted(deps: RoutedDeps, protocol: InboundProtocol, r
   // A refused body gets its exchange too: onFinish for every request.
   const x = new Exchange({ id: requestId, protocol: protocol.name, operation: route.operation, body, request: decoded.request, headers: req.headers, url: req.url ?? '', plan: new RoutePlan() });
   if (decoded.warnings?.length) x.set(INBOUND_WARNINGS, decoded.warnings);
+  if (deps.timing === 'plugins' || (deps.timing && req.headers['x-switchyard-timing'] !== undefined)) x.timings.spans = [];
   let failure: SwitchyardError | undefined;
   res.once('close', () => {
     if (!res.writableFinished) x.abort();

@@ -50,7 +50,8 @@ export function writeStream(res: ServerResponse, pieces: AsyncIterable<string | 
   res.statusCode = 200;
   for (const name in SSE_HEADERS) res.setHeader(name, SSE_HEADERS[name as keyof typeof SSE_HEADERS]);
   if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
-  res.flushHeaders();
+  // No flushHeaders(): a stream is delivered once its first event is in hand, so the head leaves
+  // with it in one write instead of a write of its own.
   let last: string | undefined;
   const iterator = pieces[Symbol.asyncIterator]();
   const done = (async (): Promise<void> => {

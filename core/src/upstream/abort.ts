@@ -1,17 +1,23 @@
-import { EventEmitter } from 'node:events';
-
 /**
- * A one-shot abort switch for one upstream call. undici accepts an EventEmitter as `signal`,
- * and this costs a fraction of an AbortController with its EventTarget on every attempt.
+ * A one-shot abort switch for one upstream call, with a single listener slot (the request's
+ * handler): a fraction of an AbortController's EventTarget, or an EventEmitter, on every attempt.
  */
-export class UpstreamAbort extends EventEmitter {
+export class UpstreamAbort {
   aborted = false;
   reason: unknown = undefined;
+  #listener: (() => void) | undefined;
 
   abort(reason: unknown): void {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason;
-    this.emit('abort');
+    const listener = this.#listener;
+    this.#listener = undefined;
+    listener?.();
+  }
+
+  /** @internal Called once on abort; replaces any earlier listener. */
+  listen(listener: (() => void) | undefined): void {
+    this.#listener = listener;
   }
 }

@@ -97,23 +97,16 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
 
     const passThrough = speaks(c.adapter, target, x.protocol) === x.protocol;
     if (!request.stream) {
-      const bytes = Buffer.from(await res.body.arrayBuffer());
+      const bytes = await res.body.bytes();
       const latencyMs = elapsed();
       x.timings.upstreamMs += latencyMs;
-      const result = { ...base, outcome: 'success', status: res.status, latencyMs } as const;
       if (passThrough) {
         // The body goes out as received; usage is parsed only if a plugin asks for it.
-        const codec = c.codec;
         if (x.captureResponse && x.operation === 'chat') capture(x, () => c.adapter.decodeResponse(parseJson(bytes), x));
-        let usage: Usage | undefined | null = null;
-        await c.report(
-          Object.defineProperty(result, 'usage', {
-            enumerable: true,
-            get: () => (usage === null ? (usage = codec.usageOf(bytes)) : usage),
-          }),
-        );
+        await c.report(passThroughResult(base, res.status, latencyMs, c.codec, bytes));
         return { ok: true, delivery: { kind: 'bytes', status: 200, contentType: headerValue(res.headers['content-type']) ?? 'application/json', body: bytes } };
       }
+      const result = { ...base, outcome: 'success', status: res.status, latencyMs } as const;
       if (x.operation === 'embeddings') {
         const decodeEmbeddings = c.adapter.decodeEmbeddings;
         if (!decodeEmbeddings) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', `provider type ${target.instance.type} cannot decode embeddings`, { expose: false });
@@ -178,6 +171,27 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
   } finally {
     if (!streaming) bindUpstream(c, undefined);
   }
+}
+
+/**
+ * A pass-through JSON attempt's result, its usage read from the bytes only when someone asks (an
+ * own enumerable getter, so spreading the result reads it too). Written out rather than spread
+ * from `base`, and without defineProperty: the hot path's one result per request.
+ */
+function passThroughResult(base: Pick<AttemptResult, 'target' | 'attempt' | 'stream' | 'hedge'>, status: number, latencyMs: number, codec: ProtocolCodec, bytes: Buffer): AttemptResult {
+  let usage: Usage | undefined | null = null;
+  const result = {
+    target: base.target,
+    attempt: base.attempt,
+    stream: base.stream,
+    outcome: 'success' as const,
+    status,
+    latencyMs,
+    get usage(): Usage | undefined {
+      return usage === null ? (usage = codec.usageOf(bytes)) : usage;
+    },
+  };
+  return base.hedge ? { ...result, hedge: true, usage: result.usage } : result;
 }
 
 function bindUpstream(c: AttemptContext, controller: UpstreamAbort | undefined): void {

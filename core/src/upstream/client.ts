@@ -1,6 +1,9 @@
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { UpstreamAbort } from './abort.js';
+import { UpstreamAbort } from './abort.js';
+import { UpstreamBody } from './body.js';
+
+export { UpstreamBody } from './body.js';
 
 export interface UpstreamClientOptions {
   /** Keep-alive sockets per origin. @default 128 */
@@ -18,7 +21,7 @@ export interface SendOptions {
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  body: UpstreamBody;
 }
 
 /** One undici Pool per origin, created on first use and reused for every request. */
@@ -30,23 +33,28 @@ export class UpstreamClient {
     this.#options = { connections: options.connections ?? 128, keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 30_000 };
   }
 
-  async send(
-    url: string,
-    init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
-    options: SendOptions,
-  ): Promise<UpstreamResponse> {
+  /**
+   * Sends one request through undici's `dispatch` (no BodyReadable, no per-request stream):
+   * resolves with the head, and the body arrives in an UpstreamBody that pauses the socket while
+   * its reader falls behind. Aborting the signal fails the head or the body.
+   */
+  send(url: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string | Buffer }, options: SendOptions): Promise<UpstreamResponse> {
     const target = new URL(url);
-    const response = await this.#pool(target.origin).request({
-      path: target.pathname + target.search,
-      method: init.method,
-      headers: init.headers,
-      body: init.body ?? null,
-      signal: options.signal,
-      // The attempt's own timer covers the head (and, streaming, the first event).
-      headersTimeout: 0,
-      bodyTimeout: options.bodyTimeoutMs,
+    return new Promise((resolve, reject) => {
+      const handler = new ResponseHandler(resolve, reject, options.signal);
+      this.#pool(target.origin).dispatch(
+        {
+          path: target.pathname + target.search,
+          method: init.method,
+          headers: init.headers,
+          body: init.body ?? null,
+          // The attempt's own timer covers the head (and, streaming, the first event).
+          headersTimeout: 0,
+          bodyTimeout: options.bodyTimeoutMs,
+        },
+        handler,
+      );
     });
-    return { status: response.statusCode, headers: response.headers, body: response.body };
   }
 
   /** A GET returning parsed JSON, for model listings and health probes. */
@@ -84,5 +92,82 @@ export class UpstreamClient {
       this.#pools.set(origin, pool);
     }
     return pool;
+  }
+}
+
+/** The error a request fails with when its signal aborts it. */
+class UpstreamAbortedError extends Error {
+  readonly code = 'UND_ERR_ABORTED';
+  constructor() {
+    super('the upstream request was aborted');
+  }
+}
+
+/**
+ * undici's handler for one request: head → the send() promise, data → the body. An abort before
+ * the request reached a socket is applied as soon as it does.
+ */
+class ResponseHandler implements Dispatcher.DispatchHandler {
+  #resolve: ((res: UpstreamResponse) => void) | undefined;
+  #reject: ((err: unknown) => void) | undefined;
+  readonly #signal: AbortSignal | UpstreamAbort;
+  #controller: Dispatcher.DispatchController | undefined;
+  #body: UpstreamBody | undefined;
+  #aborted = false;
+
+  constructor(resolve: (res: UpstreamResponse) => void, reject: (err: unknown) => void, signal: AbortSignal | UpstreamAbort) {
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#signal = signal;
+    if (signal.aborted) this.#onAbort();
+    else if (signal instanceof UpstreamAbort) signal.listen(this.#onAbort);
+    else signal.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  readonly #onAbort = (): void => {
+    this.#aborted = true;
+    const error = new UpstreamAbortedError();
+    // Still queued for a socket: fail now; the request is dropped once it reaches one.
+    const reject = this.#reject;
+    this.#resolve = this.#reject = undefined;
+    reject?.(error);
+    this.#controller?.abort(error);
+  };
+
+  #unlisten(): void {
+    const signal = this.#signal;
+    if (signal instanceof UpstreamAbort) signal.listen(undefined);
+    else signal.removeEventListener('abort', this.#onAbort);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#aborted) controller.abort(new UpstreamAbortedError());
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return; // 1xx: the real head follows
+    const resolve = this.#resolve;
+    if (!resolve) return;
+    this.#resolve = this.#reject = undefined;
+    this.#body = new UpstreamBody(controller);
+    resolve({ status: statusCode, headers, body: this.#body });
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#body?.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.#unlisten();
+    this.#body?.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.#unlisten();
+    const reject = this.#reject;
+    this.#resolve = this.#reject = undefined;
+    if (reject) reject(error);
+    else this.#body?.fail(error);
   }
 }

@@ -1,0 +1,118 @@
+import type { Dispatcher } from 'undici';
+
+/** Bytes held for a reader that is behind before the upstream socket is paused (a Readable's default). */
+const HIGH_WATER = 64 * 1024;
+
+type Waiter = { resolve: (r: IteratorResult<Buffer>) => void; reject: (err: unknown) => void };
+
+/**
+ * An upstream response body fed by undici's dispatch handler: read it whole (`bytes()`, `text()`)
+ * or chunk by chunk (`for await`). While more than 64 KiB wait for a slow reader, the upstream
+ * socket is paused, so a caller that stops reading stops the upstream rather than filling
+ * memory. Leaving the iteration early aborts the request. Read it once.
+ */
+export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer> {
+  readonly #controller: Dispatcher.DispatchController;
+  #queue: Buffer[] = [];
+  #head = 0;
+  #queued = 0;
+  #ended = false;
+  #error: unknown;
+  #waiter: Waiter | undefined;
+  /** Set by bytes(): every chunk is kept and handed over at the end. */
+  #whole: { resolve: (b: Buffer) => void; reject: (err: unknown) => void } | undefined;
+
+  constructor(controller: Dispatcher.DispatchController) {
+    this.#controller = controller;
+  }
+
+  /** @internal A chunk from the upstream. */
+  push(chunk: Buffer): void {
+    const waiter = this.#waiter;
+    if (waiter) {
+      this.#waiter = undefined;
+      return waiter.resolve({ value: chunk, done: false });
+    }
+    this.#queue.push(chunk);
+    this.#queued += chunk.length;
+    if (this.#queued > HIGH_WATER && !this.#whole && !this.#controller.paused) this.#controller.pause();
+  }
+
+  /** @internal The upstream finished the body. */
+  end(): void {
+    this.#ended = true;
+    if (this.#whole) return this.#whole.resolve(this.#take());
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.resolve({ value: undefined, done: true });
+  }
+
+  /** @internal The body broke (reset, body timeout, abort). */
+  fail(error: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#error = error;
+    if (this.#whole) return this.#whole.reject(error);
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.reject(error);
+  }
+
+  /** The whole body, without a copy when it came in one chunk. */
+  bytes(): Promise<Buffer> {
+    if (this.#ended) return this.#error === undefined ? Promise.resolve(this.#take()) : Promise.reject(this.#error);
+    if (this.#controller.paused) this.#controller.resume();
+    return new Promise((resolve, reject) => (this.#whole = { resolve, reject }));
+  }
+
+  async text(): Promise<string> {
+    return (await this.bytes()).toString('utf8');
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Buffer>> {
+    if (this.#head < this.#queue.length) {
+      const chunk = this.#queue[this.#head]!;
+      this.#queue[this.#head++] = EMPTY;
+      this.#queued -= chunk.length;
+      if (this.#head === this.#queue.length) {
+        this.#queue.length = 0;
+        this.#head = 0;
+      }
+      if (this.#controller.paused && this.#queued <= HIGH_WATER / 2 && !this.#ended) this.#controller.resume();
+      return Promise.resolve({ value: chunk, done: false });
+    }
+    if (this.#ended) return this.#error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(this.#error);
+    if (this.#controller.paused) this.#controller.resume();
+    return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
+  }
+
+  /** The reader stopped early: the rest of the body is not wanted, so the request is aborted. */
+  return(): Promise<IteratorResult<Buffer>> {
+    if (!this.#ended) {
+      this.#ended = true;
+      this.#queue.length = 0;
+      this.#controller.abort(new BodyAbandonedError());
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  #take(): Buffer {
+    const chunks = this.#head ? this.#queue.slice(this.#head) : this.#queue;
+    this.#queue = [];
+    this.#head = this.#queued = 0;
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+class BodyAbandonedError extends Error {
+  readonly code = 'UND_ERR_ABORTED';
+  constructor() {
+    super('the upstream body was not read to the end');
+  }
+}
