@@ -1,5 +1,5 @@
 import { contract, definePlugin, RouteStage, SwitchyardError } from '@switchyard/core';
-import { PLUGIN as PRICING_PLUGIN } from '@switchyard/plugin-pricing';
+import { PLUGIN as PRICING_PLUGIN } from '@switchyard/plugin-pricing/contract';
 import type { Plugin } from '@switchyard/core';
 import { addAdminRoutes } from './admin.js';
 import { Budgeter } from './budgeter.js';

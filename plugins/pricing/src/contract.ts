@@ -2,6 +2,9 @@ import { contract } from '@switchyard/core';
 import type { CostBreakdown, TokenCounts } from './price.js';
 
 export type { CostBreakdown, PriceInForce, TokenCounts } from './price.js';
+/** The plugin's name: its config section, and what plugins that need it look for. */
+export const PLUGIN = 'pricing';
+
 export { costOf, formatUsd, instantOf, priceAt, ratesOf, tokensOf, TOKEN_KINDS, worstCaseUsd } from './price.js';
 
 /** One attempt's cost: its usage split by token kind, each at the price in force at the request's time. */

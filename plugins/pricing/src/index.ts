@@ -2,11 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { definePlugin } from '@switchyard/core';
 import type { AttemptResult, Exchange, Gateway, Plugin } from '@switchyard/core';
-import { PRICING_COST } from './contract.js';
+import { PLUGIN, PRICING_COST } from './contract.js';
 import type { AttemptCost, RequestCost } from './contract.js';
 import { costOf, formatUsd, priceAt, tokensOf } from './price.js';
 
-export const PLUGIN = 'pricing';
 export * from './contract.js';
 
 /** The response header carrying a non-streamed request's cost, when `header` is on. */
