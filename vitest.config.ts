@@ -9,9 +9,10 @@ const LOAD_TESTS = ['test/e2e/fault-run.test.ts', 'test/e2e/reload-process.test.
  */
 export const CLIENT_CLI_TESTS = 'test/clients/*.cli.test.ts';
 
+/** A test or hook still running after this is hung, not slow: a loaded 2-core machine may take several times longer than an idle one. */
 const shared = {
-  testTimeout: 20_000,
-  hookTimeout: 20_000,
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
   env: { LOG_LEVEL: 'silent' },
 };
 
