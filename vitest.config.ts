@@ -18,9 +18,9 @@ const shared = {
 
 export default defineConfig({
   test: {
-    // Most test time is spent waiting on sockets and timers: three files at once use a 2-core machine
+    // Most test time is spent waiting on sockets and timers: four files at once use a 2-core machine
     // better than the default (cores - 1 = one file at a time), and keep the suite honest about load.
-    maxWorkers: 3,
+    maxWorkers: 4,
     projects: [
       { test: { ...shared, name: 'main', include: ['test/**/*.test.ts'], exclude: LOAD_TESTS, sequence: { groupOrder: 0 } } },
       { test: { ...shared, name: 'load', include: LOAD_TESTS, fileParallelism: false, sequence: { groupOrder: 1 } } },
