@@ -9,10 +9,13 @@ const LOAD_TESTS = ['test/e2e/fault-run.test.ts', 'test/e2e/reload-process.test.
  */
 export const CLIENT_CLI_TESTS = 'test/clients/*.cli.test.ts';
 
-/** A test or hook still running after this is hung, not slow: a loaded 2-core machine may take several times longer than an idle one. */
+/**
+ * A test or hook still running after this is hung, not slow: on a loaded 2-core machine a test
+ * that starts gateway processes a few times can take minutes (one process start took over 15 s).
+ */
 const shared = {
-  testTimeout: 60_000,
-  hookTimeout: 60_000,
+  testTimeout: 300_000,
+  hookTimeout: 300_000,
   env: { LOG_LEVEL: 'silent' },
 };
 

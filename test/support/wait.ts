@@ -4,7 +4,7 @@
  */
 
 /** Long enough that a condition still false after it means something hangs, even on a loaded machine. */
-export const HUNG_MS = 15_000;
+export const HUNG_MS = 30_000;
 
 export interface UntilOptions {
   /** Give up (throw) after this long; default HUNG_MS. */
