@@ -3,23 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@switchyard/core';
+import { until } from '../support/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sy-logger-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function fileText(path: string, wanted: string): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    const text = (() => {
-      try {
-        return readFileSync(path, 'utf8');
-      } catch {
-        return '';
-      }
-    })();
-    if (text.includes(wanted)) return text;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`${path} never got "${wanted}"`);
+  const read = (): string => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  return until(() => (read().includes(wanted) ? read() : ''), { what: `"${wanted}" in ${path}` });
 }
 
 describe('createLogger', () => {

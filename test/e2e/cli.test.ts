@@ -53,12 +53,12 @@ describe('npm start with the preset-config example', () => {
 
   it('npm start --config FILE (npm takes --config for itself) is refused with the form that works, never started without the file', async () => {
     // The gateway would listen on 8080 if it started: the test then hangs until runCommand kills it (code null).
-    const run = await runCommand('npm', ['start', '--config', EXAMPLE], {}, 30_000);
+    const run = await runCommand('npm', ['start', '--config', EXAMPLE], {}, 120_000);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`npm took --config for itself`);
     expect(run.stderr).toContain(`run npm start -- --config ${EXAMPLE}`);
     expect(run.stdout).not.toContain('listening on');
-    const equals = await runCommand('npm', ['start', `--config=${EXAMPLE}`], {}, 30_000);
+    const equals = await runCommand('npm', ['start', `--config=${EXAMPLE}`], {}, 120_000);
     expect(equals.code).toBe(2);
     expect(equals.stderr).toContain(`run npm start -- --config ${EXAMPLE}`);
   });

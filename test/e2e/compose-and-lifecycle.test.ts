@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { composeGateway } from '@switchyard/example-compose-in-code';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import { mockProvider, startGateway } from '../support/gateway.js';
+import { until } from '../support/wait.js';
 
 const chat = (model: string, stream = false) => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
 
@@ -33,7 +34,7 @@ describe('graceful shutdown', () => {
     const gw = await startGateway({ providers: [mockProvider('a', up.baseUrl, { models: ['m'] })] });
     up.queueFault({ kind: 'streamDelay', firstChunkMs: 300 });
     const inFlight = fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat('m', true) }).then((r) => r.text());
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => up.requests.length === 1, { what: 'the stream at the upstream' });
     const closing = gw.close();
     expect(gw.gateway.draining).toBe(true);
     const text = await inFlight;

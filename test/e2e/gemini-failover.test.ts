@@ -23,8 +23,8 @@ beforeAll(async () => {
     {
       plugins: { 'circuit-breaker': false, 'load-balancer': false },
       providers: [
-        geminiProvider('a', a.origin, { apiKey: KEY_A, priority: 1, timeoutMs: 1000 }),
-        geminiProvider('b', b.origin, { apiKey: KEY_B, priority: 2, timeoutMs: 1000 }),
+        geminiProvider('a', a.origin, { apiKey: KEY_A, priority: 1, timeoutMs: 3000 }),
+        geminiProvider('b', b.origin, { apiKey: KEY_B, priority: 2, timeoutMs: 3000 }),
         geminiProvider('s', signed.origin, { apiKey: KEY_A, models: ['gemini-3-pro-preview'] }),
         geminiProvider('bad-key', a.origin, { apiKey: 'AIza-wrong-key-0123456789', models: ['gemini-2.5-pro'], priority: 9 }),
       ],

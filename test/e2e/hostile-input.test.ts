@@ -26,7 +26,7 @@ beforeAll(async () => {
   upB = await startMockOpenAI({ name: 'up-b' });
   gw = await startGateway(
     {
-      server: { bodyLimit: '64kb', headersTimeoutMs: 500, requestTimeoutMs: 1000 },
+      server: { bodyLimit: '64kb', headersTimeoutMs: 2000, requestTimeoutMs: 3000 },
       providers: [
         mockProvider('up-a', upA.baseUrl, { models: ['cheap-model'] }),
         // Serves only the model the 429 case uses, so that its cooldown touches no other case.

@@ -4,6 +4,10 @@ import { startMockOpenAI } from '../support/mock-openai.js';
 import type { MockOpenAI } from '../support/mock-openai.js';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
+import { until } from '../support/wait.js';
+
+/** Per-attempt timeout: the hang tests wait this long; a healthy mock answers far within it, even on a loaded machine. */
+const TIMEOUT_MS = 3000;
 
 let a: MockOpenAI;
 let b: MockOpenAI;
@@ -17,8 +21,8 @@ beforeAll(async () => {
   gw = await startGateway({
     plugins: { 'circuit-breaker': false, 'load-balancer': false },
     providers: [
-      mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini', 'text-embedding-3-small'], priority: 1, timeoutMs: 400 }),
-      mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini', 'text-embedding-3-small'], priority: 2, timeoutMs: 400 }),
+      mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini', 'text-embedding-3-small'], priority: 1, timeoutMs: TIMEOUT_MS }),
+      mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini', 'text-embedding-3-small'], priority: 2, timeoutMs: TIMEOUT_MS }),
     ],
     models: [{ name: 'smart', targets: ['b/gpt-4o-mini', 'a/gpt-4o-mini'] }],
   });
@@ -101,12 +105,12 @@ describe('OpenAI clients through Switchyard', () => {
     a.queueFault({ kind: 'hang' });
     const { data } = await client.chat.completions.create(ask()).withResponse();
     expect(data.choices[0]!.message.content).toBe('b: hello there');
-    const hung = await a.waitForAbort(2000);
+    const hung = await a.waitForAbort();
     expect(hung.path).toBe('/v1/chat/completions');
   });
 
   it('fails over when a stream sends no first event within timeoutMs', async () => {
-    a.queueFault({ kind: 'streamDelay', firstChunkMs: 1500 });
+    a.queueFault({ kind: 'streamDelay', firstChunkMs: 4 * TIMEOUT_MS });
     const stream = await client.chat.completions.create({ ...ask(), stream: true });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
@@ -188,13 +192,13 @@ describe('OpenAI clients through Switchyard', () => {
   });
 
   it('cancels the upstream request when the client hangs up', async () => {
-    a.queueFault({ kind: 'streamDelay', firstChunkMs: 300 });
+    a.queueFault({ kind: 'streamDelay', firstChunkMs: 4 * TIMEOUT_MS });
     const controller = new AbortController();
     const pending = fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask(), stream: true }), signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => chats(a).length === 1, { what: 'the request at a' });
     controller.abort();
     await expect(pending).rejects.toThrow();
-    const aborted = await a.waitForAbort(2000);
+    const aborted = await a.waitForAbort();
     expect(aborted.path).toBe('/v1/chat/completions');
     expect(chats(b)).toHaveLength(0);
   });
@@ -210,7 +214,7 @@ describe('OpenAI clients through Switchyard', () => {
       const reader = res.body!.getReader();
       await reader.read();
       controller.abort();
-      const aborted = await slow.waitForAbort(2000);
+      const aborted = await slow.waitForAbort();
       expect(aborted.aborted).toBe(true);
     } finally {
       await local.close();

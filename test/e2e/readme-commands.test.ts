@@ -99,6 +99,5 @@ describe("the README's commands, as written", () => {
         expect(gw.lines.map((l) => l.msg), line).toContain('stopped');
       }
     }
-    // Each start is an npm or npx process tree: on a loaded machine the whole loop takes a while.
-  }, 180_000);
+  });
 });

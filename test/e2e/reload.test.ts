@@ -5,6 +5,7 @@ import type { MockOpenAI } from '../support/mock-openai.js';
 import { useMockOpenAIs } from '../support/mock-upstreams.js';
 import { memoryLogger, mockProvider, startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
+import { until } from '../support/wait.js';
 
 let a: MockOpenAI;
 let b: MockOpenAI;
@@ -142,9 +143,10 @@ describe('gateway.reload()', () => {
     const gw = await startGateway(routing('a'), { plugins: [recorder.plugin] });
     try {
       const first = gw.gateway.current;
-      a.queueFault({ kind: 'streamDelay', firstChunkMs: 600 });
+      // The stream stays open well past the reload below, however slow the machine: its first event waits 3 s.
+      a.queueFault({ kind: 'streamDelay', firstChunkMs: 3000 });
       const slow = chat(gw, 'smart', {}, true).then((r) => r.text());
-      await new Promise((r) => setTimeout(r, 150));
+      await until(() => a.requests.length === 1, { what: 'the stream at a' });
       expect((await gw.gateway.reload(routing('b'))).ok).toBe(true);
       expect(await targetOf(gw)).toBe('b/gpt-4o-mini');
       expect(recorder.closed).toEqual([]);
@@ -152,7 +154,7 @@ describe('gateway.reload()', () => {
       const text = await slow;
       expect(text).toContain('"content":"a"');
       expect(text).toContain('data: [DONE]');
-      await new Promise((r) => setTimeout(r, 50));
+      await until(() => recorder.closed.length > 0, { what: 'the old generation closed' });
       expect(recorder.closed).toEqual([1]);
       expect(first.http.poolCount).toBe(0);
       expect(gw.gateway.current.http.poolCount).toBe(1);

@@ -3,6 +3,7 @@ import { CACHE_OUTCOME } from '@switchyard/plugin-response-cache';
 import type { Plugin } from '@switchyard/core';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import { memoryLogger, mockProvider, startGateway } from '../support/gateway.js';
+import { until } from '../support/wait.js';
 
 describe('the request log line', () => {
   it('says, once per request, what was asked, where it went, how it ended and what was dropped', async () => {
@@ -129,18 +130,22 @@ describe('the request log line', () => {
     const { logger, lines } = memoryLogger();
     const gw = await startGateway({ providers: [mockProvider('a', a.baseUrl, { models: ['m'] })] }, { logger });
     try {
-      a.queueFault({ kind: 'delay', ms: 400 });
+      // The upstream hangs; the caller leaves once the request is there, whatever the machine's speed.
+      a.queueFault({ kind: 'hang' });
       const controller = new AbortController();
-      setTimeout(() => controller.abort(), 50);
+      void until(() => a.requests.length === 1, { what: 'the request at the upstream' }).then(() => controller.abort());
       await expect(fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, signal: controller.signal, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) })).rejects.toThrow();
       const line = await requestLine(lines);
       expect(line).toMatchObject({ status: 499, aborted: true, target: 'a/m' });
-      await new Promise((r) => setTimeout(r, 50));
-      const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+      // onFinish (the metrics) runs when the response is over: wait for it.
+      const metrics = await until(async () => {
+        const text = await (await fetch(`${gw.url}/metrics`)).text();
+        return /status="499"/.test(text) && text;
+      }, { what: 'the aborted request in /metrics' });
       expect(metrics).toMatch(/switchyard_errors_total\{class="caller",error_type="client_abort"\} 1/);
       expect(metrics).toMatch(/switchyard_requests_total\{[^}]*status="499"\} 1/);
       // The attempt ends once the upstream call is aborted: a debug line, never a warning with a stack trace.
-      while (!lines.some((l) => l.msg === 'caller closed the connection before the answer' || String(l.msg).includes('the client went away'))) await new Promise((r) => setTimeout(r, 10));
+      await until(() => lines.some((l) => l.msg === 'caller closed the connection before the answer' || String(l.msg).includes('the client went away')), { what: 'the aborted attempt logged' });
       expect(lines.filter((l) => (l.level as number) >= 40 && !String(l.msg).startsWith('no gateway keys'))).toEqual([]);
       expect(JSON.stringify(lines)).not.toContain('SWITCHYARD_ERR_UPSTREAM_FAILED');
       expect(lines.find((l) => l.msg === 'caller closed the connection before the answer')).toMatchObject({ level: 20 });
@@ -200,7 +205,7 @@ const chat = (url: string, body: Record<string, unknown>, headers: Record<string
 
 /** The one request line, once the response is over. */
 async function requestLine(lines: Array<Record<string, unknown>>): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 50 && !lines.some((l) => l.msg === 'request'); i++) await new Promise((r) => setTimeout(r, 10));
+  await until(() => lines.some((l) => l.msg === 'request'), { what: 'the request line' });
   const logged = lines.filter((l) => l.msg === 'request');
   expect(logged).toHaveLength(1);
   return logged[0]!;

@@ -10,7 +10,8 @@ import type { MockOpenAI } from '../support/mock-openai.js';
 /**
  * Slow clients cannot hold a gateway: a head or a body that does not arrive in time ends the
  * connection (408 when an answer can still be written), and a connection cap drops the excess.
- * The assertions wait for the server to act; no duration is asserted.
+ * The assertions wait for the server to act; no duration is asserted. The limits are a second or
+ * two so that an ordinary request, sent at once, passes them on a loaded machine too.
  */
 let up: MockOpenAI;
 beforeAll(async () => {
@@ -50,7 +51,7 @@ async function chatOk(gw: RunningGateway): Promise<number> {
 
 describe('slow clients', () => {
   it('closes a connection whose body trickles in past server.requestTimeoutMs (408), and keeps serving', async () => {
-    const gw = await startGateway({ server: { headersTimeoutMs: 200, requestTimeoutMs: 400 }, providers: [mockProvider('up', up.baseUrl, { models: ['gpt-4o-mini'] })] });
+    const gw = await startGateway({ server: { headersTimeoutMs: 1000, requestTimeoutMs: 2000 }, providers: [mockProvider('up', up.baseUrl, { models: ['gpt-4o-mini'] })] });
     try {
       up.reset();
       const { socket, closed } = open(gw.url);
@@ -65,7 +66,7 @@ describe('slow clients', () => {
   });
 
   it('closes a connection whose head trickles in past server.headersTimeoutMs', async () => {
-    const gw = await startGateway({ server: { headersTimeoutMs: 200, requestTimeoutMs: 10_000 }, providers: [mockProvider('up', up.baseUrl, { models: ['gpt-4o-mini'] })] });
+    const gw = await startGateway({ server: { headersTimeoutMs: 1000, requestTimeoutMs: 10_000 }, providers: [mockProvider('up', up.baseUrl, { models: ['gpt-4o-mini'] })] });
     try {
       const { socket, closed } = open(gw.url);
       trickle(socket, `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'a'.repeat(1000)}\r\n\r\n`, 20);

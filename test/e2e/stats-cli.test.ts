@@ -3,6 +3,7 @@ import { startMockOpenAI } from '../support/mock-openai.js';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import { spawn } from 'node:child_process';
 import { CLI, runCli } from '../support/cli.js';
+import { until } from '../support/wait.js';
 
 const ADMIN_KEY = 'gw-test-admin-key-stats';
 const APP_KEY = 'gw-test-app-key-stats';
@@ -78,7 +79,7 @@ describe('switchyard stats', () => {
     const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
     try {
       const tables = async (n: number) => {
-        for (let i = 0; i < 100 && out.split('INSTANCE').length - 1 < n; i++) await new Promise((r) => setTimeout(r, 50));
+        await until(() => out.split('INSTANCE').length - 1 >= n, { what: `${n} table(s)` });
         return out.split('INSTANCE').length - 1;
       };
       expect(await tables(1)).toBeGreaterThanOrEqual(1);
@@ -90,7 +91,7 @@ describe('switchyard stats', () => {
       }
       const rows = () => [...out.matchAll(/^u\s+openai\s+closed\s+(\S+)\s+(\d+)/gm)].map((m) => ({ rate: Number(m[1]), attempts: Number(m[2]) }));
       const before = rows().length;
-      for (let i = 0; i < 100 && rows().length < before + 2; i++) await new Promise((r) => setTimeout(r, 50));
+      await until(() => rows().length >= before + 2, { what: 'two more tables' });
       const seen = rows();
       expect(seen.length).toBeGreaterThanOrEqual(before + 2); // two more tables since the last request
       expect(seen.at(-1)!.attempts).toBe(5);

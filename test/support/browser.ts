@@ -32,7 +32,7 @@ export function collectPageErrors(page: Page): string[] {
 }
 
 /** Waits until the element `selector` reads `expected` (exactly, or matching it); the timeout only means "hung". */
-export async function waitForText(page: Page, selector: string, expected: string | RegExp, timeoutMs = 20_000): Promise<void> {
+export async function waitForText(page: Page, selector: string, expected: string | RegExp, timeoutMs = 60_000): Promise<void> {
   const [source, flags, exact] = typeof expected === 'string' ? ['', '', expected] : [expected.source, expected.flags, null];
   await page
     .waitForFunction(

@@ -1,4 +1,5 @@
 import type { Exchange, Plugin } from '@switchyard/core';
+import { HUNG_MS } from './wait.js';
 
 /** A plugin that hands out every finished exchange (after onFinish's other taps), oldest first. */
 export function finishedExchanges(): { plugin: Plugin; next(timeoutMs?: number): Promise<Exchange> } {
@@ -16,7 +17,7 @@ export function finishedExchanges(): { plugin: Plugin; next(timeoutMs?: number):
   };
   return {
     plugin,
-    next(timeoutMs = 5000) {
+    next(timeoutMs = HUNG_MS) {
       const ready = done.shift();
       if (ready) return Promise.resolve(ready);
       return new Promise((resolve, reject) => {

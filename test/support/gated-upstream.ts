@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HUNG_MS } from './wait.js';
 
 /** Usage the upstream reports for a request body. */
 export type UsageFor = (body: any) => { prompt_tokens: number; completion_tokens: number; [field: string]: unknown };
@@ -61,7 +62,7 @@ export async function startGatedUpstream(usageFor: UsageFor, options: { open?: b
     get received() {
       return received;
     },
-    waitForReceived(n, timeoutMs = 10_000) {
+    waitForReceived(n, timeoutMs = HUNG_MS) {
       if (received >= n) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`upstream received ${received} requests, not ${n} (hung)`)), timeoutMs);

@@ -27,6 +27,7 @@ import { validateEmbed, validateGenerate } from './mock-gemini-validate.js';
 import type { Invalid } from './mock-gemini-validate.js';
 import { MockUpstream, parseJson, readBody, recordStatus } from './mock-server.js';
 import { outputLimitFor } from './output-limits.js';
+import { HUNG_MS } from './wait.js';
 
 export type GeminiFault =
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
@@ -165,7 +166,7 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     this.persistent = fault;
   }
 
-  waitForAbort(timeoutMs = 2000): Promise<GeminiRecordedRequest> {
+  waitForAbort(timeoutMs = HUNG_MS): Promise<GeminiRecordedRequest> {
     const ready = this.aborts.shift();
     if (ready) return Promise.resolve(ready);
     return new Promise((resolve, reject) => {

@@ -18,6 +18,7 @@ import { buildResponse, failedEvent, REASONING_TOKENS, ResponseStore, sample, ty
 import { isReasoningModel, validateResponsesRequest } from './mock-openai-responses-validate.js';
 import { validateChatRequest } from './mock-openai-chat-validate.js';
 import { MockHttpServer, parseJson, readBody } from './mock-server.js';
+import { HUNG_MS } from './wait.js';
 
 export type { Answerer, ScriptedAnswer } from './mock-openai-responses.js';
 export { REASONING_TOKENS } from './mock-openai-responses.js';
@@ -188,7 +189,8 @@ type Json = Record<string, unknown>;
 const MODEL_CREATED = 1_700_000_000;
 const SYSTEM_FINGERPRINT = 'fp_mock0001';
 const EMBEDDING_DIMENSIONS = 8;
-const DEFAULT_ABORT_TIMEOUT_MS = 2000;
+/** Waiting for an abort longer than this means it never comes (hung), not that the machine is slow. */
+const DEFAULT_ABORT_TIMEOUT_MS = HUNG_MS;
 
 // ---------------------------------------------------------------------------
 // Server

@@ -1,3 +1,5 @@
+import { until } from './wait.js';
+
 /** One sample of a Prometheus text exposition. */
 export interface Sample {
   name: string;
@@ -27,4 +29,15 @@ export function find(samples: Sample[], name: string, labels: Record<string, str
 /** The sum of the values of the matching samples. */
 export function total(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   return find(samples, name, labels).reduce((sum, s) => sum + s.value, 0);
+}
+
+/**
+ * The text of `${url}/metrics` once it counts `requests` requests in switchyard_requests_total:
+ * a request is counted when its response is over (onFinish), which may be after the caller read it.
+ */
+export async function metricsAfter(url: string, requests: number): Promise<string> {
+  return until(async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    return total(parseSamples(text), 'switchyard_requests_total') >= requests && text;
+  }, { what: `${requests} requests counted in /metrics` });
 }

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
+import { HUNG_MS } from './wait.js';
 
 /** A TCP forwarder on 127.0.0.1 that can be cut (an outage) and restored on the same port. */
 export interface TcpProxy {
@@ -55,7 +56,7 @@ export async function startTcpProxy(targetPort: number, scheme = 'redis'): Promi
 }
 
 /** Polls `check` until it holds or `timeoutMs` passes (then throws `what`). */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = HUNG_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -20,8 +20,13 @@ const LEASES = exchangeKey<string[]>('circuit-breaker:leases');
 export const PROBE_STAGE = RouteStage.ORDER + 50;
 const ENDS_REQUEST = new Set<AttemptResult['outcome']>(['success', 'business_error', 'cancelled']);
 
+/** What the plugin runs on, for tests: `now` is the clock of open periods, parking and probe leases (default `Date.now`). */
+export interface CircuitBreakerDeps {
+  now?: () => number;
+}
+
 /** Circuit breaking per instance (or instance × model), 429 parking, health checks, operator ejection and /admin/circuits; /ready reads its health report. */
-export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
+export function circuitBreaker(deps: CircuitBreakerDeps = {}): Plugin<CircuitBreakerOptions> {
   return definePlugin({
     name: PLUGIN,
     options: optionsSchema,
@@ -33,6 +38,7 @@ export function circuitBreaker(): Plugin<CircuitBreakerOptions> {
       const table: BreakerTable = new BreakerTable(
         options,
         {
+          now: deps.now ?? Date.now,
           onTransition: (t) => {
             logTransition(gateway, t);
             shared.publish(t.key);

@@ -82,7 +82,7 @@ describe('budgets on Redis', () => {
       await allow.finished.next();
       await proxy.restore();
       // The allowed request's cost, held while Redis was down, reaches the budget once it is back.
-      await expect.poll(async () => (await budgetOf(allow.gw, 'key:app-1').catch(() => undefined))?.spentUsd, { timeout: 10_000 }).toBeCloseTo(0.00005 * 2, 12);
+      await expect.poll(async () => (await budgetOf(allow.gw, 'key:app-1').catch(() => undefined))?.spentUsd, { timeout: 30_000 }).toBeCloseTo(0.00005 * 2, 12);
     } finally {
       await proxy.close();
     }

@@ -8,6 +8,7 @@ import type { MockOpenAI } from '../../support/mock-openai.js';
 import { useMockOpenAIs } from '../../support/mock-upstreams.js';
 import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
+import { HUNG_MS, manualClock, until } from '../../support/wait.js';
 
 let a: MockOpenAI;
 let b: MockOpenAI;
@@ -18,17 +19,17 @@ const chats = (m: MockOpenAI) => m.requests.filter((r) => r.path.endsWith('/chat
 const body = (model = 'gpt-4o-mini', stream = false) => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
 const post = (gw: RunningGateway, model?: string) => fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(model) });
 
-async function start(options: CircuitBreakerOptions, extra: { models?: unknown[] } = {}) {
+async function start(options: CircuitBreakerOptions, extra: { models?: unknown[]; now?: () => number } = {}) {
   const { logger, lines } = memoryLogger();
   const gw = await startGateway(
     {
       providers: [
-        mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], priority: 1, timeoutMs: 500 }),
-        mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2, timeoutMs: 500 }),
+        mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], priority: 1, timeoutMs: HUNG_MS }),
+        mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2, timeoutMs: HUNG_MS }),
       ],
       ...(extra.models ? { models: extra.models as never } : {}),
     },
-    { plugins: [withOptions(circuitBreaker(), { jitter: 0, ...options })], logger },
+    { plugins: [withOptions(circuitBreaker({ now: extra.now }), { jitter: 0, ...options })], logger },
   );
   return { gw, lines };
 }
@@ -36,21 +37,14 @@ async function start(options: CircuitBreakerOptions, extra: { models?: unknown[]
 /** a and b in one tier, with the given plugins. */
 async function startGatewayWith(plugins: Plugin[] | PluginEntry[]) {
   const gw = await startGateway(
-    { providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], timeoutMs: 500 }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], timeoutMs: 500 })] },
+    { providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], timeoutMs: HUNG_MS }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], timeoutMs: HUNG_MS })] },
     { plugins: plugins as PluginEntry[] },
   );
   return { gw };
 }
 
-/** Repeats `probe` until it returns true; gives up (returning false) after `ms`. */
-async function eventually(probe: () => Promise<boolean> | boolean, ms = 5000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await probe()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return false;
-}
+/** Repeats `probe` until it returns true (then true); throws when it has not after HUNG_MS. */
+const eventually = (probe: () => Promise<boolean> | boolean): Promise<boolean> => until(probe);
 
 const routes = async (gw: RunningGateway) => (await (await fetch(`${gw.url}/admin/circuits`)).json()) as {
   instances: Array<{ name: string; breakers: Array<{ state: string; parkedUntil?: number; consecutiveFailures: number }> }>;
@@ -60,7 +54,9 @@ const breakerOf = async (gw: RunningGateway, name: string) => (await routes(gw))
 
 describe('circuit breaker through a gateway', () => {
   it('opens after failureThreshold failures, stops sending there, logs it, shows it, and closes after recovery', async () => {
-    const { gw, lines } = await start({ failureThreshold: 3, openMs: 300, successThreshold: 2 });
+    // The breaker's clock only moves when the test moves it: the open period cannot end between two assertions.
+    const clock = manualClock();
+    const { gw, lines } = await start({ failureThreshold: 3, openMs: 300, successThreshold: 2 }, { now: clock.now });
     try {
       a.setFault({ kind: 'status', status: 500 });
       for (let i = 0; i < 6; i++) {
@@ -76,9 +72,14 @@ describe('circuit breaker through a gateway', () => {
       expect(lines.some((l) => l.msg === 'circuit a opened' && l.reason === '3 consecutive failures')).toBe(true);
 
       a.setFault(null);
-      const recovered = await eventually(async () => (await post(gw)).headers.get('x-switchyard-target') === 'a/gpt-4o-mini');
-      expect(recovered).toBe(true);
-      await post(gw);
+      clock.advance(299);
+      expect((await post(gw)).headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
+      expect((await breakerOf(gw, 'a')).state).toBe('open');
+      clock.advance(1);
+      expect((await breakerOf(gw, 'a')).state).toBe('half_open');
+      expect((await post(gw)).headers.get('x-switchyard-target')).toBe('a/gpt-4o-mini');
+      expect((await breakerOf(gw, 'a')).state).toBe('half_open');
+      expect((await post(gw)).headers.get('x-switchyard-target')).toBe('a/gpt-4o-mini');
       expect((await breakerOf(gw, 'a')).state).toBe('closed');
       expect(lines.filter((l) => l.plugin === 'circuit-breaker').map((l) => l.to)).toEqual(['open', 'half_open', 'closed']);
     } finally {
@@ -211,9 +212,10 @@ describe('circuit breaker through a gateway', () => {
   });
 
   it('sends a half-open probe first even when sticky bindings point elsewhere, without moving the binding', async () => {
+    const clock = manualClock();
     const { gw } = await startGatewayWith([
       withOptions(loadBalancer(), { sticky: { sources: ['header'] } }),
-      withOptions(circuitBreaker(), { failureThreshold: 1, openMs: 150, jitter: 0, successThreshold: 1 }),
+      withOptions(circuitBreaker({ now: clock.now }), { failureThreshold: 1, openMs: 150, jitter: 0, successThreshold: 1 }),
     ]);
     try {
       const ask = async (session: string) => {
@@ -227,7 +229,8 @@ describe('circuit breaker through a gateway', () => {
       expect((await breakerOf(gw, 'a')).state).toBe('open');
       for (let i = 0; i < 4; i++) expect(await ask(`s-${i}`)).toBe('b/gpt-4o-mini');
       a.setFault(null);
-      expect(await eventually(async () => (await breakerOf(gw, 'a')).state === 'half_open')).toBe(true);
+      clock.advance(150);
+      expect((await breakerOf(gw, 'a')).state).toBe('half_open');
       expect(await ask('s-0')).toBe('a/gpt-4o-mini'); // the probe
       expect((await breakerOf(gw, 'a')).state).toBe('closed');
       for (let i = 0; i < 3; i++) expect(await ask('s-0')).toBe('b/gpt-4o-mini'); // the binding held

@@ -81,7 +81,7 @@ const trafficOf = async (name: string): Promise<number> => {
 const row = (kind: string, name: string): string => `[data-testid=traffic-row][data-kind=${kind}][data-name="${name}"]`;
 
 /** Only to mean "hung": a browser shares the 2 cores with every other test file. */
-const HUNG = { timeout: 60_000 };
+const HUNG = { timeout: 300_000 };
 
 describe('the web console in Chromium', HUNG, () => {
   it('loads every view from the bundled page, with a strict CSP and no page error', async () => {

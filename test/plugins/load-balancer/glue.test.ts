@@ -9,6 +9,7 @@ import { startMockOpenAI } from '../../support/mock-openai.js';
 import type { MockOpenAI } from '../../support/mock-openai.js';
 import { mockProvider, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
+import { HUNG_MS, until } from '../../support/wait.js';
 
 const names = ['a', 'b', 'c'] as const;
 const mocks: Record<string, MockOpenAI> = {};
@@ -28,7 +29,7 @@ const chats = (m: MockOpenAI) => m.requests.filter((r) => r.path.endsWith('/chat
 async function start(options: LoadBalancerOptions, extra: { priorities?: number[]; plugins?: Plugin[] } = {}) {
   const lb = loadBalancer();
   const gw = await startGateway(
-    { providers: names.map((n, i) => mockProvider(n, mocks[n]!.baseUrl, { models: ['gpt-4o-mini'], priority: extra.priorities?.[i] ?? 1, timeoutMs: 500 })) },
+    { providers: names.map((n, i) => mockProvider(n, mocks[n]!.baseUrl, { models: ['gpt-4o-mini'], priority: extra.priorities?.[i] ?? 1, timeoutMs: HUNG_MS })) },
     { plugins: [withOptions(lb, options), ...(extra.plugins ?? [])] },
   );
   return { gw, lb };
@@ -206,12 +207,13 @@ describe('load balancer through a gateway', () => {
   it('least-busy sends to the instance with fewer requests in flight', async () => {
     const { gw } = await start({ algorithm: 'least-busy', sticky: { enabled: false } }, { priorities: [1, 1, 9] });
     try {
-      mocks.a!.setFault({ kind: 'delay', ms: 300 });
-      mocks.b!.setFault({ kind: 'delay', ms: 300 });
+      // The first request at a and at b each takes 3 s: still in flight while the next two are placed, however slow the machine.
+      mocks.a!.queueFault({ kind: 'delay', ms: 3000 });
+      mocks.b!.queueFault({ kind: 'delay', ms: 3000 });
       const slow = [ask(gw), ask(gw)];
       // Both a and b now hold one each; wait until both are in flight, then the next two go one to each.
       const admin = async () => (await (await fetch(`${gw.url}/admin/sessions`)).json()).instances as Array<{ name: string; inFlight: number }>;
-      for (let i = 0; i < 100 && (await admin()).filter((x) => x.inFlight === 1).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      await until(async () => (await admin()).filter((x) => x.inFlight === 1).length === 2, { what: 'a and b with one request in flight each' });
       expect((await admin()).slice(0, 2).map((x) => x.inFlight)).toEqual([1, 1]);
       const results = await Promise.all([...slow, ask(gw), ask(gw)]);
       expect(new Set(results.map((r) => r.target))).toEqual(new Set(['a/gpt-4o-mini', 'b/gpt-4o-mini']));

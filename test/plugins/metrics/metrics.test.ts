@@ -4,7 +4,7 @@ import { startMockOpenAI } from '../../support/mock-openai.js';
 import type { MockOpenAI } from '../../support/mock-openai.js';
 import { mockProvider, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
-import { find, parseSamples, total } from '../../support/prometheus.js';
+import { find, metricsAfter, parseSamples, total } from '../../support/prometheus.js';
 import type { Sample } from '../../support/prometheus.js';
 
 const APP_KEY = 'gw-test-app-key-1';
@@ -67,7 +67,7 @@ describe('metrics plugin: every family after a scripted mix of requests', () => 
     expect((await chat(APP_KEY, { model: 'm' })).status).toBe(200); // cached input, priced separately
     a.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '1' } });
     expect((await chat(APP_KEY, { model: 'm' })).status).toBe(200); // upstream 429 (parks a), then b
-    await new Promise((r) => setTimeout(r, 50)); // onFinish runs when the response is over
+    await metricsAfter(gw.url, 11); // onFinish runs when the response is over
     metricsResponse = await fetch(`${gw.url}/metrics`);
     samples = parseSamples(await metricsResponse.text());
   });
@@ -201,8 +201,7 @@ describe('metrics plugin: cardinality guard and access', () => {
         });
         await res.text();
       }
-      await new Promise((r) => setTimeout(r, 50));
-      const samples = parseSamples(await (await fetch(`${gw.url}/metrics`)).text());
+      const samples = parseSamples(await metricsAfter(gw.url, 2));
       const requests = find(samples, 'switchyard_requests_total');
       expect(requests.map((s) => s.labels.key_name)).toEqual(['other', 'other']);
       expect(total(samples, 'switchyard_requests_total', { key_name: 'other', model: 'gpt-4o-mini', instance: 'u' })).toBe(1);
@@ -221,8 +220,7 @@ describe('metrics plugin: cardinality guard and access', () => {
       const post = (path: string, body: unknown) => fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.text().then(() => r.status));
       expect(await post('/v1/embeddings', { model: 'text-embedding-3-small', input: 'hello there' })).toBe(200);
       expect(await post('/v1/messages', { model: 'gpt-4o-mini', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] })).toBe(200);
-      await new Promise((r) => setTimeout(r, 50));
-      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      const text = await metricsAfter(gw.url, 2);
       const samples = parseSamples(text);
       expect(total(samples, 'switchyard_requests_total', { endpoint: 'embeddings', model: 'text-embedding-3-small', status: '200' })).toBe(1);
       expect(total(samples, 'switchyard_tokens_total', { endpoint: 'embeddings', type: 'input' })).toBeGreaterThan(0);
@@ -245,8 +243,7 @@ describe('metrics plugin: cardinality guard and access', () => {
       const reloaded = await gw.gateway.reload({ ...config, server: { host: '127.0.0.1', port: 0 }, providers: [...config.providers, mockProvider('v', upstream.baseUrl, { models: ['gpt-4o'] })] });
       expect(reloaded.ok).toBe(true);
       expect(await chat()).toBe(200);
-      await new Promise((r) => setTimeout(r, 50));
-      const text = await (await fetch(`${gw.url}/metrics`)).text();
+      const text = await metricsAfter(gw.url, 2);
       const samples = parseSamples(text);
       expect(total(samples, 'switchyard_requests_total', { instance: 'u', model: 'gpt-4o-mini', status: '200' })).toBe(2);
       // Process metrics are collected once per process, not once per generation.

@@ -8,6 +8,7 @@ import { startMockOpenAI } from '../../support/mock-openai.js';
 import type { MockOpenAI } from '../../support/mock-openai.js';
 import { mockProvider, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
+import { until } from '../../support/wait.js';
 
 const APP_KEY = 'gw-test-app-key-otel';
 const exporter = new InMemorySpanExporter();
@@ -43,7 +44,7 @@ const chat = (body: Record<string, unknown>, headers: Record<string, string> = {
   fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...body }) }).then(async (r) => ({ status: r.status, text: await r.text() }));
 
 async function spans(count: number): Promise<ReadableSpan[]> {
-  for (let i = 0; i < 100 && exporter.getFinishedSpans().length < count; i++) await new Promise((r) => setTimeout(r, 10));
+  await until(() => exporter.getFinishedSpans().length >= count, { what: `${count} finished spans` });
   return exporter.getFinishedSpans();
 }
 

@@ -143,7 +143,8 @@ describe('rate-limit plugin (memory store)', () => {
     const gw = await gateway({ defaults: { concurrent: 1 } }, { providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] })] });
     const concurrent = async (): Promise<number> => (await readings(gw, 'app')).concurrent!.used;
 
-    a.queueFault({ kind: 'delay', ms: 300 });
+    // Slow enough to still hold the slot when the second request arrives, however loaded the machine.
+    a.queueFault({ kind: 'delay', ms: 3000 });
     const slow = chat(gw);
     await waitFor(() => a.requests.length === 1, 'the slow request to reach the upstream');
     const blocked = await chat(gw);

@@ -9,6 +9,7 @@ import { startMockOpenAI } from '../../support/mock-openai.js';
 import type { MockOpenAI } from '../../support/mock-openai.js';
 import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
+import { until } from '../../support/wait.js';
 
 const ANT_KEY = 'ant-test-upstream-0123456789';
 let oai: MockOpenAI;
@@ -265,7 +266,7 @@ describe('response-cache scope', () => {
       const again = await send();
       expect(again.headers.get('x-switchyard-cache')).toBe('hit');
       expect(oaiCalls()).toBe(1);
-      await new Promise((r) => setTimeout(r, 20));
+      await until(() => lines.filter((l) => l.msg === 'request').length >= 2, { what: 'two request lines' });
       expect(lines.filter((l) => l.msg === 'request').map((l) => l.cache)).toEqual(['miss', 'hit']);
     } finally {
       await g.close();

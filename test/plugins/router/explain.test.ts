@@ -8,12 +8,15 @@ import type { MockOpenAI } from '../../support/mock-openai.js';
 import { useMockOpenAIs } from '../../support/mock-upstreams.js';
 import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
+import { HUNG_MS, manualClock } from '../../support/wait.js';
 
 let a: MockOpenAI;
 let b: MockOpenAI;
 let gw: RunningGateway;
 let lb: LoadBalancerPlugin;
 const log = memoryLogger();
+/** The breaker's clock: its open period ends when a test says so, not when the machine is slow. */
+const clock = manualClock();
 useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 
 const body = (extra: Record<string, unknown> = {}) => ({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...extra });
@@ -37,14 +40,14 @@ beforeAll(async () => {
   gw = await startGateway(
     {
       providers: [
-        mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], priority: 1, timeoutMs: 2000 }),
-        mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2, timeoutMs: 2000 }),
+        mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], priority: 1, timeoutMs: HUNG_MS }),
+        mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2, timeoutMs: HUNG_MS }),
       ],
     },
     {
       plugins: [
         withOptions(lb, { sticky: { sources: ['header'] } }),
-        withOptions(circuitBreaker(), { failureThreshold: 1, openMs: 300, successThreshold: 1, halfOpenProbes: 1, jitter: 0 }),
+        withOptions(circuitBreaker({ now: clock.now }), { failureThreshold: 1, openMs: 300, successThreshold: 1, halfOpenProbes: 1, jitter: 0 }),
       ],
       logger: log.logger,
     },
@@ -110,7 +113,7 @@ describe('POST /admin/route/explain', () => {
     const open = (await (await post('/admin/route/explain', body())).json()) as Explained;
     expect(open.targets).toEqual(['b/gpt-4o-mini']);
     expect(open.exclusions[0]).toMatchObject({ target: 'a/gpt-4o-mini', by: 'circuit-breaker' });
-    await new Promise((r) => setTimeout(r, 350));
+    clock.advance(300);
     for (let i = 0; i < 3; i++) {
       const halfOpen = (await (await post('/admin/route/explain', body())).json()) as Explained;
       expect(halfOpen.targets[0]).toBe('a/gpt-4o-mini');
