@@ -14,14 +14,28 @@ const LAYERS = [
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', severity: 'error', comment: 'No import cycle, type-only imports included.', from: {}, to: { circular: true } },
-    { name: 'core-imports-no-plugin', severity: 'error', from: { path: '^core/' }, to: { path: '^(plugins|presets|cli|wire|examples)/' } },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'No import cycle, type-only imports included.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'core-imports-no-plugin',
+      severity: 'error',
+      from: { path: '^core/' },
+      to: { path: '^(plugins|presets|cli|wire|examples)/' },
+    },
     {
       name: 'plugins-only-through-contracts',
       severity: 'error',
       comment: 'A plugin may import another plugin only through its /contract subpath (keys and types).',
       from: { path: '^plugins/([^/]+)/' },
-      to: { path: '^plugins/([^/]+)/', pathNot: ['^plugins/$1/', '^plugins/[^/]+/(src|dist)/contract\\.(ts|js|d\\.ts)$'] },
+      to: {
+        path: '^plugins/([^/]+)/',
+        pathNot: ['^plugins/$1/', '^plugins/[^/]+/(src|dist)/contract\\.(ts|js|d\\.ts)$'],
+      },
     },
     ...LAYERS.map(([layer, below]) => ({
       name: `core-layers: ${layer}`,

@@ -25,7 +25,15 @@ export default defineConfig({
     // better than the default (cores - 1 = one file at a time), and keep the suite honest about load.
     maxWorkers: 4,
     projects: [
-      { test: { ...shared, name: 'main', include: ['test/**/*.test.ts'], exclude: LOAD_TESTS, sequence: { groupOrder: 0 } } },
+      {
+        test: {
+          ...shared,
+          name: 'main',
+          include: ['test/**/*.test.ts'],
+          exclude: LOAD_TESTS,
+          sequence: { groupOrder: 0 },
+        },
+      },
       { test: { ...shared, name: 'load', include: LOAD_TESTS, fileParallelism: false, sequence: { groupOrder: 1 } } },
     ],
   },

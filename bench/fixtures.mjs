@@ -6,8 +6,14 @@ export const CHAT_PATH = '/v1/chat/completions';
 const request = {
   model: MODEL,
   messages: [
-    { role: 'system', content: 'You are a concise assistant for a logistics company. Answer in two sentences at most.' },
-    { role: 'user', content: 'Which rail yard should the 14:05 freight from Basel use if track 3 is closed for maintenance?' },
+    {
+      role: 'system',
+      content: 'You are a concise assistant for a logistics company. Answer in two sentences at most.',
+    },
+    {
+      role: 'user',
+      content: 'Which rail yard should the 14:05 freight from Basel use if track 3 is closed for maintenance?',
+    },
   ],
   max_tokens: 128,
   temperature: 0.2,
@@ -15,14 +21,23 @@ const request = {
 
 /** The request bodies the bench sends, serialized once. */
 export const REQUEST_BODY = JSON.stringify(request);
-export const STREAM_REQUEST_BODY = JSON.stringify({ ...request, stream: true, stream_options: { include_usage: true } });
+export const STREAM_REQUEST_BODY = JSON.stringify({
+  ...request,
+  stream: true,
+  stream_options: { include_usage: true },
+});
 
 const USAGE = {
   prompt_tokens: 41,
   completion_tokens: 38,
   total_tokens: 79,
   prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-  completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  completion_tokens_details: {
+    reasoning_tokens: 0,
+    audio_tokens: 0,
+    accepted_prediction_tokens: 0,
+    rejected_prediction_tokens: 0,
+  },
 };
 
 const ANSWER_PARTS = ['Use the north yard, track 5: ', 'it clears the train; ', 'expect a six-minute delay.'];
@@ -49,7 +64,13 @@ export function completionBody(n, model) {
 
 /** The SSE events of a streamed answer: role, two content deltas, finish, usage — then `[DONE]`. */
 export function streamEvents(n, model) {
-  const base = { id: `chatcmpl-bench${String(n).padStart(12, '0')}`, object: 'chat.completion.chunk', created: 1735689600, model, system_fingerprint: 'fp_bench0001' };
+  const base = {
+    id: `chatcmpl-bench${String(n).padStart(12, '0')}`,
+    object: 'chat.completion.chunk',
+    created: 1735689600,
+    model,
+    system_fingerprint: 'fp_bench0001',
+  };
   const choice = (delta, finish_reason = null) => [{ index: 0, delta, logprobs: null, finish_reason }];
   const chunks = [
     { ...base, choices: choice({ role: 'assistant', content: '', refusal: null }), usage: null },
@@ -72,7 +93,12 @@ export function looksLikeStream(text) {
 
 export const MESSAGES_PATH = '/v1/messages';
 
-const ANTHROPIC_USAGE = { input_tokens: 41, output_tokens: 38, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+const ANTHROPIC_USAGE = {
+  input_tokens: 41,
+  output_tokens: 38,
+  cache_creation_input_tokens: 0,
+  cache_read_input_tokens: 0,
+};
 
 /** The same answer as an Anthropic Messages response, for the OpenAI client → Anthropic upstream rows. */
 export function anthropicMessageBody(n, model) {
@@ -93,7 +119,16 @@ export function anthropicStreamEvents(n, model) {
   const event = (type, data) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
   return [
     event('message_start', {
-      message: { id: `msg_bench${String(n).padStart(12, '0')}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...ANTHROPIC_USAGE, output_tokens: 1 } },
+      message: {
+        id: `msg_bench${String(n).padStart(12, '0')}`,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...ANTHROPIC_USAGE, output_tokens: 1 },
+      },
     }),
     event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
     event('ping', {}),

@@ -8,17 +8,34 @@ import { Pool } from 'undici';
 import { CHAT_PATH } from './fixtures.mjs';
 import { sendJson } from './http-util.mjs';
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, upstream: { type: 'string' }, 'api-key': { type: 'string', default: 'bench-key' } } });
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    upstream: { type: 'string' },
+    'api-key': { type: 'string', default: 'bench-key' },
+  },
+});
 if (!values.upstream) throw new Error('--upstream URL is required');
 const upstream = new URL(values.upstream);
 const upstreamPath = `${upstream.pathname.replace(/\/+$/, '')}/chat/completions`;
 const pool = new Pool(upstream.origin, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000 });
 
 /** Response headers that describe this hop's connection, not the payload. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'trailer', 'te']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'proxy-connection',
+  'upgrade',
+  'trailer',
+  'te',
+]);
 
 function forwardedRequestHeaders(req) {
-  const headers = { 'content-type': req.headers['content-type'] ?? 'application/json', authorization: `Bearer ${values['api-key']}` };
+  const headers = {
+    'content-type': req.headers['content-type'] ?? 'application/json',
+    authorization: `Bearer ${values['api-key']}`,
+  };
   if (req.headers.accept) headers.accept = req.headers.accept;
   return headers;
 }
@@ -39,7 +56,12 @@ function readBody(req) {
 }
 
 async function forward(req, res) {
-  const upstreamRes = await pool.request({ path: upstreamPath, method: 'POST', headers: forwardedRequestHeaders(req), body: await readBody(req) });
+  const upstreamRes = await pool.request({
+    path: upstreamPath,
+    method: 'POST',
+    headers: forwardedRequestHeaders(req),
+    body: await readBody(req),
+  });
   res.writeHead(upstreamRes.statusCode, responseHeaders(upstreamRes.headers));
   // Plain pipe(): stream.pipeline() would cost an AbortController and a DOMException per response.
   const body = upstreamRes.body;
@@ -54,7 +76,8 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   if (req.method === 'GET' && req.url === '/health') return sendJson(res, 200, { status: 'ok' });
   if (req.method !== 'POST' || req.url !== CHAT_PATH) return sendJson(res, 404, { error: { message: 'not found' } });
   forward(req, res).catch((err) => {
-    if (!res.headersSent) sendJson(res, 502, { error: { message: `upstream failed: ${err.message}`, type: 'server_error' } });
+    if (!res.headersSent)
+      sendJson(res, 502, { error: { message: `upstream failed: ${err.message}`, type: 'server_error' } });
     else res.destroy(err);
   });
 });

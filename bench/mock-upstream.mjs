@@ -3,7 +3,14 @@
 
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { anthropicMessageBody, anthropicStreamEvents, CHAT_PATH, completionBody, MESSAGES_PATH, streamEvents } from './fixtures.mjs';
+import {
+  anthropicMessageBody,
+  anthropicStreamEvents,
+  CHAT_PATH,
+  completionBody,
+  MESSAGES_PATH,
+  streamEvents,
+} from './fixtures.mjs';
 import { sendJson } from './http-util.mjs';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '0' } } });
@@ -38,7 +45,11 @@ function answerJson(res, wire, n, model) {
 /** Each event is its own write, one event-loop turn apart, so proxies see them as separate chunks. */
 function answerStream(res, wire, n, model) {
   const events = wire.events(n, model);
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': `req_bench${n}` });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-request-id': `req_bench${n}`,
+  });
   let i = 0;
   const next = () => {
     if (res.destroyed) return;
@@ -52,7 +63,10 @@ function answerStream(res, wire, n, model) {
 async function handle(req, res) {
   if (req.method === 'GET' && req.url === '/health') return sendJson(res, 200, { status: 'ok' });
   const wire = WIRE[req.url];
-  if (req.method !== 'POST' || !wire) return sendJson(res, 404, { error: { message: `no route for ${req.method} ${req.url}`, type: 'invalid_request_error' } });
+  if (req.method !== 'POST' || !wire)
+    return sendJson(res, 404, {
+      error: { message: `no route for ${req.method} ${req.url}`, type: 'invalid_request_error' },
+    });
   let body;
   try {
     body = JSON.parse(await readBody(req));

@@ -15,14 +15,24 @@ import { setServerTiming } from '../core/dist/http/timing.js';
 
 const REQUESTS = Number(process.env.OBS_REQUESTS ?? 100_000);
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-obs-bench-'));
-const providers = ['a', 'b'].map((name) => ({ name, type: 'openai', baseUrl: `http://127.0.0.1:9/${name}`, models: ['gpt-4o-mini'] }));
+const providers = ['a', 'b'].map((name) => ({
+  name,
+  type: 'openai',
+  baseUrl: `http://127.0.0.1:9/${name}`,
+  models: ['gpt-4o-mini'],
+}));
 const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Which track?' }] };
-const usage = { prompt_tokens: 420, completion_tokens: 80, total_tokens: 500, prompt_tokens_details: { cached_tokens: 128 } };
+const usage = {
+  prompt_tokens: 420,
+  completion_tokens: 80,
+  total_tokens: 500,
+  prompt_tokens_details: { cached_tokens: 128 },
+};
 const noHeaders = { set() {}, headerSent: false };
 
 const variants = {
   'none (no metrics, log off, timing off)': { metrics: false, log: false, timing: false },
-  'metrics': { metrics: true, log: false, timing: false },
+  metrics: { metrics: true, log: false, timing: false },
   'metrics + request log (discarded)': { metrics: true, log: 'discard', timing: false },
   'metrics + request log (file)': { metrics: true, log: true, timing: false },
   'metrics + log + Server-Timing': { metrics: true, log: true, timing: true },
@@ -30,16 +40,33 @@ const variants = {
 
 async function measure({ metrics, log, timing }, name) {
   const file = join(dir, `${name.replace(/[^a-z]+/gi, '-')}.log`);
-  const logger = log === 'discard' ? createLogger({ level: 'info', destination: { write() {} } }) : log ? createLogger({ level: 'info', file }) : createLogger({ level: 'silent' });
+  const logger =
+    log === 'discard'
+      ? createLogger({ level: 'info', destination: { write() {} } })
+      : log
+        ? createLogger({ level: 'info', file })
+        : createLogger({ level: 'silent' });
   const gateway = await createGateway({
-    config: { providers, server: { timing }, plugins: { auth: false, 'rate-limit': false, 'request-log': false, ...(metrics ? {} : { metrics: false }) } },
+    config: {
+      providers,
+      server: { timing },
+      plugins: { auth: false, 'rate-limit': false, 'request-log': false, ...(metrics ? {} : { metrics: false }) },
+    },
     presets: [standard()],
     logger,
   });
   const requestLog = requestLogger(logger);
   const run = async (n) => {
     for (let i = 0; i < n; i++) {
-      const x = new Exchange({ id: `req-${i}`, protocol: 'openai', operation: 'chat', body, request: body, headers: {}, plan: new RoutePlan() });
+      const x = new Exchange({
+        id: `req-${i}`,
+        protocol: 'openai',
+        operation: 'chat',
+        body,
+        request: body,
+        headers: {},
+        plan: new RoutePlan(),
+      });
       await gateway.hooks.beforeRoute.promise(x);
       const plan = await gateway.hooks.selectRoute.promise(x.plan, x);
       const target = plan.targets[0];
@@ -85,5 +112,7 @@ const base = results[Object.keys(variants)[0]].us;
 console.log(`observability per request (hooks + outcome + log line + Server-Timing), ${REQUESTS} requests, CPU µs:`);
 for (const [name, { us, bytes }] of Object.entries(results)) {
   const extra = name.startsWith('none') ? '' : `   (+${(us - base).toFixed(2)} µs)`;
-  console.log(`  ${name.padEnd(40)} ${us.toFixed(2).padStart(6)} µs${extra}${bytes ? `   log ${(bytes / (REQUESTS * 1.25)).toFixed(0)} B/line` : ''}`);
+  console.log(
+    `  ${name.padEnd(40)} ${us.toFixed(2).padStart(6)} µs${extra}${bytes ? `   log ${(bytes / (REQUESTS * 1.25)).toFixed(0)} B/line` : ''}`,
+  );
 }

@@ -11,7 +11,13 @@ const RELOADS = Number(process.env.RELOADS ?? 300);
 const upstream = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
-    const body = JSON.stringify({ id: 'x', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] });
+    const body = JSON.stringify({
+      id: 'x',
+      object: 'chat.completion',
+      created: 0,
+      model: 'm',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+    });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
   });
 });
@@ -23,10 +29,18 @@ const config = (n) => ({
   providers: ['a', 'b', 'c'].map((name) => ({ name, type: 'openai', baseUrl, models: ['m'] })),
   models: [{ name: 'smart', targets: [`${['a', 'b', 'c'][n % 3]}/m`] }],
 });
-const gateway = await createGateway({ config: config(0), presets: [standard()], logger: createLogger({ level: 'silent' }) });
+const gateway = await createGateway({
+  config: config(0),
+  presets: [standard()],
+  logger: createLogger({ level: 'silent' }),
+});
 const { url } = await gateway.listen();
 const request = () =>
-  fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: 'hi' }] }) }).then((r) => r.arrayBuffer());
+  fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'smart', messages: [{ role: 'user', content: 'hi' }] }),
+  }).then((r) => r.arrayBuffer());
 
 const heapAfterGc = async () => {
   await new Promise((r) => setTimeout(r, 50));
@@ -49,6 +63,11 @@ upstream.close();
 
 times.sort((x, y) => x - y);
 const at = (q) => times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(2);
-console.log(`reload (standard preset, 3 instances): p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms over ${RELOADS} reloads`);
-if (globalThis.gc) console.log(`heap after reload 20: ${(baseline / 2 ** 20).toFixed(1)} MiB; after reload ${RELOADS}: ${(final / 2 ** 20).toFixed(1)} MiB (retired generations freed when these stay close)`);
+console.log(
+  `reload (standard preset, 3 instances): p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms over ${RELOADS} reloads`,
+);
+if (globalThis.gc)
+  console.log(
+    `heap after reload 20: ${(baseline / 2 ** 20).toFixed(1)} MiB; after reload ${RELOADS}: ${(final / 2 ** 20).toFixed(1)} MiB (retired generations freed when these stay close)`,
+  );
 else console.log('run with node --expose-gc for the heap figures');

@@ -12,10 +12,19 @@ const ROUNDS = Number(process.env.ROUTING_ROUNDS ?? 200);
 const INSTANCES = 100;
 const perInstance = Math.ceil(TARGETS / INSTANCES);
 const providers = Array.from({ length: INSTANCES }, (_, i) => ({
-  name: `i${i}`, type: 'openai', baseUrl: `http://127.0.0.1:9/i${i}`, models: Array.from({ length: perInstance }, (_, j) => `m${j}`), local: i % 10 === 0,
+  name: `i${i}`,
+  type: 'openai',
+  baseUrl: `http://127.0.0.1:9/i${i}`,
+  models: Array.from({ length: perInstance }, (_, j) => `m${j}`),
+  local: i % 10 === 0,
 }));
 const targets = providers.flatMap((p) => p.models.map((m) => `${p.name}/${m}`)).slice(0, TARGETS);
-const catalog = Object.fromEntries(Array.from({ length: perInstance }, (_, j) => [`m${j}`, { pricing: { input: (j % 17) * 0.3, output: (j % 13) * 1.1 }, quality: j % 101 }]));
+const catalog = Object.fromEntries(
+  Array.from({ length: perInstance }, (_, j) => [
+    `m${j}`,
+    { pricing: { input: (j % 17) * 0.3, output: (j % 13) * 1.1 }, quality: j % 101 },
+  ]),
+);
 
 const gateway = await createGateway({
   config: { providers, models: [{ name: 'pool', targets }], catalog, plugins: { auth: false, 'rate-limit': false } },
@@ -26,7 +35,13 @@ const gateway = await createGateway({
 const pool = gateway.resolver.resolve('pool');
 for (let k = 0; k < pool.length; k++) {
   const t = pool[k];
-  for (let r = 0; r < 5; r++) gateway.router.report(t.id, k % 7 ? { outcome: 'success', latencyMs: 200 + (k % 50) * 10, ttftMs: 50 + (k % 30), outputTokens: 100 } : { outcome: 'failure' });
+  for (let r = 0; r < 5; r++)
+    gateway.router.report(
+      t.id,
+      k % 7
+        ? { outcome: 'success', latencyMs: 200 + (k % 50) * 10, ttftMs: 50 + (k % 30), outputTokens: 100 }
+        : { outcome: 'failure' },
+    );
 }
 
 const scorer = new BalancedScorer({ cost: 1, speed: 1, quality: 1, reliability: 1 });
@@ -48,4 +63,6 @@ await gateway.close();
 
 console.log(`routing over ${pool.length} candidates (${INSTANCES} instances)`);
 console.log(`  balanced scorer: ${scoreNs.toFixed(1)} ns per candidate`);
-console.log(`  router.select (balanced, every tap): ${selectMs.toFixed(2)} ms per request, ${((selectMs * 1e6) / pool.length).toFixed(0)} ns per candidate; first ${plan.targets[0].id}`);
+console.log(
+  `  router.select (balanced, every tap): ${selectMs.toFixed(2)} ms per request, ${((selectMs * 1e6) / pool.length).toFixed(0)} ns per candidate; first ${plan.targets[0].id}`,
+);

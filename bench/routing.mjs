@@ -13,7 +13,18 @@ const INSTANCES = 100;
 const MODELS_PER_INSTANCE = 100;
 const QUERY = 'tag:instruct,70b,gpu';
 
-const families = ['llama-3.1', 'llama-3.3', 'qwen2.5', 'mistral', 'mixtral', 'gemma-2', 'phi-3', 'deepseek-v3', 'yi-1.5', 'command-r'];
+const families = [
+  'llama-3.1',
+  'llama-3.3',
+  'qwen2.5',
+  'mistral',
+  'mixtral',
+  'gemma-2',
+  'phi-3',
+  'deepseek-v3',
+  'yi-1.5',
+  'command-r',
+];
 const sizes = ['1b', '3b', '7b', '8b', '13b', '14b', '32b', '34b', '70b', '72b'];
 const kinds = ['instruct', 'chat', 'coder', 'base', 'vision'];
 
@@ -35,7 +46,9 @@ function providers() {
 /** Prices and quality per model name, so the balanced strategy has figures to weigh. */
 function catalog(list) {
   const names = [...new Set(list.flatMap((p) => p.models))];
-  return Object.fromEntries(names.map((m, k) => [m, { pricing: { input: (k % 17) * 0.3, output: (k % 13) * 1.1 }, quality: k % 101 }]));
+  return Object.fromEntries(
+    names.map((m, k) => [m, { pricing: { input: (k % 17) * 0.3, output: (k % 13) * 1.1 }, quality: k % 101 }]),
+  );
 }
 
 async function measure(label, plugins, extraPlugins) {
@@ -49,14 +62,28 @@ async function measure(label, plugins, extraPlugins) {
   });
   // Five outcomes per target, so latency and reliability are known.
   for (const [k, t] of gateway.resolver.servedTargets().entries()) {
-    for (let r = 0; r < 5; r++) gateway.router.report(t.id, k % 7 ? { outcome: 'success', latencyMs: 200 + (k % 50) * 10, ttftMs: 50 + (k % 30), outputTokens: 100 } : { outcome: 'failure' });
+    for (let r = 0; r < 5; r++)
+      gateway.router.report(
+        t.id,
+        k % 7
+          ? { outcome: 'success', latencyMs: 200 + (k % 50) * 10, ttftMs: 50 + (k % 30), outputTokens: 100 }
+          : { outcome: 'failure' },
+      );
   }
   const body = { model: QUERY, messages: [{ role: 'user', content: 'Route me.' }] };
   let candidates = 0;
   let planned = 0;
   const run = async (n) => {
     for (let i = 0; i < n; i++) {
-      const x = new Exchange({ id: String(i), protocol: 'openai', operation: 'chat', body, request: body, headers: {}, plan: new RoutePlan() });
+      const x = new Exchange({
+        id: String(i),
+        protocol: 'openai',
+        operation: 'chat',
+        body,
+        request: body,
+        headers: {},
+        plan: new RoutePlan(),
+      });
       const plan = await gateway.hooks.selectRoute.promise(x.plan, x);
       candidates += plan.discovered.length;
       planned += plan.size;
@@ -91,13 +118,21 @@ async function measure(label, plugins, extraPlugins) {
 const variants = [
   ['tag routing only', { auth: false, 'rate-limit': false, 'circuit-breaker': false, 'load-balancer': false }, []],
   ['tag routing + breaker + balancer', { auth: false, 'rate-limit': false }, []],
-  ['tag routing + balanced strategy + breaker + balancer', { auth: false, 'rate-limit': false }, [withOptions(strategies(), { default: 'balanced' })]],
+  [
+    'tag routing + balanced strategy + breaker + balancer',
+    { auth: false, 'rate-limit': false },
+    [withOptions(strategies(), { default: 'balanced' })],
+  ],
 ];
 console.log(`routing: ${INSTANCES * MODELS_PER_INSTANCE} targets, query ${QUERY}, ${SELECTIONS} selections`);
 for (const [label, plugins, extra] of variants) {
   const r = await measure(label, plugins, extra);
   console.log(`  ${r.label}: ${r.candidates.toFixed(0)} candidates → ${r.planned.toFixed(0)} planned`);
   console.log(`    tag index select        ${r.tagIndexUs.toFixed(2).padStart(8)} µs`);
-  console.log(`    whole selectRoute chain ${r.selectionUs.toFixed(2).padStart(8)} µs per selection   (target < 50 µs)`);
-  console.log(`    per candidate           ${r.perCandidateUs.toFixed(3).padStart(8)} µs                 (target < 1 µs)`);
+  console.log(
+    `    whole selectRoute chain ${r.selectionUs.toFixed(2).padStart(8)} µs per selection   (target < 50 µs)`,
+  );
+  console.log(
+    `    per candidate           ${r.perCandidateUs.toFixed(3).padStart(8)} µs                 (target < 1 µs)`,
+  );
 }

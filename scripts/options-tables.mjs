@@ -15,7 +15,8 @@ const markers = (section) => [`<!-- ${section}:begin -->`, `<!-- ${section}:end 
 /** The value schema of a map: `additionalProperties`, or the one pattern of `patternProperties` (TypeBox's Record). */
 function mapValue(schema) {
   if (schema.type !== 'object' || schema.properties) return undefined;
-  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') return schema.additionalProperties;
+  if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+    return schema.additionalProperties;
   const patterns = Object.values(schema.patternProperties ?? {});
   return patterns.length === 1 ? patterns[0] : undefined;
 }
@@ -46,13 +47,18 @@ export function optionRows(schema, prefix = '') {
   for (const [name, property] of Object.entries(schema.properties ?? {})) {
     const path = `${prefix}${name}`;
     const hasDefault = property.default !== undefined;
-    const fallback = hasDefault ? `\`${JSON.stringify(property.default)}\`` : required.has(name) && !prefix.includes('<') ? 'required' : '—';
+    const fallback = hasDefault
+      ? `\`${JSON.stringify(property.default)}\``
+      : required.has(name) && !prefix.includes('<')
+        ? 'required'
+        : '—';
     rows.push(`| \`${path}\` | ${cell(typeOf(property))} | ${cell(fallback)} | ${cell(property.description ?? '')} |`);
     if (property.type === 'object' && property.properties) rows.push(...optionRows(property, `${path}.`));
     const map = mapValue(property);
     if (map?.properties) rows.push(...optionRows(map, `${path}.<name>.`));
     const items = property.items;
-    if (property.type === 'array' && items?.type === 'object' && items.properties) rows.push(...optionRows(items, `${path}[].`));
+    if (property.type === 'array' && items?.type === 'object' && items.properties)
+      rows.push(...optionRows(items, `${path}[].`));
   }
   return rows;
 }
@@ -60,7 +66,8 @@ export function optionRows(schema, prefix = '') {
 /** The options table of a plugin schema (`what` names the first column). */
 export function optionsTable(schema, what = 'option') {
   const rows = optionRows(schema);
-  if (rows.length === 0) return what === 'option' ? 'This plugin has no options.' : `This provider type has no ${what}s of its own.`;
+  if (rows.length === 0)
+    return what === 'option' ? 'This plugin has no options.' : `This provider type has no ${what}s of its own.`;
   return [`| ${what} | type | default | description |`, '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 

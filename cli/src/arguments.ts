@@ -18,8 +18,11 @@ export function strayArguments(values: Record<string, unknown>, positionals: rea
   const allowed = OPTIONS[command];
   if (!allowed) return undefined;
   const extra = positionals.slice(POSITIONALS[command]!);
-  if (extra.length) return `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => `"${a}"`).join(' ')} for switchyard ${positionals.slice(0, command === 'start' ? 1 : 2).join(' ')}`;
-  const refused = Object.keys(values).filter((name) => name !== 'help' && values[name] !== undefined && !allowed.includes(name));
+  if (extra.length)
+    return `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((a) => `"${a}"`).join(' ')} for switchyard ${positionals.slice(0, command === 'start' ? 1 : 2).join(' ')}`;
+  const refused = Object.keys(values).filter(
+    (name) => name !== 'help' && values[name] !== undefined && !allowed.includes(name),
+  );
   if (refused.length) return `switchyard ${command} takes no ${refused.map((name) => `--${name}`).join(', ')}`;
   return undefined;
 }
@@ -29,9 +32,15 @@ export function strayArguments(values: Record<string, unknown>, positionals: rea
  * `--` for its own: it sets `npm_config_config` and leaves the value as a stray argument, so the
  * gateway would silently start without the file. The explanation, when that happened.
  */
-export function npmSwallowed(values: Record<string, unknown>, positionals: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+export function npmSwallowed(
+  values: Record<string, unknown>,
+  positionals: readonly string[],
+  env: NodeJS.ProcessEnv,
+): string | undefined {
   if (env.npm_lifecycle_event === undefined) return undefined;
-  const taken = (OPTIONS[positionals[0]!] ?? []).filter((name) => env[`npm_config_${name}`] !== undefined && values[name] === undefined);
+  const taken = (OPTIONS[positionals[0]!] ?? []).filter(
+    (name) => env[`npm_config_${name}`] !== undefined && values[name] === undefined,
+  );
   if (taken.length === 0) return undefined;
   const left = positionals.slice(POSITIONALS[positionals[0]!] ?? 1);
   const valued = taken.filter((name) => VALUED.has(name));
@@ -39,7 +48,12 @@ export function npmSwallowed(values: Record<string, unknown>, positionals: reado
     if (!VALUED.has(name)) return `--${name}`;
     const own = env[`npm_config_${name}`];
     // `--config=FILE` leaves the value in npm's variable; `--config FILE` leaves it as an argument.
-    const value = own !== undefined && own !== 'true' && own !== '' ? own : valued.length === 1 && left.length === 1 ? left[0]! : name.toUpperCase();
+    const value =
+      own !== undefined && own !== 'true' && own !== ''
+        ? own
+        : valued.length === 1 && left.length === 1
+          ? left[0]!
+          : name.toUpperCase();
     return `--${name} ${value}`;
   });
   const script = env.npm_lifecycle_event === 'start' ? 'npm start' : `npm run ${env.npm_lifecycle_event}`;

@@ -4,7 +4,15 @@ import { existsSync, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify as toYaml } from 'yaml';
-import { SwitchyardError, createGateway, createLogger, flushLogger, maskSecrets, maskText, maskUrl } from '@switchyard/core';
+import {
+  SwitchyardError,
+  createGateway,
+  createLogger,
+  flushLogger,
+  maskSecrets,
+  maskText,
+  maskUrl,
+} from '@switchyard/core';
 import type { ConfigInput, Gateway, Plugin, Preset, ReloadInput } from '@switchyard/core';
 import { readConfigFile } from './config-file.js';
 import { withKnownPlugins } from './first-party.js';
@@ -41,10 +49,17 @@ async function loadPreset(specifier: string): Promise<PresetModule> {
   try {
     mod = (await import(specifier)) as Record<string, unknown>;
   } catch (err) {
-    throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_READ', `cannot load preset module "${specifier}": ${(err as Error).message}. Install it next to @switchyard/core.`);
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_CONFIG_READ',
+      `cannot load preset module "${specifier}": ${(err as Error).message}. Install it next to @switchyard/core.`,
+    );
   }
   const factory = mod.default as (() => Preset) | undefined;
-  if (typeof factory !== 'function') throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_READ', `preset module "${specifier}" has no default export returning a preset`);
+  if (typeof factory !== 'function')
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_CONFIG_READ',
+      `preset module "${specifier}" has no default export returning a preset`,
+    );
   const configFromEnv = mod.configFromEnv as PresetModule['configFromEnv'];
   return configFromEnv ? { preset: factory(), configFromEnv } : { preset: factory() };
 }
@@ -52,12 +67,21 @@ async function loadPreset(specifier: string): Promise<PresetModule> {
 function describe(gateway: Gateway): string[] {
   // A plugin may set an instance's served models (Azure OpenAI's deployments, discovery) over its configured list.
   const served = (i: Gateway['instances'][number]) => gateway.served(i.name) ?? i.models;
-  const lines = gateway.instances.map((i) => `provider ${i.name} (${i.type}) ${maskUrl(i.baseUrl)} models: ${served(i)?.join(', ') ?? `by name prefix (${gateway.providers.get(i.type)?.modelPrefixes?.join(' ') ?? 'none'})`}`);
+  const lines = gateway.instances.map(
+    (i) =>
+      `provider ${i.name} (${i.type}) ${maskUrl(i.baseUrl)} models: ${served(i)?.join(', ') ?? `by name prefix (${gateway.providers.get(i.type)?.modelPrefixes?.join(' ') ?? 'none'})`}`,
+  );
   for (const alias of gateway.config.models) lines.push(`alias ${alias.name} → ${alias.targets.join(', ')}`);
   return lines;
 }
 
-async function start(values: { config?: string; port?: string; host?: string; preset: string; watch?: boolean }): Promise<void> {
+async function start(values: {
+  config?: string;
+  port?: string;
+  host?: string;
+  preset: string;
+  watch?: boolean;
+}): Promise<void> {
   const { preset, configFromEnv } = await loadPreset(values.preset);
   const file = values.config ?? DEFAULT_FILES.find((f) => existsSync(f));
   let config: ConfigInput = {};
@@ -73,7 +97,12 @@ async function start(values: { config?: string; port?: string; host?: string; pr
     notes.push('no config file: using the embedded default built from the environment', ...fromEnv.notes);
   }
   const reloadFrom = file ? () => reloadInput(file, preset) : undefined;
-  const gateway = await createGateway({ config, presets: [preset], plugins, ...(file ? { source: file, reloadFrom } : {}) }).catch((err: unknown) => {
+  const gateway = await createGateway({
+    config,
+    presets: [preset],
+    plugins,
+    ...(file ? { source: file, reloadFrom } : {}),
+  }).catch((err: unknown) => {
     throw withKnownPlugins(err, registered);
   });
   const log = gateway.logger;
@@ -96,7 +125,10 @@ async function start(values: { config?: string; port?: string; host?: string; pr
     );
   };
   process.on('SIGHUP', () => reload('SIGHUP'));
-  const stopWatching = file && (values.watch || gateway.config.server.watchConfig) ? watchFile(resolve(file), () => reload('config file changed')) : undefined;
+  const stopWatching =
+    file && (values.watch || gateway.config.server.watchConfig)
+      ? watchFile(resolve(file), () => reload('config file changed'))
+      : undefined;
   let stopped = false;
   const stop = (signal: string): void => {
     // Stopped already, writing its last log lines: nothing is left to cut.
@@ -157,7 +189,8 @@ function watchFile(path: string, changed: () => void): () => void {
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be an integer from 0 to 65535, got "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be an integer from 0 to 65535, got "${value}"`);
   return port;
 }
 
@@ -207,7 +240,13 @@ async function main(argv: string[]): Promise<number> {
     const { preset } = await loadPreset(values.preset ?? DEFAULT_PRESET);
     const { config, plugins, registered } = await readConfigFile(file, preset);
     // Building the gateway checks the core sections, every plugin's section and the provider types at once, and fills defaults.
-    const gateway = await createGateway({ config, presets: [preset], plugins, source: file, logger: createLogger({ level: 'silent' }) }).catch((err: unknown) => {
+    const gateway = await createGateway({
+      config,
+      presets: [preset],
+      plugins,
+      source: file,
+      logger: createLogger({ level: 'silent' }),
+    }).catch((err: unknown) => {
       throw withKnownPlugins(err, registered);
     });
     await gateway.close();
@@ -233,7 +272,11 @@ main(process.argv.slice(2)).then(
       console.error(`switchyard: ${(err as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }
-    console.error(maskText(`switchyard: ${err instanceof SwitchyardError ? `${err.message} [${err.code}]` : (err as Error).stack ?? String(err)}`));
+    console.error(
+      maskText(
+        `switchyard: ${err instanceof SwitchyardError ? `${err.message} [${err.code}]` : ((err as Error).stack ?? String(err))}`,
+      ),
+    );
     process.exit(1);
   },
 );

@@ -19,22 +19,35 @@ export interface ConfigFile {
  * checked here: createGateway() checks them with the plugin sections and provider types, so a
  * file with problems of several kinds is refused with all of them at once.
  */
-export async function readConfigFile(file: string, preset: Preset, env: NodeJS.ProcessEnv = process.env): Promise<ConfigFile> {
+export async function readConfigFile(
+  file: string,
+  preset: Preset,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ConfigFile> {
   const path = resolve(file);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_READ', `cannot read config file ${path}: ${(err as Error).message}`, { cause: err });
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_CONFIG_READ',
+      `cannot read config file ${path}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const config = parseConfigText(text, path);
   if (config !== null && config !== undefined && (typeof config !== 'object' || Array.isArray(config))) {
-    throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', `invalid configuration in ${path}: the file must hold a mapping of sections`);
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_CONFIG_INVALID',
+      `invalid configuration in ${path}: the file must hold a mapping of sections`,
+    );
   }
   // Interpolated only to learn which plugins to load; the gateway interpolates the tree itself and reports what is missing.
   const { value } = interpolate(config ?? {}, env);
   const { modules, plugins: sections } = value as { modules?: unknown; plugins?: unknown };
-  const specifiers = Array.isArray(modules) ? modules.filter((m): m is string => typeof m === 'string' && m !== '') : [];
+  const specifiers = Array.isArray(modules)
+    ? modules.filter((m): m is string => typeof m === 'string' && m !== '')
+    : [];
   const fromModules = await loadPluginModules(specifiers, dirname(path));
   const registered = new Set([...preset.plugins.map(nameOf), ...fromModules.map((p) => p.name)]);
   const bySection = await sectionPlugins(sections, registered);

@@ -50,7 +50,11 @@ export async function sectionPlugins(sections: unknown, registered: ReadonlySet<
     try {
       mod = (await import(pkg)) as { default?: unknown };
     } catch (err) {
-      throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_READ', `plugins.${name}: the first-party plugin "${name}" is in ${pkg}, which cannot be loaded (npm install ${pkg}): ${(err as Error).message}`, { cause: err });
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_CONFIG_READ',
+        `plugins.${name}: the first-party plugin "${name}" is in ${pkg}, which cannot be loaded (npm install ${pkg}): ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     plugins.push(...pluginsOf(mod, pkg));
   }
@@ -75,5 +79,9 @@ export function withKnownPlugins(err: unknown, registered: ReadonlySet<string>):
     return line + hint;
   });
   const { code, status, type, kind } = err;
-  return new SwitchyardError({ code, status, type, class: err.class, kind }, message, { expose: false, problems, cause: err });
+  return new SwitchyardError({ code, status, type, class: err.class, kind }, message, {
+    expose: false,
+    problems,
+    cause: err,
+  });
 }

@@ -71,7 +71,9 @@ async function keys(argv: string[]): Promise<number> {
     }
     case 'rotate': {
       const rotated = (await api('PATCH', path, { rotate: true })) as { key: string };
-      console.error(`rotated key "${name}": the old key is refused from now on; store the new one, it is not shown again`);
+      console.error(
+        `rotated key "${name}": the old key is refused from now on; store the new one, it is not shown again`,
+      );
       console.log(rotated.key);
       return 0;
     }
@@ -90,33 +92,53 @@ async function keys(argv: string[]): Promise<number> {
 }
 
 function createBody(name: string, v: Record<string, string | boolean | undefined>): Record<string, unknown> {
-  const list = (value: string | boolean | undefined): string[] | undefined => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+  const list = (value: string | boolean | undefined): string[] | undefined =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined;
   const body: Record<string, unknown> = { name };
   if (list(v.models)) body.models = list(v.models);
   if (list(v.providers)) body.providers = list(v.providers);
-  for (const [option, field] of [['team', 'team'], ['owner', 'owner'], ['expires-at', 'expiresAt']] as const) if (typeof v[option] === 'string') body[field] = v[option];
+  for (const [option, field] of [
+    ['team', 'team'],
+    ['owner', 'owner'],
+    ['expires-at', 'expiresAt'],
+  ] as const)
+    if (typeof v[option] === 'string') body[field] = v[option];
   if (v.admin) body.admin = true;
   if (v['budget-usd'] !== undefined) {
     const usd = Number(v['budget-usd']);
-    if (!Number.isFinite(usd) || usd < 0) throw new KeysError(`--budget-usd must be a number of dollars, got "${v['budget-usd']}"`);
+    if (!Number.isFinite(usd) || usd < 0)
+      throw new KeysError(`--budget-usd must be a number of dollars, got "${v['budget-usd']}"`);
     body.budget = { usd, ...(typeof v['budget-period'] === 'string' ? { period: v['budget-period'] } : {}) };
   } else if (v['budget-period'] !== undefined) throw new KeysError('--budget-period needs --budget-usd');
   return body;
 }
 
 /** Calls an admin endpoint; a refusal or an unreachable gateway becomes a KeysError saying why. */
-function adminApi(url: string, key: string | undefined): (method: string, path: string, body?: unknown) => Promise<unknown> {
+function adminApi(
+  url: string,
+  key: string | undefined,
+): (method: string, path: string, body?: unknown) => Promise<unknown> {
   const base = url.replace(/\/+$/, '');
   return async (method, path, body) => {
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, {
         method,
-        headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (err) {
-      throw new KeysError(`cannot reach ${base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+      throw new KeysError(
+        `cannot reach ${base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,
+      );
     }
     const text = await res.text();
     let parsed: unknown;
@@ -138,8 +160,20 @@ function table(keys: readonly Listed[]): string {
   for (const k of keys) {
     const state = !k.enabled ? 'disabled' : k.expired ? 'expired' : 'enabled';
     const budget = k.budget ? `$${k.budget.usd}/${k.budget.period ?? 'month'}` : '-';
-    rows.push([k.name, k.source ?? 'config', state, k.admin ? 'yes' : 'no', k.team ?? '-', k.models.join(','), budget, k.fingerprint]);
+    rows.push([
+      k.name,
+      k.source ?? 'config',
+      state,
+      k.admin ? 'yes' : 'no',
+      k.team ?? '-',
+      k.models.join(','),
+      budget,
+      k.fingerprint,
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+  return (
+    rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') +
+    '\n'
+  );
 }

@@ -11,12 +11,17 @@ import type { Plugin } from '@switchyard/core';
 export async function loadPluginModules(specifiers: readonly string[], baseDir: string): Promise<Plugin[]> {
   const plugins: Plugin[] = [];
   for (const specifier of specifiers) {
-    const target = specifier.startsWith('.') || isAbsolute(specifier) ? pathToFileURL(resolve(baseDir, specifier)).href : specifier;
+    const target =
+      specifier.startsWith('.') || isAbsolute(specifier) ? pathToFileURL(resolve(baseDir, specifier)).href : specifier;
     let mod: { default?: unknown };
     try {
       mod = (await import(target)) as { default?: unknown };
     } catch (err) {
-      throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_READ', `modules: cannot load "${specifier}": ${(err as Error).message}`, { cause: err });
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_CONFIG_READ',
+        `modules: cannot load "${specifier}": ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     plugins.push(...pluginsOf(mod, specifier));
   }
@@ -29,12 +34,20 @@ export function pluginsOf(mod: { default?: unknown }, specifier: string): Plugin
   return exported.map((entry) => {
     const plugin = typeof entry === 'function' ? (entry as () => unknown)() : entry;
     if (!isPlugin(plugin)) {
-      throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_READ', `modules: "${specifier}" must export by default a plugin ({ name, apply }) or a function returning one`);
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_CONFIG_READ',
+        `modules: "${specifier}" must export by default a plugin ({ name, apply }) or a function returning one`,
+      );
     }
     return plugin;
   });
 }
 
 function isPlugin(value: unknown): value is Plugin {
-  return typeof value === 'object' && value !== null && typeof (value as Plugin).name === 'string' && typeof (value as Plugin).apply === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Plugin).name === 'string' &&
+    typeof (value as Plugin).apply === 'function'
+  );
 }

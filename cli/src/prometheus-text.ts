@@ -16,14 +16,19 @@ export function parsePrometheusText(text: string): PromSample[] {
     const m = SAMPLE.exec(line);
     if (!m) continue;
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(LABEL)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    for (const l of (m[2] ?? '').matchAll(LABEL))
+      labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     samples.push({ name: m[1]!, labels, value: Number(m[3]) });
   }
   return samples;
 }
 
 /** The sum of the samples of `name` whose labels include `match`. */
-export function sumOf(samples: readonly PromSample[], name: string, match: Readonly<Record<string, string>> = {}): number {
+export function sumOf(
+  samples: readonly PromSample[],
+  name: string,
+  match: Readonly<Record<string, string>> = {},
+): number {
   let total = 0;
   for (const s of samples) if (s.name === name && matches(s, match)) total += s.value;
   return total;
@@ -39,7 +44,13 @@ function matches(s: PromSample, match: Readonly<Record<string, string>>): boolea
  * that match), interpolated within a bucket as Prometheus' histogram_quantile does.
  * `minus` subtracts an earlier scrape, for the quantile over an interval. Undefined without observations.
  */
-export function histogramQuantile(q: number, samples: readonly PromSample[], name: string, match: Readonly<Record<string, string>> = {}, minus?: readonly PromSample[]): number | undefined {
+export function histogramQuantile(
+  q: number,
+  samples: readonly PromSample[],
+  name: string,
+  match: Readonly<Record<string, string>> = {},
+  minus?: readonly PromSample[],
+): number | undefined {
   const buckets = cumulativeBuckets(samples, `${name}_bucket`, match);
   if (minus) {
     const before = cumulativeBuckets(minus, `${name}_bucket`, match);
@@ -63,7 +74,11 @@ export function histogramQuantile(q: number, samples: readonly PromSample[], nam
   return lower;
 }
 
-function cumulativeBuckets(samples: readonly PromSample[], name: string, match: Readonly<Record<string, string>>): Map<number, number> {
+function cumulativeBuckets(
+  samples: readonly PromSample[],
+  name: string,
+  match: Readonly<Record<string, string>>,
+): Map<number, number> {
   const buckets = new Map<number, number>();
   for (const s of samples) {
     if (s.name !== name || !matches(s, match) || s.labels.le === undefined) continue;

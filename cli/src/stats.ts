@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { histogramQuantile, parsePrometheusText, sumOf } from './prometheus-text.js';
 import type { PromSample } from './prometheus-text.js';
 
-export const STATS_USAGE = '  switchyard stats [--url URL] [--key ADMIN_KEY] [--once] [--interval SECONDS]   (live table from /metrics and /admin/circuits or /admin/routes)';
+export const STATS_USAGE =
+  '  switchyard stats [--url URL] [--key ADMIN_KEY] [--once] [--interval SECONDS]   (live table from /metrics and /admin/circuits or /admin/routes)';
 
 interface Breaker {
   state?: string;
@@ -53,7 +54,8 @@ async function stats(argv: string[]): Promise<number> {
   const base = values.url.replace(/\/+$/, '');
   const key = values.key ?? process.env.SWITCHYARD_ADMIN_KEY;
   const intervalMs = Number(values.interval) * 1000;
-  if (!Number.isFinite(intervalMs) || intervalMs <= 0) throw new StatsError(`--interval must be a positive number of seconds, got "${values.interval}"`);
+  if (!Number.isFinite(intervalMs) || intervalMs <= 0)
+    throw new StatsError(`--interval must be a positive number of seconds, got "${values.interval}"`);
   const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
 
   let previous = await scrape(base, headers);
@@ -87,9 +89,14 @@ async function scrape(base: string, headers: Record<string, string>): Promise<Sn
   try {
     metrics = await fetch(`${base}/metrics`, { headers });
   } catch (err) {
-    throw new StatsError(`cannot reach ${base}/metrics: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+    throw new StatsError(
+      `cannot reach ${base}/metrics: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,
+    );
   }
-  if (!metrics.ok) throw new StatsError(`${base}/metrics answered ${metrics.status}${metrics.status === 401 || metrics.status === 403 ? ' (pass the admin key with --key or SWITCHYARD_ADMIN_KEY)' : ''}`);
+  if (!metrics.ok)
+    throw new StatsError(
+      `${base}/metrics answered ${metrics.status}${metrics.status === 401 || metrics.status === 403 ? ' (pass the admin key with --key or SWITCHYARD_ADMIN_KEY)' : ''}`,
+    );
   const samples = parsePrometheusText(await metrics.text());
   // The breaker's /admin/circuits lists instances with their breakers; core's /admin/routes lists them without.
   let routes = await fetch(`${base}/admin/circuits`, { headers }).catch(() => undefined);
@@ -102,16 +109,21 @@ async function scrape(base: string, headers: Record<string, string>): Promise<Sn
 export function render(base: string, before: Snapshot, now: Snapshot): string {
   const seconds = Math.max((now.at - before.at) / 1000, 1e-3);
   const s = now.samples;
-  const delta = (name: string, match: Record<string, string> = {}): number => Math.max(0, sumOf(s, name, match) - sumOf(before.samples, name, match));
+  const delta = (name: string, match: Record<string, string> = {}): number =>
+    Math.max(0, sumOf(s, name, match) - sumOf(before.samples, name, match));
   const version = s.find((x) => x.name === 'switchyard_info')?.labels.version ?? '?';
   const requests = sumOf(s, 'switchyard_requests_total');
-  const errorClasses = ['caller', 'policy', 'upstream', 'gateway'].map((c) => `${c} ${sumOf(s, 'switchyard_errors_total', { class: c })}`).join(', ');
+  const errorClasses = ['caller', 'policy', 'upstream', 'gateway']
+    .map((c) => `${c} ${sumOf(s, 'switchyard_errors_total', { class: c })}`)
+    .join(', ');
   const lines = [
     `Switchyard ${version} at ${base} — ${(delta('switchyard_requests_total') / seconds).toFixed(1)} req/s, ${requests} requests, errors: ${errorClasses}`,
     `cost $${sumOf(s, 'switchyard_cost_usd_total').toFixed(4)}, sticky sessions ${sumOf(s, 'switchyard_sticky_sessions')}, p95 overhead ${ms(histogramQuantile(0.95, s, 'switchyard_gateway_overhead_seconds'))}`,
     '',
   ];
-  const rows: string[][] = [['INSTANCE', 'TYPE', 'CIRCUIT', 'ATTEMPTS/S', 'ATTEMPTS', 'FAILED', '429', 'ERR%', 'P50', 'P95', 'TTFT P50']];
+  const rows: string[][] = [
+    ['INSTANCE', 'TYPE', 'CIRCUIT', 'ATTEMPTS/S', 'ATTEMPTS', 'FAILED', '429', 'ERR%', 'P50', 'P95', 'TTFT P50'],
+  ];
   for (const { name, type, breaker } of instancesOf(now)) {
     const match = { instance: name };
     const attempts = sumOf(s, 'switchyard_instance_requests_total', match);
@@ -119,7 +131,8 @@ export function render(base: string, before: Snapshot, now: Snapshot): string {
     const limited = sumOf(s, 'switchyard_instance_requests_total', { ...match, outcome: 'rate_limited' });
     const recent = delta('switchyard_requests_total', match) > 0 ? before.samples : undefined;
     const circuitValue = s.find((x) => x.name === 'switchyard_circuit_state' && x.labels.instance === name)?.value;
-    const circuit = breaker?.state?.replace('_', '-') ?? (circuitValue === undefined ? '-' : (CIRCUIT[circuitValue] ?? '?'));
+    const circuit =
+      breaker?.state?.replace('_', '-') ?? (circuitValue === undefined ? '-' : (CIRCUIT[circuitValue] ?? '?'));
     const parked = breaker?.parkedUntil !== undefined && breaker.parkedUntil > Date.now() ? ' (parked)' : '';
     rows.push([
       name,
@@ -147,13 +160,19 @@ function instancesOf(snapshot: Snapshot): Array<{ name: string; type?: string; b
     }));
   }
   const names = new Set<string>();
-  for (const x of snapshot.samples) if (x.name === 'switchyard_instance_health' && x.labels.instance) names.add(x.labels.instance);
+  for (const x of snapshot.samples)
+    if (x.name === 'switchyard_instance_health' && x.labels.instance) names.add(x.labels.instance);
   return [...names].map((name) => ({ name }));
 }
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 || c === 2 || c === 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (c === 0 || c === 2 || c === 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 function ms(seconds: number | undefined): string {

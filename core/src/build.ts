@@ -32,21 +32,35 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
   const registrations = resolvePlugins(options.presets ?? [], options.plugins ?? [], config.plugins, problems);
   const adapters = providerTypes(registrations);
   problems.push(...providerProblems(config, adapters));
-  for (const line of ModelResolver.aliasProblems(config.models, config.providers)) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
+  for (const line of ModelResolver.aliasProblems(config.models, config.providers))
+    problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
   const factory = previous || options.store ? undefined : storeFactory(config.store, registrations, problems);
   if (problems.length) throw configProblems(problems, options.source);
 
   // A reload keeps the serving generation's store (and a failed one must leave it open).
   const ownsStore = !previous && !options.store;
-  const store = previous?.store ?? options.store ?? (factory ? await factory.create(config.store, logger) : new MemoryStore());
-  const recipe: Recipe = { options: { ...options, logger, store }, config: options.config ?? {}, source: options.source, rebuild: buildGateway };
+  const store =
+    previous?.store ?? options.store ?? (factory ? await factory.create(config.store, logger) : new MemoryStore());
+  const recipe: Recipe = {
+    options: { ...options, logger, store },
+    config: options.config ?? {},
+    source: options.source,
+    rebuild: buildGateway,
+  };
   const disabled = Object.entries(config.plugins).filter(([, section]) => section === false);
-  const pluginOptions = Object.fromEntries([...disabled, ...registrations.map((r) => [r.plugin.name, r.options] as const)]);
-  const knownModels = Object.assign({}, ...registrations.flatMap((r) => (r.plugin.providers ?? []).map((p) => p.models ?? {}))) as Record<string, ModelInfo>;
+  const pluginOptions = Object.fromEntries([
+    ...disabled,
+    ...registrations.map((r) => [r.plugin.name, r.options] as const),
+  ]);
+  const knownModels = Object.assign(
+    {},
+    ...registrations.flatMap((r) => (r.plugin.providers ?? []).map((p) => p.models ?? {})),
+  ) as Record<string, ModelInfo>;
   const gateway = new Gateway({ config, logger, store, recipe, pluginOptions, previous, knownModels });
   try {
     for (const [type, { adapter }] of adapters) gateway.providers.define(type, adapter);
-    for (const { plugin } of registrations) for (const protocol of plugin.protocols ?? []) gateway.protocols.define(protocol, plugin.name);
+    for (const { plugin } of registrations)
+      for (const protocol of plugin.protocols ?? []) gateway.protocols.define(protocol, plugin.name);
     tapCoreRouting(gateway.hooks, () => gateway.resolver, gateway.providers);
     gateway.readiness.add('switchyard', () =>
       gateway.instances.length === 0
@@ -63,16 +77,25 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
 
 function configProblems(problems: readonly Problem[], source: string | undefined): SwitchyardError {
   const lines = problems.map((p) => p.line);
-  return new SwitchyardError(problems[0]!.code, invalidConfig(lines, source).message, { expose: false, problems: lines });
+  return new SwitchyardError(problems[0]!.code, invalidConfig(lines, source).message, {
+    expose: false,
+    problems: lines,
+  });
 }
 
 /** Provider types the registered plugins declare, with the plugin of each; a type is declared once. */
-function providerTypes(registrations: readonly Registration[]): Map<string, { adapter: ProviderAdapter; plugin: string }> {
+function providerTypes(
+  registrations: readonly Registration[],
+): Map<string, { adapter: ProviderAdapter; plugin: string }> {
   const types = new Map<string, { adapter: ProviderAdapter; plugin: string }>();
   for (const { plugin } of registrations) {
     for (const { type, adapter } of plugin.providers ?? []) {
       const owner = types.get(type);
-      if (owner) throw new SwitchyardError('SWITCHYARD_ERR_PROVIDER_DUPLICATE', `provider type "${type}" is already defined by plugin "${owner.plugin}"`);
+      if (owner)
+        throw new SwitchyardError(
+          'SWITCHYARD_ERR_PROVIDER_DUPLICATE',
+          `provider type "${type}" is already defined by plugin "${owner.plugin}"`,
+        );
       types.set(type, { adapter, plugin: plugin.name });
     }
   }
@@ -82,14 +105,20 @@ function providerTypes(registrations: readonly Registration[]): Map<string, { ad
 const NO_FIELDS = { type: 'object', properties: {}, additionalProperties: false };
 
 /** Provider entries whose type no plugin declares, or with fields their adapter does not know. */
-function providerProblems(config: SwitchyardConfig, adapters: ReadonlyMap<string, { adapter: ProviderAdapter }>): Problem[] {
+function providerProblems(
+  config: SwitchyardConfig,
+  adapters: ReadonlyMap<string, { adapter: ProviderAdapter }>,
+): Problem[] {
   const problems: Problem[] = [];
   config.providers.forEach((entry, i) => {
     if (typeof entry?.type !== 'string') return;
     const adapter = adapters.get(entry.type)?.adapter;
     if (!adapter) {
       const known = [...adapters.keys()].join(', ') || 'none';
-      problems.push({ code: 'SWITCHYARD_ERR_PROVIDER_UNKNOWN_TYPE', line: `providers[${i}].type: no provider plugin defines type "${entry.type}" (defined: ${known})` });
+      problems.push({
+        code: 'SWITCHYARD_ERR_PROVIDER_UNKNOWN_TYPE',
+        line: `providers[${i}].type: no provider plugin defines type "${entry.type}" (defined: ${known})`,
+      });
       return;
     }
     const extra = typeFields(entry);
@@ -102,18 +131,27 @@ function providerProblems(config: SwitchyardConfig, adapters: ReadonlyMap<string
 }
 
 /** The plugin-brought store `store.type` names (undefined: memory), its section checked against the plugin's schema. */
-function storeFactory(section: SwitchyardConfig['store'], registrations: readonly Registration[], problems: Problem[]): StoreFactory | undefined {
+function storeFactory(
+  section: SwitchyardConfig['store'],
+  registrations: readonly Registration[],
+  problems: Problem[],
+): StoreFactory | undefined {
   if (section.type === 'memory') {
-    if (Object.keys(section).length > 1) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line: 'store: the memory store takes no field but type' });
+    if (Object.keys(section).length > 1)
+      problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line: 'store: the memory store takes no field but type' });
     return undefined;
   }
   const factories = registrations.flatMap((r) => r.plugin.stores ?? []);
   const factory = factories.find((f) => f.type === section.type);
   if (!factory) {
     const known = ['memory', ...factories.map((f) => f.type)].join(', ');
-    problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line: `store.type: no plugin brings a store of type "${section.type}" (known: ${known})` });
+    problems.push({
+      code: 'SWITCHYARD_ERR_CONFIG_INVALID',
+      line: `store.type: no plugin brings a store of type "${section.type}" (known: ${known})`,
+    });
     return undefined;
   }
-  for (const line of schemaProblems(factory.schema, section, 'store')) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
+  for (const line of schemaProblems(factory.schema, section, 'store'))
+    problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
   return factory;
 }

@@ -40,7 +40,8 @@ type Failed = { result: AttemptResult; error: SwitchyardError };
 export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: DispatchDeps): Promise<DispatchOutcome> {
   const report = async (result: AttemptResult): Promise<void> => {
     x.results.push(result);
-    if (deps.latency && result.outcome === 'success') deps.latency.record(result.target.id, result.ttftMs ?? result.latencyMs);
+    if (deps.latency && result.outcome === 'success')
+      deps.latency.record(result.target.id, result.ttftMs ?? result.latencyMs);
     await deps.hooks.onResult.promise(result, x).catch((err: unknown) => {
       deps.logger.error({ err, requestId: x.id }, 'onResult failed');
     });
@@ -75,7 +76,17 @@ export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: Dispatch
     const after = twin && deps.latency?.p95(target.id, policy.hedgeMinSamples);
     let outputs: AttemptOutput[];
     if (twin && after !== undefined && after < timeoutMs) {
-      const hedged = await hedge(x, target, twin, after, (t, extra) => attempt(x, t, codec, deps, report, Math.max(1, Math.min(t.instance.timeoutMs, Math.ceil(deadline - performance.now()))), extra));
+      const hedged = await hedge(x, target, twin, after, (t, extra) =>
+        attempt(
+          x,
+          t,
+          codec,
+          deps,
+          report,
+          Math.max(1, Math.min(t.instance.timeoutMs, Math.ceil(deadline - performance.now()))),
+          extra,
+        ),
+      );
       if (hedged.fired) i++;
       outputs = hedged.outputs;
     } else {
@@ -94,11 +105,20 @@ export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: Dispatch
 type Extra = Pick<AttemptContext, 'hedge' | 'bind'>;
 
 /** One attempt on `target`: the wire request built by the provider's taps, then sent. */
-async function attempt(x: Exchange, target: Target, codec: ProtocolCodec, deps: DispatchDeps, report: AttemptContext['report'], timeoutMs: number, extra?: Extra): Promise<AttemptOutput> {
+async function attempt(
+  x: Exchange,
+  target: Target,
+  codec: ProtocolCodec,
+  deps: DispatchDeps,
+  report: AttemptContext['report'],
+  timeoutMs: number,
+  extra?: Extra,
+): Promise<AttemptOutput> {
   x.attempt++;
   x.target = target;
   const adapter = deps.providers.require(target.instance.type);
-  if (speaks(adapter, target, x.protocol) !== x.protocol) for (const warning of x.get(INBOUND_WARNINGS) ?? []) x.warn(warning);
+  if (speaks(adapter, target, x.protocol) !== x.protocol)
+    for (const warning of x.get(INBOUND_WARNINGS) ?? []) x.warn(warning);
   const request = await buildRequest(x, deps.hooks, target.instance.type);
   return runAttempt({ x, target, adapter, codec, http: deps.http, request, report, timeoutMs, ...extra });
 }
@@ -188,7 +208,9 @@ async function buildRequest(x: Exchange, hooks: GatewayHooks, type: string): Pro
   const hook = hooks.convertRequest.get(type);
   const request = hook ? await hook.promise(initial, x) : initial;
   if (!request.url) {
-    throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', `no plugin built a request for provider type "${type}"`, { expose: false });
+    throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', `no plugin built a request for provider type "${type}"`, {
+      expose: false,
+    });
   }
   return request;
 }
@@ -201,15 +223,20 @@ function exhausted(failures: readonly Failed[], deadlineMs: number | undefined):
   const last = failures.at(-1);
   const overdue = deadlineMs === undefined ? '' : `the deadline of ${deadlineMs} ms passed`;
   if (!last) {
-    if (overdue) return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_TIMEOUT', `${overdue} before any attempt`, { expose: true });
+    if (overdue)
+      return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_TIMEOUT', `${overdue} before any attempt`, { expose: true });
     return new SwitchyardError('SWITCHYARD_ERR_NO_TARGET', 'no target could be tried', { expose: true });
   }
   if (failures.length === 1 && !overdue) return last.error;
   const summary = failures.map((f) => f.error.message).join('; ');
   const message = `all ${failures.length} attempts failed: ${summary}${overdue ? `; ${overdue}` : ''}`;
   if (last.result.outcome === 'rate_limited' && !overdue) {
-    return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED', message, { expose: true, ...(last.error.headers ? { headers: last.error.headers } : {}) });
+    return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED', message, {
+      expose: true,
+      ...(last.error.headers ? { headers: last.error.headers } : {}),
+    });
   }
-  const code = overdue || last.result.failure === 'timeout' ? 'SWITCHYARD_ERR_UPSTREAM_TIMEOUT' : 'SWITCHYARD_ERR_UPSTREAM_FAILED';
+  const code =
+    overdue || last.result.failure === 'timeout' ? 'SWITCHYARD_ERR_UPSTREAM_TIMEOUT' : 'SWITCHYARD_ERR_UPSTREAM_FAILED';
   return new SwitchyardError(code, message, { expose: true });
 }

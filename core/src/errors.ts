@@ -16,7 +16,12 @@ export function errorCode(code: string, spec: Omit<ErrorSpec, 'code'>): ErrorSpe
   return Object.freeze({ code, ...spec });
 }
 
-const spec = (status: number, type: string, cls: ErrorClass, kind: string): Omit<ErrorSpec, 'code'> => ({ status, type, class: cls, kind });
+const spec = (status: number, type: string, cls: ErrorClass, kind: string): Omit<ErrorSpec, 'code'> => ({
+  status,
+  type,
+  class: cls,
+  kind,
+});
 const config = spec(500, 'config_error', 'gateway', 'config');
 const plugin = spec(500, 'plugin_error', 'gateway', 'plugin');
 const invalid = spec(400, 'invalid_request_error', 'caller', 'invalid_request');

@@ -68,7 +68,11 @@ export interface Plugin<Options = unknown> {
  * Options as given in code: any field may be left out, at any depth. The plugin receives them
  * checked and with its schema's defaults filled in (so its own type has them all).
  */
-export type OptionsInput<T> = T extends readonly (infer Item)[] ? readonly OptionsInput<Item>[] : T extends object ? { [K in keyof T]?: OptionsInput<T[K]> } : T;
+export type OptionsInput<T> = T extends readonly (infer Item)[]
+  ? readonly OptionsInput<Item>[]
+  : T extends object
+    ? { [K in keyof T]?: OptionsInput<T[K]> }
+    : T;
 
 /** A plugin with options given in code; config sections override them field by field. */
 export interface PluginWithOptions<Options = unknown> {
@@ -85,7 +89,6 @@ export interface Preset {
   readonly name: string;
   readonly plugins: readonly PluginEntry[];
 }
-
 
 /** What a reload builds the next generation from. */
 export interface ReloadInput {
@@ -109,7 +112,6 @@ export interface ReloadStats {
   failed: number;
   last?: { at: string; ok: boolean; generation: number; problems?: string[] };
 }
-
 
 export interface GatewayOptions {
   /** A config tree (as a file holds it, before defaults) or an already resolved one. */
@@ -276,7 +278,8 @@ export class Gateway {
   provide<T>(c: Contract<T>, value: T): void {
     const plugin = this.#applying;
     if (!plugin) throw contractError(`contract "${c.name}" can only be provided in a plugin's apply()`);
-    if (!plugin.provides?.some((p) => p.name === c.name)) throw contractError(`plugin "${plugin.name}" provides "${c.name}" without listing it under provides`);
+    if (!plugin.provides?.some((p) => p.name === c.name))
+      throw contractError(`plugin "${plugin.name}" provides "${c.name}" without listing it under provides`);
     this.#contracts.set(c, value, plugin.name);
   }
 
@@ -317,7 +320,11 @@ export class Gateway {
   /** Starts listening. Without gateway keys, a non-loopback host is refused and loopback used instead. */
   async listen(options: ListenOptions = {}): Promise<{ url: string; host: string; port: number }> {
     if (this.#server) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'listen() was already called');
-    if (this.#owner !== this) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'listen() on a reloaded generation: call it on the gateway createGateway() returned');
+    if (this.#owner !== this)
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_INTERNAL',
+        'listen() on a reloaded generation: call it on the gateway createGateway() returned',
+      );
     // The Host names requests are checked against depend on where the gateway is bound.
     const host = (this.#boundHost = this.#hostToBind(options.host ?? this.config.server.host));
     const server = (this.#server = httpServer(this.config.server, this.callback()));
@@ -340,7 +347,9 @@ export class Gateway {
     const { allowUnauthenticated, allowedHosts } = this.config.server;
     if (this.security.authenticatesCallers) return host;
     if (!allowUnauthenticated) {
-      this.logger.warn('no gateway keys are configured: listening on loopback only (configure auth keys, or set server.allowUnauthenticated to bind elsewhere)');
+      this.logger.warn(
+        'no gateway keys are configured: listening on loopback only (configure auth keys, or set server.allowUnauthenticated to bind elsewhere)',
+      );
       return isLoopback(host) ? host : '127.0.0.1';
     }
     if (!isLoopback(host) && allowedHosts === undefined) {
@@ -391,12 +400,24 @@ export class Gateway {
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      this.logger.info({ event: 'listener_closed', inFlight: current.#inFlight }, 'draining: the listener is closed, new connections are refused');
+      this.logger.info(
+        { event: 'listener_closed', inFlight: current.#inFlight },
+        'draining: the listener is closed, new connections are refused',
+      );
       const drained = Promise.all([current.#drained(), ...this.#retiring]);
-      const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, current.config.server.shutdownGraceMs, 'timeout').unref());
+      const timeout = new Promise<'timeout'>((resolve) =>
+        setTimeout(resolve, current.config.server.shutdownGraceMs, 'timeout').unref(),
+      );
       if ((await Promise.race([drained, timeout])) === 'timeout') {
-        this.logger.warn({ inFlight: current.#inFlight, streams: this.#streams.size }, 'shutdown grace period over: ending open streams with an error event, closing remaining connections');
-        const cut = new SwitchyardError('SWITCHYARD_ERR_SHUTTING_DOWN', 'the gateway is shutting down: this stream was cut at the end of its shutdown grace period', { expose: true });
+        this.logger.warn(
+          { inFlight: current.#inFlight, streams: this.#streams.size },
+          'shutdown grace period over: ending open streams with an error event, closing remaining connections',
+        );
+        const cut = new SwitchyardError(
+          'SWITCHYARD_ERR_SHUTTING_DOWN',
+          'the gateway is shutting down: this stream was cut at the end of its shutdown grace period',
+          { expose: true },
+        );
         await this.#streams.endAll(cut, STREAM_FLUSH_MS);
       }
       server.closeAllConnections();
@@ -412,16 +433,31 @@ export class Gateway {
     const fail = (problems: string[]): ReloadResult => {
       this.#reloads.failed++;
       this.#reloads.last = { at: new Date().toISOString(), ok: false, generation: old.generation, problems };
-      for (const line of problems) this.logger.error({ event: 'config_reload_problem', reload: 'failed' }, `config reload: ${line}`);
-      this.logger.error({ event: 'config_reload_failed', generation: old.generation, problems: problems.length }, `config reload failed (${problems.length} problem(s)): still serving generation ${old.generation}`);
+      for (const line of problems)
+        this.logger.error({ event: 'config_reload_problem', reload: 'failed' }, `config reload: ${line}`);
+      this.logger.error(
+        { event: 'config_reload_failed', generation: old.generation, problems: problems.length },
+        `config reload failed (${problems.length} problem(s)): still serving generation ${old.generation}`,
+      );
       return { ok: false, generation: old.generation, problems };
     };
     if (this.#draining) return fail(['the gateway is shutting down']);
     let next: Gateway | undefined;
     try {
       const recipe = old.#recipe;
-      const { config, plugins, source } = await readReloadInput(input, recipe.options.reloadFrom ?? (async () => ({ config: recipe.config, source: recipe.source })));
-      next = await recipe.rebuild({ ...recipe.options, config, plugins: plugins ?? recipe.options.plugins ?? [], source: source ?? recipe.source }, old);
+      const { config, plugins, source } = await readReloadInput(
+        input,
+        recipe.options.reloadFrom ?? (async () => ({ config: recipe.config, source: recipe.source })),
+      );
+      next = await recipe.rebuild(
+        {
+          ...recipe.options,
+          config,
+          plugins: plugins ?? recipe.options.plugins ?? [],
+          source: source ?? recipe.source,
+        },
+        old,
+      );
       next.#handle();
       next.#inherited = undefined;
       if (this.#started) await next.#start();
@@ -435,7 +471,10 @@ export class Gateway {
     this.#retire(old);
     this.#reloads.ok++;
     this.#reloads.last = { at: new Date().toISOString(), ok: true, generation: next.generation };
-    this.logger.info({ event: 'config_reloaded', generation: next.generation }, `config reloaded: generation ${next.generation} serves new requests`);
+    this.logger.info(
+      { event: 'config_reloaded', generation: next.generation },
+      `config reloaded: generation ${next.generation} serves new requests`,
+    );
     return { ok: true, generation: next.generation };
   }
 
@@ -444,7 +483,9 @@ export class Gateway {
     const done = old
       .#drained()
       .then(() => old.#release())
-      .catch((err: unknown) => this.logger.error({ err, generation: old.generation }, 'closing a retired generation failed'))
+      .catch((err: unknown) =>
+        this.logger.error({ err, generation: old.generation }, 'closing a retired generation failed'),
+      )
       .finally(() => this.#retiring.delete(done));
     this.#retiring.add(done);
   }
@@ -513,7 +554,10 @@ function httpServer(settings: ServerConfig, listener: RequestListener): Server {
       requestTimeout: settings.requestTimeoutMs,
       keepAliveTimeout: settings.keepAliveTimeoutMs,
       // Node checks the two timeouts on this interval (30 s by default): a fraction of the shorter one keeps them close to exact.
-      connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs) / 4))),
+      connectionsCheckingInterval: Math.max(
+        10,
+        Math.min(30_000, Math.floor(Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs) / 4)),
+      ),
     },
     listener,
   );
@@ -546,13 +590,20 @@ function toInstance(entry: ProviderConfig): ProviderInstance {
 }
 
 /** What to build the next generation from: `input` as given, else what `fallback` reads. */
-async function readReloadInput(input: ReloadInput | ConfigInput | undefined, fallback: () => Promise<ReloadInput>): Promise<ReloadInput> {
+async function readReloadInput(
+  input: ReloadInput | ConfigInput | undefined,
+  fallback: () => Promise<ReloadInput>,
+): Promise<ReloadInput> {
   if (input === undefined) return fallback();
   return isReloadInput(input) ? input : { config: input };
 }
 
 function isReloadInput(input: ReloadInput | ConfigInput): input is ReloadInput {
-  return typeof input.config === 'object' && input.config !== null && Object.keys(input).every((k) => k === 'config' || k === 'plugins' || k === 'source');
+  return (
+    typeof input.config === 'object' &&
+    input.config !== null &&
+    Object.keys(input).every((k) => k === 'config' || k === 'plugins' || k === 'source')
+  );
 }
 
 /** The problem lines of whatever building a generation threw. */

@@ -1,4 +1,11 @@
-import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, HookMap, SyncHook } from 'tapable';
+import {
+  AsyncParallelHook,
+  AsyncSeriesBailHook,
+  AsyncSeriesHook,
+  AsyncSeriesWaterfallHook,
+  HookMap,
+  SyncHook,
+} from 'tapable';
 import { SwitchyardError } from './errors.js';
 import type { Exchange } from './exchange.js';
 import type { Logger } from './logger.js';
@@ -55,7 +62,15 @@ export class GatewayHooks {
    */
   constructor(logger: Logger, options: { timing?: boolean } = {}) {
     const guard = { register: (tap: Tap): Tap => this.#guard(tap) };
-    for (const hook of [this.beforeRoute, this.selectRoute, this.onResult, this.onFinish, this.modelsChanged, this.ready, this.close] as AnyHook[]) {
+    for (const hook of [
+      this.beforeRoute,
+      this.selectRoute,
+      this.onResult,
+      this.onFinish,
+      this.modelsChanged,
+      this.ready,
+      this.close,
+    ] as AnyHook[]) {
       hook.intercept(guard);
     }
     this.convertRequest.intercept({
@@ -74,7 +89,9 @@ export class GatewayHooks {
       (this.onResult as unknown as AnyHook).intercept({ register: (tap) => timed(tap, 'onResult', 1, taps) });
       this.convertRequest.intercept({
         factory: (key, hook) => {
-          (hook as unknown as AnyHook).intercept({ register: (tap) => timed(tap, `convertRequest.${String(key)}`, 1, taps) });
+          (hook as unknown as AnyHook).intercept({
+            register: (tap) => timed(tap, `convertRequest.${String(key)}`, 1, taps),
+          });
           return hook;
         },
       });
@@ -189,7 +206,8 @@ export class TimedPlugins {
 function timed(tap: Tap, hook: string, position: 0 | 1, plugins: TimedPlugins): Tap {
   const fn = tap.fn as (...args: unknown[]) => unknown;
   const id = plugins.add(timingName(tap.name), hook);
-  const spansOf = (a: unknown, b: unknown): number[] | undefined => ((position === 0 ? a : b) as Exchange).timings.spans;
+  const spansOf = (a: unknown, b: unknown): number[] | undefined =>
+    ((position === 0 ? a : b) as Exchange).timings.spans;
   let wrapped: (...args: unknown[]) => unknown;
   if (tap.type === 'promise') {
     wrapped = (a, b) => {

@@ -1,9 +1,26 @@
 export { Gateway, isLoopback } from './gateway.js';
 export { createGateway } from './build.js';
 export type { GatewayOptions, GatewaySecurity, ListenOptions } from './gateway.js';
-export type { OptionsInput, Plugin, PluginEntry, PluginWithOptions, Preset, ReloadInput, ReloadResult, ReloadStats, StoreFactory } from './gateway.js';
+export type {
+  OptionsInput,
+  Plugin,
+  PluginEntry,
+  PluginWithOptions,
+  Preset,
+  ReloadInput,
+  ReloadResult,
+  ReloadStats,
+  StoreFactory,
+} from './gateway.js';
 export { PluginRoutes } from './http/routes.js';
-export type { AdminAuthorizer, PluginRoute, RouteAccess, RouteMethod, RouteReply, RouteRequest } from './http/routes.js';
+export type {
+  AdminAuthorizer,
+  PluginRoute,
+  RouteAccess,
+  RouteMethod,
+  RouteReply,
+  RouteRequest,
+} from './http/routes.js';
 export { MAX_OUTPUT_TOKENS, requestValidator } from './http/body.js';
 export { GatewayHooks, RouteStage, ConvertStage } from './hooks.js';
 export { TimedPlugins } from './hooks.js';
@@ -57,7 +74,17 @@ export { ProtocolRegistry, errorObject } from './protocols/registry.js';
 export { usageCarrier, usageSlice } from './protocols/usage-slice.js';
 export { loadConfigFile, resolveConfig, parseConfigText } from './config/load.js';
 export type { ConfigInput, ProviderInput } from './config/load.js';
-export type { SwitchyardConfig, LogConfig, ProviderConfig, AliasConfig, ServerConfig, StoreConfig, RoutingConfig, RoutingOverrides, FailoverOutcome } from './config/schema.js';
+export type {
+  SwitchyardConfig,
+  LogConfig,
+  ProviderConfig,
+  AliasConfig,
+  ServerConfig,
+  StoreConfig,
+  RoutingConfig,
+  RoutingOverrides,
+  FailoverOutcome,
+} from './config/schema.js';
 export { maskSecrets, maskText, maskUrl, maskValue } from './mask.js';
 export { interpolate } from './config/interpolate.js';
 export type { Store, StoreListener } from './store/store.js';

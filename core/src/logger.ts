@@ -25,7 +25,8 @@ function scrubFields<T extends object>(value: T, depth: number): T {
   let copy: Record<string, unknown> | undefined;
   for (const key in source) {
     const field = source[key];
-    const clean = typeof field === 'string' ? maskText(field) : depth > 0 && isPlain(field) ? scrubFields(field, depth - 1) : field;
+    const clean =
+      typeof field === 'string' ? maskText(field) : depth > 0 && isPlain(field) ? scrubFields(field, depth - 1) : field;
     if (clean === field) continue;
     copy ??= (Array.isArray(value) ? [...value] : { ...source }) as Record<string, unknown>;
     copy[key] = clean;
@@ -34,7 +35,11 @@ function scrubFields<T extends object>(value: T, depth: number): T {
 }
 
 function isPlain(value: unknown): value is object {
-  return value !== null && typeof value === 'object' && (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype);
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)
+  );
 }
 
 /** pino's error serializer, with key-like strings scrubbed from the message and stack. */
@@ -76,7 +81,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (options.destination) return pino(settings, options.destination);
   const pretty = options.pretty ?? /^(1|true)$/i.test(process.env.LOG_PRETTY ?? '');
   if (pretty) {
-    const target = { target: 'pino-pretty', options: { colorize: !options.file && process.stdout.isTTY, ...(options.file ? { destination: options.file, mkdir: true } : {}) } };
+    const target = {
+      target: 'pino-pretty',
+      options: {
+        colorize: !options.file && process.stdout.isTTY,
+        ...(options.file ? { destination: options.file, mkdir: true } : {}),
+      },
+    };
     return pino({ ...settings, transport: target });
   }
   // Asynchronous writes (lines logged while one is under way leave together in the next); pino

@@ -6,16 +6,19 @@
  */
 
 /** Config keys whose values are secrets: keys, tokens, passwords, authorization headers. */
-const SECRET_KEY = /(^|[-_])?(api[-_]?key|key|key[-_]?hash|token|secret|password|passwd|authorization|credentials?|cookie)$/i;
+const SECRET_KEY =
+  /(^|[-_])?(api[-_]?key|key|key[-_]?hash|token|secret|password|passwd|authorization|credentials?|cookie)$/i;
 
 /** Query parameters that carry secrets: `key`, `api_key`, `apikey`, `x-goog-api-key`, `access_token`, `sig`, `signature`, `password`... */
-const SECRET_PARAM = /(^|[-_.])(key|apikey|token|secret|password|passwd|pwd|sig|signature|credentials?|auth|authorization)$/i;
+const SECRET_PARAM =
+  /(^|[-_.])(key|apikey|token|secret|password|passwd|pwd|sig|signature|credentials?|auth|authorization)$/i;
 
 /**
  * Key-shaped strings (OpenAI and Anthropic keys, Google API keys, bearer tokens) and URLs, in
  * one pass: a URL is rewritten only when it has userinfo or a query string.
  */
-const IN_TEXT = /\bsk-ant-[\w-]{8,}|\bsk-[\w-]{16,}|\bAIza[\w-]{20,}|\b[Bb]earer\s+[\w.~+/=-]{8,}|\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s"'<>`]+/g;
+const IN_TEXT =
+  /\bsk-ant-[\w-]{8,}|\bsk-[\w-]{16,}|\bAIza[\w-]{20,}|\b[Bb]earer\s+[\w.~+/=-]{8,}|\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s"'<>`]+/g;
 const KEY_SHAPED = /\bsk-ant-[\w-]{8,}|\bsk-[\w-]{16,}|\bAIza[\w-]{20,}/g;
 
 export const CENSOR = '[redacted]';
@@ -59,7 +62,9 @@ export function maskUrl(url: string): string {
 
 /** `text` with every key-like substring censored and every URL masked. One regex scan; the same string back when clean. */
 export function maskText(text: string): string {
-  return text.replace(IN_TEXT, (found) => (found.includes('://') ? maskUrl(found).replace(KEY_SHAPED, CENSOR) : CENSOR));
+  return text.replace(IN_TEXT, (found) =>
+    found.includes('://') ? maskUrl(found).replace(KEY_SHAPED, CENSOR) : CENSOR,
+  );
 }
 
 /** A deep copy of a config tree with every secret masked: values under secret names, URL credentials, key-shaped strings. */
@@ -85,18 +90,24 @@ export function maskSecrets<T>(tree: T): T {
  * secret query values, secret-named header values), for removing them from text an upstream
  * sent back. Values shorter than 4 characters are left out: they would mask half the text.
  */
-export function secretValuesOf(instance: { readonly apiKey?: string; readonly baseUrl: string; readonly headers?: Readonly<Record<string, string>> }): string[] {
+export function secretValuesOf(instance: {
+  readonly apiKey?: string;
+  readonly baseUrl: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}): string[] {
   const values: string[] = [];
   if (instance.apiKey) values.push(instance.apiKey);
   try {
     const url = new URL(instance.baseUrl);
     if (url.username) values.push(url.username, safeDecode(url.username));
     if (url.password) values.push(url.password, safeDecode(url.password));
-    for (const [name, value] of url.searchParams) if (SECRET_PARAM.test(name) && value) values.push(value, encodeURIComponent(value));
+    for (const [name, value] of url.searchParams)
+      if (SECRET_PARAM.test(name) && value) values.push(value, encodeURIComponent(value));
   } catch {
     /* an unparsable base URL carries nothing to look for */
   }
-  for (const [name, value] of Object.entries(instance.headers ?? {})) if (SECRET_KEY.test(name) && value) values.push(value);
+  for (const [name, value] of Object.entries(instance.headers ?? {}))
+    if (SECRET_KEY.test(name) && value) values.push(value);
   return [...new Set(values.filter((v) => v.length >= 4))].sort((a, b) => b.length - a.length);
 }
 

@@ -119,7 +119,10 @@ export function defaultClassifyError(status: number, body: string): UpstreamErro
   const info: UpstreamErrorInfo = { outcome, message: `upstream answered ${status}` };
   try {
     const json = JSON.parse(body) as { error?: unknown; message?: unknown };
-    const error = (typeof json.error === 'object' && json.error !== null ? json.error : json) as Record<string, unknown>;
+    const error = (typeof json.error === 'object' && json.error !== null ? json.error : json) as Record<
+      string,
+      unknown
+    >;
     if (typeof error.message === 'string' && error.message) info.message = error.message;
     if (typeof error.type === 'string') info.type = error.type;
     if (typeof error.code === 'string') info.code = error.code;

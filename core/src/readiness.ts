@@ -12,7 +12,8 @@ export class ReadinessChecks {
 
   /** Registers a check under a unique name (usually the plugin's). */
   add(name: string, check: ReadinessCheck): void {
-    if (this.#checks.has(name)) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_DUPLICATE', `readiness check "${name}" is already registered`);
+    if (this.#checks.has(name))
+      throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_DUPLICATE', `readiness check "${name}" is already registered`);
     this.#checks.set(name, check);
   }
 

@@ -58,7 +58,9 @@ export class StatusBoard {
     for (const model of models) {
       const health = targetsOf(model).map((t) => ({ id: t.id, ...this.health(t) }));
       if (health.length > 0 && health.every((h) => !h.healthy)) {
-        problems.push(`model ${model}: every target is unhealthy (${health.map((h) => `${h.id}: circuit ${h.circuit}`).join(', ')})`);
+        problems.push(
+          `model ${model}: every target is unhealthy (${health.map((h) => `${h.id}: circuit ${h.circuit}`).join(', ')})`,
+        );
       }
     }
     return problems;

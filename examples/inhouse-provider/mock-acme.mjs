@@ -8,7 +8,11 @@ function answer(body) {
   const last = body.turns.at(-1)?.say ?? '';
   const words = `acme heard: ${last}`.split(' ');
   const limit = body.max_words ?? Infinity;
-  return { words: words.slice(0, limit), stopped: words.length > limit ? 'limit' : 'done', read: body.turns.length * 4 };
+  return {
+    words: words.slice(0, limit),
+    stopped: words.length > limit ? 'limit' : 'done',
+    read: body.turns.length * 4,
+  };
 }
 
 /** Starts the mock on 127.0.0.1; `requests` records every body it received. */
@@ -19,14 +23,18 @@ export function startAcme(port = 0) {
     req.on('data', (chunk) => (raw += chunk));
     req.on('end', () => {
       if (req.url !== '/v2/infer' || req.headers['x-acme-token'] !== 'acme-dev-token') {
-        return void res.writeHead(req.url === '/v2/infer' ? 401 : 404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'no such engine or token' }));
+        return void res
+          .writeHead(req.url === '/v2/infer' ? 401 : 404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ message: 'no such engine or token' }));
       }
       const body = JSON.parse(raw);
       requests.push(body);
       const { words, stopped, read } = answer(body);
       const meter = { read, wrote: words.length };
       if (!body.stream) {
-        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: { say: words.join(' '), stopped }, meter }));
+        return void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ result: { say: words.join(' '), stopped }, meter }));
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       words.forEach((word, i) => res.write(`event: say\ndata: ${JSON.stringify({ say: i ? ` ${word}` : word })}\n\n`));
@@ -34,7 +42,11 @@ export function startAcme(port = 0) {
       res.end(`event: end\ndata: ${JSON.stringify({ stopped, meter })}\n\n`);
     });
   });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({ server, requests, url: `http://127.0.0.1:${server.address().port}` })));
+  return new Promise((resolve) =>
+    server.listen(port, '127.0.0.1', () =>
+      resolve({ server, requests, url: `http://127.0.0.1:${server.address().port}` }),
+    ),
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -6,7 +6,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runAgent } from '../support/clients/agents.js';
 import { guardFetch, type FetchGuard } from '../support/clients/fetch-guard.js';
-import { callPath, CLIENT_KEY, passThroughDifferences, startBench, UPSTREAM_KINDS, type Bench } from '../support/clients/responses-bench.js';
+import {
+  callPath,
+  CLIENT_KEY,
+  passThroughDifferences,
+  startBench,
+  UPSTREAM_KINDS,
+  type Bench,
+} from '../support/clients/responses-bench.js';
 
 /** The SDK's default model (see test/fixtures/clients/agents.function-tool.json). */
 const DEFAULT_MODEL = 'gpt-5.6-luna';
@@ -22,7 +29,11 @@ describe.each(UPSTREAM_KINDS)('Agents SDK through the gateway to %s', (kind) => 
   afterAll(() => bench.close());
 
   it('runs a tool-using agent: function call, tool output, final answer', async () => {
-    const result = await runAgent({ baseUrl: bench.baseUrl, apiKey: CLIENT_KEY, prompt: 'What is the weather in Paris?' });
+    const result = await runAgent({
+      baseUrl: bench.baseUrl,
+      apiKey: CLIENT_KEY,
+      prompt: 'What is the weather in Paris?',
+    });
     expect(result.toolCalls).toEqual([{ city: 'Paris' }]);
     // Claude says a word before calling the tool (the mock does): one more message item first.
     const before = kind === 'anthropic' ? ['message_output_item'] : [];

@@ -26,7 +26,13 @@ const gateways: Record<string, { gw: RunningGateway; attempts: RecordedAttempt[]
  * and that model's limit (the mocks refuse more, as the real APIs do).
  */
 const CASES = [
-  { upstream: 'anthropic', model: 'claude-sonnet-4-5', asked: 64000, target: 'anthropic/claude-3-5-haiku', limit: 8192 },
+  {
+    upstream: 'anthropic',
+    model: 'claude-sonnet-4-5',
+    asked: 64000,
+    target: 'anthropic/claude-3-5-haiku',
+    limit: 8192,
+  },
   { upstream: 'openai', model: 'claude-sonnet-4-5', asked: 64000, target: 'openai/gpt-4o-mini', limit: 16384 },
   { upstream: 'gemini', model: 'claude-sonnet-4-6', asked: 128000, target: 'gemini/gemini-2.5-flash', limit: 65536 },
 ] as const;
@@ -37,14 +43,30 @@ beforeAll(async () => {
   openai = await startMockOpenAI({ apiKey: 'sk-oai-up', name: 'openai' });
   gemini = await startMockGemini({ apiKey: 'AIza-gem-up', name: 'gemini' });
   const providers = {
-    anthropic: { name: 'anthropic', type: 'anthropic', baseUrl: anthropic.baseUrl, apiKey: 'sk-ant-up', models: ['claude-3-5-haiku'] },
+    anthropic: {
+      name: 'anthropic',
+      type: 'anthropic',
+      baseUrl: anthropic.baseUrl,
+      apiKey: 'sk-ant-up',
+      models: ['claude-3-5-haiku'],
+    },
     openai: { name: 'openai', type: 'openai', baseUrl: openai.baseUrl, apiKey: 'sk-oai-up', models: ['gpt-4o-mini'] },
-    gemini: { name: 'gemini', type: 'gemini', baseUrl: gemini.origin, apiKey: 'AIza-gem-up', models: ['gemini-2.5-flash'] },
+    gemini: {
+      name: 'gemini',
+      type: 'gemini',
+      baseUrl: gemini.origin,
+      apiKey: 'AIza-gem-up',
+      models: ['gemini-2.5-flash'],
+    },
   };
   for (const c of CASES) {
     const recorder = exchangeRecorder();
     const gw = await startGateway(
-      { providers: [providers[c.upstream]], models: [{ name: c.model, targets: [c.target] }], plugins: { auth: { keys: [{ name: 'ai-sdk', key: CALLER_KEY }] } } },
+      {
+        providers: [providers[c.upstream]],
+        models: [{ name: c.model, targets: [c.target] }],
+        plugins: { auth: { keys: [{ name: 'ai-sdk', key: CALLER_KEY }] } },
+      },
       { plugins: [recorder.plugin] },
     );
     gateways[c.upstream] = { gw, attempts: recorder.attempts };
@@ -67,40 +89,57 @@ afterAll(async () => {
 
 /** The output-token field each upstream received, per model call, and the status it answered. */
 const received = {
-  anthropic: () => anthropic.requests.filter((r) => r.path.startsWith('/v1/messages')).map((r) => [r.body.max_tokens, r.status]),
-  openai: () => openai.requests.filter((r) => r.path.startsWith('/v1/chat/completions')).map((r) => [r.body.max_tokens, r.status]),
-  gemini: () => gemini.requests.filter((r) => /GenerateContent/i.test(r.path)).map((r) => [r.body.generationConfig?.maxOutputTokens, r.status]),
+  anthropic: () =>
+    anthropic.requests.filter((r) => r.path.startsWith('/v1/messages')).map((r) => [r.body.max_tokens, r.status]),
+  openai: () =>
+    openai.requests.filter((r) => r.path.startsWith('/v1/chat/completions')).map((r) => [r.body.max_tokens, r.status]),
+  gemini: () =>
+    gemini.requests
+      .filter((r) => /GenerateContent/i.test(r.path))
+      .map((r) => [r.body.generationConfig?.maxOutputTokens, r.status]),
 };
 
 /** Only to mean "hung" on a loaded machine. */
 const HUNG_MS = 300_000;
 
-describe.each(CASES)('AI SDK Anthropic provider → gateway → $target (asks max_tokens $asked)', { timeout: HUNG_MS }, ({ upstream, model, asked, limit }) => {
-  const target = (): AiSdkTarget => ({ provider: 'anthropic', baseUrl: `${gateways[upstream]!.gw.url}/v1`, apiKey: CALLER_KEY, model });
+describe.each(CASES)(
+  'AI SDK Anthropic provider → gateway → $target (asks max_tokens $asked)',
+  { timeout: HUNG_MS },
+  ({ upstream, model, asked, limit }) => {
+    const target = (): AiSdkTarget => ({
+      provider: 'anthropic',
+      baseUrl: `${gateways[upstream]!.gw.url}/v1`,
+      apiKey: CALLER_KEY,
+      model,
+    });
 
-  it('generateText with the default max_tokens, fitted to the target', async () => {
-    const result = await aiGenerateText(target(), 'Say hello');
-    expect(result.text).toBe(`${upstream}: Say hello`);
-    expect(result.finishReason).toBe('stop');
-    expect(result.usage.inputTokens).toBeGreaterThan(0);
-    expect(received[upstream]()).toEqual([[limit, 200]]);
-    const [attempt] = gateways[upstream]!.attempts;
-    expect(attempt!.body.max_tokens).toBe(asked);
-    expect(attempt!.warnings).toContain(`max_tokens ${asked} lowered to ${limit}, the most the target model allows`);
-  });
+    it('generateText with the default max_tokens, fitted to the target', async () => {
+      const result = await aiGenerateText(target(), 'Say hello');
+      expect(result.text).toBe(`${upstream}: Say hello`);
+      expect(result.finishReason).toBe('stop');
+      expect(result.usage.inputTokens).toBeGreaterThan(0);
+      expect(received[upstream]()).toEqual([[limit, 200]]);
+      const [attempt] = gateways[upstream]!.attempts;
+      expect(attempt!.body.max_tokens).toBe(asked);
+      expect(attempt!.warnings).toContain(`max_tokens ${asked} lowered to ${limit}, the most the target model allows`);
+    });
 
-  it('streamText', async () => {
-    const result = await aiStreamText(target(), 'Say hello');
-    expect(result.text).toBe(`${upstream}: Say hello`);
-    expect(result.chunks.length).toBeGreaterThan(1);
-    expect(received[upstream]()).toEqual([[limit, 200]]);
-  });
+    it('streamText', async () => {
+      const result = await aiStreamText(target(), 'Say hello');
+      expect(result.text).toBe(`${upstream}: Say hello`);
+      expect(result.chunks.length).toBeGreaterThan(1);
+      expect(received[upstream]()).toEqual([[limit, 200]]);
+    });
 
-  it('a tool round trip', async () => {
-    const result = await aiGenerateWithTool(target(), 'What is the weather in Paris?');
-    expect(result.toolCalls).toEqual([{ city: 'Paris' }]);
-    expect(result.steps).toBe(2);
-    expect(result.text).toContain(`${upstream}: `);
-    expect(received[upstream]()).toEqual([[limit, 200], [limit, 200]]);
-  });
-});
+    it('a tool round trip', async () => {
+      const result = await aiGenerateWithTool(target(), 'What is the weather in Paris?');
+      expect(result.toolCalls).toEqual([{ city: 'Paris' }]);
+      expect(result.steps).toBe(2);
+      expect(result.text).toContain(`${upstream}: `);
+      expect(received[upstream]()).toEqual([
+        [limit, 200],
+        [limit, 200],
+      ]);
+    });
+  },
+);

@@ -5,7 +5,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { aiGenerateText, aiGenerateWithTool, aiStreamText, type AiSdkTarget } from '../support/clients/ai-sdk.js';
 import { guardFetch, type FetchGuard } from '../support/clients/fetch-guard.js';
-import { callPath, CLIENT_KEY, passThroughDifferences, startBench, UPSTREAM_KINDS, type Bench } from '../support/clients/responses-bench.js';
+import {
+  callPath,
+  CLIENT_KEY,
+  passThroughDifferences,
+  startBench,
+  UPSTREAM_KINDS,
+  type Bench,
+} from '../support/clients/responses-bench.js';
 
 const MODEL = 'gpt-4o-mini';
 

@@ -31,8 +31,18 @@ afterAll(async () => {
   await anthropic.close();
 });
 
-const openaiTarget = (): AiSdkTarget => ({ provider: 'openai', baseUrl: openai.baseUrl, apiKey: KEY, model: 'gpt-4o-mini' });
-const anthropicTarget = (model = 'claude-sonnet-4-5'): AiSdkTarget => ({ provider: 'anthropic', baseUrl: `${anthropic.origin}/v1`, apiKey: KEY, model });
+const openaiTarget = (): AiSdkTarget => ({
+  provider: 'openai',
+  baseUrl: openai.baseUrl,
+  apiKey: KEY,
+  model: 'gpt-4o-mini',
+});
+const anthropicTarget = (model = 'claude-sonnet-4-5'): AiSdkTarget => ({
+  provider: 'anthropic',
+  baseUrl: `${anthropic.origin}/v1`,
+  apiKey: KEY,
+  model,
+});
 
 describe('AI SDK OpenAI provider (default: Responses API) against the mock OpenAI', () => {
   it('generateText', async () => {

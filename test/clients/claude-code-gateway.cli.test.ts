@@ -28,7 +28,8 @@ const GEM_KEY = 'AIza-upstream-gem-0123456789';
 /** The models Claude Code 2.1.332 asks for: its default, and the ones its settings name. */
 const CLAUDE_MODELS = ['claude-opus-5-5', 'claude-sonnet-4-5', 'claude-haiku-4-5'];
 const NO_BETAS = { CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS: '1' };
-const DEFAULT_BETAS = 'claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27,per-turn-control-2026-07-01,mid-conversation-tool-changes-2026-07-01,thinking-token-count-2026-05-13,advanced-tool-use-2025-11-20,effort-2025-11-24,thinking-display-updates-2026-08-18';
+const DEFAULT_BETAS =
+  'claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27,per-turn-control-2026-07-01,mid-conversation-tool-changes-2026-07-01,thinking-token-count-2026-05-13,advanced-tool-use-2025-11-20,effort-2025-11-24,thinking-display-updates-2026-08-18';
 const FEW_BETAS = 'claude-code-20250219,interleaved-thinking-2025-05-14,effort-2025-11-24';
 
 let anthropic: MockAnthropic;
@@ -39,7 +40,10 @@ const gateways: Record<string, { gw: RunningGateway; attempts: RecordedAttempt[]
 
 async function gatewayFor(name: string, config: Record<string, unknown>): Promise<void> {
   const recorder = exchangeRecorder();
-  const gw = await startGateway({ ...config, plugins: { auth: { keys: [{ name: 'claude-code', key: CALLER_KEY }] } } }, { plugins: [recorder.plugin] });
+  const gw = await startGateway(
+    { ...config, plugins: { auth: { keys: [{ name: 'claude-code', key: CALLER_KEY }] } } },
+    { plugins: [recorder.plugin] },
+  );
   gateways[name] = { gw, attempts: recorder.attempts };
 }
 
@@ -48,17 +52,32 @@ beforeAll(async () => {
   openai = await startMockOpenAI({ apiKey: OAI_KEY, name: 'openai' });
   gemini = await startMockGemini({ apiKey: GEM_KEY, name: 'gemini' });
   proxy = await startDenyProxy();
-  await gatewayFor('anthropic', { providers: [{ name: 'anthropic', type: 'anthropic', baseUrl: anthropic.baseUrl, apiKey: ANT_KEY, models: CLAUDE_MODELS }] });
+  await gatewayFor('anthropic', {
+    providers: [
+      { name: 'anthropic', type: 'anthropic', baseUrl: anthropic.baseUrl, apiKey: ANT_KEY, models: CLAUDE_MODELS },
+    ],
+  });
   // An Anthropic-compatible upstream that takes none of Claude Code's experimental betas.
   await gatewayFor('anthropic-strict', {
-    providers: [{ name: 'strict', type: 'anthropic', baseUrl: anthropic.baseUrl, apiKey: ANT_KEY, models: CLAUDE_MODELS, acceptedBetas: ['claude-code-*', 'interleaved-thinking-*', 'effort-*'] }],
+    providers: [
+      {
+        name: 'strict',
+        type: 'anthropic',
+        baseUrl: anthropic.baseUrl,
+        apiKey: ANT_KEY,
+        models: CLAUDE_MODELS,
+        acceptedBetas: ['claude-code-*', 'interleaved-thinking-*', 'effort-*'],
+      },
+    ],
   });
   await gatewayFor('openai', {
     providers: [{ name: 'openai', type: 'openai', baseUrl: openai.baseUrl, apiKey: OAI_KEY, models: ['gpt-4o-mini'] }],
     models: CLAUDE_MODELS.map((name) => ({ name, targets: ['openai/gpt-4o-mini'] })),
   });
   await gatewayFor('gemini', {
-    providers: [{ name: 'gemini', type: 'gemini', baseUrl: gemini.origin, apiKey: GEM_KEY, models: ['gemini-2.5-flash'] }],
+    providers: [
+      { name: 'gemini', type: 'gemini', baseUrl: gemini.origin, apiKey: GEM_KEY, models: ['gemini-2.5-flash'] },
+    ],
     models: CLAUDE_MODELS.map((name) => ({ name, targets: ['gemini/gemini-2.5-flash'] })),
   });
 });
@@ -100,62 +119,89 @@ function scriptRead(upstream: keyof typeof upstreamCalls, file: string): void {
     anthropic.setAnswerer((body) => {
       const turn = [...body.messages].reverse().find((m: any) => m.role !== 'system');
       const result = Array.isArray(turn.content) ? turn.content.find((b: any) => b.type === 'tool_result') : undefined;
-      if (result) return { text: `tool said: ${typeof result.content === 'string' ? result.content : JSON.stringify(result.content)}` };
+      if (result)
+        return {
+          text: `tool said: ${typeof result.content === 'string' ? result.content : JSON.stringify(result.content)}`,
+        };
       return { toolCalls: [{ name: 'Read', input: { file_path: file } }] };
     });
   } else if (upstream === 'openai') {
     openai.setAnswerer((body) => {
       const result = body.messages.findLast((m: any) => m.role === 'tool');
-      if (result) return { text: `tool said: ${typeof result.content === 'string' ? result.content : JSON.stringify(result.content)}` };
+      if (result)
+        return {
+          text: `tool said: ${typeof result.content === 'string' ? result.content : JSON.stringify(result.content)}`,
+        };
       return { toolCalls: [{ name: 'Read', arguments: { file_path: file } }] };
     });
   } else {
     // After the function response, the mock's own answer quotes it: `gemini: Read={"result":"…"}`.
-    gemini.setAnswerer((body) => (body.contents.at(-1).parts.some((p: any) => p.functionResponse) ? undefined : { functionCalls: [{ name: 'Read', args: { file_path: file } }] }));
+    gemini.setAnswerer((body) =>
+      body.contents.at(-1).parts.some((p: any) => p.functionResponse)
+        ? undefined
+        : { functionCalls: [{ name: 'Read', args: { file_path: file } }] },
+    );
   }
 }
 
 const run = (upstream: string, prompt: string, env: Record<string, string>, cwd?: string): Promise<ClaudeCodeResult> =>
-  runClaudeCode({ baseUrl: gateways[upstream]!.gw.url, apiKey: CALLER_KEY, prompt, cwd, extraEnv: { ...proxy.env(), ...env }, timeoutMs: HUNG_MS });
+  runClaudeCode({
+    baseUrl: gateways[upstream]!.gw.url,
+    apiKey: CALLER_KEY,
+    prompt,
+    cwd,
+    extraEnv: { ...proxy.env(), ...env },
+    timeoutMs: HUNG_MS,
+  });
 
 describe.each([
   ['its default betas', {}, DEFAULT_BETAS],
   ['CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1', NO_BETAS, FEW_BETAS],
 ])('Claude Code with %s', (_label, env, betas) => {
   describe('through the gateway to an Anthropic upstream', () => {
-    it('completes a turn: the body passes through untouched, betas and ?beta=true forwarded', { timeout: TEST_MS }, async () => {
-      const result = await run('anthropic', 'Say hello', env);
-      expectSuccess(result);
-      expect(result.text).toMatch(/^anthropic: [^]*Say hello/);
-      const calls = upstreamCalls.anthropic();
-      expect(calls.map((c) => [c.path, c.status])).toEqual([['/v1/messages?beta=true', 200]]);
-      expect(calls[0]!.headers['anthropic-beta']).toBe(betas);
-      expect(calls[0]!.headers['x-api-key']).toBe(ANT_KEY);
-      const [attempt] = gateways.anthropic!.attempts;
-      expect(calls[0]!.rawBody).toBe(JSON.stringify(attempt!.body));
-      expect(attempt!.warnings).toEqual([]);
-      expect(attempt!.body.messages).toContainEqual(expect.objectContaining({ role: 'system' }));
-    });
-
-    it('makes a tool round trip: the thinking block goes back with its signature, accepted by the upstream', { timeout: TEST_MS }, async () => {
-      const cwd = await mkdtemp(join(tmpdir(), 'sy-ccgw-'));
-      try {
-        const file = join(cwd, 'note.txt');
-        await writeFile(file, 'the secret word is switchyard\n');
-        scriptRead('anthropic', file);
-        const result = await run('anthropic', 'Read note.txt', env, cwd);
+    it(
+      'completes a turn: the body passes through untouched, betas and ?beta=true forwarded',
+      { timeout: TEST_MS },
+      async () => {
+        const result = await run('anthropic', 'Say hello', env);
         expectSuccess(result);
-        expect(result.toolCalls).toEqual([expect.objectContaining({ name: 'Read', input: { file_path: file }, isError: false })]);
-        expect(result.text).toContain('the secret word is switchyard');
+        expect(result.text).toMatch(/^anthropic: [^]*Say hello/);
         const calls = upstreamCalls.anthropic();
-        expect(calls.map((c) => c.status)).toEqual([200, 200]);
-        const assistant = calls[1]!.body.messages.find((m: any) => m.role === 'assistant');
-        expect(assistant.content.map((b: any) => b.type)).toEqual(['thinking', 'tool_use']);
-        expect(calls[1]!.rawBody).toBe(JSON.stringify(gateways.anthropic!.attempts[1]!.body));
-      } finally {
-        await rm(cwd, { recursive: true, force: true });
-      }
-    });
+        expect(calls.map((c) => [c.path, c.status])).toEqual([['/v1/messages?beta=true', 200]]);
+        expect(calls[0]!.headers['anthropic-beta']).toBe(betas);
+        expect(calls[0]!.headers['x-api-key']).toBe(ANT_KEY);
+        const [attempt] = gateways.anthropic!.attempts;
+        expect(calls[0]!.rawBody).toBe(JSON.stringify(attempt!.body));
+        expect(attempt!.warnings).toEqual([]);
+        expect(attempt!.body.messages).toContainEqual(expect.objectContaining({ role: 'system' }));
+      },
+    );
+
+    it(
+      'makes a tool round trip: the thinking block goes back with its signature, accepted by the upstream',
+      { timeout: TEST_MS },
+      async () => {
+        const cwd = await mkdtemp(join(tmpdir(), 'sy-ccgw-'));
+        try {
+          const file = join(cwd, 'note.txt');
+          await writeFile(file, 'the secret word is switchyard\n');
+          scriptRead('anthropic', file);
+          const result = await run('anthropic', 'Read note.txt', env, cwd);
+          expectSuccess(result);
+          expect(result.toolCalls).toEqual([
+            expect.objectContaining({ name: 'Read', input: { file_path: file }, isError: false }),
+          ]);
+          expect(result.text).toContain('the secret word is switchyard');
+          const calls = upstreamCalls.anthropic();
+          expect(calls.map((c) => c.status)).toEqual([200, 200]);
+          const assistant = calls[1]!.body.messages.find((m: any) => m.role === 'assistant');
+          expect(assistant.content.map((b: any) => b.type)).toEqual(['thinking', 'tool_use']);
+          expect(calls[1]!.rawBody).toBe(JSON.stringify(gateways.anthropic!.attempts[1]!.body));
+        } finally {
+          await rm(cwd, { recursive: true, force: true });
+        }
+      },
+    );
   });
 
   describe.each([
@@ -177,7 +223,9 @@ describe.each([
       } else {
         expect(calls[0]!.body.generationConfig.maxOutputTokens).toBe(65536);
       }
-      expect(attempt!.warnings).toContain(`max_tokens 128000 lowered to ${upstream === 'openai' ? 16384 : 65536}, the most the target model allows`);
+      expect(attempt!.warnings).toContain(
+        `max_tokens 128000 lowered to ${upstream === 'openai' ? 16384 : 65536}, the most the target model allows`,
+      );
     });
 
     it('makes a tool round trip with the Read tool', { timeout: TEST_MS }, async () => {
@@ -188,7 +236,9 @@ describe.each([
         scriptRead(upstream, file);
         const result = await run(upstream, 'Read note.txt', env, cwd);
         expectSuccess(result);
-        expect(result.toolCalls).toEqual([expect.objectContaining({ name: 'Read', input: { file_path: file }, isError: false })]);
+        expect(result.toolCalls).toEqual([
+          expect.objectContaining({ name: 'Read', input: { file_path: file }, isError: false }),
+        ]);
         expect(result.toolCalls[0]!.result).toContain('the secret word is switchyard');
         expect(result.text).toContain('the secret word is switchyard');
         expect(upstreamCalls[upstream]().map((c) => c.status)).toEqual([200, 200]);
@@ -200,28 +250,36 @@ describe.each([
 });
 
 describe('Claude Code through the gateway to an Anthropic upstream that takes fewer betas', () => {
-  it('completes a turn and a tool round trip in one request each: the betas it does not take go with their fields', { timeout: TEST_MS }, async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'sy-ccgw-'));
-    try {
-      const file = join(cwd, 'note.txt');
-      await writeFile(file, 'the secret word is switchyard\n');
-      scriptRead('anthropic', file);
-      const result = await run('anthropic-strict', 'Read note.txt', {}, cwd);
-      expectSuccess(result);
-      expect(result.text).toContain('the secret word is switchyard');
-      const calls = upstreamCalls.anthropic();
-      expect(calls.map((c) => c.status)).toEqual([200, 200]);
-      for (const call of calls) {
-        expect(call.headers['anthropic-beta']).toBe(FEW_BETAS);
-        expect(call.body.context_management).toBeUndefined();
-        expect(call.body.messages.filter((m: any) => m.role === 'system' && m.output_config)).toEqual([]);
+  it(
+    'completes a turn and a tool round trip in one request each: the betas it does not take go with their fields',
+    { timeout: TEST_MS },
+    async () => {
+      const cwd = await mkdtemp(join(tmpdir(), 'sy-ccgw-'));
+      try {
+        const file = join(cwd, 'note.txt');
+        await writeFile(file, 'the secret word is switchyard\n');
+        scriptRead('anthropic', file);
+        const result = await run('anthropic-strict', 'Read note.txt', {}, cwd);
+        expectSuccess(result);
+        expect(result.text).toContain('the secret word is switchyard');
+        const calls = upstreamCalls.anthropic();
+        expect(calls.map((c) => c.status)).toEqual([200, 200]);
+        for (const call of calls) {
+          expect(call.headers['anthropic-beta']).toBe(FEW_BETAS);
+          expect(call.body.context_management).toBeUndefined();
+          expect(call.body.messages.filter((m: any) => m.role === 'system' && m.output_config)).toEqual([]);
+        }
+        const [attempt] = gateways['anthropic-strict']!.attempts;
+        expect(attempt!.body.context_management).toBeDefined();
+        expect(attempt!.warnings).toContain(
+          'anthropic-beta context-management-2025-06-27 dropped (strict does not take it)',
+        );
+        expect(attempt!.warnings).toContain(
+          'context_management dropped with anthropic-beta context-management-2025-06-27',
+        );
+      } finally {
+        await rm(cwd, { recursive: true, force: true });
       }
-      const [attempt] = gateways['anthropic-strict']!.attempts;
-      expect(attempt!.body.context_management).toBeDefined();
-      expect(attempt!.warnings).toContain('anthropic-beta context-management-2025-06-27 dropped (strict does not take it)');
-      expect(attempt!.warnings).toContain('context_management dropped with anthropic-beta context-management-2025-06-27');
-    } finally {
-      await rm(cwd, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });

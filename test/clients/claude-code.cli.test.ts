@@ -15,10 +15,13 @@ const KEY = 'sk-ant-test-claude-code';
 const HUNG_MS = 180_000;
 let mock: MockAnthropic;
 let proxy: DenyProxy;
-useMockAndDenyProxy(() => startMockAnthropic({ apiKey: KEY, name: 'anthropic' }), (m, p) => {
-  mock = m;
-  proxy = p;
-});
+useMockAndDenyProxy(
+  () => startMockAnthropic({ apiKey: KEY, name: 'anthropic' }),
+  (m, p) => {
+    mock = m;
+    proxy = p;
+  },
+);
 
 /** The last turn that is not a system entry. */
 function lastTurn(body: any): any {
@@ -30,7 +33,10 @@ function answerWithTool(tool: string, input: Record<string, unknown>): void {
   mock.setAnswerer((body) => {
     const turn = lastTurn(body);
     const result = Array.isArray(turn.content) ? turn.content.find((b: any) => b.type === 'tool_result') : undefined;
-    if (result) return { text: `tool said: ${typeof result.content === 'string' ? result.content : JSON.stringify(result.content)}` };
+    if (result)
+      return {
+        text: `tool said: ${typeof result.content === 'string' ? result.content : JSON.stringify(result.content)}`,
+      };
     return body.tools?.some((t: any) => t.name === tool) ? { toolCalls: [{ name: tool, input }] } : undefined;
   });
 }
@@ -45,10 +51,20 @@ const messageCalls = (): typeof mock.requests => mock.requests.filter((r) => r.p
 
 describe.each([
   ['with its default betas', '', {}],
-  ['with CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1', '.no-experimental-betas', { CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS: '1' }],
+  [
+    'with CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1',
+    '.no-experimental-betas',
+    { CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS: '1' },
+  ],
 ])('Claude Code against the mock Anthropic API %s', (_label, fixture, switches) => {
   it('completes a turn', async () => {
-    const run = await runClaudeCode({ baseUrl: mock.baseUrl, apiKey: KEY, prompt: 'Say hello', extraEnv: { ...proxy.env(), ...switches }, timeoutMs: HUNG_MS });
+    const run = await runClaudeCode({
+      baseUrl: mock.baseUrl,
+      apiKey: KEY,
+      prompt: 'Say hello',
+      extraEnv: { ...proxy.env(), ...switches },
+      timeoutMs: HUNG_MS,
+    });
     expectOffline(run);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.result).toMatchObject({ type: 'result', subtype: 'success', is_error: false });
@@ -69,7 +85,14 @@ describe.each([
       const file = join(cwd, 'note.txt');
       await writeFile(file, 'the secret word is switchyard\n');
       answerWithTool('Read', { file_path: file });
-      const run = await runClaudeCode({ baseUrl: mock.baseUrl, apiKey: KEY, prompt: 'Read note.txt', cwd, extraEnv: { ...proxy.env(), ...switches }, timeoutMs: HUNG_MS });
+      const run = await runClaudeCode({
+        baseUrl: mock.baseUrl,
+        apiKey: KEY,
+        prompt: 'Read note.txt',
+        cwd,
+        extraEnv: { ...proxy.env(), ...switches },
+        timeoutMs: HUNG_MS,
+      });
       expectOffline(run);
       expect(run.exitCode, run.stderr).toBe(0);
       expect(run.toolCalls).toHaveLength(1);
@@ -89,7 +112,14 @@ describe.each([
 
   it('makes a tool round trip: runs echo with the Bash tool, permission granted by --allowedTools', async () => {
     answerWithTool('Bash', { command: 'echo switchyard-bash-ok', description: 'Print a word' });
-    const run = await runClaudeCode({ baseUrl: mock.baseUrl, apiKey: KEY, prompt: 'Run echo', allowedTools: ['Bash(echo:*)'], extraEnv: { ...proxy.env(), ...switches }, timeoutMs: HUNG_MS });
+    const run = await runClaudeCode({
+      baseUrl: mock.baseUrl,
+      apiKey: KEY,
+      prompt: 'Run echo',
+      allowedTools: ['Bash(echo:*)'],
+      extraEnv: { ...proxy.env(), ...switches },
+      timeoutMs: HUNG_MS,
+    });
     expectOffline(run);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.toolCalls).toEqual([expect.objectContaining({ name: 'Bash', isError: false })]);
@@ -102,7 +132,13 @@ describe.each([
 
 describe('Claude Code gateway model discovery', () => {
   it('lists models with GET /v1/models?limit=1000 when CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY=1', async () => {
-    const run = await runClaudeCode({ baseUrl: mock.baseUrl, apiKey: KEY, prompt: 'Say hello', extraEnv: { ...proxy.env(), CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: '1' }, timeoutMs: HUNG_MS });
+    const run = await runClaudeCode({
+      baseUrl: mock.baseUrl,
+      apiKey: KEY,
+      prompt: 'Say hello',
+      extraEnv: { ...proxy.env(), CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: '1' },
+      timeoutMs: HUNG_MS,
+    });
     expectOffline(run);
     expect(run.exitCode, run.stderr).toBe(0);
     const listing = mock.requests.filter((r) => r.method === 'GET');

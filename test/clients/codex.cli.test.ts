@@ -13,10 +13,13 @@ const KEY = 'sk-test-codex';
 const HUNG_MS = 180_000;
 let mock: MockOpenAI;
 let proxy: DenyProxy;
-useMockAndDenyProxy(() => startMockOpenAI({ apiKey: KEY, name: 'openai' }), (m, p) => {
-  mock = m;
-  proxy = p;
-});
+useMockAndDenyProxy(
+  () => startMockOpenAI({ apiKey: KEY, name: 'openai' }),
+  (m, p) => {
+    mock = m;
+    proxy = p;
+  },
+);
 
 function expectOffline(run: CodexResult): void {
   expect(run.timedOut).toBe(false);
@@ -28,7 +31,13 @@ const responseCalls = (): typeof mock.requests => mock.requests.filter((r) => r.
 
 describe('Codex CLI against the mock OpenAI Responses API', () => {
   it('completes a turn', async () => {
-    const run = await runCodex({ baseUrl: mock.baseUrl, apiKey: KEY, prompt: 'Say hello', extraEnv: proxy.env(), timeoutMs: HUNG_MS });
+    const run = await runCodex({
+      baseUrl: mock.baseUrl,
+      apiKey: KEY,
+      prompt: 'Say hello',
+      extraEnv: proxy.env(),
+      timeoutMs: HUNG_MS,
+    });
     expectOffline(run);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.text).toBe('openai: Say hello');
@@ -36,7 +45,12 @@ describe('Codex CLI against the mock OpenAI Responses API', () => {
     const calls = responseCalls();
     expect(calls.map((c) => c.status)).toEqual([200]);
     expect(calls[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
-    expect(calls[0]!.body).toMatchObject({ model: 'gpt-5.5', stream: true, store: false, include: ['reasoning.encrypted_content'] });
+    expect(calls[0]!.body).toMatchObject({
+      model: 'gpt-5.5',
+      stream: true,
+      store: false,
+      include: ['reasoning.encrypted_content'],
+    });
     expect(checkFixture('codex.turn', calls)).toEqual([]);
   });
 
@@ -45,16 +59,28 @@ describe('Codex CLI against the mock OpenAI Responses API', () => {
       if (body.input.at(-1)?.type === 'function_call_output') return undefined; // the default answer quotes the output
       return { toolCalls: [{ name: 'exec_command', arguments: { cmd: 'echo switchyard-shell-ok' } }] };
     });
-    const run = await runCodex({ baseUrl: mock.baseUrl, apiKey: KEY, prompt: 'Run echo', extraEnv: proxy.env(), timeoutMs: HUNG_MS });
+    const run = await runCodex({
+      baseUrl: mock.baseUrl,
+      apiKey: KEY,
+      prompt: 'Run echo',
+      extraEnv: proxy.env(),
+      timeoutMs: HUNG_MS,
+    });
     expectOffline(run);
     expect(run.exitCode, run.stderr).toBe(0);
-    expect(run.commands).toEqual([expect.objectContaining({ output: 'switchyard-shell-ok\n', exitCode: 0, status: 'completed' })]);
+    expect(run.commands).toEqual([
+      expect.objectContaining({ output: 'switchyard-shell-ok\n', exitCode: 0, status: 'completed' }),
+    ]);
     expect(run.commands[0]!.command).toContain('echo switchyard-shell-ok');
     expect(run.text).toContain('switchyard-shell-ok');
     const calls = responseCalls();
     expect(calls.map((c) => c.status)).toEqual([200, 200]);
     // The follow-up carries the reasoning item (encrypted_content verified by the mock), the call and its output.
-    expect(calls[1]!.body.input.slice(-3).map((i: any) => i.type)).toEqual(['reasoning', 'function_call', 'function_call_output']);
+    expect(calls[1]!.body.input.slice(-3).map((i: any) => i.type)).toEqual([
+      'reasoning',
+      'function_call',
+      'function_call_output',
+    ]);
     expect(checkFixture('codex.shell-tool', calls)).toEqual([]);
   });
 });

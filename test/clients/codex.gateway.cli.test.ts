@@ -7,7 +7,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCodex, type CodexResult } from '../support/clients/codex.js';
 import { startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
-import { callPath, CLIENT_KEY, passThroughDifferences, startBench, UPSTREAM_KINDS, type Bench } from '../support/clients/responses-bench.js';
+import {
+  callPath,
+  CLIENT_KEY,
+  passThroughDifferences,
+  startBench,
+  UPSTREAM_KINDS,
+  type Bench,
+} from '../support/clients/responses-bench.js';
 
 /** Codex's model here (a model Codex knows); the gateway aliases it to each upstream's. */
 const MODEL = 'gpt-5.5';
@@ -28,12 +35,15 @@ function expectOffline(run: CodexResult): void {
 /** Makes the upstream call Codex's shell tool first, then answer by default once the output is back. */
 function scriptShellCall(bench: Bench): void {
   bench.openai.setAnswerer((body) => {
-    const answered = Array.isArray(body.input) ? body.input.at(-1)?.type === 'function_call_output' : body.messages?.at(-1)?.role === 'tool';
+    const answered = Array.isArray(body.input)
+      ? body.input.at(-1)?.type === 'function_call_output'
+      : body.messages?.at(-1)?.role === 'tool';
     return answered ? undefined : { toolCalls: [{ name: 'exec_command', arguments: { cmd: COMMAND } }] };
   });
   bench.anthropic.setAnswerer((body) => {
     const last = body.messages.at(-1);
-    const answered = Array.isArray(last.content) && last.content.some((b: { type: string }) => b.type === 'tool_result');
+    const answered =
+      Array.isArray(last.content) && last.content.some((b: { type: string }) => b.type === 'tool_result');
     return answered ? undefined : { toolCalls: [{ name: 'exec_command', input: { cmd: COMMAND } }] };
   });
   bench.gemini.setAnswerer((body) => {
@@ -51,56 +61,90 @@ describe.each(UPSTREAM_KINDS)('Codex CLI through the gateway to %s', (kind) => {
   });
   afterAll(() => bench.close());
 
-  it('completes a turn', async () => {
-    const run = await runCodex({ baseUrl: bench.baseUrl, apiKey: CLIENT_KEY, prompt: 'Say hello', extraEnv: proxy.env(), timeoutMs: HUNG_MS });
-    expectOffline(run);
-    expect(run.exitCode, run.stderr).toBe(0);
-    expect(run.text).toMatch(new RegExp(`^${kind}: [\\s\\S]*Say hello$`));
-    expect(run.usage).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
-    expect(run.usage!.input_tokens).toBeGreaterThan(0);
-    const calls = bench.calls();
-    expect(calls.map((c) => c.status)).toEqual([200]);
-    expect(calls[0]!.path).toMatch(callPath(kind, true));
-    if (kind === 'openai') {
-      expect(calls[0]!.body).toMatchObject({ model: MODEL, stream: true, store: false, include: ['reasoning.encrypted_content'] });
-      expect(passThroughDifferences('codex.turn', calls)).toEqual([]);
-    }
-  }, HUNG_MS + 60_000);
+  it(
+    'completes a turn',
+    async () => {
+      const run = await runCodex({
+        baseUrl: bench.baseUrl,
+        apiKey: CLIENT_KEY,
+        prompt: 'Say hello',
+        extraEnv: proxy.env(),
+        timeoutMs: HUNG_MS,
+      });
+      expectOffline(run);
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.text).toMatch(new RegExp(`^${kind}: [\\s\\S]*Say hello$`));
+      expect(run.usage).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number) });
+      expect(run.usage!.input_tokens).toBeGreaterThan(0);
+      const calls = bench.calls();
+      expect(calls.map((c) => c.status)).toEqual([200]);
+      expect(calls[0]!.path).toMatch(callPath(kind, true));
+      if (kind === 'openai') {
+        expect(calls[0]!.body).toMatchObject({
+          model: MODEL,
+          stream: true,
+          store: false,
+          include: ['reasoning.encrypted_content'],
+        });
+        expect(passThroughDifferences('codex.turn', calls)).toEqual([]);
+      }
+    },
+    HUNG_MS + 60_000,
+  );
 
-  it('makes a shell tool round trip: runs echo, sends back reasoning, the call and its output', async () => {
-    scriptShellCall(bench);
-    const run = await runCodex({ baseUrl: bench.baseUrl, apiKey: CLIENT_KEY, prompt: 'Run echo', extraEnv: proxy.env(), timeoutMs: HUNG_MS });
-    expectOffline(run);
-    expect(run.exitCode, run.stderr).toBe(0);
-    expect(run.commands).toEqual([expect.objectContaining({ output: 'switchyard-shell-ok\n', exitCode: 0, status: 'completed' })]);
-    expect(run.commands[0]!.command).toContain(COMMAND);
-    expect(run.text).toMatch(new RegExp(`^${kind}: `));
-    const calls = bench.calls();
-    expect(calls.map((c) => c.status)).toEqual([200, 200]);
-    const followUp = calls[1]!.body;
-    switch (kind) {
-      case 'openai':
-        expect(followUp.input.slice(-3).map((i: { type: string }) => i.type)).toEqual(['reasoning', 'function_call', 'function_call_output']);
-        expect(passThroughDifferences('codex.shell-tool', calls)).toEqual([]);
-        break;
-      case 'chat':
-        expect(followUp.messages.slice(-2).map((m: { role: string }) => m.role)).toEqual(['assistant', 'tool']);
-        expect(followUp.messages.at(-1).content).toContain('switchyard-shell-ok');
-        break;
-      case 'anthropic': {
-        // Claude's thinking came back first in the assistant turn, signed (the mock verified it), then the call.
-        const assistant = followUp.messages.at(-2);
-        expect(assistant.content.map((b: { type: string }) => b.type)).toEqual(['thinking', 'tool_use']);
-        expect(followUp.thinking).toMatchObject({ type: 'enabled' });
-        expect(JSON.stringify(followUp.messages.at(-1).content)).toContain('switchyard-shell-ok');
-        break;
+  it(
+    'makes a shell tool round trip: runs echo, sends back reasoning, the call and its output',
+    async () => {
+      scriptShellCall(bench);
+      const run = await runCodex({
+        baseUrl: bench.baseUrl,
+        apiKey: CLIENT_KEY,
+        prompt: 'Run echo',
+        extraEnv: proxy.env(),
+        timeoutMs: HUNG_MS,
+      });
+      expectOffline(run);
+      expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.commands).toEqual([
+        expect.objectContaining({ output: 'switchyard-shell-ok\n', exitCode: 0, status: 'completed' }),
+      ]);
+      expect(run.commands[0]!.command).toContain(COMMAND);
+      expect(run.text).toMatch(new RegExp(`^${kind}: `));
+      const calls = bench.calls();
+      expect(calls.map((c) => c.status)).toEqual([200, 200]);
+      const followUp = calls[1]!.body;
+      switch (kind) {
+        case 'openai':
+          expect(followUp.input.slice(-3).map((i: { type: string }) => i.type)).toEqual([
+            'reasoning',
+            'function_call',
+            'function_call_output',
+          ]);
+          expect(passThroughDifferences('codex.shell-tool', calls)).toEqual([]);
+          break;
+        case 'chat':
+          expect(followUp.messages.slice(-2).map((m: { role: string }) => m.role)).toEqual(['assistant', 'tool']);
+          expect(followUp.messages.at(-1).content).toContain('switchyard-shell-ok');
+          break;
+        case 'anthropic': {
+          // Claude's thinking came back first in the assistant turn, signed (the mock verified it), then the call.
+          const assistant = followUp.messages.at(-2);
+          expect(assistant.content.map((b: { type: string }) => b.type)).toEqual(['thinking', 'tool_use']);
+          expect(followUp.thinking).toMatchObject({ type: 'enabled' });
+          expect(JSON.stringify(followUp.messages.at(-1).content)).toContain('switchyard-shell-ok');
+          break;
+        }
+        case 'gemini': {
+          const model = followUp.contents.at(-2);
+          expect(model.parts[0]).toMatchObject({
+            functionCall: { name: 'exec_command' },
+            thoughtSignature: expect.any(String),
+          });
+          expect(JSON.stringify(followUp.contents.at(-1))).toContain('switchyard-shell-ok');
+          break;
+        }
       }
-      case 'gemini': {
-        const model = followUp.contents.at(-2);
-        expect(model.parts[0]).toMatchObject({ functionCall: { name: 'exec_command' }, thoughtSignature: expect.any(String) });
-        expect(JSON.stringify(followUp.contents.at(-1))).toContain('switchyard-shell-ok');
-        break;
-      }
-    }
-  }, HUNG_MS + 60_000);
+    },
+    HUNG_MS + 60_000,
+  );
 });

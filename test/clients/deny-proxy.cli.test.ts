@@ -29,14 +29,27 @@ describe('deny proxy', () => {
   it('sees Claude Code reach for api.anthropic.com when its offline switches are cleared', async () => {
     proxy.attempts.length = 0;
     const cleared = Object.fromEntries(Object.keys(CLAUDE_CODE_OFFLINE_ENV).map((name) => [name, '']));
-    const run = await runClaudeCode({ baseUrl: anthropic.baseUrl, apiKey: 'k', prompt: 'Say hello', extraEnv: { ...proxy.env(), ...cleared }, timeoutMs: HUNG_MS });
+    const run = await runClaudeCode({
+      baseUrl: anthropic.baseUrl,
+      apiKey: 'k',
+      prompt: 'Say hello',
+      extraEnv: { ...proxy.env(), ...cleared },
+      timeoutMs: HUNG_MS,
+    });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(proxy.attempts).toContainEqual({ kind: 'connect', target: 'api.anthropic.com:443' });
   });
 
   it('sees Codex reach for its plugin marketplace when plugins are turned back on', async () => {
     proxy.attempts.length = 0;
-    const run = await runCodex({ baseUrl: openai.baseUrl, apiKey: 'k', prompt: 'Say hello', configOverrides: ['features.plugins=true'], extraEnv: proxy.env(), timeoutMs: HUNG_MS });
+    const run = await runCodex({
+      baseUrl: openai.baseUrl,
+      apiKey: 'k',
+      prompt: 'Say hello',
+      configOverrides: ['features.plugins=true'],
+      extraEnv: proxy.env(),
+      timeoutMs: HUNG_MS,
+    });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(proxy.attempts.map((a) => a.target)).toContain('github.com:443');
   });

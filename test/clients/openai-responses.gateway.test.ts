@@ -10,19 +10,32 @@ import { zodTextFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { guardFetch, type FetchGuard } from '../support/clients/fetch-guard.js';
-import { callPath, CLIENT_KEY, startBench, UPSTREAM_KEY, UPSTREAM_KINDS, type Bench } from '../support/clients/responses-bench.js';
+import {
+  callPath,
+  CLIENT_KEY,
+  startBench,
+  UPSTREAM_KEY,
+  UPSTREAM_KINDS,
+  type Bench,
+} from '../support/clients/responses-bench.js';
 
 const MODEL = 'gpt-4o-mini';
 const weather = {
   type: 'function' as const,
   name: 'get_weather',
   description: 'The current weather in a city.',
-  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+  parameters: {
+    type: 'object',
+    properties: { city: { type: 'string' } },
+    required: ['city'],
+    additionalProperties: false,
+  },
   strict: true,
 };
 
 /** OpenAI's event order for a text answer (platform.openai.com/docs/api-reference/responses-streaming). */
-const TEXT_EVENTS = /^response\.created response\.in_progress response\.output_item\.added response\.content_part\.added (response\.output_text\.delta )+response\.output_text\.done response\.content_part\.done response\.output_item\.done response\.completed$/;
+const TEXT_EVENTS =
+  /^response\.created response\.in_progress response\.output_item\.added response\.content_part\.added (response\.output_text\.delta )+response\.output_text\.done response\.content_part\.done response\.output_item\.done response\.completed$/;
 
 let guard: FetchGuard;
 beforeAll(() => void (guard = guardFetch()));
@@ -41,7 +54,8 @@ describe.each(UPSTREAM_KINDS)('openai SDK responses through the gateway to %s', 
   });
   afterAll(() => bench.close());
 
-  const upstreamKey = (headers: Record<string, unknown>): unknown => headers['x-api-key'] ?? headers['x-goog-api-key'] ?? headers.authorization;
+  const upstreamKey = (headers: Record<string, unknown>): unknown =>
+    headers['x-api-key'] ?? headers['x-goog-api-key'] ?? headers.authorization;
 
   it('responses.create: one upstream call with the upstream key, the answer as a response object', async () => {
     const response = await client.responses.create({ model: MODEL, input: 'Say hello' });
@@ -65,33 +79,57 @@ describe.each(UPSTREAM_KINDS)('openai SDK responses through the gateway to %s', 
     expect(events.map((e) => e.type).join(' ')).toMatch(TEXT_EVENTS);
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
     expect(final.status).toBe('completed');
-    const text = final.output.flatMap((item) => (item.type === 'message' ? item.content : [])).map((part) => (part.type === 'output_text' ? part.text : '')).join('');
+    const text = final.output
+      .flatMap((item) => (item.type === 'message' ? item.content : []))
+      .map((part) => (part.type === 'output_text' ? part.text : ''))
+      .join('');
     expect(text).toBe(`${kind}: Say hello`);
     expect(bench.calls().map((c) => c.status)).toEqual([200]);
     expect(bench.calls()[0]!.path).toMatch(callPath(kind, true));
   });
 
   it('a tool round trip: function_call, then function_call_output answered', async () => {
-    const first = await client.responses.create({ model: MODEL, input: 'What is the weather in Paris?', tools: [weather] });
+    const first = await client.responses.create({
+      model: MODEL,
+      input: 'What is the weather in Paris?',
+      tools: [weather],
+    });
     const call = first.output.find((item) => item.type === 'function_call');
     expect(call).toMatchObject({ type: 'function_call', name: 'get_weather', call_id: expect.any(String) });
     expect(JSON.parse((call as { arguments: string }).arguments)).toEqual({ city: 'Paris' });
     const second = await client.responses.create({
       model: MODEL,
       tools: [weather],
-      input: [{ role: 'user', content: 'What is the weather in Paris?' }, ...first.output, { type: 'function_call_output', call_id: (call as { call_id: string }).call_id, output: 'It is sunny in Paris.' }],
+      input: [
+        { role: 'user', content: 'What is the weather in Paris?' },
+        ...first.output,
+        {
+          type: 'function_call_output',
+          call_id: (call as { call_id: string }).call_id,
+          output: 'It is sunny in Paris.',
+        },
+      ],
     });
     expect(second.output_text).toMatch(new RegExp(`^${kind}: `));
     if (kind === 'openai' || kind === 'gemini') expect(second.output_text).toContain('sunny');
     const calls = bench.calls();
     expect(calls.map((c) => c.status)).toEqual([200, 200]);
-    if (kind === 'chat') expect(calls[1]!.body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'tool']);
-    if (kind === 'anthropic') expect(calls[1]!.body.messages.at(-1).content[0]).toMatchObject({ type: 'tool_result', content: 'It is sunny in Paris.' });
+    if (kind === 'chat')
+      expect(calls[1]!.body.messages.map((m: { role: string }) => m.role)).toEqual(['user', 'assistant', 'tool']);
+    if (kind === 'anthropic')
+      expect(calls[1]!.body.messages.at(-1).content[0]).toMatchObject({
+        type: 'tool_result',
+        content: 'It is sunny in Paris.',
+      });
   });
 
   it('structured output: text.format json_schema parsed by the SDK', async () => {
     const Weather = z.object({ city: z.string(), temperature: z.number() });
-    const response = await client.responses.parse({ model: MODEL, input: 'Weather in Paris as JSON', text: { format: zodTextFormat(Weather, 'weather') } });
+    const response = await client.responses.parse({
+      model: MODEL,
+      input: 'Weather in Paris as JSON',
+      text: { format: zodTextFormat(Weather, 'weather') },
+    });
     expect(Weather.parse(response.output_parsed)).toEqual(response.output_parsed);
     expect(typeof response.output_parsed?.city).toBe('string');
     expect(bench.calls().map((c) => c.status)).toEqual([200]);
@@ -105,7 +143,11 @@ describe.each(UPSTREAM_KINDS)('openai SDK responses through the gateway to %s', 
 
   it('previous_response_id continues the conversation on this upstream; retrieve and delete the kept response', async () => {
     const first = await client.responses.create({ model: MODEL, input: 'My name is Ada.' });
-    const second = await client.responses.create({ model: MODEL, input: 'What is my name?', previous_response_id: first.id });
+    const second = await client.responses.create({
+      model: MODEL,
+      input: 'What is my name?',
+      previous_response_id: first.id,
+    });
     expect(second.previous_response_id).toBe(first.id);
     expect(second.output_text).toBe(`${kind}: What is my name?`);
     const calls = bench.calls();

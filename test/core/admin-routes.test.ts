@@ -8,7 +8,12 @@ import { startGateway } from '../support/gateway.js';
 const echo: Plugin = {
   name: 'echo-admin',
   apply(g) {
-    g.routes.add({ method: 'POST', path: '/admin/echo/:name', plugin: 'echo-admin', handle: (req) => ({ status: 201, body: { name: req.params.name, got: req.body } }) });
+    g.routes.add({
+      method: 'POST',
+      path: '/admin/echo/:name',
+      plugin: 'echo-admin',
+      handle: (req) => ({ status: 201, body: { name: req.params.name, got: req.body } }),
+    });
   },
 };
 
@@ -16,10 +21,16 @@ describe('admin routes', () => {
   it('serves plugin routes to loopback callers when no authorizer is set', async () => {
     const gw = await startGateway({}, { plugins: [echo] });
     try {
-      const res = await fetch(`${gw.url}/admin/echo/x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: 1 }) });
+      const res = await fetch(`${gw.url}/admin/echo/x`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ a: 1 }),
+      });
       expect(res.status).toBe(201);
       expect(await res.json()).toEqual({ name: 'x', got: { a: 1 } });
-      expect(() => gw.gateway.routes.add({ method: 'GET', path: '/admin/late', plugin: 'late', handle: () => ({ body: 1 }) })).toThrow(/after listen/);
+      expect(() =>
+        gw.gateway.routes.add({ method: 'GET', path: '/admin/late', plugin: 'late', handle: () => ({ body: 1 }) }),
+      ).toThrow(/after listen/);
     } finally {
       await gw.close();
     }
@@ -29,12 +40,18 @@ describe('admin routes', () => {
     const guard: Plugin = {
       name: 'guard',
       apply(g) {
-        g.security.authorizeAdmin = (headers) => (headers.authorization === 'Bearer admin' ? 'ok' : headers.authorization ? 'forbidden' : 'unauthorized');
+        g.security.authorizeAdmin = (headers) =>
+          headers.authorization === 'Bearer admin' ? 'ok' : headers.authorization ? 'forbidden' : 'unauthorized';
       },
     };
     const gw = await startGateway({}, { plugins: [echo, guard] });
     try {
-      const post = (auth?: string) => fetch(`${gw.url}/admin/echo/y`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) } });
+      const post = (auth?: string) =>
+        fetch(`${gw.url}/admin/echo/y`, {
+          method: 'POST',
+          body: '{}',
+          headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+        });
       expect((await post()).status).toBe(401);
       const forbidden = await post('Bearer user');
       expect(forbidden.status).toBe(403);
@@ -46,8 +63,14 @@ describe('admin routes', () => {
   });
 
   it('refuses a second plugin claiming the same admin route', async () => {
-    const twin: Plugin = { name: 'twin', apply: (g) => g.routes.add({ method: 'POST', path: '/admin/echo/:name', plugin: 'twin', handle: () => ({ body: null }) }) };
-    const err = await createGateway({ plugins: [echo, twin], logger: createLogger({ level: 'silent' }) }).catch((e: unknown) => e);
+    const twin: Plugin = {
+      name: 'twin',
+      apply: (g) =>
+        g.routes.add({ method: 'POST', path: '/admin/echo/:name', plugin: 'twin', handle: () => ({ body: null }) }),
+    };
+    const err = await createGateway({ plugins: [echo, twin], logger: createLogger({ level: 'silent' }) }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SwitchyardError);
     expect((err as SwitchyardError).message).toContain('already served by plugin "echo-admin"');
   });
@@ -56,8 +79,20 @@ describe('admin routes', () => {
     const routes: Plugin = {
       name: 'routes',
       apply(g) {
-        g.routes.add({ method: 'GET', path: '/open', plugin: 'routes', access: 'public', handle: () => ({ body: 'a text', headers: { 'content-type': 'text/plain; version=0.0.4' } }) });
-        g.routes.add({ method: 'GET', path: '/closed', plugin: 'routes', access: 'admin', handle: () => ({ body: { ok: true } }) });
+        g.routes.add({
+          method: 'GET',
+          path: '/open',
+          plugin: 'routes',
+          access: 'public',
+          handle: () => ({ body: 'a text', headers: { 'content-type': 'text/plain; version=0.0.4' } }),
+        });
+        g.routes.add({
+          method: 'GET',
+          path: '/closed',
+          plugin: 'routes',
+          access: 'admin',
+          handle: () => ({ body: { ok: true } }),
+        });
         g.security.authorizeAdmin = (headers) => (headers.authorization === 'Bearer admin' ? 'ok' : 'unauthorized');
       },
     };
@@ -70,13 +105,21 @@ describe('admin routes', () => {
       expect((await fetch(`${gw.url}/closed`)).status).toBe(401);
       expect((await fetch(`${gw.url}/closed`, { headers: { authorization: 'Bearer admin' } })).status).toBe(200);
       const add = (path: string, access?: 'public' | 'admin' | 'caller') => () =>
-        new PluginRoutes().add({ method: 'GET', path, plugin: 'p', ...(access ? { access } : {}), handle: () => ({ body: 1 }) });
+        new PluginRoutes().add({
+          method: 'GET',
+          path,
+          plugin: 'p',
+          ...(access ? { access } : {}),
+          handle: () => ({ body: 1 }),
+        });
       expect(add('/admin/x', 'public')).toThrow(/routes under \/admin\/ need the admin key/);
       expect(add('/elsewhere')).toThrow(/must declare its access/);
-      for (const path of ['/v1/models', '/v1/anything']) expect(add(path, 'public'), path).toThrow(/routes under \/v1\/ are for callers/);
+      for (const path of ['/v1/models', '/v1/anything'])
+        expect(add(path, 'public'), path).toThrow(/routes under \/v1\/ are for callers/);
       expect(add('/v1/anything')).not.toThrow();
       expect(add('/v1/anything', 'caller')).not.toThrow();
-      for (const path of ['/health', '/ready']) expect(add(path, 'public'), path).toThrow(/core serves \/health and \/ready/);
+      for (const path of ['/health', '/ready'])
+        expect(add(path, 'public'), path).toThrow(/core serves \/health and \/ready/);
       expect(add('/metrics', 'public')).not.toThrow();
     } finally {
       await gw.close();
@@ -87,9 +130,16 @@ describe('admin routes', () => {
     const page = (guarded: boolean): Plugin => ({
       name: 'page',
       apply(g) {
-        g.routes.add({ method: 'GET', path: '/page', plugin: 'page', access: 'page', handle: () => ({ body: '<p>shell</p>', headers: { 'content-type': 'text/html' } }) });
+        g.routes.add({
+          method: 'GET',
+          path: '/page',
+          plugin: 'page',
+          access: 'page',
+          handle: () => ({ body: '<p>shell</p>', headers: { 'content-type': 'text/html' } }),
+        });
         g.routes.add({ method: 'GET', path: '/admin/data', plugin: 'page', handle: () => ({ body: { secret: 1 } }) });
-        if (guarded) g.security.authorizeAdmin = (headers) => (headers.authorization === 'Bearer admin' ? 'ok' : 'unauthorized');
+        if (guarded)
+          g.security.authorizeAdmin = (headers) => (headers.authorization === 'Bearer admin' ? 'ok' : 'unauthorized');
       },
     });
     for (const guarded of [false, true]) {
@@ -115,6 +165,14 @@ describe('admin routes', () => {
         await gw.close();
       }
     }
-    expect(() => new PluginRoutes().add({ method: 'GET', path: '/admin/page', plugin: 'p', access: 'page', handle: () => ({ body: 1 }) })).toThrow(/routes under \/admin\/ need the admin key/);
+    expect(() =>
+      new PluginRoutes().add({
+        method: 'GET',
+        path: '/admin/page',
+        plugin: 'p',
+        access: 'page',
+        handle: () => ({ body: 1 }),
+      }),
+    ).toThrow(/routes under \/admin\/ need the admin key/);
   });
 });

@@ -42,11 +42,35 @@ describe('completion ↔ chunks', () => {
     const base = { id: 'c', object: 'chat.completion.chunk' as const, created: 1, model: 'm' };
     acc.push({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: 'Hel' }, finish_reason: null }] });
     acc.push({ ...base, choices: [{ index: 0, delta: { content: 'lo' }, finish_reason: null }] });
-    acc.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a"' } }] }, finish_reason: null }] });
-    acc.push({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: ':2}' } }] }, finish_reason: 'tool_calls' }] });
+    acc.push({
+      ...base,
+      choices: [
+        {
+          index: 0,
+          delta: {
+            tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a"' } }],
+          },
+          finish_reason: null,
+        },
+      ],
+    });
+    acc.push({
+      ...base,
+      choices: [
+        {
+          index: 0,
+          delta: { tool_calls: [{ index: 0, function: { arguments: ':2}' } }] },
+          finish_reason: 'tool_calls',
+        },
+      ],
+    });
     expect(acc.result().choices[0]).toEqual({
       index: 0,
-      message: { role: 'assistant', content: 'Hello', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":2}' } }] },
+      message: {
+        role: 'assistant',
+        content: 'Hello',
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":2}' } }],
+      },
       finish_reason: 'tool_calls',
     });
   });

@@ -56,7 +56,13 @@ providers:
     const config = await loadConfigFile(path, { KEY: 'sk-test-1234567890abcdef' });
     expect(config.server).toMatchObject({ host: '127.0.0.1', port: 9090, bodyLimit: '10mb' });
     expect(config.routing.maxAttempts).toBe(3);
-    expect(config.providers[0]).toMatchObject({ apiKey: 'sk-test-1234567890abcdef', priority: 1, weight: 1, tags: [], timeoutMs: 60000 });
+    expect(config.providers[0]).toMatchObject({
+      apiKey: 'sk-test-1234567890abcdef',
+      priority: 1,
+      weight: 1,
+      tags: [],
+      timeoutMs: 60000,
+    });
   });
 
   it('loads JSON files too', async () => {
@@ -75,7 +81,10 @@ providers:
         {
           server: { port: 'eighty', colour: 'blue' },
           store: { type: 'sqlite' },
-          providers: [{ name: 'x', type: 'openai' }, { name: 'y', type: 'openai', baseUrl: 'ftp://nope', priority: 1.5 }],
+          providers: [
+            { name: 'x', type: 'openai' },
+            { name: 'y', type: 'openai', baseUrl: 'ftp://nope', priority: 1.5 },
+          ],
           models: [{ name: 'smart', targets: ['no-slash'] }],
           surprise: true,
         },
@@ -102,7 +111,13 @@ providers:
           providers: [
             { name: 'a', type: 'openai', baseUrl: 'http://a', apiKey: ' sk-padded-key-0123456789 ' },
             { name: 'b', type: 'openai', baseUrl: 'http://b', apiKey: 'sk-newline-key-0123456789\n' },
-            { name: 'c', type: 'openai', baseUrl: 'http://c', apiKey: 'sk-bell\u0007key-0123456789', headers: { 'x-tenant': 'acme\r\nx-evil: 1', 'x-team': 'a\tb' } },
+            {
+              name: 'c',
+              type: 'openai',
+              baseUrl: 'http://c',
+              apiKey: 'sk-bell\u0007key-0123456789',
+              headers: { 'x-tenant': 'acme\r\nx-evil: 1', 'x-team': 'a\tb' },
+            },
           ],
         },
         {},
@@ -118,7 +133,15 @@ providers:
 
   it('refuses duplicate instance names', () => {
     const message = problemsOf(() =>
-      resolveConfig({ providers: [{ name: 'x', type: 'openai', baseUrl: 'http://a' }, { name: 'x', type: 'openai', baseUrl: 'http://b' }] }, {}),
+      resolveConfig(
+        {
+          providers: [
+            { name: 'x', type: 'openai', baseUrl: 'http://a' },
+            { name: 'x', type: 'openai', baseUrl: 'http://b' },
+          ],
+        },
+        {},
+      ),
     );
     expect(message).toContain('providers[1].name: duplicate instance name "x"');
   });
@@ -129,9 +152,9 @@ providers:
     const old = resolveConfig({ server: { shutdownTimeoutMs: 7000 } }, {}).server;
     expect(old.shutdownGraceMs).toBe(7000);
     expect(old).not.toHaveProperty('shutdownTimeoutMs');
-    expect(problemsOf(() => resolveConfig({ server: { shutdownTimeoutMs: 7000, shutdownGraceMs: 5000 } }, {}))).toContain(
-      'server.shutdownTimeoutMs: former name of server.shutdownGraceMs; set only shutdownGraceMs',
-    );
+    expect(
+      problemsOf(() => resolveConfig({ server: { shutdownTimeoutMs: 7000, shutdownGraceMs: 5000 } }, {})),
+    ).toContain('server.shutdownTimeoutMs: former name of server.shutdownGraceMs; set only shutdownGraceMs');
   });
 });
 

@@ -14,7 +14,11 @@ useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 
 const chats = (m: MockOpenAI) => m.requests.filter((r) => r.path.endsWith('/chat/completions'));
 const post = (gw: RunningGateway, model = 'gpt-4o-mini') =>
-  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+  });
 
 async function withGateway(config: Record<string, unknown>, run: (gw: RunningGateway) => Promise<void>): Promise<void> {
   const gw = await startGateway({
@@ -87,23 +91,32 @@ describe('failover policy', () => {
   });
 
   it('applies per-alias overrides over routing', async () => {
-    await withGateway({ models: [{ name: 'strict', targets: ['a/gpt-4o-mini', 'b/gpt-4o-mini'], routing: { maxAttempts: 1 } }] }, async (gw) => {
-      a.queueFault({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
-      const strict = await post(gw, 'strict');
-      expect(strict.status).toBe(502);
-      expect(strict.headers.get('x-switchyard-attempts')).toBe('1');
-      const normal = await post(gw);
-      expect(normal.status).toBe(200);
-      expect(normal.headers.get('x-switchyard-attempts')).toBe('2');
-    });
+    await withGateway(
+      { models: [{ name: 'strict', targets: ['a/gpt-4o-mini', 'b/gpt-4o-mini'], routing: { maxAttempts: 1 } }] },
+      async (gw) => {
+        a.queueFault({ kind: 'status', status: 500 }, { kind: 'status', status: 500 });
+        const strict = await post(gw, 'strict');
+        expect(strict.status).toBe(502);
+        expect(strict.headers.get('x-switchyard-attempts')).toBe('1');
+        const normal = await post(gw);
+        expect(normal.status).toBe(200);
+        expect(normal.headers.get('x-switchyard-attempts')).toBe('2');
+      },
+    );
   });
 
   it('hedges when routing.hedge is set: a slow attempt gets a twin on the next target, the first answer wins, the other is aborted', async () => {
     const seen: AttemptResult[] = [];
-    const observer: Plugin = { name: 'observer', apply: (g) => g.hooks.onResult.tap('observer', (r) => void seen.push(r)) };
+    const observer: Plugin = {
+      name: 'observer',
+      apply: (g) => g.hooks.onResult.tap('observer', (r) => void seen.push(r)),
+    };
     const gw = await startGateway(
       {
-        providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], priority: 1, timeoutMs: HUNG_MS }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2, timeoutMs: HUNG_MS })],
+        providers: [
+          mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], priority: 1, timeoutMs: HUNG_MS }),
+          mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2, timeoutMs: HUNG_MS }),
+        ],
         routing: { hedge: true, hedgeMinSamples: 5 },
       },
       { plugins: [observer] },
@@ -111,10 +124,17 @@ describe('failover policy', () => {
     try {
       for (let i = 0; i < 10; i++) expect((await post(gw)).status).toBe(200);
       // Slow by far beyond any p95 of the warm-up, even on a loaded machine; the hedge ends them early.
-      for (const [fault, stream] of [[{ kind: 'delay', ms: 10_000 }, false], [{ kind: 'streamDelay', firstChunkMs: 10_000 }, true]] as const) {
+      for (const [fault, stream] of [
+        [{ kind: 'delay', ms: 10_000 }, false],
+        [{ kind: 'streamDelay', firstChunkMs: 10_000 }, true],
+      ] as const) {
         seen.length = 0;
         a.queueFault(fault);
-        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'hi' }] }) });
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'hi' }] }),
+        });
         const text = await res.text();
         expect(text).toContain(stream ? 'data: [DONE]' : 'b: hi');
         expect(res.headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
@@ -123,8 +143,18 @@ describe('failover policy', () => {
         await until(() => seen.length >= 2, { what: 'both attempts reported' });
         expect(seen).toEqual(
           expect.arrayContaining([
-            expect.objectContaining({ target: expect.objectContaining({ id: 'b/gpt-4o-mini' }), outcome: 'success', hedge: true, attempt: 2 }),
-            expect.objectContaining({ target: expect.objectContaining({ id: 'a/gpt-4o-mini' }), outcome: 'cancelled', failure: 'hedge_lost', attempt: 1 }),
+            expect.objectContaining({
+              target: expect.objectContaining({ id: 'b/gpt-4o-mini' }),
+              outcome: 'success',
+              hedge: true,
+              attempt: 2,
+            }),
+            expect.objectContaining({
+              target: expect.objectContaining({ id: 'a/gpt-4o-mini' }),
+              outcome: 'cancelled',
+              failure: 'hedge_lost',
+              attempt: 1,
+            }),
           ]),
         );
       }
@@ -145,7 +175,15 @@ describe('failover policy', () => {
 
   it('computes policies, backoff and Retry-After', () => {
     const policies = new FailoverPolicies(
-      { maxAttempts: 3, failoverOn: ['failure', 'rate_limited'], retryLastTarget: false, backoffMs: 100, backoffMaxMs: 1000, hedge: false, hedgeMinSamples: 20 },
+      {
+        maxAttempts: 3,
+        failoverOn: ['failure', 'rate_limited'],
+        retryLastTarget: false,
+        backoffMs: 100,
+        backoffMaxMs: 1000,
+        hedge: false,
+        hedgeMinSamples: 20,
+      },
       [{ name: 'x', targets: ['a/m'], routing: { maxAttempts: 1 } }],
     );
     expect(policies.for('x').maxAttempts).toBe(1);

@@ -21,7 +21,9 @@ describe('MemoryStore', () => {
   it('increments atomically, keeping the TTL set at creation', async () => {
     vi.useFakeTimers({ now: 0 });
     const store = new MemoryStore();
-    expect(await Promise.all([store.increment('n', 1, 500), store.increment('n', 2, 5000), store.increment('n')])).toEqual([1, 3, 4]);
+    expect(
+      await Promise.all([store.increment('n', 1, 500), store.increment('n', 2, 5000), store.increment('n')]),
+    ).toEqual([1, 3, 4]);
     vi.setSystemTime(600);
     expect(await store.increment('n')).toBe(1);
     await store.close();

@@ -8,10 +8,13 @@ import { OPENAI_MODELS } from '@switchyard/provider-openai';
 const KNOWN = { ...OPENAI_MODELS, ...ANTHROPIC_MODELS, ...GEMINI_MODELS };
 
 describe('ModelInfoTable', () => {
-  const table = new ModelInfoTable({
-    'gpt-4o': { quality: 80, pricing: { input: 2, output: 8 } },
-    'local-llm/llama-3.1-70b': { contextWindow: 131_072, pricing: { input: 0, output: 0 } },
-  }, KNOWN);
+  const table = new ModelInfoTable(
+    {
+      'gpt-4o': { quality: 80, pricing: { input: 2, output: 8 } },
+      'local-llm/llama-3.1-70b': { contextWindow: 131_072, pricing: { input: 0, output: 0 } },
+    },
+    KNOWN,
+  );
 
   it('finds well-known models by exact name and by dated or vendor-prefixed names', () => {
     expect(table.lookup('claude-sonnet-4-5')?.contextWindow).toBe(200_000);
@@ -32,11 +35,16 @@ describe('ModelInfoTable', () => {
     expect(table.lookup('llama-3.1-70b', 'local-llm')?.contextWindow).toBe(131_072);
   });
 
-  it("drops the versions below a price given without any: a catalog price applies at all times", () => {
+  it('drops the versions below a price given without any: a catalog price applies at all times', () => {
     const versioned = new ModelInfoTable(
-      { 'm-1': { pricing: { input: 2, output: 8 } }, 'm-2': { pricing: { input: 2, output: 8, versions: [{ from: '2027-01-01', input: 1, output: 4 }] } } },
       {
-        'm-1': { pricing: { input: 3, output: 15, cachedRead: 0.3, versions: [{ from: '2026-01-01', input: 5, output: 25 }] } },
+        'm-1': { pricing: { input: 2, output: 8 } },
+        'm-2': { pricing: { input: 2, output: 8, versions: [{ from: '2027-01-01', input: 1, output: 4 }] } },
+      },
+      {
+        'm-1': {
+          pricing: { input: 3, output: 15, cachedRead: 0.3, versions: [{ from: '2026-01-01', input: 5, output: 25 }] },
+        },
         'm-2': { pricing: { input: 3, output: 15, versions: [{ from: '2026-01-01', input: 5, output: 25 }] } },
       },
     );
@@ -47,8 +55,23 @@ describe('ModelInfoTable', () => {
 
 describe('cache usage across protocols', () => {
   it('maps Anthropic cache reads and writes into canonical usage and back', () => {
-    const canonical = canonicalUsageOf({ input_tokens: 50, output_tokens: 20, cache_read_input_tokens: 3000, cache_creation_input_tokens: 1200 })!;
-    expect(canonical).toEqual({ prompt_tokens: 4250, completion_tokens: 20, total_tokens: 4270, prompt_tokens_details: { cached_tokens: 3000, cache_write_tokens: 1200 } });
-    expect(anthropicUsageOf(canonical)).toEqual({ input_tokens: 50, output_tokens: 20, cache_read_input_tokens: 3000, cache_creation_input_tokens: 1200 });
+    const canonical = canonicalUsageOf({
+      input_tokens: 50,
+      output_tokens: 20,
+      cache_read_input_tokens: 3000,
+      cache_creation_input_tokens: 1200,
+    })!;
+    expect(canonical).toEqual({
+      prompt_tokens: 4250,
+      completion_tokens: 20,
+      total_tokens: 4270,
+      prompt_tokens_details: { cached_tokens: 3000, cache_write_tokens: 1200 },
+    });
+    expect(anthropicUsageOf(canonical)).toEqual({
+      input_tokens: 50,
+      output_tokens: 20,
+      cache_read_input_tokens: 3000,
+      cache_creation_input_tokens: 1200,
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGateway, createLogger } from '@switchyard/core';
-import type { ConfigInput , ModelResolver } from '@switchyard/core';
+import type { ConfigInput, ModelResolver } from '@switchyard/core';
 import { openai } from '@switchyard/provider-openai';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import { mockProvider, startGateway } from '../support/gateway.js';
@@ -10,12 +10,19 @@ async function resolverFor(config: ConfigInput): Promise<ModelResolver> {
   return gateway.resolver;
 }
 
-const ids = (resolver: ModelResolver, model: string): string[] => resolver.resolve(model).map((t) => `${t.id} (${t.rule})`);
+const ids = (resolver: ModelResolver, model: string): string[] =>
+  resolver.resolve(model).map((t) => `${t.id} (${t.rule})`);
 
 describe('model resolution order', () => {
   const config: ConfigInput = {
     providers: [
-      { name: 'backup', type: 'openai', baseUrl: 'http://127.0.0.1:1/v1', models: ['gpt-4o', 'llama-3-70b'], priority: 5 },
+      {
+        name: 'backup',
+        type: 'openai',
+        baseUrl: 'http://127.0.0.1:1/v1',
+        models: ['gpt-4o', 'llama-3-70b'],
+        priority: 5,
+      },
       { name: 'main', type: 'openai', baseUrl: 'http://127.0.0.1:2/v1', models: ['gpt-4o', 'smart'], priority: 1 },
       { name: 'open', type: 'openai', baseUrl: 'http://127.0.0.1:3/v1', priority: 3 },
       { name: 'meta-llama', type: 'openai', baseUrl: 'http://127.0.0.1:4/v1', models: ['x'] },
@@ -36,7 +43,13 @@ describe('model resolution order', () => {
 
   it('never lets instance/model reach a model the instance does not serve', async () => {
     const resolver = await resolverFor(config);
-    for (const name of ['backup/anything', 'main/llama-3-70b', 'open/claude-sonnet-4-5', 'open/../../admin/config', 'backup/gpt-4o/../x']) {
+    for (const name of [
+      'backup/anything',
+      'main/llama-3-70b',
+      'open/claude-sonnet-4-5',
+      'open/../../admin/config',
+      'backup/gpt-4o/../x',
+    ]) {
       expect(ids(resolver, name), name).toEqual([]);
     }
     // Not an instance that serves it: the whole name is a model name, looked up as such.
@@ -55,7 +68,11 @@ describe('model resolution order', () => {
         { name: 'fast', type: 'openai', baseUrl: 'http://127.0.0.1:3/v1', models: ['llama-3-8b'], priority: 1 },
       ],
     });
-    expect(ids(resolver, 'llama-3-8b')).toEqual(['fast/llama-3-8b (listed)', 'vllm/llama-3-8b (listed)', 'any/llama-3-8b (listed)']);
+    expect(ids(resolver, 'llama-3-8b')).toEqual([
+      'fast/llama-3-8b (listed)',
+      'vllm/llama-3-8b (listed)',
+      'any/llama-3-8b (listed)',
+    ]);
     expect(ids(resolver, 'llama-3-70b')).toEqual(['vllm/llama-3-70b (listed)', 'any/llama-3-70b (listed)']);
     expect(ids(resolver, 'vllm/llama-whatever')).toEqual(['vllm/llama-whatever (instance)']);
     // vllm does not serve mistral-7b: the whole name is a model name, and `*` takes any name.
@@ -66,7 +83,7 @@ describe('model resolution order', () => {
     expect(resolver.publicModels().sort()).toEqual(['llama-3-8b', 'qwen-7b']);
   });
 
-  it('lets aliases name any model of an instance: they are the operator\'s own mapping', async () => {
+  it("lets aliases name any model of an instance: they are the operator's own mapping", async () => {
     const resolver = await resolverFor({ ...config, models: [{ name: 'odd', targets: ['backup/unlisted-model'] }] });
     expect(ids(resolver, 'odd')).toEqual(['backup/unlisted-model (alias)']);
   });
@@ -96,7 +113,11 @@ describe('attempt budget', () => {
     });
     try {
       for (const m of mocks) m.setFault({ kind: 'status', status: 500 });
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+      });
       expect(res.status).toBe(502);
       expect(res.headers.get('x-switchyard-attempts')).toBe('2');
       expect(mocks.map((m) => m.requests.length)).toEqual([1, 1, 0]);
@@ -114,13 +135,20 @@ describe('attempt budget', () => {
         plugins: [
           {
             name: 'closed-for-lunch',
-            apply: (g) => g.hooks.selectRoute.tap({ name: 'closed-for-lunch', stage: 0 }, (plan) => plan.exclude('closed-for-lunch', () => true, 'closed for lunch')),
+            apply: (g) =>
+              g.hooks.selectRoute.tap({ name: 'closed-for-lunch', stage: 0 }, (plan) =>
+                plan.exclude('closed-for-lunch', () => true, 'closed for lunch'),
+              ),
           },
         ],
       },
     );
     try {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }),
+      });
       expect(res.status).toBe(503);
       expect((await res.json()).error.message).toContain('a/gpt-4o: closed for lunch (closed-for-lunch)');
       expect(up.requests).toHaveLength(0);

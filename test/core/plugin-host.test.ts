@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { contract, createGateway, createLogger, ConvertStage, errorCode, Reply, RouteStage, SwitchyardError } from '@switchyard/core';
+import {
+  contract,
+  createGateway,
+  createLogger,
+  ConvertStage,
+  errorCode,
+  Reply,
+  RouteStage,
+  SwitchyardError,
+} from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
 import { openai } from '@switchyard/provider-openai';
 import { startMockOpenAI } from '../support/mock-openai.js';
@@ -9,7 +18,10 @@ const silent = createLogger({ level: 'silent' });
 const noop = (name: string, extra: Partial<Plugin> = {}): Plugin => ({ name, apply() {}, ...extra });
 
 async function refusal(build: () => Promise<unknown>): Promise<SwitchyardError> {
-  const err = await build().then(() => undefined, (e: unknown) => e);
+  const err = await build().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(SwitchyardError);
   return err as SwitchyardError;
 }
@@ -22,16 +34,28 @@ describe('plugin registration', () => {
   });
 
   it('refuses a plugin whose dependency is not registered before it', async () => {
-    const err = await refusal(() => createGateway({ plugins: [noop('needs', { dependencies: ['base'] })], logger: silent }));
+    const err = await refusal(() =>
+      createGateway({ plugins: [noop('needs', { dependencies: ['base'] })], logger: silent }),
+    );
     expect(err.code).toBe('SWITCHYARD_ERR_PLUGIN_DEPENDENCY');
     expect(err.message).toContain('"base"');
-    await expect(createGateway({ plugins: [noop('base'), noop('needs', { dependencies: ['base'] })], logger: silent })).resolves.toBeDefined();
+    await expect(
+      createGateway({ plugins: [noop('base'), noop('needs', { dependencies: ['base'] })], logger: silent }),
+    ).resolves.toBeDefined();
   });
 
   it('refuses options that break the plugin schema, naming the field', async () => {
-    const schema = { type: 'object', properties: { limit: { type: 'integer', minimum: 1 } }, additionalProperties: false };
+    const schema = {
+      type: 'object',
+      properties: { limit: { type: 'integer', minimum: 1 } },
+      additionalProperties: false,
+    };
     const err = await refusal(() =>
-      createGateway({ config: { plugins: { limiter: { limit: 0, colour: 'red' } } }, plugins: [noop('limiter', { schema })], logger: silent }),
+      createGateway({
+        config: { plugins: { limiter: { limit: 0, colour: 'red' } } },
+        plugins: [noop('limiter', { schema })],
+        logger: silent,
+      }),
     );
     expect(err.code).toBe('SWITCHYARD_ERR_PLUGIN_OPTIONS');
     expect(err.message).toContain('plugins.limiter.limit: must be >= 1');
@@ -40,7 +64,10 @@ describe('plugin registration', () => {
 
   it('merges code options with the config section and fills schema defaults', async () => {
     let seen: unknown;
-    const schema = { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' }, c: { type: 'number', default: 3 } } };
+    const schema = {
+      type: 'object',
+      properties: { a: { type: 'number' }, b: { type: 'number' }, c: { type: 'number', default: 3 } },
+    };
     await createGateway({
       config: { plugins: { opts: { b: 20 } } },
       plugins: [{ plugin: { name: 'opts', schema, apply: (_g, o) => void (seen = o) }, options: { a: 1, b: 2 } }],
@@ -51,18 +78,25 @@ describe('plugin registration', () => {
 
   it('leaves out a preset plugin whose config section is false, and its dependents fail loudly', async () => {
     const applied: string[] = [];
-    const track = (name: string, extra: Partial<Plugin> = {}): Plugin => noop(name, { apply: () => void applied.push(name), ...extra });
+    const track = (name: string, extra: Partial<Plugin> = {}): Plugin =>
+      noop(name, { apply: () => void applied.push(name), ...extra });
     const preset = { name: 'p', plugins: [track('a'), track('b')] };
     await createGateway({ config: { plugins: { a: false } }, presets: [preset], logger: silent });
     expect(applied).toEqual(['b']);
     const err = await refusal(() =>
-      createGateway({ config: { plugins: { a: false } }, presets: [{ name: 'q', plugins: [track('a'), track('c', { dependencies: ['a'] })] }], logger: silent }),
+      createGateway({
+        config: { plugins: { a: false } },
+        presets: [{ name: 'q', plugins: [track('a'), track('c', { dependencies: ['a'] })] }],
+        logger: silent,
+      }),
     );
     expect(err.code).toBe('SWITCHYARD_ERR_PLUGIN_DEPENDENCY');
   });
 
   it('refuses a config section that no plugin owns', async () => {
-    const err = await refusal(() => createGateway({ config: { plugins: { ratelimit: {} } }, plugins: [noop('auth')], logger: silent }));
+    const err = await refusal(() =>
+      createGateway({ config: { plugins: { ratelimit: {} } }, plugins: [noop('auth')], logger: silent }),
+    );
     expect(err.code).toBe('SWITCHYARD_ERR_PLUGIN_UNKNOWN_SECTION');
     expect(err.message).toContain('plugins.ratelimit');
   });
@@ -88,7 +122,10 @@ describe('plugin registration', () => {
   it('refuses an alias naming an instance that does not exist', async () => {
     const err = await refusal(() =>
       createGateway({
-        config: { providers: [{ name: 'a', type: 'openai', baseUrl: 'http://127.0.0.1:1' }], models: [{ name: 's', targets: ['b/gpt-4o'] }] },
+        config: {
+          providers: [{ name: 'a', type: 'openai', baseUrl: 'http://127.0.0.1:1' }],
+          models: [{ name: 's', targets: ['b/gpt-4o'] }],
+        },
         plugins: [openai()],
         logger: silent,
       }),
@@ -105,14 +142,25 @@ describe('plugin registration', () => {
 
   it('checks contracts: a need nobody provided before, a contract provided twice or undeclared', async () => {
     const SERVICE = contract<{ ping(): string }>('test:service');
-    const provider: Plugin = { name: 'provider', provides: [SERVICE], apply: (g) => g.provide(SERVICE, { ping: () => 'pong' }) };
+    const provider: Plugin = {
+      name: 'provider',
+      provides: [SERVICE],
+      apply: (g) => g.provide(SERVICE, { ping: () => 'pong' }),
+    };
     const user: Plugin = { name: 'user', needs: [SERVICE], apply: (g) => void g.need(SERVICE).ping() };
     const early = await refusal(() => createGateway({ plugins: [user, provider], logger: silent }));
     expect(early.code).toBe('SWITCHYARD_ERR_PLUGIN_CONTRACT');
     expect(early.message).toContain('plugin "user" needs "test:service"');
-    const twice = await refusal(() => createGateway({ plugins: [provider, { ...provider, name: 'provider-2' }], logger: silent }));
+    const twice = await refusal(() =>
+      createGateway({ plugins: [provider, { ...provider, name: 'provider-2' }], logger: silent }),
+    );
     expect(twice.message).toContain('plugins "provider" and "provider-2" both provide "test:service"');
-    const undeclared = await refusal(() => createGateway({ plugins: [{ name: 'sneaky', apply: (g) => g.provide(SERVICE, { ping: () => '' }) }], logger: silent }));
+    const undeclared = await refusal(() =>
+      createGateway({
+        plugins: [{ name: 'sneaky', apply: (g) => g.provide(SERVICE, { ping: () => '' }) }],
+        logger: silent,
+      }),
+    );
     expect(undeclared.message).toContain('plugin "sneaky" provides "test:service" without listing it under provides');
     const gateway = await createGateway({ plugins: [provider, user], logger: silent });
     expect(gateway.need(SERVICE).ping()).toBe('pong');
@@ -123,14 +171,31 @@ describe('plugin registration', () => {
   it('refuses an error code two plugins define differently', async () => {
     const a = errorCode('ACME_ERR_X', { status: 400, type: 'invalid_request_error', class: 'caller', kind: 'x' });
     const b = errorCode('ACME_ERR_X', { status: 500, type: 'server_error', class: 'gateway', kind: 'x' });
-    const err = await refusal(() => createGateway({ plugins: [noop('a', { errors: [a] }), noop('b', { errors: [b] })], logger: silent }));
+    const err = await refusal(() =>
+      createGateway({ plugins: [noop('a', { errors: [a] }), noop('b', { errors: [b] })], logger: silent }),
+    );
     expect(err.code).toBe('SWITCHYARD_ERR_PLUGIN_CONTRACT');
     expect(err.message).toContain('ACME_ERR_X');
-    await expect(createGateway({ plugins: [noop('a', { errors: [a] }), noop('b', { errors: [a] })], logger: silent }).then((g) => g.close())).resolves.toBeUndefined();
+    await expect(
+      createGateway({ plugins: [noop('a', { errors: [a] }), noop('b', { errors: [a] })], logger: silent }).then((g) =>
+        g.close(),
+      ),
+    ).resolves.toBeUndefined();
   });
 
   it('wraps a throwing apply() with the plugin name', async () => {
-    const err = await refusal(() => createGateway({ plugins: [noop('broken', { apply: () => { throw new Error('boom'); } })], logger: silent }));
+    const err = await refusal(() =>
+      createGateway({
+        plugins: [
+          noop('broken', {
+            apply: () => {
+              throw new Error('boom');
+            },
+          }),
+        ],
+        logger: silent,
+      }),
+    );
     expect(err.code).toBe('SWITCHYARD_ERR_PLUGIN_APPLY');
     expect(err.message).toContain('plugin "broken" failed to apply: boom');
   });
@@ -158,8 +223,14 @@ describe('hooks', () => {
           if (x.headers['x-stop']) return Reply.json({ stopped: true }, 418);
           return undefined;
         });
-        g.hooks.selectRoute.tap({ name: 'recorder', stage: RouteStage.ORDER }, (plan) => (order.push(`order:${plan.size}`), plan));
-        g.hooks.selectRoute.tap({ name: 'recorder', stage: RouteStage.FILTER }, (plan) => (order.push(`filter:${plan.size}`), plan));
+        g.hooks.selectRoute.tap(
+          { name: 'recorder', stage: RouteStage.ORDER },
+          (plan) => (order.push(`order:${plan.size}`), plan),
+        );
+        g.hooks.selectRoute.tap(
+          { name: 'recorder', stage: RouteStage.FILTER },
+          (plan) => (order.push(`filter:${plan.size}`), plan),
+        );
         g.hooks.convertRequest.for('openai').tap({ name: 'recorder', stage: ConvertStage.ADJUST }, (req) => {
           order.push(`adjust:${(req.body as { model: string }).model}`);
           (req.body as Record<string, unknown>).adjusted = true;
@@ -168,16 +239,27 @@ describe('hooks', () => {
         g.hooks.onResult.tap('recorder', (result) => void order.push(`onResult:${result.outcome}`));
       },
     };
-    const gw = await startGateway({ providers: [mockProvider('a', up.baseUrl, { models: ['m1'] })] }, { plugins: [recorder] });
+    const gw = await startGateway(
+      { providers: [mockProvider('a', up.baseUrl, { models: ['m1'] })] },
+      { plugins: [recorder] },
+    );
     try {
       const body = JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] });
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       expect(res.status).toBe(200);
       expect(order).toEqual(['beforeRoute', 'filter:1', 'order:1', 'adjust:m1', 'onResult:success']);
       expect(up.requests[0]!.body.adjusted).toBe(true);
 
       order.length = 0;
-      const stopped = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-stop': '1' } });
+      const stopped = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'x-stop': '1' },
+      });
       expect(stopped.status).toBe(418);
       expect(await stopped.json()).toEqual({ stopped: true });
       expect(order).toEqual(['beforeRoute']);
@@ -193,13 +275,32 @@ describe('hooks', () => {
     const { logger, lines } = memoryLogger();
     const reached: string[] = [];
     const plugins: Plugin[] = [
-      { name: 'thrower', apply: (g) => g.hooks.onResult.tap('thrower', () => { throw new Error('tap exploded'); }) },
-      { name: 'rejecter', apply: (g) => g.hooks.onResult.tapPromise('rejecter', async () => { throw new Error('tap rejected'); }) },
+      {
+        name: 'thrower',
+        apply: (g) =>
+          g.hooks.onResult.tap('thrower', () => {
+            throw new Error('tap exploded');
+          }),
+      },
+      {
+        name: 'rejecter',
+        apply: (g) =>
+          g.hooks.onResult.tapPromise('rejecter', async () => {
+            throw new Error('tap rejected');
+          }),
+      },
       { name: 'after', apply: (g) => g.hooks.onResult.tap('after', (r) => void reached.push(r.outcome)) },
     ];
-    const gw = await startGateway({ providers: [mockProvider('a', up.baseUrl, { models: ['m1'] })] }, { plugins, logger });
+    const gw = await startGateway(
+      { providers: [mockProvider('a', up.baseUrl, { models: ['m1'] })] },
+      { plugins, logger },
+    );
     try {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] }),
+      });
       expect(res.status).toBe(200);
       expect((await res.json()).choices[0].message.content).toBe('mock: hi');
       expect(reached).toEqual(['success']);
@@ -217,15 +318,34 @@ describe('hooks', () => {
     const results: Array<{ outcome: string; target: string; attempt: number; status?: number }> = [];
     const listener: Plugin = {
       name: 'listener',
-      apply: (g) => g.hooks.onResult.tap('listener', (r) => void results.push({ outcome: r.outcome, target: r.target.id, attempt: r.attempt, ...(r.status ? { status: r.status } : {}) })),
+      apply: (g) =>
+        g.hooks.onResult.tap(
+          'listener',
+          (r) =>
+            void results.push({
+              outcome: r.outcome,
+              target: r.target.id,
+              attempt: r.attempt,
+              ...(r.status ? { status: r.status } : {}),
+            }),
+        ),
     };
     const gw = await startGateway(
-      { providers: [mockProvider('a', a.baseUrl, { models: ['m1'] }), mockProvider('b', b.baseUrl, { models: ['m1'], priority: 2 })] },
+      {
+        providers: [
+          mockProvider('a', a.baseUrl, { models: ['m1'] }),
+          mockProvider('b', b.baseUrl, { models: ['m1'], priority: 2 }),
+        ],
+      },
       { plugins: [listener] },
     );
     try {
       a.queueFault({ kind: 'status', status: 502 });
-      await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] }) });
+      await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm1', messages: [{ role: 'user', content: 'hi' }] }),
+      });
       expect(results).toEqual([
         { outcome: 'failure', target: 'a/m1', attempt: 1, status: 502 },
         { outcome: 'success', target: 'b/m1', attempt: 2, status: 200 },

@@ -28,8 +28,20 @@ function lines(body: { model: string; messages: Array<{ content: string }> }): s
   if (text === 'throttle') return [JSON.stringify({ throttled: true })];
   if (body.model.startsWith('pass-')) {
     const chunk = (delta: object, finish: string | null): string =>
-      JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: body.model, choices: [{ index: 0, delta, finish_reason: finish }], extra_field: 'kept' });
-    out.push(chunk({ role: 'assistant', content: '' }, null), chunk({ content: `echo ${text}` }, null), chunk({}, 'stop'), '[DONE]');
+      JSON.stringify({
+        id: 'c1',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: body.model,
+        choices: [{ index: 0, delta, finish_reason: finish }],
+        extra_field: 'kept',
+      });
+    out.push(
+      chunk({ role: 'assistant', content: '' }, null),
+      chunk({ content: `echo ${text}` }, null),
+      chunk({}, 'stop'),
+      '[DONE]',
+    );
     return out;
   }
   out.push(JSON.stringify({ say: 'lines ' }), JSON.stringify({ say: text }));
@@ -46,8 +58,10 @@ async function* ndjsonEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<Ss
     while ((at = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, at);
       buffered = buffered.slice(at + 1);
-      if (line.includes('"throttled"')) throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED', 'throttled in the stream', { expose: true });
-      if (line.includes('"broken"')) throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'the upstream stream broke', { expose: true });
+      if (line.includes('"throttled"'))
+        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED', 'throttled in the stream', { expose: true });
+      if (line.includes('"broken"'))
+        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'the upstream stream broke', { expose: true });
       yield { data: line };
     }
   }
@@ -61,7 +75,13 @@ const adapter: ProviderAdapter = {
     throw new Error('streams only');
   },
   async *decodeStream(events, x): AsyncGenerator<ChatCompletionChunk> {
-    const chunk = (delta: object, finish: 'stop' | null = null): ChatCompletionChunk => ({ id: 'l1', object: 'chat.completion.chunk', created: 1, model: x.target!.model, choices: [{ index: 0, delta, finish_reason: finish }] });
+    const chunk = (delta: object, finish: 'stop' | null = null): ChatCompletionChunk => ({
+      id: 'l1',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: x.target!.model,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    });
     let first = true;
     for await (const event of events) {
       if (first) yield chunk({ role: 'assistant', content: '' });
@@ -108,7 +128,11 @@ beforeAll(async () => {
         return void res.end(JSON.stringify({ error: { message: 'slow down' } }));
       }
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      res.end(lines(body).map((l) => `${l}\n`).join(''));
+      res.end(
+        lines(body)
+          .map((l) => `${l}\n`)
+          .join(''),
+      );
     });
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
@@ -151,11 +175,18 @@ describe('ProviderAdapter.protocolFor and readEvents', () => {
     const events = text.trim().split('\n\n');
     expect(events.at(-1)).toBe('data: [DONE]');
     expect(events).toHaveLength(4);
-    expect(JSON.parse(events[1]!.slice('data: '.length))).toMatchObject({ choices: [{ delta: { content: 'echo hi' } }], extra_field: 'kept' });
+    expect(JSON.parse(events[1]!.slice('data: '.length))).toMatchObject({
+      choices: [{ delta: { content: 'echo hi' } }],
+      extra_field: 'kept',
+    });
   });
 
   it('converts a stream of its own protocol, read through readEvents, into canonical chunks', async () => {
-    const stream = await client.chat.completions.create({ model: 'own-1', stream: true, messages: [{ role: 'user', content: 'there' }] });
+    const stream = await client.chat.completions.create({
+      model: 'own-1',
+      stream: true,
+      messages: [{ role: 'user', content: 'there' }],
+    });
     let content = '';
     for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? '';
     expect(content).toBe('lines there');

@@ -4,13 +4,22 @@ import { checkAnthropicVersion } from '@switchyard/protocol-anthropic';
 
 describe('model names that may not travel on', () => {
   it('refuses control characters, .. path segments and excess length; passes real names', () => {
-    for (const name of ['gpt-4o-mini', 'meta-llama/Llama-3.1-8B-Instruct', '@cf/meta/llama-3-8b', 'models/gemini-2.0-flash', 'a..b', 'x/..y', 'tag:code,!local']) {
+    for (const name of [
+      'gpt-4o-mini',
+      'meta-llama/Llama-3.1-8B-Instruct',
+      '@cf/meta/llama-3-8b',
+      'models/gemini-2.0-flash',
+      'a..b',
+      'x/..y',
+      'tag:code,!local',
+    ]) {
       expect(modelNameProblem(name), name).toBeUndefined();
     }
     expect(modelNameProblem('gpt-4o\r\nX-Injected: 1')).toMatch(/control characters/);
     expect(modelNameProblem('gpt\u0000')).toMatch(/control characters/);
     expect(modelNameProblem('gpt\u007f')).toMatch(/control characters/);
-    for (const name of ['..', '../admin', 'up/../../admin/config', 'up/x/..', 'a/../b']) expect(modelNameProblem(name), name).toMatch(/"\.\." path segments/);
+    for (const name of ['..', '../admin', 'up/../../admin/config', 'up/x/..', 'a/../b'])
+      expect(modelNameProblem(name), name).toMatch(/"\.\." path segments/);
     expect(modelNameProblem('m'.repeat(MAX_MODEL_LENGTH))).toBeUndefined();
     expect(modelNameProblem('m'.repeat(MAX_MODEL_LENGTH + 1))).toMatch(/at most 256/);
   });
@@ -34,10 +43,13 @@ describe('non-finite numbers', () => {
 
 describe('anthropic-version', () => {
   it('knows the versions the Messages API knows; no header is fine; anything else is a 400 naming the header', () => {
-    for (const version of ['2023-01-01', '2023-06-01', '2026-10-21']) expect(() => checkAnthropicVersion({ 'anthropic-version': version })).not.toThrow();
+    for (const version of ['2023-01-01', '2023-06-01', '2026-10-21'])
+      expect(() => checkAnthropicVersion({ 'anthropic-version': version })).not.toThrow();
     expect(() => checkAnthropicVersion({})).not.toThrow();
     for (const version of ['1999-01-01', '2023-06-01, 2023-06-01', '', 'latest']) {
-      expect(() => checkAnthropicVersion({ 'anthropic-version': version }), version).toThrow(expect.objectContaining({ status: 400, param: 'anthropic-version' }));
+      expect(() => checkAnthropicVersion({ 'anthropic-version': version }), version).toThrow(
+        expect.objectContaining({ status: 400, param: 'anthropic-version' }),
+      );
     }
   });
 });

@@ -18,7 +18,9 @@ describe('which Host names a gateway answers to', () => {
   });
 
   it('server.allowedHosts wins, ports and case dropped; `*` allows any', () => {
-    expect(hosts(allowedHosts(['GW.internal', 'api.example.com:443', '::1', '[fe80::1]:8080'], '127.0.0.1', false))).toEqual(['[::1]', '[fe80::1]', 'api.example.com', 'gw.internal']);
+    expect(
+      hosts(allowedHosts(['GW.internal', 'api.example.com:443', '::1', '[fe80::1]:8080'], '127.0.0.1', false)),
+    ).toEqual(['[::1]', '[fe80::1]', 'api.example.com', 'gw.internal']);
     expect(allowedHosts(['*'], '127.0.0.1', false)).toBeUndefined();
   });
 
@@ -36,15 +38,33 @@ describe('guardRequest', () => {
   const open = guardSettings(undefined);
 
   it('with any Host allowed, an Origin must still be the request Host itself or listed', () => {
-    expect(guardRequest(open, 'GET', '/v1/models', { host: 'gw.example:8080', origin: 'https://gw.example:8080' })).toBeUndefined();
-    expect(guardRequest(open, 'GET', '/v1/models', { host: 'gw.example:8080', origin: 'https://evil.example' })?.status).toBe(403);
-    expect(guardRequest(guardSettings(undefined, ['*']), 'GET', '/v1/models', { host: 'gw.example', origin: 'https://evil.example' })).toBeUndefined();
+    expect(
+      guardRequest(open, 'GET', '/v1/models', { host: 'gw.example:8080', origin: 'https://gw.example:8080' }),
+    ).toBeUndefined();
+    expect(
+      guardRequest(open, 'GET', '/v1/models', { host: 'gw.example:8080', origin: 'https://evil.example' })?.status,
+    ).toBe(403);
+    expect(
+      guardRequest(guardSettings(undefined, ['*']), 'GET', '/v1/models', {
+        host: 'gw.example',
+        origin: 'https://evil.example',
+      }),
+    ).toBeUndefined();
   });
 
   it('checks the content type of POSTs to /v1/ and /admin/ only', () => {
-    expect(guardRequest(loopback, 'POST', '/v1/embeddings', { host: 'localhost', 'content-type': 'text/plain' })?.status).toBe(415);
-    expect(guardRequest(loopback, 'POST', '/admin/route/explain', { host: 'localhost', 'content-type': 'application/x-www-form-urlencoded' })?.status).toBe(415);
-    expect(guardRequest(loopback, 'GET', '/v1/models', { host: 'localhost', 'content-type': 'text/plain' })).toBeUndefined();
+    expect(
+      guardRequest(loopback, 'POST', '/v1/embeddings', { host: 'localhost', 'content-type': 'text/plain' })?.status,
+    ).toBe(415);
+    expect(
+      guardRequest(loopback, 'POST', '/admin/route/explain', {
+        host: 'localhost',
+        'content-type': 'application/x-www-form-urlencoded',
+      })?.status,
+    ).toBe(415);
+    expect(
+      guardRequest(loopback, 'GET', '/v1/models', { host: 'localhost', 'content-type': 'text/plain' }),
+    ).toBeUndefined();
     expect(guardRequest(loopback, 'POST', '/v1/chat/completions', { host: 'localhost' })).toBeUndefined();
     expect(isJsonType('application/json;charset=utf-8')).toBe(true);
     expect(isJsonType('application/problem+json')).toBe(true);

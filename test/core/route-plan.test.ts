@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { RoutePlan } from '@switchyard/core';
 import type { ProviderInstance, Target } from '@switchyard/core';
 
-const instance = { name: 'i', type: 'openai', priority: 1, weight: 1, tags: [], local: false } as unknown as ProviderInstance;
+const instance = {
+  name: 'i',
+  type: 'openai',
+  priority: 1,
+  weight: 1,
+  tags: [],
+  local: false,
+} as unknown as ProviderInstance;
 const t = (model: string): Target => ({ id: `i/${model}`, instance, model, rule: 'listed' });
 const ids = (plan: RoutePlan) => plan.targets.map((x) => x.model);
 

@@ -1,6 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
-import { createGateway, createLogger, definePlugin, instanceOptions, mapOf, stringEnum, SwitchyardError } from '@switchyard/core';
+import {
+  createGateway,
+  createLogger,
+  definePlugin,
+  instanceOptions,
+  mapOf,
+  stringEnum,
+  SwitchyardError,
+} from '@switchyard/core';
 import type { ProviderInstance } from '@switchyard/core';
 
 const silent = createLogger({ level: 'silent' });
@@ -21,7 +29,10 @@ async function applied(section: unknown): Promise<unknown> {
 }
 
 async function refusal(section: unknown): Promise<string> {
-  const err = await applied(section).then(() => undefined, (e: unknown) => e);
+  const err = await applied(section).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(SwitchyardError);
   return (err as SwitchyardError).message;
 }
@@ -43,13 +54,28 @@ describe('schema helpers', () => {
 
 describe('instanceOptions', () => {
   const fields = Type.Object(
-    { path: Type.String({ default: '/v1/chat' }), mode: stringEnum(['tool', 'native'], { default: 'tool' }), org: Type.Optional(Type.String()) },
+    {
+      path: Type.String({ default: '/v1/chat' }),
+      mode: stringEnum(['tool', 'native'], { default: 'tool' }),
+      org: Type.Optional(Type.String()),
+    },
     { additionalProperties: false },
   );
   const optionsOf = instanceOptions(fields);
   const instance = (options: Record<string, unknown>): ProviderInstance => ({
-    name: 'acme-1', type: 'acme', baseUrl: 'http://127.0.0.1:1', priority: 1, weight: 1, tags: [], timeoutMs: 1000, headers: {}, local: false,
-    discover: false, discoverIntervalMs: 1000, discoverTimeoutMs: 1000, options,
+    name: 'acme-1',
+    type: 'acme',
+    baseUrl: 'http://127.0.0.1:1',
+    priority: 1,
+    weight: 1,
+    tags: [],
+    timeoutMs: 1000,
+    headers: {},
+    local: false,
+    discover: false,
+    discoverIntervalMs: 1000,
+    discoverTimeoutMs: 1000,
+    options,
   });
 
   it('fills defaults without touching the instance, once per instance', () => {

@@ -3,19 +3,31 @@ import { mapOf, stringEnum } from '@switchyard/core';
 import { describe, expect, it } from 'vitest';
 import { optionRows, optionsTable, withSection } from '../../scripts/options-tables.mjs';
 
-const limits = Type.Object({ perMinute: Type.Optional(Type.Integer({ minimum: 0, description: 'Requests per minute.' })) }, { additionalProperties: false });
+const limits = Type.Object(
+  { perMinute: Type.Optional(Type.Integer({ minimum: 0, description: 'Requests per minute.' })) },
+  { additionalProperties: false },
+);
 
 const schema = Type.Object({
   mode: stringEnum(['fast', 'safe'], { default: 'safe', description: 'How to run.' }),
   sources: Type.Array(stringEnum(['a', 'b']), { default: ['a'], description: 'Tried in order.' }),
   nested: Type.Object(
-    { depth: Type.Integer({ default: 2, description: 'How deep.' }), label: Type.Optional(Type.String({ description: 'A | B.' })) },
+    {
+      depth: Type.Integer({ default: 2, description: 'How deep.' }),
+      label: Type.Optional(Type.String({ description: 'A | B.' })),
+    },
     { default: {}, description: 'A nested object.' },
   ),
   perKey: mapOf(limits, { default: {}, description: 'Limits per key.' }),
   minima: mapOf(Type.Integer({ minimum: 1 }), { description: 'By prefix.' }),
   extra: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Free-form.' })),
-  keys: Type.Array(Type.Object({ name: Type.String({ description: 'Its name.' }), admin: Type.Boolean({ default: false, description: 'Admin.' }) }), { description: 'Keys.' }),
+  keys: Type.Array(
+    Type.Object({
+      name: Type.String({ description: 'Its name.' }),
+      admin: Type.Boolean({ default: false, description: 'Admin.' }),
+    }),
+    { description: 'Keys.' },
+  ),
 });
 
 describe('options table rendering', () => {
@@ -47,14 +59,27 @@ describe('options table rendering', () => {
 
   it('keeps the order of the schema, one row per option', () => {
     expect(rows.map((r: string) => r.split('`')[1])).toEqual([
-      'mode', 'sources', 'nested', 'nested.depth', 'nested.label', 'perKey', 'perKey.<name>.perMinute', 'minima', 'extra', 'keys', 'keys[].name', 'keys[].admin',
+      'mode',
+      'sources',
+      'nested',
+      'nested.depth',
+      'nested.label',
+      'perKey',
+      'perKey.<name>.perMinute',
+      'minima',
+      'extra',
+      'keys',
+      'keys[].name',
+      'keys[].admin',
     ]);
   });
 
   it('says so when there is nothing to list', () => {
     expect(optionsTable(Type.Object({}))).toBe('This plugin has no options.');
     expect(optionsTable(Type.Object({}), 'field')).toBe('This provider type has no fields of its own.');
-    expect(optionsTable(Type.Object({ a: Type.Boolean({ default: true, description: 'A.' }) }), 'field').split('\n')[0]).toBe('| field | type | default | description |');
+    expect(
+      optionsTable(Type.Object({ a: Type.Boolean({ default: true, description: 'A.' }) }), 'field').split('\n')[0],
+    ).toBe('| field | type | default | description |');
   });
 
   it('replaces only the text between its markers, and finds none where there are none', () => {

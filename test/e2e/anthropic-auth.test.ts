@@ -16,7 +16,9 @@ beforeAll(async () => {
   ant = await startMockAnthropic({ apiKey: UPSTREAM_KEY, name: 'ant' });
   gw = await startGateway(
     {
-      providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: UPSTREAM_KEY, models: ['claude-sonnet-4-5'] }],
+      providers: [
+        { name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: UPSTREAM_KEY, models: ['claude-sonnet-4-5'] },
+      ],
       plugins: { auth: { keys: [{ name: 'app', key: GATEWAY_KEY }] } },
     },
     { plugins: [auth()] },
@@ -51,9 +53,13 @@ describe('Anthropic callers and gateway keys', () => {
     const err = await wrong.messages.create(ask).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.AuthenticationError);
     expect((err as Anthropic.APIError).error).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
-    const counted = await wrong.messages.countTokens({ model: ask.model, messages: ask.messages }).catch((e: unknown) => e);
+    const counted = await wrong.messages
+      .countTokens({ model: ask.model, messages: ask.messages })
+      .catch((e: unknown) => e);
     expect(counted).toBeInstanceOf(Anthropic.AuthenticationError);
     const ok = new Anthropic({ baseURL: gw.url, apiKey: GATEWAY_KEY, maxRetries: 0 });
-    expect((await ok.messages.countTokens({ model: ask.model, messages: ask.messages })).input_tokens).toBeGreaterThan(0);
+    expect((await ok.messages.countTokens({ model: ask.model, messages: ask.messages })).input_tokens).toBeGreaterThan(
+      0,
+    );
   });
 });

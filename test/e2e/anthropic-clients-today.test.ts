@@ -29,9 +29,22 @@ beforeAll(async () => {
   gw = await startGateway({
     plugins: { 'circuit-breaker': false, 'load-balancer': false },
     providers: [
-      { name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: ANT_KEY, models: ['claude-sonnet-4-5', 'claude-opus-5-5', 'claude-3-5-haiku'] },
+      {
+        name: 'ant',
+        type: 'anthropic',
+        baseUrl: ant.baseUrl,
+        apiKey: ANT_KEY,
+        models: ['claude-sonnet-4-5', 'claude-opus-5-5', 'claude-3-5-haiku'],
+      },
       // An Anthropic-compatible upstream that takes none of the experimental betas.
-      { name: 'strict', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: ANT_KEY, models: ['claude-opus-5-5'], refusedBetas: ['context-management-*', 'per-turn-control-*', 'advanced-tool-use-*'] },
+      {
+        name: 'strict',
+        type: 'anthropic',
+        baseUrl: ant.baseUrl,
+        apiKey: ANT_KEY,
+        models: ['claude-opus-5-5'],
+        refusedBetas: ['context-management-*', 'per-turn-control-*', 'advanced-tool-use-*'],
+      },
       { name: 'oai', type: 'openai', baseUrl: oai.baseUrl, apiKey: OAI_KEY, models: ['gpt-4o-mini'] },
       { name: 'gem', type: 'gemini', baseUrl: gem.origin, apiKey: GEM_KEY, models: ['gemini-2.5-flash'] },
     ],
@@ -72,18 +85,37 @@ const claudeCodeBody = (model: string): Record<string, unknown> => ({
     { role: 'system', content: 'Environment: linux', output_config: { effort: 'high' } },
   ],
   tools: [
-    { name: 'Read', description: 'Reads a file', input_schema: { type: 'object', properties: { file_path: { type: 'string' } } } },
-    { name: 'Later', description: 'Loaded on demand', input_schema: { type: 'object', properties: {} }, defer_loading: true },
+    {
+      name: 'Read',
+      description: 'Reads a file',
+      input_schema: { type: 'object', properties: { file_path: { type: 'string' } } },
+    },
+    {
+      name: 'Later',
+      description: 'Loaded on demand',
+      input_schema: { type: 'object', properties: {} },
+      defer_loading: true,
+    },
   ],
   thinking: { type: 'adaptive', display: 'omitted' },
   output_config: { effort: 'medium' },
   context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
   metadata: { user_id: '{"session_id":"s-1"}' },
 });
-const BETAS = 'claude-code-20250219,context-management-2025-06-27,per-turn-control-2026-07-01,advanced-tool-use-2025-11-20,effort-2025-11-24';
+const BETAS =
+  'claude-code-20250219,context-management-2025-06-27,per-turn-control-2026-07-01,advanced-tool-use-2025-11-20,effort-2025-11-24';
 
 function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': 'caller-key', ...headers }, body: JSON.stringify(body) });
+  return fetch(`${gw.url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'anthropic-version': '2023-06-01',
+      'x-api-key': 'caller-key',
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
 }
 
 describe('system entries, per-turn effort and betas', () => {
@@ -98,31 +130,48 @@ describe('system entries, per-turn effort and betas', () => {
   });
 
   it('to an upstream refusing some betas: they are dropped with their fields, in one request', async () => {
-    const res = await post('/v1/messages?beta=true', claudeCodeBody('strict/claude-opus-5-5'), { 'anthropic-beta': BETAS });
+    const res = await post('/v1/messages?beta=true', claudeCodeBody('strict/claude-opus-5-5'), {
+      'anthropic-beta': BETAS,
+    });
     expect(res.status).toBe(200);
     const [call] = antCalls();
     expect(antCalls()).toHaveLength(1);
     expect(call!.headers['anthropic-beta']).toBe('claude-code-20250219,effort-2025-11-24');
     expect(call!.body.context_management).toBeUndefined();
     expect(call!.body.messages[1]).toEqual({ role: 'system', content: 'Environment: linux' });
-    expect(call!.body.tools[1]).toEqual({ name: 'Later', description: 'Loaded on demand', input_schema: { type: 'object', properties: {} } });
+    expect(call!.body.tools[1]).toEqual({
+      name: 'Later',
+      description: 'Loaded on demand',
+      input_schema: { type: 'object', properties: {} },
+    });
     const warnings = res.headers.get('x-switchyard-warnings')!;
     expect(warnings).toContain('anthropic-beta context-management-2025-06-27 dropped (strict does not take it)');
     expect(warnings).toContain('context_management dropped with anthropic-beta context-management-2025-06-27');
-    expect(warnings).toContain('output_config of system entries in messages dropped with anthropic-beta per-turn-control-2026-07-01');
+    expect(warnings).toContain(
+      'output_config of system entries in messages dropped with anthropic-beta per-turn-control-2026-07-01',
+    );
   });
 
   it('the upstream would refuse those fields without their betas: what dropping them avoids', async () => {
     const res = await fetch(`${ant.baseUrl}/v1/messages`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'x-api-key': ANT_KEY, 'anthropic-beta': 'claude-code-20250219' },
+      headers: {
+        'content-type': 'application/json',
+        'anthropic-version': '2023-06-01',
+        'x-api-key': ANT_KEY,
+        'anthropic-beta': 'claude-code-20250219',
+      },
       body: JSON.stringify(claudeCodeBody('claude-opus-5-5')),
     });
     expect(res.status).toBe(400);
   });
 
-  it('to OpenAI: the system entry keeps its place, its effort is the answer\'s, the rest is named', async () => {
-    const res = await post('/v1/messages?beta=true', { ...claudeCodeBody('to-openai'), thinking: { type: 'enabled', budget_tokens: 2000 } }, { 'anthropic-beta': BETAS });
+  it("to OpenAI: the system entry keeps its place, its effort is the answer's, the rest is named", async () => {
+    const res = await post(
+      '/v1/messages?beta=true',
+      { ...claudeCodeBody('to-openai'), thinking: { type: 'enabled', budget_tokens: 2000 } },
+      { 'anthropic-beta': BETAS },
+    );
     expect(res.status).toBe(200);
     const [call] = oaiCalls();
     expect(call!.path).toBe('/v1/chat/completions');
@@ -161,7 +210,10 @@ describe('system entries, per-turn effort and betas', () => {
       { role: 'model', parts: [{ text: 'ok' }] },
       { role: 'user', parts: [{ text: 'Now be terse.' }, { text: 'second' }] },
     ]);
-    expect(call!.body.generationConfig).toMatchObject({ maxOutputTokens: 65536, thinkingConfig: { thinkingBudget: 24576 } });
+    expect(call!.body.generationConfig).toMatchObject({
+      maxOutputTokens: 65536,
+      thinkingConfig: { thinkingBudget: 24576 },
+    });
   });
 });
 
@@ -169,52 +221,110 @@ describe('server tools and mcp_servers', () => {
   const webSearch = { type: 'web_search_20250305', name: 'web_search', max_uses: 2 };
 
   it('pass through to Anthropic', async () => {
-    const res = await post('/v1/messages', { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'news?' }], tools: [webSearch] });
+    const res = await post('/v1/messages', {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'news?' }],
+      tools: [webSearch],
+    });
     expect(res.status).toBe(200);
     expect(antCalls()[0]!.body.tools).toEqual([webSearch]);
   });
 
   it('are refused clearly when no target is Anthropic, and keep a mixed alias on its Anthropic target', async () => {
-    const refused = await client.messages.create({ model: 'to-openai', max_tokens: 100, messages: [{ role: 'user', content: 'news?' }], tools: [webSearch] } as never).catch((e: unknown) => e);
+    const refused = await client.messages
+      .create({
+        model: 'to-openai',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'news?' }],
+        tools: [webSearch],
+      } as never)
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((refused as Anthropic.APIError).message).toContain('server tool web_search (web_search_20250305): only Anthropic upstreams run them');
-    const mcp = await post('/v1/messages', { model: 'to-gemini', max_tokens: 100, messages: [{ role: 'user', content: 'x' }], mcp_servers: [{ type: 'url', url: 'https://mcp.example/sse', name: 'm' }] }, { 'anthropic-beta': 'mcp-client-2025-11-20' });
+    expect((refused as Anthropic.APIError).message).toContain(
+      'server tool web_search (web_search_20250305): only Anthropic upstreams run them',
+    );
+    const mcp = await post(
+      '/v1/messages',
+      {
+        model: 'to-gemini',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'x' }],
+        mcp_servers: [{ type: 'url', url: 'https://mcp.example/sse', name: 'm' }],
+      },
+      { 'anthropic-beta': 'mcp-client-2025-11-20' },
+    );
     expect(mcp.status).toBe(400);
     expect(((await mcp.json()) as { error: { message: string } }).error.message).toContain('mcp_servers');
     expect(oaiCalls()).toEqual([]);
     expect(gemCalls()).toEqual([]);
 
-    const { response } = await client.messages.create({ model: 'mixed', max_tokens: 100, messages: [{ role: 'user', content: 'news?' }], tools: [webSearch] } as never).withResponse();
+    const { response } = await client.messages
+      .create({
+        model: 'mixed',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'news?' }],
+        tools: [webSearch],
+      } as never)
+      .withResponse();
     expect(response.headers.get('x-switchyard-target')).toBe('ant/claude-sonnet-4-5');
   });
 });
 
 describe('documents and citations', () => {
-  const pdf = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, title: 'report.pdf', citations: { enabled: true } };
-  const text = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'The sky is blue.' }, title: 'Facts' };
+  const pdf = {
+    type: 'document',
+    source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' },
+    title: 'report.pdf',
+    citations: { enabled: true },
+  };
+  const text = {
+    type: 'document',
+    source: { type: 'text', media_type: 'text/plain', data: 'The sky is blue.' },
+    title: 'Facts',
+  };
 
   it('pass through to Anthropic untouched', async () => {
-    const body = { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: [pdf, text, { type: 'text', text: 'Summarize' }] }] };
+    const body = {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: [pdf, text, { type: 'text', text: 'Summarize' }] }],
+    };
     expect((await post('/v1/messages', body)).status).toBe(200);
     expect(antCalls()[0]!.body).toEqual(body);
   });
 
   it('become file and text parts for OpenAI; citations cannot be asked for there', async () => {
-    const res = await post('/v1/messages', { model: 'to-openai', max_tokens: 100, messages: [{ role: 'user', content: [pdf, text, { type: 'text', text: 'Summarize' }] }] });
+    const res = await post('/v1/messages', {
+      model: 'to-openai',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: [pdf, text, { type: 'text', text: 'Summarize' }] }],
+    });
     expect(res.status).toBe(200);
     expect(oaiCalls()[0]!.body.messages[0].content).toEqual([
       { type: 'file', file: { filename: 'report.pdf', file_data: 'data:application/pdf;base64,JVBERi0xLjQK' } },
       { type: 'text', text: 'Facts\n\nThe sky is blue.' },
       { type: 'text', text: 'Summarize' },
     ]);
-    expect(res.headers.get('x-switchyard-warnings')).toContain('citations dropped (only Anthropic upstreams cite documents)');
+    expect(res.headers.get('x-switchyard-warnings')).toContain(
+      'citations dropped (only Anthropic upstreams cite documents)',
+    );
   });
 });
 
 describe('count_tokens per target', () => {
   it('is counted by an Anthropic target itself, with its betas and ?beta=true', async () => {
-    const body = { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'count me' }, { role: 'system', content: 'Later instructions' }], tools: [{ name: 'Read', input_schema: { type: 'object' } }] };
-    const res = await post('/v1/messages/count_tokens?beta=true', body, { 'anthropic-beta': 'token-counting-2024-11-01' });
+    const body = {
+      model: 'claude-sonnet-4-5',
+      messages: [
+        { role: 'user', content: 'count me' },
+        { role: 'system', content: 'Later instructions' },
+      ],
+      tools: [{ name: 'Read', input_schema: { type: 'object' } }],
+    };
+    const res = await post('/v1/messages/count_tokens?beta=true', body, {
+      'anthropic-beta': 'token-counting-2024-11-01',
+    });
     expect(res.status).toBe(200);
     const counted = (await res.json()) as { input_tokens: number };
     expect(res.headers.get('x-switchyard-warnings')).toBeNull();
@@ -225,11 +335,15 @@ describe('count_tokens per target', () => {
     expect(call!.headers['x-api-key']).toBe(ANT_KEY);
     expect(call!.body).toEqual(body);
     // The mock counts characters / 4 over system, messages and tools, as the number it answered.
-    expect(counted.input_tokens).toBe(Math.ceil((JSON.stringify('') + JSON.stringify(body.messages) + JSON.stringify(body.tools)).length / 4));
+    expect(counted.input_tokens).toBe(
+      Math.ceil((JSON.stringify('') + JSON.stringify(body.messages) + JSON.stringify(body.tools)).length / 4),
+    );
   });
 
   it('is estimated by the gateway, and flagged, when the target cannot count', async () => {
-    const { data, response } = await client.messages.countTokens({ model: 'to-openai', messages: [{ role: 'user', content: 'a'.repeat(400) }] }).withResponse();
+    const { data, response } = await client.messages
+      .countTokens({ model: 'to-openai', messages: [{ role: 'user', content: 'a'.repeat(400) }] })
+      .withResponse();
     expect(data.input_tokens).toBe(103);
     expect(response.headers.get('x-switchyard-warnings')).toMatch(/^input_tokens estimated by the gateway/);
     expect(ant.requests).toEqual([]);
@@ -237,16 +351,27 @@ describe('count_tokens per target', () => {
   });
 
   it('answers 404 for a model the gateway does not serve, in Anthropic shape', async () => {
-    const err = await client.messages.countTokens({ model: 'nope-1', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    const err = await client.messages
+      .countTokens({ model: 'nope-1', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.NotFoundError);
   });
 });
 
 describe('output limits fitted to the target', () => {
   it('an Anthropic caller through an alias to a smaller Claude: max_tokens fitted, the thinking budget kept below it', async () => {
-    const res = await post('/v1/messages', { model: 'small-claude', max_tokens: 64000, thinking: { type: 'enabled', budget_tokens: 31999 }, messages: [{ role: 'user', content: 'hi' }] });
+    const res = await post('/v1/messages', {
+      model: 'small-claude',
+      max_tokens: 64000,
+      thinking: { type: 'enabled', budget_tokens: 31999 },
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(res.status).toBe(200);
-    expect(antCalls()[0]!.body).toMatchObject({ model: 'claude-3-5-haiku', max_tokens: 8192, thinking: { type: 'enabled', budget_tokens: 8191 } });
+    expect(antCalls()[0]!.body).toMatchObject({
+      model: 'claude-3-5-haiku',
+      max_tokens: 8192,
+      thinking: { type: 'enabled', budget_tokens: 8191 },
+    });
     const warnings = res.headers.get('x-switchyard-warnings')!;
     expect(warnings).toContain('max_tokens 64000 lowered to 8192, the most the target model allows');
     expect(warnings).toContain('thinking.budget_tokens 31999 lowered to 8191 to stay below max_tokens');
@@ -254,28 +379,51 @@ describe('output limits fitted to the target', () => {
 
   it('an OpenAI caller through an alias: max_tokens and max_completion_tokens fitted', async () => {
     const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'caller-key', maxRetries: 0 });
-    const { response } = await openai.chat.completions.create({ model: 'to-openai', max_completion_tokens: 100000, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const { response } = await openai.chat.completions
+      .create({ model: 'to-openai', max_completion_tokens: 100000, messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
     expect(oaiCalls()[0]!.body.max_completion_tokens).toBe(16384);
     expect(response.headers.get('x-switchyard-warnings')).toContain('max_completion_tokens 100000 lowered to 16384');
-    await openai.chat.completions.create({ model: 'to-gemini', max_tokens: 100000, messages: [{ role: 'user', content: 'hi' }] });
+    await openai.chat.completions.create({
+      model: 'to-gemini',
+      max_tokens: 100000,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(gemCalls()[0]!.body.generationConfig.maxOutputTokens).toBe(65536);
-    await openai.chat.completions.create({ model: 'claude-sonnet-4-5', max_tokens: 100000, messages: [{ role: 'user', content: 'hi' }] });
+    await openai.chat.completions.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 100000,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(antCalls()[0]!.body.max_tokens).toBe(64000);
   });
 
   it('off for an alias (routing.fitOutputTokens: false): the upstream refuses, and the caller gets its 400', async () => {
-    const res = await post('/v1/messages', { model: 'unfitted', max_tokens: 64000, messages: [{ role: 'user', content: 'hi' }] });
+    const res = await post('/v1/messages', {
+      model: 'unfitted',
+      max_tokens: 64000,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('max_tokens is too large: 64000');
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain(
+      'max_tokens is too large: 64000',
+    );
     expect(oaiCalls().map((c) => [c.body.max_tokens, c.status])).toEqual([[64000, 400]]);
   });
 });
 
 describe('the switch in config', () => {
   it('routing.fitOutputTokens: false leaves every request as asked', async () => {
-    const off = await startGateway({ routing: { fitOutputTokens: false }, providers: [{ name: 'oai', type: 'openai', baseUrl: oai.baseUrl, apiKey: OAI_KEY, models: ['gpt-4o-mini'] }] });
+    const off = await startGateway({
+      routing: { fitOutputTokens: false },
+      providers: [{ name: 'oai', type: 'openai', baseUrl: oai.baseUrl, apiKey: OAI_KEY, models: ['gpt-4o-mini'] }],
+    });
     try {
-      const res = await fetch(`${off.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 20000, messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await fetch(`${off.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 20000, messages: [{ role: 'user', content: 'hi' }] }),
+      });
       expect(res.status).toBe(400);
       expect(oaiCalls().map((c) => c.body.max_tokens)).toEqual([20000]);
     } finally {

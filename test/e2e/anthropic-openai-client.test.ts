@@ -23,9 +23,24 @@ beforeAll(async () => {
     {
       plugins: { 'circuit-breaker': false, 'load-balancer': false },
       providers: [
-        { name: 'a', type: 'anthropic', baseUrl: a.baseUrl, apiKey: KEY_A, models: ['claude-sonnet-4-5'], priority: 1, modelMaxTokens: { 'claude-sonnet-4-5': 2048 } },
+        {
+          name: 'a',
+          type: 'anthropic',
+          baseUrl: a.baseUrl,
+          apiKey: KEY_A,
+          models: ['claude-sonnet-4-5'],
+          priority: 1,
+          modelMaxTokens: { 'claude-sonnet-4-5': 2048 },
+        },
         { name: 'b', type: 'anthropic', baseUrl: b.baseUrl, apiKey: KEY_B, models: ['claude-sonnet-4-5'], priority: 2 },
-        { name: 'new', type: 'anthropic', baseUrl: a.baseUrl, apiKey: KEY_A, models: ['claude-haiku-4-5'], anthropicVersion: '2026-10-21' },
+        {
+          name: 'new',
+          type: 'anthropic',
+          baseUrl: a.baseUrl,
+          apiKey: KEY_A,
+          models: ['claude-haiku-4-5'],
+          anthropicVersion: '2026-10-21',
+        },
       ],
     },
     {},
@@ -49,13 +64,24 @@ const MODEL = 'claude-sonnet-4-5';
 
 const weatherTool: OpenAI.ChatCompletionTool = {
   type: 'function',
-  function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  function: {
+    name: 'get_weather',
+    description: 'Weather for a city',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
 };
 
 describe('OpenAI clients → Anthropic upstreams', () => {
   it('converts a text request with system prompt; headers, max_tokens default, usage and finish reason', async () => {
     const { data, response } = await client.chat.completions
-      .create({ model: MODEL, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hello there' }], user: 'u-42' })
+      .create({
+        model: MODEL,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'hello there' },
+        ],
+        user: 'u-42',
+      })
       .withResponse();
     expect(data.choices[0]!.message.content).toBe('a: hello there');
     expect(data.choices[0]!.finish_reason).toBe('stop');
@@ -76,7 +102,16 @@ describe('OpenAI clients → Anthropic upstreams', () => {
 
   it('clamps temperature, maps stop, and names dropped parameters in x-switchyard-warnings', async () => {
     const { data, response } = await client.chat.completions
-      .create({ model: MODEL, messages: [{ role: 'user', content: 'say hello STOP now' }], temperature: 1.5, top_p: 0.9, stop: 'STOP', seed: 7, logit_bias: { '1': 2 }, max_tokens: 100 })
+      .create({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'say hello STOP now' }],
+        temperature: 1.5,
+        top_p: 0.9,
+        stop: 'STOP',
+        seed: 7,
+        logit_bias: { '1': 2 },
+        max_tokens: 100,
+      })
       .withResponse();
     expect(data.choices[0]!.message.content).toBe('a: say hello ');
     expect(data.choices[0]!.finish_reason).toBe('stop');
@@ -90,7 +125,11 @@ describe('OpenAI clients → Anthropic upstreams', () => {
   });
 
   it('reports max_tokens as finish_reason length', async () => {
-    const data = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x'.repeat(200) }], max_tokens: 5 });
+    const data = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'x'.repeat(200) }],
+      max_tokens: 5,
+    });
     expect(data.choices[0]!.finish_reason).toBe('length');
   });
 
@@ -102,7 +141,9 @@ describe('OpenAI clients → Anthropic upstreams', () => {
     const req = sent(a)[0]!;
     expect(req.headers['anthropic-version']).toBe('2026-10-21');
     expect(req.body.temperature).toBeUndefined();
-    expect(response.headers.get('x-switchyard-warnings')).toContain('temperature dropped (anthropic-version 2026-10-21');
+    expect(response.headers.get('x-switchyard-warnings')).toContain(
+      'temperature dropped (anthropic-version 2026-10-21',
+    );
   });
 
   it('runs a multi-turn tool conversation: tool_calls out, grouped tool_result blocks back', async () => {
@@ -118,14 +159,23 @@ describe('OpenAI clients → Anthropic upstreams', () => {
     const call = choice.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall;
     expect(call.function.name).toBe('get_weather');
     expect(JSON.parse(call.function.arguments)).toEqual({ city: 'Paris' });
-    expect(sent(a)[0]!.body.tools).toEqual([{ name: 'get_weather', description: 'Weather for a city', input_schema: weatherTool.function.parameters }]);
+    expect(sent(a)[0]!.body.tools).toEqual([
+      { name: 'get_weather', description: 'Weather for a city', input_schema: weatherTool.function.parameters },
+    ]);
     expect(sent(a)[0]!.body.tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true });
 
     const second = await client.chat.completions.create({
       model: MODEL,
       messages: [
         { role: 'user', content: 'what is the weather in Paris and Rome?' },
-        { role: 'assistant', content: null, tool_calls: [call, { ...call, id: 'call_2', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            call,
+            { ...call, id: 'call_2', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } },
+          ],
+        },
         { role: 'tool', tool_call_id: call.id, content: 'sunny' },
         { role: 'tool', tool_call_id: 'call_2', content: 'rainy' },
         { role: 'user', content: 'thanks, summarize' },
@@ -149,7 +199,11 @@ describe('OpenAI clients → Anthropic upstreams', () => {
   });
 
   it('streams tool calls that the SDK stream helper reassembles', async () => {
-    const runner = client.chat.completions.stream({ model: MODEL, messages: [{ role: 'user', content: 'weather in Paris?' }], tools: [weatherTool] });
+    const runner = client.chat.completions.stream({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'weather in Paris?' }],
+      tools: [weatherTool],
+    });
     const final = await runner.finalChatCompletion();
     const choice = final.choices[0]!;
     expect(choice.message.content).toBe('Let me check.');
@@ -161,7 +215,12 @@ describe('OpenAI clients → Anthropic upstreams', () => {
   });
 
   it('streams text with the usage chunk when include_usage is set', async () => {
-    const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello stream' }], stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'hello stream' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     let usage: OpenAI.CompletionUsage | undefined;
     let finish: string | null = null;
@@ -180,14 +239,16 @@ describe('OpenAI clients → Anthropic upstreams', () => {
   it('converts images: data URLs to base64 sources, http URLs to url sources', async () => {
     const data = await client.chat.completions.create({
       model: MODEL,
-      messages: [{
-        role: 'user',
-        content: [
-          { type: 'text', text: 'what is this?' },
-          { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } },
-          { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } },
-        ],
-      }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is this?' },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } },
+            { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } },
+          ],
+        },
+      ],
     });
     expect(data.choices[0]!.message.content).toBe('a: what is this?');
     expect(sent(a)[0]!.body.messages[0].content).toEqual([
@@ -198,7 +259,11 @@ describe('OpenAI clients → Anthropic upstreams', () => {
   });
 
   it('answers JSON mode through a forced tool, as message content with finish_reason stop', async () => {
-    const schema = { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } }, required: ['city', 'days'] };
+    const schema = {
+      type: 'object',
+      properties: { city: { type: 'string' }, days: { type: 'integer' } },
+      required: ['city', 'days'],
+    };
     const data = await client.chat.completions.create({
       model: MODEL,
       messages: [{ role: 'user', content: 'plan a trip' }],
@@ -211,7 +276,12 @@ describe('OpenAI clients → Anthropic upstreams', () => {
     expect(body.tool_choice).toEqual({ type: 'tool', name: 'json_response' });
     expect(body.tools[0].input_schema).toEqual(schema);
 
-    const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'json please' }], response_format: { type: 'json_object' }, stream: true });
+    const stream = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'json please' }],
+      response_format: { type: 'json_object' },
+      stream: true,
+    });
     let text = '';
     let finish: string | null = null;
     for await (const chunk of stream) {
@@ -225,26 +295,46 @@ describe('OpenAI clients → Anthropic upstreams', () => {
 
   it('tool_choice "none" with JSON mode: the upstream gets the tools with tool_choice none and no forced JSON tool; the caller is told', async () => {
     const { data, response } = await client.chat.completions
-      .create({ model: MODEL, messages: [{ role: 'user', content: 'no tools now' }], tools: [weatherTool], tool_choice: 'none', response_format: { type: 'json_object' } })
+      .create({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'no tools now' }],
+        tools: [weatherTool],
+        tool_choice: 'none',
+        response_format: { type: 'json_object' },
+      })
       .withResponse();
     const body = sent(a)[0]!.body;
     expect(body.tool_choice).toEqual({ type: 'none' });
     expect(body.tools.map((t: { name: string }) => t.name)).toEqual(['get_weather']);
     expect(data.choices[0]!.message.tool_calls).toBeUndefined();
     expect(data.choices[0]!.message.content).toBe('a: no tools now');
-    expect(response.headers.get('x-switchyard-warnings')).toContain('response_format json_object dropped (tool_choice "none"');
+    expect(response.headers.get('x-switchyard-warnings')).toContain(
+      'response_format json_object dropped (tool_choice "none"',
+    );
   });
 
   it('maps reasoning_effort to an extended thinking budget and returns reasoning_content', async () => {
-    const data = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'think' }], reasoning_effort: 'low' });
-    expect((data.choices[0]!.message as { reasoning_content?: string }).reasoning_content).toBe('Let me think about this.');
+    const data = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'think' }],
+      reasoning_effort: 'low',
+    });
+    expect((data.choices[0]!.message as { reasoning_content?: string }).reasoning_content).toBe(
+      'Let me think about this.',
+    );
     expect(sent(a)[0]!.body.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
     expect(sent(a)[0]!.body.max_tokens).toBeGreaterThan(2048);
   });
 
   it('passes a 400 on in the OpenAI shape, without failover', async () => {
-    a.queueFault({ kind: 'status', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'messages: bad thing' } } });
-    const err = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    a.queueFault({
+      kind: 'status',
+      status: 400,
+      body: { type: 'error', error: { type: 'invalid_request_error', message: 'messages: bad thing' } },
+    });
+    const err = await client.chat.completions
+      .create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as OpenAI.APIError).message).toContain('messages: bad thing');
     expect((err as OpenAI.APIError).type).toBe('invalid_request_error');
@@ -253,28 +343,42 @@ describe('OpenAI clients → Anthropic upstreams', () => {
 
   it('fails over to the second instance on 529 overloaded and on 429', async () => {
     a.queueFault({ kind: 'status', status: 529 });
-    const { data, response } = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
     expect(data.choices[0]!.message.content).toBe('b: hi');
     expect(response.headers.get('x-switchyard-attempts')).toBe('2');
 
     a.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '7' } });
     b.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '9' } });
-    const err = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    const err = await client.chat.completions
+      .create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect((err as OpenAI.APIError).headers?.get('retry-after')).toBe('9');
   });
 
   it('fails over when a stream errors before its first event, and ends a broken stream with an error', async () => {
     a.queueFault({ kind: 'streamError', afterEvents: 0 });
-    const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(text).toBe('b: hi');
 
     a.queueFault({ kind: 'streamError', afterEvents: 4 });
-    const broken = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello' }], stream: true });
+    const broken = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'hello' }],
+      stream: true,
+    });
     const err = await (async () => {
-      for await (const _ of broken) { /* read until the error */ }
+      for await (const _ of broken) {
+        /* read until the error */
+      }
     })().catch((e: unknown) => e);
     expect(String((err as Error).message)).toContain('overloaded_error');
   });
@@ -282,5 +386,8 @@ describe('OpenAI clients → Anthropic upstreams', () => {
 
 function sentUsagePrompt(body: unknown): number {
   const b = body as { system?: unknown; messages: unknown; tools?: unknown };
-  return Math.max(1, Math.ceil((JSON.stringify(b.system ?? '') + JSON.stringify(b.messages) + JSON.stringify(b.tools ?? [])).length / 4));
+  return Math.max(
+    1,
+    Math.ceil((JSON.stringify(b.system ?? '') + JSON.stringify(b.messages) + JSON.stringify(b.tools ?? [])).length / 4),
+  );
 }

@@ -27,7 +27,13 @@ beforeAll(async () => {
     plugins: { 'circuit-breaker': false, 'load-balancer': false },
     providers: [
       { name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: ANT_KEY, models: ['claude-sonnet-4-5'] },
-      { name: 'oai', type: 'openai', baseUrl: oai.baseUrl, apiKey: 'sk-oai-upstream-thinking', models: ['gpt-5-mini', 'gpt-4o-mini'] },
+      {
+        name: 'oai',
+        type: 'openai',
+        baseUrl: oai.baseUrl,
+        apiKey: 'sk-oai-upstream-thinking',
+        models: ['gpt-5-mini', 'gpt-4o-mini'],
+      },
     ],
     models: [{ name: 'detour', targets: ['oai/gpt-5-mini'] }],
   });
@@ -48,14 +54,22 @@ afterAll(async () => {
 
 const antCalls = () => ant.requests.filter((r) => r.path.startsWith('/v1/messages'));
 const oaiCalls = () => oai.requests.filter((r) => r.path.startsWith('/v1/chat/completions'));
-const weather: Anthropic.Tool = { name: 'get_weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+const weather: Anthropic.Tool = {
+  name: 'get_weather',
+  description: 'Weather',
+  input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};
 const thinking = { type: 'enabled', budget_tokens: 2000 } as const;
 const ask: Anthropic.MessageParam = { role: 'user', content: 'What is the weather in Paris?' };
 
 /** The follow-up of a tool round trip: the assistant turn as received, then the tool's result. */
 function followUp(first: Anthropic.Message): Anthropic.MessageParam[] {
   const use = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')!;
-  return [ask, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'sunny' }] }];
+  return [
+    ask,
+    { role: 'assistant', content: first.content },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'sunny' }] },
+  ];
 }
 
 function signatureOf(message: Anthropic.Message): string {
@@ -66,28 +80,54 @@ function signatureOf(message: Anthropic.Message): string {
 
 describe('Anthropic SDK with thinking → gateway → Anthropic upstream', () => {
   it('a tool round trip sends the thinking block back byte for byte', async () => {
-    const first = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 4000, thinking, tools: [weather], messages: [ask] });
+    const first = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4000,
+      thinking,
+      tools: [weather],
+      messages: [ask],
+    });
     expect(first.content.map((b) => b.type)).toEqual(['thinking', 'text', 'tool_use']);
     const signature = signatureOf(first);
-    const second = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 4000, thinking, tools: [weather], messages: followUp(first) });
+    const second = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4000,
+      thinking,
+      tools: [weather],
+      messages: followUp(first),
+    });
     expect(second.stop_reason).toBe('end_turn');
     expect(antCalls().map((c) => c.status)).toEqual([200, 200]);
     const sent = antCalls()[1]!;
-    expect(sent.body.messages[1].content[0]).toEqual({ type: 'thinking', thinking: (first.content[0] as Anthropic.ThinkingBlock).thinking, signature });
+    expect(sent.body.messages[1].content[0]).toEqual({
+      type: 'thinking',
+      thinking: (first.content[0] as Anthropic.ThinkingBlock).thinking,
+      signature,
+    });
     expect(sent.rawBody).toContain(`"signature":"${signature}"`);
   });
 
   it('streaming: the signature assembled from signature_delta goes back and verifies', async () => {
-    const first = await client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 4000, thinking, tools: [weather], messages: [ask] }).finalMessage();
+    const first = await client.messages
+      .stream({ model: 'claude-sonnet-4-5', max_tokens: 4000, thinking, tools: [weather], messages: [ask] })
+      .finalMessage();
     const signature = signatureOf(first);
-    const second = await client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 4000, thinking, tools: [weather], messages: followUp(first) }).finalMessage();
+    const second = await client.messages
+      .stream({ model: 'claude-sonnet-4-5', max_tokens: 4000, thinking, tools: [weather], messages: followUp(first) })
+      .finalMessage();
     expect(second.content.at(-1)).toMatchObject({ type: 'text' });
     expect(antCalls().map((c) => c.status)).toEqual([200, 200]);
     expect(antCalls()[1]!.body.messages[1].content[0].signature).toBe(signature);
   });
 
   it('redacted thinking goes back as it came', async () => {
-    const first = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 4000, thinking, tools: [weather], messages: [{ role: 'user', content: `weather? ${REDACTED_THINKING_TRIGGER}` }] });
+    const first = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4000,
+      thinking,
+      tools: [weather],
+      messages: [{ role: 'user', content: `weather? ${REDACTED_THINKING_TRIGGER}` }],
+    });
     expect(first.content[0]!.type).toBe('redacted_thinking');
     const use = first.content.find((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')!;
     await client.messages.create({
@@ -95,16 +135,36 @@ describe('Anthropic SDK with thinking → gateway → Anthropic upstream', () =>
       max_tokens: 4000,
       thinking,
       tools: [weather],
-      messages: [{ role: 'user', content: `weather? ${REDACTED_THINKING_TRIGGER}` }, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'sunny' }] }],
+      messages: [
+        { role: 'user', content: `weather? ${REDACTED_THINKING_TRIGGER}` },
+        { role: 'assistant', content: first.content },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'sunny' }] },
+      ],
     });
     expect(antCalls().map((c) => c.status)).toEqual([200, 200]);
     expect(antCalls()[1]!.body.messages[1].content[0]).toEqual(first.content[0]);
   });
 
   it('the mock would refuse a changed signature: the check the round trips rely on', async () => {
-    const first = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 4000, thinking, tools: [weather], messages: [ask] });
-    const tampered = first.content.map((b) => (b.type === 'thinking' ? { ...b, signature: `${b.signature.slice(0, -4)}AAA=` } : b));
-    const err = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 4000, thinking, tools: [weather], messages: followUp({ ...first, content: tampered }) }).catch((e: unknown) => e);
+    const first = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4000,
+      thinking,
+      tools: [weather],
+      messages: [ask],
+    });
+    const tampered = first.content.map((b) =>
+      b.type === 'thinking' ? { ...b, signature: `${b.signature.slice(0, -4)}AAA=` } : b,
+    );
+    const err = await client.messages
+      .create({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 4000,
+        thinking,
+        tools: [weather],
+        messages: followUp({ ...first, content: tampered }),
+      })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
     expect((err as Anthropic.APIError).message).toContain('Invalid `signature`');
   });
@@ -112,12 +172,22 @@ describe('Anthropic SDK with thinking → gateway → Anthropic upstream', () =>
 
 describe('Anthropic SDK with thinking → gateway → OpenAI upstream', () => {
   it('converts the thinking budget and drops history thinking with a warning; the signatures still verify back at Anthropic', async () => {
-    const first = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 4000, thinking, tools: [weather], messages: [ask] });
+    const first = await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 4000,
+      thinking,
+      tools: [weather],
+      messages: [ask],
+    });
     const signature = signatureOf(first);
     const history = followUp(first);
 
-    const { data: detour, response } = await client.messages.create({ model: 'detour', max_tokens: 4000, thinking, tools: [weather], messages: history }).withResponse();
-    expect(detour.content).toEqual([{ type: 'text', text: 'oai: tool results received' }].map((b) => expect.objectContaining({ type: b.type })));
+    const { data: detour, response } = await client.messages
+      .create({ model: 'detour', max_tokens: 4000, thinking, tools: [weather], messages: history })
+      .withResponse();
+    expect(detour.content).toEqual(
+      [{ type: 'text', text: 'oai: tool results received' }].map((b) => expect.objectContaining({ type: b.type })),
+    );
     const [sent] = oaiCalls();
     expect(sent!.status).toBe(200);
     expect(sent!.body).toMatchObject({ model: 'gpt-5-mini', reasoning_effort: 'low', max_completion_tokens: 4000 });
@@ -126,14 +196,20 @@ describe('Anthropic SDK with thinking → gateway → OpenAI upstream', () => {
     expect(JSON.stringify(sent!.body)).not.toContain(signature);
     const warnings = response.headers.get('x-switchyard-warnings') ?? '';
     expect(warnings).toContain('thinking.budget_tokens approximated as reasoning_effort low');
-    expect(warnings).toContain('reasoning blocks in the history dropped (OpenAI Chat Completions takes none back): thinking (anthropic)');
+    expect(warnings).toContain(
+      'reasoning blocks in the history dropped (OpenAI Chat Completions takes none back): thinking (anthropic)',
+    );
 
     const back = await client.messages.create({
       model: 'claude-sonnet-4-5',
       max_tokens: 4000,
       thinking,
       tools: [weather],
-      messages: [...history, { role: 'assistant', content: detour.content }, { role: 'user', content: 'Thanks. And tomorrow?' }],
+      messages: [
+        ...history,
+        { role: 'assistant', content: detour.content },
+        { role: 'user', content: 'Thanks. And tomorrow?' },
+      ],
     });
     expect(back.content.at(-1)).toMatchObject({ type: 'text' });
     expect(antCalls().map((c) => c.status)).toEqual([200, 200]);
@@ -142,35 +218,69 @@ describe('Anthropic SDK with thinking → gateway → OpenAI upstream', () => {
 
   it('drops reasoning settings for a model known not to reason', async () => {
     const { response } = await client.messages
-      .create({ model: 'oai/gpt-4o-mini', max_tokens: 100, thinking: { type: 'adaptive' }, output_config: { effort: 'high' }, messages: [{ role: 'user', content: 'hi' }] } as never)
+      .create({
+        model: 'oai/gpt-4o-mini',
+        max_tokens: 100,
+        thinking: { type: 'adaptive' },
+        output_config: { effort: 'high' },
+        messages: [{ role: 'user', content: 'hi' }],
+      } as never)
       .withResponse();
     expect(oaiCalls()[0]!.body.reasoning_effort).toBeUndefined();
     expect(oaiCalls()[0]!.body.max_tokens).toBe(100);
-    expect(response.headers.get('x-switchyard-warnings')).toContain('reasoning_effort high dropped (gpt-4o-mini does not reason)');
+    expect(response.headers.get('x-switchyard-warnings')).toContain(
+      'reasoning_effort high dropped (gpt-4o-mini does not reason)',
+    );
   });
 });
 
 describe('OpenAI SDK with reasoning → gateway → Anthropic upstream', () => {
-  const tool: OpenAI.ChatCompletionTool = { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
+  const tool: OpenAI.ChatCompletionTool = {
+    type: 'function',
+    function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+  };
 
   it('gets the signed thinking as reasoning_blocks, and sending the message back is all Anthropic needs', async () => {
-    const first = await openaiClient.chat.completions.create({ model: 'claude-sonnet-4-5', reasoning_effort: 'low', tools: [tool], messages: [{ role: 'user', content: 'weather in Paris?' }] });
-    const message = first.choices[0]!.message as OpenAI.ChatCompletionMessage & { reasoning_blocks?: Array<Record<string, unknown>>; reasoning_content?: string };
-    expect(message.reasoning_blocks).toEqual([{ type: 'thinking', text: message.reasoning_content, signature: expect.any(String), source: 'anthropic' }]);
+    const first = await openaiClient.chat.completions.create({
+      model: 'claude-sonnet-4-5',
+      reasoning_effort: 'low',
+      tools: [tool],
+      messages: [{ role: 'user', content: 'weather in Paris?' }],
+    });
+    const message = first.choices[0]!.message as OpenAI.ChatCompletionMessage & {
+      reasoning_blocks?: Array<Record<string, unknown>>;
+      reasoning_content?: string;
+    };
+    expect(message.reasoning_blocks).toEqual([
+      { type: 'thinking', text: message.reasoning_content, signature: expect.any(String), source: 'anthropic' },
+    ]);
     const call = message.tool_calls![0]!;
     await openaiClient.chat.completions.create({
       model: 'claude-sonnet-4-5',
       reasoning_effort: 'low',
       tools: [tool],
-      messages: [{ role: 'user', content: 'weather in Paris?' }, message as OpenAI.ChatCompletionMessageParam, { role: 'tool', tool_call_id: call.id, content: 'sunny' }],
+      messages: [
+        { role: 'user', content: 'weather in Paris?' },
+        message as OpenAI.ChatCompletionMessageParam,
+        { role: 'tool', tool_call_id: call.id, content: 'sunny' },
+      ],
     });
     expect(antCalls().map((c) => c.status)).toEqual([200, 200]);
     const assistant = antCalls()[1]!.body.messages[1];
-    expect(assistant.content[0]).toEqual({ type: 'thinking', thinking: message.reasoning_content, signature: message.reasoning_blocks![0]!.signature });
+    expect(assistant.content[0]).toEqual({
+      type: 'thinking',
+      thinking: message.reasoning_content,
+      signature: message.reasoning_blocks![0]!.signature,
+    });
   });
 
   it('streaming: each block arrives complete with its signature in a reasoning_blocks delta', async () => {
-    const stream = await openaiClient.chat.completions.create({ model: 'claude-sonnet-4-5', reasoning_effort: 'low', stream: true, messages: [{ role: 'user', content: 'hello' }] });
+    const stream = await openaiClient.chat.completions.create({
+      model: 'claude-sonnet-4-5',
+      reasoning_effort: 'low',
+      stream: true,
+      messages: [{ role: 'user', content: 'hello' }],
+    });
     const blocks: unknown[] = [];
     let reasoning = '';
     for await (const chunk of stream) {

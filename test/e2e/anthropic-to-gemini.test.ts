@@ -12,7 +12,11 @@ let gw: RunningGateway;
 let client: Anthropic;
 const KEY = 'AIza-upstream-secret-g-0123456789';
 const MODEL = 'gemini-2.5-flash';
-const weather: Anthropic.Tool = { name: 'get_weather', description: 'Weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+const weather: Anthropic.Tool = {
+  name: 'get_weather',
+  description: 'Weather for a city',
+  input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};
 
 beforeAll(async () => {
   g = await startMockGemini({ name: 'g', apiKey: KEY });
@@ -25,11 +29,17 @@ afterAll(async () => {
   await g.close();
 });
 
-const generate = () => g.requests.filter((r) => r.path.includes(':generateContent') || r.path.includes(':streamGenerateContent'));
+const generate = () =>
+  g.requests.filter((r) => r.path.includes(':generateContent') || r.path.includes(':streamGenerateContent'));
 
 describe('Anthropic clients → Gemini upstreams', () => {
   it('converts a text message with a system prompt, and the answer back into an Anthropic message', async () => {
-    const msg = await client.messages.create({ model: MODEL, max_tokens: 200, system: 'Be brief.', messages: [{ role: 'user', content: 'hello there' }] });
+    const msg = await client.messages.create({
+      model: MODEL,
+      max_tokens: 200,
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'hello there' }],
+    });
     expect(msg.type).toBe('message');
     expect(msg.content).toEqual([{ type: 'text', text: 'g: hello there' }]);
     expect(msg.stop_reason).toBe('end_turn');
@@ -41,7 +51,12 @@ describe('Anthropic clients → Gemini upstreams', () => {
   });
 
   it('turns a Gemini function call into a tool_use block, and a tool_result into a functionResponse', async () => {
-    const first = await client.messages.create({ model: MODEL, max_tokens: 200, tools: [weather], messages: [{ role: 'user', content: 'weather in Paris?' }] });
+    const first = await client.messages.create({
+      model: MODEL,
+      max_tokens: 200,
+      tools: [weather],
+      messages: [{ role: 'user', content: 'weather in Paris?' }],
+    });
     expect(first.stop_reason).toBe('tool_use');
     const use = first.content.find((b) => b.type === 'tool_use')!;
     expect(use).toMatchObject({ type: 'tool_use', name: 'get_weather', input: { city: 'Paris' } });
@@ -53,7 +68,12 @@ describe('Anthropic clients → Gemini upstreams', () => {
       messages: [
         { role: 'user', content: 'weather in Paris?' },
         { role: 'assistant', content: first.content },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.type === 'tool_use' ? use.id : '', content: '{"temp":21}' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: use.type === 'tool_use' ? use.id : '', content: '{"temp":21}' },
+          ],
+        },
       ],
     });
     expect(second.content[0]).toMatchObject({ type: 'text' });
@@ -62,7 +82,11 @@ describe('Anthropic clients → Gemini upstreams', () => {
   });
 
   it('streams Anthropic events in order, with text deltas and a final message_delta', async () => {
-    const stream = client.messages.stream({ model: MODEL, max_tokens: 200, messages: [{ role: 'user', content: 'stream this' }] });
+    const stream = client.messages.stream({
+      model: MODEL,
+      max_tokens: 200,
+      messages: [{ role: 'user', content: 'stream this' }],
+    });
     const types: string[] = [];
     stream.on('streamEvent', (event) => types.push(event.type));
     const final = await stream.finalMessage();
@@ -78,7 +102,15 @@ describe('Anthropic clients → Gemini upstreams', () => {
     await client.messages.create({
       model: MODEL,
       max_tokens: 50,
-      messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }, { type: 'text', text: 'what is this?' }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+            { type: 'text', text: 'what is this?' },
+          ],
+        },
+      ],
     });
     const parts = generate().at(-1)!.body.contents[0].parts;
     expect(parts[0]).toEqual({ inlineData: { mimeType: 'image/png', data: PNG } });
@@ -86,7 +118,12 @@ describe('Anthropic clients → Gemini upstreams', () => {
   });
 
   it('turns output_config.format into a Gemini response schema and answers with JSON text', async () => {
-    const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };
+    const schema = {
+      type: 'object',
+      properties: { city: { type: 'string' } },
+      required: ['city'],
+      additionalProperties: false,
+    };
     const msg = await client.messages.create({
       model: MODEL,
       max_tokens: 100,
@@ -102,8 +139,13 @@ describe('Anthropic clients → Gemini upstreams', () => {
 
   it('answers upstream errors in Anthropic shape, keeping the status', async () => {
     g.queueFault({ kind: 'status', status: 400 });
-    const err = await client.messages.create({ model: MODEL, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    const err = await client.messages
+      .create({ model: MODEL, max_tokens: 10, messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((err as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({ type: 'error', error: { type: expect.any(String) } });
+    expect((err as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+      type: 'error',
+      error: { type: expect.any(String) },
+    });
   });
 });

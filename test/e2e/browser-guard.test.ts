@@ -16,7 +16,10 @@ let port: number;
 
 beforeAll(async () => {
   up = await startMockOpenAI({ name: 'up' });
-  gw = await startGateway({ providers: [mockProvider('up', up.baseUrl, { models: ['gpt-4o-mini'] })], server: { allowedOrigins: ['https://console.example.com'] } });
+  gw = await startGateway({
+    providers: [mockProvider('up', up.baseUrl, { models: ['gpt-4o-mini'] })],
+    server: { allowedOrigins: ['https://console.example.com'] },
+  });
   port = Number(new URL(gw.url).port);
 });
 
@@ -31,7 +34,13 @@ interface Answer {
 }
 
 /** node:http, so that Host can be anything. */
-function send(method: string, path: string, headers: Record<string, string>, body?: string, to = port): Promise<Answer> {
+function send(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+  to = port,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: to, method, path, headers }, (res) => {
       let text = '';
@@ -82,7 +91,10 @@ describe('Host: DNS rebinding against a loopback gateway', () => {
   });
 
   it('answers exactly server.allowedHosts when set', async () => {
-    const named = await startGateway({ providers: [mockProvider('up', up.baseUrl, { models: ['gpt-4o-mini'] })], server: { allowedHosts: ['gw.internal', 'Switchyard.Example.com:443'] } });
+    const named = await startGateway({
+      providers: [mockProvider('up', up.baseUrl, { models: ['gpt-4o-mini'] })],
+      server: { allowedHosts: ['gw.internal', 'Switchyard.Example.com:443'] },
+    });
     try {
       const to = Number(new URL(named.url).port);
       expect((await send('GET', '/v1/models', { host: 'gw.internal:8080' }, undefined, to)).status).toBe(200);
@@ -98,11 +110,25 @@ describe('Origin: requests from web pages', () => {
   it('refuses a foreign Origin with 403 on every route, and changes nothing', async () => {
     up.reset();
     const before = gw.gateway.reloads.ok;
-    const reload = await send('POST', '/admin/reload', { host: `127.0.0.1:${port}`, origin: 'http://evil.example', 'content-type': 'text/plain' }, '{}');
+    const reload = await send(
+      'POST',
+      '/admin/reload',
+      { host: `127.0.0.1:${port}`, origin: 'http://evil.example', 'content-type': 'text/plain' },
+      '{}',
+    );
     expect(reload.status).toBe(403);
     expect(reload.body.error).toMatchObject({ type: 'permission_error', code: 'origin_not_allowed' });
-    for (const [method, path, body] of [['POST', '/v1/chat/completions', chat], ['GET', '/v1/models', undefined], ['GET', '/admin/config', undefined]] as const) {
-      const res = await send(method, path, { host: `127.0.0.1:${port}`, origin: 'https://evil.example', ...JSON_TYPE }, body);
+    for (const [method, path, body] of [
+      ['POST', '/v1/chat/completions', chat],
+      ['GET', '/v1/models', undefined],
+      ['GET', '/admin/config', undefined],
+    ] as const) {
+      const res = await send(
+        method,
+        path,
+        { host: `127.0.0.1:${port}`, origin: 'https://evil.example', ...JSON_TYPE },
+        body,
+      );
       expect(res.status, path).toBe(403);
     }
     expect((await send('GET', '/v1/models', { host: 'localhost', origin: 'null' })).status).toBe(403);
@@ -111,9 +137,22 @@ describe('Origin: requests from web pages', () => {
   });
 
   it("lets in the gateway's own origins and those in server.allowedOrigins", async () => {
-    expect((await send('POST', '/v1/chat/completions', { host: `localhost:${port}`, origin: `http://localhost:${port}`, ...JSON_TYPE }, chat)).status).toBe(200);
-    expect((await send('GET', '/v1/models', { host: `127.0.0.1:${port}`, origin: 'http://127.0.0.1:5173' })).status).toBe(200);
-    expect((await send('GET', '/v1/models', { host: `127.0.0.1:${port}`, origin: 'https://console.example.com' })).status).toBe(200);
+    expect(
+      (
+        await send(
+          'POST',
+          '/v1/chat/completions',
+          { host: `localhost:${port}`, origin: `http://localhost:${port}`, ...JSON_TYPE },
+          chat,
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (await send('GET', '/v1/models', { host: `127.0.0.1:${port}`, origin: 'http://127.0.0.1:5173' })).status,
+    ).toBe(200);
+    expect(
+      (await send('GET', '/v1/models', { host: `127.0.0.1:${port}`, origin: 'https://console.example.com' })).status,
+    ).toBe(200);
   });
 });
 
@@ -122,7 +161,12 @@ describe('content type: JSON endpoints take JSON', () => {
     up.reset();
     const before = gw.gateway.reloads.ok;
     const host = `127.0.0.1:${port}`;
-    for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+    for (const type of [
+      'text/plain',
+      'text/plain;charset=UTF-8',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ]) {
       const res = await send('POST', '/v1/chat/completions', { host, 'content-type': type }, chat);
       expect(res.status, type).toBe(415);
       expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'unsupported_media_type' });
@@ -137,8 +181,16 @@ describe('content type: JSON endpoints take JSON', () => {
 
   it('accepts application/json with parameters, +json types, and bodies sent without a content type', async () => {
     const host = `127.0.0.1:${port}`;
-    for (const headers of [{ 'content-type': 'application/json; charset=utf-8' }, { 'content-type': 'Application/JSON' }, { 'content-type': 'application/merge-patch+json' }, {}]) {
-      expect((await send('POST', '/v1/chat/completions', { host, ...headers }, chat)).status, JSON.stringify(headers)).toBe(200);
+    for (const headers of [
+      { 'content-type': 'application/json; charset=utf-8' },
+      { 'content-type': 'Application/JSON' },
+      { 'content-type': 'application/merge-patch+json' },
+      {},
+    ]) {
+      expect(
+        (await send('POST', '/v1/chat/completions', { host, ...headers }, chat)).status,
+        JSON.stringify(headers),
+      ).toBe(200);
     }
   });
 });

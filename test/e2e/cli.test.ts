@@ -6,7 +6,8 @@ import { CLI, runCli, runCommand, runConfig, startProcess, writeTemp } from '../
 
 const EXAMPLE = 'examples/preset-config/switchyard.config.yaml';
 /** Providers for configs that use tags: one instance of a model tagged `code`. */
-const TAGGED = 'providers:\n  - { name: a, type: openai, baseUrl: "http://127.0.0.1:1/v1", models: [m], tags: [code] }\n';
+const TAGGED =
+  'providers:\n  - { name: a, type: openai, baseUrl: "http://127.0.0.1:1/v1", models: [m], tags: [code] }\n';
 let primary: MockOpenAI;
 let secondary: MockOpenAI;
 
@@ -28,16 +29,26 @@ describe('npm start with the preset-config example', () => {
     });
     try {
       const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'none', maxRetries: 0 });
-      const answer = await client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] });
+      const answer = await client.chat.completions.create({
+        model: 'fast',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       expect(answer.choices[0]!.message.content).toBe('primary: hi');
 
-      const stream = await client.chat.completions.create({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'streamed' }] });
+      const stream = await client.chat.completions.create({
+        model: 'gpt-4o',
+        stream: true,
+        messages: [{ role: 'user', content: 'streamed' }],
+      });
       let text = '';
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
       expect(text).toBe('primary: streamed');
 
       primary.queueFault({ kind: 'status', status: 500 });
-      const failedOver = await client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'again' }] });
+      const failedOver = await client.chat.completions.create({
+        model: 'fast',
+        messages: [{ role: 'user', content: 'again' }],
+      });
       expect(failedOver.choices[0]!.message.content).toBe('secondary: again');
 
       const messages = gw.lines.map((l) => String(l.msg));
@@ -64,10 +75,17 @@ describe('npm start with the preset-config example', () => {
   });
 
   it('starts a first-party plugin the preset lacks from its config section alone (tag-routing)', async () => {
-    const file = await writeTemp('tags.yaml', `providers:\n  - { name: a, type: openai, baseUrl: "${primary.baseUrl}", models: [m], tags: [code] }\nplugins:\n  tag-routing: {}\n`);
+    const file = await writeTemp(
+      'tags.yaml',
+      `providers:\n  - { name: a, type: openai, baseUrl: "${primary.baseUrl}", models: [m], tags: [code] }\nplugins:\n  tag-routing: {}\n`,
+    );
     const gw = await startProcess(process.execPath, [CLI, 'start', '--config', file, '--port', '0']);
     try {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'tag:code', messages: [{ role: 'user', content: 'tagged' }] }) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'tag:code', messages: [{ role: 'user', content: 'tagged' }] }),
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-switchyard-target')).toBe('a/m');
       expect((await res.json()).choices[0].message.content).toBe('primary: tagged');
@@ -77,9 +95,13 @@ describe('npm start with the preset-config example', () => {
   });
 
   it('binds loopback even when asked for another host, since no gateway keys exist', async () => {
-    const gw = await startProcess(process.execPath, [CLI, 'start', '--config', EXAMPLE, '--port', '0', '--host', '0.0.0.0'], {
-      UPSTREAM_BASE_URL: primary.baseUrl,
-    });
+    const gw = await startProcess(
+      process.execPath,
+      [CLI, 'start', '--config', EXAMPLE, '--port', '0', '--host', '0.0.0.0'],
+      {
+        UPSTREAM_BASE_URL: primary.baseUrl,
+      },
+    );
     try {
       expect(gw.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     } finally {
@@ -94,10 +116,16 @@ describe('npm start with the preset-config example', () => {
       const messages = gw.lines.map((l) => String(l.msg));
       expect(messages).toContain('no config file: using the embedded default built from the environment');
       const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'none', maxRetries: 0 });
-      const answer = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'env' }] });
+      const answer = await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'env' }],
+      });
       expect(answer.choices[0]!.message.content).toBe('local: env');
       // Not claimed by any prefix: served because the server lists it.
-      const listed = await client.chat.completions.create({ model: 'llama3', messages: [{ role: 'user', content: 'env' }] });
+      const listed = await client.chat.completions.create({
+        model: 'llama3',
+        messages: [{ role: 'user', content: 'env' }],
+      });
       expect(listed.choices[0]!.message.content).toBe('local: env');
     } finally {
       await gw.stop();
@@ -125,7 +153,11 @@ describe('switchyard config', () => {
     expect(run.stderr).toContain('plugins.circuit-breaker.failureThreshold: must be >= 1');
     expect(run.stderr).toContain('plugins.mystery: no registered plugin is named "mystery"');
     expect(run.stderr).toContain('providers[0].type: no provider plugin defines type "nope"');
-    const second = await runConfig('validate', 'bad2.yaml', 'providers:\n  - name: a\n    type: nope\n    baseUrl: http://127.0.0.1:1\nplugins:\n  mystery: {}\n');
+    const second = await runConfig(
+      'validate',
+      'bad2.yaml',
+      'providers:\n  - name: a\n    type: nope\n    baseUrl: http://127.0.0.1:1\nplugins:\n  mystery: {}\n',
+    );
     expect(second.stderr).toContain('[SWITCHYARD_ERR_PLUGIN_UNKNOWN_SECTION]');
   });
 
@@ -138,7 +170,11 @@ describe('switchyard config', () => {
   });
 
   it('names a missing environment variable', async () => {
-    const run = await runConfig('validate', 'env.yaml', 'providers:\n  - name: a\n    type: openai\n    baseUrl: http://127.0.0.1:1\n    apiKey: ${SOME_SECRET_KEY}\n');
+    const run = await runConfig(
+      'validate',
+      'env.yaml',
+      'providers:\n  - name: a\n    type: openai\n    baseUrl: http://127.0.0.1:1\n    apiKey: ${SOME_SECRET_KEY}\n',
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('providers[0].apiKey: environment variable SOME_SECRET_KEY is not set');
   });
@@ -155,7 +191,11 @@ describe('switchyard config', () => {
   });
 
   it('show checks the file like validate: every problem listed, exit 1', async () => {
-    const run = await runConfig('show', 'bad-show.yaml', 'providers:\n  - name: a\n    type: openai\n    baseUrl: http://127.0.0.1:1\nplugins:\n  circuit-breaker: { failureThreshold: 0 }\n  load-balancer: { algorithm: fastest }\n');
+    const run = await runConfig(
+      'show',
+      'bad-show.yaml',
+      'providers:\n  - name: a\n    type: openai\n    baseUrl: http://127.0.0.1:1\nplugins:\n  circuit-breaker: { failureThreshold: 0 }\n  load-balancer: { algorithm: fastest }\n',
+    );
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('plugins.circuit-breaker.failureThreshold: must be >= 1');
@@ -163,7 +203,10 @@ describe('switchyard config', () => {
   });
 
   it('loads a first-party plugin the preset lacks from its section alone: validate names it, show fills its defaults', async () => {
-    const file = await writeTemp('tags.yaml', `${TAGGED}plugins:\n  tag-routing: {}\n  strategies: { default: cost }\n`);
+    const file = await writeTemp(
+      'tags.yaml',
+      `${TAGGED}plugins:\n  tag-routing: {}\n  strategies: { default: cost }\n`,
+    );
     const valid = await runCli(['config', 'validate', file]);
     expect(valid.code).toBe(0);
     expect(valid.stdout).toContain('plugins tag-routing, strategies');
@@ -171,7 +214,9 @@ describe('switchyard config', () => {
     expect(shown.stdout).toMatch(/tag-routing:\n\s+prefix: "tag:"/);
     expect(shown.stdout).toMatch(/strategies:\n\s+default: cost/);
     // `false` leaves it out, as for a preset's plugin.
-    expect((await runConfig('validate', 'off.yaml', `${TAGGED}plugins:\n  tag-routing: false\n`)).stdout).not.toContain('plugins tag-routing');
+    expect((await runConfig('validate', 'off.yaml', `${TAGGED}plugins:\n  tag-routing: false\n`)).stdout).not.toContain(
+      'plugins tag-routing',
+    );
   });
 
   it('refuses a stray argument instead of ignoring it (exit 2)', async () => {

@@ -48,7 +48,14 @@ describe('config validate and show with Azure OpenAI, Bedrock and Vertex AI', ()
   it('masks their secrets', async () => {
     const run = await runConfig('show', 'clouds.yaml', VALID);
     expect(run.code).toBe(0);
-    for (const secret of ['azure-key-0123456789abcdef', 'entra-secret-0123456789abcdef', 'aws-secret-0123456789abcdef', 'aws-session-token-0123456789', 'BEGIN PRIVATE KEY']) expect(run.stdout).not.toContain(secret);
+    for (const secret of [
+      'azure-key-0123456789abcdef',
+      'entra-secret-0123456789abcdef',
+      'aws-secret-0123456789abcdef',
+      'aws-session-token-0123456789',
+      'BEGIN PRIVATE KEY',
+    ])
+      expect(run.stdout).not.toContain(secret);
     expect(run.stdout).toContain('clientSecret: "****SECR"');
     expect(run.stdout).toContain('secretAccessKey: "****AWSS"');
   });
@@ -82,8 +89,12 @@ describe('config validate and show with Azure OpenAI, Bedrock and Vertex AI', ()
 `,
     );
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('providers[0]: must have properties clientId, clientSecret when property tenantId is present');
-    expect(run.stderr).toContain('providers[1]: must have property secretAccessKey when property accessKeyId is present');
+    expect(run.stderr).toContain(
+      'providers[0]: must have properties clientId, clientSecret when property tenantId is present',
+    );
+    expect(run.stderr).toContain(
+      'providers[1]: must have property secretAccessKey when property accessKeyId is present',
+    );
     expect(run.stderr).toContain('providers[2].project: is required');
     expect(run.stderr).toContain('providers[3].organisation: is not a known field');
   });
@@ -99,18 +110,30 @@ describe('config validate and show with Azure OpenAI, Bedrock and Vertex AI', ()
 `,
     );
     expect(azure.code).toBe(1);
-    expect(azure.stderr).toContain('providers[0]: an azure-openai instance needs apiKey, or tenantId, clientId and clientSecret');
+    expect(azure.stderr).toContain(
+      'providers[0]: an azure-openai instance needs apiKey, or tenantId, clientId and clientSecret',
+    );
     expect(azure.stderr).toContain('providers[2].authorityHost: must be https');
     expect(azure.stderr).not.toContain('providers[1]');
-    const vertex = await runConfig('validate', 'vertex.yaml', 'providers:\n  - { name: v, type: vertex, baseUrl: https://aiplatform.googleapis.com, project: p, location: global, keyFile: /k.json, credentials: { type: service_account } }\n');
+    const vertex = await runConfig(
+      'validate',
+      'vertex.yaml',
+      'providers:\n  - { name: v, type: vertex, baseUrl: https://aiplatform.googleapis.com, project: p, location: global, keyFile: /k.json, credentials: { type: service_account } }\n',
+    );
     expect(vertex.code).toBe(1);
     expect(vertex.stderr).toContain('providers[0]: credentials or keyFile, not both');
   });
 
   it('refuses an instance its plugin cannot use', async () => {
-    const run = await runConfig('validate', 'region.yaml', 'providers:\n  - { name: b, type: bedrock, baseUrl: "http://127.0.0.1:9", accessKeyId: a, secretAccessKey: s }\n  - { name: key, type: bedrock, baseUrl: "http://127.0.0.1:9", apiKey: bedrock-api-key }\n');
+    const run = await runConfig(
+      'validate',
+      'region.yaml',
+      'providers:\n  - { name: b, type: bedrock, baseUrl: "http://127.0.0.1:9", accessKeyId: a, secretAccessKey: s }\n  - { name: key, type: bedrock, baseUrl: "http://127.0.0.1:9", apiKey: bedrock-api-key }\n',
+    );
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('providers[0].region: required unless baseUrl is https://bedrock-runtime.<region>.amazonaws.com');
+    expect(run.stderr).toContain(
+      'providers[0].region: required unless baseUrl is https://bedrock-runtime.<region>.amazonaws.com',
+    );
     // A Bedrock API key is a bearer token: nothing to sign, no region needed.
     expect(run.stderr).not.toContain('providers[1]');
   });

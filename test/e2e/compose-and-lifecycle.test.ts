@@ -7,7 +7,8 @@ import { startMockOpenAI } from '../support/mock-openai.js';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import { until } from '../support/wait.js';
 
-const chat = (model: string, stream = false) => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
+const chat = (model: string, stream = false) =>
+  JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
 
 describe('examples/compose-in-code', () => {
   it('routes by model prefix and applies its custom beforeRoute policy', async () => {
@@ -15,10 +16,18 @@ describe('examples/compose-in-code', () => {
     const gateway = await composeGateway(up.baseUrl, 'sk-compose-0123456789');
     const { url } = await gateway.listen({ port: 0 });
     try {
-      const refused = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat('gpt-4o-mini') });
+      const refused = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: chat('gpt-4o-mini'),
+      });
       expect(refused.status).toBe(403);
       expect((await refused.json()).error.message).toBe('send an x-team header');
-      const served = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: chat('gpt-4o-mini'), headers: { 'content-type': 'application/json', 'x-team': 'search' } });
+      const served = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        body: chat('gpt-4o-mini'),
+        headers: { 'content-type': 'application/json', 'x-team': 'search' },
+      });
       expect((await served.json()).choices[0].message.content).toBe('up: hi');
       expect(up.requests).toHaveLength(1);
     } finally {
@@ -33,7 +42,11 @@ describe('graceful shutdown', () => {
     const up = await startMockOpenAI({ name: 'up' });
     const gw = await startGateway({ providers: [mockProvider('a', up.baseUrl, { models: ['m'] })] });
     up.queueFault({ kind: 'streamDelay', firstChunkMs: 300 });
-    const inFlight = fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat('m', true) }).then((r) => r.text());
+    const inFlight = fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: chat('m', true),
+    }).then((r) => r.text());
     await until(() => up.requests.length === 1, { what: 'the stream at the upstream' });
     const closing = gw.close();
     expect(gw.gateway.draining).toBe(true);
@@ -52,35 +65,58 @@ describe('shutdown past its grace period', () => {
     const stalled = createServer((req, res) => {
       req.resume();
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'hel' }, finish_reason: null }] })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: 'hel' }, finish_reason: null }] })}\n\n`,
+      );
       held.add(res);
     });
     await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(stalled.address() as AddressInfo).port}/v1`;
-    const gw = await startGateway({ server: { shutdownGraceMs: 100 }, providers: [mockProvider('a', base, { models: ['m'] })] });
+    const gw = await startGateway({
+      server: { shutdownGraceMs: 100 },
+      providers: [mockProvider('a', base, { models: ['m'] })],
+    });
     try {
       const open = async (path: string, body: unknown): Promise<{ first: string; rest: Promise<string> }> => {
-        const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const res = await fetch(`${gw.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
         const reader = res.body!.getReader();
         const decoder = new TextDecoder();
         const first = decoder.decode((await reader.read()).value);
         const rest = (async () => {
           let text = '';
-          for (let next = await reader.read(); !next.done; next = await reader.read()) text += decoder.decode(next.value, { stream: true });
+          for (let next = await reader.read(); !next.done; next = await reader.read())
+            text += decoder.decode(next.value, { stream: true });
           return text;
         })();
         return { first, rest };
       };
-      const openai = await open('/v1/chat/completions', { model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] });
-      const anthropic = await open('/v1/messages', { model: 'm', stream: true, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+      const openai = await open('/v1/chat/completions', {
+        model: 'm',
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      const anthropic = await open('/v1/messages', {
+        model: 'm',
+        stream: true,
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       expect(openai.first).toContain('"content":"hel"');
       expect(anthropic.first).toContain('event: message_start');
       await gw.close();
       const openaiRest = await openai.rest;
-      expect(openaiRest).toMatch(/data: \{"error":\{"message":"the gateway is shutting down[^"]*","type":"service_unavailable"[^\n]*\n\n$/);
+      expect(openaiRest).toMatch(
+        /data: \{"error":\{"message":"the gateway is shutting down[^"]*","type":"service_unavailable"[^\n]*\n\n$/,
+      );
       expect(openaiRest).not.toContain('[DONE]');
       const anthropicRest = await anthropic.rest;
-      expect(anthropicRest).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"overloaded_error","message":"the gateway is shutting down[^\n]*\n\n$/);
+      expect(anthropicRest).toMatch(
+        /event: error\ndata: \{"type":"error","error":\{"type":"overloaded_error","message":"the gateway is shutting down[^\n]*\n\n$/,
+      );
       expect(anthropicRest).not.toContain('message_stop');
     } finally {
       for (const res of held) res.destroy();

@@ -19,7 +19,11 @@ const everythingWrong = {
 
 describe('a config with problems everywhere', () => {
   it('is refused with every problem listed at once, nothing created', async () => {
-    const err = await createGateway({ config: everythingWrong, presets: [standard()], logger: createLogger({ level: 'silent' }) }).then(
+    const err = await createGateway({
+      config: everythingWrong,
+      presets: [standard()],
+      logger: createLogger({ level: 'silent' }),
+    }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -40,12 +44,19 @@ describe('a config with problems everywhere', () => {
       'plugins.circuit-breaker.failureThreshold: must be >= 1',
       'plugins.no-such-plugin: no registered plugin is named "no-such-plugin"',
     ]) {
-      expect(problems.some((p) => p.startsWith(line)), `${line}\nin:\n${problems.join('\n')}`).toBe(true);
+      expect(
+        problems.some((p) => p.startsWith(line)),
+        `${line}\nin:\n${problems.join('\n')}`,
+      ).toBe(true);
     }
   });
 
   it('checks the Redis store section against its plugin', async () => {
-    const err = await createGateway({ config: { store: { type: 'redis', url: 'http://nope' } }, presets: [standard()], logger: createLogger({ level: 'silent' }) }).then(
+    const err = await createGateway({
+      config: { store: { type: 'redis', url: 'http://nope' } },
+      presets: [standard()],
+      logger: createLogger({ level: 'silent' }),
+    }).then(
       () => undefined,
       (e: unknown) => e as SwitchyardError,
     );

@@ -24,7 +24,10 @@ let held: { res: ServerResponse; arrived: Promise<void>; arrive: () => void } | 
 
 function completion(text: string): string {
   return JSON.stringify({
-    id: 'c1', object: 'chat.completion', created: 1, model: 'm',
+    id: 'c1',
+    object: 'chat.completion',
+    created: 1,
+    model: 'm',
     choices: [{ index: 0, message: { role: 'assistant', content: `ok: ${text}` }, finish_reason: 'stop' }],
     usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
   });
@@ -57,11 +60,19 @@ afterAll(async () => {
 function onNewConnection(url: string, path: string, body?: unknown): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(`${url}${path}`, { method: payload ? 'POST' : 'GET', agent: false, headers: payload ? { 'content-type': 'application/json' } : {} }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode!, text }));
-    });
+    const req = request(
+      `${url}${path}`,
+      {
+        method: payload ? 'POST' : 'GET',
+        agent: false,
+        headers: payload ? { 'content-type': 'application/json' } : {},
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      },
+    );
     req.once('error', reject);
     req.end(payload);
   });
@@ -78,7 +89,13 @@ async function until(done: () => boolean, what: string, hungMs = 30_000): Promis
 describe('SIGTERM with server.drainDelayMs', () => {
   it('answers /ready 503 on open and new connections while still serving, then refuses connections and drains what is in flight', async () => {
     const file = join(await mkdtemp(join(tmpdir(), 'switchyard-drain-')), 'switchyard.config.json');
-    await writeFile(file, JSON.stringify({ server: { port: 0, drainDelayMs: DRAIN_DELAY_MS }, providers: [{ name: 'u', type: 'openai', baseUrl, models: ['m'] }] }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        server: { port: 0, drainDelayMs: DRAIN_DELAY_MS },
+        providers: [{ name: 'u', type: 'openai', baseUrl, models: ['m'] }],
+      }),
+    );
     const gw = await startProcess(process.execPath, [CLI, 'start', '--config', file]);
     const chat = (content: string) => ({ model: 'm', messages: [{ role: 'user', content }] });
     let arrive!: () => void;
@@ -107,7 +124,10 @@ describe('SIGTERM with server.drainDelayMs', () => {
       const served = await onNewConnection(gw.url, '/v1/chat/completions', chat('during the delay'));
       expect(served.status).toBe(200);
       expect(JSON.parse(served.text).choices[0].message.content).toBe('ok: during the delay');
-      await until(() => raw.includes('"status":"draining"'), 'the /ready answer on the open connection during the drain');
+      await until(
+        () => raw.includes('"status":"draining"'),
+        'the /ready answer on the open connection during the drain',
+      );
       expect(raw).toMatch(/HTTP\/1\.1 503[^]*"status":"draining"/);
       // Everything above happened during the delay (if this fails, the machine is too slow for DRAIN_DELAY_MS).
       expect(closedLine()).toBe(false);

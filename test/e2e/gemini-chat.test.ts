@@ -14,14 +14,12 @@ let client: OpenAI;
 
 beforeAll(async () => {
   g = await startMockGemini({ apiKey: KEY, name: 'g', cachedTokens: 3 });
-  gw = await startGateway(
-    {
-      providers: [
-        geminiProvider('g', g.origin, { apiKey: KEY }),
-        geminiProvider('think', g.origin, { apiKey: KEY, models: ['gemini-2.5-pro'], includeThoughts: true }),
-      ],
-    },
-  );
+  gw = await startGateway({
+    providers: [
+      geminiProvider('g', g.origin, { apiKey: KEY }),
+      geminiProvider('think', g.origin, { apiKey: KEY, models: ['gemini-2.5-pro'], includeThoughts: true }),
+    ],
+  });
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'caller-key', maxRetries: 0 });
 });
 afterEach(() => g.reset());
@@ -31,13 +29,19 @@ afterAll(async () => {
 });
 
 const MODEL = 'gemini-2.5-flash';
-const generate = () => g.requests.filter((r) => r.path.includes(':generateContent') || r.path.includes(':streamGenerateContent'));
+const generate = () =>
+  g.requests.filter((r) => r.path.includes(':generateContent') || r.path.includes(':streamGenerateContent'));
 const weatherTool: OpenAI.ChatCompletionTool = {
   type: 'function',
   function: {
     name: 'get_weather',
     description: 'Current weather',
-    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string' } },
+      required: ['city'],
+      additionalProperties: false,
+    },
   },
 };
 const timeTool: OpenAI.ChatCompletionTool = {
@@ -48,7 +52,13 @@ const timeTool: OpenAI.ChatCompletionTool = {
 describe('OpenAI clients → Gemini upstream: non-streaming', () => {
   it('answers text, with usage (cached tokens too), the key only in x-goog-api-key, and the system prompt in systemInstruction', async () => {
     const { data, response } = await client.chat.completions
-      .create({ model: MODEL, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hello there' }] })
+      .create({
+        model: MODEL,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'hello there' },
+        ],
+      })
       .withResponse();
     expect(data.object).toBe('chat.completion');
     expect(data.choices[0]!.message).toMatchObject({ role: 'assistant', content: 'g: hello there' });
@@ -80,10 +90,16 @@ describe('OpenAI clients → Gemini upstream: non-streaming', () => {
   });
 
   it('calls tools and takes the results back, names recovered, through a full round trip', async () => {
-    const first = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'weather in both cities?' }], tools: [weatherTool, timeTool] });
+    const first = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'weather in both cities?' }],
+      tools: [weatherTool, timeTool],
+    });
     const message = first.choices[0]!.message;
     expect(first.choices[0]!.finish_reason).toBe('tool_calls');
-    expect(message.tool_calls!.map((c) => c.type === 'function' && [c.function.name, JSON.parse(c.function.arguments)])).toEqual([
+    expect(
+      message.tool_calls!.map((c) => c.type === 'function' && [c.function.name, JSON.parse(c.function.arguments)]),
+    ).toEqual([
       ['get_weather', { city: 'Paris' }],
       ['get_time', { city: 'Tokyo' }],
     ]);
@@ -100,7 +116,7 @@ describe('OpenAI clients → Gemini upstream: non-streaming', () => {
           { role: 'user', content: 'weather in both cities?' },
           message,
           { role: 'tool', tool_call_id: ids[0]!, content: '{"temp":21}' },
-          { role: 'tool', tool_call_id: ids[1]!, content: 'nine o\'clock' },
+          { role: 'tool', tool_call_id: ids[1]!, content: "nine o'clock" },
         ],
       })
       .withResponse();
@@ -115,8 +131,13 @@ describe('OpenAI clients → Gemini upstream: non-streaming', () => {
       tools: [weatherTool, timeTool],
       tool_choice: { type: 'function', function: { name: 'get_time' } },
     });
-    expect(res.choices[0]!.message.tool_calls![0]!.type === 'function' && res.choices[0]!.message.tool_calls![0]!.function.name).toBe('get_time');
-    expect(generate()[0]!.body.toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_time'] } });
+    expect(
+      res.choices[0]!.message.tool_calls![0]!.type === 'function' &&
+        res.choices[0]!.message.tool_calls![0]!.function.name,
+    ).toBe('get_time');
+    expect(generate()[0]!.body.toolConfig).toEqual({
+      functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_time'] },
+    });
   });
 
   it('sends images as inlineData (data URL) and fileData (https URL)', async () => {
@@ -142,7 +163,10 @@ describe('OpenAI clients → Gemini upstream: non-streaming', () => {
 
   it('refuses a broken image with the upstream 400 and message', async () => {
     const err = await client.chat.completions
-      .create({ model: MODEL, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,@@@' } }] }] })
+      .create({
+        model: MODEL,
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,@@@' } }] }],
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as APIError).status).toBe(400);
@@ -151,11 +175,24 @@ describe('OpenAI clients → Gemini upstream: non-streaming', () => {
   });
 
   it('returns JSON for json_object and for json_schema (schema converted, property order kept)', async () => {
-    const obj = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'json please' }], response_format: { type: 'json_object' } });
+    const obj = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'json please' }],
+      response_format: { type: 'json_object' },
+    });
     expect(JSON.parse(obj.choices[0]!.message.content!)).toEqual({ answer: 'g: json please' });
     expect(generate()[0]!.body.generationConfig).toEqual({ responseMimeType: 'application/json' });
     g.reset();
-    const schema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } } }, required: ['name', 'age', 'tags'], additionalProperties: false };
+    const schema = {
+      type: 'object',
+      properties: {
+        name: { type: 'string' },
+        age: { type: 'integer' },
+        tags: { type: 'array', items: { type: 'string' } },
+      },
+      required: ['name', 'age', 'tags'],
+      additionalProperties: false,
+    };
     const typed = await client.chat.completions.create({
       model: MODEL,
       messages: [{ role: 'user', content: 'a person' }],
@@ -166,15 +203,30 @@ describe('OpenAI clients → Gemini upstream: non-streaming', () => {
   });
 
   it('maps stop sequences, max tokens (length), safety (content_filter) and n', async () => {
-    const stopped = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello STOP world' }], stop: ['STOP'] });
+    const stopped = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'hello STOP world' }],
+      stop: ['STOP'],
+    });
     expect(stopped.choices[0]!.message.content).toBe('g: hello ');
     expect(stopped.choices[0]!.finish_reason).toBe('stop');
-    const long = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'a rather long sentence indeed' }], max_tokens: 2 });
+    const long = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'a rather long sentence indeed' }],
+      max_tokens: 2,
+    });
     expect(long.choices[0]!.finish_reason).toBe('length');
     expect(long.choices[0]!.message.content).toBe('g: a rat');
-    const unsafe = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'something unsafe' }] });
+    const unsafe = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'something unsafe' }],
+    });
     expect(unsafe.choices[0]!.finish_reason).toBe('content_filter');
-    const many = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], n: 2 });
+    const many = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'hi' }],
+      n: 2,
+    });
     expect(many.choices.map((c) => c.message.content)).toEqual(['g: hi', 'g: hi (#2)']);
   });
 
@@ -190,7 +242,12 @@ describe('OpenAI clients → Gemini upstream: non-streaming', () => {
 
 describe('OpenAI clients → Gemini upstream: streaming', () => {
   it('streams text with a role chunk first, a finish chunk and the usage chunk', async () => {
-    const stream = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hello there' }], stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'hello there' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks: OpenAI.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks[0]!.choices[0]!.delta.role).toBe('assistant');
@@ -203,17 +260,28 @@ describe('OpenAI clients → Gemini upstream: streaming', () => {
   });
 
   it('streams tool calls that the SDK stream helper reassembles', async () => {
-    const stream = client.chat.completions.stream({ model: MODEL, messages: [{ role: 'user', content: 'weather in both places' }], tools: [weatherTool, timeTool] });
+    const stream = client.chat.completions.stream({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'weather in both places' }],
+      tools: [weatherTool, timeTool],
+    });
     const final = await stream.finalChatCompletion();
     const calls = final.choices[0]!.message.tool_calls!;
     expect(final.choices[0]!.finish_reason).toBe('tool_calls');
     expect(calls.map((c) => c.type === 'function' && c.function.name)).toEqual(['get_weather', 'get_time']);
-    expect(calls.map((c) => c.type === 'function' && JSON.parse(c.function.arguments))).toEqual([{ city: 'Paris' }, { city: 'Tokyo' }]);
+    expect(calls.map((c) => c.type === 'function' && JSON.parse(c.function.arguments))).toEqual([
+      { city: 'Paris' },
+      { city: 'Tokyo' },
+    ]);
     expect(calls.every((c) => c.id.startsWith('call_'))).toBe(true);
   });
 
   it('streams a JSON-mode answer', async () => {
-    const stream = client.chat.completions.stream({ model: MODEL, messages: [{ role: 'user', content: 'json' }], response_format: { type: 'json_object' } });
+    const stream = client.chat.completions.stream({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'json' }],
+      response_format: { type: 'json_object' },
+    });
     const final = await stream.finalChatCompletion();
     expect(JSON.parse(final.choices[0]!.message.content!)).toEqual({ answer: 'g: json' });
   });
@@ -221,20 +289,35 @@ describe('OpenAI clients → Gemini upstream: streaming', () => {
 
 describe('Gemini instance options', () => {
   it('returns thought summaries as reasoning_content with includeThoughts, streamed and not', async () => {
-    const res = await client.chat.completions.create({ model: 'gemini-2.5-pro', messages: [{ role: 'user', content: 'think' }], reasoning_effort: 'low' });
+    const res = await client.chat.completions.create({
+      model: 'gemini-2.5-pro',
+      messages: [{ role: 'user', content: 'think' }],
+      reasoning_effort: 'low',
+    });
     const message = res.choices[0]!.message as OpenAI.ChatCompletionMessage & { reasoning_content?: string };
     expect(message.content).toBe('g: think');
     expect(message.reasoning_content).toBe('Thinking it over.');
     expect(res.usage?.completion_tokens_details?.reasoning_tokens).toBe(12);
-    expect(generate()[0]!.body.generationConfig.thinkingConfig).toEqual({ thinkingBudget: 1024, includeThoughts: true });
-    const stream = await client.chat.completions.create({ model: 'gemini-2.5-pro', messages: [{ role: 'user', content: 'think' }], reasoning_effort: 'low', stream: true });
+    expect(generate()[0]!.body.generationConfig.thinkingConfig).toEqual({
+      thinkingBudget: 1024,
+      includeThoughts: true,
+    });
+    const stream = await client.chat.completions.create({
+      model: 'gemini-2.5-pro',
+      messages: [{ role: 'user', content: 'think' }],
+      reasoning_effort: 'low',
+      stream: true,
+    });
     let reasoning = '';
-    for await (const chunk of stream) reasoning += (chunk.choices[0]?.delta as { reasoning_content?: string } | undefined)?.reasoning_content ?? '';
+    for await (const chunk of stream)
+      reasoning += (chunk.choices[0]?.delta as { reasoning_content?: string } | undefined)?.reasoning_content ?? '';
     expect(reasoning).toBe('Thinking it over.');
   });
 
   it('refuses an instance option outside its schema at startup', async () => {
-    const failed = await startGateway({ providers: [geminiProvider('x', g.origin, { jsonSchema: 'sometimes' })] }).catch((e: unknown) => e);
+    const failed = await startGateway({
+      providers: [geminiProvider('x', g.origin, { jsonSchema: 'sometimes' })],
+    }).catch((e: unknown) => e);
     expect(String((failed as Error).message)).toMatch(/providers\[0\]\.jsonSchema/);
   });
 });

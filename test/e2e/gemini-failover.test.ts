@@ -17,19 +17,26 @@ let client: OpenAI;
 beforeAll(async () => {
   a = await startMockGemini({ apiKey: KEY_A, name: 'a' });
   b = await startMockGemini({ apiKey: KEY_B, name: 'b' });
-  signed = await startMockGemini({ apiKey: KEY_A, name: 's', models: ['gemini-3-pro-preview'], thoughtSignatures: true });
+  signed = await startMockGemini({
+    apiKey: KEY_A,
+    name: 's',
+    models: ['gemini-3-pro-preview'],
+    thoughtSignatures: true,
+  });
   // Core failover alone: the breaker and balancer would carry state from one fault test to the next.
-  gw = await startGateway(
-    {
-      plugins: { 'circuit-breaker': false, 'load-balancer': false },
-      providers: [
-        geminiProvider('a', a.origin, { apiKey: KEY_A, priority: 1, timeoutMs: 3000 }),
-        geminiProvider('b', b.origin, { apiKey: KEY_B, priority: 2, timeoutMs: 3000 }),
-        geminiProvider('s', signed.origin, { apiKey: KEY_A, models: ['gemini-3-pro-preview'] }),
-        geminiProvider('bad-key', a.origin, { apiKey: 'AIza-wrong-key-0123456789', models: ['gemini-2.5-pro'], priority: 9 }),
-      ],
-    },
-  );
+  gw = await startGateway({
+    plugins: { 'circuit-breaker': false, 'load-balancer': false },
+    providers: [
+      geminiProvider('a', a.origin, { apiKey: KEY_A, priority: 1, timeoutMs: 3000 }),
+      geminiProvider('b', b.origin, { apiKey: KEY_B, priority: 2, timeoutMs: 3000 }),
+      geminiProvider('s', signed.origin, { apiKey: KEY_A, models: ['gemini-3-pro-preview'] }),
+      geminiProvider('bad-key', a.origin, {
+        apiKey: 'AIza-wrong-key-0123456789',
+        models: ['gemini-2.5-pro'],
+        priority: 9,
+      }),
+    ],
+  });
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'caller-key', maxRetries: 0 });
 });
 afterEach(() => {
@@ -47,7 +54,9 @@ const ask = { model: MODEL, messages: [{ role: 'user' as const, content: 'hello'
 
 describe('Gemini upstream errors and failover', () => {
   it('returns a 400 business error with Gemini status and message, without trying elsewhere', async () => {
-    const err = (await client.chat.completions.create({ model: MODEL, messages: [{ role: 'system', content: 'only a system prompt' }] }).catch((e: unknown) => e)) as APIError;
+    const err = (await client.chat.completions
+      .create({ model: MODEL, messages: [{ role: 'system', content: 'only a system prompt' }] })
+      .catch((e: unknown) => e)) as APIError;
     expect(err.status).toBe(400);
     expect(err.message).toContain('contents is not specified');
     expect(err.code).toBe('INVALID_ARGUMENT');
@@ -73,8 +82,10 @@ describe('Gemini upstream errors and failover', () => {
     expect((await a.waitForAbort()).aborted).toBe(true);
   });
 
-  it('treats an instance\'s own refused key is refused (400 API_KEY_INVALID) as a failure: 502, not a caller 400', async () => {
-    const err = (await client.chat.completions.create({ ...ask, model: 'bad-key/gemini-2.5-pro' }).catch((e: unknown) => e)) as APIError;
+  it("treats an instance's own refused key is refused (400 API_KEY_INVALID) as a failure: 502, not a caller 400", async () => {
+    const err = (await client.chat.completions
+      .create({ ...ask, model: 'bad-key/gemini-2.5-pro' })
+      .catch((e: unknown) => e)) as APIError;
     expect(err.status).toBe(502);
     expect(err.message).toContain('API key not valid');
     expect(err.message).not.toContain('AIza-wrong');
@@ -126,20 +137,41 @@ describe('Gemini upstream errors and failover', () => {
 
 describe('Gemini 3 thought signatures', () => {
   it('carries the function call signature through the tool-call id into the next turn', async () => {
-    const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
-    const first = await client.chat.completions.create({ model: 'gemini-3-pro-preview', messages: [{ role: 'user', content: 'weather?' }], tools });
+    const tools: OpenAI.ChatCompletionTool[] = [
+      {
+        type: 'function',
+        function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+      },
+    ];
+    const first = await client.chat.completions.create({
+      model: 'gemini-3-pro-preview',
+      messages: [{ role: 'user', content: 'weather?' }],
+      tools,
+    });
     const message = first.choices[0]!.message;
     const call = message.tool_calls![0]!;
     const second = await client.chat.completions.create({
       model: 'gemini-3-pro-preview',
       tools,
-      messages: [{ role: 'user', content: 'weather?' }, message, { role: 'tool', tool_call_id: call.id, content: '{"temp":3}' }],
+      messages: [
+        { role: 'user', content: 'weather?' },
+        message,
+        { role: 'tool', tool_call_id: call.id, content: '{"temp":3}' },
+      ],
     });
     expect(second.choices[0]!.message.content).toBe('s: get_weather={"temp":3}');
     // Without the signature, the upstream refuses as Gemini 3 does.
     const stripped = { ...message, tool_calls: [{ ...call, id: 'call_plain' }] };
     const err = (await client.chat.completions
-      .create({ model: 'gemini-3-pro-preview', tools, messages: [{ role: 'user', content: 'weather?' }, stripped, { role: 'tool', tool_call_id: 'call_plain', content: '{}' }] })
+      .create({
+        model: 'gemini-3-pro-preview',
+        tools,
+        messages: [
+          { role: 'user', content: 'weather?' },
+          stripped,
+          { role: 'tool', tool_call_id: 'call_plain', content: '{}' },
+        ],
+      })
       .catch((e: unknown) => e)) as APIError;
     expect(err.status).toBe(400);
     expect(err.message).toContain('thought_signature');
@@ -148,27 +180,45 @@ describe('Gemini 3 thought signatures', () => {
 
 describe('Gemini embeddings and model listing', () => {
   it('embeds one input via embedContent and a list via batchEmbedContents, in the OpenAI list shape', async () => {
-    const one = await client.embeddings.create({ model: 'gemini-embedding-001', input: 'hello', dimensions: 4, encoding_format: 'float' });
+    const one = await client.embeddings.create({
+      model: 'gemini-embedding-001',
+      input: 'hello',
+      dimensions: 4,
+      encoding_format: 'float',
+    });
     expect(one.object).toBe('list');
     expect(one.data).toHaveLength(1);
     expect(one.data[0]!.embedding).toHaveLength(4);
     expect(a.requests[0]!.path).toBe('/v1beta/models/gemini-embedding-001:embedContent');
-    const many = await client.embeddings.create({ model: 'gemini-embedding-001', input: ['x', 'y', 'z'], encoding_format: 'float' });
+    const many = await client.embeddings.create({
+      model: 'gemini-embedding-001',
+      input: ['x', 'y', 'z'],
+      encoding_format: 'float',
+    });
     expect(many.data.map((d) => d.index)).toEqual([0, 1, 2]);
     expect(many.data[0]!.embedding).toHaveLength(8);
     expect(a.requests[1]!.path).toBe('/v1beta/models/gemini-embedding-001:batchEmbedContents');
-    expect(a.requests[1]!.body.requests[2]).toEqual({ model: 'models/gemini-embedding-001', content: { parts: [{ text: 'z' }] } });
+    expect(a.requests[1]!.body.requests[2]).toEqual({
+      model: 'models/gemini-embedding-001',
+      content: { parts: [{ text: 'z' }] },
+    });
   });
 
   it('answers base64 embeddings as little-endian float32, which the SDK decodes by default', async () => {
     const res = await client.embeddings.create({ model: 'gemini-embedding-001', input: 'hello' });
-    const direct = await client.embeddings.create({ model: 'gemini-embedding-001', input: 'hello', encoding_format: 'float' });
+    const direct = await client.embeddings.create({
+      model: 'gemini-embedding-001',
+      input: 'hello',
+      encoding_format: 'float',
+    });
     expect(res.data[0]!.embedding).toEqual(direct.data[0]!.embedding.map((v) => Math.fround(v)));
   });
 
   it('lists the models instances report, without the models/ prefix', async () => {
     const ids = (await client.models.list()).data.map((m) => m.id);
-    expect(ids).toEqual(expect.arrayContaining(['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-embedding-001', 'gemini-3-pro-preview']));
+    expect(ids).toEqual(
+      expect.arrayContaining(['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-embedding-001', 'gemini-3-pro-preview']),
+    );
     const listing = a.requests.find((r) => r.path.startsWith('/v1beta/models?'));
     expect(listing?.headers['x-goog-api-key']).toBe(KEY_A);
     expect(listing?.path).not.toContain('key=');

@@ -34,7 +34,16 @@ beforeAll(async () => {
       ],
       models: [{ name: 'cheap-alias', targets: ['up-a/expensive-model'] }],
     },
-    { plugins: [withOptions(auth(), { keys: [{ name: 'hostile', key: KEY }, { name: 'narrow', key: NARROW_KEY, models: ['cheap-*'] }] })] },
+    {
+      plugins: [
+        withOptions(auth(), {
+          keys: [
+            { name: 'hostile', key: KEY },
+            { name: 'narrow', key: NARROW_KEY, models: ['cheap-*'] },
+          ],
+        }),
+      ],
+    },
   );
   port = Number(new URL(gw.url).port);
 });
@@ -74,7 +83,12 @@ interface Sent {
 
 /** node:http, so that Host, Origin and any byte can be sent. */
 function send({ method = 'POST', path = '/v1/chat/completions', headers = {}, body }: Sent): Promise<Answer> {
-  const all = { host: `127.0.0.1:${port}`, authorization: `Bearer ${KEY}`, 'content-type': 'application/json', ...headers };
+  const all = {
+    host: `127.0.0.1:${port}`,
+    authorization: `Bearer ${KEY}`,
+    'content-type': 'application/json',
+    ...headers,
+  };
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, method, path, headers: all }, (res) => {
       const chunks: Buffer[] = [];
@@ -106,15 +120,24 @@ function raw(bytes: string | Buffer, trickleEveryMs?: number): Promise<string> {
     if (trickleEveryMs === undefined) return void socket.end(bytes);
     const text = bytes.toString();
     let i = 0;
-    const timer = setInterval(() => (socket.destroyed || i >= text.length ? clearInterval(timer) : socket.write(text[i++]!)), trickleEveryMs);
+    const timer = setInterval(
+      () => (socket.destroyed || i >= text.length ? clearInterval(timer) : socket.write(text[i++]!)),
+      trickleEveryMs,
+    );
   });
 }
 
-const chat = (extra: Record<string, unknown> = {}): string => JSON.stringify({ model: 'cheap-model', messages: [{ role: 'user', content: 'hi' }], ...extra });
-const messages = (extra: Record<string, unknown> = {}): string => JSON.stringify({ model: 'cheap-model', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }], ...extra });
+const chat = (extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({ model: 'cheap-model', messages: [{ role: 'user', content: 'hi' }], ...extra });
+const messages = (extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({ model: 'cheap-model', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }], ...extra });
 
 /** The OpenAI error shape, with what the case expects of it. */
-function openaiError(res: Answer, status: number, expected: { type?: string; code?: string; param?: string; message?: RegExp } = {}): void {
+function openaiError(
+  res: Answer,
+  status: number,
+  expected: { type?: string; code?: string; param?: string; message?: RegExp } = {},
+): void {
   expect(res.status, JSON.stringify(res.json)).toBe(status);
   expect(Object.keys(res.json)).toEqual(['error']);
   expect(res.json.error).toEqual(expect.objectContaining({ message: expect.any(String), type: expect.any(String) }));
@@ -135,8 +158,16 @@ function anthropicError(res: Answer, status: number, type: string, message?: Reg
 
 describe('hostile input: the body', () => {
   it('invalid JSON → 400 invalid_json', async () => {
-    openaiError(await send({ body: '{"model":"cheap-model","messages":[' }), 400, { type: 'invalid_request_error', code: 'invalid_json' });
-    anthropicError(await send({ path: '/v1/messages', body: '{"model":' }), 400, 'invalid_request_error', /not valid JSON/);
+    openaiError(await send({ body: '{"model":"cheap-model","messages":[' }), 400, {
+      type: 'invalid_request_error',
+      code: 'invalid_json',
+    });
+    anthropicError(
+      await send({ path: '/v1/messages', body: '{"model":' }),
+      400,
+      'invalid_request_error',
+      /not valid JSON/,
+    );
   });
 
   it('a JSON value that is not an object → 400', async () => {
@@ -144,28 +175,60 @@ describe('hostile input: the body', () => {
   });
 
   it('invalid UTF-8 → 400, never passed on with replacement characters', async () => {
-    const body = Buffer.concat([Buffer.from('{"model":"cheap-model","messages":[{"role":"user","content":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}]}')]);
+    const body = Buffer.concat([
+      Buffer.from('{"model":"cheap-model","messages":[{"role":"user","content":"'),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('"}]}'),
+    ]);
     openaiError(await send({ body }), 400, { code: 'invalid_json', message: /not valid UTF-8/ });
   });
 
   it('a body over server.bodyLimit → 413', async () => {
     openaiError(await send({ body: chat({ padding: 'x'.repeat(70 * 1024) }) }), 413, { code: 'request_too_large' });
-    anthropicError(await send({ path: '/v1/messages', body: messages({ padding: 'x'.repeat(70 * 1024) }) }), 413, 'request_too_large');
+    anthropicError(
+      await send({ path: '/v1/messages', body: messages({ padding: 'x'.repeat(70 * 1024) }) }),
+      413,
+      'request_too_large',
+    );
   });
 
   it('deep nesting → 400 before parsing', async () => {
-    openaiError(await send({ body: `{"model":"cheap-model","messages":[{"role":"user","content":"hi"}],"x":${'['.repeat(5000)}${']'.repeat(5000)}}` }), 400, { message: /nests deeper than/ });
+    openaiError(
+      await send({
+        body: `{"model":"cheap-model","messages":[{"role":"user","content":"hi"}],"x":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+      }),
+      400,
+      { message: /nests deeper than/ },
+    );
   });
 
   it('wrong types → 400 naming the field', async () => {
     openaiError(await send({ body: chat({ model: 123 }) }), 400, { param: 'model' });
-    openaiError(await send({ body: chat({ messages: [{ role: 'robot', content: 'x' }] }) }), 400, { param: 'messages[0].role' });
+    openaiError(await send({ body: chat({ messages: [{ role: 'robot', content: 'x' }] }) }), 400, {
+      param: 'messages[0].role',
+    });
   });
 
   it('a number JSON reads as Infinity (1e309) → 400 naming the field, wherever it is', async () => {
-    openaiError(await send({ body: '{"model":"cheap-model","max_tokens":1e309,"messages":[{"role":"user","content":"hi"}]}' }), 400, { param: 'max_tokens', message: /finite/ });
-    openaiError(await send({ body: '{"model":"cheap-model","messages":[{"role":"user","content":"hi","x":-1e400}]}' }), 400, { param: 'messages[0].x' });
-    anthropicError(await send({ path: '/v1/messages', body: '{"model":"cheap-model","max_tokens":1e999,"messages":[{"role":"user","content":"hi"}]}' }), 400, 'invalid_request_error', /max_tokens: must be a finite number/);
+    openaiError(
+      await send({ body: '{"model":"cheap-model","max_tokens":1e309,"messages":[{"role":"user","content":"hi"}]}' }),
+      400,
+      { param: 'max_tokens', message: /finite/ },
+    );
+    openaiError(
+      await send({ body: '{"model":"cheap-model","messages":[{"role":"user","content":"hi","x":-1e400}]}' }),
+      400,
+      { param: 'messages[0].x' },
+    );
+    anthropicError(
+      await send({
+        path: '/v1/messages',
+        body: '{"model":"cheap-model","max_tokens":1e999,"messages":[{"role":"user","content":"hi"}]}',
+      }),
+      400,
+      'invalid_request_error',
+      /max_tokens: must be a finite number/,
+    );
   });
 
   it('numbers out of range → 400 naming the field', async () => {
@@ -177,34 +240,60 @@ describe('hostile input: the body', () => {
   });
 
   it('/v1/messages max_tokens 0 → 400, as Anthropic answers', async () => {
-    anthropicError(await send({ path: '/v1/messages', body: messages({ max_tokens: 0 }) }), 400, 'invalid_request_error', /max_tokens/);
+    anthropicError(
+      await send({ path: '/v1/messages', body: messages({ max_tokens: 0 }) }),
+      400,
+      'invalid_request_error',
+      /max_tokens/,
+    );
   });
 });
 
 describe('hostile input: model names', () => {
   it('CR/LF in a model name → 400 naming model', async () => {
-    openaiError(await send({ body: chat({ model: 'cheap-model\r\nX-Injected: 1' }) }), 400, { param: 'model', message: /control characters/ });
+    openaiError(await send({ body: chat({ model: 'cheap-model\r\nX-Injected: 1' }) }), 400, {
+      param: 'model',
+      message: /control characters/,
+    });
   });
 
   it('other control characters (NUL) → 400', async () => {
-    anthropicError(await send({ path: '/v1/messages', body: messages({ model: 'cheap\u0000model' }) }), 400, 'invalid_request_error', /model: must not contain control characters/);
+    anthropicError(
+      await send({ path: '/v1/messages', body: messages({ model: 'cheap\u0000model' }) }),
+      400,
+      'invalid_request_error',
+      /model: must not contain control characters/,
+    );
   });
 
   it('path traversal in a model name → 400 naming model', async () => {
-    openaiError(await send({ body: chat({ model: 'up-a/../../admin/config' }) }), 400, { param: 'model', message: /"\.\." path segments/ });
+    openaiError(await send({ body: chat({ model: 'up-a/../../admin/config' }) }), 400, {
+      param: 'model',
+      message: /"\.\." path segments/,
+    });
   });
 
   it('a model name over 256 characters → 400', async () => {
-    openaiError(await send({ body: chat({ model: 'm'.repeat(300) }) }), 400, { param: 'model', message: /at most 256/ });
+    openaiError(await send({ body: chat({ model: 'm'.repeat(300) }) }), 400, {
+      param: 'model',
+      message: /at most 256/,
+    });
   });
 
-  it("instance/model for a model the instance does not list → 404, as the bare name", async () => {
-    openaiError(await send({ body: chat({ model: 'up-a/expensive-model' }) }), 404, { code: 'model_not_found', param: 'model' });
+  it('instance/model for a model the instance does not list → 404, as the bare name', async () => {
+    openaiError(await send({ body: chat({ model: 'up-a/expensive-model' }) }), 404, {
+      code: 'model_not_found',
+      param: 'model',
+    });
     openaiError(await send({ body: chat({ model: 'expensive-model' }) }), 404, { code: 'model_not_found' });
   });
 
   it("a key's allow-list reached around through an alias → 403", async () => {
-    openaiError(await send({ headers: { authorization: `Bearer ${NARROW_KEY}` }, body: chat({ model: 'cheap-alias' }) }), 403, { type: 'permission_error', code: 'model_not_allowed', param: 'model' });
+    openaiError(
+      await send({ headers: { authorization: `Bearer ${NARROW_KEY}` }, body: chat({ model: 'cheap-alias' }) }),
+      403,
+      { type: 'permission_error', code: 'model_not_allowed', param: 'model' },
+    );
   });
 });
 
@@ -214,12 +303,24 @@ describe('hostile input: keys and protocols', () => {
   });
 
   it('a missing or unknown key → 401 in the caller protocol', async () => {
-    openaiError(await send({ headers: { authorization: '' }, body: chat() }), 401, { type: 'authentication_error', code: 'missing_api_key' });
-    anthropicError(await send({ path: '/v1/messages', headers: { authorization: '', 'x-api-key': 'sk-nope' }, body: messages() }), 401, 'authentication_error');
+    openaiError(await send({ headers: { authorization: '' }, body: chat() }), 401, {
+      type: 'authentication_error',
+      code: 'missing_api_key',
+    });
+    anthropicError(
+      await send({ path: '/v1/messages', headers: { authorization: '', 'x-api-key': 'sk-nope' }, body: messages() }),
+      401,
+      'authentication_error',
+    );
   });
 
   it('an unknown anthropic-version → 400, as Anthropic answers', async () => {
-    anthropicError(await send({ path: '/v1/messages', headers: { 'anthropic-version': '1999-01-01' }, body: messages() }), 400, 'invalid_request_error', /anthropic-version/);
+    anthropicError(
+      await send({ path: '/v1/messages', headers: { 'anthropic-version': '1999-01-01' }, body: messages() }),
+      400,
+      'invalid_request_error',
+      /anthropic-version/,
+    );
   });
 
   it('the wrong protocol on the wrong endpoint → 400 in the endpoint protocol', async () => {
@@ -238,36 +339,65 @@ describe('hostile input: keys and protocols', () => {
 describe('hostile input: browsers', () => {
   it('a foreign Host (DNS rebinding) → 421, /admin/* included', async () => {
     openaiError(await send({ headers: { host: 'evil.example' }, body: chat() }), 421, { code: 'host_not_allowed' });
-    openaiError(await send({ method: 'GET', path: '/admin/config', headers: { host: 'evil.example:8080' } }), 421, { code: 'host_not_allowed' });
+    openaiError(await send({ method: 'GET', path: '/admin/config', headers: { host: 'evil.example:8080' } }), 421, {
+      code: 'host_not_allowed',
+    });
   });
 
   it('a foreign Origin → 403, /admin/* included', async () => {
-    openaiError(await send({ headers: { origin: 'https://evil.example' }, body: chat() }), 403, { type: 'permission_error', code: 'origin_not_allowed' });
-    openaiError(await send({ path: '/admin/reload', headers: { origin: 'https://evil.example', 'content-type': 'text/plain' }, body: '{}' }), 403, { code: 'origin_not_allowed' });
+    openaiError(await send({ headers: { origin: 'https://evil.example' }, body: chat() }), 403, {
+      type: 'permission_error',
+      code: 'origin_not_allowed',
+    });
+    openaiError(
+      await send({
+        path: '/admin/reload',
+        headers: { origin: 'https://evil.example', 'content-type': 'text/plain' },
+        body: '{}',
+      }),
+      403,
+      { code: 'origin_not_allowed' },
+    );
   });
 
   it('a text/plain body (a CSRF "simple request") → 415', async () => {
-    openaiError(await send({ headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: chat() }), 415, { code: 'unsupported_media_type' });
-    anthropicError(await send({ path: '/v1/messages', headers: { 'content-type': 'text/plain' }, body: messages() }), 415, 'invalid_request_error');
+    openaiError(await send({ headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: chat() }), 415, {
+      code: 'unsupported_media_type',
+    });
+    anthropicError(
+      await send({ path: '/v1/messages', headers: { 'content-type': 'text/plain' }, body: messages() }),
+      415,
+      'invalid_request_error',
+    );
   });
 
   it('a form body → 415', async () => {
-    openaiError(await send({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: chat() }), 415, { code: 'unsupported_media_type' });
+    openaiError(await send({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: chat() }), 415, {
+      code: 'unsupported_media_type',
+    });
   });
 });
 
 describe('hostile input: the connection', () => {
   it('oversized headers → 431 (Node)', async () => {
-    expect(await raw(`GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
+    expect(await raw(`GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`)).toMatch(
+      /^HTTP\/1\.1 431 /,
+    );
   });
 
   it('Content-Length with Transfer-Encoding (request smuggling) → 400 (Node)', async () => {
     const body = chat();
-    expect(await raw(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\n\r\n${body}`)).toMatch(/^HTTP\/1\.1 400 /);
+    expect(
+      await raw(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\n\r\n${body}`,
+      ),
+    ).toMatch(/^HTTP\/1\.1 400 /);
   });
 
   it('a body cut short (the client leaves) → no answer, no upstream call', async () => {
-    const answer = await raw(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"model":"cheap-model"`);
+    const answer = await raw(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"model":"cheap-model"`,
+    );
     expect(answer === '' || /^HTTP\/1\.1 400 /.test(answer), answer).toBe(true);
   });
 
@@ -280,7 +410,11 @@ describe('hostile input: the connection', () => {
 
 describe('hostile timing: upstream rate limits', () => {
   it('after an upstream 429, while its target cools down → 429 with Retry-After, without calling it', async () => {
-    upB.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '30', 'x-ratelimit-remaining-requests': '0' } });
+    upB.queueFault({
+      kind: 'status',
+      status: 429,
+      headers: { 'retry-after': '30', 'x-ratelimit-remaining-requests': '0' },
+    });
     const first = await send({ body: chat({ model: 'limited-model' }) });
     expect(first.status).toBe(429);
     expect(upB.requests).toHaveLength(1);

@@ -8,17 +8,37 @@ import { startProcess } from '../support/cli.js';
 import { startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 
-interface Acme { server: Server; requests: Array<Record<string, unknown>>; url: string }
+interface Acme {
+  server: Server;
+  requests: Array<Record<string, unknown>>;
+  url: string;
+}
 
 let upstream: Acme;
 let gw: RunningGateway;
 let client: OpenAI;
-const ask = (content: string) => ({ model: 'acme-large', messages: [{ role: 'system' as const, content: 'be brief' }, { role: 'user' as const, content }] });
+const ask = (content: string) => ({
+  model: 'acme-large',
+  messages: [
+    { role: 'system' as const, content: 'be brief' },
+    { role: 'user' as const, content },
+  ],
+});
 
 beforeAll(async () => {
   upstream = (await startAcme(0)) as Acme;
   gw = await startGateway(
-    { providers: [{ name: 'acme-internal', type: 'acme', baseUrl: upstream.url, apiKey: 'acme-dev-token', models: ['acme-large'] }] },
+    {
+      providers: [
+        {
+          name: 'acme-internal',
+          type: 'acme',
+          baseUrl: upstream.url,
+          apiKey: 'acme-dev-token',
+          models: ['acme-large'],
+        },
+      ],
+    },
     { plugins: [acme()] },
   );
   client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'x', maxRetries: 0 });
@@ -38,7 +58,10 @@ describe('examples/inhouse-provider: a provider with its own wire format', () =>
     expect(res.usage).toEqual({ prompt_tokens: 8, completion_tokens: 3, total_tokens: 11 });
     expect(upstream.requests.at(-1)).toEqual({
       engine: 'acme-large',
-      turns: [{ who: 'system', say: 'be brief' }, { who: 'human', say: 'hello' }],
+      turns: [
+        { who: 'system', say: 'be brief' },
+        { who: 'human', say: 'hello' },
+      ],
       stream: false,
       max_words: 50,
     });
@@ -50,7 +73,11 @@ describe('examples/inhouse-provider: a provider with its own wire format', () =>
   });
 
   it('converts its stream into OpenAI chunks ending with [DONE]', async () => {
-    const raw = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask('hi'), stream: true }) });
+    const raw = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...ask('hi'), stream: true }),
+    });
     expect((await raw.text()).trim().endsWith('data: [DONE]')).toBe(true);
     const stream = await client.chat.completions.create({ ...ask('hi'), stream: true });
     let content = '';
@@ -59,7 +86,11 @@ describe('examples/inhouse-provider: a provider with its own wire format', () =>
   });
 
   it('ends a converted stream that breaks with an OpenAI error event and no [DONE]', async () => {
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask('break'), stream: true }) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...ask('break'), stream: true }),
+    });
     const events = (await res.text()).trim().split('\n\n');
     expect(events.slice(0, 3).every((e) => e.startsWith('data: {"id":"acme"'))).toBe(true);
     expect(events.at(-1)).toMatch(/^data: \{"error":\{"message":"acme-internal\/acme-large: /);
@@ -68,24 +99,38 @@ describe('examples/inhouse-provider: a provider with its own wire format', () =>
 
   it('names what it dropped in x-switchyard-warnings', async () => {
     const { response } = await client.chat.completions
-      .create({ ...ask('hi'), tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }] })
+      .create({
+        ...ask('hi'),
+        tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }],
+      })
       .withResponse();
     expect(response.headers.get('x-switchyard-warnings')).toContain('acme: tools are not supported and were dropped');
   });
 
   it('answers 503 when the only candidate cannot serve embeddings', async () => {
-    const res = await fetch(`${gw.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'acme-large', input: 'x' }) });
+    const res = await fetch(`${gw.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'acme-large', input: 'x' }),
+    });
     expect(res.status).toBe(503);
     expect((await res.json()).error.message).toContain('does not serve embeddings');
   });
 
   it('is loaded from its config file by npm start (modules:)', async () => {
-    const started = await startProcess('npm', ['start', '--silent', '--', '--config', 'examples/inhouse-provider/switchyard.config.yaml', '--port', '0'], {
-      ACME_BASE_URL: upstream.url,
-    });
+    const started = await startProcess(
+      'npm',
+      ['start', '--silent', '--', '--config', 'examples/inhouse-provider/switchyard.config.yaml', '--port', '0'],
+      {
+        ACME_BASE_URL: upstream.url,
+      },
+    );
     try {
       const cli = new OpenAI({ baseURL: `${started.url}/v1`, apiKey: 'x', maxRetries: 0 });
-      const res = await cli.chat.completions.create({ model: 'internal', messages: [{ role: 'user', content: 'from config' }] });
+      const res = await cli.chat.completions.create({
+        model: 'internal',
+        messages: [{ role: 'user', content: 'from config' }],
+      });
       expect(res.choices[0]!.message.content).toBe('acme heard: from config');
     } finally {
       await started.stop();

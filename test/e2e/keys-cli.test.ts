@@ -23,11 +23,26 @@ afterAll(async () => {
 
 const keys = (...args: string[]) => runCli(['keys', ...args, '--url', gw.url], { SWITCHYARD_ADMIN_KEY: ADMIN });
 const chat = (key: string) =>
-  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+  });
 
 describe('switchyard keys', () => {
   it('creates a key (printed once, alone on stdout), lists it, disables, enables, rotates and deletes it', async () => {
-    const created = await keys('create', 'cli-app', '--models', 'gpt-4o-mini', '--team', 'research', '--budget-usd', '5', '--budget-period', 'day');
+    const created = await keys(
+      'create',
+      'cli-app',
+      '--models',
+      'gpt-4o-mini',
+      '--team',
+      'research',
+      '--budget-usd',
+      '5',
+      '--budget-period',
+      'day',
+    );
     expect(created.code).toBe(0);
     const key = created.stdout.trim();
     expect(key).toMatch(/^sk-sy-\S{43}$/);
@@ -37,7 +52,9 @@ describe('switchyard keys', () => {
     const list = await keys('list');
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^NAME +SOURCE +STATE +ADMIN +TEAM +MODELS +BUDGET +FINGERPRINT$/m);
-    expect(list.stdout).toMatch(/^cli-app +runtime +enabled +no +research +gpt-4o-mini +\$5\/day +sha256:[0-9a-f]{12}$/m);
+    expect(list.stdout).toMatch(
+      /^cli-app +runtime +enabled +no +research +gpt-4o-mini +\$5\/day +sha256:[0-9a-f]{12}$/m,
+    );
     expect(list.stdout).toMatch(/^ops +config +enabled +yes/m);
     expect(list.stdout).not.toContain(key);
 

@@ -21,8 +21,16 @@ beforeAll(async () => {
   gw = await startGateway({
     plugins: { 'circuit-breaker': false, 'load-balancer': false },
     providers: [
-      mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini', 'text-embedding-3-small'], priority: 1, timeoutMs: TIMEOUT_MS }),
-      mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini', 'text-embedding-3-small'], priority: 2, timeoutMs: TIMEOUT_MS }),
+      mockProvider('a', a.baseUrl, {
+        models: ['gpt-4o-mini', 'text-embedding-3-small'],
+        priority: 1,
+        timeoutMs: TIMEOUT_MS,
+      }),
+      mockProvider('b', b.baseUrl, {
+        models: ['gpt-4o-mini', 'text-embedding-3-small'],
+        priority: 2,
+        timeoutMs: TIMEOUT_MS,
+      }),
     ],
     models: [{ name: 'smart', targets: ['b/gpt-4o-mini', 'a/gpt-4o-mini'] }],
   });
@@ -60,7 +68,11 @@ describe('OpenAI clients through Switchyard', () => {
   });
 
   it('streams, with the usage chunk when stream_options.include_usage is set', async () => {
-    const stream = await client.chat.completions.create({ ...ask(), stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      ...ask(),
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     let usage: OpenAI.CompletionUsage | undefined | null;
     let finish: string | null | undefined;
@@ -138,25 +150,45 @@ describe('OpenAI clients through Switchyard', () => {
 
     a.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '7' } });
     b.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '9' } });
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask()) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ask()),
+    });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('9');
     expect((await res.json()).error.type).toBe('rate_limit_error');
   });
 
   it('treats an upstream 401 as the gateway credential failing: next instance, never passed to the caller', async () => {
-    a.queueFault({ kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' } } });
+    a.queueFault({
+      kind: 'status',
+      status: 401,
+      body: {
+        error: { message: 'Incorrect API key provided', type: 'invalid_request_error', code: 'invalid_api_key' },
+      },
+    });
     const served = await client.chat.completions.create(ask()).withResponse();
     expect(served.response.headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
 
     a.queueFault({ kind: 'status', status: 401 });
     b.queueFault({ kind: 'status', status: 401 });
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask()) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ask()),
+    });
     expect(res.status).toBe(502);
   });
 
   it('returns a 400 from the upstream as is, without trying another instance', async () => {
-    a.queueFault({ kind: 'status', status: 400, body: { error: { message: 'max_tokens is too large', type: 'invalid_request_error', param: 'max_tokens', code: null } } });
+    a.queueFault({
+      kind: 'status',
+      status: 400,
+      body: {
+        error: { message: 'max_tokens is too large', type: 'invalid_request_error', param: 'max_tokens', code: null },
+      },
+    });
     const err = await client.chat.completions.create(ask()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as InstanceType<typeof OpenAI.BadRequestError>).message).toContain('max_tokens is too large');
@@ -167,7 +199,11 @@ describe('OpenAI clients through Switchyard', () => {
   it('answers 502 naming each failed attempt when every instance fails, 504 when the last timed out', async () => {
     a.queueFault({ kind: 'status', status: 503 });
     b.queueFault({ kind: 'reset' });
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask()) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ask()),
+    });
     expect(res.status).toBe(502);
     const body = await res.json();
     expect(body.error.message).toContain('a/gpt-4o-mini');
@@ -175,13 +211,21 @@ describe('OpenAI clients through Switchyard', () => {
 
     a.queueFault({ kind: 'status', status: 500 });
     b.queueFault({ kind: 'hang' });
-    const timedOut = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask()) });
+    const timedOut = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ask()),
+    });
     expect(timedOut.status).toBe(504);
   });
 
   it('ends a stream that breaks after its first chunk with an error event, not a clean finish', async () => {
     a.queueFault({ kind: 'cut', afterChunks: 2 });
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask(), stream: true }) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...ask(), stream: true }),
+    });
     expect(res.status).toBe(200);
     const text = await res.text();
     const events = text.trim().split('\n\n');
@@ -194,7 +238,12 @@ describe('OpenAI clients through Switchyard', () => {
   it('cancels the upstream request when the client hangs up', async () => {
     a.queueFault({ kind: 'streamDelay', firstChunkMs: 4 * TIMEOUT_MS });
     const controller = new AbortController();
-    const pending = fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask(), stream: true }), signal: controller.signal });
+    const pending = fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...ask(), stream: true }),
+      signal: controller.signal,
+    });
     await until(() => chats(a).length === 1, { what: 'the request at a' });
     controller.abort();
     await expect(pending).rejects.toThrow();
@@ -210,7 +259,12 @@ describe('OpenAI clients through Switchyard', () => {
     const local = await startGateway({ providers: [mockProvider('slow', slow.baseUrl, { models: ['gpt-4o-mini'] })] });
     try {
       const controller = new AbortController();
-      const res = await fetch(`${local.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...ask(), stream: true }), signal: controller.signal });
+      const res = await fetch(`${local.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...ask(), stream: true }),
+        signal: controller.signal,
+      });
       const reader = res.body!.getReader();
       await reader.read();
       controller.abort();
@@ -231,15 +285,27 @@ describe('OpenAI clients through Switchyard', () => {
   });
 
   it('answers 400 in the OpenAI shape for malformed JSON and for a body that breaks the schema', async () => {
-    const bad = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": "gpt-4o-mini", "messages": [' });
+    const bad = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"model": "gpt-4o-mini", "messages": [',
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_json' });
 
-    const wrong = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'robot', content: 'x' }] }) });
+    const wrong = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'robot', content: 'x' }] }),
+    });
     expect(wrong.status).toBe(400);
     expect((await wrong.json()).error.param).toBe('messages[0].role');
 
-    const missing = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini' }) });
+    const missing = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini' }),
+    });
     expect((await missing.json()).error.message).toContain('messages');
     expect(a.requests).toHaveLength(0);
   });
@@ -261,8 +327,16 @@ describe('OpenAI clients through Switchyard', () => {
   });
 
   it('never lets an upstream key reach a response, even when the upstream echoes it', async () => {
-    a.queueFault({ kind: 'status', status: 422, body: { error: { message: 'key sk-upstream-secret-a-0123456789 lacks access', type: 'invalid_request_error' } } });
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ask()) });
+    a.queueFault({
+      kind: 'status',
+      status: 422,
+      body: { error: { message: 'key sk-upstream-secret-a-0123456789 lacks access', type: 'invalid_request_error' } },
+    });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ask()),
+    });
     const text = await res.text();
     expect(res.status).toBe(422);
     expect(text).toContain('lacks access');
@@ -275,10 +349,17 @@ describe('OpenAI clients through Switchyard', () => {
 describe('request size', () => {
   it('answers 413 for a body over server.bodyLimit, in the OpenAI shape', async () => {
     const up = await startMockOpenAI();
-    const small = await startGateway({ server: { bodyLimit: '1kb' }, providers: [mockProvider('a', up.baseUrl, { models: ['gpt-4o-mini'] })] });
+    const small = await startGateway({
+      server: { bodyLimit: '1kb' },
+      providers: [mockProvider('a', up.baseUrl, { models: ['gpt-4o-mini'] })],
+    });
     try {
       const big = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(4096) }] };
-      const res = await fetch(`${small.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(big) });
+      const res = await fetch(`${small.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(big),
+      });
       expect(res.status).toBe(413);
       expect((await res.json()).error.type).toBe('invalid_request_error');
       expect(up.requests).toHaveLength(0);

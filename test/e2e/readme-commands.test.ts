@@ -88,15 +88,28 @@ describe("the README's commands, as written", () => {
       // npx does not pass signals on to the command it runs: Ctrl-C reaches it through the process group.
       // npm start passes them on itself (a group signal would then arrive twice: the second exits at once).
       const group = command === 'npx';
-      const gw = await startProcess(command!, args, { PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl, SECONDARY_BASE_URL: upstream.baseUrl }, undefined, { group });
+      const gw = await startProcess(
+        command!,
+        args,
+        { PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl, SECONDARY_BASE_URL: upstream.baseUrl },
+        undefined,
+        { group },
+      );
       try {
-        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: line }] }) });
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: line }] }),
+        });
         expect(res.status, line).toBe(200);
         expect(res.headers.get('x-switchyard-target'), line).toBe('primary/gpt-4o-mini');
       } finally {
         // The gateway drains and says so (npx itself may end by the signal).
         await gw.stop();
-        expect(gw.lines.map((l) => l.msg), line).toContain('stopped');
+        expect(
+          gw.lines.map((l) => l.msg),
+          line,
+        ).toContain('stopped');
       }
     }
   });

@@ -23,13 +23,17 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const body = (stream: boolean) => JSON.stringify({ model: 'smart', stream, messages: [{ role: 'user', content: 'hi' }] });
+const body = (stream: boolean) =>
+  JSON.stringify({ model: 'smart', stream, messages: [{ role: 'user', content: 'hi' }] });
 
 /** A config file whose alias `smart` points at instance `to`. */
 function configText(to: 'a' | 'b', server: Record<string, unknown> = {}): string {
   return JSON.stringify({
     server: { port: 0, drainDelayMs: 0, ...server },
-    providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'] })],
+    providers: [
+      mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }),
+      mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'] }),
+    ],
     models: [{ name: 'smart', targets: [`${to}/gpt-4o-mini`] }],
   });
 }
@@ -40,10 +44,15 @@ async function tempConfig(text: string): Promise<string> {
   return file;
 }
 
-const startGatewayProcess = (file: string, extra: string[] = []) => startProcess(process.execPath, [CLI, 'start', '--config', file, ...extra]);
+const startGatewayProcess = (file: string, extra: string[] = []) =>
+  startProcess(process.execPath, [CLI, 'start', '--config', file, ...extra]);
 
 async function targetOf(gw: StartedProcess): Promise<string | null> {
-  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: body(false), headers: { 'content-type': 'application/json' } });
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    body: body(false),
+    headers: { 'content-type': 'application/json' },
+  });
   await res.arrayBuffer();
   expect(res.status).toBe(200);
   return res.headers.get('x-switchyard-target');
@@ -81,10 +90,15 @@ describe('hot reload of a running gateway process', () => {
         for (let n = 0; running; n++) {
           const stream = (id + n) % 2 === 0;
           try {
-            const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: body(stream), headers: { 'content-type': 'application/json' } });
+            const res = await fetch(`${gw.url}/v1/chat/completions`, {
+              method: 'POST',
+              body: body(stream),
+              headers: { 'content-type': 'application/json' },
+            });
             const text = await res.text();
             if (res.status !== 200) failures.push(`${res.status}: ${text}`);
-            else if (stream && !text.trimEnd().endsWith('data: [DONE]')) failures.push(`stream without [DONE]: ${text}`);
+            else if (stream && !text.trimEnd().endsWith('data: [DONE]'))
+              failures.push(`stream without [DONE]: ${text}`);
             else {
               served++;
               if (stream) streams++;
@@ -105,13 +119,23 @@ describe('hot reload of a running gateway process', () => {
           const valid = k % 2 === 0;
           const to = (k / 2) % 2 === 0 ? 'b' : 'a';
           // Invalid files alternate between unparsable JSON and an alias naming an unknown instance.
-          await writeFile(file, valid ? configText(to) : k % 4 === 1 ? '{ "providers": [' : configText(to).replace(`"${to}/gpt-4o-mini"`, '"nowhere/gpt-4o-mini"'));
+          await writeFile(
+            file,
+            valid
+              ? configText(to)
+              : k % 4 === 1
+                ? '{ "providers": ['
+                : configText(to).replace(`"${to}/gpt-4o-mini"`, '"nowhere/gpt-4o-mini"'),
+          );
           if (k % 4 < 2) {
             gw.child.kill('SIGHUP');
-            await until(async () => {
-              const r = (await reloads(gw)).reloads;
-              return r.ok + r.failed === k + 1 ? r : undefined;
-            }, `reload ${k + 1}`);
+            await until(
+              async () => {
+                const r = (await reloads(gw)).reloads;
+                return r.ok + r.failed === k + 1 ? r : undefined;
+              },
+              `reload ${k + 1}`,
+            );
           } else {
             const res = await fetch(`${gw.url}/admin/reload`, { method: 'POST' });
             expect(res.status).toBe(valid ? 200 : 422);
@@ -123,20 +147,28 @@ describe('hot reload of a running gateway process', () => {
             okCount++;
             expected = `${to}/gpt-4o-mini`;
           } else failedCount++;
-          expect(await reloads(gw)).toMatchObject({ generation: okCount + 1, reloads: { ok: okCount, failed: failedCount } });
+          expect(await reloads(gw)).toMatchObject({
+            generation: okCount + 1,
+            reloads: { ok: okCount, failed: failedCount },
+          });
           expect(await Promise.all([targetOf(gw), targetOf(gw), targetOf(gw)])).toEqual([expected, expected, expected]);
         }
         await sleep(Math.max(0, startedAt + 20_000 - Date.now()));
         running = false;
         await Promise.all(load);
-        console.log('reload run:', JSON.stringify({ served, streams, failures: failures.length, seconds: (Date.now() - startedAt) / 1000 }));
+        console.log(
+          'reload run:',
+          JSON.stringify({ served, streams, failures: failures.length, seconds: (Date.now() - startedAt) / 1000 }),
+        );
         expect(failures).toEqual([]);
         expect(streams).toBeGreaterThan(100);
         expect(served - streams).toBeGreaterThan(100);
         const messages = gw.lines.map((l) => String(l.msg));
         expect(messages.filter((m) => m.startsWith('config reloaded: generation'))).toHaveLength(5);
         expect(messages.filter((m) => m.startsWith('config reload failed'))).toHaveLength(5);
-        expect(messages.some((m) => m.startsWith('config reload: models[0].targets[0]') || m.includes('nowhere'))).toBe(true);
+        expect(messages.some((m) => m.startsWith('config reload: models[0].targets[0]') || m.includes('nowhere'))).toBe(
+          true,
+        );
       } finally {
         running = false;
         a.setFault(null);
@@ -171,7 +203,11 @@ describe('graceful shutdown of a gateway process', () => {
     try {
       const before = a.requests.length;
       const streams = Array.from({ length: 50 }, () =>
-        fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: body(true), headers: { 'content-type': 'application/json' } }).then(async (r) => ({ status: r.status, text: await r.text() })),
+        fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          body: body(true),
+          headers: { 'content-type': 'application/json' },
+        }).then(async (r) => ({ status: r.status, text: await r.text() })),
       );
       // One more stream on a raw keep-alive connection, to ask /ready on it during the drain.
       const { port } = new URL(gw.url);
@@ -180,11 +216,16 @@ describe('graceful shutdown of a gateway process', () => {
       socket.on('data', (chunk: Buffer) => (raw += chunk));
       const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
       const payload = body(true);
-      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`);
+      socket.write(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
+      );
       await until(async () => (a.requests.length - before >= 51 ? true : undefined), '51 streams upstream');
 
       gw.child.kill('SIGTERM');
-      await until(async () => (gw.lines.some((l) => String(l.msg).startsWith('SIGTERM: draining')) ? true : undefined), 'the drain to start');
+      await until(
+        async () => (gw.lines.some((l) => String(l.msg).startsWith('SIGTERM: draining')) ? true : undefined),
+        'the drain to start',
+      );
       socket.write('GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
       await expect(fetch(`${gw.url}/health`)).rejects.toThrow();
 
@@ -211,7 +252,11 @@ describe('graceful shutdown of a gateway process', () => {
     a.setFault({ kind: 'streamDelay', firstChunkMs: 60_000 });
     try {
       const before = a.requests.length;
-      const stream = fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: body(true), headers: { 'content-type': 'application/json' } })
+      const stream = fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: body(true),
+        headers: { 'content-type': 'application/json' },
+      })
         .then((r) => r.text())
         .then(
           () => 'finished',
@@ -219,7 +264,10 @@ describe('graceful shutdown of a gateway process', () => {
         );
       await until(async () => (a.requests.length > before ? true : undefined), 'the stream upstream');
       gw.child.kill('SIGTERM');
-      await until(async () => (gw.lines.some((l) => String(l.msg).startsWith('SIGTERM: draining')) ? true : undefined), 'the drain to start');
+      await until(
+        async () => (gw.lines.some((l) => String(l.msg).startsWith('SIGTERM: draining')) ? true : undefined),
+        'the drain to start',
+      );
       expect(await gw.stop('SIGTERM')).toBe(130);
       expect(await stream).toBe('cut');
       expect(gw.lines.some((l) => String(l.msg) === 'SIGTERM again: exiting now (code 130)')).toBe(true);

@@ -13,9 +13,14 @@ let b: MockOpenAI;
 useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 
 const SERVER = { host: '127.0.0.1', port: 0 };
-const chatBody = (model: string, stream = false) => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
+const chatBody = (model: string, stream = false) =>
+  JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
 const chat = (gw: RunningGateway, model = 'smart', headers: Record<string, string> = {}, stream = false) =>
-  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: chatBody(model, stream), headers: { 'content-type': 'application/json', ...headers } });
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    body: chatBody(model, stream),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 const targetOf = async (gw: RunningGateway, model = 'smart', headers: Record<string, string> = {}) => {
   const res = await chat(gw, model, headers);
   await res.arrayBuffer();
@@ -27,7 +32,10 @@ const targetOf = async (gw: RunningGateway, model = 'smart', headers: Record<str
 function routing(to: 'a' | 'b', extra: Partial<ConfigInput> = {}): ConfigInput {
   return {
     server: SERVER,
-    providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'] })] as ConfigInput['providers'],
+    providers: [
+      mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }),
+      mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'] }),
+    ] as ConfigInput['providers'],
     models: [{ name: 'smart', targets: [`${to}/gpt-4o-mini`] }],
     ...extra,
   };
@@ -55,17 +63,33 @@ describe('gateway.reload()', () => {
       expect(await targetOf(gw)).toBe('a/gpt-4o-mini');
       const ok = await gw.gateway.reload({ ...routing('b'), server: { ...SERVER, port: 1 } });
       expect(ok).toEqual({ ok: true, generation: 2 });
-      expect(lines.some((l) => l.level === 40 && l.msg === 'config reload: server.port: changed, takes effect on restart (kept as it was)')).toBe(true);
+      expect(
+        lines.some(
+          (l) =>
+            l.level === 40 && l.msg === 'config reload: server.port: changed, takes effect on restart (kept as it was)',
+        ),
+      ).toBe(true);
       expect(gw.gateway.current.generation).toBe(2);
       expect(await targetOf(gw)).toBe('b/gpt-4o-mini');
 
-      const bad = await gw.gateway.reload({ ...routing('a'), models: [{ name: 'smart', targets: ['nowhere/gpt-4o-mini'] }], plugins: { 'no-such-plugin': {} } });
+      const bad = await gw.gateway.reload({
+        ...routing('a'),
+        models: [{ name: 'smart', targets: ['nowhere/gpt-4o-mini'] }],
+        plugins: { 'no-such-plugin': {} },
+      });
       expect(bad.ok).toBe(false);
       expect(bad.generation).toBe(2);
       expect(bad.problems).toEqual(expect.arrayContaining([expect.stringContaining('plugins.no-such-plugin')]));
       expect(await targetOf(gw)).toBe('b/gpt-4o-mini');
       expect(gw.gateway.reloads).toMatchObject({ ok: 1, failed: 1, last: { ok: false, generation: 2 } });
-      expect(lines.some((l) => l.level === 50 && l.event === 'config_reload_problem' && String(l.msg).startsWith('config reload: plugins.no-such-plugin'))).toBe(true);
+      expect(
+        lines.some(
+          (l) =>
+            l.level === 50 &&
+            l.event === 'config_reload_problem' &&
+            String(l.msg).startsWith('config reload: plugins.no-such-plugin'),
+        ),
+      ).toBe(true);
       expect(lines.some((l) => l.event === 'config_reload_failed' && l.generation === 2)).toBe(true);
       expect(lines.some((l) => l.event === 'config_reloaded' && l.generation === 2)).toBe(true);
 
@@ -105,12 +129,19 @@ describe('gateway.reload()', () => {
       expect(await ok.json()).toEqual({ ok: true, generation: 2 });
       expect(await targetOf(gw)).toBe('b/gpt-4o-mini');
 
-      next = { ...routing('a'), providers: [{ name: 'a', type: 'no-such-type', baseUrl: a.baseUrl }], routing: { maxAttempts: 0 } } as ConfigInput;
+      next = {
+        ...routing('a'),
+        providers: [{ name: 'a', type: 'no-such-type', baseUrl: a.baseUrl }],
+        routing: { maxAttempts: 0 },
+      } as ConfigInput;
       const bad = await fetch(`${url}/admin/reload`, { method: 'POST' });
       expect(bad.status).toBe(422);
       const body = await bad.json();
       expect(body.ok).toBe(false);
-      expect(body.problems).toEqual(['routing.maxAttempts: must be >= 1', 'providers[0].type: no provider plugin defines type "no-such-type" (defined: openai, anthropic, gemini, azure-openai, bedrock, vertex)']);
+      expect(body.problems).toEqual([
+        'routing.maxAttempts: must be >= 1',
+        'providers[0].type: no provider plugin defines type "no-such-type" (defined: openai, anthropic, gemini, azure-openai, bedrock, vertex)',
+      ]);
       expect(await targetOf(gw)).toBe('b/gpt-4o-mini');
       expect(gateway.reloads.failed).toBe(1);
     } finally {
@@ -128,7 +159,12 @@ describe('gateway.reload()', () => {
       closes++;
       return close();
     };
-    const gateway = await createGateway({ config: routing('a'), presets: [standard()], store, logger: createLogger({ level: 'silent' }) });
+    const gateway = await createGateway({
+      config: routing('a'),
+      presets: [standard()],
+      store,
+      logger: createLogger({ level: 'silent' }),
+    });
     await gateway.listen();
     expect((await gateway.reload({ ...routing('b'), plugins: { 'no-such-plugin': {} } })).ok).toBe(false);
     expect((await gateway.reload(routing('b'))).ok).toBe(true);
@@ -164,7 +200,7 @@ describe('gateway.reload()', () => {
     expect(recorder.closed).toEqual([1, 2]);
   });
 
-  it('keeps the router\'s learned per-target figures across a reload', async () => {
+  it("keeps the router's learned per-target figures across a reload", async () => {
     const gw = await startGateway(routing('a'));
     try {
       for (let i = 0; i < 3; i++) expect(await targetOf(gw)).toBe('a/gpt-4o-mini');
@@ -173,7 +209,9 @@ describe('gateway.reload()', () => {
       const current = gw.gateway.current.need(ROUTER);
       expect(current.statsOf('a/gpt-4o-mini')).toMatchObject({ requests: 3, successes: 3 });
       expect(current.statsOf('a/gpt-4o-mini')!.latencyMs).toBeGreaterThan(0);
-      const report = (await (await fetch(`${gw.url}/admin/routes`)).json()) as { targets: Array<{ id: string; requests: number }> };
+      const report = (await (await fetch(`${gw.url}/admin/routes`)).json()) as {
+        targets: Array<{ id: string; requests: number }>;
+      };
       expect(report.targets.find((t) => t.id === 'a/gpt-4o-mini')?.requests).toBe(3);
       expect(report.targets.find((t) => t.id === 'b/gpt-4o-mini')?.requests).toBe(1);
     } finally {
@@ -208,7 +246,10 @@ describe('gateway.reload()', () => {
       a.queueFault({ kind: 'status', status: 500 });
       expect(await targetOf(gw, 'pair')).toBe('b/gpt-4o-mini');
       const routes = await (await fetch(`${gw.url}/admin/circuits`)).json();
-      expect(routes.instances.find((i: { name: string }) => i.name === 'a').breakers[0]).toMatchObject({ state: 'open', reason: '2 consecutive failures' });
+      expect(routes.instances.find((i: { name: string }) => i.name === 'a').breakers[0]).toMatchObject({
+        state: 'open',
+        reason: '2 consecutive failures',
+      });
       const aCalls = a.requests.length;
       expect(await targetOf(gw, 'pair')).toBe('b/gpt-4o-mini');
       expect(a.requests.length).toBe(aCalls);
@@ -235,7 +276,10 @@ describe('gateway.reload()', () => {
   });
 
   it('starts fresh state when a plugin setting it depends on changes', async () => {
-    const config = (algorithm: string): ConfigInput => ({ ...routing('a'), plugins: { 'load-balancer': { algorithm } } });
+    const config = (algorithm: string): ConfigInput => ({
+      ...routing('a'),
+      plugins: { 'load-balancer': { algorithm } },
+    });
     const gw = await startGateway(config('round-robin'));
     try {
       const kept = gw.gateway.current.keep('load-balancer', 'balancer:round-robin:10000', () => 'fresh');
@@ -253,7 +297,11 @@ describe('gateway.reload()', () => {
 describe('reload with a Redis store', () => {
   it('keeps the one Redis connection open through failed and good reloads, and limit counters in Redis carry on', async () => {
     const prefix = `sy-test-reload-${process.pid}-${Date.now()}:`;
-    const config = (to: 'a' | 'b'): ConfigInput => routing(to, { store: { type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: prefix }, plugins: { 'rate-limit': { defaults: { requestsPerMinute: 3 } } } });
+    const config = (to: 'a' | 'b'): ConfigInput =>
+      routing(to, {
+        store: { type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: prefix },
+        plugins: { 'rate-limit': { defaults: { requestsPerMinute: 3 } } },
+      });
     const gw = await startGateway(config('a'));
     const { RedisStore } = await import('@switchyard/store-redis/store');
     const store = gw.gateway.store as InstanceType<typeof RedisStore>;
@@ -281,11 +329,20 @@ describe('reload with a Redis store', () => {
 
 describe('operations routes with auth on', () => {
   it('POST /admin/reload and GET /admin/config need an admin key, and the config shows no key', async () => {
-    const auth = { auth: { keys: [{ name: 'app', key: 'gateway-app-key-for-tests' }, { name: 'ops', key: 'gateway-ops-key-for-tests', admin: true, models: [] }] } };
+    const auth = {
+      auth: {
+        keys: [
+          { name: 'app', key: 'gateway-app-key-for-tests' },
+          { name: 'ops', key: 'gateway-ops-key-for-tests', admin: true, models: [] },
+        ],
+      },
+    };
     const gw = await startGateway(routing('a', { plugins: auth }));
     try {
       expect((await fetch(`${gw.url}/admin/reload`, { method: 'POST' })).status).toBe(401);
-      const asApp = await fetch(`${gw.url}/admin/config`, { headers: { authorization: 'Bearer gateway-app-key-for-tests' } });
+      const asApp = await fetch(`${gw.url}/admin/config`, {
+        headers: { authorization: 'Bearer gateway-app-key-for-tests' },
+      });
       expect(asApp.status).toBe(403);
       const ops = { authorization: 'Bearer gateway-ops-key-for-tests' };
       expect((await fetch(`${gw.url}/admin/reload`, { method: 'POST', headers: ops })).status).toBe(200);
@@ -307,14 +364,18 @@ describe('/ready', () => {
     const unhealthy: Plugin = {
       name: 'health-source',
       apply(gateway) {
-        gateway.status.addHealth('health-source', (t) => (t.instance.name === 'a' ? { circuit: 'open', healthy: false, reason: 'test' } : undefined));
+        gateway.status.addHealth('health-source', (t) =>
+          t.instance.name === 'a' ? { circuit: 'open', healthy: false, reason: 'test' } : undefined,
+        );
       },
     };
     const gw = await startGateway({ ...routing('a'), plugins: { 'circuit-breaker': false } }, { plugins: [unhealthy] });
     try {
       const ready = await fetch(`${gw.url}/ready`);
       expect(ready.status).toBe(503);
-      expect((await ready.json()).problems).toEqual(['switchyard: model smart: every target is unhealthy (a/gpt-4o-mini: circuit open)']);
+      expect((await ready.json()).problems).toEqual([
+        'switchyard: model smart: every target is unhealthy (a/gpt-4o-mini: circuit open)',
+      ]);
       expect((await gw.gateway.reload(routing('b', { plugins: { 'circuit-breaker': false } }))).ok).toBe(true);
       expect((await fetch(`${gw.url}/ready`)).status).toBe(200);
     } finally {
@@ -327,7 +388,10 @@ describe('/ready', () => {
     try {
       const ready = await fetch(`${gw.url}/ready`);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toEqual({ status: 'not_ready', problems: ['switchyard: no provider is configured: nothing can be served (add one under providers:)'] });
+      expect(await ready.json()).toEqual({
+        status: 'not_ready',
+        problems: ['switchyard: no provider is configured: nothing can be served (add one under providers:)'],
+      });
       expect((await gw.gateway.reload(routing('a'))).ok).toBe(true);
       expect((await fetch(`${gw.url}/ready`)).status).toBe(200);
     } finally {

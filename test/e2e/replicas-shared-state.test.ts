@@ -34,14 +34,23 @@ afterAll(async () => {
 });
 
 /** Two replicas sharing one fresh sub-prefix. */
-async function replicas(plugins: () => PluginEntry[], sections: Record<string, unknown> = {}): Promise<[RunningGateway, RunningGateway]> {
+async function replicas(
+  plugins: () => PluginEntry[],
+  sections: Record<string, unknown> = {},
+): Promise<[RunningGateway, RunningGateway]> {
   const keyPrefix = `${prefix}${++run}:`;
   const config = {
     plugins: sections,
     store: { type: 'redis' as const, url: 'redis://127.0.0.1:6379', keyPrefix },
-    providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'] })],
+    providers: [
+      mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }),
+      mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'] }),
+    ],
   };
-  const pair = await Promise.all([startGateway(config, { plugins: plugins() }), startGateway(config, { plugins: plugins() })]);
+  const pair = await Promise.all([
+    startGateway(config, { plugins: plugins() }),
+    startGateway(config, { plugins: plugins() }),
+  ]);
   running.push(...pair);
   return pair;
 }
@@ -72,7 +81,10 @@ describe('shared state across two replicas on one Redis', () => {
   it('excludes on replica B an instance whose breaker opened on replica A (pub/sub; stored states re-read every syncMs = 2 s at worst)', async () => {
     const threshold = 3;
     // Without the balancer, a is always tried first, so every request shows whether a is excluded.
-    const [one, two] = await replicas(() => [withOptions(circuitBreaker(), { failureThreshold: threshold, failureRatio: 0, syncMs: 2000 })], { 'load-balancer': false });
+    const [one, two] = await replicas(
+      () => [withOptions(circuitBreaker(), { failureThreshold: threshold, failureRatio: 0, syncMs: 2000 })],
+      { 'load-balancer': false },
+    );
     a.setFault({ kind: 'status', status: 500 });
     for (let i = 0; i < threshold; i++) {
       const res = await chat(one);
@@ -85,7 +97,12 @@ describe('shared state across two replicas on one Redis', () => {
 
     // Replica B never saw a failure itself; it learns the opening from the store, then excludes a.
     const before = a.requests.length;
-    const stateOnB = async () => ((await (await fetch(`${two.url}/admin/circuits`)).json()) as { instances: Array<{ name: string; breakers: Array<{ state: string }> }> }).instances.find((i) => i.name === 'a')!.breakers[0]!.state;
+    const stateOnB = async () =>
+      (
+        (await (await fetch(`${two.url}/admin/circuits`)).json()) as {
+          instances: Array<{ name: string; breakers: Array<{ state: string }> }>;
+        }
+      ).instances.find((i) => i.name === 'a')!.breakers[0]!.state;
     await waitFor(async () => (await stateOnB()) === 'open', 'replica B to learn that a is open', HUNG_MS);
     const res = await chat(two);
     expect(res.headers.get('x-switchyard-attempts')).toBe('1');

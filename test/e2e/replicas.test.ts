@@ -32,7 +32,15 @@ beforeAll(async () => {
     file,
     JSON.stringify({
       store: { type: 'redis', url: proxy.url, keyPrefix: prefix },
-      providers: [{ name: 'up', type: 'openai', baseUrl: upstream.baseUrl, apiKey: 'sk-upstream-secret-up-0123456789', models: ['gpt-4o-mini'] }],
+      providers: [
+        {
+          name: 'up',
+          type: 'openai',
+          baseUrl: upstream.baseUrl,
+          apiKey: 'sk-upstream-secret-up-0123456789',
+          models: ['gpt-4o-mini'],
+        },
+      ],
       plugins: {
         auth: { keys: [{ name: 'app', key: '${GATEWAY_KEY}' }] },
         'rate-limit': { keys: { app: { requestsPerMinute: 10 } }, onStoreError: 'allow' },
@@ -40,7 +48,10 @@ beforeAll(async () => {
     }),
   );
   const args = [CLI, 'start', '--config', file, '--port', '0', '--preset', PRESET];
-  [a, b] = await Promise.all([startProcess(process.execPath, args, { GATEWAY_KEY: KEY }), startProcess(process.execPath, args, { GATEWAY_KEY: KEY })]);
+  [a, b] = await Promise.all([
+    startProcess(process.execPath, args, { GATEWAY_KEY: KEY }),
+    startProcess(process.execPath, args, { GATEWAY_KEY: KEY }),
+  ]);
 });
 
 afterAll(async () => {
@@ -88,8 +99,14 @@ describe('two replicas on one Redis', () => {
 
     await admin.del(`${prefix}rate-limit:requests:key:app`);
     await proxy.restore();
-    await waitFor(async () => (await chat(b)).headers.get('x-switchyard-warnings') === null, 'replica B to reach Redis again');
-    await waitFor(async () => (await chat(a)).headers.get('x-switchyard-warnings') === null, 'replica A to reach Redis again');
+    await waitFor(
+      async () => (await chat(b)).headers.get('x-switchyard-warnings') === null,
+      'replica B to reach Redis again',
+    );
+    await waitFor(
+      async () => (await chat(a)).headers.get('x-switchyard-warnings') === null,
+      'replica A to reach Redis again',
+    );
     // The window was reset above; whatever counted since, the rest of the 10 fit across both replicas and the next does not.
     const used = Number(await admin.get(`${prefix}rate-limit:requests:key:app`));
     const statuses: number[] = [];
@@ -97,7 +114,8 @@ describe('two replicas on one Redis', () => {
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect((await chat(a)).status).toBe(429);
     expect((await chat(b)).status).toBe(429);
-    for (const replica of [a, b]) expect(replica.lines.some((l) => String(l.msg).startsWith('redis store reachable again'))).toBe(true);
+    for (const replica of [a, b])
+      expect(replica.lines.some((l) => String(l.msg).startsWith('redis store reachable again'))).toBe(true);
   });
 
   it('never log the gateway key or the upstream key', () => {

@@ -28,7 +28,15 @@ beforeAll(async () => {
     file,
     JSON.stringify({
       store: { type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: prefix },
-      providers: [{ name: 'up', type: 'openai', baseUrl: upstream.baseUrl, apiKey: 'sk-upstream-secret-up-0123456789', models: ['gpt-4o-mini'] }],
+      providers: [
+        {
+          name: 'up',
+          type: 'openai',
+          baseUrl: upstream.baseUrl,
+          apiKey: 'sk-upstream-secret-up-0123456789',
+          models: ['gpt-4o-mini'],
+        },
+      ],
       plugins: { 'response-cache': { enabled: true, backend: 'store', ttlSeconds: 30 } },
     }),
   );
@@ -44,11 +52,22 @@ afterAll(async () => {
   admin.disconnect();
 });
 
-const chat = async (replica: StartedProcess, body: unknown): Promise<{ cache: string | null; json: any; text: string }> => {
-  const res = await fetch(`${replica.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const chat = async (
+  replica: StartedProcess,
+  body: unknown,
+): Promise<{ cache: string | null; json: any; text: string }> => {
+  const res = await fetch(`${replica.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
   const text = await res.text();
-  return { cache: res.headers.get('x-switchyard-cache'), json: text.startsWith('{') ? JSON.parse(text) : undefined, text };
+  return {
+    cache: res.headers.get('x-switchyard-cache'),
+    json: text.startsWith('{') ? JSON.parse(text) : undefined,
+    text,
+  };
 };
 
 const calls = () => upstream.requests.filter((r) => r.path.endsWith('/chat/completions')).length;

@@ -39,19 +39,52 @@ function plantedConfig(): Record<string, unknown> {
         headers: { 'x-custom-token': SECRETS.header },
         models: ['gpt-4o-mini'],
       },
-      { name: 'querykey', type: 'openai', baseUrl: `http://127.0.0.1:${port}/v1?key=${SECRETS.queryKey}&sig=${SECRETS.querySig}&api-version=1`, models: ['broken-model'] },
+      {
+        name: 'querykey',
+        type: 'openai',
+        baseUrl: `http://127.0.0.1:${port}/v1?key=${SECRETS.queryKey}&sig=${SECRETS.querySig}&api-version=1`,
+        models: ['broken-model'],
+      },
       // Nothing listens there: its connection errors are printed too.
-      { name: 'refused', type: 'openai', baseUrl: `http://${SECRETS.user}:${SECRETS.password}@127.0.0.1:1/v1?key=${SECRETS.queryKey}`, models: ['refused-model'] },
+      {
+        name: 'refused',
+        type: 'openai',
+        baseUrl: `http://${SECRETS.user}:${SECRETS.password}@127.0.0.1:1/v1?key=${SECRETS.queryKey}`,
+        models: ['refused-model'],
+      },
       // The clouds' own secrets, each failing on the way: the token endpoint, the upstream, the key itself.
-      { name: 'azure-entra', type: 'azure-openai', baseUrl: 'http://127.0.0.1:1', tenantId: 'tenant', clientId: 'client', clientSecret: SECRETS.clientSecret, authorityHost: 'http://127.0.0.1:1', deployments: { 'azure-model': 'd' } },
-      { name: 'bedrock-keys', type: 'bedrock', baseUrl: 'http://127.0.0.1:1', region: 'us-east-1', accessKeyId: 'AKIAPLANTED000000001', secretAccessKey: SECRETS.awsSecret, sessionToken: SECRETS.awsSession, models: ['bedrock-model'] },
+      {
+        name: 'azure-entra',
+        type: 'azure-openai',
+        baseUrl: 'http://127.0.0.1:1',
+        tenantId: 'tenant',
+        clientId: 'client',
+        clientSecret: SECRETS.clientSecret,
+        authorityHost: 'http://127.0.0.1:1',
+        deployments: { 'azure-model': 'd' },
+      },
+      {
+        name: 'bedrock-keys',
+        type: 'bedrock',
+        baseUrl: 'http://127.0.0.1:1',
+        region: 'us-east-1',
+        accessKeyId: 'AKIAPLANTED000000001',
+        secretAccessKey: SECRETS.awsSecret,
+        sessionToken: SECRETS.awsSession,
+        models: ['bedrock-model'],
+      },
       {
         name: 'vertex-key',
         type: 'vertex',
         baseUrl: 'http://127.0.0.1:1',
         project: 'p',
         location: 'us-east5',
-        credentials: { type: 'service_account', client_email: 'sa@p.iam.gserviceaccount.com', private_key: `-----BEGIN PRIVATE KEY-----\n${SECRETS.privateKey}\n-----END PRIVATE KEY-----\n`, token_uri: 'http://127.0.0.1:1/token' },
+        credentials: {
+          type: 'service_account',
+          client_email: 'sa@p.iam.gserviceaccount.com',
+          private_key: `-----BEGIN PRIVATE KEY-----\n${SECRETS.privateKey}\n-----END PRIVATE KEY-----\n`,
+          token_uri: 'http://127.0.0.1:1/token',
+        },
         models: ['vertex-model'],
       },
     ],
@@ -77,15 +110,28 @@ function expectClean(text: string, what: string): void {
 
 describe('one masking for URLs and secrets', () => {
   it('masks URL userinfo and secret query parameters, keeping the rest as written', () => {
-    expect(maskUrl('http://user:pw@host:8080/v1?key=abc&api-version=2024-06-01&X-Amz-Signature=s#frag')).toBe('http://****@host:8080/v1?key=****&api-version=2024-06-01&X-Amz-Signature=****#frag');
+    expect(maskUrl('http://user:pw@host:8080/v1?key=abc&api-version=2024-06-01&X-Amz-Signature=s#frag')).toBe(
+      'http://****@host:8080/v1?key=****&api-version=2024-06-01&X-Amz-Signature=****#frag',
+    );
     expect(maskUrl('https://token@github.com/org/repo')).toBe('https://****@github.com/org/repo');
     expect(maskUrl('https://api.openai.com/v1')).toBe('https://api.openai.com/v1');
-    for (const name of ['api_key', 'apikey', 'x-goog-api-key', 'access_token', 'token', 'sig', 'password', 'client_secret']) {
+    for (const name of [
+      'api_key',
+      'apikey',
+      'x-goog-api-key',
+      'access_token',
+      'token',
+      'sig',
+      'password',
+      'client_secret',
+    ]) {
       expect(maskUrl(`https://h/p?${name}=s3cr3t`), name).toBe(`https://h/p?${name}=****`);
     }
-    expect(maskText(`connect to redis://:hunter2@127.0.0.1:6379 failed; see https://docs.example/x?page=2 (Bearer abcdefghijkl)`)).toBe(
-      'connect to redis://****@127.0.0.1:6379 failed; see https://docs.example/x?page=2 ([redacted])',
-    );
+    expect(
+      maskText(
+        `connect to redis://:hunter2@127.0.0.1:6379 failed; see https://docs.example/x?page=2 (Bearer abcdefghijkl)`,
+      ),
+    ).toBe('connect to redis://****@127.0.0.1:6379 failed; see https://docs.example/x?page=2 ([redacted])');
   });
 
   it('a running gateway shows none in log lines, /admin/config, /admin/routes, /v1/models or error bodies', async () => {
@@ -94,7 +140,11 @@ describe('one masking for URLs and secrets', () => {
     try {
       gw = await startGateway(plantedConfig(), { logger: log.logger });
       const post = async (body: unknown, path = '/v1/chat/completions'): Promise<string> => {
-        const res = await fetch(`${gw!.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const res = await fetch(`${gw!.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
         return `${res.status} ${JSON.stringify([...res.headers])} ${await res.text()}`;
       };
       const ask = (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] });
@@ -141,13 +191,24 @@ describe('one masking for URLs and secrets', () => {
 
     const gw = await startProcess(process.execPath, [CLI, 'start', '--config', file]);
     try {
-      await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'refused-model', messages: [{ role: 'user', content: 'x' }] }) });
-      expect(gw.lines.some((l) => String(l.msg).startsWith('provider userinfo (openai) http://****@127.0.0.1'))).toBe(true);
+      await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'refused-model', messages: [{ role: 'user', content: 'x' }] }),
+      });
+      expect(gw.lines.some((l) => String(l.msg).startsWith('provider userinfo (openai) http://****@127.0.0.1'))).toBe(
+        true,
+      );
       // An Azure instance without a model list serves its deployments' keys, and says so.
-      expect(gw.lines.map((l) => String(l.msg))).toContain('provider azure-entra (azure-openai) http://127.0.0.1:1 models: azure-model');
+      expect(gw.lines.map((l) => String(l.msg))).toContain(
+        'provider azure-entra (azure-openai) http://127.0.0.1:1 models: azure-model',
+      );
     } finally {
       await gw.stop();
     }
-    expectClean(gw.lines.map((l) => JSON.stringify(l)).join('\n'), 'start-up and request log lines of switchyard start');
+    expectClean(
+      gw.lines.map((l) => JSON.stringify(l)).join('\n'),
+      'start-up and request log lines of switchyard start',
+    );
   });
 });

@@ -22,7 +22,10 @@ beforeAll(async () => {
     { server: { bodyLimit: '4mb' }, providers: [mockProvider('up', upstream.baseUrl, { models: ['gpt-4o-mini'] })] },
     {
       logger: log.logger,
-      plugins: [withOptions(auth(), { keys: [{ name: 'sec', key: KEY }] }), withOptions(rateLimit(), { defaults: { requestsPerMinute: 10_000, tokensPerMinute: 100_000_000 } })],
+      plugins: [
+        withOptions(auth(), { keys: [{ name: 'sec', key: KEY }] }),
+        withOptions(rateLimit(), { defaults: { requestsPerMinute: 10_000, tokensPerMinute: 100_000_000 } }),
+      ],
     },
   );
 });
@@ -32,8 +35,16 @@ afterAll(async () => {
   await upstream.close();
 });
 
-async function send(body: string, headers: Record<string, string> = { authorization: `Bearer ${KEY}` }, path = '/v1/chat/completions'): Promise<{ status: number; json: any; text: string }> {
-  const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+async function send(
+  body: string,
+  headers: Record<string, string> = { authorization: `Bearer ${KEY}` },
+  path = '/v1/chat/completions',
+): Promise<{ status: number; json: any; text: string }> {
+  const res = await fetch(`${gw.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
   const text = await res.text();
   seen.push(text, JSON.stringify([...res.headers]));
   let json: unknown;
@@ -45,7 +56,8 @@ async function send(body: string, headers: Record<string, string> = { authorizat
   return { status: res.status, json, text };
 }
 
-const chat = (extra: Record<string, unknown> = {}) => JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...extra });
+const chat = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...extra });
 
 /** Writes raw bytes on a socket and returns whatever comes back before the server closes it. */
 function raw(request: string | Buffer): Promise<string> {
@@ -108,18 +120,30 @@ describe('security: bad input gets a clear error, nothing else', () => {
   });
 
   it('answers oversized headers with 431 and keeps serving', async () => {
-    const answer = await raw(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\nContent-Length: 2\r\n\r\n{}`);
+    const answer = await raw(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\nContent-Length: 2\r\n\r\n{}`,
+    );
     expect(answer).toMatch(/^HTTP\/1\.1 431/);
     expect((await send(chat())).status).toBe(200);
   });
 
   it('answers non-JSON, truncated and non-object bodies with 400 naming the problem', async () => {
-    for (const body of ['not json', '{"model":"gpt-4o-mini","messages":[{"role":"us', '', '[]', '"text"', 'null', '{"a":1}{"b":2}']) {
+    for (const body of [
+      'not json',
+      '{"model":"gpt-4o-mini","messages":[{"role":"us',
+      '',
+      '[]',
+      '"text"',
+      'null',
+      '{"a":1}{"b":2}',
+    ]) {
       const res = await send(body);
       expect(res.status, body).toBe(400);
       expect(res.json.error.type).toBe('invalid_request_error');
     }
-    const cut = await raw(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/json\r\nContent-Length: 500\r\nConnection: close\r\n\r\n{"model":"gpt-4o-mini"`);
+    const cut = await raw(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/json\r\nContent-Length: 500\r\nConnection: close\r\n\r\n{"model":"gpt-4o-mini"`,
+    );
     expect(cut === '' || /^HTTP\/1\.1 400/.test(cut)).toBe(true);
     expect((await send(chat())).status).toBe(200);
   });
@@ -164,7 +188,9 @@ describe('security: bad input gets a clear error, nothing else', () => {
       expect(res.status).toBe(400);
       expect(res.json.error.message).toMatch(/nests deeper than \d+ levels/);
     }
-    expect((await send(`{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"extra":${deep(60)}}`)).status).toBe(200);
+    expect(
+      (await send(`{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"extra":${deep(60)}}`)).status,
+    ).toBe(200);
     const bracketsInText = await send(chat({ messages: [{ role: 'user', content: `${'[{'.repeat(5_000)}\\"` }] }));
     expect(bracketsInText.status).toBe(200);
   });

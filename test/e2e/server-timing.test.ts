@@ -20,15 +20,32 @@ function entries(header: string | null): Map<string, { desc?: string; dur: numbe
 const AUTHORIZED = { authorization: `Bearer ${APP_KEY}` };
 const PER_PLUGIN = { 'x-switchyard-timing': '1' };
 
-const chat = (url: string, body: Record<string, unknown>, headers: Record<string, string> = { ...AUTHORIZED, ...PER_PLUGIN }) =>
-  fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...body }) });
+const chat = (
+  url: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = { ...AUTHORIZED, ...PER_PLUGIN },
+) =>
+  fetch(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...body }),
+  });
 
 describe('Server-Timing', () => {
   it('names every plugin and hook that ran, the upstream wait and the total, when the request sends x-switchyard-timing', async () => {
     const upstream = await startMockOpenAI();
-    const slow: Plugin = { name: 'slow:check', apply: (g) => g.hooks.beforeRoute.tapPromise('slow:check', () => new Promise((r) => setTimeout(r, 20))) };
+    const slow: Plugin = {
+      name: 'slow:check',
+      apply: (g) => g.hooks.beforeRoute.tapPromise('slow:check', () => new Promise((r) => setTimeout(r, 20))),
+    };
     const gw = await startGateway(
-      { providers: [mockProvider('u', upstream.baseUrl, { models: ['m'] })], plugins: { auth: { keys: [{ name: 'app-1', key: APP_KEY }] }, 'rate-limit': { defaults: { requestsPerMinute: 100 } } } },
+      {
+        providers: [mockProvider('u', upstream.baseUrl, { models: ['m'] })],
+        plugins: {
+          auth: { keys: [{ name: 'app-1', key: APP_KEY }] },
+          'rate-limit': { defaults: { requestsPerMinute: 100 } },
+        },
+      },
       { plugins: [slow] },
     );
     try {
@@ -63,9 +80,18 @@ describe('Server-Timing', () => {
       expect([...early.keys()]).toEqual(['auth', 'total']);
 
       // Every other response carries its total: unroutable bodies, /health, /v1/models, unknown paths.
-      const invalid = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+      const invalid = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{not json',
+      });
       expect(invalid.status).toBe(400);
-      for (const res of [invalid, await fetch(`${gw.url}/health`), await fetch(`${gw.url}/v1/models`), await fetch(`${gw.url}/nowhere`)]) {
+      for (const res of [
+        invalid,
+        await fetch(`${gw.url}/health`),
+        await fetch(`${gw.url}/v1/models`),
+        await fetch(`${gw.url}/nowhere`),
+      ]) {
         expect([...entries(res.headers.get('server-timing')).keys()], res.url).toEqual(['total']);
       }
     } finally {
@@ -76,7 +102,10 @@ describe('Server-Timing', () => {
 
   it('names plugins only when asked: the upstream wait and the total otherwise, every plugin on every response with server.timing: plugins', async () => {
     const upstream = await startMockOpenAI();
-    const config = { providers: [mockProvider('u', upstream.baseUrl, { models: ['m'] })], plugins: { auth: { keys: [{ name: 'app-1', key: APP_KEY }] } } };
+    const config = {
+      providers: [mockProvider('u', upstream.baseUrl, { models: ['m'] })],
+      plugins: { auth: { keys: [{ name: 'app-1', key: APP_KEY }] } },
+    };
     const byDefault = await startGateway(config);
     const always = await startGateway({ ...config, server: { timing: 'plugins' } });
     try {
@@ -101,7 +130,10 @@ describe('Server-Timing', () => {
 
   it('is absent with server.timing: false', async () => {
     const upstream = await startMockOpenAI();
-    const gw = await startGateway({ server: { timing: false }, providers: [mockProvider('u', upstream.baseUrl, { models: ['m'] })] });
+    const gw = await startGateway({
+      server: { timing: false },
+      providers: [mockProvider('u', upstream.baseUrl, { models: ['m'] })],
+    });
     try {
       const res = await chat(gw.url, {}, {});
       expect(res.status).toBe(200);

@@ -44,18 +44,27 @@ function trickle(socket: Socket, text: string, everyMs: number): void {
 }
 
 async function chatOk(gw: RunningGateway): Promise<number> {
-  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: BODY,
+  });
   await res.text();
   return res.status;
 }
 
 describe('slow clients', () => {
   it('closes a connection whose body trickles in past server.requestTimeoutMs (408), and keeps serving', async () => {
-    const gw = await startGateway({ server: { headersTimeoutMs: 1000, requestTimeoutMs: 2000 }, providers: [mockProvider('up', up.baseUrl, { models: ['gpt-4o-mini'] })] });
+    const gw = await startGateway({
+      server: { headersTimeoutMs: 1000, requestTimeoutMs: 2000 },
+      providers: [mockProvider('up', up.baseUrl, { models: ['gpt-4o-mini'] })],
+    });
     try {
       up.reset();
       const { socket, closed } = open(gw.url);
-      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n`);
+      socket.write(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n`,
+      );
       trickle(socket, BODY, 100);
       expect(await closed).toMatch(/^HTTP\/1\.1 408 /);
       expect(up.requests).toHaveLength(0);
@@ -66,10 +75,17 @@ describe('slow clients', () => {
   });
 
   it('closes a connection whose head trickles in past server.headersTimeoutMs', async () => {
-    const gw = await startGateway({ server: { headersTimeoutMs: 1000, requestTimeoutMs: 10_000 }, providers: [mockProvider('up', up.baseUrl, { models: ['gpt-4o-mini'] })] });
+    const gw = await startGateway({
+      server: { headersTimeoutMs: 1000, requestTimeoutMs: 10_000 },
+      providers: [mockProvider('up', up.baseUrl, { models: ['gpt-4o-mini'] })],
+    });
     try {
       const { socket, closed } = open(gw.url);
-      trickle(socket, `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'a'.repeat(1000)}\r\n\r\n`, 20);
+      trickle(
+        socket,
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ${'a'.repeat(1000)}\r\n\r\n`,
+        20,
+      );
       const answer = await closed;
       expect(answer === '' || /^HTTP\/1\.1 408/.test(answer), answer).toBe(true);
       expect(await chatOk(gw)).toBe(200);
@@ -79,12 +95,17 @@ describe('slow clients', () => {
   });
 
   it('drops connections beyond server.maxConnections while half-sent requests hold the others, then serves again', async () => {
-    const gw = await startGateway({ server: { maxConnections: 3 }, providers: [mockProvider('up', up.baseUrl, { models: ['gpt-4o-mini'] })] });
+    const gw = await startGateway({
+      server: { maxConnections: 3 },
+      providers: [mockProvider('up', up.baseUrl, { models: ['gpt-4o-mini'] })],
+    });
     const held = [open(gw.url), open(gw.url), open(gw.url)];
     try {
       for (const { socket } of held) {
         await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-        socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"model":');
+        socket.write(
+          'POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"model":',
+        );
       }
       // Accepted in order: the first three fill the cap, so this one is dropped unanswered.
       const extra = open(gw.url);
@@ -106,7 +127,14 @@ describe('slow clients', () => {
   });
 
   it('refuses a head timeout longer than the request timeout', () => {
-    expect(() => resolveConfig({ server: { headersTimeoutMs: 5000, requestTimeoutMs: 1000 } }, {})).toThrow(/server\.headersTimeoutMs: must not exceed server\.requestTimeoutMs/);
-    expect(resolveConfig({}, {}).server).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, maxConnections: 10_000 });
+    expect(() => resolveConfig({ server: { headersTimeoutMs: 5000, requestTimeoutMs: 1000 } }, {})).toThrow(
+      /server\.headersTimeoutMs: must not exceed server\.requestTimeoutMs/,
+    );
+    expect(resolveConfig({}, {}).server).toMatchObject({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnections: 10_000,
+    });
   });
 });

@@ -14,26 +14,54 @@ describe('switchyard stats', () => {
     const bad = await startMockOpenAI({ name: 'bad' });
     bad.setFault({ kind: 'status', status: 500 });
     const gw = await startGateway({
-      providers: [mockProvider('bad', bad.baseUrl, { models: ['m'] }), mockProvider('good', good.baseUrl, { models: ['m'], priority: 2 })],
+      providers: [
+        mockProvider('bad', bad.baseUrl, { models: ['m'] }),
+        mockProvider('good', good.baseUrl, { models: ['m'], priority: 2 }),
+      ],
       plugins: {
         'circuit-breaker': { failureThreshold: 2 },
         metrics: { requireAdminKey: true },
-        auth: { keys: [{ name: 'ops', key: ADMIN_KEY, admin: true }, { name: 'app', key: APP_KEY }] },
+        auth: {
+          keys: [
+            { name: 'ops', key: ADMIN_KEY, admin: true },
+            { name: 'app', key: APP_KEY },
+          ],
+        },
       },
     });
     try {
       for (let i = 0; i < 4; i++) {
-        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${APP_KEY}` }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${APP_KEY}` },
+          body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+        });
         expect(res.status).toBe(200);
         await res.text();
       }
-      const run = await runCli(['stats', '--once', '--url', gw.url, '--interval', '0.2'], { SWITCHYARD_ADMIN_KEY: ADMIN_KEY });
+      const run = await runCli(['stats', '--once', '--url', gw.url, '--interval', '0.2'], {
+        SWITCHYARD_ADMIN_KEY: ADMIN_KEY,
+      });
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       const lines = run.stdout.split('\n');
-      expect(lines[0]).toMatch(/^Switchyard 0\.1\.0 at http:\/\/127\.0\.0\.1:\d+ — 0\.0 req\/s, 4 requests, errors: caller 0, policy 0, upstream 0, gateway 0$/);
+      expect(lines[0]).toMatch(
+        /^Switchyard 0\.1\.0 at http:\/\/127\.0\.0\.1:\d+ — 0\.0 req\/s, 4 requests, errors: caller 0, policy 0, upstream 0, gateway 0$/,
+      );
       const header = lines.find((l) => l.startsWith('INSTANCE'))!;
-      expect(header.split(/\s{2,}/)).toEqual(['INSTANCE', 'TYPE', 'CIRCUIT', 'ATTEMPTS/S', 'ATTEMPTS', 'FAILED', '429', 'ERR%', 'P50', 'P95', 'TTFT P50']);
+      expect(header.split(/\s{2,}/)).toEqual([
+        'INSTANCE',
+        'TYPE',
+        'CIRCUIT',
+        'ATTEMPTS/S',
+        'ATTEMPTS',
+        'FAILED',
+        '429',
+        'ERR%',
+        'P50',
+        'P95',
+        'TTFT P50',
+      ]);
       const row = (name: string) => lines.find((l) => l.startsWith(`${name} `))!.split(/\s+/);
       // Two failures open bad's circuit; the other requests go straight to good.
       expect(row('bad').slice(0, 8)).toEqual(['bad', 'openai', 'open', '0.0', '2', '2', '0', '100.0%']);
@@ -54,9 +82,18 @@ describe('switchyard stats', () => {
     const busy = await startMockOpenAI({ name: 'busy' });
     const spare = await startMockOpenAI({ name: 'spare' });
     busy.setFault({ kind: 'status', status: 429, headers: { 'retry-after': '120' } });
-    const gw = await startGateway({ providers: [mockProvider('busy', busy.baseUrl, { models: ['m'] }), mockProvider('spare', spare.baseUrl, { models: ['m'], priority: 2 })] });
+    const gw = await startGateway({
+      providers: [
+        mockProvider('busy', busy.baseUrl, { models: ['m'] }),
+        mockProvider('spare', spare.baseUrl, { models: ['m'], priority: 2 }),
+      ],
+    });
     try {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+      });
       expect(res.headers.get('x-switchyard-target')).toBe('spare/m');
       await res.text();
       const run = await runCli(['stats', '--once', '--url', gw.url, '--interval', '0.1']);
@@ -73,7 +110,9 @@ describe('switchyard stats', () => {
   it('refreshes the table every interval until interrupted, with the rate over the interval', async () => {
     const upstream = await startMockOpenAI();
     const gw = await startGateway({ providers: [mockProvider('u', upstream.baseUrl, { models: ['m'] })] });
-    const child = spawn(process.execPath, [CLI, 'stats', '--url', gw.url, '--interval', '0.3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'stats', '--url', gw.url, '--interval', '0.3'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c));
     const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
@@ -86,10 +125,18 @@ describe('switchyard stats', () => {
       out = '';
       // Traffic while the next interval runs: its table shows a non-zero rate for u.
       for (let i = 0; i < 5; i++) {
-        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) });
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+        });
         await res.text();
       }
-      const rows = () => [...out.matchAll(/^u\s+openai\s+closed\s+(\S+)\s+(\d+)/gm)].map((m) => ({ rate: Number(m[1]), attempts: Number(m[2]) }));
+      const rows = () =>
+        [...out.matchAll(/^u\s+openai\s+closed\s+(\S+)\s+(\d+)/gm)].map((m) => ({
+          rate: Number(m[1]),
+          attempts: Number(m[2]),
+        }));
       const before = rows().length;
       await until(() => rows().length >= before + 2, { what: 'two more tables' });
       const seen = rows();

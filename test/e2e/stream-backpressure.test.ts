@@ -14,7 +14,13 @@ const STREAM_BYTES = 96 * 1024 * 1024;
 const BOUND = STREAM_BYTES / 4;
 
 /** The long stream's upstream state, shared with the test. */
-const upstream = { written: 0, stalled: false, finished: false, closed: undefined as Promise<unknown> | undefined, stall: undefined as (() => void) | undefined };
+const upstream = {
+  written: 0,
+  stalled: false,
+  finished: false,
+  closed: undefined as Promise<unknown> | undefined,
+  stall: undefined as (() => void) | undefined,
+};
 
 /** Writes events while the socket takes them, waiting for `drain` when it does not: a well-behaved SSE server. */
 function writeLongStream(res: ServerResponse): void {
@@ -48,7 +54,15 @@ beforeAll(async () => {
       const body = JSON.parse(raw) as { stream?: boolean };
       if (body.stream) return writeLongStream(res);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: 'c2', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }] }));
+      res.end(
+        JSON.stringify({
+          id: 'c2',
+          object: 'chat.completion',
+          created: 1,
+          model: 'm',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+        }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -64,7 +78,11 @@ afterAll(async () => {
 
 const chat = (stream: boolean): Promise<IncomingMessage> =>
   new Promise((resolve, reject) => {
-    const req = request(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, resolve);
+    const req = request(
+      `${gw.url}/v1/chat/completions`,
+      { method: 'POST', headers: { 'content-type': 'application/json' } },
+      resolve,
+    );
     req.on('error', reject);
     req.end(JSON.stringify({ model: 'm', stream, messages: [{ role: 'user', content: 'x' }] }));
   });

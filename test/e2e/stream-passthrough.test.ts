@@ -6,9 +6,29 @@ import type { RunningGateway } from '../support/gateway.js';
 
 /** Writes each piece as its own TCP write, waiting for it to flush, then ends or drops the connection. */
 const SCRIPTS: Record<string, { pieces: string[]; drop: boolean }> = {
-  whole: { pieces: ['data:{"id":"c1","choices":[{"index":0,"delta":{"content":"a"}}]}\n\n', 'data: {"id":"c1","choices":[{"index":0,"delta":{"content":"b"}}]}\r\n\r\n', 'data: [DONE]\n\n'], drop: false },
-  split: { pieces: ['data: {"id":"c1","choices":[{"index":0,"delta":{"con', 'tent":"a"}}]}\n\ndata: {"id":"c1","choices":[{"index":0,"delta":{"content":"b"}}]}\n\n', 'data: [DONE]\n\n'], drop: false },
-  cutMidEvent: { pieces: ['data: {"id":"c1","choices":[{"index":0,"delta":{"content":"a"}}]}\n\n', 'data: {"id":"c1","choices":[{"index":0,"del'], drop: true },
+  whole: {
+    pieces: [
+      'data:{"id":"c1","choices":[{"index":0,"delta":{"content":"a"}}]}\n\n',
+      'data: {"id":"c1","choices":[{"index":0,"delta":{"content":"b"}}]}\r\n\r\n',
+      'data: [DONE]\n\n',
+    ],
+    drop: false,
+  },
+  split: {
+    pieces: [
+      'data: {"id":"c1","choices":[{"index":0,"delta":{"con',
+      'tent":"a"}}]}\n\ndata: {"id":"c1","choices":[{"index":0,"delta":{"content":"b"}}]}\n\n',
+      'data: [DONE]\n\n',
+    ],
+    drop: false,
+  },
+  cutMidEvent: {
+    pieces: [
+      'data: {"id":"c1","choices":[{"index":0,"delta":{"content":"a"}}]}\n\n',
+      'data: {"id":"c1","choices":[{"index":0,"del',
+    ],
+    drop: true,
+  },
 };
 
 let server: ReturnType<typeof createServer>;
@@ -40,7 +60,11 @@ afterAll(async () => {
 });
 
 const stream = async (model: string): Promise<string> => {
-  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'x' }] }) });
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'x' }] }),
+  });
   return res.text();
 };
 

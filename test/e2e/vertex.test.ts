@@ -36,9 +36,25 @@ beforeAll(async () => {
   key = sa.key;
   // A key the token endpoint does not know: its token exchange is refused.
   const stranger = serviceAccountKey(oauth, 'stranger@other-project.iam.gserviceaccount.com').key;
-  vx = await startMockVertex({ oauth, project: PROJECT, location: LOCATION, name: 'vx', geminiModels: [GEMINI], claudeModels: [CLAUDE] });
+  vx = await startMockVertex({
+    oauth,
+    project: PROJECT,
+    location: LOCATION,
+    name: 'vx',
+    geminiModels: [GEMINI],
+    claudeModels: [CLAUDE],
+  });
   oa = await startMockOpenAI({ name: 'oa' });
-  const vertexEntry = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: 'vertex', baseUrl: vx.origin, project: PROJECT, location: LOCATION, credentials: key, models: [GEMINI, CLAUDE], ...extra });
+  const vertexEntry = (name: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    type: 'vertex',
+    baseUrl: vx.origin,
+    project: PROJECT,
+    location: LOCATION,
+    credentials: key,
+    models: [GEMINI, CLAUDE],
+    ...extra,
+  });
   gw = await startGateway(
     {
       plugins: { 'circuit-breaker': false, 'load-balancer': false },
@@ -46,7 +62,14 @@ beforeAll(async () => {
         vertexEntry('vx'),
         vertexEntry('vx-wrong-project', { project: 'not-my-project', priority: 5 }),
         vertexEntry('vx-stranger', { credentials: stranger, priority: 5 }),
-        { name: 'oa', type: 'openai', baseUrl: `${oa.origin}/v1`, apiKey: 'sk-upstream-openai-0123456789', models: ['gpt-4o-mini'], priority: 9 },
+        {
+          name: 'oa',
+          type: 'openai',
+          baseUrl: `${oa.origin}/v1`,
+          apiKey: 'sk-upstream-openai-0123456789',
+          models: ['gpt-4o-mini'],
+          priority: 9,
+        },
       ],
       models: [
         { name: 'gemini-then-gpt', targets: [`vx/${GEMINI}`, 'oa/gpt-4o-mini'] },
@@ -72,12 +95,21 @@ afterAll(async () => {
 
 const weather: OpenAI.ChatCompletionTool = {
   type: 'function',
-  function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } },
+  function: {
+    name: 'get_weather',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
 };
 
 describe('OpenAI clients → Gemini on Vertex AI', () => {
   it('calls generateContent under the project and location with an OAuth bearer token from the service account', async () => {
-    const res = await openai.chat.completions.create({ model: GEMINI, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hello there' }] });
+    const res = await openai.chat.completions.create({
+      model: GEMINI,
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'hello there' },
+      ],
+    });
     expect(res.choices[0]!.message.content).toBe('vx: hello there');
     const sent = vx.requests[0]!;
     expect(sent.path).toBe(`${BASE}/google/models/${GEMINI}:generateContent`);
@@ -88,27 +120,55 @@ describe('OpenAI clients → Gemini on Vertex AI', () => {
   });
 
   it('calls tools and takes the results back', async () => {
-    const first = await openai.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: 'weather in Paris?' }], tools: [weather] });
+    const first = await openai.chat.completions.create({
+      model: GEMINI,
+      messages: [{ role: 'user', content: 'weather in Paris?' }],
+      tools: [weather],
+    });
     const message = first.choices[0]!.message;
     expect(first.choices[0]!.finish_reason).toBe('tool_calls');
     const second = await openai.chat.completions.create({
       model: GEMINI,
       tools: [weather],
-      messages: [{ role: 'user', content: 'weather in Paris?' }, message, { role: 'tool', tool_call_id: message.tool_calls![0]!.id, content: '{"temp":21}' }],
+      messages: [
+        { role: 'user', content: 'weather in Paris?' },
+        message,
+        { role: 'tool', tool_call_id: message.tool_calls![0]!.id, content: '{"temp":21}' },
+      ],
     });
     expect(second.choices[0]!.message.content).toBe('vx: get_weather={"temp":21}');
   });
 
   it('sends images inline and answers JSON mode', async () => {
-    const seen = await openai.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: [{ type: 'text', text: 'describe' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } }] }] });
+    const seen = await openai.chat.completions.create({
+      model: GEMINI,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'describe' },
+            { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } },
+          ],
+        },
+      ],
+    });
     expect(seen.choices[0]!.message.content).toBe('vx: describe');
     expect(vx.requests[0]!.body.contents[0].parts[1]).toEqual({ inlineData: { mimeType: 'image/png', data: PNG } });
-    const json = await openai.chat.completions.create({ model: GEMINI, messages: [{ role: 'user', content: 'json please' }], response_format: { type: 'json_object' } });
+    const json = await openai.chat.completions.create({
+      model: GEMINI,
+      messages: [{ role: 'user', content: 'json please' }],
+      response_format: { type: 'json_object' },
+    });
     expect(JSON.parse(json.choices[0]!.message.content!)).toEqual({ answer: 'vx: json please' });
   });
 
   it('streams with streamGenerateContent?alt=sse', async () => {
-    const stream = await openai.chat.completions.create({ model: GEMINI, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'stream this' }] });
+    const stream = await openai.chat.completions.create({
+      model: GEMINI,
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'stream this' }],
+    });
     let content = '';
     let usage: OpenAI.CompletionUsage | null | undefined;
     for await (const chunk of stream) {
@@ -123,38 +183,76 @@ describe('OpenAI clients → Gemini on Vertex AI', () => {
 
 describe('OpenAI clients → Claude on Vertex AI', () => {
   it('converts to a rawPredict body: anthropic_version, no model, the model percent-encoded in the URL', async () => {
-    const res = await openai.chat.completions.create({ model: CLAUDE, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hello claude' }] });
+    const res = await openai.chat.completions.create({
+      model: CLAUDE,
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'hello claude' },
+      ],
+    });
     expect(res.choices[0]!.message.content).toBe('vx: hello claude');
     expect(res.usage!.prompt_tokens).toBeGreaterThan(0);
     const sent = vx.requests[0]!;
     expect(sent.path).toBe(`${BASE}/anthropic/models/claude-sonnet-4-5%4020250929:rawPredict`);
-    expect(sent.body).toEqual({ anthropic_version: 'vertex-2023-10-16', max_tokens: 4096, system: 'Be brief.', messages: [{ role: 'user', content: 'hello claude' }] });
+    expect(sent.body).toEqual({
+      anthropic_version: 'vertex-2023-10-16',
+      max_tokens: 4096,
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'hello claude' }],
+    });
   });
 
   it('calls tools, streams them, and answers JSON mode through the forced tool', async () => {
-    const final = await openai.chat.completions.stream({ model: CLAUDE, messages: [{ role: 'user', content: 'weather in Paris?' }], tools: [weather] }).finalChatCompletion();
+    const final = await openai.chat.completions
+      .stream({ model: CLAUDE, messages: [{ role: 'user', content: 'weather in Paris?' }], tools: [weather] })
+      .finalChatCompletion();
     const call = final.choices[0]!.message.tool_calls![0]!;
-    expect(call.type === 'function' && [call.function.name, JSON.parse(call.function.arguments)]).toEqual(['get_weather', { city: 'Paris' }]);
+    expect(call.type === 'function' && [call.function.name, JSON.parse(call.function.arguments)]).toEqual([
+      'get_weather',
+      { city: 'Paris' },
+    ]);
     expect(vx.requests[0]!.path).toBe(`${BASE}/anthropic/models/claude-sonnet-4-5%4020250929:streamRawPredict`);
     const back = await openai.chat.completions.create({
       model: CLAUDE,
       tools: [weather],
-      messages: [{ role: 'user', content: 'weather in Paris?' }, final.choices[0]!.message as OpenAI.ChatCompletionMessageParam, { role: 'tool', tool_call_id: call.id, content: '{"temp":21}' }],
+      messages: [
+        { role: 'user', content: 'weather in Paris?' },
+        final.choices[0]!.message as OpenAI.ChatCompletionMessageParam,
+        { role: 'tool', tool_call_id: call.id, content: '{"temp":21}' },
+      ],
     });
     expect(back.choices[0]!.message.content).toBe('vx: tool results received');
-    const json = await openai.chat.completions.create({ model: CLAUDE, messages: [{ role: 'user', content: 'a city' }], response_format: { type: 'json_schema', json_schema: { name: 'c', schema: { type: 'object', properties: { city: { type: 'string' } } } } } });
+    const json = await openai.chat.completions.create({
+      model: CLAUDE,
+      messages: [{ role: 'user', content: 'a city' }],
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'c', schema: { type: 'object', properties: { city: { type: 'string' } } } },
+      },
+    });
     expect(JSON.parse(json.choices[0]!.message.content!)).toEqual({ city: 'Paris' });
   });
 
   it('sends an image to Claude as a base64 image block', async () => {
-    const res = await openai.chat.completions.create({ model: CLAUDE, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } }] }] });
+    const res = await openai.chat.completions.create({
+      model: CLAUDE,
+      messages: [
+        { role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/png;base64,${PNG}` } }] },
+      ],
+    });
     expect(res.choices[0]!.message.content).toBe('vx: an image');
-    expect(vx.requests[0]!.body.messages[0].content).toEqual([{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }]);
+    expect(vx.requests[0]!.body.messages[0].content).toEqual([
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+    ]);
   });
 
   it('ends a Claude stream cut mid-way with an error event', async () => {
     vx.claude.queueFault({ kind: 'cut', afterEvents: 4 });
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: CLAUDE, stream: true, messages: [{ role: 'user', content: 'a long story' }] }) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: CLAUDE, stream: true, messages: [{ role: 'user', content: 'a long story' }] }),
+    });
     const text = await res.text();
     expect(text).toContain('"error"');
     expect(text).not.toContain('[DONE]');
@@ -174,7 +272,9 @@ describe('Anthropic clients → Vertex AI', () => {
       metadata: { user_id: 'u-7' },
       stop_sequences: ['NEVER'],
     };
-    const { data, response } = await anthropic.messages.create(body, { headers: { 'anthropic-beta': 'context-1m-2025-08-07' } }).withResponse();
+    const { data, response } = await anthropic.messages
+      .create(body, { headers: { 'anthropic-beta': 'context-1m-2025-08-07' } })
+      .withResponse();
     expect(data.content).toEqual([{ type: 'text', text: 'vx: hello there' }]);
     expect(response.headers.get('x-switchyard-warnings')).toBeNull();
     const { model: _m, ...rest } = body;
@@ -183,16 +283,26 @@ describe('Anthropic clients → Vertex AI', () => {
   });
 
   it('passes a Claude stream through streamRawPredict', async () => {
-    const stream = anthropic.messages.stream({ model: CLAUDE, max_tokens: 100, messages: [{ role: 'user', content: 'stream it' }] });
+    const stream = anthropic.messages.stream({
+      model: CLAUDE,
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'stream it' }],
+    });
     const final = await stream.finalMessage();
     expect(final.content).toEqual([{ type: 'text', text: 'vx: stream it' }]);
     expect(vx.requests[0]!.body).toMatchObject({ stream: true, anthropic_version: 'vertex-2023-10-16' });
   });
 
   it('converts an Anthropic request for Gemini on Vertex, streamed and not', async () => {
-    const msg = await anthropic.messages.create({ model: GEMINI, max_tokens: 100, messages: [{ role: 'user', content: 'hi gemini' }] });
+    const msg = await anthropic.messages.create({
+      model: GEMINI,
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'hi gemini' }],
+    });
     expect(msg.content).toEqual([{ type: 'text', text: 'vx: hi gemini' }]);
-    const final = await anthropic.messages.stream({ model: GEMINI, max_tokens: 100, messages: [{ role: 'user', content: 'stream gemini' }] }).finalMessage();
+    const final = await anthropic.messages
+      .stream({ model: GEMINI, max_tokens: 100, messages: [{ role: 'user', content: 'stream gemini' }] })
+      .finalMessage();
     expect(final.content).toEqual([{ type: 'text', text: 'vx: stream gemini' }]);
   });
 });
@@ -200,42 +310,84 @@ describe('Anthropic clients → Vertex AI', () => {
 describe('Vertex AI errors and failover', () => {
   it('returns a Gemini INVALID_ARGUMENT as a 400 business error', async () => {
     const err = (await openai.chat.completions
-      .create({ model: 'gemini-then-gpt', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,@@@' } }] }] })
+      .create({
+        model: 'gemini-then-gpt',
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,@@@' } }] }],
+      })
       .catch((e: unknown) => e)) as APIError;
     expect(err.status).toBe(400);
     expect(outcomes()).toEqual([[`vx/${GEMINI}`, 'business_error']]);
   });
 
   it('treats RESOURCE_EXHAUSTED as rate limited and a 503 as a failure, failing over to OpenAI (both protocols)', async () => {
-    vx.queueFault({ kind: 'status', status: 429, body: { error: { code: 429, message: 'Quota exceeded for aiplatform.googleapis.com/generate_content_requests_per_minute_per_project_per_base_model.', status: 'RESOURCE_EXHAUSTED' } } });
-    const res = await openai.chat.completions.create({ model: 'gemini-then-gpt', messages: [{ role: 'user', content: 'hi' }] });
+    vx.queueFault({
+      kind: 'status',
+      status: 429,
+      body: {
+        error: {
+          code: 429,
+          message:
+            'Quota exceeded for aiplatform.googleapis.com/generate_content_requests_per_minute_per_project_per_base_model.',
+          status: 'RESOURCE_EXHAUSTED',
+        },
+      },
+    });
+    const res = await openai.chat.completions.create({
+      model: 'gemini-then-gpt',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(res.choices[0]!.message.content).toContain('oa');
-    expect(outcomes()).toEqual([[`vx/${GEMINI}`, 'rate_limited'], ['oa/gpt-4o-mini', 'success']]);
+    expect(outcomes()).toEqual([
+      [`vx/${GEMINI}`, 'rate_limited'],
+      ['oa/gpt-4o-mini', 'success'],
+    ]);
     results.length = 0;
     vx.queueFault({ kind: 'status', status: 503 });
-    const msg = await anthropic.messages.create({ model: 'gemini-then-gpt', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] });
+    const msg = await anthropic.messages.create({
+      model: 'gemini-then-gpt',
+      max_tokens: 20,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(msg.content[0]).toMatchObject({ type: 'text', text: expect.stringContaining('oa') });
-    expect(outcomes()).toEqual([[`vx/${GEMINI}`, 'failure'], ['oa/gpt-4o-mini', 'success']]);
+    expect(outcomes()).toEqual([
+      [`vx/${GEMINI}`, 'failure'],
+      ['oa/gpt-4o-mini', 'success'],
+    ]);
   });
 
   it('fails over from OpenAI to Claude on Vertex, streaming', async () => {
     oa.queueFault({ kind: 'status', status: 500 });
-    const stream = await openai.chat.completions.create({ model: 'gpt-then-claude', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const stream = await openai.chat.completions.create({
+      model: 'gpt-then-claude',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     let content = '';
     for await (const chunk of stream) content += chunk.choices[0]?.delta.content ?? '';
     expect(content).toBe('vx: hi');
-    expect(outcomes()).toEqual([['oa/gpt-4o-mini', 'failure'], [`vx/${CLAUDE}`, 'success']]);
+    expect(outcomes()).toEqual([
+      ['oa/gpt-4o-mini', 'failure'],
+      [`vx/${CLAUDE}`, 'success'],
+    ]);
   });
 
-  it('treats PERMISSION_DENIED (a wrong project) as the gateway\'s failure and tries the next target', async () => {
-    const res = await openai.chat.completions.create({ model: 'wrong-project-then-right', messages: [{ role: 'user', content: 'hi' }] });
+  it("treats PERMISSION_DENIED (a wrong project) as the gateway's failure and tries the next target", async () => {
+    const res = await openai.chat.completions.create({
+      model: 'wrong-project-then-right',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(res.choices[0]!.message.content).toBe('vx: hi');
-    expect(outcomes()).toEqual([[`vx-wrong-project/${GEMINI}`, 'failure'], [`vx/${GEMINI}`, 'success']]);
+    expect(outcomes()).toEqual([
+      [`vx-wrong-project/${GEMINI}`, 'failure'],
+      [`vx/${GEMINI}`, 'success'],
+    ]);
     expect(results[0]!.message).toContain("Permission 'aiplatform.endpoints.predict' denied");
   });
 
   it('answers 502 naming the refused token exchange when the service account is unknown, never calling Vertex', async () => {
-    const err = (await openai.chat.completions.create({ model: 'stranger-only', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)) as APIError;
+    const err = (await openai.chat.completions
+      .create({ model: 'stranger-only', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e)) as APIError;
     expect(err.status).toBe(502);
     expect(err.message).toContain('Google token exchange failed');
     expect(vx.requests).toHaveLength(0);
@@ -248,9 +400,28 @@ describe('Vertex AI access tokens', () => {
     const own = await startMockOAuth();
     const sa = serviceAccountKey(own, 'clocked@demo-project.iam.gserviceaccount.com');
     own.addServiceAccount(sa.account);
-    const front = await startMockVertex({ oauth: own, project: PROJECT, location: LOCATION, name: 'vt', geminiModels: [GEMINI] });
+    const front = await startMockVertex({
+      oauth: own,
+      project: PROJECT,
+      location: LOCATION,
+      name: 'vt',
+      geminiModels: [GEMINI],
+    });
     const g = await startGateway(
-      { providers: [{ name: 'vt', type: 'vertex', baseUrl: front.origin, project: PROJECT, location: LOCATION, credentials: sa.key, models: [GEMINI], tokenRefreshMs: 300_000 }] },
+      {
+        providers: [
+          {
+            name: 'vt',
+            type: 'vertex',
+            baseUrl: front.origin,
+            project: PROJECT,
+            location: LOCATION,
+            credentials: sa.key,
+            models: [GEMINI],
+            tokenRefreshMs: 300_000,
+          },
+        ],
+      },
       { plugins: [vertex({ now: () => clock })] },
     );
     try {

@@ -35,7 +35,12 @@ export async function runConfig(command: 'validate' | 'show', name: string, yaml
  * Runs a command (through no shell) in the repository root to completion. A command still
  * running after `hungMs` is killed: its code is then null.
  */
-export function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = {}, hungMs = 120_000): Promise<CliRun> {
+export function runCommand(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  hungMs = 120_000,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, env: { ...cleanEnv(), ...env } });
     let stdout = '';
@@ -68,7 +73,13 @@ export interface StartedProcess {
  * child included). With `group`, stop() signals the whole group, as a terminal's Ctrl-C does
  * (`npx` does not pass signals on to the command it runs); otherwise only the command itself.
  */
-export function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 90_000, { group = false } = {}): Promise<StartedProcess> {
+export function startProcess(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 90_000,
+  { group = false } = {},
+): Promise<StartedProcess> {
   const child = spawn(command, args, { cwd: ROOT, env: { ...cleanEnv(), LOG_LEVEL: 'info', ...env }, detached: true });
   const lines: Array<Record<string, unknown>> = [];
   let stderr = '';

@@ -1,7 +1,10 @@
 import type { ProviderInput } from '@switchyard/core';
 
 /** Test credentials of the cloud mocks: made-up, never real. */
-export const AWS_KEY = { accessKeyId: 'AKIASWITCHYARDTEST01', secretAccessKey: 'test-secret-access-key-0123456789abcdefghij' };
+export const AWS_KEY = {
+  accessKeyId: 'AKIASWITCHYARDTEST01',
+  secretAccessKey: 'test-secret-access-key-0123456789abcdefghij',
+};
 export const AWS_REGION = 'us-east-1';
 
 /** A `type: bedrock` provider entry pointing at a mock, signing with AWS_KEY. */

@@ -26,19 +26,21 @@ export function exchangeRecorder(): { plugin: Plugin<Record<string, never>>; att
     schema: { type: 'object', additionalProperties: false, properties: {} },
     apply(gateway) {
       for (const type of gateway.providers.types()) {
-        gateway.hooks.convertRequest.for(type).tap({ name: 'test-exchange-recorder', stage: ConvertStage.ADJUST + 500 }, (req, x) => {
-          attempts.push({
-            protocol: x.protocol,
-            operation: x.operation,
-            body: x.body,
-            target: x.target!.id,
-            url: req.url,
-            headers: { ...req.headers },
-            upstreamBody: structuredClone(req.body),
-            warnings: [...x.warnings],
+        gateway.hooks.convertRequest
+          .for(type)
+          .tap({ name: 'test-exchange-recorder', stage: ConvertStage.ADJUST + 500 }, (req, x) => {
+            attempts.push({
+              protocol: x.protocol,
+              operation: x.operation,
+              body: x.body,
+              target: x.target!.id,
+              url: req.url,
+              headers: { ...req.headers },
+              upstreamBody: structuredClone(req.body),
+              warnings: [...x.warnings],
+            });
+            return req;
           });
-          return req;
-        });
       }
     },
   };
@@ -46,8 +48,15 @@ export function exchangeRecorder(): { plugin: Plugin<Record<string, never>>; att
 }
 
 /** A test plugin that records every upstream attempt's result; `outcomes()` lists them as [target, outcome]. */
-export function resultRecorder(): { plugin: Plugin<Record<string, never>>; results: AttemptResult[]; outcomes(): string[][] } {
+export function resultRecorder(): {
+  plugin: Plugin<Record<string, never>>;
+  results: AttemptResult[];
+  outcomes(): string[][];
+} {
   const results: AttemptResult[] = [];
-  const plugin: Plugin<Record<string, never>> = { name: 'test-result-recorder', apply: (g) => g.hooks.onResult.tap('test-result-recorder', (r) => void results.push(r)) };
+  const plugin: Plugin<Record<string, never>> = {
+    name: 'test-result-recorder',
+    apply: (g) => g.hooks.onResult.tap('test-result-recorder', (r) => void results.push(r)),
+  };
   return { plugin, results, outcomes: () => results.map((r) => [r.target.id, r.outcome]) };
 }

@@ -33,8 +33,9 @@ export async function startGatedUpstream(usageFor: UsageFor, options: { open?: b
     req.on('data', (c) => (text += c));
     req.on('end', () => {
       received++;
-      for (const w of waiters.splice(0)) if (received >= w.n) w.resolve();
-      else waiters.push(w);
+      for (const w of waiters.splice(0))
+        if (received >= w.n) w.resolve();
+        else waiters.push(w);
       const body = JSON.parse(text || '{}');
       const answer = (): void => {
         const u = usageFor(body);
@@ -42,14 +43,30 @@ export async function startGatedUpstream(usageFor: UsageFor, options: { open?: b
         const id = `chatcmpl-${received}`;
         if (body.stream) {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
-          res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model: body.model, choices: [{ index: 0, delta: { role: 'assistant', content: 'ok' }, finish_reason: null }] })}\n\n`);
-          res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model: body.model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
-          if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model: body.model, choices: [], usage })}\n\n`);
+          res.write(
+            `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model: body.model, choices: [{ index: 0, delta: { role: 'assistant', content: 'ok' }, finish_reason: null }] })}\n\n`,
+          );
+          res.write(
+            `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model: body.model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`,
+          );
+          if (body.stream_options?.include_usage)
+            res.write(
+              `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1, model: body.model, choices: [], usage })}\n\n`,
+            );
           res.end('data: [DONE]\n\n');
           return;
         }
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id, object: 'chat.completion', created: 1, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage }));
+        res.end(
+          JSON.stringify({
+            id,
+            object: 'chat.completion',
+            created: 1,
+            model: body.model,
+            choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+            usage,
+          }),
+        );
       };
       if (open) answer();
       else held.push(answer);
@@ -65,7 +82,10 @@ export async function startGatedUpstream(usageFor: UsageFor, options: { open?: b
     waitForReceived(n, timeoutMs = HUNG_MS) {
       if (received >= n) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`upstream received ${received} requests, not ${n} (hung)`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`upstream received ${received} requests, not ${n} (hung)`)),
+          timeoutMs,
+        );
         waiters.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
       });
     },

@@ -24,7 +24,8 @@ export async function startGateway(
   const gateway = await createGateway({
     // No drain delay: close() stops listening at once (test/e2e/drain-process.test.ts covers the delay).
     config: { ...config, server: { host: '127.0.0.1', port: 0, drainDelayMs: 0, ...config.server } },
-    presets: options.preset === false ? [] : [{ ...preset, plugins: preset.plugins.filter((p) => !explicit.has(nameOf(p))) }],
+    presets:
+      options.preset === false ? [] : [{ ...preset, plugins: preset.plugins.filter((p) => !explicit.has(nameOf(p))) }],
     plugins: options.plugins ?? [],
     logger: options.logger ?? createLogger({ level: 'silent' }),
   });
@@ -33,7 +34,11 @@ export async function startGateway(
 }
 
 /** A provider entry pointing at a mock upstream. */
-export function mockProvider(name: string, baseUrl: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function mockProvider(
+  name: string,
+  baseUrl: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { name, type: 'openai', baseUrl, apiKey: `sk-upstream-secret-${name}-0123456789`, ...extra };
 }
 

@@ -45,7 +45,8 @@ function mac(payload: string): string {
  * The prompt text that makes the real API answer with a `redacted_thinking` block (documented by
  * Anthropic for testing redacted thinking); the mock does the same.
  */
-export const REDACTED_THINKING_TRIGGER = 'ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_46C9A13E193C177646C7398A98432ECCCE4C1253D5E2D82641AC0E52CC2876CB';
+export const REDACTED_THINKING_TRIGGER =
+  'ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_46C9A13E193C177646C7398A98432ECCCE4C1253D5E2D82641AC0E52CC2876CB';
 
 /** Opaque data for a redacted_thinking block; only the mock can make data that verifies. */
 export function redactedThinkingData(): string {

@@ -26,9 +26,28 @@ export interface AnthropicValidationContext {
 }
 
 const FIELDS = [
-  'model', 'max_tokens', 'messages', 'system', 'stream', 'temperature', 'top_p', 'top_k', 'stop_sequences', 'tools',
-  'tool_choice', 'metadata', 'thinking', 'output_config', 'service_tier', 'container', 'cache_control', 'inference_geo',
-  'speed', 'diagnostics', 'user_profile_id', 'workspace_id',
+  'model',
+  'max_tokens',
+  'messages',
+  'system',
+  'stream',
+  'temperature',
+  'top_p',
+  'top_k',
+  'stop_sequences',
+  'tools',
+  'tool_choice',
+  'metadata',
+  'thinking',
+  'output_config',
+  'service_tier',
+  'container',
+  'cache_control',
+  'inference_geo',
+  'speed',
+  'diagnostics',
+  'user_profile_id',
+  'workspace_id',
 ];
 /** Fields that exist only under a beta: without one of these anthropic-beta values they are unknown fields. */
 const BETA_FIELDS: Record<string, string[]> = {
@@ -48,19 +67,57 @@ const DEFER_LOADING_BETAS = ['advanced-tool-use-2025-11-20'];
 
 /** anthropic-beta values the API knows: the SDK's list and the ones Claude Code sends. */
 export const KNOWN_BETAS: readonly string[] = [
-  'computer-use-2024-10-22', 'computer-use-2025-01-24', 'computer-use-2025-11-24', 'output-128k-2025-02-19', 'mcp-client-2025-04-04',
-  'mcp-client-2025-11-20', 'mcp-client-2026-09-15', 'dev-full-thinking-2025-05-14', 'interleaved-thinking-2025-05-14', 'code-execution-2025-05-22',
-  'code-execution-2025-08-25', 'context-1m-2025-08-07', 'context-management-2025-06-27', 'model-context-window-exceeded-2025-08-26',
-  'fast-mode-2026-02-01', 'output-300k-2026-03-24', 'advisor-tool-2026-03-01', 'thinking-token-count-2026-05-13',
-  'server-side-fallback-2026-06-01', 'server-side-fallback-2026-07-01', 'fallback-credit-2026-06-01', 'fallback-credit-2026-07-01',
-  'mid-conversation-tool-changes-2026-07-01', 'compact-2026-01-12', 'compact-2026-09-04', 'structured-outputs-2025-11-13',
-  'task-budgets-2026-03-13', 'thinking-display-updates-2026-08-18', 'mid-conversation-output-config-2026-07-01',
-  'thinking-binding-controls-2026-08-01', 'mid-conversation-system-clear-at-2026-08-21', 'inline-tools-2026-09-15',
-  'message-threads-2026-08-12', 'message-batches-2024-09-24', 'prompt-caching-2024-07-31', 'pdfs-2024-09-25',
-  'token-counting-2024-11-01', 'token-efficient-tools-2025-02-19', 'files-api-2025-04-14', 'extended-cache-ttl-2025-04-11',
-  'skills-2025-10-02', 'cache-diagnosis-2026-04-07', 'fine-grained-tool-streaming-2025-05-14', 'web-fetch-2025-09-10',
-  'claude-code-20250219', 'per-turn-control-2026-07-01', 'effort-2025-11-24', 'advanced-tool-use-2025-11-20',
-  'tool-search-tool-2025-10-19', 'prompt-caching-scope-2026-01-05', 'spend-limit-reads-2026-09-26',
+  'computer-use-2024-10-22',
+  'computer-use-2025-01-24',
+  'computer-use-2025-11-24',
+  'output-128k-2025-02-19',
+  'mcp-client-2025-04-04',
+  'mcp-client-2025-11-20',
+  'mcp-client-2026-09-15',
+  'dev-full-thinking-2025-05-14',
+  'interleaved-thinking-2025-05-14',
+  'code-execution-2025-05-22',
+  'code-execution-2025-08-25',
+  'context-1m-2025-08-07',
+  'context-management-2025-06-27',
+  'model-context-window-exceeded-2025-08-26',
+  'fast-mode-2026-02-01',
+  'output-300k-2026-03-24',
+  'advisor-tool-2026-03-01',
+  'thinking-token-count-2026-05-13',
+  'server-side-fallback-2026-06-01',
+  'server-side-fallback-2026-07-01',
+  'fallback-credit-2026-06-01',
+  'fallback-credit-2026-07-01',
+  'mid-conversation-tool-changes-2026-07-01',
+  'compact-2026-01-12',
+  'compact-2026-09-04',
+  'structured-outputs-2025-11-13',
+  'task-budgets-2026-03-13',
+  'thinking-display-updates-2026-08-18',
+  'mid-conversation-output-config-2026-07-01',
+  'thinking-binding-controls-2026-08-01',
+  'mid-conversation-system-clear-at-2026-08-21',
+  'inline-tools-2026-09-15',
+  'message-threads-2026-08-12',
+  'message-batches-2024-09-24',
+  'prompt-caching-2024-07-31',
+  'pdfs-2024-09-25',
+  'token-counting-2024-11-01',
+  'token-efficient-tools-2025-02-19',
+  'files-api-2025-04-14',
+  'extended-cache-ttl-2025-04-11',
+  'skills-2025-10-02',
+  'cache-diagnosis-2026-04-07',
+  'fine-grained-tool-streaming-2025-05-14',
+  'web-fetch-2025-09-10',
+  'claude-code-20250219',
+  'per-turn-control-2026-07-01',
+  'effort-2025-11-24',
+  'advanced-tool-use-2025-11-20',
+  'tool-search-tool-2025-10-19',
+  'prompt-caching-scope-2026-01-05',
+  'spend-limit-reads-2026-09-26',
 ];
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 const NO_SAMPLING_VERSION = '2026-10-21';
@@ -70,9 +127,20 @@ const EFFORTS = ['low', 'medium', 'high', 'xhigh', 'max'];
 const THINKING_TYPES = ['enabled', 'adaptive', 'disabled', 'between_tools'];
 /** Block types a turn may carry besides the ones checked one by one in blockProblem. */
 const OTHER_BLOCKS = new Set([
-  'document', 'search_result', 'server_tool_use', 'web_search_tool_result', 'web_fetch_tool_result', 'code_execution_tool_result',
-  'bash_code_execution_tool_result', 'text_editor_code_execution_tool_result', 'tool_search_tool_result', 'mcp_tool_use',
-  'mcp_tool_result', 'container_upload', 'tool_reference', 'compaction',
+  'document',
+  'search_result',
+  'server_tool_use',
+  'web_search_tool_result',
+  'web_fetch_tool_result',
+  'code_execution_tool_result',
+  'bash_code_execution_tool_result',
+  'text_editor_code_execution_tool_result',
+  'tool_search_tool_result',
+  'mcp_tool_use',
+  'mcp_tool_result',
+  'container_upload',
+  'tool_reference',
+  'compaction',
 ]);
 
 /** The first problem with the anthropic-beta header, or undefined. */
@@ -104,11 +172,21 @@ export function validateMessages(body: Json, ctx: AnthropicValidationContext): s
       if (body[key] !== undefined) return `${key}: is not supported in anthropic-version ${ctx.version}`;
     }
   }
-  if (body.temperature !== undefined && (typeof body.temperature !== 'number' || body.temperature < 0 || body.temperature > 1)) {
+  if (
+    body.temperature !== undefined &&
+    (typeof body.temperature !== 'number' || body.temperature < 0 || body.temperature > 1)
+  ) {
     return 'temperature: Input should be less than or equal to 1';
   }
-  if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system)) return 'system: Input should be a valid string';
-  return thinkingConfigProblem(body, ctx) ?? outputConfigProblem(body.output_config, 'output_config') ?? toolsProblem(body, beta) ?? cacheProblem(body) ?? messagesProblem(body, beta);
+  if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system))
+    return 'system: Input should be a valid string';
+  return (
+    thinkingConfigProblem(body, ctx) ??
+    outputConfigProblem(body.output_config, 'output_config') ??
+    toolsProblem(body, beta) ??
+    cacheProblem(body) ??
+    messagesProblem(body, beta)
+  );
 }
 
 function thinkingConfigProblem(body: Json, ctx: AnthropicValidationContext): string | undefined {
@@ -124,12 +202,16 @@ function thinkingConfigProblem(body: Json, ctx: AnthropicValidationContext): str
     between_tools: ['type'],
   };
   for (const key of Object.keys(thinking)) {
-    if (!allowed[thinking.type]!.includes(key)) return `thinking.${thinking.type}.${key}: Extra inputs are not permitted`;
+    if (!allowed[thinking.type]!.includes(key))
+      return `thinking.${thinking.type}.${key}: Extra inputs are not permitted`;
   }
   if (thinking.display != null && !['summarized', 'omitted', 'updates'].includes(thinking.display)) {
     return `thinking.${thinking.type}.display: Input should be 'summarized' or 'omitted'`;
   }
-  if (thinking.type === 'enabled' && !(thinking.budget_tokens >= 1024 && (ctx.counting || thinking.budget_tokens < body.max_tokens))) {
+  if (
+    thinking.type === 'enabled' &&
+    !(thinking.budget_tokens >= 1024 && (ctx.counting || thinking.budget_tokens < body.max_tokens))
+  ) {
     return 'thinking.enabled.budget_tokens: must be >= 1024 and less than max_tokens';
   }
   return undefined;
@@ -138,27 +220,38 @@ function thinkingConfigProblem(body: Json, ctx: AnthropicValidationContext): str
 function outputConfigProblem(config: unknown, at: string): string | undefined {
   if (config == null) return undefined;
   if (!isObject(config)) return `${at}: Input should be a valid dictionary`;
-  for (const key of Object.keys(config)) if (!['effort', 'format', 'task_budget'].includes(key)) return `${at}.${key}: Extra inputs are not permitted`;
-  if (config.effort != null && !EFFORTS.includes(config.effort)) return `${at}.effort: Input should be ${EFFORTS.map((e) => `'${e}'`).join(', ')}`;
-  if (config.format != null && !(isObject(config.format) && config.format.type === 'json_schema' && isObject(config.format.schema))) {
+  for (const key of Object.keys(config))
+    if (!['effort', 'format', 'task_budget'].includes(key)) return `${at}.${key}: Extra inputs are not permitted`;
+  if (config.effort != null && !EFFORTS.includes(config.effort))
+    return `${at}.effort: Input should be ${EFFORTS.map((e) => `'${e}'`).join(', ')}`;
+  if (
+    config.format != null &&
+    !(isObject(config.format) && config.format.type === 'json_schema' && isObject(config.format.schema))
+  ) {
     return `${at}.format: a json_schema format with a schema is required`;
   }
   return undefined;
 }
 
 function toolsProblem(body: Json, beta: (names: string[]) => boolean): string | undefined {
-  if (body.tool_choice !== undefined && !Array.isArray(body.tools)) return 'tool_choice: tool_choice may only be specified while providing tools';
+  if (body.tool_choice !== undefined && !Array.isArray(body.tools))
+    return 'tool_choice: tool_choice may only be specified while providing tools';
   for (const [i, tool] of (body.tools ?? []).entries()) {
-    if (typeof tool.name !== 'string' || !TOOL_NAME.test(tool.name)) return `tools.${i}.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`;
-    if ((tool.type === undefined || tool.type === 'custom') && !isObject(tool.input_schema)) return `tools.${i}.custom.input_schema: Field required`;
-    if (tool.defer_loading !== undefined && !beta(DEFER_LOADING_BETAS)) return `tools.${i}.custom.defer_loading: Extra inputs are not permitted`;
+    if (typeof tool.name !== 'string' || !TOOL_NAME.test(tool.name))
+      return `tools.${i}.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`;
+    if ((tool.type === undefined || tool.type === 'custom') && !isObject(tool.input_schema))
+      return `tools.${i}.custom.input_schema: Field required`;
+    if (tool.defer_loading !== undefined && !beta(DEFER_LOADING_BETAS))
+      return `tools.${i}.custom.defer_loading: Extra inputs are not permitted`;
   }
   return undefined;
 }
 
 function cacheProblem(body: Json): string | undefined {
   const count = countCacheControl(body);
-  return count > MAX_CACHE_BREAKPOINTS ? `A maximum of ${MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found ${count}.` : undefined;
+  return count > MAX_CACHE_BREAKPOINTS
+    ? `A maximum of ${MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found ${count}.`
+    : undefined;
 }
 
 function messagesProblem(body: Json, beta: (names: string[]) => boolean): string | undefined {
@@ -172,7 +265,8 @@ function messagesProblem(body: Json, beta: (names: string[]) => boolean): string
       if (problem) return problem;
       continue; // system entries sit between turns; alternation and tool pairing look through them
     }
-    if (m.role !== 'user' && m.role !== 'assistant') return `messages.${i}.role: Input should be 'user', 'assistant' or 'system'`;
+    if (m.role !== 'user' && m.role !== 'assistant')
+      return `messages.${i}.role: Input should be 'user', 'assistant' or 'system'`;
     if (previousRole === undefined && m.role !== 'user') return 'messages: first message must use the "user" role';
     if (m.role === previousRole) return 'messages: roles must alternate between "user" and "assistant"';
     previousRole = m.role;
@@ -183,7 +277,8 @@ function messagesProblem(body: Json, beta: (names: string[]) => boolean): string
       if (problem) return problem;
       pending = [];
     } else {
-      if (pending.length) return `messages.${i}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after`;
+      if (pending.length)
+        return `messages.${i}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after`;
       pending = blocks.filter((b) => b.type === 'tool_use').map((b) => b.id);
       lastAssistant = i;
     }
@@ -208,15 +303,20 @@ function messagesProblem(body: Json, beta: (names: string[]) => boolean): string
 
 function systemEntryProblem(m: Json, i: number, beta: (names: string[]) => boolean): string | undefined {
   for (const key of Object.keys(m)) {
-    if (key === 'output_config' && !beta(SYSTEM_OUTPUT_CONFIG_BETAS)) return `messages.${i}.system.output_config: Extra inputs are not permitted`;
-    if (!['role', 'content', 'output_config', 'clear_at'].includes(key)) return `messages.${i}.system.${key}: Extra inputs are not permitted`;
+    if (key === 'output_config' && !beta(SYSTEM_OUTPUT_CONFIG_BETAS))
+      return `messages.${i}.system.output_config: Extra inputs are not permitted`;
+    if (!['role', 'content', 'output_config', 'clear_at'].includes(key))
+      return `messages.${i}.system.${key}: Extra inputs are not permitted`;
   }
-  if (m.content === undefined && m.output_config == null) return `messages.${i}: a system message needs content or output_config`;
+  if (m.content === undefined && m.output_config == null)
+    return `messages.${i}: a system message needs content or output_config`;
   if (m.content !== undefined && typeof m.content !== 'string') {
     if (!Array.isArray(m.content)) return `messages.${i}.content: Input should be a valid string`;
     for (const [j, b] of m.content.entries()) {
-      if (!['text', 'tool_addition', 'tool_removal'].includes(b?.type)) return `messages.${i}.content.${j}: Input tag '${String(b?.type)}' found using 'type' does not match any of the expected tags: 'text', 'tool_addition', 'tool_removal'`;
-      if (b.type === 'text' && (typeof b.text !== 'string' || b.text.length === 0)) return `messages.${i}.content.${j}: text content blocks must be non-empty`;
+      if (!['text', 'tool_addition', 'tool_removal'].includes(b?.type))
+        return `messages.${i}.content.${j}: Input tag '${String(b?.type)}' found using 'type' does not match any of the expected tags: 'text', 'tool_addition', 'tool_removal'`;
+      if (b.type === 'text' && (typeof b.text !== 'string' || b.text.length === 0))
+        return `messages.${i}.content.${j}: text content blocks must be non-empty`;
     }
   }
   return outputConfigProblem(m.output_config, `messages.${i}.output_config`);
@@ -231,9 +331,11 @@ function toolResultProblem(blocks: Json[], pending: string[], i: number): string
   }
   const firstOther = blocks.findIndex((b) => b.type !== 'tool_result');
   const lastResult = blocks.map((b) => b.type).lastIndexOf('tool_result');
-  if (pending.length && firstOther !== -1 && firstOther < lastResult) return `messages.${i}: tool_result blocks must come first in the user message`;
+  if (pending.length && firstOther !== -1 && firstOther < lastResult)
+    return `messages.${i}: tool_result blocks must come first in the user message`;
   for (const r of results) {
-    if (!pending.includes(r)) return `messages.${i}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${r}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+    if (!pending.includes(r))
+      return `messages.${i}.content: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${r}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
   }
   return undefined;
 }
@@ -246,16 +348,24 @@ function blockProblem(b: Json, role: string): string | undefined {
       if (role !== 'user') return 'image blocks are only allowed in user messages';
       const s = b.source ?? {};
       if (s.type === 'base64') {
-        if (!IMAGE_TYPES.has(s.media_type)) return `image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`;
-        if (typeof s.data !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(s.data)) return 'image.source.base64.data: invalid base64 data';
+        if (!IMAGE_TYPES.has(s.media_type))
+          return `image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'`;
+        if (typeof s.data !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(s.data))
+          return 'image.source.base64.data: invalid base64 data';
         return undefined;
       }
-      if (s.type === 'url') return typeof s.url === 'string' && /^https?:\/\//.test(s.url) ? undefined : 'image.source.url.url: invalid URL';
-      if (s.type === 'file') return typeof s.file_id === 'string' ? undefined : 'image.source.file.file_id: Field required';
+      if (s.type === 'url')
+        return typeof s.url === 'string' && /^https?:\/\//.test(s.url)
+          ? undefined
+          : 'image.source.url.url: invalid URL';
+      if (s.type === 'file')
+        return typeof s.file_id === 'string' ? undefined : 'image.source.file.file_id: Field required';
       return "image.source: Input tag does not match any of the expected tags: 'base64', 'url', 'file'";
     }
     case 'tool_use':
-      return role === 'assistant' && typeof b.id === 'string' && typeof b.name === 'string' && isObject(b.input) ? undefined : 'tool_use: id, name and an object input are required';
+      return role === 'assistant' && typeof b.id === 'string' && typeof b.name === 'string' && isObject(b.input)
+        ? undefined
+        : 'tool_use: id, name and an object input are required';
     case 'tool_result':
       return role === 'user' && typeof b.tool_use_id === 'string' ? undefined : 'tool_result: tool_use_id is required';
     case 'thinking':
@@ -265,7 +375,9 @@ function blockProblem(b: Json, role: string): string | undefined {
       if (role !== 'assistant' || typeof b.data !== 'string') return 'redacted_thinking.data: Field required';
       return verifyRedactedThinking(b.data) ? undefined : 'Invalid `data` in `redacted_thinking` block';
     default:
-      return OTHER_BLOCKS.has(b.type) ? undefined : `Input tag '${String(b.type)}' found using 'type' does not match any of the expected tags`;
+      return OTHER_BLOCKS.has(b.type)
+        ? undefined
+        : `Input tag '${String(b.type)}' found using 'type' does not match any of the expected tags`;
   }
 }
 

@@ -34,7 +34,14 @@ describe('mock Anthropic: validation like the real API', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('request-id')).toMatch(/^req_/);
     const json = (await res.json()) as Record<string, unknown>;
-    expect(json).toMatchObject({ type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'm: hi' }], stop_reason: 'end_turn', stop_sequence: null });
+    expect(json).toMatchObject({
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-5',
+      content: [{ type: 'text', text: 'm: hi' }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+    });
     expect(json.id).toMatch(/^msg_/);
     expect(mock.requests[0]!.body).toEqual(base);
   });
@@ -48,33 +55,92 @@ describe('mock Anthropic: validation like the real API', () => {
   });
 
   it('enforces alternating roles starting with user', async () => {
-    await rejects({ ...base, messages: [{ role: 'assistant', content: 'x' }] }, 'first message must use the "user" role');
-    await rejects({ ...base, messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] }, 'roles must alternate');
+    await rejects(
+      { ...base, messages: [{ role: 'assistant', content: 'x' }] },
+      'first message must use the "user" role',
+    );
+    await rejects(
+      {
+        ...base,
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'user', content: 'b' },
+        ],
+      },
+      'roles must alternate',
+    );
     await rejects({ ...base, messages: [{ role: 'system', content: 'a' }] }, 'first message must use the "user" role');
-    await rejects({ ...base, messages: [{ role: 'tool', content: 'a' }] }, "Input should be 'user', 'assistant' or 'system'");
+    await rejects(
+      { ...base, messages: [{ role: 'tool', content: 'a' }] },
+      "Input should be 'user', 'assistant' or 'system'",
+    );
   });
 
   it('requires every tool_use to be answered by a tool_result in the next user turn', async () => {
     const use = { type: 'tool_use', id: 'toolu_1', name: 'f', input: {} };
     const tools = [{ name: 'f', input_schema: { type: 'object' } }];
-    await rejects({ ...base, tools, messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: [use] }, { role: 'user', content: 'no result' }] }, '`tool_use` ids were found without `tool_result`');
-    await rejects({ ...base, tools, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_9', content: 'x' }] }] }, 'unexpected `tool_use_id`');
-    const ok = await post({ ...base, tools, messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: [use] }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'r' }] }] });
+    await rejects(
+      {
+        ...base,
+        tools,
+        messages: [
+          { role: 'user', content: 'a' },
+          { role: 'assistant', content: [use] },
+          { role: 'user', content: 'no result' },
+        ],
+      },
+      '`tool_use` ids were found without `tool_result`',
+    );
+    await rejects(
+      {
+        ...base,
+        tools,
+        messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_9', content: 'x' }] }],
+      },
+      'unexpected `tool_use_id`',
+    );
+    const ok = await post({
+      ...base,
+      tools,
+      messages: [
+        { role: 'user', content: 'a' },
+        { role: 'assistant', content: [use] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'r' }] },
+      ],
+    });
     expect(ok.status).toBe(200);
   });
 
   it('checks base64 image media types, cache_control count, empty text and tool_choice without tools', async () => {
     const image = (media_type: string) => ({ type: 'image', source: { type: 'base64', media_type, data: 'AAAA' } });
     await rejects({ ...base, messages: [{ role: 'user', content: [image('image/bmp')] }] }, 'media_type');
-    expect((await post({ ...base, messages: [{ role: 'user', content: [image('image/png'), { type: 'text', text: 'x' }] }] })).status).toBe(200);
+    expect(
+      (
+        await post({
+          ...base,
+          messages: [{ role: 'user', content: [image('image/png'), { type: 'text', text: 'x' }] }],
+        })
+      ).status,
+    ).toBe(200);
     const cached = { type: 'text', text: 'x', cache_control: { type: 'ephemeral' } };
-    await rejects({ ...base, messages: [{ role: 'user', content: [cached, cached, cached, cached, cached] }] }, 'A maximum of 4 blocks with cache_control');
-    await rejects({ ...base, messages: [{ role: 'user', content: [{ type: 'text', text: '' }] }] }, 'must be non-empty');
-    await rejects({ ...base, tool_choice: { type: 'auto' } }, 'tool_choice may only be specified while providing tools');
+    await rejects(
+      { ...base, messages: [{ role: 'user', content: [cached, cached, cached, cached, cached] }] },
+      'A maximum of 4 blocks with cache_control',
+    );
+    await rejects(
+      { ...base, messages: [{ role: 'user', content: [{ type: 'text', text: '' }] }] },
+      'must be non-empty',
+    );
+    await rejects(
+      { ...base, tool_choice: { type: 'auto' } },
+      'tool_choice may only be specified while providing tools',
+    );
   });
 
   it('refuses temperature, top_p and top_k under anthropic-version 2026-10-21 only', async () => {
-    await rejects({ ...base, temperature: 0.5 }, 'temperature: is not supported', { 'anthropic-version': '2026-10-21' });
+    await rejects({ ...base, temperature: 0.5 }, 'temperature: is not supported', {
+      'anthropic-version': '2026-10-21',
+    });
     await rejects({ ...base, top_k: 5 }, 'top_k: is not supported', { 'anthropic-version': '2026-10-21' });
     expect((await post({ ...base, temperature: 0.5, top_k: 5 })).status).toBe(200);
     await rejects({ ...base, temperature: 1.5 }, 'temperature');
@@ -97,7 +163,10 @@ describe('mock Anthropic: errors and faults', () => {
     expect(await limited.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
     const overloaded = await post(base);
     expect(overloaded.status).toBe(529);
-    expect(await overloaded.json()).toMatchObject({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
+    expect(await overloaded.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'overloaded_error', message: 'Overloaded' },
+    });
     expect((await post(base)).status).toBe(200);
   });
 
@@ -106,7 +175,12 @@ describe('mock Anthropic: errors and faults', () => {
     await expect(post(base)).rejects.toThrow();
     mock.queueFault({ kind: 'hang' });
     const controller = new AbortController();
-    const pending = fetch(`${mock.baseUrl}/v1/messages`, { method: 'POST', headers: { 'x-api-key': KEY, 'anthropic-version': '2023-06-01' }, body: JSON.stringify(base), signal: controller.signal });
+    const pending = fetch(`${mock.baseUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY, 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify(base),
+      signal: controller.signal,
+    });
     while (mock.requests.length < 2) await new Promise((r) => setImmediate(r));
     controller.abort();
     await expect(pending).rejects.toThrow();
@@ -114,26 +188,58 @@ describe('mock Anthropic: errors and faults', () => {
 });
 
 describe('mock Anthropic: stream wire format', () => {
-  const events = (text: string) => [...text.matchAll(/^event: (\w+)\ndata: (.*)\n\n/gm)].map((m) => ({ event: m[1]!, data: JSON.parse(m[2]!) as Record<string, any> }));
+  const events = (text: string) =>
+    [...text.matchAll(/^event: (\w+)\ndata: (.*)\n\n/gm)].map((m) => ({
+      event: m[1]!,
+      data: JSON.parse(m[2]!) as Record<string, any>,
+    }));
 
   it('streams event: + data: lines with ping, text_delta and a final message_delta/message_stop', async () => {
     const text = await (await post({ ...base, stream: true })).text();
     const list = events(text);
     expect(text.split('\n\n').filter(Boolean)).toHaveLength(list.length);
-    expect(list.map((e) => e.event)).toEqual(['message_start', 'ping', 'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
+    expect(list.map((e) => e.event)).toEqual([
+      'message_start',
+      'ping',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
     for (const e of list) expect(e.data.type).toBe(e.event);
-    expect(list.filter((e) => e.event === 'content_block_delta').map((e) => e.data.delta.text).join('')).toBe('m: hi');
+    expect(
+      list
+        .filter((e) => e.event === 'content_block_delta')
+        .map((e) => e.data.delta.text)
+        .join(''),
+    ).toBe('m: hi');
     expect(list[0]!.data.message).toMatchObject({ content: [], stop_reason: null, usage: { output_tokens: 1 } });
-    expect(list.at(-2)!.data).toMatchObject({ delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: expect.any(Number) } });
+    expect(list.at(-2)!.data).toMatchObject({
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      usage: { output_tokens: expect.any(Number) },
+    });
   });
 
   it('streams thinking_delta and input_json_delta for thinking and tool_use blocks', async () => {
-    const body = { ...base, max_tokens: 3000, stream: true, thinking: { type: 'enabled', budget_tokens: 1024 }, tools: [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }], messages: [{ role: 'user', content: 'weather?' }] };
+    const body = {
+      ...base,
+      max_tokens: 3000,
+      stream: true,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
+      tools: [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }],
+      messages: [{ role: 'user', content: 'weather?' }],
+    };
     const list = events(await (await post(body)).text());
     const deltas = list.filter((e) => e.event === 'content_block_delta').map((e) => e.data.delta.type);
     expect(deltas).toContain('thinking_delta');
     expect(deltas).toContain('signature_delta');
-    const json = list.filter((e) => e.data.delta?.type === 'input_json_delta').map((e) => e.data.delta.partial_json).join('');
+    const json = list
+      .filter((e) => e.data.delta?.type === 'input_json_delta')
+      .map((e) => e.data.delta.partial_json)
+      .join('');
     expect(JSON.parse(json)).toEqual({ city: 'Paris' });
     expect(list.at(-2)!.data.delta.stop_reason).toBe('tool_use');
   });
@@ -149,10 +255,17 @@ describe('mock Anthropic: stream wire format', () => {
   });
 
   it('lists models and counts tokens', async () => {
-    const models = (await (await fetch(`${mock.baseUrl}/v1/models`, { headers: { 'x-api-key': KEY } })).json()) as { data: Array<{ id: string; type: string }>; has_more: boolean };
+    const models = (await (await fetch(`${mock.baseUrl}/v1/models`, { headers: { 'x-api-key': KEY } })).json()) as {
+      data: Array<{ id: string; type: string }>;
+      has_more: boolean;
+    };
     expect(models.data.map((m) => m.id)).toEqual(['claude-sonnet-4-5', 'claude-haiku-4-5']);
     expect(models.has_more).toBe(false);
-    const counted = await fetch(`${mock.baseUrl}/v1/messages/count_tokens`, { method: 'POST', headers: { 'x-api-key': KEY, 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: base.messages }) });
+    const counted = await fetch(`${mock.baseUrl}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY, 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: base.messages }),
+    });
     expect(await counted.json()).toEqual({ input_tokens: expect.any(Number) });
   });
 });
@@ -162,25 +275,46 @@ describe('mock Anthropic: prompt cache imitation (promptCache: true)', () => {
     const cached = await startMockAnthropic({ promptCache: true, minCacheTokens: 100 });
     try {
       const send = async (body: unknown) => {
-        const res = await fetch(`${cached.baseUrl}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify(body) });
+        const res = await fetch(`${cached.baseUrl}/v1/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+          body: JSON.stringify(body),
+        });
         return ((await res.json()) as { usage: Record<string, number> }).usage;
       };
       const mark = { type: 'ephemeral' };
       const system = [{ type: 'text', text: 'x'.repeat(800), cache_control: mark }];
-      const turn1 = { model: 'claude-sonnet-4-5', max_tokens: 10, system, messages: [{ role: 'user', content: [{ type: 'text', text: 'one', cache_control: mark }] }] };
+      const turn1 = {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 10,
+        system,
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'one', cache_control: mark }] }],
+      };
       const first = await send(turn1);
       expect(first.cache_read_input_tokens).toBe(0);
       expect(first.cache_creation_input_tokens).toBeGreaterThan(200);
       const turn2 = {
         ...turn1,
-        messages: [{ role: 'user', content: 'one' }, { role: 'assistant', content: 'answer' }, { role: 'user', content: [{ type: 'text', text: 'two', cache_control: mark }] }],
+        messages: [
+          { role: 'user', content: 'one' },
+          { role: 'assistant', content: 'answer' },
+          { role: 'user', content: [{ type: 'text', text: 'two', cache_control: mark }] },
+        ],
       };
       const second = await send(turn2);
       expect(second.cache_read_input_tokens).toBe(first.cache_creation_input_tokens);
       expect(second.cache_creation_input_tokens).toBeGreaterThan(0);
-      const unmarked = await send({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'one' }] });
+      const unmarked = await send({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'one' }],
+      });
       expect([unmarked.cache_read_input_tokens, unmarked.cache_creation_input_tokens]).toEqual([0, 0]);
-      const short = await send({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'text', text: 'tiny', cache_control: mark }] }] });
+      const short = await send({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'tiny', cache_control: mark }] }],
+      });
       expect([short.cache_read_input_tokens, short.cache_creation_input_tokens]).toEqual([0, 0]);
     } finally {
       await cached.close();

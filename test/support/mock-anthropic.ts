@@ -130,7 +130,11 @@ const ERROR_TYPES: Record<number, string> = {
   529: 'overloaded_error',
 };
 
-export function anthropicError(status: number, message: string, type = ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error')): Json {
+export function anthropicError(
+  status: number,
+  message: string,
+  type = ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error'),
+): Json {
   return { type: 'error', error: { type, message }, request_id: id('req_') };
 }
 
@@ -192,7 +196,12 @@ class Mock extends MockUpstream<RecordedRequest, AnthropicFault> implements Mock
     }
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === 'status') {
-      return sendJson(res, fault.status, fault.body ?? anthropicError(fault.status, fault.status === 529 ? 'Overloaded' : `mock error ${fault.status}`), fault.headers);
+      return sendJson(
+        res,
+        fault.status,
+        fault.body ?? anthropicError(fault.status, fault.status === 529 ? 'Overloaded' : `mock error ${fault.status}`),
+        fault.headers,
+      );
     }
     const auth = this.#auth(req);
     if (auth) return sendJson(res, 401, auth);
@@ -201,13 +210,17 @@ class Mock extends MockUpstream<RecordedRequest, AnthropicFault> implements Mock
     if (req.method !== 'POST' || (pathname !== '/v1/messages' && pathname !== '/v1/messages/count_tokens')) {
       return sendJson(res, 404, anthropicError(404, `Not found: ${req.method} ${pathname}`));
     }
-    if (!isObject(body)) return sendJson(res, 400, anthropicError(400, 'There was an error parsing the body of your request'));
+    if (!isObject(body))
+      return sendJson(res, 400, anthropicError(400, 'There was an error parsing the body of your request'));
     const version = header(req, 'anthropic-version');
     if (!version) return sendJson(res, 400, anthropicError(400, 'anthropic-version: header is required'));
     const counting = pathname.endsWith('/count_tokens');
     const context = {
       version,
-      betas: (header(req, 'anthropic-beta') ?? '').split(',').map((b) => b.trim()).filter(Boolean),
+      betas: (header(req, 'anthropic-beta') ?? '')
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
       counting,
       outputLimit: (model: string) => outputLimitFor(model, this.#limits),
       extraBetas: this.options.betas ?? [],
@@ -225,7 +238,10 @@ class Mock extends MockUpstream<RecordedRequest, AnthropicFault> implements Mock
     if (key === undefined) return undefined;
     const bearer = header(req, 'authorization')?.replace(/^Bearer\s+/i, '');
     if (header(req, 'x-api-key') === key || bearer === key) return undefined;
-    return anthropicError(401, header(req, 'x-api-key') || bearer ? 'invalid x-api-key' : 'x-api-key header is required');
+    return anthropicError(
+      401,
+      header(req, 'x-api-key') || bearer ? 'invalid x-api-key' : 'x-api-key header is required',
+    );
   }
 
   #answer(body: Json): Json {
@@ -280,20 +296,32 @@ export function answerMessages(
         input_tokens: cachedApart ? Math.max(0, total - cache.read - cache.written) : total,
         cache_creation_input_tokens: cache.written,
         cache_read_input_tokens: cache.read,
-        cache_creation: { ephemeral_5m_input_tokens: cache.written - (cache.hour ?? 0), ephemeral_1h_input_tokens: cache.hour ?? 0 },
+        cache_creation: {
+          ephemeral_5m_input_tokens: cache.written - (cache.hour ?? 0),
+          ephemeral_1h_input_tokens: cache.hour ?? 0,
+        },
         output_tokens: blocks.reduce((n, b) => n + tokens(JSON.stringify(b)), 0),
         service_tier: 'standard',
       },
     };
   };
   if (scripted && (scripted.text !== undefined || scripted.toolCalls?.length)) {
-    return message([...content, ...scriptedBlocks(scripted)], scripted.toolCalls?.length ? 'tool_use' : 'end_turn', null);
+    return message(
+      [...content, ...scriptedBlocks(scripted)],
+      scripted.toolCalls?.length ? 'tool_use' : 'end_turn',
+      null,
+    );
   }
   const tools: Json[] = Array.isArray(body.tools) ? body.tools : [];
   const choice = body.tool_choice as Json | undefined;
-  const forced = choice?.type === 'tool' ? tools.find((t) => t.name === choice.name) : choice?.type === 'any' ? tools[0] : undefined;
+  const forced =
+    choice?.type === 'tool' ? tools.find((t) => t.name === choice.name) : choice?.type === 'any' ? tools[0] : undefined;
   const last = body.messages.at(-1);
-  const wantsTool = forced ?? (choice?.type !== 'none' && last.role === 'user' && /\bweather\b/i.test(textOf(last.content)) ? tools[0] : undefined);
+  const wantsTool =
+    forced ??
+    (choice?.type !== 'none' && last.role === 'user' && /\bweather\b/i.test(textOf(last.content))
+      ? tools[0]
+      : undefined);
   let stop = 'end_turn';
   let stopSequence: string | null = null;
   if (wantsTool) {
@@ -302,7 +330,10 @@ export function answerMessages(
     stop = 'tool_use';
   } else {
     const format = body.output_config?.format;
-    let text = format?.type === 'json_schema' ? JSON.stringify(sample(format.schema)) : `${name}: ${lastUserText(body.messages)}`;
+    let text =
+      format?.type === 'json_schema'
+        ? JSON.stringify(sample(format.schema))
+        : `${name}: ${lastUserText(body.messages)}`;
     for (const s of body.stop_sequences ?? []) {
       const at = text.indexOf(s);
       if (at >= 0) {
@@ -323,7 +354,13 @@ export function answerMessages(
 
 /** The real API's checks for a body with no betas (Bedrock InvokeModel, Vertex rawPredict), returning the first problem. */
 export function validateMessagesBody(body: Json, version: string, counting: boolean): string | undefined {
-  return validateMessages(body, { version, betas: [], counting, outputLimit: (model: string) => outputLimitFor(model, DEFAULT_ANTHROPIC_OUTPUT_LIMITS), extraBetas: [] });
+  return validateMessages(body, {
+    version,
+    betas: [],
+    counting,
+    outputLimit: (model: string) => outputLimitFor(model, DEFAULT_ANTHROPIC_OUTPUT_LIMITS),
+    extraBetas: [],
+  });
 }
 
 const CACHE_LOOKBACK_BLOCKS = 20;
@@ -378,32 +415,67 @@ function simulateCache(body: Json, cache: Map<string, number>, minTokens: number
 
 /** The real stream's event sequence for a message. */
 export function messageStreamEvents(message: Json, chunks: number): Json[] {
-  const start = { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { ...message.usage, output_tokens: 1 } };
+  const start = {
+    ...message,
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { ...message.usage, output_tokens: 1 },
+  };
   const events: Json[] = [{ type: 'message_start', message: start }, { type: 'ping' }];
   message.content.forEach((block: Json, index: number) => {
     if (block.type === 'text') {
       events.push({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
-      for (const piece of split(block.text, chunks)) events.push({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } });
+      for (const piece of split(block.text, chunks))
+        events.push({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } });
     } else if (block.type === 'thinking') {
-      events.push({ type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } });
-      if (block.thinking) for (const piece of split(block.thinking, 2)) events.push({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: piece } });
-      events.push({ type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: block.signature } });
+      events.push({
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'thinking', thinking: '', signature: '' },
+      });
+      if (block.thinking)
+        for (const piece of split(block.thinking, 2))
+          events.push({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: piece } });
+      events.push({
+        type: 'content_block_delta',
+        index,
+        delta: { type: 'signature_delta', signature: block.signature },
+      });
     } else if (block.type === 'redacted_thinking') {
       events.push({ type: 'content_block_start', index, content_block: block });
     } else {
-      events.push({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
+      events.push({
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+      });
       events.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: '' } });
-      for (const piece of split(JSON.stringify(block.input), 3)) events.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: piece } });
+      for (const piece of split(JSON.stringify(block.input), 3))
+        events.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: piece } });
     }
     events.push({ type: 'content_block_stop', index });
   });
-  events.push({ type: 'message_delta', delta: { stop_reason: message.stop_reason, stop_sequence: message.stop_sequence }, usage: { output_tokens: message.usage.output_tokens } });
+  events.push({
+    type: 'message_delta',
+    delta: { stop_reason: message.stop_reason, stop_sequence: message.stop_sequence },
+    usage: { output_tokens: message.usage.output_tokens },
+  });
   events.push({ type: 'message_stop' });
   return events;
 }
 
-async function writeStream(res: ServerResponse, events: Json[], fault: AnthropicFault | undefined, req: IncomingMessage): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': id('req_') });
+async function writeStream(
+  res: ServerResponse,
+  events: Json[],
+  fault: AnthropicFault | undefined,
+  req: IncomingMessage,
+): Promise<void> {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'request-id': id('req_'),
+  });
   const stopAt = fault && (fault.kind === 'cut' || fault.kind === 'streamError') ? fault.afterEvents : Infinity;
   for (const [i, event] of events.entries()) {
     if (i >= stopAt) break;
@@ -426,7 +498,8 @@ async function writeStream(res: ServerResponse, events: Json[], fault: Anthropic
 function scriptedBlocks(answer: AnthropicScriptedAnswer): Json[] {
   const blocks: Json[] = [];
   if (answer.text !== undefined) blocks.push({ type: 'text', text: answer.text });
-  for (const call of answer.toolCalls ?? []) blocks.push({ type: 'tool_use', id: id('toolu_'), name: call.name, input: call.input });
+  for (const call of answer.toolCalls ?? [])
+    blocks.push({ type: 'tool_use', id: id('toolu_'), name: call.name, input: call.input });
   return blocks;
 }
 
@@ -447,7 +520,8 @@ function lastUserText(messages: Json[]): string {
     if (m.role !== 'user') continue;
     const text = textOf(m.content);
     if (text) return text;
-    if (Array.isArray(m.content) && m.content.some((b: Json) => b.type === 'tool_result')) return 'tool results received';
+    if (Array.isArray(m.content) && m.content.some((b: Json) => b.type === 'tool_result'))
+      return 'tool results received';
     if (Array.isArray(m.content) && m.content.some((b: Json) => b.type === 'image')) return 'an image';
   }
   return '';
@@ -463,12 +537,19 @@ function tokens(text: string): number {
 
 function split(text: string, count: number): string[] {
   const n = Math.max(1, Math.min(count, text.length));
-  return Array.from({ length: n }, (_, i) => text.slice(Math.floor((i * text.length) / n), Math.floor(((i + 1) * text.length) / n)));
+  return Array.from({ length: n }, (_, i) =>
+    text.slice(Math.floor((i * text.length) / n), Math.floor(((i + 1) * text.length) / n)),
+  );
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'request-id': id('req_'), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    'request-id': id('req_'),
+    ...headers,
+  });
   res.end(payload);
 }
 

@@ -22,22 +22,48 @@ afterAll(async () => {
   await oauth.close();
 });
 
-const chat = (body: unknown, headers: Record<string, string> = { 'api-key': KEY }, path = '/openai/deployments/prod/chat/completions?api-version=2024-10-21') =>
-  fetch(`${az.origin}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+const chat = (
+  body: unknown,
+  headers: Record<string, string> = { 'api-key': KEY },
+  path = '/openai/deployments/prod/chat/completions?api-version=2024-10-21',
+) =>
+  fetch(`${az.origin}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 const hi = { messages: [{ role: 'user', content: 'hi' }] };
 
 async function entraToken(form: Record<string, string>): Promise<Response> {
-  return fetch(`${oauth.origin}/${CLIENT.tenantId}/oauth2/v2.0/token`, { method: 'POST', body: new URLSearchParams(form) });
+  return fetch(`${oauth.origin}/${CLIENT.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: new URLSearchParams(form),
+  });
 }
 
 describe('mock OAuth: Entra client credentials', () => {
   it('issues a token for the right secret and scope, and refuses others with AADSTS errors', async () => {
-    const ok = await entraToken({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, scope: AZURE_SCOPE });
+    const ok = await entraToken({
+      grant_type: 'client_credentials',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+      scope: AZURE_SCOPE,
+    });
     expect(await ok.json()).toMatchObject({ token_type: 'Bearer', expires_in: 3599, access_token: expect.any(String) });
-    const secret = await entraToken({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: 'nope', scope: AZURE_SCOPE });
+    const secret = await entraToken({
+      grant_type: 'client_credentials',
+      client_id: CLIENT.clientId,
+      client_secret: 'nope',
+      scope: AZURE_SCOPE,
+    });
     expect(secret.status).toBe(401);
     expect(((await secret.json()) as { error_description: string }).error_description).toMatch(/^AADSTS7000215/);
-    const scope = await entraToken({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, scope: 'https://graph.microsoft.com/.default' });
+    const scope = await entraToken({
+      grant_type: 'client_credentials',
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret,
+      scope: 'https://graph.microsoft.com/.default',
+    });
     expect(((await scope.json()) as { error: string }).error).toBe('invalid_scope');
     const discovery = await fetch(`${oauth.origin}/common/discovery/instance`);
     expect(discovery.status).toBe(404);
@@ -46,23 +72,43 @@ describe('mock OAuth: Entra client credentials', () => {
 });
 
 describe('mock Azure OpenAI', () => {
-  it('takes the api-key or an Entra bearer token, and refuses others with Azure\'s 401 bodies', async () => {
+  it("takes the api-key or an Entra bearer token, and refuses others with Azure's 401 bodies", async () => {
     expect((await chat(hi)).status).toBe(200);
     const wrong = await chat(hi, { 'api-key': 'nope' });
     expect(wrong.status).toBe(401);
-    expect(((await wrong.json()) as { error: { message: string } }).error.message).toMatch(/^Access denied due to invalid subscription key/);
-    const token = ((await (await entraToken({ grant_type: 'client_credentials', client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, scope: AZURE_SCOPE })).json()) as { access_token: string }).access_token;
+    expect(((await wrong.json()) as { error: { message: string } }).error.message).toMatch(
+      /^Access denied due to invalid subscription key/,
+    );
+    const token = (
+      (await (
+        await entraToken({
+          grant_type: 'client_credentials',
+          client_id: CLIENT.clientId,
+          client_secret: CLIENT.clientSecret,
+          scope: AZURE_SCOPE,
+        })
+      ).json()) as { access_token: string }
+    ).access_token;
     expect((await chat(hi, { authorization: `Bearer ${token}` })).status).toBe(200);
     expect((await chat(hi, { authorization: 'Bearer forged' })).status).toBe(401);
   });
 
   it('wants a known api-version and deployment, and refuses unknown arguments', async () => {
     expect((await chat(hi, { 'api-key': KEY }, '/openai/deployments/prod/chat/completions')).status).toBe(404);
-    expect((await chat(hi, { 'api-key': KEY }, '/openai/deployments/prod/chat/completions?api-version=1999-01-01')).status).toBe(404);
-    const missing = await chat(hi, { 'api-key': KEY }, '/openai/deployments/nope/chat/completions?api-version=2024-10-21');
+    expect(
+      (await chat(hi, { 'api-key': KEY }, '/openai/deployments/prod/chat/completions?api-version=1999-01-01')).status,
+    ).toBe(404);
+    const missing = await chat(
+      hi,
+      { 'api-key': KEY },
+      '/openai/deployments/nope/chat/completions?api-version=2024-10-21',
+    );
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('DeploymentNotFound');
     const unknown = await chat({ ...hi, surprise: 1 });
-    expect([unknown.status, ((await unknown.json()) as { error: { message: string } }).error.message]).toEqual([400, 'Unrecognized request argument supplied: surprise']);
+    expect([unknown.status, ((await unknown.json()) as { error: { message: string } }).error.message]).toEqual([
+      400,
+      'Unrecognized request argument supplied: surprise',
+    ]);
     expect((await chat({ ...hi, model: 'prod' }, { 'api-key': KEY }, '/openai/v1/chat/completions')).status).toBe(200);
   });
 
@@ -73,12 +119,22 @@ describe('mock Azure OpenAI', () => {
     const blocked = await chat({ messages: [{ role: 'user', content: 'a violent story' }] });
     const body = (await blocked.json()) as { error: Record<string, any> };
     expect(blocked.status).toBe(400);
-    expect(body.error).toMatchObject({ code: 'content_filter', param: 'prompt', innererror: { code: 'ResponsibleAIPolicyViolation', content_filter_result: { violence: { filtered: true, severity: 'medium' } } } });
+    expect(body.error).toMatchObject({
+      code: 'content_filter',
+      param: 'prompt',
+      innererror: {
+        code: 'ResponsibleAIPolicyViolation',
+        content_filter_result: { violence: { filtered: true, severity: 'medium' } },
+      },
+    });
   });
 
   it('streams a prompt-filter chunk first, then chunks with content_filter_results, then [DONE]', async () => {
     const text = await (await chat({ ...hi, stream: true })).text();
-    const events = text.trim().split('\n\n').map((e) => e.slice('data: '.length));
+    const events = text
+      .trim()
+      .split('\n\n')
+      .map((e) => e.slice('data: '.length));
     expect(JSON.parse(events[0]!)).toMatchObject({ choices: [], id: '', prompt_filter_results: [{ prompt_index: 0 }] });
     expect(JSON.parse(events[1]!).choices[0].delta).toEqual({ role: 'assistant', content: '', refusal: null });
     expect(events.at(-1)).toBe('[DONE]');

@@ -62,10 +62,41 @@ export interface MockAzureOpenAIOptions {
 
 export const AZURE_API_VERSIONS = new Set(['2024-06-01', '2024-10-21', '2025-04-01-preview', '2025-01-01-preview']);
 const CHAT_FIELDS = new Set([
-  'messages', 'model', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'max_tokens', 'max_completion_tokens', 'n',
-  'presence_penalty', 'response_format', 'seed', 'stop', 'stream', 'stream_options', 'temperature', 'top_p', 'tools', 'tool_choice',
-  'parallel_tool_calls', 'user', 'function_call', 'functions', 'data_sources', 'reasoning_effort', 'store', 'metadata', 'prediction',
-  'modalities', 'audio', 'user_security_context', 'prompt_cache_key', 'safety_identifier', 'verbosity', 'web_search_options',
+  'messages',
+  'model',
+  'frequency_penalty',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'max_tokens',
+  'max_completion_tokens',
+  'n',
+  'presence_penalty',
+  'response_format',
+  'seed',
+  'stop',
+  'stream',
+  'stream_options',
+  'temperature',
+  'top_p',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'user',
+  'function_call',
+  'functions',
+  'data_sources',
+  'reasoning_effort',
+  'store',
+  'metadata',
+  'prediction',
+  'modalities',
+  'audio',
+  'user_security_context',
+  'prompt_cache_key',
+  'safety_identifier',
+  'verbosity',
+  'web_search_options',
 ]);
 const SAFE = { filtered: false, severity: 'safe' };
 const CLEAN_FILTER = { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: SAFE };
@@ -102,44 +133,108 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
     const v1 = /^\/openai\/v1\/(chat\/completions|embeddings|models|responses)$/.exec(url.pathname);
     const legacy = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(url.pathname);
     const deployment = legacy ? decodeURIComponent(legacy[1]!) : typeof body?.model === 'string' ? body.model : '';
-    this.requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', deployment, headers: { ...req.headers }, body });
+    this.requests.push({
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      deployment,
+      headers: { ...req.headers },
+      body,
+    });
     const fault = this.nextFault();
     if (fault?.kind === 'reset') return void req.socket.destroy();
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
-    if (fault?.kind === 'status') return send(res, fault.status, fault.body ?? azureError(fault.status, `mock error ${fault.status}`, String(fault.status)), fault.headers);
+    if (fault?.kind === 'status')
+      return send(
+        res,
+        fault.status,
+        fault.body ?? azureError(fault.status, `mock error ${fault.status}`, String(fault.status)),
+        fault.headers,
+      );
 
     const denied = this.#auth(req);
     if (denied) return send(res, 401, denied);
-    const operation = v1?.[1] ?? legacy?.[2] ?? (url.pathname === '/openai/models' ? 'models' : url.pathname === '/openai/responses' ? 'responses' : undefined);
+    const operation =
+      v1?.[1] ??
+      legacy?.[2] ??
+      (url.pathname === '/openai/models' ? 'models' : url.pathname === '/openai/responses' ? 'responses' : undefined);
     const version = url.searchParams.get('api-version');
     if (!operation) return send(res, 404, { error: { code: '404', message: 'Resource not found' } });
     if (!v1 && (!version || !AZURE_API_VERSIONS.has(version))) {
-      return send(res, 404, { error: { code: '404', message: version ? 'Resource not found' : 'Missing required query parameter: api-version' } });
+      return send(res, 404, {
+        error: {
+          code: '404',
+          message: version ? 'Resource not found' : 'Missing required query parameter: api-version',
+        },
+      });
     }
-    if (operation === 'models' && req.method === 'GET') return send(res, 200, { data: Object.values(this.options.deployments).map((m) => ({ id: m, object: 'model', status: 'succeeded' })), object: 'list' });
+    if (operation === 'models' && req.method === 'GET')
+      return send(res, 200, {
+        data: Object.values(this.options.deployments).map((m) => ({ id: m, object: 'model', status: 'succeeded' })),
+        object: 'list',
+      });
     const model = this.options.deployments[deployment];
     if (!model) {
-      return send(res, 404, { error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.' } });
+      return send(res, 404, {
+        error: {
+          code: 'DeploymentNotFound',
+          message:
+            'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
+        },
+      });
     }
-    if (!body) return send(res, 400, azureError(400, "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)"));
+    if (!body)
+      return send(
+        res,
+        400,
+        azureError(
+          400,
+          "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
+        ),
+      );
     if (operation === 'responses') {
-      if (!v1 && version! < '2025-03-01-preview') return send(res, 404, { error: { code: '404', message: 'Resource not found' } });
+      if (!v1 && version! < '2025-03-01-preview')
+        return send(res, 404, { error: { code: '404', message: 'Resource not found' } });
       return this.#responses(res, body, model);
     }
     if (operation === 'embeddings') {
       const inputs: string[] = Array.isArray(body.input) ? body.input : [body.input];
-      const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: [...createHash('sha256').update(String(text)).digest()].slice(0, 8).map((b) => b / 255) }));
-      return send(res, 200, { object: 'list', data, model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } });
+      const data = inputs.map((text, index) => ({
+        object: 'embedding',
+        index,
+        embedding: [...createHash('sha256').update(String(text)).digest()].slice(0, 8).map((b) => b / 255),
+      }));
+      return send(res, 200, {
+        object: 'list',
+        data,
+        model,
+        usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
+      });
     }
     const invalid = validate(body);
     if (invalid) return send(res, 400, invalid);
     const userText = lastUserText(body.messages);
     if (/violent/i.test(userText)) {
-      return send(res, 400, azureError(400, "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry. To learn more about our content filtering policies please read our documentation: https://go.microsoft.com/fwlink/?linkid=2198766", 'content_filter', {
-        param: 'prompt',
-        status: 400,
-        innererror: { code: 'ResponsibleAIPolicyViolation', content_filter_result: { ...CLEAN_FILTER, jailbreak: { filtered: false, detected: false }, violence: { filtered: true, severity: 'medium' } } },
-      }));
+      return send(
+        res,
+        400,
+        azureError(
+          400,
+          "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry. To learn more about our content filtering policies please read our documentation: https://go.microsoft.com/fwlink/?linkid=2198766",
+          'content_filter',
+          {
+            param: 'prompt',
+            status: 400,
+            innererror: {
+              code: 'ResponsibleAIPolicyViolation',
+              content_filter_result: {
+                ...CLEAN_FILTER,
+                jailbreak: { filtered: false, detected: false },
+                violence: { filtered: true, severity: 'medium' },
+              },
+            },
+          },
+        ),
+      );
     }
     const answer = this.#answer(body, model);
     if (body.stream !== true) return send(res, 200, answer);
@@ -149,16 +244,27 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
   /** The Responses API: the deployment's model answers, as the mock OpenAI Responses API would. */
   async #responses(res: ServerResponse, body: Json, model: string): Promise<void> {
     const store = this.#stored;
-    const problem = validateResponsesRequest({ ...body, model }, {
-      outputLimit: () => undefined,
-      storedItem: (id) => store.item(id),
-      hasResponse: (id) => store.has(id),
-      previousItems: (id) => store.conversation(id),
-    });
-    if (problem) return send(res, problem.status, azureError(problem.status, problem.message, problem.code, { param: problem.param }));
+    const problem = validateResponsesRequest(
+      { ...body, model },
+      {
+        outputLimit: () => undefined,
+        storedItem: (id) => store.item(id),
+        hasResponse: (id) => store.has(id),
+        previousItems: (id) => store.conversation(id),
+      },
+    );
+    if (problem)
+      return send(
+        res,
+        problem.status,
+        azureError(problem.status, problem.message, problem.code, { param: problem.param }),
+      );
     const built = buildResponse({ ...body, model }, undefined, this.#name, this.options.chunks ?? 3, store);
     if (body.stream !== true) return send(res, 200, built.response);
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'apim-request-id': randomBytes(8).toString('hex') });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'apim-request-id': randomBytes(8).toString('hex'),
+    });
     for (const event of built.events) {
       if (res.destroyed) return;
       res.write(`event: ${String(event.type)}\ndata: ${JSON.stringify(event)}\n\n`);
@@ -172,11 +278,23 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
     if (typeof key === 'string') {
       return key === this.options.apiKey
         ? undefined
-        : { error: { code: '401', message: 'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.' } };
+        : {
+            error: {
+              code: '401',
+              message:
+                'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+            },
+          };
     }
     const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     if (this.options.oauth && this.options.oauth.check(bearer) === 'ok') return undefined;
-    return { error: { code: '401', message: 'Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.' } };
+    return {
+      error: {
+        code: '401',
+        message:
+          'Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.',
+      },
+    };
   }
 
   #answer(body: Json, model: string): Json {
@@ -184,14 +302,29 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
     const last = messages.at(-1)!;
     const tools: Json[] = body.tools ?? [];
     const choice = body.tool_choice;
-    const named = typeof choice === 'object' ? tools.find((t) => t.function?.name === choice.function?.name) : undefined;
+    const named =
+      typeof choice === 'object' ? tools.find((t) => t.function?.name === choice.function?.name) : undefined;
     const userText = lastUserText(messages);
-    const tool = last.role === 'tool' ? undefined : named ?? (choice === 'required' ? tools[0] : choice !== 'none' && /\bweather\b/i.test(userText) ? tools[0] : undefined);
+    const tool =
+      last.role === 'tool'
+        ? undefined
+        : (named ??
+          (choice === 'required'
+            ? tools[0]
+            : choice !== 'none' && /\bweather\b/i.test(userText)
+              ? tools[0]
+              : undefined));
     const message: Json = { role: 'assistant', content: null, refusal: null };
     let finish = 'stop';
     let filterResults: Json = CLEAN_FILTER;
     if (tool) {
-      message.tool_calls = [{ id: `call_${randomBytes(12).toString('hex')}`, type: 'function', function: { name: tool.function.name, arguments: JSON.stringify(sample(tool.function.parameters)) } }];
+      message.tool_calls = [
+        {
+          id: `call_${randomBytes(12).toString('hex')}`,
+          type: 'function',
+          function: { name: tool.function.name, arguments: JSON.stringify(sample(tool.function.parameters)) },
+        },
+      ];
       finish = 'tool_calls';
     } else {
       let text: string;
@@ -199,13 +332,17 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
         const names = new Map<string, string>();
         for (const m of messages) for (const call of m.tool_calls ?? []) names.set(call.id, call.function.name);
         text = `${this.#name}: ${names.get(last.tool_call_id)}=${typeof last.content === 'string' ? last.content : JSON.stringify(last.content)}`;
-      } else if (body.response_format?.type === 'json_object') text = JSON.stringify({ answer: `${this.#name}: ${userText}` });
-      else if (body.response_format?.type === 'json_schema') text = JSON.stringify(sample(body.response_format.json_schema?.schema));
+      } else if (body.response_format?.type === 'json_object')
+        text = JSON.stringify({ answer: `${this.#name}: ${userText}` });
+      else if (body.response_format?.type === 'json_schema')
+        text = JSON.stringify(sample(body.response_format.json_schema?.schema));
       else {
-        const images = Array.isArray(last.content) ? last.content.filter((p: Json) => p.type === 'image_url').length : 0;
+        const images = Array.isArray(last.content)
+          ? last.content.filter((p: Json) => p.type === 'image_url').length
+          : 0;
         text = [`${this.#name}: ${userText}`, ...Array(images).fill('an image')].join(' + ');
       }
-      for (const stop of typeof body.stop === 'string' ? [body.stop] : body.stop ?? []) {
+      for (const stop of typeof body.stop === 'string' ? [body.stop] : (body.stop ?? [])) {
         const at = text.indexOf(stop);
         if (at >= 0) text = text.slice(0, at);
       }
@@ -229,32 +366,68 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
       created: Math.floor(Date.now() / 1000),
       model,
       system_fingerprint: 'fp_azuremock',
-      prompt_filter_results: [{ prompt_index: 0, content_filter_results: { ...CLEAN_FILTER, jailbreak: { filtered: false, detected: false } } }],
+      prompt_filter_results: [
+        {
+          prompt_index: 0,
+          content_filter_results: { ...CLEAN_FILTER, jailbreak: { filtered: false, detected: false } },
+        },
+      ],
       choices: [{ index: 0, message, finish_reason: finish, logprobs: null, content_filter_results: filterResults }],
-      usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
+      usage: {
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+        total_tokens: prompt + completion,
+        prompt_tokens_details: { cached_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 0 },
+      },
     };
   }
 
-  async #stream(res: ServerResponse, req: IncomingMessage, answer: Json, includeUsage: boolean, fault: AzureFault | undefined): Promise<void> {
+  async #stream(
+    res: ServerResponse,
+    req: IncomingMessage,
+    answer: Json,
+    includeUsage: boolean,
+    fault: AzureFault | undefined,
+  ): Promise<void> {
     const choice = answer.choices[0];
-    const base = { id: answer.id, object: 'chat.completion.chunk', created: answer.created, model: answer.model, system_fingerprint: answer.system_fingerprint };
+    const base = {
+      id: answer.id,
+      object: 'chat.completion.chunk',
+      created: answer.created,
+      model: answer.model,
+      system_fingerprint: answer.system_fingerprint,
+    };
     const chunk = (delta: Json, finish: string | null = null, filter: Json = CLEAN_FILTER): Json => ({
       ...base,
       choices: [{ index: 0, delta, finish_reason: finish, logprobs: null, content_filter_results: filter }],
       ...(includeUsage ? { usage: null } : {}),
     });
-    const events: Json[] = [{ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: answer.prompt_filter_results }];
+    const events: Json[] = [
+      { choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: answer.prompt_filter_results },
+    ];
     events.push(chunk({ role: 'assistant', content: '', refusal: null }, null, {}));
     if (choice.message.tool_calls) {
       const call = choice.message.tool_calls[0];
-      events.push(chunk({ tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }));
-      for (const piece of split(call.function.arguments, 3)) events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
+      events.push(
+        chunk({
+          tool_calls: [
+            { index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } },
+          ],
+        }),
+      );
+      for (const piece of split(call.function.arguments, 3))
+        events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] }));
     } else {
-      for (const piece of split(choice.message.content, this.options.chunks ?? 3)) events.push(chunk({ content: piece }));
+      for (const piece of split(choice.message.content, this.options.chunks ?? 3))
+        events.push(chunk({ content: piece }));
     }
     events.push(chunk({}, choice.finish_reason, choice.content_filter_results));
     if (includeUsage) events.push({ ...base, choices: [], usage: answer.usage });
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'apim-request-id': randomBytes(8).toString('hex') });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'apim-request-id': randomBytes(8).toString('hex'),
+    });
     const stopAt = fault?.kind === 'cut' ? fault.afterChunks : Infinity;
     for (const [i, event] of events.entries()) {
       if (i >= stopAt || res.destroyed) break;
@@ -268,12 +441,19 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
 
 /** OpenAI's request checks, as Azure answers them. */
 function validate(body: Json): Json | undefined {
-  for (const key of Object.keys(body)) if (!CHAT_FIELDS.has(key)) return azureError(400, `Unrecognized request argument supplied: ${key}`);
-  if (!Array.isArray(body.messages) || body.messages.length === 0) return azureError(400, "'messages' is a required property", null, { param: 'messages' });
+  for (const key of Object.keys(body))
+    if (!CHAT_FIELDS.has(key)) return azureError(400, `Unrecognized request argument supplied: ${key}`);
+  if (!Array.isArray(body.messages) || body.messages.length === 0)
+    return azureError(400, "'messages' is a required property", null, { param: 'messages' });
   let calls: string[] = [];
   for (const [i, m] of body.messages.entries()) {
     if (m.role === 'tool' && !calls.includes(m.tool_call_id)) {
-      return azureError(400, "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.", null, { param: `messages.[${i}].role` });
+      return azureError(
+        400,
+        "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+        null,
+        { param: `messages.[${i}].role` },
+      );
     }
     if (m.role === 'assistant') calls = (m.tool_calls ?? []).map((c: Json) => c.id);
     for (const part of Array.isArray(m.content) ? m.content : []) {
@@ -286,10 +466,16 @@ function validate(body: Json): Json | undefined {
     }
   }
   for (const [i, tool] of (body.tools ?? []).entries()) {
-    if (!/^[a-zA-Z0-9_-]{1,64}$/.test(tool.function?.name ?? '')) return azureError(400, `Invalid 'tools[${i}].function.name': string does not match pattern.`, 'invalid_value');
+    if (!/^[a-zA-Z0-9_-]{1,64}$/.test(tool.function?.name ?? ''))
+      return azureError(400, `Invalid 'tools[${i}].function.name': string does not match pattern.`, 'invalid_value');
   }
   if (body.response_format?.type === 'json_object' && !/json/i.test(JSON.stringify(body.messages))) {
-    return azureError(400, "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.", null, { param: 'messages' });
+    return azureError(
+      400,
+      "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+      null,
+      { param: 'messages' },
+    );
   }
   return undefined;
 }
@@ -299,14 +485,22 @@ function lastUserText(messages: Json[]): string {
     const m = messages[i]!;
     if (m.role !== 'user') continue;
     if (typeof m.content === 'string') return m.content;
-    return (m.content ?? []).filter((p: Json) => p.type === 'text').map((p: Json) => p.text).join('');
+    return (m.content ?? [])
+      .filter((p: Json) => p.type === 'text')
+      .map((p: Json) => p.text)
+      .join('');
   }
   return '';
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'apim-request-id': randomBytes(8).toString('hex'), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    'apim-request-id': randomBytes(8).toString('hex'),
+    ...headers,
+  });
   res.end(payload);
 }
 
@@ -316,5 +510,7 @@ function tokens(text: string): number {
 
 function split(text: string, count: number): string[] {
   const n = Math.max(1, Math.min(count, text.length));
-  return Array.from({ length: n }, (_, i) => text.slice(Math.floor((i * text.length) / n), Math.floor(((i + 1) * text.length) / n)));
+  return Array.from({ length: n }, (_, i) =>
+    text.slice(Math.floor((i * text.length) / n), Math.floor(((i + 1) * text.length) / n)),
+  );
 }

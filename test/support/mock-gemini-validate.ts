@@ -21,45 +21,100 @@ interface Shape {
 
 const SCHEMA: Shape = {};
 Object.assign(SCHEMA, {
-  type: 'scalar', format: 'scalar', title: 'scalar', description: 'scalar', nullable: 'scalar', enum: ['list', 'scalar'],
-  maxItems: 'scalar', minItems: 'scalar', properties: ['map', SCHEMA], required: ['list', 'scalar'], minProperties: 'scalar',
-  maxProperties: 'scalar', minLength: 'scalar', maxLength: 'scalar', pattern: 'scalar', example: 'any', anyOf: ['list', SCHEMA],
-  propertyOrdering: ['list', 'scalar'], default: 'any', items: SCHEMA, minimum: 'scalar', maximum: 'scalar',
+  type: 'scalar',
+  format: 'scalar',
+  title: 'scalar',
+  description: 'scalar',
+  nullable: 'scalar',
+  enum: ['list', 'scalar'],
+  maxItems: 'scalar',
+  minItems: 'scalar',
+  properties: ['map', SCHEMA],
+  required: ['list', 'scalar'],
+  minProperties: 'scalar',
+  maxProperties: 'scalar',
+  minLength: 'scalar',
+  maxLength: 'scalar',
+  pattern: 'scalar',
+  example: 'any',
+  anyOf: ['list', SCHEMA],
+  propertyOrdering: ['list', 'scalar'],
+  default: 'any',
+  items: SCHEMA,
+  minimum: 'scalar',
+  maximum: 'scalar',
 });
 
 const PART: Shape = {
-  text: 'scalar', thought: 'scalar', thoughtSignature: 'scalar',
+  text: 'scalar',
+  thought: 'scalar',
+  thoughtSignature: 'scalar',
   inlineData: { mimeType: 'scalar', data: 'scalar' },
   fileData: { mimeType: 'scalar', fileUri: 'scalar' },
   functionCall: { id: 'scalar', name: 'scalar', args: 'any' },
   functionResponse: { id: 'scalar', name: 'scalar', response: 'any', willContinue: 'scalar', scheduling: 'scalar' },
-  executableCode: 'any', codeExecutionResult: 'any', videoMetadata: 'any',
+  executableCode: 'any',
+  codeExecutionResult: 'any',
+  videoMetadata: 'any',
 };
 const CONTENT: Shape = { role: 'scalar', parts: ['list', PART] };
 
 const GENERATE: Shape = {
   contents: ['list', CONTENT],
   systemInstruction: CONTENT,
-  tools: ['list', {
-    functionDeclarations: ['list', {
-      name: 'scalar', description: 'scalar', parameters: SCHEMA, parametersJsonSchema: 'any', response: SCHEMA,
-      responseJsonSchema: 'any', behavior: 'scalar',
-    }],
-    googleSearch: 'any', googleSearchRetrieval: 'any', codeExecution: 'any', urlContext: 'any',
-  }],
+  tools: [
+    'list',
+    {
+      functionDeclarations: [
+        'list',
+        {
+          name: 'scalar',
+          description: 'scalar',
+          parameters: SCHEMA,
+          parametersJsonSchema: 'any',
+          response: SCHEMA,
+          responseJsonSchema: 'any',
+          behavior: 'scalar',
+        },
+      ],
+      googleSearch: 'any',
+      googleSearchRetrieval: 'any',
+      codeExecution: 'any',
+      urlContext: 'any',
+    },
+  ],
   toolConfig: { functionCallingConfig: { mode: 'scalar', allowedFunctionNames: ['list', 'scalar'] } },
   safetySettings: ['list', { category: 'scalar', threshold: 'scalar' }],
   cachedContent: 'scalar',
   generationConfig: {
-    stopSequences: ['list', 'scalar'], responseMimeType: 'scalar', responseSchema: SCHEMA, responseJsonSchema: 'any',
-    responseModalities: ['list', 'scalar'], candidateCount: 'scalar', maxOutputTokens: 'scalar', temperature: 'scalar',
-    topP: 'scalar', topK: 'scalar', seed: 'scalar', presencePenalty: 'scalar', frequencyPenalty: 'scalar',
-    responseLogprobs: 'scalar', logprobs: 'scalar', mediaResolution: 'scalar', speechConfig: 'any',
+    stopSequences: ['list', 'scalar'],
+    responseMimeType: 'scalar',
+    responseSchema: SCHEMA,
+    responseJsonSchema: 'any',
+    responseModalities: ['list', 'scalar'],
+    candidateCount: 'scalar',
+    maxOutputTokens: 'scalar',
+    temperature: 'scalar',
+    topP: 'scalar',
+    topK: 'scalar',
+    seed: 'scalar',
+    presencePenalty: 'scalar',
+    frequencyPenalty: 'scalar',
+    responseLogprobs: 'scalar',
+    logprobs: 'scalar',
+    mediaResolution: 'scalar',
+    speechConfig: 'any',
     thinkingConfig: { includeThoughts: 'scalar', thinkingBudget: 'scalar', thinkingLevel: 'scalar' },
   },
 };
 
-const EMBED: Shape = { model: 'scalar', content: CONTENT, taskType: 'scalar', title: 'scalar', outputDimensionality: 'scalar' };
+const EMBED: Shape = {
+  model: 'scalar',
+  content: CONTENT,
+  taskType: 'scalar',
+  title: 'scalar',
+  outputDimensionality: 'scalar',
+};
 const BATCH_EMBED: Shape = { requests: ['list', EMBED] };
 
 const TYPES = new Set(['TYPE_UNSPECIFIED', 'STRING', 'NUMBER', 'INTEGER', 'BOOLEAN', 'ARRAY', 'OBJECT', 'NULL']);
@@ -90,7 +145,10 @@ function parseShape(value: unknown, shape: Shape, path: string, out: Invalid['vi
     const here = path ? `${path}.${snake(name)}` : snake(name);
     if (spec === undefined) {
       const at = path ? ` at '${path}'` : '';
-      out.push({ field: path, description: `Invalid JSON payload received. Unknown name "${key}"${at}: Cannot find field.` });
+      out.push({
+        field: path,
+        description: `Invalid JSON payload received. Unknown name "${key}"${at}: Cannot find field.`,
+      });
       continue;
     }
     const child = value[name];
@@ -141,7 +199,8 @@ export function validateGenerate(body: unknown, options: ValidateOptions): Inval
   if (enums) return enums;
 
   const contents = body.contents;
-  if (!Array.isArray(contents) || contents.length === 0) return { message: '* GenerateContentRequest.contents: contents is not specified\n' };
+  if (!Array.isArray(contents) || contents.length === 0)
+    return { message: '* GenerateContentRequest.contents: contents is not specified\n' };
   for (const content of contents as Json[]) {
     if (content.role !== undefined && content.role !== 'user' && content.role !== 'model') {
       return { message: 'Please use a valid role: user, model.' };
@@ -166,7 +225,8 @@ export function validateEmbed(body: unknown, batch: boolean, model: string): Inv
   const request = batch ? 'BatchEmbedContentsRequest' : 'EmbedContentRequest';
   const p = new Problems(request);
   const items = batch ? body.requests : [body];
-  if (!Array.isArray(items) || items.length === 0) return { message: `* ${request}.requests: requests is not specified\n` };
+  if (!Array.isArray(items) || items.length === 0)
+    return { message: `* ${request}.requests: requests is not specified\n` };
   (items as Json[]).forEach((item, i) => {
     const at = batch ? `requests[${i}].` : '';
     if (batch && item.model !== `models/${model}`) {
@@ -183,9 +243,12 @@ function checkEnums(body: Json): Invalid | undefined {
   const walkSchema = (schema: unknown, path: string): void => {
     if (!isObject(schema)) return;
     if (schema.type !== undefined && !TYPES.has(String(schema.type))) {
-      bad.push(`Invalid value at '${path}.type' (type.googleapis.com/google.ai.generativelanguage.v1beta.Type), ${JSON.stringify(schema.type)}`);
+      bad.push(
+        `Invalid value at '${path}.type' (type.googleapis.com/google.ai.generativelanguage.v1beta.Type), ${JSON.stringify(schema.type)}`,
+      );
     }
-    if (isObject(schema.properties)) Object.values(schema.properties).forEach((c, i) => walkSchema(c, `${path}.properties[${i}].value`));
+    if (isObject(schema.properties))
+      Object.values(schema.properties).forEach((c, i) => walkSchema(c, `${path}.properties[${i}].value`));
     if (schema.items) walkSchema(schema.items, `${path}.items`);
     if (Array.isArray(schema.anyOf)) schema.anyOf.forEach((c, i) => walkSchema(c, `${path}.any_of[${i}]`));
   };
@@ -196,9 +259,14 @@ function checkEnums(body: Json): Invalid | undefined {
   });
   const config = isObject(body.generationConfig) ? body.generationConfig : {};
   walkSchema(config.responseSchema, 'generation_config.response_schema');
-  const mode = isObject(body.toolConfig) && isObject(body.toolConfig.functionCallingConfig) ? body.toolConfig.functionCallingConfig.mode : undefined;
+  const mode =
+    isObject(body.toolConfig) && isObject(body.toolConfig.functionCallingConfig)
+      ? body.toolConfig.functionCallingConfig.mode
+      : undefined;
   if (mode !== undefined && !MODES.has(String(mode))) {
-    bad.push(`Invalid value at 'tool_config.function_calling_config.mode' (type.googleapis.com/google.ai.generativelanguage.v1beta.FunctionCallingConfig.Mode), ${JSON.stringify(mode)}`);
+    bad.push(
+      `Invalid value at 'tool_config.function_calling_config.mode' (type.googleapis.com/google.ai.generativelanguage.v1beta.FunctionCallingConfig.Mode), ${JSON.stringify(mode)}`,
+    );
   }
   return bad.length ? { message: bad.join('\n') } : undefined;
 }
@@ -210,21 +278,36 @@ function checkParts(parts: unknown, path: string, p: Problems): void {
   }
   (parts as Json[]).forEach((part, i) => {
     const at = `${path}.parts[${i}]`;
-    const data = ['text', 'inlineData', 'fileData', 'functionCall', 'functionResponse', 'executableCode', 'codeExecutionResult'].filter((k) => part[k] !== undefined);
+    const data = [
+      'text',
+      'inlineData',
+      'fileData',
+      'functionCall',
+      'functionResponse',
+      'executableCode',
+      'codeExecutionResult',
+    ].filter((k) => part[k] !== undefined);
     if (data.length === 0) p.add(`${at}.data`, "required oneof field 'data' must have one initialized field");
     if (data.length > 1) p.add(`${at}.data`, `oneof field 'data' is already set. Cannot set '${data[1]}'`);
     if (isObject(part.inlineData)) {
       const { mimeType, data: bytes } = part.inlineData;
-      if (typeof mimeType !== 'string' || !mimeType) p.add(`${at}.inline_data.mime_type`, 'mime_type is required (mock)');
+      if (typeof mimeType !== 'string' || !mimeType)
+        p.add(`${at}.inline_data.mime_type`, 'mime_type is required (mock)');
       if (typeof bytes !== 'string' || !BASE64.test(bytes) || bytes.length % 4 === 1) {
-        p.add(`${at}.inline_data.data`, `Invalid value (TYPE_BYTES), Base64 decoding failed for "${String(bytes).slice(0, 40)}"`);
+        p.add(
+          `${at}.inline_data.data`,
+          `Invalid value (TYPE_BYTES), Base64 decoding failed for "${String(bytes).slice(0, 40)}"`,
+        );
       }
     }
-    if (isObject(part.fileData) && typeof part.fileData.fileUri !== 'string') p.add(`${at}.file_data.file_uri`, 'file_uri is required (mock)');
-    if (isObject(part.functionCall) && typeof part.functionCall.name !== 'string') p.add(`${at}.function_call.name`, 'Name is empty.');
+    if (isObject(part.fileData) && typeof part.fileData.fileUri !== 'string')
+      p.add(`${at}.file_data.file_uri`, 'file_uri is required (mock)');
+    if (isObject(part.functionCall) && typeof part.functionCall.name !== 'string')
+      p.add(`${at}.function_call.name`, 'Name is empty.');
     if (isObject(part.functionResponse)) {
       if (typeof part.functionResponse.name !== 'string') p.add(`${at}.function_response.name`, 'Name is empty.');
-      if (!isObject(part.functionResponse.response)) p.add(`${at}.function_response.response`, 'response must be a JSON object (mock)');
+      if (!isObject(part.functionResponse.response))
+        p.add(`${at}.function_response.response`, 'response must be a JSON object (mock)');
     }
   });
 }
@@ -236,7 +319,10 @@ function checkTools(tools: unknown, p: Problems): Set<string> {
       const at = `tools[${t}].function_declarations[${f}]`;
       const name = String(fd.name ?? '');
       if (!FUNCTION_NAME.test(name)) {
-        p.add(`${at}.name`, '[FIELD_INVALID] Invalid function name. Must start with a letter or an underscore. Must be a-z, A-Z, 0-9, or contain underscores (_), dots (.), colons (:), or dashes (-), with a maximum length of 64.');
+        p.add(
+          `${at}.name`,
+          '[FIELD_INVALID] Invalid function name. Must start with a letter or an underscore. Must be a-z, A-Z, 0-9, or contain underscores (_), dots (.), colons (:), or dashes (-), with a maximum length of 64.',
+        );
       }
       declared.add(name);
       if (fd.parameters !== undefined && fd.parametersJsonSchema !== undefined) {
@@ -260,32 +346,52 @@ function checkSchema(schema: unknown, path: string, p: Problems, top = false): v
       if (!properties || !(String(r) in properties)) p.add(`${path}.required[${i}]`, 'property is not defined');
     });
   }
-  if (schema.type === 'STRING' && schema.format !== undefined && schema.format !== 'enum' && schema.format !== 'date-time') {
+  if (
+    schema.type === 'STRING' &&
+    schema.format !== undefined &&
+    schema.format !== 'enum' &&
+    schema.format !== 'date-time'
+  ) {
     p.add(`${path}.format`, "only 'enum' and 'date-time' are supported for STRING type");
   }
   if (schema.enum !== undefined && schema.type !== 'STRING') p.add(`${path}.enum`, 'only allowed for STRING type');
-  if (properties) Object.entries(properties).forEach(([key, child]) => checkSchema(child, `${path}.properties[${key}].value`, p));
+  if (properties)
+    Object.entries(properties).forEach(([key, child]) => checkSchema(child, `${path}.properties[${key}].value`, p));
   if (schema.items !== undefined) checkSchema(schema.items, `${path}.items`, p);
   if (Array.isArray(schema.anyOf)) schema.anyOf.forEach((c, i) => checkSchema(c, `${path}.any_of[${i}]`, p));
 }
 
 function checkToolConfig(toolConfig: unknown, declared: Set<string>, p: Problems): void {
-  const fcc = isObject(toolConfig) && isObject(toolConfig.functionCallingConfig) ? toolConfig.functionCallingConfig : undefined;
+  const fcc =
+    isObject(toolConfig) && isObject(toolConfig.functionCallingConfig) ? toolConfig.functionCallingConfig : undefined;
   if (!fcc || !Array.isArray(fcc.allowedFunctionNames)) return;
-  if (fcc.mode !== 'ANY') p.add('tool_config.function_calling_config.allowed_function_names', 'allowed_function_names is only allowed when mode is ANY (mock)');
+  if (fcc.mode !== 'ANY')
+    p.add(
+      'tool_config.function_calling_config.allowed_function_names',
+      'allowed_function_names is only allowed when mode is ANY (mock)',
+    );
   for (const name of fcc.allowedFunctionNames) {
-    if (!declared.has(String(name))) p.add('tool_config.function_calling_config.allowed_function_names', `function ${String(name)} is not declared (mock)`);
+    if (!declared.has(String(name)))
+      p.add(
+        'tool_config.function_calling_config.allowed_function_names',
+        `function ${String(name)} is not declared (mock)`,
+      );
   }
 }
 
 function checkGenerationConfig(config: unknown, p: Problems): void {
   if (!isObject(config)) return;
-  if (Array.isArray(config.stopSequences) && config.stopSequences.length > 5) p.add('generation_config.stop_sequences', 'at most 5 stop sequences are allowed (mock)');
+  if (Array.isArray(config.stopSequences) && config.stopSequences.length > 5)
+    p.add('generation_config.stop_sequences', 'at most 5 stop sequences are allowed (mock)');
   if (typeof config.candidateCount === 'number' && (config.candidateCount < 1 || config.candidateCount > 8)) {
     p.add('generation_config.candidate_count', 'must be in [1, 8] (mock)');
   }
-  if (typeof config.temperature === 'number' && (config.temperature < 0 || config.temperature > 2)) p.add('generation_config.temperature', 'must be in [0, 2] (mock)');
-  if ((config.responseSchema !== undefined || config.responseJsonSchema !== undefined) && config.responseMimeType !== 'application/json') {
+  if (typeof config.temperature === 'number' && (config.temperature < 0 || config.temperature > 2))
+    p.add('generation_config.temperature', 'must be in [0, 2] (mock)');
+  if (
+    (config.responseSchema !== undefined || config.responseJsonSchema !== undefined) &&
+    config.responseMimeType !== 'application/json'
+  ) {
     p.add('generation_config.response_mime_type', 'must be application/json when a response schema is set (mock)');
   }
   if (config.responseSchema !== undefined && config.responseJsonSchema !== undefined) {
@@ -302,9 +408,13 @@ function checkTurns(contents: Json[], options: ValidateOptions): Invalid | undef
     const content = contents[i]!;
     const previous = contents[i - 1];
     if (calls(content).length) {
-      if (content.role !== 'model') return { message: 'Please ensure that function call turns come from the model (mock).' };
+      if (content.role !== 'model')
+        return { message: 'Please ensure that function call turns come from the model (mock).' };
       if (previous && previous.role === 'model') {
-        return { message: 'Please ensure that function call turn comes immediately after a user turn or after a function response turn.' };
+        return {
+          message:
+            'Please ensure that function call turn comes immediately after a user turn or after a function response turn.',
+        };
       }
       if (options.requireThoughtSignatures) {
         const position = calls(content).findIndex((x) => typeof x.thoughtSignature !== 'string');
@@ -322,12 +432,19 @@ function checkTurns(contents: Json[], options: ValidateOptions): Invalid | undef
         return { message: 'Please ensure that function response turn comes immediately after a function call turn.' };
       }
       if (answered.length !== calls(previous).length) {
-        return { message: 'Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.' };
+        return {
+          message:
+            'Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.',
+        };
       }
-      const names = calls(previous).map((x) => String((x.functionCall as Json).name)).sort();
+      const names = calls(previous)
+        .map((x) => String((x.functionCall as Json).name))
+        .sort();
       const got = answered.map((x) => String((x.functionResponse as Json).name)).sort();
       if (names.join('\n') !== got.join('\n')) {
-        return { message: `Function response names ${JSON.stringify(got)} do not match the function calls ${JSON.stringify(names)} of the previous turn (mock).` };
+        return {
+          message: `Function response names ${JSON.stringify(got)} do not match the function calls ${JSON.stringify(names)} of the previous turn (mock).`,
+        };
       }
     }
   }

@@ -12,9 +12,14 @@ beforeAll(async () => {
 afterEach(() => mock.reset());
 afterAll(() => mock.close());
 
-const url = (model: string, verb: string, query = ''): string => `${mock.origin}/v1beta/models/${model}:${verb}${query}`;
+const url = (model: string, verb: string, query = ''): string =>
+  `${mock.origin}/v1beta/models/${model}:${verb}${query}`;
 
-async function post(path: string, body: unknown, key: string | null = KEY): Promise<{ status: number; json: any; text: string }> {
+async function post(
+  path: string,
+  body: unknown,
+  key: string | null = KEY,
+): Promise<{ status: number; json: any; text: string }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (key !== null) headers['x-goog-api-key'] = key;
   const res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -53,20 +58,54 @@ describe('mock Gemini: validation like the real API', () => {
     ['missing contents', { contents: [] }, /contents is not specified/],
     ['bad role', { contents: [{ role: 'assistant', parts: [{ text: 'x' }] }] }, /valid role: user, model/],
     ['empty parts', { contents: [{ role: 'user', parts: [] }] }, /parts must not be empty/],
-    ['bad base64', { contents: [{ role: 'user', parts: [{ inlineData: { mimeType: 'image/png', data: 'not base64!' } }] }] }, /Base64 decoding failed/],
+    [
+      'bad base64',
+      { contents: [{ role: 'user', parts: [{ inlineData: { mimeType: 'image/png', data: 'not base64!' } }] }] },
+      /Base64 decoding failed/,
+    ],
     [
       'JSON Schema keyword outside the subset',
-      { ...hello, tools: [{ functionDeclarations: [{ name: 'f', parameters: { type: 'OBJECT', properties: { a: { type: 'STRING' } }, additionalProperties: false } }] }] },
+      {
+        ...hello,
+        tools: [
+          {
+            functionDeclarations: [
+              {
+                name: 'f',
+                parameters: { type: 'OBJECT', properties: { a: { type: 'STRING' } }, additionalProperties: false },
+              },
+            ],
+          },
+        ],
+      },
       /Unknown name "additionalProperties" at 'tools\[0\]\.function_declarations\[0\]\.parameters'/,
     ],
     [
       'lowercase type',
-      { ...hello, tools: [{ functionDeclarations: [{ name: 'f', parameters: { type: 'object', properties: { a: { type: 'STRING' } } } }] }] },
+      {
+        ...hello,
+        tools: [
+          {
+            functionDeclarations: [
+              { name: 'f', parameters: { type: 'object', properties: { a: { type: 'STRING' } } } },
+            ],
+          },
+        ],
+      },
       /Invalid value at 'tools\[0\]\.function_declarations\[0\]\.parameters\.type'/,
     ],
     [
       'required property not declared',
-      { ...hello, tools: [{ functionDeclarations: [{ name: 'f', parameters: { type: 'OBJECT', properties: { a: { type: 'STRING' } }, required: ['b'] } }] }] },
+      {
+        ...hello,
+        tools: [
+          {
+            functionDeclarations: [
+              { name: 'f', parameters: { type: 'OBJECT', properties: { a: { type: 'STRING' } }, required: ['b'] } },
+            ],
+          },
+        ],
+      },
       /required\[0\]: property is not defined/,
     ],
     [
@@ -96,17 +135,31 @@ describe('mock Gemini: validation like the real API', () => {
   }
 
   it('refuses generationConfig.maxOutputTokens above the model limit, as the API does', async () => {
-    const over = await post(url('gemini-2.5-flash', 'generateContent'), { ...hello, generationConfig: { maxOutputTokens: 128000 } });
+    const over = await post(url('gemini-2.5-flash', 'generateContent'), {
+      ...hello,
+      generationConfig: { maxOutputTokens: 128000 },
+    });
     expect(over.status).toBe(400);
     expect(over.json.error).toMatchObject({
       code: 400,
       status: 'INVALID_ARGUMENT',
-      message: 'Unable to submit request because it has a maxOutputTokens value of 128000 but the supported range is from 1 (inclusive) to 65537 (exclusive). Update the value and try again.',
+      message:
+        'Unable to submit request because it has a maxOutputTokens value of 128000 but the supported range is from 1 (inclusive) to 65537 (exclusive). Update the value and try again.',
     });
-    expect((await post(url('gemini-2.5-flash', 'generateContent'), { ...hello, generationConfig: { max_output_tokens: 65536 } })).status).toBe(200);
+    expect(
+      (
+        await post(url('gemini-2.5-flash', 'generateContent'), {
+          ...hello,
+          generationConfig: { max_output_tokens: 65536 },
+        })
+      ).status,
+    ).toBe(200);
     const small = await startMockGemini({ outputLimits: { 'gemini-2.5-flash': 1000 } });
     try {
-      const res = await fetch(`${small.origin}/v1beta/models/gemini-2.5-flash:generateContent`, { method: 'POST', body: JSON.stringify({ ...hello, generationConfig: { maxOutputTokens: 1001 } }) });
+      const res = await fetch(`${small.origin}/v1beta/models/gemini-2.5-flash:generateContent`, {
+        method: 'POST',
+        body: JSON.stringify({ ...hello, generationConfig: { maxOutputTokens: 1001 } }),
+      });
       expect(res.status).toBe(400);
     } finally {
       await small.close();
@@ -114,7 +167,10 @@ describe('mock Gemini: validation like the real API', () => {
   });
 
   it('accepts snake_case field names, as proto JSON does', async () => {
-    const res = await post(url('gemini-2.5-flash', 'generateContent'), { ...hello, system_instruction: { parts: [{ text: 'be brief' }] } });
+    const res = await post(url('gemini-2.5-flash', 'generateContent'), {
+      ...hello,
+      system_instruction: { parts: [{ text: 'be brief' }] },
+    });
     expect(res.status).toBe(200);
   });
 });
@@ -138,7 +194,11 @@ describe('mock Gemini: wire format', () => {
     const whole = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi there' });
     expect(whole.text).toBe('g: hi there');
     let text = '';
-    for await (const chunk of await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'streamed' })) text += chunk.text ?? '';
+    for await (const chunk of await ai.models.generateContentStream({
+      model: 'gemini-2.5-flash',
+      contents: 'streamed',
+    }))
+      text += chunk.text ?? '';
     expect(text).toBe('g: streamed');
     expect(mock.requests.at(-1)!.path).toContain('alt=sse');
     expect(mock.requests.at(-1)!.headers['x-goog-api-key']).toBe(KEY);
@@ -147,10 +207,14 @@ describe('mock Gemini: wire format', () => {
   });
 
   it('pages the model list', async () => {
-    const first: any = await (await fetch(`${mock.origin}/v1beta/models`, { headers: { 'x-goog-api-key': KEY } })).json();
+    const first: any = await (
+      await fetch(`${mock.origin}/v1beta/models`, { headers: { 'x-goog-api-key': KEY } })
+    ).json();
     expect(first.models).toHaveLength(2);
     expect(first.nextPageToken).toBe('2');
-    const second: any = await (await fetch(`${mock.origin}/v1beta/models?pageToken=2`, { headers: { 'x-goog-api-key': KEY } })).json();
+    const second: any = await (
+      await fetch(`${mock.origin}/v1beta/models?pageToken=2`, { headers: { 'x-goog-api-key': KEY } })
+    ).json();
     expect(second.models.map((m: { name: string }) => m.name)).toEqual(['models/gemini-embedding-001']);
   });
 

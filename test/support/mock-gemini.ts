@@ -126,8 +126,14 @@ interface Exchange {
 }
 
 const STATUS_NAMES: Record<number, string> = {
-  400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED',
-  500: 'INTERNAL', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED',
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
 };
 const STATUS_MESSAGES: Record<number, string> = {
   429: 'You exceeded your current quota, please check your plan and billing details.',
@@ -139,7 +145,14 @@ const SIGNATURE = Buffer.from('mock-thought-signature-0123456789').toString('bas
 
 /** Google's error body. */
 export function geminiError(code: number, message: string, details?: unknown[]): Json {
-  return { error: { code, message, status: STATUS_NAMES[code] ?? (code >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT'), ...(details ? { details } : {}) } };
+  return {
+    error: {
+      code,
+      message,
+      status: STATUS_NAMES[code] ?? (code >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT'),
+      ...(details ? { details } : {}),
+    },
+  };
 }
 
 class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> implements MockGemini {
@@ -216,7 +229,14 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
   }
 
   protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const record: GeminiRecordedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: { ...req.headers }, body: undefined, rawBody: '', aborted: false };
+    const record: GeminiRecordedRequest = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: { ...req.headers },
+      body: undefined,
+      rawBody: '',
+      aborted: false,
+    };
     this.requests.push(record);
     recordStatus(res, record);
     const x: Exchange = { req, res, record, destroyedByServer: false };
@@ -233,7 +253,12 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     const fault = this.nextFault() ?? this.persistent;
     switch (fault?.kind) {
       case 'status':
-        return sendJson(res, fault.status, fault.body ?? geminiError(fault.status, STATUS_MESSAGES[fault.status] ?? `mock error ${fault.status}`), fault.headers);
+        return sendJson(
+          res,
+          fault.status,
+          fault.body ?? geminiError(fault.status, STATUS_MESSAGES[fault.status] ?? `mock error ${fault.status}`),
+          fault.headers,
+        );
       case 'delay':
         await this.sleep(fault.ms);
         break;
@@ -258,7 +283,11 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     await this.stream(x, reply, fault);
   }
 
-  private async stream(x: Exchange, reply: Extract<Reply, { kind: 'stream' }>, fault: GeminiFault | null): Promise<void> {
+  private async stream(
+    x: Exchange,
+    reply: Extract<Reply, { kind: 'stream' }>,
+    fault: GeminiFault | null,
+  ): Promise<void> {
     const { res } = x;
     res.writeHead(200, {
       'content-type': reply.sse ? 'text/event-stream' : 'application/json; charset=UTF-8',
@@ -267,7 +296,10 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
       'x-content-type-options': 'nosniff',
     });
     res.flushHeaders();
-    const stopAt = fault && (fault.kind === 'cut' || fault.kind === 'end' || fault.kind === 'streamError') ? fault.afterEvents : Infinity;
+    const stopAt =
+      fault && (fault.kind === 'cut' || fault.kind === 'end' || fault.kind === 'streamError')
+        ? fault.afterEvents
+        : Infinity;
     if (!reply.sse) {
       // The non-SSE stream: one JSON array, written element by element.
       for (const [i, event] of reply.events.entries()) {
@@ -285,7 +317,8 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     }
     if (gone(res)) return;
     if (fault?.kind === 'cut') return this.destroy(x);
-    if (fault?.kind === 'streamError') res.write(`data: ${JSON.stringify(geminiError(500, 'mock stream error'))}\r\n\r\n`);
+    if (fault?.kind === 'streamError')
+      res.write(`data: ${JSON.stringify(geminiError(500, 'mock stream error'))}\r\n\r\n`);
     res.end();
   }
 
@@ -296,25 +329,34 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname === '/v1beta/models') return this.listModels(url);
     const match = /^\/v1beta\/models\/([^/:]+):([A-Za-z]+)$/.exec(url.pathname);
-    if (method !== 'POST' || !match) return json(404, geminiError(404, `Method not found (${method} ${url.pathname}).`));
+    if (method !== 'POST' || !match)
+      return json(404, geminiError(404, `Method not found (${method} ${url.pathname}).`));
     const model = decodeURIComponent(match[1]!);
     const verb = match[2]!;
     if (record.rawBody && record.body === undefined) {
-      return json(400, geminiError(400, `Invalid JSON payload received. Unexpected token.\n${record.rawBody.slice(0, 20)}\n^`));
+      return json(
+        400,
+        geminiError(400, `Invalid JSON payload received. Unexpected token.\n${record.rawBody.slice(0, 20)}\n^`),
+      );
     }
     if (verb === 'embedContent' || verb === 'batchEmbedContents') {
       if (!this.embeddingModels.includes(model)) return notFound(model, verb);
       const invalid = validateEmbed(record.body, verb === 'batchEmbedContents', model);
       return invalid ? badRequest(invalid) : json(200, embedReply(record.body, verb === 'batchEmbedContents'));
     }
-    if (verb !== 'generateContent' && verb !== 'streamGenerateContent') return json(404, geminiError(404, `Method not found (${verb}).`));
+    if (verb !== 'generateContent' && verb !== 'streamGenerateContent')
+      return json(404, geminiError(404, `Method not found (${verb}).`));
     if (!this.models.includes(model)) return notFound(model, verb);
-    const invalid = validateGenerate(record.body, { requireThoughtSignatures: this.options.thoughtSignatures === true });
+    const invalid = validateGenerate(record.body, {
+      requireThoughtSignatures: this.options.thoughtSignatures === true,
+    });
     if (invalid) return badRequest(invalid);
     const asked = (record.body as Json).generationConfig?.maxOutputTokens;
     const limit = outputLimitFor(model, this.limits);
     if (typeof asked === 'number' && limit !== undefined && asked > limit) {
-      return badRequest({ message: `Unable to submit request because it has a maxOutputTokens value of ${asked} but the supported range is from 1 (inclusive) to ${limit + 1} (exclusive). Update the value and try again.` });
+      return badRequest({
+        message: `Unable to submit request because it has a maxOutputTokens value of ${asked} but the supported range is from 1 (inclusive) to ${limit + 1} (exclusive). Update the value and try again.`,
+      });
     }
     const answer = this.answer(record.body as Json, model);
     if (verb === 'generateContent') return json(200, answer.whole);
@@ -325,22 +367,42 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     const expected = this.options.apiKey;
     if (expected === undefined) return undefined;
     const header = req.headers['x-goog-api-key'];
-    const given = typeof header === 'string' ? header : url.searchParams.get('key') ?? undefined;
+    const given = typeof header === 'string' ? header : (url.searchParams.get('key') ?? undefined);
     if (given === undefined) {
-      return json(403, geminiError(403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API."));
+      return json(
+        403,
+        geminiError(
+          403,
+          "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
+        ),
+      );
     }
     if (given !== expected) {
-      return json(400, geminiError(400, 'API key not valid. Please pass a valid API key.', [
-        { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } },
-      ]));
+      return json(
+        400,
+        geminiError(400, 'API key not valid. Please pass a valid API key.', [
+          {
+            '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+            reason: 'API_KEY_INVALID',
+            domain: 'googleapis.com',
+            metadata: { service: 'generativelanguage.googleapis.com' },
+          },
+        ]),
+      );
     }
     return undefined;
   }
 
   private listModels(url: URL): Reply {
     const all = [
-      ...this.models.map((m) => ({ name: `models/${m}`, methods: ['generateContent', 'countTokens', 'createCachedContent'] })),
-      ...this.embeddingModels.map((m) => ({ name: `models/${m}`, methods: ['embedContent', 'countTextTokens', 'countTokens'] })),
+      ...this.models.map((m) => ({
+        name: `models/${m}`,
+        methods: ['generateContent', 'countTokens', 'createCachedContent'],
+      })),
+      ...this.embeddingModels.map((m) => ({
+        name: `models/${m}`,
+        methods: ['embedContent', 'countTextTokens', 'countTokens'],
+      })),
     ];
     const size = Number(url.searchParams.get('pageSize') ?? this.options.pageSize ?? 50);
     const start = Number(url.searchParams.get('pageToken') ?? 0);
@@ -370,7 +432,11 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     const usage = (outputText: string): Json => {
       const prompt = countTokens(JSON.stringify(contents) + JSON.stringify(body.systemInstruction ?? ''));
       const candidates = countTokens(outputText);
-      const meta: Json = { promptTokenCount: prompt, candidatesTokenCount: candidates, totalTokenCount: prompt + candidates };
+      const meta: Json = {
+        promptTokenCount: prompt,
+        candidatesTokenCount: candidates,
+        totalTokenCount: prompt + candidates,
+      };
       if (thinking) {
         meta.thoughtsTokenCount = 12;
         meta.totalTokenCount += 12;
@@ -396,9 +462,13 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     }
 
     const scripted = this.answerer?.(body);
-    const calls = scripted?.functionCalls ?? (scripted?.text === undefined ? this.functionCalls(body, lastParts, userText) : []);
+    const calls =
+      scripted?.functionCalls ?? (scripted?.text === undefined ? this.functionCalls(body, lastParts, userText) : []);
     if (calls.length) {
-      const parts = calls.map((c) => ({ functionCall: c, ...(this.options.thoughtSignatures ? { thoughtSignature: SIGNATURE } : {}) }));
+      const parts = calls.map((c) => ({
+        functionCall: c,
+        ...(this.options.thoughtSignatures ? { thoughtSignature: SIGNATURE } : {}),
+      }));
       const candidate = { content: { parts, role: 'model' }, finishReason: 'STOP', index: 0 };
       const whole = frame([candidate], usage(JSON.stringify(calls)));
       return { whole, events: [whole] };
@@ -407,7 +477,8 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     let text: string;
     const responses = lastParts.filter((p) => p.functionResponse).map((p) => p.functionResponse as Json);
     if (scripted?.text !== undefined) text = scripted.text;
-    else if (responses.length) text = `${this.name}: ${responses.map((r) => `${r.name}=${JSON.stringify(r.response)}`).join('; ')}`;
+    else if (responses.length)
+      text = `${this.name}: ${responses.map((r) => `${r.name}=${JSON.stringify(r.response)}`).join('; ')}`;
     else if (config.responseMimeType === 'application/json') {
       const schema = config.responseSchema ?? config.responseJsonSchema;
       text = JSON.stringify(schema ? sample(schema) : { answer: `${this.name}: ${userText}` });
@@ -415,7 +486,11 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
 
     let finishReason = 'STOP';
     if (/unsafe/i.test(userText)) {
-      const candidate = { finishReason: 'SAFETY', index: 0, safetyRatings: [{ category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH', blocked: true }] };
+      const candidate = {
+        finishReason: 'SAFETY',
+        index: 0,
+        safetyRatings: [{ category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH', blocked: true }],
+      };
       const whole = frame([candidate], usage(''));
       return { whole, events: [whole] };
     }
@@ -450,13 +525,26 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
         return { content: { parts, role: 'model' }, ...(isLast ? { finishReason } : {}), index };
       });
       const meta = usage(texts.join(''));
-      events.push(frame(candidates, isLast ? meta : { promptTokenCount: meta.promptTokenCount, totalTokenCount: meta.promptTokenCount, promptTokensDetails: meta.promptTokensDetails }));
+      events.push(
+        frame(
+          candidates,
+          isLast
+            ? meta
+            : {
+                promptTokenCount: meta.promptTokenCount,
+                totalTokenCount: meta.promptTokenCount,
+                promptTokensDetails: meta.promptTokensDetails,
+              },
+        ),
+      );
     }
     return { whole, events };
   }
 
   private functionCalls(body: Json, lastParts: Json[], userText: string): Json[] {
-    const declarations: Json[] = ((body.tools ?? []) as Json[]).flatMap((t) => (t.functionDeclarations ?? []) as Json[]);
+    const declarations: Json[] = ((body.tools ?? []) as Json[]).flatMap(
+      (t) => (t.functionDeclarations ?? []) as Json[],
+    );
     if (declarations.length === 0 || lastParts.some((p) => p.functionResponse)) return [];
     const fcc: Json = body.toolConfig?.functionCallingConfig ?? {};
     if (fcc.mode === 'NONE') return [];
@@ -473,7 +561,9 @@ function embedReply(body: Json, batch: boolean): Json {
     const text = ((request.content?.parts ?? []) as Json[]).map((p) => p.text ?? '').join('');
     const dims = typeof request.outputDimensionality === 'number' ? request.outputDimensionality : EMBEDDING_DIMENSIONS;
     const digest = createHash('sha256').update(text).digest();
-    return { values: Array.from({ length: dims }, (_, i) => Math.round(((digest[i % 32]! / 255) * 2 - 1) * 1e6) / 1e6) };
+    return {
+      values: Array.from({ length: dims }, (_, i) => Math.round(((digest[i % 32]! / 255) * 2 - 1) * 1e6) / 1e6),
+    };
   };
   return batch ? { embeddings: (body.requests as Json[]).map(vector) } : { embedding: vector(body) };
 }
@@ -517,7 +607,13 @@ function badRequest(invalid: Invalid): Reply {
 }
 
 function notFound(model: string, verb: string): Reply {
-  return json(404, geminiError(404, `models/${model} is not found for API version v1beta, or is not supported for ${verb}. Call ListModels to see the list of available models and their supported methods.`));
+  return json(
+    404,
+    geminiError(
+      404,
+      `models/${model} is not found for API version v1beta, or is not supported for ${verb}. Call ListModels to see the list of available models and their supported methods.`,
+    ),
+  );
 }
 
 /** The real API pretty-prints JSON bodies with two-space indentation. */
@@ -527,7 +623,11 @@ function pretty(body: unknown): string {
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = typeof body === 'string' ? body : pretty(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(payload), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=UTF-8',
+    'content-length': Buffer.byteLength(payload),
+    ...headers,
+  });
   res.end(payload);
 }
 
@@ -542,7 +642,9 @@ function tick(): Promise<void> {
 function split(text: string, count: number): string[] {
   const chars = Array.from(text);
   const pieces = Math.min(count, Math.max(chars.length, 1));
-  return Array.from({ length: pieces }, (_, i) => chars.slice(Math.floor((i * chars.length) / pieces), Math.floor(((i + 1) * chars.length) / pieces)).join(''));
+  return Array.from({ length: pieces }, (_, i) =>
+    chars.slice(Math.floor((i * chars.length) / pieces), Math.floor(((i + 1) * chars.length) / pieces)).join(''),
+  );
 }
 
 function countTokens(text: string): number {

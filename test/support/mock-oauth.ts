@@ -67,7 +67,10 @@ export interface MockOAuthOptions {
 }
 
 /** A fresh service-account JSON key whose token_uri is the mock's, and the account for the mock. */
-export function serviceAccountKey(oauth: MockOAuth, email = 'switchyard-test@demo-project.iam.gserviceaccount.com'): { key: Record<string, string>; account: ServiceAccount } {
+export function serviceAccountKey(
+  oauth: MockOAuth,
+  email = 'switchyard-test@demo-project.iam.gserviceaccount.com',
+): { key: Record<string, string>; account: ServiceAccount } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const key = {
     type: 'service_account',
@@ -81,7 +84,9 @@ export function serviceAccountKey(oauth: MockOAuth, email = 'switchyard-test@dem
   return { key, account: { email, publicKey: createPublicKey(publicKey.export({ type: 'spki', format: 'pem' })) } };
 }
 
-export async function startMockOAuth(options: MockOAuthOptions = {}): Promise<MockOAuth & { addServiceAccount(account: ServiceAccount): void }> {
+export async function startMockOAuth(
+  options: MockOAuthOptions = {},
+): Promise<MockOAuth & { addServiceAccount(account: ServiceAccount): void }> {
   const mock = new MockOAuthServer(options);
   await mock.listen();
   return mock;
@@ -121,7 +126,8 @@ class MockOAuthServer extends MockUpstream<TokenRequest, number> implements Mock
     const form = Object.fromEntries(new URLSearchParams(await readBody(req)));
     this.requests.push({ method: req.method ?? 'GET', path, form });
     const failure = this.nextFault();
-    if (failure !== undefined) return send(res, failure, { error: 'temporarily_unavailable', error_description: 'mock token endpoint failure' });
+    if (failure !== undefined)
+      return send(res, failure, { error: 'temporarily_unavailable', error_description: 'mock token endpoint failure' });
     const pathname = path.split('?')[0]!;
     if (req.method === 'POST' && pathname === '/token') return this.#google(form, res);
     const entra = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(pathname);
@@ -130,9 +136,17 @@ class MockOAuthServer extends MockUpstream<TokenRequest, number> implements Mock
   }
 
   #google(form: Record<string, string>, res: ServerResponse): void {
-    if (form.grant_type !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return send(res, 400, { error: 'unsupported_grant_type', error_description: 'Invalid grant_type: ' + (form.grant_type ?? '') });
+    if (form.grant_type !== 'urn:ietf:params:oauth:grant-type:jwt-bearer')
+      return send(res, 400, {
+        error: 'unsupported_grant_type',
+        error_description: 'Invalid grant_type: ' + (form.grant_type ?? ''),
+      });
     const parts = (form.assertion ?? '').split('.');
-    if (parts.length !== 3) return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.' });
+    if (parts.length !== 3)
+      return send(res, 400, {
+        error: 'invalid_grant',
+        error_description: 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.',
+      });
     const [head, payload, signature] = parts as [string, string, string];
     let claims: Record<string, unknown>;
     let header: Record<string, unknown>;
@@ -143,29 +157,76 @@ class MockOAuthServer extends MockUpstream<TokenRequest, number> implements Mock
       return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT.' });
     }
     const account = this.#accounts.find((a) => a.email === claims.iss);
-    if (!account) return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid grant: account not found' });
-    const good = header.alg === 'RS256' && verify('RSA-SHA256', Buffer.from(`${head}.${payload}`), account.publicKey, Buffer.from(signature, 'base64url'));
+    if (!account)
+      return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid grant: account not found' });
+    const good =
+      header.alg === 'RS256' &&
+      verify('RSA-SHA256', Buffer.from(`${head}.${payload}`), account.publicKey, Buffer.from(signature, 'base64url'));
     if (!good) return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
     const now = Math.floor(Date.now() / 1000);
-    if (claims.aud !== GOOGLE_AUDIENCE) return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT: audience must be https://oauth2.googleapis.com/token' });
+    if (claims.aud !== GOOGLE_AUDIENCE)
+      return send(res, 400, {
+        error: 'invalid_grant',
+        error_description: 'Invalid JWT: audience must be https://oauth2.googleapis.com/token',
+      });
     if (typeof claims.exp !== 'number' || claims.exp < now || (claims.iat as number) > now + 300) {
-      return send(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.' });
+      return send(res, 400, {
+        error: 'invalid_grant',
+        error_description:
+          'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+      });
     }
-    if (typeof claims.scope !== 'string' || !claims.scope) return send(res, 400, { error: 'invalid_scope', error_description: 'Invalid OAuth scope or ID token audience provided.' });
-    send(res, 200, { access_token: this.#issue('google', account.email, 'ya29.mock'), expires_in: this.expiresIn, token_type: 'Bearer' });
+    if (typeof claims.scope !== 'string' || !claims.scope)
+      return send(res, 400, {
+        error: 'invalid_scope',
+        error_description: 'Invalid OAuth scope or ID token audience provided.',
+      });
+    send(res, 200, {
+      access_token: this.#issue('google', account.email, 'ya29.mock'),
+      expires_in: this.expiresIn,
+      token_type: 'Bearer',
+    });
   }
 
   #entra(tenant: string, form: Record<string, string>, res: ServerResponse): void {
     const clients = this.#clients.filter((c) => c.tenantId === tenant);
-    if (!clients.length) return send(res, 400, { error: 'invalid_request', error_description: `AADSTS90002: Tenant '${tenant}' not found.`, error_codes: [90002] });
-    if (form.grant_type !== 'client_credentials') return send(res, 400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003: The app requested an unsupported grant type.' });
+    if (!clients.length)
+      return send(res, 400, {
+        error: 'invalid_request',
+        error_description: `AADSTS90002: Tenant '${tenant}' not found.`,
+        error_codes: [90002],
+      });
+    if (form.grant_type !== 'client_credentials')
+      return send(res, 400, {
+        error: 'unsupported_grant_type',
+        error_description: 'AADSTS70003: The app requested an unsupported grant type.',
+      });
     const client = clients.find((c) => c.clientId === form.client_id);
-    if (!client) return send(res, 400, { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.client_id}' was not found in the directory.`, error_codes: [700016] });
+    if (!client)
+      return send(res, 400, {
+        error: 'unauthorized_client',
+        error_description: `AADSTS700016: Application with identifier '${form.client_id}' was not found in the directory.`,
+        error_codes: [700016],
+      });
     if (form.client_secret !== client.clientSecret) {
-      return send(res, 401, { error: 'invalid_client', error_description: `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${client.clientId}'.`, error_codes: [7000215] });
+      return send(res, 401, {
+        error: 'invalid_client',
+        error_description: `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${client.clientId}'.`,
+        error_codes: [7000215],
+      });
     }
-    if (form.scope !== AZURE_SCOPE) return send(res, 400, { error: 'invalid_scope', error_description: `AADSTS70011: The provided value for the input parameter 'scope' is not valid.`, error_codes: [70011] });
-    send(res, 200, { token_type: 'Bearer', expires_in: this.expiresIn, ext_expires_in: this.expiresIn, access_token: this.#issue('entra', client.clientId, 'eyJ0eXAi.mock-entra') });
+    if (form.scope !== AZURE_SCOPE)
+      return send(res, 400, {
+        error: 'invalid_scope',
+        error_description: `AADSTS70011: The provided value for the input parameter 'scope' is not valid.`,
+        error_codes: [70011],
+      });
+    send(res, 200, {
+      token_type: 'Bearer',
+      expires_in: this.expiresIn,
+      ext_expires_in: this.expiresIn,
+      access_token: this.#issue('entra', client.clientId, 'eyJ0eXAi.mock-entra'),
+    });
   }
 
   #issue(kind: IssuedToken['kind'], subject: string, prefix: string): string {
@@ -177,6 +238,10 @@ class MockOAuthServer extends MockUpstream<TokenRequest, number> implements Mock
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+    'cache-control': 'no-store',
+  });
   res.end(payload);
 }

@@ -14,10 +14,41 @@ export interface ChatProblem {
 }
 
 const FIELDS = new Set([
-  'model', 'messages', 'audio', 'frequency_penalty', 'function_call', 'functions', 'logit_bias', 'logprobs', 'max_completion_tokens',
-  'max_tokens', 'metadata', 'modalities', 'n', 'parallel_tool_calls', 'prediction', 'presence_penalty', 'prompt_cache_key',
-  'prompt_cache_retention', 'reasoning_effort', 'response_format', 'safety_identifier', 'seed', 'service_tier', 'stop', 'store', 'stream',
-  'stream_options', 'temperature', 'tool_choice', 'tools', 'top_logprobs', 'top_p', 'user', 'verbosity', 'web_search_options',
+  'model',
+  'messages',
+  'audio',
+  'frequency_penalty',
+  'function_call',
+  'functions',
+  'logit_bias',
+  'logprobs',
+  'max_completion_tokens',
+  'max_tokens',
+  'metadata',
+  'modalities',
+  'n',
+  'parallel_tool_calls',
+  'prediction',
+  'presence_penalty',
+  'prompt_cache_key',
+  'prompt_cache_retention',
+  'reasoning_effort',
+  'response_format',
+  'safety_identifier',
+  'seed',
+  'service_tier',
+  'stop',
+  'store',
+  'stream',
+  'stream_options',
+  'temperature',
+  'tool_choice',
+  'tools',
+  'top_logprobs',
+  'top_p',
+  'user',
+  'verbosity',
+  'web_search_options',
 ]);
 const MESSAGE_FIELDS: Record<string, Set<string>> = {
   system: new Set(['role', 'content', 'name']),
@@ -36,37 +67,96 @@ const PARTS: Record<string, string[]> = {
 
 /** The first problem with a Chat Completions body, or undefined when a strict server takes it. */
 export function validateChatRequest(body: Json): ChatProblem | undefined {
-  for (const key of Object.keys(body)) if (!FIELDS.has(key)) return { message: `Unrecognized request argument supplied: ${key}`, param: key, code: null };
-  if (body.stream_options != null && body.stream !== true) return { message: "The 'stream_options' parameter is only allowed when 'stream' is enabled.", param: 'stream_options', code: null };
+  for (const key of Object.keys(body))
+    if (!FIELDS.has(key)) return { message: `Unrecognized request argument supplied: ${key}`, param: key, code: null };
+  if (body.stream_options != null && body.stream !== true)
+    return {
+      message: "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+      param: 'stream_options',
+      code: null,
+    };
   const tools: Json[] = Array.isArray(body.tools) ? body.tools : [];
-  if (body.parallel_tool_calls != null && tools.length === 0) return { message: "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' are specified.", param: 'parallel_tool_calls', code: null };
+  if (body.parallel_tool_calls != null && tools.length === 0)
+    return {
+      message:
+        "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' are specified.",
+      param: 'parallel_tool_calls',
+      code: null,
+    };
   for (const [i, tool] of tools.entries()) {
-    if (tool?.type !== 'function' || typeof tool.function?.name !== 'string') return { message: `Missing required parameter: 'tools[${i}].function'.`, param: `tools[${i}].function`, code: 'missing_required_parameter' };
+    if (tool?.type !== 'function' || typeof tool.function?.name !== 'string')
+      return {
+        message: `Missing required parameter: 'tools[${i}].function'.`,
+        param: `tools[${i}].function`,
+        code: 'missing_required_parameter',
+      };
   }
-  if (body.tool_choice != null && typeof body.tool_choice === 'object' && !tools.some((t) => t.function.name === body.tool_choice.function?.name)) {
-    return { message: "Invalid value for 'tool_choice': the named function is not in 'tools'.", param: 'tool_choice', code: null };
+  if (
+    body.tool_choice != null &&
+    typeof body.tool_choice === 'object' &&
+    !tools.some((t) => t.function.name === body.tool_choice.function?.name)
+  ) {
+    return {
+      message: "Invalid value for 'tool_choice': the named function is not in 'tools'.",
+      param: 'tool_choice',
+      code: null,
+    };
   }
   const pending = new Set<string>();
   for (const [i, message] of (body.messages as Json[]).entries()) {
     const at = `messages[${i}]`;
     const allowed = MESSAGE_FIELDS[message?.role];
-    if (!allowed) return { message: `Invalid value: '${String(message?.role)}'. Supported values are: 'system', 'assistant', 'user', 'tool', 'developer'.`, param: `${at}.role`, code: 'invalid_value' };
-    for (const key of Object.keys(message)) if (!allowed.has(key)) return { message: `Unrecognized request argument supplied: ${at}.${key}`, param: `${at}.${key}`, code: null };
-    if (message.role !== 'tool' && pending.size) return { message: `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...pending].join(', ')}`, param: 'messages', code: null };
+    if (!allowed)
+      return {
+        message: `Invalid value: '${String(message?.role)}'. Supported values are: 'system', 'assistant', 'user', 'tool', 'developer'.`,
+        param: `${at}.role`,
+        code: 'invalid_value',
+      };
+    for (const key of Object.keys(message))
+      if (!allowed.has(key))
+        return { message: `Unrecognized request argument supplied: ${at}.${key}`, param: `${at}.${key}`, code: null };
+    if (message.role !== 'tool' && pending.size)
+      return {
+        message: `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...pending].join(', ')}`,
+        param: 'messages',
+        code: null,
+      };
     if (Array.isArray(message.content)) {
       for (const [j, part] of message.content.entries()) {
-        if (!PARTS[message.role]!.includes(part?.type)) return { message: `Invalid value: '${String(part?.type)}'. Supported values are: ${PARTS[message.role]!.map((p) => `'${p}'`).join(', ')}.`, param: `${at}.content[${j}].type`, code: 'invalid_value' };
+        if (!PARTS[message.role]!.includes(part?.type))
+          return {
+            message: `Invalid value: '${String(part?.type)}'. Supported values are: ${PARTS[message.role]!.map((p) => `'${p}'`).join(', ')}.`,
+            param: `${at}.content[${j}].type`,
+            code: 'invalid_value',
+          };
       }
-    } else if (message.content != null && typeof message.content !== 'string') return { message: `Invalid type for '${at}.content'.`, param: `${at}.content`, code: 'invalid_type' };
+    } else if (message.content != null && typeof message.content !== 'string')
+      return { message: `Invalid type for '${at}.content'.`, param: `${at}.content`, code: 'invalid_type' };
     if (message.role === 'assistant') {
-      if (message.content == null && !message.tool_calls?.length) return { message: `Invalid value for '${at}.content': expected a string, got null.`, param: `${at}.content`, code: null };
+      if (message.content == null && !message.tool_calls?.length)
+        return {
+          message: `Invalid value for '${at}.content': expected a string, got null.`,
+          param: `${at}.content`,
+          code: null,
+        };
       for (const call of message.tool_calls ?? []) pending.add(call.id);
     }
     if (message.role === 'tool') {
-      if (!pending.has(message.tool_call_id)) return { message: "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.", param: `${at}.role`, code: null };
+      if (!pending.has(message.tool_call_id))
+        return {
+          message:
+            "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+          param: `${at}.role`,
+          code: null,
+        };
       pending.delete(message.tool_call_id);
     }
   }
-  if (pending.size) return { message: `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...pending].join(', ')}`, param: 'messages', code: null };
+  if (pending.size)
+    return {
+      message: `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...pending].join(', ')}`,
+      param: 'messages',
+      code: null,
+    };
   return undefined;
 }

@@ -11,7 +11,9 @@ const KEY = 'switchyard-mock-openai-reasoning';
 
 /** Encrypted content for a reasoning item with this id and summary text. */
 export function encryptReasoning(itemId: string, summary: string): string {
-  const payload = Buffer.from(JSON.stringify({ id: itemId, summary, nonce: randomBytes(16).toString('hex') })).toString('base64url');
+  const payload = Buffer.from(JSON.stringify({ id: itemId, summary, nonce: randomBytes(16).toString('hex') })).toString(
+    'base64url',
+  );
   return `gAAAA${payload}.${mac(payload)}`;
 }
 

@@ -13,7 +13,11 @@ afterEach(() => mock.reset());
 afterAll(() => mock.close());
 
 function post(body: unknown): Promise<Response> {
-  return fetch(`${mock.baseUrl}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return fetch(`${mock.baseUrl}/responses`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 }
 
 async function error(body: unknown): Promise<{ status: number; error: any }> {
@@ -23,24 +27,45 @@ async function error(body: unknown): Promise<{ status: number; error: any }> {
 
 /** Named SSE events (`event:` + `data:`) of a Responses stream. */
 function parseNamedSse(text: string): any[] {
-  return text.split('\n\n').filter(Boolean).map((block) => {
-    const [eventLine, dataLine] = block.split('\n');
-    const event = JSON.parse(dataLine!.slice('data: '.length));
-    expect(eventLine).toBe(`event: ${event.type}`);
-    return event;
-  });
+  return text
+    .split('\n\n')
+    .filter(Boolean)
+    .map((block) => {
+      const [eventLine, dataLine] = block.split('\n');
+      const event = JSON.parse(dataLine!.slice('data: '.length));
+      expect(eventLine).toBe(`event: ${event.type}`);
+      return event;
+    });
 }
 
-const weatherTool = { type: 'function', name: 'get_weather', description: 'Weather', strict: false, parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+const weatherTool = {
+  type: 'function',
+  name: 'get_weather',
+  description: 'Weather',
+  strict: false,
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};
 
 describe('mock OpenAI Responses API: answers', () => {
   it('answers a string input with a response object the SDK reads (output_text, usage details)', async () => {
     const response = await client.responses.create({ model: 'gpt-4o-mini', input: 'hello there' });
     expect(response.output_text).toBe('alpha: hello there');
-    expect(response).toMatchObject({ object: 'response', status: 'completed', model: 'gpt-4o-mini', error: null, incomplete_details: null });
+    expect(response).toMatchObject({
+      object: 'response',
+      status: 'completed',
+      model: 'gpt-4o-mini',
+      error: null,
+      incomplete_details: null,
+    });
     expect(response.id).toMatch(/^resp_/);
     expect(response.output).toEqual([
-      { id: expect.stringMatching(/^msg_/), type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', annotations: [], logprobs: [], text: 'alpha: hello there' }] },
+      {
+        id: expect.stringMatching(/^msg_/),
+        type: 'message',
+        status: 'completed',
+        role: 'assistant',
+        content: [{ type: 'output_text', annotations: [], logprobs: [], text: 'alpha: hello there' }],
+      },
     ]);
     expect(response.usage).toEqual({
       input_tokens: expect.any(Number),
@@ -59,31 +84,71 @@ describe('mock OpenAI Responses API: answers', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const events = parseNamedSse(await res.text());
     expect(events.map((e) => e.type)).toEqual([
-      'response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added',
-      'response.output_text.delta', 'response.output_text.delta', 'response.output_text.delta', 'response.output_text.done',
-      'response.content_part.done', 'response.output_item.done', 'response.completed',
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.delta',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
     ]);
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
     expect(events[0].response).toMatchObject({ status: 'in_progress', output: [], usage: null });
-    expect(events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('')).toBe('alpha: hello there');
+    expect(
+      events
+        .filter((e) => e.type === 'response.output_text.delta')
+        .map((e) => e.delta)
+        .join(''),
+    ).toBe('alpha: hello there');
     expect(events.at(-1).response.usage.total_tokens).toBeGreaterThan(0);
 
     const stream = client.responses.stream({ model: 'gpt-4o-mini', input: 'streamed' });
     const final = await stream.finalResponse();
-    expect(final.output).toMatchObject([{ type: 'message', content: [{ type: 'output_text', text: 'alpha: streamed' }] }]);
+    expect(final.output).toMatchObject([
+      { type: 'message', content: [{ type: 'output_text', text: 'alpha: streamed' }] },
+    ]);
   });
 
   it('calls a function and answers its output; function_call and function_call_output must pair by call_id', async () => {
-    const first = await client.responses.create({ model: 'gpt-4o-mini', input: 'What is the weather in Paris?', tools: [weatherTool as any] });
+    const first = await client.responses.create({
+      model: 'gpt-4o-mini',
+      input: 'What is the weather in Paris?',
+      tools: [weatherTool as any],
+    });
     const call = first.output[0] as any;
-    expect(call).toMatchObject({ type: 'function_call', name: 'get_weather', arguments: '{"city":"Paris"}', status: 'completed' });
+    expect(call).toMatchObject({
+      type: 'function_call',
+      name: 'get_weather',
+      arguments: '{"city":"Paris"}',
+      status: 'completed',
+    });
     expect(call.call_id).toMatch(/^call_/);
-    const input: any[] = [{ role: 'user', content: 'What is the weather in Paris?' }, call, { type: 'function_call_output', call_id: call.call_id, output: 'sunny' }];
+    const input: any[] = [
+      { role: 'user', content: 'What is the weather in Paris?' },
+      call,
+      { type: 'function_call_output', call_id: call.call_id, output: 'sunny' },
+    ];
     const second = await client.responses.create({ model: 'gpt-4o-mini', input, tools: [weatherTool as any] });
     expect(second.output_text).toBe('alpha: sunny');
 
-    const orphanOutput = await error({ model: 'gpt-4o-mini', input: [{ role: 'user', content: 'x' }, { type: 'function_call_output', call_id: 'call_nope', output: 'sunny' }] });
-    expect(orphanOutput).toEqual({ status: 400, error: expect.objectContaining({ message: 'No tool call found for function call output with call_id call_nope.', type: 'invalid_request_error' }) });
+    const orphanOutput = await error({
+      model: 'gpt-4o-mini',
+      input: [
+        { role: 'user', content: 'x' },
+        { type: 'function_call_output', call_id: 'call_nope', output: 'sunny' },
+      ],
+    });
+    expect(orphanOutput).toEqual({
+      status: 400,
+      error: expect.objectContaining({
+        message: 'No tool call found for function call output with call_id call_nope.',
+        type: 'invalid_request_error',
+      }),
+    });
     const unanswered = await error({ model: 'gpt-4o-mini', input: input.slice(0, 2) });
     expect(unanswered.error.message).toBe(`No tool output found for function call ${call.call_id}.`);
   });
@@ -92,31 +157,62 @@ describe('mock OpenAI Responses API: answers', () => {
     const res = await post({ model: 'gpt-4o-mini', input: 'weather?', tools: [weatherTool], stream: true });
     const events = parseNamedSse(await res.text());
     expect(events.map((e) => e.type)).toEqual([
-      'response.created', 'response.in_progress', 'response.output_item.added', 'response.function_call_arguments.delta',
-      'response.function_call_arguments.delta', 'response.function_call_arguments.delta', 'response.function_call_arguments.done',
-      'response.output_item.done', 'response.completed',
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.delta',
+      'response.function_call_arguments.done',
+      'response.output_item.done',
+      'response.completed',
     ]);
-    expect(events[2].item).toMatchObject({ type: 'function_call', status: 'in_progress', arguments: '', name: 'get_weather' });
+    expect(events[2].item).toMatchObject({
+      type: 'function_call',
+      status: 'in_progress',
+      arguments: '',
+      name: 'get_weather',
+    });
     expect(events[6].arguments).toBe('{"city":"Paris"}');
   });
 
   it('gives reasoning models a reasoning item: summary events when asked, encrypted_content that must come back unchanged', async () => {
-    const body = { model: 'gpt-5.5', input: 'think', reasoning: { effort: 'medium', summary: 'auto' }, include: ['reasoning.encrypted_content'], store: false };
+    const body = {
+      model: 'gpt-5.5',
+      input: 'think',
+      reasoning: { effort: 'medium', summary: 'auto' },
+      include: ['reasoning.encrypted_content'],
+      store: false,
+    };
     const events = parseNamedSse(await (await post({ ...body, stream: true })).text());
     expect(events.map((e) => e.type).slice(2, 9)).toEqual([
-      'response.output_item.added', 'response.reasoning_summary_part.added', 'response.reasoning_summary_text.delta',
-      'response.reasoning_summary_text.delta', 'response.reasoning_summary_text.delta', 'response.reasoning_summary_text.done',
+      'response.output_item.added',
+      'response.reasoning_summary_part.added',
+      'response.reasoning_summary_text.delta',
+      'response.reasoning_summary_text.delta',
+      'response.reasoning_summary_text.delta',
+      'response.reasoning_summary_text.done',
       'response.reasoning_summary_part.done',
     ]);
     const done = events.at(-1).response;
     const reasoning = done.output[0];
-    expect(reasoning).toMatchObject({ type: 'reasoning', summary: [{ type: 'summary_text', text: expect.any(String) }], encrypted_content: expect.any(String) });
+    expect(reasoning).toMatchObject({
+      type: 'reasoning',
+      summary: [{ type: 'summary_text', text: expect.any(String) }],
+      encrypted_content: expect.any(String),
+    });
     expect(done.usage.output_tokens_details.reasoning_tokens).toBeGreaterThan(0);
 
-    const next = (item: unknown): unknown => ({ ...body, input: [{ role: 'user', content: 'think' }, item, { role: 'user', content: 'again' }] });
+    const next = (item: unknown): unknown => ({
+      ...body,
+      input: [{ role: 'user', content: 'think' }, item, { role: 'user', content: 'again' }],
+    });
     expect((await post(next(reasoning))).status).toBe(200);
     const tampered = { ...reasoning, encrypted_content: `${reasoning.encrypted_content.slice(0, -2)}AA` };
-    expect(await error(next(tampered))).toMatchObject({ status: 400, error: { message: `The encrypted content for item ${reasoning.id} could not be verified.` } });
+    expect(await error(next(tampered))).toMatchObject({
+      status: 400,
+      error: { message: `The encrypted content for item ${reasoning.id} could not be verified.` },
+    });
     const { encrypted_content: _dropped, ...bare } = reasoning;
     const notStored = await error(next(bare));
     expect(notStored.status).toBe(404);
@@ -124,12 +220,24 @@ describe('mock OpenAI Responses API: answers', () => {
   });
 
   it('keeps stored responses for previous_response_id, GET and DELETE', async () => {
-    const first = await client.responses.create({ model: 'gpt-4o-mini', input: 'weather please', tools: [weatherTool as any] });
+    const first = await client.responses.create({
+      model: 'gpt-4o-mini',
+      input: 'weather please',
+      tools: [weatherTool as any],
+    });
     const call = first.output[0] as any;
-    const second = await client.responses.create({ model: 'gpt-4o-mini', previous_response_id: first.id, input: [{ type: 'function_call_output', call_id: call.call_id, output: 'rain' }], tools: [weatherTool as any] });
+    const second = await client.responses.create({
+      model: 'gpt-4o-mini',
+      previous_response_id: first.id,
+      input: [{ type: 'function_call_output', call_id: call.call_id, output: 'rain' }],
+      tools: [weatherTool as any],
+    });
     expect(second.output_text).toBe('alpha: rain');
     expect((await client.responses.retrieve(second.id)).id).toBe(second.id);
-    expect(await error({ model: 'gpt-4o-mini', previous_response_id: 'resp_missing', input: 'x' })).toMatchObject({ status: 400, error: { param: 'previous_response_id' } });
+    expect(await error({ model: 'gpt-4o-mini', previous_response_id: 'resp_missing', input: 'x' })).toMatchObject({
+      status: 400,
+      error: { param: 'previous_response_id' },
+    });
     const deleted = await fetch(`${mock.baseUrl}/responses/${second.id}`, { method: 'DELETE' });
     expect(await deleted.json()).toEqual({ id: second.id, object: 'response.deleted', deleted: true });
     expect((await fetch(`${mock.baseUrl}/responses/${second.id}`)).status).toBe(404);
@@ -146,7 +254,9 @@ describe('mock OpenAI Responses API: answers', () => {
 
   it('answers as scripted: queued answers first, then the answerer', async () => {
     mock.queueAnswer({ text: 'scripted text', reasoning: 'because' });
-    mock.setAnswerer((body) => (body.tools ? { toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] } : undefined));
+    mock.setAnswerer((body) =>
+      body.tools ? { toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] } : undefined,
+    );
     const first = await client.responses.create({ model: 'gpt-4o-mini', input: 'x' });
     expect(first.output_text).toBe('scripted text');
     expect(first.output[0]).toMatchObject({ type: 'reasoning', summary: [{ type: 'summary_text', text: 'because' }] });
@@ -156,7 +266,14 @@ describe('mock OpenAI Responses API: answers', () => {
   });
 
   it('stops at max_output_tokens with status incomplete', async () => {
-    const res = (await (await post({ model: 'gpt-4o-mini', input: 'a rather long question that needs many tokens to answer in full', max_output_tokens: 16, stream: true })).text());
+    const res = await (
+      await post({
+        model: 'gpt-4o-mini',
+        input: 'a rather long question that needs many tokens to answer in full',
+        max_output_tokens: 16,
+        stream: true,
+      })
+    ).text();
     const last = parseNamedSse(res).at(-1);
     expect(last.type).toBe('response.incomplete');
     expect(last.response).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } });
@@ -168,16 +285,66 @@ describe('mock OpenAI Responses API: refuses what the real API refuses', () => {
   it.each([
     ['an unknown top-level field', { ...base, foo: 1 }, "Unknown parameter: 'foo'.", 'foo'],
     ['a missing model', { input: 'hi' }, "Missing required parameter: 'model'.", 'model'],
-    ['a Chat Completions tool', { ...base, tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }, "Missing required parameter: 'tools[0].name'.", 'tools[0].name'],
-    ['an input_text part in an assistant message', { ...base, input: [{ role: 'assistant', content: [{ type: 'input_text', text: 'x' }] }] }, "Invalid value: 'input_text'. Supported values are: 'output_text', 'refusal'.", 'input[0].content[0].type'],
-    ['an output_text part in a user message', { ...base, input: [{ type: 'message', role: 'user', content: [{ type: 'output_text', text: 'x' }] }] }, "Invalid value: 'output_text'. Supported values are: 'input_text', 'input_image', 'input_file', 'input_audio'.", 'input[0].content[0].type'],
-    ['a tool role message', { ...base, input: [{ role: 'tool', content: 'x' }] }, "Invalid value: 'tool'. Supported values are: 'user', 'assistant', 'system', 'developer'.", 'input[0].role'],
-    ['reasoning on a non-reasoning model', { ...base, reasoning: { effort: 'low' } }, "Unsupported parameter: 'reasoning.effort' is not supported with this model.", 'reasoning.effort'],
-    ['temperature on a reasoning model', { model: 'gpt-5.5', input: 'hi', temperature: 0.2 }, "Unsupported parameter: 'temperature' is not supported with this model.", 'temperature'],
-    ['json_schema without a name', { ...base, text: { format: { type: 'json_schema', schema: { type: 'object' } } } }, "Missing required parameter: 'text.format.name'.", 'text.format.name'],
-    ['a tool_choice naming no given tool', { ...base, tools: [weatherTool], tool_choice: { type: 'function', name: 'other' } }, "Tool choice 'function' not found in 'tools' parameter.", 'tool_choice'],
-    ['max_output_tokens above the model limit', { ...base, max_output_tokens: 20000 }, 'max_output_tokens is too large: 20000. This model supports at most 16384 output tokens, whereas you provided 20000.', 'max_output_tokens'],
-    ['an unknown include value', { ...base, include: ['reasoning.everything'] }, expect.stringContaining("Invalid value: 'reasoning.everything'."), 'include[0]'],
+    [
+      'a Chat Completions tool',
+      { ...base, tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] },
+      "Missing required parameter: 'tools[0].name'.",
+      'tools[0].name',
+    ],
+    [
+      'an input_text part in an assistant message',
+      { ...base, input: [{ role: 'assistant', content: [{ type: 'input_text', text: 'x' }] }] },
+      "Invalid value: 'input_text'. Supported values are: 'output_text', 'refusal'.",
+      'input[0].content[0].type',
+    ],
+    [
+      'an output_text part in a user message',
+      { ...base, input: [{ type: 'message', role: 'user', content: [{ type: 'output_text', text: 'x' }] }] },
+      "Invalid value: 'output_text'. Supported values are: 'input_text', 'input_image', 'input_file', 'input_audio'.",
+      'input[0].content[0].type',
+    ],
+    [
+      'a tool role message',
+      { ...base, input: [{ role: 'tool', content: 'x' }] },
+      "Invalid value: 'tool'. Supported values are: 'user', 'assistant', 'system', 'developer'.",
+      'input[0].role',
+    ],
+    [
+      'reasoning on a non-reasoning model',
+      { ...base, reasoning: { effort: 'low' } },
+      "Unsupported parameter: 'reasoning.effort' is not supported with this model.",
+      'reasoning.effort',
+    ],
+    [
+      'temperature on a reasoning model',
+      { model: 'gpt-5.5', input: 'hi', temperature: 0.2 },
+      "Unsupported parameter: 'temperature' is not supported with this model.",
+      'temperature',
+    ],
+    [
+      'json_schema without a name',
+      { ...base, text: { format: { type: 'json_schema', schema: { type: 'object' } } } },
+      "Missing required parameter: 'text.format.name'.",
+      'text.format.name',
+    ],
+    [
+      'a tool_choice naming no given tool',
+      { ...base, tools: [weatherTool], tool_choice: { type: 'function', name: 'other' } },
+      "Tool choice 'function' not found in 'tools' parameter.",
+      'tool_choice',
+    ],
+    [
+      'max_output_tokens above the model limit',
+      { ...base, max_output_tokens: 20000 },
+      'max_output_tokens is too large: 20000. This model supports at most 16384 output tokens, whereas you provided 20000.',
+      'max_output_tokens',
+    ],
+    [
+      'an unknown include value',
+      { ...base, include: ['reasoning.everything'] },
+      expect.stringContaining("Invalid value: 'reasoning.everything'."),
+      'include[0]',
+    ],
   ])('refuses %s with a 400', async (_what, body, message, param) => {
     const { status, error: e } = await error(body);
     expect(status).toBe(400);
@@ -187,11 +354,35 @@ describe('mock OpenAI Responses API: refuses what the real API refuses', () => {
 
   it('accepts what Codex CLI sends: developer messages, custom and tool_search tools, client_metadata, prompt_cache_key', async () => {
     const res = await post({
-      model: 'gpt-5.5', stream: true, store: false, tool_choice: 'auto', parallel_tool_calls: true,
-      reasoning: { effort: 'medium' }, include: ['reasoning.encrypted_content'], prompt_cache_key: 'k', text: { verbosity: 'low' },
+      model: 'gpt-5.5',
+      stream: true,
+      store: false,
+      tool_choice: 'auto',
+      parallel_tool_calls: true,
+      reasoning: { effort: 'medium' },
+      include: ['reasoning.encrypted_content'],
+      prompt_cache_key: 'k',
+      text: { verbosity: 'low' },
       client_metadata: { session_id: 's' },
-      input: [{ type: 'message', id: 'msg_1', role: 'developer', content: [{ type: 'input_text', text: 'rules' }] }, { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] }],
-      tools: [weatherTool, { type: 'custom', name: 'apply_patch', description: 'patch', format: { type: 'grammar', syntax: 'lark', definition: 'start: "x"' } }, { type: 'tool_search', execution: 'client', description: 'search', parameters: { type: 'object', properties: {} } }],
+      input: [
+        { type: 'message', id: 'msg_1', role: 'developer', content: [{ type: 'input_text', text: 'rules' }] },
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] },
+      ],
+      tools: [
+        weatherTool,
+        {
+          type: 'custom',
+          name: 'apply_patch',
+          description: 'patch',
+          format: { type: 'grammar', syntax: 'lark', definition: 'start: "x"' },
+        },
+        {
+          type: 'tool_search',
+          execution: 'client',
+          description: 'search',
+          parameters: { type: 'object', properties: {} },
+        },
+      ],
     });
     expect(res.status).toBe(200);
   });
@@ -201,38 +392,74 @@ describe('mock OpenAI Responses API: faults', () => {
   it('ends a broken stream with response.failed or an error event after N events, or cuts it', async () => {
     mock.queueFault({ kind: 'streamError', afterChunks: 3 }, { kind: 'cut', afterChunks: 2 });
     const events = parseNamedSse(await (await post({ model: 'gpt-4o-mini', input: 'hi', stream: true })).text());
-    expect(events.map((e) => e.type)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.failed']);
-    expect(events[3]).toMatchObject({ sequence_number: 3, response: { status: 'failed', error: { code: 'server_error' } } });
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.failed',
+    ]);
+    expect(events[3]).toMatchObject({
+      sequence_number: 3,
+      response: { status: 'failed', error: { code: 'server_error' } },
+    });
     const cut = await post({ model: 'gpt-4o-mini', input: 'hi', stream: true });
     await expect(cut.text()).rejects.toThrow();
     mock.queueFault({ kind: 'streamError', afterChunks: 2, event: 'error' });
     const errored = parseNamedSse(await (await post({ model: 'gpt-4o-mini', input: 'hi', stream: true })).text());
-    expect(errored.at(-1)).toEqual({ type: 'error', sequence_number: 2, code: 'server_error', message: 'mock stream error', param: null });
+    expect(errored.at(-1)).toEqual({
+      type: 'error',
+      sequence_number: 2,
+      code: 'server_error',
+      message: 'mock stream error',
+      param: null,
+    });
   });
 });
 
 describe('mock OpenAI chat completions: output limits', () => {
   it('refuses max_tokens and max_completion_tokens above the model limit with OpenAI’s message', async () => {
     const chat = (extra: object): Promise<Response> =>
-      fetch(`${mock.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...extra }) });
+      fetch(`${mock.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...extra }),
+      });
     const tooLarge = await chat({ max_tokens: 64000 });
     expect(tooLarge.status).toBe(400);
     expect(((await tooLarge.json()) as any).error).toEqual({
-      message: 'max_tokens is too large: 64000. This model supports at most 16384 completion tokens, whereas you provided 64000.',
-      type: 'invalid_request_error', param: 'max_tokens', code: 'invalid_value',
+      message:
+        'max_tokens is too large: 64000. This model supports at most 16384 completion tokens, whereas you provided 64000.',
+      type: 'invalid_request_error',
+      param: 'max_tokens',
+      code: 'invalid_value',
     });
-    expect(((await (await chat({ max_completion_tokens: 16385 })).json()) as any).error.param).toBe('max_completion_tokens');
+    expect(((await (await chat({ max_completion_tokens: 16385 })).json()) as any).error.param).toBe(
+      'max_completion_tokens',
+    );
     expect((await chat({ max_tokens: 16384 })).status).toBe(200);
   });
 
   it('takes its limits table from options and answers chat as scripted', async () => {
     const small = await startMockOpenAI({ outputLimits: { 'gpt-4o-mini': 100 } });
     try {
-      const res = await fetch(`${small.baseUrl}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini-2024-07-18', messages: [{ role: 'user', content: 'hi' }], max_tokens: 101 }) });
+      const res = await fetch(`${small.baseUrl}/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({
+          model: 'gpt-4o-mini-2024-07-18',
+          messages: [{ role: 'user', content: 'hi' }],
+          max_tokens: 101,
+        }),
+      });
       expect(res.status).toBe(400);
       small.queueAnswer({ toolCalls: [{ name: 'lookup', arguments: '{"q":1}' }] });
-      const scripted = await fetch(`${small.baseUrl}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
-      expect(((await scripted.json()) as any).choices[0].message.tool_calls[0].function).toEqual({ name: 'lookup', arguments: '{"q":1}' });
+      const scripted = await fetch(`${small.baseUrl}/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(((await scripted.json()) as any).choices[0].message.tool_calls[0].function).toEqual({
+        name: 'lookup',
+        arguments: '{"q":1}',
+      });
     } finally {
       await small.close();
     }

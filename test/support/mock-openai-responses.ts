@@ -107,7 +107,13 @@ export interface BuiltResponse {
 }
 
 /** Builds the answer to a validated request; stores it when `store` is not false. */
-export function buildResponse(body: Json, scripted: ScriptedAnswer | undefined, name: string, chunks: number, store: ResponseStore): BuiltResponse {
+export function buildResponse(
+  body: Json,
+  scripted: ScriptedAnswer | undefined,
+  name: string,
+  chunks: number,
+  store: ResponseStore,
+): BuiltResponse {
   const previous: Json[] = body.previous_response_id ? store.conversation(body.previous_response_id) : [];
   const input = normaliseInput(body.input);
   const answer = scripted ?? defaultAnswer(body, [...previous, ...input], name);
@@ -120,8 +126,13 @@ export function buildResponse(body: Json, scripted: ScriptedAnswer | undefined, 
   if (answer.reasoning !== undefined || (reasoningModel && effort !== 'none')) {
     const id = `rs_${hexId()}`;
     const summaryText = answer.reasoning ?? (summaryMode ? 'Working out the answer.' : undefined);
-    const item: Json = { id, type: 'reasoning', summary: summaryText ? [{ type: 'summary_text', text: summaryText }] : [] };
-    if ((body.include ?? []).includes('reasoning.encrypted_content')) item.encrypted_content = encryptReasoning(id, summaryText ?? '');
+    const item: Json = {
+      id,
+      type: 'reasoning',
+      summary: summaryText ? [{ type: 'summary_text', text: summaryText }] : [],
+    };
+    if ((body.include ?? []).includes('reasoning.encrypted_content'))
+      item.encrypted_content = encryptReasoning(id, summaryText ?? '');
     output.push(item);
     reasoningTokens = REASONING_TOKENS;
   }
@@ -130,7 +141,14 @@ export function buildResponse(body: Json, scripted: ScriptedAnswer | undefined, 
   let incomplete = false;
   for (const call of answer.toolCalls ?? []) {
     const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? {});
-    output.push({ id: `fc_${hexId()}`, type: 'function_call', status: 'completed', arguments: args, call_id: `call_${randomId(24)}`, name: call.name });
+    output.push({
+      id: `fc_${hexId()}`,
+      type: 'function_call',
+      status: 'completed',
+      arguments: args,
+      call_id: `call_${randomId(24)}`,
+      name: call.name,
+    });
   }
   if (answer.text !== undefined) {
     let text = answer.text;
@@ -149,7 +167,14 @@ export function buildResponse(body: Json, scripted: ScriptedAnswer | undefined, 
 
   const promptParts = [body.instructions ?? null, body.tools ?? null, ...previous, ...input];
   const inputTokens = countTokens(JSON.stringify(promptParts).length);
-  const outputTokens = reasoningTokens + output.filter((i) => i.type !== 'reasoning').reduce((n, i) => n + countTokens(JSON.stringify(i.type === 'message' ? i.content[0].text : i.arguments).length), 0);
+  const outputTokens =
+    reasoningTokens +
+    output
+      .filter((i) => i.type !== 'reasoning')
+      .reduce(
+        (n, i) => n + countTokens(JSON.stringify(i.type === 'message' ? i.content[0].text : i.arguments).length),
+        0,
+      );
   const created = Math.floor(Date.now() / 1000);
   const response: Json = {
     id: `resp_${hexId()}`,
@@ -199,16 +224,36 @@ export function streamEvents(response: Json, chunks: number): Json[] {
   const emit = (type: string, fields: Json): void => {
     events.push({ type, sequence_number: events.length, ...fields });
   };
-  const pending = { ...response, status: 'in_progress', completed_at: null, incomplete_details: null, output: [], usage: null };
+  const pending = {
+    ...response,
+    status: 'in_progress',
+    completed_at: null,
+    incomplete_details: null,
+    output: [],
+    usage: null,
+  };
   emit('response.created', { response: pending });
   emit('response.in_progress', { response: pending });
   response.output.forEach((item: Json, output_index: number) => {
     const item_id = item.id;
     if (item.type === 'reasoning') {
-      emit('response.output_item.added', { output_index, item: { ...item, summary: [], ...(item.encrypted_content ? { encrypted_content: item.encrypted_content } : {}) } });
+      emit('response.output_item.added', {
+        output_index,
+        item: {
+          ...item,
+          summary: [],
+          ...(item.encrypted_content ? { encrypted_content: item.encrypted_content } : {}),
+        },
+      });
       item.summary.forEach((part: Json, summary_index: number) => {
-        emit('response.reasoning_summary_part.added', { item_id, output_index, summary_index, part: { type: 'summary_text', text: '' } });
-        for (const delta of split(part.text, chunks)) emit('response.reasoning_summary_text.delta', { item_id, output_index, summary_index, delta });
+        emit('response.reasoning_summary_part.added', {
+          item_id,
+          output_index,
+          summary_index,
+          part: { type: 'summary_text', text: '' },
+        });
+        for (const delta of split(part.text, chunks))
+          emit('response.reasoning_summary_text.delta', { item_id, output_index, summary_index, delta });
         emit('response.reasoning_summary_text.done', { item_id, output_index, summary_index, text: part.text });
         emit('response.reasoning_summary_part.done', { item_id, output_index, summary_index, part });
       });
@@ -216,12 +261,14 @@ export function streamEvents(response: Json, chunks: number): Json[] {
       const part = item.content[0];
       emit('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', content: [] } });
       emit('response.content_part.added', { item_id, output_index, content_index: 0, part: { ...part, text: '' } });
-      for (const delta of split(part.text, chunks)) emit('response.output_text.delta', { item_id, output_index, content_index: 0, delta, logprobs: [] });
+      for (const delta of split(part.text, chunks))
+        emit('response.output_text.delta', { item_id, output_index, content_index: 0, delta, logprobs: [] });
       emit('response.output_text.done', { item_id, output_index, content_index: 0, text: part.text, logprobs: [] });
       emit('response.content_part.done', { item_id, output_index, content_index: 0, part });
     } else if (item.type === 'function_call') {
       emit('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', arguments: '' } });
-      for (const delta of split(item.arguments, chunks)) emit('response.function_call_arguments.delta', { item_id, output_index, delta });
+      for (const delta of split(item.arguments, chunks))
+        emit('response.function_call_arguments.delta', { item_id, output_index, delta });
       emit('response.function_call_arguments.done', { item_id, output_index, arguments: item.arguments });
     }
     emit('response.output_item.done', { output_index, item });
@@ -247,7 +294,12 @@ function defaultAnswer(body: Json, items: Json[], name: string): ScriptedAnswer 
   }
   const functions: Json[] = (body.tools ?? []).filter((t: Json) => t.type === 'function');
   const choice = body.tool_choice;
-  const forced = choice?.type === 'function' ? functions.find((f) => f.name === choice.name) : choice === 'required' ? functions[0] : undefined;
+  const forced =
+    choice?.type === 'function'
+      ? functions.find((f) => f.name === choice.name)
+      : choice === 'required'
+        ? functions[0]
+        : undefined;
   const userText = lastUserText(items);
   const wanted = forced ?? (choice !== 'none' && /\bweather\b/i.test(userText) ? functions[0] : undefined);
   if (wanted) return { toolCalls: [{ name: wanted.name, arguments: sample(wanted.parameters) }] };
@@ -259,7 +311,8 @@ function defaultAnswer(body: Json, items: Json[], name: string): ScriptedAnswer 
 
 /** Input as items: a string becomes one user message. */
 function normaliseInput(input: unknown): Json[] {
-  if (typeof input === 'string') return [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: input }] }];
+  if (typeof input === 'string')
+    return [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: input }] }];
   return Array.isArray(input) ? (input as Json[]) : [];
 }
 
@@ -274,7 +327,10 @@ function lastUserText(items: Json[]): string {
   for (let i = items.length - 1; i >= 0; i--) {
     const item = items[i]!;
     if ((item.type ?? 'message') !== 'message' || item.role !== 'user') continue;
-    const text = typeof item.content === 'string' ? item.content : (item.content as Json[]).map((p) => (typeof p.text === 'string' ? p.text : '')).join('');
+    const text =
+      typeof item.content === 'string'
+        ? item.content
+        : (item.content as Json[]).map((p) => (typeof p.text === 'string' ? p.text : '')).join('');
     if (text) return text;
   }
   return '';
@@ -288,7 +344,9 @@ function outputText(output: unknown): string {
 function split(text: string, count: number): string[] {
   const chars = Array.from(text);
   const pieces = Math.min(count, Math.max(chars.length, 1));
-  return Array.from({ length: pieces }, (_, i) => chars.slice(Math.floor((i * chars.length) / pieces), Math.floor(((i + 1) * chars.length) / pieces)).join(''));
+  return Array.from({ length: pieces }, (_, i) =>
+    chars.slice(Math.floor((i * chars.length) / pieces), Math.floor(((i + 1) * chars.length) / pieces)).join(''),
+  );
 }
 
 function countTokens(characters: number): number {

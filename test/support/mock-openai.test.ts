@@ -109,7 +109,13 @@ describe('chat completions', () => {
     const messages = [
       { role: 'user', content: 'first' },
       { role: 'assistant', content: 'ok' },
-      { role: 'user', content: [{ type: 'text', text: 'foo ' }, { type: 'text', text: 'bar' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'foo ' },
+          { type: 'text', text: 'bar' },
+        ],
+      },
     ];
     const body = await json(await post('/chat/completions', chatBody({ messages })));
     expect(body.choices[0].message.content).toBe('alpha: foo bar');
@@ -330,7 +336,9 @@ describe('faults', () => {
     expect(error).toBeUndefined();
     const events = parseSse(text);
     expect(events).toHaveLength(2);
-    expect(events[1]).toEqual({ error: expect.objectContaining({ type: 'server_error', message: expect.any(String) }) });
+    expect(events[1]).toEqual({
+      error: expect.objectContaining({ type: 'server_error', message: expect.any(String) }),
+    });
     expect(text).not.toContain('[DONE]');
   });
 

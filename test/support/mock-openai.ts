@@ -14,7 +14,15 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { buildResponse, failedEvent, REASONING_TOKENS, ResponseStore, sample, type Answerer, type ScriptedAnswer } from './mock-openai-responses.js';
+import {
+  buildResponse,
+  failedEvent,
+  REASONING_TOKENS,
+  ResponseStore,
+  sample,
+  type Answerer,
+  type ScriptedAnswer,
+} from './mock-openai-responses.js';
 import { isReasoningModel, validateResponsesRequest } from './mock-openai-responses-validate.js';
 import { validateChatRequest } from './mock-openai-chat-validate.js';
 import { MockHttpServer, parseJson, readBody } from './mock-server.js';
@@ -376,14 +384,22 @@ class MockOpenAIServer extends MockHttpServer implements MockOpenAI {
     const method = req.method ?? 'GET';
     const pathname = new URL(req.url ?? '/', 'http://mock').pathname.replace(/\/+$/, '');
     if (method === 'POST' && pathname === '/v1/chat/completions') {
-      return chatCompletionReply(record.body, this.settings, (body) => this.scriptedAnswer(body), (parts) => this.responses.cachedTokens(parts));
+      return chatCompletionReply(
+        record.body,
+        this.settings,
+        (body) => this.scriptedAnswer(body),
+        (parts) => this.responses.cachedTokens(parts),
+      );
     }
-    if (this.settings.chatOnly && pathname.startsWith('/v1/responses')) return errorReply(404, `Invalid URL (${method} ${pathname})`);
+    if (this.settings.chatOnly && pathname.startsWith('/v1/responses'))
+      return errorReply(404, `Invalid URL (${method} ${pathname})`);
     if (method === 'POST' && pathname === '/v1/responses') return this.responsesReply(record);
     const stored = /^\/v1\/responses\/([^/]+)$/.exec(pathname);
-    if (stored && (method === 'GET' || method === 'DELETE')) return this.storedResponseReply(method, decodeURIComponent(stored[1]!));
+    if (stored && (method === 'GET' || method === 'DELETE'))
+      return this.storedResponseReply(method, decodeURIComponent(stored[1]!));
     if (method === 'POST' && pathname === '/v1/embeddings') return embeddingsReply(record.body);
-    if (method === 'GET' && pathname === '/v1/models') return modelsReply(this.settings.models, this.settings.modelExtra);
+    if (method === 'GET' && pathname === '/v1/models')
+      return modelsReply(this.settings.models, this.settings.modelExtra);
     return errorReply(404, `Invalid URL (${method} ${pathname || '/'})`);
   }
 
@@ -396,7 +412,12 @@ class MockOpenAIServer extends MockHttpServer implements MockOpenAI {
       hasResponse: (id) => store.has(id),
       previousItems: (id) => store.conversation(id),
     });
-    if (problem) return { kind: 'json', status: problem.status, body: openAIError(problem.status, problem.message, problem.code, problem.param) };
+    if (problem)
+      return {
+        kind: 'json',
+        status: problem.status,
+        body: openAIError(problem.status, problem.message, problem.code, problem.param),
+      };
     const body = record.body as Json;
     const built = buildResponse(body, this.scriptedAnswer(body), this.settings.name, this.settings.chunks, store);
     if (body.stream === true) return { kind: 'responses-sse', events: built.events, response: built.response };
@@ -423,12 +444,7 @@ class MockOpenAIServer extends MockHttpServer implements MockOpenAI {
 
   // --- writers ------------------------------------------------------------
 
-  private async writeJson(
-    exchange: Exchange,
-    status: number,
-    body: unknown,
-    fault: StreamFault | null,
-  ): Promise<void> {
+  private async writeJson(exchange: Exchange, status: number, body: unknown, fault: StreamFault | null): Promise<void> {
     const { res } = exchange;
     const payload = JSON.stringify(body);
     if (fault?.kind === 'cut') {
@@ -478,7 +494,11 @@ class MockOpenAIServer extends MockHttpServer implements MockOpenAI {
   }
 
   /** A Responses API stream: named events, no [DONE]; a stream error is a `response.failed` event. */
-  private async writeResponsesSse(exchange: Exchange, reply: Extract<Reply, { kind: 'responses-sse' }>, fault: StreamFault | null): Promise<void> {
+  private async writeResponsesSse(
+    exchange: Exchange,
+    reply: Extract<Reply, { kind: 'responses-sse' }>,
+    fault: StreamFault | null,
+  ): Promise<void> {
     const { res } = exchange;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -500,12 +520,12 @@ class MockOpenAIServer extends MockHttpServer implements MockOpenAI {
     if (isGone(res)) return;
     if (fault?.kind === 'cut') this.destroy(exchange);
     else if (fault?.kind === 'streamError') {
-      const event = fault.event === 'error'
-        ? { type: 'error', sequence_number: sent, code: 'server_error', message: 'mock stream error', param: null }
-        : failedEvent(reply.response, sent, 'mock stream error');
+      const event =
+        fault.event === 'error'
+          ? { type: 'error', sequence_number: sent, code: 'server_error', message: 'mock stream error', param: null }
+          : failedEvent(reply.response, sent, 'mock stream error');
       res.end(namedSseEvent(event));
-    }
-    else res.end();
+    } else res.end();
   }
 }
 
@@ -573,17 +593,32 @@ function chatCompletionReply(
   const script = scripted(body);
   const scriptedCall = script?.toolCalls?.[0];
   const toolName = script ? scriptedCall?.name : wantsToolCall(body.tools, messages);
-  const toolArguments = scriptedCall ? (typeof scriptedCall.arguments === 'string' ? scriptedCall.arguments : JSON.stringify(scriptedCall.arguments ?? {})) : '{"city":"Paris"}';
+  const toolArguments = scriptedCall
+    ? typeof scriptedCall.arguments === 'string'
+      ? scriptedCall.arguments
+      : JSON.stringify(scriptedCall.arguments ?? {})
+    : '{"city":"Paris"}';
   const answer: Answer = toolName
     ? { kind: 'tool', toolCallId: `call_${randomId(24)}`, name: toolName, arguments: toolArguments }
-    : { kind: 'text', content: script?.text ?? jsonAnswer(body.response_format, settings.name, messages) ?? `${settings.name}: ${lastUserText(messages)}` };
+    : {
+        kind: 'text',
+        content:
+          script?.text ??
+          jsonAnswer(body.response_format, settings.name, messages) ??
+          `${settings.name}: ${lastUserText(messages)}`,
+      };
   const usage = usageFor(messages, answer);
   const cached = Math.min(usage.prompt_tokens, cachedTokens([body.tools ?? null, ...messages]));
   if (cached > 0) usage.prompt_tokens_details = { cached_tokens: cached, audio_tokens: 0 };
   if (isReasoningModel(body.model)) {
     usage.completion_tokens += REASONING_TOKENS;
     usage.total_tokens += REASONING_TOKENS;
-    usage.completion_tokens_details = { reasoning_tokens: REASONING_TOKENS, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 };
+    usage.completion_tokens_details = {
+      reasoning_tokens: REASONING_TOKENS,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    };
   }
   const meta: CompletionMeta = {
     id: `chatcmpl-${randomId(29)}`,
@@ -615,9 +650,7 @@ function outputLimitProblem(body: Json, settings: Settings): Reply | null {
 // Chat completion shapes
 // ---------------------------------------------------------------------------
 
-type Answer =
-  | { kind: 'text'; content: string }
-  | { kind: 'tool'; toolCallId: string; name: string; arguments: string };
+type Answer = { kind: 'text'; content: string } | { kind: 'tool'; toolCallId: string; name: string; arguments: string };
 
 interface CompletionMeta {
   id: string;
@@ -630,7 +663,12 @@ interface Usage {
   completion_tokens: number;
   total_tokens: number;
   prompt_tokens_details?: { cached_tokens: number; audio_tokens: number };
-  completion_tokens_details?: { reasoning_tokens: number; audio_tokens: number; accepted_prediction_tokens: number; rejected_prediction_tokens: number };
+  completion_tokens_details?: {
+    reasoning_tokens: number;
+    audio_tokens: number;
+    accepted_prediction_tokens: number;
+    rejected_prediction_tokens: number;
+  };
 }
 
 function completionObject(meta: CompletionMeta, answer: Answer, usage: Usage): Json {
@@ -702,9 +740,7 @@ function toolCallDeltas(answer: Extract<Answer, { kind: 'tool' }>): Json[] {
   const head = {
     role: 'assistant',
     content: null,
-    tool_calls: [
-      { index: 0, id: answer.toolCallId, type: 'function', function: { name: answer.name, arguments: '' } },
-    ],
+    tool_calls: [{ index: 0, id: answer.toolCallId, type: 'function', function: { name: answer.name, arguments: '' } }],
   };
   const argumentPieces = splitEvenly(answer.arguments, 2).map((piece) => ({
     tool_calls: [{ index: 0, function: { arguments: piece } }],
@@ -719,7 +755,8 @@ function finishReason(answer: Answer): string {
 /** A JSON answer when `response_format` asks for one: an instance of its schema, or `{"answer": …}`. */
 function jsonAnswer(format: unknown, name: string, messages: unknown[]): string | undefined {
   if (!isObject(format)) return undefined;
-  if (format.type === 'json_schema' && isObject(format.json_schema)) return JSON.stringify(sample(format.json_schema.schema));
+  if (format.type === 'json_schema' && isObject(format.json_schema))
+    return JSON.stringify(sample(format.json_schema.schema));
   if (format.type === 'json_object') return JSON.stringify({ answer: `${name}: ${lastUserText(messages)}` });
   return undefined;
 }
@@ -747,9 +784,7 @@ function lastUserText(messages: unknown[]): string {
 function messageText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content
-    .map((part: unknown) => (isObject(part) && typeof part.text === 'string' ? part.text : ''))
-    .join('');
+  return content.map((part: unknown) => (isObject(part) && typeof part.text === 'string' ? part.text : '')).join('');
 }
 
 function usageFor(messages: unknown[], answer: Answer): Usage {

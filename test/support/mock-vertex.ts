@@ -22,7 +22,8 @@ import { MockUpstream, parseJson, readBody } from './mock-server.js';
 
 export const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 
-export type VertexFault = { kind: 'status'; status: number; body?: unknown } | { kind: 'delay'; ms: number } | { kind: 'reset' };
+export type VertexFault =
+  { kind: 'status'; status: number; body?: unknown } | { kind: 'delay'; ms: number } | { kind: 'reset' };
 
 export interface VertexRecordedRequest {
   method: string;
@@ -64,7 +65,11 @@ type Json = Record<string, any>;
 class MockVertexServer extends MockUpstream<VertexRecordedRequest, VertexFault> implements MockVertex {
   readonly #claudeModels: string[];
 
-  constructor(private readonly options: MockVertexOptions, readonly gemini: MockGemini, readonly claude: MockAnthropic) {
+  constructor(
+    private readonly options: MockVertexOptions,
+    readonly gemini: MockGemini,
+    readonly claude: MockAnthropic,
+  ) {
     super();
     this.#claudeModels = options.claudeModels ?? ['claude-sonnet-4-5@20250929'];
   }
@@ -88,31 +93,59 @@ class MockVertexServer extends MockUpstream<VertexRecordedRequest, VertexFault> 
     const fault = this.nextFault();
     if (fault?.kind === 'reset') return void req.socket.destroy();
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
-    if (fault?.kind === 'status') return send(res, fault.status, fault.body ?? geminiError(fault.status, `mock error ${fault.status}`));
+    if (fault?.kind === 'status')
+      return send(res, fault.status, fault.body ?? geminiError(fault.status, `mock error ${fault.status}`));
 
     const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     if (this.options.oauth.check(bearer) !== 'ok') {
-      return send(res, 401, geminiError(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.'));
+      return send(
+        res,
+        401,
+        geminiError(
+          401,
+          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+        ),
+      );
     }
     const url = new URL(path, 'http://mock');
-    const match = /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/(google|anthropic)\/models\/([^/:]+):([A-Za-z]+)$/.exec(url.pathname);
-    if (req.method !== 'POST' || !match) return send(res, 404, geminiError(404, `The requested URL ${url.pathname} was not found on this server.`));
+    const match =
+      /^\/(v1|v1beta1)\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/(google|anthropic)\/models\/([^/:]+):([A-Za-z]+)$/.exec(
+        url.pathname,
+      );
+    if (req.method !== 'POST' || !match)
+      return send(res, 404, geminiError(404, `The requested URL ${url.pathname} was not found on this server.`));
     const [, , project, location, publisher, encodedModel, method] = match as unknown as string[];
     const model = decodeURIComponent(encodedModel!);
     const resource = `projects/${project}/locations/${location}/publishers/${publisher}/models/${model}`;
     if (project !== this.options.project || location !== this.options.location) {
-      return send(res, 403, geminiError(403, `Permission 'aiplatform.endpoints.predict' denied on resource '//aiplatform.googleapis.com/${resource}' (or it may not exist).`));
+      return send(
+        res,
+        403,
+        geminiError(
+          403,
+          `Permission 'aiplatform.endpoints.predict' denied on resource '//aiplatform.googleapis.com/${resource}' (or it may not exist).`,
+        ),
+      );
     }
     if (!body) return send(res, 400, geminiError(400, 'Invalid JSON payload received.'));
 
     if (publisher === 'google') {
-      if (method !== 'generateContent' && method !== 'streamGenerateContent') return send(res, 400, geminiError(400, `Unsupported method ${method} for publisher google.`));
+      if (method !== 'generateContent' && method !== 'streamGenerateContent')
+        return send(res, 400, geminiError(400, `Unsupported method ${method} for publisher google.`));
       const roleless = (body.contents ?? []).findIndex((c: Json) => c.role !== 'user' && c.role !== 'model');
       if (roleless >= 0) return send(res, 400, geminiError(400, 'Please use a valid role: user, model.'));
-      return this.#forward(res, `${this.gemini.origin}/v1beta/models/${encodeURIComponent(model)}:${method}${url.search}`, {}, raw, resource);
+      return this.#forward(
+        res,
+        `${this.gemini.origin}/v1beta/models/${encodeURIComponent(model)}:${method}${url.search}`,
+        {},
+        raw,
+        resource,
+      );
     }
-    if (!this.#claudeModels.includes(model)) return send(res, 404, geminiError(404, `Publisher Model \`${resource}\` not found.`));
-    if (method !== 'rawPredict' && method !== 'streamRawPredict') return send(res, 400, geminiError(400, `Unsupported method ${method} for publisher anthropic.`));
+    if (!this.#claudeModels.includes(model))
+      return send(res, 404, geminiError(404, `Publisher Model \`${resource}\` not found.`));
+    if (method !== 'rawPredict' && method !== 'streamRawPredict')
+      return send(res, 400, geminiError(400, `Unsupported method ${method} for publisher anthropic.`));
     const problem =
       body.anthropic_version !== VERTEX_ANTHROPIC_VERSION
         ? `anthropic_version: Input should be '${VERTEX_ANTHROPIC_VERSION}'`
@@ -124,14 +157,30 @@ class MockVertexServer extends MockUpstream<VertexRecordedRequest, VertexFault> 
     if (problem) return send(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: problem } });
     const { anthropic_version: _version, ...messages } = body;
     const beta = req.headers['anthropic-beta'];
-    return this.#forward(res, `${this.claude.origin}/v1/messages`, { 'anthropic-version': '2023-06-01', ...(beta ? { 'anthropic-beta': String(beta) } : {}) }, JSON.stringify({ ...messages, model }), resource);
+    return this.#forward(
+      res,
+      `${this.claude.origin}/v1/messages`,
+      { 'anthropic-version': '2023-06-01', ...(beta ? { 'anthropic-beta': String(beta) } : {}) },
+      JSON.stringify({ ...messages, model }),
+      resource,
+    );
   }
 
   /** The inner mock's answer, passed back as it comes; a 404 for an unknown model is Vertex's. */
-  async #forward(res: ServerResponse, url: string, headers: Record<string, string>, body: string, resource: string): Promise<void> {
+  async #forward(
+    res: ServerResponse,
+    url: string,
+    headers: Record<string, string>,
+    body: string,
+    resource: string,
+  ): Promise<void> {
     let upstream: Response;
     try {
-      upstream = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      upstream = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
     } catch {
       return void res.socket?.destroy();
     }
@@ -148,6 +197,9 @@ class MockVertexServer extends MockUpstream<VertexRecordedRequest, VertexFault> 
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(payload) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=UTF-8',
+    'content-length': Buffer.byteLength(payload),
+  });
   res.end(payload);
 }

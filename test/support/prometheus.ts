@@ -15,7 +15,8 @@ export function parseSamples(text: string): Sample[] {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!m) throw new Error(`unparsable metrics line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     samples.push({ name: m[1]!, labels, value: Number(m[3]) });
   }
   return samples;
@@ -36,8 +37,11 @@ export function total(samples: Sample[], name: string, labels: Record<string, st
  * a request is counted when its response is over (onFinish), which may be after the caller read it.
  */
 export async function metricsAfter(url: string, requests: number): Promise<string> {
-  return until(async () => {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    return total(parseSamples(text), 'switchyard_requests_total') >= requests && text;
-  }, { what: `${requests} requests counted in /metrics` });
+  return until(
+    async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return total(parseSamples(text), 'switchyard_requests_total') >= requests && text;
+    },
+    { what: `${requests} requests counted in /metrics` },
+  );
 }

@@ -29,11 +29,25 @@ function encode(value: string): string {
 }
 
 /** Checks `Authorization: AWS4-HMAC-SHA256 …` against the known keys; undefined when it is right. */
-export function verifySigV4(req: IncomingMessage, rawBody: string, keys: readonly AwsKey[], region: string, service: string, now = Date.now()): SigV4Problem | undefined {
+export function verifySigV4(
+  req: IncomingMessage,
+  rawBody: string,
+  keys: readonly AwsKey[],
+  region: string,
+  service: string,
+  now = Date.now(),
+): SigV4Problem | undefined {
   const auth = req.headers.authorization;
   if (!auth) return { kind: 'missing', message: 'Missing Authentication Token' };
-  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
-  if (!match) return { kind: 'bad-signature', message: "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters." };
+  const match =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+      auth,
+    );
+  if (!match)
+    return {
+      kind: 'bad-signature',
+      message: "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters.",
+    };
   const [, keyId, day, scopeRegion, scopeService, signedList, signature] = match as unknown as string[];
   const key = keys.find((k) => k.accessKeyId === keyId);
   if (!key) return { kind: 'unknown-key', message: 'The security token included in the request is invalid.' };
@@ -42,9 +56,14 @@ export function verifySigV4(req: IncomingMessage, rawBody: string, keys: readonl
   }
   const amzDate = String(req.headers['x-amz-date'] ?? '');
   const stamp = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
-  if (!stamp || !amzDate.startsWith(day!)) return { kind: 'bad-signature', message: 'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP' };
+  if (!stamp || !amzDate.startsWith(day!))
+    return {
+      kind: 'bad-signature',
+      message: 'Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP',
+    };
   const at = Date.UTC(+stamp[1]!, +stamp[2]! - 1, +stamp[3]!, +stamp[4]!, +stamp[5]!, +stamp[6]!);
-  if (Math.abs(now - at) > MAX_SKEW_MS) return { kind: 'expired', message: `Signature expired: ${amzDate} is now earlier than the allowed window.` };
+  if (Math.abs(now - at) > MAX_SKEW_MS)
+    return { kind: 'expired', message: `Signature expired: ${amzDate} is now earlier than the allowed window.` };
   if (scopeRegion !== region || scopeService !== service) {
     return { kind: 'bad-signature', message: `Credential should be scoped to a valid region, not '${scopeRegion}'. ` };
   }
@@ -54,11 +73,26 @@ export function verifySigV4(req: IncomingMessage, rawBody: string, keys: readonl
   // The path as received, each segment encoded again (non-S3 services double-encode).
   const rawPath = (req.url ?? '/').split('?')[0]!;
   const canonicalUri = rawPath.split('/').map(encode).join('/');
-  const canonicalQuery = [...url.searchParams].map(([k, v]) => [encode(k), encode(v)]).sort(([a, x], [b, y]) => (a === b ? (x! < y! ? -1 : 1) : a! < b! ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join('&');
-  const canonicalHeaders = signed.map((name) => `${name}:${String(req.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
+  const canonicalQuery = [...url.searchParams]
+    .map(([k, v]) => [encode(k), encode(v)])
+    .sort(([a, x], [b, y]) => (a === b ? (x! < y! ? -1 : 1) : a! < b! ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  const canonicalHeaders = signed
+    .map(
+      (name) =>
+        `${name}:${String(req.headers[name] ?? '')
+          .trim()
+          .replace(/\s+/g, ' ')}\n`,
+    )
+    .join('');
   const payloadHash = sha256(rawBody);
   const declared = req.headers['x-amz-content-sha256'];
-  if (declared !== undefined && declared !== payloadHash) return { kind: 'bad-signature', message: "The provided 'x-amz-content-sha256' header does not match what was computed." };
+  if (declared !== undefined && declared !== payloadHash)
+    return {
+      kind: 'bad-signature',
+      message: "The provided 'x-amz-content-sha256' header does not match what was computed.",
+    };
   const canonical = [req.method, canonicalUri, canonicalQuery, canonicalHeaders, signedList, payloadHash].join('\n');
   const scope = `${day}/${region}/${service}/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
@@ -67,7 +101,8 @@ export function verifySigV4(req: IncomingMessage, rawBody: string, keys: readonl
   if (!timingSafeEqual(expected, Buffer.from(signature!, 'hex'))) {
     return {
       kind: 'bad-signature',
-      message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+      message:
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     };
   }
   return undefined;

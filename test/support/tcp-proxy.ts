@@ -56,7 +56,11 @@ export async function startTcpProxy(targetPort: number, scheme = 'redis'): Promi
 }
 
 /** Polls `check` until it holds or `timeoutMs` passes (then throws `what`). */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = HUNG_MS): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = HUNG_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

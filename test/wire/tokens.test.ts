@@ -6,11 +6,15 @@ describe('TokenCache', () => {
     let now = 0;
     let fetches = 0;
     let fail = false;
-    const cache = new TokenCache(async () => {
-      fetches++;
-      if (fail) throw new Error('down');
-      return { token: `t${fetches}`, expiresInMs: 60_000 };
-    }, 10_000, () => now);
+    const cache = new TokenCache(
+      async () => {
+        fetches++;
+        if (fail) throw new Error('down');
+        return { token: `t${fetches}`, expiresInMs: 60_000 };
+      },
+      10_000,
+      () => now,
+    );
     expect(await Promise.all([cache.get(), cache.get()])).toEqual(['t1', 't1']);
     now = 49_999;
     expect(await cache.get()).toBe('t1');
@@ -28,7 +32,9 @@ describe('TokenCaches', () => {
     const made: string[] = [];
     const caches = new TokenCaches<{ name: string; secret?: string }>((key) => {
       made.push(key.name);
-      return key.secret ? new TokenCache(async () => ({ token: `${key.name}-token`, expiresInMs: 60_000 }), 0) : undefined;
+      return key.secret
+        ? new TokenCache(async () => ({ token: `${key.name}-token`, expiresInMs: 60_000 }), 0)
+        : undefined;
     });
     const entra = { name: 'entra', secret: 's' };
     const keyed = { name: 'keyed' };

@@ -53,7 +53,10 @@ export function resolveConfig(input: unknown, env: NodeJS.ProcessEnv = process.e
  * duplicate names). With problems the config is only good for collecting more of them: sections
  * of the wrong type are replaced by empty ones.
  */
-export function checkConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): { config: SwitchyardConfig; problems: string[] } {
+export function checkConfig(
+  input: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+): { config: SwitchyardConfig; problems: string[] } {
   const { value, problems } = interpolate(input ?? {}, env);
   const config = structuredClone(value) as SwitchyardConfig;
   problems.push(...schemaProblems(configSchema, config, '', { coerce: true }));
@@ -83,7 +86,9 @@ function serverProblems(server: SwitchyardConfig['server']): string[] {
   }
   server.shutdownGraceMs ??= DEFAULT_SHUTDOWN_GRACE_MS;
   if (server.headersTimeoutMs > server.requestTimeoutMs) {
-    problems.push(`server.headersTimeoutMs: must not exceed server.requestTimeoutMs (${server.requestTimeoutMs}): the head is part of the request`);
+    problems.push(
+      `server.headersTimeoutMs: must not exceed server.requestTimeoutMs (${server.requestTimeoutMs}): the head is part of the request`,
+    );
   }
   return problems;
 }
@@ -103,7 +108,8 @@ const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 function credentialProblems(provider: ProviderConfig, at: string): string[] {
   const problems: string[] = [];
   const check = (path: string, value: string): void => {
-    if (value !== value.trim()) problems.push(`${path}: has leading or trailing whitespace (a stray space or newline from a file or variable?)`);
+    if (value !== value.trim())
+      problems.push(`${path}: has leading or trailing whitespace (a stray space or newline from a file or variable?)`);
     else if (CONTROL.test(value)) problems.push(`${path}: contains control characters`);
   };
   if (provider.apiKey) check(`${at}.apiKey`, provider.apiKey);
@@ -116,9 +122,13 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_READ', `cannot read config file ${path}: ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_CONFIG_READ',
+      `cannot read config file ${path}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
   }
   return resolveConfig(parseConfigText(text, path), env, path);
 }

@@ -5,22 +5,42 @@ import { mapOf } from '../plugin/schema.js';
 
 /** The config's core sections: one schema gives their types, their validation with defaults, and their docs. */
 const int = (minimum: number, value: number | undefined, description: string, maximum?: number) =>
-  Type.Integer({ minimum, ...(maximum === undefined ? {} : { maximum }), ...(value === undefined ? {} : { default: value }), description });
+  Type.Integer({
+    minimum,
+    ...(maximum === undefined ? {} : { maximum }),
+    ...(value === undefined ? {} : { default: value }),
+    description,
+  });
 const bool = (value: boolean, description: string) => Type.Boolean({ default: value, description });
 
 const server = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1', description: 'Interface to bind.' }),
     port: int(0, 8080, 'Port to listen on.', 65535),
-    bodyLimit: Type.String({ pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)?$', default: '10mb', description: 'Largest accepted request body.' }),
-    shutdownGraceMs: Type.Optional(int(0, undefined, 'How long shutdown waits for in-flight requests (streams included) before cutting them; 30000 when unset.')),
+    bodyLimit: Type.String({
+      pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)?$',
+      default: '10mb',
+      description: 'Largest accepted request body.',
+    }),
+    shutdownGraceMs: Type.Optional(
+      int(
+        0,
+        undefined,
+        'How long shutdown waits for in-flight requests (streams included) before cutting them; 30000 when unset.',
+      ),
+    ),
     shutdownTimeoutMs: Type.Optional(int(0, undefined, 'Former name of shutdownGraceMs, resolved into it.')),
-    drainDelayMs: int(0, 5000, 'On shutdown, how long /ready answers 503 while connections are still accepted, before the listener closes; 0 closes it at once.'),
+    drainDelayMs: int(
+      0,
+      5000,
+      'On shutdown, how long /ready answers 503 while connections are still accepted, before the listener closes; 0 closes it at once.',
+    ),
     watchConfig: bool(false, 'CLI: reload when the config file changes (as on SIGHUP).'),
     allowUnauthenticated: bool(false, 'Bind a non-loopback host even though no gateway keys are configured.'),
     allowedHosts: Type.Optional(
       Type.Array(Type.String({ minLength: 1, pattern: '^[^\\s/]+$' }), {
-        description: 'Host names (port ignored) requests may be addressed to; * allows any. Unset: the loopback names when bound to loopback, else any.',
+        description:
+          'Host names (port ignored) requests may be addressed to; * allows any. Unset: the loopback names when bound to loopback, else any.',
       }),
     ),
     allowedOrigins: Type.Array(Type.String({ pattern: '^(\\*|null|https?://[^/\\s]+/?)$' }), {
@@ -28,7 +48,11 @@ const server = Type.Object(
       description: "Browser origins allowed beside the gateway's own hosts (scheme://host[:port], or *).",
     }),
     headersTimeoutMs: int(1, 10_000, 'The request head must arrive within it (Node headersTimeout).'),
-    requestTimeoutMs: int(1, 60_000, 'The whole request, body included, must arrive within it, else 408 and the connection closes.'),
+    requestTimeoutMs: int(
+      1,
+      60_000,
+      'The whole request, body included, must arrive within it, else 408 and the connection closes.',
+    ),
     keepAliveTimeoutMs: int(1, 65_000, 'An idle keep-alive connection closes after it.'),
     maxConnections: int(1, 10_000, 'Open client connections at most; further ones are dropped.'),
     timing: Type.Union([Type.Boolean(), Type.Literal('plugins')], {
@@ -41,15 +65,32 @@ const server = Type.Object(
 );
 
 const store = Type.Object(
-  { type: Type.String({ minLength: 1, description: 'memory, or a store type a plugin brings (redis: @switchyard/store-redis) with its fields.' }) },
+  {
+    type: Type.String({
+      minLength: 1,
+      description: 'memory, or a store type a plugin brings (redis: @switchyard/store-redis) with its fields.',
+    }),
+  },
   { additionalProperties: true, default: { type: 'memory' } },
 );
 
 const log = Type.Object(
   {
-    level: Type.Optional(Type.Unsafe<string>({ enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'pino level; LOG_LEVEL, else info.' })),
-    pretty: Type.Optional(Type.Boolean({ description: 'Human-readable lines (pino-pretty) instead of JSON; LOG_PRETTY=1 also.' })),
-    file: Type.Optional(Type.String({ minLength: 1, description: 'Append lines to this file (created with its directory) instead of stdout.' })),
+    level: Type.Optional(
+      Type.Unsafe<string>({
+        enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+        description: 'pino level; LOG_LEVEL, else info.',
+      }),
+    ),
+    pretty: Type.Optional(
+      Type.Boolean({ description: 'Human-readable lines (pino-pretty) instead of JSON; LOG_PRETTY=1 also.' }),
+    ),
+    file: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'Append lines to this file (created with its directory) instead of stdout.',
+      }),
+    ),
   },
   { additionalProperties: false, default: {} },
 );
@@ -62,15 +103,59 @@ function routingFields<D extends boolean>(defaults: D) {
   const d = <T extends TSchema>(schema: T) => (defaults ? schema : Type.Optional(schema));
   const plain = <T>(value: T) => (defaults ? { default: value } : {});
   return {
-    maxAttempts: d(Type.Integer({ minimum: 1, maximum: 20, ...plain(3), description: 'Upstream attempts per request, the first included.' })),
-    deadlineMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Overall deadline per request; unset: only per-attempt timeouts.' })),
-    failoverOn: d(Type.Array(failoverOutcome, { uniqueItems: true, ...plain(['failure', 'rate_limited']), description: 'Outcomes that fail over to the next target.' })),
-    retryLastTarget: d(Type.Boolean({ ...plain(false), description: 'Retry the last candidate after a jittered backoff while attempts remain.' })),
-    backoffMs: d(Type.Integer({ minimum: 0, ...plain(100), description: 'Base of the exponential backoff before retrying the same target.' })),
-    backoffMaxMs: d(Type.Integer({ minimum: 0, ...plain(2000), description: 'Longest backoff before retrying the same target.' })),
-    hedge: d(Type.Boolean({ ...plain(false), description: "Start the next target beside an attempt slower than its target's p95 time to first token." })),
-    hedgeMinSamples: d(Type.Integer({ minimum: 1, ...plain(20), description: 'Successful attempts a target needs before its p95 is trusted for hedging.' })),
-    fitOutputTokens: d(Type.Boolean({ ...plain(true), description: "Send the target model's output-token limit when a request asks for more, with a warning." })),
+    maxAttempts: d(
+      Type.Integer({
+        minimum: 1,
+        maximum: 20,
+        ...plain(3),
+        description: 'Upstream attempts per request, the first included.',
+      }),
+    ),
+    deadlineMs: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Overall deadline per request; unset: only per-attempt timeouts.' }),
+    ),
+    failoverOn: d(
+      Type.Array(failoverOutcome, {
+        uniqueItems: true,
+        ...plain(['failure', 'rate_limited']),
+        description: 'Outcomes that fail over to the next target.',
+      }),
+    ),
+    retryLastTarget: d(
+      Type.Boolean({
+        ...plain(false),
+        description: 'Retry the last candidate after a jittered backoff while attempts remain.',
+      }),
+    ),
+    backoffMs: d(
+      Type.Integer({
+        minimum: 0,
+        ...plain(100),
+        description: 'Base of the exponential backoff before retrying the same target.',
+      }),
+    ),
+    backoffMaxMs: d(
+      Type.Integer({ minimum: 0, ...plain(2000), description: 'Longest backoff before retrying the same target.' }),
+    ),
+    hedge: d(
+      Type.Boolean({
+        ...plain(false),
+        description: "Start the next target beside an attempt slower than its target's p95 time to first token.",
+      }),
+    ),
+    hedgeMinSamples: d(
+      Type.Integer({
+        minimum: 1,
+        ...plain(20),
+        description: 'Successful attempts a target needs before its p95 is trusted for hedging.',
+      }),
+    ),
+    fitOutputTokens: d(
+      Type.Boolean({
+        ...plain(true),
+        description: "Send the target model's output-token limit when a request asks for more, with a warning.",
+      }),
+    ),
   };
 }
 
@@ -80,10 +165,17 @@ const routingOverrides = Type.Object(routingFields(false), { additionalPropertie
 const provider = Type.Object(
   {
     name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'Unique instance name.' }),
-    type: Type.String({ minLength: 1, description: 'Provider type: openai, anthropic, gemini or any a plugin defines.' }),
+    type: Type.String({
+      minLength: 1,
+      description: 'Provider type: openai, anthropic, gemini or any a plugin defines.',
+    }),
     baseUrl: Type.String({ pattern: '^https?://', description: 'Upstream base URL.' }),
     apiKey: Type.Optional(Type.String({ description: 'Upstream credential.' })),
-    models: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Served models (names or * globs); omit to accept names by prefix.' })),
+    models: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Served models (names or * globs); omit to accept names by prefix.',
+      }),
+    ),
     priority: Type.Integer({ default: 1, description: 'Lower is preferred.' }),
     weight: Type.Number({ minimum: 0, default: 1 }),
     tags: Type.Array(Type.String(), { default: [] }),
@@ -100,7 +192,10 @@ const provider = Type.Object(
 const alias = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
-    targets: Type.Array(Type.String({ pattern: '^[^/]+/.+$' }), { minItems: 1, description: 'Ordered instance/model targets.' }),
+    targets: Type.Array(Type.String({ pattern: '^[^/]+/.+$' }), {
+      minItems: 1,
+      description: 'Ordered instance/model targets.',
+    }),
     routing: Type.Optional(routingOverrides),
   },
   { additionalProperties: false },
@@ -114,8 +209,14 @@ export const configSchema = Type.Object(
     routing,
     providers: Type.Array(provider, { default: [] }),
     models: Type.Array(alias, { default: [] }),
-    catalog: mapOf(modelInfoSchema, { default: {}, description: 'Capabilities and prices per model name or instance/model.' }),
-    modules: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'Plugin modules to load: package names or paths relative to the config file.' }),
+    catalog: mapOf(modelInfoSchema, {
+      default: {},
+      description: 'Capabilities and prices per model name or instance/model.',
+    }),
+    modules: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: 'Plugin modules to load: package names or paths relative to the config file.',
+    }),
     plugins: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
   },
   { additionalProperties: false },
@@ -125,7 +226,10 @@ export const configSchema = Type.Object(
 export type StoreConfig = Static<typeof store> & Record<string, unknown>;
 /** A `providers[]` entry: the common fields, and the provider type's own. */
 export type ProviderConfig = Static<typeof provider> & Record<string, unknown>;
-export type SwitchyardConfig = Omit<Static<typeof configSchema>, 'store' | 'providers'> & { store: StoreConfig; providers: ProviderConfig[] };
+export type SwitchyardConfig = Omit<Static<typeof configSchema>, 'store' | 'providers'> & {
+  store: StoreConfig;
+  providers: ProviderConfig[];
+};
 export type ServerConfig = SwitchyardConfig['server'];
 export type LogConfig = SwitchyardConfig['log'];
 export type RoutingConfig = SwitchyardConfig['routing'];

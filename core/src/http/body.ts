@@ -23,32 +23,53 @@ export async function readJsonBody(req: IncomingMessage, limit: string): Promise
   } catch (err) {
     const e = err as { type?: string; status?: number };
     if (e.type === 'entity.too.large') {
-      throw new SwitchyardError('SWITCHYARD_ERR_BODY_TOO_LARGE', `request body exceeds the limit of ${limit}`, { publicCode: 'request_too_large' });
+      throw new SwitchyardError('SWITCHYARD_ERR_BODY_TOO_LARGE', `request body exceeds the limit of ${limit}`, {
+        publicCode: 'request_too_large',
+      });
     }
-    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'could not read the request body', { cause: err, status: e.status && e.status < 500 ? e.status : 400 });
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'could not read the request body', {
+      cause: err,
+      status: e.status && e.status < 500 ? e.status : 400,
+    });
   }
   let text: string;
   try {
     text = utf8.decode(raw);
   } catch (err) {
-    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_JSON', 'request body is not valid UTF-8', { cause: err, publicCode: 'invalid_json' });
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_JSON', 'request body is not valid UTF-8', {
+      cause: err,
+      publicCode: 'invalid_json',
+    });
   }
   if (jsonDepth(text) > MAX_JSON_DEPTH) {
-    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `request body nests deeper than ${MAX_JSON_DEPTH} levels`, { publicCode: 'invalid_request' });
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_INVALID_REQUEST',
+      `request body nests deeper than ${MAX_JSON_DEPTH} levels`,
+      { publicCode: 'invalid_request' },
+    );
   }
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (err) {
-    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_JSON', `request body is not valid JSON: ${(err as Error).message}`, { cause: err, publicCode: 'invalid_json' });
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_INVALID_JSON',
+      `request body is not valid JSON: ${(err as Error).message}`,
+      { cause: err, publicCode: 'invalid_json' },
+    );
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'request body must be a JSON object', { publicCode: 'invalid_request' });
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'request body must be a JSON object', {
+      publicCode: 'invalid_request',
+    });
   }
   // JSON.parse reads 1e309 as Infinity, which JSON.stringify would send upstream as null.
   const huge = nonFinitePath(text, body);
   if (huge !== undefined) {
-    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `${huge}: must be a finite number`, { param: huge, publicCode: 'invalid_request' });
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `${huge}: must be a finite number`, {
+      param: huge,
+      publicCode: 'invalid_request',
+    });
   }
   return body as Record<string, unknown>;
 }
@@ -85,13 +106,18 @@ export function requestValidator(schema: Record<string, unknown>): (body: Record
   return (body) => {
     if (validate(body)) {
       const problem = typeof body.model === 'string' ? modelNameProblem(body.model) : undefined;
-      if (problem) throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `model: ${problem}`, { param: 'model', publicCode: 'invalid_request' });
+      if (problem)
+        throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `model: ${problem}`, {
+          param: 'model',
+          publicCode: 'invalid_request',
+        });
       return;
     }
     const e = validate.errors![0]!;
     let field = instancePathToField(e.instancePath);
-    if (e.keyword === 'required') field = field ? `${field}.${String(e.params.missingProperty)}` : String(e.params.missingProperty);
-    const message = e.keyword === 'required' ? 'is required' : e.message ?? 'is invalid';
+    if (e.keyword === 'required')
+      field = field ? `${field}.${String(e.params.missingProperty)}` : String(e.params.missingProperty);
+    const message = e.keyword === 'required' ? 'is required' : (e.message ?? 'is invalid');
     throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `${field || 'body'}: ${message}`, {
       param: field || undefined,
       publicCode: 'invalid_request',

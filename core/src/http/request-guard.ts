@@ -31,7 +31,11 @@ const JSON_ROUTES = /^\/(v1|admin)\//;
  * needs gateway keys or `server.allowUnauthenticated`) any. Not listening (callback() only):
  * the loopback names without gateway keys, any with them.
  */
-export function allowedHosts(configured: readonly string[] | undefined, bound: string | undefined, authenticates: boolean): ReadonlySet<string> | undefined {
+export function allowedHosts(
+  configured: readonly string[] | undefined,
+  bound: string | undefined,
+  authenticates: boolean,
+): ReadonlySet<string> | undefined {
   if (configured) return configured.includes('*') ? undefined : new Set(configured.map(configuredHost));
   if (bound === undefined) return authenticates ? undefined : new Set(LOOPBACK_HOSTS);
   if (!isLoopback(bound)) return undefined;
@@ -51,7 +55,7 @@ export function normalizeHost(host: string): string {
 /** A configured host name, a port written after it dropped (`example.com:8080`, `[::1]:80`); a bare IPv6 address kept whole. */
 function configuredHost(entry: string): string {
   const colons = entry.split(':').length - 1;
-  return colons > 1 && !entry.startsWith('[') ? normalizeHost(entry) : hostOf(entry) ?? normalizeHost(entry);
+  return colons > 1 && !entry.startsWith('[') ? normalizeHost(entry) : (hostOf(entry) ?? normalizeHost(entry));
 }
 
 function normalizeOrigin(origin: string): string {
@@ -82,19 +86,36 @@ function cachedHostOf(header: string | undefined): string | undefined {
 }
 
 /** The error a request gets before any route runs, or undefined to let it through. */
-export function guardRequest(settings: GuardSettings, method: string, path: string, headers: IncomingHttpHeaders): SwitchyardError | undefined {
+export function guardRequest(
+  settings: GuardSettings,
+  method: string,
+  path: string,
+  headers: IncomingHttpHeaders,
+): SwitchyardError | undefined {
   const host = cachedHostOf(headers.host);
   if (settings.hosts && !ANY_HOST_PATHS.has(path) && (host === undefined || !settings.hosts.has(host))) {
-    return new SwitchyardError('SWITCHYARD_ERR_HOST_NOT_ALLOWED', `host ${shown(headers.host ?? '')} is not allowed: add it to server.allowedHosts`, { publicCode: 'host_not_allowed' });
+    return new SwitchyardError(
+      'SWITCHYARD_ERR_HOST_NOT_ALLOWED',
+      `host ${shown(headers.host ?? '')} is not allowed: add it to server.allowedHosts`,
+      { publicCode: 'host_not_allowed' },
+    );
   }
   const origin = headers.origin;
   if (origin !== undefined && !originAllowed(settings, origin, headers.host)) {
-    return new SwitchyardError('SWITCHYARD_ERR_ORIGIN_NOT_ALLOWED', `requests from origin ${shown(origin)} are not allowed: add it to server.allowedOrigins`, { publicCode: 'origin_not_allowed' });
+    return new SwitchyardError(
+      'SWITCHYARD_ERR_ORIGIN_NOT_ALLOWED',
+      `requests from origin ${shown(origin)} are not allowed: add it to server.allowedOrigins`,
+      { publicCode: 'origin_not_allowed' },
+    );
   }
   if (method === 'POST' && JSON_ROUTES.test(path)) {
     const type = headers['content-type'];
     if (type !== undefined && !isJsonType(type)) {
-      return new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED_MEDIA_TYPE', `content-type ${shown(type)} is not accepted: send application/json`, { publicCode: 'unsupported_media_type' });
+      return new SwitchyardError(
+        'SWITCHYARD_ERR_UNSUPPORTED_MEDIA_TYPE',
+        `content-type ${shown(type)} is not accepted: send application/json`,
+        { publicCode: 'unsupported_media_type' },
+      );
     }
   }
   return undefined;

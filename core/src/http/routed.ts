@@ -35,7 +35,14 @@ export interface RoutedDeps extends DispatchDeps {
  * sent them, or a stream with backpressure) or an error in the caller's protocol. When the
  * response is over, whatever path it took: onFinish (where the request log writes its line).
  */
-export async function serveRouted(deps: RoutedDeps, protocol: InboundProtocol, route: InboundRoute, requestId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function serveRouted(
+  deps: RoutedDeps,
+  protocol: InboundProtocol,
+  route: InboundRoute,
+  requestId: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const { hooks, logger } = deps;
   const errorBody = protocol.errorBody.bind(protocol);
   let body: Record<string, unknown> = {};
@@ -48,19 +55,34 @@ export async function serveRouted(deps: RoutedDeps, protocol: InboundProtocol, r
     refused = err;
   }
   // A refused body gets its exchange too: onFinish for every request.
-  const x = new Exchange({ id: requestId, protocol: protocol.name, operation: route.operation, body, request: decoded.request, headers: req.headers, url: req.url ?? '', plan: new RoutePlan() });
+  const x = new Exchange({
+    id: requestId,
+    protocol: protocol.name,
+    operation: route.operation,
+    body,
+    request: decoded.request,
+    headers: req.headers,
+    url: req.url ?? '',
+    plan: new RoutePlan(),
+  });
   if (decoded.warnings?.length) x.set(INBOUND_WARNINGS, decoded.warnings);
-  if (deps.timing === 'plugins' || (deps.timing && req.headers['x-switchyard-timing'] !== undefined)) x.timings.spans = [];
+  if (deps.timing === 'plugins' || (deps.timing && req.headers['x-switchyard-timing'] !== undefined))
+    x.timings.spans = [];
   let failure: SwitchyardError | undefined;
   res.once('close', () => {
     if (!res.writableFinished) x.abort();
     const status = !res.headersSent && x.aborted ? CLIENT_CLOSED : res.statusCode;
     x.response = requestOutcome(x, status, failure);
-    if (hooks.onFinish.isUsed()) hooks.onFinish.promise(x).catch((err: unknown) => logger.error({ err, requestId }, 'onFinish failed'));
+    if (hooks.onFinish.isUsed())
+      hooks.onFinish.promise(x).catch((err: unknown) => logger.error({ err, requestId }, 'onFinish failed'));
   });
   const fail = (err: unknown): void => {
     // Nothing reaches a caller who hung up, and it is not our failure: its request line says 499.
-    if (x.aborted) return void logger.debug({ requestId, reason: toSwitchyardError(err).message }, 'caller closed the connection before the answer');
+    if (x.aborted)
+      return void logger.debug(
+        { requestId, reason: toSwitchyardError(err).message },
+        'caller closed the connection before the answer',
+      );
     failure = toSwitchyardError(err);
     if (deps.timing && !res.headersSent) setServerTiming(res, x, false, hooks.timedPlugins);
     writeError(res, failure, errorBody, logger, requestId);
@@ -86,7 +108,13 @@ export async function serveRouted(deps: RoutedDeps, protocol: InboundProtocol, r
 }
 
 /** Writes a successful delivery, or a plugin's reply (a `completion` rendered in the caller's protocol). */
-function deliver(deps: RoutedDeps, res: ServerResponse, delivery: Delivery | Exclude<Reply, { kind: 'error' }>, protocol: InboundProtocol, x: Exchange): Promise<void> | void {
+function deliver(
+  deps: RoutedDeps,
+  res: ServerResponse,
+  delivery: Delivery | Exclude<Reply, { kind: 'error' }>,
+  protocol: InboundProtocol,
+  x: Exchange,
+): Promise<void> | void {
   const headers = 'headers' in delivery ? delivery.headers : undefined;
   switch (delivery.kind) {
     case 'bytes':
@@ -94,7 +122,8 @@ function deliver(deps: RoutedDeps, res: ServerResponse, delivery: Delivery | Exc
     case 'json':
       return writeBody(res, delivery.status, delivery.body, 'application/json', headers);
     case 'completion': {
-      if (!delivery.stream) return writeBody(res, 200, protocol.encodeResponse(delivery.completion, x), 'application/json', headers);
+      if (!delivery.stream)
+        return writeBody(res, 200, protocol.encodeResponse(delivery.completion, x), 'application/json', headers);
       const chunks = completionChunks(delivery.completion, x.request?.stream_options?.include_usage === true);
       const obs: StreamObservation = { events: 0, done: false };
       return stream(deps, res, protocol.encodeStream(iterate(chunks), x, obs), headers, protocol, x);
@@ -104,7 +133,14 @@ function deliver(deps: RoutedDeps, res: ServerResponse, delivery: Delivery | Exc
   }
 }
 
-function stream(deps: RoutedDeps, res: ServerResponse, pieces: AsyncIterable<string | Uint8Array>, headers: Readonly<Record<string, string>> | undefined, protocol: InboundProtocol, x: Exchange): Promise<void> {
+function stream(
+  deps: RoutedDeps,
+  res: ServerResponse,
+  pieces: AsyncIterable<string | Uint8Array>,
+  headers: Readonly<Record<string, string>> | undefined,
+  protocol: InboundProtocol,
+  x: Exchange,
+): Promise<void> {
   const { done, stream } = writeStream(res, pieces, headers, () => x.abort());
   deps.streams.add(res, stream, protocol);
   return done;

@@ -79,15 +79,25 @@ export class PluginRoutes {
 
   add(route: PluginRoute): void {
     const refuse = (why: string): never => {
-      throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', `route ${route.method} ${route.path} of plugin "${route.plugin}": ${why}`);
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_PLUGIN_APPLY',
+        `route ${route.method} ${route.path} of plugin "${route.plugin}": ${why}`,
+      );
     };
-    if (this.#sealed) throw new SwitchyardError('SWITCHYARD_ERR_HOOKS_SEALED', `plugin "${route.plugin}" added a route after listen()`);
+    if (this.#sealed)
+      throw new SwitchyardError('SWITCHYARD_ERR_HOOKS_SEALED', `plugin "${route.plugin}" added a route after listen()`);
     if (!route.path.startsWith('/') || CORE_PATHS.test(route.path)) refuse('core serves /health and /ready');
-    const access = accessOf(route) ?? refuse("a path outside /admin/ and /v1/ must declare its access: 'public', 'page', 'caller' or 'admin'");
+    const access =
+      accessOf(route) ??
+      refuse("a path outside /admin/ and /v1/ must declare its access: 'public', 'page', 'caller' or 'admin'");
     if (route.path.startsWith('/admin/') && access !== 'admin') refuse('routes under /admin/ need the admin key');
     if (route.path.startsWith('/v1/') && access !== 'caller') refuse('routes under /v1/ are for callers');
     const clash = this.#routes.find((r) => r.method === route.method && r.path === route.path);
-    if (clash) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_DUPLICATE', `${route.method} ${route.path} is already served by plugin "${clash.plugin}"`);
+    if (clash)
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_PLUGIN_DUPLICATE',
+        `${route.method} ${route.path} is already served by plugin "${clash.plugin}"`,
+      );
     this.#routes.push(route);
   }
 
@@ -101,10 +111,22 @@ export class PluginRoutes {
     for (const route of this.#routes) {
       const access = accessOf(route)!;
       router.register(route.path, [route.method], async (ctx) => {
-        const refused = access === 'caller' ? guards.caller(ctx.req.headers, ctx.url) : refusal(access, guards.admin(), ctx.req.headers, ctx.req.socket.remoteAddress);
+        const refused =
+          access === 'caller'
+            ? guards.caller(ctx.req.headers, ctx.url)
+            : refusal(access, guards.admin(), ctx.req.headers, ctx.req.socket.remoteAddress);
         if (refused) throw refused;
-        const body = route.method !== 'GET' && route.method !== 'DELETE' && hasBody(ctx.req.headers) ? await readJsonBody(ctx.req, bodyLimit) : undefined;
-        const reply = await route.handle({ headers: ctx.req.headers, query: ctx.query, params: ctx.params as Record<string, string>, body, url: ctx.url });
+        const body =
+          route.method !== 'GET' && route.method !== 'DELETE' && hasBody(ctx.req.headers)
+            ? await readJsonBody(ctx.req, bodyLimit)
+            : undefined;
+        const reply = await route.handle({
+          headers: ctx.req.headers,
+          query: ctx.query,
+          params: ctx.params as Record<string, string>,
+          body,
+          url: ctx.url,
+        });
         ctx.status = reply.status ?? 200;
         if (reply.headers) ctx.set(reply.headers);
         ctx.body = reply.body;
@@ -114,25 +136,51 @@ export class PluginRoutes {
 }
 
 function accessOf(route: PluginRoute): RouteAccess | undefined {
-  return route.access ?? (route.path.startsWith('/admin/') ? 'admin' : route.path.startsWith('/v1/') ? 'caller' : undefined);
+  return (
+    route.access ?? (route.path.startsWith('/admin/') ? 'admin' : route.path.startsWith('/v1/') ? 'caller' : undefined)
+  );
 }
 
 /** Admin access: the authorizer's verdict; without one, loopback callers only. Pages: anyone while admin routes are guarded. */
-function refusal(access: RouteAccess, authorizer: AdminAuthorizer | undefined, headers: IncomingHttpHeaders, peer: string | undefined): SwitchyardError | undefined {
+function refusal(
+  access: RouteAccess,
+  authorizer: AdminAuthorizer | undefined,
+  headers: IncomingHttpHeaders,
+  peer: string | undefined,
+): SwitchyardError | undefined {
   if (access === 'public') return undefined;
-  const verdict = access === 'page' ? (authorizer || isLoopbackPeer(peer) ? 'ok' : 'forbidden') : authorizer ? authorizer(headers) : isLoopbackPeer(peer) ? 'ok' : 'forbidden';
-  if (verdict === 'unauthorized') return new SwitchyardError('SWITCHYARD_ERR_UNAUTHORIZED', 'admin endpoints need an admin key', { publicCode: 'invalid_admin_key' });
+  const verdict =
+    access === 'page'
+      ? authorizer || isLoopbackPeer(peer)
+        ? 'ok'
+        : 'forbidden'
+      : authorizer
+        ? authorizer(headers)
+        : isLoopbackPeer(peer)
+          ? 'ok'
+          : 'forbidden';
+  if (verdict === 'unauthorized')
+    return new SwitchyardError('SWITCHYARD_ERR_UNAUTHORIZED', 'admin endpoints need an admin key', {
+      publicCode: 'invalid_admin_key',
+    });
   if (verdict === 'forbidden') {
-    const why = authorizer ? 'this key is not an admin key' : 'no admin keys are configured: admin endpoints answer loopback callers only';
+    const why = authorizer
+      ? 'this key is not an admin key'
+      : 'no admin keys are configured: admin endpoints answer loopback callers only';
     return new SwitchyardError('SWITCHYARD_ERR_FORBIDDEN', why, { publicCode: 'admin_forbidden' });
   }
   return undefined;
 }
 
 function hasBody(headers: IncomingHttpHeaders): boolean {
-  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+  return (
+    headers['transfer-encoding'] !== undefined ||
+    (headers['content-length'] !== undefined && headers['content-length'] !== '0')
+  );
 }
 
 function isLoopbackPeer(address: string | undefined): boolean {
-  return address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
+  return (
+    address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))
+  );
 }

@@ -81,7 +81,13 @@ export function createHandler(gateway: HandlerHost): RequestListener {
     const path = query < 0 ? url : url.slice(0, query);
     if (!guard || guard.bound !== gateway.boundHost) {
       const { allowedHosts: configured, allowedOrigins } = gateway.config.server;
-      guard = { bound: gateway.boundHost, settings: guardSettings(allowedHosts(configured, gateway.boundHost, gateway.security.authenticatesCallers), allowedOrigins) };
+      guard = {
+        bound: gateway.boundHost,
+        settings: guardSettings(
+          allowedHosts(configured, gateway.boundHost, gateway.security.authenticatesCallers),
+          allowedOrigins,
+        ),
+      };
     }
     const refused = guardRequest(guard.settings, req.method ?? 'GET', path, req.headers);
     if (refused) {
@@ -99,10 +105,26 @@ export function createHandler(gateway: HandlerHost): RequestListener {
  * The request line of a request refused outside the routed endpoints (unknown path or method,
  * the Host/Origin/content-type guard, a plugin route's error), which no routed line covers.
  */
-function logRefused(logger: Logger, requestId: string, method: string | undefined, path: string, error: SwitchyardError): void {
+function logRefused(
+  logger: Logger,
+  requestId: string,
+  method: string | undefined,
+  path: string,
+  error: SwitchyardError,
+): void {
   const level = error.status >= 500 ? 'warn' : 'info';
   if (!logger.isLevelEnabled(level)) return;
-  logger[level]({ requestId, method, path: path.slice(0, MAX_LOGGED_PATH), status: error.status, errorCode: error.code, error: error.message }, 'request');
+  logger[level](
+    {
+      requestId,
+      method,
+      path: path.slice(0, MAX_LOGGED_PATH),
+      status: error.status,
+      errorCode: error.code,
+      error: error.message,
+    },
+    'request',
+  );
 }
 
 /** The error body of a path: its protocol's, else `{"error":{...}}`. */
@@ -145,11 +167,23 @@ function createKoa(gateway: HandlerHost): Koa {
     const problems = gateway.draining ? [] : gateway.readiness.problems();
     const ready = !gateway.draining && problems.length === 0;
     ctx.status = ready ? 200 : 503;
-    ctx.body = ready ? { status: 'ready' } : gateway.draining ? { status: 'draining' } : { status: 'not_ready', problems };
+    ctx.body = ready
+      ? { status: 'ready' }
+      : gateway.draining
+        ? { status: 'draining' }
+        : { status: 'not_ready', problems };
   });
   // A routed endpoint answers other methods with 405, as any route does.
-  for (const name of protocols.names()) for (const { path } of protocols.get(name)!.routes) router.post(path, () => undefined);
-  gateway.routes.mount(router, { admin: () => gateway.security.authorizeAdmin, caller: (headers, url) => gateway.security.authorizeCaller?.(headers, url) }, gateway.config.server.bodyLimit);
+  for (const name of protocols.names())
+    for (const { path } of protocols.get(name)!.routes) router.post(path, () => undefined);
+  gateway.routes.mount(
+    router,
+    {
+      admin: () => gateway.security.authorizeAdmin,
+      caller: (headers, url) => gateway.security.authorizeCaller?.(headers, url),
+    },
+    gateway.config.server.bodyLimit,
+  );
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

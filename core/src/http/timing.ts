@@ -13,7 +13,8 @@ export function setServerTiming(res: ServerResponse, x: Exchange, streaming: boo
   let header = '';
   const spans = x.timings.spans;
   if (spans) header = perPlugin(spans, plugins);
-  if (x.attempt > 0) header += `upstream;dur=${tenth(x.timings.upstreamMs + (streaming ? (x.timings.ttftMs ?? 0) : 0))}, `;
+  if (x.attempt > 0)
+    header += `upstream;dur=${tenth(x.timings.upstreamMs + (streaming ? (x.timings.ttftMs ?? 0) : 0))}, `;
   res.setHeader('server-timing', `${header}total;dur=${tenth(performance.now() - x.timings.start)}`);
 }
 

@@ -4,10 +4,20 @@ import type { SwitchyardError } from '../errors.js';
 import type { Exchange } from '../exchange.js';
 import type { Logger } from '../logger.js';
 
-const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } as const;
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+} as const;
 
 /** Writes a JSON body (or bytes as they came) in one go. */
-export function writeBody(res: ServerResponse, status: number, body: unknown, contentType = 'application/json', headers?: Readonly<Record<string, string>>): void {
+export function writeBody(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  contentType = 'application/json',
+  headers?: Readonly<Record<string, string>>,
+): void {
   const payload = Buffer.isBuffer(body) ? body : typeof body === 'string' ? body : JSON.stringify(body);
   if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
   res.setHeader('content-type', contentType);
@@ -17,10 +27,19 @@ export function writeBody(res: ServerResponse, status: number, body: unknown, co
 }
 
 /** Writes any error in the caller's protocol, with its status and headers; internals stay hidden and are logged. */
-export function writeError(res: ServerResponse, thrown: unknown, errorBody: (error: SwitchyardError) => unknown, logger: Logger, requestId: string): void {
+export function writeError(
+  res: ServerResponse,
+  thrown: unknown,
+  errorBody: (error: SwitchyardError) => unknown,
+  logger: Logger,
+  requestId: string,
+): void {
   const error = toSwitchyardError(thrown);
   if (!error.expose || error.status >= 500) {
-    logger[error.status >= 500 && error.code === 'SWITCHYARD_ERR_INTERNAL' ? 'error' : 'warn']({ err: error.cause ?? error, code: error.code, requestId }, error.message);
+    logger[error.status >= 500 && error.code === 'SWITCHYARD_ERR_INTERNAL' ? 'error' : 'warn'](
+      { err: error.cause ?? error, code: error.code, requestId },
+      error.message,
+    );
   }
   if (res.headersSent) return void res.end();
   writeBody(res, error.status, errorBody(error), 'application/json', error.headers);
@@ -46,7 +65,12 @@ export interface OpenStream {
  * the socket's buffer is full: a slow reader slows the upstream read instead of filling memory.
  * Ends when the pieces do, when the caller leaves, or when cut.
  */
-export function writeStream(res: ServerResponse, pieces: AsyncIterable<string | Uint8Array>, headers: Readonly<Record<string, string>> | undefined, abort: () => void): { done: Promise<void>; stream: OpenStream } {
+export function writeStream(
+  res: ServerResponse,
+  pieces: AsyncIterable<string | Uint8Array>,
+  headers: Readonly<Record<string, string>> | undefined,
+  abort: () => void,
+): { done: Promise<void>; stream: OpenStream } {
   res.statusCode = 200;
   for (const name in SSE_HEADERS) res.setHeader(name, SSE_HEADERS[name as keyof typeof SSE_HEADERS]);
   if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
@@ -56,7 +80,11 @@ export function writeStream(res: ServerResponse, pieces: AsyncIterable<string | 
   const iterator = pieces[Symbol.asyncIterator]();
   const done = (async (): Promise<void> => {
     try {
-      for (let next = await iterator.next(); !next.done && last === undefined && !res.destroyed; next = await iterator.next()) {
+      for (
+        let next = await iterator.next();
+        !next.done && last === undefined && !res.destroyed;
+        next = await iterator.next()
+      ) {
         if (!res.write(next.value)) await drained(res);
       }
     } catch {

@@ -16,9 +16,19 @@ const pricing = Type.Object(
   {
     ...priceFields,
     versions: Type.Optional(
-      Type.Array(Type.Object({ from: Type.String({ pattern: ISO_DATE, description: 'UTC unless the time says otherwise' }), ...priceFields }, { additionalProperties: false }), {
-        description: 'Whole prices, each applying from its `from` instant on; the fields above apply before the first.',
-      }),
+      Type.Array(
+        Type.Object(
+          {
+            from: Type.String({ pattern: ISO_DATE, description: 'UTC unless the time says otherwise' }),
+            ...priceFields,
+          },
+          { additionalProperties: false },
+        ),
+        {
+          description:
+            'Whole prices, each applying from its `from` instant on; the fields above apply before the first.',
+        },
+      ),
     ),
   },
   { additionalProperties: false },
@@ -32,9 +42,17 @@ export const modelInfoSchema = Type.Object(
     vision: Type.Optional(Type.Boolean()),
     tools: Type.Optional(Type.Boolean()),
     structuredOutput: Type.Optional(Type.Boolean({ description: '`response_format: json_schema`.' })),
-    reasoning: Type.Optional(Type.Boolean({ description: 'Takes a reasoning setting: converted requests drop it for a model known not to.' })),
+    reasoning: Type.Optional(
+      Type.Boolean({ description: 'Takes a reasoning setting: converted requests drop it for a model known not to.' }),
+    ),
     embeddings: Type.Optional(Type.Boolean()),
-    quality: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: 'Operator-assigned quality score (higher is better), for the quality and balanced strategies.' })),
+    quality: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 100,
+        description: 'Operator-assigned quality score (higher is better), for the quality and balanced strategies.',
+      }),
+    ),
     pricing: Type.Optional(pricing),
     tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Extra tags for tag routing.' })),
   },
@@ -49,7 +67,12 @@ export type ModelInfo = Static<typeof modelInfoSchema>;
 
 /** A list price in USD per 1M tokens: input, output, and the cached-read and cache-write prices where the provider has them. */
 export function listPrice(input: number, output: number, cachedRead?: number, cacheWrite?: number): ModelPricing {
-  return { input, output, ...(cachedRead === undefined ? {} : { cachedRead }), ...(cacheWrite === undefined ? {} : { cacheWrite }) };
+  return {
+    input,
+    output,
+    ...(cachedRead === undefined ? {} : { cachedRead }),
+    ...(cacheWrite === undefined ? {} : { cacheWrite }),
+  };
 }
 
 /**
@@ -127,7 +150,13 @@ export class ModelInfoTable {
  * a smaller model answers instead of failing. Unchanged when the limit is unknown or fitting is
  * off (`routing.fitOutputTokens: false`).
  */
-export function fitOutputTokens(asked: number | undefined, info: ModelInfo | undefined, fit: boolean, warn: (message: string) => void, field = 'max_tokens'): number | undefined {
+export function fitOutputTokens(
+  asked: number | undefined,
+  info: ModelInfo | undefined,
+  fit: boolean,
+  warn: (message: string) => void,
+  field = 'max_tokens',
+): number | undefined {
   const limit = info?.maxOutputTokens;
   if (!fit || asked === undefined || limit === undefined || asked <= limit) return asked;
   warn(`${field} ${asked} lowered to ${limit}, the most the target model allows`);

@@ -66,9 +66,19 @@ export function resolvePlugins(
 /** A plugin is registered once, after the plugins it depends on (`seen`: where each registered plugin came from, or `disabled`). */
 function checkPlace(plugin: Plugin, where: string, seen: ReadonlyMap<string, string>): void {
   const earlier = seen.get(plugin.name);
-  if (earlier !== undefined) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_DUPLICATE', `plugin "${plugin.name}" is registered twice (by ${earlier} and by ${where})`);
-  const missing = plugin.dependencies?.find((dependency) => !seen.has(dependency) || seen.get(dependency) === 'disabled');
-  if (missing !== undefined) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_DEPENDENCY', `plugin "${plugin.name}" needs plugin "${missing}" registered before it`);
+  if (earlier !== undefined)
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_PLUGIN_DUPLICATE',
+      `plugin "${plugin.name}" is registered twice (by ${earlier} and by ${where})`,
+    );
+  const missing = plugin.dependencies?.find(
+    (dependency) => !seen.has(dependency) || seen.get(dependency) === 'disabled',
+  );
+  if (missing !== undefined)
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_PLUGIN_DEPENDENCY',
+      `plugin "${plugin.name}" needs plugin "${missing}" registered before it`,
+    );
 }
 
 /** A plugin's `needs` must be provided by a plugin registered before it; a contract is provided once. */
@@ -76,7 +86,9 @@ function checkContracts(plugin: Plugin, provided: Map<string, string>): void {
   for (const c of plugin.needs ?? []) {
     if (!provided.has(c.name)) {
       const known = [...provided].map(([name, by]) => `${name} (${by})`).join(', ') || 'none';
-      throw contractError(`plugin "${plugin.name}" needs "${c.name}", which no plugin registered before it provides (provided: ${known})`);
+      throw contractError(
+        `plugin "${plugin.name}" needs "${c.name}", which no plugin registered before it provides (provided: ${known})`,
+      );
     }
   }
   for (const c of plugin.provides ?? []) {
@@ -104,22 +116,28 @@ export async function applyPlugins(gateway: Gateway, registrations: readonly Reg
       await gateway.withPlugin(plugin, () => plugin.apply(gateway, options));
     } catch (err) {
       if (err instanceof SwitchyardError) throw err;
-      throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', `plugin "${plugin.name}" failed to apply: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_PLUGIN_APPLY',
+        `plugin "${plugin.name}" failed to apply: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 }
 
 function mergeOptions(fromCode: unknown, fromConfig: unknown): unknown {
   if (fromConfig === undefined) return structuredClone(fromCode ?? {});
-  if (isObject(fromCode) && isObject(fromConfig)) return { ...structuredClone(fromCode), ...structuredClone(fromConfig) };
+  if (isObject(fromCode) && isObject(fromConfig))
+    return { ...structuredClone(fromCode), ...structuredClone(fromConfig) };
   return structuredClone(fromConfig);
 }
 
 function checkOptions(plugin: Plugin, options: unknown, problems: Problem[]): unknown {
   if (!plugin.schema) return options;
-  for (const line of schemaProblems(plugin.schema, options, `plugins.${plugin.name}`)) problems.push({ code: 'SWITCHYARD_ERR_PLUGIN_OPTIONS', line });
+  for (const line of schemaProblems(plugin.schema, options, `plugins.${plugin.name}`))
+    problems.push({ code: 'SWITCHYARD_ERR_PLUGIN_OPTIONS', line });
   return options;
 }
 

@@ -16,7 +16,11 @@ export function instanceOptions<S extends TObject>(fields: S): (instance: Provid
     if (options === undefined) {
       const candidate = structuredClone(instance.options) as Static<S>;
       const problems = schemaProblems(fields, candidate);
-      if (problems.length) throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', `provider instance "${instance.name}": ${problems.join('; ')}`);
+      if (problems.length)
+        throw new SwitchyardError(
+          'SWITCHYARD_ERR_CONFIG_INVALID',
+          `provider instance "${instance.name}": ${problems.join('; ')}`,
+        );
       options = candidate;
       read.set(instance, options);
     }

@@ -4,7 +4,10 @@ import type { Gateway, OptionsInput, Plugin, PluginWithOptions } from '../gatewa
 export type { OptionsInput, Plugin, PluginEntry, PluginWithOptions, Preset, StoreFactory } from '../gateway.js';
 
 /** Pairs a plugin with options, keeping their types together. */
-export function withOptions<Options>(plugin: Plugin<Options>, options: OptionsInput<Options>): PluginWithOptions<Options> {
+export function withOptions<Options>(
+  plugin: Plugin<Options>,
+  options: OptionsInput<Options>,
+): PluginWithOptions<Options> {
   return { plugin, options };
 }
 

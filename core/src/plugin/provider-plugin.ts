@@ -27,7 +27,9 @@ export function providerPlugin(spec: ProviderPluginSpec): Plugin<Record<string, 
     schema: { type: 'object', additionalProperties: false, properties: {} },
     providers: [{ type: spec.type, adapter: spec.adapter, ...(spec.models ? { models: spec.models } : {}) }],
     apply(gateway) {
-      gateway.hooks.convertRequest.for(spec.type).tap({ name: spec.name, stage: ConvertStage.BUILD }, (req, x) => spec.build(req, x, gateway));
+      gateway.hooks.convertRequest
+        .for(spec.type)
+        .tap({ name: spec.name, stage: ConvertStage.BUILD }, (req, x) => spec.build(req, x, gateway));
     },
   };
 }
@@ -36,7 +38,9 @@ export function providerPlugin(spec: ProviderPluginSpec): Plugin<Record<string, 
  * Per-instance request headers (content type, credentials, configured extras): built once per
  * instance by `build`, handed out as a fresh copy per request, since ADJUST taps may edit them.
  */
-export function instanceHeaderCache(build: (instance: ProviderInstance) => Record<string, string>): (instance: ProviderInstance) => Record<string, string> {
+export function instanceHeaderCache(
+  build: (instance: ProviderInstance) => Record<string, string>,
+): (instance: ProviderInstance) => Record<string, string> {
   const built = new WeakMap<ProviderInstance, Readonly<Record<string, string>>>();
   return (instance) => {
     let headers = built.get(instance);
@@ -56,12 +60,21 @@ const fitOverrides = new WeakMap<SwitchyardConfig, ReadonlyMap<string, boolean>>
  * `routing.fitOutputTokens` (or the requested alias's override). `field` names the caller's
  * field in the warning. What a provider plugin calls wherever it writes the output-token field.
  */
-export function targetOutputTokens(gateway: Pick<Gateway, 'config' | 'modelInfo'>, x: Exchange, asked: number | null | undefined, field = 'max_tokens'): number | undefined {
+export function targetOutputTokens(
+  gateway: Pick<Gateway, 'config' | 'modelInfo'>,
+  x: Exchange,
+  asked: number | null | undefined,
+  field = 'max_tokens',
+): number | undefined {
   if (asked == null || !x.target) return asked ?? undefined;
   const { config } = gateway;
   let overrides = fitOverrides.get(config);
   if (!overrides) {
-    overrides = new Map(config.models.flatMap((a) => (a.routing?.fitOutputTokens === undefined ? [] : [[a.name, a.routing.fitOutputTokens] as const])));
+    overrides = new Map(
+      config.models.flatMap((a) =>
+        a.routing?.fitOutputTokens === undefined ? [] : [[a.name, a.routing.fitOutputTokens] as const],
+      ),
+    );
     fitOverrides.set(config, overrides);
   }
   const fit = overrides.get(x.model) ?? config.routing.fitOutputTokens;

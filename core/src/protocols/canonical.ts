@@ -4,12 +4,18 @@
  * Switchyard does not know, so pass-through never drops them.
  */
 
-export interface TextPart { type: 'text'; text: string }
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
 export interface ImagePart {
   type: 'image_url';
   image_url: { url: string; detail?: 'auto' | 'low' | 'high' };
 }
-export interface InputAudioPart { type: 'input_audio'; input_audio: { data: string; format: string } }
+export interface InputAudioPart {
+  type: 'input_audio';
+  input_audio: { data: string; format: string };
+}
 export type ContentPart = TextPart | ImagePart | InputAudioPart | { type: string; [field: string]: unknown };
 
 /**
@@ -56,11 +62,7 @@ export interface FunctionTool {
   function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
 }
 
-export type ToolChoice =
-  | 'none'
-  | 'auto'
-  | 'required'
-  | { type: 'function'; function: { name: string } };
+export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
 
 export type ResponseFormat =
   | { type: 'text' }
@@ -102,7 +104,12 @@ export interface Usage {
    * from Anthropic's cache_creation_input_tokens): input written to one, of which
    * `cache_write_1h_tokens` (Switchyard's too) were written to the one-hour cache. All are part of prompt_tokens.
    */
-  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number; cache_write_1h_tokens?: number; [field: string]: unknown };
+  prompt_tokens_details?: {
+    cached_tokens?: number;
+    cache_write_tokens?: number;
+    cache_write_1h_tokens?: number;
+    [field: string]: unknown;
+  };
   completion_tokens_details?: { reasoning_tokens?: number; [field: string]: unknown };
   [field: string]: unknown;
 }

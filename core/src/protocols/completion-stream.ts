@@ -31,7 +31,8 @@ export class CompletionAccumulator {
       const { delta } = part;
       const message = choice.message;
       if (typeof delta.content === 'string') message.content = (message.content ?? '') + delta.content;
-      if (typeof delta.reasoning_content === 'string') message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
+      if (typeof delta.reasoning_content === 'string')
+        message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
       if (delta.reasoning_blocks?.length) (message.reasoning_blocks ??= []).push(...delta.reasoning_blocks);
       if (typeof delta.refusal === 'string') message.refusal = (message.refusal ?? '') + delta.refusal;
       for (const call of delta.tool_calls ?? []) {
@@ -56,7 +57,13 @@ export class CompletionAccumulator {
       const calls = choice.message.tool_calls;
       if (calls) choice.message.tool_calls = calls.filter(Boolean);
     }
-    const completion: ChatCompletion = { id: this.#id, object: 'chat.completion', created: this.#created, model: this.#model, choices };
+    const completion: ChatCompletion = {
+      id: this.#id,
+      object: 'chat.completion',
+      created: this.#created,
+      model: this.#model,
+      choices,
+    };
     if (this.#fingerprint !== undefined) completion.system_fingerprint = this.#fingerprint;
     if (this.#usage) completion.usage = this.#usage;
     return completion;
@@ -69,8 +76,17 @@ export class CompletionAccumulator {
  * `includeUsage` (OpenAI's stream_options.include_usage) asks for it.
  */
 export function completionChunks(completion: ChatCompletion, includeUsage: boolean): ChatCompletionChunk[] {
-  const base = { id: completion.id, object: 'chat.completion.chunk' as const, created: completion.created, model: completion.model };
-  const chunk = (index: number, delta: ChatCompletionChunk['choices'][number]['delta'], finish: Choice['finish_reason'] = null): ChatCompletionChunk => {
+  const base = {
+    id: completion.id,
+    object: 'chat.completion.chunk' as const,
+    created: completion.created,
+    model: completion.model,
+  };
+  const chunk = (
+    index: number,
+    delta: ChatCompletionChunk['choices'][number]['delta'],
+    finish: Choice['finish_reason'] = null,
+  ): ChatCompletionChunk => {
     const out: ChatCompletionChunk = { ...base, choices: [{ index, delta, finish_reason: finish, logprobs: null }] };
     if (includeUsage) out.usage = null;
     return out;
@@ -82,7 +98,13 @@ export function completionChunks(completion: ChatCompletion, includeUsage: boole
     const blocks = message.reasoning_blocks ?? [];
     if (blocks.some((b) => b.text)) {
       // Each block's text, then the block itself, as a stream carries them (a signature covers its own block's text).
-      for (const block of blocks) chunks.push(chunk(index, block.text ? { reasoning_content: block.text, reasoning_blocks: [block] } : { reasoning_blocks: [block] }));
+      for (const block of blocks)
+        chunks.push(
+          chunk(
+            index,
+            block.text ? { reasoning_content: block.text, reasoning_blocks: [block] } : { reasoning_blocks: [block] },
+          ),
+        );
     } else {
       if (message.reasoning_content) chunks.push(chunk(index, { reasoning_content: message.reasoning_content }));
       if (blocks.length) chunks.push(chunk(index, { reasoning_blocks: blocks }));
@@ -90,7 +112,18 @@ export function completionChunks(completion: ChatCompletion, includeUsage: boole
     if (typeof message.content === 'string' && message.content) chunks.push(chunk(index, { content: message.content }));
     if (message.refusal) chunks.push(chunk(index, { refusal: message.refusal }));
     (message.tool_calls ?? []).forEach((call, i) => {
-      chunks.push(chunk(index, { tool_calls: [{ index: i, id: call.id, type: 'function', function: { name: call.function.name, arguments: call.function.arguments } }] }));
+      chunks.push(
+        chunk(index, {
+          tool_calls: [
+            {
+              index: i,
+              id: call.id,
+              type: 'function',
+              function: { name: call.function.name, arguments: call.function.arguments },
+            },
+          ],
+        }),
+      );
     });
     chunks.push(chunk(index, {}, choice.finish_reason ?? 'stop'));
   }

@@ -20,7 +20,8 @@ export function estimateChatTokens(request: ChatRequest): number {
     if (typeof content === 'string') chars += content.length;
     else if (Array.isArray(content)) {
       for (const part of content) {
-        if (part.type === 'text' && typeof (part as { text?: unknown }).text === 'string') chars += (part as { text: string }).text.length;
+        if (part.type === 'text' && typeof (part as { text?: unknown }).text === 'string')
+          chars += (part as { text: string }).text.length;
         else if (part.type === 'image_url' || part.type === 'image') extra += IMAGE_TOKENS;
         else chars += JSON.stringify(part).length;
       }
@@ -30,4 +31,3 @@ export function estimateChatTokens(request: ChatRequest): number {
   if (request.tools) chars += JSON.stringify(request.tools).length;
   return Math.max(1, Math.ceil(chars / CHARS_PER_TOKEN) + extra);
 }
-

@@ -3,8 +3,18 @@ import { SwitchyardError } from '../errors.js';
 import type { InboundProtocol, InboundRoute, ProtocolCodec } from './codec.js';
 
 /** `{"error":{"message","type","code","param"}}`: the error shape of paths no protocol claims (OpenAI's). */
-export function errorObject(error: SwitchyardError): { message: string; type: string; code: string | null; param: string | null } {
-  return { message: error.expose ? maskText(error.message) : 'internal gateway error', type: error.type, code: error.publicCode ?? null, param: error.param ?? null };
+export function errorObject(error: SwitchyardError): {
+  message: string;
+  type: string;
+  code: string | null;
+  param: string | null;
+} {
+  return {
+    message: error.expose ? maskText(error.message) : 'internal gateway error',
+    type: error.type,
+    code: error.publicCode ?? null,
+    param: error.param ?? null,
+  };
 }
 
 /** The inbound protocols of one gateway generation, declared by its plugins. */
@@ -16,14 +26,23 @@ export class ProtocolRegistry {
 
   /** @internal the builder defines what plugins declare */
   define(protocol: InboundProtocol, plugin: string): void {
-    if (this.#byName.has(protocol.name)) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_DUPLICATE', `inbound protocol "${protocol.name}" of plugin "${plugin}" is already defined`);
+    if (this.#byName.has(protocol.name))
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_PLUGIN_DUPLICATE',
+        `inbound protocol "${protocol.name}" of plugin "${plugin}" is already defined`,
+      );
     for (const route of protocol.routes) {
       const taken = this.#routes.get(route.path);
-      if (taken) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_DUPLICATE', `POST ${route.path} of plugin "${plugin}" is already served by protocol "${taken.protocol.name}"`);
+      if (taken)
+        throw new SwitchyardError(
+          'SWITCHYARD_ERR_PLUGIN_DUPLICATE',
+          `POST ${route.path} of plugin "${plugin}" is already served by protocol "${taken.protocol.name}"`,
+        );
       this.#routes.set(route.path, { protocol, route });
     }
     this.#byName.set(protocol.name, protocol);
-    for (const prefix of protocol.paths ?? protocol.routes.map((r) => r.path)) this.#prefixes.push({ prefix, protocol });
+    for (const prefix of protocol.paths ?? protocol.routes.map((r) => r.path))
+      this.#prefixes.push({ prefix, protocol });
     this.#prefixes.sort((a, b) => b.prefix.length - a.prefix.length);
   }
 

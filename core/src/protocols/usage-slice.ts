@@ -1,5 +1,7 @@
 const USAGE_KEY = Buffer.from('"usage"');
-const [SPACE, TAB, LF, CR, COLON, OPEN, CLOSE, QUOTE, BACKSLASH] = [0x20, 0x09, 0x0a, 0x0d, 0x3a, 0x7b, 0x7d, 0x22, 0x5c];
+const [SPACE, TAB, LF, CR, COLON, OPEN, CLOSE, QUOTE, BACKSLASH] = [
+  0x20, 0x09, 0x0a, 0x0d, 0x3a, 0x7b, 0x7d, 0x22, 0x5c,
+];
 
 /**
  * The body's top-level `{"usage": {...}}` alone, parsed from its own bytes, or undefined when
@@ -32,7 +34,11 @@ export function usageSlice(bytes: Buffer): { usage: unknown } | undefined {
 
 function looksLikeUsage(value: unknown): boolean {
   const u = value as Record<string, unknown> | null;
-  return typeof u === 'object' && u !== null && (typeof u.prompt_tokens === 'number' || typeof u.input_tokens === 'number' || typeof u.output_tokens === 'number');
+  return (
+    typeof u === 'object' &&
+    u !== null &&
+    (typeof u.prompt_tokens === 'number' || typeof u.input_tokens === 'number' || typeof u.output_tokens === 'number')
+  );
 }
 
 function skipSpace(bytes: Buffer, i: number): number {

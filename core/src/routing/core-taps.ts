@@ -11,7 +11,9 @@ export const OPERATIONS_TAP = 'switchyard:operations';
 
 /** Core's own selectRoute taps: candidates by model name (DISCOVER), then those whose type serves the operation. */
 export function tapCoreRouting(hooks: GatewayHooks, resolver: () => ModelResolver, providers: ProviderRegistry): void {
-  hooks.selectRoute.tap({ name: RESOLVE_TAP, stage: RouteStage.DISCOVER }, (plan, x) => plan.add(RESOLVE_TAP, resolver().resolve(x.model)));
+  hooks.selectRoute.tap({ name: RESOLVE_TAP, stage: RouteStage.DISCOVER }, (plan, x) =>
+    plan.add(RESOLVE_TAP, resolver().resolve(x.model)),
+  );
   hooks.selectRoute.tap({ name: OPERATIONS_TAP, stage: RouteStage.FILTER }, (plan, x) =>
     plan.exclude(
       OPERATIONS_TAP,
@@ -30,21 +32,36 @@ export function tapCoreRouting(hooks: GatewayHooks, resolver: () => ModelResolve
 export function noTargetError(x: Exchange): SwitchyardError {
   const { discovered, exclusions } = x.plan;
   if (discovered.length === 0) {
-    return new SwitchyardError('SWITCHYARD_ERR_MODEL_NOT_FOUND', `The model \`${x.model}\` does not exist or is not served by this gateway`, {
-      publicCode: 'model_not_found',
-      param: 'model',
-    });
+    return new SwitchyardError(
+      'SWITCHYARD_ERR_MODEL_NOT_FOUND',
+      `The model \`${x.model}\` does not exist or is not served by this gateway`,
+      {
+        publicCode: 'model_not_found',
+        param: 'model',
+      },
+    );
   }
   const reasons = [...new Set(exclusions.map((e) => `${e.target}: ${e.reason} (${e.by})`))].join('; ');
   if (exclusions.filter((e) => e.byRequest).length >= discovered.length) {
-    return new SwitchyardError('SWITCHYARD_ERR_CONSTRAINT', `no target of \`${x.model}\` meets the request's routing constraints: ${reasons}`, { publicCode: 'constraint_unmet' });
+    return new SwitchyardError(
+      'SWITCHYARD_ERR_CONSTRAINT',
+      `no target of \`${x.model}\` meets the request's routing constraints: ${reasons}`,
+      { publicCode: 'constraint_unmet' },
+    );
   }
   const waiting = waitingOnly(exclusions.filter((e) => !e.byRequest));
   if (waiting) {
     const headers = { ...waiting.headers, 'retry-after': String(Math.max(1, Math.ceil(waiting.retryAfterMs / 1000))) };
-    return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED', `every target of \`${x.model}\` is rate limited: ${reasons}`, { expose: true, publicCode: 'rate_limit_exceeded', headers });
+    return new SwitchyardError(
+      'SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED',
+      `every target of \`${x.model}\` is rate limited: ${reasons}`,
+      { expose: true, publicCode: 'rate_limit_exceeded', headers },
+    );
   }
-  return new SwitchyardError('SWITCHYARD_ERR_NO_TARGET', `no healthy target for \`${x.model}\`: ${reasons}`, { expose: true, publicCode: 'no_target' });
+  return new SwitchyardError('SWITCHYARD_ERR_NO_TARGET', `no healthy target for \`${x.model}\`: ${reasons}`, {
+    expose: true,
+    publicCode: 'no_target',
+  });
 }
 
 /** The exclusion that ends soonest when every one of them is only a wait, else undefined. */
@@ -56,4 +73,3 @@ function waitingOnly(exclusions: readonly Exclusion[]): (Exclusion & { retryAfte
   }
   return soonest;
 }
-

@@ -11,7 +11,8 @@ export class FailoverPolicies {
 
   constructor(routing: RoutingConfig, aliases: readonly AliasConfig[] = []) {
     this.#default = toPolicy(routing);
-    for (const alias of aliases) if (alias.routing) this.#byAlias.set(alias.name, toPolicy({ ...routing, ...alias.routing }));
+    for (const alias of aliases)
+      if (alias.routing) this.#byAlias.set(alias.name, toPolicy({ ...routing, ...alias.routing }));
   }
 
   /** True when some policy hedges (time to first token is then tracked per target). */
@@ -29,7 +30,11 @@ export class FailoverPolicies {
  * The pause before retrying the same target: full jitter over an exponential ceiling
  * (`backoffMs · 2^(retry-1)`, at most `backoffMaxMs`). `retry` is 1 for the first retry.
  */
-export function backoffDelay(policy: Pick<FailoverPolicy, 'backoffMs' | 'backoffMaxMs'>, retry: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  policy: Pick<FailoverPolicy, 'backoffMs' | 'backoffMaxMs'>,
+  retry: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.backoffMaxMs, policy.backoffMs * 2 ** Math.max(0, retry - 1));
   return Math.round(ceiling * random());
 }

@@ -25,13 +25,21 @@ export class ModelResolver {
    * @param served discovered model lists per instance name: they replace the instance's
    *   configured `models` (an instance with a served list claims no prefixes).
    */
-  constructor(instances: readonly ProviderInstance[], aliases: readonly AliasConfig[], providers: ProviderRegistry, served?: ReadonlyMap<string, readonly string[]>) {
+  constructor(
+    instances: readonly ProviderInstance[],
+    aliases: readonly AliasConfig[],
+    providers: ProviderRegistry,
+    served?: ReadonlyMap<string, readonly string[]>,
+  ) {
     const byPriority = [...instances].sort((a, b) => a.priority - b.priority);
     for (const instance of byPriority) this.#indexServed(instance, served?.get(instance.name));
     this.#indexPrefixes(byPriority, providers);
     for (const alias of aliases) {
       // Aliases are the operator's own mapping: they may name any model of an instance.
-      this.#aliases.set(alias.name, alias.targets.flatMap((ref) => this.#instanceRef(ref, 'alias', false) ?? []));
+      this.#aliases.set(
+        alias.name,
+        alias.targets.flatMap((ref) => this.#instanceRef(ref, 'alias', false) ?? []),
+      );
     }
   }
 
@@ -61,7 +69,8 @@ export class ModelResolver {
       this.#prefixesOf.set(instance.name, own);
       for (const prefix of own) prefixes.set(prefix, [...(prefixes.get(prefix) ?? []), instance]);
     }
-    for (const [prefix, list] of [...prefixes].sort((a, b) => b[0].length - a[0].length)) this.#byPrefix.push({ prefix, instances: list });
+    for (const [prefix, list] of [...prefixes].sort((a, b) => b[0].length - a[0].length))
+      this.#byPrefix.push({ prefix, instances: list });
   }
 
   /** Candidate targets for a model name; empty when nothing claims it. */
@@ -91,7 +100,8 @@ export class ModelResolver {
   /** Every target a listed model or an alias names, once each (prefix-claimed and glob-matched models are open-ended and not included). */
   servedTargets(): Target[] {
     const byId = new Map<string, Target>();
-    for (const list of [...this.#listed.values(), ...this.#aliases.values()]) for (const t of list) if (!byId.has(t.id)) byId.set(t.id, t);
+    for (const list of [...this.#listed.values(), ...this.#aliases.values()])
+      for (const t of list) if (!byId.has(t.id)) byId.set(t.id, t);
     return [...byId.values()];
   }
 
@@ -114,7 +124,11 @@ export class ModelResolver {
   }
 
   /** Exactly listed targets and glob-matching instances, merged by priority (an instance once). */
-  #withGlobbed(model: string, listed: readonly Target[], globbed: ReadonlyArray<{ instance: ProviderInstance }>): Target[] {
+  #withGlobbed(
+    model: string,
+    listed: readonly Target[],
+    globbed: ReadonlyArray<{ instance: ProviderInstance }>,
+  ): Target[] {
     const targets = [...listed];
     const seen = new Set(listed.map((t) => t.instance.name));
     for (const { instance } of globbed) if (!seen.has(instance.name)) targets.push(target(instance, model, 'listed'));
@@ -140,7 +154,13 @@ function isGlob(entry: string): boolean {
 
 /** `*` matches any run of characters (`/` included); everything else is literal. */
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+  return new RegExp(
+    `^${glob
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    's',
+  );
 }
 
 function target(instance: ProviderInstance, model: string, rule: Target['rule']): Target {

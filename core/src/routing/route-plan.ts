@@ -67,13 +67,19 @@ export class RoutePlan {
   }
 
   /** Removes every target the predicate matches, recording who removed it and why. */
-  exclude(by: string, predicate: (target: Target) => boolean, reason: ExclusionNote | ((target: Target) => ExclusionNote)): this {
+  exclude(
+    by: string,
+    predicate: (target: Target) => boolean,
+    reason: ExclusionNote | ((target: Target) => ExclusionNote),
+  ): this {
     let kept: Target[] | undefined;
     this.#targets.forEach((target, i) => {
       if (predicate(target)) {
         kept ??= this.#targets.slice(0, i);
         const note = typeof reason === 'function' ? reason(target) : reason;
-        this.exclusions.push(typeof note === 'string' ? { target: target.id, by, reason: note } : { target: target.id, by, ...note });
+        this.exclusions.push(
+          typeof note === 'string' ? { target: target.id, by, reason: note } : { target: target.id, by, ...note },
+        );
       } else {
         kept?.push(target);
       }
@@ -99,7 +105,8 @@ export class RoutePlan {
       placed.add(own);
       next.push(own);
     }
-    if (next.length < this.#targets.length) for (const target of this.#targets) if (!placed.has(target)) next.push(target);
+    if (next.length < this.#targets.length)
+      for (const target of this.#targets) if (!placed.has(target)) next.push(target);
     this.#targets = next;
     this.orderings.push(ordering(by, scores, note));
     return this;
@@ -121,7 +128,8 @@ export class RoutePlan {
         next.push(current[i]!);
       }
     }
-    if (next.length < current.length) for (let i = 0; i < current.length; i++) if (seen[i] === 0) next.push(current[i]!);
+    if (next.length < current.length)
+      for (let i = 0; i < current.length; i++) if (seen[i] === 0) next.push(current[i]!);
     this.#targets = next;
     this.orderings.push(ordering(by, scores, note));
     return this;
@@ -144,7 +152,10 @@ export class RoutePlan {
 }
 
 function ordering(by: string, scores: Scores, note: string | undefined): Ordering {
-  if (!(scores instanceof Map)) return note === undefined ? { by, scores: scores as Record<string, number> } : { by, scores: scores as Record<string, number>, note };
+  if (!(scores instanceof Map))
+    return note === undefined
+      ? { by, scores: scores as Record<string, number> }
+      : { by, scores: scores as Record<string, number>, note };
   let record: Record<string, number> | undefined;
   return {
     by,

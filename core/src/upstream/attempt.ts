@@ -21,8 +21,7 @@ export type Delivery =
   | { kind: 'stream'; body: AsyncIterable<string | Uint8Array> };
 
 export type AttemptOutput =
-  | { ok: true; delivery: Delivery }
-  | { ok: false; result: AttemptResult; error: SwitchyardError };
+  { ok: true; delivery: Delivery } | { ok: false; result: AttemptResult; error: SwitchyardError };
 
 export interface AttemptContext {
   readonly x: Exchange;
@@ -55,7 +54,9 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
   bindUpstream(c, controller);
   const timeoutMs = c.timeoutMs ?? target.instance.timeoutMs;
   const timer = setTimeout(abortForTimeout, timeoutMs, controller);
-  const base = c.hedge ? { target, attempt: x.attempt, stream: request.stream, hedge: true } : { target, attempt: x.attempt, stream: request.stream };
+  const base = c.hedge
+    ? { target, attempt: x.attempt, stream: request.stream, hedge: true }
+    : { target, attempt: x.attempt, stream: request.stream };
   const elapsed = (): number => performance.now() - started;
   let streaming = false;
 
@@ -73,10 +74,13 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
   };
 
   try {
-    const body = typeof request.body === 'string' || request.body === undefined ? request.body : JSON.stringify(request.body);
+    const body =
+      typeof request.body === 'string' || request.body === undefined ? request.body : JSON.stringify(request.body);
     const res = await c.http.send(
       request.url,
-      body === undefined ? { method: request.method, headers: request.headers } : { method: request.method, headers: request.headers, body },
+      body === undefined
+        ? { method: request.method, headers: request.headers }
+        : { method: request.method, headers: request.headers, body },
       { signal: controller, bodyTimeoutMs: target.instance.timeoutMs },
     );
     if (!request.stream) clearTimeout(timer);
@@ -102,14 +106,28 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
       x.timings.upstreamMs += latencyMs;
       if (passThrough) {
         // The body goes out as received; usage is parsed only if a plugin asks for it.
-        if (x.captureResponse && x.operation === 'chat') capture(x, () => c.adapter.decodeResponse(parseJson(bytes), x));
+        if (x.captureResponse && x.operation === 'chat')
+          capture(x, () => c.adapter.decodeResponse(parseJson(bytes), x));
         await c.report(passThroughResult(base, res.status, latencyMs, c.codec, bytes));
-        return { ok: true, delivery: { kind: 'bytes', status: 200, contentType: headerValue(res.headers['content-type']) ?? 'application/json', body: bytes } };
+        return {
+          ok: true,
+          delivery: {
+            kind: 'bytes',
+            status: 200,
+            contentType: headerValue(res.headers['content-type']) ?? 'application/json',
+            body: bytes,
+          },
+        };
       }
       const result = { ...base, outcome: 'success', status: res.status, latencyMs } as const;
       if (x.operation === 'embeddings') {
         const decodeEmbeddings = c.adapter.decodeEmbeddings;
-        if (!decodeEmbeddings) throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', `provider type ${target.instance.type} cannot decode embeddings`, { expose: false });
+        if (!decodeEmbeddings)
+          throw new SwitchyardError(
+            'SWITCHYARD_ERR_INTERNAL',
+            `provider type ${target.instance.type} cannot decode embeddings`,
+            { expose: false },
+          );
         const list = decodeOrFail(() => decodeEmbeddings(parseJson(bytes), x), target);
         await c.report(list.usage ? { ...result, usage: { ...list.usage, completion_tokens: 0 } } : result);
         return { ok: true, delivery: { kind: 'json', status: 200, body: list } };
@@ -127,7 +145,13 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
       ? framed
         ? reframedEvents(framed, c.codec, obs, x, recording?.events)
         : passThroughEvents(res.body, c.codec, obs, x, recording?.events)
-      : c.codec.encodeStream(recording ? recording.accumulate(c.adapter.decodeStream(framed ?? readSse(res.body), x)) : c.adapter.decodeStream(framed ?? readSse(res.body), x), x, obs);
+      : c.codec.encodeStream(
+          recording
+            ? recording.accumulate(c.adapter.decodeStream(framed ?? readSse(res.body), x))
+            : c.adapter.decodeStream(framed ?? readSse(res.body), x),
+          x,
+          obs,
+        );
     const it = pieces[Symbol.asyncIterator]();
     const head: Array<string | Uint8Array> = [];
     while (obs.events === 0) {
@@ -139,35 +163,73 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     if (obs.events === 0 || obs.error !== undefined) {
       await it.return?.(undefined);
       const why = obs.error ?? 'upstream stream ended before its first event';
-      return await fail('failure', 'stream_broken', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${why}`, { expose: true }), {
-        status: res.status,
-      });
+      return await fail(
+        'failure',
+        'stream_broken',
+        new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${why}`, { expose: true }),
+        {
+          status: res.status,
+        },
+      );
     }
     const ttftMs = elapsed();
     x.timings.ttftMs = ttftMs;
     streaming = true;
     return {
       ok: true,
-      delivery: { kind: 'stream', body: deliverStream(c, head, it, obs, { attempt: base.attempt, started, ttftMs, status: res.status, controller, recording }) },
+      delivery: {
+        kind: 'stream',
+        body: deliverStream(c, head, it, obs, {
+          attempt: base.attempt,
+          started,
+          ttftMs,
+          status: res.status,
+          controller,
+          recording,
+        }),
+      },
     };
   } catch (err) {
     clearTimeout(timer);
     if (controller.reason === TIMEOUT) {
       const what = request.stream ? 'no first event' : 'no response';
-      return await fail('failure', 'timeout', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_TIMEOUT', `${target.id}: ${what} within ${timeoutMs} ms`, { expose: true }));
+      return await fail(
+        'failure',
+        'timeout',
+        new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_TIMEOUT', `${target.id}: ${what} within ${timeoutMs} ms`, {
+          expose: true,
+        }),
+      );
     }
     if (controller.reason === HEDGE_LOST) {
-      return await fail('cancelled', 'hedge_lost', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: another hedged attempt answered first`, { expose: true }));
+      return await fail(
+        'cancelled',
+        'hedge_lost',
+        new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: another hedged attempt answered first`, {
+          expose: true,
+        }),
+      );
     }
     if (x.aborted) {
-      return await fail('cancelled', 'client_abort', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: the client went away`, { expose: true }));
+      return await fail(
+        'cancelled',
+        'client_abort',
+        new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: the client went away`, { expose: true }),
+      );
     }
     if (err instanceof SwitchyardError) {
       // An upstream that reports throttling inside its stream (readEvents) before the first event.
       if (err.code === 'SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED') return await fail('rate_limited', undefined, err);
       return await fail('failure', 'stream_broken', err);
     }
-    return await fail('failure', 'connection', new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${connectionMessage(err)}`, { expose: true, cause: err }));
+    return await fail(
+      'failure',
+      'connection',
+      new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${connectionMessage(err)}`, {
+        expose: true,
+        cause: err,
+      }),
+    );
   } finally {
     if (!streaming) bindUpstream(c, undefined);
   }
@@ -178,7 +240,13 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
  * own enumerable getter, so spreading the result reads it too). Written out rather than spread
  * from `base`, and without defineProperty: the hot path's one result per request.
  */
-function passThroughResult(base: Pick<AttemptResult, 'target' | 'attempt' | 'stream' | 'hedge'>, status: number, latencyMs: number, codec: ProtocolCodec, bytes: Buffer): AttemptResult {
+function passThroughResult(
+  base: Pick<AttemptResult, 'target' | 'attempt' | 'stream' | 'hedge'>,
+  status: number,
+  latencyMs: number,
+  codec: ProtocolCodec,
+  bytes: Buffer,
+): AttemptResult {
   let usage: Usage | undefined | null = null;
   const result = {
     target: base.target,
@@ -225,14 +293,21 @@ async function* deliverStream(
     if (obs.error !== undefined) {
       broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${c.target.id}: ${obs.error}`, { expose: true });
     } else if (!obs.done) {
-      broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${c.target.id}: upstream stream ended before completion`, { expose: true });
+      broken = new SwitchyardError(
+        'SWITCHYARD_ERR_UPSTREAM_FAILED',
+        `${c.target.id}: upstream stream ended before completion`,
+        { expose: true },
+      );
       yield c.codec.streamError(broken, obs);
     }
     finished = true;
   } catch (err) {
     if (!c.x.aborted) {
       const why = err instanceof SwitchyardError ? err.message : `upstream stream broke: ${connectionMessage(err)}`;
-      broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${c.target.id}: ${why}`, { expose: true, cause: err });
+      broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${c.target.id}: ${why}`, {
+        expose: true,
+        cause: err,
+      });
       yield c.codec.streamError(broken, obs);
       finished = true;
     }
@@ -293,7 +368,13 @@ async function* passThroughEvents(
 }
 
 /** Same-protocol streams of an upstream that frames them otherwise (readEvents): every event observed and re-framed as SSE. */
-async function* reframedEvents(events: AsyncIterable<SseEvent>, codec: ProtocolCodec, obs: StreamObservation, x: Exchange, record?: SseEvent[]): AsyncGenerator<string> {
+async function* reframedEvents(
+  events: AsyncIterable<SseEvent>,
+  codec: ProtocolCodec,
+  obs: StreamObservation,
+  x: Exchange,
+  record?: SseEvent[],
+): AsyncGenerator<string> {
   for await (const event of events) {
     const keep = codec.observe(event, obs, x) !== false;
     record?.push(event);
@@ -371,11 +452,20 @@ function decodeOrFail<T>(decode: () => T, target: Target): T {
   try {
     return decode();
   } catch (err) {
-    throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: unreadable upstream response`, { expose: true, cause: err });
+    throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: unreadable upstream response`, {
+      expose: true,
+      cause: err,
+    });
   }
 }
 
-function upstreamError(info: UpstreamErrorInfo, status: number, target: Target, retryAfter: string | undefined, limits?: Record<string, string>): SwitchyardError {
+function upstreamError(
+  info: UpstreamErrorInfo,
+  status: number,
+  target: Target,
+  retryAfter: string | undefined,
+  limits?: Record<string, string>,
+): SwitchyardError {
   const message = scrub(info.message, target);
   if (info.outcome === 'business_error') {
     return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', message, {
@@ -393,13 +483,18 @@ function upstreamError(info: UpstreamErrorInfo, status: number, target: Target, 
       ...(Object.keys(headers).length ? { headers } : {}),
     });
   }
-  return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: upstream answered ${status}: ${message}`, { expose: true });
+  return new SwitchyardError(
+    'SWITCHYARD_ERR_UPSTREAM_FAILED',
+    `${target.id}: upstream answered ${status}: ${message}`,
+    { expose: true },
+  );
 }
 
 /** An upstream must never get to echo the gateway's credentials (its key, secrets in its base URL or headers) to a caller. */
 function scrub(message: string, target: Target): string {
   let clean = message;
-  for (const secret of secretValuesOf(target.instance)) if (clean.includes(secret)) clean = clean.split(secret).join('****');
+  for (const secret of secretValuesOf(target.instance))
+    if (clean.includes(secret)) clean = clean.split(secret).join('****');
   return clean;
 }
 

@@ -85,7 +85,10 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
       if (this.#controller.paused && this.#queued <= HIGH_WATER / 2 && !this.#ended) this.#controller.resume();
       return Promise.resolve({ value: chunk, done: false });
     }
-    if (this.#ended) return this.#error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(this.#error);
+    if (this.#ended)
+      return this.#error === undefined
+        ? Promise.resolve({ value: undefined, done: true })
+        : Promise.reject(this.#error);
     if (this.#controller.paused) this.#controller.resume();
     return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
   }

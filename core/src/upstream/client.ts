@@ -30,7 +30,10 @@ export class UpstreamClient {
   readonly #options: Required<UpstreamClientOptions>;
 
   constructor(options: UpstreamClientOptions = {}) {
-    this.#options = { connections: options.connections ?? 128, keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 30_000 };
+    this.#options = {
+      connections: options.connections ?? 128,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 30_000,
+    };
   }
 
   /**
@@ -38,7 +41,11 @@ export class UpstreamClient {
    * resolves with the head, and the body arrives in an UpstreamBody that pauses the socket while
    * its reader falls behind. Aborting the signal fails the head or the body.
    */
-  send(url: string, init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string | Buffer }, options: SendOptions): Promise<UpstreamResponse> {
+  send(
+    url: string,
+    init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string | Buffer },
+    options: SendOptions,
+  ): Promise<UpstreamResponse> {
     const target = new URL(url);
     return new Promise((resolve, reject) => {
       const handler = new ResponseHandler(resolve, reject, options.signal);
@@ -58,8 +65,16 @@ export class UpstreamClient {
   }
 
   /** A GET returning parsed JSON, for model listings and health probes. */
-  async getJson(url: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; json: unknown }> {
-    const res = await this.send(url, { method: 'GET', headers }, { signal: AbortSignal.timeout(timeoutMs), bodyTimeoutMs: timeoutMs });
+  async getJson(
+    url: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<{ status: number; json: unknown }> {
+    const res = await this.send(
+      url,
+      { method: 'GET', headers },
+      { signal: AbortSignal.timeout(timeoutMs), bodyTimeoutMs: timeoutMs },
+    );
     const text = await res.body.text();
     let json: unknown;
     try {
@@ -115,7 +130,11 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   #body: UpstreamBody | undefined;
   #aborted = false;
 
-  constructor(resolve: (res: UpstreamResponse) => void, reject: (err: unknown) => void, signal: AbortSignal | UpstreamAbort) {
+  constructor(
+    resolve: (res: UpstreamResponse) => void,
+    reject: (err: unknown) => void,
+    signal: AbortSignal | UpstreamAbort,
+  ) {
     this.#resolve = resolve;
     this.#reject = reject;
     this.#signal = signal;
@@ -145,7 +164,11 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     if (this.#aborted) controller.abort(new UpstreamAbortedError());
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
     if (statusCode < 200) return; // 1xx: the real head follows
     const resolve = this.#resolve;
     if (!resolve) return;

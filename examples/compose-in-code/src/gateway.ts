@@ -8,7 +8,9 @@ export const requireTeam: Plugin = {
   name: 'require-team',
   apply(gateway) {
     gateway.hooks.beforeRoute.tap('require-team', (x) =>
-      x.headers['x-team'] ? undefined : Reply.error(new SwitchyardError('SWITCHYARD_ERR_FORBIDDEN', 'send an x-team header')),
+      x.headers['x-team']
+        ? undefined
+        : Reply.error(new SwitchyardError('SWITCHYARD_ERR_FORBIDDEN', 'send an x-team header')),
     );
   },
 };

@@ -1,9 +1,25 @@
 import { providerPlugin, SwitchyardError } from '@switchyard/core';
-import type { ChatCompletion, ChatCompletionChunk, ChatMessage, Exchange, Plugin, ProviderAdapter, SseEvent, UpstreamRequest, Usage } from '@switchyard/core';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatMessage,
+  Exchange,
+  Plugin,
+  ProviderAdapter,
+  SseEvent,
+  UpstreamRequest,
+  Usage,
+} from '@switchyard/core';
 
 /** Acme Inference, an internal API: `POST {baseUrl}/v2/infer`, token in `x-acme-token`. */
-interface AcmeTurn { who: 'system' | 'human' | 'bot'; say: string }
-interface AcmeEnd { stopped: 'done' | 'limit'; meter: { read: number; wrote: number } }
+interface AcmeTurn {
+  who: 'system' | 'human' | 'bot';
+  say: string;
+}
+interface AcmeEnd {
+  stopped: 'done' | 'limit';
+  meter: { read: number; wrote: number };
+}
 
 const WHO = { system: 'system', developer: 'system', user: 'human', assistant: 'bot' } as const;
 const FINISH = { done: 'stop', limit: 'length' } as const;
@@ -15,12 +31,23 @@ function text(message: ChatMessage): string {
 }
 
 function usage(end: AcmeEnd): Usage {
-  return { prompt_tokens: end.meter.read, completion_tokens: end.meter.wrote, total_tokens: end.meter.read + end.meter.wrote };
+  return {
+    prompt_tokens: end.meter.read,
+    completion_tokens: end.meter.wrote,
+    total_tokens: end.meter.read + end.meter.wrote,
+  };
 }
 
 function chunk(model: string, delta: ChatCompletionChunk['choices'][0]['delta'], end?: AcmeEnd): ChatCompletionChunk {
   const choice = { index: 0, delta, finish_reason: end ? FINISH[end.stopped] : null };
-  return { id: 'acme', object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model, choices: [choice], ...(end ? { usage: usage(end) } : {}) };
+  return {
+    id: 'acme',
+    object: 'chat.completion.chunk',
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [choice],
+    ...(end ? { usage: usage(end) } : {}),
+  };
 }
 
 const adapter: ProviderAdapter = {
@@ -28,8 +55,13 @@ const adapter: ProviderAdapter = {
   decodeResponse(body, x): ChatCompletion {
     const { result, meter } = body as { result: { say: string; stopped: AcmeEnd['stopped'] }; meter: AcmeEnd['meter'] };
     return {
-      id: 'acme', object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: x.target!.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: result.say }, finish_reason: FINISH[result.stopped] }],
+      id: 'acme',
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: x.target!.model,
+      choices: [
+        { index: 0, message: { role: 'assistant', content: result.say }, finish_reason: FINISH[result.stopped] },
+      ],
       usage: usage({ stopped: result.stopped, meter }),
     };
   },
@@ -40,19 +72,28 @@ const adapter: ProviderAdapter = {
       if (event.event === 'say') yield chunk(model, { content: (JSON.parse(event.data) as { say: string }).say });
       if (event.event === 'end') return yield chunk(model, {}, JSON.parse(event.data) as AcmeEnd);
     }
-    throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Acme stream ended without its end event', { expose: true });
+    throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Acme stream ended without its end event', {
+      expose: true,
+    });
   },
 };
 
 /** Builds Acme's wire request from the canonical (OpenAI-shaped) one; names what it drops. */
 function buildRequest(req: UpstreamRequest, x: Exchange): UpstreamRequest {
   const request = x.request!;
-  const turns: AcmeTurn[] = request.messages.flatMap((m) => (m.role in WHO ? [{ who: WHO[m.role as keyof typeof WHO], say: text(m) }] : []));
+  const turns: AcmeTurn[] = request.messages.flatMap((m) =>
+    m.role in WHO ? [{ who: WHO[m.role as keyof typeof WHO], say: text(m) }] : [],
+  );
   if (turns.length < request.messages.length) x.warn('acme: tool messages are not supported and were dropped');
   if (request.tools?.length) x.warn('acme: tools are not supported and were dropped');
   req.url = `${x.target!.instance.baseUrl}/v2/infer`;
   req.headers = { 'content-type': 'application/json', 'x-acme-token': x.target!.instance.apiKey ?? '' };
-  req.body = { engine: x.target!.model, turns, stream: req.stream, max_words: request.max_completion_tokens ?? request.max_tokens ?? undefined };
+  req.body = {
+    engine: x.target!.model,
+    turns,
+    stream: req.stream,
+    max_words: request.max_completion_tokens ?? request.max_tokens ?? undefined,
+  };
   return req;
 }
 

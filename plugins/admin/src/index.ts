@@ -33,13 +33,30 @@ export function admin(): Plugin<Record<string, never>> {
           const serving = gateway.current;
           const config = maskSecrets({ ...serving.config, plugins: serving.pluginOptions() });
           const source = serving.source === undefined ? {} : { source: serving.source };
-          return { body: { generation: serving.generation, loadedAt: serving.loadedAt.toISOString(), ...source, reloads: gateway.reloads, config } };
+          return {
+            body: {
+              generation: serving.generation,
+              loadedAt: serving.loadedAt.toISOString(),
+              ...source,
+              reloads: gateway.reloads,
+              config,
+            },
+          };
         },
       });
-      const gauge = (name: string, help: string, read: () => number): void => gateway.status.addGauge(name, PLUGIN, help, read);
-      gauge('config_generation', 'Config generation serving requests (1 at start, +1 per successful reload)', () => gateway.current.generation);
+      const gauge = (name: string, help: string, read: () => number): void =>
+        gateway.status.addGauge(name, PLUGIN, help, read);
+      gauge(
+        'config_generation',
+        'Config generation serving requests (1 at start, +1 per successful reload)',
+        () => gateway.current.generation,
+      );
       gauge('config_reloads_ok', 'Successful config reloads since start', () => gateway.reloads.ok);
-      gauge('config_reloads_failed', 'Config reloads refused (invalid config, plugin failure) since start', () => gateway.reloads.failed);
+      gauge(
+        'config_reloads_failed',
+        'Config reloads refused (invalid config, plugin failure) since start',
+        () => gateway.reloads.failed,
+      );
     },
   });
 }

@@ -17,10 +17,20 @@ const SHOWN_ONCE = { 'cache-control': 'no-store' };
 export function addKeyRoutes(gateway: Gateway, plugin: string, live: LiveKeys, runtime: RuntimeKeys | undefined): void {
   const managed = (): RuntimeKeys => {
     if (runtime) return runtime;
-    throw new SwitchyardError(KEY_CONFLICT, 'keys are read-only here: run-time keys need a persistent store (store.type: redis) and configured keys, or plugins.auth.runtimeKeys: true', { publicCode: 'runtime_keys_off' });
+    throw new SwitchyardError(
+      KEY_CONFLICT,
+      'keys are read-only here: run-time keys need a persistent store (store.type: redis) and configured keys, or plugins.auth.runtimeKeys: true',
+      { publicCode: 'runtime_keys_off' },
+    );
   };
-  const shown = (name: string, stored: StoredKey): KeyListing => keyListing([{ ...stored, name, source: 'runtime' }])(Date.now())[0]!;
-  gateway.routes.add({ method: 'GET', path: '/admin/keys', plugin, handle: () => ({ body: { runtimeKeys: runtime !== undefined, keys: live.listing(Date.now()) } }) });
+  const shown = (name: string, stored: StoredKey): KeyListing =>
+    keyListing([{ ...stored, name, source: 'runtime' }])(Date.now())[0]!;
+  gateway.routes.add({
+    method: 'GET',
+    path: '/admin/keys',
+    plugin,
+    handle: () => ({ body: { runtimeKeys: runtime !== undefined, keys: live.listing(Date.now()) } }),
+  });
   gateway.routes.add({
     method: 'POST',
     path: '/admin/keys',
@@ -40,9 +50,17 @@ export function addKeyRoutes(gateway: Gateway, plugin: string, live: LiveKeys, r
       const name = req.params.name!;
       const patch = checked(patchBody, req.body ?? {});
       const { key, stored } = await managed().update(name, patch, new Date());
-      const what = Object.keys(patch).filter((f) => f !== 'key').concat(patch.key !== undefined && !patch.rotate ? ['rotate'] : []);
-      gateway.logger.info({ plugin, event: 'key_changed', caller: name, fields: what }, `gateway key "${name}" changed: ${what.join(', ')}`);
-      return { body: { ...shown(name, stored), ...(key === undefined ? {} : { key }) }, ...(key === undefined ? {} : { headers: SHOWN_ONCE }) };
+      const what = Object.keys(patch)
+        .filter((f) => f !== 'key')
+        .concat(patch.key !== undefined && !patch.rotate ? ['rotate'] : []);
+      gateway.logger.info(
+        { plugin, event: 'key_changed', caller: name, fields: what },
+        `gateway key "${name}" changed: ${what.join(', ')}`,
+      );
+      return {
+        body: { ...shown(name, stored), ...(key === undefined ? {} : { key }) },
+        ...(key === undefined ? {} : { headers: SHOWN_ONCE }),
+      };
     },
   });
   gateway.routes.add({

@@ -51,14 +51,27 @@ export function auth(): Plugin<AuthOptions> {
         });
       } catch (err) {
         if (!(err instanceof KeyConfigError)) throw err;
-        throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_OPTIONS', err.problems.map((p) => `plugins.auth.${p}`).join('\n'));
+        throw new SwitchyardError(
+          'SWITCHYARD_ERR_PLUGIN_OPTIONS',
+          err.problems.map((p) => `plugins.auth.${p}`).join('\n'),
+        );
       }
-      const managed = options.runtimeKeys === true || (options.runtimeKeys === 'auto' && gateway.store.kind !== 'memory' && options.keys.length > 0);
-      const runtime = managed ? new RuntimeKeys(gateway.store, logger, { names: live.configNames, hashes: live.configHashes }, (doc) => live.adopt(doc)) : undefined;
+      const managed =
+        options.runtimeKeys === true ||
+        (options.runtimeKeys === 'auto' && gateway.store.kind !== 'memory' && options.keys.length > 0);
+      const runtime = managed
+        ? new RuntimeKeys(gateway.store, logger, { names: live.configNames, hashes: live.configHashes }, (doc) =>
+            live.adopt(doc),
+          )
+        : undefined;
       if (runtime) {
         await runtime.load().then(
           (doc) => live.adopt(doc),
-          (err: unknown) => logger.warn({ err, plugin: PLUGIN }, `could not read run-time keys at start: config keys only until they are read (every ${options.keysRefreshMs} ms)`),
+          (err: unknown) =>
+            logger.warn(
+              { err, plugin: PLUGIN },
+              `could not read run-time keys at start: config keys only until they are read (every ${options.keysRefreshMs} ms)`,
+            ),
         );
         gateway.hooks.ready.tapPromise(PLUGIN, () => runtime.start(options.keysRefreshMs));
         gateway.hooks.close.tapPromise(PLUGIN, () => runtime.stop());
@@ -84,7 +97,10 @@ function admit(table: KeyTable, x: Exchange, logger: Logger): ReplyType | undefi
   const { key, error } = authenticate(table, x.headers, x.url, logger, x.id);
   if (error) return Reply.error(error);
   if (!allowsModel(key!, x.model)) {
-    logger.info({ plugin: PLUGIN, caller: key!.name, model: x.model, requestId: x.id }, 'gateway key not allowed this model');
+    logger.info(
+      { plugin: PLUGIN, caller: key!.name, model: x.model, requestId: x.id },
+      'gateway key not allowed this model',
+    );
     return Reply.error(modelNotAllowed(x.model));
   }
   x.caller = key!.caller;
@@ -93,7 +109,10 @@ function admit(table: KeyTable, x: Exchange, logger: Logger): ReplyType | undefi
 }
 
 function modelNotAllowed(model: string): SwitchyardError {
-  return new SwitchyardError('SWITCHYARD_ERR_FORBIDDEN', `this gateway key may not use the model \`${model}\``, { publicCode: 'model_not_allowed', param: 'model' });
+  return new SwitchyardError('SWITCHYARD_ERR_FORBIDDEN', `this gateway key may not use the model \`${model}\``, {
+    publicCode: 'model_not_allowed',
+    param: 'model',
+  });
 }
 
 /**
@@ -104,9 +123,18 @@ function modelNotAllowed(model: string): SwitchyardError {
 function filterTargets(plan: Exchange['plan'], x: Exchange): Exchange['plan'] {
   const key = x.get(CALLER_KEY);
   if (!key || plan.size === 0) return plan;
-  if (key.providers) plan.exclude(PLUGIN, (t) => !allowsProvider(key, t.instance.name, t.instance.type), `gateway key "${key.name}" may not use this provider`);
+  if (key.providers)
+    plan.exclude(
+      PLUGIN,
+      (t) => !allowsProvider(key, t.instance.name, t.instance.type),
+      `gateway key "${key.name}" may not use this provider`,
+    );
   if (key.anyModel || plan.size === 0) return plan;
-  plan.exclude(PLUGIN, (t) => !allowsTarget(key, x.model, t), (t) => `gateway key "${key.name}" may not use the model ${t.model}`);
+  plan.exclude(
+    PLUGIN,
+    (t) => !allowsTarget(key, x.model, t),
+    (t) => `gateway key "${key.name}" may not use the model ${t.model}`,
+  );
   if (plan.size === 0) throw modelNotAllowed(x.model);
   return plan;
 }
@@ -120,22 +148,48 @@ function authenticate(
 ): { key?: GatewayKey; error?: SwitchyardError } {
   const param = keyInQuery(url);
   if (param !== undefined) {
-    return refuse(logger, requestId, `gateway keys are not accepted in the URL query string (found "${param}"): URLs end up in logs and proxies; ${HOW}`, 'key_in_query', 'key in query string');
+    return refuse(
+      logger,
+      requestId,
+      `gateway keys are not accepted in the URL query string (found "${param}"): URLs end up in logs and proxies; ${HOW}`,
+      'key_in_query',
+      'key in query string',
+    );
   }
   const presented = presentedKey(headers);
-  if (presented.kind === 'missing') return refuse(logger, requestId, `missing gateway key: ${HOW}`, 'missing_api_key', 'missing');
-  if (presented.kind === 'malformed') return refuse(logger, requestId, `malformed gateway key: ${presented.why}`, 'invalid_api_key', 'malformed');
+  if (presented.kind === 'missing')
+    return refuse(logger, requestId, `missing gateway key: ${HOW}`, 'missing_api_key', 'missing');
+  if (presented.kind === 'malformed')
+    return refuse(logger, requestId, `malformed gateway key: ${presented.why}`, 'invalid_api_key', 'malformed');
   const found = table.lookup(presented.key);
   if (!found.ok) {
-    if (found.reason === 'unknown') return refuse(logger, requestId, 'invalid gateway key', 'invalid_api_key', 'unknown key');
+    if (found.reason === 'unknown')
+      return refuse(logger, requestId, 'invalid gateway key', 'invalid_api_key', 'unknown key');
     const why = found.reason === 'disabled' ? 'this gateway key is disabled' : 'this gateway key has expired';
-    return refuse(logger, requestId, why, found.reason === 'disabled' ? 'key_disabled' : 'key_expired', found.reason, found.key?.name);
+    return refuse(
+      logger,
+      requestId,
+      why,
+      found.reason === 'disabled' ? 'key_disabled' : 'key_expired',
+      found.reason,
+      found.key?.name,
+    );
   }
   return { key: found.key };
 }
 
-function refuse(logger: Logger, requestId: string | undefined, message: string, publicCode: string, reason: string, name?: string): { error: SwitchyardError } {
-  logger.info({ plugin: PLUGIN, reason, ...(name ? { caller: name } : {}), ...(requestId ? { requestId } : {}) }, 'gateway key refused');
+function refuse(
+  logger: Logger,
+  requestId: string | undefined,
+  message: string,
+  publicCode: string,
+  reason: string,
+  name?: string,
+): { error: SwitchyardError } {
+  logger.info(
+    { plugin: PLUGIN, reason, ...(name ? { caller: name } : {}), ...(requestId ? { requestId } : {}) },
+    'gateway key refused',
+  );
   return { error: new SwitchyardError('SWITCHYARD_ERR_UNAUTHORIZED', message, { publicCode, headers: CHALLENGE }) };
 }
 

@@ -23,8 +23,7 @@ export interface GatewayKey {
 }
 
 export type Lookup =
-  | { ok: true; key: GatewayKey }
-  | { ok: false; reason: 'unknown' | 'disabled' | 'expired'; key?: GatewayKey };
+  { ok: true; key: GatewayKey } | { ok: false; reason: 'unknown' | 'disabled' | 'expired'; key?: GatewayKey };
 
 const HASH_PREFIX = 'sha256:';
 const UNKNOWN: Lookup = Object.freeze({ ok: false, reason: 'unknown' });
@@ -36,7 +35,10 @@ export function hashKey(key: string): string {
 
 /** A glob (`*`, `?`) as an anchored regular expression; everything else is literal. */
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, 's');
 }
 
@@ -62,7 +64,8 @@ export class KeyTable {
         problems.push(`keys[${i}] (${c.name}): keyHash must be "sha256:" followed by 64 hex digits`);
         return;
       }
-      if (c.key !== undefined && c.key.trim() !== c.key) problems.push(`keys[${i}] (${c.name}): key has leading or trailing whitespace`);
+      if (c.key !== undefined && c.key.trim() !== c.key)
+        problems.push(`keys[${i}] (${c.name}): key has leading or trailing whitespace`);
       if (c.key === '') problems.push(`keys[${i}] (${c.name}): key is empty (is its environment variable set?)`);
       if (seenNames.has(c.name)) problems.push(`keys[${i}]: duplicate key name "${c.name}"`);
       const clash = seenHashes.get(hex);
@@ -70,7 +73,8 @@ export class KeyTable {
       seenNames.add(c.name);
       seenHashes.set(hex, c.name);
       const expiresAt = c.expiresAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(c.expiresAt);
-      if (Number.isNaN(expiresAt)) problems.push(`keys[${i}] (${c.name}): expiresAt "${c.expiresAt}" is not an ISO 8601 date`);
+      if (Number.isNaN(expiresAt))
+        problems.push(`keys[${i}] (${c.name}): expiresAt "${c.expiresAt}" is not an ISO 8601 date`);
       const metadata: Record<string, unknown> = { ...c.metadata };
       if (c.owner !== undefined) metadata.owner = c.owner;
       if (c.strategy !== undefined) metadata.strategy = c.strategy;
@@ -134,7 +138,11 @@ export function allowsModel(key: GatewayKey, model: string): boolean {
  * listed exactly (an alias, a `tag:` query or an `instance/model` grants what it resolves to),
  * or an entry matches the model sent upstream (entries with a `/` match `instance/model`).
  */
-export function allowsTarget(key: GatewayKey, requested: string, target: { readonly id: string; readonly model: string }): boolean {
+export function allowsTarget(
+  key: GatewayKey,
+  requested: string,
+  target: { readonly id: string; readonly model: string },
+): boolean {
   if (key.anyModel || key.exactModels.has(requested)) return true;
   return key.targetPatterns.some((p) => p.re.test(p.id ? target.id : target.model));
 }

@@ -30,12 +30,17 @@ export interface KeyListing {
 }
 
 /** A key as listed, with where it comes from and, for run-time keys, when it was created and changed. */
-export type ListedKey = GatewayKeyConfig & { readonly source?: 'config' | 'runtime'; readonly createdAt?: string; readonly updatedAt?: string };
+export type ListedKey = GatewayKeyConfig & {
+  readonly source?: 'config' | 'runtime';
+  readonly createdAt?: string;
+  readonly updatedAt?: string;
+};
 
 /** What the listing shows of each key, computed once; `expired` is decided at `now`. */
 export function keyListing(configs: readonly ListedKey[]): (now: number) => KeyListing[] {
   const keys = configs.map((c) => {
-    const hash = c.key !== undefined ? hashKey(c.key) : `sha256:${(c.keyHash ?? '').replace(/^sha256:/, '').toLowerCase()}`;
+    const hash =
+      c.key !== undefined ? hashKey(c.key) : `sha256:${(c.keyHash ?? '').replace(/^sha256:/, '').toLowerCase()}`;
     const expiresAt = c.expiresAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(c.expiresAt);
     const shown: Omit<KeyListing, 'expired'> = {
       name: c.name,

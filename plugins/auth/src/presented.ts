@@ -1,7 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** Query parameters that commonly carry API keys; a request using one is refused. */
-export const QUERY_KEY_PARAMS: readonly string[] = ['key', 'api_key', 'api-key', 'apikey', 'access_token', 'token', 'x-api-key', 'x-goog-api-key'];
+export const QUERY_KEY_PARAMS: readonly string[] = [
+  'key',
+  'api_key',
+  'api-key',
+  'apikey',
+  'access_token',
+  'token',
+  'x-api-key',
+  'x-goog-api-key',
+];
 
 export type Presented =
   | { kind: 'key'; key: string; via: 'authorization' | 'x-api-key' | 'x-goog-api-key' }

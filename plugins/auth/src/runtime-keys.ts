@@ -13,12 +13,26 @@ export const STORE_KEY = 'auth:keys';
 export const CHANNEL = 'auth:keys';
 
 /** 409: the name (or the key) is taken, it belongs to the config file, or run-time keys are off. */
-export const KEY_CONFLICT = errorCode('SWITCHYARD_ERR_KEY_CONFLICT', { status: 409, type: 'invalid_request_error', class: 'caller', kind: 'key_conflict' });
+export const KEY_CONFLICT = errorCode('SWITCHYARD_ERR_KEY_CONFLICT', {
+  status: 409,
+  type: 'invalid_request_error',
+  class: 'caller',
+  kind: 'key_conflict',
+});
 /** 503: the store holding run-time keys cannot be reached. */
-export const KEY_STORE_UNAVAILABLE = errorCode('SWITCHYARD_ERR_KEY_STORE_UNAVAILABLE', { status: 503, type: 'service_unavailable', class: 'gateway', kind: 'key_store_unavailable' });
+export const KEY_STORE_UNAVAILABLE = errorCode('SWITCHYARD_ERR_KEY_STORE_UNAVAILABLE', {
+  status: 503,
+  type: 'service_unavailable',
+  class: 'gateway',
+  kind: 'key_store_unavailable',
+});
 
 /** A run-time key as stored: its hash only, never the key. */
-export type StoredKey = Omit<GatewayKeyConfig, 'key' | 'keyHash'> & { keyHash: string; createdAt: string; updatedAt: string };
+export type StoredKey = Omit<GatewayKeyConfig, 'key' | 'keyHash'> & {
+  keyHash: string;
+  createdAt: string;
+  updatedAt: string;
+};
 
 /** Every run-time key, in one document changed by compare-and-set (changes are rare, each is whole). */
 export interface KeysDocument {
@@ -27,7 +41,12 @@ export interface KeysDocument {
 }
 
 const nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
-const secret = Type.String({ minLength: 16, maxLength: 512, pattern: '^\\S+$', description: 'The key itself; default: a new random one, shown once.' });
+const secret = Type.String({
+  minLength: 16,
+  maxLength: 512,
+  pattern: '^\\S+$',
+  description: 'The key itself; default: a new random one, shown once.',
+});
 
 /** `POST /admin/keys`. */
 export const createBody = Type.Object(
@@ -66,9 +85,12 @@ export function newKey(): string {
 
 /** The body checked against `schema` (defaults filled in), or a 400 listing each problem. */
 export function checked<T extends TSchema>(schema: T, body: unknown): Static<T> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'the body must be a JSON object');
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'the body must be a JSON object');
   const value = Value.Default(schema, structuredClone(body));
-  const problems = [...Value.Errors(schema, value)].map((e) => `${e.path.slice(1).replace(/\//g, '.') || '(body)'}: ${e.message}`);
+  const problems = [...Value.Errors(schema, value)].map(
+    (e) => `${e.path.slice(1).replace(/\//g, '.') || '(body)'}: ${e.message}`,
+  );
   if (problems.length) throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', problems.join('; '));
   return value as Static<T>;
 }
@@ -104,7 +126,8 @@ export class RuntimeKeys {
     const stored: StoredKey = { ...settings, keyHash: hashKey(key), createdAt: at, updatedAt: at };
     this.#checkDate(stored.expiresAt);
     await this.#change((doc) => {
-      if (this.config.names.has(body.name)) throw conflict(`key "${body.name}" is defined in the config file`, 'key_in_config');
+      if (this.config.names.has(body.name))
+        throw conflict(`key "${body.name}" is defined in the config file`, 'key_in_config');
       if (doc.keys[body.name]) throw conflict(`key "${body.name}" exists`, 'key_exists');
       this.#checkUnique(stored.keyHash, doc, body.name);
       doc.keys[body.name] = stored;
@@ -119,12 +142,20 @@ export class RuntimeKeys {
     if (typeof fields.expiresAt === 'string') this.#checkDate(fields.expiresAt);
     let stored: StoredKey | undefined;
     await this.#change((doc) => {
-      if (this.config.names.has(name)) throw conflict(`key "${name}" is defined in the config file: change it there`, 'key_in_config');
+      if (this.config.names.has(name))
+        throw conflict(`key "${name}" is defined in the config file: change it there`, 'key_in_config');
       const current = doc.keys[name];
-      if (!current) throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', `no run-time key "${name}"`, { publicCode: 'key_not_found' });
+      if (!current)
+        throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', `no run-time key "${name}"`, {
+          publicCode: 'key_not_found',
+        });
       const cleared = new Set(Object.entries(fields).flatMap(([field, value]) => (value === null ? [field] : [])));
       const given = Object.entries(fields).filter(([, value]) => value !== null && value !== undefined);
-      const next: Record<string, unknown> = { ...Object.fromEntries(Object.entries(current).filter(([field]) => !cleared.has(field))), ...Object.fromEntries(given), updatedAt: now.toISOString() };
+      const next: Record<string, unknown> = {
+        ...Object.fromEntries(Object.entries(current).filter(([field]) => !cleared.has(field))),
+        ...Object.fromEntries(given),
+        updatedAt: now.toISOString(),
+      };
       if (key !== undefined) {
         next.keyHash = hashKey(key);
         this.#checkUnique(next.keyHash as string, doc, name);
@@ -137,17 +168,27 @@ export class RuntimeKeys {
 
   async remove(name: string): Promise<void> {
     await this.#change((doc) => {
-      if (this.config.names.has(name)) throw conflict(`key "${name}" is defined in the config file: remove it there`, 'key_in_config');
-      if (!doc.keys[name]) throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', `no run-time key "${name}"`, { publicCode: 'key_not_found' });
+      if (this.config.names.has(name))
+        throw conflict(`key "${name}" is defined in the config file: remove it there`, 'key_in_config');
+      if (!doc.keys[name])
+        throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', `no run-time key "${name}"`, {
+          publicCode: 'key_not_found',
+        });
       doc.keys = Object.fromEntries(Object.entries(doc.keys).filter(([other]) => other !== name));
     });
   }
 
   /** Follows changes made on any replica: the announcement channel, and a read every `refreshMs`. */
   async start(refreshMs: number): Promise<void> {
-    const reload = (): void => void this.load().then(this.changed, (err: unknown) => this.logger.warn({ err, plugin: 'auth' }, 'could not read run-time keys; keeping the last ones read'));
+    const reload = (): void =>
+      void this.load().then(this.changed, (err: unknown) =>
+        this.logger.warn({ err, plugin: 'auth' }, 'could not read run-time keys; keeping the last ones read'),
+      );
     this.#unsubscribe = await this.store.subscribe(CHANNEL, reload).catch((err: unknown) => {
-      this.logger.warn({ err, plugin: 'auth' }, `could not subscribe to run-time key changes; reading them every ${refreshMs} ms`);
+      this.logger.warn(
+        { err, plugin: 'auth' },
+        `could not subscribe to run-time key changes; reading them every ${refreshMs} ms`,
+      );
       return undefined;
     });
     this.#timer = setInterval(reload, refreshMs).unref();
@@ -167,28 +208,48 @@ export class RuntimeKeys {
       doc.version++;
       if (await this.#stored(() => this.store.compareAndSet(STORE_KEY, current, doc))) {
         this.changed(doc);
-        await this.store.publish(CHANNEL, { version: doc.version }).catch((err: unknown) => this.logger.warn({ err, plugin: 'auth' }, 'could not announce a run-time key change; other replicas read it within keysRefreshMs'));
+        await this.store
+          .publish(CHANNEL, { version: doc.version })
+          .catch((err: unknown) =>
+            this.logger.warn(
+              { err, plugin: 'auth' },
+              'could not announce a run-time key change; other replicas read it within keysRefreshMs',
+            ),
+          );
         return;
       }
     }
-    throw new SwitchyardError(KEY_STORE_UNAVAILABLE, 'run-time keys are being changed by too many writers at once; retry', { expose: true });
+    throw new SwitchyardError(
+      KEY_STORE_UNAVAILABLE,
+      'run-time keys are being changed by too many writers at once; retry',
+      { expose: true },
+    );
   }
 
   async #stored<T>(op: () => Promise<T>): Promise<T> {
     try {
       return await op();
     } catch (err) {
-      throw new SwitchyardError(KEY_STORE_UNAVAILABLE, 'the store holding run-time keys is unreachable; retry shortly', { expose: true, cause: err, headers: { 'retry-after': '1' } });
+      throw new SwitchyardError(
+        KEY_STORE_UNAVAILABLE,
+        'the store holding run-time keys is unreachable; retry shortly',
+        { expose: true, cause: err, headers: { 'retry-after': '1' } },
+      );
     }
   }
 
   #checkUnique(hash: string, doc: KeysDocument, name: string): void {
-    const clash = this.config.hashes.has(hash) || Object.entries(doc.keys).some(([other, k]) => other !== name && k.keyHash === hash);
+    const clash =
+      this.config.hashes.has(hash) ||
+      Object.entries(doc.keys).some(([other, k]) => other !== name && k.keyHash === hash);
     if (clash) throw conflict('that key is already in use by another key', 'key_exists');
   }
 
   #checkDate(value: string | undefined): void {
-    if (value !== undefined && Number.isNaN(Date.parse(value))) throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `expiresAt "${value}" is not an ISO 8601 date`, { param: 'expiresAt' });
+    if (value !== undefined && Number.isNaN(Date.parse(value)))
+      throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `expiresAt "${value}" is not an ISO 8601 date`, {
+        param: 'expiresAt',
+      });
   }
 }
 

@@ -23,11 +23,21 @@ export function addAdminRoutes(gateway: Gateway, d: AdminDeps): void {
     path: '/admin/spend',
     plugin: d.plugin,
     async handle(req) {
-      const q = parseSpendQuery(req.query, typeof req.headers.accept === 'string' ? req.headers.accept : undefined, d.now());
+      const q = parseSpendQuery(
+        req.query,
+        typeof req.headers.accept === 'string' ? req.headers.accept : undefined,
+        d.now(),
+      );
       if ('problem' in q) throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', q.problem, { param: q.param });
       const rows = filterRows(await d.ledger.spend(daysBetween(q.from, q.to)), q);
       if (q.format === 'csv') {
-        return { body: toCsv(rows), headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="spend-${q.from}-${q.to}.csv"` } };
+        return {
+          body: toCsv(rows),
+          headers: {
+            'content-type': 'text/csv; charset=utf-8',
+            'content-disposition': `attachment; filename="spend-${q.from}-${q.to}.csv"`,
+          },
+        };
       }
       const { format: _format, ...filters } = q;
       return { body: { ...filters, rows, totals: totalsOf(rows) } };
@@ -39,9 +49,14 @@ export function addAdminRoutes(gateway: Gateway, d: AdminDeps): void {
     plugin: d.plugin,
     async handle() {
       const at = d.now();
-      const scopes = [...configuredScopes(d.options), ...[...d.seen.values()]].filter((s, i, all) => all.findIndex((o) => o.id === s.id) === i);
+      const scopes = [...configuredScopes(d.options), ...[...d.seen.values()]].filter(
+        (s, i, all) => all.findIndex((o) => o.id === s.id) === i,
+      );
       const spans = scopes.map((s) => periodOf(s.budget.period, at));
-      const readings = await d.ledger.read(scopes.map((s, i) => `${s.id}:${spans[i]!.id}`), at);
+      const readings = await d.ledger.read(
+        scopes.map((s, i) => `${s.id}:${spans[i]!.id}`),
+        at,
+      );
       return {
         body: {
           store: d.ledger.kind,
@@ -54,7 +69,12 @@ export function addAdminRoutes(gateway: Gateway, d: AdminDeps): void {
             softLimit: s.budget.softLimit ?? d.options.softLimit,
             spentUsd: readings[i]!.spent,
             reservedUsd: readings[i]!.reserved,
-            ...(Number.isFinite(spans[i]!.end) ? { periodStart: new Date(spans[i]!.start).toISOString(), resetsAt: new Date(spans[i]!.end).toISOString() } : {}),
+            ...(Number.isFinite(spans[i]!.end)
+              ? {
+                  periodStart: new Date(spans[i]!.start).toISOString(),
+                  resetsAt: new Date(spans[i]!.end).toISOString(),
+                }
+              : {}),
           })),
         },
       };

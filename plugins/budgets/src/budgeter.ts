@@ -75,12 +75,24 @@ export class Budgeter {
     const at = this.d.now();
     if (options.unpriced === 'deny') {
       // Excluded as the request's own constraint: when none is left, the caller gets 400 constraint_unmet saying why.
-      plan.exclude(PLUGIN, (t) => !this.d.modelInfo(t)?.pricing, (t) => ({ reason: `no price known for ${t.id}: a request with a budget needs one (catalog: pricing)`, byRequest: true }));
+      plan.exclude(
+        PLUGIN,
+        (t) => !this.d.modelInfo(t)?.pricing,
+        (t) => ({
+          reason: `no price known for ${t.id}: a request with a budget needs one (catalog: pricing)`,
+          byRequest: true,
+        }),
+      );
       if (plan.size === 0) return plan;
     }
     const amount = Math.max(...plan.targets.map((t) => this.#worstCase(t, x, at)));
     const spans = scopes.map((s) => periodOf(s.budget.period, at));
-    const charges: Charge[] = scopes.map((s, i) => ({ key: `${s.id}:${spans[i]!.id}`, limit: s.budget.usd, amount, keepMs: keepMsOf(spans[i]!, at) }));
+    const charges: Charge[] = scopes.map((s, i) => ({
+      key: `${s.id}:${spans[i]!.id}`,
+      limit: s.budget.usd,
+      amount,
+      keepMs: keepMsOf(spans[i]!, at),
+    }));
     for (const s of scopes) this.d.seen.set(s.id, s);
     let result;
     try {
@@ -96,13 +108,41 @@ export class Budgeter {
     }
     if (!result.ok) {
       const scope = scopes[result.index]!;
-      this.d.logger.info({ plugin: PLUGIN, scope: scope.id, caller: x.caller?.name, model: x.model, requestId: x.id, spentUsd: result.reading.spent, reservedUsd: result.reading.reserved, limitUsd: scope.budget.usd, requestUsd: amount }, 'budget exceeded');
-      throw budgetExceeded(scope.label, scope.budget.usd, scope.budget.period, spans[result.index]!, result.reading, amount, at);
+      this.d.logger.info(
+        {
+          plugin: PLUGIN,
+          scope: scope.id,
+          caller: x.caller?.name,
+          model: x.model,
+          requestId: x.id,
+          spentUsd: result.reading.spent,
+          reservedUsd: result.reading.reserved,
+          limitUsd: scope.budget.usd,
+          requestUsd: amount,
+        },
+        'budget exceeded',
+      );
+      throw budgetExceeded(
+        scope.label,
+        scope.budget.usd,
+        scope.budget.period,
+        spans[result.index]!,
+        result.reading,
+        amount,
+        at,
+      );
     }
     this.#hold(x, charges, amount, at, true);
     result.readings.forEach((r, i) => {
       const scope = scopes[i]!;
-      this.d.soft.note(charges[i]!.key, scope.label, r.spent + r.reserved + amount, scope.budget.usd, scope.budget.softLimit ?? options.softLimit, spans[i]!.end);
+      this.d.soft.note(
+        charges[i]!.key,
+        scope.label,
+        r.spent + r.reserved + amount,
+        scope.budget.usd,
+        scope.budget.softLimit ?? options.softLimit,
+        spans[i]!.end,
+      );
     });
     return plan;
   }
@@ -116,7 +156,12 @@ export class Budgeter {
     const cost = x.get(PRICING_COST);
     const at = held?.at ?? this.d.now() - (performance.now() - x.timings.start);
     const who = { day: dayOf(at), key: x.caller?.name ?? 'anonymous', team: x.caller?.team ?? '' };
-    const records: SpendIncrement[] = (cost?.attempts ?? []).map((a) => ({ ...who, model: a.model, usd: a.usd, requests: 1 }));
+    const records: SpendIncrement[] = (cost?.attempts ?? []).map((a) => ({
+      ...who,
+      model: a.model,
+      usd: a.usd,
+      requests: 1,
+    }));
     let usd = cost?.usd ?? 0;
     // An attempt that answered without saying what it used (a stream without usage) is charged its worst case.
     if (held) {
@@ -127,11 +172,25 @@ export class Budgeter {
       }
     }
     if (!held && records.length === 0) return;
-    this.d.ledger.settle({ id: x.id, keys: held?.keys ?? [], keepMs: held?.keepMs ?? [], usd, records, recordsKeepMs: this.d.options.retentionDays * DAY_MS });
+    this.d.ledger.settle({
+      id: x.id,
+      keys: held?.keys ?? [],
+      keepMs: held?.keepMs ?? [],
+      usd,
+      records,
+      recordsKeepMs: this.d.options.retentionDays * DAY_MS,
+    });
   }
 
   #hold(x: Exchange, charges: readonly Charge[], amount: number, at: number, reserved: boolean): void {
-    x.set(HELD, { keys: charges.map((c) => c.key), keepMs: charges.map((c) => c.keepMs), amount, at, reserved, settled: false });
+    x.set(HELD, {
+      keys: charges.map((c) => c.key),
+      keepMs: charges.map((c) => c.keepMs),
+      amount,
+      at,
+      reserved,
+      settled: false,
+    });
   }
 
   /** The most a request can cost on `target`: its prompt estimate at the input price, its output limit at the output (or reasoning) price. */
@@ -142,7 +201,10 @@ export class Budgeter {
     if (x.operation !== 'chat') return worstCaseUsd(price, embeddingTokens(x.body.input), 0);
     const request = x.request;
     const asked = request?.max_completion_tokens ?? request?.max_tokens ?? undefined;
-    let output = typeof asked === 'number' ? asked : (this.d.options.reserveOutputTokens ?? info.maxOutputTokens ?? FALLBACK_OUTPUT_TOKENS);
+    let output =
+      typeof asked === 'number'
+        ? asked
+        : (this.d.options.reserveOutputTokens ?? info.maxOutputTokens ?? FALLBACK_OUTPUT_TOKENS);
     if (info.maxOutputTokens !== undefined) output = Math.min(output, info.maxOutputTokens);
     const choices = typeof request?.n === 'number' && request.n > 1 ? request.n : 1;
     return worstCaseUsd(price, x.inputTokens, output * choices);

@@ -16,16 +16,26 @@ export class StoreHealth {
   ok(): void {
     if (!this.#failing) return;
     this.#failing = false;
-    this.logger.warn({ event: 'store_up', plugin: 'budgets', store: this.kind }, 'budget store reachable again: budgets enforced again');
+    this.logger.warn(
+      { event: 'store_up', plugin: 'budgets', store: this.kind },
+      'budget store reachable again: budgets enforced again',
+    );
   }
 
   failed(err: unknown): void {
     this.#errors++;
     if (this.#failing) return;
     this.#failing = true;
-    const then = this.policy === 'allow' ? 'LETTING BUDGETED REQUESTS THROUGH UNCHECKED' : 'REFUSING BUDGETED REQUESTS WITH 503';
+    const then =
+      this.policy === 'allow' ? 'LETTING BUDGETED REQUESTS THROUGH UNCHECKED' : 'REFUSING BUDGETED REQUESTS WITH 503';
     this.logger.error(
-      { event: 'store_down', plugin: 'budgets', store: this.kind, onStoreError: this.policy, reason: (err as Error)?.message ?? String(err) },
+      {
+        event: 'store_down',
+        plugin: 'budgets',
+        store: this.kind,
+        onStoreError: this.policy,
+        reason: (err as Error)?.message ?? String(err),
+      },
       `BUDGET STORE UNREACHABLE: ${then} (onStoreError: ${this.policy}) until it answers again`,
     );
   }
@@ -36,6 +46,11 @@ export class StoreHealth {
   }
 
   counts(): { failing: boolean; storeErrors: number; allowedOnStoreError: number; deniedOnStoreError: number } {
-    return { failing: this.#failing, storeErrors: this.#errors, allowedOnStoreError: this.#allowed, deniedOnStoreError: this.#denied };
+    return {
+      failing: this.#failing,
+      storeErrors: this.#errors,
+      allowedOnStoreError: this.#allowed,
+      deniedOnStoreError: this.#denied,
+    };
   }
 }

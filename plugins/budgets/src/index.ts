@@ -18,7 +18,16 @@ export const PLUGIN = 'budgets';
 export { BUDGET_EXCEEDED, BUDGET_UNAVAILABLE, RESET_HEADER } from './errors.js';
 export { MemoryLedger } from './memory-ledger.js';
 export { RedisLedger } from './redis-ledger.js';
-export type { Charge, Ledger, Reading, Reservation, ReserveResult, Settlement, SpendIncrement, SpendRow } from './ledger.js';
+export type {
+  Charge,
+  Ledger,
+  Reading,
+  Reservation,
+  ReserveResult,
+  Settlement,
+  SpendIncrement,
+  SpendRow,
+} from './ledger.js';
 export { periodOf, dayOf } from './periods.js';
 export type { PeriodSpan } from './periods.js';
 export type { Budget, BudgetsOptions, Period } from './schema.js';
@@ -48,28 +57,58 @@ export function budgets(setup: BudgetsSetup = {}): Plugin<BudgetsOptions> {
     options: optionsSchema,
     errors: [BUDGET_EXCEEDED, BUDGET_UNAVAILABLE],
     apply(gateway, options) {
-      const on = options.enabled || options.global !== undefined || options.defaults !== undefined || Object.keys(options.teams).length > 0 || Object.keys(options.keys).length > 0;
+      const on =
+        options.enabled ||
+        options.global !== undefined ||
+        options.defaults !== undefined ||
+        Object.keys(options.teams).length > 0 ||
+        Object.keys(options.keys).length > 0;
       if (!on) return;
       // Without the pricing plugin no request would have a cost: budgets would never fill.
       const pricing = gateway.pluginOptions()[PRICING_PLUGIN];
       if (pricing === undefined || pricing === false) {
-        throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', `plugins.budgets needs the "${PRICING_PLUGIN}" plugin (@switchyard/plugin-pricing), which prices the requests budgets count`);
+        throw new SwitchyardError(
+          'SWITCHYARD_ERR_PLUGIN_APPLY',
+          `plugins.budgets needs the "${PRICING_PLUGIN}" plugin (@switchyard/plugin-pricing), which prices the requests budgets count`,
+        );
       }
       const redis = gateway.contract(REDIS_CLIENT);
       const health = new StoreHealth(gateway.logger, redis ? 'redis' : 'memory', options.onStoreError);
       const failed = (err: unknown): void => health.failed(err);
-      const dropped = (n: number): void => gateway.logger.error({ plugin: PLUGIN, dropped: n }, `budgets: ${n} settlements dropped while the budget store was unreachable`);
+      const dropped = (n: number): void =>
+        gateway.logger.error(
+          { plugin: PLUGIN, dropped: n },
+          `budgets: ${n} settlements dropped while the budget store was unreachable`,
+        );
       // Memory budgets outlive config reloads (Redis ones live in Redis).
-      const ledger: Ledger = gateway.keep(PLUGIN, redis ? `ledger:redis:${options.settleDelayMs}` : 'ledger:memory', () =>
-        redis ? new RedisLedger(redis, options.settleDelayMs, now, failed, dropped) : new MemoryLedger(now),
+      const ledger: Ledger = gateway.keep(
+        PLUGIN,
+        redis ? `ledger:redis:${options.settleDelayMs}` : 'ledger:memory',
+        () => (redis ? new RedisLedger(redis, options.settleDelayMs, now, failed, dropped) : new MemoryLedger(now)),
       );
       const soft = gateway.keep(PLUGIN, 'soft-limits', () => new SoftLimits(gateway.logger));
       const seen = gateway.keep(PLUGIN, 'seen', () => new Map<string, Scope>());
-      const budgeter = new Budgeter({ options, ledger, modelInfo: (t) => gateway.modelInfo.forTarget(t), now, logger: gateway.logger, health, soft, seen });
-      gateway.hooks.selectRoute.tapPromise({ name: PLUGIN, stage: RESERVE_STAGE }, (plan, x) => budgeter.reserve(plan, x));
+      const budgeter = new Budgeter({
+        options,
+        ledger,
+        modelInfo: (t) => gateway.modelInfo.forTarget(t),
+        now,
+        logger: gateway.logger,
+        health,
+        soft,
+        seen,
+      });
+      gateway.hooks.selectRoute.tapPromise({ name: PLUGIN, stage: RESERVE_STAGE }, (plan, x) =>
+        budgeter.reserve(plan, x),
+      );
       gateway.hooks.onFinish.tap(PLUGIN, (x) => budgeter.finish(x));
       gateway.hooks.close.tapPromise(PLUGIN, () => ledger.flush());
-      gateway.status.addGauge('budgets_over_soft_limit', PLUGIN, 'Budgets past their soft limit in their current period', () => soft.count(now()));
+      gateway.status.addGauge(
+        'budgets_over_soft_limit',
+        PLUGIN,
+        'Budgets past their soft limit in their current period',
+        () => soft.count(now()),
+      );
       addAdminRoutes(gateway, { plugin: PLUGIN, options, ledger, health, now, seen });
     },
   });

@@ -23,7 +23,9 @@ export interface Reading {
   readonly reserved: number;
 }
 
-export type ReserveResult = { readonly ok: true; readonly readings: readonly Reading[] } | { readonly ok: false; readonly index: number; readonly reading: Reading };
+export type ReserveResult =
+  | { readonly ok: true; readonly readings: readonly Reading[] }
+  | { readonly ok: false; readonly index: number; readonly reading: Reading };
 
 /** One line of the spend records: a key × team × model × day. */
 export interface SpendIncrement {
@@ -77,7 +79,9 @@ export function recordField(r: Pick<SpendIncrement, 'key' | 'team' | 'model'>): 
 export function parseRecordField(field: string): { key: string; team: string; model: string } | undefined {
   try {
     const [key, team, model] = JSON.parse(field) as unknown[];
-    return typeof key === 'string' && typeof team === 'string' && typeof model === 'string' ? { key, team, model } : undefined;
+    return typeof key === 'string' && typeof team === 'string' && typeof model === 'string'
+      ? { key, team, model }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -23,7 +23,8 @@ export class MemoryLedger implements Ledger {
     for (let i = 0; i < r.charges.length; i++) {
       const charge = r.charges[i]!;
       const reading = this.#reading(this.#account(charge.key), r.at);
-      if (reading.spent + reading.reserved + charge.amount > charge.limit + EPSILON) return { ok: false, index: i, reading };
+      if (reading.spent + reading.reserved + charge.amount > charge.limit + EPSILON)
+        return { ok: false, index: i, reading };
       readings.push(reading);
     }
     for (const charge of r.charges) {
@@ -82,7 +83,8 @@ export class MemoryLedger implements Ledger {
 
   /** Drops what outlived its keeping time (run when a new day of records begins). */
   #prune(now: number): void {
-    for (const [key, account] of this.#accounts) if (account.keepUntil <= now && account.held.size === 0) this.#accounts.delete(key);
+    for (const [key, account] of this.#accounts)
+      if (account.keepUntil <= now && account.held.size === 0) this.#accounts.delete(key);
     for (const [day, rows] of this.#records) {
       for (const [field, row] of rows) if (row.keepUntil <= now) rows.delete(field);
       if (rows.size === 0) this.#records.delete(day);

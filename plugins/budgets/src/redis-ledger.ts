@@ -7,7 +7,9 @@ export interface RedisClient {
   pipeline(): { hgetall(key: string): unknown; exec(): Promise<Array<[Error | null, unknown]> | null> };
 }
 
-type Scripted = RedisClient & { switchyardBudgets(numberOfKeys: number, ...args: string[]): Promise<string[] | number[]> };
+type Scripted = RedisClient & {
+  switchyardBudgets(numberOfKeys: number, ...args: string[]): Promise<string[] | number[]>;
+};
 
 /**
  * One script per round trip: settlements held since the last call (release each reservation, add
@@ -111,8 +113,20 @@ class Call {
 
   add(s: Settlement): void {
     this.held.push(s);
-    this.payload.settle.push({ id: s.id, b: s.keys.map((k) => this.budget(k)), usd: String(s.usd), keep: s.keepMs.map((ms) => String(ms ?? 0)) });
-    for (const r of s.records) this.payload.records.push({ u: this.day(r.day), f: recordField(r), usd: String(r.usd), n: r.requests, keep: String(s.recordsKeepMs) });
+    this.payload.settle.push({
+      id: s.id,
+      b: s.keys.map((k) => this.budget(k)),
+      usd: String(s.usd),
+      keep: s.keepMs.map((ms) => String(ms ?? 0)),
+    });
+    for (const r of s.records)
+      this.payload.records.push({
+        u: this.day(r.day),
+        f: recordField(r),
+        usd: String(r.usd),
+        n: r.requests,
+        keep: String(s.recordsKeepMs),
+      });
   }
 
   #pair(first: string, second: string): number {
@@ -154,10 +168,16 @@ export class RedisLedger implements Ledger {
     call.payload.reserve = {
       id: r.id,
       exp: String(r.expiresAt),
-      c: r.charges.map((c) => ({ b: call.budget(c.key), limit: String(c.limit), amount: String(c.amount), keep: String(c.keepMs ?? 0) })),
+      c: r.charges.map((c) => ({
+        b: call.budget(c.key),
+        limit: String(c.limit),
+        amount: String(c.amount),
+        keep: String(c.keepMs ?? 0),
+      })),
     };
     const out = await this.#run(call);
-    if (out[0] === '0') return { ok: false, index: Number(out[1]) - 1, reading: { spent: Number(out[2]), reserved: Number(out[3]) } };
+    if (out[0] === '0')
+      return { ok: false, index: Number(out[1]) - 1, reading: { spent: Number(out[2]), reserved: Number(out[3]) } };
     return { ok: true, readings: pairs(out.slice(1)) };
   }
 
@@ -194,7 +214,13 @@ export class RedisLedger implements Ledger {
       if (usdErr || nErr) throw usdErr ?? nErr;
       for (const [field, value] of Object.entries(usd as Record<string, string>)) {
         const who = parseRecordField(field);
-        if (who) rows.push({ day, ...who, usd: Number(value), requests: Number((requests as Record<string, string>)[field] ?? 0) });
+        if (who)
+          rows.push({
+            day,
+            ...who,
+            usd: Number(value),
+            requests: Number((requests as Record<string, string>)[field] ?? 0),
+          });
       }
     });
     return rows;
@@ -233,6 +259,7 @@ export class RedisLedger implements Ledger {
 
 function pairs(values: readonly string[]): Reading[] {
   const readings: Reading[] = [];
-  for (let i = 0; i + 1 < values.length; i += 2) readings.push({ spent: Number(values[i]), reserved: Number(values[i + 1]) });
+  for (let i = 0; i + 1 < values.length; i += 2)
+    readings.push({ spent: Number(values[i]), reserved: Number(values[i + 1]) });
   return readings;
 }

@@ -14,7 +14,14 @@ export const budgetSchema = Type.Object(
       default: 'month',
       description: '`day`, `week` (from Monday), `month` (calendar), all in UTC; `none`: never resets.',
     }),
-    softLimit: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "Fraction of `usd` past which a warning is logged (once per period) and counted; default the plugin's `softLimit`." })),
+    softLimit: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description:
+          "Fraction of `usd` past which a warning is logged (once per period) and counted; default the plugin's `softLimit`.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -29,11 +36,30 @@ export const optionsSchema = Type.Object(
       description:
         'Turns the plugin on without budgets of its own: spend records, and the budgets gateway keys carry (`budget` on an auth key, in config or set at run time). Any budget below turns it on too.',
     }),
-    global: Type.Optional(Type.Object(budgetSchema.properties, { additionalProperties: false, description: 'One budget for every request through the gateway.' })),
+    global: Type.Optional(
+      Type.Object(budgetSchema.properties, {
+        additionalProperties: false,
+        description: 'One budget for every request through the gateway.',
+      }),
+    ),
     teams: mapOf(budgetSchema, { default: {}, description: 'Budgets per team (the `team` of gateway keys).' }),
-    keys: mapOf(budgetSchema, { default: {}, description: "Budgets per gateway key name; they replace `defaults` and the key's own `budget`." }),
-    defaults: Type.Optional(Type.Object(budgetSchema.properties, { additionalProperties: false, description: 'The budget of every gateway key without one (anonymous callers have none).' })),
-    softLimit: Type.Number({ minimum: 0, maximum: 1, default: 0.8, description: 'Default fraction of a budget past which a warning is logged once per period and the `budgets_over_soft_limit` gauge counts it.' }),
+    keys: mapOf(budgetSchema, {
+      default: {},
+      description: "Budgets per gateway key name; they replace `defaults` and the key's own `budget`.",
+    }),
+    defaults: Type.Optional(
+      Type.Object(budgetSchema.properties, {
+        additionalProperties: false,
+        description: 'The budget of every gateway key without one (anonymous callers have none).',
+      }),
+    ),
+    softLimit: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.8,
+      description:
+        'Default fraction of a budget past which a warning is logged once per period and the `budgets_over_soft_limit` gauge counts it.',
+    }),
     onStoreError: stringEnum(['allow', 'deny'], {
       type: 'string',
       default: 'deny',
@@ -43,20 +69,27 @@ export const optionsSchema = Type.Object(
     unpriced: stringEnum(['deny', 'free'], {
       type: 'string',
       default: 'deny',
-      description: 'A target without a known price, for a request that has a budget: `deny` leaves it out of the plan (its cost could not be counted); `free` counts it as costing nothing.',
+      description:
+        'A target without a known price, for a request that has a budget: `deny` leaves it out of the plan (its cost could not be counted); `free` counts it as costing nothing.',
     }),
     reserveOutputTokens: Type.Optional(
-      Type.Integer({ minimum: 0, description: "Output tokens reserved for a request that sets no `max_tokens` / `max_completion_tokens`; default the model's `maxOutputTokens`, else 4096." }),
+      Type.Integer({
+        minimum: 0,
+        description:
+          "Output tokens reserved for a request that sets no `max_tokens` / `max_completion_tokens`; default the model's `maxOutputTokens`, else 4096.",
+      }),
     ),
     reservationTtlMs: Type.Integer({
       minimum: 1000,
       default: 3_600_000,
-      description: 'A reservation not settled within it (its replica died) is released; a longer request is then settled at its cost without a reservation.',
+      description:
+        'A reservation not settled within it (its replica died) is released; a longer request is then settled at its cost without a reservation.',
     }),
     settleDelayMs: Type.Integer({
       minimum: 0,
       default: 50,
-      description: 'Redis: settlements wait at most this long to travel with the next reservation, so a request costs one round trip (0: each is sent at once).',
+      description:
+        'Redis: settlements wait at most this long to travel with the next reservation, so a request costs one round trip (0: each is sent at once).',
     }),
     retentionDays: Type.Integer({ minimum: 1, default: 400, description: 'Days spend records are kept.' }),
   },

@@ -13,7 +13,15 @@ export class SoftLimits {
     if (this.#crossed.has(key) || used < fraction * limit) return;
     this.#crossed.set(key, periodEnd);
     this.logger.warn(
-      { event: 'budget_soft_limit', plugin: 'budgets', scope, usedUsd: used, limitUsd: limit, softLimit: fraction, ...(Number.isFinite(periodEnd) ? { resetsAt: new Date(periodEnd).toISOString() } : {}) },
+      {
+        event: 'budget_soft_limit',
+        plugin: 'budgets',
+        scope,
+        usedUsd: used,
+        limitUsd: limit,
+        softLimit: fraction,
+        ...(Number.isFinite(periodEnd) ? { resetsAt: new Date(periodEnd).toISOString() } : {}),
+      },
       `budget of ${scope} past ${Math.round(fraction * 100)}%: ${money(used)} of ${money(limit)} spent or held`,
     );
   }

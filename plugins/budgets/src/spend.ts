@@ -16,15 +16,23 @@ export const MAX_DAYS = 400;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A query from URL parameters (`from`/`to`: `YYYY-MM-DD`, UTC, both included; default the last 31 days to today); a string says what is wrong. */
-export function parseSpendQuery(query: Readonly<Record<string, string | string[] | undefined>>, accept: string | undefined, now: number): SpendQuery | { problem: string; param: string } {
+export function parseSpendQuery(
+  query: Readonly<Record<string, string | string[] | undefined>>,
+  accept: string | undefined,
+  now: number,
+): SpendQuery | { problem: string; param: string } {
   const one = (name: string): string | undefined => {
     const v = query[name];
     return Array.isArray(v) ? v[0] : v;
   };
   const to = one('to') ?? dayOf(now);
   const from = one('from') ?? dayOf(Date.parse(`${to}T00:00:00Z`) - 30 * DAY_MS);
-  for (const [param, value] of [['from', from], ['to', to]] as const) {
-    if (!DAY.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) return { problem: `${param} must be a date, YYYY-MM-DD (UTC)`, param };
+  for (const [param, value] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (!DAY.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)))
+      return { problem: `${param} must be a date, YYYY-MM-DD (UTC)`, param };
   }
   const days = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS + 1;
   if (days < 1) return { problem: 'from must not be after to', param: 'from' };
@@ -40,8 +48,19 @@ export function parseSpendQuery(query: Readonly<Record<string, string | string[]
 /** Rows matching the filters, by day, key, team and model. */
 export function filterRows(rows: readonly SpendRow[], q: SpendQuery): SpendRow[] {
   return rows
-    .filter((r) => (q.key === undefined || r.key === q.key) && (q.team === undefined || r.team === q.team) && (q.model === undefined || r.model === q.model))
-    .sort((a, b) => a.day.localeCompare(b.day) || a.key.localeCompare(b.key) || a.team.localeCompare(b.team) || a.model.localeCompare(b.model));
+    .filter(
+      (r) =>
+        (q.key === undefined || r.key === q.key) &&
+        (q.team === undefined || r.team === q.team) &&
+        (q.model === undefined || r.model === q.model),
+    )
+    .sort(
+      (a, b) =>
+        a.day.localeCompare(b.day) ||
+        a.key.localeCompare(b.key) ||
+        a.team.localeCompare(b.team) ||
+        a.model.localeCompare(b.model),
+    );
 }
 
 export function totalsOf(rows: readonly SpendRow[]): { usd: number; requests: number } {

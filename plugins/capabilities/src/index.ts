@@ -33,7 +33,11 @@ export function capabilities(): Plugin<Record<string, never>> {
           if (missing !== undefined) (unmet ??= new Map()).set(t.id, missing);
         }
         if (!unmet) return plan;
-        plan.exclude(PLUGIN, (t) => unmet.has(t.id), (t) => ({ reason: `needs ${unmet.get(t.id)!}`, byRequest: true }));
+        plan.exclude(
+          PLUGIN,
+          (t) => unmet.has(t.id),
+          (t) => ({ reason: `needs ${unmet.get(t.id)!}`, byRequest: true }),
+        );
         if (plan.size === 0 && plan.exclusions.every((e) => e.by === PLUGIN)) throw capabilityError(plan, x);
         return plan;
       });

@@ -30,7 +30,8 @@ export function unmetNeed(needs: RequestNeeds, info: ModelInfo | undefined): str
   if (!info) return undefined;
   if (needs.vision && info.vision === false) return 'vision (image input)';
   if (needs.tools && info.tools === false) return 'tools (function calling)';
-  if (needs.structuredOutput && info.structuredOutput === false) return 'structured output (response_format json_schema)';
+  if (needs.structuredOutput && info.structuredOutput === false)
+    return 'structured output (response_format json_schema)';
   if (info.contextWindow !== undefined && needs.inputTokens > info.contextWindow) {
     return `a context window of ~${needs.inputTokens} input tokens (estimated)`;
   }

@@ -26,13 +26,25 @@ export function addCircuitRoutes(gateway: Gateway, routes: CircuitRoutes): void 
   const instanceOf = (req: RouteRequest): string => {
     const name = req.params.instance ?? '';
     if (!gateway.instances.some((i) => i.name === name)) {
-      throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', `no instance named "${name}"`, { publicCode: 'instance_not_found', param: 'instance' });
+      throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', `no instance named "${name}"`, {
+        publicCode: 'instance_not_found',
+        param: 'instance',
+      });
     }
     return name;
   };
-  const answer = (name: string): unknown => ({ instance: name, ejected: keysOf(name).some((k) => table.ejection(k) !== undefined), breakers: keysOf(name).map((k) => table.snapshot(k)) });
+  const answer = (name: string): unknown => ({
+    instance: name,
+    ejected: keysOf(name).some((k) => table.ejection(k) !== undefined),
+    breakers: keysOf(name).map((k) => table.snapshot(k)),
+  });
 
-  gateway.routes.add({ method: 'GET', path: '/admin/circuits', plugin, handle: () => ({ body: circuitsReport(gateway, table, keyOf) }) });
+  gateway.routes.add({
+    method: 'GET',
+    path: '/admin/circuits',
+    plugin,
+    handle: () => ({ body: circuitsReport(gateway, table, keyOf) }),
+  });
   gateway.routes.add({
     method: 'POST',
     path: '/admin/circuits/:instance/eject',
@@ -60,7 +72,8 @@ export function addCircuitRoutes(gateway: Gateway, routes: CircuitRoutes): void 
         restored = true;
         publish(key);
       }
-      if (restored) gateway.logger.info({ event: 'circuit_restored', plugin, instance: name }, `instance ${name} restored`);
+      if (restored)
+        gateway.logger.info({ event: 'circuit_restored', plugin, instance: name }, `instance ${name} restored`);
       return { body: answer(name) };
     },
   });
@@ -70,9 +83,16 @@ function reasonOf(body: unknown): string {
   if (body === undefined || body === null) return DEFAULT_REASON;
   const reason = (body as { reason?: unknown }).reason;
   if (typeof body !== 'object' || Array.isArray(body) || (reason !== undefined && typeof reason !== 'string')) {
-    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'eject takes no body or {"reason": "<text>"}', { publicCode: 'invalid_request', param: 'reason' });
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'eject takes no body or {"reason": "<text>"}', {
+      publicCode: 'invalid_request',
+      param: 'reason',
+    });
   }
   const text = reason?.trim() ?? '';
-  if (text.length > MAX_REASON) throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `reason: at most ${MAX_REASON} characters`, { publicCode: 'invalid_request', param: 'reason' });
+  if (text.length > MAX_REASON)
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `reason: at most ${MAX_REASON} characters`, {
+      publicCode: 'invalid_request',
+      param: 'reason',
+    });
   return text || DEFAULT_REASON;
 }

@@ -141,11 +141,13 @@ export class BreakerTable {
     if (b.parkedUntil > now) return parked(b, now);
     if (b.state === 'closed') return ADMITTED;
     if (b.state === 'open') {
-      if (now < b.openUntil) return { ok: false, reason: `circuit open (${b.reason}; next probe in ${seconds(b.openUntil - now)})` };
+      if (now < b.openUntil)
+        return { ok: false, reason: `circuit open (${b.reason}; next probe in ${seconds(b.openUntil - now)})` };
       this.#move(b, key, 'half_open', 'open period elapsed');
     }
     b.leases = b.leases.filter((expiry) => expiry > now);
-    if (b.leases.length >= this.#settings.halfOpenProbes) return { ok: false, reason: 'circuit half-open (probe in flight)' };
+    if (b.leases.length >= this.#settings.halfOpenProbes)
+      return { ok: false, reason: 'circuit half-open (probe in flight)' };
     b.leases.push(now + leaseMs);
     return PROBE;
   }
@@ -158,8 +160,10 @@ export class BreakerTable {
     const now = this.#now();
     if (b.parkedUntil > now) return parked(b, now);
     if (b.state === 'closed') return ADMITTED;
-    if (b.state === 'open' && now < b.openUntil) return { ok: false, reason: `circuit open (${b.reason}; next probe in ${seconds(b.openUntil - now)})` };
-    if (b.state === 'half_open' && b.leases.filter((expiry) => expiry > now).length >= this.#settings.halfOpenProbes) return { ok: false, reason: 'circuit half-open (probe in flight)' };
+    if (b.state === 'open' && now < b.openUntil)
+      return { ok: false, reason: `circuit open (${b.reason}; next probe in ${seconds(b.openUntil - now)})` };
+    if (b.state === 'half_open' && b.leases.filter((expiry) => expiry > now).length >= this.#settings.halfOpenProbes)
+      return { ok: false, reason: 'circuit half-open (probe in flight)' };
     return PROBE;
   }
 
@@ -172,21 +176,26 @@ export class BreakerTable {
       case 'success':
         b.consecutive = 0;
         this.#count(b, now, false);
-        if (b.state === 'half_open' && ++b.successes >= this.#settings.successThreshold) this.#close(b, key, `${b.successes} successful probe(s)`);
+        if (b.state === 'half_open' && ++b.successes >= this.#settings.successThreshold)
+          this.#close(b, key, `${b.successes} successful probe(s)`);
         return;
       case 'failure':
         this.#count(b, now, true);
         b.consecutive++;
         if (b.state === 'half_open') return this.#open(b, key, 'probe failed');
         if (b.state === 'open') return;
-        if (b.consecutive >= this.#settings.failureThreshold) return this.#open(b, key, `${b.consecutive} consecutive failures`);
+        if (b.consecutive >= this.#settings.failureThreshold)
+          return this.#open(b, key, `${b.consecutive} consecutive failures`);
         this.#checkRatio(b, key, now);
         return;
       case 'rate_limited': {
         const wait = Math.min(this.#settings.maxCooldownMs, retryAfterMs ?? this.#settings.rateLimitCooldownMs);
         b.parkedUntil = Math.max(b.parkedUntil, now + wait);
         b.parkedHeaders = headers;
-        b.parkedWhy = retryAfterMs === undefined ? `upstream 429, cooldown ${seconds(wait)}` : `upstream 429, Retry-After ${seconds(retryAfterMs)}`;
+        b.parkedWhy =
+          retryAfterMs === undefined
+            ? `upstream 429, cooldown ${seconds(wait)}`
+            : `upstream 429, Retry-After ${seconds(retryAfterMs)}`;
         return;
       }
       default:
@@ -281,7 +290,16 @@ export class BreakerTable {
   /** What other replicas should see; undefined for a breaker never touched. */
   shared(key: string): SharedState | undefined {
     const b = this.#breakers.get(key);
-    return b ? { state: b.state, openUntil: b.openUntil, openings: b.openings, reason: b.reason, at: b.changedAt, ...(b.ejected ? { ejected: b.ejected } : {}) } : undefined;
+    return b
+      ? {
+          state: b.state,
+          openUntil: b.openUntil,
+          openings: b.openings,
+          reason: b.reason,
+          at: b.changedAt,
+          ...(b.ejected ? { ejected: b.ejected } : {}),
+        }
+      : undefined;
   }
 
   /** Adopts another replica's newer transition or ejection; returns whether anything changed. */
@@ -377,13 +395,26 @@ export class BreakerTable {
       b.successes = 0;
       b.leases = [];
     }
-    this.#onTransition({ key, from, to, reason, at: b.changedAt, openings: b.openings, ...(openMs === undefined ? {} : { openMs }) });
+    this.#onTransition({
+      key,
+      from,
+      to,
+      reason,
+      at: b.changedAt,
+      openings: b.openings,
+      ...(openMs === undefined ? {} : { openMs }),
+    });
   }
 }
 
 function parked(b: Breaker, now: number): Admission {
   const left = b.parkedUntil - now;
-  return { ok: false, reason: `rate limited (${b.parkedWhy}; ${seconds(left)} left)`, retryAfterMs: left, ...(b.parkedHeaders ? { headers: b.parkedHeaders } : {}) };
+  return {
+    ok: false,
+    reason: `rate limited (${b.parkedWhy}; ${seconds(left)} left)`,
+    retryAfterMs: left,
+    ...(b.parkedHeaders ? { headers: b.parkedHeaders } : {}),
+  };
 }
 
 function seconds(ms: number): string {

@@ -10,7 +10,15 @@ import { SharedStates } from './shared.js';
 
 export const PLUGIN = 'circuit-breaker';
 export { BreakerTable } from './breaker.js';
-export type { Admission, Breaker, BreakerSettings, BreakerSnapshot, BreakerState, SharedState, Transition } from './breaker.js';
+export type {
+  Admission,
+  Breaker,
+  BreakerSettings,
+  BreakerSnapshot,
+  BreakerState,
+  SharedState,
+  Transition,
+} from './breaker.js';
 export { HealthChecker } from './health.js';
 export type { CircuitBreakerOptions, HealthCheckOptions } from './options.js';
 
@@ -47,7 +55,14 @@ export function circuitBreaker(deps: CircuitBreakerDeps = {}): Plugin<CircuitBre
         breakers,
       );
       const keysOf = (instance: string): string[] =>
-        options.perModel ? [...new Set([...table.keys(), ...gateway.resolver.publicModels().flatMap((m) => gateway.resolver.resolve(m).map((t) => t.id))])].filter((k) => k.startsWith(`${instance}/`)) : [instance];
+        options.perModel
+          ? [
+              ...new Set([
+                ...table.keys(),
+                ...gateway.resolver.publicModels().flatMap((m) => gateway.resolver.resolve(m).map((t) => t.id)),
+              ]),
+            ].filter((k) => k.startsWith(`${instance}/`))
+          : [instance];
       const health = healthChecker(gateway, options, {
         passed: (name) => keysOf(name).forEach((k) => table.probePassed(k)),
         failed: (name, why) => keysOf(name).forEach((k) => table.forceOpen(k, `health check failed: ${why}`)),
@@ -71,7 +86,13 @@ export function circuitBreaker(deps: CircuitBreakerDeps = {}): Plugin<CircuitBre
           (t) => {
             const refusal = refusals?.get(t.id);
             if (!refusal) return 'circuit open';
-            return refusal.retryAfterMs === undefined ? refusal.reason : { reason: refusal.reason, retryAfterMs: refusal.retryAfterMs, ...(refusal.headers ? { headers: refusal.headers } : {}) };
+            return refusal.retryAfterMs === undefined
+              ? refusal.reason
+              : {
+                  reason: refusal.reason,
+                  retryAfterMs: refusal.retryAfterMs,
+                  ...(refusal.headers ? { headers: refusal.headers } : {}),
+                };
           },
         );
       };
@@ -81,17 +102,27 @@ export function circuitBreaker(deps: CircuitBreakerDeps = {}): Plugin<CircuitBre
         const leases = x.get(LEASES);
         if (!leases?.length) return plan;
         const first = plan.targets[0];
-        const probe = first && plan.targets.find((t) => leases.includes(keyOf(t)) && t.instance.priority === first.instance.priority);
+        const probe =
+          first &&
+          plan.targets.find((t) => leases.includes(keyOf(t)) && t.instance.priority === first.instance.priority);
         for (const k of leases.splice(0)) if (!probe || k !== keyOf(probe)) table.release(k);
         if (!probe) return plan;
         leases.push(keyOf(probe));
-        return probe === first ? plan : plan.reorder(PLUGIN, [probe, ...plan.targets.filter((t) => t !== probe)], {}, `half-open probe ${probe.id} first`);
+        return probe === first
+          ? plan
+          : plan.reorder(
+              PLUGIN,
+              [probe, ...plan.targets.filter((t) => t !== probe)],
+              {},
+              `half-open probe ${probe.id} first`,
+            );
       };
       const learn = (result: AttemptResult, x: Exchange): void => {
         const key = keyOf(result.target);
         const leases = x.get(LEASES);
         if (leases?.includes(key)) leases.splice(leases.indexOf(key), 1);
-        if (result.outcome === 'rate_limited') table.record(key, result.outcome, retryAfterMs(result.retryAfter), result.rateLimitHeaders);
+        if (result.outcome === 'rate_limited')
+          table.record(key, result.outcome, retryAfterMs(result.retryAfter), result.rateLimitHeaders);
         else table.record(key, result.outcome);
         if (leases?.length && ENDS_REQUEST.has(result.outcome)) for (const k of leases.splice(0)) table.release(k);
       };
@@ -107,7 +138,9 @@ export function circuitBreaker(deps: CircuitBreakerDeps = {}): Plugin<CircuitBre
       gateway.hooks.onFinish.tap(PLUGIN, finish);
       gateway.hooks.ready.tapPromise(PLUGIN, async () => {
         const names = new Set(gateway.instances.map((i) => i.name));
-        table.forget((key) => (options.perModel ? key.includes('/') : !key.includes('/')) && names.has(key.split('/')[0]!));
+        table.forget(
+          (key) => (options.perModel ? key.includes('/') : !key.includes('/')) && names.has(key.split('/')[0]!),
+        );
         await shared.start(options.syncMs, () => new Set([...table.keys(), ...gateway.instances.map((i) => i.name)]));
         health?.start();
       });
@@ -118,13 +151,19 @@ export function circuitBreaker(deps: CircuitBreakerDeps = {}): Plugin<CircuitBre
       gateway.status.addHealth(PLUGIN, (t) => {
         const circuit = table.state(keyOf(t));
         const ejected = table.ejection(keyOf(t));
-        return ejected === undefined ? { circuit, healthy: circuit !== 'open' } : { circuit, healthy: false, reason: `ejected (${ejected})` };
+        return ejected === undefined
+          ? { circuit, healthy: circuit !== 'open' }
+          : { circuit, healthy: false, reason: `ejected (${ejected})` };
       });
     },
   });
 }
 
-function healthChecker(gateway: Gateway, options: CircuitBreakerOptions, callbacks: ConstructorParameters<typeof HealthChecker>[2]): HealthChecker | undefined {
+function healthChecker(
+  gateway: Gateway,
+  options: CircuitBreakerOptions,
+  callbacks: ConstructorParameters<typeof HealthChecker>[2],
+): HealthChecker | undefined {
   const config = options.healthChecks;
   if (!config) return undefined;
   const wanted = config.instances ? new Set(config.instances) : undefined;
@@ -137,7 +176,16 @@ function healthChecker(gateway: Gateway, options: CircuitBreakerOptions, callbac
 }
 
 function logTransition(gateway: Gateway, t: Transition): void {
-  const line = { event: 'circuit_transition', plugin: PLUGIN, breaker: t.key, from: t.from, to: t.to, reason: t.reason, openings: t.openings, ...(t.openMs === undefined ? {} : { openMs: t.openMs }) };
+  const line = {
+    event: 'circuit_transition',
+    plugin: PLUGIN,
+    breaker: t.key,
+    from: t.from,
+    to: t.to,
+    reason: t.reason,
+    openings: t.openings,
+    ...(t.openMs === undefined ? {} : { openMs: t.openMs }),
+  };
   if (t.to === 'open') gateway.logger.warn(line, `circuit ${t.key} opened`);
   else gateway.logger.info(line, `circuit ${t.key} ${t.to === 'closed' ? 'closed' : 'half-open'}`);
 }

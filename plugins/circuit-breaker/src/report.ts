@@ -11,11 +11,18 @@ export function circuitsReport(gateway: Gateway, table: BreakerTable, keyOf: (t:
     instances: gateway.instances.map((i) => ({
       name: i.name,
       type: i.type,
-      breakers: (keys.some((k) => k.startsWith(`${i.name}/`)) ? keys.filter((k) => k.startsWith(`${i.name}/`)) : [i.name]).map((k) => table.snapshot(k)),
+      breakers: (keys.some((k) => k.startsWith(`${i.name}/`))
+        ? keys.filter((k) => k.startsWith(`${i.name}/`))
+        : [i.name]
+      ).map((k) => table.snapshot(k)),
     })),
     models: gateway.resolver.publicModels().map((name) => ({
       name,
-      targets: gateway.resolver.resolve(name).map((t) => ({ id: t.id, state: table.state(keyOf(t)), ...(table.ejection(keyOf(t)) === undefined ? {} : { ejected: true }) })),
+      targets: gateway.resolver.resolve(name).map((t) => ({
+        id: t.id,
+        state: table.state(keyOf(t)),
+        ...(table.ejection(keyOf(t)) === undefined ? {} : { ejected: true }),
+      })),
     })),
   };
 }

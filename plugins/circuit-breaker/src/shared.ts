@@ -36,7 +36,8 @@ export class SharedStates {
   publish(key: string): void {
     const state = this.#table().shared(key);
     if (!state) return;
-    const failed = (err: unknown): void => this.#logger.warn({ err, breaker: key }, 'circuit-breaker: could not share a state');
+    const failed = (err: unknown): void =>
+      this.#logger.warn({ err, breaker: key }, 'circuit-breaker: could not share a state');
     this.#store.set(PREFIX + key, state, TTL_MS).catch(failed);
     this.#store.publish(CHANNEL, { origin: this.#origin, key, state } satisfies Message).catch(failed);
   }
@@ -76,7 +77,18 @@ export class SharedStates {
   #adopt(key: string, remote: SharedState): void {
     if (this.#table().adopt(key, remote)) {
       const ejected = remote.ejected === undefined ? {} : { ejected: remote.ejected };
-      this.#logger.info({ event: 'circuit_transition', plugin: 'circuit-breaker', breaker: key, to: remote.state, reason: remote.reason, ...ejected, shared: true }, `circuit ${key} ${remote.state}${remote.ejected ? ', ejected' : ''} (from another replica)`);
+      this.#logger.info(
+        {
+          event: 'circuit_transition',
+          plugin: 'circuit-breaker',
+          breaker: key,
+          to: remote.state,
+          reason: remote.reason,
+          ...ejected,
+          shared: true,
+        },
+        `circuit ${key} ${remote.state}${remote.ejected ? ', ejected' : ''} (from another replica)`,
+      );
     }
   }
 }

@@ -38,7 +38,9 @@ const named = (ext) => {
 const script = named('.js');
 const style = named('.css');
 const template = await readFile(new URL('../web/index.html', import.meta.url), 'utf8');
-const html = template.replace('{{script}}', `${BASE}/assets/${basename(script)}`).replace('{{style}}', `${BASE}/assets/${basename(style)}`);
+const html = template
+  .replace('{{script}}', `${BASE}/assets/${basename(script)}`)
+  .replace('{{style}}', `${BASE}/assets/${basename(style)}`);
 await writeFile(new URL(`../${out}/index.html`, import.meta.url), html);
 
 let total = 0;
@@ -48,4 +50,6 @@ for (const file of [script, style]) {
   total += body.length;
   zipped += gzipSync(body).length;
 }
-console.log(`console page: ${basename(script)} + ${basename(style)}, ${(total / 1024).toFixed(1)} KiB (${(zipped / 1024).toFixed(1)} KiB gzipped)`);
+console.log(
+  `console page: ${basename(script)} + ${basename(style)}, ${(total / 1024).toFixed(1)} KiB (${(zipped / 1024).toFixed(1)} KiB gzipped)`,
+);

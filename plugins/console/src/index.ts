@@ -35,15 +35,25 @@ export function webConsole(): Plugin<ConsoleOptions> {
     options: optionsSchema,
     apply(gateway, options) {
       // Figures and the tail outlive config reloads (new sizes start them afresh).
-      const traffic = gateway.keep(PLUGIN, `traffic:${options.windowSeconds}:${options.maxSamples}:${options.maxSeries}`, () => new TrafficWindow(options));
+      const traffic = gateway.keep(
+        PLUGIN,
+        `traffic:${options.windowSeconds}:${options.maxSamples}:${options.maxSeries}`,
+        () => new TrafficWindow(options),
+      );
       const tail = gateway.keep(PLUGIN, `tail:${options.maxRequests}`, () => new RequestTail(options.maxRequests));
       // Read (and hashed) at the first request for the page, not at start; kept across reloads.
       const assets = gateway.keep(PLUGIN, `assets:${options.path}`, () => {
         let read: { assets: ConsoleAssets | undefined } | undefined;
         return () => (read ??= { assets: loadAssets(WEB_DIR, options.path) }).assets;
       });
-      if (!existsSync(join(WEB_DIR, 'index.html'))) gateway.logger.warn({ plugin: PLUGIN, dir: WEB_DIR }, 'console: the page was not built (npm run build); its path answers 503');
-      gateway.hooks.onResult.tap(PLUGIN, (result, x) => traffic.record('target', result.target.id, attemptObservation(result, x)));
+      if (!existsSync(join(WEB_DIR, 'index.html')))
+        gateway.logger.warn(
+          { plugin: PLUGIN, dir: WEB_DIR },
+          'console: the page was not built (npm run build); its path answers 503',
+        );
+      gateway.hooks.onResult.tap(PLUGIN, (result, x) =>
+        traffic.record('target', result.target.id, attemptObservation(result, x)),
+      );
       gateway.hooks.onFinish.tap(PLUGIN, (x) => {
         const latencyMs = performance.now() - x.timings.start;
         traffic.record('model', modelName(x), requestObservation(x, latencyMs));

@@ -44,7 +44,8 @@ export function addConsoleRoutes(gateway: Gateway, state: ConsoleState): void {
     access: 'page',
     handle: (req) => {
       const file = assets()?.files.get(req.params.file ?? '');
-      if (!file) throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', 'no such console file', { publicCode: 'not_found' });
+      if (!file)
+        throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', 'no such console file', { publicCode: 'not_found' });
       return send(file, req);
     },
   });
@@ -58,12 +59,20 @@ export function addConsoleRoutes(gateway: Gateway, state: ConsoleState): void {
     method: 'GET',
     path: '/admin/console/requests',
     plugin,
-    handle: (req) => ({ body: { ...tail.list(count(req, 'after', 0), count(req, 'limit', tail.max)), refreshMs: options.refreshMs }, headers: NO_STORE }),
+    handle: (req) => ({
+      body: { ...tail.list(count(req, 'after', 0), count(req, 'limit', tail.max)), refreshMs: options.refreshMs },
+      headers: NO_STORE,
+    }),
   });
 }
 
 function send(asset: Asset, req: RouteRequest): RouteReply {
-  const headers = { 'content-type': asset.type, 'cache-control': asset.cacheControl, etag: asset.etag, ...SECURITY_HEADERS };
+  const headers = {
+    'content-type': asset.type,
+    'cache-control': asset.cacheControl,
+    etag: asset.etag,
+    ...SECURITY_HEADERS,
+  };
   if (isFresh(asset, req.headers['if-none-match'])) return { status: 304, body: null, headers };
   return { body: asset.body, headers };
 }
@@ -73,7 +82,10 @@ function count(req: RouteRequest, name: string, fallback: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (typeof raw !== 'string' || !Number.isSafeInteger(value) || value < 0) {
-    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `${name}: must be a whole number ≥ 0`, { param: name, publicCode: 'invalid_request' });
+    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `${name}: must be a whole number ≥ 0`, {
+      param: name,
+      publicCode: 'invalid_request',
+    });
   }
   return value;
 }

@@ -95,7 +95,14 @@ export class TrafficWindow {
       }
       return out.sort((a, b) => b.requests - a.requests || a.name.localeCompare(b.name));
     };
-    return { at: now, windowSeconds, spanSeconds, total: this.#total.figures(now, spanSeconds), models: figures('model'), targets: figures('target') };
+    return {
+      at: now,
+      windowSeconds,
+      spanSeconds,
+      total: this.#total.figures(now, spanSeconds),
+      models: figures('model'),
+      targets: figures('target'),
+    };
   }
 
   #seriesFor(kind: SeriesKind, name: string, now: number): Series {

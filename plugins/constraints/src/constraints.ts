@@ -32,7 +32,8 @@ export function takeConstraints(body: Record<string, unknown>, headers: Incoming
   const out: { -readonly [K in keyof RouteConstraints]: RouteConstraints[K] } = { ...fromBody };
 
   const maxCost = header(headers, CONSTRAINT_HEADERS.maxCost);
-  if (maxCost !== undefined) out.maxCostPer1k = price(Number(maxCost.trim()), maxCost.trim() === '', CONSTRAINT_HEADERS.maxCost);
+  if (maxCost !== undefined)
+    out.maxCostPer1k = price(Number(maxCost.trim()), maxCost.trim() === '', CONSTRAINT_HEADERS.maxCost);
   const excluded = header(headers, CONSTRAINT_HEADERS.excludeProviders);
   if (excluded !== undefined) out.excludeProviders = names(splitList(excluded), CONSTRAINT_HEADERS.excludeProviders);
   const preferLocal = header(headers, CONSTRAINT_HEADERS.preferLocal);
@@ -40,17 +41,30 @@ export function takeConstraints(body: Record<string, unknown>, headers: Incoming
   const strategy = header(headers, CONSTRAINT_HEADERS.strategy);
   if (strategy !== undefined) out.strategy = names([strategy.trim()], CONSTRAINT_HEADERS.strategy)[0]!;
   const tags = header(headers, CONSTRAINT_HEADERS.tags);
-  if (tags !== undefined) out.tags = [...new Set([...(out.tags ?? []), ...names(splitList(tags), CONSTRAINT_HEADERS.tags, TAG)])];
+  if (tags !== undefined)
+    out.tags = [...new Set([...(out.tags ?? []), ...names(splitList(tags), CONSTRAINT_HEADERS.tags, TAG)])];
   return Object.freeze(out);
 }
 
 function bodyConstraints(raw: unknown): RouteConstraints {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(CONSTRAINTS_FIELD, 'must be an object');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw invalid(CONSTRAINTS_FIELD, 'must be an object');
   const o = raw as Record<string, unknown>;
-  for (const key of Object.keys(o)) if (!BODY_FIELDS.has(key)) throw invalid(`${CONSTRAINTS_FIELD}.${key}`, `is not a known field (known: ${[...BODY_FIELDS].join(', ')})`);
+  for (const key of Object.keys(o))
+    if (!BODY_FIELDS.has(key))
+      throw invalid(`${CONSTRAINTS_FIELD}.${key}`, `is not a known field (known: ${[...BODY_FIELDS].join(', ')})`);
   const out: { -readonly [K in keyof RouteConstraints]: RouteConstraints[K] } = {};
-  if (o.maxCost !== undefined) out.maxCostPer1k = price(typeof o.maxCost === 'number' ? o.maxCost : Number.NaN, false, `${CONSTRAINTS_FIELD}.maxCost`);
-  if (o.excludeProviders !== undefined) out.excludeProviders = names(stringList(o.excludeProviders, 'excludeProviders'), `${CONSTRAINTS_FIELD}.excludeProviders`);
+  if (o.maxCost !== undefined)
+    out.maxCostPer1k = price(
+      typeof o.maxCost === 'number' ? o.maxCost : Number.NaN,
+      false,
+      `${CONSTRAINTS_FIELD}.maxCost`,
+    );
+  if (o.excludeProviders !== undefined)
+    out.excludeProviders = names(
+      stringList(o.excludeProviders, 'excludeProviders'),
+      `${CONSTRAINTS_FIELD}.excludeProviders`,
+    );
   if (o.preferLocal !== undefined) {
     if (typeof o.preferLocal !== 'boolean') throw invalid(`${CONSTRAINTS_FIELD}.preferLocal`, 'must be a boolean');
     out.preferLocal = o.preferLocal;
@@ -59,7 +73,8 @@ function bodyConstraints(raw: unknown): RouteConstraints {
     if (typeof o.strategy !== 'string') throw invalid(`${CONSTRAINTS_FIELD}.strategy`, 'must be a string');
     out.strategy = names([o.strategy], `${CONSTRAINTS_FIELD}.strategy`)[0]!;
   }
-  if (o.tags !== undefined) out.tags = [...new Set(names(stringList(o.tags, 'tags'), `${CONSTRAINTS_FIELD}.tags`, TAG))];
+  if (o.tags !== undefined)
+    out.tags = [...new Set(names(stringList(o.tags, 'tags'), `${CONSTRAINTS_FIELD}.tags`, TAG))];
   return out;
 }
 
@@ -74,7 +89,10 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 }
 
 function splitList(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 function stringList(value: unknown, field: string): string[] {
@@ -91,7 +109,8 @@ function names(list: string[], field: string, pattern = NAME): string[] {
 }
 
 function price(value: number, empty: boolean, field: string): number {
-  if (empty || !Number.isFinite(value) || value < 0) throw invalid(field, 'must be a non-negative number (USD per 1k tokens)');
+  if (empty || !Number.isFinite(value) || value < 0)
+    throw invalid(field, 'must be a non-negative number (USD per 1k tokens)');
   return value;
 }
 
@@ -103,5 +122,8 @@ function flag(value: string, field: string): boolean {
 }
 
 function invalid(field: string, message: string): SwitchyardError {
-  return new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `${field}: ${message}`, { param: field, publicCode: 'invalid_routing_constraint' });
+  return new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `${field}: ${message}`, {
+    param: field,
+    publicCode: 'invalid_routing_constraint',
+  });
 }

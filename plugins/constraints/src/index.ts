@@ -34,7 +34,9 @@ export function constraints(): Plugin<Record<string, never>> {
         return plan;
       });
       hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, (plan, x) => filter(gateway, plan, x));
-      hooks.selectRoute.tap({ name: PLUGIN, stage: PREFER_LOCAL_STAGE }, (plan, x) => (x.get(ROUTE_CONSTRAINTS)?.preferLocal ? localFirst(plan) : plan));
+      hooks.selectRoute.tap({ name: PLUGIN, stage: PREFER_LOCAL_STAGE }, (plan, x) =>
+        x.get(ROUTE_CONSTRAINTS)?.preferLocal ? localFirst(plan) : plan,
+      );
     },
   });
 }
@@ -46,7 +48,10 @@ function filter(gateway: Gateway, plan: RoutePlan, x: Exchange): RoutePlan {
     plan.exclude(
       PLUGIN,
       (t) => names.has(t.instance.name) || names.has(t.instance.type),
-      (t) => ({ reason: `excluded by x-switchyard-exclude-providers (${names.has(t.instance.name) ? t.instance.name : t.instance.type})`, byRequest: true }),
+      (t) => ({
+        reason: `excluded by x-switchyard-exclude-providers (${names.has(t.instance.name) ? t.instance.name : t.instance.type})`,
+        byRequest: true,
+      }),
     );
   }
   if (maxCostPer1k !== undefined) {
@@ -57,7 +62,10 @@ function filter(gateway: Gateway, plan: RoutePlan, x: Exchange): RoutePlan {
     plan.exclude(
       PLUGIN,
       (t) => (priceOf(t) ?? 0) > maxCostPer1k,
-      (t) => ({ reason: `blended price $${round(priceOf(t)!)} per 1k tokens is over x-switchyard-max-cost $${maxCostPer1k}`, byRequest: true }),
+      (t) => ({
+        reason: `blended price $${round(priceOf(t)!)} per 1k tokens is over x-switchyard-max-cost $${maxCostPer1k}`,
+        byRequest: true,
+      }),
     );
   }
   return plan;
@@ -68,7 +76,12 @@ function localFirst(plan: RoutePlan): RoutePlan {
   if (local.length === 0 || local.length === plan.size) return plan;
   const scores: Record<string, number> = {};
   for (const t of plan.targets) scores[t.id] = t.instance.local ? 1 : 0;
-  return plan.reorder(PLUGIN, [...local, ...plan.targets.filter((t) => !t.instance.local)], scores, 'x-switchyard-prefer-local: local instances first');
+  return plan.reorder(
+    PLUGIN,
+    [...local, ...plan.targets.filter((t) => !t.instance.local)],
+    scores,
+    'x-switchyard-prefer-local: local instances first',
+  );
 }
 
 function round(n: number): number {

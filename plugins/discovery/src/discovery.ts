@@ -1,4 +1,12 @@
-import type { ListedModel, Logger, ModelInfo, ModelInfoTable, ProviderInstance, ProviderRegistry, UpstreamClient } from '@switchyard/core';
+import type {
+  ListedModel,
+  Logger,
+  ModelInfo,
+  ModelInfoTable,
+  ProviderInstance,
+  ProviderRegistry,
+  UpstreamClient,
+} from '@switchyard/core';
 
 export interface DiscoveryDeps {
   readonly instances: readonly ProviderInstance[];
@@ -47,7 +55,8 @@ export class ModelDiscovery {
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, bound, 'late')));
     const outcome = await Promise.race([first, late]);
     clearTimeout(timer);
-    if (outcome === 'late') this.#deps.logger.warn({ waitedMs: bound }, 'model discovery: start-up went on before every listing answered');
+    if (outcome === 'late')
+      this.#deps.logger.warn({ waitedMs: bound }, 'model discovery: start-up went on before every listing answered');
     if (this.#stopped) return;
     for (const instance of instances) {
       const t = setInterval(() => void this.refresh(instance), instance.discoverIntervalMs);
@@ -59,7 +68,8 @@ export class ModelDiscovery {
   /** Lists one instance's models; true when its served set changed. Never throws. */
   async refresh(instance: ProviderInstance): Promise<boolean> {
     const adapter = this.#deps.providers.get(instance.type);
-    if (!(adapter?.describeModels || adapter?.listModels) || this.#running.has(instance.name) || this.#stopped) return false;
+    if (!(adapter?.describeModels || adapter?.listModels) || this.#running.has(instance.name) || this.#stopped)
+      return false;
     this.#running.add(instance.name);
     try {
       const bounded = { ...instance, timeoutMs: instance.discoverTimeoutMs };
@@ -98,6 +108,8 @@ export class ModelDiscovery {
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)),
+  );
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

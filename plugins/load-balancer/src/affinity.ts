@@ -45,7 +45,12 @@ function read(source: AffinitySource, x: AffinityInput, settings: AffinitySettin
     }
     case 'user': {
       const metadata = x.body.metadata as { user_id?: unknown } | undefined;
-      const user = typeof x.body.user === 'string' ? x.body.user : typeof metadata?.user_id === 'string' ? metadata.user_id : undefined;
+      const user =
+        typeof x.body.user === 'string'
+          ? x.body.user
+          : typeof metadata?.user_id === 'string'
+            ? metadata.user_id
+            : undefined;
       return user ? user.slice(0, MAX_VALUE) : undefined;
     }
     case 'prompt':

@@ -2,7 +2,9 @@ import { contract, ConvertStage, definePlugin, exchangeKey, RouteStage } from '@
 import { AFFINITY_KEY } from './contract.js';
 
 /** The strategies plugin's ranking, when it ranked the candidates (by name: no package dependency). */
-const ROUTE_ORDERED = contract<{ readonly by: string; readonly scores: Readonly<Record<string, number>> }>('strategies:ordered');
+const ROUTE_ORDERED = contract<{ readonly by: string; readonly scores: Readonly<Record<string, number>> }>(
+  'strategies:ordered',
+);
 import type { AttemptResult, Exchange, Plugin, RoutePlan, Target, UpstreamRequest } from '@switchyard/core';
 import { affinityKey } from './affinity.js';
 import { optionsSchema } from './options.js';
@@ -41,11 +43,25 @@ export function loadBalancer(): LoadBalancerPlugin {
     apply(gateway, options) {
       const sticky = options.sticky.enabled ? options.sticky : undefined;
       // Latency and in-flight figures, and the local binding cache, outlive a reload that keeps their settings.
-      const balancer = gateway.keep(PLUGIN, `balancer:${options.algorithm}:${options.decayMs}`, () => new Balancer(options.algorithm, options.decayMs));
-      const onStoreError = (err: unknown): void => gateway.logger.warn({ err, plugin: PLUGIN }, 'load-balancer: store failed');
-      const table = gateway.keep(PLUGIN, `sessions:${JSON.stringify(options.sticky)}`, () => new SessionTable(gateway.store, options.sticky, { onStoreError }));
+      const balancer = gateway.keep(
+        PLUGIN,
+        `balancer:${options.algorithm}:${options.decayMs}`,
+        () => new Balancer(options.algorithm, options.decayMs),
+      );
+      const onStoreError = (err: unknown): void =>
+        gateway.logger.warn({ err, plugin: PLUGIN }, 'load-balancer: store failed');
+      const table = gateway.keep(
+        PLUGIN,
+        `sessions:${JSON.stringify(options.sticky)}`,
+        () => new SessionTable(gateway.store, options.sticky, { onStoreError }),
+      );
       sessions = table;
-      gateway.status.addGauge('sticky_sessions', PLUGIN, 'Sticky session bindings this replica holds', () => table.size);
+      gateway.status.addGauge(
+        'sticky_sessions',
+        PLUGIN,
+        'Sticky session bindings this replica holds',
+        () => table.size,
+      );
 
       const order = async (plan: RoutePlan, x: Exchange): Promise<RoutePlan> => {
         if (plan.size === 0) return plan;
@@ -55,12 +71,15 @@ export function loadBalancer(): LoadBalancerPlugin {
         const ordered = ranked ? { targets: [...plan.targets], scores: {} } : balancer.order(plan.targets, x.dryRun);
         const algorithm = ranked ? `${ranked.by} order kept` : options.algorithm;
         const affinity = sticky ? affinityKey(x, sticky) : undefined;
-        if (affinity === undefined) return plan.size > 1 && !ranked ? plan.reorder(PLUGIN, ordered.targets, ordered.scores, algorithm) : plan;
+        if (affinity === undefined)
+          return plan.size > 1 && !ranked ? plan.reorder(PLUGIN, ordered.targets, ordered.scores, algorithm) : plan;
         x.set(AFFINITY_KEY, affinity);
         const key = `${x.model}|${affinity}`;
         const bound = await table.get(key);
         const first = ordered.targets[0]!;
-        const peer = ranked ? (t: Target): boolean => ranked.scores[t.id] === ranked.scores[first.id] : (t: Target): boolean => t.instance.priority === first.instance.priority;
+        const peer = ranked
+          ? (t: Target): boolean => ranked.scores[t.id] === ranked.scores[first.id]
+          : (t: Target): boolean => t.instance.priority === first.instance.priority;
         const hit = bound === undefined ? undefined : ordered.targets.find((t) => t.id === bound && peer(t));
         let note: string;
         if (hit) {
@@ -71,7 +90,10 @@ export function loadBalancer(): LoadBalancerPlugin {
           note = `${algorithm}; would bind sticky to ${first.id}`;
         } else {
           await table.bind(key, first.id);
-          note = bound === undefined ? `${algorithm}; sticky bound to ${first.id}` : `${algorithm}; sticky moved from ${bound} to ${first.id}`;
+          note =
+            bound === undefined
+              ? `${algorithm}; sticky bound to ${first.id}`
+              : `${algorithm}; sticky moved from ${bound} to ${first.id}`;
         }
         if (!x.dryRun) x.set(SESSION, { key, target: ordered.targets[0]!.id });
         return plan.reorder(PLUGIN, ordered.targets, ordered.scores, note);
@@ -105,7 +127,12 @@ export function loadBalancer(): LoadBalancerPlugin {
         const at = counted ? counted.indexOf(instance) : -1;
         if (at >= 0) {
           counted!.splice(at, 1);
-          const latency = result.outcome === 'success' ? (result.ttftMs ?? result.latencyMs) : result.outcome === 'failure' ? result.latencyMs : undefined;
+          const latency =
+            result.outcome === 'success'
+              ? (result.ttftMs ?? result.latencyMs)
+              : result.outcome === 'failure'
+                ? result.latencyMs
+                : undefined;
           balancer.finished(instance, latency, result.outcome === 'failure');
         }
         const session = x.get(SESSION);
@@ -129,7 +156,11 @@ export function loadBalancer(): LoadBalancerPlugin {
           body: {
             algorithm: options.algorithm,
             sessions: table.size,
-            instances: gateway.instances.map((i) => ({ name: i.name, inFlight: balancer.inFlight(i.name), latencyMs: Math.round(balancer.latency(i.name)) })),
+            instances: gateway.instances.map((i) => ({
+              name: i.name,
+              inFlight: balancer.inFlight(i.name),
+              latencyMs: Math.round(balancer.latency(i.name)),
+            })),
           },
         }),
       });

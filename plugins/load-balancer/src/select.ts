@@ -70,7 +70,8 @@ export class Balancer {
       else tiers.set(rank, [t]);
     });
     const out: T[] = [];
-    for (const priority of [...tiers.keys()].sort((a, b) => a - b)) out.push(...this.#orderTier(tiers.get(priority)!, scores, peek));
+    for (const priority of [...tiers.keys()].sort((a, b) => a - b))
+      out.push(...this.#orderTier(tiers.get(priority)!, scores, peek));
     return { targets: out, scores };
   }
 
@@ -192,7 +193,6 @@ export class Balancer {
       }
     }
   }
-
 }
 
 /** Ascending, infinities equal to each other. */

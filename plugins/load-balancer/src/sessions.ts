@@ -41,7 +41,13 @@ export class SessionTable {
     this.#settings = settings;
     this.#now = deps.now ?? Date.now;
     this.#onError = deps.onStoreError ?? (() => undefined);
-    this.#local = new LRUCache<string, Local>({ max: settings.maxSessions, ttl: settings.ttlMs, updateAgeOnGet: true, ttlResolution: 0, perf: { now: this.#now } });
+    this.#local = new LRUCache<string, Local>({
+      max: settings.maxSessions,
+      ttl: settings.ttlMs,
+      updateAgeOnGet: true,
+      ttlResolution: 0,
+      perf: { now: this.#now },
+    });
   }
 
   /** The bound target id, refreshing the binding's TTL; undefined when unbound or expired. */

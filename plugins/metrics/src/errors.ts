@@ -16,7 +16,9 @@ export function errorKind(x: Exchange): ErrorKind | undefined {
   const outcome = x.response;
   if (!outcome) return undefined;
   if (outcome.errorCode !== undefined) {
-    return outcome.errorClass && outcome.errorKind ? { errorClass: outcome.errorClass, type: outcome.errorKind } : INTERNAL;
+    return outcome.errorClass && outcome.errorKind
+      ? { errorClass: outcome.errorClass, type: outcome.errorKind }
+      : INTERNAL;
   }
   if (outcome.aborted) return CLIENT_ABORT;
   if (outcome.error !== undefined) return STREAM_BROKEN;

@@ -7,7 +7,12 @@ import { CounterFamily, HistogramFamily } from './tally.js';
 const CIRCUIT_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 
 /** Every family the plugin exports, registered on the gateway's own registry. */
-export function createFamilies(Gauge: typeof GaugeClass, registry: Registry, gateway: Gateway, options: MetricsOptions) {
+export function createFamilies(
+  Gauge: typeof GaugeClass,
+  registry: Registry,
+  gateway: Gateway,
+  options: MetricsOptions,
+) {
   const registers = [registry];
   const probes = gateway.instances.map(instanceTarget);
   // Counters and histograms outlive a config reload (same buckets): a reload never resets a series.
@@ -47,15 +52,45 @@ export type Families = ReturnType<typeof tallies>;
 
 function tallies(options: MetricsOptions) {
   return {
-    requests: new CounterFamily('switchyard_requests_total', 'Routed requests by caller key, served provider, instance and model, endpoint and HTTP status'),
-    tokens: new CounterFamily('switchyard_tokens_total', 'Tokens of served requests: input (not read from or written to a cache), output, cached_read, cache_write'),
-    duration: new HistogramFamily('switchyard_request_duration_seconds', 'Routed request duration, from the request body parsed to the response over', options.latencyBuckets),
-    ttft: new HistogramFamily('switchyard_time_to_first_token_seconds', 'Time to the first stream event of successful streaming attempts', options.latencyBuckets),
-    overhead: new HistogramFamily('switchyard_gateway_overhead_seconds', 'Request duration minus the time spent waiting on upstreams', options.overheadBuckets),
-    errors: new CounterFamily('switchyard_errors_total', 'Failed requests by class (caller, policy = auth/rate limit/breaker, upstream, gateway) and error type'),
-    instanceRequests: new CounterFamily('switchyard_instance_requests_total', 'Upstream attempts per instance and outcome (success, failure, business_error, rate_limited, cancelled)'),
-    rateLimited: new CounterFamily('switchyard_rate_limited_total', 'Rate limiting: requests the gateway refused (source=gateway) and upstream attempts answered 429 (source=upstream)'),
-    cost: new CounterFamily('switchyard_cost_usd_total', 'Cost in USD of requests, from the usage providers reported at the model table prices (plugin-pricing)'),
+    requests: new CounterFamily(
+      'switchyard_requests_total',
+      'Routed requests by caller key, served provider, instance and model, endpoint and HTTP status',
+    ),
+    tokens: new CounterFamily(
+      'switchyard_tokens_total',
+      'Tokens of served requests: input (not read from or written to a cache), output, cached_read, cache_write',
+    ),
+    duration: new HistogramFamily(
+      'switchyard_request_duration_seconds',
+      'Routed request duration, from the request body parsed to the response over',
+      options.latencyBuckets,
+    ),
+    ttft: new HistogramFamily(
+      'switchyard_time_to_first_token_seconds',
+      'Time to the first stream event of successful streaming attempts',
+      options.latencyBuckets,
+    ),
+    overhead: new HistogramFamily(
+      'switchyard_gateway_overhead_seconds',
+      'Request duration minus the time spent waiting on upstreams',
+      options.overheadBuckets,
+    ),
+    errors: new CounterFamily(
+      'switchyard_errors_total',
+      'Failed requests by class (caller, policy = auth/rate limit/breaker, upstream, gateway) and error type',
+    ),
+    instanceRequests: new CounterFamily(
+      'switchyard_instance_requests_total',
+      'Upstream attempts per instance and outcome (success, failure, business_error, rate_limited, cancelled)',
+    ),
+    rateLimited: new CounterFamily(
+      'switchyard_rate_limited_total',
+      'Rate limiting: requests the gateway refused (source=gateway) and upstream attempts answered 429 (source=upstream)',
+    ),
+    cost: new CounterFamily(
+      'switchyard_cost_usd_total',
+      'Cost in USD of requests, from the usage providers reported at the model table prices (plugin-pricing)',
+    ),
   };
 }
 

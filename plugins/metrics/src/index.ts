@@ -28,7 +28,12 @@ export function metrics(): Plugin<MetricsOptions> {
       const { collectDefaultMetrics, Gauge, Registry } = await import('prom-client');
       const registry = new Registry();
       const families = createFamilies(Gauge, registry, gateway, options);
-      new Gauge({ name: 'switchyard_info', help: 'Switchyard version', labelNames: ['version'], registers: [registry] }).set({ version: coreVersion }, 1);
+      new Gauge({
+        name: 'switchyard_info',
+        help: 'Switchyard version',
+        labelNames: ['version'],
+        registers: [registry],
+      }).set({ version: coreVersion }, 1);
       // Process metrics install process-wide observers (GC, event loop): once, kept across reloads.
       const processRegistry = options.processMetrics
         ? gateway.keep(PLUGIN, 'process-metrics', () => {
@@ -52,7 +57,10 @@ export function metrics(): Plugin<MetricsOptions> {
         handle: async () => {
           addPluginGauges(Gauge, registry, gateway);
           const body = await registry.metrics();
-          return { body: processRegistry ? `${body}${await processRegistry.metrics()}` : body, headers: { 'content-type': registry.contentType } };
+          return {
+            body: processRegistry ? `${body}${await processRegistry.metrics()}` : body,
+            headers: { 'content-type': registry.contentType },
+          };
         },
       });
     },

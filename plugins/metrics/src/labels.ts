@@ -64,7 +64,9 @@ export class LabelGuard {
 function configuredKeyNames(section: unknown): string[] {
   const keys = (section as { keys?: unknown } | undefined)?.keys;
   if (!Array.isArray(keys)) return [];
-  return keys.flatMap((k) => (typeof (k as { name?: unknown })?.name === 'string' ? [(k as { name: string }).name] : []));
+  return keys.flatMap((k) =>
+    typeof (k as { name?: unknown })?.name === 'string' ? [(k as { name: string }).name] : [],
+  );
 }
 
 /** The inbound endpoint, from a fixed set. */

@@ -48,7 +48,9 @@ export class Recorder {
     if (outcome === 'success' && result.ttftMs !== undefined) {
       const provider = result.target.instance.type;
       const model = this.labels.model(result.target.model);
-      this.f.ttft.series(provider + SEP + instance + SEP + model, { provider, instance, model }).observe(result.ttftMs / 1000);
+      this.f.ttft
+        .series(provider + SEP + instance + SEP + model, { provider, instance, model })
+        .observe(result.ttftMs / 1000);
     }
   }
 
@@ -58,14 +60,22 @@ export class Recorder {
     const endpoint = endpointOf(x);
     const s = this.#series(x, endpoint);
     let byStatus = s.byStatus.get(outcome.status);
-    if (!byStatus) s.byStatus.set(outcome.status, (byStatus = this.f.requests.series(`${s.labels.key}${SEP}${outcome.status}`, { ...s.labels.values, status: String(outcome.status) })));
+    if (!byStatus)
+      s.byStatus.set(
+        outcome.status,
+        (byStatus = this.f.requests.series(`${s.labels.key}${SEP}${outcome.status}`, {
+          ...s.labels.values,
+          status: String(outcome.status),
+        })),
+      );
     byStatus.value++;
     const totalMs = performance.now() - x.timings.start;
     s.duration.observe(totalMs / 1000);
     this.f.overhead.series(endpoint, { endpoint }).observe(Math.max(0, totalMs - x.timings.upstreamMs) / 1000);
     const kind = errorKind(x);
     if (kind) {
-      this.f.errors.series(kind.errorClass + SEP + kind.type, { class: kind.errorClass, error_type: kind.type }).value++;
+      this.f.errors.series(kind.errorClass + SEP + kind.type, { class: kind.errorClass, error_type: kind.type })
+        .value++;
       if (kind.type === 'rate_limited') this.#gatewayLimited.value++;
     }
     const usage = outcome.usage;

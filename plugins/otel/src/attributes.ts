@@ -47,7 +47,10 @@ export function targetAttributes(target: Target): Attributes {
 
 export function usageAttributes(usage: Usage | undefined): Attributes {
   if (!usage) return {};
-  const attributes: Attributes = { 'gen_ai.usage.input_tokens': usage.prompt_tokens, 'gen_ai.usage.output_tokens': usage.completion_tokens };
+  const attributes: Attributes = {
+    'gen_ai.usage.input_tokens': usage.prompt_tokens,
+    'gen_ai.usage.output_tokens': usage.completion_tokens,
+  };
   const cached = usage.prompt_tokens_details?.cached_tokens;
   const written = usage.prompt_tokens_details?.cache_write_tokens;
   if (cached) attributes['gen_ai.usage.cache_read.input_tokens'] = cached;

@@ -36,7 +36,8 @@ export function otel(): Plugin<OtelOptions> {
     apply(gateway, options) {
       const tracer = trace.getTracer(options.tracerName);
       const begin = (x: Exchange): void => startRequest(tracer, x);
-      const attemptStarts = (req: UpstreamRequest, x: Exchange): UpstreamRequest => startAttempt(tracer, req, x, options);
+      const attemptStarts = (req: UpstreamRequest, x: Exchange): UpstreamRequest =>
+        startAttempt(tracer, req, x, options);
       const attemptEnds = (result: AttemptResult, x: Exchange): void => endAttempt(result, x);
       const finish = (x: Exchange): void => endRequest(x, options);
 
@@ -64,7 +65,11 @@ function startAttempt(tracer: Tracer, req: UpstreamRequest, x: Exchange, options
   const t = x.get(TRACE);
   const target = x.target;
   if (!t || !target) return req;
-  const span = tracer.startSpan(`${x.operation} ${target.model}`, { kind: SpanKind.CLIENT, attributes: targetAttributes(target) }, t.context);
+  const span = tracer.startSpan(
+    `${x.operation} ${target.model}`,
+    { kind: SpanKind.CLIENT, attributes: targetAttributes(target) },
+    t.context,
+  );
   t.attempts.set(x.attempt, span);
   if (options.propagateUpstream) propagation.inject(trace.setSpan(t.context, span), req.headers);
   return req;
@@ -76,7 +81,8 @@ function endAttempt(result: AttemptResult, x: Exchange): void {
   if (!t || !span) return;
   t.attempts.delete(result.attempt);
   span.setAttributes(resultAttributes(result));
-  if (result.outcome !== 'success') span.setStatus({ code: SpanStatusCode.ERROR, ...(result.message ? { message: result.message } : {}) });
+  if (result.outcome !== 'success')
+    span.setStatus({ code: SpanStatusCode.ERROR, ...(result.message ? { message: result.message } : {}) });
   span.end();
 }
 
@@ -88,7 +94,11 @@ function endRequest(x: Exchange, options: OtelOptions): void {
   const served = x.target;
   const { span } = t;
   if (served) {
-    span.setAttributes({ 'gen_ai.system': systemOf(served.instance.type), 'switchyard.target': served.id, 'switchyard.attempts': x.attempt });
+    span.setAttributes({
+      'gen_ai.system': systemOf(served.instance.type),
+      'switchyard.target': served.id,
+      'switchyard.attempts': x.attempt,
+    });
     if (outcome && outcome.status < 400) span.setAttribute('gen_ai.response.model', served.model);
   }
   if (options.recordCaller && x.caller) span.setAttribute('switchyard.caller', x.caller.name);
@@ -98,7 +108,8 @@ function endRequest(x: Exchange, options: OtelOptions): void {
     if (cost !== undefined) span.setAttribute('switchyard.cost_usd', cost);
     if (outcome.errorCode) span.setAttribute('error.type', outcome.errorCode);
     // A server span's 4xx is the caller's doing, not an error of the span (OpenTelemetry HTTP conventions).
-    if (outcome.status >= 500 || (outcome.error !== undefined && outcome.status < 400)) span.setStatus({ code: SpanStatusCode.ERROR, ...(outcome.error ? { message: outcome.error } : {}) });
+    if (outcome.status >= 500 || (outcome.error !== undefined && outcome.status < 400))
+      span.setStatus({ code: SpanStatusCode.ERROR, ...(outcome.error ? { message: outcome.error } : {}) });
   }
   span.end();
 }

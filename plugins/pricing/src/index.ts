@@ -49,7 +49,8 @@ export function pricing(setup: PricingSetup = {}): Plugin<PricingOptions> {
         if (cost.unpriced.length) x.setLogField('unpriced', cost.unpriced);
         if (cost.attempts.length === 0) return;
         x.setLogField('costUsd', cost.usd);
-        if (options.header && !result.stream && result.outcome === 'success' && cost.unpriced.length === 0) x.setResponseHeader(COST_HEADER, formatUsd(cost.usd));
+        if (options.header && !result.stream && result.outcome === 'success' && cost.unpriced.length === 0)
+          x.setResponseHeader(COST_HEADER, formatUsd(cost.usd));
       });
     },
   });
@@ -57,20 +58,47 @@ export function pricing(setup: PricingSetup = {}): Plugin<PricingOptions> {
 export default pricing;
 
 /** The request's cost so far with this attempt's added. */
-function price(gateway: Gateway, result: AttemptResult, x: Exchange, now: () => number, warned: Set<string>): RequestCost {
+function price(
+  gateway: Gateway,
+  result: AttemptResult,
+  x: Exchange,
+  now: () => number,
+  warned: Set<string>,
+): RequestCost {
   const before = x.get(PRICING_COST);
   const at = before?.at ?? now() - (performance.now() - x.timings.start);
   const pricing = gateway.modelInfo.forTarget(result.target)?.pricing;
   if (!pricing) {
     if (!warned.has(result.target.id)) {
       warned.add(result.target.id);
-      gateway.logger.warn({ plugin: PLUGIN, target: result.target.id }, `no price known for ${result.target.id}: its requests are not priced (add pricing under catalog:)`);
+      gateway.logger.warn(
+        { plugin: PLUGIN, target: result.target.id },
+        `no price known for ${result.target.id}: its requests are not priced (add pricing under catalog:)`,
+      );
     }
-    return { usd: before?.usd ?? 0, attempts: before?.attempts ?? [], unpriced: [...(before?.unpriced ?? []), result.target.id], at };
+    return {
+      usd: before?.usd ?? 0,
+      attempts: before?.attempts ?? [],
+      unpriced: [...(before?.unpriced ?? []), result.target.id],
+      at,
+    };
   }
   const tokens = tokensOf(result.usage!);
   const inForce = priceAt(pricing, at);
   const { usd, breakdown } = costOf(inForce.price, tokens);
-  const attempt: AttemptCost = { attempt: result.attempt, target: result.target.id, model: result.target.model, usd, tokens, breakdown, ...(inForce.from === undefined ? {} : { priceFrom: inForce.from }) };
-  return { usd: (before?.usd ?? 0) + usd, attempts: [...(before?.attempts ?? []), attempt], unpriced: before?.unpriced ?? [], at };
+  const attempt: AttemptCost = {
+    attempt: result.attempt,
+    target: result.target.id,
+    model: result.target.model,
+    usd,
+    tokens,
+    breakdown,
+    ...(inForce.from === undefined ? {} : { priceFrom: inForce.from }),
+  };
+  return {
+    usd: (before?.usd ?? 0) + usd,
+    attempts: [...(before?.attempts ?? []), attempt],
+    unpriced: before?.unpriced ?? [],
+    at,
+  };
 }

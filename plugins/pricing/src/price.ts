@@ -19,7 +19,14 @@ export interface TokenCounts {
 /** USD per token kind. */
 export type CostBreakdown = { [K in keyof TokenCounts]: number };
 
-export const TOKEN_KINDS: readonly (keyof TokenCounts)[] = ['input', 'cachedRead', 'cacheWrite5m', 'cacheWrite1h', 'output', 'reasoning'];
+export const TOKEN_KINDS: readonly (keyof TokenCounts)[] = [
+  'input',
+  'cachedRead',
+  'cacheWrite5m',
+  'cacheWrite1h',
+  'output',
+  'reasoning',
+];
 
 /**
  * Splits canonical usage into token kinds. Cache reads and writes are part of `prompt_tokens`,
@@ -34,7 +41,14 @@ export function tokensOf(usage: Usage): TokenCounts {
   const written = Math.min(prompt - cachedRead, count(details?.cache_write_tokens));
   const hour = Math.min(written, count(details?.cache_write_1h_tokens));
   const reasoning = Math.min(completion, count(usage.completion_tokens_details?.reasoning_tokens));
-  return { input: prompt - cachedRead - written, cachedRead, cacheWrite5m: written - hour, cacheWrite1h: hour, output: completion - reasoning, reasoning };
+  return {
+    input: prompt - cachedRead - written,
+    cachedRead,
+    cacheWrite5m: written - hour,
+    cacheWrite1h: hour,
+    output: completion - reasoning,
+    reasoning,
+  };
 }
 
 /** USD per 1M tokens of each kind, the defaults of a price filled in. */
@@ -80,7 +94,10 @@ export function priceAt(pricing: ModelPricing, at: number): PriceInForce {
   if (!pricing.versions?.length) return { price: pricing };
   let schedule = schedules.get(pricing);
   if (!schedule) {
-    schedule = pricing.versions.map((version) => ({ at: instantOf(version.from), version })).filter((v) => Number.isFinite(v.at)).sort((a, b) => a.at - b.at);
+    schedule = pricing.versions
+      .map((version) => ({ at: instantOf(version.from), version }))
+      .filter((v) => Number.isFinite(v.at))
+      .sort((a, b) => a.at - b.at);
     schedules.set(pricing, schedule);
   }
   let inForce: PriceInForce = { price: pricing };

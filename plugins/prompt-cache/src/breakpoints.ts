@@ -65,7 +65,12 @@ export function countBreakpoints(body: Json): number {
  * Adds breakpoints to `body` in place, copying every array and object it changes (the body
  * may share them with the caller's request, which a failover attempt rebuilds from).
  */
-export function placeBreakpoints(body: Json, s: BreakpointSettings, tokens: TokenCounter, ifMarked: ClientBreakpoints = 'fill'): Placement {
+export function placeBreakpoints(
+  body: Json,
+  s: BreakpointSettings,
+  tokens: TokenCounter,
+  ifMarked: ClientBreakpoints = 'fill',
+): Placement {
   const client = countBreakpoints(body);
   const placed: string[] = [];
   let budget = client > 0 && ifMarked === 'leave-alone' ? 0 : MAX_BREAKPOINTS - client;
@@ -91,7 +96,13 @@ export function placeBreakpoints(body: Json, s: BreakpointSettings, tokens: Toke
     budget--;
   }
   const previous = previousTurnEnd(messages);
-  if (s.conversation && budget > 0 && previous !== undefined && prefix.reaches(previous) && markMessage(body, previous, s)) {
+  if (
+    s.conversation &&
+    budget > 0 &&
+    previous !== undefined &&
+    prefix.reaches(previous) &&
+    markMessage(body, previous, s)
+  ) {
     placed.push(`messages.${previous}`);
   }
   return { placed, client };

@@ -42,12 +42,18 @@ export function promptCache(): PromptCachePlugin {
     apply(gateway, options) {
       const tokens = (counter = new TokenCounter(options.memoEntries));
       const minTokens = { ...DEFAULT_MIN_TOKENS, ...options.minTokens };
-      const cacheControl = Object.freeze(options.ttl === '1h' ? { type: 'ephemeral' as const, ttl: '1h' } : { type: 'ephemeral' as const });
+      const cacheControl = Object.freeze(
+        options.ttl === '1h' ? { type: 'ephemeral' as const, ttl: '1h' } : { type: 'ephemeral' as const },
+      );
       const settings = new Map<string, BreakpointSettings>();
       const settingsFor = (model: string): BreakpointSettings => {
         let found = settings.get(model);
         if (!found) {
-          found = { ...options.breakpoints, cacheControl, minTokens: minTokensFor(model, minTokens, options.defaultMinTokens) };
+          found = {
+            ...options.breakpoints,
+            cacheControl,
+            minTokens: minTokensFor(model, minTokens, options.defaultMinTokens),
+          };
           settings.set(model, found);
         }
         return found;
@@ -57,8 +63,18 @@ export function promptCache(): PromptCachePlugin {
       const adjustAnthropic = (req: UpstreamRequest, x: Exchange): UpstreamRequest => {
         const body = req.body as Record<string, unknown> | undefined;
         if (!body || typeof body !== 'object' || x.operation !== 'chat') return req;
-        const placement = placeBreakpoints(body, settingsFor(x.target!.model), tokens, x.protocol === 'anthropic' ? 'leave-alone' : 'fill');
-        x.set(PROMPT_CACHE_STATS, { breakpoints: placement.placed.length, clientBreakpoints: placement.client, placed: placement.placed, promptCacheKey: false });
+        const placement = placeBreakpoints(
+          body,
+          settingsFor(x.target!.model),
+          tokens,
+          x.protocol === 'anthropic' ? 'leave-alone' : 'fill',
+        );
+        x.set(PROMPT_CACHE_STATS, {
+          breakpoints: placement.placed.length,
+          clientBreakpoints: placement.client,
+          placed: placement.placed,
+          promptCacheKey: false,
+        });
         return req;
       };
       const adjustOpenAI = (req: UpstreamRequest, x: Exchange): UpstreamRequest => {
@@ -80,11 +96,16 @@ export function promptCache(): PromptCachePlugin {
         }
       };
 
-      if (options.anthropic) gateway.hooks.convertRequest.for('anthropic').tap({ name: PLUGIN, stage: ConvertStage.ADJUST }, adjustAnthropic);
-      if (options.promptCacheKey) gateway.hooks.convertRequest.for('openai').tap({ name: PLUGIN, stage: ConvertStage.ADJUST }, adjustOpenAI);
+      if (options.anthropic)
+        gateway.hooks.convertRequest
+          .for('anthropic')
+          .tap({ name: PLUGIN, stage: ConvertStage.ADJUST }, adjustAnthropic);
+      if (options.promptCacheKey)
+        gateway.hooks.convertRequest.for('openai').tap({ name: PLUGIN, stage: ConvertStage.ADJUST }, adjustOpenAI);
       gateway.hooks.onResult.tap(PLUGIN, learn);
       // Tokenizer tables load at start when some target can use them, not on a first request.
-      if (options.anthropic && gateway.instances.some((i) => i.type === 'anthropic')) gateway.hooks.ready.tap(PLUGIN, () => tokens.preload());
+      if (options.anthropic && gateway.instances.some((i) => i.type === 'anthropic'))
+        gateway.hooks.ready.tap(PLUGIN, () => tokens.preload());
     },
   });
   return {

@@ -31,20 +31,35 @@ export const optionsSchema = Type.Object(
     ),
     ttl: stringEnum<CacheTtl>(['5m', '1h'], {
       default: '5m',
-      description: '`5m` sends `{type: "ephemeral"}` (Anthropic\'s default); `1h` sends `ttl: "1h"` on every breakpoint (writes cost 2x input instead of 1.25x).',
+      description:
+        '`5m` sends `{type: "ephemeral"}` (Anthropic\'s default); `1h` sends `ttl: "1h"` on every breakpoint (writes cost 2x input instead of 1.25x).',
     }),
     minTokens: mapOf(Type.Integer({ minimum: 1 }), {
       default: {},
-      description: 'Minimum cacheable prefix in tokens, by model-name prefix (longest match wins), merged over the built-in table.',
+      description:
+        'Minimum cacheable prefix in tokens, by model-name prefix (longest match wins), merged over the built-in table.',
     }),
-    defaultMinTokens: Type.Integer({ minimum: 1, default: 1024, description: 'Minimum of models no `minTokens` prefix matches.' }),
-    promptCacheKey: on("Set OpenAI's `prompt_cache_key` from the load balancer's affinity key on requests to `openai` instances."),
+    defaultMinTokens: Type.Integer({
+      minimum: 1,
+      default: 1024,
+      description: 'Minimum of models no `minTokens` prefix matches.',
+    }),
+    promptCacheKey: on(
+      "Set OpenAI's `prompt_cache_key` from the load balancer's affinity key on requests to `openai` instances.",
+    ),
     promptCacheKeyInstances: Type.Array(Type.String(), {
       default: [],
-      description: 'Instances that get `prompt_cache_key` (empty: every `openai` instance); for OpenAI-compatible servers that refuse unknown fields.',
+      description:
+        'Instances that get `prompt_cache_key` (empty: every `openai` instance); for OpenAI-compatible servers that refuse unknown fields.',
     }),
-    header: on('`x-switchyard-prompt-cache: read=N write=M` on non-streaming responses (a stream\'s usage arrives after its headers).'),
-    memoEntries: Type.Integer({ minimum: 1, default: 10_000, description: 'Token counts kept in the memo (by content hash).' }),
+    header: on(
+      "`x-switchyard-prompt-cache: read=N write=M` on non-streaming responses (a stream's usage arrives after its headers).",
+    ),
+    memoEntries: Type.Integer({
+      minimum: 1,
+      default: 10_000,
+      description: 'Token counts kept in the memo (by content hash).',
+    }),
   },
   { additionalProperties: false },
 );

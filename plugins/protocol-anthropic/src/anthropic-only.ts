@@ -8,7 +8,8 @@ import type { AnthropicMessagesRequest } from '@switchyard/wire-anthropic';
 export function anthropicOnlyFeatures(body: Partial<AnthropicMessagesRequest>): string[] {
   const features: string[] = [];
   for (const tool of Array.isArray(body.tools) ? body.tools : []) {
-    if (tool && typeof tool.type === 'string' && tool.type !== 'custom') features.push(`server tool ${String(tool.name)} (${tool.type})`);
+    if (tool && typeof tool.type === 'string' && tool.type !== 'custom')
+      features.push(`server tool ${String(tool.name)} (${tool.type})`);
   }
   if (Array.isArray(body.mcp_servers) && body.mcp_servers.length) features.push('mcp_servers');
   return features;

@@ -1,12 +1,27 @@
 import { maskText, usageCarrier } from '@switchyard/core';
-import type { ChatCompletionChunk, ProtocolCodec, SseEvent, StreamObservation, SwitchyardError, Usage } from '@switchyard/core';
+import type {
+  ChatCompletionChunk,
+  ProtocolCodec,
+  SseEvent,
+  StreamObservation,
+  SwitchyardError,
+  Usage,
+} from '@switchyard/core';
 import { AnthropicStreamEncoder, canonicalToAnthropicMessage, canonicalUsageOf } from '@switchyard/wire-anthropic';
 import type { AnthropicErrorBody, AnthropicUsage } from '@switchyard/wire-anthropic';
 
 /** Error types Anthropic clients know; anything else is mapped from the status. */
 const ANTHROPIC_ERROR_TYPES = new Set([
-  'invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error',
-  'request_too_large', 'rate_limit_error', 'api_error', 'timeout_error', 'overloaded_error',
+  'invalid_request_error',
+  'authentication_error',
+  'billing_error',
+  'permission_error',
+  'not_found_error',
+  'request_too_large',
+  'rate_limit_error',
+  'api_error',
+  'timeout_error',
+  'overloaded_error',
 ]);
 
 function errorType(error: SwitchyardError): string {
@@ -35,7 +50,10 @@ function errorType(error: SwitchyardError): string {
 }
 
 function errorBody(error: SwitchyardError): AnthropicErrorBody {
-  return { type: 'error', error: { type: errorType(error), message: error.expose ? maskText(error.message) : 'internal gateway error' } };
+  return {
+    type: 'error',
+    error: { type: errorType(error), message: error.expose ? maskText(error.message) : 'internal gateway error' },
+  };
 }
 
 function usageOfMessage(value: unknown): Usage | undefined {

@@ -9,7 +9,8 @@ import { checkAnthropicVersion } from './version.js';
 export const COUNT_TOKENS = 'count_tokens';
 
 /** Said in `x-switchyard-warnings` when the gateway answers count_tokens itself. */
-export const ESTIMATE_WARNING = 'input_tokens estimated by the gateway (characters / 4): the target cannot count tokens itself';
+export const ESTIMATE_WARNING =
+  'input_tokens estimated by the gateway (characters / 4): the target cannot count tokens itself';
 
 const validate = requestValidator(countTokensRequestSchema);
 

@@ -12,7 +12,13 @@ import { checkAnthropicVersion } from './version.js';
 export const PLUGIN = 'protocol-anthropic';
 export { anthropicCodec } from './codec.js';
 export { estimateInputTokens } from './count.js';
-export { COUNT_TOKENS, ESTIMATE_WARNING, countTokensRoute, countsNatively, estimateUnlessNative } from './count-tokens.js';
+export {
+  COUNT_TOKENS,
+  ESTIMATE_WARNING,
+  countTokensRoute,
+  countsNatively,
+  estimateUnlessNative,
+} from './count-tokens.js';
 export { anthropicOnlyFeatures } from './anthropic-only.js';
 export { ANTHROPIC_VERSIONS, checkAnthropicVersion } from './version.js';
 export { countTokensRequestSchema, messagesRequestSchema } from './schema.js';
@@ -55,9 +61,16 @@ function keepAnthropicOnly(gateway: Gateway, plan: RoutePlan, x: Exchange): Rout
   const features = anthropicOnlyFeatures(x.body as Partial<AnthropicMessagesRequest>);
   if (!features.length) return plan;
   const needs = features.join(', ');
-  plan.exclude(PLUGIN, (t) => !speaksAnthropic(gateway, t), { reason: `${needs} run only on Anthropic upstreams`, byRequest: true });
+  plan.exclude(PLUGIN, (t) => !speaksAnthropic(gateway, t), {
+    reason: `${needs} run only on Anthropic upstreams`,
+    byRequest: true,
+  });
   if (plan.size === 0 && plan.exclusions.every((e) => e.by === PLUGIN)) {
-    throw new SwitchyardError('SWITCHYARD_ERR_CAPABILITY', `${needs}: only Anthropic upstreams run them, and no target of \`${x.model}\` is one`, { publicCode: 'capability_unmet', param: 'tools' });
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_CAPABILITY',
+      `${needs}: only Anthropic upstreams run them, and no target of \`${x.model}\` is one`,
+      { publicCode: 'capability_unmet', param: 'tools' },
+    );
   }
   return plan;
 }
@@ -75,7 +88,9 @@ export function protocolAnthropic(): Plugin<Record<string, never>> {
     protocols: [anthropicProtocol],
     apply(gateway) {
       gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: ESTIMATE_STAGE }, (x) => estimateUnlessNative(gateway, x));
-      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, (plan, x) => keepAnthropicOnly(gateway, plan, x));
+      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, (plan, x) =>
+        keepAnthropicOnly(gateway, plan, x),
+      );
     },
   });
 }

@@ -1,6 +1,9 @@
 import { MAX_OUTPUT_TOKENS } from '@switchyard/core';
 
-const blocks = { type: 'array', items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } } as const;
+const blocks = {
+  type: 'array',
+  items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
+} as const;
 
 /**
  * One entry of `messages`: a user or assistant turn (content required), or — as today's clients
@@ -33,14 +36,32 @@ export const messagesRequestSchema = {
     system: {
       anyOf: [
         { type: 'string' },
-        { type: 'array', items: { type: 'object', required: ['type', 'text'], properties: { type: { const: 'text' }, text: { type: 'string' } } } },
+        {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['type', 'text'],
+            properties: { type: { const: 'text' }, text: { type: 'string' } },
+          },
+        },
       ],
     },
     stream: { type: 'boolean' },
     stop_sequences: { type: 'array', items: { type: 'string' } },
-    tools: { type: 'array', items: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } } },
-    tool_choice: { type: 'object', required: ['type'], properties: { type: { enum: ['auto', 'any', 'tool', 'none'] } } },
-    thinking: { type: 'object', required: ['type'], properties: { type: { type: 'string' }, budget_tokens: { type: 'integer', minimum: 0 } } },
+    tools: {
+      type: 'array',
+      items: { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 } } },
+    },
+    tool_choice: {
+      type: 'object',
+      required: ['type'],
+      properties: { type: { enum: ['auto', 'any', 'tool', 'none'] } },
+    },
+    thinking: {
+      type: 'object',
+      required: ['type'],
+      properties: { type: { type: 'string' }, budget_tokens: { type: 'integer', minimum: 0 } },
+    },
     output_config: { type: 'object', properties: { effort: { type: ['string', 'null'] } } },
     metadata: { type: 'object', properties: { user_id: { type: ['string', 'null'] } } },
     mcp_servers: { type: 'array', items: { type: 'object' } },

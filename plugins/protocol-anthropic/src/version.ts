@@ -12,8 +12,12 @@ export function checkAnthropicVersion(headers: IncomingHttpHeaders): void {
   const version = headers['anthropic-version'];
   if (version === undefined || ANTHROPIC_VERSIONS.includes(version as string)) return;
   const shown = JSON.stringify(String(version).slice(0, 40));
-  throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `anthropic-version: unknown version ${shown} (known: ${ANTHROPIC_VERSIONS.join(', ')})`, {
-    param: 'anthropic-version',
-    publicCode: 'invalid_request',
-  });
+  throw new SwitchyardError(
+    'SWITCHYARD_ERR_INVALID_REQUEST',
+    `anthropic-version: unknown version ${shown} (known: ${ANTHROPIC_VERSIONS.join(', ')})`,
+    {
+      param: 'anthropic-version',
+      publicCode: 'invalid_request',
+    },
+  );
 }

@@ -55,7 +55,13 @@ export const openaiCodec: ProtocolCodec = {
         const usage = usageFrom(chunk);
         if (usage) obs.usage = usage;
         // The usage chunk a provider asked for on the gateway's behalf (to price the stream) is not the caller's to see.
-        if (usage && Array.isArray(chunk.choices) && chunk.choices.length === 0 && x.request?.stream_options?.include_usage !== true) return false;
+        if (
+          usage &&
+          Array.isArray(chunk.choices) &&
+          chunk.choices.length === 0 &&
+          x.request?.stream_options?.include_usage !== true
+        )
+          return false;
       } catch {
         /* a malformed event is the client's to see; usage stays unknown */
       }

@@ -49,7 +49,12 @@ export function protocolOpenAI(): Plugin<Record<string, never>> {
     protocols: [openaiProtocol],
     apply(gateway) {
       const catalog = new ModelCatalog(gateway);
-      gateway.routes.add({ method: 'GET', path: '/v1/models', plugin: PLUGIN, handle: async () => ({ body: { object: 'list', data: await catalog.list() } }) });
+      gateway.routes.add({
+        method: 'GET',
+        path: '/v1/models',
+        plugin: PLUGIN,
+        handle: async () => ({ body: { object: 'list', data: await catalog.list() } }),
+      });
     },
   });
 }

@@ -27,9 +27,12 @@ export class ModelCatalog {
     const { resolver, instances, providers, http, logger } = gateway;
     const owners = new Map<string, string>();
     // Discovering instances serve their last good listing (or their configured models before one).
-    const servedOf = (i: (typeof instances)[number]): readonly string[] | undefined => gateway.served(i.name) ?? i.models;
+    const servedOf = (i: (typeof instances)[number]): readonly string[] | undefined =>
+      gateway.served(i.name) ?? i.models;
     // Glob entries (`llama-*`, `*`) serve open-ended names: only exact names are listed.
-    for (const instance of instances) for (const model of servedOf(instance) ?? []) if (!owners.has(model) && !model.includes('*')) owners.set(model, instance.type);
+    for (const instance of instances)
+      for (const model of servedOf(instance) ?? [])
+        if (!owners.has(model) && !model.includes('*')) owners.set(model, instance.type);
     const lists = await Promise.all(
       instances
         .filter((i) => servedOf(i) === undefined && !i.discover)
@@ -50,7 +53,8 @@ export class ModelCatalog {
           }
         }),
     );
-    for (const { instance, models } of lists) for (const model of models) if (!owners.has(model)) owners.set(model, instance.type);
+    for (const { instance, models } of lists)
+      for (const model of models) if (!owners.has(model)) owners.set(model, instance.type);
     for (const model of resolver.publicModels()) if (!owners.has(model)) owners.set(model, 'switchyard');
     const created = Math.floor(Date.now() / 1000);
     return [...owners].map(([id, owned_by]) => ({ id, object: 'model', created, owned_by }));

@@ -18,7 +18,10 @@ export const chatRequestSchema = {
             anyOf: [
               { type: 'string' },
               { type: 'null' },
-              { type: 'array', items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } },
+              {
+                type: 'array',
+                items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
+              },
             ],
           },
         },
@@ -48,10 +51,7 @@ export const chatRequestSchema = {
       },
     },
     tool_choice: {
-      anyOf: [
-        { enum: ['none', 'auto', 'required'] },
-        { type: 'object', required: ['type'] },
-      ],
+      anyOf: [{ enum: ['none', 'auto', 'required'] }, { type: 'object', required: ['type'] }],
     },
     response_format: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
   },
@@ -65,11 +65,14 @@ export const embeddingsRequestSchema = {
     input: {
       anyOf: [
         { type: 'string' },
-        { type: 'array', minItems: 1, items: { anyOf: [{ type: 'string' }, { type: 'integer' }, { type: 'array', items: { type: 'integer' } }] } },
+        {
+          type: 'array',
+          minItems: 1,
+          items: { anyOf: [{ type: 'string' }, { type: 'integer' }, { type: 'array', items: { type: 'integer' } }] },
+        },
       ],
     },
     encoding_format: { enum: ['float', 'base64'] },
     dimensions: { type: 'integer', minimum: 1, maximum: 65_536 },
   },
 } as const;
-

@@ -1,5 +1,13 @@
 import { errorObject, usageCarrier } from '@switchyard/core';
-import type { ChatCompletion, ChatCompletionChunk, Exchange, ProtocolCodec, SseEvent, StreamObservation, SwitchyardError } from '@switchyard/core';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  Exchange,
+  ProtocolCodec,
+  SseEvent,
+  StreamObservation,
+  SwitchyardError,
+} from '@switchyard/core';
 import {
   canonicalUsageOf,
   customToolNames,
@@ -9,7 +17,12 @@ import {
   toResponseObject,
   visibleResponse,
 } from '@switchyard/wire-openai-responses';
-import type { ResponseContext, ResponseObject, ResponsesRequest, ResponsesUsage } from '@switchyard/wire-openai-responses';
+import type {
+  ResponseContext,
+  ResponseObject,
+  ResponsesRequest,
+  ResponsesUsage,
+} from '@switchyard/wire-openai-responses';
 import { RESPONSE_ID, SERVED, TURN } from './keys.js';
 
 export const PROTOCOL = 'openai-responses';
@@ -53,7 +66,11 @@ function typeOf(event: SseEvent): string | undefined {
 
 /** An error's code as OpenAI reports it inside a stream. */
 function streamCode(error: SwitchyardError): string {
-  return error.status === 429 ? 'rate_limit_exceeded' : error.status >= 500 ? 'server_error' : (error.publicCode ?? 'invalid_request_error');
+  return error.status === 429
+    ? 'rate_limit_exceeded'
+    : error.status >= 500
+      ? 'server_error'
+      : (error.publicCode ?? 'invalid_request_error');
 }
 
 /**
@@ -79,7 +96,12 @@ export function responsesCodec(): ProtocolCodec {
       if (encoder) return encoder.failed(message, code);
       const sequence = obs?.events ?? 0;
       const response = obs && created.get(obs);
-      if (response) return responsesSse({ type: 'response.failed', sequence_number: sequence, response: { ...response, status: 'failed', error: { code, message } } });
+      if (response)
+        return responsesSse({
+          type: 'response.failed',
+          sequence_number: sequence,
+          response: { ...response, status: 'failed', error: { code, message } },
+        });
       return responsesSse({ type: 'error', sequence_number: sequence, code, message, param: null });
     },
 
@@ -106,7 +128,13 @@ export function responsesCodec(): ProtocolCodec {
     observe(event, obs) {
       obs.events++;
       const type = typeOf(event);
-      if (type !== 'response.created' && type !== 'response.failed' && type !== 'error' && !(type && TERMINAL.has(type))) return;
+      if (
+        type !== 'response.created' &&
+        type !== 'response.failed' &&
+        type !== 'error' &&
+        !(type && TERMINAL.has(type))
+      )
+        return;
       let data: { response?: ResponseObject & { error?: { message?: string } | null }; message?: unknown };
       try {
         data = JSON.parse(event.data) as typeof data;

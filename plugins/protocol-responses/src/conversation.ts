@@ -24,5 +24,9 @@ export function continued(previous: StoredResponse, input: ResponsesRequest['inp
 
 /** Items with references swapped for the kept items found (references not found stay as they are). */
 export function resolved(items: readonly ResponsesItem[], found: ReadonlyMap<string, ResponsesItem>): ResponsesItem[] {
-  return items.map((item) => (typeof item.id === 'string' && (item.type === 'item_reference' || item.type === 'reasoning') ? (found.get(item.id) ?? item) : item));
+  return items.map((item) =>
+    typeof item.id === 'string' && (item.type === 'item_reference' || item.type === 'reasoning')
+      ? (found.get(item.id) ?? item)
+      : item,
+  );
 }

@@ -1,6 +1,25 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { CAPTURED_COMPLETION, contract, definePlugin, errorCode, INBOUND_WARNINGS, Reply, requestValidator, RouteStage, SwitchyardError } from '@switchyard/core';
-import type { Caller, ChatRequest, Exchange, Gateway, InboundProtocol, Plugin, RoutePlan, Target } from '@switchyard/core';
+import {
+  CAPTURED_COMPLETION,
+  contract,
+  definePlugin,
+  errorCode,
+  INBOUND_WARNINGS,
+  Reply,
+  requestValidator,
+  RouteStage,
+  SwitchyardError,
+} from '@switchyard/core';
+import type {
+  Caller,
+  ChatRequest,
+  Exchange,
+  Gateway,
+  InboundProtocol,
+  Plugin,
+  RoutePlan,
+  Target,
+} from '@switchyard/core';
 import { CONTINUATION, inputItems, responsesToCanonical, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 import type { ResponseObject, ResponsesRequest } from '@switchyard/wire-openai-responses';
 import { PROTOCOL, responsesCodec, servedResponse } from './codec.js';
@@ -27,7 +46,12 @@ export const CONTINUE_STAGE = -50;
 /** Who calls a route that runs no hooks; provided by an auth plugin that has keys. */
 const CALLER_OF = contract<(headers: IncomingHttpHeaders, url: string) => Caller | undefined>('auth:caller-of');
 
-export const STORE_UNAVAILABLE = errorCode('SWITCHYARD_ERR_RESPONSE_STORE_UNAVAILABLE', { status: 503, type: 'service_unavailable', class: 'gateway', kind: 'response_store_unavailable' });
+export const STORE_UNAVAILABLE = errorCode('SWITCHYARD_ERR_RESPONSE_STORE_UNAVAILABLE', {
+  status: 503,
+  type: 'service_unavailable',
+  class: 'gateway',
+  kind: 'response_store_unavailable',
+});
 
 const validate = requestValidator(responsesRequestSchema);
 
@@ -58,9 +82,15 @@ export function protocolResponses(): Plugin<ResponsesProtocolOptions> {
         operation: 'chat',
         decode(body) {
           validate(body);
-          if (body.background === true) throw invalid('background: background responses are not run by the gateway', 'background');
-          if (body.conversation != null) throw invalid('conversation: the Conversations API is not served by the gateway (send the items, or previous_response_id)', 'conversation');
-          if (body.input == null && body.previous_response_id == null && body.prompt == null) throw invalid("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+          if (body.background === true)
+            throw invalid('background: background responses are not run by the gateway', 'background');
+          if (body.conversation != null)
+            throw invalid(
+              'conversation: the Conversations API is not served by the gateway (send the items, or previous_response_id)',
+              'conversation',
+            );
+          if (body.input == null && body.previous_response_id == null && body.prompt == null)
+            throw invalid("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
           return decode(body);
         },
       },
@@ -76,13 +106,22 @@ export function protocolResponses(): Plugin<ResponsesProtocolOptions> {
       const settings = options.store;
       const store = settings.enabled
         ? new ResponseStore(
-            gateway.store.kind === 'memory' ? gateway.keep(PLUGIN, `memory:${settings.maxBytes}`, () => new MemoryBackend(settings.maxBytes)) : new StoreBackend(gateway.store),
-            { ttlMs: settings.ttlSeconds * 1000, maxResponseBytes: settings.maxResponseBytes, prefix: settings.keyPrefix },
+            gateway.store.kind === 'memory'
+              ? gateway.keep(PLUGIN, `memory:${settings.maxBytes}`, () => new MemoryBackend(settings.maxBytes))
+              : new StoreBackend(gateway.store),
+            {
+              ttlMs: settings.ttlSeconds * 1000,
+              maxResponseBytes: settings.maxResponseBytes,
+              prefix: settings.keyPrefix,
+            },
           )
         : undefined;
       const unavailable = (err: unknown): SwitchyardError => {
         gateway.logger.warn({ err, plugin: PLUGIN }, 'response store unavailable');
-        return new SwitchyardError(STORE_UNAVAILABLE, 'the gateway could not read its kept responses; try again', { expose: true, cause: err });
+        return new SwitchyardError(STORE_UNAVAILABLE, 'the gateway could not read its kept responses; try again', {
+          expose: true,
+          cause: err,
+        });
       };
 
       /** Continues a conversation: the previous response's items and referenced items put in the input, canonical form redone. */
@@ -91,17 +130,36 @@ export function protocolResponses(): Plugin<ResponsesProtocolOptions> {
         const body = x.body as ResponsesRequest;
         const scope = x.caller?.name ?? '';
         const previous = typeof body.previous_response_id === 'string' ? body.previous_response_id : undefined;
-        x.set(TURN, { scope, store: store !== undefined && body.store !== false, createdAt: Math.floor(Date.now() / 1000), ...(previous ? { previousResponseId: previous } : {}) });
+        x.set(TURN, {
+          scope,
+          store: store !== undefined && body.store !== false,
+          createdAt: Math.floor(Date.now() / 1000),
+          ...(previous ? { previousResponseId: previous } : {}),
+        });
         if (store && body.store !== false) x.captureResponse = true;
         let items = previous || Array.isArray(body.input) ? inputItems(body.input) : undefined;
         if (!items) return undefined;
         let changed = false;
         try {
           if (previous) {
-            if (!store) return Reply.error(invalid('previous_response_id: the gateway keeps no responses (plugins.protocol-responses.store.enabled is false)', 'previous_response_id'));
+            if (!store)
+              return Reply.error(
+                invalid(
+                  'previous_response_id: the gateway keeps no responses (plugins.protocol-responses.store.enabled is false)',
+                  'previous_response_id',
+                ),
+              );
             const record = await store.load(scope, previous);
-            if (!record) return Reply.error(invalid(`Previous response with id '${previous}' not found.`, 'previous_response_id', 'previous_response_not_found'));
-            if (record.upstream) x.set(CONTINUATION, { instance: record.upstream, previousResponseId: previous, input: body.input });
+            if (!record)
+              return Reply.error(
+                invalid(
+                  `Previous response with id '${previous}' not found.`,
+                  'previous_response_id',
+                  'previous_response_not_found',
+                ),
+              );
+            if (record.upstream)
+              x.set(CONTINUATION, { instance: record.upstream, previousResponseId: previous, input: body.input });
             items = continued(record, body.input);
             changed = true;
           }
@@ -138,9 +196,17 @@ export function protocolResponses(): Plugin<ResponsesProtocolOptions> {
         const needs = x.protocol === PROTOCOL && x.request ? requirements.get(x.request) : undefined;
         if (!needs?.length || plan.size === 0) return plan;
         const why = needs.join('; ');
-        plan.exclude(PLUGIN, (t) => !speaksResponses(t), `${why}: only an upstream speaking the Responses API can serve it`);
+        plan.exclude(
+          PLUGIN,
+          (t) => !speaksResponses(t),
+          `${why}: only an upstream speaking the Responses API can serve it`,
+        );
         if (plan.size === 0) {
-          throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${why}; no target of ${x.model} speaks the Responses API, and dropping it would change the answer`, { publicCode: 'unsupported_by_target' });
+          throw new SwitchyardError(
+            'SWITCHYARD_ERR_UNSUPPORTED',
+            `${why}; no target of ${x.model} speaks the Responses API, and dropping it would change the answer`,
+            { publicCode: 'unsupported_by_target' },
+          );
         }
         return plan;
       };
@@ -166,7 +232,8 @@ export function protocolResponses(): Plugin<ResponsesProtocolOptions> {
           const record: StoredResponse = { v: 1, response, include: body.include ?? [], input: inputItems(body.input) };
           if (upstream && x.target) record.upstream = x.target.instance.name;
           const kept = await store.save(turn.scope, record);
-          if (!kept) x.warn(`response ${response.id} not kept: larger than plugins.protocol-responses.store.maxResponseBytes`);
+          if (!kept)
+            x.warn(`response ${response.id} not kept: larger than plugins.protocol-responses.store.maxResponseBytes`);
         } catch (err) {
           gateway.logger.warn({ err, plugin: PLUGIN, requestId: x.id }, 'response not kept: the store is unavailable');
           x.warn(`response ${response.id} not kept: the gateway store is unavailable`);

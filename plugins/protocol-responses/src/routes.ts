@@ -6,7 +6,10 @@ import type { ResponseStore } from './store.js';
 const MAX_LIST = 100;
 
 function notFound(id: string, why = ''): SwitchyardError {
-  return new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', `Response with id '${id}' not found.${why}`, { type: 'invalid_request_error', param: 'response_id' });
+  return new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', `Response with id '${id}' not found.${why}`, {
+    type: 'invalid_request_error',
+    param: 'response_id',
+  });
 }
 
 function one(value: string | string[] | undefined): string | undefined {
@@ -23,7 +26,11 @@ function includeOf(req: RouteRequest): string[] {
  * `GET /v1/responses/{id}`, `DELETE /v1/responses/{id}` and `GET /v1/responses/{id}/input_items`,
  * over the caller's own kept responses (`scopeOf` names the caller of a request).
  */
-export function storedResponseRoutes(plugin: string, store: ResponseStore | undefined, scopeOf: (req: RouteRequest) => string): PluginRoute[] {
+export function storedResponseRoutes(
+  plugin: string,
+  store: ResponseStore | undefined,
+  scopeOf: (req: RouteRequest) => string,
+): PluginRoute[] {
   const off = ' The gateway keeps no responses (plugins.protocol-responses.store.enabled is false).';
   const load = async (req: RouteRequest) => {
     const id = req.params.id!;
@@ -39,7 +46,11 @@ export function storedResponseRoutes(plugin: string, store: ResponseStore | unde
       plugin,
       async handle(req) {
         if (one(req.query.stream) === 'true') {
-          throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', 'stream: a kept response is served whole (no background responses run on the gateway)', { param: 'stream' });
+          throw new SwitchyardError(
+            'SWITCHYARD_ERR_UNSUPPORTED',
+            'stream: a kept response is served whole (no background responses run on the gateway)',
+            { param: 'stream' },
+          );
         }
         const record = await load(req);
         return { body: visibleResponse(record.response, [...record.include, ...includeOf(req)]) };
@@ -69,7 +80,15 @@ export function storedResponseRoutes(plugin: string, store: ResponseStore | unde
         const after = one(req.query.after);
         if (after) items = items.slice(items.findIndex((i) => i.id === after) + 1);
         const page = items.slice(0, limit);
-        return { body: { object: 'list', data: page, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: items.length > page.length } };
+        return {
+          body: {
+            object: 'list',
+            data: page,
+            first_id: page[0]?.id ?? null,
+            last_id: page.at(-1)?.id ?? null,
+            has_more: items.length > page.length,
+          },
+        };
       },
     },
   ];

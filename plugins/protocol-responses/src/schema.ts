@@ -25,7 +25,12 @@ export const responsesRequestSchema = {
     include: { type: ['array', 'null'], items: { type: 'string' } },
     metadata: { type: ['object', 'null'], maxProperties: 16, additionalProperties: { type: 'string', maxLength: 512 } },
     tools: { type: 'array', items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } },
-    tool_choice: { anyOf: [{ enum: ['none', 'auto', 'required'] }, { type: 'object', required: ['type'], properties: { type: { type: 'string' } } }] },
+    tool_choice: {
+      anyOf: [
+        { enum: ['none', 'auto', 'required'] },
+        { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
+      ],
+    },
     text: {
       type: ['object', 'null'],
       properties: {
@@ -34,7 +39,10 @@ export const responsesRequestSchema = {
           required: ['type'],
           properties: { type: { enum: ['text', 'json_object', 'json_schema'] } },
           if: { properties: { type: { const: 'json_schema' } } },
-          then: { required: ['type', 'name', 'schema'], properties: { name: { type: 'string', minLength: 1 }, schema: { type: 'object' } } },
+          then: {
+            required: ['type', 'name', 'schema'],
+            properties: { name: { type: 'string', minLength: 1 }, schema: { type: 'object' } },
+          },
         },
         verbosity: { enum: ['low', 'medium', 'high', null] },
       },

@@ -27,7 +27,10 @@ export class MemoryBackend implements Backend {
   readonly #lru: LRUCache<string, string>;
 
   constructor(maxBytes: number) {
-    this.#lru = new LRUCache<string, string>({ maxSize: maxBytes, sizeCalculation: (value, key) => value.length * 2 + key.length + 64 });
+    this.#lru = new LRUCache<string, string>({
+      maxSize: maxBytes,
+      sizeCalculation: (value, key) => value.length * 2 + key.length + 64,
+    });
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -71,7 +74,10 @@ export interface ResponseStoreSettings {
  * only ever reads, continues or deletes what it created.
  */
 export class ResponseStore {
-  constructor(private readonly backend: Backend, private readonly settings: ResponseStoreSettings) {}
+  constructor(
+    private readonly backend: Backend,
+    private readonly settings: ResponseStoreSettings,
+  ) {}
 
   /** Keeps a response and indexes its output items by id; false when the record is over the size cap. */
   async save(scope: string, record: StoredResponse): Promise<boolean> {
@@ -79,7 +85,9 @@ export class ResponseStore {
     if (json.length > this.settings.maxResponseBytes) return false;
     const { ttlMs } = this.settings;
     const writes = [this.backend.set(this.#key('r', scope, record.response.id), json, ttlMs)];
-    for (const item of record.response.output) if (typeof item.id === 'string') writes.push(this.backend.set(this.#key('i', scope, item.id), JSON.stringify(item), ttlMs));
+    for (const item of record.response.output)
+      if (typeof item.id === 'string')
+        writes.push(this.backend.set(this.#key('i', scope, item.id), JSON.stringify(item), ttlMs));
     await Promise.all(writes);
     return true;
   }

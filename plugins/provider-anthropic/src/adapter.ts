@@ -20,7 +20,10 @@ export const JSON_TOOL_KEY = exchangeKey<string>('provider-anthropic:json-tool')
 
 /** Headers for every call to an instance: its extra headers, key and API version. */
 export function instanceHeaders(instance: ProviderInstance): Record<string, string> {
-  const headers: Record<string, string> = { ...instance.headers, 'anthropic-version': optionsOf(instance).anthropicVersion };
+  const headers: Record<string, string> = {
+    ...instance.headers,
+    'anthropic-version': optionsOf(instance).anthropicVersion,
+  };
   if (instance.apiKey) headers['x-api-key'] = instance.apiKey;
   return headers;
 }

@@ -1,6 +1,13 @@
 import { instanceHeaderCache, providerPlugin, SwitchyardError, targetOutputTokens } from '@switchyard/core';
 import type { Exchange, Gateway, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
-import { acceptsSampling, filterBetas, parseBetas, toMessagesRequest, withMaxTokens, withoutBetaFields } from '@switchyard/wire-anthropic';
+import {
+  acceptsSampling,
+  filterBetas,
+  parseBetas,
+  toMessagesRequest,
+  withMaxTokens,
+  withoutBetaFields,
+} from '@switchyard/wire-anthropic';
 import type { BetaPolicy } from '@switchyard/wire-anthropic';
 import { anthropicAdapter, COUNT_TOKENS, instanceHeaders, JSON_TOOL_KEY } from './adapter.js';
 import { optionsOf } from './instance-fields.js';
@@ -13,7 +20,15 @@ export { anthropicAdapter, classifyError, COUNT_TOKENS, instanceHeaders, JSON_TO
 export { DEFAULT_VERSION, instanceFields } from './instance-fields.js';
 export type { AnthropicInstanceOptions } from './instance-fields.js';
 // The conversions live in @switchyard/wire-anthropic (shared with Bedrock and Vertex AI); re-exported unchanged.
-export { toMessagesRequest, acceptsSampling, JSON_TOOL, NO_SAMPLING_VERSION, fromMessagesResponse, finishReasonOf, MessagesStreamDecoder } from '@switchyard/wire-anthropic';
+export {
+  toMessagesRequest,
+  acceptsSampling,
+  JSON_TOOL,
+  NO_SAMPLING_VERSION,
+  fromMessagesResponse,
+  finishReasonOf,
+  MessagesStreamDecoder,
+} from '@switchyard/wire-anthropic';
 export type { ConvertOptions, Converted, JsonMode } from '@switchyard/wire-anthropic';
 
 /** Sampling fields an API version may refuse, for pass-through bodies. */
@@ -21,7 +36,10 @@ const SAMPLING = ['temperature', 'top_p', 'top_k'] as const;
 /** The query Anthropic's SDKs add for beta features (`POST /v1/messages?beta=true`). */
 const BETA_QUERY = /[?&]beta=true(?:&|$)/;
 
-const baseHeaders = instanceHeaderCache((instance) => ({ 'content-type': 'application/json', ...instanceHeaders(instance) }));
+const baseHeaders = instanceHeaderCache((instance) => ({
+  'content-type': 'application/json',
+  ...instanceHeaders(instance),
+}));
 const betaPolicies = new WeakMap<ProviderInstance, BetaPolicy>();
 
 function betaPolicy(instance: ProviderInstance): BetaPolicy {
@@ -37,11 +55,17 @@ function betaPolicy(instance: ProviderInstance): BetaPolicy {
  * The instance's headers (built once, copied here), plus the caller's anthropic-beta values the
  * instance takes; the others are dropped with a warning.
  */
-function headersFor(instance: ProviderInstance, x: Exchange): { headers: Record<string, string>; kept: string[]; dropped: string[] } {
+function headersFor(
+  instance: ProviderInstance,
+  x: Exchange,
+): { headers: Record<string, string>; kept: string[]; dropped: string[] } {
   const headers = baseHeaders(instance);
   const { kept, dropped } = filterBetas(parseBetas(x.headers['anthropic-beta']), betaPolicy(instance));
   for (const beta of dropped) x.warn(`anthropic-beta ${beta} dropped (${instance.name} does not take it)`);
-  if (kept.length) headers['anthropic-beta'] = headers['anthropic-beta'] ? `${headers['anthropic-beta']},${kept.join(',')}` : kept.join(',');
+  if (kept.length)
+    headers['anthropic-beta'] = headers['anthropic-beta']
+      ? `${headers['anthropic-beta']},${kept.join(',')}`
+      : kept.join(',');
   return { headers, kept, dropped };
 }
 
@@ -70,11 +94,13 @@ function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): Upst
       }
     }
     body = withoutBetaFields(body, kept, dropped, warn);
-    if (!counting && typeof body.max_tokens === 'number') body = withMaxTokens(body, targetOutputTokens(gateway, x, body.max_tokens)!, warn);
+    if (!counting && typeof body.max_tokens === 'number')
+      body = withMaxTokens(body, targetOutputTokens(gateway, x, body.max_tokens)!, warn);
     req.body = body;
     return req;
   }
-  if (!x.request || counting) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Anthropic`);
+  if (!x.request || counting)
+    throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Anthropic`);
   const converted = toMessagesRequest(x.request, {
     model: target.model,
     version: options.anthropicVersion,
@@ -92,7 +118,13 @@ function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): Upst
 
 /** The Anthropic Messages API as a Switchyard provider type (`type: anthropic`). */
 export function anthropic(): Plugin<Record<string, never>> {
-  return providerPlugin({ name: PLUGIN, type: PROVIDER_TYPE, adapter: anthropicAdapter, build: buildRequest, models: ANTHROPIC_MODELS });
+  return providerPlugin({
+    name: PLUGIN,
+    type: PROVIDER_TYPE,
+    adapter: anthropicAdapter,
+    build: buildRequest,
+    models: ANTHROPIC_MODELS,
+  });
 }
 
 export default anthropic;

@@ -3,7 +3,12 @@ import type { ModelInfo } from '@switchyard/core';
 
 const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true, reasoning: true } as const;
 /** Prices in USD per 1M tokens: input, output, cached read, 5-minute cache write; 1-hour cache writes cost twice the input price. */
-function price(input: number, output: number, cachedRead: number, cacheWrite: number): NonNullable<ModelInfo['pricing']> {
+function price(
+  input: number,
+  output: number,
+  cachedRead: number,
+  cacheWrite: number,
+): NonNullable<ModelInfo['pricing']> {
   return { ...listPrice(input, output, cachedRead, cacheWrite), cacheWrite1h: input * 2 };
 }
 
@@ -29,5 +34,11 @@ export const ANTHROPIC_MODELS: Readonly<Record<string, ModelInfo>> = {
   'claude-3-5-sonnet': { ...CLAUDE, reasoning: false, maxOutputTokens: 8192, pricing: price(3, 15, 0.3, 3.75) },
   'claude-3-5-haiku': { ...CLAUDE, reasoning: false, maxOutputTokens: 8192, pricing: price(0.8, 4, 0.08, 1) },
   'claude-3-opus': { ...CLAUDE, reasoning: false, maxOutputTokens: 4096, pricing: price(15, 75, 1.5, 18.75) },
-  'claude-3-haiku': { ...CLAUDE, structuredOutput: false, reasoning: false, maxOutputTokens: 4096, pricing: price(0.25, 1.25, 0.03, 0.3) },
+  'claude-3-haiku': {
+    ...CLAUDE,
+    structuredOutput: false,
+    reasoning: false,
+    maxOutputTokens: 4096,
+    pricing: price(0.25, 1.25, 0.03, 0.3),
+  },
 };

@@ -1,5 +1,15 @@
 import { defaultClassifyError, SwitchyardError } from '@switchyard/core';
-import type { ChatCompletion, ChatCompletionChunk, Exchange, ProviderAdapter, ProviderInstance, SseEvent, Target, UpstreamClient, UpstreamErrorInfo } from '@switchyard/core';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  Exchange,
+  ProviderAdapter,
+  ProviderInstance,
+  SseEvent,
+  Target,
+  UpstreamClient,
+  UpstreamErrorInfo,
+} from '@switchyard/core';
 import { decodeResponsesStream, fromResponseObject, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 import type { ResponseObject } from '@switchyard/wire-openai-responses';
 import { outputFilterWarning, promptFilterMessage } from './content-filter.js';
@@ -11,11 +21,16 @@ import { instanceFields, optionsOf } from './instance-fields.js';
  * `{baseUrl}/openai/deployments/{deployment}/{operation}?api-version=…`, or with apiVersion `v1`
  * `{baseUrl}/openai/v1/{operation}` (the deployment then goes in the body's `model`).
  */
-export function azureUrl(instance: ProviderInstance, deployment: string, operation: 'chat/completions' | 'embeddings' | 'responses'): string {
+export function azureUrl(
+  instance: ProviderInstance,
+  deployment: string,
+  operation: 'chat/completions' | 'embeddings' | 'responses',
+): string {
   const { apiVersion } = optionsOf(instance);
   if (apiVersion === 'v1') return `${instance.baseUrl}/openai/v1/${operation}`;
   // The Responses API is not per deployment: the deployment goes in the body's `model`.
-  if (operation === 'responses') return `${instance.baseUrl}/openai/responses?api-version=${encodeURIComponent(apiVersion)}`;
+  if (operation === 'responses')
+    return `${instance.baseUrl}/openai/responses?api-version=${encodeURIComponent(apiVersion)}`;
   return `${instance.baseUrl}/openai/deployments/${encodeURIComponent(deployment)}/${operation}?api-version=${encodeURIComponent(apiVersion)}`;
 }
 
@@ -33,7 +48,8 @@ export function protocolFor(target: Target, inbound: string): string {
   return inbound === RESPONSES && servesResponses(target.instance) ? RESPONSES : 'openai';
 }
 
-const speaksResponses = (x: Exchange): boolean => x.target !== undefined && protocolFor(x.target, x.protocol) === RESPONSES;
+const speaksResponses = (x: Exchange): boolean =>
+  x.target !== undefined && protocolFor(x.target, x.protocol) === RESPONSES;
 
 /**
  * Azure errors are OpenAI-shaped. A prompt blocked by the content filter is a business error
@@ -44,13 +60,23 @@ const speaksResponses = (x: Exchange): boolean => x.target !== undefined && prot
 export function classifyAzureError(status: number, body: string): UpstreamErrorInfo {
   const info = defaultClassifyError(status, body);
   const filtered = promptFilterMessage(body);
-  if (filtered) Object.assign(info, { outcome: 'business_error', message: filtered, code: 'content_filter', type: 'invalid_request_error' });
+  if (filtered)
+    Object.assign(info, {
+      outcome: 'business_error',
+      message: filtered,
+      code: 'content_filter',
+      type: 'invalid_request_error',
+    });
   if (status === 401 || status === 403) info.outcome = 'failure';
   return info;
 }
 
-function warnIfFiltered(choices: ReadonlyArray<{ finish_reason?: unknown; content_filter_results?: unknown }>, x: Exchange): void {
-  for (const choice of choices) if (choice.finish_reason === 'content_filter') x.warn(outputFilterWarning(choice.content_filter_results));
+function warnIfFiltered(
+  choices: ReadonlyArray<{ finish_reason?: unknown; content_filter_results?: unknown }>,
+  x: Exchange,
+): void {
+  for (const choice of choices)
+    if (choice.finish_reason === 'content_filter') x.warn(outputFilterWarning(choice.content_filter_results));
 }
 
 /** Chat completion chunks, for callers of another protocol: Azure's prompt-filter chunk (no choices, no usage) is left out. */
@@ -58,7 +84,10 @@ async function* decodeStream(events: AsyncIterable<SseEvent>, x: Exchange): Asyn
   for await (const event of events) {
     if (event.data === '[DONE]') return;
     const chunk = JSON.parse(event.data) as ChatCompletionChunk & { error?: { message?: string } };
-    if (chunk.error) throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', chunk.error.message ?? 'upstream stream error', { expose: true });
+    if (chunk.error)
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', chunk.error.message ?? 'upstream stream error', {
+        expose: true,
+      });
     if (!chunk.choices?.length && !chunk.usage) continue;
     warnIfFiltered(chunk.choices as Array<{ finish_reason?: unknown; content_filter_results?: unknown }>, x);
     yield chunk;
@@ -67,7 +96,9 @@ async function* decodeStream(events: AsyncIterable<SseEvent>, x: Exchange): Asyn
 }
 
 /** The adapter, with `credentials` giving an instance's auth header (an Entra token is fetched asynchronously). */
-export function azureAdapter(credentials: (instance: ProviderInstance) => Promise<Record<string, string>>): ProviderAdapter {
+export function azureAdapter(
+  credentials: (instance: ProviderInstance) => Promise<Record<string, string>>,
+): ProviderAdapter {
   return {
     protocol: 'openai',
     protocolFor,
@@ -83,7 +114,10 @@ export function azureAdapter(credentials: (instance: ProviderInstance) => Promis
       warnIfFiltered(completion.choices as Array<{ finish_reason?: unknown; content_filter_results?: unknown }>, x);
       return completion;
     },
-    decodeStream: (events, x) => (speaksResponses(x) ? decodeResponsesStream(events, (response) => x.set(UPSTREAM_RESPONSE, response)) : decodeStream(events, x)),
+    decodeStream: (events, x) =>
+      speaksResponses(x)
+        ? decodeResponsesStream(events, (response) => x.set(UPSTREAM_RESPONSE, response))
+        : decodeStream(events, x),
     classifyError: classifyAzureError,
     /**
      * GET {baseUrl}/openai/models (the resource's model list, which proves the endpoint and the
@@ -91,8 +125,15 @@ export function azureAdapter(credentials: (instance: ProviderInstance) => Promis
      */
     async listModels(instance: ProviderInstance, http: UpstreamClient): Promise<string[]> {
       const { apiVersion, deployments } = optionsOf(instance);
-      const url = apiVersion === 'v1' ? `${instance.baseUrl}/openai/v1/models` : `${instance.baseUrl}/openai/models?api-version=${encodeURIComponent(apiVersion)}`;
-      const { status } = await http.getJson(url, { ...instance.headers, ...(await credentials(instance)) }, instance.timeoutMs);
+      const url =
+        apiVersion === 'v1'
+          ? `${instance.baseUrl}/openai/v1/models`
+          : `${instance.baseUrl}/openai/models?api-version=${encodeURIComponent(apiVersion)}`;
+      const { status } = await http.getJson(
+        url,
+        { ...instance.headers, ...(await credentials(instance)) },
+        instance.timeoutMs,
+      );
       if (status !== 200) throw new Error(`model listing answered ${status}`);
       return Object.keys(deployments);
     },

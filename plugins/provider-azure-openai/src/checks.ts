@@ -10,7 +10,8 @@ import { entraOf, optionsOf } from './instance-fields.js';
 export function instanceProblems(instance: ProviderInstance, i: number): string[] {
   const options = optionsOf(instance);
   const problems: string[] = [];
-  if (!instance.apiKey && !entraOf(options)) problems.push(`providers[${i}]: an azure-openai instance needs apiKey, or tenantId, clientId and clientSecret`);
+  if (!instance.apiKey && !entraOf(options))
+    problems.push(`providers[${i}]: an azure-openai instance needs apiKey, or tenantId, clientId and clientSecret`);
   const authority = URL.parse(options.authorityHost);
   if (!authority) problems.push(`providers[${i}].authorityHost: must be a URL`);
   else if (authority.protocol !== 'https:' && !isLoopback(authority.hostname)) {
@@ -22,5 +23,9 @@ export function instanceProblems(instance: ProviderInstance, i: number): string[
 /** The problems as one config error, listed as core lists its own. */
 export function configError(problems: readonly string[], source: string | undefined): SwitchyardError {
   const where = source ? ` in ${source}` : '';
-  return new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', `invalid configuration${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { expose: false, problems });
+  return new SwitchyardError(
+    'SWITCHYARD_ERR_CONFIG_INVALID',
+    `invalid configuration${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    { expose: false, problems },
+  );
 }

@@ -18,7 +18,12 @@ export function describeFilter(result: Categories | undefined): string {
 }
 
 interface AzureErrorBody {
-  error?: { code?: unknown; message?: unknown; param?: unknown; innererror?: { code?: unknown; content_filter_result?: Categories } };
+  error?: {
+    code?: unknown;
+    message?: unknown;
+    param?: unknown;
+    innererror?: { code?: unknown; content_filter_result?: Categories };
+  };
 }
 
 /**

@@ -12,7 +12,13 @@ export function azureCredentials(now?: () => number): (instance: ProviderInstanc
   const tokens = new TokenCaches<ProviderInstance>((instance) => {
     const options = optionsOf(instance);
     const entra = entraOf(options);
-    return entra ? new TokenCache(entraTokenSource({ ...entra, authorityHost: options.authorityHost }), options.tokenRefreshMs, now) : undefined;
+    return entra
+      ? new TokenCache(
+          entraTokenSource({ ...entra, authorityHost: options.authorityHost }),
+          options.tokenRefreshMs,
+          now,
+        )
+      : undefined;
   });
   return async (instance): Promise<Record<string, string>> => {
     const cache = tokens.for(instance);

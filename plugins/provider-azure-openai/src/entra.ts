@@ -6,7 +6,12 @@
  * discovery, no OpenID metadata), and an `http://` loopback authority host can stand in for Entra
  * in tests (MSAL itself accepts only https authorities, so its authority keeps the https scheme).
  */
-import type { ConfidentialClientApplication, INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import type {
+  ConfidentialClientApplication,
+  INetworkModule,
+  NetworkRequestOptions,
+  NetworkResponse,
+} from '@azure/msal-node';
 import { SwitchyardError } from '@switchyard/core';
 import type { AccessToken } from '@switchyard/wire-tokens';
 import { DEFAULT_AUTHORITY_HOST } from './instance-fields.js';
@@ -32,7 +37,12 @@ function networkClient(authorityHost: URL): INetworkModule {
       const target = new URL(url);
       target.protocol = authorityHost.protocol;
       target.host = authorityHost.host;
-      const res = await fetch(target, { method: 'POST', headers: options?.headers ?? {}, body: options?.body ?? '', signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS) });
+      const res = await fetch(target, {
+        method: 'POST',
+        headers: options?.headers ?? {},
+        body: options?.body ?? '',
+        signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
+      });
       const headers: Record<string, string> = {};
       res.headers.forEach((value, name) => (headers[name] = value));
       return { headers, body: (await res.json()) as T, status: res.status };
@@ -53,13 +63,29 @@ export function entraTokenSource(c: EntraCredentials): () => Promise<AccessToken
     try {
       // skipCache: the TokenCache decides when to fetch. DisableMsalForceRegion: an MSAL_FORCE_REGION
       // in the environment must not send MSAL to regional endpoints or region discovery.
-      result = await (await app).acquireTokenByClientCredential({ scopes: [COGNITIVE_SERVICES_SCOPE], skipCache: true, azureRegion: 'DisableMsalForceRegion' });
+      result = await (
+        await app
+      ).acquireTokenByClientCredential({
+        scopes: [COGNITIVE_SERVICES_SCOPE],
+        skipCache: true,
+        azureRegion: 'DisableMsalForceRegion',
+      });
     } catch (err) {
       const e = err as { errorMessage?: string; message?: string };
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `Entra ID token request failed: ${(e.errorMessage || e.message || 'unknown error').split('\n')[0]}`, { expose: true, cause: err });
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_UPSTREAM_FAILED',
+        `Entra ID token request failed: ${(e.errorMessage || e.message || 'unknown error').split('\n')[0]}`,
+        { expose: true, cause: err },
+      );
     }
-    if (!result?.accessToken) throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Entra ID returned no access token', { expose: true });
-    return { token: result.accessToken, expiresInMs: (result.expiresOn?.getTime() ?? Date.now() + 3_000_000) - Date.now() };
+    if (!result?.accessToken)
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Entra ID returned no access token', {
+        expose: true,
+      });
+    return {
+      token: result.accessToken,
+      expiresInMs: (result.expiresOn?.getTime() ?? Date.now() + 3_000_000) - Date.now(),
+    };
   };
 }
 

@@ -38,7 +38,9 @@ export function azureOpenAI(settings: AzureOpenAISettings = {}): Plugin<Record<s
     options: Type.Object({}, { additionalProperties: false }),
     providers: [{ type: PROVIDER_TYPE, adapter: azureAdapter(credentials) }],
     apply(gateway) {
-      const problems = gateway.instances.flatMap((instance, i) => (instance.type === PROVIDER_TYPE ? instanceProblems(instance, i) : []));
+      const problems = gateway.instances.flatMap((instance, i) =>
+        instance.type === PROVIDER_TYPE ? instanceProblems(instance, i) : [],
+      );
       if (problems.length) throw configError(problems, gateway.source);
       for (const instance of gateway.instances) {
         const served = instance.type === PROVIDER_TYPE ? deploymentModels(instance) : undefined;

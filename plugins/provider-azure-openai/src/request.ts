@@ -10,14 +10,16 @@ function chatBody(body: ChatRequest, x: Exchange, gateway: Gateway): ChatRequest
     const asked = body[field];
     if (typeof asked === 'number') body[field] = targetOutputTokens(gateway, x, asked, field);
   }
-  if (Array.isArray(body.messages)) body.messages = withoutReasoningBlocks(body.messages, (m) => x.warn(m), 'Azure OpenAI Chat Completions');
+  if (Array.isArray(body.messages))
+    body.messages = withoutReasoningBlocks(body.messages, (m) => x.warn(m), 'Azure OpenAI Chat Completions');
   return body;
 }
 
 /** A Responses caller's body, as sent but for the deployment, fitted output tokens, and no reasoning another provider made. */
 function responsesBody(x: Exchange, deployment: string, gateway: Gateway): Record<string, unknown> {
   const body: Record<string, unknown> = { ...x.body, model: deployment };
-  if (typeof body.max_output_tokens === 'number') body.max_output_tokens = targetOutputTokens(gateway, x, body.max_output_tokens, 'max_output_tokens');
+  if (typeof body.max_output_tokens === 'number')
+    body.max_output_tokens = targetOutputTokens(gateway, x, body.max_output_tokens, 'max_output_tokens');
   return withoutSealedReasoning(body, (m) => x.warn(m), 'Azure OpenAI');
 }
 
@@ -25,7 +27,8 @@ function responsesBody(x: Exchange, deployment: string, gateway: Gateway): Recor
 export function buildAzureRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): UpstreamRequest {
   const target = x.target!;
   const source = x.operation === 'chat' ? x.request : x.body;
-  if (!source) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Azure OpenAI`);
+  if (!source)
+    throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Azure OpenAI`);
   const deployment = deploymentOf(target.instance, target.model);
   req.headers = { ...target.instance.headers, 'content-type': 'application/json' };
   if (req.stream) req.headers.accept = 'text/event-stream';

@@ -20,8 +20,23 @@ export const JSON_TOOL_KEY = exchangeKey<string>('provider-bedrock:json-tool');
  * `amazon.…`, …) and the cross-region inference profiles (`us.anthropic.…`, `global.…`).
  */
 export const MODEL_PREFIXES = [
-  'anthropic.', 'amazon.', 'meta.', 'mistral.', 'cohere.', 'ai21.', 'deepseek.', 'qwen.', 'openai.', 'writer.',
-  'us.', 'eu.', 'apac.', 'jp.', 'au.', 'us-gov.', 'global.',
+  'anthropic.',
+  'amazon.',
+  'meta.',
+  'mistral.',
+  'cohere.',
+  'ai21.',
+  'deepseek.',
+  'qwen.',
+  'openai.',
+  'writer.',
+  'us.',
+  'eu.',
+  'apac.',
+  'jp.',
+  'au.',
+  'us-gov.',
+  'global.',
 ];
 
 /** Claude model ids, inference profiles (`us.anthropic.…`) and ARNs naming one. */
@@ -37,7 +52,12 @@ export function protocolFor(target: Target, inbound: string): string {
 const invokes = (x: Exchange): boolean => protocolFor(x.target!, x.protocol) === 'anthropic';
 
 function context(x: Exchange): DecodeContext {
-  return { id: `chatcmpl-${x.id}`, model: x.target?.model ?? x.model, jsonTool: x.get(JSON_TOOL_KEY), warn: (m) => x.warn(m) };
+  return {
+    id: `chatcmpl-${x.id}`,
+    model: x.target?.model ?? x.model,
+    jsonTool: x.get(JSON_TOOL_KEY),
+    warn: (m) => x.warn(m),
+  };
 }
 
 /**
@@ -63,7 +83,9 @@ export const bedrockAdapter: ProviderAdapter = {
   instanceSchema: instanceFields,
   readEvents: (body) => readEventStream(body),
   decodeResponse: (body, x) =>
-    invokes(x) ? fromMessagesResponse(body as AnthropicMessage, undefined, (m) => x.warn(m)) : fromConverse(body as ConverseResponse, context(x)),
+    invokes(x)
+      ? fromMessagesResponse(body as AnthropicMessage, undefined, (m) => x.warn(m))
+      : fromConverse(body as ConverseResponse, context(x)),
   decodeStream: (events, x) => (invokes(x) ? decodeMessagesStream(events) : decodeConverseStream(events, context(x))),
   classifyError: classifyBedrockError,
 };

@@ -2,7 +2,17 @@
  * Canonical (OpenAI Chat Completions) request → Bedrock Converse request. Pure: no Koa, no tapable.
  */
 import type { ChatMessage, ChatRequest, ContentPart, ToolChoice as CanonicalToolChoice } from '@switchyard/core';
-import type { ContentBlock, ConverseRequest, DocumentFormat, ImageFormat, Message, SystemBlock, ToolChoice, ToolResultContent, ToolSpec } from './converse-types.js';
+import type {
+  ContentBlock,
+  ConverseRequest,
+  DocumentFormat,
+  ImageFormat,
+  Message,
+  SystemBlock,
+  ToolChoice,
+  ToolResultContent,
+  ToolSpec,
+} from './converse-types.js';
 
 /** The tool a json_object / json_schema response_format is forced through. */
 export const JSON_TOOL = 'json_response';
@@ -17,11 +27,29 @@ export interface ConverseConversion {
 
 /** Fields handled below; any other non-null field is dropped with a warning. */
 const HANDLED = new Set([
-  'model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p',
-  'stop', 'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'n',
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'stop',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'response_format',
+  'n',
 ]);
 
-const IMAGE_FORMATS: Record<string, ImageFormat> = { 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/jpg': 'jpeg', 'image/gif': 'gif', 'image/webp': 'webp' };
+const IMAGE_FORMATS: Record<string, ImageFormat> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/jpg': 'jpeg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+};
 const DOCUMENT_FORMATS: Record<string, DocumentFormat> = {
   'application/pdf': 'pdf',
   'text/csv': 'csv',
@@ -38,7 +66,8 @@ const CACHE_POINT = { cachePoint: { type: 'default' } } as const;
 
 export function toConverse(req: ChatRequest, warn: Warn): ConverseConversion {
   for (const key of Object.keys(req)) {
-    if (!HANDLED.has(key) && req[key] !== undefined && req[key] !== null) warn(`${key} has no Bedrock Converse equivalent and was dropped`);
+    if (!HANDLED.has(key) && req[key] !== undefined && req[key] !== null)
+      warn(`${key} has no Bedrock Converse equivalent and was dropped`);
   }
   if (req.n != null && req.n > 1) warn(`n=${req.n} dropped (Converse returns one choice)`);
   const system: SystemBlock[] = [];
@@ -50,7 +79,7 @@ export function toConverse(req: ChatRequest, warn: Warn): ConverseConversion {
   if (typeof max === 'number') inference.maxTokens = max;
   if (typeof req.temperature === 'number') inference.temperature = req.temperature;
   if (typeof req.top_p === 'number') inference.topP = req.top_p;
-  const stops = (typeof req.stop === 'string' ? [req.stop] : req.stop ?? []).filter((s) => s !== '');
+  const stops = (typeof req.stop === 'string' ? [req.stop] : (req.stop ?? [])).filter((s) => s !== '');
   if (stops.length) inference.stopSequences = stops;
   if (Object.keys(inference).length) body.inferenceConfig = inference;
   const out: ConverseConversion = { body };
@@ -69,7 +98,8 @@ function toMessages(input: ChatMessage[], system: SystemBlock[], warn: Warn): Me
     else out.push({ role, content: blocks });
   };
   input.forEach((m, i) => {
-    if (typeof m.name === 'string' && m.role !== 'tool') warn(`messages[${i}].name has no Bedrock Converse equivalent and was dropped`);
+    if (typeof m.name === 'string' && m.role !== 'tool')
+      warn(`messages[${i}].name has no Bedrock Converse equivalent and was dropped`);
     switch (m.role) {
       case 'system':
       case 'developer':
@@ -79,12 +109,22 @@ function toMessages(input: ChatMessage[], system: SystemBlock[], warn: Warn): Me
         return push('user', userBlocks(m.content, i, warn));
       case 'assistant': {
         const blocks: ContentBlock[] = textBlocks(m.content ?? null) as ContentBlock[];
-        if (m.reasoning_content) warn(`messages[${i}].reasoning_content is not sent back (Bedrock needs signed reasoning blocks)`);
-        for (const call of m.tool_calls ?? []) blocks.push({ toolUse: { toolUseId: call.id, name: call.function.name, input: toolInput(call.function.arguments, call.id, warn) } });
+        if (m.reasoning_content)
+          warn(`messages[${i}].reasoning_content is not sent back (Bedrock needs signed reasoning blocks)`);
+        for (const call of m.tool_calls ?? [])
+          blocks.push({
+            toolUse: {
+              toolUseId: call.id,
+              name: call.function.name,
+              input: toolInput(call.function.arguments, call.id, warn),
+            },
+          });
         return push('assistant', blocks);
       }
       case 'tool':
-        return push('user', [{ toolResult: { toolUseId: m.tool_call_id, content: [toolResultContent(textOf(m.content))] } }]);
+        return push('user', [
+          { toolResult: { toolUseId: m.tool_call_id, content: [toolResultContent(textOf(m.content))] } },
+        ]);
       default:
         warn(`messages[${i}] has role "${(m as { role: string }).role}", which Converse does not know; it was dropped`);
     }
@@ -117,7 +157,8 @@ function userBlocks(content: string | ContentPart[], i: number, warn: Warn): Con
       blocks.push(...textBlocks([part]));
     } else if (part.type === 'image_url') {
       const image = (part as { image_url?: { url?: string; detail?: string } }).image_url;
-      if (image?.detail !== undefined && image.detail !== 'auto') warn(`${at}.image_url.detail has no Bedrock Converse equivalent and was dropped`);
+      if (image?.detail !== undefined && image.detail !== 'auto')
+        warn(`${at}.image_url.detail has no Bedrock Converse equivalent and was dropped`);
       const data = DATA_URL.exec(image?.url ?? '');
       const format = data ? IMAGE_FORMATS[data[1]!.toLowerCase()] : undefined;
       if (data && format) blocks.push({ image: { format, source: { bytes: data[2]! } } });
@@ -127,8 +168,14 @@ function userBlocks(content: string | ContentPart[], i: number, warn: Warn): Con
       const file = (part as { file?: { file_data?: string; filename?: string } }).file;
       const data = DATA_URL.exec(file?.file_data ?? '');
       const format = data ? DOCUMENT_FORMATS[data[1]!.toLowerCase()] : undefined;
-      if (data && format) blocks.push({ document: { format, name: documentName(file?.filename, blocks.length), source: { bytes: data[2]! } } });
-      else warn(`${at}: Bedrock takes documents as base64 data URLs of pdf, csv, doc(x), xls(x), html, txt or md; this one was dropped`);
+      if (data && format)
+        blocks.push({
+          document: { format, name: documentName(file?.filename, blocks.length), source: { bytes: data[2]! } },
+        });
+      else
+        warn(
+          `${at}: Bedrock takes documents as base64 data URLs of pdf, csv, doc(x), xls(x), html, txt or md; this one was dropped`,
+        );
       if (hasCacheControl(part)) blocks.push(CACHE_POINT);
     } else {
       warn(`${at}: content part type "${part.type}" has no Bedrock Converse equivalent and was dropped`);
@@ -139,7 +186,11 @@ function userBlocks(content: string | ContentPart[], i: number, warn: Warn): Con
 
 /** Converse document names allow letters, digits, whitespace, hyphens, parentheses and brackets, without an extension. */
 function documentName(filename: string | undefined, n: number): string {
-  const base = (filename ?? '').replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9\s\-()[\]]/g, '-').replace(/\s+/g, ' ').trim();
+  const base = (filename ?? '')
+    .replace(/\.[^.]*$/, '')
+    .replace(/[^A-Za-z0-9\s\-()[\]]/g, '-')
+    .replace(/\s+/g, ' ')
+    .trim();
   return base || `document-${n + 1}`;
 }
 
@@ -179,9 +230,16 @@ function tools(req: ChatRequest, body: ConverseRequest, warn: Warn): string | un
     }
     const { name, description, parameters, strict } = tool.function;
     if (strict !== undefined) warn(`tools[${i}].function.strict has no Bedrock Converse equivalent and was dropped`);
-    specs.push({ toolSpec: { name, ...(description ? { description } : {}), inputSchema: { json: parameters ?? { type: 'object', properties: {} } } } });
+    specs.push({
+      toolSpec: {
+        name,
+        ...(description ? { description } : {}),
+        inputSchema: { json: parameters ?? { type: 'object', properties: {} } },
+      },
+    });
   });
-  if (req.parallel_tool_calls === false) warn('parallel_tool_calls: false has no Bedrock Converse equivalent and was dropped');
+  if (req.parallel_tool_calls === false)
+    warn('parallel_tool_calls: false has no Bedrock Converse equivalent and was dropped');
   let choice = toolChoice(req.tool_choice, specs.length > 0, warn);
   const usesTools = body.messages.some((m) => m.content.some((b) => 'toolUse' in b || 'toolResult' in b));
   if (req.tool_choice === 'none') {
@@ -192,10 +250,15 @@ function tools(req: ChatRequest, body: ConverseRequest, warn: Warn): string | un
   let jsonTool: string | undefined;
   const format = req.response_format;
   if (format && format.type !== 'text') {
-    const schema = format.type === 'json_schema' ? format.json_schema.schema ?? { type: 'object' } : { type: 'object' };
-    const description = format.type === 'json_schema' && format.json_schema.description ? format.json_schema.description : "Respond with the answer as this tool's input: a JSON object.";
+    const schema =
+      format.type === 'json_schema' ? (format.json_schema.schema ?? { type: 'object' }) : { type: 'object' };
+    const description =
+      format.type === 'json_schema' && format.json_schema.description
+        ? format.json_schema.description
+        : "Respond with the answer as this tool's input: a JSON object.";
     specs.push({ toolSpec: { name: JSON_TOOL, description, inputSchema: { json: schema } } });
-    if (choice) warn("response_format with tool_choice: the JSON tool is offered, not forced, so the caller's tool_choice holds");
+    if (choice)
+      warn("response_format with tool_choice: the JSON tool is offered, not forced, so the caller's tool_choice holds");
     else choice = { tool: { name: JSON_TOOL } };
     jsonTool = JSON_TOOL;
   }
@@ -207,7 +270,8 @@ function toolChoice(choice: CanonicalToolChoice | undefined, hasTools: boolean, 
   if (choice === undefined || choice === 'none' || !hasTools) return undefined;
   if (choice === 'auto') return { auto: {} };
   if (choice === 'required') return { any: {} };
-  if (typeof choice === 'object' && typeof choice.function?.name === 'string') return { tool: { name: choice.function.name } };
+  if (typeof choice === 'object' && typeof choice.function?.name === 'string')
+    return { tool: { name: choice.function.name } };
   warn('tool_choice has an unknown form and was dropped');
   return undefined;
 }

@@ -39,7 +39,8 @@ export function usageOf(usage: ConverseUsage | undefined): Usage | undefined {
   const prompt = (usage.inputTokens ?? 0) + read + written;
   const completion = usage.outputTokens ?? 0;
   const out: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
-  if (read || written) out.prompt_tokens_details = { cached_tokens: read, ...(written ? { cache_write_tokens: written } : {}) };
+  if (read || written)
+    out.prompt_tokens_details = { cached_tokens: read, ...(written ? { cache_write_tokens: written } : {}) };
   return out;
 }
 
@@ -57,11 +58,19 @@ export function fromConverse(body: ConverseResponse, c: DecodeContext): ChatComp
       if (c.jsonTool && use.name === c.jsonTool) {
         text += JSON.stringify(use.input ?? {});
         jsonAnswer = true;
-      } else calls.push({ id: use.toolUseId, type: 'function', function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) } });
+      } else
+        calls.push({
+          id: use.toolUseId,
+          type: 'function',
+          function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) },
+        });
     } else if ('reasoningContent' in block) reasoning += block.reasoningContent.reasoningText?.text ?? '';
     else c.warn(`${Object.keys(block)[0] ?? 'unknown'} response blocks dropped (no OpenAI equivalent)`);
   }
-  const message: ChatCompletion['choices'][number]['message'] = { role: 'assistant', content: text || (calls.length ? null : '') };
+  const message: ChatCompletion['choices'][number]['message'] = {
+    role: 'assistant',
+    content: text || (calls.length ? null : ''),
+  };
   if (calls.length) message.tool_calls = calls;
   if (reasoning) message.reasoning_content = reasoning;
   const completion: ChatCompletion = {
@@ -69,7 +78,14 @@ export function fromConverse(body: ConverseResponse, c: DecodeContext): ChatComp
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: c.model,
-    choices: [{ index: 0, message, finish_reason: finishReasonOf(body.stopReason, jsonAnswer && !calls.length), logprobs: null }],
+    choices: [
+      {
+        index: 0,
+        message,
+        finish_reason: finishReasonOf(body.stopReason, jsonAnswer && !calls.length),
+        logprobs: null,
+      },
+    ],
   };
   const usage = usageOf(body.usage);
   if (usage) completion.usage = usage;
@@ -123,7 +139,11 @@ export class ConverseStreamDecoder {
         }
         const index = this.#tools++;
         this.#blocks.set(e.contentBlockIndex, index);
-        return [this.#chunk({ tool_calls: [{ index, id: use.toolUseId, type: 'function', function: { name: use.name, arguments: '' } }] })];
+        return [
+          this.#chunk({
+            tool_calls: [{ index, id: use.toolUseId, type: 'function', function: { name: use.name, arguments: '' } }],
+          }),
+        ];
       }
       case 'contentBlockDelta': {
         const e = event as ConverseStreamEvents['contentBlockDelta'];
@@ -146,7 +166,18 @@ export class ConverseStreamDecoder {
       case 'metadata': {
         this.#done = true;
         const usage = usageOf((event as ConverseStreamEvents['metadata']).usage);
-        return usage ? [{ id: this.#c.id, object: 'chat.completion.chunk', created: this.#created, model: this.#c.model, choices: [], usage }] : [];
+        return usage
+          ? [
+              {
+                id: this.#c.id,
+                object: 'chat.completion.chunk',
+                created: this.#created,
+                model: this.#c.model,
+                choices: [],
+                usage,
+              },
+            ]
+          : [];
       }
       default:
         return []; // contentBlockStop, and events a newer API may add
@@ -154,22 +185,37 @@ export class ConverseStreamDecoder {
   }
 
   #chunk(delta: Delta, finish: FinishReason | null = null): ChatCompletionChunk {
-    return { id: this.#c.id, object: 'chat.completion.chunk', created: this.#created, model: this.#c.model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] };
+    return {
+      id: this.#c.id,
+      object: 'chat.completion.chunk',
+      created: this.#created,
+      model: this.#c.model,
+      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+    };
   }
 }
 
 /** ConverseStream events (named by `:event-type`) → canonical chunks; an end before messageStop throws. */
-export async function* decodeConverseStream(events: AsyncIterable<SseEvent>, c: DecodeContext): AsyncGenerator<ChatCompletionChunk> {
+export async function* decodeConverseStream(
+  events: AsyncIterable<SseEvent>,
+  c: DecodeContext,
+): AsyncGenerator<ChatCompletionChunk> {
   const decoder = new ConverseStreamDecoder(c);
   for await (const event of events) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(event.data);
     } catch (err) {
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable Bedrock stream event', { expose: true, cause: err });
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable Bedrock stream event', {
+        expose: true,
+        cause: err,
+      });
     }
     yield* decoder.push(event.event ?? '', parsed as never);
     if (decoder.done) return;
   }
-  if (!decoder.stopped) throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Bedrock stream ended before messageStop', { expose: true });
+  if (!decoder.stopped)
+    throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Bedrock stream ended before messageStop', {
+      expose: true,
+    });
 }

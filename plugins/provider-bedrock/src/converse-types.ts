@@ -3,16 +3,19 @@
 export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'webp';
 export type DocumentFormat = 'pdf' | 'csv' | 'doc' | 'docx' | 'xls' | 'xlsx' | 'html' | 'txt' | 'md';
 
-export interface CachePointBlock { cachePoint: { type: 'default' } }
+export interface CachePointBlock {
+  cachePoint: { type: 'default' };
+}
 
 export type ToolResultContent =
-  | { text: string }
-  | { json: unknown }
-  | { image: ImageBlock['image'] }
-  | { document: DocumentBlock['document'] };
+  { text: string } | { json: unknown } | { image: ImageBlock['image'] } | { document: DocumentBlock['document'] };
 
-export interface ImageBlock { image: { format: ImageFormat; source: { bytes: string } } }
-export interface DocumentBlock { document: { format: DocumentFormat; name: string; source: { bytes: string } } }
+export interface ImageBlock {
+  image: { format: ImageFormat; source: { bytes: string } };
+}
+export interface DocumentBlock {
+  document: { format: DocumentFormat; name: string; source: { bytes: string } };
+}
 
 export type ContentBlock =
   | { text: string }
@@ -30,7 +33,9 @@ export interface Message {
 
 export type SystemBlock = { text: string } | CachePointBlock;
 
-export interface ToolSpec { toolSpec: { name: string; description?: string; inputSchema: { json: Record<string, unknown> } } }
+export interface ToolSpec {
+  toolSpec: { name: string; description?: string; inputSchema: { json: Record<string, unknown> } };
+}
 export type ToolChoice = { auto: Record<string, never> } | { any: Record<string, never> } | { tool: { name: string } };
 
 export interface ConverseRequest {
@@ -42,8 +47,14 @@ export interface ConverseRequest {
 }
 
 export type StopReason =
-  | 'end_turn' | 'tool_use' | 'max_tokens' | 'stop_sequence' | 'guardrail_intervened' | 'content_filtered'
-  | 'model_context_window_exceeded' | (string & {});
+  | 'end_turn'
+  | 'tool_use'
+  | 'max_tokens'
+  | 'stop_sequence'
+  | 'guardrail_intervened'
+  | 'content_filtered'
+  | 'model_context_window_exceeded'
+  | (string & {});
 
 export interface ConverseUsage {
   inputTokens?: number;
@@ -67,7 +78,11 @@ export interface ConverseStreamEvents {
   contentBlockStart: { contentBlockIndex: number; start?: { toolUse?: { toolUseId: string; name: string } } };
   contentBlockDelta: {
     contentBlockIndex: number;
-    delta: { text?: string; toolUse?: { input: string }; reasoningContent?: { text?: string; signature?: string; redactedContent?: string } };
+    delta: {
+      text?: string;
+      toolUse?: { input: string };
+      reasoningContent?: { text?: string; signature?: string; redactedContent?: string };
+    };
   };
   contentBlockStop: { contentBlockIndex: number };
   messageStop: { stopReason: StopReason; additionalModelResponseFields?: unknown };

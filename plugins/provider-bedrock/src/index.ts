@@ -11,11 +11,24 @@ export const PLUGIN = 'provider-bedrock';
 export const PROVIDER_TYPE = 'bedrock';
 /** After every ADJUST tap: the signature covers the final body. */
 export const SIGN_STAGE = ConvertStage.ADJUST + 1000;
-export { bedrockAdapter, classifyBedrockError, isAnthropicModel, protocolFor, CONVERSE, MODEL_PREFIXES } from './adapter.js';
+export {
+  bedrockAdapter,
+  classifyBedrockError,
+  isAnthropicModel,
+  protocolFor,
+  CONVERSE,
+  MODEL_PREFIXES,
+} from './adapter.js';
 export { bedrockAuth } from './auth.js';
 export { instanceProblems } from './checks.js';
 export { toConverse, JSON_TOOL } from './converse-request.js';
-export { fromConverse, ConverseStreamDecoder, decodeConverseStream, finishReasonOf, usageOf } from './converse-response.js';
+export {
+  fromConverse,
+  ConverseStreamDecoder,
+  decodeConverseStream,
+  finishReasonOf,
+  usageOf,
+} from './converse-response.js';
 export type * from './converse-types.js';
 export { readEventStream } from './eventstream.js';
 export { DEFAULT_ANTHROPIC_VERSION, instanceFields } from './instance-fields.js';
@@ -32,7 +45,9 @@ export function bedrock(): Plugin<Record<string, never>> {
     options: Type.Object({}, { additionalProperties: false }),
     providers: [{ type: PROVIDER_TYPE, adapter: bedrockAdapter, models: BEDROCK_MODELS }],
     apply(gateway) {
-      const problems = gateway.instances.flatMap((instance, i) => (instance.type === PROVIDER_TYPE ? instanceProblems(instance, i) : []));
+      const problems = gateway.instances.flatMap((instance, i) =>
+        instance.type === PROVIDER_TYPE ? instanceProblems(instance, i) : [],
+      );
       if (problems.length) throw configError(problems, gateway.source);
       const hook = gateway.hooks.convertRequest.for(PROVIDER_TYPE);
       hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, (req, x) => buildBedrockRequest(req, x, gateway));

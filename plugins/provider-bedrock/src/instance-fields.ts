@@ -15,18 +15,47 @@ export const instanceFields = Type.Object(
     region: Type.Optional(
       Type.String({
         minLength: 1,
-        description: 'AWS region (the signing scope); default: the one in a `bedrock-runtime.<region>.amazonaws.com` baseUrl. Required for any other baseUrl, unless `apiKey` is set.',
+        description:
+          'AWS region (the signing scope); default: the one in a `bedrock-runtime.<region>.amazonaws.com` baseUrl. Required for any other baseUrl, unless `apiKey` is set.',
       }),
     ),
-    accessKeyId: Type.Optional(Type.String({ minLength: 1, description: 'AWS access key id; with `secretAccessKey`, used instead of the environment and shared profiles.' })),
-    secretAccessKey: Type.Optional(Type.String({ minLength: 1, description: 'AWS secret access key (with `accessKeyId`; masked wherever config is shown).' })),
-    sessionToken: Type.Optional(Type.String({ minLength: 1, description: 'AWS session token of temporary static keys (masked wherever config is shown).' })),
-    profile: Type.Optional(Type.String({ minLength: 1, description: 'Shared config/credentials profile, used before the environment; default: the environment, then `AWS_PROFILE` (or `default`) from `~/.aws`.' })),
-    anthropicVersion: Type.String({ default: DEFAULT_ANTHROPIC_VERSION, description: '`anthropic_version` of InvokeModel bodies for Claude (Anthropic callers).' }),
+    accessKeyId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'AWS access key id; with `secretAccessKey`, used instead of the environment and shared profiles.',
+      }),
+    ),
+    secretAccessKey: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'AWS secret access key (with `accessKeyId`; masked wherever config is shown).',
+      }),
+    ),
+    sessionToken: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'AWS session token of temporary static keys (masked wherever config is shown).',
+      }),
+    ),
+    profile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Shared config/credentials profile, used before the environment; default: the environment, then `AWS_PROFILE` (or `default`) from `~/.aws`.',
+      }),
+    ),
+    anthropicVersion: Type.String({
+      default: DEFAULT_ANTHROPIC_VERSION,
+      description: '`anthropic_version` of InvokeModel bodies for Claude (Anthropic callers).',
+    }),
   },
   {
     additionalProperties: false,
-    dependencies: { accessKeyId: ['secretAccessKey'], secretAccessKey: ['accessKeyId'], sessionToken: ['accessKeyId', 'secretAccessKey'] },
+    dependencies: {
+      accessKeyId: ['secretAccessKey'],
+      secretAccessKey: ['accessKeyId'],
+      sessionToken: ['accessKeyId', 'secretAccessKey'],
+    },
   },
 );
 

@@ -12,33 +12,85 @@ const GEO = ['us.', 'eu.', 'apac.', 'jp.', 'au.'];
  * everywhere.
  */
 const CLAUDE_MODELS: Array<[id: string, info: ModelInfo, fromClaude45: boolean]> = [
-  ['anthropic.claude-opus-4-5-20251101-v1:0', { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(5, 25, 0.5, 6.25) }, true],
-  ['anthropic.claude-sonnet-4-5-20250929-v1:0', { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) }, true],
-  ['anthropic.claude-haiku-4-5-20251001-v1:0', { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(1, 5, 0.1, 1.25) }, true],
-  ['anthropic.claude-opus-4-1-20250805-v1:0', { ...CLAUDE, maxOutputTokens: 32_000, pricing: price(15, 75, 1.5, 18.75) }, false],
-  ['anthropic.claude-opus-4-20250514-v1:0', { ...CLAUDE, maxOutputTokens: 32_000, pricing: price(15, 75, 1.5, 18.75) }, false],
-  ['anthropic.claude-sonnet-4-20250514-v1:0', { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) }, false],
-  ['anthropic.claude-3-7-sonnet-20250219-v1:0', { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) }, false],
+  [
+    'anthropic.claude-opus-4-5-20251101-v1:0',
+    { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(5, 25, 0.5, 6.25) },
+    true,
+  ],
+  [
+    'anthropic.claude-sonnet-4-5-20250929-v1:0',
+    { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
+    true,
+  ],
+  [
+    'anthropic.claude-haiku-4-5-20251001-v1:0',
+    { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(1, 5, 0.1, 1.25) },
+    true,
+  ],
+  [
+    'anthropic.claude-opus-4-1-20250805-v1:0',
+    { ...CLAUDE, maxOutputTokens: 32_000, pricing: price(15, 75, 1.5, 18.75) },
+    false,
+  ],
+  [
+    'anthropic.claude-opus-4-20250514-v1:0',
+    { ...CLAUDE, maxOutputTokens: 32_000, pricing: price(15, 75, 1.5, 18.75) },
+    false,
+  ],
+  [
+    'anthropic.claude-sonnet-4-20250514-v1:0',
+    { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
+    false,
+  ],
+  [
+    'anthropic.claude-3-7-sonnet-20250219-v1:0',
+    { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
+    false,
+  ],
   ['anthropic.claude-3-5-sonnet-20241022-v2:0', { ...CLAUDE, maxOutputTokens: 8192, pricing: price(3, 15) }, false],
-  ['anthropic.claude-3-5-haiku-20241022-v1:0', { ...CLAUDE, maxOutputTokens: 8192, pricing: price(0.8, 4, 0.08, 1) }, false],
-  ['anthropic.claude-3-haiku-20240307-v1:0', { ...CLAUDE, structuredOutput: false, maxOutputTokens: 4096, pricing: price(0.25, 1.25) }, false],
+  [
+    'anthropic.claude-3-5-haiku-20241022-v1:0',
+    { ...CLAUDE, maxOutputTokens: 8192, pricing: price(0.8, 4, 0.08, 1) },
+    false,
+  ],
+  [
+    'anthropic.claude-3-haiku-20240307-v1:0',
+    { ...CLAUDE, structuredOutput: false, maxOutputTokens: 4096, pricing: price(0.25, 1.25) },
+    false,
+  ],
 ];
 
 /** Claude models with a `global.` inference profile. */
-const GLOBAL_PROFILES = new Set([...CLAUDE_MODELS.filter(([, , fromClaude45]) => fromClaude45).map(([id]) => id), 'anthropic.claude-sonnet-4-20250514-v1:0']);
+const GLOBAL_PROFILES = new Set([
+  ...CLAUDE_MODELS.filter(([, , fromClaude45]) => fromClaude45).map(([id]) => id),
+  'anthropic.claude-sonnet-4-20250514-v1:0',
+]);
 
 /** Amazon Nova (on-demand, us-east-1). JSON output goes through a forced tool, as for every Converse model. */
 const NOVA_MODELS: Array<[string, ModelInfo]> = [
-  ['amazon.nova-premier-v1:0', { contextWindow: 1_000_000, vision: true, tools: true, structuredOutput: true, pricing: price(2.5, 12.5) }],
-  ['amazon.nova-pro-v1:0', { contextWindow: 300_000, vision: true, tools: true, structuredOutput: true, pricing: price(0.8, 3.2) }],
-  ['amazon.nova-lite-v1:0', { contextWindow: 300_000, vision: true, tools: true, structuredOutput: true, pricing: price(0.06, 0.24) }],
-  ['amazon.nova-micro-v1:0', { contextWindow: 128_000, vision: false, tools: true, structuredOutput: true, pricing: price(0.035, 0.14) }],
+  [
+    'amazon.nova-premier-v1:0',
+    { contextWindow: 1_000_000, vision: true, tools: true, structuredOutput: true, pricing: price(2.5, 12.5) },
+  ],
+  [
+    'amazon.nova-pro-v1:0',
+    { contextWindow: 300_000, vision: true, tools: true, structuredOutput: true, pricing: price(0.8, 3.2) },
+  ],
+  [
+    'amazon.nova-lite-v1:0',
+    { contextWindow: 300_000, vision: true, tools: true, structuredOutput: true, pricing: price(0.06, 0.24) },
+  ],
+  [
+    'amazon.nova-micro-v1:0',
+    { contextWindow: 128_000, vision: false, tools: true, structuredOutput: true, pricing: price(0.035, 0.14) },
+  ],
 ];
 
 /** A regional endpoint's price: 10% over the global one. */
 const premium = (info: ModelInfo): ModelInfo => {
   const p = info.pricing!;
-  const up = (n: number | undefined): number | undefined => (n === undefined ? undefined : Math.round(n * 1.1 * 10_000) / 10_000);
+  const up = (n: number | undefined): number | undefined =>
+    n === undefined ? undefined : Math.round(n * 1.1 * 10_000) / 10_000;
   return { ...info, pricing: price(up(p.input)!, up(p.output)!, up(p.cachedRead), up(p.cacheWrite)) };
 };
 

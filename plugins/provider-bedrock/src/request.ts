@@ -18,16 +18,31 @@ export function buildBedrockRequest(req: UpstreamRequest, x: Exchange, gateway: 
     const { model: _model, stream: _stream, ...rest } = x.body as Record<string, unknown>;
     const body: Record<string, unknown> = { ...rest, anthropic_version: optionsOf(target.instance).anthropicVersion };
     const beta = x.headers['anthropic-beta'];
-    const betas = (Array.isArray(beta) ? beta.join(',') : beta ?? '').split(',').map((b) => b.trim()).filter(Boolean);
+    const betas = (Array.isArray(beta) ? beta.join(',') : (beta ?? ''))
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
     if (betas.length && body.anthropic_beta === undefined) body.anthropic_beta = betas;
     req.url = `${base}/${req.stream ? 'invoke-with-response-stream' : 'invoke'}`;
-    req.body = typeof body.max_tokens === 'number' ? withMaxTokens(body, targetOutputTokens(gateway, x, body.max_tokens)!, warn) : body;
+    req.body =
+      typeof body.max_tokens === 'number'
+        ? withMaxTokens(body, targetOutputTokens(gateway, x, body.max_tokens)!, warn)
+        : body;
     return req;
   }
   if (!x.request) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Bedrock`);
-  const converted = toConverse({ ...x.request, messages: withoutReasoningBlocks(x.request.messages, warn, 'Bedrock Converse') }, warn);
+  const converted = toConverse(
+    { ...x.request, messages: withoutReasoningBlocks(x.request.messages, warn, 'Bedrock Converse') },
+    warn,
+  );
   const inference = converted.body.inferenceConfig;
-  if (inference?.maxTokens !== undefined) inference.maxTokens = targetOutputTokens(gateway, x, inference.maxTokens, x.request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens');
+  if (inference?.maxTokens !== undefined)
+    inference.maxTokens = targetOutputTokens(
+      gateway,
+      x,
+      inference.maxTokens,
+      x.request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens',
+    );
   if (converted.jsonTool) x.set(JSON_TOOL_KEY, converted.jsonTool);
   req.url = `${base}/${req.stream ? 'converse-stream' : 'converse'}`;
   req.body = converted.body;

@@ -23,14 +23,21 @@ type CredentialProvider = () => Promise<AwsCredentialIdentity>;
 /** The credential chain of one instance. */
 export function credentialChain(o: CredentialOptions): CredentialProvider {
   if (o.accessKeyId && o.secretAccessKey) {
-    const identity: AwsCredentialIdentity = { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey, ...(o.sessionToken ? { sessionToken: o.sessionToken } : {}) };
+    const identity: AwsCredentialIdentity = {
+      accessKeyId: o.accessKeyId,
+      secretAccessKey: o.secretAccessKey,
+      ...(o.sessionToken ? { sessionToken: o.sessionToken } : {}),
+    };
     return async () => identity;
   }
   const { fromIni } = credentialsFromIni();
   const { fromEnv } = credentialsFromEnv();
   const sources: Array<[string, CredentialProvider]> = o.profile
     ? [[`profile ${o.profile}`, withoutMetadataSources(o.profile, fromIni({ profile: o.profile }))]]
-    : [['environment', fromEnv()], ['shared config files', withoutMetadataSources(undefined, fromIni())]];
+    : [
+        ['environment', fromEnv()],
+        ['shared config files', withoutMetadataSources(undefined, fromIni())],
+      ];
   return async () => {
     const tried: string[] = [];
     for (const [name, source] of sources) {
@@ -40,7 +47,11 @@ export function credentialChain(o: CredentialOptions): CredentialProvider {
         tried.push(`${name}: ${(err as Error).message}`);
       }
     }
-    throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `no AWS credentials for Bedrock (${tried.join('; ')})`, { expose: true });
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_UPSTREAM_FAILED',
+      `no AWS credentials for Bedrock (${tried.join('; ')})`,
+      { expose: true },
+    );
   };
 }
 

@@ -1,5 +1,10 @@
 import type { EmbeddingsRequest, Exchange, ProviderAdapter, ProviderInstance, UpstreamClient } from '@switchyard/core';
-import { classifyGeminiError, decodeGeminiStream, fromEmbedContent, fromGenerateContent } from '@switchyard/wire-gemini';
+import {
+  classifyGeminiError,
+  decodeGeminiStream,
+  fromEmbedContent,
+  fromGenerateContent,
+} from '@switchyard/wire-gemini';
 import type { DecodeContext, EmbedContentResponse, GenerateContentResponse } from '@switchyard/wire-gemini';
 import { geminiOptions, instanceFields } from './instance-fields.js';
 
@@ -36,7 +41,11 @@ export const geminiAdapter: ProviderAdapter = {
   decodeStream: (events, x) => decodeGeminiStream(events, context(x), true),
 
   decodeEmbeddings: (body, x) =>
-    fromEmbedContent(body as EmbedContentResponse, x.target?.model ?? x.model, (x.body as EmbeddingsRequest).encoding_format === 'base64'),
+    fromEmbedContent(
+      body as EmbedContentResponse,
+      x.target?.model ?? x.model,
+      (x.body as EmbeddingsRequest).encoding_format === 'base64',
+    ),
 
   classifyError: classifyGeminiError,
 

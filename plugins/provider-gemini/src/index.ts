@@ -13,13 +13,28 @@ export { geminiOptions, instanceFields } from './instance-fields.js';
 export type { GeminiInstanceOptions } from './instance-fields.js';
 // The conversions live in @switchyard/wire-gemini (shared with Vertex AI); re-exported unchanged.
 export {
-  toGenerateContent, toContents, imagePart, fromGenerateContent, fromEmbedContent, finishReasonOf, usageOf,
-  GeminiStreamDecoder, decodeGeminiStream, toGeminiSchema, toEmbedCall, classifyGeminiError, toolCallId, splitToolCallId,
+  toGenerateContent,
+  toContents,
+  imagePart,
+  fromGenerateContent,
+  fromEmbedContent,
+  finishReasonOf,
+  usageOf,
+  GeminiStreamDecoder,
+  decodeGeminiStream,
+  toGeminiSchema,
+  toEmbedCall,
+  classifyGeminiError,
+  toolCallId,
+  splitToolCallId,
 } from '@switchyard/wire-gemini';
 export type * from '@switchyard/wire-gemini';
 
 /** Content type, extra headers, credentials: built once per instance, copied per request. */
-const headersFor = instanceHeaderCache((instance) => ({ 'content-type': 'application/json', ...instanceHeaders(instance) }));
+const headersFor = instanceHeaderCache((instance) => ({
+  'content-type': 'application/json',
+  ...instanceHeaders(instance),
+}));
 
 /**
  * What the target takes of a chat request: no `reasoning_effort` for a model known not to think
@@ -48,7 +63,12 @@ function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): Upst
   const body = toGenerateContent(forModel(x.request, x, gateway), target.model, geminiOptions(target.instance), warn);
   const asked = body.generationConfig?.maxOutputTokens;
   if (body.generationConfig && typeof asked === 'number') {
-    body.generationConfig.maxOutputTokens = targetOutputTokens(gateway, x, asked, x.request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens');
+    body.generationConfig.maxOutputTokens = targetOutputTokens(
+      gateway,
+      x,
+      asked,
+      x.request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens',
+    );
   }
   req.body = body;
   if (req.stream) {
@@ -62,7 +82,13 @@ function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): Upst
 
 /** The Google Gemini API (generativelanguage.googleapis.com) as a Switchyard provider type `gemini`. */
 export function gemini(): Plugin<Record<string, never>> {
-  return providerPlugin({ name: PLUGIN, type: PROVIDER_TYPE, adapter: geminiAdapter, build: buildRequest, models: GEMINI_MODELS });
+  return providerPlugin({
+    name: PLUGIN,
+    type: PROVIDER_TYPE,
+    adapter: geminiAdapter,
+    build: buildRequest,
+    models: GEMINI_MODELS,
+  });
 }
 
 export default gemini;

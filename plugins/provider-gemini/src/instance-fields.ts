@@ -5,13 +5,19 @@ import { instanceOptions, stringEnum } from '@switchyard/core';
 /** Fields a `type: gemini` provider entry may add to the common ones. */
 export const instanceFields = Type.Object(
   {
-    apiVersion: Type.String({ default: 'v1beta', description: 'API version path segment: `{baseUrl}/{apiVersion}/models/{model}:generateContent`.' }),
+    apiVersion: Type.String({
+      default: 'v1beta',
+      description: 'API version path segment: `{baseUrl}/{apiVersion}/models/{model}:generateContent`.',
+    }),
     jsonSchema: stringEnum(['convert', 'native'], {
       default: 'convert',
       description:
         '`convert`: tool and response JSON Schemas are turned into the OpenAPI subset every Gemini model accepts (`parameters`, `responseSchema`), dropped keywords named in warnings. `native`: sent unchanged as `parametersJsonSchema` / `responseJsonSchema` (Gemini 2.5 and later).',
     }),
-    includeThoughts: Type.Boolean({ default: false, description: 'With `reasoning_effort`, ask Gemini for thought summaries and return them as `reasoning_content`.' }),
+    includeThoughts: Type.Boolean({
+      default: false,
+      description: 'With `reasoning_effort`, ask Gemini for thought summaries and return them as `reasoning_content`.',
+    }),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,15 @@
 import { SwitchyardError } from '@switchyard/core';
-import type { ChatCompletion, ChatCompletionChunk, Exchange, ListedModel, ProviderAdapter, ProviderInstance, SseEvent, Target, UpstreamClient } from '@switchyard/core';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  Exchange,
+  ListedModel,
+  ProviderAdapter,
+  ProviderInstance,
+  SseEvent,
+  Target,
+  UpstreamClient,
+} from '@switchyard/core';
 import { decodeResponsesStream, fromResponseObject, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 import type { ResponseObject } from '@switchyard/wire-openai-responses';
 import { instanceFields, optionsOf, speaksResponses } from './instance-fields.js';
@@ -36,7 +46,10 @@ async function* decodeStream(events: AsyncIterable<SseEvent>): AsyncGenerator<Ch
   for await (const event of events) {
     if (event.data === '[DONE]') return;
     const parsed = JSON.parse(event.data) as ChatCompletionChunk & { error?: { message?: string } };
-    if (parsed.error) throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', parsed.error.message ?? 'upstream stream error', { expose: true });
+    if (parsed.error)
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', parsed.error.message ?? 'upstream stream error', {
+        expose: true,
+      });
     yield parsed;
   }
   throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before [DONE]', { expose: true });
@@ -59,7 +72,10 @@ export const openaiAdapter: ProviderAdapter = {
     return completion;
   },
 
-  decodeStream: (events, x) => (attemptSpeaksResponses(x) ? decodeResponsesStream(events, (response) => x.set(UPSTREAM_RESPONSE, response)) : decodeStream(events)),
+  decodeStream: (events, x) =>
+    attemptSpeaksResponses(x)
+      ? decodeResponsesStream(events, (response) => x.set(UPSTREAM_RESPONSE, response))
+      : decodeStream(events),
 
   async listModels(instance: ProviderInstance, http: UpstreamClient): Promise<string[]> {
     return (await describeModels(instance, http)).map((m) => m.id);
@@ -72,12 +88,18 @@ export const openaiAdapter: ProviderAdapter = {
  * `context_length` (OpenRouter, LM Studio), `max_model_len` (vLLM) or `context_window` (Groq).
  */
 async function describeModels(instance: ProviderInstance, http: UpstreamClient): Promise<ListedModel[]> {
-  const { status, json } = await http.getJson(`${instance.baseUrl}${optionsOf(instance).modelsPath}`, instanceHeaders(instance), instance.timeoutMs);
+  const { status, json } = await http.getJson(
+    `${instance.baseUrl}${optionsOf(instance).modelsPath}`,
+    instanceHeaders(instance),
+    instance.timeoutMs,
+  );
   const data = (json as { data?: Array<Record<string, unknown>> } | undefined)?.data;
   if (status !== 200 || !Array.isArray(data)) throw new Error(`model listing answered ${status}`);
   return data.flatMap((m) => {
     if (typeof m.id !== 'string') return [];
-    const window = [m.context_length, m.max_model_len, m.context_window].find((v): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0);
+    const window = [m.context_length, m.max_model_len, m.context_window].find(
+      (v): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0,
+    );
     return [window === undefined ? { id: m.id } : { id: m.id, info: { contextWindow: window } }];
   });
 }

@@ -11,7 +11,11 @@ const OUTPUT_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
  * reason, `max_completion_tokens` for one that does (reasoning models refuse `max_tokens`), and no
  * reasoning text in the history (Chat Completions has no field to take it back).
  */
-export function chatBodyFor(body: ChatRequest, x: Exchange, gateway: Pick<Gateway, 'config' | 'modelInfo'>): ChatRequest {
+export function chatBodyFor(
+  body: ChatRequest,
+  x: Exchange,
+  gateway: Pick<Gateway, 'config' | 'modelInfo'>,
+): ChatRequest {
   const warn = (m: string): void => x.warn(m);
   for (const field of OUTPUT_FIELDS) {
     const asked = body[field];
@@ -19,10 +23,13 @@ export function chatBodyFor(body: ChatRequest, x: Exchange, gateway: Pick<Gatewa
     const fitted = targetOutputTokens(gateway, x, asked, field);
     if (fitted !== asked) body[field] = fitted;
   }
-  if (Array.isArray(body.messages)) body.messages = withoutReasoningBlocks(body.messages, warn, 'OpenAI Chat Completions');
+  if (Array.isArray(body.messages))
+    body.messages = withoutReasoningBlocks(body.messages, warn, 'OpenAI Chat Completions');
   if (x.protocol === 'openai') return body;
   if (body.messages.some((m) => m.role === 'assistant' && m.reasoning_content !== undefined)) {
-    body.messages = body.messages.map((m) => (m.role === 'assistant' && m.reasoning_content !== undefined ? withoutReasoningText(m) : m));
+    body.messages = body.messages.map((m) =>
+      m.role === 'assistant' && m.reasoning_content !== undefined ? withoutReasoningText(m) : m,
+    );
     warn('reasoning in the history dropped (Chat Completions cannot take it back)');
   }
   const reasoning = gateway.modelInfo.forTarget(x.target!)?.reasoning;

@@ -16,7 +16,10 @@ export { instanceFields, speaksResponses } from './instance-fields.js';
 export type { OpenAIInstanceOptions } from './instance-fields.js';
 
 /** Content type, extra headers, credentials: built once per instance, copied per request. */
-const headersFor = instanceHeaderCache((instance) => ({ 'content-type': 'application/json', ...instanceHeaders(instance) }));
+const headersFor = instanceHeaderCache((instance) => ({
+  'content-type': 'application/json',
+  ...instanceHeaders(instance),
+}));
 
 /**
  * OpenAI and every OpenAI-compatible API: the body passes through with `model` and credentials
@@ -33,7 +36,10 @@ function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): Upst
     req.url = `${target.instance.baseUrl}${options.responsesPath}`;
     const continuation = x.get(CONTINUATION);
     // The instance that keeps the previous response continues it itself: the caller's own body goes.
-    const source = continuation?.instance === target.instance.name ? { ...x.body, previous_response_id: continuation.previousResponseId, input: continuation.input } : x.body;
+    const source =
+      continuation?.instance === target.instance.name
+        ? { ...x.body, previous_response_id: continuation.previousResponseId, input: continuation.input }
+        : x.body;
     req.body = responsesBody(source, x, gateway);
     return req;
   }
@@ -50,7 +56,13 @@ function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): Upst
 }
 
 export function openai(): Plugin<Record<string, never>> {
-  return providerPlugin({ name: PLUGIN, type: PROVIDER_TYPE, adapter: openaiAdapter, build: buildRequest, models: OPENAI_MODELS });
+  return providerPlugin({
+    name: PLUGIN,
+    type: PROVIDER_TYPE,
+    adapter: openaiAdapter,
+    build: buildRequest,
+    models: OPENAI_MODELS,
+  });
 }
 
 export default openai;

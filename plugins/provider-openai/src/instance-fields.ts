@@ -12,7 +12,8 @@ export const instanceFields = Type.Object(
     project: Type.Optional(Type.String({ description: 'Sent as `OpenAI-Project`.' })),
     authHeader: Type.String({
       default: 'authorization',
-      description: 'Header carrying the key: `authorization` sends `Bearer <apiKey>`; any other name (e.g. `api-key`) sends the bare key.',
+      description:
+        'Header carrying the key: `authorization` sends `Bearer <apiKey>`; any other name (e.g. `api-key`) sends the bare key.',
     }),
     responsesApi: Type.Optional(
       Type.Boolean({

@@ -42,7 +42,9 @@ function geminiContext(x: Exchange): DecodeContext {
  * elsewhere, never shown as the caller's 403.
  */
 export function classifyVertexError(status: number, body: string): UpstreamErrorInfo {
-  const info = /^\s*\{\s*"type"\s*:\s*"error"/.test(body) ? classifyAnthropicError(status, body) : classifyGeminiError(status, body);
+  const info = /^\s*\{\s*"type"\s*:\s*"error"/.test(body)
+    ? classifyAnthropicError(status, body)
+    : classifyGeminiError(status, body);
   if (status === 401 || status === 403) info.outcome = 'failure';
   return info;
 }

@@ -23,7 +23,8 @@ import { optionsOf } from './instance-fields.js';
 
 /** google-auth-library, loaded at the first token a Vertex instance needs: a gateway without one never loads it. */
 let library: typeof GoogleAuth | undefined;
-const googleAuth = (): typeof GoogleAuth => (library ??= createRequire(import.meta.url)('google-auth-library') as typeof GoogleAuth);
+const googleAuth = (): typeof GoogleAuth =>
+  (library ??= createRequire(import.meta.url)('google-auth-library') as typeof GoogleAuth);
 
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 const ALWAYS_EXPIRING = 100 * 365 * 24 * 3600 * 1000;
@@ -47,28 +48,45 @@ interface KeyJson {
 }
 
 /** The key an instance uses: inline, its file, GOOGLE_APPLICATION_CREDENTIALS, or gcloud's application-default file. */
-export function loadKey(o: GoogleCredentialOptions, env: NodeJS.ProcessEnv = process.env): { key: KeyJson; from: string } {
+export function loadKey(
+  o: GoogleCredentialOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): { key: KeyJson; from: string } {
   if (o.credentials) return { key: o.credentials as KeyJson, from: 'credentials' };
   const candidates = [
     ...(o.keyFile ? [o.keyFile] : []),
     ...(!o.keyFile && env.GOOGLE_APPLICATION_CREDENTIALS ? [env.GOOGLE_APPLICATION_CREDENTIALS] : []),
-    ...(!o.keyFile && !env.GOOGLE_APPLICATION_CREDENTIALS ? [join(env.CLOUDSDK_CONFIG ?? join(homedir(), '.config', 'gcloud'), 'application_default_credentials.json')] : []),
+    ...(!o.keyFile && !env.GOOGLE_APPLICATION_CREDENTIALS
+      ? [join(env.CLOUDSDK_CONFIG ?? join(homedir(), '.config', 'gcloud'), 'application_default_credentials.json')]
+      : []),
   ];
   for (const file of candidates) {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `Google credentials ${file} could not be read: ${(err as Error).message}`, { expose: true });
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_UPSTREAM_FAILED',
+        `Google credentials ${file} could not be read: ${(err as Error).message}`,
+        { expose: true },
+      );
     }
     try {
       return { key: JSON.parse(text) as KeyJson, from: file };
     } catch {
       // JSON.parse's message quotes the text it choked on: a piece of a private key, maybe.
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `Google credentials ${file} could not be read: not a JSON key`, { expose: true });
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_UPSTREAM_FAILED',
+        `Google credentials ${file} could not be read: not a JSON key`,
+        { expose: true },
+      );
     }
   }
-  throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'no Google credentials: set credentials or keyFile, or GOOGLE_APPLICATION_CREDENTIALS', { expose: true });
+  throw new SwitchyardError(
+    'SWITCHYARD_ERR_UPSTREAM_FAILED',
+    'no Google credentials: set credentials or keyFile, or GOOGLE_APPLICATION_CREDENTIALS',
+    { expose: true },
+  );
 }
 
 /** The google-auth-library client for a key, its token requests sent to the key's own token_uri. */
@@ -78,17 +96,35 @@ export function clientFor(key: KeyJson, from: string, scopes: string[]): OAuth2C
   if (key.type === 'service_account' && key.client_email && key.private_key) {
     // The library keeps its own token and refreshes it only near expiry by its own clock; a
     // threshold this large makes every authorize() fetch, so that the TokenCache decides.
-    client = new JWT({ email: key.client_email, key: key.private_key, ...(key.private_key_id ? { keyId: key.private_key_id } : {}), scopes, eagerRefreshThresholdMillis: ALWAYS_EXPIRING });
+    client = new JWT({
+      email: key.client_email,
+      key: key.private_key,
+      ...(key.private_key_id ? { keyId: key.private_key_id } : {}),
+      scopes,
+      eagerRefreshThresholdMillis: ALWAYS_EXPIRING,
+    });
   } else if (key.type === 'authorized_user' && key.refresh_token) {
-    client = new UserRefreshClient({ clientId: key.client_id, clientSecret: key.client_secret, refreshToken: key.refresh_token });
+    client = new UserRefreshClient({
+      clientId: key.client_id,
+      clientSecret: key.client_secret,
+      refreshToken: key.refresh_token,
+    });
   } else {
-    throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `Google credentials from ${from}: a service_account or authorized_user key is needed (type ${String(key.type)})`, { expose: true });
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_UPSTREAM_FAILED',
+      `Google credentials from ${from}: a service_account or authorized_user key is needed (type ${String(key.type)})`,
+      { expose: true },
+    );
   }
   const tokenUri = key.token_uri;
   if (tokenUri && tokenUri !== GOOGLE_TOKEN_URL) {
     const url = new URL(tokenUri);
     if (url.protocol !== 'https:' && !isLoopback(url.hostname)) {
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `Google credentials from ${from}: token_uri must be https (plain http only on loopback)`, { expose: true });
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_UPSTREAM_FAILED',
+        `Google credentials from ${from}: token_uri must be https (plain http only on loopback)`,
+        { expose: true },
+      );
     }
     client.transporter.interceptors.request.add({
       resolved: async (config) => {
@@ -104,12 +140,20 @@ export function clientFor(key: KeyJson, from: string, scopes: string[]): OAuth2C
 export async function fetchToken(client: OAuth2Client): Promise<AccessToken> {
   let credentials: Credentials;
   try {
-    credentials = client instanceof googleAuth().JWT ? await client.authorize() : (await client.refreshAccessToken()).credentials;
+    credentials =
+      client instanceof googleAuth().JWT ? await client.authorize() : (await client.refreshAccessToken()).credentials;
   } catch (err) {
-    throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `Google token exchange failed: ${(err as Error).message}`, { expose: true, cause: err });
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_UPSTREAM_FAILED',
+      `Google token exchange failed: ${(err as Error).message}`,
+      { expose: true, cause: err },
+    );
   }
   const token = credentials.access_token;
-  if (!token) throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Google token exchange returned no access token', { expose: true });
+  if (!token)
+    throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Google token exchange returned no access token', {
+      expose: true,
+    });
   const expiry = credentials.expiry_date;
   return { token, expiresInMs: typeof expiry === 'number' ? expiry - Date.now() : 3_000_000 };
 }

@@ -11,5 +11,9 @@ export function instanceProblems(instance: ProviderInstance, i: number): string[
 /** The problems as one config error, listed as core lists its own. */
 export function configError(problems: readonly string[], source: string | undefined): SwitchyardError {
   const where = source ? ` in ${source}` : '';
-  return new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', `invalid configuration${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { expose: false, problems });
+  return new SwitchyardError(
+    'SWITCHYARD_ERR_CONFIG_INVALID',
+    `invalid configuration${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    { expose: false, problems },
+  );
 }

@@ -35,7 +35,9 @@ export function vertex(settings: VertexSettings = {}): Plugin<Record<string, nev
     options: Type.Object({}, { additionalProperties: false }),
     providers: [{ type: PROVIDER_TYPE, adapter: vertexAdapter, models: VERTEX_MODELS }],
     apply(gateway) {
-      const problems = gateway.instances.flatMap((instance, i) => (instance.type === PROVIDER_TYPE ? instanceProblems(instance, i) : []));
+      const problems = gateway.instances.flatMap((instance, i) =>
+        instance.type === PROVIDER_TYPE ? instanceProblems(instance, i) : [],
+      );
       if (problems.length) throw configError(problems, gateway.source);
       const hook = gateway.hooks.convertRequest.for(PROVIDER_TYPE);
       hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, (req, x) => {

@@ -21,7 +21,12 @@ export const VERTEX_MODELS: Readonly<Record<string, ModelInfo>> = {
   'claude-sonnet-4@20250514': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
   'claude-3-7-sonnet@20250219': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
   'claude-3-5-haiku@20241022': { ...CLAUDE, maxOutputTokens: 8192, pricing: price(0.8, 4, 0.08, 1) },
-  'claude-3-haiku@20240307': { ...CLAUDE, structuredOutput: false, maxOutputTokens: 4096, pricing: price(0.25, 1.25, 0.03, 0.3) },
+  'claude-3-haiku@20240307': {
+    ...CLAUDE,
+    structuredOutput: false,
+    maxOutputTokens: 4096,
+    pricing: price(0.25, 1.25, 0.03, 0.3),
+  },
   'gemini-2.5-pro': { ...GEMINI, maxOutputTokens: 65_536, pricing: price(1.25, 10, 0.31) },
   'gemini-2.5-flash': { ...GEMINI, maxOutputTokens: 65_536, pricing: price(0.3, 2.5, 0.075) },
   'gemini-2.5-flash-lite': { ...GEMINI, maxOutputTokens: 65_536, pricing: price(0.1, 0.4, 0.025) },

@@ -13,10 +13,15 @@ const THINKING_BUDGETS = { minimal: 1024, low: 2048, medium: 8192, high: 24576 }
 const CONVERSION_VERSION = '2023-06-01';
 
 /** The output-token field a canonical request asked with, for warnings. */
-const askedField = (x: Exchange): string => (x.request?.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens');
+const askedField = (x: Exchange): string =>
+  x.request?.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
 
 /** Output tokens fitted to the target model (`gateway`: its model table and routing.fitOutputTokens). */
-export function buildVertexRequest(req: UpstreamRequest, x: Exchange, gateway: Pick<Gateway, 'config' | 'modelInfo'>): UpstreamRequest {
+export function buildVertexRequest(
+  req: UpstreamRequest,
+  x: Exchange,
+  gateway: Pick<Gateway, 'config' | 'modelInfo'>,
+): UpstreamRequest {
   const target = x.target!;
   const o = optionsOf(target.instance);
   const warn = (m: string): void => x.warn(m);
@@ -28,10 +33,14 @@ export function buildVertexRequest(req: UpstreamRequest, x: Exchange, gateway: P
       // Pass-through: the caller's body, every field kept, the model in the URL instead.
       const { model: _model, ...rest } = x.body as Record<string, unknown>;
       const body: Record<string, unknown> = { ...rest, anthropic_version: o.anthropicVersion };
-      req.body = typeof body.max_tokens === 'number' ? withMaxTokens(body, targetOutputTokens(gateway, x, body.max_tokens)!, warn) : body;
+      req.body =
+        typeof body.max_tokens === 'number'
+          ? withMaxTokens(body, targetOutputTokens(gateway, x, body.max_tokens)!, warn)
+          : body;
       return req;
     }
-    if (!x.request) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Vertex AI`);
+    if (!x.request)
+      throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Vertex AI`);
     const converted = toMessagesRequest(x.request, {
       model: target.model,
       version: CONVERSION_VERSION,
@@ -43,14 +52,22 @@ export function buildVertexRequest(req: UpstreamRequest, x: Exchange, gateway: P
     for (const warning of converted.warnings) x.warn(warning);
     if (converted.jsonTool) x.set(JSON_TOOL_KEY, converted.jsonTool);
     const { model: _model, ...body } = converted.body;
-    req.body = withMaxTokens({ ...body, anthropic_version: o.anthropicVersion }, targetOutputTokens(gateway, x, body.max_tokens, askedField(x))!, warn);
+    req.body = withMaxTokens(
+      { ...body, anthropic_version: o.anthropicVersion },
+      targetOutputTokens(gateway, x, body.max_tokens, askedField(x))!,
+      warn,
+    );
     return req;
   }
-  if (!x.request) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Vertex AI`);
+  if (!x.request)
+    throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Vertex AI`);
   const body = toGenerateContent(x.request, target.model, o, warn);
   const asked = body.generationConfig?.maxOutputTokens;
-  if (body.generationConfig && typeof asked === 'number') body.generationConfig.maxOutputTokens = targetOutputTokens(gateway, x, asked, askedField(x));
+  if (body.generationConfig && typeof asked === 'number')
+    body.generationConfig.maxOutputTokens = targetOutputTokens(gateway, x, asked, askedField(x));
   req.body = body;
-  req.url = req.stream ? `${modelUrl(target.instance, target.model, 'streamGenerateContent')}?alt=sse` : modelUrl(target.instance, target.model, 'generateContent');
+  req.url = req.stream
+    ? `${modelUrl(target.instance, target.model, 'streamGenerateContent')}?alt=sse`
+    : modelUrl(target.instance, target.model, 'generateContent');
   return req;
 }

@@ -78,12 +78,15 @@ export class MemoryCounters implements Counters {
   async peek(name: CounterName, key: string): Promise<Reading> {
     const now = this.now();
     const window = this.#windows.get(name)!.get(key);
-    return window === undefined || window.endsAt <= now ? { used: 0, resetMs: WINDOW_SECONDS[name] * 1000 } : { used: window.used, resetMs: window.endsAt - now };
+    return window === undefined || window.endsAt <= now
+      ? { used: 0, resetMs: WINDOW_SECONDS[name] * 1000 }
+      : { used: window.used, resetMs: window.endsAt - now };
   }
 
   #sweep(now: number): void {
     this.#nextSweep = now + SWEEP_EVERY_MS;
-    for (const windows of this.#windows.values()) for (const [key, window] of windows) if (window.endsAt <= now) windows.delete(key);
+    for (const windows of this.#windows.values())
+      for (const [key, window] of windows) if (window.endsAt <= now) windows.delete(key);
   }
 }
 
@@ -151,7 +154,9 @@ export class RedisCounters implements Counters {
   async peek(name: CounterName, key: string): Promise<Reading> {
     const id = redisKey(name, key);
     const [used, left] = await Promise.all([this.#redis.get(id), this.#redis.pttl(id)]);
-    return used === null || left < 0 ? { used: 0, resetMs: WINDOW_SECONDS[name] * 1000 } : { used: Number(used), resetMs: left };
+    return used === null || left < 0
+      ? { used: 0, resetMs: WINDOW_SECONDS[name] * 1000 }
+      : { used: Number(used), resetMs: left };
   }
 }
 

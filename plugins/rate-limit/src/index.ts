@@ -25,18 +25,45 @@ export function rateLimit(): Plugin<RateLimitOptions> {
     apply(gateway, options) {
       const redis = options.store === 'auto' ? gateway.contract(REDIS_CLIENT) : undefined;
       // In-memory counters outlive config reloads (Redis ones live in Redis); limits are read per request.
-      const counters = gateway.keep(PLUGIN, redis ? 'counters:redis' : 'counters:memory', () => (redis ? new RedisCounters(redis) : new MemoryCounters()));
-      const limiter = new Limiter(options, counters, new StoreHealth(gateway.logger, redis ? 'redis' : 'memory'), gateway.logger);
-      gateway.routes.add({ method: 'GET', path: '/admin/rate-limit', plugin: PLUGIN, handle: () => ({ body: limiter.status(gateway) }) });
-      gateway.routes.add({ method: 'GET', path: '/admin/rate-limit/keys/:name', plugin: PLUGIN, handle: async (req) => ({ body: await limiter.readings(`key:${req.params.name}`) }) });
-      gateway.routes.add({ method: 'GET', path: '/admin/rate-limit/instances/:name', plugin: PLUGIN, handle: async (req) => ({ body: await limiter.instanceReadings(req.params.name!) }) });
+      const counters = gateway.keep(PLUGIN, redis ? 'counters:redis' : 'counters:memory', () =>
+        redis ? new RedisCounters(redis) : new MemoryCounters(),
+      );
+      const limiter = new Limiter(
+        options,
+        counters,
+        new StoreHealth(gateway.logger, redis ? 'redis' : 'memory'),
+        gateway.logger,
+      );
+      gateway.routes.add({
+        method: 'GET',
+        path: '/admin/rate-limit',
+        plugin: PLUGIN,
+        handle: () => ({ body: limiter.status(gateway) }),
+      });
+      gateway.routes.add({
+        method: 'GET',
+        path: '/admin/rate-limit/keys/:name',
+        plugin: PLUGIN,
+        handle: async (req) => ({ body: await limiter.readings(`key:${req.params.name}`) }),
+      });
+      gateway.routes.add({
+        method: 'GET',
+        path: '/admin/rate-limit/instances/:name',
+        plugin: PLUGIN,
+        handle: async (req) => ({ body: await limiter.instanceReadings(req.params.name!) }),
+      });
       // Limits come from these options or from gateway keys (auth, registered before): with
       // neither, nothing can be limited and the plugin stays off the request path.
-      const limited = options.defaults !== undefined || Object.keys(options.keys).length > 0 || Object.keys(options.instances).length > 0;
+      const limited =
+        options.defaults !== undefined ||
+        Object.keys(options.keys).length > 0 ||
+        Object.keys(options.instances).length > 0;
       if (!limited && !gateway.security.authenticatesCallers) return;
       gateway.hooks.beforeRoute.tapPromise(PLUGIN, (x) => limiter.admit(x));
       if (Object.keys(options.instances).length) {
-        gateway.hooks.selectRoute.tapPromise({ name: PLUGIN, stage: RouteStage.FILTER }, (plan, x) => limiter.filter(plan, x));
+        gateway.hooks.selectRoute.tapPromise({ name: PLUGIN, stage: RouteStage.FILTER }, (plan, x) =>
+          limiter.filter(plan, x),
+        );
       }
       gateway.hooks.onResult.tap(PLUGIN, (result, x) => limiter.record(result, x));
       gateway.hooks.onFinish.tapPromise(PLUGIN, (x) => limiter.settle(x));

@@ -50,14 +50,27 @@ export class Limiter {
     const tokens = first(charges, readings, 'tokens');
     if (!charges.some((c, i) => readings[i]!.used > c.limit)) {
       const now = Date.now();
-      x.set(ADMISSION, { charges, windowEnds: readings.map((r) => now + r.resetMs), reserved, used: undefined, outcome: 'none', settled: false });
+      x.set(ADMISSION, {
+        charges,
+        windowEnds: readings.map((r) => now + r.resetMs),
+        reserved,
+        used: undefined,
+        outcome: 'none',
+        settled: false,
+      });
       setRateLimitHeaders((name, value) => x.setResponseHeader(name, value), requests, tokens);
       return undefined;
     }
     // Refused requests do not count: take back everything this one added.
-    await this.counters.move(charges.map((c) => ({ dimension: c.dimension, scope: c.scope, points: -c.points }))).catch(() => undefined);
-    const refused = charges.flatMap((c, i) => (readings[i]!.used > c.limit ? [{ charge: c, reading: readings[i]! }] : []));
-    const retryAfterMs = Math.max(...refused.map((r) => (r.charge.dimension === 'concurrent' ? 1000 : r.reading.resetMs)));
+    await this.counters
+      .move(charges.map((c) => ({ dimension: c.dimension, scope: c.scope, points: -c.points })))
+      .catch(() => undefined);
+    const refused = charges.flatMap((c, i) =>
+      readings[i]!.used > c.limit ? [{ charge: c, reading: readings[i]! }] : [],
+    );
+    const retryAfterMs = Math.max(
+      ...refused.map((r) => (r.charge.dimension === 'concurrent' ? 1000 : r.reading.resetMs)),
+    );
     const why = refused.map((r) => describe(r.charge)).join('; ');
     this.logger.info({ plugin: PLUGIN, caller, model: x.model, requestId: x.id, refused: why }, 'rate limited');
     return Reply.error(
@@ -73,15 +86,19 @@ export class Limiter {
     const capped = new Map<string, string>();
     const names = [...new Set(plan.targets.map((t) => t.instance.name))].filter((n) => own(this.options.instances, n));
     try {
-      await Promise.all(names.map(async (name) => {
-        const caps = own(this.options.instances, name)!;
-        const [requests, tokens] = await Promise.all([
-          caps.requestsPerMinute === undefined ? undefined : this.counters.peek('instance-requests', name),
-          caps.tokensPerMinute === undefined ? undefined : this.counters.peek('instance-tokens', name),
-        ]);
-        if (requests && requests.used >= caps.requestsPerMinute!) capped.set(name, `instance at its cap of ${caps.requestsPerMinute} requests per minute`);
-        else if (tokens && tokens.used >= caps.tokensPerMinute!) capped.set(name, `instance at its cap of ${caps.tokensPerMinute} tokens per minute`);
-      }));
+      await Promise.all(
+        names.map(async (name) => {
+          const caps = own(this.options.instances, name)!;
+          const [requests, tokens] = await Promise.all([
+            caps.requestsPerMinute === undefined ? undefined : this.counters.peek('instance-requests', name),
+            caps.tokensPerMinute === undefined ? undefined : this.counters.peek('instance-tokens', name),
+          ]);
+          if (requests && requests.used >= caps.requestsPerMinute!)
+            capped.set(name, `instance at its cap of ${caps.requestsPerMinute} requests per minute`);
+          else if (tokens && tokens.used >= caps.tokensPerMinute!)
+            capped.set(name, `instance at its cap of ${caps.tokensPerMinute} tokens per minute`);
+        }),
+      );
       this.health.ok();
     } catch (err) {
       this.health.failed(err, this.options.onStoreError);
@@ -89,7 +106,11 @@ export class Limiter {
       for (const name of names) capped.set(name, 'rate-limit store unreachable (onStoreError: deny)');
     }
     if (capped.size === 0) return plan;
-    return plan.exclude(PLUGIN, (t) => capped.has(t.instance.name), (t) => capped.get(t.instance.name)!);
+    return plan.exclude(
+      PLUGIN,
+      (t) => capped.has(t.instance.name),
+      (t) => capped.get(t.instance.name)!,
+    );
   }
 
   /** onResult: counts the attempt against its instance, and notes usage for settlement. */
@@ -109,7 +130,8 @@ export class Limiter {
     const spent = tokens ?? (result.outcome === 'success' ? admission?.reserved : undefined);
     const moves: Move[] = [];
     if (caps.requestsPerMinute !== undefined) moves.push({ dimension: 'instance-requests', scope: name, points: 1 });
-    if (caps.tokensPerMinute !== undefined && spent) moves.push({ dimension: 'instance-tokens', scope: name, points: spent });
+    if (caps.tokensPerMinute !== undefined && spent)
+      moves.push({ dimension: 'instance-tokens', scope: name, points: spent });
     if (moves.length === 0) return;
     this.counters.move(moves).then(
       () => this.health.ok(),
@@ -124,7 +146,12 @@ export class Limiter {
     admission.settled = true;
     // Success: real usage (the estimate when the upstream sent none). Cancelled mid-answer:
     // keep the reservation, tokens were likely spent. Nothing served: give it all back.
-    const actual = admission.outcome === 'success' ? (admission.used ?? admission.reserved) : admission.outcome === 'cancelled' ? admission.reserved : 0;
+    const actual =
+      admission.outcome === 'success'
+        ? (admission.used ?? admission.reserved)
+        : admission.outcome === 'cancelled'
+          ? admission.reserved
+          : 0;
     const delta = actual - admission.reserved;
     const now = Date.now();
     const moves: Move[] = [];
@@ -153,12 +180,20 @@ export class Limiter {
   }
 
   async instanceReadings(name: string): Promise<Record<string, Reading>> {
-    const [requests, tokens] = await Promise.all([this.counters.peek('instance-requests', name), this.counters.peek('instance-tokens', name)]);
+    const [requests, tokens] = await Promise.all([
+      this.counters.peek('instance-requests', name),
+      this.counters.peek('instance-tokens', name),
+    ]);
     return { requests, tokens };
   }
 
   status(gateway: Gateway): Record<string, unknown> {
-    return { store: this.health.kind, gatewayStore: gateway.store.kind, onStoreError: this.options.onStoreError, ...this.health.counts() };
+    return {
+      store: this.health.kind,
+      gatewayStore: gateway.store.kind,
+      onStoreError: this.options.onStoreError,
+      ...this.health.counts(),
+    };
   }
 
   #storeFailed(err: unknown, x: Exchange): Reply | undefined {
@@ -169,30 +204,49 @@ export class Limiter {
       return undefined;
     }
     return Reply.error(
-      new SwitchyardError('SWITCHYARD_ERR_LIMITER_UNAVAILABLE', 'rate limits cannot be checked right now (the rate-limit store is unreachable); retry shortly', {
-        // A 5xx is hidden from callers by default; this one says nothing internal and tells them why.
-        expose: true,
-        publicCode: 'rate_limiter_unavailable',
-        headers: { 'retry-after': '1' },
-      }),
+      new SwitchyardError(
+        'SWITCHYARD_ERR_LIMITER_UNAVAILABLE',
+        'rate limits cannot be checked right now (the rate-limit store is unreachable); retry shortly',
+        {
+          // A 5xx is hidden from callers by default; this one says nothing internal and tells them why.
+          expose: true,
+          publicCode: 'rate_limiter_unavailable',
+          headers: { 'retry-after': '1' },
+        },
+      ),
     );
   }
 }
 
 /** The first charge of a dimension with its reading, for the x-ratelimit-* headers. */
-function first(charges: readonly Charge[], readings: readonly Reading[], dimension: Charge['dimension']): { limit: number; reading: Reading } | undefined {
-  for (let i = 0; i < charges.length; i++) if (charges[i]!.dimension === dimension) return { limit: charges[i]!.limit, reading: readings[i]! };
+function first(
+  charges: readonly Charge[],
+  readings: readonly Reading[],
+  dimension: Charge['dimension'],
+): { limit: number; reading: Reading } | undefined {
+  for (let i = 0; i < charges.length; i++)
+    if (charges[i]!.dimension === dimension) return { limit: charges[i]!.limit, reading: readings[i]! };
   return undefined;
 }
 
 function describe(charge: Charge): string {
-  const unit = { requests: 'requests per minute', tokens: 'tokens per minute', daily: 'tokens per day', concurrent: 'concurrent requests' }[charge.dimension];
+  const unit = {
+    requests: 'requests per minute',
+    tokens: 'tokens per minute',
+    daily: 'tokens per day',
+    concurrent: 'concurrent requests',
+  }[charge.dimension];
   const scope = charge.scope.includes('|model:') ? ` for model ${charge.scope.split('|model:')[1]}` : '';
-  if (charge.points > charge.limit) return `this request needs ${charge.points} ${unit}${scope}, more than the limit of ${charge.limit}`;
+  if (charge.points > charge.limit)
+    return `this request needs ${charge.points} ${unit}${scope}, more than the limit of ${charge.limit}`;
   return `${unit}${scope} limit is ${charge.limit}`;
 }
 
-function usageTokens(usage: { total_tokens?: number; prompt_tokens?: number; completion_tokens?: number }): number | undefined {
+function usageTokens(usage: {
+  total_tokens?: number;
+  prompt_tokens?: number;
+  completion_tokens?: number;
+}): number | undefined {
   const total = usage.total_tokens ?? (usage.prompt_tokens ?? 0) + (usage.completion_tokens ?? 0);
   return Number.isFinite(total) && total >= 0 ? Math.ceil(total) : undefined;
 }

@@ -16,10 +16,14 @@ export interface Charge {
 export function chargesFor(scopes: ReadonlyArray<{ id: string; limits: LimitSet }>, tokens: number): Charge[] {
   const charges: Charge[] = [];
   for (const { id, limits } of scopes) {
-    if (limits.requestsPerMinute !== undefined) charges.push({ dimension: 'requests', scope: id, points: 1, limit: limits.requestsPerMinute });
-    if (limits.tokensPerMinute !== undefined) charges.push({ dimension: 'tokens', scope: id, points: tokens, limit: limits.tokensPerMinute });
-    if (limits.tokensPerDay !== undefined) charges.push({ dimension: 'daily', scope: id, points: tokens, limit: limits.tokensPerDay });
-    if (limits.concurrent !== undefined) charges.push({ dimension: 'concurrent', scope: id, points: 1, limit: limits.concurrent });
+    if (limits.requestsPerMinute !== undefined)
+      charges.push({ dimension: 'requests', scope: id, points: 1, limit: limits.requestsPerMinute });
+    if (limits.tokensPerMinute !== undefined)
+      charges.push({ dimension: 'tokens', scope: id, points: tokens, limit: limits.tokensPerMinute });
+    if (limits.tokensPerDay !== undefined)
+      charges.push({ dimension: 'daily', scope: id, points: tokens, limit: limits.tokensPerDay });
+    if (limits.concurrent !== undefined)
+      charges.push({ dimension: 'concurrent', scope: id, points: 1, limit: limits.concurrent });
   }
   return charges;
 }
@@ -61,7 +65,10 @@ export const DEFAULT_CHARS_PER_TOKEN = 4;
  * Anthropic `system` and Responses `input` and `instructions` count too.
  */
 export function estimateTokens(body: Record<string, unknown>, charsPerToken: number, defaultMaxTokens: number): number {
-  const chars = textLength(body.messages ?? body.input ?? '', 0) + textLength(body.system ?? body.instructions ?? '', 0) + textLength(body.tools ?? '', 0);
+  const chars =
+    textLength(body.messages ?? body.input ?? '', 0) +
+    textLength(body.system ?? body.instructions ?? '', 0) +
+    textLength(body.tools ?? '', 0);
   const prompt = Math.ceil(chars / charsPerToken);
   const max = firstInteger(body.max_completion_tokens, body.max_tokens, body.max_output_tokens) ?? defaultMaxTokens;
   return prompt + max;
@@ -116,7 +123,11 @@ export function setRateLimitHeaders(
   if (tokens) setEntry(set, HEADER_NAMES.tokens, tokens);
 }
 
-function setEntry(set: (name: string, value: string) => void, names: readonly [string, string, string], entry: { limit: number; reading: Reading }): void {
+function setEntry(
+  set: (name: string, value: string) => void,
+  names: readonly [string, string, string],
+  entry: { limit: number; reading: Reading },
+): void {
   set(names[0], String(entry.limit));
   set(names[1], String(Math.max(0, entry.limit - entry.reading.used)));
   set(names[2], formatDuration(entry.reading.resetMs));

@@ -5,7 +5,9 @@ import { mapOf, stringEnum } from '@switchyard/core';
 const count = (description: string) => Type.Optional(Type.Integer({ minimum: 0, description }));
 
 const requestsPerMinute = count('Requests admitted per fixed one-minute window.');
-const tokensPerMinute = count('Tokens per fixed one-minute window: prompt estimate + max_tokens reserved at admission, settled to real usage.');
+const tokensPerMinute = count(
+  'Tokens per fixed one-minute window: prompt estimate + max_tokens reserved at admission, settled to real usage.',
+);
 
 /** Limits for one scope (a key, a key × model). Omitted: unlimited. */
 export const limitSetSchema = Type.Object(
@@ -24,7 +26,8 @@ export const keyLimitsSchema = Type.Object(
     ...limitSetSchema.properties,
     models: Type.Optional(
       mapOf(limitSetSchema, {
-        description: 'Limits per key × model: model names or globs, matched against the requested model, → the same four limits.',
+        description:
+          'Limits per key × model: model names or globs, matched against the requested model, → the same four limits.',
       }),
     ),
   },
@@ -37,23 +40,43 @@ export const instanceCapsSchema = Type.Object({ requestsPerMinute, tokensPerMinu
 /** Options of the rate-limit plugin (`plugins.rate-limit`). */
 export const optionsSchema = Type.Object(
   {
-    defaults: Type.Optional(Type.Object(keyLimitsSchema.properties, { additionalProperties: false, description: 'Limits for every key without its own entry, and for anonymous callers.' })),
+    defaults: Type.Optional(
+      Type.Object(keyLimitsSchema.properties, {
+        additionalProperties: false,
+        description: 'Limits for every key without its own entry, and for anonymous callers.',
+      }),
+    ),
     keys: mapOf(keyLimitsSchema, {
       default: {},
       description: "Limits per gateway key name; they replace `defaults` and the auth plugin's `keys[].limits`.",
     }),
     instances: mapOf(instanceCapsSchema, {
       default: {},
-      description: 'Caps per upstream instance name; a capped instance is skipped for the next candidate (503 when none is left).',
+      description:
+        'Caps per upstream instance name; a capped instance is skipped for the next candidate (503 when none is left).',
     }),
     onStoreError: stringEnum(['allow', 'deny'], {
       type: 'string',
       default: 'allow',
-      description: 'When the counter store is unreachable: `allow` lets requests through unlimited (logged, with a warning header); `deny` refuses them with 503.',
+      description:
+        'When the counter store is unreachable: `allow` lets requests through unlimited (logged, with a warning header); `deny` refuses them with 503.',
     }),
-    store: stringEnum(['auto', 'memory'], { type: 'string', default: 'auto', description: '`auto`: Redis when the gateway store is Redis (`store.type: redis`), else memory; `memory`: always local.' }),
-    charsPerToken: Type.Number({ exclusiveMinimum: 0, default: 4, description: 'Characters per token in the prompt estimate.' }),
-    defaultMaxTokens: Type.Integer({ minimum: 0, default: 1024, description: 'Completion tokens reserved when a request sets no `max_completion_tokens` / `max_tokens`.' }),
+    store: stringEnum(['auto', 'memory'], {
+      type: 'string',
+      default: 'auto',
+      description:
+        '`auto`: Redis when the gateway store is Redis (`store.type: redis`), else memory; `memory`: always local.',
+    }),
+    charsPerToken: Type.Number({
+      exclusiveMinimum: 0,
+      default: 4,
+      description: 'Characters per token in the prompt estimate.',
+    }),
+    defaultMaxTokens: Type.Integer({
+      minimum: 0,
+      default: 1024,
+      description: 'Completion tokens reserved when a request sets no `max_completion_tokens` / `max_tokens`.',
+    }),
   },
   { additionalProperties: false },
 );

@@ -20,7 +20,10 @@ export class StoreHealth {
   ok(): void {
     if (!this.#failing) return;
     this.#failing = false;
-    this.logger.warn({ event: 'store_up', plugin: 'rate-limit', store: this.kind, errors: this.#since }, `rate-limit store reachable again after ${this.#since} failed operations: limits enforced again`);
+    this.logger.warn(
+      { event: 'store_up', plugin: 'rate-limit', store: this.kind, errors: this.#since },
+      `rate-limit store reachable again after ${this.#since} failed operations: limits enforced again`,
+    );
     this.#since = 0;
   }
 
@@ -37,12 +40,23 @@ export class StoreHealth {
     this.#failing = true;
     const then = policy === 'allow' ? 'LETTING REQUESTS THROUGH UNLIMITED' : 'REFUSING REQUESTS WITH 503';
     this.logger.error(
-      { event: 'store_down', plugin: 'rate-limit', store: this.kind, onStoreError: policy, reason: (err as Error)?.message ?? String(err) },
+      {
+        event: 'store_down',
+        plugin: 'rate-limit',
+        store: this.kind,
+        onStoreError: policy,
+        reason: (err as Error)?.message ?? String(err),
+      },
       `RATE-LIMIT STORE UNREACHABLE: ${then} (onStoreError: ${policy}) until it answers again`,
     );
   }
 
   counts(): { failing: boolean; storeErrors: number; allowedOnStoreError: number; deniedOnStoreError: number } {
-    return { failing: this.#failing, storeErrors: this.#errors, allowedOnStoreError: this.#allowed, deniedOnStoreError: this.#denied };
+    return {
+      failing: this.#failing,
+      storeErrors: this.#errors,
+      allowedOnStoreError: this.#allowed,
+      deniedOnStoreError: this.#denied,
+    };
   }
 }

@@ -24,7 +24,10 @@ export class MemoryBackend implements Backend {
   readonly #lru: LRUCache<string, Entry>;
 
   constructor(maxBytes: number) {
-    this.#lru = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (entry, key) => entry.completion.length * 2 + key.length + 64 });
+    this.#lru = new LRUCache<string, Entry>({
+      maxSize: maxBytes,
+      sizeCalculation: (entry, key) => entry.completion.length * 2 + key.length + 64,
+    });
   }
 
   async get(key: string): Promise<Entry | undefined> {
@@ -48,7 +51,10 @@ export class MemoryBackend implements Backend {
 export class StoreBackend implements Backend {
   readonly kind: string;
 
-  constructor(private readonly store: Store, private readonly prefix: string) {
+  constructor(
+    private readonly store: Store,
+    private readonly prefix: string,
+  ) {
     this.kind = `store:${store.kind}`;
   }
 

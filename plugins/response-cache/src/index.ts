@@ -55,7 +55,10 @@ export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlug
     apply(gateway, options) {
       if (!options.enabled) return;
       // The in-memory cache outlives a config reload (same size bound).
-      const backend: Backend = options.backend === 'store' ? new StoreBackend(gateway.store, options.keyPrefix) : gateway.keep(PLUGIN, `memory:${options.maxBytes}`, () => new MemoryBackend(options.maxBytes));
+      const backend: Backend =
+        options.backend === 'store'
+          ? new StoreBackend(gateway.store, options.keyPrefix)
+          : gateway.keep(PLUGIN, `memory:${options.maxBytes}`, () => new MemoryBackend(options.maxBytes));
       const ttlMs = options.ttlSeconds * 1000;
       const warn = (err: unknown, what: string): void => {
         counts.errors++;
@@ -84,7 +87,10 @@ export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlug
               counts.hits++;
               x.set(CACHE_OUTCOME, 'hit');
               const completion = JSON.parse(entry.completion) as ChatCompletion;
-              return Reply.completion(completion, { stream: x.stream, headers: { [HEADER]: 'hit', age: String(Math.floor(age / 1000)) } });
+              return Reply.completion(completion, {
+                stream: x.stream,
+                headers: { [HEADER]: 'hit', age: String(Math.floor(age / 1000)) },
+              });
             }
             if (age >= ttlMs) await backend.delete(key).catch((err: unknown) => warn(err, 'delete'));
           }
@@ -125,7 +131,14 @@ export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlug
         method: 'GET',
         path: '/admin/response-cache',
         plugin: PLUGIN,
-        handle: () => ({ body: { backend: backend.kind, ttlSeconds: options.ttlSeconds, ...(backend.size === undefined ? {} : { entries: backend.size }), ...counts } }),
+        handle: () => ({
+          body: {
+            backend: backend.kind,
+            ttlSeconds: options.ttlSeconds,
+            ...(backend.size === undefined ? {} : { entries: backend.size }),
+            ...counts,
+          },
+        }),
       });
     },
   });
@@ -159,7 +172,11 @@ function storable(completion: ChatCompletion, options: ResponseCacheOptions): bo
   if (completion.choices.length === 0) return false;
   for (const choice of completion.choices) {
     if (!choice.finish_reason) return false;
-    if (!options.cacheToolCalls && (choice.finish_reason === 'tool_calls' || (choice.message.tool_calls?.length ?? 0) > 0)) return false;
+    if (
+      !options.cacheToolCalls &&
+      (choice.finish_reason === 'tool_calls' || (choice.message.tool_calls?.length ?? 0) > 0)
+    )
+      return false;
   }
   return true;
 }

@@ -3,7 +3,15 @@ import { stringify } from 'safe-stable-stringify';
 import type { Exchange } from '@switchyard/core';
 
 /** Fields that never change the answer: who asks, how it is delivered, caching hints. */
-const IGNORED = new Set(['model', 'user', 'stream', 'stream_options', 'metadata', 'prompt_cache_key', 'safety_identifier']);
+const IGNORED = new Set([
+  'model',
+  'user',
+  'stream',
+  'stream_options',
+  'metadata',
+  'prompt_cache_key',
+  'safety_identifier',
+]);
 
 /**
  * The cache key of a chat request: a hash of the caller's protocol, the key scope, the targets

@@ -28,11 +28,20 @@ export function addRoutingAdminRoutes(gateway: Gateway, router: Router): void {
     plugin: OWNER,
     handle: async (req) => {
       if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
-        throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'explain takes a chat completion request body', { publicCode: 'invalid_request' });
+        throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'explain takes a chat completion request body', {
+          publicCode: 'invalid_request',
+        });
       }
       const protocol = req.query.protocol ?? 'openai';
-      if (typeof protocol !== 'string') throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'protocol: must be one protocol name', { param: 'protocol', publicCode: 'invalid_request' });
-      const { exchange: x, error } = await router.explain(req.body as Record<string, unknown>, { headers: req.headers, protocol });
+      if (typeof protocol !== 'string')
+        throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'protocol: must be one protocol name', {
+          param: 'protocol',
+          publicCode: 'invalid_request',
+        });
+      const { exchange: x, error } = await router.explain(req.body as Record<string, unknown>, {
+        headers: req.headers,
+        protocol,
+      });
       const plan = x.plan.toJSON();
       const needs = x.get(NEEDS);
       return {
@@ -44,7 +53,9 @@ export function addRoutingAdminRoutes(gateway: Gateway, router: Router): void {
           discovered: plan.discovered,
           exclusions: plan.exclusions,
           orderings: plan.orderings,
-          ...(error ? { error: { status: error.status, code: error.publicCode ?? error.code, message: error.message } } : {}),
+          ...(error
+            ? { error: { status: error.status, code: error.publicCode ?? error.code, message: error.message } }
+            : {}),
         },
       };
     },

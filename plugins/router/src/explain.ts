@@ -20,15 +20,33 @@ export interface Explained {
 }
 
 /** Runs selectRoute for a chat body as a dry run: no upstream call, no plugin side effect. An invalid body throws its 400. */
-export async function explain(gateway: Gateway, request: Record<string, unknown>, options: ExplainOptions = {}): Promise<Explained> {
+export async function explain(
+  gateway: Gateway,
+  request: Record<string, unknown>,
+  options: ExplainOptions = {},
+): Promise<Explained> {
   const { hooks, protocols } = gateway;
   const name = options.protocol ?? 'openai';
   const route = protocols.get(name)?.routes.find((r) => r.operation === 'chat');
-  if (!route) throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `protocol: no chat protocol named "${name}" (known: ${protocols.names().join(', ')})`, { param: 'protocol', publicCode: 'invalid_request' });
+  if (!route)
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_INVALID_REQUEST',
+      `protocol: no chat protocol named "${name}" (known: ${protocols.names().join(', ')})`,
+      { param: 'protocol', publicCode: 'invalid_request' },
+    );
   const body = structuredClone(request);
   const headers = options.headers ?? {};
   const decoded = await route.decode(body, headers);
-  const x = new Exchange({ id: randomUUID(), protocol: name, operation: 'chat', body, request: decoded.request, headers, plan: new RoutePlan(), dryRun: true });
+  const x = new Exchange({
+    id: randomUUID(),
+    protocol: name,
+    operation: 'chat',
+    body,
+    request: decoded.request,
+    headers,
+    plan: new RoutePlan(),
+    dryRun: true,
+  });
   if (options.caller) x.caller = options.caller;
   try {
     await hooks.selectRoute.promise(x.plan, x);

@@ -8,7 +8,14 @@ import { RouterStats } from './stats.js';
 
 export const PLUGIN = 'router';
 export { ROUTER, successRate } from './contract.js';
-export type { ReportedOutcome, RouterApi, RouterStatsReport, SelectOptions, TargetStats, TargetStatsReport } from './contract.js';
+export type {
+  ReportedOutcome,
+  RouterApi,
+  RouterStatsReport,
+  SelectOptions,
+  TargetStats,
+  TargetStatsReport,
+} from './contract.js';
 export { MAX_TRACKED_TARGETS, RouterStats } from './stats.js';
 export { Router } from './router.js';
 export { explain } from './explain.js';
@@ -26,7 +33,10 @@ export function router(): Plugin<Record<string, never>> {
     options: Type.Object({}, { additionalProperties: false }),
     provides: [ROUTER],
     apply(gateway) {
-      const api = new Router(gateway, gateway.keep(PLUGIN, 'stats', () => new RouterStats()));
+      const api = new Router(
+        gateway,
+        gateway.keep(PLUGIN, 'stats', () => new RouterStats()),
+      );
       gateway.provide(ROUTER, api);
       gateway.hooks.onResult.tap(PLUGIN, (result) => api.record(result));
       addRoutingAdminRoutes(gateway, api);

@@ -1,6 +1,13 @@
 import type { AttemptOutcome, AttemptResult, Gateway, RoutePlan, Target } from '@switchyard/core';
 import { explain } from './explain.js';
-import type { ReportedOutcome, RouterApi, RouterStatsReport, SelectOptions, TargetStats, TargetStatsReport } from './contract.js';
+import type {
+  ReportedOutcome,
+  RouterApi,
+  RouterStatsReport,
+  SelectOptions,
+  TargetStats,
+  TargetStatsReport,
+} from './contract.js';
 import { MAX_TRACKED_TARGETS } from './stats.js';
 import type { RouterStats } from './stats.js';
 
@@ -23,9 +30,14 @@ export class Router implements RouterApi {
   /** The plan a request would get, through every selectRoute tap, as a dry run; `tags` and `strategy` as their headers would set them. */
   explain(request: Record<string, unknown>, options: SelectOptions = {}): ReturnType<RouterApi['explain']> {
     const headers = { ...options.headers };
-    if (options.tags?.length) headers['x-switchyard-tags'] = [headers['x-switchyard-tags'], ...options.tags].filter(Boolean).join(',');
+    if (options.tags?.length)
+      headers['x-switchyard-tags'] = [headers['x-switchyard-tags'], ...options.tags].filter(Boolean).join(',');
     if (options.strategy !== undefined) headers['x-switchyard-strategy'] = options.strategy;
-    return explain(this.#gateway, request, { headers, ...(options.protocol ? { protocol: options.protocol } : {}), ...(options.caller ? { caller: options.caller } : {}) });
+    return explain(this.#gateway, request, {
+      headers,
+      ...(options.protocol ? { protocol: options.protocol } : {}),
+      ...(options.caller ? { caller: options.caller } : {}),
+    });
   }
 
   report(targetId: string, outcome: AttemptOutcome | ReportedOutcome): void {
@@ -34,7 +46,8 @@ export class Router implements RouterApi {
 
   /** Every attempt result of the gateway (onResult). */
   record(result: AttemptResult): void {
-    if (!this.#seen.has(result.target.id) && this.#seen.size < MAX_TRACKED_TARGETS) this.#seen.set(result.target.id, result.target);
+    if (!this.#seen.has(result.target.id) && this.#seen.size < MAX_TRACKED_TARGETS)
+      this.#seen.set(result.target.id, result.target);
     this.table.recordResult(result);
   }
 

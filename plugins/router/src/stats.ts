@@ -23,7 +23,18 @@ export class RouterStats {
   entry(id: string): TargetStats {
     let s = this.#byTarget.get(id);
     if (!s) {
-      s = { id, requests: 0, successes: 0, failures: 0, rateLimited: 0, businessErrors: 0, ttftMs: Number.NaN, msPerOutputToken: Number.NaN, latencyMs: Number.NaN, lastAt: 0 };
+      s = {
+        id,
+        requests: 0,
+        successes: 0,
+        failures: 0,
+        rateLimited: 0,
+        businessErrors: 0,
+        ttftMs: Number.NaN,
+        msPerOutputToken: Number.NaN,
+        latencyMs: Number.NaN,
+        lastAt: 0,
+      };
       if (this.#byTarget.size < this.#max) this.#byTarget.set(id, s);
     }
     return s;

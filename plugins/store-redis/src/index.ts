@@ -21,7 +21,12 @@ const storeSchema = Type.Object(
   {
     type: Type.Literal('redis'),
     url: Type.String({ pattern: '^rediss?://', description: '`redis://[:password@]host:port[/db]` or `rediss://…`.' }),
-    keyPrefix: Type.Optional(Type.String({ description: 'Prepended to every key and channel, so several gateways can share one Redis. Default `switchyard:`.' })),
+    keyPrefix: Type.Optional(
+      Type.String({
+        description:
+          'Prepended to every key and channel, so several gateways can share one Redis. Default `switchyard:`.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

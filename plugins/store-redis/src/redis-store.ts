@@ -110,7 +110,9 @@ export class RedisStore implements Store {
   }
 
   async increment(key: string, by = 1, ttlMs?: number): Promise<number> {
-    return Number(await this.#client.switchyardIncrement(key, String(by), String(ttlMs === undefined ? 0 : toPx(ttlMs))));
+    return Number(
+      await this.#client.switchyardIncrement(key, String(by), String(ttlMs === undefined ? 0 : toPx(ttlMs))),
+    );
   }
 
   async compareAndSet(key: string, expected: unknown, next: unknown, ttlMs?: number): Promise<boolean> {
@@ -187,7 +189,11 @@ export class RedisStore implements Store {
     const first = this.#reachable === undefined;
     this.#reachable = reachable;
     if (reachable) {
-      if (!first) this.#logger?.warn({ event: 'store_up', store: 'redis', redis: this.#where }, `redis store reachable again at ${this.#where}`);
+      if (!first)
+        this.#logger?.warn(
+          { event: 'store_up', store: 'redis', redis: this.#where },
+          `redis store reachable again at ${this.#where}`,
+        );
     } else {
       this.#logger?.error(
         { event: 'store_down', store: 'redis', redis: this.#where, reason: err?.message ?? 'connection closed' },

@@ -5,4 +5,6 @@ import { contract } from '@switchyard/core';
  * and each target's score (higher is better). A load balancer that sees it keeps that order,
  * applying stickiness only between targets of equal score.
  */
-export const ROUTE_ORDERED = contract<{ readonly by: string; readonly scores: Readonly<Record<string, number>> }>('strategies:ordered');
+export const ROUTE_ORDERED = contract<{ readonly by: string; readonly scores: Readonly<Record<string, number>> }>(
+  'strategies:ordered',
+);

@@ -56,14 +56,22 @@ export function strategyFor(x: Exchange, options: StrategiesOptions): Strategy {
   const asked = x.get(ROUTE_CONSTRAINTS)?.strategy;
   if (asked !== undefined) {
     if (!KNOWN.has(asked)) {
-      throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `x-switchyard-strategy / switchyard.strategy: unknown strategy "${asked}" (known: ${STRATEGIES.join(', ')})`, {
-        param: 'x-switchyard-strategy',
-        publicCode: 'invalid_routing_constraint',
-      });
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_INVALID_REQUEST',
+        `x-switchyard-strategy / switchyard.strategy: unknown strategy "${asked}" (known: ${STRATEGIES.join(', ')})`,
+        {
+          param: 'x-switchyard-strategy',
+          publicCode: 'invalid_routing_constraint',
+        },
+      );
     }
     return asked as Strategy;
   }
-  return (x.caller ? options.byKey[x.caller.name] ?? keyStrategy(x) : undefined) ?? options.byModel[x.model] ?? options.default;
+  return (
+    (x.caller ? (options.byKey[x.caller.name] ?? keyStrategy(x)) : undefined) ??
+    options.byModel[x.model] ??
+    options.default
+  );
 }
 
 /** The `strategy` an auth plugin put in the caller's metadata (auth's per-key `strategy` field). */
@@ -78,7 +86,10 @@ function keyStrategy(x: Exchange): Strategy | undefined {
 /** Input tokens (core's chars/4 estimate) and output tokens: max_tokens capped at the expected output. */
 function estimate(x: Exchange, expected: number): Estimate {
   const max = x.request?.max_completion_tokens ?? x.request?.max_tokens;
-  return { inputTokens: x.inputTokens, outputTokens: typeof max === 'number' && max > 0 ? Math.min(max, expected) : expected };
+  return {
+    inputTokens: x.inputTokens,
+    outputTokens: typeof max === 'number' && max > 0 ? Math.min(max, expected) : expected,
+  };
 }
 
 function round(value: number): number {

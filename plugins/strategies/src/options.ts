@@ -6,7 +6,8 @@ import { mapOf, stringEnum } from '@switchyard/core';
 export const STRATEGIES = ['priority', 'cost', 'free-first', 'local-first', 'latency', 'quality', 'balanced'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
-const strategy = (options: { default?: Strategy; description?: string } = {}) => stringEnum(STRATEGIES, { type: 'string', ...options });
+const strategy = (options: { default?: Strategy; description?: string } = {}) =>
+  stringEnum(STRATEGIES, { type: 'string', ...options });
 const weight = (description: string) => Type.Number({ minimum: 0, default: 1, description });
 
 /** Relative weights of the balanced score's parts; each part is normalized to 0..1 first. */
@@ -24,13 +25,22 @@ export const weightsSchema = Type.Object(
 export const optionsSchema = Type.Object(
   {
     default: strategy({ default: 'priority', description: 'Strategy when nothing more specific applies.' }),
-    byModel: mapOf(strategy(), { default: {}, description: 'Strategy per requested model name or alias, e.g. `{ smart: balanced }`.' }),
+    byModel: mapOf(strategy(), {
+      default: {},
+      description: 'Strategy per requested model name or alias, e.g. `{ smart: balanced }`.',
+    }),
     byKey: mapOf(strategy(), {
       default: {},
-      description: "Strategy per gateway key name (the caller set by an auth plugin), e.g. `{ app-1: cost }`; before the key's own `strategy`.",
+      description:
+        "Strategy per gateway key name (the caller set by an auth plugin), e.g. `{ app-1: cost }`; before the key's own `strategy`.",
     }),
     weights: weightsSchema,
-    expectedOutputTokens: Type.Integer({ minimum: 1, default: 500, description: 'Output tokens assumed by the cost and latency estimates when a request sets no `max_tokens` (and the cap of those it sets).' }),
+    expectedOutputTokens: Type.Integer({
+      minimum: 1,
+      default: 500,
+      description:
+        'Output tokens assumed by the cost and latency estimates when a request sets no `max_tokens` (and the cap of those it sets).',
+    }),
   },
   { additionalProperties: false },
 );

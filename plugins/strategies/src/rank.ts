@@ -61,7 +61,12 @@ export class BalancedScorer {
     const cost = this.#cost;
     const speed = this.#speed;
     const quality = this.#quality;
-    let cMin = Infinity, cMax = -Infinity, sMin = Infinity, sMax = -Infinity, qMin = Infinity, qMax = -Infinity;
+    let cMin = Infinity,
+      cMax = -Infinity,
+      sMin = Infinity,
+      sMax = -Infinity,
+      qMin = Infinity,
+      qMax = -Infinity;
     for (let i = 0; i < n; i++) {
       const p = profiles.of(targets[i]!);
       const c = (e.inputTokens * p.inputPrice + e.outputTokens * p.outputPrice) / 1_000_000;
@@ -79,10 +84,14 @@ export class BalancedScorer {
       out[i] = successRate(p.stats);
     }
     const { cost: wc, speed: ws, quality: wq, reliability: wr } = this.#w;
-    const cSpan = cMax - cMin, sSpan = sMax - sMin, qSpan = qMax - qMin;
+    const cSpan = cMax - cMin,
+      sSpan = sMax - sMin,
+      qSpan = qMax - qMin;
     const inv = 1 / this.#sum;
     for (let i = 0; i < n; i++) {
-      const c = cost[i]!, s = speed[i]!, q = quality[i]!;
+      const c = cost[i]!,
+        s = speed[i]!,
+        q = quality[i]!;
       const cn = c !== c ? 0 : cSpan > 0 ? (cMax - c) / cSpan : 1;
       const sn = s !== s ? 0.5 : sSpan > 0 ? (sMax - s) / sSpan : 1;
       const qn = q !== q ? 0.5 : qSpan > 0 ? (q - qMin) / qSpan : 1;
@@ -153,7 +162,8 @@ export function sortedIndices(figures: Float64Array, n: number, higherFirst: boo
   for (let i = 0; i < n; i++) order[i] = i;
   const sign = higherFirst ? -1 : 1;
   order.sort((a, b) => {
-    const fa = figures[a]!, fb = figures[b]!;
+    const fa = figures[a]!,
+      fb = figures[b]!;
     if (fa !== fa) return fb !== fb ? a - b : 1;
     if (fb !== fb) return -1;
     return (fa - fb) * sign || a - b;

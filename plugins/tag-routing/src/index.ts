@@ -57,7 +57,11 @@ export function tagRouting(): TagRoutingPlugin {
         if (!x.model.startsWith(options.prefix)) return plan;
         const query = parseTagQuery(x.model.slice(options.prefix.length));
         if (query.include.length === 0) {
-          throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `\`${x.model}\` names no tag to select by: use ${options.prefix}a,b (and !c to exclude)`, { param: 'model' });
+          throw new SwitchyardError(
+            'SWITCHYARD_ERR_INVALID_REQUEST',
+            `\`${x.model}\` names no tag to select by: use ${options.prefix}a,b (and !c to exclude)`,
+            { param: 'model' },
+          );
         }
         const selection = index().select(query);
         x.set(TAG_SELECTION, selection);
@@ -69,10 +73,18 @@ export function tagRouting(): TagRoutingPlugin {
         const tags = x.get(ROUTE_CONSTRAINTS)?.tags;
         if (!tags?.length || plan.size === 0) return plan;
         const query = parseTagQuery(tags.join(','));
-        plan.exclude(PLUGIN, (t) => mismatch(tagsOfTarget(t), query) !== undefined, (t) => mismatch(tagsOfTarget(t), query)!);
+        plan.exclude(
+          PLUGIN,
+          (t) => mismatch(tagsOfTarget(t), query) !== undefined,
+          (t) => mismatch(tagsOfTarget(t), query)!,
+        );
         if (plan.size === 0) {
           const why = [...new Set(plan.exclusions.filter((e) => e.by === PLUGIN).map((e) => e.reason))].join('; ');
-          throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `no target of \`${x.model}\` carries the requested tags ${tags.join(',')} (${why})`, { param: TAGS_HEADER, publicCode: 'no_tagged_target' });
+          throw new SwitchyardError(
+            'SWITCHYARD_ERR_INVALID_REQUEST',
+            `no target of \`${x.model}\` carries the requested tags ${tags.join(',')} (${why})`,
+            { param: TAGS_HEADER, publicCode: 'no_tagged_target' },
+          );
         }
         return plan;
       };
@@ -123,7 +135,11 @@ function mismatch(tags: ReadonlySet<string>, query: TagQuery): string | undefine
 
 function noMatch(model: string, selection: Selection): SwitchyardError {
   const counts = selection.steps.map((s) => `${s.exclude ? '!' : ''}${s.tag}: ${s.carriers}`).join(', ');
-  return new SwitchyardError('SWITCHYARD_ERR_MODEL_NOT_FOUND', `no served model matches \`${model}\` (targets per tag: ${counts})`, { publicCode: 'model_not_found', param: 'model' });
+  return new SwitchyardError(
+    'SWITCHYARD_ERR_MODEL_NOT_FOUND',
+    `no served model matches \`${model}\` (targets per tag: ${counts})`,
+    { publicCode: 'model_not_found', param: 'model' },
+  );
 }
 
 export default tagRouting;

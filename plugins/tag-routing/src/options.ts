@@ -4,7 +4,11 @@ import type { Static } from '@sinclair/typebox';
 /** Options of the tag-routing plugin (`plugins.tag-routing`). */
 export const optionsSchema = Type.Object(
   {
-    prefix: Type.String({ minLength: 1, default: 'tag:', description: 'Model names starting with it are tag queries.' }),
+    prefix: Type.String({
+      minLength: 1,
+      default: 'tag:',
+      description: 'Model names starting with it are tag queries.',
+    }),
     deriveTags: Type.Boolean({
       default: true,
       description:

@@ -11,7 +11,9 @@ function storeCheck(): Plugin {
     name: CHECK,
     apply(gateway) {
       if (gateway.store.kind !== 'redis') {
-        gateway.logger.warn('preset cluster: store.type is not "redis": this replica keeps limits, sessions and breaker states to itself');
+        gateway.logger.warn(
+          'preset cluster: store.type is not "redis": this replica keeps limits, sessions and breaker states to itself',
+        );
       }
     },
   };

@@ -14,7 +14,10 @@ export const PRESET = 'smart-router';
  * model discovery is per provider (`discover: true`).
  */
 export function smartRouter(): Preset {
-  return { name: PRESET, plugins: [...standard().plugins, tagRouting(), withOptions(strategies(), { default: 'balanced' })] };
+  return {
+    name: PRESET,
+    plugins: [...standard().plugins, tagRouting(), withOptions(strategies(), { default: 'balanced' })],
+  };
 }
 
 /**

@@ -84,9 +84,27 @@ interface EnvProvider {
 }
 
 const ENV_PROVIDERS: readonly EnvProvider[] = [
-  { type: 'openai', name: 'openai', keyVar: 'OPENAI_API_KEY', baseUrlVar: 'OPENAI_BASE_URL', defaultBaseUrl: 'https://api.openai.com/v1' },
-  { type: 'anthropic', name: 'anthropic', keyVar: 'ANTHROPIC_API_KEY', baseUrlVar: 'ANTHROPIC_BASE_URL', defaultBaseUrl: 'https://api.anthropic.com' },
-  { type: 'gemini', name: 'gemini', keyVar: 'GEMINI_API_KEY', baseUrlVar: 'GEMINI_BASE_URL', defaultBaseUrl: 'https://generativelanguage.googleapis.com' },
+  {
+    type: 'openai',
+    name: 'openai',
+    keyVar: 'OPENAI_API_KEY',
+    baseUrlVar: 'OPENAI_BASE_URL',
+    defaultBaseUrl: 'https://api.openai.com/v1',
+  },
+  {
+    type: 'anthropic',
+    name: 'anthropic',
+    keyVar: 'ANTHROPIC_API_KEY',
+    baseUrlVar: 'ANTHROPIC_BASE_URL',
+    defaultBaseUrl: 'https://api.anthropic.com',
+  },
+  {
+    type: 'gemini',
+    name: 'gemini',
+    keyVar: 'GEMINI_API_KEY',
+    baseUrlVar: 'GEMINI_BASE_URL',
+    defaultBaseUrl: 'https://generativelanguage.googleapis.com',
+  },
 ];
 
 /** Provider types the preset's plugins define. */

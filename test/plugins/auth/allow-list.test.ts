@@ -62,7 +62,10 @@ async function chat(key: string, model: string): Promise<{ status: number; body:
   return { status: res.status, body: await res.json(), target: res.headers.get('x-switchyard-target') };
 }
 
-const sentModels = (): string[] => [...up.requests, ...pool.requests].filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body.model as string);
+const sentModels = (): string[] =>
+  [...up.requests, ...pool.requests]
+    .filter((r) => r.path.endsWith('/chat/completions'))
+    .map((r) => r.body.model as string);
 
 function expectRefused(res: { status: number; body: any }): void {
   expect(res.status).toBe(403);

@@ -23,7 +23,12 @@ const log = memoryLogger();
 const probe: Plugin = {
   name: 'caller-probe',
   apply(g) {
-    g.routes.add({ method: 'GET', path: '/admin/whoami', plugin: 'caller-probe', handle: () => ({ body: { ok: true } }) });
+    g.routes.add({
+      method: 'GET',
+      path: '/admin/whoami',
+      plugin: 'caller-probe',
+      handle: () => ({ body: { ok: true } }),
+    });
     g.hooks.beforeRoute.tap('caller-probe', (x) => {
       x.warn(`caller=${x.caller?.name ?? 'none'} team=${x.caller?.team ?? 'none'}`);
     });
@@ -66,13 +71,23 @@ afterAll(async () => {
   await other.close();
 });
 
-const chat = (headers: Record<string, string>, body: unknown = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, path = '/v1/chat/completions') =>
-  fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+const chat = (
+  headers: Record<string, string>,
+  body: unknown = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] },
+  path = '/v1/chat/completions',
+) =>
+  fetch(`${gw.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 describe('auth plugin through a gateway', () => {
   it('lets an OpenAI client in with its key, putting the caller on the exchange', async () => {
     const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: APP_KEY, maxRetries: 0 });
-    const { data, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
     expect(data.choices[0]!.message.content).toBe('main: hi');
     expect(response.headers.get('x-switchyard-warnings')).toContain('caller=app-1 team=search');
     expect(upstream.requests.at(-1)!.headers.authorization).toBe('Bearer sk-upstream-secret-main-0123456789');
@@ -101,7 +116,11 @@ describe('auth plugin through a gateway', () => {
   });
 
   it('answers 401 in Anthropic shape on /v1/messages', async () => {
-    const res = await chat({ 'anthropic-version': '2023-06-01' }, { model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, '/v1/messages');
+    const res = await chat(
+      { 'anthropic-version': '2023-06-01' },
+      { model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] },
+      '/v1/messages',
+    );
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
   });
@@ -117,16 +136,37 @@ describe('auth plugin through a gateway', () => {
   it('answers 403 for a model the key may not use, in the caller protocol', async () => {
     const res = await chat({ authorization: `Bearer ${LIMITED_KEY}` });
     expect(res.status).toBe(403);
-    expect((await res.json()).error).toMatchObject({ type: 'permission_error', code: 'model_not_allowed', param: 'model' });
-    expect((await chat({ authorization: `Bearer ${APP_KEY}` }, { model: 'smart', messages: [{ role: 'user', content: 'x' }] })).status).toBe(200);
-    expect((await chat({ authorization: `Bearer ${APP_KEY}` }, { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).status).toBe(403);
+    expect((await res.json()).error).toMatchObject({
+      type: 'permission_error',
+      code: 'model_not_allowed',
+      param: 'model',
+    });
+    expect(
+      (
+        await chat(
+          { authorization: `Bearer ${APP_KEY}` },
+          { model: 'smart', messages: [{ role: 'user', content: 'x' }] },
+        )
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await chat(
+          { authorization: `Bearer ${APP_KEY}` },
+          { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] },
+        )
+      ).status,
+    ).toBe(403);
   });
 
   it('excludes providers the key may not use at FILTER, with a reason', async () => {
     const res = await chat({ authorization: `Bearer ${HASHED_KEY}` });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-switchyard-target')).toBe('other/gpt-4o-mini');
-    const none = await chat({ authorization: `Bearer ${HASHED_KEY}` }, { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] });
+    const none = await chat(
+      { authorization: `Bearer ${HASHED_KEY}` },
+      { model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] },
+    );
     expect(none.status).toBe(503);
     expect((await none.json()).error.message).toContain('gateway key "hashed" may not use this provider');
   });
@@ -146,19 +186,34 @@ describe('auth plugin through a gateway', () => {
   });
 
   it('lists the keys at GET /admin/keys for admin keys only: names, hash fingerprints, models, limits — never a key', async () => {
-    const get = (key?: string) => fetch(`${gw.url}/admin/keys`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+    const get = (key?: string) =>
+      fetch(`${gw.url}/admin/keys`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
     expect((await get()).status).toBe(401);
     expect((await get(APP_KEY)).status).toBe(403);
     const res = await get(ADMIN_KEY);
     expect(res.status).toBe(200);
     const text = await res.text();
-    for (const secret of [APP_KEY, HASHED_KEY, ADMIN_KEY, LIMITED_KEY, 'sk-gw-disabled-1', 'sk-gw-expired-1']) expect(text).not.toContain(secret);
+    for (const secret of [APP_KEY, HASHED_KEY, ADMIN_KEY, LIMITED_KEY, 'sk-gw-disabled-1', 'sk-gw-expired-1'])
+      expect(text).not.toContain(secret);
     // Only the start of each hash: not even the full sha256 is shown.
     expect(text).not.toContain(hashKey(APP_KEY));
     const { keys } = JSON.parse(text) as { keys: Array<Record<string, unknown>> };
     expect(keys.map((k) => k.name)).toEqual(['app-1', 'hashed', 'ops', 'off', 'old', 'limited']);
-    expect(keys[0]).toEqual({ name: 'app-1', fingerprint: hashKey(APP_KEY).slice(0, 19), enabled: true, admin: false, models: ['gpt-4o-mini', 'smart'], team: 'search', expired: false, source: 'config' });
-    expect(keys[1]).toMatchObject({ name: 'hashed', fingerprint: hashKey(HASHED_KEY).slice(0, 19), providers: ['other'] });
+    expect(keys[0]).toEqual({
+      name: 'app-1',
+      fingerprint: hashKey(APP_KEY).slice(0, 19),
+      enabled: true,
+      admin: false,
+      models: ['gpt-4o-mini', 'smart'],
+      team: 'search',
+      expired: false,
+      source: 'config',
+    });
+    expect(keys[1]).toMatchObject({
+      name: 'hashed',
+      fingerprint: hashKey(HASHED_KEY).slice(0, 19),
+      providers: ['other'],
+    });
     expect(keys[2]).toMatchObject({ name: 'ops', admin: true, models: ['*'] });
     expect(keys[3]).toMatchObject({ name: 'off', enabled: false });
     expect(keys[4]).toMatchObject({ name: 'old', expired: true, expiresAt: '2021-06-01T00:00:00Z' });
@@ -166,13 +221,26 @@ describe('auth plugin through a gateway', () => {
 
   it('shows the limits a key carries for the rate limiter, and an empty list to loopback callers without keys', async () => {
     const keys = [
-      { name: 'batch', key: LIMITED_KEY, owner: 'data', strategy: 'cost', limits: { requestsPerMinute: 60, tokensPerDay: 1000 } },
+      {
+        name: 'batch',
+        key: LIMITED_KEY,
+        owner: 'data',
+        strategy: 'cost',
+        limits: { requestsPerMinute: 60, tokensPerDay: 1000 },
+      },
       { name: 'ops', key: ADMIN_KEY, admin: true },
     ];
     const limited = await startGateway({}, { plugins: [withOptions(auth(), { keys })] });
     try {
-      const body = (await (await fetch(`${limited.url}/admin/keys`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as { keys: unknown[] };
-      expect(body.keys[0]).toMatchObject({ name: 'batch', owner: 'data', strategy: 'cost', limits: { requestsPerMinute: 60, tokensPerDay: 1000 } });
+      const body = (await (
+        await fetch(`${limited.url}/admin/keys`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })
+      ).json()) as { keys: unknown[] };
+      expect(body.keys[0]).toMatchObject({
+        name: 'batch',
+        owner: 'data',
+        strategy: 'cost',
+        limits: { requestsPerMinute: 60, tokensPerDay: 1000 },
+      });
     } finally {
       await limited.close();
     }
@@ -188,14 +256,22 @@ describe('auth plugin through a gateway', () => {
     expect(gw.gateway.security.authenticatesCallers).toBe(true);
     const text = JSON.stringify(log.lines);
     expect(text).toContain('"caller":"limited"');
-    for (const secret of [APP_KEY, HASHED_KEY, ADMIN_KEY, LIMITED_KEY, 'sk-gw-disabled-1', 'sk-upstream-secret']) expect(text).not.toContain(secret);
+    for (const secret of [APP_KEY, HASHED_KEY, ADMIN_KEY, LIMITED_KEY, 'sk-gw-disabled-1', 'sk-upstream-secret'])
+      expect(text).not.toContain(secret);
   });
 
   it('without keys lets everyone in and leaves the gateway loopback-only', async () => {
-    const open = await startGateway({ providers: [mockProvider('main', upstream.baseUrl, { models: ['gpt-4o-mini'] })] }, { plugins: [auth()] });
+    const open = await startGateway(
+      { providers: [mockProvider('main', upstream.baseUrl, { models: ['gpt-4o-mini'] })] },
+      { plugins: [auth()] },
+    );
     try {
       expect(open.gateway.security.authenticatesCallers).toBe(false);
-      const res = await fetch(`${open.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await fetch(`${open.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
       expect(res.status).toBe(200);
     } finally {
       await open.close();
@@ -203,7 +279,12 @@ describe('auth plugin through a gateway', () => {
   });
 
   it('refuses a bad key configuration with every problem listed', async () => {
-    await expect(startGateway({}, { plugins: [withOptions(auth(), { keys: [{ name: 'a', keyHash: 'nope' }, { name: 'b' } as never] })] })).rejects.toThrow(/plugins\.auth/);
+    await expect(
+      startGateway(
+        {},
+        { plugins: [withOptions(auth(), { keys: [{ name: 'a', keyHash: 'nope' }, { name: 'b' } as never] })] },
+      ),
+    ).rejects.toThrow(/plugins\.auth/);
   });
 });
 

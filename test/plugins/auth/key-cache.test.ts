@@ -16,7 +16,12 @@ const APP = 'sk-gw-app-0123456789abcdef';
 const RUNTIME = 'sk-gw-runtime-0123456789abcdef';
 const ROTATED = 'sk-gw-rotated-0123456789abcdef';
 
-const stored = (key: string, extra: Partial<StoredKey> = {}): StoredKey => ({ keyHash: hashKey(key), createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', ...extra });
+const stored = (key: string, extra: Partial<StoredKey> = {}): StoredKey => ({
+  keyHash: hashKey(key),
+  createdAt: '2026-01-01T00:00:00Z',
+  updatedAt: '2026-01-01T00:00:00Z',
+  ...extra,
+});
 
 describe('key lookups remembered per key table', () => {
   it('checks expiry and the enabled flag at every lookup, also for a remembered key', () => {
@@ -53,7 +58,10 @@ describe('key changes through a gateway take effect at the next request', () => 
   let gw: RunningGateway;
   const config = (keys: Array<Record<string, unknown>>): ConfigInput => ({
     providers: [mockProvider('u', upstream.baseUrl, { models: ['gpt-4o-mini'] })],
-    plugins: { auth: { runtimeKeys: true, keys: [{ name: 'ops', key: ADMIN, admin: true }, ...keys] }, 'circuit-breaker': false },
+    plugins: {
+      auth: { runtimeKeys: true, keys: [{ name: 'ops', key: ADMIN, admin: true }, ...keys] },
+      'circuit-breaker': false,
+    },
   });
   const chat = async (key: string): Promise<number> => {
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
@@ -65,7 +73,11 @@ describe('key changes through a gateway take effect at the next request', () => 
     return res.status;
   };
   const admin = async (method: string, path: string, body?: unknown): Promise<Response> =>
-    fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    fetch(`${gw.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
 
   beforeAll(async () => {
     upstream = await startMockOpenAI({ name: 'u' });

@@ -5,7 +5,14 @@ const KEY = 'sk-gw-alpha-0123456789abcdef';
 
 describe('KeyTable', () => {
   const table = new KeyTable([
-    { name: 'plain', key: KEY, models: ['gpt-4o*', 'smart', 'tag:cheap'], team: 'search', owner: 'ana', limits: { requestsPerMinute: 5 } },
+    {
+      name: 'plain',
+      key: KEY,
+      models: ['gpt-4o*', 'smart', 'tag:cheap'],
+      team: 'search',
+      owner: 'ana',
+      limits: { requestsPerMinute: 5 },
+    },
     { name: 'hashed', keyHash: hashKey('sk-gw-beta'), providers: ['openai-*', 'anthropic'] },
     { name: 'off', key: 'sk-gw-off', enabled: false },
     { name: 'old', key: 'sk-gw-old', expiresAt: '2020-01-01T00:00:00Z' },
@@ -23,15 +30,30 @@ describe('KeyTable', () => {
 
   it('publishes the caller identity without the key', () => {
     const found = table.lookup(KEY);
-    expect(found.ok && found.key.caller).toEqual({ name: 'plain', team: 'search', metadata: { owner: 'ana', limits: { requestsPerMinute: 5 } } });
+    expect(found.ok && found.key.caller).toEqual({
+      name: 'plain',
+      team: 'search',
+      metadata: { owner: 'ana', limits: { requestsPerMinute: 5 } },
+    });
     expect(JSON.stringify(found)).not.toContain(KEY);
   });
 
   it('matches models by name, glob, alias and literal tag: query; providers by name or type', () => {
     const found = table.lookup(KEY);
     if (!found.ok) throw new Error('lookup failed');
-    expect(['gpt-4o', 'gpt-4o-mini', 'smart', 'tag:cheap'].map((m) => allowsModel(found.key, m))).toEqual([true, true, true, true]);
-    expect(['gpt-4', 'smartest', 'tag:fast', 'xgpt-4o', ''].map((m) => allowsModel(found.key, m))).toEqual([false, false, false, false, false]);
+    expect(['gpt-4o', 'gpt-4o-mini', 'smart', 'tag:cheap'].map((m) => allowsModel(found.key, m))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(['gpt-4', 'smartest', 'tag:fast', 'xgpt-4o', ''].map((m) => allowsModel(found.key, m))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     const hashed = table.lookup('sk-gw-beta');
     if (!hashed.ok) throw new Error('lookup failed');
     expect(allowsModel(hashed.key, 'anything')).toBe(true);
@@ -41,13 +63,16 @@ describe('KeyTable', () => {
   });
 
   it('lists every configuration problem at once', () => {
-    expect(() => new KeyTable([
-      { name: 'a', key: 'same' },
-      { name: 'a', key: 'same' },
-      { name: 'c', keyHash: 'md5:abc' },
-      { name: 'd', key: ' padded ' },
-      { name: 'e', key: 'x', expiresAt: 'next tuesday' },
-    ])).toThrow(/duplicate key name "a".*the same key as "a".*keyHash must be.*whitespace.*not an ISO 8601 date/s);
+    expect(
+      () =>
+        new KeyTable([
+          { name: 'a', key: 'same' },
+          { name: 'a', key: 'same' },
+          { name: 'c', keyHash: 'md5:abc' },
+          { name: 'd', key: ' padded ' },
+          { name: 'e', key: 'x', expiresAt: 'next tuesday' },
+        ]),
+    ).toThrow(/duplicate key name "a".*the same key as "a".*keyHash must be.*whitespace.*not an ISO 8601 date/s);
   });
 });
 

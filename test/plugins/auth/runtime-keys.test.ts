@@ -36,14 +36,28 @@ async function upstream(): Promise<GatedUpstream> {
 }
 
 /** A replica on Redis prefix `keyPrefix` with one admin key and one app key in its config. */
-async function replica(keyPrefix: string, u: GatedUpstream, plugins: Record<string, unknown> = {}, store: 'redis' | 'memory' = 'redis'): Promise<Replica> {
+async function replica(
+  keyPrefix: string,
+  u: GatedUpstream,
+  plugins: Record<string, unknown> = {},
+  store: 'redis' | 'memory' = 'redis',
+): Promise<Replica> {
   const { logger, lines } = memoryLogger();
   const gw = await startGateway(
     {
       ...(store === 'redis' ? { store: { type: 'redis', url: REDIS, keyPrefix } } : {}),
       providers: [mockProvider('u', u.baseUrl, { models: ['m', 'other'] })],
       catalog: { m: { pricing: { input: 0, output: 10 } } },
-      plugins: { auth: { keys: [{ name: 'ops', key: ADMIN, admin: true }, { name: 'app', key: APP }] }, 'circuit-breaker': false, ...plugins },
+      plugins: {
+        auth: {
+          keys: [
+            { name: 'ops', key: ADMIN, admin: true },
+            { name: 'app', key: APP },
+          ],
+        },
+        'circuit-breaker': false,
+        ...plugins,
+      },
     },
     { logger },
   );
@@ -82,7 +96,15 @@ describe('keys managed at run time (Redis store)', () => {
     expect(res.status).toBe(201);
     expect(res.headers.get('cache-control')).toBe('no-store');
     const created = await res.json();
-    expect(created).toMatchObject({ name: 'team-app', source: 'runtime', team: 'research', models: ['m'], enabled: true, admin: false, fingerprint: hashKey(created.key).slice(0, 19) });
+    expect(created).toMatchObject({
+      name: 'team-app',
+      source: 'runtime',
+      team: 'research',
+      models: ['m'],
+      enabled: true,
+      admin: false,
+      fingerprint: hashKey(created.key).slice(0, 19),
+    });
     expect(created.key).toMatch(/^sk-sy-[A-Za-z0-9_-]{43}$/);
     // Accepted on the replica that made it at once, and on the other once the change notice arrives.
     expect((await chat(a.gw, created.key)).status).toBe(200);
@@ -92,7 +114,11 @@ describe('keys managed at run time (Redis store)', () => {
     expect(stored).not.toContain(created.key);
     const listing = await (await call(b.gw, 'GET', '/admin/keys')).json();
     expect(listing.runtimeKeys).toBe(true);
-    expect(listing.keys.map((k: { name: string; source: string }) => `${k.name}:${k.source}`)).toEqual(['ops:config', 'app:config', 'team-app:runtime']);
+    expect(listing.keys.map((k: { name: string; source: string }) => `${k.name}:${k.source}`)).toEqual([
+      'ops:config',
+      'app:config',
+      'team-app:runtime',
+    ]);
     expect(JSON.stringify(listing)).not.toContain(created.key);
     for (const lines of [a.lines, b.lines]) expect(JSON.stringify(lines)).not.toContain(created.key);
     // Models still hold: the key may not use `other`.
@@ -130,14 +156,18 @@ describe('keys managed at run time (Redis store)', () => {
     const keyPrefix = `${prefix}${++run}:`;
     const u = await upstream();
     const a = await replica(keyPrefix, u, { budgets: { enabled: true } });
-    const { key } = await (await call(a.gw, 'POST', '/admin/keys', { name: 'capped', limits: { requestsPerMinute: 1 } })).json();
+    const { key } = await (
+      await call(a.gw, 'POST', '/admin/keys', { name: 'capped', limits: { requestsPerMinute: 1 } })
+    ).json();
     expect((await chat(a.gw, key)).status).toBe(200);
     expect((await chat(a.gw, key)).status).toBe(429);
     await call(a.gw, 'PATCH', '/admin/keys/capped', { limits: null, budget: { usd: 0.00001, period: 'day' } });
     const refused = await chat(a.gw, key, { max_tokens: 100 });
     expect(refused.status).toBe(402);
     expect((await refused.json()).error.message).toContain('budget exceeded for key "capped"');
-    const listed = (await (await call(a.gw, 'GET', '/admin/keys')).json()).keys.find((k: { name: string }) => k.name === 'capped');
+    const listed = (await (await call(a.gw, 'GET', '/admin/keys')).json()).keys.find(
+      (k: { name: string }) => k.name === 'capped',
+    );
     expect(listed).toMatchObject({ budget: { usd: 0.00001, period: 'day' } });
     expect(listed.limits).toBeUndefined();
   });
@@ -149,7 +179,9 @@ describe('keys managed at run time (Redis store)', () => {
     const taken = await call(a.gw, 'POST', '/admin/keys', { name: 'app' });
     expect(taken.status).toBe(409);
     expect((await taken.json()).error.code).toBe('key_in_config');
-    expect((await (await call(a.gw, 'PATCH', '/admin/keys/app', { enabled: false })).json()).error.code).toBe('key_in_config');
+    expect((await (await call(a.gw, 'PATCH', '/admin/keys/app', { enabled: false })).json()).error.code).toBe(
+      'key_in_config',
+    );
     const same = await call(a.gw, 'POST', '/admin/keys', { name: 'copy', key: APP });
     expect(same.status).toBe(409);
     expect((await same.json()).error.message).toBe('that key is already in use by another key');
@@ -175,7 +207,9 @@ describe('keys managed at run time (Redis store)', () => {
     const keyPrefix = `${prefix}${++run}:`;
     const u = await upstream();
     const a = await replica(keyPrefix, u, { budgets: { enabled: true } });
-    const { key: old } = await (await call(a.gw, 'POST', '/admin/keys', { name: 'busy', budget: { usd: 1, period: 'day' } })).json();
+    const { key: old } = await (
+      await call(a.gw, 'POST', '/admin/keys', { name: 'busy', budget: { usd: 1, period: 'day' } })
+    ).json();
     u.close();
     const before = u.received;
     const inFlight = Array.from({ length: 5 }, () => chat(a.gw, old));
@@ -192,7 +226,10 @@ describe('keys managed at run time (Redis store)', () => {
       return budgets.budgets.find((b: { scope: string }) => b.scope === 'key:busy')?.spentUsd > 0.0002999;
     }, 'the six requests settled');
     const { budgets } = await (await call(a.gw, 'GET', '/admin/budgets')).json();
-    expect(budgets.find((b: { scope: string }) => b.scope === 'key:busy')).toMatchObject({ spentUsd: expect.closeTo(6 * 0.00005, 12), reservedUsd: 0 });
+    expect(budgets.find((b: { scope: string }) => b.scope === 'key:busy')).toMatchObject({
+      spentUsd: expect.closeTo(6 * 0.00005, 12),
+      reservedUsd: 0,
+    });
   });
 });
 
@@ -209,10 +246,17 @@ describe('keys managed at run time (memory store)', () => {
   it('with runtimeKeys: true and no config keys, callers need a key at once and the first one is made from loopback', async () => {
     const u = await upstream();
     const { logger } = memoryLogger();
-    const gw = await startGateway({ providers: [mockProvider('u', u.baseUrl, { models: ['m'] })], plugins: { auth: { runtimeKeys: true } } }, { logger });
+    const gw = await startGateway(
+      { providers: [mockProvider('u', u.baseUrl, { models: ['m'] })], plugins: { auth: { runtimeKeys: true } } },
+      { logger },
+    );
     opened.push(gw);
     expect((await chat(gw, 'sk-nothing-yet-0000000000')).status).toBe(401);
-    const res = await fetch(`${gw.url}/admin/keys`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'root', admin: true }) });
+    const res = await fetch(`${gw.url}/admin/keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'root', admin: true }),
+    });
     expect(res.status).toBe(201);
     const { key } = await res.json();
     expect((await chat(gw, key)).status).toBe(200);

@@ -55,9 +55,21 @@ describe('budgets on Redis', () => {
     await seed(first.gw, first.finished);
     await first.gw.close(); // its close hook sends what it still held
     const second = await setup(options, { store: store(keyPrefix) });
-    expect(await budgetOf(second.gw, 'key:app-1')).toMatchObject({ spentUsd: expect.closeTo(0.965, 12), reservedUsd: 0 });
+    expect(await budgetOf(second.gw, 'key:app-1')).toMatchObject({
+      spentUsd: expect.closeTo(0.965, 12),
+      reservedUsd: 0,
+    });
     const spend = await admin(second.gw, '/admin/spend?key=app-1');
-    expect(spend.rows).toEqual([{ day: expect.any(String), key: 'app-1', team: 'research', model: 'm', usd: expect.closeTo(0.965, 12), requests: 1 }]);
+    expect(spend.rows).toEqual([
+      {
+        day: expect.any(String),
+        key: 'app-1',
+        team: 'research',
+        model: 'm',
+        usd: expect.closeTo(0.965, 12),
+        requests: 1,
+      },
+    ]);
     const refused = await chat(second.gw, { max_tokens: 10_000 });
     expect(refused.status).toBe(402);
   });
@@ -66,8 +78,14 @@ describe('budgets on Redis', () => {
     const proxy = await startTcpProxy(6379);
     try {
       const keyPrefix = `${prefix}${++run}:`;
-      const deny = await setup({ keys: { 'app-1': { usd: 1, period: 'day' } } }, { store: store(keyPrefix, proxy.url) });
-      const allow = await setup({ keys: { 'app-1': { usd: 1, period: 'day' } }, onStoreError: 'allow' }, { store: store(keyPrefix, proxy.url) });
+      const deny = await setup(
+        { keys: { 'app-1': { usd: 1, period: 'day' } } },
+        { store: store(keyPrefix, proxy.url) },
+      );
+      const allow = await setup(
+        { keys: { 'app-1': { usd: 1, period: 'day' } }, onStoreError: 'allow' },
+        { store: store(keyPrefix, proxy.url) },
+      );
       expect((await chat(deny.gw, { max_tokens: 10 })).status).toBe(200);
       await proxy.cut();
       const refused = await chat(deny.gw, { max_tokens: 10 });
@@ -77,12 +95,16 @@ describe('budgets on Redis', () => {
       expect(deny.lines.filter((l) => l.event === 'store_down' && l.plugin === 'budgets')).toHaveLength(1);
       const through = await chat(allow.gw, { max_tokens: 10 });
       expect(through.status).toBe(200);
-      expect(through.headers.get('x-switchyard-warnings')).toContain('budgets not enforced: the budget store is unreachable');
+      expect(through.headers.get('x-switchyard-warnings')).toContain(
+        'budgets not enforced: the budget store is unreachable',
+      );
       await through.text();
       await allow.finished.next();
       await proxy.restore();
       // The allowed request's cost, held while Redis was down, reaches the budget once it is back.
-      await expect.poll(async () => (await budgetOf(allow.gw, 'key:app-1').catch(() => undefined))?.spentUsd, { timeout: 30_000 }).toBeCloseTo(0.00005 * 2, 12);
+      await expect
+        .poll(async () => (await budgetOf(allow.gw, 'key:app-1').catch(() => undefined))?.spentUsd, { timeout: 30_000 })
+        .toBeCloseTo(0.00005 * 2, 12);
     } finally {
       await proxy.close();
     }

@@ -31,20 +31,31 @@ describe('budgets (one replica, memory)', () => {
     expect(res.status).toBe(402);
     const body = await res.json();
     expect(body.error).toMatchObject({ code: 'budget_exceeded', type: 'insufficient_quota' });
-    expect(body.error.message).toMatch(/^budget exceeded for key "app-1": \$0\.00 spent of \$0\.005 per week \(from Monday, UTC\); this request may cost up to \$0\.01; it resets at \d{4}-\d{2}-\d{2}T00:00:00\.000Z$/);
+    expect(body.error.message).toMatch(
+      /^budget exceeded for key "app-1": \$0\.00 spent of \$0\.005 per week \(from Monday, UTC\); this request may cost up to \$0\.01; it resets at \d{4}-\d{2}-\d{2}T00:00:00\.000Z$/,
+    );
     const anthropic = await fetch(`${gw.url}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': APP, 'anthropic-version': '2023-06-01' },
       body: JSON.stringify({ model: 'm', max_tokens: 1000, messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(anthropic.status).toBe(402);
-    expect(await anthropic.json()).toMatchObject({ type: 'error', error: { type: 'billing_error', message: expect.stringContaining('budget exceeded for key "app-1"') } });
+    expect(await anthropic.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'billing_error', message: expect.stringContaining('budget exceeded for key "app-1"') },
+    });
   });
 
   it('resets at the period boundary (UTC, injected clock)', async () => {
     let clock = Date.parse('2026-12-07T23:00:00Z');
     const now = (): number => clock;
-    const { gw, finished } = await setup({ keys: { 'app-1': { usd: 0.02, period: 'day' } } }, { plugins: [budgets({ now }), pricing({ now })], usageFor: () => ({ prompt_tokens: 0, completion_tokens: 1000 }) });
+    const { gw, finished } = await setup(
+      { keys: { 'app-1': { usd: 0.02, period: 'day' } } },
+      {
+        plugins: [budgets({ now }), pricing({ now })],
+        usageFor: () => ({ prompt_tokens: 0, completion_tokens: 1000 }),
+      },
+    );
     for (let i = 0; i < 2; i++) {
       expect((await chat(gw, { max_tokens: 1000 })).status).toBe(200);
       await finished.next();
@@ -57,7 +68,10 @@ describe('budgets (one replica, memory)', () => {
     clock = Date.parse('2026-12-08T00:00:00Z');
     expect((await chat(gw, { max_tokens: 1000 })).status).toBe(200);
     await finished.next();
-    expect(await budgetOf(gw, 'key:app-1')).toMatchObject({ spentUsd: expect.closeTo(0.01, 12), resetsAt: '2026-12-09T00:00:00.000Z' });
+    expect(await budgetOf(gw, 'key:app-1')).toMatchObject({
+      spentUsd: expect.closeTo(0.01, 12),
+      resetsAt: '2026-12-09T00:00:00.000Z',
+    });
     const spend = await admin(gw, '/admin/spend?from=2026-12-07&to=2026-12-08');
     expect(spend.rows).toEqual([
       { day: '2026-12-07', key: 'app-1', team: 'research', model: 'm', usd: expect.closeTo(0.02, 12), requests: 2 },
@@ -66,7 +80,10 @@ describe('budgets (one replica, memory)', () => {
   });
 
   it('counts team and global budgets too: a team budget refuses another key of the team', async () => {
-    const { gw, upstream, finished } = await setup({ teams: { research: { usd: 0.015, period: 'month' } }, global: { usd: 100, period: 'none' } });
+    const { gw, upstream, finished } = await setup({
+      teams: { research: { usd: 0.015, period: 'month' } },
+      global: { usd: 100, period: 'none' },
+    });
     expect((await chat(gw, { max_tokens: 1000 }, APP)).status).toBe(200);
     await finished.next();
     // The team spent $0.00005: one more reservation of $0.01 fits, a second one while it is held does not.
@@ -75,7 +92,9 @@ describe('budgets (one replica, memory)', () => {
     await upstream.waitForReceived(2);
     const refused = await chat(gw, { max_tokens: 1000 }, APP);
     expect(refused.status).toBe(402);
-    expect((await refused.json()).error.message).toContain('budget exceeded for team "research": $0.00005 spent and $0.01 held by requests in flight of $0.015 per month (UTC)');
+    expect((await refused.json()).error.message).toContain(
+      'budget exceeded for team "research": $0.00005 spent and $0.01 held by requests in flight of $0.015 per month (UTC)',
+    );
     upstream.open();
     expect((await held).status).toBe(200);
     const global = await budgetOf(gw, 'global');
@@ -97,7 +116,10 @@ describe('budgets (one replica, memory)', () => {
   });
 
   it('settles a stream that reported no usage at its reservation, and leaves out targets with no price', async () => {
-    const { gw, finished } = await setup({ keys: { 'app-1': { usd: 1, period: 'day' } } }, { providers: { streamUsage: false } });
+    const { gw, finished } = await setup(
+      { keys: { 'app-1': { usd: 1, period: 'day' } } },
+      { providers: { streamUsage: false } },
+    );
     const res = await chat(gw, { max_tokens: 2000, stream: true });
     expect(res.status).toBe(200);
     await res.text();
@@ -105,7 +127,9 @@ describe('budgets (one replica, memory)', () => {
     expect(await budgetOf(gw, 'key:app-1')).toMatchObject({ spentUsd: expect.closeTo(0.02, 12), reservedUsd: 0 });
     const unpriced = await chat(gw, { model: 'free' });
     expect(unpriced.status).toBe(400);
-    expect((await unpriced.json()).error.message).toContain('no price known for u/free: a request with a budget needs one');
+    expect((await unpriced.json()).error.message).toContain(
+      'no price known for u/free: a request with a budget needs one',
+    );
     // A key without any budget is not held to prices.
     const noBudget = await chat(gw, { model: 'free' }, OTHER);
     expect(noBudget.status).toBe(200);
@@ -113,7 +137,11 @@ describe('budgets (one replica, memory)', () => {
 
   it('serves spend records filtered by key, team, model and days, as JSON and CSV', async () => {
     const { gw, finished } = await setup({ enabled: true });
-    for (const [key, model] of [[APP, 'm'], [APP, 'm2'], [OTHER, 'm']] as const) {
+    for (const [key, model] of [
+      [APP, 'm'],
+      [APP, 'm2'],
+      [OTHER, 'm'],
+    ] as const) {
       expect((await chat(gw, { model, max_tokens: 10 }, key)).status).toBe(200);
       await finished.next();
     }
@@ -133,7 +161,9 @@ describe('budgets (one replica, memory)', () => {
   });
 
   it('refuses to start without the pricing plugin, whose costs it counts', async () => {
-    await expect(setup({ enabled: true }, { pricingOff: true })).rejects.toThrow('plugins.budgets needs the "pricing" plugin (@switchyard/plugin-pricing)');
+    await expect(setup({ enabled: true }, { pricingOff: true })).rejects.toThrow(
+      'plugins.budgets needs the "pricing" plugin (@switchyard/plugin-pricing)',
+    );
   });
 
   it('is off until configured: no budget, no records, no admin routes', async () => {

@@ -11,7 +11,10 @@ export const APP = 'sk-gw-app-0123456789abcdef';
 export const OTHER = 'sk-gw-other-0123456789abcdef';
 export const ADMIN = 'sk-gw-admin-0123456789abcdef';
 /** Output at $10 per 1M tokens, input free: a request reserves max_tokens × $0.00001. */
-export const CATALOG = { m: { pricing: { input: 0, output: 10 }, maxOutputTokens: 200_000 }, m2: { pricing: { input: 0, output: 10 } } };
+export const CATALOG = {
+  m: { pricing: { input: 0, output: 10 }, maxOutputTokens: 200_000 },
+  m2: { pricing: { input: 0, output: 10 } },
+};
 export const KEYS = [
   { name: 'app-1', key: APP, team: 'research' },
   { name: 'app-2', key: OTHER, team: 'research' },
@@ -26,7 +29,10 @@ export async function closeOpened(): Promise<void> {
 }
 
 /** Usage: `max_tokens: 100000` marks a seed request that spends 96,500 output tokens ($0.965); the rest spend 5 ($0.00005). */
-export const usage: UsageFor = (body) => ({ prompt_tokens: 10, completion_tokens: body.max_tokens === 100_000 ? 96_500 : 5 });
+export const usage: UsageFor = (body) => ({
+  prompt_tokens: 10,
+  completion_tokens: body.max_tokens === 100_000 ? 96_500 : 5,
+});
 
 export interface Setup {
   gw: RunningGateway;
@@ -38,7 +44,14 @@ export interface Setup {
 /** A gateway (standard preset) with the budgets plugin configured, on a gated upstream serving `m`, `m2` (priced) and `free`. */
 export async function setup(
   budgetOptions: Record<string, unknown>,
-  extra: { plugins?: PluginEntry[]; usageFor?: UsageFor; providers?: Record<string, unknown>; upstream?: GatedUpstream; store?: ConfigInput['store']; pricingOff?: boolean } = {},
+  extra: {
+    plugins?: PluginEntry[];
+    usageFor?: UsageFor;
+    providers?: Record<string, unknown>;
+    upstream?: GatedUpstream;
+    store?: ConfigInput['store'];
+    pricingOff?: boolean;
+  } = {},
 ): Promise<Setup> {
   let upstream = extra.upstream;
   if (!upstream) {
@@ -52,7 +65,12 @@ export async function setup(
     {
       providers: [mockProvider('u', upstream.baseUrl, { models: ['m', 'm2', 'free'], ...extra.providers })],
       catalog: CATALOG,
-      plugins: { auth: { keys: KEYS }, budgets: budgetOptions, 'circuit-breaker': false, ...(extra.pricingOff ? { pricing: false } : {}) },
+      plugins: {
+        auth: { keys: KEYS },
+        budgets: budgetOptions,
+        'circuit-breaker': false,
+        ...(extra.pricingOff ? { pricing: false } : {}),
+      },
       ...(extra.store ? { store: extra.store } : {}),
     },
     { plugins: [...(extra.plugins ?? []), finished.plugin], logger },
@@ -75,7 +93,10 @@ export async function admin(gw: RunningGateway, path: string): Promise<any> {
   return res.headers.get('content-type')?.startsWith('text/csv') ? res.text() : res.json();
 }
 
-export async function budgetOf(gw: RunningGateway, scope: string): Promise<{ spentUsd: number; reservedUsd: number; usd: number; resetsAt?: string }> {
+export async function budgetOf(
+  gw: RunningGateway,
+  scope: string,
+): Promise<{ spentUsd: number; reservedUsd: number; usd: number; resetsAt?: string }> {
   const body = await admin(gw, '/admin/budgets');
   return body.budgets.find((b: { scope: string }) => b.scope === scope);
 }
@@ -93,7 +114,11 @@ export async function seed(gw: RunningGateway, finished: ReturnType<typeof finis
  * answer: once all 50 are decided (refused, or received upstream), exactly 3 got through; once
  * answered, the budget holds what they cost.
  */
-export async function burst(gateways: RunningGateway[], upstream: GatedUpstream, before: number): Promise<{ ok: number; refused: Refusal[] }> {
+export async function burst(
+  gateways: RunningGateway[],
+  upstream: GatedUpstream,
+  before: number,
+): Promise<{ ok: number; refused: Refusal[] }> {
   upstream.close();
   const refused: Refusal[] = [];
   let ok = 0;
@@ -104,7 +129,10 @@ export async function burst(gateways: RunningGateway[], upstream: GatedUpstream,
       else refused.push({ status: res.status, headers: res.headers, body: JSON.parse(text) });
     }),
   );
-  await waitFor(() => refused.length + (upstream.received - before) === 50, 'every request of the burst refused or held upstream');
+  await waitFor(
+    () => refused.length + (upstream.received - before) === 50,
+    'every request of the burst refused or held upstream',
+  );
   expect(upstream.received - before).toBe(3);
   upstream.open();
   await Promise.all(all);
@@ -116,4 +144,3 @@ export interface Refusal {
   headers: Headers;
   body: any;
 }
-

@@ -19,10 +19,24 @@ afterAll(async () => {
 const T0 = Date.parse('2026-12-07T10:00:00Z');
 let clock = T0;
 
-function redisLedger(own = `${prefix}${Math.random().toString(36).slice(2)}:`, settleDelayMs = 0): { ledger: RedisLedger; prefix: string } {
+function redisLedger(
+  own = `${prefix}${Math.random().toString(36).slice(2)}:`,
+  settleDelayMs = 0,
+): { ledger: RedisLedger; prefix: string } {
   const client = new Redis(REDIS, { keyPrefix: own });
   clients.push(client);
-  return { ledger: new RedisLedger(client, settleDelayMs, () => clock, (err) => { throw err; }, () => undefined), prefix: own };
+  return {
+    ledger: new RedisLedger(
+      client,
+      settleDelayMs,
+      () => clock,
+      (err) => {
+        throw err;
+      },
+      () => undefined,
+    ),
+    prefix: own,
+  };
 }
 
 const reservation = (id: string, amount: number, keys: Array<[string, number]>, at = clock): Reservation => ({
@@ -32,7 +46,12 @@ const reservation = (id: string, amount: number, keys: Array<[string, number]>, 
   charges: keys.map(([key, limit]) => ({ key, limit, amount, keepMs: 86_400_000 })),
 });
 
-const settlement = (id: string, keys: string[], usd: number, records = [] as Array<{ key: string; model: string; usd: number }>) => ({
+const settlement = (
+  id: string,
+  keys: string[],
+  usd: number,
+  records = [] as Array<{ key: string; model: string; usd: number }>,
+) => ({
   id,
   keys,
   usd,
@@ -48,15 +67,40 @@ describe.each([
   it('reserves against every budget or none: a budget without room refuses and the others are left untouched', async () => {
     clock = T0;
     const ledger = make();
-    expect(await ledger.reserve(reservation('a', 0.4, [['k', 1], ['g', 0.5]]))).toEqual({ ok: true, readings: [{ spent: 0, reserved: 0 }, { spent: 0, reserved: 0 }] });
-    expect(await ledger.reserve(reservation('b', 0.4, [['k', 1], ['g', 0.5]]))).toEqual({ ok: false, index: 1, reading: { spent: 0, reserved: 0.4 } });
-    expect(await ledger.read(['k', 'g'], clock)).toEqual([{ spent: 0, reserved: 0.4 }, { spent: 0, reserved: 0.4 }]);
+    expect(
+      await ledger.reserve(
+        reservation('a', 0.4, [
+          ['k', 1],
+          ['g', 0.5],
+        ]),
+      ),
+    ).toEqual({
+      ok: true,
+      readings: [
+        { spent: 0, reserved: 0 },
+        { spent: 0, reserved: 0 },
+      ],
+    });
+    expect(
+      await ledger.reserve(
+        reservation('b', 0.4, [
+          ['k', 1],
+          ['g', 0.5],
+        ]),
+      ),
+    ).toEqual({ ok: false, index: 1, reading: { spent: 0, reserved: 0.4 } });
+    expect(await ledger.read(['k', 'g'], clock)).toEqual([
+      { spent: 0, reserved: 0.4 },
+      { spent: 0, reserved: 0.4 },
+    ]);
   });
 
   it('lets through exactly the reservations that fit, whatever their number at once', async () => {
     clock = T0;
     const ledger = make();
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => ledger.reserve(reservation(`r${i}`, 0.01, [['k', 0.035]]))));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => ledger.reserve(reservation(`r${i}`, 0.01, [['k', 0.035]]))),
+    );
     expect(results.filter((r) => r.ok)).toHaveLength(3);
     expect((await ledger.read(['k'], clock))[0]!.reserved).toBeCloseTo(0.03, 12);
   });
@@ -67,7 +111,12 @@ describe.each([
     await ledger.reserve(reservation('a', 0.5, [['k', 1]]));
     ledger.settle(settlement('a', ['k'], 0.02, [{ key: 'app', model: 'm1', usd: 0.02 }]));
     ledger.settle(settlement('a', ['k'], 0, []));
-    ledger.settle(settlement('b', ['k'], 0.03, [{ key: 'app', model: 'm1', usd: 0.03 }, { key: 'app', model: 'm2', usd: 0.001 }]));
+    ledger.settle(
+      settlement('b', ['k'], 0.03, [
+        { key: 'app', model: 'm1', usd: 0.03 },
+        { key: 'app', model: 'm2', usd: 0.001 },
+      ]),
+    );
     await ledger.flush();
     const [k] = await ledger.read(['k'], clock);
     expect(k!.reserved).toBe(0);
@@ -95,7 +144,15 @@ describe('RedisLedger', () => {
     const own = `${prefix}rt:`;
     const client = new Redis(REDIS, { keyPrefix: own });
     clients.push(client);
-    const ledger = new RedisLedger(client, 60_000, () => clock, (err) => { throw err; }, () => undefined);
+    const ledger = new RedisLedger(
+      client,
+      60_000,
+      () => clock,
+      (err) => {
+        throw err;
+      },
+      () => undefined,
+    );
     await ledger.read(['warm-up'], clock); // the script is loaded (EVALSHA may need one EVAL first)
     const monitor = new Redis(REDIS);
     clients.push(monitor);
@@ -125,18 +182,32 @@ describe('RedisLedger', () => {
     await first.ledger.close();
     const second = redisLedger(first.prefix);
     expect(await second.ledger.read(['k'], clock)).toEqual([{ spent: 0.07, reserved: 0 }]);
-    expect(await second.ledger.spend([dayOf(clock)])).toEqual([{ day: '2026-12-07', key: 'app', team: 't', model: 'm', usd: 0.07, requests: 1 }]);
+    expect(await second.ledger.spend([dayOf(clock)])).toEqual([
+      { day: '2026-12-07', key: 'app', team: 't', model: 'm', usd: 0.07, requests: 1 },
+    ]);
   });
 });
 
 describe('periodOf', () => {
   it('cuts UTC days, weeks from Monday and calendar months', () => {
     const at = Date.parse('2026-12-09T23:59:59.999Z'); // a Wednesday
-    expect(periodOf('day', at)).toEqual({ id: '2026-12-09', start: Date.parse('2026-12-09T00:00:00Z'), end: Date.parse('2026-12-10T00:00:00Z') });
-    expect(periodOf('week', at)).toEqual({ id: 'w2026-12-07', start: Date.parse('2026-12-07T00:00:00Z'), end: Date.parse('2026-12-14T00:00:00Z') });
+    expect(periodOf('day', at)).toEqual({
+      id: '2026-12-09',
+      start: Date.parse('2026-12-09T00:00:00Z'),
+      end: Date.parse('2026-12-10T00:00:00Z'),
+    });
+    expect(periodOf('week', at)).toEqual({
+      id: 'w2026-12-07',
+      start: Date.parse('2026-12-07T00:00:00Z'),
+      end: Date.parse('2026-12-14T00:00:00Z'),
+    });
     expect(periodOf('week', Date.parse('2026-12-13T12:00:00Z')).id).toBe('w2026-12-07');
     expect(periodOf('week', Date.parse('2026-12-14T00:00:00Z')).id).toBe('w2026-12-14');
-    expect(periodOf('month', at)).toEqual({ id: '2026-12', start: Date.parse('2026-12-01T00:00:00Z'), end: Date.parse('2027-01-01T00:00:00Z') });
+    expect(periodOf('month', at)).toEqual({
+      id: '2026-12',
+      start: Date.parse('2026-12-01T00:00:00Z'),
+      end: Date.parse('2027-01-01T00:00:00Z'),
+    });
     expect(periodOf('none', at).end).toBe(Number.POSITIVE_INFINITY);
   });
 });

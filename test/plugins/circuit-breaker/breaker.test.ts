@@ -20,7 +20,10 @@ const settings: BreakerSettings = {
 function table(overrides: Partial<BreakerSettings> = {}, random = () => 0.5) {
   let now = 1_000_000;
   const transitions: Transition[] = [];
-  const t = new BreakerTable({ ...settings, ...overrides }, { now: () => now, random, onTransition: (x) => transitions.push(x) });
+  const t = new BreakerTable(
+    { ...settings, ...overrides },
+    { now: () => now, random, onTransition: (x) => transitions.push(x) },
+  );
   return { t, transitions, advance: (ms: number) => (now += ms), now: () => now };
 }
 
@@ -37,7 +40,9 @@ describe('BreakerTable', () => {
     const verdict = t.admit('a', 1000);
     expect(verdict.ok).toBe(false);
     expect(!verdict.ok && verdict.reason).toMatch(/circuit open \(5 consecutive failures/);
-    expect(transitions).toEqual([expect.objectContaining({ key: 'a', from: 'closed', to: 'open', openMs: 30_000, openings: 1 })]);
+    expect(transitions).toEqual([
+      expect.objectContaining({ key: 'a', from: 'closed', to: 'open', openMs: 30_000, openings: 1 }),
+    ]);
   });
 
   it('a success resets the consecutive count; business errors, cancellations and 429s never count', () => {
@@ -170,7 +175,9 @@ describe('BreakerTable', () => {
 
   it('adopts a newer state from another replica, ignoring older ones', () => {
     const { t, now } = table();
-    expect(t.adopt('a', { state: 'open', openUntil: now() + 10_000, openings: 1, reason: 'remote', at: now() })).toBe(true);
+    expect(t.adopt('a', { state: 'open', openUntil: now() + 10_000, openings: 1, reason: 'remote', at: now() })).toBe(
+      true,
+    );
     expect(t.admit('a', 1000)).toMatchObject({ ok: false });
     fail(t, 'b', 5);
     expect(t.adopt('b', { state: 'closed', openUntil: 0, openings: 0, reason: '', at: now() - 1 })).toBe(false);
@@ -226,14 +233,18 @@ describe('BreakerTable', () => {
     expect(other.t.adopt('a', t.shared('a')!)).toBe(true);
     expect(other.t.admit('a', 1000).ok).toBe(true);
     // An older message changes nothing.
-    expect(other.t.adopt('a', { state: 'closed', openUntil: 0, openings: 0, reason: '', at: now() - 5, ejected: 'stale' })).toBe(false);
+    expect(
+      other.t.adopt('a', { state: 'closed', openUntil: 0, openings: 0, reason: '', at: now() - 5, ejected: 'stale' }),
+    ).toBe(false);
     expect(other.t.ejection('a')).toBeUndefined();
   });
 
   it('keeps ejections in the records handed to the next table (a reload)', () => {
     const records = new Map<string, Breaker>();
     new BreakerTable(settings, {}, records).eject('a', 'maintenance');
-    expect(new BreakerTable(settings, {}, records).admit('a', 1000)).toEqual({ ok: false, reason: 'ejected (maintenance)' });
+    expect(new BreakerTable(settings, {}, records).admit('a', 1000)).toEqual({
+      ok: false,
+      reason: 'ejected (maintenance)',
+    });
   });
 });
-

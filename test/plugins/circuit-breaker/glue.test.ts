@@ -16,8 +16,14 @@ let b: MockOpenAI;
 useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 
 const chats = (m: MockOpenAI) => m.requests.filter((r) => r.path.endsWith('/chat/completions'));
-const body = (model = 'gpt-4o-mini', stream = false) => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
-const post = (gw: RunningGateway, model?: string) => fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(model) });
+const body = (model = 'gpt-4o-mini', stream = false) =>
+  JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
+const post = (gw: RunningGateway, model?: string) =>
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body(model),
+  });
 
 async function start(options: CircuitBreakerOptions, extra: { models?: unknown[]; now?: () => number } = {}) {
   const { logger, lines } = memoryLogger();
@@ -37,7 +43,12 @@ async function start(options: CircuitBreakerOptions, extra: { models?: unknown[]
 /** a and b in one tier, with the given plugins. */
 async function startGatewayWith(plugins: Plugin[] | PluginEntry[]) {
   const gw = await startGateway(
-    { providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], timeoutMs: HUNG_MS }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], timeoutMs: HUNG_MS })] },
+    {
+      providers: [
+        mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], timeoutMs: HUNG_MS }),
+        mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], timeoutMs: HUNG_MS }),
+      ],
+    },
     { plugins: plugins as PluginEntry[] },
   );
   return { gw };
@@ -46,11 +57,16 @@ async function startGatewayWith(plugins: Plugin[] | PluginEntry[]) {
 /** Repeats `probe` until it returns true (then true); throws when it has not after HUNG_MS. */
 const eventually = (probe: () => Promise<boolean> | boolean): Promise<boolean> => until(probe);
 
-const routes = async (gw: RunningGateway) => (await (await fetch(`${gw.url}/admin/circuits`)).json()) as {
-  instances: Array<{ name: string; breakers: Array<{ state: string; parkedUntil?: number; consecutiveFailures: number }> }>;
-  models: Array<{ name: string; targets: Array<{ id: string; state: string }> }>;
-};
-const breakerOf = async (gw: RunningGateway, name: string) => (await routes(gw)).instances.find((i) => i.name === name)!.breakers[0]!;
+const routes = async (gw: RunningGateway) =>
+  (await (await fetch(`${gw.url}/admin/circuits`)).json()) as {
+    instances: Array<{
+      name: string;
+      breakers: Array<{ state: string; parkedUntil?: number; consecutiveFailures: number }>;
+    }>;
+    models: Array<{ name: string; targets: Array<{ id: string; state: string }> }>;
+  };
+const breakerOf = async (gw: RunningGateway, name: string) =>
+  (await routes(gw)).instances.find((i) => i.name === name)!.breakers[0]!;
 
 describe('circuit breaker through a gateway', () => {
   it('opens after failureThreshold failures, stops sending there, logs it, shows it, and closes after recovery', async () => {
@@ -81,7 +97,11 @@ describe('circuit breaker through a gateway', () => {
       expect((await breakerOf(gw, 'a')).state).toBe('half_open');
       expect((await post(gw)).headers.get('x-switchyard-target')).toBe('a/gpt-4o-mini');
       expect((await breakerOf(gw, 'a')).state).toBe('closed');
-      expect(lines.filter((l) => l.plugin === 'circuit-breaker').map((l) => l.to)).toEqual(['open', 'half_open', 'closed']);
+      expect(lines.filter((l) => l.plugin === 'circuit-breaker').map((l) => l.to)).toEqual([
+        'open',
+        'half_open',
+        'closed',
+      ]);
     } finally {
       await gw.close();
     }
@@ -138,7 +158,15 @@ describe('circuit breaker through a gateway', () => {
   it('answers 429 with Retry-After and the upstream rate-limit headers while every target cools down after a 429', async () => {
     const { gw } = await start({ failureThreshold: 1 });
     try {
-      const limited = (remaining: string) => ({ kind: 'status' as const, status: 429, headers: { 'retry-after': '7', 'x-ratelimit-remaining-requests': remaining, 'x-ratelimit-reset-requests': '7s' } });
+      const limited = (remaining: string) => ({
+        kind: 'status' as const,
+        status: 429,
+        headers: {
+          'retry-after': '7',
+          'x-ratelimit-remaining-requests': remaining,
+          'x-ratelimit-reset-requests': '7s',
+        },
+      });
       a.queueFault(limited('0'));
       b.queueFault(limited('1'));
       const first = await post(gw);
@@ -188,7 +216,10 @@ describe('circuit breaker through a gateway', () => {
   });
 
   it('health checks use only the model listing: a failing probe opens, /ready turns 503, a passing one half-opens', async () => {
-    const { gw, lines } = await start({ healthChecks: { intervalMs: 30, instances: ['a'] } }, { models: [{ name: 'solo', targets: ['a/gpt-4o-mini'] }] });
+    const { gw, lines } = await start(
+      { healthChecks: { intervalMs: 30, instances: ['a'] } },
+      { models: [{ name: 'solo', targets: ['a/gpt-4o-mini'] }] },
+    );
     try {
       expect((await fetch(`${gw.url}/ready`)).status).toBe(200);
       a.setFault({ kind: 'status', status: 503 });
@@ -215,11 +246,20 @@ describe('circuit breaker through a gateway', () => {
     const clock = manualClock();
     const { gw } = await startGatewayWith([
       withOptions(loadBalancer(), { sticky: { sources: ['header'] } }),
-      withOptions(circuitBreaker({ now: clock.now }), { failureThreshold: 1, openMs: 150, jitter: 0, successThreshold: 1 }),
+      withOptions(circuitBreaker({ now: clock.now }), {
+        failureThreshold: 1,
+        openMs: 150,
+        jitter: 0,
+        successThreshold: 1,
+      }),
     ]);
     try {
       const ask = async (session: string) => {
-        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-session-id': session }, body: body() });
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-session-id': session },
+          body: body(),
+        });
         await res.text();
         return res.headers.get('x-switchyard-target');
       };
@@ -258,21 +298,47 @@ describe('circuit breaker through a gateway', () => {
 
   it('ejects an instance from routing with a reason until restored, through POST /admin/circuits/:instance/eject and /restore', async () => {
     const { gw, lines } = await start({});
-    const admin = (path: string, init: RequestInit = {}) => fetch(`${gw.url}/admin/circuits/${path}`, { method: 'POST', ...init });
+    const admin = (path: string, init: RequestInit = {}) =>
+      fetch(`${gw.url}/admin/circuits/${path}`, { method: 'POST', ...init });
     try {
       expect((await post(gw)).headers.get('x-switchyard-target')).toBe('a/gpt-4o-mini');
-      const ejected = await admin('a/eject', { body: JSON.stringify({ reason: 'maintenance' }), headers: { 'content-type': 'application/json' } });
+      const ejected = await admin('a/eject', {
+        body: JSON.stringify({ reason: 'maintenance' }),
+        headers: { 'content-type': 'application/json' },
+      });
       expect(ejected.status).toBe(200);
-      expect(await ejected.json()).toMatchObject({ instance: 'a', ejected: true, breakers: [{ key: 'a', state: 'closed', ejected: { reason: 'maintenance' } }] });
+      expect(await ejected.json()).toMatchObject({
+        instance: 'a',
+        ejected: true,
+        breakers: [{ key: 'a', state: 'closed', ejected: { reason: 'maintenance' } }],
+      });
       for (let i = 0; i < 3; i++) expect((await post(gw)).headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
       expect(chats(a)).toHaveLength(1);
-      const explain = await (await fetch(`${gw.url}/admin/route/explain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() })).json();
-      expect(explain.exclusions).toContainEqual(expect.objectContaining({ target: 'a/gpt-4o-mini', by: 'circuit-breaker', reason: 'ejected (maintenance)' }));
+      const explain = await (
+        await fetch(`${gw.url}/admin/route/explain`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: body(),
+        })
+      ).json();
+      expect(explain.exclusions).toContainEqual(
+        expect.objectContaining({ target: 'a/gpt-4o-mini', by: 'circuit-breaker', reason: 'ejected (maintenance)' }),
+      );
       const report = await routes(gw);
-      expect(report.models.find((m) => m.name === 'gpt-4o-mini')!.targets[0]).toEqual({ id: 'a/gpt-4o-mini', state: 'closed', ejected: true });
+      expect(report.models.find((m) => m.name === 'gpt-4o-mini')!.targets[0]).toEqual({
+        id: 'a/gpt-4o-mini',
+        state: 'closed',
+        ejected: true,
+      });
       const [targetA] = gw.gateway.resolver.resolve('gpt-4o-mini');
-      expect(gw.gateway.status.health(targetA!)).toEqual({ circuit: 'closed', healthy: false, reason: 'ejected (maintenance)' });
-      expect(lines.some((l) => l.event === 'circuit_ejected' && l.instance === 'a' && l.reason === 'maintenance')).toBe(true);
+      expect(gw.gateway.status.health(targetA!)).toEqual({
+        circuit: 'closed',
+        healthy: false,
+        reason: 'ejected (maintenance)',
+      });
+      expect(lines.some((l) => l.event === 'circuit_ejected' && l.instance === 'a' && l.reason === 'maintenance')).toBe(
+        true,
+      );
 
       const restored = await admin('a/restore');
       expect(await restored.json()).toMatchObject({ instance: 'a', ejected: false });
@@ -280,11 +346,20 @@ describe('circuit breaker through a gateway', () => {
       expect(lines.some((l) => l.event === 'circuit_restored' && l.instance === 'a')).toBe(true);
 
       expect((await admin('a/eject')).status).toBe(200); // no body: a default reason
-      expect((await breakerOf(gw, 'a') as { ejected?: { reason: string } }).ejected?.reason).toBe('ejected by an operator');
+      expect(((await breakerOf(gw, 'a')) as { ejected?: { reason: string } }).ejected?.reason).toBe(
+        'ejected by an operator',
+      );
       const unknown = await admin('nope/eject');
       expect(unknown.status).toBe(404);
       expect((await unknown.json()).error.code).toBe('instance_not_found');
-      expect((await admin('a/eject', { body: JSON.stringify({ reason: 7 }), headers: { 'content-type': 'application/json' } })).status).toBe(400);
+      expect(
+        (
+          await admin('a/eject', {
+            body: JSON.stringify({ reason: 7 }),
+            headers: { 'content-type': 'application/json' },
+          })
+        ).status,
+      ).toBe(400);
     } finally {
       await gw.close();
     }
@@ -309,17 +384,44 @@ describe('circuit breaker through a gateway', () => {
     const { MemoryStore, createGateway, createLogger } = await import('@switchyard/core');
     const { standard } = await import('@switchyard/preset-standard');
     const store = new MemoryStore();
-    const config = { server: { host: '127.0.0.1', port: 0, drainDelayMs: 0 }, providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 })] };
-    const preset = { ...standard(), plugins: standard().plugins.filter((p) => !('name' in p) || p.name !== 'circuit-breaker') };
-    const make = () => createGateway({ config, presets: [preset], plugins: [withOptions(circuitBreaker(), { syncMs: 60_000 })], store, logger: createLogger({ level: 'silent' }) });
+    const config = {
+      server: { host: '127.0.0.1', port: 0, drainDelayMs: 0 },
+      providers: [
+        mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }),
+        mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 }),
+      ],
+    };
+    const preset = {
+      ...standard(),
+      plugins: standard().plugins.filter((p) => !('name' in p) || p.name !== 'circuit-breaker'),
+    };
+    const make = () =>
+      createGateway({
+        config,
+        presets: [preset],
+        plugins: [withOptions(circuitBreaker(), { syncMs: 60_000 })],
+        store,
+        logger: createLogger({ level: 'silent' }),
+      });
     const one = await make();
     const two = await make();
     const url1 = (await one.listen()).url;
     const url2 = (await two.listen()).url;
-    const target = async () => (await fetch(`${url2}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() })).headers.get('x-switchyard-target');
+    const target = async () =>
+      (
+        await fetch(`${url2}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: body(),
+        })
+      ).headers.get('x-switchyard-target');
     try {
       expect(await target()).toBe('a/gpt-4o-mini');
-      await fetch(`${url1}/admin/circuits/a/eject`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'upgrade' }) });
+      await fetch(`${url1}/admin/circuits/a/eject`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'upgrade' }),
+      });
       expect(await eventually(async () => (await target()) === 'b/gpt-4o-mini')).toBe(true);
       await fetch(`${url1}/admin/circuits/a/restore`, { method: 'POST' });
       expect(await eventually(async () => (await target()) === 'a/gpt-4o-mini')).toBe(true);
@@ -332,17 +434,34 @@ describe('circuit breaker through a gateway', () => {
   it.each([
     ['memory', 50],
     ['redis', 60_000],
-  ])('shares states through gateway.store (%s): a replica adopts another one\'s opening', async (kind, syncMs) => {
+  ])("shares states through gateway.store (%s): a replica adopts another one's opening", async (kind, syncMs) => {
     const { MemoryStore, createGateway, createLogger } = await import('@switchyard/core');
     const { RedisStore } = await import('@switchyard/store-redis/store');
     const { standard } = await import('@switchyard/preset-standard');
     const memory = new MemoryStore();
     const prefix = `switchyard-test:cb:${process.pid}:${Date.now()}:`;
-    const store = () => (kind === 'memory' ? memory : new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix: prefix }));
-    const config = { server: { host: '127.0.0.1', port: 0, drainDelayMs: 0 }, providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 })] };
+    const store = () =>
+      kind === 'memory' ? memory : new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix: prefix });
+    const config = {
+      server: { host: '127.0.0.1', port: 0, drainDelayMs: 0 },
+      providers: [
+        mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] }),
+        mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 }),
+      ],
+    };
     // With Redis, syncMs is a minute: the opening can only arrive through pub/sub.
-    const preset = { ...standard(), plugins: standard().plugins.filter((p) => !('name' in p) || p.name !== 'circuit-breaker') };
-    const make = () => createGateway({ config, presets: [preset], plugins: [withOptions(circuitBreaker(), { failureThreshold: 1, openMs: 60_000, syncMs })], store: store(), logger: createLogger({ level: 'silent' }) });
+    const preset = {
+      ...standard(),
+      plugins: standard().plugins.filter((p) => !('name' in p) || p.name !== 'circuit-breaker'),
+    };
+    const make = () =>
+      createGateway({
+        config,
+        presets: [preset],
+        plugins: [withOptions(circuitBreaker(), { failureThreshold: 1, openMs: 60_000, syncMs })],
+        store: store(),
+        logger: createLogger({ level: 'silent' }),
+      });
     const one = await make();
     const two = await make();
     for (const g of [one, two]) if (g.store instanceof RedisStore) expect(await g.store.whenReady(5000)).toBe(true);
@@ -350,9 +469,23 @@ describe('circuit breaker through a gateway', () => {
     const url2 = (await two.listen()).url;
     try {
       a.setFault({ kind: 'status', status: 500 });
-      await fetch(`${url1}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() });
-      expect(await eventually(async () => ((await (await fetch(`${url2}/admin/circuits`)).json()) as Awaited<ReturnType<typeof routes>>).instances[0]!.breakers[0]!.state === 'open')).toBe(true);
-      const res = await fetch(`${url2}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body() });
+      await fetch(`${url1}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body(),
+      });
+      expect(
+        await eventually(
+          async () =>
+            ((await (await fetch(`${url2}/admin/circuits`)).json()) as Awaited<ReturnType<typeof routes>>).instances[0]!
+              .breakers[0]!.state === 'open',
+        ),
+      ).toBe(true);
+      const res = await fetch(`${url2}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body(),
+      });
       expect(res.headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
       expect(chats(a)).toHaveLength(1);
     } finally {

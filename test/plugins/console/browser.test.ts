@@ -32,7 +32,10 @@ const contexts: BrowserContext[] = [];
 
 const config = (): ConfigInput => ({
   server: { host: '127.0.0.1', port: 0 },
-  providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], priority: 1 }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 })],
+  providers: [
+    mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], priority: 1 }),
+    mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 }),
+  ],
 });
 
 beforeAll(async () => {
@@ -63,19 +66,30 @@ async function open(base: string, view = 'traffic'): Promise<{ page: Page; error
   return { page, errors };
 }
 
-function chat(base: string, options: { content?: string; stream?: boolean; key?: string; requestId?: string } = {}): Promise<Response> {
+function chat(
+  base: string,
+  options: { content?: string; stream?: boolean; key?: string; requestId?: string } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (options.key) headers.authorization = `Bearer ${options.key}`;
   if (options.requestId) headers['x-request-id'] = options.requestId;
-  const body = { model: 'gpt-4o-mini', stream: options.stream ?? false, messages: [{ role: 'user', content: options.content ?? 'hello' }] };
-  return fetch(`${base}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify(body) }).then(async (res) => {
-    await res.text();
-    return res;
-  });
+  const body = {
+    model: 'gpt-4o-mini',
+    stream: options.stream ?? false,
+    messages: [{ role: 'user', content: options.content ?? 'hello' }],
+  };
+  return fetch(`${base}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify(body) }).then(
+    async (res) => {
+      await res.text();
+      return res;
+    },
+  );
 }
 
 const trafficOf = async (name: string): Promise<number> => {
-  const traffic = (await (await fetch(`${url}/admin/console/traffic`)).json()) as { models: Array<{ name: string; requests: number }> };
+  const traffic = (await (await fetch(`${url}/admin/console/traffic`)).json()) as {
+    models: Array<{ name: string; requests: number }>;
+  };
   return traffic.models.find((m) => m.name === name)?.requests ?? 0;
 };
 const row = (kind: string, name: string): string => `[data-testid=traffic-row][data-kind=${kind}][data-name="${name}"]`;
@@ -147,10 +161,17 @@ describe('the web console in Chromium', HUNG, () => {
 
     await page.click('[data-testid=nav-explain]');
     await page.waitForSelector('[data-testid=explain-body]');
-    await page.fill('[data-testid=explain-body]', JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }));
+    await page.fill(
+      '[data-testid=explain-body]',
+      JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+    );
     await page.click('[data-testid=explain]');
     await waitForText(page, '[data-testid=plan-target]', /^b\/gpt-4o-mini/);
-    await waitForText(page, '[data-testid=plan-exclusion][data-target="a/gpt-4o-mini"]', /circuit-breaker\s*ejected \(maintenance\)/);
+    await waitForText(
+      page,
+      '[data-testid=plan-exclusion][data-target="a/gpt-4o-mini"]',
+      /circuit-breaker\s*ejected \(maintenance\)/,
+    );
 
     await page.click('[data-testid=nav-circuits]');
     await page.click(`${circuit} [data-testid=restore]`);
@@ -166,7 +187,9 @@ describe('the web console in Chromium', HUNG, () => {
     await waitForText(page, '[data-testid=explain-body]', /"model": "gpt-4o-mini"/);
     await page.click('[data-testid=explain]');
     await waitForText(page, '[data-testid=plan] h2', 'Plan for gpt-4o-mini');
-    const targets = await page.locator('[data-testid=plan-target]').evaluateAll((items) => items.map((i) => i.getAttribute('data-target')));
+    const targets = await page
+      .locator('[data-testid=plan-target]')
+      .evaluateAll((items) => items.map((i) => i.getAttribute('data-target')));
     expect(targets).toEqual(['a/gpt-4o-mini', 'b/gpt-4o-mini']);
     // A body that is not JSON is refused in the page; one the gateway refuses shows its message.
     await page.fill('[data-testid=explain-body]', '{ nope');
@@ -188,13 +211,21 @@ describe('the web console in Chromium', HUNG, () => {
     const generation = Number(await page.textContent('[data-field=generation]'));
 
     await page.click('[data-testid=reload]');
-    await waitForText(page, '[data-testid=reload-result]', `Reloaded: generation ${generation + 1} now serves new requests.`);
+    await waitForText(
+      page,
+      '[data-testid=reload-result]',
+      `Reloaded: generation ${generation + 1} now serves new requests.`,
+    );
     await waitForText(page, '[data-field=generation]', String(generation + 1));
 
     reloadWith = { ...config(), plugins: { 'no-such-plugin': {} } };
     try {
       await page.click('[data-testid=reload]');
-      await waitForText(page, '[data-testid=reload-result]', /^Reload refused — generation \d+ keeps serving\. Problems:.*no-such-plugin/s);
+      await waitForText(
+        page,
+        '[data-testid=reload-result]',
+        /^Reload refused — generation \d+ keeps serving\. Problems:.*no-such-plugin/s,
+      );
     } finally {
       reloadWith = undefined;
     }
@@ -283,12 +314,20 @@ describe('the web console behind admin keys', HUNG, () => {
     // From here on, every admin call carries the key.
     sent.length = 0;
     await waitForText(page, '[data-testid=key-row][data-name=app] [data-field=fingerprint]', /^sha256:[0-9a-f]{12}…$/);
-    const used = Number((await page.textContent('[data-testid=key-row][data-name=app] [data-field=requests]'))?.split('/')[0]);
+    const used = Number(
+      (await page.textContent('[data-testid=key-row][data-name=app] [data-field=requests]'))?.split('/')[0],
+    );
     for (let i = 0; i < 2; i++) expect((await chat(gw.url, { key: APP_KEY })).status).toBe(200);
     await waitForText(page, '[data-testid=key-row][data-name=app] [data-field=requests]', `${used + 2} / 100`);
     const html = await page.content();
     for (const secret of [ADMIN_KEY, APP_KEY, 'sk-upstream-secret']) expect(html).not.toContain(secret);
-    expect(await page.evaluate(() => [sessionStorage.getItem('switchyard.console.adminKey'), localStorage.length, document.cookie])).toEqual([ADMIN_KEY, 0, '']);
+    expect(
+      await page.evaluate(() => [
+        sessionStorage.getItem('switchyard.console.adminKey'),
+        localStorage.length,
+        document.cookie,
+      ]),
+    ).toEqual([ADMIN_KEY, 0, '']);
     expect(sent.length).toBeGreaterThan(0);
     expect(sent.every((h) => h === `Bearer ${ADMIN_KEY}`)).toBe(true);
 

@@ -17,12 +17,24 @@ let a: MockOpenAI;
 let b: MockOpenAI;
 useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 
-const providers = () => [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], priority: 1 }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 })];
+const providers = () => [
+  mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], priority: 1 }),
+  mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 }),
+];
 const chat = (gw: RunningGateway, content = 'hello', headers: Record<string, string> = {}) =>
-  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }) }).then(async (r) => ({ status: r.status, text: await r.text(), id: r.headers.get('x-request-id') }));
-const json = async <T>(gw: RunningGateway, path: string, headers: Record<string, string> = {}): Promise<T> => (await (await fetch(`${gw.url}${path}`, { headers })).json()) as T;
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }),
+  }).then(async (r) => ({ status: r.status, text: await r.text(), id: r.headers.get('x-request-id') }));
+const json = async <T>(gw: RunningGateway, path: string, headers: Record<string, string> = {}): Promise<T> =>
+  (await (await fetch(`${gw.url}${path}`, { headers })).json()) as T;
 
-async function withGateway(run: (gw: RunningGateway) => Promise<void>, options: Parameters<typeof startGateway>[1] = {}, extra: Record<string, unknown> = {}): Promise<void> {
+async function withGateway(
+  run: (gw: RunningGateway) => Promise<void>,
+  options: Parameters<typeof startGateway>[1] = {},
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const gw = await startGateway({ providers: providers(), ...extra }, options);
   try {
     await run(gw);
@@ -39,7 +51,15 @@ describe('console plugin through a gateway', () => {
       expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(page.headers.get('cache-control')).toBe('no-cache');
       const csp = page.headers.get('content-security-policy')!;
-      for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'"]) expect(csp).toContain(directive);
+      for (const directive of [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+      ])
+        expect(csp).toContain(directive);
       expect(csp).not.toContain('unsafe');
       expect(page.headers.get('x-frame-options')).toBe('DENY');
       expect(page.headers.get('x-content-type-options')).toBe('nosniff');
@@ -53,7 +73,9 @@ describe('console plugin through a gateway', () => {
       for (const file of files) {
         const res = await fetch(`${gw.url}${file}`);
         expect(res.status).toBe(200);
-        expect(res.headers.get('content-type')).toBe(file.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8');
+        expect(res.headers.get('content-type')).toBe(
+          file.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8',
+        );
         expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
         expect(res.headers.get('content-security-policy')).toBe(csp);
       }
@@ -98,7 +120,13 @@ describe('console plugin through a gateway', () => {
         [200, 'b/gpt-4o-mini', 2],
         [200, 'a/gpt-4o-mini', 1],
       ]);
-      expect(tail.requests[0]).toMatchObject({ id: failed.id, model: 'gpt-4o-mini', protocol: 'openai', stream: false, errorCode: 'SWITCHYARD_ERR_UPSTREAM_FAILED' });
+      expect(tail.requests[0]).toMatchObject({
+        id: failed.id,
+        model: 'gpt-4o-mini',
+        protocol: 'openai',
+        stream: false,
+        errorCode: 'SWITCHYARD_ERR_UPSTREAM_FAILED',
+      });
       expect(tail.requests[2]!.tokens!.input).toBeGreaterThan(0);
       const newer = await json<{ requests: RequestRecord[] }>(gw, '/admin/console/requests?after=2');
       expect(newer.requests.map((r) => r.seq)).toEqual([3]);
@@ -123,10 +151,16 @@ describe('console plugin through a gateway', () => {
         for (const path of ['/admin/console/traffic', '/admin/console/requests']) {
           expect((await fetch(`${gw.url}${path}`)).status).toBe(401);
           expect((await fetch(`${gw.url}${path}`, { headers: { authorization: 'Bearer sk-wrong' } })).status).toBe(401);
-          expect((await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${APP_KEY}` } })).status).toBe(403);
-          expect((await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(200);
+          expect((await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${APP_KEY}` } })).status).toBe(
+            403,
+          );
+          expect((await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).status).toBe(
+            200,
+          );
         }
-        const tail = await (await fetch(`${gw.url}/admin/console/requests`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
+        const tail = await (
+          await fetch(`${gw.url}/admin/console/requests`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })
+        ).text();
         expect(JSON.parse(tail).requests[0].caller).toBe('app');
         expect(tail).not.toContain(APP_KEY);
       },

@@ -40,8 +40,19 @@ it('takes the console screenshots', async () => {
         withOptions(auth(), {
           keys: [
             { name: 'ops', key: ADMIN_KEY, admin: true, models: [] },
-            { name: 'search-app', key: KEYS.search, team: 'search', models: ['gpt-4o*', 'fast'], limits: { requestsPerMinute: 600, tokensPerMinute: 200000 } },
-            { name: 'batch-jobs', key: KEYS.batch, owner: 'data', limits: { requestsPerMinute: 120, tokensPerDay: 5000000, concurrent: 8 } },
+            {
+              name: 'search-app',
+              key: KEYS.search,
+              team: 'search',
+              models: ['gpt-4o*', 'fast'],
+              limits: { requestsPerMinute: 600, tokensPerMinute: 200000 },
+            },
+            {
+              name: 'batch-jobs',
+              key: KEYS.batch,
+              owner: 'data',
+              limits: { requestsPerMinute: 120, tokensPerDay: 5000000, concurrent: 8 },
+            },
           ],
         }),
         // After auth, so that it sees the keys' limits.
@@ -58,7 +69,11 @@ it('takes the console screenshots', async () => {
       fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: `Summarize ticket #${1000 + i} in two sentences, please.` }] }),
+        body: JSON.stringify({
+          model,
+          stream,
+          messages: [{ role: 'user', content: `Summarize ticket #${1000 + i} in two sentences, please.` }],
+        }),
       }).then((r) => r.text());
     for (let i = 0; i < 24; i++) {
       main.queueFault({ kind: 'delay', ms: 40 + ((i * 37) % 160) });
@@ -74,8 +89,17 @@ it('takes the console screenshots', async () => {
     }
     // edge-eu fails until its circuit opens; local-vllm is ejected for maintenance.
     flaky.setFault({ kind: 'status', status: 502 });
-    for (let i = 0; i < 3; i++) await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.batch}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'edge-eu/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
-    await fetch(`${gw.url}/admin/circuits/local-vllm/eject`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'driver upgrade' }) });
+    for (let i = 0; i < 3; i++)
+      await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEYS.batch}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'edge-eu/gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    await fetch(`${gw.url}/admin/circuits/local-vllm/eject`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'driver upgrade' }),
+    });
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
     await page.goto(`${gw.url}/console#/traffic`);
@@ -92,7 +116,10 @@ it('takes the console screenshots', async () => {
 
     await page.click('[data-testid=nav-explain]');
     await waitForText(page, '[data-testid=explain-body]', /"model"/);
-    await page.fill('[data-testid=explain-body]', JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'Hello' }] }, null, 2));
+    await page.fill(
+      '[data-testid=explain-body]',
+      JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'Hello' }] }, null, 2),
+    );
     await page.click('[data-testid=explain]');
     await page.waitForSelector('[data-testid=plan-exclusion]');
     await page.screenshot({ path: `${OUT}explain.png` });

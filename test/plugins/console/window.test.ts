@@ -5,7 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { loadAssets, OTHER, percentiles, RequestTail, TrafficWindow } from '@switchyard/plugin-console';
 import type { Observation } from '@switchyard/plugin-console';
 
-const ok = (latencyMs: number, extra: Partial<Observation> = {}): Observation => ({ latencyMs, error: false, inputTokens: 10, outputTokens: 5, costUsd: 0.001, ...extra });
+const ok = (latencyMs: number, extra: Partial<Observation> = {}): Observation => ({
+  latencyMs,
+  error: false,
+  inputTokens: 10,
+  outputTokens: 5,
+  costUsd: 0.001,
+  ...extra,
+});
 
 function window(options: { windowSeconds?: number; maxSamples?: number; maxSeries?: number } = {}) {
   let now = 1_000_000_000_000; // a whole second
@@ -88,7 +95,16 @@ describe('TrafficWindow', () => {
 });
 
 describe('RequestTail', () => {
-  const record = (id: string) => ({ at: 1, id, protocol: 'openai', model: 'm', stream: false, attempts: 1, status: 200, latencyMs: 5 });
+  const record = (id: string) => ({
+    at: 1,
+    id,
+    protocol: 'openai',
+    model: 'm',
+    stream: false,
+    attempts: 1,
+    status: 200,
+    latencyMs: 5,
+  });
 
   it('keeps the latest max, newest first, and pages by seq', () => {
     const tail = new RequestTail(3);
@@ -115,7 +131,10 @@ describe('console assets', () => {
       expect(assets.page.body.toString()).toBe('<script src="/ops/console/assets/app-1.js"></script>');
       expect(assets.page.cacheControl).toBe('no-cache');
       expect([...assets.files.keys()]).toEqual(['app-1.js']);
-      expect(assets.files.get('app-1.js')).toMatchObject({ type: 'text/javascript; charset=utf-8', cacheControl: 'public, max-age=31536000, immutable' });
+      expect(assets.files.get('app-1.js')).toMatchObject({
+        type: 'text/javascript; charset=utf-8',
+        cacheControl: 'public, max-age=31536000, immutable',
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

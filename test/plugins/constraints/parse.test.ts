@@ -12,15 +12,39 @@ describe('takeConstraints', () => {
   });
 
   it('merges headers over the body object, unions tags, and strips `switchyard` from the body', () => {
-    const body: Record<string, unknown> = { model: 'm', switchyard: { strategy: 'cost', tags: ['eu', 'fast'], maxCost: 0.5, preferLocal: false, excludeProviders: 'x, y' } };
-    const c = takeConstraints(body, { 'x-switchyard-strategy': 'latency', 'x-switchyard-tags': 'fast,gpu', 'x-switchyard-prefer-local': '1' });
-    expect(c).toEqual({ strategy: 'latency', tags: ['eu', 'fast', 'gpu'], maxCostPer1k: 0.5, preferLocal: true, excludeProviders: ['x', 'y'] });
+    const body: Record<string, unknown> = {
+      model: 'm',
+      switchyard: {
+        strategy: 'cost',
+        tags: ['eu', 'fast'],
+        maxCost: 0.5,
+        preferLocal: false,
+        excludeProviders: 'x, y',
+      },
+    };
+    const c = takeConstraints(body, {
+      'x-switchyard-strategy': 'latency',
+      'x-switchyard-tags': 'fast,gpu',
+      'x-switchyard-prefer-local': '1',
+    });
+    expect(c).toEqual({
+      strategy: 'latency',
+      tags: ['eu', 'fast', 'gpu'],
+      maxCostPer1k: 0.5,
+      preferLocal: true,
+      excludeProviders: ['x', 'y'],
+    });
     expect('switchyard' in body).toBe(false);
   });
 
   it('accepts key=value and a/b tags, refuses tags with spaces', () => {
-    expect(takeConstraints({}, { 'x-switchyard-tags': 'region=eu, tier/gold' }).tags).toEqual(['region=eu', 'tier/gold']);
-    expect(() => takeConstraints({}, { 'x-switchyard-tags': 'two words' })).toThrow(/x-switchyard-tags: "two words" is not a valid name/);
+    expect(takeConstraints({}, { 'x-switchyard-tags': 'region=eu, tier/gold' }).tags).toEqual([
+      'region=eu',
+      'tier/gold',
+    ]);
+    expect(() => takeConstraints({}, { 'x-switchyard-tags': 'two words' })).toThrow(
+      /x-switchyard-tags: "two words" is not a valid name/,
+    );
   });
 });
 
@@ -28,7 +52,15 @@ describe('request needs', () => {
   it('sees images, tools and json_schema, and estimates characters / 4 plus framing', () => {
     const request = {
       model: 'm',
-      messages: [{ role: 'user' as const, content: [{ type: 'text' as const, text: 'x'.repeat(400) }, { type: 'image_url' as const, image_url: { url: 'data:,' } }] }],
+      messages: [
+        {
+          role: 'user' as const,
+          content: [
+            { type: 'text' as const, text: 'x'.repeat(400) },
+            { type: 'image_url' as const, image_url: { url: 'data:,' } },
+          ],
+        },
+      ],
       response_format: { type: 'json_schema' as const, json_schema: { name: 'n' } },
     };
     const needs = chatNeeds(request, estimateChatTokens(request));
@@ -40,7 +72,9 @@ describe('request needs', () => {
     const needs = { vision: true, tools: true, structuredOutput: true, inputTokens: 5000 };
     expect(unmetNeed(needs, undefined)).toBeUndefined();
     expect(unmetNeed(needs, {})).toBeUndefined();
-    expect(unmetNeed(needs, { vision: true, tools: true, structuredOutput: true, contextWindow: 8000 })).toBeUndefined();
+    expect(
+      unmetNeed(needs, { vision: true, tools: true, structuredOutput: true, contextWindow: 8000 }),
+    ).toBeUndefined();
     expect(unmetNeed(needs, { vision: true, tools: false })).toBe('tools (function calling)');
     expect(unmetNeed(needs, { contextWindow: 4096 })).toBe('a context window of ~5000 input tokens (estimated)');
   });

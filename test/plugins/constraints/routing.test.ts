@@ -23,7 +23,13 @@ beforeAll(async () => {
     providers: [
       mockProvider('a', a.baseUrl, { models: ['text-only', 'mystery'] }),
       mockProvider('b', b.baseUrl, { models: ['text-only'], local: true }),
-      { name: 'claude', type: 'anthropic', baseUrl: claude.origin, apiKey: 'test-anthropic-key', models: ['claude-sonnet-4-5'] },
+      {
+        name: 'claude',
+        type: 'anthropic',
+        baseUrl: claude.origin,
+        apiKey: 'test-anthropic-key',
+        models: ['claude-sonnet-4-5'],
+      },
     ],
     models: [
       { name: 'cheap', targets: ['a/text-only', 'b/text-only'] },
@@ -49,21 +55,36 @@ afterAll(async () => {
 });
 
 const chat = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 const explain = async (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  (await (await fetch(`${gw.url}/admin/route/explain`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) })).json()) as {
+  (await (
+    await fetch(`${gw.url}/admin/route/explain`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    })
+  ).json()) as {
     targets: string[];
     exclusions: Array<{ target: string; by: string; reason: string }>;
     error?: { status: number; code: string };
   };
 const user = (content: unknown) => [{ role: 'user', content }];
-const chatsOf = (m: { requests: Array<{ path: string }> }) => m.requests.filter((r) => r.path.endsWith('/chat/completions') || r.path.endsWith('/messages'));
+const chatsOf = (m: { requests: Array<{ path: string }> }) =>
+  m.requests.filter((r) => r.path.endsWith('/chat/completions') || r.path.endsWith('/messages'));
 
 describe('capability filtering', () => {
   it.each([
     ['vision', { messages: user([{ type: 'text', text: 'what is this?' }, image]) }, 'supports vision (image input)'],
     ['tools', { messages: user('hi'), tools: [tool] }, 'supports tools (function calling)'],
-    ['json_schema', { messages: user('hi'), response_format: schemaFormat }, 'supports structured output (response_format json_schema)'],
+    [
+      'json_schema',
+      { messages: user('hi'), response_format: schemaFormat },
+      'supports structured output (response_format json_schema)',
+    ],
     ['context window', { messages: user('word '.repeat(100)) }, 'supports a context window of'],
   ])('answers 400 naming the capability when no target has %s', async (_name, extra, expected) => {
     const res = await chat({ model: 'cheap', ...extra });
@@ -80,7 +101,9 @@ describe('capability filtering', () => {
     expect(res.headers.get('x-switchyard-target')).toBe('a/mystery');
     const plan = await explain({ model: 'mixed', messages: user([image]) });
     expect(plan.targets).toEqual(['a/mystery']);
-    expect(plan.exclusions).toEqual([{ target: 'a/text-only', by: 'capabilities', reason: 'needs vision (image input)', byRequest: true }]);
+    expect(plan.exclusions).toEqual([
+      { target: 'a/text-only', by: 'capabilities', reason: 'needs vision (image input)', byRequest: true },
+    ]);
   });
 
   it('lets a plain request through to a target that lacks the optional capabilities', async () => {
@@ -95,7 +118,14 @@ describe('request constraints', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-switchyard-target')).toBe('b/text-only');
     const plan = await explain({ model: 'cheap', messages: user('hi') }, { 'x-switchyard-exclude-providers': 'a' });
-    expect(plan.exclusions).toEqual([{ target: 'a/text-only', by: 'constraints', reason: 'excluded by x-switchyard-exclude-providers (a)', byRequest: true }]);
+    expect(plan.exclusions).toEqual([
+      {
+        target: 'a/text-only',
+        by: 'constraints',
+        reason: 'excluded by x-switchyard-exclude-providers (a)',
+        byRequest: true,
+      },
+    ]);
 
     const none = await chat({ model: 'cheap', messages: user('hi') }, { 'x-switchyard-exclude-providers': 'openai' });
     expect(none.status).toBe(400);
@@ -112,13 +142,19 @@ describe('request constraints', () => {
   });
 
   it('x-switchyard-prefer-local puts local instances first', async () => {
-    expect((await chat({ model: 'cheap', messages: user('hi') })).headers.get('x-switchyard-target')).toBe('a/text-only');
+    expect((await chat({ model: 'cheap', messages: user('hi') })).headers.get('x-switchyard-target')).toBe(
+      'a/text-only',
+    );
     const res = await chat({ model: 'cheap', messages: user('hi') }, { 'x-switchyard-prefer-local': 'true' });
     expect(res.headers.get('x-switchyard-target')).toBe('b/text-only');
   });
 
   it('reads the body `switchyard` object and never sends it upstream (OpenAI pass-through)', async () => {
-    const res = await chat({ model: 'cheap', messages: user('hi'), switchyard: { excludeProviders: ['a'], tags: ['x'] } });
+    const res = await chat({
+      model: 'cheap',
+      messages: user('hi'),
+      switchyard: { excludeProviders: ['a'], tags: ['x'] },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-switchyard-target')).toBe('b/text-only');
     const sent = chatsOf(b as never)[0] as { body: Record<string, unknown>; rawBody: string };
@@ -131,10 +167,19 @@ describe('request constraints', () => {
     const messages = await fetch(`${gw.url}/v1/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: user('hi'), switchyard: { strategy: 'cost' } }),
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 50,
+        messages: user('hi'),
+        switchyard: { strategy: 'cost' },
+      }),
     });
     expect(messages.status).toBe(200);
-    const completions = await chat({ model: 'claude-sonnet-4-5', messages: user('hi'), switchyard: { preferLocal: true } });
+    const completions = await chat({
+      model: 'claude-sonnet-4-5',
+      messages: user('hi'),
+      switchyard: { preferLocal: true },
+    });
     expect(completions.status).toBe(200);
     const sent = chatsOf(claude);
     expect(sent).toHaveLength(2);

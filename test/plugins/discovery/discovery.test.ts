@@ -26,13 +26,24 @@ function watcher(): Plugin & { seen: string[][] } {
     name: 'models-watcher',
     seen,
     apply(gateway) {
-      gateway.hooks.modelsChanged.tap('models-watcher', (resolver: ModelResolver) => void seen.push(resolver.publicModels().sort()));
+      gateway.hooks.modelsChanged.tap(
+        'models-watcher',
+        (resolver: ModelResolver) => void seen.push(resolver.publicModels().sort()),
+      );
     },
   };
 }
 
-const listed = async () => ((await (await fetch(`${gw!.url}/v1/models`)).json()) as { data: Array<{ id: string }> }).data.map((m) => m.id).sort();
-const chat = (model: string) => fetch(`${gw!.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }) });
+const listed = async () =>
+  ((await (await fetch(`${gw!.url}/v1/models`)).json()) as { data: Array<{ id: string }> }).data
+    .map((m) => m.id)
+    .sort();
+const chat = (model: string) =>
+  fetch(`${gw!.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+  });
 const listings = () => up.requests.filter((r) => r.path === '/v1/models').length;
 
 describe('model discovery', () => {
@@ -58,7 +69,9 @@ describe('model discovery', () => {
   });
 
   it('lists again every discoverIntervalMs', async () => {
-    gw = await startGateway({ providers: [mockProvider('up', up.baseUrl, { discover: true, discoverIntervalMs: 1000 })] });
+    gw = await startGateway({
+      providers: [mockProvider('up', up.baseUrl, { discover: true, discoverIntervalMs: 1000 })],
+    });
     const first = listings();
     expect(first).toBeGreaterThanOrEqual(1);
     up.setModels(['m-later']);
@@ -75,15 +88,33 @@ describe('model discovery', () => {
     expect(gw.gateway.resolver.publicModels().sort()).toEqual(['m-one', 'm-two']);
     up.setFault(null);
     expect((await chat('m-two')).status).toBe(200);
-    expect(lines.some((l) => l.msg === 'model discovery: listing failed, keeping the last good set' && l.instance === 'up' && l.kept === 2)).toBe(true);
+    expect(
+      lines.some(
+        (l) =>
+          l.msg === 'model discovery: listing failed, keeping the last good set' && l.instance === 'up' && l.kept === 2,
+      ),
+    ).toBe(true);
   });
 
   it('does not hold start-up past discoverTimeoutMs when the listing hangs, and applies a later listing', async () => {
     up.setFault({ kind: 'hang' });
     const { logger, lines } = memoryLogger();
-    gw = await startGateway({ providers: [mockProvider('up', up.baseUrl, { discover: true, discoverTimeoutMs: 200, models: ['m-configured'] })] }, { logger });
+    gw = await startGateway(
+      {
+        providers: [
+          mockProvider('up', up.baseUrl, { discover: true, discoverTimeoutMs: 200, models: ['m-configured'] }),
+        ],
+      },
+      { logger },
+    );
     // Whichever came first, the listing's own timeout or start-up's bound, it was logged before listen() returned.
-    expect(lines.some((l) => l.msg === 'model discovery: start-up went on before every listing answered' || (l.msg === 'model discovery: listing failed' && l.instance === 'up'))).toBe(true);
+    expect(
+      lines.some(
+        (l) =>
+          l.msg === 'model discovery: start-up went on before every listing answered' ||
+          (l.msg === 'model discovery: listing failed' && l.instance === 'up'),
+      ),
+    ).toBe(true);
     // Until a listing succeeds, the configured models are served.
     expect(gw.gateway.resolver.publicModels()).toEqual(['m-configured']);
     up.setFault(null);
@@ -92,10 +123,22 @@ describe('model discovery', () => {
   });
 
   it('takes context windows from the listing as capability info (config catalog still wins)', async () => {
-    up.setModels(['m-small', 'm-big', 'm-pinned'], { 'm-small': { context_length: 40 }, 'm-big': { max_model_len: 100000 }, 'm-pinned': { context_length: 40 } });
-    gw = await startGateway({ providers: [mockProvider('up', up.baseUrl, { discover: true })], catalog: { 'm-pinned': { contextWindow: 100000 } } });
+    up.setModels(['m-small', 'm-big', 'm-pinned'], {
+      'm-small': { context_length: 40 },
+      'm-big': { max_model_len: 100000 },
+      'm-pinned': { context_length: 40 },
+    });
+    gw = await startGateway({
+      providers: [mockProvider('up', up.baseUrl, { discover: true })],
+      catalog: { 'm-pinned': { contextWindow: 100000 } },
+    });
     expect(gw.gateway.modelInfo.lookup('m-small', 'up')).toEqual({ contextWindow: 40 });
-    const long = (model: string) => fetch(`${gw!.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'word '.repeat(100) }] }) });
+    const long = (model: string) =>
+      fetch(`${gw!.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'word '.repeat(100) }] }),
+      });
     const small = await long('m-small');
     expect(small.status).toBe(400);
     expect(((await small.json()) as { error: { code: string } }).error.code).toBe('capability_unmet');

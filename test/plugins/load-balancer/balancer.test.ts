@@ -20,7 +20,9 @@ describe('Balancer', () => {
     for (const algorithm of ['weighted', 'round-robin', 'least-busy', 'p2c'] as const) {
       const b = new Balancer(algorithm, 10_000, { random: seeded() });
       for (let i = 0; i < 20; i++) {
-        const ids = b.order([target('backup', 2), target('x', 1), target('y', 1), target('last', 3)]).targets.map((t) => t.instance.name);
+        const ids = b
+          .order([target('backup', 2), target('x', 1), target('y', 1), target('last', 3)])
+          .targets.map((t) => t.instance.name);
         expect(ids.slice(2)).toEqual(['backup', 'last']);
         expect(new Set(ids.slice(0, 2))).toEqual(new Set(['x', 'y']));
       }
@@ -60,7 +62,9 @@ describe('Balancer', () => {
     const b = new Balancer('least-busy', 10_000, { random: seeded(11) });
     const firsts = new Map<string, number>();
     for (let i = 0; i < 4000; i++) {
-      const order = b.order([target('a', 1, 3), target('b', 1, 1), target('z', 1, 0)]).targets.map((t) => t.instance.name);
+      const order = b
+        .order([target('a', 1, 3), target('b', 1, 1), target('z', 1, 0)])
+        .targets.map((t) => t.instance.name);
       firsts.set(order[0]!, (firsts.get(order[0]!) ?? 0) + 1);
       expect(order[2]).toBe('z');
     }
@@ -79,7 +83,11 @@ describe('Balancer', () => {
     b.started('a');
     b.started('a');
     b.started('b');
-    expect(b.order([target('a'), target('b'), target('c')]).targets.map((t) => t.instance.name)).toEqual(['c', 'b', 'a']);
+    expect(b.order([target('a'), target('b'), target('c')]).targets.map((t) => t.instance.name)).toEqual([
+      'c',
+      'b',
+      'a',
+    ]);
     b.finished('a', 10, false);
     b.finished('a', 10, false);
     b.finished('a', 10, false); // never below zero
@@ -95,7 +103,8 @@ describe('Balancer', () => {
     b.finished('fast', 20, false);
     expect(b.latency('slow')).toBe(400);
     // With two candidates, both are sampled: the cheaper always wins.
-    for (let i = 0; i < 10; i++) expect(b.order([target('slow'), target('fast')]).targets[0]!.instance.name).toBe('fast');
+    for (let i = 0; i < 10; i++)
+      expect(b.order([target('slow'), target('fast')]).targets[0]!.instance.name).toBe('fast');
     // In-flight load on the fast one flips it.
     for (let i = 0; i < 30; i++) b.started('fast');
     expect(b.order([target('slow'), target('fast')]).targets[0]!.instance.name).toBe('slow');
@@ -128,32 +137,36 @@ describe('SessionTable', () => {
     await store.close();
   });
 
-  it.each(['memory', 'redis'])('shares bindings through the store (%s): another replica sees a binding and its move', async (kind) => {
-    const prefix = `switchyard-test:lb:${process.pid}:${Date.now()}:`;
-    const make = () => (kind === 'memory' ? shared : new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix: prefix }));
-    const shared = new MemoryStore();
-    const s1 = make();
-    const s2 = make();
-    try {
-      for (const s of [s1, s2]) if (s instanceof RedisStore) expect(await s.whenReady(5000)).toBe(true);
-      const one = new SessionTable(s1, { ...settings, recheckMs: 0 });
-      const two = new SessionTable(s2, { ...settings, recheckMs: 0 });
-      await one.bind('k', 'a/m');
-      expect(await two.get('k')).toBe('a/m');
-      await two.bind('k', 'b/m');
-      expect(await one.get('k')).toBe('b/m');
-      expect(await two.get('unknown')).toBeUndefined();
-    } finally {
-      await s1.close();
-      if (s2 !== s1) await s2.close();
-      if (kind === 'redis') {
-        const admin = new Redis('redis://127.0.0.1:6379');
-        const keys = await admin.keys(`${prefix}*`);
-        if (keys.length) await admin.del(...keys);
-        admin.disconnect();
+  it.each(['memory', 'redis'])(
+    'shares bindings through the store (%s): another replica sees a binding and its move',
+    async (kind) => {
+      const prefix = `switchyard-test:lb:${process.pid}:${Date.now()}:`;
+      const make = () =>
+        kind === 'memory' ? shared : new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix: prefix });
+      const shared = new MemoryStore();
+      const s1 = make();
+      const s2 = make();
+      try {
+        for (const s of [s1, s2]) if (s instanceof RedisStore) expect(await s.whenReady(5000)).toBe(true);
+        const one = new SessionTable(s1, { ...settings, recheckMs: 0 });
+        const two = new SessionTable(s2, { ...settings, recheckMs: 0 });
+        await one.bind('k', 'a/m');
+        expect(await two.get('k')).toBe('a/m');
+        await two.bind('k', 'b/m');
+        expect(await one.get('k')).toBe('b/m');
+        expect(await two.get('unknown')).toBeUndefined();
+      } finally {
+        await s1.close();
+        if (s2 !== s1) await s2.close();
+        if (kind === 'redis') {
+          const admin = new Redis('redis://127.0.0.1:6379');
+          const keys = await admin.keys(`${prefix}*`);
+          if (keys.length) await admin.del(...keys);
+          admin.disconnect();
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('affinityKey', () => {
@@ -161,16 +174,27 @@ describe('affinityKey', () => {
     caller: undefined,
     headers: {},
     body: {},
-    request: { messages: [{ role: 'system', content: 'long shared prompt' }, { role: 'user', content: 'q1' }] },
+    request: {
+      messages: [
+        { role: 'system', content: 'long shared prompt' },
+        { role: 'user', content: 'q1' },
+      ],
+    },
     ...over,
   });
-  const settings = { sources: ['caller', 'header', 'user', 'prompt'] as const, header: 'x-session-id', promptMessages: 1 };
+  const settings = {
+    sources: ['caller', 'header', 'user', 'prompt'] as const,
+    header: 'x-session-id',
+    promptMessages: 1,
+  };
 
   it('takes the first source that yields a value, hashed and tagged with its source', () => {
     expect(affinityKey(x({ caller: { name: 'app-1' } }), settings)).toMatch(/^caller:[\w-]{22}$/);
     expect(affinityKey(x({ headers: { 'x-session-id': 's-1' } }), settings)).toMatch(/^header:/);
     expect(affinityKey(x({ body: { user: 'u-1' } }), settings)).toMatch(/^user:/);
-    expect(affinityKey(x({ body: { metadata: { user_id: 'u-1' } } }), settings)).toBe(affinityKey(x({ body: { user: 'u-1' } }), settings));
+    expect(affinityKey(x({ body: { metadata: { user_id: 'u-1' } } }), settings)).toBe(
+      affinityKey(x({ body: { user: 'u-1' } }), settings),
+    );
     expect(affinityKey(x(), settings)).toMatch(/^prompt:/);
     expect(affinityKey(x({ request: undefined }), { ...settings, sources: ['caller', 'prompt'] })).toBeUndefined();
   });
@@ -178,11 +202,44 @@ describe('affinityKey', () => {
   it('prompt prefix: a conversation keeps its key as it grows; another system prompt gets another', () => {
     const only = { ...settings, sources: ['prompt'] as const };
     const first = affinityKey(x(), only);
-    const later = affinityKey(x({ request: { messages: [{ role: 'system', content: 'long shared prompt' }, { role: 'user', content: 'q1' }, { role: 'assistant', content: 'a1' }, { role: 'user', content: 'q2' }] } }), only);
+    const later = affinityKey(
+      x({
+        request: {
+          messages: [
+            { role: 'system', content: 'long shared prompt' },
+            { role: 'user', content: 'q1' },
+            { role: 'assistant', content: 'a1' },
+            { role: 'user', content: 'q2' },
+          ],
+        },
+      }),
+      only,
+    );
     expect(later).toBe(first);
-    const other = affinityKey(x({ request: { messages: [{ role: 'system', content: 'another prompt' }, { role: 'user', content: 'q1' }] } }), only);
+    const other = affinityKey(
+      x({
+        request: {
+          messages: [
+            { role: 'system', content: 'another prompt' },
+            { role: 'user', content: 'q1' },
+          ],
+        },
+      }),
+      only,
+    );
     expect(other).not.toBe(first);
-    const tools = affinityKey(x({ request: { messages: [{ role: 'system', content: 'long shared prompt' }, { role: 'user', content: 'q1' }], tools: [{ type: 'function' }] } }), only);
+    const tools = affinityKey(
+      x({
+        request: {
+          messages: [
+            { role: 'system', content: 'long shared prompt' },
+            { role: 'user', content: 'q1' },
+          ],
+          tools: [{ type: 'function' }],
+        },
+      }),
+      only,
+    );
     expect(tools).not.toBe(first);
   });
 });

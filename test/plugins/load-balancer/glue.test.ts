@@ -29,14 +29,31 @@ const chats = (m: MockOpenAI) => m.requests.filter((r) => r.path.endsWith('/chat
 async function start(options: LoadBalancerOptions, extra: { priorities?: number[]; plugins?: Plugin[] } = {}) {
   const lb = loadBalancer();
   const gw = await startGateway(
-    { providers: names.map((n, i) => mockProvider(n, mocks[n]!.baseUrl, { models: ['gpt-4o-mini'], priority: extra.priorities?.[i] ?? 1, timeoutMs: HUNG_MS })) },
+    {
+      providers: names.map((n, i) =>
+        mockProvider(n, mocks[n]!.baseUrl, {
+          models: ['gpt-4o-mini'],
+          priority: extra.priorities?.[i] ?? 1,
+          timeoutMs: HUNG_MS,
+        }),
+      ),
+    },
     { plugins: [withOptions(lb, options), ...(extra.plugins ?? [])] },
   );
   return { gw, lb };
 }
 
-async function ask(gw: RunningGateway, headers: Record<string, string> = {}, content = 'hi', stream = false): Promise<{ status: number; target: string | null }> {
-  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content }] }) });
+async function ask(
+  gw: RunningGateway,
+  headers: Record<string, string> = {},
+  content = 'hi',
+  stream = false,
+): Promise<{ status: number; target: string | null }> {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content }] }),
+  });
   await res.text();
   return { status: res.status, target: res.headers.get('x-switchyard-target') };
 }
@@ -58,7 +75,9 @@ describe('load balancer through a gateway', () => {
       const used = new Set([...placed.values()].flatMap((set) => [...set]));
       expect(used.size).toBe(3);
       expect(lb.sessionCount()).toBe(24);
-      expect(gw.gateway.status.gauges()).toContainEqual(expect.objectContaining({ name: 'sticky_sessions', plugin: 'load-balancer', value: 24 }));
+      expect(gw.gateway.status.gauges()).toContainEqual(
+        expect.objectContaining({ name: 'sticky_sessions', plugin: 'load-balancer', value: 24 }),
+      );
       const admin = await (await fetch(`${gw.url}/admin/sessions`)).json();
       expect(admin).toMatchObject({ algorithm: 'least-busy', sessions: 24 });
       expect(admin.instances.map((i: { inFlight: number }) => i.inFlight)).toEqual([0, 0, 0]);
@@ -68,7 +87,10 @@ describe('load balancer through a gateway', () => {
   });
 
   it('moves a binding when its instance fails or is excluded, then holds it on the new instance', async () => {
-    const { gw } = await start({ sticky: { sources: ['header'] } }, { plugins: [withOptions(circuitBreaker(), { failureThreshold: 2, openMs: 60_000 })] });
+    const { gw } = await start(
+      { sticky: { sources: ['header'] } },
+      { plugins: [withOptions(circuitBreaker(), { failureThreshold: 2, openMs: 60_000 })] },
+    );
     try {
       const session = { 'x-session-id': 'conversation-1' };
       const home = (await ask(gw, session)).target!.split('/')[0]!;
@@ -100,7 +122,10 @@ describe('load balancer through a gateway', () => {
 
   it('publishes the affinity key on the exchange for other plugins (the prompt prefix when configured and no caller)', async () => {
     const seen: Array<string | undefined> = [];
-    const reader: Plugin = { name: 'reader', apply: (g) => g.hooks.onResult.tap('reader', (_r, x) => void seen.push(x.get(AFFINITY_KEY))) };
+    const reader: Plugin = {
+      name: 'reader',
+      apply: (g) => g.hooks.onResult.tap('reader', (_r, x) => void seen.push(x.get(AFFINITY_KEY))),
+    };
     const { gw } = await start({ sticky: { sources: ['caller', 'prompt'] } }, { plugins: [reader] });
     try {
       await ask(gw, {}, 'same prompt');
@@ -121,16 +146,25 @@ describe('load balancer through a gateway', () => {
       name: 'reader',
       apply: (g) => {
         g.hooks.onResult.tap('reader', (_r, x) => void seen.push(x.get(AFFINITY_KEY)));
-        g.hooks.selectRoute.tap({ name: 'reader', stage: 1_000_000 }, (plan) => (orderings.push(plan.orderings.map((o) => o.by)), plan));
+        g.hooks.selectRoute.tap(
+          { name: 'reader', stage: 1_000_000 },
+          (plan) => (orderings.push(plan.orderings.map((o) => o.by)), plan),
+        );
       },
     };
     const lb = loadBalancer();
     const gw = await startGateway(
-      { providers: [mockProvider('a', mocks.a!.baseUrl, { models: ['gpt-4o-mini'] }), mockProvider('b', mocks.b!.baseUrl, { models: ['gpt-4o'] })] },
+      {
+        providers: [
+          mockProvider('a', mocks.a!.baseUrl, { models: ['gpt-4o-mini'] }),
+          mockProvider('b', mocks.b!.baseUrl, { models: ['gpt-4o'] }),
+        ],
+      },
       { plugins: [withOptions(lb, { sticky: { sources: ['header'] } }), reader] },
     );
     try {
-      for (let i = 0; i < 3; i++) expect(await ask(gw, { 'x-session-id': 'conversation-1' })).toEqual({ status: 200, target: 'a/gpt-4o-mini' });
+      for (let i = 0; i < 3; i++)
+        expect(await ask(gw, { 'x-session-id': 'conversation-1' })).toEqual({ status: 200, target: 'a/gpt-4o-mini' });
       expect(lb.sessionCount()).toBe(0);
       expect(seen).toHaveLength(3);
       expect(seen[0]).toMatch(/^header:/);
@@ -155,7 +189,9 @@ describe('load balancer through a gateway', () => {
     const { gw } = await start({}, { plugins: [fakeAuth] });
     try {
       for (let i = 0; i < 300; i += 10) {
-        const batch = await Promise.all(Array.from({ length: 10 }, (_, k) => ask(gw, { 'x-test-caller': 'the-only-key' }, `question ${i + k}`)));
+        const batch = await Promise.all(
+          Array.from({ length: 10 }, (_, k) => ask(gw, { 'x-test-caller': 'the-only-key' }, `question ${i + k}`)),
+        );
         expect(batch.every((r) => r.status === 200)).toBe(true);
       }
       const counts = names.map((n) => chats(mocks[n]!).length);
@@ -167,7 +203,7 @@ describe('load balancer through a gateway', () => {
     }
   });
 
-  it('by default keeps a session (x-session-id) or a user (the body\'s user) on one instance', async () => {
+  it("by default keeps a session (x-session-id) or a user (the body's user) on one instance", async () => {
     const { gw } = await start({}, { plugins: [fakeAuth] });
     try {
       const key = { 'x-test-caller': 'the-only-key' };
@@ -178,7 +214,15 @@ describe('load balancer through a gateway', () => {
       }
       const byUser = new Set<string | null>();
       for (let i = 0; i < 8; i++) {
-        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...key }, body: JSON.stringify({ model: 'gpt-4o-mini', user: 'user-7', messages: [{ role: 'user', content: `turn ${i}` }] }) });
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...key },
+          body: JSON.stringify({
+            model: 'gpt-4o-mini',
+            user: 'user-7',
+            messages: [{ role: 'user', content: `turn ${i}` }],
+          }),
+        });
         await res.text();
         byUser.add(res.headers.get('x-switchyard-target'));
       }
@@ -212,8 +256,11 @@ describe('load balancer through a gateway', () => {
       mocks.b!.queueFault({ kind: 'delay', ms: 3000 });
       const slow = [ask(gw), ask(gw)];
       // Both a and b now hold one each; wait until both are in flight, then the next two go one to each.
-      const admin = async () => (await (await fetch(`${gw.url}/admin/sessions`)).json()).instances as Array<{ name: string; inFlight: number }>;
-      await until(async () => (await admin()).filter((x) => x.inFlight === 1).length === 2, { what: 'a and b with one request in flight each' });
+      const admin = async () =>
+        (await (await fetch(`${gw.url}/admin/sessions`)).json()).instances as Array<{ name: string; inFlight: number }>;
+      await until(async () => (await admin()).filter((x) => x.inFlight === 1).length === 2, {
+        what: 'a and b with one request in flight each',
+      });
       expect((await admin()).slice(0, 2).map((x) => x.inFlight)).toEqual([1, 1]);
       const results = await Promise.all([...slow, ask(gw), ask(gw)]);
       expect(new Set(results.map((r) => r.target))).toEqual(new Set(['a/gpt-4o-mini', 'b/gpt-4o-mini']));

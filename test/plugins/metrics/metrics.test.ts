@@ -17,7 +17,12 @@ const cachedCompletion = {
   created: 1,
   model: 'm',
   choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 1000, completion_tokens: 100, total_tokens: 1100, prompt_tokens_details: { cached_tokens: 400 } },
+  usage: {
+    prompt_tokens: 1000,
+    completion_tokens: 100,
+    total_tokens: 1100,
+    prompt_tokens_details: { cached_tokens: 400 },
+  },
 };
 
 describe('metrics plugin: every family after a scripted mix of requests', () => {
@@ -38,7 +43,10 @@ describe('metrics plugin: every family after a scripted mix of requests', () => 
     a = await startMockOpenAI({ name: 'a' });
     b = await startMockOpenAI({ name: 'b' });
     gw = await startGateway({
-      providers: [mockProvider('a', a.baseUrl, { models: ['m'] }), mockProvider('b', b.baseUrl, { models: ['m'], priority: 2 })],
+      providers: [
+        mockProvider('a', a.baseUrl, { models: ['m'] }),
+        mockProvider('b', b.baseUrl, { models: ['m'], priority: 2 }),
+      ],
       catalog: { m: { pricing: { input: 1, output: 2, cachedRead: 0.1 } } },
       plugins: {
         'load-balancer': false,
@@ -88,7 +96,14 @@ describe('metrics plugin: every family after a scripted mix of requests', () => 
     expect(total(samples, 'switchyard_requests_total', { ...base, instance: 'a', status: '200' })).toBe(3);
     expect(total(samples, 'switchyard_requests_total', { ...base, instance: 'b', status: '200' })).toBe(2);
     expect(total(samples, 'switchyard_requests_total', { ...base, instance: 'a', status: '400' })).toBe(1);
-    expect(total(samples, 'switchyard_requests_total', { key_name: 'limited', instance: 'none', provider: 'none', status: '429' })).toBe(1);
+    expect(
+      total(samples, 'switchyard_requests_total', {
+        key_name: 'limited',
+        instance: 'none',
+        provider: 'none',
+        status: '429',
+      }),
+    ).toBe(1);
     expect(total(samples, 'switchyard_requests_total', { key_name: 'anonymous', status: '401' })).toBe(1);
     expect(total(samples, 'switchyard_requests_total', { key_name: 'app-1', model: 'other', status: '404' })).toBe(1);
     expect(total(samples, 'switchyard_requests_total', { key_name: 'app-1', status: '400', instance: 'none' })).toBe(1);
@@ -135,10 +150,25 @@ describe('metrics plugin: every family after a scripted mix of requests', () => 
   });
 
   it('observes duration, time to first token and gateway overhead histograms', () => {
-    expect(total(samples, 'switchyard_request_duration_seconds_count', { instance: 'a', endpoint: 'chat_completions' })).toBe(5); // 4 served by a, 1 refused by it
+    expect(
+      total(samples, 'switchyard_request_duration_seconds_count', { instance: 'a', endpoint: 'chat_completions' }),
+    ).toBe(5); // 4 served by a, 1 refused by it
     expect(total(samples, 'switchyard_request_duration_seconds_count')).toBe(11);
     const buckets = find(samples, 'switchyard_request_duration_seconds_bucket', { instance: 'a' });
-    expect(buckets.map((b) => b.labels.le)).toEqual(['0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '20', '40', '80', '+Inf']);
+    expect(buckets.map((b) => b.labels.le)).toEqual([
+      '0.05',
+      '0.1',
+      '0.25',
+      '0.5',
+      '1',
+      '2.5',
+      '5',
+      '10',
+      '20',
+      '40',
+      '80',
+      '+Inf',
+    ]);
     const counts = buckets.map((b) => b.value);
     expect(counts).toEqual([...counts].sort((x, y) => x - y)); // cumulative
     expect(counts.at(-1)).toBe(5);
@@ -178,7 +208,8 @@ describe('metrics plugin: every family after a scripted mix of requests', () => 
       model: new Set(['m', 'other']),
     };
     for (const s of samples) {
-      for (const [label, values] of Object.entries(allowed)) if (label in s.labels) expect(values, `${s.name} ${label}`).toContain(s.labels[label]);
+      for (const [label, values] of Object.entries(allowed))
+        if (label in s.labels) expect(values, `${s.name} ${label}`).toContain(s.labels[label]);
     }
   });
 });
@@ -187,7 +218,11 @@ describe('metrics plugin: cardinality guard and access', () => {
   it('collapses caller names and models nobody configured to `other`', async () => {
     const upstream = await startMockOpenAI();
     // An in-house auth plugin that trusts a header: its caller names are raw input.
-    const headerAuth: Plugin = { name: 'header-auth', apply: (g) => g.hooks.beforeRoute.tap('header-auth', (x) => void (x.caller = { name: String(x.headers['x-team']) })) };
+    const headerAuth: Plugin = {
+      name: 'header-auth',
+      apply: (g) =>
+        g.hooks.beforeRoute.tap('header-auth', (x) => void (x.caller = { name: String(x.headers['x-team']) })),
+    };
     const gw = await startGateway(
       { providers: [mockProvider('u', upstream.baseUrl)], plugins: { auth: { keys: [] } } },
       { plugins: [headerAuth] },
@@ -204,7 +239,9 @@ describe('metrics plugin: cardinality guard and access', () => {
       const samples = parseSamples(await metricsAfter(gw.url, 2));
       const requests = find(samples, 'switchyard_requests_total');
       expect(requests.map((s) => s.labels.key_name)).toEqual(['other', 'other']);
-      expect(total(samples, 'switchyard_requests_total', { key_name: 'other', model: 'gpt-4o-mini', instance: 'u' })).toBe(1);
+      expect(
+        total(samples, 'switchyard_requests_total', { key_name: 'other', model: 'gpt-4o-mini', instance: 'u' }),
+      ).toBe(1);
       expect(total(samples, 'switchyard_requests_total', { key_name: 'other', model: 'other', instance: 'u' })).toBe(1);
       expect(JSON.stringify(samples)).not.toContain('team-');
     } finally {
@@ -217,15 +254,34 @@ describe('metrics plugin: cardinality guard and access', () => {
     const upstream = await startMockOpenAI();
     const gw = await startGateway({ providers: [mockProvider('u', upstream.baseUrl)] });
     try {
-      const post = (path: string, body: unknown) => fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.text().then(() => r.status));
+      const post = (path: string, body: unknown) =>
+        fetch(`${gw.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then((r) => r.text().then(() => r.status));
       expect(await post('/v1/embeddings', { model: 'text-embedding-3-small', input: 'hello there' })).toBe(200);
-      expect(await post('/v1/messages', { model: 'gpt-4o-mini', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] })).toBe(200);
+      expect(
+        await post('/v1/messages', {
+          model: 'gpt-4o-mini',
+          max_tokens: 16,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      ).toBe(200);
       const text = await metricsAfter(gw.url, 2);
       const samples = parseSamples(text);
-      expect(total(samples, 'switchyard_requests_total', { endpoint: 'embeddings', model: 'text-embedding-3-small', status: '200' })).toBe(1);
+      expect(
+        total(samples, 'switchyard_requests_total', {
+          endpoint: 'embeddings',
+          model: 'text-embedding-3-small',
+          status: '200',
+        }),
+      ).toBe(1);
       expect(total(samples, 'switchyard_tokens_total', { endpoint: 'embeddings', type: 'input' })).toBeGreaterThan(0);
       expect(total(samples, 'switchyard_tokens_total', { endpoint: 'embeddings', type: 'output' })).toBe(0);
-      expect(total(samples, 'switchyard_requests_total', { endpoint: 'messages', model: 'gpt-4o-mini', status: '200' })).toBe(1);
+      expect(
+        total(samples, 'switchyard_requests_total', { endpoint: 'messages', model: 'gpt-4o-mini', status: '200' }),
+      ).toBe(1);
       expect(text).not.toMatch(/NaN/);
     } finally {
       await gw.close();
@@ -238,14 +294,25 @@ describe('metrics plugin: cardinality guard and access', () => {
     const config = { providers: [mockProvider('u', upstream.baseUrl, { models: ['gpt-4o-mini'] })] };
     const gw = await startGateway(config);
     try {
-      const chat = () => fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) }).then((r) => r.text().then(() => r.status));
+      const chat = () =>
+        fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+        }).then((r) => r.text().then(() => r.status));
       expect(await chat()).toBe(200);
-      const reloaded = await gw.gateway.reload({ ...config, server: { host: '127.0.0.1', port: 0 }, providers: [...config.providers, mockProvider('v', upstream.baseUrl, { models: ['gpt-4o'] })] });
+      const reloaded = await gw.gateway.reload({
+        ...config,
+        server: { host: '127.0.0.1', port: 0 },
+        providers: [...config.providers, mockProvider('v', upstream.baseUrl, { models: ['gpt-4o'] })],
+      });
       expect(reloaded.ok).toBe(true);
       expect(await chat()).toBe(200);
       const text = await metricsAfter(gw.url, 2);
       const samples = parseSamples(text);
-      expect(total(samples, 'switchyard_requests_total', { instance: 'u', model: 'gpt-4o-mini', status: '200' })).toBe(2);
+      expect(total(samples, 'switchyard_requests_total', { instance: 'u', model: 'gpt-4o-mini', status: '200' })).toBe(
+        2,
+      );
       // Process metrics are collected once per process, not once per generation.
       expect(text.match(/^# TYPE process_cpu_user_seconds_total /gm)).toHaveLength(1);
       expect(total(samples, 'switchyard_instance_requests_total', { instance: 'u', outcome: 'success' })).toBe(2);
@@ -259,7 +326,15 @@ describe('metrics plugin: cardinality guard and access', () => {
   it('serves /metrics behind the admin key with requireAdminKey', async () => {
     const gw = await startGateway({
       providers: [],
-      plugins: { auth: { keys: [{ name: 'ops', key: ADMIN_KEY, admin: true }, { name: 'app', key: APP_KEY }] }, metrics: { requireAdminKey: true } },
+      plugins: {
+        auth: {
+          keys: [
+            { name: 'ops', key: ADMIN_KEY, admin: true },
+            { name: 'app', key: APP_KEY },
+          ],
+        },
+        metrics: { requireAdminKey: true },
+      },
     });
     try {
       expect((await fetch(`${gw.url}/metrics`)).status).toBe(401);

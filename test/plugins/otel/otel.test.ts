@@ -23,8 +23,15 @@ beforeAll(async () => {
   b = await startMockOpenAI({ name: 'b' });
   gw = await startGateway(
     {
-      providers: [mockProvider('a', a.baseUrl, { models: ['m'] }), mockProvider('b', b.baseUrl, { models: ['m'], priority: 2 })],
-      plugins: { 'circuit-breaker': false, auth: { keys: [{ name: 'app-1', key: APP_KEY }] }, otel: { propagateUpstream: true } },
+      providers: [
+        mockProvider('a', a.baseUrl, { models: ['m'] }),
+        mockProvider('b', b.baseUrl, { models: ['m'], priority: 2 }),
+      ],
+      plugins: {
+        'circuit-breaker': false,
+        auth: { keys: [{ name: 'app-1', key: APP_KEY }] },
+        otel: { propagateUpstream: true },
+      },
     },
     { plugins: [otel()] },
   );
@@ -40,8 +47,15 @@ afterAll(async () => {
 
 beforeEach(() => exporter.reset());
 
-const chat = (body: Record<string, unknown>, headers: Record<string, string> = { authorization: `Bearer ${APP_KEY}` }) =>
-  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...body }) }).then(async (r) => ({ status: r.status, text: await r.text() }));
+const chat = (
+  body: Record<string, unknown>,
+  headers: Record<string, string> = { authorization: `Bearer ${APP_KEY}` },
+) =>
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...body }),
+  }).then(async (r) => ({ status: r.status, text: await r.text() }));
 
 async function spans(count: number): Promise<ReadableSpan[]> {
   await until(() => exporter.getFinishedSpans().length >= count, { what: `${count} finished spans` });
@@ -55,7 +69,9 @@ describe('otel plugin', () => {
     const finished = await spans(3);
     expect(finished).toHaveLength(3);
     const root = finished.find((s) => s.kind === SpanKind.SERVER)!;
-    const attempts = finished.filter((s) => s.kind === SpanKind.CLIENT).sort((x, y) => Number(x.attributes['switchyard.attempt']) - Number(y.attributes['switchyard.attempt']));
+    const attempts = finished
+      .filter((s) => s.kind === SpanKind.CLIENT)
+      .sort((x, y) => Number(x.attributes['switchyard.attempt']) - Number(y.attributes['switchyard.attempt']));
     expect(root.name).toBe('chat m');
     expect(root.attributes).toMatchObject({
       'gen_ai.operation.name': 'chat',
@@ -72,12 +88,30 @@ describe('otel plugin', () => {
       'switchyard.attempts': 2,
     });
     expect(root.status.code).toBe(SpanStatusCode.UNSET);
-    expect(attempts.map((s) => s.parentSpanContext?.spanId)).toEqual([root.spanContext().spanId, root.spanContext().spanId]);
-    expect(attempts.map((s) => s.spanContext().traceId)).toEqual([root.spanContext().traceId, root.spanContext().traceId]);
-    expect(attempts[0]!.attributes).toMatchObject({ 'gen_ai.system': 'openai', 'server.address': '127.0.0.1', 'switchyard.instance': 'a', 'switchyard.outcome': 'failure', 'http.response.status_code': 500, 'error.type': 'status' });
+    expect(attempts.map((s) => s.parentSpanContext?.spanId)).toEqual([
+      root.spanContext().spanId,
+      root.spanContext().spanId,
+    ]);
+    expect(attempts.map((s) => s.spanContext().traceId)).toEqual([
+      root.spanContext().traceId,
+      root.spanContext().traceId,
+    ]);
+    expect(attempts[0]!.attributes).toMatchObject({
+      'gen_ai.system': 'openai',
+      'server.address': '127.0.0.1',
+      'switchyard.instance': 'a',
+      'switchyard.outcome': 'failure',
+      'http.response.status_code': 500,
+      'error.type': 'status',
+    });
     expect(attempts[0]!.attributes['server.port']).toBe(Number(new URL(a.baseUrl).port));
     expect(attempts[0]!.status.code).toBe(SpanStatusCode.ERROR);
-    expect(attempts[1]!.attributes).toMatchObject({ 'switchyard.instance': 'b', 'switchyard.outcome': 'success', 'gen_ai.response.model': 'm', 'gen_ai.usage.input_tokens': expect.any(Number) });
+    expect(attempts[1]!.attributes).toMatchObject({
+      'switchyard.instance': 'b',
+      'switchyard.outcome': 'success',
+      'gen_ai.response.model': 'm',
+      'gen_ai.usage.input_tokens': expect.any(Number),
+    });
     // propagateUpstream: the upstream saw the attempt's trace context
     const sent = b.requests.at(-1)!.headers.traceparent;
     expect(sent).toBe(`00-${attempts[1]!.spanContext().traceId}-${attempts[1]!.spanContext().spanId}-01`);
@@ -86,7 +120,9 @@ describe('otel plugin', () => {
   it("joins the caller's trace from an incoming traceparent", async () => {
     const traceId = '0af7651916cd43dd8448eb211c80319c';
     const callerSpan = 'b7ad6b7169203331';
-    expect((await chat({}, { authorization: `Bearer ${APP_KEY}`, traceparent: `00-${traceId}-${callerSpan}-01` })).status).toBe(200);
+    expect(
+      (await chat({}, { authorization: `Bearer ${APP_KEY}`, traceparent: `00-${traceId}-${callerSpan}-01` })).status,
+    ).toBe(200);
     const root = (await spans(2)).find((s) => s.kind === SpanKind.SERVER)!;
     expect(root.spanContext().traceId).toBe(traceId);
     expect(root.parentSpanContext?.spanId).toBe(callerSpan);
@@ -96,7 +132,10 @@ describe('otel plugin', () => {
     expect((await chat({}, {})).status).toBe(401);
     const finished = await spans(1);
     expect(finished).toHaveLength(1);
-    expect(finished[0]!.attributes).toMatchObject({ 'http.response.status_code': 401, 'error.type': 'SWITCHYARD_ERR_UNAUTHORIZED' });
+    expect(finished[0]!.attributes).toMatchObject({
+      'http.response.status_code': 401,
+      'error.type': 'SWITCHYARD_ERR_UNAUTHORIZED',
+    });
     expect(finished[0]!.status.code).toBe(SpanStatusCode.UNSET);
   });
 

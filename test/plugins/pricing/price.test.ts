@@ -12,38 +12,92 @@ describe('tokensOf', () => {
       prompt_tokens_details: { cached_tokens: 6000, cache_write_tokens: 3000, cache_write_1h_tokens: 1000 },
       completion_tokens_details: { reasoning_tokens: 400 },
     });
-    expect(tokens).toEqual({ input: 1000, cachedRead: 6000, cacheWrite5m: 2000, cacheWrite1h: 1000, output: 500, reasoning: 400 });
+    expect(tokens).toEqual({
+      input: 1000,
+      cachedRead: 6000,
+      cacheWrite5m: 2000,
+      cacheWrite1h: 1000,
+      output: 500,
+      reasoning: 400,
+    });
   });
 
   it('caps parts that claim more than their whole, and ignores counts that are not counts', () => {
-    expect(tokensOf({ prompt_tokens: 100, completion_tokens: 10, total_tokens: 110, prompt_tokens_details: { cached_tokens: 500 }, completion_tokens_details: { reasoning_tokens: Number.NaN } })).toEqual({
-      input: 0, cachedRead: 100, cacheWrite5m: 0, cacheWrite1h: 0, output: 10, reasoning: 0,
+    expect(
+      tokensOf({
+        prompt_tokens: 100,
+        completion_tokens: 10,
+        total_tokens: 110,
+        prompt_tokens_details: { cached_tokens: 500 },
+        completion_tokens_details: { reasoning_tokens: Number.NaN },
+      }),
+    ).toEqual({
+      input: 0,
+      cachedRead: 100,
+      cacheWrite5m: 0,
+      cacheWrite1h: 0,
+      output: 10,
+      reasoning: 0,
     });
   });
 });
 
 describe('costOf', () => {
   it('prices each kind at its own rate', () => {
-    const { usd, breakdown } = costOf(PRICE, { input: 1000, cachedRead: 6000, cacheWrite5m: 2000, cacheWrite1h: 1000, output: 500, reasoning: 400 });
-    expect(breakdown).toEqual({ input: 0.003, cachedRead: 0.0018, cacheWrite5m: 0.0075, cacheWrite1h: 0.006, output: 0.0075, reasoning: 0.008 });
+    const { usd, breakdown } = costOf(PRICE, {
+      input: 1000,
+      cachedRead: 6000,
+      cacheWrite5m: 2000,
+      cacheWrite1h: 1000,
+      output: 500,
+      reasoning: 400,
+    });
+    expect(breakdown).toEqual({
+      input: 0.003,
+      cachedRead: 0.0018,
+      cacheWrite5m: 0.0075,
+      cacheWrite1h: 0.006,
+      output: 0.0075,
+      reasoning: 0.008,
+    });
     expect(usd).toBeCloseTo(0.003 + 0.0018 + 0.0075 + 0.006 + 0.0075 + 0.008, 12);
   });
 
   it('defaults: cache reads and writes at the input price, one-hour writes at the write price, reasoning at the output price', () => {
     const tokens = { input: 1, cachedRead: 1, cacheWrite5m: 1, cacheWrite1h: 1, output: 1, reasoning: 1 };
-    expect(costOf({ input: 2, output: 8 }, tokens).breakdown).toEqual({ input: 2e-6, cachedRead: 2e-6, cacheWrite5m: 2e-6, cacheWrite1h: 2e-6, output: 8e-6, reasoning: 8e-6 });
+    expect(costOf({ input: 2, output: 8 }, tokens).breakdown).toEqual({
+      input: 2e-6,
+      cachedRead: 2e-6,
+      cacheWrite5m: 2e-6,
+      cacheWrite1h: 2e-6,
+      output: 8e-6,
+      reasoning: 8e-6,
+    });
     expect(costOf({ input: 2, output: 8, cacheWrite: 2.5 }, tokens).breakdown.cacheWrite1h).toBe(2.5e-6);
   });
 });
 
 describe('priceAt', () => {
-  const pricing = { input: 3, output: 15, versions: [{ from: '2027-03-01T12:00', input: 1, output: 5 }, { from: '2027-01-01', input: 2, output: 10 }] };
+  const pricing = {
+    input: 3,
+    output: 15,
+    versions: [
+      { from: '2027-03-01T12:00', input: 1, output: 5 },
+      { from: '2027-01-01', input: 2, output: 10 },
+    ],
+  };
 
   it('applies the base price before the first version, then each version from its instant on (UTC), whatever their order', () => {
     expect(priceAt(pricing, Date.parse('2026-12-31T23:59:59.999Z'))).toEqual({ price: pricing });
-    expect(priceAt(pricing, Date.parse('2027-01-01T00:00:00Z'))).toEqual({ price: pricing.versions[1], from: '2027-01-01' });
+    expect(priceAt(pricing, Date.parse('2027-01-01T00:00:00Z'))).toEqual({
+      price: pricing.versions[1],
+      from: '2027-01-01',
+    });
     expect(priceAt(pricing, Date.parse('2027-03-01T11:59:59Z')).price.input).toBe(2);
-    expect(priceAt(pricing, Date.parse('2027-03-01T12:00:00Z'))).toEqual({ price: pricing.versions[0], from: '2027-03-01T12:00' });
+    expect(priceAt(pricing, Date.parse('2027-03-01T12:00:00Z'))).toEqual({
+      price: pricing.versions[0],
+      from: '2027-03-01T12:00',
+    });
   });
 
   it('reads dates and offset-less times as UTC, and honours an explicit offset', () => {

@@ -19,13 +19,14 @@ const RATES = { input: 1.1, cachedRead: 0.17, cacheWrite: 1.9, cacheWrite1h: 2.9
 /** usage × price, written out kind by kind (independently of the plugin's own arithmetic). */
 function expectedUsd(t: TokenCounts): number {
   return (
-    t.input * RATES.input +
-    t.cachedRead * RATES.cachedRead +
-    t.cacheWrite5m * RATES.cacheWrite +
-    t.cacheWrite1h * RATES.cacheWrite1h +
-    t.output * RATES.output +
-    t.reasoning * RATES.reasoning
-  ) / 1e6;
+    (t.input * RATES.input +
+      t.cachedRead * RATES.cachedRead +
+      t.cacheWrite5m * RATES.cacheWrite +
+      t.cacheWrite1h * RATES.cacheWrite1h +
+      t.output * RATES.output +
+      t.reasoning * RATES.reasoning) /
+    1e6
+  );
 }
 
 const none: TokenCounts = { input: 0, cachedRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0, reasoning: 0 };
@@ -42,12 +43,23 @@ beforeAll(async () => {
   openai = await startMockOpenAI();
   anthropic = await startMockAnthropic({ promptCache: true, minCacheTokens: 50 });
   gemini = await startMockGemini({ cachedTokens: 7 });
-  const catalog = Object.fromEntries(['gpt-4o-mini', 'o4-mini', 'text-embedding-3-small', 'claude-sonnet-4-5', 'gemini-2.5-flash'].map((m) => [m, { pricing: RATES }]));
+  const catalog = Object.fromEntries(
+    ['gpt-4o-mini', 'o4-mini', 'text-embedding-3-small', 'claude-sonnet-4-5', 'gemini-2.5-flash'].map((m) => [
+      m,
+      { pricing: RATES },
+    ]),
+  );
   gw = await startGateway(
     {
       providers: [
         mockProvider('oai', openai.baseUrl, { models: ['gpt-4o-mini', 'o4-mini', 'text-embedding-3-small'] }),
-        { name: 'ant', type: 'anthropic', baseUrl: anthropic.baseUrl, apiKey: 'sk-ant-upstream-0123456789', models: ['claude-sonnet-4-5'] },
+        {
+          name: 'ant',
+          type: 'anthropic',
+          baseUrl: anthropic.baseUrl,
+          apiKey: 'sk-ant-upstream-0123456789',
+          models: ['claude-sonnet-4-5'],
+        },
         geminiProvider('gem', gemini.origin, { models: ['gemini-2.5-flash'] }),
       ],
       catalog,
@@ -63,7 +75,11 @@ afterAll(async () => {
 });
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return fetch(`${gw.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 async function costOfNext(): Promise<RequestCost> {
@@ -73,7 +89,10 @@ async function costOfNext(): Promise<RequestCost> {
 
 /** The SSE `data:` payloads of a stream, parsed ([DONE] left out). */
 function dataEvents(text: string): any[] {
-  return text.split('\n').filter((l) => l.startsWith('data: ') && l !== 'data: [DONE]').map((l) => JSON.parse(l.slice(6)));
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('data: ') && l !== 'data: [DONE]')
+    .map((l) => JSON.parse(l.slice(6)));
 }
 
 /** Canonical (OpenAI-shaped) usage as the caller received it, split as the gateway must price it. */
@@ -82,7 +101,14 @@ function openaiKinds(usage: any): TokenCounts {
   const written = usage.prompt_tokens_details?.cache_write_tokens ?? 0;
   const hour = usage.prompt_tokens_details?.cache_write_1h_tokens ?? 0;
   const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? 0;
-  return { input: usage.prompt_tokens - cached - written, cachedRead: cached, cacheWrite5m: written - hour, cacheWrite1h: hour, output: usage.completion_tokens - reasoning, reasoning };
+  return {
+    input: usage.prompt_tokens - cached - written,
+    cachedRead: cached,
+    cacheWrite5m: written - hour,
+    cacheWrite1h: hour,
+    output: usage.completion_tokens - reasoning,
+    reasoning,
+  };
 }
 
 /** Anthropic wire usage: input_tokens exclude cache reads and writes; cache_creation splits writes by lifetime. */
@@ -99,7 +125,10 @@ function anthropicKinds(usage: any): TokenCounts {
 
 describe('OpenAI upstream (pass-through)', () => {
   it('prices input and output, sends the cost header and logs costUsd', async () => {
-    const res = await post('/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'price me' }] });
+    const res = await post('/v1/chat/completions', {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'price me' }],
+    });
     const body = await res.json();
     const cost = await costOfNext();
     const kinds = openaiKinds(body.usage);
@@ -112,7 +141,13 @@ describe('OpenAI upstream (pass-through)', () => {
   });
 
   it('prices cached input at the cache-read price', async () => {
-    const ask = { model: 'gpt-4o-mini', messages: [{ role: 'system', content: LONG('openai-cache') }, { role: 'user', content: 'first' }] };
+    const ask = {
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'system', content: LONG('openai-cache') },
+        { role: 'user', content: 'first' },
+      ],
+    };
     await (await post('/v1/chat/completions', ask)).json();
     await costOfNext();
     const body = await (await post('/v1/chat/completions', ask)).json();
@@ -124,7 +159,9 @@ describe('OpenAI upstream (pass-through)', () => {
   });
 
   it('prices reasoning tokens at the reasoning price', async () => {
-    const body = await (await post('/v1/chat/completions', { model: 'o4-mini', messages: [{ role: 'user', content: 'think' }] })).json();
+    const body = await (
+      await post('/v1/chat/completions', { model: 'o4-mini', messages: [{ role: 'user', content: 'think' }] })
+    ).json();
     const cost = await costOfNext();
     const kinds = openaiKinds(body.usage);
     expect(kinds.reasoning).toBe(REASONING_TOKENS);
@@ -150,7 +187,10 @@ describe('OpenAI upstream (pass-through)', () => {
   });
 
   it('prices embeddings input', async () => {
-    const res = await post('/v1/embeddings', { model: 'text-embedding-3-small', input: ['one text', 'and another one'] });
+    const res = await post('/v1/embeddings', {
+      model: 'text-embedding-3-small',
+      input: ['one text', 'and another one'],
+    });
     const body = await res.json();
     const cost = await costOfNext();
     expect(body.usage.prompt_tokens).toBeGreaterThan(0);
@@ -160,7 +200,12 @@ describe('OpenAI upstream (pass-through)', () => {
   });
 
   it('passes the usage chunk to a caller who asked for it, priced the same', async () => {
-    const res = await post('/v1/chat/completions', { model: 'o4-mini', messages: [{ role: 'user', content: 'stream with usage' }], stream: true, stream_options: { include_usage: true } });
+    const res = await post('/v1/chat/completions', {
+      model: 'o4-mini',
+      messages: [{ role: 'user', content: 'stream with usage' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const events = dataEvents(await res.text());
     const cost = await costOfNext();
     const usage = events.at(-1).usage;
@@ -175,7 +220,12 @@ describe('Anthropic upstream', () => {
     model: 'claude-sonnet-4-5',
     max_tokens: 200,
     system: [{ type: 'text', text: LONG(`${tag}-system`, 200), cache_control: { type: 'ephemeral', ttl: '1h' } }],
-    messages: [{ role: 'user', content: [{ type: 'text', text: LONG(`${tag}-user`, 100), cache_control: { type: 'ephemeral' } }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [{ type: 'text', text: LONG(`${tag}-user`, 100), cache_control: { type: 'ephemeral' } }],
+      },
+    ],
     ...extra,
   });
   const anthropicHeaders = { 'anthropic-version': '2023-06-01', 'anthropic-beta': 'extended-cache-ttl-2025-04-11' };
@@ -214,8 +264,14 @@ describe('Anthropic upstream', () => {
       model: 'claude-sonnet-4-5',
       max_tokens: 200,
       messages: [
-        { role: 'system', content: [{ type: 'text', text: LONG('conv-system', 200), cache_control: { type: 'ephemeral', ttl: '1h' } }] },
-        { role: 'user', content: [{ type: 'text', text: LONG('conv-user', 100), cache_control: { type: 'ephemeral' } }] },
+        {
+          role: 'system',
+          content: [{ type: 'text', text: LONG('conv-system', 200), cache_control: { type: 'ephemeral', ttl: '1h' } }],
+        },
+        {
+          role: 'user',
+          content: [{ type: 'text', text: LONG('conv-user', 100), cache_control: { type: 'ephemeral' } }],
+        },
       ],
     };
     const first = await (await post('/v1/chat/completions', ask)).json();
@@ -231,12 +287,23 @@ describe('Anthropic upstream', () => {
     const read = await costOfNext();
     expect(read.attempts[0]!.tokens.cachedRead).toBeGreaterThan(0);
     expect(read.usd).toBeCloseTo(expectedUsd(read.attempts[0]!.tokens), 12);
-    expect(read.attempts[0]!.tokens).toEqual({ ...w, input: w.input, cachedRead: w.cacheWrite5m + w.cacheWrite1h, cacheWrite5m: 0, cacheWrite1h: 0, output: read.attempts[0]!.tokens.output });
+    expect(read.attempts[0]!.tokens).toEqual({
+      ...w,
+      input: w.input,
+      cachedRead: w.cacheWrite5m + w.cacheWrite1h,
+      cacheWrite5m: 0,
+      cacheWrite1h: 0,
+      output: read.attempts[0]!.tokens.output,
+    });
   });
 });
 
 describe('Gemini upstream (converted)', () => {
-  const ask = { model: 'gemini-2.5-flash', reasoning_effort: 'low', messages: [{ role: 'user', content: 'gemini, think' }] };
+  const ask = {
+    model: 'gemini-2.5-flash',
+    reasoning_effort: 'low',
+    messages: [{ role: 'user', content: 'gemini, think' }],
+  };
 
   it('prices input, cached input, output and thoughts', async () => {
     const body = await (await post('/v1/chat/completions', ask)).json();
@@ -275,7 +342,12 @@ describe('price versions and unknown prices', () => {
       { plugins: [pricing({ now: () => clock }), fin.plugin], logger },
     );
     try {
-      const ask = (model: string) => fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'when' }] }) });
+      const ask = (model: string) =>
+        fetch(`${g.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model, messages: [{ role: 'user', content: 'when' }] }),
+        });
       const before = await (await ask('m')).json();
       const old = (await fin.next()).get(PRICING_COST)!;
       expect(old.attempts[0]!.priceFrom).toBeUndefined();
@@ -306,7 +378,11 @@ describe('price versions and unknown prices', () => {
     const upstream = await startMockOpenAI();
     const g = await startGateway({ providers: [mockProvider('u', upstream.baseUrl, { models: ['gpt-4o-mini'] })] });
     try {
-      const res = await fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await fetch(`${g.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-switchyard-cost')).toBeNull();
     } finally {

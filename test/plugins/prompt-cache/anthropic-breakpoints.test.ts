@@ -17,7 +17,17 @@ const seen: Seen[] = [];
 beforeAll(async () => {
   ant = await startMockAnthropic({ name: 'ant', apiKey: KEY, promptCache: true });
   gw = await startGateway(
-    { providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: KEY, models: ['claude-sonnet-4-5', 'claude-haiku-4-5'] }] },
+    {
+      providers: [
+        {
+          name: 'ant',
+          type: 'anthropic',
+          baseUrl: ant.baseUrl,
+          apiKey: KEY,
+          models: ['claude-sonnet-4-5', 'claude-haiku-4-5'],
+        },
+      ],
+    },
     { plugins: [recorder(seen)] },
   );
 });
@@ -35,7 +45,11 @@ afterAll(async () => {
 const sent = () => ant.requests.filter((r) => r.path === '/v1/messages');
 
 async function chat(body: Record<string, unknown>): Promise<{ status: number; json: any; headers: Headers }> {
-  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: await res.json(), headers: res.headers };
 }
 
@@ -97,7 +111,12 @@ describe('prompt-cache on Anthropic targets (OpenAI callers, converted requests)
     expect(seen).toHaveLength(6);
     for (const [i, s] of seen.entries()) {
       const details = usages[i].prompt_tokens_details;
-      expect(s.stats).toMatchObject({ breakpoints: i === 0 ? 3 : 4, clientBreakpoints: 0, readTokens: details.cached_tokens, writeTokens: details.cache_write_tokens });
+      expect(s.stats).toMatchObject({
+        breakpoints: i === 0 ? 3 : 4,
+        clientBreakpoints: 0,
+        readTokens: details.cached_tokens,
+        writeTokens: details.cache_write_tokens,
+      });
       const uncached = costOf({ input: pricing.input, output: pricing.output }, tokensOf(s.usage!)).usd;
       const actual = costOf(pricing, tokensOf(s.usage!)).usd;
       expect(s.stats!.savedUsd).toBeCloseTo(uncached - actual, 12);
@@ -107,20 +126,45 @@ describe('prompt-cache on Anthropic targets (OpenAI callers, converted requests)
   });
 
   it('a short prompt gets no breakpoint at all; with a long system prompt, a single short tool still gets none', async () => {
-    await chat({ model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'hi' }] });
+    await chat({
+      model: 'claude-sonnet-4-5',
+      messages: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'user', content: 'hi' },
+      ],
+    });
     expect(breakpointsOf(sent()[0]!.body)).toEqual([]);
     expect(sent()[0]!.rawBody).not.toContain('cache_control');
     expect(seen[0]!.stats).toMatchObject({ breakpoints: 0, placed: [] });
 
-    await chat({ model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: LONG_SYSTEM }, { role: 'user', content: 'hi' }], tools: [TOOLS[2]] });
+    await chat({
+      model: 'claude-sonnet-4-5',
+      messages: [
+        { role: 'system', content: LONG_SYSTEM },
+        { role: 'user', content: 'hi' },
+      ],
+      tools: [TOOLS[2]],
+    });
     // The conversation prefix includes the system prompt, so it reaches the minimum too; the single short tool does not.
     expect(breakpointsOf(sent()[1]!.body).sort()).toEqual(['messages.0.0', 'system.0']);
   });
 
   it('uses the model family minimum: a ~1,900-token system prompt is cached on Sonnet but not on Haiku 4.5 (4096)', async () => {
-    await chat({ model: 'claude-haiku-4-5', messages: [{ role: 'system', content: LONG_SYSTEM }, { role: 'user', content: 'hi' }] });
+    await chat({
+      model: 'claude-haiku-4-5',
+      messages: [
+        { role: 'system', content: LONG_SYSTEM },
+        { role: 'user', content: 'hi' },
+      ],
+    });
     expect(breakpointsOf(sent()[0]!.body)).toEqual([]);
-    await chat({ model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: LONG_SYSTEM }, { role: 'user', content: 'hi' }] });
+    await chat({
+      model: 'claude-sonnet-4-5',
+      messages: [
+        { role: 'system', content: LONG_SYSTEM },
+        { role: 'user', content: 'hi' },
+      ],
+    });
     expect(breakpointsOf(sent()[1]!.body).sort()).toEqual(['messages.0.0', 'system.0']);
   });
 
@@ -140,22 +184,40 @@ describe('prompt-cache on Anthropic targets (OpenAI callers, converted requests)
     expect(breakpointsOf(body).sort()).toEqual(['messages.0.0', 'messages.2.0', 'system.0']);
     expect(seen[0]!.stats).toMatchObject({ clientBreakpoints: 1, placed: ['messages.2', 'messages.0'] });
 
-    const parts = (n: number) => Array.from({ length: n }, (_, i) => ({ type: 'text', text: `part ${i}`, cache_control: { type: 'ephemeral' } }));
-    await chat({ model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: LONG_SYSTEM }, { role: 'user', content: parts(4) }] });
+    const parts = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ type: 'text', text: `part ${i}`, cache_control: { type: 'ephemeral' } }));
+    await chat({
+      model: 'claude-sonnet-4-5',
+      messages: [
+        { role: 'system', content: LONG_SYSTEM },
+        { role: 'user', content: parts(4) },
+      ],
+    });
     expect(breakpointsOf(sent()[1]!.body)).toEqual(['messages.0.0', 'messages.0.1', 'messages.0.2', 'messages.0.3']);
     expect(seen[1]!.stats).toMatchObject({ clientBreakpoints: 4, breakpoints: 0 });
   });
 
   it('streams: usage with cache reads and writes reaches onResult and the caller', async () => {
-    const messages = [{ role: 'system', content: LONG_SYSTEM }, { role: 'user', content: 'stream please' }];
+    const messages = [
+      { role: 'system', content: LONG_SYSTEM },
+      { role: 'user', content: 'stream please' },
+    ];
     const read = async (): Promise<any> => {
       const res = await fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'claude-sonnet-4-5', messages, stream: true, stream_options: { include_usage: true } }),
+        body: JSON.stringify({
+          model: 'claude-sonnet-4-5',
+          messages,
+          stream: true,
+          stream_options: { include_usage: true },
+        }),
       });
       const text = await res.text();
-      const events = text.split('\n\n').filter((e) => e.startsWith('data: ') && e !== 'data: [DONE]').map((e) => JSON.parse(e.slice(6)));
+      const events = text
+        .split('\n\n')
+        .filter((e) => e.startsWith('data: ') && e !== 'data: [DONE]')
+        .map((e) => JSON.parse(e.slice(6)));
       return events.at(-1).usage;
     };
     const first = await read();
@@ -179,12 +241,15 @@ describe('prompt-cache on Anthropic targets (OpenAI callers, converted requests)
     expect(seen[2]!.usage?.prompt_tokens_details?.cached_tokens).toBe(second.prompt_tokens_details.cached_tokens);
     expect(seen[2]!.stats?.readTokens).toBe(second.prompt_tokens_details.cached_tokens);
   });
-
 });
 
 describe('prompt-cache on Anthropic pass-through (Anthropic callers)', () => {
   const messages = async (body: Record<string, unknown>): Promise<any> => {
-    const res = await fetch(`${gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify(body) });
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(200);
     return res.json();
   };
@@ -196,7 +261,10 @@ describe('prompt-cache on Anthropic pass-through (Anthropic callers)', () => {
       system: [{ type: 'text', text: LONG_SYSTEM }],
       tools: [{ name: 'find_hotels', description: TOOLS[0]!.function.description, input_schema: { type: 'object' } }],
       messages: [
-        { role: 'user', content: [{ type: 'text', text: 'first question', cache_control: { type: 'ephemeral', ttl: '5m' } }] },
+        {
+          role: 'user',
+          content: [{ type: 'text', text: 'first question', cache_control: { type: 'ephemeral', ttl: '5m' } }],
+        },
         { role: 'assistant', content: 'first answer' },
         { role: 'user', content: 'second question' },
       ],
@@ -211,8 +279,22 @@ describe('prompt-cache on Anthropic pass-through (Anthropic callers)', () => {
     const g = await startGateway(
       {
         providers: [
-          { name: 'ant-a', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: KEY, models: ['claude-sonnet-4-5'], priority: 1 },
-          { name: 'ant-b', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: KEY, models: ['claude-sonnet-4-5'], priority: 2 },
+          {
+            name: 'ant-a',
+            type: 'anthropic',
+            baseUrl: ant.baseUrl,
+            apiKey: KEY,
+            models: ['claude-sonnet-4-5'],
+            priority: 1,
+          },
+          {
+            name: 'ant-b',
+            type: 'anthropic',
+            baseUrl: ant.baseUrl,
+            apiKey: KEY,
+            models: ['claude-sonnet-4-5'],
+            priority: 2,
+          },
         ],
       },
       { plugins: [recorder(local)] },
@@ -246,7 +328,13 @@ describe('prompt-cache on Anthropic pass-through (Anthropic callers)', () => {
       const res = await fetch(`${gw.url}/v1/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-        body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 50, stream: true, system: LONG_SYSTEM, messages: [{ role: 'user', content: 'stream it' }] }),
+        body: JSON.stringify({
+          model: 'claude-sonnet-4-5',
+          max_tokens: 50,
+          stream: true,
+          system: LONG_SYSTEM,
+          messages: [{ role: 'user', content: 'stream it' }],
+        }),
       });
       return res.text();
     };
@@ -267,7 +355,15 @@ describe('prompt-cache on Anthropic pass-through (Anthropic callers)', () => {
       model: 'claude-sonnet-4-5',
       max_tokens: 100,
       system: LONG_SYSTEM,
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'question' }, { type: 'text', text: 'more' }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'question' },
+            { type: 'text', text: 'more' },
+          ],
+        },
+      ],
       metadata: { user_id: 'u-1' },
     };
     const data = await messages(request);
@@ -284,14 +380,24 @@ describe('prompt-cache options', () => {
   it('ttl 1h marks every breakpoint with ttl and prices writes at twice the input', async () => {
     const local: Seen[] = [];
     const g = await startGateway(
-      { providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: KEY, models: ['claude-sonnet-4-5'] }] },
+      {
+        providers: [
+          { name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: KEY, models: ['claude-sonnet-4-5'] },
+        ],
+      },
       { plugins: [{ plugin: promptCache(), options: { ttl: '1h' } }, recorder(local)] },
     );
     try {
       await fetch(`${g.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: LONG_SYSTEM }, { role: 'user', content: 'hi' }] }),
+        body: JSON.stringify({
+          model: 'claude-sonnet-4-5',
+          messages: [
+            { role: 'system', content: LONG_SYSTEM },
+            { role: 'user', content: 'hi' },
+          ],
+        }),
       });
       expect(sent()[0]!.body.system[0].cache_control).toEqual({ type: 'ephemeral', ttl: '1h' });
       expect(sent()[0]!.body.messages[0].content[0].cache_control).toEqual({ type: 'ephemeral', ttl: '1h' });

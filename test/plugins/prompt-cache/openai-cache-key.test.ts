@@ -15,7 +15,12 @@ const seen: Seen[] = [];
 beforeAll(async () => {
   oai = await startMockOpenAI({ name: 'oai' });
   gw = await startGateway(
-    { providers: [mockProvider('oai-a', oai.baseUrl, { models: ['gpt-4o-mini'] }), mockProvider('oai-b', oai.baseUrl, { models: ['gpt-4o-mini'] })] },
+    {
+      providers: [
+        mockProvider('oai-a', oai.baseUrl, { models: ['gpt-4o-mini'] }),
+        mockProvider('oai-b', oai.baseUrl, { models: ['gpt-4o-mini'] }),
+      ],
+    },
     { plugins: [{ plugin: loadBalancer(), options: { sticky: { sources: ['header'] } } }, recorder(seen)] },
   );
 });
@@ -33,7 +38,11 @@ afterAll(async () => {
 const sent = () => oai.requests.filter((r) => r.path.endsWith('/chat/completions'));
 
 async function chat(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<any> {
-  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(200);
   return res.json();
 }
@@ -55,7 +64,10 @@ describe('prompt-cache on OpenAI targets', () => {
   });
 
   it("never overwrites the caller's own prompt_cache_key, and sets none without an affinity key", async () => {
-    await chat({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], prompt_cache_key: 'mine' }, { 'x-session-id': 's' });
+    await chat(
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], prompt_cache_key: 'mine' },
+      { 'x-session-id': 's' },
+    );
     await chat({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
     expect(sent()[0]!.body.prompt_cache_key).toBe('mine');
     expect('prompt_cache_key' in sent()[1]!.body).toBe(false);
@@ -65,7 +77,12 @@ describe('prompt-cache on OpenAI targets', () => {
   it('promptCacheKeyInstances limits the instances that receive it', async () => {
     const g = await startGateway(
       { providers: [mockProvider('oai-a', oai.baseUrl, { models: ['gpt-4o-mini'] })] },
-      { plugins: [{ plugin: loadBalancer(), options: { sticky: { sources: ['header'] } } }, { plugin: promptCache(), options: { promptCacheKeyInstances: ['elsewhere'] } }] },
+      {
+        plugins: [
+          { plugin: loadBalancer(), options: { sticky: { sources: ['header'] } } },
+          { plugin: promptCache(), options: { promptCacheKeyInstances: ['elsewhere'] } },
+        ],
+      },
     );
     try {
       await fetch(`${g.url}/v1/chat/completions`, {

@@ -3,7 +3,13 @@ import { countBreakpoints, placeBreakpoints, previousTurnEnd, TokenCounter } fro
 import type { BreakpointSettings } from '@switchyard/plugin-prompt-cache';
 import { LONG_SYSTEM } from './fixtures.js';
 
-const settings: BreakpointSettings = { minTokens: 1024, cacheControl: { type: 'ephemeral' }, tools: true, system: true, conversation: true };
+const settings: BreakpointSettings = {
+  minTokens: 1024,
+  cacheControl: { type: 'ephemeral' },
+  tools: true,
+  system: true,
+  conversation: true,
+};
 const cc = { type: 'ephemeral' };
 
 describe('placeBreakpoints', () => {
@@ -27,9 +33,20 @@ describe('placeBreakpoints', () => {
   });
 
   it("'leave-alone' adds nothing to a marked request; a full budget adds nothing either", () => {
-    const marked: any = { system: LONG_SYSTEM, messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: cc }] }] };
+    const marked: any = {
+      system: LONG_SYSTEM,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: cc }] }],
+    };
     expect(placeBreakpoints(structuredClone(marked), settings, new TokenCounter(10), 'leave-alone').placed).toEqual([]);
-    const full: any = { system: LONG_SYSTEM, messages: [{ role: 'user', content: Array.from({ length: 4 }, (_, i) => ({ type: 'text', text: `p${i}`, cache_control: cc })) }] };
+    const full: any = {
+      system: LONG_SYSTEM,
+      messages: [
+        {
+          role: 'user',
+          content: Array.from({ length: 4 }, (_, i) => ({ type: 'text', text: `p${i}`, cache_control: cc })),
+        },
+      ],
+    };
     expect(placeBreakpoints(full, settings, new TokenCounter(10)).placed).toEqual([]);
   });
 
@@ -38,7 +55,13 @@ describe('placeBreakpoints', () => {
       system: LONG_SYSTEM,
       messages: [
         { role: 'user', content: 'q' },
-        { role: 'assistant', content: [{ type: 'text', text: 'partial' }, { type: 'thinking', thinking: 't', signature: 's' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'partial' },
+            { type: 'thinking', thinking: 't', signature: 's' },
+          ],
+        },
       ],
     };
     placeBreakpoints(body, settings, new TokenCounter(10));

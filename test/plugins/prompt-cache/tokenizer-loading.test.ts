@@ -7,15 +7,31 @@ import { mockProvider, startGateway } from '../../support/gateway.js';
 describe('tokenizer loading', () => {
   it('is not loaded by a gateway without Anthropic targets, and is loaded at start by one with them', async () => {
     const upstream = await startMockOpenAI();
-    const openaiOnly = await startGateway({ providers: [mockProvider('u', upstream.baseUrl, { models: ['gpt-4o-mini'] })] });
+    const openaiOnly = await startGateway({
+      providers: [mockProvider('u', upstream.baseUrl, { models: ['gpt-4o-mini'] })],
+    });
     try {
-      const res = await fetch(`${openaiOnly.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+      const res = await fetch(`${openaiOnly.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
       expect(res.status).toBe(200);
       expect(TokenCounter.loaded).toBe(false);
     } finally {
       await openaiOnly.close();
     }
-    const withAnthropic = await startGateway({ providers: [{ name: 'ant', type: 'anthropic', baseUrl: upstream.origin, apiKey: 'ant-test-key-0123456789', models: ['claude-sonnet-4-5'] }] });
+    const withAnthropic = await startGateway({
+      providers: [
+        {
+          name: 'ant',
+          type: 'anthropic',
+          baseUrl: upstream.origin,
+          apiKey: 'ant-test-key-0123456789',
+          models: ['claude-sonnet-4-5'],
+        },
+      ],
+    });
     try {
       expect(TokenCounter.loaded).toBe(true);
       expect(new TokenCounter(8).count('one two three')).toBeGreaterThan(0);

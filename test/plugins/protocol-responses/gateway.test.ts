@@ -24,12 +24,25 @@ let anthropic: MockAnthropic;
 let gemini: MockGemini;
 
 const providers = (): Array<Record<string, unknown>> => [
-  { name: 'oa', type: 'openai', baseUrl: openai.baseUrl, apiKey: UP, responsesApi: true, models: ['gpt-4o-mini', 'gpt-5.5'] },
+  {
+    name: 'oa',
+    type: 'openai',
+    baseUrl: openai.baseUrl,
+    apiKey: UP,
+    responsesApi: true,
+    models: ['gpt-4o-mini', 'gpt-5.5'],
+  },
   { name: 'an', type: 'anthropic', baseUrl: anthropic.origin, apiKey: UP, models: ['claude-sonnet-4-5'] },
   { name: 'ge', type: 'gemini', baseUrl: gemini.origin, apiKey: UP, models: ['gemini-2.5-flash'] },
 ];
 const ADMIN = 'sk-gateway-admin-0123456789';
-const auth = { keys: [{ name: 'a', key: A }, { name: 'b', key: B }, { name: 'admin', key: ADMIN, admin: true }] };
+const auth = {
+  keys: [
+    { name: 'a', key: A },
+    { name: 'b', key: B },
+    { name: 'admin', key: ADMIN, admin: true },
+  ],
+};
 
 beforeAll(async () => {
   openai = await startMockOpenAI({ name: 'openai', apiKey: UP });
@@ -53,7 +66,11 @@ interface Answer {
 }
 
 async function post(gw: RunningGateway, body: unknown, key = A, path = '/v1/responses'): Promise<Answer> {
-  const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+  const res = await fetch(`${gw.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: text.startsWith('{') ? JSON.parse(text) : undefined };
 }
@@ -66,18 +83,25 @@ async function call(gw: RunningGateway, method: 'GET' | 'DELETE', path: string, 
 
 /** A stream's events, parsed (`event:` name checked against `type`). */
 function events(text: string): Array<Record<string, any>> {
-  return text.split('\n\n').filter(Boolean).map((frame) => {
-    const lines = frame.split('\n');
-    const data = JSON.parse(lines.find((l) => l.startsWith('data: '))!.slice(6));
-    expect(lines[0]).toBe(`event: ${data.type}`);
-    return data;
-  });
+  return text
+    .split('\n\n')
+    .filter(Boolean)
+    .map((frame) => {
+      const lines = frame.split('\n');
+      const data = JSON.parse(lines.find((l) => l.startsWith('data: '))!.slice(6));
+      expect(lines[0]).toBe(`event: ${data.type}`);
+      return data;
+    });
 }
 
 describe('kept responses', () => {
   let gw: RunningGateway;
   beforeAll(async () => {
-    gw = await startGateway({ providers: providers(), models: [{ name: 'claude', targets: ['an/claude-sonnet-4-5'] }], plugins: { auth } });
+    gw = await startGateway({
+      providers: providers(),
+      models: [{ name: 'claude', targets: ['an/claude-sonnet-4-5'] }],
+      plugins: { auth },
+    });
   });
   afterAll(() => gw.close());
 
@@ -89,7 +113,10 @@ describe('kept responses', () => {
     expect((await call(gw, 'GET', `/v1/responses/${id}`)).json).toEqual(first.json);
     const other = await call(gw, 'GET', `/v1/responses/${id}`, B);
     expect(other.status).toBe(404);
-    expect(other.json.error).toMatchObject({ message: `Response with id '${id}' not found.`, type: 'invalid_request_error' });
+    expect(other.json.error).toMatchObject({
+      message: `Response with id '${id}' not found.`,
+      type: 'invalid_request_error',
+    });
     const continued = await post(gw, { model: 'claude', input: 'Who am I?', previous_response_id: id }, B);
     expect(continued.status).toBe(400);
     expect(continued.json.error).toMatchObject({ code: 'previous_response_not_found', param: 'previous_response_id' });
@@ -117,19 +144,38 @@ describe('kept responses', () => {
     const first = await post(gw, { model: 'claude', input: 'Hi', store: false });
     expect(first.json.store).toBe(false);
     expect((await call(gw, 'GET', `/v1/responses/${first.json.id}`)).status).toBe(404);
-    expect((await post(gw, { model: 'claude', input: 'Again', previous_response_id: first.json.id })).json.error.code).toBe('previous_response_not_found');
+    expect(
+      (await post(gw, { model: 'claude', input: 'Again', previous_response_id: first.json.id })).json.error.code,
+    ).toBe('previous_response_not_found');
   });
 
   it('resolve item references and bare reasoning items from the caller’s kept output items', async () => {
     const first = await post(gw, { model: 'claude', input: 'Remember the word ZEBRA.' });
     const message = first.json.output.find((i: any) => i.type === 'message');
-    const next = await post(gw, { model: 'claude', input: [{ role: 'user', content: 'Remember the word ZEBRA.' }, { type: 'item_reference', id: message.id }, { role: 'user', content: 'Which word?' }] });
+    const next = await post(gw, {
+      model: 'claude',
+      input: [
+        { role: 'user', content: 'Remember the word ZEBRA.' },
+        { type: 'item_reference', id: message.id },
+        { role: 'user', content: 'Which word?' },
+      ],
+    });
     expect(next.status).toBe(200);
     const sent = anthropic.requests.at(-1)!.body;
     expect(sent.messages.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(JSON.stringify(sent.messages[1])).toContain('anthropic: Remember the word ZEBRA.');
     // Another key's reference is not resolved: only an upstream speaking Responses could try, and none serves `claude`.
-    const foreign = await post(gw, { model: 'claude', input: [{ type: 'item_reference', id: message.id }, { role: 'user', content: 'Which word?' }] }, B);
+    const foreign = await post(
+      gw,
+      {
+        model: 'claude',
+        input: [
+          { type: 'item_reference', id: message.id },
+          { role: 'user', content: 'Which word?' },
+        ],
+      },
+      B,
+    );
     expect(foreign.status).toBe(400);
     expect(foreign.json.error.message).toContain(`input item_reference ${message.id} is not stored by the gateway`);
   });
@@ -137,11 +183,16 @@ describe('kept responses', () => {
 
 describe('options', () => {
   it('store.enabled: false keeps nothing and refuses previous_response_id', async () => {
-    const gw = await startGateway({ providers: providers(), plugins: { auth, 'protocol-responses': { store: { enabled: false } } } });
+    const gw = await startGateway({
+      providers: providers(),
+      plugins: { auth, 'protocol-responses': { store: { enabled: false } } },
+    });
     try {
       const first = await post(gw, { model: 'gpt-4o-mini', input: 'Hi' });
       expect(first.status).toBe(200);
-      expect((await call(gw, 'GET', `/v1/responses/${first.json.id}`)).json.error.message).toContain('keeps no responses');
+      expect((await call(gw, 'GET', `/v1/responses/${first.json.id}`)).json.error.message).toContain(
+        'keeps no responses',
+      );
       const next = await post(gw, { model: 'gpt-4o-mini', input: 'Again', previous_response_id: first.json.id });
       expect(next.status).toBe(400);
       expect(next.json.error.message).toContain('plugins.protocol-responses.store.enabled is false');
@@ -151,11 +202,16 @@ describe('options', () => {
   });
 
   it('store.maxResponseBytes: a larger response is not kept, and the answer says so', async () => {
-    const gw = await startGateway({ providers: providers(), plugins: { auth, 'protocol-responses': { store: { maxResponseBytes: 2048 } } } });
+    const gw = await startGateway({
+      providers: providers(),
+      plugins: { auth, 'protocol-responses': { store: { maxResponseBytes: 2048 } } },
+    });
     try {
       const big = await post(gw, { model: 'gpt-4o-mini', input: 'x'.repeat(4000) });
       expect(big.status).toBe(200);
-      expect(big.headers.get('x-switchyard-warnings')).toContain(`response ${big.json.id} not kept: larger than plugins.protocol-responses.store.maxResponseBytes`);
+      expect(big.headers.get('x-switchyard-warnings')).toContain(
+        `response ${big.json.id} not kept: larger than plugins.protocol-responses.store.maxResponseBytes`,
+      );
       expect((await call(gw, 'GET', `/v1/responses/${big.json.id}`)).status).toBe(404);
       const small = await post(gw, { model: 'gpt-4o-mini', input: 'hi' });
       expect((await call(gw, 'GET', `/v1/responses/${small.json.id}`)).status).toBe(200);
@@ -171,7 +227,12 @@ describe('kept responses in Redis, across two replicas', () => {
   let a: RunningGateway;
   let b: RunningGateway;
   beforeAll(async () => {
-    const config = { store: { type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: prefix }, providers: providers(), models: [{ name: 'claude', targets: ['an/claude-sonnet-4-5'] }], plugins: { auth, 'protocol-responses': { store: { ttlSeconds: 600 } } } };
+    const config = {
+      store: { type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: prefix },
+      providers: providers(),
+      models: [{ name: 'claude', targets: ['an/claude-sonnet-4-5'] }],
+      plugins: { auth, 'protocol-responses': { store: { ttlSeconds: 600 } } },
+    };
     [a, b] = await Promise.all([startGateway(config), startGateway(config)]);
   });
   afterAll(async () => {
@@ -212,7 +273,11 @@ describe('what a target cannot honour', () => {
   });
   afterAll(() => gw.close());
 
-  const fn = { type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } };
+  const fn = {
+    type: 'function',
+    name: 'get_weather',
+    parameters: { type: 'object', properties: { city: { type: 'string' } } },
+  };
 
   it('drops a hosted tool the model may skip, and says so', async () => {
     const answer = await post(gw, { model: 'claude', input: 'Hi', tools: [{ type: 'web_search' }, fn] });
@@ -234,17 +299,33 @@ describe('what a target cannot honour', () => {
     expect(openai.requests[0]!.body.tools).toEqual([{ type: 'web_search' }]);
     expect(anthropic.requests).toHaveLength(0);
     // Explain shows why the Anthropic target is left out.
-    const explained = await post(gw, { model: 'both', ...body }, ADMIN, '/admin/route/explain?protocol=openai-responses');
+    const explained = await post(
+      gw,
+      { model: 'both', ...body },
+      ADMIN,
+      '/admin/route/explain?protocol=openai-responses',
+    );
     expect(explained.json.targets).toEqual(['oa/gpt-4o-mini']);
-    expect(explained.json.exclusions).toEqual([expect.objectContaining({ target: 'an/claude-sonnet-4-5', by: 'protocol-responses', reason: expect.stringContaining('only an upstream speaking the Responses API') })]);
+    expect(explained.json.exclusions).toEqual([
+      expect.objectContaining({
+        target: 'an/claude-sonnet-4-5',
+        by: 'protocol-responses',
+        reason: expect.stringContaining('only an upstream speaking the Responses API'),
+      }),
+    ]);
   });
 
   it('refuses what the gateway does not run (background, conversations) and bad fields, in OpenAI’s error shape', async () => {
     const background = await post(gw, { model: 'claude', input: 'x', background: true });
     expect(background.status).toBe(400);
     expect(background.json.error).toMatchObject({ param: 'background', type: 'invalid_request_error' });
-    expect((await post(gw, { model: 'claude', input: 'x', max_output_tokens: 5 })).json.error.param).toBe('max_output_tokens');
-    expect((await post(gw, { model: 'claude' })).json.error).toMatchObject({ param: 'input', code: 'missing_required_parameter' });
+    expect((await post(gw, { model: 'claude', input: 'x', max_output_tokens: 5 })).json.error.param).toBe(
+      'max_output_tokens',
+    );
+    expect((await post(gw, { model: 'claude' })).json.error).toMatchObject({
+      param: 'input',
+      code: 'missing_required_parameter',
+    });
     expect((await post(gw, { model: 'claude', input: 'x', reasoning: { effort: 'extreme' } })).status).toBe(400);
     const unknown = await post(gw, { model: 'no-such-model', input: 'x' });
     expect(unknown.status).toBe(404);
@@ -259,8 +340,14 @@ describe('reasoning items', () => {
   beforeAll(async () => {
     chat = await startMockOpenAI({ name: 'chat', apiKey: UP, chatOnly: true, strictChat: true });
     gw = await startGateway({
-      providers: [...providers(), { name: 'ch', type: 'openai', baseUrl: chat.baseUrl, apiKey: UP, models: ['llama-3.1-8b'] }],
-      models: ['an/claude-sonnet-4-5', 'oa/gpt-4o-mini', 'ch/llama-3.1-8b', 'ge/gemini-2.5-flash'].map((target) => ({ name: target.split('/')[0]!, targets: [target] })),
+      providers: [
+        ...providers(),
+        { name: 'ch', type: 'openai', baseUrl: chat.baseUrl, apiKey: UP, models: ['llama-3.1-8b'] },
+      ],
+      models: ['an/claude-sonnet-4-5', 'oa/gpt-4o-mini', 'ch/llama-3.1-8b', 'ge/gemini-2.5-flash'].map((target) => ({
+        name: target.split('/')[0]!,
+        targets: [target],
+      })),
       plugins: { auth },
     });
   });
@@ -272,7 +359,17 @@ describe('reasoning items', () => {
   /** A history whose assistant turn carries Claude's signed thinking, sealed as a Responses client gets it. */
   const history = () => [
     { role: 'user', content: 'What is 2+2?' },
-    { type: 'reasoning', id: 'rs_x', summary: [], encrypted_content: sealReasoning({ type: 'thinking', text: 'Simple sum.', signature: signThinking('Simple sum.'), source: 'anthropic' }) },
+    {
+      type: 'reasoning',
+      id: 'rs_x',
+      summary: [],
+      encrypted_content: sealReasoning({
+        type: 'thinking',
+        text: 'Simple sum.',
+        signature: signThinking('Simple sum.'),
+        source: 'anthropic',
+      }),
+    },
     { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: '4' }] },
     { role: 'user', content: 'And 3+3?' },
   ];
@@ -280,7 +377,11 @@ describe('reasoning items', () => {
   it('go back to Claude as the very block it signed, and nowhere else', async () => {
     const claude = await post(gw, { model: 'an', input: history() });
     expect(claude.status).toBe(200);
-    expect(anthropic.requests[0]!.body.messages[1].content[0]).toEqual({ type: 'thinking', thinking: 'Simple sum.', signature: signThinking('Simple sum.') });
+    expect(anthropic.requests[0]!.body.messages[1].content[0]).toEqual({
+      type: 'thinking',
+      thinking: 'Simple sum.',
+      signature: signThinking('Simple sum.'),
+    });
     for (const model of ['oa', 'ch', 'ge']) {
       const other = await post(gw, { model, input: history() });
       expect(other.status, other.text).toBe(200);
@@ -292,7 +393,15 @@ describe('reasoning items', () => {
 
   it('a changed byte in the sealed thinking is refused by Anthropic, as a business error passed back', async () => {
     const tampered = history();
-    tampered[1] = { ...tampered[1]!, encrypted_content: sealReasoning({ type: 'thinking', text: 'Simple sum!', signature: signThinking('Simple sum.'), source: 'anthropic' }) };
+    tampered[1] = {
+      ...tampered[1]!,
+      encrypted_content: sealReasoning({
+        type: 'thinking',
+        text: 'Simple sum!',
+        signature: signThinking('Simple sum.'),
+        source: 'anthropic',
+      }),
+    };
     const answer = await post(gw, { model: 'an', input: tampered });
     expect(answer.status).toBe(400);
     expect(answer.json.error.message).toContain('Invalid `signature` in `thinking` block');
@@ -320,7 +429,10 @@ describe('streams, failover, caching, limits and reasoning for Responses traffic
     const list = events(answer.text);
     expect(list[0]!.type).toBe('response.created');
     const last = list.at(-1)!;
-    expect(last).toMatchObject({ type: 'response.failed', response: { id: list[0]!.response.id, status: 'failed', error: { code: 'server_error' } } });
+    expect(last).toMatchObject({
+      type: 'response.failed',
+      response: { id: list[0]!.response.id, status: 'failed', error: { code: 'server_error' } },
+    });
     expect(list.map((e) => e.sequence_number)).toEqual(list.map((_, i) => i));
     expect(list.some((e) => e.type === 'response.completed')).toBe(false);
   });
@@ -329,8 +441,17 @@ describe('streams, failover, caching, limits and reasoning for Responses traffic
     openai.queueFault({ kind: 'cut', afterChunks: 4 });
     const answer = await post(gw, { model: 'oa/gpt-4o-mini', input: 'Say hello', stream: true });
     const list = events(answer.text);
-    expect(list.slice(0, 4).map((e) => e.type)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added']);
-    expect(list[4]).toMatchObject({ type: 'response.failed', sequence_number: 4, response: { id: list[0]!.response.id, status: 'failed' } });
+    expect(list.slice(0, 4).map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+    ]);
+    expect(list[4]).toMatchObject({
+      type: 'response.failed',
+      sequence_number: 4,
+      response: { id: list[0]!.response.id, status: 'failed' },
+    });
   });
 
   it('fails over from a failing OpenAI upstream to Anthropic before the answer starts', async () => {
@@ -340,7 +461,12 @@ describe('streams, failover, caching, limits and reasoning for Responses traffic
     expect(answer.headers.get('x-switchyard-target')).toBe('an/claude-sonnet-4-5');
     const list = events(answer.text);
     expect(list.at(-1)).toMatchObject({ type: 'response.completed', response: { status: 'completed' } });
-    expect(list.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('')).toBe('anthropic: Say hello');
+    expect(
+      list
+        .filter((e) => e.type === 'response.output_text.delta')
+        .map((e) => e.delta)
+        .join(''),
+    ).toBe('anthropic: Say hello');
   });
 
   it('the response cache replays an answer in the Responses shape, JSON and streamed, without an upstream call', async () => {
@@ -349,7 +475,11 @@ describe('streams, failover, caching, limits and reasoning for Responses traffic
     expect(first.headers.get('x-switchyard-cache')).toBe('miss');
     const again = await post(gw, body);
     expect(again.headers.get('x-switchyard-cache')).toBe('hit');
-    expect(again.json).toMatchObject({ object: 'response', status: 'completed', output: [{ type: 'message', content: [{ type: 'output_text', text: 'anthropic: Cache me' }] }] });
+    expect(again.json).toMatchObject({
+      object: 'response',
+      status: 'completed',
+      output: [{ type: 'message', content: [{ type: 'output_text', text: 'anthropic: Cache me' }] }],
+    });
     expect(again.json.id).not.toBe(first.json.id);
     const streamed = await post(gw, { ...body, stream: true });
     expect(streamed.headers.get('x-switchyard-cache')).toBe('hit');
@@ -371,9 +501,18 @@ describe('streams, failover, caching, limits and reasoning for Responses traffic
   });
 
   it('turns reasoning.effort into Anthropic thinking and Gemini thinking, and Claude’s thinking into a sealed reasoning item', async () => {
-    const claude = await post(gw, { model: 'claude', input: 'Think', reasoning: { effort: 'low', summary: 'auto' }, include: ['reasoning.encrypted_content'] });
+    const claude = await post(gw, {
+      model: 'claude',
+      input: 'Think',
+      reasoning: { effort: 'low', summary: 'auto' },
+      include: ['reasoning.encrypted_content'],
+    });
     expect(anthropic.requests[0]!.body.thinking).toEqual({ type: 'enabled', budget_tokens: 2048 });
-    expect(claude.json.output[0]).toMatchObject({ type: 'reasoning', summary: [{ type: 'summary_text', text: 'Let me think about this.' }], encrypted_content: expect.stringMatching(/^swy1_/) });
+    expect(claude.json.output[0]).toMatchObject({
+      type: 'reasoning',
+      summary: [{ type: 'summary_text', text: 'Let me think about this.' }],
+      encrypted_content: expect.stringMatching(/^swy1_/),
+    });
     await post(gw, { model: 'gemini', input: 'Think', reasoning: { effort: 'high' } });
     expect(gemini.requests.at(-1)!.body.generationConfig.thinkingConfig).toEqual({ thinkingBudget: 24576 });
   });

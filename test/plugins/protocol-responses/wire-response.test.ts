@@ -19,25 +19,37 @@ const context = (request: Partial<ResponsesRequest> = {}, customTools: string[] 
   customTools: new Set(customTools),
 });
 
-const completion = (message: ChatCompletion['choices'][number]['message'], finish: ChatCompletion['choices'][number]['finish_reason'] = 'stop'): ChatCompletion => ({
+const completion = (
+  message: ChatCompletion['choices'][number]['message'],
+  finish: ChatCompletion['choices'][number]['finish_reason'] = 'stop',
+): ChatCompletion => ({
   id: 'msg_up',
   object: 'chat.completion',
   created: 1,
   model: 'claude-sonnet-4-5',
   choices: [{ index: 0, message, finish_reason: finish }],
-  usage: { prompt_tokens: 30, completion_tokens: 12, total_tokens: 42, prompt_tokens_details: { cached_tokens: 20 }, completion_tokens_details: { reasoning_tokens: 5 } },
+  usage: {
+    prompt_tokens: 30,
+    completion_tokens: 12,
+    total_tokens: 42,
+    prompt_tokens_details: { cached_tokens: 20 },
+    completion_tokens_details: { reasoning_tokens: 5 },
+  },
 });
 
 const thinking = { type: 'thinking' as const, text: 'Let me think.', signature: 'c2lnbmF0dXJl', source: 'anthropic' };
 
 /** The stream's events, parsed. */
 function parse(sse: string): Array<Record<string, any>> {
-  return sse.split('\n\n').filter(Boolean).map((frame) => {
-    const [eventLine, dataLine] = frame.split('\n');
-    const data = JSON.parse(dataLine!.slice('data: '.length));
-    expect(eventLine).toBe(`event: ${data.type}`);
-    return data;
-  });
+  return sse
+    .split('\n\n')
+    .filter(Boolean)
+    .map((frame) => {
+      const [eventLine, dataLine] = frame.split('\n');
+      const data = JSON.parse(dataLine!.slice('data: '.length));
+      expect(eventLine).toBe(`event: ${data.type}`);
+      return data;
+    });
 }
 
 /** Ids aside (minted per item), what a response says. */
@@ -48,17 +60,52 @@ function withoutIds(response: ResponseObject): unknown {
 describe('canonical → Responses response object', () => {
   it('answers with reasoning (sealed), text and function calls, usage with cached and reasoning tokens', () => {
     const response = toResponseObject(
-      completion({ role: 'assistant', content: 'Checking.', reasoning_content: 'Let me think.', reasoning_blocks: [thinking], tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] }, 'tool_calls'),
+      completion(
+        {
+          role: 'assistant',
+          content: 'Checking.',
+          reasoning_content: 'Let me think.',
+          reasoning_blocks: [thinking],
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }],
+        },
+        'tool_calls',
+      ),
       context({ include: ['reasoning.encrypted_content'], tools: [{ type: 'function', name: 'f' }], temperature: 0.5 }),
     );
-    expect(response).toMatchObject({ id: 'resp_1', object: 'response', created_at: 1_800_000_000, status: 'completed', model: 'claude-sonnet-4-5', temperature: 0.5, previous_response_id: null, store: true });
+    expect(response).toMatchObject({
+      id: 'resp_1',
+      object: 'response',
+      created_at: 1_800_000_000,
+      status: 'completed',
+      model: 'claude-sonnet-4-5',
+      temperature: 0.5,
+      previous_response_id: null,
+      store: true,
+    });
     expect(response.output.map((i) => i.type)).toEqual(['reasoning', 'message', 'function_call']);
     const [reasoning, message, call] = response.output as Array<Record<string, any>>;
     expect(reasoning).toMatchObject({ type: 'reasoning', summary: [] });
     expect(openReasoning(reasoning!.encrypted_content)).toEqual(thinking);
-    expect(message).toMatchObject({ type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Checking.', annotations: [] }] });
-    expect(call).toMatchObject({ type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{"a":1}', status: 'completed' });
-    expect(response.usage).toEqual({ input_tokens: 30, input_tokens_details: { cached_tokens: 20 }, output_tokens: 12, output_tokens_details: { reasoning_tokens: 5 }, total_tokens: 42 });
+    expect(message).toMatchObject({
+      type: 'message',
+      role: 'assistant',
+      status: 'completed',
+      content: [{ type: 'output_text', text: 'Checking.', annotations: [] }],
+    });
+    expect(call).toMatchObject({
+      type: 'function_call',
+      call_id: 'call_1',
+      name: 'f',
+      arguments: '{"a":1}',
+      status: 'completed',
+    });
+    expect(response.usage).toEqual({
+      input_tokens: 30,
+      input_tokens_details: { cached_tokens: 20 },
+      output_tokens: 12,
+      output_tokens_details: { reasoning_tokens: 5 },
+      total_tokens: 42,
+    });
   });
 
   it('shows reasoning text as a summary only when asked, and encrypted_content only when included', () => {
@@ -70,15 +117,51 @@ describe('canonical → Responses response object', () => {
   });
 
   it('reports a cut answer as incomplete and a custom tool’s call as custom_tool_call', () => {
-    expect(toResponseObject(completion({ role: 'assistant', content: 'Hal' }, 'length'), context())).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, completed_at: null });
-    const custom = toResponseObject(completion({ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'apply_patch', arguments: '{"input":"*** Begin Patch"}' } }] }, 'tool_calls'), context({}, ['apply_patch']));
-    expect(custom.output).toEqual([{ id: expect.stringMatching(/^ctc_/), type: 'custom_tool_call', status: 'completed', call_id: 'c', name: 'apply_patch', input: '*** Begin Patch' }]);
+    expect(toResponseObject(completion({ role: 'assistant', content: 'Hal' }, 'length'), context())).toMatchObject({
+      status: 'incomplete',
+      incomplete_details: { reason: 'max_output_tokens' },
+      completed_at: null,
+    });
+    const custom = toResponseObject(
+      completion(
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'c', type: 'function', function: { name: 'apply_patch', arguments: '{"input":"*** Begin Patch"}' } },
+          ],
+        },
+        'tool_calls',
+      ),
+      context({}, ['apply_patch']),
+    );
+    expect(custom.output).toEqual([
+      {
+        id: expect.stringMatching(/^ctc_/),
+        type: 'custom_tool_call',
+        status: 'completed',
+        call_id: 'c',
+        name: 'apply_patch',
+        input: '*** Begin Patch',
+      },
+    ]);
   });
 });
 
 describe('canonical chunks → Responses stream', () => {
   it('sends OpenAI’s event sequence, numbered from 0, ending with the same response toResponseObject gives', () => {
-    const answer = completion({ role: 'assistant', content: 'Checking the weather.', reasoning_content: 'Let me think.', reasoning_blocks: [thinking], tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] }, 'tool_calls');
+    const answer = completion(
+      {
+        role: 'assistant',
+        content: 'Checking the weather.',
+        reasoning_content: 'Let me think.',
+        reasoning_blocks: [thinking],
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+        ],
+      },
+      'tool_calls',
+    );
     const ctx = context({ reasoning: { summary: 'auto' }, include: ['reasoning.encrypted_content'] });
     const encoder = new ResponsesStreamEncoder(ctx);
     let sse = '';
@@ -120,21 +203,50 @@ describe('canonical chunks → Responses stream', () => {
     const encoder = new ResponsesStreamEncoder(context());
     const sent = parse(encoder.push(completionChunks(completion({ role: 'assistant', content: 'Hel' }), false)[1]!));
     const failed = parse(encoder.failed('upstream stream broke'))[0]!;
-    expect(failed).toMatchObject({ type: 'response.failed', sequence_number: sent.length, response: { id: 'resp_1', status: 'failed', error: { code: 'server_error', message: 'upstream stream broke' } } });
+    expect(failed).toMatchObject({
+      type: 'response.failed',
+      sequence_number: sent.length,
+      response: { id: 'resp_1', status: 'failed', error: { code: 'server_error', message: 'upstream stream broke' } },
+    });
   });
 
   it('answers an empty stream with an empty message, as a response object would', () => {
     const encoder = new ResponsesStreamEncoder(context());
     const events = parse(encoder.end());
-    expect(events.map((e) => e.type)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added', 'response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed']);
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created',
+      'response.in_progress',
+      'response.output_item.added',
+      'response.content_part.added',
+      'response.output_text.done',
+      'response.content_part.done',
+      'response.output_item.done',
+      'response.completed',
+    ]);
   });
 });
 
 describe('Responses answers → canonical', () => {
   /** A real-shaped answer and its stream, from the mock OpenAI Responses API. */
   const built = buildResponse(
-    { model: 'gpt-5.5', input: 'weather?', include: ['reasoning.encrypted_content'], reasoning: { summary: 'auto' }, tools: [{ type: 'function', name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }] },
-    { reasoning: 'Thinking it through.', text: 'Let me look.', toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }] },
+    {
+      model: 'gpt-5.5',
+      input: 'weather?',
+      include: ['reasoning.encrypted_content'],
+      reasoning: { summary: 'auto' },
+      tools: [
+        {
+          type: 'function',
+          name: 'get_weather',
+          parameters: { type: 'object', properties: { city: { type: 'string' } } },
+        },
+      ],
+    },
+    {
+      reasoning: 'Thinking it through.',
+      text: 'Let me look.',
+      toolCalls: [{ name: 'get_weather', arguments: { city: 'Paris' } }],
+    },
     'openai',
     3,
     new ResponseStore(),
@@ -148,11 +260,22 @@ describe('Responses answers → canonical', () => {
       message: {
         content: 'Let me look.',
         reasoning_content: 'Thinking it through.',
-        reasoning_blocks: [{ type: 'encrypted_reasoning', id: reasoning.id, signature: reasoning.encrypted_content, source: 'openai', text: 'Thinking it through.' }],
+        reasoning_blocks: [
+          {
+            type: 'encrypted_reasoning',
+            id: reasoning.id,
+            signature: reasoning.encrypted_content,
+            source: 'openai',
+            text: 'Thinking it through.',
+          },
+        ],
         tool_calls: [{ function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
       },
     });
-    expect(out.usage).toMatchObject({ prompt_tokens: built.response.usage.input_tokens, completion_tokens: built.response.usage.output_tokens });
+    expect(out.usage).toMatchObject({
+      prompt_tokens: built.response.usage.input_tokens,
+      completion_tokens: built.response.usage.output_tokens,
+    });
   });
 
   it('reads the stream into the same completion, and hands over the final response object', async () => {
@@ -178,7 +301,14 @@ describe('Responses answers → canonical', () => {
       for await (const _ of decodeResponsesStream(cut())) void _;
     }).rejects.toThrow('ended before response.completed');
     async function* failed(): AsyncGenerator<SseEvent> {
-      yield { event: 'response.failed', data: JSON.stringify({ type: 'response.failed', sequence_number: 0, response: { error: { code: 'server_error', message: 'boom' } } }) };
+      yield {
+        event: 'response.failed',
+        data: JSON.stringify({
+          type: 'response.failed',
+          sequence_number: 0,
+          response: { error: { code: 'server_error', message: 'boom' } },
+        }),
+      };
     }
     await expect(async () => {
       for await (const _ of decodeResponsesStream(failed())) void _;

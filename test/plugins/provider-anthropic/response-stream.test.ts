@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { classifyError, finishReasonOf, fromMessagesResponse, MessagesStreamDecoder } from '@switchyard/provider-anthropic';
+import {
+  classifyError,
+  finishReasonOf,
+  fromMessagesResponse,
+  MessagesStreamDecoder,
+} from '@switchyard/provider-anthropic';
 import type { ChatCompletionChunk } from '@switchyard/core';
 import type { AnthropicMessage, AnthropicStreamEvent } from '@switchyard/wire-anthropic';
 
@@ -16,7 +21,14 @@ const message = (content: AnthropicMessage['content'], stop: string = 'end_turn'
 
 describe('fromMessagesResponse', () => {
   it('joins text, keeps thinking as reasoning_content and whole blocks, and maps usage with cached tokens', () => {
-    const out = fromMessagesResponse(message([{ type: 'thinking', thinking: 'hmm', signature: 's' }, { type: 'redacted_thinking', data: 'opaque' }, { type: 'text', text: 'Hello ' }, { type: 'text', text: 'world' }]));
+    const out = fromMessagesResponse(
+      message([
+        { type: 'thinking', thinking: 'hmm', signature: 's' },
+        { type: 'redacted_thinking', data: 'opaque' },
+        { type: 'text', text: 'Hello ' },
+        { type: 'text', text: 'world' },
+      ]),
+    );
     expect(out.choices[0]!.message.reasoning_blocks).toEqual([
       { type: 'thinking', text: 'hmm', signature: 's', source: 'anthropic' },
       { type: 'redacted_thinking', signature: 'opaque', source: 'anthropic' },
@@ -25,29 +37,62 @@ describe('fromMessagesResponse', () => {
       id: 'msg_01',
       object: 'chat.completion',
       model: 'claude-sonnet-4-5',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Hello world', reasoning_content: 'hmm' }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 42, completion_tokens: 5, total_tokens: 47, prompt_tokens_details: { cached_tokens: 30 } },
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Hello world', reasoning_content: 'hmm' },
+          finish_reason: 'stop',
+        },
+      ],
+      usage: {
+        prompt_tokens: 42,
+        completion_tokens: 5,
+        total_tokens: 47,
+        prompt_tokens_details: { cached_tokens: 30 },
+      },
     });
   });
 
   it('turns tool_use blocks into tool_calls with JSON-string arguments', () => {
-    const out = fromMessagesResponse(message([{ type: 'tool_use', id: 'toolu_1', name: 'f', input: { a: [1] } }], 'tool_use'));
-    expect(out.choices[0]).toMatchObject({ message: { content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: '{"a":[1]}' } }] }, finish_reason: 'tool_calls' });
+    const out = fromMessagesResponse(
+      message([{ type: 'tool_use', id: 'toolu_1', name: 'f', input: { a: [1] } }], 'tool_use'),
+    );
+    expect(out.choices[0]).toMatchObject({
+      message: {
+        content: null,
+        tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: '{"a":[1]}' } }],
+      },
+      finish_reason: 'tool_calls',
+    });
   });
 
   it('returns the forced JSON tool input as content with finish_reason stop', () => {
-    const out = fromMessagesResponse(message([{ type: 'tool_use', id: 't', name: 'json_response', input: { x: 1 } }], 'tool_use'), 'json_response');
+    const out = fromMessagesResponse(
+      message([{ type: 'tool_use', id: 't', name: 'json_response', input: { x: 1 } }], 'tool_use'),
+      'json_response',
+    );
     expect(out.choices[0]).toMatchObject({ message: { content: '{"x":1}' }, finish_reason: 'stop' });
     expect(out.choices[0]!.message.tool_calls).toBeUndefined();
   });
 
   it('maps every stop_reason', () => {
-    expect(['end_turn', 'stop_sequence', 'max_tokens', 'tool_use', 'refusal', 'pause_turn', null].map((s) => finishReasonOf(s))).toEqual(['stop', 'stop', 'length', 'tool_calls', 'content_filter', 'stop', null]);
+    expect(
+      ['end_turn', 'stop_sequence', 'max_tokens', 'tool_use', 'refusal', 'pause_turn', null].map((s) =>
+        finishReasonOf(s),
+      ),
+    ).toEqual(['stop', 'stop', 'length', 'tool_calls', 'content_filter', 'stop', null]);
   });
 
   it('names dropped server-tool blocks and refuses a non-message body', () => {
     const warnings: string[] = [];
-    fromMessagesResponse(message([{ type: 'server_tool_use', id: 's', name: 'web_search', input: {} }, { type: 'text', text: 'x' }]), undefined, (w) => warnings.push(w));
+    fromMessagesResponse(
+      message([
+        { type: 'server_tool_use', id: 's', name: 'web_search', input: {} },
+        { type: 'text', text: 'x' },
+      ]),
+      undefined,
+      (w) => warnings.push(w),
+    );
     expect(warnings).toEqual(['server_tool_use response blocks dropped (no OpenAI equivalent)']);
     expect(() => fromMessagesResponse({ type: 'error' } as never)).toThrow();
   });
@@ -55,7 +100,14 @@ describe('fromMessagesResponse', () => {
 
 /** A recorded stream: thinking, text, two tool_use blocks (as the API sends them). */
 const recorded: AnthropicStreamEvent[] = [
-  { type: 'message_start', message: { ...message([]), stop_reason: null, usage: { input_tokens: 12, output_tokens: 1, cache_read_input_tokens: 8 } } },
+  {
+    type: 'message_start',
+    message: {
+      ...message([]),
+      stop_reason: null,
+      usage: { input_tokens: 12, output_tokens: 1, cache_read_input_tokens: 8 },
+    },
+  },
   { type: 'ping' },
   { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } },
   { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Let me ' } },
@@ -76,7 +128,8 @@ const recorded: AnthropicStreamEvent[] = [
   { type: 'message_stop' },
 ];
 
-const run = (decoder: MessagesStreamDecoder, events: AnthropicStreamEvent[]): ChatCompletionChunk[] => events.flatMap((e) => decoder.push(e));
+const run = (decoder: MessagesStreamDecoder, events: AnthropicStreamEvent[]): ChatCompletionChunk[] =>
+  events.flatMap((e) => decoder.push(e));
 
 describe('MessagesStreamDecoder', () => {
   it('turns a recorded stream into OpenAI chunks with stable tool indexes and a usage chunk', () => {
@@ -99,7 +152,15 @@ describe('MessagesStreamDecoder', () => {
       null,
     ]);
     expect(chunks.at(-2)!.choices[0]!.finish_reason).toBe('tool_calls');
-    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 20, completion_tokens: 40, total_tokens: 60, prompt_tokens_details: { cached_tokens: 8 } } });
+    expect(chunks.at(-1)).toMatchObject({
+      choices: [],
+      usage: {
+        prompt_tokens: 20,
+        completion_tokens: 40,
+        total_tokens: 60,
+        prompt_tokens_details: { cached_tokens: 8 },
+      },
+    });
     expect(chunks.every((c) => c.id === 'msg_01' && c.object === 'chat.completion.chunk')).toBe(true);
   });
 
@@ -114,17 +175,33 @@ describe('MessagesStreamDecoder', () => {
   it('throws on an error event', () => {
     const decoder = new MessagesStreamDecoder(false);
     decoder.push(recorded[0]!);
-    expect(() => decoder.push({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })).toThrow('Overloaded');
+    expect(() => decoder.push({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } })).toThrow(
+      'Overloaded',
+    );
   });
 });
 
 describe('classifyError', () => {
   it('treats 529 and overloaded_error as failures, 429 as rate limited, other 4xx as business errors, keeping message and type', () => {
     const body = (type: string, message: string) => JSON.stringify({ type: 'error', error: { type, message } });
-    expect(classifyError(529, body('overloaded_error', 'Overloaded'))).toMatchObject({ outcome: 'failure', type: 'overloaded_error', message: 'Overloaded' });
-    expect(classifyError(429, body('rate_limit_error', 'slow down'))).toMatchObject({ outcome: 'rate_limited', message: 'slow down' });
-    expect(classifyError(400, body('invalid_request_error', 'bad'))).toMatchObject({ outcome: 'business_error', type: 'invalid_request_error', message: 'bad' });
-    expect(classifyError(403, body('permission_error', 'no access'))).toMatchObject({ outcome: 'business_error', type: 'permission_error' });
+    expect(classifyError(529, body('overloaded_error', 'Overloaded'))).toMatchObject({
+      outcome: 'failure',
+      type: 'overloaded_error',
+      message: 'Overloaded',
+    });
+    expect(classifyError(429, body('rate_limit_error', 'slow down'))).toMatchObject({
+      outcome: 'rate_limited',
+      message: 'slow down',
+    });
+    expect(classifyError(400, body('invalid_request_error', 'bad'))).toMatchObject({
+      outcome: 'business_error',
+      type: 'invalid_request_error',
+      message: 'bad',
+    });
+    expect(classifyError(403, body('permission_error', 'no access'))).toMatchObject({
+      outcome: 'business_error',
+      type: 'permission_error',
+    });
     expect(classifyError(500, 'oops')).toMatchObject({ outcome: 'failure', message: 'oops' });
   });
 });

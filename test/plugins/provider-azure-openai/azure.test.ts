@@ -1,15 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import { createGateway, createLogger } from '@switchyard/core';
 import type { ProviderInstance } from '@switchyard/core';
-import { azureOpenAI, azureUrl, classifyAzureError, deploymentModels, describeFilter, outputFilterWarning, promptFilterMessage } from '@switchyard/provider-azure-openai';
+import {
+  azureOpenAI,
+  azureUrl,
+  classifyAzureError,
+  deploymentModels,
+  describeFilter,
+  outputFilterWarning,
+  promptFilterMessage,
+} from '@switchyard/provider-azure-openai';
 
-const instance = (name: string, options: Record<string, unknown>, extra: Partial<ProviderInstance> = {}): ProviderInstance =>
-  ({ name, type: 'azure-openai', baseUrl: 'https://contoso.openai.azure.com', priority: 1, weight: 1, tags: [], timeoutMs: 1000, headers: {}, local: false, discover: false, discoverIntervalMs: 1, discoverTimeoutMs: 1, options, ...extra }) as ProviderInstance;
+const instance = (
+  name: string,
+  options: Record<string, unknown>,
+  extra: Partial<ProviderInstance> = {},
+): ProviderInstance =>
+  ({
+    name,
+    type: 'azure-openai',
+    baseUrl: 'https://contoso.openai.azure.com',
+    priority: 1,
+    weight: 1,
+    tags: [],
+    timeoutMs: 1000,
+    headers: {},
+    local: false,
+    discover: false,
+    discoverIntervalMs: 1,
+    discoverTimeoutMs: 1,
+    options,
+    ...extra,
+  }) as ProviderInstance;
 
 /** Azure's answer to a prompt its content filter blocks (as documented, with a jailbreak check). */
 const BLOCKED = JSON.stringify({
   error: {
-    message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.",
+    message:
+      "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.",
     type: null,
     param: 'prompt',
     code: 'content_filter',
@@ -30,34 +58,67 @@ const BLOCKED = JSON.stringify({
 describe('Azure content filter', () => {
   it('names the filtered categories and keeps the annotations in the message', () => {
     const message = promptFilterMessage(BLOCKED)!;
-    expect(message.startsWith("Azure OpenAI's content filter blocked the prompt: hate (high), jailbreak (detected).")).toBe(true);
-    expect(JSON.parse(message.split('content_filter_result=')[1]!)).toEqual(JSON.parse(BLOCKED).error.innererror.content_filter_result);
+    expect(
+      message.startsWith("Azure OpenAI's content filter blocked the prompt: hate (high), jailbreak (detected)."),
+    ).toBe(true);
+    expect(JSON.parse(message.split('content_filter_result=')[1]!)).toEqual(
+      JSON.parse(BLOCKED).error.innererror.content_filter_result,
+    );
     expect(promptFilterMessage('{"error":{"code":"429","message":"slow"}}')).toBeUndefined();
     expect(promptFilterMessage('not json')).toBeUndefined();
   });
 
-  it('classifies a blocked prompt as the caller\'s error with code content_filter, and refused credentials as failures', () => {
-    expect(classifyAzureError(400, BLOCKED)).toMatchObject({ outcome: 'business_error', code: 'content_filter', type: 'invalid_request_error' });
-    expect(classifyAzureError(401, '{"error":{"code":"401","message":"Access denied due to invalid subscription key"}}').outcome).toBe('failure');
-    expect(classifyAzureError(403, '{"error":{"code":"403","message":"Public access is disabled."}}').outcome).toBe('failure');
+  it("classifies a blocked prompt as the caller's error with code content_filter, and refused credentials as failures", () => {
+    expect(classifyAzureError(400, BLOCKED)).toMatchObject({
+      outcome: 'business_error',
+      code: 'content_filter',
+      type: 'invalid_request_error',
+    });
+    expect(
+      classifyAzureError(401, '{"error":{"code":"401","message":"Access denied due to invalid subscription key"}}')
+        .outcome,
+    ).toBe('failure');
+    expect(classifyAzureError(403, '{"error":{"code":"403","message":"Public access is disabled."}}').outcome).toBe(
+      'failure',
+    );
     expect(classifyAzureError(429, '{"error":{"code":"429","message":"Rate limit"}}').outcome).toBe('rate_limited');
-    expect(classifyAzureError(404, '{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}')).toMatchObject({ outcome: 'business_error', code: 'DeploymentNotFound' });
+    expect(
+      classifyAzureError(
+        404,
+        '{"error":{"code":"DeploymentNotFound","message":"The API deployment for this resource does not exist."}}',
+      ),
+    ).toMatchObject({ outcome: 'business_error', code: 'DeploymentNotFound' });
   });
 
   it('describes an answer cut short', () => {
-    expect(outputFilterWarning({ violence: { filtered: true, severity: 'high' }, hate: { filtered: false, severity: 'safe' } })).toBe("Azure OpenAI's content filter cut the answer short: violence (high)");
+    expect(
+      outputFilterWarning({
+        violence: { filtered: true, severity: 'high' },
+        hate: { filtered: false, severity: 'safe' },
+      }),
+    ).toBe("Azure OpenAI's content filter cut the answer short: violence (high)");
     expect(describeFilter(undefined)).toBe('unspecified categories');
   });
 });
 
 describe('Azure deployments and URLs', () => {
   it('builds deployment URLs with api-version, or v1 URLs', () => {
-    expect(azureUrl(instance('a', { apiVersion: '2024-10-21' }), 'gpt 4o', 'chat/completions')).toBe('https://contoso.openai.azure.com/openai/deployments/gpt%204o/chat/completions?api-version=2024-10-21');
-    expect(azureUrl(instance('a', { apiVersion: 'v1' }), 'gpt4o', 'responses')).toBe('https://contoso.openai.azure.com/openai/v1/responses');
+    expect(azureUrl(instance('a', { apiVersion: '2024-10-21' }), 'gpt 4o', 'chat/completions')).toBe(
+      'https://contoso.openai.azure.com/openai/deployments/gpt%204o/chat/completions?api-version=2024-10-21',
+    );
+    expect(azureUrl(instance('a', { apiVersion: 'v1' }), 'gpt4o', 'responses')).toBe(
+      'https://contoso.openai.azure.com/openai/v1/responses',
+    );
   });
 
   it('serves the keys of its deployments when it lists no models: by name, by priority, as instance/model; aliases unchanged', async () => {
-    const entry = (name: string, extra: Record<string, unknown>) => ({ name, type: 'azure-openai', baseUrl: 'https://contoso.openai.azure.com', apiKey: `key-${name}`, ...extra });
+    const entry = (name: string, extra: Record<string, unknown>) => ({
+      name,
+      type: 'azure-openai',
+      baseUrl: 'https://contoso.openai.azure.com',
+      apiKey: `key-${name}`,
+      ...extra,
+    });
     const gateway = await createGateway({
       plugins: [azureOpenAI()],
       logger: createLogger({ level: 'silent' }),

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { ChatCompletionChunk, ChatRequest, SseEvent } from '@switchyard/core';
-import { classifyBedrockError, decodeConverseStream, fromConverse, isAnthropicModel, protocolFor, readEventStream, regionOf, toConverse } from '@switchyard/provider-bedrock';
+import {
+  classifyBedrockError,
+  decodeConverseStream,
+  fromConverse,
+  isAnthropicModel,
+  protocolFor,
+  readEventStream,
+  regionOf,
+  toConverse,
+} from '@switchyard/provider-bedrock';
 import type { ConverseResponse } from '@switchyard/provider-bedrock';
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -18,9 +27,21 @@ describe('canonical → Converse', () => {
       stop: ['END'],
       seed: 4,
       tool_choice: 'required',
-      tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'get_weather',
+            description: 'Weather',
+            parameters: { type: 'object', properties: { city: { type: 'string' } } },
+          },
+        },
+      ],
       messages: [
-        { role: 'system', content: [{ type: 'text', text: 'Long preamble.', cache_control: { type: 'ephemeral' } } as never] },
+        {
+          role: 'system',
+          content: [{ type: 'text', text: 'Long preamble.', cache_control: { type: 'ephemeral' } } as never],
+        },
         { role: 'developer', content: 'Answer in French.' },
         {
           role: 'user',
@@ -28,10 +49,19 @@ describe('canonical → Converse', () => {
             { type: 'text', text: 'Look' },
             { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${PNG}` } },
             { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
-            { type: 'file', file: { filename: 'report.v2.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' } } as never,
+            {
+              type: 'file',
+              file: { filename: 'report.v2.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' },
+            } as never,
           ],
         },
-        { role: 'assistant', content: 'Checking.', tool_calls: [{ id: 'tooluse_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        {
+          role: 'assistant',
+          content: 'Checking.',
+          tool_calls: [
+            { id: 'tooluse_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+          ],
+        },
         { role: 'tool', tool_call_id: 'tooluse_1', content: '{"temp":21}' },
         { role: 'user', content: 'and tomorrow?' },
       ],
@@ -49,11 +79,34 @@ describe('canonical → Converse', () => {
             { document: { format: 'pdf', name: 'report-v2', source: { bytes: 'JVBERi0=' } } },
           ],
         },
-        { role: 'assistant', content: [{ text: 'Checking.' }, { toolUse: { toolUseId: 'tooluse_1', name: 'get_weather', input: { city: 'Paris' } } }] },
-        { role: 'user', content: [{ toolResult: { toolUseId: 'tooluse_1', content: [{ json: { temp: 21 } }] } }, { text: 'and tomorrow?' }] },
+        {
+          role: 'assistant',
+          content: [
+            { text: 'Checking.' },
+            { toolUse: { toolUseId: 'tooluse_1', name: 'get_weather', input: { city: 'Paris' } } },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { toolResult: { toolUseId: 'tooluse_1', content: [{ json: { temp: 21 } }] } },
+            { text: 'and tomorrow?' },
+          ],
+        },
       ],
       inferenceConfig: { maxTokens: 512, temperature: 0.3, topP: 0.9, stopSequences: ['END'] },
-      toolConfig: { tools: [{ toolSpec: { name: 'get_weather', description: 'Weather', inputSchema: { json: { type: 'object', properties: { city: { type: 'string' } } } } } }], toolChoice: { any: {} } },
+      toolConfig: {
+        tools: [
+          {
+            toolSpec: {
+              name: 'get_weather',
+              description: 'Weather',
+              inputSchema: { json: { type: 'object', properties: { city: { type: 'string' } } } },
+            },
+          },
+        ],
+        toolChoice: { any: {} },
+      },
     });
     expect(warnings).toEqual([
       'seed has no Bedrock Converse equivalent and was dropped',
@@ -62,10 +115,39 @@ describe('canonical → Converse', () => {
   });
 
   it('forces the JSON tool for response_format, and leaves tools out for tool_choice none', () => {
-    const json = toConverse({ model: 'm', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_schema', json_schema: { name: 'p', schema: { type: 'object', properties: { a: { type: 'string' } } } } } }, () => undefined);
+    const json = toConverse(
+      {
+        model: 'm',
+        messages: [{ role: 'user', content: 'x' }],
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: 'p', schema: { type: 'object', properties: { a: { type: 'string' } } } },
+        },
+      },
+      () => undefined,
+    );
     expect(json.jsonTool).toBe('json_response');
-    expect(json.body.toolConfig).toEqual({ tools: [{ toolSpec: { name: 'json_response', description: "Respond with the answer as this tool's input: a JSON object.", inputSchema: { json: { type: 'object', properties: { a: { type: 'string' } } } } } }], toolChoice: { tool: { name: 'json_response' } } });
-    const none = toConverse({ model: 'm', messages: [{ role: 'user', content: 'x' }], tool_choice: 'none', tools: [{ type: 'function', function: { name: 'f' } }] }, () => undefined);
+    expect(json.body.toolConfig).toEqual({
+      tools: [
+        {
+          toolSpec: {
+            name: 'json_response',
+            description: "Respond with the answer as this tool's input: a JSON object.",
+            inputSchema: { json: { type: 'object', properties: { a: { type: 'string' } } } },
+          },
+        },
+      ],
+      toolChoice: { tool: { name: 'json_response' } },
+    });
+    const none = toConverse(
+      {
+        model: 'm',
+        messages: [{ role: 'user', content: 'x' }],
+        tool_choice: 'none',
+        tools: [{ type: 'function', function: { name: 'f' } }],
+      },
+      () => undefined,
+    );
     expect(none.body.toolConfig).toBeUndefined();
   });
 });
@@ -96,30 +178,71 @@ describe('Converse → canonical', () => {
         role: 'assistant',
         content: 'Let me check.',
         reasoning_content: 'The user wants weather.',
-        tool_calls: [{ id: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }],
+        tool_calls: [
+          {
+            id: 'tooluse_kZJMlvQmRJ6eAyJE5GIl7Q',
+            type: 'function',
+            function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+          },
+        ],
       },
       finish_reason: 'tool_calls',
       logprobs: null,
     });
-    expect(completion.usage).toEqual({ prompt_tokens: 1812, completion_tokens: 40, total_tokens: 1852, prompt_tokens_details: { cached_tokens: 1800 } });
+    expect(completion.usage).toEqual({
+      prompt_tokens: 1812,
+      completion_tokens: 40,
+      total_tokens: 1852,
+      prompt_tokens_details: { cached_tokens: 1800 },
+    });
   });
 
   it('maps stop reasons', () => {
-    const finish = (stopReason: string) => fromConverse({ output: { message: { role: 'assistant', content: [{ text: 'x' }] } }, stopReason }, { id: 'i', model: 'm', warn: () => undefined }).choices[0]!.finish_reason;
-    expect(['end_turn', 'stop_sequence', 'max_tokens', 'model_context_window_exceeded', 'guardrail_intervened', 'content_filtered'].map(finish)).toEqual(['stop', 'stop', 'length', 'length', 'content_filter', 'content_filter']);
+    const finish = (stopReason: string) =>
+      fromConverse(
+        { output: { message: { role: 'assistant', content: [{ text: 'x' }] } }, stopReason },
+        { id: 'i', model: 'm', warn: () => undefined },
+      ).choices[0]!.finish_reason;
+    expect(
+      [
+        'end_turn',
+        'stop_sequence',
+        'max_tokens',
+        'model_context_window_exceeded',
+        'guardrail_intervened',
+        'content_filtered',
+      ].map(finish),
+    ).toEqual(['stop', 'stop', 'length', 'length', 'content_filter', 'content_filter']);
   });
 
-  it('returns the forced JSON tool\'s input as the content', () => {
-    const body: ConverseResponse = { output: { message: { role: 'assistant', content: [{ toolUse: { toolUseId: 't', name: 'json_response', input: { a: 'b' } } }] } }, stopReason: 'tool_use' };
-    const choice = fromConverse(body, { id: 'i', model: 'm', jsonTool: 'json_response', warn: () => undefined }).choices[0]!;
-    expect([choice.message.content, choice.finish_reason, choice.message.tool_calls]).toEqual(['{"a":"b"}', 'stop', undefined]);
+  it("returns the forced JSON tool's input as the content", () => {
+    const body: ConverseResponse = {
+      output: {
+        message: {
+          role: 'assistant',
+          content: [{ toolUse: { toolUseId: 't', name: 'json_response', input: { a: 'b' } } }],
+        },
+      },
+      stopReason: 'tool_use',
+    };
+    const choice = fromConverse(body, { id: 'i', model: 'm', jsonTool: 'json_response', warn: () => undefined })
+      .choices[0]!;
+    expect([choice.message.content, choice.finish_reason, choice.message.tool_calls]).toEqual([
+      '{"a":"b"}',
+      'stop',
+      undefined,
+    ]);
   });
 });
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const frame = (headers: Record<string, string>, payload: unknown): Uint8Array =>
-  codec.encode({ headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, { type: 'string', value: v }])), body: fromUtf8(JSON.stringify(payload)) });
-const event = (type: string, payload: unknown) => frame({ ':event-type': type, ':content-type': 'application/json', ':message-type': 'event' }, payload);
+  codec.encode({
+    headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, { type: 'string', value: v }])),
+    body: fromUtf8(JSON.stringify(payload)),
+  });
+const event = (type: string, payload: unknown) =>
+  frame({ ':event-type': type, ':content-type': 'application/json', ':message-type': 'event' }, payload);
 
 /** A ConverseStream answer in Bedrock's event order, with the `p` padding field. */
 const STREAM = Buffer.concat([
@@ -127,12 +250,20 @@ const STREAM = Buffer.concat([
   event('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Let me ' }, p: 'abcdef' }),
   event('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'check.' }, p: 'abcdefgh' }),
   event('contentBlockStop', { contentBlockIndex: 0, p: 'abc' }),
-  event('contentBlockStart', { contentBlockIndex: 1, start: { toolUse: { name: 'get_weather', toolUseId: 'tooluse_9' } }, p: 'ab' }),
+  event('contentBlockStart', {
+    contentBlockIndex: 1,
+    start: { toolUse: { name: 'get_weather', toolUseId: 'tooluse_9' } },
+    p: 'ab',
+  }),
   event('contentBlockDelta', { contentBlockIndex: 1, delta: { toolUse: { input: '{"city":' } }, p: 'a' }),
   event('contentBlockDelta', { contentBlockIndex: 1, delta: { toolUse: { input: '"Paris"}' } }, p: 'abcd' }),
   event('contentBlockStop', { contentBlockIndex: 1, p: 'abcdefg' }),
   event('messageStop', { p: 'abcdefghij', stopReason: 'tool_use' }),
-  event('metadata', { metrics: { latencyMs: 1016 }, p: 'abcdefghijklm', usage: { inputTokens: 412, outputTokens: 54, totalTokens: 466 } }),
+  event('metadata', {
+    metrics: { latencyMs: 1016 },
+    p: 'abcdefghijklm',
+    usage: { inputTokens: 412, outputTokens: 54, totalTokens: 466 },
+  }),
 ]);
 
 async function* pieces(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
@@ -148,7 +279,13 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 describe('the binary event stream', () => {
   for (const size of [1, 5, 64, 100_000]) {
     it(`decodes ConverseStream messages whatever the byte boundaries (${size}-byte reads) into canonical chunks`, async () => {
-      const chunks: ChatCompletionChunk[] = await collect(decodeConverseStream(readEventStream(pieces(STREAM, size)), { id: 'chatcmpl-x', model: 'm', warn: () => undefined }));
+      const chunks: ChatCompletionChunk[] = await collect(
+        decodeConverseStream(readEventStream(pieces(STREAM, size)), {
+          id: 'chatcmpl-x',
+          model: 'm',
+          warn: () => undefined,
+        }),
+      );
       expect(chunks[0]!.choices[0]!.delta).toEqual({ role: 'assistant', content: '' });
       expect(chunks.map((c) => c.choices[0]?.delta.content ?? '').join('')).toBe('Let me check.');
       const calls = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
@@ -157,36 +294,69 @@ describe('the binary event stream', () => {
         { index: 0, function: { arguments: '{"city":' } },
         { index: 0, function: { arguments: '"Paris"}' } },
       ]);
-      expect(chunks.filter((c) => c.choices[0]?.finish_reason).map((c) => c.choices[0]!.finish_reason)).toEqual(['tool_calls']);
+      expect(chunks.filter((c) => c.choices[0]?.finish_reason).map((c) => c.choices[0]!.finish_reason)).toEqual([
+        'tool_calls',
+      ]);
       expect(chunks.at(-1)!.usage).toEqual({ prompt_tokens: 412, completion_tokens: 54, total_tokens: 466 });
     });
   }
 
-  it('unwraps InvokeModel chunks into the model\'s own (Anthropic) events', async () => {
+  it("unwraps InvokeModel chunks into the model's own (Anthropic) events", async () => {
     const anthropicEvent = { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } };
-    const events: SseEvent[] = await collect(readEventStream(pieces(event('chunk', { bytes: Buffer.from(JSON.stringify(anthropicEvent)).toString('base64'), p: 'abc' }), 3)));
+    const events: SseEvent[] = await collect(
+      readEventStream(
+        pieces(event('chunk', { bytes: Buffer.from(JSON.stringify(anthropicEvent)).toString('base64'), p: 'abc' }), 3),
+      ),
+    );
     expect(events).toEqual([{ event: 'content_block_delta', data: JSON.stringify(anthropicEvent) }]);
   });
 
   it('throws a throttlingException as rate limited and any other exception as a broken stream', async () => {
-    const exception = (type: string) => frame({ ':exception-type': type, ':content-type': 'application/json', ':message-type': 'exception' }, { message: `${type} happened` });
-    await expect(collect(readEventStream(pieces(exception('throttlingException'), 4)))).rejects.toMatchObject({ code: 'SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED', message: 'Bedrock throttlingException: throttlingException happened' });
-    await expect(collect(readEventStream(pieces(Buffer.concat([event('messageStart', { role: 'assistant' }), exception('modelStreamErrorException')]), 9)))).rejects.toMatchObject({
+    const exception = (type: string) =>
+      frame(
+        { ':exception-type': type, ':content-type': 'application/json', ':message-type': 'exception' },
+        { message: `${type} happened` },
+      );
+    await expect(collect(readEventStream(pieces(exception('throttlingException'), 4)))).rejects.toMatchObject({
+      code: 'SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED',
+      message: 'Bedrock throttlingException: throttlingException happened',
+    });
+    await expect(
+      collect(
+        readEventStream(
+          pieces(
+            Buffer.concat([event('messageStart', { role: 'assistant' }), exception('modelStreamErrorException')]),
+            9,
+          ),
+        ),
+      ),
+    ).rejects.toMatchObject({
       code: 'SWITCHYARD_ERR_UPSTREAM_FAILED',
       message: 'Bedrock modelStreamErrorException: modelStreamErrorException happened',
     });
   });
 
   it('fails a stream that ends before messageStop', async () => {
-    const cut = Buffer.concat([event('messageStart', { role: 'assistant' }), event('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Hi' } })]);
-    await expect(collect(decodeConverseStream(readEventStream(pieces(cut, 100)), { id: 'i', model: 'm', warn: () => undefined }))).rejects.toThrow('Bedrock stream ended before messageStop');
+    const cut = Buffer.concat([
+      event('messageStart', { role: 'assistant' }),
+      event('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'Hi' } }),
+    ]);
+    await expect(
+      collect(decodeConverseStream(readEventStream(pieces(cut, 100)), { id: 'i', model: 'm', warn: () => undefined })),
+    ).rejects.toThrow('Bedrock stream ended before messageStop');
   });
 });
 
 describe('Bedrock routing and errors', () => {
   it('sends Claude to Anthropic callers through InvokeModel, everything else through Converse', () => {
     const target = (model: string) => ({ id: `b/${model}`, model, rule: 'listed', instance: {} as never });
-    expect(['anthropic.claude-3-5-haiku-20241022-v1:0', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', 'arn:aws:bedrock:us-east-1:123456789012:inference-profile/global.anthropic.claude-opus-4-1-20250805-v1:0'].map(isAnthropicModel)).toEqual([true, true, true]);
+    expect(
+      [
+        'anthropic.claude-3-5-haiku-20241022-v1:0',
+        'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
+        'arn:aws:bedrock:us-east-1:123456789012:inference-profile/global.anthropic.claude-opus-4-1-20250805-v1:0',
+      ].map(isAnthropicModel),
+    ).toEqual([true, true, true]);
     expect(isAnthropicModel('amazon.nova-pro-v1:0')).toBe(false);
     expect(protocolFor(target('anthropic.claude-3-5-haiku-20241022-v1:0'), 'anthropic')).toBe('anthropic');
     expect(protocolFor(target('anthropic.claude-3-5-haiku-20241022-v1:0'), 'openai')).toBe('bedrock-converse');
@@ -200,12 +370,20 @@ describe('Bedrock routing and errors', () => {
     expect(regionOf('http://127.0.0.1:9000', 'ap-south-1')).toBe('ap-south-1');
   });
 
-  it('classifies Bedrock errors: throttling rate limited, access and model errors failures, validation the caller\'s', () => {
+  it("classifies Bedrock errors: throttling rate limited, access and model errors failures, validation the caller's", () => {
     const body = (message: string) => JSON.stringify({ message });
-    expect(classifyBedrockError(429, body('Too many requests, please wait before trying again.')).outcome).toBe('rate_limited');
-    expect(classifyBedrockError(403, body("You don't have access to the model with the specified model ID."))).toMatchObject({ outcome: 'failure', message: "You don't have access to the model with the specified model ID." });
+    expect(classifyBedrockError(429, body('Too many requests, please wait before trying again.')).outcome).toBe(
+      'rate_limited',
+    );
+    expect(
+      classifyBedrockError(403, body("You don't have access to the model with the specified model ID.")),
+    ).toMatchObject({ outcome: 'failure', message: "You don't have access to the model with the specified model ID." });
     expect(classifyBedrockError(424, body('The model returned an error')).outcome).toBe('failure');
-    expect(classifyBedrockError(400, body('Malformed input request'))).toMatchObject({ outcome: 'business_error', message: 'Malformed input request', type: 'invalid_request_error' });
+    expect(classifyBedrockError(400, body('Malformed input request'))).toMatchObject({
+      outcome: 'business_error',
+      message: 'Malformed input request',
+      type: 'invalid_request_error',
+    });
     expect(classifyBedrockError(503, body('Service unavailable')).outcome).toBe('failure');
   });
 });

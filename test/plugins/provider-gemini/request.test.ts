@@ -2,10 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { ChatRequest } from '@switchyard/core';
 import { splitToolCallId, toEmbedCall, toGenerateContent, toolCallId } from '@switchyard/provider-gemini';
 
-const options: { jsonSchema: 'convert' | 'native'; includeThoughts: boolean } = { jsonSchema: 'convert', includeThoughts: false };
+const options: { jsonSchema: 'convert' | 'native'; includeThoughts: boolean } = {
+  jsonSchema: 'convert',
+  includeThoughts: false,
+};
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
-function convert(req: Partial<ChatRequest>, model = 'gemini-2.5-flash', opts = options): { body: ReturnType<typeof toGenerateContent>; warnings: string[] } {
+function convert(
+  req: Partial<ChatRequest>,
+  model = 'gemini-2.5-flash',
+  opts = options,
+): { body: ReturnType<typeof toGenerateContent>; warnings: string[] } {
   const warnings: string[] = [];
   const body = toGenerateContent({ model, messages: [], ...req } as ChatRequest, model, opts, (w) => warnings.push(w));
   return { body, warnings };
@@ -70,7 +77,14 @@ describe('toGenerateContent', () => {
   });
 
   it('refuses a tool result that answers no earlier tool call', () => {
-    expect(() => convert({ messages: [{ role: 'user', content: 'x' }, { role: 'tool', tool_call_id: 'nope', content: '1' }] })).toThrow(/matches no earlier assistant tool call/);
+    expect(() =>
+      convert({
+        messages: [
+          { role: 'user', content: 'x' },
+          { role: 'tool', tool_call_id: 'nope', content: '1' },
+        ],
+      }),
+    ).toThrow(/matches no earlier assistant tool call/);
   });
 
   it('sends data-URL images as inlineData and http(s) URLs as fileData', () => {
@@ -98,7 +112,19 @@ describe('toGenerateContent', () => {
     const { body, warnings } = convert({
       messages: [{ role: 'user', content: 'x' }],
       tools: [
-        { type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } } },
+        {
+          type: 'function',
+          function: {
+            name: 'get_weather',
+            description: 'Weather',
+            parameters: {
+              type: 'object',
+              properties: { city: { type: 'string' } },
+              required: ['city'],
+              additionalProperties: false,
+            },
+          },
+        },
         { type: 'function', function: { name: 'ping', parameters: { type: 'object', properties: {} } } },
       ],
       tool_choice: { type: 'function', function: { name: 'get_weather' } },
@@ -117,13 +143,25 @@ describe('toGenerateContent', () => {
     expect(body.tools).toEqual([
       {
         functionDeclarations: [
-          { name: 'get_weather', description: 'Weather', parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] } },
+          {
+            name: 'get_weather',
+            description: 'Weather',
+            parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } }, required: ['city'] },
+          },
           { name: 'ping' },
         ],
       },
     ]);
     expect(body.toolConfig).toEqual({ functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['get_weather'] } });
-    expect(body.generationConfig).toEqual({ temperature: 0.3, topP: 0.9, maxOutputTokens: 100, stopSequences: ['END'], candidateCount: 2, seed: 7, presencePenalty: 0.5 });
+    expect(body.generationConfig).toEqual({
+      temperature: 0.3,
+      topP: 0.9,
+      maxOutputTokens: 100,
+      stopSequences: ['END'],
+      candidateCount: 2,
+      seed: 7,
+      presencePenalty: 0.5,
+    });
     expect(warnings).toEqual([
       'logit_bias has no Gemini equivalent and was dropped',
       'user has no Gemini equivalent and was dropped',
@@ -134,31 +172,62 @@ describe('toGenerateContent', () => {
 
   it('maps tool_choice auto / none / required', () => {
     const tools = [{ type: 'function' as const, function: { name: 'f' } }];
-    const mode = (tool_choice: ChatRequest['tool_choice']): unknown => convert({ messages: [{ role: 'user', content: 'x' }], tools, tool_choice }).body.toolConfig;
+    const mode = (tool_choice: ChatRequest['tool_choice']): unknown =>
+      convert({ messages: [{ role: 'user', content: 'x' }], tools, tool_choice }).body.toolConfig;
     expect(mode('auto')).toEqual({ functionCallingConfig: { mode: 'AUTO' } });
     expect(mode('none')).toEqual({ functionCallingConfig: { mode: 'NONE' } });
     expect(mode('required')).toEqual({ functionCallingConfig: { mode: 'ANY' } });
   });
 
   it('asks for JSON with responseMimeType, and a converted responseSchema for json_schema', () => {
-    const jsonObject = convert({ messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_object' } }).body;
+    const jsonObject = convert({
+      messages: [{ role: 'user', content: 'x' }],
+      response_format: { type: 'json_object' },
+    }).body;
     expect(jsonObject.generationConfig).toEqual({ responseMimeType: 'application/json' });
-    const schema = { type: 'object', properties: { name: { type: 'string' }, age: { type: 'integer' } }, required: ['name', 'age'], additionalProperties: false };
-    const converted = convert({ messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_schema', json_schema: { name: 'person', schema, strict: true } } });
+    const schema = {
+      type: 'object',
+      properties: { name: { type: 'string' }, age: { type: 'integer' } },
+      required: ['name', 'age'],
+      additionalProperties: false,
+    };
+    const converted = convert({
+      messages: [{ role: 'user', content: 'x' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'person', schema, strict: true } },
+    });
     expect(converted.body.generationConfig).toEqual({
       responseMimeType: 'application/json',
-      responseSchema: { type: 'OBJECT', properties: { name: { type: 'STRING' }, age: { type: 'INTEGER' } }, propertyOrdering: ['name', 'age'], required: ['name', 'age'] },
+      responseSchema: {
+        type: 'OBJECT',
+        properties: { name: { type: 'STRING' }, age: { type: 'INTEGER' } },
+        propertyOrdering: ['name', 'age'],
+        required: ['name', 'age'],
+      },
     });
     expect(converted.warnings).toHaveLength(2);
-    const native = convert({ messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_schema', json_schema: { name: 'person', schema } } }, 'gemini-2.5-flash', { ...options, jsonSchema: 'native' });
+    const native = convert(
+      {
+        messages: [{ role: 'user', content: 'x' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'person', schema } },
+      },
+      'gemini-2.5-flash',
+      { ...options, jsonSchema: 'native' },
+    );
     expect(native.body.generationConfig).toEqual({ responseMimeType: 'application/json', responseJsonSchema: schema });
   });
 
   it('maps reasoning_effort to a thinking budget (2.x) or level (3.x)', () => {
     const messages = [{ role: 'user' as const, content: 'x' }];
-    expect(convert({ messages, reasoning_effort: 'low' }).body.generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 1024 } });
-    expect(convert({ messages, reasoning_effort: 'high' }, 'gemini-3-pro-preview').body.generationConfig).toEqual({ thinkingConfig: { thinkingLevel: 'high' } });
-    expect(convert({ messages, reasoning_effort: 'medium' }, 'gemini-2.5-pro', { ...options, includeThoughts: true }).body.generationConfig).toEqual({
+    expect(convert({ messages, reasoning_effort: 'low' }).body.generationConfig).toEqual({
+      thinkingConfig: { thinkingBudget: 1024 },
+    });
+    expect(convert({ messages, reasoning_effort: 'high' }, 'gemini-3-pro-preview').body.generationConfig).toEqual({
+      thinkingConfig: { thinkingLevel: 'high' },
+    });
+    expect(
+      convert({ messages, reasoning_effort: 'medium' }, 'gemini-2.5-pro', { ...options, includeThoughts: true }).body
+        .generationConfig,
+    ).toEqual({
       thinkingConfig: { thinkingBudget: 8192, includeThoughts: true },
     });
   });
@@ -176,13 +245,19 @@ describe('tool-call ids', () => {
 describe('toEmbedCall', () => {
   it('uses embedContent for one input and batchEmbedContents for a list', () => {
     const warnings: string[] = [];
-    expect(toEmbedCall({ model: 'e', input: 'hi', dimensions: 4 }, 'gemini-embedding-001', (w) => warnings.push(w))).toEqual({
+    expect(
+      toEmbedCall({ model: 'e', input: 'hi', dimensions: 4 }, 'gemini-embedding-001', (w) => warnings.push(w)),
+    ).toEqual({
       method: 'embedContent',
       body: { content: { parts: [{ text: 'hi' }] }, outputDimensionality: 4 },
     });
-    expect(toEmbedCall({ model: 'e', input: ['a', 'b'], user: 'u' }, 'gemini-embedding-001', (w) => warnings.push(w))).toEqual({
+    expect(
+      toEmbedCall({ model: 'e', input: ['a', 'b'], user: 'u' }, 'gemini-embedding-001', (w) => warnings.push(w)),
+    ).toEqual({
       method: 'batchEmbedContents',
-      body: { requests: ['a', 'b'].map((text) => ({ model: 'models/gemini-embedding-001', content: { parts: [{ text }] } })) },
+      body: {
+        requests: ['a', 'b'].map((text) => ({ model: 'models/gemini-embedding-001', content: { parts: [{ text }] } })),
+      },
     });
     expect(warnings).toEqual(['user has no Gemini equivalent and was dropped']);
     expect(() => toEmbedCall({ model: 'e', input: [1, 2, 3] }, 'm', () => undefined)).toThrow(/text input/);

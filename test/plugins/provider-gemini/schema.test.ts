@@ -29,7 +29,13 @@ describe('toGeminiSchema', () => {
       },
       required: ['city'],
     });
-    expect(dropped).toEqual(['additionalProperties', 'exclusiveMaximum', 'format(email)', 'required(undeclared)', 'uniqueItems']);
+    expect(dropped).toEqual([
+      'additionalProperties',
+      'exclusiveMaximum',
+      'format(email)',
+      'required(undeclared)',
+      'uniqueItems',
+    ]);
   });
 
   it('inlines local $refs, cuts recursion, merges allOf and orders properties when asked', () => {
@@ -39,7 +45,12 @@ describe('toGeminiSchema', () => {
         $defs: { node: { type: 'object', properties: { name: { type: 'string' }, child: { $ref: '#/$defs/node' } } } },
         properties: {
           root: { $ref: '#/$defs/node', description: 'the root' },
-          both: { allOf: [{ type: 'object', properties: { a: { type: 'string' } }, required: ['a'] }, { properties: { b: { type: 'number' } } }] },
+          both: {
+            allOf: [
+              { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] },
+              { properties: { b: { type: 'number' } } },
+            ],
+          },
         },
       },
       true,

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { ChatCompletionChunk, SseEvent } from '@switchyard/core';
 import { decodeGeminiStream, fromGenerateContent } from '@switchyard/provider-gemini';
 
-const ctx = (warnings: string[] = []) => ({ fallbackId: 'req-1', model: 'gemini-2.5-flash', warn: (w: string) => void warnings.push(w) });
+const ctx = (warnings: string[] = []) => ({
+  fallbackId: 'req-1',
+  model: 'gemini-2.5-flash',
+  warn: (w: string) => void warnings.push(w),
+});
 
 async function* events(bodies: unknown[]): AsyncGenerator<SseEvent> {
   for (const b of bodies) yield { data: JSON.stringify(b) };
@@ -15,7 +19,9 @@ async function collect(bodies: unknown[], includeUsage = false): Promise<ChatCom
 }
 
 const text = (t: string, finishReason?: string, extra: object = {}) => ({
-  candidates: [{ content: { role: 'model', parts: [{ text: t }] }, index: 0, ...(finishReason ? { finishReason } : {}) }],
+  candidates: [
+    { content: { role: 'model', parts: [{ text: t }] }, index: 0, ...(finishReason ? { finishReason } : {}) },
+  ],
   usageMetadata: { promptTokenCount: 4, candidatesTokenCount: 2, totalTokenCount: 6 },
   modelVersion: 'gemini-2.5-flash',
   responseId: 'rs1',
@@ -38,13 +44,23 @@ describe('Gemini stream decoding', () => {
 
   it('gives each function call its own tool_calls index and a stable id, and finishes with tool_calls', async () => {
     const call = (name: string, finishReason?: string) => ({
-      candidates: [{ content: { role: 'model', parts: [{ functionCall: { name, args: { city: 'Paris' } } }] }, ...(finishReason ? { finishReason } : {}) }],
+      candidates: [
+        {
+          content: { role: 'model', parts: [{ functionCall: { name, args: { city: 'Paris' } } }] },
+          ...(finishReason ? { finishReason } : {}),
+        },
+      ],
       responseId: 'rs2',
     });
     const chunks = await collect([call('get_weather'), call('get_time', 'STOP')]);
     const deltas = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
     expect(deltas).toEqual([
-      { index: 0, id: 'call_rs2_0', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+      {
+        index: 0,
+        id: 'call_rs2_0',
+        type: 'function',
+        function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+      },
       { index: 1, id: 'call_rs2_1', type: 'function', function: { name: 'get_time', arguments: '{"city":"Paris"}' } },
     ]);
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('tool_calls');
@@ -58,7 +74,11 @@ describe('Gemini stream decoding', () => {
       ],
     });
     const chunks = await collect([two('a', 'b'), two('c', 'd', 'MAX_TOKENS')]);
-    const textOf = (i: number) => chunks.filter((c) => c.choices[0]?.index === i).map((c) => c.choices[0]!.delta.content ?? '').join('');
+    const textOf = (i: number) =>
+      chunks
+        .filter((c) => c.choices[0]?.index === i)
+        .map((c) => c.choices[0]!.delta.content ?? '')
+        .join('');
     expect(textOf(0)).toBe('ac');
     expect(textOf(1)).toBe('bd');
     expect(chunks.filter((c) => c.choices[0]?.finish_reason === 'length')).toHaveLength(2);
@@ -66,7 +86,11 @@ describe('Gemini stream decoding', () => {
 
   it('gives the same tool-call ids streamed and not, distinct across candidates', async () => {
     const body = {
-      candidates: [0, 1].map((index) => ({ content: { parts: [{ functionCall: { name: 'f', args: { i: index } } }] }, index, finishReason: 'STOP' })),
+      candidates: [0, 1].map((index) => ({
+        content: { parts: [{ functionCall: { name: 'f', args: { i: index } } }] },
+        index,
+        finishReason: 'STOP',
+      })),
       responseId: 'rs4',
     };
     const streamed = (await collect([body])).flatMap((c) => (c.choices[0]?.delta.tool_calls ?? []).map((t) => t.id));
@@ -81,7 +105,9 @@ describe('Gemini stream decoding', () => {
   });
 
   it('throws on an error event', async () => {
-    await expect(collect([text('Hel'), { error: { code: 500, message: 'boom', status: 'INTERNAL' } }])).rejects.toThrow(/boom/);
+    await expect(collect([text('Hel'), { error: { code: 500, message: 'boom', status: 'INTERNAL' } }])).rejects.toThrow(
+      /boom/,
+    );
   });
 
   it('reports a blocked prompt as content_filter', async () => {

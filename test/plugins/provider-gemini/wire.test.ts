@@ -9,9 +9,42 @@ import { decodeGeminiStream } from '@switchyard/provider-gemini';
  * and full usage in the last, a thoughtSignature on the first text part, and no end marker.
  */
 const WIRE = [
-  { candidates: [{ content: { parts: [{ text: 'The capital', thoughtSignature: 'CiQB0e2Kb8s=' }], role: 'model' }, index: 0 }], usageMetadata: { promptTokenCount: 9, totalTokenCount: 9, promptTokensDetails: [{ modality: 'TEXT', tokenCount: 9 }], thoughtsTokenCount: 31 }, modelVersion: 'gemini-2.5-flash', responseId: 'mdQtaYfLBpbN7M8PkPDp0Qk' },
-  { candidates: [{ content: { parts: [{ text: ' of France is' }], role: 'model' }, index: 0 }], usageMetadata: { promptTokenCount: 9, totalTokenCount: 9, promptTokensDetails: [{ modality: 'TEXT', tokenCount: 9 }], thoughtsTokenCount: 31 }, modelVersion: 'gemini-2.5-flash', responseId: 'mdQtaYfLBpbN7M8PkPDp0Qk' },
-  { candidates: [{ content: { parts: [{ text: ' Paris.' }], role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 9, candidatesTokenCount: 7, totalTokenCount: 47, promptTokensDetails: [{ modality: 'TEXT', tokenCount: 9 }], thoughtsTokenCount: 31 }, modelVersion: 'gemini-2.5-flash', responseId: 'mdQtaYfLBpbN7M8PkPDp0Qk' },
+  {
+    candidates: [
+      { content: { parts: [{ text: 'The capital', thoughtSignature: 'CiQB0e2Kb8s=' }], role: 'model' }, index: 0 },
+    ],
+    usageMetadata: {
+      promptTokenCount: 9,
+      totalTokenCount: 9,
+      promptTokensDetails: [{ modality: 'TEXT', tokenCount: 9 }],
+      thoughtsTokenCount: 31,
+    },
+    modelVersion: 'gemini-2.5-flash',
+    responseId: 'mdQtaYfLBpbN7M8PkPDp0Qk',
+  },
+  {
+    candidates: [{ content: { parts: [{ text: ' of France is' }], role: 'model' }, index: 0 }],
+    usageMetadata: {
+      promptTokenCount: 9,
+      totalTokenCount: 9,
+      promptTokensDetails: [{ modality: 'TEXT', tokenCount: 9 }],
+      thoughtsTokenCount: 31,
+    },
+    modelVersion: 'gemini-2.5-flash',
+    responseId: 'mdQtaYfLBpbN7M8PkPDp0Qk',
+  },
+  {
+    candidates: [{ content: { parts: [{ text: ' Paris.' }], role: 'model' }, finishReason: 'STOP', index: 0 }],
+    usageMetadata: {
+      promptTokenCount: 9,
+      candidatesTokenCount: 7,
+      totalTokenCount: 47,
+      promptTokensDetails: [{ modality: 'TEXT', tokenCount: 9 }],
+      thoughtsTokenCount: 31,
+    },
+    modelVersion: 'gemini-2.5-flash',
+    responseId: 'mdQtaYfLBpbN7M8PkPDp0Qk',
+  },
 ]
   .map((event) => `data: ${JSON.stringify(event)}\r\n\r\n`)
   .join('');

@@ -10,15 +10,37 @@ describe('Vertex AI models', () => {
       logger: createLogger({ level: 'silent' }),
       config: {
         providers: [
-          { name: 'vx', type: 'vertex', baseUrl: 'https://us-east5-aiplatform.googleapis.com', project: 'p', location: 'us-east5', keyFile: '/nonexistent/key.json' },
-          { name: 'listed', type: 'vertex', baseUrl: 'https://aiplatform.googleapis.com', project: 'p', location: 'global', keyFile: '/nonexistent/key.json', models: ['gemini-2.5-flash'] },
+          {
+            name: 'vx',
+            type: 'vertex',
+            baseUrl: 'https://us-east5-aiplatform.googleapis.com',
+            project: 'p',
+            location: 'us-east5',
+            keyFile: '/nonexistent/key.json',
+          },
+          {
+            name: 'listed',
+            type: 'vertex',
+            baseUrl: 'https://aiplatform.googleapis.com',
+            project: 'p',
+            location: 'global',
+            keyFile: '/nonexistent/key.json',
+            models: ['gemini-2.5-flash'],
+          },
         ],
       },
     });
     try {
-      expect(gateway.modelInfo.lookup('claude-sonnet-4-5@20250929')).toMatchObject({ contextWindow: 200_000, maxOutputTokens: 64_000, pricing: { input: 3, output: 15 } });
+      expect(gateway.modelInfo.lookup('claude-sonnet-4-5@20250929')).toMatchObject({
+        contextWindow: 200_000,
+        maxOutputTokens: 64_000,
+        pricing: { input: 3, output: 15 },
+      });
       expect(gateway.modelInfo.lookup('claude-3-5-haiku@20241022')?.maxOutputTokens).toBe(8192);
-      expect(gateway.modelInfo.lookup('gemini-2.5-pro')).toMatchObject({ contextWindow: 1_048_576, pricing: { input: 1.25, output: 10 } });
+      expect(gateway.modelInfo.lookup('gemini-2.5-pro')).toMatchObject({
+        contextWindow: 1_048_576,
+        pricing: { input: 1.25, output: 10 },
+      });
       const ids = (model: string) => gateway.resolver.resolve(model).map((t) => `${t.id} ${t.rule}`);
       expect(ids('claude-opus-4-1@20250805')).toEqual(['vx/claude-opus-4-1@20250805 prefix']);
       expect(ids('gemini-2.5-pro')).toEqual(['vx/gemini-2.5-pro prefix']);

@@ -43,11 +43,17 @@ describe('rate-limit counters', () => {
     const counters = new MemoryCounters(() => now);
     await movesAndReadsBack(counters, 'key:a');
     now += 30_000;
-    expect(await counters.move([{ dimension: 'requests', scope: 'key:a', points: 1 }])).toEqual([{ used: 2, resetMs: 30_000 }]);
+    expect(await counters.move([{ dimension: 'requests', scope: 'key:a', points: 1 }])).toEqual([
+      { used: 2, resetMs: 30_000 },
+    ]);
     now += 30_000;
-    expect(await counters.move([{ dimension: 'requests', scope: 'key:a', points: 1 }])).toEqual([{ used: 1, resetMs: 60_000 }]);
+    expect(await counters.move([{ dimension: 'requests', scope: 'key:a', points: 1 }])).toEqual([
+      { used: 1, resetMs: 60_000 },
+    ]);
     now += 60_000;
-    expect(await counters.move([{ dimension: 'requests', scope: 'key:a', points: -1 }])).toEqual([{ used: 0, resetMs: 60_000 }]);
+    expect(await counters.move([{ dimension: 'requests', scope: 'key:a', points: -1 }])).toEqual([
+      { used: 0, resetMs: 60_000 },
+    ]);
     expect(await counters.peek('requests', 'key:a')).toEqual({ used: 0, resetMs: 60_000 });
   });
 

@@ -3,9 +3,18 @@ import { chargesFor, estimateTokens, formatDuration, rateLimitHeaders, scopesFor
 
 describe('rate-limit logic', () => {
   it('estimates prompt characters / 4 plus max_tokens (or max_completion_tokens, or the default)', () => {
-    const messages = [{ role: 'user', content: 'x'.repeat(40) }, { role: 'user', content: [{ type: 'text', text: 'y'.repeat(8) }] }];
+    const messages = [
+      { role: 'user', content: 'x'.repeat(40) },
+      { role: 'user', content: [{ type: 'text', text: 'y'.repeat(8) }] },
+    ];
     expect(estimateTokens({ messages, max_tokens: 100 }, 4, 1024)).toBe(Math.ceil((4 + 40 + 4 + 4 + 8) / 4) + 100); // roles, types and text all count
-    expect(estimateTokens({ messages: [{ role: 'user', content: 'abcd' }], max_completion_tokens: 7, max_tokens: 100 }, 4, 1024)).toBe(2 + 7);
+    expect(
+      estimateTokens(
+        { messages: [{ role: 'user', content: 'abcd' }], max_completion_tokens: 7, max_tokens: 100 },
+        4,
+        1024,
+      ),
+    ).toBe(2 + 7);
     expect(estimateTokens({ messages: [] }, 4, 1024)).toBe(1024);
     expect(estimateTokens({ input: 'abcdefgh' }, 4, 0)).toBe(2);
     // A Responses request: input and instructions, max_output_tokens.
@@ -21,10 +30,19 @@ describe('rate-limit logic', () => {
       { id: 'key:app', limits: own },
       { id: 'key:app|model:gpt-4o-mini', limits: { tokensPerMinute: 50 } },
     ]);
-    expect(scopesFor('app', 'x', undefined, { requestsPerMinute: 9 }, { requestsPerMinute: 99 })[0]!.limits).toEqual({ requestsPerMinute: 9 });
-    expect(scopesFor('app', 'x', undefined, undefined, { requestsPerMinute: 99 })[0]!.limits).toEqual({ requestsPerMinute: 99 });
+    expect(scopesFor('app', 'x', undefined, { requestsPerMinute: 9 }, { requestsPerMinute: 99 })[0]!.limits).toEqual({
+      requestsPerMinute: 9,
+    });
+    expect(scopesFor('app', 'x', undefined, undefined, { requestsPerMinute: 99 })[0]!.limits).toEqual({
+      requestsPerMinute: 99,
+    });
     expect(scopesFor('app', 'x', undefined, undefined, undefined)).toEqual([]);
-    expect(chargesFor([{ id: 'key:a', limits: { requestsPerMinute: 5, tokensPerMinute: 100, concurrent: 2, tokensPerDay: 1000 } }], 42)).toEqual([
+    expect(
+      chargesFor(
+        [{ id: 'key:a', limits: { requestsPerMinute: 5, tokensPerMinute: 100, concurrent: 2, tokensPerDay: 1000 } }],
+        42,
+      ),
+    ).toEqual([
       { dimension: 'requests', scope: 'key:a', points: 1, limit: 5 },
       { dimension: 'tokens', scope: 'key:a', points: 42, limit: 100 },
       { dimension: 'daily', scope: 'key:a', points: 42, limit: 1000 },
@@ -33,7 +51,13 @@ describe('rate-limit logic', () => {
   });
 
   it('formats x-ratelimit-* headers like OpenAI, with Retry-After in whole seconds', () => {
-    expect(rateLimitHeaders({ limit: 10, reading: { used: 11, resetMs: 41_200 } }, { limit: 1000, reading: { used: 250, resetMs: 400 } }, 41_200)).toEqual({
+    expect(
+      rateLimitHeaders(
+        { limit: 10, reading: { used: 11, resetMs: 41_200 } },
+        { limit: 1000, reading: { used: 250, resetMs: 400 } },
+        41_200,
+      ),
+    ).toEqual({
       'retry-after': '42',
       'x-ratelimit-limit-requests': '10',
       'x-ratelimit-remaining-requests': '0',

@@ -27,10 +27,17 @@ const KEYS = [
   { name: 'constructor', key: 'sk-gw-ctor-0004' },
 ];
 
-async function gateway(options: Partial<RateLimitOptions>, config: Partial<ConfigInput> = {}, logger = memoryLogger().logger): Promise<RunningGateway> {
+async function gateway(
+  options: Partial<RateLimitOptions>,
+  config: Partial<ConfigInput> = {},
+  logger = memoryLogger().logger,
+): Promise<RunningGateway> {
   const gw = await startGateway(
     {
-      providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini', 'gpt-4o'], priority: 1 }), mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 })],
+      providers: [
+        mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini', 'gpt-4o'], priority: 1 }),
+        mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 }),
+      ],
       ...config,
     },
     { logger, plugins: [withOptions(auth(), { keys: KEYS }), withOptions(rateLimit(), options)] },
@@ -39,17 +46,29 @@ async function gateway(options: Partial<RateLimitOptions>, config: Partial<Confi
   return gw;
 }
 
-function chat(gw: RunningGateway, key = 'sk-gw-app-0001', body: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Response> {
+function chat(
+  gw: RunningGateway,
+  key = 'sk-gw-app-0001',
+  body: Record<string, unknown> = {},
+  signal?: AbortSignal,
+): Promise<Response> {
   return fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 20, ...body }),
+    body: JSON.stringify({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hello' }],
+      max_tokens: 20,
+      ...body,
+    }),
     ...(signal ? { signal } : {}),
   });
 }
 
 async function readings(gw: RunningGateway, scope: string): Promise<Record<string, { used: number; resetMs: number }>> {
-  const res = await fetch(`${gw.url}/admin/rate-limit/keys/${encodeURIComponent(scope)}`, { headers: { authorization: 'Bearer sk-gw-admin' } });
+  const res = await fetch(`${gw.url}/admin/rate-limit/keys/${encodeURIComponent(scope)}`, {
+    headers: { authorization: 'Bearer sk-gw-admin' },
+  });
   return (await res.json()) as Record<string, { used: number; resetMs: number }>;
 }
 
@@ -90,7 +109,11 @@ describe('rate-limit plugin (memory store)', () => {
     const messages = () =>
       fetch(`${gw.url}/v1/messages`, {
         method: 'POST',
-        headers: { 'x-api-key': 'sk-gw-app-0001', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+        headers: {
+          'x-api-key': 'sk-gw-app-0001',
+          'anthropic-version': '2023-06-01',
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
       });
     expect((await messages()).status).not.toBe(429);
@@ -140,7 +163,10 @@ describe('rate-limit plugin (memory store)', () => {
   });
 
   it('limits concurrency and releases the slot on success, upstream error, refusal before any attempt and client abort', async () => {
-    const gw = await gateway({ defaults: { concurrent: 1 } }, { providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] })] });
+    const gw = await gateway(
+      { defaults: { concurrent: 1 } },
+      { providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] })] },
+    );
     const concurrent = async (): Promise<number> => (await readings(gw, 'app')).concurrent!.used;
 
     // Slow enough to still hold the slot when the second request arrives, however loaded the machine.
@@ -179,7 +205,9 @@ describe('rate-limit plugin (memory store)', () => {
       expect(res.status).toBe(200);
       targets.push(res.headers.get('x-switchyard-target'));
       await waitFor(async () => {
-        const r = await fetch(`${gw.url}/admin/rate-limit/instances/a`, { headers: { authorization: 'Bearer sk-gw-admin' } });
+        const r = await fetch(`${gw.url}/admin/rate-limit/instances/a`, {
+          headers: { authorization: 'Bearer sk-gw-admin' },
+        });
         return ((await r.json()) as { requests: { used: number } }).requests.used >= Math.min(i + 1, 2);
       }, 'the attempt to be counted');
     }

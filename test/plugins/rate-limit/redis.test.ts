@@ -31,10 +31,29 @@ afterAll(async () => {
 let run = 0;
 
 /** Each call gets its own sub-prefix unless `shared` names one, so tests never see each other's counters. */
-async function gateway(url: string, options: Partial<RateLimitOptions>, logger = memoryLogger().logger, shared?: string): Promise<RunningGateway> {
+async function gateway(
+  url: string,
+  options: Partial<RateLimitOptions>,
+  logger = memoryLogger().logger,
+  shared?: string,
+): Promise<RunningGateway> {
   const gw = await startGateway(
-    { store: { type: 'redis', url, keyPrefix: `${prefix}${shared ?? ++run}:` }, providers: [mockProvider('a', upstream.baseUrl, { models: ['gpt-4o-mini'] })] },
-    { logger, plugins: [withOptions(auth(), { keys: [{ name: 'app', key: 'sk-gw-app-0001' }, { name: 'ops', key: 'sk-gw-ops-0002', admin: true }] }), withOptions(rateLimit(), options)] },
+    {
+      store: { type: 'redis', url, keyPrefix: `${prefix}${shared ?? ++run}:` },
+      providers: [mockProvider('a', upstream.baseUrl, { models: ['gpt-4o-mini'] })],
+    },
+    {
+      logger,
+      plugins: [
+        withOptions(auth(), {
+          keys: [
+            { name: 'app', key: 'sk-gw-app-0001' },
+            { name: 'ops', key: 'sk-gw-ops-0002', admin: true },
+          ],
+        }),
+        withOptions(rateLimit(), options),
+      ],
+    },
   );
   running.push(gw);
   return gw;
@@ -62,7 +81,11 @@ describe('rate-limit plugin on the Redis store', () => {
 
   it('onStoreError allow: a closed Redis port lets requests through, marked, with one loud log line', async () => {
     const log = memoryLogger();
-    const gw = await gateway('redis://127.0.0.1:1', { defaults: { requestsPerMinute: 1 }, onStoreError: 'allow' }, log.logger);
+    const gw = await gateway(
+      'redis://127.0.0.1:1',
+      { defaults: { requestsPerMinute: 1 }, onStoreError: 'allow' },
+      log.logger,
+    );
     for (let i = 0; i < 3; i++) {
       const res = await chat(gw);
       expect(res.status).toBe(200);
@@ -71,7 +94,9 @@ describe('rate-limit plugin on the Redis store', () => {
     const loud = log.lines.filter((l) => String(l.msg).startsWith('RATE-LIMIT STORE UNREACHABLE'));
     expect(loud).toHaveLength(1);
     expect(loud[0]).toMatchObject({ level: 50, onStoreError: 'allow' });
-    const status = await (await fetch(`${gw.url}/admin/rate-limit`, { headers: { 'x-api-key': 'sk-gw-ops-0002' } })).json();
+    const status = await (
+      await fetch(`${gw.url}/admin/rate-limit`, { headers: { 'x-api-key': 'sk-gw-ops-0002' } })
+    ).json();
     expect(status).toMatchObject({ store: 'redis', failing: true, allowedOnStoreError: 3 });
   });
 
@@ -92,7 +117,10 @@ describe('rate-limit plugin on the Redis store', () => {
     const gw = await gateway(proxy.url, { defaults: { requestsPerMinute: 2 }, onStoreError: 'allow' }, log.logger);
     expect((await chat(gw)).status).toBe(200);
     await proxy.cut();
-    await waitFor(async () => (await chat(gw)).headers.get('x-switchyard-warnings') !== null, 'the outage to be noticed');
+    await waitFor(
+      async () => (await chat(gw)).headers.get('x-switchyard-warnings') !== null,
+      'the outage to be noticed',
+    );
     expect((await chat(gw)).status).toBe(200);
     await proxy.restore();
     await waitFor(async () => (await chat(gw)).status === 429, 'limits to apply again');

@@ -52,17 +52,37 @@ afterAll(async () => {
 const oaiCalls = () => oai.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
 const antCalls = () => ant.requests.filter((r) => r.path === '/v1/messages').length;
 /** A request no other test sends, so each test starts with an empty cache for it. */
-const fresh = (extra: Record<string, unknown> = {}) => ({ model: 'gpt-4o-mini', temperature: 0, messages: [{ role: 'user', content: `question ${++run}` }], ...extra });
+const fresh = (extra: Record<string, unknown> = {}) => ({
+  model: 'gpt-4o-mini',
+  temperature: 0,
+  messages: [{ role: 'user', content: `question ${++run}` }],
+  ...extra,
+});
 
-async function chat(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<{ status: number; cache: string | null; json: any; text: string }> {
-  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+async function chat(
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; cache: string | null; json: any; text: string }> {
+  const res = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
-  return { status: res.status, cache: res.headers.get('x-switchyard-cache'), json: body.stream ? undefined : JSON.parse(text), text };
+  return {
+    status: res.status,
+    cache: res.headers.get('x-switchyard-cache'),
+    json: body.stream ? undefined : JSON.parse(text),
+    text,
+  };
 }
 
 /** The content, finish reason and id an OpenAI SSE body adds up to. */
 function streamContent(text: string): { id: string; content: string; finish: string | null } {
-  const chunks = text.split('\n\n').filter((e) => e.startsWith('data: {')).map((e) => JSON.parse(e.slice(6)));
+  const chunks = text
+    .split('\n\n')
+    .filter((e) => e.startsWith('data: {'))
+    .map((e) => JSON.parse(e.slice(6)));
   return {
     id: chunks[0].id,
     content: chunks.map((c) => c.choices[0]?.delta?.content ?? '').join(''),
@@ -127,7 +147,11 @@ describe('response-cache', () => {
   });
 
   it('captures converted answers too: an OpenAI stream served by Anthropic, then replayed as JSON and as a stream', async () => {
-    const body = { model: 'claude-sonnet-4-5', temperature: 0, messages: [{ role: 'user', content: `converted ${++run}` }] };
+    const body = {
+      model: 'claude-sonnet-4-5',
+      temperature: 0,
+      messages: [{ role: 'user', content: `converted ${++run}` }],
+    };
     const streamed = await chat({ ...body, stream: true });
     expect(streamed.cache).toBe('miss');
     const replay = await chat(body);
@@ -141,9 +165,17 @@ describe('response-cache', () => {
   });
 
   it('replays to Anthropic callers as a Messages stream (parsed by @anthropic-ai/sdk) and as a message', async () => {
-    const request = { model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user' as const, content: `anthropic ${++run}` }] };
+    const request = {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 50,
+      messages: [{ role: 'user' as const, content: `anthropic ${++run}` }],
+    };
     const g = await startGateway(
-      { providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: ANT_KEY, models: ['claude-sonnet-4-5'] }] },
+      {
+        providers: [
+          { name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: ANT_KEY, models: ['claude-sonnet-4-5'] },
+        ],
+      },
       { plugins: [{ plugin: responseCache(), options: { cacheable: 'all' } }] },
     );
     try {
@@ -198,7 +230,12 @@ describe('response-cache', () => {
     await chat(cut);
     expect((await chat(cut)).cache).toBe('miss');
 
-    const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const tools = [
+      {
+        type: 'function',
+        function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+      },
+    ];
     const weather = fresh({ messages: [{ role: 'user', content: `What is the weather in Paris? ${++run}` }], tools });
     expect((await chat(weather)).json.choices[0].finish_reason).toBe('tool_calls');
     expect((await chat(weather)).cache).toBe('miss');
@@ -213,21 +250,38 @@ describe('response-cache', () => {
     expect((await chat({ ...body, model: 'smart' })).cache).toBe('miss');
     expect((await chat({ ...body, model: 'smart' })).cache).toBe('hit');
     expect(oaiCalls()).toBe(2);
-    expect(oai.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body.model)).toEqual(['gpt-4o-mini', 'gpt-4o']);
+    expect(oai.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body.model)).toEqual([
+      'gpt-4o-mini',
+      'gpt-4o',
+    ]);
   });
 });
 
 describe('response-cache scope', () => {
   it('is per gateway key unless shared', async () => {
-    const keys = { auth: { keys: [{ name: 'app-1', key: 'gw-key-one-0123456789' }, { name: 'app-2', key: 'gw-key-two-0123456789' }] } };
+    const keys = {
+      auth: {
+        keys: [
+          { name: 'app-1', key: 'gw-key-one-0123456789' },
+          { name: 'app-2', key: 'gw-key-two-0123456789' },
+        ],
+      },
+    };
     const providers = [mockProvider('oai', oai.baseUrl, { models: ['gpt-4o-mini'] })];
     const ask = async (g: RunningGateway, key: string, body: unknown): Promise<string | null> => {
-      const res = await fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+      const res = await fetch(`${g.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify(body),
+      });
       expect(res.status).toBe(200);
       return res.headers.get('x-switchyard-cache');
     };
     const scoped = await startGateway({ providers, plugins: keys }, { plugins: [responseCache()] });
-    const shared = await startGateway({ providers, plugins: keys }, { plugins: [{ plugin: responseCache(), options: { shared: true } }] });
+    const shared = await startGateway(
+      { providers, plugins: keys },
+      { plugins: [{ plugin: responseCache(), options: { shared: true } }] },
+    );
     try {
       const body = fresh();
       expect(await ask(scoped, 'gw-key-one-0123456789', body)).toBe('miss');
@@ -246,7 +300,11 @@ describe('response-cache scope', () => {
     try {
       const body = fresh();
       for (let i = 0; i < 2; i++) {
-        const res = await fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const res = await fetch(`${g.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
         expect(res.headers.get('x-switchyard-cache')).toBeNull();
       }
       expect(oaiCalls()).toBe(2);
@@ -256,11 +314,19 @@ describe('response-cache scope', () => {
   });
   it('keeps its memory across a config reload and reports the outcome in the request log line', async () => {
     const { logger, lines } = memoryLogger();
-    const config = { providers: [mockProvider('oai', oai.baseUrl, { models: ['gpt-4o-mini'] })], plugins: { 'response-cache': { enabled: true } } };
+    const config = {
+      providers: [mockProvider('oai', oai.baseUrl, { models: ['gpt-4o-mini'] })],
+      plugins: { 'response-cache': { enabled: true } },
+    };
     const g = await startGateway(config, { logger });
     try {
       const body = fresh();
-      const send = () => fetch(`${g.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const send = () =>
+        fetch(`${g.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
       expect((await send()).headers.get('x-switchyard-cache')).toBe('miss');
       expect((await g.gateway.reload({ ...config, server: { host: '127.0.0.1', port: 0 } })).ok).toBe(true);
       const again = await send();

@@ -19,10 +19,18 @@ const log = memoryLogger();
 const clock = manualClock();
 useMockOpenAIs(['a', 'b'], (m) => ({ a, b } = m));
 
-const body = (extra: Record<string, unknown> = {}) => ({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...extra });
+const body = (extra: Record<string, unknown> = {}) => ({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content: 'hi' }],
+  ...extra,
+});
 const chats = (m: MockOpenAI) => m.requests.filter((r) => r.path.endsWith('/chat/completions'));
 const post = (path: string, payload: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(payload) });
+  fetch(`${gw.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(payload),
+  });
 
 interface Explained {
   model: string;
@@ -47,7 +55,13 @@ beforeAll(async () => {
     {
       plugins: [
         withOptions(lb, { sticky: { sources: ['header'] } }),
-        withOptions(circuitBreaker({ now: clock.now }), { failureThreshold: 1, openMs: 300, successThreshold: 1, halfOpenProbes: 1, jitter: 0 }),
+        withOptions(circuitBreaker({ now: clock.now }), {
+          failureThreshold: 1,
+          openMs: 300,
+          successThreshold: 1,
+          halfOpenProbes: 1,
+          jitter: 0,
+        }),
       ],
       logger: log.logger,
     },
@@ -57,7 +71,9 @@ afterAll(() => gw.close());
 
 describe('POST /admin/route/explain', () => {
   it('returns candidates with their rule, exclusions with plugin and reason, and the final order, calling no upstream', async () => {
-    const res = await post('/admin/route/explain', body({ switchyard: { excludeProviders: ['b'] } }), { 'x-session-id': 'conv-1' });
+    const res = await post('/admin/route/explain', body({ switchyard: { excludeProviders: ['b'] } }), {
+      'x-session-id': 'conv-1',
+    });
     expect(res.status).toBe(200);
     const plan = (await res.json()) as Explained;
     expect(plan.model).toBe('gpt-4o-mini');
@@ -67,9 +83,19 @@ describe('POST /admin/route/explain', () => {
       { target: 'a/gpt-4o-mini', rule: 'listed', by: 'switchyard:resolve' },
       { target: 'b/gpt-4o-mini', rule: 'listed', by: 'switchyard:resolve' },
     ]);
-    expect(plan.exclusions).toEqual([{ target: 'b/gpt-4o-mini', by: 'constraints', reason: 'excluded by x-switchyard-exclude-providers (b)', byRequest: true }]);
+    expect(plan.exclusions).toEqual([
+      {
+        target: 'b/gpt-4o-mini',
+        by: 'constraints',
+        reason: 'excluded by x-switchyard-exclude-providers (b)',
+        byRequest: true,
+      },
+    ]);
     expect(plan.targets).toEqual(['a/gpt-4o-mini']);
-    expect(plan.orderings.at(-1)).toMatchObject({ by: 'load-balancer', note: 'least-busy; would bind sticky to a/gpt-4o-mini' });
+    expect(plan.orderings.at(-1)).toMatchObject({
+      by: 'load-balancer',
+      note: 'least-busy; would bind sticky to a/gpt-4o-mini',
+    });
     expect(chats(a).length + chats(b).length).toBe(0);
     expect(lb.sessionCount()).toBe(0);
 
@@ -79,7 +105,9 @@ describe('POST /admin/route/explain', () => {
   });
 
   it('reports the error the request would get when nothing is left', async () => {
-    const plan = (await (await post('/admin/route/explain', body(), { 'x-switchyard-exclude-providers': 'a,b' })).json()) as Explained;
+    const plan = (await (
+      await post('/admin/route/explain', body(), { 'x-switchyard-exclude-providers': 'a,b' })
+    ).json()) as Explained;
     expect(plan.targets).toEqual([]);
     expect(plan.error).toMatchObject({ status: 400, code: 'constraint_unmet' });
     const unknown = (await (await post('/admin/route/explain', body({ model: 'nope' }))).json()) as Explained;
@@ -87,7 +115,16 @@ describe('POST /admin/route/explain', () => {
   });
 
   it('explains an Anthropic Messages body with ?protocol=anthropic, capabilities read from its canonical form', async () => {
-    const messages = { model: 'gpt-4o-mini', max_tokens: 20, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }] }] };
+    const messages = {
+      model: 'gpt-4o-mini',
+      max_tokens: 20,
+      messages: [
+        {
+          role: 'user',
+          content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } }],
+        },
+      ],
+    };
     const plan = (await (await post('/admin/route/explain?protocol=anthropic', messages)).json()) as Explained;
     expect(plan.needs.vision).toBe(true);
     expect(plan.targets).toEqual(['a/gpt-4o-mini', 'b/gpt-4o-mini']);
@@ -96,7 +133,10 @@ describe('POST /admin/route/explain', () => {
   });
 
   it('explains a Responses body with ?protocol=openai-responses', async () => {
-    const responses = { model: 'gpt-4o-mini', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=' }] }] };
+    const responses = {
+      model: 'gpt-4o-mini',
+      input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=' }] }],
+    };
     const plan = (await (await post('/admin/route/explain?protocol=openai-responses', responses)).json()) as Explained;
     expect(plan.needs.vision).toBe(true);
     expect(plan.targets).toEqual(['a/gpt-4o-mini', 'b/gpt-4o-mini']);
@@ -126,15 +166,25 @@ describe('POST /admin/route/explain', () => {
 describe('gateway.router', () => {
   it('select() plans like a request (headers honoured) without side effects; report() and stats() follow outcomes', async () => {
     const sessions = lb.sessionCount();
-    const plan = await gw.gateway.need(ROUTER).select(body(), { headers: { 'x-session-id': 'conv-9', 'x-switchyard-exclude-providers': 'a' } });
+    const plan = await gw.gateway
+      .need(ROUTER)
+      .select(body(), { headers: { 'x-session-id': 'conv-9', 'x-switchyard-exclude-providers': 'a' } });
     expect(plan.targets.map((t) => t.id)).toEqual(['b/gpt-4o-mini']);
     expect(lb.sessionCount()).toBe(sessions);
     expect(chats(a).length + chats(b).length).toBe(0);
 
-    const before = gw.gateway.need(ROUTER).stats().targets.find((t) => t.id === 'b/gpt-4o-mini')!;
-    gw.gateway.need(ROUTER).report('b/gpt-4o-mini', { outcome: 'success', latencyMs: 400, ttftMs: 100, outputTokens: 30 });
+    const before = gw.gateway
+      .need(ROUTER)
+      .stats()
+      .targets.find((t) => t.id === 'b/gpt-4o-mini')!;
+    gw.gateway
+      .need(ROUTER)
+      .report('b/gpt-4o-mini', { outcome: 'success', latencyMs: 400, ttftMs: 100, outputTokens: 30 });
     gw.gateway.need(ROUTER).report('b/gpt-4o-mini', 'failure');
-    const after = gw.gateway.need(ROUTER).stats().targets.find((t) => t.id === 'b/gpt-4o-mini')!;
+    const after = gw.gateway
+      .need(ROUTER)
+      .stats()
+      .targets.find((t) => t.id === 'b/gpt-4o-mini')!;
     expect(after.requests).toBe(before.requests + 2);
     expect(after.successes).toBe(before.successes + 1);
     expect(after.failures).toBe(before.failures + 1);
@@ -148,7 +198,16 @@ describe('gateway.router', () => {
     expect(res.status).toBe(200);
     const routes = (await res.json()) as {
       totals: { targets: number; healthy: number; requests: number };
-      targets: Array<{ id: string; requests: number; successes: number; successRate: number | null; ttftMs: number | null; msPerOutputToken: number | null; latencyMs: number | null; health: { circuit: string; healthy: boolean } }>;
+      targets: Array<{
+        id: string;
+        requests: number;
+        successes: number;
+        successRate: number | null;
+        ttftMs: number | null;
+        msPerOutputToken: number | null;
+        latencyMs: number | null;
+        health: { circuit: string; healthy: boolean };
+      }>;
       instances: Array<{ name: string }>;
       models: Array<{ name: string; targets: Array<{ id: string; health: { circuit: string } }> }>;
     };
@@ -164,11 +223,22 @@ describe('gateway.router', () => {
     expect(stats.successRate).toBeLessThan(1);
     expect(stats.health).toEqual({ circuit: 'closed', healthy: true });
     expect(routes.instances.map((i) => i.name)).toEqual(['a', 'b']);
-    expect(routes.models).toEqual([{ name: 'gpt-4o-mini', targets: [{ id: 'a/gpt-4o-mini', health: { circuit: 'closed', healthy: true } }, { id: 'b/gpt-4o-mini', health: { circuit: 'closed', healthy: true } }] }]);
+    expect(routes.models).toEqual([
+      {
+        name: 'gpt-4o-mini',
+        targets: [
+          { id: 'a/gpt-4o-mini', health: { circuit: 'closed', healthy: true } },
+          { id: 'b/gpt-4o-mini', health: { circuit: 'closed', healthy: true } },
+        ],
+      },
+    ]);
   });
 
   it('puts a condensed plan in the request log line', async () => {
-    await post('/v1/chat/completions', body(), { 'x-switchyard-exclude-providers': 'b', 'x-request-id': 'route-log-1' });
+    await post('/v1/chat/completions', body(), {
+      'x-switchyard-exclude-providers': 'b',
+      'x-request-id': 'route-log-1',
+    });
     const line = log.lines.find((l) => l.msg === 'request' && l.requestId === 'route-log-1');
     expect(line?.route).toEqual({ found: 2, excluded: { constraints: 1 }, order: ['a/gpt-4o-mini'] });
   });
@@ -178,15 +248,28 @@ describe('routing admin routes behind gateway keys', () => {
   it('answer an admin key only', async () => {
     const secured = await startGateway({
       providers: [mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'] })],
-      plugins: { auth: { keys: [{ name: 'app', key: 'test-caller-key' }, { name: 'ops', key: 'test-admin-key', admin: true }] } },
+      plugins: {
+        auth: {
+          keys: [
+            { name: 'app', key: 'test-caller-key' },
+            { name: 'ops', key: 'test-admin-key', admin: true },
+          ],
+        },
+      },
     });
     try {
       const explain = (key?: string) =>
-        fetch(`${secured.url}/admin/route/explain`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body: JSON.stringify(body()) });
+        fetch(`${secured.url}/admin/route/explain`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+          body: JSON.stringify(body()),
+        });
       expect((await explain()).status).toBe(401);
       expect((await explain('test-caller-key')).status).toBe(403);
       expect((await explain('test-admin-key')).status).toBe(200);
-      expect((await fetch(`${secured.url}/admin/routes`, { headers: { authorization: 'Bearer test-caller-key' } })).status).toBe(403);
+      expect(
+        (await fetch(`${secured.url}/admin/routes`, { headers: { authorization: 'Bearer test-caller-key' } })).status,
+      ).toBe(403);
       expect(chats(a)).toHaveLength(0);
     } finally {
       await secured.close();

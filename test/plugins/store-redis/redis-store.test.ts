@@ -29,11 +29,14 @@ afterAll(async () => {
 
 describe.each([
   ['memory', async (): Promise<Store> => new MemoryStore()],
-  ['redis', async (): Promise<Store> => {
-    const store = redisStore();
-    await store.whenReady(5000);
-    return store;
-  }],
+  [
+    'redis',
+    async (): Promise<Store> => {
+      const store = redisStore();
+      await store.whenReady(5000);
+      return store;
+    },
+  ],
 ])('Store contract (%s)', (_kind, make) => {
   it('gets, sets and deletes JSON values, expiring them after their TTL', async () => {
     const store = await make();
@@ -58,7 +61,9 @@ describe.each([
   it('compare-and-set succeeds for exactly one of several racers, comparing values not key order', async () => {
     const store = await make();
     opened.push(store);
-    const wins = await Promise.all(Array.from({ length: 10 }, (_, i) => store.compareAndSet('contract:cas', undefined, { owner: i })));
+    const wins = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.compareAndSet('contract:cas', undefined, { owner: i })),
+    );
     expect(wins.filter(Boolean)).toHaveLength(1);
     const owner = ((await store.get('contract:cas')) as { owner: number }).owner;
     expect(await store.compareAndSet('contract:cas', { owner: owner + 1 }, { owner: 99 })).toBe(false);

@@ -12,7 +12,13 @@ import { mockProvider, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
 
 const KEY = 'sk-upstream-secret-unit-0123456789';
-const resolved = (weights = { cost: 1, speed: 1, quality: 1, reliability: 1 }) => ({ default: 'priority' as Strategy, byModel: { smart: 'balanced' as Strategy }, byKey: { 'app-1': 'cost' as Strategy }, weights, expectedOutputTokens: 500 });
+const resolved = (weights = { cost: 1, speed: 1, quality: 1, reliability: 1 }) => ({
+  default: 'priority' as Strategy,
+  byModel: { smart: 'balanced' as Strategy },
+  byKey: { 'app-1': 'cost' as Strategy },
+  weights,
+  expectedOutputTokens: 500,
+});
 
 /**
  * Four targets of one alias, in this order: pricey (fast, best quality, reliable),
@@ -22,7 +28,13 @@ async function fixture(): Promise<{ gateway: Gateway; targets: Target[] }> {
   const gateway = await createGateway({
     config: {
       providers: [
-        { name: 'p', type: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKey: KEY, models: ['pricey', 'budget', 'gratis'] },
+        {
+          name: 'p',
+          type: 'openai',
+          baseUrl: 'http://127.0.0.1:9/v1',
+          apiKey: KEY,
+          models: ['pricey', 'budget', 'gratis'],
+        },
         { name: 'l', type: 'openai', baseUrl: 'http://127.0.0.1:9/v1', apiKey: KEY, models: ['homebrew'], local: true },
       ],
       models: [{ name: 'pool', targets: ['p/pricey', 'p/budget', 'p/gratis', 'l/homebrew'] }],
@@ -39,7 +51,10 @@ async function fixture(): Promise<{ gateway: Gateway; targets: Target[] }> {
   for (let i = 0; i < 20; i++) {
     stats.report('p/pricey', { outcome: 'success', latencyMs: 600, ttftMs: 100, outputTokens: 100 });
     stats.report('p/budget', { outcome: 'success', latencyMs: 4100, ttftMs: 600, outputTokens: 100 });
-    stats.report('p/gratis', i % 2 ? { outcome: 'success', latencyMs: 1100, ttftMs: 300, outputTokens: 100 } : { outcome: 'failure' });
+    stats.report(
+      'p/gratis',
+      i % 2 ? { outcome: 'success', latencyMs: 1100, ttftMs: 300, outputTokens: 100 } : { outcome: 'failure' },
+    );
   }
   return { gateway, targets: gateway.resolver.resolve('pool') };
 }
@@ -49,7 +64,8 @@ describe('strategy ordering on constructed stats', () => {
   let targets: Target[];
   let ranker: Ranker;
   const estimate = { inputTokens: 1000, outputTokens: 500 };
-  const order = (strategy: Exclude<Strategy, 'priority'>) => [...ranker.rank(strategy, targets, estimate).order].map((i) => targets[i]!.model);
+  const order = (strategy: Exclude<Strategy, 'priority'>) =>
+    [...ranker.rank(strategy, targets, estimate).order].map((i) => targets[i]!.model);
 
   beforeAll(async () => {
     ({ gateway, targets } = await fixture());
@@ -90,8 +106,17 @@ describe('strategy ordering on constructed stats', () => {
       new BalancedScorer(weights).score(targets, profiles, estimate, out);
       return { out, order: [...out.keys()].sort((i, j) => out[j]! - out[i]!).map((i) => targets[i]!.model) };
     };
-    expect(rank({ cost: 1, speed: 0, quality: 0, reliability: 0 }).order).toEqual(['gratis', 'budget', 'pricey', 'homebrew']);
-    expect(rank({ cost: 0, speed: 1, quality: 0, reliability: 0 }).order.slice(0, 3)).toEqual(['pricey', 'gratis', 'homebrew']);
+    expect(rank({ cost: 1, speed: 0, quality: 0, reliability: 0 }).order).toEqual([
+      'gratis',
+      'budget',
+      'pricey',
+      'homebrew',
+    ]);
+    expect(rank({ cost: 0, speed: 1, quality: 0, reliability: 0 }).order.slice(0, 3)).toEqual([
+      'pricey',
+      'gratis',
+      'homebrew',
+    ]);
     expect(rank({ cost: 0, speed: 0, quality: 0, reliability: 1 }).order.slice(0, 2)).toEqual(['pricey', 'budget']);
     const mixed = rank({ cost: 1, speed: 1, quality: 1, reliability: 1 });
     // pricey: cost 0, speed 1, quality 1, reliability 21/22 → (0 + 1 + 1 + 0.9545) / 4
@@ -103,7 +128,15 @@ describe('strategy ordering on constructed stats', () => {
 
   it('picks the request strategy, else per key, else per model, else the default; refuses unknown names', () => {
     const x = (model: string, constraints = {}, caller?: string) => {
-      const e = new Exchange({ id: 't', protocol: 'openai', operation: 'chat', body: { model, messages: [] }, request: undefined, headers: {}, plan: new RoutePlan() });
+      const e = new Exchange({
+        id: 't',
+        protocol: 'openai',
+        operation: 'chat',
+        body: { model, messages: [] },
+        request: undefined,
+        headers: {},
+        plan: new RoutePlan(),
+      });
       e.set(ROUTE_CONSTRAINTS, constraints);
       if (caller) e.caller = { name: caller };
       return e;
@@ -127,7 +160,10 @@ function pool(a: MockOpenAI) {
   return {
     providers: [mockProvider('a', a.baseUrl, { models: ['pricey', 'budget'] })],
     models: [{ name: 'pool', targets: ['a/pricey', 'a/budget'] }],
-    catalog: { pricey: { pricing: { input: 10, output: 30 }, quality: 90 }, budget: { pricing: { input: 0.5, output: 1.5 }, quality: 60 } },
+    catalog: {
+      pricey: { pricing: { input: 10, output: 30 }, quality: 90 },
+      budget: { pricing: { input: 0.5, output: 1.5 }, quality: 60 },
+    },
   };
 }
 
@@ -150,7 +186,11 @@ describe('strategies through a gateway', () => {
   });
 
   const post = (headers: Record<string, string> = {}) =>
-    fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'pool', messages: [{ role: 'user', content: 'hi' }] }) });
+    fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ model: 'pool', messages: [{ role: 'user', content: 'hi' }] }),
+    });
 
   it('orders by the alias strategy, lets the request override it, records the scores, and refuses unknown names', async () => {
     const cheap = await post();
@@ -160,12 +200,17 @@ describe('strategies through a gateway', () => {
     expect(best.headers.get('x-switchyard-target')).toBe('a/pricey');
     const plan = gw.gateway.need(ROUTER).select({ model: 'pool', messages: [{ role: 'user', content: 'hi' }] });
     const { orderings } = (await plan).toJSON();
-    expect(orderings[0]).toMatchObject({ by: 'strategies', scores: { 'a/budget': expect.any(Number), 'a/pricey': expect.any(Number) } });
+    expect(orderings[0]).toMatchObject({
+      by: 'strategies',
+      scores: { 'a/budget': expect.any(Number), 'a/pricey': expect.any(Number) },
+    });
     expect(orderings[0]!.note).toMatch(/^cost: /);
     expect(orderings.find((o) => o.by === 'load-balancer')?.note).toBeUndefined();
     const bad = await post({ 'x-switchyard-strategy': 'fastest' });
     expect(bad.status).toBe(400);
-    expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('unknown strategy "fastest"');
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toContain(
+      'unknown strategy "fastest"',
+    );
   });
 });
 
@@ -197,9 +242,15 @@ describe('per-key strategies through a gateway with auth', () => {
   });
 
   const as = async (key: string) =>
-    (await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ model: 'pool', messages: [{ role: 'user', content: 'hi' }] }) })).headers.get('x-switchyard-target');
+    (
+      await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model: 'pool', messages: [{ role: 'user', content: 'hi' }] }),
+      })
+    ).headers.get('x-switchyard-target');
 
-  it('byKey, then the key\'s own strategy, then the default', async () => {
+  it("byKey, then the key's own strategy, then the default", async () => {
     expect(await as('test-gateway-key-one')).toBe('a/pricey');
     expect(await as('test-gateway-key-two')).toBe('a/pricey');
     expect(await as('test-gateway-key-three')).toBe('a/budget');

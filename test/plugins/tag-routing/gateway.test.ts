@@ -17,7 +17,11 @@ beforeAll(async () => {
   gw = await startGateway(
     {
       providers: [
-        mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini', 'llama-3.1-70b-instruct'], tags: ['Cheap'], priority: 1 }),
+        mockProvider('a', a.baseUrl, {
+          models: ['gpt-4o-mini', 'llama-3.1-70b-instruct'],
+          tags: ['Cheap'],
+          priority: 1,
+        }),
         mockProvider('b', b.baseUrl, { models: ['gpt-4o', 'gpt-4o-mini', 'qwen2.5-coder-7b'], priority: 2 }),
       ],
       models: [{ name: 'fast', targets: ['b/gpt-4o-mini'] }],
@@ -80,9 +84,15 @@ describe('tag routing through a gateway', () => {
   });
 
   it('narrows any request by the x-switchyard-tags header', async () => {
-    expect((await chat('gpt-4o-mini', { 'x-switchyard-tags': 'cheap' })).headers.get('x-switchyard-target')).toBe('a/gpt-4o-mini');
-    expect((await chat('gpt-4o-mini', { 'x-switchyard-tags': '!cheap' })).headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
-    expect((await chat('tag:mini', { 'x-switchyard-tags': 'b' })).headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
+    expect((await chat('gpt-4o-mini', { 'x-switchyard-tags': 'cheap' })).headers.get('x-switchyard-target')).toBe(
+      'a/gpt-4o-mini',
+    );
+    expect((await chat('gpt-4o-mini', { 'x-switchyard-tags': '!cheap' })).headers.get('x-switchyard-target')).toBe(
+      'b/gpt-4o-mini',
+    );
+    expect((await chat('tag:mini', { 'x-switchyard-tags': 'b' })).headers.get('x-switchyard-target')).toBe(
+      'b/gpt-4o-mini',
+    );
     const none = await chat('fast', { 'x-switchyard-tags': 'cheap' });
     expect(none.status).toBe(400);
     const body = (await none.json()) as { error: { message: string; param: string } };
@@ -90,12 +100,14 @@ describe('tag routing through a gateway', () => {
     expect(body.error.message).toContain('lacks tag cheap');
   });
 
-  it('narrows by the body\'s switchyard.tags too, which the upstream never sees', async () => {
+  it("narrows by the body's switchyard.tags too, which the upstream never sees", async () => {
     const res = await chat('gpt-4o-mini', {}, { switchyard: { tags: ['!cheap'] } });
     expect(res.headers.get('x-switchyard-target')).toBe('b/gpt-4o-mini');
     const sent = b.requests.filter((r) => r.path.endsWith('/chat/completions')).at(-1)!.body;
     expect(sent).not.toHaveProperty('switchyard');
-    expect((await chat('gpt-4o-mini', { 'x-switchyard-tags': 'b' }, { switchyard: { tags: ['cheap'] } })).status).toBe(400);
+    expect((await chat('gpt-4o-mini', { 'x-switchyard-tags': 'b' }, { switchyard: { tags: ['cheap'] } })).status).toBe(
+      400,
+    );
   });
 
   it('rebuilds its index when the served models change, without touching the request path', async () => {
@@ -105,7 +117,12 @@ describe('tag routing through a gateway', () => {
     gateway.hooks.modelsChanged.call(new ModelResolver(changed, gateway.config.models, gateway.providers));
     expect(plugin.index()?.size).toBe(4);
     // The index answers with the new set; the gateway's own resolver did not change, so routing the new model is not asserted here.
-    expect(plugin.index()!.select({ include: ['free', '7b'], exclude: [] }).targets.map((t) => t.id)).toEqual(['a/mistral-7b-instruct:free']);
+    expect(
+      plugin
+        .index()!
+        .select({ include: ['free', '7b'], exclude: [] })
+        .targets.map((t) => t.id),
+    ).toEqual(['a/mistral-7b-instruct:free']);
     expect(plugin.index()!.select({ include: ['70b'], exclude: [] }).targets).toEqual([]);
   });
 });

@@ -31,11 +31,27 @@ describe('tags from model names', () => {
   });
 
   it('derives tags from model information', () => {
-    expect(infoTags({ vision: true, tools: true, structuredOutput: true, contextWindow: 128_000 })).toEqual(['vision', 'tools', 'json', 'chat', '128k']);
-    expect(infoTags({ contextWindow: 131_072, pricing: { input: 0, output: 0 }, tags: ['Local-GPU'] })).toEqual(['128k', 'free', 'local-gpu']);
+    expect(infoTags({ vision: true, tools: true, structuredOutput: true, contextWindow: 128_000 })).toEqual([
+      'vision',
+      'tools',
+      'json',
+      'chat',
+      '128k',
+    ]);
+    expect(infoTags({ contextWindow: 131_072, pricing: { input: 0, output: 0 }, tags: ['Local-GPU'] })).toEqual([
+      '128k',
+      'free',
+      'local-gpu',
+    ]);
     expect(infoTags({ embeddings: true })).toEqual(['embedding']);
     expect(infoTags(undefined)).toEqual([]);
-    expect([contextTag(200_000), contextTag(32_768), contextTag(1_048_576), contextTag(2_097_152), contextTag(8191)]).toEqual(['200k', '32k', '1m', '2m', '8k']);
+    expect([
+      contextTag(200_000),
+      contextTag(32_768),
+      contextTag(1_048_576),
+      contextTag(2_097_152),
+      contextTag(8191),
+    ]).toEqual(['200k', '32k', '1m', '2m', '8k']);
   });
 
   it('parses queries with exclusions, spaces and empty parts', () => {
@@ -45,9 +61,24 @@ describe('tags from model names', () => {
 });
 
 function instance(name: string, priority = 1): ProviderInstance {
-  return { name, type: 'openai', baseUrl: 'http://127.0.0.1:1', priority, weight: 1, tags: [], timeoutMs: 1000, headers: {}, options: {} };
+  return {
+    name,
+    type: 'openai',
+    baseUrl: 'http://127.0.0.1:1',
+    priority,
+    weight: 1,
+    tags: [],
+    timeoutMs: 1000,
+    headers: {},
+    options: {},
+  };
 }
-const target = (inst: string, model: string): Target => ({ id: `${inst}/${model}`, instance: instance(inst), model, rule: 'tag' });
+const target = (inst: string, model: string): Target => ({
+  id: `${inst}/${model}`,
+  instance: instance(inst),
+  model,
+  rule: 'tag',
+});
 
 describe('TagIndex selection', () => {
   const targets = [target('a', 'm1'), target('a', 'm2'), target('b', 'm3'), target('b', 'm4'), target('c', 'm5')];
@@ -89,7 +120,9 @@ describe('TagIndex selection', () => {
   it('holds targets past one 32-bit word', () => {
     const many = Array.from({ length: 100 }, (_, i) => target('x', `m${i}`));
     const big = new TagIndex(many, (t) => (Number(t.model.slice(1)) % 3 === 0 ? ['three', 'all'] : ['all']));
-    expect(big.select(parseTagQuery('three')).targets.map((t) => t.model)).toEqual(many.filter((_, i) => i % 3 === 0).map((t) => t.model));
+    expect(big.select(parseTagQuery('three')).targets.map((t) => t.model)).toEqual(
+      many.filter((_, i) => i % 3 === 0).map((t) => t.model),
+    );
     expect(big.select(parseTagQuery('all,!three')).targets).toHaveLength(66);
     expect(big.tagsOf('x/m99')).toEqual(new Set(['three', 'all']));
     expect(big.tagsOf('nope')).toBeUndefined();

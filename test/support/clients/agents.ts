@@ -42,7 +42,11 @@ export async function runAgent(run: AgentRun): Promise<AgentResult> {
     tools: [getWeather],
     ...(run.model ? { model: run.model } : {}),
   });
-  const provider = new OpenAIProvider({ apiKey: run.apiKey, baseURL: run.baseUrl, useResponses: run.useResponses ?? true });
+  const provider = new OpenAIProvider({
+    apiKey: run.apiKey,
+    baseURL: run.baseUrl,
+    useResponses: run.useResponses ?? true,
+  });
   const runner = new Runner({ modelProvider: provider, tracingDisabled: true });
   try {
     const result = await runner.run(agent, run.prompt);

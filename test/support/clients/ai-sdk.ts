@@ -17,7 +17,8 @@ export interface AiSdkTarget {
 }
 
 export function languageModel(target: AiSdkTarget): LanguageModel {
-  if (target.provider === 'openai') return createOpenAI({ baseURL: target.baseUrl, apiKey: target.apiKey })(target.model);
+  if (target.provider === 'openai')
+    return createOpenAI({ baseURL: target.baseUrl, apiKey: target.apiKey })(target.model);
   return createAnthropic({ baseURL: target.baseUrl, apiKey: target.apiKey })(target.model);
 }
 
@@ -35,7 +36,12 @@ export async function aiGenerateText(target: AiSdkTarget, prompt: string): Promi
 export async function aiStreamText(target: AiSdkTarget, prompt: string): Promise<AiSdkText & { chunks: string[] }> {
   const chunks: string[] = [];
   let failure: unknown;
-  const result = streamText({ model: languageModel(target), prompt, maxRetries: 0, onError: ({ error }) => void (failure = error) });
+  const result = streamText({
+    model: languageModel(target),
+    prompt,
+    maxRetries: 0,
+    onError: ({ error }) => void (failure = error),
+  });
   for await (const chunk of result.textStream) chunks.push(chunk);
   if (failure) throw failure;
   return { text: await result.text, finishReason: await result.finishReason, usage: await result.usage, chunks };
@@ -65,5 +71,11 @@ export async function aiGenerateWithTool(target: AiSdkTarget, prompt: string): P
       }),
     },
   });
-  return { text: result.text, finishReason: result.finishReason, usage: result.usage, toolCalls, steps: result.steps.length };
+  return {
+    text: result.text,
+    finishReason: result.finishReason,
+    usage: result.usage,
+    toolCalls,
+    steps: result.steps.length,
+  };
 }

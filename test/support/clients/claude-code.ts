@@ -121,7 +121,8 @@ function toolCallsOf(events: Array<Record<string, any>>): ToolCall[] {
     const blocks: unknown = event.message?.content;
     if (!Array.isArray(blocks)) continue;
     for (const block of blocks) {
-      if (event.type === 'assistant' && block?.type === 'tool_use') calls.set(block.id, { name: block.name, input: block.input ?? {} });
+      if (event.type === 'assistant' && block?.type === 'tool_use')
+        calls.set(block.id, { name: block.name, input: block.input ?? {} });
       if (event.type === 'user' && block?.type === 'tool_result' && calls.has(block.tool_use_id)) {
         const call = calls.get(block.tool_use_id)!;
         call.result = typeof block.content === 'string' ? block.content : JSON.stringify(block.content);

@@ -105,7 +105,16 @@ export async function runCodex(run: CodexRun): Promise<CodexResult> {
     await writeFile(join(codexHome, 'config.toml'), codexConfig(run));
     const launcher = createRequire(import.meta.url).resolve('@openai/codex/bin/codex.js');
     const overrides = (run.configOverrides ?? []).flatMap((o) => ['-c', o]);
-    const args = [launcher, 'exec', '--json', '--skip-git-repo-check', '--sandbox', run.sandbox ?? 'danger-full-access', ...overrides, run.prompt];
+    const args = [
+      launcher,
+      'exec',
+      '--json',
+      '--skip-git-repo-check',
+      '--sandbox',
+      run.sandbox ?? 'danger-full-access',
+      ...overrides,
+      run.prompt,
+    ];
     const env = { ...baseEnv(home), CODEX_HOME: codexHome, [KEY_VARIABLE]: run.apiKey, ...run.extraEnv };
     const out = await runProcess(process.execPath, args, { cwd, env, timeoutMs: run.timeoutMs ?? 120_000 });
     const events = parseJsonLines(out.stdout);
@@ -119,7 +128,12 @@ export async function runCodex(run: CodexRun): Promise<CodexResult> {
       text: messages.at(-1)?.text,
       commands: items
         .filter((i) => i.type === 'command_execution')
-        .map((i) => ({ command: String(i.command), output: String(i.aggregated_output ?? ''), exitCode: i.exit_code ?? null, status: String(i.status) })),
+        .map((i) => ({
+          command: String(i.command),
+          output: String(i.aggregated_output ?? ''),
+          exitCode: i.exit_code ?? null,
+          status: String(i.status),
+        })),
       usage: events.findLast((e) => e.type === 'turn.completed')?.usage,
       events,
     };

@@ -49,8 +49,14 @@ export async function startDenyProxy(): Promise<DenyProxy> {
     url,
     attempts,
     env: () => ({
-      HTTP_PROXY: url, HTTPS_PROXY: url, ALL_PROXY: url, http_proxy: url, https_proxy: url, all_proxy: url,
-      NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost',
+      HTTP_PROXY: url,
+      HTTPS_PROXY: url,
+      ALL_PROXY: url,
+      http_proxy: url,
+      https_proxy: url,
+      all_proxy: url,
+      NO_PROXY: '127.0.0.1,localhost',
+      no_proxy: '127.0.0.1,localhost',
     }),
     close: () =>
       new Promise((resolve) => {
@@ -65,7 +71,10 @@ export async function startDenyProxy(): Promise<DenyProxy> {
  * the mock: both started before its tests (then handed to `use`), the mock reset and the proxy's
  * attempts cleared after each test, both closed after the last.
  */
-export function useMockAndDenyProxy<M extends { reset(): void; close(): Promise<void> }>(start: () => Promise<M>, use: (mock: M, proxy: DenyProxy) => void): void {
+export function useMockAndDenyProxy<M extends { reset(): void; close(): Promise<void> }>(
+  start: () => Promise<M>,
+  use: (mock: M, proxy: DenyProxy) => void,
+): void {
   let mock: M | undefined;
   let proxy: DenyProxy | undefined;
   beforeAll(async () => {

@@ -56,14 +56,16 @@ export function checkFixture(name: string, requests: RequestLike[]): string[] {
   }
   const stored = JSON.parse(readFileSync(file, 'utf8')) as FixtureRequest[];
   const differences: string[] = [];
-  if (stored.length !== recorded.length) differences.push(`${name}: ${recorded.length} requests, fixture has ${stored.length}`);
+  if (stored.length !== recorded.length)
+    differences.push(`${name}: ${recorded.length} requests, fixture has ${stored.length}`);
   stored.forEach((expected, i) => {
     const got = recorded[i];
     if (!got) return;
     const a = shapeOf(expected);
     const b = shapeOf(got);
     for (const key of Object.keys(a) as Array<keyof typeof a>) {
-      if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) differences.push(`${name}[${i}].${key}: fixture ${JSON.stringify(a[key])}, now ${JSON.stringify(b[key])}`);
+      if (JSON.stringify(a[key]) !== JSON.stringify(b[key]))
+        differences.push(`${name}[${i}].${key}: fixture ${JSON.stringify(a[key])}, now ${JSON.stringify(b[key])}`);
     }
   });
   return differences;
@@ -76,10 +78,22 @@ function shapeOf(request: FixtureRequest): Record<string, unknown> {
   return {
     request: `${request.method} ${request.path}`,
     query: request.query,
-    headerNames: Object.keys(request.headers).filter((h) => !h.startsWith('x-stainless-retry')).sort(),
-    protocolHeaders: pick(request.headers, ['anthropic-version', 'anthropic-beta', 'accept', 'content-type', 'openai-beta']),
+    headerNames: Object.keys(request.headers)
+      .filter((h) => !h.startsWith('x-stainless-retry'))
+      .sort(),
+    protocolHeaders: pick(request.headers, [
+      'anthropic-version',
+      'anthropic-beta',
+      'accept',
+      'content-type',
+      'openai-beta',
+    ]),
     bodyKeys: Object.keys(body).sort(),
-    turns: turns.map((t: any) => [t.type, t.role, Array.isArray(t.content) ? t.content.map((c: any) => c.type) : typeof t.content].filter((x) => x !== undefined)),
+    turns: turns.map((t: any) =>
+      [t.type, t.role, Array.isArray(t.content) ? t.content.map((c: any) => c.type) : typeof t.content].filter(
+        (x) => x !== undefined,
+      ),
+    ),
     tools: Array.isArray(body.tools) ? body.tools.map((t: any) => t.name ?? t.function?.name ?? t.type) : undefined,
   };
 }
@@ -94,9 +108,10 @@ function trimDescriptions(value: any): any {
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] = key === 'description' && typeof inner === 'string' && inner.length > TRIM_AT
-      ? `${inner.slice(0, TRIM_AT)}… [trimmed: ${inner.length} characters]`
-      : trimDescriptions(inner);
+    out[key] =
+      key === 'description' && typeof inner === 'string' && inner.length > TRIM_AT
+        ? `${inner.slice(0, TRIM_AT)}… [trimmed: ${inner.length} characters]`
+        : trimDescriptions(inner);
   }
   return out;
 }

@@ -20,7 +20,11 @@ export const CLIENT_KEY = 'sk-switchyard-client-0123456789';
 export const UPSTREAM_KEY = 'sk-upstream-0123456789';
 
 /** The upstream model behind every alias (the OpenAI upstream serves each client's own model name). */
-const MODELS: Record<Exclude<UpstreamKind, 'openai'>, string> = { chat: 'llama-3.1-8b', anthropic: 'claude-sonnet-4-5', gemini: 'gemini-2.5-flash' };
+const MODELS: Record<Exclude<UpstreamKind, 'openai'>, string> = {
+  chat: 'llama-3.1-8b',
+  anthropic: 'claude-sonnet-4-5',
+  gemini: 'gemini-2.5-flash',
+};
 
 /** What an upstream mock recorded of one model call. */
 export interface Call {
@@ -51,26 +55,43 @@ export interface BenchOptions {
   config?: Record<string, unknown>;
 }
 
-export async function startBench(kind: UpstreamKind, clientModels: readonly string[], options: BenchOptions = {}): Promise<Bench> {
-  const openai = await startMockOpenAI({ name: kind === 'chat' ? 'chat' : 'openai', apiKey: UPSTREAM_KEY, chatOnly: kind === 'chat', strictChat: kind === 'chat' });
+export async function startBench(
+  kind: UpstreamKind,
+  clientModels: readonly string[],
+  options: BenchOptions = {},
+): Promise<Bench> {
+  const openai = await startMockOpenAI({
+    name: kind === 'chat' ? 'chat' : 'openai',
+    apiKey: UPSTREAM_KEY,
+    chatOnly: kind === 'chat',
+    strictChat: kind === 'chat',
+  });
   const anthropic = await startMockAnthropic({ name: 'anthropic', apiKey: UPSTREAM_KEY });
   const gemini = await startMockGemini({ name: 'gemini', apiKey: UPSTREAM_KEY, thoughtSignatures: true });
   const model = (clientModel: string): string => (kind === 'openai' ? clientModel : MODELS[kind]);
   const provider =
-    kind === 'openai' ? { name: 'openai', type: 'openai', baseUrl: openai.baseUrl, apiKey: UPSTREAM_KEY, responsesApi: true }
-    : kind === 'chat' ? { name: 'chat', type: 'openai', baseUrl: openai.baseUrl, apiKey: UPSTREAM_KEY }
-    : kind === 'anthropic' ? { name: 'anthropic', type: 'anthropic', baseUrl: anthropic.origin, apiKey: UPSTREAM_KEY }
-    : { name: 'gemini', type: 'gemini', baseUrl: gemini.origin, apiKey: UPSTREAM_KEY };
+    kind === 'openai'
+      ? { name: 'openai', type: 'openai', baseUrl: openai.baseUrl, apiKey: UPSTREAM_KEY, responsesApi: true }
+      : kind === 'chat'
+        ? { name: 'chat', type: 'openai', baseUrl: openai.baseUrl, apiKey: UPSTREAM_KEY }
+        : kind === 'anthropic'
+          ? { name: 'anthropic', type: 'anthropic', baseUrl: anthropic.origin, apiKey: UPSTREAM_KEY }
+          : { name: 'gemini', type: 'gemini', baseUrl: gemini.origin, apiKey: UPSTREAM_KEY };
   const extra = options.config ?? {};
   const gateway = await startGateway({
     providers: [provider],
     models: clientModels.map((name) => ({ name, targets: [`${provider.name}/${model(name)}`] })),
     ...extra,
-    plugins: { auth: { keys: [{ name: 'client', key: CLIENT_KEY }] }, ...(extra.plugins as Record<string, unknown> | undefined) },
+    plugins: {
+      auth: { keys: [{ name: 'client', key: CLIENT_KEY }] },
+      ...(extra.plugins as Record<string, unknown> | undefined),
+    },
   });
   const calls = (): Call[] => {
     const all = kind === 'anthropic' ? anthropic.requests : kind === 'gemini' ? gemini.requests : openai.requests;
-    return all.filter((r) => r.method === 'POST').map((r) => ({ path: r.path, status: r.status, headers: r.headers, body: r.body }));
+    return all
+      .filter((r) => r.method === 'POST')
+      .map((r) => ({ path: r.path, status: r.status, headers: r.headers, body: r.body }));
   };
   return {
     kind,
@@ -112,12 +133,17 @@ const FIXTURES = fileURLToPath(new URL('../../fixtures/clients/', import.meta.ur
 export function passThroughDifferences(fixture: string, calls: readonly Call[]): string[] {
   const recorded = JSON.parse(readFileSync(`${FIXTURES}${fixture}.json`, 'utf8')) as Array<{ body: any }>;
   const shape = (body: any): unknown => ({
-    keys: Object.keys(body ?? {}).filter((k) => k !== 'prompt_cache_key').sort(),
-    input: Array.isArray(body?.input) ? body.input.map((i: any) => [i.type, i.role].filter(Boolean).join(':')) : typeof body?.input,
+    keys: Object.keys(body ?? {})
+      .filter((k) => k !== 'prompt_cache_key')
+      .sort(),
+    input: Array.isArray(body?.input)
+      ? body.input.map((i: any) => [i.type, i.role].filter(Boolean).join(':'))
+      : typeof body?.input,
     tools: (body?.tools ?? []).map((t: any) => t.name ?? t.type),
   });
   const differences: string[] = [];
-  if (recorded.length !== calls.length) differences.push(`${calls.length} requests, the client alone sends ${recorded.length}`);
+  if (recorded.length !== calls.length)
+    differences.push(`${calls.length} requests, the client alone sends ${recorded.length}`);
   recorded.forEach((r, i) => {
     const a = JSON.stringify(shape(r.body));
     const b = JSON.stringify(shape(calls[i]?.body));

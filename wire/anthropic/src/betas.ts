@@ -21,7 +21,15 @@ export function parseBetas(header: string | readonly string[] | undefined): stri
 /** `*` in a pattern matches any run of characters; anything else matches itself. */
 function globMatcher(patterns: readonly string[]): (value: string) => boolean {
   if (patterns.includes('*')) return () => true;
-  const regexes = patterns.map((p) => new RegExp(`^${p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`));
+  const regexes = patterns.map(
+    (p) =>
+      new RegExp(
+        `^${p
+          .split('*')
+          .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ),
+  );
   return (value) => regexes.some((r) => r.test(value));
 }
 
@@ -76,7 +84,11 @@ export const BETA_FEATURES: readonly BetaFeature[] = [
     what: 'output_config of system entries in messages',
     strip(body) {
       const messages = body.messages;
-      if (!Array.isArray(messages) || !messages.some((m: Json) => m?.role === 'system' && m.output_config !== undefined)) return false;
+      if (
+        !Array.isArray(messages) ||
+        !messages.some((m: Json) => m?.role === 'system' && m.output_config !== undefined)
+      )
+        return false;
       body.messages = messages.flatMap((m: Json) => {
         if (m?.role !== 'system' || m.output_config === undefined) return [m];
         const { output_config: _dropped, ...rest } = m;
@@ -106,7 +118,12 @@ export const BETA_FEATURES: readonly BetaFeature[] = [
  * The body without the fields of dropped betas (each named in a warning), unless a kept beta
  * still covers them. Returns the body itself when nothing had to go.
  */
-export function withoutBetaFields<T extends AnthropicMessagesRequest | Json>(body: T, kept: readonly string[], dropped: readonly string[], warn: Warn): T {
+export function withoutBetaFields<T extends AnthropicMessagesRequest | Json>(
+  body: T,
+  kept: readonly string[],
+  dropped: readonly string[],
+  warn: Warn,
+): T {
   if (dropped.length === 0) return body;
   let copy: Json | undefined;
   for (const feature of BETA_FEATURES) {
@@ -127,10 +144,16 @@ export function withMaxTokens<T extends AnthropicMessagesRequest | Json>(body: T
   if (body.max_tokens === maxTokens) return body;
   const copy: Json = { ...body, max_tokens: maxTokens };
   const thinking = copy.thinking as { type?: unknown; budget_tokens?: unknown } | undefined;
-  if (thinking?.type === 'enabled' && typeof thinking.budget_tokens === 'number' && thinking.budget_tokens >= maxTokens) {
+  if (
+    thinking?.type === 'enabled' &&
+    typeof thinking.budget_tokens === 'number' &&
+    thinking.budget_tokens >= maxTokens
+  ) {
     if (maxTokens - 1 < MIN_THINKING_BUDGET) {
       delete copy.thinking;
-      warn(`thinking turned off (max_tokens ${maxTokens} leaves no room for the minimum thinking budget of ${MIN_THINKING_BUDGET})`);
+      warn(
+        `thinking turned off (max_tokens ${maxTokens} leaves no room for the minimum thinking budget of ${MIN_THINKING_BUDGET})`,
+      );
     } else {
       copy.thinking = { ...thinking, budget_tokens: maxTokens - 1 };
       warn(`thinking.budget_tokens ${thinking.budget_tokens} lowered to ${maxTokens - 1} to stay below max_tokens`);

@@ -68,11 +68,21 @@ export class AnthropicStreamEncoder {
         out += anthropicSse({
           type: 'content_block_start',
           index,
-          content_block: { type: 'tool_use', id: call.id ?? `toolu_${index}`, name: call.function?.name ?? '', input: {} },
+          content_block: {
+            type: 'tool_use',
+            id: call.id ?? `toolu_${index}`,
+            name: call.function?.name ?? '',
+            input: {},
+          },
         });
       }
       const args = call.function?.arguments;
-      if (args) out += anthropicSse({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: args } });
+      if (args)
+        out += anthropicSse({
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'input_json_delta', partial_json: args },
+        });
     }
     if (choice.finish_reason) this.#finish = choice.finish_reason;
     return out;
@@ -80,7 +90,9 @@ export class AnthropicStreamEncoder {
 
   /** The closing events, once the canonical stream ended. */
   end(): string {
-    let out = this.#started ? '' : this.push({ id: '', object: 'chat.completion.chunk', created: 0, model: this.model, choices: [] });
+    let out = this.#started
+      ? ''
+      : this.push({ id: '', object: 'chat.completion.chunk', created: 0, model: this.model, choices: [] });
     out += this.#close();
     const usage = anthropicUsageOf(this.#usage);
     out += anthropicSse({
@@ -114,7 +126,15 @@ export class AnthropicStreamEncoder {
     if (block.type === 'redacted_thinking') {
       const out = this.#close();
       const index = ++this.#block;
-      return out + anthropicSse({ type: 'content_block_start', index, content_block: { type: 'redacted_thinking', data: block.signature! } }) + anthropicSse({ type: 'content_block_stop', index });
+      return (
+        out +
+        anthropicSse({
+          type: 'content_block_start',
+          index,
+          content_block: { type: 'redacted_thinking', data: block.signature! },
+        }) +
+        anthropicSse({ type: 'content_block_stop', index })
+      );
     }
     let out = this.#open('thinking', { type: 'thinking', thinking: '', signature: '' });
     out += this.#delta({ type: 'signature_delta', signature: block.signature! });

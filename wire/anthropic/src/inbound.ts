@@ -26,11 +26,15 @@ export function anthropicUsageOf(usage: Usage | null | undefined): AnthropicUsag
   if (!usage) return { input_tokens: 0, output_tokens: 0 };
   const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
   const written = usage.prompt_tokens_details?.cache_write_tokens ?? 0;
-  const out: AnthropicUsage = { input_tokens: Math.max(0, usage.prompt_tokens - cached - written), output_tokens: usage.completion_tokens };
+  const out: AnthropicUsage = {
+    input_tokens: Math.max(0, usage.prompt_tokens - cached - written),
+    output_tokens: usage.completion_tokens,
+  };
   if (written) out.cache_creation_input_tokens = written;
   if (cached) out.cache_read_input_tokens = cached;
   const hour = usage.prompt_tokens_details?.cache_write_1h_tokens ?? 0;
-  if (hour) out.cache_creation = { ephemeral_5m_input_tokens: Math.max(0, written - hour), ephemeral_1h_input_tokens: hour };
+  if (hour)
+    out.cache_creation = { ephemeral_5m_input_tokens: Math.max(0, written - hour), ephemeral_1h_input_tokens: hour };
   return out;
 }
 
@@ -44,7 +48,12 @@ export function canonicalUsageOf(usage: Partial<AnthropicUsage> | undefined): Us
   const out: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
   // Writes to the one-hour cache are priced apart; cache_creation splits cache_creation_input_tokens by lifetime.
   const hour = Math.min(written, usage.cache_creation?.ephemeral_1h_input_tokens ?? 0);
-  if (read || written) out.prompt_tokens_details = { cached_tokens: read, ...(written ? { cache_write_tokens: written } : {}), ...(hour ? { cache_write_1h_tokens: hour } : {}) };
+  if (read || written)
+    out.prompt_tokens_details = {
+      cached_tokens: read,
+      ...(written ? { cache_write_tokens: written } : {}),
+      ...(hour ? { cache_write_1h_tokens: hour } : {}),
+    };
   return out;
 }
 
@@ -63,7 +72,12 @@ export function canonicalToAnthropicMessage(completion: ChatCompletion, model: s
   if (typeof message?.content === 'string' && message.content) content.push({ type: 'text', text: message.content });
   else if (message?.refusal) content.push({ type: 'text', text: message.refusal });
   for (const call of message?.tool_calls ?? []) {
-    content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call.function.arguments) });
+    content.push({
+      type: 'tool_use',
+      id: call.id,
+      name: call.function.name,
+      input: parseArguments(call.function.arguments),
+    });
   }
   return {
     id: messageId(completion.id),
@@ -81,7 +95,10 @@ export function canonicalToAnthropicMessage(completion: ChatCompletion, model: s
  * The thinking blocks of an answer: the ones Anthropic signed as they came (so the caller can
  * send them back), else the reasoning text in one unsigned block.
  */
-export function thinkingBlocks(blocks: ReasoningBlock[] | undefined, text: string | undefined): AnthropicContentBlock[] {
+export function thinkingBlocks(
+  blocks: ReasoningBlock[] | undefined,
+  text: string | undefined,
+): AnthropicContentBlock[] {
   const signed = (blocks ?? []).filter(isAnthropicReasoning);
   if (signed.length) return signed.map(thinkingBlockOf);
   return text ? [{ type: 'thinking', thinking: text, signature: '' }] : [];

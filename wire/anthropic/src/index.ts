@@ -6,11 +6,26 @@
  * (@switchyard/protocol-anthropic). Pure functions.
  */
 export type * from './types.js';
-export { anthropicUsageOf, canonicalToAnthropicMessage, canonicalUsageOf, messageId, parseArguments, stopReasonOf, thinkingBlocks } from './inbound.js';
+export {
+  anthropicUsageOf,
+  canonicalToAnthropicMessage,
+  canonicalUsageOf,
+  messageId,
+  parseArguments,
+  stopReasonOf,
+  thinkingBlocks,
+} from './inbound.js';
 export { anthropicToCanonical } from './to-canonical.js';
 export type { CanonicalConversion } from './to-canonical.js';
 export { ANTHROPIC_REASONING, isAnthropicReasoning, reasoningBlockOf, thinkingBlockOf } from './reasoning.js';
-export { BETA_FEATURES, MIN_THINKING_BUDGET, filterBetas, parseBetas, withMaxTokens, withoutBetaFields } from './betas.js';
+export {
+  BETA_FEATURES,
+  MIN_THINKING_BUDGET,
+  filterBetas,
+  parseBetas,
+  withMaxTokens,
+  withoutBetaFields,
+} from './betas.js';
 export type { BetaPolicy } from './betas.js';
 export { AnthropicStreamEncoder, anthropicSse } from './encode-stream.js';
 export { toMessagesRequest, acceptsSampling, JSON_TOOL, NO_SAMPLING_VERSION } from './request.js';

@@ -25,7 +25,12 @@ export function reasoningBlockOf(block: AnthropicContentBlock): ReasoningBlock |
 
 /** True when a reasoning block can go back to an Anthropic upstream as it came. */
 export function isAnthropicReasoning(block: ReasoningBlock): boolean {
-  return block.source === ANTHROPIC_REASONING && typeof block.signature === 'string' && block.signature !== '' && (block.type === 'thinking' || block.type === 'redacted_thinking');
+  return (
+    block.source === ANTHROPIC_REASONING &&
+    typeof block.signature === 'string' &&
+    block.signature !== '' &&
+    (block.type === 'thinking' || block.type === 'redacted_thinking')
+  );
 }
 
 /** A reasoning block Anthropic made → the content block to send back (signature untouched). */

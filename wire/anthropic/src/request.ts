@@ -4,7 +4,15 @@
 import type { ChatMessage, ChatRequest, ContentPart, ToolChoice } from '@switchyard/core';
 import { MIN_THINKING_BUDGET } from './betas.js';
 import { isAnthropicReasoning, thinkingBlockOf } from './reasoning.js';
-import type { AnthropicCacheControl, AnthropicContentBlock, AnthropicMessageParam, AnthropicMessagesRequest, AnthropicTextBlock, AnthropicTool, AnthropicToolChoice } from './types.js';
+import type {
+  AnthropicCacheControl,
+  AnthropicContentBlock,
+  AnthropicMessageParam,
+  AnthropicMessagesRequest,
+  AnthropicTextBlock,
+  AnthropicTool,
+  AnthropicToolChoice,
+} from './types.js';
 
 /** The tool a json_object / json_schema response_format is forced through (see README). */
 export const JSON_TOOL = 'json_response';
@@ -39,8 +47,22 @@ export interface Converted {
 
 /** Fields handled below; any other non-null field is dropped with a warning. */
 const HANDLED = new Set([
-  'model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p',
-  'stop', 'tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'reasoning_effort', 'user', 'n',
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'stop',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'response_format',
+  'reasoning_effort',
+  'user',
+  'n',
 ]);
 
 /** True when an API version still accepts temperature / top_p / top_k. */
@@ -79,7 +101,12 @@ export function toMessagesRequest(req: ChatRequest, o: ConvertOptions): Converte
   return out;
 }
 
-function sampling(req: ChatRequest, body: AnthropicMessagesRequest, o: ConvertOptions, warn: (m: string) => void): void {
+function sampling(
+  req: ChatRequest,
+  body: AnthropicMessagesRequest,
+  o: ConvertOptions,
+  warn: (m: string) => void,
+): void {
   const allowed = acceptsSampling(o.version);
   if (req.temperature != null) {
     if (!allowed) warn(`temperature dropped (anthropic-version ${o.version} does not accept it)`);
@@ -94,7 +121,11 @@ function sampling(req: ChatRequest, body: AnthropicMessagesRequest, o: ConvertOp
   }
 }
 
-function convertMessages(input: ChatMessage[], system: AnthropicTextBlock[], warn: (m: string) => void): AnthropicMessageParam[] {
+function convertMessages(
+  input: ChatMessage[],
+  system: AnthropicTextBlock[],
+  warn: (m: string) => void,
+): AnthropicMessageParam[] {
   const out: AnthropicMessageParam[] = [];
   const push = (role: 'user' | 'assistant', blocks: AnthropicContentBlock[]): void => {
     if (!blocks.length) return;
@@ -126,7 +157,8 @@ function convertMessages(input: ChatMessage[], system: AnthropicTextBlock[], war
   // A single text block is sent in the string shorthand, as most clients do.
   for (const m of out) {
     const blocks = m.content as AnthropicContentBlock[];
-    if (blocks.length === 1 && blocks[0]!.type === 'text' && !blocks[0]!.cache_control) m.content = (blocks[0] as AnthropicTextBlock).text;
+    if (blocks.length === 1 && blocks[0]!.type === 'text' && !blocks[0]!.cache_control)
+      m.content = (blocks[0] as AnthropicTextBlock).text;
   }
   return out;
 }
@@ -175,26 +207,38 @@ function userBlocks(content: string | ContentPart[], warn: (m: string) => void):
 
 const DATA_URL = /^data:([^;,]+);base64,/;
 
-function imageBlock(image: { url?: string; detail?: string } | undefined, warn: (m: string) => void): AnthropicContentBlock | undefined {
+function imageBlock(
+  image: { url?: string; detail?: string } | undefined,
+  warn: (m: string) => void,
+): AnthropicContentBlock | undefined {
   const url = image?.url ?? '';
   if (image?.detail && image.detail !== 'auto') warn('image_url.detail dropped (no Anthropic equivalent)');
   const match = DATA_URL.exec(url);
-  if (match) return { type: 'image', source: { type: 'base64', media_type: match[1]!, data: url.slice(match[0].length) } };
+  if (match)
+    return { type: 'image', source: { type: 'base64', media_type: match[1]!, data: url.slice(match[0].length) } };
   if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
   warn('an image that is neither a base64 data URL nor an http(s) URL was dropped');
   return undefined;
 }
 
-function assistantBlocks(m: Extract<ChatMessage, { role: 'assistant' }>, warn: (m: string) => void): AnthropicContentBlock[] {
+function assistantBlocks(
+  m: Extract<ChatMessage, { role: 'assistant' }>,
+  warn: (m: string) => void,
+): AnthropicContentBlock[] {
   const blocks: AnthropicContentBlock[] = [];
   // Thinking Anthropic signed goes back first and untouched; any other reasoning cannot be verified there.
   const reasoning = m.reasoning_blocks ?? [];
   for (const block of reasoning) {
     if (isAnthropicReasoning(block)) blocks.push(thinkingBlockOf(block));
-    else warn(`${block.type} blocks${block.source ? ` from ${block.source}` : ''} in the history dropped (Anthropic takes back only thinking it signed)`);
+    else
+      warn(
+        `${block.type} blocks${block.source ? ` from ${block.source}` : ''} in the history dropped (Anthropic takes back only thinking it signed)`,
+      );
   }
-  if (m.reasoning_content && !reasoning.length) warn('reasoning_content in the history dropped (Anthropic needs signed thinking blocks)');
-  for (const text of textsOf(m.content as string | ContentPart[] | null | undefined)) if (text) blocks.push({ type: 'text', text });
+  if (m.reasoning_content && !reasoning.length)
+    warn('reasoning_content in the history dropped (Anthropic needs signed thinking blocks)');
+  for (const text of textsOf(m.content as string | ContentPart[] | null | undefined))
+    if (text) blocks.push({ type: 'text', text });
   for (const call of m.tool_calls ?? []) {
     if (!call?.function || typeof call.function.name !== 'string') {
       warn('a tool call without a function name was dropped');
@@ -220,7 +264,10 @@ function tools(req: ChatRequest, body: AnthropicMessagesRequest, warn: (m: strin
       warn(`tools of type ${String(tool.type)} dropped (no Anthropic equivalent)`);
       continue;
     }
-    const t: AnthropicTool = { name: tool.function.name, input_schema: tool.function.parameters ?? { type: 'object', properties: {} } };
+    const t: AnthropicTool = {
+      name: tool.function.name,
+      input_schema: tool.function.parameters ?? { type: 'object', properties: {} },
+    };
     if (tool.function.description) t.description = tool.function.description;
     if (tool.function.strict !== undefined) warn('tools[].function.strict dropped (no Anthropic equivalent)');
     list.push(t);
@@ -246,37 +293,53 @@ function toolChoice(choice: ToolChoice | undefined): AnthropicToolChoice | undef
   return { type: 'tool', name: choice.function.name };
 }
 
-function responseFormat(req: ChatRequest, body: AnthropicMessagesRequest, o: ConvertOptions, warn: (m: string) => void): string | undefined {
+function responseFormat(
+  req: ChatRequest,
+  body: AnthropicMessagesRequest,
+  o: ConvertOptions,
+  warn: (m: string) => void,
+): string | undefined {
   const format = req.response_format;
   if (!format || format.type === 'text') return undefined;
-  const schema = format.type === 'json_schema' ? format.json_schema.schema ?? { type: 'object' } : { type: 'object' };
+  const schema = format.type === 'json_schema' ? (format.json_schema.schema ?? { type: 'object' }) : { type: 'object' };
   if (o.jsonMode === 'native' && format.type === 'json_schema') {
     body.output_config = { ...(body.output_config ?? {}), format: { type: 'json_schema', schema } };
     return undefined;
   }
   if (body.tool_choice?.type === 'none') {
     // No tool may be called, the caller's included: a forced JSON tool would force a call beside them.
-    warn(`response_format ${format.type} dropped (tool_choice "none": no tool may be called, not even the JSON tool; the answer is plain text)`);
+    warn(
+      `response_format ${format.type} dropped (tool_choice "none": no tool may be called, not even the JSON tool; the answer is plain text)`,
+    );
     return undefined;
   }
-  const description = format.type === 'json_schema' && format.json_schema.description
-    ? format.json_schema.description
-    : 'Respond with the answer as this tool\'s input: a JSON object.';
+  const description =
+    format.type === 'json_schema' && format.json_schema.description
+      ? format.json_schema.description
+      : "Respond with the answer as this tool's input: a JSON object.";
   body.tools = [...(body.tools ?? []), { name: JSON_TOOL, description, input_schema: schema }];
   if (body.tool_choice) {
-    warn('response_format with tools: the JSON tool is offered, not forced, so the caller\'s tool_choice holds');
+    warn("response_format with tools: the JSON tool is offered, not forced, so the caller's tool_choice holds");
   } else {
     body.tool_choice = { type: 'tool', name: JSON_TOOL };
   }
   return JSON_TOOL;
 }
 
-function thinking(req: ChatRequest, body: AnthropicMessagesRequest, o: ConvertOptions, explicitMax: boolean, warn: (m: string) => void): void {
+function thinking(
+  req: ChatRequest,
+  body: AnthropicMessagesRequest,
+  o: ConvertOptions,
+  explicitMax: boolean,
+  warn: (m: string) => void,
+): void {
   const effort = req.reasoning_effort;
   if (effort == null || effort === 'none') return;
   const wanted = o.thinkingBudgets[effort];
   if (!o.thinking || wanted === undefined) {
-    warn(`reasoning_effort ${effort} dropped (${o.thinking ? 'unknown effort' : `${o.model} has no extended thinking`})`);
+    warn(
+      `reasoning_effort ${effort} dropped (${o.thinking ? 'unknown effort' : `${o.model} has no extended thinking`})`,
+    );
     return;
   }
   if (body.tool_choice && (body.tool_choice.type === 'tool' || body.tool_choice.type === 'any')) {
@@ -284,7 +347,9 @@ function thinking(req: ChatRequest, body: AnthropicMessagesRequest, o: ConvertOp
     return;
   }
   if (openToolLoopWithoutThinking(body.messages)) {
-    warn('reasoning_effort dropped for this turn (Anthropic needs the thinking block that led to the pending tool calls, and the history does not carry it)');
+    warn(
+      'reasoning_effort dropped for this turn (Anthropic needs the thinking block that led to the pending tool calls, and the history does not carry it)',
+    );
     return;
   }
   let budget = wanted;
@@ -314,7 +379,14 @@ function openToolLoopWithoutThinking(entries: AnthropicMessagesRequest['messages
   const messages = entries.filter((m): m is AnthropicMessageParam => m.role !== 'system');
   const last = messages.at(-1);
   const assistant = messages.at(-2);
-  if (!last || last.role !== 'user' || !assistant || assistant.role !== 'assistant' || typeof assistant.content === 'string') return false;
+  if (
+    !last ||
+    last.role !== 'user' ||
+    !assistant ||
+    assistant.role !== 'assistant' ||
+    typeof assistant.content === 'string'
+  )
+    return false;
   const answersTools = typeof last.content !== 'string' && last.content.some((b) => b.type === 'tool_result');
   const first = assistant.content[0]?.type;
   return answersTools && first !== 'thinking' && first !== 'redacted_thinking';

@@ -28,8 +28,13 @@ export function finishReasonOf(stop: AnthropicStopReason | null | undefined, jso
  * `jsonTool`: the forced tool that carried a response_format; its input becomes the message content.
  * `warn`: names what the conversion drops (server tool blocks).
  */
-export function fromMessagesResponse(message: AnthropicMessage, jsonTool?: string, warn?: (m: string) => void): ChatCompletion {
-  if (!message || message.type !== 'message' || !Array.isArray(message.content)) throw new Error('not an Anthropic message');
+export function fromMessagesResponse(
+  message: AnthropicMessage,
+  jsonTool?: string,
+  warn?: (m: string) => void,
+): ChatCompletion {
+  if (!message || message.type !== 'message' || !Array.isArray(message.content))
+    throw new Error('not an Anthropic message');
   let text = '';
   let reasoning = '';
   let jsonAnswer = false;
@@ -46,10 +51,18 @@ export function fromMessagesResponse(message: AnthropicMessage, jsonTool?: strin
       if (jsonTool && use.name === jsonTool) {
         text += JSON.stringify(use.input ?? {});
         jsonAnswer = true;
-      } else calls.push({ id: use.id, type: 'function', function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) } });
+      } else
+        calls.push({
+          id: use.id,
+          type: 'function',
+          function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) },
+        });
     } else warn?.(`${block.type} response blocks dropped (no OpenAI equivalent)`);
   }
-  const out: ChatCompletion['choices'][number]['message'] = { role: 'assistant', content: text || (calls.length ? null : '') };
+  const out: ChatCompletion['choices'][number]['message'] = {
+    role: 'assistant',
+    content: text || (calls.length ? null : ''),
+  };
   if (calls.length) out.tool_calls = calls;
   if (reasoning) out.reasoning_content = reasoning;
   if (blocks.length) out.reasoning_blocks = blocks;
@@ -59,7 +72,14 @@ export function fromMessagesResponse(message: AnthropicMessage, jsonTool?: strin
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: message.model,
-    choices: [{ index: 0, message: out, finish_reason: finishReasonOf(message.stop_reason, jsonAnswer && !calls.length), logprobs: null }],
+    choices: [
+      {
+        index: 0,
+        message: out,
+        finish_reason: finishReasonOf(message.stop_reason, jsonAnswer && !calls.length),
+        logprobs: null,
+      },
+    ],
   };
   const usage = canonicalUsageOf(message.usage);
   if (usage) completion.usage = usage;

@@ -15,7 +15,10 @@ import { reasoningBlockOf } from './reasoning.js';
 import { finishReasonOf } from './response.js';
 
 export class StreamError extends Error {
-  constructor(readonly type: string, message: string) {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -35,7 +38,10 @@ export class MessagesStreamDecoder {
   #done = false;
   #jsonAnswer = false;
 
-  constructor(private readonly includeUsage: boolean, private readonly jsonTool?: string) {}
+  constructor(
+    private readonly includeUsage: boolean,
+    private readonly jsonTool?: string,
+  ) {}
 
   /** True once message_stop arrived. */
   get done(): boolean {
@@ -63,12 +69,28 @@ export class MessagesStreamDecoder {
           }
           const index = this.#tools++;
           this.#blocks.set(event.index, index);
-          return [this.#chunk({ tool_calls: [{ index, id: block.id as string, type: 'function', function: { name: block.name as string, arguments: '' } }] })];
+          return [
+            this.#chunk({
+              tool_calls: [
+                {
+                  index,
+                  id: block.id as string,
+                  type: 'function',
+                  function: { name: block.name as string, arguments: '' },
+                },
+              ],
+            }),
+          ];
         }
-        if (block.type === 'text' && typeof block.text === 'string' && block.text) return [this.#chunk({ content: block.text })];
+        if (block.type === 'text' && typeof block.text === 'string' && block.text)
+          return [this.#chunk({ content: block.text })];
         if (block.type === 'thinking') {
           const text = typeof block.thinking === 'string' ? block.thinking : '';
-          this.#thinking = { index: event.index, text, signature: typeof block.signature === 'string' ? block.signature : '' };
+          this.#thinking = {
+            index: event.index,
+            text,
+            signature: typeof block.signature === 'string' ? block.signature : '',
+          };
           return text ? [this.#chunk({ reasoning_content: text })] : [];
         }
         const redacted = block.type === 'redacted_thinking' ? reasoningBlockOf(block) : undefined;
@@ -78,7 +100,11 @@ export class MessagesStreamDecoder {
         const thinking = this.#thinking;
         if (!thinking || thinking.index !== event.index) return [];
         this.#thinking = undefined;
-        const block: ReasoningBlock | undefined = reasoningBlockOf({ type: 'thinking', thinking: thinking.text, signature: thinking.signature });
+        const block: ReasoningBlock | undefined = reasoningBlockOf({
+          type: 'thinking',
+          thinking: thinking.text,
+          signature: thinking.signature,
+        });
         return block?.signature ? [this.#chunk({ reasoning_blocks: [block] })] : [];
       }
       case 'content_block_delta':
@@ -91,7 +117,16 @@ export class MessagesStreamDecoder {
       case 'message_stop':
         this.#done = true;
         if (!this.includeUsage) return [];
-        return [{ id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.#model, choices: [], usage: this.usage ?? null }];
+        return [
+          {
+            id: this.#id,
+            object: 'chat.completion.chunk',
+            created: this.#created,
+            model: this.#model,
+            choices: [],
+            usage: this.usage ?? null,
+          },
+        ];
       case 'error':
         throw new StreamError(event.error?.type ?? 'api_error', event.error?.message ?? 'upstream stream error');
       default:
@@ -99,7 +134,10 @@ export class MessagesStreamDecoder {
     }
   }
 
-  #delta(index: number, delta: Extract<AnthropicStreamEvent, { type: 'content_block_delta' }>['delta']): ChatCompletionChunk[] {
+  #delta(
+    index: number,
+    delta: Extract<AnthropicStreamEvent, { type: 'content_block_delta' }>['delta'],
+  ): ChatCompletionChunk[] {
     switch (delta.type) {
       case 'text_delta':
         return [this.#chunk({ content: delta.text as string })];
@@ -145,7 +183,10 @@ function stripNulls(usage: Partial<AnthropicUsage> | undefined): Partial<Anthrop
  * the stream's usage, cache reads and writes included; the caller's codec passes it on only when
  * asked). An `error` event, an unreadable event or an end before message_stop throws.
  */
-export async function* decodeMessagesStream(events: AsyncIterable<SseEvent>, jsonTool?: string): AsyncGenerator<ChatCompletionChunk> {
+export async function* decodeMessagesStream(
+  events: AsyncIterable<SseEvent>,
+  jsonTool?: string,
+): AsyncGenerator<ChatCompletionChunk> {
   const decoder = new MessagesStreamDecoder(true, jsonTool);
   for await (const event of events) {
     let chunks: ChatCompletionChunk[];
@@ -158,5 +199,7 @@ export async function* decodeMessagesStream(events: AsyncIterable<SseEvent>, jso
     yield* chunks;
     if (decoder.done) return;
   }
-  throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before message_stop', { expose: true });
+  throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before message_stop', {
+    expose: true,
+  });
 }

@@ -6,7 +6,15 @@
  * reasoning blocks with their signatures), documents, deferred tools. What has no equivalent is
  * named in the warnings. Pure: no Koa, no tapable.
  */
-import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ReasoningBlock, ToolCall, ToolChoice } from '@switchyard/core';
+import type {
+  ChatMessage,
+  ChatRequest,
+  ContentPart,
+  FunctionTool,
+  ReasoningBlock,
+  ToolCall,
+  ToolChoice,
+} from '@switchyard/core';
 import { reasoningBlockOf } from './reasoning.js';
 import type {
   AnthropicContentBlock,
@@ -20,11 +28,30 @@ import type {
 
 /** Fields of a Messages request this conversion understands; anything else is dropped with a warning. */
 const HANDLED = new Set([
-  'model', 'messages', 'system', 'max_tokens', 'stream', 'temperature', 'top_p', 'stop_sequences',
-  'tools', 'tool_choice', 'metadata', 'thinking', 'output_config',
+  'model',
+  'messages',
+  'system',
+  'max_tokens',
+  'stream',
+  'temperature',
+  'top_p',
+  'stop_sequences',
+  'tools',
+  'tool_choice',
+  'metadata',
+  'thinking',
+  'output_config',
 ]);
 /** Tool fields carried over; other custom-tool fields are named in a warning. */
-const TOOL_FIELDS = new Set(['name', 'description', 'input_schema', 'type', 'cache_control', 'strict', 'defer_loading']);
+const TOOL_FIELDS = new Set([
+  'name',
+  'description',
+  'input_schema',
+  'type',
+  'cache_control',
+  'strict',
+  'defer_loading',
+]);
 /** Anthropic efforts canonical form has no name for, and the nearest it has. */
 const EFFORT_APPROXIMATIONS: Readonly<Record<string, string>> = { xhigh: 'high', max: 'high' };
 const EFFORTS = new Set(['low', 'medium', 'high']);
@@ -75,20 +102,26 @@ export function anthropicToCanonical(body: AnthropicMessagesRequest): CanonicalC
     const choice = body.tool_choice;
     if (choice) {
       request.tool_choice = toolChoice(choice);
-      if ('disable_parallel_tool_use' in choice && choice.disable_parallel_tool_use === true) request.parallel_tool_calls = false;
+      if ('disable_parallel_tool_use' in choice && choice.disable_parallel_tool_use === true)
+        request.parallel_tool_calls = false;
     }
   }
   const effort = reasoningEffort(body, turnEffort, warn);
   if (effort) request.reasoning_effort = effort;
   const format = body.output_config?.format;
   if (format?.type === 'json_schema') {
-    request.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: format.schema, strict: true } };
+    request.response_format = {
+      type: 'json_schema',
+      json_schema: { name: 'output', schema: format.schema, strict: true },
+    };
   }
   for (const key of Object.keys(body.output_config ?? {})) {
-    if (key !== 'effort' && key !== 'format' && body.output_config?.[key] != null) warn(`output_config.${key} dropped (no equivalent upstream)`);
+    if (key !== 'effort' && key !== 'format' && body.output_config?.[key] != null)
+      warn(`output_config.${key} dropped (no equivalent upstream)`);
   }
   for (const key of Object.keys(body)) {
-    if (!HANDLED.has(key) && body[key] !== undefined && body[key] !== null) warn(`${key} dropped (no equivalent upstream)`);
+    if (!HANDLED.has(key) && body[key] !== undefined && body[key] !== null)
+      warn(`${key} dropped (no equivalent upstream)`);
   }
   return { request, warnings: [...warnings] };
 }
@@ -138,7 +171,11 @@ class MessageList {
   }
 }
 
-function reasoningEffort(body: AnthropicMessagesRequest, turnEffort: string | undefined, warn: Warn): string | undefined {
+function reasoningEffort(
+  body: AnthropicMessagesRequest,
+  turnEffort: string | undefined,
+  warn: Warn,
+): string | undefined {
   const thinking = body.thinking as { type?: string; budget_tokens?: number } | undefined;
   if (thinking?.type === 'disabled') return undefined;
   const effort = turnEffort ?? (typeof body.output_config?.effort === 'string' ? body.output_config.effort : undefined);
@@ -168,13 +205,15 @@ function systemText(system: AnthropicMessagesRequest['system'], warn: Warn): str
 
 function systemEntryText(entry: AnthropicSystemEntry, warn: Warn): string {
   for (const key of Object.keys(entry)) {
-    if (key !== 'role' && key !== 'content' && key !== 'output_config' && entry[key] != null) warn(`messages[].${key} of system entries dropped (no equivalent upstream)`);
+    if (key !== 'role' && key !== 'content' && key !== 'output_config' && entry[key] != null)
+      warn(`messages[].${key} of system entries dropped (no equivalent upstream)`);
   }
   const content = entry.content;
   if (typeof content === 'string') return content;
   let text = '';
   for (const block of content ?? []) {
-    if ((block as { cache_control?: unknown }).cache_control) warn('cache_control dropped (upstream has no prompt caching markers)');
+    if ((block as { cache_control?: unknown }).cache_control)
+      warn('cache_control dropped (upstream has no prompt caching markers)');
     if (block.type === 'text' && typeof block.text === 'string') text += (text ? '\n' : '') + block.text;
     else warn(`${block.type} blocks in system entries dropped (no equivalent upstream)`);
   }
@@ -183,7 +222,8 @@ function systemEntryText(entry: AnthropicSystemEntry, warn: Warn): string {
 
 function userMessages(content: string | AnthropicContentBlock[], warn: Warn, out: MessageList): void {
   if (typeof content === 'string') return out.push({ role: 'user', content });
-  if (content.some((b) => (b as { cache_control?: unknown }).cache_control)) warn('cache_control dropped (upstream has no prompt caching markers)');
+  if (content.some((b) => (b as { cache_control?: unknown }).cache_control))
+    warn('cache_control dropped (upstream has no prompt caching markers)');
   const parts: ContentPart[] = [];
   for (const block of content) {
     if (block.type === 'tool_result') out.pushToolResult(toolMessage(block as AnthropicToolResultBlock, warn));
@@ -191,7 +231,11 @@ function userMessages(content: string | AnthropicContentBlock[], warn: Warn, out
   }
   out.settle();
   // OpenAI wants tool results right after the assistant's tool calls: they go first.
-  if (parts.length) out.push({ role: 'user', content: parts.length === 1 && parts[0]!.type === 'text' ? (parts[0] as { text: string }).text : parts });
+  if (parts.length)
+    out.push({
+      role: 'user',
+      content: parts.length === 1 && parts[0]!.type === 'text' ? (parts[0] as { text: string }).text : parts,
+    });
 }
 
 /** One user content block → canonical parts. */
@@ -229,7 +273,16 @@ function documentParts(doc: AnthropicDocumentBlock, warn: Warn): ContentPart[] {
   if (source.type === 'text' && typeof source.data === 'string') return [titled(source.data)];
   if (source.type === 'content') {
     const content = source.content;
-    const text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((b: { type?: unknown; text?: unknown }) => (b.type === 'text' && typeof b.text === 'string' ? b.text : '')).join('\n') : '';
+    const text =
+      typeof content === 'string'
+        ? content
+        : Array.isArray(content)
+          ? content
+              .map((b: { type?: unknown; text?: unknown }) =>
+                b.type === 'text' && typeof b.text === 'string' ? b.text : '',
+              )
+              .join('\n')
+          : '';
     return text ? [titled(text)] : [];
   }
   warn(`document blocks with a ${source.type} source dropped (no equivalent upstream)`);
@@ -238,7 +291,10 @@ function documentParts(doc: AnthropicDocumentBlock, warn: Warn): ContentPart[] {
 
 function searchResultText(block: AnthropicContentBlock): string {
   const content = Array.isArray(block.content) ? (block.content as Array<{ type?: unknown; text?: unknown }>) : [];
-  const text = content.map((b) => (b.type === 'text' && typeof b.text === 'string' ? b.text : '')).filter(Boolean).join('\n');
+  const text = content
+    .map((b) => (b.type === 'text' && typeof b.text === 'string' ? b.text : ''))
+    .filter(Boolean)
+    .join('\n');
   return [block.title, block.source, text].filter((t) => typeof t === 'string' && t !== '').join('\n');
 }
 
@@ -250,10 +306,15 @@ function assistantMessage(content: string | AnthropicContentBlock[], warn: Warn)
   for (const block of content) {
     if (block.type === 'text' && typeof block.text === 'string') {
       text += block.text;
-      if (Array.isArray(block.citations) && block.citations.length) warn('citations in the history dropped (kept as plain text)');
+      if (Array.isArray(block.citations) && block.citations.length)
+        warn('citations in the history dropped (kept as plain text)');
     } else if (block.type === 'tool_use' && typeof block.id === 'string' && typeof block.name === 'string') {
       const use = block as AnthropicToolUseBlock;
-      calls.push({ id: use.id, type: 'function', function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) } });
+      calls.push({
+        id: use.id,
+        type: 'function',
+        function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) },
+      });
     } else {
       const thought = reasoningBlockOf(block);
       if (thought) reasoning.push(thought);
@@ -273,7 +334,8 @@ function toolMessage(block: AnthropicToolResultBlock, warn: Warn): ChatMessage {
   else if (Array.isArray(block.content)) {
     for (const part of block.content) {
       if (part.type === 'text' && typeof part.text === 'string') text += part.text;
-      else if (part.type === 'document' && (part as AnthropicDocumentBlock).source?.type === 'text') text += String(((part as AnthropicDocumentBlock).source as { data?: unknown }).data ?? '');
+      else if (part.type === 'document' && (part as AnthropicDocumentBlock).source?.type === 'text')
+        text += String(((part as AnthropicDocumentBlock).source as { data?: unknown }).data ?? '');
       else warn(`${part.type} blocks inside tool_result dropped`);
     }
   }
@@ -283,7 +345,10 @@ function toolMessage(block: AnthropicToolResultBlock, warn: Warn): ChatMessage {
 
 function isImageSource(value: unknown): boolean {
   const source = value as { type?: unknown; data?: unknown; url?: unknown } | null | undefined;
-  return (source?.type === 'base64' && typeof source.data === 'string') || (source?.type === 'url' && typeof source.url === 'string');
+  return (
+    (source?.type === 'base64' && typeof source.data === 'string') ||
+    (source?.type === 'url' && typeof source.url === 'string')
+  );
 }
 
 function imagePart(block: AnthropicImageBlock): ContentPart {
@@ -301,12 +366,16 @@ function convertTools(tools: AnthropicMessagesRequest['tools'], warn: Warn): Fun
       warn(`server tool ${tool.name} (${tool.type}) dropped (no equivalent upstream)`);
       continue;
     }
-    const fn: FunctionTool['function'] = { name: tool.name, parameters: tool.input_schema ?? { type: 'object', properties: {} } };
+    const fn: FunctionTool['function'] = {
+      name: tool.name,
+      parameters: tool.input_schema ?? { type: 'object', properties: {} },
+    };
     if (tool.description !== undefined) fn.description = tool.description;
     if (typeof tool.strict === 'boolean') fn.strict = tool.strict;
     if (tool.cache_control) warn('cache_control dropped (upstream has no prompt caching markers)');
     if (tool.defer_loading === true) warn('tools[].defer_loading dropped (deferred tools are offered up front)');
-    for (const key of Object.keys(tool)) if (!TOOL_FIELDS.has(key) && tool[key] != null) warn(`tools[].${key} dropped (no equivalent upstream)`);
+    for (const key of Object.keys(tool))
+      if (!TOOL_FIELDS.has(key) && tool[key] != null) warn(`tools[].${key} dropped (no equivalent upstream)`);
     out.push({ type: 'function', function: fn });
   }
   return out;

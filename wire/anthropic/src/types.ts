@@ -3,18 +3,30 @@
  * fields Switchyard does not know, so pass-through and conversions never lose them by accident.
  */
 
-export interface AnthropicCacheControl { type: 'ephemeral'; ttl?: string }
+export interface AnthropicCacheControl {
+  type: 'ephemeral';
+  ttl?: string;
+}
 
-export interface AnthropicTextBlock { type: 'text'; text: string; cache_control?: AnthropicCacheControl; [field: string]: unknown }
-export interface AnthropicImageBlock {
-  type: 'image';
-  source:
-    | { type: 'base64'; media_type: string; data: string }
-    | { type: 'url'; url: string };
+export interface AnthropicTextBlock {
+  type: 'text';
+  text: string;
   cache_control?: AnthropicCacheControl;
   [field: string]: unknown;
 }
-export interface AnthropicToolUseBlock { type: 'tool_use'; id: string; name: string; input: unknown; [field: string]: unknown }
+export interface AnthropicImageBlock {
+  type: 'image';
+  source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
+  cache_control?: AnthropicCacheControl;
+  [field: string]: unknown;
+}
+export interface AnthropicToolUseBlock {
+  type: 'tool_use';
+  id: string;
+  name: string;
+  input: unknown;
+  [field: string]: unknown;
+}
 export interface AnthropicToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
@@ -22,9 +34,18 @@ export interface AnthropicToolResultBlock {
   is_error?: boolean;
   [field: string]: unknown;
 }
-export interface AnthropicThinkingBlock { type: 'thinking'; thinking: string; signature?: string; [field: string]: unknown }
+export interface AnthropicThinkingBlock {
+  type: 'thinking';
+  thinking: string;
+  signature?: string;
+  [field: string]: unknown;
+}
 /** Thinking the API encrypted: `data` is opaque and goes back byte for byte. */
-export interface AnthropicRedactedThinkingBlock { type: 'redacted_thinking'; data: string; [field: string]: unknown }
+export interface AnthropicRedactedThinkingBlock {
+  type: 'redacted_thinking';
+  data: string;
+  [field: string]: unknown;
+}
 /** A document for the model to read (and cite, with `citations.enabled`). */
 export interface AnthropicDocumentBlock {
   type: 'document';
@@ -115,7 +136,8 @@ export type AnthropicThinkingConfig =
   | { type: 'disabled' }
   | { type: string; [field: string]: unknown };
 
-export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | (string & {});
+export type AnthropicStopReason =
+  'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | (string & {});
 
 export interface AnthropicUsage {
   input_tokens: number;

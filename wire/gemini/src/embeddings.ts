@@ -14,11 +14,16 @@ export interface EmbedCall {
 /** OpenAI embeddings request → Gemini embedContent / batchEmbedContents. Token-id inputs are refused. */
 export function toEmbedCall(req: EmbeddingsRequest, model: string, warn: Warn): EmbedCall {
   for (const key of Object.keys(req)) {
-    if (!HANDLED.has(key) && req[key] !== undefined && req[key] !== null) warn(`${key} has no Gemini equivalent and was dropped`);
+    if (!HANDLED.has(key) && req[key] !== undefined && req[key] !== null)
+      warn(`${key} has no Gemini equivalent and was dropped`);
   }
   const texts = typeof req.input === 'string' ? [req.input] : req.input;
   if (!texts.every((t): t is string => typeof t === 'string')) {
-    throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', 'Gemini embeddings take text input; token-id arrays are not supported', { param: 'input' });
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_UNSUPPORTED',
+      'Gemini embeddings take text input; token-id arrays are not supported',
+      { param: 'input' },
+    );
   }
   const one = (text: string, withModel: boolean): EmbedContentRequest => ({
     ...(withModel ? { model: `models/${model}` } : {}),

@@ -38,7 +38,12 @@ export function classifyGeminiError(status: number, body: string): UpstreamError
         ? 'failure'
         : 'business_error';
   const text = body.trim();
-  const message = typeof error?.message === 'string' && error.message ? error.message : text ? text.slice(0, 500) : `upstream answered ${status}`;
+  const message =
+    typeof error?.message === 'string' && error.message
+      ? error.message
+      : text
+        ? text.slice(0, 500)
+        : `upstream answered ${status}`;
   const info: UpstreamErrorInfo = { outcome, message };
   if (rpc) {
     info.code = rpc;

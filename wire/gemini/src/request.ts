@@ -2,15 +2,37 @@ import { SwitchyardError } from '@switchyard/core';
 import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ToolCall } from '@switchyard/core';
 import { isEmptyObject, toGeminiSchema } from './schema.js';
 import { splitToolCallId } from './ids.js';
-import type { Content, FunctionDeclaration, GenerateContentRequest, GenerationConfig, GeminiConvertOptions, Part } from './types.js';
+import type {
+  Content,
+  FunctionDeclaration,
+  GenerateContentRequest,
+  GenerationConfig,
+  GeminiConvertOptions,
+  Part,
+} from './types.js';
 
 /** Collects what a conversion drops or approximates; core puts these in `x-switchyard-warnings`. */
 export type Warn = (message: string) => void;
 
 /** Request fields this converter reads; any other field is named in a warning and dropped. */
 const HANDLED = new Set([
-  'model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'n',
-  'stop', 'presence_penalty', 'frequency_penalty', 'seed', 'tools', 'tool_choice', 'response_format', 'reasoning_effort',
+  'model',
+  'messages',
+  'stream',
+  'stream_options',
+  'max_tokens',
+  'max_completion_tokens',
+  'temperature',
+  'top_p',
+  'n',
+  'stop',
+  'presence_penalty',
+  'frequency_penalty',
+  'seed',
+  'tools',
+  'tool_choice',
+  'response_format',
+  'reasoning_effort',
   'parallel_tool_calls',
 ]);
 
@@ -20,9 +42,15 @@ const THINKING_BUDGET: Record<string, number> = { none: 0, minimal: 512, low: 10
 type Options = GeminiConvertOptions;
 
 /** Canonical (OpenAI Chat Completions) request → Gemini generateContent request. */
-export function toGenerateContent(req: ChatRequest, model: string, options: Options, warn: Warn): GenerateContentRequest {
+export function toGenerateContent(
+  req: ChatRequest,
+  model: string,
+  options: Options,
+  warn: Warn,
+): GenerateContentRequest {
   for (const key of Object.keys(req)) {
-    if (!HANDLED.has(key) && req[key] !== undefined && req[key] !== null) warn(`${key} has no Gemini equivalent and was dropped`);
+    if (!HANDLED.has(key) && req[key] !== undefined && req[key] !== null)
+      warn(`${key} has no Gemini equivalent and was dropped`);
   }
   const out: GenerateContentRequest = { contents: toContents(req.messages, warn) };
   const system = systemParts(req.messages);
@@ -63,14 +91,18 @@ export function toContents(messages: ChatMessage[], warn: Warn): Content[] {
     else contents.push({ role, parts });
   };
   messages.forEach((m, i) => {
-    if (typeof m.name === 'string' && m.role !== 'tool') warn(`messages[${i}].name has no Gemini equivalent and was dropped`);
+    if (typeof m.name === 'string' && m.role !== 'tool')
+      warn(`messages[${i}].name has no Gemini equivalent and was dropped`);
     switch (m.role) {
       case 'system':
       case 'developer': {
         if (i < lead) return;
         // Gemini takes instructions only up front: a later one stays at its place, as user text.
         const text = textOf(m.content);
-        if (text) warn(`${m.role} messages after the conversation started sent as user text at their place (Gemini has no system turns)`);
+        if (text)
+          warn(
+            `${m.role} messages after the conversation started sent as user text at their place (Gemini has no system turns)`,
+          );
         return push('user', text ? [{ text }] : []);
       }
       case 'user':
@@ -78,7 +110,8 @@ export function toContents(messages: ChatMessage[], warn: Warn): Content[] {
       case 'assistant': {
         const parts: Part[] = [];
         if (m.reasoning_content) warn(`messages[${i}].reasoning_content is not sent back to Gemini`);
-        if (m.reasoning_blocks?.length) warn('reasoning blocks in the history dropped (Gemini takes back only its own thought signatures)');
+        if (m.reasoning_blocks?.length)
+          warn('reasoning blocks in the history dropped (Gemini takes back only its own thought signatures)');
         const text = textOf(m.content ?? null);
         if (text) parts.push({ text });
         for (const call of m.tool_calls ?? []) {
@@ -91,9 +124,13 @@ export function toContents(messages: ChatMessage[], warn: Warn): Content[] {
       case 'tool': {
         const name = names.get(m.tool_call_id) ?? (typeof m.name === 'string' ? m.name : undefined);
         if (!name) {
-          throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `messages[${i}].tool_call_id "${m.tool_call_id}" matches no earlier assistant tool call`, {
-            param: `messages[${i}].tool_call_id`,
-          });
+          throw new SwitchyardError(
+            'SWITCHYARD_ERR_INVALID_REQUEST',
+            `messages[${i}].tool_call_id "${m.tool_call_id}" matches no earlier assistant tool call`,
+            {
+              param: `messages[${i}].tool_call_id`,
+            },
+          );
         }
         return push('user', [{ functionResponse: { name, response: toolResult(textOf(m.content)) } }]);
       }
@@ -139,7 +176,8 @@ function userParts(content: string | ContentPart[], i: number, warn: Warn): Part
     if (part.type === 'text' && typeof part.text === 'string') {
       parts.push({ text: part.text });
     } else if (part.type === 'image_url' && isObject(part.image_url) && typeof part.image_url.url === 'string') {
-      if (part.image_url.detail !== undefined && part.image_url.detail !== 'auto') warn(`${at}.image_url.detail has no Gemini equivalent and was dropped`);
+      if (part.image_url.detail !== undefined && part.image_url.detail !== 'auto')
+        warn(`${at}.image_url.detail has no Gemini equivalent and was dropped`);
       const image = imagePart(part.image_url.url);
       if (image) parts.push(image);
       else warn(`${at}: image URL is neither a base64 data URL nor http(s); dropped`);
@@ -159,8 +197,14 @@ function userParts(content: string | ContentPart[], i: number, warn: Warn): Part
 
 const DATA_URL = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s;
 const EXTENSIONS: Record<string, string> = {
-  png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif',
-  heic: 'image/heic', heif: 'image/heif', pdf: 'application/pdf',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  pdf: 'application/pdf',
 };
 
 /** Data URLs → inlineData; http(s) URLs → fileData (MIME type from the extension when known). */
@@ -203,7 +247,9 @@ function toTools(tools: FunctionTool[] | undefined, options: Options, warn: Warn
   });
   if (lossy.length) {
     const more = lossy.length > NAMED_TOOLS ? ` and ${lossy.length - NAMED_TOOLS} more` : '';
-    warn(`tool schemas (${lossy.slice(0, NAMED_TOOLS).join(', ')}${more}): JSON Schema keywords unsupported by Gemini dropped: ${[...keywords].sort().join(', ')}`);
+    warn(
+      `tool schemas (${lossy.slice(0, NAMED_TOOLS).join(', ')}${more}): JSON Schema keywords unsupported by Gemini dropped: ${[...keywords].sort().join(', ')}`,
+    );
   }
   return out;
 }
@@ -244,7 +290,8 @@ function toGenerationConfig(req: ChatRequest, model: string, options: Options, w
     if (schema && options.jsonSchema === 'native') config.responseJsonSchema = schema;
     else if (schema) {
       const converted = toGeminiSchema(schema, true);
-      if (converted.dropped.length) warn(`response_format schema keywords unsupported by Gemini dropped: ${converted.dropped.join(', ')}`);
+      if (converted.dropped.length)
+        warn(`response_format schema keywords unsupported by Gemini dropped: ${converted.dropped.join(', ')}`);
       config.responseSchema = converted.schema;
     }
     if (format.json_schema.strict) warn('response_format.json_schema.strict has no Gemini equivalent and was dropped');
@@ -256,7 +303,8 @@ function toGenerationConfig(req: ChatRequest, model: string, options: Options, w
   if (typeof effort === 'string') {
     const thinking = thinkingConfig(effort, model);
     if (thinking) {
-      config.thinkingConfig = options.includeThoughts && effort !== 'none' ? { ...thinking, includeThoughts: true } : thinking;
+      config.thinkingConfig =
+        options.includeThoughts && effort !== 'none' ? { ...thinking, includeThoughts: true } : thinking;
     } else warn(`reasoning_effort "${effort}" has no Gemini equivalent and was dropped`);
   }
   return config;

@@ -12,7 +12,15 @@ export interface DecodeContext {
   warn: Warn;
 }
 
-const FILTERED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'LANGUAGE']);
+const FILTERED = new Set([
+  'SAFETY',
+  'RECITATION',
+  'BLOCKLIST',
+  'PROHIBITED_CONTENT',
+  'SPII',
+  'IMAGE_SAFETY',
+  'LANGUAGE',
+]);
 
 /** Gemini finishReason → OpenAI finish_reason; a candidate that called functions finishes with tool_calls. */
 export function finishReasonOf(reason: string, calledTools: boolean, warn: Warn): FinishReason {
@@ -29,8 +37,13 @@ export function usageOf(meta: UsageMetadata | undefined): Usage | undefined {
   const prompt = (meta.promptTokenCount ?? 0) + (meta.toolUsePromptTokenCount ?? 0);
   const thoughts = meta.thoughtsTokenCount ?? 0;
   const completion = (meta.candidatesTokenCount ?? 0) + thoughts;
-  const usage: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: meta.totalTokenCount ?? prompt + completion };
-  if (meta.cachedContentTokenCount !== undefined) usage.prompt_tokens_details = { cached_tokens: meta.cachedContentTokenCount };
+  const usage: Usage = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: meta.totalTokenCount ?? prompt + completion,
+  };
+  if (meta.cachedContentTokenCount !== undefined)
+    usage.prompt_tokens_details = { cached_tokens: meta.cachedContentTokenCount };
   if (meta.thoughtsTokenCount !== undefined) usage.completion_tokens_details = { reasoning_tokens: thoughts };
   return usage;
 }
@@ -42,7 +55,13 @@ export interface PartsReading {
   toolCalls: ToolCall[];
 }
 
-export function readParts(parts: Part[] | undefined, responseId: string, candidate: number, nextTool: () => number, warn: Warn): PartsReading {
+export function readParts(
+  parts: Part[] | undefined,
+  responseId: string,
+  candidate: number,
+  nextTool: () => number,
+  warn: Warn,
+): PartsReading {
   const out: PartsReading = { text: '', reasoning: '', toolCalls: [] };
   for (const part of parts ?? []) {
     if (part.functionCall) {
@@ -70,7 +89,10 @@ export function fromGenerateContent(body: GenerateContentResponse, c: DecodeCont
   const choices: ChatCompletion['choices'] = candidates.map((candidate, i) => {
     let tools = 0;
     const read = readParts(candidate.content?.parts, responseId, candidate.index ?? i, () => tools++, c.warn);
-    const message: ChatCompletion['choices'][number]['message'] = { role: 'assistant', content: read.text || (read.toolCalls.length ? null : '') };
+    const message: ChatCompletion['choices'][number]['message'] = {
+      role: 'assistant',
+      content: read.text || (read.toolCalls.length ? null : ''),
+    };
     if (read.toolCalls.length) message.tool_calls = read.toolCalls;
     if (read.reasoning) message.reasoning_content = read.reasoning;
     const finish = finishReasonOf(candidate.finishReason ?? 'STOP', read.toolCalls.length > 0, c.warn);
@@ -79,7 +101,12 @@ export function fromGenerateContent(body: GenerateContentResponse, c: DecodeCont
   if (choices.length === 0) {
     const reason = body.promptFeedback?.blockReason ?? 'no candidates';
     c.warn(`Gemini returned no candidates (${reason})`);
-    choices.push({ index: 0, message: { role: 'assistant', content: null }, finish_reason: 'content_filter', logprobs: null });
+    choices.push({
+      index: 0,
+      message: { role: 'assistant', content: null },
+      finish_reason: 'content_filter',
+      logprobs: null,
+    });
   }
   const completion: ChatCompletion = {
     id: `chatcmpl-${responseId}`,
@@ -107,6 +134,7 @@ export function fromEmbedContent(body: EmbedContentResponse, model: string, base
     model,
   };
   const prompt = body.usageMetadata?.promptTokenCount;
-  if (typeof prompt === 'number') list.usage = { prompt_tokens: prompt, total_tokens: body.usageMetadata?.totalTokenCount ?? prompt };
+  if (typeof prompt === 'number')
+    list.usage = { prompt_tokens: prompt, total_tokens: body.usageMetadata?.totalTokenCount ?? prompt };
   return list;
 }

@@ -37,8 +37,26 @@ const COPIED = ['title', 'description', 'pattern', 'minimum', 'maximum', 'defaul
 const COUNTS = ['minItems', 'maxItems', 'minProperties', 'maxProperties', 'minLength', 'maxLength'] as const;
 /** Handled explicitly below, or annotations that carry no meaning for generation. */
 const HANDLED = new Set<string>([
-  ...COPIED, ...COUNTS, 'type', 'format', 'nullable', 'enum', 'const', 'items', 'properties', 'required',
-  'anyOf', 'oneOf', 'allOf', '$ref', '$defs', 'definitions', 'examples', '$schema', '$id', '$comment',
+  ...COPIED,
+  ...COUNTS,
+  'type',
+  'format',
+  'nullable',
+  'enum',
+  'const',
+  'items',
+  'properties',
+  'required',
+  'anyOf',
+  'oneOf',
+  'allOf',
+  '$ref',
+  '$defs',
+  'definitions',
+  'examples',
+  '$schema',
+  '$id',
+  '$comment',
 ]);
 const MAX_DEPTH = 32;
 
@@ -98,7 +116,8 @@ function pick(node: Json, walk: Walk, ordered: boolean, depth: number, skip: str
   }
   for (const key of COPIED) if (node[key] !== undefined) (out as Json)[key] = node[key];
   for (const key of COUNTS) if (typeof node[key] === 'number') out[key] = node[key] as number;
-  if (out.example === undefined && Array.isArray(node.examples) && node.examples.length > 0) out.example = node.examples[0];
+  if (out.example === undefined && Array.isArray(node.examples) && node.examples.length > 0)
+    out.example = node.examples[0];
 
   applyType(node, out, walk, ordered, depth);
 
@@ -123,7 +142,8 @@ function pick(node: Json, walk: Walk, ordered: boolean, depth: number, skip: str
 
   if (isObject(node.properties)) {
     const properties: Record<string, GeminiSchema> = {};
-    for (const [name, child] of Object.entries(node.properties)) properties[name] = convert(child, walk, ordered, depth + 1);
+    for (const [name, child] of Object.entries(node.properties))
+      properties[name] = convert(child, walk, ordered, depth + 1);
     out.properties = properties;
     if (ordered && Object.keys(properties).length > 1) out.propertyOrdering = Object.keys(properties);
   }
@@ -164,7 +184,13 @@ function applyType(node: Json, out: GeminiSchema, walk: Walk, ordered: boolean, 
   out.anyOf = nonNull.map((t) => convert({ ...rest, type: t }, walk, ordered, depth + 1));
 }
 
-function mergeAlternatives(out: GeminiSchema, alternatives: unknown[], walk: Walk, ordered: boolean, depth: number): void {
+function mergeAlternatives(
+  out: GeminiSchema,
+  alternatives: unknown[],
+  walk: Walk,
+  ordered: boolean,
+  depth: number,
+): void {
   const nonNull = alternatives.filter((a) => !(isObject(a) && a.type === 'null'));
   if (nonNull.length < alternatives.length) out.nullable = true;
   const converted = nonNull.map((a) => convert(a, walk, ordered, depth + 1));
@@ -179,7 +205,7 @@ function mergeAllOf(node: Json, walk: Walk): Json {
   const properties: Json = isObject(rest.properties) ? { ...rest.properties } : {};
   const required = new Set<string>(Array.isArray(rest.required) ? (rest.required as string[]) : []);
   for (const part of allOf as unknown[]) {
-    const resolved = isObject(part) && typeof part.$ref === 'string' ? resolveRef(walk.root, part.$ref) ?? {} : part;
+    const resolved = isObject(part) && typeof part.$ref === 'string' ? (resolveRef(walk.root, part.$ref) ?? {}) : part;
     if (!isObject(resolved)) continue;
     for (const [key, value] of Object.entries(resolved)) {
       if (key === 'properties' && isObject(value)) Object.assign(properties, value);

@@ -37,7 +37,11 @@ export class GeminiStreamDecoder {
   /** One parsed stream event → the chunks it means. */
   push(body: GenerateContentResponse): ChatCompletionChunk[] {
     if (body.error) {
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `Gemini stream error: ${body.error.message ?? body.error.status ?? 'unknown'}`, { expose: true });
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_UPSTREAM_FAILED',
+        `Gemini stream error: ${body.error.message ?? body.error.status ?? 'unknown'}`,
+        { expose: true },
+      );
     }
     this.#id ??= body.responseId ?? this.#c.fallbackId;
     this.#model ??= body.modelVersion ?? this.#c.model;
@@ -68,7 +72,12 @@ export class GeminiStreamDecoder {
         const first = s.tools - read.toolCalls.length;
         out.push(
           this.#chunk(index, {
-            tool_calls: read.toolCalls.map((call, k) => ({ index: first + k, id: call.id, type: 'function' as const, function: call.function })),
+            tool_calls: read.toolCalls.map((call, k) => ({
+              index: first + k,
+              id: call.id,
+              type: 'function' as const,
+              function: call.function,
+            })),
           }),
         );
       }
@@ -84,10 +93,21 @@ export class GeminiStreamDecoder {
   end(): ChatCompletionChunk[] {
     const open = [...this.#candidates.values()].filter((s) => !s.finished).length;
     if (this.#candidates.size === 0 || open > 0) {
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Gemini stream ended before a finishReason', { expose: true });
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Gemini stream ended before a finishReason', {
+        expose: true,
+      });
     }
     if (!this.#includeUsage || !this.#usage) return [];
-    return [{ id: this.#chunkId(), object: 'chat.completion.chunk', created: this.#created, model: this.#model!, choices: [], usage: this.#usage }];
+    return [
+      {
+        id: this.#chunkId(),
+        object: 'chat.completion.chunk',
+        created: this.#created,
+        model: this.#model!,
+        choices: [],
+        usage: this.#usage,
+      },
+    ];
   }
 
   #chunkId(): string {
@@ -118,7 +138,10 @@ export async function* decodeGeminiStream(
     try {
       body = JSON.parse(event.data) as GenerateContentResponse;
     } catch (err) {
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable Gemini stream event', { expose: true, cause: err });
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable Gemini stream event', {
+        expose: true,
+        cause: err,
+      });
     }
     yield* decoder.push(body);
   }

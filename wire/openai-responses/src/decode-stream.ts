@@ -54,7 +54,18 @@ export class ResponsesStreamDecoder {
         if (item?.type !== 'function_call') return [];
         const index = this.#calls.size;
         this.#calls.set(String(item.id), index);
-        return [this.#chunk({ tool_calls: [{ index, id: String(item.call_id), type: 'function', function: { name: String(item.name), arguments: String(item.arguments ?? '') } }] })];
+        return [
+          this.#chunk({
+            tool_calls: [
+              {
+                index,
+                id: String(item.call_id),
+                type: 'function',
+                function: { name: String(item.name), arguments: String(item.arguments ?? '') },
+              },
+            ],
+          }),
+        ];
       }
       case 'response.function_call_arguments.delta': {
         const index = this.#calls.get(String(event.item_id));
@@ -70,14 +81,32 @@ export class ResponsesStreamDecoder {
         this.onResponse?.(response);
         if (response?.model) this.#model = response.model;
         const finish = this.#chunk({}, finishReasonOf(response, this.#calls.size > 0));
-        return [finish, { id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.#model, choices: [], usage: canonicalUsageOf(response?.usage) ?? null }];
+        return [
+          finish,
+          {
+            id: this.#id,
+            object: 'chat.completion.chunk',
+            created: this.#created,
+            model: this.#model,
+            choices: [],
+            usage: canonicalUsageOf(response?.usage) ?? null,
+          },
+        ];
       }
       case 'response.failed': {
         const error = (event.response as { error?: { code?: string; message?: string } } | undefined)?.error;
-        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${error?.code ?? 'response.failed'}: ${error?.message ?? 'upstream stream error'}`, { expose: true });
+        throw new SwitchyardError(
+          'SWITCHYARD_ERR_UPSTREAM_FAILED',
+          `${error?.code ?? 'response.failed'}: ${error?.message ?? 'upstream stream error'}`,
+          { expose: true },
+        );
       }
       case 'error':
-        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${String(event.code ?? 'error')}: ${String(event.message ?? 'upstream stream error')}`, { expose: true });
+        throw new SwitchyardError(
+          'SWITCHYARD_ERR_UPSTREAM_FAILED',
+          `${String(event.code ?? 'error')}: ${String(event.message ?? 'upstream stream error')}`,
+          { expose: true },
+        );
       default:
         return [];
     }
@@ -92,29 +121,54 @@ export class ResponsesStreamDecoder {
       const index = this.#calls.size;
       this.#calls.set(String(item.id), index);
       const args = JSON.stringify({ input: String(item.input ?? '') });
-      return [this.#chunk({ tool_calls: [{ index, id: String(item.call_id), type: 'function', function: { name: String(item.name), arguments: args } }] })];
+      return [
+        this.#chunk({
+          tool_calls: [
+            {
+              index,
+              id: String(item.call_id),
+              type: 'function',
+              function: { name: String(item.name), arguments: args },
+            },
+          ],
+        }),
+      ];
     }
     return [];
   }
 
   #chunk(delta: Delta, finish: ChatCompletionChunk['choices'][number]['finish_reason'] = null): ChatCompletionChunk {
-    return { id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.#model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] };
+    return {
+      id: this.#id,
+      object: 'chat.completion.chunk',
+      created: this.#created,
+      model: this.#model,
+      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+    };
   }
 }
 
 /** A Responses event stream → canonical chunks, the usage chunk included. */
-export async function* decodeResponsesStream(events: AsyncIterable<SseEvent>, onResponse?: (response: ResponseObject) => void): AsyncGenerator<ChatCompletionChunk> {
+export async function* decodeResponsesStream(
+  events: AsyncIterable<SseEvent>,
+  onResponse?: (response: ResponseObject) => void,
+): AsyncGenerator<ChatCompletionChunk> {
   const decoder = new ResponsesStreamDecoder(onResponse);
   for await (const event of events) {
     let parsed: Json;
     try {
       parsed = JSON.parse(event.data) as Json;
     } catch (err) {
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable upstream stream event', { expose: true, cause: err });
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable upstream stream event', {
+        expose: true,
+        cause: err,
+      });
     }
     if (typeof parsed.type !== 'string' && event.event) parsed.type = event.event;
     yield* decoder.push(parsed);
     if (decoder.done) return;
   }
-  throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before response.completed', { expose: true });
+  throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before response.completed', {
+    expose: true,
+  });
 }

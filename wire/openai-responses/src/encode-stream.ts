@@ -11,7 +11,15 @@
 import type { ChatCompletionChunk, FinishReason, ReasoningBlock, ToolCallDelta, Usage } from '@switchyard/core';
 import { newId } from './ids.js';
 import { customToolInput } from './request.js';
-import { baseResponse, finishResponse, outputText, reasoningItem, visibleItem, visibleResponse, wantsSummary } from './response.js';
+import {
+  baseResponse,
+  finishResponse,
+  outputText,
+  reasoningItem,
+  visibleItem,
+  visibleResponse,
+  wantsSummary,
+} from './response.js';
 import type { ResponseContext } from './response.js';
 import type { Json, ResponseObject, ResponsesContentPart, ResponsesItem, ResponsesStreamEvent } from './types.js';
 
@@ -23,7 +31,16 @@ interface Part {
 type Open =
   | { kind: 'reasoning'; index: number; id: string; text: string }
   | { kind: 'message'; index: number; id: string; parts: ResponsesContentPart[]; part: Part | undefined }
-  | { kind: 'call'; index: number; id: string; callId: string; name: string; args: string; custom: boolean; tool: number };
+  | {
+      kind: 'call';
+      index: number;
+      id: string;
+      callId: string;
+      name: string;
+      args: string;
+      custom: boolean;
+      tool: number;
+    };
 
 /** One event in the Responses SSE framing: `event:` line (the type), then `data:`. */
 export function responsesSse(event: ResponsesStreamEvent): string {
@@ -100,7 +117,9 @@ export class ResponsesStreamEncoder {
     if (!this.#output.some((item) => item.type !== 'reasoning')) this.#emptyMessage();
     const final = finishResponse(this.#base, this.#output, this.#finish ?? 'stop', this.#usage, this.#model);
     this.#final = final;
-    this.#emit(final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: visibleResponse(final, this.#include) });
+    this.#emit(final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', {
+      response: visibleResponse(final, this.#include),
+    });
     return this.#flush();
   }
 
@@ -108,7 +127,11 @@ export class ResponsesStreamEncoder {
   failed(message: string, code = 'server_error'): string {
     this.#start();
     this.#ended = true;
-    const response = { ...visibleResponse(this.snapshot(), this.#include), status: 'failed' as const, error: { code, message } };
+    const response = {
+      ...visibleResponse(this.snapshot(), this.#include),
+      status: 'failed' as const,
+      error: { code, message },
+    };
     this.#emit('response.failed', { response });
     return this.#flush();
   }
@@ -148,11 +171,28 @@ export class ResponsesStreamEncoder {
     if (open?.kind !== 'reasoning') {
       this.#close();
       const id = newId('rs');
-      open = this.#open = { kind: 'reasoning', index: this.#added({ id, type: 'reasoning', summary: [] }), id, text: '' };
-      if (this.#summary) this.#emit('response.reasoning_summary_part.added', { item_id: id, output_index: open.index, summary_index: 0, part: { type: 'summary_text', text: '' } });
+      open = this.#open = {
+        kind: 'reasoning',
+        index: this.#added({ id, type: 'reasoning', summary: [] }),
+        id,
+        text: '',
+      };
+      if (this.#summary)
+        this.#emit('response.reasoning_summary_part.added', {
+          item_id: id,
+          output_index: open.index,
+          summary_index: 0,
+          part: { type: 'summary_text', text: '' },
+        });
     }
     open.text += text;
-    if (this.#summary) this.#emit('response.reasoning_summary_text.delta', { item_id: open.id, output_index: open.index, summary_index: 0, delta: text });
+    if (this.#summary)
+      this.#emit('response.reasoning_summary_text.delta', {
+        item_id: open.id,
+        output_index: open.index,
+        summary_index: 0,
+        delta: text,
+      });
   }
 
   /** A complete reasoning block: it finishes the reasoning item its text streamed into, or is an item of its own. */
@@ -194,14 +234,25 @@ export class ResponsesStreamEncoder {
     if (open?.kind !== 'message') {
       this.#close();
       const id = newId('msg');
-      open = this.#open = { kind: 'message', index: this.#added({ id, type: 'message', status: 'in_progress', role: 'assistant', content: [] }), id, parts: [], part: undefined };
+      open = this.#open = {
+        kind: 'message',
+        index: this.#added({ id, type: 'message', status: 'in_progress', role: 'assistant', content: [] }),
+        id,
+        parts: [],
+        part: undefined,
+      };
     }
     let current = open.part;
     if (!current || current.kind !== kind) {
       this.#closePart(open);
       current = open.part = { kind, text: '' };
       const part = kind === 'text' ? outputText('') : { type: 'refusal', refusal: '' };
-      this.#emit('response.content_part.added', { item_id: open.id, output_index: open.index, content_index: open.parts.length, part });
+      this.#emit('response.content_part.added', {
+        item_id: open.id,
+        output_index: open.index,
+        content_index: open.parts.length,
+        part,
+      });
     }
     current.text += text;
     const where = { item_id: open.id, output_index: open.index, content_index: open.parts.length };
@@ -213,7 +264,8 @@ export class ResponsesStreamEncoder {
     const part = open.part;
     if (!part) return;
     const where = { item_id: open.id, output_index: open.index, content_index: open.parts.length };
-    const done: ResponsesContentPart = part.kind === 'text' ? outputText(part.text) : { type: 'refusal', refusal: part.text };
+    const done: ResponsesContentPart =
+      part.kind === 'text' ? outputText(part.text) : { type: 'refusal', refusal: part.text };
     if (part.kind === 'text') this.#emit('response.output_text.done', { ...where, text: part.text, logprobs: [] });
     else this.#emit('response.refusal.done', { ...where, refusal: part.text });
     this.#emit('response.content_part.done', { ...where, part: done });
@@ -228,7 +280,12 @@ export class ResponsesStreamEncoder {
       if (!args) return;
       known.args += args;
       // Pieces of a call already closed (an upstream interleaving calls) reach the final response only.
-      if (this.#open === known && !known.custom) this.#emit('response.function_call_arguments.delta', { item_id: known.id, output_index: known.index, delta: args });
+      if (this.#open === known && !known.custom)
+        this.#emit('response.function_call_arguments.delta', {
+          item_id: known.id,
+          output_index: known.index,
+          delta: args,
+        });
       else if (this.#open !== known) this.#patchCall(known);
       return;
     }
@@ -236,32 +293,78 @@ export class ResponsesStreamEncoder {
     const name = delta.function?.name ?? '';
     const custom = this.ctx.customTools.has(name);
     const callId = delta.id ?? newId('call');
-    const open: Extract<Open, { kind: 'call' }> = { kind: 'call', index: -1, id: newId(custom ? 'ctc' : 'fc'), callId, name, args: delta.function?.arguments ?? '', custom, tool: delta.index };
+    const open: Extract<Open, { kind: 'call' }> = {
+      kind: 'call',
+      index: -1,
+      id: newId(custom ? 'ctc' : 'fc'),
+      callId,
+      name,
+      args: delta.function?.arguments ?? '',
+      custom,
+      tool: delta.index,
+    };
     this.#calls.set(delta.index, open);
     this.#open = open;
     // A custom tool's input is known only once its arguments are whole: its item is written at close.
     if (custom) return;
-    open.index = this.#added({ id: open.id, type: 'function_call', status: 'in_progress', arguments: '', call_id: callId, name });
-    if (open.args) this.#emit('response.function_call_arguments.delta', { item_id: open.id, output_index: open.index, delta: open.args });
+    open.index = this.#added({
+      id: open.id,
+      type: 'function_call',
+      status: 'in_progress',
+      arguments: '',
+      call_id: callId,
+      name,
+    });
+    if (open.args)
+      this.#emit('response.function_call_arguments.delta', {
+        item_id: open.id,
+        output_index: open.index,
+        delta: open.args,
+      });
   }
 
   #closeCall(open: Extract<Open, { kind: 'call' }>): void {
     if (open.custom) {
       const input = customToolInput(open.args);
-      open.index = this.#added({ id: open.id, type: 'custom_tool_call', call_id: open.callId, name: open.name, input: '' });
+      open.index = this.#added({
+        id: open.id,
+        type: 'custom_tool_call',
+        call_id: open.callId,
+        name: open.name,
+        input: '',
+      });
       const where = { item_id: open.id, output_index: open.index };
       if (input) this.#emit('response.custom_tool_call_input.delta', { ...where, delta: input });
       this.#emit('response.custom_tool_call_input.done', { ...where, input });
       this.#done(open.index, { id: open.id, type: 'custom_tool_call', call_id: open.callId, name: open.name, input });
       return;
     }
-    this.#emit('response.function_call_arguments.done', { item_id: open.id, output_index: open.index, arguments: open.args, name: open.name });
+    this.#emit('response.function_call_arguments.done', {
+      item_id: open.id,
+      output_index: open.index,
+      arguments: open.args,
+      name: open.name,
+    });
     this.#done(open.index, this.#callItem(open));
   }
 
   #callItem(open: Extract<Open, { kind: 'call' }>): ResponsesItem {
-    if (open.custom) return { id: open.id, type: 'custom_tool_call', call_id: open.callId, name: open.name, input: customToolInput(open.args) };
-    return { id: open.id, type: 'function_call', status: 'completed', arguments: open.args, call_id: open.callId, name: open.name };
+    if (open.custom)
+      return {
+        id: open.id,
+        type: 'custom_tool_call',
+        call_id: open.callId,
+        name: open.name,
+        input: customToolInput(open.args),
+      };
+    return {
+      id: open.id,
+      type: 'function_call',
+      status: 'completed',
+      arguments: open.args,
+      call_id: open.callId,
+      name: open.name,
+    };
   }
 
   #patchCall(call: Extract<Open, { kind: 'call' }>): void {
@@ -276,7 +379,13 @@ export class ResponsesStreamEncoder {
     else if (open.kind === 'call') this.#closeCall(open);
     else {
       this.#closePart(open);
-      this.#done(open.index, { id: open.id, type: 'message', status: this.#finish === 'length' ? 'incomplete' : 'completed', role: 'assistant', content: open.parts });
+      this.#done(open.index, {
+        id: open.id,
+        type: 'message',
+        status: this.#finish === 'length' ? 'incomplete' : 'completed',
+        role: 'assistant',
+        content: open.parts,
+      });
     }
   }
 
@@ -284,7 +393,12 @@ export class ResponsesStreamEncoder {
   #emptyMessage(): void {
     const id = newId('msg');
     const index = this.#added({ id, type: 'message', status: 'in_progress', role: 'assistant', content: [] });
-    this.#emit('response.content_part.added', { item_id: id, output_index: index, content_index: 0, part: outputText('') });
+    this.#emit('response.content_part.added', {
+      item_id: id,
+      output_index: index,
+      content_index: 0,
+      part: outputText(''),
+    });
     this.#open = { kind: 'message', index, id, parts: [], part: { kind: 'text', text: '' } };
     this.#close();
   }

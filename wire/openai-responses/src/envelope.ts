@@ -37,7 +37,13 @@ export function openReasoning(content: string): ReasoningBlock | undefined {
   } catch {
     return undefined;
   }
-  if (typeof envelope !== 'object' || envelope === null || typeof envelope.source !== 'string' || typeof envelope.type !== 'string') return undefined;
+  if (
+    typeof envelope !== 'object' ||
+    envelope === null ||
+    typeof envelope.source !== 'string' ||
+    typeof envelope.type !== 'string'
+  )
+    return undefined;
   const block: ReasoningBlock = { type: envelope.type, source: envelope.source };
   if (typeof envelope.text === 'string') block.text = envelope.text;
   if (typeof envelope.signature === 'string') block.signature = envelope.signature;
@@ -54,7 +60,11 @@ export function isSealed(content: unknown): boolean {
  * another provider made left out of `input`, which that upstream cannot read. The same body when
  * there were none.
  */
-export function withoutSealedReasoning(body: Record<string, unknown>, warn: (message: string) => void, upstream: string): Record<string, unknown> {
+export function withoutSealedReasoning(
+  body: Record<string, unknown>,
+  warn: (message: string) => void,
+  upstream: string,
+): Record<string, unknown> {
   if (!Array.isArray(body.input)) return body;
   const input = body.input as Array<{ type?: unknown; encrypted_content?: unknown }>;
   const kept = input.filter((item) => !(item.type === 'reasoning' && isSealed(item.encrypted_content)));

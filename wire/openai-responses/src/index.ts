@@ -9,8 +9,17 @@ export type * from './types.js';
 export { responsesToCanonical, inputItems, customToolNames, customToolInput, reasoningBlock } from './request.js';
 export type { ResponsesConversion } from './request.js';
 export {
-  toResponseObject, fromResponseObject, baseResponse, finishResponse, visibleResponse, visibleItem, reasoningItem, callItem,
-  finishReasonOf, wantsSummary, ENCRYPTED_REASONING,
+  toResponseObject,
+  fromResponseObject,
+  baseResponse,
+  finishResponse,
+  visibleResponse,
+  visibleItem,
+  reasoningItem,
+  callItem,
+  finishReasonOf,
+  wantsSummary,
+  ENCRYPTED_REASONING,
 } from './response.js';
 export type { ResponseContext } from './response.js';
 export { ResponsesStreamEncoder, responsesSse } from './encode-stream.js';

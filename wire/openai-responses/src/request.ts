@@ -7,7 +7,15 @@
  * tool `tool_choice` requires, an `item_reference` the gateway could not resolve, a stored prompt
  * template), named in `requires`: only an upstream speaking the Responses API may serve it.
  */
-import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ReasoningBlock, ToolCall, ToolChoice } from '@switchyard/core';
+import type {
+  ChatMessage,
+  ChatRequest,
+  ContentPart,
+  FunctionTool,
+  ReasoningBlock,
+  ToolCall,
+  ToolChoice,
+} from '@switchyard/core';
 import { openReasoning } from './envelope.js';
 import type {
   Json,
@@ -30,12 +38,35 @@ export interface ResponsesConversion {
 
 /** Top-level fields that mean nothing to the answer (bookkeeping, delivery, storage the gateway itself handles). */
 const SILENT = new Set([
-  'model', 'input', 'stream', 'stream_options', 'store', 'metadata', 'client_metadata', 'previous_response_id', 'background',
+  'model',
+  'input',
+  'stream',
+  'stream_options',
+  'store',
+  'metadata',
+  'client_metadata',
+  'previous_response_id',
+  'background',
 ]);
 /** Fields converted below. */
 const CONVERTED = new Set([
-  'instructions', 'tools', 'tool_choice', 'parallel_tool_calls', 'text', 'reasoning', 'max_output_tokens', 'temperature', 'top_p',
-  'include', 'prompt_cache_key', 'prompt_cache_retention', 'safety_identifier', 'user', 'service_tier', 'truncation', 'prompt',
+  'instructions',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'text',
+  'reasoning',
+  'max_output_tokens',
+  'temperature',
+  'top_p',
+  'include',
+  'prompt_cache_key',
+  'prompt_cache_retention',
+  'safety_identifier',
+  'user',
+  'service_tier',
+  'truncation',
+  'prompt',
 ]);
 /** The one parameter of a custom tool carried as a function tool: its raw text input. */
 const CUSTOM_TOOL_INPUT = 'input';
@@ -43,7 +74,8 @@ const CUSTOM_TOOL_INPUT = 'input';
 /** The names of the request's `custom` (freeform) tools: they travel as function tools taking one string, `input`. */
 export function customToolNames(body: Pick<ResponsesRequest, 'tools'>): Set<string> {
   const names = new Set<string>();
-  for (const tool of body.tools ?? []) if (tool.type === 'custom' && typeof tool.name === 'string') names.add(tool.name);
+  for (const tool of body.tools ?? [])
+    if (tool.type === 'custom' && typeof tool.name === 'string') names.add(tool.name);
   return names;
 }
 
@@ -56,7 +88,8 @@ export function responsesToCanonical(body: ResponsesRequest): ResponsesConversio
   const custom = customToolNames(body);
 
   const messages: ChatMessage[] = [];
-  if (typeof body.instructions === 'string' && body.instructions) messages.push({ role: 'system', content: body.instructions });
+  if (typeof body.instructions === 'string' && body.instructions)
+    messages.push({ role: 'system', content: body.instructions });
   messages.push(...inputMessages(body.input, custom, warn, require));
 
   const request: ChatRequest = { model: body.model, messages };
@@ -80,7 +113,8 @@ export function responsesToCanonical(body: ResponsesRequest): ResponsesConversio
   if (body.truncation === 'auto') warn('truncation auto dropped (the input must fit the target model as sent)');
   if (body.prompt != null) require('a stored prompt template (`prompt`) is only known to OpenAI');
   for (const entry of body.include ?? []) {
-    if (entry === 'message.output_text.logprobs') warn('include message.output_text.logprobs dropped (no log probabilities are returned)');
+    if (entry === 'message.output_text.logprobs')
+      warn('include message.output_text.logprobs dropped (no log probabilities are returned)');
   }
   for (const [key, value] of Object.entries(body)) {
     if (value === undefined || value === null || SILENT.has(key) || CONVERTED.has(key)) continue;
@@ -103,7 +137,12 @@ type Assistant = Extract<ChatMessage, { role: 'assistant' }>;
  * reasoning, text, function calls — into one assistant message (Chat Completions wants a turn's
  * tool calls together); each tool output becomes a tool message.
  */
-function inputMessages(input: ResponsesRequest['input'], custom: Set<string>, warn: (m: string) => void, require: (m: string) => void): ChatMessage[] {
+function inputMessages(
+  input: ResponsesRequest['input'],
+  custom: Set<string>,
+  warn: (m: string) => void,
+  require: (m: string) => void,
+): ChatMessage[] {
   const out: ChatMessage[] = [];
   let turn: Assistant | undefined;
   const assistant = (): Assistant => (turn ??= { role: 'assistant', content: null });
@@ -133,8 +172,15 @@ function inputMessages(input: ResponsesRequest['input'], custom: Set<string>, wa
       case 'function_call':
       case 'custom_tool_call': {
         const call = item as Json;
-        const args = type === 'custom_tool_call' ? JSON.stringify({ [CUSTOM_TOOL_INPUT]: String(call.input ?? '') }) : String(call.arguments ?? '');
-        const toolCall: ToolCall = { id: String(call.call_id), type: 'function', function: { name: String(call.name), arguments: args } };
+        const args =
+          type === 'custom_tool_call'
+            ? JSON.stringify({ [CUSTOM_TOOL_INPUT]: String(call.input ?? '') })
+            : String(call.arguments ?? '');
+        const toolCall: ToolCall = {
+          id: String(call.call_id),
+          type: 'function',
+          function: { name: String(call.name), arguments: args },
+        };
         (assistant().tool_calls ??= []).push(toolCall);
         break;
       }
@@ -148,7 +194,10 @@ function inputMessages(input: ResponsesRequest['input'], custom: Set<string>, wa
       case 'reasoning': {
         const block = reasoningBlock(item as ResponsesReasoningItem);
         if (block) (assistant().reasoning_blocks ??= []).push(block);
-        else warn('reasoning items without encrypted_content dropped (ask for include: ["reasoning.encrypted_content"], or use store and previous_response_id)');
+        else
+          warn(
+            'reasoning items without encrypted_content dropped (ask for include: ["reasoning.encrypted_content"], or use store and previous_response_id)',
+          );
         break;
       }
       case 'item_reference':
@@ -193,7 +242,9 @@ function inputMessage(item: Extract<ResponsesItem, { role: string }>, warn: (m: 
     parts.push(converted);
   }
   if (parts.length === 1 && parts[0]!.type === 'text') return { role, content: (parts[0] as { text: string }).text };
-  return role === 'system' ? { role, content: parts as Array<{ type: 'text'; text: string }> } : { role, content: parts };
+  return role === 'system'
+    ? { role, content: parts as Array<{ type: 'text'; text: string }> }
+    : { role, content: parts };
 }
 
 function inputPart(part: ResponsesContentPart, warn: (m: string) => void): ContentPart | undefined {
@@ -227,7 +278,10 @@ function inputPart(part: ResponsesContentPart, warn: (m: string) => void): Conte
   }
 }
 
-function assistantContent(content: string | ResponsesContentPart[], warn: (m: string) => void): { text: string; refusal: string } {
+function assistantContent(
+  content: string | ResponsesContentPart[],
+  warn: (m: string) => void,
+): { text: string; refusal: string } {
   if (typeof content === 'string') return { text: content, refusal: '' };
   let text = '';
   let refusal = '';
@@ -250,7 +304,13 @@ function outputText(output: unknown, warn: (m: string) => void): string {
   return text;
 }
 
-function convertTools(body: ResponsesRequest, request: ChatRequest, custom: Set<string>, warn: (m: string) => void, require: (m: string) => void): void {
+function convertTools(
+  body: ResponsesRequest,
+  request: ChatRequest,
+  custom: Set<string>,
+  warn: (m: string) => void,
+  require: (m: string) => void,
+): void {
   const tools: FunctionTool[] = [];
   const hosted: string[] = [];
   for (const tool of body.tools ?? []) {
@@ -267,16 +327,19 @@ function convertTools(body: ResponsesRequest, request: ChatRequest, custom: Set<
     const allowed = choice as Extract<ResponsesToolChoice, { type: 'allowed_tools' }>;
     const names = new Set(allowed.tools.map((t) => t.name).filter((n): n is string => typeof n === 'string'));
     kept = tools.filter((t) => names.has(t.function.name));
-    if (allowed.mode === 'required' && kept.length === 0) require('tool_choice requires one of the allowed tools, and none of them is a function tool');
+    if (allowed.mode === 'required' && kept.length === 0)
+      require('tool_choice requires one of the allowed tools, and none of them is a function tool');
     choice = allowed.mode;
   }
   if (kept.length) request.tools = kept;
   const canonical = toolChoice(choice, kept, custom, warn, require);
   if (canonical !== undefined) {
     if (kept.length) request.tool_choice = canonical;
-    else if (canonical === 'required') require(`tool_choice required, and only hosted tools (${hosted.join(', ')}) are offered`);
+    else if (canonical === 'required')
+      require(`tool_choice required, and only hosted tools (${hosted.join(', ')}) are offered`);
   }
-  if (kept.length && typeof body.parallel_tool_calls === 'boolean') request.parallel_tool_calls = body.parallel_tool_calls;
+  if (kept.length && typeof body.parallel_tool_calls === 'boolean')
+    request.parallel_tool_calls = body.parallel_tool_calls;
 }
 
 function functionTool(tool: ResponsesFunctionTool): FunctionTool {
@@ -290,7 +353,10 @@ function functionTool(tool: ResponsesFunctionTool): FunctionTool {
 /** A custom (freeform) tool as a function taking its raw text as `input`; calls are turned back into custom_tool_call items. */
 function customTool(tool: { name?: string; description?: unknown; format?: unknown }): FunctionTool {
   const format = tool.format as { type?: string; syntax?: string } | undefined;
-  const grammar = format?.type === 'grammar' ? ` (text in the ${String(format.syntax ?? 'given')} grammar the tool description sets out)` : '';
+  const grammar =
+    format?.type === 'grammar'
+      ? ` (text in the ${String(format.syntax ?? 'given')} grammar the tool description sets out)`
+      : '';
   const fn: FunctionTool['function'] = {
     name: String(tool.name),
     parameters: {
@@ -304,12 +370,21 @@ function customTool(tool: { name?: string; description?: unknown; format?: unkno
   return { type: 'function', function: fn };
 }
 
-function toolChoice(choice: ResponsesToolChoice | undefined, tools: FunctionTool[], custom: Set<string>, warn: (m: string) => void, require: (m: string) => void): ToolChoice | undefined {
+function toolChoice(
+  choice: ResponsesToolChoice | undefined,
+  tools: FunctionTool[],
+  custom: Set<string>,
+  warn: (m: string) => void,
+  require: (m: string) => void,
+): ToolChoice | undefined {
   if (choice === undefined || choice === null) return undefined;
   if (choice === 'auto' || choice === 'none' || choice === 'required') return choice;
   if (!isObject(choice)) return undefined;
   const named = choice as { type: string; name?: string };
-  if ((named.type === 'function' || (named.type === 'custom' && custom.has(String(named.name)))) && typeof named.name === 'string') {
+  if (
+    (named.type === 'function' || (named.type === 'custom' && custom.has(String(named.name)))) &&
+    typeof named.name === 'string'
+  ) {
     if (tools.some((t) => t.function.name === named.name)) return { type: 'function', function: { name: named.name } };
     warn(`tool_choice ${named.name} dropped (no such tool)`);
     return undefined;
@@ -322,12 +397,16 @@ function textFormat(text: ResponsesRequest['text'], request: ChatRequest, warn: 
   if (!text) return;
   const format = text.format;
   if (format?.type === 'json_schema') {
-    const schema: { name: string; schema?: Json; description?: string; strict?: boolean } = { name: format.name, schema: format.schema };
+    const schema: { name: string; schema?: Json; description?: string; strict?: boolean } = {
+      name: format.name,
+      schema: format.schema,
+    };
     if (typeof format.description === 'string') schema.description = format.description;
     if (typeof format.strict === 'boolean') schema.strict = format.strict;
     request.response_format = { type: 'json_schema', json_schema: schema };
   } else if (format?.type === 'json_object') request.response_format = { type: 'json_object' };
-  if (typeof text.verbosity === 'string' && text.verbosity !== 'medium') warn(`text.verbosity ${text.verbosity} dropped (no equivalent upstream)`);
+  if (typeof text.verbosity === 'string' && text.verbosity !== 'medium')
+    warn(`text.verbosity ${text.verbosity} dropped (no equivalent upstream)`);
 }
 
 /** Custom tool call arguments (`{"input": …}`) → the raw input the caller's custom tool takes. */

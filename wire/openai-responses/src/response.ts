@@ -9,7 +9,15 @@ import type { ChatCompletion, FinishReason, ReasoningBlock, ToolCall, Usage } fr
 import { sealReasoning } from './envelope.js';
 import { newId } from './ids.js';
 import { customToolInput, reasoningBlock } from './request.js';
-import type { Json, ResponseObject, ResponsesContentPart, ResponsesItem, ResponsesReasoningItem, ResponsesRequest, ResponsesUsage } from './types.js';
+import type {
+  Json,
+  ResponseObject,
+  ResponsesContentPart,
+  ResponsesItem,
+  ResponsesReasoningItem,
+  ResponsesRequest,
+  ResponsesUsage,
+} from './types.js';
 import { canonicalUsageOf, responsesUsageOf } from './usage.js';
 
 /** What a response object needs beside the completion: its id, time, and the request it answers. */
@@ -71,8 +79,15 @@ export function baseResponse(ctx: ResponseContext): ResponseObject {
 }
 
 /** The finished response: status from the finish reason, the output items, usage. */
-export function finishResponse(base: ResponseObject, output: ResponsesItem[], finish: FinishReason | null, usage: Usage | null | undefined, model?: string): ResponseObject {
-  const incomplete = finish === 'length' ? 'max_output_tokens' : finish === 'content_filter' ? 'content_filter' : undefined;
+export function finishResponse(
+  base: ResponseObject,
+  output: ResponsesItem[],
+  finish: FinishReason | null,
+  usage: Usage | null | undefined,
+  model?: string,
+): ResponseObject {
+  const incomplete =
+    finish === 'length' ? 'max_output_tokens' : finish === 'content_filter' ? 'content_filter' : undefined;
   return {
     ...base,
     status: incomplete ? 'incomplete' : 'completed',
@@ -90,18 +105,32 @@ export function toResponseObject(completion: ChatCompletion, ctx: ResponseContex
   const message = choice?.message;
   const output: ResponsesItem[] = [];
   const summary = wantsSummary(ctx.request);
-  if (message?.reasoning_blocks?.length) for (const block of message.reasoning_blocks) output.push(reasoningItem(block, summary));
-  else if (message?.reasoning_content) output.push(reasoningItem({ type: 'thinking', text: message.reasoning_content }, summary));
+  if (message?.reasoning_blocks?.length)
+    for (const block of message.reasoning_blocks) output.push(reasoningItem(block, summary));
+  else if (message?.reasoning_content)
+    output.push(reasoningItem({ type: 'thinking', text: message.reasoning_content }, summary));
   const text = typeof message?.content === 'string' ? message.content : '';
   const calls = message?.tool_calls ?? [];
   if (text || message?.refusal || calls.length === 0) {
     const content: ResponsesContentPart[] = [];
     if (text || !message?.refusal) content.push(outputText(text));
     if (message?.refusal) content.push({ type: 'refusal', refusal: message.refusal });
-    output.push({ id: newId('msg'), type: 'message', status: choice?.finish_reason === 'length' ? 'incomplete' : 'completed', role: 'assistant', content });
+    output.push({
+      id: newId('msg'),
+      type: 'message',
+      status: choice?.finish_reason === 'length' ? 'incomplete' : 'completed',
+      role: 'assistant',
+      content,
+    });
   }
   for (const call of calls) output.push(callItem(call, ctx.customTools));
-  return finishResponse(baseResponse(ctx), output, choice?.finish_reason ?? 'stop', completion.usage, completion.model || undefined);
+  return finishResponse(
+    baseResponse(ctx),
+    output,
+    choice?.finish_reason ?? 'stop',
+    completion.usage,
+    completion.model || undefined,
+  );
 }
 
 export function outputText(text: string): ResponsesContentPart {
@@ -117,20 +146,42 @@ export function outputText(text: string): ResponsesContentPart {
  */
 export function reasoningItem(block: ReasoningBlock, summary: boolean): ResponsesReasoningItem {
   if (block.type === 'encrypted_reasoning' && block.source === 'openai') {
-    const item: ResponsesReasoningItem = { id: block.id ?? newId('rs'), type: 'reasoning', summary: block.text ? [{ type: 'summary_text', text: block.text }] : [] };
+    const item: ResponsesReasoningItem = {
+      id: block.id ?? newId('rs'),
+      type: 'reasoning',
+      summary: block.text ? [{ type: 'summary_text', text: block.text }] : [],
+    };
     if (block.signature) item.encrypted_content = block.signature;
     return item;
   }
-  const item: ResponsesReasoningItem = { id: newId('rs'), type: 'reasoning', summary: summary && block.text ? [{ type: 'summary_text', text: block.text }] : [] };
+  const item: ResponsesReasoningItem = {
+    id: newId('rs'),
+    type: 'reasoning',
+    summary: summary && block.text ? [{ type: 'summary_text', text: block.text }] : [],
+  };
   if (block.signature !== undefined) item.encrypted_content = sealReasoning(block);
   return item;
 }
 
 export function callItem(call: ToolCall, customTools: ReadonlySet<string>): ResponsesItem {
   if (customTools.has(call.function.name)) {
-    return { id: newId('ctc'), type: 'custom_tool_call', status: 'completed', call_id: call.id, name: call.function.name, input: customToolInput(call.function.arguments) };
+    return {
+      id: newId('ctc'),
+      type: 'custom_tool_call',
+      status: 'completed',
+      call_id: call.id,
+      name: call.function.name,
+      input: customToolInput(call.function.arguments),
+    };
   }
-  return { id: newId('fc'), type: 'function_call', status: 'completed', arguments: call.function.arguments, call_id: call.id, name: call.function.name };
+  return {
+    id: newId('fc'),
+    type: 'function_call',
+    status: 'completed',
+    arguments: call.function.arguments,
+    call_id: call.id,
+    name: call.function.name,
+  };
 }
 
 /**
@@ -138,7 +189,10 @@ export function callItem(call: ToolCall, customTools: ReadonlySet<string>): Resp
  * request's `include` asked for `reasoning.encrypted_content` (as OpenAI does). The gateway keeps
  * the whole object, so a follow-up through previous_response_id still has it.
  */
-export function visibleResponse(response: ResponseObject, include: readonly string[] | null | undefined): ResponseObject {
+export function visibleResponse(
+  response: ResponseObject,
+  include: readonly string[] | null | undefined,
+): ResponseObject {
   if (include?.includes(ENCRYPTED_REASONING)) return response;
   if (!response.output.some((item) => item.type === 'reasoning' && 'encrypted_content' in item)) return response;
   return { ...response, output: response.output.map((item) => visibleItem(item, include)) };
@@ -146,14 +200,16 @@ export function visibleResponse(response: ResponseObject, include: readonly stri
 
 /** One output item as the caller sees it (see visibleResponse). */
 export function visibleItem<T extends ResponsesItem>(item: T, include: readonly string[] | null | undefined): T {
-  if (item.type !== 'reasoning' || !('encrypted_content' in item) || include?.includes(ENCRYPTED_REASONING)) return item;
+  if (item.type !== 'reasoning' || !('encrypted_content' in item) || include?.includes(ENCRYPTED_REASONING))
+    return item;
   const { encrypted_content: _hidden, ...rest } = item as ResponsesReasoningItem;
   return rest as unknown as T;
 }
 
 /** An OpenAI Responses answer → canonical completion. */
 export function fromResponseObject(response: ResponseObject): ChatCompletion {
-  if (!response || response.object !== 'response' || !Array.isArray(response.output)) throw new Error('not a Responses API response object');
+  if (!response || response.object !== 'response' || !Array.isArray(response.output))
+    throw new Error('not a Responses API response object');
   let text = '';
   let refusal = '';
   let reasoning = '';
@@ -167,9 +223,17 @@ export function fromResponseObject(response: ResponseObject): ChatCompletion {
         else if (part.type === 'refusal') refusal += part.refusal ?? '';
       }
     } else if (item.type === 'function_call') {
-      calls.push({ id: String(it.call_id), type: 'function', function: { name: String(it.name), arguments: String(it.arguments ?? '') } });
+      calls.push({
+        id: String(it.call_id),
+        type: 'function',
+        function: { name: String(it.name), arguments: String(it.arguments ?? '') },
+      });
     } else if (item.type === 'custom_tool_call') {
-      calls.push({ id: String(it.call_id), type: 'function', function: { name: String(it.name), arguments: JSON.stringify({ input: String(it.input ?? '') }) } });
+      calls.push({
+        id: String(it.call_id),
+        type: 'function',
+        function: { name: String(it.name), arguments: JSON.stringify({ input: String(it.input ?? '') }) },
+      });
     } else if (item.type === 'reasoning') {
       const summary = ((it.summary ?? []) as Array<{ text?: string }>).map((s) => s.text ?? '').join('\n\n');
       if (summary) reasoning += summary;
@@ -177,7 +241,10 @@ export function fromResponseObject(response: ResponseObject): ChatCompletion {
       if (block) blocks.push(block);
     }
   }
-  const message: ChatCompletion['choices'][number]['message'] = { role: 'assistant', content: text || (calls.length ? null : '') };
+  const message: ChatCompletion['choices'][number]['message'] = {
+    role: 'assistant',
+    content: text || (calls.length ? null : ''),
+  };
   if (calls.length) message.tool_calls = calls;
   if (refusal) message.refusal = refusal;
   if (reasoning) message.reasoning_content = reasoning;
@@ -195,7 +262,11 @@ export function fromResponseObject(response: ResponseObject): ChatCompletion {
 }
 
 /** A Responses status → the finish reason: incomplete for length or the content filter, tool calls, else stop. */
-export function finishReasonOf(response: Pick<ResponseObject, 'status' | 'incomplete_details'>, calls: boolean): FinishReason {
-  if (response.status === 'incomplete') return response.incomplete_details?.reason === 'content_filter' ? 'content_filter' : 'length';
+export function finishReasonOf(
+  response: Pick<ResponseObject, 'status' | 'incomplete_details'>,
+  calls: boolean,
+): FinishReason {
+  if (response.status === 'incomplete')
+    return response.incomplete_details?.reason === 'content_filter' ? 'content_filter' : 'length';
   return calls ? 'tool_calls' : 'stop';
 }

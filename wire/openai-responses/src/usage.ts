@@ -19,7 +19,11 @@ export function canonicalUsageOf(usage: Partial<ResponsesUsage> | null | undefin
   if (!usage || typeof usage !== 'object') return undefined;
   const prompt = num(usage.input_tokens);
   const completion = num(usage.output_tokens);
-  const out: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: num(usage.total_tokens) || prompt + completion };
+  const out: Usage = {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: num(usage.total_tokens) || prompt + completion,
+  };
   const cached = num(usage.input_tokens_details?.cached_tokens);
   const reasoning = num(usage.output_tokens_details?.reasoning_tokens);
   if (cached) out.prompt_tokens_details = { cached_tokens: cached };

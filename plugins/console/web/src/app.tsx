@@ -79,7 +79,13 @@ export function App() {
         <span class="brand">Switchyard</span>
         <nav>
           {VIEWS.map((v) => (
-            <a key={v.id} href={`#/${v.id}`} class={v.id === view ? 'active' : ''} aria-current={v.id === view ? 'page' : undefined} data-testid={`nav-${v.id}`}>
+            <a
+              key={v.id}
+              href={`#/${v.id}`}
+              class={v.id === view ? 'active' : ''}
+              aria-current={v.id === view ? 'page' : undefined}
+              data-testid={`nav-${v.id}`}
+            >
               {v.title}
             </a>
           ))}
@@ -116,10 +122,19 @@ function SignIn({ error, onKey }: { error: string | undefined; onKey: (key: stri
       }}
     >
       <h1>Switchyard console</h1>
-      <p>This gateway has admin keys: enter one to see its traffic, circuits, keys and config. It is kept in this tab only (sessionStorage) and sent as a Bearer token to the admin endpoints.</p>
+      <p>
+        This gateway has admin keys: enter one to see its traffic, circuits, keys and config. It is kept in this tab
+        only (sessionStorage) and sent as a Bearer token to the admin endpoints.
+      </p>
       <label>
         Admin key
-        <input type="password" autocomplete="off" value={key} data-testid="admin-key" onInput={(e) => setKey((e.target as HTMLInputElement).value)} />
+        <input
+          type="password"
+          autocomplete="off"
+          value={key}
+          data-testid="admin-key"
+          onInput={(e) => setKey((e.target as HTMLInputElement).value)}
+        />
       </label>
       <button type="submit" class="primary" data-testid="sign-in">
         Sign in

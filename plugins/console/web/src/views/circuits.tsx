@@ -46,11 +46,20 @@ export function CircuitsView({ refreshMs }: { refreshMs: number }) {
     try {
       const body = action === 'eject' && reason.trim() ? { reason: reason.trim() } : undefined;
       await api(`/admin/circuits/${encodeURIComponent(instance)}/${action}`, { method: 'POST', body });
-      setOutcome({ ok: true, text: action === 'eject' ? `${instance} ejected: no request goes there until it is restored.` : `${instance} restored.` });
+      setOutcome({
+        ok: true,
+        text:
+          action === 'eject'
+            ? `${instance} ejected: no request goes there until it is restored.`
+            : `${instance} restored.`,
+      });
       setConfirming(undefined);
       setReason('');
     } catch (err) {
-      setOutcome({ ok: false, text: `${action} ${instance} failed: ${err instanceof Error ? err.message : String(err)}` });
+      setOutcome({
+        ok: false,
+        text: `${action} ${instance} failed: ${err instanceof Error ? err.message : String(err)}`,
+      });
     } finally {
       setBusy(false);
       refresh();
@@ -60,7 +69,10 @@ export function CircuitsView({ refreshMs }: { refreshMs: number }) {
   return (
     <section>
       <h1>Circuits</h1>
-      <p class="caption">One breaker per instance (or instance × model). Ejecting takes an instance out of routing whatever its state, until restored.</p>
+      <p class="caption">
+        One breaker per instance (or instance × model). Ejecting takes an instance out of routing whatever its state,
+        until restored.
+      </p>
       {error ? <Failure error={error} what="the latest states" /> : null}
       {outcome ? (
         <p class={outcome.ok ? 'done' : 'failure'} role="status" data-testid="circuit-outcome">
@@ -104,7 +116,12 @@ export function CircuitsView({ refreshMs }: { refreshMs: number }) {
                     <td class="num">{b.openings}</td>
                     <td class="actions">
                       {i > 0 ? null : ejected ? (
-                        <button type="button" disabled={busy} data-testid="restore" onClick={() => void act(instance.name, 'restore')}>
+                        <button
+                          type="button"
+                          disabled={busy}
+                          data-testid="restore"
+                          onClick={() => void act(instance.name, 'restore')}
+                        >
                           Restore
                         </button>
                       ) : confirming === instance.name ? (
@@ -117,7 +134,13 @@ export function CircuitsView({ refreshMs }: { refreshMs: number }) {
                             data-testid="eject-reason"
                             onInput={(e) => setReason((e.target as HTMLInputElement).value)}
                           />
-                          <button type="button" class="danger" disabled={busy} data-testid="confirm-eject" onClick={() => void act(instance.name, 'eject')}>
+                          <button
+                            type="button"
+                            class="danger"
+                            disabled={busy}
+                            data-testid="confirm-eject"
+                            onClick={() => void act(instance.name, 'eject')}
+                          >
                             Eject
                           </button>
                           <button type="button" disabled={busy} onClick={() => setConfirming(undefined)}>
@@ -158,7 +181,8 @@ function why(b: BreakerSnapshot): string {
   const now = Date.now();
   const parts: string[] = [];
   if (b.ejected) parts.push(`ejected: ${b.ejected.reason} (since ${f.time(b.ejected.at)})`);
-  if (b.state === 'open' && b.openUntil) parts.push(`${b.reason ?? 'open'}; next probe in ${f.seconds(b.openUntil - now)}`);
+  if (b.state === 'open' && b.openUntil)
+    parts.push(`${b.reason ?? 'open'}; next probe in ${f.seconds(b.openUntil - now)}`);
   else if (b.state !== 'closed' && b.reason) parts.push(b.reason);
   if (b.parkedUntil && b.parkedUntil > now) parts.push(`rate limited for ${f.seconds(b.parkedUntil - now)}`);
   if (b.probesInFlight) parts.push(`${b.probesInFlight} probe(s) in flight`);

@@ -29,7 +29,8 @@ export function ConfigView() {
     <section>
       <h1>Effective config</h1>
       <p class="caption" data-testid="config-meta">
-        Generation <strong data-field="generation">{data.generation}</strong>, loaded {new Date(data.loadedAt).toLocaleString()}
+        Generation <strong data-field="generation">{data.generation}</strong>, loaded{' '}
+        {new Date(data.loadedAt).toLocaleString()}
         {data.source ? ` from ${data.source}` : ''}. Reloads: {data.reloads.ok} applied, {data.reloads.failed} refused
         {last ? `; the last one ${last.ok ? 'applied' : 'refused'} at ${new Date(last.at).toLocaleTimeString()}` : ''}.
       </p>
@@ -41,7 +42,9 @@ export function ConfigView() {
       </div>
       {result ? <Outcome result={result} /> : null}
       {error ? <Failure error={error} what="the config" /> : null}
-      <p class="caption">Secrets are masked by the gateway (<code>****</code> and the last four characters at most).</p>
+      <p class="caption">
+        Secrets are masked by the gateway (<code>****</code> and the last four characters at most).
+      </p>
       <pre class="config" data-testid="config">
         {JSON.stringify(data.config, null, 2)}
       </pre>

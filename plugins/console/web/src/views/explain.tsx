@@ -3,7 +3,8 @@ import { api, ApiError } from '../api.js';
 import { Failure, Note } from '../components.js';
 import type { Explanation, Routes } from '../types.js';
 
-const sample = (model: string): string => JSON.stringify({ model, messages: [{ role: 'user', content: 'Hello' }] }, null, 2);
+const sample = (model: string): string =>
+  JSON.stringify({ model, messages: [{ role: 'user', content: 'Hello' }] }, null, 2);
 
 /** Paste a request body, see the plan it would get and why (POST /admin/route/explain: no upstream is called). */
 export function ExplainView() {
@@ -47,8 +48,9 @@ export function ExplainView() {
     <section>
       <h1>Route explain</h1>
       <p class="caption">
-        Paste a request body: the plan it would get now, through every routing plugin, as a dry run (no upstream is called). Constraints go in
-        the body's <code>switchyard</code> object, e.g. <code>{'"switchyard": {"maxCost": 0.01}'}</code>.
+        Paste a request body: the plan it would get now, through every routing plugin, as a dry run (no upstream is
+        called). Constraints go in the body's <code>switchyard</code> object, e.g.{' '}
+        <code>{'"switchyard": {"maxCost": 0.01}'}</code>.
       </p>
       <form
         class="explain"
@@ -68,7 +70,10 @@ export function ExplainView() {
         <div class="row">
           <label>
             Protocol{' '}
-            <select value={protocol} onChange={(e) => setProtocol((e.target as HTMLSelectElement).value as 'openai' | 'anthropic')}>
+            <select
+              value={protocol}
+              onChange={(e) => setProtocol((e.target as HTMLSelectElement).value as 'openai' | 'anthropic')}
+            >
               <option value="openai">OpenAI chat completions</option>
               <option value="anthropic">Anthropic messages</option>
             </select>
@@ -117,24 +122,24 @@ function Plan({ result }: { result: Explanation }) {
         <>
           <h3>Excluded</h3>
           <div class="scroll">
-          <table class="grid" data-testid="plan-exclusions">
-            <thead>
-              <tr>
-                <th>Target</th>
-                <th>By</th>
-                <th>Why</th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.exclusions.map((e) => (
-                <tr key={`${e.target} ${e.by}`} data-testid="plan-exclusion" data-target={e.target}>
-                  <td class="name">{e.target}</td>
-                  <td>{e.by}</td>
-                  <td>{e.reason}</td>
+            <table class="grid" data-testid="plan-exclusions">
+              <thead>
+                <tr>
+                  <th>Target</th>
+                  <th>By</th>
+                  <th>Why</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {result.exclusions.map((e) => (
+                  <tr key={`${e.target} ${e.by}`} data-testid="plan-exclusion" data-target={e.target}>
+                    <td class="name">{e.target}</td>
+                    <td>{e.by}</td>
+                    <td>{e.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </div>
         </>
       ) : null}
@@ -166,7 +171,10 @@ function Plan({ result }: { result: Explanation }) {
           <ul class="discovered">
             {result.discovered.map((d) => (
               <li key={d.target}>
-                <span class="name">{d.target}</span> <span class="hint">({d.rule}, by {d.by})</span>
+                <span class="name">{d.target}</span>{' '}
+                <span class="hint">
+                  ({d.rule}, by {d.by})
+                </span>
               </li>
             ))}
           </ul>

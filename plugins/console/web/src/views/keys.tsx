@@ -43,7 +43,9 @@ async function load(): Promise<Loaded> {
           : rateLimit?.defaults
             ? [rateLimit.defaults, 'rate-limit defaults']
             : [undefined, ''];
-      const usage = rateLimit ? await api<KeyUsage>(`/admin/rate-limit/keys/${encodeURIComponent(key.name)}`).catch(() => undefined) : undefined;
+      const usage = rateLimit
+        ? await api<KeyUsage>(`/admin/rate-limit/keys/${encodeURIComponent(key.name)}`).catch(() => undefined)
+        : undefined;
       return { key, limits, source, usage };
     }),
   );
@@ -57,12 +59,18 @@ export function KeysView({ refreshMs }: { refreshMs: number }) {
   return (
     <section>
       <h1>Gateway keys</h1>
-      <p class="caption">Keys are never shown: each is known by its name and the start of its sha256 hash (what <code>switchyard keys hash</code> prints).</p>
+      <p class="caption">
+        Keys are never shown: each is known by its name and the start of its sha256 hash (what{' '}
+        <code>switchyard keys hash</code> prints).
+      </p>
       {error ? <Failure error={error} what="the latest usage" /> : null}
       {!data.rows ? (
         <Note>The auth plugin is not installed.</Note>
       ) : data.rows.length === 0 ? (
-        <Note>No gateway keys are configured: every caller is let in, the gateway listens on loopback only, and admin pages answer loopback callers only.</Note>
+        <Note>
+          No gateway keys are configured: every caller is let in, the gateway listens on loopback only, and admin pages
+          answer loopback callers only.
+        </Note>
       ) : (
         <div class="scroll">
           <table class="grid" data-testid="keys">
@@ -98,14 +106,21 @@ export function KeysView({ refreshMs }: { refreshMs: number }) {
                   <Usage reading={usage?.requests.used} limit={limits?.requestsPerMinute} field="requests" />
                   <Usage reading={usage?.tokens.used} limit={limits?.tokensPerMinute} field="tokens" />
                   <Usage reading={usage?.daily.used} limit={limits?.tokensPerDay} field="daily" />
-                  <Usage reading={usage?.concurrent.used} limit={limits?.concurrent} field="concurrent" hint={source ? `limits from the ${source}` : undefined} />
+                  <Usage
+                    reading={usage?.concurrent.used}
+                    limit={limits?.concurrent}
+                    field="concurrent"
+                    hint={source ? `limits from the ${source}` : undefined}
+                  />
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
-      {data.rows && !data.rateLimited ? <Note>The rate-limit plugin is not installed: no usage is counted.</Note> : null}
+      {data.rows && !data.rateLimited ? (
+        <Note>The rate-limit plugin is not installed: no usage is counted.</Note>
+      ) : null}
     </section>
   );
 }
@@ -116,7 +131,17 @@ function status(key: KeyListing): string {
   return key.expiresAt ? `active until ${key.expiresAt}` : 'active';
 }
 
-function Usage({ reading, limit, field, hint }: { reading: number | undefined; limit: number | undefined; field: string; hint?: string | undefined }) {
+function Usage({
+  reading,
+  limit,
+  field,
+  hint,
+}: {
+  reading: number | undefined;
+  limit: number | undefined;
+  field: string;
+  hint?: string | undefined;
+}) {
   const used = reading === undefined ? f.DASH : f.count(reading);
   const full = reading !== undefined && limit !== undefined && limit > 0 && reading >= limit;
   return (

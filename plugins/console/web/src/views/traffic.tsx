@@ -14,29 +14,56 @@ export function TrafficView({ refreshMs }: { refreshMs: number }) {
     <section>
       <h1>Live traffic</h1>
       <p class="caption" data-testid="traffic-caption">
-        Over the last {span} s (window {data.windowSeconds} s), refreshed every {f.seconds(refreshMs)}; as of {f.time(data.at)}.
+        Over the last {span} s (window {data.windowSeconds} s), refreshed every {f.seconds(refreshMs)}; as of{' '}
+        {f.time(data.at)}.
       </p>
       {error ? <Failure error={error} what="the latest figures" /> : null}
       <div class="cards">
         <Card id="rate" label="Requests / s" value={f.rate(total.rate)} hint={`${total.requests} requests`} />
-        <Card id="errors" label="Error rate" value={f.percent(total.errorRate)} hint={`${total.errors} answered 4xx/5xx`} />
+        <Card
+          id="errors"
+          label="Error rate"
+          value={f.percent(total.errorRate)}
+          hint={`${total.errors} answered 4xx/5xx`}
+        />
         <Card id="p50" label="Latency p50" value={f.ms(total.latencyMs?.p50)} />
         <Card id="p95" label="Latency p95" value={f.ms(total.latencyMs?.p95)} />
         <Card id="ttft" label="Time to first token p50" value={f.ms(total.ttftMs?.p50)} hint="streams only" />
-        <Card id="tokens" label="Tokens in / out" value={`${f.count(total.tokens.input)} / ${f.count(total.tokens.output)}`} />
+        <Card
+          id="tokens"
+          label="Tokens in / out"
+          value={`${f.count(total.tokens.input)} / ${f.count(total.tokens.output)}`}
+        />
         <Card id="cost" label="Estimated cost" value={f.usd(total.costUsd)} />
       </div>
       <h2>Per model</h2>
       <SeriesTable kind="model" rows={data.models} span={span} unit="requests" />
       <h2>Per target</h2>
-      <p class="caption">Each attempt counts, failovers included; an error is any outcome but success (a caller hanging up aside).</p>
+      <p class="caption">
+        Each attempt counts, failovers included; an error is any outcome but success (a caller hanging up aside).
+      </p>
       <SeriesTable kind="target" rows={data.targets} span={span} unit="attempts" />
     </section>
   );
 }
 
-function SeriesTable({ kind, rows, span, unit }: { kind: 'model' | 'target'; rows: readonly SeriesFigures[]; span: number; unit: string }) {
-  if (rows.length === 0) return <Note>No {unit} in the last {span} s.</Note>;
+function SeriesTable({
+  kind,
+  rows,
+  span,
+  unit,
+}: {
+  kind: 'model' | 'target';
+  rows: readonly SeriesFigures[];
+  span: number;
+  unit: string;
+}) {
+  if (rows.length === 0)
+    return (
+      <Note>
+        No {unit} in the last {span} s.
+      </Note>
+    );
   return (
     <div class="scroll">
       <table class="grid" data-testid={`traffic-${kind}s`}>
