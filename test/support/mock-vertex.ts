@@ -14,9 +14,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startMockAnthropic } from './mock-anthropic.js';
-import type { MockAnthropic } from './mock-anthropic.js';
+import type { MockAnthropic, MockAnthropicOptions } from './mock-anthropic.js';
 import { geminiError, startMockGemini } from './mock-gemini.js';
-import type { MockGemini } from './mock-gemini.js';
+import type { MockGemini, MockGeminiOptions } from './mock-gemini.js';
 import type { MockOAuth } from './mock-oauth.js';
 import { MockUpstream, parseJson, readBody } from './mock-server.js';
 
@@ -49,12 +49,24 @@ export interface MockVertexOptions {
   name?: string;
   geminiModels?: string[];
   claudeModels?: string[];
+  /** More options of the inner mock Gemini (e.g. `cachedTokens`). */
+  gemini?: Omit<MockGeminiOptions, 'name' | 'models'>;
+  /** More options of the inner mock Anthropic (e.g. `promptCache`, `minCacheTokens`). */
+  claude?: Omit<MockAnthropicOptions, 'name' | 'models'>;
 }
 
 export async function startMockVertex(options: MockVertexOptions): Promise<MockVertex> {
   const name = options.name ?? 'vertex';
-  const gemini = await startMockGemini({ name, ...(options.geminiModels ? { models: options.geminiModels } : {}) });
-  const claude = await startMockAnthropic({ name, models: options.claudeModels ?? ['claude-sonnet-4-5@20250929'] });
+  const gemini = await startMockGemini({
+    ...options.gemini,
+    name,
+    ...(options.geminiModels ? { models: options.geminiModels } : {}),
+  });
+  const claude = await startMockAnthropic({
+    ...options.claude,
+    name,
+    models: options.claudeModels ?? ['claude-sonnet-4-5@20250929'],
+  });
   const mock = new MockVertexServer(options, gemini, claude);
   await mock.listen();
   return mock;

@@ -3,6 +3,7 @@ import type { ChatRequest, Exchange, Gateway, UpstreamRequest } from '@switchyar
 import { withoutSealedReasoning } from '@switchyard/wire-openai-responses';
 import { azureUrl, protocolFor } from './adapter.js';
 import { deploymentOf } from './deployments.js';
+import { optionsOf } from './instance-fields.js';
 
 /** A chat body for the deployment: output tokens fitted to the model, no reasoning blocks (Chat Completions takes none back). */
 function chatBody(body: ChatRequest, x: Exchange, gateway: Gateway): ChatRequest {
@@ -38,7 +39,17 @@ export function buildAzureRequest(req: UpstreamRequest, x: Exchange, gateway: Ga
     return req;
   }
   req.url = azureUrl(target.instance, deployment, x.operation === 'embeddings' ? 'embeddings' : 'chat/completions');
-  const body = { ...source, model: deployment };
+  const body: Record<string, unknown> = { ...source, model: deployment };
+  // Ask a stream for its final usage when the caller did not, so that it is priced (the usage chunk is
+  // then kept from that caller). stream_options exists from api-version 2024-09-01-preview on.
+  const { apiVersion } = optionsOf(target.instance);
+  if (
+    req.stream &&
+    x.operation === 'chat' &&
+    x.request?.stream_options?.include_usage !== true &&
+    (apiVersion === 'v1' || apiVersion >= '2024-09-01-preview')
+  )
+    body.stream_options = { ...x.request?.stream_options, include_usage: true };
   req.body = x.operation === 'chat' ? chatBody(body as ChatRequest, x, gateway) : body;
   return req;
 }

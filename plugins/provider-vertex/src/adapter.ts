@@ -62,6 +62,8 @@ export const vertexAdapter: ProviderAdapter = {
   decodeStream: (events, x) =>
     isClaude(x.target!.model)
       ? decodeMessagesStream(events, x.get(JSON_TOOL_KEY))
-      : decodeGeminiStream(events, geminiContext(x), x.request?.stream_options?.include_usage === true),
+      : // Always decode the usage chunk, so that core learns the usage (and prices the stream); the
+        // OpenAI codec keeps it from a caller who did not ask for it, as for provider-gemini.
+        decodeGeminiStream(events, geminiContext(x), true),
   classifyError: classifyVertexError,
 };
