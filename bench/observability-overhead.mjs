@@ -28,7 +28,7 @@ const usage = {
   total_tokens: 500,
   prompt_tokens_details: { cached_tokens: 128 },
 };
-const noHeaders = { set() {}, headerSent: false };
+const noHeaders = { setHeader() {}, headersSent: false };
 
 const variants = {
   'none (no metrics, log off, timing off)': { metrics: false, log: false, timing: false },
@@ -67,6 +67,8 @@ async function measure({ metrics, log, timing }, name) {
         headers: {},
         plan: new RoutePlan(),
       });
+      // As a request that asks for per-plugin Server-Timing (x-switchyard-timing): its taps are timed.
+      if (timing) x.timings.spans = [];
       await gateway.hooks.beforeRoute.promise(x);
       const plan = await gateway.hooks.selectRoute.promise(x.plan, x);
       const target = plan.targets[0];

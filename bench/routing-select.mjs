@@ -1,9 +1,10 @@
 // Smart routing at scale, in-process, no I/O: the balanced scorer over 10,000 candidates
-// (ns per candidate), and a whole gateway.router.select() (every selectRoute tap: resolve,
+// (ns per candidate), and a whole gateway.need(ROUTER).select() (every selectRoute tap: resolve,
 // capabilities, constraints, breaker, strategies, balancer) over the same 10,000 targets.
 // Run: node bench/routing-select.mjs   (after npm ci / tsc -b). Env: ROUTING_TARGETS, ROUTING_ROUNDS.
 
 import { createGateway, createLogger, withOptions } from '@switchyard/core';
+import { ROUTER } from '@switchyard/plugin-router/contract';
 import { standard } from '@switchyard/preset-standard';
 import { BalancedScorer, strategies, TargetProfiles } from '@switchyard/plugin-strategies';
 
@@ -36,7 +37,7 @@ const pool = gateway.resolver.resolve('pool');
 for (let k = 0; k < pool.length; k++) {
   const t = pool[k];
   for (let r = 0; r < 5; r++)
-    gateway.router.report(
+    gateway.need(ROUTER).report(
       t.id,
       k % 7
         ? { outcome: 'success', latencyMs: 200 + (k % 50) * 10, ttftMs: 50 + (k % 30), outputTokens: 100 }
@@ -45,7 +46,7 @@ for (let k = 0; k < pool.length; k++) {
 }
 
 const scorer = new BalancedScorer({ cost: 1, speed: 1, quality: 1, reliability: 1 });
-const profiles = new TargetProfiles(gateway.modelInfo, gateway.router);
+const profiles = new TargetProfiles(gateway.modelInfo, gateway.need(ROUTER));
 const out = new Float64Array(pool.length);
 const estimate = { inputTokens: 800, outputTokens: 300 };
 for (let i = 0; i < 50; i++) scorer.score(pool, profiles, estimate, out); // warm-up (profiles built)
@@ -54,11 +55,11 @@ for (let i = 0; i < ROUNDS * 5; i++) scorer.score(pool, profiles, estimate, out)
 const scoreNs = Number(process.hrtime.bigint() - t0) / (ROUNDS * 5) / pool.length;
 
 const request = { model: 'pool', messages: [{ role: 'user', content: 'Which track?' }] };
-for (let i = 0; i < 20; i++) await gateway.router.select(request);
+for (let i = 0; i < 20; i++) await gateway.need(ROUTER).select(request);
 t0 = process.hrtime.bigint();
-for (let i = 0; i < ROUNDS; i++) await gateway.router.select(request);
+for (let i = 0; i < ROUNDS; i++) await gateway.need(ROUTER).select(request);
 const selectMs = Number(process.hrtime.bigint() - t0) / ROUNDS / 1e6;
-const plan = await gateway.router.select(request);
+const plan = await gateway.need(ROUTER).select(request);
 await gateway.close();
 
 console.log(`routing over ${pool.length} candidates (${INSTANCES} instances)`);

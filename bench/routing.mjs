@@ -4,6 +4,7 @@
 // Run: node bench/routing.mjs (after tsc -b). Env: ROUTING_SELECTIONS (default 20000).
 
 import { createGateway, createLogger, Exchange, RoutePlan, withOptions } from '@switchyard/core';
+import { ROUTER } from '@switchyard/plugin-router/contract';
 import { standard } from '@switchyard/preset-standard';
 import { strategies } from '@switchyard/plugin-strategies';
 import { parseTagQuery, tagRouting } from '@switchyard/plugin-tag-routing';
@@ -63,7 +64,7 @@ async function measure(label, plugins, extraPlugins) {
   // Five outcomes per target, so latency and reliability are known.
   for (const [k, t] of gateway.resolver.servedTargets().entries()) {
     for (let r = 0; r < 5; r++)
-      gateway.router.report(
+      gateway.need(ROUTER).report(
         t.id,
         k % 7
           ? { outcome: 'success', latencyMs: 200 + (k % 50) * 10, ttftMs: 50 + (k % 30), outputTokens: 100 }
