@@ -37,12 +37,14 @@ const pool = gateway.resolver.resolve('pool');
 for (let k = 0; k < pool.length; k++) {
   const t = pool[k];
   for (let r = 0; r < 5; r++)
-    gateway.need(ROUTER).report(
-      t.id,
-      k % 7
-        ? { outcome: 'success', latencyMs: 200 + (k % 50) * 10, ttftMs: 50 + (k % 30), outputTokens: 100 }
-        : { outcome: 'failure' },
-    );
+    gateway
+      .need(ROUTER)
+      .report(
+        t.id,
+        k % 7
+          ? { outcome: 'success', latencyMs: 200 + (k % 50) * 10, ttftMs: 50 + (k % 30), outputTokens: 100 }
+          : { outcome: 'failure' },
+      );
 }
 
 const scorer = new BalancedScorer({ cost: 1, speed: 1, quality: 1, reliability: 1 });

@@ -64,12 +64,14 @@ async function measure(label, plugins, extraPlugins) {
   // Five outcomes per target, so latency and reliability are known.
   for (const [k, t] of gateway.resolver.servedTargets().entries()) {
     for (let r = 0; r < 5; r++)
-      gateway.need(ROUTER).report(
-        t.id,
-        k % 7
-          ? { outcome: 'success', latencyMs: 200 + (k % 50) * 10, ttftMs: 50 + (k % 30), outputTokens: 100 }
-          : { outcome: 'failure' },
-      );
+      gateway
+        .need(ROUTER)
+        .report(
+          t.id,
+          k % 7
+            ? { outcome: 'success', latencyMs: 200 + (k % 50) * 10, ttftMs: 50 + (k % 30), outputTokens: 100 }
+            : { outcome: 'failure' },
+        );
   }
   const body = { model: QUERY, messages: [{ role: 'user', content: 'Route me.' }] };
   let candidates = 0;
