@@ -95,7 +95,7 @@ describe('OpenAI clients → Bedrock Converse', () => {
     const sent = br.requests[0]!;
     expect(sent.path).toBe('/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse');
     expect(String(sent.headers.authorization)).toMatch(
-      /^AWS4-HMAC-SHA256 Credential=AKIASWITCHYARDTEST01\/\d{8}\/us-east-1\/bedrock\/aws4_request/,
+      /^AWS4-HMAC-SHA256 Credential=TESTSWITCHYARDKEY001\/\d{8}\/us-east-1\/bedrock\/aws4_request/,
     );
     expect(sent.body).toEqual({
       messages: [{ role: 'user', content: [{ text: 'hello there' }] }],

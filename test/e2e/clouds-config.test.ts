@@ -21,7 +21,7 @@ providers:
   - name: bedrock-us
     type: bedrock
     baseUrl: https://bedrock-runtime.us-east-1.amazonaws.com
-    accessKeyId: AKIAEXAMPLE000000001
+    accessKeyId: TESTEXAMPLE000000001
     secretAccessKey: aws-secret-0123456789abcdefAWSS
     sessionToken: aws-session-token-0123456789TOKN
     models: [anthropic.claude-3-5-haiku-20241022-v1:0, amazon.nova-pro-v1:0]
@@ -83,7 +83,7 @@ describe('config validate and show with Azure OpenAI, Bedrock and Vertex AI', ()
       'pairs.yaml',
       `providers:
   - { name: a, type: azure-openai, baseUrl: https://x.openai.azure.com, tenantId: t, deployments: { gpt-4o: d } }
-  - { name: b, type: bedrock, baseUrl: https://bedrock-runtime.us-east-1.amazonaws.com, accessKeyId: AKIAEXAMPLE, sessionToken: tok }
+  - { name: b, type: bedrock, baseUrl: https://bedrock-runtime.us-east-1.amazonaws.com, accessKeyId: TESTEXAMPLE, sessionToken: tok }
   - { name: v, type: vertex, baseUrl: https://aiplatform.googleapis.com, location: global }
   - { name: o, type: openai, baseUrl: https://api.openai.com/v1, organisation: typo }
 `,

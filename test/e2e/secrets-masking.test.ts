@@ -68,7 +68,7 @@ function plantedConfig(): Record<string, unknown> {
         type: 'bedrock',
         baseUrl: 'http://127.0.0.1:1',
         region: 'us-east-1',
-        accessKeyId: 'AKIAPLANTED000000001',
+        accessKeyId: 'TESTPLANTED000000001',
         secretAccessKey: SECRETS.awsSecret,
         sessionToken: SECRETS.awsSession,
         models: ['bedrock-model'],

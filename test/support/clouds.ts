@@ -2,7 +2,7 @@ import type { ProviderInput } from '@switchyard/core';
 
 /** Test credentials of the cloud mocks: made-up, never real. */
 export const AWS_KEY = {
-  accessKeyId: 'AKIASWITCHYARDTEST01',
+  accessKeyId: 'TESTSWITCHYARDKEY001',
   secretAccessKey: 'test-secret-access-key-0123456789abcdefghij',
 };
 export const AWS_REGION = 'us-east-1';

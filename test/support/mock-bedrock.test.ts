@@ -90,7 +90,7 @@ describe('mock Bedrock: SigV4', () => {
       NOVA,
       'converse',
       { messages: [] },
-      { accessKeyId: 'AKIAUNKNOWN000000001', secretAccessKey: 'x' },
+      { accessKeyId: 'TESTUNKNOWN000000001', secretAccessKey: 'x' },
     );
     expect(unknown.headers.get('x-amzn-errortype')).toMatch(/^UnrecognizedClientException:/);
     const wrong = await call(NOVA, 'converse', { messages: [] }, { ...AWS_KEY, secretAccessKey: 'not-the-secret' });

@@ -12,12 +12,12 @@ import { verifySigV4 } from '../../support/sigv4.js';
 
 /** Where Bedrock credentials come from: config, the environment, shared profiles — each verified by the mock's signature check. */
 const ENV_KEY = {
-  accessKeyId: 'AKIAENVIRONMENT00001',
+  accessKeyId: 'TESTENVIRONMENT00001',
   secretAccessKey: 'environment-secret-0123456789abcdefghij',
   sessionToken: 'IQoJb3JpZ2luX2VjEnv-session-token',
 };
-const PROFILE_KEY = { accessKeyId: 'AKIAPROFILE000000001', secretAccessKey: 'profile-secret-0123456789abcdefghijkl' };
-const OTHER_KEY = { accessKeyId: 'AKIAOTHERPROFILE0001', secretAccessKey: 'other-profile-secret-0123456789abcdef' };
+const PROFILE_KEY = { accessKeyId: 'TESTPROFILE000000001', secretAccessKey: 'profile-secret-0123456789abcdefghijkl' };
+const OTHER_KEY = { accessKeyId: 'TESTOTHERPROFILE0001', secretAccessKey: 'other-profile-secret-0123456789abcdef' };
 const MODEL = 'amazon.nova-lite-v1:0';
 const VARS = [
   'AWS_ACCESS_KEY_ID',
