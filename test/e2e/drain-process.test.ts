@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, startProcess } from '../support/cli.js';
+import { until } from '../support/wait.js';
 
 /** Long enough for the checks made during it on a loaded machine; the test asserts it had not ended by then. */
 const DRAIN_DELAY_MS = 15_000;
@@ -78,14 +79,6 @@ function onNewConnection(url: string, path: string, body?: unknown): Promise<{ s
   });
 }
 
-async function until(done: () => boolean, what: string, hungMs = 30_000): Promise<void> {
-  const end = Date.now() + hungMs;
-  while (!done()) {
-    if (Date.now() > end) throw new Error(`hung waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('SIGTERM with server.drainDelayMs', () => {
   it('answers /ready 503 on open and new connections while still serving, then refuses connections and drains what is in flight', async () => {
     const file = join(await mkdtemp(join(tmpdir(), 'switchyard-drain-')), 'switchyard.config.json');
@@ -113,10 +106,12 @@ describe('SIGTERM with server.drainDelayMs', () => {
       let raw = '';
       socket.on('data', (c: Buffer) => (raw += c));
       socket.write('GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-      await until(() => raw.includes('"status":"ready"'), 'the first /ready answer on the open connection');
+      await until(() => raw.includes('"status":"ready"'), { what: 'the first /ready answer on the open connection' });
 
       gw.child.kill('SIGTERM');
-      await until(() => gw.lines.some((l) => String(l.msg).startsWith('SIGTERM: draining')), 'the drain to start');
+      await until(() => gw.lines.some((l) => String(l.msg).startsWith('SIGTERM: draining')), {
+        what: 'the drain to start',
+      });
       socket.write('GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
       const probe = await onNewConnection(gw.url, '/ready');
       expect(probe.status).toBe(503);
@@ -124,15 +119,14 @@ describe('SIGTERM with server.drainDelayMs', () => {
       const served = await onNewConnection(gw.url, '/v1/chat/completions', chat('during the delay'));
       expect(served.status).toBe(200);
       expect(JSON.parse(served.text).choices[0].message.content).toBe('ok: during the delay');
-      await until(
-        () => raw.includes('"status":"draining"'),
-        'the /ready answer on the open connection during the drain',
-      );
+      await until(() => raw.includes('"status":"draining"'), {
+        what: 'the /ready answer on the open connection during the drain',
+      });
       expect(raw).toMatch(/HTTP\/1\.1 503[^]*"status":"draining"/);
       // Everything above happened during the delay (if this fails, the machine is too slow for DRAIN_DELAY_MS).
       expect(closedLine()).toBe(false);
 
-      await until(closedLine, 'the listener to close after the delay');
+      await until(closedLine, { what: 'the listener to close after the delay' });
       await expect(onNewConnection(gw.url, '/ready')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
       // What was in flight finishes after the listener closed.
       held.res.writeHead(200, { 'content-type': 'application/json' }).end(completion('hold'));

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, startProcess } from '../support/cli.js';
+import { until } from '../support/wait.js';
 
 const N = 40;
 
@@ -22,14 +23,6 @@ const completion = JSON.stringify({
   choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
   usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
 });
-
-async function until(done: () => boolean, what: string, hungMs = 15_000): Promise<void> {
-  const end = Date.now() + hungMs;
-  while (!done()) {
-    if (Date.now() > end) throw new Error(`hung waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('the request log on SIGTERM', () => {
   it('has one line for each of N requests in flight when the signal came, and the "stopped" line', async () => {
@@ -58,9 +51,11 @@ describe('the request log on SIGTERM', () => {
           body,
         }).then((r) => r.status),
       );
-      await until(() => held.length === N, `the upstream to hold ${N} requests`);
+      await until(() => held.length === N, { what: `the upstream to hold ${N} requests` });
       const exited = gw.stop('SIGTERM');
-      await until(() => gw.lines.some((l) => String(l.msg).startsWith('SIGTERM: draining')), 'the drain to start');
+      await until(() => gw.lines.some((l) => String(l.msg).startsWith('SIGTERM: draining')), {
+        what: 'the drain to start',
+      });
       for (const res of held) res.writeHead(200, { 'content-type': 'application/json' }).end(completion);
       expect(await Promise.all(answers)).toEqual(Array.from({ length: N }, () => 200));
       expect(await exited).toBe(0);
