@@ -42,7 +42,7 @@ export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: Dispatch
     x.results.push(result);
     if (deps.latency && result.outcome === 'success')
       deps.latency.record(result.target.id, result.ttftMs ?? result.latencyMs);
-    await deps.hooks.onResult.promise(result, x).catch((err: unknown) => {
+    await deps.hooks.run.onResult(result, x).catch((err: unknown) => {
       deps.logger.error({ err, requestId: x.id }, 'onResult failed');
     });
   };
@@ -74,7 +74,6 @@ export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: Dispatch
     const timeoutMs = Math.max(1, Math.min(target.instance.timeoutMs, Math.ceil(left)));
     const twin = policy.hedge && x.attempt + 1 < policy.maxAttempts ? targets[i + 1] : undefined;
     const after = twin && deps.latency?.p95(target.id, policy.hedgeMinSamples);
-    let outputs: AttemptOutput[];
     if (twin && after !== undefined && after < timeoutMs) {
       const hedged = await hedge(x, target, twin, after, (t, extra) =>
         attempt(
@@ -88,11 +87,12 @@ export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: Dispatch
         ),
       );
       if (hedged.fired) i++;
-      outputs = hedged.outputs;
+      for (const output of hedged.outputs) {
+        if (output.ok) return output;
+        failures.push(output);
+      }
     } else {
-      outputs = [await attempt(x, target, codec, deps, report, timeoutMs)];
-    }
-    for (const output of outputs) {
+      const output = await attempt(x, target, codec, deps, report, timeoutMs);
       if (output.ok) return output;
       failures.push(output);
     }
@@ -205,8 +205,7 @@ function pause(ms: number, x: Exchange): Promise<void> {
 
 async function buildRequest(x: Exchange, hooks: GatewayHooks, type: string): Promise<UpstreamRequest> {
   const initial: UpstreamRequest = { url: '', method: 'POST', headers: {}, body: undefined, stream: x.stream };
-  const hook = hooks.convertRequest.get(type);
-  const request = hook ? await hook.promise(initial, x) : initial;
+  const request = await hooks.run.convertRequest(type, initial, x);
   if (!request.url) {
     throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', `no plugin built a request for provider type "${type}"`, {
       expose: false,

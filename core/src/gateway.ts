@@ -515,7 +515,7 @@ export class Gateway {
       };
       this.#handler = (req, res) => {
         this.#inFlight++;
-        res.once('close', ended);
+        res.on('close', ended);
         void handle(req, res);
       };
     }

@@ -7,6 +7,7 @@ import {
   SyncHook,
 } from 'tapable';
 import { SwitchyardError } from './errors.js';
+import { bailRunner, seriesRunner, waterfallRunner } from './hook-runners.js';
 import type { Exchange } from './exchange.js';
 import type { Logger } from './logger.js';
 import type { ModelResolver } from './routing/resolve.js';
@@ -54,6 +55,30 @@ export class GatewayHooks {
   readonly timedPlugins = new TimedPlugins();
 
   #sealed = false;
+  #runners: HookRunners | undefined;
+
+  /** How the request path calls the request hooks (hook-runners.ts): built from the taps, kept once sealed. */
+  get run(): HookRunners {
+    if (this.#runners) return this.#runners;
+    const convert = new Map<string, (req: UpstreamRequest, x: Exchange) => Promise<UpstreamRequest>>();
+    const runners: HookRunners = {
+      beforeRoute: bailRunner(this.beforeRoute),
+      selectRoute: waterfallRunner(this.selectRoute),
+      onResult: seriesRunner(this.onResult),
+      onFinish: seriesRunner(this.onFinish),
+      convertRequest: (type, req, x) => {
+        let run = convert.get(type);
+        if (!run) {
+          const hook = this.convertRequest.get(type);
+          run = hook ? waterfallRunner(hook) : async (r: UpstreamRequest) => r;
+          convert.set(type, run);
+        }
+        return run(req, x);
+      },
+    };
+    if (this.#sealed) this.#runners = runners;
+    return runners;
+  }
 
   /**
    * With `timing`, every tap of the request hooks (beforeRoute, selectRoute, convertRequest,
@@ -118,15 +143,25 @@ export class GatewayHooks {
   }
 }
 
+export interface HookRunners {
+  beforeRoute(x: Exchange): Promise<Reply | void>;
+  selectRoute(plan: RoutePlan, x: Exchange): Promise<RoutePlan>;
+  convertRequest(type: string, req: UpstreamRequest, x: Exchange): Promise<UpstreamRequest>;
+  onResult(result: AttemptResult, x: Exchange): Promise<void>;
+  onFinish(x: Exchange): Promise<void>;
+}
+
 /** Wraps a tap so its failure is logged with its name and the chain goes on. */
 function isolate(tap: Tap, logger: Logger, hook: string): Tap {
   const fn = tap.fn;
   const report = (err: unknown): void => logger.error({ err, plugin: tap.name, hook }, `${hook} tap failed`);
   let wrapped: (...args: unknown[]) => unknown;
   if (tap.type === 'promise') {
-    wrapped = (...args) => {
+    // The isolated hooks take at most two arguments: no rest array per call.
+    wrapped = (a, b) => {
       try {
-        return Promise.resolve(fn(...args)).catch(report);
+        const result = fn(a, b) as Promise<unknown> | undefined;
+        return result?.then(undefined, report) ?? Promise.resolve();
       } catch (err) {
         report(err);
         return Promise.resolve();
@@ -146,7 +181,6 @@ function isolate(tap: Tap, logger: Logger, hook: string): Tap {
       }
     };
   } else {
-    // The isolated hooks take at most two arguments: no rest array per call.
     wrapped = (a, b) => {
       try {
         fn(a, b);

@@ -319,11 +319,14 @@ describe('fault run', () => {
 
   it('honours Retry-After on 429: the instance is skipped for that long, then used again', async () => {
     // A gateway of its own whose breaker clock moves only when the test moves it: "for that long" is exact.
+    // Upstreams of its own too: the run's gateway health-checks i1 and i3, and a probe would take the queued 429.
     const clock = manualClock();
+    const own429: Record<string, MockOpenAI> = {};
+    for (const name of ['r1', 'r2', 'r3']) own429[name] = await startMockOpenAI({ name });
     const own = await startGateway(
       {
-        providers: ['i1', 'i2', 'i3'].map((n) =>
-          mockProvider(n, mocks[n]!.baseUrl, { models: ['gpt-4o-mini'], timeoutMs: TIMEOUT_MS }),
+        providers: ['r1', 'r2', 'r3'].map((n) =>
+          mockProvider(n, own429[n]!.baseUrl, { models: ['gpt-4o-mini'], timeoutMs: TIMEOUT_MS }),
         ),
       },
       {
@@ -340,10 +343,10 @@ describe('fault run', () => {
       expect(res.status).toBe(200);
       return res.headers.get('x-switchyard-target')!.split('/')[0]!;
     };
-    const chats = (name: string) => mocks[name]!.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
+    const chats = (name: string) => own429[name]!.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
     try {
       const home = await ask('retry-after-session');
-      mocks[home]!.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '1' } });
+      own429[home]!.queueFault({ kind: 'status', status: 429, headers: { 'retry-after': '1' } });
       const parkedAt = clock.now();
       expect(await ask('retry-after-session')).not.toBe(home);
       const before = chats(home);
@@ -367,6 +370,7 @@ describe('fault run', () => {
       expect(chats(home)).toBe(before + 1);
     } finally {
       await own.close();
+      for (const m of Object.values(own429)) await m.close();
     }
   });
 });

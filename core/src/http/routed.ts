@@ -44,7 +44,6 @@ export async function serveRouted(
   res: ServerResponse,
 ): Promise<void> {
   const { hooks, logger } = deps;
-  const errorBody = protocol.errorBody.bind(protocol);
   let body: Record<string, unknown> = {};
   let decoded: Decoded = {};
   let refused: unknown;
@@ -69,12 +68,13 @@ export async function serveRouted(
   if (deps.timing === 'plugins' || (deps.timing && req.headers['x-switchyard-timing'] !== undefined))
     x.timings.spans = [];
   let failure: SwitchyardError | undefined;
-  res.once('close', () => {
+  // 'close' comes once: `on` spares the once-wrapper per request.
+  res.on('close', () => {
     if (!res.writableFinished) x.abort();
     const status = !res.headersSent && x.aborted ? CLIENT_CLOSED : res.statusCode;
     x.response = requestOutcome(x, status, failure);
     if (hooks.onFinish.isUsed())
-      hooks.onFinish.promise(x).catch((err: unknown) => logger.error({ err, requestId }, 'onFinish failed'));
+      hooks.run.onFinish(x).catch((err: unknown) => logger.error({ err, requestId }, 'onFinish failed'));
   });
   const fail = (err: unknown): void => {
     // Nothing reaches a caller who hung up, and it is not our failure: its request line says 499.
@@ -85,17 +85,17 @@ export async function serveRouted(
       );
     failure = toSwitchyardError(err);
     if (deps.timing && !res.headersSent) setServerTiming(res, x, false, hooks.timedPlugins);
-    writeError(res, failure, errorBody, logger, requestId);
+    writeError(res, failure, protocol, logger, requestId);
   };
   if (refused !== undefined) return fail(refused);
   try {
-    const reply = await hooks.beforeRoute.promise(x);
+    const reply = await hooks.run.beforeRoute(x);
     if (reply) {
       if (reply.kind === 'error') return fail(reply.error);
       if (deps.timing) setServerTiming(res, x, false, hooks.timedPlugins);
       return deliver(deps, res, reply, protocol, x);
     }
-    const plan = await hooks.selectRoute.promise(x.plan, x);
+    const plan = await hooks.run.selectRoute(x.plan, x);
     if (plan.size === 0) return fail(noTargetError(x));
     const outcome = await dispatch(x, protocol, deps);
     setRouteHeaders(res, x);

@@ -93,7 +93,7 @@ export function createHandler(gateway: HandlerHost): RequestListener {
     if (refused) {
       if (timing) res.setHeader('server-timing', totalTiming(started));
       logRefused(logger, requestId, req.method, path, refused);
-      return writeError(res, refused, errorBodyFor(protocols, path), logger, requestId);
+      return writeError(res, refused, { errorBody: errorBodyFor(protocols, path) }, logger, requestId);
     }
     const routed = req.method === 'POST' ? protocols.route(path) : undefined;
     if (routed) return void serveRouted(deps, routed.protocol, routed.route, requestId, req, res);
@@ -156,7 +156,7 @@ function createKoa(gateway: HandlerHost): Koa {
       if (timing && !ctx.headerSent) ctx.res.setHeader('server-timing', totalTiming(started));
       const requestId = String(ctx.res.getHeader('x-request-id'));
       logRefused(logger, requestId, ctx.method, ctx.path, toSwitchyardError(err));
-      return writeError(ctx.res, err, errorBodyFor(protocols, ctx.path), logger, requestId);
+      return writeError(ctx.res, err, { errorBody: errorBodyFor(protocols, ctx.path) }, logger, requestId);
     }
     if (timing && !ctx.headerSent && !ctx.response.get('server-timing')) ctx.set('server-timing', totalTiming(started));
   });

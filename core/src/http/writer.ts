@@ -30,7 +30,7 @@ export function writeBody(
 export function writeError(
   res: ServerResponse,
   thrown: unknown,
-  errorBody: (error: SwitchyardError) => unknown,
+  protocol: { errorBody(error: SwitchyardError): unknown },
   logger: Logger,
   requestId: string,
 ): void {
@@ -42,7 +42,7 @@ export function writeError(
     );
   }
   if (res.headersSent) return void res.end();
-  writeBody(res, error.status, errorBody(error), 'application/json', error.headers);
+  writeBody(res, error.status, protocol.errorBody(error), 'application/json', error.headers);
 }
 
 /** Headers every routed response carries: the target served, the attempts it took, plugins' headers and warnings. */

@@ -57,22 +57,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
   const base = c.hedge
     ? { target, attempt: x.attempt, stream: request.stream, hedge: true }
     : { target, attempt: x.attempt, stream: request.stream };
-  const elapsed = (): number => performance.now() - started;
   let streaming = false;
-
-  const fail = async (
-    outcome: AttemptResult['outcome'],
-    failure: FailureKind | undefined,
-    error: SwitchyardError,
-    extra: Partial<AttemptResult> = {},
-  ): Promise<AttemptOutput> => {
-    const result: AttemptResult = { ...base, outcome, latencyMs: elapsed(), message: error.message, ...extra };
-    if (failure !== undefined) Object.assign(result, { failure });
-    x.timings.upstreamMs += result.latencyMs;
-    await c.report(result);
-    return { ok: false, result, error };
-  };
-
   try {
     const body =
       typeof request.body === 'string' || request.body === undefined ? request.body : JSON.stringify(request.body);
@@ -92,17 +77,25 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
       const retryAfter = retryAfterOf(res.headers);
       const limits = info.outcome === 'rate_limited' ? rateLimitHeaders(res.headers) : undefined;
       const error = upstreamError(info, res.status, target, retryAfter, limits);
-      return await fail(info.outcome, info.outcome === 'failure' ? 'status' : undefined, error, {
-        status: res.status,
-        ...(retryAfter === undefined ? {} : { retryAfter }),
-        ...(limits ? { rateLimitHeaders: limits } : {}),
-      });
+      return await failed(
+        c,
+        base,
+        performance.now() - started,
+        info.outcome,
+        info.outcome === 'failure' ? 'status' : undefined,
+        error,
+        {
+          status: res.status,
+          ...(retryAfter === undefined ? {} : { retryAfter }),
+          ...(limits ? { rateLimitHeaders: limits } : {}),
+        },
+      );
     }
 
     const passThrough = speaks(c.adapter, target, x.protocol) === x.protocol;
     if (!request.stream) {
       const bytes = await res.body.bytes();
-      const latencyMs = elapsed();
+      const latencyMs = performance.now() - started;
       x.timings.upstreamMs += latencyMs;
       if (passThrough) {
         // The body goes out as received; usage is parsed only if a plugin asks for it.
@@ -163,7 +156,10 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     if (obs.events === 0 || obs.error !== undefined) {
       await it.return?.(undefined);
       const why = obs.error ?? 'upstream stream ended before its first event';
-      return await fail(
+      return await failed(
+        c,
+        base,
+        performance.now() - started,
         'failure',
         'stream_broken',
         new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${why}`, { expose: true }),
@@ -172,7 +168,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
         },
       );
     }
-    const ttftMs = elapsed();
+    const ttftMs = performance.now() - started;
     x.timings.ttftMs = ttftMs;
     streaming = true;
     return {
@@ -193,7 +189,10 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     clearTimeout(timer);
     if (controller.reason === TIMEOUT) {
       const what = request.stream ? 'no first event' : 'no response';
-      return await fail(
+      return await failed(
+        c,
+        base,
+        performance.now() - started,
         'failure',
         'timeout',
         new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_TIMEOUT', `${target.id}: ${what} within ${timeoutMs} ms`, {
@@ -202,7 +201,10 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
       );
     }
     if (controller.reason === HEDGE_LOST) {
-      return await fail(
+      return await failed(
+        c,
+        base,
+        performance.now() - started,
         'cancelled',
         'hedge_lost',
         new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: another hedged attempt answered first`, {
@@ -211,7 +213,10 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
       );
     }
     if (x.aborted) {
-      return await fail(
+      return await failed(
+        c,
+        base,
+        performance.now() - started,
         'cancelled',
         'client_abort',
         new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: the client went away`, { expose: true }),
@@ -219,10 +224,14 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     }
     if (err instanceof SwitchyardError) {
       // An upstream that reports throttling inside its stream (readEvents) before the first event.
-      if (err.code === 'SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED') return await fail('rate_limited', undefined, err);
-      return await fail('failure', 'stream_broken', err);
+      if (err.code === 'SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED')
+        return await failed(c, base, performance.now() - started, 'rate_limited', undefined, err);
+      return await failed(c, base, performance.now() - started, 'failure', 'stream_broken', err);
     }
-    return await fail(
+    return await failed(
+      c,
+      base,
+      performance.now() - started,
       'failure',
       'connection',
       new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${connectionMessage(err)}`, {
@@ -233,6 +242,29 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
   } finally {
     if (!streaming) bindUpstream(c, undefined);
   }
+}
+
+/** Reports a failed attempt and hands its result and error to dispatch. */
+async function failed(
+  c: AttemptContext,
+  base: Pick<AttemptResult, 'target' | 'attempt' | 'stream' | 'hedge'>,
+  latencyMs: number,
+  outcome: AttemptResult['outcome'],
+  failure: FailureKind | undefined,
+  error: SwitchyardError,
+  extra?: Partial<AttemptResult>,
+): Promise<AttemptOutput> {
+  const result: AttemptResult = {
+    ...base,
+    outcome,
+    latencyMs,
+    message: error.message,
+    ...extra,
+    ...(failure === undefined ? {} : { failure }),
+  };
+  c.x.timings.upstreamMs += latencyMs;
+  await c.report(result);
+  return { ok: false, result, error };
 }
 
 /**

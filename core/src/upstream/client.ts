@@ -24,9 +24,14 @@ export interface UpstreamResponse {
   body: UpstreamBody;
 }
 
+/** Bound on remembered URLs: past it the table starts afresh (URLs with per-request parts would grow it). */
+const MAX_URLS = 1024;
+
 /** One undici Pool per origin, created on first use and reused for every request. */
 export class UpstreamClient {
   readonly #pools = new Map<string, Pool>();
+  /** Upstream URLs seen, split once: a gateway calls few distinct ones (one per target and endpoint). */
+  readonly #urls = new Map<string, { origin: string; path: string }>();
   readonly #options: Required<UpstreamClientOptions>;
 
   constructor(options: UpstreamClientOptions = {}) {
@@ -46,12 +51,12 @@ export class UpstreamClient {
     init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string | Buffer },
     options: SendOptions,
   ): Promise<UpstreamResponse> {
-    const target = new URL(url);
+    const target = this.#split(url);
     return new Promise((resolve, reject) => {
       const handler = new ResponseHandler(resolve, reject, options.signal);
       this.#pool(target.origin).dispatch(
         {
-          path: target.pathname + target.search,
+          path: target.path,
           method: init.method,
           headers: init.headers,
           body: init.body ?? null,
@@ -62,6 +67,17 @@ export class UpstreamClient {
         handler,
       );
     });
+  }
+
+  #split(url: string): { origin: string; path: string } {
+    let split = this.#urls.get(url);
+    if (!split) {
+      const parsed = new URL(url);
+      split = { origin: parsed.origin, path: parsed.pathname + parsed.search };
+      if (this.#urls.size >= MAX_URLS) this.#urls.clear();
+      this.#urls.set(url, split);
+    }
+    return split;
   }
 
   /** A GET returning parsed JSON, for model listings and health probes. */

@@ -20,14 +20,14 @@ export function modelName(x: Exchange): string {
 
 /** An attempt, for its target's figures (its cost as the pricing plugin set it): any outcome but success and cancellation is an error. */
 export function attemptObservation(result: AttemptResult, x: Exchange): Observation {
-  const cost = result.usage ? x.get(PRICING_COST)?.attempts.find((a) => a.attempt === result.attempt)?.usd : undefined;
+  const usage = result.usage;
   return {
     latencyMs: result.latencyMs,
-    ...(result.ttftMs === undefined ? {} : { ttftMs: result.ttftMs }),
+    ttftMs: result.ttftMs,
     error: result.outcome !== 'success' && result.outcome !== 'cancelled',
-    inputTokens: result.usage?.prompt_tokens ?? 0,
-    outputTokens: result.usage?.completion_tokens ?? 0,
-    ...(cost === undefined ? {} : { costUsd: cost }),
+    inputTokens: usage?.prompt_tokens ?? 0,
+    outputTokens: usage?.completion_tokens ?? 0,
+    costUsd: usage ? x.get(PRICING_COST)?.attempts.find((a) => a.attempt === result.attempt)?.usd : undefined,
   };
 }
 
@@ -37,40 +37,42 @@ export function requestObservation(x: Exchange, latencyMs: number): Observation 
   const status = outcome?.status ?? 0;
   return {
     latencyMs,
-    ...(x.timings.ttftMs === undefined ? {} : { ttftMs: x.timings.ttftMs }),
+    ttftMs: x.timings.ttftMs,
     error: status >= 400 && status !== CLIENT_CLOSED,
     inputTokens: outcome?.usage?.prompt_tokens ?? 0,
     outputTokens: outcome?.usage?.completion_tokens ?? 0,
-    ...costOf(x),
+    costUsd: costOf(x),
   };
 }
 
 /** A finished request for the tail: who, what, where, how it ended — no text of the request or the answer. */
-export function requestRecord(x: Exchange, at: number, latencyMs: number): Omit<RequestRecord, 'seq'> {
+// Records and observations have one shape each, absent fields undefined (JSON leaves them out): one object per request, no spreads.
+export function requestRecord(x: Exchange, at: number, latencyMs: number): RequestRecord {
   const outcome = x.response;
   const usage = outcome?.usage;
-  const cache = x.get(CACHE_OUTCOME);
+  const ttftMs = x.timings.ttftMs;
   return {
+    seq: 0,
     at,
     id: x.id,
-    ...(x.caller ? { caller: x.caller.name } : {}),
+    caller: x.caller?.name,
     protocol: x.protocol,
     model: modelName(x),
     stream: x.stream,
-    ...(x.target ? { target: x.target.id } : {}),
+    target: x.target?.id,
     attempts: x.attempt,
     status: outcome?.status ?? 0,
-    ...(outcome?.errorCode ? { errorCode: outcome.errorCode } : {}),
+    errorCode: outcome?.errorCode || undefined,
     latencyMs: Math.round(latencyMs),
-    ...(x.timings.ttftMs === undefined ? {} : { ttftMs: Math.round(x.timings.ttftMs) }),
-    ...(usage ? { tokens: { input: usage.prompt_tokens, output: usage.completion_tokens } } : {}),
-    ...costOf(x),
-    ...(cache === undefined ? {} : { cache }),
-    ...(outcome?.aborted ? { aborted: true } : {}),
+    ttftMs: ttftMs === undefined ? undefined : Math.round(ttftMs),
+    tokens: usage ? { input: usage.prompt_tokens, output: usage.completion_tokens } : undefined,
+    costUsd: costOf(x),
+    cache: x.get(CACHE_OUTCOME),
+    aborted: outcome?.aborted || undefined,
   };
 }
 
-function costOf(x: Exchange): { costUsd?: number } {
+function costOf(x: Exchange): number | undefined {
   const cost = x.get(PRICING_COST);
-  return cost === undefined || cost.attempts.length === 0 ? {} : { costUsd: cost.usd };
+  return cost === undefined || cost.attempts.length === 0 ? undefined : cost.usd;
 }

@@ -41,9 +41,10 @@ export class RequestTail {
     this.#ring = new Array<RequestRecord | undefined>(max);
   }
 
-  add(record: Omit<RequestRecord, 'seq'>): void {
-    const seq = ++this.#seq;
-    this.#ring[seq % this.max] = { seq, ...record };
+  /** Keeps `record` (its seq set here). */
+  add(record: Omit<RequestRecord, 'seq'> & { seq?: number }): void {
+    record.seq = ++this.#seq;
+    this.#ring[record.seq % this.max] = record as RequestRecord;
   }
 
   /** Requests with a seq above `after`, newest first, at most `limit`. */
