@@ -78,7 +78,10 @@ export function placeBreakpoints(
   if (budget <= 0 || messages.length === 0) return { placed, client };
 
   const toolList = Array.isArray(body.tools) ? (body.tools as Block[]) : [];
-  const toolTokens = toolList.length ? tokens.count(JSON.stringify(toolList)) : 0;
+  const toolsJson = toolList.length ? JSON.stringify(toolList) : '';
+  // Most prompts are too short to cache: when even an upper bound stays under the minimum, nothing is tokenized.
+  if (promptTokensAtMost(toolsJson, body.system, messages) < s.minTokens) return { placed, client };
+  const toolTokens = toolList.length ? tokens.count(toolsJson) : 0;
   const systemTokens = tokens.count(systemText(body.system));
   const prefix = new PrefixTokens(messages, toolTokens + systemTokens, s.minTokens, tokens);
 
@@ -140,7 +143,19 @@ class PrefixTokens {
   }
 }
 
-function messageTokens(content: unknown, tokens: TokenCounter): number {
+/**
+ * A bound no tokenization exceeds: a token covers at least one UTF-8 byte, and a UTF-16 code unit
+ * is at most three UTF-8 bytes.
+ */
+const AT_MOST = { count: (text: string): number => text.length * 3 };
+
+function promptTokensAtMost(toolsJson: string, system: unknown, messages: readonly Json[]): number {
+  let sum = AT_MOST.count(toolsJson) + AT_MOST.count(systemText(system));
+  for (const message of messages) sum += messageTokens(message?.content, AT_MOST);
+  return sum;
+}
+
+function messageTokens(content: unknown, tokens: Pick<TokenCounter, 'count'>): number {
   if (typeof content === 'string') return tokens.count(content);
   if (!Array.isArray(content)) return 0;
   let text = '';

@@ -89,4 +89,19 @@ describe('TokenCounter', () => {
     expect(tokens.count(`${LONG_SYSTEM}!`)).toBeGreaterThanOrEqual(first);
     expect(tokens.tokenized).toBe(tokenized + 1);
   });
+
+  it('tokenizes nothing for a prompt whose bound (3 × its UTF-16 length) stays under the minimum', () => {
+    const tokens = new TokenCounter(100);
+    const short = {
+      system: 'You are terse.',
+      tools: [{ name: 'read', input_schema: { type: 'object' } }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Which yard for the 14:05 from Basel?' }] }],
+    };
+    expect(placeBreakpoints(short, settings, tokens).placed).toEqual([]);
+    expect(tokens.tokenized).toBe(0);
+    // Over the bound (a long text of few tokens): the real count decides, and it is under the minimum too.
+    const spaced = { messages: [{ role: 'user', content: ' '.repeat(2000) }] };
+    expect(placeBreakpoints(spaced, settings, tokens).placed).toEqual([]);
+    expect(tokens.tokenized).toBeGreaterThan(0);
+  });
 });
