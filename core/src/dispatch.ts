@@ -42,9 +42,11 @@ export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: Dispatch
     x.results.push(result);
     if (deps.latency && result.outcome === 'success')
       deps.latency.record(result.target.id, result.ttftMs ?? result.latencyMs);
-    await deps.hooks.run.onResult(result, x).catch((err: unknown) => {
+    try {
+      await deps.hooks.run.onResult(result, x);
+    } catch (err) {
       deps.logger.error({ err, requestId: x.id }, 'onResult failed');
-    });
+    }
   };
   const policy = deps.policies.for(x.model);
   const deadline = policy.deadlineMs === undefined ? Number.POSITIVE_INFINITY : x.timings.start + policy.deadlineMs;

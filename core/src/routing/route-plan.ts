@@ -41,8 +41,11 @@ export type Scores = Readonly<Record<string, number>> | ReadonlyMap<string, numb
  */
 export class RoutePlan {
   #targets: Target[] = [];
-  /** Ids ever added, so add() stays linear with thousands of candidates. */
-  readonly #added = new Set<string>();
+  /**
+   * Ids ever added, kept as a Set once past 16 so add() stays linear with thousands of candidates;
+   * below that a scan of `discovered` costs less than a Set per request.
+   */
+  #added: Set<string> | undefined;
   readonly discovered: Discovery[] = [];
   readonly exclusions: Exclusion[] = [];
   readonly orderings: Ordering[] = [];
@@ -58,8 +61,8 @@ export class RoutePlan {
   /** Adds candidates (stage DISCOVER); a target id already added is not added again. */
   add(by: string, targets: readonly Target[]): this {
     for (const target of targets) {
-      if (this.#added.has(target.id)) continue;
-      this.#added.add(target.id);
+      if (this.#wasAdded(target.id)) continue;
+      this.#added?.add(target.id);
       this.#targets.push(target);
       this.discovered.push({ target: target.id, rule: target.rule, by });
     }
@@ -67,13 +70,23 @@ export class RoutePlan {
   }
 
   /** Removes every target the predicate matches, recording who removed it and why. */
+  #wasAdded(id: string): boolean {
+    if (this.#added) return this.#added.has(id);
+    const discovered = this.discovered;
+    for (let i = 0; i < discovered.length; i++) if (discovered[i]!.target === id) return true;
+    if (discovered.length >= 16) this.#added = new Set(discovered.map((d) => d.target));
+    return false;
+  }
+
   exclude(
     by: string,
     predicate: (target: Target) => boolean,
     reason: ExclusionNote | ((target: Target) => ExclusionNote),
   ): this {
     let kept: Target[] | undefined;
-    this.#targets.forEach((target, i) => {
+    const targets = this.#targets;
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i]!;
       if (predicate(target)) {
         kept ??= this.#targets.slice(0, i);
         const note = typeof reason === 'function' ? reason(target) : reason;
@@ -83,7 +96,7 @@ export class RoutePlan {
       } else {
         kept?.push(target);
       }
-    });
+    }
     if (kept) this.#targets = kept;
     return this;
   }
