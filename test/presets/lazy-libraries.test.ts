@@ -13,6 +13,8 @@ const OPTIONAL = [
   '@smithy/signature-v4',
   '@aws-sdk/credential-provider-ini',
   'gpt-tokenizer',
+  // Only a YAML config file needs the parser.
+  'yaml',
 ];
 
 /**

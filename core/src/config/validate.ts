@@ -8,7 +8,19 @@ import { formatAjvErrors } from './problems.js';
  * also reads `"8080"` as 8080, for core's sections, where `${VAR}` interpolation yields strings.
  */
 const exact = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-const coercing = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
+// Compiling the meta-schema costs megabytes of allocation at start-up: only `exact` compiles it, and checks every schema.
+const coercing = new Ajv({
+  allErrors: true,
+  useDefaults: true,
+  coerceTypes: true,
+  strict: false,
+  validateSchema: false,
+});
+
+/** Throws, as Ajv's compile() does, when `schema` is not a valid JSON Schema. */
+export function checkSchema(schema: object): void {
+  void exact.validateSchema(schema, true);
+}
 /** By content: plugins rebuilt by a reload bring equal schemas as new objects, and Ajv keeps every schema it compiled. */
 const compiled = new Map<string, ValidateFunction>();
 
@@ -16,6 +28,7 @@ function validatorFor(schema: object, coerce: boolean): ValidateFunction {
   const key = `${coerce ? 'c' : 'e'}${JSON.stringify(schema)}`;
   let validate = compiled.get(key);
   if (!validate) {
+    if (coerce) checkSchema(schema);
     validate = (coerce ? coercing : exact).compile(schema);
     compiled.set(key, validate);
   }

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { instancePathToField } from '../config/problems.js';
+import { checkSchema } from '../config/validate.js';
 import { SwitchyardError } from '../errors.js';
 import { modelNameProblem, nonFinitePath } from './request-checks.js';
 
@@ -98,12 +99,19 @@ export function jsonDepth(text: string): number {
   return max;
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false });
+// Schemas are checked against the meta-schema once, by core's config validator, whose Ajv has it compiled already.
+const ajv = new Ajv({ allErrors: false, strict: false, validateSchema: false });
 
-/** Compiles a request schema once; the returned check throws a 400 naming the field. It also refuses hostile model names. */
+/**
+ * A request schema's check: it throws a 400 naming the field, and also refuses hostile model
+ * names. The schema is checked at once and compiled on the first request it sees: a gateway
+ * that never serves an endpoint does not generate its validator.
+ */
 export function requestValidator(schema: Record<string, unknown>): (body: Record<string, unknown>) => void {
-  const validate: ValidateFunction = ajv.compile(schema);
+  checkSchema(schema);
+  let validate: ValidateFunction | undefined;
   return (body) => {
+    validate ??= ajv.compile(schema);
     if (validate(body)) {
       const problem = typeof body.model === 'string' ? modelNameProblem(body.model) : undefined;
       if (problem)
