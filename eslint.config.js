@@ -33,6 +33,30 @@ export default tseslint.config(
     },
   },
   {
+    // TypeBox's runtime is ~250 modules: the gateway builds schemas with core's Type and imports TypeBox for its types.
+    files: [
+      'core/src/**/*.ts',
+      'plugins/*/src/**/*.ts',
+      'presets/*/src/**/*.ts',
+      'wire/*/src/**/*.ts',
+      'cli/src/**/*.ts',
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@sinclair/typebox',
+              allowTypeImports: true,
+              message: "Build schemas with Type from '@switchyard/core'; import TypeBox's types with `import type`.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',

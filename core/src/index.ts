@@ -52,6 +52,7 @@ export type { Contract } from './plugin/contract.js';
 export { instanceHeaderCache, providerPlugin, targetOutputTokens } from './plugin/provider-plugin.js';
 export { instanceOptions } from './plugin/instance-options.js';
 export { mapOf, stringEnum } from './plugin/schema.js';
+export { Type } from './plugin/type.js';
 export type { ProviderPluginSpec } from './plugin/provider-plugin.js';
 export type { PluginDefinition } from './plugin/plugin.js';
 export { Reply } from './types.js';

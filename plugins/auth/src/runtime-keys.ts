@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { errorCode, SwitchyardError } from '@switchyard/core';
+import { errorCode, SwitchyardError, Type } from '@switchyard/core';
 import type { Logger, Store } from '@switchyard/core';
 import { hashKey } from './key-table.js';
 import { keyBudgetSchema, keyName, keySettings } from './schema.js';
