@@ -88,6 +88,8 @@ export type {
 } from './config/schema.js';
 export { maskSecrets, maskText, maskUrl, maskValue } from './mask.js';
 export { interpolate } from './config/interpolate.js';
+export { addValidators, validatorKey, VALIDATOR_OPTIONS } from './config/validate.js';
+export type { ValidatorKind } from './config/validate.js';
 export type { Store, StoreListener } from './store/store.js';
 export { MemoryStore } from './store/memory-store.js';
 export { UpstreamClient } from './upstream/client.js';

@@ -15,6 +15,8 @@ const OPTIONAL = [
   'gpt-tokenizer',
   // Only a YAML config file needs the parser.
   'yaml',
+  // Ajv's compiler: the standard preset brings its validators generated (npm run validators), only their runtime loads.
+  'ajv/dist/compile',
 ];
 
 /**
