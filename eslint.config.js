@@ -12,7 +12,7 @@ export default tseslint.config(
       'coverage/**',
       'plugins/console/web/dist/**',
       '**/*.tsbuildinfo',
-      'presets/standard/src/validators.ts',
+      'presets/standard/validators.cjs',
     ],
   },
   js.configs.recommended,
