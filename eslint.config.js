@@ -5,7 +5,16 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'plugins/console/web/dist/**', '**/*.tsbuildinfo'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'coverage/**',
+      'plugins/console/web/dist/**',
+      '**/*.tsbuildinfo',
+      'presets/standard/validators.cjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -30,6 +39,30 @@ export default tseslint.config(
       '@typescript-eslint/no-invalid-void-type': 'off',
       // Removing a named field from a body a caller sent (never an index) is what delete is for.
       '@typescript-eslint/no-dynamic-delete': 'off',
+    },
+  },
+  {
+    // TypeBox's runtime is ~250 modules: the gateway builds schemas with core's Type and imports TypeBox for its types.
+    files: [
+      'core/src/**/*.ts',
+      'plugins/*/src/**/*.ts',
+      'presets/*/src/**/*.ts',
+      'wire/*/src/**/*.ts',
+      'cli/src/**/*.ts',
+    ],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@sinclair/typebox',
+              allowTypeImports: true,
+              message: "Build schemas with Type from '@switchyard/core'; import TypeBox's types with `import type`.",
+            },
+          ],
+        },
+      ],
     },
   },
   {

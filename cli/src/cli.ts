@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { stringify as toYaml } from 'yaml';
 import {
   SwitchyardError,
   createGateway,
@@ -251,6 +250,7 @@ async function main(argv: string[]): Promise<number> {
     });
     await gateway.close();
     if (sub === 'show') {
+      const { stringify: toYaml } = await import('yaml');
       process.stdout.write(toYaml(maskSecrets({ ...gateway.config, plugins: gateway.pluginOptions() })));
       return 0;
     }

@@ -52,6 +52,7 @@ export type { Contract } from './plugin/contract.js';
 export { instanceHeaderCache, providerPlugin, targetOutputTokens } from './plugin/provider-plugin.js';
 export { instanceOptions } from './plugin/instance-options.js';
 export { mapOf, stringEnum } from './plugin/schema.js';
+export { Type } from './plugin/type.js';
 export type { ProviderPluginSpec } from './plugin/provider-plugin.js';
 export type { PluginDefinition } from './plugin/plugin.js';
 export { Reply } from './types.js';
@@ -87,6 +88,8 @@ export type {
 } from './config/schema.js';
 export { maskSecrets, maskText, maskUrl, maskValue } from './mask.js';
 export { interpolate } from './config/interpolate.js';
+export { addValidators, validatorKey, VALIDATOR_OPTIONS } from './config/validate.js';
+export type { ValidatorKind } from './config/validate.js';
 export type { Store, StoreListener } from './store/store.js';
 export { MemoryStore } from './store/memory-store.js';
 export { UpstreamClient } from './upstream/client.js';

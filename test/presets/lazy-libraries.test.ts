@@ -13,6 +13,10 @@ const OPTIONAL = [
   '@smithy/signature-v4',
   '@aws-sdk/credential-provider-ini',
   'gpt-tokenizer',
+  // Only a YAML config file needs the parser.
+  'yaml',
+  // Ajv's compiler: the standard preset brings its validators generated (npm run validators), only their runtime loads.
+  'ajv/dist/compile',
 ];
 
 /**

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
 import { SwitchyardError } from '../errors.js';
 import { interpolate } from './interpolate.js';
 import { configSchema } from './schema.js';
@@ -28,6 +29,13 @@ export function invalidConfig(problems: readonly string[], source?: string): Swi
     `invalid configuration${where}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
     { expose: false, problems },
   );
+}
+
+const require = createRequire(import.meta.url);
+
+/** The YAML parser, loaded by the first YAML file: a JSON config does not pay for it. */
+function parseYaml(text: string): unknown {
+  return (require('yaml') as typeof Yaml).parse(text);
 }
 
 /** Parses YAML or JSON text (by file extension; YAML when unknown). */

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from '../plugin/type.js';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { modelInfoSchema } from '../models/model-info.js';
 import { mapOf } from '../plugin/schema.js';

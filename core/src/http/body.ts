@@ -1,9 +1,9 @@
 import bytes from 'bytes';
 import getRawBody from 'raw-body';
 import type { IncomingMessage } from 'node:http';
-import { Ajv } from 'ajv';
 import type { ValidateFunction } from 'ajv';
 import { instancePathToField } from '../config/problems.js';
+import { checkSchema, hasValidator, validatorFor } from '../config/validate.js';
 import { SwitchyardError } from '../errors.js';
 import { modelNameProblem, nonFinitePath } from './request-checks.js';
 
@@ -98,12 +98,17 @@ export function jsonDepth(text: string): number {
   return max;
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false });
-
-/** Compiles a request schema once; the returned check throws a 400 naming the field. It also refuses hostile model names. */
+/**
+ * A request schema's check: it throws a 400 naming the field, and also refuses hostile model
+ * names. The schema is checked at once and compiled on the first request it sees: a gateway
+ * that never serves an endpoint does not generate its validator.
+ */
 export function requestValidator(schema: Record<string, unknown>): (body: Record<string, unknown>) => void {
-  const validate: ValidateFunction = ajv.compile(schema);
+  // A validator generated ahead of time was checked when it was generated.
+  if (!hasValidator('request', schema)) checkSchema(schema);
+  let validate: ValidateFunction | undefined;
   return (body) => {
+    validate ??= validatorFor('request', schema);
     if (validate(body)) {
       const problem = typeof body.model === 'string' ? modelNameProblem(body.model) : undefined;
       if (problem)

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from '../plugin/type.js';
 import type { Static } from '@sinclair/typebox';
 
 /** One schema per shape gives its TypeScript type and the validation of config `catalog:` entries. */

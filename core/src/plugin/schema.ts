@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from './type.js';
 import type { SchemaOptions, Static, TSchema, TUnsafe } from '@sinclair/typebox';
 
 /**

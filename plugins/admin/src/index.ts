@@ -1,5 +1,4 @@
-import { Type } from '@sinclair/typebox';
-import { definePlugin, maskSecrets } from '@switchyard/core';
+import { definePlugin, maskSecrets, Type } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
 
 export const PLUGIN = 'admin';

@@ -36,7 +36,7 @@ export function addKeyRoutes(gateway: Gateway, plugin: string, live: LiveKeys, r
     path: '/admin/keys',
     plugin,
     async handle(req) {
-      const body = checked(createBody, req.body ?? {});
+      const body = await checked(createBody, req.body ?? {});
       const { key, stored } = await managed().create(body, new Date());
       gateway.logger.info({ plugin, event: 'key_created', caller: body.name }, `gateway key "${body.name}" created`);
       return { status: 201, body: { ...shown(body.name, stored), key }, headers: SHOWN_ONCE };
@@ -48,7 +48,7 @@ export function addKeyRoutes(gateway: Gateway, plugin: string, live: LiveKeys, r
     plugin,
     async handle(req) {
       const name = req.params.name!;
-      const patch = checked(patchBody, req.body ?? {});
+      const patch = await checked(patchBody, req.body ?? {});
       const { key, stored } = await managed().update(name, patch, new Date());
       const what = Object.keys(patch)
         .filter((f) => f !== 'key')

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { errorCode, SwitchyardError } from '@switchyard/core';
+import { errorCode, SwitchyardError, Type } from '@switchyard/core';
 import type { Logger, Store } from '@switchyard/core';
 import { hashKey } from './key-table.js';
 import { keyBudgetSchema, keyName, keySettings } from './schema.js';
@@ -83,10 +81,14 @@ export function newKey(): string {
   return `sk-sy-${randomBytes(32).toString('base64url')}`;
 }
 
-/** The body checked against `schema` (defaults filled in), or a 400 listing each problem. */
-export function checked<T extends TSchema>(schema: T, body: unknown): Static<T> {
+/**
+ * The body checked against `schema` (defaults filled in), or a 400 listing each problem. TypeBox's
+ * Value module is imported by the first call: only a gateway whose keys are managed at run time needs it.
+ */
+export async function checked<T extends TSchema>(schema: T, body: unknown): Promise<Static<T>> {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
     throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'the body must be a JSON object');
+  const { Value } = await import('@sinclair/typebox/value');
   const value = Value.Default(schema, structuredClone(body));
   const problems = [...Value.Errors(schema, value)].map(
     (e) => `${e.path.slice(1).replace(/\//g, '.') || '(body)'}: ${e.message}`,

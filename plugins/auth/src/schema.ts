@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from '@switchyard/core';
 import type { Static } from '@sinclair/typebox';
 
 /** A key's own budget, `x.caller.metadata.budget`, read by `@switchyard/plugin-budgets`. */

@@ -1,6 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { mapOf, stringEnum } from '@switchyard/core';
+import { mapOf, stringEnum, Type } from '@switchyard/core';
 
 export const PERIODS = ['day', 'week', 'month', 'none'] as const;
 export type Period = (typeof PERIODS)[number];

@@ -1,5 +1,4 @@
-import { Type } from '@sinclair/typebox';
-import { contract, definePlugin, RouteStage, SwitchyardError } from '@switchyard/core';
+import { contract, definePlugin, RouteStage, SwitchyardError, Type } from '@switchyard/core';
 import type { Exchange, Plugin, RoutePlan } from '@switchyard/core';
 import { needsOf, unmetNeed } from './needs.js';
 import type { RequestNeeds } from './needs.js';

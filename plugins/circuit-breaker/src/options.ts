@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from '@switchyard/core';
 import type { Static } from '@sinclair/typebox';
 
 const int = (minimum: number, value: number, description: string) =>

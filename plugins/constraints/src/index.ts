@@ -1,5 +1,4 @@
-import { Type } from '@sinclair/typebox';
-import { definePlugin, RouteStage } from '@switchyard/core';
+import { definePlugin, RouteStage, Type } from '@switchyard/core';
 import type { Exchange, Gateway, Plugin, RoutePlan, Target } from '@switchyard/core';
 import { takeConstraints } from './constraints.js';
 import { blendedPricePer1k, ROUTE_CONSTRAINTS } from './contract.js';

@@ -1,5 +1,4 @@
-import { Type } from '@sinclair/typebox';
-import { contract, definePlugin } from '@switchyard/core';
+import { contract, definePlugin, Type } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
 import { ModelDiscovery } from './discovery.js';
 

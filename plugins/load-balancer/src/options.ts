@@ -1,6 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { stringEnum } from '@switchyard/core';
+import { stringEnum, Type } from '@switchyard/core';
 import type { AffinitySource } from './affinity.js';
 import type { Algorithm } from './select.js';
 

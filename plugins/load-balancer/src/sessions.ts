@@ -34,20 +34,24 @@ export class SessionTable {
   readonly #settings: SessionSettings;
   readonly #now: () => number;
   readonly #onError: (err: unknown) => void;
-  readonly #local: LRUCache<string, Local>;
+  /** Created by the first binding: an LRU allocates its arrays for maxSessions entries up front. */
+  #cache: LRUCache<string, Local> | undefined;
 
   constructor(store: Store, settings: SessionSettings, deps: SessionDeps = {}) {
     this.#store = store;
     this.#settings = settings;
     this.#now = deps.now ?? Date.now;
     this.#onError = deps.onStoreError ?? (() => undefined);
-    this.#local = new LRUCache<string, Local>({
-      max: settings.maxSessions,
-      ttl: settings.ttlMs,
+  }
+
+  get #local(): LRUCache<string, Local> {
+    return (this.#cache ??= new LRUCache<string, Local>({
+      max: this.#settings.maxSessions,
+      ttl: this.#settings.ttlMs,
       updateAgeOnGet: true,
       ttlResolution: 0,
       perf: { now: this.#now },
-    });
+    }));
   }
 
   /** The bound target id, refreshing the binding's TTL; undefined when unbound or expired. */
@@ -81,8 +85,9 @@ export class SessionTable {
 
   /** Bindings held locally (bounded by maxSessions). */
   get size(): number {
-    this.#local.purgeStale();
-    return this.#local.size;
+    if (!this.#cache) return 0;
+    this.#cache.purgeStale();
+    return this.#cache.size;
   }
 
   #refresh(key: string, local: Local, now: number): void {

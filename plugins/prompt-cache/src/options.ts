@@ -1,6 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { mapOf, stringEnum } from '@switchyard/core';
+import { mapOf, stringEnum, Type } from '@switchyard/core';
 
 /** Anthropic's 1-hour cache costs more to write (2x input) than the default 5-minute one (1.25x). */
 export type CacheTtl = '5m' | '1h';

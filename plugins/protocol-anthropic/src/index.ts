@@ -1,5 +1,4 @@
-import { Type } from '@sinclair/typebox';
-import { definePlugin, requestValidator, RouteStage, SwitchyardError } from '@switchyard/core';
+import { definePlugin, requestValidator, RouteStage, SwitchyardError, Type } from '@switchyard/core';
 import type { Gateway, InboundProtocol, Plugin, RoutePlan, Exchange, Target } from '@switchyard/core';
 import { anthropicToCanonical } from '@switchyard/wire-anthropic';
 import type { AnthropicMessagesRequest } from '@switchyard/wire-anthropic';

@@ -1,5 +1,4 @@
-import { Type } from '@sinclair/typebox';
-import { definePlugin, requestValidator } from '@switchyard/core';
+import { definePlugin, requestValidator, Type } from '@switchyard/core';
 import type { ChatRequest, InboundProtocol, Plugin } from '@switchyard/core';
 import { openaiCodec } from './codec.js';
 import { ModelCatalog } from './models-route.js';

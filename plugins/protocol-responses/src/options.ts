@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from '@switchyard/core';
 import type { Static } from '@sinclair/typebox';
 
 /** Options of the protocol-responses plugin (`plugins.protocol-responses`). */

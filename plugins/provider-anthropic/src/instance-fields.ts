@@ -1,6 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { instanceOptions, mapOf, stringEnum } from '@switchyard/core';
+import { instanceOptions, mapOf, stringEnum, Type } from '@switchyard/core';
 import type { JsonMode } from '@switchyard/wire-anthropic';
 
 /** The version sent upstream unless an instance sets `anthropicVersion`. */

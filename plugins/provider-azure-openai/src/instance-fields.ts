@@ -1,6 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { instanceOptions, mapOf } from '@switchyard/core';
+import { instanceOptions, mapOf, Type } from '@switchyard/core';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 const ENTRA = ['tenantId', 'clientId', 'clientSecret'] as const;

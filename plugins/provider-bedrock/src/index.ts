@@ -1,5 +1,4 @@
-import { Type } from '@sinclair/typebox';
-import { ConvertStage, definePlugin } from '@switchyard/core';
+import { ConvertStage, definePlugin, Type } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
 import { bedrockAdapter } from './adapter.js';
 import { bedrockAuth } from './auth.js';

@@ -1,6 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { instanceOptions } from '@switchyard/core';
+import { instanceOptions, Type } from '@switchyard/core';
 
 /** The anthropic_version InvokeModel wants in a Claude body. */
 export const DEFAULT_ANTHROPIC_VERSION = 'bedrock-2023-05-31';

@@ -1,6 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { instanceOptions, stringEnum } from '@switchyard/core';
+import { instanceOptions, stringEnum, Type } from '@switchyard/core';
 
 /** Fields a `type: gemini` provider entry may add to the common ones. */
 export const instanceFields = Type.Object(

@@ -1,6 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { instanceOptions } from '@switchyard/core';
+import { instanceOptions, Type } from '@switchyard/core';
 import type { ProviderInstance } from '@switchyard/core';
 
 const path = (value: string, description: string) => Type.String({ default: value, description });

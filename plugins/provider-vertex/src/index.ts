@@ -1,5 +1,4 @@
-import { Type } from '@sinclair/typebox';
-import { ConvertStage, definePlugin, instanceHeaderCache } from '@switchyard/core';
+import { ConvertStage, definePlugin, instanceHeaderCache, Type } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
 import { vertexAdapter } from './adapter.js';
 import { vertexTokens } from './auth.js';

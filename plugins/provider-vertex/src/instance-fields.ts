@@ -1,6 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { instanceOptions, stringEnum } from '@switchyard/core';
+import { instanceOptions, stringEnum, Type } from '@switchyard/core';
 
 export const DEFAULT_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';

@@ -1,6 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { mapOf, stringEnum } from '@switchyard/core';
+import { mapOf, stringEnum, Type } from '@switchyard/core';
 
 const count = (description: string) => Type.Optional(Type.Integer({ minimum: 0, description }));
 

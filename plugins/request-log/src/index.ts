@@ -1,6 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { definePlugin } from '@switchyard/core';
+import { definePlugin, Type } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
 import { logRequest, requestLogger } from './line.js';
 

@@ -1,6 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { stringEnum } from '@switchyard/core';
+import { stringEnum, Type } from '@switchyard/core';
 
 /** Options of the response-cache plugin (`plugins.response-cache`). */
 export const optionsSchema = Type.Object(

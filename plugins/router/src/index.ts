@@ -1,5 +1,4 @@
-import { Type } from '@sinclair/typebox';
-import { definePlugin } from '@switchyard/core';
+import { definePlugin, Type } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
 import { addRoutingAdminRoutes } from './admin.js';
 import { ROUTER } from './contract.js';

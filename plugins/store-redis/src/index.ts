@@ -1,5 +1,4 @@
-import { Type } from '@sinclair/typebox';
-import { contract, definePlugin } from '@switchyard/core';
+import { contract, definePlugin, Type } from '@switchyard/core';
 import type { Logger, Plugin, Store, StoreFactory } from '@switchyard/core';
 import type { Redis } from 'ioredis';
 import type { RedisStore, RedisStoreOptions } from './redis-store.js';

@@ -1,6 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { mapOf, stringEnum } from '@switchyard/core';
+import { mapOf, stringEnum, Type } from '@switchyard/core';
 
 /** Strategy names; `priority` leaves the order to the load balancer. */
 export const STRATEGIES = ['priority', 'cost', 'free-first', 'local-first', 'latency', 'quality', 'balanced'] as const;

@@ -1,4 +1,6 @@
 import { withOptions } from '@switchyard/core';
+// First: the protocol plugins below look their request validators up as their modules load.
+import './validators.js';
 import type { ConfigInput, Preset, ProviderInput } from '@switchyard/core';
 import { admin } from '@switchyard/plugin-admin';
 import { auth } from '@switchyard/plugin-auth';
