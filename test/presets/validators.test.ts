@@ -7,7 +7,7 @@ import standard from '@switchyard/preset-standard';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe("the standard preset's generated validators", () => {
-  it('are those of its schemas today (`npm run validators` writes them)', () => {
+  it('are those of its schemas today (`npm run build` writes them)', () => {
     expect(() =>
       execFileSync(process.execPath, ['scripts/precompile-validators.mjs', '--check'], {
         cwd: ROOT,
