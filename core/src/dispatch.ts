@@ -38,16 +38,7 @@ type Failed = { result: AttemptResult; error: SwitchyardError };
  * the client: a stream is committed at its first event, inside runAttempt.
  */
 export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: DispatchDeps): Promise<DispatchOutcome> {
-  const report = async (result: AttemptResult): Promise<void> => {
-    x.results.push(result);
-    if (deps.latency && result.outcome === 'success')
-      deps.latency.record(result.target.id, result.ttftMs ?? result.latencyMs);
-    try {
-      await deps.hooks.run.onResult(result, x);
-    } catch (err) {
-      deps.logger.error({ err, requestId: x.id }, 'onResult failed');
-    }
-  };
+  const report = (result: AttemptResult): Promise<void> => reportResult(deps, x, result);
   const policy = deps.policies.for(x.model);
   const deadline = policy.deadlineMs === undefined ? Number.POSITIVE_INFINITY : x.timings.start + policy.deadlineMs;
   const targets = x.plan.targets;
@@ -55,19 +46,12 @@ export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: Dispatch
   let late = false;
 
   for (let i = 0; x.attempt < policy.maxAttempts && !x.aborted; i++) {
-    let target = targets[i];
-    if (target === undefined) {
-      const last = failures.at(-1);
-      target = targets.at(-1);
-      if (!policy.retryLastTarget || !target || !last) break;
-      const wait = retryWait(policy, i - targets.length + 1, last.result);
-      if (wait === undefined || performance.now() + wait >= deadline) {
-        late = wait !== undefined;
-        break;
-      }
-      await pause(wait, x);
-      if (x.aborted) break;
+    const target = targets[i] ?? (await retryTarget(x, policy, i, failures, deadline));
+    if (target === undefined || target === LATE) {
+      late = target === LATE;
+      break;
     }
+    if (x.aborted) break;
     const left = deadline - performance.now();
     if (left <= 0) {
       late = true;
@@ -78,15 +62,7 @@ export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: Dispatch
     const after = twin && deps.latency?.p95(target.id, policy.hedgeMinSamples);
     if (twin && after !== undefined && after < timeoutMs) {
       const hedged = await hedge(x, target, twin, after, (t, extra) =>
-        attempt(
-          x,
-          t,
-          codec,
-          deps,
-          report,
-          Math.max(1, Math.min(t.instance.timeoutMs, Math.ceil(deadline - performance.now()))),
-          extra,
-        ),
+        attempt(x, t, codec, deps, report, timeoutWithin(t, deadline), extra),
       );
       if (hedged.fired) i++;
       for (const output of hedged.outputs) {
@@ -102,6 +78,47 @@ export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: Dispatch
     if (!policy.failoverOn.has(last.result.outcome)) return { ok: false, error: last.error };
   }
   return { ok: false, error: exhausted(failures, late ? policy.deadlineMs : undefined) };
+}
+
+const LATE = Symbol('past the deadline');
+
+/**
+ * Past the plan's end: the last target again after a jittered backoff (`retryLastTarget`), or
+ * undefined when there is none to retry, or LATE when the wait would pass the deadline.
+ */
+async function retryTarget(
+  x: Exchange,
+  policy: FailoverPolicy,
+  i: number,
+  failures: readonly Failed[],
+  deadline: number,
+): Promise<Target | typeof LATE | undefined> {
+  const targets = x.plan.targets;
+  const last = failures.at(-1);
+  const target = targets.at(-1);
+  if (!policy.retryLastTarget || !target || !last) return undefined;
+  const wait = retryWait(policy, i - targets.length + 1, last.result);
+  if (wait === undefined) return undefined;
+  if (performance.now() + wait >= deadline) return LATE;
+  await pause(wait, x);
+  return target;
+}
+
+/** An attempt's timeout: its target's, cut to what is left before the deadline (at least 1 ms). */
+function timeoutWithin(target: Target, deadline: number): number {
+  return Math.max(1, Math.min(target.instance.timeoutMs, Math.ceil(deadline - performance.now())));
+}
+
+/** Records an attempt's result and runs onResult; a failing tap is logged, never thrown. */
+async function reportResult(deps: DispatchDeps, x: Exchange, result: AttemptResult): Promise<void> {
+  x.results.push(result);
+  if (deps.latency && result.outcome === 'success')
+    deps.latency.record(result.target.id, result.ttftMs ?? result.latencyMs);
+  try {
+    await deps.hooks.run.onResult(result, x);
+  } catch (err) {
+    deps.logger.error({ err, requestId: x.id }, 'onResult failed');
+  }
 }
 
 type Extra = Pick<AttemptContext, 'hedge' | 'bind'>;

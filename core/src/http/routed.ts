@@ -89,22 +89,34 @@ export async function serveRouted(
   };
   if (refused !== undefined) return fail(refused);
   try {
-    const reply = await hooks.run.beforeRoute(x);
-    if (reply) {
-      if (reply.kind === 'error') return fail(reply.error);
-      if (deps.timing) setServerTiming(res, x, false, hooks.timedPlugins);
-      return deliver(deps, res, reply, protocol, x);
-    }
-    const plan = await hooks.run.selectRoute(x.plan, x);
-    if (plan.size === 0) return fail(noTargetError(x));
-    const outcome = await dispatch(x, protocol, deps);
-    setRouteHeaders(res, x);
-    if (!outcome.ok) return fail(outcome.error);
-    if (deps.timing) setServerTiming(res, x, outcome.delivery.kind === 'stream', hooks.timedPlugins);
-    return deliver(deps, res, outcome.delivery, protocol, x);
+    await routeAndAnswer(deps, protocol, x, res, fail);
   } catch (err) {
     fail(err);
   }
+}
+
+/** beforeRoute, selectRoute, dispatch over the plan, then the answer or the failure. */
+async function routeAndAnswer(
+  deps: RoutedDeps,
+  protocol: InboundProtocol,
+  x: Exchange,
+  res: ServerResponse,
+  fail: (err: unknown) => void,
+): Promise<void> {
+  const { hooks } = deps;
+  const reply = await hooks.run.beforeRoute(x);
+  if (reply) {
+    if (reply.kind === 'error') return fail(reply.error);
+    if (deps.timing) setServerTiming(res, x, false, hooks.timedPlugins);
+    return deliver(deps, res, reply, protocol, x);
+  }
+  const plan = await hooks.run.selectRoute(x.plan, x);
+  if (plan.size === 0) return fail(noTargetError(x));
+  const outcome = await dispatch(x, protocol, deps);
+  setRouteHeaders(res, x);
+  if (!outcome.ok) return fail(outcome.error);
+  if (deps.timing) setServerTiming(res, x, outcome.delivery.kind === 'stream', hooks.timedPlugins);
+  return deliver(deps, res, outcome.delivery, protocol, x);
 }
 
 /** Writes a successful delivery, or a plugin's reply (a `completion` rendered in the caller's protocol). */
