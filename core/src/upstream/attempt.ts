@@ -8,7 +8,8 @@ import type { ProviderAdapter, UpstreamErrorInfo } from '../providers.js';
 import type { AttemptResult, FailureKind, Target, UpstreamRequest } from '../types.js';
 import { UpstreamAbort } from './abort.js';
 import type { UpstreamClient } from './client.js';
-import { formatSse, readSse, SseReader } from './sse.js';
+import { formatSse, readSse } from './sse.js';
+import { PassThroughFramer, PassThroughStream } from './pass-through.js';
 import type { SseEvent } from '../types.js';
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../protocols/canonical.js';
 import { CompletionAccumulator } from '../protocols/completion-stream.js';
@@ -144,7 +145,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     const pieces = passThrough
       ? framed
         ? reframedEvents(framed, c.codec, obs, x, recording?.events)
-        : passThroughEvents(res.body, c.codec, obs, x, recording?.events)
+        : new PassThroughStream(res.body, new PassThroughFramer(c.codec, obs, x), recording?.events)
       : c.codec.encodeStream(
           recording
             ? recording.accumulate(c.adapter.decodeStream(framed ?? readSse(res.body), x))
@@ -277,44 +278,115 @@ interface StreamState {
   recording: StreamRecording | undefined;
 }
 
-/** The committed part of a stream: flows with backpressure, ends with an error event if it breaks, reports once. */
-async function* deliverStream(
+const DONE: IteratorResult<string | Uint8Array> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * The committed part of a stream: flows with backpressure, ends with an error event if it breaks,
+ * reports once. A plain iterator rather than an async generator, as it runs once per chunk: it
+ * hands on the pieces' own iterator results.
+ */
+function deliverStream(
   c: AttemptContext,
   head: Array<string | Uint8Array>,
   it: AsyncIterator<string | Uint8Array>,
   obs: StreamObservation,
   s: StreamState,
-): AsyncGenerator<string | Uint8Array> {
-  let broken: SwitchyardError | undefined;
-  let finished = false;
-  try {
-    for (const piece of head) yield piece;
-    for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+): AsyncIterableIterator<string | Uint8Array> {
+  return new StreamDelivery(c, head, it, obs, s);
+}
+
+class StreamDelivery implements AsyncIterableIterator<string | Uint8Array> {
+  readonly #c: AttemptContext;
+  readonly #head: Array<string | Uint8Array>;
+  #headAt = 0;
+  readonly #it: AsyncIterator<string | Uint8Array>;
+  readonly #obs: StreamObservation;
+  readonly #s: StreamState;
+  #broken: SwitchyardError | undefined;
+  /** The pieces are over, ended by an error event: the next call reports. */
+  #over = false;
+  #ended: Promise<void> | undefined;
+
+  constructor(
+    c: AttemptContext,
+    head: Array<string | Uint8Array>,
+    it: AsyncIterator<string | Uint8Array>,
+    obs: StreamObservation,
+    s: StreamState,
+  ) {
+    this.#c = c;
+    this.#head = head;
+    this.#it = it;
+    this.#obs = obs;
+    this.#s = s;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<string | Uint8Array>> {
+    if (this.#ended) return this.#ended.then(done);
+    if (this.#over) return this.#end(true).then(done);
+    if (this.#headAt < this.#head.length) {
+      const value = this.#head[this.#headAt]!;
+      this.#head[this.#headAt++] = '';
+      return Promise.resolve({ value, done: false });
+    }
+    return this.#it.next().then(this.#onPiece, this.#onError);
+  }
+
+  /** The caller stopped reading (left, or a cut): the upstream is dropped, the attempt reported cancelled. */
+  return(): Promise<IteratorResult<string | Uint8Array>> {
+    return this.#end(false).then(done);
+  }
+
+  readonly #onPiece = (
+    next: IteratorResult<string | Uint8Array>,
+  ): IteratorResult<string | Uint8Array> | Promise<IteratorResult<string | Uint8Array>> => {
+    if (!next.done) return next;
+    const obs = this.#obs;
+    const target = this.#c.target;
     if (obs.error !== undefined) {
-      broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${c.target.id}: ${obs.error}`, { expose: true });
+      this.#broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${obs.error}`, {
+        expose: true,
+      });
     } else if (!obs.done) {
-      broken = new SwitchyardError(
+      this.#broken = new SwitchyardError(
         'SWITCHYARD_ERR_UPSTREAM_FAILED',
-        `${c.target.id}: upstream stream ended before completion`,
+        `${target.id}: upstream stream ended before completion`,
         { expose: true },
       );
-      yield c.codec.streamError(broken, obs);
+      this.#over = true;
+      return { value: this.#c.codec.streamError(this.#broken, obs), done: false };
     }
-    finished = true;
-  } catch (err) {
-    if (!c.x.aborted) {
-      const why = err instanceof SwitchyardError ? err.message : `upstream stream broke: ${connectionMessage(err)}`;
-      broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${c.target.id}: ${why}`, {
-        expose: true,
-        cause: err,
-      });
-      yield c.codec.streamError(broken, obs);
-      finished = true;
-    }
-  } finally {
+    return this.#end(true).then(done);
+  };
+
+  readonly #onError = (err: unknown): IteratorResult<string | Uint8Array> | Promise<IteratorResult<string | Uint8Array>> => {
+    if (this.#c.x.aborted) return this.#end(false).then(done);
+    const why = err instanceof SwitchyardError ? err.message : `upstream stream broke: ${connectionMessage(err)}`;
+    this.#broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${this.#c.target.id}: ${why}`, {
+      expose: true,
+      cause: err,
+    });
+    this.#over = true;
+    return { value: this.#c.codec.streamError(this.#broken, this.#obs), done: false };
+  };
+
+  /** Once: releases the upstream (aborted unless `finished`), completes a recording, reports the attempt. */
+  #end(finished: boolean): Promise<void> {
+    return (this.#ended ??= this.#report(finished));
+  }
+
+  async #report(finished: boolean): Promise<void> {
+    const c = this.#c;
+    const s = this.#s;
+    const obs = this.#obs;
+    const broken = this.#broken;
     bindUpstream(c, undefined);
     if (!finished) s.controller.abort(CALLER_GONE);
-    await it.return?.().catch(() => undefined);
+    await this.#it.return?.().catch(() => undefined);
     const latencyMs = performance.now() - s.started;
     c.x.timings.upstreamMs += latencyMs;
     if (finished && !broken && s.recording) await s.recording.complete(c);
@@ -337,34 +409,8 @@ async function* deliverStream(
   }
 }
 
-/**
- * Same-protocol streams: every event is observed; a chunk made of whole events is forwarded as
- * the upstream's own bytes, and any other chunk (or one with an event the codec withholds) as
- * its completed events, re-framed, so that a stream cut mid-event never hands the caller half
- * an event before the error event.
- */
-async function* passThroughEvents(
-  body: AsyncIterable<Uint8Array>,
-  codec: ProtocolCodec,
-  obs: StreamObservation,
-  x: Exchange,
-  record?: SseEvent[],
-): AsyncGenerator<string | Uint8Array> {
-  const reader = new SseReader();
-  let aligned = true;
-  for await (const chunk of body) {
-    const events = reader.feed(chunk);
-    let kept: SseEvent[] | undefined;
-    for (let i = 0; i < events.length; i++) {
-      if (codec.observe(events[i]!, obs, x) === false) kept ??= events.slice(0, i);
-      else kept?.push(events[i]!);
-    }
-    if (record) record.push(...events);
-    const whole = aligned && endsOnEventBoundary(chunk);
-    if (whole && !kept) yield chunk;
-    else if ((kept ?? events).length) yield (kept ?? events).map(formatSse).join('');
-    aligned = endsOnEventBoundary(chunk);
-  }
+function done(): IteratorResult<string | Uint8Array> {
+  return DONE;
 }
 
 /** Same-protocol streams of an upstream that frames them otherwise (readEvents): every event observed and re-framed as SSE. */
@@ -436,16 +482,6 @@ function capture(x: Exchange, decode: () => ChatCompletion): void {
   } finally {
     x.warnings.length = warnings;
   }
-}
-
-/** A blank line ends an SSE event: `\n\n`, `\r\r` or `\r\n\r\n`. */
-function endsOnEventBoundary(chunk: Uint8Array): boolean {
-  const n = chunk.length;
-  if (n < 2) return false;
-  const last = chunk[n - 1];
-  const prev = chunk[n - 2];
-  if ((last === 0x0a && prev === 0x0a) || (last === 0x0d && prev === 0x0d)) return true;
-  return n >= 4 && last === 0x0a && prev === 0x0d && chunk[n - 3] === 0x0a && chunk[n - 4] === 0x0d;
 }
 
 function decodeOrFail<T>(decode: () => T, target: Target): T {

@@ -3,8 +3,6 @@ import type { Dispatcher } from 'undici';
 /** Bytes held for a reader that is behind before the upstream socket is paused (a Readable's default). */
 const HIGH_WATER = 64 * 1024;
 
-type Waiter = { resolve: (r: IteratorResult<Buffer>) => void; reject: (err: unknown) => void };
-
 /**
  * An upstream response body fed by undici's dispatch handler: read it whole (`bytes()`, `text()`)
  * or chunk by chunk (`for await`). While more than 64 KiB wait for a slow reader, the upstream
@@ -18,7 +16,14 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
   #queued = 0;
   #ended = false;
   #error: unknown;
-  #waiter: Waiter | undefined;
+  /** The pending next()'s settlers, while the reader waits for a chunk. */
+  #resolve: ((r: IteratorResult<Buffer>) => void) | undefined;
+  #reject: ((err: unknown) => void) | undefined;
+  /** One executor for every wait, rather than a closure per chunk. */
+  readonly #wait = (resolve: (r: IteratorResult<Buffer>) => void, reject: (err: unknown) => void): void => {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  };
   /** Set by bytes(): every chunk is kept and handed over at the end. */
   #whole: { resolve: (b: Buffer) => void; reject: (err: unknown) => void } | undefined;
 
@@ -28,10 +33,10 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
 
   /** @internal A chunk from the upstream. */
   push(chunk: Buffer): void {
-    const waiter = this.#waiter;
-    if (waiter) {
-      this.#waiter = undefined;
-      return waiter.resolve({ value: chunk, done: false });
+    const resolve = this.#resolve;
+    if (resolve) {
+      this.#resolve = this.#reject = undefined;
+      return resolve({ value: chunk, done: false });
     }
     this.#queue.push(chunk);
     this.#queued += chunk.length;
@@ -42,9 +47,9 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
   end(): void {
     this.#ended = true;
     if (this.#whole) return this.#whole.resolve(this.#take());
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    waiter?.resolve({ value: undefined, done: true });
+    const resolve = this.#resolve;
+    this.#resolve = this.#reject = undefined;
+    resolve?.({ value: undefined, done: true });
   }
 
   /** @internal The body broke (reset, body timeout, abort). */
@@ -53,9 +58,9 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
     this.#ended = true;
     this.#error = error;
     if (this.#whole) return this.#whole.reject(error);
-    const waiter = this.#waiter;
-    this.#waiter = undefined;
-    waiter?.reject(error);
+    const reject = this.#reject;
+    this.#resolve = this.#reject = undefined;
+    reject?.(error);
   }
 
   /** The whole body, without a copy when it came in one chunk. */
@@ -90,7 +95,7 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
         ? Promise.resolve({ value: undefined, done: true })
         : Promise.reject(this.#error);
     if (this.#controller.paused) this.#controller.resume();
-    return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
+    return new Promise(this.#wait);
   }
 
   /** The reader stopped early: the rest of the body is not wanted, so the request is aborted. */

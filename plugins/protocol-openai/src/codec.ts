@@ -1,8 +1,30 @@
-import { errorObject, usageCarrier } from '@switchyard/core';
+import { errorObject, indexOfBytes, usageCarrier } from '@switchyard/core';
 import type { ChatCompletionChunk, ProtocolCodec, SseEvent, StreamObservation, Usage } from '@switchyard/core';
 
 const HAS_USAGE = /"usage"\s*:\s*\{/;
 const IS_ERROR = /^\s*\{\s*"error"\s*:/;
+const DONE_BYTES = Buffer.from('[DONE]');
+const USAGE_KEY = Buffer.from('"usage"');
+const ERROR_KEY = Buffer.from('"error"');
+
+/**
+ * Whether a `"usage"` key in `bytes[from..to)` may hold an object: any value but `null`, which
+ * every chunk but the last carries. (A value on a `data:` line of its own only costs a decode.)
+ */
+function mayHaveUsage(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let at = indexOfBytes(bytes, USAGE_KEY, from, to); at !== -1; at = indexOfBytes(bytes, USAGE_KEY, at + 1, to)) {
+    let i = skipSpace(bytes, at + USAGE_KEY.length, to);
+    if (bytes[i] !== 0x3a) continue;
+    i = skipSpace(bytes, i + 1, to);
+    if (!(bytes[i] === 0x6e && bytes[i + 1] === 0x75 && bytes[i + 2] === 0x6c && bytes[i + 3] === 0x6c)) return true;
+  }
+  return false;
+}
+
+function skipSpace(bytes: Uint8Array, i: number, to: number): number {
+  while (i < to && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  return i;
+}
 
 function usageFrom(value: unknown): Usage | undefined {
   const usage = (value as { usage?: unknown } | null)?.usage;
@@ -74,6 +96,12 @@ export const openaiCodec: ProtocolCodec = {
       }
     }
   },
+
+  // Most chunks carry nothing observe() reports: they pass undecoded.
+  wants: (bytes, start, end) =>
+    mayHaveUsage(bytes, start, end) ||
+    indexOfBytes(bytes, DONE_BYTES, start, end) !== -1 ||
+    indexOfBytes(bytes, ERROR_KEY, start, end) !== -1,
 
   usageOf: (bytes) => usageFrom(usageCarrier(bytes)),
 };
