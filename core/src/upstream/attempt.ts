@@ -363,7 +363,9 @@ class StreamDelivery implements AsyncIterableIterator<string | Uint8Array> {
     return this.#end(true).then(done);
   };
 
-  readonly #onError = (err: unknown): IteratorResult<string | Uint8Array> | Promise<IteratorResult<string | Uint8Array>> => {
+  readonly #onError = (
+    err: unknown,
+  ): IteratorResult<string | Uint8Array> | Promise<IteratorResult<string | Uint8Array>> => {
     if (this.#c.x.aborted) return this.#end(false).then(done);
     const why = err instanceof SwitchyardError ? err.message : `upstream stream broke: ${connectionMessage(err)}`;
     this.#broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${this.#c.target.id}: ${why}`, {
@@ -386,28 +388,33 @@ class StreamDelivery implements AsyncIterableIterator<string | Uint8Array> {
     const broken = this.#broken;
     bindUpstream(c, undefined);
     if (!finished) s.controller.abort(CALLER_GONE);
-    await this.#it.return?.().catch(() => undefined);
+    await this.#it.return?.().catch(ignore);
     const latencyMs = performance.now() - s.started;
     c.x.timings.upstreamMs += latencyMs;
     if (finished && !broken && s.recording) await s.recording.complete(c);
-    const result: AttemptResult = {
-      target: c.target,
-      attempt: s.attempt,
-      stream: true,
-      ...(c.hedge ? { hedge: true } : {}),
-      status: s.status,
-      latencyMs,
-      ttftMs: s.ttftMs,
-      ...(obs.usage ? { usage: obs.usage } : {}),
-      ...(!finished
-        ? { outcome: 'cancelled', failure: 'client_abort', message: 'the client went away mid-stream' }
-        : broken
-          ? { outcome: 'failure', failure: 'stream_broken', message: broken.message }
-          : { outcome: 'success' }),
-    } as AttemptResult;
+    // Built property by property, in the order of the other results, without a spread's temporary objects.
+    const result: Mutable<AttemptResult> = { target: c.target, attempt: s.attempt, stream: true } as AttemptResult;
+    if (c.hedge) result.hedge = true;
+    result.status = s.status;
+    result.latencyMs = latencyMs;
+    result.ttftMs = s.ttftMs;
+    if (obs.usage) result.usage = obs.usage;
+    if (!finished) {
+      result.outcome = 'cancelled';
+      result.failure = 'client_abort';
+      result.message = 'the client went away mid-stream';
+    } else if (broken) {
+      result.outcome = 'failure';
+      result.failure = 'stream_broken';
+      result.message = broken.message;
+    } else result.outcome = 'success';
     await c.report(result);
   }
 }
+
+const ignore = (): undefined => undefined;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function done(): IteratorResult<string | Uint8Array> {
   return DONE;

@@ -1,10 +1,8 @@
 import type { Exchange } from '../exchange.js';
 import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import type { SseEvent } from '../types.js';
-import { SseReader } from './sse.js';
-
-const LF = 0x0a;
-const CR = 0x0d;
+import { afterBom, parseEvent, scanEvents, SseReader } from './sse.js';
+import type { EventSink } from './sse.js';
 
 /**
  * Same-protocol SSE pass-through without decoding: finds where events end by scanning bytes,
@@ -13,13 +11,16 @@ const CR = 0x0d;
  * for the next chunk, so a stream cut mid-event never hands the caller half an event; events
  * the codec withholds are cut out.
  */
-export class PassThroughFramer {
+export class PassThroughFramer implements EventSink {
   readonly #codec: ProtocolCodec;
   readonly #obs: StreamObservation;
   readonly #x: Exchange;
   /** The start of an event that has not ended yet. */
   #tail: Buffer | undefined;
   #first = true;
+  /** While framing a chunk that has withheld events: the parts to forward, and where the next one starts. */
+  #kept: Buffer[] | undefined;
+  #keptFrom = 0;
 
   constructor(codec: ProtocolCodec, obs: StreamObservation, x: Exchange) {
     this.#codec = codec;
@@ -32,47 +33,27 @@ export class PassThroughFramer {
     const tail = this.#tail;
     const data = tail ? Buffer.concat([tail, chunk]) : chunk;
     const n = data.length;
-    let lineStart = 0;
-    if (this.#first) {
-      this.#first = false;
-      // A UTF-8 byte order mark opens the stream, not its first line.
-      if (n >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) lineStart = 3;
-    }
-    let eventStart = 0;
-    let hasData = false;
-    /** Whole events to forward, when some were withheld. */
-    let kept: Buffer[] | undefined;
-    let keptUpTo = 0;
-    let i = lineStart;
-    while (i < n) {
-      const b = data[i];
-      if (b !== LF && b !== CR) {
-        i++;
-        continue;
-      }
-      const lineEnd = i;
-      i += b === CR && data[i + 1] === LF ? 2 : 1;
-      if (lineEnd !== lineStart) {
-        if (!hasData) hasData = isDataLine(data, lineStart, lineEnd);
-      } else {
-        // A blank line: the event ends here. One without data (comments, retry) is no event, but is forwarded.
-        if (hasData && !this.#observe(data, eventStart, i)) {
-          (kept ??= []).push(data.subarray(keptUpTo, eventStart));
-          keptUpTo = i;
-        }
-        eventStart = i;
-        hasData = false;
-      }
-      lineStart = i;
-    }
-    this.#tail = eventStart < n ? data.subarray(eventStart) : undefined;
+    const from = this.#first ? afterBom(data) : 0;
+    this.#first = false;
+    const end = scanEvents(data, from, this);
+    this.#tail = end < n ? data.subarray(end) : undefined;
+    const kept = this.#kept;
     if (kept) {
-      kept.push(data.subarray(keptUpTo, eventStart));
+      kept.push(data.subarray(this.#keptFrom, end));
+      this.#kept = undefined;
+      this.#keptFrom = 0;
       const out = Buffer.concat(kept);
       return out.length ? out : undefined;
     }
-    if (eventStart === 0) return undefined;
-    return eventStart === n ? data : data.subarray(0, eventStart);
+    if (end === 0) return undefined;
+    return end === n ? data : data.subarray(0, end);
+  }
+
+  /** @internal Observes one event; a withheld one is cut out of what frame() forwards. */
+  event(data: Buffer, start: number, end: number): void {
+    if (this.#observe(data, start, end)) return;
+    (this.#kept ??= []).push(data.subarray(this.#keptFrom, start));
+    this.#keptFrom = end;
   }
 
   /** Whether the event `data[start..end)` goes to the caller. */
@@ -113,9 +94,8 @@ export class PassThroughStream implements AsyncIterableIterator<Uint8Array> {
   }
 
   /** Stopped early: so is the upstream body. */
-  async return(): Promise<IteratorResult<Uint8Array>> {
-    await this.#body.return?.();
-    return { value: undefined, done: true };
+  return(): Promise<IteratorResult<Uint8Array>> {
+    return this.#body.return ? this.#body.return() : Promise.resolve({ value: undefined, done: true });
   }
 
   readonly #onChunk = (
@@ -129,42 +109,6 @@ export class PassThroughStream implements AsyncIterableIterator<Uint8Array> {
     result.value = out;
     return result;
   };
-}
-
-/** `data` or `data:…`: the line carries a data field. */
-function isDataLine(data: Buffer, start: number, end: number): boolean {
-  return (
-    end - start >= 4 &&
-    data[start] === 0x64 &&
-    data[start + 1] === 0x61 &&
-    data[start + 2] === 0x74 &&
-    data[start + 3] === 0x61 &&
-    (end - start === 4 || data[start + 4] === 0x3a)
-  );
-}
-
-/** One whole SSE event (its lines, a blank line ending them), parsed as the SSE spec reads its fields. */
-export function parseEvent(text: string): SseEvent {
-  let event: string | undefined;
-  let data: string | undefined;
-  let id: string | undefined;
-  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const n = text.length;
-  while (start < n) {
-    let end = start;
-    while (end < n && text.charCodeAt(end) !== LF && text.charCodeAt(end) !== CR) end++;
-    if (end > start && text.charCodeAt(start) !== 0x3a) {
-      const colon = text.indexOf(':', start);
-      const hasValue = colon !== -1 && colon < end;
-      const field = hasValue ? text.slice(start, colon) : text.slice(start, end);
-      const value = hasValue ? text.slice(text.charCodeAt(colon + 1) === 0x20 ? colon + 2 : colon + 1, end) : '';
-      if (field === 'data') data = data === undefined ? value : `${data}\n${value}`;
-      else if (field === 'event') event = value || undefined;
-      else if (field === 'id' && !value.includes('\0')) id = value;
-    }
-    start = end + (text.charCodeAt(end) === CR && text.charCodeAt(end + 1) === LF ? 2 : 1);
-  }
-  return { event, data: data ?? '', id };
 }
 
 /** Where `needle` first occurs in `bytes[from..to)`, or -1: a search that stays within one event. */
