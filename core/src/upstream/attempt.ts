@@ -10,6 +10,7 @@ import { UpstreamAbort } from './abort.js';
 import type { UpstreamClient } from './client.js';
 import { formatSse, readSse } from './sse.js';
 import { PassThroughFramer, PassThroughStream } from './pass-through.js';
+import type { PieceListener, PieceSink, PushedPieces } from './pass-through.js';
 import type { SseEvent } from '../types.js';
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../protocols/canonical.js';
 import { CompletionAccumulator } from '../protocols/completion-stream.js';
@@ -295,7 +296,7 @@ function deliverStream(
   return new StreamDelivery(c, head, it, obs, s);
 }
 
-class StreamDelivery implements AsyncIterableIterator<string | Uint8Array> {
+class StreamDelivery implements PushedPieces, PieceListener {
   readonly #c: AttemptContext;
   readonly #head: Array<string | Uint8Array>;
   #headAt = 0;
@@ -305,7 +306,11 @@ class StreamDelivery implements AsyncIterableIterator<string | Uint8Array> {
   #broken: SwitchyardError | undefined;
   /** The pieces are over, ended by an error event: the next call reports. */
   #over = false;
-  #ended: Promise<void> | undefined;
+  /** Reporting has begun: whatever the upstream still pushes is dropped. */
+  #closing = false;
+  #finished: Promise<void> | undefined;
+  /** Set by pipe(): where the pieces are pushed. */
+  #sink: PieceSink | undefined;
 
   constructor(
     c: AttemptContext,
@@ -326,25 +331,84 @@ class StreamDelivery implements AsyncIterableIterator<string | Uint8Array> {
   }
 
   next(): Promise<IteratorResult<string | Uint8Array>> {
-    if (this.#ended) return this.#ended.then(done);
-    if (this.#over) return this.#end(true).then(done);
-    if (this.#headAt < this.#head.length) {
-      const value = this.#head[this.#headAt]!;
-      this.#head[this.#headAt++] = '';
-      return Promise.resolve({ value, done: false });
-    }
+    if (this.#finished) return this.#finished.then(done);
+    if (this.#over) return this.#finish(true).then(done);
+    if (this.#headAt < this.#head.length) return Promise.resolve({ value: this.#takeHead(), done: false });
     return this.#it.next().then(this.#onPiece, this.#onError);
   }
 
   /** The caller stopped reading (left, or a cut): the upstream is dropped, the attempt reported cancelled. */
   return(): Promise<IteratorResult<string | Uint8Array>> {
-    return this.#end(false).then(done);
+    return this.#finish(false).then(done);
+  }
+
+  /** Same-protocol streams from an upstream body push their pieces (pipe()), without a promise per piece. */
+  get pushable(): boolean {
+    return this.#it instanceof PassThroughStream && this.#it.pushable;
+  }
+
+  /** Pushes the pieces to `sink` from now on, instead of next(); `sink.end()` once reported. */
+  pipe(sink: PieceSink): void {
+    this.#sink = sink;
+    let room = true;
+    while (this.#headAt < this.#head.length) room = sink.write(this.#takeHead()) && room;
+    const source = this.#it as PassThroughStream;
+    if (!room) source.pause();
+    source.listen(this);
+  }
+
+  resume(): void {
+    (this.#it as PassThroughStream).resume();
+  }
+
+  /** @internal A piece from the upstream (pipe()). */
+  piece(piece: Uint8Array): void {
+    if (!this.#closing && !this.#sink!.write(piece)) (this.#it as PassThroughStream).pause();
+  }
+
+  /** @internal The upstream ended (pipe()). */
+  end(): void {
+    if (this.#closing) return;
+    const last = this.#upstreamEnded();
+    if (last !== undefined) this.#sink!.write(last);
+    this.#finish(true).catch(ignore);
+  }
+
+  /** @internal The upstream broke (pipe()). */
+  error(err: unknown): void {
+    if (this.#closing) return;
+    const last = this.#upstreamFailed(err);
+    if (last !== undefined) this.#sink!.write(last);
+    this.#finish(last !== undefined).catch(ignore);
+  }
+
+  #takeHead(): string | Uint8Array {
+    const value = this.#head[this.#headAt]!;
+    this.#head[this.#headAt++] = '';
+    return value;
   }
 
   readonly #onPiece = (
     next: IteratorResult<string | Uint8Array>,
   ): IteratorResult<string | Uint8Array> | Promise<IteratorResult<string | Uint8Array>> => {
     if (!next.done) return next;
+    const last = this.#upstreamEnded();
+    if (last === undefined) return this.#finish(true).then(done);
+    this.#over = true;
+    return { value: last, done: false };
+  };
+
+  readonly #onError = (
+    err: unknown,
+  ): IteratorResult<string | Uint8Array> | Promise<IteratorResult<string | Uint8Array>> => {
+    const last = this.#upstreamFailed(err);
+    if (last === undefined) return this.#finish(false).then(done);
+    this.#over = true;
+    return { value: last, done: false };
+  };
+
+  /** The upstream's pieces are over: the error event to end with when it did not complete. */
+  #upstreamEnded(): string | undefined {
     const obs = this.#obs;
     const target = this.#c.target;
     if (obs.error !== undefined) {
@@ -357,29 +421,32 @@ class StreamDelivery implements AsyncIterableIterator<string | Uint8Array> {
         `${target.id}: upstream stream ended before completion`,
         { expose: true },
       );
-      this.#over = true;
-      return { value: this.#c.codec.streamError(this.#broken, obs), done: false };
+      return this.#c.codec.streamError(this.#broken, obs);
     }
-    return this.#end(true).then(done);
-  };
+    return undefined;
+  }
 
-  readonly #onError = (
-    err: unknown,
-  ): IteratorResult<string | Uint8Array> | Promise<IteratorResult<string | Uint8Array>> => {
-    if (this.#c.x.aborted) return this.#end(false).then(done);
+  /** The upstream broke: the error event to end with, none when the caller is gone. */
+  #upstreamFailed(err: unknown): string | undefined {
+    if (this.#c.x.aborted) return undefined;
     const why = err instanceof SwitchyardError ? err.message : `upstream stream broke: ${connectionMessage(err)}`;
     this.#broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${this.#c.target.id}: ${why}`, {
       expose: true,
       cause: err,
     });
-    this.#over = true;
-    return { value: this.#c.codec.streamError(this.#broken, this.#obs), done: false };
-  };
-
-  /** Once: releases the upstream (aborted unless `finished`), completes a recording, reports the attempt. */
-  #end(finished: boolean): Promise<void> {
-    return (this.#ended ??= this.#report(finished));
+    return this.#c.codec.streamError(this.#broken, this.#obs);
   }
+
+  /** Once: releases the upstream (aborted unless `finished`), completes a recording, reports the attempt, ends a sink. */
+  #finish(finished: boolean): Promise<void> {
+    if (!this.#finished) {
+      this.#closing = true;
+      this.#finished = this.#report(finished).finally(this.#endSink);
+    }
+    return this.#finished;
+  }
+
+  readonly #endSink = (): void => this.#sink?.end();
 
   async #report(finished: boolean): Promise<void> {
     const c = this.#c;

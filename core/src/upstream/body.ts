@@ -3,9 +3,17 @@ import type { Dispatcher } from 'undici';
 /** Bytes held for a reader that is behind before the upstream socket is paused (a Readable's default). */
 const HIGH_WATER = 64 * 1024;
 
+/** Who a body pushes its chunks to (listen()), rather than being read with next(). */
+export interface BodyListener {
+  chunk(chunk: Buffer): void;
+  end(): void;
+  error(error: unknown): void;
+}
+
 /**
- * An upstream response body fed by undici's dispatch handler: read it whole (`bytes()`, `text()`)
- * or chunk by chunk (`for await`). While more than 64 KiB wait for a slow reader, the upstream
+ * An upstream response body fed by undici's dispatch handler: read it whole (`bytes()`, `text()`),
+ * chunk by chunk (`for await`), or pushed to a listener (`listen()`, paused and resumed by it).
+ * While more than 64 KiB wait for a slow reader (or while a listener is paused), the upstream
  * socket is paused, so a caller that stops reading stops the upstream rather than filling
  * memory. Leaving the iteration early aborts the request. Read it once.
  */
@@ -24,6 +32,9 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
     this.#resolve = resolve;
     this.#reject = reject;
   };
+  /** Set by listen(): gets every chunk as it comes, unless paused. */
+  #listener: BodyListener | undefined;
+  #listenerPaused = false;
   /** Set by bytes(): every chunk is kept and handed over at the end. */
   #whole: { resolve: (b: Buffer) => void; reject: (err: unknown) => void } | undefined;
 
@@ -33,6 +44,8 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
 
   /** @internal A chunk from the upstream. */
   push(chunk: Buffer): void {
+    const listener = this.#listener;
+    if (listener && !this.#listenerPaused && this.#head === this.#queue.length) return listener.chunk(chunk);
     const resolve = this.#resolve;
     if (resolve) {
       this.#resolve = this.#reject = undefined;
@@ -47,6 +60,7 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
   end(): void {
     this.#ended = true;
     if (this.#whole) return this.#whole.resolve(this.#take());
+    if (this.#listener) return this.#flush();
     const resolve = this.#resolve;
     this.#resolve = this.#reject = undefined;
     resolve?.({ value: undefined, done: true });
@@ -58,6 +72,7 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
     this.#ended = true;
     this.#error = error;
     if (this.#whole) return this.#whole.reject(error);
+    if (this.#listener) return this.#flush();
     const reject = this.#reject;
     this.#resolve = this.#reject = undefined;
     reject?.(error);
@@ -98,8 +113,50 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
     return new Promise(this.#wait);
   }
 
+  /**
+   * Pushes the body to `listener` from now on: what is queued at once, then each chunk as it
+   * comes, then its end or error. Instead of next(), not beside it.
+   */
+  listen(listener: BodyListener): void {
+    this.#listener = listener;
+    this.#flush();
+  }
+
+  /** A listener is behind: chunks wait (and past 64 KiB, so does the upstream) until resume(). */
+  pause(): void {
+    this.#listenerPaused = true;
+  }
+
+  resume(): void {
+    if (!this.#listenerPaused) return;
+    this.#listenerPaused = false;
+    this.#flush();
+  }
+
+  /** Hands the listener what is queued, then the end, while it is not paused. */
+  #flush(): void {
+    const queue = this.#queue;
+    while (this.#listener && !this.#listenerPaused && this.#head < queue.length) {
+      const chunk = queue[this.#head]!;
+      queue[this.#head++] = EMPTY;
+      this.#queued -= chunk.length;
+      this.#listener.chunk(chunk);
+    }
+    const listener = this.#listener;
+    if (!listener || this.#listenerPaused) return;
+    queue.length = this.#head = 0;
+    if (!this.#ended) {
+      if (this.#controller.paused) this.#controller.resume();
+      return;
+    }
+    this.#listener = undefined;
+    if (this.#error === undefined) listener.end();
+    else listener.error(this.#error);
+  }
+
   /** The reader stopped early: the rest of the body is not wanted, so the request is aborted. */
   return(): Promise<IteratorResult<Buffer>> {
+    this.#listener = undefined;
     if (!this.#ended) {
       this.#ended = true;
       this.#queue.length = 0;
