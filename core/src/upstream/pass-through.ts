@@ -62,8 +62,9 @@ export class PassThroughFramer implements EventSink {
     const data = tail ? Buffer.concat([tail, chunk]) : chunk;
     const n = data.length;
     const from = this.#first ? afterBom(data) : 0;
-    this.#first = false;
     const end = scanEvents(data, from, this);
+    // Until 3 bytes came, a byte order mark may still be arriving.
+    if (end > 0 || n >= 3) this.#first = false;
     this.#tail = end < n ? data.subarray(end) : undefined;
     const kept = this.#kept;
     if (kept) {

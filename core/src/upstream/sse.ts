@@ -96,8 +96,9 @@ export class SseEvents implements AsyncIterableIterator<SseEvent>, EventSink {
     const chunk = typeof result.value === 'string' ? Buffer.from(result.value) : asBuffer(result.value);
     const data = this.#tail ? Buffer.concat([this.#tail, chunk]) : chunk;
     const from = this.#first ? afterBom(data) : 0;
-    this.#first = false;
     const end = scanEvents(data, from, this);
+    // Until 3 bytes came, a byte order mark may still be arriving.
+    if (end > 0 || data.length >= 3) this.#first = false;
     this.#tail = end < data.length ? data.subarray(end) : undefined;
     if (this.#at === this.#queue.length) return this.next();
     return { value: this.#take(), done: false };
