@@ -1,4 +1,4 @@
-import { errorObject, indexOfBytes, usageCarrier } from '@switchyard/core';
+import { errorObject, indexOfBytes, mapStream, usageCarrier } from '@switchyard/core';
 import type { ChatCompletionChunk, ProtocolCodec, SseEvent, StreamObservation, Usage } from '@switchyard/core';
 
 const HAS_USAGE = /"usage"\s*:\s*\{/;
@@ -47,20 +47,24 @@ export const openaiCodec: ProtocolCodec = {
     return completion;
   },
 
-  async *encodeStream(chunks: AsyncIterable<ChatCompletionChunk>, x, obs: StreamObservation) {
+  encodeStream(chunks: AsyncIterable<ChatCompletionChunk>, x, obs: StreamObservation) {
     // Decoders may always report usage, for core to learn it; the caller sees it only if asked.
     const wantsUsage = x.request?.stream_options?.include_usage === true;
-    for await (const chunk of chunks) {
-      if (chunk.usage) obs.usage = chunk.usage;
-      if (!wantsUsage) {
-        if (chunk.usage && chunk.choices.length === 0) continue;
-        if (chunk.usage === null) delete chunk.usage;
-      }
-      obs.events++;
-      yield `data: ${JSON.stringify(chunk)}\n\n`;
-    }
-    obs.done = true;
-    yield 'data: [DONE]\n\n';
+    return mapStream<ChatCompletionChunk, string>(chunks, {
+      each(chunk, out) {
+        if (chunk.usage) obs.usage = chunk.usage;
+        if (!wantsUsage) {
+          if (chunk.usage && chunk.choices.length === 0) return;
+          if (chunk.usage === null) delete chunk.usage;
+        }
+        obs.events++;
+        out.push(`data: ${JSON.stringify(chunk)}\n\n`);
+      },
+      end(out) {
+        obs.done = true;
+        out.push('data: [DONE]\n\n');
+      },
+    });
   },
 
   observe(event: SseEvent, obs: StreamObservation, x) {
