@@ -1,3 +1,6 @@
+import { canPush } from '../upstream/push.js';
+import type { PushListener, PushSource } from '../upstream/push.js';
+
 /** What mapStream() does with each item of its source. */
 export interface StreamMapping<T, U> {
   /**
@@ -15,6 +18,7 @@ export interface StreamMapping<T, U> {
  * generator looping over it, as a plain iterator, since a converted stream runs one per item
  * and per layer (an async generator costs a promise, an iterator result and an await per item
  * and per layer). Leaving early (return()) closes the source, as a generator's loop would.
+ * When the source pushes (PushSource), so does the mapped stream.
  */
 export function mapStream<T, U>(source: AsyncIterable<T>, mapping: StreamMapping<T, U>): AsyncIterableIterator<U> {
   return new MappedStream(source[Symbol.asyncIterator](), mapping);
@@ -22,7 +26,7 @@ export function mapStream<T, U>(source: AsyncIterable<T>, mapping: StreamMapping
 
 const DONE = Object.freeze({ value: undefined, done: true }) as IteratorReturnResult<undefined>;
 
-class MappedStream<T, U> implements AsyncIterableIterator<U> {
+class MappedStream<T, U> implements AsyncIterableIterator<U>, PushSource<U>, PushListener<T> {
   readonly #source: AsyncIterator<T>;
   readonly #mapping: StreamMapping<T, U>;
   #out: U[] = [];
@@ -30,6 +34,7 @@ class MappedStream<T, U> implements AsyncIterableIterator<U> {
   /** each() asked to stop: the source is closed once `#out` is read. */
   #stopping = false;
   #ended = false;
+  #listener: PushListener<U> | undefined;
 
   constructor(source: AsyncIterator<T>, mapping: StreamMapping<T, U>) {
     this.#source = source;
@@ -45,6 +50,73 @@ class MappedStream<T, U> implements AsyncIterableIterator<U> {
     if (this.#ended) return Promise.resolve(DONE);
     if (this.#stopping) return this.return();
     return this.#source.next().then(this.#onItem, this.#onError);
+  }
+
+  get pushable(): boolean {
+    return canPush(this.#source);
+  }
+
+  listen(listener: PushListener<U>): void {
+    this.#listener = listener;
+    while (this.#at < this.#out.length) listener.item(this.#take());
+    this.#out.length = this.#at = 0;
+    if (this.#ended) return listener.end();
+    if (this.#stopping) {
+      this.return().catch(ignore);
+      return listener.end();
+    }
+    (this.#source as unknown as PushSource<T>).listen(this);
+  }
+
+  pause(): void {
+    (this.#source as unknown as PushSource<T>).pause();
+  }
+
+  resume(): void {
+    (this.#source as unknown as PushSource<T>).resume();
+  }
+
+  /** @internal An item of the source (listen()). */
+  item(value: T): void {
+    if (this.#ended) return;
+    const out = this.#out;
+    let more: boolean | void;
+    try {
+      more = this.#mapping.each(value, out);
+    } catch (err) {
+      this.return().catch(ignore);
+      return this.#listener!.error(err);
+    }
+    // A listener may stop this stream (return()) while it takes these: that empties `out`.
+    for (let i = 0; i < out.length; i++) this.#listener!.item(out[i]!);
+    out.length = 0;
+    if (more === false && !this.#ended) {
+      this.return().catch(ignore);
+      this.#listener!.end();
+    }
+  }
+
+  /** @internal The source is over (listen()). */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const out = this.#out;
+    try {
+      this.#mapping.end?.(out);
+    } catch (err) {
+      out.length = 0;
+      return this.#listener!.error(err);
+    }
+    for (let i = 0; i < out.length; i++) this.#listener!.item(out[i]!);
+    out.length = 0;
+    this.#listener!.end();
+  }
+
+  /** @internal The source broke (listen()). */
+  error(err: unknown): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#listener!.error(err);
   }
 
   return(): Promise<IteratorResult<U>> {
@@ -81,6 +153,8 @@ class MappedStream<T, U> implements AsyncIterableIterator<U> {
     throw err;
   };
 }
+
+const ignore = (): undefined => undefined;
 
 function done(): IteratorReturnResult<undefined> {
   return DONE;

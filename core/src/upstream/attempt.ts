@@ -10,7 +10,8 @@ import { UpstreamAbort } from './abort.js';
 import type { UpstreamClient } from './client.js';
 import { formatSse, readSse } from './sse.js';
 import { PassThroughFramer, PassThroughStream } from './pass-through.js';
-import type { PieceListener, PieceSink, PushedPieces } from './pass-through.js';
+import { canPush } from './push.js';
+import type { PieceSink, PushedPieces, PushListener, PushSource } from './push.js';
 import type { SseEvent } from '../types.js';
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../protocols/canonical.js';
 import { CompletionAccumulator } from '../protocols/completion-stream.js';
@@ -296,7 +297,7 @@ function deliverStream(
   return new StreamDelivery(c, head, it, obs, s);
 }
 
-class StreamDelivery implements PushedPieces, PieceListener {
+class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> {
   readonly #c: AttemptContext;
   readonly #head: Array<string | Uint8Array>;
   #headAt = 0;
@@ -342,9 +343,9 @@ class StreamDelivery implements PushedPieces, PieceListener {
     return this.#finish(false).then(done);
   }
 
-  /** Same-protocol streams from an upstream body push their pieces (pipe()), without a promise per piece. */
+  /** Streams read from an upstream body push their pieces (pipe()), without a promise per piece and layer. */
   get pushable(): boolean {
-    return this.#it instanceof PassThroughStream && this.#it.pushable;
+    return canPush(this.#it);
   }
 
   /** Pushes the pieces to `sink` from now on, instead of next(); `sink.end()` once reported. */
@@ -352,18 +353,18 @@ class StreamDelivery implements PushedPieces, PieceListener {
     this.#sink = sink;
     let room = true;
     while (this.#headAt < this.#head.length) room = sink.write(this.#takeHead()) && room;
-    const source = this.#it as PassThroughStream;
+    const source = this.#it as unknown as PushSource<string | Uint8Array>;
     if (!room) source.pause();
     source.listen(this);
   }
 
   resume(): void {
-    (this.#it as PassThroughStream).resume();
+    (this.#it as unknown as PushSource<string | Uint8Array>).resume();
   }
 
   /** @internal A piece from the upstream (pipe()). */
-  piece(piece: Uint8Array): void {
-    if (!this.#closing && !this.#sink!.write(piece)) (this.#it as PassThroughStream).pause();
+  item(piece: string | Uint8Array): void {
+    if (!this.#closing && !this.#sink!.write(piece)) (this.#it as unknown as PushSource<string | Uint8Array>).pause();
   }
 
   /** @internal The upstream ended (pipe()). */

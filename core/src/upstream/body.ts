@@ -1,14 +1,8 @@
 import type { Dispatcher } from 'undici';
+import type { PushListener, PushSource } from './push.js';
 
 /** Bytes held for a reader that is behind before the upstream socket is paused (a Readable's default). */
 const HIGH_WATER = 64 * 1024;
-
-/** Who a body pushes its chunks to (listen()), rather than being read with next(). */
-export interface BodyListener {
-  chunk(chunk: Buffer): void;
-  end(): void;
-  error(error: unknown): void;
-}
 
 /**
  * An upstream response body fed by undici's dispatch handler: read it whole (`bytes()`, `text()`),
@@ -17,7 +11,8 @@ export interface BodyListener {
  * socket is paused, so a caller that stops reading stops the upstream rather than filling
  * memory. Leaving the iteration early aborts the request. Read it once.
  */
-export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer> {
+export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer>, PushSource<Buffer> {
+  readonly pushable = true;
   readonly #controller: Dispatcher.DispatchController;
   #queue: Buffer[] = [];
   #head = 0;
@@ -33,7 +28,7 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
     this.#reject = reject;
   };
   /** Set by listen(): gets every chunk as it comes, unless paused. */
-  #listener: BodyListener | undefined;
+  #listener: PushListener<Buffer> | undefined;
   #listenerPaused = false;
   /** Set by bytes(): every chunk is kept and handed over at the end. */
   #whole: { resolve: (b: Buffer) => void; reject: (err: unknown) => void } | undefined;
@@ -45,7 +40,7 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
   /** @internal A chunk from the upstream. */
   push(chunk: Buffer): void {
     const listener = this.#listener;
-    if (listener && !this.#listenerPaused && this.#head === this.#queue.length) return listener.chunk(chunk);
+    if (listener && !this.#listenerPaused && this.#head === this.#queue.length) return listener.item(chunk);
     const resolve = this.#resolve;
     if (resolve) {
       this.#resolve = this.#reject = undefined;
@@ -117,7 +112,7 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
    * Pushes the body to `listener` from now on: what is queued at once, then each chunk as it
    * comes, then its end or error. Instead of next(), not beside it.
    */
-  listen(listener: BodyListener): void {
+  listen(listener: PushListener<Buffer>): void {
     this.#listener = listener;
     this.#flush();
   }
@@ -140,7 +135,7 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
       const chunk = queue[this.#head]!;
       queue[this.#head++] = EMPTY;
       this.#queued -= chunk.length;
-      this.#listener.chunk(chunk);
+      this.#listener.item(chunk);
     }
     const listener = this.#listener;
     if (!listener || this.#listenerPaused) return;

@@ -3,34 +3,8 @@ import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import type { SseEvent } from '../types.js';
 import { afterBom, parseEvent, scanEvents, SseReader } from './sse.js';
 import type { EventSink } from './sse.js';
-import { UpstreamBody } from './body.js';
-import type { BodyListener } from './body.js';
-
-/** Where a stream writes its pieces when it pushes them (PushedPieces.pipe()). */
-export interface PieceSink {
-  /** False: the caller's buffer is full; the stream waits for resume(). */
-  write(piece: string | Uint8Array): boolean;
-  /** The stream is over (its last piece written, or stopped); nothing more comes. */
-  end(): void;
-}
-
-/**
- * A stream's pieces, readable with next() or, when `pushable`, pushed to a sink as they come:
- * no promise per piece.
- */
-export interface PushedPieces extends AsyncIterableIterator<string | Uint8Array> {
-  readonly pushable: boolean;
-  pipe(sink: PieceSink): void;
-  resume(): void;
-  return(): Promise<IteratorResult<string | Uint8Array>>;
-}
-
-/** Who a PassThroughStream pushes its pieces to. */
-export interface PieceListener {
-  piece(piece: Uint8Array): void;
-  end(): void;
-  error(error: unknown): void;
-}
+import { canPush } from './push.js';
+import type { PushListener, PushSource } from './push.js';
 
 /**
  * Same-protocol SSE pass-through without decoding: finds where events end by scanning bytes,
@@ -101,9 +75,11 @@ export class PassThroughFramer implements EventSink {
  * iterator rather than an async generator, as it runs once per chunk: it hands on the body's own
  * iterator results. A recording (`record`) gets every event, decoded, as it passes.
  */
-export class PassThroughStream implements AsyncIterableIterator<Uint8Array>, BodyListener {
+export class PassThroughStream
+  implements AsyncIterableIterator<Uint8Array>, PushSource<Uint8Array>, PushListener<Buffer>
+{
   readonly #body: AsyncIterator<Buffer>;
-  #listener: PieceListener | undefined;
+  #listener: PushListener<Uint8Array> | undefined;
   readonly #framer: PassThroughFramer;
   readonly #reader: SseReader | undefined;
   readonly #record: SseEvent[] | undefined;
@@ -119,34 +95,32 @@ export class PassThroughStream implements AsyncIterableIterator<Uint8Array>, Bod
     return this;
   }
 
-  /** Whether listen() can push the pieces: the body is an upstream's, which pushes too. */
   get pushable(): boolean {
-    return this.#body instanceof UpstreamBody;
+    return canPush(this.#body);
   }
 
   next(): Promise<IteratorResult<Uint8Array>> {
     return this.#body.next().then(this.#onChunk);
   }
 
-  /** Pushes the pieces to `listener` from now on, instead of next() (see pushable). */
-  listen(listener: PieceListener): void {
+  listen(listener: PushListener<Uint8Array>): void {
     this.#listener = listener;
-    (this.#body as UpstreamBody).listen(this);
+    (this.#body as unknown as PushSource<Buffer>).listen(this);
   }
 
   pause(): void {
-    (this.#body as UpstreamBody).pause();
+    (this.#body as unknown as PushSource<Buffer>).pause();
   }
 
   resume(): void {
-    (this.#body as UpstreamBody).resume();
+    (this.#body as unknown as PushSource<Buffer>).resume();
   }
 
-  /** @internal */
-  chunk(chunk: Buffer): void {
+  /** @internal A chunk of the body (listen()). */
+  item(chunk: Buffer): void {
     if (this.#reader) this.#record!.push(...this.#reader.feed(chunk));
     const out = this.#framer.frame(chunk);
-    if (out !== undefined) this.#listener!.piece(out);
+    if (out !== undefined) this.#listener!.item(out);
   }
 
   /** @internal */

@@ -2,6 +2,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { SseEvent } from '../types.js';
+import { canPush } from './push.js';
+import type { PushListener, PushSource } from './push.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -52,12 +54,15 @@ export function afterBom(data: Buffer): number {
  * Every SSE event of a byte stream, in order: events found by scanning bytes, each decoded once.
  * A plain iterator rather than an async generator, as it runs once per event.
  */
-export class SseEvents implements AsyncIterableIterator<SseEvent>, EventSink {
+export class SseEvents
+  implements AsyncIterableIterator<SseEvent>, EventSink, PushSource<SseEvent>, PushListener<Buffer>
+{
   readonly #body: AsyncIterator<Uint8Array | string>;
   #tail: Buffer | undefined;
   #first = true;
   #queue: SseEvent[] = [];
   #at = 0;
+  #listener: PushListener<SseEvent> | undefined;
 
   constructor(body: AsyncIterable<Uint8Array | string>) {
     this.#body = body[Symbol.asyncIterator]();
@@ -78,9 +83,53 @@ export class SseEvents implements AsyncIterableIterator<SseEvent>, EventSink {
     return this.#body.return ? this.#body.return().then(() => done) : Promise.resolve(done);
   }
 
+  get pushable(): boolean {
+    return canPush(this.#body);
+  }
+
+  listen(listener: PushListener<SseEvent>): void {
+    this.#listener = listener;
+    while (this.#at < this.#queue.length) listener.item(this.#take());
+    (this.#body as unknown as PushSource<Buffer>).listen(this);
+  }
+
+  pause(): void {
+    (this.#body as unknown as PushSource<Buffer>).pause();
+  }
+
+  resume(): void {
+    (this.#body as unknown as PushSource<Buffer>).resume();
+  }
+
+  /** @internal A chunk of the body (listen()): its events go to the listener. */
+  item(chunk: Buffer): void {
+    this.#scan(chunk);
+  }
+
   /** @internal */
+  end(): void {
+    this.#listener!.end();
+  }
+
+  /** @internal */
+  error(error: unknown): void {
+    this.#listener!.error(error);
+  }
+
+  /** @internal An event found in a chunk. */
   event(data: Buffer, start: number, end: number): void {
-    this.#queue.push(parseEvent(data.toString('utf8', start, end)));
+    const event = parseEvent(data.toString('utf8', start, end));
+    if (this.#listener) this.#listener.item(event);
+    else this.#queue.push(event);
+  }
+
+  #scan(chunk: Buffer): void {
+    const data = this.#tail ? Buffer.concat([this.#tail, chunk]) : chunk;
+    const from = this.#first ? afterBom(data) : 0;
+    const end = scanEvents(data, from, this);
+    // Until 3 bytes came, a byte order mark may still be arriving.
+    if (end > 0 || data.length >= 3) this.#first = false;
+    this.#tail = end < data.length ? data.subarray(end) : undefined;
   }
 
   #take(): SseEvent {
@@ -93,13 +142,7 @@ export class SseEvents implements AsyncIterableIterator<SseEvent>, EventSink {
     result: IteratorResult<Uint8Array | string>,
   ): IteratorResult<SseEvent> | Promise<IteratorResult<SseEvent>> => {
     if (result.done) return result;
-    const chunk = typeof result.value === 'string' ? Buffer.from(result.value) : asBuffer(result.value);
-    const data = this.#tail ? Buffer.concat([this.#tail, chunk]) : chunk;
-    const from = this.#first ? afterBom(data) : 0;
-    const end = scanEvents(data, from, this);
-    // Until 3 bytes came, a byte order mark may still be arriving.
-    if (end > 0 || data.length >= 3) this.#first = false;
-    this.#tail = end < data.length ? data.subarray(end) : undefined;
+    this.#scan(typeof result.value === 'string' ? Buffer.from(result.value) : asBuffer(result.value));
     if (this.#at === this.#queue.length) return this.next();
     return { value: this.#take(), done: false };
   };
