@@ -94,6 +94,5 @@ export { MemoryStore } from './store/memory-store.js';
 export { UpstreamClient } from './upstream/client.js';
 export type { UpstreamBody, UpstreamResponse } from './upstream/client.js';
 export { SseReader, readSse, formatSse } from './upstream/sse.js';
-export { indexOfBytes } from './upstream/pass-through.js';
 export { createLogger, flushLogger } from './logger.js';
 export type { Logger } from './logger.js';

@@ -107,6 +107,15 @@ describe('PassThroughFramer', () => {
     expect(obs.events).toBe(1);
   });
 
+  it('reads usage however the event is framed or spaced', () => {
+    const spaced = 'data:{ "choices": [], "usage" : { "total_tokens": 9 } }\n\n';
+    expect(frame([Buffer.from(spaced)], true).obs.usage).toEqual({ total_tokens: 9 });
+    const withId = 'id: 4\ndata: {"choices":[],"usage":{"total_tokens":8}}\n\n';
+    expect(frame([Buffer.from(withId)], true).obs.usage).toEqual({ total_tokens: 8 });
+    const split = 'data: {"choices":[],"usage":\ndata: {"total_tokens":7}}\n\n';
+    expect(frame([Buffer.from(split)], true).obs.usage).toEqual({ total_tokens: 7 });
+  });
+
   it('notes an error event', () => {
     const { obs } = frame([Buffer.from('data: {"error":{"message":"overloaded"}}\r\n\r\n')], true);
     expect(obs.error).toBe('overloaded');

@@ -150,15 +150,3 @@ export class PassThroughStream
     return result;
   };
 }
-
-/** Where `needle` first occurs in `bytes[from..to)`, or -1: a search that stays within one event. */
-export function indexOfBytes(bytes: Uint8Array, needle: Uint8Array, from: number, to: number): number {
-  const first = needle[0];
-  const last = to - needle.length;
-  outer: for (let i = from; i <= last; i++) {
-    if (bytes[i] !== first) continue;
-    for (let j = 1; j < needle.length; j++) if (bytes[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}

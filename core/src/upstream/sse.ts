@@ -21,18 +21,27 @@ export interface EventSink {
  */
 export function scanEvents(data: Buffer, from: number, sink: EventSink): number {
   const n = data.length;
+  // Lines ended by LF alone (nearly every stream): found natively, a line at a time.
+  const lfOnly = data.indexOf(CR, from) === -1;
   let eventStart = 0;
   let lineStart = from;
   let hasData = false;
   let i = from;
   while (i < n) {
-    const b = data[i];
-    if (b !== LF && b !== CR) {
-      i++;
-      continue;
+    let lineEnd: number;
+    if (lfOnly) {
+      lineEnd = data.indexOf(LF, i);
+      if (lineEnd === -1) break;
+      i = lineEnd + 1;
+    } else {
+      const b = data[i];
+      if (b !== LF && b !== CR) {
+        i++;
+        continue;
+      }
+      lineEnd = i;
+      i += b === CR && data[i + 1] === LF ? 2 : 1;
     }
-    const lineEnd = i;
-    i += b === CR && data[i + 1] === LF ? 2 : 1;
     if (lineEnd !== lineStart) {
       if (!hasData) hasData = isDataLine(data, lineStart, lineEnd);
     } else {
