@@ -3,7 +3,7 @@ import { toSwitchyardError } from '../errors.js';
 import type { SwitchyardError } from '../errors.js';
 import type { Exchange } from '../exchange.js';
 import type { Logger } from '../logger.js';
-import type { PushedPieces } from '../upstream/push.js';
+import type { PushedPieces } from '../protocols/push.js';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',

@@ -1,5 +1,5 @@
-import { canPush } from '../upstream/push.js';
-import type { PushListener, PushSource } from '../upstream/push.js';
+import { canPush } from './push.js';
+import type { PushListener, PushSource } from './push.js';
 
 /** What mapStream() does with each item of its source. */
 export interface StreamMapping<T, U> {

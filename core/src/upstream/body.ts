@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { PushListener, PushSource } from './push.js';
+import type { PushListener, PushSource } from '../protocols/push.js';
 
 /** Bytes held for a reader that is behind before the upstream socket is paused (a Readable's default). */
 const HIGH_WATER = 64 * 1024;

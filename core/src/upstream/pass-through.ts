@@ -3,8 +3,8 @@ import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import type { SseEvent } from '../types.js';
 import { afterBom, parseEvent, scanEvents, SseReader } from './sse.js';
 import type { EventSink } from './sse.js';
-import { canPush } from './push.js';
-import type { PushListener, PushSource } from './push.js';
+import { canPush } from '../protocols/push.js';
+import type { PushListener, PushSource } from '../protocols/push.js';
 
 /**
  * Same-protocol SSE pass-through without decoding: finds where events end by scanning bytes,

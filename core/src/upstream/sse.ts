@@ -2,8 +2,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { SseEvent } from '../types.js';
-import { canPush } from './push.js';
-import type { PushListener, PushSource } from './push.js';
+import { canPush } from '../protocols/push.js';
+import type { PushListener, PushSource } from '../protocols/push.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
