@@ -30,6 +30,10 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
   /** Set by listen(): gets every chunk as it comes, unless paused. */
   #listener: PushListener<Buffer> | undefined;
   #listenerPaused = false;
+  /** A pushed chunk is being handed to the listener. */
+  #delivering = false;
+  /** undici is done with the body (ended or failed). */
+  #complete = false;
   /** Set by bytes(): every chunk is kept and handed over at the end. */
   #whole: { resolve: (b: Buffer) => void; reject: (err: unknown) => void } | undefined;
 
@@ -39,8 +43,16 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
 
   /** @internal A chunk from the upstream. */
   push(chunk: Buffer): void {
+    if (this.#ended) return; // abandoned (return()): the rest is dropped
     const listener = this.#listener;
-    if (listener && !this.#listenerPaused && this.#head === this.#queue.length) return listener.item(chunk);
+    if (listener && !this.#listenerPaused && this.#head === this.#queue.length) {
+      this.#delivering = true;
+      try {
+        return listener.item(chunk);
+      } finally {
+        this.#delivering = false;
+      }
+    }
     const resolve = this.#resolve;
     if (resolve) {
       this.#resolve = this.#reject = undefined;
@@ -53,6 +65,7 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
 
   /** @internal The upstream finished the body. */
   end(): void {
+    this.#complete = true;
     this.#ended = true;
     if (this.#whole) return this.#whole.resolve(this.#take());
     if (this.#listener) return this.#flush();
@@ -63,6 +76,7 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
 
   /** @internal The body broke (reset, body timeout, abort). */
   fail(error: unknown): void {
+    this.#complete = true;
     if (this.#ended) return;
     this.#ended = true;
     this.#error = error;
@@ -155,10 +169,17 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
     if (!this.#ended) {
       this.#ended = true;
       this.#queue.length = 0;
-      this.#controller.abort(new BodyAbandonedError());
+      // Left while a pushed chunk is handed on (a decoder that saw its end marker): undici may
+      // still be reading the body's end in the same data, which keeps the connection for reuse.
+      if (this.#delivering) queueMicrotask(this.#abandon);
+      else this.#abandon();
     }
     return Promise.resolve({ value: undefined, done: true });
   }
+
+  readonly #abandon = (): void => {
+    if (!this.#complete) this.#controller.abort(new BodyAbandonedError());
+  };
 
   #take(): Buffer {
     const chunks = this.#head ? this.#queue.slice(this.#head) : this.#queue;
