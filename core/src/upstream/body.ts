@@ -22,11 +22,8 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
   /** The pending next()'s settlers, while the reader waits for a chunk. */
   #resolve: ((r: IteratorResult<Buffer>) => void) | undefined;
   #reject: ((err: unknown) => void) | undefined;
-  /** One executor for every wait, rather than a closure per chunk. */
-  readonly #wait = (resolve: (r: IteratorResult<Buffer>) => void, reject: (err: unknown) => void): void => {
-    this.#resolve = resolve;
-    this.#reject = reject;
-  };
+  /** One executor for every wait, rather than a closure per chunk (made at the first wait: a body read whole needs none). */
+  #wait: ((resolve: (r: IteratorResult<Buffer>) => void, reject: (err: unknown) => void) => void) | undefined;
   /** Set by listen(): gets every chunk as it comes, unless paused. */
   #listener: PushListener<Buffer> | undefined;
   #listenerPaused = false;
@@ -119,6 +116,10 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
         ? Promise.resolve({ value: undefined, done: true })
         : Promise.reject(this.#error);
     if (this.#controller.paused) this.#controller.resume();
+    this.#wait ??= (resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    };
     return new Promise(this.#wait);
   }
 
@@ -171,15 +172,15 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
       this.#queue.length = 0;
       // Left while a pushed chunk is handed on (a decoder that saw its end marker): undici may
       // still be reading the body's end in the same data, which keeps the connection for reuse.
-      if (this.#delivering) queueMicrotask(this.#abandon);
+      if (this.#delivering) queueMicrotask(() => this.#abandon());
       else this.#abandon();
     }
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  readonly #abandon = (): void => {
+  #abandon(): void {
     if (!this.#complete) this.#controller.abort(new BodyAbandonedError());
-  };
+  }
 
   #take(): Buffer {
     const chunks = this.#head ? this.#queue.slice(this.#head) : this.#queue;
