@@ -71,9 +71,9 @@ export class PassThroughFramer implements EventSink {
 }
 
 /**
- * The pass-through stream itself: the upstream body's chunks through a PassThroughFramer. A plain
- * iterator rather than an async generator, as it runs once per chunk: it hands on the body's own
- * iterator results. A recording (`record`) gets every event, decoded, as it passes.
+ * The pass-through stream itself: the upstream body's chunks through a PassThroughFramer, read
+ * with next() (a plain iterator handing on the body's own iterator results) or pushed (listen())
+ * when the body pushes. A recording (`record`) gets every event, decoded, as it passes.
  */
 export class PassThroughStream
   implements AsyncIterableIterator<Uint8Array>, PushSource<Uint8Array>, PushListener<Buffer>
