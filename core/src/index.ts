@@ -27,6 +27,8 @@ export { TimedPlugins } from './hooks.js';
 export { Exchange, exchangeKey } from './exchange.js';
 export { CAPTURED_COMPLETION } from './exchange.js';
 export { CompletionAccumulator, completionChunks } from './protocols/completion-stream.js';
+export { mapStream } from './protocols/map-stream.js';
+export type { StreamMapping } from './protocols/map-stream.js';
 export { StatusBoard } from './status.js';
 export type { CircuitState, TargetHealth } from './status.js';
 export { ReadinessChecks } from './readiness.js';

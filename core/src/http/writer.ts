@@ -3,6 +3,7 @@ import { toSwitchyardError } from '../errors.js';
 import type { SwitchyardError } from '../errors.js';
 import type { Exchange } from '../exchange.js';
 import type { Logger } from '../logger.js';
+import type { PushedPieces } from '../protocols/push.js';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -77,23 +78,7 @@ export function writeStream(
   // No flushHeaders(): a stream is delivered once its first event is in hand, so the head leaves
   // with it in one write instead of a write of its own.
   let last: string | undefined;
-  const iterator = pieces[Symbol.asyncIterator]();
-  const done = (async (): Promise<void> => {
-    try {
-      for (
-        let next = await iterator.next();
-        !next.done && last === undefined && !res.destroyed;
-        next = await iterator.next()
-      ) {
-        if (!res.write(next.value)) await drained(res);
-      }
-    } catch {
-      // The pieces end with their own error event; a throw here means the caller or a cut stopped them.
-    } finally {
-      if (last === undefined && !res.destroyed) res.end();
-      await iterator.return?.().catch(() => undefined);
-    }
-  })();
+  const done = isPushed(pieces) ? pushed(res, pieces, () => last) : pulled(res, pieces, () => last);
   const stream: OpenStream = {
     cut(error) {
       last = error;
@@ -103,6 +88,70 @@ export function writeStream(
     },
   };
   return { done, stream };
+}
+
+/** Pulls the pieces one by one, awaiting each. */
+async function pulled(
+  res: ServerResponse,
+  pieces: AsyncIterable<string | Uint8Array>,
+  cut: () => string | undefined,
+): Promise<void> {
+  const iterator = pieces[Symbol.asyncIterator]();
+  try {
+    for (
+      let next = await iterator.next();
+      !next.done && cut() === undefined && !res.destroyed;
+      next = await iterator.next()
+    ) {
+      if (!res.write(next.value)) await drained(res);
+    }
+  } catch {
+    // The pieces end with their own error event; a throw here means the caller or a cut stopped them.
+  } finally {
+    if (cut() === undefined && !res.destroyed) res.end();
+    await iterator.return?.().catch(() => undefined);
+  }
+}
+
+/**
+ * Lets pieces that can push themselves (a same-protocol stream) write as they come: no promise per
+ * piece. A full socket buffer pauses them until `drain`; a caller gone or a cut stops them.
+ */
+function pushed(res: ServerResponse, pieces: PushedPieces, cut: () => string | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    let stopped = false;
+    let waiting = false;
+    const resume = (): void => {
+      waiting = false;
+      res.off('drain', resume);
+      res.off('close', resume);
+      pieces.resume();
+    };
+    pieces.pipe({
+      write(piece) {
+        if (cut() !== undefined || res.destroyed) {
+          if (!stopped) pieces.return().catch(() => undefined);
+          stopped = true;
+          return true;
+        }
+        if (res.write(piece)) return true;
+        if (!waiting) {
+          waiting = true;
+          res.on('drain', resume);
+          res.on('close', resume);
+        }
+        return false;
+      },
+      end() {
+        if (cut() === undefined && !res.destroyed) res.end();
+        resolve();
+      },
+    });
+  });
+}
+
+function isPushed(pieces: AsyncIterable<string | Uint8Array>): pieces is PushedPieces {
+  return (pieces as Partial<PushedPieces>).pushable === true;
 }
 
 function drained(res: ServerResponse): Promise<void> {

@@ -37,6 +37,13 @@ export interface ProtocolCodec {
    * gateway's behalf, which the caller did not ask for); it still counts as observed.
    */
   observe(event: SseEvent, obs: StreamObservation, x: Exchange): boolean | void;
+  /**
+   * Pass-through, optional: whether observe() needs this event, judged from its raw bytes
+   * (`bytes[start..end)`: its lines and the blank line ending them) before anything is decoded.
+   * An event it declines is counted in `obs.events` and forwarded untouched. It must not decline
+   * an event observe() would note or withhold; answering true too often only costs a decode.
+   */
+  wants?(bytes: Uint8Array, start: number, end: number): boolean;
   /** Pass-through: usage from a same-protocol response body, as sent. */
   usageOf(body: Buffer): Usage | undefined;
 }

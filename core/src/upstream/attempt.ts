@@ -8,7 +8,10 @@ import type { ProviderAdapter, UpstreamErrorInfo } from '../providers.js';
 import type { AttemptResult, FailureKind, Target, UpstreamRequest } from '../types.js';
 import { UpstreamAbort } from './abort.js';
 import type { UpstreamClient } from './client.js';
-import { formatSse, readSse, SseReader } from './sse.js';
+import { formatSse, readSse } from './sse.js';
+import { PassThroughFramer, PassThroughStream } from './pass-through.js';
+import { canPush } from '../protocols/push.js';
+import type { PieceSink, PushedPieces, PushListener, PushSource } from '../protocols/push.js';
 import type { SseEvent } from '../types.js';
 import type { ChatCompletion, ChatCompletionChunk, Usage } from '../protocols/canonical.js';
 import { CompletionAccumulator } from '../protocols/completion-stream.js';
@@ -137,7 +140,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     const pieces = passThrough
       ? framed
         ? reframedEvents(framed, c.codec, obs, x, recording?.events)
-        : passThroughEvents(res.body, c.codec, obs, x, recording?.events)
+        : new PassThroughStream(res.body, new PassThroughFramer(c.codec, obs, x), recording?.events)
       : c.codec.encodeStream(
           recording
             ? recording.accumulate(c.adapter.decodeStream(framed ?? readSse(res.body), x))
@@ -309,94 +312,212 @@ interface StreamState {
   recording: StreamRecording | undefined;
 }
 
-/** The committed part of a stream: flows with backpressure, ends with an error event if it breaks, reports once. */
-async function* deliverStream(
+const DONE: IteratorResult<string | Uint8Array> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * The committed part of a stream: flows with backpressure, ends with an error event if it breaks,
+ * reports once. A plain iterator rather than an async generator, as it runs once per chunk: it
+ * hands on the pieces' own iterator results.
+ */
+function deliverStream(
   c: AttemptContext,
   head: Array<string | Uint8Array>,
   it: AsyncIterator<string | Uint8Array>,
   obs: StreamObservation,
   s: StreamState,
-): AsyncGenerator<string | Uint8Array> {
-  let broken: SwitchyardError | undefined;
-  let finished = false;
-  try {
-    for (const piece of head) yield piece;
-    for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+): AsyncIterableIterator<string | Uint8Array> {
+  return new StreamDelivery(c, head, it, obs, s);
+}
+
+class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> {
+  readonly #c: AttemptContext;
+  readonly #head: Array<string | Uint8Array>;
+  #headAt = 0;
+  readonly #it: AsyncIterator<string | Uint8Array>;
+  readonly #obs: StreamObservation;
+  readonly #s: StreamState;
+  #broken: SwitchyardError | undefined;
+  /** The pieces are over, ended by an error event: the next call reports. */
+  #over = false;
+  /** Reporting has begun: whatever the upstream still pushes is dropped. */
+  #closing = false;
+  #finished: Promise<void> | undefined;
+  /** Set by pipe(): where the pieces are pushed. */
+  #sink: PieceSink | undefined;
+
+  constructor(
+    c: AttemptContext,
+    head: Array<string | Uint8Array>,
+    it: AsyncIterator<string | Uint8Array>,
+    obs: StreamObservation,
+    s: StreamState,
+  ) {
+    this.#c = c;
+    this.#head = head;
+    this.#it = it;
+    this.#obs = obs;
+    this.#s = s;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<string | Uint8Array>> {
+    if (this.#finished) return this.#finished.then(done);
+    if (this.#over) return this.#finish(true).then(done);
+    if (this.#headAt < this.#head.length) return Promise.resolve({ value: this.#takeHead(), done: false });
+    return this.#it.next().then(this.#onPiece, this.#onError);
+  }
+
+  /** The caller stopped reading (left, or a cut): the upstream is dropped, the attempt reported cancelled. */
+  return(): Promise<IteratorResult<string | Uint8Array>> {
+    return this.#finish(false).then(done);
+  }
+
+  /** Streams read from an upstream body push their pieces (pipe()), without a promise per piece and layer. */
+  get pushable(): boolean {
+    return canPush(this.#it);
+  }
+
+  /** Pushes the pieces to `sink` from now on, instead of next(); `sink.end()` once reported. */
+  pipe(sink: PieceSink): void {
+    this.#sink = sink;
+    let room = true;
+    while (this.#headAt < this.#head.length) room = sink.write(this.#takeHead()) && room;
+    const source = this.#it as unknown as PushSource<string | Uint8Array>;
+    if (!room) source.pause();
+    source.listen(this);
+  }
+
+  resume(): void {
+    (this.#it as unknown as PushSource<string | Uint8Array>).resume();
+  }
+
+  /** @internal A piece from the upstream (pipe()). */
+  item(piece: string | Uint8Array): void {
+    if (!this.#closing && !this.#sink!.write(piece)) (this.#it as unknown as PushSource<string | Uint8Array>).pause();
+  }
+
+  /** @internal The upstream ended (pipe()). */
+  end(): void {
+    if (this.#closing) return;
+    const last = this.#upstreamEnded();
+    if (last !== undefined) this.#sink!.write(last);
+    this.#finish(true).catch(ignore);
+  }
+
+  /** @internal The upstream broke (pipe()). */
+  error(err: unknown): void {
+    if (this.#closing) return;
+    const last = this.#upstreamFailed(err);
+    if (last !== undefined) this.#sink!.write(last);
+    this.#finish(last !== undefined).catch(ignore);
+  }
+
+  #takeHead(): string | Uint8Array {
+    const value = this.#head[this.#headAt]!;
+    this.#head[this.#headAt++] = '';
+    return value;
+  }
+
+  readonly #onPiece = (
+    next: IteratorResult<string | Uint8Array>,
+  ): IteratorResult<string | Uint8Array> | Promise<IteratorResult<string | Uint8Array>> => {
+    if (!next.done) return next;
+    const last = this.#upstreamEnded();
+    if (last === undefined) return this.#finish(true).then(done);
+    this.#over = true;
+    return { value: last, done: false };
+  };
+
+  readonly #onError = (
+    err: unknown,
+  ): IteratorResult<string | Uint8Array> | Promise<IteratorResult<string | Uint8Array>> => {
+    const last = this.#upstreamFailed(err);
+    if (last === undefined) return this.#finish(false).then(done);
+    this.#over = true;
+    return { value: last, done: false };
+  };
+
+  /** The upstream's pieces are over: the error event to end with when it did not complete. */
+  #upstreamEnded(): string | undefined {
+    const obs = this.#obs;
+    const target = this.#c.target;
     if (obs.error !== undefined) {
-      broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${c.target.id}: ${obs.error}`, { expose: true });
+      this.#broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${obs.error}`, {
+        expose: true,
+      });
     } else if (!obs.done) {
-      broken = new SwitchyardError(
+      this.#broken = new SwitchyardError(
         'SWITCHYARD_ERR_UPSTREAM_FAILED',
-        `${c.target.id}: upstream stream ended before completion`,
+        `${target.id}: upstream stream ended before completion`,
         { expose: true },
       );
-      yield c.codec.streamError(broken, obs);
+      return this.#c.codec.streamError(this.#broken, obs);
     }
-    finished = true;
-  } catch (err) {
-    if (!c.x.aborted) {
-      const why = err instanceof SwitchyardError ? err.message : `upstream stream broke: ${connectionMessage(err)}`;
-      broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${c.target.id}: ${why}`, {
-        expose: true,
-        cause: err,
-      });
-      yield c.codec.streamError(broken, obs);
-      finished = true;
+    return undefined;
+  }
+
+  /** The upstream broke: the error event to end with, none when the caller is gone. */
+  #upstreamFailed(err: unknown): string | undefined {
+    if (this.#c.x.aborted) return undefined;
+    const why = err instanceof SwitchyardError ? err.message : `upstream stream broke: ${connectionMessage(err)}`;
+    this.#broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${this.#c.target.id}: ${why}`, {
+      expose: true,
+      cause: err,
+    });
+    return this.#c.codec.streamError(this.#broken, this.#obs);
+  }
+
+  /** Once: releases the upstream (aborted unless `finished`), completes a recording, reports the attempt, ends a sink. */
+  #finish(finished: boolean): Promise<void> {
+    if (!this.#finished) {
+      this.#closing = true;
+      this.#finished = this.#report(finished).finally(this.#endSink);
     }
-  } finally {
+    return this.#finished;
+  }
+
+  readonly #endSink = (): void => this.#sink?.end();
+
+  async #report(finished: boolean): Promise<void> {
+    const c = this.#c;
+    const s = this.#s;
+    const obs = this.#obs;
+    const broken = this.#broken;
     bindUpstream(c, undefined);
     if (!finished) s.controller.abort(CALLER_GONE);
-    await it.return?.().catch(() => undefined);
+    await this.#it.return?.().catch(ignore);
     const latencyMs = performance.now() - s.started;
     c.x.timings.upstreamMs += latencyMs;
     if (finished && !broken && s.recording) await s.recording.complete(c);
-    const result: AttemptResult = {
-      target: c.target,
-      attempt: s.attempt,
-      stream: true,
-      ...(c.hedge ? { hedge: true } : {}),
-      status: s.status,
-      latencyMs,
-      ttftMs: s.ttftMs,
-      ...(obs.usage ? { usage: obs.usage } : {}),
-      ...(!finished
-        ? { outcome: 'cancelled', failure: 'client_abort', message: 'the client went away mid-stream' }
-        : broken
-          ? { outcome: 'failure', failure: 'stream_broken', message: broken.message }
-          : { outcome: 'success' }),
-    } as AttemptResult;
+    // Built property by property, in the order of the other results, without a spread's temporary objects.
+    const result: Mutable<AttemptResult> = { target: c.target, attempt: s.attempt, stream: true } as AttemptResult;
+    if (c.hedge) result.hedge = true;
+    result.status = s.status;
+    result.latencyMs = latencyMs;
+    result.ttftMs = s.ttftMs;
+    if (obs.usage) result.usage = obs.usage;
+    if (!finished) {
+      result.outcome = 'cancelled';
+      result.failure = 'client_abort';
+      result.message = 'the client went away mid-stream';
+    } else if (broken) {
+      result.outcome = 'failure';
+      result.failure = 'stream_broken';
+      result.message = broken.message;
+    } else result.outcome = 'success';
     await c.report(result);
   }
 }
 
-/**
- * Same-protocol streams: every event is observed; a chunk made of whole events is forwarded as
- * the upstream's own bytes, and any other chunk (or one with an event the codec withholds) as
- * its completed events, re-framed, so that a stream cut mid-event never hands the caller half
- * an event before the error event.
- */
-async function* passThroughEvents(
-  body: AsyncIterable<Uint8Array>,
-  codec: ProtocolCodec,
-  obs: StreamObservation,
-  x: Exchange,
-  record?: SseEvent[],
-): AsyncGenerator<string | Uint8Array> {
-  const reader = new SseReader();
-  let aligned = true;
-  for await (const chunk of body) {
-    const events = reader.feed(chunk);
-    let kept: SseEvent[] | undefined;
-    for (let i = 0; i < events.length; i++) {
-      if (codec.observe(events[i]!, obs, x) === false) kept ??= events.slice(0, i);
-      else kept?.push(events[i]!);
-    }
-    if (record) record.push(...events);
-    const whole = aligned && endsOnEventBoundary(chunk);
-    if (whole && !kept) yield chunk;
-    else if ((kept ?? events).length) yield (kept ?? events).map(formatSse).join('');
-    aligned = endsOnEventBoundary(chunk);
-  }
+const ignore = (): undefined => undefined;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function done(): IteratorResult<string | Uint8Array> {
+  return DONE;
 }
 
 /** Same-protocol streams of an upstream that frames them otherwise (readEvents): every event observed and re-framed as SSE. */
@@ -468,16 +589,6 @@ function capture(x: Exchange, decode: () => ChatCompletion): void {
   } finally {
     x.warnings.length = warnings;
   }
-}
-
-/** A blank line ends an SSE event: `\n\n`, `\r\r` or `\r\n\r\n`. */
-function endsOnEventBoundary(chunk: Uint8Array): boolean {
-  const n = chunk.length;
-  if (n < 2) return false;
-  const last = chunk[n - 1];
-  const prev = chunk[n - 2];
-  if ((last === 0x0a && prev === 0x0a) || (last === 0x0d && prev === 0x0d)) return true;
-  return n >= 4 && last === 0x0a && prev === 0x0d && chunk[n - 3] === 0x0a && chunk[n - 4] === 0x0d;
 }
 
 function decodeOrFail<T>(decode: () => T, target: Target): T {

@@ -2,6 +2,200 @@ import { StringDecoder } from 'node:string_decoder';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { SseEvent } from '../types.js';
+import { canPush } from '../protocols/push.js';
+import type { PushListener, PushSource } from '../protocols/push.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** Receives the events scanEvents() finds: `data[start..end)`, its lines and the blank line ending it. */
+export interface EventSink {
+  event(data: Buffer, start: number, end: number): void;
+}
+
+/**
+ * Finds where SSE events end in `data` by scanning its bytes (lines end with LF, CR or CRLF; a
+ * blank line ends an event) and hands `sink` each whole event that has a data field: one with
+ * none (comments, retry) is no event. Returns where the unfinished rest begins. `from` skips a
+ * byte order mark.
+ */
+export function scanEvents(data: Buffer, from: number, sink: EventSink): number {
+  const n = data.length;
+  // Lines ended by LF alone (nearly every stream): found natively, a line at a time.
+  const lfOnly = data.indexOf(CR, from) === -1;
+  let eventStart = 0;
+  let lineStart = from;
+  let hasData = false;
+  let i = from;
+  while (i < n) {
+    let lineEnd: number;
+    if (lfOnly) {
+      lineEnd = data.indexOf(LF, i);
+      if (lineEnd === -1) break;
+      i = lineEnd + 1;
+    } else {
+      const b = data[i];
+      if (b !== LF && b !== CR) {
+        i++;
+        continue;
+      }
+      lineEnd = i;
+      i += b === CR && data[i + 1] === LF ? 2 : 1;
+    }
+    if (lineEnd !== lineStart) {
+      if (!hasData) hasData = isDataLine(data, lineStart, lineEnd);
+    } else {
+      if (hasData) sink.event(data, eventStart, i);
+      eventStart = i;
+      hasData = false;
+    }
+    lineStart = i;
+  }
+  return eventStart;
+}
+
+/** Where a stream's first chunk starts once a UTF-8 byte order mark is skipped. */
+export function afterBom(data: Buffer): number {
+  return data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
+}
+
+/**
+ * Every SSE event of a byte stream, in order: events found by scanning bytes, each decoded once.
+ * A plain iterator rather than an async generator, as it runs once per event.
+ */
+export class SseEvents
+  implements AsyncIterableIterator<SseEvent>, EventSink, PushSource<SseEvent>, PushListener<Buffer>
+{
+  readonly #body: AsyncIterator<Uint8Array | string>;
+  #tail: Buffer | undefined;
+  #first = true;
+  #queue: SseEvent[] = [];
+  #at = 0;
+  #listener: PushListener<SseEvent> | undefined;
+
+  constructor(body: AsyncIterable<Uint8Array | string>) {
+    this.#body = body[Symbol.asyncIterator]();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<SseEvent>> {
+    if (this.#at < this.#queue.length) return Promise.resolve({ value: this.#take(), done: false });
+    return this.#body.next().then(this.#onChunk);
+  }
+
+  return(): Promise<IteratorResult<SseEvent>> {
+    this.#queue.length = this.#at = 0;
+    const done = { value: undefined, done: true } as const;
+    return this.#body.return ? this.#body.return().then(() => done) : Promise.resolve(done);
+  }
+
+  get pushable(): boolean {
+    return canPush(this.#body);
+  }
+
+  listen(listener: PushListener<SseEvent>): void {
+    this.#listener = listener;
+    while (this.#at < this.#queue.length) listener.item(this.#take());
+    (this.#body as unknown as PushSource<Buffer>).listen(this);
+  }
+
+  pause(): void {
+    (this.#body as unknown as PushSource<Buffer>).pause();
+  }
+
+  resume(): void {
+    (this.#body as unknown as PushSource<Buffer>).resume();
+  }
+
+  /** @internal A chunk of the body (listen()): its events go to the listener. */
+  item(chunk: Buffer): void {
+    this.#scan(chunk);
+  }
+
+  /** @internal */
+  end(): void {
+    this.#listener!.end();
+  }
+
+  /** @internal */
+  error(error: unknown): void {
+    this.#listener!.error(error);
+  }
+
+  /** @internal An event found in a chunk. */
+  event(data: Buffer, start: number, end: number): void {
+    const event = parseEvent(data.toString('utf8', start, end));
+    if (this.#listener) this.#listener.item(event);
+    else this.#queue.push(event);
+  }
+
+  #scan(chunk: Buffer): void {
+    const data = this.#tail ? Buffer.concat([this.#tail, chunk]) : chunk;
+    const from = this.#first ? afterBom(data) : 0;
+    const end = scanEvents(data, from, this);
+    // Until 3 bytes came, a byte order mark may still be arriving.
+    if (end > 0 || data.length >= 3) this.#first = false;
+    this.#tail = end < data.length ? data.subarray(end) : undefined;
+  }
+
+  #take(): SseEvent {
+    const event = this.#queue[this.#at++]!;
+    if (this.#at === this.#queue.length) this.#queue.length = this.#at = 0;
+    return event;
+  }
+
+  readonly #onChunk = (
+    result: IteratorResult<Uint8Array | string>,
+  ): IteratorResult<SseEvent> | Promise<IteratorResult<SseEvent>> => {
+    if (result.done) return result;
+    this.#scan(typeof result.value === 'string' ? Buffer.from(result.value) : asBuffer(result.value));
+    if (this.#at === this.#queue.length) return this.next();
+    return { value: this.#take(), done: false };
+  };
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** `data` or `data:…`: the line carries a data field. */
+function isDataLine(data: Buffer, start: number, end: number): boolean {
+  return (
+    end - start >= 4 &&
+    data[start] === 0x64 &&
+    data[start + 1] === 0x61 &&
+    data[start + 2] === 0x74 &&
+    data[start + 3] === 0x61 &&
+    (end - start === 4 || data[start + 4] === 0x3a)
+  );
+}
+
+/** One whole SSE event (its lines, a blank line ending them), parsed as the SSE spec reads its fields. */
+export function parseEvent(text: string): SseEvent {
+  let event: string | undefined;
+  let data: string | undefined;
+  let id: string | undefined;
+  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const n = text.length;
+  while (start < n) {
+    let end = start;
+    while (end < n && text.charCodeAt(end) !== LF && text.charCodeAt(end) !== CR) end++;
+    if (end > start && text.charCodeAt(start) !== 0x3a) {
+      const colon = text.indexOf(':', start);
+      const hasValue = colon !== -1 && colon < end;
+      const field = hasValue ? text.slice(start, colon) : text.slice(start, end);
+      const value = hasValue ? text.slice(text.charCodeAt(colon + 1) === 0x20 ? colon + 2 : colon + 1, end) : '';
+      if (field === 'data') data = data === undefined ? value : `${data}\n${value}`;
+      else if (field === 'event') event = value || undefined;
+      else if (field === 'id' && !value.includes('\0')) id = value;
+    }
+    start = end + (text.charCodeAt(end) === CR && text.charCodeAt(end + 1) === LF ? 2 : 1);
+  }
+  return { event, data: data ?? '', id };
+}
 
 /** Incremental SSE parsing over byte chunks: feed a chunk, get the events it completed. */
 export class SseReader {
@@ -22,9 +216,8 @@ export class SseReader {
 }
 
 /** Every SSE event of a byte stream, in order. */
-export async function* readSse(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseEvent> {
-  const reader = new SseReader();
-  for await (const chunk of body) yield* reader.feed(chunk);
+export function readSse(body: AsyncIterable<Uint8Array | string>): AsyncIterableIterator<SseEvent> {
+  return new SseEvents(body);
 }
 
 /** Serializes one event; multi-line data becomes several `data:` lines as the spec requires. */

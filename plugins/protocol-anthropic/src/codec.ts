@@ -1,4 +1,4 @@
-import { maskText, usageCarrier } from '@switchyard/core';
+import { mapStream, maskText, usageCarrier } from '@switchyard/core';
 import type {
   ChatCompletionChunk,
   ProtocolCodec,
@@ -85,19 +85,23 @@ export const anthropicCodec: ProtocolCodec = {
     return canonicalToAnthropicMessage(completion, x.model);
   },
 
-  async *encodeStream(chunks: AsyncIterable<ChatCompletionChunk>, x, obs: StreamObservation) {
+  encodeStream(chunks: AsyncIterable<ChatCompletionChunk>, x, obs: StreamObservation) {
     const encoder = new AnthropicStreamEncoder(x.model);
-    for await (const chunk of chunks) {
-      const text = encoder.push(chunk);
-      if (!text) continue;
-      obs.events++;
-      yield text;
-    }
-    const usage = encoder.usage;
-    if (usage) obs.usage = usage;
-    obs.events++;
-    obs.done = true;
-    yield encoder.end();
+    return mapStream<ChatCompletionChunk, string>(chunks, {
+      each(chunk, out) {
+        const text = encoder.push(chunk);
+        if (!text) return;
+        obs.events++;
+        out.push(text);
+      },
+      end(out) {
+        const usage = encoder.usage;
+        if (usage) obs.usage = usage;
+        obs.events++;
+        obs.done = true;
+        out.push(encoder.end());
+      },
+    });
   },
 
   observe(event: SseEvent, obs: StreamObservation) {

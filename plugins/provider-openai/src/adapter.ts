@@ -1,4 +1,4 @@
-import { SwitchyardError } from '@switchyard/core';
+import { mapStream, SwitchyardError } from '@switchyard/core';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -42,17 +42,23 @@ export function instanceHeaders(instance: ProviderInstance): Record<string, stri
   return headers;
 }
 
-async function* decodeStream(events: AsyncIterable<SseEvent>): AsyncGenerator<ChatCompletionChunk> {
-  for await (const event of events) {
-    if (event.data === '[DONE]') return;
-    const parsed = JSON.parse(event.data) as ChatCompletionChunk & { error?: { message?: string } };
-    if (parsed.error)
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', parsed.error.message ?? 'upstream stream error', {
+function decodeStream(events: AsyncIterable<SseEvent>): AsyncIterableIterator<ChatCompletionChunk> {
+  return mapStream<SseEvent, ChatCompletionChunk>(events, {
+    each(event, out) {
+      if (event.data === '[DONE]') return false;
+      const parsed = JSON.parse(event.data) as ChatCompletionChunk & { error?: { message?: string } };
+      if (parsed.error)
+        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', parsed.error.message ?? 'upstream stream error', {
+          expose: true,
+        });
+      out.push(parsed);
+    },
+    end() {
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before [DONE]', {
         expose: true,
       });
-    yield parsed;
-  }
-  throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before [DONE]', { expose: true });
+    },
+  });
 }
 
 export const openaiAdapter: ProviderAdapter = {

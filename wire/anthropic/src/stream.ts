@@ -7,7 +7,7 @@
  * → incremental arguments; message_delta → the finish chunk; message_stop → the usage chunk
  * (when asked for) and the end. `ping` is ignored; `error` throws.
  */
-import { SwitchyardError } from '@switchyard/core';
+import { mapStream, SwitchyardError } from '@switchyard/core';
 import { canonicalUsageOf } from './inbound.js';
 import type { ChatCompletionChunk, ReasoningBlock, SseEvent, Usage } from '@switchyard/core';
 import type { AnthropicStreamEvent, AnthropicUsage } from './types.js';
@@ -183,23 +183,27 @@ function stripNulls(usage: Partial<AnthropicUsage> | undefined): Partial<Anthrop
  * the stream's usage, cache reads and writes included; the caller's codec passes it on only when
  * asked). An `error` event, an unreadable event or an end before message_stop throws.
  */
-export async function* decodeMessagesStream(
+export function decodeMessagesStream(
   events: AsyncIterable<SseEvent>,
   jsonTool?: string,
-): AsyncGenerator<ChatCompletionChunk> {
+): AsyncIterableIterator<ChatCompletionChunk> {
   const decoder = new MessagesStreamDecoder(true, jsonTool);
-  for await (const event of events) {
-    let chunks: ChatCompletionChunk[];
-    try {
-      chunks = decoder.push(JSON.parse(event.data) as AnthropicStreamEvent);
-    } catch (err) {
-      const message = err instanceof StreamError ? `${err.type}: ${err.message}` : 'unreadable upstream stream event';
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, { expose: true, cause: err });
-    }
-    yield* chunks;
-    if (decoder.done) return;
-  }
-  throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before message_stop', {
-    expose: true,
+  return mapStream<SseEvent, ChatCompletionChunk>(events, {
+    each(event, out) {
+      let chunks: ChatCompletionChunk[];
+      try {
+        chunks = decoder.push(JSON.parse(event.data) as AnthropicStreamEvent);
+      } catch (err) {
+        const message = err instanceof StreamError ? `${err.type}: ${err.message}` : 'unreadable upstream stream event';
+        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, { expose: true, cause: err });
+      }
+      for (let i = 0; i < chunks.length; i++) out.push(chunks[i]!);
+      return !decoder.done;
+    },
+    end() {
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before message_stop', {
+        expose: true,
+      });
+    },
   });
 }

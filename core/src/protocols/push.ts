@@ -1,0 +1,43 @@
+/** Who a pushing stream hands its items to. */
+export interface PushListener<T> {
+  item(value: T): void;
+  end(): void;
+  error(error: unknown): void;
+}
+
+/**
+ * A stream that can push its items to a listener as they come instead of being read with next():
+ * no promise per item and per layer. Only the upstream body holds items back while paused; a
+ * layer above it may still hand on what one chunk became.
+ */
+export interface PushSource<T> {
+  /** Whether listen() works: the stream's own source pushes (down to an upstream body). */
+  readonly pushable: boolean;
+  /** Pushes to `listener` from now on (what was already read but not handed out first), instead of next(). */
+  listen(listener: PushListener<T>): void;
+  pause(): void;
+  resume(): void;
+}
+
+export function canPush<T>(stream: unknown): stream is PushSource<T> {
+  return (stream as Partial<PushSource<T>> | undefined)?.pushable === true;
+}
+
+/** Where a delivered stream writes its pieces when it pushes them (PushedPieces.pipe()). */
+export interface PieceSink {
+  /** False: the caller's buffer is full; the stream waits for resume(). */
+  write(piece: string | Uint8Array): boolean;
+  /** The stream is over (its last piece written, or stopped); nothing more comes. */
+  end(): void;
+}
+
+/**
+ * A delivered stream's pieces, readable with next() or, when `pushable`, pushed to a sink as they
+ * come (pipe()).
+ */
+export interface PushedPieces extends AsyncIterableIterator<string | Uint8Array> {
+  readonly pushable: boolean;
+  pipe(sink: PieceSink): void;
+  resume(): void;
+  return(): Promise<IteratorResult<string | Uint8Array>>;
+}

@@ -1,0 +1,152 @@
+import type { Exchange } from '../exchange.js';
+import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
+import type { SseEvent } from '../types.js';
+import { afterBom, parseEvent, scanEvents, SseReader } from './sse.js';
+import type { EventSink } from './sse.js';
+import { canPush } from '../protocols/push.js';
+import type { PushListener, PushSource } from '../protocols/push.js';
+
+/**
+ * Same-protocol SSE pass-through without decoding: finds where events end by scanning bytes,
+ * hands the codec only the events it wants to see (`wants`, or all of them without it), and
+ * forwards the upstream's own bytes, whole events only. Bytes of an event not yet complete wait
+ * for the next chunk, so a stream cut mid-event never hands the caller half an event; events
+ * the codec withholds are cut out.
+ */
+export class PassThroughFramer implements EventSink {
+  readonly #codec: ProtocolCodec;
+  readonly #obs: StreamObservation;
+  readonly #x: Exchange;
+  /** The start of an event that has not ended yet. */
+  #tail: Buffer | undefined;
+  #first = true;
+  /** While framing a chunk that has withheld events: the parts to forward, and where the next one starts. */
+  #kept: Buffer[] | undefined;
+  #keptFrom = 0;
+
+  constructor(codec: ProtocolCodec, obs: StreamObservation, x: Exchange) {
+    this.#codec = codec;
+    this.#obs = obs;
+    this.#x = x;
+  }
+
+  /** What of `chunk` (after what was held back) to forward now; undefined when nothing. */
+  frame(chunk: Buffer): Buffer | undefined {
+    const tail = this.#tail;
+    const data = tail ? Buffer.concat([tail, chunk]) : chunk;
+    const n = data.length;
+    const from = this.#first ? afterBom(data) : 0;
+    const end = scanEvents(data, from, this);
+    // Until 3 bytes came, a byte order mark may still be arriving.
+    if (end > 0 || n >= 3) this.#first = false;
+    this.#tail = end < n ? data.subarray(end) : undefined;
+    const kept = this.#kept;
+    if (kept) {
+      kept.push(data.subarray(this.#keptFrom, end));
+      this.#kept = undefined;
+      this.#keptFrom = 0;
+      const out = Buffer.concat(kept);
+      return out.length ? out : undefined;
+    }
+    if (end === 0) return undefined;
+    return end === n ? data : data.subarray(0, end);
+  }
+
+  /** @internal Observes one event; a withheld one is cut out of what frame() forwards. */
+  event(data: Buffer, start: number, end: number): void {
+    if (this.#observe(data, start, end)) return;
+    (this.#kept ??= []).push(data.subarray(this.#keptFrom, start));
+    this.#keptFrom = end;
+  }
+
+  /** Whether the event `data[start..end)` goes to the caller. */
+  #observe(data: Buffer, start: number, end: number): boolean {
+    const codec = this.#codec;
+    if (codec.wants && !codec.wants(data, start, end)) {
+      this.#obs.events++;
+      return true;
+    }
+    return codec.observe(parseEvent(data.toString('utf8', start, end)), this.#obs, this.#x) !== false;
+  }
+}
+
+/**
+ * The pass-through stream itself: the upstream body's chunks through a PassThroughFramer, read
+ * with next() (a plain iterator handing on the body's own iterator results) or pushed (listen())
+ * when the body pushes. A recording (`record`) gets every event, decoded, as it passes.
+ */
+export class PassThroughStream
+  implements AsyncIterableIterator<Uint8Array>, PushSource<Uint8Array>, PushListener<Buffer>
+{
+  readonly #body: AsyncIterator<Buffer>;
+  #listener: PushListener<Uint8Array> | undefined;
+  readonly #framer: PassThroughFramer;
+  readonly #reader: SseReader | undefined;
+  readonly #record: SseEvent[] | undefined;
+
+  constructor(body: AsyncIterable<Buffer>, framer: PassThroughFramer, record?: SseEvent[]) {
+    this.#body = body[Symbol.asyncIterator]();
+    this.#framer = framer;
+    this.#record = record;
+    this.#reader = record ? new SseReader() : undefined;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  get pushable(): boolean {
+    return canPush(this.#body);
+  }
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    return this.#body.next().then(this.#onChunk);
+  }
+
+  listen(listener: PushListener<Uint8Array>): void {
+    this.#listener = listener;
+    (this.#body as unknown as PushSource<Buffer>).listen(this);
+  }
+
+  pause(): void {
+    (this.#body as unknown as PushSource<Buffer>).pause();
+  }
+
+  resume(): void {
+    (this.#body as unknown as PushSource<Buffer>).resume();
+  }
+
+  /** @internal A chunk of the body (listen()). */
+  item(chunk: Buffer): void {
+    if (this.#reader) this.#record!.push(...this.#reader.feed(chunk));
+    const out = this.#framer.frame(chunk);
+    if (out !== undefined) this.#listener!.item(out);
+  }
+
+  /** @internal */
+  end(): void {
+    this.#listener!.end();
+  }
+
+  /** @internal */
+  error(error: unknown): void {
+    this.#listener!.error(error);
+  }
+
+  /** Stopped early: so is the upstream body. */
+  return(): Promise<IteratorResult<Uint8Array>> {
+    return this.#body.return ? this.#body.return() : Promise.resolve({ value: undefined, done: true });
+  }
+
+  readonly #onChunk = (
+    result: IteratorResult<Buffer>,
+  ): IteratorResult<Uint8Array> | Promise<IteratorResult<Uint8Array>> => {
+    if (result.done) return result;
+    const chunk = result.value;
+    if (this.#reader) this.#record!.push(...this.#reader.feed(chunk));
+    const out = this.#framer.frame(chunk);
+    if (out === undefined) return this.next();
+    result.value = out;
+    return result;
+  };
+}
