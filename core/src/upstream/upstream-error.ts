@@ -1,0 +1,76 @@
+import { secretValuesOf } from '../mask.js';
+import { SwitchyardError } from '../errors.js';
+import type { UpstreamErrorInfo } from '../providers.js';
+import type { Target } from '../types.js';
+
+/** An upstream's error answer as the caller's error: business errors pass, throttling keeps its headers, secrets are scrubbed. */
+export function upstreamError(
+  info: UpstreamErrorInfo,
+  status: number,
+  target: Target,
+  retryAfter: string | undefined,
+  limits?: Record<string, string>,
+): SwitchyardError {
+  const message = scrub(info.message, target);
+  if (info.outcome === 'business_error') {
+    return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', message, {
+      status,
+      expose: true,
+      ...(info.type ? { type: info.type } : {}),
+      ...(info.code ? { publicCode: info.code } : {}),
+      ...(info.param ? { param: info.param } : {}),
+    });
+  }
+  if (info.outcome === 'rate_limited') {
+    const headers = { ...limits, ...(retryAfter ? { 'retry-after': retryAfter } : {}) };
+    return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED', `${target.id}: ${message}`, {
+      expose: true,
+      ...(Object.keys(headers).length ? { headers } : {}),
+    });
+  }
+  return new SwitchyardError(
+    'SWITCHYARD_ERR_UPSTREAM_FAILED',
+    `${target.id}: upstream answered ${status}: ${message}`,
+    { expose: true },
+  );
+}
+
+/** An upstream must never get to echo the gateway's credentials (its key, secrets in its base URL or headers) to a caller. */
+function scrub(message: string, target: Target): string {
+  let clean = message;
+  for (const secret of secretValuesOf(target.instance))
+    if (clean.includes(secret)) clean = clean.split(secret).join('****');
+  return clean;
+}
+
+export async function readCapped(body: AsyncIterable<Uint8Array>, cap: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size < cap) chunks.push(Buffer.from(chunk));
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks).subarray(0, cap).toString('utf8');
+}
+
+/** An upstream's rate-limit headers, passed on to callers with its 429 (and remembered by a breaker). */
+export function rateLimitHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string> | undefined {
+  let found: Record<string, string> | undefined;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || !(name.startsWith('x-ratelimit-') || name.startsWith('anthropic-ratelimit-'))) continue;
+    (found ??= {})[name] = headerValue(value)!;
+  }
+  return found;
+}
+
+/** Retry-After in seconds: `retry-after-ms` (Azure OpenAI's, more precise) rounded up when present, else `retry-after`. */
+export function retryAfterOf(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const ms = Number(headerValue(headers['retry-after-ms']));
+  return Number.isFinite(ms) && ms > 0 ? String(Math.ceil(ms / 1000)) : headerValue(headers['retry-after']);
+}
+
+export function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
