@@ -92,9 +92,12 @@ describe('two replicas on one Redis', () => {
     expect(during.headers.get('x-switchyard-warnings')).toContain('rate limits not enforced');
     expect(a.child.exitCode).toBeNull();
     expect(b.child.exitCode).toBeNull();
+    // The log is written asynchronously: wait for the lines, then count them.
+    const logged = (replica: typeof a, start: string) => replica.lines.filter((l) => String(l.msg).startsWith(start));
     for (const replica of [a, b]) {
-      expect(replica.lines.filter((l) => String(l.msg).startsWith('REDIS STORE UNREACHABLE'))).toHaveLength(1);
-      expect(replica.lines.some((l) => String(l.msg).startsWith('RATE-LIMIT STORE UNREACHABLE'))).toBe(true);
+      await waitFor(() => logged(replica, 'RATE-LIMIT STORE UNREACHABLE').length > 0, 'the rate-limit outage line');
+      await waitFor(() => logged(replica, 'REDIS STORE UNREACHABLE').length > 0, 'the store outage line');
+      expect(logged(replica, 'REDIS STORE UNREACHABLE')).toHaveLength(1);
     }
 
     await admin.del(`${prefix}rate-limit:requests:key:app`);
@@ -115,7 +118,7 @@ describe('two replicas on one Redis', () => {
     expect((await chat(a)).status).toBe(429);
     expect((await chat(b)).status).toBe(429);
     for (const replica of [a, b])
-      expect(replica.lines.some((l) => String(l.msg).startsWith('redis store reachable again'))).toBe(true);
+      await waitFor(() => logged(replica, 'redis store reachable again').length > 0, 'the store recovery line');
   });
 
   it('never log the gateway key or the upstream key', () => {
