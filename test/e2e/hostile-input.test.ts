@@ -190,6 +190,9 @@ describe('hostile input: the body', () => {
       413,
       'request_too_large',
     );
+    // Without a Content-Length (chunked), refused once the bytes read pass the limit.
+    const chunked = { headers: { 'transfer-encoding': 'chunked' }, body: chat({ padding: 'x'.repeat(70 * 1024) }) };
+    openaiError(await send(chunked), 413, { code: 'request_too_large' });
   });
 
   it('deep nesting → 400 before parsing', async () => {

@@ -1,5 +1,4 @@
 import bytes from 'bytes';
-import getRawBody from 'raw-body';
 import type { IncomingMessage } from 'node:http';
 import type { ValidateFunction } from 'ajv';
 import { instancePathToField } from '../config/problems.js';
@@ -19,17 +18,16 @@ export async function readJsonBody(req: IncomingMessage, limit: string): Promise
   let max = limitBytes.get(limit);
   if (max === undefined) limitBytes.set(limit, (max = bytes.parse(limit) ?? Number.POSITIVE_INFINITY));
   try {
-    raw = await getRawBody(req, { limit: max, length: req.headers['content-length'] });
+    raw = await readBytes(req, max);
   } catch (err) {
-    const e = err as { type?: string; status?: number };
-    if (e.type === 'entity.too.large') {
+    if (err === TOO_LARGE) {
       throw new SwitchyardError('SWITCHYARD_ERR_BODY_TOO_LARGE', `request body exceeds the limit of ${limit}`, {
         publicCode: 'request_too_large',
       });
     }
     throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'could not read the request body', {
       cause: err,
-      status: e.status && e.status < 500 ? e.status : 400,
+      status: 400,
     });
   }
   let text: string;
@@ -73,6 +71,49 @@ export async function readJsonBody(req: IncomingMessage, limit: string): Promise
   }
   return body as Record<string, unknown>;
 }
+
+const TOO_LARGE = new Error('request body over the limit');
+
+/**
+ * The request body's bytes, refused past `max` (at once when Content-Length says so), or when the
+ * caller goes away before its end. One buffer as it came when the body is one chunk (the usual
+ * case): no copy. A refused body is drained (discarded), so the connection can carry the answer.
+ */
+function readBytes(req: IncomingMessage, max: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > max) {
+    req.resume();
+    return Promise.reject(TOO_LARGE);
+  }
+  return new Promise((resolve, reject) => {
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
+    let size = 0;
+    const finish = (err: unknown): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', finish);
+      req.off('close', onClose);
+      if (err === undefined) return resolve(chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY));
+      req.resume();
+      reject(err);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > max) return finish(TOO_LARGE);
+      if (first === undefined) first = chunk;
+      else (chunks ??= [first]).push(chunk);
+    };
+    const onEnd = (): void => finish(undefined);
+    const onClose = (): void => finish(new Error('the caller closed the connection before the end of its body'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', finish);
+    req.on('close', onClose);
+  });
+}
+
+const EMPTY = Buffer.alloc(0);
 
 /** The largest max_tokens a protocol accepts: above any model's output limit, far below anything that breaks a token budget. */
 export const MAX_OUTPUT_TOKENS = 1_000_000;
