@@ -403,7 +403,9 @@ describe('abort detection', () => {
   it('hands out each aborted request once, including aborts that happened earlier', async () => {
     mock.queueFault({ kind: 'hang' }, { kind: 'hang' });
     for (let i = 0; i < 2; i++) await expect(postThenLeave(i + 1)).rejects.toThrow();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => mock.requests.length === 2 && mock.requests.every((r) => r.aborted), {
+      what: 'both requests marked aborted',
+    });
     expect(await mock.waitForAbort()).toBe(mock.requests[0]);
     expect(await mock.waitForAbort()).toBe(mock.requests[1]);
     await expect(mock.waitForAbort(50)).rejects.toThrow(/no aborted request/);
@@ -423,7 +425,7 @@ describe('close', () => {
     await (await fetch(`${other.baseUrl}/models`)).text(); // leaves a keep-alive socket open
     other.queueFault({ kind: 'hang' });
     const hung = fetch(`${other.baseUrl}/models`).catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => other.requests.length === 2, { what: 'the hung request at the mock' });
     const started = Date.now();
     await other.close();
     // Waiting for the hung request or the idle socket's keep-alive timeout (5 s) would take far longer.

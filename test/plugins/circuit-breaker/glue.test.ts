@@ -238,8 +238,12 @@ describe('circuit breaker through a gateway', () => {
       await gw.close();
     }
     const probes = a.requests.length;
-    await new Promise((r) => setTimeout(r, 100));
-    expect(a.requests.length).toBe(probes); // timers stopped on close
+    // Timers stopped on close: five ticks of a timer at the checks' own 30 ms interval pass, and no probe comes.
+    await new Promise<void>((resolve) => {
+      let ticks = 0;
+      const tick = setInterval(() => ++ticks === 5 && (clearInterval(tick), resolve()), 30);
+    });
+    expect(a.requests.length).toBe(probes);
   });
 
   it('sends a half-open probe first even when sticky bindings point elsewhere, without moving the binding', async () => {
