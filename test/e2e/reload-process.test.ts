@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import type { MockOpenAI } from '../support/mock-openai.js';
 import { mockProvider } from '../support/gateway.js';
+import { sleep, until } from '../support/wait.js';
 import { CLI, startProcess } from '../support/cli.js';
 import type { StartedProcess } from '../support/cli.js';
-import { HUNG_MS } from '../support/wait.js';
 
 let a: MockOpenAI;
 let b: MockOpenAI;
@@ -22,7 +22,6 @@ afterAll(async () => {
   await b.close();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const body = (stream: boolean) =>
   JSON.stringify({ model: 'smart', stream, messages: [{ role: 'user', content: 'hi' }] });
 
@@ -60,17 +59,6 @@ async function targetOf(gw: StartedProcess): Promise<string | null> {
 
 async function reloads(gw: StartedProcess): Promise<{ generation: number; reloads: { ok: number; failed: number } }> {
   return (await fetch(`${gw.url}/admin/config`)).json();
-}
-
-/** Polls until `probe` holds; throws after `ms` (hung). */
-async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = HUNG_MS): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(25);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('hot reload of a running gateway process', () => {
@@ -134,7 +122,7 @@ describe('hot reload of a running gateway process', () => {
                 const r = (await reloads(gw)).reloads;
                 return r.ok + r.failed === k + 1 ? r : undefined;
               },
-              `reload ${k + 1}`,
+              { what: `reload ${k + 1}` },
             );
           } else {
             const res = await fetch(`${gw.url}/admin/reload`, { method: 'POST' });
@@ -186,7 +174,9 @@ describe('hot reload of a running gateway process', () => {
     try {
       expect(await targetOf(gw)).toBe('a/gpt-4o-mini');
       await writeFile(file, configText('b'));
-      await until(async () => ((await reloads(gw)).generation === 2 ? true : undefined), 'the watched reload');
+      await until(async () => ((await reloads(gw)).generation === 2 ? true : undefined), {
+        what: 'the watched reload',
+      });
       expect(await targetOf(gw)).toBe('b/gpt-4o-mini');
     } finally {
       expect(await gw.stop()).toBe(0);
@@ -219,12 +209,12 @@ describe('graceful shutdown of a gateway process', () => {
       socket.write(
         `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
       );
-      await until(async () => (a.requests.length - before >= 51 ? true : undefined), '51 streams upstream');
+      await until(async () => (a.requests.length - before >= 51 ? true : undefined), { what: '51 streams upstream' });
 
       gw.child.kill('SIGTERM');
       await until(
         async () => (gw.lines.some((l) => String(l.msg).startsWith('SIGTERM: draining')) ? true : undefined),
-        'the drain to start',
+        { what: 'the drain to start' },
       );
       socket.write('GET /ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
       await expect(fetch(`${gw.url}/health`)).rejects.toThrow();
@@ -262,11 +252,11 @@ describe('graceful shutdown of a gateway process', () => {
           () => 'finished',
           () => 'cut',
         );
-      await until(async () => (a.requests.length > before ? true : undefined), 'the stream upstream');
+      await until(async () => (a.requests.length > before ? true : undefined), { what: 'the stream upstream' });
       gw.child.kill('SIGTERM');
       await until(
         async () => (gw.lines.some((l) => String(l.msg).startsWith('SIGTERM: draining')) ? true : undefined),
-        'the drain to start',
+        { what: 'the drain to start' },
       );
       expect(await gw.stop('SIGTERM')).toBe(130);
       expect(await stream).toBe('cut');
