@@ -56,8 +56,10 @@ if (revision && meta.revision && revision !== meta.revision) {
     `! the tree is now at ${revision}: these results may be stale (npm run bench:check -- --run measures again)`,
   );
 }
-if (meta.settings?.requests < 10_000)
-  console.log(`! a short run (BENCH_REQUESTS=${meta.settings.requests}): its figures are rough`);
+if (meta.settings?.requests * (meta.settings?.rounds ?? 1) < 10_000)
+  console.log(
+    `! a short run (BENCH_REQUESTS=${meta.settings.requests} × BENCH_ROUNDS=${meta.settings.rounds ?? 1}): its figures are rough`,
+  );
 const slow = rows.filter((r) => r.rateKept === false).map((r) => `${r.scenario} ${r.target}`);
 if (slow.length) console.log(`! below the paced rate, so not under the same load as the others: ${slow.join(', ')}`);
 console.log(`\n${goalsTable(goals)}\n`);

@@ -27,6 +27,7 @@ import { evaluateGoals, goalsTable, unmetGoals } from './goals.mjs';
 import { prepareBefore } from './before.mjs';
 import { profileText, summarizeProfile } from './profile.mjs';
 import { MODEL } from './fixtures.mjs';
+import { combineRounds } from './rounds.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..');
@@ -59,14 +60,15 @@ function readSettings(env) {
     return value;
   };
   return {
-    requests: number('BENCH_REQUESTS', 10_000),
+    requests: number('BENCH_REQUESTS', 6_000),
     seconds: number('BENCH_SECONDS', 10, { integer: false, min: 0.1 }),
     warmupRequests: number('BENCH_WARMUP', 3000, { min: 0 }),
     warmupSeconds: number('BENCH_WARMUP_SECONDS', 3, { integer: false, min: 0 }),
+    rounds: number('BENCH_ROUNDS', 3),
     concurrency: number('BENCH_CONCURRENCY', 32),
     rate: number('BENCH_RATE', 2000, { min: 0 }),
     throughputConcurrency: number('BENCH_THROUGHPUT_CONCURRENCY', 128, { min: 0 }),
-    throughputSeconds: number('BENCH_THROUGHPUT_SECONDS', 5, { integer: false, min: 0.1 }),
+    throughputSeconds: number('BENCH_THROUGHPUT_SECONDS', 3, { integer: false, min: 0.1 }),
     stream: env.BENCH_STREAM !== '0',
     variants: env.BENCH_VARIANTS === '1',
     redis: env.BENCH_REDIS !== '0',
@@ -211,7 +213,7 @@ async function startTargets() {
  * time and peak RSS, the bytes the target allocated and, with BENCH_PROFILE=1, its CPU profile (its
  * child-probe.mjs preload).
  */
-async function measure(target, scenario, mock) {
+async function measure(target, scenario, mock, round) {
   const client = openClient(target.origin, scenario.concurrency);
   try {
     const load = {
@@ -230,7 +232,7 @@ async function measure(target, scenario, mock) {
       throw new Error(`${target.name} failed during warm-up (${scenario.name}): ${warm.firstError.message}`);
 
     const peakIsPerPhase = resetPeakRss(target.pid);
-    const profiled = settings.profile && target.name !== 'direct';
+    const profiled = settings.profile && round === 0 && target.name !== 'direct';
     if (profiled) await probe(target.child, 'profile start');
     await probe(target.child, 'alloc start');
     const before = { target: cpuTicks(target.pid), mock: cpuTicks(mock.pid), client: process.cpuUsage() };
@@ -324,6 +326,10 @@ function printReport(rows, targets, goals) {
   if (coarse)
     console.log(
       `* fewer than ${COARSE_TICKS} CPU ticks measured (1 tick = ${1000 / CLOCK_TICKS_PER_SECOND} ms): that CPU µs/req is coarse; raise BENCH_REQUESTS.`,
+    );
+  if (settings.rounds > 1)
+    console.log(
+      `Each row: the median of ${settings.rounds} interleaved rounds (peak RSS: the highest; requests and errors: all rounds).`,
     );
   console.log(
     `CPU, KB allocated (V8 heap) and peak RSS are the target's server process (for direct: the mock's); peak RSS is VmHWM ${perPhase ? 'during the measured phase' : 'since process start'}.`,
@@ -419,18 +425,22 @@ async function main() {
   }
   console.error(
     `Switchyard bench: node ${process.version}, ${CPU_COUNT} CPUs${settings.pin ? ' (pinned: proxies on CPU 1, driver and mock on CPU 0)' : ''}; ` +
-      `per scenario and target ${settings.warmupRequests} warm-up requests (≤ ${settings.warmupSeconds} s), then ≤ ${settings.requests} measured (≤ ${settings.seconds} s)`,
+      `per scenario, ${settings.rounds} round(s) over the targets in turn; per round and target ${settings.warmupRequests} warm-up requests (≤ ${settings.warmupSeconds} s), then ≤ ${settings.requests} measured (≤ ${settings.seconds} s; throughput ${settings.throughputSeconds} s)`,
   );
   const { mock, gateways, targets } = await startTargets();
-  const rows = [];
+  const measured = [];
   for (const scenario of scenarios()) {
-    for (const target of targets.filter((t) => runsIn(t, scenario))) {
-      process.stderr.write(`  ${scenario.name.padEnd(14)} ${target.name.padEnd(24)}`);
-      const row = await measure(target, scenario, mock);
-      process.stderr.write(`${row.requests} requests in ${(row.elapsedMs / 1000).toFixed(1)} s\n`);
-      rows.push(row);
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const target of targets.filter((t) => runsIn(t, scenario))) {
+        const label = settings.rounds > 1 ? `${scenario.name} #${round + 1}` : scenario.name;
+        process.stderr.write(`  ${label.padEnd(17)} ${target.name.padEnd(24)}`);
+        const row = await measure(target, scenario, mock, round);
+        process.stderr.write(`${row.requests} requests in ${(row.elapsedMs / 1000).toFixed(1)} s\n`);
+        measured.push(row);
+      }
     }
   }
+  const rows = combineRounds(measured);
   addLatencyVsDirect(rows);
   const targetInfo = Object.fromEntries(targets.map((t) => [t.name, t]));
   const goals = evaluateGoals(rows, gateways, targetInfo);
