@@ -21,13 +21,14 @@ import {
   startChild,
   statusKb,
   stopAllChildren,
+  stopChild,
 } from './processes.mjs';
 import { COARSE_TICKS, resultsTable, variantsTable } from './report.mjs';
 import { evaluateGoals, goalsTable, unmetGoals } from './goals.mjs';
 import { prepareBefore } from './before.mjs';
 import { profileText, summarizeProfile } from './profile.mjs';
 import { MODEL } from './fixtures.mjs';
-import { combineRounds } from './rounds.mjs';
+import { combineRounds, median } from './rounds.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..');
@@ -65,6 +66,7 @@ function readSettings(env) {
     warmupRequests: number('BENCH_WARMUP', 3000, { min: 0 }),
     warmupSeconds: number('BENCH_WARMUP_SECONDS', 3, { integer: false, min: 0 }),
     rounds: number('BENCH_ROUNDS', 3),
+    starts: number('BENCH_STARTS', 3),
     concurrency: number('BENCH_CONCURRENCY', 32),
     rate: number('BENCH_RATE', 2000, { min: 0 }),
     throughputConcurrency: number('BENCH_THROUGHPUT_CONCURRENCY', 128, { min: 0 }),
@@ -109,12 +111,24 @@ function scenarios() {
  * with the load driver.
  */
 async function startServer(name, script, args = [], { cpu, roles = ['json', 'stream', 'throughput'] } = {}) {
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const child = await startChild(name, [script, ...args, '--port', String(port)], `${origin}/health`);
-  const rssAfterStartMb = statusKb(child.pid, 'VmRSS') / 1024;
+  const start = async () => {
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    const child = await startChild(name, [script, ...args, '--port', String(port)], `${origin}/health`);
+    return { origin, child, rssMb: statusKb(child.pid, 'VmRSS') / 1024 };
+  };
+  // RSS after start varies by a few MB from start to start (when V8 happens to collect):
+  // the median of BENCH_STARTS starts, the last of which serves the load.
+  const rss = [];
+  for (let i = 1; i < settings.starts; i++) {
+    const trial = await start();
+    rss.push(trial.rssMb);
+    await stopChild(trial.child);
+  }
+  const { origin, child, rssMb } = await start();
+  rss.push(rssMb);
   if (settings.pin) pinToCpu(child.pid, cpu);
-  return { name, origin, pid: child.pid, child, roles, rssAfterStartMb };
+  return { name, origin, pid: child.pid, child, roles, rssAfterStartMb: median(rss), rssStartsMb: rss };
 }
 
 /** The one gateway key of the bench: the load driver sends it as `Authorization: Bearer bench-caller`. */
@@ -340,7 +354,7 @@ function printReport(rows, targets, goals) {
     );
   }
   console.log(
-    `RSS after start (MB): ${targets
+    `RSS after start (MB${settings.starts > 1 ? `, median of ${settings.starts} starts` : ''}): ${targets
       .filter((t) => t.name !== 'direct')
       .map((t) => `${t.name} ${t.rssAfterStartMb.toFixed(1)}`)
       .join(', ')}`,
@@ -374,7 +388,11 @@ function writeResults(rows, targets, goals) {
     clockTicksPerSecond: CLOCK_TICKS_PER_SECOND,
     settings,
   };
-  const targetInfo = targets.map((t) => ({ name: t.name, rssAfterStartMb: t.rssAfterStartMb }));
+  const targetInfo = targets.map((t) => ({
+    name: t.name,
+    rssAfterStartMb: t.rssAfterStartMb,
+    rssStartsMb: t.rssStartsMb,
+  }));
   const unmet = unmetGoals(goals);
   const summary = {
     gateway: goals[0]?.gateways[0]?.label,
