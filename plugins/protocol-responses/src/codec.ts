@@ -1,4 +1,4 @@
-import { errorObject, usageCarrier } from '@switchyard/core';
+import { errorObject, mapStream, usageCarrier } from '@switchyard/core';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -109,20 +109,24 @@ export function responsesCodec(): ProtocolCodec {
       return visibleResponse(servedResponse(x, completion), (x.body as ResponsesRequest).include);
     },
 
-    async *encodeStream(chunks: AsyncIterable<ChatCompletionChunk>, x, obs) {
+    encodeStream(chunks: AsyncIterable<ChatCompletionChunk>, x, obs) {
       const encoder = new ResponsesStreamEncoder(contextOf(x));
       encoders.set(obs, encoder);
-      for await (const chunk of chunks) {
-        const text = encoder.push(chunk);
-        obs.events = encoder.sequence;
-        if (text) yield text;
-      }
-      const last = encoder.end();
-      x.set(SERVED, { response: encoder.response! });
-      if (encoder.usage) obs.usage = encoder.usage;
-      obs.events = encoder.sequence;
-      obs.done = true;
-      yield last;
+      return mapStream<ChatCompletionChunk, string>(chunks, {
+        each(chunk, out) {
+          const text = encoder.push(chunk);
+          obs.events = encoder.sequence;
+          if (text) out.push(text);
+        },
+        end(out) {
+          const last = encoder.end();
+          x.set(SERVED, { response: encoder.response! });
+          if (encoder.usage) obs.usage = encoder.usage;
+          obs.events = encoder.sequence;
+          obs.done = true;
+          out.push(last);
+        },
+      });
     },
 
     observe(event, obs) {

@@ -1,4 +1,4 @@
-import { defaultClassifyError, SwitchyardError } from '@switchyard/core';
+import { defaultClassifyError, mapStream, SwitchyardError } from '@switchyard/core';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -80,19 +80,25 @@ function warnIfFiltered(
 }
 
 /** Chat completion chunks, for callers of another protocol: Azure's prompt-filter chunk (no choices, no usage) is left out. */
-async function* decodeStream(events: AsyncIterable<SseEvent>, x: Exchange): AsyncGenerator<ChatCompletionChunk> {
-  for await (const event of events) {
-    if (event.data === '[DONE]') return;
-    const chunk = JSON.parse(event.data) as ChatCompletionChunk & { error?: { message?: string } };
-    if (chunk.error)
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', chunk.error.message ?? 'upstream stream error', {
+function decodeStream(events: AsyncIterable<SseEvent>, x: Exchange): AsyncIterableIterator<ChatCompletionChunk> {
+  return mapStream<SseEvent, ChatCompletionChunk>(events, {
+    each(event, out) {
+      if (event.data === '[DONE]') return false;
+      const chunk = JSON.parse(event.data) as ChatCompletionChunk & { error?: { message?: string } };
+      if (chunk.error)
+        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', chunk.error.message ?? 'upstream stream error', {
+          expose: true,
+        });
+      if (!chunk.choices?.length && !chunk.usage) return;
+      warnIfFiltered(chunk.choices as Array<{ finish_reason?: unknown; content_filter_results?: unknown }>, x);
+      out.push(chunk);
+    },
+    end() {
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before [DONE]', {
         expose: true,
       });
-    if (!chunk.choices?.length && !chunk.usage) continue;
-    warnIfFiltered(chunk.choices as Array<{ finish_reason?: unknown; content_filter_results?: unknown }>, x);
-    yield chunk;
-  }
-  throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before [DONE]', { expose: true });
+    },
+  });
 }
 
 /** The adapter, with `credentials` giving an instance's auth header (an Entra token is fetched asynchronously). */

@@ -2,7 +2,7 @@
  * Bedrock Converse response and ConverseStream events → canonical completion and chunks. Pure:
  * no Koa, no tapable.
  */
-import { SwitchyardError } from '@switchyard/core';
+import { mapStream, SwitchyardError } from '@switchyard/core';
 import type { ChatCompletion, ChatCompletionChunk, FinishReason, SseEvent, ToolCall, Usage } from '@switchyard/core';
 import type { ConverseResponse, ConverseStreamEvents, ConverseUsage, StopReason } from './converse-types.js';
 
@@ -196,26 +196,30 @@ export class ConverseStreamDecoder {
 }
 
 /** ConverseStream events (named by `:event-type`) → canonical chunks; an end before messageStop throws. */
-export async function* decodeConverseStream(
+export function decodeConverseStream(
   events: AsyncIterable<SseEvent>,
   c: DecodeContext,
-): AsyncGenerator<ChatCompletionChunk> {
+): AsyncIterableIterator<ChatCompletionChunk> {
   const decoder = new ConverseStreamDecoder(c);
-  for await (const event of events) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(event.data);
-    } catch (err) {
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable Bedrock stream event', {
-        expose: true,
-        cause: err,
-      });
-    }
-    yield* decoder.push(event.event ?? '', parsed as never);
-    if (decoder.done) return;
-  }
-  if (!decoder.stopped)
-    throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Bedrock stream ended before messageStop', {
-      expose: true,
-    });
+  return mapStream<SseEvent, ChatCompletionChunk>(events, {
+    each(event, out) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(event.data);
+      } catch (err) {
+        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable Bedrock stream event', {
+          expose: true,
+          cause: err,
+        });
+      }
+      for (const chunk of decoder.push(event.event ?? '', parsed as never)) out.push(chunk);
+      return !decoder.done;
+    },
+    end() {
+      if (!decoder.stopped)
+        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Bedrock stream ended before messageStop', {
+          expose: true,
+        });
+    },
+  });
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createGateway, createLogger } from '@switchyard/core';
-import type { ProviderInstance } from '@switchyard/core';
+import type { Exchange, ProviderInstance } from '@switchyard/core';
 import {
+  azureAdapter,
   azureOpenAI,
   azureUrl,
   classifyAzureError,
@@ -146,5 +147,50 @@ describe('Azure deployments and URLs', () => {
     } finally {
       await gateway.close();
     }
+  });
+});
+
+describe('Azure chat stream → canonical chunks', () => {
+  const adapter = azureAdapter(async () => ({}));
+  const chunk = (fields: Record<string, unknown>) => ({
+    data: JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', ...fields }),
+  });
+  const decode = async (events: Array<{ data: string }>) => {
+    const warnings: string[] = [];
+    const x = { target: undefined, warn: (m: string) => warnings.push(m) } as unknown as Exchange;
+    const out: unknown[] = [];
+    for await (const c of adapter.decodeStream(
+      (async function* () {
+        yield* events;
+      })(),
+      x,
+    ))
+      out.push(c);
+    return { out, warnings };
+  };
+  const delta = chunk({ choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: null }] });
+
+  it("leaves out Azure's prompt-filter chunk, warns on a filtered answer and ends at [DONE]", async () => {
+    const filtered = chunk({
+      choices: [
+        { index: 0, delta: {}, finish_reason: 'content_filter', content_filter_results: { hate: { filtered: true } } },
+      ],
+    });
+    const { out, warnings } = await decode([
+      chunk({ choices: [], prompt_filter_results: [{ prompt_index: 0 }] }),
+      delta,
+      filtered,
+      { data: '[DONE]' },
+      delta,
+    ]);
+    expect(out).toHaveLength(2);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('fails a stream that ends before [DONE], and one carrying an error', async () => {
+    await expect(decode([delta])).rejects.toThrow('upstream stream ended before [DONE]');
+    await expect(decode([{ data: JSON.stringify({ error: { message: 'overloaded' } }) }])).rejects.toThrow(
+      'overloaded',
+    );
   });
 });

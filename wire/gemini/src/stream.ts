@@ -1,4 +1,4 @@
-import { SwitchyardError } from '@switchyard/core';
+import { mapStream, SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk, FinishReason, SseEvent, Usage } from '@switchyard/core';
 import { finishReasonOf, readParts, usageOf } from './response.js';
 import type { DecodeContext } from './response.js';
@@ -126,24 +126,28 @@ export class GeminiStreamDecoder {
 }
 
 /** Parsed SSE events → canonical chunks. */
-export async function* decodeGeminiStream(
+export function decodeGeminiStream(
   events: AsyncIterable<SseEvent>,
   c: DecodeContext,
   includeUsage: boolean,
-): AsyncGenerator<ChatCompletionChunk> {
+): AsyncIterableIterator<ChatCompletionChunk> {
   const decoder = new GeminiStreamDecoder(c, includeUsage);
-  for await (const event of events) {
-    if (event.data.trim() === '') continue;
-    let body: GenerateContentResponse;
-    try {
-      body = JSON.parse(event.data) as GenerateContentResponse;
-    } catch (err) {
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable Gemini stream event', {
-        expose: true,
-        cause: err,
-      });
-    }
-    yield* decoder.push(body);
-  }
-  yield* decoder.end();
+  return mapStream<SseEvent, ChatCompletionChunk>(events, {
+    each(event, out) {
+      if (event.data.trim() === '') return;
+      let body: GenerateContentResponse;
+      try {
+        body = JSON.parse(event.data) as GenerateContentResponse;
+      } catch (err) {
+        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable Gemini stream event', {
+          expose: true,
+          cause: err,
+        });
+      }
+      for (const chunk of decoder.push(body)) out.push(chunk);
+    },
+    end(out) {
+      for (const chunk of decoder.end()) out.push(chunk);
+    },
+  });
 }

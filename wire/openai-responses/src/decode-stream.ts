@@ -8,7 +8,7 @@
  * `{"input": …}`; response.completed / response.incomplete → the finish chunk and the usage
  * chunk. response.failed and error events throw, as does an end before the last event.
  */
-import { SwitchyardError } from '@switchyard/core';
+import { mapStream, SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk, SseEvent } from '@switchyard/core';
 import { reasoningBlock } from './request.js';
 import { finishReasonOf } from './response.js';
@@ -149,26 +149,30 @@ export class ResponsesStreamDecoder {
 }
 
 /** A Responses event stream → canonical chunks, the usage chunk included. */
-export async function* decodeResponsesStream(
+export function decodeResponsesStream(
   events: AsyncIterable<SseEvent>,
   onResponse?: (response: ResponseObject) => void,
-): AsyncGenerator<ChatCompletionChunk> {
+): AsyncIterableIterator<ChatCompletionChunk> {
   const decoder = new ResponsesStreamDecoder(onResponse);
-  for await (const event of events) {
-    let parsed: Json;
-    try {
-      parsed = JSON.parse(event.data) as Json;
-    } catch (err) {
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable upstream stream event', {
+  return mapStream<SseEvent, ChatCompletionChunk>(events, {
+    each(event, out) {
+      let parsed: Json;
+      try {
+        parsed = JSON.parse(event.data) as Json;
+      } catch (err) {
+        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable upstream stream event', {
+          expose: true,
+          cause: err,
+        });
+      }
+      if (typeof parsed.type !== 'string' && event.event) parsed.type = event.event;
+      for (const chunk of decoder.push(parsed)) out.push(chunk);
+      return !decoder.done;
+    },
+    end() {
+      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before response.completed', {
         expose: true,
-        cause: err,
       });
-    }
-    if (typeof parsed.type !== 'string' && event.event) parsed.type = event.event;
-    yield* decoder.push(parsed);
-    if (decoder.done) return;
-  }
-  throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before response.completed', {
-    expose: true,
+    },
   });
 }
