@@ -1,0 +1,82 @@
+import type { ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { ResponseHead } from '../../core/src/http/head.js';
+import { requestUuid } from '../../core/src/http/request-id.js';
+
+/** A response that records writeHead() calls, as the routed path makes them. */
+function recorder(): { res: ServerResponse; heads: Array<[number, string[]]> } {
+  const heads: Array<[number, string[]]> = [];
+  const res = {
+    get headersSent() {
+      return heads.length > 0;
+    },
+    writeHead(status: number, fields: string[]) {
+      heads.push([status, [...fields]]);
+      return this;
+    },
+  } as unknown as ServerResponse;
+  return { res, heads };
+}
+
+describe('response head (routed responses)', () => {
+  it('starts with the request id (and connection: close while draining), then fields in the order set', () => {
+    const { res, heads } = recorder();
+    const head = new ResponseHead('req-1', true);
+    head.set('x-switchyard-target', 'a/b');
+    head.add({ 'content-type': 'application/json', 'x-extra': '1' });
+    head.send(res, 201);
+    expect(heads).toEqual([
+      [
+        201,
+        [
+          'x-request-id',
+          'req-1',
+          'connection',
+          'close',
+          'x-switchyard-target',
+          'a/b',
+          'content-type',
+          'application/json',
+          'x-extra',
+          '1',
+        ],
+      ],
+    ]);
+  });
+
+  it('a later field replaces an earlier one of the same name, in any case, as setHeader does', () => {
+    const { res, heads } = recorder();
+    const head = new ResponseHead('req-2', false);
+    head.set('Retry-After', '1');
+    head.set('retry-after', '5');
+    head.set('X-Request-Id', 'other');
+    head.send(res, 429);
+    expect(heads[0]![1]).toEqual(['x-request-id', 'other', 'Retry-After', '5']);
+  });
+
+  it('refuses a field setHeader would refuse, when it is set', () => {
+    const head = new ResponseHead('req-3', false);
+    expect(() => head.set('x-bad', 'a\r\nb')).toThrow(/Invalid character/);
+    expect(() => head.set('bad name', 'v')).toThrow(/Header name must be a valid HTTP token/);
+  });
+
+  it('is written once: after the first send, later sends change nothing', () => {
+    const { res, heads } = recorder();
+    const head = new ResponseHead('req-4', false);
+    head.send(res, 200);
+    head.send(res, 500);
+    expect(heads.map(([status]) => status)).toEqual([200]);
+  });
+});
+
+describe('request ids', () => {
+  it('are random version 4 UUIDs, all different', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const id = requestUuid();
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      seen.add(id);
+    }
+    expect(seen.size).toBe(5000);
+  });
+});
