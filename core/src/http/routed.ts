@@ -4,6 +4,7 @@ import type { DispatchDeps } from '../dispatch.js';
 import { toSwitchyardError } from '../errors.js';
 import type { SwitchyardError } from '../errors.js';
 import { Exchange } from '../exchange.js';
+import { isPromise } from '../hook-runners.js';
 import { completionChunks } from '../protocols/completion-stream.js';
 import type { ChatCompletionChunk } from '../protocols/canonical.js';
 import { INBOUND_WARNINGS } from '../protocols/codec.js';
@@ -51,7 +52,8 @@ export async function serveRouted(
   let refused: unknown;
   try {
     body = await readJsonBody(req, deps.bodyLimit);
-    decoded = await route.decode(body, req.headers);
+    const decoding = route.decode(body, req.headers);
+    decoded = isPromise(decoding) ? await decoding : decoding;
   } catch (err) {
     refused = err;
   }
@@ -76,8 +78,7 @@ export async function serveRouted(
     if (!res.writableFinished) x.abort();
     const status = !res.headersSent && x.aborted ? CLIENT_CLOSED : res.statusCode;
     x.response = requestOutcome(x, status, failure);
-    if (hooks.onFinish.isUsed())
-      hooks.run.onFinish(x).catch((err: unknown) => logger.error({ err, requestId }, 'onFinish failed'));
+    if (hooks.onFinish.isUsed()) finish(deps, x);
   });
   const fail = (err: unknown): void => {
     // Nothing reaches a caller who hung up, and it is not our failure: its request line says 499.
@@ -98,6 +99,20 @@ export async function serveRouted(
   }
 }
 
+/** onFinish, whose failure is logged. */
+function finish(deps: RoutedDeps, x: Exchange): void {
+  try {
+    const done = deps.hooks.run.onFinish(x);
+    if (isPromise(done)) done.then(undefined, (err: unknown) => onFinishFailed(deps, x, err));
+  } catch (err) {
+    onFinishFailed(deps, x, err);
+  }
+}
+
+function onFinishFailed(deps: RoutedDeps, x: Exchange, err: unknown): void {
+  deps.logger.error({ err, requestId: x.id }, 'onFinish failed');
+}
+
 /** beforeRoute, selectRoute, dispatch over the plan, then the answer or the failure. */
 async function routeAndAnswer(
   deps: RoutedDeps,
@@ -108,13 +123,16 @@ async function routeAndAnswer(
   fail: (err: unknown) => void,
 ): Promise<void> {
   const { hooks } = deps;
-  const reply = await hooks.run.beforeRoute(x);
+  // The hooks answer at once while their taps do: awaited only when they did not.
+  let reply = hooks.run.beforeRoute(x);
+  if (isPromise(reply)) reply = await reply;
   if (reply) {
     if (reply.kind === 'error') return fail(reply.error);
     if (deps.timing) setServerTiming(head, x, false, hooks.timedPlugins);
     return deliver(deps, head, res, reply, protocol, x);
   }
-  const plan = await hooks.run.selectRoute(x.plan, x);
+  let plan = hooks.run.selectRoute(x.plan, x);
+  if (isPromise(plan)) plan = await plan;
   if (plan.size === 0) return fail(noTargetError(x));
   const outcome = await dispatch(x, protocol, deps);
   setRouteHeaders(head, x);

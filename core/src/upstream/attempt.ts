@@ -95,7 +95,8 @@ async function answered(c: AttemptContext, base: Base, started: number, res: Ups
   if (speaks(c.adapter, target, x.protocol) === x.protocol) {
     // The body goes out as received; usage is parsed only if a plugin asks for it.
     if (x.captureResponse && x.operation === 'chat') capture(x, () => c.adapter.decodeResponse(parseJson(bytes), x));
-    await c.report(passThroughResult(base, res.status, latencyMs, c.codec, bytes));
+    const reported = c.report(passThroughResult(base, res.status, latencyMs, c.codec, bytes));
+    if (reported) await reported;
     const contentType = headerValue(res.headers['content-type']) ?? 'application/json';
     return { ok: true, delivery: { kind: 'bytes', status: 200, contentType, body: bytes } };
   }
@@ -111,12 +112,14 @@ async function answered(c: AttemptContext, base: Base, started: number, res: Ups
         },
       );
     const list = decodeOrFail(() => decodeEmbeddings(parseJson(bytes), x), target);
-    await c.report(list.usage ? { ...result, usage: { ...list.usage, completion_tokens: 0 } } : result);
+    const reported = c.report(list.usage ? { ...result, usage: { ...list.usage, completion_tokens: 0 } } : result);
+    if (reported) await reported;
     return { ok: true, delivery: { kind: 'json', status: 200, body: list } };
   }
   const completion = decodeOrFail(() => c.adapter.decodeResponse(parseJson(bytes), x), target);
   if (x.captureResponse) x.set(CAPTURED_COMPLETION, completion);
-  await c.report(completion.usage ? { ...result, usage: completion.usage } : result);
+  const reported = c.report(completion.usage ? { ...result, usage: completion.usage } : result);
+  if (reported) await reported;
   return { ok: true, delivery: { kind: 'json', status: 200, body: c.codec.encodeResponse(completion, x) } };
 }
 
@@ -219,7 +222,8 @@ async function failed(
     ...(failure === undefined ? {} : { failure }),
   };
   c.x.timings.upstreamMs += latencyMs;
-  await c.report(result);
+  const reported = c.report(result);
+  if (reported) await reported;
   return { ok: false, result, error };
 }
 

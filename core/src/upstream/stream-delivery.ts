@@ -218,7 +218,8 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
       result.failure = 'stream_broken';
       result.message = broken.message;
     } else result.outcome = 'success';
-    await c.report(result);
+    const reported = c.report(result);
+    if (reported) await reported;
   }
 }
 
