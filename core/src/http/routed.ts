@@ -92,11 +92,7 @@ export async function serveRouted(
     writeError(res, failure, protocol, logger, requestId, head);
   };
   if (refused !== undefined) return fail(refused);
-  try {
-    await routeAndAnswer(deps, protocol, x, head, res, fail);
-  } catch (err) {
-    fail(err);
-  }
+  routeAndAnswer(deps, protocol, x, head, res, fail).catch(fail);
 }
 
 /** onFinish, whose failure is logged. */

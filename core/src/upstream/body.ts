@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
 
 /** Bytes held for a reader that is behind before the upstream socket is paused (a Readable's default). */
@@ -175,7 +176,7 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
       if (this.#delivering) queueMicrotask(() => this.#abandon());
       else this.#abandon();
     }
-    return Promise.resolve({ value: undefined, done: true });
+    return RETURNED;
   }
 
   #abandon(): void {

@@ -4,7 +4,7 @@ import type { Exchange } from '../exchange.js';
 import type { ChatCompletionChunk } from '../protocols/canonical.js';
 import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import { CompletionAccumulator } from '../protocols/completion-stream.js';
-import { canPush } from '../protocols/push.js';
+import { canPush, RETURNED } from '../protocols/push.js';
 import type { PieceSink, PushedPieces, PushListener, PushSource } from '../protocols/push.js';
 import type { AttemptResult, SseEvent } from '../types.js';
 import type { UpstreamAbort } from './abort.js';
@@ -114,7 +114,7 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
     if (this.#closing) return;
     const last = this.#upstreamEnded();
     if (last !== undefined) this.#sink!.write(last);
-    this.#finish(true).catch(ignore);
+    void this.#finish(true);
   }
 
   /** @internal The upstream broke (pipe()). */
@@ -122,7 +122,7 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
     if (this.#closing) return;
     const last = this.#upstreamFailed(err);
     if (last !== undefined) this.#sink!.write(last);
-    this.#finish(last !== undefined).catch(ignore);
+    void this.#finish(last !== undefined);
   }
 
   #takeHead(): string | Uint8Array {
@@ -184,24 +184,41 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
   #finish(finished: boolean): Promise<void> {
     if (!this.#finished) {
       this.#closing = true;
-      this.#finished = this.#report(finished).finally(this.#endSink);
+      this.#finished = this.#report(finished);
     }
     return this.#finished;
   }
 
-  readonly #endSink = (): void => this.#sink?.end();
-
+  /**
+   * Releases the upstream (aborted unless `finished`), completes a recording, reports the
+   * attempt and ends the sink. Never rejects: a stream whose reporting failed is over all the
+   * same. Waits only for what did not finish at once.
+   */
   async #report(finished: boolean): Promise<void> {
+    const c = this.#c;
+    const s = this.#s;
+    try {
+      bindUpstream(c, undefined);
+      if (!finished) s.controller.abort(CALLER_GONE);
+      const returned = this.#it.return?.();
+      if (returned !== undefined && returned !== RETURNED) await returned.catch(ignore);
+      const latencyMs = performance.now() - s.started;
+      c.x.timings.upstreamMs += latencyMs;
+      if (finished && !this.#broken && s.recording) await s.recording.complete(c);
+      const reported = c.report(this.#result(finished, latencyMs));
+      if (reported) await reported;
+    } catch {
+      /* reporting does not throw (dispatch's report logs tap failures): nothing more is owed to the caller */
+    } finally {
+      this.#sink?.end();
+    }
+  }
+
+  #result(finished: boolean, latencyMs: number): AttemptResult {
     const c = this.#c;
     const s = this.#s;
     const obs = this.#obs;
     const broken = this.#broken;
-    bindUpstream(c, undefined);
-    if (!finished) s.controller.abort(CALLER_GONE);
-    await this.#it.return?.().catch(ignore);
-    const latencyMs = performance.now() - s.started;
-    c.x.timings.upstreamMs += latencyMs;
-    if (finished && !broken && s.recording) await s.recording.complete(c);
     // Built property by property, in the order of the other results, without a spread's temporary objects.
     const result: Mutable<AttemptResult> = { target: c.target, attempt: s.attempt, stream: true } as AttemptResult;
     if (c.hedge) result.hedge = true;
@@ -218,8 +235,7 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
       result.failure = 'stream_broken';
       result.message = broken.message;
     } else result.outcome = 'success';
-    const reported = c.report(result);
-    if (reported) await reported;
+    return result;
   }
 }
 
