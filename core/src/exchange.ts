@@ -62,6 +62,8 @@ export interface ExchangeInit {
   protocol: Protocol;
   operation: Operation;
   body: Record<string, unknown>;
+  /** The bytes `body` was parsed from, when it came from a caller. */
+  raw?: Buffer;
   request: ChatRequest | undefined;
   headers: IncomingHttpHeaders;
   plan: RoutePlan;
@@ -79,6 +81,11 @@ export class Exchange {
   readonly operation: Operation;
   /** The parsed inbound body, as the caller sent it. */
   readonly body: Record<string, unknown>;
+  /**
+   * @internal The bytes `body` was parsed from: an upstream body that would serialize to exactly
+   * these bytes is sent as they are (no JSON.stringify). Read-only: never changed, never sent otherwise.
+   */
+  readonly raw: Buffer | undefined;
   /** The canonical chat request (for OpenAI callers, the same object as `body`). */
   readonly request: ChatRequest | undefined;
   readonly headers: IncomingHttpHeaders;
@@ -121,6 +128,7 @@ export class Exchange {
     this.protocol = init.protocol;
     this.operation = init.operation;
     this.body = init.body;
+    this.raw = init.raw;
     this.request = init.request;
     this.headers = init.headers;
     this.url = init.url ?? '';

@@ -14,6 +14,17 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads and parses a JSON request body once, enforcing the size limit (413), UTF-8 and JSON syntax (400). */
 export function readJsonBody(req: IncomingMessage, limit: string): Promise<Record<string, unknown>> {
+  return readJsonRequest(req, limit).then((read) => read.body);
+}
+
+/** A parsed request body with the bytes it was parsed from. */
+export interface JsonRequestBody {
+  readonly body: Record<string, unknown>;
+  readonly raw: Buffer;
+}
+
+/** readJsonBody(), keeping the bytes as received (a routed request may send them upstream as they are). */
+export function readJsonRequest(req: IncomingMessage, limit: string): Promise<JsonRequestBody> {
   let max = limitBytes.get(limit);
   if (max === undefined) limitBytes.set(limit, (max = bytes.parse(limit) ?? Number.POSITIVE_INFINITY));
   return readBody(req, max, limit);
@@ -85,7 +96,7 @@ function unreadable(err: unknown, limit: string): SwitchyardError {
  * so the connection can carry the answer. Settled from the listeners: no async function and
  * await per request.
  */
-function readBody(req: IncomingMessage, max: number, limit: string): Promise<Record<string, unknown>> {
+function readBody(req: IncomingMessage, max: number, limit: string): Promise<JsonRequestBody> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > max) {
     req.resume();
@@ -104,8 +115,9 @@ function readBody(req: IncomingMessage, max: number, limit: string): Promise<Rec
         req.resume();
         return reject(unreadable(err, limit));
       }
+      const raw = chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY);
       try {
-        resolve(parseJsonBody(chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY)));
+        resolve({ body: parseJsonBody(raw), raw });
       } catch (refused) {
         reject(refused);
       }

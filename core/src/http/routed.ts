@@ -13,7 +13,7 @@ import { noTargetError } from '../routing/core-taps.js';
 import { RoutePlan } from '../routing/route-plan.js';
 import type { Reply } from '../types.js';
 import type { Delivery } from '../upstream/attempt.js';
-import { readJsonBody } from './body.js';
+import { readJsonRequest } from './body.js';
 import type { ResponseHead } from './head.js';
 import type { OpenStreams } from './open-streams.js';
 import { requestOutcome } from './outcome.js';
@@ -48,10 +48,11 @@ export async function serveRouted(
 ): Promise<void> {
   const { hooks, logger } = deps;
   let body: Record<string, unknown> = {};
+  let raw: Buffer | undefined;
   let decoded: Decoded = {};
   let refused: unknown;
   try {
-    body = await readJsonBody(req, deps.bodyLimit);
+    ({ body, raw } = await readJsonRequest(req, deps.bodyLimit));
     const decoding = route.decode(body, req.headers);
     decoded = isPromise(decoding) ? await decoding : decoding;
   } catch (err) {
@@ -63,6 +64,7 @@ export async function serveRouted(
     protocol: protocol.name,
     operation: route.operation,
     body,
+    raw,
     request: decoded.request,
     headers: req.headers,
     url: req.url ?? '',

@@ -11,6 +11,7 @@ import { bindUpstream, connectionMessage } from './attempt-context.js';
 import type { AttemptContext } from './attempt-context.js';
 import type { UpstreamResponse } from './client.js';
 import { PassThroughFramer, PassThroughStream } from './pass-through.js';
+import { serializesTo } from './same-json.js';
 import { readSse } from './sse.js';
 import { deliverStream, reframedEvents, StreamRecording } from './stream-delivery.js';
 import { headerValue, rateLimitHeaders, readCapped, retryAfterOf, upstreamError } from './upstream-error.js';
@@ -46,7 +47,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
   let streaming = false;
   try {
     const body =
-      typeof request.body === 'string' || request.body === undefined ? request.body : JSON.stringify(request.body);
+      typeof request.body === 'string' || request.body === undefined ? request.body : wireBody(request.body, x.raw);
     const res = await c.http.send(
       request.url,
       body === undefined
@@ -252,6 +253,11 @@ function passThroughResult(
     },
   };
   return base.hedge ? { ...result, hedge: true, usage: result.usage } : result;
+}
+
+/** The body's JSON: the caller's own bytes when the body would serialize to exactly them (it went through unchanged). */
+function wireBody(body: unknown, raw: Buffer | undefined): string | Buffer {
+  return raw !== undefined && serializesTo(body, raw) ? raw : JSON.stringify(body);
 }
 
 /** The wire protocol an attempt on `target` speaks for a caller of `inbound`. */
