@@ -13,6 +13,8 @@ import type { UpstreamResponse } from './client.js';
 import { PassThroughFramer, PassThroughStream } from './pass-through.js';
 import { serializesTo } from './same-json.js';
 import { readSse } from './sse.js';
+import { Timeouts } from './timeouts.js';
+import type { PendingTimeout } from './timeouts.js';
 import { deliverStream, reframedEvents, StreamRecording } from './stream-delivery.js';
 import { headerValue, rateLimitHeaders, readCapped, retryAfterOf, upstreamError } from './upstream-error.js';
 
@@ -31,7 +33,8 @@ const MAX_ERROR_BODY = 64 * 1024;
 const TIMEOUT = Symbol('attempt timeout');
 /** The abort reason of a hedged attempt whose twin answered first. */
 export const HEDGE_LOST = Symbol('hedge lost');
-const abortForTimeout = (controller: UpstreamAbort): void => controller.abort(TIMEOUT);
+/** Every attempt's head timeout (streaming: its first event's). */
+const timeouts = new Timeouts(TIMEOUT);
 
 /** One upstream call: send, wait for the head (streaming: the first event), classify, report. */
 export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
@@ -40,7 +43,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
   const controller = new UpstreamAbort();
   bindUpstream(c, controller);
   const timeoutMs = c.timeoutMs ?? target.instance.timeoutMs;
-  const timer = setTimeout(abortForTimeout, timeoutMs, controller);
+  const timer = timeouts.start(timeoutMs, controller, started);
   const base = c.hedge
     ? { target, attempt: x.attempt, stream: request.stream, hedge: true }
     : { target, attempt: x.attempt, stream: request.stream };
@@ -55,14 +58,14 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
         : { method: request.method, headers: request.headers, body },
       { signal: controller, bodyTimeoutMs: target.instance.timeoutMs },
     );
-    if (!request.stream || res.status >= 400) clearTimeout(timer);
+    if (!request.stream || res.status >= 400) timeouts.clear(timer);
     if (res.status >= 400) return await refused(c, base, started, res);
     if (!request.stream) return await answered(c, base, started, res);
     const output = await firstEvent(c, base, started, res, controller, timer);
     streaming = output.ok;
     return output;
   } catch (err) {
-    clearTimeout(timer);
+    timeouts.clear(timer);
     const f = thrownFailure(c, controller, err, timeoutMs);
     return await failed(c, base, performance.now() - started, f.outcome, f.failure, f.error);
   } finally {
@@ -134,7 +137,7 @@ async function firstEvent(
   started: number,
   res: UpstreamResponse,
   controller: UpstreamAbort,
-  timer: NodeJS.Timeout,
+  timer: PendingTimeout,
 ): Promise<AttemptOutput> {
   const { x, target } = c;
   const obs: StreamObservation = { events: 0, done: false };
@@ -146,7 +149,7 @@ async function firstEvent(
     if (next.done) break;
     head.push(next.value);
   }
-  clearTimeout(timer);
+  timeouts.clear(timer);
   if (obs.events === 0 || obs.error !== undefined) {
     await it.return?.(undefined);
     const why = obs.error ?? 'upstream stream ended before its first event';
