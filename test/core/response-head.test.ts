@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { ResponseHead } from '../../core/src/http/head.js';
 import { requestUuid } from '../../core/src/http/request-id.js';
+import { tenth } from '../../core/src/http/timing.js';
 
 /** A response that records writeHead() calls, as the routed path makes them. */
 function recorder(): { res: ServerResponse; heads: Array<[number, string[]]> } {
@@ -78,5 +79,13 @@ describe('request ids', () => {
       seen.add(id);
     }
     expect(seen.size).toBe(5000);
+  });
+});
+
+describe('Server-Timing durations', () => {
+  it('are written as (Math.round(ms * 10) / 10).toString() writes them', () => {
+    const samples = [0, 0.04, 0.05, 0.95, 1, 9.99, 12.34, 99.95, 1234.56, 60000.04, 3e9, -1.25, Number.NaN];
+    for (let ms = 0; ms < 50; ms += 0.013) samples.push(ms);
+    for (const ms of samples) expect(tenth(ms), String(ms)).toBe((Math.round(ms * 10) / 10).toString());
   });
 });

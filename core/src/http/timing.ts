@@ -2,7 +2,14 @@ import type { Exchange } from '../exchange.js';
 import type { TimedPlugins } from '../hooks.js';
 import type { ResponseHead } from './head.js';
 
-const tenth = (ms: number): string => (Math.round(ms * 10) / 10).toString();
+/** `ms` at 0.1 ms resolution, as `(Math.round(ms * 10) / 10).toString()` writes it, from integers (no fraction formatting). */
+export function tenth(ms: number): string {
+  const t = Math.round(ms * 10);
+  if (!(t >= 0 && t < 2 ** 31)) return (t / 10).toString();
+  const whole = (t / 10) | 0;
+  const fraction = t - whole * 10;
+  return fraction === 0 ? String(whole) : `${whole}.${fraction}`;
+}
 
 /**
  * `Server-Timing`: each plugin's time in the request hooks (names made HTTP tokens; desc: the
