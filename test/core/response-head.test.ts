@@ -1,4 +1,7 @@
+import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ResponseHead } from '../../core/src/http/head.js';
 import { requestUuid } from '../../core/src/http/request-id.js';
@@ -52,7 +55,7 @@ describe('response head (routed responses)', () => {
     head.set('retry-after', '5');
     head.set('X-Request-Id', 'other');
     head.send(res, 429);
-    expect(heads[0]![1]).toEqual(['x-request-id', 'other', 'Retry-After', '5']);
+    expect(heads[0]![1]).toEqual(['X-Request-Id', 'other', 'retry-after', '5']);
   });
 
   it('refuses a field setHeader would refuse, when it is set', () => {
@@ -67,6 +70,49 @@ describe('response head (routed responses)', () => {
     head.send(res, 200);
     head.send(res, 500);
     expect(heads.map(([status]) => status)).toEqual([200]);
+  });
+});
+
+/** The raw head a server answers GET / with, its Date line taken out. */
+async function rawHead(handle: (res: ServerResponse) => void): Promise<string> {
+  const server = createServer((_req, res) => handle(res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const socket = connect(port, '127.0.0.1');
+    socket.end('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    let raw = '';
+    for await (const chunk of socket) raw += String(chunk);
+    return raw.slice(0, raw.indexOf('\r\n\r\n')).replace(/\r\nDate: [^\r]*/, '');
+  } finally {
+    server.close();
+  }
+}
+
+describe('response head on the wire', () => {
+  it('is what setHeader() per field gave: same fields, order, spelling and values', async () => {
+    const sets: Array<[string, string]> = [
+      ['x-switchyard-target', 'a/b'],
+      ['Retry-After', '1'],
+      ['x-extra', 'v'],
+      ['retry-after', '5'],
+      ['content-type', 'application/json'],
+      ['content-length', '2'],
+    ];
+    const viaSetHeader = await rawHead((res) => {
+      res.setHeader('x-request-id', 'r1');
+      for (const [name, value] of sets) res.setHeader(name, value);
+      res.statusCode = 429;
+      res.end('{}');
+    });
+    const viaHead = await rawHead((res) => {
+      const head = new ResponseHead('r1', false);
+      for (const [name, value] of sets) head.set(name, value);
+      head.send(res, 429);
+      res.end('{}');
+    });
+    expect(viaHead).toBe(viaSetHeader);
+    expect(viaHead).toContain('\r\nretry-after: 5\r\n');
   });
 });
 

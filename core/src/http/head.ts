@@ -5,7 +5,7 @@ import type { ServerResponse } from 'node:http';
  * A routed response's header fields, gathered as one flat `[name, value, …]` list and sent with a
  * single `writeHead()`: `setHeader()` would allocate an entry and grow a dictionary per field.
  * Fields are checked as they are set, as `setHeader()` checks them, and a later field replaces
- * an earlier one of the same name (any case).
+ * an earlier one of the same name (any case) where it stood, as `setHeader()` does.
  */
 export class ResponseHead {
   readonly #fields: string[];
@@ -21,6 +21,8 @@ export class ResponseHead {
     for (let i = 0; i < fields.length; i += 2) {
       const field = fields[i]!;
       if (field === name || (field.length === name.length && field.toLowerCase() === name.toLowerCase())) {
+        // In its place, with the later spelling of its name: as setHeader() replaces one.
+        fields[i] = name;
         fields[i + 1] = value;
         return;
       }
