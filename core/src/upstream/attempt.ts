@@ -143,11 +143,13 @@ async function firstEvent(
   const obs: StreamObservation = { events: 0, done: false };
   const recording = x.captureResponse && x.operation === 'chat' ? new StreamRecording() : undefined;
   const it = streamPieces(c, res, obs, recording)[Symbol.asyncIterator]();
-  const head: Array<string | Uint8Array> = [];
+  // Nearly always one piece: an array of its size rather than one grown by push.
+  let head: Array<string | Uint8Array> | undefined;
   while (obs.events === 0) {
     const next = await it.next();
     if (next.done) break;
-    head.push(next.value);
+    if (head) head.push(next.value);
+    else head = [next.value];
   }
   timeouts.clear(timer);
   if (obs.events === 0 || obs.error !== undefined) {
@@ -160,7 +162,7 @@ async function firstEvent(
   }
   const ttftMs = (x.timings.ttftMs = performance.now() - started);
   const state = { attempt: base.attempt, started, ttftMs, status: res.status, controller, recording };
-  return { ok: true, delivery: { kind: 'stream', body: deliverStream(c, head, it, obs, state) } };
+  return { ok: true, delivery: { kind: 'stream', body: deliverStream(c, head ?? [], it, obs, state) } };
 }
 
 /** The caller's pieces of an upstream stream: its own bytes when it speaks the caller's protocol, else converted. */

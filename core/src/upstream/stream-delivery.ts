@@ -77,6 +77,9 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
     if (this.#finished) return this.#finished.then(done);
     if (this.#over) return this.#finish(true).then(done);
     if (this.#headAt < this.#head.length) return Promise.resolve({ value: this.#takeHead(), done: false });
+    // Made at the first pulled piece: a pushed stream never needs them.
+    this.#onPiece ??= (next) => this.#piece(next);
+    this.#onError ??= (err) => this.#error(err);
     return this.#it.next().then(this.#onPiece, this.#onError);
   }
 
@@ -131,24 +134,23 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
     return value;
   }
 
-  readonly #onPiece = (
-    next: IteratorResult<string | Uint8Array>,
-  ): IteratorResult<string | Uint8Array> | Promise<IteratorResult<string | Uint8Array>> => {
+  #onPiece: ((next: IteratorResult<string | Uint8Array>) => Pulled) | undefined;
+  #onError: ((err: unknown) => Pulled) | undefined;
+
+  #piece(next: IteratorResult<string | Uint8Array>): Pulled {
     if (!next.done) return next;
     const last = this.#upstreamEnded();
     if (last === undefined) return this.#finish(true).then(done);
     this.#over = true;
     return { value: last, done: false };
-  };
+  }
 
-  readonly #onError = (
-    err: unknown,
-  ): IteratorResult<string | Uint8Array> | Promise<IteratorResult<string | Uint8Array>> => {
+  #error(err: unknown): Pulled {
     const last = this.#upstreamFailed(err);
     if (last === undefined) return this.#finish(false).then(done);
     this.#over = true;
     return { value: last, done: false };
-  };
+  }
 
   /** The upstream's pieces are over: the error event to end with when it did not complete. */
   #upstreamEnded(): string | undefined {
@@ -240,6 +242,8 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
 }
 
 const ignore = (): undefined => undefined;
+
+type Pulled = IteratorResult<string | Uint8Array> | Promise<IteratorResult<string | Uint8Array>>;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
