@@ -13,6 +13,7 @@ import type { UpstreamResponse } from './client.js';
 import { PassThroughFramer, PassThroughStream } from './pass-through.js';
 import { serializesTo } from './same-json.js';
 import { readSse } from './sse.js';
+import { isPromise } from '../hook-runners.js';
 import { Timeouts } from './timeouts.js';
 import type { PendingTimeout } from './timeouts.js';
 import { deliverStream, reframedEvents, StreamRecording } from './stream-delivery.js';
@@ -60,7 +61,10 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     );
     if (!request.stream || res.status >= 400) timeouts.clear(timer);
     if (res.status >= 400) return await refused(c, base, started, res);
-    if (!request.stream) return await answered(c, base, started, res);
+    if (!request.stream) {
+      const output = answered(c, base, started, res);
+      return isPromise(output) ? await output : output;
+    }
     const output = await firstEvent(c, base, started, res, controller, timer);
     streaming = output.ok;
     return output;
@@ -90,19 +94,26 @@ async function refused(c: AttemptContext, base: Base, started: number, res: Upst
   });
 }
 
-/** A whole (not streamed) answer: the upstream's bytes when it speaks the caller's protocol, else decoded and encoded. */
-async function answered(c: AttemptContext, base: Base, started: number, res: UpstreamResponse): Promise<AttemptOutput> {
+/** A whole (not streamed) answer, once read to its end: at once when it already arrived with the head (the usual case). */
+function answered(c: AttemptContext, base: Base, started: number, res: UpstreamResponse): Answer {
+  const bytes = res.body.bytesNow();
+  if (bytes) return answeredWith(c, base, started, res, bytes);
+  return res.body.bytes().then((whole) => answeredWith(c, base, started, res, whole));
+}
+
+type Answer = AttemptOutput | Promise<AttemptOutput>;
+
+/** The answer: the upstream's bytes when it speaks the caller's protocol, else decoded and encoded; handed on once reported. */
+function answeredWith(c: AttemptContext, base: Base, started: number, res: UpstreamResponse, bytes: Buffer): Answer {
   const { x, target } = c;
-  const bytes = await res.body.bytes();
   const latencyMs = performance.now() - started;
   x.timings.upstreamMs += latencyMs;
   if (speaks(c.adapter, target, x.protocol) === x.protocol) {
-    // The body goes out as received; usage is parsed only if a plugin asks for it.
+    // The body goes out as received; it is decoded only for an exchange that asked for the served answer.
     if (x.captureResponse && x.operation === 'chat') capture(x, () => c.adapter.decodeResponse(parseJson(bytes), x));
-    const reported = c.report(passThroughResult(base, res.status, latencyMs, c.codec, bytes));
-    if (reported) await reported;
     const contentType = headerValue(res.headers['content-type']) ?? 'application/json';
-    return { ok: true, delivery: { kind: 'bytes', status: 200, contentType, body: bytes } };
+    const output: AttemptOutput = { ok: true, delivery: { kind: 'bytes', status: 200, contentType, body: bytes } };
+    return afterReport(c.report(passThroughResult(base, res.status, latencyMs, c.codec, bytes)), output);
   }
   const result = { ...base, outcome: 'success', status: res.status, latencyMs } as const;
   if (x.operation === 'embeddings') {
@@ -116,15 +127,25 @@ async function answered(c: AttemptContext, base: Base, started: number, res: Ups
         },
       );
     const list = decodeOrFail(() => decodeEmbeddings(parseJson(bytes), x), target);
-    const reported = c.report(list.usage ? { ...result, usage: { ...list.usage, completion_tokens: 0 } } : result);
-    if (reported) await reported;
-    return { ok: true, delivery: { kind: 'json', status: 200, body: list } };
+    const output: AttemptOutput = { ok: true, delivery: { kind: 'json', status: 200, body: list } };
+    return afterReport(
+      c.report(list.usage ? { ...result, usage: { ...list.usage, completion_tokens: 0 } } : result),
+      output,
+    );
   }
   const completion = decodeOrFail(() => c.adapter.decodeResponse(parseJson(bytes), x), target);
   if (x.captureResponse) x.set(CAPTURED_COMPLETION, completion);
   const reported = c.report(completion.usage ? { ...result, usage: completion.usage } : result);
-  if (reported) await reported;
-  return { ok: true, delivery: { kind: 'json', status: 200, body: c.codec.encodeResponse(completion, x) } };
+  const body = (): AttemptOutput => ({
+    ok: true,
+    delivery: { kind: 'json', status: 200, body: c.codec.encodeResponse(completion, x) },
+  });
+  return reported ? reported.then(body) : body();
+}
+
+/** `output` once the report is done: at once when it was. */
+function afterReport(reported: void | Promise<void>, output: AttemptOutput): Answer {
+  return reported ? reported.then(() => output) : output;
 }
 
 /**

@@ -85,6 +85,11 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
     reject?.(error);
   }
 
+  /** The whole body if it already arrived, at once (nothing to wait for); else undefined, and bytes() waits for it. */
+  bytesNow(): Buffer | undefined {
+    return this.#complete && this.#error === undefined && !this.#whole ? this.#take() : undefined;
+  }
+
   /** The whole body, without a copy when it came in one chunk. */
   bytes(): Promise<Buffer> {
     if (this.#ended) return this.#error === undefined ? Promise.resolve(this.#take()) : Promise.reject(this.#error);
