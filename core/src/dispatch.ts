@@ -68,12 +68,12 @@ export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: Dispatch
       );
       if (hedged.fired) i++;
       for (const output of hedged.outputs) {
-        if (output.ok) return output;
+        if (output.ok) return served(x, output);
         failures.push(output);
       }
     } else {
       const output = await attempt(x, target, codec, deps, report, timeoutMs);
-      if (output.ok) return output;
+      if (output.ok) return served(x, output);
       failures.push(output);
     }
     const last = failures.at(-1)!;
@@ -83,6 +83,12 @@ export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: Dispatch
 }
 
 const LATE = Symbol('past the deadline');
+
+/** A successful attempt ends dispatch: the caller's bytes are no longer needed for another. */
+function served(x: Exchange, output: DispatchOutcome & { ok: true }): DispatchOutcome {
+  x.releaseRaw();
+  return output;
+}
 
 /**
  * Past the plan's end: the last target again after a jittered backoff (`retryLastTarget`), or
