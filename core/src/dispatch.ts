@@ -2,6 +2,8 @@ import { SwitchyardError } from './errors.js';
 import type { Exchange } from './exchange.js';
 import type { GatewayHooks } from './hooks.js';
 import type { Logger } from './logger.js';
+import { isPromise } from './hook-runners.js';
+import type { MaybePromise } from './hook-runners.js';
 import { INBOUND_WARNINGS } from './protocols/codec.js';
 import type { ProtocolCodec } from './protocols/codec.js';
 import type { ProviderRegistry } from './providers.js';
@@ -38,7 +40,7 @@ type Failed = { result: AttemptResult; error: SwitchyardError };
  * the client: a stream is committed at its first event, inside runAttempt.
  */
 export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: DispatchDeps): Promise<DispatchOutcome> {
-  const report = (result: AttemptResult): Promise<void> => reportResult(deps, x, result);
+  const report = (result: AttemptResult): MaybePromise<void> => reportResult(deps, x, result);
   const policy = deps.policies.for(x.model);
   const deadline = policy.deadlineMs === undefined ? Number.POSITIVE_INFINITY : x.timings.start + policy.deadlineMs;
   const targets = x.plan.targets;
@@ -66,12 +68,12 @@ export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: Dispatch
       );
       if (hedged.fired) i++;
       for (const output of hedged.outputs) {
-        if (output.ok) return output;
+        if (output.ok) return served(x, output);
         failures.push(output);
       }
     } else {
       const output = await attempt(x, target, codec, deps, report, timeoutMs);
-      if (output.ok) return output;
+      if (output.ok) return served(x, output);
       failures.push(output);
     }
     const last = failures.at(-1)!;
@@ -81,6 +83,12 @@ export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: Dispatch
 }
 
 const LATE = Symbol('past the deadline');
+
+/** A successful attempt ends dispatch: the caller's bytes are no longer needed for another. */
+function served(x: Exchange, output: DispatchOutcome & { ok: true }): DispatchOutcome {
+  x.releaseRaw();
+  return output;
+}
 
 /**
  * Past the plan's end: the last target again after a jittered backoff (`retryLastTarget`), or
@@ -109,22 +117,27 @@ function timeoutWithin(target: Target, deadline: number): number {
   return Math.max(1, Math.min(target.instance.timeoutMs, Math.ceil(deadline - performance.now())));
 }
 
-/** Records an attempt's result and runs onResult; a failing tap is logged, never thrown. */
-async function reportResult(deps: DispatchDeps, x: Exchange, result: AttemptResult): Promise<void> {
+/** Records an attempt's result and runs onResult (at once while its taps answer at once); a failing tap is logged, never thrown. */
+function reportResult(deps: DispatchDeps, x: Exchange, result: AttemptResult): MaybePromise<void> {
   x.results.push(result);
   if (deps.latency && result.outcome === 'success')
     deps.latency.record(result.target.id, result.ttftMs ?? result.latencyMs);
   try {
-    await deps.hooks.run.onResult(result, x);
+    const done = deps.hooks.run.onResult(result, x);
+    if (isPromise(done)) return done.then(undefined, (err: unknown) => onResultFailed(deps, x, err));
   } catch (err) {
-    deps.logger.error({ err, requestId: x.id }, 'onResult failed');
+    onResultFailed(deps, x, err);
   }
+}
+
+function onResultFailed(deps: DispatchDeps, x: Exchange, err: unknown): void {
+  deps.logger.error({ err, requestId: x.id }, 'onResult failed');
 }
 
 type Extra = Pick<AttemptContext, 'hedge' | 'bind'>;
 
 /** One attempt on `target`: the wire request built by the provider's taps, then sent. */
-async function attempt(
+function attempt(
   x: Exchange,
   target: Target,
   codec: ProtocolCodec,
@@ -138,8 +151,18 @@ async function attempt(
   const adapter = deps.providers.require(target.instance.type);
   if (speaks(adapter, target, x.protocol) !== x.protocol)
     for (const warning of x.get(INBOUND_WARNINGS) ?? []) x.warn(warning);
-  const request = await buildRequest(x, deps.hooks, target.instance.type);
-  return runAttempt({ x, target, adapter, codec, http: deps.http, request, report, timeoutMs, ...extra });
+  const send = (request: UpstreamRequest): Promise<AttemptOutput> =>
+    runAttempt(
+      extra
+        ? { x, target, adapter, codec, http: deps.http, request, report, timeoutMs, ...extra }
+        : { x, target, adapter, codec, http: deps.http, request, report, timeoutMs },
+    );
+  try {
+    const request = buildRequest(x, deps.hooks, target.instance.type);
+    return isPromise(request) ? request.then(send) : send(request);
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /**
@@ -222,9 +245,14 @@ function pause(ms: number, x: Exchange): Promise<void> {
   });
 }
 
-async function buildRequest(x: Exchange, hooks: GatewayHooks, type: string): Promise<UpstreamRequest> {
+/** The wire request the provider's convertRequest taps build: at once while they answer at once. */
+function buildRequest(x: Exchange, hooks: GatewayHooks, type: string): MaybePromise<UpstreamRequest> {
   const initial: UpstreamRequest = { url: '', method: 'POST', headers: {}, body: undefined, stream: x.stream };
-  const request = await hooks.run.convertRequest(type, initial, x);
+  const request = hooks.run.convertRequest(type, initial, x);
+  return isPromise(request) ? request.then((r) => built(r, type)) : built(request, type);
+}
+
+function built(request: UpstreamRequest, type: string): UpstreamRequest {
   if (!request.url) {
     throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', `no plugin built a request for provider type "${type}"`, {
       expose: false,

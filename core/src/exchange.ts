@@ -62,6 +62,8 @@ export interface ExchangeInit {
   protocol: Protocol;
   operation: Operation;
   body: Record<string, unknown>;
+  /** The bytes `body` was parsed from, when it came from a caller. */
+  raw?: Buffer;
   request: ChatRequest | undefined;
   headers: IncomingHttpHeaders;
   plan: RoutePlan;
@@ -79,6 +81,7 @@ export class Exchange {
   readonly operation: Operation;
   /** The parsed inbound body, as the caller sent it. */
   readonly body: Record<string, unknown>;
+
   /** The canonical chat request (for OpenAI callers, the same object as `body`). */
   readonly request: ChatRequest | undefined;
   readonly headers: IncomingHttpHeaders;
@@ -115,18 +118,33 @@ export class Exchange {
   #inputTokens: number | undefined;
   #controller: AbortController | undefined;
   #upstream: { abort(reason: unknown): void } | undefined;
+  #raw: Buffer | undefined;
 
   constructor(init: ExchangeInit) {
     this.id = init.id;
     this.protocol = init.protocol;
     this.operation = init.operation;
     this.body = init.body;
+    this.#raw = init.raw;
     this.request = init.request;
     this.headers = init.headers;
     this.url = init.url ?? '';
     this.plan = init.plan;
     this.dryRun = init.dryRun ?? false;
     this.timings = { start: performance.now(), upstreamMs: 0 };
+  }
+
+  /**
+   * @internal The bytes `body` was parsed from, until an attempt succeeded: an upstream body that
+   * would serialize to exactly these bytes is sent as they are (no JSON.stringify).
+   */
+  get raw(): Buffer | undefined {
+    return this.#raw;
+  }
+
+  /** @internal No attempt follows (one succeeded): a long stream need not keep the request's bytes. */
+  releaseRaw(): void {
+    this.#raw = undefined;
   }
 
   /** The model name the caller asked for. */

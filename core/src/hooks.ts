@@ -7,7 +7,8 @@ import {
   SyncHook,
 } from 'tapable';
 import { SwitchyardError } from './errors.js';
-import { bailRunner, seriesRunner, waterfallRunner } from './hook-runners.js';
+import { bailRunner, NOTHING, seriesRunner, waterfallRunner } from './hook-runners.js';
+import type { MaybePromise } from './hook-runners.js';
 import type { Exchange } from './exchange.js';
 import type { Logger } from './logger.js';
 import type { ModelResolver } from './routing/resolve.js';
@@ -60,7 +61,7 @@ export class GatewayHooks {
   /** How the request path calls the request hooks (hook-runners.ts): built from the taps, kept once sealed. */
   get run(): HookRunners {
     if (this.#runners) return this.#runners;
-    const convert = new Map<string, (req: UpstreamRequest, x: Exchange) => Promise<UpstreamRequest>>();
+    const convert = new Map<string, (req: UpstreamRequest, x: Exchange) => MaybePromise<UpstreamRequest>>();
     const runners: HookRunners = {
       beforeRoute: bailRunner(this.beforeRoute),
       selectRoute: waterfallRunner(this.selectRoute),
@@ -70,7 +71,7 @@ export class GatewayHooks {
         let run = convert.get(type);
         if (!run) {
           const hook = this.convertRequest.get(type);
-          run = hook ? waterfallRunner(hook) : async (r: UpstreamRequest) => r;
+          run = hook ? waterfallRunner(hook) : (r: UpstreamRequest) => r;
           convert.set(type, run);
         }
         return run(req, x);
@@ -143,12 +144,13 @@ export class GatewayHooks {
   }
 }
 
+/** Each returns at once while every tap did, else a promise (hook-runners.ts); a sync tap's throw is thrown. */
 export interface HookRunners {
-  beforeRoute(x: Exchange): Promise<Reply | void>;
-  selectRoute(plan: RoutePlan, x: Exchange): Promise<RoutePlan>;
-  convertRequest(type: string, req: UpstreamRequest, x: Exchange): Promise<UpstreamRequest>;
-  onResult(result: AttemptResult, x: Exchange): Promise<void>;
-  onFinish(x: Exchange): Promise<void>;
+  beforeRoute(x: Exchange): MaybePromise<Reply | void>;
+  selectRoute(plan: RoutePlan, x: Exchange): MaybePromise<RoutePlan>;
+  convertRequest(type: string, req: UpstreamRequest, x: Exchange): MaybePromise<UpstreamRequest>;
+  onResult(result: AttemptResult, x: Exchange): MaybePromise<void>;
+  onFinish(x: Exchange): MaybePromise<void>;
 }
 
 /** Wraps a tap so its failure is logged with its name and the chain goes on. */
@@ -161,10 +163,10 @@ function isolate(tap: Tap, logger: Logger, hook: string): Tap {
     wrapped = (a, b) => {
       try {
         const result = fn(a, b) as Promise<unknown> | undefined;
-        return result?.then(undefined, report) ?? Promise.resolve();
+        return result === undefined || result === NOTHING ? NOTHING : result.then(undefined, report);
       } catch (err) {
         report(err);
-        return Promise.resolve();
+        return NOTHING;
       }
     };
   } else if (tap.type === 'async') {

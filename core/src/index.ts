@@ -24,6 +24,8 @@ export type {
 export { MAX_OUTPUT_TOKENS, requestValidator } from './http/body.js';
 export { GatewayHooks, RouteStage, ConvertStage } from './hooks.js';
 export { TimedPlugins } from './hooks.js';
+export { NOTHING } from './hook-runners.js';
+export type { MaybePromise } from './hook-runners.js';
 export { Exchange, exchangeKey } from './exchange.js';
 export { CAPTURED_COMPLETION } from './exchange.js';
 export { CompletionAccumulator, completionChunks } from './protocols/completion-stream.js';

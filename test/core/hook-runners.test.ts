@@ -1,6 +1,8 @@
 import { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook } from 'tapable';
 import { describe, expect, it } from 'vitest';
-import { bailRunner, seriesRunner, waterfallRunner } from '../../core/src/hook-runners.js';
+import { bailRunner, NOTHING, seriesRunner, waterfallRunner } from '../../core/src/hook-runners.js';
+import { GatewayHooks } from '../../core/src/hooks.js';
+import type { Logger } from '../../core/src/logger.js';
 
 describe('hook runners (the request path calls hooks through these)', () => {
   it('bail: taps run in stage order, sync, promise and callback taps alike; the first value ends the call', async () => {
@@ -44,5 +46,65 @@ describe('hook runners (the request path calls hooks through these)', () => {
     hook.tap('double', (n) => n * 2);
     expect(await bailRunner(hook)(21)).toBe(42);
     expect(calls).toEqual([21]);
+  });
+
+  it('answers at once, without a promise, while every tap does (sync taps, promise taps returning NOTHING)', () => {
+    const bail = new AsyncSeriesBailHook<[string[]], string>(['seen']);
+    bail.tap('sync', (seen) => void seen.push('sync'));
+    bail.tapPromise('idle', (seen) => (seen.push('idle'), NOTHING));
+    bail.tap('answers', () => 'answer');
+    const seen: string[] = [];
+    expect(bailRunner(bail)(seen)).toBe('answer');
+    expect(seen).toEqual(['sync', 'idle']);
+
+    const waterfall = new AsyncSeriesWaterfallHook<[number, number]>(['value', 'step']);
+    waterfall.tap('add', (value, step) => value + step);
+    waterfall.tapPromise('keeps', () => NOTHING as unknown as Promise<number>);
+    expect(waterfallRunner(waterfall)(1, 2)).toBe(3);
+
+    const series = new AsyncSeriesHook<[string[]]>(['seen']);
+    series.tapPromise('idle', (seen) => (seen.push('idle'), NOTHING));
+    series.tap('sync', (seen) => void seen.push('sync'));
+    const order: string[] = [];
+    expect(seriesRunner(series)(order)).toBeUndefined();
+    expect(order).toEqual(['idle', 'sync']);
+  });
+
+  it('goes on asynchronously from the first tap that returns a promise, in order; a sync throw is thrown at once', async () => {
+    const hook = new AsyncSeriesWaterfallHook<[string[], string]>(['seen', 'tag']);
+    hook.tap('first', (seen) => [...seen, 'first']);
+    hook.tapPromise('waits', async (seen) => [...seen, 'waits']);
+    hook.tapPromise('idle', () => NOTHING as unknown as Promise<string[]>);
+    hook.tap('last', (seen) => [...seen, 'last']);
+    const result = waterfallRunner(hook)([], 't');
+    expect(result).toBeInstanceOf(Promise);
+    expect(await result).toEqual(['first', 'waits', 'last']);
+
+    const throwing = new AsyncSeriesBailHook<[number], number>(['n']);
+    throwing.tap('fails', () => {
+      throw new Error('sync tap failed');
+    });
+    expect(() => bailRunner(throwing)(1)).toThrow('sync tap failed');
+  });
+
+  it("NOTHING is a resolved promise of undefined: tapable's own call takes it as a tap's answer", async () => {
+    const hook = new AsyncSeriesBailHook<[number], number>(['n']);
+    hook.tapPromise('idle', () => NOTHING as unknown as Promise<number>);
+    hook.tap('double', (n) => n * 2);
+    expect(await hook.promise(4)).toBe(8);
+  });
+
+  it('onResult and onFinish taps returning NOTHING keep the call synchronous through their isolating wrapper', async () => {
+    const errors: unknown[] = [];
+    const logger = { error: (fields: unknown) => void errors.push(fields) } as unknown as Logger;
+    const hooks = new GatewayHooks(logger);
+    const seen: string[] = [];
+    hooks.onFinish.tapPromise('idle', () => (seen.push('idle'), NOTHING));
+    hooks.onFinish.tap('sync', () => void seen.push('sync'));
+    hooks.seal();
+    const x = {} as Parameters<typeof hooks.run.onFinish>[0];
+    expect(hooks.run.onFinish(x)).toBeUndefined();
+    expect(seen).toEqual(['idle', 'sync']);
+    expect(errors).toEqual([]);
   });
 });

@@ -13,23 +13,25 @@ const limitBytes = new Map<string, number>();
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads and parses a JSON request body once, enforcing the size limit (413), UTF-8 and JSON syntax (400). */
-export async function readJsonBody(req: IncomingMessage, limit: string): Promise<Record<string, unknown>> {
-  let raw: Buffer;
+export function readJsonBody(req: IncomingMessage, limit: string): Promise<Record<string, unknown>> {
+  return readJsonRequest(req, limit).then((read) => read.body);
+}
+
+/** A parsed request body with the bytes it was parsed from. */
+export interface JsonRequestBody {
+  readonly body: Record<string, unknown>;
+  readonly raw: Buffer;
+}
+
+/** readJsonBody(), keeping the bytes as received (a routed request may send them upstream as they are). */
+export function readJsonRequest(req: IncomingMessage, limit: string): Promise<JsonRequestBody> {
   let max = limitBytes.get(limit);
   if (max === undefined) limitBytes.set(limit, (max = bytes.parse(limit) ?? Number.POSITIVE_INFINITY));
-  try {
-    raw = await readBytes(req, max);
-  } catch (err) {
-    if (err === TOO_LARGE) {
-      throw new SwitchyardError('SWITCHYARD_ERR_BODY_TOO_LARGE', `request body exceeds the limit of ${limit}`, {
-        publicCode: 'request_too_large',
-      });
-    }
-    throw new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'could not read the request body', {
-      cause: err,
-      status: 400,
-    });
-  }
+  return readBody(req, max, limit);
+}
+
+/** The request body's bytes as a JSON object, or its 400. */
+function parseJsonBody(raw: Buffer): Record<string, unknown> {
   let text: string;
   try {
     text = utf8.decode(raw);
@@ -74,16 +76,31 @@ export async function readJsonBody(req: IncomingMessage, limit: string): Promise
 
 const TOO_LARGE = new Error('request body over the limit');
 
+/** Why a body could not be read: over the limit (413), or cut short (400). */
+function unreadable(err: unknown, limit: string): SwitchyardError {
+  if (err === TOO_LARGE) {
+    return new SwitchyardError('SWITCHYARD_ERR_BODY_TOO_LARGE', `request body exceeds the limit of ${limit}`, {
+      publicCode: 'request_too_large',
+    });
+  }
+  return new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', 'could not read the request body', {
+    cause: err,
+    status: 400,
+  });
+}
+
 /**
- * The request body's bytes, refused past `max` (at once when Content-Length says so), or when the
- * caller goes away before its end. One buffer as it came when the body is one chunk (the usual
- * case): no copy. A refused body is drained (discarded), so the connection can carry the answer.
+ * The request body, read whole and parsed (parseJsonBody), refused past `max` (at once when
+ * Content-Length says so), or when the caller goes away before its end. One buffer as it came
+ * when the body is one chunk (the usual case): no copy. A refused body is drained (discarded),
+ * so the connection can carry the answer. Settled from the listeners: no async function and
+ * await per request.
  */
-function readBytes(req: IncomingMessage, max: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, max: number, limit: string): Promise<JsonRequestBody> {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > max) {
     req.resume();
-    return Promise.reject(TOO_LARGE);
+    return Promise.reject(unreadable(TOO_LARGE, limit));
   }
   return new Promise((resolve, reject) => {
     let first: Buffer | undefined;
@@ -94,9 +111,16 @@ function readBytes(req: IncomingMessage, max: number): Promise<Buffer> {
       req.off('end', onEnd);
       req.off('error', finish);
       req.off('close', onClose);
-      if (err === undefined) return resolve(chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY));
-      req.resume();
-      reject(err);
+      if (err !== undefined) {
+        req.resume();
+        return reject(unreadable(err, limit));
+      }
+      const raw = chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY);
+      try {
+        resolve({ body: parseJsonBody(raw), raw });
+      } catch (refused) {
+        reject(refused);
+      }
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;

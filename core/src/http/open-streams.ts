@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
 import type { SwitchyardError } from '../errors.js';
-import type { ProtocolCodec } from '../protocols/codec.js';
 import type { OpenStream } from './writer.js';
 
 /**
@@ -9,12 +8,15 @@ import type { OpenStream } from './writer.js';
  * a cut stream for a finished one.
  */
 export class OpenStreams {
-  readonly #open = new Map<ServerResponse, { stream: OpenStream; codec: ProtocolCodec }>();
+  readonly #open = new Map<ServerResponse, OpenStream>();
 
-  add(res: ServerResponse, stream: OpenStream, codec: ProtocolCodec): void {
-    if (res.writableEnded) return;
-    this.#open.set(res, { stream, codec });
-    res.once('close', () => this.#open.delete(res));
+  add(res: ServerResponse, stream: OpenStream): void {
+    if (!res.writableEnded && !res.destroyed) this.#open.set(res, stream);
+  }
+
+  /** The response closed (its request's own 'close' listener calls this: no listener of its own). */
+  delete(res: ServerResponse): void {
+    this.#open.delete(res);
   }
 
   get size(): number {
@@ -23,7 +25,7 @@ export class OpenStreams {
 
   /** Cuts every stream between two events with `error` as its last event; waits at most `flushMs` for the bytes to leave. */
   async endAll(error: SwitchyardError, flushMs: number): Promise<void> {
-    const ended = [...this.#open].map(([, { stream, codec }]) => stream.cut(codec.streamError(error)));
+    const ended = [...this.#open.values()].map((stream) => stream.cut(error));
     this.#open.clear();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(ended), new Promise<void>((resolve) => (timer = setTimeout(resolve, flushMs)))]);

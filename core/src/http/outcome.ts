@@ -11,14 +11,19 @@ export function requestOutcome(x: Exchange, status: number, failure: SwitchyardE
   const served = lastSuccess(x.results);
   const usage = served?.usage;
   const error = failure?.message ?? (served ? undefined : x.results.at(-1)?.message);
-  return {
-    status,
-    aborted: x.aborted,
-    ...(failure ? { errorCode: failure.code, errorClass: failure.class, errorKind: failure.kind } : {}),
-    ...(error === undefined ? {} : { error }),
-    ...(usage ? { usage } : {}),
-  };
+  // Built field by field (in the order a spread of the optional parts gave), without their temporary objects.
+  const outcome: Mutable<RequestOutcome> = { status, aborted: x.aborted };
+  if (failure) {
+    outcome.errorCode = failure.code;
+    outcome.errorClass = failure.class;
+    outcome.errorKind = failure.kind;
+  }
+  if (error !== undefined) outcome.error = error;
+  if (usage) outcome.usage = usage;
+  return outcome;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function lastSuccess(results: readonly AttemptResult[]): AttemptResult | undefined {
   for (let i = results.length - 1; i >= 0; i--) if (results[i]!.outcome === 'success') return results[i];

@@ -4,6 +4,7 @@ import type { DispatchDeps } from '../dispatch.js';
 import { toSwitchyardError } from '../errors.js';
 import type { SwitchyardError } from '../errors.js';
 import { Exchange } from '../exchange.js';
+import { isPromise } from '../hook-runners.js';
 import { completionChunks } from '../protocols/completion-stream.js';
 import type { ChatCompletionChunk } from '../protocols/canonical.js';
 import { INBOUND_WARNINGS } from '../protocols/codec.js';
@@ -12,7 +13,8 @@ import { noTargetError } from '../routing/core-taps.js';
 import { RoutePlan } from '../routing/route-plan.js';
 import type { Reply } from '../types.js';
 import type { Delivery } from '../upstream/attempt.js';
-import { readJsonBody } from './body.js';
+import { readJsonRequest } from './body.js';
+import type { ResponseHead } from './head.js';
 import type { OpenStreams } from './open-streams.js';
 import { requestOutcome } from './outcome.js';
 import { setServerTiming } from './timing.js';
@@ -40,16 +42,19 @@ export async function serveRouted(
   protocol: InboundProtocol,
   route: InboundRoute,
   requestId: string,
+  head: ResponseHead,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const { hooks, logger } = deps;
   let body: Record<string, unknown> = {};
+  let raw: Buffer | undefined;
   let decoded: Decoded = {};
   let refused: unknown;
   try {
-    body = await readJsonBody(req, deps.bodyLimit);
-    decoded = await route.decode(body, req.headers);
+    ({ body, raw } = await readJsonRequest(req, deps.bodyLimit));
+    const decoding = route.decode(body, req.headers);
+    decoded = isPromise(decoding) ? await decoding : decoding;
   } catch (err) {
     refused = err;
   }
@@ -59,6 +64,7 @@ export async function serveRouted(
     protocol: protocol.name,
     operation: route.operation,
     body,
+    raw,
     request: decoded.request,
     headers: req.headers,
     url: req.url ?? '',
@@ -70,11 +76,11 @@ export async function serveRouted(
   let failure: SwitchyardError | undefined;
   // 'close' comes once: `on` spares the once-wrapper per request.
   res.on('close', () => {
+    deps.streams.delete(res);
     if (!res.writableFinished) x.abort();
     const status = !res.headersSent && x.aborted ? CLIENT_CLOSED : res.statusCode;
     x.response = requestOutcome(x, status, failure);
-    if (hooks.onFinish.isUsed())
-      hooks.run.onFinish(x).catch((err: unknown) => logger.error({ err, requestId }, 'onFinish failed'));
+    if (hooks.onFinish.isUsed()) finish(deps, x);
   });
   const fail = (err: unknown): void => {
     // Nothing reaches a caller who hung up, and it is not our failure: its request line says 499.
@@ -84,15 +90,25 @@ export async function serveRouted(
         'caller closed the connection before the answer',
       );
     failure = toSwitchyardError(err);
-    if (deps.timing && !res.headersSent) setServerTiming(res, x, false, hooks.timedPlugins);
-    writeError(res, failure, protocol, logger, requestId);
+    if (deps.timing && !res.headersSent) setServerTiming(head, x, false, hooks.timedPlugins);
+    writeError(res, failure, protocol, logger, requestId, head);
   };
   if (refused !== undefined) return fail(refused);
+  routeAndAnswer(deps, protocol, x, head, res, fail).catch(fail);
+}
+
+/** onFinish, whose failure is logged. */
+function finish(deps: RoutedDeps, x: Exchange): void {
   try {
-    await routeAndAnswer(deps, protocol, x, res, fail);
+    const done = deps.hooks.run.onFinish(x);
+    if (isPromise(done)) done.then(undefined, (err: unknown) => onFinishFailed(deps, x, err));
   } catch (err) {
-    fail(err);
+    onFinishFailed(deps, x, err);
   }
+}
+
+function onFinishFailed(deps: RoutedDeps, x: Exchange, err: unknown): void {
+  deps.logger.error({ err, requestId: x.id }, 'onFinish failed');
 }
 
 /** beforeRoute, selectRoute, dispatch over the plan, then the answer or the failure. */
@@ -100,62 +116,74 @@ async function routeAndAnswer(
   deps: RoutedDeps,
   protocol: InboundProtocol,
   x: Exchange,
+  head: ResponseHead,
   res: ServerResponse,
   fail: (err: unknown) => void,
 ): Promise<void> {
   const { hooks } = deps;
-  const reply = await hooks.run.beforeRoute(x);
+  // The hooks answer at once while their taps do: awaited only when they did not.
+  let reply = hooks.run.beforeRoute(x);
+  if (isPromise(reply)) reply = await reply;
   if (reply) {
     if (reply.kind === 'error') return fail(reply.error);
-    if (deps.timing) setServerTiming(res, x, false, hooks.timedPlugins);
-    return deliver(deps, res, reply, protocol, x);
+    if (deps.timing) setServerTiming(head, x, false, hooks.timedPlugins);
+    return deliver(deps, head, res, reply, protocol, x);
   }
-  const plan = await hooks.run.selectRoute(x.plan, x);
+  let plan = hooks.run.selectRoute(x.plan, x);
+  if (isPromise(plan)) plan = await plan;
   if (plan.size === 0) return fail(noTargetError(x));
   const outcome = await dispatch(x, protocol, deps);
-  setRouteHeaders(res, x);
+  setRouteHeaders(head, x);
   if (!outcome.ok) return fail(outcome.error);
-  if (deps.timing) setServerTiming(res, x, outcome.delivery.kind === 'stream', hooks.timedPlugins);
-  return deliver(deps, res, outcome.delivery, protocol, x);
+  if (deps.timing) setServerTiming(head, x, outcome.delivery.kind === 'stream', hooks.timedPlugins);
+  return deliver(deps, head, res, outcome.delivery, protocol, x);
 }
 
-/** Writes a successful delivery, or a plugin's reply (a `completion` rendered in the caller's protocol). */
+/**
+ * Writes a successful delivery, or a plugin's reply (a `completion` rendered in the caller's
+ * protocol). A stream goes on after this returns: nothing waits for it but the caller.
+ */
 function deliver(
   deps: RoutedDeps,
+  head: ResponseHead,
   res: ServerResponse,
   delivery: Delivery | Exclude<Reply, { kind: 'error' }>,
   protocol: InboundProtocol,
   x: Exchange,
-): Promise<void> | void {
+): void {
   const headers = 'headers' in delivery ? delivery.headers : undefined;
   switch (delivery.kind) {
     case 'bytes':
-      return writeBody(res, delivery.status, delivery.body, delivery.contentType);
+      return writeBody(res, delivery.status, delivery.body, delivery.contentType, undefined, head);
     case 'json':
-      return writeBody(res, delivery.status, delivery.body, 'application/json', headers);
+      return writeBody(res, delivery.status, delivery.body, 'application/json', headers, head);
     case 'completion': {
-      if (!delivery.stream)
-        return writeBody(res, 200, protocol.encodeResponse(delivery.completion, x), 'application/json', headers);
+      if (!delivery.stream) {
+        const body = protocol.encodeResponse(delivery.completion, x);
+        return writeBody(res, 200, body, 'application/json', headers, head);
+      }
       const chunks = completionChunks(delivery.completion, x.request?.stream_options?.include_usage === true);
       const obs: StreamObservation = { events: 0, done: false };
-      return stream(deps, res, protocol.encodeStream(iterate(chunks), x, obs), headers, protocol, x);
+      return stream(deps, head, res, protocol.encodeStream(iterate(chunks), x, obs), headers, protocol, x);
     }
     case 'stream':
-      return stream(deps, res, delivery.body, headers, protocol, x);
+      return stream(deps, head, res, delivery.body, headers, protocol, x);
   }
 }
 
 function stream(
   deps: RoutedDeps,
+  head: ResponseHead,
   res: ServerResponse,
   pieces: AsyncIterable<string | Uint8Array>,
   headers: Readonly<Record<string, string>> | undefined,
   protocol: InboundProtocol,
   x: Exchange,
-): Promise<void> {
-  const { done, stream } = writeStream(res, pieces, headers, () => x.abort());
-  deps.streams.add(res, stream, protocol);
-  return done;
+): void {
+  deps.streams.add(
+    res,
+    writeStream(res, head, pieces, headers, protocol, () => x.abort()),
+  );
 }
 
 async function* iterate(chunks: readonly ChatCompletionChunk[]): AsyncGenerator<ChatCompletionChunk> {

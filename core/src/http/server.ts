@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import Koa from 'koa';
 import Router from '@koa/router';
@@ -18,6 +17,8 @@ import { TtftTracker } from '../routing/latency.js';
 import { FailoverPolicies } from '../routing/policy.js';
 import { allowedHosts, guardRequest, guardSettings } from './request-guard.js';
 import type { GuardSettings } from './request-guard.js';
+import { ResponseHead } from './head.js';
+import { requestUuid } from './request-id.js';
 import { serveRouted } from './routed.js';
 import type { RoutedDeps } from './routed.js';
 import { totalTiming } from './timing.js';
@@ -72,10 +73,7 @@ export function createHandler(gateway: HandlerHost): RequestListener {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = timing ? performance.now() : 0;
     const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.setHeader('x-request-id', requestId);
-    // Draining: keep-alive connections end after their current response.
-    if (gateway.draining) res.setHeader('connection', 'close');
+    const requestId = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : requestUuid();
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
@@ -90,13 +88,19 @@ export function createHandler(gateway: HandlerHost): RequestListener {
       };
     }
     const refused = guardRequest(guard.settings, req.method ?? 'GET', path, req.headers);
+    const routed = refused === undefined && req.method === 'POST' ? protocols.route(path) : undefined;
+    // Draining: keep-alive connections end after their current response.
+    if (routed) {
+      const head = new ResponseHead(requestId, gateway.draining);
+      return void serveRouted(deps, routed.protocol, routed.route, requestId, head, req, res);
+    }
+    res.setHeader('x-request-id', requestId);
+    if (gateway.draining) res.setHeader('connection', 'close');
     if (refused) {
       if (timing) res.setHeader('server-timing', totalTiming(started));
       logRefused(logger, requestId, req.method, path, refused);
       return writeError(res, refused, { errorBody: errorBodyFor(protocols, path) }, logger, requestId);
     }
-    const routed = req.method === 'POST' ? protocols.route(path) : undefined;
-    if (routed) return void serveRouted(deps, routed.protocol, routed.route, requestId, req, res);
     void koa(req, res);
   };
 }

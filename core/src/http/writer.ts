@@ -3,7 +3,9 @@ import { toSwitchyardError } from '../errors.js';
 import type { SwitchyardError } from '../errors.js';
 import type { Exchange } from '../exchange.js';
 import type { Logger } from '../logger.js';
-import type { PushedPieces } from '../protocols/push.js';
+import type { ProtocolCodec } from '../protocols/codec.js';
+import type { PieceSink, PushedPieces } from '../protocols/push.js';
+import type { ResponseHead } from './head.js';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -11,19 +13,30 @@ const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 } as const;
 
-/** Writes a JSON body (or bytes as they came) in one go. */
+/**
+ * Writes a JSON body (or bytes as they came) in one go: with `head`, its fields and these in one
+ * writeHead(); without (responses outside the routed path), onto what was set on `res`.
+ */
 export function writeBody(
   res: ServerResponse,
   status: number,
   body: unknown,
   contentType = 'application/json',
   headers?: Readonly<Record<string, string>>,
+  head?: ResponseHead,
 ): void {
   const payload = Buffer.isBuffer(body) ? body : typeof body === 'string' ? body : JSON.stringify(body);
-  if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
-  res.setHeader('content-type', contentType);
-  res.setHeader('content-length', Buffer.byteLength(payload));
-  res.statusCode = status;
+  if (head) {
+    if (headers) head.add(headers);
+    head.set('content-type', contentType);
+    head.set('content-length', String(Buffer.byteLength(payload)));
+    head.send(res, status);
+  } else {
+    if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
+    res.setHeader('content-type', contentType);
+    res.setHeader('content-length', Buffer.byteLength(payload));
+    res.statusCode = status;
+  }
   res.end(payload);
 }
 
@@ -34,6 +47,7 @@ export function writeError(
   protocol: { errorBody(error: SwitchyardError): unknown },
   logger: Logger,
   requestId: string,
+  head?: ResponseHead,
 ): void {
   const error = toSwitchyardError(thrown);
   if (!error.expose || error.status >= 500) {
@@ -43,111 +57,137 @@ export function writeError(
     );
   }
   if (res.headersSent) return void res.end();
-  writeBody(res, error.status, protocol.errorBody(error), 'application/json', error.headers);
+  writeBody(res, error.status, protocol.errorBody(error), 'application/json', error.headers, head);
 }
 
 /** Headers every routed response carries: the target served, the attempts it took, plugins' headers and warnings. */
-export function setRouteHeaders(res: ServerResponse, x: Exchange): void {
-  if (x.target) res.setHeader('x-switchyard-target', x.target.id);
-  if (x.attempt > 0) res.setHeader('x-switchyard-attempts', String(x.attempt));
+export function setRouteHeaders(head: ResponseHead, x: Exchange): void {
+  if (x.target) head.set('x-switchyard-target', x.target.id);
+  if (x.attempt > 0) head.set('x-switchyard-attempts', String(x.attempt));
   const extra = x.responseHeaders;
-  if (extra) for (const name in extra) res.setHeader(name, extra[name]!);
-  if (x.warnings.length) res.setHeader('x-switchyard-warnings', x.warnings.join('; ').replace(/[\r\n]/g, ' '));
+  if (extra) head.add(extra);
+  if (x.warnings.length) head.set('x-switchyard-warnings', x.warnings.join('; ').replace(/[\r\n]/g, ' '));
 }
 
 /** A stream being written: a shutdown past its grace period cuts it between two events. */
 export interface OpenStream {
-  /** Stops writing after the current piece, writes `last` and ends. */
-  cut(last: string): Promise<void>;
+  /** Stops writing after the current piece, writes `error` as the last event in the caller's protocol and ends. */
+  cut(error: SwitchyardError): Promise<void>;
 }
 
 /**
  * Writes an SSE stream straight to the response, piece by piece, waiting for `drain` whenever
  * the socket's buffer is full: a slow reader slows the upstream read instead of filling memory.
- * Ends when the pieces do, when the caller leaves, or when cut.
+ * Ends when the pieces do, when the caller leaves, or when cut. The head leaves with the first
+ * piece (a stream is delivered once its first event is in hand): no write of its own.
  */
 export function writeStream(
   res: ServerResponse,
+  head: ResponseHead,
   pieces: AsyncIterable<string | Uint8Array>,
   headers: Readonly<Record<string, string>> | undefined,
+  codec: ProtocolCodec,
   abort: () => void,
-): { done: Promise<void>; stream: OpenStream } {
-  res.statusCode = 200;
-  for (const name in SSE_HEADERS) res.setHeader(name, SSE_HEADERS[name as keyof typeof SSE_HEADERS]);
-  if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
-  // No flushHeaders(): a stream is delivered once its first event is in hand, so the head leaves
-  // with it in one write instead of a write of its own.
-  let last: string | undefined;
-  const done = isPushed(pieces) ? pushed(res, pieces, () => last) : pulled(res, pieces, () => last);
-  const stream: OpenStream = {
-    cut(error) {
-      last = error;
-      abort();
-      if (res.writableEnded || res.destroyed) return Promise.resolve();
-      return new Promise((resolve) => res.end(error, () => resolve()));
-    },
-  };
-  return { done, stream };
-}
-
-/** Pulls the pieces one by one, awaiting each. */
-async function pulled(
-  res: ServerResponse,
-  pieces: AsyncIterable<string | Uint8Array>,
-  cut: () => string | undefined,
-): Promise<void> {
-  const iterator = pieces[Symbol.asyncIterator]();
-  try {
-    for (
-      let next = await iterator.next();
-      !next.done && cut() === undefined && !res.destroyed;
-      next = await iterator.next()
-    ) {
-      if (!res.write(next.value)) await drained(res);
-    }
-  } catch {
-    // The pieces end with their own error event; a throw here means the caller or a cut stopped them.
-  } finally {
-    if (cut() === undefined && !res.destroyed) res.end();
-    await iterator.return?.().catch(() => undefined);
-  }
+): OpenStream {
+  head.add(SSE_HEADERS);
+  if (headers) head.add(headers);
+  const writer = new StreamWriter(res, head, codec, abort);
+  if (isPushed(pieces)) writer.push(pieces);
+  else void writer.pull(pieces);
+  return writer;
 }
 
 /**
- * Lets pieces that can push themselves (a same-protocol stream) write as they come: no promise per
- * piece. A full socket buffer pauses them until `drain`; a caller gone or a cut stops them.
+ * One stream's writer: the sink pushed pieces are written to (no promise per piece), or the
+ * loop pulling them one by one; a full socket buffer pauses pushed pieces until `drain`, and a
+ * caller gone or a cut stops them.
  */
-function pushed(res: ServerResponse, pieces: PushedPieces, cut: () => string | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    let stopped = false;
-    let waiting = false;
-    const resume = (): void => {
-      waiting = false;
-      res.off('drain', resume);
-      res.off('close', resume);
-      pieces.resume();
-    };
-    pieces.pipe({
-      write(piece) {
-        if (cut() !== undefined || res.destroyed) {
-          if (!stopped) pieces.return().catch(() => undefined);
-          stopped = true;
-          return true;
-        }
-        if (res.write(piece)) return true;
-        if (!waiting) {
-          waiting = true;
-          res.on('drain', resume);
-          res.on('close', resume);
-        }
-        return false;
-      },
-      end() {
-        if (cut() === undefined && !res.destroyed) res.end();
-        resolve();
-      },
-    });
-  });
+class StreamWriter implements PieceSink, OpenStream {
+  readonly #res: ServerResponse;
+  readonly #head: ResponseHead;
+  readonly #codec: ProtocolCodec;
+  readonly #abort: () => void;
+  #pieces: PushedPieces | undefined;
+  /** The error event of a cut: written last, instead of the rest. */
+  #last: string | undefined;
+  #stopped = false;
+  #waiting = false;
+  #resume: (() => void) | undefined;
+
+  constructor(res: ServerResponse, head: ResponseHead, codec: ProtocolCodec, abort: () => void) {
+    this.#res = res;
+    this.#head = head;
+    this.#codec = codec;
+    this.#abort = abort;
+  }
+
+  push(pieces: PushedPieces): void {
+    this.#pieces = pieces;
+    pieces.pipe(this);
+  }
+
+  /** Pulls the pieces one by one, awaiting each. */
+  async pull(pieces: AsyncIterable<string | Uint8Array>): Promise<void> {
+    const res = this.#res;
+    const iterator = pieces[Symbol.asyncIterator]();
+    try {
+      for (
+        let next = await iterator.next();
+        !next.done && this.#last === undefined && !res.destroyed;
+        next = await iterator.next()
+      ) {
+        this.#head.send(res, 200);
+        if (!res.write(next.value)) await drained(res);
+      }
+    } catch {
+      // The pieces end with their own error event; a throw here means the caller or a cut stopped them.
+    } finally {
+      this.end();
+      await iterator.return?.().catch(() => undefined);
+    }
+  }
+
+  /** @internal A pushed piece; false: the caller's buffer is full. */
+  write(piece: string | Uint8Array): boolean {
+    const res = this.#res;
+    if (this.#last !== undefined || res.destroyed) {
+      if (!this.#stopped) this.#pieces!.return().catch(() => undefined);
+      this.#stopped = true;
+      return true;
+    }
+    this.#head.send(res, 200);
+    if (res.write(piece)) return true;
+    if (!this.#waiting) {
+      this.#waiting = true;
+      // Made at the first full buffer: most streams never wait.
+      const resume = (this.#resume ??= () => {
+        this.#waiting = false;
+        res.off('drain', resume);
+        res.off('close', resume);
+        this.#pieces!.resume();
+      });
+      res.on('drain', resume);
+      res.on('close', resume);
+    }
+    return false;
+  }
+
+  /** @internal The pieces are over. */
+  end(): void {
+    const res = this.#res;
+    if (this.#last !== undefined || res.destroyed) return;
+    this.#head.send(res, 200);
+    res.end();
+  }
+
+  cut(error: SwitchyardError): Promise<void> {
+    const res = this.#res;
+    this.#last = this.#codec.streamError(error);
+    this.#abort();
+    if (res.writableEnded || res.destroyed) return Promise.resolve();
+    this.#head.send(res, 200);
+    return new Promise((resolve) => res.end(this.#last, () => resolve()));
+  }
 }
 
 function isPushed(pieces: AsyncIterable<string | Uint8Array>): pieces is PushedPieces {

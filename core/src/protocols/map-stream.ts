@@ -1,4 +1,4 @@
-import { canPush } from './push.js';
+import { canPush, RETURNED } from './push.js';
 import type { PushListener, PushSource } from './push.js';
 
 /** What mapStream() does with each item of its source. */
@@ -120,10 +120,12 @@ class MappedStream<T, U> implements AsyncIterableIterator<U>, PushSource<U>, Pus
   }
 
   return(): Promise<IteratorResult<U>> {
-    if (this.#ended) return Promise.resolve(DONE);
+    if (this.#ended) return RETURNED;
     this.#ended = true;
     this.#out.length = this.#at = 0;
-    return this.#source.return ? this.#source.return().then(done) : Promise.resolve(DONE);
+    if (!this.#source.return) return RETURNED;
+    const returned = this.#source.return();
+    return returned === RETURNED ? RETURNED : returned.then(done);
   }
 
   #take(): U {

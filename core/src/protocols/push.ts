@@ -19,6 +19,14 @@ export interface PushSource<T> {
   resume(): void;
 }
 
+/**
+ * What return() of an iterator that finishes at once gives: one settled promise of the done
+ * result for every stream, which a caller may recognise and need not wait for.
+ */
+export const RETURNED: Promise<IteratorReturnResult<undefined>> = Promise.resolve(
+  Object.freeze({ value: undefined, done: true as const }),
+);
+
 export function canPush<T>(stream: unknown): stream is PushSource<T> {
   return (stream as Partial<PushSource<T>> | undefined)?.pushable === true;
 }

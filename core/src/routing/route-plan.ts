@@ -46,7 +46,7 @@ export class RoutePlan {
    * below that a scan of `discovered` costs less than a Set per request.
    */
   #added: Set<string> | undefined;
-  readonly discovered: Discovery[] = [];
+  #discovered: Discovery[] = [];
   readonly exclusions: Exclusion[] = [];
   readonly orderings: Ordering[] = [];
 
@@ -58,13 +58,25 @@ export class RoutePlan {
     return this.#targets.length;
   }
 
+  /** Every candidate added, in order, with the rule that found it and who added it. */
+  get discovered(): Discovery[] {
+    return this.#discovered;
+  }
+
   /** Adds candidates (stage DISCOVER); a target id already added is not added again. */
   add(by: string, targets: readonly Target[]): this {
+    if (this.#discovered.length === 0 && distinct(targets)) {
+      // The first candidates (the resolver's): copied at their size, rather than grown item by item.
+      this.#targets = targets.slice();
+      this.#discovered = targets.map((target) => ({ target: target.id, rule: target.rule, by }));
+      if (targets.length >= 16) this.#added = new Set(this.#discovered.map((d) => d.target));
+      return this;
+    }
     for (const target of targets) {
       if (this.#wasAdded(target.id)) continue;
       this.#added?.add(target.id);
       this.#targets.push(target);
-      this.discovered.push({ target: target.id, rule: target.rule, by });
+      this.#discovered.push({ target: target.id, rule: target.rule, by });
     }
     return this;
   }
@@ -72,7 +84,7 @@ export class RoutePlan {
   /** Removes every target the predicate matches, recording who removed it and why. */
   #wasAdded(id: string): boolean {
     if (this.#added) return this.#added.has(id);
-    const discovered = this.discovered;
+    const discovered = this.#discovered;
     for (let i = 0; i < discovered.length; i++) if (discovered[i]!.target === id) return true;
     if (discovered.length >= 16) this.#added = new Set(discovered.map((d) => d.target));
     return false;
@@ -162,6 +174,14 @@ export class RoutePlan {
       orderings: this.orderings,
     };
   }
+}
+
+/** No two targets share an id (checked pairwise up to 16; beyond, the caller adds them one by one). */
+function distinct(targets: readonly Target[]): boolean {
+  if (targets.length > 16) return false;
+  for (let i = 1; i < targets.length; i++)
+    for (let j = 0; j < i; j++) if (targets[i]!.id === targets[j]!.id) return false;
+  return true;
 }
 
 function ordering(by: string, scores: Scores, note: string | undefined): Ordering {

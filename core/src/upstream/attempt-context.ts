@@ -13,8 +13,8 @@ export interface AttemptContext {
   readonly codec: ProtocolCodec;
   readonly http: UpstreamClient;
   readonly request: UpstreamRequest;
-  /** Reports to onResult; never throws. */
-  readonly report: (result: AttemptResult) => Promise<void>;
+  /** Reports to onResult, at once while its taps answer at once; never throws. */
+  readonly report: (result: AttemptResult) => void | Promise<void>;
   /** Head (streaming: first event) timeout of this attempt. @default target.instance.timeoutMs */
   readonly timeoutMs?: number;
   /** Started as a hedge beside another attempt (reported on its result). */

@@ -11,7 +11,11 @@ import { bindUpstream, connectionMessage } from './attempt-context.js';
 import type { AttemptContext } from './attempt-context.js';
 import type { UpstreamResponse } from './client.js';
 import { PassThroughFramer, PassThroughStream } from './pass-through.js';
+import { serializesTo } from './same-json.js';
 import { readSse } from './sse.js';
+import { isPromise } from '../hook-runners.js';
+import { Timeouts } from './timeouts.js';
+import type { PendingTimeout } from './timeouts.js';
 import { deliverStream, reframedEvents, StreamRecording } from './stream-delivery.js';
 import { headerValue, rateLimitHeaders, readCapped, retryAfterOf, upstreamError } from './upstream-error.js';
 
@@ -30,7 +34,8 @@ const MAX_ERROR_BODY = 64 * 1024;
 const TIMEOUT = Symbol('attempt timeout');
 /** The abort reason of a hedged attempt whose twin answered first. */
 export const HEDGE_LOST = Symbol('hedge lost');
-const abortForTimeout = (controller: UpstreamAbort): void => controller.abort(TIMEOUT);
+/** Every attempt's head timeout (streaming: its first event's). */
+const timeouts = new Timeouts(TIMEOUT);
 
 /** One upstream call: send, wait for the head (streaming: the first event), classify, report. */
 export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
@@ -39,14 +44,14 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
   const controller = new UpstreamAbort();
   bindUpstream(c, controller);
   const timeoutMs = c.timeoutMs ?? target.instance.timeoutMs;
-  const timer = setTimeout(abortForTimeout, timeoutMs, controller);
+  const timer = timeouts.start(timeoutMs, controller, started);
   const base = c.hedge
     ? { target, attempt: x.attempt, stream: request.stream, hedge: true }
     : { target, attempt: x.attempt, stream: request.stream };
   let streaming = false;
   try {
     const body =
-      typeof request.body === 'string' || request.body === undefined ? request.body : JSON.stringify(request.body);
+      typeof request.body === 'string' || request.body === undefined ? request.body : wireBody(request.body, x.raw);
     const res = await c.http.send(
       request.url,
       body === undefined
@@ -54,14 +59,17 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
         : { method: request.method, headers: request.headers, body },
       { signal: controller, bodyTimeoutMs: target.instance.timeoutMs },
     );
-    if (!request.stream || res.status >= 400) clearTimeout(timer);
+    if (!request.stream || res.status >= 400) timeouts.clear(timer);
     if (res.status >= 400) return await refused(c, base, started, res);
-    if (!request.stream) return await answered(c, base, started, res);
+    if (!request.stream) {
+      const output = answered(c, base, started, res);
+      return isPromise(output) ? await output : output;
+    }
     const output = await firstEvent(c, base, started, res, controller, timer);
     streaming = output.ok;
     return output;
   } catch (err) {
-    clearTimeout(timer);
+    timeouts.clear(timer);
     const f = thrownFailure(c, controller, err, timeoutMs);
     return await failed(c, base, performance.now() - started, f.outcome, f.failure, f.error);
   } finally {
@@ -86,18 +94,26 @@ async function refused(c: AttemptContext, base: Base, started: number, res: Upst
   });
 }
 
-/** A whole (not streamed) answer: the upstream's bytes when it speaks the caller's protocol, else decoded and encoded. */
-async function answered(c: AttemptContext, base: Base, started: number, res: UpstreamResponse): Promise<AttemptOutput> {
+/** A whole (not streamed) answer, once read to its end: at once when it already arrived with the head (the usual case). */
+function answered(c: AttemptContext, base: Base, started: number, res: UpstreamResponse): Answer {
+  const bytes = res.body.bytesNow();
+  if (bytes) return answeredWith(c, base, started, res, bytes);
+  return res.body.bytes().then((whole) => answeredWith(c, base, started, res, whole));
+}
+
+type Answer = AttemptOutput | Promise<AttemptOutput>;
+
+/** The answer: the upstream's bytes when it speaks the caller's protocol, else decoded and encoded; handed on once reported. */
+function answeredWith(c: AttemptContext, base: Base, started: number, res: UpstreamResponse, bytes: Buffer): Answer {
   const { x, target } = c;
-  const bytes = await res.body.bytes();
   const latencyMs = performance.now() - started;
   x.timings.upstreamMs += latencyMs;
   if (speaks(c.adapter, target, x.protocol) === x.protocol) {
-    // The body goes out as received; usage is parsed only if a plugin asks for it.
+    // The body goes out as received; it is decoded only for an exchange that asked for the served answer.
     if (x.captureResponse && x.operation === 'chat') capture(x, () => c.adapter.decodeResponse(parseJson(bytes), x));
-    await c.report(passThroughResult(base, res.status, latencyMs, c.codec, bytes));
     const contentType = headerValue(res.headers['content-type']) ?? 'application/json';
-    return { ok: true, delivery: { kind: 'bytes', status: 200, contentType, body: bytes } };
+    const output: AttemptOutput = { ok: true, delivery: { kind: 'bytes', status: 200, contentType, body: bytes } };
+    return afterReport(c.report(passThroughResult(base, res.status, latencyMs, c.codec, bytes)), output);
   }
   const result = { ...base, outcome: 'success', status: res.status, latencyMs } as const;
   if (x.operation === 'embeddings') {
@@ -111,13 +127,25 @@ async function answered(c: AttemptContext, base: Base, started: number, res: Ups
         },
       );
     const list = decodeOrFail(() => decodeEmbeddings(parseJson(bytes), x), target);
-    await c.report(list.usage ? { ...result, usage: { ...list.usage, completion_tokens: 0 } } : result);
-    return { ok: true, delivery: { kind: 'json', status: 200, body: list } };
+    const output: AttemptOutput = { ok: true, delivery: { kind: 'json', status: 200, body: list } };
+    return afterReport(
+      c.report(list.usage ? { ...result, usage: { ...list.usage, completion_tokens: 0 } } : result),
+      output,
+    );
   }
   const completion = decodeOrFail(() => c.adapter.decodeResponse(parseJson(bytes), x), target);
   if (x.captureResponse) x.set(CAPTURED_COMPLETION, completion);
-  await c.report(completion.usage ? { ...result, usage: completion.usage } : result);
-  return { ok: true, delivery: { kind: 'json', status: 200, body: c.codec.encodeResponse(completion, x) } };
+  const reported = c.report(completion.usage ? { ...result, usage: completion.usage } : result);
+  const body = (): AttemptOutput => ({
+    ok: true,
+    delivery: { kind: 'json', status: 200, body: c.codec.encodeResponse(completion, x) },
+  });
+  return reported ? reported.then(body) : body();
+}
+
+/** `output` once the report is done: at once when it was. */
+function afterReport(reported: void | Promise<void>, output: AttemptOutput): Answer {
+  return reported ? reported.then(() => output) : output;
 }
 
 /**
@@ -130,19 +158,21 @@ async function firstEvent(
   started: number,
   res: UpstreamResponse,
   controller: UpstreamAbort,
-  timer: NodeJS.Timeout,
+  timer: PendingTimeout,
 ): Promise<AttemptOutput> {
   const { x, target } = c;
   const obs: StreamObservation = { events: 0, done: false };
   const recording = x.captureResponse && x.operation === 'chat' ? new StreamRecording() : undefined;
   const it = streamPieces(c, res, obs, recording)[Symbol.asyncIterator]();
-  const head: Array<string | Uint8Array> = [];
+  // Nearly always one piece: an array of its size rather than one grown by push.
+  let head: Array<string | Uint8Array> | undefined;
   while (obs.events === 0) {
     const next = await it.next();
     if (next.done) break;
-    head.push(next.value);
+    if (head) head.push(next.value);
+    else head = [next.value];
   }
-  clearTimeout(timer);
+  timeouts.clear(timer);
   if (obs.events === 0 || obs.error !== undefined) {
     await it.return?.(undefined);
     const why = obs.error ?? 'upstream stream ended before its first event';
@@ -153,7 +183,7 @@ async function firstEvent(
   }
   const ttftMs = (x.timings.ttftMs = performance.now() - started);
   const state = { attempt: base.attempt, started, ttftMs, status: res.status, controller, recording };
-  return { ok: true, delivery: { kind: 'stream', body: deliverStream(c, head, it, obs, state) } };
+  return { ok: true, delivery: { kind: 'stream', body: deliverStream(c, head ?? [], it, obs, state) } };
 }
 
 /** The caller's pieces of an upstream stream: its own bytes when it speaks the caller's protocol, else converted. */
@@ -219,14 +249,16 @@ async function failed(
     ...(failure === undefined ? {} : { failure }),
   };
   c.x.timings.upstreamMs += latencyMs;
-  await c.report(result);
+  const reported = c.report(result);
+  if (reported) await reported;
   return { ok: false, result, error };
 }
 
 /**
- * A pass-through JSON attempt's result, its usage read from the bytes only when someone asks (an
- * own enumerable getter, so spreading the result reads it too). Written out rather than spread
- * from `base`, and without defineProperty: the hot path's one result per request.
+ * A pass-through JSON attempt's result, its usage read from the bytes as sent (their usage slice
+ * alone, see usageSlice). Read at once, in a plain object: a lazy getter would make every result
+ * an object with its own accessor and closure, several times the size, and the standard plugins
+ * read usage on every request anyway.
  */
 function passThroughResult(
   base: Base,
@@ -235,19 +267,20 @@ function passThroughResult(
   codec: ProtocolCodec,
   bytes: Buffer,
 ): AttemptResult {
-  let usage: Usage | undefined | null = null;
-  const result = {
-    target: base.target,
-    attempt: base.attempt,
-    stream: base.stream,
-    outcome: 'success' as const,
-    status,
-    latencyMs,
-    get usage(): Usage | undefined {
-      return usage === null ? (usage = codec.usageOf(bytes)) : usage;
-    },
-  };
-  return base.hedge ? { ...result, hedge: true, usage: result.usage } : result;
+  let usage: Usage | undefined;
+  try {
+    usage = codec.usageOf(bytes);
+  } catch {
+    usage = undefined; // an unreadable usage is unknown usage; the answer itself still goes out
+  }
+  return base.hedge
+    ? { ...base, outcome: 'success', status, latencyMs, usage }
+    : { target: base.target, attempt: base.attempt, stream: base.stream, outcome: 'success', status, latencyMs, usage };
+}
+
+/** The body's JSON: the caller's own bytes when the body would serialize to exactly them (it went through unchanged). */
+function wireBody(body: unknown, raw: Buffer | undefined): string | Buffer {
+  return raw !== undefined && serializesTo(body, raw) ? raw : JSON.stringify(body);
 }
 
 /** The wire protocol an attempt on `target` speaks for a caller of `inbound`. */

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
 
 /** Bytes held for a reader that is behind before the upstream socket is paused (a Readable's default). */
@@ -82,6 +83,11 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
     const reject = this.#reject;
     this.#resolve = this.#reject = undefined;
     reject?.(error);
+  }
+
+  /** The whole body if it already arrived, at once (nothing to wait for); else undefined, and bytes() waits for it. */
+  bytesNow(): Buffer | undefined {
+    return this.#complete && this.#error === undefined && !this.#whole ? this.#take() : undefined;
   }
 
   /** The whole body, without a copy when it came in one chunk. */
@@ -175,7 +181,7 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
       if (this.#delivering) queueMicrotask(() => this.#abandon());
       else this.#abandon();
     }
-    return Promise.resolve({ value: undefined, done: true });
+    return RETURNED;
   }
 
   #abandon(): void {

@@ -3,7 +3,7 @@ import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import type { SseEvent } from '../types.js';
 import { afterBom, parseEvent, scanEvents, SseReader } from './sse.js';
 import type { EventSink } from './sse.js';
-import { canPush } from '../protocols/push.js';
+import { canPush, RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
 
 /**
@@ -135,7 +135,7 @@ export class PassThroughStream
 
   /** Stopped early: so is the upstream body. */
   return(): Promise<IteratorResult<Uint8Array>> {
-    return this.#body.return ? this.#body.return() : Promise.resolve({ value: undefined, done: true });
+    return this.#body.return ? this.#body.return() : RETURNED;
   }
 
   readonly #onChunk = (

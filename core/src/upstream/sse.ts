@@ -2,7 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { SseEvent } from '../types.js';
-import { canPush } from '../protocols/push.js';
+import { canPush, RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
 
 const LF = 0x0a;
@@ -88,8 +88,9 @@ export class SseEvents
 
   return(): Promise<IteratorResult<SseEvent>> {
     this.#queue.length = this.#at = 0;
-    const done = { value: undefined, done: true } as const;
-    return this.#body.return ? this.#body.return().then(() => done) : Promise.resolve(done);
+    if (!this.#body.return) return RETURNED;
+    const returned = this.#body.return();
+    return returned === RETURNED ? RETURNED : returned.then(() => DONE);
   }
 
   get pushable(): boolean {
@@ -156,6 +157,8 @@ export class SseEvents
     return { value: this.#take(), done: false };
   };
 }
+
+const DONE = Object.freeze({ value: undefined, done: true as const });
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -4,7 +4,7 @@ import type { Exchange } from '../exchange.js';
 import type { ChatCompletionChunk } from '../protocols/canonical.js';
 import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import { CompletionAccumulator } from '../protocols/completion-stream.js';
-import { canPush } from '../protocols/push.js';
+import { canPush, RETURNED } from '../protocols/push.js';
 import type { PieceSink, PushedPieces, PushListener, PushSource } from '../protocols/push.js';
 import type { AttemptResult, SseEvent } from '../types.js';
 import type { UpstreamAbort } from './abort.js';
@@ -77,6 +77,9 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
     if (this.#finished) return this.#finished.then(done);
     if (this.#over) return this.#finish(true).then(done);
     if (this.#headAt < this.#head.length) return Promise.resolve({ value: this.#takeHead(), done: false });
+    // Made at the first pulled piece: a pushed stream never needs them.
+    this.#onPiece ??= (next) => this.#piece(next);
+    this.#onError ??= (err) => this.#error(err);
     return this.#it.next().then(this.#onPiece, this.#onError);
   }
 
@@ -114,7 +117,7 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
     if (this.#closing) return;
     const last = this.#upstreamEnded();
     if (last !== undefined) this.#sink!.write(last);
-    this.#finish(true).catch(ignore);
+    void this.#finish(true);
   }
 
   /** @internal The upstream broke (pipe()). */
@@ -122,7 +125,7 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
     if (this.#closing) return;
     const last = this.#upstreamFailed(err);
     if (last !== undefined) this.#sink!.write(last);
-    this.#finish(last !== undefined).catch(ignore);
+    void this.#finish(last !== undefined);
   }
 
   #takeHead(): string | Uint8Array {
@@ -131,24 +134,23 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
     return value;
   }
 
-  readonly #onPiece = (
-    next: IteratorResult<string | Uint8Array>,
-  ): IteratorResult<string | Uint8Array> | Promise<IteratorResult<string | Uint8Array>> => {
+  #onPiece: ((next: IteratorResult<string | Uint8Array>) => Pulled) | undefined;
+  #onError: ((err: unknown) => Pulled) | undefined;
+
+  #piece(next: IteratorResult<string | Uint8Array>): Pulled {
     if (!next.done) return next;
     const last = this.#upstreamEnded();
     if (last === undefined) return this.#finish(true).then(done);
     this.#over = true;
     return { value: last, done: false };
-  };
+  }
 
-  readonly #onError = (
-    err: unknown,
-  ): IteratorResult<string | Uint8Array> | Promise<IteratorResult<string | Uint8Array>> => {
+  #error(err: unknown): Pulled {
     const last = this.#upstreamFailed(err);
     if (last === undefined) return this.#finish(false).then(done);
     this.#over = true;
     return { value: last, done: false };
-  };
+  }
 
   /** The upstream's pieces are over: the error event to end with when it did not complete. */
   #upstreamEnded(): string | undefined {
@@ -184,24 +186,41 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
   #finish(finished: boolean): Promise<void> {
     if (!this.#finished) {
       this.#closing = true;
-      this.#finished = this.#report(finished).finally(this.#endSink);
+      this.#finished = this.#report(finished);
     }
     return this.#finished;
   }
 
-  readonly #endSink = (): void => this.#sink?.end();
-
+  /**
+   * Releases the upstream (aborted unless `finished`), completes a recording, reports the
+   * attempt and ends the sink. Never rejects: a stream whose reporting failed is over all the
+   * same. Waits only for what did not finish at once.
+   */
   async #report(finished: boolean): Promise<void> {
+    const c = this.#c;
+    const s = this.#s;
+    try {
+      bindUpstream(c, undefined);
+      if (!finished) s.controller.abort(CALLER_GONE);
+      const returned = this.#it.return?.();
+      if (returned !== undefined && returned !== RETURNED) await returned.catch(ignore);
+      const latencyMs = performance.now() - s.started;
+      c.x.timings.upstreamMs += latencyMs;
+      if (finished && !this.#broken && s.recording) await s.recording.complete(c);
+      const reported = c.report(this.#result(finished, latencyMs));
+      if (reported) await reported;
+    } catch {
+      /* reporting does not throw (dispatch's report logs tap failures): nothing more is owed to the caller */
+    } finally {
+      this.#sink?.end();
+    }
+  }
+
+  #result(finished: boolean, latencyMs: number): AttemptResult {
     const c = this.#c;
     const s = this.#s;
     const obs = this.#obs;
     const broken = this.#broken;
-    bindUpstream(c, undefined);
-    if (!finished) s.controller.abort(CALLER_GONE);
-    await this.#it.return?.().catch(ignore);
-    const latencyMs = performance.now() - s.started;
-    c.x.timings.upstreamMs += latencyMs;
-    if (finished && !broken && s.recording) await s.recording.complete(c);
     // Built property by property, in the order of the other results, without a spread's temporary objects.
     const result: Mutable<AttemptResult> = { target: c.target, attempt: s.attempt, stream: true } as AttemptResult;
     if (c.hedge) result.hedge = true;
@@ -218,11 +237,13 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
       result.failure = 'stream_broken';
       result.message = broken.message;
     } else result.outcome = 'success';
-    await c.report(result);
+    return result;
   }
 }
 
 const ignore = (): undefined => undefined;
+
+type Pulled = IteratorResult<string | Uint8Array> | Promise<IteratorResult<string | Uint8Array>>;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 

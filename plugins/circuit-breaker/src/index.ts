@@ -68,24 +68,24 @@ export function circuitBreaker(deps: CircuitBreakerDeps = {}): Plugin<CircuitBre
         failed: (name, why) => keysOf(name).forEach((k) => table.forceOpen(k, `health check failed: ${why}`)),
       });
 
+      /** Asks every target's breaker once, in plan order; the plan is only rebuilt when one refuses. */
       const filter = (plan: RoutePlan, x: Exchange): RoutePlan => {
         let refusals: Map<string, Admission & { ok: false }> | undefined;
+        const targets = plan.targets;
+        for (let i = 0; i < targets.length; i++) {
+          const t = targets[i]!;
+          const verdict = x.dryRun ? table.peek(keyOf(t)) : table.admit(keyOf(t), t.instance.timeoutMs + 1000);
+          if (!verdict.ok) (refusals ??= new Map()).set(t.id, verdict);
+          else if (!x.dryRun && verdict.probe) x.set(LEASES, [...(x.get(LEASES) ?? []), keyOf(t)]);
+        }
+        if (!refusals) return plan;
+        const refused = refusals;
         return plan.exclude(
           PLUGIN,
-          (t) => {
-            const verdict = x.dryRun ? table.peek(keyOf(t)) : table.admit(keyOf(t), t.instance.timeoutMs + 1000);
-            if (verdict.ok) {
-              if (x.dryRun) return false;
-              if (verdict.probe) x.set(LEASES, [...(x.get(LEASES) ?? []), keyOf(t)]);
-              return false;
-            }
-            (refusals ??= new Map()).set(t.id, verdict);
-            return true;
-          },
+          (t) => refused.has(t.id),
           // A 429 cooldown is a wait: core answers 429 with Retry-After when every target waits.
           (t) => {
-            const refusal = refusals?.get(t.id);
-            if (!refusal) return 'circuit open';
+            const refusal = refused.get(t.id)!;
             return refusal.retryAfterMs === undefined
               ? refusal.reason
               : {

@@ -18,31 +18,56 @@ export function modelName(x: Exchange): string {
   return name.length > MAX_MODEL_NAME ? `${name.slice(0, MAX_MODEL_NAME - 1)}…` : name;
 }
 
-/** An attempt, for its target's figures (its cost as the pricing plugin set it): any outcome but success and cancellation is an error. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * The one observation being recorded: TrafficWindow.record() reads it at once and keeps none of
+ * it, so each request's two observations fill this object rather than making two of their own.
+ */
+const scratch: Mutable<Observation> = {
+  latencyMs: 0,
+  ttftMs: undefined,
+  error: false,
+  inputTokens: 0,
+  outputTokens: 0,
+  costUsd: undefined,
+};
+
+/**
+ * An attempt, for its target's figures (its cost as the pricing plugin set it): any outcome but
+ * success and cancellation is an error. Valid until the next observation is taken.
+ */
 export function attemptObservation(result: AttemptResult, x: Exchange): Observation {
   const usage = result.usage;
-  return {
-    latencyMs: result.latencyMs,
-    ttftMs: result.ttftMs,
-    error: result.outcome !== 'success' && result.outcome !== 'cancelled',
-    inputTokens: usage?.prompt_tokens ?? 0,
-    outputTokens: usage?.completion_tokens ?? 0,
-    costUsd: usage ? x.get(PRICING_COST)?.attempts.find((a) => a.attempt === result.attempt)?.usd : undefined,
-  };
+  scratch.latencyMs = result.latencyMs;
+  scratch.ttftMs = result.ttftMs;
+  scratch.error = result.outcome !== 'success' && result.outcome !== 'cancelled';
+  scratch.inputTokens = usage?.prompt_tokens ?? 0;
+  scratch.outputTokens = usage?.completion_tokens ?? 0;
+  scratch.costUsd = usage ? attemptCost(x, result.attempt) : undefined;
+  return scratch;
 }
 
-/** A finished request, for its model's figures: an error when answered 4xx or 5xx (a caller hanging up aside). */
+function attemptCost(x: Exchange, attempt: number): number | undefined {
+  const attempts = x.get(PRICING_COST)?.attempts;
+  if (attempts) for (const a of attempts) if (a.attempt === attempt) return a.usd;
+  return undefined;
+}
+
+/**
+ * A finished request, for its model's figures: an error when answered 4xx or 5xx (a caller
+ * hanging up aside). Valid until the next observation is taken.
+ */
 export function requestObservation(x: Exchange, latencyMs: number): Observation {
   const outcome = x.response;
   const status = outcome?.status ?? 0;
-  return {
-    latencyMs,
-    ttftMs: x.timings.ttftMs,
-    error: status >= 400 && status !== CLIENT_CLOSED,
-    inputTokens: outcome?.usage?.prompt_tokens ?? 0,
-    outputTokens: outcome?.usage?.completion_tokens ?? 0,
-    costUsd: costOf(x),
-  };
+  scratch.latencyMs = latencyMs;
+  scratch.ttftMs = x.timings.ttftMs;
+  scratch.error = status >= 400 && status !== CLIENT_CLOSED;
+  scratch.inputTokens = outcome?.usage?.prompt_tokens ?? 0;
+  scratch.outputTokens = outcome?.usage?.completion_tokens ?? 0;
+  scratch.costUsd = costOf(x);
+  return scratch;
 }
 
 /** A finished request for the tail: who, what, where, how it ended — no text of the request or the answer. */

@@ -1,4 +1,4 @@
-import { contract, ConvertStage, definePlugin, exchangeKey, RouteStage } from '@switchyard/core';
+import { contract, ConvertStage, definePlugin, exchangeKey, NOTHING, RouteStage } from '@switchyard/core';
 import { AFFINITY_KEY } from './contract.js';
 
 /** The strategies plugin's ranking, when it ranked the candidates (by name: no package dependency). */
@@ -23,6 +23,8 @@ export type { LoadBalancerOptions, StickyOptions } from './options.js';
 
 /** After every ADJUST tap: the attempt is about to be sent. */
 const COUNT_STAGE = ConvertStage.ADJUST + 1000;
+/** A waterfall tap's NOTHING (resolving to undefined) keeps the plan as it is, at once. */
+const KEEP_PLAN = NOTHING as unknown as Promise<RoutePlan>;
 /** Instances whose in-flight counts this request's attempts hold (two at once when hedging). */
 const COUNTED = exchangeKey<string[]>('load-balancer:counted');
 /** The sticky binding this request looked up: its key and the target it was sent to. */
@@ -63,9 +65,13 @@ export function loadBalancer(): LoadBalancerPlugin {
         () => table.size,
       );
 
-      const order = async (plan: RoutePlan, x: Exchange): Promise<RoutePlan> => {
-        if (plan.size === 0) return plan;
-        if (plan.size === 1 && plan.exclusions.length === 0) return onlyTarget(plan, x);
+      /** An empty plan, or one target none was excluded beside, is ordered at once: the plan is kept. */
+      const order = (plan: RoutePlan, x: Exchange): Promise<RoutePlan> => {
+        if (plan.size === 0) return KEEP_PLAN;
+        if (plan.size === 1 && plan.exclusions.length === 0) return onlyTarget(x);
+        return reorder(plan, x);
+      };
+      const reorder = async (plan: RoutePlan, x: Exchange): Promise<RoutePlan> => {
         // A strategy ranked the candidates: keep its order; stickiness only among equal scores.
         const ranked = x.get(ROUTE_ORDERED);
         const ordered = ranked ? { targets: [...plan.targets], scores: {} } : balancer.order(plan.targets, x.dryRun);
@@ -104,12 +110,12 @@ export function loadBalancer(): LoadBalancerPlugin {
        * The affinity key is still set when a source names one: the prompt cache sends it as the
        * provider's cache key.
        */
-      const onlyTarget = (plan: RoutePlan, x: Exchange): RoutePlan => {
+      const onlyTarget = (x: Exchange): Promise<RoutePlan> => {
         if (sticky) {
           const affinity = affinityKey(x, sticky);
           if (affinity !== undefined) x.set(AFFINITY_KEY, affinity);
         }
-        return plan;
+        return KEEP_PLAN;
       };
       const count = (req: UpstreamRequest, x: Exchange): UpstreamRequest => {
         const instance = x.target?.instance.name;

@@ -26,11 +26,42 @@ interface RequestSeries {
 
 const SEP = '\u0000';
 
+/**
+ * The series a lookup answered last, with the label values it was asked for: while requests of
+ * one kind follow each other (the usual case) the next lookup compares a few strings instead of
+ * joining them into a key and hashing it.
+ */
+class LastSeries<T> {
+  #a: string | undefined;
+  #b: string | undefined;
+  #c: string | undefined;
+  #d: string | undefined;
+  #e: string | undefined;
+  #series: T | undefined;
+
+  get(a: string, b = '', c = '', d = '', e = ''): T | undefined {
+    return a === this.#a && b === this.#b && c === this.#c && d === this.#d && e === this.#e ? this.#series : undefined;
+  }
+
+  set(series: T, a: string, b = '', c = '', d = '', e = ''): T {
+    this.#a = a;
+    this.#b = b;
+    this.#c = c;
+    this.#d = d;
+    this.#e = e;
+    return (this.#series = series);
+  }
+}
+
 /** Turns attempt results and finished requests into samples. */
 export class Recorder {
   readonly #requests = new Map<string, RequestSeries>();
   readonly #gatewayLimited: CounterSeries;
   readonly #upstreamLimited: CounterSeries;
+  readonly #lastAttempt = new LastSeries<CounterSeries>();
+  readonly #lastTtft = new LastSeries<HistogramSeries>();
+  readonly #lastOverhead = new LastSeries<HistogramSeries>();
+  readonly #lastRequest = new LastSeries<RequestSeries>();
 
   constructor(
     private readonly f: Families,
@@ -43,14 +74,27 @@ export class Recorder {
   attempt(result: AttemptResult): void {
     const instance = this.labels.instance(result.target.instance.name);
     const outcome = result.outcome;
-    this.f.instanceRequests.series(instance + SEP + outcome, { instance, outcome }).value++;
+    const requests =
+      this.#lastAttempt.get(instance, outcome) ??
+      this.#lastAttempt.set(
+        this.f.instanceRequests.series(instance + SEP + outcome, { instance, outcome }),
+        instance,
+        outcome,
+      );
+    requests.value++;
     if (outcome === 'rate_limited') this.#upstreamLimited.value++;
     if (outcome === 'success' && result.ttftMs !== undefined) {
       const provider = result.target.instance.type;
       const model = this.labels.model(result.target.model);
-      this.f.ttft
-        .series(provider + SEP + instance + SEP + model, { provider, instance, model })
-        .observe(result.ttftMs / 1000);
+      const ttft =
+        this.#lastTtft.get(provider, instance, model) ??
+        this.#lastTtft.set(
+          this.f.ttft.series(provider + SEP + instance + SEP + model, { provider, instance, model }),
+          provider,
+          instance,
+          model,
+        );
+      ttft.observe(result.ttftMs / 1000);
     }
   }
 
@@ -71,7 +115,10 @@ export class Recorder {
     byStatus.value++;
     const totalMs = performance.now() - x.timings.start;
     s.duration.observe(totalMs / 1000);
-    this.f.overhead.series(endpoint, { endpoint }).observe(Math.max(0, totalMs - x.timings.upstreamMs) / 1000);
+    const overhead =
+      this.#lastOverhead.get(endpoint) ??
+      this.#lastOverhead.set(this.f.overhead.series(endpoint, { endpoint }), endpoint);
+    overhead.observe(Math.max(0, totalMs - x.timings.upstreamMs) / 1000);
     const kind = errorKind(x);
     if (kind) {
       this.f.errors.series(kind.errorClass + SEP + kind.type, { class: kind.errorClass, error_type: kind.type })
@@ -97,10 +144,12 @@ export class Recorder {
     const provider = target ? target.instance.type : NONE;
     const instance = this.labels.instance(target?.instance.name);
     const model = this.labels.model(target ? target.model : x.model);
+    const last = this.#lastRequest.get(keyName, provider, instance, model, endpoint);
+    if (last) return last;
     const where = provider + SEP + instance + SEP + model + SEP + endpoint;
     const key = keyName + SEP + where;
     const known = this.#requests.get(key);
-    if (known) return known;
+    if (known) return this.#lastRequest.set(known, keyName, provider, instance, model, endpoint);
     const values = { key_name: keyName, provider, instance, model, endpoint };
     const tokens = (type: string): CounterSeries => this.f.tokens.series(key + SEP + type, { ...values, type });
     const series: RequestSeries = {
@@ -114,7 +163,7 @@ export class Recorder {
       cost: this.f.cost.series(keyName + SEP + model, { key_name: keyName, model }),
     };
     this.#requests.set(key, series);
-    return series;
+    return this.#lastRequest.set(series, keyName, provider, instance, model, endpoint);
   }
 }
 

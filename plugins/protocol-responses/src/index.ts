@@ -5,6 +5,7 @@ import {
   definePlugin,
   errorCode,
   INBOUND_WARNINGS,
+  NOTHING,
   Reply,
   requestValidator,
   RouteStage,
@@ -240,15 +241,18 @@ export function protocolResponses(): Plugin<ResponsesProtocolOptions> {
         }
       };
 
-      gateway.hooks.beforeRoute.tapPromise({ name: PLUGIN, stage: CONTINUE_STAGE }, begin);
+      // Requests of other protocols pass at once (NOTHING), without a promise of their own.
+      gateway.hooks.beforeRoute.tapPromise({ name: PLUGIN, stage: CONTINUE_STAGE }, (x) =>
+        x.protocol === PROTOCOL && x.request ? begin(x) : NOTHING,
+      );
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, filter);
-      gateway.hooks.onResult.tapPromise(PLUGIN, async (result, x) => {
-        if (result.outcome === 'success' && x.protocol === PROTOCOL) await keep(x);
-      });
+      gateway.hooks.onResult.tapPromise(PLUGIN, (result, x) =>
+        result.outcome === 'success' && x.protocol === PROTOCOL ? keep(x) : NOTHING,
+      );
       // Answers no upstream gave (a response cache's replay) are kept once written.
-      gateway.hooks.onFinish.tapPromise(PLUGIN, async (x) => {
-        if (x.protocol === PROTOCOL && x.response?.status === 200 && x.results.length === 0) await keep(x);
-      });
+      gateway.hooks.onFinish.tapPromise(PLUGIN, (x) =>
+        x.protocol === PROTOCOL && x.response?.status === 200 && x.results.length === 0 ? keep(x) : NOTHING,
+      );
       for (const route of storedResponseRoutes(PLUGIN, store, scopeOf(gateway))) gateway.routes.add(route);
     },
   });

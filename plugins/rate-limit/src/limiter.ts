@@ -1,4 +1,4 @@
-import { Reply, SwitchyardError, exchangeKey } from '@switchyard/core';
+import { NOTHING, Reply, SwitchyardError, exchangeKey } from '@switchyard/core';
 import type { AttemptResult, Exchange, Gateway, Logger, RoutePlan } from '@switchyard/core';
 import type { Counters, Move } from './counters.js';
 import { chargesFor, estimateTokens, rateLimitHeaders, scopesFor, setRateLimitHeaders } from './limits.js';
@@ -31,11 +31,15 @@ export class Limiter {
     private readonly logger: Logger,
   ) {}
 
-  async admit(x: Exchange): Promise<Reply | undefined> {
+  /** beforeRoute: a request no limit applies to passes at once (NOTHING), without a promise of its own. */
+  admit(x: Exchange): Promise<Reply | undefined> {
     const caller = x.caller?.name ?? ANONYMOUS;
     const fromCaller = asLimits(x.caller?.metadata?.limits);
     const scopes = scopesFor(caller, x.model, own(this.options.keys, caller), fromCaller, this.options.defaults);
-    if (scopes.length === 0) return undefined;
+    return scopes.length === 0 ? NOTHING : this.#admit(x, caller, scopes);
+  }
+
+  async #admit(x: Exchange, caller: string, scopes: ReturnType<typeof scopesFor>): Promise<Reply | undefined> {
     const reserved = estimateTokens(x.body, this.options.charsPerToken, this.options.defaultMaxTokens);
     const charges = chargesFor(scopes, reserved);
     if (charges.length === 0) return undefined;
@@ -139,10 +143,13 @@ export class Limiter {
     );
   }
 
-  /** onFinish: releases concurrency slots and settles token reservations, on every path. */
-  async settle(x: Exchange): Promise<void> {
+  /** onFinish: releases concurrency slots and settles token reservations, on every path (at once when nothing was admitted). */
+  settle(x: Exchange): Promise<void> {
     const admission = x.get(ADMISSION);
-    if (!admission || admission.settled) return;
+    return !admission || admission.settled ? NOTHING : this.#settle(admission);
+  }
+
+  async #settle(admission: Admission): Promise<void> {
     admission.settled = true;
     // Success: real usage (the estimate when the upstream sent none). Cancelled mid-answer:
     // keep the reservation, tokens were likely spent. Nothing served: give it all back.
