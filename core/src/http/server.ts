@@ -22,6 +22,7 @@ import { serveRouted } from './routed.js';
 import type { RoutedDeps } from './routed.js';
 import { totalTiming } from './timing.js';
 import { writeError } from './writer.js';
+import { setBody } from './koa-body.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Longer paths are cut in log lines. */
@@ -161,17 +162,16 @@ function createKoa(gateway: HandlerHost): Koa {
     if (timing && !ctx.headerSent && !ctx.response.get('server-timing')) ctx.set('server-timing', totalTiming(started));
   });
   router.get('/health', (ctx) => {
-    ctx.body = { status: 'ok' };
+    setBody(ctx, { status: 'ok' });
   });
   router.get('/ready', (ctx) => {
     const problems = gateway.draining ? [] : gateway.readiness.problems();
     const ready = !gateway.draining && problems.length === 0;
     ctx.status = ready ? 200 : 503;
-    ctx.body = ready
-      ? { status: 'ready' }
-      : gateway.draining
-        ? { status: 'draining' }
-        : { status: 'not_ready', problems };
+    setBody(
+      ctx,
+      ready ? { status: 'ready' } : gateway.draining ? { status: 'draining' } : { status: 'not_ready', problems },
+    );
   });
   // A routed endpoint answers other methods with 405, as any route does.
   for (const name of protocols.names())
