@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import Koa from 'koa';
-import Router from '@koa/router';
+import type KoaApp from 'koa';
+import type KoaRouter from '@koa/router';
+import { requireCjs } from '../cjs.js';
 import { SwitchyardError, toSwitchyardError } from '../errors.js';
 import type { SwitchyardConfig } from '../config/schema.js';
 import type { GatewayHooks } from '../hooks.js';
@@ -23,6 +24,10 @@ import type { RoutedDeps } from './routed.js';
 import { totalTiming } from './timing.js';
 import { writeError } from './writer.js';
 import { setBody } from './koa-body.js';
+
+const Koa = requireCjs('koa') as typeof KoaApp;
+type Koa = KoaApp;
+const Router = requireCjs('@koa/router') as typeof KoaRouter;
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Longer paths are cut in log lines. */
