@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -111,5 +114,46 @@ describe('standard preset: what serving loads', () => {
       loaded: ['undici/lib/dispatcher/pool.js', 'prom-client/lib/registry.js'],
       statuses: [200, 200, 200, 200],
     });
+  });
+});
+
+/**
+ * The CommonJS files a gateway of the standard preset (metrics on) loads through `import`, in a
+ * fresh process: Node scans each with cjs-module-lexer for its export names, work that grows hot
+ * enough over a few packages for V8 to optimize the lexer on a worker thread (memory the process
+ * keeps). A load hook notes each file Node loads as CommonJS for an import.
+ */
+function commonJsImported(): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-cjs-imports-'));
+  const list = join(dir, 'imported.txt');
+  const hooks = `
+    import { appendFileSync } from 'node:fs';
+    export async function load(url, context, next) {
+      const result = await next(url, context);
+      if (result.format === 'commonjs') appendFileSync(${JSON.stringify(list)}, url + '\\n');
+      return result;
+    }`;
+  const script = `
+    import { register } from 'node:module';
+    register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hooks)}));
+    const { createGateway, createLogger } = await import('@switchyard/core');
+    const { default: standard } = await import('@switchyard/preset-standard');
+    const gateway = await createGateway({ config: ${JSON.stringify({ providers: [openai] })}, presets: [standard()], logger: createLogger({ level: 'silent' }) });
+    await gateway.close({ drainDelayMs: 0 });`;
+  try {
+    writeFileSync(list, '');
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, timeout: 60_000 });
+    return readFileSync(list, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((url) => url.slice(url.lastIndexOf('/node_modules/') + 1));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('standard preset: CommonJS packages', () => {
+  it('are required, never imported (no cjs-module-lexer scan at start)', () => {
+    expect(commonJsImported()).toEqual([]);
   });
 });
