@@ -1,11 +1,5 @@
-import {
-  AsyncParallelHook,
-  AsyncSeriesBailHook,
-  AsyncSeriesHook,
-  AsyncSeriesWaterfallHook,
-  HookMap,
-  SyncHook,
-} from 'tapable';
+import type * as Tapable from 'tapable';
+import { requireCjs } from './cjs.js';
 import { SwitchyardError } from './errors.js';
 import { bailRunner, NOTHING, seriesRunner, waterfallRunner } from './hook-runners.js';
 import type { MaybePromise } from './hook-runners.js';
@@ -14,6 +8,9 @@ import type { Logger } from './logger.js';
 import type { ModelResolver } from './routing/resolve.js';
 import type { RoutePlan } from './routing/route-plan.js';
 import type { AttemptResult, Reply, UpstreamRequest } from './types.js';
+
+const { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, HookMap, SyncHook } =
+  requireCjs('tapable') as typeof Tapable;
 
 /** Stages of selectRoute. */
 export const RouteStage = { DISCOVER: -100, FILTER: 0, ORDER: 100 } as const;

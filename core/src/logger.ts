@@ -1,6 +1,9 @@
-import { pino, stdSerializers } from 'pino';
+import type * as Pino from 'pino';
 import type { Logger as PinoLogger, LoggerOptions as PinoOptions } from 'pino';
+import { requireCjs } from './cjs.js';
 import { CENSOR, maskText } from './mask.js';
+
+const { pino, stdSerializers } = requireCjs('pino') as typeof Pino;
 
 export type Logger = PinoLogger;
 

@@ -1,10 +1,13 @@
-import bytes from 'bytes';
+import type Bytes from 'bytes';
 import type { IncomingMessage } from 'node:http';
 import type { ValidateFunction } from 'ajv';
 import { instancePathToField } from '../config/problems.js';
 import { checkSchema, hasValidator, validatorFor } from '../config/validate.js';
+import { requireCjs } from '../cjs.js';
 import { SwitchyardError } from '../errors.js';
 import { modelNameProblem, nonFinitePath } from './request-checks.js';
+
+const bytes = requireCjs('bytes') as typeof Bytes;
 
 /** `10mb` → bytes, parsed once per distinct limit rather than on every request. */
 const limitBytes = new Map<string, number>();

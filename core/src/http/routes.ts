@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type Router from '@koa/router';
 import { SwitchyardError } from '../errors.js';
 import { readJsonBody } from './body.js';
+import { setBody } from './koa-body.js';
 
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -129,7 +130,7 @@ export class PluginRoutes {
         });
         ctx.status = reply.status ?? 200;
         if (reply.headers) ctx.set(reply.headers);
-        ctx.body = reply.body;
+        setBody(ctx, reply.body);
       });
     }
   }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import Koa from 'koa';
-import Router from '@koa/router';
+import type KoaApp from 'koa';
+import type KoaRouter from '@koa/router';
+import { requireCjs } from '../cjs.js';
 import { SwitchyardError, toSwitchyardError } from '../errors.js';
 import type { SwitchyardConfig } from '../config/schema.js';
 import type { GatewayHooks } from '../hooks.js';
@@ -23,6 +24,11 @@ import { serveRouted } from './routed.js';
 import type { RoutedDeps } from './routed.js';
 import { totalTiming } from './timing.js';
 import { writeError } from './writer.js';
+import { setBody } from './koa-body.js';
+
+const Koa = requireCjs('koa') as typeof KoaApp;
+type Koa = KoaApp;
+const Router = requireCjs('@koa/router') as typeof KoaRouter;
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Longer paths are cut in log lines. */
@@ -165,17 +171,16 @@ function createKoa(gateway: HandlerHost): Koa {
     if (timing && !ctx.headerSent && !ctx.response.get('server-timing')) ctx.set('server-timing', totalTiming(started));
   });
   router.get('/health', (ctx) => {
-    ctx.body = { status: 'ok' };
+    setBody(ctx, { status: 'ok' });
   });
   router.get('/ready', (ctx) => {
     const problems = gateway.draining ? [] : gateway.readiness.problems();
     const ready = !gateway.draining && problems.length === 0;
     ctx.status = ready ? 200 : 503;
-    ctx.body = ready
-      ? { status: 'ready' }
-      : gateway.draining
-        ? { status: 'draining' }
-        : { status: 'not_ready', problems };
+    setBody(
+      ctx,
+      ready ? { status: 'ready' } : gateway.draining ? { status: 'draining' } : { status: 'not_ready', problems },
+    );
   });
   // A routed endpoint answers other methods with 405, as any route does.
   for (const name of protocols.names())

@@ -1,9 +1,14 @@
-import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import { UpstreamAbort } from './abort.js';
 import { UpstreamBody } from './body.js';
 
 export { UpstreamBody } from './body.js';
+
+// undici's Pool alone: undici's index also loads fetch, WebSocket, caches and mocks, and its cookie
+// module reads globalThis.Headers, which loads Node's own bundled undici too (megabytes at start).
+type Pool = UndiciPool;
+const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
 
 export interface UpstreamClientOptions {
   /** Keep-alive sockets per origin. @default 128 */

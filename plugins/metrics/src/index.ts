@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Gauge as GaugeClass, Registry } from 'prom-client';
+import type { collectDefaultMetrics as CollectDefaultMetrics, Gauge as GaugeClass, Registry } from 'prom-client';
 import { definePlugin } from '@switchyard/core';
 import type { Gateway, Plugin } from '@switchyard/core';
 import { createFamilies } from './families.js';
@@ -16,16 +16,30 @@ export { LabelGuard, OTHER } from './labels.js';
 export { errorKind } from './errors.js';
 export type { ErrorClass, ErrorKind } from './errors.js';
 
-const coreVersion = (createRequire(import.meta.url)('@switchyard/core/package.json') as { version: string }).version;
+const require = createRequire(import.meta.url);
+const coreVersion = (require('@switchyard/core/package.json') as { version: string }).version;
+
+/**
+ * The parts of prom-client the plugin uses, loaded when it is on. Its index also loads the
+ * Pushgateway, Summary (t-digest) and cluster aggregation, which loads Node's cluster,
+ * child_process and dgram modules: memory every gateway would hold for nothing.
+ */
+function promClient() {
+  return {
+    Registry: require('prom-client/lib/registry') as typeof Registry,
+    Gauge: require('prom-client/lib/gauge') as typeof GaugeClass,
+    collectDefaultMetrics: require('prom-client/lib/defaultMetrics') as typeof CollectDefaultMetrics,
+  };
+}
 
 /** Prometheus metrics on `GET /metrics` (prom-client, one registry per gateway). */
 export function metrics(): Plugin<MetricsOptions> {
   return definePlugin({
     name: PLUGIN,
     options: optionsSchema,
-    async apply(gateway, options) {
-      // prom-client (and the OpenTelemetry API it loads) only when the plugin is on.
-      const { collectDefaultMetrics, Gauge, Registry } = await import('prom-client');
+    apply(gateway, options) {
+      // prom-client (and the OpenTelemetry API its process metrics load) only when the plugin is on.
+      const { collectDefaultMetrics, Gauge, Registry } = promClient();
       const registry = new Registry();
       const families = createFamilies(Gauge, registry, gateway, options);
       new Gauge({

@@ -25,21 +25,24 @@ const MEMO_MIN_CHARS = 256;
  * again costs one hash, not a tokenization.
  */
 export class TokenCounter {
-  readonly #memo: LRUCache<string, number>;
+  readonly #entries: number;
+  /** Created by the first long text: an LRU of `max` entries allocates its tables (~0.2 MB for 10,000) at once. */
+  #memo: LRUCache<string, number> | undefined;
   #tokenized = 0;
 
   constructor(entries: number) {
-    this.#memo = new LRUCache<string, number>({ max: entries });
+    this.#entries = entries;
   }
 
   count(text: string): number {
     if (text.length === 0) return 0;
     if (text.length < MEMO_MIN_CHARS) return this.#tokenize(text);
     const key = hash('sha256', text, 'base64url');
-    const known = this.#memo.get(key);
+    const memo = (this.#memo ??= new LRUCache<string, number>({ max: this.#entries }));
+    const known = memo.get(key);
     if (known !== undefined) return known;
     const n = this.#tokenize(text);
-    this.#memo.set(key, n);
+    memo.set(key, n);
     return n;
   }
 

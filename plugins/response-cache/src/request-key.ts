@@ -1,6 +1,11 @@
 import { hash } from 'node:crypto';
-import { stringify } from 'safe-stable-stringify';
+import { createRequire } from 'node:module';
+import type { stringify as Stringify } from 'safe-stable-stringify';
 import type { Exchange } from '@switchyard/core';
+
+// require, not import: importing a CommonJS file makes Node scan its source (cjs-module-lexer) at start.
+const stringify = (createRequire(import.meta.url)('safe-stable-stringify') as { stringify: typeof Stringify })
+  .stringify;
 
 /** Fields that never change the answer: who asks, how it is delivered, caching hints. */
 const IGNORED = new Set([
