@@ -11,6 +11,7 @@ import { createGateway, createLogger, Exchange, RoutePlan } from '@switchyard/co
 import { standard } from '@switchyard/preset-standard';
 import { requestLine, requestLogger } from '@switchyard/plugin-request-log';
 import { requestOutcome } from '../core/dist/http/outcome.js';
+import { ResponseHead } from '../core/dist/http/head.js';
 import { setServerTiming } from '../core/dist/http/timing.js';
 
 const REQUESTS = Number(process.env.OBS_REQUESTS ?? 100_000);
@@ -28,7 +29,6 @@ const usage = {
   total_tokens: 500,
   prompt_tokens_details: { cached_tokens: 128 },
 };
-const noHeaders = { setHeader() {}, headersSent: false };
 
 const variants = {
   'none (no metrics, log off, timing off)': { metrics: false, log: false, timing: false },
@@ -78,7 +78,7 @@ async function measure({ metrics, log, timing }, name) {
       x.results.push(result);
       x.timings.upstreamMs += 5;
       await gateway.hooks.onResult.promise(result, x);
-      if (timing) setServerTiming(noHeaders, x, false, gateway.hooks.timedPlugins);
+      if (timing) setServerTiming(new ResponseHead(x.id, false), x, false, gateway.hooks.timedPlugins);
       x.response = requestOutcome(x, 200, undefined, gateway.modelInfo);
       requestLog.info(requestLine(x, 3), 'request');
       await gateway.hooks.onFinish.promise(x);
