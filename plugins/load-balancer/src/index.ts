@@ -74,11 +74,13 @@ export function loadBalancer(): LoadBalancerPlugin {
       const reorder = async (plan: RoutePlan, x: Exchange): Promise<RoutePlan> => {
         // A strategy ranked the candidates: keep its order; stickiness only among equal scores.
         const ranked = x.get(ROUTE_ORDERED);
-        const ordered = ranked ? { targets: [...plan.targets], scores: {} } : balancer.order(plan.targets, x.dryRun);
+        const ordered = ranked
+          ? { targets: [...plan.targets], indices: plan.targets.map((_, i) => i), scores: {} }
+          : balancer.order(plan.targets, x.dryRun);
         const algorithm = ranked ? `${ranked.by} order kept` : options.algorithm;
         const affinity = sticky ? affinityKey(x, sticky) : undefined;
         if (affinity === undefined)
-          return plan.size > 1 && !ranked ? plan.reorder(PLUGIN, ordered.targets, ordered.scores, algorithm) : plan;
+          return plan.size > 1 && !ranked ? plan.permute(PLUGIN, ordered.indices, ordered.scores, algorithm) : plan;
         x.set(AFFINITY_KEY, affinity);
         const key = `${x.model}|${affinity}`;
         const bound = await table.get(key);
@@ -89,8 +91,10 @@ export function loadBalancer(): LoadBalancerPlugin {
         const hit = bound === undefined ? undefined : ordered.targets.find((t) => t.id === bound && peer(t));
         let note: string;
         if (hit) {
-          ordered.targets.splice(ordered.targets.indexOf(hit), 1);
+          const at = ordered.targets.indexOf(hit);
+          ordered.targets.splice(at, 1);
           ordered.targets.unshift(hit);
+          ordered.indices.unshift(ordered.indices.splice(at, 1)[0]!);
           note = `${algorithm}; sticky ${hit.id}`;
         } else if (x.dryRun) {
           note = `${algorithm}; would bind sticky to ${first.id}`;
@@ -102,7 +106,7 @@ export function loadBalancer(): LoadBalancerPlugin {
               : `${algorithm}; sticky moved from ${bound} to ${first.id}`;
         }
         if (!x.dryRun) x.set(SESSION, { key, target: ordered.targets[0]!.id });
-        return plan.reorder(PLUGIN, ordered.targets, ordered.scores, note);
+        return plan.permute(PLUGIN, ordered.indices, ordered.scores, note);
       };
       /**
        * The only target the model has (none excluded): nothing to order and no binding to read or

@@ -15,6 +15,8 @@ export interface Candidate {
 
 export interface Ordered<T extends Candidate> {
   readonly targets: T[];
+  /** `targets[k]` is the input's `indices[k]`-th target: a plan can take the order by positions (no hashing). */
+  readonly indices: number[];
   /** Per target id: the figure the algorithm ranked by (lower goes first). */
   readonly scores: Map<string, number>;
 }
@@ -61,18 +63,23 @@ export class Balancer {
    */
   order<T extends Candidate>(targets: readonly T[], peek = false): Ordered<T> {
     const scores = new Map<string, number>();
-    if (targets.length <= 1) return { targets: [...targets], scores };
-    const tiers = new Map<number, T[]>();
-    targets.forEach((t, i) => {
+    if (targets.length <= 1) return { targets: [...targets], indices: targets.map((_, i) => i), scores };
+    const tiers = new Map<number, number[]>();
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i]!;
       const rank = t.rule === 'alias' ? i : t.instance.priority;
       const tier = tiers.get(rank);
-      if (tier) tier.push(t);
-      else tiers.set(rank, [t]);
-    });
-    const out: T[] = [];
-    for (const priority of [...tiers.keys()].sort((a, b) => a - b))
-      out.push(...this.#orderTier(tiers.get(priority)!, scores, peek));
-    return { targets: out, scores };
+      if (tier) tier.push(i);
+      else tiers.set(rank, [i]);
+    }
+    let indices: number[];
+    if (tiers.size === 1) indices = this.#orderTier(targets, tiers.values().next().value!, scores, peek);
+    else {
+      indices = [];
+      for (const priority of [...tiers.keys()].sort((a, b) => a - b))
+        indices.push(...this.#orderTier(targets, tiers.get(priority)!, scores, peek));
+    }
+    return { targets: indices.map((i) => targets[i]!), indices, scores };
   }
 
   /** An attempt to `instance` started. */
@@ -127,69 +134,72 @@ export class Balancer {
     return s;
   }
 
-  #orderTier<T extends Candidate>(tier: T[], scores: Map<string, number>, peek: boolean): T[] {
-    if (tier.length === 1) {
-      scores.set(tier[0]!.id, 0);
+  /** The positions (into `all`) of one tier's targets, in the algorithm's order; scores set by target id. */
+  #orderTier<T extends Candidate>(
+    all: readonly T[],
+    tier: number[],
+    scores: Map<string, number>,
+    peek: boolean,
+  ): number[] {
+    const n = tier.length;
+    if (n === 1) {
+      scores.set(all[tier[0]!]!.id, 0);
       return tier;
     }
+    const at = (k: number): T => all[tier[k]!]!;
     switch (this.#algorithm) {
       case 'weighted': {
         // Exponential race: key = -ln(u) / weight; ascending order is a weighted random permutation.
         // Keys in a typed array and an index sort: no object per candidate (tiers can hold hundreds of tag-selected targets).
-        const n = tier.length;
         const keys = new Float64Array(n);
         const order = new Array<number>(n);
-        for (let i = 0; i < n; i++) {
-          const weight = tier[i]!.instance.weight;
-          keys[i] = weight > 0 ? -Math.log(1 - this.#random()) / weight : Number.POSITIVE_INFINITY;
-          order[i] = i;
+        for (let k = 0; k < n; k++) {
+          const weight = at(k).instance.weight;
+          keys[k] = weight > 0 ? -Math.log(1 - this.#random()) / weight : Number.POSITIVE_INFINITY;
+          order[k] = k;
         }
         order.sort((a, b) => keys[a]! - keys[b]!);
-        const out = new Array<T>(n);
         for (let k = 0; k < n; k++) {
-          const t = tier[order[k]!]!;
-          out[k] = t;
-          scores.set(t.id, round(keys[order[k]!]!));
+          scores.set(at(order[k]!).id, round(keys[order[k]!]!));
+          order[k] = tier[order[k]!]!;
         }
-        return out;
+        return order;
       }
       case 'round-robin': {
-        const ring = tier.map((t) => t.id).join('\n');
+        const ring = tier.map((i) => all[i]!.id).join('\n');
         const turn = this.#rotation.get(ring) ?? 0;
-        if (!peek) this.#rotation.set(ring, (turn + 1) % tier.length);
+        if (!peek) this.#rotation.set(ring, (turn + 1) % n);
         const out = [...tier.slice(turn), ...tier.slice(0, turn)];
-        out.forEach((t, i) => scores.set(t.id, i));
+        out.forEach((i, k) => scores.set(all[i]!.id, k));
         return out;
       }
       case 'least-busy': {
         // Fewest attempts in flight per unit of weight; ties (an idle tier) in weighted random order, so load splits by weight.
-        const n = tier.length;
         const load = new Float64Array(n);
         const race = new Float64Array(n);
         const order = new Array<number>(n);
-        for (let i = 0; i < n; i++) {
-          const weight = tier[i]!.instance.weight;
-          load[i] = weight > 0 ? this.inFlight(tier[i]!.instance.name) / weight : Number.POSITIVE_INFINITY;
-          race[i] = weight > 0 ? -Math.log(1 - this.#random()) / weight : Number.POSITIVE_INFINITY;
-          order[i] = i;
+        for (let k = 0; k < n; k++) {
+          const { weight, name } = at(k).instance;
+          load[k] = weight > 0 ? this.inFlight(name) / weight : Number.POSITIVE_INFINITY;
+          race[k] = weight > 0 ? -Math.log(1 - this.#random()) / weight : Number.POSITIVE_INFINITY;
+          order[k] = k;
         }
         order.sort((a, b) => compare(load[a]!, load[b]!) || compare(race[a]!, race[b]!));
-        return order.map((i) => {
-          scores.set(tier[i]!.id, round(load[i]!));
-          return tier[i]!;
+        return order.map((k) => {
+          scores.set(at(k).id, round(load[k]!));
+          return tier[k]!;
         });
       }
       case 'p2c': {
-        const costs = new Map(tier.map((t) => [t.id, this.cost(t.instance.name)]));
-        const i = Math.floor(this.#random() * tier.length);
-        let j = Math.floor(this.#random() * (tier.length - 1));
+        const costs = tier.map((i) => this.cost(all[i]!.instance.name));
+        const i = Math.floor(this.#random() * n);
+        let j = Math.floor(this.#random() * (n - 1));
         if (j >= i) j++;
-        const a = tier[i]!;
-        const b = tier[j]!;
-        const pick = costs.get(a.id)! <= costs.get(b.id)! ? a : b;
-        const rest = tier.filter((t) => t !== pick).sort((x, y) => costs.get(x.id)! - costs.get(y.id)!);
-        for (const [id, cost] of costs) scores.set(id, round(cost));
-        return [pick, ...rest];
+        const pick = costs[i]! <= costs[j]! ? i : j;
+        const rest = costs.map((_, k) => k).filter((k) => k !== pick);
+        rest.sort((x, y) => costs[x]! - costs[y]!);
+        tier.forEach((index, k) => scores.set(all[index]!.id, round(costs[k]!)));
+        return [pick, ...rest].map((k) => tier[k]!);
       }
     }
   }

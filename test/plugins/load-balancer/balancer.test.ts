@@ -16,6 +16,19 @@ function seeded(seed = 42): () => number {
 }
 
 describe('Balancer', () => {
+  it('gives the positions of its order in the input, for a plan to take the order by position', () => {
+    for (const algorithm of ['weighted', 'round-robin', 'least-busy', 'p2c'] as const) {
+      const b = new Balancer(algorithm, 10_000, { random: seeded() });
+      const input = [target('backup', 2), target('x', 1, 3), target('y', 1), target('z', 1, 2), target('last', 3)];
+      for (let i = 0; i < 10; i++) {
+        const { targets, indices, scores } = b.order(input);
+        expect(indices.map((k) => input[k])).toEqual(targets);
+        expect([...indices].sort()).toEqual([0, 1, 2, 3, 4]);
+        expect([...scores.keys()].sort()).toEqual(input.map((t) => t.id).sort());
+      }
+    }
+  });
+
   it('orders priority tiers lowest first, whatever the algorithm', () => {
     for (const algorithm of ['weighted', 'round-robin', 'least-busy', 'p2c'] as const) {
       const b = new Balancer(algorithm, 10_000, { random: seeded() });
