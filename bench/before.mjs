@@ -3,7 +3,7 @@
 // packages (symlinked), except the workspace links (@switchyard/*), which point into the temp tree.
 
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,8 +30,11 @@ function linkNodeModules(from, to) {
 }
 
 /**
- * Checks out `ref` in a temp worktree, links node_modules and builds it (`tsc -b`). Returns its
- * root, commit and label (`before@<short commit>`) and `remove()`, which deletes the worktree.
+ * Checks out `ref` in a temp worktree, links node_modules and builds it as `npm run build` would
+ * for a start: `tsc -b`, its generated validators (when it has the script; without them it
+ * compiles its schemas at start and reads several MB high) and the console's page when this tree
+ * has it built. Returns its root, commit and label (`before@<short commit>`) and `remove()`,
+ * which deletes the worktree.
  */
 export function prepareBefore(ref, repoRoot, log) {
   let commit;
@@ -57,13 +60,15 @@ export function prepareBefore(ref, repoRoot, log) {
     }
   };
   try {
-    log(`BENCH_BEFORE=${ref}: checking out ${commit.slice(0, 10)} in ${root} and building it (tsc -b)…`);
+    log(`BENCH_BEFORE=${ref}: checking out ${commit.slice(0, 10)} in ${root} and building it…`);
     git(repoRoot, ['worktree', 'add', '--detach', root, commit]);
     linkNodeModules(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
-    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const quiet = { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] };
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'], quiet);
+    const validators = join(root, 'scripts', 'precompile-validators.mjs');
+    if (existsSync(validators)) execFileSync(process.execPath, [validators], quiet);
+    if (existsSync(join(repoRoot, 'plugins', 'console', 'dist', 'web')))
+      execFileSync('npm', ['run', 'build:web', '--workspaces', '--if-present'], quiet);
   } catch (err) {
     remove();
     const output = `${err.stdout ?? ''}${err.stderr ?? ''}`.trim();

@@ -4,14 +4,14 @@
 //   node bench/start-rss.mjs
 //   START_RSS_BEFORE=main node bench/start-rss.mjs     # also that ref's gateway, started in turn with this tree's
 //   START_RSS_NODE_ARGS="--max-semi-space-size=1" node bench/start-rss.mjs   # node flags to try
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareBefore } from './before.mjs';
 import { MODEL } from './fixtures.mjs';
 import { freePort, startChild, statusKb, stopAllChildren, stopChild } from './processes.mjs';
+import { median } from './rounds.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..');
@@ -36,25 +36,10 @@ async function startOnPort(name, args) {
   return { child, origin: `http://127.0.0.1:${port}`, rssMb: statusKb(child.pid, 'VmRSS') / 1024 };
 }
 
-/** A built tree of another ref, with its generated validators as `npm run build` writes them. */
-function beforeTree(ref) {
-  const before = prepareBefore(ref, repoRoot, (line) => console.error(line));
-  const script = join(before.root, 'scripts', 'precompile-validators.mjs');
-  if (existsSync(script)) execFileSync(process.execPath, [script], { cwd: before.root, stdio: 'ignore' });
-  // The console's page, when this tree has it built: a gateway with it loads its files at start.
-  if (existsSync(join(repoRoot, 'plugins', 'console', 'dist', 'web')))
-    execFileSync('npm', ['run', 'build:web', '--workspaces', '--if-present'], { cwd: before.root, stdio: 'ignore' });
-  return before;
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length / 2;
-  return sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
 const tempDir = mkdtempSync(join(tmpdir(), 'switchyard-start-rss-'));
-const before = process.env.START_RSS_BEFORE ? beforeTree(process.env.START_RSS_BEFORE) : undefined;
+const before = process.env.START_RSS_BEFORE
+  ? prepareBefore(process.env.START_RSS_BEFORE, repoRoot, (line) => console.error(line))
+  : undefined;
 const trees = [
   ...(before ? [{ label: before.label, root: before.root }] : []),
   { label: 'this tree', root: repoRoot },
