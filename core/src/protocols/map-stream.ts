@@ -1,4 +1,4 @@
-import { canPush, RETURNED } from './push.js';
+import { PushLayer, RETURNED } from './push.js';
 import type { PushListener, PushSource } from './push.js';
 
 /** What mapStream() does with each item of its source. */
@@ -26,8 +26,7 @@ export function mapStream<T, U>(source: AsyncIterable<T>, mapping: StreamMapping
 
 const DONE = Object.freeze({ value: undefined, done: true }) as IteratorReturnResult<undefined>;
 
-class MappedStream<T, U> implements AsyncIterableIterator<U>, PushSource<U>, PushListener<T> {
-  readonly #source: AsyncIterator<T>;
+class MappedStream<T, U> extends PushLayer<T> implements AsyncIterableIterator<U>, PushSource<U>, PushListener<T> {
   readonly #mapping: StreamMapping<T, U>;
   #out: U[] = [];
   #at = 0;
@@ -37,7 +36,7 @@ class MappedStream<T, U> implements AsyncIterableIterator<U>, PushSource<U>, Pus
   #listener: PushListener<U> | undefined;
 
   constructor(source: AsyncIterator<T>, mapping: StreamMapping<T, U>) {
-    this.#source = source;
+    super(source);
     this.#mapping = mapping;
   }
 
@@ -49,11 +48,7 @@ class MappedStream<T, U> implements AsyncIterableIterator<U>, PushSource<U>, Pus
     if (this.#at < this.#out.length) return Promise.resolve({ value: this.#take(), done: false });
     if (this.#ended) return Promise.resolve(DONE);
     if (this.#stopping) return this.return();
-    return this.#source.next().then(this.#onItem, this.#onError);
-  }
-
-  get pushable(): boolean {
-    return canPush(this.#source);
+    return this.source.next().then(this.#onItem, this.#onError);
   }
 
   listen(listener: PushListener<U>): void {
@@ -65,15 +60,7 @@ class MappedStream<T, U> implements AsyncIterableIterator<U>, PushSource<U>, Pus
       this.return().catch(ignore);
       return listener.end();
     }
-    (this.#source as unknown as PushSource<T>).listen(this);
-  }
-
-  pause(): void {
-    (this.#source as unknown as PushSource<T>).pause();
-  }
-
-  resume(): void {
-    (this.#source as unknown as PushSource<T>).resume();
+    this.listenToSource(this);
   }
 
   /** @internal An item of the source (listen()). */
@@ -123,8 +110,8 @@ class MappedStream<T, U> implements AsyncIterableIterator<U>, PushSource<U>, Pus
     if (this.#ended) return RETURNED;
     this.#ended = true;
     this.#out.length = this.#at = 0;
-    if (!this.#source.return) return RETURNED;
-    const returned = this.#source.return();
+    if (!this.source.return) return RETURNED;
+    const returned = this.source.return();
     return returned === RETURNED ? RETURNED : returned.then(done);
   }
 

@@ -31,6 +31,35 @@ export function canPush<T>(stream: unknown): stream is PushSource<T> {
   return (stream as Partial<PushSource<T>> | undefined)?.pushable === true;
 }
 
+/**
+ * A stream layer read from `source`: it pushes when its source does, and pausing or resuming
+ * it pauses or resumes the source (down to the upstream body).
+ */
+export abstract class PushLayer<In> {
+  protected readonly source: AsyncIterator<In>;
+
+  protected constructor(source: AsyncIterator<In>) {
+    this.source = source;
+  }
+
+  get pushable(): boolean {
+    return canPush(this.source);
+  }
+
+  pause(): void {
+    (this.source as unknown as PushSource<In>).pause();
+  }
+
+  resume(): void {
+    (this.source as unknown as PushSource<In>).resume();
+  }
+
+  /** Has the source push its items to `listener` (this layer) from now on. */
+  protected listenToSource(listener: PushListener<In>): void {
+    (this.source as unknown as PushSource<In>).listen(listener);
+  }
+}
+
 /** Where a delivered stream writes its pieces when it pushes them (PushedPieces.pipe()). */
 export interface PieceSink {
   /** False: the caller's buffer is full; the stream waits for resume(). */

@@ -3,7 +3,7 @@ import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import type { SseEvent } from '../types.js';
 import { afterBom, parseEvent, scanEvents, SseReader } from './sse.js';
 import type { EventSink } from './sse.js';
-import { canPush, RETURNED } from '../protocols/push.js';
+import { PushLayer, RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
 
 /**
@@ -76,16 +76,16 @@ export class PassThroughFramer implements EventSink {
  * when the body pushes. A recording (`record`) gets every event, decoded, as it passes.
  */
 export class PassThroughStream
+  extends PushLayer<Buffer>
   implements AsyncIterableIterator<Uint8Array>, PushSource<Uint8Array>, PushListener<Buffer>
 {
-  readonly #body: AsyncIterator<Buffer>;
   #listener: PushListener<Uint8Array> | undefined;
   readonly #framer: PassThroughFramer;
   readonly #reader: SseReader | undefined;
   readonly #record: SseEvent[] | undefined;
 
   constructor(body: AsyncIterable<Buffer>, framer: PassThroughFramer, record?: SseEvent[]) {
-    this.#body = body[Symbol.asyncIterator]();
+    super(body[Symbol.asyncIterator]());
     this.#framer = framer;
     this.#record = record;
     this.#reader = record ? new SseReader() : undefined;
@@ -95,25 +95,13 @@ export class PassThroughStream
     return this;
   }
 
-  get pushable(): boolean {
-    return canPush(this.#body);
-  }
-
   next(): Promise<IteratorResult<Uint8Array>> {
-    return this.#body.next().then(this.#onChunk);
+    return this.source.next().then(this.#onChunk);
   }
 
   listen(listener: PushListener<Uint8Array>): void {
     this.#listener = listener;
-    (this.#body as unknown as PushSource<Buffer>).listen(this);
-  }
-
-  pause(): void {
-    (this.#body as unknown as PushSource<Buffer>).pause();
-  }
-
-  resume(): void {
-    (this.#body as unknown as PushSource<Buffer>).resume();
+    this.listenToSource(this);
   }
 
   /** @internal A chunk of the body (listen()). */
@@ -135,7 +123,7 @@ export class PassThroughStream
 
   /** Stopped early: so is the upstream body. */
   return(): Promise<IteratorResult<Uint8Array>> {
-    return this.#body.return ? this.#body.return() : RETURNED;
+    return this.source.return ? this.source.return() : RETURNED;
   }
 
   readonly #onChunk = (

@@ -2,7 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { SseEvent } from '../types.js';
-import { canPush, RETURNED } from '../protocols/push.js';
+import { PushLayer, RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
 
 const LF = 0x0a;
@@ -64,9 +64,9 @@ export function afterBom(data: Buffer): number {
  * A plain iterator rather than an async generator, as it runs once per event.
  */
 export class SseEvents
+  extends PushLayer<Uint8Array | string>
   implements AsyncIterableIterator<SseEvent>, EventSink, PushSource<SseEvent>, PushListener<Buffer>
 {
-  readonly #body: AsyncIterator<Uint8Array | string>;
   #tail: Buffer | undefined;
   #first = true;
   #queue: SseEvent[] = [];
@@ -74,7 +74,7 @@ export class SseEvents
   #listener: PushListener<SseEvent> | undefined;
 
   constructor(body: AsyncIterable<Uint8Array | string>) {
-    this.#body = body[Symbol.asyncIterator]();
+    super(body[Symbol.asyncIterator]());
   }
 
   [Symbol.asyncIterator](): this {
@@ -83,32 +83,20 @@ export class SseEvents
 
   next(): Promise<IteratorResult<SseEvent>> {
     if (this.#at < this.#queue.length) return Promise.resolve({ value: this.#take(), done: false });
-    return this.#body.next().then(this.#onChunk);
+    return this.source.next().then(this.#onChunk);
   }
 
   return(): Promise<IteratorResult<SseEvent>> {
     this.#queue.length = this.#at = 0;
-    if (!this.#body.return) return RETURNED;
-    const returned = this.#body.return();
+    if (!this.source.return) return RETURNED;
+    const returned = this.source.return();
     return returned === RETURNED ? RETURNED : returned.then(() => DONE);
-  }
-
-  get pushable(): boolean {
-    return canPush(this.#body);
   }
 
   listen(listener: PushListener<SseEvent>): void {
     this.#listener = listener;
     while (this.#at < this.#queue.length) listener.item(this.#take());
-    (this.#body as unknown as PushSource<Buffer>).listen(this);
-  }
-
-  pause(): void {
-    (this.#body as unknown as PushSource<Buffer>).pause();
-  }
-
-  resume(): void {
-    (this.#body as unknown as PushSource<Buffer>).resume();
+    this.listenToSource(this);
   }
 
   /** @internal A chunk of the body (listen()): its events go to the listener. */
