@@ -29,8 +29,6 @@ export type { MaybePromise } from './hook-runners.js';
 export { Exchange, exchangeKey } from './exchange.js';
 export { CAPTURED_COMPLETION } from './exchange.js';
 export { CompletionAccumulator, completionChunks } from './protocols/completion-stream.js';
-export { mapStream } from './protocols/map-stream.js';
-export type { StreamMapping } from './protocols/map-stream.js';
 export { StatusBoard } from './status.js';
 export type { CircuitState, TargetHealth } from './status.js';
 export { ReadinessChecks } from './readiness.js';
@@ -43,7 +41,6 @@ export type { Discovery, Exclusion, ExclusionNote, Ordering } from './routing/ro
 export { ModelResolver } from './routing/resolve.js';
 export { noTargetError } from './routing/core-taps.js';
 export { estimateChatTokens } from './protocols/estimate.js';
-export { withoutReasoningBlocks } from './protocols/reasoning.js';
 export { FailoverPolicies, backoffDelay, retryAfterMs } from './routing/policy.js';
 export type { FailoverPolicy } from './routing/policy.js';
 export { CoreErrors, SwitchyardError, errorCode, isSwitchyardError, toSwitchyardError } from './errors.js';
@@ -76,7 +73,6 @@ export type * from './protocols/canonical.js';
 export type { Decoded, InboundProtocol, InboundRoute, ProtocolCodec, StreamObservation } from './protocols/codec.js';
 export { INBOUND_WARNINGS } from './protocols/codec.js';
 export { ProtocolRegistry, errorObject } from './protocols/registry.js';
-export { usageCarrier, usageSlice } from './protocols/usage-slice.js';
 export { loadConfigFile, resolveConfig, parseConfigText } from './config/load.js';
 export type { ConfigInput, ProviderInput } from './config/load.js';
 export type {

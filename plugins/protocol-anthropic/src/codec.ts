@@ -1,4 +1,4 @@
-import { mapStream, maskText, usageCarrier } from '@switchyard/core';
+import { maskText } from '@switchyard/core';
 import type {
   ChatCompletionChunk,
   ProtocolCodec,
@@ -7,6 +7,7 @@ import type {
   SwitchyardError,
   Usage,
 } from '@switchyard/core';
+import { mapStream, usageCarrier } from '@switchyard/wire-chat';
 import { AnthropicStreamEncoder, canonicalToAnthropicMessage, canonicalUsageOf } from '@switchyard/wire-anthropic';
 import type { AnthropicErrorBody, AnthropicUsage } from '@switchyard/wire-anthropic';
 

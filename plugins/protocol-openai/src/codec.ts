@@ -1,5 +1,6 @@
-import { errorObject, mapStream, usageCarrier } from '@switchyard/core';
+import { errorObject } from '@switchyard/core';
 import type { ChatCompletionChunk, ProtocolCodec, SseEvent, StreamObservation, Usage } from '@switchyard/core';
+import { mapStream, usageCarrier } from '@switchyard/wire-chat';
 
 const HAS_USAGE = /"usage"\s*:\s*\{/;
 const IS_ERROR = /^\s*\{\s*"error"\s*:/;

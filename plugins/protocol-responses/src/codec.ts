@@ -1,4 +1,4 @@
-import { errorObject, mapStream, usageCarrier } from '@switchyard/core';
+import { errorObject } from '@switchyard/core';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -8,6 +8,7 @@ import type {
   StreamObservation,
   SwitchyardError,
 } from '@switchyard/core';
+import { mapStream, usageCarrier } from '@switchyard/wire-chat';
 import {
   canonicalUsageOf,
   customToolNames,

@@ -1,4 +1,4 @@
-import { defaultClassifyError, mapStream, SwitchyardError } from '@switchyard/core';
+import { defaultClassifyError, SwitchyardError } from '@switchyard/core';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -10,6 +10,7 @@ import type {
   UpstreamClient,
   UpstreamErrorInfo,
 } from '@switchyard/core';
+import { mapStream } from '@switchyard/wire-chat';
 import { decodeResponsesStream, fromResponseObject, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 import type { ResponseObject } from '@switchyard/wire-openai-responses';
 import { outputFilterWarning, promptFilterMessage } from './content-filter.js';

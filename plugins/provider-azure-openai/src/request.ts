@@ -1,5 +1,6 @@
-import { SwitchyardError, targetOutputTokens, withoutReasoningBlocks } from '@switchyard/core';
+import { SwitchyardError, targetOutputTokens } from '@switchyard/core';
 import type { ChatRequest, Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
+import { withoutReasoningBlocks } from '@switchyard/wire-chat';
 import { withoutSealedReasoning } from '@switchyard/wire-openai-responses';
 import { azureUrl, protocolFor } from './adapter.js';
 import { deploymentOf } from './deployments.js';

@@ -2,8 +2,9 @@
  * Bedrock Converse response and ConverseStream events → canonical completion and chunks. Pure:
  * no Koa, no tapable.
  */
-import { mapStream, SwitchyardError } from '@switchyard/core';
+import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletion, ChatCompletionChunk, FinishReason, SseEvent, ToolCall, Usage } from '@switchyard/core';
+import { mapStream } from '@switchyard/wire-chat';
 import type { ConverseResponse, ConverseStreamEvents, ConverseUsage, StopReason } from './converse-types.js';
 
 export interface DecodeContext {

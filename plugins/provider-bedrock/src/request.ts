@@ -1,5 +1,6 @@
-import { instanceHeaderCache, SwitchyardError, targetOutputTokens, withoutReasoningBlocks } from '@switchyard/core';
+import { instanceHeaderCache, SwitchyardError, targetOutputTokens } from '@switchyard/core';
 import type { Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
+import { withoutReasoningBlocks } from '@switchyard/wire-chat';
 import { withMaxTokens } from '@switchyard/wire-anthropic';
 import { JSON_TOOL_KEY, protocolFor } from './adapter.js';
 import { toConverse } from './converse-request.js';

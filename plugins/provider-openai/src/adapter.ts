@@ -1,4 +1,4 @@
-import { mapStream, SwitchyardError } from '@switchyard/core';
+import { SwitchyardError } from '@switchyard/core';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -10,6 +10,7 @@ import type {
   Target,
   UpstreamClient,
 } from '@switchyard/core';
+import { mapStream } from '@switchyard/wire-chat';
 import { decodeResponsesStream, fromResponseObject, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 import type { ResponseObject } from '@switchyard/wire-openai-responses';
 import { instanceFields, optionsOf, speaksResponses } from './instance-fields.js';

@@ -1,5 +1,6 @@
-import { targetOutputTokens, withoutReasoningBlocks } from '@switchyard/core';
+import { targetOutputTokens } from '@switchyard/core';
 import type { ChatMessage, ChatRequest, Exchange, Gateway } from '@switchyard/core';
+import { withoutReasoningBlocks } from '@switchyard/wire-chat';
 
 /** The output-token fields of a chat body, newest first. */
 const OUTPUT_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;

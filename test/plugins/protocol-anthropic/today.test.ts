@@ -4,7 +4,7 @@
  * tools; betas and the fields that need them; max_tokens with a thinking budget below it.
  */
 import { describe, expect, it } from 'vitest';
-import { completionChunks, CompletionAccumulator, requestValidator, withoutReasoningBlocks } from '@switchyard/core';
+import { completionChunks, CompletionAccumulator, requestValidator } from '@switchyard/core';
 import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest, ReasoningBlock } from '@switchyard/core';
 import { anthropicOnlyFeatures, messagesRequestSchema } from '@switchyard/protocol-anthropic';
 import {
@@ -438,22 +438,6 @@ describe('canonical answers → Anthropic callers, signatures kept', () => {
       reasoning_content: 'Let me think.',
       reasoning_blocks: [signed, redacted],
     });
-  });
-
-  it('providers that take no reasoning back drop the blocks, naming them once', () => {
-    const warnings: string[] = [];
-    const messages: ChatMessage[] = [
-      { role: 'user', content: 'q' },
-      { role: 'assistant', content: 'A', reasoning_blocks: [signed, redacted] },
-    ];
-    expect(withoutReasoningBlocks(messages, (w) => warnings.push(w), 'X')).toEqual([
-      { role: 'user', content: 'q' },
-      { role: 'assistant', content: 'A' },
-    ]);
-    expect(warnings).toEqual([
-      'reasoning blocks in the history dropped (X takes none back): thinking (anthropic), redacted_thinking (anthropic)',
-    ]);
-    expect(withoutReasoningBlocks([messages[0]!], () => undefined, 'X')[0]).toBe(messages[0]);
   });
 });
 

@@ -7,7 +7,8 @@
  * → incremental arguments; message_delta → the finish chunk; message_stop → the usage chunk
  * (when asked for) and the end. `ping` is ignored; `error` throws.
  */
-import { mapStream, SwitchyardError } from '@switchyard/core';
+import { SwitchyardError } from '@switchyard/core';
+import { mapStream } from '@switchyard/wire-chat';
 import { canonicalUsageOf } from './inbound.js';
 import type { ChatCompletionChunk, ReasoningBlock, SseEvent, Usage } from '@switchyard/core';
 import type { AnthropicStreamEvent, AnthropicUsage } from './types.js';

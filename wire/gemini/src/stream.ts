@@ -1,5 +1,6 @@
-import { mapStream, SwitchyardError } from '@switchyard/core';
+import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk, FinishReason, SseEvent, Usage } from '@switchyard/core';
+import { mapStream } from '@switchyard/wire-chat';
 import { finishReasonOf, readParts, usageOf } from './response.js';
 import type { DecodeContext } from './response.js';
 import type { GenerateContentResponse } from './types.js';

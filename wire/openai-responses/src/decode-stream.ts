@@ -8,8 +8,9 @@
  * `{"input": …}`; response.completed / response.incomplete → the finish chunk and the usage
  * chunk. response.failed and error events throw, as does an end before the last event.
  */
-import { mapStream, SwitchyardError } from '@switchyard/core';
+import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk, SseEvent } from '@switchyard/core';
+import { mapStream } from '@switchyard/wire-chat';
 import { reasoningBlock } from './request.js';
 import { finishReasonOf } from './response.js';
 import type { Json, ResponseObject, ResponsesReasoningItem } from './types.js';

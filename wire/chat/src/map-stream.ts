@@ -1,5 +1,5 @@
-import { PushLayer, RETURNED } from './push.js';
-import type { PushListener, PushSource } from './push.js';
+import { PushLayer, RETURNED } from '@switchyard/core/stream';
+import type { PushListener, PushSource } from '@switchyard/core/stream';
 
 /** What mapStream() does with each item of its source. */
 export interface StreamMapping<T, U> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { usageSlice } from '@switchyard/core';
+import { usageSlice } from '@switchyard/wire-chat';
 
 const slice = (value: unknown, raw?: string) => usageSlice(Buffer.from(raw ?? JSON.stringify(value)));
 

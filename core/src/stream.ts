@@ -1,0 +1,6 @@
+/**
+ * The `@switchyard/core/stream` subpath: what a stream layer outside core (a plugin's or a wire
+ * library's converter) builds on to push when the upstream body does.
+ */
+export { PushLayer, RETURNED } from './protocols/push.js';
+export type { PushListener, PushSource } from './protocols/push.js';

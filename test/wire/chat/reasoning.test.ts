@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatMessage, ReasoningBlock } from '@switchyard/core';
+import { withoutReasoningBlocks } from '@switchyard/wire-chat';
+
+const signed: ReasoningBlock = {
+  type: 'thinking',
+  text: 'Let me think.',
+  signature: 'c2lnbmF0dXJl',
+  source: 'anthropic',
+};
+const redacted: ReasoningBlock = { type: 'redacted_thinking', signature: 'ZW5jcnlwdGVk', source: 'anthropic' };
+
+describe('withoutReasoningBlocks', () => {
+  it('providers that take no reasoning back drop the blocks, naming them once', () => {
+    const warnings: string[] = [];
+    const messages: ChatMessage[] = [
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: 'A', reasoning_blocks: [signed, redacted] },
+    ];
+    expect(withoutReasoningBlocks(messages, (w) => warnings.push(w), 'X')).toEqual([
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: 'A' },
+    ]);
+    expect(warnings).toEqual([
+      'reasoning blocks in the history dropped (X takes none back): thinking (anthropic), redacted_thinking (anthropic)',
+    ]);
+    expect(withoutReasoningBlocks([messages[0]!], () => undefined, 'X')[0]).toBe(messages[0]);
+  });
+});
