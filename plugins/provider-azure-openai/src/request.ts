@@ -1,4 +1,5 @@
-import { SwitchyardError, targetOutputTokens, withoutReasoningBlocks } from '@switchyard/core';
+import { SwitchyardError, withoutReasoningBlocks } from '@switchyard/core';
+import { targetOutputTokens } from '@switchyard/models/contract';
 import type { ChatRequest, Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
 import { withoutSealedReasoning } from '@switchyard/wire-openai-responses';
 import { azureUrl, protocolFor } from './adapter.js';

@@ -1,4 +1,5 @@
-import { instanceHeaderCache, SwitchyardError, targetOutputTokens, withoutReasoningBlocks } from '@switchyard/core';
+import { instanceHeaderCache, SwitchyardError, withoutReasoningBlocks } from '@switchyard/core';
+import { targetOutputTokens } from '@switchyard/models/contract';
 import type { Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
 import { withMaxTokens } from '@switchyard/wire-anthropic';
 import { JSON_TOOL_KEY, protocolFor } from './adapter.js';
