@@ -4,7 +4,6 @@ import { SwitchyardError } from '../errors.js';
 import type { CoreErrorCode, ErrorSpec } from '../errors.js';
 import type { Gateway } from '../gateway.js';
 import { contractError } from './contract.js';
-import type { Contribution } from './contract.js';
 import type { Plugin, PluginEntry, Preset } from './plugin.js';
 
 export interface Registration {
@@ -95,7 +94,7 @@ export function pluginSections(entries: readonly PluginEntry[], config: unknown)
 export function contributionsOf(registrations: readonly Registration[]): Map<string, unknown[]> {
   const byContract = new Map<string, unknown[]>();
   for (const { plugin } of registrations)
-    for (const { contract, value } of plugin.contributes ?? ([] as readonly Contribution[])) {
+    for (const { contract, value } of plugin.contributes ?? []) {
       const values = byContract.get(contract.name) ?? [];
       values.push(value);
       byContract.set(contract.name, values);
