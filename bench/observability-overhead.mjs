@@ -79,7 +79,7 @@ async function measure({ metrics, log, timing }, name) {
       x.timings.upstreamMs += 5;
       await gateway.hooks.onResult.promise(result, x);
       if (timing) setServerTiming(new ResponseHead(x.id, false), x, false, gateway.hooks.timedPlugins);
-      x.response = requestOutcome(x, 200, undefined, gateway.modelInfo);
+      x.response = requestOutcome(x, 200, undefined);
       requestLog.info(requestLine(x, 3), 'request');
       await gateway.hooks.onFinish.promise(x);
       if (i % 256 === 255) await new Promise(setImmediate); // an I/O turn, as a server gets: the log file is written

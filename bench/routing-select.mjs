@@ -4,6 +4,7 @@
 // Run: node bench/routing-select.mjs   (after npm ci / tsc -b). Env: ROUTING_TARGETS, ROUTING_ROUNDS.
 
 import { createGateway, createLogger, withOptions } from '@switchyard/core';
+import { MODEL_INFO } from '@switchyard/models/contract';
 import { ROUTER } from '@switchyard/plugin-router/contract';
 import { standard } from '@switchyard/preset-standard';
 import { BalancedScorer, strategies, TargetProfiles } from '@switchyard/plugin-strategies';
@@ -48,7 +49,7 @@ for (let k = 0; k < pool.length; k++) {
 }
 
 const scorer = new BalancedScorer({ cost: 1, speed: 1, quality: 1, reliability: 1 });
-const profiles = new TargetProfiles(gateway.modelInfo, gateway.need(ROUTER));
+const profiles = new TargetProfiles(gateway.need(MODEL_INFO), gateway.need(ROUTER));
 const out = new Float64Array(pool.length);
 const estimate = { inputTokens: 800, outputTokens: 300 };
 for (let i = 0; i < 50; i++) scorer.score(pool, profiles, estimate, out); // warm-up (profiles built)

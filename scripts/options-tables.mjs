@@ -3,7 +3,9 @@
 //   <!-- options:begin --> and <!-- options:end -->
 // from the plugin's own schema (the built package's default export), and for provider plugins
 // the table of their instance fields (the package's `instanceFields` export) between
-//   <!-- instance-fields:begin --> and <!-- instance-fields:end -->.
+//   <!-- instance-fields:begin --> and <!-- instance-fields:end -->,
+// and for each top-level config section a plugin owns (`sections`) its table between
+//   <!-- section-<name>:begin --> and <!-- section-<name>:end -->.
 // `--check` changes nothing and exits 1 when a README is out of date. Run after `tsc -b`.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
@@ -109,6 +111,9 @@ export async function pluginPackages() {
 export function tablesOf({ plugin, instanceFields }) {
   const tables = { options: optionsTable(plugin.schema ?? { type: 'object', properties: {} }) };
   if (instanceFields) tables['instance-fields'] = optionsTable(instanceFields, 'field');
+  // Top-level config sections the plugin owns, between <!-- section-<name>:begin/end -->.
+  for (const [name, schema] of Object.entries(plugin.sections ?? {}))
+    tables[`section-${name}`] = optionsTable({ type: 'object', properties: { [name]: schema } }, 'field');
   return tables;
 }
 

@@ -2,7 +2,8 @@
 // Writes presets/standard/validators.cjs: the Ajv validators of every schema a gateway of the
 // standard preset checks, generated ahead of time (Ajv standalone code), so that starting it
 // compiles none (Ajv's code generation was half the start-up allocation). The schemas: core's
-// config sections, each preset plugin's options, provider instance fields and store sections,
+// config sections (with the top-level sections plugins own), each preset plugin's options,
+// provider instance fields and store sections,
 // and the protocol plugins' request bodies (their exported `*RequestSchema`s). A schema changed
 // since the file was written is compiled at start as before: correct, only slower.
 // The file is CommonJS beside the package's dist/, not TypeScript: tsc would reprint it twice
@@ -22,7 +23,7 @@ const { Ajv } = require('ajv');
 const standaloneCode = require('ajv/dist/standalone').default;
 
 const core = await load('core/dist/index.js');
-const { configSchema } = await load('core/dist/config/schema.js');
+const { configSchemaWith } = await load('core/dist/config/schema.js');
 const { standard } = await load('presets/standard/dist/index.js');
 
 /** What build.ts checks a provider entry's own fields against when its adapter declares none. */
@@ -32,9 +33,10 @@ const NO_FIELDS = { type: 'object', properties: {}, additionalProperties: false 
 const schemas = { coerce: new Map(), exact: new Map(), request: new Map() };
 const add = (kind, schema) => schema && schemas[kind].set(core.validatorKey(kind, schema), schema);
 
-add('coerce', configSchema);
-for (const entry of standard().plugins) {
-  const plugin = 'plugin' in entry ? entry.plugin : entry;
+const plugins = standard().plugins.map((entry) => ('plugin' in entry ? entry.plugin : entry));
+// The config schema with the top-level sections the preset's plugins own (the models plugin's `catalog:`).
+add('coerce', configSchemaWith(Object.assign({}, ...plugins.map((p) => p.sections ?? {}))));
+for (const plugin of plugins) {
   add('exact', plugin.schema);
   for (const { adapter } of plugin.providers ?? []) add('exact', adapter.instanceSchema ?? NO_FIELDS);
   for (const store of plugin.stores ?? []) add('exact', store.schema);

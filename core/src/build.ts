@@ -6,10 +6,9 @@ import { SwitchyardError } from './errors.js';
 import { Gateway } from './gateway.js';
 import type { GatewayOptions, Recipe, StoreFactory } from './gateway.js';
 import { createLogger } from './logger.js';
-import { applyPlugins, resolvePlugins } from './plugin/host.js';
+import { applyPlugins, contributionsOf, pluginSections, resolvePlugins } from './plugin/host.js';
 import type { Problem, Registration } from './plugin/host.js';
 import type { ProviderAdapter } from './providers.js';
-import type { ModelInfo } from './models/model-info.js';
 import { tapCoreRouting } from './routing/core-taps.js';
 import { ModelResolver } from './routing/resolve.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -25,7 +24,9 @@ export function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
  * types and fields, alias targets — is collected before anything is created, and reported together.
  */
 async function buildGateway(options: GatewayOptions, previous: Gateway | undefined): Promise<Gateway> {
-  const checked = checkConfig(options.config ?? {}, options.env ?? process.env);
+  const entries = [...(options.presets ?? []).flatMap((p) => p.plugins), ...(options.plugins ?? [])];
+  const sections = pluginSections(entries, options.config);
+  const checked = checkConfig(options.config ?? {}, options.env ?? process.env, sections);
   const config = checked.config;
   const problems: Problem[] = checked.problems.map((line) => ({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line }));
   const logger = previous?.logger ?? options.logger ?? createLogger(config.log ?? {});
@@ -52,11 +53,8 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
     ...disabled,
     ...registrations.map((r) => [r.plugin.name, r.options] as const),
   ]);
-  const knownModels = Object.assign(
-    {},
-    ...registrations.flatMap((r) => (r.plugin.providers ?? []).map((p) => p.models ?? {})),
-  ) as Record<string, ModelInfo>;
-  const gateway = new Gateway({ config, logger, store, recipe, pluginOptions, previous, knownModels });
+  const contributions = contributionsOf(registrations);
+  const gateway = new Gateway({ config, logger, store, recipe, pluginOptions, previous, contributions });
   try {
     for (const [type, { adapter }] of adapters) gateway.providers.define(type, adapter);
     for (const { plugin } of registrations)

@@ -17,14 +17,12 @@ import { isLoopback } from './http/request-guard.js';
 import { flushLogger } from './logger.js';
 import type { Logger } from './logger.js';
 import { Contracts, contractError } from './plugin/contract.js';
-import type { Contract } from './plugin/contract.js';
+import type { Contract, Contribution } from './plugin/contract.js';
 import type { InboundProtocol } from './protocols/codec.js';
 import type { ProviderType } from './providers.js';
 import { ProviderRegistry } from './providers.js';
 import { ReadinessChecks } from './readiness.js';
 import { StatusBoard } from './status.js';
-import { ModelInfoTable } from './models/model-info.js';
-import type { ModelInfo } from './models/model-info.js';
 import { ModelResolver } from './routing/resolve.js';
 import type { Store } from './store/store.js';
 import { UpstreamClient } from './upstream/client.js';
@@ -61,6 +59,13 @@ export interface Plugin<Options = unknown> {
   readonly providers?: readonly ProviderType[];
   /** Stores this plugin brings, chosen by config `store.type`. */
   readonly stores?: readonly StoreFactory[];
+  /**
+   * Top-level config sections this plugin owns, each with its JSON Schema: checked (coerced as
+   * core's own sections are, defaults filled) with every other config problem; read with gateway.section().
+   */
+  readonly sections?: Readonly<Record<string, Record<string, unknown>>>;
+  /** Values for contracts other plugins collect with gateway.contributions(), whatever the plugin order. */
+  readonly contributes?: readonly Contribution[];
   apply(gateway: Gateway, options: Options): void | Promise<void>;
 }
 
@@ -157,8 +162,6 @@ export class Gateway {
   readonly protocols = new ProtocolRegistry();
   /** Target health and plugin gauges, reported by plugins (breaker, balancer) and read by others (stats, metrics). */
   readonly status = new StatusBoard();
-  /** Capabilities and prices per model: built-in table under config `catalog:`. */
-  readonly modelInfo: ModelInfoTable;
   /** Checks `/ready` consults (in apply()): 200 only while none reports a problem. */
   readonly readiness = new ReadinessChecks();
   /** 1 for the gateway createGateway() built, then one more for each generation a reload swapped in. */
@@ -190,6 +193,7 @@ export class Gateway {
   readonly #pluginOptions: Record<string, unknown>;
   #inherited: ReadonlyMap<string, unknown> | undefined;
   readonly #contracts = new Contracts();
+  readonly #contributions: ReadonlyMap<string, readonly unknown[]>;
   #applying: Plugin | undefined;
 
   /** @internal use createGateway() */
@@ -201,7 +205,7 @@ export class Gateway {
     this.store = store;
     this.hooks = new GatewayHooks(logger, { timing: config.server.timing !== false });
     this.instances = config.providers.map(toInstance);
-    this.modelInfo = new ModelInfoTable(config.catalog, init.knownModels);
+    this.#contributions = init.contributions ?? new Map();
     this.#recipe = recipe;
     this.source = recipe.source;
     this.generation = previous ? previous.generation + 1 : 1;
@@ -292,6 +296,16 @@ export class Gateway {
   need<T>(c: Contract<T>): T {
     if (!this.#contracts.has(c)) throw contractError(`no plugin provides "${c.name}"`);
     return this.#contracts.get(c) as T;
+  }
+
+  /** What the registered plugins contribute to `c` (their `contributes`), in registration order. */
+  contributions<T>(c: Contract<T>): readonly T[] {
+    return (this.#contributions.get(c.name) ?? []) as readonly T[];
+  }
+
+  /** A top-level config section a plugin owns (its `sections`), checked and with its defaults filled. */
+  section<T = unknown>(name: string): T | undefined {
+    return (this.config as unknown as Record<string, unknown>)[name] as T | undefined;
   }
 
   /** @internal The plugin host runs each apply() through this, so provide() and define() know who calls. */
@@ -532,8 +546,8 @@ export interface GatewayInit {
   pluginOptions: Record<string, unknown>;
   /** The generation this one replaces. */
   previous: Gateway | undefined;
-  /** What provider plugins know of their models. */
-  knownModels?: Readonly<Record<string, ModelInfo>>;
+  /** The registered plugins' `contributes`, by contract name. */
+  contributions?: ReadonlyMap<string, readonly unknown[]>;
 }
 
 /** What a reload rebuilds a generation from. */

@@ -1,6 +1,5 @@
 import { SwitchyardError } from './errors.js';
 import type { Exchange } from './exchange.js';
-import type { ModelInfo } from './models/model-info.js';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse } from './protocols/canonical.js';
 import type { UpstreamClient } from './upstream/client.js';
 import type { AttemptOutcome, Operation, ProviderInstance, SseEvent, Target } from './types.js';
@@ -70,18 +69,19 @@ export interface ProviderAdapter {
   describeModels?(instance: ProviderInstance, http: UpstreamClient): Promise<ListedModel[]>;
 }
 
-/** A listed model and what the listing tells of it (e.g. an OpenAI-compatible `context_length`). */
+/**
+ * A listed model and what the listing tells of it (e.g. an OpenAI-compatible `context_length`
+ * as `contextWindow`), in the shape of a model table entry; core does not read it.
+ */
 export interface ListedModel {
   readonly id: string;
-  readonly info?: ModelInfo;
+  readonly info?: Readonly<Record<string, unknown>>;
 }
 
 /** A provider type a plugin declares (`providers` on the plugin; providerPlugin() does it). */
 export interface ProviderType {
   readonly type: string;
   readonly adapter: ProviderAdapter;
-  /** What is known of this type's models, for the gateway's model table (config `catalog:` overrides it). */
-  readonly models?: Readonly<Record<string, ModelInfo>>;
 }
 
 /** The provider types of one gateway generation, declared by its plugins. Never module-global. */

@@ -4,7 +4,7 @@ import { extname } from 'node:path';
 import type * as Yaml from 'yaml';
 import { SwitchyardError } from '../errors.js';
 import { interpolate } from './interpolate.js';
-import { configSchema } from './schema.js';
+import { configSchemaWith } from './schema.js';
 import { schemaProblems } from './validate.js';
 import type { ProviderConfig, SwitchyardConfig } from './schema.js';
 
@@ -49,25 +49,35 @@ export function parseConfigText(text: string, source: string): unknown {
   }
 }
 
-/** Interpolates, fills defaults and validates the core sections; every problem is listed. */
-export function resolveConfig(input: unknown, env: NodeJS.ProcessEnv = process.env, source?: string): SwitchyardConfig {
-  const { config, problems } = checkConfig(input, env);
+/**
+ * Interpolates, fills defaults and validates the core sections (and the plugin-owned
+ * `sections`, by name: their schemas); every problem is listed.
+ */
+export function resolveConfig(
+  input: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+  source?: string,
+  sections: Readonly<Record<string, object>> = {},
+): SwitchyardConfig {
+  const { config, problems } = checkConfig(input, env, sections);
   if (problems.length) throw invalidConfig(problems, source);
   return config;
 }
 
 /**
- * The config with defaults filled, and the problems of its core sections (interpolation, shape,
- * duplicate names). With problems the config is only good for collecting more of them: sections
- * of the wrong type are replaced by empty ones.
+ * The config with defaults filled, and the problems of its core sections and of the sections
+ * plugins own (`sections`: their schemas by name) (interpolation, shape, duplicate names). With
+ * problems the config is only good for collecting more of them: sections of the wrong type are
+ * replaced by empty ones.
  */
 export function checkConfig(
   input: unknown,
   env: NodeJS.ProcessEnv = process.env,
+  sections: Readonly<Record<string, object>> = {},
 ): { config: SwitchyardConfig; problems: string[] } {
   const { value, problems } = interpolate(input ?? {}, env);
   const config = structuredClone(value) as SwitchyardConfig;
-  problems.push(...schemaProblems(configSchema, config, '', { coerce: true }));
+  problems.push(...schemaProblems(configSchemaWith(sections), config, '', { coerce: true }));
   if (!isObject(config.plugins)) config.plugins = {};
   if (!isObject(config.store) || typeof config.store.type !== 'string') config.store = { type: 'memory' };
   if (!Array.isArray(config.providers)) config.providers = [];
@@ -125,7 +135,12 @@ function credentialProblems(provider: ProviderConfig, at: string): string[] {
   return problems;
 }
 
-export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<SwitchyardConfig> {
+/** Reads, interpolates and validates a config file: core's sections and the plugin-owned `sections` (their schemas by name). */
+export async function loadConfigFile(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+  sections: Readonly<Record<string, object>> = {},
+): Promise<SwitchyardConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -138,5 +153,5 @@ export async function loadConfigFile(path: string, env: NodeJS.ProcessEnv = proc
       },
     );
   }
-  return resolveConfig(parseConfigText(text, path), env, path);
+  return resolveConfig(parseConfigText(text, path), env, path, sections);
 }

@@ -1,7 +1,5 @@
 import { Type } from '../plugin/type.js';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { modelInfoSchema } from '../models/model-info.js';
-import { mapOf } from '../plugin/schema.js';
 
 /** The config's core sections: one schema gives their types, their validation with defaults, and their docs. */
 const int = (minimum: number, value: number | undefined, description: string, maximum?: number) =>
@@ -201,26 +199,35 @@ const alias = Type.Object(
   { additionalProperties: false },
 );
 
-export const configSchema = Type.Object(
-  {
-    server,
-    store,
-    log,
-    routing,
-    providers: Type.Array(provider, { default: [] }),
-    models: Type.Array(alias, { default: [] }),
-    catalog: mapOf(modelInfoSchema, {
-      default: {},
-      description: 'Capabilities and prices per model name or instance/model.',
-    }),
-    modules: Type.Array(Type.String({ minLength: 1 }), {
-      default: [],
-      description: 'Plugin modules to load: package names or paths relative to the config file.',
-    }),
-    plugins: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
-  },
-  { additionalProperties: false },
-);
+const leading = {
+  server,
+  store,
+  log,
+  routing,
+  providers: Type.Array(provider, { default: [] }),
+  models: Type.Array(alias, { default: [] }),
+};
+const trailing = {
+  modules: Type.Array(Type.String({ minLength: 1 }), {
+    default: [],
+    description: 'Plugin modules to load: package names or paths relative to the config file.',
+  }),
+  plugins: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+};
+
+export const configSchema = Type.Object({ ...leading, ...trailing }, { additionalProperties: false });
+
+/** The names of core's own top-level sections: a plugin cannot own one. */
+export const CORE_SECTIONS: ReadonlySet<string> = new Set(Object.keys(configSchema.properties));
+
+/**
+ * The config schema with the top-level sections plugins own (`Plugin.sections`), placed
+ * between `models` and `modules`; any other top-level key is still not a known field.
+ */
+export function configSchemaWith(sections: Readonly<Record<string, object>>): object {
+  if (Object.keys(sections).length === 0) return configSchema;
+  return { ...configSchema, properties: { ...leading, ...sections, ...trailing } };
+}
 
 /** `memory` (built in), or a type a plugin brings with that plugin's fields. */
 export type StoreConfig = Static<typeof store> & Record<string, unknown>;

@@ -6,7 +6,6 @@ import { SwitchyardError, toSwitchyardError } from '../errors.js';
 import type { SwitchyardConfig } from '../config/schema.js';
 import type { GatewayHooks } from '../hooks.js';
 import type { Logger } from '../logger.js';
-import type { ModelInfoTable } from '../models/model-info.js';
 import type { ProviderRegistry } from '../providers.js';
 import type { ReadinessChecks } from '../readiness.js';
 import type { UpstreamClient } from '../upstream/client.js';
@@ -42,7 +41,6 @@ export interface HandlerHost {
   readonly protocols: ProtocolRegistry;
   readonly providers: ProviderRegistry;
   readonly http: UpstreamClient;
-  readonly modelInfo: ModelInfoTable;
   readonly routes: PluginRoutes;
   readonly readiness: ReadinessChecks;
   readonly security: GatewaySecurity;

@@ -39,3 +39,17 @@ export class Contracts {
 export function contractError(message: string): SwitchyardError {
   return new SwitchyardError('SWITCHYARD_ERR_PLUGIN_CONTRACT', message);
 }
+
+/**
+ * A value a plugin declares for a contract another plugin collects (`contributes` on the
+ * plugin): static data, gathered from every registered plugin before any apply(), so the
+ * collecting plugin sees them all whatever the order (e.g. provider plugins' built-in model entries).
+ */
+export interface Contribution<T = unknown> {
+  readonly contract: Contract<T>;
+  readonly value: T;
+}
+
+export function contribution<T>(c: Contract<T>, value: T): Contribution<T> {
+  return Object.freeze({ contract: c, value });
+}

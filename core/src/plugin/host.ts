@@ -1,3 +1,4 @@
+import { CORE_SECTIONS } from '../config/schema.js';
 import { schemaProblems } from '../config/validate.js';
 import { SwitchyardError } from '../errors.js';
 import type { CoreErrorCode, ErrorSpec } from '../errors.js';
@@ -61,6 +62,44 @@ export function resolvePlugins(
     }
   }
   return registrations;
+}
+
+/**
+ * The top-level config sections the given plugins own (`Plugin.sections`), by name: their
+ * schemas. Plugins the config leaves out (`plugins: { <name>: false }`) own none. A section is
+ * owned once, and never one of core's.
+ */
+export function pluginSections(entries: readonly PluginEntry[], config: unknown): Record<string, object> {
+  const given = isObject(config) && isObject(config.plugins) ? config.plugins : {};
+  const sections: Record<string, object> = {};
+  const owners = new Map<string, string>();
+  for (const entry of entries) {
+    const plugin = 'plugin' in entry ? entry.plugin : entry;
+    if (given[plugin.name] === false) continue;
+    for (const [name, schema] of Object.entries(plugin.sections ?? {})) {
+      const owner = CORE_SECTIONS.has(name) ? 'core' : owners.get(name);
+      if (owner !== undefined && owner !== plugin.name)
+        throw new SwitchyardError(
+          'SWITCHYARD_ERR_PLUGIN_DUPLICATE',
+          `plugin "${plugin.name}" owns config section "${name}", which ${owner === 'core' ? 'core owns' : `plugin "${owner}" owns`}`,
+        );
+      owners.set(name, plugin.name);
+      sections[name] = schema;
+    }
+  }
+  return sections;
+}
+
+/** The registered plugins' `contributes`, by contract name, in registration order. */
+export function contributionsOf(registrations: readonly Registration[]): Map<string, unknown[]> {
+  const byContract = new Map<string, unknown[]>();
+  for (const { plugin } of registrations)
+    for (const { contract, value } of plugin.contributes ?? []) {
+      const values = byContract.get(contract.name) ?? [];
+      values.push(value);
+      byContract.set(contract.name, values);
+    }
+  return byContract;
 }
 
 /** A plugin is registered once, after the plugins it depends on (`seen`: where each registered plugin came from, or `disabled`). */

@@ -1,4 +1,5 @@
 import { contract, definePlugin, RouteStage, SwitchyardError } from '@switchyard/core';
+import { MODEL_INFO } from '@switchyard/models/contract';
 import { PLUGIN as PRICING_PLUGIN } from '@switchyard/plugin-pricing/contract';
 import type { Plugin } from '@switchyard/core';
 import { addAdminRoutes } from './admin.js';
@@ -56,6 +57,7 @@ export function budgets(setup: BudgetsSetup = {}): Plugin<BudgetsOptions> {
     name: PLUGIN,
     options: optionsSchema,
     errors: [BUDGET_EXCEEDED, BUDGET_UNAVAILABLE],
+    needs: [MODEL_INFO],
     apply(gateway, options) {
       const on =
         options.enabled ||
@@ -72,6 +74,7 @@ export function budgets(setup: BudgetsSetup = {}): Plugin<BudgetsOptions> {
           `plugins.budgets needs the "${PRICING_PLUGIN}" plugin (@switchyard/plugin-pricing), which prices the requests budgets count`,
         );
       }
+      const table = gateway.need(MODEL_INFO);
       const redis = gateway.contract(REDIS_CLIENT);
       const health = new StoreHealth(gateway.logger, redis ? 'redis' : 'memory', options.onStoreError);
       const failed = (err: unknown): void => health.failed(err);
@@ -91,7 +94,7 @@ export function budgets(setup: BudgetsSetup = {}): Plugin<BudgetsOptions> {
       const budgeter = new Budgeter({
         options,
         ledger,
-        modelInfo: (t) => gateway.modelInfo.forTarget(t),
+        modelInfo: (t) => table.forTarget(t),
         now,
         logger: gateway.logger,
         health,

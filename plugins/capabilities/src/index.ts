@@ -1,4 +1,5 @@
 import { contract, definePlugin, RouteStage, SwitchyardError, Type } from '@switchyard/core';
+import { MODEL_INFO } from '@switchyard/models/contract';
 import type { Exchange, Plugin, RoutePlan } from '@switchyard/core';
 import { needsOf, unmetNeed } from './needs.js';
 import type { RequestNeeds } from './needs.js';
@@ -21,14 +22,16 @@ export function capabilities(): Plugin<Record<string, never>> {
     name: PLUGIN,
     options: Type.Object({}, { additionalProperties: false }),
     provides: [REQUEST_NEEDS],
+    needs: [MODEL_INFO],
     apply(gateway) {
+      const table = gateway.need(MODEL_INFO);
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, (plan, x) => {
         const needs = needsOf(x);
         if (!needs) return plan;
         x.set(REQUEST_NEEDS, needs);
         let unmet: Map<string, string> | undefined;
         for (const t of plan.targets) {
-          const missing = unmetNeed(needs, gateway.modelInfo.forTarget(t));
+          const missing = unmetNeed(needs, table.forTarget(t));
           if (missing !== undefined) (unmet ??= new Map()).set(t.id, missing);
         }
         if (!unmet) return plan;

@@ -1,4 +1,5 @@
 import { definePlugin, RouteStage, Type } from '@switchyard/core';
+import { MODEL_INFO } from '@switchyard/models/contract';
 import type { Exchange, Gateway, Plugin, RoutePlan, Target } from '@switchyard/core';
 import { takeConstraints } from './constraints.js';
 import { blendedPricePer1k, ROUTE_CONSTRAINTS } from './contract.js';
@@ -55,7 +56,7 @@ function filter(gateway: Gateway, plan: RoutePlan, x: Exchange): RoutePlan {
   }
   if (maxCostPer1k !== undefined) {
     const priceOf = (t: Target): number | undefined => {
-      const pricing = gateway.modelInfo.forTarget(t)?.pricing;
+      const pricing = gateway.contract(MODEL_INFO)?.forTarget(t)?.pricing;
       return pricing ? blendedPricePer1k(pricing) : undefined;
     };
     plan.exclude(

@@ -1,20 +1,13 @@
-import type {
-  ListedModel,
-  Logger,
-  ModelInfo,
-  ModelInfoTable,
-  ProviderInstance,
-  ProviderRegistry,
-  UpstreamClient,
-} from '@switchyard/core';
+import type { ListedModel, Logger, ProviderInstance, ProviderRegistry, UpstreamClient } from '@switchyard/core';
+import type { ModelInfo } from '@switchyard/models/contract';
 
 export interface DiscoveryDeps {
   readonly instances: readonly ProviderInstance[];
   readonly providers: ProviderRegistry;
   readonly http: UpstreamClient;
   readonly logger: Logger;
-  /** Receives what listings say of their models (context windows...). */
-  readonly modelInfo: ModelInfoTable;
+  /** Receives what listings say of their models (context windows...): the model table's setListed(), when there is a table. */
+  readonly listed: (instance: string, models: ReadonlyMap<string, ModelInfo>) => void;
   /** Called after a listing changed an instance's served set. */
   readonly changed: (instance: string, served: readonly string[]) => void;
 }
@@ -79,8 +72,8 @@ export class ModelDiscovery {
       const models = await withTimeout(listing, instance.discoverTimeoutMs);
       if (this.#stopped) return false;
       const described = new Map<string, ModelInfo>();
-      for (const m of models) if (m.info && Object.keys(m.info).length) described.set(m.id, m.info);
-      this.#deps.modelInfo.setListed(instance.name, described);
+      for (const m of models) if (m.info && Object.keys(m.info).length) described.set(m.id, m.info as ModelInfo);
+      this.#deps.listed(instance.name, described);
       const next = [...new Set(models.map((m) => m.id))].sort();
       const previous = this.#served.get(instance.name);
       if (previous && previous.length === next.length && previous.every((m, i) => m === next[i])) return false;

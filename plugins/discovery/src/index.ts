@@ -1,4 +1,5 @@
 import { contract, definePlugin, Type } from '@switchyard/core';
+import { MODEL_INFO } from '@switchyard/models/contract';
 import type { Plugin } from '@switchyard/core';
 import { ModelDiscovery } from './discovery.js';
 
@@ -26,7 +27,7 @@ export function discovery(): Plugin<Record<string, never>> {
         providers: gateway.providers,
         http: gateway.http,
         logger: gateway.logger,
-        modelInfo: gateway.modelInfo,
+        listed: (instance, models) => gateway.contract(MODEL_INFO)?.setListed(instance, models),
         changed: (instance, served) => gateway.serve(instance, served),
       });
       gateway.provide(DISCOVERY, {

@@ -1,5 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import { definePlugin, Type } from '@switchyard/core';
+import { MODEL_INFO } from '@switchyard/models/contract';
+import type { ModelInfoTable } from '@switchyard/models/contract';
 import type { AttemptResult, Exchange, Gateway, Plugin } from '@switchyard/core';
 import { PLUGIN, PRICING_COST } from './contract.js';
 import type { AttemptCost, RequestCost } from './contract.js';
@@ -38,11 +40,13 @@ export function pricing(setup: PricingSetup = {}): Plugin<PricingOptions> {
     name: PLUGIN,
     options: optionsSchema,
     provides: [PRICING_COST],
+    needs: [MODEL_INFO],
     apply(gateway, options) {
       const warned = new Set<string>();
+      const table = gateway.need(MODEL_INFO);
       gateway.hooks.onResult.tap(PLUGIN, (result, x) => {
         if (!result.usage) return;
-        const cost = price(gateway, result, x, now, warned);
+        const cost = price(gateway, table, result, x, now, warned);
         x.set(PRICING_COST, cost);
         // An unknown price is not a cost of 0: nothing is said rather than something false.
         if (cost.unpriced.length) x.setLogField('unpriced', cost.unpriced);
@@ -59,6 +63,7 @@ export default pricing;
 /** The request's cost so far with this attempt's added. */
 function price(
   gateway: Gateway,
+  table: ModelInfoTable,
   result: AttemptResult,
   x: Exchange,
   now: () => number,
@@ -66,7 +71,7 @@ function price(
 ): RequestCost {
   const before = x.get(PRICING_COST);
   const at = before?.at ?? now() - (performance.now() - x.timings.start);
-  const pricing = gateway.modelInfo.forTarget(result.target)?.pricing;
+  const pricing = table.forTarget(result.target)?.pricing;
   if (!pricing) {
     if (!warned.has(result.target.id)) {
       warned.add(result.target.id);

@@ -1,4 +1,5 @@
 import { contract, ConvertStage, definePlugin } from '@switchyard/core';
+import { MODEL_INFO } from '@switchyard/models/contract';
 import type { AttemptResult, Exchange, Gateway, Plugin, UpstreamRequest } from '@switchyard/core';
 import { PROMPT_CACHE_STATS } from './contract.js';
 import type { PromptCacheStats } from './contract.js';
@@ -121,7 +122,7 @@ function report(gateway: Gateway, stats: PromptCacheStats, result: AttemptResult
   const cache = cacheUsageOf(result.usage);
   stats.readTokens = cache.readTokens;
   stats.writeTokens = cache.writeTokens;
-  const pricing = gateway.modelInfo.lookup(result.target.model, result.target.instance.name)?.pricing;
+  const pricing = gateway.contract(MODEL_INFO)?.lookup(result.target.model, result.target.instance.name)?.pricing;
   if (pricing) stats.savedUsd = savedUsd(pricing, cache, stats.breakpoints > 0 ? options.ttl : undefined);
 }
 

@@ -1,4 +1,5 @@
-import type { ModelPricing, Usage } from '@switchyard/core';
+import type { Usage } from '@switchyard/core';
+import type { ModelPricing } from '@switchyard/models/contract';
 import type { CacheTtl } from './options.js';
 
 export interface CacheUsage {

@@ -1,4 +1,5 @@
-import { instanceHeaderCache, providerPlugin, SwitchyardError, targetOutputTokens } from '@switchyard/core';
+import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
+import { builtInModels, targetOutputTokens } from '@switchyard/models/contract';
 import type { Exchange, Gateway, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
 import {
   acceptsSampling,
@@ -123,7 +124,7 @@ export function anthropic(): Plugin<Record<string, never>> {
     type: PROVIDER_TYPE,
     adapter: anthropicAdapter,
     build: buildRequest,
-    models: ANTHROPIC_MODELS,
+    contributes: [builtInModels(ANTHROPIC_MODELS)],
   });
 }
 

@@ -1,4 +1,5 @@
-import { SwitchyardError, targetOutputTokens } from '@switchyard/core';
+import { SwitchyardError } from '@switchyard/core';
+import { targetOutputTokens } from '@switchyard/models/contract';
 import type { ChatRequest, Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
 import { withoutReasoningBlocks } from '@switchyard/wire-chat';
 import { withoutSealedReasoning } from '@switchyard/wire-openai-responses';

@@ -3,6 +3,7 @@ import type { Plugin } from '@switchyard/core';
 import { bedrockAdapter } from './adapter.js';
 import { bedrockAuth } from './auth.js';
 import { configError, instanceProblems } from './checks.js';
+import { builtInModels } from '@switchyard/models/contract';
 import { BEDROCK_MODELS } from './models.js';
 import { buildBedrockRequest } from './request.js';
 
@@ -42,7 +43,8 @@ export function bedrock(): Plugin<Record<string, never>> {
   return definePlugin({
     name: PLUGIN,
     options: Type.Object({}, { additionalProperties: false }),
-    providers: [{ type: PROVIDER_TYPE, adapter: bedrockAdapter, models: BEDROCK_MODELS }],
+    providers: [{ type: PROVIDER_TYPE, adapter: bedrockAdapter }],
+    contributes: [builtInModels(BEDROCK_MODELS)],
     apply(gateway) {
       const problems = gateway.instances.flatMap((instance, i) =>
         instance.type === PROVIDER_TYPE ? instanceProblems(instance, i) : [],

@@ -1,4 +1,5 @@
-import { instanceHeaderCache, SwitchyardError, targetOutputTokens } from '@switchyard/core';
+import { instanceHeaderCache, SwitchyardError } from '@switchyard/core';
+import { targetOutputTokens } from '@switchyard/models/contract';
 import type { Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
 import { withoutReasoningBlocks } from '@switchyard/wire-chat';
 import { withMaxTokens } from '@switchyard/wire-anthropic';

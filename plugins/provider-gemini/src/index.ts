@@ -1,4 +1,5 @@
-import { instanceHeaderCache, providerPlugin, SwitchyardError, targetOutputTokens } from '@switchyard/core';
+import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
+import { builtInModels, MODEL_INFO, targetOutputTokens } from '@switchyard/models/contract';
 import type { ChatRequest, EmbeddingsRequest, Exchange, Gateway, Plugin, UpstreamRequest } from '@switchyard/core';
 import { toEmbedCall, toGenerateContent } from '@switchyard/wire-gemini';
 import { geminiAdapter, instanceHeaders, modelUrl } from './adapter.js';
@@ -41,7 +42,8 @@ const headersFor = instanceHeaderCache((instance) => ({
  * (Gemini before 2.5 refuses thinkingConfig). The same request when nothing changes.
  */
 function forModel(request: ChatRequest, x: Exchange, gateway: Gateway): ChatRequest {
-  if (request.reasoning_effort == null || gateway.modelInfo.forTarget(x.target!)?.reasoning !== false) return request;
+  if (request.reasoning_effort == null || gateway.contract(MODEL_INFO)?.forTarget(x.target!)?.reasoning !== false)
+    return request;
   x.warn(`reasoning_effort ${request.reasoning_effort} dropped (${x.target!.model} does not think)`);
   const { reasoning_effort: _dropped, ...rest } = request;
   return rest as ChatRequest;
@@ -87,7 +89,7 @@ export function gemini(): Plugin<Record<string, never>> {
     type: PROVIDER_TYPE,
     adapter: geminiAdapter,
     build: buildRequest,
-    models: GEMINI_MODELS,
+    contributes: [builtInModels(GEMINI_MODELS)],
   });
 }
 

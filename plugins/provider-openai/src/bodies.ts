@@ -1,4 +1,4 @@
-import { targetOutputTokens } from '@switchyard/core';
+import { targetOutputTokens } from '@switchyard/models/contract';
 import type { Exchange, Gateway } from '@switchyard/core';
 import { withoutSealedReasoning } from '@switchyard/wire-openai-responses';
 
@@ -10,7 +10,7 @@ import { withoutSealedReasoning } from '@switchyard/wire-openai-responses';
 export function responsesBody(
   source: Record<string, unknown>,
   x: Exchange,
-  gateway: Pick<Gateway, 'config' | 'modelInfo'>,
+  gateway: Pick<Gateway, 'config' | 'contract'>,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = { ...source, model: x.target!.model };
   if (typeof body.max_output_tokens === 'number')

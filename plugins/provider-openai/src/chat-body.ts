@@ -1,4 +1,4 @@
-import { targetOutputTokens } from '@switchyard/core';
+import { MODEL_INFO, targetOutputTokens } from '@switchyard/models/contract';
 import type { ChatMessage, ChatRequest, Exchange, Gateway } from '@switchyard/core';
 import { withoutReasoningBlocks } from '@switchyard/wire-chat';
 
@@ -15,7 +15,7 @@ const OUTPUT_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
 export function chatBodyFor(
   body: ChatRequest,
   x: Exchange,
-  gateway: Pick<Gateway, 'config' | 'modelInfo'>,
+  gateway: Pick<Gateway, 'config' | 'contract'>,
 ): ChatRequest {
   const warn = (m: string): void => x.warn(m);
   for (const field of OUTPUT_FIELDS) {
@@ -33,7 +33,7 @@ export function chatBodyFor(
     );
     warn('reasoning in the history dropped (Chat Completions cannot take it back)');
   }
-  const reasoning = gateway.modelInfo.forTarget(x.target!)?.reasoning;
+  const reasoning = gateway.contract(MODEL_INFO)?.forTarget(x.target!)?.reasoning;
   if (reasoning === false && body.reasoning_effort != null) {
     warn(`reasoning_effort ${body.reasoning_effort} dropped (${x.target!.model} does not reason)`);
     delete body.reasoning_effort;

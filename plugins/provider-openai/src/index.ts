@@ -5,6 +5,7 @@ import { attemptSpeaksResponses, instanceHeaders, openaiAdapter } from './adapte
 import { responsesBody } from './bodies.js';
 import { chatBodyFor } from './chat-body.js';
 import { optionsOf } from './instance-fields.js';
+import { builtInModels } from '@switchyard/models/contract';
 import { OPENAI_MODELS } from './models.js';
 
 export const PLUGIN = 'provider-openai';
@@ -61,7 +62,7 @@ export function openai(): Plugin<Record<string, never>> {
     type: PROVIDER_TYPE,
     adapter: openaiAdapter,
     build: buildRequest,
-    models: OPENAI_MODELS,
+    contributes: [builtInModels(OPENAI_MODELS)],
   });
 }
 

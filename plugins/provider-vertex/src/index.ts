@@ -3,6 +3,7 @@ import type { Plugin } from '@switchyard/core';
 import { vertexAdapter } from './adapter.js';
 import { vertexTokens } from './auth.js';
 import { configError, instanceProblems } from './checks.js';
+import { builtInModels } from '@switchyard/models/contract';
 import { VERTEX_MODELS } from './models.js';
 import { buildVertexRequest } from './request.js';
 
@@ -32,7 +33,8 @@ export function vertex(settings: VertexSettings = {}): Plugin<Record<string, nev
   return definePlugin({
     name: PLUGIN,
     options: Type.Object({}, { additionalProperties: false }),
-    providers: [{ type: PROVIDER_TYPE, adapter: vertexAdapter, models: VERTEX_MODELS }],
+    providers: [{ type: PROVIDER_TYPE, adapter: vertexAdapter }],
+    contributes: [builtInModels(VERTEX_MODELS)],
     apply(gateway) {
       const problems = gateway.instances.flatMap((instance, i) =>
         instance.type === PROVIDER_TYPE ? instanceProblems(instance, i) : [],

@@ -1,5 +1,6 @@
 /** The Vertex AI wire request for one attempt: Gemini generateContent, or Claude rawPredict. Pure. */
-import { SwitchyardError, targetOutputTokens } from '@switchyard/core';
+import { SwitchyardError } from '@switchyard/core';
+import { targetOutputTokens } from '@switchyard/models/contract';
 import type { Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
 import { toMessagesRequest, withMaxTokens } from '@switchyard/wire-anthropic';
 import { toGenerateContent } from '@switchyard/wire-gemini';
@@ -20,7 +21,7 @@ const askedField = (x: Exchange): string =>
 export function buildVertexRequest(
   req: UpstreamRequest,
   x: Exchange,
-  gateway: Pick<Gateway, 'config' | 'modelInfo'>,
+  gateway: Pick<Gateway, 'config' | 'contract'>,
 ): UpstreamRequest {
   const target = x.target!;
   const o = optionsOf(target.instance);

@@ -1,4 +1,5 @@
 import { definePlugin, RouteStage, SwitchyardError } from '@switchyard/core';
+import { MODEL_INFO } from '@switchyard/models/contract';
 import { ROUTE_ORDERED } from './contract.js';
 import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints/contract';
 import { ROUTER } from '@switchyard/plugin-router/contract';
@@ -32,9 +33,9 @@ export function strategies(): Plugin<StrategiesOptions> {
     name: PLUGIN,
     options: optionsSchema,
     provides: [ROUTE_ORDERED],
-    needs: [ROUTER],
+    needs: [ROUTER, MODEL_INFO],
     apply(gateway, options) {
-      const ranker = new Ranker(new TargetProfiles(gateway.modelInfo, gateway.need(ROUTER)), options);
+      const ranker = new Ranker(new TargetProfiles(gateway.need(MODEL_INFO), gateway.need(ROUTER)), options);
 
       const order = (plan: RoutePlan, x: Exchange): RoutePlan => {
         const strategy = strategyFor(x, options);

@@ -1,4 +1,5 @@
-import type { ModelInfoTable, Target } from '@switchyard/core';
+import type { Target } from '@switchyard/core';
+import type { ModelInfoTable } from '@switchyard/models/contract';
 import type { RouterApi, TargetStats } from '@switchyard/plugin-router/contract';
 
 /**

@@ -1,4 +1,5 @@
 import { definePlugin, exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
+import { MODEL_INFO } from '@switchyard/models/contract';
 import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints/contract';
 import type { Exchange, Gateway, ModelResolver, Plugin, RoutePlan, Target } from '@switchyard/core';
 import { optionsSchema } from './options.js';
@@ -114,7 +115,7 @@ function targetTags(gateway: Gateway, target: Target, derive: boolean): Set<stri
   const tags = new Set<string>([instance.name.toLowerCase(), instance.type.toLowerCase(), model.toLowerCase()]);
   for (const tag of instance.tags) tags.add(tag.toLowerCase());
   if ((instance as { local?: unknown }).local === true || instance.options.local === true) tags.add('local');
-  const info = gateway.modelInfo.lookup(model, instance.name);
+  const info = gateway.contract(MODEL_INFO)?.lookup(model, instance.name);
   if (derive) {
     for (const tag of nameTags(model)) tags.add(tag);
     for (const tag of infoTags(info)) tags.add(tag);

@@ -1,4 +1,4 @@
-import type { ModelInfo } from '@switchyard/core';
+import type { ModelInfo } from '@switchyard/models/contract';
 
 /** Characters that split a model name into tags. */
 const SEPARATORS = /[/:@\-_,.]+/;

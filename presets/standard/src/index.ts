@@ -13,6 +13,7 @@ import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
 import { webConsole } from '@switchyard/plugin-console';
 import { loadBalancer } from '@switchyard/plugin-load-balancer';
 import { metrics } from '@switchyard/plugin-metrics';
+import { models } from '@switchyard/models';
 import { pricing } from '@switchyard/plugin-pricing';
 import { promptCache } from '@switchyard/plugin-prompt-cache';
 import { rateLimit } from '@switchyard/plugin-rate-limit';
@@ -32,7 +33,8 @@ import { vertex } from '@switchyard/provider-vertex';
 export const PRESET = 'standard';
 
 /**
- * The plugins a ready gateway runs, in order: the Redis store (used when `store.type` is redis), the
+ * The plugins a ready gateway runs, in order: the model table (config `catalog:`, the providers'
+ * built-in models; first, so that every plugin reading it finds it), the Redis store (used when `store.type` is redis), the
  * request log (one line per routed request), the
  * inbound protocols (OpenAI Chat Completions, Anthropic Messages, OpenAI Responses), gateway keys, the operator
  * endpoints (/admin/config, /admin/reload) (inactive without keys), rate limits (inactive without limits), the response
@@ -47,6 +49,7 @@ export function standard(): Preset {
   return {
     name: PRESET,
     plugins: [
+      models(),
       storeRedis(),
       requestLog(),
       protocolOpenAI(),

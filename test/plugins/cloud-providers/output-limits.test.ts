@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, createLogger, Exchange, RoutePlan } from '@switchyard/core';
+import { models } from '@switchyard/models';
 import type { ChatRequest, Gateway, ProviderInstance, Target, UpstreamRequest } from '@switchyard/core';
 import { azureOpenAI } from '@switchyard/provider-azure-openai';
 import { bedrock } from '@switchyard/provider-bedrock';
@@ -25,10 +26,10 @@ const catalog = {
 
 beforeAll(async () => {
   const logger = createLogger({ level: 'silent' });
-  gateway = await createGateway({ config: { catalog }, plugins: [bedrock(), azureOpenAI()], logger });
+  gateway = await createGateway({ config: { catalog }, plugins: [models(), bedrock(), azureOpenAI()], logger });
   unfitted = await createGateway({
     config: { catalog, routing: { fitOutputTokens: false } },
-    plugins: [bedrock(), azureOpenAI()],
+    plugins: [models(), bedrock(), azureOpenAI()],
     logger,
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelResolver, Plugin } from '@switchyard/core';
+import { MODEL_INFO } from '@switchyard/models';
 import { DISCOVERY } from '@switchyard/plugin-discovery';
 import { startMockOpenAI } from '../../support/mock-openai.js';
 import type { MockOpenAI } from '../../support/mock-openai.js';
@@ -132,7 +133,7 @@ describe('model discovery', () => {
       providers: [mockProvider('up', up.baseUrl, { discover: true })],
       catalog: { 'm-pinned': { contextWindow: 100000 } },
     });
-    expect(gw.gateway.modelInfo.lookup('m-small', 'up')).toEqual({ contextWindow: 40 });
+    expect(gw.gateway.need(MODEL_INFO).lookup('m-small', 'up')).toEqual({ contextWindow: 40 });
     const long = (model: string) =>
       fetch(`${gw!.url}/v1/chat/completions`, {
         method: 'POST',

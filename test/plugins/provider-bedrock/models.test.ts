@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { createGateway, createLogger } from '@switchyard/core';
+import { MODEL_INFO, models } from '@switchyard/models';
 import { bedrock } from '@switchyard/provider-bedrock';
 
 /** What the plugin tells the gateway of Bedrock's models, and how an instance without a list serves them. */
 describe('Bedrock models', () => {
   it('adds Claude and Nova ids (in-region, geographic and global profiles) to the model table, with list prices', async () => {
     const gateway = await createGateway({
-      plugins: [bedrock()],
+      plugins: [models(), bedrock()],
       logger: createLogger({ level: 'silent' }),
       config: { providers: [] },
     });
     try {
-      const info = (model: string) => gateway.modelInfo.lookup(model);
+      const info = (model: string) => gateway.need(MODEL_INFO).lookup(model);
       expect(info('global.anthropic.claude-sonnet-4-5-20250929-v1:0')).toMatchObject({
         contextWindow: 200_000,
         maxOutputTokens: 64_000,

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createGateway, createLogger } from '@switchyard/core';
+import { MODEL_INFO, models } from '@switchyard/models';
 import { vertex } from '@switchyard/provider-vertex';
 
 /** What the plugin tells the gateway of Vertex AI's models, and how an instance without a list serves them. */
 describe('Vertex AI models', () => {
   it('adds Claude on Vertex (model@version) and Gemini 2.5 to the model table; serves gemini- and claude- names without a list', async () => {
     const gateway = await createGateway({
-      plugins: [vertex()],
+      plugins: [models(), vertex()],
       logger: createLogger({ level: 'silent' }),
       config: {
         providers: [
@@ -31,13 +32,13 @@ describe('Vertex AI models', () => {
       },
     });
     try {
-      expect(gateway.modelInfo.lookup('claude-sonnet-4-5@20250929')).toMatchObject({
+      expect(gateway.need(MODEL_INFO).lookup('claude-sonnet-4-5@20250929')).toMatchObject({
         contextWindow: 200_000,
         maxOutputTokens: 64_000,
         pricing: { input: 3, output: 15 },
       });
-      expect(gateway.modelInfo.lookup('claude-3-5-haiku@20241022')?.maxOutputTokens).toBe(8192);
-      expect(gateway.modelInfo.lookup('gemini-2.5-pro')).toMatchObject({
+      expect(gateway.need(MODEL_INFO).lookup('claude-3-5-haiku@20241022')?.maxOutputTokens).toBe(8192);
+      expect(gateway.need(MODEL_INFO).lookup('gemini-2.5-pro')).toMatchObject({
         contextWindow: 1_048_576,
         pricing: { input: 1.25, output: 10 },
       });

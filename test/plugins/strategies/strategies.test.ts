@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, createLogger, Exchange, RoutePlan, withOptions } from '@switchyard/core';
 import type { Gateway, Target } from '@switchyard/core';
+import { MODEL_INFO, models } from '@switchyard/models';
 import { openai } from '@switchyard/provider-openai';
 import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints';
 import { router, ROUTER } from '@switchyard/plugin-router';
@@ -44,7 +45,7 @@ async function fixture(): Promise<{ gateway: Gateway; targets: Target[] }> {
         gratis: { pricing: { input: 0, output: 0 }, quality: 40 },
       },
     },
-    plugins: [openai(), router()],
+    plugins: [models(), openai(), router()],
     logger: createLogger({ level: 'silent' }),
   });
   const stats = gateway.need(ROUTER);
@@ -69,7 +70,7 @@ describe('strategy ordering on constructed stats', () => {
 
   beforeAll(async () => {
     ({ gateway, targets } = await fixture());
-    ranker = new Ranker(new TargetProfiles(gateway.modelInfo, gateway.need(ROUTER)), resolved());
+    ranker = new Ranker(new TargetProfiles(gateway.need(MODEL_INFO), gateway.need(ROUTER)), resolved());
   });
   afterAll(() => gateway.close());
 
@@ -100,7 +101,7 @@ describe('strategy ordering on constructed stats', () => {
   });
 
   it('balanced: each weight alone reproduces its single criterion; a mix trades them off', () => {
-    const profiles = new TargetProfiles(gateway.modelInfo, gateway.need(ROUTER));
+    const profiles = new TargetProfiles(gateway.need(MODEL_INFO), gateway.need(ROUTER));
     const rank = (weights: { cost: number; speed: number; quality: number; reliability: number }) => {
       const out = new Float64Array(targets.length);
       new BalancedScorer(weights).score(targets, profiles, estimate, out);

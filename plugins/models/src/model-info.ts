@@ -1,4 +1,4 @@
-import { Type } from '../plugin/type.js';
+import { Type } from '@switchyard/core';
 import type { Static } from '@sinclair/typebox';
 
 /** One schema per shape gives its TypeScript type and the validation of config `catalog:` entries. */
@@ -132,6 +132,11 @@ export class ModelInfoTable {
   /** Names of the models provider plugins describe. */
   knownNames(): IterableIterator<string> {
     return this.#known.keys();
+  }
+
+  /** The config's `catalog:` keys: model names and `instance/model`s. */
+  catalogNames(): IterableIterator<string> {
+    return this.#overrides.keys();
   }
 
   /** The built-in entry: exact name, else the longest known name it starts with at a `-`/`@`/`:` boundary, after any `vendor/` prefix. */
