@@ -4,7 +4,7 @@
 // Run: node bench/routing-select.mjs   (after npm ci / tsc -b). Env: ROUTING_TARGETS, ROUTING_ROUNDS.
 
 import { createGateway, createLogger, withOptions } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/models/contract';
+import { MODEL_INFO } from '@switchyard/plugin-models/contract';
 import { ROUTER } from '@switchyard/plugin-router/contract';
 import { standard } from '@switchyard/preset-standard';
 import { BalancedScorer, strategies, TargetProfiles } from '@switchyard/plugin-strategies';

@@ -15,6 +15,7 @@ export const FIRST_PARTY: Readonly<Record<string, string>> = Object.freeze({
   discovery: '@switchyard/plugin-discovery',
   'load-balancer': '@switchyard/plugin-load-balancer',
   metrics: '@switchyard/plugin-metrics',
+  models: '@switchyard/plugin-models',
   otel: '@switchyard/plugin-otel',
   'prompt-cache': '@switchyard/plugin-prompt-cache',
   'rate-limit': '@switchyard/plugin-rate-limit',

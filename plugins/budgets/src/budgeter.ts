@@ -1,6 +1,6 @@
 import { exchangeKey } from '@switchyard/core';
 import type { Exchange, Logger, RoutePlan, Target } from '@switchyard/core';
-import type { ModelInfo } from '@switchyard/models/contract';
+import type { ModelInfo } from '@switchyard/plugin-models/contract';
 import { PRICING_COST, priceAt, worstCaseUsd } from '@switchyard/plugin-pricing/contract';
 import { budgetExceeded, budgetUnavailable } from './errors.js';
 import type { StoreHealth } from './health.js';

@@ -1,5 +1,5 @@
 import { contract, definePlugin, RouteStage, SwitchyardError } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/models/contract';
+import { MODEL_INFO } from '@switchyard/plugin-models/contract';
 import { PLUGIN as PRICING_PLUGIN } from '@switchyard/plugin-pricing/contract';
 import type { Plugin } from '@switchyard/core';
 import { addAdminRoutes } from './admin.js';

@@ -1,5 +1,5 @@
 import { contract, definePlugin, RouteStage, SwitchyardError, Type } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/models/contract';
+import { MODEL_INFO } from '@switchyard/plugin-models/contract';
 import type { Exchange, Plugin, RoutePlan } from '@switchyard/core';
 import { needsOf, unmetNeed } from './needs.js';
 import type { RequestNeeds } from './needs.js';

@@ -1,5 +1,5 @@
 import type { ChatRequest, Exchange } from '@switchyard/core';
-import type { ModelInfo } from '@switchyard/models/contract';
+import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 /** What a chat request needs of the model that serves it. */
 export interface RequestNeeds {

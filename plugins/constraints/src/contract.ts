@@ -1,5 +1,5 @@
 import { contract } from '@switchyard/core';
-import type { ModelPricing } from '@switchyard/models/contract';
+import type { ModelPricing } from '@switchyard/plugin-models/contract';
 
 /**
  * What the caller asked of routing, from `x-switchyard-*` headers and the optional

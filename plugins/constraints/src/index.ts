@@ -1,5 +1,5 @@
 import { definePlugin, RouteStage, Type } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/models/contract';
+import { MODEL_INFO } from '@switchyard/plugin-models/contract';
 import type { Exchange, Gateway, Plugin, RoutePlan, Target } from '@switchyard/core';
 import { takeConstraints } from './constraints.js';
 import { blendedPricePer1k, ROUTE_CONSTRAINTS } from './contract.js';

@@ -1,5 +1,5 @@
 import type { ListedModel, Logger, ProviderInstance, ProviderRegistry, UpstreamClient } from '@switchyard/core';
-import type { ModelInfo } from '@switchyard/models/contract';
+import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 export interface DiscoveryDeps {
   readonly instances: readonly ProviderInstance[];

@@ -1,5 +1,5 @@
 import { contract, definePlugin, Type } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/models/contract';
+import { MODEL_INFO } from '@switchyard/plugin-models/contract';
 import type { Plugin } from '@switchyard/core';
 import { ModelDiscovery } from './discovery.js';
 

@@ -1,5 +1,5 @@
 import type { Exchange, Gateway } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/models/contract';
+import { MODEL_INFO } from '@switchyard/plugin-models/contract';
 
 /** The label value anything outside the configured sets collapses to. */
 export const OTHER = 'other';

@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import { definePlugin, Type } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/models/contract';
-import type { ModelInfoTable } from '@switchyard/models/contract';
+import { MODEL_INFO } from '@switchyard/plugin-models/contract';
+import type { ModelInfoTable } from '@switchyard/plugin-models/contract';
 import type { AttemptResult, Exchange, Gateway, Plugin } from '@switchyard/core';
 import { PLUGIN, PRICING_COST } from './contract.js';
 import type { AttemptCost, RequestCost } from './contract.js';

@@ -1,5 +1,5 @@
 import type { Usage } from '@switchyard/core';
-import type { ModelPricing, Price } from '@switchyard/models/contract';
+import type { ModelPricing, Price } from '@switchyard/plugin-models/contract';
 
 /** A request's tokens by how they are priced; every usage token lands in exactly one kind. */
 export interface TokenCounts {

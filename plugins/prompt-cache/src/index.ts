@@ -1,5 +1,5 @@
 import { contract, ConvertStage, definePlugin } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/models/contract';
+import { MODEL_INFO } from '@switchyard/plugin-models/contract';
 import type { AttemptResult, Exchange, Gateway, Plugin, UpstreamRequest } from '@switchyard/core';
 import { PROMPT_CACHE_STATS } from './contract.js';
 import type { PromptCacheStats } from './contract.js';

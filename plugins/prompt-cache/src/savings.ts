@@ -1,5 +1,5 @@
 import type { Usage } from '@switchyard/core';
-import type { ModelPricing } from '@switchyard/models/contract';
+import type { ModelPricing } from '@switchyard/plugin-models/contract';
 import type { CacheTtl } from './options.js';
 
 export interface CacheUsage {

@@ -1,5 +1,5 @@
 import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
-import { builtInModels, targetOutputTokens } from '@switchyard/models/contract';
+import { builtInModels, targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { Exchange, Gateway, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
 import {
   acceptsSampling,

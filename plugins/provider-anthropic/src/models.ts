@@ -1,5 +1,5 @@
-import { listPrice } from '@switchyard/models/contract';
-import type { ModelInfo } from '@switchyard/models/contract';
+import { listPrice } from '@switchyard/plugin-models/contract';
+import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true, reasoning: true } as const;
 /** Prices in USD per 1M tokens: input, output, cached read, 5-minute cache write; 1-hour cache writes cost twice the input price. */

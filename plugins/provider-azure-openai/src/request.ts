@@ -1,5 +1,5 @@
 import { SwitchyardError } from '@switchyard/core';
-import { targetOutputTokens } from '@switchyard/models/contract';
+import { targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { ChatRequest, Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
 import { withoutReasoningBlocks } from '@switchyard/wire-chat';
 import { withoutSealedReasoning } from '@switchyard/wire-openai-responses';

@@ -3,7 +3,7 @@ import type { Plugin } from '@switchyard/core';
 import { bedrockAdapter } from './adapter.js';
 import { bedrockAuth } from './auth.js';
 import { configError, instanceProblems } from './checks.js';
-import { builtInModels } from '@switchyard/models/contract';
+import { builtInModels } from '@switchyard/plugin-models/contract';
 import { BEDROCK_MODELS } from './models.js';
 import { buildBedrockRequest } from './request.js';
 

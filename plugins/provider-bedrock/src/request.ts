@@ -1,5 +1,5 @@
 import { instanceHeaderCache, SwitchyardError } from '@switchyard/core';
-import { targetOutputTokens } from '@switchyard/models/contract';
+import { targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
 import { withoutReasoningBlocks } from '@switchyard/wire-chat';
 import { withMaxTokens } from '@switchyard/wire-anthropic';

@@ -1,5 +1,5 @@
 import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
-import { builtInModels, MODEL_INFO, targetOutputTokens } from '@switchyard/models/contract';
+import { builtInModels, MODEL_INFO, targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { ChatRequest, EmbeddingsRequest, Exchange, Gateway, Plugin, UpstreamRequest } from '@switchyard/core';
 import { toEmbedCall, toGenerateContent } from '@switchyard/wire-gemini';
 import { geminiAdapter, instanceHeaders, modelUrl } from './adapter.js';

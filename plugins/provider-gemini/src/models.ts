@@ -1,5 +1,5 @@
-import { listPrice as price } from '@switchyard/models/contract';
-import type { ModelInfo } from '@switchyard/models/contract';
+import { listPrice as price } from '@switchyard/plugin-models/contract';
+import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 const GEMINI = { contextWindow: 1_048_576, vision: true, tools: true, structuredOutput: true } as const;
 /** Gemini 2.5 and later think (thinkingConfig); earlier models refuse it. */

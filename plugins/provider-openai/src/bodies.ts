@@ -1,4 +1,4 @@
-import { targetOutputTokens } from '@switchyard/models/contract';
+import { targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { Exchange, Gateway } from '@switchyard/core';
 import { withoutSealedReasoning } from '@switchyard/wire-openai-responses';
 

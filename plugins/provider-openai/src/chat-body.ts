@@ -1,4 +1,4 @@
-import { MODEL_INFO, targetOutputTokens } from '@switchyard/models/contract';
+import { MODEL_INFO, targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { ChatMessage, ChatRequest, Exchange, Gateway } from '@switchyard/core';
 import { withoutReasoningBlocks } from '@switchyard/wire-chat';
 

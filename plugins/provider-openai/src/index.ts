@@ -5,7 +5,7 @@ import { attemptSpeaksResponses, instanceHeaders, openaiAdapter } from './adapte
 import { responsesBody } from './bodies.js';
 import { chatBodyFor } from './chat-body.js';
 import { optionsOf } from './instance-fields.js';
-import { builtInModels } from '@switchyard/models/contract';
+import { builtInModels } from '@switchyard/plugin-models/contract';
 import { OPENAI_MODELS } from './models.js';
 
 export const PLUGIN = 'provider-openai';

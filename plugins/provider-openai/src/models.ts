@@ -1,5 +1,5 @@
-import { listPrice as price } from '@switchyard/models/contract';
-import type { ModelInfo } from '@switchyard/models/contract';
+import { listPrice as price } from '@switchyard/plugin-models/contract';
+import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 const OPENAI_CHAT = { vision: true, tools: true, structuredOutput: true, reasoning: false } as const;
 /** The reasoning models (gpt-5, o-series): they take `reasoning_effort`. */

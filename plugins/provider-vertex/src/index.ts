@@ -3,7 +3,7 @@ import type { Plugin } from '@switchyard/core';
 import { vertexAdapter } from './adapter.js';
 import { vertexTokens } from './auth.js';
 import { configError, instanceProblems } from './checks.js';
-import { builtInModels } from '@switchyard/models/contract';
+import { builtInModels } from '@switchyard/plugin-models/contract';
 import { VERTEX_MODELS } from './models.js';
 import { buildVertexRequest } from './request.js';
 

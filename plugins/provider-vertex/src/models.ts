@@ -1,5 +1,5 @@
-import { listPrice as price } from '@switchyard/models/contract';
-import type { ModelInfo } from '@switchyard/models/contract';
+import { listPrice as price } from '@switchyard/plugin-models/contract';
+import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true } as const;
 const GEMINI = { contextWindow: 1_048_576, vision: true, tools: true, structuredOutput: true } as const;

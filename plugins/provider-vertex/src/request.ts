@@ -1,6 +1,6 @@
 /** The Vertex AI wire request for one attempt: Gemini generateContent, or Claude rawPredict. Pure. */
 import { SwitchyardError } from '@switchyard/core';
-import { targetOutputTokens } from '@switchyard/models/contract';
+import { targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
 import { toMessagesRequest, withMaxTokens } from '@switchyard/wire-anthropic';
 import { toGenerateContent } from '@switchyard/wire-gemini';

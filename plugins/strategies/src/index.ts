@@ -1,5 +1,5 @@
 import { definePlugin, RouteStage, SwitchyardError } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/models/contract';
+import { MODEL_INFO } from '@switchyard/plugin-models/contract';
 import { ROUTE_ORDERED } from './contract.js';
 import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints/contract';
 import { ROUTER } from '@switchyard/plugin-router/contract';

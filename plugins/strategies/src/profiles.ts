@@ -1,5 +1,5 @@
 import type { Target } from '@switchyard/core';
-import type { ModelInfoTable } from '@switchyard/models/contract';
+import type { ModelInfoTable } from '@switchyard/plugin-models/contract';
 import type { RouterApi, TargetStats } from '@switchyard/plugin-router/contract';
 
 /**

@@ -1,5 +1,5 @@
 import { definePlugin, exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/models/contract';
+import { MODEL_INFO } from '@switchyard/plugin-models/contract';
 import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints/contract';
 import type { Exchange, Gateway, ModelResolver, Plugin, RoutePlan, Target } from '@switchyard/core';
 import { optionsSchema } from './options.js';

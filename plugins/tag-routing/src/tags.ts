@@ -1,4 +1,4 @@
-import type { ModelInfo } from '@switchyard/models/contract';
+import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 /** Characters that split a model name into tags. */
 const SEPARATORS = /[/:@\-_,.]+/;

@@ -13,7 +13,7 @@ import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
 import { webConsole } from '@switchyard/plugin-console';
 import { loadBalancer } from '@switchyard/plugin-load-balancer';
 import { metrics } from '@switchyard/plugin-metrics';
-import { models } from '@switchyard/models';
+import { models } from '@switchyard/plugin-models';
 import { pricing } from '@switchyard/plugin-pricing';
 import { promptCache } from '@switchyard/plugin-prompt-cache';
 import { rateLimit } from '@switchyard/plugin-rate-limit';

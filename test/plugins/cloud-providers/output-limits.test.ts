@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, createLogger, Exchange, RoutePlan } from '@switchyard/core';
-import { models } from '@switchyard/models';
+import { models } from '@switchyard/plugin-models';
 import type { ChatRequest, Gateway, ProviderInstance, Target, UpstreamRequest } from '@switchyard/core';
 import { azureOpenAI } from '@switchyard/provider-azure-openai';
 import { bedrock } from '@switchyard/provider-bedrock';

@@ -9,7 +9,7 @@ import type {
   ProviderInstance,
   Target,
 } from '@switchyard/core';
-import { catalogSchema, MODEL_INFO, models, targetOutputTokens } from '@switchyard/models';
+import { catalogSchema, MODEL_INFO, models, targetOutputTokens } from '@switchyard/plugin-models';
 import { OPENAI_MODELS, openai } from '@switchyard/provider-openai';
 
 const logger = createLogger({ level: 'silent' });

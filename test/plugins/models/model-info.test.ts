@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModelInfoTable } from '@switchyard/models';
+import { ModelInfoTable } from '@switchyard/plugin-models';
 import { anthropicUsageOf, canonicalUsageOf } from '@switchyard/wire-anthropic';
 import { ANTHROPIC_MODELS } from '@switchyard/provider-anthropic';
 import { GEMINI_MODELS } from '@switchyard/provider-gemini';

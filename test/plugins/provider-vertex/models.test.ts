@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGateway, createLogger } from '@switchyard/core';
-import { MODEL_INFO, models } from '@switchyard/models';
+import { MODEL_INFO, models } from '@switchyard/plugin-models';
 import { vertex } from '@switchyard/provider-vertex';
 
 /** What the plugin tells the gateway of Vertex AI's models, and how an instance without a list serves them. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, createLogger, Exchange, RoutePlan, withOptions } from '@switchyard/core';
 import type { Gateway, Target } from '@switchyard/core';
-import { MODEL_INFO, models } from '@switchyard/models';
+import { MODEL_INFO, models } from '@switchyard/plugin-models';
 import { openai } from '@switchyard/provider-openai';
 import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints';
 import { router, ROUTER } from '@switchyard/plugin-router';
