@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { completionChunks, CompletionAccumulator, requestValidator } from '@switchyard/core';
-import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest, ReasoningBlock } from '@switchyard/core';
+import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest } from '@switchyard/core';
 import { anthropicOnlyFeatures, messagesRequestSchema } from '@switchyard/protocol-anthropic';
 import {
   anthropicToCanonical,
@@ -20,6 +20,7 @@ import {
   withoutBetaFields,
 } from '@switchyard/wire-anthropic';
 import type { AnthropicMessagesRequest, AnthropicStreamEvent, ConvertOptions } from '@switchyard/wire-anthropic';
+import { redacted, signed } from '../../support/reasoning-blocks.js';
 
 const req = (extra: Partial<AnthropicMessagesRequest>): AnthropicMessagesRequest => ({
   model: 'm',
@@ -27,13 +28,6 @@ const req = (extra: Partial<AnthropicMessagesRequest>): AnthropicMessagesRequest
   messages: [{ role: 'user', content: 'hi' }],
   ...extra,
 });
-const signed: ReasoningBlock = {
-  type: 'thinking',
-  text: 'Let me think.',
-  signature: 'c2lnbmF0dXJl',
-  source: 'anthropic',
-};
-const redacted: ReasoningBlock = { type: 'redacted_thinking', signature: 'ZW5jcnlwdGVk', source: 'anthropic' };
 
 describe('the Messages request schema', () => {
   const validate = requestValidator(messagesRequestSchema);

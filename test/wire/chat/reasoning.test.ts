@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage, ReasoningBlock } from '@switchyard/core';
+import type { ChatMessage } from '@switchyard/core';
 import { withoutReasoningBlocks } from '@switchyard/wire-chat';
-
-const signed: ReasoningBlock = {
-  type: 'thinking',
-  text: 'Let me think.',
-  signature: 'c2lnbmF0dXJl',
-  source: 'anthropic',
-};
-const redacted: ReasoningBlock = { type: 'redacted_thinking', signature: 'ZW5jcnlwdGVk', source: 'anthropic' };
+import { redacted, signed } from '../../support/reasoning-blocks.js';
 
 describe('withoutReasoningBlocks', () => {
   it('providers that take no reasoning back drop the blocks, naming them once', () => {
