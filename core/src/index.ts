@@ -48,11 +48,8 @@ export type { ListedModel, ProviderAdapter, ProviderType, UpstreamErrorInfo } fr
 export { definePlugin, withOptions } from './plugin/plugin.js';
 export { contract, contribution } from './plugin/contract.js';
 export type { Contract, Contribution } from './plugin/contract.js';
-export { instanceHeaderCache, providerPlugin } from './plugin/provider-plugin.js';
-export { instanceOptions } from './plugin/instance-options.js';
 export { mapOf, stringEnum } from './plugin/schema.js';
 export { Type } from './plugin/type.js';
-export type { ProviderPluginSpec } from './plugin/provider-plugin.js';
 export type { PluginDefinition } from './plugin/plugin.js';
 export { Reply } from './types.js';
 export type {
@@ -86,7 +83,7 @@ export type {
 } from './config/schema.js';
 export { maskSecrets, maskText, maskUrl, maskValue } from './mask.js';
 export { interpolate } from './config/interpolate.js';
-export { addValidators, validatorKey, VALIDATOR_OPTIONS } from './config/validate.js';
+export { addValidators, schemaProblems, validatorKey, VALIDATOR_OPTIONS } from './config/validate.js';
 export type { ValidatorKind } from './config/validate.js';
 export type { Store, StoreListener } from './store/store.js';
 export { MemoryStore } from './store/memory-store.js';

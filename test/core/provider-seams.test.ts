@@ -3,8 +3,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { providerPlugin, SwitchyardError } from '@switchyard/core';
+import { SwitchyardError } from '@switchyard/core';
 import type { AttemptResult, ChatCompletionChunk, Plugin, ProviderAdapter, SseEvent } from '@switchyard/core';
+import { providerPlugin } from '@switchyard/wire-provider';
 import { startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 

@@ -1,15 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
-import {
-  createGateway,
-  createLogger,
-  definePlugin,
-  instanceOptions,
-  mapOf,
-  stringEnum,
-  SwitchyardError,
-} from '@switchyard/core';
-import type { ProviderInstance } from '@switchyard/core';
+import { createGateway, createLogger, definePlugin, mapOf, stringEnum, SwitchyardError } from '@switchyard/core';
 
 const silent = createLogger({ level: 'silent' });
 
@@ -49,49 +40,5 @@ describe('schema helpers', () => {
     expect(message).toContain('plugins.helpers.limits.two\nlines: must be >= 1');
     expect(message).not.toContain('limits.ok');
     expect(await applied({ limits: { ok: 2 } })).toEqual({ mode: 'safe', limits: { ok: 2 } });
-  });
-});
-
-describe('instanceOptions', () => {
-  const fields = Type.Object(
-    {
-      path: Type.String({ default: '/v1/chat' }),
-      mode: stringEnum(['tool', 'native'], { default: 'tool' }),
-      org: Type.Optional(Type.String()),
-    },
-    { additionalProperties: false },
-  );
-  const optionsOf = instanceOptions(fields);
-  const instance = (options: Record<string, unknown>): ProviderInstance => ({
-    name: 'acme-1',
-    type: 'acme',
-    baseUrl: 'http://127.0.0.1:1',
-    priority: 1,
-    weight: 1,
-    tags: [],
-    timeoutMs: 1000,
-    headers: {},
-    local: false,
-    discover: false,
-    discoverIntervalMs: 1000,
-    discoverTimeoutMs: 1000,
-    options,
-  });
-
-  it('fills defaults without touching the instance, once per instance', () => {
-    const one = instance({ org: 'o' });
-    const read = optionsOf(one);
-    expect(read).toEqual({ path: '/v1/chat', mode: 'tool', org: 'o' });
-    expect(one.options).toEqual({ org: 'o' });
-    expect(optionsOf(one)).toBe(read);
-    expect(optionsOf(instance({ mode: 'native' }))).toEqual({ path: '/v1/chat', mode: 'native' });
-  });
-
-  it('refuses fields that break the schema, naming the instance and the field', () => {
-    const bad = instance({ mode: 'json', colour: 'red' });
-    expect(() => optionsOf(bad)).toThrow(SwitchyardError);
-    expect(() => optionsOf(bad)).toThrow(/^provider instance "acme-1": /);
-    expect(() => optionsOf(bad)).toThrow('mode: must be one of "tool", "native"');
-    expect(() => optionsOf(bad)).toThrow('colour: is not a known field');
   });
 });

@@ -1,4 +1,5 @@
-import { providerPlugin, SwitchyardError } from '@switchyard/core';
+import { SwitchyardError } from '@switchyard/core';
+import { providerPlugin } from '@switchyard/wire-provider';
 import type {
   ChatCompletion,
   ChatCompletionChunk,

@@ -1,4 +1,5 @@
-import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
+import { SwitchyardError } from '@switchyard/core';
+import { instanceHeaderCache, providerPlugin } from '@switchyard/wire-provider';
 import { builtInModels, targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { Exchange, Gateway, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
 import {

@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
-import { instanceOptions, mapOf, stringEnum, Type } from '@switchyard/core';
+import { mapOf, stringEnum, Type } from '@switchyard/core';
+import { instanceOptions } from '@switchyard/wire-provider';
 import type { JsonMode } from '@switchyard/wire-anthropic';
 
 /** The version sent upstream unless an instance sets `anthropicVersion`. */

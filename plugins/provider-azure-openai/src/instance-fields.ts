@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
-import { instanceOptions, mapOf, Type } from '@switchyard/core';
+import { mapOf, Type } from '@switchyard/core';
+import { instanceOptions } from '@switchyard/wire-provider';
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 const ENTRA = ['tenantId', 'clientId', 'clientSecret'] as const;

@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
-import { instanceOptions, Type } from '@switchyard/core';
+import { Type } from '@switchyard/core';
+import { instanceOptions } from '@switchyard/wire-provider';
 
 /** The anthropic_version InvokeModel wants in a Claude body. */
 export const DEFAULT_ANTHROPIC_VERSION = 'bedrock-2023-05-31';

@@ -1,4 +1,5 @@
-import { instanceHeaderCache, SwitchyardError } from '@switchyard/core';
+import { SwitchyardError } from '@switchyard/core';
+import { instanceHeaderCache } from '@switchyard/wire-provider';
 import { targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
 import { withoutReasoningBlocks } from '@switchyard/wire-chat';

@@ -1,4 +1,5 @@
-import { instanceHeaderCache, providerPlugin, SwitchyardError } from '@switchyard/core';
+import { SwitchyardError } from '@switchyard/core';
+import { instanceHeaderCache, providerPlugin } from '@switchyard/wire-provider';
 import { builtInModels, MODEL_INFO, targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { ChatRequest, EmbeddingsRequest, Exchange, Gateway, Plugin, UpstreamRequest } from '@switchyard/core';
 import { toEmbedCall, toGenerateContent } from '@switchyard/wire-gemini';

@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
-import { instanceOptions, stringEnum, Type } from '@switchyard/core';
+import { stringEnum, Type } from '@switchyard/core';
+import { instanceOptions } from '@switchyard/wire-provider';
 
 /** Fields a `type: gemini` provider entry may add to the common ones. */
 export const instanceFields = Type.Object(

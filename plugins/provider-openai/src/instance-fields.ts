@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
-import { instanceOptions, Type } from '@switchyard/core';
+import { Type } from '@switchyard/core';
 import type { ProviderInstance } from '@switchyard/core';
+import { instanceOptions } from '@switchyard/wire-provider';
 
 const path = (value: string, description: string) => Type.String({ default: value, description });
 

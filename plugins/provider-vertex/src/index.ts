@@ -1,5 +1,6 @@
-import { ConvertStage, definePlugin, instanceHeaderCache, Type } from '@switchyard/core';
+import { ConvertStage, definePlugin, Type } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
+import { instanceHeaderCache } from '@switchyard/wire-provider';
 import { vertexAdapter } from './adapter.js';
 import { vertexTokens } from './auth.js';
 import { configError, instanceProblems } from './checks.js';

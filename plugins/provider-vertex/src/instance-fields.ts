@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
-import { instanceOptions, stringEnum, Type } from '@switchyard/core';
+import { stringEnum, Type } from '@switchyard/core';
+import { instanceOptions } from '@switchyard/wire-provider';
 
 export const DEFAULT_ANTHROPIC_VERSION = 'vertex-2023-10-16';
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';

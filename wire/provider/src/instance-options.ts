@@ -1,7 +1,6 @@
 import type { Static, TObject } from '@sinclair/typebox';
-import { schemaProblems } from '../config/validate.js';
-import { SwitchyardError } from '../errors.js';
-import type { ProviderInstance } from '../types.js';
+import { schemaProblems, SwitchyardError } from '@switchyard/core';
+import type { ProviderInstance } from '@switchyard/core';
 
 /**
  * Reads a provider type's own instance fields typed: `instance.options` checked against `fields`

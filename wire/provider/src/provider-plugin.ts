@@ -1,9 +1,5 @@
-import { ConvertStage } from '../hooks.js';
-import type { Exchange } from '../exchange.js';
-import type { Gateway } from '../gateway.js';
-import type { ProviderAdapter } from '../providers.js';
-import type { ProviderInstance, UpstreamRequest } from '../types.js';
-import type { Plugin } from './plugin.js';
+import { ConvertStage } from '@switchyard/core';
+import type { Exchange, Gateway, Plugin, ProviderAdapter, ProviderInstance, UpstreamRequest } from '@switchyard/core';
 
 export interface ProviderPluginSpec {
   /** Plugin name, e.g. `provider-acme`. */
