@@ -48,7 +48,8 @@ export interface ProviderAdapter {
   /**
    * The object schema of this type's own instance fields (required ones, fields that go
    * together included); core checks them with every other config problem and fills their
-   * defaults. A TypeBox `Type.Object`, the one `instanceOptions()` reads. Unset: no fields of its own.
+   * defaults. A TypeBox `Type.Object`, the one @switchyard/wire-provider's `instanceOptions()`
+   * reads. Unset: no fields of its own.
    */
   readonly instanceSchema?: Record<string, unknown>;
   /** Success body → canonical response; used when the caller's protocol differs. */
@@ -78,7 +79,7 @@ export interface ListedModel {
   readonly info?: Readonly<Record<string, unknown>>;
 }
 
-/** A provider type a plugin declares (`providers` on the plugin; providerPlugin() does it). */
+/** A provider type a plugin declares (`providers` on the plugin; @switchyard/wire-provider's providerPlugin() does it). */
 export interface ProviderType {
   readonly type: string;
   readonly adapter: ProviderAdapter;
