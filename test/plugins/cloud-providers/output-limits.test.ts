@@ -10,6 +10,7 @@ import type { ChatRequest, Gateway, ProviderInstance, Target, UpstreamRequest } 
 import { azureOpenAI } from '@switchyard/provider-azure-openai';
 import { bedrock } from '@switchyard/provider-bedrock';
 import { buildVertexRequest } from '@switchyard/provider-vertex';
+import { providerInstance } from '../../support/provider-instance.js';
 
 const BEDROCK_CLAUDE = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 const BEDROCK_NOVA = 'amazon.nova-lite-v1:0';
@@ -40,22 +41,7 @@ afterAll(async () => {
 });
 
 function instance(type: string, options: Record<string, unknown> = {}): ProviderInstance {
-  return {
-    name: `${type}-1`,
-    type,
-    baseUrl: 'https://cloud.test',
-    apiKey: 'key-0123456789',
-    priority: 1,
-    weight: 1,
-    tags: [],
-    timeoutMs: 1000,
-    headers: {},
-    local: false,
-    discover: false,
-    discoverIntervalMs: 1000,
-    discoverTimeoutMs: 1000,
-    options,
-  };
+  return providerInstance({ type, baseUrl: 'https://cloud.test', apiKey: 'key-0123456789', options });
 }
 
 function exchange(

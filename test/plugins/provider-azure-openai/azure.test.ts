@@ -11,28 +11,22 @@ import {
   outputFilterWarning,
   promptFilterMessage,
 } from '@switchyard/provider-azure-openai';
+import { providerInstance } from '../../support/provider-instance.js';
 
 const instance = (
   name: string,
   options: Record<string, unknown>,
   extra: Partial<ProviderInstance> = {},
 ): ProviderInstance =>
-  ({
+  providerInstance({
     name,
     type: 'azure-openai',
     baseUrl: 'https://contoso.openai.azure.com',
-    priority: 1,
-    weight: 1,
-    tags: [],
-    timeoutMs: 1000,
-    headers: {},
-    local: false,
-    discover: false,
     discoverIntervalMs: 1,
     discoverTimeoutMs: 1,
     options,
     ...extra,
-  }) as ProviderInstance;
+  });
 
 /** Azure's answer to a prompt its content filter blocks (as documented, with a jailbreak check). */
 const BLOCKED = JSON.stringify({

@@ -13,23 +13,17 @@ import {
   protocolFor,
 } from '@switchyard/provider-vertex';
 import { serviceAccountKey, startMockOAuth } from '../../support/mock-oauth.js';
+import { providerInstance } from '../../support/provider-instance.js';
 
 const instance = (options: Record<string, unknown>): ProviderInstance =>
-  ({
+  providerInstance({
     name: 'vx',
     type: 'vertex',
     baseUrl: 'https://us-east5-aiplatform.googleapis.com',
-    priority: 1,
-    weight: 1,
-    tags: [],
-    timeoutMs: 1000,
-    headers: {},
-    local: false,
-    discover: false,
     discoverIntervalMs: 1,
     discoverTimeoutMs: 1,
     options,
-  }) as ProviderInstance;
+  });
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-gcp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

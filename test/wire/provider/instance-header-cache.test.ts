@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ProviderInstance } from '@switchyard/core';
 import { instanceHeaderCache } from '@switchyard/wire-provider';
-import { instance } from './instance.js';
+import { providerInstance } from '../../support/provider-instance.js';
+
+const instance = (options: Record<string, unknown>, name = 'acme-1') =>
+  providerInstance({ name, type: 'acme', options });
 
 describe('instanceHeaderCache', () => {
   const built: string[] = [];

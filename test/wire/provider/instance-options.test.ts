@@ -2,7 +2,10 @@ import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { stringEnum, SwitchyardError } from '@switchyard/core';
 import { instanceOptions } from '@switchyard/wire-provider';
-import { instance } from './instance.js';
+import { providerInstance } from '../../support/provider-instance.js';
+
+const instance = (options: Record<string, unknown>, name = 'acme-1') =>
+  providerInstance({ name, type: 'acme', options });
 
 describe('instanceOptions', () => {
   const fields = Type.Object(

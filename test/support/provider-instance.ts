@@ -1,10 +1,9 @@
 import type { ProviderInstance } from '@switchyard/core';
 
-/** A provider instance built by hand, as a provider's own tests build one. */
-export function instance(options: Record<string, unknown>, name = 'acme-1'): ProviderInstance {
+/** A provider instance built by hand, with every common field set, as a provider's unit tests build one. */
+export function providerInstance(fields: Partial<ProviderInstance> & Pick<ProviderInstance, 'type'>): ProviderInstance {
   return {
-    name,
-    type: 'acme',
+    name: `${fields.type}-1`,
     baseUrl: 'http://127.0.0.1:1',
     priority: 1,
     weight: 1,
@@ -15,6 +14,7 @@ export function instance(options: Record<string, unknown>, name = 'acme-1'): Pro
     discover: false,
     discoverIntervalMs: 1000,
     discoverTimeoutMs: 1000,
-    options,
+    options: {},
+    ...fields,
   };
 }
