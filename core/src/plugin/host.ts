@@ -66,17 +66,25 @@ export function resolvePlugins(
 
 /**
  * The top-level config sections the given plugins own (`Plugin.sections`), by name: their
- * schemas. Plugins the config leaves out (`plugins: { <name>: false }`) own none. A section is
- * owned once, and never one of core's.
+ * schemas; and those of the plugins the config leaves out (`plugins: { <name>: false }`), by
+ * name: their plugin, so that such a section is reported as left out rather than unknown. A
+ * section is owned once, and never one of core's.
  */
-export function pluginSections(entries: readonly PluginEntry[], config: unknown): Record<string, object> {
+export function pluginSections(
+  entries: readonly PluginEntry[],
+  config: unknown,
+): { sections: Record<string, object>; leftOut: Map<string, string> } {
   const given = isObject(config) && isObject(config.plugins) ? config.plugins : {};
   const sections: Record<string, object> = {};
+  const leftOut = new Map<string, string>();
   const owners = new Map<string, string>();
   for (const entry of entries) {
     const plugin = 'plugin' in entry ? entry.plugin : entry;
-    if (given[plugin.name] === false) continue;
     for (const [name, schema] of Object.entries(plugin.sections ?? {})) {
+      if (given[plugin.name] === false) {
+        leftOut.set(name, plugin.name);
+        continue;
+      }
       const owner = CORE_SECTIONS.has(name) ? 'core' : owners.get(name);
       if (owner !== undefined && owner !== plugin.name)
         throw new SwitchyardError(
@@ -87,7 +95,16 @@ export function pluginSections(entries: readonly PluginEntry[], config: unknown)
       sections[name] = schema;
     }
   }
-  return sections;
+  return { sections, leftOut };
+}
+
+/** `name: is not a known field` for a section whose plugin the config leaves out says so instead. */
+export function leftOutSection(line: string, leftOut: ReadonlyMap<string, string>): string {
+  const name = line.endsWith(': is not a known field') ? line.slice(0, line.indexOf(':')) : undefined;
+  const plugin = name === undefined ? undefined : leftOut.get(name);
+  return plugin === undefined
+    ? line
+    : `${name}: is the section of plugin "${plugin}", which plugins.${plugin}: false leaves out`;
 }
 
 /** The registered plugins' `contributes`, by contract name, in registration order. */

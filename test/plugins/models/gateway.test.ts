@@ -111,9 +111,11 @@ describe('the models plugin', () => {
     expect(await problemsOf({ surprise: true, catalog: {} })).toEqual(['surprise: is not a known field']);
   });
 
-  it('owns catalog: without it (not registered, or left out by config) the section is unknown', async () => {
+  it('owns catalog: unknown without it, and named as left out when the config leaves it out', async () => {
     expect(await problemsOf({ catalog: {} }, [openai()])).toEqual(['catalog: is not a known field']);
-    expect(await problemsOf({ catalog: {}, plugins: { models: false } })).toEqual(['catalog: is not a known field']);
+    expect(await problemsOf({ catalog: {}, plugins: { models: false } })).toEqual([
+      'catalog: is the section of plugin "models", which plugins.models: false leaves out',
+    ]);
   });
 
   it('fits output tokens to the target model, unless routing.fitOutputTokens is off', async () => {
