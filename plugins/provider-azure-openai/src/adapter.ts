@@ -1,4 +1,4 @@
-import { defaultClassifyError, SwitchyardError } from '@switchyard/core';
+import { defaultClassifyError } from '@switchyard/core';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -10,7 +10,7 @@ import type {
   UpstreamClient,
   UpstreamErrorInfo,
 } from '@switchyard/core';
-import { mapStream } from '@switchyard/wire-chat';
+import { decodeChatChunks } from '@switchyard/wire-chat';
 import { decodeResponsesStream, fromResponseObject, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 import type { ResponseObject } from '@switchyard/wire-openai-responses';
 import { outputFilterWarning, promptFilterMessage } from './content-filter.js';
@@ -82,23 +82,10 @@ function warnIfFiltered(
 
 /** Chat completion chunks, for callers of another protocol: Azure's prompt-filter chunk (no choices, no usage) is left out. */
 function decodeStream(events: AsyncIterable<SseEvent>, x: Exchange): AsyncIterableIterator<ChatCompletionChunk> {
-  return mapStream<SseEvent, ChatCompletionChunk>(events, {
-    each(event, out) {
-      if (event.data === '[DONE]') return false;
-      const chunk = JSON.parse(event.data) as ChatCompletionChunk & { error?: { message?: string } };
-      if (chunk.error)
-        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', chunk.error.message ?? 'upstream stream error', {
-          expose: true,
-        });
-      if (!chunk.choices?.length && !chunk.usage) return;
-      warnIfFiltered(chunk.choices as Array<{ finish_reason?: unknown; content_filter_results?: unknown }>, x);
-      out.push(chunk);
-    },
-    end() {
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before [DONE]', {
-        expose: true,
-      });
-    },
+  return decodeChatChunks(events, (chunk) => {
+    if (!chunk.choices?.length && !chunk.usage) return false;
+    warnIfFiltered(chunk.choices as Array<{ finish_reason?: unknown; content_filter_results?: unknown }>, x);
+    return true;
   });
 }
 

@@ -4,7 +4,7 @@
  */
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletion, ChatCompletionChunk, FinishReason, SseEvent, ToolCall, Usage } from '@switchyard/core';
-import { mapStream } from '@switchyard/wire-chat';
+import { mapStream, parseStreamEvent } from '@switchyard/wire-chat';
 import type { ConverseResponse, ConverseStreamEvents, ConverseUsage, StopReason } from './converse-types.js';
 
 export interface DecodeContext {
@@ -204,16 +204,8 @@ export function decodeConverseStream(
   const decoder = new ConverseStreamDecoder(c);
   return mapStream<SseEvent, ChatCompletionChunk>(events, {
     each(event, out) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(event.data);
-      } catch (err) {
-        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable Bedrock stream event', {
-          expose: true,
-          cause: err,
-        });
-      }
-      for (const chunk of decoder.push(event.event ?? '', parsed as never)) out.push(chunk);
+      const parsed = parseStreamEvent<never>(event.data, 'Bedrock stream event');
+      for (const chunk of decoder.push(event.event ?? '', parsed)) out.push(chunk);
       return !decoder.done;
     },
     end() {

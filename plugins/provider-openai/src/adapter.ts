@@ -1,16 +1,13 @@
-import { SwitchyardError } from '@switchyard/core';
 import type {
   ChatCompletion,
-  ChatCompletionChunk,
   Exchange,
   ListedModel,
   ProviderAdapter,
   ProviderInstance,
-  SseEvent,
   Target,
   UpstreamClient,
 } from '@switchyard/core';
-import { mapStream } from '@switchyard/wire-chat';
+import { decodeChatChunks } from '@switchyard/wire-chat';
 import { decodeResponsesStream, fromResponseObject, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 import type { ResponseObject } from '@switchyard/wire-openai-responses';
 import { instanceFields, optionsOf, speaksResponses } from './instance-fields.js';
@@ -43,25 +40,6 @@ export function instanceHeaders(instance: ProviderInstance): Record<string, stri
   return headers;
 }
 
-function decodeStream(events: AsyncIterable<SseEvent>): AsyncIterableIterator<ChatCompletionChunk> {
-  return mapStream<SseEvent, ChatCompletionChunk>(events, {
-    each(event, out) {
-      if (event.data === '[DONE]') return false;
-      const parsed = JSON.parse(event.data) as ChatCompletionChunk & { error?: { message?: string } };
-      if (parsed.error)
-        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', parsed.error.message ?? 'upstream stream error', {
-          expose: true,
-        });
-      out.push(parsed);
-    },
-    end() {
-      throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before [DONE]', {
-        expose: true,
-      });
-    },
-  });
-}
-
 export const openaiAdapter: ProviderAdapter = {
   protocol: 'openai',
   protocolFor,
@@ -82,7 +60,7 @@ export const openaiAdapter: ProviderAdapter = {
   decodeStream: (events, x) =>
     attemptSpeaksResponses(x)
       ? decodeResponsesStream(events, (response) => x.set(UPSTREAM_RESPONSE, response))
-      : decodeStream(events),
+      : decodeChatChunks(events),
 
   async listModels(instance: ProviderInstance, http: UpstreamClient): Promise<string[]> {
     return (await describeModels(instance, http)).map((m) => m.id);

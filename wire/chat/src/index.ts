@@ -1,9 +1,11 @@
 /**
  * Helpers the chat wire conversions share, for plugins and wire libraries (core runs none of
- * them): mapped streams, a pass-through answer's usage read from its bytes, reasoning blocks
- * dropped for an upstream that takes none back.
+ * them): mapped streams, upstream stream events read (Chat Completions chunks, unreadable data
+ * and cuts as upstream failures), a pass-through answer's usage read from its bytes, reasoning
+ * blocks dropped for an upstream that takes none back.
  */
 export { mapStream } from './map-stream.js';
 export type { StreamMapping } from './map-stream.js';
 export { usageCarrier, usageSlice } from './usage-slice.js';
 export { withoutReasoningBlocks } from './reasoning.js';
+export { decodeChatChunks, parseStreamEvent, upstreamStreamFailure } from './upstream-events.js';

@@ -1,6 +1,6 @@
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk, FinishReason, SseEvent, Usage } from '@switchyard/core';
-import { mapStream } from '@switchyard/wire-chat';
+import { mapStream, parseStreamEvent } from '@switchyard/wire-chat';
 import { finishReasonOf, readParts, usageOf } from './response.js';
 import type { DecodeContext } from './response.js';
 import type { GenerateContentResponse } from './types.js';
@@ -136,15 +136,7 @@ export function decodeGeminiStream(
   return mapStream<SseEvent, ChatCompletionChunk>(events, {
     each(event, out) {
       if (event.data.trim() === '') return;
-      let body: GenerateContentResponse;
-      try {
-        body = JSON.parse(event.data) as GenerateContentResponse;
-      } catch (err) {
-        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable Gemini stream event', {
-          expose: true,
-          cause: err,
-        });
-      }
+      const body = parseStreamEvent<GenerateContentResponse>(event.data, 'Gemini stream event');
       for (const chunk of decoder.push(body)) out.push(chunk);
     },
     end(out) {

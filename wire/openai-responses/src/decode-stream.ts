@@ -10,7 +10,7 @@
  */
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk, SseEvent } from '@switchyard/core';
-import { mapStream } from '@switchyard/wire-chat';
+import { mapStream, parseStreamEvent } from '@switchyard/wire-chat';
 import { reasoningBlock } from './request.js';
 import { finishReasonOf } from './response.js';
 import type { Json, ResponseObject, ResponsesReasoningItem } from './types.js';
@@ -157,15 +157,7 @@ export function decodeResponsesStream(
   const decoder = new ResponsesStreamDecoder(onResponse);
   return mapStream<SseEvent, ChatCompletionChunk>(events, {
     each(event, out) {
-      let parsed: Json;
-      try {
-        parsed = JSON.parse(event.data) as Json;
-      } catch (err) {
-        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'unreadable upstream stream event', {
-          expose: true,
-          cause: err,
-        });
-      }
+      const parsed = parseStreamEvent<Json>(event.data);
       if (typeof parsed.type !== 'string' && event.event) parsed.type = event.event;
       for (const chunk of decoder.push(parsed)) out.push(chunk);
       return !decoder.done;

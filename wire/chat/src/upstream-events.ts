@@ -1,0 +1,42 @@
+import { SwitchyardError } from '@switchyard/core';
+import type { ChatCompletionChunk, SseEvent } from '@switchyard/core';
+import { mapStream } from './map-stream.js';
+
+/** A stream the upstream broke (an error event, unreadable data, a cut): the attempt fails as an upstream failure. */
+export function upstreamStreamFailure(message: string, cause?: unknown): SwitchyardError {
+  return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, {
+    expose: true,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** One upstream stream event's JSON data; unreadable data fails the attempt (`what` names the event in the message). */
+export function parseStreamEvent<T>(data: string, what = 'upstream stream event'): T {
+  try {
+    return JSON.parse(data) as T;
+  } catch (err) {
+    throw upstreamStreamFailure(`unreadable ${what}`, err);
+  }
+}
+
+/**
+ * A Chat Completions event stream as chunks: `[DONE]` ends it; an `error` event, unreadable
+ * data or a stream cut before `[DONE]` fails the attempt. `keep` may inspect each chunk and
+ * leave it out by returning false.
+ */
+export function decodeChatChunks(
+  events: AsyncIterable<SseEvent>,
+  keep?: (chunk: ChatCompletionChunk) => boolean,
+): AsyncIterableIterator<ChatCompletionChunk> {
+  return mapStream<SseEvent, ChatCompletionChunk>(events, {
+    each(event, out) {
+      if (event.data === '[DONE]') return false;
+      const chunk = parseStreamEvent<ChatCompletionChunk & { error?: { message?: string } }>(event.data);
+      if (chunk.error) throw upstreamStreamFailure(chunk.error.message ?? 'upstream stream error');
+      if (keep === undefined || keep(chunk)) out.push(chunk);
+    },
+    end() {
+      throw upstreamStreamFailure('upstream stream ended before [DONE]');
+    },
+  });
+}
