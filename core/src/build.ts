@@ -6,7 +6,7 @@ import { SwitchyardError } from './errors.js';
 import { Gateway } from './gateway.js';
 import type { GatewayOptions, Recipe, StoreFactory } from './gateway.js';
 import { createLogger } from './logger.js';
-import { applyPlugins, contributionsOf, leftOutSection, pluginSections, resolvePlugins } from './plugin/host.js';
+import { applyPlugins, contributionsOf, pluginSections, resolvePlugins } from './plugin/host.js';
 import type { Problem, Registration } from './plugin/host.js';
 import type { ProviderAdapter } from './providers.js';
 import { tapCoreRouting } from './routing/core-taps.js';
@@ -26,12 +26,9 @@ export function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
 async function buildGateway(options: GatewayOptions, previous: Gateway | undefined): Promise<Gateway> {
   const entries = [...(options.presets ?? []).flatMap((p) => p.plugins), ...(options.plugins ?? [])];
   const { sections, leftOut } = pluginSections(entries, options.config);
-  const checked = checkConfig(options.config ?? {}, options.env ?? process.env, sections);
+  const checked = checkConfig(options.config ?? {}, options.env ?? process.env, sections, leftOut);
   const config = checked.config;
-  const problems: Problem[] = checked.problems.map((line) => ({
-    code: 'SWITCHYARD_ERR_CONFIG_INVALID',
-    line: leftOutSection(line, leftOut),
-  }));
+  const problems: Problem[] = checked.problems.map((line) => ({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line }));
   const logger = previous?.logger ?? options.logger ?? createLogger(config.log ?? {});
   const registrations = resolvePlugins(options.presets ?? [], options.plugins ?? [], config.plugins, problems);
   const adapters = providerTypes(registrations);

@@ -66,7 +66,8 @@ export function resolveConfig(
 
 /**
  * The config with defaults filled, and the problems of its core sections and of the sections
- * plugins own (`sections`: their schemas by name) (interpolation, shape, duplicate names). With
+ * plugins own (`sections`: their schemas by name) (interpolation, shape, duplicate names). A
+ * section of a plugin the config leaves out (`leftOut`: section → plugin) is named as such. With
  * problems the config is only good for collecting more of them: sections of the wrong type are
  * replaced by empty ones.
  */
@@ -74,9 +75,15 @@ export function checkConfig(
   input: unknown,
   env: NodeJS.ProcessEnv = process.env,
   sections: Readonly<Record<string, object>> = {},
+  leftOut: ReadonlyMap<string, string> = new Map(),
 ): { config: SwitchyardConfig; problems: string[] } {
   const { value, problems } = interpolate(input ?? {}, env);
   const config = structuredClone(value) as SwitchyardConfig;
+  for (const [name, plugin] of leftOut) {
+    if (!isObject(config) || !(name in config)) continue;
+    problems.push(`${name}: is the section of plugin "${plugin}", which plugins.${plugin}: false leaves out`);
+    delete (config as Record<string, unknown>)[name];
+  }
   problems.push(...schemaProblems(configSchemaWith(sections), config, '', { coerce: true }));
   if (!isObject(config.plugins)) config.plugins = {};
   if (!isObject(config.store) || typeof config.store.type !== 'string') config.store = { type: 'memory' };

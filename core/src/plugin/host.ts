@@ -98,15 +98,6 @@ export function pluginSections(
   return { sections, leftOut };
 }
 
-/** `name: is not a known field` for a section whose plugin the config leaves out says so instead. */
-export function leftOutSection(line: string, leftOut: ReadonlyMap<string, string>): string {
-  const name = line.endsWith(': is not a known field') ? line.slice(0, line.indexOf(':')) : undefined;
-  const plugin = name === undefined ? undefined : leftOut.get(name);
-  return plugin === undefined
-    ? line
-    : `${name}: is the section of plugin "${plugin}", which plugins.${plugin}: false leaves out`;
-}
-
 /** The registered plugins' `contributes`, by contract name, in registration order. */
 export function contributionsOf(registrations: readonly Registration[]): Map<string, unknown[]> {
   const byContract = new Map<string, unknown[]>();
