@@ -5,7 +5,8 @@
 // sent), sequentially and with 32 requests in flight.
 // Run: node bench/budgets.mjs   (after npm ci / tsc -b). Env: BUDGET_REQUESTS, BENCH_REDIS_URL, BENCH_REDIS=0.
 
-import { createGateway, createLogger, Exchange, RoutePlan } from '@switchyard/core';
+import { createGateway, createLogger, Exchange } from '@switchyard/core';
+import { RoutePlan } from '@switchyard/core/routing';
 import { standard } from '@switchyard/preset-standard';
 
 const REQUESTS = Number(process.env.BUDGET_REQUESTS ?? 100_000);

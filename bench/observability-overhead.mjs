@@ -7,7 +7,8 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGateway, createLogger, Exchange, RoutePlan } from '@switchyard/core';
+import { createGateway, createLogger, Exchange } from '@switchyard/core';
+import { RoutePlan } from '@switchyard/core/routing';
 import { standard } from '@switchyard/preset-standard';
 import { requestLine, requestLogger } from '@switchyard/plugin-request-log';
 import { requestOutcome } from '../core/dist/http/outcome.js';

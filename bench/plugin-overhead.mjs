@@ -3,7 +3,8 @@
 // over the same synthetic requests. Closed-loop HTTP figures are too noisy to resolve a few µs.
 // Run: node bench/plugin-overhead.mjs   (after npm ci / tsc -b). Env: OVERHEAD_REQUESTS.
 
-import { createGateway, createLogger, Exchange, RoutePlan } from '@switchyard/core';
+import { createGateway, createLogger, Exchange } from '@switchyard/core';
+import { RoutePlan } from '@switchyard/core/routing';
 import { standard } from '@switchyard/preset-standard';
 
 const REQUESTS = Number(process.env.OVERHEAD_REQUESTS ?? 200_000);

@@ -5,7 +5,8 @@
 // (tokenized each time). CPU per request from process.cpuUsage().
 // Run: node bench/prompt-cache.mjs   (after npm ci / tsc -b). Env: PROMPT_CACHE_REQUESTS.
 
-import { createGateway, createLogger, Exchange, RoutePlan } from '@switchyard/core';
+import { createGateway, createLogger, Exchange } from '@switchyard/core';
+import { RoutePlan } from '@switchyard/core/routing';
 import { TokenCounter } from '@switchyard/plugin-prompt-cache';
 import { standard } from '@switchyard/preset-standard';
 

@@ -3,7 +3,8 @@
 // whole selectRoute chain per request, and the chain's cost per candidate it considered.
 // Run: node bench/routing.mjs (after tsc -b). Env: ROUTING_SELECTIONS (default 20000).
 
-import { createGateway, createLogger, Exchange, RoutePlan, withOptions } from '@switchyard/core';
+import { createGateway, createLogger, Exchange, withOptions } from '@switchyard/core';
+import { RoutePlan } from '@switchyard/core/routing';
 import { ROUTER } from '@switchyard/plugin-router/contract';
 import { standard } from '@switchyard/preset-standard';
 import { strategies } from '@switchyard/plugin-strategies';

@@ -22,7 +22,7 @@ const require = createRequire(resolve(ROOT, 'core/package.json'));
 const { Ajv } = require('ajv');
 const standaloneCode = require('ajv/dist/standalone').default;
 
-const core = await load('core/dist/index.js');
+const core = await load('core/dist/config.js');
 const { configSchemaWith } = await load('core/dist/config/schema.js');
 const { standard } = await load('presets/standard/dist/index.js');
 

@@ -3,15 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  SwitchyardError,
-  createGateway,
-  createLogger,
-  flushLogger,
-  maskSecrets,
-  maskText,
-  maskUrl,
-} from '@switchyard/core';
+import { SwitchyardError, createGateway, createLogger, flushLogger } from '@switchyard/core';
+import { maskSecrets, maskText, maskUrl } from '@switchyard/core/config';
 import type { ConfigInput, Gateway, Plugin, Preset, ReloadInput } from '@switchyard/core';
 import { readConfigFile } from './config-file.js';
 import { withKnownPlugins } from './first-party.js';

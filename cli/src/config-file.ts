@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { interpolate, parseConfigText, SwitchyardError } from '@switchyard/core';
+import { interpolate, parseConfigText } from '@switchyard/core/config';
+import { SwitchyardError } from '@switchyard/core';
 import type { ConfigInput, Plugin, Preset } from '@switchyard/core';
 import { nameOf, sectionPlugins } from './first-party.js';
 import { loadPluginModules } from './modules.js';

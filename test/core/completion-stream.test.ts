@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CompletionAccumulator, completionChunks } from '@switchyard/core';
-import type { ChatCompletion } from '@switchyard/core';
+import { CompletionAccumulator, completionChunks } from '@switchyard/core/protocol';
+import type { ChatCompletion } from '@switchyard/core/protocol';
 
 const completion: ChatCompletion = {
   id: 'chatcmpl-1',

@@ -2,7 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { interpolate, loadConfigFile, maskSecrets, resolveConfig, SwitchyardError } from '@switchyard/core';
+import { interpolate, loadConfigFile, maskSecrets, resolveConfig } from '@switchyard/core/config';
+import { SwitchyardError } from '@switchyard/core';
 
 async function tempFile(name: string, text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-config-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, FailoverPolicies, retryAfterMs } from '@switchyard/core';
+import { backoffDelay, FailoverPolicies, retryAfterMs } from '@switchyard/core/routing';
 import type { AttemptResult, Plugin } from '@switchyard/core';
 import type { MockOpenAI } from '../support/mock-openai.js';
 import { useMockOpenAIs } from '../support/mock-upstreams.js';

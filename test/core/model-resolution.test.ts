@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createGateway, createLogger } from '@switchyard/core';
-import type { ConfigInput, ModelResolver } from '@switchyard/core';
+import type { ConfigInput } from '@switchyard/core';
+import type { ModelResolver } from '@switchyard/core/routing';
 import { openai } from '@switchyard/provider-openai';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import { mockProvider, startGateway } from '../support/gateway.js';

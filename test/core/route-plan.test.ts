@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RoutePlan } from '@switchyard/core';
+import { RoutePlan } from '@switchyard/core/routing';
 import type { ProviderInstance, Target } from '@switchyard/core';
 
 const instance = {

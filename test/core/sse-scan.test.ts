@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { readSse, SseReader } from '@switchyard/core';
-import type { Exchange, SseEvent, StreamObservation } from '@switchyard/core';
+import { readSse, SseReader } from '@switchyard/core/stream';
+import type { Exchange } from '@switchyard/core';
+import type { SseEvent } from '@switchyard/core/stream';
+import type { StreamObservation } from '@switchyard/core/protocol';
 import { openaiCodec } from '@switchyard/protocol-openai';
 import { PassThroughFramer } from '../../core/dist/upstream/pass-through.js';
 

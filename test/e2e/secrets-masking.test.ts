@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maskText, maskUrl } from '@switchyard/core';
+import { maskText, maskUrl } from '@switchyard/core/config';
 import { memoryLogger, startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 import { CLI, runCli, startProcess } from '../support/cli.js';

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '@switchyard/core';
+import { resolveConfig } from '@switchyard/core/config';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 import { startMockOpenAI } from '../support/mock-openai.js';

@@ -1,4 +1,4 @@
-import type { ProviderInput } from '@switchyard/core';
+import type { ProviderInput } from '@switchyard/core/config';
 
 /** Test credentials of the cloud mocks: made-up, never real. */
 export const AWS_KEY = {

@@ -1,4 +1,4 @@
-import type { ProviderInput } from '@switchyard/core';
+import type { ProviderInput } from '@switchyard/core/config';
 
 /** A `type: gemini` provider entry pointing at a mock. */
 export function geminiProvider(name: string, origin: string, extra: Record<string, unknown> = {}): ProviderInput {

@@ -1,4 +1,4 @@
-import type { ReasoningBlock } from '@switchyard/core';
+import type { ReasoningBlock } from '@switchyard/core/protocol';
 
 /** An Anthropic thinking block and a redacted one, as a canonical assistant message carries them back. */
 export const signed: ReasoningBlock = {

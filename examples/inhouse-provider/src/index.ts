@@ -1,16 +1,9 @@
 import { SwitchyardError } from '@switchyard/core';
 import { providerPlugin } from '@switchyard/wire-provider';
-import type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  ChatMessage,
-  Exchange,
-  Plugin,
-  ProviderAdapter,
-  SseEvent,
-  UpstreamRequest,
-  Usage,
-} from '@switchyard/core';
+import type { ChatCompletion, ChatCompletionChunk, ChatMessage, Usage } from '@switchyard/core/protocol';
+import type { Exchange, Plugin, UpstreamRequest } from '@switchyard/core';
+import type { ProviderAdapter } from '@switchyard/core/provider';
+import type { SseEvent } from '@switchyard/core/stream';
 
 /** Acme Inference, an internal API: `POST {baseUrl}/v2/infer`, token in `x-acme-token`. */
 interface AcmeTurn {

@@ -1,4 +1,5 @@
-import { definePlugin, maskSecrets, Type } from '@switchyard/core';
+import { definePlugin, Type } from '@switchyard/core';
+import { maskSecrets } from '@switchyard/core/config';
 import type { Plugin } from '@switchyard/core';
 
 export const PLUGIN = 'admin';

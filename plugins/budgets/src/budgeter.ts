@@ -1,5 +1,6 @@
 import { exchangeKey } from '@switchyard/core';
-import type { Exchange, Logger, RoutePlan, Target } from '@switchyard/core';
+import type { Exchange, Logger, Target } from '@switchyard/core';
+import type { RoutePlan } from '@switchyard/core/routing';
 import type { ModelInfo } from '@switchyard/plugin-models/contract';
 import { PRICING_COST, priceAt, worstCaseUsd } from '@switchyard/plugin-pricing/contract';
 import { budgetExceeded, budgetUnavailable } from './errors.js';

@@ -1,6 +1,7 @@
 import { contract, definePlugin, RouteStage, SwitchyardError, Type } from '@switchyard/core';
 import { MODEL_INFO } from '@switchyard/plugin-models/contract';
-import type { Exchange, Plugin, RoutePlan } from '@switchyard/core';
+import type { Exchange, Plugin } from '@switchyard/core';
+import type { RoutePlan } from '@switchyard/core/routing';
 import { needsOf, unmetNeed } from './needs.js';
 import type { RequestNeeds } from './needs.js';
 

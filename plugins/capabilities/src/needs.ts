@@ -1,4 +1,5 @@
-import type { ChatRequest, Exchange } from '@switchyard/core';
+import type { ChatRequest } from '@switchyard/core/protocol';
+import type { Exchange } from '@switchyard/core';
 import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 /** What a chat request needs of the model that serves it. */

@@ -1,5 +1,7 @@
-import { definePlugin, exchangeKey, retryAfterMs, RouteStage } from '@switchyard/core';
-import type { AttemptResult, Exchange, Gateway, Plugin, RoutePlan, Target } from '@switchyard/core';
+import { definePlugin, exchangeKey, RouteStage } from '@switchyard/core';
+import { retryAfterMs } from '@switchyard/core/routing';
+import type { AttemptResult, Exchange, Gateway, Plugin, Target } from '@switchyard/core';
+import type { RoutePlan } from '@switchyard/core/routing';
 import { BreakerTable } from './breaker.js';
 import type { Admission, Breaker, Transition } from './breaker.js';
 import { HealthChecker } from './health.js';

@@ -1,6 +1,7 @@
 import { definePlugin, RouteStage, Type } from '@switchyard/core';
 import { MODEL_INFO } from '@switchyard/plugin-models/contract';
-import type { Exchange, Gateway, Plugin, RoutePlan, Target } from '@switchyard/core';
+import type { Exchange, Gateway, Plugin, Target } from '@switchyard/core';
+import type { RoutePlan } from '@switchyard/core/routing';
 import { takeConstraints } from './constraints.js';
 import { blendedPricePer1k, ROUTE_CONSTRAINTS } from './contract.js';
 

@@ -1,4 +1,5 @@
-import type { ListedModel, Logger, ProviderInstance, ProviderRegistry, UpstreamClient } from '@switchyard/core';
+import type { ListedModel, ProviderRegistry, UpstreamClient } from '@switchyard/core/provider';
+import type { Logger, ProviderInstance } from '@switchyard/core';
 import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 export interface DiscoveryDeps {

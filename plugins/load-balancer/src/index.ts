@@ -5,7 +5,8 @@ import { AFFINITY_KEY } from './contract.js';
 const ROUTE_ORDERED = contract<{ readonly by: string; readonly scores: Readonly<Record<string, number>> }>(
   'strategies:ordered',
 );
-import type { AttemptResult, Exchange, Plugin, RoutePlan, Target, UpstreamRequest } from '@switchyard/core';
+import type { AttemptResult, Exchange, Plugin, Target, UpstreamRequest } from '@switchyard/core';
+import type { RoutePlan } from '@switchyard/core/routing';
 import { affinityKey } from './affinity.js';
 import { optionsSchema } from './options.js';
 import type { LoadBalancerOptions } from './options.js';

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { AttemptResult, Exchange, Target, Usage } from '@switchyard/core';
+import type { AttemptResult, Exchange, Target } from '@switchyard/core';
+import type { Usage } from '@switchyard/core/protocol';
 
 /** gen_ai.system per provider type; other types report their own name. */
 const SYSTEMS: Readonly<Record<string, string>> = { openai: 'openai', anthropic: 'anthropic', gemini: 'gcp.gemini' };

@@ -1,4 +1,4 @@
-import type { Usage } from '@switchyard/core';
+import type { Usage } from '@switchyard/core/protocol';
 import type { ModelPricing, Price } from '@switchyard/plugin-models/contract';
 
 /** A request's tokens by how they are priced; every usage token lands in exactly one kind. */

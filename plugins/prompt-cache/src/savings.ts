@@ -1,4 +1,4 @@
-import type { Usage } from '@switchyard/core';
+import type { Usage } from '@switchyard/core/protocol';
 import type { ModelPricing } from '@switchyard/plugin-models/contract';
 import type { CacheTtl } from './options.js';
 

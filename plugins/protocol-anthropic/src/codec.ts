@@ -1,12 +1,7 @@
-import { maskText } from '@switchyard/core';
-import type {
-  ChatCompletionChunk,
-  ProtocolCodec,
-  SseEvent,
-  StreamObservation,
-  SwitchyardError,
-  Usage,
-} from '@switchyard/core';
+import { maskText } from '@switchyard/core/config';
+import type { ChatCompletionChunk, ProtocolCodec, StreamObservation, Usage } from '@switchyard/core/protocol';
+import type { SseEvent } from '@switchyard/core/stream';
+import type { SwitchyardError } from '@switchyard/core';
 import { mapStream, usageCarrier } from '@switchyard/wire-chat';
 import { AnthropicStreamEncoder, canonicalToAnthropicMessage, canonicalUsageOf } from '@switchyard/wire-anthropic';
 import type { AnthropicErrorBody, AnthropicUsage } from '@switchyard/wire-anthropic';

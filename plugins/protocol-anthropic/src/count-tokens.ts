@@ -1,5 +1,7 @@
-import { Reply, requestValidator } from '@switchyard/core';
-import type { Exchange, Gateway, InboundRoute, Target } from '@switchyard/core';
+import { Reply } from '@switchyard/core';
+import { requestValidator } from '@switchyard/core/protocol';
+import type { Exchange, Gateway, Target } from '@switchyard/core';
+import type { InboundRoute } from '@switchyard/core/protocol';
 import type { AnthropicMessagesRequest } from '@switchyard/wire-anthropic';
 import { estimateInputTokens } from './count.js';
 import { countTokensRequestSchema } from './schema.js';

@@ -1,5 +1,8 @@
-import { definePlugin, requestValidator, RouteStage, SwitchyardError, Type } from '@switchyard/core';
-import type { Gateway, InboundProtocol, Plugin, RoutePlan, Exchange, Target } from '@switchyard/core';
+import { definePlugin, RouteStage, SwitchyardError, Type } from '@switchyard/core';
+import { requestValidator } from '@switchyard/core/protocol';
+import type { Gateway, Plugin, Exchange, Target } from '@switchyard/core';
+import type { InboundProtocol } from '@switchyard/core/protocol';
+import type { RoutePlan } from '@switchyard/core/routing';
 import { anthropicToCanonical } from '@switchyard/wire-anthropic';
 import type { AnthropicMessagesRequest } from '@switchyard/wire-anthropic';
 import { anthropicOnlyFeatures } from './anthropic-only.js';

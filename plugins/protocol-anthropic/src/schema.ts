@@ -1,4 +1,4 @@
-import { MAX_OUTPUT_TOKENS } from '@switchyard/core';
+import { MAX_OUTPUT_TOKENS } from '@switchyard/core/protocol';
 
 const blocks = {
   type: 'array',

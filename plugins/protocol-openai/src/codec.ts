@@ -1,5 +1,6 @@
-import { errorObject } from '@switchyard/core';
-import type { ChatCompletionChunk, ProtocolCodec, SseEvent, StreamObservation, Usage } from '@switchyard/core';
+import { errorObject } from '@switchyard/core/protocol';
+import type { ChatCompletionChunk, ProtocolCodec, StreamObservation, Usage } from '@switchyard/core/protocol';
+import type { SseEvent } from '@switchyard/core/stream';
 import { mapStream, usageCarrier } from '@switchyard/wire-chat';
 
 const HAS_USAGE = /"usage"\s*:\s*\{/;

@@ -1,5 +1,7 @@
-import { definePlugin, requestValidator, Type } from '@switchyard/core';
-import type { ChatRequest, InboundProtocol, Plugin } from '@switchyard/core';
+import { definePlugin, Type } from '@switchyard/core';
+import { requestValidator } from '@switchyard/core/protocol';
+import type { ChatRequest, InboundProtocol } from '@switchyard/core/protocol';
+import type { Plugin } from '@switchyard/core';
 import { openaiCodec } from './codec.js';
 import { ModelCatalog } from './models-route.js';
 import { chatRequestSchema, embeddingsRequestSchema } from './schema.js';

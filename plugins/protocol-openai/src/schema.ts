@@ -1,4 +1,4 @@
-import { MAX_OUTPUT_TOKENS } from '@switchyard/core';
+import { MAX_OUTPUT_TOKENS } from '@switchyard/core/protocol';
 
 /** Chat Completions requests: what Switchyard needs to route; unknown fields pass on untouched. Numbers stay in the ranges OpenAI accepts. */
 export const chatRequestSchema = {

@@ -1,13 +1,7 @@
-import { errorObject } from '@switchyard/core';
-import type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  Exchange,
-  ProtocolCodec,
-  SseEvent,
-  StreamObservation,
-  SwitchyardError,
-} from '@switchyard/core';
+import { errorObject } from '@switchyard/core/protocol';
+import type { ChatCompletion, ChatCompletionChunk, ProtocolCodec, StreamObservation } from '@switchyard/core/protocol';
+import type { Exchange, SwitchyardError } from '@switchyard/core';
+import type { SseEvent } from '@switchyard/core/stream';
 import { mapStream, usageCarrier } from '@switchyard/wire-chat';
 import {
   canonicalUsageOf,

@@ -1,26 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import {
-  CAPTURED_COMPLETION,
-  contract,
-  definePlugin,
-  errorCode,
-  INBOUND_WARNINGS,
-  NOTHING,
-  Reply,
-  requestValidator,
-  RouteStage,
-  SwitchyardError,
-} from '@switchyard/core';
-import type {
-  Caller,
-  ChatRequest,
-  Exchange,
-  Gateway,
-  InboundProtocol,
-  Plugin,
-  RoutePlan,
-  Target,
-} from '@switchyard/core';
+import { CAPTURED_COMPLETION, INBOUND_WARNINGS, requestValidator } from '@switchyard/core/protocol';
+import { contract, definePlugin, errorCode, NOTHING, Reply, RouteStage, SwitchyardError } from '@switchyard/core';
+import type { Caller, Exchange, Gateway, Plugin, Target } from '@switchyard/core';
+import type { ChatRequest, InboundProtocol } from '@switchyard/core/protocol';
+import type { RoutePlan } from '@switchyard/core/routing';
 import { CONTINUATION, inputItems, responsesToCanonical, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 import type { ResponseObject, ResponsesRequest } from '@switchyard/wire-openai-responses';
 import { PROTOCOL, responsesCodec, servedResponse } from './codec.js';

@@ -1,5 +1,5 @@
 import { exchangeKey } from '@switchyard/core';
-import type { ChatCompletion } from '@switchyard/core';
+import type { ChatCompletion } from '@switchyard/core/protocol';
 import type { ResponseObject } from '@switchyard/wire-openai-responses';
 
 /** What the plugin decided for one Responses request, in beforeRoute. */

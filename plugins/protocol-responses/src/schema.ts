@@ -1,4 +1,4 @@
-import { MAX_OUTPUT_TOKENS } from '@switchyard/core';
+import { MAX_OUTPUT_TOKENS } from '@switchyard/core/protocol';
 
 const item = { type: 'object', properties: { type: { type: 'string' } } } as const;
 

@@ -1,5 +1,6 @@
 import { exchangeKey } from '@switchyard/core';
-import type { ProviderAdapter, ProviderInstance, UpstreamClient } from '@switchyard/core';
+import type { ProviderAdapter, UpstreamClient } from '@switchyard/core/provider';
+import type { ProviderInstance } from '@switchyard/core';
 import type { AnthropicMessage } from '@switchyard/wire-anthropic';
 import { classifyAnthropicError, decodeMessagesStream, fromMessagesResponse } from '@switchyard/wire-anthropic';
 import { instanceFields, optionsOf } from './instance-fields.js';

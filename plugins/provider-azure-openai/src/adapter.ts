@@ -1,15 +1,8 @@
-import { defaultClassifyError } from '@switchyard/core';
-import type {
-  ChatCompletion,
-  ChatCompletionChunk,
-  Exchange,
-  ProviderAdapter,
-  ProviderInstance,
-  SseEvent,
-  Target,
-  UpstreamClient,
-  UpstreamErrorInfo,
-} from '@switchyard/core';
+import { defaultClassifyError } from '@switchyard/core/provider';
+import type { ChatCompletion, ChatCompletionChunk } from '@switchyard/core/protocol';
+import type { Exchange, ProviderInstance, Target } from '@switchyard/core';
+import type { ProviderAdapter, UpstreamClient, UpstreamErrorInfo } from '@switchyard/core/provider';
+import type { SseEvent } from '@switchyard/core/stream';
 import { decodeChatChunks } from '@switchyard/wire-chat';
 import { decodeResponsesStream, fromResponseObject, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 import type { ResponseObject } from '@switchyard/wire-openai-responses';

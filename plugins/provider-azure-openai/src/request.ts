@@ -1,6 +1,7 @@
 import { SwitchyardError } from '@switchyard/core';
 import { targetOutputTokens } from '@switchyard/plugin-models/contract';
-import type { ChatRequest, Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
+import type { ChatRequest } from '@switchyard/core/protocol';
+import type { Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
 import { withoutReasoningBlocks } from '@switchyard/wire-chat';
 import { withoutSealedReasoning } from '@switchyard/wire-openai-responses';
 import { azureUrl, protocolFor } from './adapter.js';

@@ -1,5 +1,7 @@
-import { defaultClassifyError, exchangeKey } from '@switchyard/core';
-import type { Exchange, ProviderAdapter, Target, UpstreamErrorInfo } from '@switchyard/core';
+import { defaultClassifyError } from '@switchyard/core/provider';
+import { exchangeKey } from '@switchyard/core';
+import type { Exchange, Target } from '@switchyard/core';
+import type { ProviderAdapter, UpstreamErrorInfo } from '@switchyard/core/provider';
 import type { AnthropicMessage } from '@switchyard/wire-anthropic';
 import { decodeMessagesStream, fromMessagesResponse } from '@switchyard/wire-anthropic';
 import { decodeConverseStream, fromConverse } from './converse-response.js';

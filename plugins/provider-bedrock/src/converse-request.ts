@@ -1,7 +1,12 @@
 /**
  * Canonical (OpenAI Chat Completions) request → Bedrock Converse request. Pure: no Koa, no tapable.
  */
-import type { ChatMessage, ChatRequest, ContentPart, ToolChoice as CanonicalToolChoice } from '@switchyard/core';
+import type {
+  ChatMessage,
+  ChatRequest,
+  ContentPart,
+  ToolChoice as CanonicalToolChoice,
+} from '@switchyard/core/protocol';
 import type {
   ContentBlock,
   ConverseRequest,

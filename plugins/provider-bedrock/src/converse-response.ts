@@ -3,7 +3,8 @@
  * no Koa, no tapable.
  */
 import { SwitchyardError } from '@switchyard/core';
-import type { ChatCompletion, ChatCompletionChunk, FinishReason, SseEvent, ToolCall, Usage } from '@switchyard/core';
+import type { ChatCompletion, ChatCompletionChunk, FinishReason, ToolCall, Usage } from '@switchyard/core/protocol';
+import type { SseEvent } from '@switchyard/core/stream';
 import { mapStream, parseStreamEvent } from '@switchyard/wire-chat';
 import type { ConverseResponse, ConverseStreamEvents, ConverseUsage, StopReason } from './converse-types.js';
 

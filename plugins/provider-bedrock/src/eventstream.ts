@@ -5,7 +5,7 @@
  */
 import type { EventStreamCodec, Message } from '@smithy/eventstream-codec';
 import { SwitchyardError } from '@switchyard/core';
-import type { SseEvent } from '@switchyard/core';
+import type { SseEvent } from '@switchyard/core/stream';
 import { eventStreamCodec, eventStreams, utf8 } from './aws-libraries.js';
 
 let codec: EventStreamCodec | undefined;

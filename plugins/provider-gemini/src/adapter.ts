@@ -1,4 +1,6 @@
-import type { EmbeddingsRequest, Exchange, ProviderAdapter, ProviderInstance, UpstreamClient } from '@switchyard/core';
+import type { EmbeddingsRequest } from '@switchyard/core/protocol';
+import type { Exchange, ProviderInstance } from '@switchyard/core';
+import type { ProviderAdapter, UpstreamClient } from '@switchyard/core/provider';
 import {
   classifyGeminiError,
   decodeGeminiStream,

@@ -1,7 +1,8 @@
 import { SwitchyardError } from '@switchyard/core';
 import { instanceHeaderCache, providerPlugin } from '@switchyard/wire-provider';
 import { builtInModels, MODEL_INFO, targetOutputTokens } from '@switchyard/plugin-models/contract';
-import type { ChatRequest, EmbeddingsRequest, Exchange, Gateway, Plugin, UpstreamRequest } from '@switchyard/core';
+import type { ChatRequest, EmbeddingsRequest } from '@switchyard/core/protocol';
+import type { Exchange, Gateway, Plugin, UpstreamRequest } from '@switchyard/core';
 import { toEmbedCall, toGenerateContent } from '@switchyard/wire-gemini';
 import { geminiAdapter, instanceHeaders, modelUrl } from './adapter.js';
 import { geminiOptions } from './instance-fields.js';

@@ -1,12 +1,6 @@
-import type {
-  ChatCompletion,
-  Exchange,
-  ListedModel,
-  ProviderAdapter,
-  ProviderInstance,
-  Target,
-  UpstreamClient,
-} from '@switchyard/core';
+import type { ChatCompletion } from '@switchyard/core/protocol';
+import type { Exchange, ProviderInstance, Target } from '@switchyard/core';
+import type { ListedModel, ProviderAdapter, UpstreamClient } from '@switchyard/core/provider';
 import { decodeChatChunks } from '@switchyard/wire-chat';
 import { decodeResponsesStream, fromResponseObject, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 import type { ResponseObject } from '@switchyard/wire-openai-responses';

@@ -1,5 +1,6 @@
 import { MODEL_INFO, targetOutputTokens } from '@switchyard/plugin-models/contract';
-import type { ChatMessage, ChatRequest, Exchange, Gateway } from '@switchyard/core';
+import type { ChatMessage, ChatRequest } from '@switchyard/core/protocol';
+import type { Exchange, Gateway } from '@switchyard/core';
 import { withoutReasoningBlocks } from '@switchyard/wire-chat';
 
 /** The output-token fields of a chat body, newest first. */

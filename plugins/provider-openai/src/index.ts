@@ -1,5 +1,6 @@
 import { SwitchyardError } from '@switchyard/core';
-import type { ChatRequest, Exchange, Gateway, Plugin, UpstreamRequest } from '@switchyard/core';
+import type { ChatRequest } from '@switchyard/core/protocol';
+import type { Exchange, Gateway, Plugin, UpstreamRequest } from '@switchyard/core';
 import { instanceHeaderCache, providerPlugin } from '@switchyard/wire-provider';
 import { CONTINUATION } from '@switchyard/wire-openai-responses';
 import { attemptSpeaksResponses, instanceHeaders, openaiAdapter } from './adapter.js';

@@ -1,5 +1,6 @@
 import { exchangeKey } from '@switchyard/core';
-import type { Exchange, ProviderAdapter, ProviderInstance, Target, UpstreamErrorInfo } from '@switchyard/core';
+import type { Exchange, ProviderInstance, Target } from '@switchyard/core';
+import type { ProviderAdapter, UpstreamErrorInfo } from '@switchyard/core/provider';
 import type { AnthropicMessage } from '@switchyard/wire-anthropic';
 import { classifyAnthropicError, decodeMessagesStream, fromMessagesResponse } from '@switchyard/wire-anthropic';
 import { classifyGeminiError, decodeGeminiStream, fromGenerateContent } from '@switchyard/wire-gemini';

@@ -1,5 +1,6 @@
 import { NOTHING, Reply, SwitchyardError, exchangeKey } from '@switchyard/core';
-import type { AttemptResult, Exchange, Gateway, Logger, RoutePlan } from '@switchyard/core';
+import type { AttemptResult, Exchange, Gateway, Logger } from '@switchyard/core';
+import type { RoutePlan } from '@switchyard/core/routing';
 import type { Counters, Move } from './counters.js';
 import { chargesFor, estimateTokens, rateLimitHeaders, scopesFor, setRateLimitHeaders } from './limits.js';
 import type { Charge, KeyLimits, Reading } from './limits.js';

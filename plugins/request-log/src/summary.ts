@@ -1,4 +1,4 @@
-import type { RoutePlan } from '@switchyard/core';
+import type { RoutePlan } from '@switchyard/core/routing';
 
 export interface PlanSummary {
   /** Candidates discovered. */

@@ -1,6 +1,8 @@
-import { CAPTURED_COMPLETION, definePlugin, exchangeKey, Reply } from '@switchyard/core';
+import { CAPTURED_COMPLETION } from '@switchyard/core/protocol';
+import { definePlugin, exchangeKey, Reply } from '@switchyard/core';
 import { CACHE_OUTCOME } from './contract.js';
-import type { AttemptResult, ChatCompletion, Exchange, Plugin, Target } from '@switchyard/core';
+import type { AttemptResult, Exchange, Plugin, Target } from '@switchyard/core';
+import type { ChatCompletion } from '@switchyard/core/protocol';
 import { MemoryBackend, StoreBackend } from './backend.js';
 import type { Backend } from './backend.js';
 import { optionsSchema } from './options.js';

@@ -1,5 +1,6 @@
 import { contract } from '@switchyard/core';
-import type { AttemptOutcome, Caller, RoutePlan, TargetHealth } from '@switchyard/core';
+import type { AttemptOutcome, Caller, TargetHealth } from '@switchyard/core';
+import type { RoutePlan } from '@switchyard/core/routing';
 import type { Explained } from './explain.js';
 import type { IncomingHttpHeaders } from 'node:http';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Exchange, noTargetError, RoutePlan, SwitchyardError, toSwitchyardError } from '@switchyard/core';
+import { Exchange, SwitchyardError, toSwitchyardError } from '@switchyard/core';
+import { noTargetError, RoutePlan } from '@switchyard/core/routing';
 import type { Caller, Gateway } from '@switchyard/core';
 
 export interface ExplainOptions {

@@ -1,4 +1,5 @@
-import type { AttemptOutcome, AttemptResult, Gateway, RoutePlan, Target } from '@switchyard/core';
+import type { AttemptOutcome, AttemptResult, Gateway, Target } from '@switchyard/core';
+import type { RoutePlan } from '@switchyard/core/routing';
 import { explain } from './explain.js';
 import type {
   ReportedOutcome,

@@ -1,7 +1,8 @@
 import { definePlugin, exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
 import { MODEL_INFO } from '@switchyard/plugin-models/contract';
 import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints/contract';
-import type { Exchange, Gateway, ModelResolver, Plugin, RoutePlan, Target } from '@switchyard/core';
+import type { Exchange, Gateway, Plugin, Target } from '@switchyard/core';
+import type { ModelResolver, RoutePlan } from '@switchyard/core/routing';
 import { optionsSchema } from './options.js';
 import type { TagRoutingOptions } from './options.js';
 import { TagIndex } from './tag-index.js';

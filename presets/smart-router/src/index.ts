@@ -1,5 +1,6 @@
 import { withOptions } from '@switchyard/core';
-import type { ConfigInput, Preset, ProviderInput } from '@switchyard/core';
+import type { ConfigInput, Preset } from '@switchyard/core';
+import type { ProviderInput } from '@switchyard/core/config';
 import { strategies } from '@switchyard/plugin-strategies';
 import { tagRouting } from '@switchyard/plugin-tag-routing';
 import { configFromEnv as standardFromEnv, standard } from '@switchyard/preset-standard';

@@ -1,7 +1,8 @@
 import { withOptions } from '@switchyard/core';
 // First: the protocol plugins below look their request validators up as their modules load.
 import './validators.js';
-import type { ConfigInput, Preset, ProviderInput } from '@switchyard/core';
+import type { ConfigInput, Preset } from '@switchyard/core';
+import type { ProviderInput } from '@switchyard/core/config';
 import { admin } from '@switchyard/plugin-admin';
 import { auth } from '@switchyard/plugin-auth';
 import { budgets } from '@switchyard/plugin-budgets';

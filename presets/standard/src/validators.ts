@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { addValidators } from '@switchyard/core';
+import { addValidators } from '@switchyard/core/config';
 import type { ValidateFunction } from 'ajv';
 
 /**

@@ -4,9 +4,11 @@
  * allows fewer tokens than asked (config `catalog:`), and the same with routing.fitOutputTokens off.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, createLogger, Exchange, RoutePlan } from '@switchyard/core';
+import { createGateway, createLogger, Exchange } from '@switchyard/core';
+import { RoutePlan } from '@switchyard/core/routing';
 import { models } from '@switchyard/plugin-models';
-import type { ChatRequest, Gateway, ProviderInstance, Target, UpstreamRequest } from '@switchyard/core';
+import type { ChatRequest } from '@switchyard/core/protocol';
+import type { Gateway, ProviderInstance, Target, UpstreamRequest } from '@switchyard/core';
 import { azureOpenAI } from '@switchyard/provider-azure-openai';
 import { bedrock } from '@switchyard/provider-bedrock';
 import { buildVertexRequest } from '@switchyard/provider-vertex';

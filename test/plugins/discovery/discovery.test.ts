@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ModelResolver, Plugin } from '@switchyard/core';
+import type { ModelResolver } from '@switchyard/core/routing';
+import type { Plugin } from '@switchyard/core';
 import { MODEL_INFO } from '@switchyard/plugin-models';
 import { DISCOVERY } from '@switchyard/plugin-discovery';
 import { startMockOpenAI } from '../../support/mock-openai.js';

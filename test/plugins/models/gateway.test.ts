@@ -1,14 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGateway, createLogger, Exchange, resolveConfig, RoutePlan, SwitchyardError } from '@switchyard/core';
-import type {
-  ChatRequest,
-  ConfigInput,
-  Gateway,
-  PluginEntry,
-  ProviderInput,
-  ProviderInstance,
-  Target,
-} from '@switchyard/core';
+import { createGateway, createLogger, Exchange, SwitchyardError } from '@switchyard/core';
+import { resolveConfig } from '@switchyard/core/config';
+import { RoutePlan } from '@switchyard/core/routing';
+import type { ChatRequest } from '@switchyard/core/protocol';
+import type { ConfigInput, Gateway, PluginEntry, ProviderInstance, Target } from '@switchyard/core';
+import type { ProviderInput } from '@switchyard/core/config';
 import { catalogSchema, MODEL_INFO, models, targetOutputTokens } from '@switchyard/plugin-models';
 import { OPENAI_MODELS, openai } from '@switchyard/provider-openai';
 

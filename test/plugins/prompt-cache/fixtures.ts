@@ -1,4 +1,5 @@
-import type { Plugin, Usage } from '@switchyard/core';
+import type { Plugin } from '@switchyard/core';
+import type { Usage } from '@switchyard/core/protocol';
 import { AFFINITY_KEY } from '@switchyard/plugin-load-balancer';
 import { PROMPT_CACHE_STATS } from '@switchyard/plugin-prompt-cache';
 import type { PromptCacheStats } from '@switchyard/plugin-prompt-cache';

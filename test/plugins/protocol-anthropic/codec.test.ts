@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SwitchyardError } from '@switchyard/core';
-import type { ChatCompletionChunk, StreamObservation } from '@switchyard/core';
+import type { ChatCompletionChunk, StreamObservation } from '@switchyard/core/protocol';
 import { anthropicCodec, estimateInputTokens } from '@switchyard/protocol-anthropic';
 import { anthropicToCanonical, AnthropicStreamEncoder, canonicalToAnthropicMessage } from '@switchyard/wire-anthropic';
 import type { AnthropicMessagesRequest } from '@switchyard/wire-anthropic';

@@ -4,8 +4,8 @@
  * tools; betas and the fields that need them; max_tokens with a thinking budget below it.
  */
 import { describe, expect, it } from 'vitest';
-import { completionChunks, CompletionAccumulator, requestValidator } from '@switchyard/core';
-import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest } from '@switchyard/core';
+import { completionChunks, CompletionAccumulator, requestValidator } from '@switchyard/core/protocol';
+import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest } from '@switchyard/core/protocol';
 import { anthropicOnlyFeatures, messagesRequestSchema } from '@switchyard/protocol-anthropic';
 import {
   anthropicToCanonical,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CompletionAccumulator, completionChunks } from '@switchyard/core';
-import type { ChatCompletion, SseEvent } from '@switchyard/core';
+import { CompletionAccumulator, completionChunks } from '@switchyard/core/protocol';
+import type { ChatCompletion } from '@switchyard/core/protocol';
+import type { SseEvent } from '@switchyard/core/stream';
 import {
   decodeResponsesStream,
   fromResponseObject,

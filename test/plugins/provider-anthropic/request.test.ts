@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acceptsSampling, toMessagesRequest } from '@switchyard/provider-anthropic';
 import type { ConvertOptions } from '@switchyard/provider-anthropic';
-import type { ChatRequest } from '@switchyard/core';
+import type { ChatRequest } from '@switchyard/core/protocol';
 
 const options: ConvertOptions = {
   model: 'claude-sonnet-4-5',

@@ -5,7 +5,7 @@ import {
   fromMessagesResponse,
   MessagesStreamDecoder,
 } from '@switchyard/provider-anthropic';
-import type { ChatCompletionChunk } from '@switchyard/core';
+import type { ChatCompletionChunk } from '@switchyard/core/protocol';
 import type { AnthropicMessage, AnthropicStreamEvent } from '@switchyard/wire-anthropic';
 
 const message = (content: AnthropicMessage['content'], stop: string = 'end_turn'): AnthropicMessage => ({

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import type { ChatCompletionChunk, ChatRequest, SseEvent } from '@switchyard/core';
+import type { ChatCompletionChunk, ChatRequest } from '@switchyard/core/protocol';
+import type { SseEvent } from '@switchyard/core/stream';
 import {
   classifyBedrockError,
   decodeConverseStream,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatRequest } from '@switchyard/core';
+import type { ChatRequest } from '@switchyard/core/protocol';
 import { splitToolCallId, toEmbedCall, toGenerateContent, toolCallId } from '@switchyard/provider-gemini';
 
 const options: { jsonSchema: 'convert' | 'native'; includeThoughts: boolean } = {

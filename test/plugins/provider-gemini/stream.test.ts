@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatCompletionChunk, SseEvent } from '@switchyard/core';
+import type { ChatCompletionChunk } from '@switchyard/core/protocol';
+import type { SseEvent } from '@switchyard/core/stream';
 import { decodeGeminiStream, fromGenerateContent } from '@switchyard/provider-gemini';
 
 const ctx = (warnings: string[] = []) => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readSse } from '@switchyard/core';
-import type { ChatCompletionChunk } from '@switchyard/core';
+import { readSse } from '@switchyard/core/stream';
+import type { ChatCompletionChunk } from '@switchyard/core/protocol';
 import { decodeGeminiStream } from '@switchyard/provider-gemini';
 
 /**

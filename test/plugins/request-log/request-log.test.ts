@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RoutePlan, withOptions } from '@switchyard/core';
+import { RoutePlan } from '@switchyard/core/routing';
+import { withOptions } from '@switchyard/core';
 import type { Plugin, ProviderInstance, Target } from '@switchyard/core';
 import { protocolOpenAI } from '@switchyard/protocol-openai';
 import { openai } from '@switchyard/provider-openai';

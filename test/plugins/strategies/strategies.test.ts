@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, createLogger, Exchange, RoutePlan, withOptions } from '@switchyard/core';
+import { createGateway, createLogger, Exchange, withOptions } from '@switchyard/core';
+import { RoutePlan } from '@switchyard/core/routing';
 import type { Gateway, Target } from '@switchyard/core';
 import { MODEL_INFO, models } from '@switchyard/plugin-models';
 import { openai } from '@switchyard/provider-openai';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelResolver } from '@switchyard/core';
+import { ModelResolver } from '@switchyard/core/routing';
 import { tagRouting } from '@switchyard/plugin-tag-routing';
 import { startMockOpenAI } from '../../support/mock-openai.js';
 import type { MockOpenAI } from '../../support/mock-openai.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage } from '@switchyard/core';
+import type { ChatMessage } from '@switchyard/core/protocol';
 import { withoutReasoningBlocks } from '@switchyard/wire-chat';
 import { redacted, signed } from '../../support/reasoning-blocks.js';
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createGateway, createLogger, Exchange, RoutePlan, SwitchyardError } from '@switchyard/core';
-import type { Gateway, ProviderAdapter, UpstreamRequest } from '@switchyard/core';
+import { createGateway, createLogger, Exchange, SwitchyardError } from '@switchyard/core';
+import { RoutePlan } from '@switchyard/core/routing';
+import type { Gateway, UpstreamRequest } from '@switchyard/core';
+import type { ProviderAdapter } from '@switchyard/core/provider';
 import { providerPlugin } from '@switchyard/wire-provider';
 
 const silent = createLogger({ level: 'silent' });

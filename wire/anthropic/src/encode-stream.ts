@@ -6,7 +6,7 @@
 import { anthropicUsageOf, messageId, stopReasonOf } from './inbound.js';
 import { isAnthropicReasoning } from './reasoning.js';
 import type { AnthropicStreamEvent } from './types.js';
-import type { ChatCompletionChunk, FinishReason, ReasoningBlock, Usage } from '@switchyard/core';
+import type { ChatCompletionChunk, FinishReason, ReasoningBlock, Usage } from '@switchyard/core/protocol';
 
 type BlockKind = 'text' | 'thinking' | 'tool';
 

@@ -1,5 +1,5 @@
-import { defaultClassifyError } from '@switchyard/core';
-import type { UpstreamErrorInfo } from '@switchyard/core';
+import { defaultClassifyError } from '@switchyard/core/provider';
+import type { UpstreamErrorInfo } from '@switchyard/core/provider';
 
 /** Anthropic errors: `{"type":"error","error":{"type","message"}}`; 529 overloaded is a failure (failover). */
 export function classifyAnthropicError(status: number, body: string): UpstreamErrorInfo {

@@ -3,7 +3,7 @@
  * callers served by non-Anthropic upstreams. No Koa, no tapable.
  */
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicStopReason, AnthropicUsage } from './types.js';
-import type { ChatCompletion, FinishReason, ReasoningBlock, Usage } from '@switchyard/core';
+import type { ChatCompletion, FinishReason, ReasoningBlock, Usage } from '@switchyard/core/protocol';
 import { isAnthropicReasoning, thinkingBlockOf } from './reasoning.js';
 
 /** OpenAI finish_reason → Anthropic stop_reason. */

@@ -4,7 +4,7 @@
  * `data`) as the opaque `signature`, string for string, so that it can go back on the next turn
  * exactly as the API issued it. Pure: no Koa, no tapable.
  */
-import type { ReasoningBlock } from '@switchyard/core';
+import type { ReasoningBlock } from '@switchyard/core/protocol';
 import type { AnthropicContentBlock } from './types.js';
 
 /** The `source` of reasoning blocks Anthropic's Messages API made (the API itself, Claude on Bedrock or Vertex AI). */

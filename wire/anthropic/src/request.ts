@@ -1,7 +1,7 @@
 /**
  * Canonical (OpenAI Chat Completions) request → Anthropic Messages request. Pure: no Koa, no tapable.
  */
-import type { ChatMessage, ChatRequest, ContentPart, ToolChoice } from '@switchyard/core';
+import type { ChatMessage, ChatRequest, ContentPart, ToolChoice } from '@switchyard/core/protocol';
 import { MIN_THINKING_BUDGET } from './betas.js';
 import { isAnthropicReasoning, thinkingBlockOf } from './reasoning.js';
 import type {

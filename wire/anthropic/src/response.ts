@@ -2,7 +2,7 @@
  * Anthropic Messages response → canonical chat completion. Pure: no Koa, no tapable.
  */
 import { canonicalUsageOf } from './inbound.js';
-import type { ChatCompletion, FinishReason, ReasoningBlock, ToolCall } from '@switchyard/core';
+import type { ChatCompletion, FinishReason, ReasoningBlock, ToolCall } from '@switchyard/core/protocol';
 import { reasoningBlockOf } from './reasoning.js';
 import type { AnthropicMessage, AnthropicStopReason, AnthropicToolUseBlock } from './types.js';
 

@@ -10,7 +10,8 @@
 import { SwitchyardError } from '@switchyard/core';
 import { mapStream } from '@switchyard/wire-chat';
 import { canonicalUsageOf } from './inbound.js';
-import type { ChatCompletionChunk, ReasoningBlock, SseEvent, Usage } from '@switchyard/core';
+import type { ChatCompletionChunk, ReasoningBlock, Usage } from '@switchyard/core/protocol';
+import type { SseEvent } from '@switchyard/core/stream';
 import type { AnthropicStreamEvent, AnthropicUsage } from './types.js';
 import { reasoningBlockOf } from './reasoning.js';
 import { finishReasonOf } from './response.js';

@@ -14,7 +14,7 @@ import type {
   ReasoningBlock,
   ToolCall,
   ToolChoice,
-} from '@switchyard/core';
+} from '@switchyard/core/protocol';
 import { reasoningBlockOf } from './reasoning.js';
 import type {
   AnthropicContentBlock,

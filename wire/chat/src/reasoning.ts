@@ -1,4 +1,4 @@
-import type { ChatMessage } from '@switchyard/core';
+import type { ChatMessage } from '@switchyard/core/protocol';
 
 /**
  * The messages without `reasoning_blocks` (a Switchyard field), for an upstream that takes no

@@ -1,5 +1,6 @@
 import { SwitchyardError } from '@switchyard/core';
-import type { ChatCompletionChunk, SseEvent } from '@switchyard/core';
+import type { ChatCompletionChunk } from '@switchyard/core/protocol';
+import type { SseEvent } from '@switchyard/core/stream';
 import { mapStream } from './map-stream.js';
 
 /** A stream the upstream broke (an error event, unreadable data, a cut): the attempt fails as an upstream failure. */

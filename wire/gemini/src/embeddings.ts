@@ -1,5 +1,5 @@
 import { SwitchyardError } from '@switchyard/core';
-import type { EmbeddingsRequest } from '@switchyard/core';
+import type { EmbeddingsRequest } from '@switchyard/core/protocol';
 import type { Warn } from './request.js';
 import type { BatchEmbedContentsRequest, EmbedContentRequest } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { UpstreamErrorInfo } from '@switchyard/core';
+import type { UpstreamErrorInfo } from '@switchyard/core/provider';
 import type { GeminiErrorBody } from './types.js';
 
 /** google.rpc status → the OpenAI error type callers see. */

@@ -1,5 +1,5 @@
 import { SwitchyardError } from '@switchyard/core';
-import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ToolCall } from '@switchyard/core';
+import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ToolCall } from '@switchyard/core/protocol';
 import { isEmptyObject, toGeminiSchema } from './schema.js';
 import { splitToolCallId } from './ids.js';
 import type {

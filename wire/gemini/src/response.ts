@@ -1,4 +1,4 @@
-import type { ChatCompletion, EmbeddingsResponse, FinishReason, ToolCall, Usage } from '@switchyard/core';
+import type { ChatCompletion, EmbeddingsResponse, FinishReason, ToolCall, Usage } from '@switchyard/core/protocol';
 import { toolCallId } from './ids.js';
 import type { Warn } from './request.js';
 import type { EmbedContentResponse, GenerateContentResponse, Part, UsageMetadata } from './types.js';

@@ -1,5 +1,6 @@
 import { SwitchyardError } from '@switchyard/core';
-import type { ChatCompletionChunk, FinishReason, SseEvent, Usage } from '@switchyard/core';
+import type { ChatCompletionChunk, FinishReason, Usage } from '@switchyard/core/protocol';
+import type { SseEvent } from '@switchyard/core/stream';
 import { mapStream, parseStreamEvent } from '@switchyard/wire-chat';
 import { finishReasonOf, readParts, usageOf } from './response.js';
 import type { DecodeContext } from './response.js';

@@ -9,7 +9,8 @@
  * chunk. response.failed and error events throw, as does an end before the last event.
  */
 import { SwitchyardError } from '@switchyard/core';
-import type { ChatCompletionChunk, SseEvent } from '@switchyard/core';
+import type { ChatCompletionChunk } from '@switchyard/core/protocol';
+import type { SseEvent } from '@switchyard/core/stream';
 import { mapStream, parseStreamEvent } from '@switchyard/wire-chat';
 import { reasoningBlock } from './request.js';
 import { finishReasonOf } from './response.js';

@@ -8,7 +8,13 @@
  * when the next kind of output starts. The finished response object (`response`) is the one the
  * last event carries, with every reasoning item's `encrypted_content` (see visibleResponse).
  */
-import type { ChatCompletionChunk, FinishReason, ReasoningBlock, ToolCallDelta, Usage } from '@switchyard/core';
+import type {
+  ChatCompletionChunk,
+  FinishReason,
+  ReasoningBlock,
+  ToolCallDelta,
+  Usage,
+} from '@switchyard/core/protocol';
 import { newId } from './ids.js';
 import { customToolInput } from './request.js';
 import {

@@ -9,7 +9,7 @@
  * the signature verifies it. OpenAI's own encrypted content never starts with `swy1_` and passes
  * through untouched.
  */
-import type { ReasoningBlock } from '@switchyard/core';
+import type { ReasoningBlock } from '@switchyard/core/protocol';
 
 const PREFIX = 'swy1_';
 

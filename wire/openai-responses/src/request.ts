@@ -15,7 +15,7 @@ import type {
   ReasoningBlock,
   ToolCall,
   ToolChoice,
-} from '@switchyard/core';
+} from '@switchyard/core/protocol';
 import { openReasoning } from './envelope.js';
 import type {
   Json,

@@ -5,7 +5,7 @@
  * minted here, reasoning carried in `encrypted_content`); fromResponseObject reads an OpenAI
  * Responses answer back into canonical form (for the response cache and the gateway's store).
  */
-import type { ChatCompletion, FinishReason, ReasoningBlock, ToolCall, Usage } from '@switchyard/core';
+import type { ChatCompletion, FinishReason, ReasoningBlock, ToolCall, Usage } from '@switchyard/core/protocol';
 import { sealReasoning } from './envelope.js';
 import { newId } from './ids.js';
 import { customToolInput, reasoningBlock } from './request.js';

@@ -1,4 +1,4 @@
-import type { Usage } from '@switchyard/core';
+import type { Usage } from '@switchyard/core/protocol';
 import type { ResponsesUsage } from './types.js';
 
 /** Canonical usage → Responses usage (input tokens include cache reads, output tokens include reasoning). */

@@ -1,5 +1,6 @@
 import type { Static, TObject } from '@sinclair/typebox';
-import { schemaProblems, SwitchyardError } from '@switchyard/core';
+import { schemaProblems } from '@switchyard/core/config';
+import { SwitchyardError } from '@switchyard/core';
 import type { ProviderInstance } from '@switchyard/core';
 
 /**

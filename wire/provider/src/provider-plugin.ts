@@ -1,5 +1,6 @@
 import { ConvertStage } from '@switchyard/core';
-import type { Exchange, Gateway, Plugin, ProviderAdapter, ProviderInstance, UpstreamRequest } from '@switchyard/core';
+import type { Exchange, Gateway, Plugin, ProviderInstance, UpstreamRequest } from '@switchyard/core';
+import type { ProviderAdapter } from '@switchyard/core/provider';
 
 export interface ProviderPluginSpec {
   /** Plugin name, e.g. `provider-acme`. */
