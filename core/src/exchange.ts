@@ -2,7 +2,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { contract } from './plugin/contract.js';
 import type { Contract } from './plugin/contract.js';
 import type { ChatCompletion, ChatRequest } from './protocols/canonical.js';
-import { estimateChatTokens } from './protocols/estimate.js';
 import type { RoutePlan } from './routing/route-plan.js';
 import type { ErrorClass } from './errors.js';
 import type { Usage } from './protocols/canonical.js';
@@ -115,7 +114,6 @@ export class Exchange {
   #responseHeaders: Record<string, string> | undefined;
   #logFields: Record<string, unknown> | undefined;
   #aborted = false;
-  #inputTokens: number | undefined;
   #controller: AbortController | undefined;
   #upstream: { abort(reason: unknown): void } | undefined;
   #raw: Buffer | undefined;
@@ -154,11 +152,6 @@ export class Exchange {
 
   get stream(): boolean {
     return this.body.stream === true;
-  }
-
-  /** Estimated input tokens of the canonical request (characters / 4, see estimateChatTokens), computed once. */
-  get inputTokens(): number {
-    return (this.#inputTokens ??= this.request ? estimateChatTokens(this.request) : 0);
   }
 
   /** True once the caller hung up. */

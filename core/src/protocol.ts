@@ -7,6 +7,5 @@ export type { Decoded, InboundProtocol, InboundRoute, ProtocolCodec, StreamObser
 export { INBOUND_WARNINGS } from './protocols/codec.js';
 export { ProtocolRegistry, errorObject } from './protocols/registry.js';
 export { CompletionAccumulator, completionChunks } from './protocols/completion-stream.js';
-export { estimateChatTokens } from './protocols/estimate.js';
 export { MAX_OUTPUT_TOKENS, requestValidator } from './http/body.js';
 export { CAPTURED_COMPLETION } from './exchange.js';

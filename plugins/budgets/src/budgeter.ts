@@ -1,6 +1,7 @@
 import { exchangeKey } from '@switchyard/core';
 import type { Exchange, Logger, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
+import { inputTokens } from '@switchyard/plugin-models/contract';
 import type { ModelInfo } from '@switchyard/plugin-models/contract';
 import { PRICING_COST, priceAt, worstCaseUsd } from '@switchyard/plugin-pricing/contract';
 import { budgetExceeded, budgetUnavailable } from './errors.js';
@@ -209,7 +210,7 @@ export class Budgeter {
         : (this.d.options.reserveOutputTokens ?? info.maxOutputTokens ?? FALLBACK_OUTPUT_TOKENS);
     if (info.maxOutputTokens !== undefined) output = Math.min(output, info.maxOutputTokens);
     const choices = typeof request?.n === 'number' && request.n > 1 ? request.n : 1;
-    return worstCaseUsd(price, x.inputTokens, output * choices);
+    return worstCaseUsd(price, inputTokens(x), output * choices);
   }
 }
 

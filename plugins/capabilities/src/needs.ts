@@ -1,5 +1,6 @@
 import type { ChatRequest } from '@switchyard/core/protocol';
 import type { Exchange } from '@switchyard/core';
+import { inputTokens } from '@switchyard/plugin-models/contract';
 import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 /** What a chat request needs of the model that serves it. */
@@ -42,5 +43,5 @@ export function unmetNeed(needs: RequestNeeds, info: ModelInfo | undefined): str
 
 /** The chat needs of an exchange, or undefined for other operations. */
 export function needsOf(x: Exchange): RequestNeeds | undefined {
-  return x.operation === 'chat' && x.request ? chatNeeds(x.request, x.inputTokens) : undefined;
+  return x.operation === 'chat' && x.request ? chatNeeds(x.request, inputTokens(x)) : undefined;
 }

@@ -3,3 +3,4 @@ export { BUILT_IN_MODELS, MODEL_INFO, builtInModels } from './table-contract.js'
 export { ModelInfoTable, fitOutputTokens, listPrice, modelInfoSchema } from './model-info.js';
 export type { ModelInfo, ModelPricing, Price } from './model-info.js';
 export { targetOutputTokens } from './fit.js';
+export { estimateChatTokens, inputTokens } from './estimate.js';

@@ -1,5 +1,5 @@
 import { definePlugin, RouteStage, SwitchyardError } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/plugin-models/contract';
+import { MODEL_INFO, inputTokens } from '@switchyard/plugin-models/contract';
 import { ROUTE_ORDERED } from './contract.js';
 import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints/contract';
 import { ROUTER } from '@switchyard/plugin-router/contract';
@@ -89,7 +89,7 @@ function keyStrategy(x: Exchange): Strategy | undefined {
 function estimate(x: Exchange, expected: number): Estimate {
   const max = x.request?.max_completion_tokens ?? x.request?.max_tokens;
   return {
-    inputTokens: x.inputTokens,
+    inputTokens: inputTokens(x),
     outputTokens: typeof max === 'number' && max > 0 ? Math.min(max, expected) : expected,
   };
 }

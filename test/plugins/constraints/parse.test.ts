@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateChatTokens } from '@switchyard/core/protocol';
+import { estimateChatTokens } from '@switchyard/plugin-models/contract';
 import { chatNeeds, unmetNeed } from '@switchyard/plugin-capabilities';
 import { NO_CONSTRAINTS, takeConstraints } from '@switchyard/plugin-constraints';
 import { RouterStats } from '@switchyard/plugin-router';

@@ -1,4 +1,6 @@
-import type { ChatRequest } from './canonical.js';
+import { exchangeKey } from '@switchyard/core';
+import type { Exchange } from '@switchyard/core';
+import type { ChatRequest } from '@switchyard/core/protocol';
 
 /** Characters per token assumed by the estimate (English prose averages about 4). */
 const CHARS_PER_TOKEN = 4;
@@ -30,4 +32,16 @@ export function estimateChatTokens(request: ChatRequest): number {
   }
   if (request.tools) chars += JSON.stringify(request.tools).length;
   return Math.max(1, Math.ceil(chars / CHARS_PER_TOKEN) + extra);
+}
+
+const INPUT_TOKENS = exchangeKey<number>('models:input-tokens');
+
+/** The request's estimated input tokens (estimateChatTokens), computed once per exchange; 0 without a canonical request. */
+export function inputTokens(x: Exchange): number {
+  let tokens = x.get(INPUT_TOKENS);
+  if (tokens === undefined) {
+    tokens = x.request ? estimateChatTokens(x.request) : 0;
+    x.set(INPUT_TOKENS, tokens);
+  }
+  return tokens;
 }
