@@ -4,14 +4,14 @@
  * allows fewer tokens than asked (config `catalog:`), and the same with routing.fitOutputTokens off.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, createLogger, Exchange } from '@switchyard/core';
-import { RoutePlan } from '@switchyard/core/routing';
+import { createGateway, createLogger } from '@switchyard/core';
 import { models } from '@switchyard/plugin-models';
 import type { ChatRequest } from '@switchyard/core/protocol';
-import type { Gateway, ProviderInstance, Target, UpstreamRequest } from '@switchyard/core';
+import type { Exchange, Gateway, ProviderInstance, Target, UpstreamRequest } from '@switchyard/core';
 import { azureOpenAI } from '@switchyard/provider-azure-openai';
 import { bedrock } from '@switchyard/provider-bedrock';
 import { buildVertexRequest } from '@switchyard/provider-vertex';
+import { testExchange } from '../../support/exchange.js';
 import { providerInstance } from '../../support/provider-instance.js';
 
 const BEDROCK_CLAUDE = 'anthropic.claude-3-5-haiku-20241022-v1:0';
@@ -52,7 +52,7 @@ function exchange(
   request: ChatRequest | undefined,
   target: Target,
 ): Exchange {
-  const x = new Exchange({ id: 't', protocol, operation: 'chat', body, request, headers: {}, plan: new RoutePlan() });
+  const x = testExchange({ protocol, body, request });
   x.target = target;
   x.attempt = 1;
   return x;

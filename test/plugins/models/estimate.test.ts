@@ -1,19 +1,11 @@
-import { Exchange } from '@switchyard/core';
+import type { Exchange } from '@switchyard/core';
 import type { ChatRequest } from '@switchyard/core/protocol';
-import { RoutePlan } from '@switchyard/core/routing';
 import { estimateChatTokens, inputTokens } from '@switchyard/plugin-models/contract';
 import { describe, expect, it } from 'vitest';
+import { testExchange } from '../../support/exchange.js';
 
 function exchange(request: ChatRequest | undefined): Exchange {
-  return new Exchange({
-    id: 't',
-    protocol: 'openai',
-    operation: 'chat',
-    body: {},
-    headers: {},
-    plan: new RoutePlan(),
-    ...(request ? { request } : {}),
-  });
+  return testExchange(request ? { request } : {});
 }
 
 describe('input-token estimates', () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, createLogger, Exchange, withOptions } from '@switchyard/core';
-import { RoutePlan } from '@switchyard/core/routing';
+import { createGateway, createLogger, withOptions } from '@switchyard/core';
 import type { Gateway, Target } from '@switchyard/core';
 import { MODEL_INFO, models } from '@switchyard/plugin-models';
 import { openai } from '@switchyard/provider-openai';
@@ -10,6 +9,7 @@ import { BalancedScorer, Ranker, strategies, strategyFor, TargetProfiles } from 
 import type { Strategy } from '@switchyard/plugin-strategies';
 import { startMockOpenAI } from '../../support/mock-openai.js';
 import type { MockOpenAI } from '../../support/mock-openai.js';
+import { testExchange } from '../../support/exchange.js';
 import { mockProvider, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
 
@@ -130,15 +130,7 @@ describe('strategy ordering on constructed stats', () => {
 
   it('picks the request strategy, else per key, else per model, else the default; refuses unknown names', () => {
     const x = (model: string, constraints = {}, caller?: string) => {
-      const e = new Exchange({
-        id: 't',
-        protocol: 'openai',
-        operation: 'chat',
-        body: { model, messages: [] },
-        request: undefined,
-        headers: {},
-        plan: new RoutePlan(),
-      });
+      const e = testExchange({ body: { model, messages: [] } });
       e.set(ROUTE_CONSTRAINTS, constraints);
       if (caller) e.caller = { name: caller };
       return e;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createGateway, createLogger, Exchange, SwitchyardError } from '@switchyard/core';
-import { RoutePlan } from '@switchyard/core/routing';
+import { createGateway, createLogger, SwitchyardError } from '@switchyard/core';
+import { testExchange } from '../../support/exchange.js';
 import type { Gateway, UpstreamRequest } from '@switchyard/core';
 import type { ProviderAdapter } from '@switchyard/core/provider';
 import { providerPlugin } from '@switchyard/wire-provider';
@@ -34,14 +34,7 @@ describe('providerPlugin', () => {
   it('defines the type and builds its requests at BUILD, with the gateway serving them', async () => {
     const gateway = await createGateway({ config, plugins: [acme], logger: silent });
     expect(gateway.providers.get('acme')).toBe(adapter);
-    const x = new Exchange({
-      id: 't',
-      protocol: 'openai',
-      operation: 'chat',
-      body: {},
-      headers: {},
-      plan: new RoutePlan(),
-    });
+    const x = testExchange();
     x.target = { id: 'acme-1/m', instance: gateway.instances[0]!, model: 'm', rule: 'instance' };
     const blank: UpstreamRequest = { url: '', method: 'POST', headers: {}, body: undefined, stream: false };
     const built = await gateway.hooks.convertRequest.for('acme').promise(blank, x);
