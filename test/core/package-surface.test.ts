@@ -32,7 +32,14 @@ describe("core's package surface", () => {
     const main = await runtimeNames('.');
     expect(main).toEqual(expect.arrayContaining(['createGateway', 'definePlugin', 'Exchange', 'SwitchyardError']));
     // Each extension surface lives on its own subpath, not on the main entry point.
-    for (const name of ['RoutePlan', 'ModelResolver', 'ProviderRegistry', 'UpstreamClient', 'readSse', 'loadConfigFile'])
+    for (const name of [
+      'RoutePlan',
+      'ROUTING_OVERRIDES',
+      'ProviderRegistry',
+      'UpstreamClient',
+      'readSse',
+      'loadConfigFile',
+    ])
       expect(main).not.toContain(name);
     expect(main.length).toBeLessThanOrEqual(30);
   });

@@ -114,6 +114,26 @@ describe('the models plugin', () => {
     ]);
   });
 
+  it('owns models: unknown without it, named as left out when the config leaves it out', async () => {
+    const aliases = [{ name: 'smart', targets: ['up/gpt-4o'] }];
+    expect(await problemsOf({ models: aliases }, [openai()])).toEqual(['models: is not a known field']);
+    expect(await problemsOf({ models: aliases, plugins: { models: false } })).toEqual([
+      'models: is the section of plugin "models", which plugins.models: false leaves out',
+    ]);
+  });
+
+  it('reports an alias target naming no instance with every other config problem, before anything is created', async () => {
+    const problems = await problemsOf({
+      server: { port: 'eighty' as unknown as number },
+      models: [{ name: 'smart', targets: ['up/gpt-4o', 'ghost/gpt-4o'], routing: { maxAttempts: 0 } }],
+    });
+    expect(problems).toEqual([
+      'server.port: must be integer',
+      'models[0].routing.maxAttempts: must be >= 1',
+      'models[0].targets[1]: no provider instance named "ghost"',
+    ]);
+  });
+
   it('fits output tokens to the target model, unless routing.fitOutputTokens is off', async () => {
     const catalog = { tiny: { maxOutputTokens: 100 } };
     const gateway = await gatewayOf({ catalog });

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { createGateway, createLogger } from '@switchyard/core';
 import type { ConfigInput } from '@switchyard/core';
-import type { ModelResolver } from '@switchyard/core/routing';
+import { models } from '@switchyard/plugin-models';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
+import type { ModelResolver } from '@switchyard/plugin-models/contract';
+import { protocolOpenAI } from '@switchyard/protocol-openai';
 import { openai } from '@switchyard/provider-openai';
-import { startMockOpenAI } from '../support/mock-openai.js';
-import { mockProvider, startGateway } from '../support/gateway.js';
+import { startMockOpenAI } from '../../support/mock-openai.js';
+import { mockProvider, routesOf, startGateway } from '../../support/gateway.js';
 
 async function resolverFor(config: ConfigInput): Promise<ModelResolver> {
-  const gateway = await createGateway({ config, plugins: [openai()], logger: createLogger({ level: 'silent' }) });
-  return gateway.resolver;
+  const plugins = [models(), openai()];
+  const gateway = await createGateway({ config, plugins, logger: createLogger({ level: 'silent' }) });
+  return routesOf(gateway).resolver;
 }
 
 const ids = (resolver: ModelResolver, model: string): string[] =>
@@ -102,6 +106,32 @@ describe('model resolution order', () => {
   it('finds nothing for a name no rule claims', async () => {
     expect(ids(await resolverFor(config), 'claude-sonnet-4-5')).toEqual([]);
     expect(ids(await resolverFor(config), 'nobody/thing')).toEqual([]);
+  });
+});
+
+describe('without the models plugin', () => {
+  it('resolves no model name: core dispatches only what selectRoute taps discover', async () => {
+    const up = await startMockOpenAI();
+    const gw = await startGateway(
+      { providers: [mockProvider('a', up.baseUrl, { models: ['gpt-4o'] })] },
+      { preset: false, plugins: [openai(), protocolOpenAI()] },
+    );
+    try {
+      expect(gw.gateway.contract(MODEL_ROUTES)).toBeUndefined();
+      for (const model of ['gpt-4o', 'a/gpt-4o']) {
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }] }),
+        });
+        expect(res.status).toBe(404);
+        expect((await res.json()).error.code).toBe('model_not_found');
+      }
+      expect(up.requests).toHaveLength(0);
+    } finally {
+      await gw.close();
+      await up.close();
+    }
   });
 });
 
