@@ -7,6 +7,7 @@
 
 import { createGateway, createLogger, Exchange } from '@switchyard/core';
 import { RoutePlan } from '@switchyard/core/routing';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { TokenCounter } from '@switchyard/plugin-prompt-cache';
 import { standard } from '@switchyard/preset-standard';
 
@@ -35,7 +36,7 @@ async function measure(plugins, requests) {
     presets: [standard()],
     logger: createLogger({ level: 'silent' }),
   });
-  const target = gateway.resolver.resolve('claude-sonnet-4-5')[0];
+  const target = gateway.need(MODEL_ROUTES).resolver.resolve('claude-sonnet-4-5')[0];
   const hook = gateway.hooks.convertRequest.get('anthropic');
   const run = async (bodies) => {
     for (const [i, body] of bodies.entries()) {

@@ -4,7 +4,7 @@
 // Run: node bench/routing-select.mjs   (after npm ci / tsc -b). Env: ROUTING_TARGETS, ROUTING_ROUNDS.
 
 import { createGateway, createLogger, withOptions } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/plugin-models/contract';
+import { MODEL_INFO, MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { ROUTER } from '@switchyard/plugin-router/contract';
 import { standard } from '@switchyard/preset-standard';
 import { BalancedScorer, strategies, TargetProfiles } from '@switchyard/plugin-strategies';
@@ -34,7 +34,7 @@ const gateway = await createGateway({
   plugins: [withOptions(strategies(), { byModel: { pool: 'balanced' } })],
   logger: createLogger({ level: 'silent' }),
 });
-const pool = gateway.resolver.resolve('pool');
+const pool = gateway.need(MODEL_ROUTES).resolver.resolve('pool');
 for (let k = 0; k < pool.length; k++) {
   const t = pool[k];
   for (let r = 0; r < 5; r++)

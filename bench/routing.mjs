@@ -5,6 +5,7 @@
 
 import { createGateway, createLogger, Exchange, withOptions } from '@switchyard/core';
 import { RoutePlan } from '@switchyard/core/routing';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { ROUTER } from '@switchyard/plugin-router/contract';
 import { standard } from '@switchyard/preset-standard';
 import { strategies } from '@switchyard/plugin-strategies';
@@ -63,7 +64,7 @@ async function measure(label, plugins, extraPlugins) {
     logger: createLogger({ level: 'silent' }),
   });
   // Five outcomes per target, so latency and reliability are known.
-  for (const [k, t] of gateway.resolver.servedTargets().entries()) {
+  for (const [k, t] of gateway.need(MODEL_ROUTES).resolver.servedTargets().entries()) {
     for (let r = 0; r < 5; r++)
       gateway
         .need(ROUTER)

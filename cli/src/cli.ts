@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { SwitchyardError, createGateway, createLogger, flushLogger } from '@switchyard/core';
 import { maskSecrets, maskText, maskUrl } from '@switchyard/core/config';
 import type { ConfigInput, Gateway, Plugin, Preset, ReloadInput } from '@switchyard/core';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
+import type { AliasConfig } from '@switchyard/plugin-models/contract';
 import { readConfigFile } from './config-file.js';
 import { withKnownPlugins } from './first-party.js';
 import { npmSwallowed, strayArguments, UsageError } from './arguments.js';
@@ -58,13 +60,19 @@ async function loadPreset(specifier: string): Promise<PresetModule> {
 
 function describe(gateway: Gateway): string[] {
   // A plugin may set an instance's served models (Azure OpenAI's deployments, discovery) over its configured list.
-  const served = (i: Gateway['instances'][number]) => gateway.served(i.name) ?? i.models;
+  const routes = gateway.contract(MODEL_ROUTES);
+  const served = (i: Gateway['instances'][number]) => routes?.served(i.name) ?? i.models;
   const lines = gateway.instances.map(
     (i) =>
       `provider ${i.name} (${i.type}) ${maskUrl(i.baseUrl)} models: ${served(i)?.join(', ') ?? `by name prefix (${gateway.providers.get(i.type)?.modelPrefixes?.join(' ') ?? 'none'})`}`,
   );
-  for (const alias of gateway.config.models) lines.push(`alias ${alias.name} → ${alias.targets.join(', ')}`);
+  for (const alias of aliasesOf(gateway)) lines.push(`alias ${alias.name} → ${alias.targets.join(', ')}`);
   return lines;
+}
+
+/** The config's `models:` aliases (the models plugin's section; none without it). */
+function aliasesOf(gateway: Gateway): readonly AliasConfig[] {
+  return gateway.section<readonly AliasConfig[]>('models') ?? [];
 }
 
 async function start(values: {
@@ -249,7 +257,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const loaded = plugins.map((p) => p.name);
     console.log(
-      `${file}: valid (${gateway.config.providers.length} providers, ${gateway.config.models.length} aliases, preset ${preset.name}${loaded.length ? `, plugins ${loaded.join(', ')}` : ''})`,
+      `${file}: valid (${gateway.config.providers.length} providers, ${aliasesOf(gateway).length} aliases, preset ${preset.name}${loaded.length ? `, plugins ${loaded.join(', ')}` : ''})`,
     );
     return 0;
   }

@@ -10,7 +10,6 @@ import { applyPlugins, contributionsOf, pluginSections, resolvePlugins } from '.
 import type { Problem, Registration } from './plugin/host.js';
 import type { ProviderAdapter } from './providers.js';
 import { tapCoreRouting } from './routing/core-taps.js';
-import { ModelResolver } from './routing/resolve.js';
 import { MemoryStore } from './store/memory-store.js';
 
 /** Builds a gateway: resolves config, registers presets and plugins, checks everything, lists every problem at once. */
@@ -21,7 +20,7 @@ export function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
 /**
  * A gateway, or with `previous` the next generation of one (same logger and store, state kept
  * through keep()). Every static problem — core sections, plugin sections, the store, provider
- * types and fields, alias targets — is collected before anything is created, and reported together.
+ * types and fields, what plugins' check() finds — is collected before anything is created, and reported together.
  */
 async function buildGateway(options: GatewayOptions, previous: Gateway | undefined): Promise<Gateway> {
   const entries = [...(options.presets ?? []).flatMap((p) => p.plugins), ...(options.plugins ?? [])];
@@ -33,8 +32,8 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
   const registrations = resolvePlugins(options.presets ?? [], options.plugins ?? [], config.plugins, problems);
   const adapters = providerTypes(registrations);
   problems.push(...providerProblems(config, adapters));
-  for (const line of ModelResolver.aliasProblems(config.models, config.providers))
-    problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
+  for (const { plugin } of registrations)
+    for (const line of plugin.check?.(config) ?? []) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
   const factory = previous || options.store ? undefined : storeFactory(config.store, registrations, problems);
   if (problems.length) throw configProblems(problems, options.source);
 
@@ -59,12 +58,12 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
     for (const [type, { adapter }] of adapters) gateway.providers.define(type, adapter);
     for (const { plugin } of registrations)
       for (const protocol of plugin.protocols ?? []) gateway.protocols.define(protocol, plugin.name);
-    tapCoreRouting(gateway.hooks, () => gateway.resolver, gateway.providers);
-    gateway.readiness.add('switchyard', () =>
-      gateway.instances.length === 0
-        ? ['no provider is configured: nothing can be served (add one under providers:)']
-        : gateway.status.unhealthyModels(gateway.resolver.publicModels(), (m) => gateway.resolver.resolve(m)),
-    );
+    tapCoreRouting(gateway.hooks, gateway.providers);
+    // With providers, the `switchyard` check is the models plugin's (models whose every target is unhealthy).
+    if (gateway.instances.length === 0)
+      gateway.readiness.add('switchyard', () => [
+        'no provider is configured: nothing can be served (add one under providers:)',
+      ]);
     await applyPlugins(gateway, registrations);
   } catch (err) {
     if (ownsStore) await store.close();

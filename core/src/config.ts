@@ -7,13 +7,13 @@ export type { ProviderInput } from './config/load.js';
 export type {
   LogConfig,
   ProviderConfig,
-  AliasConfig,
   ServerConfig,
   StoreConfig,
   RoutingConfig,
   RoutingOverrides,
   FailoverOutcome,
 } from './config/schema.js';
+export { routingOverridesSchema } from './config/schema.js';
 export { interpolate } from './config/interpolate.js';
 export { addValidators, schemaProblems, validatorKey, VALIDATOR_OPTIONS } from './config/validate.js';
 export type { ValidatorKind } from './config/validate.js';

@@ -13,7 +13,7 @@ import type { AttemptContext, AttemptOutput, Delivery } from './upstream/attempt
 import type { UpstreamAbort } from './upstream/abort.js';
 import type { TtftTracker } from './routing/latency.js';
 import type { AttemptResult, Target, UpstreamRequest } from './types.js';
-import { backoffDelay, retryAfterMs } from './routing/policy.js';
+import { backoffDelay, retryAfterMs, ROUTING_OVERRIDES } from './routing/policy.js';
 import type { FailoverPolicies, FailoverPolicy } from './routing/policy.js';
 
 export interface DispatchDeps {
@@ -21,9 +21,9 @@ export interface DispatchDeps {
   readonly providers: ProviderRegistry;
   readonly http: UpstreamClient;
   readonly logger: Logger;
-  /** Failover policy per requested model (routing, with alias overrides). */
+  /** Failover policies: the config's routing, with a request's ROUTING_OVERRIDES. */
   readonly policies: FailoverPolicies;
-  /** Time to first token per target; present when some policy hedges. */
+  /** Time to first token per target, for hedging. */
   readonly latency?: TtftTracker;
 }
 
@@ -41,7 +41,7 @@ type Failed = { result: AttemptResult; error: SwitchyardError };
  */
 export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: DispatchDeps): Promise<DispatchOutcome> {
   const report = (result: AttemptResult): MaybePromise<void> => reportResult(deps, x, result);
-  const policy = deps.policies.for(x.model);
+  const policy = deps.policies.for(x.get(ROUTING_OVERRIDES));
   const deadline = policy.deadlineMs === undefined ? Number.POSITIVE_INFINITY : x.timings.start + policy.deadlineMs;
   const targets = x.plan.targets;
   const failures: Failed[] = [];

@@ -23,7 +23,6 @@ import type { ProviderType } from './providers.js';
 import { ProviderRegistry } from './providers.js';
 import { ReadinessChecks } from './readiness.js';
 import { StatusBoard } from './status.js';
-import { ModelResolver } from './routing/resolve.js';
 import type { Store } from './store/store.js';
 import { UpstreamClient } from './upstream/client.js';
 import type { ProviderInstance } from './types.js';
@@ -66,6 +65,12 @@ export interface Plugin<Options = unknown> {
   readonly sections?: Readonly<Record<string, Record<string, unknown>>>;
   /** Values for contracts other plugins collect with gateway.contributions(), whatever the plugin order. */
   readonly contributes?: readonly Contribution[];
+  /**
+   * Problems of the checked config only this plugin can see (e.g. an alias naming no provider
+   * instance), as `path: message` lines: reported with every other config problem, before
+   * anything is created. Runs on a config with problems too, so read it defensively.
+   */
+  check?(config: SwitchyardConfig): readonly string[];
   apply(gateway: Gateway, options: Options): void | Promise<void>;
 }
 
@@ -169,9 +174,6 @@ export class Gateway {
   readonly loadedAt = new Date();
   /** Where the config came from (a file path), when known. */
   readonly source: string | undefined;
-  #resolver: ModelResolver | undefined;
-  /** Served model lists a plugin set for instances (model discovery), over their configured `models`. */
-  readonly #served = new Map<string, readonly string[]>();
   #server: Server | undefined;
   #boundHost: string | undefined;
   readonly #streams = new OpenStreams();
@@ -213,27 +215,6 @@ export class Gateway {
       this.#owner = previous.#owner;
       this.#inherited = previous.#kept;
     }
-  }
-
-  /** The resolver that answers now; replaced whole when a served set changes. */
-  get resolver(): ModelResolver {
-    this.#resolver ??= new ModelResolver(this.instances, this.config.models, this.providers, this.#served);
-    return this.#resolver;
-  }
-
-  /** The served models a plugin set for an instance (model discovery), if any. */
-  served(instance: string): readonly string[] | undefined {
-    return this.#served.get(instance);
-  }
-
-  /**
-   * Sets the models an instance serves (model discovery), in place of its configured `models`;
-   * the resolver is rebuilt and `modelsChanged` called, off the request path.
-   */
-  serve(instance: string, models: readonly string[]): void {
-    this.#served.set(instance, Object.freeze([...models]));
-    this.#resolver = new ModelResolver(this.instances, this.config.models, this.providers, this.#served);
-    this.hooks.modelsChanged.call(this.#resolver);
   }
 
   /** True once close() began (on the gateway and on the generation serving). */

@@ -5,12 +5,12 @@ import { bailRunner, NOTHING, seriesRunner, waterfallRunner } from './hook-runne
 import type { MaybePromise } from './hook-runners.js';
 import type { Exchange } from './exchange.js';
 import type { Logger } from './logger.js';
-import type { ModelResolver } from './routing/resolve.js';
 import type { RoutePlan } from './routing/route-plan.js';
 import type { AttemptResult, Reply, UpstreamRequest } from './types.js';
 
-const { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, HookMap, SyncHook } =
-  requireCjs('tapable') as typeof Tapable;
+const { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, HookMap } = requireCjs(
+  'tapable',
+) as typeof Tapable;
 
 /** Stages of selectRoute. */
 export const RouteStage = { DISCOVER: -100, FILTER: 0, ORDER: 100 } as const;
@@ -38,12 +38,6 @@ export class GatewayHooks {
    * (concurrency slots, reservations). A throwing tap is logged and never affects the others.
    */
   readonly onFinish = new AsyncSeriesHook<[x: Exchange]>(['x']);
-  /**
-   * Whenever the served model set changes (model discovery), with the resolver that now
-   * answers. Plugins that index served targets (tag routing) rebuild here, off the request
-   * path. A throwing tap is logged and never affects the others.
-   */
-  readonly modelsChanged = new SyncHook<[resolver: ModelResolver]>(['resolver']);
   /** Once the server listens. Plugins that own timers or connections start them here. */
   readonly ready = new AsyncParallelHook<[]>([]);
   /** On shutdown, after in-flight requests finished. Release timers and connections. */
@@ -90,7 +84,6 @@ export class GatewayHooks {
       this.selectRoute,
       this.onResult,
       this.onFinish,
-      this.modelsChanged,
       this.ready,
       this.close,
     ] as AnyHook[]) {
@@ -104,7 +97,6 @@ export class GatewayHooks {
     });
     (this.onResult as unknown as AnyHook).intercept({ register: (tap) => isolate(tap, logger, 'onResult') });
     (this.onFinish as unknown as AnyHook).intercept({ register: (tap) => isolate(tap, logger, 'onFinish') });
-    (this.modelsChanged as unknown as AnyHook).intercept({ register: (tap) => isolate(tap, logger, 'modelsChanged') });
     if (options.timing) {
       const taps = this.timedPlugins;
       (this.beforeRoute as unknown as AnyHook).intercept({ register: (tap) => timed(tap, 'beforeRoute', 0, taps) });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { interpolate, loadConfigFile, maskSecrets, resolveConfig } from '@switchyard/core/config';
 import { SwitchyardError } from '@switchyard/core';
+import { aliasesSchema } from '@switchyard/plugin-models';
 
 async function tempFile(name: string, text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-config-'));
@@ -90,6 +91,9 @@ providers:
           surprise: true,
         },
         {},
+        undefined,
+        // A section a plugin owns (the models plugin's aliases) is checked in the same pass.
+        { models: aliasesSchema },
       ),
     );
     for (const line of [

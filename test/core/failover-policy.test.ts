@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, FailoverPolicies, retryAfterMs } from '@switchyard/core/routing';
+import { RouteStage } from '@switchyard/core';
+import { backoffDelay, FailoverPolicies, retryAfterMs, ROUTING_OVERRIDES } from '@switchyard/core/routing';
 import type { AttemptResult, Plugin } from '@switchyard/core';
+import type { RoutingOverrides } from '@switchyard/core/config';
 import type { MockOpenAI } from '../support/mock-openai.js';
 import { useMockOpenAIs } from '../support/mock-upstreams.js';
 import { mockProvider, startGateway } from '../support/gateway.js';
@@ -173,22 +175,62 @@ describe('failover policy', () => {
     });
   });
 
-  it('computes policies, backoff and Retry-After', () => {
-    const policies = new FailoverPolicies(
+  it("takes a request's ROUTING_OVERRIDES over routing, for that request only", async () => {
+    const once: RoutingOverrides = { maxAttempts: 1 };
+    const oneAttempt: Plugin = {
+      name: 'one-attempt',
+      apply: (g) =>
+        g.hooks.selectRoute.tap({ name: 'one-attempt', stage: RouteStage.FILTER }, (plan, x) => {
+          if (x.headers['x-one-attempt']) x.set(ROUTING_OVERRIDES, once);
+          return plan;
+        }),
+    };
+    const gw = await startGateway(
       {
-        maxAttempts: 3,
-        failoverOn: ['failure', 'rate_limited'],
-        retryLastTarget: false,
-        backoffMs: 100,
-        backoffMaxMs: 1000,
-        hedge: false,
-        hedgeMinSamples: 20,
+        providers: [
+          mockProvider('a', a.baseUrl, { models: ['gpt-4o-mini'], priority: 1 }),
+          mockProvider('b', b.baseUrl, { models: ['gpt-4o-mini'], priority: 2 }),
+        ],
+        plugins: { 'circuit-breaker': false },
       },
-      [{ name: 'x', targets: ['a/m'], routing: { maxAttempts: 1 } }],
+      { plugins: [oneAttempt] },
     );
-    expect(policies.for('x').maxAttempts).toBe(1);
-    expect(policies.for('x').backoffMs).toBe(100);
-    expect(policies.for('other').maxAttempts).toBe(3);
+    try {
+      a.setFault({ kind: 'status', status: 500 });
+      const both = await post(gw);
+      expect(both.status).toBe(200);
+      expect(both.headers.get('x-switchyard-attempts')).toBe('2');
+      const single = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-one-attempt': '1' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(single.status).toBe(502);
+      expect(single.headers.get('x-switchyard-attempts')).toBe('1');
+      expect(chats(a)).toHaveLength(2);
+      expect(chats(b)).toHaveLength(1);
+      expect((await post(gw)).headers.get('x-switchyard-attempts')).toBe('2');
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('computes policies, backoff and Retry-After', () => {
+    const policies = new FailoverPolicies({
+      maxAttempts: 3,
+      failoverOn: ['failure', 'rate_limited'],
+      retryLastTarget: false,
+      backoffMs: 100,
+      backoffMaxMs: 1000,
+      hedge: false,
+      hedgeMinSamples: 20,
+      fitOutputTokens: true,
+    });
+    const overrides: RoutingOverrides = { maxAttempts: 1 };
+    expect(policies.for(overrides).maxAttempts).toBe(1);
+    expect(policies.for(overrides).backoffMs).toBe(100);
+    expect(policies.for(overrides)).toBe(policies.for(overrides));
+    expect(policies.for(undefined).maxAttempts).toBe(3);
     const p = { backoffMs: 100, backoffMaxMs: 1000 };
     expect(backoffDelay(p, 1, () => 0.999)).toBe(100);
     expect(backoffDelay(p, 3, () => 0.5)).toBe(200);

@@ -34,7 +34,7 @@ describe("core's package surface", () => {
     // Each extension surface lives on its own subpath, not on the main entry point.
     for (const name of [
       'RoutePlan',
-      'ModelResolver',
+      'ROUTING_OVERRIDES',
       'ProviderRegistry',
       'UpstreamClient',
       'readSse',

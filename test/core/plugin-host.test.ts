@@ -119,18 +119,35 @@ describe('plugin registration', () => {
     expect(err.message).toContain('providers[1].organisation: is not a known field');
   });
 
-  it('refuses an alias naming an instance that does not exist', async () => {
+  it("reports what a plugin's check finds with every other config problem, before any apply()", async () => {
+    let applied = false;
+    const picky: Plugin = {
+      name: 'picky',
+      check: (config) => config.providers.flatMap((p, i) => (p.name === 'a' ? [`providers[${i}].name: not "a"`] : [])),
+      apply() {
+        applied = true;
+      },
+    };
     const err = await refusal(() =>
       createGateway({
         config: {
+          server: { port: 'eighty' as unknown as number },
           providers: [{ name: 'a', type: 'openai', baseUrl: 'http://127.0.0.1:1' }],
-          models: [{ name: 's', targets: ['b/gpt-4o'] }],
         },
-        plugins: [openai()],
+        plugins: [openai(), picky],
         logger: silent,
       }),
     );
-    expect(err.message).toContain('models[0].targets[0]: no provider instance named "b"');
+    expect(err.code).toBe('SWITCHYARD_ERR_CONFIG_INVALID');
+    expect(err.problems).toEqual(['server.port: must be integer', 'providers[0].name: not "a"']);
+    expect(applied).toBe(false);
+    const ok = await createGateway({
+      config: { providers: [{ name: 'b', type: 'openai', baseUrl: 'http://127.0.0.1:1' }] },
+      plugins: [openai(), picky],
+      logger: silent,
+    });
+    expect(applied).toBe(true);
+    await ok.close();
   });
 
   it('refuses a second definition of a provider type, naming the first owner', async () => {

@@ -1,6 +1,8 @@
 import { createGateway, createLogger } from '@switchyard/core';
 import type { ConfigInput, Gateway, Logger, PluginEntry } from '@switchyard/core';
 import { standard } from '@switchyard/preset-standard';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
+import type { ModelRoutes } from '@switchyard/plugin-models/contract';
 
 export interface RunningGateway {
   gateway: Gateway;
@@ -47,4 +49,9 @@ export function memoryLogger(): { logger: Logger; lines: Array<Record<string, un
   const lines: Array<Record<string, unknown>> = [];
   const stream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
   return { logger: createLogger({ level: 'debug', destination: stream }), lines };
+}
+
+/** The models plugin's name resolution of a gateway (it must be registered). */
+export function routesOf(gateway: Gateway): ModelRoutes {
+  return gateway.need(MODEL_ROUTES);
 }

@@ -88,7 +88,6 @@ export function checkConfig(
   if (!isObject(config.plugins)) config.plugins = {};
   if (!isObject(config.store) || typeof config.store.type !== 'string') config.store = { type: 'memory' };
   if (!Array.isArray(config.providers)) config.providers = [];
-  if (!Array.isArray(config.models)) config.models = [];
   const names = new Set<string>();
   config.providers.forEach((p, i) => {
     if (names.has(p.name)) problems.push(`providers[${i}].name: duplicate instance name "${p.name}"`);

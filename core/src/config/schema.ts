@@ -158,7 +158,8 @@ function routingFields<D extends boolean>(defaults: D) {
 }
 
 const routing = Type.Object(routingFields(true), { additionalProperties: false, default: {} });
-const routingOverrides = Type.Object(routingFields(false), { additionalProperties: false });
+/** The `routing` fields without their defaults: settings a plugin lets one kind of request override (e.g. an alias's `routing`). */
+export const routingOverridesSchema = Type.Object(routingFields(false), { additionalProperties: false });
 
 const provider = Type.Object(
   {
@@ -187,25 +188,12 @@ const provider = Type.Object(
   { additionalProperties: true },
 );
 
-const alias = Type.Object(
-  {
-    name: Type.String({ minLength: 1 }),
-    targets: Type.Array(Type.String({ pattern: '^[^/]+/.+$' }), {
-      minItems: 1,
-      description: 'Ordered instance/model targets.',
-    }),
-    routing: Type.Optional(routingOverrides),
-  },
-  { additionalProperties: false },
-);
-
 const leading = {
   server,
   store,
   log,
   routing,
   providers: Type.Array(provider, { default: [] }),
-  models: Type.Array(alias, { default: [] }),
 };
 const trailing = {
   modules: Type.Array(Type.String({ minLength: 1 }), {
@@ -222,7 +210,7 @@ export const CORE_SECTIONS: ReadonlySet<string> = new Set(Object.keys(configSche
 
 /**
  * The config schema with the top-level sections plugins own (`Plugin.sections`), placed
- * between `models` and `modules`; any other top-level key is still not a known field.
+ * between `providers` and `modules`; any other top-level key is still not a known field.
  */
 export function configSchemaWith(sections: Readonly<Record<string, object>>): object {
   if (Object.keys(sections).length === 0) return configSchema;
@@ -240,9 +228,8 @@ export type SwitchyardConfig = Omit<Static<typeof configSchema>, 'store' | 'prov
 export type ServerConfig = SwitchyardConfig['server'];
 export type LogConfig = SwitchyardConfig['log'];
 export type RoutingConfig = SwitchyardConfig['routing'];
-export type RoutingOverrides = Static<typeof routingOverrides>;
+export type RoutingOverrides = Static<typeof routingOverridesSchema>;
 export type FailoverOutcome = Static<typeof failoverOutcome>;
-export type AliasConfig = SwitchyardConfig['models'][number];
 
 /** Every field a provider entry has whatever its type; others belong to the adapter. */
 const COMMON_PROVIDER_FIELDS: ReadonlySet<string> = new Set(Object.keys(provider.properties));

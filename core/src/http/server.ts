@@ -57,15 +57,15 @@ export interface HandlerHost {
  */
 export function createHandler(gateway: HandlerHost): RequestListener {
   const { logger, protocols, hooks } = gateway;
-  const policies = new FailoverPolicies(gateway.config.routing, gateway.config.models);
+  const policies = new FailoverPolicies(gateway.config.routing);
   const deps: RoutedDeps = {
     hooks,
     providers: gateway.providers,
     http: gateway.http,
     logger,
     policies,
-    // Times to first token per target outlive a reload: hedging keeps its p95s.
-    ...(policies.hedging ? { latency: gateway.keep('switchyard', 'ttft', () => new TtftTracker()) } : {}),
+    // Always tracked (a request's overrides may turn hedging on); they outlive a reload: hedging keeps its p95s.
+    latency: gateway.keep('switchyard', 'ttft', () => new TtftTracker()),
     bodyLimit: gateway.config.server.bodyLimit,
     timing: gateway.config.server.timing,
     streams: gateway.openStreams,

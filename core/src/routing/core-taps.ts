@@ -3,17 +3,12 @@ import type { Exchange } from '../exchange.js';
 import type { GatewayHooks } from '../hooks.js';
 import { RouteStage } from '../hooks.js';
 import type { ProviderRegistry } from '../providers.js';
-import type { ModelResolver } from './resolve.js';
 import type { Exclusion } from './route-plan.js';
 
-export const RESOLVE_TAP = 'switchyard:resolve';
 export const OPERATIONS_TAP = 'switchyard:operations';
 
-/** Core's own selectRoute taps: candidates by model name (DISCOVER), then those whose type serves the operation. */
-export function tapCoreRouting(hooks: GatewayHooks, resolver: () => ModelResolver, providers: ProviderRegistry): void {
-  hooks.selectRoute.tap({ name: RESOLVE_TAP, stage: RouteStage.DISCOVER }, (plan, x) =>
-    plan.add(RESOLVE_TAP, resolver().resolve(x.model)),
-  );
+/** Core's own selectRoute tap: of the candidates plugins discovered, those whose provider type serves the operation. */
+export function tapCoreRouting(hooks: GatewayHooks, providers: ProviderRegistry): void {
   hooks.selectRoute.tap({ name: OPERATIONS_TAP, stage: RouteStage.FILTER }, (plan, x) =>
     plan.exclude(
       OPERATIONS_TAP,

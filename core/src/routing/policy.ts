@@ -1,28 +1,37 @@
-import type { AliasConfig, RoutingConfig } from '../config/schema.js';
+import type { RoutingConfig, RoutingOverrides } from '../config/schema.js';
+import { exchangeKey } from '../exchange.js';
 import type { AttemptOutcome } from '../types.js';
 
-/** How one request fails over: `routing` (its defaults filled by the config schema), with its alias's overrides applied. */
+/** How one request fails over: `routing` (its defaults filled by the config schema), with the request's overrides applied. */
 export type FailoverPolicy = Readonly<Omit<RoutingConfig, 'failoverOn'> & { failoverOn: ReadonlySet<AttemptOutcome> }>;
 
-/** Failover policies per model name, resolved once per configuration. */
+/**
+ * Routing settings for this request only, over the config's `routing`: a selectRoute tap sets
+ * them (e.g. the models plugin, for an alias with its own `routing`). Set the same object for
+ * every request it applies to: the merged policy is kept per object.
+ */
+export const ROUTING_OVERRIDES = exchangeKey<RoutingOverrides>('routing-overrides');
+
+/** Failover policies: the config's `routing`, and each overrides object merged over it once. */
 export class FailoverPolicies {
+  readonly #routing: RoutingConfig;
   readonly #default: FailoverPolicy;
-  readonly #byAlias = new Map<string, FailoverPolicy>();
+  readonly #merged = new WeakMap<RoutingOverrides, FailoverPolicy>();
 
-  constructor(routing: RoutingConfig, aliases: readonly AliasConfig[] = []) {
+  constructor(routing: RoutingConfig) {
+    this.#routing = routing;
     this.#default = toPolicy(routing);
-    for (const alias of aliases)
-      if (alias.routing) this.#byAlias.set(alias.name, toPolicy({ ...routing, ...alias.routing }));
   }
 
-  /** True when some policy hedges (time to first token is then tracked per target). */
-  get hedging(): boolean {
-    return this.#default.hedge || [...this.#byAlias.values()].some((p) => p.hedge);
-  }
-
-  /** The policy for the model name a caller asked for. */
-  for(model: string): FailoverPolicy {
-    return this.#byAlias.get(model) ?? this.#default;
+  /** The policy for a request with these overrides (ROUTING_OVERRIDES), the default without. */
+  for(overrides: RoutingOverrides | undefined): FailoverPolicy {
+    if (overrides === undefined) return this.#default;
+    let policy = this.#merged.get(overrides);
+    if (!policy) {
+      policy = toPolicy({ ...this.#routing, ...overrides });
+      this.#merged.set(overrides, policy);
+    }
+    return policy;
   }
 }
 

@@ -1,5 +1,6 @@
 import { createGateway, Reply, SwitchyardError } from '@switchyard/core';
 import type { Gateway, Plugin } from '@switchyard/core';
+import { models } from '@switchyard/plugin-models';
 import { protocolOpenAI } from '@switchyard/protocol-openai';
 import { openai } from '@switchyard/provider-openai';
 
@@ -15,10 +16,13 @@ export const requireTeam: Plugin = {
   },
 };
 
-/** Core + the OpenAI protocol for callers + the OpenAI provider + the policy above, in front of one OpenAI-compatible upstream. */
+/**
+ * Core + model-name resolution + the OpenAI protocol for callers + the OpenAI provider + the
+ * policy above, in front of one OpenAI-compatible upstream.
+ */
 export function composeGateway(baseUrl: string, apiKey?: string): Promise<Gateway> {
   return createGateway({
     config: { providers: [{ name: 'upstream', type: 'openai', baseUrl, ...(apiKey ? { apiKey } : {}) }] },
-    plugins: [protocolOpenAI(), openai(), requireTeam],
+    plugins: [models(), protocolOpenAI(), openai(), requireTeam],
   });
 }

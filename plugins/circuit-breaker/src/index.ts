@@ -2,6 +2,7 @@ import { definePlugin, exchangeKey, RouteStage } from '@switchyard/core';
 import { retryAfterMs } from '@switchyard/core/routing';
 import type { AttemptResult, Exchange, Gateway, Plugin, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { BreakerTable } from './breaker.js';
 import type { Admission, Breaker, Transition } from './breaker.js';
 import { HealthChecker } from './health.js';
@@ -56,15 +57,12 @@ export function circuitBreaker(deps: CircuitBreakerDeps = {}): Plugin<CircuitBre
         },
         breakers,
       );
-      const keysOf = (instance: string): string[] =>
-        options.perModel
-          ? [
-              ...new Set([
-                ...table.keys(),
-                ...gateway.resolver.publicModels().flatMap((m) => gateway.resolver.resolve(m).map((t) => t.id)),
-              ]),
-            ].filter((k) => k.startsWith(`${instance}/`))
-          : [instance];
+      const keysOf = (instance: string): string[] => {
+        if (!options.perModel) return [instance];
+        const resolver = gateway.contract(MODEL_ROUTES)?.resolver;
+        const served = resolver?.publicModels().flatMap((m) => resolver.resolve(m).map((t) => t.id)) ?? [];
+        return [...new Set([...table.keys(), ...served])].filter((k) => k.startsWith(`${instance}/`));
+      };
       const health = healthChecker(gateway, options, {
         passed: (name) => keysOf(name).forEach((k) => table.probePassed(k)),
         failed: (name, why) => keysOf(name).forEach((k) => table.forceOpen(k, `health check failed: ${why}`)),

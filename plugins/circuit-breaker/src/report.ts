@@ -1,4 +1,5 @@
 import type { Gateway, Target } from '@switchyard/core';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import type { BreakerTable } from './breaker.js';
 
 /**
@@ -7,6 +8,7 @@ import type { BreakerTable } from './breaker.js';
  */
 export function circuitsReport(gateway: Gateway, table: BreakerTable, keyOf: (t: Target) => string): unknown {
   const keys = table.keys();
+  const resolver = gateway.contract(MODEL_ROUTES)?.resolver;
   return {
     instances: gateway.instances.map((i) => ({
       name: i.name,
@@ -16,9 +18,9 @@ export function circuitsReport(gateway: Gateway, table: BreakerTable, keyOf: (t:
         : [i.name]
       ).map((k) => table.snapshot(k)),
     })),
-    models: gateway.resolver.publicModels().map((name) => ({
+    models: (resolver?.publicModels() ?? []).map((name) => ({
       name,
-      targets: gateway.resolver.resolve(name).map((t) => ({
+      targets: (resolver?.resolve(name) ?? []).map((t) => ({
         id: t.id,
         state: table.state(keyOf(t)),
         ...(table.ejection(keyOf(t)) === undefined ? {} : { ejected: true }),

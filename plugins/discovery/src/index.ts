@@ -1,5 +1,5 @@
 import { contract, definePlugin, Type } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/plugin-models/contract';
+import { MODEL_INFO, MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import type { Plugin } from '@switchyard/core';
 import { ModelDiscovery } from './discovery.js';
 
@@ -21,14 +21,16 @@ export function discovery(): Plugin<Record<string, never>> {
     name: PLUGIN,
     options: Type.Object({}, { additionalProperties: false }),
     provides: [DISCOVERY],
+    needs: [MODEL_ROUTES],
     apply(gateway) {
+      const routes = gateway.need(MODEL_ROUTES);
       const running = new ModelDiscovery({
         instances: gateway.instances,
         providers: gateway.providers,
         http: gateway.http,
         logger: gateway.logger,
         listed: (instance, models) => gateway.contract(MODEL_INFO)?.setListed(instance, models),
-        changed: (instance, served) => gateway.serve(instance, served),
+        changed: (instance, served) => routes.serve(instance, served),
       });
       gateway.provide(DISCOVERY, {
         refresh: async (name) => {

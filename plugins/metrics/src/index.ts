@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { collectDefaultMetrics as CollectDefaultMetrics, Gauge as GaugeClass, Registry } from 'prom-client';
 import { definePlugin } from '@switchyard/core';
 import type { Gateway, Plugin } from '@switchyard/core';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { createFamilies } from './families.js';
 import { LabelGuard } from './labels.js';
 import { Recorder } from './recorder.js';
@@ -62,7 +63,7 @@ export function metrics(): Plugin<MetricsOptions> {
 
       gateway.hooks.onResult.tap(PLUGIN, (result) => recorder.attempt(result));
       gateway.hooks.onFinish.tap(PLUGIN, (x) => recorder.finish(x));
-      gateway.hooks.modelsChanged.tap(PLUGIN, () => labels.forgetModels());
+      gateway.contract(MODEL_ROUTES)?.onChange(() => labels.forgetModels());
       gateway.routes.add({
         method: 'GET',
         path: options.path,

@@ -1,5 +1,6 @@
 import type { Exchange, Gateway } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/plugin-models/contract';
+import { MODEL_INFO, MODEL_ROUTES } from '@switchyard/plugin-models/contract';
+import type { AliasConfig } from '@switchyard/plugin-models/contract';
 
 /** The label value anything outside the configured sets collapses to. */
 export const OTHER = 'other';
@@ -48,16 +49,17 @@ export class LabelGuard {
   /** Built on first use, once every plugin applied and the resolver knows the served models. */
   #knownModels(): Set<string> {
     if (this.#models) return this.#models;
-    const { config, instances, resolver } = this.gateway;
+    const { instances } = this.gateway;
     const table = this.gateway.contract(MODEL_INFO);
+    const resolver = this.gateway.contract(MODEL_ROUTES)?.resolver;
     const models = new Set<string>(table?.knownNames());
     for (const instance of instances) for (const m of instance.models ?? []) models.add(m);
-    for (const alias of config.models) {
+    for (const alias of this.gateway.section<readonly AliasConfig[]>('models') ?? []) {
       models.add(alias.name);
       for (const ref of alias.targets) models.add(ref.slice(ref.indexOf('/') + 1));
     }
     for (const name of table?.catalogNames() ?? []) models.add(name.slice(name.indexOf('/') + 1));
-    for (const m of resolver.publicModels()) models.add(m);
+    for (const m of resolver?.publicModels() ?? []) models.add(m);
     this.#models = models;
     return models;
   }

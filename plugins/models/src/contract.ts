@@ -1,6 +1,10 @@
-/** What other plugins import (`@switchyard/plugin-models/contract`): the table's contract, its types, fitting and price helpers. */
+/** What other plugins import (`@switchyard/plugin-models/contract`): the table's and the routes' contracts, their types, fitting and price helpers. */
 export { BUILT_IN_MODELS, MODEL_INFO, builtInModels } from './table-contract.js';
 export { ModelInfoTable, fitOutputTokens, listPrice, modelInfoSchema } from './model-info.js';
 export type { ModelInfo, ModelPricing, Price } from './model-info.js';
 export { targetOutputTokens } from './fit.js';
 export { estimateChatTokens, inputTokens } from './estimate.js';
+export { MODEL_ROUTES, RESOLVE_TAP } from './routes-contract.js';
+export type { ModelRoutes, ModelsChangedListener } from './routes.js';
+export type { ModelResolver } from './resolve.js';
+export type { AliasConfig } from './aliases.js';

@@ -1,15 +1,13 @@
-import type { Exchange, Gateway, SwitchyardConfig } from '@switchyard/core';
+import type { Exchange, Gateway } from '@switchyard/core';
+import { ROUTING_OVERRIDES } from '@switchyard/core/routing';
 import { MODEL_INFO } from './table-contract.js';
 import { fitOutputTokens } from './model-info.js';
 
-/** Per config: the aliases whose `routing.fitOutputTokens` overrides the top-level one. */
-const fitOverrides = new WeakMap<SwitchyardConfig, ReadonlyMap<string, boolean>>();
-
 /**
  * fitOutputTokens() for the exchange's current target: the model table's limit for it, with
- * `routing.fitOutputTokens` (or the requested alias's override). `field` names the caller's
- * field in the warning. What a provider plugin calls wherever it writes the output-token field;
- * without the models plugin (no table) it is `asked`.
+ * `routing.fitOutputTokens` (or the request's override, e.g. its alias's). `field` names the
+ * caller's field in the warning. What a provider plugin calls wherever it writes the
+ * output-token field; without the models plugin (no table) it is `asked`.
  */
 export function targetOutputTokens(
   gateway: Pick<Gateway, 'config' | 'contract'>,
@@ -20,16 +18,6 @@ export function targetOutputTokens(
   if (asked == null || !x.target) return asked ?? undefined;
   const table = gateway.contract(MODEL_INFO);
   if (!table) return asked;
-  const { config } = gateway;
-  let overrides = fitOverrides.get(config);
-  if (!overrides) {
-    overrides = new Map(
-      config.models.flatMap((a) =>
-        a.routing?.fitOutputTokens === undefined ? [] : [[a.name, a.routing.fitOutputTokens] as const],
-      ),
-    );
-    fitOverrides.set(config, overrides);
-  }
-  const fit = overrides.get(x.model) ?? config.routing.fitOutputTokens;
+  const fit = x.get(ROUTING_OVERRIDES)?.fitOutputTokens ?? gateway.config.routing.fitOutputTokens;
   return fitOutputTokens(asked, table.forTarget(x.target), fit, (m) => x.warn(m), field);
 }

@@ -3,6 +3,7 @@ import { requestValidator } from '@switchyard/core/protocol';
 import type { Exchange, Gateway, Target } from '@switchyard/core';
 import type { InboundRoute } from '@switchyard/core/protocol';
 import type { AnthropicMessagesRequest } from '@switchyard/wire-anthropic';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { estimateInputTokens } from './count.js';
 import { countTokensRequestSchema } from './schema.js';
 import { checkAnthropicVersion } from './version.js';
@@ -41,9 +42,9 @@ export function countsNatively(gateway: Pick<Gateway, 'providers'>, target: Targ
  * request goes on to be routed among the targets that can. An unknown model goes on too, to
  * routing's 404.
  */
-export function estimateUnlessNative(gateway: Pick<Gateway, 'providers' | 'resolver'>, x: Exchange): Reply | undefined {
+export function estimateUnlessNative(gateway: Pick<Gateway, 'providers' | 'contract'>, x: Exchange): Reply | undefined {
   if (x.operation !== COUNT_TOKENS) return undefined;
-  const [preferred] = gateway.resolver.resolve(x.model);
+  const [preferred] = gateway.contract(MODEL_ROUTES)?.resolver.resolve(x.model) ?? [];
   if (!preferred || countsNatively(gateway, preferred)) return undefined;
   const tokens = estimateInputTokens(x.body as unknown as AnthropicMessagesRequest);
   return Reply.json({ input_tokens: tokens }, 200, { 'x-switchyard-warnings': ESTIMATE_WARNING });

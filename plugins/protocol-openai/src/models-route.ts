@@ -1,4 +1,5 @@
 import type { Gateway } from '@switchyard/core';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 
 const DISCOVERY_TTL_MS = 60_000;
 
@@ -24,11 +25,13 @@ export class ModelCatalog {
 
   async list(): Promise<ModelEntry[]> {
     const gateway = this.#gateway;
-    const { resolver, instances, providers, http, logger } = gateway;
+    const { instances, providers, http, logger } = gateway;
+    // Without the models plugin nothing resolves, but configured models are still listed.
+    const routes = gateway.contract(MODEL_ROUTES);
     const owners = new Map<string, string>();
     // Discovering instances serve their last good listing (or their configured models before one).
     const servedOf = (i: (typeof instances)[number]): readonly string[] | undefined =>
-      gateway.served(i.name) ?? i.models;
+      routes?.served(i.name) ?? i.models;
     // Glob entries (`llama-*`, `*`) serve open-ended names: only exact names are listed.
     for (const instance of instances)
       for (const model of servedOf(instance) ?? [])
@@ -55,7 +58,7 @@ export class ModelCatalog {
     );
     for (const { instance, models } of lists)
       for (const model of models) if (!owners.has(model)) owners.set(model, instance.type);
-    for (const model of resolver.publicModels()) if (!owners.has(model)) owners.set(model, 'switchyard');
+    for (const model of routes?.resolver.publicModels() ?? []) if (!owners.has(model)) owners.set(model, 'switchyard');
     const created = Math.floor(Date.now() / 1000);
     return [...owners].map(([id, owned_by]) => ({ id, object: 'model', created, owned_by }));
   }

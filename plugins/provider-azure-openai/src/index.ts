@@ -1,5 +1,6 @@
 import { ConvertStage, definePlugin, Type } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { azureAdapter } from './adapter.js';
 import { configError, instanceProblems } from './checks.js';
 import { azureCredentials } from './credentials.js';
@@ -41,9 +42,11 @@ export function azureOpenAI(settings: AzureOpenAISettings = {}): Plugin<Record<s
         instance.type === PROVIDER_TYPE ? instanceProblems(instance, i) : [],
       );
       if (problems.length) throw configError(problems, gateway.source);
+      // Deployments are served names when the models plugin (registered before this one) resolves names.
+      const routes = gateway.contract(MODEL_ROUTES);
       for (const instance of gateway.instances) {
         const served = instance.type === PROVIDER_TYPE ? deploymentModels(instance) : undefined;
-        if (served) gateway.serve(instance.name, served);
+        if (served) routes?.serve(instance.name, served);
       }
       const hook = gateway.hooks.convertRequest.for(PROVIDER_TYPE);
       hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, (req, x) => buildAzureRequest(req, x, gateway));

@@ -1,5 +1,6 @@
 import { CAPTURED_COMPLETION } from '@switchyard/core/protocol';
 import { definePlugin, exchangeKey, Reply } from '@switchyard/core';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { CACHE_OUTCOME } from './contract.js';
 import type { AttemptResult, Exchange, Plugin, Target } from '@switchyard/core';
 import type { ChatCompletion } from '@switchyard/core/protocol';
@@ -67,6 +68,7 @@ export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlug
         gateway.logger.warn({ err, plugin: PLUGIN }, `response-cache: ${what} failed`);
       };
 
+      const routes = gateway.contract(MODEL_ROUTES);
       const lookup = async (x: Exchange): Promise<Reply | void> => {
         if (x.operation !== 'chat' || !x.request) return;
         const asked = directives(x);
@@ -80,7 +82,7 @@ export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlug
           return;
         }
         const scope = options.shared ? '*' : (x.caller?.name ?? '');
-        const key = requestKey(x, scope, modelKey(gateway.resolver.resolve(x.model), x.model));
+        const key = requestKey(x, scope, modelKey(routes?.resolver.resolve(x.model) ?? [], x.model));
         if (read) {
           const entry = await backend.get(key).catch((err: unknown) => warn(err, 'lookup'));
           if (entry) {

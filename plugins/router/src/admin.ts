@@ -1,5 +1,6 @@
 import { contract, SwitchyardError } from '@switchyard/core';
 import type { Gateway } from '@switchyard/core';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import type { Router } from './router.js';
 
 const OWNER = 'router';
@@ -63,7 +64,7 @@ export function addRoutingAdminRoutes(gateway: Gateway, router: Router): void {
 }
 
 function routesBody(gateway: Gateway, router: Router): unknown {
-  const { resolver } = gateway;
+  const routes = gateway.contract(MODEL_ROUTES);
   const stats = router.stats();
   return {
     ...stats,
@@ -74,13 +75,13 @@ function routesBody(gateway: Gateway, router: Router): unknown {
       weight: i.weight,
       tags: i.tags,
       local: i.local,
-      ...(i.discover ? { discover: true, discovered: gateway.served(i.name) ?? null } : {}),
+      ...(i.discover ? { discover: true, discovered: routes?.served(i.name) ?? null } : {}),
       ...(i.models ? { models: i.models } : {}),
       timeoutMs: i.timeoutMs,
     })),
-    models: resolver.publicModels().map((name) => ({
+    models: (routes?.resolver.publicModels() ?? []).map((name) => ({
       name,
-      targets: resolver.resolve(name).map((t) => ({ id: t.id, health: gateway.status.health(t) })),
+      targets: (routes?.resolver.resolve(name) ?? []).map((t) => ({ id: t.id, health: gateway.status.health(t) })),
     })),
   };
 }

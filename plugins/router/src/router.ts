@@ -1,5 +1,6 @@
 import type { AttemptOutcome, AttemptResult, Gateway, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { explain } from './explain.js';
 import type {
   ReportedOutcome,
@@ -62,9 +63,9 @@ export class Router implements RouterApi {
 
   /** Per target (served targets and any target with results): counts, EWMAs and health; totals. */
   stats(): RouterStatsReport {
-    const { resolver, status } = this.#gateway;
+    const { status } = this.#gateway;
     const byId = new Map<string, Target>();
-    for (const t of resolver.servedTargets()) byId.set(t.id, t);
+    for (const t of this.#gateway.contract(MODEL_ROUTES)?.resolver.servedTargets() ?? []) byId.set(t.id, t);
     for (const [id, t] of this.#seen) if (!byId.has(id)) byId.set(id, t);
     const targets: TargetStatsReport[] = [];
     const totals = { targets: 0, healthy: 0, requests: 0, successes: 0 };

@@ -5,7 +5,7 @@ import type { RouterApi, TargetStats } from '@switchyard/plugin-router/contract'
 /**
  * What ranking needs of one target, looked up once per target (catalogue price, quality, free
  * and local flags) plus a live reference to its router stats record. Cached per Target
- * object: a rebuilt resolver hands out new targets, which get fresh profiles.
+ * object: the models plugin's rebuilt resolver hands out new targets, which get fresh profiles.
  */
 export interface TargetProfile {
   /** USD per 1M input tokens; NaN when unknown. */

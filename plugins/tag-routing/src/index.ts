@@ -1,8 +1,9 @@
 import { definePlugin, exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/plugin-models/contract';
+import { MODEL_INFO, MODEL_ROUTES } from '@switchyard/plugin-models/contract';
+import type { ModelResolver } from '@switchyard/plugin-models/contract';
 import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints/contract';
 import type { Exchange, Gateway, Plugin, Target } from '@switchyard/core';
-import type { ModelResolver, RoutePlan } from '@switchyard/core/routing';
+import type { RoutePlan } from '@switchyard/core/routing';
 import { optionsSchema } from './options.js';
 import type { TagRoutingOptions } from './options.js';
 import { TagIndex } from './tag-index.js';
@@ -35,7 +36,9 @@ export function tagRouting(): TagRoutingPlugin {
   const plugin = definePlugin({
     name: PLUGIN,
     options: optionsSchema,
+    needs: [MODEL_ROUTES],
     apply(gateway, options) {
+      const routes = gateway.need(MODEL_ROUTES);
       let current: TagIndex | undefined;
       latest = () => current;
       const tagsOf = (target: Target): Set<string> => targetTags(gateway, target, options.deriveTags);
@@ -46,7 +49,7 @@ export function tagRouting(): TagRoutingPlugin {
         gateway.logger.debug({ plugin: PLUGIN, targets: current.size }, 'tag index built');
       };
       // The resolver is complete only once every provider plugin applied: build at first use.
-      const index = (): TagIndex => current ?? (rebuild(gateway.resolver), current!);
+      const index = (): TagIndex => current ?? (rebuild(routes.resolver), current!);
       const tagsOfTarget = (target: Target): ReadonlySet<string> => {
         const known = index().tagsOf(target.id) ?? extra.get(target.id);
         if (known) return known;
@@ -93,7 +96,7 @@ export function tagRouting(): TagRoutingPlugin {
 
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.DISCOVER }, discover);
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER - 10 }, narrow);
-      gateway.hooks.modelsChanged.tap(PLUGIN, rebuild);
+      routes.onChange(rebuild);
       gateway.hooks.ready.tapPromise(PLUGIN, async () => void index());
     },
   });

@@ -34,8 +34,9 @@ import { vertex } from '@switchyard/provider-vertex';
 export const PRESET = 'standard';
 
 /**
- * The plugins a ready gateway runs, in order: the model table (config `catalog:`, the providers'
- * built-in models; first, so that every plugin reading it finds it), the Redis store (used when `store.type` is redis), the
+ * The plugins a ready gateway runs, in order: model names and the model table (config `models:`
+ * and `catalog:`, the providers' built-in models; first, so that every plugin reading them finds
+ * them), the Redis store (used when `store.type` is redis), the
  * request log (one line per routed request), the
  * inbound protocols (OpenAI Chat Completions, Anthropic Messages, OpenAI Responses), gateway keys, the operator
  * endpoints (/admin/config, /admin/reload) (inactive without keys), rate limits (inactive without limits), the response

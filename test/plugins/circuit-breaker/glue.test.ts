@@ -6,7 +6,7 @@ import { circuitBreaker } from '@switchyard/plugin-circuit-breaker';
 import type { CircuitBreakerOptions } from '@switchyard/plugin-circuit-breaker';
 import type { MockOpenAI } from '../../support/mock-openai.js';
 import { useMockOpenAIs } from '../../support/mock-upstreams.js';
-import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.js';
+import { memoryLogger, mockProvider, routesOf, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
 import { HUNG_MS, manualClock, until } from '../../support/wait.js';
 
@@ -82,7 +82,7 @@ describe('circuit breaker through a gateway', () => {
       }
       expect(chats(a)).toHaveLength(3);
       expect((await breakerOf(gw, 'a')).state).toBe('open');
-      const [targetA, targetB] = gw.gateway.resolver.resolve('gpt-4o-mini');
+      const [targetA, targetB] = routesOf(gw.gateway).resolver.resolve('gpt-4o-mini');
       expect(gw.gateway.status.health(targetA!)).toEqual({ circuit: 'open', healthy: false });
       expect(gw.gateway.status.health(targetB!)).toEqual({ circuit: 'closed', healthy: true });
       expect(lines.some((l) => l.msg === 'circuit a opened' && l.reason === '3 consecutive failures')).toBe(true);
@@ -334,7 +334,7 @@ describe('circuit breaker through a gateway', () => {
         state: 'closed',
         ejected: true,
       });
-      const [targetA] = gw.gateway.resolver.resolve('gpt-4o-mini');
+      const [targetA] = routesOf(gw.gateway).resolver.resolve('gpt-4o-mini');
       expect(gw.gateway.status.health(targetA!)).toEqual({
         circuit: 'closed',
         healthy: false,

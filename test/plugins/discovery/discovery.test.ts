@@ -1,11 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ModelResolver } from '@switchyard/core/routing';
 import type { Plugin } from '@switchyard/core';
-import { MODEL_INFO } from '@switchyard/plugin-models';
+import { MODEL_INFO, MODEL_ROUTES } from '@switchyard/plugin-models';
 import { DISCOVERY } from '@switchyard/plugin-discovery';
 import { startMockOpenAI } from '../../support/mock-openai.js';
 import type { MockOpenAI } from '../../support/mock-openai.js';
-import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.js';
+import { memoryLogger, mockProvider, routesOf, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
 import { until } from '../../support/wait.js';
 
@@ -21,17 +20,18 @@ afterEach(async () => {
   await up.close();
 });
 
-/** A plugin that keeps what modelsChanged hands it, as a tag index would. */
+/** A plugin that keeps what the models plugin's onChange hands it, as a tag index would; a failing listener registered before it. */
 function watcher(): Plugin & { seen: string[][] } {
   const seen: string[][] = [];
   return {
     name: 'models-watcher',
     seen,
     apply(gateway) {
-      gateway.hooks.modelsChanged.tap(
-        'models-watcher',
-        (resolver: ModelResolver) => void seen.push(resolver.publicModels().sort()),
-      );
+      const routes = gateway.need(MODEL_ROUTES);
+      routes.onChange(() => {
+        throw new Error('a broken index');
+      });
+      routes.onChange((resolver) => void seen.push(resolver.publicModels().sort()));
     },
   };
 }
@@ -49,18 +49,23 @@ const chat = (model: string) =>
 const listings = () => up.requests.filter((r) => r.path === '/v1/models').length;
 
 describe('model discovery', () => {
-  it('serves the listed models at start; a changed listing changes routing, /v1/models and modelsChanged', async () => {
+  it('serves the listed models at start; a changed listing changes routing, /v1/models and tells onChange listeners', async () => {
     const w = watcher();
-    gw = await startGateway({ providers: [mockProvider('up', up.baseUrl, { discover: true })] }, { plugins: [w] });
+    const { logger, lines } = memoryLogger();
+    gw = await startGateway(
+      { providers: [mockProvider('up', up.baseUrl, { discover: true })] },
+      { plugins: [w], logger },
+    );
     expect(await listed()).toEqual(['m-one', 'm-two']);
     expect(w.seen).toEqual([['m-one', 'm-two']]);
+    expect(lines.some((l) => l.msg === 'a served-models listener failed' && l.level === 50)).toBe(true);
     expect((await chat('m-one')).headers.get('x-switchyard-target')).toBe('up/m-one');
-    const before = gw.gateway.resolver;
+    const before = routesOf(gw.gateway).resolver;
 
     up.setModels(['m-two', 'm-three']);
     const instance = gw.gateway.instances[0]!;
     expect(await gw.gateway.need(DISCOVERY).refresh(instance.name)).toBe(true);
-    expect(gw.gateway.resolver).not.toBe(before);
+    expect(routesOf(gw.gateway).resolver).not.toBe(before);
     expect(w.seen.at(-1)).toEqual(['m-three', 'm-two']);
     expect(await listed()).toEqual(['m-three', 'm-two']);
     expect((await chat('m-three')).status).toBe(200);
@@ -77,8 +82,10 @@ describe('model discovery', () => {
     const first = listings();
     expect(first).toBeGreaterThanOrEqual(1);
     up.setModels(['m-later']);
-    await until(() => gw.gateway.resolver.publicModels().includes('m-later'), { what: 'a later listing applied' });
-    expect(gw.gateway.resolver.publicModels()).toEqual(['m-later']);
+    await until(() => routesOf(gw.gateway).resolver.publicModels().includes('m-later'), {
+      what: 'a later listing applied',
+    });
+    expect(routesOf(gw.gateway).resolver.publicModels()).toEqual(['m-later']);
     expect(listings()).toBeGreaterThan(first);
   });
 
@@ -87,7 +94,7 @@ describe('model discovery', () => {
     gw = await startGateway({ providers: [mockProvider('up', up.baseUrl, { discover: true })] }, { logger });
     up.setFault({ kind: 'status', status: 500 });
     expect(await gw.gateway.need(DISCOVERY).refresh('up')).toBe(false);
-    expect(gw.gateway.resolver.publicModels().sort()).toEqual(['m-one', 'm-two']);
+    expect(routesOf(gw.gateway).resolver.publicModels().sort()).toEqual(['m-one', 'm-two']);
     up.setFault(null);
     expect((await chat('m-two')).status).toBe(200);
     expect(
@@ -118,10 +125,10 @@ describe('model discovery', () => {
       ),
     ).toBe(true);
     // Until a listing succeeds, the configured models are served.
-    expect(gw.gateway.resolver.publicModels()).toEqual(['m-configured']);
+    expect(routesOf(gw.gateway).resolver.publicModels()).toEqual(['m-configured']);
     up.setFault(null);
     expect(await gw.gateway.need(DISCOVERY).refresh('up')).toBe(true);
-    expect(gw.gateway.resolver.publicModels().sort()).toEqual(['m-one', 'm-two']);
+    expect(routesOf(gw.gateway).resolver.publicModels().sort()).toEqual(['m-one', 'm-two']);
   });
 
   it('takes context windows from the listing as capability info (config catalog still wins)', async () => {

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGateway, createLogger, Exchange, SwitchyardError } from '@switchyard/core';
+import { createGateway, createLogger, SwitchyardError } from '@switchyard/core';
 import { resolveConfig } from '@switchyard/core/config';
-import { RoutePlan } from '@switchyard/core/routing';
 import type { ChatRequest } from '@switchyard/core/protocol';
-import type { ConfigInput, Gateway, PluginEntry, ProviderInstance, Target } from '@switchyard/core';
+import type { ConfigInput, Exchange, Gateway, PluginEntry, ProviderInstance, Target } from '@switchyard/core';
 import type { ProviderInput } from '@switchyard/core/config';
 import { catalogSchema, MODEL_INFO, models, targetOutputTokens } from '@switchyard/plugin-models';
 import { OPENAI_MODELS, openai } from '@switchyard/provider-openai';
+import { testExchange } from '../../support/exchange.js';
 
 const logger = createLogger({ level: 'silent' });
 const providers: ProviderInput[] = [
@@ -38,15 +38,7 @@ function exchangeFor(gateway: Gateway, model: string, request?: ChatRequest): Ex
     rule: 'instance',
   };
   const body = request ?? {};
-  const x = new Exchange({
-    id: 't',
-    protocol: 'openai',
-    operation: 'chat',
-    body,
-    request,
-    headers: {},
-    plan: new RoutePlan(),
-  });
+  const x = testExchange(request ? { body, request } : { body });
   x.target = target;
   return x;
 }
@@ -111,6 +103,26 @@ describe('the models plugin', () => {
     expect(await problemsOf({ catalog: {} }, [openai()])).toEqual(['catalog: is not a known field']);
     expect(await problemsOf({ catalog: {}, plugins: { models: false } })).toEqual([
       'catalog: is the section of plugin "models", which plugins.models: false leaves out',
+    ]);
+  });
+
+  it('owns models: unknown without it, named as left out when the config leaves it out', async () => {
+    const aliases = [{ name: 'smart', targets: ['up/gpt-4o'] }];
+    expect(await problemsOf({ models: aliases }, [openai()])).toEqual(['models: is not a known field']);
+    expect(await problemsOf({ models: aliases, plugins: { models: false } })).toEqual([
+      'models: is the section of plugin "models", which plugins.models: false leaves out',
+    ]);
+  });
+
+  it('reports an alias target naming no instance with every other config problem, before anything is created', async () => {
+    const problems = await problemsOf({
+      server: { port: 'eighty' as unknown as number },
+      models: [{ name: 'smart', targets: ['up/gpt-4o', 'ghost/gpt-4o'], routing: { maxAttempts: 0 } }],
+    });
+    expect(problems).toEqual([
+      'server.port: must be integer',
+      'models[0].routing.maxAttempts: must be >= 1',
+      'models[0].targets[1]: no provider instance named "ghost"',
     ]);
   });
 

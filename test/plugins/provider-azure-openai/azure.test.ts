@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGateway, createLogger } from '@switchyard/core';
+import { models } from '@switchyard/plugin-models';
 import type { Exchange, ProviderInstance } from '@switchyard/core';
 import {
   azureAdapter,
@@ -12,6 +13,7 @@ import {
   promptFilterMessage,
 } from '@switchyard/provider-azure-openai';
 import { providerInstance } from '../../support/provider-instance.js';
+import { routesOf } from '../../support/gateway.js';
 
 const instance = (
   name: string,
@@ -115,7 +117,7 @@ describe('Azure deployments and URLs', () => {
       ...extra,
     });
     const gateway = await createGateway({
-      plugins: [azureOpenAI()],
+      plugins: [models(), azureOpenAI()],
       logger: createLogger({ level: 'silent' }),
       config: {
         providers: [
@@ -128,7 +130,8 @@ describe('Azure deployments and URLs', () => {
       },
     });
     try {
-      const ids = (model: string) => gateway.resolver.resolve(model).map((t) => t.id);
+      const { resolver } = routesOf(gateway);
+      const ids = (model: string) => resolver.resolve(model).map((t) => t.id);
       expect(ids('gpt-4o')).toEqual(['b/gpt-4o', 'a/gpt-4o']);
       expect(ids('other')).toEqual(['plain/other']);
       expect(ids('plain/other')).toEqual(['plain/other']);
@@ -136,7 +139,7 @@ describe('Azure deployments and URLs', () => {
       expect(ids('listed/gpt-4o')).toEqual([]);
       expect(ids('gpt-4o-mini')).toEqual(['listed/gpt-4o-mini']);
       expect(ids('smart')).toEqual(['a/gpt-4o']);
-      expect(gateway.resolver.publicModels().sort()).toEqual(['gpt-4o', 'gpt-4o-mini', 'other', 'smart']);
+      expect(resolver.publicModels().sort()).toEqual(['gpt-4o', 'gpt-4o-mini', 'other', 'smart']);
       expect(gateway.instances.map(deploymentModels)).toEqual([['gpt-4o'], ['gpt-4o'], undefined, ['other']]);
     } finally {
       await gateway.close();

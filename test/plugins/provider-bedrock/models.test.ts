@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGateway, createLogger } from '@switchyard/core';
-import { MODEL_INFO, models } from '@switchyard/plugin-models';
+import { MODEL_INFO, MODEL_ROUTES, models } from '@switchyard/plugin-models';
 import { bedrock } from '@switchyard/provider-bedrock';
 
 /** What the plugin tells the gateway of Bedrock's models, and how an instance without a list serves them. */
@@ -49,7 +49,7 @@ describe('Bedrock models', () => {
 
   it("serves, without a model list, the ids of Bedrock's model providers and inference profiles", async () => {
     const gateway = await createGateway({
-      plugins: [bedrock()],
+      plugins: [models(), bedrock()],
       logger: createLogger({ level: 'silent' }),
       config: {
         providers: [
@@ -70,7 +70,11 @@ describe('Bedrock models', () => {
       },
     });
     try {
-      const ids = (model: string) => gateway.resolver.resolve(model).map((t) => `${t.id} ${t.rule}`);
+      const ids = (model: string) =>
+        gateway
+          .need(MODEL_ROUTES)
+          .resolver.resolve(model)
+          .map((t) => `${t.id} ${t.rule}`);
       expect(ids('anthropic.claude-sonnet-4-5-20250929-v1:0')).toEqual([
         'br/anthropic.claude-sonnet-4-5-20250929-v1:0 prefix',
       ]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGateway, createLogger } from '@switchyard/core';
-import { MODEL_INFO, models } from '@switchyard/plugin-models';
+import { MODEL_INFO, MODEL_ROUTES, models } from '@switchyard/plugin-models';
 import { vertex } from '@switchyard/provider-vertex';
 
 /** What the plugin tells the gateway of Vertex AI's models, and how an instance without a list serves them. */
@@ -42,7 +42,11 @@ describe('Vertex AI models', () => {
         contextWindow: 1_048_576,
         pricing: { input: 1.25, output: 10 },
       });
-      const ids = (model: string) => gateway.resolver.resolve(model).map((t) => `${t.id} ${t.rule}`);
+      const ids = (model: string) =>
+        gateway
+          .need(MODEL_ROUTES)
+          .resolver.resolve(model)
+          .map((t) => `${t.id} ${t.rule}`);
       expect(ids('claude-opus-4-1@20250805')).toEqual(['vx/claude-opus-4-1@20250805 prefix']);
       expect(ids('gemini-2.5-pro')).toEqual(['vx/gemini-2.5-pro prefix']);
       expect(ids('gemini-2.5-flash')).toEqual(['listed/gemini-2.5-flash listed']);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RoutePlan } from '@switchyard/core/routing';
 import { withOptions } from '@switchyard/core';
 import type { Plugin, ProviderInstance, Target } from '@switchyard/core';
+import { models } from '@switchyard/plugin-models';
 import { protocolOpenAI } from '@switchyard/protocol-openai';
 import { openai } from '@switchyard/provider-openai';
 import { requestLog, summarizePlan } from '@switchyard/plugin-request-log';
@@ -10,7 +11,7 @@ import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.
 
 const chatBody = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
 
-/** A gateway of the OpenAI protocol and provider only, with `extra` plugins. */
+/** A gateway of model names, the OpenAI protocol and provider only, with `extra` plugins. */
 async function minimalGateway(baseUrl: string, extra: Plugin[] | ReturnType<typeof withOptions>[]) {
   const { logger, lines } = memoryLogger();
   const gw = await startGateway(
@@ -21,7 +22,7 @@ async function minimalGateway(baseUrl: string, extra: Plugin[] | ReturnType<type
       ],
       models: [{ name: 'two', targets: ['a/m', 'b/m'] }],
     },
-    { preset: false, plugins: [protocolOpenAI(), openai(), ...extra], logger },
+    { preset: false, plugins: [models(), protocolOpenAI(), openai(), ...extra], logger },
   );
   const chat = async (model = 'm') => {
     const res = await fetch(`${gw.url}/v1/chat/completions`, {

@@ -10,7 +10,7 @@ import type { Strategy } from '@switchyard/plugin-strategies';
 import { startMockOpenAI } from '../../support/mock-openai.js';
 import type { MockOpenAI } from '../../support/mock-openai.js';
 import { testExchange } from '../../support/exchange.js';
-import { mockProvider, startGateway } from '../../support/gateway.js';
+import { mockProvider, routesOf, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
 
 const KEY = 'sk-upstream-secret-unit-0123456789';
@@ -58,7 +58,7 @@ async function fixture(): Promise<{ gateway: Gateway; targets: Target[] }> {
       i % 2 ? { outcome: 'success', latencyMs: 1100, ttftMs: 300, outputTokens: 100 } : { outcome: 'failure' },
     );
   }
-  return { gateway, targets: gateway.resolver.resolve('pool') };
+  return { gateway, targets: routesOf(gateway).resolver.resolve('pool') };
 }
 
 describe('strategy ordering on constructed stats', () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelResolver } from '@switchyard/core/routing';
 import { tagRouting } from '@switchyard/plugin-tag-routing';
 import { startMockOpenAI } from '../../support/mock-openai.js';
 import type { MockOpenAI } from '../../support/mock-openai.js';
-import { mockProvider, startGateway } from '../../support/gateway.js';
+import { mockProvider, routesOf, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
 
 let a: MockOpenAI;
@@ -112,11 +111,9 @@ describe('tag routing through a gateway', () => {
 
   it('rebuilds its index when the served models change, without touching the request path', async () => {
     expect(plugin.index()?.size).toBe(5);
-    const { gateway } = gw;
-    const changed = gateway.instances.map((i) => (i.name === 'a' ? { ...i, models: ['mistral-7b-instruct:free'] } : i));
-    gateway.hooks.modelsChanged.call(new ModelResolver(changed, gateway.config.models, gateway.providers));
+    // As model discovery does: instance a now serves one other model (the last test: the gateway keeps it).
+    routesOf(gw.gateway).serve('a', ['mistral-7b-instruct:free']);
     expect(plugin.index()?.size).toBe(4);
-    // The index answers with the new set; the gateway's own resolver did not change, so routing the new model is not asserted here.
     expect(
       plugin
         .index()!
@@ -124,5 +121,6 @@ describe('tag routing through a gateway', () => {
         .targets.map((t) => t.id),
     ).toEqual(['a/mistral-7b-instruct:free']);
     expect(plugin.index()!.select({ include: ['70b'], exclude: [] }).targets).toEqual([]);
+    expect((await chat('tag:free,7b')).headers.get('x-switchyard-target')).toBe('a/mistral-7b-instruct:free');
   });
 });

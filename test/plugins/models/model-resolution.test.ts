@@ -1,14 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { createGateway, createLogger } from '@switchyard/core';
+import type { SwitchyardError } from '@switchyard/core';
+import { discovery } from '@switchyard/plugin-discovery';
+import { tagRouting } from '@switchyard/plugin-tag-routing';
 import type { ConfigInput } from '@switchyard/core';
-import type { ModelResolver } from '@switchyard/core/routing';
+import { models } from '@switchyard/plugin-models';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
+import type { ModelResolver } from '@switchyard/plugin-models/contract';
+import { protocolOpenAI } from '@switchyard/protocol-openai';
 import { openai } from '@switchyard/provider-openai';
-import { startMockOpenAI } from '../support/mock-openai.js';
-import { mockProvider, startGateway } from '../support/gateway.js';
+import { startMockOpenAI } from '../../support/mock-openai.js';
+import { mockProvider, routesOf, startGateway } from '../../support/gateway.js';
 
 async function resolverFor(config: ConfigInput): Promise<ModelResolver> {
-  const gateway = await createGateway({ config, plugins: [openai()], logger: createLogger({ level: 'silent' }) });
-  return gateway.resolver;
+  const plugins = [models(), openai()];
+  const gateway = await createGateway({ config, plugins, logger: createLogger({ level: 'silent' }) });
+  return routesOf(gateway).resolver;
 }
 
 const ids = (resolver: ModelResolver, model: string): string[] =>
@@ -105,6 +112,43 @@ describe('model resolution order', () => {
   });
 });
 
+describe('without the models plugin', () => {
+  it('resolves no model name: core dispatches only what selectRoute taps discover', async () => {
+    const up = await startMockOpenAI();
+    const gw = await startGateway(
+      { providers: [mockProvider('a', up.baseUrl, { models: ['gpt-4o'] })] },
+      { preset: false, plugins: [openai(), protocolOpenAI()] },
+    );
+    try {
+      expect(gw.gateway.contract(MODEL_ROUTES)).toBeUndefined();
+      for (const model of ['gpt-4o', 'a/gpt-4o']) {
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }] }),
+        });
+        expect(res.status).toBe(404);
+        expect((await res.json()).error.code).toBe('model_not_found');
+      }
+      expect(up.requests).toHaveLength(0);
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+
+  it('refuses the plugins that need its name resolution (discovery, tag routing) at registration', async () => {
+    for (const plugin of [discovery(), tagRouting()]) {
+      const err = await createGateway({ plugins: [openai(), plugin], logger: createLogger({ level: 'silent' }) }).then(
+        () => undefined,
+        (e: unknown) => e as SwitchyardError,
+      );
+      expect(err?.code).toBe('SWITCHYARD_ERR_PLUGIN_CONTRACT');
+      expect(err?.message).toContain(`plugin "${plugin.name}" needs "models:routes"`);
+    }
+  });
+});
+
 describe('attempt budget', () => {
   it('stops after routing.maxAttempts even when more targets are left', async () => {
     const mocks = await Promise.all([1, 2, 3].map((i) => startMockOpenAI({ name: `m${i}` })));
@@ -156,6 +200,17 @@ describe('attempt budget', () => {
     } finally {
       await gw.close();
       await up.close();
+    }
+  });
+
+  it('refuses the plugins that need its name resolution (discovery, tag routing) at registration', async () => {
+    for (const plugin of [discovery(), tagRouting()]) {
+      const err = await createGateway({ plugins: [openai(), plugin], logger: createLogger({ level: 'silent' }) }).then(
+        () => undefined,
+        (e: unknown) => e as SwitchyardError,
+      );
+      expect(err?.code).toBe('SWITCHYARD_ERR_PLUGIN_CONTRACT');
+      expect(err?.message).toContain(`plugin "${plugin.name}" needs "models:routes"`);
     }
   });
 });

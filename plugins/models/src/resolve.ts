@@ -1,6 +1,8 @@
-import type { AliasConfig } from '../config/schema.js';
-import type { ProviderRegistry } from '../providers.js';
-import type { ProviderInstance, Target } from '../types.js';
+import type { Gateway, ProviderInstance, Target } from '@switchyard/core';
+import type { AliasConfig } from './aliases.js';
+
+/** Where the resolver reads each provider type's model prefixes. */
+type ProviderTypes = Pick<Gateway['providers'], 'get'>;
 
 /**
  * Model names → candidate targets, in DESIGN order: alias → `instance/model` → instances
@@ -28,7 +30,7 @@ export class ModelResolver {
   constructor(
     instances: readonly ProviderInstance[],
     aliases: readonly AliasConfig[],
-    providers: ProviderRegistry,
+    providers: ProviderTypes,
     served?: ReadonlyMap<string, readonly string[]>,
   ) {
     const byPriority = [...instances].sort((a, b) => a.priority - b.priority);
@@ -61,7 +63,7 @@ export class ModelResolver {
   }
 
   /** The prefixes the types of instances without a served list claim, longest first (so `gpt-4o-` can be claimed apart from `gpt-`). */
-  #indexPrefixes(byPriority: readonly ProviderInstance[], providers: ProviderRegistry): void {
+  #indexPrefixes(byPriority: readonly ProviderInstance[], providers: ProviderTypes): void {
     const prefixes = new Map<string, ProviderInstance[]>();
     for (const instance of byPriority) {
       if (this.#served.get(instance.name) !== undefined) continue;

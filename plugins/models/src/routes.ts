@@ -1,0 +1,63 @@
+import type { Gateway } from '@switchyard/core';
+import type { AliasConfig } from './aliases.js';
+import { ModelResolver } from './resolve.js';
+
+/** Called with the resolver that now answers, whenever a served set changed. */
+export type ModelsChangedListener = (resolver: ModelResolver) => void;
+
+/**
+ * Model names → targets for one gateway generation (provided as MODEL_ROUTES): the resolver,
+ * the served model lists plugins set (model discovery, Azure deployments), and who to tell when
+ * they change. The resolver is built at first use, once every provider type is defined.
+ */
+export class ModelRoutes {
+  readonly #gateway: Pick<Gateway, 'instances' | 'providers' | 'logger'>;
+  readonly #aliases: readonly AliasConfig[];
+  /** Served model lists plugins set for instances, over their configured `models`. */
+  readonly #served = new Map<string, readonly string[]>();
+  readonly #listeners: ModelsChangedListener[] = [];
+  #resolver: ModelResolver | undefined;
+
+  constructor(gateway: Pick<Gateway, 'instances' | 'providers' | 'logger'>, aliases: readonly AliasConfig[]) {
+    this.#gateway = gateway;
+    this.#aliases = aliases;
+  }
+
+  /** The resolver that answers now; replaced whole when a served set changes. */
+  get resolver(): ModelResolver {
+    this.#resolver ??= this.#build();
+    return this.#resolver;
+  }
+
+  /** The served models a plugin set for an instance, if any. */
+  served(instance: string): readonly string[] | undefined {
+    return this.#served.get(instance);
+  }
+
+  /**
+   * Sets the models an instance serves, in place of its configured `models`: the resolver is
+   * rebuilt and every onChange listener called, off the request path.
+   */
+  serve(instance: string, models: readonly string[]): void {
+    this.#served.set(instance, Object.freeze([...models]));
+    const resolver = (this.#resolver = this.#build());
+    for (const listener of this.#listeners) {
+      try {
+        listener(resolver);
+      } catch (err) {
+        // One plugin's failing index must not stop the others from seeing the change.
+        this.#gateway.logger.error({ err, plugin: 'models' }, 'a served-models listener failed');
+      }
+    }
+  }
+
+  /** Calls `listener` whenever a served set changed (e.g. to rebuild an index of served targets); a throwing listener is logged. */
+  onChange(listener: ModelsChangedListener): void {
+    this.#listeners.push(listener);
+  }
+
+  #build(): ModelResolver {
+    const { instances, providers } = this.#gateway;
+    return new ModelResolver(instances, this.#aliases, providers, this.#served);
+  }
+}
