@@ -59,11 +59,11 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
     for (const { plugin } of registrations)
       for (const protocol of plugin.protocols ?? []) gateway.protocols.define(protocol, plugin.name);
     tapCoreRouting(gateway.hooks, gateway.providers);
-    // With providers, the `switchyard` check is the models plugin's (models whose every target is unhealthy).
-    if (gateway.instances.length === 0)
-      gateway.readiness.add('switchyard', () => [
-        'no provider is configured: nothing can be served (add one under providers:)',
-      ]);
+    gateway.readiness.add('switchyard', () =>
+      gateway.instances.length === 0
+        ? ['no provider is configured: nothing can be served (add one under providers:)']
+        : [],
+    );
     await applyPlugins(gateway, registrations);
   } catch (err) {
     if (ownsStore) await store.close();

@@ -374,7 +374,7 @@ describe('/ready', () => {
       const ready = await fetch(`${gw.url}/ready`);
       expect(ready.status).toBe(503);
       expect((await ready.json()).problems).toEqual([
-        'switchyard: model smart: every target is unhealthy (a/gpt-4o-mini: circuit open)',
+        'models: model smart: every target is unhealthy (a/gpt-4o-mini: circuit open)',
       ]);
       expect((await gw.gateway.reload(routing('b', { plugins: { 'circuit-breaker': false } }))).ok).toBe(true);
       expect((await fetch(`${gw.url}/ready`)).status).toBe(200);

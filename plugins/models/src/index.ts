@@ -45,11 +45,9 @@ export function models(): Plugin<Record<string, never>> {
       const routes = new ModelRoutes(gateway, aliases);
       gateway.provide(MODEL_ROUTES, routes);
       tapResolve(gateway, routes, aliases);
-      // Core's own `switchyard` check covers a config without providers; with some, this one answers under its name.
-      if (gateway.instances.length > 0)
-        gateway.readiness.add('switchyard', () =>
-          gateway.status.unhealthyModels(routes.resolver.publicModels(), (m) => routes.resolver.resolve(m)),
-        );
+      gateway.readiness.add(PLUGIN, () =>
+        gateway.status.unhealthyModels(routes.resolver.publicModels(), (m) => routes.resolver.resolve(m)),
+      );
     },
   });
 }

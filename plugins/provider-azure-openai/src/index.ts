@@ -37,16 +37,17 @@ export function azureOpenAI(settings: AzureOpenAISettings = {}): Plugin<Record<s
     name: PLUGIN,
     options: Type.Object({}, { additionalProperties: false }),
     providers: [{ type: PROVIDER_TYPE, adapter: azureAdapter(credentials) }],
+    // An instance's deployments are the names it serves: the models plugin, registered first, resolves them.
+    needs: [MODEL_ROUTES],
     apply(gateway) {
       const problems = gateway.instances.flatMap((instance, i) =>
         instance.type === PROVIDER_TYPE ? instanceProblems(instance, i) : [],
       );
       if (problems.length) throw configError(problems, gateway.source);
-      // Deployments are served names when the models plugin (registered before this one) resolves names.
-      const routes = gateway.contract(MODEL_ROUTES);
+      const routes = gateway.need(MODEL_ROUTES);
       for (const instance of gateway.instances) {
         const served = instance.type === PROVIDER_TYPE ? deploymentModels(instance) : undefined;
-        if (served) routes?.serve(instance.name, served);
+        if (served) routes.serve(instance.name, served);
       }
       const hook = gateway.hooks.convertRequest.for(PROVIDER_TYPE);
       hook.tap({ name: PLUGIN, stage: ConvertStage.BUILD }, (req, x) => buildAzureRequest(req, x, gateway));
