@@ -51,21 +51,6 @@ export class StatusBoard {
     return this.#health.length > 0;
   }
 
-  /** Every model whose every target is unhealthy, as the health sources see them (what /ready reports). */
-  unhealthyModels(models: readonly string[], targetsOf: (model: string) => readonly Target[]): string[] {
-    if (this.#health.length === 0) return [];
-    const problems: string[] = [];
-    for (const model of models) {
-      const health = targetsOf(model).map((t) => ({ id: t.id, ...this.health(t) }));
-      if (health.length > 0 && health.every((h) => !h.healthy)) {
-        problems.push(
-          `model ${model}: every target is unhealthy (${health.map((h) => `${h.id}: circuit ${h.circuit}`).join(', ')})`,
-        );
-      }
-    }
-    return problems;
-  }
-
   /** Adds a named gauge (`sticky_sessions`), read when metrics or stats are collected. */
   addGauge(name: string, plugin: string, help: string, read: () => number): void {
     this.#gauges.set(name, { plugin, help, read });

@@ -45,9 +45,7 @@ export function models(): Plugin<Record<string, never>> {
       const routes = new ModelRoutes(gateway, aliases);
       gateway.provide(MODEL_ROUTES, routes);
       tapResolve(gateway, routes, aliases);
-      gateway.readiness.add(PLUGIN, () =>
-        gateway.status.unhealthyModels(routes.resolver.publicModels(), (m) => routes.resolver.resolve(m)),
-      );
+      gateway.readiness.add(PLUGIN, () => unhealthyModels(gateway, routes.resolver));
     },
   });
 }
@@ -61,6 +59,20 @@ function tapResolve(gateway: Gateway, routes: ModelRoutes, aliases: readonly Ali
     if (routing) x.set(ROUTING_OVERRIDES, routing);
     return plan.add(RESOLVE_TAP, routes.resolver.resolve(x.model));
   });
+}
+
+/** Every public model whose every target is unhealthy, as the health sources on `gateway.status` see them (what /ready reports). */
+function unhealthyModels(gateway: Gateway, resolver: ModelResolver): string[] {
+  if (!gateway.status.tracksHealth) return [];
+  const problems: string[] = [];
+  for (const model of resolver.publicModels()) {
+    const health = resolver.resolve(model).map((t) => ({ id: t.id, ...gateway.status.health(t) }));
+    if (health.length > 0 && health.every((h) => !h.healthy))
+      problems.push(
+        `model ${model}: every target is unhealthy (${health.map((h) => `${h.id}: circuit ${h.circuit}`).join(', ')})`,
+      );
+  }
+  return problems;
 }
 
 export default models;
