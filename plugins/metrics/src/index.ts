@@ -63,7 +63,7 @@ export function metrics(): Plugin<MetricsOptions> {
 
       gateway.hooks.onResult.tap(PLUGIN, (result) => recorder.attempt(result));
       gateway.hooks.onFinish.tap(PLUGIN, (x) => recorder.finish(x));
-      gateway.contract(MODEL_ROUTES)?.onChange(() => labels.forgetModels());
+      gateway.contract(MODEL_ROUTES)?.onChange(PLUGIN, () => labels.forgetModels());
       gateway.routes.add({
         method: 'GET',
         path: options.path,

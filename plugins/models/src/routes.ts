@@ -15,7 +15,7 @@ export class ModelRoutes {
   readonly #aliases: readonly AliasConfig[];
   /** Served model lists plugins set for instances, over their configured `models`. */
   readonly #served = new Map<string, readonly string[]>();
-  readonly #listeners: ModelsChangedListener[] = [];
+  readonly #listeners: Array<{ plugin: string; listener: ModelsChangedListener }> = [];
   #resolver: ModelResolver | undefined;
 
   constructor(gateway: Pick<Gateway, 'instances' | 'providers' | 'logger'>, aliases: readonly AliasConfig[]) {
@@ -41,19 +41,22 @@ export class ModelRoutes {
   serve(instance: string, models: readonly string[]): void {
     this.#served.set(instance, Object.freeze([...models]));
     const resolver = (this.#resolver = this.#build());
-    for (const listener of this.#listeners) {
+    for (const { plugin, listener } of this.#listeners) {
       try {
         listener(resolver);
       } catch (err) {
         // One plugin's failing index must not stop the others from seeing the change.
-        this.#gateway.logger.error({ err, plugin: 'models' }, 'a served-models listener failed');
+        this.#gateway.logger.error({ err, plugin }, 'a served-models listener failed');
       }
     }
   }
 
-  /** Calls `listener` whenever a served set changed (e.g. to rebuild an index of served targets); a throwing listener is logged. */
-  onChange(listener: ModelsChangedListener): void {
-    this.#listeners.push(listener);
+  /**
+   * Calls `listener` whenever a served set changed (e.g. to rebuild an index of served targets);
+   * a throwing listener is logged with the name of the `plugin` that added it.
+   */
+  onChange(plugin: string, listener: ModelsChangedListener): void {
+    this.#listeners.push({ plugin, listener });
   }
 
   #build(): ModelResolver {

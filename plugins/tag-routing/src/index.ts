@@ -96,7 +96,7 @@ export function tagRouting(): TagRoutingPlugin {
 
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.DISCOVER }, discover);
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER - 10 }, narrow);
-      routes.onChange(rebuild);
+      routes.onChange(PLUGIN, rebuild);
       gateway.hooks.ready.tapPromise(PLUGIN, async () => void index());
     },
   });

@@ -28,10 +28,10 @@ function watcher(): Plugin & { seen: string[][] } {
     seen,
     apply(gateway) {
       const routes = gateway.need(MODEL_ROUTES);
-      routes.onChange(() => {
+      routes.onChange('models-watcher', () => {
         throw new Error('a broken index');
       });
-      routes.onChange((resolver) => void seen.push(resolver.publicModels().sort()));
+      routes.onChange('models-watcher', (resolver) => void seen.push(resolver.publicModels().sort()));
     },
   };
 }
@@ -58,7 +58,9 @@ describe('model discovery', () => {
     );
     expect(await listed()).toEqual(['m-one', 'm-two']);
     expect(w.seen).toEqual([['m-one', 'm-two']]);
-    expect(lines.some((l) => l.msg === 'a served-models listener failed' && l.level === 50)).toBe(true);
+    expect(
+      lines.some((l) => l.msg === 'a served-models listener failed' && l.level === 50 && l.plugin === 'models-watcher'),
+    ).toBe(true);
     expect((await chat('m-one')).headers.get('x-switchyard-target')).toBe('up/m-one');
     const before = routesOf(gw.gateway).resolver;
 
