@@ -4,7 +4,7 @@ import type { SwitchyardConfig } from './config/schema.js';
 import { schemaProblems } from './config/validate.js';
 import { SwitchyardError } from './errors.js';
 import { Gateway } from './gateway.js';
-import type { GatewayOptions, Recipe, StoreFactory } from './gateway.js';
+import type { GatewayOptions, Plugin, Recipe, StoreFactory } from './gateway.js';
 import { createLogger } from './logger.js';
 import { applyPlugins, contributionsOf, pluginSections, resolvePlugins } from './plugin/host.js';
 import type { Problem, Registration } from './plugin/host.js';
@@ -32,8 +32,7 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
   const registrations = resolvePlugins(options.presets ?? [], options.plugins ?? [], config.plugins, problems);
   const adapters = providerTypes(registrations);
   problems.push(...providerProblems(config, adapters));
-  for (const { plugin } of registrations)
-    for (const line of plugin.check?.(config) ?? []) problems.push({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line });
+  for (const { plugin } of registrations) problems.push(...checkProblems(plugin, config));
   const factory = previous || options.store ? undefined : storeFactory(config.store, registrations, problems);
   if (problems.length) throw configProblems(problems, options.source);
 
@@ -70,6 +69,18 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
     throw err;
   }
   return gateway;
+}
+
+/** What a plugin's check() finds; a check that throws is reported as a problem of its plugin, with the others. */
+function checkProblems(plugin: Plugin, config: SwitchyardConfig): Problem[] {
+  try {
+    return (plugin.check?.(config) ?? []).map((line) => ({ code: 'SWITCHYARD_ERR_CONFIG_INVALID', line }));
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return [
+      { code: 'SWITCHYARD_ERR_PLUGIN_APPLY', line: `plugin "${plugin.name}": its config check failed: ${message}` },
+    ];
+  }
 }
 
 function configProblems(problems: readonly Problem[], source: string | undefined): SwitchyardError {

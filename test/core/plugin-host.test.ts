@@ -148,6 +148,20 @@ describe('plugin registration', () => {
     });
     expect(applied).toBe(true);
     await ok.close();
+    const broken: Plugin = {
+      name: 'broken-check',
+      check: () => {
+        throw new Error('cannot read providers');
+      },
+      apply() {},
+    };
+    const thrown = await refusal(() =>
+      createGateway({ config: { server: { port: -1 } }, plugins: [openai(), broken], logger: silent }),
+    );
+    expect(thrown.problems).toEqual([
+      'server.port: must be >= 0',
+      'plugin "broken-check": its config check failed: cannot read providers',
+    ]);
   });
 
   it('refuses a second definition of a provider type, naming the first owner', async () => {
