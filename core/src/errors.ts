@@ -30,7 +30,6 @@ const invalid = spec(400, 'invalid_request_error', 'caller', 'invalid_request');
 const CORE_CODES = {
   SWITCHYARD_ERR_CONFIG_INVALID: config,
   SWITCHYARD_ERR_CONFIG_READ: config,
-  SWITCHYARD_ERR_CONFIG_ENV_MISSING: config,
   SWITCHYARD_ERR_PLUGIN_DUPLICATE: plugin,
   SWITCHYARD_ERR_PLUGIN_DEPENDENCY: plugin,
   SWITCHYARD_ERR_PLUGIN_OPTIONS: plugin,
@@ -53,9 +52,7 @@ const CORE_CODES = {
   SWITCHYARD_ERR_FORBIDDEN: spec(403, 'permission_error', 'policy', 'forbidden'),
   SWITCHYARD_ERR_ORIGIN_NOT_ALLOWED: spec(403, 'permission_error', 'policy', 'origin_not_allowed'),
   SWITCHYARD_ERR_HOST_NOT_ALLOWED: spec(421, 'invalid_request_error', 'policy', 'host_not_allowed'),
-  SWITCHYARD_ERR_RATE_LIMITED: spec(429, 'rate_limit_error', 'policy', 'rate_limited'),
   SWITCHYARD_ERR_NO_TARGET: spec(503, 'service_unavailable', 'policy', 'no_healthy_target'),
-  SWITCHYARD_ERR_LIMITER_UNAVAILABLE: spec(503, 'service_unavailable', 'policy', 'limiter_unavailable'),
   SWITCHYARD_ERR_SHUTTING_DOWN: spec(503, 'service_unavailable', 'gateway', 'shutting_down'),
   SWITCHYARD_ERR_UPSTREAM_BUSINESS: spec(400, 'invalid_request_error', 'caller', 'upstream_rejected'),
   SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED: spec(429, 'rate_limit_error', 'upstream', 'upstream_rate_limited'),

@@ -6,11 +6,13 @@ import { Limiter } from './limiter.js';
 import { optionsSchema } from './schema.js';
 import type { RateLimitOptions } from './schema.js';
 import { StoreHealth } from './store-health.js';
+import { LIMITER_UNAVAILABLE, RATE_LIMITED } from './errors.js';
 
 export * from './limits.js';
 export { MemoryCounters, RedisCounters, WINDOW_SECONDS } from './counters.js';
 export type { CounterName, Counters, Move, RedisClient } from './counters.js';
 export type { RateLimitOptions } from './schema.js';
+export { LIMITER_UNAVAILABLE, RATE_LIMITED } from './errors.js';
 
 export const PLUGIN = 'rate-limit';
 
@@ -22,6 +24,7 @@ export function rateLimit(): Plugin<RateLimitOptions> {
   return definePlugin({
     name: PLUGIN,
     options: optionsSchema,
+    errors: [RATE_LIMITED, LIMITER_UNAVAILABLE],
     apply(gateway, options) {
       const redis = options.store === 'auto' ? gateway.contract(REDIS_CLIENT) : undefined;
       // In-memory counters outlive config reloads (Redis ones live in Redis); limits are read per request.

@@ -6,6 +6,7 @@ import { chargesFor, estimateTokens, rateLimitHeaders, scopesFor, setRateLimitHe
 import type { Charge, KeyLimits, Reading } from './limits.js';
 import type { RateLimitOptions } from './schema.js';
 import type { StoreHealth } from './store-health.js';
+import { LIMITER_UNAVAILABLE, RATE_LIMITED } from './errors.js';
 
 const PLUGIN = 'rate-limit';
 
@@ -79,7 +80,7 @@ export class Limiter {
     const why = refused.map((r) => describe(r.charge)).join('; ');
     this.logger.info({ plugin: PLUGIN, caller, model: x.model, requestId: x.id, refused: why }, 'rate limited');
     return Reply.error(
-      new SwitchyardError('SWITCHYARD_ERR_RATE_LIMITED', `rate limit exceeded for this gateway key: ${why}`, {
+      new SwitchyardError(RATE_LIMITED, `rate limit exceeded for this gateway key: ${why}`, {
         publicCode: 'rate_limit_exceeded',
         headers: rateLimitHeaders(requests, tokens, retryAfterMs),
       }),
@@ -213,7 +214,7 @@ export class Limiter {
     }
     return Reply.error(
       new SwitchyardError(
-        'SWITCHYARD_ERR_LIMITER_UNAVAILABLE',
+        LIMITER_UNAVAILABLE,
         'rate limits cannot be checked right now (the rate-limit store is unreachable); retry shortly',
         {
           // A 5xx is hidden from callers by default; this one says nothing internal and tells them why.

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk, StreamObservation } from '@switchyard/core/protocol';
 import { anthropicCodec, estimateInputTokens } from '@switchyard/protocol-anthropic';
+import { RATE_LIMITED } from '@switchyard/plugin-rate-limit';
 import { anthropicToCanonical, AnthropicStreamEncoder, canonicalToAnthropicMessage } from '@switchyard/wire-anthropic';
 import type { AnthropicMessagesRequest } from '@switchyard/wire-anthropic';
 
@@ -228,7 +229,7 @@ describe('anthropicCodec', () => {
       type: 'error',
       error: { type: 'not_found_error', message: 'no such model' },
     });
-    expect(anthropicCodec.errorBody(new SwitchyardError('SWITCHYARD_ERR_RATE_LIMITED', 'slow'))).toMatchObject({
+    expect(anthropicCodec.errorBody(new SwitchyardError(RATE_LIMITED, 'slow'))).toMatchObject({
       error: { type: 'rate_limit_error' },
     });
     expect(anthropicCodec.errorBody(new SwitchyardError('SWITCHYARD_ERR_BODY_TOO_LARGE', 'big'))).toMatchObject({
