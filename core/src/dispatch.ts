@@ -23,7 +23,7 @@ export interface DispatchDeps {
   readonly logger: Logger;
   /** Failover policies: the config's routing, with a request's ROUTING_OVERRIDES. */
   readonly policies: FailoverPolicies;
-  /** Time to first token per target, for hedging. */
+  /** Time to first token per target, for hedging: recorded once some policy hedges (`policies.hedging`). */
   readonly latency?: TtftTracker;
 }
 
@@ -120,7 +120,7 @@ function timeoutWithin(target: Target, deadline: number): number {
 /** Records an attempt's result and runs onResult (at once while its taps answer at once); a failing tap is logged, never thrown. */
 function reportResult(deps: DispatchDeps, x: Exchange, result: AttemptResult): MaybePromise<void> {
   x.results.push(result);
-  if (deps.latency && result.outcome === 'success')
+  if (deps.latency && result.outcome === 'success' && deps.policies.hedging)
     deps.latency.record(result.target.id, result.ttftMs ?? result.latencyMs);
   try {
     const done = deps.hooks.run.onResult(result, x);

@@ -231,6 +231,10 @@ describe('failover policy', () => {
     expect(policies.for(overrides).backoffMs).toBe(100);
     expect(policies.for(overrides)).toBe(policies.for(overrides));
     expect(policies.for(undefined).maxAttempts).toBe(3);
+    // No time to first token is tracked until some policy hedges: routing.hedge, or overrides turning it on.
+    expect(policies.hedging).toBe(false);
+    policies.for({ hedge: true });
+    expect(policies.hedging).toBe(true);
     const p = { backoffMs: 100, backoffMaxMs: 1000 };
     expect(backoffDelay(p, 1, () => 0.999)).toBe(100);
     expect(backoffDelay(p, 3, () => 0.5)).toBe(200);

@@ -64,7 +64,7 @@ export function createHandler(gateway: HandlerHost): RequestListener {
     http: gateway.http,
     logger,
     policies,
-    // Always tracked (a request's overrides may turn hedging on); they outlive a reload: hedging keeps its p95s.
+    // Recorded once some policy hedges (a request's overrides may turn it on); they outlive a reload: hedging keeps its p95s.
     latency: gateway.keep('switchyard', 'ttft', () => new TtftTracker()),
     bodyLimit: gateway.config.server.bodyLimit,
     timing: gateway.config.server.timing,

@@ -17,10 +17,20 @@ export class FailoverPolicies {
   readonly #routing: RoutingConfig;
   readonly #default: FailoverPolicy;
   readonly #merged = new WeakMap<RoutingOverrides, FailoverPolicy>();
+  #hedging: boolean;
 
   constructor(routing: RoutingConfig) {
     this.#routing = routing;
     this.#default = toPolicy(routing);
+    this.#hedging = this.#default.hedge;
+  }
+
+  /**
+   * True once some policy hedges: `routing.hedge`, or overrides that turn it on, from the first
+   * request they applied to. Until then no time to first token is tracked.
+   */
+  get hedging(): boolean {
+    return this.#hedging;
   }
 
   /** The policy for a request with these overrides (ROUTING_OVERRIDES), the default without. */
@@ -30,6 +40,7 @@ export class FailoverPolicies {
     if (!policy) {
       policy = toPolicy({ ...this.#routing, ...overrides });
       this.#merged.set(overrides, policy);
+      if (policy.hedge) this.#hedging = true;
     }
     return policy;
   }
