@@ -7,7 +7,6 @@ import { SwitchyardError, createGateway, createLogger, flushLogger } from '@swit
 import { maskSecrets, maskText, maskUrl } from '@switchyard/core/config';
 import type { ConfigInput, Gateway, Plugin, Preset, ReloadInput } from '@switchyard/core';
 import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
-import type { AliasConfig } from '@switchyard/plugin-models/contract';
 import { readConfigFile } from './config-file.js';
 import { withKnownPlugins } from './first-party.js';
 import { npmSwallowed, strayArguments, UsageError } from './arguments.js';
@@ -66,13 +65,8 @@ function describe(gateway: Gateway): string[] {
     (i) =>
       `provider ${i.name} (${i.type}) ${maskUrl(i.baseUrl)} models: ${served(i)?.join(', ') ?? `by name prefix (${gateway.providers.get(i.type)?.modelPrefixes?.join(' ') ?? 'none'})`}`,
   );
-  for (const alias of aliasesOf(gateway)) lines.push(`alias ${alias.name} → ${alias.targets.join(', ')}`);
+  for (const alias of routes?.aliases ?? []) lines.push(`alias ${alias.name} → ${alias.targets.join(', ')}`);
   return lines;
-}
-
-/** The config's `models:` aliases (the models plugin's section; none without it). */
-function aliasesOf(gateway: Gateway): readonly AliasConfig[] {
-  return gateway.section<readonly AliasConfig[]>('models') ?? [];
 }
 
 async function start(values: {
@@ -257,7 +251,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const loaded = plugins.map((p) => p.name);
     console.log(
-      `${file}: valid (${gateway.config.providers.length} providers, ${aliasesOf(gateway).length} aliases, preset ${preset.name}${loaded.length ? `, plugins ${loaded.join(', ')}` : ''})`,
+      `${file}: valid (${gateway.config.providers.length} providers, ${gateway.contract(MODEL_ROUTES)?.aliases.length ?? 0} aliases, preset ${preset.name}${loaded.length ? `, plugins ${loaded.join(', ')}` : ''})`,
     );
     return 0;
   }

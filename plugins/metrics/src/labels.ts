@@ -1,6 +1,5 @@
 import type { Exchange, Gateway } from '@switchyard/core';
 import { MODEL_INFO, MODEL_ROUTES } from '@switchyard/plugin-models/contract';
-import type { AliasConfig } from '@switchyard/plugin-models/contract';
 
 /** The label value anything outside the configured sets collapses to. */
 export const OTHER = 'other';
@@ -51,15 +50,15 @@ export class LabelGuard {
     if (this.#models) return this.#models;
     const { instances } = this.gateway;
     const table = this.gateway.contract(MODEL_INFO);
-    const resolver = this.gateway.contract(MODEL_ROUTES)?.resolver;
+    const routes = this.gateway.contract(MODEL_ROUTES);
     const models = new Set<string>(table?.knownNames());
     for (const instance of instances) for (const m of instance.models ?? []) models.add(m);
-    for (const alias of this.gateway.section<readonly AliasConfig[]>('models') ?? []) {
+    for (const alias of routes?.aliases ?? []) {
       models.add(alias.name);
       for (const ref of alias.targets) models.add(ref.slice(ref.indexOf('/') + 1));
     }
     for (const name of table?.catalogNames() ?? []) models.add(name.slice(name.indexOf('/') + 1));
-    for (const m of resolver?.publicModels() ?? []) models.add(m);
+    for (const m of routes?.resolver.publicModels() ?? []) models.add(m);
     this.#models = models;
     return models;
   }

@@ -12,7 +12,8 @@ export type ModelsChangedListener = (resolver: ModelResolver) => void;
  */
 export class ModelRoutes {
   readonly #gateway: Pick<Gateway, 'instances' | 'providers' | 'logger'>;
-  readonly #aliases: readonly AliasConfig[];
+  /** The config's `models:` aliases. */
+  readonly aliases: readonly AliasConfig[];
   /** Served model lists plugins set for instances, over their configured `models`. */
   readonly #served = new Map<string, readonly string[]>();
   readonly #listeners: Array<{ plugin: string; listener: ModelsChangedListener }> = [];
@@ -20,7 +21,7 @@ export class ModelRoutes {
 
   constructor(gateway: Pick<Gateway, 'instances' | 'providers' | 'logger'>, aliases: readonly AliasConfig[]) {
     this.#gateway = gateway;
-    this.#aliases = aliases;
+    this.aliases = aliases;
   }
 
   /** The resolver that answers now; replaced whole when a served set changes. */
@@ -61,6 +62,6 @@ export class ModelRoutes {
 
   #build(): ModelResolver {
     const { instances, providers } = this.#gateway;
-    return new ModelResolver(instances, this.#aliases, providers, this.#served);
+    return new ModelResolver(instances, this.aliases, providers, this.#served);
   }
 }
