@@ -5,6 +5,7 @@ import { schemaProblems } from './config/validate.js';
 import { SwitchyardError } from './errors.js';
 import { Gateway } from './gateway.js';
 import type { GatewayOptions, Plugin, Recipe, StoreFactory } from './gateway.js';
+import { RouteStage } from './hooks.js';
 import { createLogger } from './logger.js';
 import { applyPlugins, contributionsOf, pluginSections, resolvePlugins } from './plugin/host.js';
 import type { Problem, Registration } from './plugin/host.js';
@@ -64,11 +65,26 @@ async function buildGateway(options: GatewayOptions, previous: Gateway | undefin
         : [],
     );
     await applyPlugins(gateway, registrations);
+    warnIfNothingDiscovers(gateway);
   } catch (err) {
     if (ownsStore) await store.close();
     throw err;
   }
   return gateway;
+}
+
+/**
+ * Providers and routed endpoints, but no plugin turning a model name into targets (a selectRoute
+ * tap at DISCOVER): every routed request would be a 404, so the operator hears it at startup.
+ */
+function warnIfNothingDiscovers(gateway: Gateway): void {
+  if (gateway.instances.length === 0 || gateway.protocols.names().length === 0) return;
+  if (gateway.hooks.selectRoute.taps.some((tap) => tap.stage === RouteStage.DISCOVER)) return;
+  gateway.logger.warn(
+    { event: 'no_model_routing' },
+    'no plugin turns model names into targets (a selectRoute tap at stage DISCOVER): every routed request ' +
+      'will be answered 404 model_not_found; register @switchyard/plugin-models (first) to serve model names',
+  );
 }
 
 /** What a plugin's check() finds; a check that throws is reported as a problem of its plugin, with the others. */

@@ -8,7 +8,7 @@ export interface RequestNeeds {
   readonly vision: boolean;
   readonly tools: boolean;
   readonly structuredOutput: boolean;
-  /** Estimated input tokens (core's characters / 4 estimate). */
+  /** Estimated input tokens (the models plugin's characters / 4 estimate). */
   readonly inputTokens: number;
 }
 

@@ -85,7 +85,7 @@ function keyStrategy(x: Exchange): Strategy | undefined {
   return undefined;
 }
 
-/** Input tokens (core's chars/4 estimate) and output tokens: max_tokens capped at the expected output. */
+/** Input tokens (the models plugin's chars/4 estimate) and output tokens: max_tokens capped at the expected output. */
 function estimate(x: Exchange, expected: number): Estimate {
   const max = x.request?.max_completion_tokens ?? x.request?.max_tokens;
   return {

@@ -4,14 +4,14 @@ import type { SwitchyardError } from '@switchyard/core';
 import { discovery } from '@switchyard/plugin-discovery';
 import { tagRouting } from '@switchyard/plugin-tag-routing';
 import { azureOpenAI } from '@switchyard/provider-azure-openai';
-import type { ConfigInput } from '@switchyard/core';
+import type { ConfigInput, PluginEntry } from '@switchyard/core';
 import { models } from '@switchyard/plugin-models';
 import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import type { ModelResolver } from '@switchyard/plugin-models/contract';
 import { protocolOpenAI } from '@switchyard/protocol-openai';
 import { openai } from '@switchyard/provider-openai';
 import { startMockOpenAI } from '../../support/mock-openai.js';
-import { mockProvider, routesOf, startGateway } from '../../support/gateway.js';
+import { memoryLogger, mockProvider, routesOf, startGateway } from '../../support/gateway.js';
 
 async function resolverFor(config: ConfigInput): Promise<ModelResolver> {
   const plugins = [models(), openai()];
@@ -136,6 +136,20 @@ describe('without the models plugin', () => {
       await gw.close();
       await up.close();
     }
+  });
+
+  it('warns at startup that every routed request will be a 404, and stays quiet once models() is registered', async () => {
+    const config = { providers: [mockProvider('a', 'http://127.0.0.1:9/v1')] };
+    const warnings = async (plugins: PluginEntry[]): Promise<unknown[]> => {
+      const { logger, lines } = memoryLogger();
+      await (await createGateway({ config, plugins, logger })).close();
+      return lines.filter((l) => l.event === 'no_model_routing').map((l) => l.msg);
+    };
+    const [line] = await warnings([protocolOpenAI(), openai()]);
+    expect(line).toMatch(/404 model_not_found.*register @switchyard\/plugin-models/);
+    expect(await warnings([models(), protocolOpenAI(), openai()])).toEqual([]);
+    // Nothing to route to, or no routed endpoint: nothing to warn about.
+    expect(await warnings([openai()])).toEqual([]);
   });
 
   it('refuses the plugins that need its name resolution (discovery, tag routing, Azure OpenAI) at registration', async () => {
