@@ -9,7 +9,8 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '@switchyard/core';
+import { createGateway } from '@switchyard/core';
+import type { Gateway, Plugin, SwitchyardError } from '@switchyard/core';
 import { startMockAnthropic } from '../support/mock-anthropic.js';
 import type { MockAnthropic } from '../support/mock-anthropic.js';
 import { startMockGemini } from '../support/mock-gemini.js';
@@ -46,13 +47,13 @@ function readmes(): string[] {
   });
 }
 
-function snippets(): Snippet[] {
+function snippets(pattern = /\bcreateGateway\(/): Snippet[] {
   const found: Snippet[] = [];
   for (const file of readmes()) {
     const text = readFileSync(join(ROOT, file), 'utf8');
     const blocks = [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
     blocks.forEach((code, index) => {
-      if (code.includes('createGateway(')) found.push({ file, index, code });
+      if (pattern.test(code)) found.push({ file, index, code });
     });
   }
   return found;
@@ -74,10 +75,12 @@ afterAll(async () => {
 /** The provider a snippet's gateway talks to, the config it is given, and the request that proves it serves. */
 function upstreamOf(code: string): { config: object; path: string; body: object; requests: () => number } {
   const server = { host: '127.0.0.1', port: 0, drainDelayMs: 0 };
+  const log = { level: 'silent' };
   if (/\bgemini\(\)/.test(code))
     return {
       config: {
         server,
+        log,
         providers: [{ name: 'main', type: 'gemini', baseUrl: gemini.origin, apiKey: GEMINI_KEY }],
       },
       path: '/v1/chat/completions',
@@ -86,7 +89,7 @@ function upstreamOf(code: string): { config: object; path: string; body: object;
     };
   if (/\banthropic\(\)/.test(code))
     return {
-      config: { server },
+      config: { server, log },
       path: '/v1/messages',
       body: { model: 'claude-sonnet-4-5', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] },
       requests: () => anthropic.requests.length,
@@ -94,6 +97,7 @@ function upstreamOf(code: string): { config: object; path: string; body: object;
   return {
     config: {
       server,
+      log,
       providers: [{ name: 'main', type: 'openai', baseUrl: openai.baseUrl, apiKey: KEY, models: ['gpt-4o-mini'] }],
       models: [{ name: 'smart', targets: ['main/gpt-4o-mini'] }],
     },
@@ -177,4 +181,49 @@ describe('README snippets that compose a gateway', () => {
       }
     });
   }
+});
+
+describe("the root README's plugin in ten lines", () => {
+  const [code] = snippets(/\bdefinePlugin\(/)
+    .filter((s) => s.file === 'README.md')
+    .map((s) => s.code);
+
+  it('loads, checks its options, and its beforeRoute rule answers in the caller’s protocol', async () => {
+    expect(code).toBeDefined();
+    const file = join(ROOT, 'test/docs', `.snippet-${process.pid}-plugin.mjs`);
+    writeFileSync(file, code!);
+    try {
+      const { noNightShift } = (await import(pathToFileURL(file).href)) as { noNightShift: Plugin };
+      const { standard } = await import('@switchyard/preset-standard');
+      const { config } = upstreamOf('');
+      const err = await createGateway({ config, presets: [standard()], plugins: [noNightShift] }).then(
+        () => undefined,
+        (e: unknown) => e as SwitchyardError,
+      );
+      expect(err?.problems?.join('\n')).toMatch(/plugins\.no-night-shift.*instance/);
+      // The night rule excludes an instance this gateway does not route to, whatever the hour.
+      const gateway = await createGateway({
+        config: { ...config, plugins: { 'no-night-shift': { instance: 'elsewhere' } } },
+        presets: [standard()],
+        plugins: [noNightShift],
+      });
+      try {
+        const { url } = await gateway.listen();
+        const ask = (headers: Record<string, string>) =>
+          fetch(`${url}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...headers },
+            body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+          });
+        const refused = await ask({});
+        expect(refused.status).toBe(403);
+        expect((await refused.json()).error).toMatchObject({ type: 'permission_error', message: 'send x-team' });
+        expect((await ask({ 'x-team': 'a' })).status).toBe(200);
+      } finally {
+        await gateway.close({ drainDelayMs: 0 });
+      }
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
 });
