@@ -1,0 +1,175 @@
+/**
+ * provider-openai fits a chat body to its target: output-token limits lowered to the model's
+ * (model table, config catalog:), reasoning blocks removed, and for requests converted from the
+ * Anthropic protocol, reasoning_effort and max_tokens as the target model takes them. Each change
+ * is named in x-switchyard-warnings. The strict mock refuses what OpenAI refuses.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { models } from '@switchyard/plugin-models';
+import { protocolAnthropic } from '@switchyard/protocol-anthropic';
+import { protocolOpenAI } from '@switchyard/protocol-openai';
+import { openai } from '@switchyard/provider-openai';
+import type { ConfigInput } from '@switchyard/core';
+import { startMockOpenAI, type MockOpenAI } from '../../support/mock-openai.js';
+import { minimalGateway, post, type MinimalGateway } from '../protocol-openai/minimal-gateway.js';
+
+let up: MockOpenAI;
+const opened: MinimalGateway[] = [];
+
+beforeAll(async () => {
+  up = await startMockOpenAI({ name: 'up', strictChat: true });
+});
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((gw) => gw.close()));
+  up.reset();
+});
+afterAll(() => up.close());
+
+async function gatewayOf(config: ConfigInput = {}, inbound = protocolOpenAI()): Promise<MinimalGateway> {
+  const gw = await minimalGateway(
+    {
+      providers: [
+        {
+          name: 'up',
+          type: 'openai',
+          baseUrl: up.baseUrl,
+          models: ['gpt-4o-mini', 'gpt-3.5-turbo', 'gpt-4o', 'o3-mini'],
+        },
+      ],
+      ...config,
+    } as ConfigInput,
+    [models(), inbound, openai()],
+  );
+  opened.push(gw);
+  return gw;
+}
+
+const ask = (model: string, extra: Record<string, unknown> = {}) => ({
+  model,
+  messages: [{ role: 'user', content: 'hello' }],
+  ...extra,
+});
+
+describe('output-token limits', () => {
+  it('lowers max_tokens above the target model’s limit (built-in table), so an alias to a smaller model answers', async () => {
+    const gw = await gatewayOf({ models: [{ name: 'cheap', targets: ['up/gpt-3.5-turbo'] }] });
+    const answer = await post(gw, '/v1/chat/completions', ask('cheap', { max_tokens: 10_000 }));
+    expect(answer.status).toBe(200);
+    expect(up.requests[0]!.body.max_tokens).toBe(4096);
+    expect(answer.headers.get('x-switchyard-warnings')).toBe(
+      'max_tokens 10000 lowered to 4096, the most the target model allows',
+    );
+  });
+
+  it('lowers max_completion_tokens to a limit set in the config catalog:', async () => {
+    const gw = await gatewayOf({ catalog: { 'up/gpt-4o-mini': { maxOutputTokens: 1000 } } });
+    const answer = await post(gw, '/v1/chat/completions', ask('gpt-4o-mini', { max_completion_tokens: 5000 }));
+    expect(answer.status).toBe(200);
+    expect(up.requests[0]!.body.max_completion_tokens).toBe(1000);
+    expect(answer.headers.get('x-switchyard-warnings')).toContain('max_completion_tokens 5000 lowered to 1000');
+  });
+
+  it('leaves a limit within the model’s alone, with no warning', async () => {
+    const gw = await gatewayOf();
+    const answer = await post(gw, '/v1/chat/completions', ask('gpt-4o-mini', { max_tokens: 16_384 }));
+    expect(answer.status).toBe(200);
+    expect(up.requests[0]!.body.max_tokens).toBe(16_384);
+    expect(answer.headers.get('x-switchyard-warnings')).toBeNull();
+  });
+
+  it('sends the limit as asked with routing.fitOutputTokens: false, and the upstream’s 400 comes back', async () => {
+    const gw = await gatewayOf({ routing: { fitOutputTokens: false } });
+    const answer = await post(gw, '/v1/chat/completions', ask('gpt-4o-mini', { max_tokens: 20_000 }));
+    expect(up.requests[0]!.body.max_tokens).toBe(20_000);
+    expect(answer.status).toBe(400);
+    expect(answer.json.error).toMatchObject({ param: 'max_tokens', code: 'invalid_value' });
+  });
+});
+
+describe('OpenAI callers', () => {
+  it('keep reasoning_effort and max_tokens as sent, whatever the model (their body passes through)', async () => {
+    const gw = await gatewayOf();
+    const toGpt4o = ask('gpt-4o', { reasoning_effort: 'low', max_tokens: 100 });
+    expect((await post(gw, '/v1/chat/completions', toGpt4o)).status).toBe(200);
+    const toO3 = ask('o3-mini', { max_tokens: 100 });
+    expect((await post(gw, '/v1/chat/completions', toO3)).status).toBe(200);
+    expect(up.requests.map((r) => r.body)).toEqual([toGpt4o, toO3]);
+  });
+
+  it('get reasoning_blocks removed from the history, with a warning', async () => {
+    const gw = await gatewayOf();
+    const body = {
+      model: 'gpt-4o-mini',
+      messages: [
+        { role: 'user', content: 'hi' },
+        {
+          role: 'assistant',
+          content: 'Hello!',
+          reasoning_blocks: [{ type: 'thinking', thinking: 'greet back', signature: 'sig' }],
+        },
+        { role: 'user', content: 'again' },
+      ],
+    };
+    const answer = await post(gw, '/v1/chat/completions', body);
+    expect(answer.status).toBe(200);
+    expect(up.requests[0]!.body.messages[1]).toEqual({ role: 'assistant', content: 'Hello!' });
+    expect(answer.headers.get('x-switchyard-warnings')).toBe(
+      'reasoning blocks in the history dropped (OpenAI Chat Completions takes none back): thinking',
+    );
+  });
+});
+
+describe('Anthropic callers (converted requests)', () => {
+  const messages = (model: string, extra: Record<string, unknown> = {}) => ({
+    model,
+    max_tokens: 2000,
+    messages: [{ role: 'user', content: 'hello' }],
+    ...extra,
+  });
+  const thinking = { thinking: { type: 'enabled', budget_tokens: 1024 } };
+
+  it('lose reasoning_effort for a model that does not reason, with a warning', async () => {
+    const gw = await gatewayOf({}, protocolAnthropic());
+    const answer = await post(gw, '/v1/messages', messages('gpt-4o', thinking));
+    expect(answer.status).toBe(200);
+    expect(answer.json.content[0]).toEqual({ type: 'text', text: 'up: hello' });
+    const sent = up.requests[0]!.body;
+    expect(sent).not.toHaveProperty('reasoning_effort');
+    expect(sent.max_tokens).toBe(2000);
+    expect(answer.headers.get('x-switchyard-warnings')).toContain(
+      'reasoning_effort low dropped (gpt-4o does not reason)',
+    );
+  });
+
+  it('send max_tokens as max_completion_tokens to a reasoning model, reasoning_effort kept', async () => {
+    const gw = await gatewayOf({}, protocolAnthropic());
+    const answer = await post(gw, '/v1/messages', messages('o3-mini', thinking));
+    expect(answer.status).toBe(200);
+    const sent = up.requests[0]!.body;
+    expect(sent).toMatchObject({ model: 'o3-mini', reasoning_effort: 'low', max_completion_tokens: 2000 });
+    expect(sent).not.toHaveProperty('max_tokens');
+  });
+
+  it('have thinking blocks of the history left out (Chat Completions takes none back)', async () => {
+    const gw = await gatewayOf({}, protocolAnthropic());
+    const history = {
+      messages: [
+        { role: 'user', content: 'hi' },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'greet back', signature: 'c2lnbmF0dXJl' },
+            { type: 'text', text: 'Hello!' },
+          ],
+        },
+        { role: 'user', content: 'again' },
+      ],
+    };
+    const answer = await post(gw, '/v1/messages', messages('gpt-4o-mini', history));
+    expect(answer.status).toBe(200);
+    expect(up.requests[0]!.body.messages[1]).toEqual({ role: 'assistant', content: 'Hello!' });
+    expect(answer.headers.get('x-switchyard-warnings')).toContain(
+      'reasoning blocks in the history dropped (OpenAI Chat Completions takes none back): thinking',
+    );
+  });
+});
