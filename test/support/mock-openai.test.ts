@@ -136,6 +136,19 @@ describe('chat completions', () => {
     ]);
   });
 
+  it("refuses the fields OpenAI's models refuse, and takes them from other models", async () => {
+    const refused = async (extra: Record<string, unknown>): Promise<unknown> => {
+      const res = await post('/chat/completions', chatBody(extra));
+      return res.status === 400 ? (await json(res)).error.param : res.status;
+    };
+    expect(await refused({ model: 'o3-mini', max_tokens: 10 })).toBe('max_tokens');
+    expect(await refused({ model: 'gpt-5.5', max_tokens: 10 })).toBe('max_tokens');
+    expect(await refused({ model: 'gpt-4o', reasoning_effort: 'low' })).toBe('reasoning_effort');
+    expect(await refused({ model: 'o3-mini', max_completion_tokens: 10, reasoning_effort: 'low' })).toBe(200);
+    expect(await refused({ model: 'gpt-4o', max_tokens: 10 })).toBe(200);
+    expect(await refused({ model: 'llama-3.1-8b', max_tokens: 10, reasoning_effort: 'low' })).toBe(200);
+  });
+
   it('rejects a body that is not JSON', async () => {
     const res = await fetch(`${mock.baseUrl}/chat/completions`, { method: 'POST', body: 'not json' });
     expect(res.status).toBe(400);

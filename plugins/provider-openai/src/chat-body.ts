@@ -8,10 +8,11 @@ const OUTPUT_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
 
 /**
  * A chat body ready for the target, changed only where it must be: output tokens fitted to the
- * model, no reasoning blocks (Chat Completions takes none back). For requests converted from
- * another protocol, also what the model takes: no `reasoning_effort` for a model known not to
- * reason, `max_completion_tokens` for one that does (reasoning models refuse `max_tokens`), and no
- * reasoning text in the history (Chat Completions has no field to take it back).
+ * model, no reasoning blocks (Chat Completions takes none back), and the fields the model takes
+ * (the model table says whether it reasons): no `reasoning_effort` for a model that does not,
+ * `max_completion_tokens` for one that does (reasoning models refuse `max_tokens`) — so a body
+ * written for one target of an alias is served by the others. For requests converted from another
+ * protocol, also no reasoning text in the history (Chat Completions has no field to take it back).
  */
 export function chatBodyFor(
   body: ChatRequest,
@@ -27,6 +28,7 @@ export function chatBodyFor(
   }
   if (Array.isArray(body.messages))
     body.messages = withoutReasoningBlocks(body.messages, warn, 'OpenAI Chat Completions');
+  fitReasoningFields(body, x, gateway);
   if (x.protocol === 'openai') return body;
   if (body.messages.some((m) => m.role === 'assistant' && m.reasoning_content !== undefined)) {
     body.messages = body.messages.map((m) =>
@@ -34,16 +36,24 @@ export function chatBodyFor(
     );
     warn('reasoning in the history dropped (Chat Completions cannot take it back)');
   }
+  return body;
+}
+
+/** `reasoning_effort` and the output-token field as the target model takes them, when the model table knows whether it reasons. */
+function fitReasoningFields(body: ChatRequest, x: Exchange, gateway: Pick<Gateway, 'contract'>): void {
+  if (body.reasoning_effort == null && body.max_tokens == null) return;
   const reasoning = gateway.contract(MODEL_INFO)?.forTarget(x.target!)?.reasoning;
   if (reasoning === false && body.reasoning_effort != null) {
-    warn(`reasoning_effort ${body.reasoning_effort} dropped (${x.target!.model} does not reason)`);
+    x.warn(`reasoning_effort ${body.reasoning_effort} dropped (${x.target!.model} does not reason)`);
     delete body.reasoning_effort;
   }
-  if (reasoning === true && body.max_tokens != null && body.max_completion_tokens == null) {
-    body.max_completion_tokens = body.max_tokens;
+  if (reasoning === true && body.max_tokens != null) {
+    // An OpenAI caller wrote max_tokens itself: say where it went. For converted requests it is the conversion.
+    if (x.protocol === 'openai')
+      x.warn(`max_tokens sent as max_completion_tokens (${x.target!.model} takes no max_tokens)`);
+    body.max_completion_tokens ??= body.max_tokens;
     delete body.max_tokens;
   }
-  return body;
 }
 
 function withoutReasoningText(message: ChatMessage): ChatMessage {

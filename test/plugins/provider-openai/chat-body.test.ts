@@ -87,13 +87,41 @@ describe('output-token limits', () => {
 });
 
 describe('OpenAI callers', () => {
-  it('keep reasoning_effort and max_tokens as sent, whatever the model (their body passes through)', async () => {
+  it('get reasoning_effort and max_tokens fitted to the model (the upstream refuses them otherwise), with warnings', async () => {
     const gw = await gatewayOf();
-    const toGpt4o = ask('gpt-4o', { reasoning_effort: 'low', max_tokens: 100 });
-    expect((await post(gw, '/v1/chat/completions', toGpt4o)).status).toBe(200);
-    const toO3 = ask('o3-mini', { max_tokens: 100 });
-    expect((await post(gw, '/v1/chat/completions', toO3)).status).toBe(200);
-    expect(up.requests.map((r) => r.body)).toEqual([toGpt4o, toO3]);
+    const toGpt4o = await post(gw, '/v1/chat/completions', ask('gpt-4o', { reasoning_effort: 'low', max_tokens: 100 }));
+    expect(toGpt4o.status).toBe(200);
+    expect(toGpt4o.headers.get('x-switchyard-warnings')).toBe('reasoning_effort low dropped (gpt-4o does not reason)');
+    const toO3 = await post(gw, '/v1/chat/completions', ask('o3-mini', { max_tokens: 100, reasoning_effort: 'low' }));
+    expect(toO3.status).toBe(200);
+    expect(toO3.headers.get('x-switchyard-warnings')).toBe(
+      'max_tokens sent as max_completion_tokens (o3-mini takes no max_tokens)',
+    );
+    const [first, second] = up.requests.map((r) => r.body);
+    expect(first).toMatchObject({ model: 'gpt-4o', max_tokens: 100 });
+    expect(first).not.toHaveProperty('reasoning_effort');
+    expect(second).toMatchObject({ model: 'o3-mini', max_completion_tokens: 100, reasoning_effort: 'low' });
+    expect(second).not.toHaveProperty('max_tokens');
+  });
+
+  it('pass a body the model takes as sent, without warnings', async () => {
+    const gw = await gatewayOf();
+    const body = ask('o3-mini', { max_completion_tokens: 100, reasoning_effort: 'high' });
+    const answer = await post(gw, '/v1/chat/completions', body);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('x-switchyard-warnings')).toBeNull();
+    expect(up.requests[0]!.body).toEqual(body);
+  });
+
+  it('are served by every target of an alias, whichever the body was written for', async () => {
+    const gw = await gatewayOf({ models: [{ name: 'smart', targets: ['up/gpt-4o', 'up/o3-mini'] }] });
+    up.queueFault({ kind: 'status', status: 500 });
+    const answer = await post(gw, '/v1/chat/completions', ask('smart', { max_tokens: 100 }));
+    expect(answer.status).toBe(200);
+    expect(up.requests.map((r) => [r.body.model, r.body.max_tokens, r.body.max_completion_tokens])).toEqual([
+      ['gpt-4o', 100, undefined],
+      ['o3-mini', undefined, 100],
+    ]);
   });
 
   it('get reasoning_blocks removed from the history, with a warning', async () => {
