@@ -85,19 +85,7 @@ export function responsesCodec(): ProtocolCodec {
     },
 
     streamError(error, obs) {
-      const message = errorObject(error).message;
-      const code = streamCode(error);
-      const encoder = obs && encoders.get(obs);
-      if (encoder) return encoder.failed(message, code);
-      const sequence = obs?.events ?? 0;
-      const response = obs && created.get(obs);
-      if (response)
-        return responsesSse({
-          type: 'response.failed',
-          sequence_number: sequence,
-          response: { ...response, status: 'failed', error: { code, message } },
-        });
-      return responsesSse({ type: 'error', sequence_number: sequence, code, message, param: null });
+      return streamErrorEvent(error, obs, encoders, created);
     },
 
     encodeResponse(completion, x) {
@@ -125,33 +113,7 @@ export function responsesCodec(): ProtocolCodec {
     },
 
     observe(event, obs) {
-      obs.events++;
-      const type = typeOf(event);
-      if (
-        type !== 'response.created' &&
-        type !== 'response.failed' &&
-        type !== 'error' &&
-        !(type && TERMINAL.has(type))
-      )
-        return;
-      let data: { response?: ResponseObject & { error?: { message?: string } | null }; message?: unknown };
-      try {
-        data = JSON.parse(event.data) as typeof data;
-      } catch {
-        if (type === 'error' || type === 'response.failed') obs.error = 'upstream stream error';
-        return;
-      }
-      if (type === 'response.created') {
-        if (data.response) created.set(obs, { ...data.response, output: [] });
-      } else if (type === 'response.failed') {
-        obs.error = data.response?.error?.message ?? 'the upstream response failed';
-      } else if (type === 'error') {
-        obs.error = typeof data.message === 'string' ? data.message : 'upstream stream error';
-      } else {
-        obs.done = true;
-        const usage = canonicalUsageOf(data.response?.usage);
-        if (usage) obs.usage = usage;
-      }
+      observeEvent(event, obs, created);
     },
 
     usageOf(bytes) {
@@ -159,4 +121,59 @@ export function responsesCodec(): ProtocolCodec {
       return canonicalUsageOf(carrier?.usage);
     },
   };
+}
+
+/**
+ * The event ending a stream with an error: the encoder's own for a converted answer, else
+ * response.failed when the passed-through stream's response is known, else an `error` event.
+ */
+function streamErrorEvent(
+  error: SwitchyardError,
+  obs: StreamObservation | undefined,
+  encoders: WeakMap<StreamObservation, ResponsesStreamEncoder>,
+  created: WeakMap<StreamObservation, ResponseObject>,
+): string {
+  const message = errorObject(error).message;
+  const code = streamCode(error);
+  const encoder = obs && encoders.get(obs);
+  if (encoder) return encoder.failed(message, code);
+  const sequence = obs?.events ?? 0;
+  const response = obs && created.get(obs);
+  if (response)
+    return responsesSse({
+      type: 'response.failed',
+      sequence_number: sequence,
+      response: { ...response, status: 'failed', error: { code, message } },
+    });
+  return responsesSse({ type: 'error', sequence_number: sequence, code, message, param: null });
+}
+
+/** Follows a passed-through stream: its first response (kept in `created`), its error, its end and usage. */
+function observeEvent(
+  event: SseEvent,
+  obs: StreamObservation,
+  created: WeakMap<StreamObservation, ResponseObject>,
+): void {
+  obs.events++;
+  const type = typeOf(event);
+  if (type !== 'response.created' && type !== 'response.failed' && type !== 'error' && !(type && TERMINAL.has(type)))
+    return;
+  let data: { response?: ResponseObject & { error?: { message?: string } | null }; message?: unknown };
+  try {
+    data = JSON.parse(event.data) as typeof data;
+  } catch {
+    if (type === 'error' || type === 'response.failed') obs.error = 'upstream stream error';
+    return;
+  }
+  if (type === 'response.created') {
+    if (data.response) created.set(obs, { ...data.response, output: [] });
+  } else if (type === 'response.failed') {
+    obs.error = data.response?.error?.message ?? 'the upstream response failed';
+  } else if (type === 'error') {
+    obs.error = typeof data.message === 'string' ? data.message : 'upstream stream error';
+  } else {
+    obs.done = true;
+    const usage = canonicalUsageOf(data.response?.usage);
+    if (usage) obs.usage = usage;
+  }
 }

@@ -1,7 +1,7 @@
 import { SwitchyardError } from '@switchyard/core';
 import type { PluginRoute, RouteRequest } from '@switchyard/core';
 import { visibleItem, visibleResponse } from '@switchyard/wire-openai-responses';
-import type { ResponseStore } from './store.js';
+import type { ResponseStore, StoredResponse } from './store.js';
 
 const MAX_LIST = 100;
 
@@ -73,23 +73,26 @@ export function storedResponseRoutes(
       plugin,
       async handle(req) {
         const record = await load(req);
-        const include = [...record.include, ...includeOf(req)];
-        const limit = Math.min(MAX_LIST, Math.max(1, Number(one(req.query.limit) ?? 20) || 20));
-        let items = record.input.map((item) => visibleItem(item, include));
-        if (one(req.query.order) !== 'asc') items = items.reverse();
-        const after = one(req.query.after);
-        if (after) items = items.slice(items.findIndex((i) => i.id === after) + 1);
-        const page = items.slice(0, limit);
-        return {
-          body: {
-            object: 'list',
-            data: page,
-            first_id: page[0]?.id ?? null,
-            last_id: page.at(-1)?.id ?? null,
-            has_more: items.length > page.length,
-          },
-        };
+        return { body: inputItemsPage(record, req) };
       },
     },
   ];
+}
+
+/** The page of a kept response's input items a GET asks for (`limit`, `order`, `after`, `include`). */
+function inputItemsPage(record: StoredResponse, req: RouteRequest) {
+  const include = [...record.include, ...includeOf(req)];
+  const limit = Math.min(MAX_LIST, Math.max(1, Number(one(req.query.limit) ?? 20) || 20));
+  let items = record.input.map((item) => visibleItem(item, include));
+  if (one(req.query.order) !== 'asc') items = items.reverse();
+  const after = one(req.query.after);
+  if (after) items = items.slice(items.findIndex((i) => i.id === after) + 1);
+  const page = items.slice(0, limit);
+  return {
+    object: 'list',
+    data: page,
+    first_id: page[0]?.id ?? null,
+    last_id: page.at(-1)?.id ?? null,
+    has_more: items.length > page.length,
+  };
 }

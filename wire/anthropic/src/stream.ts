@@ -12,7 +12,7 @@ import { mapStream } from '@switchyard/wire-chat';
 import { canonicalUsageOf } from './inbound.js';
 import type { ChatCompletionChunk, ReasoningBlock, Usage } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
-import type { AnthropicStreamEvent, AnthropicUsage } from './types.js';
+import type { AnthropicContentBlock, AnthropicMessage, AnthropicStreamEvent, AnthropicUsage } from './types.js';
 import { reasoningBlockOf } from './reasoning.js';
 import { finishReasonOf } from './response.js';
 
@@ -57,83 +57,103 @@ export class MessagesStreamDecoder {
   push(event: AnthropicStreamEvent): ChatCompletionChunk[] {
     switch (event.type) {
       case 'message_start':
-        this.#id = event.message.id;
-        this.#model = event.message.model;
-        this.#usage = { ...event.message.usage };
-        return [this.#chunk({ role: 'assistant', content: '' })];
-      case 'content_block_start': {
-        const block = event.content_block;
-        if (block.type === 'tool_use') {
-          if (this.jsonTool && block.name === this.jsonTool) {
-            this.#blocks.set(event.index, 'json');
-            this.#jsonAnswer = true;
-            return [];
-          }
-          const index = this.#tools++;
-          this.#blocks.set(event.index, index);
-          return [
-            this.#chunk({
-              tool_calls: [
-                {
-                  index,
-                  id: block.id as string,
-                  type: 'function',
-                  function: { name: block.name as string, arguments: '' },
-                },
-              ],
-            }),
-          ];
-        }
-        if (block.type === 'text' && typeof block.text === 'string' && block.text)
-          return [this.#chunk({ content: block.text })];
-        if (block.type === 'thinking') {
-          const text = typeof block.thinking === 'string' ? block.thinking : '';
-          this.#thinking = {
-            index: event.index,
-            text,
-            signature: typeof block.signature === 'string' ? block.signature : '',
-          };
-          return text ? [this.#chunk({ reasoning_content: text })] : [];
-        }
-        const redacted = block.type === 'redacted_thinking' ? reasoningBlockOf(block) : undefined;
-        return redacted ? [this.#chunk({ reasoning_blocks: [redacted] })] : [];
-      }
-      case 'content_block_stop': {
-        const thinking = this.#thinking;
-        if (!thinking || thinking.index !== event.index) return [];
-        this.#thinking = undefined;
-        const block: ReasoningBlock | undefined = reasoningBlockOf({
-          type: 'thinking',
-          thinking: thinking.text,
-          signature: thinking.signature,
-        });
-        return block?.signature ? [this.#chunk({ reasoning_blocks: [block] })] : [];
-      }
+        return this.#messageStart(event.message);
+      case 'content_block_start':
+        return this.#blockStart(event.index, event.content_block);
+      case 'content_block_stop':
+        return this.#blockStop(event.index);
       case 'content_block_delta':
         return this.#delta(event.index, event.delta);
-      case 'message_delta': {
-        this.#usage = { ...this.#usage, ...stripNulls(event.usage) };
-        const finish = finishReasonOf(event.delta.stop_reason, this.#jsonAnswer && this.#tools === 0);
-        return finish ? [this.#chunk({}, finish)] : [];
-      }
+      case 'message_delta':
+        return this.#messageDelta(event);
       case 'message_stop':
-        this.#done = true;
-        if (!this.includeUsage) return [];
-        return [
-          {
-            id: this.#id,
-            object: 'chat.completion.chunk',
-            created: this.#created,
-            model: this.#model,
-            choices: [],
-            usage: this.usage ?? null,
-          },
-        ];
+        return this.#messageStop();
       case 'error':
         throw new StreamError(event.error?.type ?? 'api_error', event.error?.message ?? 'upstream stream error');
       default:
         return []; // ping, and events a newer API may add
     }
+  }
+
+  #messageStart(message: AnthropicMessage): ChatCompletionChunk[] {
+    this.#id = message.id;
+    this.#model = message.model;
+    this.#usage = { ...message.usage };
+    return [this.#chunk({ role: 'assistant', content: '' })];
+  }
+
+  #blockStart(index: number, block: AnthropicContentBlock): ChatCompletionChunk[] {
+    if (block.type === 'tool_use') return this.#toolUseStart(index, block);
+    if (block.type === 'text' && typeof block.text === 'string' && block.text)
+      return [this.#chunk({ content: block.text })];
+    if (block.type === 'thinking') return this.#thinkingStart(index, block);
+    const redacted = block.type === 'redacted_thinking' ? reasoningBlockOf(block) : undefined;
+    return redacted ? [this.#chunk({ reasoning_blocks: [redacted] })] : [];
+  }
+
+  #toolUseStart(index: number, block: AnthropicContentBlock): ChatCompletionChunk[] {
+    if (this.jsonTool && block.name === this.jsonTool) {
+      this.#blocks.set(index, 'json');
+      this.#jsonAnswer = true;
+      return [];
+    }
+    const call = this.#tools++;
+    this.#blocks.set(index, call);
+    return [
+      this.#chunk({
+        tool_calls: [
+          {
+            index: call,
+            id: block.id as string,
+            type: 'function',
+            function: { name: block.name as string, arguments: '' },
+          },
+        ],
+      }),
+    ];
+  }
+
+  #thinkingStart(index: number, block: AnthropicContentBlock): ChatCompletionChunk[] {
+    const text = typeof block.thinking === 'string' ? block.thinking : '';
+    this.#thinking = {
+      index,
+      text,
+      signature: typeof block.signature === 'string' ? block.signature : '',
+    };
+    return text ? [this.#chunk({ reasoning_content: text })] : [];
+  }
+
+  #blockStop(index: number): ChatCompletionChunk[] {
+    const thinking = this.#thinking;
+    if (!thinking || thinking.index !== index) return [];
+    this.#thinking = undefined;
+    const block: ReasoningBlock | undefined = reasoningBlockOf({
+      type: 'thinking',
+      thinking: thinking.text,
+      signature: thinking.signature,
+    });
+    return block?.signature ? [this.#chunk({ reasoning_blocks: [block] })] : [];
+  }
+
+  #messageDelta(event: Extract<AnthropicStreamEvent, { type: 'message_delta' }>): ChatCompletionChunk[] {
+    this.#usage = { ...this.#usage, ...stripNulls(event.usage) };
+    const finish = finishReasonOf(event.delta.stop_reason, this.#jsonAnswer && this.#tools === 0);
+    return finish ? [this.#chunk({}, finish)] : [];
+  }
+
+  #messageStop(): ChatCompletionChunk[] {
+    this.#done = true;
+    if (!this.includeUsage) return [];
+    return [
+      {
+        id: this.#id,
+        object: 'chat.completion.chunk',
+        created: this.#created,
+        model: this.#model,
+        choices: [],
+        usage: this.usage ?? null,
+      },
+    ];
   }
 
   #delta(

@@ -37,13 +37,8 @@ export class ResponsesStreamDecoder {
 
   push(event: Json): ChatCompletionChunk[] {
     switch (event.type) {
-      case 'response.created': {
-        const response = event.response as Partial<ResponseObject> | undefined;
-        this.#id = String(response?.id ?? '');
-        this.#model = String(response?.model ?? '');
-        if (typeof response?.created_at === 'number') this.#created = response.created_at;
-        return [this.#chunk({ role: 'assistant', content: '' })];
-      }
+      case 'response.created':
+        return this.#responseCreated(event.response as Partial<ResponseObject> | undefined);
       case 'response.output_text.delta':
         return [this.#chunk({ content: String(event.delta ?? '') })];
       case 'response.refusal.delta':
@@ -51,50 +46,15 @@ export class ResponsesStreamDecoder {
       case 'response.reasoning_summary_text.delta':
       case 'response.reasoning_text.delta':
         return [this.#chunk({ reasoning_content: String(event.delta ?? '') })];
-      case 'response.output_item.added': {
-        const item = event.item as Json;
-        if (item?.type !== 'function_call') return [];
-        const index = this.#calls.size;
-        this.#calls.set(String(item.id), index);
-        return [
-          this.#chunk({
-            tool_calls: [
-              {
-                index,
-                id: String(item.call_id),
-                type: 'function',
-                function: { name: String(item.name), arguments: String(item.arguments ?? '') },
-              },
-            ],
-          }),
-        ];
-      }
-      case 'response.function_call_arguments.delta': {
-        const index = this.#calls.get(String(event.item_id));
-        if (index === undefined || !event.delta) return [];
-        return [this.#chunk({ tool_calls: [{ index, function: { arguments: String(event.delta) } }] })];
-      }
+      case 'response.output_item.added':
+        return this.#itemAdded(event.item as Json);
+      case 'response.function_call_arguments.delta':
+        return this.#argumentsDelta(event);
       case 'response.output_item.done':
         return this.#itemDone(event.item as Json);
       case 'response.completed':
-      case 'response.incomplete': {
-        this.#done = true;
-        const response = event.response as ResponseObject;
-        this.onResponse?.(response);
-        if (response?.model) this.#model = response.model;
-        const finish = this.#chunk({}, finishReasonOf(response, this.#calls.size > 0));
-        return [
-          finish,
-          {
-            id: this.#id,
-            object: 'chat.completion.chunk',
-            created: this.#created,
-            model: this.#model,
-            choices: [],
-            usage: canonicalUsageOf(response?.usage) ?? null,
-          },
-        ];
-      }
+      case 'response.incomplete':
+        return this.#responseEnded(event.response as ResponseObject);
       case 'response.failed': {
         const error = (event.response as { error?: { code?: string; message?: string } } | undefined)?.error;
         throw new SwitchyardError(
@@ -112,6 +72,56 @@ export class ResponsesStreamDecoder {
       default:
         return [];
     }
+  }
+
+  #responseCreated(response: Partial<ResponseObject> | undefined): ChatCompletionChunk[] {
+    this.#id = String(response?.id ?? '');
+    this.#model = String(response?.model ?? '');
+    if (typeof response?.created_at === 'number') this.#created = response.created_at;
+    return [this.#chunk({ role: 'assistant', content: '' })];
+  }
+
+  #itemAdded(item: Json): ChatCompletionChunk[] {
+    if (item?.type !== 'function_call') return [];
+    const index = this.#calls.size;
+    this.#calls.set(String(item.id), index);
+    return [
+      this.#chunk({
+        tool_calls: [
+          {
+            index,
+            id: String(item.call_id),
+            type: 'function',
+            function: { name: String(item.name), arguments: String(item.arguments ?? '') },
+          },
+        ],
+      }),
+    ];
+  }
+
+  #argumentsDelta(event: Json): ChatCompletionChunk[] {
+    const index = this.#calls.get(String(event.item_id));
+    if (index === undefined || !event.delta) return [];
+    return [this.#chunk({ tool_calls: [{ index, function: { arguments: String(event.delta) } }] })];
+  }
+
+  /** The finish chunk and the usage chunk, on response.completed or response.incomplete. */
+  #responseEnded(response: ResponseObject): ChatCompletionChunk[] {
+    this.#done = true;
+    this.onResponse?.(response);
+    if (response?.model) this.#model = response.model;
+    const finish = this.#chunk({}, finishReasonOf(response, this.#calls.size > 0));
+    return [
+      finish,
+      {
+        id: this.#id,
+        object: 'chat.completion.chunk',
+        created: this.#created,
+        model: this.#model,
+        choices: [],
+        usage: canonicalUsageOf(response?.usage) ?? null,
+      },
+    ];
   }
 
   #itemDone(item: Json): ChatCompletionChunk[] {

@@ -143,75 +143,109 @@ function inputMessages(
   warn: (m: string) => void,
   require: (m: string) => void,
 ): ChatMessage[] {
-  const out: ChatMessage[] = [];
-  let turn: Assistant | undefined;
-  const assistant = (): Assistant => (turn ??= { role: 'assistant', content: null });
-  const flush = (): void => {
-    if (!turn) return;
-    const hasText = typeof turn.content === 'string' && turn.content !== '';
-    if (hasText || turn.tool_calls?.length || turn.refusal) out.push(turn);
-    else if (turn.reasoning_blocks?.length) warn('reasoning items not followed by any output dropped');
-    turn = undefined;
-  };
-  for (const item of inputItems(input)) {
+  const messages = new InputMessages(warn, require);
+  for (const item of inputItems(input)) messages.add(item);
+  return messages.end();
+}
+
+/** The chat messages of input items, added one by one (see inputMessages). */
+class InputMessages {
+  readonly #out: ChatMessage[] = [];
+  /** The assistant turn being gathered, until an input ends it. */
+  #turn: Assistant | undefined;
+
+  constructor(
+    private readonly warn: (m: string) => void,
+    private readonly require: (m: string) => void,
+  ) {}
+
+  add(item: ResponsesItem): void {
     const type = item.type ?? ('role' in item ? 'message' : undefined);
     switch (type) {
-      case 'message': {
-        const message = item as Extract<ResponsesItem, { role: string }>;
-        if (message.role === 'assistant') {
-          const { text, refusal } = assistantContent(message.content, warn);
-          const current = assistant();
-          if (text) current.content = `${typeof current.content === 'string' ? current.content : ''}${text}`;
-          if (refusal) current.refusal = refusal;
-          break;
-        }
-        flush();
-        out.push(inputMessage(message, warn));
+      case 'message':
+        this.#message(item as Extract<ResponsesItem, { role: string }>);
         break;
-      }
       case 'function_call':
-      case 'custom_tool_call': {
-        const call = item as Json;
-        const args =
-          type === 'custom_tool_call'
-            ? JSON.stringify({ [CUSTOM_TOOL_INPUT]: String(call.input ?? '') })
-            : String(call.arguments ?? '');
-        const toolCall: ToolCall = {
-          id: String(call.call_id),
-          type: 'function',
-          function: { name: String(call.name), arguments: args },
-        };
-        (assistant().tool_calls ??= []).push(toolCall);
+      case 'custom_tool_call':
+        (this.#assistant().tool_calls ??= []).push(toolCallOf(item as Json, type));
         break;
-      }
       case 'function_call_output':
       case 'custom_tool_call_output': {
-        flush();
+        this.#flush();
         const output = item as Json;
-        out.push({ role: 'tool', tool_call_id: String(output.call_id), content: outputText(output.output, warn) });
+        this.#out.push({
+          role: 'tool',
+          tool_call_id: String(output.call_id),
+          content: outputText(output.output, this.warn),
+        });
         break;
       }
-      case 'reasoning': {
-        const block = reasoningBlock(item as ResponsesReasoningItem);
-        if (block) (assistant().reasoning_blocks ??= []).push(block);
-        else
-          warn(
-            'reasoning items without encrypted_content dropped (ask for include: ["reasoning.encrypted_content"], or use store and previous_response_id)',
-          );
+      case 'reasoning':
+        this.#reasoning(item as ResponsesReasoningItem);
         break;
-      }
       case 'item_reference':
-        require(`input item_reference ${String(item.id)} is not stored by the gateway`);
+        this.require(`input item_reference ${String(item.id)} is not stored by the gateway`);
         break;
       case 'compaction':
-        require('a compaction item can only be read by OpenAI');
+        this.require('a compaction item can only be read by OpenAI');
         break;
       default:
-        warn(`input items of type ${String(type)} dropped (no equivalent upstream)`);
+        this.warn(`input items of type ${String(type)} dropped (no equivalent upstream)`);
     }
   }
-  flush();
-  return out;
+
+  /** The messages, the last assistant turn included. */
+  end(): ChatMessage[] {
+    this.#flush();
+    return this.#out;
+  }
+
+  #assistant(): Assistant {
+    return (this.#turn ??= { role: 'assistant', content: null });
+  }
+
+  #flush(): void {
+    const turn = this.#turn;
+    if (!turn) return;
+    const hasText = typeof turn.content === 'string' && turn.content !== '';
+    if (hasText || turn.tool_calls?.length || turn.refusal) this.#out.push(turn);
+    else if (turn.reasoning_blocks?.length) this.warn('reasoning items not followed by any output dropped');
+    this.#turn = undefined;
+  }
+
+  #message(message: Extract<ResponsesItem, { role: string }>): void {
+    if (message.role === 'assistant') {
+      const { text, refusal } = assistantContent(message.content, this.warn);
+      const current = this.#assistant();
+      if (text) current.content = `${typeof current.content === 'string' ? current.content : ''}${text}`;
+      if (refusal) current.refusal = refusal;
+      return;
+    }
+    this.#flush();
+    this.#out.push(inputMessage(message, this.warn));
+  }
+
+  #reasoning(item: ResponsesReasoningItem): void {
+    const block = reasoningBlock(item);
+    if (block) (this.#assistant().reasoning_blocks ??= []).push(block);
+    else
+      this.warn(
+        'reasoning items without encrypted_content dropped (ask for include: ["reasoning.encrypted_content"], or use store and previous_response_id)',
+      );
+  }
+}
+
+/** A function_call or custom_tool_call item as a tool call (a custom tool's input as its one argument). */
+function toolCallOf(call: Json, type: 'function_call' | 'custom_tool_call'): ToolCall {
+  const args =
+    type === 'custom_tool_call'
+      ? JSON.stringify({ [CUSTOM_TOOL_INPUT]: String(call.input ?? '') })
+      : String(call.arguments ?? '');
+  return {
+    id: String(call.call_id),
+    type: 'function',
+    function: { name: String(call.name), arguments: args },
+  };
 }
 
 /** The reasoning block a reasoning item carries: our envelope (another provider's), or OpenAI's encrypted content. */
