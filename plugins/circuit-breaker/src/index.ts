@@ -44,118 +44,158 @@ export function circuitBreaker(deps: CircuitBreakerDeps = {}): Plugin<CircuitBre
     apply(gateway, options) {
       const keyOf = options.perModel ? (t: Target): string => t.id : (t: Target): string => t.instance.name;
       const shared = new SharedStates(gateway.store, gateway.logger, () => table);
-      // Breaker states outlive config reloads; the new settings apply to them from the swap on.
-      const breakers = gateway.keep(PLUGIN, 'breakers', () => new Map<string, Breaker>());
-      const table: BreakerTable = new BreakerTable(
-        options,
-        {
-          now: deps.now ?? Date.now,
-          onTransition: (t) => {
-            logTransition(gateway, t);
-            shared.publish(t.key);
-          },
-        },
-        breakers,
-      );
-      const keysOf = (instance: string): string[] => {
-        if (!options.perModel) return [instance];
-        const resolver = gateway.contract(MODEL_ROUTES)?.resolver;
-        const served = resolver?.publicModels().flatMap((m) => resolver.resolve(m).map((t) => t.id)) ?? [];
-        return [...new Set([...table.keys(), ...served])].filter((k) => k.startsWith(`${instance}/`));
-      };
+      const table: BreakerTable = breakerTable(gateway, options, deps.now ?? Date.now, shared);
+      const keysOf = (instance: string): string[] => instanceKeys(gateway, options, table, instance);
       const health = healthChecker(gateway, options, {
         passed: (name) => keysOf(name).forEach((k) => table.probePassed(k)),
         failed: (name, why) => keysOf(name).forEach((k) => table.forceOpen(k, `health check failed: ${why}`)),
       });
-
-      /** Asks every target's breaker once, in plan order; the plan is only rebuilt when one refuses. */
-      const filter = (plan: RoutePlan, x: Exchange): RoutePlan => {
-        let refusals: Map<string, Admission & { ok: false }> | undefined;
-        const targets = plan.targets;
-        for (let i = 0; i < targets.length; i++) {
-          const t = targets[i]!;
-          const verdict = x.dryRun ? table.peek(keyOf(t)) : table.admit(keyOf(t), t.instance.timeoutMs + 1000);
-          if (!verdict.ok) (refusals ??= new Map()).set(t.id, verdict);
-          else if (!x.dryRun && verdict.probe) x.set(LEASES, [...(x.get(LEASES) ?? []), keyOf(t)]);
-        }
-        if (!refusals) return plan;
-        const refused = refusals;
-        return plan.exclude(
-          PLUGIN,
-          (t) => refused.has(t.id),
-          // A 429 cooldown is a wait: core answers 429 with Retry-After when every target waits.
-          (t) => {
-            const refusal = refused.get(t.id)!;
-            return refusal.retryAfterMs === undefined
-              ? refusal.reason
-              : {
-                  reason: refusal.reason,
-                  retryAfterMs: refusal.retryAfterMs,
-                  ...(refusal.headers ? { headers: refusal.headers } : {}),
-                };
-          },
-        );
-      };
-      // A probe only tells something if it is tried: put it first (within the first tier), or give its lease back.
-      const probeFirst = (plan: RoutePlan, x: Exchange): RoutePlan => {
-        if (x.dryRun) return plan;
-        const leases = x.get(LEASES);
-        if (!leases?.length) return plan;
-        const first = plan.targets[0];
-        const probe =
-          first &&
-          plan.targets.find((t) => leases.includes(keyOf(t)) && t.instance.priority === first.instance.priority);
-        for (const k of leases.splice(0)) if (!probe || k !== keyOf(probe)) table.release(k);
-        if (!probe) return plan;
-        leases.push(keyOf(probe));
-        return probe === first
-          ? plan
-          : plan.reorder(
-              PLUGIN,
-              [probe, ...plan.targets.filter((t) => t !== probe)],
-              {},
-              `half-open probe ${probe.id} first`,
-            );
-      };
-      const learn = (result: AttemptResult, x: Exchange): void => {
-        const key = keyOf(result.target);
-        const leases = x.get(LEASES);
-        if (leases?.includes(key)) leases.splice(leases.indexOf(key), 1);
-        if (result.outcome === 'rate_limited')
-          table.record(key, result.outcome, retryAfterMs(result.retryAfter), result.rateLimitHeaders);
-        else table.record(key, result.outcome);
-        if (leases?.length && ENDS_REQUEST.has(result.outcome)) for (const k of leases.splice(0)) table.release(k);
-      };
-      // Whatever happened, a finished request holds no probe slot.
-      const finish = (x: Exchange): void => {
-        const leases = x.get(LEASES);
-        if (leases?.length) for (const k of leases.splice(0)) table.release(k);
-      };
-
-      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, filter);
-      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: PROBE_STAGE }, probeFirst);
-      gateway.hooks.onResult.tap(PLUGIN, learn);
-      gateway.hooks.onFinish.tap(PLUGIN, finish);
-      gateway.hooks.ready.tapPromise(PLUGIN, async () => {
-        const names = new Set(gateway.instances.map((i) => i.name));
-        table.forget(
-          (key) => (options.perModel ? key.includes('/') : !key.includes('/')) && names.has(key.split('/')[0]!),
-        );
-        await shared.start(options.syncMs, () => new Set([...table.keys(), ...gateway.instances.map((i) => i.name)]));
-        health?.start();
-      });
-      gateway.hooks.close.tapPromise(PLUGIN, async () => {
-        await Promise.all([shared.stop(), health?.stop()]);
-      });
+      tapRequests(gateway, table, keyOf);
+      tapLifecycle(gateway, options, table, shared, health);
       addCircuitRoutes(gateway, { plugin: PLUGIN, table, keyOf, keysOf, publish: (key) => shared.publish(key) });
-      gateway.status.addHealth(PLUGIN, (t) => {
-        const circuit = table.state(keyOf(t));
-        const ejected = table.ejection(keyOf(t));
-        return ejected === undefined
-          ? { circuit, healthy: circuit !== 'open' }
-          : { circuit, healthy: false, reason: `ejected (${ejected})` };
-      });
+      addHealthReport(gateway, table, keyOf);
     },
+  });
+}
+
+/** The breaker key of a target: its instance, or its instance × model with `perModel`. */
+type KeyOf = (t: Target) => string;
+
+function breakerTable(
+  gateway: Gateway,
+  options: CircuitBreakerOptions,
+  now: () => number,
+  shared: SharedStates,
+): BreakerTable {
+  // Breaker states outlive config reloads; the new settings apply to them from the swap on.
+  const breakers = gateway.keep(PLUGIN, 'breakers', () => new Map<string, Breaker>());
+  return new BreakerTable(
+    options,
+    {
+      now,
+      onTransition: (t) => {
+        logTransition(gateway, t);
+        shared.publish(t.key);
+      },
+    },
+    breakers,
+  );
+}
+
+/** The breaker keys of an instance: its name, or with `perModel` every key of it that has a breaker or a served model. */
+function instanceKeys(
+  gateway: Gateway,
+  options: CircuitBreakerOptions,
+  table: BreakerTable,
+  instance: string,
+): string[] {
+  if (!options.perModel) return [instance];
+  const resolver = gateway.contract(MODEL_ROUTES)?.resolver;
+  const served = resolver?.publicModels().flatMap((m) => resolver.resolve(m).map((t) => t.id)) ?? [];
+  return [...new Set([...table.keys(), ...served])].filter((k) => k.startsWith(`${instance}/`));
+}
+
+function tapRequests(gateway: Gateway, table: BreakerTable, keyOf: KeyOf): void {
+  gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, (plan, x) =>
+    admitTargets(table, keyOf, plan, x),
+  );
+  gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: PROBE_STAGE }, (plan, x) => probeFirst(table, keyOf, plan, x));
+  gateway.hooks.onResult.tap(PLUGIN, (result, x) => learn(table, keyOf, result, x));
+  gateway.hooks.onFinish.tap(PLUGIN, (x) => releaseLeases(table, x));
+}
+
+/** Asks every target's breaker once, in plan order; the plan is only rebuilt when one refuses. */
+function admitTargets(table: BreakerTable, keyOf: KeyOf, plan: RoutePlan, x: Exchange): RoutePlan {
+  let refusals: Map<string, Admission & { ok: false }> | undefined;
+  const targets = plan.targets;
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i]!;
+    const verdict = x.dryRun ? table.peek(keyOf(t)) : table.admit(keyOf(t), t.instance.timeoutMs + 1000);
+    if (!verdict.ok) (refusals ??= new Map()).set(t.id, verdict);
+    else if (!x.dryRun && verdict.probe) x.set(LEASES, [...(x.get(LEASES) ?? []), keyOf(t)]);
+  }
+  if (!refusals) return plan;
+  const refused = refusals;
+  return plan.exclude(
+    PLUGIN,
+    (t) => refused.has(t.id),
+    // A 429 cooldown is a wait: core answers 429 with Retry-After when every target waits.
+    (t) => {
+      const refusal = refused.get(t.id)!;
+      return refusal.retryAfterMs === undefined
+        ? refusal.reason
+        : {
+            reason: refusal.reason,
+            retryAfterMs: refusal.retryAfterMs,
+            ...(refusal.headers ? { headers: refusal.headers } : {}),
+          };
+    },
+  );
+}
+
+// A probe only tells something if it is tried: put it first (within the first tier), or give its lease back.
+function probeFirst(table: BreakerTable, keyOf: KeyOf, plan: RoutePlan, x: Exchange): RoutePlan {
+  if (x.dryRun) return plan;
+  const leases = x.get(LEASES);
+  if (!leases?.length) return plan;
+  const first = plan.targets[0];
+  const probe =
+    first && plan.targets.find((t) => leases.includes(keyOf(t)) && t.instance.priority === first.instance.priority);
+  for (const k of leases.splice(0)) if (!probe || k !== keyOf(probe)) table.release(k);
+  if (!probe) return plan;
+  leases.push(keyOf(probe));
+  return probe === first
+    ? plan
+    : plan.reorder(
+        PLUGIN,
+        [probe, ...plan.targets.filter((t) => t !== probe)],
+        {},
+        `half-open probe ${probe.id} first`,
+      );
+}
+
+function learn(table: BreakerTable, keyOf: KeyOf, result: AttemptResult, x: Exchange): void {
+  const key = keyOf(result.target);
+  const leases = x.get(LEASES);
+  if (leases?.includes(key)) leases.splice(leases.indexOf(key), 1);
+  if (result.outcome === 'rate_limited')
+    table.record(key, result.outcome, retryAfterMs(result.retryAfter), result.rateLimitHeaders);
+  else table.record(key, result.outcome);
+  if (leases?.length && ENDS_REQUEST.has(result.outcome)) for (const k of leases.splice(0)) table.release(k);
+}
+
+// Whatever happened, a finished request holds no probe slot.
+function releaseLeases(table: BreakerTable, x: Exchange): void {
+  const leases = x.get(LEASES);
+  if (leases?.length) for (const k of leases.splice(0)) table.release(k);
+}
+
+/** At ready: forget breakers of instances gone or keyed the other way, start state sharing and health checks; at close: stop them. */
+function tapLifecycle(
+  gateway: Gateway,
+  options: CircuitBreakerOptions,
+  table: BreakerTable,
+  shared: SharedStates,
+  health: HealthChecker | undefined,
+): void {
+  gateway.hooks.ready.tapPromise(PLUGIN, async () => {
+    const names = new Set(gateway.instances.map((i) => i.name));
+    table.forget((key) => (options.perModel ? key.includes('/') : !key.includes('/')) && names.has(key.split('/')[0]!));
+    await shared.start(options.syncMs, () => new Set([...table.keys(), ...gateway.instances.map((i) => i.name)]));
+    health?.start();
+  });
+  gateway.hooks.close.tapPromise(PLUGIN, async () => {
+    await Promise.all([shared.stop(), health?.stop()]);
+  });
+}
+
+function addHealthReport(gateway: Gateway, table: BreakerTable, keyOf: KeyOf): void {
+  gateway.status.addHealth(PLUGIN, (t) => {
+    const circuit = table.state(keyOf(t));
+    const ejected = table.ejection(keyOf(t));
+    return ejected === undefined
+      ? { circuit, healthy: circuit !== 'open' }
+      : { circuit, healthy: false, reason: `ejected (${ejected})` };
   });
 }
 

@@ -141,68 +141,91 @@ export class Balancer {
     scores: Map<string, number>,
     peek: boolean,
   ): number[] {
-    const n = tier.length;
-    if (n === 1) {
+    if (tier.length === 1) {
       scores.set(all[tier[0]!]!.id, 0);
       return tier;
     }
-    const at = (k: number): T => all[tier[k]!]!;
     switch (this.#algorithm) {
-      case 'weighted': {
-        // Exponential race: key = -ln(u) / weight; ascending order is a weighted random permutation.
-        // Keys in a typed array and an index sort: no object per candidate (tiers can hold hundreds of tag-selected targets).
-        const keys = new Float64Array(n);
-        const order = new Array<number>(n);
-        for (let k = 0; k < n; k++) {
-          const weight = at(k).instance.weight;
-          keys[k] = weight > 0 ? -Math.log(1 - this.#random()) / weight : Number.POSITIVE_INFINITY;
-          order[k] = k;
-        }
-        order.sort((a, b) => keys[a]! - keys[b]!);
-        for (let k = 0; k < n; k++) {
-          scores.set(at(order[k]!).id, round(keys[order[k]!]!));
-          order[k] = tier[order[k]!]!;
-        }
-        return order;
-      }
-      case 'round-robin': {
-        const ring = tier.map((i) => all[i]!.id).join('\n');
-        const turn = this.#rotation.get(ring) ?? 0;
-        if (!peek) this.#rotation.set(ring, (turn + 1) % n);
-        const out = [...tier.slice(turn), ...tier.slice(0, turn)];
-        out.forEach((i, k) => scores.set(all[i]!.id, k));
-        return out;
-      }
-      case 'least-busy': {
-        // Fewest attempts in flight per unit of weight; ties (an idle tier) in weighted random order, so load splits by weight.
-        const load = new Float64Array(n);
-        const race = new Float64Array(n);
-        const order = new Array<number>(n);
-        for (let k = 0; k < n; k++) {
-          const { weight, name } = at(k).instance;
-          load[k] = weight > 0 ? this.inFlight(name) / weight : Number.POSITIVE_INFINITY;
-          race[k] = weight > 0 ? -Math.log(1 - this.#random()) / weight : Number.POSITIVE_INFINITY;
-          order[k] = k;
-        }
-        order.sort((a, b) => compare(load[a]!, load[b]!) || compare(race[a]!, race[b]!));
-        return order.map((k) => {
-          scores.set(at(k).id, round(load[k]!));
-          return tier[k]!;
-        });
-      }
-      case 'p2c': {
-        const costs = tier.map((i) => this.cost(all[i]!.instance.name));
-        const i = Math.floor(this.#random() * n);
-        let j = Math.floor(this.#random() * (n - 1));
-        if (j >= i) j++;
-        const pick = costs[i]! <= costs[j]! ? i : j;
-        const rest = costs.map((_, k) => k).filter((k) => k !== pick);
-        rest.sort((x, y) => costs[x]! - costs[y]!);
-        tier.forEach((index, k) => scores.set(all[index]!.id, round(costs[k]!)));
-        return [pick, ...rest].map((k) => tier[k]!);
-      }
+      case 'weighted':
+        return this.#weighted(all, tier, scores);
+      case 'round-robin':
+        return this.#roundRobin(all, tier, scores, peek);
+      case 'least-busy':
+        return this.#leastBusy(all, tier, scores);
+      case 'p2c':
+        return this.#powerOfTwoChoices(all, tier, scores);
     }
   }
+
+  #weighted<T extends Candidate>(all: readonly T[], tier: number[], scores: Map<string, number>): number[] {
+    const n = tier.length;
+    // Exponential race: key = -ln(u) / weight; ascending order is a weighted random permutation.
+    // Keys in a typed array and an index sort: no object per candidate (tiers can hold hundreds of tag-selected targets).
+    const keys = new Float64Array(n);
+    const order = new Array<number>(n);
+    for (let k = 0; k < n; k++) {
+      const weight = at(all, tier, k).instance.weight;
+      keys[k] = weight > 0 ? -Math.log(1 - this.#random()) / weight : Number.POSITIVE_INFINITY;
+      order[k] = k;
+    }
+    order.sort((a, b) => keys[a]! - keys[b]!);
+    for (let k = 0; k < n; k++) {
+      scores.set(at(all, tier, order[k]!).id, round(keys[order[k]!]!));
+      order[k] = tier[order[k]!]!;
+    }
+    return order;
+  }
+
+  #roundRobin<T extends Candidate>(
+    all: readonly T[],
+    tier: number[],
+    scores: Map<string, number>,
+    peek: boolean,
+  ): number[] {
+    const ring = tier.map((i) => all[i]!.id).join('\n');
+    const turn = this.#rotation.get(ring) ?? 0;
+    if (!peek) this.#rotation.set(ring, (turn + 1) % tier.length);
+    const out = [...tier.slice(turn), ...tier.slice(0, turn)];
+    out.forEach((i, k) => scores.set(all[i]!.id, k));
+    return out;
+  }
+
+  #leastBusy<T extends Candidate>(all: readonly T[], tier: number[], scores: Map<string, number>): number[] {
+    const n = tier.length;
+    // Fewest attempts in flight per unit of weight; ties (an idle tier) in weighted random order, so load splits by weight.
+    const load = new Float64Array(n);
+    const race = new Float64Array(n);
+    const order = new Array<number>(n);
+    for (let k = 0; k < n; k++) {
+      const { weight, name } = at(all, tier, k).instance;
+      load[k] = weight > 0 ? this.inFlight(name) / weight : Number.POSITIVE_INFINITY;
+      race[k] = weight > 0 ? -Math.log(1 - this.#random()) / weight : Number.POSITIVE_INFINITY;
+      order[k] = k;
+    }
+    order.sort((a, b) => compare(load[a]!, load[b]!) || compare(race[a]!, race[b]!));
+    return order.map((k) => {
+      scores.set(at(all, tier, k).id, round(load[k]!));
+      return tier[k]!;
+    });
+  }
+
+  #powerOfTwoChoices<T extends Candidate>(all: readonly T[], tier: number[], scores: Map<string, number>): number[] {
+    const n = tier.length;
+    const costs = tier.map((i) => this.cost(all[i]!.instance.name));
+    const i = Math.floor(this.#random() * n);
+    let j = Math.floor(this.#random() * (n - 1));
+    if (j >= i) j++;
+    const pick = costs[i]! <= costs[j]! ? i : j;
+    const rest = costs.map((_, k) => k).filter((k) => k !== pick);
+    rest.sort((x, y) => costs[x]! - costs[y]!);
+    tier.forEach((index, k) => scores.set(all[index]!.id, round(costs[k]!)));
+    return [pick, ...rest].map((k) => tier[k]!);
+  }
+}
+
+/** The `k`-th target of a tier (`tier` holds positions into `all`). */
+function at<T extends Candidate>(all: readonly T[], tier: number[], k: number): T {
+  return all[tier[k]!]!;
 }
 
 /** Ascending, infinities equal to each other. */

@@ -42,68 +42,18 @@ export function promptCache(): PromptCachePlugin {
     provides: [PROMPT_CACHE_STATS],
     apply(gateway, options) {
       const tokens = (counter = new TokenCounter(options.memoEntries));
-      const minTokens = { ...DEFAULT_MIN_TOKENS, ...options.minTokens };
-      const cacheControl = Object.freeze(
-        options.ttl === '1h' ? { type: 'ephemeral' as const, ttl: '1h' } : { type: 'ephemeral' as const },
-      );
-      const settings = new Map<string, BreakpointSettings>();
-      const settingsFor = (model: string): BreakpointSettings => {
-        let found = settings.get(model);
-        if (!found) {
-          found = {
-            ...options.breakpoints,
-            cacheControl,
-            minTokens: minTokensFor(model, minTokens, options.defaultMinTokens),
-          };
-          settings.set(model, found);
-        }
-        return found;
-      };
+      const settingsFor = breakpointSettings(options);
       const keyInstances = new Set(options.promptCacheKeyInstances);
-
-      const adjustAnthropic = (req: UpstreamRequest, x: Exchange): UpstreamRequest => {
-        const body = req.body as Record<string, unknown> | undefined;
-        if (!body || typeof body !== 'object' || x.operation !== 'chat') return req;
-        const placement = placeBreakpoints(
-          body,
-          settingsFor(x.target!.model),
-          tokens,
-          x.protocol === 'anthropic' ? 'leave-alone' : 'fill',
-        );
-        x.set(PROMPT_CACHE_STATS, {
-          breakpoints: placement.placed.length,
-          clientBreakpoints: placement.client,
-          placed: placement.placed,
-          promptCacheKey: false,
-        });
-        return req;
-      };
-      const adjustOpenAI = (req: UpstreamRequest, x: Exchange): UpstreamRequest => {
-        const body = req.body as Record<string, unknown> | undefined;
-        if (!body || typeof body !== 'object' || x.operation !== 'chat') return req;
-        const affinity = x.get(AFFINITY_KEY);
-        const allowed = keyInstances.size === 0 || keyInstances.has(x.target!.instance.name);
-        const set = affinity !== undefined && allowed && body.prompt_cache_key === undefined;
-        if (set) body.prompt_cache_key = affinity;
-        x.set(PROMPT_CACHE_STATS, { breakpoints: 0, clientBreakpoints: 0, placed: [], promptCacheKey: set });
-        return req;
-      };
-      const learn = (result: AttemptResult, x: Exchange): void => {
-        const stats = x.get(PROMPT_CACHE_STATS);
-        if (!stats || result.outcome !== 'success') return;
-        report(gateway, stats, result, options);
-        if (options.header && !result.stream && (stats.readTokens || stats.writeTokens)) {
-          x.setResponseHeader(HEADER, `read=${stats.readTokens} write=${stats.writeTokens}`);
-        }
-      };
 
       if (options.anthropic)
         gateway.hooks.convertRequest
           .for('anthropic')
-          .tap({ name: PLUGIN, stage: ConvertStage.ADJUST }, adjustAnthropic);
+          .tap({ name: PLUGIN, stage: ConvertStage.ADJUST }, (req, x) => adjustAnthropic(req, x, settingsFor, tokens));
       if (options.promptCacheKey)
-        gateway.hooks.convertRequest.for('openai').tap({ name: PLUGIN, stage: ConvertStage.ADJUST }, adjustOpenAI);
-      gateway.hooks.onResult.tap(PLUGIN, learn);
+        gateway.hooks.convertRequest
+          .for('openai')
+          .tap({ name: PLUGIN, stage: ConvertStage.ADJUST }, (req, x) => adjustOpenAI(req, x, keyInstances));
+      gateway.hooks.onResult.tap(PLUGIN, (result, x) => learn(gateway, options, result, x));
       // Tokenizer tables load at start when some target can use them, not on a first request.
       if (options.anthropic && gateway.instances.some((i) => i.type === 'anthropic'))
         gateway.hooks.ready.tap(PLUGIN, () => tokens.preload());
@@ -115,6 +65,70 @@ export function promptCache(): PromptCachePlugin {
       return counter;
     },
   };
+}
+
+/** The breakpoint settings of a model, made on its first request and kept. */
+function breakpointSettings(options: PromptCacheOptions): (model: string) => BreakpointSettings {
+  const minTokens = { ...DEFAULT_MIN_TOKENS, ...options.minTokens };
+  const cacheControl = Object.freeze(
+    options.ttl === '1h' ? { type: 'ephemeral' as const, ttl: '1h' } : { type: 'ephemeral' as const },
+  );
+  const settings = new Map<string, BreakpointSettings>();
+  return (model: string): BreakpointSettings => {
+    let found = settings.get(model);
+    if (!found) {
+      found = {
+        ...options.breakpoints,
+        cacheControl,
+        minTokens: minTokensFor(model, minTokens, options.defaultMinTokens),
+      };
+      settings.set(model, found);
+    }
+    return found;
+  };
+}
+
+function adjustAnthropic(
+  req: UpstreamRequest,
+  x: Exchange,
+  settingsFor: (model: string) => BreakpointSettings,
+  tokens: TokenCounter,
+): UpstreamRequest {
+  const body = req.body as Record<string, unknown> | undefined;
+  if (!body || typeof body !== 'object' || x.operation !== 'chat') return req;
+  const placement = placeBreakpoints(
+    body,
+    settingsFor(x.target!.model),
+    tokens,
+    x.protocol === 'anthropic' ? 'leave-alone' : 'fill',
+  );
+  x.set(PROMPT_CACHE_STATS, {
+    breakpoints: placement.placed.length,
+    clientBreakpoints: placement.client,
+    placed: placement.placed,
+    promptCacheKey: false,
+  });
+  return req;
+}
+
+function adjustOpenAI(req: UpstreamRequest, x: Exchange, keyInstances: ReadonlySet<string>): UpstreamRequest {
+  const body = req.body as Record<string, unknown> | undefined;
+  if (!body || typeof body !== 'object' || x.operation !== 'chat') return req;
+  const affinity = x.get(AFFINITY_KEY);
+  const allowed = keyInstances.size === 0 || keyInstances.has(x.target!.instance.name);
+  const set = affinity !== undefined && allowed && body.prompt_cache_key === undefined;
+  if (set) body.prompt_cache_key = affinity;
+  x.set(PROMPT_CACHE_STATS, { breakpoints: 0, clientBreakpoints: 0, placed: [], promptCacheKey: set });
+  return req;
+}
+
+function learn(gateway: Gateway, options: PromptCacheOptions, result: AttemptResult, x: Exchange): void {
+  const stats = x.get(PROMPT_CACHE_STATS);
+  if (!stats || result.outcome !== 'success') return;
+  report(gateway, stats, result, options);
+  if (options.header && !result.stream && (stats.readTokens || stats.writeTokens)) {
+    x.setResponseHeader(HEADER, `read=${stats.readTokens} write=${stats.writeTokens}`);
+  }
 }
 
 /** Fills the stats with the answer's cache reads and writes and what they saved. */

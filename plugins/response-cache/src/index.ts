@@ -1,8 +1,9 @@
 import { CAPTURED_COMPLETION } from '@switchyard/core/protocol';
 import { definePlugin, exchangeKey, Reply } from '@switchyard/core';
 import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
+import type { ModelRoutes } from '@switchyard/plugin-models/contract';
 import { CACHE_OUTCOME } from './contract.js';
-import type { AttemptResult, Exchange, Plugin, Target } from '@switchyard/core';
+import type { AttemptResult, Exchange, Gateway, Plugin, Target } from '@switchyard/core';
 import type { ChatCompletion } from '@switchyard/core/protocol';
 import { MemoryBackend, StoreBackend } from './backend.js';
 import type { Backend } from './backend.js';
@@ -62,91 +63,126 @@ export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlug
         options.backend === 'store'
           ? new StoreBackend(gateway.store, options.keyPrefix)
           : gateway.keep(PLUGIN, `memory:${options.maxBytes}`, () => new MemoryBackend(options.maxBytes));
-      const ttlMs = options.ttlSeconds * 1000;
-      const warn = (err: unknown, what: string): void => {
-        counts.errors++;
-        gateway.logger.warn({ err, plugin: PLUGIN }, `response-cache: ${what} failed`);
-      };
-
-      const routes = gateway.contract(MODEL_ROUTES);
-      const lookup = async (x: Exchange): Promise<Reply | void> => {
-        if (x.operation !== 'chat' || !x.request) return;
-        const asked = directives(x);
-        const policyAllows = options.cacheable === 'all' || isDeterministic(x);
-        const read = policyAllows && asked.read;
-        const write = policyAllows && asked.write;
-        if (!read && !write) {
-          counts.bypassed++;
-          x.setResponseHeader(HEADER, 'bypass');
-          x.set(CACHE_OUTCOME, 'bypass');
-          return;
-        }
-        const scope = options.shared ? '*' : (x.caller?.name ?? '');
-        const key = requestKey(x, scope, modelKey(routes?.resolver.resolve(x.model) ?? [], x.model));
-        if (read) {
-          const entry = await backend.get(key).catch((err: unknown) => warn(err, 'lookup'));
-          if (entry) {
-            const age = clock() - entry.storedAt;
-            if (age >= 0 && age < ttlMs) {
-              counts.hits++;
-              x.set(CACHE_OUTCOME, 'hit');
-              const completion = JSON.parse(entry.completion) as ChatCompletion;
-              return Reply.completion(completion, {
-                stream: x.stream,
-                headers: { [HEADER]: 'hit', age: String(Math.floor(age / 1000)) },
-              });
-            }
-            if (age >= ttlMs) await backend.delete(key).catch((err: unknown) => warn(err, 'delete'));
-          }
-          counts.misses++;
-        } else counts.bypassed++;
-        x.setResponseHeader(HEADER, read ? 'miss' : 'bypass');
-        x.set(CACHE_OUTCOME, read ? 'miss' : 'bypass');
-        if (write) {
-          x.captureResponse = true;
-          x.set(PENDING, key);
-        }
-      };
-
-      const store = async (result: AttemptResult, x: Exchange): Promise<void> => {
-        const key = x.get(PENDING);
-        if (key === undefined || result.outcome !== 'success') return;
-        const completion = x.get(CAPTURED_COMPLETION);
-        if (!completion || !storable(completion, options)) {
-          counts.refused++;
-          return;
-        }
-        const json = JSON.stringify(completion);
-        if (json.length > options.maxEntryBytes) {
-          counts.refused++;
-          return;
-        }
-        try {
-          await backend.set(key, { completion: json, storedAt: clock() }, ttlMs);
-          counts.stored++;
-        } catch (err) {
-          warn(err, 'store');
-        }
-      };
-
-      gateway.hooks.beforeRoute.tapPromise(PLUGIN, lookup);
-      gateway.hooks.onResult.tapPromise(PLUGIN, store);
-      gateway.routes.add({
-        method: 'GET',
-        path: '/admin/response-cache',
-        plugin: PLUGIN,
-        handle: () => ({
-          body: {
-            backend: backend.kind,
-            ttlSeconds: options.ttlSeconds,
-            ...(backend.size === undefined ? {} : { entries: backend.size }),
-            ...counts,
-          },
-        }),
-      });
+      const cache = new ResponseCaching(gateway, options, backend, counts, clock);
+      gateway.hooks.beforeRoute.tapPromise(PLUGIN, (x) => cache.lookup(x));
+      gateway.hooks.onResult.tapPromise(PLUGIN, (result, x) => cache.store(result, x));
+      addAdminRoute(gateway, options, backend, counts);
     },
   });
   return { ...plugin, counts: () => ({ ...counts }) };
+}
+
+/** The cache of one gateway generation: looks requests up before routing, stores their answers. */
+class ResponseCaching {
+  readonly #gateway: Gateway;
+  readonly #options: ResponseCacheOptions;
+  readonly #backend: Backend;
+  readonly #counts: ResponseCacheCounts;
+  readonly #clock: () => number;
+  readonly #ttlMs: number;
+  readonly #routes: ModelRoutes | undefined;
+
+  constructor(
+    gateway: Gateway,
+    options: ResponseCacheOptions,
+    backend: Backend,
+    counts: ResponseCacheCounts,
+    clock: () => number,
+  ) {
+    this.#gateway = gateway;
+    this.#options = options;
+    this.#backend = backend;
+    this.#counts = counts;
+    this.#clock = clock;
+    this.#ttlMs = options.ttlSeconds * 1000;
+    this.#routes = gateway.contract(MODEL_ROUTES);
+  }
+
+  async lookup(x: Exchange): Promise<Reply | void> {
+    if (x.operation !== 'chat' || !x.request) return;
+    const asked = directives(x);
+    const policyAllows = this.#options.cacheable === 'all' || isDeterministic(x);
+    const read = policyAllows && asked.read;
+    const write = policyAllows && asked.write;
+    if (!read && !write) {
+      this.#counts.bypassed++;
+      x.setResponseHeader(HEADER, 'bypass');
+      x.set(CACHE_OUTCOME, 'bypass');
+      return;
+    }
+    const scope = this.#options.shared ? '*' : (x.caller?.name ?? '');
+    const key = requestKey(x, scope, modelKey(this.#routes?.resolver.resolve(x.model) ?? [], x.model));
+    if (read) {
+      const entry = await this.#backend.get(key).catch((err: unknown) => this.#warn(err, 'lookup'));
+      if (entry) {
+        const age = this.#clock() - entry.storedAt;
+        if (age >= 0 && age < this.#ttlMs) {
+          this.#counts.hits++;
+          x.set(CACHE_OUTCOME, 'hit');
+          const completion = JSON.parse(entry.completion) as ChatCompletion;
+          return Reply.completion(completion, {
+            stream: x.stream,
+            headers: { [HEADER]: 'hit', age: String(Math.floor(age / 1000)) },
+          });
+        }
+        if (age >= this.#ttlMs) await this.#backend.delete(key).catch((err: unknown) => this.#warn(err, 'delete'));
+      }
+      this.#counts.misses++;
+    } else this.#counts.bypassed++;
+    x.setResponseHeader(HEADER, read ? 'miss' : 'bypass');
+    x.set(CACHE_OUTCOME, read ? 'miss' : 'bypass');
+    if (write) {
+      x.captureResponse = true;
+      x.set(PENDING, key);
+    }
+  }
+
+  async store(result: AttemptResult, x: Exchange): Promise<void> {
+    const key = x.get(PENDING);
+    if (key === undefined || result.outcome !== 'success') return;
+    const completion = x.get(CAPTURED_COMPLETION);
+    if (!completion || !storable(completion, this.#options)) {
+      this.#counts.refused++;
+      return;
+    }
+    const json = JSON.stringify(completion);
+    if (json.length > this.#options.maxEntryBytes) {
+      this.#counts.refused++;
+      return;
+    }
+    try {
+      await this.#backend.set(key, { completion: json, storedAt: this.#clock() }, this.#ttlMs);
+      this.#counts.stored++;
+    } catch (err) {
+      this.#warn(err, 'store');
+    }
+  }
+
+  #warn(err: unknown, what: string): void {
+    this.#counts.errors++;
+    this.#gateway.logger.warn({ err, plugin: PLUGIN }, `response-cache: ${what} failed`);
+  }
+}
+
+function addAdminRoute(
+  gateway: Gateway,
+  options: ResponseCacheOptions,
+  backend: Backend,
+  counts: ResponseCacheCounts,
+): void {
+  gateway.routes.add({
+    method: 'GET',
+    path: '/admin/response-cache',
+    plugin: PLUGIN,
+    handle: () => ({
+      body: {
+        backend: backend.kind,
+        ttlSeconds: options.ttlSeconds,
+        ...(backend.size === undefined ? {} : { entries: backend.size }),
+        ...counts,
+      },
+    }),
+  });
 }
 
 /** What the caller allows: `Cache-Control: no-store` and `x-switchyard-cache: bypass` skip both, `no-cache` skips the read. */
