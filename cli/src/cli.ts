@@ -5,9 +5,10 @@ import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SwitchyardError, createGateway, createLogger, flushLogger } from '@switchyard/core';
 import { maskSecrets, maskText, maskUrl } from '@switchyard/core/config';
-import type { ConfigInput, Gateway, Plugin, Preset, ReloadInput } from '@switchyard/core';
+import type { ConfigInput, Gateway, Logger, Preset, ReloadInput } from '@switchyard/core';
 import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { readConfigFile } from './config-file.js';
+import type { ConfigFile } from './config-file.js';
 import { withKnownPlugins } from './first-party.js';
 import { npmSwallowed, strayArguments, UsageError } from './arguments.js';
 import { KEYS_USAGE, runKeys } from './keys.js';
@@ -76,20 +77,10 @@ async function start(values: {
   preset: string;
   watch?: boolean;
 }): Promise<void> {
-  const { preset, configFromEnv } = await loadPreset(values.preset);
+  const presetModule = await loadPreset(values.preset);
+  const { preset } = presetModule;
   const file = values.config ?? DEFAULT_FILES.find((f) => existsSync(f));
-  let config: ConfigInput = {};
-  let plugins: Plugin[] = [];
-  let registered = new Set<string>();
-  const notes: string[] = [];
-  if (file) {
-    ({ config, plugins, registered } = await readConfigFile(file, preset));
-    notes.push(`config loaded from ${file}`);
-  } else if (configFromEnv) {
-    const fromEnv = configFromEnv(process.env);
-    config = fromEnv.config;
-    notes.push('no config file: using the embedded default built from the environment', ...fromEnv.notes);
-  }
+  const { config, plugins, registered, notes } = await startingConfig(file, presetModule);
   const reloadFrom = file ? () => reloadInput(file, preset) : undefined;
   const gateway = await createGateway({
     config,
@@ -107,33 +98,83 @@ async function start(values: {
   });
   for (const line of describe(gateway)) log.info(line);
   log.info(`Switchyard listening on ${address.url} (preset ${preset.name})`);
-  let stopping = false;
-  const reload = (why: string): void => {
-    if (stopping) return void log.warn(`${why}: ignored, the gateway is shutting down`);
-    log.info(`${why}: reloading ${file ?? 'the configuration'}`);
+  const lifecycle = new Lifecycle(gateway, file);
+  process.on('SIGHUP', () => lifecycle.reload('SIGHUP'));
+  if (file && (values.watch || gateway.config.server.watchConfig)) lifecycle.watch(resolve(file));
+  process.on('SIGTERM', () => lifecycle.stop('SIGTERM'));
+  process.on('SIGINT', () => lifecycle.stop('SIGINT'));
+}
+
+/** What start builds the gateway from, and the lines it logs about where that came from. */
+interface StartingConfig extends ConfigFile {
+  notes: string[];
+}
+
+/** The config file's contents; without a file, the preset's config from the environment (if it builds one). */
+async function startingConfig(
+  file: string | undefined,
+  { preset, configFromEnv }: PresetModule,
+): Promise<StartingConfig> {
+  if (file) {
+    const { config, plugins, registered } = await readConfigFile(file, preset);
+    return { config, plugins, registered, notes: [`config loaded from ${file}`] };
+  }
+  if (!configFromEnv) return { config: {}, plugins: [], registered: new Set(), notes: [] };
+  const fromEnv = configFromEnv(process.env);
+  return {
+    config: fromEnv.config,
+    plugins: [],
+    registered: new Set(),
+    notes: ['no config file: using the embedded default built from the environment', ...fromEnv.notes],
+  };
+}
+
+/** A started gateway's reloads (SIGHUP, a watched file) and its shutdown (SIGTERM, SIGINT). */
+class Lifecycle {
+  readonly #gateway: Gateway;
+  readonly #file: string | undefined;
+  readonly #log: Logger;
+  #stopping = false;
+  #stopped = false;
+  #stopWatching: (() => void) | undefined;
+
+  constructor(gateway: Gateway, file: string | undefined) {
+    this.#gateway = gateway;
+    this.#file = file;
+    this.#log = gateway.logger;
+  }
+
+  /** Reloads whenever the file at `path` changes, until the gateway stops. */
+  watch(path: string): void {
+    this.#stopWatching = watchFile(path, () => this.reload('config file changed'));
+  }
+
+  /** Reloads the configuration, unless the gateway is shutting down. */
+  reload(why: string): void {
+    const log = this.#log;
+    if (this.#stopping) return void log.warn(`${why}: ignored, the gateway is shutting down`);
+    log.info(`${why}: reloading ${this.#file ?? 'the configuration'}`);
+    const gateway = this.#gateway;
     gateway.reload().then(
       (result) => {
         if (result.ok) for (const line of describe(gateway.current)) log.info(line);
       },
       (err: unknown) => log.error({ err }, 'config reload failed unexpectedly'),
     );
-  };
-  process.on('SIGHUP', () => reload('SIGHUP'));
-  const stopWatching =
-    file && (values.watch || gateway.config.server.watchConfig)
-      ? watchFile(resolve(file), () => reload('config file changed'))
-      : undefined;
-  let stopped = false;
-  const stop = (signal: string): void => {
+  }
+
+  /** Drains and stops the gateway, then exits; a second signal while it drains exits at once. */
+  stop(signal: string): void {
+    const log = this.#log;
     // Stopped already, writing its last log lines: nothing is left to cut.
-    if (stopped) return;
-    if (stopping) {
+    if (this.#stopped) return;
+    if (this.#stopping) {
       log.warn(`${signal} again: exiting now (code 130)`);
       process.exit(130);
     }
-    stopping = true;
-    stopWatching?.();
-    const { shutdownGraceMs, drainDelayMs } = gateway.current.config.server;
+    this.#stopping = true;
+    this.#stopWatching?.();
+    const { shutdownGraceMs, drainDelayMs } = this.#gateway.current.config.server;
     // An orchestrator's SIGTERM waits for load balancers to see /ready fail; Ctrl-C (SIGINT) does not.
     const delay = signal === 'SIGINT' ? 0 : drainDelayMs;
     log.info(
@@ -142,9 +183,9 @@ async function start(values: {
     );
     // The log is written asynchronously: every line leaves before the process exits.
     const exit = (code: number): Promise<never> => flushLogger(log).then(() => process.exit(code));
-    gateway.close({ drainDelayMs: delay }).then(
+    this.#gateway.close({ drainDelayMs: delay }).then(
       () => {
-        stopped = true;
+        this.#stopped = true;
         log.info('stopped');
         return exit(0);
       },
@@ -153,9 +194,7 @@ async function start(values: {
         return exit(1);
       },
     );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  }
 }
 
 /** The config file and the plugins it brings, as a reload reads them. */
@@ -223,39 +262,50 @@ async function main(argv: string[]): Promise<number> {
     await start({ ...values, preset: values.preset ?? DEFAULT_PRESET });
     return -1;
   }
-  if (command === 'keys' && sub === 'hash') {
-    const key = file ?? (await readStdin()).replace(/\r?\n$/, '');
-    if (!key) throw new UsageError('switchyard keys hash needs a KEY argument or the key on stdin');
-    console.log(`sha256:${createHash('sha256').update(key, 'utf8').digest('hex')}`);
-    return 0;
-  }
-  if (command === 'config' && (sub === 'validate' || sub === 'show')) {
-    if (!file) throw new UsageError(`switchyard config ${sub} needs a FILE`);
-    const { preset } = await loadPreset(values.preset ?? DEFAULT_PRESET);
-    const { config, plugins, registered } = await readConfigFile(file, preset);
-    // Building the gateway checks the core sections, every plugin's section and the provider types at once, and fills defaults.
-    const gateway = await createGateway({
-      config,
-      presets: [preset],
-      plugins,
-      source: file,
-      logger: createLogger({ level: 'silent' }),
-    }).catch((err: unknown) => {
-      throw withKnownPlugins(err, registered);
-    });
-    await gateway.close();
-    if (sub === 'show') {
-      const { stringify: toYaml } = await import('yaml');
-      process.stdout.write(toYaml(maskSecrets({ ...gateway.config, plugins: gateway.pluginOptions() })));
-      return 0;
-    }
-    const loaded = plugins.map((p) => p.name);
-    console.log(
-      `${file}: valid (${gateway.config.providers.length} providers, ${gateway.contract(MODEL_ROUTES)?.aliases.length ?? 0} aliases, preset ${preset.name}${loaded.length ? `, plugins ${loaded.join(', ')}` : ''})`,
-    );
-    return 0;
-  }
+  if (command === 'keys' && sub === 'hash') return hashKey(file);
+  if (command === 'config' && (sub === 'validate' || sub === 'show'))
+    return checkConfig(sub, file, values.preset ?? DEFAULT_PRESET);
   throw new UsageError(`unknown command "${[command, sub].filter(Boolean).join(' ')}"`);
+}
+
+/** `switchyard keys hash`: prints the key's hash, as auth's keyHash takes it. */
+async function hashKey(arg: string | undefined): Promise<number> {
+  const key = arg ?? (await readStdin()).replace(/\r?\n$/, '');
+  if (!key) throw new UsageError('switchyard keys hash needs a KEY argument or the key on stdin');
+  console.log(`sha256:${createHash('sha256').update(key, 'utf8').digest('hex')}`);
+  return 0;
+}
+
+/** `switchyard config validate|show`: builds the gateway the file describes, then says it is valid or prints it filled in. */
+async function checkConfig(
+  sub: 'validate' | 'show',
+  file: string | undefined,
+  presetSpecifier: string,
+): Promise<number> {
+  if (!file) throw new UsageError(`switchyard config ${sub} needs a FILE`);
+  const { preset } = await loadPreset(presetSpecifier);
+  const { config, plugins, registered } = await readConfigFile(file, preset);
+  // Building the gateway checks the core sections, every plugin's section and the provider types at once, and fills defaults.
+  const gateway = await createGateway({
+    config,
+    presets: [preset],
+    plugins,
+    source: file,
+    logger: createLogger({ level: 'silent' }),
+  }).catch((err: unknown) => {
+    throw withKnownPlugins(err, registered);
+  });
+  await gateway.close();
+  if (sub === 'show') {
+    const { stringify: toYaml } = await import('yaml');
+    process.stdout.write(toYaml(maskSecrets({ ...gateway.config, plugins: gateway.pluginOptions() })));
+    return 0;
+  }
+  const loaded = plugins.map((p) => p.name);
+  console.log(
+    `${file}: valid (${gateway.config.providers.length} providers, ${gateway.contract(MODEL_ROUTES)?.aliases.length ?? 0} aliases, preset ${preset.name}${loaded.length ? `, plugins ${loaded.join(', ')}` : ''})`,
+  );
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

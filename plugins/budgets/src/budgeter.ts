@@ -1,12 +1,12 @@
 import { exchangeKey } from '@switchyard/core';
-import type { Exchange, Logger, Target } from '@switchyard/core';
+import type { Exchange, Logger, SwitchyardError, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
 import { inputTokens } from '@switchyard/plugin-models/contract';
 import type { ModelInfo } from '@switchyard/plugin-models/contract';
 import { PRICING_COST, priceAt, worstCaseUsd } from '@switchyard/plugin-pricing/contract';
 import { budgetExceeded, budgetUnavailable } from './errors.js';
 import type { StoreHealth } from './health.js';
-import type { Charge, Ledger, SpendIncrement } from './ledger.js';
+import type { Charge, Ledger, Reading, SpendIncrement } from './ledger.js';
 import { DAY_MS, dayOf, periodOf } from './periods.js';
 import type { PeriodSpan } from './periods.js';
 import { PERIODS } from './schema.js';
@@ -77,15 +77,7 @@ export class Budgeter {
     const { options, ledger } = this.d;
     const at = this.d.now();
     if (options.unpriced === 'deny') {
-      // Excluded as the request's own constraint: when none is left, the caller gets 400 constraint_unmet saying why.
-      plan.exclude(
-        PLUGIN,
-        (t) => !this.d.modelInfo(t)?.pricing,
-        (t) => ({
-          reason: `no price known for ${t.id}: a request with a budget needs one (catalog: pricing)`,
-          byRequest: true,
-        }),
-      );
+      this.#excludeUnpriced(plan);
       if (plan.size === 0) return plan;
     }
     const amount = Math.max(...plan.targets.map((t) => this.#worstCase(t, x, at)));
@@ -110,43 +102,10 @@ export class Budgeter {
       return plan;
     }
     if (!result.ok) {
-      const scope = scopes[result.index]!;
-      this.d.logger.info(
-        {
-          plugin: PLUGIN,
-          scope: scope.id,
-          caller: x.caller?.name,
-          model: x.model,
-          requestId: x.id,
-          spentUsd: result.reading.spent,
-          reservedUsd: result.reading.reserved,
-          limitUsd: scope.budget.usd,
-          requestUsd: amount,
-        },
-        'budget exceeded',
-      );
-      throw budgetExceeded(
-        scope.label,
-        scope.budget.usd,
-        scope.budget.period,
-        spans[result.index]!,
-        result.reading,
-        amount,
-        at,
-      );
+      throw this.#exceeded(x, scopes[result.index]!, spans[result.index]!, result.reading, amount, at);
     }
     this.#hold(x, charges, amount, at, true);
-    result.readings.forEach((r, i) => {
-      const scope = scopes[i]!;
-      this.d.soft.note(
-        charges[i]!.key,
-        scope.label,
-        r.spent + r.reserved + amount,
-        scope.budget.usd,
-        scope.budget.softLimit ?? options.softLimit,
-        spans[i]!.end,
-      );
-    });
+    this.#noteSoftLimits(scopes, spans, charges, result.readings, amount);
     return plan;
   }
 
@@ -182,6 +141,66 @@ export class Budgeter {
       usd,
       records,
       recordsKeepMs: this.d.options.retentionDays * DAY_MS,
+    });
+  }
+
+  /** With `unpriced: deny`, drops the targets without a price. */
+  #excludeUnpriced(plan: RoutePlan): void {
+    // Excluded as the request's own constraint: when none is left, the caller gets 400 constraint_unmet saying why.
+    plan.exclude(
+      PLUGIN,
+      (t) => !this.d.modelInfo(t)?.pricing,
+      (t) => ({
+        reason: `no price known for ${t.id}: a request with a budget needs one (catalog: pricing)`,
+        byRequest: true,
+      }),
+    );
+  }
+
+  /** Logs the refusal and returns the 402 for the budget that has no room for the request. */
+  #exceeded(
+    x: Exchange,
+    scope: Scope,
+    span: PeriodSpan,
+    reading: Reading,
+    amount: number,
+    at: number,
+  ): SwitchyardError {
+    this.d.logger.info(
+      {
+        plugin: PLUGIN,
+        scope: scope.id,
+        caller: x.caller?.name,
+        model: x.model,
+        requestId: x.id,
+        spentUsd: reading.spent,
+        reservedUsd: reading.reserved,
+        limitUsd: scope.budget.usd,
+        requestUsd: amount,
+      },
+      'budget exceeded',
+    );
+    return budgetExceeded(scope.label, scope.budget.usd, scope.budget.period, span, reading, amount, at);
+  }
+
+  /** Tells the soft limits what each budget holds now that the reservation is taken. */
+  #noteSoftLimits(
+    scopes: readonly Scope[],
+    spans: readonly PeriodSpan[],
+    charges: readonly Charge[],
+    readings: readonly Reading[],
+    amount: number,
+  ): void {
+    readings.forEach((r, i) => {
+      const scope = scopes[i]!;
+      this.d.soft.note(
+        charges[i]!.key,
+        scope.label,
+        r.spent + r.reserved + amount,
+        scope.budget.usd,
+        scope.budget.softLimit ?? this.d.options.softLimit,
+        spans[i]!.end,
+      );
     });
   }
 

@@ -1,7 +1,7 @@
 import { contract, definePlugin, RouteStage, SwitchyardError } from '@switchyard/core';
 import { MODEL_INFO } from '@switchyard/plugin-models/contract';
 import { PLUGIN as PRICING_PLUGIN } from '@switchyard/plugin-pricing/contract';
-import type { Plugin } from '@switchyard/core';
+import type { Gateway, Plugin } from '@switchyard/core';
 import { addAdminRoutes } from './admin.js';
 import { Budgeter } from './budgeter.js';
 import type { Scope } from './budgeter.js';
@@ -59,36 +59,12 @@ export function budgets(setup: BudgetsSetup = {}): Plugin<BudgetsOptions> {
     errors: [BUDGET_EXCEEDED, BUDGET_UNAVAILABLE],
     needs: [MODEL_INFO],
     apply(gateway, options) {
-      const on =
-        options.enabled ||
-        options.global !== undefined ||
-        options.defaults !== undefined ||
-        Object.keys(options.teams).length > 0 ||
-        Object.keys(options.keys).length > 0;
-      if (!on) return;
-      // Without the pricing plugin no request would have a cost: budgets would never fill.
-      const pricing = gateway.pluginOptions()[PRICING_PLUGIN];
-      if (pricing === undefined || pricing === false) {
-        throw new SwitchyardError(
-          'SWITCHYARD_ERR_PLUGIN_APPLY',
-          `plugins.budgets needs the "${PRICING_PLUGIN}" plugin (@switchyard/plugin-pricing), which prices the requests budgets count`,
-        );
-      }
+      if (!budgetsOn(options)) return;
+      requirePricing(gateway);
       const table = gateway.need(MODEL_INFO);
       const redis = gateway.contract(REDIS_CLIENT);
       const health = new StoreHealth(gateway.logger, redis ? 'redis' : 'memory', options.onStoreError);
-      const failed = (err: unknown): void => health.failed(err);
-      const dropped = (n: number): void =>
-        gateway.logger.error(
-          { plugin: PLUGIN, dropped: n },
-          `budgets: ${n} settlements dropped while the budget store was unreachable`,
-        );
-      // Memory budgets outlive config reloads (Redis ones live in Redis).
-      const ledger: Ledger = gateway.keep(
-        PLUGIN,
-        redis ? `ledger:redis:${options.settleDelayMs}` : 'ledger:memory',
-        () => (redis ? new RedisLedger(redis, options.settleDelayMs, now, failed, dropped) : new MemoryLedger(now)),
-      );
+      const ledger = keepLedger(gateway, options, redis, now, health);
       const soft = gateway.keep(PLUGIN, 'soft-limits', () => new SoftLimits(gateway.logger));
       const seen = gateway.keep(PLUGIN, 'seen', () => new Map<string, Scope>());
       const budgeter = new Budgeter({
@@ -101,11 +77,7 @@ export function budgets(setup: BudgetsSetup = {}): Plugin<BudgetsOptions> {
         soft,
         seen,
       });
-      gateway.hooks.selectRoute.tapPromise({ name: PLUGIN, stage: RESERVE_STAGE }, (plan, x) =>
-        budgeter.reserve(plan, x),
-      );
-      gateway.hooks.onFinish.tap(PLUGIN, (x) => budgeter.finish(x));
-      gateway.hooks.close.tapPromise(PLUGIN, () => ledger.flush());
+      tapBudgeter(gateway, budgeter, ledger);
       gateway.status.addGauge(
         'budgets_over_soft_limit',
         PLUGIN,
@@ -115,5 +87,54 @@ export function budgets(setup: BudgetsSetup = {}): Plugin<BudgetsOptions> {
       addAdminRoutes(gateway, { plugin: PLUGIN, options, ledger, health, now, seen });
     },
   });
+}
+
+/** Budgets apply when enabled, or as soon as one is configured. */
+function budgetsOn(options: BudgetsOptions): boolean {
+  return (
+    options.enabled ||
+    options.global !== undefined ||
+    options.defaults !== undefined ||
+    Object.keys(options.teams).length > 0 ||
+    Object.keys(options.keys).length > 0
+  );
+}
+
+/** Without the pricing plugin no request would have a cost: budgets would never fill. */
+function requirePricing(gateway: Gateway): void {
+  const pricing = gateway.pluginOptions()[PRICING_PLUGIN];
+  if (pricing === undefined || pricing === false) {
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_PLUGIN_APPLY',
+      `plugins.budgets needs the "${PRICING_PLUGIN}" plugin (@switchyard/plugin-pricing), which prices the requests budgets count`,
+    );
+  }
+}
+
+/** The ledger in the gateway store's Redis when there is one, else in memory. */
+function keepLedger(
+  gateway: Gateway,
+  options: BudgetsOptions,
+  redis: RedisClient | undefined,
+  now: () => number,
+  health: StoreHealth,
+): Ledger {
+  const failed = (err: unknown): void => health.failed(err);
+  const dropped = (n: number): void =>
+    gateway.logger.error(
+      { plugin: PLUGIN, dropped: n },
+      `budgets: ${n} settlements dropped while the budget store was unreachable`,
+    );
+  // Memory budgets outlive config reloads (Redis ones live in Redis).
+  return gateway.keep(PLUGIN, redis ? `ledger:redis:${options.settleDelayMs}` : 'ledger:memory', () =>
+    redis ? new RedisLedger(redis, options.settleDelayMs, now, failed, dropped) : new MemoryLedger(now),
+  );
+}
+
+/** Reserves once the route plan is final, settles when the request finishes, flushes held settlements on close. */
+function tapBudgeter(gateway: Gateway, budgeter: Budgeter, ledger: Ledger): void {
+  gateway.hooks.selectRoute.tapPromise({ name: PLUGIN, stage: RESERVE_STAGE }, (plan, x) => budgeter.reserve(plan, x));
+  gateway.hooks.onFinish.tap(PLUGIN, (x) => budgeter.finish(x));
+  gateway.hooks.close.tapPromise(PLUGIN, () => ledger.flush());
 }
 export default budgets;

@@ -1,6 +1,6 @@
 import { definePlugin, exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
 import { MODEL_INFO, MODEL_ROUTES } from '@switchyard/plugin-models/contract';
-import type { ModelResolver } from '@switchyard/plugin-models/contract';
+import type { ModelResolver, ModelRoutes } from '@switchyard/plugin-models/contract';
 import { ROUTE_CONSTRAINTS } from '@switchyard/plugin-constraints/contract';
 import type { Exchange, Gateway, Plugin, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
@@ -39,68 +39,99 @@ export function tagRouting(): TagRoutingPlugin {
     needs: [MODEL_ROUTES],
     apply(gateway, options) {
       const routes = gateway.need(MODEL_ROUTES);
-      let current: TagIndex | undefined;
-      latest = () => current;
-      const tagsOf = (target: Target): Set<string> => targetTags(gateway, target, options.deriveTags);
-      const extra = new Map<string, ReadonlySet<string>>();
-      const rebuild = (resolver: ModelResolver): void => {
-        current = buildIndex(resolver, tagsOf);
-        extra.clear();
-        gateway.logger.debug({ plugin: PLUGIN, targets: current.size }, 'tag index built');
-      };
-      // The resolver is complete only once every provider plugin applied: build at first use.
-      const index = (): TagIndex => current ?? (rebuild(routes.resolver), current!);
-      const tagsOfTarget = (target: Target): ReadonlySet<string> => {
-        const known = index().tagsOf(target.id) ?? extra.get(target.id);
-        if (known) return known;
-        const tags = tagsOf(target);
-        if (extra.size < MAX_EXTRA) extra.set(target.id, tags);
-        return tags;
-      };
-
-      const discover = (plan: RoutePlan, x: Exchange): RoutePlan => {
-        if (!x.model.startsWith(options.prefix)) return plan;
-        const query = parseTagQuery(x.model.slice(options.prefix.length));
-        if (query.include.length === 0) {
-          throw new SwitchyardError(
-            'SWITCHYARD_ERR_INVALID_REQUEST',
-            `\`${x.model}\` names no tag to select by: use ${options.prefix}a,b (and !c to exclude)`,
-            { param: 'model' },
-          );
-        }
-        const selection = index().select(query);
-        x.set(TAG_SELECTION, selection);
-        if (selection.targets.length === 0) throw noMatch(x.model, selection);
-        return plan.add(PLUGIN, selection.targets);
-      };
-      // The constraints plugin reads x-switchyard-tags and the body's switchyard.tags (validated, merged).
-      const narrow = (plan: RoutePlan, x: Exchange): RoutePlan => {
-        const tags = x.get(ROUTE_CONSTRAINTS)?.tags;
-        if (!tags?.length || plan.size === 0) return plan;
-        const query = parseTagQuery(tags.join(','));
-        plan.exclude(
-          PLUGIN,
-          (t) => mismatch(tagsOfTarget(t), query) !== undefined,
-          (t) => mismatch(tagsOfTarget(t), query)!,
-        );
-        if (plan.size === 0) {
-          const why = [...new Set(plan.exclusions.filter((e) => e.by === PLUGIN).map((e) => e.reason))].join('; ');
-          throw new SwitchyardError(
-            'SWITCHYARD_ERR_INVALID_REQUEST',
-            `no target of \`${x.model}\` carries the requested tags ${tags.join(',')} (${why})`,
-            { param: TAGS_HEADER, publicCode: 'no_tagged_target' },
-          );
-        }
-        return plan;
-      };
-
-      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.DISCOVER }, discover);
-      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER - 10 }, narrow);
-      routes.onChange(PLUGIN, rebuild);
-      gateway.hooks.ready.tapPromise(PLUGIN, async () => void index());
+      const targets = new TagTargets(gateway, routes, options);
+      latest = () => targets.current;
+      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.DISCOVER }, (plan, x) =>
+        discover(plan, x, options.prefix, targets),
+      );
+      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER - 10 }, (plan, x) =>
+        narrow(plan, x, targets),
+      );
+      routes.onChange(PLUGIN, (resolver) => targets.rebuild(resolver));
+      gateway.hooks.ready.tapPromise(PLUGIN, async () => void targets.index());
     },
   });
   return { ...plugin, index: () => latest?.() };
+}
+
+/** One gateway generation's tag index and the tags of targets outside it. */
+class TagTargets {
+  readonly #gateway: Gateway;
+  readonly #routes: ModelRoutes;
+  readonly #tagsOf: (target: Target) => Set<string>;
+  readonly #extra = new Map<string, ReadonlySet<string>>();
+  #current: TagIndex | undefined;
+
+  constructor(gateway: Gateway, routes: ModelRoutes, options: TagRoutingOptions) {
+    this.#gateway = gateway;
+    this.#routes = routes;
+    this.#tagsOf = (target) => targetTags(gateway, target, options.deriveTags);
+  }
+
+  /** The index built so far, if any. */
+  get current(): TagIndex | undefined {
+    return this.#current;
+  }
+
+  rebuild(resolver: ModelResolver): void {
+    this.#current = buildIndex(resolver, this.#tagsOf);
+    this.#extra.clear();
+    this.#gateway.logger.debug({ plugin: PLUGIN, targets: this.#current.size }, 'tag index built');
+  }
+
+  /** The resolver is complete only once every provider plugin applied: the index is built at first use. */
+  index(): TagIndex {
+    if (this.#current === undefined) this.rebuild(this.#routes.resolver);
+    return this.#current!;
+  }
+
+  /** A target's tags: the index's, else memoized for targets outside it (prefix-claimed models). */
+  tagsOfTarget(target: Target): ReadonlySet<string> {
+    const known = this.index().tagsOf(target.id) ?? this.#extra.get(target.id);
+    if (known) return known;
+    const tags = this.#tagsOf(target);
+    if (this.#extra.size < MAX_EXTRA) this.#extra.set(target.id, tags);
+    return tags;
+  }
+}
+
+/** DISCOVER: `model: "<prefix>a,b,!c"` routes to every served target carrying a and b but not c. */
+function discover(plan: RoutePlan, x: Exchange, prefix: string, targets: TagTargets): RoutePlan {
+  if (!x.model.startsWith(prefix)) return plan;
+  const query = parseTagQuery(x.model.slice(prefix.length));
+  if (query.include.length === 0) {
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_INVALID_REQUEST',
+      `\`${x.model}\` names no tag to select by: use ${prefix}a,b (and !c to exclude)`,
+      { param: 'model' },
+    );
+  }
+  const selection = targets.index().select(query);
+  x.set(TAG_SELECTION, selection);
+  if (selection.targets.length === 0) throw noMatch(x.model, selection);
+  return plan.add(PLUGIN, selection.targets);
+}
+
+/** FILTER: request tags exclude the targets not carrying them. */
+function narrow(plan: RoutePlan, x: Exchange, targets: TagTargets): RoutePlan {
+  // The constraints plugin reads x-switchyard-tags and the body's switchyard.tags (validated, merged).
+  const tags = x.get(ROUTE_CONSTRAINTS)?.tags;
+  if (!tags?.length || plan.size === 0) return plan;
+  const query = parseTagQuery(tags.join(','));
+  plan.exclude(
+    PLUGIN,
+    (t) => mismatch(targets.tagsOfTarget(t), query) !== undefined,
+    (t) => mismatch(targets.tagsOfTarget(t), query)!,
+  );
+  if (plan.size === 0) {
+    const why = [...new Set(plan.exclusions.filter((e) => e.by === PLUGIN).map((e) => e.reason))].join('; ');
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_INVALID_REQUEST',
+      `no target of \`${x.model}\` carries the requested tags ${tags.join(',')} (${why})`,
+      { param: TAGS_HEADER, publicCode: 'no_tagged_target' },
+    );
+  }
+  return plan;
 }
 
 /** Served targets in preference order (instance priority, then config order), each marked as found by tag. */
