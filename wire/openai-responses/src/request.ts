@@ -90,7 +90,7 @@ export function responsesToCanonical(body: ResponsesRequest): ResponsesConversio
   const messages: ChatMessage[] = [];
   if (typeof body.instructions === 'string' && body.instructions)
     messages.push({ role: 'system', content: body.instructions });
-  messages.push(...inputMessages(body.input, custom, warn, require));
+  messages.push(...inputMessages(body.input, warn, require));
 
   const request: ChatRequest = { model: body.model, messages };
   if (body.stream === true) {
@@ -139,7 +139,6 @@ type Assistant = Extract<ChatMessage, { role: 'assistant' }>;
  */
 function inputMessages(
   input: ResponsesRequest['input'],
-  custom: Set<string>,
   warn: (m: string) => void,
   require: (m: string) => void,
 ): ChatMessage[] {
