@@ -4,6 +4,15 @@ import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import tseslint from 'typescript-eslint';
 
+/** Every package's source: core, plugins, presets, wire libraries and the CLI. */
+const SOURCES = [
+  'core/src/**/*.ts',
+  'plugins/*/src/**/*.ts',
+  'presets/*/src/**/*.ts',
+  'wire/*/src/**/*.ts',
+  'cli/src/**/*.ts',
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -43,13 +52,7 @@ export default tseslint.config(
   },
   {
     // TypeBox's runtime is ~250 modules: the gateway builds schemas with core's Type and imports TypeBox for its types.
-    files: [
-      'core/src/**/*.ts',
-      'plugins/*/src/**/*.ts',
-      'presets/*/src/**/*.ts',
-      'wire/*/src/**/*.ts',
-      'cli/src/**/*.ts',
-    ],
+    files: SOURCES,
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -67,13 +70,7 @@ export default tseslint.config(
   },
   {
     // Functions read in one screen, in every package.
-    files: [
-      'core/src/**/*.ts',
-      'plugins/*/src/**/*.ts',
-      'presets/*/src/**/*.ts',
-      'wire/*/src/**/*.ts',
-      'cli/src/**/*.ts',
-    ],
+    files: SOURCES,
     rules: { 'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }] },
   },
   {

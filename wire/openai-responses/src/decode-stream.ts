@@ -83,20 +83,18 @@ export class ResponsesStreamDecoder {
 
   #itemAdded(item: Json): ChatCompletionChunk[] {
     if (item?.type !== 'function_call') return [];
+    return [this.#toolCallStart(item, String(item.arguments ?? ''))];
+  }
+
+  /** The chunk that opens a tool call (the next index), remembered by item id for its argument deltas. */
+  #toolCallStart(item: Json, args: string): ChatCompletionChunk {
     const index = this.#calls.size;
     this.#calls.set(String(item.id), index);
-    return [
-      this.#chunk({
-        tool_calls: [
-          {
-            index,
-            id: String(item.call_id),
-            type: 'function',
-            function: { name: String(item.name), arguments: String(item.arguments ?? '') },
-          },
-        ],
-      }),
-    ];
+    return this.#chunk({
+      tool_calls: [
+        { index, id: String(item.call_id), type: 'function', function: { name: String(item.name), arguments: args } },
+      ],
+    });
   }
 
   #argumentsDelta(event: Json): ChatCompletionChunk[] {
@@ -129,23 +127,8 @@ export class ResponsesStreamDecoder {
       const block = reasoningBlock(item as unknown as ResponsesReasoningItem);
       return block ? [this.#chunk({ reasoning_blocks: [block] })] : [];
     }
-    if (item?.type === 'custom_tool_call') {
-      const index = this.#calls.size;
-      this.#calls.set(String(item.id), index);
-      const args = JSON.stringify({ input: String(item.input ?? '') });
-      return [
-        this.#chunk({
-          tool_calls: [
-            {
-              index,
-              id: String(item.call_id),
-              type: 'function',
-              function: { name: String(item.name), arguments: args },
-            },
-          ],
-        }),
-      ];
-    }
+    if (item?.type === 'custom_tool_call')
+      return [this.#toolCallStart(item, JSON.stringify({ input: String(item.input ?? '') }))];
     return [];
   }
 
