@@ -6,6 +6,7 @@ import {
   decodeResponsesStream,
   fromResponseObject,
   openReasoning,
+  ResponsesStreamDecoder,
   ResponsesStreamEncoder,
   toResponseObject,
   visibleResponse,
@@ -292,6 +293,31 @@ describe('Responses answers → canonical', () => {
     expect(fromStream.choices[0]!.finish_reason).toBe('tool_calls');
     expect(fromStream.usage).toEqual(fromBody.usage);
     expect(final).toEqual(built.response);
+  });
+
+  it('numbers function and custom tool calls in output order, a custom call’s input as its one argument', () => {
+    const decoder = new ResponsesStreamDecoder();
+    const chunks = [
+      { type: 'response.created', response: { id: 'resp_9', model: 'gpt-5.5', created_at: 1 } },
+      {
+        type: 'response.output_item.added',
+        item: { type: 'function_call', id: 'fc_1', call_id: 'c1', name: 'f', arguments: '' },
+      },
+      { type: 'response.function_call_arguments.delta', item_id: 'fc_1', delta: '{"a":1}' },
+      {
+        type: 'response.output_item.done',
+        item: { type: 'custom_tool_call', id: 'ct_1', call_id: 'c2', name: 'patch', input: '*** x' },
+      },
+      { type: 'response.completed', response: { id: 'resp_9', model: 'gpt-5.5', status: 'completed', output: [] } },
+    ].flatMap((event) => decoder.push(event));
+    const calls = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
+    expect(calls).toEqual([
+      { index: 0, id: 'c1', type: 'function', function: { name: 'f', arguments: '' } },
+      { index: 0, function: { arguments: '{"a":1}' } },
+      { index: 1, id: 'c2', type: 'function', function: { name: 'patch', arguments: '{"input":"*** x"}' } },
+    ]);
+    expect(decoder.done).toBe(true);
+    expect(chunks.at(-2)!.choices[0]!.finish_reason).toBe('tool_calls');
   });
 
   it('throws on response.failed and on a stream that ends before its last event', async () => {
