@@ -264,7 +264,7 @@ describe('hooks', () => {
         );
         g.hooks.convertRequest.for('openai').tap({ name: 'recorder', stage: ConvertStage.ADJUST }, (req) => {
           order.push(`adjust:${(req.body as { model: string }).model}`);
-          (req.body as Record<string, unknown>).adjusted = true;
+          (req.body as Record<string, unknown>).user = 'adjusted';
           return req;
         });
         g.hooks.onResult.tap('recorder', (result) => void order.push(`onResult:${result.outcome}`));
@@ -283,7 +283,7 @@ describe('hooks', () => {
       });
       expect(res.status).toBe(200);
       expect(order).toEqual(['beforeRoute', 'filter:1', 'order:1', 'adjust:m1', 'onResult:success']);
-      expect(up.requests[0]!.body.adjusted).toBe(true);
+      expect(up.requests[0]!.body.user).toBe('adjusted');
 
       order.length = 0;
       const stopped = await fetch(`${gw.url}/v1/chat/completions`, {

@@ -17,7 +17,8 @@ const log = memoryLogger();
 const seen: string[] = [];
 
 beforeAll(async () => {
-  upstream = await startMockOpenAI({ name: 'up', apiKey: UPSTREAM_KEY });
+  // An OpenAI-compatible server, which takes fields it does not know: hostile keys must reach it harmless.
+  upstream = await startMockOpenAI({ name: 'up', apiKey: UPSTREAM_KEY, strictChat: false });
   gw = await startGateway(
     { server: { bodyLimit: '4mb' }, providers: [mockProvider('up', upstream.baseUrl, { models: ['gpt-4o-mini'] })] },
     {

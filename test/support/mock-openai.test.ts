@@ -149,6 +149,23 @@ describe('chat completions', () => {
     expect(await refused({ model: 'llama-3.1-8b', max_tokens: 10, reasoning_effort: 'low' })).toBe(200);
   });
 
+  it('refuses unknown fields as OpenAI does, and takes them as a compatible server (strictChat: false)', async () => {
+    const refused = await post('/chat/completions', chatBody({ some_future_field: 1 }));
+    expect(refused.status).toBe(400);
+    expect((await json(refused)).error.param).toBe('some_future_field');
+    const compatible = await startMockOpenAI({ name: 'compat', strictChat: false });
+    try {
+      const res = await fetch(`${compatible.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(chatBody({ some_future_field: 1 })),
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      await compatible.close();
+    }
+  });
+
   it('rejects a body that is not JSON', async () => {
     const res = await fetch(`${mock.baseUrl}/chat/completions`, { method: 'POST', body: 'not json' });
     expect(res.status).toBe(400);

@@ -10,7 +10,9 @@
  * above the model's output limit (`outputLimits`), reports a prompt prefix of at least 1024
  * tokens it saw before as `cached_tokens` (128-token steps), and reasoning models' reasoning tokens.
  * `chatOnly` makes it a Chat-Completions-only compatible server (the Responses paths answer 404);
- * `strictChat` checks chat bodies as OpenAI does.
+ * Chat bodies are checked as OpenAI checks them (`strictChat`, on by default; off, it is a
+ * compatible server that takes fields it does not know). Model-specific fields are refused as
+ * OpenAI's models refuse them whatever the setting.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -109,7 +111,7 @@ export interface MockOpenAIOptions {
   outputLimits?: Record<string, number>;
   /** Serve Chat Completions only, as most OpenAI-compatible servers do: the Responses API paths answer 404. @default false */
   chatOnly?: boolean;
-  /** Refuse chat bodies a strict server refuses (see mock-openai-chat-validate.ts): unknown fields, orphan tool messages, … @default false */
+  /** Refuse chat bodies OpenAI refuses (see mock-openai-chat-validate.ts): unknown fields, orphan tool messages, …; false imitates a compatible server that takes fields it does not know. @default true */
   strictChat?: boolean;
 }
 
@@ -170,7 +172,7 @@ function resolveSettings(options: MockOpenAIOptions): Settings {
     chunks: Math.max(1, Math.floor(options.chunks ?? 3)),
     outputLimits: { ...DEFAULT_OUTPUT_LIMITS, ...options.outputLimits },
     chatOnly: options.chatOnly ?? false,
-    strictChat: options.strictChat ?? false,
+    strictChat: options.strictChat ?? true,
   };
 }
 

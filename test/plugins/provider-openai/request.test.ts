@@ -18,7 +18,7 @@ let up: MockOpenAI;
 const opened: MinimalGateway[] = [];
 
 beforeAll(async () => {
-  up = await startMockOpenAI({ name: 'up', strictChat: true });
+  up = await startMockOpenAI({ name: 'up' });
 });
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((gw) => gw.close()));

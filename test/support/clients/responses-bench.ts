@@ -64,7 +64,6 @@ export async function startBench(
     name: kind === 'chat' ? 'chat' : 'openai',
     apiKey: UPSTREAM_KEY,
     chatOnly: kind === 'chat',
-    strictChat: kind === 'chat',
   });
   const anthropic = await startMockAnthropic({ name: 'anthropic', apiKey: UPSTREAM_KEY });
   const gemini = await startMockGemini({ name: 'gemini', apiKey: UPSTREAM_KEY, thoughtSignatures: true });
