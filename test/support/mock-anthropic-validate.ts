@@ -4,9 +4,12 @@
  * required fields, `max_tokens` above the model's limit, alternating user/assistant turns with
  * `role: "system"` entries allowed anywhere, tool_use/tool_result pairing, thinking config and
  * thinking blocks (a signature must verify byte for byte; with thinking on, the assistant turn of
- * an open tool loop must start with a thinking block), image media types, cache_control limits,
- * and sampling fields refused by anthropic-version 2026-10-21. Each returns the first problem's
- * message, worded like Anthropic's.
+ * an open tool loop or a final assistant turn must start with a thinking block), what thinking
+ * cannot go with (temperature other than 1, top_k, a forced tool), sampling field types and ranges,
+ * stop_sequences / metadata / system shapes, unique tool names with object input schemas, empty or
+ * whitespace-only turns, final assistant turns (refused by the 4.6 models and later, no trailing
+ * whitespace elsewhere), image media types, cache_control limits, and sampling fields refused by
+ * anthropic-version 2026-10-21. Each returns the first problem's message, worded like Anthropic's.
  */
 import { verifyRedactedThinking, verifyThinking } from './mock-anthropic-thinking.js';
 
@@ -125,6 +128,19 @@ const MAX_CACHE_BREAKPOINTS = 4;
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
 const EFFORTS = ['low', 'medium', 'high', 'xhigh', 'max'];
 const THINKING_TYPES = ['enabled', 'adaptive', 'disabled', 'between_tools'];
+const THINKING_DOCS =
+  'https://docs.claude.com/en/docs/build-with-claude/extended-thinking#important-considerations-when-using-extended-thinking';
+const MAX_USER_ID = 256;
+/** Models that refuse a final assistant turn (prefill): the Claude 4.6 models and later. */
+const NO_PREFILL_MODELS = [
+  'claude-opus-4-6',
+  'claude-opus-4-7',
+  'claude-opus-4-8',
+  'claude-sonnet-4-6',
+  'claude-sonnet-5',
+  'claude-opus-5',
+  'claude-haiku-5',
+];
 /** Block types a turn may carry besides the ones checked one by one in blockProblem. */
 const OTHER_BLOCKS = new Set([
   'document',
@@ -172,21 +188,77 @@ export function validateMessages(body: Json, ctx: AnthropicValidationContext): s
       if (body[key] !== undefined) return `${key}: is not supported in anthropic-version ${ctx.version}`;
     }
   }
-  if (
-    body.temperature !== undefined &&
-    (typeof body.temperature !== 'number' || body.temperature < 0 || body.temperature > 1)
-  ) {
-    return 'temperature: Input should be less than or equal to 1';
-  }
-  if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system))
-    return 'system: Input should be a valid string';
   return (
+    samplingProblem(body) ??
+    requestFieldsProblem(body) ??
     thinkingConfigProblem(body, ctx) ??
+    thinkingConflictProblem(body) ??
     outputConfigProblem(body.output_config, 'output_config') ??
     toolsProblem(body, beta) ??
     cacheProblem(body) ??
     messagesProblem(body, beta)
   );
+}
+
+/** temperature, top_p and top_k: types and ranges. */
+function samplingProblem(body: Json): string | undefined {
+  const { temperature, top_p, top_k } = body;
+  if (temperature !== undefined) {
+    if (typeof temperature !== 'number') return 'temperature: Input should be a valid number';
+    if (temperature < 0) return 'temperature: Input should be greater than or equal to 0';
+    if (temperature > 1) return 'temperature: Input should be less than or equal to 1';
+  }
+  if (top_p !== undefined) {
+    if (typeof top_p !== 'number') return 'top_p: Input should be a valid number';
+    if (top_p < 0) return 'top_p: Input should be greater than or equal to 0';
+    if (top_p > 1) return 'top_p: Input should be less than or equal to 1';
+  }
+  if (top_k !== undefined) {
+    if (!Number.isInteger(top_k)) return 'top_k: Input should be a valid integer';
+    if (top_k < 0) return 'top_k: Input should be greater than or equal to 0';
+  }
+  return undefined;
+}
+
+/** stop_sequences, metadata and system: their shapes. */
+function requestFieldsProblem(body: Json): string | undefined {
+  const stops = body.stop_sequences;
+  if (stops !== undefined) {
+    if (!Array.isArray(stops)) return 'stop_sequences: Input should be a valid list';
+    const at = stops.findIndex((s) => typeof s !== 'string');
+    if (at !== -1) return `stop_sequences.${at}: Input should be a valid string`;
+  }
+  const metadata = body.metadata;
+  if (metadata != null) {
+    if (!isObject(metadata)) return 'metadata: Input should be a valid dictionary';
+    for (const key of Object.keys(metadata))
+      if (key !== 'user_id') return `metadata.${key}: Extra inputs are not permitted`;
+    if (metadata.user_id != null) {
+      if (typeof metadata.user_id !== 'string') return 'metadata.user_id: Input should be a valid string';
+      if (metadata.user_id.length > MAX_USER_ID)
+        return `metadata.user_id: String should have at most ${MAX_USER_ID} characters`;
+    }
+  }
+  const system = body.system;
+  if (system === undefined || typeof system === 'string') return undefined;
+  if (!Array.isArray(system)) return 'system: Input should be a valid string';
+  for (const [j, b] of system.entries()) {
+    if (b?.type !== 'text') return `system.${j}.type: Input should be 'text'`;
+    if (typeof b.text !== 'string' || b.text.length === 0) return 'system: text content blocks must be non-empty';
+  }
+  return undefined;
+}
+
+/** What thinking (enabled or adaptive) cannot go with: temperature other than 1, top_k, a forced tool. */
+function thinkingConflictProblem(body: Json): string | undefined {
+  if (!thinkingOn(body)) return undefined;
+  if (body.temperature !== undefined && body.temperature !== 1)
+    return `\`temperature\` may only be set to 1 when thinking is enabled or in adaptive mode. Please consult our documentation at ${THINKING_DOCS}`;
+  if (body.top_k !== undefined)
+    return `\`top_k\` must be unset when thinking is enabled. Please consult our documentation at ${THINKING_DOCS}`;
+  const choice = body.tool_choice?.type;
+  if (choice === 'any' || choice === 'tool') return 'Thinking may not be enabled when tool_choice forces tool use.';
+  return undefined;
 }
 
 function thinkingConfigProblem(body: Json, ctx: AnthropicValidationContext): string | undefined {
@@ -236,11 +308,16 @@ function outputConfigProblem(config: unknown, at: string): string | undefined {
 function toolsProblem(body: Json, beta: (names: string[]) => boolean): string | undefined {
   if (body.tool_choice !== undefined && !Array.isArray(body.tools))
     return 'tool_choice: tool_choice may only be specified while providing tools';
+  const names = new Set<string>();
   for (const [i, tool] of (body.tools ?? []).entries()) {
     if (typeof tool.name !== 'string' || !TOOL_NAME.test(tool.name))
       return `tools.${i}.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`;
+    if (names.has(tool.name)) return 'tools: Tool names must be unique.';
+    names.add(tool.name);
     if ((tool.type === undefined || tool.type === 'custom') && !isObject(tool.input_schema))
       return `tools.${i}.custom.input_schema: Field required`;
+    if ((tool.type === undefined || tool.type === 'custom') && tool.input_schema.type !== 'object')
+      return `tools.${i}.custom.input_schema.type: Input should be 'object'`;
     if (tool.defer_loading !== undefined && !beta(DEFER_LOADING_BETAS))
       return `tools.${i}.custom.defer_loading: Extra inputs are not permitted`;
   }
@@ -255,10 +332,10 @@ function cacheProblem(body: Json): string | undefined {
 }
 
 function messagesProblem(body: Json, beta: (names: string[]) => boolean): string | undefined {
-  const thinkingOn = body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive';
   let pending: string[] = [];
   let previousRole: string | undefined;
   let lastAssistant: number | undefined;
+  const final = body.messages.findLastIndex((m: Json) => m?.role !== 'system');
   for (const [i, m] of body.messages.entries()) {
     if (m.role === 'system') {
       const problem = systemEntryProblem(m, i, beta);
@@ -271,7 +348,11 @@ function messagesProblem(body: Json, beta: (names: string[]) => boolean): string
     if (m.role === previousRole) return 'messages: roles must alternate between "user" and "assistant"';
     previousRole = m.role;
     if (typeof m.content !== 'string' && !Array.isArray(m.content)) return `messages.${i}.content: Field required`;
-    const blocks: Json[] = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
+    const blocks: Json[] =
+      typeof m.content === 'string' ? (m.content ? [{ type: 'text', text: m.content }] : []) : m.content;
+    const prefill = i === final && m.role === 'assistant';
+    const empty = contentProblem(blocks, i, prefill);
+    if (empty) return empty;
     if (m.role === 'user') {
       const problem = toolResultProblem(blocks, pending, i);
       if (problem) return problem;
@@ -288,16 +369,45 @@ function messagesProblem(body: Json, beta: (names: string[]) => boolean): string
     }
   }
   if (previousRole === undefined) return 'messages: first message must use the "user" role';
-  // An open tool loop (the last user turn answers tool_use) with thinking on must keep the assistant turn's thinking.
-  if (thinkingOn && lastAssistant !== undefined && previousRole === 'user') {
-    const assistant: Json[] = body.messages[lastAssistant].content;
-    const lastUser = [...body.messages].reverse().find((m: Json) => m.role === 'user');
-    const loopOpen = Array.isArray(lastUser?.content) && lastUser.content.some((b: Json) => b.type === 'tool_result');
-    const first = Array.isArray(assistant) ? assistant[0] : { type: 'text' };
-    if (loopOpen && first?.type !== 'thinking' && first?.type !== 'redacted_thinking') {
-      return `messages.${lastAssistant}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(first?.type)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking`;
-    }
+  if (lastAssistant === undefined || !thinkingOn(body)) return prefillProblem(body, final);
+  // With thinking on, the final assistant turn (a prefill, or the one an open tool loop answers) starts with thinking.
+  const lastUser = [...body.messages].reverse().find((m: Json) => m.role === 'user');
+  const loopOpen = Array.isArray(lastUser?.content) && lastUser.content.some((b: Json) => b.type === 'tool_result');
+  if (previousRole === 'user' && !loopOpen) return undefined;
+  if (previousRole === 'assistant') {
+    const problem = prefillProblem(body, final);
+    if (problem) return problem;
   }
+  const assistant: unknown = body.messages[lastAssistant].content;
+  const first = Array.isArray(assistant) ? assistant[0] : { type: 'text' };
+  if (first?.type !== 'thinking' && first?.type !== 'redacted_thinking') {
+    return `messages.${lastAssistant}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(first?.type)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking`;
+  }
+  return undefined;
+}
+
+/** Empty content (allowed only in a final assistant turn) and text that is only whitespace. */
+function contentProblem(blocks: Json[], i: number, prefill: boolean): string | undefined {
+  if (blocks.length === 0) {
+    return prefill
+      ? undefined
+      : `messages.${i}: all messages must have non-empty content except for the optional final assistant message`;
+  }
+  const whitespace = (b: Json): boolean =>
+    b?.type === 'text' && typeof b.text === 'string' && b.text.length > 0 && b.text.trim() === '';
+  if (!prefill && blocks.every(whitespace)) return 'messages: text content blocks must contain non-whitespace text';
+  return undefined;
+}
+
+/** A final assistant turn: refused by the Claude 4.6 models and later; elsewhere it may not end with whitespace. */
+function prefillProblem(body: Json, final: number): string | undefined {
+  const m: Json = body.messages[final];
+  if (m.role !== 'assistant') return undefined;
+  if (modelIn(body.model, NO_PREFILL_MODELS))
+    return 'This model does not support assistant message prefill. The conversation must end with a user message.';
+  const last: unknown = typeof m.content === 'string' ? { type: 'text', text: m.content } : m.content.at(-1);
+  if (isObject(last) && last.type === 'text' && typeof last.text === 'string' && /\s$/.test(last.text))
+    return 'messages: final assistant content cannot end with trailing whitespace';
   return undefined;
 }
 
@@ -396,4 +506,14 @@ export function countCacheControl(body: Json): number {
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** True with thinking enabled or adaptive. */
+function thinkingOn(body: Json): boolean {
+  return body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive';
+}
+
+/** True when the model id is one of `models` or continues one with `-` (a dated snapshot). */
+function modelIn(model: string, models: readonly string[]): boolean {
+  return models.some((m) => model === m || model.startsWith(`${m}-`));
 }

@@ -147,6 +147,101 @@ describe('mock Anthropic: validation like the real API', () => {
   });
 });
 
+describe('mock Anthropic: sampling, thinking and turn checks like the real API', () => {
+  const ok = async (body: unknown): Promise<void> => expect((await post(body)).status).toBe(200);
+  const thinking = { type: 'enabled', budget_tokens: 1024 };
+  const tools = [{ name: 'f', input_schema: { type: 'object' } }];
+
+  it('checks the types and ranges of temperature, top_p and top_k', async () => {
+    await rejects({ ...base, temperature: -0.1 }, 'temperature: Input should be greater than or equal to 0');
+    await rejects({ ...base, temperature: '0.5' }, 'temperature: Input should be a valid number');
+    await rejects({ ...base, top_p: 1.5 }, 'top_p: Input should be less than or equal to 1');
+    await rejects({ ...base, top_k: 2.5 }, 'top_k: Input should be a valid integer');
+    await rejects({ ...base, top_k: -1 }, 'top_k: Input should be greater than or equal to 0');
+    await ok({ ...base, temperature: 0, top_k: 0 });
+    await ok({ ...base, top_p: 1 });
+  });
+
+  it('refuses temperature other than 1, top_k and a forced tool while thinking is on', async () => {
+    const on = { ...base, max_tokens: 2048, thinking };
+    await rejects({ ...on, temperature: 0.5 }, '`temperature` may only be set to 1 when thinking is enabled');
+    await rejects({ ...base, thinking: { type: 'adaptive' }, temperature: 0 }, '`temperature` may only be set to 1');
+    await ok({ ...on, temperature: 1 });
+    await rejects({ ...on, top_k: 5 }, '`top_k` must be unset when thinking is enabled');
+    const forced = 'Thinking may not be enabled when tool_choice forces tool use.';
+    await rejects({ ...on, tools, tool_choice: { type: 'any' } }, forced);
+    await rejects({ ...on, tools, tool_choice: { type: 'tool', name: 'f' } }, forced);
+    await ok({ ...on, tools, tool_choice: { type: 'auto' } });
+    await ok({ ...base, tools, tool_choice: { type: 'any' }, temperature: 0.5, top_k: 5 });
+  });
+
+  it('checks stop_sequences, metadata and system blocks', async () => {
+    await rejects({ ...base, stop_sequences: 'END' }, 'stop_sequences: Input should be a valid list');
+    await rejects({ ...base, stop_sequences: ['END', 1] }, 'stop_sequences.1: Input should be a valid string');
+    await ok({ ...base, stop_sequences: ['END'] });
+    await rejects({ ...base, metadata: { session: 'x' } }, 'metadata.session: Extra inputs are not permitted');
+    await rejects({ ...base, metadata: { user_id: 'u'.repeat(257) } }, 'at most 256 characters');
+    await ok({ ...base, metadata: { user_id: 'u'.repeat(256) } });
+    const image = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } };
+    await rejects({ ...base, system: [image] }, "system.0.type: Input should be 'text'");
+    await rejects({ ...base, system: [{ type: 'text', text: '' }] }, 'system: text content blocks must be non-empty');
+    await ok({ ...base, system: [{ type: 'text', text: 'be brief' }] });
+  });
+
+  it('refuses duplicate tool names and an input_schema that is not an object schema', async () => {
+    await rejects({ ...base, tools: [...tools, ...tools] }, 'tools: Tool names must be unique.');
+    await rejects(
+      { ...base, tools: [{ name: 'f', input_schema: { type: 'string' } }] },
+      "tools.0.custom.input_schema.type: Input should be 'object'",
+    );
+    await ok({ ...base, tools: [...tools, { name: 'g', input_schema: { type: 'object' } }] });
+  });
+
+  it('refuses empty and whitespace-only turns; a final assistant turn may be empty but not end with whitespace', async () => {
+    const turns = (...messages: unknown[]) => ({ ...base, messages });
+    await rejects(
+      turns({ role: 'user', content: [] }),
+      'messages.0: all messages must have non-empty content except for the optional final assistant message',
+    );
+    await rejects(
+      turns({ role: 'user', content: 'a' }, { role: 'assistant', content: '' }, { role: 'user', content: 'b' }),
+      'messages.1: all messages must have non-empty content',
+    );
+    await ok(turns({ role: 'user', content: 'a' }, { role: 'assistant', content: '' }));
+    await rejects(turns({ role: 'user', content: ' \n' }), 'text content blocks must contain non-whitespace text');
+    await ok(
+      turns({
+        role: 'user',
+        content: [
+          { type: 'text', text: ' ' },
+          { type: 'text', text: 'a' },
+        ],
+      }),
+    );
+    await rejects(
+      turns({ role: 'user', content: 'a' }, { role: 'assistant', content: 'The answer is ' }),
+      'messages: final assistant content cannot end with trailing whitespace',
+    );
+    await ok(turns({ role: 'user', content: 'a' }, { role: 'assistant', content: 'The answer is' }));
+  });
+
+  it('refuses a final assistant turn on Claude 4.6 models and later, and without thinking first while thinking is on', async () => {
+    const prefill = [
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: '{' },
+    ];
+    await rejects(
+      { ...base, model: 'claude-sonnet-4-6', messages: prefill },
+      'This model does not support assistant message prefill. The conversation must end with a user message.',
+    );
+    await ok({ ...base, messages: prefill });
+    await rejects(
+      { ...base, max_tokens: 2048, thinking, messages: prefill },
+      'messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `text`',
+    );
+  });
+});
+
 describe('mock Anthropic: errors and faults', () => {
   it('answers 401 authentication_error without the key, accepting x-api-key or Bearer', async () => {
     const res = await post(base, { 'x-api-key': 'wrong' });

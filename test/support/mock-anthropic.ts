@@ -4,8 +4,9 @@
  * Plain `node:http` on 127.0.0.1. Validates requests the way the real API does (see
  * mock-anthropic-validate.ts: unknown fields and beta values, max_tokens above the model's limit,
  * `role: "system"` entries, alternating roles, tool_use/tool_result pairing, thinking signatures
- * checked byte for byte, image media types, cache_control limits, sampling fields refused by
- * anthropic-version 2026-10-21), answers with Anthropic's error bodies and statuses, streams
+ * checked byte for byte, thinking's conflicts with temperature / top_k / forced tools, empty turns
+ * and prefills, duplicate tool names, image media types, cache_control limits, sampling fields
+ * refused by anthropic-version 2026-10-21), answers with Anthropic's error bodies and statuses, streams
  * byte-faithful SSE (`event:` + `data:`, ping, text/input_json/thinking/signature deltas), records
  * every request and injects faults. With thinking on (enabled or adaptive) every answer starts
  * with a thinking block signed by the mock (`display: "omitted"`: empty thinking, signature kept);
