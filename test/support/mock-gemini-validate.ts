@@ -3,8 +3,9 @@
  * parsed as a protobuf message (unknown field → 400 "Invalid JSON payload received. Unknown name
  * …: Cannot find field.", camelCase and snake_case names both accepted, enum names exact), then
  * checked the way generateContent checks it (contents required, roles user/model, non-empty parts,
- * function call / response turn pairing, base64 inline data, function names, schema subset rules).
- * Messages follow the real API's where known; the few marked (mock) are worded by the mock.
+ * function call / response turn pairing, base64 inline data, function names, schema subset rules,
+ * empty text parts, response MIME types, sampling ranges, and the thinking config each model family
+ * takes). Messages follow the real API's where known; the few marked (mock) are worded by the mock.
  */
 
 type Json = Record<string, unknown>;
@@ -119,6 +120,21 @@ const BATCH_EMBED: Shape = { requests: ['list', EMBED] };
 
 const TYPES = new Set(['TYPE_UNSPECIFIED', 'STRING', 'NUMBER', 'INTEGER', 'BOOLEAN', 'ARRAY', 'OBJECT', 'NULL']);
 const MODES = new Set(['MODE_UNSPECIFIED', 'AUTO', 'ANY', 'NONE', 'VALIDATED']);
+const RESPONSE_MIME_TYPES = new Set([
+  'text/plain',
+  'application/json',
+  'application/xml',
+  'application/yaml',
+  'text/x.enum',
+]);
+/** GenerationConfig's int32 fields (proto JSON refuses a fractional value for them). */
+const INT32_FIELDS: Array<[string, string]> = [
+  ['candidateCount', 'candidate_count'],
+  ['maxOutputTokens', 'max_output_tokens'],
+  ['topK', 'top_k'],
+  ['seed', 'seed'],
+  ['logprobs', 'logprobs'],
+];
 const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/;
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
@@ -188,6 +204,8 @@ class Problems {
 export interface ValidateOptions {
   /** Model function-call parts must carry a thoughtSignature (Gemini 3 behaviour). */
   requireThoughtSignatures: boolean;
+  /** The model id asked for (e.g. `gemini-2.5-pro`): per-family rules (topK, thinking config) apply to known families. */
+  model?: string;
 }
 
 /** Validates a generateContent body (mutating snake_case keys to camelCase). */
@@ -195,7 +213,7 @@ export function validateGenerate(body: unknown, options: ValidateOptions): Inval
   if (!isObject(body)) return { message: 'Invalid JSON payload received. Unexpected token.' };
   const unknown = unknownFields(body, GENERATE);
   if (unknown) return unknown;
-  const enums = checkEnums(body);
+  const enums = checkEnums(body) ?? checkIntegers(body);
   if (enums) return enums;
 
   const contents = body.contents;
@@ -214,6 +232,15 @@ export function validateGenerate(body: unknown, options: ValidateOptions): Inval
   checkGenerationConfig(body.generationConfig, p);
   const problems = p.result();
   if (problems) return problems;
+  const empty = emptyText([
+    ...(contents as Json[]),
+    ...(isObject(body.systemInstruction) ? [body.systemInstruction] : []),
+  ]);
+  if (empty) return empty;
+  const sampling = checkSampling(body.generationConfig, options.model ?? '');
+  if (sampling) return sampling;
+  const thinking = checkThinking(body.generationConfig, options.model ?? '');
+  if (thinking) return thinking;
   return checkTurns(contents as Json[], options);
 }
 
@@ -386,13 +413,20 @@ function checkGenerationConfig(config: unknown, p: Problems): void {
   if (typeof config.candidateCount === 'number' && (config.candidateCount < 1 || config.candidateCount > 8)) {
     p.add('generation_config.candidate_count', 'must be in [1, 8] (mock)');
   }
-  if (typeof config.temperature === 'number' && (config.temperature < 0 || config.temperature > 2))
-    p.add('generation_config.temperature', 'must be in [0, 2] (mock)');
-  if (
+  if (config.responseMimeType !== undefined && !RESPONSE_MIME_TYPES.has(String(config.responseMimeType))) {
+    p.add(
+      'generation_config.response_mime_type',
+      'allowed mimetypes are `text/plain`, `application/json`, `application/xml`, `application/yaml` and `text/x.enum`.',
+    );
+  } else if (
     (config.responseSchema !== undefined || config.responseJsonSchema !== undefined) &&
-    config.responseMimeType !== 'application/json'
+    config.responseMimeType !== 'application/json' &&
+    config.responseMimeType !== 'text/x.enum'
   ) {
-    p.add('generation_config.response_mime_type', 'must be application/json when a response schema is set (mock)');
+    p.add(
+      'generation_config.response_mime_type',
+      'must be application/json or text/x.enum when a response schema is set (mock)',
+    );
   }
   if (config.responseSchema !== undefined && config.responseJsonSchema !== undefined) {
     p.add('generation_config', 'response_schema and response_json_schema are mutually exclusive (mock)');
@@ -447,6 +481,97 @@ function checkTurns(contents: Json[], options: ValidateOptions): Invalid | undef
         };
       }
     }
+  }
+  return undefined;
+}
+
+/** Proto JSON: an int32 field given a fractional number is refused while parsing, like an unknown field. */
+function checkIntegers(body: Json): Invalid | undefined {
+  const config = isObject(body.generationConfig) ? body.generationConfig : {};
+  const fields: Array<[unknown, string]> = INT32_FIELDS.map(([name, path]) => [
+    config[name],
+    `generation_config.${path}`,
+  ]);
+  if (isObject(config.thinkingConfig))
+    fields.push([config.thinkingConfig.thinkingBudget, 'generation_config.thinking_config.thinking_budget']);
+  const violations = fields
+    .filter(([value]) => typeof value === 'number' && !Number.isInteger(value))
+    .map(([value, field]) => ({ field, description: `Invalid value at '${field}' (TYPE_INT32), ${String(value)}` }));
+  if (violations.length === 0) return undefined;
+  return { message: violations.map((v) => v.description).join('\n'), violations };
+}
+
+/** A text part holding "" (a part carrying a thought signature aside) is refused. */
+function emptyText(contents: Json[]): Invalid | undefined {
+  for (const content of contents) {
+    for (const part of Array.isArray(content.parts) ? (content.parts as Json[]) : []) {
+      if (part.text === '' && part.thoughtSignature === undefined) {
+        return {
+          message:
+            'Unable to submit request because it has an empty text parameter. Add a value to the parameter and try again. Learn more: https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/gemini',
+        };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The API's range message for a sampling field. */
+const outOfRange = (field: string, value: unknown, range: string): Invalid => ({
+  message: `Unable to submit request because it has a ${field} value of ${String(value)} but the supported range is ${range}. Update the value and try again.`,
+});
+
+/** topK's ceiling by model family (the models' `topK` in ListModels); unknown families are not checked. */
+function topKLimit(model: string): number | undefined {
+  if (/^gemini-(1\.5|2\.0)-/.test(model)) return 40;
+  if (/^gemini-2\.5-/.test(model)) return 64;
+  return undefined;
+}
+
+/** temperature in [0, 2], topP in [0, 1], topK in [1, the model's topK]. */
+function checkSampling(config: unknown, model: string): Invalid | undefined {
+  if (!isObject(config)) return undefined;
+  const { temperature, topP, topK } = config;
+  if (typeof temperature === 'number' && (temperature < 0 || temperature > 2))
+    return outOfRange('temperature', temperature, 'from 0 (inclusive) to 2.0001 (exclusive)');
+  if (typeof topP === 'number' && (topP < 0 || topP > 1)) {
+    const invalid = outOfRange('topP', topP, 'from 0 (inclusive) to 1 (inclusive)');
+    return { message: `${invalid.message} (mock)` };
+  }
+  const limit = topKLimit(model);
+  if (typeof topK === 'number' && limit !== undefined && (topK < 1 || topK > limit))
+    return outOfRange('topK', topK, `from 1 (inclusive) to ${limit + 1} (exclusive)`);
+  return undefined;
+}
+
+/**
+ * The thinking config each family takes: none before 2.5; a budget (not a level) on 2.5, within
+ * the model's range, never 0 on Pro; a level or a budget (not both) on 3, Pro taking no MINIMAL
+ * (and 3 Pro no MEDIUM) and no budget 0. Unknown families are not checked.
+ */
+function checkThinking(config: unknown, model: string): Invalid | undefined {
+  if (!isObject(config) || !isObject(config.thinkingConfig)) return undefined;
+  const { thinkingBudget: budget, thinkingLevel } = config.thinkingConfig;
+  const level = thinkingLevel === undefined ? undefined : String(thinkingLevel).toUpperCase();
+  if (/^gemini-(1\.\d|2\.0)-/.test(model) && !model.includes('thinking'))
+    return { message: 'thinking_config is not supported.' };
+  if (budget !== undefined && level !== undefined)
+    return {
+      message: 'Unable to submit request because thinking_budget and thinking_level are not supported together.',
+    };
+  const gemini25 = /^gemini-2\.5-/.test(model);
+  if (gemini25 && level !== undefined) return { message: 'Thinking level is not supported for this model.' };
+  const pro = /^gemini-(2\.5|3(\.\d+)?)-pro/.test(model);
+  if (budget === 0 && pro) return { message: 'Budget 0 is invalid. This model only works in thinking mode.' };
+  const maxBudget = /^gemini-2\.5-pro/.test(model) ? 32768 : /^gemini-2\.5-flash/.test(model) ? 24576 : undefined;
+  if (typeof budget === 'number' && maxBudget !== undefined && budget > maxBudget)
+    return { message: `The thinking budget (${budget}) is invalid.` };
+  if (level !== undefined && /^gemini-3(\.\d+)?-pro/.test(model)) {
+    const refused = /^gemini-3-pro/.test(model) ? ['MINIMAL', 'MEDIUM'] : ['MINIMAL'];
+    if (refused.includes(level))
+      return {
+        message: `Thinking level ${level} is not supported for this model. Please retry with other thinking level.`,
+      };
   }
   return undefined;
 }

@@ -166,6 +166,189 @@ describe('mock Gemini: validation like the real API', () => {
     }
   });
 
+  const gen = (generationConfig: unknown, contents: unknown = hello.contents): unknown => ({
+    contents,
+    generationConfig,
+  });
+  // [case, model, refused body, its message, the valid neighbour accepted]
+  const refusals: Array<[string, string, unknown, RegExp, unknown]> = [
+    [
+      'an empty text part (a model turn too)',
+      'gemini-2.5-flash',
+      { contents: [...hello.contents, { role: 'model', parts: [{ text: '' }] }, ...hello.contents] },
+      /^Unable to submit request because it has an empty text parameter\. Add a value to the parameter and try again\./,
+      { contents: [...hello.contents, { role: 'model', parts: [{ text: ' ' }] }, ...hello.contents] },
+    ],
+    [
+      'an empty text part in the system instruction',
+      'gemini-2.5-flash',
+      { ...hello, systemInstruction: { parts: [{ text: '' }] } },
+      /it has an empty text parameter/,
+      { ...hello, systemInstruction: { parts: [{ text: 'be brief' }] } },
+    ],
+    [
+      'a response MIME type the API does not produce',
+      'gemini-2.5-flash',
+      gen({ responseMimeType: 'image/png' }),
+      /^\* GenerateContentRequest\.generation_config\.response_mime_type: allowed mimetypes are `text\/plain`, `application\/json`, `application\/xml`, `application\/yaml` and `text\/x\.enum`\.\n$/,
+      gen({ responseMimeType: 'text/x.enum', responseSchema: { type: 'STRING', enum: ['a', 'b'] } }),
+    ],
+    [
+      'a fractional int32 field (thinkingBudget)',
+      'gemini-2.5-flash',
+      gen({ thinkingConfig: { thinkingBudget: 19660.8 } }),
+      /^Invalid value at 'generation_config\.thinking_config\.thinking_budget' \(TYPE_INT32\), 19660\.8$/,
+      gen({ thinkingConfig: { thinkingBudget: 19660 } }),
+    ],
+    [
+      'a fractional maxOutputTokens',
+      'gemini-2.5-flash',
+      gen({ maxOutputTokens: 100.5 }),
+      /^Invalid value at 'generation_config\.max_output_tokens' \(TYPE_INT32\), 100\.5$/,
+      gen({ maxOutputTokens: 100 }),
+    ],
+    [
+      'maxOutputTokens 0',
+      'gemini-2.5-flash',
+      gen({ maxOutputTokens: 0 }),
+      /maxOutputTokens value of 0 but the supported range is from 1 \(inclusive\) to 65537 \(exclusive\)/,
+      gen({ maxOutputTokens: 1 }),
+    ],
+    [
+      'temperature above 2',
+      'gemini-2.5-flash',
+      gen({ temperature: 2.5 }),
+      /^Unable to submit request because it has a temperature value of 2\.5 but the supported range is from 0 \(inclusive\) to 2\.0001 \(exclusive\)\. Update the value and try again\.$/,
+      gen({ temperature: 2 }),
+    ],
+    [
+      'negative temperature',
+      'gemini-2.5-flash',
+      gen({ temperature: -0.1 }),
+      /temperature value of -0\.1/,
+      gen({ temperature: 0 }),
+    ],
+    ['topP above 1', 'gemini-2.5-flash', gen({ topP: 1.5 }), /topP value of 1\.5/, gen({ topP: 1 })],
+    [
+      'topK above the model family topK (2.5: 64)',
+      'gemini-2.5-flash',
+      gen({ topK: 65 }),
+      /^Unable to submit request because it has a topK value of 65 but the supported range is from 1 \(inclusive\) to 65 \(exclusive\)\./,
+      gen({ topK: 64 }),
+    ],
+    [
+      'topK above the model family topK (1.5: 40)',
+      'gemini-1.5-flash',
+      gen({ topK: 50 }),
+      /topK value of 50 but the supported range is from 1 \(inclusive\) to 41 \(exclusive\)/,
+      gen({ topK: 40 }),
+    ],
+    [
+      'a thinking config on a model without thinking (2.0)',
+      'gemini-2.0-flash',
+      gen({ thinkingConfig: { thinkingBudget: 1024 } }),
+      /^thinking_config is not supported\.$/,
+      gen({ temperature: 1 }),
+    ],
+    [
+      'a thinking level on Gemini 2.5',
+      'gemini-2.5-flash',
+      gen({ thinkingConfig: { thinkingLevel: 'low' } }),
+      /^Thinking level is not supported for this model\.$/,
+      gen({ thinkingConfig: { thinkingBudget: 1024 } }),
+    ],
+    [
+      'a thinking level and a budget together',
+      'gemini-3-flash-preview',
+      gen({ thinkingConfig: { thinkingLevel: 'low', thinkingBudget: 1024 } }),
+      /thinking_budget and thinking_level are not supported together/,
+      gen({ thinkingConfig: { thinkingLevel: 'low' } }),
+    ],
+    [
+      'thinking budget 0 on Gemini 2.5 Pro',
+      'gemini-2.5-pro',
+      gen({ thinkingConfig: { thinkingBudget: 0 } }),
+      /^Budget 0 is invalid\. This model only works in thinking mode\.$/,
+      gen({ thinkingConfig: { thinkingBudget: 128 } }),
+    ],
+    [
+      'a thinking budget above Gemini 2.5 Pro range (32768)',
+      'gemini-2.5-pro',
+      gen({ thinkingConfig: { thinkingBudget: 52428 } }),
+      /^The thinking budget \(52428\) is invalid\.$/,
+      gen({ thinkingConfig: { thinkingBudget: 32768 } }),
+    ],
+    [
+      'a thinking budget above Gemini 2.5 Flash range (24576)',
+      'gemini-2.5-flash',
+      gen({ thinkingConfig: { thinkingBudget: 32768 } }),
+      /^The thinking budget \(32768\) is invalid\.$/,
+      gen({ thinkingConfig: { thinkingBudget: 24576 } }),
+    ],
+    [
+      'thinking level MINIMAL on Gemini 3 Pro',
+      'gemini-3-pro-preview',
+      gen({ thinkingConfig: { thinkingLevel: 'minimal' } }),
+      /^Thinking level MINIMAL is not supported for this model\. Please retry with other thinking level\.$/,
+      gen({ thinkingConfig: { thinkingLevel: 'low' } }),
+    ],
+    [
+      'thinking level MEDIUM on Gemini 3 Pro',
+      'gemini-3-pro-preview',
+      gen({ thinkingConfig: { thinkingLevel: 'MEDIUM' } }),
+      /^Thinking level MEDIUM is not supported for this model\./,
+      gen({ thinkingConfig: { thinkingLevel: 'HIGH' } }),
+    ],
+  ];
+  describe('refusals by request content and model family', () => {
+    let wide: MockGemini;
+    beforeAll(async () => {
+      wide = await startMockGemini({
+        models: [
+          'gemini-1.5-flash',
+          'gemini-2.0-flash',
+          'gemini-2.5-flash',
+          'gemini-2.5-pro',
+          'gemini-3-flash-preview',
+          'gemini-3-pro-preview',
+        ],
+      });
+    });
+    afterAll(() => wide.close());
+    const send = (model: string, body: unknown): Promise<Response> =>
+      fetch(`${wide.origin}/v1beta/models/${model}:generateContent`, { method: 'POST', body: JSON.stringify(body) });
+    for (const [name, model, body, message, neighbour] of refusals) {
+      it(`refuses ${name} (${model}) and accepts its valid neighbour`, async () => {
+        const res = await send(model, body);
+        expect(res.status).toBe(400);
+        const json: any = await res.json();
+        expect(json.error.status).toBe('INVALID_ARGUMENT');
+        expect(json.error.message).toMatch(message);
+        const ok = await send(model, neighbour);
+        expect(ok.status, JSON.stringify(await ok.clone().json())).toBe(200);
+      });
+    }
+
+    it('reports a fractional int32 field as a field violation, like an unknown field', async () => {
+      const json: any = await (await send('gemini-2.5-flash', gen({ candidateCount: 1.5 }))).json();
+      expect(json.error.details[0].fieldViolations).toEqual([
+        {
+          field: 'generation_config.candidate_count',
+          description: "Invalid value at 'generation_config.candidate_count' (TYPE_INT32), 1.5",
+        },
+      ]);
+    });
+
+    it('leaves the thinking config of a family it does not know unchecked, and takes -1 (dynamic) everywhere', async () => {
+      for (const model of ['gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-3-pro-preview'])
+        expect((await send(model, gen({ thinkingConfig: { thinkingBudget: -1 } }))).status).toBe(200);
+      expect((await send('gemini-2.5-flash', gen({ thinkingConfig: { thinkingBudget: 0 } }))).status).toBe(200);
+      expect((await send('gemini-3-flash-preview', gen({ thinkingConfig: { thinkingLevel: 'minimal' } }))).status).toBe(
+        200,
+      );
+    });
+  });
+
   it('accepts snake_case field names, as proto JSON does', async () => {
     const res = await post(url('gemini-2.5-flash', 'generateContent'), {
       ...hello,

@@ -19,7 +19,7 @@
  * - stopSequences cut the text (finishReason STOP); maxOutputTokens smaller than the answer → MAX_TOKENS
  * - a scripted answer (setAnswerer) → its function calls
  * - candidateCount n → n candidates; thinkingConfig → thoughtsTokenCount (and a thought part with includeThoughts)
- * - generationConfig.maxOutputTokens above the model's output limit (`outputLimits`) → 400, as the API refuses it
+ * - generationConfig.maxOutputTokens above the model's output limit (`outputLimits`), or below 1 → 400, as the API refuses it
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -349,11 +349,12 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     if (!this.models.includes(model)) return notFound(model, verb);
     const invalid = validateGenerate(record.body, {
       requireThoughtSignatures: this.options.thoughtSignatures === true,
+      model,
     });
     if (invalid) return badRequest(invalid);
     const asked = (record.body as Json).generationConfig?.maxOutputTokens;
     const limit = outputLimitFor(model, this.limits);
-    if (typeof asked === 'number' && limit !== undefined && asked > limit) {
+    if (typeof asked === 'number' && limit !== undefined && (asked > limit || asked < 1)) {
       return badRequest({
         message: `Unable to submit request because it has a maxOutputTokens value of ${asked} but the supported range is from 1 (inclusive) to ${limit + 1} (exclusive). Update the value and try again.`,
       });
