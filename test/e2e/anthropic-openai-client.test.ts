@@ -100,7 +100,7 @@ describe('OpenAI clients → Anthropic upstreams', () => {
     });
   });
 
-  it('clamps temperature, maps stop, and names dropped parameters in x-switchyard-warnings', async () => {
+  it('clamps temperature, keeps one of temperature and top_p, maps stop, and names dropped parameters in x-switchyard-warnings', async () => {
     const { data, response } = await client.chat.completions
       .create({
         model: MODEL,
@@ -116,9 +116,12 @@ describe('OpenAI clients → Anthropic upstreams', () => {
     expect(data.choices[0]!.message.content).toBe('a: say hello ');
     expect(data.choices[0]!.finish_reason).toBe('stop');
     const body = sent(a)[0]!.body;
-    expect(body).toMatchObject({ temperature: 1, top_p: 0.9, stop_sequences: ['STOP'], max_tokens: 100 });
+    expect(body).toMatchObject({ temperature: 1, stop_sequences: ['STOP'], max_tokens: 100 });
     expect(body.seed).toBeUndefined();
+    // Claude Sonnet 4.5 refuses temperature and top_p together: temperature is kept.
+    expect(body.top_p).toBeUndefined();
     const warnings = response.headers.get('x-switchyard-warnings') ?? '';
+    expect(warnings).toContain('top_p dropped (claude-sonnet-4-5 takes temperature or top_p, not both)');
     expect(warnings).toContain('temperature 1.5 clamped to 1');
     expect(warnings).toContain('seed dropped');
     expect(warnings).toContain('logit_bias dropped');

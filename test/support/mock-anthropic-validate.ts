@@ -217,8 +217,13 @@ function samplingProblem(body: Json): string | undefined {
     if (!Number.isInteger(top_k)) return 'top_k: Input should be a valid integer';
     if (top_k < 0) return 'top_k: Input should be greater than or equal to 0';
   }
+  if (temperature !== undefined && top_p !== undefined && ONE_SAMPLING_FIELD.test(String(body.model)))
+    return '`temperature` and `top_p` cannot both be specified for this model. Please use only one.';
   return undefined;
 }
+
+/** Claude Opus 4.1, the 4.5 models and later refuse temperature and top_p together (Claude 4.5 migration guide). */
+const ONE_SAMPLING_FIELD = /claude-(?:opus|sonnet|haiku)-(?:4-[1-9]|[5-9])(?![0-9])/;
 
 /** stop_sequences, metadata and system: their shapes. */
 function requestFieldsProblem(body: Json): string | undefined {

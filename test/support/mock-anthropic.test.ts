@@ -162,6 +162,15 @@ describe('mock Anthropic: sampling, thinking and turn checks like the real API',
     await ok({ ...base, top_p: 1 });
   });
 
+  it('refuses temperature with top_p on the models that take one of them (Opus 4.1, 4.5 and later)', async () => {
+    const both = { temperature: 0.5, top_p: 0.9 };
+    const refused = '`temperature` and `top_p` cannot both be specified for this model. Please use only one.';
+    await rejects({ ...base, model: 'claude-sonnet-4-5', ...both }, refused);
+    await rejects({ ...base, model: 'claude-opus-4-1-20250805', ...both }, refused);
+    await ok({ ...base, model: 'claude-sonnet-4-5', temperature: 0.5 });
+    await ok({ ...base, model: 'claude-sonnet-4-20250514', ...both });
+  });
+
   it('refuses temperature other than 1, top_k and a forced tool while thinking is on', async () => {
     const on = { ...base, max_tokens: 2048, thinking };
     await rejects({ ...on, temperature: 0.5 }, '`temperature` may only be set to 1 when thinking is enabled');

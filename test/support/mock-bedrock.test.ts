@@ -10,10 +10,11 @@ import { AWS_KEY } from './clouds.js';
 
 const CLAUDE = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 const NOVA = 'amazon.nova-lite-v1:0';
+const SONNET_45 = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
 let br: MockBedrock;
 
 beforeAll(async () => {
-  br = await startMockBedrock({ keys: [AWS_KEY], name: 'br', models: [CLAUDE, NOVA], deniedModels: [] });
+  br = await startMockBedrock({ keys: [AWS_KEY], name: 'br', models: [CLAUDE, NOVA, SONNET_45], deniedModels: [] });
 });
 afterEach(() => br.reset());
 afterAll(() => br.close());
@@ -143,6 +144,16 @@ describe('mock Bedrock: Converse', () => {
         'The toolConfig field must be defined',
       ],
     ];
+    const both = {
+      messages: [{ role: 'user', content: [{ text: 'hi' }] }],
+      inferenceConfig: { temperature: 0.5, topP: 0.9 },
+    };
+    const sonnet45 = await call(SONNET_45, 'converse', both);
+    expect(sonnet45.status).toBe(400);
+    expect((await sonnet45.json()).message).toContain(
+      '`temperature` and `top_p` cannot both be specified for this model',
+    );
+    expect((await call(NOVA, 'converse', both)).status).toBe(200);
     for (const [body, message] of problems) {
       const res = await call(NOVA, 'converse', body);
       expect(res.status).toBe(400);

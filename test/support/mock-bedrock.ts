@@ -218,7 +218,7 @@ class MockBedrockServer extends MockUpstream<BedrockRecordedRequest, BedrockFaul
       );
     }
 
-    const invalid = validateConverse(body);
+    const invalid = validateConverse(body, model);
     if (invalid) return awsError(res, 400, 'ValidationException', invalid);
     const answer = this.#converse(body);
     if (operation === 'converse') return sendJson(res, 200, answer);
@@ -400,12 +400,18 @@ export function encodeMessage(headers: Record<string, string>, payload: string):
 }
 
 /** Converse's checks, returning the first problem as its message. */
-function validateConverse(body: Json): string | undefined {
+/** Claude Opus 4.1, the 4.5 models and later take temperature or topP, not both. */
+const ONE_SAMPLING_FIELD = /claude-(?:opus|sonnet|haiku)-(?:4-[1-9]|[5-9])(?![0-9])/;
+
+function validateConverse(body: Json, model: string): string | undefined {
   for (const key of Object.keys(body)) if (!CONVERSE_FIELDS.has(key)) return `extraneous key [${key}] is not permitted`;
   if (!Array.isArray(body.messages) || body.messages.length === 0)
     return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
   for (const key of Object.keys(body.inferenceConfig ?? {}))
     if (!INFERENCE_FIELDS.has(key)) return `extraneous key [inferenceConfig.${key}] is not permitted`;
+  const { temperature, topP } = body.inferenceConfig ?? {};
+  if (temperature !== undefined && topP !== undefined && ONE_SAMPLING_FIELD.test(model))
+    return 'The model returned the following errors: `temperature` and `top_p` cannot both be specified for this model. Please use only one.';
   for (const [i, block] of (body.system ?? []).entries()) {
     if (!(typeof block.text === 'string' && block.text.trim()) && !block.cachePoint)
       return `system.${i}: a system block holds non-blank text or a cachePoint`;

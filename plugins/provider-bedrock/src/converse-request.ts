@@ -1,3 +1,4 @@
+import { takesOneSamplingField } from '@switchyard/wire-anthropic';
 /**
  * Canonical (OpenAI Chat Completions) request → Bedrock Converse request. Pure: no Koa, no tapable.
  */
@@ -69,7 +70,8 @@ const DOCUMENT_FORMATS: Record<string, DocumentFormat> = {
 const DATA_URL = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s;
 const CACHE_POINT = { cachePoint: { type: 'default' } } as const;
 
-export function toConverse(req: ChatRequest, warn: Warn): ConverseConversion {
+/** `model`: the Bedrock model id, for what the model takes (Claude 4.5 and later: temperature or topP, not both). */
+export function toConverse(req: ChatRequest, warn: Warn, model = ''): ConverseConversion {
   for (const key of Object.keys(req)) {
     if (!HANDLED.has(key) && req[key] !== undefined && req[key] !== null)
       warn(`${key} has no Bedrock Converse equivalent and was dropped`);
@@ -83,7 +85,11 @@ export function toConverse(req: ChatRequest, warn: Warn): ConverseConversion {
   const max = req.max_completion_tokens ?? req.max_tokens;
   if (typeof max === 'number') inference.maxTokens = max;
   if (typeof req.temperature === 'number') inference.temperature = req.temperature;
-  if (typeof req.top_p === 'number') inference.topP = req.top_p;
+  if (typeof req.top_p === 'number') {
+    if (inference.temperature !== undefined && takesOneSamplingField(model))
+      warn(`top_p dropped (${model} takes temperature or top_p, not both)`);
+    else inference.topP = req.top_p;
+  }
   const stops = (typeof req.stop === 'string' ? [req.stop] : (req.stop ?? [])).filter((s) => s !== '');
   if (stops.length) inference.stopSequences = stops;
   if (Object.keys(inference).length) body.inferenceConfig = inference;

@@ -37,6 +37,7 @@ export function buildBedrockRequest(req: UpstreamRequest, x: Exchange, gateway: 
   const converted = toConverse(
     { ...x.request, messages: withoutReasoningBlocks(x.request.messages, warn, 'Bedrock Converse') },
     warn,
+    x.target!.model,
   );
   const inference = converted.body.inferenceConfig;
   if (inference?.maxTokens !== undefined)

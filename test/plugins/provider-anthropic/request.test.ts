@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { acceptsSampling, toMessagesRequest } from '@switchyard/provider-anthropic';
+import { takesOneSamplingField } from '@switchyard/wire-anthropic';
 import type { ConvertOptions } from '@switchyard/provider-anthropic';
 import type { ChatRequest } from '@switchyard/core/protocol';
 
@@ -52,10 +53,33 @@ describe('toMessagesRequest', () => {
   });
 
   it('clamps temperature to 1 with a warning, keeps top_p, maps stop to stop_sequences and user to metadata', () => {
-    const out = convert({ temperature: 1.7, top_p: 0.8, stop: ['a', ' '], user: 'u1' });
+    const out = convert({ temperature: 1.7, top_p: 0.8, stop: ['a', ' '], user: 'u1' }, { model: 'claude-sonnet-4-0' });
     expect(out.body).toMatchObject({ temperature: 1, top_p: 0.8, stop_sequences: ['a'], metadata: { user_id: 'u1' } });
     expect(out.warnings).toContain("temperature 1.7 clamped to 1 (Anthropic's range is 0-1)");
     expect(convert({ stop: 'END' }).body.stop_sequences).toEqual(['END']);
+  });
+
+  it('keeps temperature and drops top_p for the models that refuse both (Opus 4.1, the 4.5 models and later)', () => {
+    for (const model of [
+      'claude-sonnet-4-5',
+      'claude-opus-4-1-20250805',
+      'claude-haiku-4-5',
+      'claude-sonnet-5',
+      'anthropic.claude-sonnet-4-5-20250929-v1:0',
+    ]) {
+      const out = convert({ temperature: 0.3, top_p: 0.8 }, { model });
+      expect(out.body.temperature, model).toBe(0.3);
+      expect(out.body.top_p, model).toBeUndefined();
+      expect(out.warnings).toContain(`top_p dropped (${model} takes temperature or top_p, not both)`);
+    }
+    for (const model of ['claude-sonnet-4-20250514', 'claude-3-7-sonnet-latest', 'claude-opus-4-0']) {
+      expect(convert({ temperature: 0.3, top_p: 0.8 }, { model }).body, model).toMatchObject({
+        temperature: 0.3,
+        top_p: 0.8,
+      });
+    }
+    expect(convert({ top_p: 0.8 }, { model: 'claude-sonnet-4-5' }).body.top_p).toBe(0.8);
+    expect(takesOneSamplingField('claude-sonnet-4-5')).toBe(true);
   });
 
   it('drops sampling fields for anthropic-version 2026-10-21 with warnings', () => {

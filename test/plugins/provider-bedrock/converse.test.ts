@@ -18,6 +18,20 @@ import type { ConverseResponse } from '@switchyard/provider-bedrock';
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
 describe('canonical → Converse', () => {
+  it('sends temperature or topP, not both, to the Claude models that refuse both (4.5 and later)', () => {
+    const req: ChatRequest = { model: 'm', temperature: 0.3, top_p: 0.9, messages: [{ role: 'user', content: 'hi' }] };
+    const warnings: string[] = [];
+    const claude = toConverse(req, (w) => warnings.push(w), 'us.anthropic.claude-sonnet-4-5-20250929-v1:0');
+    expect(claude.body.inferenceConfig).toEqual({ temperature: 0.3 });
+    expect(warnings).toEqual([
+      'top_p dropped (us.anthropic.claude-sonnet-4-5-20250929-v1:0 takes temperature or top_p, not both)',
+    ]);
+    expect(toConverse(req, () => undefined, 'amazon.nova-pro-v1:0').body.inferenceConfig).toEqual({
+      temperature: 0.3,
+      topP: 0.9,
+    });
+  });
+
   it('converts a whole conversation: system with a cache point, images, documents, tool calls and results, tools, inference config', () => {
     const warnings: string[] = [];
     const req: ChatRequest = {

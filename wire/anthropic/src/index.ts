@@ -28,7 +28,13 @@ export {
 } from './betas.js';
 export type { BetaPolicy } from './betas.js';
 export { AnthropicStreamEncoder, anthropicSse } from './encode-stream.js';
-export { toMessagesRequest, acceptsSampling, JSON_TOOL, NO_SAMPLING_VERSION } from './request.js';
+export {
+  toMessagesRequest,
+  acceptsSampling,
+  takesOneSamplingField,
+  JSON_TOOL,
+  NO_SAMPLING_VERSION,
+} from './request.js';
 export type { ConvertOptions, Converted, JsonMode } from './request.js';
 export { fromMessagesResponse, finishReasonOf } from './response.js';
 export { classifyAnthropicError } from './errors.js';

@@ -20,6 +20,13 @@ export const JSON_TOOL = 'json_response';
 export const NO_SAMPLING_VERSION = '2026-10-21';
 /** Anthropic's temperature range is 0–1 (OpenAI's 0–2). */
 const MAX_TEMPERATURE = 1;
+/** Models that take temperature or top_p, not both: Claude Opus 4.1, the 4.5 models and later (Bedrock and Vertex ids too). */
+const ONE_SAMPLING_FIELD = /claude-(?:opus|sonnet|haiku)-(?:4-[1-9]|[5-9])(?![0-9])/;
+
+/** True when the model refuses temperature and top_p together. */
+export function takesOneSamplingField(model: string): boolean {
+  return ONE_SAMPLING_FIELD.test(model);
+}
 
 export type JsonMode = 'tool' | 'native';
 
@@ -93,6 +100,10 @@ export function toMessagesRequest(req: ChatRequest, o: ConvertOptions): Converte
   tools(req, body, warn);
   const jsonTool = responseFormat(req, body, o, warn);
   thinking(req, body, o, explicitMax, warn);
+  if (body.temperature !== undefined && body.top_p !== undefined && takesOneSamplingField(o.model)) {
+    delete body.top_p;
+    warn(`top_p dropped (${o.model} takes temperature or top_p, not both)`);
+  }
   for (const key of Object.keys(req)) {
     if (!HANDLED.has(key) && req[key] != null) warn(`${key} dropped (no Anthropic equivalent)`);
   }
