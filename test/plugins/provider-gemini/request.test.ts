@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatRequest } from '@switchyard/core/protocol';
 import { splitToolCallId, toEmbedCall, toGenerateContent, toolCallId } from '@switchyard/provider-gemini';
+import { validateGenerate } from '../../support/mock-gemini-validate.js';
 
 const options: { jsonSchema: 'convert' | 'native'; includeThoughts: boolean } = {
   jsonSchema: 'convert',
@@ -230,6 +231,72 @@ describe('toGenerateContent', () => {
     ).toEqual({
       thinkingConfig: { thinkingBudget: 8192, includeThoughts: true },
     });
+  });
+});
+
+describe('reasoning_effort as each Gemini family takes it (the mock refuses what the API refuses)', () => {
+  const messages = [{ role: 'user' as const, content: 'x' }];
+  const accepted = (model: string, effort: string) => {
+    const out = convert({ messages, reasoning_effort: effort as ChatRequest['reasoning_effort'] }, model);
+    expect(
+      validateGenerate(out.body, { requireThoughtSignatures: false, model }),
+      `${model} ${effort}`,
+    ).toBeUndefined();
+    return { thinking: out.body.generationConfig?.thinkingConfig, warnings: out.warnings };
+  };
+
+  it('sends no thinking config to models before 2.5, with a warning', () => {
+    expect(accepted('gemini-2.0-flash', 'low')).toEqual({
+      thinking: undefined,
+      warnings: ['reasoning_effort "low" dropped (gemini-2.0-flash takes no thinking config)'],
+    });
+  });
+
+  it('sends none to 2.5 Pro, which always thinks, as its minimum budget; 2.5 Flash turns thinking off', () => {
+    expect(accepted('gemini-2.5-pro', 'none')).toEqual({
+      thinking: { thinkingBudget: 128 },
+      warnings: ['reasoning_effort "none" sent as the minimum thinking budget (gemini-2.5-pro always thinks)'],
+    });
+    expect(accepted('gemini-2.5-flash', 'none')).toEqual({ thinking: { thinkingBudget: 0 }, warnings: [] });
+    for (const effort of ['minimal', 'low', 'medium', 'high']) {
+      accepted('gemini-2.5-pro', effort);
+      accepted('gemini-2.5-flash', effort);
+    }
+  });
+
+  it('sends Gemini 3 Pro the nearest level it takes (no minimal; 3.0 Pro no medium), other Gemini 3 models the level asked', () => {
+    expect(accepted('gemini-3-pro-preview', 'none').thinking).toEqual({ thinkingLevel: 'low' });
+    expect(accepted('gemini-3-pro-preview', 'minimal')).toEqual({
+      thinking: { thinkingLevel: 'low' },
+      warnings: ['reasoning_effort "minimal" sent as thinking level low (gemini-3-pro-preview takes no minimal)'],
+    });
+    expect(accepted('gemini-3-pro-preview', 'medium').thinking).toEqual({ thinkingLevel: 'high' });
+    expect(accepted('gemini-3.1-pro-preview', 'medium')).toEqual({
+      thinking: { thinkingLevel: 'medium' },
+      warnings: [],
+    });
+    expect(accepted('gemini-3-flash-preview', 'minimal')).toEqual({
+      thinking: { thinkingLevel: 'minimal' },
+      warnings: [],
+    });
+  });
+});
+
+describe('empty text parts', () => {
+  it('are left out (Gemini refuses an empty text parameter)', () => {
+    const { body } = convert({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: '' },
+            { type: 'text', text: 'hi' },
+          ],
+        },
+      ],
+    });
+    expect(body.contents).toEqual([{ role: 'user', parts: [{ text: 'hi' }] }]);
+    expect(validateGenerate(body, { requireThoughtSignatures: false, model: 'gemini-2.5-flash' })).toBeUndefined();
   });
 });
 

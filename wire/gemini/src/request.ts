@@ -174,7 +174,8 @@ function userParts(content: string | ContentPart[], i: number, warn: Warn): Part
   content.forEach((part, j) => {
     const at = `messages[${i}].content[${j}]`;
     if (part.type === 'text' && typeof part.text === 'string') {
-      parts.push({ text: part.text });
+      // Gemini refuses an empty text part ("empty text parameter"); it carries nothing.
+      if (part.text) parts.push({ text: part.text });
     } else if (part.type === 'image_url' && isObject(part.image_url) && typeof part.image_url.url === 'string') {
       if (part.image_url.detail !== undefined && part.image_url.detail !== 'auto')
         warn(`${at}.image_url.detail has no Gemini equivalent and was dropped`);
@@ -301,23 +302,57 @@ function toGenerationConfig(req: ChatRequest, model: string, options: Options, w
 
   const effort = req.reasoning_effort;
   if (typeof effort === 'string') {
-    const thinking = thinkingConfig(effort, model);
-    if (thinking) {
+    const thinking = thinkingConfig(effort, model, warn);
+    if (thinking)
       config.thinkingConfig =
         options.includeThoughts && effort !== 'none' ? { ...thinking, includeThoughts: true } : thinking;
-    } else warn(`reasoning_effort "${effort}" has no Gemini equivalent and was dropped`);
   }
   return config;
 }
 
-/** Gemini 3 takes a thinking level; Gemini 2.x a token budget. */
-function thinkingConfig(effort: string, model: string): GenerationConfig['thinkingConfig'] | undefined {
+const LEVELS = ['minimal', 'low', 'medium', 'high'];
+
+/**
+ * What a model takes for `effort`: Gemini 3 a thinking level (3 Pro: no MINIMAL, 3.0 Pro no
+ * MEDIUM either, so the nearest it takes), Gemini 2.5 a token budget (2.5 Pro cannot stop
+ * thinking: `none` is its minimum budget), earlier models nothing (their thinking variants aside).
+ */
+function thinkingConfig(effort: string, model: string, warn: Warn): GenerationConfig['thinkingConfig'] | undefined {
+  if (/^gemini-(1\.\d|2\.0)-/.test(model) && !model.includes('thinking')) {
+    warn(`reasoning_effort "${effort}" dropped (${model} takes no thinking config)`);
+    return undefined;
+  }
   if (/^gemini-[3-9]/.test(model)) {
-    if (effort === 'none') return { thinkingLevel: 'minimal' };
-    return ['minimal', 'low', 'medium', 'high'].includes(effort) ? { thinkingLevel: effort } : undefined;
+    const asked = effort === 'none' ? 'minimal' : effort;
+    if (!LEVELS.includes(asked)) return noEquivalent(effort, warn);
+    const level = proThinkingLevel(model, asked);
+    if (level !== asked)
+      warn(`reasoning_effort "${effort}" sent as thinking level ${level} (${model} takes no ${asked})`);
+    return { thinkingLevel: level };
   }
   const budget = THINKING_BUDGET[effort];
-  return budget === undefined ? undefined : { thinkingBudget: budget };
+  if (budget === undefined) return noEquivalent(effort, warn);
+  if (budget === 0 && /^gemini-2\.5-pro/.test(model)) {
+    warn(`reasoning_effort "none" sent as the minimum thinking budget (${model} always thinks)`);
+    return { thinkingBudget: PRO_MIN_BUDGET };
+  }
+  return { thinkingBudget: budget };
+}
+
+/** Gemini 2.5 Pro's smallest thinking budget. */
+const PRO_MIN_BUDGET = 128;
+
+/** The level a Gemini 3 Pro takes nearest to `level`: no MINIMAL (low instead), and on 3.0 Pro no MEDIUM (high, its default). */
+function proThinkingLevel(model: string, level: string): string {
+  if (!/^gemini-3(\.\d+)?-pro/.test(model)) return level;
+  if (level === 'minimal') return 'low';
+  if (level === 'medium' && /^gemini-3-pro/.test(model)) return 'high';
+  return level;
+}
+
+function noEquivalent(effort: string, warn: Warn): undefined {
+  warn(`reasoning_effort "${effort}" has no Gemini equivalent and was dropped`);
+  return undefined;
 }
 
 function textOf(content: string | ContentPart[] | null): string {
