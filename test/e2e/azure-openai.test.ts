@@ -533,3 +533,44 @@ describe('Microsoft Entra ID', () => {
     expect(String((plain as Error).message)).toContain('providers[0].authorityHost: must be https');
   });
 });
+
+describe('Azure OpenAI: the reasoning fields a deployment’s model takes', () => {
+  it('sends max_completion_tokens to a reasoning model and no reasoning_effort to one that does not (Azure refuses them)', async () => {
+    const mock = await startMockAzureOpenAI({
+      apiKey: KEY,
+      name: 'az',
+      deployments: { 'o3-eu': 'o3-mini-2025-01-31', 'gpt4o-prod': 'gpt-4o-2024-11-20' },
+    });
+    const gateway = await startGateway({
+      providers: [
+        {
+          name: 'az',
+          type: 'azure-openai',
+          baseUrl: mock.origin,
+          apiKey: KEY,
+          deployments: { 'o3-mini': 'o3-eu', 'gpt-4o': 'gpt4o-prod' },
+        },
+      ],
+    });
+    try {
+      const ask = (body: Record<string, unknown>) =>
+        fetch(`${gateway.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body }),
+        });
+      const toO3 = await ask({ model: 'o3-mini', max_tokens: 50 });
+      expect(toO3.status, await toO3.clone().text()).toBe(200);
+      expect(toO3.headers.get('x-switchyard-warnings')).toContain('max_tokens sent as max_completion_tokens');
+      const toGpt4o = await ask({ model: 'gpt-4o', reasoning_effort: 'low' });
+      expect(toGpt4o.status, await toGpt4o.clone().text()).toBe(200);
+      const [o3, gpt4o] = mock.requests.map((r) => r.body);
+      expect(o3).toMatchObject({ max_completion_tokens: 50 });
+      expect(o3).not.toHaveProperty('max_tokens');
+      expect(gpt4o).not.toHaveProperty('reasoning_effort');
+    } finally {
+      await gateway.close();
+      await mock.close();
+    }
+  });
+});

@@ -23,6 +23,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MockOAuth } from './mock-oauth.js';
 import { buildResponse, ResponseStore } from './mock-openai-responses.js';
+import { modelFieldProblem } from './mock-openai-chat-validate.js';
 import { validateResponsesRequest } from './mock-openai-responses-validate.js';
 import { MockUpstream, parseJson, readBody } from './mock-server.js';
 import { sample } from './schema-sample.js';
@@ -210,7 +211,7 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
         usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
       });
     }
-    const invalid = validate(body);
+    const invalid = validate(body, model);
     if (invalid) return send(res, 400, invalid);
     const userText = lastUserText(body.messages);
     if (/violent/i.test(userText)) {
@@ -440,9 +441,11 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
 }
 
 /** OpenAI's request checks, as Azure answers them. */
-function validate(body: Json): Json | undefined {
+function validate(body: Json, model: string): Json | undefined {
   for (const key of Object.keys(body))
     if (!CHAT_FIELDS.has(key)) return azureError(400, `Unrecognized request argument supplied: ${key}`);
+  const unsupported = modelFieldProblem(body, model);
+  if (unsupported) return azureError(400, unsupported.message, unsupported.code, { param: unsupported.param });
   if (!Array.isArray(body.messages) || body.messages.length === 0)
     return azureError(400, "'messages' is a required property", null, { param: 'messages' });
   let calls: string[] = [];

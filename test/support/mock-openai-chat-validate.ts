@@ -5,6 +5,8 @@
  * tool messages that answer no pending tool call (or calls left unanswered), `parallel_tool_calls`
  * without tools, `stream_options` without `stream`. Messages follow OpenAI's wording where known.
  */
+import { isReasoningModel } from './mock-openai-responses-validate.js';
+
 type Json = Record<string, any>;
 
 export interface ChatProblem {
@@ -158,5 +160,25 @@ export function validateChatRequest(body: Json): ChatProblem | undefined {
       param: 'messages',
       code: null,
     };
+  return undefined;
+}
+
+const NON_REASONING = /^(gpt-4|gpt-3\.5|chatgpt-)/;
+
+/**
+ * Fields OpenAI's models refuse (whatever the strictness): its reasoning models (o-series,
+ * gpt-5…) take `max_completion_tokens`, never `max_tokens`; its models that do not reason (gpt-4o,
+ * gpt-4.1, gpt-3.5…) take no `reasoning_effort`. Compatible servers' models (llama…) take either.
+ * `model` is OpenAI's model name (on Azure, the deployment's model).
+ */
+export function modelFieldProblem(body: Json, model: string): ChatProblem | undefined {
+  const refused = (param: string, hint = ''): ChatProblem => ({
+    message: `Unsupported parameter: '${param}' is not supported with this model.${hint}`,
+    param,
+    code: 'unsupported_parameter',
+  });
+  if (isReasoningModel(model) && body.max_tokens != null)
+    return refused('max_tokens', " Use 'max_completion_tokens' instead.");
+  if (NON_REASONING.test(model) && body.reasoning_effort != null) return refused('reasoning_effort');
   return undefined;
 }

@@ -26,7 +26,7 @@ import {
   type ScriptedAnswer,
 } from './mock-openai-responses.js';
 import { isReasoningModel, validateResponsesRequest } from './mock-openai-responses-validate.js';
-import { validateChatRequest } from './mock-openai-chat-validate.js';
+import { modelFieldProblem, validateChatRequest } from './mock-openai-chat-validate.js';
 import { MockHttpServer, parseJson, readBody } from './mock-server.js';
 import { HUNG_MS } from './wait.js';
 
@@ -588,8 +588,13 @@ function chatCompletionReply(
   if (!Array.isArray(body.messages)) return missingParamReply('messages');
   const strict = settings.strictChat ? validateChatRequest(body) : undefined;
   if (strict) return { kind: 'json', status: 400, body: openAIError(400, strict.message, strict.code, strict.param) };
-  const unsupported = modelFieldProblem(body);
-  if (unsupported) return unsupported;
+  const unsupported = modelFieldProblem(body, String(body.model));
+  if (unsupported)
+    return {
+      kind: 'json',
+      status: 400,
+      body: openAIError(400, unsupported.message, unsupported.code, unsupported.param),
+    };
   const tooMany = outputLimitProblem(body, settings);
   if (tooMany) return tooMany;
 
@@ -638,30 +643,6 @@ function chatCompletionReply(
 }
 
 /** OpenAI's 400 for max_tokens / max_completion_tokens above the model's output limit. */
-/**
- * Fields OpenAI's models refuse: its reasoning models (o-series, gpt-5…) take
- * `max_completion_tokens`, never `max_tokens`; its models that do not reason (gpt-4o, gpt-4.1,
- * gpt-3.5…) take no `reasoning_effort`. Compatible servers' models (llama…) take either.
- */
-const NON_REASONING = /^(gpt-4|gpt-3\.5|chatgpt-)/;
-
-function modelFieldProblem(body: Json): Reply | null {
-  const reasoning = isReasoningModel(String(body.model));
-  const refused = (param: string, hint = ''): Reply => ({
-    kind: 'json',
-    status: 400,
-    body: openAIError(
-      400,
-      `Unsupported parameter: '${param}' is not supported with this model.${hint}`,
-      'unsupported_parameter',
-      param,
-    ),
-  });
-  if (reasoning && body.max_tokens != null) return refused('max_tokens', " Use 'max_completion_tokens' instead.");
-  if (NON_REASONING.test(String(body.model)) && body.reasoning_effort != null) return refused('reasoning_effort');
-  return null;
-}
-
 function outputLimitProblem(body: Json, settings: Settings): Reply | null {
   const limit = outputLimitFor(String(body.model), settings.outputLimits);
   for (const param of ['max_tokens', 'max_completion_tokens']) {

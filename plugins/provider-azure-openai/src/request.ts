@@ -1,14 +1,17 @@
 import { SwitchyardError } from '@switchyard/core';
-import { targetOutputTokens } from '@switchyard/plugin-models/contract';
+import { MODEL_INFO, targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { ChatRequest } from '@switchyard/core/protocol';
 import type { Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
-import { withoutReasoningBlocks } from '@switchyard/wire-chat';
+import { fitReasoningFields, withoutReasoningBlocks } from '@switchyard/wire-chat';
 import { withoutSealedReasoning } from '@switchyard/wire-openai-responses';
 import { azureUrl, protocolFor } from './adapter.js';
 import { deploymentOf } from './deployments.js';
 import { optionsOf } from './instance-fields.js';
 
-/** A chat body for the deployment: output tokens fitted to the model, no reasoning blocks (Chat Completions takes none back). */
+/**
+ * A chat body for the deployment: output tokens fitted to the model, no reasoning blocks (Chat
+ * Completions takes none back), and the reasoning fields the model takes (see fitReasoningFields).
+ */
 function chatBody(body: ChatRequest, x: Exchange, gateway: Gateway): ChatRequest {
   for (const field of ['max_completion_tokens', 'max_tokens'] as const) {
     const asked = body[field];
@@ -16,6 +19,10 @@ function chatBody(body: ChatRequest, x: Exchange, gateway: Gateway): ChatRequest
   }
   if (Array.isArray(body.messages))
     body.messages = withoutReasoningBlocks(body.messages, (m) => x.warn(m), 'Azure OpenAI Chat Completions');
+  if (body.reasoning_effort != null || body.max_tokens != null) {
+    const reasoning = gateway.contract(MODEL_INFO)?.forTarget(x.target!)?.reasoning;
+    fitReasoningFields(body, x.target!.model, reasoning, (m) => x.warn(m), x.protocol === 'openai');
+  }
   return body;
 }
 

@@ -1,7 +1,7 @@
 import { MODEL_INFO, targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { ChatMessage, ChatRequest } from '@switchyard/core/protocol';
 import type { Exchange, Gateway } from '@switchyard/core';
-import { withoutReasoningBlocks } from '@switchyard/wire-chat';
+import { fitReasoningFields, withoutReasoningBlocks } from '@switchyard/wire-chat';
 
 /** The output-token fields of a chat body, newest first. */
 const OUTPUT_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
@@ -28,7 +28,7 @@ export function chatBodyFor(
   }
   if (Array.isArray(body.messages))
     body.messages = withoutReasoningBlocks(body.messages, warn, 'OpenAI Chat Completions');
-  fitReasoningFields(body, x, gateway);
+  fitReasoningFieldsOf(body, x, gateway);
   if (x.protocol === 'openai') return body;
   if (body.messages.some((m) => m.role === 'assistant' && m.reasoning_content !== undefined)) {
     body.messages = body.messages.map((m) =>
@@ -40,20 +40,10 @@ export function chatBodyFor(
 }
 
 /** `reasoning_effort` and the output-token field as the target model takes them, when the model table knows whether it reasons. */
-function fitReasoningFields(body: ChatRequest, x: Exchange, gateway: Pick<Gateway, 'contract'>): void {
+function fitReasoningFieldsOf(body: ChatRequest, x: Exchange, gateway: Pick<Gateway, 'contract'>): void {
   if (body.reasoning_effort == null && body.max_tokens == null) return;
   const reasoning = gateway.contract(MODEL_INFO)?.forTarget(x.target!)?.reasoning;
-  if (reasoning === false && body.reasoning_effort != null) {
-    x.warn(`reasoning_effort ${body.reasoning_effort} dropped (${x.target!.model} does not reason)`);
-    delete body.reasoning_effort;
-  }
-  if (reasoning === true && body.max_tokens != null) {
-    // An OpenAI caller wrote max_tokens itself: say where it went. For converted requests it is the conversion.
-    if (x.protocol === 'openai')
-      x.warn(`max_tokens sent as max_completion_tokens (${x.target!.model} takes no max_tokens)`);
-    body.max_completion_tokens ??= body.max_tokens;
-    delete body.max_tokens;
-  }
+  fitReasoningFields(body, x.target!.model, reasoning, (m) => x.warn(m), x.protocol === 'openai');
 }
 
 function withoutReasoningText(message: ChatMessage): ChatMessage {
