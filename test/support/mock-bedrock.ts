@@ -22,6 +22,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
 import { answerMessages, messageStreamEvents, validateMessagesBody } from './mock-anthropic.js';
+import { ONE_SAMPLING_FIELD } from './mock-anthropic-validate.js';
 import { MockUpstream, parseJson, readBody } from './mock-server.js';
 import { sample } from './schema-sample.js';
 import { verifySigV4 } from './sigv4.js';
