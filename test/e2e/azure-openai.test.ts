@@ -535,7 +535,7 @@ describe('Microsoft Entra ID', () => {
 });
 
 describe('Azure OpenAI: the reasoning fields a deployment’s model takes', () => {
-  it('sends max_completion_tokens to a reasoning model and no reasoning_effort to one that does not (Azure refuses them)', async () => {
+  it('sends max_completion_tokens and no refused sampling to a reasoning model, and no reasoning_effort to one that does not (Azure refuses them)', async () => {
     const mock = await startMockAzureOpenAI({
       apiKey: KEY,
       name: 'az',
@@ -559,14 +559,16 @@ describe('Azure OpenAI: the reasoning fields a deployment’s model takes', () =
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...body }),
         });
-      const toO3 = await ask({ model: 'o3-mini', max_tokens: 50 });
+      const toO3 = await ask({ model: 'o3-mini', max_tokens: 50, temperature: 0.3 });
       expect(toO3.status, await toO3.clone().text()).toBe(200);
       expect(toO3.headers.get('x-switchyard-warnings')).toContain('max_tokens sent as max_completion_tokens');
+      expect(toO3.headers.get('x-switchyard-warnings')).toContain('temperature 0.3 dropped');
       const toGpt4o = await ask({ model: 'gpt-4o', reasoning_effort: 'low' });
       expect(toGpt4o.status, await toGpt4o.clone().text()).toBe(200);
       const [o3, gpt4o] = mock.requests.map((r) => r.body);
       expect(o3).toMatchObject({ max_completion_tokens: 50 });
       expect(o3).not.toHaveProperty('max_tokens');
+      expect(o3).not.toHaveProperty('temperature');
       expect(gpt4o).not.toHaveProperty('reasoning_effort');
     } finally {
       await gateway.close();

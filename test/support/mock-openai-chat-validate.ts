@@ -5,7 +5,7 @@
  * tool messages that answer no pending tool call (or calls left unanswered), `parallel_tool_calls`
  * without tools, `stream_options` without `stream`. Messages follow OpenAI's wording where known.
  */
-import { isReasoningModel } from './mock-openai-responses-validate.js';
+import { isReasoningModel, samplesWithoutReasoning } from './mock-openai-responses-validate.js';
 
 type Json = Record<string, any>;
 
@@ -163,13 +163,23 @@ export function validateChatRequest(body: Json): ChatProblem | undefined {
   return undefined;
 }
 
-const NON_REASONING = /^(gpt-4|gpt-3\.5|chatgpt-)/;
+const NON_REASONING = /^(gpt-4|gpt-3\.5|chatgpt-|gpt-5(\.\d+)?-chat)/;
+
+/** Sampling fields a reasoning model takes only at their default value, and that default. */
+const REASONING_SAMPLING_DEFAULTS = [
+  ['temperature', 1],
+  ['top_p', 1],
+  ['presence_penalty', 0],
+  ['frequency_penalty', 0],
+] as const;
 
 /**
  * Fields OpenAI's models refuse (whatever the strictness): its reasoning models (o-series,
- * gpt-5…) take `max_completion_tokens`, never `max_tokens`; its models that do not reason (gpt-4o,
- * gpt-4.1, gpt-3.5…) take no `reasoning_effort`. Compatible servers' models (llama…) take either.
- * `model` is OpenAI's model name (on Azure, the deployment's model).
+ * gpt-5…) take `max_completion_tokens`, never `max_tokens`, and sampling fields only at their
+ * defaults (gpt-5.1 and later take `temperature` and `top_p` with `reasoning_effort: none`); its
+ * models that do not reason (gpt-4o, gpt-4.1, gpt-5-chat, gpt-3.5…) take no `reasoning_effort`.
+ * Compatible servers' models (llama…) take all of them. `model` is OpenAI's model name (on Azure,
+ * the deployment's model).
  */
 export function modelFieldProblem(body: Json, model: string): ChatProblem | undefined {
   const refused = (param: string, hint = ''): ChatProblem => ({
@@ -177,8 +187,18 @@ export function modelFieldProblem(body: Json, model: string): ChatProblem | unde
     param,
     code: 'unsupported_parameter',
   });
-  if (isReasoningModel(model) && body.max_tokens != null)
-    return refused('max_tokens', " Use 'max_completion_tokens' instead.");
-  if (NON_REASONING.test(model) && body.reasoning_effort != null) return refused('reasoning_effort');
+  if (NON_REASONING.test(model)) return body.reasoning_effort != null ? refused('reasoning_effort') : undefined;
+  if (!isReasoningModel(model)) return undefined;
+  if (body.max_tokens != null) return refused('max_tokens', " Use 'max_completion_tokens' instead.");
+  const samples = samplesWithoutReasoning(model, body.reasoning_effort);
+  for (const [param, fixed] of REASONING_SAMPLING_DEFAULTS) {
+    const value = body[param];
+    if (value == null || value === fixed || (samples && (param === 'temperature' || param === 'top_p'))) continue;
+    return {
+      message: `Unsupported value: '${param}' does not support ${value} with this model. Only the default (${fixed}) value is supported.`,
+      param,
+      code: 'unsupported_value',
+    };
+  }
   return undefined;
 }

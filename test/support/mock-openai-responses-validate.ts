@@ -137,9 +137,14 @@ const SUMMARIES = ['auto', 'concise', 'detailed'];
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const MIN_OUTPUT_TOKENS = 16;
 
-/** Models that reason (and so take `reasoning`, and refuse `temperature`/`top_p`). */
+/** Models that reason (and so take `reasoning`, and refuse `temperature`/`top_p`); gpt-5-chat does not. */
 export function isReasoningModel(model: string): boolean {
-  return /^(o\d|gpt-5|gpt-6|codex-)/.test(model);
+  return /^(o\d|gpt-5|gpt-6|codex-)/.test(model) && !/^gpt-5(\.\d+)?-chat/.test(model);
+}
+
+/** gpt-5.1 and later sample (take `temperature`, `top_p`) when told not to reason (`none`). */
+export function samplesWithoutReasoning(model: string, effort: unknown): boolean {
+  return effort === 'none' && /^gpt-(5\.[1-9]|[6-9])/.test(model);
 }
 
 /** The first problem with a `POST /v1/responses` body, or undefined when the real API would take it. */
@@ -235,7 +240,7 @@ function checkSampling(body: Json, model: string): ResponsesProblem | undefined 
   ] as const) {
     const value = body[key];
     if (value == null) continue;
-    if (reasoning)
+    if (reasoning && !samplesWithoutReasoning(model, isObject(body.reasoning) ? body.reasoning.effort : undefined))
       return invalid(`Unsupported parameter: '${key}' is not supported with this model.`, key, 'unsupported_parameter');
     if (typeof value !== 'number') return invalidType(key, 'a number');
     if (value < 0 || value > max)

@@ -386,6 +386,17 @@ describe('mock OpenAI Responses API: refuses what the real API refuses', () => {
     });
     expect(res.status).toBe(200);
   });
+
+  it('takes temperature from gpt-5.1 and later told not to reason, and reasoning from gpt-5-chat nowhere', async () => {
+    expect(
+      (await post({ model: 'gpt-5.1', input: 'hi', temperature: 0.2, reasoning: { effort: 'none' } })).status,
+    ).toBe(200);
+    expect((await error({ model: 'gpt-5', input: 'hi', temperature: 0.2, reasoning: { effort: 'none' } })).status).toBe(
+      400,
+    );
+    const chat = await error({ model: 'gpt-5-chat-latest', input: 'hi', reasoning: { effort: 'low' } });
+    expect(chat.error).toMatchObject({ param: 'reasoning.effort' });
+  });
 });
 
 describe('mock OpenAI Responses API: faults', () => {

@@ -149,6 +149,44 @@ describe('chat completions', () => {
     expect(await refused({ model: 'llama-3.1-8b', max_tokens: 10, reasoning_effort: 'low' })).toBe(200);
   });
 
+  it('refuses sampling fields away from their defaults for reasoning models, as OpenAI does', async () => {
+    const answer = async (extra: Record<string, unknown>): Promise<unknown> => {
+      const res = await post('/chat/completions', chatBody(extra));
+      if (res.status !== 400) return res.status;
+      const { error } = await json(res);
+      return `${error.code}:${error.param}`;
+    };
+    expect(await answer({ model: 'o3', temperature: 0.2 })).toBe('unsupported_value:temperature');
+    expect(await answer({ model: 'gpt-5-mini', top_p: 0.9 })).toBe('unsupported_value:top_p');
+    expect(await answer({ model: 'o4-mini', presence_penalty: 0.5 })).toBe('unsupported_value:presence_penalty');
+    expect(await answer({ model: 'gpt-5', frequency_penalty: 1 })).toBe('unsupported_value:frequency_penalty');
+    const res = await post('/chat/completions', chatBody({ model: 'o3', temperature: 0.2 }));
+    expect((await json(res)).error.message).toBe(
+      "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported.",
+    );
+    // The defaults are taken; gpt-5.1 and later sample when told not to reason; other models sample.
+    expect(await answer({ model: 'o3', temperature: 1, top_p: 1, presence_penalty: 0, frequency_penalty: 0 })).toBe(
+      200,
+    );
+    expect(await answer({ model: 'gpt-5.1', reasoning_effort: 'none', temperature: 0.2, top_p: 0.9 })).toBe(200);
+    expect(await answer({ model: 'gpt-5.1', reasoning_effort: 'low', temperature: 0.2 })).toBe(
+      'unsupported_value:temperature',
+    );
+    expect(await answer({ model: 'gpt-5', reasoning_effort: 'none', temperature: 0.2 })).toBe(
+      'unsupported_value:temperature',
+    );
+    expect(await answer({ model: 'gpt-4o', temperature: 0.2, presence_penalty: 0.5 })).toBe(200);
+  });
+
+  it('takes gpt-5-chat as a model that does not reason', async () => {
+    const res = await post('/chat/completions', chatBody({ model: 'gpt-5-chat-latest', reasoning_effort: 'low' }));
+    expect(res.status).toBe(400);
+    expect((await json(res)).error.param).toBe('reasoning_effort');
+    expect((await post('/chat/completions', chatBody({ model: 'gpt-5-chat-latest', temperature: 0.2 }))).status).toBe(
+      200,
+    );
+  });
+
   it('refuses unknown fields as OpenAI does, and takes them as a compatible server (strictChat: false)', async () => {
     const refused = await post('/chat/completions', chatBody({ some_future_field: 1 }));
     expect(refused.status).toBe(400);

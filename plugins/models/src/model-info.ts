@@ -43,7 +43,10 @@ export const modelInfoSchema = Type.Object(
     tools: Type.Optional(Type.Boolean()),
     structuredOutput: Type.Optional(Type.Boolean({ description: '`response_format: json_schema`.' })),
     reasoning: Type.Optional(
-      Type.Boolean({ description: 'Takes a reasoning setting: converted requests drop it for a model known not to.' }),
+      Type.Boolean({
+        description:
+          'Reasons: a reasoning setting is dropped for a model known not to; output-token and sampling fields are fitted for one that does.',
+      }),
     ),
     embeddings: Type.Optional(Type.Boolean()),
     quality: Type.Optional(

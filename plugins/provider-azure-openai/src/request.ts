@@ -2,8 +2,8 @@ import { SwitchyardError } from '@switchyard/core';
 import { MODEL_INFO, targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { ChatRequest } from '@switchyard/core/protocol';
 import type { Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
-import { fitReasoningFields, withoutReasoningBlocks } from '@switchyard/wire-chat';
-import { withoutSealedReasoning } from '@switchyard/wire-openai-responses';
+import { fitReasoningFields, hasReasoningFields, withoutReasoningBlocks } from '@switchyard/wire-chat';
+import { fitResponsesFields, withoutSealedReasoning } from '@switchyard/wire-openai-responses';
 import { azureUrl, protocolFor } from './adapter.js';
 import { deploymentOf } from './deployments.js';
 import { optionsOf } from './instance-fields.js';
@@ -19,18 +19,20 @@ function chatBody(body: ChatRequest, x: Exchange, gateway: Gateway): ChatRequest
   }
   if (Array.isArray(body.messages))
     body.messages = withoutReasoningBlocks(body.messages, (m) => x.warn(m), 'Azure OpenAI Chat Completions');
-  if (body.reasoning_effort != null || body.max_tokens != null) {
+  if (hasReasoningFields(body)) {
     const reasoning = gateway.contract(MODEL_INFO)?.forTarget(x.target!)?.reasoning;
     fitReasoningFields(body, x.target!.model, reasoning, (m) => x.warn(m), x.protocol === 'openai');
   }
   return body;
 }
 
-/** A Responses caller's body, as sent but for the deployment, fitted output tokens, and no reasoning another provider made. */
+/** A Responses caller's body, as sent but for the deployment, fitted output tokens and model fields, and no reasoning another provider made. */
 function responsesBody(x: Exchange, deployment: string, gateway: Gateway): Record<string, unknown> {
   const body: Record<string, unknown> = { ...x.body, model: deployment };
   if (typeof body.max_output_tokens === 'number')
     body.max_output_tokens = targetOutputTokens(gateway, x, body.max_output_tokens, 'max_output_tokens');
+  const target = x.target!;
+  fitResponsesFields(body, target.model, gateway.contract(MODEL_INFO)?.forTarget(target)?.reasoning, (m) => x.warn(m));
   return withoutSealedReasoning(body, (m) => x.warn(m), 'Azure OpenAI');
 }
 

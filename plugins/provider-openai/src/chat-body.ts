@@ -1,7 +1,7 @@
 import { MODEL_INFO, targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { ChatMessage, ChatRequest } from '@switchyard/core/protocol';
 import type { Exchange, Gateway } from '@switchyard/core';
-import { fitReasoningFields, withoutReasoningBlocks } from '@switchyard/wire-chat';
+import { fitReasoningFields, hasReasoningFields, withoutReasoningBlocks } from '@switchyard/wire-chat';
 
 /** The output-token fields of a chat body, newest first. */
 const OUTPUT_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
@@ -10,7 +10,7 @@ const OUTPUT_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
  * A chat body ready for the target, changed only where it must be: output tokens fitted to the
  * model, no reasoning blocks (Chat Completions takes none back), and the fields the model takes
  * (the model table says whether it reasons): no `reasoning_effort` for a model that does not,
- * `max_completion_tokens` for one that does (reasoning models refuse `max_tokens`) — so a body
+ * `max_completion_tokens` and default sampling for one that does (see fitReasoningFields) — so a body
  * written for one target of an alias is served by the others. For requests converted from another
  * protocol, also no reasoning text in the history (Chat Completions has no field to take it back).
  */
@@ -39,9 +39,9 @@ export function chatBodyFor(
   return body;
 }
 
-/** `reasoning_effort` and the output-token field as the target model takes them, when the model table knows whether it reasons. */
+/** `reasoning_effort`, the output-token field and sampling fields as the target model takes them, when the model table knows whether it reasons. */
 function fitReasoningFieldsOf(body: ChatRequest, x: Exchange, gateway: Pick<Gateway, 'contract'>): void {
-  if (body.reasoning_effort == null && body.max_tokens == null) return;
+  if (!hasReasoningFields(body)) return;
   const reasoning = gateway.contract(MODEL_INFO)?.forTarget(x.target!)?.reasoning;
   fitReasoningFields(body, x.target!.model, reasoning, (m) => x.warn(m), x.protocol === 'openai');
 }

@@ -18,7 +18,7 @@ export const instanceFields = Type.Object(
     responsesApi: Type.Optional(
       Type.Boolean({
         description:
-          'Whether the upstream serves the Responses API (`POST {baseUrl}{responsesPath}`): Responses callers then get their body passed through, every field kept. Default: `true` for `api.openai.com`, `false` for any other host (most OpenAI-compatible servers speak Chat Completions only: Responses callers are converted to it).',
+          'Whether the upstream serves the Responses API (`POST {baseUrl}{responsesPath}`): Responses callers then get their body passed through, every field kept but those the target model would refuse. Default: `true` for `api.openai.com`, `false` for any other host (most OpenAI-compatible servers speak Chat Completions only: Responses callers are converted to it).',
       }),
     ),
     chatPath: path('/chat/completions', 'Appended to `baseUrl` for chat requests.'),

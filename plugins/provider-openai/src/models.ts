@@ -24,6 +24,14 @@ export const OPENAI_MODELS: Readonly<Record<string, ModelInfo>> = {
     maxOutputTokens: 128_000,
     pricing: price(0.05, 0.4, 0.005),
   },
+  /** gpt-5-chat-latest: ChatGPT's model, which does not reason (tools and structured output are not listed, so not known). */
+  'gpt-5-chat': {
+    vision: true,
+    reasoning: false,
+    contextWindow: 128_000,
+    maxOutputTokens: 16_384,
+    pricing: price(1.25, 10, 0.125),
+  },
   'gpt-4.1': { ...OPENAI_CHAT, contextWindow: 1_047_576, maxOutputTokens: 32_768, pricing: price(2, 8, 0.5) },
   'gpt-4.1-mini': { ...OPENAI_CHAT, contextWindow: 1_047_576, maxOutputTokens: 32_768, pricing: price(0.4, 1.6, 0.1) },
   'gpt-4.1-nano': {

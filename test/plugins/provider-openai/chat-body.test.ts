@@ -33,7 +33,7 @@ async function gatewayOf(config: ConfigInput = {}, inbound = protocolOpenAI()): 
           name: 'up',
           type: 'openai',
           baseUrl: up.baseUrl,
-          models: ['gpt-4o-mini', 'gpt-3.5-turbo', 'gpt-4o', 'o3-mini'],
+          models: ['gpt-4o-mini', 'gpt-3.5-turbo', 'gpt-4o', 'o3-mini', 'gpt-5.1', 'gpt-5-chat-latest'],
         },
       ],
       ...config,
@@ -124,6 +124,52 @@ describe('OpenAI callers', () => {
     ]);
   });
 
+  it('get sampling fields a reasoning model takes only at their defaults dropped, each named', async () => {
+    const gw = await gatewayOf({ models: [{ name: 'smart', targets: ['up/gpt-4o', 'up/o3-mini'] }] });
+    up.queueFault({ kind: 'status', status: 500 });
+    const sampling = { temperature: 0.2, top_p: 0.9, presence_penalty: 0.5, frequency_penalty: 0 };
+    const answer = await post(gw, '/v1/chat/completions', ask('smart', sampling));
+    expect(answer.status).toBe(200);
+    const [toGpt4o, toO3] = up.requests.map((r) => r.body);
+    expect(toGpt4o).toMatchObject(sampling);
+    expect(toO3).toMatchObject({ model: 'o3-mini', frequency_penalty: 0 });
+    for (const field of ['temperature', 'top_p', 'presence_penalty']) expect(toO3).not.toHaveProperty(field);
+    expect(answer.headers.get('x-switchyard-warnings')).toBe(
+      [
+        'temperature 0.2 dropped (o3-mini reasons and takes only the default, 1)',
+        'top_p 0.9 dropped (o3-mini reasons and takes only the default, 1)',
+        'presence_penalty 0.5 dropped (o3-mini reasons and takes only the default, 0)',
+      ].join('; '),
+    );
+  });
+
+  it('keep temperature for gpt-5.1 told not to reason, and default sampling values, without warnings', async () => {
+    const gw = await gatewayOf();
+    const none = ask('gpt-5.1', { reasoning_effort: 'none', temperature: 0.2, top_p: 0.9 });
+    const defaults = ask('o3-mini', { temperature: 1, top_p: 1 });
+    for (const body of [none, defaults]) {
+      const answer = await post(gw, '/v1/chat/completions', body);
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('x-switchyard-warnings')).toBeNull();
+    }
+    expect(up.requests.map((r) => r.body)).toEqual([none, defaults]);
+  });
+
+  it('send gpt-5-chat no reasoning_effort (it does not reason) and its temperature as asked', async () => {
+    const gw = await gatewayOf();
+    const answer = await post(
+      gw,
+      '/v1/chat/completions',
+      ask('gpt-5-chat-latest', { reasoning_effort: 'low', temperature: 0.3, max_tokens: 100 }),
+    );
+    expect(answer.status).toBe(200);
+    expect(up.requests[0]!.body).toMatchObject({ temperature: 0.3, max_tokens: 100 });
+    expect(up.requests[0]!.body).not.toHaveProperty('reasoning_effort');
+    expect(answer.headers.get('x-switchyard-warnings')).toBe(
+      'reasoning_effort low dropped (gpt-5-chat-latest does not reason)',
+    );
+  });
+
   it('get reasoning_blocks removed from the history, with a warning', async () => {
     const gw = await gatewayOf();
     const body = {
@@ -176,6 +222,16 @@ describe('Anthropic callers (converted requests)', () => {
     const sent = up.requests[0]!.body;
     expect(sent).toMatchObject({ model: 'o3-mini', reasoning_effort: 'low', max_completion_tokens: 2000 });
     expect(sent).not.toHaveProperty('max_tokens');
+  });
+
+  it('lose a temperature a reasoning model refuses (as Claude Code may send), with a warning', async () => {
+    const gw = await gatewayOf({}, protocolAnthropic());
+    const answer = await post(gw, '/v1/messages', messages('o3-mini', { temperature: 0.5 }));
+    expect(answer.status).toBe(200);
+    expect(up.requests[0]!.body).not.toHaveProperty('temperature');
+    expect(answer.headers.get('x-switchyard-warnings')).toContain(
+      'temperature 0.5 dropped (o3-mini reasons and takes only the default, 1)',
+    );
   });
 
   it('have thinking blocks of the history left out (Chat Completions takes none back)', async () => {

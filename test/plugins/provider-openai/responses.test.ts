@@ -77,6 +77,36 @@ describe('an instance with responsesApi: true', () => {
     expect(answer.headers.get('x-switchyard-warnings')).toContain('max_output_tokens 50000 lowered to 16384');
   });
 
+  it('has reasoning and sampling fitted to each target of an alias, whichever the body was written for', async () => {
+    const gw = await gatewayWith(
+      { baseUrl: up.baseUrl, apiKey: UP_KEY, responsesApi: true, models: ['gpt-4o-mini', 'o3-mini'] },
+      {
+        models: [
+          { name: 'writer', targets: ['up/gpt-4o-mini', 'up/o3-mini'] },
+          { name: 'thinker', targets: ['up/o3-mini', 'up/gpt-4o-mini'] },
+        ],
+      },
+    );
+    up.queueFault({ kind: 'status', status: 500 });
+    const toWriter = await post(gw, '/v1/responses', { model: 'writer', input: 'hi', temperature: 0.5, top_p: 1 });
+    expect(toWriter.status).toBe(200);
+    expect(toWriter.headers.get('x-switchyard-warnings')).toBe(
+      'temperature 0.5 dropped (o3-mini reasons and takes no temperature)',
+    );
+    up.queueFault({ kind: 'status', status: 500 });
+    const toThinker = await post(gw, '/v1/responses', { model: 'thinker', input: 'hi', reasoning: { effort: 'low' } });
+    expect(toThinker.status).toBe(200);
+    expect(toThinker.headers.get('x-switchyard-warnings')).toBe(
+      'reasoning settings dropped (gpt-4o-mini does not reason)',
+    );
+    expect(up.requests.map((r) => r.body)).toEqual([
+      { model: 'gpt-4o-mini', input: 'hi', temperature: 0.5, top_p: 1 },
+      { model: 'o3-mini', input: 'hi' },
+      { model: 'o3-mini', input: 'hi', reasoning: { effort: 'low' } },
+      { model: 'gpt-4o-mini', input: 'hi' },
+    ]);
+  });
+
   it('gets Responses bodies at responsesPath', async () => {
     const gw = await gatewayWith({
       baseUrl: up.origin,

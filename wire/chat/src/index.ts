@@ -7,5 +7,10 @@
 export { mapStream } from './map-stream.js';
 export type { StreamMapping } from './map-stream.js';
 export { usageCarrier, usageSlice } from './usage-slice.js';
-export { fitReasoningFields, withoutReasoningBlocks } from './reasoning.js';
+export {
+  fitReasoningFields,
+  hasReasoningFields,
+  samplesWithoutReasoning,
+  withoutReasoningBlocks,
+} from './reasoning.js';
 export { decodeChatChunks, parseStreamEvent, upstreamStreamFailure } from './upstream-events.js';
