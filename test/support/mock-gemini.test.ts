@@ -411,3 +411,22 @@ describe('mock Gemini: wire format', () => {
     expect(cut.text).not.toContain('finishReason');
   });
 });
+
+describe('mock Gemini: function calls', () => {
+  const report = {
+    name: 'weather_report',
+    parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' }, sunny: { type: 'BOOLEAN' } } },
+  };
+  it('calls a forced function (mode ANY) with arguments of its parameters’ shape, the city Paris', async () => {
+    const res = await post(url('gemini-2.5-flash', 'generateContent'), {
+      ...hello,
+      tools: [{ functionDeclarations: [report] }],
+      toolConfig: { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: ['weather_report'] } },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json.candidates[0].content.parts[0].functionCall).toEqual({
+      name: 'weather_report',
+      args: { city: 'Paris', sunny: true },
+    });
+  });
+});

@@ -553,8 +553,21 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     const allowed: string[] | undefined = fcc.allowedFunctionNames;
     const names = allowed?.length ? allowed : declarations.map((d) => String(d.name));
     const chosen = /\bboth\b/i.test(userText) ? names.slice(0, 2) : names.slice(0, 1);
-    return chosen.map((name, i) => ({ name, args: { city: i === 0 ? 'Paris' : 'Tokyo' } }));
+    return chosen.map((name, i) => ({ name, args: callArguments(declarations, name, i === 0 ? 'Paris' : 'Tokyo') }));
   }
+}
+
+/**
+ * A call's arguments: a sample of the function's parameters with `city` (the weather tool's) the
+ * given one; a function that declares no parameters (the tests' weather tool) gets just the city.
+ */
+function callArguments(declarations: Json[], name: string, city: string): Json {
+  const declaration = declarations.find((d) => d.name === name);
+  const schema: Json | undefined = declaration?.parameters ?? declaration?.parametersJsonSchema;
+  const declared = schema !== undefined && Object.keys(schema.properties ?? {}).length > 0;
+  const args = (declared ? sample(schema) : {}) as Json;
+  if (!declared || 'city' in args) args.city = city;
+  return args;
 }
 
 function embedReply(body: Json, batch: boolean): Json {

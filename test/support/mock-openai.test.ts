@@ -136,6 +136,30 @@ describe('chat completions', () => {
     ]);
   });
 
+  it('calls the function tool_choice forces, with arguments of its parameters’ shape, and none with tool_choice none', async () => {
+    const report = {
+      type: 'function',
+      function: {
+        name: 'weather_report',
+        parameters: { type: 'object', properties: { city: { type: 'string' }, sunny: { type: 'boolean' } } },
+      },
+    };
+    const messages = [{ role: 'user', content: 'Report.' }];
+    const forced = { type: 'function', function: { name: 'weather_report' } };
+    const called = await json(
+      await post('/chat/completions', chatBody({ messages, tools: [report], tool_choice: forced })),
+    );
+    expect(called.choices[0].message.tool_calls[0].function).toEqual({
+      name: 'weather_report',
+      arguments: '{"city":"Paris","sunny":true}',
+    });
+    const weather = [{ role: 'user', content: 'What is the weather like?' }];
+    const none = await json(
+      await post('/chat/completions', chatBody({ messages: weather, tools: weatherTools, tool_choice: 'none' })),
+    );
+    expect(none.choices[0].message.tool_calls).toBeUndefined();
+  });
+
   it("refuses the fields OpenAI's models refuse, and takes them from other models", async () => {
     const refused = async (extra: Record<string, unknown>): Promise<unknown> => {
       const res = await post('/chat/completions', chatBody(extra));

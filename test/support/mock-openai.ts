@@ -601,12 +601,13 @@ function chatCompletionReply(
   const messages: unknown[] = body.messages;
   const script = scripted(body);
   const scriptedCall = script?.toolCalls?.[0];
-  const toolName = script ? scriptedCall?.name : wantsToolCall(body.tools, messages);
+  const tool = script ? undefined : toolToCall(body, messages);
+  const toolName = script ? scriptedCall?.name : tool?.function.name;
   const toolArguments = scriptedCall
     ? typeof scriptedCall.arguments === 'string'
       ? scriptedCall.arguments
       : JSON.stringify(scriptedCall.arguments ?? {})
-    : '{"city":"Paris"}';
+    : JSON.stringify(toolArgumentsFor(tool?.function.parameters));
   const answer: Answer = toolName
     ? { kind: 'tool', toolCallId: `call_${randomId(24)}`, name: toolName, arguments: toolArguments }
     : {
@@ -770,15 +771,29 @@ function jsonAnswer(format: unknown, name: string, messages: unknown[]): string 
   return undefined;
 }
 
-/** Returns the first tool's name if the last message is a user message mentioning the weather. */
-function wantsToolCall(tools: unknown, messages: unknown[]): string | null {
-  if (!Array.isArray(tools)) return null;
+type FunctionTool = { function: { name: string; parameters?: unknown } };
+
+/** A sample of the tool's parameters; a tool that declares none (the tests' weather tool) gets `{city: "Paris"}`. */
+function toolArgumentsFor(parameters: unknown): unknown {
+  const declared = isObject(parameters) && isObject(parameters.properties) && Object.keys(parameters.properties).length;
+  return declared ? sample(parameters) : { city: 'Paris' };
+}
+
+/**
+ * The function tool the model calls: the one `tool_choice` names, the first with `required`, else
+ * the first when the last message is a user message mentioning the weather; none with `none`.
+ */
+function toolToCall(body: Json, messages: unknown[]): FunctionTool | undefined {
+  const tools = (Array.isArray(body.tools) ? body.tools : []).filter(
+    (t: unknown): t is FunctionTool => isObject(t) && isObject(t.function) && typeof t.function.name === 'string',
+  );
+  const choice = body.tool_choice;
+  if (tools.length === 0 || choice === 'none') return undefined;
+  if (isObject(choice) && isObject(choice.function)) return tools.find((t) => t.function.name === choice.function.name);
+  if (choice === 'required') return tools[0];
   const last = messages.at(-1);
-  if (!isObject(last) || last.role !== 'user') return null;
-  if (!/\bweather\b/i.test(messageText(last.content))) return null;
-  const first: unknown = tools[0];
-  if (!isObject(first) || !isObject(first.function)) return null;
-  return typeof first.function.name === 'string' ? first.function.name : null;
+  if (!isObject(last) || last.role !== 'user' || !/\bweather\b/i.test(messageText(last.content))) return undefined;
+  return tools[0];
 }
 
 function lastUserText(messages: unknown[]): string {
