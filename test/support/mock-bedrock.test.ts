@@ -402,6 +402,18 @@ describe('mock Bedrock: what Converse refuses, each beside a neighbour it accept
     expect([ok.status, ok.status === 200 ? '' : await errorMessage(ok)]).toEqual([200, '']);
   });
 
+  it('refuses toolChoice any for a model other than Claude, and takes tool for Nova', async () => {
+    const forced = (toolChoice: Body): Body => ({ messages: [hi], toolConfig: { tools: [TOOL], toolChoice } });
+    const any = await call(NOVA, 'converse', forced({ any: {} }));
+    expect([any.status, await errorMessage(any)]).toEqual([
+      400,
+      "This model doesn't support the toolConfig.toolChoice.any field. Remove toolConfig.toolChoice.any and try again.",
+    ]);
+    expect((await call(NOVA, 'converse', forced({ tool: { name: 'f' } }))).status).toBe(200);
+    expect((await call(NOVA, 'converse', forced({ auto: {} }))).status).toBe(200);
+    expect((await call(CLAUDE, 'converse', forced({ any: {} }))).status).toBe(200);
+  });
+
   it('takes outputConfig, a field of the request', async () => {
     expect((await call(NOVA, 'converse', { messages: [hi], outputConfig: {} })).status).toBe(200);
   });

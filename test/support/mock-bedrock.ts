@@ -429,6 +429,7 @@ function validateConverse(body: Json, model: string): string | undefined {
     inferenceProblem(body.inferenceConfig ?? {}, model) ??
     systemProblem(body.system ?? []) ??
     toolConfigProblem(body.toolConfig) ??
+    toolChoiceSupportProblem(body.toolConfig?.toolChoice, model) ??
     messagesProblem(body, model)
   );
 }
@@ -499,6 +500,20 @@ function toolConfigProblem(config: Json | undefined): string | undefined {
   if (choice?.tool && !config.tools.some((t: Json) => t.toolSpec?.name === choice.tool.name))
     return `toolConfig.toolChoice.tool.name: ${choice.tool.name} is not a tool in toolConfig`;
   return undefined;
+}
+
+/**
+ * Forcing a tool is for some families only: `any` for Claude (and Mistral Large), `tool` for Claude,
+ * Nova (and Mistral Large); Nova, Llama and the others refuse `any`.
+ */
+function toolChoiceSupportProblem(choice: Json | undefined, model: string): string | undefined {
+  const kind = choice?.any ? 'any' : choice?.tool ? 'tool' : undefined;
+  if (!kind) return undefined;
+  const takes =
+    kind === 'any' ? /anthropic\.|mistral\.mistral-large/ : /anthropic\.|amazon\.nova|mistral\.mistral-large/;
+  return takes.test(model)
+    ? undefined
+    : `This model doesn't support the toolConfig.toolChoice.${kind} field. Remove toolConfig.toolChoice.${kind} and try again.`;
 }
 
 /** Roles, alternation, tool results answering the previous turn's tool uses, then each message's blocks. */
