@@ -90,14 +90,41 @@ describe('mock Azure OpenAI', () => {
       ).json()) as { access_token: string }
     ).access_token;
     expect((await chat(hi, { authorization: `Bearer ${token}` })).status).toBe(200);
-    expect((await chat(hi, { authorization: 'Bearer forged' })).status).toBe(401);
+    const forged = await chat(hi, { authorization: 'Bearer forged' });
+    expect([forged.status, await forged.json()]).toEqual([
+      401,
+      {
+        statusCode: 401,
+        message:
+          'Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.',
+      },
+    ]);
+    const none = await chat(hi, {});
+    expect([none.status, await none.json()]).toEqual([
+      401,
+      {
+        statusCode: 401,
+        message:
+          'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.',
+      },
+    ]);
   });
 
   it('wants a known api-version and deployment, and refuses unknown arguments', async () => {
-    expect((await chat(hi, { 'api-key': KEY }, '/openai/deployments/prod/chat/completions')).status).toBe(404);
-    expect(
-      (await chat(hi, { 'api-key': KEY }, '/openai/deployments/prod/chat/completions?api-version=1999-01-01')).status,
-    ).toBe(404);
+    const unversioned = await chat(hi, { 'api-key': KEY }, '/openai/deployments/prod/chat/completions');
+    expect([unversioned.status, await unversioned.json()]).toEqual([
+      404,
+      { error: { code: '404', message: 'Resource not found' } },
+    ]);
+    const unknownVersion = await chat(
+      hi,
+      { 'api-key': KEY },
+      '/openai/deployments/prod/chat/completions?api-version=1999-01-01',
+    );
+    expect([unknownVersion.status, await unknownVersion.json()]).toEqual([
+      400,
+      { error: { code: 'BadRequest', message: 'API version not supported' } },
+    ]);
     const missing = await chat(
       hi,
       { 'api-key': KEY },
@@ -112,6 +139,38 @@ describe('mock Azure OpenAI', () => {
     expect((await chat({ ...hi, model: 'prod' }, { 'api-key': KEY }, '/openai/v1/chat/completions')).status).toBe(200);
   });
 
+  it('refuses stream_options and max_completion_tokens on an api-version before 2024-09-01-preview', async () => {
+    const old = '/openai/deployments/prod/chat/completions?api-version=2024-06-01';
+    for (const [field, value] of [
+      ['stream_options', { include_usage: true }],
+      ['max_completion_tokens', 10],
+    ] as const) {
+      const body = { ...hi, stream: true, [field]: value };
+      const refused = await chat(body, { 'api-key': KEY }, old);
+      expect([refused.status, ((await refused.json()) as { error: { message: string } }).error.message]).toEqual([
+        400,
+        `Unrecognized request argument supplied: ${field}`,
+      ]);
+      expect((await chat(body)).status).toBe(200);
+      expect((await chat({ ...hi, stream: true }, { 'api-key': KEY }, old)).status).toBe(200);
+    }
+  });
+
+  it('serves the Responses API from api-version 2025-03-01-preview on, and says so before', async () => {
+    const body = { model: 'prod', input: 'hi' };
+    const early = await chat(body, { 'api-key': KEY }, '/openai/responses?api-version=2024-10-21');
+    expect([early.status, await early.json()]).toEqual([
+      400,
+      {
+        error: {
+          code: 'BadRequest',
+          message: 'Azure OpenAI Responses API is enabled only for api-version 2025-03-01-preview and later',
+        },
+      },
+    ]);
+    expect((await chat(body, { 'api-key': KEY }, '/openai/responses?api-version=2025-04-01-preview')).status).toBe(200);
+  });
+
   it('answers with prompt and content filter results, and refuses a violent prompt with content_filter', async () => {
     const ok = (await (await chat(hi)).json()) as Record<string, any>;
     expect(ok.prompt_filter_results[0].content_filter_results.violence).toEqual({ filtered: false, severity: 'safe' });
@@ -120,6 +179,7 @@ describe('mock Azure OpenAI', () => {
     const body = (await blocked.json()) as { error: Record<string, any> };
     expect(blocked.status).toBe(400);
     expect(body.error).toMatchObject({
+      type: null,
       code: 'content_filter',
       param: 'prompt',
       innererror: {

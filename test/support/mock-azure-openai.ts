@@ -99,6 +99,9 @@ const CHAT_FIELDS = new Set([
   'verbosity',
   'web_search_options',
 ]);
+/** Chat fields the api-versions before 2024-09-01-preview do not know (2024-06-01's specification lacks them). */
+const LATER_FIELDS = new Set(['stream_options', 'max_completion_tokens']);
+const RESOURCE_NOT_FOUND = { error: { code: '404', message: 'Resource not found' } };
 const SAFE = { filtered: false, severity: 'safe' };
 const CLEAN_FILTER = { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: SAFE };
 
@@ -158,16 +161,10 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
       v1?.[1] ??
       legacy?.[2] ??
       (url.pathname === '/openai/models' ? 'models' : url.pathname === '/openai/responses' ? 'responses' : undefined);
-    const version = url.searchParams.get('api-version');
-    if (!operation) return send(res, 404, { error: { code: '404', message: 'Resource not found' } });
-    if (!v1 && (!version || !AZURE_API_VERSIONS.has(version))) {
-      return send(res, 404, {
-        error: {
-          code: '404',
-          message: version ? 'Resource not found' : 'Missing required query parameter: api-version',
-        },
-      });
-    }
+    const version = v1 ? undefined : (url.searchParams.get('api-version') ?? '');
+    if (!operation) return send(res, 404, RESOURCE_NOT_FOUND);
+    const unversioned = versionProblem(version);
+    if (unversioned) return send(res, unversioned.status, unversioned.body);
     if (operation === 'models' && req.method === 'GET')
       return send(res, 200, {
         data: Object.values(this.options.deployments).map((m) => ({ id: m, object: 'model', status: 'succeeded' })),
@@ -193,8 +190,12 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
         ),
       );
     if (operation === 'responses') {
-      if (!v1 && version! < '2025-03-01-preview')
-        return send(res, 404, { error: { code: '404', message: 'Resource not found' } });
+      if (version !== undefined && version < '2025-03-01-preview')
+        return send(
+          res,
+          400,
+          badRequest('Azure OpenAI Responses API is enabled only for api-version 2025-03-01-preview and later'),
+        );
       return this.#responses(res, body, model);
     }
     if (operation === 'embeddings') {
@@ -211,7 +212,7 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
         usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
       });
     }
-    const invalid = validate(body, model);
+    const invalid = validate(body, model, version);
     if (invalid) return send(res, 400, invalid);
     const userText = lastUserText(body.messages);
     if (/violent/i.test(userText)) {
@@ -223,6 +224,7 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
           "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry. To learn more about our content filtering policies please read our documentation: https://go.microsoft.com/fwlink/?linkid=2198766",
           'content_filter',
           {
+            type: null,
             param: 'prompt',
             status: 400,
             innererror: {
@@ -289,12 +291,17 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
     }
     const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
     if (this.options.oauth && this.options.oauth.check(bearer) === 'ok') return undefined;
-    return {
-      error: {
-        code: '401',
+    // These two come from the gateway in front of the resource: `statusCode` and `message`, no `error` object.
+    if (req.headers.authorization === undefined)
+      return {
+        statusCode: 401,
         message:
-          'Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.',
-      },
+          'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.',
+      };
+    return {
+      statusCode: 401,
+      message:
+        'Unauthorized. Access token is missing, invalid, audience is incorrect (https://cognitiveservices.azure.com), or have expired.',
     };
   }
 
@@ -440,10 +447,27 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
   }
 }
 
-/** OpenAI's request checks, as Azure answers them. */
-function validate(body: Json, model: string): Json | undefined {
-  for (const key of Object.keys(body))
-    if (!CHAT_FIELDS.has(key)) return azureError(400, `Unrecognized request argument supplied: ${key}`);
+/**
+ * The api-version of a deployment URL (undefined on the v1 API): none is a 404, one the resource
+ * does not serve a 400.
+ */
+function versionProblem(version: string | undefined): { status: number; body: Json } | undefined {
+  if (version === undefined) return undefined;
+  if (version === '') return { status: 404, body: RESOURCE_NOT_FOUND };
+  return AZURE_API_VERSIONS.has(version) ? undefined : { status: 400, body: badRequest('API version not supported') };
+}
+
+function badRequest(message: string): Json {
+  return { error: { code: 'BadRequest', message } };
+}
+
+/** OpenAI's request checks, as Azure answers them; `version` is the api-version (undefined on the v1 API). */
+function validate(body: Json, model: string, version: string | undefined): Json | undefined {
+  for (const key of Object.keys(body)) {
+    const known =
+      CHAT_FIELDS.has(key) && !(version !== undefined && version < '2024-09-01-preview' && LATER_FIELDS.has(key));
+    if (!known) return azureError(400, `Unrecognized request argument supplied: ${key}`);
+  }
   const unsupported = modelFieldProblem(body, model);
   if (unsupported) return azureError(400, unsupported.message, unsupported.code, { param: unsupported.param });
   if (!Array.isArray(body.messages) || body.messages.length === 0)

@@ -22,7 +22,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
 import { answerMessages, messageStreamEvents, validateMessagesBody } from './mock-anthropic.js';
-import { ONE_SAMPLING_FIELD } from './mock-anthropic-validate.js';
 import { MockUpstream, parseJson, readBody } from './mock-server.js';
 import { sample } from './schema-sample.js';
 import { verifySigV4 } from './sigv4.js';
@@ -87,6 +86,7 @@ const CONVERSE_FIELDS = new Set([
   'requestMetadata',
   'performanceConfig',
   'serviceTier',
+  'outputConfig',
 ]);
 const INVOKE_FIELDS = new Set([
   'anthropic_version',
@@ -110,7 +110,12 @@ const IMAGE_FORMATS = new Set(['png', 'jpeg', 'gif', 'webp']);
 const DOCUMENT_FORMATS = new Set(['pdf', 'csv', 'doc', 'docx', 'xls', 'xlsx', 'html', 'txt', 'md']);
 const INFERENCE_FIELDS = new Set(['maxTokens', 'temperature', 'topP', 'stopSequences']);
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-const DOCUMENT_NAME = /^[a-zA-Z0-9\s\-()[\]]+$/;
+const TOOL_USE_ID = /^[a-zA-Z0-9_.:-]+$/;
+/** Underscores pass though the service's message does not list them; other whitespace than ASCII does not. */
+const DOCUMENT_NAME = /^[a-zA-Z0-9_ \t\n\r\-()[\]]+$/;
+const TOOL_RESULT_BLOCKS = new Set(['json', 'text', 'image', 'document', 'video', 'searchResult']);
+const IMAGE_BYTES = 3.75 * 1024 * 1024;
+const DOCUMENT_BYTES = 4.5 * 1024 * 1024;
 const ERROR_TYPE_SUFFIX = ':http://internal.amazon.com/coral/com.amazon.bedrock/';
 
 export async function startMockBedrock(options: MockBedrockOptions): Promise<MockBedrock> {
@@ -400,44 +405,127 @@ export function encodeMessage(headers: Record<string, string>, payload: string):
   return message;
 }
 
-/** Converse's checks, returning the first problem as its message. */
 /** Claude Opus 4.1, the 4.5 models and later take temperature or topP, not both. */
 const ONE_SAMPLING_FIELD = /claude-(?:opus|sonnet|haiku)-(?:4-[1-9]|[5-9])(?![0-9])/;
+const CLAUDE = /(^|[./])anthropic\./;
+const START_WITH_USER =
+  'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
 
+/**
+ * A constraint of the API model refused as the service words it, e.g. "1 validation error detected:
+ * Value '1.5' at 'inferenceConfig.temperature' failed to satisfy constraint: Member must have value
+ * less than or equal to 1". Paths count list members from 1: `toolConfig.tools.1.member.toolSpec.name`.
+ */
+function constraint(path: string, value: unknown, rule: string): string {
+  const shown = typeof value === 'string' || typeof value === 'number' ? ` '${value}'` : '';
+  return `1 validation error detected: Value${shown} at '${path}' failed to satisfy constraint: Member must ${rule}`;
+}
+
+/** Converse's checks, returning the first problem as its message. */
 function validateConverse(body: Json, model: string): string | undefined {
   for (const key of Object.keys(body)) if (!CONVERSE_FIELDS.has(key)) return `extraneous key [${key}] is not permitted`;
-  if (!Array.isArray(body.messages) || body.messages.length === 0)
-    return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
-  for (const key of Object.keys(body.inferenceConfig ?? {}))
+  if (!Array.isArray(body.messages) || body.messages.length === 0) return START_WITH_USER;
+  return (
+    inferenceProblem(body.inferenceConfig ?? {}, model) ??
+    systemProblem(body.system ?? []) ??
+    toolConfigProblem(body.toolConfig) ??
+    toolChoiceSupportProblem(body.toolConfig?.toolChoice, model) ??
+    messagesProblem(body, model)
+  );
+}
+
+/** inferenceConfig: maxTokens ≥ 1, temperature and topP in 0..1, up to 2500 non-empty stop sequences. */
+function inferenceProblem(config: Json, model: string): string | undefined {
+  for (const key of Object.keys(config))
     if (!INFERENCE_FIELDS.has(key)) return `extraneous key [inferenceConfig.${key}] is not permitted`;
-  const { temperature, topP } = body.inferenceConfig ?? {};
+  const { maxTokens, temperature, topP, stopSequences } = config;
+  if (typeof maxTokens === 'number' && maxTokens < 1)
+    return constraint('inferenceConfig.maxTokens', maxTokens, 'have value greater than or equal to 1');
+  for (const [name, value] of [
+    ['temperature', temperature],
+    ['topP', topP],
+  ] as const) {
+    if (typeof value !== 'number') continue;
+    if (value > 1) return constraint(`inferenceConfig.${name}`, value, 'have value less than or equal to 1');
+    if (value < 0) return constraint(`inferenceConfig.${name}`, value, 'have value greater than or equal to 0');
+  }
+  if (Array.isArray(stopSequences)) {
+    if (stopSequences.length > 2500)
+      return constraint('inferenceConfig.stopSequences', undefined, 'have length less than or equal to 2500');
+    const empty = stopSequences.findIndex((s) => s === '');
+    if (empty !== -1)
+      return constraint(
+        `inferenceConfig.stopSequences.${empty + 1}.member`,
+        '',
+        'have length greater than or equal to 1',
+      );
+  }
   if (temperature !== undefined && topP !== undefined && ONE_SAMPLING_FIELD.test(model))
     return 'The model returned the following errors: `temperature` and `top_p` cannot both be specified for this model. Please use only one.';
-  for (const [i, block] of (body.system ?? []).entries()) {
+  return undefined;
+}
+
+function systemProblem(system: Json[]): string | undefined {
+  for (const [i, block] of system.entries()) {
+    if (block.text === '')
+      return constraint(`system.${i + 1}.member.text`, '', 'have length greater than or equal to 1');
     if (!(typeof block.text === 'string' && block.text.trim()) && !block.cachePoint)
       return `system.${i}: a system block holds non-blank text or a cachePoint`;
   }
-  const tools: Json[] = body.toolConfig?.tools ?? [];
-  for (const [i, tool] of tools.entries()) {
-    if (tool.cachePoint) continue;
-    if (!TOOL_NAME.test(tool.toolSpec?.name ?? ''))
-      return `1 validation error detected: Value at 'toolConfig.tools.${i + 1}.member.toolSpec.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+`;
+  return undefined;
+}
+
+/** toolConfig: at least one tool, each one member of toolSpec / systemTool / cachePoint; toolChoice names a tool. */
+function toolConfigProblem(config: Json | undefined): string | undefined {
+  if (config === undefined) return undefined;
+  if (!Array.isArray(config.tools)) return 'The provided request is not valid';
+  if (config.tools.length === 0)
+    return constraint('toolConfig.tools', undefined, 'have length greater than or equal to 1');
+  for (const [i, tool] of (config.tools as Json[]).entries()) {
+    if (tool.cachePoint || tool.systemTool) continue;
+    const at = `toolConfig.tools.${i + 1}.member.toolSpec`;
+    const name = tool.toolSpec?.name ?? '';
+    if (typeof name === 'string' && name.length > 64)
+      return constraint(`${at}.name`, name, 'have length less than or equal to 64');
+    if (!TOOL_NAME.test(name))
+      return `1 validation error detected: Value at '${at}.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+`;
+    if (tool.toolSpec.description === '')
+      return constraint(`${at}.description`, '', 'have length greater than or equal to 1');
     if (!isObject(tool.toolSpec.inputSchema?.json))
       return `toolConfig.tools.${i}.toolSpec.inputSchema: json is required`;
   }
-  const choice = body.toolConfig?.toolChoice;
+  const choice = config.toolChoice;
   if (choice && (Object.keys(choice).length !== 1 || !['auto', 'any', 'tool'].includes(Object.keys(choice)[0]!)))
     return 'toolConfig.toolChoice: exactly one of auto, any, tool';
-  if (choice?.tool && !tools.some((t) => t.toolSpec?.name === choice.tool.name))
+  if (choice?.tool && !config.tools.some((t: Json) => t.toolSpec?.name === choice.tool.name))
     return `toolConfig.toolChoice.tool.name: ${choice.tool.name} is not a tool in toolConfig`;
+  return undefined;
+}
+
+/**
+ * Forcing a tool is for some families only: `any` for Claude (and Mistral Large), `tool` for Claude,
+ * Nova (and Mistral Large); Nova, Llama and the others refuse `any`.
+ */
+function toolChoiceSupportProblem(choice: Json | undefined, model: string): string | undefined {
+  const kind = choice?.any ? 'any' : choice?.tool ? 'tool' : undefined;
+  if (!kind) return undefined;
+  const takes =
+    kind === 'any' ? /anthropic\.|mistral\.mistral-large/ : /anthropic\.|amazon\.nova|mistral\.mistral-large/;
+  return takes.test(model)
+    ? undefined
+    : `This model doesn't support the toolConfig.toolChoice.${kind} field. Remove toolConfig.toolChoice.${kind} and try again.`;
+}
+
+/** Roles, alternation, tool results answering the previous turn's tool uses, then each message's blocks. */
+function messagesProblem(body: Json, model: string): string | undefined {
   let pending: string[] = [];
-  for (const [i, m] of body.messages.entries()) {
+  for (const [i, m] of (body.messages as Json[]).entries()) {
     if (m.role !== 'user' && m.role !== 'assistant') return `messages.${i}.role: must be user or assistant`;
-    if (i === 0 && m.role !== 'user')
-      return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
+    if (i === 0 && m.role !== 'user') return START_WITH_USER;
     if (i > 0 && m.role === body.messages[i - 1].role)
       return 'A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.';
-    if (!Array.isArray(m.content) || m.content.length === 0) return `messages.${i}.content: must be a non-empty list`;
+    if (!Array.isArray(m.content) || m.content.length === 0)
+      return `The content field in the Message object at messages.${i} is empty.`;
     const results = m.content.filter((b: Json) => b.toolResult).map((b: Json) => b.toolResult.toolUseId);
     if (m.role === 'user' && pending.some((id) => !results.includes(id)))
       return `messages.${i}: The number of toolResult blocks at messages.${i}.content is less than the number of toolUse blocks at previous turn.`;
@@ -445,47 +533,123 @@ function validateConverse(body: Json, model: string): string | undefined {
       if (!pending.includes(id)) return `messages.${i}: toolResult ${id} answers no toolUse of the previous turn`;
     pending =
       m.role === 'assistant' ? m.content.filter((b: Json) => b.toolUse).map((b: Json) => b.toolUse.toolUseId) : [];
-    for (const [j, block] of m.content.entries()) {
-      const problem = blockProblem(block, m.role);
-      if (problem) return `messages.${i}.content.${j}: ${problem}`;
-      if ((block.toolUse || block.toolResult) && !body.toolConfig)
-        return 'The toolConfig field must be defined when using toolUse and toolResult content blocks.';
-    }
+    const problem = contentProblem(m.content, m.role, i, CLAUDE.test(model));
+    if (problem) return problem;
+    if (!body.toolConfig && m.content.some((b: Json) => b.toolUse || b.toolResult))
+      return 'The toolConfig field must be defined when using toolUse and toolResult content blocks.';
   }
   return undefined;
 }
 
-function blockProblem(b: Json, role: string): string | undefined {
+/** What the Message reference says of content: images and documents from the user, up to 20 and 5, with text beside documents. */
+function contentProblem(content: Json[], role: string, i: number, claude: boolean): string | undefined {
+  const images = content.filter((b) => b.image).length;
+  const documents = content.filter((b) => b.document).length;
+  if (images > 20) return `messages.${i}.content: a message holds up to 20 images, found ${images}`;
+  if (documents > 5) return `messages.${i}.content: a message holds up to 5 documents, found ${documents}`;
+  if (documents && !content.some((b) => typeof b.text === 'string'))
+    return 'A text block must be included when using documents.';
+  for (const [j, block] of content.entries()) {
+    const problem = blockProblem(block, role, i, j);
+    if (problem) return problem;
+    if (!block.cachePoint || j === 0) continue;
+    const before = content[j - 1]!;
+    if (before.reasoningContent)
+      return 'Cache point cannot be inserted after reasoning block. Please remove the invalid cache point and try again.';
+    // Claude: a cachePoint after a document other than a PDF does not translate to a Messages block.
+    if (claude && before.document && before.document.format !== 'pdf')
+      return `The model returned the following errors: messages.${i}.content.${j}.type: Field required`;
+  }
+  return undefined;
+}
+
+function blockProblem(b: Json, role: string, i: number, j: number): string | undefined {
   const kinds = Object.keys(b);
   if (kinds.length !== 1) return `a content block has exactly one member, found ${kinds.join(', ') || 'none'}`;
   if ('text' in b)
     return typeof b.text === 'string' && b.text.trim()
       ? undefined
-      : 'The text field in the ContentBlock object is blank. Add text to the text field, and try again.';
-  if (b.image) {
-    if (role !== 'user') return 'images are only allowed in user messages';
-    if (!IMAGE_FORMATS.has(b.image.format)) return `image.format: must be one of png, jpeg, gif, webp`;
-    return typeof b.image.source?.bytes === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(b.image.source.bytes)
-      ? undefined
-      : 'image.source.bytes: invalid base64';
+      : `The text field in the ContentBlock object at messages.${i}.content.${j} is blank. Add text to the text field, and try again.`;
+  if (b.image) return imageProblem(b.image, role);
+  if (b.document) return documentProblem(b.document, role, i, j);
+  if (b.toolUse) {
+    if (role !== 'assistant' || !isObject(b.toolUse.input))
+      return 'toolUse: toolUseId, name and an object input, in assistant turns';
+    return toolUseIdProblem(b.toolUse.toolUseId, `messages.${i + 1}.member.content.${j + 1}.member.toolUse`);
   }
-  if (b.document) {
-    if (!DOCUMENT_FORMATS.has(b.document.format)) return 'document.format: unsupported';
-    if (!DOCUMENT_NAME.test(b.document.name ?? ''))
-      return 'document.name: only alphanumerics, whitespace, hyphens, parentheses and square brackets';
-    return typeof b.document.source?.bytes === 'string' ? undefined : 'document.source.bytes: required';
+  if (b.toolResult) return toolResultProblem(b.toolResult, role, i, j);
+  if (b.cachePoint) return cachePointProblem(b.cachePoint);
+  if (b.reasoningContent) {
+    const r = b.reasoningContent;
+    const one = Object.keys(r).length === 1 && (typeof r.reasoningText?.text === 'string' || r.redactedContent);
+    return one ? undefined : 'reasoningContent: exactly one of reasoningText (with text) or redactedContent';
   }
-  if (b.toolUse)
-    return role === 'assistant' && typeof b.toolUse.toolUseId === 'string' && isObject(b.toolUse.input)
-      ? undefined
-      : 'toolUse: toolUseId, name and an object input, in assistant turns';
-  if (b.toolResult)
-    return role === 'user' && Array.isArray(b.toolResult.content)
-      ? undefined
-      : 'toolResult: in user turns, with content';
-  if (b.cachePoint) return b.cachePoint.type === 'default' ? undefined : 'cachePoint.type: must be default';
-  if (b.reasoningContent) return undefined;
   return `unknown content block ${kinds[0]}`;
+}
+
+/** Each image: png, jpeg, gif or webp, as base64 bytes or an S3 location, at most 3.75 MB. */
+function imageProblem(image: Json, role: string): string | undefined {
+  if (role !== 'user') return 'images are only allowed in user messages';
+  if (!IMAGE_FORMATS.has(image.format)) return `image.format: must be one of png, jpeg, gif, webp`;
+  if (image.source?.s3Location) return undefined;
+  const bytes = image.source?.bytes;
+  if (typeof bytes !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(bytes)) return 'image.source.bytes: invalid base64';
+  return Buffer.byteLength(bytes, 'base64') > IMAGE_BYTES
+    ? 'image.source.bytes: an image is at most 3.75 MB'
+    : undefined;
+}
+
+/** Each document: a known format, a name of the allowed characters (1..200), bytes or an S3 location, at most 4.5 MB. */
+function documentProblem(doc: Json, role: string, i: number, j: number): string | undefined {
+  if (role !== 'user') return 'documents are only allowed in user messages';
+  if (doc.format !== undefined && !DOCUMENT_FORMATS.has(doc.format)) return 'document.format: unsupported';
+  const name = typeof doc.name === 'string' ? doc.name : '';
+  if (name.length > 200)
+    return constraint(
+      `messages.${i + 1}.member.content.${j + 1}.member.document.name`,
+      name,
+      'have length less than or equal to 200',
+    );
+  if (!DOCUMENT_NAME.test(name) || /\s\s/.test(name))
+    return "The document file name can only contain alphanumeric characters, whitespace characters, hyphens, parentheses, and square brackets. The name can't contain more than one consecutive whitespace character. Check that the file name conforms to these restrictions and retry your request.";
+  if (doc.source?.s3Location) return undefined;
+  if (typeof doc.source?.bytes !== 'string' || doc.source.bytes === '')
+    return `DocumentSource object at messages.${i}.content.${j}.document.source must set one of the following keys: bytes, s3Location.`;
+  return Buffer.byteLength(doc.source.bytes, 'base64') > DOCUMENT_BYTES
+    ? 'document.source.bytes: a document is at most 4.5 MB'
+    : undefined;
+}
+
+/** ToolUseId: 1..64 of letters, digits, `_`, `.`, `:` and `-`. */
+function toolUseIdProblem(id: unknown, at: string): string | undefined {
+  if (typeof id !== 'string') return `${at}: toolUseId is required`;
+  if (id.length > 64) return constraint(`${at}.toolUseId`, id, 'have length less than or equal to 64');
+  return TOOL_USE_ID.test(id)
+    ? undefined
+    : `1 validation error detected: Value at '${at}.toolUseId' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.:-]+`;
+}
+
+/** A toolResult: in a user turn, with a list of json / text / image / document / video / searchResult blocks. */
+function toolResultProblem(result: Json, role: string, i: number, j: number): string | undefined {
+  if (role !== 'user' || !Array.isArray(result.content)) return 'toolResult: in user turns, with content';
+  const at = `messages.${i + 1}.member.content.${j + 1}.member.toolResult`;
+  const idProblem = toolUseIdProblem(result.toolUseId, at);
+  if (idProblem) return idProblem;
+  if (result.status !== undefined && result.status !== 'success' && result.status !== 'error')
+    return `1 validation error detected: Value '${String(result.status)}' at '${at}.status' failed to satisfy constraint: Member must satisfy enum value set: [success, error]`;
+  for (const block of result.content as Json[]) {
+    const kinds = Object.keys(block);
+    if (kinds.length !== 1 || !TOOL_RESULT_BLOCKS.has(kinds[0]!))
+      return `toolResult.content: each block has exactly one of ${[...TOOL_RESULT_BLOCKS].join(', ')}`;
+  }
+  return undefined;
+}
+
+function cachePointProblem(point: Json): string | undefined {
+  if (point.type !== 'default') return 'cachePoint.type: must be default';
+  if (point.ttl !== undefined && point.ttl !== '5m' && point.ttl !== '1h')
+    return `1 validation error detected: Value '${String(point.ttl)}' at 'cachePoint.ttl' failed to satisfy constraint: Member must satisfy enum value set: [5m, 1h]`;
+  return undefined;
 }
 
 /** InvokeModel for Claude: the Messages body with anthropic_version and without model or stream. */
@@ -494,6 +658,8 @@ function validateInvoke(body: Json, model: string): string | undefined {
     if (!INVOKE_FIELDS.has(key))
       return `Malformed input request: #: extraneous key [${key}] is not permitted, please reformat your input and try again.`;
   }
+  if (body.anthropic_version === undefined)
+    return 'Malformed input request: #: required key [anthropic_version] not found, please reformat your input and try again.';
   if (body.anthropic_version !== 'bedrock-2023-05-31')
     return 'Malformed input request: #/anthropic_version: bedrock-2023-05-31 expected, please reformat your input and try again.';
   const { anthropic_version: _v, anthropic_beta: _b, ...messages } = body;
