@@ -548,6 +548,8 @@ describe('Azure OpenAI: the reasoning fields a deployment’s model takes', () =
           type: 'azure-openai',
           baseUrl: mock.origin,
           apiKey: KEY,
+          // Azure serves o3-mini from api-version 2024-12-01-preview on.
+          apiVersion: '2025-01-01-preview',
           deployments: { 'o3-mini': 'o3-eu', 'gpt-4o': 'gpt4o-prod' },
         },
       ],
@@ -574,5 +576,70 @@ describe('Azure OpenAI: the reasoning fields a deployment’s model takes', () =
       await gateway.close();
       await mock.close();
     }
+  });
+});
+
+describe('Azure OpenAI: an api-version before 2024-09-01-preview', () => {
+  let mock: MockAzureOpenAI;
+  let gateway: RunningGateway;
+  beforeAll(async () => {
+    mock = await startMockAzureOpenAI({ apiKey: KEY, name: 'az', deployments: { 'gpt4o-prod': 'gpt-4o-2024-11-20' } });
+    gateway = await startGateway({
+      providers: [
+        {
+          name: 'az',
+          type: 'azure-openai',
+          baseUrl: mock.origin,
+          apiKey: KEY,
+          apiVersion: '2024-06-01',
+          deployments: { 'gpt-4o': 'gpt4o-prod' },
+        },
+      ],
+    });
+  });
+  afterEach(() => mock.reset());
+  afterAll(async () => {
+    await gateway.close();
+    await mock.close();
+  });
+
+  it('streams to an Anthropic caller without the stream_options its conversion adds (Azure refuses them there)', async () => {
+    const res = await fetch(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({
+        model: 'gpt-4o',
+        max_tokens: 20,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.text()).toContain('event: message_stop');
+    expect(mock.requests[0]!.body).not.toHaveProperty('stream_options');
+    expect(res.headers.get('x-switchyard-warnings')).toBeNull();
+  });
+
+  it('sends an OpenAI caller’s max_completion_tokens as max_tokens and drops its stream_options, each named', async () => {
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'gpt-4o',
+        stream: true,
+        stream_options: { include_usage: true },
+        max_completion_tokens: 20,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    await res.text();
+    const sent = mock.requests[0]!.body;
+    expect(sent).toMatchObject({ max_tokens: 20 });
+    expect(sent).not.toHaveProperty('max_completion_tokens');
+    expect(sent).not.toHaveProperty('stream_options');
+    expect(res.headers.get('x-switchyard-warnings')).toBe(
+      'stream_options dropped (api-version 2024-06-01 does not take it); max_completion_tokens sent as max_tokens (api-version 2024-06-01 does not take it)',
+    );
   });
 });

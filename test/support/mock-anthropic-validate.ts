@@ -223,7 +223,7 @@ function samplingProblem(body: Json): string | undefined {
 }
 
 /** Claude Opus 4.1, the 4.5 models and later refuse temperature and top_p together (Claude 4.5 migration guide). */
-const ONE_SAMPLING_FIELD = /claude-(?:opus|sonnet|haiku)-(?:4-[1-9]|[5-9])(?![0-9])/;
+export const ONE_SAMPLING_FIELD = /claude-(?:opus|sonnet|haiku)-(?:4-[1-9]|[5-9])(?![0-9])/;
 
 /** stop_sequences, metadata and system: their shapes. */
 function requestFieldsProblem(body: Json): string | undefined {

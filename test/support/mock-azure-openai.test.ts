@@ -139,6 +139,26 @@ describe('mock Azure OpenAI', () => {
     expect((await chat({ ...hi, model: 'prod' }, { 'api-key': KEY }, '/openai/v1/chat/completions')).status).toBe(200);
   });
 
+  it('serves o3-mini only from api-version 2024-12-01-preview on, as Azure does', async () => {
+    const mini = await startMockAzureOpenAI({ apiKey: KEY, name: 'mini', deployments: { o3: 'o3-mini-2025-01-31' } });
+    try {
+      const ask = (version: string) =>
+        fetch(`${mini.origin}/openai/deployments/o3/chat/completions?api-version=${version}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'api-key': KEY },
+          body: JSON.stringify(hi),
+        });
+      const old = await ask('2024-10-21');
+      expect([old.status, ((await old.json()) as { error: { message: string } }).error.message]).toEqual([
+        400,
+        'Model {modelName} is enabled only for api versions 2024-12-01-preview and later',
+      ]);
+      expect((await ask('2025-01-01-preview')).status).toBe(200);
+    } finally {
+      await mini.close();
+    }
+  });
+
   it('refuses stream_options and max_completion_tokens on an api-version before 2024-09-01-preview', async () => {
     const old = '/openai/deployments/prod/chat/completions?api-version=2024-06-01';
     for (const [field, value] of [

@@ -189,6 +189,12 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
           "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)",
         ),
       );
+    if (version !== undefined && version < '2024-12-01-preview' && /^o3-mini/.test(model))
+      return send(
+        res,
+        400,
+        badRequest('Model {modelName} is enabled only for api versions 2024-12-01-preview and later'),
+      );
     if (operation === 'responses') {
       if (version !== undefined && version < '2025-03-01-preview')
         return send(

@@ -22,6 +22,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
 import { answerMessages, messageStreamEvents, validateMessagesBody } from './mock-anthropic.js';
+import { ONE_SAMPLING_FIELD } from './mock-anthropic-validate.js';
 import { MockUpstream, parseJson, readBody } from './mock-server.js';
 import { sample } from './schema-sample.js';
 import { verifySigV4 } from './sigv4.js';
@@ -405,8 +406,6 @@ export function encodeMessage(headers: Record<string, string>, payload: string):
   return message;
 }
 
-/** Claude Opus 4.1, the 4.5 models and later take temperature or topP, not both. */
-const ONE_SAMPLING_FIELD = /claude-(?:opus|sonnet|haiku)-(?:4-[1-9]|[5-9])(?![0-9])/;
 const CLAUDE = /(^|[./])anthropic\./;
 const START_WITH_USER =
   'A conversation must start with a user message. Try again with a conversation that starts with a user message.';

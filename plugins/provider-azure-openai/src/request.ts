@@ -59,9 +59,39 @@ export function buildAzureRequest(req: UpstreamRequest, x: Exchange, gateway: Ga
     req.stream &&
     x.operation === 'chat' &&
     x.request?.stream_options?.include_usage !== true &&
-    (apiVersion === 'v1' || apiVersion >= '2024-09-01-preview')
+    takesNewChatFields(apiVersion)
   )
     body.stream_options = { ...x.request?.stream_options, include_usage: true };
-  req.body = x.operation === 'chat' ? chatBody(body as ChatRequest, x, gateway) : body;
+  if (x.operation !== 'chat') {
+    req.body = body;
+    return req;
+  }
+  const chat = chatBody(body as ChatRequest, x, gateway) as unknown as Record<string, unknown>;
+  if (!takesNewChatFields(apiVersion)) fitToOldApiVersion(chat, apiVersion, x);
+  req.body = chat;
   return req;
+}
+
+/** `stream_options` and `max_completion_tokens` exist from api-version 2024-09-01-preview on (and in the v1 API). */
+function takesNewChatFields(apiVersion: string): boolean {
+  return apiVersion === 'v1' || apiVersion >= '2024-09-01-preview';
+}
+
+/**
+ * A chat body for an api-version before 2024-09-01-preview, which refuses `stream_options` and
+ * `max_completion_tokens` as unrecognized arguments: the first left out (the stream's usage is then
+ * not reported), the second sent as `max_tokens`. Named in a warning where the OpenAI caller wrote
+ * them; a converted request's are the conversion's.
+ */
+function fitToOldApiVersion(body: Record<string, unknown>, apiVersion: string, x: Exchange): void {
+  const warn = (m: string): void => (x.protocol === 'openai' ? x.warn(m) : undefined);
+  if (body.stream_options != null) {
+    warn(`stream_options dropped (api-version ${apiVersion} does not take it)`);
+    delete body.stream_options;
+  }
+  if (body.max_completion_tokens != null) {
+    warn(`max_completion_tokens sent as max_tokens (api-version ${apiVersion} does not take it)`);
+    body.max_tokens ??= body.max_completion_tokens;
+    delete body.max_completion_tokens;
+  }
 }
