@@ -421,7 +421,7 @@ function constraint(path: string, value: unknown, rule: string): string {
 }
 
 /** Converse's checks, returning the first problem as its message. */
-function validateConverse(body: Json, model: string): string | undefined {
+export function validateConverse(body: Json, model: string): string | undefined {
   for (const key of Object.keys(body)) if (!CONVERSE_FIELDS.has(key)) return `extraneous key [${key}] is not permitted`;
   if (!Array.isArray(body.messages) || body.messages.length === 0) return START_WITH_USER;
   return (

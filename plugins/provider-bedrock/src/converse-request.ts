@@ -19,6 +19,12 @@ import type {
   ToolResultContent,
   ToolSpec,
 } from './converse-types.js';
+import {
+  converseToolUseId,
+  fitToolChoice,
+  toolHistoryAsText,
+  withoutCachePointsAfterTextDocuments,
+} from './converse-fit.js';
 
 /** The tool a json_object / json_schema response_format is forced through. */
 export const JSON_TOOL = 'json_response';
@@ -69,6 +75,9 @@ const DOCUMENT_FORMATS: Record<string, DocumentFormat> = {
 };
 const DATA_URL = /^data:([^;,]+)(?:;[^,]*)?;base64,(.*)$/s;
 const CACHE_POINT = { cachePoint: { type: 'default' } } as const;
+/** Converse's temperature range is 0–1 (OpenAI's 0–2). */
+const MAX_TEMPERATURE = 1;
+const MAX_DOCUMENT_NAME = 200;
 
 /** `model`: the Bedrock model id, for what the model takes (Claude 4.5 and later: temperature or topP, not both). */
 export function toConverse(req: ChatRequest, warn: Warn, model = ''): ConverseConversion {
@@ -84,7 +93,11 @@ export function toConverse(req: ChatRequest, warn: Warn, model = ''): ConverseCo
   const inference: NonNullable<ConverseRequest['inferenceConfig']> = {};
   const max = req.max_completion_tokens ?? req.max_tokens;
   if (typeof max === 'number') inference.maxTokens = max;
-  if (typeof req.temperature === 'number') inference.temperature = req.temperature;
+  if (typeof req.temperature === 'number') {
+    inference.temperature = Math.min(req.temperature, MAX_TEMPERATURE);
+    if (req.temperature > MAX_TEMPERATURE)
+      warn(`temperature ${req.temperature} clamped to ${MAX_TEMPERATURE} (Bedrock's range is 0-1)`);
+  }
   if (typeof req.top_p === 'number') {
     if (inference.temperature !== undefined && takesOneSamplingField(model))
       warn(`top_p dropped (${model} takes temperature or top_p, not both)`);
@@ -94,8 +107,10 @@ export function toConverse(req: ChatRequest, warn: Warn, model = ''): ConverseCo
   if (stops.length) inference.stopSequences = stops;
   if (Object.keys(inference).length) body.inferenceConfig = inference;
   const out: ConverseConversion = { body };
-  const jsonTool = tools(req, body, warn);
+  const jsonTool = tools(req, body, model, warn);
   if (jsonTool) out.jsonTool = jsonTool;
+  if (!body.toolConfig) toolHistoryAsText(body.messages, warn);
+  withoutCachePointsAfterTextDocuments(body, model, warn);
   return out;
 }
 
@@ -117,7 +132,7 @@ function toMessages(input: ChatMessage[], system: SystemBlock[], warn: Warn): Me
         system.push(...textBlocks(m.content));
         return;
       case 'user':
-        return push('user', userBlocks(m.content, i, warn));
+        return push('user', withTextBesideDocuments(userBlocks(m.content, i, warn), i, warn));
       case 'assistant': {
         const blocks: ContentBlock[] = textBlocks(m.content ?? null) as ContentBlock[];
         if (m.reasoning_content)
@@ -125,7 +140,7 @@ function toMessages(input: ChatMessage[], system: SystemBlock[], warn: Warn): Me
         for (const call of m.tool_calls ?? [])
           blocks.push({
             toolUse: {
-              toolUseId: call.id,
+              toolUseId: converseToolUseId(call.id),
               name: call.function.name,
               input: toolInput(call.function.arguments, call.id, warn),
             },
@@ -134,7 +149,12 @@ function toMessages(input: ChatMessage[], system: SystemBlock[], warn: Warn): Me
       }
       case 'tool':
         return push('user', [
-          { toolResult: { toolUseId: m.tool_call_id, content: [toolResultContent(textOf(m.content))] } },
+          {
+            toolResult: {
+              toolUseId: converseToolUseId(m.tool_call_id),
+              content: [toolResultContent(textOf(m.content))],
+            },
+          },
         ]);
       default:
         warn(`messages[${i}] has role "${(m as { role: string }).role}", which Converse does not know; it was dropped`);
@@ -195,14 +215,26 @@ function userBlocks(content: string | ContentPart[], i: number, warn: Warn): Con
   return blocks;
 }
 
-/** Converse document names allow letters, digits, whitespace, hyphens, parentheses and brackets, without an extension. */
+/**
+ * Converse document names allow letters, digits, whitespace, hyphens, parentheses and brackets,
+ * without an extension, at most 200 characters.
+ */
 function documentName(filename: string | undefined, n: number): string {
   const base = (filename ?? '')
     .replace(/\.[^.]*$/, '')
     .replace(/[^A-Za-z0-9\s\-()[\]]/g, '-')
     .replace(/\s+/g, ' ')
+    .slice(0, MAX_DOCUMENT_NAME)
     .trim();
   return base || `document-${n + 1}`;
+}
+
+/** Converse takes no document in a message without text: one naming the documents is added, with a warning. */
+function withTextBesideDocuments(blocks: ContentBlock[], i: number, warn: Warn): ContentBlock[] {
+  const names = blocks.flatMap((b) => ('document' in b ? [b.document.name] : []));
+  if (names.length === 0 || blocks.some((b) => 'text' in b)) return blocks;
+  warn(`messages[${i}]: a text naming its documents was added (Converse takes no document without text)`);
+  return [...blocks, { text: names.join(', ') }];
 }
 
 function toolInput(args: string, id: string, warn: Warn): unknown {
@@ -232,7 +264,7 @@ function textOf(content: string | ContentPart[]): string {
   return content.map((p) => (p.type === 'text' && typeof p.text === 'string' ? p.text : '')).join('');
 }
 
-function tools(req: ChatRequest, body: ConverseRequest, warn: Warn): string | undefined {
+function tools(req: ChatRequest, body: ConverseRequest, model: string, warn: Warn): string | undefined {
   const specs: ToolSpec[] = [];
   (req.tools ?? []).forEach((tool, i) => {
     if (tool.type !== 'function' || !tool.function) {
@@ -273,6 +305,8 @@ function tools(req: ChatRequest, body: ConverseRequest, warn: Warn): string | un
     else choice = { tool: { name: JSON_TOOL } };
     jsonTool = JSON_TOOL;
   }
+  const names = specs.map((t) => t.toolSpec.name);
+  choice = fitToolChoice(choice, model, names, jsonTool && !req.tool_choice ? 'response_format' : 'tool_choice', warn);
   if (specs.length) body.toolConfig = choice ? { tools: specs, toolChoice: choice } : { tools: specs };
   return jsonTool;
 }
