@@ -137,6 +137,7 @@ const ROLES = ['user', 'assistant', 'system', 'developer'];
 const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
 const SUMMARIES = ['auto', 'concise', 'detailed'];
 const NAME_PATTERN = /^[a-zA-Z0-9_-]+$/;
+const ID_PATTERN = NAME_PATTERN;
 const MAX_NAME_LENGTH = 64;
 const MIN_OUTPUT_TOKENS = 16;
 const MAX_TOP_LOGPROBS = 20;
@@ -187,6 +188,11 @@ export function validateResponsesRequest(body: unknown, ctx: ResponsesValidation
   const previous = body.previous_response_id;
   if (previous != null) {
     if (typeof previous !== 'string') return invalidType('previous_response_id', 'a string');
+    if (!ID_PATTERN.test(previous))
+      return invalid(
+        `Invalid 'previous_response_id': '${previous}'. Expected an ID that contains letters, numbers, underscores, or dashes, but this value contained additional characters.`,
+        'previous_response_id',
+      );
     if (!ctx.hasResponse(previous))
       return {
         status: 400,

@@ -546,6 +546,21 @@ describe('mock OpenAI Responses API: limits, strict schemas and reasoning order'
     expect((await post(accepted)).status).toBe(200);
   });
 
+  it('refuses a previous_response_id with characters an id cannot have, and takes a stored one', async () => {
+    expect(await error({ ...base, previous_response_id: '@results.ress' })).toEqual({
+      status: 400,
+      error: {
+        message:
+          "Invalid 'previous_response_id': '@results.ress'. Expected an ID that contains letters, numbers, underscores, or dashes, but this value contained additional characters.",
+        type: 'invalid_request_error',
+        param: 'previous_response_id',
+        code: null,
+      },
+    });
+    const first = (await (await post(base)).json()) as any;
+    expect((await post({ ...base, previous_response_id: first.id })).status).toBe(200);
+  });
+
   it('refuses a reasoning item sent apart from the item that followed it, either way round', async () => {
     const body = { model: 'gpt-5.5', reasoning: { effort: 'low' }, include: ['reasoning.encrypted_content'] };
     const tools = [fn(closed, true)];
