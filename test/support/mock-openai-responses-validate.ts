@@ -181,6 +181,12 @@ export function validateResponsesRequest(body: unknown, ctx: ResponsesValidation
       null,
     );
   for (const key of Object.keys(body)) {
+    if (key === 'reasoning_effort')
+      return invalid(
+        "Unsupported parameter: 'reasoning_effort'. In the Responses API, this parameter has moved to 'reasoning.effort'.",
+        key,
+        'unsupported_parameter',
+      );
     if (!KNOWN_FIELDS.has(key)) return invalid(`Unknown parameter: '${key}'.`, key, 'unknown_parameter');
   }
   if (typeof body.model !== 'string' || body.model === '') return missing('model');
@@ -506,6 +512,9 @@ function itemProblem(
       return undefined;
     case 'reasoning':
       if (!Array.isArray(item.summary)) return missing(`${at}.summary`);
+      // An output-only field: a null one (as SDK models serialise it) is refused as unknown.
+      if ('status' in item && item.status === null)
+        return invalid(`Unknown parameter: '${at}.status'.`, `${at}.status`, 'unknown_parameter');
       if (item.encrypted_content != null) {
         return verifyEncryptedReasoning(String(item.encrypted_content))
           ? undefined

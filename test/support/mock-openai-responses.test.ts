@@ -503,6 +503,14 @@ describe('mock OpenAI Responses API: limits, strict schemas and reasoning order'
       'string_above_max_length',
     ],
     [
+      'the Chat Completions reasoning_effort',
+      { model: 'gpt-5.5', input: 'hi', reasoning_effort: 'low' },
+      { model: 'gpt-5.5', input: 'hi', reasoning: { effort: 'low' } },
+      "Unsupported parameter: 'reasoning_effort'. In the Responses API, this parameter has moved to 'reasoning.effort'.",
+      'reasoning_effort',
+      'unsupported_parameter',
+    ],
+    [
       'top_logprobs above 20',
       { ...base, top_logprobs: 21 },
       { ...base, top_logprobs: 20 },
@@ -544,6 +552,23 @@ describe('mock OpenAI Responses API: limits, strict schemas and reasoning order'
       error: { message, type: 'invalid_request_error', param, code },
     });
     expect((await post(accepted)).status).toBe(200);
+  });
+
+  it('refuses a reasoning item with a null status, and takes it without one', async () => {
+    const body = { model: 'gpt-5.5', include: ['reasoning.encrypted_content'] };
+    const first = (await (await post({ ...body, input: 'hi' })).json()) as any;
+    const [reasoning, message] = first.output;
+    const input = (item: unknown): unknown[] => [{ role: 'user', content: 'hi' }, item, message];
+    expect(await error({ ...body, input: input({ ...reasoning, status: null }) })).toEqual({
+      status: 400,
+      error: {
+        message: "Unknown parameter: 'input[1].status'.",
+        type: 'invalid_request_error',
+        param: 'input[1].status',
+        code: 'unknown_parameter',
+      },
+    });
+    expect((await post({ ...body, input: input(reasoning) })).status).toBe(200);
   });
 
   it('refuses a previous_response_id with characters an id cannot have, and takes a stored one', async () => {
