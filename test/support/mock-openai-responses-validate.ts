@@ -180,33 +180,13 @@ export function validateResponsesRequest(body: unknown, ctx: ResponsesValidation
       "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
       null,
     );
-  for (const key of Object.keys(body)) {
-    if (key === 'reasoning_effort')
-      return invalid(
-        "Unsupported parameter: 'reasoning_effort'. In the Responses API, this parameter has moved to 'reasoning.effort'.",
-        key,
-        'unsupported_parameter',
-      );
-    if (!KNOWN_FIELDS.has(key)) return invalid(`Unknown parameter: '${key}'.`, key, 'unknown_parameter');
-  }
+  const unknown = checkFields(body);
+  if (unknown) return unknown;
   if (typeof body.model !== 'string' || body.model === '') return missing('model');
   const model: string = body.model;
   const previous = body.previous_response_id;
-  if (previous != null) {
-    if (typeof previous !== 'string') return invalidType('previous_response_id', 'a string');
-    if (!ID_PATTERN.test(previous))
-      return invalid(
-        `Invalid 'previous_response_id': '${previous}'. Expected an ID that contains letters, numbers, underscores, or dashes, but this value contained additional characters.`,
-        'previous_response_id',
-      );
-    if (!ctx.hasResponse(previous))
-      return {
-        status: 400,
-        message: `Previous response with id '${previous}' not found.`,
-        param: 'previous_response_id',
-        code: 'previous_response_not_found',
-      };
-  }
+  const badPrevious = checkPrevious(previous, ctx);
+  if (badPrevious) return badPrevious;
   if (body.input === undefined && previous == null && body.prompt == null && body.conversation == null)
     return missing('input');
   if (body.input !== undefined && typeof body.input !== 'string' && !Array.isArray(body.input))
@@ -239,6 +219,39 @@ export function validateResponsesRequest(body: unknown, ctx: ResponsesValidation
     ) ??
     checkReasoningOrder(Array.isArray(body.input) ? body.input : [])
   );
+}
+
+/** Fields the endpoint does not take; `reasoning_effort` gets OpenAI's pointer to where it moved. */
+function checkFields(body: Json): ResponsesProblem | undefined {
+  for (const key of Object.keys(body)) {
+    if (key === 'reasoning_effort')
+      return invalid(
+        "Unsupported parameter: 'reasoning_effort'. In the Responses API, this parameter has moved to 'reasoning.effort'.",
+        key,
+        'unsupported_parameter',
+      );
+    if (!KNOWN_FIELDS.has(key)) return invalid(`Unknown parameter: '${key}'.`, key, 'unknown_parameter');
+  }
+  return undefined;
+}
+
+/** previous_response_id: an id's characters, and a stored response. */
+function checkPrevious(previous: unknown, ctx: ResponsesValidationContext): ResponsesProblem | undefined {
+  if (previous == null) return undefined;
+  if (typeof previous !== 'string') return invalidType('previous_response_id', 'a string');
+  if (!ID_PATTERN.test(previous))
+    return invalid(
+      `Invalid 'previous_response_id': '${previous}'. Expected an ID that contains letters, numbers, underscores, or dashes, but this value contained additional characters.`,
+      'previous_response_id',
+    );
+  if (!ctx.hasResponse(previous))
+    return {
+      status: 400,
+      message: `Previous response with id '${previous}' not found.`,
+      param: 'previous_response_id',
+      code: 'previous_response_not_found',
+    };
+  return undefined;
 }
 
 function checkLimits(body: Json, model: string, ctx: ResponsesValidationContext): ResponsesProblem | undefined {

@@ -238,14 +238,7 @@ export function streamEvents(response: Json, chunks: number): Json[] {
   response.output.forEach((item: Json, output_index: number) => {
     const item_id = item.id;
     if (item.type === 'reasoning') {
-      emit('response.output_item.added', {
-        output_index,
-        item: {
-          ...item,
-          summary: [],
-          ...(item.encrypted_content ? { encrypted_content: item.encrypted_content } : {}),
-        },
-      });
+      emit('response.output_item.added', { output_index, item: { ...item, summary: [] } });
       item.summary.forEach((part: Json, summary_index: number) => {
         emit('response.reasoning_summary_part.added', {
           item_id,
