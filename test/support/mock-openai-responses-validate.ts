@@ -4,7 +4,9 @@
  * function_call / function_call_output pairing by call_id, reasoning items whose
  * `encrypted_content` must be one this mock issued), tool shapes (the Chat Completions tool
  * shape is refused), tool_choice, text.format, reasoning on non-reasoning models, sampling
- * parameters on reasoning models, and the model's output-token limit.
+ * parameters on reasoning models, the model's output-token limit, strict JSON schemas (function
+ * parameters and text.format), metadata limits, and reasoning items sent apart from the item that
+ * followed them in the output they came from.
  *
  * Messages follow OpenAI's wording where it is known (`Unknown parameter: 'x'.`,
  * `Missing required parameter: 'x'.`, `No tool call found for function call output with call_id
@@ -134,8 +136,32 @@ const ASSISTANT_PARTS = ['output_text', 'refusal'];
 const ROLES = ['user', 'assistant', 'system', 'developer'];
 const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'];
 const SUMMARIES = ['auto', 'concise', 'detailed'];
-const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+const NAME_PATTERN = /^[a-zA-Z0-9_-]+$/;
+const ID_PATTERN = NAME_PATTERN;
+const MAX_NAME_LENGTH = 64;
 const MIN_OUTPUT_TOKENS = 16;
+const MAX_TOP_LOGPROBS = 20;
+const MAX_TOOLS = 128;
+/** A function_call item's name may be longer than a tool's (128, against 64). */
+const MAX_CALL_NAME_LENGTH = 128;
+const METADATA = { properties: 16, keyLength: 64, valueLength: 512 };
+const CACHE_RETENTIONS = ['in-memory', '24h'];
+/** Part types a function_call_output / custom_tool_call_output array may hold. */
+const TOOL_OUTPUT_PARTS = ['input_text', 'input_image', 'input_file', 'scoped_content'];
+
+/** For each reasoning item this mock produced, the id of the output item right after it; and the other way round. */
+const followerOf = new Map<string, string>();
+const reasoningBefore = new Map<string, string>();
+
+/** Remembers which item followed each reasoning item of a response's output (the API refuses them apart). */
+export function recordReasoningOrder(output: Json[]): void {
+  output.forEach((item, i) => {
+    const next = output[i + 1];
+    if (item.type !== 'reasoning' || typeof item.id !== 'string' || typeof next?.id !== 'string') return;
+    followerOf.set(item.id, next.id);
+    reasoningBefore.set(next.id, item.id);
+  });
+}
 
 /** Models that reason (and so take `reasoning`, and refuse `temperature`/`top_p`); gpt-5-chat does not. */
 export function isReasoningModel(model: string): boolean {
@@ -154,22 +180,13 @@ export function validateResponsesRequest(body: unknown, ctx: ResponsesValidation
       "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
       null,
     );
-  for (const key of Object.keys(body)) {
-    if (!KNOWN_FIELDS.has(key)) return invalid(`Unknown parameter: '${key}'.`, key, 'unknown_parameter');
-  }
+  const unknown = checkFields(body);
+  if (unknown) return unknown;
   if (typeof body.model !== 'string' || body.model === '') return missing('model');
   const model: string = body.model;
   const previous = body.previous_response_id;
-  if (previous != null) {
-    if (typeof previous !== 'string') return invalidType('previous_response_id', 'a string');
-    if (!ctx.hasResponse(previous))
-      return {
-        status: 400,
-        message: `Previous response with id '${previous}' not found.`,
-        param: 'previous_response_id',
-        code: 'previous_response_not_found',
-      };
-  }
+  const badPrevious = checkPrevious(previous, ctx);
+  if (badPrevious) return badPrevious;
   if (body.input === undefined && previous == null && body.prompt == null && body.conversation == null)
     return missing('input');
   if (body.input !== undefined && typeof body.input !== 'string' && !Array.isArray(body.input))
@@ -199,11 +216,61 @@ export function validateResponsesRequest(body: unknown, ctx: ResponsesValidation
       previous == null ? [] : ctx.previousItems(previous),
       body.store !== false,
       ctx,
-    )
+    ) ??
+    checkReasoningOrder(Array.isArray(body.input) ? body.input : [])
   );
 }
 
+/** Fields the endpoint does not take; `reasoning_effort` gets OpenAI's pointer to where it moved. */
+function checkFields(body: Json): ResponsesProblem | undefined {
+  for (const key of Object.keys(body)) {
+    if (key === 'reasoning_effort')
+      return invalid(
+        "Unsupported parameter: 'reasoning_effort'. In the Responses API, this parameter has moved to 'reasoning.effort'.",
+        key,
+        'unsupported_parameter',
+      );
+    if (!KNOWN_FIELDS.has(key)) return invalid(`Unknown parameter: '${key}'.`, key, 'unknown_parameter');
+  }
+  return undefined;
+}
+
+/** previous_response_id: an id's characters, and a stored response. */
+function checkPrevious(previous: unknown, ctx: ResponsesValidationContext): ResponsesProblem | undefined {
+  if (previous == null) return undefined;
+  if (typeof previous !== 'string') return invalidType('previous_response_id', 'a string');
+  if (!ID_PATTERN.test(previous))
+    return invalid(
+      `Invalid 'previous_response_id': '${previous}'. Expected an ID that contains letters, numbers, underscores, or dashes, but this value contained additional characters.`,
+      'previous_response_id',
+    );
+  if (!ctx.hasResponse(previous))
+    return {
+      status: 400,
+      message: `Previous response with id '${previous}' not found.`,
+      param: 'previous_response_id',
+      code: 'previous_response_not_found',
+    };
+  return undefined;
+}
+
 function checkLimits(body: Json, model: string, ctx: ResponsesValidationContext): ResponsesProblem | undefined {
+  const top = body.top_logprobs;
+  if (top != null) {
+    if (!Number.isInteger(top)) return invalidType('top_logprobs', 'an integer');
+    if (top < 0 || top > MAX_TOP_LOGPROBS)
+      return top < 0
+        ? invalid(
+            `Invalid 'top_logprobs': integer below minimum value. Expected a value >= 0, but got ${top} instead.`,
+            'top_logprobs',
+            'integer_below_min_value',
+          )
+        : invalid(
+            `Invalid 'top_logprobs': integer above maximum value. Expected a value <= ${MAX_TOP_LOGPROBS}, but got ${top} instead.`,
+            'top_logprobs',
+            'integer_above_max_value',
+          );
+  }
   const max = body.max_output_tokens;
   if (max == null) return undefined;
   if (!Number.isInteger(max)) return invalidType('max_output_tokens', 'an integer');
@@ -271,20 +338,16 @@ function checkMetadata(metadata: unknown): ResponsesProblem | undefined {
   if (metadata == null) return undefined;
   if (!isObject(metadata)) return invalidType('metadata', 'an object');
   const entries = Object.entries(metadata);
-  if (entries.length > 16)
+  if (entries.length > METADATA.properties)
     return invalid(
-      `Invalid 'metadata': too many properties. Expected an object with at most 16 properties, but got an object with ${entries.length} properties instead.`,
+      `Invalid 'metadata': too many properties. Expected an object with at most ${METADATA.properties} properties, but got an object with ${entries.length} properties instead.`,
       'metadata',
       'object_above_max_properties',
     );
   for (const [key, value] of entries) {
+    if (key.length > METADATA.keyLength) return tooLong('metadata', key, METADATA.keyLength);
     if (typeof value !== 'string') return invalidType(`metadata.${key}`, 'a string');
-    if (value.length > 512)
-      return invalid(
-        `Invalid 'metadata.${key}': string too long. Expected a string with maximum length 512, but got a string with length ${value.length} instead.`,
-        `metadata.${key}`,
-        'string_above_max_length',
-      );
+    if (value.length > METADATA.valueLength) return tooLong(`metadata.${key}`, value, METADATA.valueLength);
   }
   return undefined;
 }
@@ -300,7 +363,18 @@ function checkText(text: unknown): ResponsesProblem | undefined {
     return badEnum('text.format.type', format?.type, ['text', 'json_object', 'json_schema']);
   if (format.type === 'json_schema') {
     if (typeof format.name !== 'string') return missing('text.format.name');
+    const badName = nameProblem(format.name, 'text.format.name');
+    if (badName) return badName;
     if (!isObject(format.schema)) return missing('text.format.schema');
+    if (format.strict === true) {
+      const problem = strictSchemaProblem(format.schema, []);
+      if (problem)
+        return invalid(
+          `Invalid schema for response_format '${format.name}': ${problem}`,
+          'text.format.schema',
+          'invalid_json_schema',
+        );
+    }
   }
   return undefined;
 }
@@ -308,6 +382,12 @@ function checkText(text: unknown): ResponsesProblem | undefined {
 function checkTools(tools: unknown, prefix = 'tools'): ResponsesProblem | undefined {
   if (tools == null) return undefined;
   if (!Array.isArray(tools)) return invalidType(prefix, 'an array');
+  if (tools.length > MAX_TOOLS)
+    return invalid(
+      `Invalid '${prefix}': array too long. Expected an array with maximum length ${MAX_TOOLS}, but got an array with length ${tools.length} instead.`,
+      prefix,
+      'array_above_max_length',
+    );
   for (const [i, tool] of tools.entries()) {
     const at = `${prefix}[${i}]`;
     if (!isObject(tool)) return invalidType(at, 'an object');
@@ -315,16 +395,19 @@ function checkTools(tools: unknown, prefix = 'tools'): ResponsesProblem | undefi
     if (tool.type === 'function') {
       // The Chat Completions shape ({type, function: {...}}) lands here without a top-level name.
       if (typeof tool.name !== 'string') return missing(`${at}.name`);
-      if (!FUNCTION_NAME.test(tool.name))
-        return invalid(
-          `Invalid '${at}.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`,
-          `${at}.name`,
-          'invalid_value',
-        );
+      const badName = nameProblem(tool.name, `${at}.name`);
+      if (badName) return badName;
       if (tool.function !== undefined)
         return invalid(`Unknown parameter: '${at}.function'.`, `${at}.function`, 'unknown_parameter');
       if (tool.parameters != null && !isObject(tool.parameters)) return invalidType(`${at}.parameters`, 'an object');
       if (tool.strict != null && typeof tool.strict !== 'boolean') return invalidType(`${at}.strict`, 'a boolean');
+      const problem = tool.strict === true && isObject(tool.parameters) && strictSchemaProblem(tool.parameters, []);
+      if (problem)
+        return invalid(
+          `Invalid schema for function '${tool.name}': ${problem}`,
+          `${at}.parameters`,
+          'invalid_function_parameters',
+        );
     }
     if (tool.type === 'custom' && typeof tool.name !== 'string') return missing(`${at}.name`);
     if (tool.type === 'namespace') {
@@ -353,6 +436,8 @@ function checkToolChoice(choice: unknown, tools: unknown): ResponsesProblem | un
 }
 
 function checkEnums(body: Json): ResponsesProblem | undefined {
+  if (body.prompt_cache_retention != null && !CACHE_RETENTIONS.includes(body.prompt_cache_retention))
+    return badEnum('prompt_cache_retention', body.prompt_cache_retention, CACHE_RETENTIONS);
   if (body.truncation != null && !['auto', 'disabled'].includes(body.truncation))
     return badEnum('truncation', body.truncation, ['auto', 'disabled']);
   const tiers = ['auto', 'default', 'flex', 'scale', 'priority'];
@@ -420,6 +505,7 @@ function itemProblem(
     case 'function_call':
       if (typeof item.call_id !== 'string') return missing(`${at}.call_id`);
       if (typeof item.name !== 'string') return missing(`${at}.name`);
+      if (item.name.length > MAX_CALL_NAME_LENGTH) return tooLong(`${at}.name`, item.name, MAX_CALL_NAME_LENGTH);
       if (typeof item.arguments !== 'string')
         return typeof item.arguments === 'undefined'
           ? missing(`${at}.arguments`)
@@ -431,7 +517,7 @@ function itemProblem(
       if (item.output === undefined) return missing(`${at}.output`);
       if (typeof item.output !== 'string' && !Array.isArray(item.output))
         return invalidType(`${at}.output`, 'a string or an array');
-      return undefined;
+      return toolOutputProblem(item.output, `${at}.output`);
     case 'custom_tool_call':
       if (typeof item.call_id !== 'string') return missing(`${at}.call_id`);
       if (typeof item.name !== 'string') return missing(`${at}.name`);
@@ -439,6 +525,9 @@ function itemProblem(
       return undefined;
     case 'reasoning':
       if (!Array.isArray(item.summary)) return missing(`${at}.summary`);
+      // An output-only field: a null one (as SDK models serialise it) is refused as unknown.
+      if ('status' in item && item.status === null)
+        return invalid(`Unknown parameter: '${at}.status'.`, `${at}.status`, 'unknown_parameter');
       if (item.encrypted_content != null) {
         return verifyEncryptedReasoning(String(item.encrypted_content))
           ? undefined
@@ -458,6 +547,95 @@ function itemProblem(
         'invalid_value',
       );
   }
+}
+
+/** An array tool output holds input parts only (OpenAI names the part itself as param, not its type). */
+function toolOutputProblem(output: string | unknown[], at: string): ResponsesProblem | undefined {
+  if (typeof output === 'string') return undefined;
+  for (const [j, part] of output.entries()) {
+    const type = isObject(part) ? part.type : undefined;
+    if (!TOOL_OUTPUT_PARTS.includes(type)) return badEnum(`${at}[${j}]`, type, TOOL_OUTPUT_PARTS);
+  }
+  return undefined;
+}
+
+/**
+ * A reasoning item must come right before the item that followed it in the output it came from,
+ * and that item right after it (by id; an item sent without its id does not count as the follower).
+ */
+function checkReasoningOrder(input: unknown[]): ResponsesProblem | undefined {
+  const ids = input.map((item) => (isObject(item) && typeof item.id === 'string' ? item.id : undefined));
+  for (const [i, id] of ids.entries()) {
+    if (id === undefined) continue;
+    const follower = followerOf.get(id);
+    if (follower !== undefined && ids[i + 1] !== follower)
+      return invalid(`Item '${id}' of type 'reasoning' was provided without its required following item.`, 'input');
+    const reasoning = reasoningBefore.get(id);
+    if (reasoning !== undefined && ids[i - 1] !== reasoning) {
+      const type = String((input[i] as Json).type ?? 'message');
+      return invalid(
+        `Item '${id}' of type '${type}' was provided without its required 'reasoning' item: '${reasoning}'.`,
+        'input',
+      );
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Why a schema cannot be used with `strict: true`, worded as OpenAI words it (`In context=(…), …`):
+ * every object must set `additionalProperties: false` and list all its properties in `required`.
+ */
+function strictSchemaProblem(schema: unknown, path: Array<string | number>): string | undefined {
+  if (!isObject(schema)) return undefined;
+  const context = `In context=${pythonTuple(path)}`;
+  const type = schema.type;
+  if (type === 'object' || (Array.isArray(type) && type.includes('object'))) {
+    if (schema.additionalProperties !== false)
+      return `${context}, 'additionalProperties' is required to be supplied and to be false.`;
+    const required: unknown[] = Array.isArray(schema.required) ? schema.required : [];
+    const absent = Object.keys(isObject(schema.properties) ? schema.properties : {}).find((k) => !required.includes(k));
+    if (absent !== undefined)
+      return `${context}, 'required' is required to be supplied and to be an array including every key in properties. Missing '${absent}'.`;
+  }
+  for (const [key, child] of subschemas(schema)) {
+    const problem = strictSchemaProblem(child, [...path, ...key]);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** The schemas nested in a schema, each with its path below it. */
+function subschemas(schema: Json): Array<[Array<string | number>, unknown]> {
+  const nested: Array<[Array<string | number>, unknown]> = [];
+  for (const group of ['properties', '$defs', 'definitions']) {
+    if (isObject(schema[group]))
+      for (const [name, child] of Object.entries(schema[group])) nested.push([[group, name], child]);
+  }
+  if (schema.items !== undefined) nested.push([['items'], schema.items]);
+  for (const group of ['anyOf', 'allOf']) {
+    if (Array.isArray(schema[group]))
+      schema[group].forEach((child: unknown, i: number) => nested.push([[group, i], child]));
+  }
+  return nested;
+}
+
+/** A path as Python prints a tuple: `()`, `('items',)`, `('properties', 'a')`. */
+function pythonTuple(path: Array<string | number>): string {
+  const parts = path.map((p) => (typeof p === 'number' ? String(p) : `'${p}'`));
+  return `(${parts.join(', ')}${parts.length === 1 ? ',' : ''})`;
+}
+
+/** A function or json_schema name: letters, digits, `_` and `-`, at most 64 characters. */
+function nameProblem(name: string, param: string): ResponsesProblem | undefined {
+  if (name.length > MAX_NAME_LENGTH) return tooLong(param, name, MAX_NAME_LENGTH);
+  if (!NAME_PATTERN.test(name))
+    return invalid(
+      `Invalid '${param}': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.`,
+      param,
+      'invalid_value',
+    );
+  return undefined;
 }
 
 function messageProblem(item: Json, at: string): ResponsesProblem | undefined {
@@ -499,8 +677,18 @@ function invalidType(param: string, expected: string): ResponsesProblem {
   return invalid(`Invalid type for '${param}': expected ${expected}.`, param, 'invalid_type');
 }
 
+function tooLong(param: string, value: string, max: number): ResponsesProblem {
+  return invalid(
+    `Invalid '${param}': string too long. Expected a string with maximum length ${max}, but got a string with length ${value.length} instead.`,
+    param,
+    'string_above_max_length',
+  );
+}
+
+/** OpenAI lists the values as `'a' and 'b'` or `'a', 'b', and 'c'`. */
 function badEnum(param: string, value: unknown, allowed: string[]): ResponsesProblem {
-  const list = allowed.map((v) => `'${v}'`).join(', ');
+  const quoted = allowed.map((v) => `'${v}'`);
+  const list = quoted.length <= 2 ? quoted.join(' and ') : `${quoted.slice(0, -1).join(', ')}, and ${quoted.at(-1)!}`;
   return invalid(`Invalid value: '${String(value)}'. Supported values are: ${list}.`, param, 'invalid_value');
 }
 

@@ -173,7 +173,7 @@ describe('mock OpenAI Responses API: answers', () => {
       arguments: '',
       name: 'get_weather',
     });
-    expect(events[6].arguments).toBe('{"city":"Paris"}');
+    expect(events[6]).toMatchObject({ name: 'get_weather', arguments: '{"city":"Paris"}' });
   });
 
   it('gives reasoning models a reasoning item: summary events when asked, encrypted_content that must come back unchanged', async () => {
@@ -203,9 +203,10 @@ describe('mock OpenAI Responses API: answers', () => {
     });
     expect(done.usage.output_tokens_details.reasoning_tokens).toBeGreaterThan(0);
 
+    // The message that followed the reasoning item goes back right after it, as the API requires.
     const next = (item: unknown): unknown => ({
       ...body,
-      input: [{ role: 'user', content: 'think' }, item, { role: 'user', content: 'again' }],
+      input: [{ role: 'user', content: 'think' }, item, done.output[1], { role: 'user', content: 'again' }],
     });
     expect((await post(next(reasoning))).status).toBe(200);
     const tampered = { ...reasoning, encrypted_content: `${reasoning.encrypted_content.slice(0, -2)}AA` };
@@ -294,19 +295,19 @@ describe('mock OpenAI Responses API: refuses what the real API refuses', () => {
     [
       'an input_text part in an assistant message',
       { ...base, input: [{ role: 'assistant', content: [{ type: 'input_text', text: 'x' }] }] },
-      "Invalid value: 'input_text'. Supported values are: 'output_text', 'refusal'.",
+      "Invalid value: 'input_text'. Supported values are: 'output_text' and 'refusal'.",
       'input[0].content[0].type',
     ],
     [
       'an output_text part in a user message',
       { ...base, input: [{ type: 'message', role: 'user', content: [{ type: 'output_text', text: 'x' }] }] },
-      "Invalid value: 'output_text'. Supported values are: 'input_text', 'input_image', 'input_file', 'input_audio'.",
+      "Invalid value: 'output_text'. Supported values are: 'input_text', 'input_image', 'input_file', and 'input_audio'.",
       'input[0].content[0].type',
     ],
     [
       'a tool role message',
       { ...base, input: [{ role: 'tool', content: 'x' }] },
-      "Invalid value: 'tool'. Supported values are: 'user', 'assistant', 'system', 'developer'.",
+      "Invalid value: 'tool'. Supported values are: 'user', 'assistant', 'system', and 'developer'.",
       'input[0].role',
     ],
     [
@@ -396,6 +397,229 @@ describe('mock OpenAI Responses API: refuses what the real API refuses', () => {
     );
     const chat = await error({ model: 'gpt-5-chat-latest', input: 'hi', reasoning: { effort: 'low' } });
     expect(chat.error).toMatchObject({ param: 'reasoning.effort' });
+  });
+});
+
+describe('mock OpenAI Responses API: limits, strict schemas and reasoning order', () => {
+  const base = { model: 'gpt-4o-mini', input: 'hi' };
+  const loose = { type: 'object', properties: { city: { type: 'string' }, unit: { type: 'string' } } };
+  const closed = { ...loose, required: ['city', 'unit'], additionalProperties: false };
+  const nested = {
+    ...closed,
+    properties: { ...closed.properties, days: { type: 'array', items: loose } },
+    required: ['city', 'unit', 'days'],
+  };
+  const fn = (parameters: unknown, strict: boolean, name = 'get_weather'): unknown => ({
+    type: 'function',
+    name,
+    parameters,
+    strict,
+  });
+  const format = (schema: unknown, strict: boolean, name = 'answer'): unknown => ({
+    format: { type: 'json_schema', name, schema, strict },
+  });
+
+  it.each([
+    [
+      'a metadata key over 64 characters',
+      { ...base, metadata: { ['k'.repeat(65)]: 'v' } },
+      { ...base, metadata: { ['k'.repeat(64)]: 'v' } },
+      "Invalid 'metadata': string too long. Expected a string with maximum length 64, but got a string with length 65 instead.",
+      'metadata',
+      'string_above_max_length',
+    ],
+    [
+      'a function name over 64 characters',
+      { ...base, tools: [fn(closed, false, 'f'.repeat(65))] },
+      { ...base, tools: [fn(closed, false, 'f'.repeat(64))] },
+      "Invalid 'tools[0].name': string too long. Expected a string with maximum length 64, but got a string with length 65 instead.",
+      'tools[0].name',
+      'string_above_max_length',
+    ],
+    [
+      'a json_schema name with a space',
+      { ...base, text: format(closed, true, 'my answer') },
+      { ...base, text: format(closed, true, 'my_answer') },
+      "Invalid 'text.format.name': string does not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
+      'text.format.name',
+      'invalid_value',
+    ],
+    [
+      'a strict function whose object allows additional properties',
+      { ...base, tools: [fn({ ...loose, required: ['city', 'unit'] }, true)] },
+      { ...base, tools: [fn({ ...loose, required: ['city', 'unit'] }, false)] },
+      "Invalid schema for function 'get_weather': In context=(), 'additionalProperties' is required to be supplied and to be false.",
+      'tools[0].parameters',
+      'invalid_function_parameters',
+    ],
+    [
+      'a strict function with a property not in required',
+      { ...base, tools: [fn({ ...closed, required: ['city'] }, true)] },
+      { ...base, tools: [fn(closed, true)] },
+      "Invalid schema for function 'get_weather': In context=(), 'required' is required to be supplied and to be an array including every key in properties. Missing 'unit'.",
+      'tools[0].parameters',
+      'invalid_function_parameters',
+    ],
+    [
+      'a strict json_schema with a nested open object',
+      {
+        ...base,
+        text: format(nested, true),
+      },
+      {
+        ...base,
+        text: format(nested, false),
+      },
+      "Invalid schema for response_format 'answer': In context=('properties', 'days', 'items'), 'additionalProperties' is required to be supplied and to be false.",
+      'text.format.schema',
+      'invalid_json_schema',
+    ],
+    [
+      'more than 128 tools',
+      { ...base, tools: Array.from({ length: 129 }, (_, i) => fn(closed, false, `f${i}`)) },
+      { ...base, tools: Array.from({ length: 128 }, (_, i) => fn(closed, false, `f${i}`)) },
+      "Invalid 'tools': array too long. Expected an array with maximum length 128, but got an array with length 129 instead.",
+      'tools',
+      'array_above_max_length',
+    ],
+    [
+      'a function_call item name over 128 characters',
+      {
+        ...base,
+        input: [
+          { type: 'function_call', call_id: 'call_1', name: 'f'.repeat(129), arguments: '{}' },
+          { type: 'function_call_output', call_id: 'call_1', output: 'x' },
+        ],
+      },
+      {
+        ...base,
+        input: [
+          { type: 'function_call', call_id: 'call_1', name: 'f'.repeat(128), arguments: '{}' },
+          { type: 'function_call_output', call_id: 'call_1', output: 'x' },
+        ],
+      },
+      "Invalid 'input[0].name': string too long. Expected a string with maximum length 128, but got a string with length 129 instead.",
+      'input[0].name',
+      'string_above_max_length',
+    ],
+    [
+      'the Chat Completions reasoning_effort',
+      { model: 'gpt-5.5', input: 'hi', reasoning_effort: 'low' },
+      { model: 'gpt-5.5', input: 'hi', reasoning: { effort: 'low' } },
+      "Unsupported parameter: 'reasoning_effort'. In the Responses API, this parameter has moved to 'reasoning.effort'.",
+      'reasoning_effort',
+      'unsupported_parameter',
+    ],
+    [
+      'top_logprobs above 20',
+      { ...base, top_logprobs: 21 },
+      { ...base, top_logprobs: 20 },
+      "Invalid 'top_logprobs': integer above maximum value. Expected a value <= 20, but got 21 instead.",
+      'top_logprobs',
+      'integer_above_max_value',
+    ],
+    [
+      'an unknown prompt_cache_retention',
+      { ...base, prompt_cache_retention: '1h' },
+      { ...base, prompt_cache_retention: '24h' },
+      "Invalid value: '1h'. Supported values are: 'in-memory' and '24h'.",
+      'prompt_cache_retention',
+      'invalid_value',
+    ],
+    [
+      'an output_text part in a function_call_output',
+      {
+        ...base,
+        input: [
+          { type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'call_1', output: [{ type: 'output_text', text: 'x' }] },
+        ],
+      },
+      {
+        ...base,
+        input: [
+          { type: 'function_call', call_id: 'call_1', name: 'f', arguments: '{}' },
+          { type: 'function_call_output', call_id: 'call_1', output: [{ type: 'input_text', text: 'x' }] },
+        ],
+      },
+      "Invalid value: 'output_text'. Supported values are: 'input_text', 'input_image', 'input_file', and 'scoped_content'.",
+      'input[1].output[0]',
+      'invalid_value',
+    ],
+  ])('refuses %s, and takes its valid neighbour', async (_what, refused, accepted, message, param, code) => {
+    expect(await error(refused)).toEqual({
+      status: 400,
+      error: { message, type: 'invalid_request_error', param, code },
+    });
+    expect((await post(accepted)).status).toBe(200);
+  });
+
+  it('refuses a reasoning item with a null status, and takes it without one', async () => {
+    const body = { model: 'gpt-5.5', include: ['reasoning.encrypted_content'] };
+    const first = (await (await post({ ...body, input: 'hi' })).json()) as any;
+    const [reasoning, message] = first.output;
+    const input = (item: unknown): unknown[] => [{ role: 'user', content: 'hi' }, item, message];
+    expect(await error({ ...body, input: input({ ...reasoning, status: null }) })).toEqual({
+      status: 400,
+      error: {
+        message: "Unknown parameter: 'input[1].status'.",
+        type: 'invalid_request_error',
+        param: 'input[1].status',
+        code: 'unknown_parameter',
+      },
+    });
+    expect((await post({ ...body, input: input(reasoning) })).status).toBe(200);
+  });
+
+  it('refuses a previous_response_id with characters an id cannot have, and takes a stored one', async () => {
+    expect(await error({ ...base, previous_response_id: '@results.ress' })).toEqual({
+      status: 400,
+      error: {
+        message:
+          "Invalid 'previous_response_id': '@results.ress'. Expected an ID that contains letters, numbers, underscores, or dashes, but this value contained additional characters.",
+        type: 'invalid_request_error',
+        param: 'previous_response_id',
+        code: null,
+      },
+    });
+    const first = (await (await post(base)).json()) as any;
+    expect((await post({ ...base, previous_response_id: first.id })).status).toBe(200);
+  });
+
+  it('refuses a reasoning item sent apart from the item that followed it, either way round', async () => {
+    const body = { model: 'gpt-5.5', reasoning: { effort: 'low' }, include: ['reasoning.encrypted_content'] };
+    const tools = [fn(closed, true)];
+    const first = (await (
+      await post({ ...body, tools, input: 'What is the weather in Paris?', tool_choice: 'required' })
+    ).json()) as any;
+    const [reasoning, call] = first.output;
+    expect([reasoning.type, call.type]).toEqual(['reasoning', 'function_call']);
+    const user = { role: 'user', content: 'What is the weather in Paris?' };
+    const output = { type: 'function_call_output', call_id: call.call_id, output: 'sunny' };
+    const send = (...input: unknown[]): Promise<{ status: number; error: any }> => error({ ...body, tools, input });
+
+    // The call sent without its id is not the reasoning's follower.
+    const { id: _id, ...anonymous } = call;
+    expect(await send(user, reasoning, anonymous, output)).toMatchObject({
+      status: 400,
+      error: {
+        message: `Item '${reasoning.id}' of type 'reasoning' was provided without its required following item.`,
+        param: 'input',
+        code: null,
+      },
+    });
+    expect(await send(user, call, output)).toMatchObject({
+      status: 400,
+      error: {
+        message: `Item '${call.id}' of type 'function_call' was provided without its required 'reasoning' item: '${reasoning.id}'.`,
+        param: 'input',
+        code: null,
+      },
+    });
+    expect((await send(user, call, reasoning, output)).status).toBe(400);
+    expect((await post({ ...body, tools, input: [user, reasoning, call, output] })).status).toBe(200);
+    // Without reasoning items at all the call stands on its own, as the API takes it.
+    expect((await post({ ...body, tools, input: [user, anonymous, output] })).status).toBe(200);
   });
 });
 

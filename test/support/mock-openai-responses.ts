@@ -20,7 +20,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { encryptReasoning } from './mock-openai-reasoning.js';
-import { isReasoningModel } from './mock-openai-responses-validate.js';
+import { isReasoningModel, recordReasoningOrder } from './mock-openai-responses-validate.js';
 import { sample } from './schema-sample.js';
 
 export { sample } from './schema-sample.js';
@@ -214,6 +214,7 @@ export function buildResponse(
     user: body.user ?? null,
     metadata: body.metadata ?? {},
   };
+  recordReasoningOrder(output);
   if (body.store !== false) store.save(response, [...previous, ...input.map(withId), ...output]);
   return { response, events: streamEvents(response, chunks) };
 }
@@ -237,14 +238,7 @@ export function streamEvents(response: Json, chunks: number): Json[] {
   response.output.forEach((item: Json, output_index: number) => {
     const item_id = item.id;
     if (item.type === 'reasoning') {
-      emit('response.output_item.added', {
-        output_index,
-        item: {
-          ...item,
-          summary: [],
-          ...(item.encrypted_content ? { encrypted_content: item.encrypted_content } : {}),
-        },
-      });
+      emit('response.output_item.added', { output_index, item: { ...item, summary: [] } });
       item.summary.forEach((part: Json, summary_index: number) => {
         emit('response.reasoning_summary_part.added', {
           item_id,
@@ -269,7 +263,12 @@ export function streamEvents(response: Json, chunks: number): Json[] {
       emit('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', arguments: '' } });
       for (const delta of split(item.arguments, chunks))
         emit('response.function_call_arguments.delta', { item_id, output_index, delta });
-      emit('response.function_call_arguments.done', { item_id, output_index, arguments: item.arguments });
+      emit('response.function_call_arguments.done', {
+        item_id,
+        output_index,
+        name: item.name,
+        arguments: item.arguments,
+      });
     }
     emit('response.output_item.done', { output_index, item });
   });
