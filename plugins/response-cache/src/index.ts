@@ -211,7 +211,7 @@ function header(x: Exchange, name: string): string | undefined {
 function storable(completion: ChatCompletion, options: ResponseCacheOptions): boolean {
   if (completion.choices.length === 0) return false;
   for (const choice of completion.choices) {
-    if (!choice.finish_reason) return false;
+    if (!choice.finish_reason || carriesOpenAIReasoning(choice.message)) return false;
     if (
       !options.cacheToolCalls &&
       (choice.finish_reason === 'tool_calls' || (choice.message.tool_calls?.length ?? 0) > 0)
@@ -219,6 +219,15 @@ function storable(completion: ChatCompletion, options: ResponseCacheOptions): bo
       return false;
   }
   return true;
+}
+
+/**
+ * OpenAI's encrypted reasoning is tied to the output item that followed it (OpenAI refuses the
+ * reasoning item sent back without that item, by id), which a replay from the canonical form
+ * would mint anew: such answers are not stored.
+ */
+function carriesOpenAIReasoning(message: ChatCompletion['choices'][number]['message']): boolean {
+  return message.reasoning_blocks?.some((b) => b.type === 'encrypted_reasoning' && b.source === 'openai') ?? false;
 }
 
 export default responseCache;
