@@ -5,7 +5,7 @@
  * tool messages that answer no pending tool call (or calls left unanswered), `parallel_tool_calls`
  * without tools, `stream_options` without `stream`. Messages follow OpenAI's wording where known.
  */
-import { isReasoningModel, samplesWithoutReasoning } from './mock-openai-responses-validate.js';
+import { isReasoningModel, samplesWithoutReasoning, strictSchemaProblem } from './mock-openai-responses-validate.js';
 
 type Json = Record<string, any>;
 
@@ -93,6 +93,8 @@ export function validateChatRequest(body: Json): ChatProblem | undefined {
         code: 'missing_required_parameter',
       };
   }
+  const strict = strictSchemasProblem(body, tools);
+  if (strict) return strict;
   if (
     body.tool_choice != null &&
     typeof body.tool_choice === 'object' &&
@@ -161,6 +163,28 @@ export function validateChatRequest(body: Json): ChatProblem | undefined {
       code: null,
     };
   return undefined;
+}
+
+/** `strict: true` function parameters and json_schema formats that OpenAI cannot enforce (see strictSchemaProblem). */
+function strictSchemasProblem(body: Json, tools: Json[]): ChatProblem | undefined {
+  for (const [i, tool] of tools.entries()) {
+    const problem = tool.function.strict === true && strictSchemaProblem(tool.function.parameters, []);
+    if (problem)
+      return {
+        message: `Invalid schema for function '${tool.function.name}': ${problem}`,
+        param: `tools[${i}].function.parameters`,
+        code: 'invalid_function_parameters',
+      };
+  }
+  const format = body.response_format;
+  if (format?.type !== 'json_schema' || format.json_schema?.strict !== true) return undefined;
+  const problem = strictSchemaProblem(format.json_schema.schema, []);
+  if (!problem) return undefined;
+  return {
+    message: `Invalid schema for response_format '${format.json_schema.name}': ${problem}`,
+    param: 'response_format',
+    code: null,
+  };
 }
 
 const NON_REASONING = /^(gpt-4|gpt-3\.5|chatgpt-|gpt-5(\.\d+)?-chat)/;

@@ -586,7 +586,7 @@ function checkReasoningOrder(input: unknown[]): ResponsesProblem | undefined {
  * Why a schema cannot be used with `strict: true`, worded as OpenAI words it (`In context=(…), …`):
  * every object must set `additionalProperties: false` and list all its properties in `required`.
  */
-function strictSchemaProblem(schema: unknown, path: Array<string | number>): string | undefined {
+export function strictSchemaProblem(schema: unknown, path: Array<string | number>): string | undefined {
   if (!isObject(schema)) return undefined;
   const context = `In context=${pythonTuple(path)}`;
   const type = schema.type;

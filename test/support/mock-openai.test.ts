@@ -202,6 +202,30 @@ describe('chat completions', () => {
     expect(await answer({ model: 'gpt-4o', temperature: 0.2, presence_penalty: 0.5 })).toBe(200);
   });
 
+  it('refuses strict schemas OpenAI cannot enforce, in tools and in response_format, and takes strict ones that it can', async () => {
+    const open = { type: 'object', properties: { city: { type: 'string' } } };
+    const closed = { ...open, required: ['city'], additionalProperties: false };
+    const tool = (parameters: object) => [{ type: 'function', function: { name: 'f', strict: true, parameters } }];
+    const refusedTool = await post('/chat/completions', chatBody({ tools: tool(open) }));
+    expect(refusedTool.status).toBe(400);
+    expect((await json(refusedTool)).error).toMatchObject({
+      message:
+        "Invalid schema for function 'f': In context=(), 'additionalProperties' is required to be supplied and to be false.",
+      param: 'tools[0].function.parameters',
+      code: 'invalid_function_parameters',
+    });
+    const format = (schema: object) => ({ type: 'json_schema', json_schema: { name: 'r', strict: true, schema } });
+    const refusedFormat = await post(
+      '/chat/completions',
+      chatBody({ response_format: format({ ...open, additionalProperties: false }) }),
+    );
+    expect((await json(refusedFormat)).error.message).toBe(
+      "Invalid schema for response_format 'r': In context=(), 'required' is required to be supplied and to be an array including every key in properties. Missing 'city'.",
+    );
+    expect((await post('/chat/completions', chatBody({ tools: tool(closed) }))).status).toBe(200);
+    expect((await post('/chat/completions', chatBody({ response_format: format(closed) }))).status).toBe(200);
+  });
+
   it('takes gpt-5-chat as a model that does not reason', async () => {
     const res = await post('/chat/completions', chatBody({ model: 'gpt-5-chat-latest', reasoning_effort: 'low' }));
     expect(res.status).toBe(400);
