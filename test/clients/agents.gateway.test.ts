@@ -47,3 +47,31 @@ describe.each(UPSTREAM_KINDS)('Agents SDK through the gateway to %s', (kind) => 
     expect(guard.refused).toEqual([]);
   });
 });
+
+describe.each(UPSTREAM_KINDS)(
+  'Agents SDK on Chat Completions (useResponses: false) through the gateway to %s',
+  (kind) => {
+    let bench: Bench;
+    beforeAll(async () => void (bench = await startBench(kind, [DEFAULT_MODEL])));
+    afterEach(() => bench.reset());
+    afterAll(() => bench.close());
+
+    it('runs a tool-using agent: function call, tool output, final answer', async () => {
+      const result = await runAgent({
+        baseUrl: bench.baseUrl,
+        apiKey: CLIENT_KEY,
+        prompt: 'What is the weather in Paris?',
+        useResponses: false,
+      });
+      expect(result.toolCalls).toEqual([{ city: 'Paris' }]);
+      expect(result.itemTypes).toContain('tool_call_item');
+      expect(result.itemTypes.at(-1)).toBe('message_output_item');
+      expect(result.finalOutput).toMatch(new RegExp(`^${kind}: `));
+      const calls = bench.calls();
+      expect(calls.map((c) => c.status)).toEqual([200, 200]);
+      const path = kind === 'openai' || kind === 'chat' ? /^\/v1\/chat\/completions$/ : callPath(kind, false);
+      for (const call of calls) expect(call.path).toMatch(path);
+      expect(guard.refused).toEqual([]);
+    });
+  },
+);

@@ -9,8 +9,11 @@ import { generateText, stepCountIs, streamText, tool, type LanguageModel } from 
 import { z } from 'zod';
 
 export interface AiSdkTarget {
-  /** `openai`: base URL including /v1; `anthropic`: base URL including /v1 (the provider adds /messages). */
-  provider: 'openai' | 'anthropic';
+  /**
+   * `openai`: the default OpenAI provider (the Responses API), `openai-chat`: its Chat Completions
+   * model (`.chat()`), base URL including /v1; `anthropic`: base URL including /v1 (the provider adds /messages).
+   */
+  provider: 'openai' | 'openai-chat' | 'anthropic';
   baseUrl: string;
   apiKey: string;
   model: string;
@@ -19,6 +22,8 @@ export interface AiSdkTarget {
 export function languageModel(target: AiSdkTarget): LanguageModel {
   if (target.provider === 'openai')
     return createOpenAI({ baseURL: target.baseUrl, apiKey: target.apiKey })(target.model);
+  if (target.provider === 'openai-chat')
+    return createOpenAI({ baseURL: target.baseUrl, apiKey: target.apiKey }).chat(target.model);
   return createAnthropic({ baseURL: target.baseUrl, apiKey: target.apiKey })(target.model);
 }
 
