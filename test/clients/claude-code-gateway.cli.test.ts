@@ -74,6 +74,10 @@ beforeAll(async () => {
     providers: [{ name: 'openai', type: 'openai', baseUrl: openai.baseUrl, apiKey: OAI_KEY, models: ['gpt-4o-mini'] }],
     models: CLAUDE_MODELS.map((name) => ({ name, targets: ['openai/gpt-4o-mini'] })),
   });
+  await gatewayFor('openai-reasoning', {
+    providers: [{ name: 'openai', type: 'openai', baseUrl: openai.baseUrl, apiKey: OAI_KEY, models: ['gpt-5'] }],
+    models: CLAUDE_MODELS.map((name) => ({ name, targets: ['openai/gpt-5'] })),
+  });
   await gatewayFor('gemini', {
     providers: [
       { name: 'gemini', type: 'gemini', baseUrl: gemini.origin, apiKey: GEM_KEY, models: ['gemini-2.5-flash'] },
@@ -280,6 +284,28 @@ describe('Claude Code through the gateway to an Anthropic upstream that takes fe
       } finally {
         await rm(cwd, { recursive: true, force: true });
       }
+    },
+  );
+});
+
+describe('Claude Code through the gateway to an OpenAI reasoning model (alias to gpt-5)', () => {
+  it(
+    'completes a turn: the fields gpt-5 refuses are fitted (the strict mock refuses them as OpenAI does)',
+    { timeout: TEST_MS },
+    async () => {
+      const result = await run('openai-reasoning', 'Say hello', {});
+      expectSuccess(result);
+      expect(result.text).toMatch(/^openai: [^]*Say hello/);
+      const calls = upstreamCalls.openai();
+      expect(calls.map((c) => c.status)).toEqual([200]);
+      const sent = calls[0]!.body;
+      expect(sent).not.toHaveProperty('max_tokens');
+      expect(sent.max_completion_tokens).toBe(128000);
+      for (const [field, fixed] of [
+        ['temperature', 1],
+        ['top_p', 1],
+      ] as const)
+        if (sent[field] !== undefined) expect(sent[field]).toBe(fixed);
     },
   );
 });
