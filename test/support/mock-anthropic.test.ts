@@ -374,6 +374,149 @@ describe('mock Anthropic: stream wire format', () => {
   });
 });
 
+describe('mock Anthropic: answers and streams as the API sends them today', () => {
+  type Event = { event: string; data: Record<string, any>; raw: string };
+  const events = (text: string): Event[] =>
+    [...text.matchAll(/^event: (\w+)\ndata: (.*)\n\n/gm)].map((m) => ({
+      event: m[1]!,
+      data: JSON.parse(m[2]!) as Record<string, any>,
+      raw: m[2]!,
+    }));
+  const stream = async (body: unknown): Promise<Event[]> =>
+    events(await (await post({ ...(body as object), stream: true })).text());
+
+  it('answers with stop_details, and usage with cache breakdown, service_tier and inference_geo', async () => {
+    const json = (await (await post(base)).json()) as Record<string, any>;
+    expect(json.stop_details).toBeNull();
+    expect(json.usage).toEqual({
+      input_tokens: expect.any(Number),
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+      output_tokens: expect.any(Number),
+      service_tier: 'standard',
+      inference_geo: 'global',
+    });
+  });
+
+  it('repeats the input and cache counts in message_delta usage (cumulative), with the output split', async () => {
+    const list = await stream(base);
+    const start = list[0]!.data.message;
+    expect(start).toMatchObject({ stop_reason: null, stop_details: null, usage: { output_tokens: 1 } });
+    expect(start.usage.inference_geo).toBe('global');
+    const delta = list.find((e) => e.event === 'message_delta')!.data;
+    expect(delta.delta).toEqual({ stop_reason: 'end_turn', stop_sequence: null, stop_details: null });
+    expect(delta.usage).toEqual({
+      input_tokens: start.usage.input_tokens,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      output_tokens: expect.any(Number),
+      output_tokens_details: { thinking_tokens: 0 },
+    });
+  });
+
+  it('ends thinking with an empty thinking_delta before signature_delta, and counts thinking tokens', async () => {
+    const list = await stream({ ...base, max_tokens: 3000, thinking: { type: 'enabled', budget_tokens: 1024 } });
+    const deltas = list.filter((e) => e.event === 'content_block_delta' && e.data.index === 0).map((e) => e.data.delta);
+    expect(deltas.slice(-2)).toEqual([
+      { type: 'thinking_delta', thinking: '' },
+      { type: 'signature_delta', signature: expect.any(String) },
+    ]);
+    const usage = list.find((e) => e.event === 'message_delta')!.data.usage;
+    expect(usage.output_tokens_details.thinking_tokens).toBeGreaterThan(0);
+    expect(usage.output_tokens_details.thinking_tokens).toBeLessThan(usage.output_tokens);
+  });
+
+  it('reports a scripted refusal with stop_details, in the answer and on message_delta', async () => {
+    mock.queueAnswer({ text: 'Hello..', stopReason: 'refusal' }, { text: 'Hello..', stopReason: 'refusal' });
+    const refusal = { type: 'refusal', category: 'cyber', explanation: expect.stringContaining('declined') };
+    const json = (await (await post(base)).json()) as Record<string, any>;
+    expect(json).toMatchObject({ stop_reason: 'refusal', stop_details: refusal });
+    const list = await stream(base);
+    expect(list[0]!.data.message.stop_details).toBeNull();
+    expect(list.find((e) => e.event === 'message_delta')!.data.delta).toMatchObject({
+      stop_reason: 'refusal',
+      stop_details: refusal,
+    });
+  });
+
+  it('reports scripted pause_turn and model_context_window_exceeded stops, over the default answer too', async () => {
+    mock.queueAnswer({ stopReason: 'pause_turn' }, { text: 'cut', stopReason: 'model_context_window_exceeded' });
+    const paused = (await (await post(base)).json()) as Record<string, any>;
+    expect(paused).toMatchObject({ stop_reason: 'pause_turn', stop_details: null, content: [{ text: 'm: hi' }] });
+    const list = await stream(base);
+    expect(list.find((e) => e.event === 'message_delta')!.data.delta.stop_reason).toBe('model_context_window_exceeded');
+  });
+
+  it('answers a scripted web search with server_tool_use, web_search_tool_result and cited text', async () => {
+    const webSearch = { query: 'solar eclipse 2026', results: [{ title: 'Eclipses', url: 'https://example.com/e' }] };
+    mock.queueAnswer({ text: 'Two eclipses.', webSearch });
+    const json = (await (await post(base)).json()) as Record<string, any>;
+    const [use, result, text] = json.content;
+    expect(use).toEqual({
+      type: 'server_tool_use',
+      id: expect.stringMatching(/^srvtoolu_/),
+      name: 'web_search',
+      input: { query: webSearch.query },
+    });
+    expect(result).toEqual({
+      type: 'web_search_tool_result',
+      tool_use_id: use.id,
+      content: [
+        {
+          type: 'web_search_result',
+          title: 'Eclipses',
+          url: 'https://example.com/e',
+          encrypted_content: expect.any(String),
+          page_age: null,
+        },
+      ],
+      caller: { type: 'direct' },
+    });
+    expect(text).toEqual({
+      type: 'text',
+      text: 'Two eclipses.',
+      citations: [
+        {
+          type: 'web_search_result_location',
+          cited_text: expect.any(String),
+          url: 'https://example.com/e',
+          title: 'Eclipses',
+          encrypted_index: expect.any(String),
+        },
+      ],
+    });
+    expect(json.usage.server_tool_use).toEqual({ web_search_requests: 1 });
+  });
+
+  it('streams a web search: partial JSON input (empty first), the result whole, then citations_delta', async () => {
+    mock.queueAnswer({ text: 'Two eclipses.', webSearch: { query: 'solar eclipse 2026' } });
+    const list = await stream(base);
+    expect(list[0]!.data.message.usage.server_tool_use).toBeUndefined();
+    const at = (index: number) => list.filter((e) => e.data.index === index).map((e) => e.data);
+    expect(at(0)[0]!.content_block).toEqual({
+      type: 'server_tool_use',
+      id: expect.any(String),
+      name: 'web_search',
+      input: {},
+    });
+    const inputs = at(0)
+      .filter((d) => d.delta?.type === 'input_json_delta')
+      .map((d) => d.delta.partial_json);
+    expect(inputs[0]).toBe('');
+    expect(JSON.parse(inputs.join(''))).toEqual({ query: 'solar eclipse 2026' });
+    expect(at(1).map((d) => d.type)).toEqual(['content_block_start', 'content_block_stop']);
+    expect(at(1)[0]!.content_block.type).toBe('web_search_tool_result');
+    expect(at(2)[0]!.content_block).toEqual({ type: 'text', text: '' });
+    expect(at(2)[1]!.delta).toMatchObject({
+      type: 'citations_delta',
+      citation: { type: 'web_search_result_location' },
+    });
+    const delta = list.find((e) => e.event === 'message_delta')!.data;
+    expect(delta.usage.server_tool_use).toEqual({ web_search_requests: 1 });
+  });
+});
+
 describe('mock Anthropic: prompt cache imitation (promptCache: true)', () => {
   it('writes marked prefixes over the minimum, reads them back from a later breakpoint, ignores short ones', async () => {
     const cached = await startMockAnthropic({ promptCache: true, minCacheTokens: 100 });

@@ -30,7 +30,28 @@ export interface AnthropicScriptedAnswer {
   toolCalls?: Array<{ name: string; input: Record<string, unknown> }>;
   /** Thinking text (used when the request has thinking on). */
   thinking?: string;
+  /**
+   * The stop_reason to report instead of end_turn / tool_use: `pause_turn` (a long server-tool
+   * turn paused), `refusal` (streaming classifiers intervened; stop_details then says why),
+   * `model_context_window_exceeded`, `max_tokens`.
+   */
+  stopReason?: AnthropicStopReason;
+  /**
+   * A web search the API ran itself before answering: a server_tool_use block, its
+   * web_search_tool_result and a text block citing the first result (usage counts the request).
+   */
+  webSearch?: { query: string; results?: Array<{ title: string; url: string }> };
 }
+
+export type AnthropicStopReason =
+  'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
+
+/** stop_details of a refusal, as Anthropic's streaming-refusals guide shows it. */
+export const REFUSAL_STOP_DETAILS = {
+  type: 'refusal',
+  category: 'cyber',
+  explanation: 'This request was declined because it could enable cyber harm.',
+} as const;
 
 /** Decides the answer to a request body; undefined keeps the default answer. */
 export type AnthropicAnswerer = (body: any) => AnthropicScriptedAnswer | undefined;
@@ -250,15 +271,13 @@ class Mock extends MockUpstream<RecordedRequest, AnthropicFault> implements Mock
     const cache = this.options.promptCache
       ? simulateCache(body, this.#cache, this.options.minCacheTokens ?? 1024)
       : { read: countCacheControl(body) > 0 ? 100 : 0, written: 0 };
-    return answerMessages(body, this.#name, cache, this.options.promptCache === true, scripted);
+    const message = answerMessages(body, this.#name, cache, this.options.promptCache === true, scripted);
+    // Where the request ran (data residency); the first-party API reports it.
+    message.usage.inference_geo = 'global';
+    return message;
   }
 }
 
-/**
- * The mock's answer to a valid Messages body, also used by the Bedrock (InvokeModel) and Vertex
- * (rawPredict) mocks for Claude. `cache`: the prompt-cache reads and writes to report;
- * `cachedApart`: input_tokens exclude them (Anthropic's real accounting); `scripted`: a queued answer.
- */
 /** Prompt-cache tokens a request read and wrote; `hour` of the written ones went to the one-hour cache. */
 export interface CacheUsage {
   read: number;
@@ -266,6 +285,11 @@ export interface CacheUsage {
   hour?: number;
 }
 
+/**
+ * The mock's answer to a valid Messages body, also used by the Bedrock (InvokeModel) and Vertex
+ * (rawPredict) mocks for Claude. `cache`: the prompt-cache reads and writes to report;
+ * `cachedApart`: input_tokens exclude them (Anthropic's real accounting); `scripted`: a queued answer.
+ */
 export function answerMessages(
   body: Json,
   name: string,
@@ -273,46 +297,60 @@ export function answerMessages(
   cachedApart = false,
   scripted?: AnthropicScriptedAnswer,
 ): Json {
-  const content: Json[] = [];
-  if (body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive') {
-    if (lastUserText(body.messages).includes(REDACTED_THINKING_TRIGGER)) {
-      content.push({ type: 'redacted_thinking', data: redactedThinkingData() });
-    } else {
-      const thinking = scripted?.thinking ?? 'Let me think about this.';
-      const omitted = body.thinking.display === 'omitted';
-      content.push({ type: 'thinking', thinking: omitted ? '' : thinking, signature: signThinking(thinking, omitted) });
-    }
-  }
-  const message = (blocks: Json[], stop: string, stopSequence: string | null): Json => {
-    const total = inputTokens(body);
-    return {
-      id: id('msg_'),
-      type: 'message',
-      role: 'assistant',
-      model: body.model,
-      content: blocks,
-      stop_reason: stop,
-      stop_sequence: stopSequence,
-      usage: {
-        input_tokens: cachedApart ? Math.max(0, total - cache.read - cache.written) : total,
-        cache_creation_input_tokens: cache.written,
-        cache_read_input_tokens: cache.read,
-        cache_creation: {
-          ephemeral_5m_input_tokens: cache.written - (cache.hour ?? 0),
-          ephemeral_1h_input_tokens: cache.hour ?? 0,
-        },
-        output_tokens: blocks.reduce((n, b) => n + tokens(JSON.stringify(b)), 0),
-        service_tier: 'standard',
-      },
-    };
+  const thinking = thinkingBlocks(body, scripted);
+  const answer =
+    scripted && (scripted.text !== undefined || scripted.toolCalls?.length || scripted.webSearch)
+      ? {
+          blocks: [...thinking, ...scriptedBlocks(scripted, `${name}: ${lastUserText(body.messages)}`)],
+          stop: scripted.toolCalls?.length ? 'tool_use' : 'end_turn',
+          stopSequence: null,
+        }
+      : defaultAnswer(body, name, thinking);
+  const stop = scripted?.stopReason ?? answer.stop;
+  const total = inputTokens(body);
+  const usage: Json = {
+    input_tokens: cachedApart ? Math.max(0, total - cache.read - cache.written) : total,
+    cache_creation_input_tokens: cache.written,
+    cache_read_input_tokens: cache.read,
+    cache_creation: {
+      ephemeral_5m_input_tokens: cache.written - (cache.hour ?? 0),
+      ephemeral_1h_input_tokens: cache.hour ?? 0,
+    },
+    output_tokens: answer.blocks.reduce((n: number, b: Json) => n + tokens(JSON.stringify(b)), 0),
   };
-  if (scripted && (scripted.text !== undefined || scripted.toolCalls?.length)) {
-    return message(
-      [...content, ...scriptedBlocks(scripted)],
-      scripted.toolCalls?.length ? 'tool_use' : 'end_turn',
-      null,
-    );
-  }
+  if (scripted?.webSearch) usage.server_tool_use = { web_search_requests: 1 };
+  usage.service_tier = 'standard';
+  return {
+    id: id('msg_'),
+    type: 'message',
+    role: 'assistant',
+    model: body.model,
+    content: answer.blocks,
+    stop_reason: stop,
+    stop_sequence: answer.stopSequence,
+    stop_details: stop === 'refusal' ? { ...REFUSAL_STOP_DETAILS } : null,
+    usage,
+  };
+}
+
+interface Answer {
+  blocks: Json[];
+  stop: string;
+  stopSequence: string | null;
+}
+
+/** With thinking on (enabled or adaptive), the signed thinking block (or redacted_thinking) that opens the answer. */
+function thinkingBlocks(body: Json, scripted: AnthropicScriptedAnswer | undefined): Json[] {
+  if (body.thinking?.type !== 'enabled' && body.thinking?.type !== 'adaptive') return [];
+  if (lastUserText(body.messages).includes(REDACTED_THINKING_TRIGGER))
+    return [{ type: 'redacted_thinking', data: redactedThinkingData() }];
+  const thinking = scripted?.thinking ?? 'Let me think about this.';
+  const omitted = body.thinking.display === 'omitted';
+  return [{ type: 'thinking', thinking: omitted ? '' : thinking, signature: signThinking(thinking, omitted) }];
+}
+
+/** The unscripted answer: a tool call when forced or asked about the weather, else an echo (or a JSON sample). */
+function defaultAnswer(body: Json, name: string, content: Json[]): Answer {
   const tools: Json[] = Array.isArray(body.tools) ? body.tools : [];
   const choice = body.tool_choice as Json | undefined;
   const forced =
@@ -323,34 +361,30 @@ export function answerMessages(
     (choice?.type !== 'none' && last.role === 'user' && /\bweather\b/i.test(textOf(last.content))
       ? tools[0]
       : undefined);
+  if (wantsTool) {
+    const call = { type: 'tool_use', id: id('toolu_'), name: wantsTool.name, input: sample(wantsTool.input_schema) };
+    const blocks = forced ? [...content, call] : [...content, { type: 'text', text: 'Let me check.' }, call];
+    return { blocks, stop: 'tool_use', stopSequence: null };
+  }
+  const format = body.output_config?.format;
+  let text =
+    format?.type === 'json_schema' ? JSON.stringify(sample(format.schema)) : `${name}: ${lastUserText(body.messages)}`;
   let stop = 'end_turn';
   let stopSequence: string | null = null;
-  if (wantsTool) {
-    if (!forced) content.push({ type: 'text', text: 'Let me check.' });
-    content.push({ type: 'tool_use', id: id('toolu_'), name: wantsTool.name, input: sample(wantsTool.input_schema) });
-    stop = 'tool_use';
-  } else {
-    const format = body.output_config?.format;
-    let text =
-      format?.type === 'json_schema'
-        ? JSON.stringify(sample(format.schema))
-        : `${name}: ${lastUserText(body.messages)}`;
-    for (const s of body.stop_sequences ?? []) {
-      const at = text.indexOf(s);
-      if (at >= 0) {
-        text = text.slice(0, at);
-        stop = 'stop_sequence';
-        stopSequence = s;
-        break;
-      }
+  for (const s of body.stop_sequences ?? []) {
+    const at = text.indexOf(s);
+    if (at >= 0) {
+      text = text.slice(0, at);
+      stop = 'stop_sequence';
+      stopSequence = s;
+      break;
     }
-    if (stop === 'end_turn' && tokens(text) > body.max_tokens) {
-      text = text.slice(0, body.max_tokens * 4);
-      stop = 'max_tokens';
-    }
-    content.push({ type: 'text', text });
   }
-  return message(content, stop, stopSequence);
+  if (stop === 'end_turn' && tokens(text) > body.max_tokens) {
+    text = text.slice(0, body.max_tokens * 4);
+    stop = 'max_tokens';
+  }
+  return { blocks: [...content, { type: 'text', text }], stop, stopSequence };
 }
 
 /** The real API's checks for a body with no betas (Bedrock InvokeModel, Vertex rawPredict), returning the first problem. */
@@ -414,56 +448,87 @@ function simulateCache(body: Json, cache: Map<string, number>, minTokens: number
   return { read, written, hour };
 }
 
-/** The real stream's event sequence for a message. */
+/**
+ * The real stream's event sequence for a message: message_start (usage so far, no server tool
+ * counts), a `ping`, each block's start / deltas / stop, then message_delta with the stop reason
+ * and the cumulative usage (input and cache counts repeated) and message_stop.
+ */
 export function messageStreamEvents(message: Json, chunks: number): Json[] {
+  const { server_tool_use: _counted, ...startUsage } = message.usage;
   const start = {
     ...message,
     content: [],
     stop_reason: null,
     stop_sequence: null,
-    usage: { ...message.usage, output_tokens: 1 },
+    stop_details: null,
+    usage: { ...startUsage, output_tokens: 1 },
   };
   const events: Json[] = [{ type: 'message_start', message: start }, { type: 'ping' }];
   message.content.forEach((block: Json, index: number) => {
-    if (block.type === 'text') {
-      events.push({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
-      for (const piece of split(block.text, chunks))
-        events.push({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } });
-    } else if (block.type === 'thinking') {
-      events.push({
-        type: 'content_block_start',
-        index,
-        content_block: { type: 'thinking', thinking: '', signature: '' },
-      });
-      if (block.thinking)
-        for (const piece of split(block.thinking, 2))
-          events.push({ type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: piece } });
-      events.push({
-        type: 'content_block_delta',
-        index,
-        delta: { type: 'signature_delta', signature: block.signature },
-      });
-    } else if (block.type === 'redacted_thinking') {
-      events.push({ type: 'content_block_start', index, content_block: block });
-    } else {
-      events.push({
-        type: 'content_block_start',
-        index,
-        content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
-      });
-      events.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: '' } });
-      for (const piece of split(JSON.stringify(block.input), 3))
-        events.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: piece } });
-    }
-    events.push({ type: 'content_block_stop', index });
+    events.push(...blockEvents(block, index, chunks), { type: 'content_block_stop', index });
   });
   events.push({
     type: 'message_delta',
-    delta: { stop_reason: message.stop_reason, stop_sequence: message.stop_sequence },
-    usage: { output_tokens: message.usage.output_tokens },
+    delta: {
+      stop_reason: message.stop_reason,
+      stop_sequence: message.stop_sequence,
+      stop_details: message.stop_details ?? null,
+    },
+    usage: deltaUsage(message),
   });
   events.push({ type: 'message_stop' });
   return events;
+}
+
+/** message_delta's usage: cumulative, so the input and cache counts again, with the output split. */
+function deltaUsage(message: Json): Json {
+  const usage = message.usage;
+  const thinking = message.content
+    .filter((b: Json) => b.type === 'thinking' || b.type === 'redacted_thinking')
+    .reduce((n: number, b: Json) => n + tokens(JSON.stringify(b)), 0);
+  const out: Json = {
+    input_tokens: usage.input_tokens,
+    cache_creation_input_tokens: usage.cache_creation_input_tokens,
+    cache_read_input_tokens: usage.cache_read_input_tokens,
+    output_tokens: usage.output_tokens,
+    output_tokens_details: { thinking_tokens: thinking },
+  };
+  if (usage.server_tool_use) out.server_tool_use = usage.server_tool_use;
+  return out;
+}
+
+/** A block's content_block_start and its deltas (content_block_stop is added by the caller). */
+function blockEvents(block: Json, index: number, chunks: number): Json[] {
+  const start = (content_block: Json): Json => ({ type: 'content_block_start', index, content_block });
+  const delta = (d: Json): Json => ({ type: 'content_block_delta', index, delta: d });
+  switch (block.type) {
+    case 'text':
+      return [
+        start({ type: 'text', text: '' }),
+        ...(block.citations ?? []).map((citation: Json) => delta({ type: 'citations_delta', citation })),
+        ...split(block.text, chunks).map((text) => delta({ type: 'text_delta', text })),
+      ];
+    case 'thinking': {
+      const pieces = block.thinking ? [...split(block.thinking, 2), ''] : [];
+      return [
+        start({ type: 'thinking', thinking: '', signature: '' }),
+        ...pieces.map((thinking) => delta({ type: 'thinking_delta', thinking })),
+        delta({ type: 'signature_delta', signature: block.signature }),
+      ];
+    }
+    case 'tool_use':
+    case 'server_tool_use':
+      // The input arrives as partial JSON, an empty piece first.
+      return [
+        start({ type: block.type, id: block.id, name: block.name, input: {} }),
+        delta({ type: 'input_json_delta', partial_json: '' }),
+        ...split(JSON.stringify(block.input), 3).map((partial_json) =>
+          delta({ type: 'input_json_delta', partial_json }),
+        ),
+      ];
+    default:
+      return [start(block)]; // redacted_thinking, web_search_tool_result: whole in the start event
+  }
 }
 
 async function writeStream(
@@ -496,12 +561,45 @@ async function writeStream(
   res.end();
 }
 
-function scriptedBlocks(answer: AnthropicScriptedAnswer): Json[] {
+function scriptedBlocks(answer: AnthropicScriptedAnswer, echo: string): Json[] {
   const blocks: Json[] = [];
-  if (answer.text !== undefined) blocks.push({ type: 'text', text: answer.text });
+  if (answer.webSearch) blocks.push(...webSearchBlocks(answer.webSearch, answer.text ?? echo));
+  else if (answer.text !== undefined) blocks.push({ type: 'text', text: answer.text });
   for (const call of answer.toolCalls ?? [])
     blocks.push({ type: 'tool_use', id: id('toolu_'), name: call.name, input: call.input });
   return blocks;
+}
+
+/**
+ * A web search run by the API: server_tool_use (its id `srvtoolu_`), the web_search_tool_result
+ * (results with opaque encrypted_content, `caller: direct`) and the answer's text citing the first result.
+ */
+function webSearchBlocks(search: NonNullable<AnthropicScriptedAnswer['webSearch']>, text: string): Json[] {
+  const toolId = id('srvtoolu_');
+  const found = (search.results ?? [{ title: 'Example Domain', url: 'https://example.com/' }]).map((r) => ({
+    type: 'web_search_result',
+    title: r.title,
+    url: r.url,
+    encrypted_content: Buffer.from(`page:${r.url}`).toString('base64'),
+    page_age: null,
+  }));
+  const first = found[0];
+  const citations = first
+    ? [
+        {
+          type: 'web_search_result_location',
+          cited_text: `${first.title}.`,
+          url: first.url,
+          title: first.title,
+          encrypted_index: Buffer.from(`cite:${first.url}`).toString('base64'),
+        },
+      ]
+    : null;
+  return [
+    { type: 'server_tool_use', id: toolId, name: 'web_search', input: { query: search.query } },
+    { type: 'web_search_tool_result', tool_use_id: toolId, content: found, caller: { type: 'direct' } },
+    { type: 'text', text, citations },
+  ];
 }
 
 function modelList(models: string[]): Json {
