@@ -132,13 +132,13 @@ describe('Anthropic → Anthropic pass-through', () => {
     });
     const text = await raw.text();
     expect(antSent()[1]!.rawBody).toBe(JSON.stringify({ ...rawRequest, model: 'claude-sonnet-4-5' }));
-    const names = [...text.matchAll(/^event: (\w+)\ndata: \{"type":"(\w+)"/gm)].map((m) =>
+    const names = [...text.matchAll(/^event: (\w+)\ndata: \{"type": ?"(\w+)"/gm)].map((m) =>
       m[1] === m[2] ? m[1] : `mismatch:${m[1]}`,
     );
     expect(names).toEqual([
       'message_start',
-      'ping',
       'content_block_start',
+      'ping',
       'content_block_delta',
       'content_block_delta',
       'content_block_delta',

@@ -274,20 +274,31 @@ describe('OpenAI SDK with reasoning → gateway → Anthropic upstream', () => {
     });
   });
 
-  it('streaming: each block arrives complete with its signature in a reasoning_blocks delta', async () => {
+  it('streaming: each block arrives complete with its signature in a reasoning_blocks delta, thinking counted as reasoning tokens', async () => {
     const stream = await openaiClient.chat.completions.create({
       model: 'claude-sonnet-4-5',
       reasoning_effort: 'low',
       stream: true,
+      stream_options: { include_usage: true },
       messages: [{ role: 'user', content: 'hello' }],
     });
     const blocks: unknown[] = [];
     let reasoning = '';
+    let emptyReasoning = 0;
+    let usage: OpenAI.CompletionUsage | null | undefined;
     for await (const chunk of stream) {
       const delta = chunk.choices[0]?.delta as { reasoning_blocks?: unknown[]; reasoning_content?: string } | undefined;
       if (delta?.reasoning_blocks) blocks.push(...delta.reasoning_blocks);
+      if (delta?.reasoning_content === '') emptyReasoning++;
       if (delta?.reasoning_content) reasoning += delta.reasoning_content;
+      if (chunk.usage) usage = chunk.usage;
     }
     expect(blocks).toEqual([{ type: 'thinking', text: reasoning, signature: expect.any(String), source: 'anthropic' }]);
+    // Anthropic's empty thinking_delta before the signature makes no chunk.
+    expect(emptyReasoning).toBe(0);
+    // The mock reports thinking_tokens in message_delta's usage, as Anthropic does.
+    const reasoningTokens = usage?.completion_tokens_details?.reasoning_tokens ?? 0;
+    expect(reasoningTokens).toBeGreaterThan(0);
+    expect(reasoningTokens).toBeLessThan(usage!.completion_tokens);
   });
 });

@@ -304,8 +304,8 @@ describe('mock Anthropic: stream wire format', () => {
     expect(text.split('\n\n').filter(Boolean)).toHaveLength(list.length);
     expect(list.map((e) => e.event)).toEqual([
       'message_start',
-      'ping',
       'content_block_start',
+      'ping',
       'content_block_delta',
       'content_block_delta',
       'content_block_delta',
@@ -354,7 +354,7 @@ describe('mock Anthropic: stream wire format', () => {
     await expect(cut.text()).rejects.toThrow();
     mock.queueFault({ kind: 'streamError', afterEvents: 3 });
     const list = events(await (await post({ ...base, stream: true })).text());
-    expect(list.map((e) => e.event)).toEqual(['message_start', 'ping', 'content_block_start', 'error']);
+    expect(list.map((e) => e.event)).toEqual(['message_start', 'content_block_start', 'ping', 'error']);
     expect(list.at(-1)!.data).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } });
   });
 
@@ -397,6 +397,13 @@ describe('mock Anthropic: answers and streams as the API sends them today', () =
       service_tier: 'standard',
       inference_geo: 'global',
     });
+  });
+
+  it('sends ping after the first content_block_start, its data written as the API writes it', async () => {
+    const list = await stream(base);
+    expect(list.slice(0, 3).map((e) => e.event)).toEqual(['message_start', 'content_block_start', 'ping']);
+    expect(list[2]!.raw).toBe('{"type": "ping"}');
+    expect(list.filter((e) => e.event === 'ping')).toHaveLength(1);
   });
 
   it('repeats the input and cache counts in message_delta usage (cumulative), with the output split', async () => {

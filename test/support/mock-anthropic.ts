@@ -450,8 +450,9 @@ function simulateCache(body: Json, cache: Map<string, number>, minTokens: number
 
 /**
  * The real stream's event sequence for a message: message_start (usage so far, no server tool
- * counts), a `ping`, each block's start / deltas / stop, then message_delta with the stop reason
- * and the cumulative usage (input and cache counts repeated) and message_stop.
+ * counts), each block's start / deltas / stop with a `ping` after the first block's start, then
+ * message_delta with the stop reason and the cumulative usage (input and cache counts repeated)
+ * and message_stop.
  */
 export function messageStreamEvents(message: Json, chunks: number): Json[] {
   const { server_tool_use: _counted, ...startUsage } = message.usage;
@@ -463,10 +464,14 @@ export function messageStreamEvents(message: Json, chunks: number): Json[] {
     stop_details: null,
     usage: { ...startUsage, output_tokens: 1 },
   };
-  const events: Json[] = [{ type: 'message_start', message: start }, { type: 'ping' }];
+  const events: Json[] = [{ type: 'message_start', message: start }];
   message.content.forEach((block: Json, index: number) => {
-    events.push(...blockEvents(block, index, chunks), { type: 'content_block_stop', index });
+    const [first, ...rest] = blockEvents(block, index, chunks);
+    events.push(first!);
+    if (index === 0) events.push({ type: 'ping' });
+    events.push(...rest, { type: 'content_block_stop', index });
   });
+  if (!message.content.length) events.push({ type: 'ping' });
   events.push({
     type: 'message_delta',
     delta: {
@@ -546,7 +551,9 @@ async function writeStream(
   for (const [i, event] of events.entries()) {
     if (i >= stopAt) break;
     if (res.destroyed) return;
-    res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    // The API writes ping's data with a space after the colon, unlike every other event.
+    const data = event.type === 'ping' ? '{"type": "ping"}' : JSON.stringify(event);
+    res.write(`event: ${event.type}\ndata: ${data}\n\n`);
     await new Promise((r) => setImmediate(r));
   }
   if (fault?.kind === 'cut') {

@@ -96,6 +96,22 @@ describe('fromMessagesResponse', () => {
     expect(warnings).toEqual(['server_tool_use response blocks dropped (no OpenAI equivalent)']);
     expect(() => fromMessagesResponse({ type: 'error' } as never)).toThrow();
   });
+
+  it('names dropped citations, keeps the text, and counts thinking tokens as reasoning tokens', () => {
+    const warnings: string[] = [];
+    const cited = { type: 'web_search_result_location', url: 'https://example.com', title: 'T', cited_text: 'c' };
+    const out = fromMessagesResponse(
+      {
+        ...message([{ type: 'text', text: 'Two eclipses.', citations: [cited] }]),
+        usage: { input_tokens: 10, output_tokens: 50, output_tokens_details: { thinking_tokens: 30 } },
+      },
+      undefined,
+      (w) => warnings.push(w),
+    );
+    expect(out.choices[0]!.message.content).toBe('Two eclipses.');
+    expect(warnings).toEqual(['citations dropped (the answer text is kept without them)']);
+    expect(out.usage).toMatchObject({ completion_tokens: 50, completion_tokens_details: { reasoning_tokens: 30 } });
+  });
 });
 
 /** A recorded stream: thinking, text, two tool_use blocks (as the API sends them). */

@@ -46,6 +46,9 @@ export function canonicalUsageOf(usage: Partial<AnthropicUsage> | undefined): Us
   const prompt = (usage.input_tokens ?? 0) + read + written;
   const completion = usage.output_tokens ?? 0;
   const out: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  // Thinking is part of output_tokens; the split comes in output_tokens_details (streams' message_delta).
+  const thinking = usage.output_tokens_details?.thinking_tokens;
+  if (typeof thinking === 'number' && thinking > 0) out.completion_tokens_details = { reasoning_tokens: thinking };
   // Writes to the one-hour cache are priced apart; cache_creation splits cache_creation_input_tokens by lifetime.
   const hour = Math.min(written, usage.cache_creation?.ephemeral_1h_input_tokens ?? 0);
   if (read || written)

@@ -26,7 +26,7 @@ export function finishReasonOf(stop: AnthropicStopReason | null | undefined, jso
 
 /**
  * `jsonTool`: the forced tool that carried a response_format; its input becomes the message content.
- * `warn`: names what the conversion drops (server tool blocks).
+ * `warn`: names what the conversion drops (server tool blocks, citations).
  */
 export function fromMessagesResponse(
   message: AnthropicMessage,
@@ -35,30 +35,7 @@ export function fromMessagesResponse(
 ): ChatCompletion {
   if (!message || message.type !== 'message' || !Array.isArray(message.content))
     throw new Error('not an Anthropic message');
-  let text = '';
-  let reasoning = '';
-  let jsonAnswer = false;
-  const calls: ToolCall[] = [];
-  const blocks: ReasoningBlock[] = [];
-  for (const block of message.content) {
-    if (block.type === 'text') text += block.text as string;
-    else if (block.type === 'thinking' || block.type === 'redacted_thinking') {
-      if (block.type === 'thinking') reasoning += block.thinking as string;
-      const kept = reasoningBlockOf(block);
-      if (kept?.signature) blocks.push(kept);
-    } else if (block.type === 'tool_use') {
-      const use = block as AnthropicToolUseBlock;
-      if (jsonTool && use.name === jsonTool) {
-        text += JSON.stringify(use.input ?? {});
-        jsonAnswer = true;
-      } else
-        calls.push({
-          id: use.id,
-          type: 'function',
-          function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) },
-        });
-    } else warn?.(`${block.type} response blocks dropped (no OpenAI equivalent)`);
-  }
+  const { text, reasoning, jsonAnswer, calls, blocks } = readBlocks(message.content, jsonTool, warn);
   const out: ChatCompletion['choices'][number]['message'] = {
     role: 'assistant',
     content: text || (calls.length ? null : ''),
@@ -84,4 +61,37 @@ export function fromMessagesResponse(
   const usage = canonicalUsageOf(message.usage);
   if (usage) completion.usage = usage;
   return completion;
+}
+
+/** What a message's content blocks say, in canonical terms; what has no canonical field is named by `warn`. */
+function readBlocks(
+  content: AnthropicMessage['content'],
+  jsonTool: string | undefined,
+  warn: ((m: string) => void) | undefined,
+): { text: string; reasoning: string; jsonAnswer: boolean; calls: ToolCall[]; blocks: ReasoningBlock[] } {
+  const read = { text: '', reasoning: '', jsonAnswer: false, calls: [] as ToolCall[], blocks: [] as ReasoningBlock[] };
+  let cited = false;
+  for (const block of content) {
+    if (block.type === 'text') {
+      read.text += block.text as string;
+      if (Array.isArray(block.citations) && block.citations.length) cited = true;
+    } else if (block.type === 'thinking' || block.type === 'redacted_thinking') {
+      if (block.type === 'thinking') read.reasoning += block.thinking as string;
+      const kept = reasoningBlockOf(block);
+      if (kept?.signature) read.blocks.push(kept);
+    } else if (block.type === 'tool_use') {
+      const use = block as AnthropicToolUseBlock;
+      if (jsonTool && use.name === jsonTool) {
+        read.text += JSON.stringify(use.input ?? {});
+        read.jsonAnswer = true;
+      } else
+        read.calls.push({
+          id: use.id,
+          type: 'function',
+          function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) },
+        });
+    } else warn?.(`${block.type} response blocks dropped (no OpenAI equivalent)`);
+  }
+  if (cited) warn?.('citations dropped (the answer text is kept without them)');
+  return read;
 }

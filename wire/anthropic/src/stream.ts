@@ -164,6 +164,8 @@ export class MessagesStreamDecoder {
       case 'text_delta':
         return [this.#chunk({ content: delta.text as string })];
       case 'thinking_delta':
+        // Anthropic sends an empty thinking_delta before the signature: no chunk for it.
+        if (!delta.thinking) return [];
         if (this.#thinking?.index === index) this.#thinking.text += delta.thinking as string;
         return [this.#chunk({ reasoning_content: delta.thinking as string })];
       case 'signature_delta':

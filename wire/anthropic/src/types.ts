@@ -146,6 +146,8 @@ export interface AnthropicUsage {
   cache_read_input_tokens?: number | null;
   /** cache_creation_input_tokens by cache lifetime (`ttl` of the breakpoints). */
   cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
+  /** What output_tokens holds besides the answer: its thinking. */
+  output_tokens_details?: { thinking_tokens?: number | null } | null;
   [field: string]: unknown;
 }
 
