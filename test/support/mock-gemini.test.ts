@@ -410,6 +410,27 @@ describe('mock Gemini: wire format', () => {
     }
   });
 
+  it('answers a scripted malformed function call as the API does: content {}, finishMessage, no output tokens', async () => {
+    mock.setAnswerer(() => ({ malformedFunctionCall: 'Malformed function call: get_weather(city=' }));
+    const res = await post(url('gemini-2.5-flash', 'generateContent'), hello);
+    expect(res.status).toBe(200);
+    expect(res.json.candidates).toEqual([
+      {
+        content: {},
+        finishReason: 'MALFORMED_FUNCTION_CALL',
+        finishMessage: 'Malformed function call: get_weather(city=',
+        index: 0,
+      },
+    ]);
+    const usage = res.json.usageMetadata;
+    expect(usage).not.toHaveProperty('candidatesTokenCount');
+    expect(usage.totalTokenCount).toBe(usage.promptTokenCount + usage.thoughtsTokenCount);
+    const streamed = await post(url('gemini-2.5-flash', 'streamGenerateContent', '?alt=sse'), hello);
+    const frames = streamed.text.split('\r\n\r\n').filter(Boolean);
+    expect(frames).toHaveLength(1);
+    expect(JSON.parse(frames[0]!.slice(6)).candidates[0].finishReason).toBe('MALFORMED_FUNCTION_CALL');
+  });
+
   it('is read by the official @google/genai SDK, streaming and not', async () => {
     const ai = new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: mock.origin } });
     const whole = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi there' });

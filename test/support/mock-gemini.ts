@@ -17,7 +17,7 @@
  * - otherwise text `<name>: <last user text>`; "unsafe" in it → finishReason SAFETY, no content;
  *   "blockprompt" → promptFeedback.blockReason SAFETY and no candidates
  * - stopSequences cut the text (finishReason STOP); maxOutputTokens smaller than the answer → MAX_TOKENS
- * - a scripted answer (setAnswerer) → its function calls
+ * - a scripted answer (setAnswerer) → its function calls, or its text, or a MALFORMED_FUNCTION_CALL finish
  * - candidateCount n → n candidates; a thinking model (2.5 Flash / Pro and Gemini 3 by default, others with
  *   thinkingConfig; thinkingBudget 0 turns it off) → thoughtsTokenCount (and a thought part with includeThoughts)
  * - stream events each carry the usage so far (candidatesTokenCount growing, thoughtsTokenCount on every one)
@@ -56,10 +56,15 @@ export interface GeminiRecordedRequest {
   status?: number;
 }
 
-/** An answer a test scripts for one generateContent request: function calls, else text. */
+/** An answer a test scripts for one generateContent request: a malformed call, else function calls, else text. */
 export interface GeminiScriptedAnswer {
   text?: string;
   functionCalls?: Array<{ name: string; args: Record<string, unknown> }>;
+  /**
+   * The model wrote a function call the API could not parse: a 200 whose candidate has finishReason
+   * MALFORMED_FUNCTION_CALL, this as its finishMessage, an empty `content: {}` and no output tokens.
+   */
+  malformedFunctionCall?: string;
 }
 
 /** Decides the answer to a (validated) request body; undefined keeps the default answer. */
@@ -466,6 +471,18 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     }
 
     const scripted = this.answerer?.(body);
+    if (scripted?.malformedFunctionCall !== undefined) {
+      const { candidatesTokenCount: _none, ...meta } = usage('');
+      meta.totalTokenCount = meta.promptTokenCount + (meta.thoughtsTokenCount ?? 0);
+      const candidate = {
+        content: {},
+        finishReason: 'MALFORMED_FUNCTION_CALL',
+        finishMessage: scripted.malformedFunctionCall,
+        index: 0,
+      };
+      const whole = frame([candidate], meta);
+      return { whole, events: [whole] };
+    }
     const calls =
       scripted?.functionCalls ?? (scripted?.text === undefined ? this.functionCalls(body, lastParts, userText) : []);
     if (calls.length) {
