@@ -372,6 +372,65 @@ describe('mock Gemini: wire format', () => {
     expect(res.text).not.toContain('[DONE]');
   });
 
+  it('puts the usage so far on every stream event: candidatesTokenCount growing, thoughts on each, the last one whole', async () => {
+    const body = { contents: [{ role: 'user', parts: [{ text: 'a somewhat longer question to split' }] }] };
+    const res = await post(url('gemini-2.5-flash', 'streamGenerateContent', '?alt=sse'), body);
+    const events = res.text
+      .split('\r\n\r\n')
+      .filter(Boolean)
+      .map((f) => JSON.parse(f.slice(6)));
+    const usages = events.map((e) => e.usageMetadata);
+    const counts = usages.map((u) => u.candidatesTokenCount as number);
+    expect(counts.every((n, i) => n >= 1 && (i === 0 || n >= counts[i - 1]!))).toBe(true);
+    expect(counts[0]).toBeLessThan(counts.at(-1)!);
+    for (const u of usages) {
+      expect(u.thoughtsTokenCount).toBeGreaterThan(0);
+      expect(u.totalTokenCount).toBe(u.promptTokenCount + u.candidatesTokenCount + u.thoughtsTokenCount);
+    }
+    const whole = await post(url('gemini-2.5-flash', 'generateContent'), body);
+    expect(usages.at(-1)).toEqual(whole.json.usageMetadata);
+  });
+
+  it('thinks by default on 2.5 Flash and Pro, not with thinkingBudget 0 nor on Flash-Lite', async () => {
+    const thoughts = async (origin: string, model: string, generationConfig?: unknown): Promise<unknown> => {
+      const res = await post(`${origin}/v1beta/models/${model}:generateContent`, { ...hello, generationConfig });
+      return res.json.usageMetadata.thoughtsTokenCount;
+    };
+    expect(await thoughts(mock.origin, 'gemini-2.5-flash')).toBeGreaterThan(0);
+    expect(await thoughts(mock.origin, 'gemini-2.5-pro')).toBeGreaterThan(0);
+    expect(await thoughts(mock.origin, 'gemini-2.5-flash', { thinkingConfig: { thinkingBudget: 0 } })).toBeUndefined();
+    const lite = await startMockGemini({ models: ['gemini-2.5-flash-lite', 'gemini-2.0-flash'] });
+    try {
+      expect(await thoughts(lite.origin, 'gemini-2.5-flash-lite')).toBeUndefined();
+      expect(await thoughts(lite.origin, 'gemini-2.0-flash')).toBeUndefined();
+      const asked = { thinkingConfig: { thinkingBudget: 512 } };
+      expect(await thoughts(lite.origin, 'gemini-2.5-flash-lite', asked)).toBeGreaterThan(0);
+    } finally {
+      await lite.close();
+    }
+  });
+
+  it('answers a scripted malformed function call as the API does: content {}, finishMessage, no output tokens', async () => {
+    mock.setAnswerer(() => ({ malformedFunctionCall: 'Malformed function call: get_weather(city=' }));
+    const res = await post(url('gemini-2.5-flash', 'generateContent'), hello);
+    expect(res.status).toBe(200);
+    expect(res.json.candidates).toEqual([
+      {
+        content: {},
+        finishReason: 'MALFORMED_FUNCTION_CALL',
+        finishMessage: 'Malformed function call: get_weather(city=',
+        index: 0,
+      },
+    ]);
+    const usage = res.json.usageMetadata;
+    expect(usage).not.toHaveProperty('candidatesTokenCount');
+    expect(usage.totalTokenCount).toBe(usage.promptTokenCount + usage.thoughtsTokenCount);
+    const streamed = await post(url('gemini-2.5-flash', 'streamGenerateContent', '?alt=sse'), hello);
+    const frames = streamed.text.split('\r\n\r\n').filter(Boolean);
+    expect(frames).toHaveLength(1);
+    expect(JSON.parse(frames[0]!.slice(6)).candidates[0].finishReason).toBe('MALFORMED_FUNCTION_CALL');
+  });
+
   it('is read by the official @google/genai SDK, streaming and not', async () => {
     const ai = new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: mock.origin } });
     const whole = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi there' });

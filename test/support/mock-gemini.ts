@@ -17,8 +17,10 @@
  * - otherwise text `<name>: <last user text>`; "unsafe" in it → finishReason SAFETY, no content;
  *   "blockprompt" → promptFeedback.blockReason SAFETY and no candidates
  * - stopSequences cut the text (finishReason STOP); maxOutputTokens smaller than the answer → MAX_TOKENS
- * - a scripted answer (setAnswerer) → its function calls
- * - candidateCount n → n candidates; thinkingConfig → thoughtsTokenCount (and a thought part with includeThoughts)
+ * - a scripted answer (setAnswerer) → its function calls, or its text, or a MALFORMED_FUNCTION_CALL finish
+ * - candidateCount n → n candidates; a thinking model (2.5 Flash / Pro and Gemini 3 by default, others with
+ *   thinkingConfig; thinkingBudget 0 turns it off) → thoughtsTokenCount (and a thought part with includeThoughts)
+ * - stream events each carry the usage so far (candidatesTokenCount growing, thoughtsTokenCount on every one)
  * - generationConfig.maxOutputTokens above the model's output limit (`outputLimits`), or below 1 → 400, as the API refuses it
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -54,10 +56,15 @@ export interface GeminiRecordedRequest {
   status?: number;
 }
 
-/** An answer a test scripts for one generateContent request: function calls, else text. */
+/** An answer a test scripts for one generateContent request: a malformed call, else function calls, else text. */
 export interface GeminiScriptedAnswer {
   text?: string;
   functionCalls?: Array<{ name: string; args: Record<string, unknown> }>;
+  /**
+   * The model wrote a function call the API could not parse: a 200 whose candidate has finishReason
+   * MALFORMED_FUNCTION_CALL, this as its finishMessage, an empty `content: {}` and no output tokens.
+   */
+  malformedFunctionCall?: string;
 }
 
 /** Decides the answer to a (validated) request body; undefined keeps the default answer. */
@@ -429,7 +436,8 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     const lastParts: Json[] = last.parts ?? [];
     const userText = lastParts.map((p) => (typeof p.text === 'string' ? p.text : '')).join('');
     const responseId = randomBytes(16).toString('base64url').replace(/[-_]/g, 'x').slice(0, 22);
-    const thinking = config.thinkingConfig !== undefined && config.thinkingConfig.thinkingBudget !== 0;
+    const thinking =
+      (config.thinkingConfig !== undefined || thinksByDefault(model)) && config.thinkingConfig?.thinkingBudget !== 0;
     const usage = (outputText: string): Json => {
       const prompt = countTokens(JSON.stringify(contents) + JSON.stringify(body.systemInstruction ?? ''));
       const candidates = countTokens(outputText);
@@ -463,6 +471,18 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     }
 
     const scripted = this.answerer?.(body);
+    if (scripted?.malformedFunctionCall !== undefined) {
+      const { candidatesTokenCount: _none, ...meta } = usage('');
+      meta.totalTokenCount = meta.promptTokenCount + (meta.thoughtsTokenCount ?? 0);
+      const candidate = {
+        content: {},
+        finishReason: 'MALFORMED_FUNCTION_CALL',
+        finishMessage: scripted.malformedFunctionCall,
+        index: 0,
+      };
+      const whole = frame([candidate], meta);
+      return { whole, events: [whole] };
+    }
     const calls =
       scripted?.functionCalls ?? (scripted?.text === undefined ? this.functionCalls(body, lastParts, userText) : []);
     if (calls.length) {
@@ -505,7 +525,7 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     }
     const n = typeof config.candidateCount === 'number' ? config.candidateCount : 1;
     const texts = Array.from({ length: n }, (_, i) => (i === 0 ? text : `${text} (#${i + 1})`));
-    const thought = thinking && config.thinkingConfig.includeThoughts === true ? 'Thinking it over.' : undefined;
+    const thought = thinking && config.thinkingConfig?.includeThoughts === true ? 'Thinking it over.' : undefined;
     const whole = frame(
       texts.map((t, index) => ({
         content: { parts: [...(thought ? [{ text: thought, thought: true }] : []), { text: t }], role: 'model' },
@@ -525,19 +545,9 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
         if (pieces[index]![k] !== undefined) parts.push({ text: pieces[index]![k] });
         return { content: { parts, role: 'model' }, ...(isLast ? { finishReason } : {}), index };
       });
-      const meta = usage(texts.join(''));
-      events.push(
-        frame(
-          candidates,
-          isLast
-            ? meta
-            : {
-                promptTokenCount: meta.promptTokenCount,
-                totalTokenCount: meta.promptTokenCount,
-                promptTokensDetails: meta.promptTokensDetails,
-              },
-        ),
-      );
+      // Like the API, every event carries the usage so far (cumulative, not per event).
+      const sentSoFar = pieces.map((p) => p.slice(0, k + 1).join('')).join('');
+      events.push(frame(candidates, usage(sentSoFar)));
     }
     return { whole, events };
   }
@@ -555,6 +565,15 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     const chosen = /\bboth\b/i.test(userText) ? names.slice(0, 2) : names.slice(0, 1);
     return chosen.map((name, i) => ({ name, args: callArguments(declarations, name, i === 0 ? 'Paris' : 'Tokyo') }));
   }
+}
+
+/**
+ * The 2.5 Flash and Pro models and Gemini 3 think unless told not to (thinkingBudget 0); Flash-Lite
+ * and the older models do not.
+ */
+function thinksByDefault(model: string): boolean {
+  if (/flash-lite/.test(model)) return false;
+  return /^gemini-(2\.5|3)/.test(model);
 }
 
 /**

@@ -105,6 +105,39 @@ describe('chat completions', () => {
     expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens);
   });
 
+  it('answers as OpenAI does today: annotations, service_tier and usage details with their zeros', async () => {
+    const body = await json(await post('/chat/completions', chatBody()));
+    expect(body.choices[0].message).toEqual({
+      role: 'assistant',
+      content: 'alpha: hello there',
+      refusal: null,
+      annotations: [],
+    });
+    expect(body.service_tier).toBe('default');
+    expect(body.usage).toEqual({
+      prompt_tokens: expect.any(Number),
+      completion_tokens: expect.any(Number),
+      total_tokens: expect.any(Number),
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+      completion_tokens_details: {
+        reasoning_tokens: 0,
+        audio_tokens: 0,
+        accepted_prediction_tokens: 0,
+        rejected_prediction_tokens: 0,
+      },
+    });
+    const weather = [{ role: 'user', content: 'What is the weather like?' }];
+    const call = await json(await post('/chat/completions', chatBody({ messages: weather, tools: weatherTools })));
+    expect(call.choices[0].message).toMatchObject({ content: null, refusal: null, annotations: [] });
+  });
+
+  it('reports the service tier that served the request: flex and priority as asked, else default', async () => {
+    const tiers = [];
+    for (const service_tier of ['flex', 'priority', 'auto', 'default'])
+      tiers.push((await json(await post('/chat/completions', chatBody({ service_tier })))).service_tier);
+    expect(tiers).toEqual(['flex', 'priority', 'default', 'default']);
+  });
+
   it('uses the text parts of array content of the last user message', async () => {
     const messages = [
       { role: 'user', content: 'first' },
@@ -290,8 +323,28 @@ describe('streaming', () => {
       prompt_tokens: expect.any(Number),
       completion_tokens: expect.any(Number),
       total_tokens: expect.any(Number),
+      prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+      completion_tokens_details: expect.objectContaining({ reasoning_tokens: 0 }),
     });
     for (const chunk of chunks.slice(0, -1)) expect(chunk.usage).toBeNull();
+  });
+
+  it('pads every chunk, the usage chunk included, with an obfuscation string unless include_obfuscation is false', async () => {
+    const options = { include_usage: true };
+    const padded = parseSse(
+      await (await post('/chat/completions', chatBody({ stream: true, stream_options: options }))).text(),
+    );
+    const chunks = padded.slice(0, -1) as Array<Chunk & { obfuscation?: string; service_tier?: string }>;
+    for (const chunk of chunks) {
+      expect(chunk.obfuscation).toMatch(/^[A-Za-z0-9]+$/);
+      expect(chunk.service_tier).toBe('default');
+    }
+    expect(new Set(chunks.map((c) => c.obfuscation!.length)).size).toBeGreaterThan(1);
+    const plain = await post(
+      '/chat/completions',
+      chatBody({ stream: true, stream_options: { ...options, include_obfuscation: false } }),
+    );
+    for (const chunk of parseSse(await plain.text()).slice(0, -1)) expect(chunk).not.toHaveProperty('obfuscation');
   });
 
   it('honours the chunks option', async () => {
@@ -315,6 +368,8 @@ describe('streaming', () => {
     const chunks = parseSse(await res.text()).slice(0, -1) as Chunk[];
     const calls = chunks.flatMap((c) => (c.choices[0]?.delta.tool_calls ?? []) as Array<Record<string, any>>);
     expect(calls[0]).toMatchObject({ index: 0, id: expect.stringMatching(/^call_/), type: 'function' });
+    expect(chunks[0]!.choices[0]!.delta).toMatchObject({ role: 'assistant', content: null, refusal: null });
+    expect(calls.slice(1).every((call) => !('id' in call) && !('type' in call))).toBe(true);
     expect(calls[0]!.function.name).toBe('get_weather');
     const argumentPieces = calls.slice(1).map((call) => call.function.arguments as string);
     expect(argumentPieces).toHaveLength(2);

@@ -618,27 +618,26 @@ function chatCompletionReply(
           `${settings.name}: ${lastUserText(messages)}`,
       };
   const usage = usageFor(messages, answer);
-  const cached = Math.min(usage.prompt_tokens, cachedTokens([body.tools ?? null, ...messages]));
-  if (cached > 0) usage.prompt_tokens_details = { cached_tokens: cached, audio_tokens: 0 };
+  usage.prompt_tokens_details.cached_tokens = Math.min(
+    usage.prompt_tokens,
+    cachedTokens([body.tools ?? null, ...messages]),
+  );
   if (isReasoningModel(body.model)) {
     usage.completion_tokens += REASONING_TOKENS;
     usage.total_tokens += REASONING_TOKENS;
-    usage.completion_tokens_details = {
-      reasoning_tokens: REASONING_TOKENS,
-      audio_tokens: 0,
-      accepted_prediction_tokens: 0,
-      rejected_prediction_tokens: 0,
-    };
+    usage.completion_tokens_details.reasoning_tokens = REASONING_TOKENS;
   }
   const meta: CompletionMeta = {
     id: `chatcmpl-${randomId(29)}`,
     created: Math.floor(Date.now() / 1000),
     model: body.model,
+    serviceTier: serviceTierFor(body.service_tier),
   };
 
   if (body.stream === true) {
-    const includeUsage = isObject(body.stream_options) && body.stream_options.include_usage === true;
-    return { kind: 'sse', events: streamEvents(meta, answer, usage, settings.chunks, includeUsage) };
+    const options = isObject(body.stream_options) ? body.stream_options : {};
+    const stream = { includeUsage: options.include_usage === true, obfuscate: options.include_obfuscation !== false };
+    return { kind: 'sse', events: streamEvents(meta, answer, usage, settings.chunks, stream) };
   }
   return { kind: 'json', status: 200, body: completionObject(meta, answer, usage) };
 }
@@ -666,14 +665,17 @@ interface CompletionMeta {
   id: string;
   created: number;
   model: string;
+  /** The tier that served the request, as OpenAI reports it on the completion and on every chunk. */
+  serviceTier: string;
 }
 
+/** OpenAI sends both details objects on every usage, zeros included. */
 interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  prompt_tokens_details?: { cached_tokens: number; audio_tokens: number };
-  completion_tokens_details?: {
+  prompt_tokens_details: { cached_tokens: number; audio_tokens: number };
+  completion_tokens_details: {
     reasoning_tokens: number;
     audio_tokens: number;
     accepted_prediction_tokens: number;
@@ -681,14 +683,24 @@ interface Usage {
   };
 }
 
+interface StreamOptions {
+  includeUsage: boolean;
+  /** `stream_options.include_obfuscation` (default true): every chunk pads itself with an `obfuscation` string. */
+  obfuscate: boolean;
+}
+
+/** `flex` and `priority` are served as asked; `auto`, `default` or none is served on the default tier. */
+function serviceTierFor(asked: unknown): string {
+  return asked === 'flex' || asked === 'priority' ? asked : 'default';
+}
+
 function completionObject(meta: CompletionMeta, answer: Answer, usage: Usage): Json {
   const message =
     answer.kind === 'text'
-      ? { role: 'assistant', content: answer.content, refusal: null }
+      ? { role: 'assistant', content: answer.content, refusal: null, annotations: [] }
       : {
           role: 'assistant',
           content: null,
-          refusal: null,
           tool_calls: [
             {
               id: answer.toolCallId,
@@ -696,6 +708,8 @@ function completionObject(meta: CompletionMeta, answer: Answer, usage: Usage): J
               function: { name: answer.name, arguments: answer.arguments },
             },
           ],
+          refusal: null,
+          annotations: [],
         };
   return {
     id: meta.id,
@@ -704,6 +718,7 @@ function completionObject(meta: CompletionMeta, answer: Answer, usage: Usage): J
     model: meta.model,
     choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(answer) }],
     usage,
+    service_tier: meta.serviceTier,
     system_fingerprint: SYSTEM_FINGERPRINT,
   };
 }
@@ -713,32 +728,36 @@ function streamEvents(
   answer: Answer,
   usage: Usage,
   chunks: number,
-  includeUsage: boolean,
+  options: StreamOptions,
 ): Json[] {
-  const chunk = (delta: Json, finish: string | null): Json => ({
+  const chunk = (choices: Json[], chunkUsage: Usage | null): Json => ({
     id: meta.id,
     object: 'chat.completion.chunk',
     created: meta.created,
     model: meta.model,
+    service_tier: meta.serviceTier,
     system_fingerprint: SYSTEM_FINGERPRINT,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
-    ...(includeUsage ? { usage: null } : {}),
+    choices,
+    ...(options.includeUsage ? { usage: chunkUsage } : {}),
   });
+  const choice = (delta: Json, finish: string | null): Json[] => [
+    { index: 0, delta, logprobs: null, finish_reason: finish },
+  ];
   const deltas = answer.kind === 'text' ? textDeltas(answer.content, chunks) : toolCallDeltas(answer);
-  const events = deltas.map((delta) => chunk(delta, null));
-  events.push(chunk({}, finishReason(answer)));
-  if (includeUsage) {
-    events.push({
-      id: meta.id,
-      object: 'chat.completion.chunk',
-      created: meta.created,
-      model: meta.model,
-      system_fingerprint: SYSTEM_FINGERPRINT,
-      choices: [],
-      usage,
-    });
-  }
+  const events = deltas.map((delta) => chunk(choice(delta, null), null));
+  events.push(chunk(choice({}, finishReason(answer)), null));
+  if (options.includeUsage) events.push(chunk([], usage));
+  if (options.obfuscate) events.forEach((event, i) => (event.obfuscation = obfuscation(i)));
   return events;
+}
+
+/**
+ * OpenAI pads every chunk with random characters of varying length (side-channel mitigation); here a
+ * fixed padding per position keeps streams deterministic.
+ */
+function obfuscation(position: number): string {
+  const length = 1 + ((position * 5) % 12);
+  return Array.from({ length }, (_, i) => ID_ALPHABET[(position * 7 + i * 13) % ID_ALPHABET.length]).join('');
 }
 
 function textDeltas(content: string, chunks: number): Json[] {
@@ -751,6 +770,7 @@ function toolCallDeltas(answer: Extract<Answer, { kind: 'tool' }>): Json[] {
     role: 'assistant',
     content: null,
     tool_calls: [{ index: 0, id: answer.toolCallId, type: 'function', function: { name: answer.name, arguments: '' } }],
+    refusal: null,
   };
   const argumentPieces = splitEvenly(answer.arguments, 2).map((piece) => ({
     tool_calls: [{ index: 0, function: { arguments: piece } }],
@@ -816,7 +836,18 @@ function usageFor(messages: unknown[], answer: Answer): Usage {
   const prompt_tokens = countTokens(promptText) + 3 * messages.length;
   const completionText = answer.kind === 'text' ? answer.content : answer.name + answer.arguments;
   const completion_tokens = countTokens(completionText);
-  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+  return {
+    prompt_tokens,
+    completion_tokens,
+    total_tokens: prompt_tokens + completion_tokens,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------
