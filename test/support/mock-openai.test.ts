@@ -301,7 +301,7 @@ describe('streaming', () => {
     expect(events.at(-1)).toBe('[DONE]');
     const chunks = events.slice(0, -1) as Chunk[];
     expect(chunks).toHaveLength(1 + 3 + 1);
-    expect(chunks[0]!.choices[0]!.delta).toEqual({ role: 'assistant', content: '' });
+    expect(chunks[0]!.choices[0]!.delta).toEqual({ role: 'assistant', content: '', refusal: null });
     const content = chunks.slice(1, 4).map((c) => c.choices[0]!.delta.content as string);
     expect(content.join('')).toBe('alpha: hello there');
     expect(chunks.at(-1)!.choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });

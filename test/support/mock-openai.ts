@@ -761,7 +761,10 @@ function obfuscation(position: number): string {
 }
 
 function textDeltas(content: string, chunks: number): Json[] {
-  return [{ role: 'assistant', content: '' }, ...splitEvenly(content, chunks).map((piece) => ({ content: piece }))];
+  return [
+    { role: 'assistant', content: '', refusal: null },
+    ...splitEvenly(content, chunks).map((piece) => ({ content: piece })),
+  ];
 }
 
 /** Like OpenAI: the first delta names the function, the arguments follow in pieces with the same index. */

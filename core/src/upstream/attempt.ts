@@ -308,11 +308,14 @@ function decodeOrFail<T>(decode: () => T, target: Target): T {
   try {
     return decode();
   } catch (err) {
-    throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: unreadable upstream response`, {
-      expose: true,
-      cause: err,
-    });
+    // A decoder that judged the answer a failed attempt says why, in words the caller may read.
+    const why = isUpstreamFailure(err) ? err.message : 'unreadable upstream response';
+    throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${why}`, { expose: true, cause: err });
   }
+}
+
+function isUpstreamFailure(err: unknown): err is SwitchyardError {
+  return err instanceof SwitchyardError && err.code === 'SWITCHYARD_ERR_UPSTREAM_FAILED' && err.expose;
 }
 
 function parseJson(bytes: Buffer): unknown {

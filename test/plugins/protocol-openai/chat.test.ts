@@ -128,7 +128,7 @@ describe('answers converted from another protocol', () => {
     const events = sseData(answer.text);
     expect(events).toHaveLength(3);
     expect(events).not.toContain('[DONE]');
-    expect((events[0] as Chunk).choices[0]!.delta).toEqual({ role: 'assistant', content: '' });
+    expect((events[0] as Chunk).choices[0]!.delta).toEqual({ role: 'assistant', content: '', refusal: null });
     expect(Object.keys(events[2] as object)).toEqual(['error']);
     expect((events[2] as { error: unknown }).error).toMatchObject({
       message: expect.stringContaining('upstream stream broke'),

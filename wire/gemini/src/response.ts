@@ -1,3 +1,4 @@
+import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletion, EmbeddingsResponse, FinishReason, ToolCall, Usage } from '@switchyard/core/protocol';
 import { toolCallId } from './ids.js';
 import type { Warn } from './request.js';
@@ -23,7 +24,21 @@ const FILTERED = new Set([
 ]);
 
 /** Gemini finishReason → OpenAI finish_reason; a candidate that called functions finishes with tool_calls. */
-export function finishReasonOf(reason: string, calledTools: boolean, warn: Warn): FinishReason {
+/** Finish reasons that mean the model's function call could not be formed. */
+const FAILED_CALLS = new Set(['MALFORMED_FUNCTION_CALL', 'UNEXPECTED_TOOL_CALL']);
+
+export function finishReasonOf(reason: string, calledTools: boolean, warn: Warn, message?: string): FinishReason {
+  if (FAILED_CALLS.has(reason)) {
+    // Nothing usable was produced: a failed attempt (the next target may form the call), not an empty answer.
+    const detail = message ? `: ${message.slice(0, 200)}` : '';
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_UPSTREAM_FAILED',
+      `Gemini could not form a function call (${reason}${detail})`,
+      {
+        expose: true,
+      },
+    );
+  }
   if (reason === 'MAX_TOKENS') return 'length';
   if (FILTERED.has(reason)) return 'content_filter';
   if (calledTools) return 'tool_calls';
@@ -95,7 +110,12 @@ export function fromGenerateContent(body: GenerateContentResponse, c: DecodeCont
     };
     if (read.toolCalls.length) message.tool_calls = read.toolCalls;
     if (read.reasoning) message.reasoning_content = read.reasoning;
-    const finish = finishReasonOf(candidate.finishReason ?? 'STOP', read.toolCalls.length > 0, c.warn);
+    const finish = finishReasonOf(
+      candidate.finishReason ?? 'STOP',
+      read.toolCalls.length > 0,
+      c.warn,
+      candidate.finishMessage,
+    );
     return { index: candidate.index ?? i, message, finish_reason: finish, logprobs: null };
   });
   if (choices.length === 0) {

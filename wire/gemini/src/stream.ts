@@ -85,7 +85,8 @@ export class GeminiStreamDecoder {
       }
       if (candidate.finishReason) {
         s.finished = true;
-        out.push(this.#chunk(index, {}, finishReasonOf(candidate.finishReason, s.tools > 0, this.#c.warn)));
+        const finish = finishReasonOf(candidate.finishReason, s.tools > 0, this.#c.warn, candidate.finishMessage);
+        out.push(this.#chunk(index, {}, finish));
       }
     });
     return out;

@@ -96,6 +96,8 @@ export interface UsageMetadata {
 export interface Candidate {
   content?: { role?: string; parts?: Part[] };
   finishReason?: string;
+  /** Why the candidate stopped, in words (with MALFORMED_FUNCTION_CALL: the call Gemini could not form). */
+  finishMessage?: string;
   index?: number;
   [field: string]: unknown;
 }
