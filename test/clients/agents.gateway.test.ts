@@ -1,7 +1,7 @@
 /**
- * The OpenAI Agents SDK, unmodified, with its default model (the Responses API, not streaming),
- * running a tool-using agent THROUGH the gateway to each kind of upstream. The default model name
- * is an alias to each upstream's model.
+ * The OpenAI Agents SDK, unmodified, with its default model, on the Responses API (its default, not
+ * streaming) and on Chat Completions, running a tool-using agent THROUGH the gateway to each kind of
+ * upstream. The default model name is an alias to each upstream's model.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runAgent } from '../support/clients/agents.js';
@@ -22,7 +22,12 @@ let guard: FetchGuard;
 beforeAll(() => void (guard = guardFetch()));
 afterAll(() => guard.restore());
 
-describe.each(UPSTREAM_KINDS)('Agents SDK through the gateway to %s', (kind) => {
+/** The SDK's default (the Responses API), and Chat Completions (`useResponses: false`). */
+const CASES = ([true, false] as const).flatMap((useResponses) =>
+  UPSTREAM_KINDS.map((kind) => [useResponses ? 'Responses' : 'Chat Completions', kind, useResponses] as const),
+);
+
+describe.each(CASES)('Agents SDK on %s through the gateway to %s', (_api, kind, useResponses) => {
   let bench: Bench;
   beforeAll(async () => void (bench = await startBench(kind, [DEFAULT_MODEL])));
   afterEach(() => bench.reset());
@@ -33,45 +38,20 @@ describe.each(UPSTREAM_KINDS)('Agents SDK through the gateway to %s', (kind) => 
       baseUrl: bench.baseUrl,
       apiKey: CLIENT_KEY,
       prompt: 'What is the weather in Paris?',
+      useResponses,
     });
     expect(result.toolCalls).toEqual([{ city: 'Paris' }]);
     // Claude says a word before calling the tool (the mock does): one more message item first.
     const before = kind === 'anthropic' ? ['message_output_item'] : [];
     expect(result.itemTypes).toEqual([...before, 'tool_call_item', 'tool_call_output_item', 'message_output_item']);
     expect(result.finalOutput).toMatch(new RegExp(`^${kind}: `));
-    if (kind === 'openai' || kind === 'gemini') expect(result.finalOutput).toContain('sunny in Paris');
+    const quotesToolResults = kind === 'gemini' || (kind === 'openai' && useResponses);
+    if (quotesToolResults) expect(result.finalOutput).toContain('sunny in Paris');
     const calls = bench.calls();
     expect(calls.map((c) => c.status)).toEqual([200, 200]);
-    for (const call of calls) expect(call.path).toMatch(callPath(kind, false));
-    if (kind === 'openai') expect(passThroughDifferences('agents.function-tool', calls)).toEqual([]);
+    const chat = !useResponses && (kind === 'openai' || kind === 'chat');
+    for (const call of calls) expect(call.path).toMatch(chat ? /^\/v1\/chat\/completions$/ : callPath(kind, false));
+    if (kind === 'openai' && useResponses) expect(passThroughDifferences('agents.function-tool', calls)).toEqual([]);
     expect(guard.refused).toEqual([]);
   });
 });
-
-describe.each(UPSTREAM_KINDS)(
-  'Agents SDK on Chat Completions (useResponses: false) through the gateway to %s',
-  (kind) => {
-    let bench: Bench;
-    beforeAll(async () => void (bench = await startBench(kind, [DEFAULT_MODEL])));
-    afterEach(() => bench.reset());
-    afterAll(() => bench.close());
-
-    it('runs a tool-using agent: function call, tool output, final answer', async () => {
-      const result = await runAgent({
-        baseUrl: bench.baseUrl,
-        apiKey: CLIENT_KEY,
-        prompt: 'What is the weather in Paris?',
-        useResponses: false,
-      });
-      expect(result.toolCalls).toEqual([{ city: 'Paris' }]);
-      expect(result.itemTypes).toContain('tool_call_item');
-      expect(result.itemTypes.at(-1)).toBe('message_output_item');
-      expect(result.finalOutput).toMatch(new RegExp(`^${kind}: `));
-      const calls = bench.calls();
-      expect(calls.map((c) => c.status)).toEqual([200, 200]);
-      const path = kind === 'openai' || kind === 'chat' ? /^\/v1\/chat\/completions$/ : callPath(kind, false);
-      for (const call of calls) expect(call.path).toMatch(path);
-      expect(guard.refused).toEqual([]);
-    });
-  },
-);
