@@ -93,11 +93,13 @@ describe('fromGenerateContent', () => {
     for (const r of ['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII'])
       expect(finish(r)).toBe('content_filter');
     const c = context();
-    fromGenerateContent(
-      { candidates: [{ content: { parts: [{ text: 'x' }] }, finishReason: 'MALFORMED_FUNCTION_CALL' }] },
-      c,
+    fromGenerateContent({ candidates: [{ content: { parts: [{ text: 'x' }] }, finishReason: 'OTHER' }] }, c);
+    expect(c.warnings).toEqual(['Gemini finishReason OTHER reported as stop']);
+    // A function call Gemini could not form is a failed attempt, not an answer.
+    const malformed = { content: {}, finishReason: 'MALFORMED_FUNCTION_CALL', finishMessage: 'get_weather(city=' };
+    expect(() => fromGenerateContent({ candidates: [malformed] }, context())).toThrow(
+      'Gemini could not form a function call (MALFORMED_FUNCTION_CALL: get_weather(city=)',
     );
-    expect(c.warnings).toEqual(['Gemini finishReason MALFORMED_FUNCTION_CALL reported as stop']);
   });
 
   it('reports a blocked prompt as content_filter, with a warning', () => {
