@@ -23,10 +23,14 @@ const FILTERED = new Set([
   'LANGUAGE',
 ]);
 
-/** Gemini finishReason → OpenAI finish_reason; a candidate that called functions finishes with tool_calls. */
 /** Finish reasons that mean the model's function call could not be formed. */
 const FAILED_CALLS = new Set(['MALFORMED_FUNCTION_CALL', 'UNEXPECTED_TOOL_CALL']);
 
+/**
+ * Gemini finishReason → OpenAI finish_reason; a candidate that called functions finishes with
+ * tool_calls. A function call Gemini could not form throws: the attempt failed (`message`: Gemini's
+ * finishMessage, for the caller).
+ */
 export function finishReasonOf(reason: string, calledTools: boolean, warn: Warn, message?: string): FinishReason {
   if (FAILED_CALLS.has(reason)) {
     // Nothing usable was produced: a failed attempt (the next target may form the call), not an empty answer.
