@@ -3,6 +3,7 @@ import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Plugin } from '@switchyard/core';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 import { startMockOpenAI } from '../support/mock-openai.js';
@@ -11,8 +12,7 @@ import { startMockAnthropic } from '../support/mock-anthropic.js';
 import type { MockAnthropic } from '../support/mock-anthropic.js';
 import { startGatedUpstream } from '../support/gated-upstream.js';
 import type { GatedUpstream } from '../support/gated-upstream.js';
-import { finishedExchanges } from '../support/finishes.js';
-import { until } from '../support/wait.js';
+import { HUNG_MS, until } from '../support/wait.js';
 
 /**
  * Attacks on Switchyard's rules — keys, model lists, budgets and limits, hosts — each asserting
@@ -675,6 +675,35 @@ async function startHangingUpstream(): Promise<HangingUpstream> {
   };
 }
 
+/** Tells when a request is over (every other onFinish tap done: its budget settled), by its x-request-id. */
+function requestsOver(): { plugin: Plugin; over(res: Response): Promise<void> } {
+  const done = new Set<string>();
+  const waiting = new Map<string, () => void>();
+  const plugin: Plugin = {
+    name: 'test-requests-over',
+    apply(gateway) {
+      gateway.hooks.onFinish.tap({ name: 'test-requests-over', stage: 1000 }, (x) => {
+        done.add(x.id);
+        waiting.get(x.id)?.();
+      });
+    },
+  };
+  return {
+    plugin,
+    over(res) {
+      const id = res.headers.get('x-request-id')!;
+      if (done.has(id)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`request ${id} never finished (hung)`)), HUNG_MS);
+        waiting.set(id, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}
+
 describe('budgets and rate limits: bursts, cut streams, n, max_tokens', () => {
   /** Output at $10 per 1M tokens, input free; the model's output limit is 4000 tokens ($0.04). */
   const CATALOG = {
@@ -686,10 +715,18 @@ describe('budgets and rate limits: bursts, cut streams, n, max_tokens', () => {
   let gated: GatedUpstream;
   let hanging: HangingUpstream;
   let bgw: RunningGateway;
-  const finished = finishedExchanges();
+  const finished = requestsOver();
+  /** The bodies the gated upstream answered. */
+  const sent: Array<Record<string, any>> = [];
 
   beforeAll(async () => {
-    gated = await startGatedUpstream(() => ({ prompt_tokens: 10, completion_tokens: 500 }), { open: true });
+    gated = await startGatedUpstream(
+      (body) => {
+        sent.push(body);
+        return { prompt_tokens: 10, completion_tokens: 500 };
+      },
+      { open: true },
+    );
     hanging = await startHangingUpstream();
     bgw = await startGateway(
       {
@@ -756,14 +793,17 @@ describe('budgets and rate limits: bursts, cut streams, n, max_tokens', () => {
     const one = await call('n', '/v1/chat/completions', chatBody({ max_tokens: 1000 }));
     expect(one.status).toBe(200);
     await one.text();
-    await finished.next();
+    await finished.over(one);
   });
 
   it('a huge max_tokens is reserved and sent at the model limit, never past it; none at all reserves the limit', async () => {
+    // Held at 4000 tokens ($0.04, within $0.05), not at the $10 a million would cost.
     const res = await call('huge', '/v1/chat/completions', chatBody({ max_tokens: 1_000_000 }));
     expect(res.status).toBe(200);
     await res.text();
-    await finished.next();
+    await finished.over(res);
+    expect(sent.at(-1)!.max_tokens).toBe(4000);
+    expect(res.headers.get('x-switchyard-warnings')).toMatch(/max_tokens/);
     expect(await budgetOf('huge')).toMatchObject({ spentUsd: expect.closeTo(0.005, 12), reservedUsd: 0 });
     // No max_tokens: the model's 4000 ($0.04) is held, more than this key's $0.03.
     const before = gated.received;
@@ -798,7 +838,7 @@ describe('budgets and rate limits: bursts, cut streams, n, max_tokens', () => {
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).not.toContain('"usage"');
-    await finished.next();
+    await finished.over(res);
     // 500 output tokens at $10 per 1M.
     expect(await budgetOf('usage')).toMatchObject({ spentUsd: expect.closeTo(0.005, 12), reservedUsd: 0 });
   });
@@ -818,7 +858,7 @@ describe('budgets and rate limits: bursts, cut streams, n, max_tokens', () => {
     expect(first).toContain('partial');
     controller.abort();
     await reader.cancel().catch(() => undefined);
-    await finished.next();
+    await finished.over(res);
     await until(() => hanging.aborted > aborted, { what: 'the upstream stream closed after the caller left' });
     // No usage came: the attempt is charged its worst case, 2000 output tokens at $10 per 1M.
     expect(await budgetOf('cut')).toMatchObject({ spentUsd: expect.closeTo(0.02, 12), reservedUsd: 0 });
@@ -832,6 +872,7 @@ describe('budgets and rate limits: bursts, cut streams, n, max_tokens', () => {
       call('conc', '/v1/chat/completions', chatBody({ max_tokens: 10 })).then(async (r) => {
         statuses.push(r.status);
         await r.text();
+        await finished.over(r);
       }),
     );
     await until(() => statuses.length === 8 && gated.received - before === 2, {
@@ -840,7 +881,6 @@ describe('budgets and rate limits: bursts, cut streams, n, max_tokens', () => {
     expect(statuses).toEqual(Array(8).fill(429));
     gated.open();
     await Promise.all(all);
-    for (let i = 0; i < 10; i++) await finished.next();
   });
 
   it('a burst against tokensPerMinute admits only the reservations that fit', async () => {
@@ -852,6 +892,7 @@ describe('budgets and rate limits: bursts, cut streams, n, max_tokens', () => {
       call('tpm', '/v1/chat/completions', chatBody({ max_tokens: 1000 })).then(async (r) => {
         statuses.push(r.status);
         await r.text();
+        await finished.over(r);
       }),
     );
     await until(() => statuses.length === 8 && gated.received - before === 2, {
@@ -860,7 +901,6 @@ describe('budgets and rate limits: bursts, cut streams, n, max_tokens', () => {
     expect(statuses).toEqual(Array(8).fill(429));
     gated.open();
     await Promise.all(all);
-    for (let i = 0; i < 10; i++) await finished.next();
   });
 
   it('a per-key request limit is one counter across protocols: switching protocol does not reset it', async () => {
@@ -881,6 +921,82 @@ describe('budgets and rate limits: bursts, cut streams, n, max_tokens', () => {
     });
     expect(fourth.status).toBe(429);
     expect(gated.received).toBe(before);
-    for (let i = 0; i < 4; i++) await finished.next();
+  });
+});
+
+describe('keys across replicas and reloads', () => {
+  it('a run-time key made on one replica (memory store) is refused by another, and a deleted one at once', async () => {
+    const up = await startMockOpenAI({ name: 'rt' });
+    const config = {
+      plugins: { auth: { runtimeKeys: true, keys: [{ name: 'ops', key: ADMIN, admin: true }] } },
+      providers: [mockProvider('rt', up.baseUrl, { models: ['cheap-model'] })],
+    };
+    const one = await startGateway(config);
+    const two = await startGateway(config);
+    try {
+      const created = await fetch(`${one.url}/admin/keys`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+        body: JSON.stringify({ name: 'made-on-one' }),
+      });
+      expect(created.status).toBe(201);
+      const { key } = await created.json();
+      const ask = (gateway: RunningGateway) =>
+        fetch(`${gateway.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          body: chat('cheap-model'),
+        });
+      expect((await ask(one)).status).toBe(200);
+      const elsewhere = await ask(two);
+      expect(elsewhere.status).toBe(401);
+      expect((await elsewhere.json()).error.code).toBe('invalid_api_key');
+      const removed = await fetch(`${one.url}/admin/keys/made-on-one`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+      expect(removed.status).toBe(200);
+      const after = await ask(one);
+      expect(after.status).toBe(401);
+      expect(up.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    } finally {
+      await one.close();
+      await two.close();
+      await up.close();
+    }
+  });
+
+  it('a run-time key cannot make itself an admin or take a config key name through a caller request', async () => {
+    const up = await startMockOpenAI({ name: 'rt2' });
+    const gateway = await startGateway({
+      plugins: {
+        auth: {
+          runtimeKeys: true,
+          keys: [
+            { name: 'ops', key: ADMIN, admin: true },
+            { name: 'caller', key: FULL },
+          ],
+        },
+      },
+      providers: [mockProvider('rt2', up.baseUrl, { models: ['cheap-model'] })],
+    });
+    try {
+      const write = (method: string, path: string, body: unknown) =>
+        fetch(`${gateway.url}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${FULL}` },
+          body: JSON.stringify(body),
+        });
+      const create = await write('POST', '/admin/keys', { name: 'mine', admin: true });
+      expect(create.status).toBe(403);
+      const patch = await write('PATCH', '/admin/keys/caller', { admin: true, models: ['*'] });
+      expect(patch.status).toBe(403);
+      const listed = await fetch(`${gateway.url}/admin/keys`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      const names = (await listed.json()).keys.map((k: { name: string }) => k.name);
+      expect(names.sort()).toEqual(['caller', 'ops']);
+    } finally {
+      await gateway.close();
+      await up.close();
+    }
   });
 });
