@@ -74,13 +74,17 @@ export async function serveRouted(
   if (deps.timing === 'plugins' || (deps.timing && req.headers['x-switchyard-timing'] !== undefined))
     x.timings.spans = [];
   let failure: SwitchyardError | undefined;
+  let routing: Promise<void> | undefined = undefined;
   // 'close' comes once: `on` spares the once-wrapper per request.
   res.on('close', () => {
     deps.streams.delete(res);
     if (!res.writableFinished) x.abort();
     const status = !res.headersSent && x.aborted ? CLIENT_CLOSED : res.statusCode;
     x.response = requestOutcome(x, status, failure);
-    if (hooks.onFinish.isUsed()) finish(deps, x);
+    if (!hooks.onFinish.isUsed()) return;
+    // A caller who hangs up mid-attempt: onFinish waits for the attempt to report `cancelled`, so what it cost is settled.
+    if (routing) void routing.then(() => finish(deps, x));
+    else finish(deps, x);
   });
   const fail = (err: unknown): void => {
     // Nothing reaches a caller who hung up, and it is not our failure: its request line says 499.
@@ -94,7 +98,7 @@ export async function serveRouted(
     writeError(res, failure, protocol, logger, requestId, head);
   };
   if (refused !== undefined) return fail(refused);
-  routeAndAnswer(deps, protocol, x, head, res, fail).catch(fail);
+  routing = routeAndAnswer(deps, protocol, x, head, res, fail).catch(fail);
 }
 
 /** onFinish, whose failure is logged. */

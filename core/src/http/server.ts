@@ -78,9 +78,7 @@ export function createHandler(gateway: HandlerHost): RequestListener {
     const started = timing ? performance.now() : 0;
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : requestUuid();
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const path = query < 0 ? url : url.slice(0, query);
+    const path = pathOf(req.url ?? '/');
     if (!guard || guard.bound !== gateway.boundHost) {
       const { allowedHosts: configured, allowedOrigins } = gateway.config.server;
       guard = {
@@ -107,6 +105,16 @@ export function createHandler(gateway: HandlerHost): RequestListener {
     }
     void koa(req, res);
   };
+}
+
+/**
+ * The path of a request target, as the router reads it: an absolute-form target
+ * (`POST http://host/admin/reload`) by its pathname, so the guard checks the path that is served.
+ */
+function pathOf(url: string): string {
+  if (url.charCodeAt(0) !== 47 /* '/' */) return URL.canParse(url) ? new URL(url).pathname : url;
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
 }
 
 /**
@@ -144,7 +152,8 @@ function errorBodyFor(protocols: ProtocolRegistry, path: string): (error: Switch
 /** Koa for what is not a routed endpoint: /health, /ready and every plugin route, with 404/405 in the path's protocol. */
 function createKoa(gateway: HandlerHost): Koa {
   const app = new Koa();
-  const router = new Router();
+  // Case-sensitive like the guard and the routed endpoints: /ADMIN/reload is no route, not a way past them.
+  const router = new Router({ sensitive: true });
   const { logger, protocols } = gateway;
   const timing = gateway.config.server.timing;
   app.silent = true;

@@ -10,7 +10,8 @@ import { LiveKeys } from './live-keys.js';
 import { keyInQuery, presentedKey } from './presented.js';
 import { KEY_CONFLICT, KEY_STORE_UNAVAILABLE, RuntimeKeys } from './runtime-keys.js';
 import { optionsSchema } from './schema.js';
-import { CALLER_OF } from './contract.js';
+import { CALLER_OF, KEY_ACCESS } from './contract.js';
+import type { KeyAllows } from './contract.js';
 import type { AuthOptions } from './schema.js';
 
 export { hashKey, KeyTable, globToRegExp, allowsModel, allowsProvider, allowsTarget } from './key-table.js';
@@ -22,11 +23,15 @@ export type { KeyListing, ListedKey } from './listing.js';
 export { KEY_CONFLICT, KEY_STORE_UNAVAILABLE, RuntimeKeys, newKey } from './runtime-keys.js';
 export type { KeysDocument, StoredKey } from './runtime-keys.js';
 export { LiveKeys } from './live-keys.js';
-export { CALLER_OF } from './contract.js';
+export { CALLER_OF, KEY_ACCESS } from './contract.js';
+export type { KeyAllows } from './contract.js';
 
 export const PLUGIN = 'auth';
 /** beforeRoute stage of authentication: before limits and request checks at the default stage 0. */
 export const AUTHENTICATE_STAGE = -100;
+
+/** selectRoute stage of the key's allow-lists: before other filters, so a refused model is a 403 whatever else excludes its targets. */
+export const ACCESS_STAGE = RouteStage.FILTER - 10;
 
 const CHALLENGE = { 'www-authenticate': 'Bearer realm="switchyard"' };
 const HOW = 'send it as "Authorization: Bearer <key>", "x-api-key: <key>" or "x-goog-api-key: <key>"';
@@ -41,7 +46,7 @@ export function auth(): Plugin<AuthOptions> {
     name: PLUGIN,
     options: optionsSchema,
     errors: [KEY_CONFLICT, KEY_STORE_UNAVAILABLE],
-    provides: [CALLER_OF],
+    provides: [CALLER_OF, KEY_ACCESS],
     async apply(gateway, options) {
       const { logger, security } = gateway;
       let live: LiveKeys;
@@ -83,8 +88,12 @@ export function auth(): Plugin<AuthOptions> {
       security.authorizeAdmin = live.table.size ? adminAuthorizer(() => live.table) : undefined;
       security.authorizeCaller = (headers, url) => authenticate(live.table, headers, url, logger).error;
       gateway.provide(CALLER_OF, (headers, url) => authenticate(live.table, headers, url, logger).key?.caller);
+      gateway.provide(KEY_ACCESS, (headers, url) => {
+        const { key } = authenticate(live.table, headers, url, logger);
+        return key && keyAllows(key);
+      });
       gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) => admit(live.table, x, logger));
-      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, filterTargets);
+      gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: ACCESS_STAGE }, filterTargets);
     },
   });
 }
@@ -106,6 +115,12 @@ function admit(table: KeyTable, x: Exchange, logger: Logger): ReplyType | undefi
   x.caller = key!.caller;
   if (key!.providers || !key!.anyModel) x.set(CALLER_KEY, key!);
   return undefined;
+}
+
+function keyAllows(key: GatewayKey): KeyAllows {
+  return (model, target) =>
+    allowsModel(key, model) &&
+    (!target || (allowsProvider(key, target.instance.name, target.instance.type) && allowsTarget(key, model, target)));
 }
 
 function modelNotAllowed(model: string): SwitchyardError {
@@ -147,15 +162,7 @@ function authenticate(
   requestId?: string,
 ): { key?: GatewayKey; error?: SwitchyardError } {
   const param = keyInQuery(url);
-  if (param !== undefined) {
-    return refuse(
-      logger,
-      requestId,
-      `gateway keys are not accepted in the URL query string (found "${param}"): URLs end up in logs and proxies; ${HOW}`,
-      'key_in_query',
-      'key in query string',
-    );
-  }
+  if (param !== undefined) return keyInQueryRefusal(logger, requestId, param);
   const presented = presentedKey(headers);
   if (presented.kind === 'missing')
     return refuse(logger, requestId, `missing gateway key: ${HOW}`, 'missing_api_key', 'missing');
@@ -176,6 +183,16 @@ function authenticate(
     );
   }
   return { key: found.key };
+}
+
+function keyInQueryRefusal(logger: Logger, requestId: string | undefined, param: string): { error: SwitchyardError } {
+  return refuse(
+    logger,
+    requestId,
+    `gateway keys are not accepted in the URL query string (found "${param}"): URLs end up in logs and proxies; ${HOW}`,
+    'key_in_query',
+    'key in query string',
+  );
 }
 
 function refuse(

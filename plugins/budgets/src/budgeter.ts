@@ -1,5 +1,5 @@
 import { exchangeKey } from '@switchyard/core';
-import type { Exchange, Logger, SwitchyardError, Target } from '@switchyard/core';
+import type { AttemptResult, Exchange, Logger, SwitchyardError, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
 import { inputTokens } from '@switchyard/plugin-models/contract';
 import type { ModelInfo } from '@switchyard/plugin-models/contract';
@@ -30,6 +30,8 @@ interface Held {
   readonly keys: string[];
   readonly keepMs: Array<number | undefined>;
   readonly amount: number;
+  /** One attempt's worst case: what an attempt that reported no usage is charged. */
+  readonly perAttempt: number;
   readonly at: number;
   /** False when the store could not be asked (onStoreError: allow): the cost is still added at the end. */
   readonly reserved: boolean;
@@ -43,6 +45,8 @@ export interface BudgeterDeps {
   readonly ledger: Ledger;
   readonly modelInfo: (target: Target) => ModelInfo | undefined;
   readonly now: () => number;
+  /** Whether the request's failover policy hedges (routing.hedge, or its overrides'). */
+  readonly hedges: (x: Exchange) => boolean;
   readonly logger: Logger;
   readonly health: StoreHealth;
   readonly soft: SoftLimits;
@@ -80,7 +84,9 @@ export class Budgeter {
       this.#excludeUnpriced(plan);
       if (plan.size === 0) return plan;
     }
-    const amount = Math.max(...plan.targets.map((t) => this.#worstCase(t, x, at)));
+    const perAttempt = Math.max(...plan.targets.map((t) => this.#worstCase(t, x, at)));
+    // A hedged request may have two attempts billing at once.
+    const amount = this.d.hedges(x) && plan.size > 1 ? perAttempt * 2 : perAttempt;
     const spans = scopes.map((s) => periodOf(s.budget.period, at));
     const charges: Charge[] = scopes.map((s, i) => ({
       key: `${s.id}:${spans[i]!.id}`,
@@ -98,13 +104,13 @@ export class Budgeter {
       this.d.health.decided();
       if (options.onStoreError === 'deny') throw budgetUnavailable();
       x.warn('budgets not enforced: the budget store is unreachable');
-      this.#hold(x, charges, amount, at, false);
+      this.#hold(x, charges, amount, perAttempt, at, false);
       return plan;
     }
     if (!result.ok) {
       throw this.#exceeded(x, scopes[result.index]!, spans[result.index]!, result.reading, amount, at);
     }
-    this.#hold(x, charges, amount, at, true);
+    this.#hold(x, charges, amount, perAttempt, at, true);
     this.#noteSoftLimits(scopes, spans, charges, result.readings, amount);
     return plan;
   }
@@ -125,12 +131,13 @@ export class Budgeter {
       requests: 1,
     }));
     let usd = cost?.usd ?? 0;
-    // An attempt that answered without saying what it used (a stream without usage) is charged its worst case.
+    // An attempt that reached the upstream without saying what it used is charged its worst case: a stream
+    // without usage, a caller who hung up mid-attempt, a hedge that lost (the upstream works, and bills, either way).
     if (held) {
       for (const r of x.results) {
-        if (r.usage || !(r.outcome === 'success' || (r.stream && r.ttftMs !== undefined))) continue;
-        usd += held.amount;
-        records.push({ ...who, model: r.target.model, usd: held.amount, requests: 1 });
+        if (r.usage || !reachedUpstream(r)) continue;
+        usd += held.perAttempt;
+        records.push({ ...who, model: r.target.model, usd: held.perAttempt, requests: 1 });
       }
     }
     if (!held && records.length === 0) return;
@@ -204,11 +211,19 @@ export class Budgeter {
     });
   }
 
-  #hold(x: Exchange, charges: readonly Charge[], amount: number, at: number, reserved: boolean): void {
+  #hold(
+    x: Exchange,
+    charges: readonly Charge[],
+    amount: number,
+    perAttempt: number,
+    at: number,
+    reserved: boolean,
+  ): void {
     x.set(HELD, {
       keys: charges.map((c) => c.key),
       keepMs: charges.map((c) => c.keepMs),
       amount,
+      perAttempt,
       at,
       reserved,
       settled: false,
@@ -222,7 +237,11 @@ export class Budgeter {
     const price = priceAt(info.pricing, at).price;
     if (x.operation !== 'chat') return worstCaseUsd(price, embeddingTokens(x.body.input), 0);
     const request = x.request;
-    const asked = request?.max_completion_tokens ?? request?.max_tokens ?? undefined;
+    // The larger of the two when a caller sets both: an upstream may read either.
+    const limits = [request?.max_completion_tokens, request?.max_tokens].filter(
+      (n): n is number => typeof n === 'number',
+    );
+    const asked = limits.length ? Math.max(...limits) : undefined;
     let output =
       typeof asked === 'number'
         ? asked
@@ -231,6 +250,12 @@ export class Budgeter {
     const choices = typeof request?.n === 'number' && request.n > 1 ? request.n : 1;
     return worstCaseUsd(price, inputTokens(x), output * choices);
   }
+}
+
+function reachedUpstream(r: AttemptResult): boolean {
+  if (r.outcome === 'success') return true;
+  if (r.stream && r.ttftMs !== undefined) return true;
+  return r.failure === 'client_abort' || r.failure === 'hedge_lost';
 }
 
 /** A budget's counters must outlive its period (a day's margin for late settlements); `none` keeps them forever. */

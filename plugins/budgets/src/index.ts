@@ -2,6 +2,7 @@ import { contract, definePlugin, RouteStage, SwitchyardError } from '@switchyard
 import { MODEL_INFO } from '@switchyard/plugin-models/contract';
 import { PLUGIN as PRICING_PLUGIN } from '@switchyard/plugin-pricing/contract';
 import type { Gateway, Plugin } from '@switchyard/core';
+import { ROUTING_OVERRIDES } from '@switchyard/core/routing';
 import { addAdminRoutes } from './admin.js';
 import { Budgeter } from './budgeter.js';
 import type { Scope } from './budgeter.js';
@@ -72,6 +73,7 @@ export function budgets(setup: BudgetsSetup = {}): Plugin<BudgetsOptions> {
         ledger,
         modelInfo: (t) => table.forTarget(t),
         now,
+        hedges: (x) => (x.get(ROUTING_OVERRIDES)?.hedge ?? gateway.config.routing.hedge) === true,
         logger: gateway.logger,
         health,
         soft,

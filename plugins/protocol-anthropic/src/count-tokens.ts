@@ -3,6 +3,7 @@ import { requestValidator } from '@switchyard/core/protocol';
 import type { Exchange, Gateway, Target } from '@switchyard/core';
 import type { InboundRoute } from '@switchyard/core/protocol';
 import type { AnthropicMessagesRequest } from '@switchyard/wire-anthropic';
+import { KEY_ACCESS } from '@switchyard/plugin-auth/contract';
 import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { estimateInputTokens } from './count.js';
 import { countTokensRequestSchema } from './schema.js';
@@ -37,14 +38,17 @@ export function countsNatively(gateway: Pick<Gateway, 'providers'>, target: Targ
 }
 
 /**
- * beforeRoute for count_tokens: when the model's preferred target (its first candidate) cannot
- * count natively, the gateway's estimate, flagged in `x-switchyard-warnings`; otherwise the
- * request goes on to be routed among the targets that can. An unknown model goes on too, to
- * routing's 404.
+ * beforeRoute for count_tokens: when the model's preferred target (its first candidate the
+ * caller's key may use) cannot count natively, the gateway's estimate, flagged in
+ * `x-switchyard-warnings`; otherwise the request goes on to be routed among the targets that
+ * can. An unknown model, or one the key may use no target of, goes on too, to routing's refusal.
  */
 export function estimateUnlessNative(gateway: Pick<Gateway, 'providers' | 'contract'>, x: Exchange): Reply | undefined {
   if (x.operation !== COUNT_TOKENS) return undefined;
-  const [preferred] = gateway.contract(MODEL_ROUTES)?.resolver.resolve(x.model) ?? [];
+  // Only targets the caller's key may use: one it may not is refused by routing, not estimated.
+  const allows = gateway.contract(KEY_ACCESS)?.(x.headers, x.url);
+  const targets = gateway.contract(MODEL_ROUTES)?.resolver.resolve(x.model) ?? [];
+  const preferred = allows ? targets.find((t) => allows(x.model, t)) : targets[0];
   if (!preferred || countsNatively(gateway, preferred)) return undefined;
   const tokens = estimateInputTokens(x.body as unknown as AnthropicMessagesRequest);
   return Reply.json({ input_tokens: tokens }, 200, { 'x-switchyard-warnings': ESTIMATE_WARNING });

@@ -54,7 +54,7 @@ export function protocolOpenAI(): Plugin<Record<string, never>> {
         method: 'GET',
         path: '/v1/models',
         plugin: PLUGIN,
-        handle: async () => ({ body: { object: 'list', data: await catalog.list() } }),
+        handle: async (req) => ({ body: { object: 'list', data: await catalog.list(req.headers, req.url) } }),
       });
     },
   });

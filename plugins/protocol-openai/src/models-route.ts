@@ -1,4 +1,6 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Gateway } from '@switchyard/core';
+import { KEY_ACCESS } from '@switchyard/plugin-auth/contract';
 import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 
 const DISCOVERY_TTL_MS = 60_000;
@@ -13,7 +15,8 @@ export interface ModelEntry {
 /**
  * The public model list: served models and aliases from config, discovered sets of
  * `discover: true` instances, plus what other instances that list no models report through
- * their provider's model listing (cached, failures skipped).
+ * their provider's model listing (cached, failures skipped). With gateway keys, only the names
+ * the caller's key may use: a name is listed when a target it resolves to is allowed.
  */
 export class ModelCatalog {
   readonly #gateway: Gateway;
@@ -23,7 +26,7 @@ export class ModelCatalog {
     this.#gateway = gateway;
   }
 
-  async list(): Promise<ModelEntry[]> {
+  async list(headers: IncomingHttpHeaders, url: string): Promise<ModelEntry[]> {
     const gateway = this.#gateway;
     const { instances, providers, http, logger } = gateway;
     // Without the models plugin nothing resolves, but configured models are still listed.
@@ -59,7 +62,15 @@ export class ModelCatalog {
     for (const { instance, models } of lists)
       for (const model of models) if (!owners.has(model)) owners.set(model, instance.type);
     for (const model of routes?.resolver.publicModels() ?? []) if (!owners.has(model)) owners.set(model, 'switchyard');
+    const allows = gateway.contract(KEY_ACCESS)?.(headers, url);
+    const visible = (id: string): boolean => {
+      if (!allows) return true;
+      const targets = routes?.resolver.resolve(id) ?? [];
+      return targets.length ? targets.some((t) => allows(id, t)) : allows(id);
+    };
     const created = Math.floor(Date.now() / 1000);
-    return [...owners].map(([id, owned_by]) => ({ id, object: 'model', created, owned_by }));
+    return [...owners]
+      .filter(([id]) => visible(id))
+      .map(([id, owned_by]) => ({ id, object: 'model', created, owned_by }));
   }
 }

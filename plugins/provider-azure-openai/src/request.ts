@@ -91,7 +91,8 @@ function fitToOldApiVersion(body: Record<string, unknown>, apiVersion: string, x
   }
   if (body.max_completion_tokens != null) {
     warn(`max_completion_tokens sent as max_tokens (api-version ${apiVersion} does not take it)`);
-    body.max_tokens ??= body.max_completion_tokens;
+    // The caller's max_completion_tokens wins over a max_tokens beside it, as budgets and limits reserved the larger of the two.
+    body.max_tokens = body.max_completion_tokens;
     delete body.max_completion_tokens;
   }
 }

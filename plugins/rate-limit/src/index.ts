@@ -1,5 +1,6 @@
 import { contract, definePlugin, RouteStage } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
+import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { MemoryCounters, RedisCounters } from './counters.js';
 import type { RedisClient } from './counters.js';
 import { Limiter } from './limiter.js';
@@ -36,6 +37,11 @@ export function rateLimit(): Plugin<RateLimitOptions> {
         counters,
         new StoreHealth(gateway.logger, redis ? 'redis' : 'memory'),
         gateway.logger,
+        (model) =>
+          gateway
+            .contract(MODEL_ROUTES)
+            ?.resolver.resolve(model)
+            .map((t) => t.model) ?? [],
       );
       gateway.routes.add({
         method: 'GET',

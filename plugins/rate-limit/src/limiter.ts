@@ -31,13 +31,16 @@ export class Limiter {
     private readonly counters: Counters,
     private readonly health: StoreHealth,
     private readonly logger: Logger,
+    /** The models a requested name resolves to (an alias's targets), for key × model limits. */
+    private readonly reached: (model: string) => readonly string[] = () => [],
   ) {}
 
   /** beforeRoute: a request no limit applies to passes at once (NOTHING), without a promise of its own. */
   admit(x: Exchange): Promise<Reply | undefined> {
     const caller = x.caller?.name ?? ANONYMOUS;
     const fromCaller = asLimits(x.caller?.metadata?.limits);
-    const scopes = scopesFor(caller, x.model, own(this.options.keys, caller), fromCaller, this.options.defaults);
+    const configured = own(this.options.keys, caller);
+    const scopes = scopesFor(caller, x.model, configured, fromCaller, this.options.defaults, this.reached);
     return scopes.length === 0 ? NOTHING : this.#admit(x, caller, scopes);
   }
 

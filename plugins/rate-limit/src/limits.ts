@@ -31,6 +31,8 @@ export function chargesFor(scopes: ReadonlyArray<{ id: string; limits: LimitSet 
 /**
  * The scopes a request counts against: the key (plugin `keys[name]`, else the caller's
  * `metadata.limits` from the auth plugin, else `defaults`), then each matching key × model entry.
+ * A model entry matches the requested name or a model it resolves to (`reached`: an alias's or
+ * an `instance/model`'s), and counts under that model's name: no other name for it steps around.
  */
 export function scopesFor(
   caller: string,
@@ -38,13 +40,20 @@ export function scopesFor(
   configured: KeyLimits | undefined,
   fromCaller: KeyLimits | undefined,
   defaults: KeyLimits | undefined,
+  reached: (model: string) => readonly string[] = () => [],
 ): Array<{ id: string; limits: LimitSet }> {
   const base = configured ?? fromCaller ?? defaults;
   if (!base) return [];
   const scopes: Array<{ id: string; limits: LimitSet }> = [{ id: `key:${caller}`, limits: base }];
-  for (const [pattern, limits] of Object.entries(base.models ?? {})) {
+  const entries = Object.entries(base.models ?? {});
+  if (entries.length === 0) return scopes;
+  const names = new Set([model, ...reached(model)]);
+  for (const [pattern, limits] of entries) {
     if (!limits || typeof limits !== 'object') continue;
-    if (globMatch(pattern, model)) scopes.push({ id: `key:${caller}|model:${model}`, limits });
+    for (const name of names) {
+      const id = `key:${caller}|model:${name}`;
+      if (globMatch(pattern, name) && !scopes.some((s) => s.id === id)) scopes.push({ id, limits });
+    }
   }
   return scopes;
 }
@@ -70,7 +79,8 @@ export function estimateTokens(body: Record<string, unknown>, charsPerToken: num
     textLength(body.system ?? body.instructions ?? '', 0) +
     textLength(body.tools ?? '', 0);
   const prompt = Math.ceil(chars / charsPerToken);
-  const max = firstInteger(body.max_completion_tokens, body.max_tokens, body.max_output_tokens) ?? defaultMaxTokens;
+  // The larger of the fields a caller set: an upstream may read either.
+  const max = largestInteger(body.max_completion_tokens, body.max_tokens, body.max_output_tokens) ?? defaultMaxTokens;
   return prompt + max;
 }
 
@@ -85,9 +95,11 @@ function textLength(value: unknown, depth: number): number {
   return total;
 }
 
-function firstInteger(...values: unknown[]): number | undefined {
-  for (const v of values) if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
-  return undefined;
+function largestInteger(...values: unknown[]): number | undefined {
+  let largest: number | undefined;
+  for (const v of values)
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && (largest === undefined || v > largest)) largest = v;
+  return largest;
 }
 
 /** One counter reading: used points and ms until its window resets. */

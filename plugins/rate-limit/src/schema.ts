@@ -26,7 +26,7 @@ export const keyLimitsSchema = Type.Object(
     models: Type.Optional(
       mapOf(limitSetSchema, {
         description:
-          'Limits per key × model: model names or globs, matched against the requested model, → the same four limits.',
+          "Limits per key × model: model names or globs, matched against the requested name and the models it resolves to (an alias's targets, an `instance/model`'s model), each counted under the model's name, → the same four limits.",
       }),
     ),
   },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chargesFor, estimateTokens, formatDuration, rateLimitHeaders, scopesFor } from '@switchyard/plugin-rate-limit';
 
 describe('rate-limit logic', () => {
-  it('estimates prompt characters / 4 plus max_tokens (or max_completion_tokens, or the default)', () => {
+  it('estimates prompt characters / 4 plus the largest output limit set (max_tokens, max_completion_tokens), else the default', () => {
     const messages = [
       { role: 'user', content: 'x'.repeat(40) },
       { role: 'user', content: [{ type: 'text', text: 'y'.repeat(8) }] },
@@ -14,7 +14,14 @@ describe('rate-limit logic', () => {
         4,
         1024,
       ),
-    ).toBe(2 + 7);
+    ).toBe(2 + 100); // an upstream may read either field
+    expect(
+      estimateTokens(
+        { messages: [{ role: 'user', content: 'abcd' }], max_completion_tokens: 70, max_tokens: 10 },
+        4,
+        1024,
+      ),
+    ).toBe(2 + 70);
     expect(estimateTokens({ messages: [] }, 4, 1024)).toBe(1024);
     expect(estimateTokens({ input: 'abcdefgh' }, 4, 0)).toBe(2);
     // A Responses request: input and instructions, max_output_tokens.
