@@ -6,7 +6,9 @@
  * encrypted reasoning back with `store: false` on Responses), `thinking` with a budget on Messages.
  * Where pi's API is the upstream's own (Responses → OpenAI, Chat Completions → chat-only server,
  * Messages → Anthropic), pi is also run straight against the mock, and the bodies that reached it
- * through the gateway must keep every field pi sends.
+ * through the gateway must keep every field pi sends. Last, errors: a wrong gateway key and an
+ * upstream's 400 reach pi on each API as its SDK reads them (pi's JSON mode still exits 0 and
+ * records the error on the message).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -285,5 +287,53 @@ describe.each(UPSTREAM_KINDS)('pi through the gateway to %s', (kind) => {
       },
       TEST_MS,
     );
+  });
+});
+
+describe('pi through the gateway to anthropic: errors, in the shape of the API pi speaks', () => {
+  let bench: Bench;
+  beforeAll(async () => void (bench = await startBench('anthropic', [...new Set(Object.values(MODELS))])));
+  afterEach(() => {
+    bench.reset();
+    proxy.attempts.length = 0;
+  });
+  afterAll(() => bench.close());
+
+  const runWith = (api: PiApi, apiKey: string) =>
+    runPi({
+      baseUrl: api === 'anthropic-messages' ? bench.gateway.url : bench.baseUrl,
+      apiKey,
+      api,
+      model: MODELS[api],
+      prompt: 'Say hello',
+      extraEnv: proxy.env(),
+      timeoutMs: HUNG_MS,
+    });
+
+  /** pi ran to its end (exit 0 in JSON mode) and recorded the failed call on the message. */
+  function expectFailure(run: PiResult, status: number, message: string, anthropicType: string): void {
+    expect(run.timedOut).toBe(false);
+    expect(proxy.attempts).toEqual([]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stopReason).toBe('error');
+    expect(run.errorMessage).toMatch(new RegExp(`^${status} `));
+    expect(run.errorMessage).toContain(message);
+    // The Anthropic SDK quotes Anthropic's error body whole; the OpenAI SDK gives error.message.
+    if (run.errorMessage!.includes('{')) expect(JSON.parse(run.errorMessage!.slice(4)).error.type).toBe(anthropicType);
+  }
+
+  it.each(PI_APIS)('%s: a wrong gateway key is refused (401) before any upstream call', async (api) => {
+    const run = await runWith(api, 'sk-not-a-gateway-key');
+    expectFailure(run, 401, 'invalid gateway key', 'authentication_error');
+    if (api === 'anthropic-messages') expect(run.errorMessage).toContain('{');
+    expect(bench.calls()).toEqual([]);
+  });
+
+  it.each(PI_APIS)("%s: the upstream's 400 comes back with its message", async (api) => {
+    bench.anthropic.queueFault({ kind: 'status', status: 400 });
+    const run = await runWith(api, CLIENT_KEY);
+    expectFailure(run, 400, 'mock error 400', 'invalid_request_error');
+    if (api === 'anthropic-messages') expect(run.errorMessage).toContain('{');
+    expect(bench.calls().map((c) => c.status)).toEqual([400]);
   });
 });
