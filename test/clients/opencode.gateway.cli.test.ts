@@ -26,11 +26,12 @@ import {
 } from '../support/clients/responses-bench.js';
 
 /**
- * opencode's model here; the gateway aliases it to each upstream's. A model the gateway's model
- * table knows as a reasoning model, so a Chat Completions body for the OpenAI upstream gets
- * `max_completion_tokens` (the `max_tokens` opencode's Chat and Anthropic packages send is refused).
+ * opencode's model here; the gateway aliases it to each upstream's. A point release the model
+ * table has no entry for: it takes gpt-5's kind (a reasoning model), so a Chat Completions body
+ * for the OpenAI upstream gets `max_completion_tokens` (the `max_tokens` opencode's Chat and
+ * Anthropic packages send is refused by OpenAI for it).
  */
-const MODEL = 'gpt-5';
+const MODEL = 'gpt-5.5';
 /** Only to mean "hung": a loaded machine may take long to start the CLI. */
 const HUNG_MS = 180_000;
 const COMMAND = 'echo switchyard-shell-ok';

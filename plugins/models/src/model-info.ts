@@ -78,6 +78,9 @@ export function listPrice(input: number, output: number, cachedRead?: number, ca
   };
 }
 
+/** What a model takes, shared by the point releases of its family. */
+const KIND_FIELDS = ['vision', 'tools', 'structuredOutput', 'reasoning', 'embeddings'] as const;
+
 /**
  * Capabilities and prices per model: what provider plugins know of their models, then what model
  * discovery read in an instance's listing, under the config's `catalog:` entries (keyed by
@@ -145,10 +148,29 @@ export class ModelInfoTable {
   /** The built-in entry: exact name, else the longest known name it starts with at a `-`/`@`/`:` boundary, after any `vendor/` prefix. */
   #builtIn(model: string): ModelInfo | undefined {
     const name = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
-    const exact = this.#known.get(name);
-    if (exact) return exact;
+    return this.#known.get(name) ?? this.#dated(name) ?? this.#pointRelease(name);
+  }
+
+  /** A dated or suffixed name (`…-2024-08-06`, `…@20250929`): the longest entry it starts with. */
+  #dated(name: string): ModelInfo | undefined {
     const prefix = this.#prefixes.find((p) => name.startsWith(p) && /[-@:]/.test(name[p.length] ?? ''));
     return prefix === undefined ? undefined : this.#known.get(prefix);
+  }
+
+  /**
+   * A point release of a known family (`gpt-5.5`, `gpt-5.1-mini` of `gpt-5`, `gpt-5-mini`): the
+   * family's kind (reasoning, tools, vision), which decides what the model takes; not its
+   * limits or prices, which a release does not share.
+   */
+  #pointRelease(name: string): ModelInfo | undefined {
+    const release = /^(.+?-\d+)\.\d+(.*)$/.exec(name);
+    if (!release) return undefined;
+    const family = release[1]! + release[2]!;
+    const info = this.#known.get(family) ?? this.#dated(family);
+    if (!info) return undefined;
+    const kind: ModelInfo = {};
+    for (const field of KIND_FIELDS) if (info[field] !== undefined) kind[field] = info[field];
+    return kind;
   }
 }
 

@@ -26,6 +26,19 @@ describe('ModelInfoTable', () => {
     expect(table.lookup('totally-unknown')).toBeUndefined();
   });
 
+  it("gives a point release (gpt-5.5, gpt-5.1-mini) its family's kind, not its limits or prices", () => {
+    expect(table.lookup('gpt-5.5')).toEqual({ vision: true, tools: true, structuredOutput: true, reasoning: true });
+    expect(table.lookup('gpt-5.2-mini')?.reasoning).toBe(true);
+    expect(table.lookup('gpt-5.5-2026-04-23')?.reasoning).toBe(true);
+    // A chat release of a point version keeps the chat model's kind: it does not reason.
+    expect(table.lookup('gpt-5.1-chat-latest')?.reasoning).toBe(false);
+    expect(table.lookup('gpt-5.5')?.pricing).toBeUndefined();
+    expect(table.lookup('gpt-5.5')?.maxOutputTokens).toBeUndefined();
+    // An entry of its own wins (gpt-4.1 is not gpt-4o's release), and no family means nothing known.
+    expect(table.lookup('gpt-4.1')?.contextWindow).toBe(1_047_576);
+    expect(table.lookup('gpt-9.5')).toBeUndefined();
+  });
+
   it('lays config entries over the built-in table, field by field, and per instance', () => {
     const info = table.lookup('gpt-4o')!;
     expect(info.quality).toBe(80);
