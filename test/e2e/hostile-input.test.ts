@@ -1,5 +1,3 @@
-import { request } from 'node:http';
-import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { withOptions } from '@switchyard/core';
 import { auth } from '@switchyard/plugin-auth';
@@ -7,6 +5,8 @@ import { mockProvider, startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import type { MockOpenAI } from '../support/mock-openai.js';
+import { sendHttp, sendRaw } from '../support/raw-http.js';
+import type { HttpAnswer } from '../support/raw-http.js';
 
 /**
  * One case per class of hostile input. Each asserts the status, the error shape of the caller's
@@ -68,12 +68,6 @@ afterEach(async () => {
   expect(normal.json.choices[0].message.content).toBe('up-a: hi');
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  json: any;
-}
-
 interface Sent {
   method?: string;
   path?: string;
@@ -81,51 +75,17 @@ interface Sent {
   body?: string | Buffer;
 }
 
-/** node:http, so that Host, Origin and any byte can be sent. */
-function send({ method = 'POST', path = '/v1/chat/completions', headers = {}, body }: Sent): Promise<Answer> {
+function send({ method = 'POST', path = '/v1/chat/completions', headers = {}, body }: Sent): Promise<HttpAnswer> {
   const all = {
     host: `127.0.0.1:${port}`,
     authorization: `Bearer ${KEY}`,
     'content-type': 'application/json',
     ...headers,
   };
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: all }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = text;
-        }
-        resolve({ status: res.statusCode!, headers: res.headers, json });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return sendHttp(port, { method, path, headers: all, body });
 }
 
-/** Raw bytes on a socket; resolves with what came back once the server closed it. */
-function raw(bytes: string | Buffer, trickleEveryMs?: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let out = '';
-    socket.on('data', (c) => (out += c));
-    socket.on('error', () => undefined);
-    socket.on('close', () => resolve(out));
-    if (trickleEveryMs === undefined) return void socket.end(bytes);
-    const text = bytes.toString();
-    let i = 0;
-    const timer = setInterval(
-      () => (socket.destroyed || i >= text.length ? clearInterval(timer) : socket.write(text[i++]!)),
-      trickleEveryMs,
-    );
-  });
-}
+const raw = (bytes: string | Buffer, trickleEveryMs?: number): Promise<string> => sendRaw(port, bytes, trickleEveryMs);
 
 const chat = (extra: Record<string, unknown> = {}): string =>
   JSON.stringify({ model: 'cheap-model', messages: [{ role: 'user', content: 'hi' }], ...extra });
@@ -134,11 +94,11 @@ const messages = (extra: Record<string, unknown> = {}): string =>
 
 /** The OpenAI error shape, with what the case expects of it. */
 function openaiError(
-  res: Answer,
+  res: HttpAnswer,
   status: number,
   expected: { type?: string; code?: string; param?: string; message?: RegExp } = {},
 ): void {
-  expect(res.status, JSON.stringify(res.json)).toBe(status);
+  expect(res.status, res.text).toBe(status);
   expect(Object.keys(res.json)).toEqual(['error']);
   expect(res.json.error).toEqual(expect.objectContaining({ message: expect.any(String), type: expect.any(String) }));
   expect(res.json.error).toHaveProperty('code');
@@ -150,8 +110,8 @@ function openaiError(
 }
 
 /** The Anthropic error shape. */
-function anthropicError(res: Answer, status: number, type: string, message?: RegExp): void {
-  expect(res.status, JSON.stringify(res.json)).toBe(status);
+function anthropicError(res: HttpAnswer, status: number, type: string, message?: RegExp): void {
+  expect(res.status, res.text).toBe(status);
   expect(res.json).toEqual({ type: 'error', error: { type, message: expect.any(String) } });
   if (message) expect(res.json.error.message).toMatch(message);
 }

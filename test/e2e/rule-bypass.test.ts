@@ -1,7 +1,6 @@
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plugin } from '@switchyard/core';
 import { mockProvider, startGateway } from '../support/gateway.js';
@@ -13,6 +12,8 @@ import type { MockAnthropic } from '../support/mock-anthropic.js';
 import { startGatedUpstream } from '../support/gated-upstream.js';
 import type { GatedUpstream } from '../support/gated-upstream.js';
 import { HUNG_MS, until } from '../support/wait.js';
+import { sendHttp, sendRaw } from '../support/raw-http.js';
+import type { HttpAnswer } from '../support/raw-http.js';
 
 /**
  * Attacks on Switchyard's rules — keys, model lists, budgets and limits, hosts — each asserting
@@ -89,13 +90,6 @@ const upstreamCalls = (): string[] =>
     .filter((r) => r.method === 'POST')
     .map((r) => `${r.path} ${String(r.body?.model)}`);
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  json: any;
-  text: string;
-}
-
 interface Sent {
   method?: string;
   path?: string;
@@ -105,51 +99,23 @@ interface Sent {
   key?: string | null;
 }
 
-/** node:http, so that Host, Origin and duplicate headers can be anything. */
 function send({
   method = 'POST',
   path = '/v1/chat/completions',
   headers = {},
   body,
   key = FULL,
-}: Sent): Promise<Answer> {
+}: Sent): Promise<HttpAnswer> {
   const all: Record<string, string | string[]> = {
     host: `127.0.0.1:${port}`,
     'content-type': 'application/json',
     ...(key === null ? {} : { authorization: `Bearer ${key}` }),
     ...headers,
   };
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: all }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode!, headers: res.headers, json, text });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return sendHttp(port, { method, path, headers: all, body });
 }
 
-/** Raw bytes on a socket; resolves with what came back once the server closed it. */
-function raw(bytes: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let out = '';
-    socket.on('data', (c) => (out += c));
-    socket.on('error', () => undefined);
-    socket.on('close', () => resolve(out));
-    socket.end(bytes);
-  });
-}
+const raw = (bytes: string): Promise<string> => sendRaw(port, bytes);
 
 const chat = (model: string, extra: Record<string, unknown> = {}): string =>
   JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
@@ -159,13 +125,13 @@ const responses = (model: string, extra: Record<string, unknown> = {}): string =
   JSON.stringify({ model, input: 'hi', ...extra });
 const ANTHROPIC = { 'anthropic-version': '2023-06-01' };
 
-function openaiError(res: Answer, status: number, expected: { type?: string; code?: string; param?: string } = {}) {
+function openaiError(res: HttpAnswer, status: number, expected: { type?: string; code?: string; param?: string } = {}) {
   expect(res.status, res.text).toBe(status);
   expect(Object.keys(res.json)).toEqual(['error']);
   expect(res.json.error).toMatchObject(expected);
 }
 
-function anthropicError(res: Answer, status: number, type: string): void {
+function anthropicError(res: HttpAnswer, status: number, type: string): void {
   expect(res.status, res.text).toBe(status);
   expect(res.json).toEqual({ type: 'error', error: { type, message: expect.any(String) } });
 }
@@ -864,32 +830,16 @@ describe('budgets and rate limits: bursts, cut streams, n, max_tokens', () => {
     expect(await budgetOf('cut')).toMatchObject({ spentUsd: expect.closeTo(0.02, 12), reservedUsd: 0 });
   });
 
-  it('a burst against a concurrency limit lets exactly the limit through', async () => {
+  // 'tpm': each request reserves its prompt estimate plus 1000 tokens: two fit in 2500, a third does not.
+  it.each([
+    ['a concurrency limit lets exactly the limit through', 'conc', 10],
+    ['tokensPerMinute admits only the reservations that fit', 'tpm', 1000],
+  ])('a burst against %s', async (_, key, maxTokens) => {
     gated.close();
     const before = gated.received;
     const statuses: number[] = [];
     const all = Array.from({ length: 10 }, () =>
-      call('conc', '/v1/chat/completions', chatBody({ max_tokens: 10 })).then(async (r) => {
-        statuses.push(r.status);
-        await r.text();
-        await finished.over(r);
-      }),
-    );
-    await until(() => statuses.length === 8 && gated.received - before === 2, {
-      what: '8 refusals and 2 requests held upstream',
-    });
-    expect(statuses).toEqual(Array(8).fill(429));
-    gated.open();
-    await Promise.all(all);
-  });
-
-  it('a burst against tokensPerMinute admits only the reservations that fit', async () => {
-    gated.close();
-    const before = gated.received;
-    const statuses: number[] = [];
-    // Each request reserves its prompt estimate plus 1000 tokens: two fit in 2500, a third does not.
-    const all = Array.from({ length: 10 }, () =>
-      call('tpm', '/v1/chat/completions', chatBody({ max_tokens: 1000 })).then(async (r) => {
+      call(key, '/v1/chat/completions', chatBody({ max_tokens: maxTokens })).then(async (r) => {
         statuses.push(r.status);
         await r.text();
         await finished.over(r);
