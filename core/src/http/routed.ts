@@ -145,7 +145,8 @@ async function routeAndAnswer(
 
 /**
  * Writes a successful delivery, or a plugin's reply (a `completion` rendered in the caller's
- * protocol). A stream goes on after this returns: nothing waits for it but the caller.
+ * protocol). A stream's promise settles once it is over and its attempt reported, so onFinish
+ * after a caller who left sees what the attempt cost.
  */
 function deliver(
   deps: RoutedDeps,
@@ -154,7 +155,7 @@ function deliver(
   delivery: Delivery | Exclude<Reply, { kind: 'error' }>,
   protocol: InboundProtocol,
   x: Exchange,
-): void {
+): void | Promise<void> {
   const headers = 'headers' in delivery ? delivery.headers : undefined;
   switch (delivery.kind) {
     case 'bytes':
@@ -183,11 +184,10 @@ function stream(
   headers: Readonly<Record<string, string>> | undefined,
   protocol: InboundProtocol,
   x: Exchange,
-): void {
-  deps.streams.add(
-    res,
-    writeStream(res, head, pieces, headers, protocol, () => x.abort()),
-  );
+): Promise<void> {
+  const writer = writeStream(res, head, pieces, headers, protocol, () => x.abort());
+  deps.streams.add(res, writer);
+  return writer.over;
 }
 
 async function* iterate(chunks: readonly ChatCompletionChunk[]): AsyncGenerator<ChatCompletionChunk> {

@@ -73,6 +73,8 @@ export function setRouteHeaders(head: ResponseHead, x: Exchange): void {
 export interface OpenStream {
   /** Stops writing after the current piece, writes `error` as the last event in the caller's protocol and ends. */
   cut(error: SwitchyardError): Promise<void>;
+  /** Settles once the pieces are over and their attempt has reported (a caller who left included). */
+  readonly over: Promise<void>;
 }
 
 /**
@@ -113,12 +115,15 @@ class StreamWriter implements PieceSink, OpenStream {
   #stopped = false;
   #waiting = false;
   #resume: (() => void) | undefined;
+  readonly over: Promise<void>;
+  #over!: () => void;
 
   constructor(res: ServerResponse, head: ResponseHead, codec: ProtocolCodec, abort: () => void) {
     this.#res = res;
     this.#head = head;
     this.#codec = codec;
     this.#abort = abort;
+    this.over = new Promise((resolve) => (this.#over = resolve));
   }
 
   push(pieces: PushedPieces): void {
@@ -144,6 +149,7 @@ class StreamWriter implements PieceSink, OpenStream {
     } finally {
       this.end();
       await iterator.return?.().catch(() => undefined);
+      this.#over();
     }
   }
 
@@ -172,8 +178,9 @@ class StreamWriter implements PieceSink, OpenStream {
     return false;
   }
 
-  /** @internal The pieces are over. */
+  /** @internal The pieces are over (pushed ones: and reported). */
   end(): void {
+    if (this.#pieces) this.#over();
     const res = this.#res;
     if (this.#last !== undefined || res.destroyed) return;
     this.#head.send(res, 200);

@@ -200,6 +200,10 @@ class Conversations {
       const ids = store ? referencedIds(items) : [];
       if (ids.length) {
         const found = await store!.items(scope, ids);
+        // What the gateway keeps, the upstream keeps too: a reference it does not hold for this key
+        // is another key's item (the upstream account is shared) or none, and is not passed on.
+        const foreign = items.find((i) => i.type === 'item_reference' && !found.has(i.id as string));
+        if (foreign) return Reply.error(itemNotFound(foreign.id as string));
         if (found.size) {
           items = resolved(items, found);
           changed = true;
@@ -288,6 +292,10 @@ function previousNotFound(previous: string): SwitchyardError {
     'previous_response_id',
     'previous_response_not_found',
   );
+}
+
+function itemNotFound(id: string): SwitchyardError {
+  return invalid(`Item with id '${id}' not found.`, 'input', 'item_not_found');
 }
 
 /** The caller scope of a hook-less route: the gateway key's name as the auth plugin reads it, '' without keys. */

@@ -1,5 +1,6 @@
 import { CAPTURED_COMPLETION } from '@switchyard/core/protocol';
 import { definePlugin, exchangeKey, Reply } from '@switchyard/core';
+import { KEY_ACCESS } from '@switchyard/plugin-auth/contract';
 import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import type { ModelRoutes } from '@switchyard/plugin-models/contract';
 import { CACHE_OUTCOME } from './contract.js';
@@ -110,8 +111,12 @@ class ResponseCaching {
       x.set(CACHE_OUTCOME, 'bypass');
       return;
     }
-    const scope = this.#options.shared ? '*' : (x.caller?.name ?? '');
-    const key = requestKey(x, scope, modelKey(this.#routes?.resolver.resolve(x.model) ?? [], x.model));
+    const targets = this.#targets(x);
+    if (!targets) return;
+    // A name no target of is known here (a `tag:` query) keys by itself: with gateway keys, per key.
+    const shared = this.#options.shared && (targets.length > 0 || !this.#gateway.contract(KEY_ACCESS));
+    const scope = shared ? '*' : (x.caller?.name ?? '');
+    const key = requestKey(x, scope, modelKey(targets, x.model));
     if (read) {
       const entry = await this.#backend.get(key).catch((err: unknown) => this.#warn(err, 'lookup'));
       if (entry) {
@@ -135,6 +140,19 @@ class ResponseCaching {
       x.captureResponse = true;
       x.set(PENDING, key);
     }
+  }
+
+  /**
+   * The targets the name resolves to that the caller's gateway key may use: an entry is keyed by
+   * them, so no key reads an answer of a target it may not use. Undefined when it may use none
+   * (routing refuses the request).
+   */
+  #targets(x: Exchange): readonly Target[] | undefined {
+    const resolved = this.#routes?.resolver.resolve(x.model) ?? [];
+    const allows = this.#gateway.contract(KEY_ACCESS)?.(x.headers, x.url);
+    if (!allows || resolved.length === 0) return resolved;
+    const allowed = resolved.filter((t) => allows(x.model, t));
+    return allowed.length ? allowed : undefined;
   }
 
   async store(result: AttemptResult, x: Exchange): Promise<void> {

@@ -164,7 +164,7 @@ describe('kept responses', () => {
     const sent = anthropic.requests.at(-1)!.body;
     expect(sent.messages.map((m: any) => m.role)).toEqual(['user', 'assistant', 'user']);
     expect(JSON.stringify(sent.messages[1])).toContain('anthropic: Remember the word ZEBRA.');
-    // Another key's reference is not resolved: only an upstream speaking Responses could try, and none serves `claude`.
+    // Another key's reference is not found: the gateway keeps what the upstream keeps, so it is not passed on.
     const foreign = await post(
       gw,
       {
@@ -177,7 +177,11 @@ describe('kept responses', () => {
       B,
     );
     expect(foreign.status).toBe(400);
-    expect(foreign.json.error.message).toContain(`input item_reference ${message.id} is not stored by the gateway`);
+    expect(foreign.json.error).toMatchObject({
+      message: `Item with id '${message.id}' not found.`,
+      code: 'item_not_found',
+      param: 'input',
+    });
   });
 });
 
