@@ -59,22 +59,10 @@ export async function serveRouted(
     refused = err;
   }
   // A refused body gets its exchange too: onFinish for every request.
-  const x = new Exchange({
-    id: requestId,
-    protocol: protocol.name,
-    operation: route.operation,
-    body,
-    raw,
-    request: decoded.request,
-    headers: req.headers,
-    url: req.url ?? '',
-    plan: new RoutePlan(),
-  });
-  if (decoded.warnings?.length) x.set(INBOUND_WARNINGS, decoded.warnings);
-  if (deps.timing === 'plugins' || (deps.timing && req.headers['x-switchyard-timing'] !== undefined))
-    x.timings.spans = [];
+  const x = newExchange(deps, protocol, route, requestId, req, body, raw, decoded);
   let failure: SwitchyardError | undefined;
   let routing: Promise<void> | undefined = undefined;
+  let routed = false;
   // 'close' comes once: `on` spares the once-wrapper per request.
   res.on('close', () => {
     deps.streams.delete(res);
@@ -82,8 +70,8 @@ export async function serveRouted(
     const status = !res.headersSent && x.aborted ? CLIENT_CLOSED : res.statusCode;
     x.response = requestOutcome(x, status, failure);
     if (!hooks.onFinish.isUsed()) return;
-    // A caller who hangs up mid-attempt: onFinish waits for the attempt to report `cancelled`, so what it cost is settled.
-    if (routing) void routing.then(() => finish(deps, x));
+    // A caller who hangs up mid-attempt or mid-stream: onFinish waits for the attempt to report, so what it cost is settled.
+    if (routing && !routed) void routing.then(() => finish(deps, x));
     else finish(deps, x);
   });
   const fail = (err: unknown): void => {
@@ -98,7 +86,40 @@ export async function serveRouted(
     writeError(res, failure, protocol, logger, requestId, head);
   };
   if (refused !== undefined) return fail(refused);
-  routing = routeAndAnswer(deps, protocol, x, head, res, fail).catch(fail);
+  routing = routeAndAnswer(deps, protocol, x, head, res, fail).then(
+    () => void (routed = true),
+    (err: unknown) => {
+      routed = true;
+      fail(err);
+    },
+  );
+}
+
+function newExchange(
+  deps: RoutedDeps,
+  protocol: InboundProtocol,
+  route: InboundRoute,
+  requestId: string,
+  req: IncomingMessage,
+  body: Record<string, unknown>,
+  raw: Buffer | undefined,
+  decoded: Decoded,
+): Exchange {
+  const x = new Exchange({
+    id: requestId,
+    protocol: protocol.name,
+    operation: route.operation,
+    body,
+    raw,
+    request: decoded.request,
+    headers: req.headers,
+    url: req.url ?? '',
+    plan: new RoutePlan(),
+  });
+  if (decoded.warnings?.length) x.set(INBOUND_WARNINGS, decoded.warnings);
+  if (deps.timing === 'plugins' || (deps.timing && req.headers['x-switchyard-timing'] !== undefined))
+    x.timings.spans = [];
+  return x;
 }
 
 /** onFinish, whose failure is logged. */
