@@ -3,14 +3,13 @@
  * holds those that were not), each closed: every test here failed before its fix (the comments
  * say how).
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '@switchyard/core';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import { finishedExchanges } from '../support/finishes.js';
 import { until } from '../support/wait.js';
+import { startHangingUpstream } from '../support/hanging-upstream.js';
 
 const k = (n: string) => `sk-gw-repro-${n}-0123456789abcdef`;
 const ADMIN = k('ops');
@@ -167,29 +166,9 @@ describe('2. item_reference: another key continues a kept conversation through a
 });
 
 describe('3. a Responses stream the caller cuts is charged nothing (budget) and counts no tokens (limit)', () => {
-  async function hanging() {
-    const server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write(
-          `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'h', choices: [{ index: 0, delta: { role: 'assistant', content: 'partial' }, finish_reason: null }] })}\n\n`,
-        );
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    return {
-      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-      close: () => {
-        server.closeAllConnections();
-        server.close();
-      },
-    };
-  }
-
   for (const limits of [undefined, { tokensPerMinute: 100_000 }]) {
     it(`key ${limits ? 'with' : 'without'} a token limit`, async () => {
-      const up = await hanging();
+      const up = await startHangingUpstream();
       const finished = finishedExchanges();
       const gw = await startGateway(
         {
@@ -253,7 +232,7 @@ describe('3. a Responses stream the caller cuts is charged nothing (budget) and 
         }
       } finally {
         await gw.close();
-        up.close();
+        await up.close();
       }
     });
   }

@@ -1,6 +1,4 @@
-import { createServer, request as httpRequest, Agent } from 'node:http';
-import type { ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest, Agent } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '@switchyard/core';
 import { tagRouting } from '@switchyard/plugin-tag-routing';
@@ -12,6 +10,7 @@ import type { MockOpenAI } from '../support/mock-openai.js';
 import { startGatedUpstream } from '../support/gated-upstream.js';
 import { finishedExchanges } from '../support/finishes.js';
 import { until } from '../support/wait.js';
+import { startHangingUpstream } from '../support/hanging-upstream.js';
 
 /**
  * A second pass at Switchyard's rules — per-caller state (kept responses, the response cache),
@@ -65,51 +64,6 @@ const chat = (model: string, extra: Record<string, unknown> = {}) => ({
   messages: [{ role: 'user', content: 'what is the secret plan?' }],
   ...extra,
 });
-
-/** A chat upstream whose streams send one chunk, then wait for the caller to leave. */
-async function startHangingUpstream(): Promise<{
-  baseUrl: string;
-  received: number;
-  aborted: number;
-  close(): Promise<void>;
-}> {
-  const open = new Set<ServerResponse>();
-  const state = { received: 0, aborted: 0 };
-  const server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (c) => (text += c));
-    req.on('end', () => {
-      const body = JSON.parse(text || '{}');
-      state.received++;
-      open.add(res);
-      res.on('close', () => {
-        open.delete(res);
-        if (!res.writableFinished) state.aborted++;
-      });
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const chunk = { id: 'chatcmpl-hang', object: 'chat.completion.chunk', created: 1, model: body.model };
-      res.write(
-        `data: ${JSON.stringify({ ...chunk, choices: [{ index: 0, delta: { role: 'assistant', content: 'partial' }, finish_reason: null }] })}\n\n`,
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    get received() {
-      return state.received;
-    },
-    get aborted() {
-      return state.aborted;
-    },
-    async close() {
-      for (const res of open) res.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 const posts = (m: MockOpenAI) => m.requests.filter((r) => r.method === 'POST');
 

@@ -1,6 +1,3 @@
-import { createServer } from 'node:http';
-import type { Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plugin } from '@switchyard/core';
 import { mockProvider, startGateway } from '../support/gateway.js';
@@ -13,6 +10,8 @@ import { startGatedUpstream } from '../support/gated-upstream.js';
 import type { GatedUpstream } from '../support/gated-upstream.js';
 import { HUNG_MS, until } from '../support/wait.js';
 import { sendHttp, sendRaw } from '../support/raw-http.js';
+import { startHangingUpstream } from '../support/hanging-upstream.js';
+import type { HangingUpstream } from '../support/hanging-upstream.js';
 import type { HttpAnswer } from '../support/raw-http.js';
 
 /**
@@ -589,57 +588,6 @@ describe('hosts: DNS rebinding and browser pages against a loopback gateway', ()
     expect(upstreamCalls()).toEqual([]);
   });
 });
-
-/**
- * An upstream whose streams send their first chunk and then wait for the caller to leave, and
- * whose non-streamed answers never come: for callers cutting a request short.
- */
-interface HangingUpstream {
-  baseUrl: string;
-  received: Array<Record<string, any>>;
-  aborted: number;
-  close(): Promise<void>;
-}
-
-async function startHangingUpstream(): Promise<HangingUpstream> {
-  const open = new Set<ServerResponse>();
-  const state = { received: [] as Array<Record<string, any>>, aborted: 0 };
-  const server: Server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (c) => (text += c));
-    req.on('end', () => {
-      const body = JSON.parse(text || '{}');
-      state.received.push(body);
-      open.add(res);
-      res.on('close', () => {
-        open.delete(res);
-        if (!res.writableFinished) state.aborted++;
-      });
-      if (!body.stream) return;
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const chunk = { id: 'chatcmpl-hang', object: 'chat.completion.chunk', created: 1, model: body.model };
-      res.write(
-        `data: ${JSON.stringify({ ...chunk, choices: [{ index: 0, delta: { role: 'assistant', content: 'partial' }, finish_reason: null }] })}\n\n`,
-      );
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port: at } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${at}/v1`,
-    get received() {
-      return state.received;
-    },
-    get aborted() {
-      return state.aborted;
-    },
-    async close() {
-      for (const res of open) res.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 /** Tells when a request is over (every other onFinish tap done: its budget settled), by its x-request-id. */
 function requestsOver(): { plugin: Plugin; over(res: Response): Promise<void> } {
