@@ -162,7 +162,15 @@ function authenticate(
   requestId?: string,
 ): { key?: GatewayKey; error?: SwitchyardError } {
   const param = keyInQuery(url);
-  if (param !== undefined) return keyInQueryRefusal(logger, requestId, param);
+  if (param !== undefined) {
+    return refuse(
+      logger,
+      requestId,
+      `gateway keys are not accepted in the URL query string (found "${param}"): URLs end up in logs and proxies; ${HOW}`,
+      'key_in_query',
+      'key in query string',
+    );
+  }
   const presented = presentedKey(headers);
   if (presented.kind === 'missing')
     return refuse(logger, requestId, `missing gateway key: ${HOW}`, 'missing_api_key', 'missing');
@@ -183,16 +191,6 @@ function authenticate(
     );
   }
   return { key: found.key };
-}
-
-function keyInQueryRefusal(logger: Logger, requestId: string | undefined, param: string): { error: SwitchyardError } {
-  return refuse(
-    logger,
-    requestId,
-    `gateway keys are not accepted in the URL query string (found "${param}"): URLs end up in logs and proxies; ${HOW}`,
-    'key_in_query',
-    'key in query string',
-  );
 }
 
 function refuse(
