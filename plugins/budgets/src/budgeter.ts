@@ -264,11 +264,17 @@ function keepMsOf(span: PeriodSpan, at: number): number | undefined {
 }
 
 /** Embedding inputs' estimated tokens: characters / 4. */
+/** Tokens of an embeddings input: token arrays counted exactly (one per id), text as characters / 4. */
 function embeddingTokens(input: unknown): number {
-  const texts = typeof input === 'string' ? [input] : Array.isArray(input) ? input : [];
-  let chars = 0;
-  for (const t of texts) chars += typeof t === 'string' ? t.length : JSON.stringify(t ?? '').length;
-  return Math.ceil(chars / 4);
+  if (typeof input === 'string') return Math.ceil(input.length / 4);
+  if (!Array.isArray(input)) return 0;
+  if (input.every((id) => typeof id === 'number')) return input.length;
+  let tokens = 0;
+  for (const item of input)
+    tokens += Array.isArray(item)
+      ? item.length
+      : Math.ceil((typeof item === 'string' ? item : JSON.stringify(item ?? '')).length / 4);
+  return tokens;
 }
 
 /** A key's own `budget` (auth `keys[].budget`, possibly set at run time), if it is one. */

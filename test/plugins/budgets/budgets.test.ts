@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { budgets } from '@switchyard/plugin-budgets';
 import { pricing } from '@switchyard/plugin-pricing';
-import { ADMIN, APP, OTHER, admin, budgetOf, burst, chat, closeOpened, seed, setup } from './helpers.js';
+import { ADMIN, APP, KEYS, OTHER, admin, budgetOf, burst, chat, closeOpened, seed, setup } from './helpers.js';
+import { mockProvider, startGateway } from '../../support/gateway.js';
+import { startMockOpenAI } from '../../support/mock-openai.js';
 
 afterEach(closeOpened);
 
@@ -158,6 +160,36 @@ describe('budgets (one replica, memory)', () => {
     expect((await bad.json()).error.message).toBe('from must be a date, YYYY-MM-DD (UTC)');
     const caller = await fetch(`${gw.url}/admin/spend`, { headers: { authorization: `Bearer ${APP}` } });
     expect(caller.status).toBe(403);
+  });
+
+  it('reserves embeddings sent as token arrays at their exact length, text at characters / 4', async () => {
+    const up = await startMockOpenAI({ name: 'e' });
+    const gw = await startGateway({
+      providers: [mockProvider('e', up.baseUrl, { models: ['emb'] })],
+      catalog: { emb: { pricing: { input: 10, output: 0 }, embeddings: true } },
+      plugins: {
+        auth: { keys: KEYS },
+        budgets: { keys: { 'app-1': { usd: 0.01, period: 'day' } } },
+        'circuit-breaker': false,
+      },
+    });
+    try {
+      // $10 per million input tokens against $0.01: 1,000 tokens fit.
+      const embed = (input: unknown) =>
+        fetch(`${gw.url}/v1/embeddings`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${APP}` },
+          body: JSON.stringify({ model: 'emb', input }),
+        });
+      // 2,000 one-digit ids were 2,000 characters, reserved as 500 tokens, and let through.
+      expect((await embed(Array(2000).fill(7))).status).toBe(402);
+      expect((await embed([Array(600).fill(7), Array(600).fill(7)])).status).toBe(402);
+      expect(up.requests).toEqual([]);
+      expect((await embed('x'.repeat(3000))).status).toBe(200); // 750 tokens estimated
+    } finally {
+      await gw.close();
+      await up.close();
+    }
   });
 
   it('refuses to start without the pricing plugin, whose costs it counts', async () => {
