@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { CAPTURED_COMPLETION, INBOUND_WARNINGS, requestValidator } from '@switchyard/core/protocol';
-import { contract, definePlugin, errorCode, NOTHING, Reply, RouteStage, SwitchyardError } from '@switchyard/core';
-import type { Caller, Exchange, Gateway, Plugin, Target } from '@switchyard/core';
+import { definePlugin, errorCode, NOTHING, Reply, RouteStage, SwitchyardError } from '@switchyard/core';
+import type { Exchange, Gateway, Plugin, Target } from '@switchyard/core';
+import { CALLER_OF } from '@switchyard/plugin-auth/contract';
 import type { ChatRequest, InboundProtocol } from '@switchyard/core/protocol';
 import type { RoutePlan } from '@switchyard/core/routing';
 import { CONTINUATION, inputItems, responsesToCanonical, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
@@ -26,9 +27,6 @@ export type { Backend, StoredResponse } from './store.js';
 
 /** beforeRoute stage of continuing a conversation: after authentication (-100: the caller is known), before limits and caches (0). */
 export const CONTINUE_STAGE = -50;
-
-/** Who calls a route that runs no hooks; provided by an auth plugin that has keys. */
-const CALLER_OF = contract<(headers: IncomingHttpHeaders, url: string) => Caller | undefined>('auth:caller-of');
 
 export const STORE_UNAVAILABLE = errorCode('SWITCHYARD_ERR_RESPONSE_STORE_UNAVAILABLE', {
   status: 503,
