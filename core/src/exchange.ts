@@ -19,6 +19,12 @@ export const exchangeKey: <T>(name: string) => ExchangeKey<T> = contract;
 export interface Caller {
   /** The gateway key's configured name (never the key itself). */
   readonly name: string;
+  /**
+   * What data kept for this caller (stored responses, per-key cache entries) is filed under,
+   * when not its name: a run-time key's name with its creation time, so that a key created
+   * later under a deleted key's name does not read what the deleted key's holder kept.
+   */
+  readonly scope?: string;
   readonly team?: string;
   readonly metadata?: Readonly<Record<string, unknown>>;
 }

@@ -237,3 +237,82 @@ describe('3. a Responses stream the caller cuts is charged nothing (budget) and 
     });
   }
 });
+
+describe('7. a run-time key created under a deleted key’s name reads what the deleted key kept', () => {
+  // Before the fix, kept data was filed under the key's name alone: the new holder read the old
+  // holder's stored response and got the old holder's cached answer.
+  async function setup() {
+    const up = await startMockOpenAI({ name: 'rt' });
+    const gw = await startGateway({
+      plugins: {
+        'circuit-breaker': false,
+        'response-cache': { enabled: true },
+        auth: { runtimeKeys: true, keys: [{ name: 'ops', key: ADMIN, admin: true }] },
+      },
+      providers: [mockProvider('rt', up.baseUrl, { models: ['gpt-4o'] })],
+    });
+    const admin = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(`${gw.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: r.status, text: await r.text() };
+    };
+    const get = async (path: string, key: string) => {
+      const r = await fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+      return { status: r.status, text: await r.text() };
+    };
+    return { up, gw, admin, get, close: async () => (await gw.close(), await up.close()) };
+  }
+
+  it('a stored response and its input stay with the deleted key; a rotated key keeps its own', async () => {
+    const { gw, admin, get, close } = await setup();
+    try {
+      expect((await admin('POST', '/admin/keys', { name: 'temp', key: k('first') })).status).toBe(201);
+      const made = await post(`${gw.url}/v1/responses`, k('first'), { model: 'gpt-4o', input: 'first holder: 4242' });
+      expect(made.status, made.text).toBe(200);
+      const { id } = JSON.parse(made.text);
+      // Rotating a key keeps its holder: what it kept is still its own.
+      expect((await admin('PATCH', '/admin/keys/temp', { key: k('rotated') })).status).toBe(200);
+      expect((await get(`/v1/responses/${id}`, k('rotated'))).status).toBe(200);
+
+      expect((await admin('DELETE', '/admin/keys/temp')).status).toBe(200);
+      expect((await admin('POST', '/admin/keys', { name: 'temp', key: k('second') })).status).toBe(201);
+      for (const path of [`/v1/responses/${id}`, `/v1/responses/${id}/input_items`]) {
+        const res = await get(path, k('second'));
+        expect(res.status, `${path}: ${res.text}`).toBe(404);
+        expect(res.text).not.toContain('4242');
+      }
+      const next = await post(`${gw.url}/v1/responses`, k('second'), {
+        model: 'gpt-4o',
+        input: 'what did I say?',
+        previous_response_id: id,
+      });
+      expect(next.status, next.text).toBe(400);
+      expect(JSON.parse(next.text).error.code).toBe('previous_response_not_found');
+    } finally {
+      await close();
+    }
+  });
+
+  it("the per-key response cache: the new holder's first request reaches the upstream", async () => {
+    const { up, gw, admin, close } = await setup();
+    try {
+      expect((await admin('POST', '/admin/keys', { name: 'temp', key: k('first') })).status).toBe(201);
+      const first = await post(`${gw.url}/v1/chat/completions`, k('first'), chat('gpt-4o'));
+      expect(first.headers.get('x-switchyard-cache')).toBe('miss');
+      const again = await post(`${gw.url}/v1/chat/completions`, k('first'), chat('gpt-4o'));
+      expect(again.headers.get('x-switchyard-cache')).toBe('hit');
+      expect((await admin('DELETE', '/admin/keys/temp')).status).toBe(200);
+      expect((await admin('POST', '/admin/keys', { name: 'temp', key: k('second') })).status).toBe(201);
+      up.reset();
+      const theirs = await post(`${gw.url}/v1/chat/completions`, k('second'), chat('gpt-4o'));
+      expect(theirs.status, theirs.text).toBe(200);
+      expect(theirs.headers.get('x-switchyard-cache')).toBe('miss');
+      expect(up.requests).toHaveLength(1);
+    } finally {
+      await close();
+    }
+  });
+});

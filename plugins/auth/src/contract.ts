@@ -19,3 +19,8 @@ export const KEY_ACCESS =
   contract<(headers: IncomingHttpHeaders, url: string) => KeyAllows | undefined>('auth:key-access');
 
 export type KeyAllows = (model: string, target?: Target) => boolean;
+
+/** What data kept for a caller (stored responses, per-key cache entries) is filed under; '' without gateway keys. */
+export function keptScope(caller: Caller | undefined): string {
+  return caller ? (caller.scope ?? caller.name) : '';
+}

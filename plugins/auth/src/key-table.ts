@@ -19,8 +19,11 @@ export interface GatewayKey {
   /** `models` entries matched against a target: without a `/` against its model name, with one against `instance/model`. */
   readonly targetPatterns: ReadonlyArray<{ readonly re: RegExp; readonly id: boolean }>;
   readonly providers: readonly RegExp[] | undefined;
-  readonly caller: { name: string; team?: string; metadata: Readonly<Record<string, unknown>> };
+  readonly caller: { name: string; scope?: string; team?: string; metadata: Readonly<Record<string, unknown>> };
 }
+
+/** A key's settings as the table reads them; a run-time key also has its creation time. */
+export type TableEntry = GatewayKeyConfig & { readonly source?: 'config' | 'runtime'; readonly createdAt?: string };
 
 export type Lookup =
   { ok: true; key: GatewayKey } | { ok: false; reason: 'unknown' | 'disabled' | 'expired'; key?: GatewayKey };
@@ -53,7 +56,7 @@ export class KeyTable {
   readonly keys: readonly GatewayKey[];
   readonly #matched = new Map<string, GatewayKey>();
 
-  constructor(configs: readonly GatewayKeyConfig[]) {
+  constructor(configs: readonly TableEntry[]) {
     const problems: string[] = [];
     const seenNames = new Set<string>();
     const seenHashes = new Map<string, string>();
@@ -91,7 +94,12 @@ export class KeyTable {
         anyModel: (c.models ?? ['*']).includes('*'),
         targetPatterns: (c.models ?? ['*']).map((m) => ({ re: globToRegExp(m), id: m.includes('/') })),
         providers: c.providers?.map(globToRegExp),
-        caller: { name: c.name, ...(c.team === undefined ? {} : { team: c.team }), metadata: Object.freeze(metadata) },
+        caller: {
+          name: c.name,
+          ...(c.source === 'runtime' && c.createdAt ? { scope: `${c.name}@${c.createdAt}` } : {}),
+          ...(c.team === undefined ? {} : { team: c.team }),
+          metadata: Object.freeze(metadata),
+        },
       });
     });
     if (problems.length) throw new KeyConfigError(problems);

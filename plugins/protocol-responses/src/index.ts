@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { CAPTURED_COMPLETION, INBOUND_WARNINGS, requestValidator } from '@switchyard/core/protocol';
 import { definePlugin, errorCode, NOTHING, Reply, RouteStage, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Gateway, Plugin, Target } from '@switchyard/core';
-import { CALLER_OF } from '@switchyard/plugin-auth/contract';
+import { CALLER_OF, keptScope } from '@switchyard/plugin-auth/contract';
 import type { ChatRequest, InboundProtocol } from '@switchyard/core/protocol';
 import type { RoutePlan } from '@switchyard/core/routing';
 import { CONTINUATION, inputItems, responsesToCanonical, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
@@ -179,7 +179,7 @@ class Conversations {
     if (x.protocol !== PROTOCOL || !x.request) return undefined;
     const store = this.store;
     const body = x.body as ResponsesRequest;
-    const scope = x.caller?.name ?? '';
+    const scope = keptScope(x.caller);
     const previous = typeof body.previous_response_id === 'string' ? body.previous_response_id : undefined;
     this.#startTurn(x, body, scope, previous);
     let items = previous || Array.isArray(body.input) ? inputItems(body.input) : undefined;
@@ -296,9 +296,9 @@ function itemNotFound(id: string): SwitchyardError {
   return invalid(`Item with id '${id}' not found.`, 'input', 'item_not_found');
 }
 
-/** The caller scope of a hook-less route: the gateway key's name as the auth plugin reads it, '' without keys. */
+/** The caller scope of a hook-less route: the gateway key's as the auth plugin reads it, '' without keys. */
 function scopeOf(gateway: Gateway): (req: { headers: IncomingHttpHeaders; url: string }) => string {
-  return (req) => gateway.contract(CALLER_OF)?.(req.headers, req.url)?.name ?? '';
+  return (req) => keptScope(gateway.contract(CALLER_OF)?.(req.headers, req.url));
 }
 
 export default protocolResponses;

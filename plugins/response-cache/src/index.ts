@@ -1,6 +1,6 @@
 import { CAPTURED_COMPLETION } from '@switchyard/core/protocol';
 import { definePlugin, exchangeKey, Reply } from '@switchyard/core';
-import { KEY_ACCESS } from '@switchyard/plugin-auth/contract';
+import { KEY_ACCESS, keptScope } from '@switchyard/plugin-auth/contract';
 import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import type { ModelRoutes } from '@switchyard/plugin-models/contract';
 import { CACHE_OUTCOME } from './contract.js';
@@ -115,7 +115,7 @@ class ResponseCaching {
     if (!targets) return;
     // A name no target of is known here (a `tag:` query) keys by itself: with gateway keys, per key.
     const shared = this.#options.shared && (targets.length > 0 || !this.#gateway.contract(KEY_ACCESS));
-    const scope = shared ? '*' : (x.caller?.name ?? '');
+    const scope = shared ? '*' : keptScope(x.caller);
     const key = requestKey(x, scope, modelKey(targets, x.model));
     if (read) {
       const entry = await this.#backend.get(key).catch((err: unknown) => this.#warn(err, 'lookup'));
