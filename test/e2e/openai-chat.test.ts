@@ -320,6 +320,29 @@ describe('OpenAI clients through Switchyard', () => {
     expect((await wrongMethod.json()).error.message).toContain('allowed: POST');
   });
 
+  it('a client whose base URL lacks /v1 is told where the route is, in the protocol it speaks', async () => {
+    const noV1 = new OpenAI({ baseURL: gw.url, apiKey: 'caller-key', maxRetries: 0 });
+    const err = await noV1.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((err as InstanceType<typeof OpenAI.NotFoundError>).message).toContain(
+      'no route for POST /chat/completions: it is served at /v1/chat/completions (does the client',
+    );
+    const models = await noV1.models.list().catch((e: unknown) => e);
+    expect((models as Error).message).toContain('served at /v1/models');
+    // Anthropic's path gets Anthropic's error shape.
+    const messages = await fetch(`${gw.url}/messages`, { method: 'POST', body: '{}' });
+    expect(messages.status).toBe(404);
+    expect(await messages.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'not_found_error', message: expect.stringContaining('served at /v1/messages') },
+    });
+    // No hint where /v1 has no such route either, nor for a path under /v1 already.
+    expect((await (await fetch(`${gw.url}/nothing-here`)).json()).error.message).toBe('no route for GET /nothing-here');
+    expect(a.requests).toHaveLength(0);
+  });
+
   it('echoes a sane incoming x-request-id and replaces an unsafe one', async () => {
     const echoed = await fetch(`${gw.url}/health`, { headers: { 'x-request-id': 'req-123.abc' } });
     expect(echoed.headers.get('x-request-id')).toBe('req-123.abc');

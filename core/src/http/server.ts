@@ -149,6 +149,13 @@ function errorBodyFor(protocols: ProtocolRegistry, path: string): (error: Switch
   return codec ? codec.errorBody.bind(codec) : (error) => ({ error: errorObject(error) });
 }
 
+/** `/v1` + path when that route serves this method and path is not under /v1 already (a base URL without /v1). */
+function underV1(router: KoaRouter, method: string, path: string): string | undefined {
+  if (path.startsWith('/v1/')) return undefined;
+  const v1 = `/v1${path}`;
+  return router.match(v1, method).route ? v1 : undefined;
+}
+
 /** Koa for what is not a routed endpoint: /health, /ready and every plugin route, with 404/405 in the path's protocol. */
 function createKoa(gateway: HandlerHost): Koa {
   const app = new Koa();
@@ -159,21 +166,30 @@ function createKoa(gateway: HandlerHost): Koa {
   app.silent = true;
   app.use(async (ctx, next) => {
     const started = timing ? performance.now() : 0;
+    let servedAt: string | undefined;
     try {
       await next();
       if (ctx.body === undefined && (ctx.status === 404 || ctx.status === 405)) {
+        servedAt = ctx.status === 404 ? underV1(router, ctx.method, ctx.path) : undefined;
         const allowed = ctx.status === 405 ? ` (allowed: ${ctx.response.get('allow')})` : '';
-        throw new SwitchyardError('SWITCHYARD_ERR_NOT_FOUND', `no route for ${ctx.method} ${ctx.path}${allowed}`, {
-          status: ctx.status,
-          publicCode: ctx.status === 405 ? 'method_not_allowed' : 'not_found',
-        });
+        const hint = servedAt ? `: it is served at ${servedAt} (does the client's base URL end in /v1?)` : '';
+        throw new SwitchyardError(
+          'SWITCHYARD_ERR_NOT_FOUND',
+          `no route for ${ctx.method} ${ctx.path}${allowed}${hint}`,
+          {
+            status: ctx.status,
+            publicCode: ctx.status === 405 ? 'method_not_allowed' : 'not_found',
+          },
+        );
       }
     } catch (err) {
       ctx.respond = false;
       if (timing && !ctx.headerSent) ctx.res.setHeader('server-timing', totalTiming(started));
       const requestId = String(ctx.res.getHeader('x-request-id'));
       logRefused(logger, requestId, ctx.method, ctx.path, toSwitchyardError(err));
-      return writeError(ctx.res, err, { errorBody: errorBodyFor(protocols, ctx.path) }, logger, requestId);
+      // A client whose base URL lacks /v1 reads the error in the protocol it speaks.
+      const errorBody = errorBodyFor(protocols, servedAt ?? ctx.path);
+      return writeError(ctx.res, err, { errorBody }, logger, requestId);
     }
     if (timing && !ctx.headerSent && !ctx.response.get('server-timing')) ctx.set('server-timing', totalTiming(started));
   });
