@@ -2,7 +2,8 @@
  * Runs the real Cline CLI (`cline`, unmodified: the compiled binary of its platform package
  * `@cline/cli-<os>-<arch>`) on one task, headless: `cline --json -P <provider> -m <model> <prompt>`
  * (a prompt given on the command line runs in act mode with every tool auto-approved; `--json`
- * prints one JSON event a line and a closing `run_result`). Fully offline: a throw-away HOME whose
+ * prints one JSON event a line and a closing `run_result`; `--compaction off`: no model call of its
+ * own to summarise the conversation). Fully offline: a throw-away HOME whose
  * Cline directory (CLINE_DIR) holds the two settings files Cline reads,
  *
  * - `data/settings/providers.json`: the one provider, with its API key, model and base URL (as
@@ -60,7 +61,9 @@ export interface ClineToolCall {
   name: string;
   input: Record<string, unknown>;
   output?: unknown;
+  /** True when Cline reported the tool failed; its message is then in `error`. */
   isError?: boolean;
+  error?: string;
 }
 
 export interface ClineResult {
@@ -174,6 +177,7 @@ function toolCallsOf(events: Array<Record<string, any>>): ClineToolCall[] {
     if (event.type === 'content_end' && call) {
       call.output = event.output;
       call.isError = event.error !== undefined;
+      if (event.error !== undefined) call.error = String(event.error);
     }
   }
   return [...calls.values()];
