@@ -1,7 +1,7 @@
 /**
  * Anthropic Messages as today's clients send it, through the gateway to strict mocks: system entries
  * inside messages (kept at their place for other upstreams), per-turn effort, betas the target does
- * not take (dropped with their fields), `?beta=true`, server tools and mcp_servers (Anthropic only),
+ * not take (dropped with their fields), `?beta=true`, server tools and mcp_servers (kept on Anthropic targets, else left out unless required),
  * documents, count_tokens per target (native or a flagged estimate), and output limits fitted to the
  * target for Anthropic and OpenAI callers alike (a config switch turns it off, per alias too).
  */
@@ -231,19 +231,39 @@ describe('server tools and mcp_servers', () => {
     expect(antCalls()[0]!.body.tools).toEqual([webSearch]);
   });
 
-  it('are refused clearly when no target is Anthropic, and keep a mixed alias on its Anthropic target', async () => {
-    const refused = await client.messages
+  const readTool = { name: 'Read', input_schema: { type: 'object', properties: { path: { type: 'string' } } } };
+
+  it('keep a mixed alias on its Anthropic target', async () => {
+    const { response } = await client.messages
       .create({
-        model: 'to-openai',
+        model: 'mixed',
         max_tokens: 100,
         messages: [{ role: 'user', content: 'news?' }],
         tools: [webSearch],
       } as never)
-      .catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((refused as Anthropic.APIError).message).toContain(
-      'server tool web_search (web_search_20250305): only Anthropic upstreams run them',
+      .withResponse();
+    expect(response.headers.get('x-switchyard-target')).toBe('ant/claude-sonnet-4-5');
+    expect(antCalls()[0]!.body.tools).toEqual([webSearch]);
+    expect(oaiCalls()).toEqual([]);
+  });
+
+  it('are left out, each named in a warning, for a model with no Anthropic target', async () => {
+    const { data, response } = await client.messages
+      .create({
+        model: 'to-openai',
+        max_tokens: 100,
+        messages: [{ role: 'user', content: 'news?' }],
+        tools: [webSearch, readTool],
+      } as never)
+      .withResponse();
+    expect(data.content[0]).toMatchObject({ type: 'text' });
+    expect(response.headers.get('x-switchyard-warnings')).toContain(
+      'server tool web_search (web_search_20250305) dropped (only Anthropic upstreams run it)',
     );
+    expect(oaiCalls()[0]!.body.tools).toEqual([
+      { type: 'function', function: { name: 'Read', parameters: readTool.input_schema } },
+    ]);
+
     const mcp = await post(
       '/v1/messages',
       {
@@ -254,20 +274,49 @@ describe('server tools and mcp_servers', () => {
       },
       { 'anthropic-beta': 'mcp-client-2025-11-20' },
     );
-    expect(mcp.status).toBe(400);
-    expect(((await mcp.json()) as { error: { message: string } }).error.message).toContain('mcp_servers');
-    expect(oaiCalls()).toEqual([]);
-    expect(gemCalls()).toEqual([]);
+    expect(mcp.status, await mcp.clone().text()).toBe(200);
+    expect(mcp.headers.get('x-switchyard-warnings')).toContain('mcp_servers');
+    expect(JSON.stringify(gemCalls()[0]!.body)).not.toContain('mcp.example');
+    expect(antCalls()).toEqual([]);
+  });
 
-    const { response } = await client.messages
+  it('are refused clearly when tool_choice requires one and no target is Anthropic', async () => {
+    const forced = await client.messages
       .create({
-        model: 'mixed',
+        model: 'to-openai',
         max_tokens: 100,
         messages: [{ role: 'user', content: 'news?' }],
-        tools: [webSearch],
+        tools: [webSearch, readTool],
+        tool_choice: { type: 'tool', name: 'web_search' },
       } as never)
-      .withResponse();
-    expect(response.headers.get('x-switchyard-target')).toBe('ant/claude-sonnet-4-5');
+      .catch((e: unknown) => e);
+    expect(forced).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((forced as Anthropic.APIError).message).toContain(
+      'tool_choice requires web_search, which is not a custom tool: server tool web_search (web_search_20250305) run only on Anthropic upstreams',
+    );
+    const anyOfServerTools = await post('/v1/messages', {
+      model: 'to-gemini',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'news?' }],
+      tools: [webSearch],
+      tool_choice: { type: 'any' },
+    });
+    expect(anyOfServerTools.status).toBe(400);
+    expect(await anyOfServerTools.json()).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('tool_choice any') },
+    });
+    // A custom tool named by tool_choice needs nothing Anthropic-only: served without the server tool.
+    const custom = await post('/v1/messages', {
+      model: 'to-openai',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'read it' }],
+      tools: [webSearch, readTool],
+      tool_choice: { type: 'tool', name: 'Read' },
+    });
+    expect(custom.status, await custom.clone().text()).toBe(200);
+    expect(oaiCalls()).toHaveLength(1);
+    expect(gemCalls()).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@ import type { InboundProtocol } from '@switchyard/core/protocol';
 import type { RoutePlan } from '@switchyard/core/routing';
 import { anthropicToCanonical } from '@switchyard/wire-anthropic';
 import type { AnthropicMessagesRequest } from '@switchyard/wire-anthropic';
-import { anthropicOnlyFeatures } from './anthropic-only.js';
+import { anthropicOnlyFeatures, requiresAnthropicOnly } from './anthropic-only.js';
 import { anthropicCodec } from './codec.js';
 import { countTokensRoute, estimateUnlessNative } from './count-tokens.js';
 import { messagesRequestSchema } from './schema.js';
@@ -21,7 +21,7 @@ export {
   countsNatively,
   estimateUnlessNative,
 } from './count-tokens.js';
-export { anthropicOnlyFeatures } from './anthropic-only.js';
+export { anthropicOnlyFeatures, requiresAnthropicOnly } from './anthropic-only.js';
 export { ANTHROPIC_VERSIONS, checkAnthropicVersion } from './version.js';
 export { countTokensRequestSchema, messagesRequestSchema } from './schema.js';
 
@@ -56,24 +56,28 @@ function speaksAnthropic(gateway: Gateway, target: Target): boolean {
 
 /**
  * FILTER: a request using what only Anthropic upstreams serve (server tools, `mcp_servers`) keeps
- * only targets speaking Anthropic Messages; with none left, a 400 naming what needs them.
+ * only the targets speaking Anthropic Messages when it has some. Without one, it goes on: the
+ * conversion leaves those out, each named in a warning (as hosted tools of the Responses API are
+ * for upstreams other than OpenAI), unless the request's tool_choice requires them: a 400.
  */
 function keepAnthropicOnly(gateway: Gateway, plan: RoutePlan, x: Exchange): RoutePlan {
   if (x.protocol !== anthropicProtocol.name || x.operation !== 'chat' || plan.size === 0) return plan;
-  const features = anthropicOnlyFeatures(x.body as Partial<AnthropicMessagesRequest>);
+  const body = x.body as Partial<AnthropicMessagesRequest>;
+  const features = anthropicOnlyFeatures(body);
   if (!features.length) return plan;
   const needs = features.join(', ');
-  plan.exclude(PLUGIN, (t) => !speaksAnthropic(gateway, t), {
-    reason: `${needs} run only on Anthropic upstreams`,
-    byRequest: true,
-  });
-  if (plan.size === 0 && plan.exclusions.every((e) => e.by === PLUGIN)) {
+  if (plan.targets.some((t) => speaksAnthropic(gateway, t)))
+    return plan.exclude(PLUGIN, (t) => !speaksAnthropic(gateway, t), {
+      reason: `${needs} run only on Anthropic upstreams`,
+      byRequest: true,
+    });
+  const required = requiresAnthropicOnly(body);
+  if (required)
     throw new SwitchyardError(
       'SWITCHYARD_ERR_CAPABILITY',
-      `${needs}: only Anthropic upstreams run them, and no target of \`${x.model}\` is one`,
-      { publicCode: 'capability_unmet', param: 'tools' },
+      `${required}: ${needs} run only on Anthropic upstreams, and no target of \`${x.model}\` is one`,
+      { publicCode: 'capability_unmet', param: 'tool_choice' },
     );
-  }
   return plan;
 }
 

@@ -125,7 +125,7 @@ describe('anthropicToCanonical', () => {
       expect.arrayContaining([
         'top_k dropped (no equivalent upstream)',
         'thinking.budget_tokens approximated as reasoning_effort medium',
-        'server tool web (web_search_20250305) dropped (no equivalent upstream)',
+        'server tool web (web_search_20250305) dropped (only Anthropic upstreams run it)',
         'cache_control dropped (upstream has no prompt caching markers)',
       ]),
     );

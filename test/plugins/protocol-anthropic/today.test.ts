@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { completionChunks, CompletionAccumulator, requestValidator } from '@switchyard/core/protocol';
 import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest } from '@switchyard/core/protocol';
-import { anthropicOnlyFeatures, messagesRequestSchema } from '@switchyard/protocol-anthropic';
+import { anthropicOnlyFeatures, messagesRequestSchema, requiresAnthropicOnly } from '@switchyard/protocol-anthropic';
 import {
   anthropicToCanonical,
   AnthropicStreamEncoder,
@@ -271,6 +271,28 @@ describe('anthropicToCanonical: thinking, documents, tools', () => {
         req({ tools: [{ name: 'web_search', type: 'web_search_20250305' }], mcp_servers: [{ type: 'url' }] }),
       ),
     ).toEqual(['server tool web_search (web_search_20250305)', 'mcp_servers']);
+  });
+
+  it('says when the request cannot do without them: tool_choice naming one, or any with no custom tool', () => {
+    const web = { name: 'web_search', type: 'web_search_20250305' };
+    const read = { name: 'Read', input_schema: {} };
+    expect(requiresAnthropicOnly(req({ tools: [web, read] }))).toBeUndefined();
+    expect(requiresAnthropicOnly(req({ tools: [web, read], tool_choice: { type: 'any' } }))).toBeUndefined();
+    expect(requiresAnthropicOnly(req({ tools: [web, read], tool_choice: { type: 'tool', name: 'Read' } }))).toBe(
+      undefined,
+    );
+    expect(requiresAnthropicOnly(req({ tools: [web, read], tool_choice: { type: 'tool', name: 'web_search' } }))).toBe(
+      'tool_choice requires web_search, which is not a custom tool',
+    );
+    // An MCP server's tool is not in `tools`.
+    expect(
+      requiresAnthropicOnly(
+        req({ mcp_servers: [{ type: 'url' }], tools: [read], tool_choice: { type: 'tool', name: 'm_x' } }),
+      ),
+    ).toBe('tool_choice requires m_x, which is not a custom tool');
+    expect(requiresAnthropicOnly(req({ tools: [web], tool_choice: { type: 'any' } }))).toBe(
+      'tool_choice any, and only server or MCP tools are offered',
+    );
   });
 });
 

@@ -357,13 +357,13 @@ function imagePart(block: AnthropicImageBlock): ContentPart {
   return { type: 'image_url', image_url: { url } };
 }
 
-/** Custom tools → functions. Server tools (typed) are skipped here: routing keeps requests with them on Anthropic upstreams. */
+/** Custom tools → functions. Server tools (typed) are left out, each named: only Anthropic upstreams run them. */
 function convertTools(tools: AnthropicMessagesRequest['tools'], warn: Warn): FunctionTool[] {
   if (!Array.isArray(tools)) return [];
   const out: FunctionTool[] = [];
   for (const tool of tools) {
     if (tool.type !== undefined && tool.type !== 'custom') {
-      warn(`server tool ${tool.name} (${tool.type}) dropped (no equivalent upstream)`);
+      warn(`server tool ${tool.name} (${tool.type}) dropped (only Anthropic upstreams run it)`);
       continue;
     }
     const fn: FunctionTool['function'] = {
