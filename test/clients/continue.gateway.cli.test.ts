@@ -19,6 +19,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { bodyShape, type BodyShapeOptions } from '../support/clients/body-shape.js';
 import {
   CONTINUE_VERSION_CHECK,
   runContinue,
@@ -165,34 +166,8 @@ function expectToolResultSent(wire: UpstreamKind, followUp: any): void {
   }
 }
 
-/** Ids the upstream makes up (tool calls), different on every run. */
-const ID_KEYS = new Set(['id', 'call_id', 'tool_call_id', 'tool_use_id']);
-
-/**
- * What must come through the gateway unchanged: every top-level field but the conversation, by
- * value (tools whole, with their schemas; Messages' system blocks), and the conversation's turns
- * by role, item type and part types, with the system / developer and user turns whole. Masked:
- * the ids the upstream made up, and the date in cn's system prompt (two runs may straddle midnight).
- */
-function bodyShape(body: any): unknown {
-  const turns: any[] = body.input ?? body.messages ?? [];
-  const fields = Object.fromEntries(
-    Object.entries(body as Record<string, unknown>).filter(([key]) => key !== 'input' && key !== 'messages'),
-  );
-  const shape = {
-    fields,
-    turns: turns.map((t) =>
-      [t.type, t.role, Array.isArray(t.content) ? t.content.map((c: any) => c.type) : typeof t.content].filter(
-        (x) => x !== undefined,
-      ),
-    ),
-    texts: turns.filter((t) => t.role === 'developer' || t.role === 'system' || t.role === 'user'),
-  };
-  const masked = JSON.stringify(shape, (key, value: unknown) =>
-    ID_KEYS.has(key) && typeof value === 'string' ? '<masked>' : value,
-  );
-  return JSON.parse(masked.replace(/Today's date: \d{4}-\d{2}-\d{2}/g, "Today's date: <date>"));
-}
+/** Besides what every client's body keeps: the date in cn's system prompt masked. */
+const SHAPE: BodyShapeOptions = { date: /Today's date: \d{4}-\d{2}-\d{2}/ };
 
 describe.each(UPSTREAM_KINDS)('cn through the gateway to %s', (kind) => {
   let bench: Bench;
@@ -255,7 +230,7 @@ describe.each(UPSTREAM_KINDS)('cn through the gateway to %s', (kind) => {
         expect(modelOf(calls[0]!)).toBe(bench.model(client.model));
         if (direct) {
           expect(direct.map((c) => c.status)).toEqual([200]);
-          expect(calls.map((c) => bodyShape(c.body))).toEqual(direct.map((c) => bodyShape(c.body)));
+          expect(calls.map((c) => bodyShape(c.body, SHAPE))).toEqual(direct.map((c) => bodyShape(c.body, SHAPE)));
         }
       },
       TEST_MS,
@@ -276,7 +251,7 @@ describe.each(UPSTREAM_KINDS)('cn through the gateway to %s', (kind) => {
         expectToolResultSent(wire, calls[1]!.body);
         if (direct) {
           expect(direct.map((c) => c.status)).toEqual([200, 200]);
-          expect(calls.map((c) => bodyShape(c.body))).toEqual(direct.map((c) => bodyShape(c.body)));
+          expect(calls.map((c) => bodyShape(c.body, SHAPE))).toEqual(direct.map((c) => bodyShape(c.body, SHAPE)));
         }
       },
       TEST_MS,

@@ -14,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { bodyShape, type BodyShapeOptions } from '../support/clients/body-shape.js';
 import { runPi, PI_APIS, type PiApi, type PiResult, type PiRun } from '../support/clients/pi.js';
 import { startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
 import {
@@ -80,39 +81,15 @@ function scriptBashCall(bench: Bench): void {
   });
 }
 
-/** Ids the upstream makes up (tool calls), different on every run. */
-const ID_KEYS = new Set(['id', 'call_id', 'tool_call_id', 'tool_use_id']);
-
 /**
- * What must come through the gateway unchanged: every top-level field but the conversation, by
- * value (tools whole, with their schemas; `prompt_cache_key` only by presence: pi makes a new
- * session id each run), and the conversation's turns by role, item type and part types, with the
- * system / developer and user turns whole. Masked: the ids the upstream made up, the encrypted
- * reasoning it sent, and the date in pi's system prompt (two runs may straddle midnight).
+ * Besides what every client's body keeps: `prompt_cache_key` only by presence (pi makes a new
+ * session id each run), the encrypted reasoning the upstream sent masked, and pi's date.
  */
-function bodyShape(body: any): unknown {
-  const turns: any[] = body.input ?? body.messages ?? [];
-  const fields = Object.fromEntries(
-    Object.entries(body as Record<string, unknown>)
-      .filter(([key]) => key !== 'input' && key !== 'messages')
-      .map(([key, value]) => [key, key === 'prompt_cache_key' ? typeof value : value]),
-  );
-  const shape = {
-    fields,
-    turns: turns.map((t) =>
-      [t.type, t.role, Array.isArray(t.content) ? t.content.map((c: any) => c.type) : typeof t.content].filter(
-        (x) => x !== undefined,
-      ),
-    ),
-    texts: turns.filter((t) => t.role === 'developer' || t.role === 'system' || t.role === 'user'),
-  };
-  const masked = JSON.stringify(shape, (key, value: unknown) =>
-    (ID_KEYS.has(key) || key === 'encrypted_content' || key === 'signature') && typeof value === 'string'
-      ? '<masked>'
-      : value,
-  );
-  return JSON.parse(masked.replace(/Current date: \d{4}-\d{2}-\d{2}/g, 'Current date: <date>'));
-}
+const SHAPE: BodyShapeOptions = {
+  byType: ['prompt_cache_key'],
+  mask: ['encrypted_content', 'signature'],
+  date: /Current date: \d{4}-\d{2}-\d{2}/,
+};
 
 /**
  * The wire the gateway speaks to this bench's upstream for pi's API: the OpenAI upstream serves
@@ -202,7 +179,7 @@ describe.each(UPSTREAM_KINDS)('pi through the gateway to %s', (kind) => {
         expectThinkingAsked(upstreamWire(kind, api), calls[0]!.body);
         if (direct) {
           expect(direct.map((c) => c.status)).toEqual([200]);
-          expect(calls.map((c) => bodyShape(c.body))).toEqual(direct.map((c) => bodyShape(c.body)));
+          expect(calls.map((c) => bodyShape(c.body, SHAPE))).toEqual(direct.map((c) => bodyShape(c.body, SHAPE)));
           expect(calls.map((c) => c.headers['anthropic-beta'])).toEqual(direct.map((c) => c.headers['anthropic-beta']));
         }
       },
@@ -281,7 +258,7 @@ describe.each(UPSTREAM_KINDS)('pi through the gateway to %s', (kind) => {
         }
         if (direct) {
           expect(direct.map((c) => c.status)).toEqual([200, 200]);
-          expect(calls.map((c) => bodyShape(c.body))).toEqual(direct.map((c) => bodyShape(c.body)));
+          expect(calls.map((c) => bodyShape(c.body, SHAPE))).toEqual(direct.map((c) => bodyShape(c.body, SHAPE)));
           expect(calls.map((c) => c.headers['anthropic-beta'])).toEqual(direct.map((c) => c.headers['anthropic-beta']));
         }
       },
