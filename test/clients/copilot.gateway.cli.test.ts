@@ -9,7 +9,9 @@
  * and a round trip through Copilot's built-in `bash` tool (the command approved with
  * `--allow-tool=shell(touch)`) whose follow-up carries the command's output in the upstream's
  * terms, Copilot printing the mock's second answer; unapproved, the command does not run and the
- * follow-up carries Copilot's refusal.
+ * follow-up carries Copilot's refusal. Where Copilot's wire is the upstream's own, Copilot is also
+ * run straight against the mock, and the bodies that reached it through the gateway must keep
+ * every field Copilot sends.
  *
  * On Copilot's Responses wire, a reasoning model's tool round trip is refused by the OpenAI
  * upstream (pass-through), straight to it as through the gateway: Copilot sends its function call
@@ -28,6 +30,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { bodyShape, type BodyShapeOptions } from '../support/clients/body-shape.js';
 import {
   runCopilot,
   type CopilotProvider,
@@ -106,6 +109,51 @@ function runThrough(bench: Bench, client: ClientSetup, extra: Partial<CopilotRun
     timeoutMs: HUNG_MS,
     ...extra,
   });
+}
+
+/** The upstream kind that speaks each of Copilot's wires itself. */
+const NATIVE: Record<ClientWire, UpstreamKind> = { chat: 'chat', responses: 'openai', messages: 'anthropic' };
+
+/**
+ * Besides what every client's body keeps: the time Copilot puts before the prompt and the session
+ * folder its system prompt names (in each run's own home) masked, its prompt cache key by type,
+ * and the model left out (the upstream's name for it through the gateway). Both runs name the
+ * client's model to Copilot, whose prompt and token limits follow from it.
+ */
+const SHAPE: BodyShapeOptions = {
+  date: /<current_datetime>[^<]*<\/current_datetime>|Session folder: \S+/,
+  byType: ['prompt_cache_key'],
+  omit: ['model'],
+};
+
+/**
+ * Runs Copilot straight against the upstream (only where Copilot's wire is the upstream's own),
+ * then through the gateway, in the same cwd (Copilot's system prompt names it); both runs' calls.
+ */
+async function runBoth(
+  bench: Bench,
+  client: ClientSetup,
+  extra: Partial<CopilotRun> = {},
+): Promise<{ run: CopilotResult; calls: Call[]; direct?: Call[] }> {
+  const cwd = await mkdtemp(join(tmpdir(), 'sy-copilot-gw-cwd-'));
+  try {
+    let direct: Call[] | undefined;
+    if (NATIVE[client.wire] === bench.kind) {
+      const alone = await runThrough(bench, client, {
+        ...extra,
+        cwd,
+        baseUrl: client.provider === 'anthropic' ? bench.anthropic.origin : bench.openai.baseUrl,
+        apiKey: UPSTREAM_KEY,
+      });
+      expectSuccess(alone);
+      direct = bench.calls();
+    }
+    const before = bench.calls().length;
+    const run = await runThrough(bench, client, { ...extra, cwd });
+    return { run, calls: bench.calls().slice(before), direct };
+  } finally {
+    await rm(cwd, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -218,14 +266,17 @@ describe.each(UPSTREAM_KINDS)('Copilot through the gateway to %s', (kind) => {
     it(
       'completes a turn',
       async () => {
-        const run = await runThrough(bench, client);
+        const { run, calls, direct } = await runBoth(bench, client);
         expectSuccess(run);
         // The mock answers "<its name>: <the last user text>"; Copilot puts the date before the prompt.
         expect(run.stdout.trim()).toMatch(new RegExp(`^${kind}: [\\s\\S]*Say hello$`));
-        const calls = bench.calls();
         expect(calls.map((c) => c.status)).toEqual([200]);
         expect(calls[0]!.path).toMatch(callPath(wire, true));
         expect(modelOf(calls[0]!)).toBe(bench.model(client.model));
+        if (direct) {
+          expect(direct.map((c) => c.status)).toEqual([200]);
+          expect(calls.map((c) => bodyShape(c.body, SHAPE))).toEqual(direct.map((c) => bodyShape(c.body, SHAPE)));
+        }
       },
       TEST_MS,
     );
@@ -296,16 +347,19 @@ describe.each(UPSTREAM_KINDS)('Copilot through the gateway to %s', (kind) => {
       'makes a bash tool round trip: runs the approved command, sends back the call and its output, prints the answer after it',
       async () => {
         scriptBashCall(bench);
-        const run = await runThrough(bench, client, { prompt: 'Run the command', allowTools: ALLOW });
+        const { run, calls, direct } = await runBoth(bench, client, { prompt: 'Run the command', allowTools: ALLOW });
         expectSuccess(run);
         expect(run.stdout.trim()).toBe(FINAL_ANSWER);
-        const calls = bench.calls();
         expect(calls.map((c) => c.status)).toEqual([200, 200]);
         for (const call of calls) {
           expect(call.path).toMatch(callPath(wire, true));
           expect(modelOf(call)).toBe(bench.model(client.model));
         }
         expectToolResultSent(wire, calls[1]!.body);
+        if (direct) {
+          expect(direct.map((c) => c.status)).toEqual([200, 200]);
+          expect(calls.map((c) => bodyShape(c.body, SHAPE))).toEqual(direct.map((c) => bodyShape(c.body, SHAPE)));
+        }
       },
       TEST_MS,
     );
