@@ -19,6 +19,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  expectToolResultSent,
+  modelOf,
+  scriptToolCall,
+  type ScriptedCall,
+} from '../support/clients/tool-round-trip.js';
 import { bodyShape, type BodyShapeOptions } from '../support/clients/body-shape.js';
 import {
   CONTINUE_VERSION_CHECK,
@@ -66,6 +72,9 @@ const COMMAND = 'echo switchyard-cn-ok';
 const OUTPUT = 'switchyard-cn-ok';
 const FINAL_ANSWER = 'switchyard-cn-done';
 
+/** The tool call the upstream is scripted to make, and what comes back after it. */
+const BASH: ScriptedCall = { name: 'Bash', args: { command: COMMAND }, output: OUTPUT, final: FINAL_ANSWER };
+
 let proxy: DenyProxy;
 beforeAll(async () => void (proxy = await startDenyProxy()));
 afterAll(() => proxy.close());
@@ -92,78 +101,6 @@ function expectSuccess(run: ContinueResult): void {
 function upstreamWire(kind: UpstreamKind, wire: ClientWire): UpstreamKind {
   if (kind !== 'openai') return kind;
   return wire === 'responses' ? 'openai' : 'chat';
-}
-
-/** The model an upstream call named: in the body, or for Gemini in the path. */
-function modelOf(call: Call): string | undefined {
-  return call.body?.model ?? /\/models\/([^/:]+):/.exec(call.path)?.[1];
-}
-
-/** Makes the upstream call cn's Bash tool first, then answer FINAL_ANSWER once the tool result is back. */
-function scriptBashCall(bench: Bench): void {
-  bench.openai.setAnswerer((body) => {
-    const answered = Array.isArray(body.input)
-      ? body.input.at(-1)?.type === 'function_call_output'
-      : body.messages?.at(-1)?.role === 'tool';
-    return answered ? { text: FINAL_ANSWER } : { toolCalls: [{ name: 'Bash', arguments: { command: COMMAND } }] };
-  });
-  bench.anthropic.setAnswerer((body) => {
-    const last = body.messages.at(-1);
-    const answered =
-      Array.isArray(last.content) && last.content.some((b: { type: string }) => b.type === 'tool_result');
-    return answered ? { text: FINAL_ANSWER } : { toolCalls: [{ name: 'Bash', input: { command: COMMAND } }] };
-  });
-  bench.gemini.setAnswerer((body) => {
-    const answered = body.contents.at(-1).parts.some((p: { functionResponse?: unknown }) => p.functionResponse);
-    return answered ? { text: FINAL_ANSWER } : { functionCalls: [{ name: 'Bash', args: { command: COMMAND } }] };
-  });
-}
-
-/** The follow-up carries cn's Bash call and, answering it, the command's output, in the upstream's terms. */
-function expectToolResultSent(wire: UpstreamKind, followUp: any): void {
-  switch (wire) {
-    case 'openai': {
-      const [call, output] = followUp.input.slice(-2);
-      expect([call.type, output.type]).toEqual(['function_call', 'function_call_output']);
-      expect(call).toMatchObject({ name: 'Bash', call_id: output.call_id });
-      expect(JSON.parse(call.arguments)).toEqual({ command: COMMAND });
-      expect(JSON.stringify(output.output)).toContain(OUTPUT);
-      break;
-    }
-    case 'chat': {
-      const [assistant, tool] = followUp.messages.slice(-2);
-      expect([assistant.role, tool.role]).toEqual(['assistant', 'tool']);
-      expect(assistant.tool_calls).toEqual([
-        expect.objectContaining({ id: tool.tool_call_id, function: expect.objectContaining({ name: 'Bash' }) }),
-      ]);
-      expect(JSON.parse(assistant.tool_calls[0].function.arguments)).toEqual({ command: COMMAND });
-      expect(JSON.stringify(tool.content)).toContain(OUTPUT);
-      break;
-    }
-    case 'anthropic': {
-      const [assistant, user] = followUp.messages.slice(-2);
-      expect([assistant.role, user.role]).toEqual(['assistant', 'user']);
-      const toolUse = assistant.content.find((b: { type: string }) => b.type === 'tool_use');
-      expect(toolUse).toMatchObject({ name: 'Bash', input: { command: COMMAND } });
-      const result = user.content.find((b: { type: string }) => b.type === 'tool_result');
-      expect(result.tool_use_id).toBe(toolUse.id);
-      expect(JSON.stringify(result.content)).toContain(OUTPUT);
-      break;
-    }
-    case 'gemini': {
-      const [model, user] = followUp.contents.slice(-2);
-      const call = model.parts.find((p: { functionCall?: unknown }) => p.functionCall);
-      // The signature Gemini put on its call came back with it (the gateway carried it through cn).
-      expect(call).toMatchObject({
-        functionCall: { name: 'Bash', args: { command: COMMAND } },
-        thoughtSignature: expect.any(String),
-      });
-      const response = user.parts.find((p: { functionResponse?: unknown }) => p.functionResponse);
-      expect(response.functionResponse.name).toBe('Bash');
-      expect(JSON.stringify(response.functionResponse.response)).toContain(OUTPUT);
-      break;
-    }
-  }
 }
 
 /** Besides what every client's body keeps: the date in cn's system prompt masked. */
@@ -239,7 +176,7 @@ describe.each(UPSTREAM_KINDS)('cn through the gateway to %s', (kind) => {
     it(
       'makes a Bash tool round trip: runs echo, sends back the call and its output, prints the answer after it',
       async () => {
-        scriptBashCall(bench);
+        scriptToolCall(bench, BASH);
         const { run, calls, direct } = await runBoth(client, 'Run echo');
         expectSuccess(run);
         expect(run.stdout.trim()).toBe(FINAL_ANSWER);
@@ -248,7 +185,7 @@ describe.each(UPSTREAM_KINDS)('cn through the gateway to %s', (kind) => {
           expect(call.path).toMatch(callPath(wire, true));
           expect(modelOf(call)).toBe(bench.model(client.model));
         }
-        expectToolResultSent(wire, calls[1]!.body);
+        expectToolResultSent(wire, calls[1]!.body, BASH);
         if (direct) {
           expect(direct.map((c) => c.status)).toEqual([200, 200]);
           expect(calls.map((c) => bodyShape(c.body, SHAPE))).toEqual(direct.map((c) => bodyShape(c.body, SHAPE)));

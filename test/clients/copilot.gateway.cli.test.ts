@@ -30,6 +30,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  expectToolResultSent,
+  modelOf,
+  scriptToolCall,
+  type ScriptedCall,
+} from '../support/clients/tool-round-trip.js';
 import { bodyShape, type BodyShapeOptions } from '../support/clients/body-shape.js';
 import {
   runCopilot,
@@ -79,8 +85,14 @@ const COMMAND = 'touch switchyard-marker && echo switchyard""-copilot-ok';
 const ALLOW = ['shell(touch)'];
 const OUTPUT = 'switchyard-copilot-ok';
 const FINAL_ANSWER = 'switchyard-copilot-done';
-/** Copilot's bash tool wants a description beside the command. */
-const BASH_ARGS = { command: COMMAND, description: 'Print a marker' };
+
+/** The tool call the upstream is scripted to make (Copilot's bash tool wants a description beside the command), and what comes back after it. */
+const BASH: ScriptedCall = {
+  name: 'bash',
+  args: { command: COMMAND, description: 'Print a marker' },
+  output: OUTPUT,
+  final: FINAL_ANSWER,
+};
 
 let proxy: DenyProxy;
 beforeAll(async () => void (proxy = await startDenyProxy()));
@@ -165,78 +177,6 @@ function upstreamWire(kind: UpstreamKind, wire: ClientWire): UpstreamKind {
   return wire === 'responses' ? 'openai' : 'chat';
 }
 
-/** The model an upstream call named: in the body, or for Gemini in the path. */
-function modelOf(call: Call): string | undefined {
-  return call.body?.model ?? /\/models\/([^/:]+):/.exec(call.path)?.[1];
-}
-
-/** Makes the upstream call Copilot's bash tool first, then answer FINAL_ANSWER once the tool result is back. */
-function scriptBashCall(bench: Bench): void {
-  bench.openai.setAnswerer((body) => {
-    const answered = Array.isArray(body.input)
-      ? body.input.at(-1)?.type === 'function_call_output'
-      : body.messages?.at(-1)?.role === 'tool';
-    return answered ? { text: FINAL_ANSWER } : { toolCalls: [{ name: 'bash', arguments: BASH_ARGS }] };
-  });
-  bench.anthropic.setAnswerer((body) => {
-    const last = body.messages.at(-1);
-    const answered =
-      Array.isArray(last.content) && last.content.some((b: { type: string }) => b.type === 'tool_result');
-    return answered ? { text: FINAL_ANSWER } : { toolCalls: [{ name: 'bash', input: BASH_ARGS }] };
-  });
-  bench.gemini.setAnswerer((body) => {
-    const answered = body.contents.at(-1).parts.some((p: { functionResponse?: unknown }) => p.functionResponse);
-    return answered ? { text: FINAL_ANSWER } : { functionCalls: [{ name: 'bash', args: BASH_ARGS }] };
-  });
-}
-
-/** The follow-up carries Copilot's bash call and, answering it, the command's output, in the upstream's terms. */
-function expectToolResultSent(wire: UpstreamKind, followUp: any): void {
-  switch (wire) {
-    case 'openai': {
-      const [call, output] = followUp.input.slice(-2);
-      expect([call.type, output.type]).toEqual(['function_call', 'function_call_output']);
-      expect(call).toMatchObject({ name: 'bash', call_id: output.call_id });
-      expect(JSON.parse(call.arguments)).toEqual(BASH_ARGS);
-      expect(JSON.stringify(output.output)).toContain(OUTPUT);
-      break;
-    }
-    case 'chat': {
-      const [assistant, tool] = followUp.messages.slice(-2);
-      expect([assistant.role, tool.role]).toEqual(['assistant', 'tool']);
-      expect(assistant.tool_calls).toEqual([
-        expect.objectContaining({ id: tool.tool_call_id, function: expect.objectContaining({ name: 'bash' }) }),
-      ]);
-      expect(JSON.parse(assistant.tool_calls[0].function.arguments)).toEqual(BASH_ARGS);
-      expect(JSON.stringify(tool.content)).toContain(OUTPUT);
-      break;
-    }
-    case 'anthropic': {
-      const [assistant, user] = followUp.messages.slice(-2);
-      expect([assistant.role, user.role]).toEqual(['assistant', 'user']);
-      const toolUse = assistant.content.find((b: { type: string }) => b.type === 'tool_use');
-      expect(toolUse).toMatchObject({ name: 'bash', input: BASH_ARGS });
-      const result = user.content.find((b: { type: string }) => b.type === 'tool_result');
-      expect(result.tool_use_id).toBe(toolUse.id);
-      expect(JSON.stringify(result.content)).toContain(OUTPUT);
-      break;
-    }
-    case 'gemini': {
-      const [model, user] = followUp.contents.slice(-2);
-      const call = model.parts.find((p: { functionCall?: unknown }) => p.functionCall);
-      // The signature Gemini put on its call came back with it (the gateway carried it through Copilot).
-      expect(call).toMatchObject({
-        functionCall: { name: 'bash', args: BASH_ARGS },
-        thoughtSignature: expect.any(String),
-      });
-      const response = user.parts.find((p: { functionResponse?: unknown }) => p.functionResponse);
-      expect(response.functionResponse.name).toBe('bash');
-      expect(JSON.stringify(response.functionResponse.response)).toContain(OUTPUT);
-      break;
-    }
-  }
-}
-
 /**
  * The follow-up Copilot sends on its Responses wire after a reasoning model's tool call: the
  * reasoning item (its id, encrypted content) and then the function call, whose id is not the one
@@ -285,7 +225,7 @@ describe.each(UPSTREAM_KINDS)('Copilot through the gateway to %s', (kind) => {
       it(
         'a bash tool round trip after reasoning is refused by the upstream, as straight to it: Copilot sends its function call back under an id of its own',
         async () => {
-          scriptBashCall(bench);
+          scriptToolCall(bench, BASH);
           const direct = await runCopilot({
             baseUrl: bench.openai.baseUrl,
             apiKey: UPSTREAM_KEY,
@@ -299,7 +239,7 @@ describe.each(UPSTREAM_KINDS)('Copilot through the gateway to %s', (kind) => {
           });
           const directCalls = bench.calls();
           bench.reset();
-          scriptBashCall(bench);
+          scriptToolCall(bench, BASH);
           const run = await runThrough(bench, client, { prompt: 'Run the command', allowTools: ALLOW });
           for (const [result, calls] of [
             [direct, directCalls],
@@ -319,7 +259,7 @@ describe.each(UPSTREAM_KINDS)('Copilot through the gateway to %s', (kind) => {
       it(
         'with a model that does not reason (gpt-4.1), a bash tool round trip passes through: the follow-up carries the call and its output',
         async () => {
-          scriptBashCall(bench);
+          scriptToolCall(bench, BASH);
           const run = await runThrough(
             bench,
             { ...client, model: 'gpt-4.1' },
@@ -336,7 +276,7 @@ describe.each(UPSTREAM_KINDS)('Copilot through the gateway to %s', (kind) => {
             expect(call.path).toMatch(callPath('openai', true));
             expect(modelOf(call)).toBe('gpt-4.1');
           }
-          expectToolResultSent('openai', calls[1]!.body);
+          expectToolResultSent('openai', calls[1]!.body, BASH);
         },
         TEST_MS,
       );
@@ -346,7 +286,7 @@ describe.each(UPSTREAM_KINDS)('Copilot through the gateway to %s', (kind) => {
     it(
       'makes a bash tool round trip: runs the approved command, sends back the call and its output, prints the answer after it',
       async () => {
-        scriptBashCall(bench);
+        scriptToolCall(bench, BASH);
         const { run, calls, direct } = await runBoth(bench, client, { prompt: 'Run the command', allowTools: ALLOW });
         expectSuccess(run);
         expect(run.stdout.trim()).toBe(FINAL_ANSWER);
@@ -355,7 +295,7 @@ describe.each(UPSTREAM_KINDS)('Copilot through the gateway to %s', (kind) => {
           expect(call.path).toMatch(callPath(wire, true));
           expect(modelOf(call)).toBe(bench.model(client.model));
         }
-        expectToolResultSent(wire, calls[1]!.body);
+        expectToolResultSent(wire, calls[1]!.body, BASH);
         if (direct) {
           expect(direct.map((c) => c.status)).toEqual([200, 200]);
           expect(calls.map((c) => bodyShape(c.body, SHAPE))).toEqual(direct.map((c) => bodyShape(c.body, SHAPE)));
@@ -415,7 +355,7 @@ describe('Copilot through the gateway to chat: a command not approved', () => {
 
   it("does not run: the follow-up carries Copilot's refusal instead of its output", async () => {
     proxy.attempts.length = 0;
-    scriptBashCall(bench);
+    scriptToolCall(bench, BASH);
     const cwd = await mkdtemp(join(tmpdir(), 'sy-copilot-gw-cwd-'));
     try {
       const run = await runThrough(bench, CLIENTS[0]!, { prompt: 'Run the command', cwd });
