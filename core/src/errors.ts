@@ -116,6 +116,22 @@ export class SwitchyardError extends Error {
   }
 }
 
+/** The longest Retry-After a client is left to sleep on: the OpenAI and Anthropic SDKs wait for as long as it says. */
+export const LONGEST_CLIENT_WAIT_MS = 60_000;
+
+/**
+ * Headers that tell a client whether and when to retry a refusal: `Retry-After` in whole seconds, plus
+ * `x-should-retry: false` (obeyed by the OpenAI and Anthropic SDKs) when the wait is over a minute, so a client
+ * reports the error instead of sleeping for hours, or when `waitMs` is undefined because waiting cannot help.
+ */
+export function retryAdvice(waitMs: number | undefined): Record<string, string> {
+  if (waitMs === undefined) return { 'x-should-retry': 'false' };
+  const retryAfter = String(Math.max(1, Math.ceil(waitMs / 1000)));
+  return waitMs > LONGEST_CLIENT_WAIT_MS
+    ? { 'retry-after': retryAfter, 'x-should-retry': 'false' }
+    : { 'retry-after': retryAfter };
+}
+
 export function isSwitchyardError(value: unknown): value is SwitchyardError {
   return value instanceof SwitchyardError;
 }

@@ -44,7 +44,15 @@ export type {
   Target,
   UpstreamRequest,
 } from './types.js';
-export { CoreErrors, SwitchyardError, errorCode, isSwitchyardError, toSwitchyardError } from './errors.js';
+export {
+  CoreErrors,
+  LONGEST_CLIENT_WAIT_MS,
+  SwitchyardError,
+  errorCode,
+  isSwitchyardError,
+  retryAdvice,
+  toSwitchyardError,
+} from './errors.js';
 export type { CoreErrorCode, ErrorClass, ErrorSpec, SwitchyardErrorOptions } from './errors.js';
 export { PluginRoutes } from './http/routes.js';
 export type {

@@ -131,6 +131,10 @@ beforeAll(async () => {
         res.writeHead(429, { 'content-type': 'application/json', 'retry-after-ms': '1500' });
         return void res.end(JSON.stringify({ error: { message: 'slow down' } }));
       }
+      if (body.messages.at(-1)!.content === 'busy for an hour') {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '3600' });
+        return void res.end(JSON.stringify({ error: { message: 'quota spent' } }));
+      }
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
       res.end(
         lines(body)
@@ -220,6 +224,14 @@ describe('Retry-After from retry-after-ms', () => {
     const { status, headers } = await raw('pass-1', 'busy');
     expect(status).toBe(429);
     expect(headers.get('retry-after')).toBe('2');
+    expect(headers.get('x-should-retry')).toBeNull();
     expect(results.map((r) => [r.outcome, r.retryAfter])).toEqual([['rate_limited', '2']]);
+  });
+
+  it('passes a wait of an hour on with x-should-retry: false, so SDK clients report it instead of sleeping', async () => {
+    const { status, headers } = await raw('pass-1', 'busy for an hour');
+    expect(status).toBe(429);
+    expect(headers.get('retry-after')).toBe('3600');
+    expect(headers.get('x-should-retry')).toBe('false');
   });
 });

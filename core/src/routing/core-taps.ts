@@ -1,4 +1,4 @@
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError, retryAdvice } from '../errors.js';
 import type { Exchange } from '../exchange.js';
 import type { GatewayHooks } from '../hooks.js';
 import { RouteStage } from '../hooks.js';
@@ -46,7 +46,7 @@ export function noTargetError(x: Exchange): SwitchyardError {
   }
   const waiting = waitingOnly(exclusions.filter((e) => !e.byRequest));
   if (waiting) {
-    const headers = { ...waiting.headers, 'retry-after': String(Math.max(1, Math.ceil(waiting.retryAfterMs / 1000))) };
+    const headers = { ...waiting.headers, ...retryAdvice(waiting.retryAfterMs) };
     return new SwitchyardError(
       'SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED',
       `every target of \`${x.model}\` is rate limited: ${reasons}`,

@@ -1,5 +1,5 @@
 import { secretValuesOf } from '../mask.js';
-import { SwitchyardError } from '../errors.js';
+import { SwitchyardError, retryAdvice } from '../errors.js';
 import type { UpstreamErrorInfo } from '../providers.js';
 import type { Target } from '../types.js';
 
@@ -22,7 +22,7 @@ export function upstreamError(
     });
   }
   if (info.outcome === 'rate_limited') {
-    const headers = { ...limits, ...(retryAfter ? { 'retry-after': retryAfter } : {}) };
+    const headers = { ...limits, ...retryHeaders(retryAfter) };
     return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED', `${target.id}: ${message}`, {
       expose: true,
       ...(Object.keys(headers).length ? { headers } : {}),
@@ -33,6 +33,13 @@ export function upstreamError(
     `${target.id}: upstream answered ${status}: ${message}`,
     { expose: true },
   );
+}
+
+/** The upstream's Retry-After as it gave it; in seconds, with retryAdvice()'s `x-should-retry` for a long wait. */
+function retryHeaders(retryAfter: string | undefined): Record<string, string> {
+  if (!retryAfter) return {};
+  const seconds = Number(retryAfter);
+  return Number.isFinite(seconds) && seconds > 0 ? retryAdvice(seconds * 1000) : { 'retry-after': retryAfter };
 }
 
 /** An upstream must never get to echo the gateway's credentials (its key, secrets in its base URL or headers) to a caller. */

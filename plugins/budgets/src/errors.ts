@@ -1,4 +1,4 @@
-import { errorCode, SwitchyardError } from '@switchyard/core';
+import { errorCode, retryAdvice, SwitchyardError } from '@switchyard/core';
 import type { Reading } from './ledger.js';
 import type { PeriodSpan } from './periods.js';
 import type { Period } from './schema.js';
@@ -41,11 +41,8 @@ export function budgetExceeded(
   const resets = Number.isFinite(span.end) ? `it resets at ${new Date(span.end).toISOString()}` : 'it does not reset';
   const message = `budget exceeded for ${scope}: ${money(reading.spent)} spent${held} of ${money(usd)} ${PER[period]}; this request may cost up to ${money(amount)}; ${resets}`;
   const headers: Record<string, string> = Number.isFinite(span.end)
-    ? {
-        'retry-after': String(Math.max(1, Math.ceil((span.end - at) / 1000))),
-        [RESET_HEADER]: new Date(span.end).toISOString(),
-      }
-    : {};
+    ? { ...retryAdvice(span.end - at), [RESET_HEADER]: new Date(span.end).toISOString() }
+    : retryAdvice(undefined);
   return new SwitchyardError(BUDGET_EXCEEDED, message, { publicCode: 'budget_exceeded', headers });
 }
 

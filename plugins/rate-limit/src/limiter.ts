@@ -1,8 +1,15 @@
-import { NOTHING, Reply, SwitchyardError, exchangeKey } from '@switchyard/core';
+import { NOTHING, Reply, SwitchyardError, exchangeKey, retryAdvice } from '@switchyard/core';
 import type { AttemptResult, Exchange, Gateway, Logger } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
 import type { Counters, Move } from './counters.js';
-import { chargesFor, estimateTokens, rateLimitHeaders, scopesFor, setRateLimitHeaders } from './limits.js';
+import {
+  chargesFor,
+  estimateTokens,
+  formatDuration,
+  rateLimitHeaders,
+  scopesFor,
+  setRateLimitHeaders,
+} from './limits.js';
 import type { Charge, KeyLimits, Reading } from './limits.js';
 import type { RateLimitOptions } from './schema.js';
 import type { StoreHealth } from './store-health.js';
@@ -77,15 +84,17 @@ export class Limiter {
     const refused = charges.flatMap((c, i) =>
       readings[i]!.used > c.limit ? [{ charge: c, reading: readings[i]! }] : [],
     );
-    const retryAfterMs = Math.max(
-      ...refused.map((r) => (r.charge.dimension === 'concurrent' ? 1000 : r.reading.resetMs)),
-    );
+    // A request over a limit on its own is refused whenever it comes: no wait is worth advising.
+    const retryAfterMs = refused.some((r) => r.charge.points > r.charge.limit)
+      ? undefined
+      : Math.max(...refused.map((r) => (r.charge.dimension === 'concurrent' ? 1000 : r.reading.resetMs)));
     const why = refused.map((r) => describe(r.charge)).join('; ');
     this.logger.info({ plugin: PLUGIN, caller, model: x.model, requestId: x.id, refused: why }, 'rate limited');
+    const when = retryAfterMs === undefined ? '' : `; retry in ${formatDuration(retryAfterMs)}`;
     return Reply.error(
-      new SwitchyardError(RATE_LIMITED, `rate limit exceeded for this gateway key: ${why}`, {
+      new SwitchyardError(RATE_LIMITED, `rate limit exceeded for this gateway key: ${why}${when}`, {
         publicCode: 'rate_limit_exceeded',
-        headers: rateLimitHeaders(requests, tokens, retryAfterMs),
+        headers: { ...retryAdvice(retryAfterMs), ...rateLimitHeaders(requests, tokens) },
       }),
     );
   }

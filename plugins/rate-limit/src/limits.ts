@@ -108,14 +108,12 @@ export interface Reading {
   readonly resetMs: number;
 }
 
-/** OpenAI-style `x-ratelimit-*` headers, plus Retry-After (whole seconds) when refusing. */
+/** OpenAI-style `x-ratelimit-*` headers, for a refusal (its Retry-After comes from core's retryAdvice()). */
 export function rateLimitHeaders(
   requests: { limit: number; reading: Reading } | undefined,
   tokens: { limit: number; reading: Reading } | undefined,
-  retryAfterMs?: number,
 ): Record<string, string> {
   const headers: Record<string, string> = {};
-  if (retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
   setRateLimitHeaders((name, value) => (headers[name] = value), requests, tokens);
   return headers;
 }

@@ -65,6 +65,7 @@ describe('budgets (one replica, memory)', () => {
     const refused = await chat(gw, { max_tokens: 1000 });
     expect(refused.status).toBe(402);
     expect(refused.headers.get('retry-after')).toBe('3600');
+    expect(refused.headers.get('x-should-retry')).toBe('false');
     expect(refused.headers.get('x-switchyard-budget-reset')).toBe('2026-12-08T00:00:00.000Z');
     await finished.next();
     clock = Date.parse('2026-12-08T00:00:00Z');

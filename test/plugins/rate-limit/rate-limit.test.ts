@@ -1,3 +1,5 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withOptions } from '@switchyard/core';
 import type { ConfigInput } from '@switchyard/core';
@@ -89,13 +91,14 @@ describe('rate-limit plugin (memory store)', () => {
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(refused.headers.get('x-should-retry')).toBeNull(); // a wait of a minute at most: clients may retry
     expect(refused.headers.get('x-ratelimit-limit-requests')).toBe('3');
     expect(refused.headers.get('x-ratelimit-remaining-requests')).toBe('0');
     expect(refused.headers.get('x-ratelimit-reset-requests')).toMatch(/^\d+(\.\d)?s$/);
     expect(refused.headers.get('x-ratelimit-limit-tokens')).toBe('10000');
     const body = await refused.json();
     expect(body.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
-    expect(body.error.message).toContain('requests per minute limit is 3');
+    expect(body.error.message).toMatch(/requests per minute limit is 3; retry in \d+(\.\d)?s$/);
     expect((await chat(gw)).status).toBe(429);
     expect((await chat(gw, 'sk-gw-other-0002')).status).toBe(200);
     expect((await readings(gw, 'app')).requests!.used).toBe(3); // refused requests do not count
@@ -146,7 +149,10 @@ describe('rate-limit plugin (memory store)', () => {
     await waitFor(async () => (await readings(gw, 'app')).tokens!.used === 2 * used, 'the second settlement');
     const tooBig = await chat(gw, undefined, { max_tokens: 5000 });
     expect(tooBig.status).toBe(429);
-    expect((await tooBig.json()).error.message).toMatch(/needs \d+ tokens per minute, more than the limit of 1000/);
+    expect((await tooBig.json()).error.message).toMatch(/needs \d+ tokens per minute, more than the limit of 1000$/);
+    // No window will ever admit it: clients are told not to retry, and no wait is advised.
+    expect(tooBig.headers.get('x-should-retry')).toBe('false');
+    expect(tooBig.headers.get('retry-after')).toBeNull();
     expect((await readings(gw, 'app')).tokens!.used).toBe(2 * used);
   });
 
@@ -158,8 +164,9 @@ describe('rate-limit plugin (memory store)', () => {
     await waitFor(async () => (await readings(gw, 'app')).daily!.used < 100, 'the settlement');
     const refused = await chat(gw, undefined, { max_tokens: 140 });
     expect(refused.status).toBe(429);
-    expect((await refused.json()).error.message).toContain('tokens per day limit is 150');
+    expect((await refused.json()).error.message).toMatch(/tokens per day limit is 150; retry in 2[34]h\d+m\d+s$/);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(3600);
+    expect(refused.headers.get('x-should-retry')).toBe('false'); // hours away: report, do not sleep on it
   });
 
   it('limits concurrency and releases the slot on success, upstream error, refusal before any attempt and client abort', async () => {
@@ -215,5 +222,50 @@ describe('rate-limit plugin (memory store)', () => {
     const onlyA = await chat(gw, undefined, { model: 'gpt-4o' });
     expect(onlyA.status).toBe(503);
     expect((await onlyA.json()).error.message).toContain('instance at its cap of 2 requests per minute');
+  });
+});
+
+describe('SDK clients refused by a limit (they sleep for as long as Retry-After says)', () => {
+  /** A fetch that counts the requests an SDK sends, retries included. */
+  function countingFetch(): { fetch: typeof fetch; sent: () => number } {
+    let sent = 0;
+    return {
+      fetch: (input, init) => {
+        sent++;
+        return fetch(input, init);
+      },
+      sent: () => sent,
+    };
+  }
+
+  it('the OpenAI SDK reports a spent daily limit at once instead of sleeping until it resets', async () => {
+    const gw = await gateway({ defaults: { tokensPerDay: 150 } });
+    const counter = countingFetch();
+    const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk-gw-app-0001', fetch: counter.fetch });
+    const ask = (max_tokens: number) =>
+      client.chat.completions.create({ model: 'gpt-4o-mini', max_tokens, messages: [{ role: 'user', content: 'hi' }] });
+    await ask(100);
+    await waitFor(async () => (await readings(gw, 'app')).daily!.used < 100, 'the settlement');
+    await ask(100);
+    await waitFor(async () => (await readings(gw, 'app')).daily!.used < 100, 'the settlement');
+    const before = counter.sent();
+    const refused = await ask(140).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((refused as InstanceType<typeof OpenAI.RateLimitError>).message).toMatch(
+      /tokens per day limit is 150; retry in/,
+    );
+    expect(counter.sent() - before).toBe(1); // without x-should-retry: false it would sleep ~24 h, twice
+  });
+
+  it('the Anthropic SDK does not retry a request over a limit on its own', async () => {
+    const gw = await gateway({ defaults: { tokensPerMinute: 1000 } });
+    const counter = countingFetch();
+    const client = new Anthropic({ baseURL: gw.url, apiKey: 'sk-gw-app-0001', fetch: counter.fetch });
+    const refused = await client.messages
+      .create({ model: 'gpt-4o-mini', max_tokens: 5000, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((refused as InstanceType<typeof Anthropic.RateLimitError>).message).toMatch(/more than the limit of 1000/);
+    expect(counter.sent()).toBe(1); // a retry a minute later would be refused just the same
   });
 });
