@@ -17,6 +17,7 @@ export class LiveKeys {
   #listing: (now: number) => KeyListing[];
   #names: Set<string>;
   #version = -1;
+  #epoch: string | undefined;
 
   /** Throws KeyConfigError when the config's keys are wrong. */
   constructor(
@@ -43,9 +44,14 @@ export class LiveKeys {
     return this.#listing(now);
   }
 
-  /** Adopts a document of run-time keys newer than the last adopted (reads that finish out of order never go back). */
+  /**
+   * Adopts a document of run-time keys newer than the last adopted (reads that finish out of order never
+   * go back), and any document when the store lost the last one: none at all (version 0), or one written
+   * anew since (another epoch). Run-time keys the store no longer holds are gone here too.
+   */
   adopt(doc: KeysDocument): void {
-    if (doc.version <= this.#version) return;
+    const lost = (doc.version === 0 && this.#version > 0) || doc.epoch !== this.#epoch;
+    if (doc.version <= this.#version && !lost) return;
     const runtime: ListedKey[] = [];
     for (const [name, stored] of Object.entries(doc.keys)) {
       if (this.configNames.has(name) || this.configHashes.has(stored.keyHash)) continue; // the config file wins
@@ -59,6 +65,7 @@ export class LiveKeys {
       return;
     }
     this.#version = doc.version;
+    this.#epoch = doc.epoch;
     this.#listing = keyListing(all);
     this.#names = new Set(all.map((k) => k.name));
     this.changed();

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { errorCode, SwitchyardError, Type } from '@switchyard/core';
 import type { Logger, Store } from '@switchyard/core';
@@ -35,6 +35,8 @@ export type StoredKey = Omit<GatewayKeyConfig, 'key' | 'keyHash'> & {
 /** Every run-time key, in one document changed by compare-and-set (changes are rare, each is whole). */
 export interface KeysDocument {
   version: number;
+  /** Set when the document is first written: a document written anew after the store lost it has another. */
+  epoch?: string;
   keys: Record<string, StoredKey>;
 }
 
@@ -208,6 +210,7 @@ export class RuntimeKeys {
       const doc: KeysDocument = current ? structuredClone(current) : { version: 0, keys: {} };
       mutate(doc);
       doc.version++;
+      doc.epoch ??= randomUUID();
       if (await this.#stored(() => this.store.compareAndSet(STORE_KEY, current, doc))) {
         this.changed(doc);
         await this.store

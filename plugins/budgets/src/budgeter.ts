@@ -1,7 +1,7 @@
 import { exchangeKey } from '@switchyard/core';
 import type { AttemptResult, Exchange, Logger, SwitchyardError, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
-import { inputTokens } from '@switchyard/plugin-models/contract';
+import { sentInputTokens } from '@switchyard/plugin-models/contract';
 import type { ModelInfo } from '@switchyard/plugin-models/contract';
 import { PRICING_COST, priceAt, worstCaseUsd } from '@switchyard/plugin-pricing/contract';
 import { budgetExceeded, budgetUnavailable } from './errors.js';
@@ -248,14 +248,15 @@ export class Budgeter {
         : (this.d.options.reserveOutputTokens ?? info.maxOutputTokens ?? FALLBACK_OUTPUT_TOKENS);
     if (info.maxOutputTokens !== undefined) output = Math.min(output, info.maxOutputTokens);
     const choices = typeof request?.n === 'number' && request.n > 1 ? request.n : 1;
-    return worstCaseUsd(price, inputTokens(x), output * choices);
+    return worstCaseUsd(price, sentInputTokens(x), output * choices);
   }
 }
 
 function reachedUpstream(r: AttemptResult): boolean {
   if (r.outcome === 'success') return true;
   if (r.stream && r.ttftMs !== undefined) return true;
-  return r.failure === 'client_abort' || r.failure === 'hedge_lost';
+  // A timed-out upstream may have the request and bill it: counted like a caller who hung up.
+  return r.failure === 'client_abort' || r.failure === 'hedge_lost' || r.failure === 'timeout';
 }
 
 /** A budget's counters must outlive its period (a day's margin for late settlements); `none` keeps them forever. */

@@ -34,6 +34,30 @@ export function estimateChatTokens(request: ChatRequest): number {
   return Math.max(1, Math.ceil(chars / CHARS_PER_TOKEN) + extra);
 }
 
+/** Top-level fields of a request body that are not prompt. */
+const NOT_PROMPT = new Set(['model', 'metadata', 'user']);
+const IMAGE_TYPES = new Set(['image', 'image_url', 'input_image']);
+const MAX_DEPTH = 64;
+
+/**
+ * The body as the caller sent it, estimated like estimateChatTokens(): characters / 4 over every
+ * string in it (object keys aside), a flat 1000 per image. An upstream that speaks the caller's
+ * protocol is sent this body, parts the canonical request leaves out included, and bills them.
+ */
+export function bodyTokens(body: unknown): number {
+  let chars = 0;
+  let images = 0;
+  const walk = (value: unknown, depth: number): void => {
+    if (typeof value === 'string') chars += value.length;
+    else if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return;
+    else if (Array.isArray(value)) for (const item of value) walk(item, depth + 1);
+    else if (IMAGE_TYPES.has((value as { type?: unknown }).type as string)) images++;
+    else for (const [key, item] of Object.entries(value)) if (depth > 0 || !NOT_PROMPT.has(key)) walk(item, depth + 1);
+  };
+  walk(body, 0);
+  return Math.ceil(chars / CHARS_PER_TOKEN) + images * IMAGE_TOKENS;
+}
+
 const INPUT_TOKENS = exchangeKey<number>('models:input-tokens');
 
 /** The request's estimated input tokens (estimateChatTokens), computed once per exchange; 0 without a canonical request. */
@@ -42,6 +66,22 @@ export function inputTokens(x: Exchange): number {
   if (tokens === undefined) {
     tokens = x.request ? estimateChatTokens(x.request) : 0;
     x.set(INPUT_TOKENS, tokens);
+  }
+  return tokens;
+}
+
+const SENT_TOKENS = exchangeKey<number>('models:sent-tokens');
+
+/**
+ * The input an upstream may bill, for reservations: the larger of inputTokens(x) and bodyTokens(x.body),
+ * computed once per exchange. The canonical request leaves out parts it cannot carry, which an upstream
+ * of the caller's own protocol is sent all the same.
+ */
+export function sentInputTokens(x: Exchange): number {
+  let tokens = x.get(SENT_TOKENS);
+  if (tokens === undefined) {
+    tokens = Math.max(inputTokens(x), bodyTokens(x.body));
+    x.set(SENT_TOKENS, tokens);
   }
   return tokens;
 }

@@ -195,6 +195,10 @@ class Conversations {
         items = continued(record, body.input);
         changed = true;
       }
+      // Without kept responses no reference can be checked as the caller's own, and the upstream's
+      // store is the whole account's: with gateway keys, none is passed on.
+      const unchecked = !store && x.caller ? items.find((i) => i.type === 'item_reference') : undefined;
+      if (unchecked) return Reply.error(referenceUnchecked(unchecked.id as string));
       const ids = store ? referencedIds(items) : [];
       if (ids.length) {
         const found = await store!.items(scope, ids);
@@ -289,6 +293,14 @@ function previousNotFound(previous: string): SwitchyardError {
     `Previous response with id '${previous}' not found.`,
     'previous_response_id',
     'previous_response_not_found',
+  );
+}
+
+function referenceUnchecked(id: string): SwitchyardError {
+  return invalid(
+    `item_reference '${id}': the gateway keeps no responses (plugins.protocol-responses.store.enabled is false), so it cannot tell this key's items from another's; send the item itself`,
+    'input',
+    'item_not_found',
   );
 }
 

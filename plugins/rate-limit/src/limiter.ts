@@ -139,7 +139,7 @@ export class Limiter {
     if (admission && result.outcome === 'success') {
       admission.outcome = 'success';
       admission.used = tokens;
-    } else if (admission && result.outcome === 'cancelled' && admission.outcome === 'none') {
+    } else if (admission && isUnanswered(result) && admission.outcome === 'none') {
       admission.outcome = 'cancelled';
     }
     const caps = own(this.options.instances, result.target.instance.name);
@@ -279,4 +279,9 @@ function own<T>(map: Record<string, T>, name: string): T | undefined {
 
 function asLimits(value: unknown): KeyLimits | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as KeyLimits) : undefined;
+}
+
+/** The caller hung up, or the gateway stopped waiting: the upstream may have the request and bill it, so its reservation stays. */
+function isUnanswered(result: AttemptResult): boolean {
+  return result.outcome === 'cancelled' || result.failure === 'timeout';
 }

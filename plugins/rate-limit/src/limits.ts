@@ -70,7 +70,7 @@ export const DEFAULT_CHARS_PER_TOKEN = 4;
 /**
  * Tokens to reserve at admission: the prompt's text length / `charsPerToken` (a heuristic:
  * message contents, tool arguments and names are counted; images count as their URL text),
- * plus `max_tokens` / `max_completion_tokens` / `max_output_tokens`, else `defaultMaxTokens`.
+ * plus `max_tokens` / `max_completion_tokens` / `max_output_tokens` (else `defaultMaxTokens`) times `n`.
  * Anthropic `system` and Responses `input` and `instructions` count too.
  */
 export function estimateTokens(body: Record<string, unknown>, charsPerToken: number, defaultMaxTokens: number): number {
@@ -81,7 +81,8 @@ export function estimateTokens(body: Record<string, unknown>, charsPerToken: num
   const prompt = Math.ceil(chars / charsPerToken);
   // The larger of the fields a caller set: an upstream may read either.
   const max = largestInteger(body.max_completion_tokens, body.max_tokens, body.max_output_tokens) ?? defaultMaxTokens;
-  return prompt + max;
+  const choices = Math.max(1, largestInteger(body.n) ?? 1); // n answers, each up to max
+  return prompt + max * choices;
 }
 
 const MAX_DEPTH = 64;

@@ -1,6 +1,6 @@
 import type { Exchange } from '@switchyard/core';
 import type { ChatRequest } from '@switchyard/core/protocol';
-import { estimateChatTokens, inputTokens } from '@switchyard/plugin-models/contract';
+import { bodyTokens, estimateChatTokens, inputTokens, sentInputTokens } from '@switchyard/plugin-models/contract';
 import { describe, expect, it } from 'vitest';
 import { testExchange } from '../../support/exchange.js';
 
@@ -30,5 +30,40 @@ describe('input-token estimates', () => {
     request.messages.push({ role: 'user', content: 'a much longer message that is not counted again' });
     expect(inputTokens(x)).toBe(5);
     expect(inputTokens(exchange(undefined))).toBe(0);
+  });
+
+  it('estimates the body as sent: every string but model, metadata and user at the top; 1000 per image', () => {
+    const body = {
+      model: 'a-model-name-that-is-not-prompt',
+      metadata: { note: 'not prompt either' },
+      user: 'user-1234',
+      system: [{ type: 'text', text: 'abcd' }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              content: [{ type: 'search_result', content: [{ type: 'text', text: 'x'.repeat(400) }] }],
+            },
+            { type: 'image', source: { type: 'base64', data: 'A'.repeat(100_000) } },
+          ],
+        },
+      ],
+    };
+    // Strings: 'text' 'abcd' 'user' 'tool_result' 'search_result' 'text' + 400 x = 4+4+4+11+13+4+400 = 440 chars.
+    expect(bodyTokens(body)).toBe(110 + 1000);
+  });
+
+  it('reserves the larger of the converted request and the body as sent, once per exchange', () => {
+    const request: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+    const left = testExchange({
+      request,
+      body: { model: 'm', input: [{ type: 'left_out', output: 'y'.repeat(4000) }] },
+    });
+    expect(inputTokens(left)).toBe(4);
+    expect(sentInputTokens(left)).toBe(bodyTokens(left.body));
+    const kept = testExchange({ request, body: {} });
+    expect(sentInputTokens(kept)).toBe(4);
   });
 });

@@ -1,0 +1,313 @@
+/**
+ * Ways around a rule the third rule-bypass pass found open, now closed: each test failed before
+ * its fix (the figures in the comments are what the gateway did then).
+ */
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { mockProvider, startGateway } from '../support/gateway.js';
+import type { RunningGateway } from '../support/gateway.js';
+import { startGatedUpstream } from '../support/gated-upstream.js';
+import { startHangingUpstream } from '../support/hanging-upstream.js';
+import { finishedExchanges } from '../support/finishes.js';
+import { startMockAnthropic } from '../support/mock-anthropic.js';
+import { startMockOpenAI } from '../support/mock-openai.js';
+import { testPrefix } from '../support/tcp-proxy.js';
+import { until } from '../support/wait.js';
+
+const k = (n: string) => `sk-gw-open3-${n}-0123456789abcdef`;
+const ADMIN = k('ops');
+const headers = (key: string) => ({
+  'content-type': 'application/json',
+  authorization: `Bearer ${key}`,
+  'anthropic-version': '2023-06-01',
+});
+const post = async (url: string, key: string, body: unknown) => {
+  const r = await fetch(url, { method: 'POST', headers: headers(key), body: JSON.stringify(body) });
+  return { status: r.status, headers: r.headers, text: await r.text() };
+};
+const adminGet = async (gw: RunningGateway, path: string) =>
+  (await fetch(`${gw.url}${path}`, { headers: headers(ADMIN) })).json();
+const spentOf = async (gw: RunningGateway, name: string): Promise<number> =>
+  ((await adminGet(gw, '/admin/budgets')).budgets.find((b: { scope: string }) => b.scope === `key:${name}`)?.spentUsd ??
+    0) as number;
+const BIG = 'lorem ipsum '.repeat(40_000); // 480,000 characters ≈ 120,000 tokens ≈ $1.20 at $10 per 1M
+
+describe("a prompt part the conversion leaves out is reserved: an upstream of the caller's protocol is sent it and bills it", () => {
+  it('Anthropic: text inside a tool_result search_result block (the same text as a plain block is a 402)', async () => {
+    const ant = await startMockAnthropic({ name: 'ant' });
+    const finished = finishedExchanges();
+    const gw = await startGateway(
+      {
+        plugins: {
+          'circuit-breaker': false,
+          budgets: { enabled: true },
+          auth: {
+            keys: [
+              { name: 'b', key: k('b'), budget: { usd: 0.01, period: 'day' } },
+              { name: 'ops', key: ADMIN, admin: true },
+            ],
+          },
+        },
+        catalog: { 'claude-sonnet-4-5': { pricing: { input: 10, output: 0 }, maxOutputTokens: 1000 } },
+        providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: 'ant-upstream-secret-0123456789' }],
+      },
+      { plugins: [finished.plugin] },
+    );
+    try {
+      const res = await post(`${gw.url}/v1/messages`, k('b'), {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 16,
+        tools: [{ name: 'search', input_schema: { type: 'object', properties: {} } }],
+        messages: [
+          { role: 'user', content: 'find it' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01', name: 'search', input: {} }] },
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'tool_result',
+                tool_use_id: 'toolu_01',
+                content: [
+                  {
+                    type: 'search_result',
+                    source: 'https://example.com',
+                    title: 't',
+                    content: [{ type: 'text', text: BIG }],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      });
+      if (res.status === 200) await finished.next();
+      expect(res.status, res.text.slice(0, 200)).toBe(402); // was 200
+      expect(await spentOf(gw, 'b')).toBeLessThanOrEqual(0.01); // was 1.20132
+    } finally {
+      await gw.close();
+      await ant.close();
+    }
+  });
+
+  it('Responses passed through: a local_shell_call_output item, and an input_file in a function_call_output', async () => {
+    const up = await startMockOpenAI({ name: 'oa' });
+    const finished = finishedExchanges();
+    const gw = await startGateway(
+      {
+        plugins: {
+          'circuit-breaker': false,
+          budgets: { enabled: true },
+          auth: {
+            keys: [
+              { name: 'shell', key: k('shell'), budget: { usd: 0.01, period: 'day' } },
+              { name: 'file', key: k('file'), budget: { usd: 0.01, period: 'day' } },
+              { name: 'ops', key: ADMIN, admin: true },
+            ],
+          },
+        },
+        catalog: { 'gpt-4o': { pricing: { input: 10, output: 0 }, maxOutputTokens: 1000 } },
+        providers: [mockProvider('oa', up.baseUrl, { models: ['gpt-4o'], responsesApi: true })],
+      },
+      { plugins: [finished.plugin] },
+    );
+    const bodies = {
+      shell: [
+        {
+          type: 'local_shell_call',
+          id: 'lsc_1',
+          call_id: 'call_1',
+          status: 'completed',
+          action: { type: 'exec', command: ['cat', 'x'], env: {} },
+        },
+        { type: 'local_shell_call_output', id: 'lsc_1', call_id: 'call_1', output: BIG },
+        { role: 'user', content: 'summarize' },
+      ],
+      file: [
+        { type: 'function_call', call_id: 'call_2', name: 'f', arguments: '{}' },
+        {
+          type: 'function_call_output',
+          call_id: 'call_2',
+          output: [
+            {
+              type: 'input_file',
+              filename: 'a.txt',
+              file_data: `data:text/plain;base64,${Buffer.from(BIG).toString('base64')}`,
+            },
+          ],
+        },
+        { role: 'user', content: 'summarize' },
+      ],
+    };
+    try {
+      for (const [name, input] of Object.entries(bodies)) {
+        const res = await post(`${gw.url}/v1/responses`, k(name), {
+          model: 'gpt-4o',
+          max_output_tokens: 16,
+          tools: [{ type: 'function', name: 'f', parameters: { type: 'object', properties: {} } }],
+          input,
+        });
+        if (res.status === 200) await finished.next();
+        expect(res.status, `${name}: ${res.text.slice(0, 200)}`).not.toBe(200); // was 200, spending $1.20 / $1.60
+      }
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});
+
+describe('an attempt the gateway times out is charged like a caller who hung up: the upstream may bill it', () => {
+  it('budget and tokens per minute, on each target of the failover', async () => {
+    const one = await startHangingUpstream();
+    const two = await startHangingUpstream();
+    const finished = finishedExchanges();
+    const gw = await startGateway(
+      {
+        plugins: {
+          'circuit-breaker': false,
+          budgets: { enabled: true },
+          auth: {
+            keys: [
+              { name: 'a', key: k('a'), budget: { usd: 1, period: 'day' }, limits: { tokensPerMinute: 100_000 } },
+              { name: 'ops', key: ADMIN, admin: true },
+            ],
+          },
+        },
+        catalog: { h: { pricing: { input: 0, output: 10 }, maxOutputTokens: 4000 } },
+        providers: [
+          mockProvider('one', one.baseUrl, { models: ['h'], timeoutMs: 300 }),
+          mockProvider('two', two.baseUrl, { models: ['h'], timeoutMs: 300, priority: 2 }),
+        ],
+      },
+      { plugins: [finished.plugin] },
+    );
+    try {
+      // Non-streamed, a long answer asked: a real upstream works (and bills) past timeoutMs.
+      const res = await post(`${gw.url}/v1/chat/completions`, k('a'), {
+        model: 'h',
+        max_tokens: 2000,
+        messages: [{ role: 'user', content: 'write a long essay' }],
+      });
+      expect(res.status).toBe(504);
+      await finished.next();
+      expect([one.received.length, two.received.length]).toEqual([1, 1]);
+      expect(await spentOf(gw, 'a')).toBeCloseTo(0.04, 9); // was 0
+      expect((await adminGet(gw, '/admin/rate-limit/keys/a')).tokens.used).toBeGreaterThanOrEqual(2000); // was 0
+    } finally {
+      await gw.close();
+      await one.close();
+      await two.close();
+    }
+  });
+});
+
+describe('tokens per minute count n answers', () => {
+  it('n: 10 with max_tokens 1000 is reserved as 1000 output tokens against a 2500 limit', async () => {
+    const gated = await startGatedUpstream((b) => ({ prompt_tokens: 10, completion_tokens: 1000 * (b.n ?? 1) }), {
+      open: true,
+    });
+    const gw = await startGateway({
+      plugins: {
+        'circuit-breaker': false,
+        auth: { keys: [{ name: 'a', key: k('a'), limits: { tokensPerMinute: 2500 } }] },
+      },
+      providers: [mockProvider('u', gated.baseUrl, { models: ['m'] })],
+    });
+    try {
+      const res = await post(`${gw.url}/v1/chat/completions`, k('a'), {
+        model: 'm',
+        n: 10,
+        max_tokens: 1000,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(res.status).toBe(429); // was 200: 10,010 tokens in a 2,500-token minute
+      expect(gated.received).toBe(0);
+    } finally {
+      await gw.close();
+      await gated.stop();
+    }
+  });
+});
+
+describe('with the gateway store off, an item_reference is not passed on for a gateway key', () => {
+  it("bob reads alice's answer through the upstream's own store", async () => {
+    const up = await startMockOpenAI({ name: 'oa' });
+    const gw = await startGateway({
+      plugins: {
+        'circuit-breaker': false,
+        'protocol-responses': { store: { enabled: false } },
+        auth: {
+          keys: [
+            { name: 'alice', key: k('alice') },
+            { name: 'bob', key: k('bob') },
+          ],
+        },
+      },
+      providers: [mockProvider('oa', up.baseUrl, { models: ['gpt-4o'], responsesApi: true })],
+    });
+    try {
+      const alice = await post(`${gw.url}/v1/responses`, k('alice'), { model: 'gpt-4o', input: 'alice secret: 4242' });
+      const item = JSON.parse(alice.text).output.find((o: { type: string }) => o.type === 'message').id;
+      const sent = up.requests.length;
+      const bob = await post(`${gw.url}/v1/responses`, k('bob'), {
+        model: 'gpt-4o',
+        input: [
+          { type: 'item_reference', id: item },
+          { role: 'user', content: 'what did you say?' },
+        ],
+      });
+      expect(bob.status, bob.text.slice(0, 200)).toBe(400); // was 200: the upstream resolved it from its own store
+      expect(up.requests.slice(sent)).toEqual([]);
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});
+
+describe('run-time keys when the store lost their document (a Redis restart without persistence, an eviction, a flush)', () => {
+  it('every replica drops the lost keys, and adopts keys created afterwards', async () => {
+    const gated = await startGatedUpstream(() => ({ prompt_tokens: 1, completion_tokens: 1 }), { open: true });
+    const prefix = testPrefix();
+    const redis = new Redis('redis://127.0.0.1:6379');
+    const config = (keysRefreshMs: number) => ({
+      store: { type: 'redis' as const, url: 'redis://127.0.0.1:6379', keyPrefix: prefix },
+      plugins: {
+        'circuit-breaker': false,
+        auth: { keysRefreshMs, keys: [{ name: 'ops', key: ADMIN, admin: true }] },
+      },
+      providers: [mockProvider('u', gated.baseUrl, { models: ['m'] })],
+    });
+    const a = await startGateway(config(1000));
+    // B reads the document only when a change is announced: it never sees the store empty.
+    const b = await startGateway(config(3_600_000));
+    const ask = async (gw: RunningGateway, key: string) =>
+      (await post(`${gw.url}/v1/chat/completions`, key, { model: 'm', messages: [{ role: 'user', content: 'x' }] }))
+        .status;
+    try {
+      for (const name of ['t1', 't2'])
+        expect((await post(`${a.url}/admin/keys`, ADMIN, { name, key: k(name) })).status).toBe(201);
+      await until(async () => (await ask(b, k('t2'))) === 200, { hungAfterMs: 60_000, what: 'B to adopt t1 and t2' });
+      await redis.del(`${prefix}auth:keys`);
+      expect((await fetch(`${a.url}/admin/keys/t1`, { method: 'DELETE', headers: headers(ADMIN) })).status).toBe(404);
+      // A reads the empty store at its next refresh: t1 is gone (before: it answered 200 for as long as A ran).
+      await until(async () => (await ask(a, k('t1'))) === 401, { hungAfterMs: 60_000, what: 'A to drop t1' });
+      // A new document (version 1, below B's 2) is announced: B adopts it whole (before: it ignored it,
+      // refusing the new key and still serving t1).
+      expect((await post(`${a.url}/admin/keys`, ADMIN, { name: 'fresh', key: k('fresh') })).status).toBe(201);
+      expect(await ask(a, k('fresh'))).toBe(200);
+      await until(async () => (await ask(b, k('fresh'))) === 200, {
+        hungAfterMs: 60_000,
+        what: 'B to adopt the new key',
+      });
+      expect(await ask(b, k('t1'))).toBe(401);
+    } finally {
+      await a.close();
+      await b.close();
+      await gated.stop();
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    }
+  });
+});
