@@ -3,6 +3,7 @@
  * its fix (the figures in the comments are what the gateway did then).
  */
 import { Redis } from 'ioredis';
+import { tagRouting } from '@switchyard/plugin-tag-routing';
 import { describe, expect, it } from 'vitest';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
@@ -225,6 +226,34 @@ describe('tokens per minute count n answers', () => {
     } finally {
       await gw.close();
       await gated.stop();
+    }
+  });
+});
+
+describe('a key × model limit counts a tag: query under every model it may be routed to', () => {
+  it('pricey-model, limited to 1 request a minute, is refused as tag:premium too', async () => {
+    const up = await startMockOpenAI({ name: 'p' });
+    const gw = await startGateway(
+      {
+        plugins: {
+          'circuit-breaker': false,
+          auth: { keys: [{ name: 'a', key: k('a') }] },
+          'rate-limit': { keys: { a: { models: { 'pricey-model': { requestsPerMinute: 1 } } } } },
+        },
+        providers: [mockProvider('p', up.baseUrl, { models: ['pricey-model'], tags: ['premium'] })],
+      },
+      { plugins: [tagRouting()] },
+    );
+    try {
+      const ask = (model: string) =>
+        post(`${gw.url}/v1/chat/completions`, k('a'), { model, messages: [{ role: 'user', content: 'hi' }] });
+      expect((await ask('pricey-model')).status).toBe(200);
+      expect((await ask('pricey-model')).status).toBe(429);
+      const tagged = await ask('tag:premium');
+      expect(tagged.status).toBe(429); // was 200 (served by p/pricey-model), and again every time
+    } finally {
+      await gw.close();
+      await up.close();
     }
   });
 });

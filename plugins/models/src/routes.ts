@@ -2,6 +2,9 @@ import type { Gateway } from '@switchyard/core';
 import type { AliasConfig } from './aliases.js';
 import { ModelResolver } from './resolve.js';
 
+/** The model names a requested name may be routed to, for a name a plugin resolves itself (e.g. a `tag:` query); undefined for others. */
+export type NameReach = (name: string) => readonly string[] | undefined;
+
 /** Called with the resolver that now answers, whenever a served set changed. */
 export type ModelsChangedListener = (resolver: ModelResolver) => void;
 
@@ -17,6 +20,7 @@ export class ModelRoutes {
   /** Served model lists plugins set for instances, over their configured `models`. */
   readonly #served = new Map<string, readonly string[]>();
   readonly #listeners: Array<{ plugin: string; listener: ModelsChangedListener }> = [];
+  readonly #reaches: NameReach[] = [];
   #resolver: ModelResolver | undefined;
 
   constructor(gateway: Pick<Gateway, 'instances' | 'providers' | 'logger'>, aliases: readonly AliasConfig[]) {
@@ -58,6 +62,22 @@ export class ModelRoutes {
    */
   onChange(plugin: string, listener: ModelsChangedListener): void {
     this.#listeners.push({ plugin, listener });
+  }
+
+  /** In apply(): a plugin that routes names of its own (found at selectRoute DISCOVER) says which models they reach. */
+  addReach(reach: NameReach): void {
+    this.#reaches.push(reach);
+  }
+
+  /**
+   * Every model a requested name may be routed to: an alias's or an `instance/model`'s targets,
+   * and what plugins that resolve names of their own report (addReach), so that limits per model
+   * hold whatever the name.
+   */
+  reach(name: string): readonly string[] {
+    const models = this.resolver.resolve(name).map((t) => t.model);
+    for (const reach of this.#reaches) models.push(...(reach(name) ?? []));
+    return models;
   }
 
   #build(): ModelResolver {

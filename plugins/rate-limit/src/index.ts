@@ -37,11 +37,7 @@ export function rateLimit(): Plugin<RateLimitOptions> {
         counters,
         new StoreHealth(gateway.logger, redis ? 'redis' : 'memory'),
         gateway.logger,
-        (model) =>
-          gateway
-            .contract(MODEL_ROUTES)
-            ?.resolver.resolve(model)
-            .map((t) => t.model) ?? [],
+        (model) => gateway.contract(MODEL_ROUTES)?.reach(model) ?? [],
       );
       gateway.routes.add({
         method: 'GET',

@@ -48,6 +48,15 @@ export function tagRouting(): TagRoutingPlugin {
         narrow(plan, x, targets),
       );
       routes.onChange(PLUGIN, (resolver) => targets.rebuild(resolver));
+      // Limits per model (plugin-rate-limit) count a tag query under every model it may be routed to.
+      routes.addReach((name) =>
+        name.startsWith(options.prefix)
+          ? targets
+              .index()
+              .select(parseTagQuery(name.slice(options.prefix.length)))
+              .targets.map((t) => t.model)
+          : undefined,
+      );
       gateway.hooks.ready.tapPromise(PLUGIN, async () => void targets.index());
     },
   });
