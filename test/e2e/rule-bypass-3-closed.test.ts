@@ -340,3 +340,62 @@ describe('run-time keys when the store lost their document (a Redis restart with
     }
   });
 });
+
+describe('a service tier a caller asks for is priced as that tier, or not at all', () => {
+  it('priority costs its own price; a tier with no price is refused for a budgeted key and left unpriced for others', async () => {
+    const up = await startMockOpenAI({ name: 'oa' });
+    const gw = await startGateway({
+      plugins: {
+        'circuit-breaker': false,
+        budgets: { enabled: true },
+        pricing: { header: true },
+        auth: {
+          keys: [
+            { name: 'a', key: k('a'), budget: { usd: 1, period: 'day' } },
+            { name: 'free', key: k('free') },
+          ],
+        },
+      },
+      catalog: {
+        'gpt-4o': { pricing: { input: 2.5, output: 10, tiers: { priority: { input: 5, output: 20 } } } },
+        'gpt-4o-mini': { pricing: { input: 0.15, output: 0.6 } },
+      },
+      providers: [mockProvider('oa', up.baseUrl, { models: ['gpt-4o', 'gpt-4o-mini'] })],
+    });
+    const ask = (key: string, model: string, service_tier?: string) =>
+      post(`${gw.url}/v1/chat/completions`, k(key), {
+        model,
+        ...(service_tier ? { service_tier } : {}),
+        max_tokens: 50,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+    const costOf = (usage: { prompt_tokens: number; completion_tokens: number }, input: number, output: number) =>
+      (usage.prompt_tokens * input + usage.completion_tokens * output) / 1e6;
+    try {
+      const priority = await ask('a', 'gpt-4o', 'priority');
+      expect(priority.status).toBe(200);
+      // was the standard price, 2.5 / 10
+      expect(Number(priority.headers.get('x-switchyard-cost'))).toBeCloseTo(
+        costOf(JSON.parse(priority.text).usage, 5, 20),
+        12,
+      );
+      const standard = await ask('a', 'gpt-4o', 'default');
+      expect(Number(standard.headers.get('x-switchyard-cost'))).toBeCloseTo(
+        costOf(JSON.parse(standard.text).usage, 2.5, 10),
+        12,
+      );
+
+      const sent = up.requests.length;
+      const unpricedTier = await ask('a', 'gpt-4o-mini', 'priority');
+      expect(unpricedTier.status, unpricedTier.text).toBe(400); // was 200, at the standard price
+      expect(JSON.parse(unpricedTier.text).error.message).toContain('at service_tier priority');
+      expect(up.requests.length).toBe(sent);
+      const unbudgeted = await ask('free', 'gpt-4o-mini', 'priority');
+      expect(unbudgeted.status).toBe(200);
+      expect(unbudgeted.headers.get('x-switchyard-cost')).toBeNull(); // unpriced, not a false figure
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});

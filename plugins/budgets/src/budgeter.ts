@@ -2,8 +2,8 @@ import { exchangeKey } from '@switchyard/core';
 import type { AttemptResult, Exchange, Logger, SwitchyardError, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
 import { sentInputTokens } from '@switchyard/plugin-models/contract';
-import type { ModelInfo } from '@switchyard/plugin-models/contract';
-import { PRICING_COST, priceAt, worstCaseUsd } from '@switchyard/plugin-pricing/contract';
+import type { ModelInfo, Price } from '@switchyard/plugin-models/contract';
+import { PRICING_COST, priceAt, serviceTierOf, tierPrice, worstCaseUsd } from '@switchyard/plugin-pricing/contract';
 import { budgetExceeded, budgetUnavailable } from './errors.js';
 import type { StoreHealth } from './health.js';
 import type { Charge, Ledger, Reading, SpendIncrement } from './ledger.js';
@@ -81,7 +81,7 @@ export class Budgeter {
     const { options, ledger } = this.d;
     const at = this.d.now();
     if (options.unpriced === 'deny') {
-      this.#excludeUnpriced(plan);
+      this.#excludeUnpriced(plan, x, at);
       if (plan.size === 0) return plan;
     }
     const perAttempt = Math.max(...plan.targets.map((t) => this.#worstCase(t, x, at)));
@@ -151,17 +151,25 @@ export class Budgeter {
     });
   }
 
-  /** With `unpriced: deny`, drops the targets without a price. */
-  #excludeUnpriced(plan: RoutePlan): void {
+  /** With `unpriced: deny`, drops the targets without a price (for the service tier the request asks for). */
+  #excludeUnpriced(plan: RoutePlan, x: Exchange, at: number): void {
+    const tier = serviceTierOf(x.body);
+    const atTier = tier ? ` at service_tier ${tier}` : '';
     // Excluded as the request's own constraint: when none is left, the caller gets 400 constraint_unmet saying why.
     plan.exclude(
       PLUGIN,
-      (t) => !this.d.modelInfo(t)?.pricing,
+      (t) => !this.#price(t, x, at),
       (t) => ({
-        reason: `no price known for ${t.id}: a request with a budget needs one (catalog: pricing)`,
+        reason: `no price known for ${t.id}${atTier}: a request with a budget needs one (catalog: pricing)`,
         byRequest: true,
       }),
     );
+  }
+
+  /** The target's price in force at `at`, for the service tier the request asks for. */
+  #price(target: Target, x: Exchange, at: number): Price | undefined {
+    const pricing = this.d.modelInfo(target)?.pricing;
+    return pricing && tierPrice(priceAt(pricing, at).price, serviceTierOf(x.body));
   }
 
   /** Logs the refusal and returns the 402 for the budget that has no room for the request. */
@@ -233,8 +241,8 @@ export class Budgeter {
   /** The most a request can cost on `target`: its prompt estimate at the input price, its output limit at the output (or reasoning) price. */
   #worstCase(target: Target, x: Exchange, at: number): number {
     const info = this.d.modelInfo(target);
-    if (!info?.pricing) return 0;
-    const price = priceAt(info.pricing, at).price;
+    const price = this.#price(target, x, at);
+    if (!info || !price) return 0;
     if (x.operation !== 'chat') return worstCaseUsd(price, embeddingTokens(x.body.input), 0);
     const request = x.request;
     // The larger of the two when a caller sets both: an upstream may read either.

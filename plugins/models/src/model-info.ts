@@ -1,4 +1,4 @@
-import { Type } from '@switchyard/core';
+import { mapOf, Type } from '@switchyard/core';
 import type { Static } from '@sinclair/typebox';
 
 /** One schema per shape gives its TypeScript type and the validation of config `catalog:` entries. */
@@ -11,16 +11,26 @@ const priceFields = {
   cacheWrite1h: usd('Input written to a prompt cache kept one hour (Anthropic `ttl: "1h"`); cacheWrite when unset.'),
   reasoning: usd('Reasoning (thinking) tokens, part of the output; output when unset.'),
 };
+/** Prices a caller can choose by request (OpenAI's `service_tier`): each tier's whole price. */
+const tieredFields = {
+  ...priceFields,
+  tiers: Type.Optional(
+    mapOf(Type.Object(priceFields, { additionalProperties: false }), {
+      description:
+        'Prices by service tier a caller asks for (`service_tier`: `priority`, `flex`, `scale`), each whole. A request for a tier not listed here is not priced (budgeted keys cannot make it).',
+    }),
+  ),
+};
 const ISO_DATE = '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?)?$';
 const pricing = Type.Object(
   {
-    ...priceFields,
+    ...tieredFields,
     versions: Type.Optional(
       Type.Array(
         Type.Object(
           {
             from: Type.String({ pattern: ISO_DATE, description: 'UTC unless the time says otherwise' }),
-            ...priceFields,
+            ...tieredFields,
           },
           { additionalProperties: false },
         ),

@@ -5,7 +5,18 @@ export type { CostBreakdown, PriceInForce, TokenCounts } from './price.js';
 /** The plugin's name: its config section, and what plugins that need it look for. */
 export const PLUGIN = 'pricing';
 
-export { costOf, formatUsd, instantOf, priceAt, ratesOf, tokensOf, TOKEN_KINDS, worstCaseUsd } from './price.js';
+export {
+  costOf,
+  formatUsd,
+  instantOf,
+  priceAt,
+  ratesOf,
+  serviceTierOf,
+  tierPrice,
+  tokensOf,
+  TOKEN_KINDS,
+  worstCaseUsd,
+} from './price.js';
 
 /** One attempt's cost: its usage split by token kind, each at the price in force at the request's time. */
 export interface AttemptCost {
@@ -19,6 +30,8 @@ export interface AttemptCost {
   readonly breakdown: CostBreakdown;
   /** The `from` of the price version applied; absent: the model's base price. */
   readonly priceFrom?: string;
+  /** The service tier priced (the request's `service_tier`); absent: the standard one. */
+  readonly tier?: string;
 }
 
 /**

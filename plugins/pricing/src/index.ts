@@ -5,7 +5,7 @@ import type { ModelInfoTable } from '@switchyard/plugin-models/contract';
 import type { AttemptResult, Exchange, Gateway, Plugin } from '@switchyard/core';
 import { PLUGIN, PRICING_COST } from './contract.js';
 import type { AttemptCost, RequestCost } from './contract.js';
-import { costOf, formatUsd, priceAt, tokensOf } from './price.js';
+import { costOf, formatUsd, priceAt, serviceTierOf, tierPrice, tokensOf } from './price.js';
 
 export * from './contract.js';
 
@@ -72,12 +72,16 @@ function price(
   const before = x.get(PRICING_COST);
   const at = before?.at ?? now() - (performance.now() - x.timings.start);
   const pricing = table.forTarget(result.target)?.pricing;
-  if (!pricing) {
-    if (!warned.has(result.target.id)) {
-      warned.add(result.target.id);
+  const tier = serviceTierOf(x.body);
+  const inForce = pricing && priceAt(pricing, at);
+  const price = inForce && tierPrice(inForce.price, tier);
+  if (!price) {
+    const what = tier ? `${result.target.id} at service_tier ${tier}` : result.target.id;
+    if (!warned.has(what)) {
+      warned.add(what);
       gateway.logger.warn(
-        { plugin: PLUGIN, target: result.target.id },
-        `no price known for ${result.target.id}: its requests are not priced (add pricing under catalog:)`,
+        { plugin: PLUGIN, target: result.target.id, ...(tier ? { tier } : {}) },
+        `no price known for ${what}: its requests are not priced (add pricing under catalog:)`,
       );
     }
     return {
@@ -88,8 +92,7 @@ function price(
     };
   }
   const tokens = tokensOf(result.usage!);
-  const inForce = priceAt(pricing, at);
-  const { usd, breakdown } = costOf(inForce.price, tokens);
+  const { usd, breakdown } = costOf(price, tokens);
   const attempt: AttemptCost = {
     attempt: result.attempt,
     target: result.target.id,
@@ -97,7 +100,8 @@ function price(
     usd,
     tokens,
     breakdown,
-    ...(inForce.from === undefined ? {} : { priceFrom: inForce.from }),
+    ...(inForce!.from === undefined ? {} : { priceFrom: inForce!.from }),
+    ...(tier ? { tier } : {}),
   };
   return {
     usd: (before?.usd ?? 0) + usd,

@@ -115,6 +115,21 @@ export function instantOf(from: string): number {
   return Date.parse(zoned);
 }
 
+/** Tiers priced as the model's own price: OpenAI's `auto` and `default`, Anthropic's `standard_only`. */
+const STANDARD_TIERS = new Set(['auto', 'default', 'standard', 'standard_only']);
+
+/** The service tier a request asks for (its body's `service_tier`), when not the standard one. */
+export function serviceTierOf(body: Record<string, unknown>): string | undefined {
+  const tier = body.service_tier;
+  return typeof tier === 'string' && !STANDARD_TIERS.has(tier) ? tier : undefined;
+}
+
+/** The price of `tier` (undefined: the standard one); undefined when the catalog prices no such tier. */
+export function tierPrice(price: Price, tier: string | undefined): Price | undefined {
+  if (tier === undefined) return price;
+  return Object.hasOwn(price.tiers ?? {}, tier) ? price.tiers![tier] : undefined;
+}
+
 /** The most `inputTokens` of prompt and `outputTokens` of answer can cost at `price` (reasoning may be dearer than output). */
 export function worstCaseUsd(price: Price, inputTokens: number, outputTokens: number): number {
   const rates = ratesOf(price);

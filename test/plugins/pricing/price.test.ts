@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { costOf, formatUsd, instantOf, priceAt, tokensOf, worstCaseUsd } from '@switchyard/plugin-pricing/contract';
+import {
+  costOf,
+  formatUsd,
+  instantOf,
+  priceAt,
+  serviceTierOf,
+  tierPrice,
+  tokensOf,
+  worstCaseUsd,
+} from '@switchyard/plugin-pricing/contract';
 
 const PRICE = { input: 3, output: 15, cachedRead: 0.3, cacheWrite: 3.75, cacheWrite1h: 6, reasoning: 20 };
 
@@ -118,5 +127,28 @@ describe('worstCaseUsd and formatUsd', () => {
     expect(formatUsd(0)).toBe('0');
     expect(formatUsd(10)).toBe('10');
     expect(formatUsd(1.5)).toBe('1.5');
+  });
+});
+
+describe('service tiers', () => {
+  const price = {
+    input: 2.5,
+    output: 10,
+    tiers: { priority: { input: 5, output: 20 }, flex: { input: 1.25, output: 5 } },
+  };
+
+  it('reads the tier a request asks for; the standard ones are no tier', () => {
+    expect(serviceTierOf({ service_tier: 'priority' })).toBe('priority');
+    expect(serviceTierOf({ service_tier: 'flex' })).toBe('flex');
+    for (const standard of ['auto', 'default', 'standard_only', undefined, null, 7])
+      expect(serviceTierOf({ service_tier: standard })).toBeUndefined();
+  });
+
+  it('prices a tier at its own whole price, and a tier with none not at all (never at the standard rate)', () => {
+    expect(tierPrice(price, undefined)).toBe(price);
+    expect(tierPrice(price, 'priority')).toEqual({ input: 5, output: 20 });
+    expect(tierPrice(price, 'scale')).toBeUndefined();
+    expect(tierPrice({ input: 1, output: 2 }, 'priority')).toBeUndefined();
+    expect(tierPrice(price, 'constructor')).toBeUndefined();
   });
 });
