@@ -399,3 +399,62 @@ describe('a service tier a caller asks for is priced as that tier, or not at all
     }
   });
 });
+
+describe('web searches a server tool runs cost their fee beside the tokens', () => {
+  it('are reserved by max_uses and charged per search, streamed or not', async () => {
+    const ant = await startMockAnthropic({ name: 'ant' });
+    const finished = finishedExchanges();
+    const gw = await startGateway(
+      {
+        plugins: {
+          'circuit-breaker': false,
+          budgets: { enabled: true },
+          pricing: { header: true },
+          auth: {
+            keys: [
+              { name: 'a', key: k('a'), budget: { usd: 0.03, period: 'day' } },
+              { name: 'ops', key: ADMIN, admin: true },
+            ],
+          },
+        },
+        catalog: { 'claude-sonnet-4-5': { pricing: { input: 3, output: 15, webSearch: 10 } } },
+        providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: 'ant-upstream-secret-0123456789' }],
+      },
+      { plugins: [finished.plugin] },
+    );
+    const search = (max_uses: number, stream = false) =>
+      post(`${gw.url}/v1/messages`, k('a'), {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 50,
+        ...(stream ? { stream } : {}),
+        tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses }],
+        messages: [{ role: 'user', content: 'search' }],
+      });
+    const tokensUsd = (u: { input_tokens: number; output_tokens: number }) =>
+      (u.input_tokens * 3 + u.output_tokens * 15) / 1e6;
+    try {
+      // Five searches may cost $0.05: more than the $0.03 budget holds (before: reserved as tokens only).
+      const sent = ant.requests.length;
+      expect((await search(5)).status).toBe(402);
+      expect(ant.requests.length).toBe(sent);
+
+      ant.queueAnswer({ webSearch: { query: 'x' }, text: 'found' });
+      const one = await search(1);
+      expect(one.status, one.text).toBe(200);
+      await finished.next();
+      const usage = JSON.parse(one.text).usage;
+      expect(usage.server_tool_use.web_search_requests).toBe(1);
+      // before: tokens only, the $0.01 search fee not counted
+      expect(Number(one.headers.get('x-switchyard-cost'))).toBeCloseTo(tokensUsd(usage) + 0.01, 12);
+
+      ant.queueAnswer({ webSearch: { query: 'y' }, text: 'found again' });
+      const streamed = await search(1, true);
+      expect(streamed.status).toBe(200);
+      await finished.next();
+      expect(await spentOf(gw, 'a')).toBeGreaterThan(0.02);
+    } finally {
+      await gw.close();
+      await ant.close();
+    }
+  });
+});

@@ -3,7 +3,14 @@ import type { AttemptResult, Exchange, Logger, SwitchyardError, Target } from '@
 import type { RoutePlan } from '@switchyard/core/routing';
 import { sentInputTokens } from '@switchyard/plugin-models/contract';
 import type { ModelInfo, Price } from '@switchyard/plugin-models/contract';
-import { PRICING_COST, priceAt, serviceTierOf, tierPrice, worstCaseUsd } from '@switchyard/plugin-pricing/contract';
+import {
+  PRICING_COST,
+  priceAt,
+  searchFeeOf,
+  serviceTierOf,
+  tierPrice,
+  worstCaseUsd,
+} from '@switchyard/plugin-pricing/contract';
 import { budgetExceeded, budgetUnavailable } from './errors.js';
 import type { StoreHealth } from './health.js';
 import type { Charge, Ledger, Reading, SpendIncrement } from './ledger.js';
@@ -256,8 +263,24 @@ export class Budgeter {
         : (this.d.options.reserveOutputTokens ?? info.maxOutputTokens ?? FALLBACK_OUTPUT_TOKENS);
     if (info.maxOutputTokens !== undefined) output = Math.min(output, info.maxOutputTokens);
     const choices = typeof request?.n === 'number' && request.n > 1 ? request.n : 1;
-    return worstCaseUsd(price, sentInputTokens(x), output * choices);
+    return (
+      worstCaseUsd(price, sentInputTokens(x), output * choices) + (searchFeeOf(price, webSearchesAllowed(x.body)) ?? 0)
+    );
   }
+}
+
+/** Web searches assumed for a web search server tool without `max_uses` (the API sets no limit). */
+const WEB_SEARCHES_UNCAPPED = 10;
+
+/** The most web searches the request's server tools may run (Anthropic `web_search_*` tools, their `max_uses`). */
+function webSearchesAllowed(body: Record<string, unknown>): number {
+  if (!Array.isArray(body.tools)) return 0;
+  let searches = 0;
+  for (const tool of body.tools as Array<{ type?: unknown; max_uses?: unknown }>) {
+    if (typeof tool?.type !== 'string' || !tool.type.startsWith('web_search_')) continue;
+    searches += typeof tool.max_uses === 'number' && tool.max_uses >= 0 ? tool.max_uses : WEB_SEARCHES_UNCAPPED;
+  }
+  return searches;
 }
 
 function reachedUpstream(r: AttemptResult): boolean {

@@ -10,6 +10,9 @@ const priceFields = {
   cacheWrite: usd("Input written to a prompt cache (Anthropic's 5-minute cache writes); input when unset."),
   cacheWrite1h: usd('Input written to a prompt cache kept one hour (Anthropic `ttl: "1h"`); cacheWrite when unset.'),
   reasoning: usd('Reasoning (thinking) tokens, part of the output; output when unset.'),
+  webSearch: usd(
+    'USD per 1,000 web searches a server tool ran (Anthropic `web_search`, billed beside tokens); an answer that searched is not priced when unset.',
+  ),
 };
 /** Prices a caller can choose by request (OpenAI's `service_tier`): each tier's whole price. */
 const tieredFields = {

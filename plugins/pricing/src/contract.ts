@@ -11,10 +11,12 @@ export {
   instantOf,
   priceAt,
   ratesOf,
+  searchFeeOf,
   serviceTierOf,
   tierPrice,
   tokensOf,
   TOKEN_KINDS,
+  webSearchesOf,
   worstCaseUsd,
 } from './price.js';
 
@@ -32,6 +34,9 @@ export interface AttemptCost {
   readonly priceFrom?: string;
   /** The service tier priced (the request's `service_tier`); absent: the standard one. */
   readonly tier?: string;
+  /** Web searches a server tool ran, and their fee (part of `usd`, not of `breakdown`). */
+  readonly webSearches?: number;
+  readonly webSearchUsd?: number;
 }
 
 /**

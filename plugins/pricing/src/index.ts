@@ -5,7 +5,7 @@ import type { ModelInfoTable } from '@switchyard/plugin-models/contract';
 import type { AttemptResult, Exchange, Gateway, Plugin } from '@switchyard/core';
 import { PLUGIN, PRICING_COST } from './contract.js';
 import type { AttemptCost, RequestCost } from './contract.js';
-import { costOf, formatUsd, priceAt, serviceTierOf, tierPrice, tokensOf } from './price.js';
+import { costOf, formatUsd, priceAt, searchFeeOf, serviceTierOf, tierPrice, tokensOf, webSearchesOf } from './price.js';
 
 export * from './contract.js';
 
@@ -75,13 +75,16 @@ function price(
   const tier = serviceTierOf(x.body);
   const inForce = pricing && priceAt(pricing, at);
   const price = inForce && tierPrice(inForce.price, tier);
-  if (!price) {
-    const what = tier ? `${result.target.id} at service_tier ${tier}` : result.target.id;
-    if (!warned.has(what)) {
-      warned.add(what);
+  const searches = webSearchesOf(result.usage!);
+  const fee = price && searchFeeOf(price, searches);
+  if (!price || fee === undefined) {
+    const what = !price && tier ? `${result.target.id} at service_tier ${tier}` : result.target.id;
+    const missing = price ? 'no web search price known' : 'no price known';
+    if (!warned.has(`${missing} ${what}`)) {
+      warned.add(`${missing} ${what}`);
       gateway.logger.warn(
         { plugin: PLUGIN, target: result.target.id, ...(tier ? { tier } : {}) },
-        `no price known for ${what}: its requests are not priced (add pricing under catalog:)`,
+        `${missing} for ${what}: its requests are not priced (add pricing under catalog:)`,
       );
     }
     return {
@@ -92,16 +95,18 @@ function price(
     };
   }
   const tokens = tokensOf(result.usage!);
-  const { usd, breakdown } = costOf(price, tokens);
+  const cost = costOf(price, tokens);
+  const usd = cost.usd + fee;
   const attempt: AttemptCost = {
     attempt: result.attempt,
     target: result.target.id,
     model: result.target.model,
     usd,
     tokens,
-    breakdown,
+    breakdown: cost.breakdown,
     ...(inForce!.from === undefined ? {} : { priceFrom: inForce!.from }),
     ...(tier ? { tier } : {}),
+    ...(searches ? { webSearches: searches, webSearchUsd: fee } : {}),
   };
   return {
     usd: (before?.usd ?? 0) + usd,

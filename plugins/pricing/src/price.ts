@@ -65,6 +65,17 @@ export function ratesOf(price: Price): CostBreakdown {
   };
 }
 
+/** Web searches a server tool ran for an answer (canonical usage's `server_tool_use.web_search_requests`), billed per search. */
+export function webSearchesOf(usage: Usage): number {
+  return count((usage.server_tool_use as { web_search_requests?: unknown } | null | undefined)?.web_search_requests);
+}
+
+/** What `searches` web searches cost at `price`; undefined when they ran and the price has no `webSearch`. */
+export function searchFeeOf(price: Price, searches: number): number | undefined {
+  if (searches === 0) return 0;
+  return price.webSearch === undefined ? undefined : (searches * price.webSearch) / 1000;
+}
+
 /** What `tokens` cost at `price`: USD per kind and in total. */
 export function costOf(price: Price, tokens: TokenCounts): { usd: number; breakdown: CostBreakdown } {
   const rates = ratesOf(price);

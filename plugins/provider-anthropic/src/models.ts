@@ -2,6 +2,9 @@ import { listPrice } from '@switchyard/plugin-models/contract';
 import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true, reasoning: true } as const;
+/** Web searches (the `web_search` server tool), USD per 1,000. */
+const WEB_SEARCH = 10;
+
 /** Prices in USD per 1M tokens: input, output, cached read, 5-minute cache write; 1-hour cache writes cost twice the input price. */
 function price(
   input: number,
@@ -9,7 +12,7 @@ function price(
   cachedRead: number,
   cacheWrite: number,
 ): NonNullable<ModelInfo['pricing']> {
-  return { ...listPrice(input, output, cachedRead, cacheWrite), cacheWrite1h: input * 2 };
+  return { ...listPrice(input, output, cachedRead, cacheWrite), cacheWrite1h: input * 2, webSearch: WEB_SEARCH };
 }
 
 /**

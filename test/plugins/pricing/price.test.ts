@@ -4,9 +4,11 @@ import {
   formatUsd,
   instantOf,
   priceAt,
+  searchFeeOf,
   serviceTierOf,
   tierPrice,
   tokensOf,
+  webSearchesOf,
   worstCaseUsd,
 } from '@switchyard/plugin-pricing/contract';
 
@@ -150,5 +152,21 @@ describe('service tiers', () => {
     expect(tierPrice(price, 'scale')).toBeUndefined();
     expect(tierPrice({ input: 1, output: 2 }, 'priority')).toBeUndefined();
     expect(tierPrice(price, 'constructor')).toBeUndefined();
+  });
+});
+
+describe('web searches', () => {
+  it('reads the searches a server tool ran from canonical usage, and prices them per 1,000', () => {
+    const usage = {
+      prompt_tokens: 1,
+      completion_tokens: 1,
+      total_tokens: 2,
+      server_tool_use: { web_search_requests: 3 },
+    };
+    expect(webSearchesOf(usage)).toBe(3);
+    expect(webSearchesOf({ prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 })).toBe(0);
+    expect(searchFeeOf({ input: 3, output: 15, webSearch: 10 }, 3)).toBeCloseTo(0.03, 12);
+    expect(searchFeeOf({ input: 3, output: 15 }, 0)).toBe(0);
+    expect(searchFeeOf({ input: 3, output: 15 }, 2)).toBeUndefined(); // searched, no price: unpriced, never free
   });
 });

@@ -35,7 +35,15 @@ export function anthropicUsageOf(usage: Usage | null | undefined): AnthropicUsag
   const hour = usage.prompt_tokens_details?.cache_write_1h_tokens ?? 0;
   if (hour)
     out.cache_creation = { ephemeral_5m_input_tokens: Math.max(0, written - hour), ephemeral_1h_input_tokens: hour };
+  const searches = webSearchesOf(usage);
+  if (searches) out.server_tool_use = { web_search_requests: searches };
   return out;
+}
+
+/** Web searches a server tool ran (`server_tool_use.web_search_requests` in canonical usage too), billed per search. */
+function webSearchesOf(usage: Usage | Partial<AnthropicUsage>): number {
+  const n = (usage.server_tool_use as { web_search_requests?: unknown } | null | undefined)?.web_search_requests;
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0;
 }
 
 /** Anthropic usage → canonical usage (prompt_tokens include cache reads and writes). */
@@ -51,6 +59,8 @@ export function canonicalUsageOf(usage: Partial<AnthropicUsage> | undefined): Us
   if (typeof thinking === 'number' && thinking > 0) out.completion_tokens_details = { reasoning_tokens: thinking };
   // Writes to the one-hour cache are priced apart; cache_creation splits cache_creation_input_tokens by lifetime.
   const hour = Math.min(written, usage.cache_creation?.ephemeral_1h_input_tokens ?? 0);
+  const searches = webSearchesOf(usage);
+  if (searches) out.server_tool_use = { web_search_requests: searches };
   if (read || written)
     out.prompt_tokens_details = {
       cached_tokens: read,

@@ -148,6 +148,8 @@ export interface AnthropicUsage {
   cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
   /** What output_tokens holds besides the answer: its thinking. */
   output_tokens_details?: { thinking_tokens?: number | null } | null;
+  /** Server tools the answer ran, billed per use beside tokens. */
+  server_tool_use?: { web_search_requests?: number | null; [tool: string]: unknown } | null;
   [field: string]: unknown;
 }
 
