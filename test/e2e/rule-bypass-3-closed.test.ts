@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { tagRouting } from '@switchyard/plugin-tag-routing';
 import { describe, expect, it } from 'vitest';
 import { mockProvider, startGateway } from '../support/gateway.js';
+import type { ConfigInput } from '@switchyard/core';
 import type { RunningGateway } from '../support/gateway.js';
 import { startGatedUpstream } from '../support/gated-upstream.js';
 import { startHangingUpstream } from '../support/hanging-upstream.js';
@@ -33,27 +34,38 @@ const spentOf = async (gw: RunningGateway, name: string): Promise<number> =>
     0) as number;
 const BIG = 'lorem ipsum '.repeat(40_000); // 480,000 characters ≈ 120,000 tokens ≈ $1.20 at $10 per 1M
 
+/** Budgets on, the breaker off, these keys beside the admin key, these prices and providers; `finished` counts exchanges. */
+async function budgeted(setup: {
+  keys: object[];
+  catalog: ConfigInput['catalog'];
+  providers: ConfigInput['providers'];
+  costHeader?: boolean;
+}): Promise<{ gw: RunningGateway; finished: ReturnType<typeof finishedExchanges> }> {
+  const finished = finishedExchanges();
+  const gw = await startGateway(
+    {
+      plugins: {
+        'circuit-breaker': false,
+        budgets: { enabled: true },
+        ...(setup.costHeader ? { pricing: { header: true } } : {}),
+        auth: { keys: [...setup.keys, { name: 'ops', key: ADMIN, admin: true }] },
+      },
+      catalog: setup.catalog,
+      providers: setup.providers,
+    },
+    { plugins: [finished.plugin] },
+  );
+  return { gw, finished };
+}
+
 describe("a prompt part the conversion leaves out is reserved: an upstream of the caller's protocol is sent it and bills it", () => {
   it('Anthropic: text inside a tool_result search_result block (the same text as a plain block is a 402)', async () => {
     const ant = await startMockAnthropic({ name: 'ant' });
-    const finished = finishedExchanges();
-    const gw = await startGateway(
-      {
-        plugins: {
-          'circuit-breaker': false,
-          budgets: { enabled: true },
-          auth: {
-            keys: [
-              { name: 'b', key: k('b'), budget: { usd: 0.01, period: 'day' } },
-              { name: 'ops', key: ADMIN, admin: true },
-            ],
-          },
-        },
-        catalog: { 'claude-sonnet-4-5': { pricing: { input: 10, output: 0 }, maxOutputTokens: 1000 } },
-        providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: 'ant-upstream-secret-0123456789' }],
-      },
-      { plugins: [finished.plugin] },
-    );
+    const { gw, finished } = await budgeted({
+      keys: [{ name: 'b', key: k('b'), budget: { usd: 0.01, period: 'day' } }],
+      catalog: { 'claude-sonnet-4-5': { pricing: { input: 10, output: 0 }, maxOutputTokens: 1000 } },
+      providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: 'ant-upstream-secret-0123456789' }],
+    });
     try {
       const res = await post(`${gw.url}/v1/messages`, k('b'), {
         model: 'claude-sonnet-4-5',
@@ -92,25 +104,14 @@ describe("a prompt part the conversion leaves out is reserved: an upstream of th
 
   it('Responses passed through: a local_shell_call_output item, and an input_file in a function_call_output', async () => {
     const up = await startMockOpenAI({ name: 'oa' });
-    const finished = finishedExchanges();
-    const gw = await startGateway(
-      {
-        plugins: {
-          'circuit-breaker': false,
-          budgets: { enabled: true },
-          auth: {
-            keys: [
-              { name: 'shell', key: k('shell'), budget: { usd: 0.01, period: 'day' } },
-              { name: 'file', key: k('file'), budget: { usd: 0.01, period: 'day' } },
-              { name: 'ops', key: ADMIN, admin: true },
-            ],
-          },
-        },
-        catalog: { 'gpt-4o': { pricing: { input: 10, output: 0 }, maxOutputTokens: 1000 } },
-        providers: [mockProvider('oa', up.baseUrl, { models: ['gpt-4o'], responsesApi: true })],
-      },
-      { plugins: [finished.plugin] },
-    );
+    const { gw, finished } = await budgeted({
+      keys: [
+        { name: 'shell', key: k('shell'), budget: { usd: 0.01, period: 'day' } },
+        { name: 'file', key: k('file'), budget: { usd: 0.01, period: 'day' } },
+      ],
+      catalog: { 'gpt-4o': { pricing: { input: 10, output: 0 }, maxOutputTokens: 1000 } },
+      providers: [mockProvider('oa', up.baseUrl, { models: ['gpt-4o'], responsesApi: true })],
+    });
     const bodies = {
       shell: [
         {
@@ -161,27 +162,14 @@ describe('an attempt the gateway times out is charged like a caller who hung up:
   it('budget and tokens per minute, on each target of the failover', async () => {
     const one = await startHangingUpstream();
     const two = await startHangingUpstream();
-    const finished = finishedExchanges();
-    const gw = await startGateway(
-      {
-        plugins: {
-          'circuit-breaker': false,
-          budgets: { enabled: true },
-          auth: {
-            keys: [
-              { name: 'a', key: k('a'), budget: { usd: 1, period: 'day' }, limits: { tokensPerMinute: 100_000 } },
-              { name: 'ops', key: ADMIN, admin: true },
-            ],
-          },
-        },
-        catalog: { h: { pricing: { input: 0, output: 10 }, maxOutputTokens: 4000 } },
-        providers: [
-          mockProvider('one', one.baseUrl, { models: ['h'], timeoutMs: 300 }),
-          mockProvider('two', two.baseUrl, { models: ['h'], timeoutMs: 300, priority: 2 }),
-        ],
-      },
-      { plugins: [finished.plugin] },
-    );
+    const { gw, finished } = await budgeted({
+      keys: [{ name: 'a', key: k('a'), budget: { usd: 1, period: 'day' }, limits: { tokensPerMinute: 100_000 } }],
+      catalog: { h: { pricing: { input: 0, output: 10 }, maxOutputTokens: 4000 } },
+      providers: [
+        mockProvider('one', one.baseUrl, { models: ['h'], timeoutMs: 300 }),
+        mockProvider('two', two.baseUrl, { models: ['h'], timeoutMs: 300, priority: 2 }),
+      ],
+    });
     try {
       // Non-streamed, a long answer asked: a real upstream works (and bills) past timeoutMs.
       const res = await post(`${gw.url}/v1/chat/completions`, k('a'), {
@@ -344,23 +332,17 @@ describe('run-time keys when the store lost their document (a Redis restart with
 describe('a service tier a caller asks for is priced as that tier, or not at all', () => {
   it('priority costs its own price; a tier with no price is refused for a budgeted key and left unpriced for others', async () => {
     const up = await startMockOpenAI({ name: 'oa' });
-    const gw = await startGateway({
-      plugins: {
-        'circuit-breaker': false,
-        budgets: { enabled: true },
-        pricing: { header: true },
-        auth: {
-          keys: [
-            { name: 'a', key: k('a'), budget: { usd: 1, period: 'day' } },
-            { name: 'free', key: k('free') },
-          ],
-        },
-      },
+    const { gw } = await budgeted({
+      keys: [
+        { name: 'a', key: k('a'), budget: { usd: 1, period: 'day' } },
+        { name: 'free', key: k('free') },
+      ],
       catalog: {
         'gpt-4o': { pricing: { input: 2.5, output: 10, tiers: { priority: { input: 5, output: 20 } } } },
         'gpt-4o-mini': { pricing: { input: 0.15, output: 0.6 } },
       },
       providers: [mockProvider('oa', up.baseUrl, { models: ['gpt-4o', 'gpt-4o-mini'] })],
+      costHeader: true,
     });
     const ask = (key: string, model: string, service_tier?: string) =>
       post(`${gw.url}/v1/chat/completions`, k(key), {
@@ -403,25 +385,12 @@ describe('a service tier a caller asks for is priced as that tier, or not at all
 describe('web searches a server tool runs cost their fee beside the tokens', () => {
   it('are reserved by max_uses and charged per search, streamed or not', async () => {
     const ant = await startMockAnthropic({ name: 'ant' });
-    const finished = finishedExchanges();
-    const gw = await startGateway(
-      {
-        plugins: {
-          'circuit-breaker': false,
-          budgets: { enabled: true },
-          pricing: { header: true },
-          auth: {
-            keys: [
-              { name: 'a', key: k('a'), budget: { usd: 0.03, period: 'day' } },
-              { name: 'ops', key: ADMIN, admin: true },
-            ],
-          },
-        },
-        catalog: { 'claude-sonnet-4-5': { pricing: { input: 3, output: 15, webSearch: 10 } } },
-        providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: 'ant-upstream-secret-0123456789' }],
-      },
-      { plugins: [finished.plugin] },
-    );
+    const { gw, finished } = await budgeted({
+      keys: [{ name: 'a', key: k('a'), budget: { usd: 0.03, period: 'day' } }],
+      catalog: { 'claude-sonnet-4-5': { pricing: { input: 3, output: 15, webSearch: 10 } } },
+      providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: 'ant-upstream-secret-0123456789' }],
+      costHeader: true,
+    });
     const search = (max_uses: number, stream = false) =>
       post(`${gw.url}/v1/messages`, k('a'), {
         model: 'claude-sonnet-4-5',
