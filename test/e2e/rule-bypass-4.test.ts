@@ -1,0 +1,192 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { memoryLogger, mockProvider, startGateway } from '../support/gateway.js';
+import type { RunningGateway } from '../support/gateway.js';
+import { startMockAnthropic } from '../support/mock-anthropic.js';
+import { startMockAzureOpenAI } from '../support/mock-azure-openai.js';
+import { startMockOpenAI } from '../support/mock-openai.js';
+import { testPrefix } from '../support/tcp-proxy.js';
+
+/**
+ * A fourth pass at Switchyard's rules: cloud providers' URLs built from names a caller picks,
+ * prompt-cache writes priced above input, reloads, and the admin surface. Each test asserts
+ * that the rule holds.
+ */
+const k = (name: string): string => `sk-gw-bypass4-${name}-0123456789abcdef`;
+const ADMIN = k('ops');
+
+interface Answer {
+  status: number;
+  json: any;
+  text: string;
+}
+
+async function call(
+  url: string,
+  key: string | null,
+  body?: unknown,
+  {
+    method = body === undefined ? 'GET' : 'POST',
+    headers = {},
+  }: { method?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const res = await fetch(url, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      'anthropic-version': '2023-06-01',
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text };
+}
+
+const chat = (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] });
+
+async function budgetOf(gw: RunningGateway, name: string): Promise<{ spentUsd: number; reservedUsd: number }> {
+  const { json } = await call(`${gw.url}/admin/budgets`, ADMIN);
+  return json.budgets.find((b: { scope: string }) => b.scope === `key:${name}`) ?? { spentUsd: 0, reservedUsd: 0 };
+}
+
+describe('cloud URLs built from a name the caller picks', () => {
+  it('Azure: a name that is an Object property, a path or another spelling reaches no other deployment', async () => {
+    const AZ_KEY = 'azure-upstream-key-bypass4-0123456789';
+    const az = await startMockAzureOpenAI({
+      apiKey: AZ_KEY,
+      name: 'az',
+      deployments: { 'mini-eu': 'gpt-4o-mini-2024-07-18', 'gpt4o-prod': 'gpt-4o-2024-11-20' },
+    });
+    // No `models`: the instance serves the keys of its deployments, and nothing else.
+    const gw = await startGateway({
+      plugins: {
+        'circuit-breaker': false,
+        auth: {
+          keys: [
+            { name: 'any', key: k('any') },
+            { name: 'mini', key: k('mini'), models: ['gpt-4o-mini*'] },
+          ],
+        },
+      },
+      providers: [
+        {
+          name: 'az',
+          type: 'azure-openai',
+          baseUrl: az.origin,
+          apiKey: AZ_KEY,
+          deployments: { 'gpt-4o-mini': 'mini-eu' },
+        },
+      ],
+    });
+    try {
+      expect((await call(`${gw.url}/v1/chat/completions`, k('mini'), chat('gpt-4o-mini'))).status).toBe(200);
+      const tries: Array<[string, string]> = [
+        ...['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'gpt4o-prod'].map(
+          (m) => ['any', m] as [string, string],
+        ),
+        ...[
+          'gpt-4o-mini/../gpt4o-prod',
+          'gpt-4o-mini%2F..%2Fgpt4o-prod',
+          'gpt-4o-mini/../../deployments/gpt4o-prod',
+          'gpt-4o-mini?api-version=2024-10-21&x=',
+          'gpt-4o-mini#',
+          'gpt-4o-mini@gpt4o-prod',
+          'gpt-4o-mini:gpt4o-prod',
+          'az/gpt4o-prod',
+          'az/../gpt4o-prod',
+          'GPT-4O-MINI',
+        ].map((m) => ['mini', m] as [string, string]),
+      ];
+      for (const [key, model] of tries) {
+        const res = await call(`${gw.url}/v1/chat/completions`, k(key), chat(model));
+        expect(res.status, `${key} ${model}: ${res.text}`).not.toBe(200);
+        expect(res.status, `${key} ${model}: ${res.text}`).toBeLessThan(500);
+      }
+      const paths = az.requests.map((r) => r.path);
+      expect(paths).toHaveLength(1);
+      expect(paths[0]).toMatch(/^\/openai\/deployments\/mini-eu\/chat\/completions\?/);
+    } finally {
+      await gw.close();
+      await az.close();
+    }
+  });
+});
+
+describe('a Redis password in the store URL', () => {
+  const PASSWORD = 'bypass4-redis-password-0123456789';
+  // A port nothing listens on: taken from a server closed at once.
+  async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+
+  it('reaches no caller, admin page, console view, metric or log line, with Redis down or up', async () => {
+    const up = await startMockOpenAI({ name: 'pw' });
+    const down = await closedPort();
+    for (const url of [
+      `redis://:${PASSWORD}@127.0.0.1:${down}`,
+      `redis://default:${PASSWORD}@127.0.0.1:${down}/0`,
+      `redis://:${PASSWORD}@127.0.0.1:6379`,
+    ]) {
+      const log = memoryLogger();
+      const gw = await startGateway(
+        {
+          store: { type: 'redis', url, keyPrefix: testPrefix() },
+          plugins: {
+            'circuit-breaker': false,
+            budgets: { enabled: true },
+            auth: {
+              keys: [
+                { name: 'app', key: k('app'), budget: { usd: 1, period: 'day' } },
+                { name: 'ops', key: ADMIN, admin: true },
+              ],
+            },
+          },
+          catalog: { 'gpt-4o-mini': { pricing: { input: 1, output: 1 } } },
+          providers: [mockProvider('pw', up.baseUrl, { models: ['gpt-4o-mini'] })],
+        },
+        { logger: log.logger },
+      );
+      try {
+        const seen: string[] = [];
+        const answer = await call(`${gw.url}/v1/chat/completions`, k('app'), chat('gpt-4o-mini'));
+        expect([200, 503], `${url}: ${answer.text}`).toContain(answer.status);
+        seen.push(answer.text);
+        const messages = await call(`${gw.url}/v1/messages`, k('app'), { ...chat('gpt-4o-mini'), max_tokens: 8 });
+        seen.push(messages.text);
+        for (const path of [
+          '/admin/config',
+          '/admin/budgets',
+          '/admin/spend',
+          '/admin/stats',
+          '/admin/console/traffic',
+          '/admin/console/requests',
+          '/ready',
+          '/health',
+          '/metrics',
+        ]) {
+          seen.push((await call(`${gw.url}${path}`, ADMIN)).text);
+        }
+        seen.push(...log.lines.map((line) => JSON.stringify(line)));
+        const all = seen.join('\n');
+        expect(all).toContain('127.0.0.1');
+        expect(all, url).not.toContain(PASSWORD);
+      } finally {
+        await gw.close();
+      }
+    }
+    await up.close();
+  });
+});
