@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import type { ConfigInput } from '@switchyard/core';
 import { memoryLogger, mockProvider, startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 import { startMockAnthropic } from '../support/mock-anthropic.js';
@@ -188,5 +189,65 @@ describe('a Redis password in the store URL', () => {
       }
     }
     await up.close();
+  });
+});
+
+describe('a reload that tightens a rule', () => {
+  it('applies at once: a lowered request limit and budget count what was already used, a dropped model is refused', async () => {
+    const up = await startMockOpenAI({ name: 'tight' });
+    const cfg = (rpm: number, usd: number, models: string[]): ConfigInput => ({
+      plugins: {
+        'circuit-breaker': false,
+        budgets: { enabled: true },
+        auth: {
+          keys: [
+            { name: 'app', key: k('app'), models, budget: { usd, period: 'day' }, limits: { requestsPerMinute: rpm } },
+            { name: 'ops', key: ADMIN, admin: true },
+          ],
+        },
+      },
+      catalog: {
+        'cheap-model': { pricing: { input: 1000, output: 0 }, maxOutputTokens: 16 },
+        'pricey-model': { pricing: { input: 1000, output: 0 }, maxOutputTokens: 16 },
+      },
+      providers: [mockProvider('tight', up.baseUrl, { models: ['cheap-model', 'pricey-model'] })],
+      models: [{ name: 'pricey-alias', targets: ['tight/pricey-model'] }],
+    });
+    const gw = await startGateway(cfg(10, 1, ['*']));
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await call(`${gw.url}/v1/chat/completions`, k('app'), { ...chat('cheap-model'), max_tokens: 16 });
+        expect(res.status, res.text).toBe(200);
+      }
+      const spent = (await budgetOf(gw, 'app')).spentUsd;
+      expect(spent).toBeGreaterThan(0);
+      const posts = up.requests.length;
+
+      // Three requests used: a limit of 3 a minute admits no fourth, on any protocol.
+      expect((await gw.gateway.reload(cfg(3, 1, ['*']))).ok).toBe(true);
+      const overLimit = await call(`${gw.url}/v1/messages`, k('app'), { ...chat('cheap-model'), max_tokens: 16 });
+      expect(overLimit.status, overLimit.text).toBe(429);
+
+      // A budget lowered below what is spent refuses the next request.
+      expect((await gw.gateway.reload(cfg(10, spent / 2, ['*']))).ok).toBe(true);
+      const overBudget = await call(`${gw.url}/v1/chat/completions`, k('app'), {
+        ...chat('cheap-model'),
+        max_tokens: 16,
+      });
+      expect(overBudget.status, overBudget.text).toBe(402);
+
+      // A model taken off the key's list is refused under every name that reaches it.
+      expect((await gw.gateway.reload(cfg(10, 1, ['cheap-*']))).ok).toBe(true);
+      for (const model of ['pricey-model', 'tight/pricey-model', 'pricey-alias']) {
+        const res = await call(`${gw.url}/v1/responses`, k('app'), { model, input: 'hi', max_output_tokens: 16 });
+        expect(res.status, `${model}: ${res.text}`).toBe(403);
+      }
+      expect(up.requests).toHaveLength(posts);
+      const served = await call(`${gw.url}/v1/chat/completions`, k('app'), { ...chat('cheap-model'), max_tokens: 16 });
+      expect(served.status, served.text).toBe(200);
+    } finally {
+      await gw.close();
+      await up.close();
+    }
   });
 });
