@@ -251,3 +251,40 @@ describe('a reload that tightens a rule', () => {
     }
   });
 });
+
+describe('run-time keys with no config keys', () => {
+  it('once a key exists, the loopback admin door stays shut while every key is disabled or expired, and /v1 needs a key', async () => {
+    const up = await startMockOpenAI({ name: 'rt' });
+    const gw = await startGateway({
+      plugins: { 'circuit-breaker': false, auth: { runtimeKeys: true } },
+      providers: [mockProvider('rt', up.baseUrl, { models: ['gpt-4o-mini'] })],
+    });
+    try {
+      expect((await call(`${gw.url}/v1/chat/completions`, null, chat('gpt-4o-mini'))).status).toBe(401);
+      // Before any key exists, a loopback caller makes the first admin key.
+      const ops = await call(`${gw.url}/admin/keys`, null, { name: 'ops', admin: true });
+      expect(ops.status, ops.text).toBe(201);
+      const app = await call(`${gw.url}/admin/keys`, ops.json.key, { name: 'app' });
+      expect(app.status, app.text).toBe(201);
+      const past = new Date(Date.now() - 60_000).toISOString();
+      const expire = await call(`${gw.url}/admin/keys/app`, ops.json.key, { expiresAt: past }, { method: 'PATCH' });
+      expect(expire.status, expire.text).toBe(200);
+      const disable = await call(`${gw.url}/admin/keys/ops`, ops.json.key, { enabled: false }, { method: 'PATCH' });
+      expect(disable.status, disable.text).toBe(200);
+      // No key is usable now, but keys exist: nobody is let in on their account.
+      for (const key of [null, ops.json.key, app.json.key]) {
+        const list = await call(`${gw.url}/admin/keys`, key);
+        expect(list.status, `GET /admin/keys with ${key ? 'a dead key' : 'no key'}: ${list.text}`).toBe(401);
+        const make = await call(`${gw.url}/admin/keys`, key, { name: 'evil', admin: true });
+        expect(make.status, make.text).toBe(401);
+        const reload = await call(`${gw.url}/admin/reload`, key, {});
+        expect(reload.status, reload.text).toBe(401);
+        expect((await call(`${gw.url}/v1/chat/completions`, key, chat('gpt-4o-mini'))).status).toBe(401);
+      }
+      expect(up.requests).toHaveLength(0);
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});
