@@ -4,15 +4,19 @@ import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '@switchyard/core';
 import { memoryLogger, mockProvider, startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
-import { startMockAnthropic } from '../support/mock-anthropic.js';
 import { startMockAzureOpenAI } from '../support/mock-azure-openai.js';
+import { startMockBedrock } from '../support/mock-bedrock.js';
+import { AWS_KEY, bedrockProvider } from '../support/clouds.js';
+import { serviceAccountKey, startMockOAuth } from '../support/mock-oauth.js';
 import { startMockOpenAI } from '../support/mock-openai.js';
+import { startMockVertex } from '../support/mock-vertex.js';
 import { testPrefix } from '../support/tcp-proxy.js';
 
 /**
- * A fourth pass at Switchyard's rules: cloud providers' URLs built from names a caller picks,
- * prompt-cache writes priced above input, reloads, and the admin surface. Each test asserts
- * that the rule holds.
+ * A fourth pass at Switchyard's rules: cloud providers' URLs built from names a caller picks
+ * (Azure deployments, Vertex and Bedrock paths), a Redis password in the store URL, reloads
+ * that tighten a rule, and run-time keys when every key is dead. Each test asserts that the
+ * rule holds.
  */
 const k = (name: string): string => `sk-gw-bypass4-${name}-0123456789abcdef`;
 const ADMIN = k('ops');
@@ -97,6 +101,7 @@ describe('cloud URLs built from a name the caller picks', () => {
         ...[
           'gpt-4o-mini/../gpt4o-prod',
           'gpt-4o-mini%2F..%2Fgpt4o-prod',
+          'gpt-4o-mini/%2E%2E/gpt4o-prod',
           'gpt-4o-mini/../../deployments/gpt4o-prod',
           'gpt-4o-mini?api-version=2024-10-21&x=',
           'gpt-4o-mini#',
@@ -118,6 +123,112 @@ describe('cloud URLs built from a name the caller picks', () => {
     } finally {
       await gw.close();
       await az.close();
+    }
+  });
+  it("Vertex: a name the key's glob matches reaches no other model, publisher, project or location", async () => {
+    const oauth = await startMockOAuth();
+    const sa = serviceAccountKey(oauth);
+    oauth.addServiceAccount(sa.account);
+    const HAIKU = 'claude-haiku-4-5@20251001';
+    const OPUS = 'claude-opus-4-1@20250805';
+    const vx = await startMockVertex({
+      oauth,
+      project: 'p',
+      location: 'us-east5',
+      name: 'vx',
+      geminiModels: ['gemini-2.5-pro'],
+      claudeModels: [HAIKU, OPUS],
+    });
+    // No `models`: the instance takes every claude-* and gemini-* name by prefix.
+    const gw = await startGateway({
+      plugins: {
+        'circuit-breaker': false,
+        auth: { keys: [{ name: 'haiku', key: k('haiku'), models: ['claude-haiku-*'] }] },
+      },
+      providers: [
+        { name: 'vx', type: 'vertex', baseUrl: vx.origin, project: 'p', location: 'us-east5', credentials: sa.key },
+      ],
+    });
+    const messages = (model: string) => ({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+    try {
+      expect((await call(`${gw.url}/v1/messages`, k('haiku'), messages(HAIKU))).status).toBe(200);
+      for (const model of [
+        `claude-haiku-x/../${OPUS}`,
+        `claude-haiku-x/../../google/models/gemini-2.5-pro`,
+        `claude-haiku-x%2F..%2F${OPUS}`,
+        // A URL parser takes %2E%2E between slashes for `..`.
+        `claude-haiku-x/%2E%2E/${OPUS}`,
+        `claude-haiku-x/%2e%2e/%2e%2e/google/models/gemini-2.5-pro`,
+        `claude-haiku-x:rawPredict?x=/../${OPUS}`,
+        `claude-haiku-x#/../${OPUS}`,
+        `claude-haiku-x@/../../../../locations/us-central1/publishers/anthropic/models/${OPUS}`,
+        `vx/${OPUS}`,
+        `vx/claude-haiku-x/../${OPUS}`,
+      ]) {
+        for (const path of ['/v1/messages', '/v1/chat/completions']) {
+          const res = await call(`${gw.url}${path}`, k('haiku'), messages(model));
+          expect(res.status, `${path} ${model}: ${res.text}`).not.toBe(200);
+        }
+      }
+      // Whatever reached Vertex went to the configured project, location and Anthropic publisher,
+      // under one path segment naming a claude-haiku-* model, never opus or gemini.
+      const reached = vx.requests.map((r) => {
+        const m =
+          /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/([^/]+)\/models\/([^/]+):([A-Za-z]+)$/.exec(
+            new URL(r.path, 'http://mock').pathname,
+          );
+        expect(m, r.path).not.toBeNull();
+        return { project: m![1], location: m![2], publisher: m![3], model: decodeURIComponent(m![4]!) };
+      });
+      expect(reached[0]).toEqual({ project: 'p', location: 'us-east5', publisher: 'anthropic', model: HAIKU });
+      for (const r of reached) {
+        expect(r).toMatchObject({ project: 'p', location: 'us-east5', publisher: 'anthropic' });
+        expect(r.model.startsWith('claude-haiku-'), r.model).toBe(true);
+        expect(r.model).not.toBe(OPUS);
+      }
+    } finally {
+      await gw.close();
+      await vx.close();
+      await oauth.close();
+    }
+  });
+  it("Bedrock: a name the key's glob matches reaches no other model id", async () => {
+    const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0';
+    const OPUS = 'anthropic.claude-opus-4-1-20250805-v1:0';
+    const br = await startMockBedrock({ keys: [AWS_KEY], models: [HAIKU, OPUS] });
+    // No `models`: the instance takes every anthropic.* name by prefix.
+    const gw = await startGateway({
+      plugins: {
+        'circuit-breaker': false,
+        auth: { keys: [{ name: 'haiku', key: k('haiku'), models: ['anthropic.claude-3-haiku-*'] }] },
+      },
+      providers: [bedrockProvider('br', br.origin)],
+    });
+    const messages = (model: string) => ({ model, max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
+    try {
+      expect((await call(`${gw.url}/v1/messages`, k('haiku'), messages(HAIKU))).status).toBe(200);
+      for (const model of [
+        `anthropic.claude-3-haiku-x/%2E%2E/${OPUS}`,
+        `anthropic.claude-3-haiku-x%2F..%2F${OPUS}`,
+        `anthropic.claude-3-haiku-x/../${OPUS}`,
+        `anthropic.claude-3-haiku-x?/../${OPUS}`,
+        `anthropic.claude-3-haiku-x#/../${OPUS}`,
+        `br/anthropic.claude-3-haiku-x/%2E%2E/${OPUS}`,
+      ]) {
+        for (const path of ['/v1/messages', '/v1/chat/completions']) {
+          const res = await call(`${gw.url}${path}`, k('haiku'), messages(model));
+          expect(res.status, `${path} ${model}: ${res.text}`).not.toBe(200);
+        }
+      }
+      const reached = br.requests.map((r) => r.model);
+      expect(reached[0]).toBe(HAIKU);
+      for (const model of reached) {
+        expect(model.startsWith('anthropic.claude-3-haiku-'), model).toBe(true);
+        expect(model).not.toBe(OPUS);
+      }
+    } finally {
+      await gw.close();
+      await br.close();
     }
   });
 });
