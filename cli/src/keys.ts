@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { maskText, maskUrl } from '@switchyard/core/config';
 
 export const KEYS_USAGE = `  switchyard keys list [--json]                       (gateway keys of a running gateway, never the keys)
   switchyard keys create NAME [--models M,..] [--providers P,..] [--team T] [--owner O] [--admin]
@@ -136,9 +137,10 @@ function adminApi(
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (err) {
-      throw new KeysError(
-        `cannot reach ${base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,
-      );
+      const why =
+        (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
+      // The URL may carry a password or a token: the message is masked like any the CLI prints.
+      throw new KeysError(maskText(`cannot reach ${maskUrl(base)}: ${why}`));
     }
     const text = await res.text();
     let parsed: unknown;

@@ -84,4 +84,18 @@ describe('switchyard keys', () => {
     expect(down.code).toBe(1);
     expect(down.stderr).toContain('switchyard keys: cannot reach http://127.0.0.1:9');
   });
+
+  it('never prints a password or token given in the gateway URL (--url or $SWITCHYARD_URL)', async () => {
+    for (const [args, env] of [
+      [['--url', 'http://admin:hunter2-cli-url@127.0.0.1:9'], {}],
+      [[], { SWITCHYARD_URL: 'http://admin:hunter2-cli-url@127.0.0.1:9' }],
+      [['--url', 'http://127.0.0.1:9/?token=hunter2-cli-url'], {}],
+    ] as Array<[string[], Record<string, string>]>) {
+      const run = await runCli(['keys', 'list', ...args, '--key', ADMIN], env);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('cannot reach http://');
+      expect(run.stderr).toContain('127.0.0.1:9');
+      expect(run.stderr + run.stdout).not.toContain('hunter2-cli-url'); // was printed whole
+    }
+  });
 });

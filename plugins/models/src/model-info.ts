@@ -91,6 +91,14 @@ export function listPrice(input: number, output: number, cachedRead?: number, ca
   };
 }
 
+/**
+ * A Claude model's list price, wherever it is served (Anthropic, Bedrock, Vertex): one-hour cache
+ * writes cost twice the input price.
+ */
+export function claudePrice(input: number, output: number, cachedRead?: number, cacheWrite?: number): ModelPricing {
+  return { ...listPrice(input, output, cachedRead, cacheWrite), cacheWrite1h: input * 2 };
+}
+
 /** What a model takes, shared by the point releases of its family. */
 const KIND_FIELDS = ['vision', 'tools', 'structuredOutput', 'reasoning', 'embeddings'] as const;
 

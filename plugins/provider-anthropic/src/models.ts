@@ -1,18 +1,18 @@
-import { listPrice } from '@switchyard/plugin-models/contract';
+import { claudePrice } from '@switchyard/plugin-models/contract';
 import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true, reasoning: true } as const;
 /** Web searches (the `web_search` server tool), USD per 1,000. */
 const WEB_SEARCH = 10;
 
-/** Prices in USD per 1M tokens: input, output, cached read, 5-minute cache write; 1-hour cache writes cost twice the input price. */
+/** Prices in USD per 1M tokens: input, output, cached read, 5-minute cache write (claudePrice); web searches per 1,000. */
 function price(
   input: number,
   output: number,
   cachedRead: number,
   cacheWrite: number,
 ): NonNullable<ModelInfo['pricing']> {
-  return { ...listPrice(input, output, cachedRead, cacheWrite), cacheWrite1h: input * 2, webSearch: WEB_SEARCH };
+  return { ...claudePrice(input, output, cachedRead, cacheWrite), webSearch: WEB_SEARCH };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { listPrice as price } from '@switchyard/plugin-models/contract';
+import { claudePrice, listPrice as price } from '@switchyard/plugin-models/contract';
 import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true } as const;
@@ -14,48 +14,52 @@ const GEO = ['us.', 'eu.', 'apac.', 'jp.', 'au.'];
 const CLAUDE_MODELS: Array<[id: string, info: ModelInfo, fromClaude45: boolean]> = [
   [
     'anthropic.claude-opus-4-5-20251101-v1:0',
-    { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(5, 25, 0.5, 6.25) },
+    { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(5, 25, 0.5, 6.25) },
     true,
   ],
   [
     'anthropic.claude-sonnet-4-5-20250929-v1:0',
-    { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
+    { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(3, 15, 0.3, 3.75) },
     true,
   ],
   [
     'anthropic.claude-haiku-4-5-20251001-v1:0',
-    { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(1, 5, 0.1, 1.25) },
+    { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(1, 5, 0.1, 1.25) },
     true,
   ],
   [
     'anthropic.claude-opus-4-1-20250805-v1:0',
-    { ...CLAUDE, maxOutputTokens: 32_000, pricing: price(15, 75, 1.5, 18.75) },
+    { ...CLAUDE, maxOutputTokens: 32_000, pricing: claudePrice(15, 75, 1.5, 18.75) },
     false,
   ],
   [
     'anthropic.claude-opus-4-20250514-v1:0',
-    { ...CLAUDE, maxOutputTokens: 32_000, pricing: price(15, 75, 1.5, 18.75) },
+    { ...CLAUDE, maxOutputTokens: 32_000, pricing: claudePrice(15, 75, 1.5, 18.75) },
     false,
   ],
   [
     'anthropic.claude-sonnet-4-20250514-v1:0',
-    { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
+    { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(3, 15, 0.3, 3.75) },
     false,
   ],
   [
     'anthropic.claude-3-7-sonnet-20250219-v1:0',
-    { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
+    { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(3, 15, 0.3, 3.75) },
     false,
   ],
-  ['anthropic.claude-3-5-sonnet-20241022-v2:0', { ...CLAUDE, maxOutputTokens: 8192, pricing: price(3, 15) }, false],
+  [
+    'anthropic.claude-3-5-sonnet-20241022-v2:0',
+    { ...CLAUDE, maxOutputTokens: 8192, pricing: claudePrice(3, 15) },
+    false,
+  ],
   [
     'anthropic.claude-3-5-haiku-20241022-v1:0',
-    { ...CLAUDE, maxOutputTokens: 8192, pricing: price(0.8, 4, 0.08, 1) },
+    { ...CLAUDE, maxOutputTokens: 8192, pricing: claudePrice(0.8, 4, 0.08, 1) },
     false,
   ],
   [
     'anthropic.claude-3-haiku-20240307-v1:0',
-    { ...CLAUDE, structuredOutput: false, maxOutputTokens: 4096, pricing: price(0.25, 1.25) },
+    { ...CLAUDE, structuredOutput: false, maxOutputTokens: 4096, pricing: claudePrice(0.25, 1.25) },
     false,
   ],
 ];
@@ -91,7 +95,7 @@ const premium = (info: ModelInfo): ModelInfo => {
   const p = info.pricing!;
   const up = (n: number | undefined): number | undefined =>
     n === undefined ? undefined : Math.round(n * 1.1 * 10_000) / 10_000;
-  return { ...info, pricing: price(up(p.input)!, up(p.output)!, up(p.cachedRead), up(p.cacheWrite)) };
+  return { ...info, pricing: claudePrice(up(p.input)!, up(p.output)!, up(p.cachedRead), up(p.cacheWrite)) };
 };
 
 /**

@@ -1,4 +1,4 @@
-import { listPrice as price } from '@switchyard/plugin-models/contract';
+import { claudePrice, listPrice as price } from '@switchyard/plugin-models/contract';
 import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true } as const;
@@ -13,19 +13,19 @@ const GEMINI = { contextWindow: 1_048_576, vision: true, tools: true, structured
  * 2.5 (prompts up to 200k tokens) costs what it costs on the Gemini API.
  */
 export const VERTEX_MODELS: Readonly<Record<string, ModelInfo>> = {
-  'claude-opus-4-5@20251101': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(5, 25, 0.5, 6.25) },
-  'claude-sonnet-4-5@20250929': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
-  'claude-haiku-4-5@20251001': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(1, 5, 0.1, 1.25) },
-  'claude-opus-4-1@20250805': { ...CLAUDE, maxOutputTokens: 32_000, pricing: price(15, 75, 1.5, 18.75) },
-  'claude-opus-4@20250514': { ...CLAUDE, maxOutputTokens: 32_000, pricing: price(15, 75, 1.5, 18.75) },
-  'claude-sonnet-4@20250514': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
-  'claude-3-7-sonnet@20250219': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
-  'claude-3-5-haiku@20241022': { ...CLAUDE, maxOutputTokens: 8192, pricing: price(0.8, 4, 0.08, 1) },
+  'claude-opus-4-5@20251101': { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(5, 25, 0.5, 6.25) },
+  'claude-sonnet-4-5@20250929': { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(3, 15, 0.3, 3.75) },
+  'claude-haiku-4-5@20251001': { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(1, 5, 0.1, 1.25) },
+  'claude-opus-4-1@20250805': { ...CLAUDE, maxOutputTokens: 32_000, pricing: claudePrice(15, 75, 1.5, 18.75) },
+  'claude-opus-4@20250514': { ...CLAUDE, maxOutputTokens: 32_000, pricing: claudePrice(15, 75, 1.5, 18.75) },
+  'claude-sonnet-4@20250514': { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(3, 15, 0.3, 3.75) },
+  'claude-3-7-sonnet@20250219': { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(3, 15, 0.3, 3.75) },
+  'claude-3-5-haiku@20241022': { ...CLAUDE, maxOutputTokens: 8192, pricing: claudePrice(0.8, 4, 0.08, 1) },
   'claude-3-haiku@20240307': {
     ...CLAUDE,
     structuredOutput: false,
     maxOutputTokens: 4096,
-    pricing: price(0.25, 1.25, 0.03, 0.3),
+    pricing: claudePrice(0.25, 1.25, 0.03, 0.3),
   },
   'gemini-2.5-pro': { ...GEMINI, maxOutputTokens: 65_536, pricing: price(1.25, 10, 0.31) },
   'gemini-2.5-flash': { ...GEMINI, maxOutputTokens: 65_536, pricing: price(0.3, 2.5, 0.075) },

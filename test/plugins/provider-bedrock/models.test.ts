@@ -26,6 +26,7 @@ describe('Bedrock models', () => {
         output: 16.5,
         cachedRead: 0.33,
         cacheWrite: 4.125,
+        cacheWrite1h: 6.6,
       });
       expect(info('us.anthropic.claude-sonnet-4-5-20250929-v1:0')?.pricing?.input).toBe(3.3);
       expect(info('eu.anthropic.claude-3-5-haiku-20241022-v1:0')).toMatchObject({
