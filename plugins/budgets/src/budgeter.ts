@@ -138,13 +138,17 @@ export class Budgeter {
       requests: 1,
     }));
     let usd = cost?.usd ?? 0;
-    // An attempt that reached the upstream without saying what it used is charged its worst case: a stream
-    // without usage, a caller who hung up mid-attempt, a hedge that lost (the upstream works, and bills, either way).
+    // An attempt that reached the upstream without saying all it used is charged its worst case: a stream
+    // without usage, one broken after its first usage (what it had counted so far), a caller who hung up
+    // mid-attempt, a hedge that lost (the upstream works, and bills, either way).
     if (held) {
       for (const r of x.results) {
-        if (r.usage || !reachedUpstream(r)) continue;
-        usd += held.perAttempt;
-        records.push({ ...who, model: r.target.model, usd: held.perAttempt, requests: 1 });
+        if ((r.usage && r.outcome === 'success') || !reachedUpstream(r)) continue;
+        const priced = r.usage ? (cost?.attempts.find((a) => a.attempt === r.attempt)?.usd ?? 0) : 0;
+        const rest = held.perAttempt - priced;
+        if (rest <= 0) continue;
+        usd += rest;
+        records.push({ ...who, model: r.target.model, usd: rest, requests: r.usage ? 0 : 1 });
       }
     }
     if (!held && records.length === 0) return;

@@ -141,10 +141,15 @@ export function tierPrice(price: Price, tier: string | undefined): Price | undef
   return Object.hasOwn(price.tiers ?? {}, tier) ? price.tiers![tier] : undefined;
 }
 
-/** The most `inputTokens` of prompt and `outputTokens` of answer can cost at `price` (reasoning may be dearer than output). */
+/**
+ * The most `inputTokens` of prompt and `outputTokens` of answer can cost at `price`: any of the
+ * prompt may be written to a prompt cache (by the caller's or the prompt-cache plugin's breakpoints,
+ * for five minutes or an hour), which costs more than input; reasoning may be dearer than output.
+ */
 export function worstCaseUsd(price: Price, inputTokens: number, outputTokens: number): number {
   const rates = ratesOf(price);
-  return (inputTokens * rates.input + outputTokens * Math.max(rates.output, rates.reasoning)) / 1_000_000;
+  const input = Math.max(rates.input, rates.cacheWrite5m, rates.cacheWrite1h);
+  return (inputTokens * input + outputTokens * Math.max(rates.output, rates.reasoning)) / 1_000_000;
 }
 
 /** USD as a header value: plain decimal, at most 10 places, no trailing zeros. */

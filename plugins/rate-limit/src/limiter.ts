@@ -281,7 +281,11 @@ function asLimits(value: unknown): KeyLimits | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as KeyLimits) : undefined;
 }
 
-/** The caller hung up, or the gateway stopped waiting: the upstream may have the request and bill it, so its reservation stays. */
+/**
+ * The caller hung up, the gateway stopped waiting, or a stream broke after it began: the upstream may
+ * have worked and billed past what it reported, so the reservation stays.
+ */
 function isUnanswered(result: AttemptResult): boolean {
-  return result.outcome === 'cancelled' || result.failure === 'timeout';
+  if (result.outcome === 'cancelled' || result.failure === 'timeout') return true;
+  return result.outcome !== 'success' && result.stream && result.ttftMs !== undefined;
 }

@@ -119,8 +119,10 @@ describe('priceAt', () => {
 });
 
 describe('worstCaseUsd and formatUsd', () => {
-  it('prices the worst case at input and the dearer of output and reasoning', () => {
-    expect(worstCaseUsd(PRICE, 1000, 100)).toBeCloseTo((1000 * 3 + 100 * 20) / 1e6, 15);
+  it('prices the worst case at the dearest input rate (a cache write may cost more) and the dearer of output and reasoning', () => {
+    // The prompt may be written to the one-hour cache: 6 per 1M, not the input's 3.
+    expect(worstCaseUsd(PRICE, 1000, 100)).toBeCloseTo((1000 * 6 + 100 * 20) / 1e6, 15);
+    expect(worstCaseUsd({ input: 3, output: 15, cacheWrite: 3.75 }, 1000, 0)).toBeCloseTo(3.75 / 1e3, 15);
     expect(worstCaseUsd({ input: 1, output: 4 }, 1000, 100)).toBeCloseTo((1000 + 400) / 1e6, 15);
   });
 

@@ -1,0 +1,127 @@
+/**
+ * Ways around a budget the fourth rule-bypass pass found open, now closed: each test failed
+ * before its fix (the figures in the comments are what the gateway did then).
+ */
+import { describe, expect, it } from 'vitest';
+import type { ConfigInput } from '@switchyard/core';
+import { startGateway } from '../support/gateway.js';
+import type { RunningGateway } from '../support/gateway.js';
+import { finishedExchanges } from '../support/finishes.js';
+import { startMockAnthropic } from '../support/mock-anthropic.js';
+import type { MockAnthropic } from '../support/mock-anthropic.js';
+
+const k = (name: string): string => `sk-gw-bypass4c-${name}-0123456789abcdef`;
+const ADMIN = k('ops');
+
+const headers = (key: string) => ({
+  'content-type': 'application/json',
+  'anthropic-version': '2023-06-01',
+  authorization: `Bearer ${key}`,
+});
+
+async function adminGet(gw: RunningGateway, path: string): Promise<any> {
+  return (await fetch(`${gw.url}${path}`, { headers: headers(ADMIN) })).json();
+}
+
+async function spentOf(gw: RunningGateway, name: string): Promise<number> {
+  const { budgets } = await adminGet(gw, '/admin/budgets');
+  return budgets.find((b: { scope: string }) => b.scope === `key:${name}`)?.spentUsd ?? 0;
+}
+
+/** An Anthropic upstream behind a gateway with budgets on and key `app` holding `usd` a day. */
+async function budgetedAnthropic(
+  usd: number,
+  catalog: ConfigInput['catalog'],
+  extra: Partial<ConfigInput> = {},
+): Promise<{ gw: RunningGateway; ant: MockAnthropic; finished: ReturnType<typeof finishedExchanges> }> {
+  const ant = await startMockAnthropic({ name: 'ant', promptCache: true });
+  const finished = finishedExchanges();
+  const gw = await startGateway(
+    {
+      plugins: {
+        'circuit-breaker': false,
+        budgets: { enabled: true },
+        auth: {
+          keys: [
+            { name: 'app', key: k('app'), budget: { usd, period: 'day' }, limits: { tokensPerMinute: 1_000_000 } },
+            { name: 'ops', key: ADMIN, admin: true },
+          ],
+        },
+      },
+      catalog,
+      providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: 'ant-upstream-secret-0123456789' }],
+      ...extra,
+    },
+    { plugins: [finished.plugin] },
+  );
+  return { gw, ant, finished };
+}
+
+describe('an Anthropic stream the upstream breaks after its first usage', () => {
+  for (const [label, fault] of [
+    ['cut after a text delta', { kind: 'cut', afterEvents: 3 }],
+    ['an error event after a text delta', { kind: 'streamError', afterEvents: 3 }],
+  ] as const) {
+    it(`${label}: charged its reservation, not the usage of message_start`, async () => {
+      const { gw, ant, finished } = await budgetedAnthropic(
+        1,
+        { 'claude-sonnet-4-5': { pricing: { input: 0, output: 10 }, maxOutputTokens: 64_000 } },
+        { routing: { maxAttempts: 1 } },
+      );
+      try {
+        ant.queueFault(fault);
+        const res = await fetch(`${gw.url}/v1/messages`, {
+          method: 'POST',
+          headers: headers(k('app')),
+          body: JSON.stringify({
+            model: 'claude-sonnet-4-5',
+            max_tokens: 2000,
+            stream: true,
+            messages: [{ role: 'user', content: 'hi' }],
+          }),
+        });
+        await res.text();
+        await finished.next();
+        // 2000 output tokens at $10 per 1M (was $0.00001: message_start's one output token)
+        expect(await spentOf(gw, 'app')).toBeGreaterThanOrEqual(0.02 - 1e-12);
+        expect((await adminGet(gw, '/admin/rate-limit/keys/app')).tokens.used).toBeGreaterThanOrEqual(2000);
+      } finally {
+        await gw.close();
+        await ant.close();
+      }
+    });
+  }
+});
+
+describe('a prompt written to a prompt cache', () => {
+  it('is reserved at the cache write price: a one-hour write cannot pass the budget', async () => {
+    const { gw, ant, finished } = await budgetedAnthropic(0.3, {
+      'claude-sonnet-4-5': {
+        pricing: { input: 10, output: 0, cacheWrite: 12.5, cacheWrite1h: 20 },
+        maxOutputTokens: 1000,
+      },
+    });
+    try {
+      // 84,000 characters ≈ 21,000 tokens: $0.21 as input, $0.42 written for an hour.
+      const body = {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 16,
+        system: [{ type: 'text', text: 'lorem ipsum '.repeat(7000), cache_control: { type: 'ephemeral', ttl: '1h' } }],
+        messages: [{ role: 'user', content: 'hi' }],
+      };
+      const sent = ant.requests.length;
+      const res = await fetch(`${gw.url}/v1/messages`, {
+        method: 'POST',
+        headers: headers(k('app')),
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(402); // was 200, settling at $0.42 on a $0.30 budget
+      expect(ant.requests.length).toBe(sent);
+      expect(await spentOf(gw, 'app')).toBe(0);
+      await finished.next();
+    } finally {
+      await gw.close();
+      await ant.close();
+    }
+  });
+});
