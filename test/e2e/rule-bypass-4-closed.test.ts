@@ -4,11 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '@switchyard/core';
-import { startGateway } from '../support/gateway.js';
+import { mockProvider, startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 import { finishedExchanges } from '../support/finishes.js';
 import { startMockAnthropic } from '../support/mock-anthropic.js';
 import type { MockAnthropic } from '../support/mock-anthropic.js';
+import { startMockOpenAI } from '../support/mock-openai.js';
 
 const k = (name: string): string => `sk-gw-bypass4c-${name}-0123456789abcdef`;
 const ADMIN = k('ops');
@@ -122,6 +123,47 @@ describe('a prompt written to a prompt cache', () => {
     } finally {
       await gw.close();
       await ant.close();
+    }
+  });
+});
+
+describe('a sibling of a priced model (gpt-5-pro of gpt-5)', () => {
+  it('is not priced as the cheaper model it extends: a budgeted key is refused it, as any unpriced name', async () => {
+    const up = await startMockOpenAI({ name: 'oa' });
+    const gw = await startGateway({
+      plugins: {
+        'circuit-breaker': false,
+        budgets: { enabled: true },
+        auth: { keys: [{ name: 'b', key: k('b'), budget: { usd: 5, period: 'day' } }] },
+      },
+      // No `models`: the instance takes every gpt-* name.
+      providers: [mockProvider('oa', up.baseUrl)],
+    });
+    const ask = async (path: string, body: Record<string, unknown>) => {
+      const res = await fetch(`${gw.url}${path}`, {
+        method: 'POST',
+        headers: headers(k('b')),
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    try {
+      expect((await ask('/v1/responses', { model: 'gpt-5', input: 'hi' })).status).toBe(200);
+      expect((await ask('/v1/responses', { model: 'gpt-5-2025-08-07', input: 'hi' })).status).toBe(200);
+      // gpt-5-pro lists at $15 / $120 per 1M, gpt-5 at $1.25 / $10 (before: 200, priced as gpt-5).
+      const sent = up.requests.length;
+      for (const [path, body] of [
+        ['/v1/responses', { model: 'gpt-5-pro', input: 'hi' }],
+        ['/v1/chat/completions', { model: 'gpt-4o-search-preview', messages: [{ role: 'user', content: 'hi' }] }],
+      ] as const) {
+        const res = await ask(path, body);
+        expect(res.status, res.text).toBe(400);
+        expect(res.text).toContain('no price known');
+      }
+      expect(up.requests.length).toBe(sent);
+    } finally {
+      await gw.close();
+      await up.close();
     }
   });
 });

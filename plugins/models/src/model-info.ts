@@ -166,16 +166,29 @@ export class ModelInfoTable {
     return this.#overrides.keys();
   }
 
-  /** The built-in entry: exact name, else the longest known name it starts with at a `-`/`@`/`:` boundary, after any `vendor/` prefix. */
+  /** The built-in entry: exact name, else a dated one of the longest known name it starts with (at a `-`/`@`/`:` boundary), else a point release's or a sibling's kind; after any `vendor/` prefix. */
   #builtIn(model: string): ModelInfo | undefined {
     const name = model.slice(model.lastIndexOf('/') + 1).toLowerCase();
-    return this.#known.get(name) ?? this.#dated(name) ?? this.#pointRelease(name);
+    return this.#known.get(name) ?? this.#dated(name) ?? this.#pointRelease(name) ?? this.#sibling(name);
   }
 
-  /** A dated or suffixed name (`…-2024-08-06`, `…@20250929`): the longest entry it starts with. */
+  /** A dated or versioned name (`…-2024-08-06`, `…@20250929`, `…-v1:0`, `…-latest`): the longest entry it starts with. */
   #dated(name: string): ModelInfo | undefined {
-    const prefix = this.#prefixes.find((p) => name.startsWith(p) && /[-@:]/.test(name[p.length] ?? ''));
-    return prefix === undefined ? undefined : this.#known.get(prefix);
+    const prefix = this.#longestPrefix(name);
+    return prefix !== undefined && DATED_SUFFIX.test(name.slice(prefix.length)) ? this.#known.get(prefix) : undefined;
+  }
+
+  /**
+   * A sibling of a known model (`gpt-5-pro` of `gpt-5`, `gemini-2.5-flash-image`): its kind, not its
+   * limits or prices, which a sibling does not share (it would be priced as the cheaper one).
+   */
+  #sibling(name: string): ModelInfo | undefined {
+    const prefix = this.#longestPrefix(name);
+    return prefix === undefined ? undefined : kindOf(this.#known.get(prefix)!);
+  }
+
+  #longestPrefix(name: string): string | undefined {
+    return this.#prefixes.find((p) => name.startsWith(p) && /[-@:]/.test(name[p.length] ?? ''));
   }
 
   /**
@@ -188,11 +201,18 @@ export class ModelInfoTable {
     if (!release) return undefined;
     const family = release[1]! + release[2]!;
     const info = this.#known.get(family) ?? this.#dated(family);
-    if (!info) return undefined;
-    const kind: ModelInfo = {};
-    for (const field of KIND_FIELDS) if (info[field] !== undefined) kind[field] = info[field];
-    return kind;
+    return info && kindOf(info);
   }
+}
+
+/** A date, a version or `latest` after a known name, each after `-`, `@` or `:`. */
+const DATED_SUFFIX = /^(?:[-@:](?:\d+|v\d+|latest))+$/;
+
+/** What a model takes (vision, tools, reasoning…), without its limits or prices. */
+function kindOf(info: ModelInfo): ModelInfo {
+  const kind: ModelInfo = {};
+  for (const field of KIND_FIELDS) if (info[field] !== undefined) kind[field] = info[field];
+  return kind;
 }
 
 /**

@@ -39,6 +39,19 @@ describe('ModelInfoTable', () => {
     expect(table.lookup('gpt-9.5')).toBeUndefined();
   });
 
+  it("gives a sibling (gpt-5-pro, gpt-4o-search-preview) the known model's kind, not its limits or prices", () => {
+    // gpt-5-pro lists at $15 / $120 per 1M, gpt-5 at $1.25 / $10: it was priced as gpt-5.
+    expect(table.lookup('gpt-5-pro')?.reasoning).toBe(true);
+    expect(table.lookup('gpt-5-pro')?.pricing).toBeUndefined();
+    expect(table.lookup('gpt-5-pro')?.maxOutputTokens).toBeUndefined();
+    expect(table.lookup('gpt-4o-search-preview')?.pricing).toBeUndefined();
+    expect(table.lookup('gemini-2.5-flash-image')?.pricing).toBeUndefined();
+    expect(table.lookup('gemini-2.5-flash-image')?.vision).toBe(true);
+    // A date, a version or `latest` is the same model.
+    expect(table.lookup('gpt-5-2025-08-07')?.pricing).toEqual(table.lookup('gpt-5')?.pricing);
+    expect(table.lookup('claude-sonnet-4-5-latest')?.pricing?.input).toBe(3);
+  });
+
   it('lays config entries over the built-in table, field by field, and per instance', () => {
     const info = table.lookup('gpt-4o')!;
     expect(info.quality).toBe(80);
