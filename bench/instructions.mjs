@@ -294,7 +294,7 @@ async function main() {
     `${mockOrigin}/health`,
   );
   console.error(
-    `Instructions per request (callgrind): ${settings.warmup} warm-up, then ${settings.requests} measured requests per target and mode, ${settings.concurrency} in flight`,
+    `Instructions per request (callgrind): per target and mode ${settings.warmup} warm-up requests, then ${settings.blocks} blocks of ${settings.requests}, ${settings.concurrency} in flight`,
   );
   const rows = [];
   for (const target of targets(mockOrigin)) rows.push(await measure(target));
