@@ -10,9 +10,12 @@
 //   all threads   plus V8's background threads (optimizing compiler, concurrent marking and
 //                 sweeping). It moves more: a block that holds a major GC or a late compilation
 //                 reads higher, which is why each figure is the median of the blocks.
+// The gateway's main-thread figure falls from block to block until V8 has optimized its hot code:
+// about 9,000 requests at 1 in flight, hence the long default warm-up. After a shorter one,
+// compare two targets block by block (they get the same requests), not one block with the next.
 // User-space instructions only: the kernel's work (socket reads and writes) is not counted.
 // Settings (environment):
-//   INSTR_WARMUP        warm-up requests before each mode's blocks (default 3000)
+//   INSTR_WARMUP        warm-up requests before each mode's blocks (default 10000)
 //   INSTR_BLOCKS        measured blocks per target and mode (default 5)
 //   INSTR_REQUESTS      requests per block (default 300)
 //   INSTR_CONCURRENCY   requests in flight, closed loop (default 1: each request alone, repeatable)
@@ -22,7 +25,7 @@
 //   INSTR_TARGETS=a,b   only these targets (names as printed; default all)
 //   INSTR_KEEP=<dir>    keep the callgrind dumps there (callgrind_annotate), one per block and thread
 //   INSTR_NODE_ARGS     node flags for the targets (e.g. --perf-basic-prof, to name JIT code in a dump)
-// Usage: node bench/instructions.mjs (after `npx tsc -b`; about 15 min on 2 busy cores); needs valgrind.
+// Usage: node bench/instructions.mjs (after `npx tsc -b`; about 40 min on 2 busy cores); needs valgrind.
 
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,7 +49,7 @@ const STOP_GRACE_MS = 60_000; // callgrind writes its last dump on exit
 
 const settings = {
   requests: positiveInteger('INSTR_REQUESTS', 300),
-  warmup: positiveInteger('INSTR_WARMUP', 3000),
+  warmup: positiveInteger('INSTR_WARMUP', 10_000),
   blocks: positiveInteger('INSTR_BLOCKS', 5),
   concurrency: positiveInteger('INSTR_CONCURRENCY', 1),
   stream: process.env.INSTR_STREAM !== '0',
