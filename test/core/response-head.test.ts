@@ -1,6 +1,5 @@
-import { createServer } from 'node:http';
-import type { ServerResponse } from 'node:http';
-import { connect } from 'node:net';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import { connect, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ResponseHead } from '../../core/src/http/head.js';
@@ -62,6 +61,31 @@ describe('response head (routed responses)', () => {
     const head = new ResponseHead('req-3', false);
     expect(() => head.set('x-bad', 'a\r\nb')).toThrow(/Invalid character/);
     expect(() => head.set('bad name', 'v')).toThrow(/Header name must be a valid HTTP token/);
+  });
+
+  it("places core's own fields (setOwn) as set does; node refuses a bad one when the head is written", () => {
+    const { res, heads } = recorder();
+    const head = new ResponseHead('req-5', false);
+    head.set('Content-Length', '1');
+    head.set('x-switchyard-attempts', '1');
+    head.setOwn('content-length', '22');
+    head.setOwn('X-Switchyard-Attempts', '2');
+    head.setOwn('server-timing', 'total;dur=0.1');
+    head.send(res, 200);
+    expect(heads[0]![1]).toEqual([
+      'x-request-id',
+      'req-5',
+      'content-length',
+      '22',
+      'X-Switchyard-Attempts',
+      '2',
+      'server-timing',
+      'total;dur=0.1',
+    ]);
+    const unchecked = new ResponseHead('req-6', false);
+    unchecked.setOwn('x-bad', 'a\r\nb');
+    const real = new ServerResponse(new IncomingMessage(new Socket()));
+    expect(() => unchecked.send(real, 200)).toThrow(/Invalid character/);
   });
 
   it('is written once: after the first send, later sends change nothing', () => {

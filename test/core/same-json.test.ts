@@ -92,4 +92,34 @@ describe('serializesTo (the caller bytes sent upstream when the body did not cha
       expect(serializesTo(v, bytes.subarray(0, at))).toBe(false);
     }
   });
+
+  it('compares long plain strings (a prompt) as exactly as short ones', () => {
+    const prompt = 'Which rail yard should the 14:05 freight from Basel use? '.repeat(40);
+    const value = { model: 'm', messages: [{ role: 'user', content: prompt }] };
+    const bytes = bytesOf(value);
+    expect(serializesTo(value, bytes)).toBe(true);
+    // One byte of the prompt changed, at its start, middle or end, or its closing quote.
+    const start = bytes.indexOf(prompt);
+    for (const at of [start, start + 700, start + prompt.length - 1, start + prompt.length]) {
+      const changed = Buffer.from(bytes);
+      changed[at] = 0x58;
+      expect(serializesTo(value, changed), `byte ${at}`).toBe(false);
+    }
+    // The prompt's bytes present, but later than where the value's string starts.
+    const later = { model: 'm', messages: [{ role: 'user', content: `x${prompt}` }] };
+    expect(serializesTo(value, bytesOf(later))).toBe(false);
+    // Another string of the same length where the prompt is expected, the prompt itself after it.
+    const twice = { a: prompt, b: prompt };
+    const swapped = { a: prompt.replace('Basel', 'Bern!'), b: prompt };
+    expect(serializesTo(twice, bytesOf(swapped))).toBe(false);
+    // A longer string in the bytes, starting with the prompt.
+    const longer = { model: 'm', messages: [{ role: 'user', content: `${prompt}x` }] };
+    expect(serializesTo(value, bytesOf(longer))).toBe(false);
+    expect(serializesTo(longer, bytes)).toBe(false);
+    // Long strings JSON.stringify escapes or encodes in several bytes take the character loop, as before.
+    for (const content of [`${prompt}"`, `${prompt}\\`, `${prompt}\n`, `${prompt}é`, `${prompt}\u007f`]) {
+      const other = { content };
+      expect(serializesTo(other, bytesOf(other)), JSON.stringify(content.slice(-2))).toBe(true);
+    }
+  });
 });

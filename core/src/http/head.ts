@@ -17,6 +17,15 @@ export class ResponseHead {
   set(name: string, value: string): void {
     validateHeaderName(name);
     validateHeaderValue(name, value);
+    this.setOwn(name, value);
+  }
+
+  /**
+   * A field core composes from constants and numbers (content-length, attempts, Server-Timing):
+   * set without the check here. Node checks every field again when it writes the head; the check
+   * in set() is for values from outside (plugins, upstreams), refused before they join the head.
+   */
+  setOwn(name: string, value: string): void {
     const fields = this.#fields;
     for (let i = 0; i < fields.length; i += 2) {
       const field = fields[i]!;

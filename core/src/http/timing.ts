@@ -22,7 +22,7 @@ export function setServerTiming(head: ResponseHead, x: Exchange, streaming: bool
   if (spans) header = perPlugin(spans, plugins);
   if (x.attempt > 0)
     header += `upstream;dur=${tenth(x.timings.upstreamMs + (streaming ? (x.timings.ttftMs ?? 0) : 0))}, `;
-  head.set('server-timing', `${header}total;dur=${tenth(performance.now() - x.timings.start)}`);
+  head.setOwn('server-timing', `${header}total;dur=${tenth(performance.now() - x.timings.start)}`);
 }
 
 /** `total;dur=…` for a response that ran no hooks. */

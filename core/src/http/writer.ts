@@ -7,6 +7,8 @@ import type { ProtocolCodec } from '../protocols/codec.js';
 import type { PieceSink, PushedPieces } from '../protocols/push.js';
 import type { ResponseHead } from './head.js';
 
+const JSON_TYPE = 'application/json';
+
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
@@ -28,8 +30,9 @@ export function writeBody(
   const payload = Buffer.isBuffer(body) ? body : typeof body === 'string' ? body : JSON.stringify(body);
   if (head) {
     if (headers) head.add(headers);
-    head.set('content-type', contentType);
-    head.set('content-length', String(Buffer.byteLength(payload)));
+    if (contentType === JSON_TYPE) head.setOwn('content-type', JSON_TYPE);
+    else head.set('content-type', contentType); // an upstream's, passed through
+    head.setOwn('content-length', String(Buffer.byteLength(payload)));
     head.send(res, status);
   } else {
     if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
@@ -63,7 +66,7 @@ export function writeError(
 /** Headers every routed response carries: the target served, the attempts it took, plugins' headers and warnings. */
 export function setRouteHeaders(head: ResponseHead, x: Exchange): void {
   if (x.target) head.set('x-switchyard-target', x.target.id);
-  if (x.attempt > 0) head.set('x-switchyard-attempts', String(x.attempt));
+  if (x.attempt > 0) head.setOwn('x-switchyard-attempts', String(x.attempt));
   const extra = x.responseHeaders;
   if (extra) head.add(extra);
   if (x.warnings.length) head.set('x-switchyard-warnings', x.warnings.join('; ').replace(/[\r\n]/g, ' '));

@@ -7,6 +7,10 @@ const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const HEX = '0123456789abcdef';
+/** Text JSON.stringify writes as it is, one byte a character: printable ASCII but `"` and `\`. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+/** From this length on, a plain string is compared by Buffer#indexOf: below it, the native call costs more than the loop. */
+const NATIVE_FROM = 32;
 /** JSON.stringify's two-character escapes, by character code. */
 const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
 
@@ -86,6 +90,9 @@ function matchAscii(text: string, b: Buffer, i: number): number {
 function matchString(text: string, b: Buffer, i: number): number {
   if (b[i++] !== QUOTE) return NO;
   const n = text.length;
+  // Long prose (a prompt): its bytes are the text's own; indexOf from i finds it at i or nowhere sooner.
+  if (n >= NATIVE_FROM && PLAIN.test(text))
+    return b[i + n] === QUOTE && b.indexOf(text, i, 'latin1') === i ? i + n + 1 : NO;
   for (let k = 0; k < n; k++) {
     const c = text.charCodeAt(k);
     if (c >= 0x20 && c < 0x80 && c !== QUOTE && c !== BACKSLASH) {
