@@ -33,15 +33,16 @@ function linkNodeModules(from, to) {
  * Checks out `ref` in a temp worktree, links node_modules and builds it as `npm run build` would
  * for a start: `tsc -b`, its generated validators (when it has the script; without them it
  * compiles its schemas at start and reads several MB high) and the console's page when this tree
- * has it built. Returns its root, commit and label (`before@<short commit>`) and `remove()`,
+ * has it built; `setting` names the variable that asked for it in messages. Returns its root,
+ * commit and label (`before@<short commit>`) and `remove()`,
  * which deletes the worktree.
  */
-export function prepareBefore(ref, repoRoot, log) {
+export function prepareBefore(ref, repoRoot, log, setting = 'BENCH_BEFORE') {
   let commit;
   try {
     commit = git(repoRoot, ['rev-parse', '--verify', `${ref}^{commit}`]);
   } catch {
-    throw new Error(`BENCH_BEFORE=${ref}: not a commit in this repository`);
+    throw new Error(`${setting}=${ref}: not a commit in this repository`);
   }
   const root = mkdtempSync(join(tmpdir(), 'switchyard-bench-before-'));
   let removed = false;
@@ -60,7 +61,7 @@ export function prepareBefore(ref, repoRoot, log) {
     }
   };
   try {
-    log(`BENCH_BEFORE=${ref}: checking out ${commit.slice(0, 10)} in ${root} and building it…`);
+    log(`${setting}=${ref}: checking out ${commit.slice(0, 10)} in ${root} and building it…`);
     git(repoRoot, ['worktree', 'add', '--detach', root, commit]);
     linkNodeModules(join(repoRoot, 'node_modules'), join(root, 'node_modules'));
     const quiet = { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] };
@@ -73,7 +74,7 @@ export function prepareBefore(ref, repoRoot, log) {
     remove();
     const output = `${err.stdout ?? ''}${err.stderr ?? ''}`.trim();
     throw new Error(
-      `BENCH_BEFORE=${ref}: could not build it: ${err.message}${output ? `\n${output.slice(-4000)}` : ''}`,
+      `${setting}=${ref}: could not build it: ${err.message}${output ? `\n${output.slice(-4000)}` : ''}`,
       { cause: err },
     );
   }

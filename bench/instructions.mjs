@@ -288,7 +288,7 @@ async function main() {
   });
   for (const signal of ['SIGINT', 'SIGTERM'])
     process.once(signal, () => shutdown().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)));
-  if (settings.before) before = prepareBefore(settings.before, repoRoot, (line) => console.error(line));
+  if (settings.before) before = prepareBefore(settings.before, repoRoot, (line) => console.error(line), 'INSTR_BEFORE');
   const mockPort = await freePort();
   const mockOrigin = `http://127.0.0.1:${mockPort}`;
   await startChild(

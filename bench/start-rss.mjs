@@ -38,7 +38,7 @@ async function startOnPort(name, args) {
 
 const tempDir = mkdtempSync(join(tmpdir(), 'switchyard-start-rss-'));
 const before = process.env.START_RSS_BEFORE
-  ? prepareBefore(process.env.START_RSS_BEFORE, repoRoot, (line) => console.error(line))
+  ? prepareBefore(process.env.START_RSS_BEFORE, repoRoot, (line) => console.error(line), 'START_RSS_BEFORE')
   : undefined;
 const trees = [
   ...(before ? [{ label: before.label, root: before.root }] : []),
