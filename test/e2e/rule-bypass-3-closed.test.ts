@@ -15,6 +15,7 @@ import { startMockAnthropic } from '../support/mock-anthropic.js';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import { testPrefix } from '../support/tcp-proxy.js';
 import { until } from '../support/wait.js';
+import { budgetOf } from '../support/rule-probes.js';
 
 const k = (n: string) => `sk-gw-open3-${n}-0123456789abcdef`;
 const ADMIN = k('ops');
@@ -30,8 +31,7 @@ const post = async (url: string, key: string, body: unknown) => {
 const adminGet = async (gw: RunningGateway, path: string) =>
   (await fetch(`${gw.url}${path}`, { headers: headers(ADMIN) })).json();
 const spentOf = async (gw: RunningGateway, name: string): Promise<number> =>
-  ((await adminGet(gw, '/admin/budgets')).budgets.find((b: { scope: string }) => b.scope === `key:${name}`)?.spentUsd ??
-    0) as number;
+  (await budgetOf(gw.url, ADMIN, name)).spentUsd;
 const BIG = 'lorem ipsum '.repeat(40_000); // 480,000 characters ≈ 120,000 tokens ≈ $1.20 at $10 per 1M
 
 /** Budgets on, the breaker off, these keys beside the admin key, these prices and providers; `finished` counts exchanges. */

@@ -10,6 +10,7 @@ import { finishedExchanges } from '../support/finishes.js';
 import { startMockAnthropic } from '../support/mock-anthropic.js';
 import type { MockAnthropic } from '../support/mock-anthropic.js';
 import { startMockOpenAI } from '../support/mock-openai.js';
+import { budgetOf } from '../support/rule-probes.js';
 
 const k = (name: string): string => `sk-gw-bypass4c-${name}-0123456789abcdef`;
 const ADMIN = k('ops');
@@ -25,8 +26,7 @@ async function adminGet(gw: RunningGateway, path: string): Promise<any> {
 }
 
 async function spentOf(gw: RunningGateway, name: string): Promise<number> {
-  const { budgets } = await adminGet(gw, '/admin/budgets');
-  return budgets.find((b: { scope: string }) => b.scope === `key:${name}`)?.spentUsd ?? 0;
+  return (await budgetOf(gw.url, ADMIN, name)).spentUsd;
 }
 
 /** An Anthropic upstream behind a gateway with budgets on and key `app` holding `usd` a day. */

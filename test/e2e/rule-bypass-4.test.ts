@@ -11,6 +11,7 @@ import { serviceAccountKey, startMockOAuth } from '../support/mock-oauth.js';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import { startMockVertex } from '../support/mock-vertex.js';
 import { testPrefix } from '../support/tcp-proxy.js';
+import { budgetOf as budgetOfKey, call, chat } from '../support/rule-probes.js';
 
 /**
  * A fourth pass at Switchyard's rules: cloud providers' URLs built from names a caller picks
@@ -21,47 +22,8 @@ import { testPrefix } from '../support/tcp-proxy.js';
 const k = (name: string): string => `sk-gw-bypass4-${name}-0123456789abcdef`;
 const ADMIN = k('ops');
 
-interface Answer {
-  status: number;
-  json: any;
-  text: string;
-}
-
-async function call(
-  url: string,
-  key: string | null,
-  body?: unknown,
-  {
-    method = body === undefined ? 'GET' : 'POST',
-    headers = {},
-  }: { method?: string; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  const res = await fetch(url, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      'anthropic-version': '2023-06-01',
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...headers,
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, json, text };
-}
-
-const chat = (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] });
-
-async function budgetOf(gw: RunningGateway, name: string): Promise<{ spentUsd: number; reservedUsd: number }> {
-  const { json } = await call(`${gw.url}/admin/budgets`, ADMIN);
-  return json.budgets.find((b: { scope: string }) => b.scope === `key:${name}`) ?? { spentUsd: 0, reservedUsd: 0 };
-}
+/** A key's budget as the admin key reads it. */
+const budgetOf = (gw: RunningGateway, name: string) => budgetOfKey(gw.url, ADMIN, name);
 
 describe('cloud URLs built from a name the caller picks', () => {
   it('Azure: a name that is an Object property, a path or another spelling reaches no other deployment', async () => {
