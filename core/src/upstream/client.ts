@@ -13,7 +13,12 @@ const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as 
 export interface UpstreamClientOptions {
   /** Keep-alive sockets per origin. @default 128 */
   connections?: number;
-  /** Idle keep-alive socket lifetime. @default 30000 */
+  /**
+   * Idle keep-alive socket lifetime when the upstream gives none (`Keep-Alive: timeout=…`; given,
+   * undici closes 2 s before it). Below the 5 s after which Node's http server, uvicorn and Apache
+   * close an idle connection unannounced: a request written as the upstream closes it would be
+   * reset before any answer. @default 4000
+   */
   keepAliveTimeoutMs?: number;
 }
 
@@ -42,7 +47,7 @@ export class UpstreamClient {
   constructor(options: UpstreamClientOptions = {}) {
     this.#options = {
       connections: options.connections ?? 128,
-      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 30_000,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 4_000,
     };
   }
 
