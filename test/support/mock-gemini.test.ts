@@ -432,7 +432,8 @@ describe('mock Gemini: wire format', () => {
   });
 
   it('is read by the official @google/genai SDK, streaming and not', async () => {
-    const ai = new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: mock.origin } });
+    // v1beta: the version provider-gemini calls (the SDK's default is v1 since 3.0).
+    const ai = new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: mock.origin, apiVersion: 'v1beta' } });
     const whole = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi there' });
     expect(whole.text).toBe('g: hi there');
     let text = '';
