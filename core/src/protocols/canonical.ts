@@ -111,6 +111,8 @@ export interface Usage {
     [field: string]: unknown;
   };
   completion_tokens_details?: { reasoning_tokens?: number; [field: string]: unknown };
+  /** Server tools the upstream ran for the answer (Anthropic's), each billed per use. */
+  server_tool_use?: { web_search_requests?: number; [field: string]: unknown };
   [field: string]: unknown;
 }
 

@@ -67,7 +67,7 @@ export function ratesOf(price: Price): CostBreakdown {
 
 /** Web searches a server tool ran for an answer (canonical usage's `server_tool_use.web_search_requests`), billed per search. */
 export function webSearchesOf(usage: Usage): number {
-  return count((usage.server_tool_use as { web_search_requests?: unknown } | null | undefined)?.web_search_requests);
+  return count(usage.server_tool_use?.web_search_requests);
 }
 
 /** What `searches` web searches cost at `price`; undefined when they ran and the price has no `webSearch`. */

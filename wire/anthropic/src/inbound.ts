@@ -42,7 +42,7 @@ export function anthropicUsageOf(usage: Usage | null | undefined): AnthropicUsag
 
 /** Web searches a server tool ran (`server_tool_use.web_search_requests` in canonical usage too), billed per search. */
 function webSearchesOf(usage: Usage | Partial<AnthropicUsage>): number {
-  const n = (usage.server_tool_use as { web_search_requests?: unknown } | null | undefined)?.web_search_requests;
+  const n = usage.server_tool_use?.web_search_requests;
   return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0;
 }
 
