@@ -32,7 +32,7 @@ export { NOTHING } from './hook-runners.js';
 export type { MaybePromise } from './hook-runners.js';
 export { Exchange, exchangeKey } from './exchange.js';
 export type { Caller, ExchangeKey, ExchangeTimings, RequestOutcome } from './exchange.js';
-export { Reply } from './types.js';
+export { Reply, unansweredAfterSending } from './types.js';
 export type {
   AttemptOutcome,
   AttemptResult,

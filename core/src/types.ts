@@ -78,6 +78,15 @@ export interface AttemptResult {
   readonly hedge?: boolean;
 }
 
+/**
+ * An attempt the upstream may have worked on, and billed, past the usage it reported: the caller hung
+ * up, a hedge lost, the gateway stopped waiting, or a stream broke after it began.
+ */
+export function unansweredAfterSending(result: AttemptResult): boolean {
+  if (result.outcome === 'cancelled' || result.failure === 'timeout') return true;
+  return result.outcome !== 'success' && result.stream && result.ttftMs !== undefined;
+}
+
 /** What ends a request early from `beforeRoute`. */
 export type Reply =
   | { readonly kind: 'error'; readonly error: SwitchyardError }

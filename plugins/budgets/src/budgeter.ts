@@ -1,5 +1,5 @@
-import { exchangeKey } from '@switchyard/core';
-import type { AttemptResult, Exchange, Logger, SwitchyardError, Target } from '@switchyard/core';
+import { exchangeKey, unansweredAfterSending } from '@switchyard/core';
+import type { Exchange, Logger, SwitchyardError, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
 import { sentInputTokens } from '@switchyard/plugin-models/contract';
 import type { ModelInfo, Price } from '@switchyard/plugin-models/contract';
@@ -143,7 +143,7 @@ export class Budgeter {
     // mid-attempt, a hedge that lost (the upstream works, and bills, either way).
     if (held) {
       for (const r of x.results) {
-        if ((r.usage && r.outcome === 'success') || !reachedUpstream(r)) continue;
+        if (r.outcome === 'success' ? r.usage : !unansweredAfterSending(r)) continue;
         const priced = r.usage ? (cost?.attempts.find((a) => a.attempt === r.attempt)?.usd ?? 0) : 0;
         const rest = held.perAttempt - priced;
         if (rest <= 0) continue;
@@ -285,13 +285,6 @@ function webSearchesAllowed(body: Record<string, unknown>): number {
     searches += typeof tool.max_uses === 'number' && tool.max_uses >= 0 ? tool.max_uses : WEB_SEARCHES_UNCAPPED;
   }
   return searches;
-}
-
-function reachedUpstream(r: AttemptResult): boolean {
-  if (r.outcome === 'success') return true;
-  if (r.stream && r.ttftMs !== undefined) return true;
-  // A timed-out upstream may have the request and bill it: counted like a caller who hung up.
-  return r.failure === 'client_abort' || r.failure === 'hedge_lost' || r.failure === 'timeout';
 }
 
 /** A budget's counters must outlive its period (a day's margin for late settlements); `none` keeps them forever. */

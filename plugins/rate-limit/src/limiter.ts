@@ -1,4 +1,4 @@
-import { NOTHING, Reply, SwitchyardError, exchangeKey, retryAdvice } from '@switchyard/core';
+import { NOTHING, Reply, SwitchyardError, exchangeKey, retryAdvice, unansweredAfterSending } from '@switchyard/core';
 import type { AttemptResult, Exchange, Gateway, Logger } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
 import type { Counters, Move } from './counters.js';
@@ -139,7 +139,7 @@ export class Limiter {
     if (admission && result.outcome === 'success') {
       admission.outcome = 'success';
       admission.used = tokens;
-    } else if (admission && isUnanswered(result) && admission.outcome === 'none') {
+    } else if (admission && unansweredAfterSending(result) && admission.outcome === 'none') {
       admission.outcome = 'cancelled';
     }
     const caps = own(this.options.instances, result.target.instance.name);
@@ -279,13 +279,4 @@ function own<T>(map: Record<string, T>, name: string): T | undefined {
 
 function asLimits(value: unknown): KeyLimits | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as KeyLimits) : undefined;
-}
-
-/**
- * The caller hung up, the gateway stopped waiting, or a stream broke after it began: the upstream may
- * have worked and billed past what it reported, so the reservation stays.
- */
-function isUnanswered(result: AttemptResult): boolean {
-  if (result.outcome === 'cancelled' || result.failure === 'timeout') return true;
-  return result.outcome !== 'success' && result.stream && result.ttftMs !== undefined;
 }
