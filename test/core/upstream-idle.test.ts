@@ -47,6 +47,24 @@ afterEach(async () => {
   close = undefined;
 });
 
+/** The server listening, a client with the gateway's defaults, and the URL to post to. */
+async function started(): Promise<{
+  upstream: ReturnType<typeof idleClosingServer>;
+  client: UpstreamClient;
+  url: string;
+}> {
+  const upstream = idleClosingServer();
+  await new Promise<void>((resolve) => upstream.server.listen(0, '127.0.0.1', resolve));
+  const client = new UpstreamClient();
+  close = async () => {
+    await client.close();
+    upstream.server.closeAllConnections();
+    await new Promise((resolve) => upstream.server.close(resolve));
+  };
+  const url = `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}/v1/chat/completions`;
+  return { upstream, client, url };
+}
+
 async function post(client: UpstreamClient, url: string): Promise<string> {
   const res = await client.send(
     url,
@@ -58,15 +76,7 @@ async function post(client: UpstreamClient, url: string): Promise<string> {
 
 describe('idle upstream connections', () => {
   it(`are closed by the gateway before an upstream closes them silently after ${SERVER_IDLE_MS / 1000} s`, async () => {
-    const upstream = idleClosingServer();
-    await new Promise<void>((resolve) => upstream.server.listen(0, '127.0.0.1', resolve));
-    const client = new UpstreamClient();
-    close = async () => {
-      await client.close();
-      upstream.server.closeAllConnections();
-      await new Promise((resolve) => upstream.server.close(resolve));
-    };
-    const url = `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}/v1/chat/completions`;
+    const { upstream, client, url } = await started();
 
     expect(await post(client, url)).toBe('{"ok":true}');
     await new Promise((resolve) => setTimeout(resolve, SERVER_IDLE_MS + 200));
@@ -75,15 +85,7 @@ describe('idle upstream connections', () => {
   }, 60_000);
 
   it('are reused while traffic keeps them busy', async () => {
-    const upstream = idleClosingServer();
-    await new Promise<void>((resolve) => upstream.server.listen(0, '127.0.0.1', resolve));
-    const client = new UpstreamClient();
-    close = async () => {
-      await client.close();
-      upstream.server.closeAllConnections();
-      await new Promise((resolve) => upstream.server.close(resolve));
-    };
-    const url = `http://127.0.0.1:${(upstream.server.address() as AddressInfo).port}/v1/chat/completions`;
+    const { upstream, client, url } = await started();
     for (let i = 0; i < 5; i++) expect(await post(client, url)).toBe('{"ok":true}');
     expect(upstream.connections()).toBeLessThan(5);
   }, 60_000);
