@@ -1,0 +1,100 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A loopback upstream answering every POST with the JSON `answer` gives for its body; it keeps the bodies. */
+export interface ScriptedUpstream {
+  /** e.g. http://127.0.0.1:41234/v1 */
+  readonly baseUrl: string;
+  /** The POST bodies received, in order, with their paths. */
+  readonly received: Array<{ path: string; body: any }>;
+  close(): Promise<void>;
+}
+
+export async function startScriptedUpstream(answer: (body: any, path: string) => unknown): Promise<ScriptedUpstream> {
+  const received: Array<{ path: string; body: any }> = [];
+  const server = createServer((req, res) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (text += c));
+    req.on('end', () => {
+      const path = req.url ?? '';
+      if (req.method !== 'POST') {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end('{"error":{"message":"not found"}}');
+        return;
+      }
+      const body = JSON.parse(text || '{}');
+      received.push({ path, body });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answer(body, path)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A completed Responses object of `model` with these output items (a message last) and this usage. */
+export function responsesAnswer(
+  model: string,
+  items: unknown[],
+  usage: { input_tokens: number; output_tokens: number },
+): Record<string, unknown> {
+  return {
+    id: `resp_${Math.random().toString(36).slice(2, 12)}`,
+    object: 'response',
+    created_at: 1_700_000_000,
+    status: 'completed',
+    model,
+    output: [
+      ...items,
+      {
+        type: 'message',
+        id: 'msg_1',
+        role: 'assistant',
+        status: 'completed',
+        content: [{ type: 'output_text', text: 'ok', annotations: [] }],
+      },
+    ],
+    usage: {
+      ...usage,
+      total_tokens: usage.input_tokens + usage.output_tokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens_details: { reasoning_tokens: 0 },
+    },
+  };
+}
+
+/** A Chat Completions answer with this usage. */
+export function chatAnswer(model: string, usage: { prompt_tokens: number; completion_tokens: number }): unknown {
+  return {
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    created: 1,
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+    usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+  };
+}
+
+/** An Anthropic Messages answer with this usage. */
+export function messagesAnswer(model: string, usage: Record<string, unknown>): unknown {
+  return {
+    id: 'msg_01',
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [{ type: 'text', text: 'ok' }],
+    stop_reason: 'end_turn',
+    stop_sequence: null,
+    usage,
+  };
+}
