@@ -80,6 +80,7 @@ export interface ExchangeInit {
 
 /** Per-request state: the only thing plugins share. */
 export class Exchange {
+  /** The request id: the caller's x-request-id when sane, so not unique across requests. */
   readonly id: string;
   /** The protocol the caller speaks. */
   readonly protocol: Protocol;

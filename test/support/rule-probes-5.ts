@@ -1,5 +1,40 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ConfigInput } from '@switchyard/core';
+import { startGateway, type RunningGateway } from './gateway.js';
+import { finishedExchanges } from './finishes.js';
+
+/** A caller key of the fifth pass's gateways, by name. */
+export const k = (name: string): string => `sk-gw-pass5-${name}-0123456789abcdef`;
+/** The admin key every budgeted() gateway has beside the given keys (to read budgets). */
+export const ADMIN = k('ops');
+
+/** Budgets on, the breaker off, these keys beside the admin key; `finished` counts exchanges. */
+export async function budgeted(setup: {
+  keys: object[];
+  catalog: ConfigInput['catalog'];
+  providers: ConfigInput['providers'];
+  pricing?: Record<string, unknown>;
+  store?: ConfigInput['store'];
+  budgets?: Record<string, unknown>;
+}): Promise<{ gw: RunningGateway; finished: ReturnType<typeof finishedExchanges> }> {
+  const finished = finishedExchanges();
+  const gw = await startGateway(
+    {
+      plugins: {
+        'circuit-breaker': false,
+        budgets: { enabled: true, ...setup.budgets },
+        ...(setup.pricing ? { pricing: setup.pricing } : {}),
+        auth: { keys: [...setup.keys, { name: 'ops', key: ADMIN, admin: true }] },
+      },
+      catalog: setup.catalog,
+      providers: setup.providers,
+      ...(setup.store ? { store: setup.store } : {}),
+    },
+    { plugins: [finished.plugin] },
+  );
+  return { gw, finished };
+}
 
 /** A loopback upstream answering every POST with the JSON `answer` gives for its body; it keeps the bodies. */
 export interface ScriptedUpstream {

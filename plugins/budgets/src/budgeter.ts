@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { exchangeKey, unansweredAfterSending } from '@switchyard/core';
 import type { Exchange, Logger, SwitchyardError, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
@@ -34,6 +35,8 @@ export interface Scope {
 
 /** What a request holds against its budgets until it finishes. */
 interface Held {
+  /** The reservation's own id: never the request id alone, which a caller may pick (x-request-id) and share. */
+  readonly id: string;
   readonly keys: string[];
   readonly keepMs: Array<number | undefined>;
   readonly amount: number;
@@ -102,22 +105,23 @@ export class Budgeter {
       keepMs: keepMsOf(spans[i]!, at),
     }));
     for (const s of scopes) this.d.seen.set(s.id, s);
+    const id = `${x.id}:${randomUUID()}`;
     let result;
     try {
-      result = await ledger.reserve({ id: x.id, at, expiresAt: at + options.reservationTtlMs, charges });
+      result = await ledger.reserve({ id, at, expiresAt: at + options.reservationTtlMs, charges });
       this.d.health.ok();
     } catch (err) {
       this.d.health.failed(err);
       this.d.health.decided();
       if (options.onStoreError === 'deny') throw budgetUnavailable();
       x.warn('budgets not enforced: the budget store is unreachable');
-      this.#hold(x, charges, amount, perAttempt, at, false);
+      this.#hold(x, id, charges, amount, perAttempt, at, false);
       return plan;
     }
     if (!result.ok) {
       throw this.#exceeded(x, scopes[result.index]!, spans[result.index]!, result.reading, amount, at);
     }
-    this.#hold(x, charges, amount, perAttempt, at, true);
+    this.#hold(x, id, charges, amount, perAttempt, at, true);
     this.#noteSoftLimits(scopes, spans, charges, result.readings, amount);
     return plan;
   }
@@ -153,7 +157,7 @@ export class Budgeter {
     }
     if (!held && records.length === 0) return;
     this.d.ledger.settle({
-      id: x.id,
+      id: held?.id ?? x.id,
       keys: held?.keys ?? [],
       keepMs: held?.keepMs ?? [],
       usd,
@@ -232,6 +236,7 @@ export class Budgeter {
 
   #hold(
     x: Exchange,
+    id: string,
     charges: readonly Charge[],
     amount: number,
     perAttempt: number,
@@ -239,6 +244,7 @@ export class Budgeter {
     reserved: boolean,
   ): void {
     x.set(HELD, {
+      id,
       keys: charges.map((c) => c.key),
       keepMs: charges.map((c) => c.keepMs),
       amount,
