@@ -3,9 +3,9 @@
  */
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { mockProvider } from '../support/gateway.js';
+import { mockProvider, startGateway } from '../support/gateway.js';
 import { budgetOf, call } from '../support/rule-probes.js';
-import { ADMIN, budgeted, k } from '../support/rule-probes-5.js';
+import { ADMIN, budgeted, chatAnswer, k, startScriptedUpstream } from '../support/rule-probes-5.js';
 import { startGatedUpstream } from '../support/gated-upstream.js';
 import { until } from '../support/wait.js';
 import { testPrefix } from '../support/tcp-proxy.js';
@@ -90,6 +90,103 @@ describe('the request id a caller picks names its budget reservation', () => {
       const keys = await redis.keys(`${keyPrefix}*`);
       if (keys.length) await redis.del(...keys);
       redis.disconnect();
+    }
+  });
+});
+
+describe('prompts whose characters are more than a quarter token each', () => {
+  // Was: the input reservation is characters / 4 (UTF-16 code units), English prose's rate. A
+  // CJK character is about one token (three UTF-8 bytes), an emoji two to four. A prompt of 40,000
+  // CJK characters is reserved as 10,000 tokens ($0.10 at $10 per 1M) and billed about 40,000
+  // ($0.40): a key with $0.15 left spends $0.40. The bigger the context window, the more dollars.
+  it('a CJK prompt that cannot fit the budget is refused before the upstream', async () => {
+    // The upstream bills one token per non-ASCII character, characters / 4 for the rest.
+    const tokensOf = (text: string) => {
+      const wide = [...text].filter((c) => c.codePointAt(0)! > 0x7f).length;
+      return wide + Math.ceil((text.length - wide) / 4);
+    };
+    const up = await startScriptedUpstream((body) =>
+      chatAnswer(body.model, {
+        prompt_tokens: tokensOf(body.messages.map((m: { content: string }) => m.content).join('')),
+        completion_tokens: 1,
+      }),
+    );
+    const { gw, finished } = await budgeted({
+      keys: [{ name: 'c', key: k('c'), budget: { usd: 0.15, period: 'day' } }],
+      catalog: { m: { pricing: { input: 10, output: 0 }, maxOutputTokens: 4000, contextWindow: 400_000 } },
+      providers: [mockProvider('u', up.baseUrl, { models: ['m'] })],
+    });
+    const cjk = '東京都の天気予報によると明日は雨が降るでしょう。'; // 24 characters
+    const prompt = cjk.repeat(Math.ceil(40_000 / cjk.length));
+    try {
+      const res = await call(`${gw.url}/v1/chat/completions`, k('c'), {
+        model: 'm',
+        max_tokens: 1,
+        messages: [{ role: 'user', content: prompt }],
+      });
+      if (res.status === 200) await finished.next();
+      const { spentUsd } = await budgetOf(gw.url, ADMIN, 'c');
+      expect({ status: res.status, spentUsd }).toMatchObject({ spentUsd: expect.toSatisfy((n: number) => n <= 0.15) });
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});
+
+describe('a tokens-per-minute limit reading only some of the prompt', () => {
+  // Was: rate-limit's estimateTokens reads `messages ?? input`, `system ?? instructions` and
+  // `tools`, nothing else. A Responses body with a decoy `messages: []` (or `system: ""`) is
+  // estimated from the decoy, not from its `input` (or `instructions`), which a Chat, Anthropic
+  // or Gemini upstream is sent once converted; Chat `functions` and a `response_format` schema
+  // are billed prompt that is never counted. A key limited to 2,000 tokens a minute sends
+  // 10,000-token prompts, as many at once as it likes: each is admitted on its max_tokens alone.
+  const big = 'lorem ipsum '.repeat(3400); // 40,800 characters: about 10,200 tokens
+  it.each([
+    ['Responses input beside a decoy `messages: []`', '/v1/responses', { input: big, messages: [] }],
+    [
+      'Responses instructions beside a decoy `system: ""`',
+      '/v1/responses',
+      { input: 'hi', instructions: big, system: '' },
+    ],
+    [
+      'Chat `functions`',
+      '/v1/chat/completions',
+      {
+        messages: [{ role: 'user', content: 'hi' }],
+        functions: [{ name: 'f', description: big, parameters: { type: 'object' } }],
+      },
+    ],
+    [
+      'Chat `response_format` json_schema',
+      '/v1/chat/completions',
+      {
+        messages: [{ role: 'user', content: 'hi' }],
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: 'x', schema: { type: 'object', description: big } },
+        },
+      },
+    ],
+  ] as const)('%s: a 10,000-token prompt is refused by a 2,000 tokens-per-minute limit', async (_, path, extra) => {
+    // A Chat upstream: a Responses body is converted, its `input` and `instructions` made messages.
+    const up = await startScriptedUpstream((body) =>
+      chatAnswer(body.model, { prompt_tokens: 10_200, completion_tokens: 16 }),
+    );
+    const gw = await startGateway({
+      plugins: {
+        'circuit-breaker': false,
+        auth: { keys: [{ name: 'tpm', key: k('tpm'), limits: { tokensPerMinute: 2000 } }] },
+      },
+      providers: [mockProvider('u', up.baseUrl, { models: ['m'] })],
+    });
+    try {
+      const max = path === '/v1/responses' ? { max_output_tokens: 16 } : { max_tokens: 16 };
+      const res = await call(`${gw.url}${path}`, k('tpm'), { model: 'm', ...max, ...extra });
+      expect({ status: res.status, reached: up.received.length }).toEqual({ status: 429, reached: 0 });
+    } finally {
+      await gw.close();
+      await up.close();
     }
   });
 });

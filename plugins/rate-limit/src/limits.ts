@@ -1,3 +1,4 @@
+import { bodyTokens } from '@switchyard/plugin-models/contract';
 import type { KeyLimits, LimitSet } from './schema.js';
 
 export type { InstanceCaps, KeyLimits, LimitSet } from './schema.js';
@@ -68,32 +69,16 @@ function globMatch(pattern: string, value: string): boolean {
 export const DEFAULT_CHARS_PER_TOKEN = 4;
 
 /**
- * Tokens to reserve at admission: the prompt's text length / `charsPerToken` (a heuristic:
- * message contents, tool arguments and names are counted; images count as their URL text),
- * plus `max_tokens` / `max_completion_tokens` / `max_output_tokens` (else `defaultMaxTokens`) times `n`.
- * Anthropic `system` and Responses `input` and `instructions` count too.
+ * Tokens to reserve at admission: the whole body's text / `charsPerToken` (plugin-models' bodyTokens:
+ * every string but the model name, characters past ASCII weighed by their bytes, 1000 per image), plus
+ * `max_tokens` / `max_completion_tokens` / `max_output_tokens` (else `defaultMaxTokens`) times `n`.
  */
 export function estimateTokens(body: Record<string, unknown>, charsPerToken: number, defaultMaxTokens: number): number {
-  const chars =
-    textLength(body.messages ?? body.input ?? '', 0) +
-    textLength(body.system ?? body.instructions ?? '', 0) +
-    textLength(body.tools ?? '', 0);
-  const prompt = Math.ceil(chars / charsPerToken);
+  const prompt = bodyTokens(body, charsPerToken);
   // The larger of the fields a caller set: an upstream may read either.
   const max = largestInteger(body.max_completion_tokens, body.max_tokens, body.max_output_tokens) ?? defaultMaxTokens;
   const choices = Math.max(1, largestInteger(body.n) ?? 1); // n answers, each up to max
   return prompt + max * choices;
-}
-
-const MAX_DEPTH = 64;
-
-function textLength(value: unknown, depth: number): number {
-  if (typeof value === 'string') return value.length;
-  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return 0;
-  let total = 0;
-  if (Array.isArray(value)) for (const item of value) total += textLength(item, depth + 1);
-  else for (const item of Object.values(value)) total += textLength(item, depth + 1);
-  return total;
 }
 
 function largestInteger(...values: unknown[]): number | undefined {

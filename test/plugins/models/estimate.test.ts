@@ -55,6 +55,13 @@ describe('input-token estimates', () => {
     expect(bodyTokens(body)).toBe(110 + 1000);
   });
 
+  it('weighs a character past ASCII by its UTF-8 bytes: a CJK character over a token, an emoji more', () => {
+    expect(bodyTokens({ input: '東'.repeat(400) })).toBe(500); // 5 characters' worth each: 2 × 3 bytes − 1
+    expect(bodyTokens({ input: '🙂'.repeat(100) })).toBe(150); // 2 × 4 bytes − 2 code units
+    expect(bodyTokens({ input: 'é'.repeat(400) })).toBe(300);
+    expect(bodyTokens({ input: 'a'.repeat(400) }, 2)).toBe(200); // another charsPerToken
+  });
+
   it('reserves the larger of the converted request and the body as sent, once per exchange', () => {
     const request: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
     const left = testExchange({
