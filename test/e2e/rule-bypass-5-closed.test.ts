@@ -9,6 +9,8 @@ import { ADMIN, budgeted, chatAnswer, k, startScriptedUpstream } from '../suppor
 import { startGatedUpstream } from '../support/gated-upstream.js';
 import { until } from '../support/wait.js';
 import { testPrefix } from '../support/tcp-proxy.js';
+import { startHangingUpstream } from '../support/hanging-upstream.js';
+import { finishedExchanges } from '../support/finishes.js';
 
 describe('the request id a caller picks names its budget reservation', () => {
   // Was: a caller's `x-request-id` (any [A-Za-z0-9._:-]{1,128}) becomes the exchange id, and the
@@ -187,6 +189,52 @@ describe('a tokens-per-minute limit reading only some of the prompt', () => {
     } finally {
       await gw.close();
       await up.close();
+    }
+  });
+});
+
+describe('a failover after an attempt that may bill', () => {
+  // Was: a failover after a timed-out attempt, the second target answering: the limiter kept
+  // a timed-out attempt's reservation only while no attempt has succeeded, then settles at the
+  // success's usage alone. The timed-out attempt (which the upstream may work on and bill to its
+  // max_tokens) counts nothing: 2,000 tokens a request slip past the limit.
+  it('tokens per minute count a timed-out attempt even when a later target answers', async () => {
+    const one = await startHangingUpstream();
+    const two = await startGatedUpstream(() => ({ prompt_tokens: 10, completion_tokens: 100 }), { open: true });
+    const finished = finishedExchanges();
+    const gw = await startGateway(
+      {
+        plugins: {
+          'circuit-breaker': false,
+          auth: {
+            keys: [
+              { name: 'a', key: k('tpm-fo'), limits: { tokensPerMinute: 100_000 } },
+              { name: 'ops', key: ADMIN, admin: true },
+            ],
+          },
+        },
+        providers: [
+          mockProvider('one', one.baseUrl, { models: ['h'], timeoutMs: 300 }),
+          mockProvider('two', two.baseUrl, { models: ['h'], priority: 2 }),
+        ],
+      },
+      { plugins: [finished.plugin] },
+    );
+    try {
+      const res = await call(`${gw.url}/v1/chat/completions`, k('tpm-fo'), {
+        model: 'h',
+        max_tokens: 2000,
+        messages: [{ role: 'user', content: 'write a long essay' }],
+      });
+      expect(res.status).toBe(200);
+      expect([one.received.length, two.received]).toEqual([1, 1]);
+      await finished.next(); // settled
+      const used = (await call(`${gw.url}/admin/rate-limit/keys/a`, ADMIN)).json.tokens.used as number;
+      expect(used).toBeGreaterThanOrEqual(2000 + 110);
+    } finally {
+      await gw.close();
+      await one.close();
+      await two.stop();
     }
   });
 });

@@ -24,7 +24,9 @@ interface Admission {
   readonly windowEnds: readonly number[];
   readonly reserved: number;
   used: number | undefined;
-  outcome: 'none' | 'success' | 'cancelled';
+  served: boolean;
+  /** Attempts the upstream may have billed without saying what (unansweredAfterSending): each keeps a reservation. */
+  unanswered: number;
   settled: boolean;
 }
 
@@ -71,7 +73,8 @@ export class Limiter {
         windowEnds: readings.map((r) => now + r.resetMs),
         reserved,
         used: undefined,
-        outcome: 'none',
+        served: false,
+        unanswered: 0,
         settled: false,
       });
       setRateLimitHeaders((name, value) => x.setResponseHeader(name, value), requests, tokens);
@@ -137,10 +140,10 @@ export class Limiter {
     const usage = result.outcome === 'success' ? result.usage : undefined;
     const tokens = usage ? usageTokens(usage) : undefined;
     if (admission && result.outcome === 'success') {
-      admission.outcome = 'success';
+      admission.served = true;
       admission.used = tokens;
-    } else if (admission && unansweredAfterSending(result) && admission.outcome === 'none') {
-      admission.outcome = 'cancelled';
+    } else if (admission && unansweredAfterSending(result)) {
+      admission.unanswered++;
     }
     const caps = own(this.options.instances, result.target.instance.name);
     if (!caps) return;
@@ -165,14 +168,11 @@ export class Limiter {
 
   async #settle(admission: Admission): Promise<void> {
     admission.settled = true;
-    // Success: real usage (the estimate when the upstream sent none). Cancelled mid-answer:
-    // keep the reservation, tokens were likely spent. Nothing served: give it all back.
-    const actual =
-      admission.outcome === 'success'
-        ? (admission.used ?? admission.reserved)
-        : admission.outcome === 'cancelled'
-          ? admission.reserved
-          : 0;
+    // Served: real usage (the estimate when the upstream sent none). Each attempt cut off mid-answer
+    // (a caller who hung up, a timeout, a lost hedge) keeps a reservation besides: tokens were likely
+    // spent. Nothing else: given back.
+    const served = admission.served ? (admission.used ?? admission.reserved) : 0;
+    const actual = served + admission.unanswered * admission.reserved;
     const delta = actual - admission.reserved;
     const now = Date.now();
     const moves: Move[] = [];
