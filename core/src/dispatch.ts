@@ -54,6 +54,7 @@ export async function dispatch(x: Exchange, codec: ProtocolCodec, deps: Dispatch
       break;
     }
     if (x.aborted) break;
+    if (x.failoverEnded) return { ok: false, error: x.failoverEnded };
     const left = deadline - performance.now();
     if (left <= 0) {
       late = true;

@@ -3,7 +3,7 @@ import { contract } from './plugin/contract.js';
 import type { Contract } from './plugin/contract.js';
 import type { ChatCompletion, ChatRequest } from './protocols/canonical.js';
 import type { RoutePlan } from './routing/route-plan.js';
-import type { ErrorClass } from './errors.js';
+import type { ErrorClass, SwitchyardError } from './errors.js';
 import type { Usage } from './protocols/canonical.js';
 import type { AttemptResult, Operation, Protocol, Target } from './types.js';
 
@@ -115,6 +115,8 @@ export class Exchange {
   captureResponse = false;
   /** Every attempt's result, in the order they were reported to `onResult`. */
   readonly results: AttemptResult[] = [];
+  /** Set by endFailover(). */
+  failoverEnded: SwitchyardError | undefined;
   /** How the request ended; set by core when its response is over, before `onFinish`. */
   response: RequestOutcome | undefined;
   #data: Map<string, unknown> | undefined;
@@ -187,6 +189,14 @@ export class Exchange {
   bindUpstream(controller: { abort(reason: unknown): void } | undefined): void {
     this.#upstream = controller;
     if (controller && this.#aborted) controller.abort(CALLER_GONE);
+  }
+
+  /**
+   * From onResult: no further attempt is made for this request (failover, retry), which fails with
+   * `error` if one would have followed — e.g. budgets, when the next attempt's worst case does not fit.
+   */
+  endFailover(error: SwitchyardError): void {
+    this.failoverEnded ??= error;
   }
 
   get<T>(key: ExchangeKey<T>): T | undefined {

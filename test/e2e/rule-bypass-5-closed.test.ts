@@ -194,6 +194,53 @@ describe('a tokens-per-minute limit reading only some of the prompt', () => {
 });
 
 describe('a failover after an attempt that may bill', () => {
+  // Was: the budget reserved ONE attempt's worst case before the first attempt, but every
+  // attempt that timed out (the upstream had the request and may bill it) is charged that worst
+  // case. A plan of N targets that all time out is charged N × the reservation: with a $0.03
+  // budget and a $0.02 worst case, two timed-out attempts spend $0.04, past the budget (more
+  // targets, more past it; one request of a key with $0.03 left spends N × $0.02).
+  async function timingOut(
+    usd: number,
+  ): Promise<{ status: number; message: string; reached: number; spentUsd: number }> {
+    const one = await startHangingUpstream();
+    const two = await startHangingUpstream();
+    const { gw, finished } = await budgeted({
+      keys: [{ name: 'a', key: k('a'), budget: { usd, period: 'day' } }],
+      catalog: { h: { pricing: { input: 0, output: 10 }, maxOutputTokens: 4000 } },
+      providers: [
+        mockProvider('one', one.baseUrl, { models: ['h'], timeoutMs: 300 }),
+        mockProvider('two', two.baseUrl, { models: ['h'], timeoutMs: 300, priority: 2 }),
+      ],
+    });
+    try {
+      const res = await call(`${gw.url}/v1/chat/completions`, k('a'), {
+        model: 'h',
+        max_tokens: 2000, // $0.02 at worst
+        messages: [{ role: 'user', content: 'write a long essay' }],
+      });
+      await finished.next();
+      const { spentUsd } = await budgetOf(gw.url, ADMIN, 'a');
+      const message = (res.json as { error: { message: string } }).error.message;
+      return { status: res.status, message, reached: one.received.length + two.received.length, spentUsd };
+    } finally {
+      await gw.close();
+      await one.close();
+      await two.close();
+    }
+  }
+
+  it('spends no more than the budget: two timed-out attempts do not charge $0.04 to a $0.03 budget', async () => {
+    const run = await timingOut(0.03);
+    expect(run).toMatchObject({ status: 402, reached: 1, message: expect.stringContaining('budget') });
+    expect(run.spentUsd).toBeCloseTo(0.02, 10);
+  });
+
+  it('fails over when the budget holds the next attempt too: both timed out, both charged', async () => {
+    const run = await timingOut(0.05);
+    expect(run).toMatchObject({ status: 504, reached: 2 });
+    expect(run.spentUsd).toBeCloseTo(0.04, 10);
+  });
+
   // Was: a failover after a timed-out attempt, the second target answering: the limiter kept
   // a timed-out attempt's reservation only while no attempt has succeeded, then settles at the
   // success's usage alone. The timed-out attempt (which the upstream may work on and bill to its

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { exchangeKey, unansweredAfterSending } from '@switchyard/core';
-import type { Exchange, Logger, SwitchyardError, Target } from '@switchyard/core';
+import { NOTHING, exchangeKey, unansweredAfterSending } from '@switchyard/core';
+import type { AttemptResult, Exchange, Logger, SwitchyardError, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
 import { sentInputTokens } from '@switchyard/plugin-models/contract';
 import type { ModelInfo, Price } from '@switchyard/plugin-models/contract';
@@ -45,6 +45,8 @@ interface Held {
   readonly at: number;
   /** False when the store could not be asked (onStoreError: allow): the cost is still added at the end. */
   readonly reserved: boolean;
+  /** Ids of the holds taken for attempts after a timeout (topUp), released at settlement. */
+  readonly more: string[];
   settled: boolean;
 }
 
@@ -156,14 +158,51 @@ export class Budgeter {
       }
     }
     if (!held && records.length === 0) return;
+    const recordsKeepMs = this.d.options.retentionDays * DAY_MS;
+    for (const id of held?.more ?? [])
+      this.d.ledger.settle({ id, keys: held!.keys, keepMs: held!.keepMs, usd: 0, records: [], recordsKeepMs });
     this.d.ledger.settle({
       id: held?.id ?? x.id,
       keys: held?.keys ?? [],
       keepMs: held?.keepMs ?? [],
       usd,
       records,
-      recordsKeepMs: this.d.options.retentionDays * DAY_MS,
+      recordsKeepMs,
     });
+  }
+
+  /**
+   * onResult: an attempt that timed out is charged its worst case (the upstream may bill it), and the
+   * failover may send another: that one's worst case is held too, or the failover ends here with a 402.
+   */
+  topUp(result: AttemptResult, x: Exchange): Promise<void> {
+    const held = result.failure === 'timeout' ? x.get(HELD) : undefined;
+    return held?.reserved && !held.settled ? this.#topUp(held, x) : NOTHING;
+  }
+
+  async #topUp(held: Held, x: Exchange): Promise<void> {
+    const scopes = this.scopes(x);
+    const spans = scopes.map((s) => periodOf(s.budget.period, held.at));
+    const charges: Charge[] = scopes.map((s, i) => ({
+      key: `${s.id}:${spans[i]!.id}`,
+      limit: s.budget.usd,
+      amount: held.perAttempt,
+      keepMs: keepMsOf(spans[i]!, held.at),
+    }));
+    const id = `${held.id}+${held.more.length + 1}`;
+    const at = this.d.now();
+    let taken;
+    try {
+      taken = await this.d.ledger.reserve({ id, at, expiresAt: at + this.d.options.reservationTtlMs, charges });
+      this.d.health.ok();
+    } catch (err) {
+      this.d.health.failed(err);
+      if (this.d.options.onStoreError === 'deny') x.endFailover(budgetUnavailable());
+      return;
+    }
+    if (taken.ok) held.more.push(id);
+    else
+      x.endFailover(this.#exceeded(x, scopes[taken.index]!, spans[taken.index]!, taken.reading, held.perAttempt, at));
   }
 
   /** With `unpriced: deny`, drops the targets without a price (for the service tier the request asks for). */
@@ -251,6 +290,7 @@ export class Budgeter {
       perAttempt,
       at,
       reserved,
+      more: [],
       settled: false,
     });
   }

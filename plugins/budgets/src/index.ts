@@ -136,6 +136,7 @@ function keepLedger(
 /** Reserves once the route plan is final, settles when the request finishes, flushes held settlements on close. */
 function tapBudgeter(gateway: Gateway, budgeter: Budgeter, ledger: Ledger): void {
   gateway.hooks.selectRoute.tapPromise({ name: PLUGIN, stage: RESERVE_STAGE }, (plan, x) => budgeter.reserve(plan, x));
+  gateway.hooks.onResult.tapPromise(PLUGIN, (result, x) => budgeter.topUp(result, x));
   gateway.hooks.onFinish.tap(PLUGIN, (x) => budgeter.finish(x));
   gateway.hooks.close.tapPromise(PLUGIN, () => ledger.flush());
 }
