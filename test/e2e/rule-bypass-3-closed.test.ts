@@ -387,7 +387,8 @@ describe('web searches a server tool runs cost their fee beside the tokens', () 
     const ant = await startMockAnthropic({ name: 'ant' });
     const { gw, finished } = await budgeted({
       keys: [{ name: 'a', key: k('a'), budget: { usd: 0.03, period: 'day' } }],
-      catalog: { 'claude-sonnet-4-5': { pricing: { input: 3, output: 15, webSearch: 10 } } },
+      // A small context window: a request offering web search reserves input up to it.
+      catalog: { 'claude-sonnet-4-5': { pricing: { input: 3, output: 15, webSearch: 10 }, contextWindow: 1000 } },
       providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: 'ant-upstream-secret-0123456789' }],
       costHeader: true,
     });

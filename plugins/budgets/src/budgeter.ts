@@ -24,6 +24,8 @@ import type { SoftLimits } from './soft-limits.js';
 const PLUGIN = 'budgets';
 /** Output tokens reserved when neither the request nor the model table says more. */
 const FALLBACK_OUTPUT_TOKENS = 4096;
+/** The least output limit budgets write into a request that sets none: the least `max_output_tokens` the Responses API takes. */
+const MIN_OUTPUT_LIMIT = 16;
 
 /** A budget that applies to a request: `key:<name>`, `team:<name>` or `global`. */
 export interface Scope {
@@ -94,8 +96,10 @@ export class Budgeter {
     const at = this.d.now();
     if (options.unpriced === 'deny') {
       this.#excludeUnpriced(plan, x, at);
+      this.#excludeWindowless(plan, x);
       if (plan.size === 0) return plan;
     }
+    this.#limitOutput(plan, x);
     const perAttempt = Math.max(...plan.targets.map((t) => this.#worstCase(t, x, at)));
     // A hedged request may have two attempts billing at once.
     const amount = this.d.hedges(x) && plan.size > 1 ? perAttempt * 2 : perAttempt;
@@ -301,22 +305,83 @@ export class Budgeter {
     const price = this.#price(target, x, at);
     if (!info || !price) return 0;
     if (x.operation !== 'chat') return worstCaseUsd(price, embeddingTokens(x.body.input), 0);
+    const input = inputTokensOf(x, info);
+    if (input === undefined) return 0;
     const request = x.request;
-    // The larger of the two when a caller sets both: an upstream may read either.
-    const limits = [request?.max_completion_tokens, request?.max_tokens].filter(
-      (n): n is number => typeof n === 'number',
-    );
-    const asked = limits.length ? Math.max(...limits) : undefined;
-    let output =
-      typeof asked === 'number'
-        ? asked
-        : (this.d.options.reserveOutputTokens ?? info.maxOutputTokens ?? FALLBACK_OUTPUT_TOKENS);
-    if (info.maxOutputTokens !== undefined) output = Math.min(output, info.maxOutputTokens);
+    const output = askedOutput(request) ?? this.#reservedOutput(info);
     const choices = typeof request?.n === 'number' && request.n > 1 ? request.n : 1;
     return (
-      worstCaseUsd(price, sentInputTokens(x), output * choices) + (searchFeeOf(price, webSearchesAllowed(x.body)) ?? 0)
+      worstCaseUsd(price, input, Math.min(output, info.maxOutputTokens ?? output) * choices) +
+      (searchFeeOf(price, webSearchesAllowed(x.body)) ?? 0)
     );
   }
+
+  /** Output tokens reserved on a model for a request that sets no output limit, never more than the model's limit. */
+  #reservedOutput(info: ModelInfo | undefined): number {
+    const limit = info?.maxOutputTokens;
+    return Math.min(this.d.options.reserveOutputTokens ?? limit ?? FALLBACK_OUTPUT_TOKENS, limit ?? Infinity);
+  }
+
+  /**
+   * A request that sets no output limit is sent the least output any target reserves, when that is
+   * less than a target may write (its limit unknown, or `reserveOutputTokens` below it): else the
+   * upstream writes up to its own maximum, all of it billed past the reservation.
+   */
+  #limitOutput(plan: RoutePlan, x: Exchange): void {
+    if (x.operation !== 'chat' || askedOutput(x.request) !== undefined) return;
+    const infos = plan.targets.map((t) => this.d.modelInfo(t));
+    const short = (info: ModelInfo | undefined): boolean =>
+      info?.maxOutputTokens === undefined || this.#reservedOutput(info) < info.maxOutputTokens;
+    if (!infos.some(short)) return;
+    const tokens = Math.max(MIN_OUTPUT_LIMIT, Math.min(...infos.map((info) => this.#reservedOutput(info))));
+    x.warn(`output limited to ${tokens} tokens, what the budget reserves for a request that sets no limit`);
+    if (x.protocol === 'openai-responses') {
+      // As if the caller had set max_output_tokens: its own body goes to a Responses upstream.
+      x.body.max_output_tokens = tokens;
+      if (x.request) x.request.max_completion_tokens = tokens;
+    } else if (x.request) x.request.max_tokens = tokens;
+  }
+
+  /** With `unpriced: deny`, drops the targets whose context window is unknown when the request may be billed up to it (inputTokensOf). */
+  #excludeWindowless(plan: RoutePlan, x: Exchange): void {
+    if (!readsToolResults(x.body)) return;
+    plan.exclude(
+      PLUGIN,
+      (t) => this.d.modelInfo(t)?.contextWindow === undefined,
+      (t) => ({
+        reason: `no context window known for ${t.id}: a request with a budget offering server tools whose results are read as input (web_fetch, web_search, MCP) is reserved up to it (catalog: contextWindow)`,
+        byRequest: true,
+      }),
+    );
+  }
+}
+
+/** The output limit a request sets: the larger of the two when a caller sets both (an upstream may read either). */
+function askedOutput(request: Exchange['request']): number | undefined {
+  const limits = [request?.max_completion_tokens, request?.max_tokens].filter(
+    (n): n is number => typeof n === 'number',
+  );
+  return limits.length ? Math.max(...limits) : undefined;
+}
+
+/**
+ * The input tokens a request may be billed on a model: its prompt; with server tools whose results
+ * the upstream reads back as input (a fetched page, search results, MCP tool results), up to the
+ * model's context window, undefined (no price can be put on it) when that is unknown.
+ */
+function inputTokensOf(x: Exchange, info: ModelInfo): number | undefined {
+  const prompt = sentInputTokens(x);
+  if (!readsToolResults(x.body)) return prompt;
+  return info.contextWindow === undefined ? undefined : Math.max(prompt, info.contextWindow);
+}
+
+/** Whether a request offers tools whose results the upstream reads as input: Anthropic `web_fetch_*`, `web_search_*` and `mcp_servers`, Responses `web_search*` and `mcp`. */
+function readsToolResults(body: Record<string, unknown>): boolean {
+  if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) return true;
+  if (!Array.isArray(body.tools)) return false;
+  return (body.tools as Array<{ type?: unknown } | null>).some(
+    (tool) => typeof tool?.type === 'string' && (/^web_(fetch_|search)/.test(tool.type) || tool.type === 'mcp'),
+  );
 }
 
 /** Web searches assumed for a web search server tool without `max_uses` (the API sets no limit). */

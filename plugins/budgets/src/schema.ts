@@ -75,7 +75,7 @@ export const optionsSchema = Type.Object(
       Type.Integer({
         minimum: 0,
         description:
-          "Output tokens reserved for a request that sets no `max_tokens` / `max_completion_tokens`; default the model's `maxOutputTokens`, else 4096.",
+          "Output tokens reserved for a request that sets no `max_tokens` / `max_completion_tokens`, and sent as its limit; default the model's `maxOutputTokens`, else 4096.",
       }),
     ),
     reservationTtlMs: Type.Integer({

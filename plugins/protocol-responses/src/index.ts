@@ -51,7 +51,12 @@ function checkRequest(body: Record<string, unknown>): void {
       'conversation: the Conversations API is not served by the gateway (send the items, or previous_response_id)',
       'conversation',
     );
-  if (body.input == null && body.previous_response_id == null && body.prompt == null)
+  if (body.prompt != null)
+    throw invalid(
+      'prompt: stored prompts are not served by the gateway (it cannot see what the template adds, so cannot reserve or limit it: send its instructions and input)',
+      'prompt',
+    );
+  if (body.input == null && body.previous_response_id == null)
     throw invalid("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
 }
 
