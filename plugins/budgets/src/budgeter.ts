@@ -7,6 +7,7 @@ import type { ModelInfo, Price } from '@switchyard/plugin-models/contract';
 import {
   PRICING_COST,
   priceAt,
+  requestedSearchesOf,
   searchFeeOf,
   serviceTierOf,
   tierPrice,
@@ -209,18 +210,28 @@ export class Budgeter {
       x.endFailover(this.#exceeded(x, scopes[taken.index]!, spans[taken.index]!, taken.reading, held.perAttempt, at));
   }
 
-  /** With `unpriced: deny`, drops the targets without a price (for the service tier the request asks for). */
+  /**
+   * With `unpriced: deny`, drops the targets without a price for what the request may be billed: its
+   * service tier, its web searches (`webSearch`), hosted tools and audio output (no price field).
+   */
   #excludeUnpriced(plan: RoutePlan, x: Exchange, at: number): void {
     const tier = serviceTierOf(x.body);
     const atTier = tier ? ` at service_tier ${tier}` : '';
+    const searches = webSearchesAllowed(x.body) > 0;
+    const fee = unpricedFeeOf(x.body);
+    const why = (t: Target): string | undefined => {
+      const price = this.#price(t, x, at);
+      const needs = ': a request with a budget needs one (catalog: pricing)';
+      if (!price) return `no price known for ${t.id}${atTier}${needs}`;
+      if (searches && price.webSearch === undefined) return `no web search price known for ${t.id}${needs}`;
+      if (fee) return `no price known for the ${fee} (billed beside the tokens): a request with a budget cannot use it`;
+      return undefined;
+    };
     // Excluded as the request's own constraint: when none is left, the caller gets 400 constraint_unmet saying why.
     plan.exclude(
       PLUGIN,
-      (t) => !this.#price(t, x, at),
-      (t) => ({
-        reason: `no price known for ${t.id}${atTier}: a request with a budget needs one (catalog: pricing)`,
-        byRequest: true,
-      }),
+      (t) => why(t) !== undefined,
+      (t) => ({ reason: why(t)!, byRequest: true }),
     );
   }
 
@@ -387,12 +398,16 @@ function readsToolResults(body: Record<string, unknown>): boolean {
 /** Web searches assumed for a web search server tool without `max_uses` (the API sets no limit). */
 const WEB_SEARCHES_UNCAPPED = 10;
 
-/** The most web searches the request's server tools may run (Anthropic `web_search_*` tools, their `max_uses`). */
+/**
+ * The most web searches the request may run: its server tools' (Anthropic `web_search_*`, their
+ * `max_uses`; Responses `web_search`, `web_search_preview*`) and a Chat `web_search_options`' one.
+ */
 function webSearchesAllowed(body: Record<string, unknown>): number {
-  if (!Array.isArray(body.tools)) return 0;
-  let searches = 0;
+  let searches = requestedSearchesOf(body);
+  if (!Array.isArray(body.tools)) return searches;
   for (const tool of body.tools as Array<{ type?: unknown; max_uses?: unknown }>) {
-    if (typeof tool?.type !== 'string' || !tool.type.startsWith('web_search_')) continue;
+    if (typeof tool?.type !== 'string' || !(tool.type === 'web_search' || tool.type.startsWith('web_search_')))
+      continue;
     searches += typeof tool.max_uses === 'number' && tool.max_uses >= 0 ? tool.max_uses : WEB_SEARCHES_UNCAPPED;
   }
   return searches;
@@ -427,4 +442,17 @@ function asBudget(value: unknown): Budget | undefined {
 
 function own<T>(map: Record<string, T>, name: string): T | undefined {
   return Object.hasOwn(map, name) ? map[name] : undefined;
+}
+
+/** Hosted tools billed per call or per container beside the tokens, which no catalog price has a field for. */
+const UNPRICED_TOOLS = new Set(['code_interpreter', 'file_search', 'image_generation']);
+
+/** What the request asks that is billed beyond its tokens and cannot be priced: a hosted tool, or audio output. */
+function unpricedFeeOf(body: Record<string, unknown>): string | undefined {
+  const tools = Array.isArray(body.tools) ? (body.tools as Array<{ type?: unknown } | null>) : [];
+  for (const type of tools.map((tool) => tool?.type))
+    if (typeof type === 'string' && (UNPRICED_TOOLS.has(type) || type.startsWith('code_execution')))
+      return `${type} tool`;
+  const audio = Array.isArray(body.modalities) && body.modalities.includes('audio');
+  return audio || (body.audio !== undefined && body.audio !== null) ? 'audio output' : undefined;
 }

@@ -11,7 +11,7 @@ const priceFields = {
   cacheWrite1h: usd('Input written to a prompt cache kept one hour (Anthropic `ttl: "1h"`); cacheWrite when unset.'),
   reasoning: usd('Reasoning (thinking) tokens, part of the output; output when unset.'),
   webSearch: usd(
-    'USD per 1,000 web searches a server tool ran (Anthropic `web_search`, billed beside tokens); an answer that searched is not priced when unset.',
+    'USD per 1,000 web searches (Anthropic `web_search`, OpenAI `web_search` calls, Chat `web_search_options`), billed beside tokens; when unset, an answer that searched is priced for its tokens only and budgeted keys cannot search.',
   ),
 };
 /** Prices a caller can choose by request (OpenAI's `service_tier`): each tier's whole price. */

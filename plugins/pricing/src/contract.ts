@@ -11,6 +11,7 @@ export {
   instantOf,
   priceAt,
   ratesOf,
+  requestedSearchesOf,
   searchFeeOf,
   serviceTierOf,
   tierPrice,
@@ -34,7 +35,7 @@ export interface AttemptCost {
   readonly priceFrom?: string;
   /** The service tier priced (the request's `service_tier`); absent: the standard one. */
   readonly tier?: string;
-  /** Web searches a server tool ran, and their fee (part of `usd`, not of `breakdown`). */
+  /** Web searches that ran, and their fee (part of `usd`, not of `breakdown`; no fee when the price has no `webSearch`). */
   readonly webSearches?: number;
   readonly webSearchUsd?: number;
 }
@@ -47,7 +48,10 @@ export interface RequestCost {
   /** USD over the priced attempts. */
   readonly usd: number;
   readonly attempts: readonly AttemptCost[];
-  /** Targets that reported usage but have no known price (their tokens are not in `usd`). */
+  /**
+   * Targets that reported usage with no known price (their tokens are not in `usd`), or whose
+   * web searches have none (no `webSearch`: their tokens are in `usd`, the searches are not).
+   */
   readonly unpriced: readonly string[];
   /** Epoch ms the request is priced at (its start). */
   readonly at: number;

@@ -5,7 +5,17 @@ import type { ModelInfoTable } from '@switchyard/plugin-models/contract';
 import type { AttemptResult, Exchange, Gateway, Plugin } from '@switchyard/core';
 import { PLUGIN, PRICING_COST } from './contract.js';
 import type { AttemptCost, RequestCost } from './contract.js';
-import { costOf, formatUsd, priceAt, searchFeeOf, serviceTierOf, tierPrice, tokensOf, webSearchesOf } from './price.js';
+import {
+  costOf,
+  formatUsd,
+  priceAt,
+  requestedSearchesOf,
+  searchFeeOf,
+  serviceTierOf,
+  tierPrice,
+  tokensOf,
+  webSearchesOf,
+} from './price.js';
 
 export * from './contract.js';
 
@@ -75,28 +85,24 @@ function price(
   const tier = serviceTierOf(x.body);
   const inForce = pricing && priceAt(pricing, at);
   const price = inForce && tierPrice(inForce.price, tier);
-  const searches = webSearchesOf(result.usage!);
+  const searches = Math.max(webSearchesOf(result.usage!), requestedSearchesOf(x.body));
   const fee = price && searchFeeOf(price, searches);
+  // Searches without a price leave the fee unpriced, never the tokens: they are charged all the same.
   if (!price || fee === undefined) {
     const what = !price && tier ? `${result.target.id} at service_tier ${tier}` : result.target.id;
-    const missing = price ? 'no web search price known' : 'no price known';
-    if (!warned.has(`${missing} ${what}`)) {
-      warned.add(`${missing} ${what}`);
-      gateway.logger.warn(
-        { plugin: PLUGIN, target: result.target.id, ...(tier ? { tier } : {}) },
-        `${missing} for ${what}: its requests are not priced (add pricing under catalog:)`,
-      );
+    const warning = price
+      ? `no web search price known for ${what}: its web searches are not priced (add webSearch to its pricing under catalog:)`
+      : `no price known for ${what}: its requests are not priced (add pricing under catalog:)`;
+    if (!warned.has(warning)) {
+      warned.add(warning);
+      gateway.logger.warn({ plugin: PLUGIN, target: result.target.id, ...(tier ? { tier } : {}) }, warning);
     }
-    return {
-      usd: before?.usd ?? 0,
-      attempts: before?.attempts ?? [],
-      unpriced: [...(before?.unpriced ?? []), result.target.id],
-      at,
-    };
   }
+  const unpriced = [...(before?.unpriced ?? []), ...(!price || fee === undefined ? [result.target.id] : [])];
+  if (!price) return { usd: before?.usd ?? 0, attempts: before?.attempts ?? [], unpriced, at };
   const tokens = tokensOf(result.usage!);
   const cost = costOf(price, tokens);
-  const usd = cost.usd + fee;
+  const usd = cost.usd + (fee ?? 0);
   const attempt: AttemptCost = {
     attempt: result.attempt,
     target: result.target.id,
@@ -106,12 +112,7 @@ function price(
     breakdown: cost.breakdown,
     ...(inForce!.from === undefined ? {} : { priceFrom: inForce!.from }),
     ...(tier ? { tier } : {}),
-    ...(searches ? { webSearches: searches, webSearchUsd: fee } : {}),
+    ...(searches ? { webSearches: searches, ...(fee === undefined ? {} : { webSearchUsd: fee }) } : {}),
   };
-  return {
-    usd: (before?.usd ?? 0) + usd,
-    attempts: [...(before?.attempts ?? []), attempt],
-    unpriced: before?.unpriced ?? [],
-    at,
-  };
+  return { usd: (before?.usd ?? 0) + usd, attempts: [...(before?.attempts ?? []), attempt], unpriced, at };
 }

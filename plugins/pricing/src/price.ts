@@ -70,6 +70,14 @@ export function webSearchesOf(usage: Usage): number {
   return count(usage.server_tool_use?.web_search_requests);
 }
 
+/**
+ * Web searches a request runs whatever its usage says: one for a Chat Completions
+ * `web_search_options` (OpenAI's search models search for every answer and report no count).
+ */
+export function requestedSearchesOf(body: Record<string, unknown>): number {
+  return body.web_search_options !== undefined && body.web_search_options !== null ? 1 : 0;
+}
+
 /** What `searches` web searches cost at `price`; undefined when they ran and the price has no `webSearch`. */
 export function searchFeeOf(price: Price, searches: number): number | undefined {
   if (searches === 0) return 0;

@@ -2,9 +2,10 @@ import { errorObject } from '@switchyard/core/protocol';
 import type { ChatCompletion, ChatCompletionChunk, ProtocolCodec, StreamObservation } from '@switchyard/core/protocol';
 import type { Exchange, SwitchyardError } from '@switchyard/core';
 import type { SseEvent } from '@switchyard/core/stream';
-import { mapStream, usageCarrier } from '@switchyard/wire-chat';
+import { mapStream } from '@switchyard/wire-chat';
 import {
   canonicalUsageOf,
+  canonicalUsageOfBody,
   customToolNames,
   newId,
   ResponsesStreamEncoder,
@@ -12,12 +13,7 @@ import {
   toResponseObject,
   visibleResponse,
 } from '@switchyard/wire-openai-responses';
-import type {
-  ResponseContext,
-  ResponseObject,
-  ResponsesRequest,
-  ResponsesUsage,
-} from '@switchyard/wire-openai-responses';
+import type { ResponseContext, ResponseObject, ResponsesRequest } from '@switchyard/wire-openai-responses';
 import { RESPONSE_ID, SERVED, TURN } from './keys.js';
 
 export const PROTOCOL = 'openai-responses';
@@ -117,8 +113,7 @@ export function responsesCodec(): ProtocolCodec {
     },
 
     usageOf(bytes) {
-      const carrier = usageCarrier(bytes) as { usage?: Partial<ResponsesUsage> } | undefined;
-      return canonicalUsageOf(carrier?.usage);
+      return canonicalUsageOfBody(bytes);
     },
   };
 }
@@ -173,7 +168,7 @@ function observeEvent(
     obs.error = typeof data.message === 'string' ? data.message : 'upstream stream error';
   } else {
     obs.done = true;
-    const usage = canonicalUsageOf(data.response?.usage);
+    const usage = canonicalUsageOf(data.response?.usage, data.response?.output);
     if (usage) obs.usage = usage;
   }
 }

@@ -3,6 +3,13 @@ import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true } as const;
 const GEMINI = { contextWindow: 1_048_576, vision: true, tools: true, structuredOutput: true } as const;
+/** Web searches (Anthropic's `web_search` server tool, which Vertex runs for Claude), USD per 1,000. */
+const WEB_SEARCH = 10;
+
+/** A Claude price (claudePrice) with Vertex's web search fee. */
+function searching(...rates: Parameters<typeof claudePrice>): NonNullable<ModelInfo['pricing']> {
+  return { ...claudePrice(...rates), webSearch: WEB_SEARCH };
+}
 
 /**
  * Vertex AI models as published, with list prices (USD per 1M tokens, from Google Cloud's Vertex
@@ -13,14 +20,14 @@ const GEMINI = { contextWindow: 1_048_576, vision: true, tools: true, structured
  * 2.5 (prompts up to 200k tokens) costs what it costs on the Gemini API.
  */
 export const VERTEX_MODELS: Readonly<Record<string, ModelInfo>> = {
-  'claude-opus-4-5@20251101': { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(5, 25, 0.5, 6.25) },
-  'claude-sonnet-4-5@20250929': { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(3, 15, 0.3, 3.75) },
-  'claude-haiku-4-5@20251001': { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(1, 5, 0.1, 1.25) },
-  'claude-opus-4-1@20250805': { ...CLAUDE, maxOutputTokens: 32_000, pricing: claudePrice(15, 75, 1.5, 18.75) },
-  'claude-opus-4@20250514': { ...CLAUDE, maxOutputTokens: 32_000, pricing: claudePrice(15, 75, 1.5, 18.75) },
-  'claude-sonnet-4@20250514': { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(3, 15, 0.3, 3.75) },
-  'claude-3-7-sonnet@20250219': { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(3, 15, 0.3, 3.75) },
-  'claude-3-5-haiku@20241022': { ...CLAUDE, maxOutputTokens: 8192, pricing: claudePrice(0.8, 4, 0.08, 1) },
+  'claude-opus-4-5@20251101': { ...CLAUDE, maxOutputTokens: 64_000, pricing: searching(5, 25, 0.5, 6.25) },
+  'claude-sonnet-4-5@20250929': { ...CLAUDE, maxOutputTokens: 64_000, pricing: searching(3, 15, 0.3, 3.75) },
+  'claude-haiku-4-5@20251001': { ...CLAUDE, maxOutputTokens: 64_000, pricing: searching(1, 5, 0.1, 1.25) },
+  'claude-opus-4-1@20250805': { ...CLAUDE, maxOutputTokens: 32_000, pricing: searching(15, 75, 1.5, 18.75) },
+  'claude-opus-4@20250514': { ...CLAUDE, maxOutputTokens: 32_000, pricing: searching(15, 75, 1.5, 18.75) },
+  'claude-sonnet-4@20250514': { ...CLAUDE, maxOutputTokens: 64_000, pricing: searching(3, 15, 0.3, 3.75) },
+  'claude-3-7-sonnet@20250219': { ...CLAUDE, maxOutputTokens: 64_000, pricing: searching(3, 15, 0.3, 3.75) },
+  'claude-3-5-haiku@20241022': { ...CLAUDE, maxOutputTokens: 8192, pricing: searching(0.8, 4, 0.08, 1) },
   'claude-3-haiku@20240307': {
     ...CLAUDE,
     structuredOutput: false,

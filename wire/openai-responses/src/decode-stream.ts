@@ -117,7 +117,7 @@ export class ResponsesStreamDecoder {
         created: this.#created,
         model: this.#model,
         choices: [],
-        usage: canonicalUsageOf(response?.usage) ?? null,
+        usage: canonicalUsageOf(response?.usage, response?.output) ?? null,
       },
     ];
   }

@@ -26,7 +26,7 @@ export { ResponsesStreamEncoder, responsesSse } from './encode-stream.js';
 export { ResponsesStreamDecoder, decodeResponsesStream } from './decode-stream.js';
 export { sealReasoning, openReasoning, isSealed, withoutSealedReasoning } from './envelope.js';
 export { fitResponsesFields } from './model-fields.js';
-export { responsesUsageOf, canonicalUsageOf } from './usage.js';
+export { responsesUsageOf, canonicalUsageOf, canonicalUsageOfBody } from './usage.js';
 export { newId } from './ids.js';
 export { CONTINUATION, UPSTREAM_RESPONSE } from './keys.js';
 export type { Continuation } from './keys.js';

@@ -256,7 +256,7 @@ export function fromResponseObject(response: ResponseObject): ChatCompletion {
     model: response.model,
     choices: [{ index: 0, message, finish_reason: finishReasonOf(response, calls.length > 0), logprobs: null }],
   };
-  const usage = canonicalUsageOf(response.usage);
+  const usage = canonicalUsageOf(response.usage, response.output);
   if (usage) completion.usage = usage;
   return completion;
 }
