@@ -148,7 +148,7 @@ describe('Origin: requests from web pages', () => {
       ).status,
     ).toBe(200);
     expect(
-      (await send('GET', '/v1/models', { host: `127.0.0.1:${port}`, origin: 'http://127.0.0.1:5173' })).status,
+      (await send('GET', '/v1/models', { host: `127.0.0.1:${port}`, origin: `http://localhost:${port}` })).status,
     ).toBe(200);
     expect(
       (await send('GET', '/v1/models', { host: `127.0.0.1:${port}`, origin: 'https://console.example.com' })).status,

@@ -122,8 +122,10 @@ export function guardRequest(
 }
 
 /**
- * A browser's Origin is the gateway's own when its host is an allowed host (or, with any Host
- * allowed, when it is the request's own Host); other origins must be listed.
+ * A browser's Origin is the gateway's own when it names the request's Host: the same host name
+ * (loopback spellings interchangeable) and the same port, a port left out being its scheme's
+ * default (another port of the same name is another server: a dev server, a notebook). Other
+ * origins must be listed.
  */
 function originAllowed(settings: GuardSettings, origin: string, hostHeader: string | undefined): boolean {
   const normalized = normalizeOrigin(origin);
@@ -135,8 +137,20 @@ function originAllowed(settings: GuardSettings, origin: string, hostHeader: stri
     return false;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
-  if (settings.hosts) return settings.hosts.has(normalizeHost(url.hostname));
-  return hostHeader !== undefined && url.host === hostHeader.toLowerCase();
+  const host = cachedHostOf(hostHeader);
+  if (hostHeader === undefined || host === undefined) return false;
+  const name = normalizeHost(url.hostname);
+  if (name !== host && !(isLoopback(name) && isLoopback(host))) return false;
+  const port = portOf(hostHeader);
+  return url.port === (port === DEFAULT_PORTS[url.protocol] ? '' : port);
+}
+
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443' };
+
+/** The port of a Host header value (`[::1]:8080` → `8080`), '' when it names none. */
+function portOf(header: string): string {
+  const colon = header.lastIndexOf(':');
+  return colon > header.lastIndexOf(']') ? header.slice(colon + 1) : '';
 }
 
 /** `application/json`, or any `+json` type, parameters (charset) ignored. */

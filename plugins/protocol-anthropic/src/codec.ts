@@ -5,6 +5,7 @@ import type { SwitchyardError } from '@switchyard/core';
 import { mapStream, usageCarrier } from '@switchyard/wire-chat';
 import { AnthropicStreamEncoder, canonicalToAnthropicMessage, canonicalUsageOf } from '@switchyard/wire-anthropic';
 import type { AnthropicErrorBody, AnthropicUsage } from '@switchyard/wire-anthropic';
+import { containerIdOf, noteAnswerContainer, STREAMED_CONTAINER } from './containers.js';
 
 /** Error types Anthropic clients know; anything else is mapped from the status. */
 const ANTHROPIC_ERROR_TYPES = new Set([
@@ -100,7 +101,7 @@ export const anthropicCodec: ProtocolCodec = {
     });
   },
 
-  observe(event: SseEvent, obs: StreamObservation) {
+  observe(event: SseEvent, obs: StreamObservation, x) {
     obs.events++;
     const type = event.event;
     if (type === 'message_stop') {
@@ -111,6 +112,7 @@ export const anthropicCodec: ProtocolCodec = {
     try {
       const data = JSON.parse(event.data) as {
         message?: { usage?: Partial<AnthropicUsage> };
+        delta?: unknown;
         usage?: Partial<AnthropicUsage>;
         error?: { message?: unknown };
       };
@@ -118,6 +120,8 @@ export const anthropicCodec: ProtocolCodec = {
         obs.error = typeof data.error?.message === 'string' ? data.error.message : 'upstream stream error';
         return;
       }
+      const container = containerIdOf(type === 'message_start' ? data.message : data.delta);
+      if (container !== undefined) x.set(STREAMED_CONTAINER, container);
       const seen = { ...streamUsage.get(obs), ...present(type === 'message_start' ? data.message?.usage : data.usage) };
       streamUsage.set(obs, seen);
       obs.usage = canonicalUsageOf(seen);
@@ -126,5 +130,9 @@ export const anthropicCodec: ProtocolCodec = {
     }
   },
 
-  usageOf: (bytes) => usageOfMessage(usageCarrier(bytes)),
+  usageOf(bytes) {
+    const usage = usageOfMessage(usageCarrier(bytes));
+    noteAnswerContainer(bytes, usage);
+    return usage;
+  },
 };

@@ -7,6 +7,7 @@ import { anthropicToCanonical } from '@switchyard/wire-anthropic';
 import type { AnthropicMessagesRequest } from '@switchyard/wire-anthropic';
 import { anthropicOnlyFeatures, requiresAnthropicOnly } from './anthropic-only.js';
 import { anthropicCodec } from './codec.js';
+import { guardContainers } from './containers.js';
 import { countTokensRoute, estimateUnlessNative } from './count-tokens.js';
 import { messagesRequestSchema } from './schema.js';
 import { checkAnthropicVersion } from './version.js';
@@ -97,6 +98,7 @@ export function protocolAnthropic(): Plugin<Record<string, never>> {
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: RouteStage.FILTER }, (plan, x) =>
         keepAnthropicOnly(gateway, plan, x),
       );
+      guardContainers(gateway, anthropicProtocol.name);
     },
   });
 }

@@ -8,6 +8,7 @@ import type { RoutePlan } from '@switchyard/core/routing';
 import { CONTINUATION, inputItems, responsesToCanonical, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 import type { ResponseObject, ResponsesItem, ResponsesRequest } from '@switchyard/wire-openai-responses';
 import { PROTOCOL, responsesCodec, servedResponse } from './codec.js';
+import { guardContainers } from './containers.js';
 import { continued, referencedIds, resolved } from './conversation.js';
 import { SERVED, TURN } from './keys.js';
 import { optionsSchema } from './options.js';
@@ -117,6 +118,7 @@ export function protocolResponses(): Plugin<ResponsesProtocolOptions> {
           : NOTHING,
       );
       for (const route of storedResponseRoutes(PLUGIN, store, scopeOf(gateway))) gateway.routes.add(route);
+      guardContainers(gateway, PROTOCOL);
     },
   });
 }

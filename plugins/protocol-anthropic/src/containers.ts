@@ -1,0 +1,89 @@
+import { exchangeKey, NOTHING, Reply, SwitchyardError } from '@switchyard/core';
+import type { Exchange, Gateway } from '@switchyard/core';
+import type { Usage } from '@switchyard/core/protocol';
+import { keptScope } from '@switchyard/plugin-auth/contract';
+
+/**
+ * Code-execution containers belong to the gateway key they were made for. A container keeps the
+ * files and outputs of its session upstream, in the account every gateway key shares, and a
+ * request naming its id (`container`) continues there: with gateway keys, a key may name only a
+ * container an answer to it made, so one key cannot read another's files.
+ */
+
+/** How long a container's owner is kept: a day, well past the container's own life upstream. */
+const OWNER_TTL_MS = 24 * 60 * 60 * 1000;
+const KEY_PREFIX = 'anthropic-containers:';
+/** beforeRoute: after authentication (-100: the caller is known), before limits and caches (0). */
+const CHECK_STAGE = -50;
+const NAME = 'protocol-anthropic:containers';
+
+/** The container a pass-through stream named (message_start's message, or a message_delta). */
+export const STREAMED_CONTAINER = exchangeKey<string>('protocol-anthropic:streamed-container');
+
+/**
+ * The container of a whole pass-through answer, by the usage object the codec read from the same
+ * bytes: of those bytes, core hands onResult only that usage (`result.usage`).
+ */
+const answerContainers = new WeakMap<Usage, string>();
+
+/** `container.id` of a Messages answer or of a stream's message / delta, when it names one. */
+export function containerIdOf(value: unknown): string | undefined {
+  const id = (value as { container?: { id?: unknown } } | null)?.container?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** Notes the container of a whole answer's bytes under its usage; parsed only when they mention one. */
+export function noteAnswerContainer(bytes: Buffer, usage: Usage | undefined): void {
+  if (!usage || !bytes.includes('"container"')) return;
+  try {
+    const id = containerIdOf(JSON.parse(bytes.toString('utf8')));
+    if (id !== undefined) answerContainers.set(usage, id);
+  } catch {
+    /* not JSON: no container */
+  }
+}
+
+/** The container id a request names: `container` as a string, or as `{ id }`. */
+function requestedContainer(body: Record<string, unknown>): string | undefined {
+  const container = body.container as unknown;
+  if (typeof container === 'string') return container;
+  const id = (container as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+const ownerKey = (scope: string, id: string): string => `${KEY_PREFIX}${encodeURIComponent(scope)}:${id}`;
+
+/** Refuses a container not made for the calling key; records the containers answers to a key made. */
+export function guardContainers(gateway: Gateway, protocol: string): void {
+  gateway.hooks.beforeRoute.tapPromise({ name: NAME, stage: CHECK_STAGE }, (x) => {
+    const id = x.protocol === protocol && x.caller ? requestedContainer(x.body) : undefined;
+    return id === undefined ? NOTHING : check(gateway, x, id);
+  });
+  gateway.hooks.onResult.tapPromise(NAME, (result, x) => {
+    if (result.outcome !== 'success' || x.protocol !== protocol || !x.caller) return NOTHING;
+    const id = x.get(STREAMED_CONTAINER) ?? (result.usage ? answerContainers.get(result.usage) : undefined);
+    return id === undefined ? NOTHING : gateway.store.set(ownerKey(keptScope(x.caller), id), 1, OWNER_TTL_MS);
+  });
+}
+
+async function check(gateway: Gateway, x: Exchange, id: string): Promise<Reply | undefined> {
+  let owned: unknown;
+  try {
+    owned = await gateway.store.get(ownerKey(keptScope(x.caller), id));
+  } catch (err) {
+    gateway.logger.warn({ err, plugin: NAME, requestId: x.id }, 'container owners unavailable');
+    return Reply.error(
+      new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'the gateway could not check the container; try again', {
+        expose: true,
+        cause: err,
+      }),
+    );
+  }
+  if (owned !== undefined) return undefined;
+  // The same answer for another key's container and for none: which ids exist is not told.
+  return Reply.error(
+    new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `Container with id '${id}' not found.`, {
+      param: 'container',
+    }),
+  );
+}
