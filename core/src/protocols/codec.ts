@@ -44,8 +44,8 @@ export interface ProtocolCodec {
    * an event observe() would note or withhold; answering true too often only costs a decode.
    */
   wants?(bytes: Uint8Array, start: number, end: number): boolean;
-  /** Pass-through: usage from a same-protocol response body, as sent. */
-  usageOf(body: Buffer): Usage | undefined;
+  /** Pass-through: usage from a same-protocol response body, as sent (and what else `x` should note of it). */
+  usageOf(body: Buffer, x: Exchange): Usage | undefined;
 }
 
 /** What decoding an inbound body gives: the canonical request (chat), and what converting to it lost. */

@@ -113,7 +113,7 @@ function answeredWith(c: AttemptContext, base: Base, started: number, res: Upstr
     if (x.captureResponse && x.operation === 'chat') capture(x, () => c.adapter.decodeResponse(parseJson(bytes), x));
     const contentType = headerValue(res.headers['content-type']) ?? 'application/json';
     const output: AttemptOutput = { ok: true, delivery: { kind: 'bytes', status: 200, contentType, body: bytes } };
-    return afterReport(c.report(passThroughResult(base, res.status, latencyMs, c.codec, bytes)), output);
+    return afterReport(c.report(passThroughResult(base, res.status, latencyMs, c.codec, bytes, x)), output);
   }
   const result = { ...base, outcome: 'success', status: res.status, latencyMs } as const;
   if (x.operation === 'embeddings') {
@@ -266,10 +266,11 @@ function passThroughResult(
   latencyMs: number,
   codec: ProtocolCodec,
   bytes: Buffer,
+  x: Exchange,
 ): AttemptResult {
   let usage: Usage | undefined;
   try {
-    usage = codec.usageOf(bytes);
+    usage = codec.usageOf(bytes, x);
   } catch {
     usage = undefined; // an unreadable usage is unknown usage; the answer itself still goes out
   }

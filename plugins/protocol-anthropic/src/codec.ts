@@ -5,7 +5,7 @@ import type { SwitchyardError } from '@switchyard/core';
 import { mapStream, usageCarrier } from '@switchyard/wire-chat';
 import { AnthropicStreamEncoder, canonicalToAnthropicMessage, canonicalUsageOf } from '@switchyard/wire-anthropic';
 import type { AnthropicErrorBody, AnthropicUsage } from '@switchyard/wire-anthropic';
-import { containerIdOf, noteAnswerContainer, STREAMED_CONTAINER } from './containers.js';
+import { ANSWER_CONTAINER, containerIdOf, noteAnswerContainer } from './containers.js';
 
 /** Error types Anthropic clients know; anything else is mapped from the status. */
 const ANTHROPIC_ERROR_TYPES = new Set([
@@ -121,7 +121,7 @@ export const anthropicCodec: ProtocolCodec = {
         return;
       }
       const container = containerIdOf(type === 'message_start' ? data.message : data.delta);
-      if (container !== undefined) x.set(STREAMED_CONTAINER, container);
+      if (container !== undefined) x.set(ANSWER_CONTAINER, container);
       const seen = { ...streamUsage.get(obs), ...present(type === 'message_start' ? data.message?.usage : data.usage) };
       streamUsage.set(obs, seen);
       obs.usage = canonicalUsageOf(seen);
@@ -130,9 +130,8 @@ export const anthropicCodec: ProtocolCodec = {
     }
   },
 
-  usageOf(bytes) {
-    const usage = usageOfMessage(usageCarrier(bytes));
-    noteAnswerContainer(bytes, usage);
-    return usage;
+  usageOf(bytes, x) {
+    noteAnswerContainer(bytes, x);
+    return usageOfMessage(usageCarrier(bytes));
   },
 };

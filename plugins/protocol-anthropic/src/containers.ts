@@ -1,6 +1,5 @@
 import { exchangeKey, NOTHING, Reply, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Gateway } from '@switchyard/core';
-import type { Usage } from '@switchyard/core/protocol';
 import { keptScope } from '@switchyard/plugin-auth/contract';
 
 /**
@@ -17,14 +16,8 @@ const KEY_PREFIX = 'anthropic-containers:';
 const CHECK_STAGE = -50;
 const NAME = 'protocol-anthropic:containers';
 
-/** The container a pass-through stream named (message_start's message, or a message_delta). */
-export const STREAMED_CONTAINER = exchangeKey<string>('protocol-anthropic:streamed-container');
-
-/**
- * The container of a whole pass-through answer, by the usage object the codec read from the same
- * bytes: of those bytes, core hands onResult only that usage (`result.usage`).
- */
-const answerContainers = new WeakMap<Usage, string>();
+/** The container a pass-through answer named (a whole answer, or a stream's message_start or message_delta). */
+export const ANSWER_CONTAINER = exchangeKey<string>('protocol-anthropic:answer-container');
 
 /** `container.id` of a Messages answer or of a stream's message / delta, when it names one. */
 export function containerIdOf(value: unknown): string | undefined {
@@ -32,12 +25,12 @@ export function containerIdOf(value: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-/** Notes the container of a whole answer's bytes under its usage; parsed only when they mention one. */
-export function noteAnswerContainer(bytes: Buffer, usage: Usage | undefined): void {
-  if (!usage || !bytes.includes('"container"')) return;
+/** Notes the container of a whole answer's bytes; parsed only when they mention one. */
+export function noteAnswerContainer(bytes: Buffer, x: Exchange): void {
+  if (!x.caller || !bytes.includes('"container"')) return;
   try {
     const id = containerIdOf(JSON.parse(bytes.toString('utf8')));
-    if (id !== undefined) answerContainers.set(usage, id);
+    if (id !== undefined) x.set(ANSWER_CONTAINER, id);
   } catch {
     /* not JSON: no container */
   }
@@ -61,7 +54,7 @@ export function guardContainers(gateway: Gateway, protocol: string): void {
   });
   gateway.hooks.onResult.tapPromise(NAME, (result, x) => {
     if (result.outcome !== 'success' || x.protocol !== protocol || !x.caller) return NOTHING;
-    const id = x.get(STREAMED_CONTAINER) ?? (result.usage ? answerContainers.get(result.usage) : undefined);
+    const id = x.get(ANSWER_CONTAINER);
     return id === undefined ? NOTHING : gateway.store.set(ownerKey(keptScope(x.caller), id), 1, OWNER_TTL_MS);
   });
 }

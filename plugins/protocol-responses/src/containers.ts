@@ -1,4 +1,4 @@
-import { NOTHING, Reply, SwitchyardError } from '@switchyard/core';
+import { exchangeKey, NOTHING, Reply, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Gateway } from '@switchyard/core';
 import { keptScope } from '@switchyard/plugin-auth/contract';
 import { UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
@@ -16,12 +16,19 @@ const KEY_PREFIX = 'responses-containers:';
 /** beforeRoute: after authentication (-100: the caller is known), before limits and caches (0). */
 const CHECK_STAGE = -50;
 const NAME = 'protocol-responses:containers';
+/** Set when a request offers code_interpreter: its answer's containers are then recorded. */
+const RECORD = exchangeKey<true>('protocol-responses:record-containers');
 
-/** The `code_interpreter` tools of a request: the container ids they name, and whether there is any. */
-function codeInterpreter(body: Record<string, unknown>): { used: boolean; ids: string[] } {
-  const tools = Array.isArray(body.tools) ? (body.tools as Array<{ type?: unknown; container?: unknown }>) : [];
-  const used = tools.filter((t) => t?.type === 'code_interpreter');
-  return { used: used.length > 0, ids: used.flatMap((t) => (typeof t.container === 'string' ? [t.container] : [])) };
+/** The container ids a request's `code_interpreter` tools name ([] for tools with none); undefined without the tool. */
+function codeInterpreter(body: Record<string, unknown>): string[] | undefined {
+  if (!Array.isArray(body.tools)) return undefined;
+  let ids: string[] | undefined;
+  for (const tool of body.tools as Array<{ type?: unknown; container?: unknown } | null>) {
+    if (tool?.type !== 'code_interpreter') continue;
+    ids ??= [];
+    if (typeof tool.container === 'string') ids.push(tool.container);
+  }
+  return ids;
 }
 
 const ownerKey = (scope: string, id: string): string => `${KEY_PREFIX}${encodeURIComponent(scope)}:${id}`;
@@ -29,14 +36,15 @@ const ownerKey = (scope: string, id: string): string => `${KEY_PREFIX}${encodeUR
 /** Refuses a container not made for the calling key; records the containers answers to a key made. */
 export function guardContainers(gateway: Gateway, protocol: string): void {
   gateway.hooks.beforeRoute.tapPromise({ name: NAME, stage: CHECK_STAGE }, (x) => {
-    if (x.protocol !== protocol || !x.caller) return NOTHING;
-    const { used, ids } = codeInterpreter(x.body);
+    const ids = x.protocol === protocol && x.caller ? codeInterpreter(x.body) : undefined;
+    if (!ids) return NOTHING;
     // The upstream's answer is what names the containers it made for this key.
-    if (used) x.captureResponse = true;
+    x.captureResponse = true;
+    x.set(RECORD, true);
     return ids.length ? check(gateway, x, ids) : NOTHING;
   });
   gateway.hooks.onResult.tapPromise(NAME, (result, x) =>
-    result.outcome === 'success' && x.protocol === protocol && x.caller ? record(gateway, x) : NOTHING,
+    result.outcome === 'success' && x.get(RECORD) ? record(gateway, x) : NOTHING,
   );
 }
 

@@ -5,6 +5,7 @@ import { anthropicCodec, estimateInputTokens } from '@switchyard/protocol-anthro
 import { RATE_LIMITED } from '@switchyard/plugin-rate-limit';
 import { anthropicToCanonical, AnthropicStreamEncoder, canonicalToAnthropicMessage } from '@switchyard/wire-anthropic';
 import type { AnthropicMessagesRequest } from '@switchyard/wire-anthropic';
+import { testExchange } from '../../support/exchange.js';
 
 const req = (extra: Partial<AnthropicMessagesRequest>): AnthropicMessagesRequest => ({
   model: 'm',
@@ -280,7 +281,10 @@ describe('anthropicCodec', () => {
 
   it('reads usage from a message and encodes a canonical completion as a message', () => {
     expect(
-      anthropicCodec.usageOf(Buffer.from(JSON.stringify({ usage: { input_tokens: 3, output_tokens: 4 } }))),
+      anthropicCodec.usageOf(
+        Buffer.from(JSON.stringify({ usage: { input_tokens: 3, output_tokens: 4 } })),
+        testExchange(),
+      ),
     ).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
     const message = canonicalToAnthropicMessage(
       {
