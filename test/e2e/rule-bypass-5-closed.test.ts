@@ -285,3 +285,49 @@ describe('a failover after an attempt that may bill', () => {
     }
   });
 });
+
+describe('an answer made under the output limit a budget set', () => {
+  // Was: budgets write their reserved output limit into a request that sets none (after the response
+  // cache's lookup keyed it), and the cut answer was stored under the key of the request without a
+  // limit: a shared cache served it to a key with no budget asking the same.
+  it('is not stored under the key of the request without it', async () => {
+    const up = await startScriptedUpstream((body) =>
+      chatAnswer(body.model, { prompt_tokens: 5, completion_tokens: 5 }),
+    );
+    const gw = await startGateway({
+      plugins: {
+        'circuit-breaker': false,
+        'response-cache': { enabled: true, shared: true },
+        budgets: { enabled: true, reserveOutputTokens: 50 },
+        auth: {
+          keys: [
+            { name: 'tight', key: k('tight'), budget: { usd: 1, period: 'day' } },
+            { name: 'free', key: k('free') },
+          ],
+        },
+      },
+      catalog: { m: { pricing: { input: 1, output: 1 }, maxOutputTokens: 4000 } },
+      providers: [mockProvider('u', up.baseUrl, { models: ['m'] })],
+    });
+    const ask = (key: string) =>
+      call(`${gw.url}/v1/chat/completions`, key, {
+        model: 'm',
+        temperature: 0,
+        messages: [{ role: 'user', content: 'the same question' }],
+      });
+    try {
+      expect((await ask(k('tight'))).status).toBe(200);
+      expect(up.received.at(-1)?.body.max_tokens).toBe(50);
+      const free = await ask(k('free'));
+      expect(free.status).toBe(200);
+      expect(free.headers['x-switchyard-cache']).not.toBe('hit');
+      expect(up.received).toHaveLength(2);
+      expect(up.received[1]!.body.max_tokens).toBeUndefined();
+      // The free key's answer, made without a limit, is the one kept: a third ask is a hit.
+      expect((await ask(k('free'))).headers['x-switchyard-cache']).toBe('hit');
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});

@@ -4,6 +4,7 @@ export interface Answer {
   status: number;
   json: any;
   text: string;
+  headers: Record<string, string>;
 }
 
 /** A request with a gateway key as Bearer (or none), JSON and Anthropic's version header; GET without a body. */
@@ -33,7 +34,7 @@ export async function call(
   } catch {
     json = undefined;
   }
-  return { status: res.status, json, text };
+  return { status: res.status, json, text, headers: Object.fromEntries(res.headers) };
 }
 
 /** A one-message Chat Completions body. */

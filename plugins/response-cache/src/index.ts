@@ -23,7 +23,8 @@ export { MemoryBackend, StoreBackend } from './backend.js';
 export type { Backend, Entry } from './backend.js';
 
 /** The key a request will be stored under once its answer arrives. */
-const PENDING = exchangeKey<string>('response-cache:pending');
+/** The key an answer is stored under, and the request's output limits when it was made. */
+const PENDING = exchangeKey<{ key: string; limits: string }>('response-cache:pending');
 
 export interface ResponseCacheCounts {
   hits: number;
@@ -138,7 +139,7 @@ class ResponseCaching {
     x.set(CACHE_OUTCOME, read ? 'miss' : 'bypass');
     if (write) {
       x.captureResponse = true;
-      x.set(PENDING, key);
+      x.set(PENDING, { key, limits: outputLimits(x) });
     }
   }
 
@@ -156,8 +157,14 @@ class ResponseCaching {
   }
 
   async store(result: AttemptResult, x: Exchange): Promise<void> {
-    const key = x.get(PENDING);
-    if (key === undefined || result.outcome !== 'success') return;
+    const pending = x.get(PENDING);
+    if (pending === undefined || result.outcome !== 'success') return;
+    // A plugin that set an output limit after the lookup (budgets) made an answer the key does not describe.
+    if (outputLimits(x) !== pending.limits) {
+      this.#counts.refused++;
+      return;
+    }
+    const key = pending.key;
     const completion = x.get(CAPTURED_COMPLETION);
     if (!completion || !storable(completion, this.#options)) {
       this.#counts.refused++;
@@ -218,6 +225,10 @@ function directives(x: Exchange): { read: boolean; write: boolean } {
  */
 function modelKey(targets: readonly Target[], model: string): string[] {
   return targets.length ? targets.map((t) => t.id) : [`name:${model}`];
+}
+
+function outputLimits(x: Exchange): string {
+  return `${x.request?.max_tokens}/${x.request?.max_completion_tokens}`;
 }
 
 function header(x: Exchange, name: string): string | undefined {
