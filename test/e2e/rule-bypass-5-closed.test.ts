@@ -331,3 +331,32 @@ describe('an answer made under the output limit a budget set', () => {
     }
   });
 });
+
+describe('a Chat web_search_options request', () => {
+  // Was: a search model reads what its search brought back as input, billed as such; the reservation
+  // counted the caller's prompt only.
+  it('is reserved input up to the context window: refused when it does not fit the budget', async () => {
+    const up = await startScriptedUpstream((body) =>
+      chatAnswer(body.model, { prompt_tokens: 100_000, completion_tokens: 10 }),
+    );
+    const { gw } = await budgeted({
+      keys: [{ name: 'ws', key: k('ws'), budget: { usd: 0.05, period: 'day' } }],
+      catalog: {
+        m: { pricing: { input: 3, output: 15, webSearch: 10 }, maxOutputTokens: 4000, contextWindow: 200_000 },
+      },
+      providers: [mockProvider('u', up.baseUrl, { models: ['m'] })],
+    });
+    try {
+      const res = await call(`${gw.url}/v1/chat/completions`, k('ws'), {
+        model: 'm',
+        max_tokens: 10,
+        web_search_options: {},
+        messages: [{ role: 'user', content: 'what happened today?' }],
+      });
+      expect({ status: res.status, sent: up.received.length }).toEqual({ status: 402, sent: 0 });
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});

@@ -386,9 +386,13 @@ function inputTokensOf(x: Exchange, info: ModelInfo): number | undefined {
   return info.contextWindow === undefined ? undefined : Math.max(prompt, info.contextWindow);
 }
 
-/** Whether a request offers tools whose results the upstream reads as input: Anthropic `web_fetch_*`, `web_search_*` and `mcp_servers`, Responses `web_search*` and `mcp`. */
+/**
+ * Whether a request offers tools whose results the upstream reads as input: Anthropic `web_fetch_*`,
+ * `web_search_*` and `mcp_servers`, Responses `web_search*` and `mcp`, a Chat `web_search_options`.
+ */
 function readsToolResults(body: Record<string, unknown>): boolean {
   if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) return true;
+  if (body.web_search_options !== undefined && body.web_search_options !== null) return true;
   if (!Array.isArray(body.tools)) return false;
   return (body.tools as Array<{ type?: unknown } | null>).some(
     (tool) => typeof tool?.type === 'string' && (/^web_(fetch_|search)/.test(tool.type) || tool.type === 'mcp'),
