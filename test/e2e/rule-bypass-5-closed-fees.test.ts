@@ -108,7 +108,7 @@ describe('Responses built-in tool fees', () => {
     );
     const { gw, finished } = await budgeted({
       keys: [{ name: 's', key: k('s'), budget: { usd: 1, period: 'day' } }],
-      catalog: { m: { pricing: { input: 1, output: 1, webSearch: 10 }, maxOutputTokens: 4000 } },
+      catalog: { m: { pricing: { input: 1, output: 1, webSearch: 10 }, maxOutputTokens: 4000, contextWindow: 1000 } },
       providers: [mockProvider('r', up.baseUrl, { models: ['m'], responsesApi: true })],
     });
     try {
@@ -134,7 +134,7 @@ describe('Responses built-in tool fees', () => {
     const up = await startResponsesStream(searchCalls, { input_tokens: 100, output_tokens: 100 });
     const { gw, finished } = await budgeted({
       keys: [{ name: 'st', key: k('st'), budget: { usd: 1, period: 'day' } }],
-      catalog: { m: { pricing: { input: 1, output: 1, webSearch: 10 }, maxOutputTokens: 4000 } },
+      catalog: { m: { pricing: { input: 1, output: 1, webSearch: 10 }, maxOutputTokens: 4000, contextWindow: 1000 } },
       providers: [mockProvider('r', up.baseUrl, { models: ['m'], responsesApi: true })],
     });
     try {
@@ -178,7 +178,7 @@ describe('Chat Completions answers billed beyond their tokens', () => {
     );
     const { gw, finished } = await budgeted({
       keys: [{ name: 'w', key: k('w'), budget: { usd: 1, period: 'day' } }],
-      catalog: { m: { pricing: { input: 1, output: 1, webSearch: 10 }, maxOutputTokens: 4000 } },
+      catalog: { m: { pricing: { input: 1, output: 1, webSearch: 10 }, maxOutputTokens: 4000, contextWindow: 1000 } },
       providers: [mockProvider('u', up.baseUrl, { models: ['m'] })],
     });
     try {
@@ -206,7 +206,7 @@ describe('Chat Completions answers billed beyond their tokens', () => {
     const { gw } = await budgeted({
       // Room for the tokens ($0.0001 at most), not for the search ($0.01).
       keys: [{ name: 'w2', key: k('w2'), budget: { usd: 0.005, period: 'day' } }],
-      catalog: { m: { pricing: { input: 1, output: 1, webSearch: 10 }, maxOutputTokens: 4000 } },
+      catalog: { m: { pricing: { input: 1, output: 1, webSearch: 10 }, maxOutputTokens: 4000, contextWindow: 1000 } },
       providers: [mockProvider('u', up.baseUrl, { models: ['m'] })],
     });
     try {

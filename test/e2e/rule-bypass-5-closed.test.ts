@@ -7,7 +7,8 @@ import { mockProvider, startGateway } from '../support/gateway.js';
 import { budgetOf, call } from '../support/rule-probes.js';
 import { ADMIN, budgeted, chatAnswer, k, startScriptedUpstream } from '../support/rule-probes-5.js';
 import { startGatedUpstream } from '../support/gated-upstream.js';
-import { until } from '../support/wait.js';
+import { manualClock, until } from '../support/wait.js';
+import { budgets } from '@switchyard/plugin-budgets';
 import { testPrefix } from '../support/tcp-proxy.js';
 import { startHangingUpstream } from '../support/hanging-upstream.js';
 import { finishedExchanges } from '../support/finishes.js';
@@ -359,4 +360,69 @@ describe('a Chat web_search_options request', () => {
       await up.close();
     }
   });
+});
+
+describe('a request in flight longer than reservationTtlMs', () => {
+  // Was: a reservation was released when `reservationTtlMs` (default one hour) passes, meant
+  // for a replica that died holding it; but it is released just the same while its request is
+  // still in flight on a live replica (the memory ledger releases it too, in the very process
+  // that holds the request). A stream kept open past the hour (a slow upstream, a caller reading
+  // slowly) frees its room while it can still bill: a second request is admitted into it, and
+  // both are charged. $0.04 spent of a $0.03 budget here; N streams, N times over.
+  it.each(['memory', 'redis'] as const)(
+    'the room of a request still in flight is not given to another one (%s ledger)',
+    async (ledger) => {
+      const clock = manualClock();
+      const keyPrefix = testPrefix();
+      const gated = await startGatedUpstream(() => ({ prompt_tokens: 10, completion_tokens: 2000 }));
+      const finished = finishedExchanges();
+      const gw = await startGateway(
+        {
+          plugins: {
+            'circuit-breaker': false,
+            budgets: { enabled: true },
+            auth: {
+              keys: [
+                { name: 'ttl', key: k('ttl'), budget: { usd: 0.03, period: 'none' } },
+                { name: 'ops', key: ADMIN, admin: true },
+              ],
+            },
+          },
+          catalog: { m: { pricing: { input: 0, output: 10 }, maxOutputTokens: 4000 } },
+          providers: [mockProvider('u', gated.baseUrl, { models: ['m'] })],
+          ...(ledger === 'redis' ? { store: { type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix } } : {}),
+        },
+        { plugins: [budgets({ now: clock.now }), finished.plugin] },
+      );
+      const ask = () =>
+        call(`${gw.url}/v1/chat/completions`, k('ttl'), {
+          model: 'm',
+          max_tokens: 2000,
+          messages: [{ role: 'user', content: 'hi' }],
+        });
+      try {
+        const first = ask(); // $0.02 held
+        await gated.waitForReceived(1);
+        clock.advance(3_600_001); // the first is still in flight, on this live replica
+        let settled = false;
+        const second = ask().then((r) => ((settled = true), r));
+        await until(() => gated.received === 2 || settled, { what: 'the second admitted or refused' });
+        gated.open();
+        const statuses = [(await first).status, (await second).status];
+        await finished.next();
+        if (statuses[1] === 200) await finished.next();
+        expect(statuses).toEqual([200, 402]);
+        expect((await budgetOf(gw.url, ADMIN, 'ttl')).spentUsd).toBeLessThanOrEqual(0.03 + 1e-12);
+      } finally {
+        await gw.close();
+        await gated.stop();
+        if (ledger === 'redis') {
+          const redis = new Redis('redis://127.0.0.1:6379');
+          const keys = await redis.keys(`${keyPrefix}*`);
+          if (keys.length) await redis.del(...keys);
+          redis.disconnect();
+        }
+      }
+    },
+  );
 });

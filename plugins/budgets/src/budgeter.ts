@@ -71,7 +71,33 @@ export interface BudgeterDeps {
 
 /** Reserves each request's worst case before its first attempt, settles its exact cost when it is over. */
 export class Budgeter {
+  /** Holds of requests still running here, whose expiry refreshHolds() pushes back. */
+  readonly #running = new Set<Held>();
+  #nextRefresh = 0;
+
   constructor(private readonly d: BudgeterDeps) {}
+
+  /** How often running requests' holds are given the TTL again. */
+  get refreshEveryMs(): number {
+    return Math.floor(this.d.options.reservationTtlMs / 3);
+  }
+
+  /**
+   * A hold expires after `reservationTtlMs`, for a replica that died holding it; a request still
+   * running here keeps its hold: at most every third of the TTL (on a timer, and before a
+   * reservation), the running requests' holds are given the TTL again.
+   */
+  refreshHolds(): Promise<void> {
+    const now = this.d.now();
+    if (this.#running.size === 0 || now < this.#nextRefresh) return NOTHING;
+    const ttl = this.d.options.reservationTtlMs;
+    this.#nextRefresh = now + this.refreshEveryMs;
+    const holds = [...this.#running].flatMap((h) => [h.id, ...h.more].map((id) => ({ id, keys: h.keys })));
+    return this.d.ledger.extend(holds, now + ttl).then(
+      () => this.d.health.ok(),
+      (err: unknown) => this.d.health.failed(err),
+    );
+  }
 
   /** The budgets a request counts against: its key's (plugin `keys`, else the key's own `budget`, else `defaults`), its team's, the global one. */
   scopes(x: Exchange): Scope[] {
@@ -94,6 +120,8 @@ export class Budgeter {
     const scopes = this.scopes(x);
     if (scopes.length === 0) return plan;
     const { options, ledger } = this.d;
+    const refreshing = this.refreshHolds();
+    if (refreshing !== NOTHING) await refreshing;
     const at = this.d.now();
     if (options.unpriced === 'deny') {
       this.#excludeUnpriced(plan, x, at);
@@ -138,7 +166,10 @@ export class Budgeter {
     if (x.dryRun) return;
     const held = x.get(HELD);
     if (held?.settled) return;
-    if (held) held.settled = true;
+    if (held) {
+      held.settled = true;
+      this.#running.delete(held);
+    }
     const cost = x.get(PRICING_COST);
     const at = held?.at ?? this.d.now() - (performance.now() - x.timings.start);
     const who = { day: dayOf(at), key: x.caller?.name ?? 'anonymous', team: x.caller?.team ?? '' };
@@ -297,7 +328,7 @@ export class Budgeter {
     at: number,
     reserved: boolean,
   ): void {
-    x.set(HELD, {
+    const held: Held = {
       id,
       keys: charges.map((c) => c.key),
       keepMs: charges.map((c) => c.keepMs),
@@ -307,7 +338,9 @@ export class Budgeter {
       reserved,
       more: [],
       settled: false,
-    });
+    };
+    x.set(HELD, held);
+    if (reserved) this.#running.add(held);
   }
 
   /** The most a request can cost on `target`: its prompt estimate at the input price, its output limit at the output (or reasoning) price. */

@@ -138,6 +138,10 @@ function tapBudgeter(gateway: Gateway, budgeter: Budgeter, ledger: Ledger): void
   gateway.hooks.selectRoute.tapPromise({ name: PLUGIN, stage: RESERVE_STAGE }, (plan, x) => budgeter.reserve(plan, x));
   gateway.hooks.onResult.tapPromise(PLUGIN, (result, x) => budgeter.topUp(result, x));
   gateway.hooks.onFinish.tap(PLUGIN, (x) => budgeter.finish(x));
-  gateway.hooks.close.tapPromise(PLUGIN, () => ledger.flush());
+  const refresh = setInterval(() => void budgeter.refreshHolds(), budgeter.refreshEveryMs).unref();
+  gateway.hooks.close.tapPromise(PLUGIN, () => {
+    clearInterval(refresh);
+    return ledger.flush();
+  });
 }
 export default budgets;

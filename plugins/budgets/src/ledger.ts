@@ -59,6 +59,11 @@ export interface Settlement {
 export interface Ledger {
   readonly kind: 'memory' | 'redis';
   reserve(reservation: Reservation): Promise<ReserveResult>;
+  /** Moves the expiry of these holds (of requests still running) to `expiresAt`; a hold already released stays released. */
+  extend(
+    holds: ReadonlyArray<{ readonly id: string; readonly keys: readonly string[] }>,
+    expiresAt: number,
+  ): Promise<void>;
   /** Applies a settlement; a Redis ledger may hold it briefly to send it with the next reservation. */
   settle(settlement: Settlement): void;
   /** Sends settlements still held. */

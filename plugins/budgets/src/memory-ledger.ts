@@ -35,6 +35,14 @@ export class MemoryLedger implements Ledger {
     return { ok: true, readings };
   }
 
+  async extend(holds: ReadonlyArray<{ id: string; keys: readonly string[] }>, expiresAt: number): Promise<void> {
+    for (const { id, keys } of holds)
+      for (const key of keys) {
+        const hold = this.#accounts.get(key)?.held.get(id);
+        if (hold) hold.expiresAt = expiresAt;
+      }
+  }
+
   settle(s: Settlement): void {
     const now = this.now();
     s.keys.forEach((key, i) => {

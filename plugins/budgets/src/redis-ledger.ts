@@ -43,6 +43,11 @@ for _, s in ipairs(p.settle) do
     keep(h, s.keep[i])
   end
 end
+if p.extend then
+  for _, e in ipairs(p.extend.h) do
+    for _, b in ipairs(e.b) do redis.call('ZADD', KEYS[b + 1], 'XX', p.extend.exp, e.id) end
+  end
+end
 for _, r in ipairs(p.records) do
   redis.call('HINCRBYFLOAT', KEYS[r.u], r.f, r.usd)
   redis.call('HINCRBY', KEYS[r.u + 1], r.f, r.n)
@@ -88,6 +93,7 @@ interface Payload {
   records: Array<{ u: number; f: string; usd: string; n: number; keep: string }>;
   read: number[];
   reserve?: { id: string; exp: string; c: Array<{ b: number; limit: string; amount: string; keep: string }> };
+  extend?: { exp: string; h: Array<{ id: string; b: number[] }> };
 }
 
 /** Builds one script call: keys listed once each, named by index. */
@@ -179,6 +185,16 @@ export class RedisLedger implements Ledger {
     if (out[0] === '0')
       return { ok: false, index: Number(out[1]) - 1, reading: { spent: Number(out[2]), reserved: Number(out[3]) } };
     return { ok: true, readings: pairs(out.slice(1)) };
+  }
+
+  async extend(holds: ReadonlyArray<{ id: string; keys: readonly string[] }>, expiresAt: number): Promise<void> {
+    if (holds.length === 0) return;
+    const call = this.#withHeld(this.now());
+    call.payload.extend = {
+      exp: String(expiresAt),
+      h: holds.map(({ id, keys }) => ({ id, b: keys.map((k) => call.budget(k)) })),
+    };
+    await this.#run(call);
   }
 
   settle(s: Settlement): void {

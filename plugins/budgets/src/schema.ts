@@ -82,7 +82,7 @@ export const optionsSchema = Type.Object(
       minimum: 1000,
       default: 3_600_000,
       description:
-        'A reservation not settled within it (its replica died) is released; a longer request is then settled at its cost without a reservation.',
+        'A reservation not settled within it is released: its replica died. A replica gives the reservations of its running requests the time again every third of it.',
     }),
     settleDelayMs: Type.Integer({
       minimum: 0,
