@@ -94,6 +94,33 @@ describe('a web search with no price', () => {
         expect([name, info.pricing?.webSearch]).toEqual([name, 10]);
     for (const info of Object.values(BEDROCK_MODELS)) expect(info.pricing?.webSearch).toBeUndefined();
   });
+
+  it("OpenAI's built-in prices price searches: a budgeted key may search on gpt-5 and is charged the calls", async () => {
+    const up = await startScriptedUpstream((body) =>
+      responsesAnswer(body.model, searchCalls, { input_tokens: 100, output_tokens: 100 }),
+    );
+    // No catalog entry: gpt-5's built-in price ($1.25 / $10, $10 per 1,000 searches, a 400k window).
+    const { gw, finished } = await budgeted({
+      keys: [{ name: 'g5', key: k('g5'), budget: { usd: 1, period: 'day' } }],
+      catalog: {},
+      providers: [mockProvider('r', up.baseUrl, { models: ['gpt-5'], responsesApi: true })],
+    });
+    try {
+      const res = await call(`${gw.url}/v1/responses`, k('g5'), {
+        model: 'gpt-5',
+        tools: [{ type: 'web_search' }],
+        input: 'search the web',
+        max_output_tokens: 500,
+      });
+      expect(res.status, res.text).toBe(200);
+      await finished.next();
+      const tokensUsd = (100 * 1.25 + 100 * 10) / 1e6;
+      expect((await budgetOf(gw.url, ADMIN, 'g5')).spentUsd).toBeCloseTo(tokensUsd + 0.03, 9);
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
 });
 
 describe('Responses built-in tool fees', () => {

@@ -1,5 +1,22 @@
 import { listPrice as price } from '@switchyard/plugin-models/contract';
-import type { ModelInfo } from '@switchyard/plugin-models/contract';
+import type { ModelInfo, ModelPricing } from '@switchyard/plugin-models/contract';
+
+/**
+ * Hosted web search, per 1,000 calls beside the tokens: $10 for the reasoning models (the search
+ * tool and its preview alike); $25 for the others' `web_search_preview` (the search tool itself
+ * costs them $10: a catalog entry can say so).
+ */
+const SEARCH_REASONING = 10;
+const SEARCH_CHAT = 25;
+
+const reasoningPrice = (input: number, output: number, cachedRead: number): ModelPricing => ({
+  ...price(input, output, cachedRead),
+  webSearch: SEARCH_REASONING,
+});
+const chatPrice = (input: number, output: number, cachedRead: number): ModelPricing => ({
+  ...price(input, output, cachedRead),
+  webSearch: SEARCH_CHAT,
+});
 
 const OPENAI_CHAT = { vision: true, tools: true, structuredOutput: true, reasoning: false } as const;
 /** The reasoning models (gpt-5, o-series): they take `reasoning_effort`. */
@@ -11,18 +28,23 @@ const OPENAI_REASONING = { ...OPENAI_CHAT, reasoning: true } as const;
  * entry it starts with; config `catalog:` overrides any field.
  */
 export const OPENAI_MODELS: Readonly<Record<string, ModelInfo>> = {
-  'gpt-5': { ...OPENAI_REASONING, contextWindow: 400_000, maxOutputTokens: 128_000, pricing: price(1.25, 10, 0.125) },
+  'gpt-5': {
+    ...OPENAI_REASONING,
+    contextWindow: 400_000,
+    maxOutputTokens: 128_000,
+    pricing: reasoningPrice(1.25, 10, 0.125),
+  },
   'gpt-5-mini': {
     ...OPENAI_REASONING,
     contextWindow: 400_000,
     maxOutputTokens: 128_000,
-    pricing: price(0.25, 2, 0.025),
+    pricing: reasoningPrice(0.25, 2, 0.025),
   },
   'gpt-5-nano': {
     ...OPENAI_REASONING,
     contextWindow: 400_000,
     maxOutputTokens: 128_000,
-    pricing: price(0.05, 0.4, 0.005),
+    pricing: reasoningPrice(0.05, 0.4, 0.005),
   },
   /** gpt-5-chat-latest: ChatGPT's model, which does not reason (tools and structured output are not listed, so not known). */
   'gpt-5-chat': {
@@ -32,16 +54,26 @@ export const OPENAI_MODELS: Readonly<Record<string, ModelInfo>> = {
     maxOutputTokens: 16_384,
     pricing: price(1.25, 10, 0.125),
   },
-  'gpt-4.1': { ...OPENAI_CHAT, contextWindow: 1_047_576, maxOutputTokens: 32_768, pricing: price(2, 8, 0.5) },
-  'gpt-4.1-mini': { ...OPENAI_CHAT, contextWindow: 1_047_576, maxOutputTokens: 32_768, pricing: price(0.4, 1.6, 0.1) },
+  'gpt-4.1': { ...OPENAI_CHAT, contextWindow: 1_047_576, maxOutputTokens: 32_768, pricing: chatPrice(2, 8, 0.5) },
+  'gpt-4.1-mini': {
+    ...OPENAI_CHAT,
+    contextWindow: 1_047_576,
+    maxOutputTokens: 32_768,
+    pricing: chatPrice(0.4, 1.6, 0.1),
+  },
   'gpt-4.1-nano': {
     ...OPENAI_CHAT,
     contextWindow: 1_047_576,
     maxOutputTokens: 32_768,
-    pricing: price(0.1, 0.4, 0.025),
+    pricing: chatPrice(0.1, 0.4, 0.025),
   },
-  'gpt-4o': { ...OPENAI_CHAT, contextWindow: 128_000, maxOutputTokens: 16_384, pricing: price(2.5, 10, 1.25) },
-  'gpt-4o-mini': { ...OPENAI_CHAT, contextWindow: 128_000, maxOutputTokens: 16_384, pricing: price(0.15, 0.6, 0.075) },
+  'gpt-4o': { ...OPENAI_CHAT, contextWindow: 128_000, maxOutputTokens: 16_384, pricing: chatPrice(2.5, 10, 1.25) },
+  'gpt-4o-mini': {
+    ...OPENAI_CHAT,
+    contextWindow: 128_000,
+    maxOutputTokens: 16_384,
+    pricing: chatPrice(0.15, 0.6, 0.075),
+  },
   'gpt-4-turbo': {
     ...OPENAI_CHAT,
     structuredOutput: false,
@@ -58,16 +90,21 @@ export const OPENAI_MODELS: Readonly<Record<string, ModelInfo>> = {
     maxOutputTokens: 4096,
     pricing: price(0.5, 1.5),
   },
-  o1: { ...OPENAI_REASONING, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: price(15, 60, 7.5) },
-  o3: { ...OPENAI_REASONING, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: price(2, 8, 0.5) },
+  o1: { ...OPENAI_REASONING, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: reasoningPrice(15, 60, 7.5) },
+  o3: { ...OPENAI_REASONING, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: reasoningPrice(2, 8, 0.5) },
   'o3-mini': {
     ...OPENAI_REASONING,
     vision: false,
     contextWindow: 200_000,
     maxOutputTokens: 100_000,
-    pricing: price(1.1, 4.4, 0.55),
+    pricing: reasoningPrice(1.1, 4.4, 0.55),
   },
-  'o4-mini': { ...OPENAI_REASONING, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: price(1.1, 4.4, 0.275) },
+  'o4-mini': {
+    ...OPENAI_REASONING,
+    contextWindow: 200_000,
+    maxOutputTokens: 100_000,
+    pricing: reasoningPrice(1.1, 4.4, 0.275),
+  },
   'text-embedding-3-small': { embeddings: true, contextWindow: 8191, pricing: price(0.02, 0) },
   'text-embedding-3-large': { embeddings: true, contextWindow: 8191, pricing: price(0.13, 0) },
   'text-embedding-ada-002': { embeddings: true, contextWindow: 8191, pricing: price(0.1, 0) },

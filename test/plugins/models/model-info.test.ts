@@ -56,7 +56,7 @@ describe('ModelInfoTable', () => {
     const info = table.lookup('gpt-4o')!;
     expect(info.quality).toBe(80);
     expect(info.vision).toBe(true);
-    expect(info.pricing).toEqual({ input: 2, output: 8, cachedRead: 1.25 });
+    expect(info.pricing).toEqual({ input: 2, output: 8, cachedRead: 1.25, webSearch: 25 }); // webSearch: the built-in's
     expect(table.lookup('llama-3.1-70b')).toBeUndefined();
     expect(table.lookup('llama-3.1-70b', 'local-llm')?.contextWindow).toBe(131_072);
   });
