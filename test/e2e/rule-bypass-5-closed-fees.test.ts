@@ -16,6 +16,7 @@ import { startMockAnthropic } from '../support/mock-anthropic.js';
 import { budgetOf, call } from '../support/rule-probes.js';
 import {
   ADMIN,
+  anthropicAt,
   budgeted,
   chatAnswer,
   k,
@@ -309,15 +310,7 @@ describe('hosted tools billed per call or per container, with no price', () => {
       ],
       catalog: { m: { pricing: { input: 1, output: 1, webSearch: 10 }, maxOutputTokens: 4000 } },
       providers: [
-        messages
-          ? {
-              name: 'a',
-              type: 'anthropic',
-              baseUrl: up.baseUrl.replace(/\/v1$/, ''),
-              apiKey: 'ant-upstream-0123456789',
-              models: ['m'],
-            }
-          : mockProvider('r', up.baseUrl, { models: ['m'], responsesApi: true }),
+        messages ? anthropicAt(up.baseUrl) : mockProvider('r', up.baseUrl, { models: ['m'], responsesApi: true }),
       ],
     });
     const body = messages

@@ -8,7 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import { call } from '../support/rule-probes.js';
 import { sendHttp } from '../support/raw-http.js';
-import { chatAnswer, k, messagesAnswer, responsesAnswer, startScriptedUpstream } from '../support/rule-probes-5.js';
+import {
+  anthropicAt,
+  chatAnswer,
+  k,
+  messagesAnswer,
+  responsesAnswer,
+  startScriptedUpstream,
+} from '../support/rule-probes-5.js';
 
 describe('a page served from another port of this machine', () => {
   // An Origin whose host NAME was a gateway name passed as the gateway's own, whatever its port:
@@ -76,15 +83,7 @@ describe("another key's code-execution container", () => {
     }));
     const gw = await startGateway({
       plugins: { 'circuit-breaker': false, auth: { keys } },
-      providers: [
-        {
-          name: 'a',
-          type: 'anthropic',
-          baseUrl: up.baseUrl.replace(/\/v1$/, ''),
-          apiKey: 'ant-upstream-0123456789',
-          models: ['m'],
-        },
-      ],
+      providers: [anthropicAt(up.baseUrl)],
     });
     const body = (container?: unknown) => ({
       model: 'm',

@@ -8,6 +8,7 @@ import { mockProvider } from '../support/gateway.js';
 import { budgetOf, call } from '../support/rule-probes.js';
 import {
   ADMIN,
+  anthropicAt,
   budgeted,
   chatAnswer,
   k,
@@ -177,15 +178,7 @@ describe('server tools whose results the upstream reads as input', () => {
           ...(contextWindow ? { contextWindow } : {}),
         },
       },
-      providers: [
-        {
-          name: 'a',
-          type: 'anthropic',
-          baseUrl: up.baseUrl.replace(/\/v1$/, ''),
-          apiKey: 'ant-upstream-0123456789',
-          models: ['m'],
-        },
-      ],
+      providers: [anthropicAt(up.baseUrl)],
     });
     try {
       const res = await call(`${gw.url}/v1/messages`, k('st'), {

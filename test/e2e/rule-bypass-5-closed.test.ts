@@ -1,7 +1,6 @@
 /**
  * Ways around a rule the fifth rule-bypass pass found, closed. Each test failed before its fix.
  */
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import { budgetOf, call } from '../support/rule-probes.js';
@@ -9,7 +8,7 @@ import { ADMIN, budgeted, chatAnswer, k, startScriptedUpstream } from '../suppor
 import { startGatedUpstream } from '../support/gated-upstream.js';
 import { manualClock, until } from '../support/wait.js';
 import { budgets } from '@switchyard/plugin-budgets';
-import { testPrefix } from '../support/tcp-proxy.js';
+import { dropTestKeys, testPrefix } from '../support/tcp-proxy.js';
 import { startHangingUpstream } from '../support/hanging-upstream.js';
 import { finishedExchanges } from '../support/finishes.js';
 
@@ -89,10 +88,7 @@ describe('the request id a caller picks names its budget reservation', () => {
       await gw.close();
       await gated.stop();
       await open.stop();
-      const redis = new Redis('redis://127.0.0.1:6379');
-      const keys = await redis.keys(`${keyPrefix}*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
+      await dropTestKeys(keyPrefix);
     }
   });
 });
@@ -416,12 +412,7 @@ describe('a request in flight longer than reservationTtlMs', () => {
       } finally {
         await gw.close();
         await gated.stop();
-        if (ledger === 'redis') {
-          const redis = new Redis('redis://127.0.0.1:6379');
-          const keys = await redis.keys(`${keyPrefix}*`);
-          if (keys.length) await redis.del(...keys);
-          redis.disconnect();
-        }
+        if (ledger === 'redis') await dropTestKeys(keyPrefix);
       }
     },
   );

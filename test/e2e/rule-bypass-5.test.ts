@@ -1,5 +1,4 @@
 import { deflateSync, gzipSync } from 'node:zlib';
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '@switchyard/core';
 import { mockProvider, startGateway } from '../support/gateway.js';
@@ -7,7 +6,7 @@ import type { RunningGateway } from '../support/gateway.js';
 import { startGatedUpstream } from '../support/gated-upstream.js';
 import type { GatedUpstream } from '../support/gated-upstream.js';
 import { sendHttp } from '../support/raw-http.js';
-import { testPrefix } from '../support/tcp-proxy.js';
+import { dropTestKeys, testPrefix } from '../support/tcp-proxy.js';
 import { until } from '../support/wait.js';
 import { budgetOf as budgetOfKey, call } from '../support/rule-probes.js';
 
@@ -96,10 +95,7 @@ describe('parallel bursts against a budget and a request limit', () => {
     } finally {
       await Promise.all(gws.map((g) => g.close()));
       await gated.stop();
-      const redis = new Redis('redis://127.0.0.1:6379');
-      const left = await redis.keys(`${keyPrefix}*`);
-      if (left.length) await redis.del(...left);
-      redis.disconnect();
+      await dropTestKeys(keyPrefix);
     }
   });
 });

@@ -9,6 +9,17 @@ export const k = (name: string): string => `sk-gw-pass5-${name}-0123456789abcdef
 /** The admin key every budgeted() gateway has beside the given keys (to read budgets). */
 export const ADMIN = k('ops');
 
+/** An Anthropic instance `a` serving `m` from a scripted upstream (its base URL without `/v1`). */
+export function anthropicAt(baseUrl: string): NonNullable<ConfigInput['providers']>[number] {
+  return {
+    name: 'a',
+    type: 'anthropic',
+    baseUrl: baseUrl.replace(/\/v1$/, ''),
+    apiKey: 'ant-upstream-0123456789',
+    models: ['m'],
+  };
+}
+
 /** Budgets on, the breaker off, these keys beside the admin key; `finished` counts exchanges. */
 export async function budgeted(setup: {
   keys: object[];

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
+import { Redis } from 'ioredis';
 import { HUNG_MS } from './wait.js';
 
 /** A TCP forwarder on 127.0.0.1 that can be cut (an outage) and restored on the same port. */
@@ -71,4 +72,12 @@ export async function waitFor(
 /** A key prefix unique to one test run. */
 export function testPrefix(): string {
   return `switchyard-test:${process.pid}-${Math.random().toString(36).slice(2, 10)}:`;
+}
+
+/** Deletes what a test left in the Redis on 127.0.0.1:6379 under its prefix. */
+export async function dropTestKeys(prefix: string): Promise<void> {
+  const redis = new Redis('redis://127.0.0.1:6379');
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
 }

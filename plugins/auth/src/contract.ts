@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { contract } from '@switchyard/core';
-import type { Caller, Target } from '@switchyard/core';
+import { contract, Reply, SwitchyardError } from '@switchyard/core';
+import type { Caller, Exchange, Gateway, Target } from '@switchyard/core';
 
 /**
  * Who is calling a route that runs no hooks (a plugin's `/v1/*` route): the caller of a valid
@@ -23,4 +23,43 @@ export type KeyAllows = (model: string, target?: Target) => boolean;
 /** What data kept for a caller (stored responses, per-key cache entries) is filed under; '' without gateway keys. */
 export function keptScope(caller: Caller | undefined): string {
   return caller ? (caller.scope ?? caller.name) : '';
+}
+
+/**
+ * Ids of upstream objects made for one gateway key (code-execution containers), kept in the gateway
+ * store for `ttlMs` under `kind`: every key shares the upstream account, so a key may name only its
+ * own. `noun` names them in refusals ("Container with id '…' not found.").
+ */
+export function keyOwnedIds(gateway: Gateway, kind: string, noun: string, ttlMs: number) {
+  const keyOf = (x: Exchange, id: string): string => `${kind}:${encodeURIComponent(keptScope(x.caller))}:${id}`;
+  return {
+    record: (x: Exchange, id: string): Promise<void> => gateway.store.set(keyOf(x, id), 1, ttlMs),
+    /**
+     * A 400 naming `param` for the first id not made for the caller — the same for another key's
+     * and an unknown one, so which ids exist is not told — or a 500 when the store cannot tell.
+     */
+    async refuseForeign(x: Exchange, ids: readonly string[], param: string): Promise<Reply | undefined> {
+      let owned: unknown[];
+      try {
+        owned = await Promise.all(ids.map((id) => gateway.store.get(keyOf(x, id))));
+      } catch (err) {
+        gateway.logger.warn({ err, kind, requestId: x.id }, 'owners of upstream objects unavailable');
+        return Reply.error(
+          new SwitchyardError(
+            'SWITCHYARD_ERR_INTERNAL',
+            `the gateway could not check the ${noun.toLowerCase()}; try again`,
+            {
+              expose: true,
+              cause: err,
+            },
+          ),
+        );
+      }
+      const foreign = ids.find((_, i) => owned[i] === undefined);
+      if (foreign === undefined) return undefined;
+      return Reply.error(
+        new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `${noun} with id '${foreign}' not found.`, { param }),
+      );
+    },
+  };
 }

@@ -1,6 +1,6 @@
-import { exchangeKey, NOTHING, Reply, SwitchyardError } from '@switchyard/core';
+import { exchangeKey, NOTHING } from '@switchyard/core';
 import type { Exchange, Gateway } from '@switchyard/core';
-import { keptScope } from '@switchyard/plugin-auth/contract';
+import { keyOwnedIds } from '@switchyard/plugin-auth/contract';
 
 /**
  * Code-execution containers belong to the gateway key they were made for. A container keeps the
@@ -11,7 +11,7 @@ import { keptScope } from '@switchyard/plugin-auth/contract';
 
 /** How long a container's owner is kept: a day, well past the container's own life upstream. */
 const OWNER_TTL_MS = 24 * 60 * 60 * 1000;
-const KEY_PREFIX = 'anthropic-containers:';
+const KIND = 'anthropic-containers';
 /** beforeRoute: after authentication (-100: the caller is known), before limits and caches (0). */
 const CHECK_STAGE = -50;
 const NAME = 'protocol-anthropic:containers';
@@ -44,39 +44,16 @@ function requestedContainer(body: Record<string, unknown>): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-const ownerKey = (scope: string, id: string): string => `${KEY_PREFIX}${encodeURIComponent(scope)}:${id}`;
-
 /** Refuses a container not made for the calling key; records the containers answers to a key made. */
 export function guardContainers(gateway: Gateway, protocol: string): void {
+  const owned = keyOwnedIds(gateway, KIND, 'Container', OWNER_TTL_MS);
   gateway.hooks.beforeRoute.tapPromise({ name: NAME, stage: CHECK_STAGE }, (x) => {
     const id = x.protocol === protocol && x.caller ? requestedContainer(x.body) : undefined;
-    return id === undefined ? NOTHING : check(gateway, x, id);
+    return id === undefined ? NOTHING : owned.refuseForeign(x, [id], 'container');
   });
   gateway.hooks.onResult.tapPromise(NAME, (result, x) => {
     if (result.outcome !== 'success' || x.protocol !== protocol || !x.caller) return NOTHING;
     const id = x.get(ANSWER_CONTAINER);
-    return id === undefined ? NOTHING : gateway.store.set(ownerKey(keptScope(x.caller), id), 1, OWNER_TTL_MS);
+    return id === undefined ? NOTHING : owned.record(x, id);
   });
-}
-
-async function check(gateway: Gateway, x: Exchange, id: string): Promise<Reply | undefined> {
-  let owned: unknown;
-  try {
-    owned = await gateway.store.get(ownerKey(keptScope(x.caller), id));
-  } catch (err) {
-    gateway.logger.warn({ err, plugin: NAME, requestId: x.id }, 'container owners unavailable');
-    return Reply.error(
-      new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'the gateway could not check the container; try again', {
-        expose: true,
-        cause: err,
-      }),
-    );
-  }
-  if (owned !== undefined) return undefined;
-  // The same answer for another key's container and for none: which ids exist is not told.
-  return Reply.error(
-    new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `Container with id '${id}' not found.`, {
-      param: 'container',
-    }),
-  );
 }

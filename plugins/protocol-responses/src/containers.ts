@@ -1,6 +1,6 @@
-import { exchangeKey, NOTHING, Reply, SwitchyardError } from '@switchyard/core';
+import { exchangeKey, NOTHING } from '@switchyard/core';
 import type { Exchange, Gateway } from '@switchyard/core';
-import { keptScope } from '@switchyard/plugin-auth/contract';
+import { keyOwnedIds } from '@switchyard/plugin-auth/contract';
 import { UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 
 /**
@@ -12,7 +12,7 @@ import { UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 
 /** How long a container's owner is kept: a day, well past the container's own life upstream. */
 const OWNER_TTL_MS = 24 * 60 * 60 * 1000;
-const KEY_PREFIX = 'responses-containers:';
+const KIND = 'responses-containers';
 /** beforeRoute: after authentication (-100: the caller is known), before limits and caches (0). */
 const CHECK_STAGE = -50;
 const NAME = 'protocol-responses:containers';
@@ -31,52 +31,26 @@ function codeInterpreter(body: Record<string, unknown>): string[] | undefined {
   return ids;
 }
 
-const ownerKey = (scope: string, id: string): string => `${KEY_PREFIX}${encodeURIComponent(scope)}:${id}`;
-
 /** Refuses a container not made for the calling key; records the containers answers to a key made. */
 export function guardContainers(gateway: Gateway, protocol: string): void {
+  const owned = keyOwnedIds(gateway, KIND, 'Container', OWNER_TTL_MS);
   gateway.hooks.beforeRoute.tapPromise({ name: NAME, stage: CHECK_STAGE }, (x) => {
     const ids = x.protocol === protocol && x.caller ? codeInterpreter(x.body) : undefined;
     if (!ids) return NOTHING;
     // The upstream's answer is what names the containers it made for this key.
     x.captureResponse = true;
     x.set(RECORD, true);
-    return ids.length ? check(gateway, x, ids) : NOTHING;
+    return ids.length ? owned.refuseForeign(x, ids, 'tools') : NOTHING;
   });
   gateway.hooks.onResult.tapPromise(NAME, (result, x) =>
-    result.outcome === 'success' && x.get(RECORD) ? record(gateway, x) : NOTHING,
+    result.outcome === 'success' && x.get(RECORD) ? record(x, owned.record) : NOTHING,
   );
 }
 
 /** Keeps, for the calling key, the containers its answer's code_interpreter_call items ran in. */
-async function record(gateway: Gateway, x: Exchange): Promise<void> {
-  const scope = keptScope(x.caller);
+async function record(x: Exchange, keep: (x: Exchange, id: string) => Promise<void>): Promise<void> {
   const ids = new Set<string>();
   for (const item of x.get(UPSTREAM_RESPONSE)?.output ?? [])
     if (item.type === 'code_interpreter_call' && typeof item.container_id === 'string') ids.add(item.container_id);
-  await Promise.all([...ids].map((id) => gateway.store.set(ownerKey(scope, id), 1, OWNER_TTL_MS)));
-}
-
-async function check(gateway: Gateway, x: Exchange, ids: readonly string[]): Promise<Reply | undefined> {
-  const scope = keptScope(x.caller);
-  let owned: unknown[];
-  try {
-    owned = await Promise.all(ids.map((id) => gateway.store.get(ownerKey(scope, id))));
-  } catch (err) {
-    gateway.logger.warn({ err, plugin: NAME, requestId: x.id }, 'container owners unavailable');
-    return Reply.error(
-      new SwitchyardError('SWITCHYARD_ERR_INTERNAL', 'the gateway could not check the container; try again', {
-        expose: true,
-        cause: err,
-      }),
-    );
-  }
-  const foreign = ids.find((_, i) => owned[i] === undefined);
-  if (foreign === undefined) return undefined;
-  // The same answer for another key's container and for none: which ids exist is not told.
-  return Reply.error(
-    new SwitchyardError('SWITCHYARD_ERR_INVALID_REQUEST', `Container with id '${foreign}' not found.`, {
-      param: 'tools',
-    }),
-  );
+  await Promise.all([...ids].map((id) => keep(x, id)));
 }
