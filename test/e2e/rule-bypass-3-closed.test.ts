@@ -6,16 +6,14 @@ import { Redis } from 'ioredis';
 import { tagRouting } from '@switchyard/plugin-tag-routing';
 import { describe, expect, it } from 'vitest';
 import { mockProvider, startGateway } from '../support/gateway.js';
-import type { ConfigInput } from '@switchyard/core';
 import type { RunningGateway } from '../support/gateway.js';
 import { startGatedUpstream } from '../support/gated-upstream.js';
 import { startHangingUpstream } from '../support/hanging-upstream.js';
-import { finishedExchanges } from '../support/finishes.js';
 import { startMockAnthropic } from '../support/mock-anthropic.js';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import { testPrefix } from '../support/tcp-proxy.js';
 import { until } from '../support/wait.js';
-import { budgetOf } from '../support/rule-probes.js';
+import { budgetOf, budgetedGateway, type BudgetedSetup } from '../support/rule-probes.js';
 
 const k = (n: string) => `sk-gw-open3-${n}-0123456789abcdef`;
 const ADMIN = k('ops');
@@ -34,29 +32,8 @@ const spentOf = async (gw: RunningGateway, name: string): Promise<number> =>
   (await budgetOf(gw.url, ADMIN, name)).spentUsd;
 const BIG = 'lorem ipsum '.repeat(40_000); // 480,000 characters ≈ 120,000 tokens ≈ $1.20 at $10 per 1M
 
-/** Budgets on, the breaker off, these keys beside the admin key, these prices and providers; `finished` counts exchanges. */
-async function budgeted(setup: {
-  keys: object[];
-  catalog: ConfigInput['catalog'];
-  providers: ConfigInput['providers'];
-  costHeader?: boolean;
-}): Promise<{ gw: RunningGateway; finished: ReturnType<typeof finishedExchanges> }> {
-  const finished = finishedExchanges();
-  const gw = await startGateway(
-    {
-      plugins: {
-        'circuit-breaker': false,
-        budgets: { enabled: true },
-        ...(setup.costHeader ? { pricing: { header: true } } : {}),
-        auth: { keys: [...setup.keys, { name: 'ops', key: ADMIN, admin: true }] },
-      },
-      catalog: setup.catalog,
-      providers: setup.providers,
-    },
-    { plugins: [finished.plugin] },
-  );
-  return { gw, finished };
-}
+/** A budgeted gateway with this file's admin key. */
+const budgeted = (setup: BudgetedSetup) => budgetedGateway(ADMIN, setup);
 
 describe("a prompt part the conversion leaves out is reserved: an upstream of the caller's protocol is sent it and bills it", () => {
   it('Anthropic: text inside a tool_result search_result block (the same text as a plain block is a 402)', async () => {
@@ -342,7 +319,7 @@ describe('a service tier a caller asks for is priced as that tier, or not at all
         'gpt-4o-mini': { pricing: { input: 0.15, output: 0.6 } },
       },
       providers: [mockProvider('oa', up.baseUrl, { models: ['gpt-4o', 'gpt-4o-mini'] })],
-      costHeader: true,
+      pricing: { header: true },
     });
     const ask = (key: string, model: string, service_tier?: string) =>
       post(`${gw.url}/v1/chat/completions`, k(key), {
@@ -390,7 +367,7 @@ describe('web searches a server tool runs cost their fee beside the tokens', () 
       // A small context window: a request offering web search reserves input up to it.
       catalog: { 'claude-sonnet-4-5': { pricing: { input: 3, output: 15, webSearch: 10 }, contextWindow: 1000 } },
       providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: 'ant-upstream-secret-0123456789' }],
-      costHeader: true,
+      pricing: { header: true },
     });
     const search = (max_uses: number, stream = false) =>
       post(`${gw.url}/v1/messages`, k('a'), {

@@ -4,14 +4,13 @@ import type { ConfigInput } from '@switchyard/core';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 import { startGatedUpstream } from '../support/gated-upstream.js';
-import { finishedExchanges } from '../support/finishes.js';
 import { geminiProvider } from '../support/gemini.js';
 import { startMockAnthropic } from '../support/mock-anthropic.js';
 import { startMockGemini } from '../support/mock-gemini.js';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import { sendHttp } from '../support/raw-http.js';
 import { testPrefix } from '../support/tcp-proxy.js';
-import { budgetOf as budgetOfKey, call, chat } from '../support/rule-probes.js';
+import { budgetOf as budgetOfKey, budgetedGateway, call, chat } from '../support/rule-probes.js';
 
 /**
  * A third pass at Switchyard's rules, as a hostile caller with a narrow key (or none) would try
@@ -122,26 +121,15 @@ describe('prompts that look short', () => {
   it('a conversation continued by previous_response_id is reserved whole, against the budget and tokens per minute', async () => {
     // Whatever the prompt, the upstream reports 8000 input tokens: the size of the first turn.
     const gated = await startGatedUpstream(() => ({ prompt_tokens: 8000, completion_tokens: 1 }), { open: true });
-    const finished = finishedExchanges();
-    const gw = await startGateway(
-      {
-        plugins: {
-          'circuit-breaker': false,
-          budgets: { enabled: true },
-          auth: {
-            keys: [
-              { name: 'usd', key: k('usd'), budget: { usd: 0.012, period: 'day' } },
-              { name: 'tpm', key: k('tpm'), limits: { tokensPerMinute: 12_000 } },
-              { name: 'ops', key: ADMIN, admin: true },
-            ],
-          },
-        },
-        // $1 per 1M input tokens: the first turn's 8000 cost $0.008, and so would the second's.
-        catalog: { m: { pricing: { input: 1, output: 0 }, maxOutputTokens: 16 } },
-        providers: [mockProvider('u', gated.baseUrl, { models: ['m'] })],
-      },
-      { plugins: [finished.plugin] },
-    );
+    const { gw, finished } = await budgetedGateway(ADMIN, {
+      keys: [
+        { name: 'usd', key: k('usd'), budget: { usd: 0.012, period: 'day' } },
+        { name: 'tpm', key: k('tpm'), limits: { tokensPerMinute: 12_000 } },
+      ],
+      // $1 per 1M input tokens: the first turn's 8000 cost $0.008, and so would the second's.
+      catalog: { m: { pricing: { input: 1, output: 0 }, maxOutputTokens: 16 } },
+      providers: [mockProvider('u', gated.baseUrl, { models: ['m'] })],
+    });
     try {
       for (const key of ['usd', 'tpm']) {
         // 32,000 characters: an estimate of 8000 tokens, which fits once.

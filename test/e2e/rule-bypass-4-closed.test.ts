@@ -6,11 +6,11 @@ import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '@switchyard/core';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
-import { finishedExchanges } from '../support/finishes.js';
+import type { finishedExchanges } from '../support/finishes.js';
 import { startMockAnthropic } from '../support/mock-anthropic.js';
 import type { MockAnthropic } from '../support/mock-anthropic.js';
 import { startMockOpenAI } from '../support/mock-openai.js';
-import { budgetOf } from '../support/rule-probes.js';
+import { budgetOf, budgetedGateway } from '../support/rule-probes.js';
 
 const k = (name: string): string => `sk-gw-bypass4c-${name}-0123456789abcdef`;
 const ADMIN = k('ops');
@@ -36,25 +36,12 @@ async function budgetedAnthropic(
   extra: Partial<ConfigInput> = {},
 ): Promise<{ gw: RunningGateway; ant: MockAnthropic; finished: ReturnType<typeof finishedExchanges> }> {
   const ant = await startMockAnthropic({ name: 'ant', promptCache: true });
-  const finished = finishedExchanges();
-  const gw = await startGateway(
-    {
-      plugins: {
-        'circuit-breaker': false,
-        budgets: { enabled: true },
-        auth: {
-          keys: [
-            { name: 'app', key: k('app'), budget: { usd, period: 'day' }, limits: { tokensPerMinute: 1_000_000 } },
-            { name: 'ops', key: ADMIN, admin: true },
-          ],
-        },
-      },
-      catalog,
-      providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: 'ant-upstream-secret-0123456789' }],
-      ...extra,
-    },
-    { plugins: [finished.plugin] },
-  );
+  const { gw, finished } = await budgetedGateway(ADMIN, {
+    keys: [{ name: 'app', key: k('app'), budget: { usd, period: 'day' }, limits: { tokensPerMinute: 1_000_000 } }],
+    catalog,
+    providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: 'ant-upstream-secret-0123456789' }],
+    config: extra,
+  });
   return { gw, ant, finished };
 }
 

@@ -1,8 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ConfigInput } from '@switchyard/core';
-import { startGateway, type RunningGateway } from './gateway.js';
-import { finishedExchanges } from './finishes.js';
+import { budgetedGateway, type BudgetedSetup } from './rule-probes.js';
 
 /** A caller key of the fifth pass's gateways, by name. */
 export const k = (name: string): string => `sk-gw-pass5-${name}-0123456789abcdef`;
@@ -20,32 +19,8 @@ export function anthropicAt(baseUrl: string): NonNullable<ConfigInput['providers
   };
 }
 
-/** Budgets on, the breaker off, these keys beside the admin key; `finished` counts exchanges. */
-export async function budgeted(setup: {
-  keys: object[];
-  catalog: ConfigInput['catalog'];
-  providers: ConfigInput['providers'];
-  pricing?: Record<string, unknown>;
-  store?: ConfigInput['store'];
-  budgets?: Record<string, unknown>;
-}): Promise<{ gw: RunningGateway; finished: ReturnType<typeof finishedExchanges> }> {
-  const finished = finishedExchanges();
-  const gw = await startGateway(
-    {
-      plugins: {
-        'circuit-breaker': false,
-        budgets: { enabled: true, ...setup.budgets },
-        ...(setup.pricing ? { pricing: setup.pricing } : {}),
-        auth: { keys: [...setup.keys, { name: 'ops', key: ADMIN, admin: true }] },
-      },
-      catalog: setup.catalog,
-      providers: setup.providers,
-      ...(setup.store ? { store: setup.store } : {}),
-    },
-    { plugins: [finished.plugin] },
-  );
-  return { gw, finished };
-}
+/** A budgeted gateway with this pass's admin key. */
+export const budgeted = (setup: BudgetedSetup): ReturnType<typeof budgetedGateway> => budgetedGateway(ADMIN, setup);
 
 /** A loopback upstream answering every POST with the JSON `answer` gives for its body; it keeps the bodies. */
 export interface ScriptedUpstream {

@@ -1,4 +1,7 @@
 /** What the rule-bypass suites send and read: one request as a caller holding `key` (or none) would send it. */
+import type { ConfigInput } from '@switchyard/core';
+import { startGateway, type RunningGateway } from './gateway.js';
+import { finishedExchanges } from './finishes.js';
 
 export interface Answer {
   status: number;
@@ -48,4 +51,40 @@ export async function budgetOf(
 ): Promise<{ spentUsd: number; reservedUsd: number }> {
   const { json } = await call(`${gatewayUrl}/admin/budgets`, adminKey);
   return json.budgets.find((b: { scope: string }) => b.scope === `key:${name}`) ?? { spentUsd: 0, reservedUsd: 0 };
+}
+
+/** What a budgeted gateway of the rule-bypass suites serves: its keys (beside the admin key), catalog and upstreams. */
+export interface BudgetedSetup {
+  keys: object[];
+  catalog: ConfigInput['catalog'];
+  providers: ConfigInput['providers'];
+  pricing?: Record<string, unknown>;
+  store?: ConfigInput['store'];
+  budgets?: Record<string, unknown>;
+  /** Any other config (routing, models). */
+  config?: Partial<ConfigInput>;
+}
+
+/** Budgets on, the breaker off, `setup.keys` beside an admin key `adminKey` (to read budgets); `finished` counts exchanges. */
+export async function budgetedGateway(
+  adminKey: string,
+  setup: BudgetedSetup,
+): Promise<{ gw: RunningGateway; finished: ReturnType<typeof finishedExchanges> }> {
+  const finished = finishedExchanges();
+  const gw = await startGateway(
+    {
+      plugins: {
+        'circuit-breaker': false,
+        budgets: { enabled: true, ...setup.budgets },
+        ...(setup.pricing ? { pricing: setup.pricing } : {}),
+        auth: { keys: [...setup.keys, { name: 'ops', key: adminKey, admin: true }] },
+      },
+      catalog: setup.catalog,
+      providers: setup.providers,
+      ...(setup.store ? { store: setup.store } : {}),
+      ...setup.config,
+    },
+    { plugins: [finished.plugin] },
+  );
+  return { gw, finished };
 }
