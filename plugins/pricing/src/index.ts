@@ -70,6 +70,8 @@ export function pricing(setup: PricingSetup = {}): Plugin<PricingOptions> {
 }
 export default pricing;
 
+const NONE: readonly string[] = [];
+
 /** The request's cost so far with this attempt's added. */
 function price(
   gateway: Gateway,
@@ -88,7 +90,8 @@ function price(
   const searches = Math.max(webSearchesOf(result.usage!), requestedSearchesOf(x.body));
   const fee = price && searchFeeOf(price, searches);
   // Searches without a price leave the fee unpriced, never the tokens: they are charged all the same.
-  if (!price || fee === undefined) {
+  const unpricedHere = !price || fee === undefined;
+  if (unpricedHere) {
     const what = !price && tier ? `${result.target.id} at service_tier ${tier}` : result.target.id;
     const warning = price
       ? `no web search price known for ${what}: its web searches are not priced (add webSearch to its pricing under catalog:)`
@@ -98,7 +101,7 @@ function price(
       gateway.logger.warn({ plugin: PLUGIN, target: result.target.id, ...(tier ? { tier } : {}) }, warning);
     }
   }
-  const unpriced = [...(before?.unpriced ?? []), ...(!price || fee === undefined ? [result.target.id] : [])];
+  const unpriced = unpricedHere ? [...(before?.unpriced ?? []), result.target.id] : (before?.unpriced ?? NONE);
   if (!price) return { usd: before?.usd ?? 0, attempts: before?.attempts ?? [], unpriced, at };
   const tokens = tokensOf(result.usage!);
   const cost = costOf(price, tokens);

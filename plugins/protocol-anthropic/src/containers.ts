@@ -25,9 +25,12 @@ export function containerIdOf(value: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
+/** The field as raw JSON, made once: `Buffer#includes` would encode a string argument on every call. */
+const CONTAINER_FIELD = Buffer.from('"container"');
+
 /** Notes the container of a whole answer's bytes; parsed only when they mention one. */
 export function noteAnswerContainer(bytes: Buffer, x: Exchange): void {
-  if (!x.caller || !bytes.includes('"container"')) return;
+  if (!x.caller || !bytes.includes(CONTAINER_FIELD)) return;
   try {
     const id = containerIdOf(JSON.parse(bytes.toString('utf8')));
     if (id !== undefined) x.set(ANSWER_CONTAINER, id);
