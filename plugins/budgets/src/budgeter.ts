@@ -7,12 +7,12 @@ import type { ModelInfo, Price } from '@switchyard/plugin-models/contract';
 import {
   PRICING_COST,
   priceAt,
-  requestedSearchesOf,
   searchFeeOf,
   serviceTierOf,
   tierPrice,
   worstCaseUsd,
 } from '@switchyard/plugin-pricing/contract';
+import { billedBeyondPrompt, webSearchesAllowed } from './billed-beyond-prompt.js';
 import { budgetExceeded, budgetUnavailable } from './errors.js';
 import type { StoreHealth } from './health.js';
 import type { Charge, Ledger, Reading, SpendIncrement } from './ledger.js';
@@ -243,19 +243,19 @@ export class Budgeter {
 
   /**
    * With `unpriced: deny`, drops the targets without a price for what the request may be billed: its
-   * service tier, its web searches (`webSearch`), hosted tools and audio output (no price field).
+   * service tier, its web searches (`webSearch`), hosted tools and audio input or output (no price field).
    */
   #excludeUnpriced(plan: RoutePlan, x: Exchange, at: number): void {
     const tier = serviceTierOf(x.body);
     const atTier = tier ? ` at service_tier ${tier}` : '';
     const searches = webSearchesAllowed(x.body) > 0;
-    const fee = unpricedFeeOf(x.body);
+    const fee = billedBeyondPrompt(x).unpricedFee;
     const why = (t: Target): string | undefined => {
       const price = this.#price(t, x, at);
       const needs = ': a request with a budget needs one (catalog: pricing)';
       if (!price) return `no price known for ${t.id}${atTier}${needs}`;
       if (searches && price.webSearch === undefined) return `no web search price known for ${t.id}${needs}`;
-      if (fee) return `no price known for the ${fee} (billed beside the tokens): a request with a budget cannot use it`;
+      if (fee) return `no price known for the ${fee} (billed at its own rate): a request with a budget cannot use it`;
       return undefined;
     };
     // Excluded as the request's own constraint: when none is left, the caller gets 400 constraint_unmet saying why.
@@ -388,12 +388,12 @@ export class Budgeter {
 
   /** With `unpriced: deny`, drops the targets whose context window is unknown when the request may be billed up to it (inputTokensOf). */
   #excludeWindowless(plan: RoutePlan, x: Exchange): void {
-    if (!readsToolResults(x.body)) return;
+    if (!billedBeyondPrompt(x).unboundedInput) return;
     plan.exclude(
       PLUGIN,
       (t) => this.d.modelInfo(t)?.contextWindow === undefined,
       (t) => ({
-        reason: `no context window known for ${t.id}: a request with a budget offering server tools whose results are read as input (web_fetch, web_search, MCP) is reserved up to it (catalog: contextWindow)`,
+        reason: `no context window known for ${t.id}: a request with a budget that the upstream may read more input for than it shows (server tools whose results are read as input: web_fetch, web_search, MCP; documents given by URL or file id) is reserved up to it (catalog: contextWindow)`,
         byRequest: true,
       }),
     );
@@ -409,45 +409,14 @@ function askedOutput(request: Exchange['request']): number | undefined {
 }
 
 /**
- * The input tokens a request may be billed on a model: its prompt; with server tools whose results
- * the upstream reads back as input (a fetched page, search results, MCP tool results), up to the
- * model's context window, undefined (no price can be put on it) when that is unknown.
+ * The input tokens a request may be billed on a model: its prompt; when the upstream reads input the
+ * body does not hold (a fetched page, search results, MCP tool results, a document given by URL or
+ * file id), up to the model's context window, undefined (no price can be put on it) when that is unknown.
  */
 function inputTokensOf(x: Exchange, info: ModelInfo): number | undefined {
   const prompt = sentInputTokens(x);
-  if (!readsToolResults(x.body)) return prompt;
+  if (!billedBeyondPrompt(x).unboundedInput) return prompt;
   return info.contextWindow === undefined ? undefined : Math.max(prompt, info.contextWindow);
-}
-
-/**
- * Whether a request offers tools whose results the upstream reads as input: Anthropic `web_fetch_*`,
- * `web_search_*` and `mcp_servers`, Responses `web_search*` and `mcp`, a Chat `web_search_options`.
- */
-function readsToolResults(body: Record<string, unknown>): boolean {
-  if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) return true;
-  if (body.web_search_options !== undefined && body.web_search_options !== null) return true;
-  if (!Array.isArray(body.tools)) return false;
-  return (body.tools as Array<{ type?: unknown } | null>).some(
-    (tool) => typeof tool?.type === 'string' && (/^web_(fetch_|search)/.test(tool.type) || tool.type === 'mcp'),
-  );
-}
-
-/** Web searches assumed for a web search server tool without `max_uses` (the API sets no limit). */
-const WEB_SEARCHES_UNCAPPED = 10;
-
-/**
- * The most web searches the request may run: its server tools' (Anthropic `web_search_*`, their
- * `max_uses`; Responses `web_search`, `web_search_preview*`) and a Chat `web_search_options`' one.
- */
-function webSearchesAllowed(body: Record<string, unknown>): number {
-  let searches = requestedSearchesOf(body);
-  if (!Array.isArray(body.tools)) return searches;
-  for (const tool of body.tools as Array<{ type?: unknown; max_uses?: unknown }>) {
-    if (typeof tool?.type !== 'string' || !(tool.type === 'web_search' || tool.type.startsWith('web_search_')))
-      continue;
-    searches += typeof tool.max_uses === 'number' && tool.max_uses >= 0 ? tool.max_uses : WEB_SEARCHES_UNCAPPED;
-  }
-  return searches;
 }
 
 /** A budget's counters must outlive its period (a day's margin for late settlements); `none` keeps them forever. */
@@ -479,17 +448,4 @@ function asBudget(value: unknown): Budget | undefined {
 
 function own<T>(map: Record<string, T>, name: string): T | undefined {
   return Object.hasOwn(map, name) ? map[name] : undefined;
-}
-
-/** Hosted tools billed per call or per container beside the tokens, which no catalog price has a field for. */
-const UNPRICED_TOOLS = new Set(['code_interpreter', 'file_search', 'image_generation']);
-
-/** What the request asks that is billed beyond its tokens and cannot be priced: a hosted tool, or audio output. */
-function unpricedFeeOf(body: Record<string, unknown>): string | undefined {
-  const tools = Array.isArray(body.tools) ? (body.tools as Array<{ type?: unknown } | null>) : [];
-  for (const type of tools.map((tool) => tool?.type))
-    if (typeof type === 'string' && (UNPRICED_TOOLS.has(type) || type.startsWith('code_execution')))
-      return `${type} tool`;
-  const audio = Array.isArray(body.modalities) && body.modalities.includes('audio');
-  return audio || (body.audio !== undefined && body.audio !== null) ? 'audio output' : undefined;
 }

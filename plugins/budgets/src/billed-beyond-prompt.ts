@@ -1,0 +1,114 @@
+import { exchangeKey } from '@switchyard/core';
+import type { Exchange } from '@switchyard/core';
+import { requestedSearchesOf } from '@switchyard/plugin-pricing/contract';
+
+/** What a request's body may be billed that its own text does not show. */
+export interface BilledBeyondPrompt {
+  /** Input the upstream reads beyond the body (tool results, documents it fetches): up to the context window. */
+  readonly unboundedInput: boolean;
+  /** What is billed at a rate no catalog price has a field for, named for the caller; undefined when nothing. */
+  readonly unpricedFee: string | undefined;
+}
+
+const BILLED = exchangeKey<BilledBeyondPrompt>('budgets:billed-beyond-prompt');
+
+/** The request's BilledBeyondPrompt, read once per exchange (budgets ask per target). */
+export function billedBeyondPrompt(x: Exchange): BilledBeyondPrompt {
+  let billed = x.get(BILLED);
+  if (!billed) {
+    const media = promptMediaOf(x.body);
+    billed = {
+      unboundedInput: readsToolResults(x.body) || media.byReference,
+      unpricedFee: unpricedFeeOf(x.body) ?? (media.audio ? 'audio input' : undefined),
+    };
+    x.set(BILLED, billed);
+  }
+  return billed;
+}
+
+/**
+ * Whether a request offers tools whose results the upstream reads as input: Anthropic `web_fetch_*`,
+ * `web_search_*` and `mcp_servers`, Responses `web_search*` and `mcp`, a Chat `web_search_options`.
+ */
+function readsToolResults(body: Record<string, unknown>): boolean {
+  if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) return true;
+  if (body.web_search_options !== undefined && body.web_search_options !== null) return true;
+  if (!Array.isArray(body.tools)) return false;
+  return (body.tools as Array<{ type?: unknown } | null>).some(
+    (tool) => typeof tool?.type === 'string' && (/^web_(fetch_|search)/.test(tool.type) || tool.type === 'mcp'),
+  );
+}
+
+/** Web searches assumed for a web search server tool without `max_uses` (the API sets no limit). */
+const WEB_SEARCHES_UNCAPPED = 10;
+
+/**
+ * The most web searches the request may run: its server tools' (Anthropic `web_search_*`, their
+ * `max_uses`; Responses `web_search`, `web_search_preview*`) and a Chat `web_search_options`' one.
+ */
+export function webSearchesAllowed(body: Record<string, unknown>): number {
+  let searches = requestedSearchesOf(body);
+  if (!Array.isArray(body.tools)) return searches;
+  for (const tool of body.tools as Array<{ type?: unknown; max_uses?: unknown }>) {
+    if (typeof tool?.type !== 'string' || !(tool.type === 'web_search' || tool.type.startsWith('web_search_')))
+      continue;
+    searches += typeof tool.max_uses === 'number' && tool.max_uses >= 0 ? tool.max_uses : WEB_SEARCHES_UNCAPPED;
+  }
+  return searches;
+}
+
+/** Hosted tools billed per call or per container beside the tokens, which no catalog price has a field for. */
+const UNPRICED_TOOLS = new Set(['code_interpreter', 'file_search', 'image_generation']);
+
+/** What the request asks that is billed beyond its tokens and cannot be priced: a hosted tool, or audio output. */
+function unpricedFeeOf(body: Record<string, unknown>): string | undefined {
+  const tools = Array.isArray(body.tools) ? (body.tools as Array<{ type?: unknown } | null>) : [];
+  for (const type of tools.map((tool) => tool?.type))
+    if (typeof type === 'string' && (UNPRICED_TOOLS.has(type) || type.startsWith('code_execution')))
+      return `${type} tool`;
+  const audio = Array.isArray(body.modalities) && body.modalities.includes('audio');
+  return audio || (body.audio !== undefined && body.audio !== null) ? 'audio output' : undefined;
+}
+
+const MAX_DEPTH = 64;
+
+/**
+ * Media in the prompt that its text does not price:
+ * - `audio`: audio input (a Chat or Responses `input_audio` part, an audio data URL or media type),
+ *   billed per audio token at its own rate (gpt-4o audio input: 16 times text; Gemini: 3 times);
+ * - `byReference`: a document or file given by URL or file id (Anthropic `document` with a `url` or
+ *   `file` source, Responses `input_file` with `file_url` or `file_id`, a Chat `file` with
+ *   `file_id`), which the upstream reads whole: a 500-page PDF is some 300,000 input tokens.
+ */
+function promptMediaOf(body: Record<string, unknown>): { audio: boolean; byReference: boolean } {
+  const seen = { audio: false, byReference: false };
+  const walk = (value: unknown, depth: number): void => {
+    if (typeof value === 'string') {
+      if (value.startsWith('data:audio/')) seen.audio = true;
+      return;
+    }
+    if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item, depth + 1);
+      return;
+    }
+    const node = value as Record<string, unknown>;
+    if (node.type === 'input_audio') seen.audio = true;
+    else if (typeof node.media_type === 'string' && node.media_type.startsWith('audio/')) seen.audio = true;
+    else if (givenByReference(node)) seen.byReference = true;
+    for (const item of Object.values(node)) walk(item, depth + 1);
+  };
+  walk(body.messages, 0);
+  walk(body.input, 0);
+  walk(body.system, 0);
+  walk(body.instructions, 0);
+  return seen;
+}
+
+function givenByReference(node: Record<string, unknown>): boolean {
+  const source = node.source as { type?: unknown } | null | undefined;
+  if (node.type === 'document') return source?.type === 'url' || source?.type === 'file';
+  if (node.type === 'input_file') return typeof node.file_url === 'string' || typeof node.file_id === 'string';
+  if (node.type === 'file') return typeof (node.file as { file_id?: unknown } | null)?.file_id === 'string';
+  return false;
+}
