@@ -14,6 +14,7 @@ import {
   k,
   messagesAnswer,
   responsesAnswer,
+  spendOn,
   startScriptedUpstream,
 } from '../support/rule-probes-5.js';
 
@@ -169,7 +170,7 @@ describe('server tools whose results the upstream reads as input', () => {
         ...(body.tools?.[0]?.name === 'web_search' ? { server_tool_use: { web_search_requests: 1 } } : {}),
       }),
     );
-    const { gw, finished } = await budgeted({
+    const gateway = await budgeted({
       keys: [{ name: 'st', key: k('st'), budget: { usd: 0.05, period: 'day' } }],
       catalog: {
         m: {
@@ -181,17 +182,14 @@ describe('server tools whose results the upstream reads as input', () => {
       providers: [anthropicAt(up.baseUrl)],
     });
     try {
-      const res = await call(`${gw.url}/v1/messages`, k('st'), {
+      return await spendOn(gateway, up, 'st', '/v1/messages', {
         model: 'm',
         max_tokens: 100,
         messages: [{ role: 'user', content: 'read https://example.invalid/report.pdf and sum it up' }],
         ...extra,
       });
-      if (res.status === 200) await finished.next();
-      const { spentUsd } = await budgetOf(gw.url, ADMIN, 'st');
-      return { status: res.status, message: String(res.json?.error?.message), sent: up.received.length, spentUsd };
     } finally {
-      await gw.close();
+      await gateway.gw.close();
       await up.close();
     }
   }

@@ -3,15 +3,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mockProvider } from '../support/gateway.js';
-import { budgetOf, call } from '../support/rule-probes.js';
+import { call } from '../support/rule-probes.js';
 import {
-  ADMIN,
   anthropicAt,
   budgeted,
   chatAnswer,
   k,
   messagesAnswer,
   responsesAnswer,
+  spendOn,
   startScriptedUpstream,
 } from '../support/rule-probes-5.js';
 
@@ -111,34 +111,27 @@ describe('documents given by reference, which the upstream reads whole', () => {
   // 300,000 input tokens ($0.60 at the context window of a $3 model) on a $0.05 budget. Now input
   // is reserved up to the context window, as for server tools whose results are read as input.
   async function offer(path: string, body: object, contextWindow?: number) {
-    const upstreamBilled = { input: 150_000 };
+    const input = 150_000;
     const up = await startScriptedUpstream((b, at) =>
       at.endsWith('/messages')
-        ? messagesAnswer(b.model, { input_tokens: upstreamBilled.input, output_tokens: 10 })
+        ? messagesAnswer(b.model, { input_tokens: input, output_tokens: 10 })
         : at.endsWith('/responses')
-          ? responsesAnswer(b.model, [], { input_tokens: upstreamBilled.input, output_tokens: 10 })
-          : chatAnswer(b.model, { prompt_tokens: upstreamBilled.input, completion_tokens: 10 }),
+          ? responsesAnswer(b.model, [], { input_tokens: input, output_tokens: 10 })
+          : chatAnswer(b.model, { prompt_tokens: input, completion_tokens: 10 }),
     );
-    const price = {
-      pricing: { input: 3, output: 15 },
-      maxOutputTokens: 4000,
-      ...(contextWindow ? { contextWindow } : {}),
-    };
-    const { gw, finished } = await budgeted({
+    const window = contextWindow ? { contextWindow } : {};
+    const gateway = await budgeted({
       keys: [{ name: 'doc', key: k('doc'), budget: { usd: 0.05, period: 'day' } }],
-      catalog: { m: price },
+      catalog: { m: { pricing: { input: 3, output: 15 }, maxOutputTokens: 4000, ...window } },
       providers:
         path === '/v1/messages'
           ? [anthropicAt(up.baseUrl)]
           : [mockProvider('u', up.baseUrl, { models: ['m'], responsesApi: path === '/v1/responses' })],
     });
     try {
-      const res = await call(`${gw.url}${path}`, k('doc'), { model: 'm', ...body });
-      if (res.status === 200) await finished.next();
-      const { spentUsd } = await budgetOf(gw.url, ADMIN, 'doc');
-      return { status: res.status, message: String(res.json?.error?.message), sent: up.received.length, spentUsd };
+      return await spendOn(gateway, up, 'doc', path, { model: 'm', ...body });
     } finally {
-      await gw.close();
+      await gateway.gw.close();
       await up.close();
     }
   }

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ConfigInput } from '@switchyard/core';
-import { budgetedGateway, type BudgetedSetup } from './rule-probes.js';
+import { budgetOf, budgetedGateway, call, type BudgetedSetup } from './rule-probes.js';
 
 /** A caller key of the fifth pass's gateways, by name. */
 export const k = (name: string): string => `sk-gw-pass5-${name}-0123456789abcdef`;
@@ -21,6 +21,23 @@ export function anthropicAt(baseUrl: string): NonNullable<ConfigInput['providers
 
 /** A budgeted gateway with this pass's admin key. */
 export const budgeted = (setup: BudgetedSetup): ReturnType<typeof budgetedGateway> => budgetedGateway(ADMIN, setup);
+
+/**
+ * POSTs `body` to the budgeted gateway's `path` as key `name` (k(name)), waits for a 200 to settle,
+ * and tells what came of it: status, error message, requests the upstream got, the key's spend.
+ */
+export async function spendOn(
+  { gw, finished }: Awaited<ReturnType<typeof budgeted>>,
+  upstream: { received: unknown[] },
+  name: string,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; message: string; sent: number; spentUsd: number }> {
+  const res = await call(`${gw.url}${path}`, k(name), body);
+  if (res.status === 200) await finished.next();
+  const { spentUsd } = await budgetOf(gw.url, ADMIN, name);
+  return { status: res.status, message: String(res.json?.error?.message), sent: upstream.received.length, spentUsd };
+}
 
 /** A loopback upstream answering every POST with the JSON `answer` gives for its body; it keeps the bodies. */
 export interface ScriptedUpstream {
