@@ -28,6 +28,11 @@ describe('audio input, billed at its own rate', () => {
       'a Chat file part holding an audio data URL',
       { type: 'file', file: { file_data: `data:audio/wav;base64,${WAV}` } },
     ],
+    // Gemini reads an image part's URL as a file (fileData), whatever it holds.
+    [
+      'a Chat image_url naming an audio file',
+      { type: 'image_url', image_url: { url: 'https://example.invalid/call.mp3' } },
+    ],
   ] as const;
 
   async function ask(part: object, budgets?: Record<string, unknown>) {
@@ -183,7 +188,7 @@ describe('documents given by reference, which the upstream reads whole', () => {
           {
             role: 'user',
             content: [
-              { type: 'input_file', file_url: 'https://example.invalid/annual-report.pdf' },
+              { type: 'input_file', file_url: 'https://example.invalid/files/annual-report' },
               { type: 'input_text', text: 'sum it up' },
             ],
           },
@@ -206,6 +211,28 @@ describe('documents given by reference, which the upstream reads whole', () => {
         ],
       },
     ],
+    ...[
+      ['a PDF', 'https://example.invalid/annual-report.pdf'],
+      ['a YouTube video', 'https://www.youtube.com/watch?v=dQw4w9WgXcQ'],
+    ].map(
+      ([what, url]) =>
+        [
+          `a Chat image_url naming ${what} (Gemini reads it by URL)`,
+          '/v1/chat/completions',
+          {
+            max_tokens: 100,
+            messages: [
+              {
+                role: 'user',
+                content: [
+                  { type: 'image_url', image_url: { url } },
+                  { type: 'text', text: 'sum it up' },
+                ],
+              },
+            ],
+          },
+        ] as const,
+    ),
   ] as const;
 
   it.each(references)(
@@ -219,6 +246,26 @@ describe('documents given by reference, which the upstream reads whole', () => {
     const seen = await offer(path, body);
     expect(seen).toMatchObject({ status: 400, sent: 0, spentUsd: 0 });
     expect(seen.message).toMatch(/no context window known for .*documents given by URL or file id/);
+  });
+
+  it('an image given by URL is reserved as an image, not up to the window, and passes a budget it fits', async () => {
+    const seen = await offer(
+      '/v1/chat/completions',
+      {
+        max_tokens: 100,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image_url', image_url: { url: 'https://example.invalid/images/cat' } },
+              { type: 'text', text: 'what is this?' },
+            ],
+          },
+        ],
+      },
+      200_000,
+    );
+    expect(seen).toMatchObject({ status: 200, sent: 1 });
   });
 
   it('a document given inline is reserved at its size, not the window, and passes a budget it fits', async () => {

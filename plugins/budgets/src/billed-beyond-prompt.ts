@@ -74,11 +74,12 @@ const MAX_DEPTH = 64;
 
 /**
  * Media in the prompt that its text does not price:
- * - `audio`: audio input (a Chat or Responses `input_audio` part, an audio data URL or media type),
- *   billed per audio token at its own rate (gpt-4o audio input: 16 times text; Gemini: 3 times);
+ * - `audio`: audio input (a Chat or Responses `input_audio` part, an audio data URL, media type or
+ *   file URL), billed per audio token at its own rate (gpt-4o audio input: 16 times text; Gemini: 3 times);
  * - `byReference`: a document or file given by URL or file id (Anthropic `document` with a `url` or
  *   `file` source, Responses `input_file` with `file_url` or `file_id`, a Chat `file` with
- *   `file_id`), which the upstream reads whole: a 500-page PDF is some 300,000 input tokens.
+ *   `file_id` or an http(s) `file_data`), or an image part whose URL is a document's or a video's, which the
+ *   upstream reads whole: a 500-page PDF is some 300,000 input tokens, an hour of video a million.
  */
 function promptMediaOf(body: Record<string, unknown>): { audio: boolean; byReference: boolean } {
   const seen = { audio: false, byReference: false };
@@ -93,9 +94,9 @@ function promptMediaOf(body: Record<string, unknown>): { audio: boolean; byRefer
       return;
     }
     const node = value as Record<string, unknown>;
-    if (node.type === 'input_audio') seen.audio = true;
-    else if (typeof node.media_type === 'string' && node.media_type.startsWith('audio/')) seen.audio = true;
-    else if (givenByReference(node)) seen.byReference = true;
+    const media = mediaOf(node);
+    if (media === 'audio') seen.audio = true;
+    else if (media === 'reference') seen.byReference = true;
     for (const item of Object.values(node)) walk(item, depth + 1);
   };
   walk(body.messages, 0);
@@ -105,10 +106,54 @@ function promptMediaOf(body: Record<string, unknown>): { audio: boolean; byRefer
   return seen;
 }
 
-function givenByReference(node: Record<string, unknown>): boolean {
-  const source = node.source as { type?: unknown } | null | undefined;
-  if (node.type === 'document') return source?.type === 'url' || source?.type === 'file';
-  if (node.type === 'input_file') return typeof node.file_url === 'string' || typeof node.file_id === 'string';
-  if (node.type === 'file') return typeof (node.file as { file_id?: unknown } | null)?.file_id === 'string';
-  return false;
+/** What a content part puts in the prompt beyond its text: audio, input read by reference, or nothing. */
+function mediaOf(node: Record<string, unknown>): 'audio' | 'reference' | undefined {
+  if (node.type === 'input_audio') return 'audio';
+  if (typeof node.media_type === 'string' && node.media_type.startsWith('audio/')) return 'audio';
+  const source = node.source as { type?: unknown; url?: unknown } | null | undefined;
+  switch (node.type) {
+    case 'document':
+      return source?.type === 'url' || source?.type === 'file' ? 'reference' : undefined;
+    case 'input_file':
+      return typeof node.file_id === 'string' ? 'reference' : fileUrlOf(node.file_url);
+    case 'file': {
+      const file = node.file as { file_id?: unknown; file_data?: unknown } | null | undefined;
+      return typeof file?.file_id === 'string' ? 'reference' : fileUrlOf(file?.file_data);
+    }
+    // An image part may name a URL that is no image: Gemini reads a PDF, a video or audio by URL (fileData).
+    case 'image_url':
+      return mediaUrlOf((node.image_url as { url?: unknown } | null | undefined)?.url);
+    case 'input_image':
+      return mediaUrlOf(node.image_url);
+    case 'image':
+      return source?.type === 'url' ? mediaUrlOf(source.url) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Extensions of documents and video an upstream may read by URL, and of audio. */
+const DOCUMENT_EXTENSIONS = /\.(pdf|txt|html?|csv|md|mp4|mpe?g|mov|avi|webm|wmv|flv|3gp|mkv)$/i;
+const AUDIO_EXTENSIONS = /\.(mp3|wav|aac|ogg|flac|aiff?|m4a|opus)$/i;
+const VIDEO_HOSTS = /^(?:www\.|m\.)?(?:youtube\.com|youtu\.be)$/i;
+
+/** A file's http(s) URL: audio by its extension, else a file read by reference. */
+function fileUrlOf(url: unknown): 'audio' | 'reference' | undefined {
+  if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return undefined;
+  return mediaUrlOf(url) ?? 'reference';
+}
+
+/**
+ * An http(s) URL of audio (by its extension); else of a document or a video (by its extension, or a
+ * YouTube host), read by reference: any other URL is taken for an image's.
+ */
+function mediaUrlOf(url: unknown): 'audio' | 'reference' | undefined {
+  if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return undefined;
+  try {
+    const { hostname, pathname } = new URL(url);
+    if (AUDIO_EXTENSIONS.test(pathname)) return 'audio';
+    return VIDEO_HOSTS.test(hostname) || DOCUMENT_EXTENSIONS.test(pathname) ? 'reference' : undefined;
+  } catch {
+    return undefined;
+  }
 }
