@@ -6,7 +6,7 @@ import { requestedSearchesOf } from '@switchyard/plugin-pricing/contract';
 export interface BilledBeyondPrompt {
   /** Input the upstream reads beyond the body (tool results, documents it fetches): up to the context window. */
   readonly unboundedInput: boolean;
-  /** What is billed at a rate no catalog price has a field for, named for the caller; undefined when nothing. */
+  /** What is billed beside the tokens or at a rate no catalog price has a field for, named for the caller; undefined when nothing. */
   readonly unpricedFee: string | undefined;
 }
 
@@ -19,7 +19,7 @@ export function billedBeyondPrompt(x: Exchange): BilledBeyondPrompt {
     const media = promptMediaOf(x.body);
     billed = {
       unboundedInput: readsToolResults(x.body) || media.byReference,
-      unpricedFee: unpricedFeeOf(x.body) ?? (media.audio ? 'audio input' : undefined),
+      unpricedFee: unpricedFeeOf(x.body) ?? (media.audio ? 'audio input (billed at its own rate)' : undefined),
     };
     x.set(BILLED, billed);
   }
@@ -65,9 +65,11 @@ function unpricedFeeOf(body: Record<string, unknown>): string | undefined {
   const tools = Array.isArray(body.tools) ? (body.tools as Array<{ type?: unknown } | null>) : [];
   for (const type of tools.map((tool) => tool?.type))
     if (typeof type === 'string' && (UNPRICED_TOOLS.has(type) || type.startsWith('code_execution')))
-      return `${type} tool`;
+      return `${type} tool (billed beside the tokens)`;
   const audio = Array.isArray(body.modalities) && body.modalities.includes('audio');
-  return audio || (body.audio !== undefined && body.audio !== null) ? 'audio output' : undefined;
+  return audio || (body.audio !== undefined && body.audio !== null)
+    ? 'audio output (billed at its own rate)'
+    : undefined;
 }
 
 const MAX_DEPTH = 64;

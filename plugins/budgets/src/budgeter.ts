@@ -255,7 +255,7 @@ export class Budgeter {
       const needs = ': a request with a budget needs one (catalog: pricing)';
       if (!price) return `no price known for ${t.id}${atTier}${needs}`;
       if (searches && price.webSearch === undefined) return `no web search price known for ${t.id}${needs}`;
-      if (fee) return `no price known for the ${fee} (billed at its own rate): a request with a budget cannot use it`;
+      if (fee) return `no price known for the ${fee}: a request with a budget cannot use it`;
       return undefined;
     };
     // Excluded as the request's own constraint: when none is left, the caller gets 400 constraint_unmet saying why.
