@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readSse, SseReader } from '@switchyard/core/stream';
-import type { Exchange } from '@switchyard/core';
+import type { Exchange, ProviderInstance } from '@switchyard/core';
 import type { SseEvent } from '@switchyard/core/stream';
 import type { StreamObservation } from '@switchyard/core/protocol';
 import { openaiCodec } from '@switchyard/protocol-openai';
@@ -66,9 +66,13 @@ const USAGE =
   'data: {"id":"c","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}\n\n';
 const STREAM = `: ping\n\n${chunk('a')}${chunk('b')}${USAGE}data: [DONE]\n\n`;
 
+/** The upstream key of the instance the framed stream comes from. */
+const UPSTREAM_KEY = 'Zq9xLocalVllmToken0123456789';
+const INSTANCE = { name: 'u', baseUrl: 'http://127.0.0.1:9/v1', apiKey: UPSTREAM_KEY, headers: {} } as ProviderInstance;
+
 function frame(parts: Buffer[], includeUsage: boolean): { out: string; obs: StreamObservation } {
   const obs: StreamObservation = { events: 0, done: false };
-  const framer = new PassThroughFramer(openaiCodec, obs, exchange(includeUsage));
+  const framer = new PassThroughFramer(openaiCodec, obs, exchange(includeUsage), INSTANCE);
   let out = '';
   for (const part of parts) {
     const forwarded = framer.frame(part);
@@ -121,5 +125,15 @@ describe('PassThroughFramer', () => {
   it('notes an error event', () => {
     const { obs } = frame([Buffer.from('data: {"error":{"message":"overloaded"}}\r\n\r\n')], true);
     expect(obs.error).toBe('overloaded');
+  });
+
+  it("forwards an error event quoting the instance's key without it, wherever the stream is split", () => {
+    const error = `data: {"error":{"message":"Incorrect API key provided: ${UPSTREAM_KEY}"}}\n\n`;
+    const stream = Buffer.from(chunk('a') + error + chunk('b'));
+    for (let at = 0; at <= stream.length; at++) {
+      const { out, obs } = frame([stream.subarray(0, at), stream.subarray(at)], true);
+      expect(out, `split at ${at}`).toBe(chunk('a') + error.replace(UPSTREAM_KEY, '****') + chunk('b'));
+      expect(obs.error).toContain(UPSTREAM_KEY); // core builds the caller's error from it through withoutSecrets()
+    }
   });
 });

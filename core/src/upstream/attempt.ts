@@ -17,7 +17,7 @@ import { isPromise } from '../hook-runners.js';
 import { Timeouts } from './timeouts.js';
 import type { PendingTimeout } from './timeouts.js';
 import { deliverStream, reframedEvents, StreamRecording } from './stream-delivery.js';
-import { headerValue, rateLimitHeaders, readCapped, retryAfterOf, upstreamError } from './upstream-error.js';
+import { headerValue, rateLimitHeaders, readCapped, retryAfterOf, scrubbed, upstreamError } from './upstream-error.js';
 
 /** What a successful attempt hands to the HTTP layer. */
 export type Delivery =
@@ -197,8 +197,8 @@ function streamPieces(
   const framed = adapter.readEvents?.(res.body, x);
   if (speaks(adapter, c.target, x.protocol) === x.protocol)
     return framed
-      ? reframedEvents(framed, codec, obs, x, recording?.events)
-      : new PassThroughStream(res.body, new PassThroughFramer(codec, obs, x), recording?.events);
+      ? reframedEvents(framed, codec, obs, c, recording?.events)
+      : new PassThroughStream(res.body, new PassThroughFramer(codec, obs, x, c.target.instance), recording?.events);
   const chunks = adapter.decodeStream(framed ?? readSse(res.body), x);
   return codec.encodeStream(recording ? recording.accumulate(chunks) : chunks, x, obs);
 }
@@ -240,6 +240,8 @@ async function failed(
   error: SwitchyardError,
   extra?: Partial<AttemptResult>,
 ): Promise<AttemptOutput> {
+  // Its message may quote the upstream (an error event in a stream), and the upstream may quote the gateway's credentials.
+  scrubbed(error, c.target.instance);
   const result: AttemptResult = {
     ...base,
     outcome,

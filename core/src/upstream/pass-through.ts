@@ -1,10 +1,11 @@
 import type { Exchange } from '../exchange.js';
 import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
-import type { SseEvent } from '../types.js';
+import type { ProviderInstance, SseEvent } from '../types.js';
 import { afterBom, parseEvent, scanEvents, SseReader } from './sse.js';
 import type { EventSink } from './sse.js';
 import { PushLayer, RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
+import { withoutSecrets } from './upstream-error.js';
 
 /**
  * Same-protocol SSE pass-through without decoding: finds where events end by scanning bytes,
@@ -17,6 +18,7 @@ export class PassThroughFramer implements EventSink {
   readonly #codec: ProtocolCodec;
   readonly #obs: StreamObservation;
   readonly #x: Exchange;
+  readonly #instance: ProviderInstance;
   /** The start of an event that has not ended yet. */
   #tail: Buffer | undefined;
   #first = true;
@@ -24,10 +26,11 @@ export class PassThroughFramer implements EventSink {
   #kept: Buffer[] | undefined;
   #keptFrom = 0;
 
-  constructor(codec: ProtocolCodec, obs: StreamObservation, x: Exchange) {
+  constructor(codec: ProtocolCodec, obs: StreamObservation, x: Exchange, instance: ProviderInstance) {
     this.#codec = codec;
     this.#obs = obs;
     this.#x = x;
+    this.#instance = instance;
   }
 
   /** What of `chunk` (after what was held back) to forward now; undefined when nothing. */
@@ -52,10 +55,25 @@ export class PassThroughFramer implements EventSink {
     return end === n ? data : data.subarray(0, end);
   }
 
-  /** @internal Observes one event; a withheld one is cut out of what frame() forwards. */
+  /**
+   * @internal Observes one event; a withheld one is cut out of what frame() forwards, and an error
+   * event (the upstream's own words) quoting the instance's credentials is forwarded without them.
+   */
   event(data: Buffer, start: number, end: number): void {
-    if (this.#observe(data, start, end)) return;
-    (this.#kept ??= []).push(data.subarray(this.#keptFrom, start));
+    const error = this.#obs.error;
+    if (!this.#observe(data, start, end)) this.#replace(data, start, end);
+    else if (this.#obs.error !== error) {
+      const text = data.toString('utf8', start, end);
+      const clean = withoutSecrets(text, this.#instance);
+      if (clean !== text) this.#replace(data, start, end, Buffer.from(clean));
+    }
+  }
+
+  /** Forwards `data[start..end)` as `by`, or not at all. */
+  #replace(data: Buffer, start: number, end: number, by?: Buffer): void {
+    const kept = (this.#kept ??= []);
+    kept.push(data.subarray(this.#keptFrom, start));
+    if (by) kept.push(by);
     this.#keptFrom = end;
   }
 

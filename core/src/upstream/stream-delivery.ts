@@ -1,6 +1,5 @@
 import { SwitchyardError } from '../errors.js';
 import { CALLER_GONE, CAPTURED_COMPLETION } from '../exchange.js';
-import type { Exchange } from '../exchange.js';
 import type { ChatCompletionChunk } from '../protocols/canonical.js';
 import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import { CompletionAccumulator } from '../protocols/completion-stream.js';
@@ -11,6 +10,7 @@ import type { UpstreamAbort } from './abort.js';
 import { bindUpstream, connectionMessage } from './attempt-context.js';
 import type { AttemptContext } from './attempt-context.js';
 import { formatSse } from './sse.js';
+import { withoutSecrets } from './upstream-error.js';
 
 export interface StreamState {
   attempt: number;
@@ -157,9 +157,8 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
     const obs = this.#obs;
     const target = this.#c.target;
     if (obs.error !== undefined) {
-      this.#broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${obs.error}`, {
-        expose: true,
-      });
+      const why = withoutSecrets(obs.error, target.instance);
+      this.#broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${why}`, { expose: true });
     } else if (!obs.done) {
       this.#broken = new SwitchyardError(
         'SWITCHYARD_ERR_UPSTREAM_FAILED',
@@ -175,7 +174,8 @@ class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> 
   #upstreamFailed(err: unknown): string | undefined {
     if (this.#c.x.aborted) return undefined;
     const why = err instanceof SwitchyardError ? err.message : `upstream stream broke: ${connectionMessage(err)}`;
-    this.#broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${this.#c.target.id}: ${why}`, {
+    const message = withoutSecrets(`${this.#c.target.id}: ${why}`, this.#c.target.instance);
+    this.#broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, {
       expose: true,
       cause: err,
     });
@@ -256,13 +256,17 @@ export async function* reframedEvents(
   events: AsyncIterable<SseEvent>,
   codec: ProtocolCodec,
   obs: StreamObservation,
-  x: Exchange,
+  c: AttemptContext,
   record?: SseEvent[],
 ): AsyncGenerator<string> {
   for await (const event of events) {
-    const keep = codec.observe(event, obs, x) !== false;
+    const error = obs.error;
+    const keep = codec.observe(event, obs, c.x) !== false;
     record?.push(event);
-    if (keep) yield formatSse(event);
+    if (!keep) continue;
+    // An error event is the upstream's own words, and may quote the gateway's credentials.
+    if (obs.error !== error) event.data = withoutSecrets(event.data, c.target.instance);
+    yield formatSse(event);
   }
 }
 

@@ -1,7 +1,7 @@
 import { secretValuesOf } from '../mask.js';
 import { SwitchyardError, retryAdvice } from '../errors.js';
 import type { UpstreamErrorInfo } from '../providers.js';
-import type { Target } from '../types.js';
+import type { ProviderInstance, Target } from '../types.js';
 
 /** An upstream's error answer as the caller's error: business errors pass, throttling keeps its headers, secrets are scrubbed. */
 export function upstreamError(
@@ -11,7 +11,7 @@ export function upstreamError(
   retryAfter: string | undefined,
   limits?: Record<string, string>,
 ): SwitchyardError {
-  const message = scrub(info.message, target);
+  const message = withoutSecrets(info.message, target.instance);
   if (info.outcome === 'business_error') {
     return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', message, {
       status,
@@ -43,11 +43,17 @@ function retryHeaders(retryAfter: string | undefined): Record<string, string> {
 }
 
 /** An upstream must never get to echo the gateway's credentials (its key, secrets in its base URL or headers) to a caller. */
-function scrub(message: string, target: Target): string {
-  let clean = message;
-  for (const secret of secretValuesOf(target.instance))
-    if (clean.includes(secret)) clean = clean.split(secret).join('****');
+export function withoutSecrets(text: string, instance: ProviderInstance): string {
+  let clean = text;
+  for (const secret of secretValuesOf(instance)) if (clean.includes(secret)) clean = clean.split(secret).join('****');
   return clean;
+}
+
+/** `error` with the instance's credentials cut out of its message: an upstream's words may be in it. */
+export function scrubbed(error: SwitchyardError, instance: ProviderInstance): SwitchyardError {
+  const clean = withoutSecrets(error.message, instance);
+  if (clean !== error.message) error.message = clean;
+  return error;
 }
 
 export async function readCapped(body: AsyncIterable<Uint8Array>, cap: number): Promise<string> {
