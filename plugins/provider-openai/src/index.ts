@@ -7,6 +7,7 @@ import { attemptSpeaksResponses, instanceHeaders, openaiAdapter } from './adapte
 import { responsesBody } from './bodies.js';
 import { chatBodyFor } from './chat-body.js';
 import { optionsOf } from './instance-fields.js';
+import { dropRoutingFields } from './routing-fields.js';
 import { builtInModels } from '@switchyard/plugin-models/contract';
 import { OPENAI_MODELS } from './models.js';
 
@@ -44,6 +45,7 @@ function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): Upst
         ? { ...x.body, previous_response_id: continuation.previousResponseId, input: continuation.input }
         : x.body;
     req.body = responsesBody(source, x, gateway);
+    dropRoutingFields(req.body as Record<string, unknown>, x, options.allowRoutingFields);
     return req;
   }
   const path = x.operation === 'embeddings' ? options.embeddingsPath : options.chatPath;
@@ -51,6 +53,7 @@ function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): Upst
   if (!source) throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported here`);
   req.url = `${target.instance.baseUrl}${path}`;
   const body: Record<string, unknown> = { ...source, model: target.model };
+  dropRoutingFields(body, x, options.allowRoutingFields);
   if (req.stream && options.streamUsage && x.request && x.request.stream_options?.include_usage !== true) {
     body.stream_options = { ...x.request.stream_options, include_usage: true };
   }
