@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NOTHING, exchangeKey, unansweredAfterSending } from '@switchyard/core';
 import type { AttemptResult, Exchange, Logger, SwitchyardError, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
-import { sentInputTokens } from '@switchyard/plugin-models/contract';
+import { sentInputTokens, textTokens } from '@switchyard/plugin-models/contract';
 import type { ModelInfo, Price } from '@switchyard/plugin-models/contract';
 import {
   PRICING_COST,
@@ -424,17 +424,20 @@ function keepMsOf(span: PeriodSpan, at: number): number | undefined {
   return Number.isFinite(span.end) ? span.end - at + DAY_MS : undefined;
 }
 
-/** Embedding inputs' estimated tokens: characters / 4. */
-/** Tokens of an embeddings input: token arrays counted exactly (one per id), text as characters / 4. */
+/**
+ * Tokens of an embeddings input: token arrays counted exactly (one per id), text as characters / 4
+ * with each character past ASCII weighed as its UTF-8 bytes (textTokens, as a chat prompt's): a CJK
+ * character is about a token, not a quarter of one.
+ */
 function embeddingTokens(input: unknown): number {
-  if (typeof input === 'string') return Math.ceil(input.length / 4);
+  if (typeof input === 'string') return textTokens(input);
   if (!Array.isArray(input)) return 0;
   if (input.every((id) => typeof id === 'number')) return input.length;
   let tokens = 0;
   for (const item of input)
     tokens += Array.isArray(item)
       ? item.length
-      : Math.ceil((typeof item === 'string' ? item : JSON.stringify(item ?? '')).length / 4);
+      : textTokens(typeof item === 'string' ? item : JSON.stringify(item ?? ''));
   return tokens;
 }
 

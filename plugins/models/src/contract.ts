@@ -3,7 +3,7 @@ export { BUILT_IN_MODELS, MODEL_INFO, builtInModels } from './table-contract.js'
 export { ModelInfoTable, fitOutputTokens, claudePrice, listPrice, modelInfoSchema } from './model-info.js';
 export type { ModelInfo, ModelPricing, Price } from './model-info.js';
 export { targetOutputTokens } from './fit.js';
-export { bodyTokens, estimateChatTokens, inputTokens, sentInputTokens } from './estimate.js';
+export { bodyTokens, estimateChatTokens, inputTokens, sentInputTokens, textTokens } from './estimate.js';
 export { MODEL_ROUTES, RESOLVE_TAP } from './routes-contract.js';
 export type { ModelRoutes, ModelsChangedListener } from './routes.js';
 export type { ModelResolver } from './resolve.js';
