@@ -6,6 +6,7 @@ import { sentInputTokens, textTokens } from '@switchyard/plugin-models/contract'
 import type { ModelInfo, Price } from '@switchyard/plugin-models/contract';
 import {
   PRICING_COST,
+  longContextPrice,
   priceAt,
   searchFeeOf,
   serviceTierOf,
@@ -343,14 +344,21 @@ export class Budgeter {
     if (reserved) this.#running.add(held);
   }
 
-  /** The most a request can cost on `target`: its prompt estimate at the input price, its output limit at the output (or reasoning) price. */
+  /**
+   * The most a request can cost on `target`: its prompt estimate at the input price, its output limit at
+   * the output (or reasoning) price; at the long-context price when the input reserved is above its threshold.
+   */
   #worstCase(target: Target, x: Exchange, at: number): number {
     const info = this.d.modelInfo(target);
-    const price = this.#price(target, x, at);
-    if (!info || !price) return 0;
-    if (x.operation !== 'chat') return worstCaseUsd(price, embeddingTokens(x.body.input), 0);
+    const listed = this.#price(target, x, at);
+    if (!info || !listed) return 0;
+    if (x.operation !== 'chat') {
+      const tokens = embeddingTokens(x.body.input);
+      return worstCaseUsd(longContextPrice(listed, tokens), tokens, 0);
+    }
     const input = inputTokensOf(x, info);
     if (input === undefined) return 0;
+    const price = longContextPrice(listed, input);
     const request = x.request;
     const output = askedOutput(request) ?? this.#reservedOutput(info);
     const choices = typeof request?.n === 'number' && request.n > 1 ? request.n : 1;
