@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { NOTHING, exchangeKey, unansweredAfterSending } from '@switchyard/core';
 import type { AttemptResult, Exchange, Logger, SwitchyardError, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
-import { sentInputTokens } from '@switchyard/plugin-models/contract';
+import { sentInputTokens, textTokens } from '@switchyard/plugin-models/contract';
 import type { ModelInfo, Price } from '@switchyard/plugin-models/contract';
 import {
   PRICING_COST,
+  longContextPrice,
   priceAt,
   searchFeeOf,
   serviceTierOf,
@@ -343,14 +344,21 @@ export class Budgeter {
     if (reserved) this.#running.add(held);
   }
 
-  /** The most a request can cost on `target`: its prompt estimate at the input price, its output limit at the output (or reasoning) price. */
+  /**
+   * The most a request can cost on `target`: its prompt estimate at the input price, its output limit at
+   * the output (or reasoning) price; at the long-context price when the input reserved is above its threshold.
+   */
   #worstCase(target: Target, x: Exchange, at: number): number {
     const info = this.d.modelInfo(target);
-    const price = this.#price(target, x, at);
-    if (!info || !price) return 0;
-    if (x.operation !== 'chat') return worstCaseUsd(price, embeddingTokens(x.body.input), 0);
+    const listed = this.#price(target, x, at);
+    if (!info || !listed) return 0;
+    if (x.operation !== 'chat') {
+      const tokens = embeddingTokens(x.body.input);
+      return worstCaseUsd(longContextPrice(listed, tokens), tokens, 0);
+    }
     const input = inputTokensOf(x, info);
     if (input === undefined) return 0;
+    const price = longContextPrice(listed, input);
     const request = x.request;
     const output = askedOutput(request) ?? this.#reservedOutput(info);
     const choices = typeof request?.n === 'number' && request.n > 1 ? request.n : 1;
@@ -424,17 +432,20 @@ function keepMsOf(span: PeriodSpan, at: number): number | undefined {
   return Number.isFinite(span.end) ? span.end - at + DAY_MS : undefined;
 }
 
-/** Embedding inputs' estimated tokens: characters / 4. */
-/** Tokens of an embeddings input: token arrays counted exactly (one per id), text as characters / 4. */
+/**
+ * Tokens of an embeddings input: token arrays counted exactly (one per id), text as characters / 4
+ * with each character past ASCII weighed as its UTF-8 bytes (textTokens, as a chat prompt's): a CJK
+ * character is about a token, not a quarter of one.
+ */
 function embeddingTokens(input: unknown): number {
-  if (typeof input === 'string') return Math.ceil(input.length / 4);
+  if (typeof input === 'string') return textTokens(input);
   if (!Array.isArray(input)) return 0;
   if (input.every((id) => typeof id === 'number')) return input.length;
   let tokens = 0;
   for (const item of input)
     tokens += Array.isArray(item)
       ? item.length
-      : Math.ceil((typeof item === 'string' ? item : JSON.stringify(item ?? '')).length / 4);
+      : textTokens(typeof item === 'string' ? item : JSON.stringify(item ?? ''));
   return tokens;
 }
 

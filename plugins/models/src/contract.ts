@@ -1,9 +1,16 @@
 /** What other plugins import (`@switchyard/plugin-models/contract`): the table's and the routes' contracts, their types, fitting and price helpers. */
 export { BUILT_IN_MODELS, MODEL_INFO, builtInModels } from './table-contract.js';
-export { ModelInfoTable, fitOutputTokens, claudePrice, listPrice, modelInfoSchema } from './model-info.js';
-export type { ModelInfo, ModelPricing, Price } from './model-info.js';
+export {
+  ModelInfoTable,
+  fitOutputTokens,
+  claudeLongContext,
+  claudePrice,
+  listPrice,
+  modelInfoSchema,
+} from './model-info.js';
+export type { LongContextPrice, ModelInfo, ModelPricing, Price } from './model-info.js';
 export { targetOutputTokens } from './fit.js';
-export { bodyTokens, estimateChatTokens, inputTokens, sentInputTokens } from './estimate.js';
+export { bodyTokens, estimateChatTokens, inputTokens, sentInputTokens, textTokens } from './estimate.js';
 export { MODEL_ROUTES, RESOLVE_TAP } from './routes-contract.js';
 export type { ModelRoutes, ModelsChangedListener } from './routes.js';
 export type { ModelResolver } from './resolve.js';

@@ -60,6 +60,15 @@ export function bodyTokens(body: unknown, charsPerToken = CHARS_PER_TOKEN): numb
 }
 
 /**
+ * A text's estimated tokens for reservations: characters / `charsPerToken`, each character past
+ * ASCII weighed as its UTF-8 bytes (promptChars()), as bodyTokens() weighs a body's strings. For
+ * text that is not in a body's prompt fields: an embeddings input.
+ */
+export function textTokens(text: string, charsPerToken = CHARS_PER_TOKEN): number {
+  return Math.ceil(promptChars(text) / charsPerToken);
+}
+
+/**
  * A string's length for a token estimate in English characters: 2 × UTF-8 bytes − length. ASCII
  * counts once; a CJK character 5 (over a token at 4 a token, as tokenizers give it about one), an
  * emoji 6, an accented letter 3. Characters / 4 alone lets a CJK prompt reserve a quarter of its bill.

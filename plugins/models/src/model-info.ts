@@ -3,15 +3,36 @@ import type { Static } from '@sinclair/typebox';
 
 /** One schema per shape gives its TypeScript type and the validation of config `catalog:` entries. */
 const usd = (description: string) => Type.Optional(Type.Number({ minimum: 0, description }));
-const priceFields = {
+/** USD per 1M tokens of each kind: what a request's tokens cost. */
+const tokenPriceFields = {
   input: Type.Number({ minimum: 0, description: 'USD per 1M input tokens.' }),
   output: Type.Number({ minimum: 0, description: 'USD per 1M output tokens.' }),
   cachedRead: usd('Cached input read back (OpenAI cached tokens, Anthropic cache reads); input when unset.'),
   cacheWrite: usd("Input written to a prompt cache (Anthropic's 5-minute cache writes); input when unset."),
   cacheWrite1h: usd('Input written to a prompt cache kept one hour (Anthropic `ttl: "1h"`); cacheWrite when unset.'),
   reasoning: usd('Reasoning (thinking) tokens, part of the output; output when unset.'),
+};
+const priceFields = {
+  ...tokenPriceFields,
   webSearch: usd(
     'USD per 1,000 web searches (Anthropic `web_search`, OpenAI `web_search` calls, Chat `web_search_options`), billed beside tokens; when unset, an answer that searched is priced for its tokens only and budgeted keys cannot search.',
+  ),
+  longContext: Type.Optional(
+    Type.Object(
+      {
+        above: Type.Integer({
+          minimum: 0,
+          description:
+            'Prompt tokens (input, cache reads and cache writes together) above which the request is priced here.',
+        }),
+        ...tokenPriceFields,
+      },
+      {
+        additionalProperties: false,
+        description:
+          "The whole token price of a request whose prompt is above `above` tokens, its output included (Gemini 2.5 Pro past 200K tokens, Claude Sonnet 4 with the 1M-context beta): unset fields default as the price's own do, from this price's input and output. Web searches keep the price's `webSearch`. The spend of an answer follows its reported prompt tokens; a budget's reservation, the prompt it reserves.",
+      },
+    ),
   ),
 };
 /** Prices a caller can choose by request (OpenAI's `service_tier`): each tier's whole price. */
@@ -20,7 +41,7 @@ const tieredFields = {
   tiers: Type.Optional(
     mapOf(Type.Object(priceFields, { additionalProperties: false }), {
       description:
-        'Prices by service tier a caller asks for (`service_tier`: `priority`, `flex`, `scale`), each whole. A request for a tier not listed here is not priced (budgeted keys cannot make it).',
+        'Prices by service tier a caller asks for (`service_tier`: `priority`, `flex`, `scale`), each whole (its own `longContext`, if any). A request for a tier not listed here is not priced (budgeted keys cannot make it).',
     }),
   ),
 };
@@ -77,6 +98,8 @@ export const modelInfoSchema = Type.Object(
 
 /** USD per 1M tokens, by token kind. */
 export type Price = Omit<ModelPricing, 'versions'>;
+/** The whole token price of a request whose prompt is above `above` tokens. */
+export type LongContextPrice = NonNullable<Price['longContext']>;
 /** A model's price, with dated `versions`. */
 export type ModelPricing = Static<typeof pricing>;
 export type ModelInfo = Static<typeof modelInfoSchema>;
@@ -97,6 +120,22 @@ export function listPrice(input: number, output: number, cachedRead?: number, ca
  */
 export function claudePrice(input: number, output: number, cachedRead?: number, cacheWrite?: number): ModelPricing {
   return { ...listPrice(input, output, cachedRead, cacheWrite), cacheWrite1h: input * 2 };
+}
+
+/**
+ * A Claude model's long-context price (the 1M-token context window): the whole request, output
+ * included, at `input` and `output` once its prompt passes 200K tokens, with cache reads at a tenth
+ * of the input price and cache writes at 1.25 (five minutes) and 2 (one hour) times it.
+ */
+export function claudeLongContext(input: number, output: number): LongContextPrice {
+  return {
+    above: 200_000,
+    input,
+    output,
+    cachedRead: input / 10,
+    cacheWrite: input * 1.25,
+    cacheWrite1h: input * 2,
+  };
 }
 
 /** What a model takes, shared by the point releases of its family. */

@@ -9,7 +9,9 @@ export {
   costOf,
   formatUsd,
   instantOf,
+  longContextPrice,
   priceAt,
+  promptTokensOf,
   ratesOf,
   requestedSearchesOf,
   searchFeeOf,
@@ -35,6 +37,8 @@ export interface AttemptCost {
   readonly priceFrom?: string;
   /** The service tier priced (the request's `service_tier`); absent: the standard one. */
   readonly tier?: string;
+  /** The prompt tokens above which the long-context price applied (its `above`); absent: it did not. */
+  readonly longContextAbove?: number;
   /** Web searches that ran, and their fee (part of `usd`, not of `breakdown`; no fee when the price has no `webSearch`). */
   readonly webSearches?: number;
   readonly webSearchUsd?: number;

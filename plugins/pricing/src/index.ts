@@ -8,7 +8,9 @@ import type { AttemptCost, RequestCost } from './contract.js';
 import {
   costOf,
   formatUsd,
+  longContextPrice,
   priceAt,
+  promptTokensOf,
   requestedSearchesOf,
   searchFeeOf,
   serviceTierOf,
@@ -86,7 +88,10 @@ function price(
   const pricing = table.forTarget(result.target)?.pricing;
   const tier = serviceTierOf(x.body);
   const inForce = pricing && priceAt(pricing, at);
-  const price = inForce && tierPrice(inForce.price, tier);
+  const listed = inForce && tierPrice(inForce.price, tier);
+  const tokens = tokensOf(result.usage!);
+  // A prompt past the price's long-context threshold is billed, output included, at its long-context price.
+  const price = listed && longContextPrice(listed, promptTokensOf(tokens));
   const searches = Math.max(webSearchesOf(result.usage!), requestedSearchesOf(x.body));
   const fee = price && searchFeeOf(price, searches);
   // Searches without a price leave the fee unpriced, never the tokens: they are charged all the same.
@@ -103,7 +108,6 @@ function price(
   }
   const unpriced = unpricedHere ? [...(before?.unpriced ?? []), result.target.id] : (before?.unpriced ?? NONE);
   if (!price) return { usd: before?.usd ?? 0, attempts: before?.attempts ?? [], unpriced, at };
-  const tokens = tokensOf(result.usage!);
   const cost = costOf(price, tokens);
   const usd = cost.usd + (fee ?? 0);
   const attempt: AttemptCost = {
@@ -115,6 +119,7 @@ function price(
     breakdown: cost.breakdown,
     ...(inForce!.from === undefined ? {} : { priceFrom: inForce!.from }),
     ...(tier ? { tier } : {}),
+    ...(price === listed ? {} : { longContextAbove: listed!.longContext!.above }),
     ...(searches ? { webSearches: searches, ...(fee === undefined ? {} : { webSearchUsd: fee }) } : {}),
   };
   return { usd: (before?.usd ?? 0) + usd, attempts: [...(before?.attempts ?? []), attempt], unpriced, at };

@@ -149,6 +149,23 @@ export function tierPrice(price: Price, tier: string | undefined): Price | undef
   return Object.hasOwn(price.tiers ?? {}, tier) ? price.tiers![tier] : undefined;
 }
 
+/** A request's prompt tokens: its input, cache reads and cache writes (what a long-context price's `above` counts). */
+export function promptTokensOf(tokens: TokenCounts): number {
+  return tokens.input + tokens.cachedRead + tokens.cacheWrite5m + tokens.cacheWrite1h;
+}
+
+/**
+ * The price of a request whose prompt is `promptTokens` long: the price's `longContext` when the
+ * prompt is above its `above` (the whole request, output included, with the price's `webSearch`), else
+ * the price itself.
+ */
+export function longContextPrice(price: Price, promptTokens: number): Price {
+  const long = price.longContext;
+  if (!long || !(promptTokens > long.above)) return price;
+  const { above: _above, ...rates } = long;
+  return price.webSearch === undefined ? rates : { ...rates, webSearch: price.webSearch };
+}
+
 /**
  * The most `inputTokens` of prompt and `outputTokens` of answer can cost at `price`: any of the
  * prompt may be written to a prompt cache (by the caller's or the prompt-cache plugin's breakpoints,

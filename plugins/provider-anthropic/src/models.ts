@@ -1,4 +1,4 @@
-import { claudePrice } from '@switchyard/plugin-models/contract';
+import { claudeLongContext, claudePrice } from '@switchyard/plugin-models/contract';
 import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true, reasoning: true } as const;
@@ -16,6 +16,13 @@ function price(
 }
 
 /**
+ * Claude Sonnet 4 and 4.5 with the 1M-token context window (`anthropic-beta: context-1m-2025-08-07`,
+ * which the provider passes on): past 200K prompt tokens the whole request costs $6 / $22.50, cache
+ * reads and writes scaled likewise.
+ */
+const SONNET_4_LONG_CONTEXT = claudeLongContext(6, 22.5);
+
+/**
  * Anthropic models with their standard-tier list prices as this release knows them (check them against the provider's price page), contributed to the
  * gateway's model table. A dated name (`…-2024-08-06`, `…-20250929`) falls back to the longest
  * entry it starts with; config `catalog:` overrides any field.
@@ -30,8 +37,16 @@ export const ANTHROPIC_MODELS: Readonly<Record<string, ModelInfo>> = {
   'claude-opus-4-5': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(5, 25, 0.5, 6.25) },
   'claude-opus-4-1': { ...CLAUDE, maxOutputTokens: 32_000, pricing: price(15, 75, 1.5, 18.75) },
   'claude-opus-4': { ...CLAUDE, maxOutputTokens: 32_000, pricing: price(15, 75, 1.5, 18.75) },
-  'claude-sonnet-4-5': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
-  'claude-sonnet-4': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
+  'claude-sonnet-4-5': {
+    ...CLAUDE,
+    maxOutputTokens: 64_000,
+    pricing: { ...price(3, 15, 0.3, 3.75), longContext: SONNET_4_LONG_CONTEXT },
+  },
+  'claude-sonnet-4': {
+    ...CLAUDE,
+    maxOutputTokens: 64_000,
+    pricing: { ...price(3, 15, 0.3, 3.75), longContext: SONNET_4_LONG_CONTEXT },
+  },
   'claude-haiku-4-5': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(1, 5, 0.1, 1.25) },
   'claude-3-7-sonnet': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(3, 15, 0.3, 3.75) },
   'claude-3-5-sonnet': { ...CLAUDE, reasoning: false, maxOutputTokens: 8192, pricing: price(3, 15, 0.3, 3.75) },

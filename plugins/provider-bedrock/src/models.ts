@@ -1,7 +1,9 @@
-import { claudePrice, listPrice as price } from '@switchyard/plugin-models/contract';
+import { claudeLongContext, claudePrice, listPrice as price } from '@switchyard/plugin-models/contract';
 import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true } as const;
+/** Claude Sonnet 4 and 4.5 with the 1M-token context window: the whole request past 200K prompt tokens, as on Anthropic's API. */
+const SONNET_4_LONG_CONTEXT = claudeLongContext(6, 22.5);
 /** Geographic cross-region inference profiles. */
 const GEO = ['us.', 'eu.', 'apac.', 'jp.', 'au.'];
 
@@ -19,7 +21,11 @@ const CLAUDE_MODELS: Array<[id: string, info: ModelInfo, fromClaude45: boolean]>
   ],
   [
     'anthropic.claude-sonnet-4-5-20250929-v1:0',
-    { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(3, 15, 0.3, 3.75) },
+    {
+      ...CLAUDE,
+      maxOutputTokens: 64_000,
+      pricing: { ...claudePrice(3, 15, 0.3, 3.75), longContext: SONNET_4_LONG_CONTEXT },
+    },
     true,
   ],
   [
@@ -39,7 +45,11 @@ const CLAUDE_MODELS: Array<[id: string, info: ModelInfo, fromClaude45: boolean]>
   ],
   [
     'anthropic.claude-sonnet-4-20250514-v1:0',
-    { ...CLAUDE, maxOutputTokens: 64_000, pricing: claudePrice(3, 15, 0.3, 3.75) },
+    {
+      ...CLAUDE,
+      maxOutputTokens: 64_000,
+      pricing: { ...claudePrice(3, 15, 0.3, 3.75), longContext: SONNET_4_LONG_CONTEXT },
+    },
     false,
   ],
   [
@@ -90,12 +100,25 @@ const NOVA_MODELS: Array<[string, ModelInfo]> = [
   ],
 ];
 
-/** A regional endpoint's price: 10% over the global one. */
+/** A regional endpoint's price: 10% over the global one, its long-context price too. */
 const premium = (info: ModelInfo): ModelInfo => {
   const p = info.pricing!;
   const up = (n: number | undefined): number | undefined =>
     n === undefined ? undefined : Math.round(n * 1.1 * 10_000) / 10_000;
-  return { ...info, pricing: claudePrice(up(p.input)!, up(p.output)!, up(p.cachedRead), up(p.cacheWrite)) };
+  const pricing = claudePrice(up(p.input)!, up(p.output)!, up(p.cachedRead), up(p.cacheWrite));
+  const long = p.longContext;
+  if (long) {
+    const { above, input, output, cachedRead, cacheWrite, cacheWrite1h } = long;
+    pricing.longContext = {
+      above,
+      input: up(input)!,
+      output: up(output)!,
+      ...(cachedRead === undefined ? {} : { cachedRead: up(cachedRead)! }),
+      ...(cacheWrite === undefined ? {} : { cacheWrite: up(cacheWrite)! }),
+      ...(cacheWrite1h === undefined ? {} : { cacheWrite1h: up(cacheWrite1h)! }),
+    };
+  }
+  return { ...info, pricing };
 };
 
 /**

@@ -5,6 +5,9 @@ const GEMINI = { contextWindow: 1_048_576, vision: true, tools: true, structured
 /** Gemini 2.5 and later think (thinkingConfig); earlier models refuse it. */
 const THINKING = { reasoning: true } as const;
 const NO_THINKING = { reasoning: false } as const;
+/** The whole request's price, output included, once its prompt (cached content too) passes 200K tokens. */
+const overPrompt200k = (input: number, output: number, cachedRead: number) =>
+  ({ above: 200_000, input, output, cachedRead }) as const;
 
 /**
  * Gemini models with their standard-tier list prices as this release knows them (check them against the provider's price page), contributed to the
@@ -12,7 +15,12 @@ const NO_THINKING = { reasoning: false } as const;
  * entry it starts with; config `catalog:` overrides any field.
  */
 export const GEMINI_MODELS: Readonly<Record<string, ModelInfo>> = {
-  'gemini-2.5-pro': { ...GEMINI, ...THINKING, maxOutputTokens: 65_536, pricing: price(1.25, 10, 0.31) },
+  'gemini-2.5-pro': {
+    ...GEMINI,
+    ...THINKING,
+    maxOutputTokens: 65_536,
+    pricing: { ...price(1.25, 10, 0.31), longContext: overPrompt200k(2.5, 15, 0.625) },
+  },
   'gemini-2.5-flash': { ...GEMINI, ...THINKING, maxOutputTokens: 65_536, pricing: price(0.3, 2.5, 0.075) },
   'gemini-2.5-flash-lite': { ...GEMINI, ...THINKING, maxOutputTokens: 65_536, pricing: price(0.1, 0.4, 0.025) },
   'gemini-2.0-flash': { ...GEMINI, ...NO_THINKING, maxOutputTokens: 8192, pricing: price(0.1, 0.4, 0.025) },

@@ -20,13 +20,21 @@ describe('Bedrock models', () => {
         tools: true,
         pricing: { input: 3, output: 15, cachedRead: 0.3, cacheWrite: 3.75 },
       });
-      // From Claude 4.5 on, regional endpoints cost 10% more than the global profile.
+      // From Claude 4.5 on, regional endpoints cost 10% more than the global profile, past 200K prompt tokens too.
       expect(info('anthropic.claude-sonnet-4-5-20250929-v1:0')?.pricing).toEqual({
         input: 3.3,
         output: 16.5,
         cachedRead: 0.33,
         cacheWrite: 4.125,
         cacheWrite1h: 6.6,
+        longContext: {
+          above: 200_000,
+          input: 6.6,
+          output: 24.75,
+          cachedRead: 0.66,
+          cacheWrite: 8.25,
+          cacheWrite1h: 13.2,
+        },
       });
       expect(info('us.anthropic.claude-sonnet-4-5-20250929-v1:0')?.pricing?.input).toBe(3.3);
       expect(info('eu.anthropic.claude-3-5-haiku-20241022-v1:0')).toMatchObject({
