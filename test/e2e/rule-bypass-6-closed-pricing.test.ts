@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { mockProvider } from '../support/gateway.js';
 import { budgetOf, call } from '../support/rule-probes.js';
 import type { Answer } from '../support/rule-probes.js';
-import { ADMIN, budgeted, k, messagesAnswer, startScriptedUpstream } from '../support/rule-probes-5.js';
+import { ADMIN, budgeted, geminiAt, k, messagesAnswer, startScriptedUpstream } from '../support/rule-probes-5.js';
 
 /** The key's spend once a 200 has settled (nothing to wait for otherwise). */
 async function spentAfter(
@@ -63,24 +63,20 @@ describe('prompts over 200K tokens, billed at the long-context rate', () => {
   // The gateway charged the short-prompt rate: a budgeted key spent twice its budget on input,
   // and the spend records, metrics and x-switchyard-cost showed half the bill. The catalogue had no
   // way to say a price by prompt length (models/src/model-info.ts, pricing/src/price.ts).
-  it('Gemini 2.5 Pro: a 300K-token prompt is charged at $2.50 / $15 per 1M', async () => {
-    const up = await startScriptedUpstream(() => ({
+  /** A Gemini upstream billing every request 300,000 prompt tokens and 1,000 output tokens. */
+  const geminiBilling300K = () =>
+    startScriptedUpstream(() => ({
       candidates: [{ content: { role: 'model', parts: [{ text: 'ok' }] }, finishReason: 'STOP', index: 0 }],
       usageMetadata: { promptTokenCount: 300_000, candidatesTokenCount: 1000, totalTokenCount: 301_000 },
       modelVersion: 'gemini-2.5-pro',
     }));
+
+  it('Gemini 2.5 Pro: a 300K-token prompt is charged at $2.50 / $15 per 1M', async () => {
+    const up = await geminiBilling300K();
     const setup = await budgeted({
       keys: [{ name: 'g', key: k('g6'), budget: { usd: 100, period: 'day' } }],
       catalog: {},
-      providers: [
-        {
-          name: 'g',
-          type: 'gemini',
-          baseUrl: up.baseUrl.replace(/\/v1$/, ''),
-          apiKey: 'AIza-upstream-secret-0123456789abcdefghij',
-          models: ['gemini-2.5-pro'],
-        } as never,
-      ],
+      providers: [geminiAt(up.baseUrl, 'gemini-2.5-pro')],
     });
     try {
       const res = await call(`${setup.gw.url}/v1/chat/completions`, k('g6'), {
@@ -102,23 +98,11 @@ describe('prompts over 200K tokens, billed at the long-context rate', () => {
     // Was: the reservation priced the estimate (280,000 tokens, 1.12M characters) at $1.25 / $10:
     // $0.36 fit a $0.50 budget, and the answer was billed $0.765 (300,000 × $2.50 + 1,000 × $15 per 1M).
     // Now it is reserved at $2.50 / $15: 280,000 × $2.50 + 1,000 × $15 per 1M is $0.715, refused.
-    const up = await startScriptedUpstream(() => ({
-      candidates: [{ content: { role: 'model', parts: [{ text: 'ok' }] }, finishReason: 'STOP', index: 0 }],
-      usageMetadata: { promptTokenCount: 300_000, candidatesTokenCount: 1000, totalTokenCount: 301_000 },
-      modelVersion: 'gemini-2.5-pro',
-    }));
+    const up = await geminiBilling300K();
     const setup = await budgeted({
       keys: [{ name: 'gr', key: k('gr6'), budget: { usd: 0.5, period: 'day' } }],
       catalog: {},
-      providers: [
-        {
-          name: 'g',
-          type: 'gemini',
-          baseUrl: up.baseUrl.replace(/\/v1$/, ''),
-          apiKey: 'AIza-upstream-secret-0123456789abcdefghij',
-          models: ['gemini-2.5-pro'],
-        } as never,
-      ],
+      providers: [geminiAt(up.baseUrl, 'gemini-2.5-pro')],
     });
     try {
       const res = await call(`${setup.gw.url}/v1/chat/completions`, k('gr6'), {

@@ -5,12 +5,11 @@
  */
 import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { memoryLogger, mockProvider, startGateway } from '../support/gateway.js';
 import { call } from '../support/rule-probes.js';
 import { until } from '../support/wait.js';
-import { chatAnswer, k, responsesAnswer, startScriptedUpstream } from '../support/rule-probes-5.js';
+import { chatAnswer, k, listening, responsesAnswer, startScriptedUpstream } from '../support/rule-probes-5.js';
 
 /** A loopback OpenAI-compatible upstream that answers every request with an error quoting `secret`, in a 200 stream. */
 async function echoingUpstream(secret: string, midStream: boolean) {
@@ -35,15 +34,7 @@ async function echoingUpstream(secret: string, midStream: boolean) {
       );
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listening(server);
 }
 
 describe("an upstream's error inside a stream, quoting the gateway's upstream key", () => {

@@ -22,7 +22,9 @@ import {
   anthropicAt,
   budgeted,
   chatAnswer,
+  geminiAt,
   k,
+  listening,
   messagesAnswer,
   startScriptedUpstream,
 } from '../support/rule-probes-5.js';
@@ -235,15 +237,7 @@ async function quotingUpstream() {
       res.end(JSON.stringify(chatAnswer('m', { prompt_tokens: 3, completion_tokens: 1 })));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listening(server);
 }
 
 describe('upstream error answers quoting the upstream key; what logs, traces and the console keep of a prompt', () => {
@@ -402,15 +396,7 @@ describe('embeddings an upstream reports no usage for', () => {
     const setup = await budgeted({
       keys: [{ name: 'g', key: k('gemb6'), budget: { usd: 1, period: 'day' } }],
       catalog: {},
-      providers: [
-        {
-          name: 'g',
-          type: 'gemini',
-          baseUrl: up.baseUrl.replace(/\/v1$/, ''),
-          apiKey: 'AIza-upstream-secret-0123456789abcdefghij',
-          models: ['gemini-embedding-001'],
-        } as never,
-      ],
+      providers: [geminiAt(up.baseUrl, 'gemini-embedding-001')],
     });
     try {
       const one = await call(`${setup.gw.url}/v1/embeddings`, k('gemb6'), {
@@ -490,16 +476,7 @@ describe('hosts: a URL a caller puts in a prompt is never fetched by the gateway
       usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1, totalTokenCount: 2 },
     }));
     const gw = await startGateway({
-      providers: [
-        { ...anthropicAt(an.baseUrl), models: ['c'] },
-        {
-          name: 'g',
-          type: 'gemini',
-          baseUrl: ge.baseUrl.replace(/\/v1$/, ''),
-          apiKey: 'AIza-upstream-secret-0123456789abcdefghij',
-          models: ['gemini-2.5-flash'],
-        } as never,
-      ],
+      providers: [{ ...anthropicAt(an.baseUrl), models: ['c'] }, geminiAt(ge.baseUrl, 'gemini-2.5-flash')],
       plugins: { 'circuit-breaker': false },
     });
     try {

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ConfigInput } from '@switchyard/core';
 import { budgetOf, budgetedGateway, call, type BudgetedSetup } from './rule-probes.js';
@@ -16,6 +17,17 @@ export function anthropicAt(baseUrl: string): NonNullable<ConfigInput['providers
     baseUrl: baseUrl.replace(/\/v1$/, ''),
     apiKey: 'ant-upstream-0123456789',
     models: ['m'],
+  };
+}
+
+/** A Gemini instance `g` serving `model` from a scripted upstream (its base URL without `/v1`). */
+export function geminiAt(baseUrl: string, model: string): NonNullable<ConfigInput['providers']>[number] {
+  return {
+    name: 'g',
+    type: 'gemini',
+    baseUrl: baseUrl.replace(/\/v1$/, ''),
+    apiKey: 'AIza-upstream-secret-0123456789abcdefghij',
+    models: [model],
   };
 }
 
@@ -67,11 +79,15 @@ export async function startScriptedUpstream(answer: (body: any, path: string) =>
       res.end(JSON.stringify(answer(body, path)));
     });
   });
+  return { ...(await listening(server)), received };
+}
+
+/** `server` listening on a loopback port: its base URL (with `/v1`), and how to close it and its connections. */
+export async function listening(server: Server): Promise<{ baseUrl: string; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
-    received,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
