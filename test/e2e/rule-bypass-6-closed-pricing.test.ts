@@ -7,7 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { mockProvider } from '../support/gateway.js';
 import { budgetOf, call } from '../support/rule-probes.js';
 import type { Answer } from '../support/rule-probes.js';
-import { ADMIN, budgeted, geminiAt, k, messagesAnswer, startScriptedUpstream } from '../support/rule-probes-5.js';
+import {
+  ADMIN,
+  anthropicAt,
+  budgeted,
+  geminiAt,
+  k,
+  messagesAnswer,
+  spendOn,
+  startScriptedUpstream,
+} from '../support/rule-probes-5.js';
 
 /** The key's spend once a 200 has settled (nothing to wait for otherwise). */
 async function spentAfter(
@@ -127,15 +136,7 @@ describe('prompts over 200K tokens, billed at the long-context rate', () => {
     const setup = await budgeted({
       keys: [{ name: 'c', key: k('c6'), budget: { usd: 100, period: 'day' } }],
       catalog: {},
-      providers: [
-        {
-          name: 'a',
-          type: 'anthropic',
-          baseUrl: up.baseUrl.replace(/\/v1$/, ''),
-          apiKey: 'ant-upstream-0123456789',
-          models: ['claude-sonnet-4-5'],
-        } as never,
-      ],
+      providers: [{ ...anthropicAt(up.baseUrl), models: ['claude-sonnet-4-5'] }],
     });
     try {
       const res = await call(
@@ -155,6 +156,37 @@ describe('prompts over 200K tokens, billed at the long-context rate', () => {
       expect(spentUsd).toBeCloseTo(1.38225, 6);
     } finally {
       await setup.gw.close();
+      await up.close();
+    }
+  });
+
+  it('Claude Sonnet 4.5 with the 1M-context beta and web_fetch: input is reserved up to 1M tokens, not the 200K window', async () => {
+    // Was: a request that may read input it does not hold (web_fetch) was reserved up to the
+    // catalog's window, 200,000 tokens at $3: $0.60 with the output, which a $5 budget holds; with
+    // the 1M-context beta Anthropic reads up to 1,000,000 tokens at $6: $6.00. Now it is reserved so.
+    const up = await startScriptedUpstream((body) =>
+      messagesAnswer(body.model, { input_tokens: 900_000, output_tokens: 100 }),
+    );
+    const gateway = await budgeted({
+      keys: [{ name: 'cf', key: k('cf'), budget: { usd: 5, period: 'day' } }],
+      catalog: {},
+      providers: [{ ...anthropicAt(up.baseUrl), models: ['claude-sonnet-4-5'] }],
+    });
+    const body = {
+      model: 'claude-sonnet-4-5',
+      max_tokens: 100,
+      tools: [{ type: 'web_fetch_20250910', name: 'web_fetch', max_uses: 5 }],
+      messages: [{ role: 'user', content: 'read the five reports and compare them' }],
+    };
+    try {
+      const beta = await call(`${gateway.gw.url}/v1/messages`, k('cf'), body, {
+        headers: { 'anthropic-beta': 'web-fetch-2025-09-10, context-1m-2025-08-07' },
+      });
+      expect({ status: beta.status, sent: up.received.length }).toEqual({ status: 402, sent: 0 });
+      // Without the beta the window is 200K: $0.60 reserved, which the budget holds.
+      expect(await spendOn(gateway, up, 'cf', '/v1/messages', body)).toMatchObject({ status: 200, sent: 1 });
+    } finally {
+      await gateway.gw.close();
       await up.close();
     }
   });

@@ -424,7 +424,20 @@ function askedOutput(request: Exchange['request']): number | undefined {
 function inputTokensOf(x: Exchange, info: ModelInfo): number | undefined {
   const prompt = sentInputTokens(x);
   if (!billedBeyondPrompt(x).unboundedInput) return prompt;
-  return info.contextWindow === undefined ? undefined : Math.max(prompt, info.contextWindow);
+  const window = contextWindowOf(x, info);
+  return window === undefined ? undefined : Math.max(prompt, window);
+}
+
+/** Anthropic's beta that opens a 1M-token context window on the models priced for it (a `longContext` price). */
+const CONTEXT_1M_BETA = /(?:^|,)\s*context-1m-/;
+
+/** The context window a request may fill on a model: 1M tokens with Anthropic's `context-1m-*` beta where it applies. */
+function contextWindowOf(x: Exchange, info: ModelInfo): number | undefined {
+  const window = info.contextWindow;
+  if (window === undefined || !info.pricing?.longContext) return window;
+  const betas = x.headers['anthropic-beta'];
+  const opened = typeof betas === 'string' ? CONTEXT_1M_BETA.test(betas) : betas?.some((b) => CONTEXT_1M_BETA.test(b));
+  return opened ? Math.max(window, 1_000_000) : window;
 }
 
 /** A budget's counters must outlive its period (a day's margin for late settlements); `none` keeps them forever. */
