@@ -49,10 +49,12 @@ export function withoutSecrets(text: string, instance: ProviderInstance): string
   return clean;
 }
 
-/** `error` with the instance's credentials cut out of its message: an upstream's words may be in it. */
+/** `error` with the instance's credentials cut out of its message and stack: an upstream's words may be in them. */
 export function scrubbed(error: SwitchyardError, instance: ProviderInstance): SwitchyardError {
   const clean = withoutSecrets(error.message, instance);
-  if (clean !== error.message) error.message = clean;
+  if (clean === error.message) return error;
+  error.message = clean;
+  if (error.stack) error.stack = withoutSecrets(error.stack, instance);
   return error;
 }
 
