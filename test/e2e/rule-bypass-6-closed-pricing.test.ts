@@ -1,10 +1,10 @@
 /**
- * Ways around a budget the sixth rule-bypass pass found in how requests are priced (embeddings
- * text weighed as English, prompts over 200K tokens charged at the short-prompt rate), closed.
- * Each test failed before its fix.
+ * Ways around a budget or a limit the sixth rule-bypass pass found in how requests are estimated
+ * and priced (embeddings text weighed as English, embeddings token ids not counted, prompts over
+ * 200K tokens charged at the short-prompt rate), closed. Each test failed before its fix.
  */
 import { describe, expect, it } from 'vitest';
-import { mockProvider } from '../support/gateway.js';
+import { mockProvider, startGateway } from '../support/gateway.js';
 import { budgetOf, call } from '../support/rule-probes.js';
 import type { Answer } from '../support/rule-probes.js';
 import {
@@ -59,6 +59,38 @@ describe('embeddings whose characters are more than a quarter token each', () =>
       expect({ status: res.status, sent: up.received.length, spentUsd }).toEqual({ status: 402, sent: 0, spentUsd: 0 });
     } finally {
       await setup.gw.close();
+      await up.close();
+    }
+  });
+});
+
+describe('embeddings given as token ids', () => {
+  // Was: a tokens-per-minute limit estimated a request from its strings (plugin-models bodyTokens),
+  // and an embeddings input of token ids has none: 20,000 tokens as ids were admitted on the
+  // 1,024 output tokens reserved by default, under a 5,000 tokens-per-minute limit, as many at
+  // once as a caller liked (each settled to its real usage only once answered).
+  it('20,000 token ids are refused by a 5,000 tokens-per-minute limit, before the upstream', async () => {
+    const up = await startScriptedUpstream(() => ({
+      object: 'list',
+      data: [{ object: 'embedding', index: 0, embedding: [0.1] }],
+      model: 'e',
+      usage: { prompt_tokens: 20_000, total_tokens: 20_000 },
+    }));
+    const gw = await startGateway({
+      plugins: {
+        'circuit-breaker': false,
+        auth: { keys: [{ name: 'ids', key: k('ids'), limits: { tokensPerMinute: 5000 } }] },
+      },
+      providers: [mockProvider('u', up.baseUrl, { models: ['e'] })],
+    });
+    try {
+      const ids = Array.from({ length: 4 }, () => Array.from({ length: 5000 }, (_, i) => i % 50_000));
+      const res = await call(`${gw.url}/v1/embeddings`, k('ids'), { model: 'e', input: ids });
+      expect({ status: res.status, reached: up.received.length }).toEqual({ status: 429, reached: 0 });
+      const few = await call(`${gw.url}/v1/embeddings`, k('ids'), { model: 'e', input: [[1, 2, 3]] });
+      expect(few.status, few.text).toBe(200);
+    } finally {
+      await gw.close();
       await up.close();
     }
   });

@@ -42,7 +42,7 @@ const MAX_DEPTH = 64;
 /**
  * The body as the caller sent it, for reservations: characters / `charsPerToken` over every string in
  * it (object keys aside), each character past ASCII weighed as its UTF-8 bytes (promptChars()), a flat
- * 1000 per image. An upstream that speaks the caller's protocol is sent this body, parts the canonical
+ * 1000 per image, one per token id of an `input` given as tokens. An upstream that speaks the caller's protocol is sent this body, parts the canonical
  * request leaves out included, and bills them.
  */
 export function bodyTokens(body: unknown, charsPerToken = CHARS_PER_TOKEN): number {
@@ -56,7 +56,18 @@ export function bodyTokens(body: unknown, charsPerToken = CHARS_PER_TOKEN): numb
     else for (const [key, item] of Object.entries(value)) if (depth > 0 || !NOT_PROMPT.has(key)) walk(item, depth + 1);
   };
   walk(body, 0);
-  return Math.ceil(chars / charsPerToken) + images * IMAGE_TOKENS;
+  const ids = body !== null && typeof body === 'object' ? tokenIdsOf((body as { input?: unknown }).input) : 0;
+  return Math.ceil(chars / charsPerToken) + images * IMAGE_TOKENS + ids;
+}
+
+/** Token ids given in place of text (an embeddings `input` of token arrays): one token each. */
+function tokenIdsOf(input: unknown): number {
+  if (!Array.isArray(input)) return 0;
+  let ids = 0;
+  for (const item of input)
+    if (typeof item === 'number') ids++;
+    else if (Array.isArray(item)) for (const id of item) if (typeof id === 'number') ids++;
+  return ids;
 }
 
 /**

@@ -70,7 +70,8 @@ export const DEFAULT_CHARS_PER_TOKEN = 4;
 
 /**
  * Tokens to reserve at admission: the whole body's text / `charsPerToken` (plugin-models' bodyTokens:
- * every string but the model name, characters past ASCII weighed by their bytes, 1000 per image), plus
+ * every string but the model name, characters past ASCII weighed by their bytes, 1000 per image, one
+ * per token id of an embeddings input given as tokens), plus
  * `max_tokens` / `max_completion_tokens` / `max_output_tokens` (else `defaultMaxTokens`) times `n`.
  */
 export function estimateTokens(body: Record<string, unknown>, charsPerToken: number, defaultMaxTokens: number): number {
