@@ -3,7 +3,6 @@
  * rule-bypass pass, closed. Each test failed before its fix.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Usage } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
@@ -20,6 +19,7 @@ import {
   budgeted,
   chatAnswer,
   k,
+  listening,
   messagesAnswer,
   responsesAnswer,
   startScriptedUpstream,
@@ -357,14 +357,5 @@ async function startResponsesStream(
       res.end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listening(server);
 }

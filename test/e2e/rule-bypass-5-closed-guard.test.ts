@@ -3,7 +3,6 @@
  * the gateway's host name, and a code-execution container made for another key.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import { call } from '../support/rule-probes.js';
@@ -12,6 +11,7 @@ import {
   anthropicAt,
   chatAnswer,
   k,
+  listening,
   messagesAnswer,
   responsesAnswer,
   startScriptedUpstream,
@@ -252,15 +252,6 @@ async function startSseUpstream(answer: (body: any, path: string) => string): Pr
       res.end(answer(body, req.url ?? ''));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { baseUrl, close } = await listening(server);
+  return { origin: baseUrl.replace(/\/v1$/, ''), received, close };
 }

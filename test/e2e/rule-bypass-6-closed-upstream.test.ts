@@ -11,12 +11,18 @@ import { call } from '../support/rule-probes.js';
 import { until } from '../support/wait.js';
 import { chatAnswer, k, listening, responsesAnswer, startScriptedUpstream } from '../support/rule-probes-5.js';
 
-/** A loopback OpenAI-compatible upstream that answers every request with an error quoting `secret`, in a 200 stream. */
+/**
+ * A loopback OpenAI-compatible upstream that answers every request with an error quoting `secret`,
+ * in a 200 stream: at once, or (`midStream`) after a first chunk, once release() is called.
+ */
 async function echoingUpstream(secret: string, midStream: boolean) {
+  const held: Array<() => void> = [];
+  const error = `data: ${JSON.stringify({ error: { message: `Incorrect API key provided: ${secret}`, type: 'invalid_request_error' } })}\n\n`;
   const server = createServer((req, res: ServerResponse) => {
     req.resume();
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
+      if (!midStream) return void res.end(error);
       const chunk = {
         id: 'c1',
         object: 'chat.completion.chunk',
@@ -24,17 +30,22 @@ async function echoingUpstream(secret: string, midStream: boolean) {
         model: 'm',
         choices: [{ index: 0, delta: { role: 'assistant', content: 'he' }, finish_reason: null }],
       };
-      if (midStream) res.write(`data: ${JSON.stringify(chunk)}\n\n`);
-      setTimeout(
-        () =>
-          res.end(
-            `data: ${JSON.stringify({ error: { message: `Incorrect API key provided: ${secret}`, type: 'invalid_request_error' } })}\n\n`,
-          ),
-        midStream ? 20 : 0,
-      );
+      res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      held.push(() => res.end(error));
     });
   });
-  return listening(server);
+  return { ...(await listening(server)), release: () => held.shift()?.() };
+}
+
+/** POSTs a streamed request; once the gateway has answered its head (it commits at the first event), the upstream may go on. */
+async function streamed(url: string, key: string, body: unknown, goOn: () => void): Promise<{ text: string }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  });
+  goOn();
+  return { text: await res.text() };
 }
 
 describe("an upstream's error inside a stream, quoting the gateway's upstream key", () => {
@@ -59,23 +70,26 @@ describe("an upstream's error inside a stream, quoting the gateway's upstream ke
       );
       try {
         const answers = [
-          await call(`${gw.url}/v1/chat/completions`, k('a6'), {
-            model: 'm',
-            stream: true,
-            messages: [{ role: 'user', content: 'hi' }],
-          }),
+          await streamed(
+            `${gw.url}/v1/chat/completions`,
+            k('a6'),
+            { model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] },
+            up.release,
+          ),
           // Converted for an Anthropic caller: the gateway writes the error event itself.
-          await call(`${gw.url}/v1/messages`, k('a6'), {
-            model: 'm',
-            max_tokens: 10,
-            stream: true,
-            messages: [{ role: 'user', content: 'hi' }],
-          }),
+          await streamed(
+            `${gw.url}/v1/messages`,
+            k('a6'),
+            { model: 'm', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] },
+            up.release,
+          ),
         ];
         const logged = (l: Record<string, unknown>): boolean =>
           JSON.stringify(l).includes('Incorrect API key provided');
         await until(() => lines.filter(logged).length >= 2, { what: "both requests' upstream error logged" });
         for (const a of answers) expect(a.text).toContain('Incorrect API key provided');
+        // After the first event the caller got it, then the error: the stream had begun.
+        if (midStream) for (const a of answers) expect(a.text).toContain('"he"');
         expect(answers.filter((a) => a.text.includes(SECRET)).map((a) => a.text.slice(0, 200))).toEqual([]);
         expect(lines.filter((l) => JSON.stringify(l).includes(SECRET)).length).toBe(0);
       } finally {

@@ -334,11 +334,12 @@ describe('upstream error answers quoting the upstream key; what logs, traces and
       expect({ p, leaks: leaks(text) }).toEqual({ p, leaks: [] });
       expect({ p, prompt: text.includes(PROMPT) }).toEqual({ p, prompt: false });
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const servedLine = (l: string): boolean => l.includes('"status":200') && l.includes('"msg":"request"');
+    await until(() => log.lines.some((l) => servedLine(JSON.stringify(l))), { what: "the served request's log line" });
     const lines = log.lines.map((l) => JSON.stringify(l));
     expect(lines.flatMap(leaks)).toEqual([]);
     // The served request's line holds no prompt text.
-    const served = lines.filter((l) => l.includes('"status":200') && l.includes('"msg":"request"'));
+    const served = lines.filter(servedLine);
     expect(served.length).toBeGreaterThan(0);
     expect(served.filter((l) => l.includes(PROMPT))).toEqual([]);
   });
@@ -496,7 +497,7 @@ describe('hosts: a URL a caller puts in a prompt is never fetched by the gateway
         });
         expect(res.status).toBeLessThan(500);
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // A gateway that fetched a URL would do so while converting the request, before its answer came back.
       expect(fetched).toBe(0);
     } finally {
       await gw.close();

@@ -26,7 +26,7 @@ export function geminiAt(baseUrl: string, model: string): NonNullable<ConfigInpu
     name: 'g',
     type: 'gemini',
     baseUrl: baseUrl.replace(/\/v1$/, ''),
-    apiKey: 'AIza-upstream-secret-0123456789abcdefghij',
+    apiKey: 'gemini-upstream-test-credential',
     models: [model],
   };
 }
