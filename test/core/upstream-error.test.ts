@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SwitchyardError } from '@switchyard/core';
 import type { ProviderInstance } from '@switchyard/core';
-import { scrubbed, withoutSecrets } from '../../core/dist/upstream/upstream-error.js';
+import { bytesWithoutSecrets, scrubbed, withoutSecrets } from '../../core/dist/upstream/upstream-error.js';
 
 const KEY = 'Zq9xLocalVllmToken0123456789';
 const instance = {
@@ -33,5 +33,12 @@ describe("an upstream's words, without the instance's credentials", () => {
     const stack = error.stack;
     scrubbed(error, instance);
     expect({ message: error.message, stack: error.stack }).toEqual({ message: 'u/m: overloaded', stack });
+  });
+
+  it("cuts them out of a whole answer's bytes, and hands back the same bytes when it quotes none", () => {
+    const quoting = Buffer.from(`{"error":{"message":"bad key ${KEY} (proxy-pass-9876) — é"}}`);
+    expect(bytesWithoutSecrets(quoting, instance).toString()).toBe('{"error":{"message":"bad key **** (****) — é"}}');
+    const plain = Buffer.from('{"choices":[{"message":{"content":"é ok"}}]}');
+    expect(bytesWithoutSecrets(plain, instance)).toBe(plain);
   });
 });

@@ -17,7 +17,15 @@ import { isPromise } from '../hook-runners.js';
 import { Timeouts } from './timeouts.js';
 import type { PendingTimeout } from './timeouts.js';
 import { deliverStream, reframedEvents, StreamRecording } from './stream-delivery.js';
-import { headerValue, rateLimitHeaders, readCapped, retryAfterOf, scrubbed, upstreamError } from './upstream-error.js';
+import {
+  bytesWithoutSecrets,
+  headerValue,
+  rateLimitHeaders,
+  readCapped,
+  retryAfterOf,
+  scrubbed,
+  upstreamError,
+} from './upstream-error.js';
 
 /** What a successful attempt hands to the HTTP layer. */
 export type Delivery =
@@ -104,8 +112,10 @@ function answered(c: AttemptContext, base: Base, started: number, res: UpstreamR
 type Answer = AttemptOutput | Promise<AttemptOutput>;
 
 /** The answer: the upstream's bytes when it speaks the caller's protocol, else decoded and encoded; handed on once reported. */
-function answeredWith(c: AttemptContext, base: Base, started: number, res: UpstreamResponse, bytes: Buffer): Answer {
+function answeredWith(c: AttemptContext, base: Base, started: number, res: UpstreamResponse, raw: Buffer): Answer {
   const { x, target } = c;
+  // A 200 may still be a proxy's error, or an echo, quoting the instance's credentials: they never reach the caller.
+  const bytes = bytesWithoutSecrets(raw, target.instance);
   const latencyMs = performance.now() - started;
   x.timings.upstreamMs += latencyMs;
   if (speaks(c.adapter, target, x.protocol) === x.protocol) {

@@ -45,8 +45,24 @@ function retryHeaders(retryAfter: string | undefined): Record<string, string> {
 /** An upstream must never get to echo the gateway's credentials (its key, secrets in its base URL or headers) to a caller. */
 export function withoutSecrets(text: string, instance: ProviderInstance): string {
   let clean = text;
-  for (const secret of secretValuesOf(instance)) if (clean.includes(secret)) clean = clean.split(secret).join('****');
+  for (const secret of secretsOf(instance)) if (clean.includes(secret)) clean = clean.split(secret).join('****');
   return clean;
+}
+
+/** A whole answer's bytes without the instance's credentials: an answer with status 200 may still be a proxy's error quoting them. */
+export function bytesWithoutSecrets(bytes: Buffer, instance: ProviderInstance): Buffer {
+  for (const secret of secretsOf(instance))
+    if (bytes.includes(secret)) return Buffer.from(withoutSecrets(bytes.toString('utf8'), instance));
+  return bytes;
+}
+
+/** Each instance's secret values, found once: looking for them in every answer must not parse its base URL each time. */
+const SECRETS = new WeakMap<ProviderInstance, readonly string[]>();
+
+function secretsOf(instance: ProviderInstance): readonly string[] {
+  let secrets = SECRETS.get(instance);
+  if (!secrets) SECRETS.set(instance, (secrets = secretValuesOf(instance)));
+  return secrets;
 }
 
 /** `error` with the instance's credentials cut out of its message and stack: an upstream's words may be in them. */
