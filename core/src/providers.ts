@@ -109,6 +109,12 @@ export class ProviderRegistry {
   types(): string[] {
     return [...this.#adapters.keys()];
   }
+
+  /** The wire protocol `target`'s upstream is spoken in for a caller of `inbound`; undefined for a type no plugin defines. */
+  protocolFor(target: Target, inbound: string): string | undefined {
+    const adapter = this.#adapters.get(target.instance.type);
+    return adapter?.protocolFor ? adapter.protocolFor(target, inbound) : adapter?.protocol;
+  }
 }
 
 /** Core's reading of an upstream error status and body. */

@@ -6,6 +6,11 @@ import { requestedSearchesOf } from '@switchyard/plugin-pricing/contract';
 export interface BilledBeyondPrompt {
   /** Input the upstream reads beyond the body (tool results, documents it fetches): up to the context window. */
   readonly unboundedInput: boolean;
+  /**
+   * An image part names a URL that is neither an image's nor a known document's by its extension:
+   * an upstream that reads any file by URL (Gemini's fileData) may find a video or a PDF behind it.
+   */
+  readonly urlOfUnknownKind: boolean;
   /** What is billed beside the tokens or at a rate no catalog price has a field for, named for the caller; undefined when nothing. */
   readonly unpricedFee: string | undefined;
 }
@@ -19,6 +24,7 @@ export function billedBeyondPrompt(x: Exchange): BilledBeyondPrompt {
     const media = promptMediaOf(x.body);
     billed = {
       unboundedInput: readsToolResults(x.body) || media.byReference,
+      urlOfUnknownKind: media.unknownKind,
       unpricedFee: unpricedFeeOf(x.body) ?? (media.audio ? 'audio input (billed at its own rate)' : undefined),
     };
     x.set(BILLED, billed);
@@ -83,8 +89,8 @@ const MAX_DEPTH = 64;
  *   `file_id` or an http(s) `file_data`), or an image part whose URL is a document's or a video's, which the
  *   upstream reads whole: a 500-page PDF is some 300,000 input tokens, an hour of video a million.
  */
-function promptMediaOf(body: Record<string, unknown>): { audio: boolean; byReference: boolean } {
-  const seen = { audio: false, byReference: false };
+function promptMediaOf(body: Record<string, unknown>): { audio: boolean; byReference: boolean; unknownKind: boolean } {
+  const seen = { audio: false, byReference: false, unknownKind: false };
   const walk = (value: unknown, depth: number): void => {
     if (typeof value === 'string') {
       if (value.startsWith('data:audio/')) seen.audio = true;
@@ -99,6 +105,7 @@ function promptMediaOf(body: Record<string, unknown>): { audio: boolean; byRefer
     const media = mediaOf(node);
     if (media === 'audio') seen.audio = true;
     else if (media === 'reference') seen.byReference = true;
+    else if (media === 'unknown') seen.unknownKind = true;
     for (const item of Object.values(node)) walk(item, depth + 1);
   };
   walk(body.messages, 0);
@@ -108,8 +115,11 @@ function promptMediaOf(body: Record<string, unknown>): { audio: boolean; byRefer
   return seen;
 }
 
-/** What a content part puts in the prompt beyond its text: audio, input read by reference, or nothing. */
-function mediaOf(node: Record<string, unknown>): 'audio' | 'reference' | undefined {
+/** A URL's kind: audio, a document or video read by reference, an image's, or unknown (no telling extension). */
+type UrlKind = 'audio' | 'reference' | 'image' | 'unknown';
+
+/** What a content part puts in the prompt beyond its text: audio, input read by reference, a URL of unknown kind, or nothing. */
+function mediaOf(node: Record<string, unknown>): UrlKind | undefined {
   if (node.type === 'input_audio') return 'audio';
   if (typeof node.media_type === 'string' && node.media_type.startsWith('audio/')) return 'audio';
   const source = node.source as { type?: unknown; url?: unknown } | null | undefined;
@@ -134,7 +144,8 @@ function mediaOf(node: Record<string, unknown>): 'audio' | 'reference' | undefin
   }
 }
 
-/** Extensions of documents and video an upstream may read by URL, and of audio. */
+/** Extensions of images, of documents and video an upstream may read by URL, and of audio. */
+const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|gif|heic|heif)$/i;
 const DOCUMENT_EXTENSIONS = /\.(pdf|txt|html?|csv|md|mp4|mpe?g|mov|avi|webm|wmv|flv|3gp|mkv)$/i;
 const AUDIO_EXTENSIONS = /\.(mp3|wav|aac|ogg|flac|aiff?|m4a|opus)$/i;
 const VIDEO_HOSTS = /^(?:www\.|m\.)?(?:youtube\.com|youtu\.be)$/i;
@@ -142,19 +153,20 @@ const VIDEO_HOSTS = /^(?:www\.|m\.)?(?:youtube\.com|youtu\.be)$/i;
 /** A file's http(s) URL: audio by its extension, else a file read by reference. */
 function fileUrlOf(url: unknown): 'audio' | 'reference' | undefined {
   if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return undefined;
-  return mediaUrlOf(url) ?? 'reference';
+  return mediaUrlOf(url) === 'audio' ? 'audio' : 'reference';
 }
 
 /**
- * An http(s) URL of audio (by its extension); else of a document or a video (by its extension, or a
- * YouTube host), read by reference: any other URL is taken for an image's.
+ * An http(s) URL's kind: audio by its extension; a document or a video (by its extension, or a
+ * YouTube host), read by reference; an image by its extension; else unknown.
  */
-function mediaUrlOf(url: unknown): 'audio' | 'reference' | undefined {
+function mediaUrlOf(url: unknown): UrlKind | undefined {
   if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return undefined;
   try {
     const { hostname, pathname } = new URL(url);
     if (AUDIO_EXTENSIONS.test(pathname)) return 'audio';
-    return VIDEO_HOSTS.test(hostname) || DOCUMENT_EXTENSIONS.test(pathname) ? 'reference' : undefined;
+    if (VIDEO_HOSTS.test(hostname) || DOCUMENT_EXTENSIONS.test(pathname)) return 'reference';
+    return IMAGE_EXTENSIONS.test(pathname) ? 'image' : 'unknown';
   } catch {
     return undefined;
   }

@@ -60,6 +60,8 @@ export interface BudgeterDeps {
   readonly options: BudgetsOptions;
   readonly ledger: Ledger;
   readonly modelInfo: (target: Target) => ModelInfo | undefined;
+  /** Whether `target`'s upstream reads any file given by URL (Gemini's fileData), whatever part names it. */
+  readonly readsAnyUrl: (target: Target, x: Exchange) => boolean;
   readonly now: () => number;
   /** Whether the request's failover policy hedges (routing.hedge, or its overrides'). */
   readonly hedges: (x: Exchange) => boolean;
@@ -356,7 +358,7 @@ export class Budgeter {
       const tokens = embeddingTokens(x.body.input);
       return worstCaseUsd(longContextPrice(listed, tokens), tokens, 0);
     }
-    const input = inputTokensOf(x, info);
+    const input = inputTokensOf(x, info, this.#unboundedInput(target, x));
     if (input === undefined) return 0;
     const price = longContextPrice(listed, input);
     const request = x.request;
@@ -396,15 +398,25 @@ export class Budgeter {
 
   /** With `unpriced: deny`, drops the targets whose context window is unknown when the request may be billed up to it (inputTokensOf). */
   #excludeWindowless(plan: RoutePlan, x: Exchange): void {
-    if (!billedBeyondPrompt(x).unboundedInput) return;
+    const billed = billedBeyondPrompt(x);
+    if (!billed.unboundedInput && !billed.urlOfUnknownKind) return;
     plan.exclude(
       PLUGIN,
-      (t) => this.d.modelInfo(t)?.contextWindow === undefined,
+      (t) => this.#unboundedInput(t, x) && this.d.modelInfo(t)?.contextWindow === undefined,
       (t) => ({
-        reason: `no context window known for ${t.id}: a request with a budget that the upstream may read more input for than it shows (server tools whose results are read as input: web_fetch, web_search, MCP; documents given by URL or file id) is reserved up to it (catalog: contextWindow)`,
+        reason: `no context window known for ${t.id}: a request with a budget that the upstream may read more input for than it shows (server tools whose results are read as input: web_fetch, web_search, MCP; documents given by URL or file id; an image URL without an image's extension, which ${t.instance.type} may read as any file) is reserved up to it (catalog: contextWindow)`,
         byRequest: true,
       }),
     );
+  }
+
+  /**
+   * Whether the upstream of `target` may read input the body does not hold: server tools' results,
+   * documents by reference, and on an upstream that reads any file by URL, an image URL that may be none.
+   */
+  #unboundedInput(target: Target, x: Exchange): boolean {
+    const billed = billedBeyondPrompt(x);
+    return billed.unboundedInput || (billed.urlOfUnknownKind && this.d.readsAnyUrl(target, x));
   }
 }
 
@@ -421,9 +433,9 @@ function askedOutput(request: Exchange['request']): number | undefined {
  * body does not hold (a fetched page, search results, MCP tool results, a document given by URL or
  * file id), up to the model's context window, undefined (no price can be put on it) when that is unknown.
  */
-function inputTokensOf(x: Exchange, info: ModelInfo): number | undefined {
+function inputTokensOf(x: Exchange, info: ModelInfo, unbounded: boolean): number | undefined {
   const prompt = sentInputTokens(x);
-  if (!billedBeyondPrompt(x).unboundedInput) return prompt;
+  if (!unbounded) return prompt;
   const window = contextWindowOf(x, info);
   return window === undefined ? undefined : Math.max(prompt, window);
 }

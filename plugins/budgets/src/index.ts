@@ -38,6 +38,9 @@ export { toCsv } from './spend.js';
 /** After every ordering tap (the balancer, a breaker's probe at ORDER + 50): the plan is final. */
 export const RESERVE_STAGE = RouteStage.ORDER + 1000;
 
+/** Upstream protocols that read any file an http(s) URL names (Gemini's fileData), whatever content part names it. */
+const READS_ANY_URL: ReadonlySet<string> = new Set(['gemini']);
+
 /** The gateway store's Redis connection (@switchyard/store-redis), by name: no package dependency. */
 const REDIS_CLIENT = contract<RedisClient>('store-redis:client');
 
@@ -72,6 +75,7 @@ export function budgets(setup: BudgetsSetup = {}): Plugin<BudgetsOptions> {
         options,
         ledger,
         modelInfo: (t) => table.forTarget(t),
+        readsAnyUrl: (t, x) => READS_ANY_URL.has(gateway.providers.protocolFor(t, x.protocol) ?? ''),
         now,
         hedges: (x) => (x.get(ROUTING_OVERRIDES)?.hedge ?? gateway.config.routing.hedge) === true,
         logger: gateway.logger,

@@ -140,8 +140,7 @@ function responseStore(gateway: Gateway, settings: ResponsesProtocolOptions['sto
 
 /** Whether a target's upstream speaks the Responses API. */
 function speaksResponses(gateway: Gateway, t: Target): boolean {
-  const adapter = gateway.providers.get(t.instance.type);
-  return (adapter?.protocolFor ? adapter.protocolFor(t, PROTOCOL) : adapter?.protocol) === PROTOCOL;
+  return gateway.providers.protocolFor(t, PROTOCOL) === PROTOCOL;
 }
 
 /** What only a Responses upstream can serve (a required hosted tool, …) excludes the others; none left is a 400. */
