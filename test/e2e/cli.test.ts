@@ -141,6 +141,22 @@ describe('switchyard config', () => {
     expect(run.stdout).toContain('valid (2 providers, 1 aliases, preset standard)');
   });
 
+  it('validate accepts the cluster example under preset-cluster, with the variables its README exports', async () => {
+    const run = await runCli(
+      ['config', 'validate', 'examples/cluster/switchyard.config.yaml', '--preset', '@switchyard/preset-cluster'],
+      {
+        REDIS_URL: 'redis://127.0.0.1:1',
+        OPENAI_BASE_URL: 'http://127.0.0.1:1/v1',
+        OPENAI_API_KEY: 'test-upstream-key',
+        GATEWAY_KEY: 'test-gateway-key-app',
+        ADMIN_KEY: 'test-gateway-key-ops',
+      },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('valid (1 providers, 0 aliases, preset cluster)');
+  });
+
   it('validate lists every problem of every kind at once and exits 1', async () => {
     const run = await runConfig(
       'validate',
