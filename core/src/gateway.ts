@@ -616,6 +616,8 @@ function restartOnlyChanges(before: SwitchyardConfig, after: SwitchyardConfig): 
     if (before.server[key] !== after.server[key]) changed.push(`server.${key}`);
   }
   if (JSON.stringify(before.store) !== JSON.stringify(after.store)) changed.push('store');
-  if (before.log.level !== after.log.level) changed.push('log.level');
+  for (const key of ['level', 'pretty', 'file'] as const) {
+    if (before.log[key] !== after.log[key]) changed.push(`log.${key}`);
+  }
   return changed.map((path) => `${path}: changed, takes effect on restart (kept as it was)`);
 }

@@ -110,6 +110,23 @@ describe('gateway.reload()', () => {
     }
   });
 
+  it('says that a changed log file or pretty setting takes effect on restart, as it does for log.level (the logger is kept)', async () => {
+    const { logger, lines } = memoryLogger();
+    const gw = await startGateway(routing('a'), { logger });
+    try {
+      const ok = await gw.gateway.reload({
+        ...routing('a'),
+        log: { file: '/nonexistent/switchyard.log', pretty: true },
+      });
+      expect(ok).toEqual({ ok: true, generation: 2 });
+      const warned = lines.filter((l) => l.level === 40).map((l) => l.msg);
+      for (const path of ['log.file', 'log.pretty'])
+        expect(warned).toContain(`config reload: ${path}: changed, takes effect on restart (kept as it was)`);
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('POST /admin/reload reads reloadFrom again and answers 422 with every problem when it is invalid', async () => {
     const { createGateway, createLogger } = await import('@switchyard/core');
     const { standard } = await import('@switchyard/preset-standard');
