@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { maskText, maskUrl } from '@switchyard/core/config';
+import { UsageError } from './arguments.js';
 
 export const KEYS_USAGE = `  switchyard keys list [--json]                       (gateway keys of a running gateway, never the keys)
   switchyard keys create NAME [--models M,..] [--providers P,..] [--team T] [--owner O] [--admin]
@@ -9,6 +10,29 @@ export const KEYS_USAGE = `  switchyard keys list [--json]                      
       with [--url URL] [--key ADMIN_KEY] ($SWITCHYARD_URL, $SWITCHYARD_ADMIN_KEY)`;
 
 class KeysError extends Error {}
+
+/** The options each keys command takes besides `--url` and `--key`; any other is refused, never ignored. */
+const COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  list: ['json'],
+  create: ['models', 'providers', 'team', 'owner', 'admin', 'expires-at', 'budget-usd', 'budget-period'],
+  disable: [],
+  enable: [],
+  rotate: [],
+  delete: [],
+};
+
+/** Refuses (exit 2, with the usage) an option or a NAME the command does not take. Unknown commands are left to keys(). */
+function refuseStray(command: string, name: string | undefined, values: Record<string, unknown>): void {
+  const takes = COMMAND_OPTIONS[command];
+  if (!takes) return;
+  if (command === 'list' && name !== undefined)
+    throw new UsageError(`unexpected argument "${name}" for switchyard keys list`);
+  const refused = Object.keys(values).filter(
+    (option) => option !== 'url' && option !== 'key' && values[option] !== undefined && !takes.includes(option),
+  );
+  if (refused.length)
+    throw new UsageError(`switchyard keys ${command} takes no ${refused.map((option) => `--${option}`).join(', ')}`);
+}
 
 interface Listed {
   name: string;
@@ -40,7 +64,7 @@ async function keys(argv: string[]): Promise<number> {
     options: {
       url: { type: 'string', default: process.env.SWITCHYARD_URL ?? 'http://127.0.0.1:8080' },
       key: { type: 'string' },
-      json: { type: 'boolean', default: false },
+      json: { type: 'boolean' },
       models: { type: 'string' },
       providers: { type: 'string' },
       team: { type: 'string' },
@@ -54,7 +78,8 @@ async function keys(argv: string[]): Promise<number> {
   const [command, name, extra] = positionals;
   const api = adminApi(values.url, values.key ?? process.env.SWITCHYARD_ADMIN_KEY);
   if (command === undefined) throw new KeysError(`which command?\n${KEYS_USAGE}`);
-  if (extra !== undefined) throw new KeysError(`unexpected argument "${extra}"`);
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" for switchyard keys ${command}`);
+  refuseStray(command, name, values);
   if (command === 'list') {
     const body = (await api('GET', '/admin/keys')) as { keys: Listed[]; runtimeKeys?: boolean };
     if (values.json) console.log(JSON.stringify(body, null, 2));

@@ -455,6 +455,7 @@ export class Gateway {
       );
       next.#handle();
       next.#inherited = undefined;
+      refuseOpenWithoutKeys(this.#boundHost, next);
       if (this.#started) await next.#start();
     } catch (err) {
       // A generation whose `ready` failed may have started timers: stop them.
@@ -601,6 +602,20 @@ function isReloadInput(input: ReloadInput | ConfigInput): input is ReloadInput {
   );
 }
 
+/**
+ * Binding beyond loopback needs gateway keys or `server.allowUnauthenticated` (listen() falls back
+ * to loopback without them); a reload cannot rebind, so a generation lacking both is refused.
+ */
+function refuseOpenWithoutKeys(boundHost: string | undefined, next: Gateway): void {
+  if (boundHost === undefined || isLoopback(boundHost)) return;
+  if (next.security.authenticatesCallers || next.config.server.allowUnauthenticated) return;
+  throw new SwitchyardError('SWITCHYARD_ERR_CONFIG_INVALID', 'a reload may not open the gateway', {
+    problems: [
+      `server.allowUnauthenticated: the new config has no gateway keys and does not allow callers without one, while the gateway listens on ${boundHost}: keep a gateway key, set server.allowUnauthenticated, or restart to bind loopback`,
+    ],
+  });
+}
+
 /** The problem lines of whatever building a generation threw. */
 function generationProblems(err: unknown): string[] {
   if (err instanceof SwitchyardError && err.problems?.length) return [...err.problems];
@@ -616,6 +631,8 @@ function restartOnlyChanges(before: SwitchyardConfig, after: SwitchyardConfig): 
     if (before.server[key] !== after.server[key]) changed.push(`server.${key}`);
   }
   if (JSON.stringify(before.store) !== JSON.stringify(after.store)) changed.push('store');
-  if (before.log.level !== after.log.level) changed.push('log.level');
+  for (const key of ['level', 'pretty', 'file'] as const) {
+    if (before.log[key] !== after.log[key]) changed.push(`log.${key}`);
+  }
   return changed.map((path) => `${path}: changed, takes effect on restart (kept as it was)`);
 }

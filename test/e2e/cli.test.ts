@@ -141,6 +141,22 @@ describe('switchyard config', () => {
     expect(run.stdout).toContain('valid (2 providers, 1 aliases, preset standard)');
   });
 
+  it('validate accepts the cluster example under preset-cluster, with the variables its README exports', async () => {
+    const run = await runCli(
+      ['config', 'validate', 'examples/cluster/switchyard.config.yaml', '--preset', '@switchyard/preset-cluster'],
+      {
+        REDIS_URL: 'redis://127.0.0.1:1',
+        OPENAI_BASE_URL: 'http://127.0.0.1:1/v1',
+        OPENAI_API_KEY: 'test-upstream-key',
+        GATEWAY_KEY: 'test-gateway-key-app',
+        ADMIN_KEY: 'test-gateway-key-ops',
+      },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('valid (1 providers, 0 aliases, preset cluster)');
+  });
+
   it('validate lists every problem of every kind at once and exits 1', async () => {
     const run = await runConfig(
       'validate',
@@ -229,6 +245,26 @@ describe('switchyard config', () => {
     const option = await runCli(['config', 'validate', EXAMPLE, '--port', '9']);
     expect(option.code).toBe(2);
     expect(option.stderr).toContain('takes no --port');
+  });
+
+  it('refuses an option or argument a keys command does not take (exit 2), before calling any gateway', async () => {
+    // Port 9 (discard) would be refused: a call made anyway would exit 1, not 2.
+    const url = ['--url', 'http://127.0.0.1:9'];
+    const models = await runCli(['keys', 'rotate', 'app', '--models', 'gpt-4o', ...url]);
+    expect(models.code).toBe(2);
+    expect(models.stderr).toContain('switchyard keys rotate takes no --models');
+    const team = await runCli(['keys', 'list', '--team', 'search', ...url]);
+    expect(team.code).toBe(2);
+    expect(team.stderr).toContain('switchyard keys list takes no --team');
+    const json = await runCli(['keys', 'disable', 'app', '--json', ...url]);
+    expect(json.code).toBe(2);
+    expect(json.stderr).toContain('switchyard keys disable takes no --json');
+    const name = await runCli(['keys', 'list', 'app', ...url]);
+    expect(name.code).toBe(2);
+    expect(name.stderr).toContain('unexpected argument "app" for switchyard keys list');
+    const extra = await runCli(['keys', 'delete', 'app', 'other', ...url]);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toContain('unexpected argument "other" for switchyard keys delete');
   });
 
   it('exits 2 with usage on an unknown command or a missing file argument', async () => {

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +7,7 @@ import { composeGateway } from '@switchyard/example-compose-in-code';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import { until } from '../support/wait.js';
+import { ROOT } from '../support/cli.js';
 
 const chat = (model: string, stream = false) =>
   JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
@@ -32,6 +34,59 @@ describe('examples/compose-in-code', () => {
       expect(up.requests).toHaveLength(1);
     } finally {
       await gateway.close({ drainDelayMs: 0 });
+      await up.close();
+    }
+  });
+});
+
+/** A start through npm still silent after this is hung, not slow (a loaded machine took over 15 s). */
+const START_HUNG_MS = 90_000;
+
+/** `npm start -w examples/compose-in-code` as its README runs it; resolves with the URL it prints and a stop(). */
+function startComposeExample(env: NodeJS.ProcessEnv): Promise<{ url: string; stop(): Promise<number | null> }> {
+  const child = spawn('npm', ['start', '--silent', '-w', 'examples/compose-in-code'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    detached: true,
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const hung = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), START_HUNG_MS);
+    child.stdout.on('data', (c: Buffer) => {
+      out += c;
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (!match) return;
+      clearTimeout(hung);
+      resolve({ url: match[1]!, stop: () => (process.kill(-child.pid!, 'SIGINT'), exited) });
+    });
+    void exited.then((code) => {
+      clearTimeout(hung);
+      reject(new Error(`exited with ${code} before listening: ${out}`));
+    });
+  });
+}
+
+describe('examples/compose-in-code started as its README says', () => {
+  it('npm start -w examples/compose-in-code serves on PORT against UPSTREAM_BASE_URL with OPENAI_API_KEY, and refuses a request without x-team', async () => {
+    const up = await startMockOpenAI({ name: 'up' });
+    const gw = await startComposeExample({ UPSTREAM_BASE_URL: up.baseUrl, PORT: '0', OPENAI_API_KEY: 'test-key' });
+    try {
+      const served = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: chat('gpt-4o-mini'),
+        headers: { 'content-type': 'application/json', 'x-team': 'search' },
+      });
+      expect((await served.json()).choices[0].message.content).toBe('up: hi');
+      expect(up.requests[0]!.headers.authorization).toBe('Bearer test-key');
+      const refused = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: chat('gpt-4o-mini'),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(refused.status).toBe(403);
+    } finally {
+      await gw.stop();
       await up.close();
     }
   });

@@ -110,6 +110,49 @@ describe('gateway.reload()', () => {
     }
   });
 
+  it('says that a changed log file or pretty setting takes effect on restart, as it does for log.level (the logger is kept)', async () => {
+    const { logger, lines } = memoryLogger();
+    const gw = await startGateway(routing('a'), { logger });
+    try {
+      const ok = await gw.gateway.reload({
+        ...routing('a'),
+        log: { file: '/nonexistent/switchyard.log', pretty: true },
+      });
+      expect(ok).toEqual({ ok: true, generation: 2 });
+      const warned = lines.filter((l) => l.level === 40).map((l) => l.msg);
+      for (const path of ['log.file', 'log.pretty'])
+        expect(warned).toContain(`config reload: ${path}: changed, takes effect on restart (kept as it was)`);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('refuses a reload that would leave a gateway listening beyond loopback without gateway keys', async () => {
+    const key = 'test-gateway-key-0123456789';
+    const withKey = routing('a', { plugins: { auth: { keys: [{ name: 'k', key }] } } });
+    // Bound to every interface (which needs a gateway key), called on loopback only.
+    const gw = await startGateway({ ...withKey, server: { host: '0.0.0.0', port: 0 } });
+    const local = `http://127.0.0.1:${new URL(gw.url).port}`;
+    const anonymous = () => chat({ ...gw, url: local });
+    try {
+      expect((await anonymous()).status).toBe(401);
+      const open = await gw.gateway.reload(routing('b'));
+      expect(open.ok).toBe(false);
+      expect(open.problems).toEqual([
+        expect.stringContaining('server.allowUnauthenticated: the new config has no gateway keys'),
+      ]);
+      expect((await anonymous()).status).toBe(401);
+      // Saying so in the config is allowed, as it is at start.
+      const allowed = await gw.gateway.reload(
+        routing('b', { server: { host: '0.0.0.0', port: 0, allowUnauthenticated: true } }),
+      );
+      expect(allowed.ok).toBe(true);
+      expect((await anonymous()).status).toBe(200);
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('POST /admin/reload reads reloadFrom again and answers 422 with every problem when it is invalid', async () => {
     const { createGateway, createLogger } = await import('@switchyard/core');
     const { standard } = await import('@switchyard/preset-standard');

@@ -227,7 +227,7 @@ export class RuntimeKeys {
     throw new SwitchyardError(
       KEY_STORE_UNAVAILABLE,
       'run-time keys are being changed by too many writers at once; retry',
-      { expose: true },
+      { expose: true, publicCode: 'key_store_unavailable' },
     );
   }
 
@@ -238,7 +238,7 @@ export class RuntimeKeys {
       throw new SwitchyardError(
         KEY_STORE_UNAVAILABLE,
         'the store holding run-time keys is unreachable; retry shortly',
-        { expose: true, cause: err, headers: { 'retry-after': '1' } },
+        { expose: true, cause: err, publicCode: 'key_store_unavailable', headers: { 'retry-after': '1' } },
       );
     }
   }

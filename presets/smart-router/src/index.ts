@@ -11,8 +11,8 @@ export const PRESET = 'smart-router';
 /**
  * preset-standard, plus `tag:` routing and request tags, and the strategies plugin ordering
  * every request by the `balanced` score (cost, speed, quality, reliability) unless an alias,
- * a key or the request names another strategy. Capability filtering is core's and always on;
- * model discovery is per provider (`discover: true`).
+ * a key or the request names another strategy. Capability filtering comes with preset-standard
+ * (plugin-capabilities); model discovery is per provider (`discover: true`).
  */
 export function smartRouter(): Preset {
   return {

@@ -5,7 +5,7 @@ import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.
 import type { RunningGateway } from '../../support/gateway.js';
 import { startGatedUpstream } from '../../support/gated-upstream.js';
 import type { GatedUpstream } from '../../support/gated-upstream.js';
-import { testPrefix, waitFor } from '../../support/tcp-proxy.js';
+import { startTcpProxy, testPrefix, waitFor } from '../../support/tcp-proxy.js';
 
 const REDIS = 'redis://127.0.0.1:6379';
 const ADMIN = 'sk-gw-ops-0123456789abcdef';
@@ -35,17 +35,18 @@ async function upstream(): Promise<GatedUpstream> {
   return u;
 }
 
-/** A replica on Redis prefix `keyPrefix` with one admin key and one app key in its config. */
+/** A replica on Redis prefix `keyPrefix` (at `url`) with one admin key and one app key in its config. */
 async function replica(
   keyPrefix: string,
   u: GatedUpstream,
   plugins: Record<string, unknown> = {},
   store: 'redis' | 'memory' = 'redis',
+  url = REDIS,
 ): Promise<Replica> {
   const { logger, lines } = memoryLogger();
   const gw = await startGateway(
     {
-      ...(store === 'redis' ? { store: { type: 'redis', url: REDIS, keyPrefix } } : {}),
+      ...(store === 'redis' ? { store: { type: 'redis', url, keyPrefix } } : {}),
       providers: [mockProvider('u', u.baseUrl, { models: ['m', 'other'] })],
       catalog: { m: { pricing: { input: 0, output: 10 } } },
       plugins: {
@@ -149,7 +150,9 @@ describe('keys managed at run time (Redis store)', () => {
     expect((await call(b.gw, 'DELETE', '/admin/keys/svc')).status).toBe(200);
     expect((await chat(b.gw, second)).status).toBe(401);
     await until(a.gw, second, 401);
-    expect((await call(a.gw, 'DELETE', '/admin/keys/svc')).status).toBe(404);
+    const gone = await call(a.gw, 'DELETE', '/admin/keys/svc');
+    expect(gone.status).toBe(404);
+    expect((await gone.json()).error.code).toBe('key_not_found');
   });
 
   it('sets limits and a budget on a key at run time, which the rate limiter and the budgets plugin apply', async () => {
@@ -191,6 +194,19 @@ describe('keys managed at run time (Redis store)', () => {
     for (const part of ['name:', 'models:', 'colour']) expect(message).toContain(part);
     expect((await call(a.gw, 'POST', '/admin/keys', { name: 'x' }, APP)).status).toBe(403);
     expect((await chat(a.gw, APP)).status).toBe(200);
+  });
+
+  it('answers 503 key_store_unavailable (the code its README names) with Retry-After while the store is unreachable', async () => {
+    const keyPrefix = `${prefix}${++run}:`;
+    const u = await upstream();
+    const proxy = await startTcpProxy(6379);
+    opened.push({ close: () => proxy.close() });
+    const a = await replica(keyPrefix, u, {}, 'redis', proxy.url);
+    await proxy.cut();
+    const res = await call(a.gw, 'POST', '/admin/keys', { name: 'later' });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect((await res.json()).error).toMatchObject({ type: 'service_unavailable', code: 'key_store_unavailable' });
   });
 
   it('keeps run-time keys across a restart', async () => {
