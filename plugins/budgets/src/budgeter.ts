@@ -10,6 +10,7 @@ import {
   priceAt,
   searchFeeOf,
   serviceTierOf,
+  tierRequestOf,
   tierPrice,
   worstCaseUsd,
 } from '@switchyard/plugin-pricing/contract';
@@ -247,8 +248,8 @@ export class Budgeter {
    * service tier, its web searches (`webSearch`), hosted tools and audio input or output (no price field).
    */
   #excludeUnpriced(plan: RoutePlan, x: Exchange, at: number): void {
-    const tier = serviceTierOf(x.body);
-    const atTier = tier ? ` at service_tier ${tier}` : '';
+    const tier = tierRequestOf(x.body);
+    const atTier = tier ? ` at ${tier}` : '';
     const searches = webSearchesAllowed(x.body) > 0;
     const fee = billedBeyondPrompt(x).unpricedFee;
     const why = (t: Target): string | undefined => {
