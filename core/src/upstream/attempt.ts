@@ -49,6 +49,8 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     ? { target, attempt: x.attempt, stream: request.stream, hedge: true }
     : { target, attempt: x.attempt, stream: request.stream };
   let streaming = false;
+  /** The status of a success head, once one arrived: what a decoder then rejects was answered, and may be billed. */
+  let answeredStatus: number | undefined;
   try {
     const body =
       typeof request.body === 'string' || request.body === undefined ? request.body : wireBody(request.body, x.raw);
@@ -61,6 +63,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     );
     if (!request.stream || res.status >= 400) timeouts.clear(timer);
     if (res.status >= 400) return await refused(c, base, started, res);
+    answeredStatus = res.status;
     if (!request.stream) {
       const output = answered(c, base, started, res);
       return isPromise(output) ? await output : output;
@@ -71,6 +74,11 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
   } catch (err) {
     timeouts.clear(timer);
     const f = thrownFailure(c, controller, err, timeoutMs);
+    // A success answer its decoder judged failed (thrown as an upstream failure, not a lost connection).
+    if (answeredStatus !== undefined && f.failure === 'stream_broken')
+      return await failed(c, base, performance.now() - started, f.outcome, 'unusable_answer', f.error, {
+        status: answeredStatus,
+      });
     return await failed(c, base, performance.now() - started, f.outcome, f.failure, f.error);
   } finally {
     if (!streaming) bindUpstream(c, undefined);

@@ -210,11 +210,12 @@ export class Budgeter {
   }
 
   /**
-   * onResult: an attempt that timed out is charged its worst case (the upstream may bill it), and the
-   * failover may send another: that one's worst case is held too, or the failover ends here with a 402.
+   * onResult: an attempt that timed out, or whose answer could not be used, is charged its worst case
+   * (the upstream may bill it), and the failover may send another: that one's worst case is held too,
+   * or the failover ends here with a 402.
    */
   topUp(result: AttemptResult, x: Exchange): Promise<void> {
-    const held = result.failure === 'timeout' ? x.get(HELD) : undefined;
+    const held = result.failure === 'timeout' || result.failure === 'unusable_answer' ? x.get(HELD) : undefined;
     return held?.reserved && !held.settled ? this.#topUp(held, x) : NOTHING;
   }
 
