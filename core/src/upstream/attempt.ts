@@ -61,8 +61,8 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
         : { method: request.method, headers: request.headers, body },
       { signal: controller, bodyTimeoutMs: target.instance.timeoutMs },
     );
-    if (!request.stream || res.status >= 400) timeouts.clear(timer);
-    if (res.status >= 400) return await refused(c, base, started, res);
+    if (!request.stream || res.status >= 300) timeouts.clear(timer);
+    if (res.status >= 300) return await (res.status >= 400 ? refused : redirected)(c, base, started, res);
     answeredStatus = res.status;
     if (!request.stream) {
       const output = answered(c, base, started, res);
@@ -100,6 +100,22 @@ async function refused(c: AttemptContext, base: Base, started: number, res: Upst
     ...(retryAfter === undefined ? {} : { retryAfter }),
     ...(limits ? { rateLimitHeaders: limits } : {}),
   });
+}
+
+/**
+ * A redirect, which the gateway does not follow (its upstream credentials would go to the host
+ * named): a failed attempt, its Location told to no one.
+ */
+async function redirected(
+  c: AttemptContext,
+  base: Base,
+  started: number,
+  res: UpstreamResponse,
+): Promise<AttemptOutput> {
+  await readCapped(res.body, 0);
+  const message = `${c.target.id}: upstream answered ${res.status}, a redirect the gateway does not follow (check the instance's baseUrl)`;
+  const error = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, { expose: true });
+  return await failed(c, base, performance.now() - started, 'failure', 'status', error, { status: res.status });
 }
 
 /** A whole (not streamed) answer, once read to its end: at once when it already arrived with the head (the usual case). */
