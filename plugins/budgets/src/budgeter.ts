@@ -433,13 +433,22 @@ function inputTokensOf(x: Exchange, info: ModelInfo): number | undefined {
 /** Anthropic's beta that opens a 1M-token context window on the models priced for it (a `longContext` price). */
 const CONTEXT_1M_BETA = /(?:^|,)\s*context-1m-/;
 
-/** The context window a request may fill on a model: 1M tokens with Anthropic's `context-1m-*` beta where it applies. */
+/**
+ * The context window a request may fill on a model: 1M tokens with Anthropic's `context-1m-*` beta
+ * where it applies, named in the `anthropic-beta` header or in the body's `anthropic_beta` (which
+ * Bedrock's InvokeModel reads).
+ */
 function contextWindowOf(x: Exchange, info: ModelInfo): number | undefined {
   const window = info.contextWindow;
   if (window === undefined || !info.pricing?.longContext) return window;
-  const betas = x.headers['anthropic-beta'];
-  const opened = typeof betas === 'string' ? CONTEXT_1M_BETA.test(betas) : betas?.some((b) => CONTEXT_1M_BETA.test(b));
+  const opened = namesContext1m(x.headers['anthropic-beta']) || namesContext1m(x.body.anthropic_beta);
   return opened ? Math.max(window, 1_000_000) : window;
+}
+
+/** Whether a beta list (a comma-separated string, or an array of them) names the 1M-context beta. */
+function namesContext1m(betas: unknown): boolean {
+  if (typeof betas === 'string') return CONTEXT_1M_BETA.test(betas);
+  return Array.isArray(betas) && betas.some((b) => typeof b === 'string' && CONTEXT_1M_BETA.test(b));
 }
 
 /** A budget's counters must outlive its period (a day's margin for late settlements); `none` keeps them forever. */
