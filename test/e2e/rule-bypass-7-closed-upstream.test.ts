@@ -1,12 +1,14 @@
 /**
- * An upstream that answers a redirect, found by the seventh rule-bypass pass, closed: the gateway
- * followed no redirect, but took the 3xx for an answer, handed the caller an empty 200, charged the
- * key its reservation for it and failed over to no other target. Each test failed before its fix.
+ * Redirects, found by the seventh rule-bypass pass, closed: an upstream's 3xx, which the gateway
+ * did not follow but took for an answer (an empty 200 to the caller, the key charged its
+ * reservation, no failover), and an Entra ID token endpoint's redirect, which the token request
+ * followed to the host it named with the instance's client secret. Each test failed before its fix.
  */
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { mockProvider } from '../support/gateway.js';
+import { mockProvider, startGateway } from '../support/gateway.js';
 import { budgetOf, call } from '../support/rule-probes.js';
+import { serviceAccountKey } from '../support/mock-oauth.js';
 import { ADMIN, budgeted, chatAnswer, k, listening, startScriptedUpstream } from '../support/rule-probes-5.js';
 
 const LOCATION_SECRET = 'signed-location-token-0123';
@@ -95,3 +97,92 @@ describe('an upstream answering a redirect', () => {
 function chatBody() {
   return { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
 }
+
+describe('an Entra ID token endpoint answering a redirect', () => {
+  it('is not followed: the client secret reaches no other host, and the caller gets a 502', async () => {
+    const CLIENT_SECRET = 'entra-client-secret-redirect-0123';
+    const elsewhere: string[] = [];
+    const other = await listening(
+      createServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          elsewhere.push(body);
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end('{"error":"invalid_client"}');
+        });
+      }),
+    );
+    const authority = await redirectingUpstream(307, other.baseUrl.replace(/\/v1$/, ''));
+    const gw = await startGateway({
+      plugins: { 'circuit-breaker': false },
+      providers: [
+        {
+          name: 'az',
+          type: 'azure-openai',
+          baseUrl: 'http://127.0.0.1:9',
+          tenantId: '00000000-0000-0000-0000-000000000007',
+          clientId: '11111111-2222-3333-4444-555555555555',
+          clientSecret: CLIENT_SECRET,
+          authorityHost: authority.baseUrl.replace(/\/v1$/, ''),
+          apiVersion: 'v1',
+          deployments: { 'gpt-4.1': 'gpt41' },
+        } as never,
+      ],
+    });
+    try {
+      const res = await call(`${gw.url}/v1/chat/completions`, null, { ...chatBody(), model: 'gpt-4.1' });
+      expect(res.status).toBe(502);
+      expect(authority.received()).toBeGreaterThan(0);
+      expect(elsewhere).toEqual([]); // was the token request, client secret and all
+      expect(res.text).not.toContain(CLIENT_SECRET);
+    } finally {
+      await gw.close();
+      await authority.close();
+      await other.close();
+    }
+  });
+});
+
+describe('a Google token endpoint answering a redirect', () => {
+  it('is not followed: the signed assertion reaches no other host', async () => {
+    const elsewhere: string[] = [];
+    const other = await listening(
+      createServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          elsewhere.push(body);
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end('{"error":"invalid_grant"}');
+        });
+      }),
+    );
+    const tokenHost = await redirectingUpstream(307, other.baseUrl.replace(/\/v1$/, ''));
+    const { key } = serviceAccountKey({ origin: tokenHost.baseUrl.replace(/\/v1$/, '') } as never);
+    const gw = await startGateway({
+      plugins: { 'circuit-breaker': false },
+      providers: [
+        {
+          name: 'vx',
+          type: 'vertex',
+          baseUrl: 'http://127.0.0.1:9',
+          project: 'p',
+          location: 'us-east5',
+          credentials: key,
+          models: ['gemini-2.5-flash'],
+        } as never,
+      ],
+    });
+    try {
+      const res = await call(`${gw.url}/v1/chat/completions`, null, { ...chatBody(), model: 'gemini-2.5-flash' });
+      expect(res.status).toBe(502);
+      expect(tokenHost.received()).toBeGreaterThan(0);
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await gw.close();
+      await tokenHost.close();
+      await other.close();
+    }
+  });
+});
