@@ -4,12 +4,14 @@
  * redirects), it probed these, which hold: a gateway key in the query string under every spelling
  * (refused, and written to no log line, console view or upstream URL), a sticky session another key
  * bound to an instance a provider-restricted key may not use, a stream whose upstream never reports
- * usage (charged its reservation, counted per minute), and a caller's `anthropic-beta` and price
- * fields at their standard values (priced, not refused). Each test asserts that the rule holds.
+ * usage (charged its reservation, counted per minute), a shared response cache asked for another
+ * key's continuation of a kept response (`previous_response_id`), and Anthropic price fields at
+ * their standard values (priced, not refused). Each test asserts that the rule holds.
  */
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { memoryLogger, mockProvider, startGateway } from '../support/gateway.js';
+import { startMockOpenAI } from '../support/mock-openai.js';
 import { budgetOf, call } from '../support/rule-probes.js';
 import {
   ADMIN,
@@ -193,6 +195,49 @@ describe('Anthropic price fields at their standard values', () => {
       }
     } finally {
       await setup.gw.close();
+      await up.close();
+    }
+  });
+});
+
+describe('a shared response cache and kept Responses', () => {
+  it("another key asking alice's cached continuation (her previous_response_id) is refused, not served from the cache", async () => {
+    const up = await startMockOpenAI({ name: 'resp7' });
+    const gw = await startGateway({
+      plugins: {
+        'circuit-breaker': false,
+        'response-cache': { enabled: true, shared: true },
+        auth: {
+          keys: [
+            { name: 'alice', key: k('alice7') },
+            { name: 'bob', key: k('bob7') },
+          ],
+        },
+      },
+      providers: [mockProvider('resp7', up.baseUrl, { models: ['gpt-4o'] })],
+    });
+    try {
+      const first = await call(`${gw.url}/v1/responses`, k('alice7'), { model: 'gpt-4o', input: 'alice secret: 4242' });
+      expect(first.status).toBe(200);
+      const follow = {
+        model: 'gpt-4o',
+        input: 'repeat what I said',
+        previous_response_id: first.json.id,
+        temperature: 0,
+      };
+      expect((await call(`${gw.url}/v1/responses`, k('alice7'), follow)).status).toBe(200);
+      const again = await call(`${gw.url}/v1/responses`, k('alice7'), follow);
+      expect(again.headers['x-switchyard-cache']).toBe('hit');
+      const sent = up.requests.length;
+      for (const stream of [false, true]) {
+        const bob = await call(`${gw.url}/v1/responses`, k('bob7'), { ...follow, stream });
+        expect(bob.status).toBe(400);
+        expect(bob.headers['x-switchyard-cache']).toBeUndefined();
+        expect(bob.text).not.toContain('4242');
+      }
+      expect(up.requests.length).toBe(sent);
+    } finally {
+      await gw.close();
       await up.close();
     }
   });
