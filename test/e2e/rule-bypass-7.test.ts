@@ -4,7 +4,8 @@
  * redirects), it probed these, which hold: a gateway key in the query string under every spelling
  * (refused, and written to no log line, console view or upstream URL), a sticky session another key
  * bound to an instance a provider-restricted key may not use, a stream whose upstream never reports
- * usage (charged its reservation, counted per minute), a shared response cache asked for another
+ * usage (charged its reservation, counted per minute), a failover from a cheap target to a dear
+ * one (reserved at the dearer), a shared response cache asked for another
  * key's continuation of a kept response (`previous_response_id`), and Anthropic price fields at
  * their standard values (priced, not refused). Each test asserts that the rule holds.
  */
@@ -239,6 +240,52 @@ describe('a shared response cache and kept Responses', () => {
     } finally {
       await gw.close();
       await up.close();
+    }
+  });
+});
+
+describe('a failover from a cheap target to a dear one', () => {
+  it('is reserved at the dearer before the first attempt: a budget with room for the cheap one only is refused up front', async () => {
+    let cheapReceived = 0;
+    const cheap = await listening(
+      createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          cheapReceived++;
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end('{"error":{"message":"overloaded"}}');
+        });
+      }),
+    );
+    const dear = await startScriptedUpstream((b) => chatAnswer(b.model, { prompt_tokens: 10, completion_tokens: 400 }));
+    const setup = await budgeted({
+      // 1,000 output tokens: $0.001 on `cheap`, $0.06 on `dear`.
+      keys: [{ name: 'fo7', key: k('fo7'), budget: { usd: 0.05, period: 'day' } }],
+      catalog: {
+        'cheap-m': { pricing: { input: 1, output: 1 }, maxOutputTokens: 4000 },
+        'dear-m': { pricing: { input: 60, output: 60 }, maxOutputTokens: 4000 },
+      },
+      providers: [
+        mockProvider('cheap', cheap.baseUrl, { models: ['cheap-m'] }),
+        mockProvider('dear', dear.baseUrl, { models: ['dear-m'] }),
+      ],
+      config: { models: [{ name: 'mix', targets: ['cheap/cheap-m', 'dear/dear-m'] }] },
+    });
+    try {
+      const body = { model: 'mix', max_tokens: 1000, messages: [{ role: 'user', content: 'hi' }] };
+      const refused = await spendOn(setup, dear, 'fo7', '/v1/chat/completions', body);
+      expect(refused.status).toBe(402);
+      expect([cheapReceived, dear.received.length]).toEqual([0, 0]);
+      await setup.finished.next(); // the refusal's
+      // Room for the dearer attempt: `cheap` fails, `dear` serves, and is charged what it served.
+      const fits = await spendOn(setup, dear, 'fo7', '/v1/chat/completions', { ...body, max_tokens: 500 });
+      expect(fits.status).toBe(200);
+      expect([cheapReceived, dear.received.length]).toEqual([1, 1]);
+      expect(fits.spentUsd).toBeCloseTo((10 * 60 + 400 * 60) / 1e6, 12);
+    } finally {
+      await setup.gw.close();
+      await cheap.close();
+      await dear.close();
     }
   });
 });
