@@ -419,14 +419,17 @@ function askedOutput(request: Exchange['request']): number | undefined {
 }
 
 /**
- * The input tokens a request may be billed on a model: its prompt; when the upstream reads input the
- * body does not hold (a fetched page, search results, MCP tool results, a document given by URL or
- * file id), up to the model's context window, undefined (no price can be put on it) when that is unknown.
+ * The input tokens a request may be billed on a model: its prompt, its inline PDFs by their pages;
+ * when the upstream reads input the body does not hold (a fetched page, search results, MCP tool
+ * results, a document given by URL or file id, a PDF whose pages cannot be counted), up to the
+ * model's context window, undefined (no price can be put on it) when that is unknown.
  */
 function inputTokensOf(x: Exchange, info: ModelInfo): number | undefined {
-  const prompt = sentInputTokens(x);
-  if (!billedBeyondPrompt(x).unboundedInput) return prompt;
+  const billed = billedBeyondPrompt(x);
   const window = contextWindowOf(x, info);
+  // Inline PDFs are billed by their pages, up to what the window holds.
+  const prompt = Math.max(sentInputTokens(x), Math.min(billed.pdfTokens, window ?? Infinity));
+  if (!billed.unboundedInput) return prompt;
   return window === undefined ? undefined : Math.max(prompt, window);
 }
 
