@@ -67,7 +67,7 @@ describe('a PDF given inline', () => {
     }
   });
 
-  it('a Chat file part or image_url holding a PDF data URL: reserved by its pages too', async () => {
+  it('a Chat file part or image_url, or a Responses input_file, holding a PDF data URL: reserved by its pages too', async () => {
     const up = await startScriptedUpstream((body) =>
       chatAnswer(body.model, { prompt_tokens: 160_000, completion_tokens: 10 }),
     );
@@ -78,17 +78,26 @@ describe('a PDF given inline', () => {
     });
     const url = `data:application/pdf;base64,${blankPdf(100)}`;
     try {
-      for (const part of [
-        { type: 'file', file: { filename: 'blank.pdf', file_data: url } },
-        { type: 'image_url', image_url: { url } },
-      ]) {
-        const body = { model: 'm', max_tokens: 100, messages: [{ role: 'user', content: [part] }] };
-        const refused = await spendOn(setup, up, 'pdfc', '/v1/chat/completions', body);
-        expect({ type: part.type, status: refused.status, sent: refused.sent }).toEqual({
-          type: part.type,
-          status: 402,
-          sent: 0,
-        });
+      const asks = [
+        ...[
+          { type: 'file', file: { filename: 'blank.pdf', file_data: url } },
+          { type: 'image_url', image_url: { url } },
+        ].map((part) => ({
+          path: '/v1/chat/completions',
+          body: { model: 'm', max_tokens: 100, messages: [{ role: 'user', content: [part] }] },
+        })),
+        {
+          path: '/v1/responses',
+          body: {
+            model: 'm',
+            max_output_tokens: 100,
+            input: [{ role: 'user', content: [{ type: 'input_file', filename: 'blank.pdf', file_data: url }] }],
+          },
+        },
+      ];
+      for (const { path, body } of asks) {
+        const refused = await spendOn(setup, up, 'pdfc', path, body);
+        expect({ path, status: refused.status, sent: refused.sent }).toEqual({ path, status: 402, sent: 0 });
       }
     } finally {
       await setup.gw.close();
