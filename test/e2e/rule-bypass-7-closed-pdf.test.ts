@@ -1,5 +1,6 @@
 /**
- * Inline PDFs reserved by their size in bytes, found by the seventh rule-bypass pass, closed: an
+ * Inline PDFs reserved (budgets) and counted (tokens per minute) by their size in bytes, found by
+ * the seventh rule-bypass pass, closed: an
  * upstream bills a PDF by its pages (Anthropic some 1,500 to 3,000 text tokens and an image a page,
  * Gemini 258), and a page of a PDF can take a few dozen bytes. Each test failed before its fix.
  */
@@ -99,6 +100,39 @@ describe('a PDF given inline', () => {
         const refused = await spendOn(setup, up, 'pdfc', path, body);
         expect({ path, status: refused.status, sent: refused.sent }).toEqual({ path, status: 402, sent: 0 });
       }
+    } finally {
+      await setup.gw.close();
+      await up.close();
+    }
+  });
+
+  it('tokens per minute: counted by its pages at admission, refused when they do not fit the minute', async () => {
+    // Was: admitted as some 2,100 tokens against a 50,000-token minute; the upstream counted 160,000.
+    const up = await startScriptedUpstream((body) =>
+      messagesAnswer(body.model, { input_tokens: 160_000, output_tokens: 10 }),
+    );
+    const setup = await budgeted({
+      keys: [{ name: 'tpm', key: k('tpm'), limits: { tokensPerMinute: 50_000 } }],
+      catalog,
+      providers: [anthropicAt(up.baseUrl)],
+    });
+    const ask = (pages: number) => ({
+      model: 'm',
+      max_tokens: 100,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: blankPdf(pages) } },
+          ],
+        },
+      ],
+    });
+    try {
+      const refused = await spendOn(setup, up, 'tpm', '/v1/messages', ask(100));
+      expect({ status: refused.status, sent: refused.sent }).toEqual({ status: 429, sent: 0 });
+      // Ten pages, 45,000 tokens: within the minute.
+      expect(await spendOn(setup, up, 'tpm', '/v1/messages', ask(10))).toMatchObject({ status: 200, sent: 1 });
     } finally {
       await setup.gw.close();
       await up.close();

@@ -1,13 +1,13 @@
 import { exchangeKey } from '@switchyard/core';
 import type { Exchange } from '@switchyard/core';
 import { requestedSearchesOf } from '@switchyard/plugin-pricing/contract';
-import { PDF_PAGE_TOKENS, pdfDataUrl, pdfPages } from './pdf-pages.js';
+import { inlinePdfTokens } from '@switchyard/plugin-models/contract';
 
 /** What a request's body may be billed that its own text does not show. */
 export interface BilledBeyondPrompt {
   /** Input the upstream reads beyond the body (tool results, documents it fetches, PDFs whose pages cannot be counted): up to the context window. */
   readonly unboundedInput: boolean;
-  /** Input tokens the inline PDFs are billed by their pages (PDF_PAGE_TOKENS each), whatever their size in bytes. */
+  /** Input tokens the inline PDFs are billed by their pages (plugin-models inlinePdfTokens), whatever their size in bytes. */
   readonly pdfTokens: number;
   /** What is billed beside the tokens or at a rate no catalog price has a field for, named for the caller; undefined when nothing. */
   readonly unpricedFee: string | undefined;
@@ -20,10 +20,10 @@ export function billedBeyondPrompt(x: Exchange): BilledBeyondPrompt {
   let billed = x.get(BILLED);
   if (!billed) {
     const media = promptMediaOf(x.body);
-    const pages = media.pdfs.map(pdfPages);
+    const pdfs = inlinePdfTokens(x.body);
     billed = {
-      unboundedInput: readsToolResults(x.body) || media.byReference || pages.includes(undefined),
-      pdfTokens: pages.reduce<number>((sum, n) => sum + (n ?? 0), 0) * PDF_PAGE_TOKENS,
+      unboundedInput: readsToolResults(x.body) || media.byReference || pdfs.uncounted > 0,
+      pdfTokens: pdfs.tokens,
       unpricedFee: unpricedFeeOf(x.body) ?? (media.audio ? 'audio input (billed at its own rate)' : undefined),
     };
     x.set(BILLED, billed);
@@ -81,7 +81,6 @@ const MAX_DEPTH = 64;
 
 /**
  * Media in the prompt that its text does not price:
- * - `pdfs`: the base64 of each PDF given inline (an Anthropic `document`, a data URL), billed by its pages;
  * - `audio`: audio input (a Chat or Responses `input_audio` part, an audio data URL, media type or
  *   file URL), billed per audio token at its own rate (gpt-4o audio input: 16 times text; Gemini: 3 times);
  * - `byReference`: a document or file given by URL or file id (Anthropic `document` with a `url` or
@@ -89,13 +88,11 @@ const MAX_DEPTH = 64;
  *   `file_id` or an http(s) `file_data`), or an image part whose URL is a document's or a video's, which the
  *   upstream reads whole: a 500-page PDF is some 300,000 input tokens, an hour of video a million.
  */
-function promptMediaOf(body: Record<string, unknown>): { audio: boolean; byReference: boolean; pdfs: string[] } {
-  const seen = { audio: false, byReference: false, pdfs: [] as string[] };
+function promptMediaOf(body: Record<string, unknown>): { audio: boolean; byReference: boolean } {
+  const seen = { audio: false, byReference: false };
   const walk = (value: unknown, depth: number): void => {
     if (typeof value === 'string') {
       if (value.startsWith('data:audio/')) seen.audio = true;
-      const pdf = pdfDataUrl(value);
-      if (pdf !== undefined) seen.pdfs.push(pdf);
       return;
     }
     if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return;
@@ -107,8 +104,6 @@ function promptMediaOf(body: Record<string, unknown>): { audio: boolean; byRefer
     const media = mediaOf(node);
     if (media === 'audio') seen.audio = true;
     else if (media === 'reference') seen.byReference = true;
-    const pdf = inlinePdfOf(node);
-    if (pdf !== undefined) seen.pdfs.push(pdf);
     for (const item of Object.values(node)) walk(item, depth + 1);
   };
   walk(body.messages, 0);
@@ -116,15 +111,6 @@ function promptMediaOf(body: Record<string, unknown>): { audio: boolean; byRefer
   walk(body.system, 0);
   walk(body.instructions, 0);
   return seen;
-}
-
-/** The base64 of an Anthropic `document` holding a PDF inline (a data URL elsewhere is found as a string). */
-function inlinePdfOf(node: Record<string, unknown>): string | undefined {
-  if (node.type !== 'document') return undefined;
-  const source = node.source as { type?: unknown; media_type?: unknown; data?: unknown } | null | undefined;
-  return source?.type === 'base64' && source.media_type === 'application/pdf' && typeof source.data === 'string'
-    ? source.data
-    : undefined;
 }
 
 /** What a content part puts in the prompt beyond its text: audio, input read by reference, or nothing. */
