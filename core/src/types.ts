@@ -52,7 +52,13 @@ export interface UpstreamRequest {
 }
 
 export type AttemptOutcome = 'success' | 'failure' | 'business_error' | 'rate_limited' | 'cancelled';
-export type FailureKind = 'timeout' | 'connection' | 'status' | 'stream_broken' | 'client_abort' | 'hedge_lost';
+/**
+ * Why an attempt failed. `unusable_answer`: the upstream answered with success, but the answer
+ * could not be used (its decoder judged it a failure, e.g. a function call Gemini could not form,
+ * or could not read it): the upstream did the work, and may bill it.
+ */
+export type FailureKind =
+  'timeout' | 'connection' | 'status' | 'stream_broken' | 'unusable_answer' | 'client_abort' | 'hedge_lost';
 
 /** Reported to `onResult` after every upstream attempt. */
 export interface AttemptResult {
@@ -80,10 +86,11 @@ export interface AttemptResult {
 
 /**
  * An attempt the upstream may have worked on, and billed, past the usage it reported: the caller hung
- * up, a hedge lost, the gateway stopped waiting, or a stream broke after it began.
+ * up, a hedge lost, the gateway stopped waiting, an answer could not be used, or a stream broke after it began.
  */
 export function unansweredAfterSending(result: AttemptResult): boolean {
-  if (result.outcome === 'cancelled' || result.failure === 'timeout') return true;
+  if (result.outcome === 'cancelled' || result.failure === 'timeout' || result.failure === 'unusable_answer')
+    return true;
   return result.outcome !== 'success' && result.stream && result.ttftMs !== undefined;
 }
 

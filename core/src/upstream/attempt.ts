@@ -57,6 +57,8 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
     ? { target, attempt: x.attempt, stream: request.stream, hedge: true }
     : { target, attempt: x.attempt, stream: request.stream };
   let streaming = false;
+  /** The status of a success head, once one arrived: what a decoder then rejects was answered, and may be billed. */
+  let answeredStatus: number | undefined;
   try {
     const body =
       typeof request.body === 'string' || request.body === undefined ? request.body : wireBody(request.body, x.raw);
@@ -67,8 +69,9 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
         : { method: request.method, headers: request.headers, body },
       { signal: controller, bodyTimeoutMs: target.instance.timeoutMs },
     );
-    if (!request.stream || res.status >= 400) timeouts.clear(timer);
-    if (res.status >= 400) return await refused(c, base, started, res);
+    if (!request.stream || res.status >= 300) timeouts.clear(timer);
+    if (res.status >= 300) return await (res.status >= 400 ? refused : redirected)(c, base, started, res);
+    answeredStatus = res.status;
     if (!request.stream) {
       const output = answered(c, base, started, res);
       return isPromise(output) ? await output : output;
@@ -79,6 +82,11 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptOutput> {
   } catch (err) {
     timeouts.clear(timer);
     const f = thrownFailure(c, controller, err, timeoutMs);
+    // A success answer its decoder judged failed (thrown as an upstream failure, not a lost connection).
+    if (answeredStatus !== undefined && f.failure === 'stream_broken')
+      return await failed(c, base, performance.now() - started, f.outcome, 'unusable_answer', f.error, {
+        status: answeredStatus,
+      });
     return await failed(c, base, performance.now() - started, f.outcome, f.failure, f.error);
   } finally {
     if (!streaming) bindUpstream(c, undefined);
@@ -100,6 +108,22 @@ async function refused(c: AttemptContext, base: Base, started: number, res: Upst
     ...(retryAfter === undefined ? {} : { retryAfter }),
     ...(limits ? { rateLimitHeaders: limits } : {}),
   });
+}
+
+/**
+ * A redirect, which the gateway does not follow (its upstream credentials would go to the host
+ * named): a failed attempt, its Location told to no one.
+ */
+async function redirected(
+  c: AttemptContext,
+  base: Base,
+  started: number,
+  res: UpstreamResponse,
+): Promise<AttemptOutput> {
+  await readCapped(res.body, 0);
+  const message = `${c.target.id}: upstream answered ${res.status}, a redirect the gateway does not follow (check the instance's baseUrl)`;
+  const error = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, { expose: true });
+  return await failed(c, base, performance.now() - started, 'failure', 'status', error, { status: res.status });
 }
 
 /** A whole (not streamed) answer, once read to its end: at once when it already arrived with the head (the usual case). */

@@ -1,16 +1,19 @@
 import { exchangeKey } from '@switchyard/core';
 import type { Exchange } from '@switchyard/core';
 import { requestedSearchesOf } from '@switchyard/plugin-pricing/contract';
+import { inlinePdfTokens } from '@switchyard/plugin-models/contract';
 
 /** What a request's body may be billed that its own text does not show. */
 export interface BilledBeyondPrompt {
-  /** Input the upstream reads beyond the body (tool results, documents it fetches): up to the context window. */
+  /** Input the upstream reads beyond the body (tool results, documents it fetches, PDFs whose pages cannot be counted): up to the context window. */
   readonly unboundedInput: boolean;
   /**
    * An image part names a URL that is neither an image's nor a known document's by its extension:
    * an upstream that reads any file by URL (Gemini's fileData) may find a video or a PDF behind it.
    */
   readonly urlOfUnknownKind: boolean;
+  /** Input tokens the inline PDFs are billed by their pages (plugin-models inlinePdfTokens), whatever their size in bytes. */
+  readonly pdfTokens: number;
   /** What is billed beside the tokens or at a rate no catalog price has a field for, named for the caller; undefined when nothing. */
   readonly unpricedFee: string | undefined;
 }
@@ -22,9 +25,11 @@ export function billedBeyondPrompt(x: Exchange): BilledBeyondPrompt {
   let billed = x.get(BILLED);
   if (!billed) {
     const media = promptMediaOf(x.body);
+    const pdfs = inlinePdfTokens(x.body);
     billed = {
-      unboundedInput: readsToolResults(x.body) || media.byReference,
+      unboundedInput: readsToolResults(x.body) || media.byReference || pdfs.uncounted > 0,
       urlOfUnknownKind: media.unknownKind,
+      pdfTokens: pdfs.tokens,
       unpricedFee: unpricedFeeOf(x.body) ?? (media.audio ? 'audio input (billed at its own rate)' : undefined),
     };
     x.set(BILLED, billed);

@@ -10,6 +10,7 @@ import {
   priceAt,
   searchFeeOf,
   serviceTierOf,
+  tierRequestOf,
   tierPrice,
   worstCaseUsd,
 } from '@switchyard/plugin-pricing/contract';
@@ -211,11 +212,12 @@ export class Budgeter {
   }
 
   /**
-   * onResult: an attempt that timed out is charged its worst case (the upstream may bill it), and the
-   * failover may send another: that one's worst case is held too, or the failover ends here with a 402.
+   * onResult: an attempt that timed out, or whose answer could not be used, is charged its worst case
+   * (the upstream may bill it), and the failover may send another: that one's worst case is held too,
+   * or the failover ends here with a 402.
    */
   topUp(result: AttemptResult, x: Exchange): Promise<void> {
-    const held = result.failure === 'timeout' ? x.get(HELD) : undefined;
+    const held = result.failure === 'timeout' || result.failure === 'unusable_answer' ? x.get(HELD) : undefined;
     return held?.reserved && !held.settled ? this.#topUp(held, x) : NOTHING;
   }
 
@@ -249,8 +251,8 @@ export class Budgeter {
    * service tier, its web searches (`webSearch`), hosted tools and audio input or output (no price field).
    */
   #excludeUnpriced(plan: RoutePlan, x: Exchange, at: number): void {
-    const tier = serviceTierOf(x.body);
-    const atTier = tier ? ` at service_tier ${tier}` : '';
+    const tier = tierRequestOf(x.body);
+    const atTier = tier ? ` at ${tier}` : '';
     const searches = webSearchesAllowed(x.body) > 0;
     const fee = billedBeyondPrompt(x).unpricedFee;
     const why = (t: Target): string | undefined => {
@@ -429,27 +431,38 @@ function askedOutput(request: Exchange['request']): number | undefined {
 }
 
 /**
- * The input tokens a request may be billed on a model: its prompt; when the upstream reads input the
- * body does not hold (a fetched page, search results, MCP tool results, a document given by URL or
- * file id), up to the model's context window, undefined (no price can be put on it) when that is unknown.
+ * The input tokens a request may be billed on a model: its prompt, its inline PDFs by their pages;
+ * when the upstream reads input the body does not hold (a fetched page, search results, MCP tool
+ * results, a document given by URL or file id, a PDF whose pages cannot be counted), up to the
+ * model's context window, undefined (no price can be put on it) when that is unknown.
  */
 function inputTokensOf(x: Exchange, info: ModelInfo, unbounded: boolean): number | undefined {
-  const prompt = sentInputTokens(x);
-  if (!unbounded) return prompt;
   const window = contextWindowOf(x, info);
+  // Inline PDFs are billed by their pages, up to what the window holds.
+  const prompt = Math.max(sentInputTokens(x), Math.min(billedBeyondPrompt(x).pdfTokens, window ?? Infinity));
+  if (!unbounded) return prompt;
   return window === undefined ? undefined : Math.max(prompt, window);
 }
 
 /** Anthropic's beta that opens a 1M-token context window on the models priced for it (a `longContext` price). */
 const CONTEXT_1M_BETA = /(?:^|,)\s*context-1m-/;
 
-/** The context window a request may fill on a model: 1M tokens with Anthropic's `context-1m-*` beta where it applies. */
+/**
+ * The context window a request may fill on a model: 1M tokens with Anthropic's `context-1m-*` beta
+ * where it applies, named in the `anthropic-beta` header or in the body's `anthropic_beta` (which
+ * Bedrock's InvokeModel reads).
+ */
 function contextWindowOf(x: Exchange, info: ModelInfo): number | undefined {
   const window = info.contextWindow;
   if (window === undefined || !info.pricing?.longContext) return window;
-  const betas = x.headers['anthropic-beta'];
-  const opened = typeof betas === 'string' ? CONTEXT_1M_BETA.test(betas) : betas?.some((b) => CONTEXT_1M_BETA.test(b));
+  const opened = namesContext1m(x.headers['anthropic-beta']) || namesContext1m(x.body.anthropic_beta);
   return opened ? Math.max(window, 1_000_000) : window;
+}
+
+/** Whether a beta list (a comma-separated string, or an array of them) names the 1M-context beta. */
+function namesContext1m(betas: unknown): boolean {
+  if (typeof betas === 'string') return CONTEXT_1M_BETA.test(betas);
+  return Array.isArray(betas) && betas.some((b) => typeof b === 'string' && CONTEXT_1M_BETA.test(b));
 }
 
 /** A budget's counters must outlive its period (a day's margin for late settlements); `none` keeps them forever. */

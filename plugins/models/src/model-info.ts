@@ -35,13 +35,13 @@ const priceFields = {
     ),
   ),
 };
-/** Prices a caller can choose by request (OpenAI's `service_tier`): each tier's whole price. */
+/** Prices a caller can choose by request (`service_tier`, Anthropic's `speed` and `inference_geo`): each tier's whole price. */
 const tieredFields = {
   ...priceFields,
   tiers: Type.Optional(
     mapOf(Type.Object(priceFields, { additionalProperties: false }), {
       description:
-        'Prices by service tier a caller asks for (`service_tier`: `priority`, `flex`, `scale`), each whole (its own `longContext`, if any). A request for a tier not listed here is not priced (budgeted keys cannot make it).',
+        'Prices by tier a caller asks for, each whole (its own `longContext`, if any): a `service_tier` (`priority`, `flex`, `scale`), Anthropic fast mode (`speed: "fast"`: tier `fast`) or US-only inference (`inference_geo: "us"`: tier `us`); several at once join by `+` (`fast+us`). A request for a tier not listed here is not priced (budgeted keys cannot make it).',
     }),
   ),
 };

@@ -17,6 +17,7 @@ export {
   searchFeeOf,
   serviceTierOf,
   tierPrice,
+  tierRequestOf,
   tokensOf,
   TOKEN_KINDS,
   webSearchesOf,
@@ -35,7 +36,7 @@ export interface AttemptCost {
   readonly breakdown: CostBreakdown;
   /** The `from` of the price version applied; absent: the model's base price. */
   readonly priceFrom?: string;
-  /** The service tier priced (the request's `service_tier`); absent: the standard one. */
+  /** The price tier priced (the request's `service_tier`, `speed` or `inference_geo`: serviceTierOf); absent: the standard one. */
   readonly tier?: string;
   /** The prompt tokens above which the long-context price applied (its `above`); absent: it did not. */
   readonly longContextAbove?: number;

@@ -14,6 +14,7 @@ import {
   requestedSearchesOf,
   searchFeeOf,
   serviceTierOf,
+  tierRequestOf,
   tierPrice,
   tokensOf,
   webSearchesOf,
@@ -97,7 +98,7 @@ function price(
   // Searches without a price leave the fee unpriced, never the tokens: they are charged all the same.
   const unpricedHere = !price || fee === undefined;
   if (unpricedHere) {
-    const what = !price && tier ? `${result.target.id} at service_tier ${tier}` : result.target.id;
+    const what = !price && tier ? `${result.target.id} at ${tierRequestOf(x.body)}` : result.target.id;
     const warning = price
       ? `no web search price known for ${what}: its web searches are not priced (add webSearch to its pricing under catalog:)`
       : `no price known for ${what}: its requests are not priced (add pricing under catalog:)`;

@@ -137,10 +137,42 @@ export function instantOf(from: string): number {
 /** Tiers priced as the model's own price: OpenAI's `auto` and `default`, Anthropic's `standard_only`. */
 const STANDARD_TIERS = new Set(['auto', 'default', 'standard', 'standard_only']);
 
-/** The service tier a request asks for (its body's `service_tier`), when not the standard one. */
+/**
+ * Body fields a caller sets that the upstream bills at a price of their own, with the values billed
+ * at the model's own price: OpenAI's and Anthropic's `service_tier`, Anthropic's fast mode (`speed:
+ * "fast"`, six times the price on Claude Opus 4.6) and US-only inference (`inference_geo: "us"`, 1.1 times).
+ */
+const PRICED_FIELDS: ReadonlyArray<readonly [string, ReadonlySet<string>]> = [
+  ['service_tier', STANDARD_TIERS],
+  ['speed', new Set(['standard'])],
+  ['inference_geo', new Set(['global'])],
+];
+
+/** The priced fields a request sets to a value billed beyond the model's own price, as [field, value]. */
+function pricedChoicesOf(body: Record<string, unknown>): Array<[string, string]> | undefined {
+  let choices: Array<[string, string]> | undefined;
+  for (const [field, standard] of PRICED_FIELDS) {
+    const value = body[field];
+    if (typeof value === 'string' && !standard.has(value)) (choices ??= []).push([field, value]);
+  }
+  return choices;
+}
+
+/**
+ * The price tier a request asks for, when not the standard one: its `service_tier` (`priority`),
+ * `speed` (`fast`) or `inference_geo` (`us`) value, several joined by `+` (`fast+us`).
+ */
 export function serviceTierOf(body: Record<string, unknown>): string | undefined {
-  const tier = body.service_tier;
-  return typeof tier === 'string' && !STANDARD_TIERS.has(tier) ? tier : undefined;
+  return pricedChoicesOf(body)
+    ?.map(([, value]) => value)
+    .join('+');
+}
+
+/** What asked for the request's price tier, for a message: `service_tier priority`, `speed fast and inference_geo us`. */
+export function tierRequestOf(body: Record<string, unknown>): string | undefined {
+  return pricedChoicesOf(body)
+    ?.map(([field, value]) => `${field} ${value}`)
+    .join(' and ');
 }
 
 /** The price of `tier` (undefined: the standard one); undefined when the catalog prices no such tier. */

@@ -27,7 +27,7 @@ export interface EntraCredentials {
   authorityHost?: string;
 }
 
-/** Sends MSAL's token POSTs to the configured authority host; refuses anything else. */
+/** Sends MSAL's token POSTs to the configured authority host, following no redirect; refuses anything else. */
 function networkClient(authorityHost: URL): INetworkModule {
   return {
     async sendGetRequestAsync<T>(url: string): Promise<NetworkResponse<T>> {
@@ -41,6 +41,8 @@ function networkClient(authorityHost: URL): INetworkModule {
         method: 'POST',
         headers: options?.headers ?? {},
         body: options?.body ?? '',
+        // A redirect would take the client secret in the body to whatever host it names.
+        redirect: 'error',
         signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
       });
       const headers: Record<string, string> = {};

@@ -25,7 +25,8 @@ const OPENAI_REASONING = { ...OPENAI_CHAT, reasoning: true } as const;
 /**
  * OpenAI models with their standard-tier list prices as this release knows them (check them against the provider's price page), contributed to the
  * gateway's model table. A dated name (`…-2024-08-06`, `…-20250929`) falls back to the longest
- * entry it starts with; config `catalog:` overrides any field.
+ * entry it starts with, unless it has an entry of its own (a snapshot priced apart from its
+ * family); config `catalog:` overrides any field.
  */
 export const OPENAI_MODELS: Readonly<Record<string, ModelInfo>> = {
   'gpt-5': {
@@ -68,6 +69,14 @@ export const OPENAI_MODELS: Readonly<Record<string, ModelInfo>> = {
     pricing: chatPrice(0.1, 0.4, 0.025),
   },
   'gpt-4o': { ...OPENAI_CHAT, contextWindow: 128_000, maxOutputTokens: 16_384, pricing: chatPrice(2.5, 10, 1.25) },
+  // Dated snapshots priced apart from their family: as the family they would cost half their input.
+  'gpt-4o-2024-05-13': {
+    ...OPENAI_CHAT,
+    structuredOutput: false,
+    contextWindow: 128_000,
+    maxOutputTokens: 4096,
+    pricing: price(5, 15),
+  },
   'gpt-4o-mini': {
     ...OPENAI_CHAT,
     contextWindow: 128_000,
@@ -89,6 +98,24 @@ export const OPENAI_MODELS: Readonly<Record<string, ModelInfo>> = {
     contextWindow: 16_385,
     maxOutputTokens: 4096,
     pricing: price(0.5, 1.5),
+  },
+  'gpt-3.5-turbo-1106': {
+    vision: false,
+    tools: true,
+    structuredOutput: false,
+    reasoning: false,
+    contextWindow: 16_385,
+    maxOutputTokens: 4096,
+    pricing: price(1, 2),
+  },
+  'gpt-3.5-turbo-0613': {
+    vision: false,
+    tools: true,
+    structuredOutput: false,
+    reasoning: false,
+    contextWindow: 4096,
+    maxOutputTokens: 4096,
+    pricing: price(1.5, 2),
   },
   o1: { ...OPENAI_REASONING, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: reasoningPrice(15, 60, 7.5) },
   o3: { ...OPENAI_REASONING, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: reasoningPrice(2, 8, 0.5) },

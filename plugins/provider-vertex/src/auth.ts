@@ -117,22 +117,22 @@ export function clientFor(key: KeyJson, from: string, scopes: string[]): OAuth2C
     );
   }
   const tokenUri = key.token_uri;
-  if (tokenUri && tokenUri !== GOOGLE_TOKEN_URL) {
-    const url = new URL(tokenUri);
-    if (url.protocol !== 'https:' && !isLoopback(url.hostname)) {
-      throw new SwitchyardError(
-        'SWITCHYARD_ERR_UPSTREAM_FAILED',
-        `Google credentials from ${from}: token_uri must be https (plain http only on loopback)`,
-        { expose: true },
-      );
-    }
-    client.transporter.interceptors.request.add({
-      resolved: async (config) => {
-        if (String(config.url) === GOOGLE_TOKEN_URL) config.url = new URL(tokenUri);
-        return config;
-      },
-    });
+  const custom = tokenUri && tokenUri !== GOOGLE_TOKEN_URL ? new URL(tokenUri) : undefined;
+  if (custom && custom.protocol !== 'https:' && !isLoopback(custom.hostname)) {
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_UPSTREAM_FAILED',
+      `Google credentials from ${from}: token_uri must be https (plain http only on loopback)`,
+      { expose: true },
+    );
   }
+  client.transporter.interceptors.request.add({
+    resolved: async (config) => {
+      if (custom && String(config.url) === GOOGLE_TOKEN_URL) config.url = custom;
+      // A redirect would take the signed assertion or refresh token to whatever host it names.
+      config.redirect = 'error';
+      return config;
+    },
+  });
   return client;
 }
 

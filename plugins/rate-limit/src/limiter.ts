@@ -169,7 +169,7 @@ export class Limiter {
   async #settle(admission: Admission): Promise<void> {
     admission.settled = true;
     // Served: real usage (the estimate when the upstream sent none). Each attempt cut off mid-answer
-    // (a caller who hung up, a timeout, a lost hedge) keeps a reservation besides: tokens were likely
+    // (a caller who hung up, a timeout, a lost hedge, an answer that could not be used) keeps a reservation besides: tokens were likely
     // spent. Nothing else: given back.
     const served = admission.served ? (admission.used ?? admission.reserved) : 0;
     const actual = served + admission.unanswered * admission.reserved;

@@ -1,4 +1,4 @@
-import { bodyTokens } from '@switchyard/plugin-models/contract';
+import { bodyTokens, inlinePdfTokens } from '@switchyard/plugin-models/contract';
 import type { KeyLimits, LimitSet } from './schema.js';
 
 export type { InstanceCaps, KeyLimits, LimitSet } from './schema.js';
@@ -71,11 +71,13 @@ export const DEFAULT_CHARS_PER_TOKEN = 4;
 /**
  * Tokens to reserve at admission: the whole body's text / `charsPerToken` (plugin-models' bodyTokens:
  * every string but the model name, characters past ASCII weighed by their bytes, 1000 per image, one
- * per token id of an embeddings input given as tokens), plus
+ * per token id of an embeddings input given as tokens), or the inline PDFs' pages at PDF_PAGE_TOKENS
+ * each when that is more (plugin-models' inlinePdfTokens), plus
  * `max_tokens` / `max_completion_tokens` / `max_output_tokens` (else `defaultMaxTokens`) times `n`.
  */
 export function estimateTokens(body: Record<string, unknown>, charsPerToken: number, defaultMaxTokens: number): number {
-  const prompt = bodyTokens(body, charsPerToken);
+  // An inline PDF is billed by its pages, whatever its bytes: a blank page takes a few dozen.
+  const prompt = Math.max(bodyTokens(body, charsPerToken), inlinePdfTokens(body).tokens);
   // The larger of the fields a caller set: an upstream may read either.
   const max = largestInteger(body.max_completion_tokens, body.max_tokens, body.max_output_tokens) ?? defaultMaxTokens;
   const choices = Math.max(1, largestInteger(body.n) ?? 1); // n answers, each up to max

@@ -7,6 +7,7 @@ import {
   searchFeeOf,
   serviceTierOf,
   tierPrice,
+  tierRequestOf,
   tokensOf,
   webSearchesOf,
   worstCaseUsd,
@@ -146,6 +147,15 @@ describe('service tiers', () => {
     expect(serviceTierOf({ service_tier: 'flex' })).toBe('flex');
     for (const standard of ['auto', 'default', 'standard_only', undefined, null, 7])
       expect(serviceTierOf({ service_tier: standard })).toBeUndefined();
+  });
+
+  it("reads Anthropic's fast mode and US-only inference as tiers, several joined by +", () => {
+    expect(serviceTierOf({ speed: 'fast' })).toBe('fast');
+    expect(serviceTierOf({ inference_geo: 'us' })).toBe('us');
+    expect(serviceTierOf({ service_tier: 'standard_only', speed: 'fast', inference_geo: 'us' })).toBe('fast+us');
+    expect(tierRequestOf({ speed: 'fast', inference_geo: 'us' })).toBe('speed fast and inference_geo us');
+    expect(serviceTierOf({ speed: 'standard', inference_geo: 'global' })).toBeUndefined();
+    expect(tierRequestOf({ service_tier: 'auto' })).toBeUndefined();
   });
 
   it('prices a tier at its own whole price, and a tier with none not at all (never at the standard rate)', () => {
