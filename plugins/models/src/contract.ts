@@ -11,7 +11,7 @@ export {
 export type { LongContextPrice, ModelInfo, ModelPricing, Price } from './model-info.js';
 export { targetOutputTokens } from './fit.js';
 export { bodyTokens, estimateChatTokens, inputTokens, sentInputTokens, textTokens } from './estimate.js';
-export { PDF_PAGE_TOKENS, inlinePdfTokens } from './pdf-pages.js';
+export { PDF_PAGE_TOKENS, inlinePdfTokens, pdfPages } from './pdf-pages.js';
 export { MODEL_ROUTES, RESOLVE_TAP } from './routes-contract.js';
 export type { ModelRoutes, ModelsChangedListener } from './routes.js';
 export type { ModelResolver } from './resolve.js';

@@ -1,3 +1,6 @@
+import { objectStreamsText } from './pdf-object-streams.js';
+import { GAP, pdfName, pdfPattern } from './pdf-syntax.js';
+
 /**
  * Input tokens reserved per page of an inline PDF. Upstreams bill a PDF by its pages, not its
  * bytes: Anthropic reads each page as text (1,500 to 3,000 tokens) and as an image (some 1,600
@@ -6,7 +9,10 @@
 export const PDF_PAGE_TOKENS = 4_500;
 
 const DATA_URL = /^data:application\/pdf;base64,/i;
-const PAGE = /\/Type\s*\/Page\b/g;
+/** A page object's `/Type /Page`, and a page tree node's `/Type /Pages` and `/Count`, as a reader reads them. */
+const PAGE = pdfPattern([pdfName('Type'), GAP, pdfName('Page')], 'g');
+const PAGE_TREE_NODE = pdfPattern([pdfName('Type'), GAP, pdfName('Pages')], 'g');
+const COUNT = pdfPattern([pdfName('Count'), GAP, String.raw`(\d+)`]);
 
 /** The base64 of a PDF given inline: a `data:application/pdf;base64,` URL's payload; else undefined. */
 export function pdfDataUrl(value: unknown): string | undefined {
@@ -14,14 +20,43 @@ export function pdfDataUrl(value: unknown): string | undefined {
 }
 
 /**
- * The pages of a PDF given as base64, counted from its page objects; undefined when they cannot be
- * counted that way (none found, or objects packed in compressed object streams, where pages hide).
+ * The pages of a PDF given as base64: the more of its page objects (`/Type /Page`) and the largest
+ * page tree `/Count`, read in the file and in its object streams (inflated, objectStreamsText);
+ * undefined when neither is found, or an object stream cannot be read (encrypted, broken, past
+ * the inflate cap), where pages may hide.
  */
 export function pdfPages(base64: string): number | undefined {
-  const text = Buffer.from(base64, 'base64').toString('latin1');
-  if (text.includes('/ObjStm')) return undefined;
-  const pages = text.match(PAGE)?.length ?? 0;
+  const pdf = Buffer.from(base64, 'base64');
+  const text = pdf.toString('latin1');
+  const packed = objectStreamsText(pdf, text);
+  if (packed === undefined) return undefined;
+  const pages = Math.max(pagesIn(text), pagesIn(packed));
   return pages > 0 ? pages : undefined;
+}
+
+/** The more of page objects and the largest page tree `/Count` in a PDF's text. */
+function pagesIn(text: string): number {
+  if (text === '') return 0;
+  return Math.max(text.match(PAGE)?.length ?? 0, largestPageTreeCount(text));
+}
+
+/**
+ * The largest `/Count` beside a page tree node's `/Type /Pages`, between the same dictionary
+ * delimiters (`/Count` of an outline counts no pages). Each stretch of text is read once.
+ */
+function largestPageTreeCount(text: string): number {
+  let largest = 0;
+  let end = 0;
+  for (const match of text.matchAll(PAGE_TREE_NODE)) {
+    if (match.index < end) continue;
+    let start = match.index;
+    while (start > end && text[start - 1] !== '<' && text[start - 1] !== '>') start--;
+    end = match.index;
+    while (end < text.length && text[end] !== '<' && text[end] !== '>') end++;
+    const count = COUNT.exec(text.slice(start, end));
+    if (count) largest = Math.max(largest, Number(count[1]));
+  }
+  return largest;
 }
 
 const MAX_DEPTH = 64;

@@ -1,0 +1,76 @@
+import { inflateSync } from 'node:zlib';
+import { GAP, pdfName, pdfPattern } from './pdf-syntax.js';
+
+/** Inflated bytes allowed per PDF: this many times its own size, and never more than INFLATE_CAP. */
+const INFLATE_RATIO = 64;
+const INFLATE_CAP = 16 * 1024 * 1024;
+/** Object streams read per PDF, at most (a writer packs some 100 objects in each): each is one inflate call. */
+const MAX_OBJECT_STREAMS = 4096;
+
+/** `stream`, not `endstream`, followed by its end of line (CR alone too: readers take it). */
+const STREAM = /(?<!end)stream(?:\r\n|\r|\n)/g;
+/** A direct (not indirect) `/Length`. */
+const LENGTH = pdfPattern([pdfName('Length'), GAP, String.raw`(\d+)(?![\d.]|\s+\d+\s+R)`]);
+const FILTER = pdfPattern([pdfName('Filter')]);
+/** A filter of FlateDecode alone, as a name or a one-name array. */
+const FLATE = pdfName('FlateDecode');
+const FLATE_ONLY = pdfPattern([pdfName('Filter'), GAP, `(?:${FLATE}|\\[${GAP}${FLATE}${GAP}\\])`]);
+const DECODE_PARMS = pdfPattern([pdfName('DecodeParms')]);
+const OBJECT_STREAM_TYPE = pdfPattern([pdfName('Type'), GAP, pdfName('ObjStm')]);
+const N = pdfPattern([pdfName('N')]);
+const FIRST = pdfPattern([pdfName('First')]);
+const ENCRYPT = pdfPattern([pdfName('Encrypt')]);
+
+/**
+ * The text of every object stream of a PDF (`latin1`: its bytes as they are), inflated and joined;
+ * '' when it has none; undefined when one cannot be read: encrypted, a filter other than
+ * FlateDecode alone or with decode parameters, broken data, more than MAX_OBJECT_STREAMS, or more
+ * inflated bytes than min(INFLATE_RATIO × the PDF's size, INFLATE_CAP), so that a PDF bomb costs
+ * no more than that.
+ *
+ * An object stream is told by its dictionary: `/Type /ObjStm`, or the `/N` and `/First` a reader
+ * needs to read one (readers find it by the cross-reference, whatever its `/Type` says).
+ */
+export function objectStreamsText(pdf: Buffer, text: string): string | undefined {
+  let budget = Math.min(INFLATE_CAP, INFLATE_RATIO * pdf.length);
+  const inflated: string[] = [];
+  const encrypted = ENCRYPT.test(text);
+  const endstream = endstreamFinder(text);
+  // Each stretch of text is read once: a dictionary is sought after the previous `stream` only.
+  let read = 0;
+  for (const match of text.matchAll(STREAM)) {
+    const before = text.slice(read, match.index);
+    read = match.index + match[0].length;
+    const dictionary = before.slice(Math.max(0, before.lastIndexOf('obj')));
+    if (!isObjectStream(dictionary)) continue;
+    if (encrypted || inflated.length === MAX_OBJECT_STREAMS) return undefined;
+    const length = LENGTH.exec(dictionary);
+    const end = length && read + Number(length[1]) <= pdf.length ? read + Number(length[1]) : endstream(read);
+    const data = pdf.subarray(read, end < 0 ? pdf.length : end);
+    const filtered = FILTER.test(dictionary);
+    if (DECODE_PARMS.test(dictionary) || (filtered && !FLATE_ONLY.test(dictionary))) return undefined;
+    if (data.length > budget && !filtered) return undefined;
+    let plain: Buffer;
+    try {
+      plain = filtered ? inflateSync(data, { maxOutputLength: Math.max(1, budget) }) : data;
+    } catch {
+      return undefined; // broken, or past the budget
+    }
+    budget -= plain.length;
+    inflated.push(plain.toString('latin1'));
+  }
+  return inflated.join('\n');
+}
+
+function isObjectStream(dictionary: string): boolean {
+  return OBJECT_STREAM_TYPE.test(dictionary) || (N.test(dictionary) && FIRST.test(dictionary));
+}
+
+/** The first `endstream` at or after a position, for positions asked in increasing order: the text is searched once. */
+function endstreamFinder(text: string): (from: number) => number {
+  let found = -2;
+  return (from) => {
+    if (found !== -1 && found < from) found = text.indexOf('endstream', from);
+    return found;
+  };
+}

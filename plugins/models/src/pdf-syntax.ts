@@ -1,0 +1,24 @@
+/** Whitespace between tokens of a PDF, comments included (a comment, to its end of line, is whitespace to a reader). */
+export const GAP = String.raw`(?:\s|%[^\r\n]*[\r\n])*`;
+
+/**
+ * The source of a pattern matching the PDF name `/word` as a reader reads it: any of its characters
+ * may be written as a `#xx` escape (`/P#61ge` is `/Page`), and the name ends where a name does (at
+ * whitespace or a delimiter: `/Page#73` is `/Pages`, not `/Page`).
+ */
+export function pdfName(word: string): string {
+  let source = String.raw`\/`;
+  for (const char of word) {
+    const hex = char.charCodeAt(0).toString(16).padStart(2, '0');
+    const escaped = [...hex]
+      .map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit))
+      .join('');
+    source += `(?:${char}|#${escaped})`;
+  }
+  return `${source}(?![^\\s()<>[\\]{}/%])`;
+}
+
+/** A RegExp of `parts` joined, each a pdfName() source, GAP or plain pattern text. */
+export function pdfPattern(parts: readonly string[], flags = ''): RegExp {
+  return new RegExp(parts.join(''), flags);
+}
