@@ -3,7 +3,8 @@
  * writers since PDF 1.5), whose pages the seventh rule-bypass pass left uncounted: budgets
  * reserved them up to the whole context window (refusing ordinary requests of small budgets),
  * rate limits counted them by their bytes (a way around tokens per minute). Their object streams
- * are inflated and their pages counted. Each test failed before its fix.
+ * are inflated and their pages counted; a PDF whose pages still cannot be counted (encrypted)
+ * counts the whole context window per minute, as budgets reserve it. Each test failed before its fix.
  */
 import { describe, expect, it } from 'vitest';
 import { pdfBase64 } from '../support/pdf.js';
@@ -79,6 +80,21 @@ describe('an inline PDF whose objects are packed in compressed object streams', 
       expect(refused.message).toContain('needs 450100 tokens per minute, more than the limit of 100000');
       const ten = documentAsk(pdfBase64(10, { objectStreams: true })); // 45,000 tokens
       expect(await spendOn(setup, up, 'tpm', '/v1/messages', ten)).toMatchObject({ status: 200 });
+    } finally {
+      await close();
+    }
+  });
+
+  it('tokens per minute: one whose pages cannot be counted (encrypted) counts the whole context window', async () => {
+    // Was: 200, counted by its bytes, though the upstream may read up to the window.
+    const { up, setup, close } = await perMinute();
+    try {
+      const encrypted = documentAsk(pdfBase64(2, { objectStreams: true, encrypted: true }));
+      const refused = await spendOn(setup, up, 'tpm', '/v1/messages', encrypted);
+      expect({ status: refused.status, sent: refused.sent }).toEqual({ status: 429, sent: 0 });
+      expect(refused.message).toContain('needs 200100 tokens per minute, more than the limit of 100000');
+      // The window and the output fit a 300,000-token minute.
+      expect(await spendOn(setup, up, 'wide', '/v1/messages', encrypted)).toMatchObject({ status: 200, sent: 1 });
     } finally {
       await close();
     }

@@ -1,6 +1,6 @@
 import { contract, definePlugin, RouteStage } from '@switchyard/core';
 import type { Plugin } from '@switchyard/core';
-import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
+import { MODEL_INFO, MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { MemoryCounters, RedisCounters } from './counters.js';
 import type { RedisClient } from './counters.js';
 import { Limiter } from './limiter.js';
@@ -38,6 +38,7 @@ export function rateLimit(): Plugin<RateLimitOptions> {
         new StoreHealth(gateway.logger, redis ? 'redis' : 'memory'),
         gateway.logger,
         (model) => gateway.contract(MODEL_ROUTES)?.reach(model) ?? [],
+        (model) => gateway.contract(MODEL_INFO)?.lookup(model)?.contextWindow,
       );
       gateway.routes.add({
         method: 'GET',

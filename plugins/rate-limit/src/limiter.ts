@@ -31,6 +31,7 @@ interface Admission {
 }
 
 const ADMISSION = exchangeKey<Admission>('rate-limit:admission');
+const RESERVED = exchangeKey<number>('rate-limit:reserved');
 const ANONYMOUS = 'anonymous';
 
 /** Admission, instance filtering, accounting and settlement; one per gateway. */
@@ -42,6 +43,8 @@ export class Limiter {
     private readonly logger: Logger,
     /** The models a requested name resolves to (an alias's targets), for key × model limits. */
     private readonly reached: (model: string) => readonly string[] = () => [],
+    /** A model's context window (plugin-models' table), for inline PDFs whose pages cannot be counted. */
+    private readonly windowOf: (model: string) => number | undefined = () => undefined,
   ) {}
 
   /** beforeRoute: a request no limit applies to passes at once (NOTHING), without a promise of its own. */
@@ -54,7 +57,7 @@ export class Limiter {
   }
 
   async #admit(x: Exchange, caller: string, scopes: ReturnType<typeof scopesFor>): Promise<Reply | undefined> {
-    const reserved = estimateTokens(x.body, this.options.charsPerToken, this.options.defaultMaxTokens);
+    const reserved = this.#reservation(x);
     const charges = chargesFor(scopes, reserved);
     if (charges.length === 0) return undefined;
     let readings: Reading[];
@@ -158,6 +161,27 @@ export class Limiter {
       () => this.health.ok(),
       (err: unknown) => this.health.failed(err, this.options.onStoreError),
     );
+  }
+
+  /** The request's token reservation (estimateTokens), computed once per exchange. */
+  #reservation(x: Exchange): number {
+    let reserved = x.get(RESERVED);
+    if (reserved === undefined) {
+      const windowOf = () => this.#contextWindow(x.model);
+      reserved = estimateTokens(x.body, this.options.charsPerToken, this.options.defaultMaxTokens, windowOf);
+      x.set(RESERVED, reserved);
+    }
+    return reserved;
+  }
+
+  /** The largest context window known of the requested model and the models it resolves to. */
+  #contextWindow(model: string): number | undefined {
+    let largest: number | undefined;
+    for (const name of [model, ...this.reached(model)]) {
+      const window = this.windowOf(name);
+      if (window !== undefined && (largest === undefined || window > largest)) largest = window;
+    }
+    return largest;
   }
 
   /** onFinish: releases concurrency slots and settles token reservations, on every path (at once when nothing was admitted). */

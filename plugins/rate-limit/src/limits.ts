@@ -69,15 +69,30 @@ function globMatch(pattern: string, value: string): boolean {
 export const DEFAULT_CHARS_PER_TOKEN = 4;
 
 /**
+ * Input tokens an inline PDF whose pages cannot be counted is taken for when no context window is
+ * known for the model: the largest windows served (2M tokens).
+ */
+export const UNKNOWN_WINDOW_TOKENS = 2_000_000;
+
+/**
  * Tokens to reserve at admission: the whole body's text / `charsPerToken` (plugin-models' bodyTokens:
  * every string but the model name, characters past ASCII weighed by their bytes, 1000 per image, one
  * per token id of an embeddings input given as tokens), or the inline PDFs' pages at PDF_PAGE_TOKENS
- * each when that is more (plugin-models' inlinePdfTokens), plus
+ * each when that is more (plugin-models' inlinePdfTokens) — the whole `contextWindow()` (else
+ * UNKNOWN_WINDOW_TOKENS) when a PDF's pages cannot be counted — plus
  * `max_tokens` / `max_completion_tokens` / `max_output_tokens` (else `defaultMaxTokens`) times `n`.
  */
-export function estimateTokens(body: Record<string, unknown>, charsPerToken: number, defaultMaxTokens: number): number {
-  // An inline PDF is billed by its pages, whatever its bytes: a blank page takes a few dozen.
-  const prompt = Math.max(bodyTokens(body, charsPerToken), inlinePdfTokens(body).tokens);
+export function estimateTokens(
+  body: Record<string, unknown>,
+  charsPerToken: number,
+  defaultMaxTokens: number,
+  contextWindow: () => number | undefined = () => undefined,
+): number {
+  // An inline PDF is billed by its pages, whatever its bytes: a blank page takes a few dozen. One
+  // whose pages cannot be counted (encrypted, broken) may fill the window.
+  const pdfs = inlinePdfTokens(body);
+  const pdfTokens = pdfs.uncounted > 0 ? (contextWindow() ?? UNKNOWN_WINDOW_TOKENS) : pdfs.tokens;
+  const prompt = Math.max(bodyTokens(body, charsPerToken), pdfTokens);
   // The larger of the fields a caller set: an upstream may read either.
   const max = largestInteger(body.max_completion_tokens, body.max_tokens, body.max_output_tokens) ?? defaultMaxTokens;
   const choices = Math.max(1, largestInteger(body.n) ?? 1); // n answers, each up to max

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { chargesFor, estimateTokens, formatDuration, rateLimitHeaders, scopesFor } from '@switchyard/plugin-rate-limit';
+import {
+  UNKNOWN_WINDOW_TOKENS,
+  chargesFor,
+  estimateTokens,
+  formatDuration,
+  rateLimitHeaders,
+  scopesFor,
+} from '@switchyard/plugin-rate-limit';
+import { PDF_PAGE_TOKENS } from '@switchyard/plugin-models/contract';
+import { pdfBase64 } from '../../support/pdf.js';
 
 describe('rate-limit logic', () => {
   it('estimates prompt characters / 4 plus the largest output limit set (max_tokens, max_completion_tokens), else the default', () => {
@@ -29,6 +38,20 @@ describe('rate-limit logic', () => {
     let deep: unknown = 'z'.repeat(1000);
     for (let i = 0; i < 10_000; i++) deep = [deep];
     expect(estimateTokens({ messages: deep, max_tokens: 1 }, 4, 0)).toBe(1);
+  });
+
+  it('counts an inline PDF by its pages, and one whose pages cannot be counted as the context window (2M when none is known)', () => {
+    const ask = (data: string) => ({
+      max_tokens: 10,
+      messages: [
+        { role: 'user', content: [{ type: 'file', file: { file_data: `data:application/pdf;base64,${data}` } }] },
+      ],
+    });
+    expect(estimateTokens(ask(pdfBase64(3, { objectStreams: true })), 4, 0)).toBe(3 * PDF_PAGE_TOKENS + 10);
+    const encrypted = ask(pdfBase64(3, { objectStreams: true, encrypted: true }));
+    expect(estimateTokens(encrypted, 4, 0, () => 200_000)).toBe(200_010);
+    expect(estimateTokens(encrypted, 4, 0)).toBe(UNKNOWN_WINDOW_TOKENS + 10);
+    expect(UNKNOWN_WINDOW_TOKENS).toBe(2_000_000);
   });
 
   it('picks the key entry, else auth-provided limits, else defaults, plus matching key × model entries', () => {
