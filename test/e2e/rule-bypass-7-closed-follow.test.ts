@@ -1,14 +1,34 @@
 /**
- * Inline PDFs whose objects are packed in compressed object streams (the default of many PDF
- * writers since PDF 1.5), whose pages the seventh rule-bypass pass left uncounted: budgets
- * reserved them up to the whole context window (refusing ordinary requests of small budgets),
- * rate limits counted them by their bytes (a way around tokens per minute). Their object streams
- * are inflated and their pages counted; a PDF whose pages still cannot be counted (encrypted)
- * counts the whole context window per minute, as budgets reserve it. Each test failed before its fix.
+ * Two things the seventh rule-bypass pass left open, closed:
+ * - an inline PDF whose objects are packed in compressed object streams (the default of many PDF
+ *   writers since PDF 1.5), whose pages were not counted: budgets reserved it up to the whole
+ *   context window (refusing ordinary requests of small budgets), rate limits counted it by its
+ *   bytes (a way around tokens per minute). Its object streams are inflated and its pages counted;
+ *   a PDF whose pages still cannot be counted (encrypted) counts the whole window per minute too;
+ * - per-instance token caps, which counted nothing for an attempt that timed out or whose answer
+ *   could not be used (the upstream may bill either), so a caller could go past an instance's cap
+ *   through such attempts; they count the request's reservation, as per-key limits do.
+ * Each test failed before its fix.
  */
+import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { mockProvider, startGateway } from '../support/gateway.js';
+import { startHangingUpstream } from '../support/hanging-upstream.js';
 import { pdfBase64 } from '../support/pdf.js';
-import { anthropicAt, budgeted, k, messagesAnswer, spendOn, startScriptedUpstream } from '../support/rule-probes-5.js';
+import { call } from '../support/rule-probes.js';
+import {
+  ADMIN,
+  anthropicAt,
+  budgeted,
+  chatAnswer,
+  geminiAt,
+  k,
+  listening,
+  messagesAnswer,
+  spendOn,
+  startScriptedUpstream,
+} from '../support/rule-probes-5.js';
+import { finishedExchanges } from '../support/finishes.js';
 
 /** An Anthropic document of a PDF given inline, with a question. */
 const documentAsk = (data: string, model = 'm') => ({
@@ -99,4 +119,95 @@ describe('an inline PDF whose objects are packed in compressed object streams', 
       await close();
     }
   });
+});
+
+const MODEL = 'gemini-2.5-pro';
+
+/** A Gemini upstream whose every answer finished with MALFORMED_FUNCTION_CALL: an unusable answer it bills. */
+async function malformedGemini() {
+  const received: string[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          candidates: [{ content: { role: 'model', parts: [] }, finishReason: 'MALFORMED_FUNCTION_CALL', index: 0 }],
+          usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 0, thoughtsTokenCount: 20_000 },
+          modelVersion: MODEL,
+        }),
+      );
+    });
+  });
+  return { ...(await listening(server)), received };
+}
+
+/** The capped instance `first` (failing every attempt as `failing` says) and `next` behind it, which answers. */
+async function cappedGateway(failing: 'timeout' | 'unusable_answer') {
+  const next = await startScriptedUpstream((b) => chatAnswer(b.model, { prompt_tokens: 10, completion_tokens: 10 }));
+  const hanging = failing === 'timeout' ? await startHangingUpstream() : undefined;
+  const malformed = failing === 'unusable_answer' ? await malformedGemini() : undefined;
+  const first = hanging
+    ? mockProvider('first', hanging.baseUrl, { models: [MODEL], timeoutMs: 300 })
+    : { ...geminiAt(malformed!.baseUrl, MODEL), name: 'first' };
+  const finished = finishedExchanges();
+  const gw = await startGateway(
+    {
+      plugins: {
+        'circuit-breaker': false,
+        auth: {
+          keys: [
+            { name: 'app', key: k('capped') },
+            { name: 'ops', key: ADMIN, admin: true },
+          ],
+        },
+        'rate-limit': { instances: { first: { tokensPerMinute: 50_000 } } },
+      },
+      providers: [first, mockProvider('next', next.baseUrl, { models: [MODEL], priority: 2 })],
+    },
+    { plugins: [finished.plugin] },
+  );
+  const sentToFirst = () => hanging?.received.length ?? malformed!.received.length;
+  const close = async () => {
+    await gw.close();
+    await next.close();
+    await (hanging ?? malformed)!.close();
+  };
+  return { gw, finished, sentToFirst, close };
+}
+
+describe("an instance's token cap", () => {
+  for (const failing of ['timeout', 'unusable_answer'] as const) {
+    it(`counts each attempt that ended ${failing} by the request's reservation`, async () => {
+      const { gw, finished, sentToFirst, close } = await cappedGateway(failing);
+      const ask = {
+        model: MODEL,
+        max_tokens: 20_000, // a reservation of some 20,000 tokens
+        messages: [{ role: 'user', content: 'hi' }],
+        tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } }],
+      };
+      try {
+        for (let i = 1; i <= 3; i++) {
+          const res = await call(`${gw.url}/v1/chat/completions`, k('capped'), ask);
+          await finished.next();
+          expect({ i, status: res.status, target: res.headers['x-switchyard-target'] }).toEqual({
+            i,
+            status: 200,
+            target: `next/${MODEL}`,
+          });
+          expect(sentToFirst()).toBe(i);
+        }
+        // Was 0: three attempts that may each bill 20,000 tokens counted nothing against the cap.
+        const { tokens } = (await call(`${gw.url}/admin/rate-limit/instances/first`, ADMIN)).json;
+        expect(tokens.used).toBeGreaterThanOrEqual(60_000);
+        // Past its cap of 50,000: `first` is skipped, the next serves at once.
+        const res = await call(`${gw.url}/v1/chat/completions`, k('capped'), ask);
+        expect(res.status).toBe(200);
+        expect(sentToFirst()).toBe(3);
+      } finally {
+        await close();
+      }
+    });
+  }
 });

@@ -142,20 +142,24 @@ export class Limiter {
     const admission = x.get(ADMISSION);
     const usage = result.outcome === 'success' ? result.usage : undefined;
     const tokens = usage ? usageTokens(usage) : undefined;
+    const unanswered = unansweredAfterSending(result);
     if (admission && result.outcome === 'success') {
       admission.served = true;
       admission.used = tokens;
-    } else if (admission && unansweredAfterSending(result)) {
+    } else if (admission && unanswered) {
       admission.unanswered++;
     }
     const caps = own(this.options.instances, result.target.instance.name);
     if (!caps) return;
     const name = result.target.instance.name;
-    const spent = tokens ?? (result.outcome === 'success' ? admission?.reserved : undefined);
     const moves: Move[] = [];
     if (caps.requestsPerMinute !== undefined) moves.push({ dimension: 'instance-requests', scope: name, points: 1 });
-    if (caps.tokensPerMinute !== undefined && spent)
-      moves.push({ dimension: 'instance-tokens', scope: name, points: spent });
+    if (caps.tokensPerMinute !== undefined) {
+      // As for a key: real usage, else the reservation for an answer without usage or an attempt
+      // the upstream may bill without saying what (timed out, cut off, unusable).
+      const spent = tokens ?? (result.outcome === 'success' || unanswered ? this.#reservation(x) : 0);
+      if (spent > 0) moves.push({ dimension: 'instance-tokens', scope: name, points: spent });
+    }
     if (moves.length === 0) return;
     this.counters.move(moves).then(
       () => this.health.ok(),
