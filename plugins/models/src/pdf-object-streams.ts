@@ -7,8 +7,10 @@ const INFLATE_CAP = 16 * 1024 * 1024;
 /** Object streams read per PDF, at most (a writer packs some 100 objects in each): each is one inflate call. */
 const MAX_OBJECT_STREAMS = 4096;
 
-/** `stream`, not `endstream`, followed by its end of line (CR alone too: readers take it). */
-const STREAM = /(?<!end)stream(?:\r\n|\r|\n)/g;
+/** A stream dictionary's end and the `stream` keyword, with the end of line after it (CR alone too, or none: readers take it). */
+const STREAM = pdfPattern(['>>', GAP, String.raw`stream(?:[ \t\f\0]*(?:\r\n|\r|\n))?`], 'g');
+/** An object's header (`12 0 obj`), a token of its own. */
+const HEADER = /(?<![^\s>\]])\d+\s+\d+\s+obj(?![^\s<[(/%])/g;
 /** A direct (not indirect) `/Length`. */
 const LENGTH = pdfPattern([pdfName('Length'), GAP, String.raw`(\d+)(?![\d.]|\s+\d+\s+R)`]);
 const FILTER = pdfPattern([pdfName('Filter')]);
@@ -41,7 +43,7 @@ export function objectStreamsText(pdf: Buffer, text: string): string | undefined
   for (const match of text.matchAll(STREAM)) {
     const before = text.slice(read, match.index);
     read = match.index + match[0].length;
-    const dictionary = before.slice(Math.max(0, before.lastIndexOf('obj')));
+    const dictionary = before.slice(lastIndexOf(HEADER, before));
     if (!isObjectStream(dictionary)) continue;
     if (encrypted || inflated.length === MAX_OBJECT_STREAMS) return undefined;
     const length = LENGTH.exec(dictionary);
@@ -60,6 +62,13 @@ export function objectStreamsText(pdf: Buffer, text: string): string | undefined
     inflated.push(plain.toString('latin1'));
   }
   return inflated.join('\n');
+}
+
+/** Where the last match of a global `pattern` in `text` starts; 0 when none. */
+function lastIndexOf(pattern: RegExp, text: string): number {
+  let last = 0;
+  for (const match of text.matchAll(pattern)) last = match.index;
+  return last;
 }
 
 function isObjectStream(dictionary: string): boolean {

@@ -33,6 +33,15 @@ describe('pdfPages', () => {
     expect(pdfPages(base64(Buffer.from(pdf, 'latin1')))).toBe(12);
   });
 
+  it('finds an object stream whatever else its dictionary names, and a stream keyword with spaces after it', () => {
+    const pdf = writePdf(6, { objectStreams: true })
+      .toString('latin1')
+      .replace('/Type /ObjStm ', '')
+      .replace('/Filter /FlateDecode /Length', '/Kind /objects /Filter /FlateDecode /Length')
+      .replace('>>\nstream\n', '>> stream  \r\n');
+    expect(pdfPages(base64(pdf))).toBe(6);
+  });
+
   it('reads names written with #xx escapes and tokens parted by comments, as a reader does', () => {
     const text = writePdf(9)
       .toString('latin1')
