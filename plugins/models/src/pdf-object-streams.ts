@@ -1,5 +1,5 @@
 import { inflateSync } from 'node:zlib';
-import { GAP, pdfName, pdfPattern } from './pdf-syntax.js';
+import { GAP, HEADER, pdfName, pdfPattern } from './pdf-syntax.js';
 
 /** Inflated bytes allowed per PDF: this many times its own size, and never more than INFLATE_CAP. */
 const INFLATE_RATIO = 64;
@@ -9,8 +9,6 @@ const MAX_OBJECT_STREAMS = 4096;
 
 /** A stream dictionary's end and the `stream` keyword, with the end of line after it (CR alone too, or none: readers take it). */
 const STREAM = pdfPattern(['>>', GAP, String.raw`stream(?:[ \t\f\0]*(?:\r\n|\r|\n))?`], 'g');
-/** An object's header (`12 0 obj`), a token of its own. */
-const HEADER = /(?<![^\s>\]])\d+\s+\d+\s+obj(?![^\s<[(/%])/g;
 /** A direct (not indirect) `/Length`. */
 const LENGTH = pdfPattern([pdfName('Length'), GAP, String.raw`(\d+)(?![\d.]|\s+\d+\s+R)`]);
 const FILTER = pdfPattern([pdfName('Filter')]);
@@ -20,12 +18,18 @@ const FLATE_ONLY = pdfPattern([pdfName('Filter'), GAP, `(?:${FLATE}|\\[${GAP}${F
 const DECODE_PARMS = pdfPattern([pdfName('DecodeParms')]);
 const OBJECT_STREAM_TYPE = pdfPattern([pdfName('Type'), GAP, pdfName('ObjStm')]);
 const N = pdfPattern([pdfName('N')]);
-const FIRST = pdfPattern([pdfName('First')]);
+const FIRST = pdfPattern([pdfName('First'), GAP, String.raw`(\d*)`]);
 const ENCRYPT = pdfPattern([pdfName('Encrypt')]);
 
+/** An object stream, inflated: its text and where its first object starts (`/First`). */
+export interface ObjectStream {
+  readonly text: string;
+  readonly first: number;
+}
+
 /**
- * The text of every object stream of a PDF (`latin1`: its bytes as they are), inflated and joined;
- * '' when it has none; undefined when one cannot be read: encrypted, a filter other than
+ * Every object stream of a PDF, inflated (its text `latin1`: its bytes as they are), none when it
+ * has none; undefined when one cannot be read: encrypted, a filter other than
  * FlateDecode alone or with decode parameters, broken data, more than MAX_OBJECT_STREAMS, or more
  * inflated bytes than min(INFLATE_RATIO × the PDF's size, INFLATE_CAP), so that a PDF bomb costs
  * no more than that.
@@ -33,9 +37,9 @@ const ENCRYPT = pdfPattern([pdfName('Encrypt')]);
  * An object stream is told by its dictionary: `/Type /ObjStm`, or the `/N` and `/First` a reader
  * needs to read one (readers find it by the cross-reference, whatever its `/Type` says).
  */
-export function objectStreamsText(pdf: Buffer, text: string): string | undefined {
+export function objectStreams(pdf: Buffer, text: string): ObjectStream[] | undefined {
   let budget = Math.min(INFLATE_CAP, INFLATE_RATIO * pdf.length);
-  const inflated: string[] = [];
+  const inflated: ObjectStream[] = [];
   const encrypted = ENCRYPT.test(text);
   const endstream = endstreamFinder(text);
   // Each stretch of text is read once: a dictionary is sought after the previous `stream` only.
@@ -59,9 +63,9 @@ export function objectStreamsText(pdf: Buffer, text: string): string | undefined
       return undefined; // broken, or past the budget
     }
     budget -= plain.length;
-    inflated.push(plain.toString('latin1'));
+    inflated.push({ text: plain.toString('latin1'), first: Number(FIRST.exec(dictionary)?.[1] || 0) });
   }
-  return inflated.join('\n');
+  return inflated;
 }
 
 /** Where the last match of a global `pattern` in `text` starts; 0 when none. */

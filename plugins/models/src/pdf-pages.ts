@@ -1,4 +1,5 @@
-import { objectStreamsText } from './pdf-object-streams.js';
+import { objectStreams } from './pdf-object-streams.js';
+import { pageTreeLeaves } from './pdf-page-tree.js';
 import { GAP, pdfName, pdfPattern } from './pdf-syntax.js';
 
 /**
@@ -20,17 +21,18 @@ export function pdfDataUrl(value: unknown): string | undefined {
 }
 
 /**
- * The pages of a PDF given as base64: the more of its page objects (`/Type /Page`) and the largest
- * page tree `/Count`, read in the file and in its object streams (inflated, objectStreamsText);
- * undefined when neither is found, or an object stream cannot be read (encrypted, broken, past
- * the inflate cap), where pages may hide.
+ * The pages of a PDF given as base64: the most of its page objects (`/Type /Page`), the largest
+ * page tree `/Count` and the leaves of its page tree (pageTreeLeaves), read in the file and in its
+ * object streams (inflated, objectStreams); undefined when none is found, or an object stream
+ * cannot be read (encrypted, broken, past the inflate cap), where pages may hide.
  */
 export function pdfPages(base64: string): number | undefined {
   const pdf = Buffer.from(base64, 'base64');
   const text = pdf.toString('latin1');
-  const packed = objectStreamsText(pdf, text);
-  if (packed === undefined) return undefined;
-  const pages = Math.max(pagesIn(text), pagesIn(packed));
+  const streams = objectStreams(pdf, text);
+  if (streams === undefined) return undefined;
+  const packed = streams.map((stream) => stream.text).join('\n');
+  const pages = Math.max(pagesIn(text), pagesIn(packed), pageTreeLeaves(text, streams));
   return pages > 0 ? pages : undefined;
 }
 

@@ -1,6 +1,9 @@
 /** Whitespace between tokens of a PDF, comments included (a comment, to its end of line, is whitespace to a reader). */
 export const GAP = String.raw`(?:\s|%[^\r\n]*[\r\n])*`;
 
+/** An object's header (`12 0 obj`, its number captured), a token of its own. */
+export const HEADER = /(?<![^\s>\]])(\d+)\s+\d+\s+obj(?![^\s<[(/%])/g;
+
 /**
  * The source of a pattern matching the PDF name `/word` as a reader reads it: any of its characters
  * may be written as a `#xx` escape (`/P#61ge` is `/Page`), and the name ends where a name does (at

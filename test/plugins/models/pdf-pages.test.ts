@@ -62,6 +62,22 @@ describe('pdfPages', () => {
     expect(pdfPages(base64(pdf))).toBe(250);
   });
 
+  it('walks the page tree: a page without its /Type under a /Count that says fewer is counted', () => {
+    for (const objectStreams of [false, true]) {
+      const untyped = writePdf(40, { objectStreams })
+        .toString('latin1')
+        .replace(/\/Type \/Page \/Parent/g, '/Parent')
+        .replace('/Count 40', '/Count 1');
+      expect({ objectStreams, pages: pdfPages(base64(untyped)) }).toEqual({ objectStreams, pages: 40 });
+    }
+    // Kids given by reference to an array object.
+    const kids = Array.from({ length: 30 }, (_, i) => `${i + 4} 0 R`).join(' ');
+    let pdf = '%PDF-1.4\n1 0 obj\n<</Type /Catalog /Pages 2 0 R>>\nendobj\n';
+    pdf += `2 0 obj\n<</Type /Pages /Count 1 /Kids 3 0 R>>\nendobj\n3 0 obj\n[${kids}]\nendobj\n`;
+    for (let i = 0; i < 30; i++) pdf += `${i + 4} 0 obj\n<</Parent 2 0 R>>\nendobj\n`;
+    expect(pdfPages(base64(`${pdf}trailer\n<</Root 1 0 R>>\n%%EOF\n`))).toBe(30);
+  });
+
   it('does not take an outline’s /Count for pages', () => {
     const text = writePdf(3)
       .toString('latin1')
