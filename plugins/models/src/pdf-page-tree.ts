@@ -33,8 +33,10 @@ export function pageTreeLeaves(text: string, streams: readonly ObjectStream[]): 
     if (nodes.length === 0) leaves++;
     for (const node of nodes) {
       const kids = KIDS.exec(node)!;
-      const list = kids[1] ?? ARRAY.exec(objects.get(Number(kids[2]))?.at(-1) ?? '')?.[1] ?? '';
-      for (const [, kid] of list.matchAll(REFERENCES)) pending.push(Number(kid));
+      // Direct, or an array object (each of its definitions).
+      const lists = kids[1] !== undefined ? [kids[1]] : (objects.get(Number(kids[2])) ?? []);
+      for (const list of lists)
+        for (const [, kid] of (ARRAY.exec(list)?.[1] ?? list).matchAll(REFERENCES)) pending.push(Number(kid));
     }
   }
   return leaves;
