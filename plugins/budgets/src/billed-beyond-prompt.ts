@@ -37,16 +37,20 @@ export function billedBeyondPrompt(x: Exchange): BilledBeyondPrompt {
   return billed;
 }
 
+/** Hosted tools whose results the upstream reads as input: web fetches and searches, MCP, retrieval, code runs. */
+const READS_RESULTS = /^(?:web_(?:fetch_|search)|mcp$|file_search$|code_interpreter$|code_execution)/;
+
 /**
  * Whether a request offers tools whose results the upstream reads as input: Anthropic `web_fetch_*`,
- * `web_search_*` and `mcp_servers`, Responses `web_search*` and `mcp`, a Chat `web_search_options`.
+ * `web_search_*`, `code_execution_*` and `mcp_servers`, Responses `web_search*`, `mcp`, `file_search`
+ * and `code_interpreter`, a Chat `web_search_options`.
  */
 function readsToolResults(body: Record<string, unknown>): boolean {
   if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) return true;
   if (body.web_search_options !== undefined && body.web_search_options !== null) return true;
   if (!Array.isArray(body.tools)) return false;
   return (body.tools as Array<{ type?: unknown } | null>).some(
-    (tool) => typeof tool?.type === 'string' && (/^web_(fetch_|search)/.test(tool.type) || tool.type === 'mcp'),
+    (tool) => typeof tool?.type === 'string' && READS_RESULTS.test(tool.type),
   );
 }
 

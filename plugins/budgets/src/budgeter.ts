@@ -406,7 +406,7 @@ export class Budgeter {
       PLUGIN,
       (t) => this.#unboundedInput(t, x) && this.d.modelInfo(t)?.contextWindow === undefined,
       (t) => ({
-        reason: `no context window known for ${t.id}: a request with a budget that the upstream may read more input for than it shows (server tools whose results are read as input: web_fetch, web_search, MCP; documents given by URL or file id; an image URL without an image's extension, which ${t.instance.type} may read as any file) is reserved up to it (catalog: contextWindow)`,
+        reason: `no context window known for ${t.id}: a request with a budget that the upstream may read more input for than it shows (server tools whose results are read as input: web_fetch, web_search, MCP, file_search, code runs; documents given by URL or file id; an image URL without an image's extension, which ${t.instance.type} may read as any file) is reserved up to it (catalog: contextWindow)`,
         byRequest: true,
       }),
     );

@@ -1,0 +1,58 @@
+/**
+ * Hosted tools whose results the upstream reads as input, that a budget with `unpriced: free`
+ * reserved at the prompt alone, found by the eighth rule-bypass pass, closed: a Responses
+ * `file_search` (the chunks it retrieves) or `code_interpreter` (what the code printed), an
+ * Anthropic `code_execution` (its stdout and files). With `unpriced: deny` these tools are refused
+ * for a budgeted key (their fee has no price); with `free` the fee counts as nothing, but the
+ * input they bring back is billed at the model's input price. Each test failed before its fix.
+ */
+import { describe, expect, it } from 'vitest';
+import { mockProvider } from '../support/gateway.js';
+import {
+  anthropicAt,
+  budgeted,
+  k,
+  messagesAnswer,
+  responsesAnswer,
+  spendOn,
+  startScriptedUpstream,
+} from '../support/rule-probes-5.js';
+
+describe('hosted tools whose results are read as input, with unpriced: free', () => {
+  // Was: reserved at the one-line prompt and 100 output tokens, some $0.0016, which a $0.05 budget
+  // holds; the upstream read 100,000 tokens of tool results as input, billed $0.30 at $3 per 1M.
+  // Now input is reserved up to the context window, as for web_search and web_fetch: a 402.
+  it.each([
+    ['Responses file_search', '/v1/responses', { type: 'file_search', vector_store_ids: ['vs_1'] }],
+    ['Responses code_interpreter', '/v1/responses', { type: 'code_interpreter', container: { type: 'auto' } }],
+    ['Messages code_execution', '/v1/messages', { type: 'code_execution_20250825', name: 'code_execution' }],
+  ] as const)('%s: input reserved up to the context window does not fit the budget (402)', async (_, path, tool) => {
+    const messages = path === '/v1/messages';
+    const usage = (body: any) => (body.tools ? 100_000 : 10);
+    const up = await startScriptedUpstream((body) =>
+      messages
+        ? messagesAnswer(body.model, { input_tokens: usage(body), output_tokens: 100 })
+        : responsesAnswer(body.model, [], { input_tokens: usage(body), output_tokens: 100 }),
+    );
+    const setup = await budgeted({
+      keys: [{ name: 'ht', key: k('ht'), budget: { usd: 0.05, period: 'day' } }],
+      catalog: { m: { pricing: { input: 3, output: 15 }, maxOutputTokens: 4000, contextWindow: 200_000 } },
+      providers: [
+        messages ? anthropicAt(up.baseUrl) : mockProvider('r', up.baseUrl, { models: ['m'], responsesApi: true }),
+      ],
+      budgets: { unpriced: 'free' },
+    });
+    try {
+      const body = messages
+        ? { model: 'm', max_tokens: 100, tools: [tool], messages: [{ role: 'user', content: 'sum up the report' }] }
+        : { model: 'm', max_output_tokens: 100, tools: [tool], input: 'sum up the report' };
+      expect(await spendOn(setup, up, 'ht', path, body)).toMatchObject({ status: 402, sent: 0, spentUsd: 0 });
+      // Without the tool the same prompt fits.
+      const plain = { ...body, tools: undefined };
+      expect(await spendOn(setup, up, 'ht', path, plain)).toMatchObject({ status: 200, sent: 1 });
+    } finally {
+      await setup.gw.close();
+      await up.close();
+    }
+  });
+});
