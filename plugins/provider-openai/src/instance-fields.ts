@@ -28,7 +28,7 @@ export const instanceFields = Type.Object(
     allowRoutingFields: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
       description:
-        "Fields of an aggregator's own routing to let through from callers' bodies (e.g. OpenRouter's `provider` preferences). By default the gateway drops `models`, `route`, `provider`, `plugins`, `transforms`, `preset` (OpenRouter), `fallbacks`, `context_window_fallbacks`, `content_policy_fallbacks`, `api_base`, `base_url`, `api_key` and `api_version` (LiteLLM) with a warning: they would let a caller name models outside its key's list, run tools no price covers, or point the aggregator at another host.",
+        "Fields of an aggregator's own routing to let through from callers' bodies (e.g. OpenRouter's `provider` preferences). By default the gateway drops `models`, `route`, `provider`, `plugins`, `transforms`, `preset` (OpenRouter), `fallbacks`, `context_window_fallbacks`, `content_policy_fallbacks`, `api_base`, `base_url`, `api_key`, `api_version` and `user_config` (LiteLLM) with a warning: they would let a caller name models outside its key's list, run tools no price covers, or point the aggregator at another host.",
     }),
     streamUsage: Type.Boolean({
       default: true,
