@@ -1,0 +1,191 @@
+/**
+ * An eighth pass at Switchyard's rules. Beside the holes it closed (rule-bypass-8-closed-*: hosted
+ * tools whose results are read as input under `unpriced: free`, LiteLLM's `user_config` router in
+ * the body), it probed these, which hold: a request reserved just before its budget period ends
+ * and settled after it (charged once, to the period it was reserved in), a burst spread over the
+ * keys of one team against the team's budget, a brotli-encoded body (refused, never inflated), and
+ * the Responses fields that make an upstream read input it keeps (`conversation`, `prompt`,
+ * `previous_response_id` of a response the gateway does not hold for the key). Each test asserts
+ * that the rule holds.
+ */
+import { brotliCompressSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { budgets } from '@switchyard/plugin-budgets';
+import { mockProvider, startGateway } from '../support/gateway.js';
+import { startGatedUpstream } from '../support/gated-upstream.js';
+import { finishedExchanges } from '../support/finishes.js';
+import { sendHttp } from '../support/raw-http.js';
+import { budgetOf, call } from '../support/rule-probes.js';
+import { ADMIN, k, responsesAnswer, startScriptedUpstream } from '../support/rule-probes-5.js';
+import { manualClock, until } from '../support/wait.js';
+
+const DAY_MS = 86_400_000;
+/** $0.02 a request: 2,000 output tokens at $10 per 1M. */
+const catalog = { m: { pricing: { input: 0, output: 10 }, maxOutputTokens: 4000 } };
+const ask = { model: 'm', max_tokens: 2000, messages: [{ role: 'user', content: 'hi' }] };
+
+describe('a request reserved before its budget period ends and settled after', () => {
+  it('is charged once, to the period it was reserved in: the next period starts with its whole budget', async () => {
+    const midnight = Math.ceil(Date.now() / DAY_MS) * DAY_MS;
+    const clock = manualClock(midnight - 1000);
+    const gated = await startGatedUpstream(() => ({ prompt_tokens: 0, completion_tokens: 2000 }));
+    const finished = finishedExchanges();
+    const gw = await startGateway(
+      {
+        plugins: {
+          'circuit-breaker': false,
+          budgets: { enabled: true },
+          auth: {
+            keys: [
+              { name: 'eod', key: k('eod'), budget: { usd: 0.03, period: 'day' } },
+              { name: 'ops', key: ADMIN, admin: true },
+            ],
+          },
+        },
+        catalog,
+        providers: [mockProvider('u', gated.baseUrl, { models: ['m'] })],
+      },
+      { plugins: [budgets({ now: clock.now }), finished.plugin] },
+    );
+    const post = () => call(`${gw.url}/v1/chat/completions`, k('eod'), ask);
+    try {
+      const late = post(); // $0.02 held a second before midnight
+      await gated.waitForReceived(1);
+      // The day it was reserved in has no room for another.
+      expect((await post()).status).toBe(402);
+      clock.advance(2000);
+      gated.open();
+      expect((await late).status).toBe(200);
+      await finished.next();
+      // Settled after midnight: the new day shows none of it, and holds $0.03 of its own.
+      expect(await budgetOf(gw.url, ADMIN, 'eod')).toMatchObject({ spentUsd: 0, reservedUsd: 0 });
+      expect((await post()).status).toBe(200);
+      await finished.next();
+      expect((await post()).status).toBe(402);
+      // The late request is counted in the spend records once, on the day it was reserved.
+      const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+      const spend = await call(
+        `${gw.url}/admin/spend?key=eod&from=${day(midnight - DAY_MS)}&to=${day(midnight)}`,
+        ADMIN,
+      );
+      const rows = spend.json.rows ?? spend.json.spend ?? spend.json;
+      const byDay = new Map<string, number>();
+      for (const r of rows as Array<{ day: string; usd: number }>) byDay.set(r.day, (byDay.get(r.day) ?? 0) + r.usd);
+      expect(Object.fromEntries(byDay)).toEqual({ [day(midnight - 1000)]: 0.02, [day(midnight)]: 0.02 });
+      expect(gated.received).toBe(2);
+    } finally {
+      await gw.close();
+      await gated.stop();
+    }
+  });
+});
+
+describe("a burst spread over a team's keys", () => {
+  it("is admitted within the team's budget, whichever key each request uses", async () => {
+    const gated = await startGatedUpstream(() => ({ prompt_tokens: 0, completion_tokens: 2000 }));
+    const finished = finishedExchanges();
+    const names = ['t1', 't2', 't3', 't4'];
+    const gw = await startGateway(
+      {
+        plugins: {
+          'circuit-breaker': false,
+          budgets: { enabled: true, teams: { red: { usd: 0.05, period: 'day' } } },
+          auth: {
+            keys: [
+              ...names.map((name) => ({ name, key: k(name), team: 'red', budget: { usd: 1, period: 'day' } })),
+              { name: 'ops', key: ADMIN, admin: true },
+            ],
+          },
+        },
+        catalog,
+        providers: [mockProvider('u', gated.baseUrl, { models: ['m'] })],
+      },
+      { plugins: [finished.plugin] },
+    );
+    try {
+      // Twelve $0.02 requests at once, three on each key: each key's own $1 holds them all.
+      let answered = 0;
+      const all = Array.from({ length: 12 }, (_, i) =>
+        call(`${gw.url}/v1/chat/completions`, k(names[i % 4]!), ask).then((r) => (answered++, r.status)),
+      );
+      await until(() => answered === 10, { what: 'the refused requests answered' });
+      gated.open();
+      const statuses = await Promise.all(all);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(2);
+      expect(statuses.filter((s) => s === 402)).toHaveLength(10);
+      expect(gated.received).toBe(2);
+    } finally {
+      await gw.close();
+      await gated.stop();
+    }
+  });
+});
+
+describe('a brotli-encoded body', () => {
+  it('is refused, never inflated nor passed on', async () => {
+    const up = await startScriptedUpstream(() => ({}));
+    const gw = await startGateway({
+      providers: [mockProvider('u', up.baseUrl, { models: ['m', 'pricey'] })],
+      plugins: { 'circuit-breaker': false, auth: { keys: [{ name: 'br', key: k('br'), models: ['m'] }] } },
+    });
+    try {
+      const json = JSON.stringify({ ...ask, model: 'pricey' });
+      const res = await sendHttp(Number(new URL(gw.url).port), {
+        method: 'POST',
+        path: '/v1/chat/completions',
+        headers: {
+          'content-type': 'application/json',
+          'content-encoding': 'br',
+          authorization: `Bearer ${k('br')}`,
+        },
+        body: brotliCompressSync(Buffer.from(json)),
+      });
+      expect(res.status, res.text).toBe(400);
+      expect(up.received).toHaveLength(0);
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});
+
+describe('Responses fields naming input an upstream keeps', () => {
+  it('conversation, prompt and a previous_response_id the gateway does not hold for the key reach no upstream', async () => {
+    const up = await startScriptedUpstream((body) =>
+      responsesAnswer(body.model, [], { input_tokens: 1, output_tokens: 1 }),
+    );
+    const gw = await startGateway({
+      providers: [mockProvider('r', up.baseUrl, { models: ['m'], responsesApi: true })],
+      plugins: {
+        'circuit-breaker': false,
+        auth: {
+          keys: [
+            { name: 'a', key: k('ra') },
+            { name: 'b', key: k('rb') },
+          ],
+        },
+      },
+    });
+    try {
+      const url = `${gw.url}/v1/responses`;
+      const kept = await call(url, k('ra'), { model: 'm', input: 'remember this' });
+      expect(kept.status).toBe(200);
+      const id = kept.json.id as string;
+      const sent = up.received.length;
+      for (const extra of [
+        { conversation: 'conv_0123' },
+        { conversation: { id: 'conv_0123' } },
+        { prompt: { id: 'pmpt_0123', variables: { topic: 'x' } } },
+        { previous_response_id: 'resp_upstream_0123' },
+        { previous_response_id: id },
+      ]) {
+        const res = await call(url, k('rb'), { model: 'm', input: 'go on', ...extra });
+        expect(res.status, JSON.stringify(extra)).toBe(400);
+      }
+      expect(up.received.length).toBe(sent);
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});
