@@ -1,6 +1,6 @@
 import type { Dimension, Reading } from './limits.js';
 
-/** Window length in seconds per dimension. Concurrency counters use a lease long enough to outlive any request. */
+/** Window length in seconds per dimension. Concurrency counters use a lease (LEASED) long enough to outlive any request. */
 export const WINDOW_SECONDS: Record<Dimension | 'instance-requests' | 'instance-tokens', number> = {
   requests: 60,
   tokens: 60,
@@ -11,6 +11,13 @@ export const WINDOW_SECONDS: Record<Dimension | 'instance-requests' | 'instance-
 };
 
 export type CounterName = keyof typeof WINDOW_SECONDS;
+
+/**
+ * Counters whose window is a lease each admission renews: requests in flight. A fixed window
+ * would end an hour after the request that opened it and forget the requests still running then,
+ * one admitted a second before as well as an hour-long stream, giving their slots to others.
+ */
+const LEASED: ReadonlySet<CounterName> = new Set(['concurrent']);
 
 /** One change to one counter: positive points are added, negative ones given back. */
 export interface Move {
@@ -70,6 +77,7 @@ export class MemoryCounters implements Counters {
         windows.set(key, window);
       }
       window.used += points;
+      if (points > 0 && LEASED.has(name)) window.endsAt = now + WINDOW_SECONDS[name] * 1000;
       readings.push({ used: window.used, resetMs: window.endsAt - now });
     }
     return readings;
@@ -91,9 +99,9 @@ export class MemoryCounters implements Counters {
 }
 
 /**
- * KEYS: the counters; ARGV: the points of each, then the window of each in ms. Returns used and
- * ms left for each. A window starts with the first points added (its TTL set then); points
- * given back to an absent counter are dropped.
+ * KEYS: the counters; ARGV: the points of each, then the window of each in ms (negative: a lease,
+ * renewed by every positive move). Returns used and ms left for each. A window starts with the
+ * first points added (its TTL set then); points given back to an absent counter are dropped.
  */
 const MOVE = `
 local n = #KEYS
@@ -102,12 +110,14 @@ for i = 1, n do
   local key = KEYS[i]
   local points = tonumber(ARGV[i])
   local window = tonumber(ARGV[n + i])
+  local lease = window < 0
+  if lease then window = -window end
   local used = 0
   local left = window
   if points > 0 or redis.call('EXISTS', key) == 1 then
     used = redis.call('INCRBY', key, points)
     left = redis.call('PTTL', key)
-    if left < 0 then
+    if left < 0 or (lease and points > 0) then
       redis.call('PEXPIRE', key, window)
       left = window
     end
@@ -143,7 +153,7 @@ export class RedisCounters implements Counters {
       const { dimension: name, scope: key, points } = moves[i]!;
       args[1 + i] = redisKey(name, key);
       args[1 + n + i] = points;
-      args[1 + 2 * n + i] = WINDOW_SECONDS[name] * 1000;
+      args[1 + 2 * n + i] = WINDOW_SECONDS[name] * 1000 * (LEASED.has(name) ? -1 : 1);
     }
     const out = await this.#redis.switchyardRateLimitMove(...args);
     const readings: Reading[] = [];
