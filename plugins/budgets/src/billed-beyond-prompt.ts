@@ -37,20 +37,23 @@ export function billedBeyondPrompt(x: Exchange): BilledBeyondPrompt {
   return billed;
 }
 
+/** A tool of a request body, as far as these checks read it. */
+type Tool = { type?: unknown; environment?: { type?: unknown } | null } | null;
+
 /** Hosted tools whose results the upstream reads as input: web fetches and searches, MCP, retrieval, code runs. */
 const READS_RESULTS = /^(?:web_(?:fetch_|search)|mcp$|file_search$|code_interpreter$|code_execution)/;
 
 /**
  * Whether a request offers tools whose results the upstream reads as input: Anthropic `web_fetch_*`,
- * `web_search_*`, `code_execution_*` and `mcp_servers`, Responses `web_search*`, `mcp`, `file_search`
- * and `code_interpreter`, a Chat `web_search_options`.
+ * `web_search_*`, `code_execution_*` and `mcp_servers`, Responses `web_search*`, `mcp`, `file_search`,
+ * `code_interpreter` and a hosted `shell`, a Chat `web_search_options`.
  */
 function readsToolResults(body: Record<string, unknown>): boolean {
   if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) return true;
   if (body.web_search_options !== undefined && body.web_search_options !== null) return true;
   if (!Array.isArray(body.tools)) return false;
-  return (body.tools as Array<{ type?: unknown } | null>).some(
-    (tool) => typeof tool?.type === 'string' && READS_RESULTS.test(tool.type),
+  return (body.tools as Tool[]).some(
+    (tool) => (typeof tool?.type === 'string' && READS_RESULTS.test(tool.type)) || hostedShell(tool),
   );
 }
 
@@ -75,12 +78,21 @@ export function webSearchesAllowed(body: Record<string, unknown>): number {
 /** Hosted tools billed per call or per container beside the tokens, which no catalog price has a field for. */
 const UNPRICED_TOOLS = new Set(['code_interpreter', 'file_search', 'image_generation']);
 
+/** A Responses `shell` tool run in a container the upstream hosts (and bills), not by the caller. */
+function hostedShell(tool: Tool): boolean {
+  const environment = tool?.environment?.type;
+  return tool?.type === 'shell' && typeof environment === 'string' && environment.startsWith('container');
+}
+
 /** What the request asks that is billed beyond its tokens and cannot be priced: a hosted tool, or audio output. */
 function unpricedFeeOf(body: Record<string, unknown>): string | undefined {
-  const tools = Array.isArray(body.tools) ? (body.tools as Array<{ type?: unknown } | null>) : [];
-  for (const type of tools.map((tool) => tool?.type))
-    if (typeof type === 'string' && (UNPRICED_TOOLS.has(type) || type.startsWith('code_execution')))
+  const tools = Array.isArray(body.tools) ? (body.tools as Tool[]) : [];
+  for (const tool of tools) {
+    const type = tool?.type;
+    if (typeof type !== 'string') continue;
+    if (UNPRICED_TOOLS.has(type) || type.startsWith('code_execution') || hostedShell(tool))
       return `${type} tool (billed beside the tokens)`;
+  }
   const audio = Array.isArray(body.modalities) && body.modalities.includes('audio');
   return audio || (body.audio !== undefined && body.audio !== null)
     ? 'audio output (billed at its own rate)'
