@@ -1,7 +1,8 @@
 /**
  * An eighth pass at Switchyard's rules. Beside the holes it closed (rule-bypass-8-closed-*: hosted
- * tools whose results are read as input under `unpriced: free`, LiteLLM's `user_config` router in
- * the body), it probed these, which hold: a request reserved just before its budget period ends
+ * tools whose results are read as input under `unpriced: free`, the Responses `shell` tool in a
+ * hosted container (unpriced, and another key's container), LiteLLM's `user_config` router in the
+ * body, a concurrency counter that forgot requests in flight when its hour ended), it probed these, which hold: a request reserved just before its budget period ends
  * and settled after it (charged once, to the period it was reserved in), a burst spread over the
  * keys of one team against the team's budget, a brotli-encoded body (refused, never inflated), and
  * the Responses fields that make an upstream read input it keeps (`conversation`, `prompt`,
