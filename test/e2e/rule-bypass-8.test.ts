@@ -2,13 +2,15 @@
  * An eighth pass at Switchyard's rules. Beside the holes it closed (rule-bypass-8-closed-*: hosted
  * tools whose results are read as input under `unpriced: free`, the Responses `shell` tool in a
  * hosted container (unpriced, and another key's container), LiteLLM's `user_config` router in the
- * body, a concurrency counter that forgot requests in flight when its hour ended), it probed these, which hold: a request reserved just before its budget period ends
- * and settled after it (charged once, to the period it was reserved in), a burst spread over the
- * keys of one team against the team's budget, a brotli-encoded body (refused, never inflated), and
- * the Responses fields that make an upstream read input it keeps (`conversation`, `prompt`,
- * `previous_response_id` of a response the gateway does not hold for the key). Each test asserts
- * that the rule holds.
+ * body, a concurrency counter that forgot requests in flight when its hour ended), it probed
+ * these, which hold: a request reserved just before its budget period ends and settled after it
+ * (charged once, to the period it was reserved in), a burst spread over the keys of one team
+ * against the team's budget, a brotli-encoded body (refused, never inflated), the Responses fields
+ * that make an upstream read input it keeps (`conversation`, `prompt`, `previous_response_id` of a
+ * response the gateway does not hold for the key), and models an upstream listing adds under a
+ * key's wildcard (`discover: true`). Each test asserts that the rule holds.
  */
+import { createServer } from 'node:http';
 import { brotliCompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { budgets } from '@switchyard/plugin-budgets';
@@ -17,7 +19,7 @@ import { startGatedUpstream } from '../support/gated-upstream.js';
 import { finishedExchanges } from '../support/finishes.js';
 import { sendHttp } from '../support/raw-http.js';
 import { budgetOf, call } from '../support/rule-probes.js';
-import { ADMIN, k, responsesAnswer, startScriptedUpstream } from '../support/rule-probes-5.js';
+import { ADMIN, chatAnswer, k, listening, responsesAnswer, startScriptedUpstream } from '../support/rule-probes-5.js';
 import { manualClock, until } from '../support/wait.js';
 
 const DAY_MS = 86_400_000;
@@ -184,6 +186,46 @@ describe('Responses fields naming input an upstream keeps', () => {
         expect(res.status, JSON.stringify(extra)).toBe(400);
       }
       expect(up.received.length).toBe(sent);
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});
+
+describe('models an upstream listing adds (discover: true)', () => {
+  it("are served only as far as the key's list allows: a wildcard key gets the listed names it matches, no others", async () => {
+    const listed = ['cheap-new', 'pricey-new', 'cheap'];
+    const sent: string[] = [];
+    const server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c));
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        if (req.method === 'GET' && req.url === '/v1/models') {
+          res.end(JSON.stringify({ object: 'list', data: listed.map((id) => ({ id, object: 'model' })) }));
+          return;
+        }
+        const body = JSON.parse(text);
+        sent.push(body.model);
+        res.end(JSON.stringify(chatAnswer(body.model, { prompt_tokens: 1, completion_tokens: 1 })));
+      });
+    });
+    const up = await listening(server);
+    const gw = await startGateway({
+      providers: [mockProvider('d', up.baseUrl, { discover: true })],
+      plugins: { 'circuit-breaker': false, auth: { keys: [{ name: 'w', key: k('disc'), models: ['cheap-*'] }] } },
+    });
+    try {
+      const models = await call(`${gw.url}/v1/models`, k('disc'));
+      expect(models.json.data.map((m: { id: string }) => m.id).sort()).toEqual(['cheap-new']);
+      for (const model of ['pricey-new', 'cheap', 'd/pricey-new', 'CHEAP-NEW']) {
+        const res = await call(`${gw.url}/v1/chat/completions`, k('disc'), { ...ask, model });
+        expect(res.status, model).not.toBe(200);
+      }
+      expect(sent).toEqual([]);
+      expect((await call(`${gw.url}/v1/chat/completions`, k('disc'), { ...ask, model: 'cheap-new' })).status).toBe(200);
+      expect(sent).toEqual(['cheap-new']);
     } finally {
       await gw.close();
       await up.close();
