@@ -7,8 +7,9 @@
  * (charged once, to the period it was reserved in), a burst spread over the keys of one team
  * against the team's budget, a brotli-encoded body (refused, never inflated), the Responses fields
  * that make an upstream read input it keeps (`conversation`, `prompt`, `previous_response_id` of a
- * response the gateway does not hold for the key), and models an upstream listing adds under a
- * key's wildcard (`discover: true`). Each test asserts that the rule holds.
+ * response the gateway does not hold for the key), models an upstream listing adds under a key's
+ * wildcard (`discover: true`), and a run-time key disabled while its request is in flight (the
+ * request still charged to its key's and team's budgets). Each test asserts that the rule holds.
  */
 import { createServer } from 'node:http';
 import { brotliCompressSync } from 'node:zlib';
@@ -229,6 +230,56 @@ describe('models an upstream listing adds (discover: true)', () => {
     } finally {
       await gw.close();
       await up.close();
+    }
+  });
+});
+
+describe('a run-time key disabled while its request is in flight', () => {
+  it("the request is charged to the key's and its team's budgets when it ends; the key's next request is refused", async () => {
+    const gated = await startGatedUpstream(() => ({ prompt_tokens: 0, completion_tokens: 2000 }));
+    const finished = finishedExchanges();
+    const gw = await startGateway(
+      {
+        plugins: {
+          'circuit-breaker': false,
+          budgets: { enabled: true, teams: { blue: { usd: 0.05, period: 'day' } } },
+          auth: { runtimeKeys: true, keys: [{ name: 'ops', key: ADMIN, admin: true }] },
+        },
+        catalog,
+        providers: [mockProvider('u', gated.baseUrl, { models: ['m'] })],
+      },
+      { plugins: [finished.plugin] },
+    );
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${gw.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    try {
+      const made = await admin('POST', '/admin/keys', {
+        name: 'gone',
+        key: k('gone'),
+        team: 'blue',
+        budget: { usd: 1, period: 'day' },
+      });
+      expect(made.status, await made.text()).toBe(201);
+      const inFlight = call(`${gw.url}/v1/chat/completions`, k('gone'), ask);
+      await gated.waitForReceived(1);
+      expect((await admin('PATCH', '/admin/keys/gone', { enabled: false })).status).toBe(200);
+      expect((await call(`${gw.url}/v1/chat/completions`, k('gone'), ask)).status).toBe(401);
+      gated.open();
+      expect((await inFlight).status).toBe(200);
+      await finished.next();
+      const { json } = await call(`${gw.url}/admin/budgets`, ADMIN);
+      const spent = Object.fromEntries(
+        (json.budgets as Array<{ scope: string; spentUsd: number }>).map((b) => [b.scope, b.spentUsd]),
+      );
+      expect(spent).toMatchObject({ 'key:gone': 0.02, 'team:blue': 0.02 });
+      expect(gated.received).toBe(1);
+    } finally {
+      await gw.close();
+      await gated.stop();
     }
   });
 });
