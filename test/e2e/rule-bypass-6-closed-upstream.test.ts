@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { memoryLogger, mockProvider, startGateway } from '../support/gateway.js';
 import { call } from '../support/rule-probes.js';
 import { until } from '../support/wait.js';
-import { chatAnswer, k, listening, responsesAnswer, startScriptedUpstream } from '../support/rule-probes-5.js';
+import { answerAt, k, listening, startScriptedUpstream } from '../support/rule-probes-5.js';
 
 /**
  * A loopback OpenAI-compatible upstream that answers every request with an error quoting `secret`,
@@ -115,15 +115,7 @@ describe("an aggregator upstream's own routing fields in the body (OpenRouter `m
     startScriptedUpstream((body, path) => {
       const fallback = [...(body.models ?? []), ...(body.fallbacks ?? [])][0];
       const model = fallback && JSON.stringify(body).includes('LONG') ? fallback : body.model;
-      if (path.endsWith('/embeddings'))
-        return {
-          object: 'list',
-          data: [{ object: 'embedding', index: 0, embedding: [0.1] }],
-          model,
-          usage: { prompt_tokens: 1, total_tokens: 1 },
-        };
-      if (path.endsWith('/responses')) return responsesAnswer(model, [], { input_tokens: 1, output_tokens: 1 });
-      return chatAnswer(model, { prompt_tokens: 1, completion_tokens: 1 });
+      return answerAt(path, model);
     });
   const cases = [
     [

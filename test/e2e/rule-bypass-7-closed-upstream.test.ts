@@ -27,6 +27,21 @@ async function redirectingUpstream(status: number, elsewhere: string) {
   return { ...(await listening(server)), received: () => received };
 }
 
+/** The host a redirect names: it keeps the bodies it gets (none, when no redirect is followed) and refuses them with an OAuth `error`. */
+async function recordingHost(error: string) {
+  const received: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      received.push(body);
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error }));
+    });
+  });
+  return { ...(await listening(server)), received };
+}
+
 describe('an upstream answering a redirect', () => {
   for (const status of [301, 302, 307, 308]) {
     it(`${status}: a failed attempt, failed over to the next target; the redirect is neither followed nor shown`, async () => {
@@ -101,18 +116,7 @@ function chatBody() {
 describe('an Entra ID token endpoint answering a redirect', () => {
   it('is not followed: the client secret reaches no other host, and the caller gets a 502', async () => {
     const CLIENT_SECRET = 'entra-client-secret-redirect-0123';
-    const elsewhere: string[] = [];
-    const other = await listening(
-      createServer((req, res) => {
-        let body = '';
-        req.on('data', (c: Buffer) => (body += c.toString()));
-        req.on('end', () => {
-          elsewhere.push(body);
-          res.writeHead(400, { 'content-type': 'application/json' });
-          res.end('{"error":"invalid_client"}');
-        });
-      }),
-    );
+    const { received: elsewhere, ...other } = await recordingHost('invalid_client');
     const authority = await redirectingUpstream(307, other.baseUrl.replace(/\/v1$/, ''));
     const gw = await startGateway({
       plugins: { 'circuit-breaker': false },
@@ -146,18 +150,7 @@ describe('an Entra ID token endpoint answering a redirect', () => {
 
 describe('a Google token endpoint answering a redirect', () => {
   it('is not followed: the signed assertion reaches no other host', async () => {
-    const elsewhere: string[] = [];
-    const other = await listening(
-      createServer((req, res) => {
-        let body = '';
-        req.on('data', (c: Buffer) => (body += c.toString()));
-        req.on('end', () => {
-          elsewhere.push(body);
-          res.writeHead(400, { 'content-type': 'application/json' });
-          res.end('{"error":"invalid_grant"}');
-        });
-      }),
-    );
+    const { received: elsewhere, ...other } = await recordingHost('invalid_grant');
     const tokenHost = await redirectingUpstream(307, other.baseUrl.replace(/\/v1$/, ''));
     const { key } = serviceAccountKey({ origin: tokenHost.baseUrl.replace(/\/v1$/, '') } as never);
     const gw = await startGateway({

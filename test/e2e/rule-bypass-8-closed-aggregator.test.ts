@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import { call } from '../support/rule-probes.js';
-import { chatAnswer, k, responsesAnswer, startScriptedUpstream } from '../support/rule-probes-5.js';
+import { answerAt, k, startScriptedUpstream } from '../support/rule-probes-5.js';
 
 const FOREIGN = 'openai/gpt-5-pro';
 
@@ -17,15 +17,7 @@ const litellm = () =>
   startScriptedUpstream((body, path) => {
     const entry = body.user_config?.model_list?.find((m: any) => m.model_name === body.model);
     const model = entry?.litellm_params?.model ?? body.model;
-    if (path.endsWith('/embeddings'))
-      return {
-        object: 'list',
-        data: [{ object: 'embedding', index: 0, embedding: [0.1] }],
-        model,
-        usage: { prompt_tokens: 1, total_tokens: 1 },
-      };
-    if (path.endsWith('/responses')) return responsesAnswer(model, [], { input_tokens: 1, output_tokens: 1 });
-    return chatAnswer(model, { prompt_tokens: 1, completion_tokens: 1 });
+    return answerAt(path, model);
   });
 
 describe("LiteLLM's user_config in the body", () => {

@@ -152,3 +152,16 @@ export function messagesAnswer(model: string, usage: Record<string, unknown>): u
     usage,
   };
 }
+
+/** A one-token answer of `model` in the shape of the OpenAI endpoint `path` names: embeddings, Responses, else Chat. */
+export function answerAt(path: string, model: string): unknown {
+  if (path.endsWith('/embeddings'))
+    return {
+      object: 'list',
+      data: [{ object: 'embedding', index: 0, embedding: [0.1] }],
+      model,
+      usage: { prompt_tokens: 1, total_tokens: 1 },
+    };
+  if (path.endsWith('/responses')) return responsesAnswer(model, [], { input_tokens: 1, output_tokens: 1 });
+  return chatAnswer(model, { prompt_tokens: 1, completion_tokens: 1 });
+}

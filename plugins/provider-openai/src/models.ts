@@ -22,6 +22,16 @@ const OPENAI_CHAT = { vision: true, tools: true, structuredOutput: true, reasoni
 /** The reasoning models (gpt-5, o-series): they take `reasoning_effort`. */
 const OPENAI_REASONING = { ...OPENAI_CHAT, reasoning: true } as const;
 
+/** GPT-3.5 Turbo and its snapshots: text only, tools without structured outputs. */
+const GPT_35 = {
+  vision: false,
+  tools: true,
+  structuredOutput: false,
+  reasoning: false,
+  contextWindow: 16_385,
+  maxOutputTokens: 4096,
+} as const;
+
 /**
  * OpenAI models with their standard-tier list prices as this release knows them (check them against the provider's price page), contributed to the
  * gateway's model table. A dated name (`…-2024-08-06`, `…-20250929`) falls back to the longest
@@ -90,33 +100,9 @@ export const OPENAI_MODELS: Readonly<Record<string, ModelInfo>> = {
     maxOutputTokens: 4096,
     pricing: price(10, 30),
   },
-  'gpt-3.5-turbo': {
-    vision: false,
-    tools: true,
-    structuredOutput: false,
-    reasoning: false,
-    contextWindow: 16_385,
-    maxOutputTokens: 4096,
-    pricing: price(0.5, 1.5),
-  },
-  'gpt-3.5-turbo-1106': {
-    vision: false,
-    tools: true,
-    structuredOutput: false,
-    reasoning: false,
-    contextWindow: 16_385,
-    maxOutputTokens: 4096,
-    pricing: price(1, 2),
-  },
-  'gpt-3.5-turbo-0613': {
-    vision: false,
-    tools: true,
-    structuredOutput: false,
-    reasoning: false,
-    contextWindow: 4096,
-    maxOutputTokens: 4096,
-    pricing: price(1.5, 2),
-  },
+  'gpt-3.5-turbo': { ...GPT_35, pricing: price(0.5, 1.5) },
+  'gpt-3.5-turbo-1106': { ...GPT_35, pricing: price(1, 2) },
+  'gpt-3.5-turbo-0613': { ...GPT_35, contextWindow: 4096, pricing: price(1.5, 2) },
   o1: { ...OPENAI_REASONING, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: reasoningPrice(15, 60, 7.5) },
   o3: { ...OPENAI_REASONING, contextWindow: 200_000, maxOutputTokens: 100_000, pricing: reasoningPrice(2, 8, 0.5) },
   'o3-mini': {
