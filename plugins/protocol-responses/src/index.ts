@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { CAPTURED_COMPLETION, INBOUND_WARNINGS, requestValidator } from '@switchyard/core/protocol';
-import { definePlugin, errorCode, NOTHING, Reply, RouteStage, SwitchyardError } from '@switchyard/core';
+import { definePlugin, NOTHING, Reply, RouteStage, SwitchyardError } from '@switchyard/core';
 import type { Exchange, Gateway, Plugin, Target } from '@switchyard/core';
 import { CALLER_OF, keptScope } from '@switchyard/plugin-auth/contract';
 import type { ChatRequest, InboundProtocol } from '@switchyard/core/protocol';
@@ -15,7 +15,7 @@ import { optionsSchema } from './options.js';
 import type { ResponsesProtocolOptions } from './options.js';
 import { storedResponseRoutes } from './routes.js';
 import { responsesRequestSchema } from './schema.js';
-import { MemoryBackend, ResponseStore, StoreBackend } from './store.js';
+import { MemoryBackend, ResponseStore, STORE_UNAVAILABLE, StoreBackend, storeUnavailable } from './store.js';
 import type { StoredResponse } from './store.js';
 
 export const PLUGIN = 'protocol-responses';
@@ -23,18 +23,11 @@ export { PROTOCOL, responsesCodec } from './codec.js';
 export { optionsSchema } from './options.js';
 export type { ResponsesProtocolOptions } from './options.js';
 export { responsesRequestSchema } from './schema.js';
-export { ResponseStore, MemoryBackend, StoreBackend } from './store.js';
+export { ResponseStore, MemoryBackend, STORE_UNAVAILABLE, StoreBackend } from './store.js';
 export type { Backend, StoredResponse } from './store.js';
 
 /** beforeRoute stage of continuing a conversation: after authentication (-100: the caller is known), before limits and caches (0). */
 export const CONTINUE_STAGE = -50;
-
-export const STORE_UNAVAILABLE = errorCode('SWITCHYARD_ERR_RESPONSE_STORE_UNAVAILABLE', {
-  status: 503,
-  type: 'service_unavailable',
-  class: 'gateway',
-  kind: 'response_store_unavailable',
-});
 
 const validate = requestValidator(responsesRequestSchema);
 
@@ -280,10 +273,7 @@ class Conversations {
 
   #unavailable(err: unknown): SwitchyardError {
     this.gateway.logger.warn({ err, plugin: PLUGIN }, 'response store unavailable');
-    return new SwitchyardError(STORE_UNAVAILABLE, 'the gateway could not read its kept responses; try again', {
-      expose: true,
-      cause: err,
-    });
+    return storeUnavailable(err);
   }
 }
 

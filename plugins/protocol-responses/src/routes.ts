@@ -1,6 +1,7 @@
 import { SwitchyardError } from '@switchyard/core';
 import type { PluginRoute, RouteRequest } from '@switchyard/core';
 import { visibleItem, visibleResponse } from '@switchyard/wire-openai-responses';
+import { storeUnavailable } from './store.js';
 import type { ResponseStore, StoredResponse } from './store.js';
 
 const MAX_LIST = 100;
@@ -14,6 +15,13 @@ function notFound(id: string, why = ''): SwitchyardError {
 
 function one(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** A store call's result; a store that cannot be reached is the caller's 503. */
+function reached<T>(call: Promise<T>): Promise<T> {
+  return call.catch((err: unknown) => {
+    throw storeUnavailable(err);
+  });
 }
 
 /** `include` of a GET: `include[]=…` or `include=…`, repeated or not. */
@@ -35,7 +43,7 @@ export function storedResponseRoutes(
   const load = async (req: RouteRequest) => {
     const id = req.params.id!;
     if (!store) throw notFound(id, off);
-    const record = await store.load(scopeOf(req), id);
+    const record = await reached(store.load(scopeOf(req), id));
     if (!record) throw notFound(id);
     return record;
   };
@@ -63,7 +71,7 @@ export function storedResponseRoutes(
       async handle(req) {
         const id = req.params.id!;
         if (!store) throw notFound(id, off);
-        if (!(await store.remove(scopeOf(req), id))) throw notFound(id);
+        if (!(await reached(store.remove(scopeOf(req), id)))) throw notFound(id);
         return { body: { id, object: 'response.deleted', deleted: true } };
       },
     },

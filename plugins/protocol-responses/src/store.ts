@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { errorCode, SwitchyardError } from '@switchyard/core';
 import type { Store } from '@switchyard/core';
 import type { ResponseObject, ResponsesItem } from '@switchyard/wire-openai-responses';
 
@@ -13,6 +14,23 @@ export interface StoredResponse {
   input: ResponsesItem[];
   /** The upstream instance that keeps it too (a Responses upstream it was passed through to, with `store` on). */
   upstream?: string;
+}
+
+export const STORE_UNAVAILABLE = errorCode('SWITCHYARD_ERR_RESPONSE_STORE_UNAVAILABLE', {
+  status: 503,
+  type: 'service_unavailable',
+  class: 'gateway',
+  kind: 'response_store_unavailable',
+});
+
+/** The caller's 503 when the store cannot be read: worth a retry in a second. */
+export function storeUnavailable(cause: unknown): SwitchyardError {
+  return new SwitchyardError(STORE_UNAVAILABLE, 'the gateway could not read its kept responses; try again', {
+    expose: true,
+    cause,
+    publicCode: 'response_store_unavailable',
+    headers: { 'retry-after': '1' },
+  });
 }
 
 /** Where records live: JSON text under a key, with a time to live. */

@@ -11,7 +11,7 @@ import { startMockGemini, type MockGemini } from '../../support/mock-gemini.js';
 import { startMockOpenAI, type MockOpenAI } from '../../support/mock-openai.js';
 import { startGateway, type RunningGateway } from '../../support/gateway.js';
 import { parseSamples, total } from '../../support/prometheus.js';
-import { testPrefix } from '../../support/tcp-proxy.js';
+import { dropTestKeys, startTcpProxy, testPrefix, type TcpProxy } from '../../support/tcp-proxy.js';
 import { signThinking } from '../../support/mock-anthropic-thinking.js';
 import { sealReasoning } from '@switchyard/wire-openai-responses';
 
@@ -259,6 +259,51 @@ describe('kept responses in Redis, across two replicas', () => {
       const ttl = await admin.pttl(key);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(600_000);
+    }
+  });
+});
+
+describe('kept responses while the store is unreachable', () => {
+  const prefix = testPrefix();
+  let proxy: TcpProxy;
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    proxy = await startTcpProxy(6379);
+    gw = await startGateway({
+      store: { type: 'redis', url: proxy.url, keyPrefix: prefix },
+      providers: providers(),
+      models: [{ name: 'claude', targets: ['an/claude-sonnet-4-5'] }],
+      plugins: { auth },
+    });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await proxy.close();
+    await dropTestKeys(prefix);
+  });
+
+  it('a follow-up is answered 503 response_store_unavailable (the code its README names) with Retry-After, and nothing reaches the upstream', async () => {
+    const first = await post(gw, { model: 'claude', input: 'My name is Ada.' });
+    expect(first.status).toBe(200);
+    await proxy.cut();
+    const sent = anthropic.requests.length;
+    const next = await post(gw, { model: 'claude', input: 'Who am I?', previous_response_id: first.json.id });
+    expect(next.status).toBe(503);
+    expect(next.headers.get('retry-after')).toBe('1');
+    expect(next.json.error).toMatchObject({ type: 'service_unavailable', code: 'response_store_unavailable' });
+    expect(anthropic.requests.length).toBe(sent);
+    for (const [method, path] of [
+      ['GET', `/v1/responses/${first.json.id}`],
+      ['GET', `/v1/responses/${first.json.id}/input_items`],
+      ['DELETE', `/v1/responses/${first.json.id}`],
+    ] as const) {
+      const read = await call(gw, method, path);
+      expect([method, path, read.status, read.json.error?.code]).toEqual([
+        method,
+        path,
+        503,
+        'response_store_unavailable',
+      ]);
     }
   });
 });
