@@ -622,14 +622,22 @@ function generationProblems(err: unknown): string[] {
   return [err instanceof Error ? err.message : String(err)];
 }
 
-/** Settings a running gateway keeps until it restarts: the listening socket, the store, the logger. */
+/** Server settings a running gateway keeps until it restarts: its listening socket, the CLI's file watch. */
+const RESTART_ONLY_SERVER = [
+  'host',
+  'port',
+  'headersTimeoutMs',
+  'requestTimeoutMs',
+  'keepAliveTimeoutMs',
+  'maxConnections',
+  'watchConfig',
+] as const;
+
+/** Settings a running gateway keeps until it restarts: RESTART_ONLY_SERVER, the store, the logger. */
 function restartOnlyChanges(before: SwitchyardConfig, after: SwitchyardConfig): string[] {
-  const changed: string[] = [];
-  if (before.server.host !== after.server.host) changed.push('server.host');
-  if (before.server.port !== after.server.port) changed.push('server.port');
-  for (const key of ['headersTimeoutMs', 'requestTimeoutMs', 'keepAliveTimeoutMs', 'maxConnections'] as const) {
-    if (before.server[key] !== after.server[key]) changed.push(`server.${key}`);
-  }
+  const changed = RESTART_ONLY_SERVER.filter((key) => before.server[key] !== after.server[key]).map(
+    (key) => `server.${key}`,
+  );
   if (JSON.stringify(before.store) !== JSON.stringify(after.store)) changed.push('store');
   for (const key of ['level', 'pretty', 'file'] as const) {
     if (before.log[key] !== after.log[key]) changed.push(`log.${key}`);

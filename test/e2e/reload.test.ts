@@ -110,17 +110,18 @@ describe('gateway.reload()', () => {
     }
   });
 
-  it('says that a changed log file or pretty setting takes effect on restart, as it does for log.level (the logger is kept)', async () => {
+  it('says that a changed log file or pretty setting, or server.watchConfig, takes effect on restart, as it does for log.level (the logger and the file watch are kept)', async () => {
     const { logger, lines } = memoryLogger();
     const gw = await startGateway(routing('a'), { logger });
     try {
       const ok = await gw.gateway.reload({
         ...routing('a'),
+        server: { ...SERVER, watchConfig: true },
         log: { file: '/nonexistent/switchyard.log', pretty: true },
       });
       expect(ok).toEqual({ ok: true, generation: 2 });
       const warned = lines.filter((l) => l.level === 40).map((l) => l.msg);
-      for (const path of ['log.file', 'log.pretty'])
+      for (const path of ['log.file', 'log.pretty', 'server.watchConfig'])
         expect(warned).toContain(`config reload: ${path}: changed, takes effect on restart (kept as it was)`);
     } finally {
       await gw.close();

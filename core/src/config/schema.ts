@@ -33,7 +33,7 @@ const server = Type.Object(
       5000,
       'On shutdown, how long /ready answers 503 while connections are still accepted, before the listener closes; 0 closes it at once.',
     ),
-    watchConfig: bool(false, 'CLI: reload when the config file changes (as on SIGHUP).'),
+    watchConfig: bool(false, 'CLI: reload when the config file changes (as on SIGHUP); read at start.'),
     allowUnauthenticated: bool(false, 'Bind a non-loopback host even though no gateway keys are configured.'),
     allowedHosts: Type.Optional(
       Type.Array(Type.String({ minLength: 1, pattern: '^[^\\s/]+$' }), {
