@@ -36,7 +36,7 @@ const ask = (extra: Record<string, unknown>) => ({
 });
 
 /** A budgeted key `cc` on an OpenAI-compatible instance of Gemini; `allow` sets its allowCachedContent. */
-async function compatible(allow?: boolean) {
+async function compatible(allow?: boolean, responsesApi = false) {
   const up = await startScriptedUpstream((body, path) => answerAt(path, body.model));
   const setup = await budgeted({
     keys: [{ name: 'cc', key: k('cc'), budget: { usd: 1, period: 'day' } }],
@@ -50,6 +50,7 @@ async function compatible(allow?: boolean) {
         baseUrl: up.baseUrl,
         apiKey: 'gemini-upstream-test-credential',
         models: ['gemini-2.5-flash'],
+        responsesApi,
         ...(allow === undefined ? {} : { allowCachedContent: allow }),
       },
     ],
@@ -71,6 +72,23 @@ describe("a Gemini cached content named to an OpenAI-compatible instance (the up
         await close();
       }
     });
+
+  it('a Responses body passed through to an instance serving the Responses API: refused too', async () => {
+    const { up, setup, close } = await compatible(undefined, true);
+    try {
+      const body = {
+        model: 'gemini-2.5-flash',
+        max_output_tokens: 100,
+        input: 'what does it say?',
+        cached_content: CACHE,
+      };
+      const refused = await spendOn(setup, up, 'cc', '/v1/responses', body);
+      expect(refused).toMatchObject({ status: 400, sent: 0, spentUsd: 0 });
+      expect(refused.message).toContain('cached_content');
+    } finally {
+      await close();
+    }
+  });
 
   it('allowCachedContent: true lets it through to the upstream', async () => {
     const { up, setup, close } = await compatible(true);
