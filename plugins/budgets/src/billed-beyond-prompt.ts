@@ -38,22 +38,65 @@ export function billedBeyondPrompt(x: Exchange): BilledBeyondPrompt {
   return billed;
 }
 
-/** Web searches assumed for a web search server tool without `max_uses` (the API sets no limit). */
-const WEB_SEARCHES_UNCAPPED = 10;
+/**
+ * Web searches reserved for a web search tool that sets no limit (the APIs set none), and sent to
+ * the upstream as its limit (limitSearches): else an answer may search past what was reserved.
+ */
+export const WEB_SEARCHES_UNCAPPED = 10;
+
+/** The inbound protocol whose web search tools the Responses `max_tool_calls` limits (all built-in tool calls together). */
+const RESPONSES = 'openai-responses';
+
+type SearchTool = { type?: unknown; max_uses?: unknown } | null;
+
+/** The body's web search tools: Anthropic `web_search_*`, Responses `web_search`, `web_search_preview*`. */
+function searchToolsOf(body: Record<string, unknown>): SearchTool[] {
+  if (!Array.isArray(body.tools)) return [];
+  return (body.tools as SearchTool[]).filter(
+    (tool) => typeof tool?.type === 'string' && (tool.type === 'web_search' || tool.type.startsWith('web_search_')),
+  );
+}
+
+/** A count a caller set: a whole number, not negative. */
+function countOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
 
 /**
- * The most web searches the request may run: its server tools' (Anthropic `web_search_*`, their
- * `max_uses`; Responses `web_search`, `web_search_preview*`) and a Chat `web_search_options`' one.
+ * The most web searches the request may run: a Chat `web_search_options`' one; Anthropic
+ * `web_search_*` tools' `max_uses` each; for the Responses API's web search tools together, its
+ * `max_tool_calls` (which bounds every built-in tool call; its tools take no `max_uses`). A limit
+ * not set counts WEB_SEARCHES_UNCAPPED, which limitSearches sends.
  */
-export function webSearchesAllowed(body: Record<string, unknown>): number {
-  let searches = requestedSearchesOf(body);
-  if (!Array.isArray(body.tools)) return searches;
-  for (const tool of body.tools as Array<{ type?: unknown; max_uses?: unknown }>) {
-    if (typeof tool?.type !== 'string' || !(tool.type === 'web_search' || tool.type.startsWith('web_search_')))
-      continue;
-    searches += typeof tool.max_uses === 'number' && tool.max_uses >= 0 ? tool.max_uses : WEB_SEARCHES_UNCAPPED;
+export function webSearchesAllowed(body: Record<string, unknown>, protocol: string): number {
+  const searches = requestedSearchesOf(body);
+  const tools = searchToolsOf(body);
+  if (tools.length === 0) return searches;
+  if (protocol === RESPONSES) return searches + (countOf(body.max_tool_calls) ?? WEB_SEARCHES_UNCAPPED);
+  return tools.reduce((sum, tool) => sum + (countOf(tool?.max_uses) ?? WEB_SEARCHES_UNCAPPED), searches);
+}
+
+/**
+ * Sends the upstream the web searches reserved for tools that set no limit: `max_tool_calls` of a
+ * Responses body, `max_uses` of each Anthropic web search tool (the caller's body, passed through).
+ */
+export function limitSearches(x: Exchange): void {
+  const tools = searchToolsOf(x.body);
+  if (tools.length === 0) return;
+  if (x.protocol === RESPONSES) {
+    if (countOf(x.body.max_tool_calls) !== undefined) return;
+    x.body.max_tool_calls = WEB_SEARCHES_UNCAPPED;
+  } else {
+    if (tools.every((tool) => countOf(tool?.max_uses) !== undefined)) return;
+    x.body.tools = (x.body.tools as SearchTool[]).map((tool) =>
+      tools.includes(tool) && countOf(tool?.max_uses) === undefined
+        ? { ...tool, max_uses: WEB_SEARCHES_UNCAPPED }
+        : tool,
+    );
   }
-  return searches;
+  x.warn(
+    `web searches limited to ${WEB_SEARCHES_UNCAPPED}, what the budget reserves for a search tool that sets no limit`,
+  );
 }
 
 /** Hosted tools billed per call or per container beside the tokens, which no catalog price has a field for. */
