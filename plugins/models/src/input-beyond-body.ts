@@ -13,10 +13,11 @@ const READS_RESULTS = /^(?:web_(?:fetch_|search)|mcp$|file_search$|code_interpre
 /**
  * Whether a request offers tools whose results the upstream reads as input: Anthropic `web_fetch_*`,
  * `web_search_*`, `code_execution_*` and `mcp_servers`, Responses `web_search*`, `mcp`, `file_search`,
- * `code_interpreter` and a hosted `shell`, a Chat `web_search_options`.
+ * `code_interpreter` and a hosted `shell`, a Chat `web_search_options`, Azure On Your Data `data_sources`.
  */
 export function readsToolResults(body: Record<string, unknown>): boolean {
   if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) return true;
+  if (Array.isArray(body.data_sources) && body.data_sources.length > 0) return true;
   if (body.web_search_options !== undefined && body.web_search_options !== null) return true;
   if (!Array.isArray(body.tools)) return false;
   return (body.tools as BodyTool[]).some(
