@@ -125,3 +125,28 @@ describe('a request offering hosted tools whose results are read as input, again
       }
     });
 });
+
+describe('tools the caller runs itself', () => {
+  it('a function tool adds no window: counted by the text', async () => {
+    const up = await startScriptedUpstream((body) =>
+      messagesAnswer(body.model, { input_tokens: 10, output_tokens: 10 }),
+    );
+    const setup = await budgeted({
+      keys: [{ name: 'fn9', key: k('fn9'), limits: { tokensPerMinute: 100_000 } }],
+      catalog: { m: { contextWindow: 200_000, maxOutputTokens: 4000 } },
+      providers: [anthropicAt(up.baseUrl)],
+    });
+    try {
+      const body = {
+        model: 'm',
+        max_tokens: 100,
+        messages: [ask],
+        tools: [{ name: 'lookup', description: 'look it up', input_schema: { type: 'object', properties: {} } }],
+      };
+      expect(await spendOn(setup, up, 'fn9', '/v1/messages', body)).toMatchObject({ status: 200, sent: 1 });
+    } finally {
+      await setup.gw.close();
+      await up.close();
+    }
+  });
+});
