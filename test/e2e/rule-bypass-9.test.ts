@@ -49,6 +49,41 @@ describe("a Gemini cached content named to the Gemini provider (the upstream acc
   });
 });
 
+describe('a Cloud Storage URI (gs://) as an image or file part', () => {
+  it("reaches no Gemini upstream, which would read it with the gateway's own Google credentials", async () => {
+    const up = await startScriptedUpstream(() => ({
+      candidates: [{ content: { role: 'model', parts: [{ text: 'ok' }] }, finishReason: 'STOP', index: 0 }],
+      usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 1, totalTokenCount: 6 },
+      modelVersion: 'gemini-2.5-flash',
+    }));
+    const { gw } = await budgeted({
+      keys: [{ name: 'gs', key: k('gs'), budget: { usd: 1, period: 'day' } }],
+      catalog: { 'gemini-2.5-flash': { pricing: { input: 0.3, output: 2.5 }, contextWindow: 1_048_576 } },
+      providers: [geminiAt(up.baseUrl, 'gemini-2.5-flash')],
+    });
+    const uri = 'gs://operator-private-bucket/payroll.pdf';
+    try {
+      for (const part of [
+        { type: 'image_url', image_url: { url: uri } },
+        { type: 'file', file: { file_data: uri } },
+      ]) {
+        const res = await call(`${gw.url}/v1/chat/completions`, k('gs'), {
+          model: 'gemini-2.5-flash',
+          max_tokens: 10,
+          messages: [{ role: 'user', content: [{ type: 'text', text: 'what does it say?' }, part] }],
+        });
+        expect(res.status, res.text).toBe(200);
+        expect(res.headers['x-switchyard-warnings']).toContain('dropped');
+      }
+      expect(up.received).toHaveLength(2);
+      for (const { body } of up.received) expect(JSON.stringify(body)).not.toContain('gs://');
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});
+
 describe("a web search with search_context_size: 'high'", () => {
   it('cannot be billed past its reservation: input is reserved up to the window, each search at its fee', async () => {
     // The search's content is input the upstream reads (up to the window, 200,000 tokens at $3 per
