@@ -28,7 +28,7 @@ const ask = {
 };
 
 /** Key `ds` ($1 a day, 100,000 tokens a minute) on an Azure instance of gpt-4o (a 128,000-token window, $2.50 / $10 per 1M). */
-async function azure(allow?: boolean, budgetUsd = 1) {
+async function azure(allow?: boolean, budgetUsd = 1, apiVersion?: string) {
   const up = await startScriptedUpstream((body) =>
     chatAnswer(body.model, { prompt_tokens: 9000, completion_tokens: 10 }),
   );
@@ -44,6 +44,7 @@ async function azure(allow?: boolean, budgetUsd = 1) {
         baseUrl: up.baseUrl.replace(/\/v1$/, ''),
         apiKey: 'azure-upstream-test-credential',
         deployments: { 'gpt-4o': 'gpt4o-prod' },
+        ...(apiVersion ? { apiVersion } : {}),
         ...(allow === undefined ? {} : { allowDataSources: allow }),
       },
     ],
@@ -60,6 +61,23 @@ describe('Azure On Your Data (data_sources) named by a caller', () => {
       expect(refused.message).toContain('data_sources');
       const { data_sources: _sources, ...plain } = ask;
       expect(await spendOn(setup, up, 'ds', '/v1/chat/completions', plain)).toMatchObject({ status: 200, sent: 1 });
+    } finally {
+      await close();
+    }
+  });
+
+  it('a Responses body passed through to a v1 deployment: refused too', async () => {
+    const { up, setup, close } = await azure(undefined, 1, 'v1');
+    try {
+      const body = {
+        model: 'gpt-4o',
+        max_output_tokens: 100,
+        input: 'what do the documents say?',
+        data_sources: [SOURCE],
+      };
+      const refused = await spendOn(setup, up, 'ds', '/v1/responses', body);
+      expect(refused).toMatchObject({ status: 400, sent: 0, spentUsd: 0 });
+      expect(refused.message).toContain('data_sources');
     } finally {
       await close();
     }
