@@ -1,7 +1,8 @@
 import { exchangeKey } from '@switchyard/core';
 import type { Exchange } from '@switchyard/core';
 import { requestedSearchesOf } from '@switchyard/plugin-pricing/contract';
-import { inlinePdfTokens } from '@switchyard/plugin-models/contract';
+import { hostedShell, inlinePdfTokens, promptMediaOf, readsToolResults } from '@switchyard/plugin-models/contract';
+import type { BodyTool } from '@switchyard/plugin-models/contract';
 
 /** What a request's body may be billed that its own text does not show. */
 export interface BilledBeyondPrompt {
@@ -37,56 +38,73 @@ export function billedBeyondPrompt(x: Exchange): BilledBeyondPrompt {
   return billed;
 }
 
-/** A tool of a request body, as far as these checks read it. */
-type Tool = { type?: unknown; environment?: { type?: unknown } | null } | null;
-
-/** Hosted tools whose results the upstream reads as input: web fetches and searches, MCP, retrieval, code runs. */
-const READS_RESULTS = /^(?:web_(?:fetch_|search)|mcp$|file_search$|code_interpreter$|code_execution)/;
-
 /**
- * Whether a request offers tools whose results the upstream reads as input: Anthropic `web_fetch_*`,
- * `web_search_*`, `code_execution_*` and `mcp_servers`, Responses `web_search*`, `mcp`, `file_search`,
- * `code_interpreter` and a hosted `shell`, a Chat `web_search_options`.
+ * Web searches reserved for a web search tool that sets no limit (the APIs set none), and sent to
+ * the upstream as its limit (limitSearches): else an answer may search past what was reserved.
  */
-function readsToolResults(body: Record<string, unknown>): boolean {
-  if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) return true;
-  if (body.web_search_options !== undefined && body.web_search_options !== null) return true;
-  if (!Array.isArray(body.tools)) return false;
-  return (body.tools as Tool[]).some(
-    (tool) => (typeof tool?.type === 'string' && READS_RESULTS.test(tool.type)) || hostedShell(tool),
+export const WEB_SEARCHES_UNCAPPED = 10;
+
+/** The inbound protocol whose web search tools the Responses `max_tool_calls` limits (all built-in tool calls together). */
+const RESPONSES = 'openai-responses';
+
+type SearchTool = { type?: unknown; max_uses?: unknown } | null;
+
+/** The body's web search tools: Anthropic `web_search_*`, Responses `web_search`, `web_search_preview*`. */
+function searchToolsOf(body: Record<string, unknown>): SearchTool[] {
+  if (!Array.isArray(body.tools)) return [];
+  return (body.tools as SearchTool[]).filter(
+    (tool) => typeof tool?.type === 'string' && (tool.type === 'web_search' || tool.type.startsWith('web_search_')),
   );
 }
 
-/** Web searches assumed for a web search server tool without `max_uses` (the API sets no limit). */
-const WEB_SEARCHES_UNCAPPED = 10;
+/** A count a caller set: a whole number, not negative. */
+function countOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
 
 /**
- * The most web searches the request may run: its server tools' (Anthropic `web_search_*`, their
- * `max_uses`; Responses `web_search`, `web_search_preview*`) and a Chat `web_search_options`' one.
+ * The most web searches the request may run: a Chat `web_search_options`' one; Anthropic
+ * `web_search_*` tools' `max_uses` each; for the Responses API's web search tools together, its
+ * `max_tool_calls` (which bounds every built-in tool call; its tools take no `max_uses`). A limit
+ * not set counts WEB_SEARCHES_UNCAPPED, which limitSearches sends.
  */
-export function webSearchesAllowed(body: Record<string, unknown>): number {
-  let searches = requestedSearchesOf(body);
-  if (!Array.isArray(body.tools)) return searches;
-  for (const tool of body.tools as Array<{ type?: unknown; max_uses?: unknown }>) {
-    if (typeof tool?.type !== 'string' || !(tool.type === 'web_search' || tool.type.startsWith('web_search_')))
-      continue;
-    searches += typeof tool.max_uses === 'number' && tool.max_uses >= 0 ? tool.max_uses : WEB_SEARCHES_UNCAPPED;
+export function webSearchesAllowed(body: Record<string, unknown>, protocol: string): number {
+  const searches = requestedSearchesOf(body);
+  const tools = searchToolsOf(body);
+  if (tools.length === 0) return searches;
+  if (protocol === RESPONSES) return searches + (countOf(body.max_tool_calls) ?? WEB_SEARCHES_UNCAPPED);
+  return tools.reduce((sum, tool) => sum + (countOf(tool?.max_uses) ?? WEB_SEARCHES_UNCAPPED), searches);
+}
+
+/**
+ * Sends the upstream the web searches reserved for tools that set no limit: `max_tool_calls` of a
+ * Responses body, `max_uses` of each Anthropic web search tool (the caller's body, passed through).
+ */
+export function limitSearches(x: Exchange): void {
+  const tools = searchToolsOf(x.body);
+  if (tools.length === 0) return;
+  if (x.protocol === RESPONSES) {
+    if (countOf(x.body.max_tool_calls) !== undefined) return;
+    x.body.max_tool_calls = WEB_SEARCHES_UNCAPPED;
+  } else {
+    if (tools.every((tool) => countOf(tool?.max_uses) !== undefined)) return;
+    x.body.tools = (x.body.tools as SearchTool[]).map((tool) =>
+      tools.includes(tool) && countOf(tool?.max_uses) === undefined
+        ? { ...tool, max_uses: WEB_SEARCHES_UNCAPPED }
+        : tool,
+    );
   }
-  return searches;
+  x.warn(
+    `web searches limited to ${WEB_SEARCHES_UNCAPPED}, what the budget reserves for a search tool that sets no limit`,
+  );
 }
 
 /** Hosted tools billed per call or per container beside the tokens, which no catalog price has a field for. */
 const UNPRICED_TOOLS = new Set(['code_interpreter', 'file_search', 'image_generation']);
 
-/** A Responses `shell` tool run in a container the upstream hosts (and bills), not by the caller. */
-function hostedShell(tool: Tool): boolean {
-  const environment = tool?.environment?.type;
-  return tool?.type === 'shell' && typeof environment === 'string' && environment.startsWith('container');
-}
-
 /** What the request asks that is billed beyond its tokens and cannot be priced: a hosted tool, or audio output. */
 function unpricedFeeOf(body: Record<string, unknown>): string | undefined {
-  const tools = Array.isArray(body.tools) ? (body.tools as Tool[]) : [];
+  const tools = Array.isArray(body.tools) ? (body.tools as BodyTool[]) : [];
   for (const tool of tools) {
     const type = tool?.type;
     if (typeof type !== 'string') continue;
@@ -97,98 +115,4 @@ function unpricedFeeOf(body: Record<string, unknown>): string | undefined {
   return audio || (body.audio !== undefined && body.audio !== null)
     ? 'audio output (billed at its own rate)'
     : undefined;
-}
-
-const MAX_DEPTH = 64;
-
-/**
- * Media in the prompt that its text does not price:
- * - `audio`: audio input (a Chat or Responses `input_audio` part, an audio data URL, media type or
- *   file URL), billed per audio token at its own rate (gpt-4o audio input: 16 times text; Gemini: 3 times);
- * - `byReference`: a document or file given by URL or file id (Anthropic `document` with a `url` or
- *   `file` source, Responses `input_file` with `file_url` or `file_id`, a Chat `file` with
- *   `file_id` or an http(s) `file_data`), or an image part whose URL is a document's or a video's, which the
- *   upstream reads whole: a 500-page PDF is some 300,000 input tokens, an hour of video a million.
- */
-function promptMediaOf(body: Record<string, unknown>): { audio: boolean; byReference: boolean; unknownKind: boolean } {
-  const seen = { audio: false, byReference: false, unknownKind: false };
-  const walk = (value: unknown, depth: number): void => {
-    if (typeof value === 'string') {
-      if (value.startsWith('data:audio/')) seen.audio = true;
-      return;
-    }
-    if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return;
-    if (Array.isArray(value)) {
-      for (const item of value) walk(item, depth + 1);
-      return;
-    }
-    const node = value as Record<string, unknown>;
-    const media = mediaOf(node);
-    if (media === 'audio') seen.audio = true;
-    else if (media === 'reference') seen.byReference = true;
-    else if (media === 'unknown') seen.unknownKind = true;
-    for (const item of Object.values(node)) walk(item, depth + 1);
-  };
-  walk(body.messages, 0);
-  walk(body.input, 0);
-  walk(body.system, 0);
-  walk(body.instructions, 0);
-  return seen;
-}
-
-/** A URL's kind: audio, a document or video read by reference, an image's, or unknown (no telling extension). */
-type UrlKind = 'audio' | 'reference' | 'image' | 'unknown';
-
-/** What a content part puts in the prompt beyond its text: audio, input read by reference, a URL of unknown kind, or nothing. */
-function mediaOf(node: Record<string, unknown>): UrlKind | undefined {
-  if (node.type === 'input_audio') return 'audio';
-  if (typeof node.media_type === 'string' && node.media_type.startsWith('audio/')) return 'audio';
-  const source = node.source as { type?: unknown; url?: unknown } | null | undefined;
-  switch (node.type) {
-    case 'document':
-      return source?.type === 'url' || source?.type === 'file' ? 'reference' : undefined;
-    case 'input_file':
-      return typeof node.file_id === 'string' ? 'reference' : fileUrlOf(node.file_url);
-    case 'file': {
-      const file = node.file as { file_id?: unknown; file_data?: unknown } | null | undefined;
-      return typeof file?.file_id === 'string' ? 'reference' : fileUrlOf(file?.file_data);
-    }
-    // An image part may name a URL that is no image: Gemini reads a PDF, a video or audio by URL (fileData).
-    case 'image_url':
-      return mediaUrlOf((node.image_url as { url?: unknown } | null | undefined)?.url);
-    case 'input_image':
-      return mediaUrlOf(node.image_url);
-    case 'image':
-      return source?.type === 'url' ? mediaUrlOf(source.url) : undefined;
-    default:
-      return undefined;
-  }
-}
-
-/** Extensions of images, of documents and video an upstream may read by URL, and of audio. */
-const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|gif|heic|heif)$/i;
-const DOCUMENT_EXTENSIONS = /\.(pdf|txt|html?|csv|md|mp4|mpe?g|mov|avi|webm|wmv|flv|3gp|mkv)$/i;
-const AUDIO_EXTENSIONS = /\.(mp3|wav|aac|ogg|flac|aiff?|m4a|opus)$/i;
-const VIDEO_HOSTS = /^(?:www\.|m\.)?(?:youtube\.com|youtu\.be)$/i;
-
-/** A file's http(s) URL: audio by its extension, else a file read by reference. */
-function fileUrlOf(url: unknown): 'audio' | 'reference' | undefined {
-  if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return undefined;
-  return mediaUrlOf(url) === 'audio' ? 'audio' : 'reference';
-}
-
-/**
- * An http(s) URL's kind: audio by its extension; a document or a video (by its extension, or a
- * YouTube host), read by reference; an image by its extension; else unknown.
- */
-function mediaUrlOf(url: unknown): UrlKind | undefined {
-  if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return undefined;
-  try {
-    const { hostname, pathname } = new URL(url);
-    if (AUDIO_EXTENSIONS.test(pathname)) return 'audio';
-    if (VIDEO_HOSTS.test(hostname) || DOCUMENT_EXTENSIONS.test(pathname)) return 'reference';
-    return IMAGE_EXTENSIONS.test(pathname) ? 'image' : 'unknown';
-  } catch {
-    return undefined;
-  }
 }

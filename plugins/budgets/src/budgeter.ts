@@ -14,7 +14,7 @@ import {
   tierPrice,
   worstCaseUsd,
 } from '@switchyard/plugin-pricing/contract';
-import { billedBeyondPrompt, webSearchesAllowed } from './billed-beyond-prompt.js';
+import { billedBeyondPrompt, limitSearches, webSearchesAllowed } from './billed-beyond-prompt.js';
 import { budgetExceeded, budgetUnavailable } from './errors.js';
 import type { StoreHealth } from './health.js';
 import type { Charge, Ledger, Reading, SpendIncrement } from './ledger.js';
@@ -133,6 +133,7 @@ export class Budgeter {
       if (plan.size === 0) return plan;
     }
     this.#limitOutput(plan, x);
+    limitSearches(x);
     const perAttempt = Math.max(...plan.targets.map((t) => this.#worstCase(t, x, at)));
     // A hedged request may have two attempts billing at once.
     const amount = this.d.hedges(x) && plan.size > 1 ? perAttempt * 2 : perAttempt;
@@ -253,7 +254,7 @@ export class Budgeter {
   #excludeUnpriced(plan: RoutePlan, x: Exchange, at: number): void {
     const tier = tierRequestOf(x.body);
     const atTier = tier ? ` at ${tier}` : '';
-    const searches = webSearchesAllowed(x.body) > 0;
+    const searches = webSearchesAllowed(x.body, x.protocol) > 0;
     const fee = billedBeyondPrompt(x).unpricedFee;
     const why = (t: Target): string | undefined => {
       const price = this.#price(t, x, at);
@@ -368,7 +369,7 @@ export class Budgeter {
     const choices = typeof request?.n === 'number' && request.n > 1 ? request.n : 1;
     return (
       worstCaseUsd(price, input, Math.min(output, info.maxOutputTokens ?? output) * choices) +
-      (searchFeeOf(price, webSearchesAllowed(x.body)) ?? 0)
+      (searchFeeOf(price, webSearchesAllowed(x.body, x.protocol)) ?? 0)
     );
   }
 

@@ -12,6 +12,8 @@ export type { LongContextPrice, ModelInfo, ModelPricing, Price } from './model-i
 export { targetOutputTokens } from './fit.js';
 export { bodyTokens, estimateChatTokens, inputTokens, sentInputTokens, textTokens } from './estimate.js';
 export { PDF_PAGE_TOKENS, inlinePdfTokens, pdfPages } from './pdf-pages.js';
+export { hostedShell, promptMediaOf, readsToolResults } from './input-beyond-body.js';
+export type { BodyTool } from './input-beyond-body.js';
 export { MODEL_ROUTES, RESOLVE_TAP } from './routes-contract.js';
 export type { ModelRoutes, ModelsChangedListener } from './routes.js';
 export type { ModelResolver } from './resolve.js';

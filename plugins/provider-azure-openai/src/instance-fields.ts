@@ -22,6 +22,11 @@ export const instanceFields = Type.Object(
       description:
         '`api-version` query parameter; `v1` uses the v1 API (`/openai/v1/...`, the deployment in `model`, no api-version).',
     }),
+    allowDataSources: Type.Boolean({
+      default: false,
+      description:
+        "Let a caller's `data_sources` (Azure OpenAI On Your Data) through. By default such a request is refused (400): Azure would query the search service, database or endpoint the caller names — with the resource's managed identity if asked, so any index it may read, another tenant's too — and bill what it retrieved as prompt tokens. When let through, the request is reserved (budgets) and counted (rate limits) up to the model's context window.",
+    }),
     tenantId: Type.Optional(
       Type.String({
         minLength: 1,

@@ -42,6 +42,14 @@ export function buildAzureRequest(req: UpstreamRequest, x: Exchange, gateway: Ga
   const source = x.operation === 'chat' ? x.request : x.body;
   if (!source)
     throw new SwitchyardError('SWITCHYARD_ERR_UNSUPPORTED', `${x.operation} is not supported by Azure OpenAI`);
+  // A Responses caller's own body goes to a Responses deployment: its fields count, not only the canonical request's.
+  const named = source.data_sources ?? x.body.data_sources;
+  if (named != null && !optionsOf(target.instance).allowDataSources)
+    throw new SwitchyardError(
+      'SWITCHYARD_ERR_INVALID_REQUEST',
+      "data_sources: Azure On Your Data is not served to gateway callers (Azure would query the data source with the gateway's resource identity and bill what it retrieved unreserved; the instance's allowDataSources lets it through)",
+      { param: 'data_sources' },
+    );
   const deployment = deploymentOf(target.instance, target.model);
   req.headers = { ...target.instance.headers, 'content-type': 'application/json' };
   if (req.stream) req.headers.accept = 'text/event-stream';

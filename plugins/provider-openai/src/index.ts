@@ -8,6 +8,7 @@ import { responsesBody } from './bodies.js';
 import { chatBodyFor } from './chat-body.js';
 import { optionsOf } from './instance-fields.js';
 import { dropRoutingFields } from './routing-fields.js';
+import { refuseCachedContent } from './cached-content.js';
 import { builtInModels } from '@switchyard/plugin-models/contract';
 import { OPENAI_MODELS } from './models.js';
 
@@ -46,6 +47,7 @@ function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): Upst
         : x.body;
     req.body = responsesBody(source, x, gateway);
     dropRoutingFields(req.body as Record<string, unknown>, x, options.allowRoutingFields);
+    if (!options.allowCachedContent) refuseCachedContent(req.body as Record<string, unknown>);
     return req;
   }
   const path = x.operation === 'embeddings' ? options.embeddingsPath : options.chatPath;
@@ -54,6 +56,7 @@ function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): Upst
   req.url = `${target.instance.baseUrl}${path}`;
   const body: Record<string, unknown> = { ...source, model: target.model };
   dropRoutingFields(body, x, options.allowRoutingFields);
+  if (!options.allowCachedContent) refuseCachedContent(body);
   if (req.stream && options.streamUsage && x.request && x.request.stream_options?.include_usage !== true) {
     body.stream_options = { ...x.request.stream_options, include_usage: true };
   }

@@ -30,6 +30,11 @@ export const instanceFields = Type.Object(
       description:
         "Fields of an aggregator's own routing to let through from callers' bodies (e.g. OpenRouter's `provider` preferences). By default the gateway drops `models`, `route`, `provider`, `plugins`, `transforms`, `preset` (OpenRouter), `fallbacks`, `context_window_fallbacks`, `content_policy_fallbacks`, `api_base`, `base_url`, `api_key`, `api_version` and `user_config` (LiteLLM) with a warning: they would let a caller name models outside its key's list, run tools no price covers, or point the aggregator at another host.",
     }),
+    allowCachedContent: Type.Boolean({
+      default: false,
+      description:
+        "Let a caller's Gemini cached content through (`extra_body.google.cached_content` of Gemini's and Vertex AI's OpenAI-compatible endpoints, `cached_content` of LiteLLM). By default such a request is refused (400): a cached content belongs to the upstream account every key shares, so a caller could name one another tenant made, and be answered from input no budget or limit saw. `true` only where every caller may read every cache of the account.",
+    }),
     streamUsage: Type.Boolean({
       default: true,
       description:

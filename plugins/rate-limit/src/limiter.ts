@@ -43,7 +43,7 @@ export class Limiter {
     private readonly logger: Logger,
     /** The models a requested name resolves to (an alias's targets), for key × model limits. */
     private readonly reached: (model: string) => readonly string[] = () => [],
-    /** A model's context window (plugin-models' table), for inline PDFs whose pages cannot be counted. */
+    /** A model's context window (plugin-models' table), for input the upstream may read up to it (estimateTokens). */
     private readonly windowOf: (model: string) => number | undefined = () => undefined,
   ) {}
 

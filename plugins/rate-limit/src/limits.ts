@@ -1,4 +1,4 @@
-import { bodyTokens, inlinePdfTokens } from '@switchyard/plugin-models/contract';
+import { bodyTokens, inlinePdfTokens, promptMediaOf, readsToolResults } from '@switchyard/plugin-models/contract';
 import type { KeyLimits, LimitSet } from './schema.js';
 
 export type { InstanceCaps, KeyLimits, LimitSet } from './schema.js';
@@ -69,8 +69,8 @@ function globMatch(pattern: string, value: string): boolean {
 export const DEFAULT_CHARS_PER_TOKEN = 4;
 
 /**
- * Input tokens an inline PDF whose pages cannot be counted is taken for when no context window is
- * known for the model: the largest windows served (2M tokens).
+ * Input tokens a request the upstream may read up to the window for is taken for when no context
+ * window is known for the model: the largest windows served (2M tokens).
  */
 export const UNKNOWN_WINDOW_TOKENS = 2_000_000;
 
@@ -79,7 +79,9 @@ export const UNKNOWN_WINDOW_TOKENS = 2_000_000;
  * every string but the model name, characters past ASCII weighed by their bytes, 1000 per image, one
  * per token id of an embeddings input given as tokens), or the inline PDFs' pages at PDF_PAGE_TOKENS
  * each when that is more (plugin-models' inlinePdfTokens) — the whole `contextWindow()` (else
- * UNKNOWN_WINDOW_TOKENS) when a PDF's pages cannot be counted — plus
+ * UNKNOWN_WINDOW_TOKENS) when the upstream may read input the body does not show: a PDF whose pages
+ * cannot be counted, hosted tools whose results it reads, a document given by reference (the input
+ * budgets reserve up to the window, plugin-models' readsToolResults and promptMediaOf) — plus
  * `max_tokens` / `max_completion_tokens` / `max_output_tokens` (else `defaultMaxTokens`) times `n`.
  */
 export function estimateTokens(
@@ -89,10 +91,12 @@ export function estimateTokens(
   contextWindow: () => number | undefined = () => undefined,
 ): number {
   // An inline PDF is billed by its pages, whatever its bytes: a blank page takes a few dozen. One
-  // whose pages cannot be counted (encrypted, broken) may fill the window.
+  // whose pages cannot be counted (encrypted, broken), search or fetch results, a file read by
+  // reference may fill the window: counted so, or a burst of short bodies passes the limit at once.
   const pdfs = inlinePdfTokens(body);
-  const pdfTokens = pdfs.uncounted > 0 ? (contextWindow() ?? UNKNOWN_WINDOW_TOKENS) : pdfs.tokens;
-  const prompt = Math.max(bodyTokens(body, charsPerToken), pdfTokens);
+  const unbounded = pdfs.uncounted > 0 || readsToolResults(body) || promptMediaOf(body).byReference;
+  const beyond = unbounded ? (contextWindow() ?? UNKNOWN_WINDOW_TOKENS) : pdfs.tokens;
+  const prompt = Math.max(bodyTokens(body, charsPerToken), beyond);
   // The larger of the fields a caller set: an upstream may read either.
   const max = largestInteger(body.max_completion_tokens, body.max_tokens, body.max_output_tokens) ?? defaultMaxTokens;
   const choices = Math.max(1, largestInteger(body.n) ?? 1); // n answers, each up to max

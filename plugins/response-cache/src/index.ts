@@ -227,8 +227,11 @@ function modelKey(targets: readonly Target[], model: string): string[] {
   return targets.length ? targets.map((t) => t.id) : [`name:${model}`];
 }
 
+/** The limits a plugin may set after the lookup (budgets): output tokens, and web searches (`max_tool_calls`, a tool's `max_uses`). */
 function outputLimits(x: Exchange): string {
-  return `${x.request?.max_tokens}/${x.request?.max_completion_tokens}`;
+  const tools = Array.isArray(x.body.tools) ? (x.body.tools as Array<{ max_uses?: unknown } | null>) : [];
+  const searches = tools.map((tool) => tool?.max_uses);
+  return JSON.stringify([x.request?.max_tokens, x.request?.max_completion_tokens, x.body.max_tool_calls, searches]);
 }
 
 function header(x: Exchange, name: string): string | undefined {
