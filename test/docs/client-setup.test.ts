@@ -3,7 +3,7 @@
  * test/clients runs Codex through the gateway with the provider codexConfig() writes: the README's
  * must name the same fields (the harness's retries aside), on the Responses API, at the gateway's /v1.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codexConfig } from '../support/clients/codex.js';
@@ -40,5 +40,15 @@ describe("root README's Codex setup", () => {
     );
     expect(documented.fields.wire_api).toBe(tested.fields.wire_api);
     expect(documented.fields.base_url).toBe(tested.fields.base_url);
+  });
+});
+
+describe("client fixtures README's list of the tests run through the gateway", () => {
+  it('names every gateway test in test/clients', () => {
+    const text = readFileSync(join(import.meta.dirname, '../fixtures/clients/README.md'), 'utf8');
+    const table = text.split('## Through the gateway')[1]!;
+    const tests = readdirSync(join(import.meta.dirname, '../clients')).filter((name) => /gateway/.test(name));
+    expect(tests.length).toBeGreaterThan(10);
+    expect(tests.filter((name) => !table.includes(name))).toEqual([]);
   });
 });
