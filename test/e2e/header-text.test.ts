@@ -3,6 +3,8 @@
  * fields a conversion dropped, `x-switchyard-target` the model asked of an instance that takes
  * names by prefix. A name outside printable ASCII (`ключ`, `模型`) is written escaped
  * (`\u043a…`), never refused by Node after the upstream answered (a 500 for an answer the upstream billed).
+ * And however many fields a conversion dropped, the warnings header stays short of the 16 KiB head
+ * clients read (undici refused the whole answer: UND_ERR_HEADERS_OVERFLOW).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mockProvider, startGateway } from '../support/gateway.js';
@@ -60,5 +62,17 @@ describe('route headers holding text a caller chose', () => {
     await res.text();
     expect(res.status).toBe(200);
     expect(res.headers.get('x-switchyard-target')).toBe('o/gpt-4o-\\u043a\\u043b\\u044e\\u0447');
+  });
+
+  it('cut x-switchyard-warnings short of what clients read, however many fields a conversion dropped', async () => {
+    const body: Record<string, unknown> = { model: 'gpt-4o-mini', input: 'hi' };
+    for (let i = 0; i < 600; i++) body[`unknown_field_with_a_long_name_${i}`] = 1;
+    const res = await post('/v1/responses', body);
+    await res.text();
+    expect(res.status).toBe(200);
+    const warnings = res.headers.get('x-switchyard-warnings')!;
+    expect(warnings).toContain('unknown_field_with_a_long_name_0');
+    expect(warnings).toMatch(/ \.\.\. \(\d+ characters more: the request log has every warning\)$/);
+    expect(warnings.length).toBeLessThan(4200);
   });
 });

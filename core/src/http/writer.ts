@@ -69,7 +69,18 @@ export function setRouteHeaders(head: ResponseHead, x: Exchange): void {
   if (x.attempt > 0) head.setOwn('x-switchyard-attempts', String(x.attempt));
   const extra = x.responseHeaders;
   if (extra) head.add(extra);
-  if (x.warnings.length) head.set('x-switchyard-warnings', headerText(x.warnings.join('; ').replace(/[\r\n]/g, ' ')));
+  if (x.warnings.length) head.set('x-switchyard-warnings', warningsHeader(x.warnings));
+}
+
+/** Most characters of `x-switchyard-warnings`: clients refuse a head past 16 KiB (Node's and undici's default). */
+const WARNINGS_HEADER_MAX = 4096;
+
+/** The warnings, joined by `; `, cut at WARNINGS_HEADER_MAX (the request log keeps them all). */
+function warningsHeader(warnings: readonly string[]): string {
+  const text = headerText(warnings.join('; ').replace(/[\r\n]/g, ' '));
+  if (text.length <= WARNINGS_HEADER_MAX) return text;
+  const kept = text.slice(0, WARNINGS_HEADER_MAX).replace(/\\u[0-9a-f]{0,3}$/, '');
+  return `${kept} ... (${text.length - kept.length} characters more: the request log has every warning)`;
 }
 
 /**
