@@ -65,11 +65,33 @@ export function writeError(
 
 /** Headers every routed response carries: the target served, the attempts it took, plugins' headers and warnings. */
 export function setRouteHeaders(head: ResponseHead, x: Exchange): void {
-  if (x.target) head.set('x-switchyard-target', x.target.id);
+  if (x.target) head.set('x-switchyard-target', headerText(x.target.id));
   if (x.attempt > 0) head.setOwn('x-switchyard-attempts', String(x.attempt));
   const extra = x.responseHeaders;
   if (extra) head.add(extra);
-  if (x.warnings.length) head.set('x-switchyard-warnings', x.warnings.join('; ').replace(/[\r\n]/g, ' '));
+  if (x.warnings.length) head.set('x-switchyard-warnings', warningsHeader(x.warnings));
+}
+
+/** Most characters of `x-switchyard-warnings`: clients refuse a head past 16 KiB (Node's and undici's default). */
+const WARNINGS_HEADER_MAX = 4096;
+
+/** The warnings, joined by `; `, cut at WARNINGS_HEADER_MAX (the request log keeps them all). */
+function warningsHeader(warnings: readonly string[]): string {
+  const text = headerText(warnings.join('; ').replace(/[\r\n]/g, ' '));
+  if (text.length <= WARNINGS_HEADER_MAX) return text;
+  const kept = text.slice(0, WARNINGS_HEADER_MAX).replace(/\\u[0-9a-f]{0,3}$/, '');
+  return `${kept} ... (${text.length - kept.length} characters more: the request log has every warning)`;
+}
+
+/**
+ * A header value of text a caller chose (a model name, a dropped field's name): a character
+ * outside printable ASCII as `\uXXXX`. Node refuses a value beyond Latin-1 when the head is
+ * written, after the upstream answered, and a client reads Latin-1 bytes as no UTF-8 it sent.
+ */
+function headerText(value: string): string {
+  return /[^\t\x20-\x7e]/.test(value)
+    ? value.replace(/[^\t\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    : value;
 }
 
 /** A stream being written: a shutdown past its grace period cuts it between two events. */

@@ -10,7 +10,12 @@ const alias = Type.Object(
       minItems: 1,
       description: 'Ordered instance/model targets.',
     }),
-    routing: Type.Optional(routingOverridesSchema),
+    routing: Type.Optional(
+      Type.Object(routingOverridesSchema.properties, {
+        additionalProperties: false,
+        description: "Core's `routing` settings for this alias's requests, over the top-level ones.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -65,16 +65,35 @@ const pricing = Type.Object(
       ),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description: 'List prices in USD per 1M tokens of each kind (plugin-pricing, budgets, the cost strategy).',
+  },
 );
 
 /** JSON Schema of one `catalog:` entry: what a model can do and what it costs; unknown means "not known". */
 export const modelInfoSchema = Type.Object(
   {
-    contextWindow: Type.Optional(Type.Integer({ minimum: 1 })),
-    maxOutputTokens: Type.Optional(Type.Integer({ minimum: 1 })),
-    vision: Type.Optional(Type.Boolean()),
-    tools: Type.Optional(Type.Boolean()),
+    contextWindow: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'Tokens the model reads, prompt and output together: a longer estimated prompt leaves it out (plugin-capabilities); budgets and rate limits reserve up to it for input they cannot count.',
+      }),
+    ),
+    maxOutputTokens: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          'Most output tokens the model writes: a request asking more is sent with it (`routing.fitOutputTokens`).',
+      }),
+    ),
+    vision: Type.Optional(
+      Type.Boolean({ description: 'Takes image input; `false`: requests with images go elsewhere.' }),
+    ),
+    tools: Type.Optional(
+      Type.Boolean({ description: 'Takes tools (function calling); `false`: requests with tools go elsewhere.' }),
+    ),
     structuredOutput: Type.Optional(Type.Boolean({ description: '`response_format: json_schema`.' })),
     reasoning: Type.Optional(
       Type.Boolean({
@@ -82,7 +101,9 @@ export const modelInfoSchema = Type.Object(
           'Reasons: a reasoning setting is dropped for a model known not to; output-token and sampling fields are fitted for one that does.',
       }),
     ),
-    embeddings: Type.Optional(Type.Boolean()),
+    embeddings: Type.Optional(
+      Type.Boolean({ description: 'An embeddings model (tagged `embedding` for tag routing).' }),
+    ),
     quality: Type.Optional(
       Type.Number({
         minimum: 0,

@@ -2,8 +2,15 @@ import type { Attributes } from '@opentelemetry/api';
 import type { AttemptResult, Exchange, Target } from '@switchyard/core';
 import type { Usage } from '@switchyard/core/protocol';
 
-/** gen_ai.system per provider type; other types report their own name. */
-const SYSTEMS: Readonly<Record<string, string>> = { openai: 'openai', anthropic: 'anthropic', gemini: 'gcp.gemini' };
+/** gen_ai.system per provider type, as the GenAI semantic conventions name them; other types report their own name. */
+const SYSTEMS: Readonly<Record<string, string>> = {
+  openai: 'openai',
+  anthropic: 'anthropic',
+  gemini: 'gcp.gemini',
+  'azure-openai': 'azure.ai.openai',
+  bedrock: 'aws.bedrock',
+  vertex: 'gcp.vertex_ai',
+};
 
 export const systemOf = (type: string): string => SYSTEMS[type] ?? type;
 

@@ -3,7 +3,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { otel } from '@switchyard/plugin-otel';
+import { otel, systemOf } from '@switchyard/plugin-otel';
 import { startMockOpenAI } from '../../support/mock-openai.js';
 import type { MockOpenAI } from '../../support/mock-openai.js';
 import { mockProvider, startGateway } from '../../support/gateway.js';
@@ -146,5 +146,11 @@ describe('otel plugin', () => {
     const root = (await spans(3)).find((s) => s.kind === SpanKind.SERVER)!;
     expect(root.status).toMatchObject({ code: SpanStatusCode.ERROR, message: expect.stringContaining('503') });
     expect(root.attributes['error.type']).toBe('SWITCHYARD_ERR_UPSTREAM_FAILED');
+  });
+
+  it("names each built-in provider type's system as the GenAI semantic conventions do", () => {
+    expect(
+      ['openai', 'anthropic', 'gemini', 'azure-openai', 'bedrock', 'vertex', 'acme'].map((type) => systemOf(type)),
+    ).toEqual(['openai', 'anthropic', 'gcp.gemini', 'azure.ai.openai', 'aws.bedrock', 'gcp.vertex_ai', 'acme']);
   });
 });
