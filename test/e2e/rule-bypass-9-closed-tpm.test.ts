@@ -4,7 +4,8 @@
  * runs), or a document given by URL, by its own short text, though the upstream may read up to the
  * model's context window for it, and budgets reserve that window. A burst of such requests passed a
  * limit they then overran many times over, once settled at their real usage. They count the window
- * at admission now, as an inline PDF whose pages cannot be counted does.
+ * at admission now, as an inline PDF whose pages cannot be counted does; under a limit smaller than
+ * the window (but over the body), the whole limit: such a request runs alone in its minute.
  * Each case failed before the fix (200, the request sent).
  */
 import { describe, expect, it } from 'vitest';
@@ -112,14 +113,20 @@ describe('a request offering hosted tools whose results are read as input, again
   }
 
   for (const [label, path, body] of CASES)
-    it(`${label}: counts the whole context window at admission`, async () => {
+    it(`${label}: counts the whole context window at admission, or a smaller limit whole`, async () => {
       const { up, setup, close } = await perMinute();
       try {
+        // The window (200,100 with the output) is over the 100,000 limit, the body is not: the
+        // request takes the whole minute, so runs only in a minute nothing else has used.
+        expect(await spendOn(setup, up, 'tpm9', path, body)).toMatchObject({ status: 200, sent: 1 });
         const refused = await spendOn(setup, up, 'tpm9', path, body);
-        expect({ status: refused.status, sent: refused.sent }).toEqual({ status: 429, sent: 0 });
-        expect(refused.message).toContain('needs 200100 tokens per minute, more than the limit of 100000');
+        expect({ status: refused.status, sent: refused.sent }).toEqual({ status: 429, sent: 1 });
+        expect(refused.message).toContain(
+          "tokens per minute limit is 100000, and this request may read up to its model's context window",
+        );
+        expect(refused.message).toMatch(/retry in \d/);
         // The window and the output fit a 300,000-token minute.
-        expect(await spendOn(setup, up, 'wide9', path, body)).toMatchObject({ status: 200, sent: 1 });
+        expect(await spendOn(setup, up, 'wide9', path, body)).toMatchObject({ status: 200, sent: 2 });
       } finally {
         await close();
       }

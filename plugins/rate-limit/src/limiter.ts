@@ -10,7 +10,7 @@ import {
   scopesFor,
   setRateLimitHeaders,
 } from './limits.js';
-import type { Charge, KeyLimits, Reading } from './limits.js';
+import type { Charge, KeyLimits, Reading, Reservation } from './limits.js';
 import type { RateLimitOptions } from './schema.js';
 import type { StoreHealth } from './store-health.js';
 import { LIMITER_UNAVAILABLE, RATE_LIMITED } from './errors.js';
@@ -22,6 +22,7 @@ interface Admission {
   readonly charges: readonly Charge[];
   /** When each charge's window ends (epoch ms): nothing is given back to a window that has ended. */
   readonly windowEnds: readonly number[];
+  /** The request's whole estimate (estimateTokens' `tokens`): what an answer without usage, or an attempt cut off, counts. */
   readonly reserved: number;
   used: number | undefined;
   served: boolean;
@@ -31,7 +32,7 @@ interface Admission {
 }
 
 const ADMISSION = exchangeKey<Admission>('rate-limit:admission');
-const RESERVED = exchangeKey<number>('rate-limit:reserved');
+const RESERVED = exchangeKey<Reservation>('rate-limit:reserved');
 const ANONYMOUS = 'anonymous';
 
 /** Admission, instance filtering, accounting and settlement; one per gateway. */
@@ -57,8 +58,8 @@ export class Limiter {
   }
 
   async #admit(x: Exchange, caller: string, scopes: ReturnType<typeof scopesFor>): Promise<Reply | undefined> {
-    const reserved = this.#reservation(x);
-    const charges = chargesFor(scopes, reserved);
+    const reservation = this.#reservation(x);
+    const charges = chargesFor(scopes, reservation);
     if (charges.length === 0) return undefined;
     let readings: Reading[];
     try {
@@ -74,7 +75,7 @@ export class Limiter {
       x.set(ADMISSION, {
         charges,
         windowEnds: readings.map((r) => now + r.resetMs),
-        reserved,
+        reserved: reservation.tokens,
         used: undefined,
         served: false,
         unanswered: 0,
@@ -157,7 +158,7 @@ export class Limiter {
     if (caps.tokensPerMinute !== undefined) {
       // As for a key: real usage, else the reservation for an answer without usage or an attempt
       // the upstream may bill without saying what (timed out, cut off, unusable).
-      const spent = tokens ?? (result.outcome === 'success' || unanswered ? this.#reservation(x) : 0);
+      const spent = tokens ?? (result.outcome === 'success' || unanswered ? this.#reservation(x).tokens : 0);
       if (spent > 0) moves.push({ dimension: 'instance-tokens', scope: name, points: spent });
     }
     if (moves.length === 0) return;
@@ -168,7 +169,7 @@ export class Limiter {
   }
 
   /** The request's token reservation (estimateTokens), computed once per exchange. */
-  #reservation(x: Exchange): number {
+  #reservation(x: Exchange): Reservation {
     let reserved = x.get(RESERVED);
     if (reserved === undefined) {
       const windowOf = () => this.#contextWindow(x.model);
@@ -201,7 +202,6 @@ export class Limiter {
     // spent. Nothing else: given back.
     const served = admission.served ? (admission.used ?? admission.reserved) : 0;
     const actual = served + admission.unanswered * admission.reserved;
-    const delta = actual - admission.reserved;
     const now = Date.now();
     const moves: Move[] = [];
     admission.charges.forEach((c, i) => {
@@ -209,8 +209,9 @@ export class Limiter {
       const running = now < admission.windowEnds[i]!;
       if (c.dimension === 'concurrent') {
         if (running) moves.push({ dimension: 'concurrent', scope: c.scope, points: -1 });
-      } else if ((c.dimension === 'tokens' || c.dimension === 'daily') && delta !== 0) {
-        if (delta > 0 || running) moves.push({ dimension: c.dimension, scope: c.scope, points: delta });
+      } else if (c.dimension === 'tokens' || c.dimension === 'daily') {
+        const delta = actual - c.points;
+        if (delta > 0 || (delta < 0 && running)) moves.push({ dimension: c.dimension, scope: c.scope, points: delta });
       }
     });
     if (moves.length === 0) return;
@@ -288,6 +289,8 @@ function describe(charge: Charge): string {
   const scope = charge.scope.includes('|model:') ? ` for model ${charge.scope.split('|model:')[1]}` : '';
   if (charge.points > charge.limit)
     return `this request needs ${charge.points} ${unit}${scope}, more than the limit of ${charge.limit}`;
+  if (charge.whole)
+    return `${unit}${scope} limit is ${charge.limit}, and this request may read up to its model's context window: it runs only in a window nothing else has used`;
   return `${unit}${scope} limit is ${charge.limit}`;
 }
 

@@ -11,22 +11,38 @@ export interface Charge {
   readonly scope: string;
   readonly points: number;
   readonly limit: number;
+  /** The request may read up to its model's window, more than this limit: it takes the whole window of the limit. */
+  readonly whole?: true;
+}
+
+/** A request's token reservation: `tokens` with what the upstream may read beyond the body, `shown` without. */
+export interface Reservation {
+  readonly tokens: number;
+  readonly shown: number;
 }
 
 /** The limits that apply to a request, flattened into charges. */
-export function chargesFor(scopes: ReadonlyArray<{ id: string; limits: LimitSet }>, tokens: number): Charge[] {
+export function chargesFor(scopes: ReadonlyArray<{ id: string; limits: LimitSet }>, tokens: Reservation): Charge[] {
   const charges: Charge[] = [];
   for (const { id, limits } of scopes) {
     if (limits.requestsPerMinute !== undefined)
       charges.push({ dimension: 'requests', scope: id, points: 1, limit: limits.requestsPerMinute });
-    if (limits.tokensPerMinute !== undefined)
-      charges.push({ dimension: 'tokens', scope: id, points: tokens, limit: limits.tokensPerMinute });
-    if (limits.tokensPerDay !== undefined)
-      charges.push({ dimension: 'daily', scope: id, points: tokens, limit: limits.tokensPerDay });
+    if (limits.tokensPerMinute !== undefined) charges.push(tokenCharge('tokens', id, tokens, limits.tokensPerMinute));
+    if (limits.tokensPerDay !== undefined) charges.push(tokenCharge('daily', id, tokens, limits.tokensPerDay));
     if (limits.concurrent !== undefined)
       charges.push({ dimension: 'concurrent', scope: id, points: 1, limit: limits.concurrent });
   }
   return charges;
+}
+
+/**
+ * A token limit's charge. A request the upstream may read more for than the limit holds, though its
+ * body fits (hosted tools reading results, a file by reference), takes the whole limit: it runs
+ * alone in its window, and settles to its usage, instead of being refused in every window.
+ */
+function tokenCharge(dimension: 'tokens' | 'daily', scope: string, tokens: Reservation, limit: number): Charge {
+  if (tokens.tokens <= limit || tokens.shown > limit) return { dimension, scope, points: tokens.tokens, limit };
+  return { dimension, scope, points: limit, limit, whole: true };
 }
 
 /**
@@ -82,25 +98,26 @@ export const UNKNOWN_WINDOW_TOKENS = 2_000_000;
  * UNKNOWN_WINDOW_TOKENS) when the upstream may read input the body does not show: a PDF whose pages
  * cannot be counted, hosted tools whose results it reads, a document given by reference (the input
  * budgets reserve up to the window, plugin-models' readsToolResults and promptMediaOf) — plus
- * `max_tokens` / `max_completion_tokens` / `max_output_tokens` (else `defaultMaxTokens`) times `n`.
+ * `max_tokens` / `max_completion_tokens` / `max_output_tokens` (else `defaultMaxTokens`) times `n`;
+ * and, as `shown`, the same without the window.
  */
 export function estimateTokens(
   body: Record<string, unknown>,
   charsPerToken: number,
   defaultMaxTokens: number,
   contextWindow: () => number | undefined = () => undefined,
-): number {
+): Reservation {
   // An inline PDF is billed by its pages, whatever its bytes: a blank page takes a few dozen. One
   // whose pages cannot be counted (encrypted, broken), search or fetch results, a file read by
   // reference may fill the window: counted so, or a burst of short bodies passes the limit at once.
   const pdfs = inlinePdfTokens(body);
   const unbounded = pdfs.uncounted > 0 || readsToolResults(body) || promptMediaOf(body).byReference;
-  const beyond = unbounded ? (contextWindow() ?? UNKNOWN_WINDOW_TOKENS) : pdfs.tokens;
-  const prompt = Math.max(bodyTokens(body, charsPerToken), beyond);
+  const shown = Math.max(bodyTokens(body, charsPerToken), pdfs.tokens);
+  const prompt = unbounded ? Math.max(shown, contextWindow() ?? UNKNOWN_WINDOW_TOKENS) : shown;
   // The larger of the fields a caller set: an upstream may read either.
   const max = largestInteger(body.max_completion_tokens, body.max_tokens, body.max_output_tokens) ?? defaultMaxTokens;
   const choices = Math.max(1, largestInteger(body.n) ?? 1); // n answers, each up to max
-  return prompt + max * choices;
+  return { tokens: prompt + max * choices, shown: shown + max * choices };
 }
 
 function largestInteger(...values: unknown[]): number | undefined {

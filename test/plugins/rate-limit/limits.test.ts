@@ -10,34 +10,29 @@ import {
 import { PDF_PAGE_TOKENS } from '@switchyard/plugin-models/contract';
 import { pdfBase64 } from '../../support/pdf.js';
 
+/** The whole estimate (what the upstream may read beyond the body included). */
+const tokensOf = (...args: Parameters<typeof estimateTokens>): number => estimateTokens(...args).tokens;
+
 describe('rate-limit logic', () => {
   it('estimates prompt characters / 4 plus the largest output limit set (max_tokens, max_completion_tokens), else the default', () => {
     const messages = [
       { role: 'user', content: 'x'.repeat(40) },
       { role: 'user', content: [{ type: 'text', text: 'y'.repeat(8) }] },
     ];
-    expect(estimateTokens({ messages, max_tokens: 100 }, 4, 1024)).toBe(Math.ceil((4 + 40 + 4 + 4 + 8) / 4) + 100); // roles, types and text all count
+    expect(tokensOf({ messages, max_tokens: 100 }, 4, 1024)).toBe(Math.ceil((4 + 40 + 4 + 4 + 8) / 4) + 100); // roles, types and text all count
     expect(
-      estimateTokens(
-        { messages: [{ role: 'user', content: 'abcd' }], max_completion_tokens: 7, max_tokens: 100 },
-        4,
-        1024,
-      ),
+      tokensOf({ messages: [{ role: 'user', content: 'abcd' }], max_completion_tokens: 7, max_tokens: 100 }, 4, 1024),
     ).toBe(2 + 100); // an upstream may read either field
     expect(
-      estimateTokens(
-        { messages: [{ role: 'user', content: 'abcd' }], max_completion_tokens: 70, max_tokens: 10 },
-        4,
-        1024,
-      ),
+      tokensOf({ messages: [{ role: 'user', content: 'abcd' }], max_completion_tokens: 70, max_tokens: 10 }, 4, 1024),
     ).toBe(2 + 70);
-    expect(estimateTokens({ messages: [] }, 4, 1024)).toBe(1024);
-    expect(estimateTokens({ input: 'abcdefgh' }, 4, 0)).toBe(2);
+    expect(tokensOf({ messages: [] }, 4, 1024)).toBe(1024);
+    expect(tokensOf({ input: 'abcdefgh' }, 4, 0)).toBe(2);
     // A Responses request: input and instructions, max_output_tokens.
-    expect(estimateTokens({ instructions: 'abcd', input: 'abcdefgh', max_output_tokens: 50 }, 4, 1024)).toBe(3 + 50);
+    expect(tokensOf({ instructions: 'abcd', input: 'abcdefgh', max_output_tokens: 50 }, 4, 1024)).toBe(3 + 50);
     let deep: unknown = 'z'.repeat(1000);
     for (let i = 0; i < 10_000; i++) deep = [deep];
-    expect(estimateTokens({ messages: deep, max_tokens: 1 }, 4, 0)).toBe(1);
+    expect(tokensOf({ messages: deep, max_tokens: 1 }, 4, 0)).toBe(1);
   });
 
   it('counts an inline PDF by its pages, and one whose pages cannot be counted as the context window (2M when none is known)', () => {
@@ -47,11 +42,13 @@ describe('rate-limit logic', () => {
         { role: 'user', content: [{ type: 'file', file: { file_data: `data:application/pdf;base64,${data}` } }] },
       ],
     });
-    expect(estimateTokens(ask(pdfBase64(3, { objectStreams: true })), 4, 0)).toBe(3 * PDF_PAGE_TOKENS + 10);
+    expect(tokensOf(ask(pdfBase64(3, { objectStreams: true })), 4, 0)).toBe(3 * PDF_PAGE_TOKENS + 10);
     const encrypted = ask(pdfBase64(3, { objectStreams: true, encrypted: true }));
-    expect(estimateTokens(encrypted, 4, 0, () => 200_000)).toBe(200_010);
-    expect(estimateTokens(encrypted, 4, 0)).toBe(UNKNOWN_WINDOW_TOKENS + 10);
+    expect(tokensOf(encrypted, 4, 0, () => 200_000)).toBe(200_010);
+    expect(tokensOf(encrypted, 4, 0)).toBe(UNKNOWN_WINDOW_TOKENS + 10);
     expect(UNKNOWN_WINDOW_TOKENS).toBe(2_000_000);
+    // What the body shows, without the window: its text (an uncounted PDF adds no pages).
+    expect(estimateTokens(encrypted, 4, 0, () => 200_000).shown).toBeLessThan(1_000);
   });
 
   it('picks the key entry, else auth-provided limits, else defaults, plus matching key × model entries', () => {
@@ -70,13 +67,23 @@ describe('rate-limit logic', () => {
     expect(
       chargesFor(
         [{ id: 'key:a', limits: { requestsPerMinute: 5, tokensPerMinute: 100, concurrent: 2, tokensPerDay: 1000 } }],
-        42,
+        { tokens: 42, shown: 42 },
       ),
     ).toEqual([
       { dimension: 'requests', scope: 'key:a', points: 1, limit: 5 },
       { dimension: 'tokens', scope: 'key:a', points: 42, limit: 100 },
       { dimension: 'daily', scope: 'key:a', points: 42, limit: 1000 },
       { dimension: 'concurrent', scope: 'key:a', points: 1, limit: 2 },
+    ]);
+    // Up to a window larger than a limit its body fits: the whole limit. A body over it: refused as it is.
+    const limits = { tokensPerMinute: 100, tokensPerDay: 1000 };
+    expect(chargesFor([{ id: 'key:a', limits }], { tokens: 5000, shown: 40 })).toEqual([
+      { dimension: 'tokens', scope: 'key:a', points: 100, limit: 100, whole: true },
+      { dimension: 'daily', scope: 'key:a', points: 1000, limit: 1000, whole: true },
+    ]);
+    expect(chargesFor([{ id: 'key:a', limits }], { tokens: 5000, shown: 400 })).toEqual([
+      { dimension: 'tokens', scope: 'key:a', points: 5000, limit: 100 },
+      { dimension: 'daily', scope: 'key:a', points: 1000, limit: 1000, whole: true },
     ]);
   });
 
