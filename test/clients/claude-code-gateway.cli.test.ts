@@ -309,3 +309,43 @@ describe('Claude Code through the gateway to an OpenAI reasoning model (alias to
     },
   );
 });
+
+describe('Claude Code through the gateway to an overloaded Anthropic upstream', () => {
+  it(
+    'sees the 529 overloaded_error it knows: retries the model, then switches to its --fallback-model as it would directly',
+    { timeout: TEST_MS },
+    async () => {
+      const overloaded = {
+        kind: 'status' as const,
+        status: 529,
+        body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+      };
+      anthropic.queueFault(overloaded, overloaded, overloaded);
+      const result = await runClaudeCode({
+        baseUrl: gateways.anthropic!.gw.url,
+        apiKey: CALLER_KEY,
+        prompt: 'Say hello',
+        args: ['--fallback-model', 'claude-haiku-4-5'],
+        extraEnv: proxy.env(),
+        timeoutMs: HUNG_MS,
+      });
+      expectSuccess(result);
+      expect(upstreamCalls.anthropic().map((c) => `${c.body.model} ${c.status}`)).toEqual([
+        'claude-opus-5-5 529',
+        'claude-opus-5-5 529',
+        'claude-opus-5-5 529',
+        'claude-haiku-4-5 200',
+      ]);
+      const system = result.events.filter((e) => e.type === 'system');
+      expect(system.filter((e) => e.subtype === 'api_retry').map((e) => [e.error_status, e.error])).toEqual([
+        [529, 'overloaded'],
+        [529, 'overloaded'],
+      ]);
+      expect(system.find((e) => e.subtype === 'model_fallback')).toMatchObject({
+        trigger: 'overloaded',
+        original_model: 'claude-opus-5-5',
+        fallback_model: 'claude-haiku-4-5',
+      });
+    },
+  );
+});
