@@ -311,16 +311,20 @@ describe('Claude Code through the gateway to an OpenAI reasoning model (alias to
 });
 
 describe('Claude Code through the gateway to an overloaded Anthropic upstream', () => {
-  it(
-    'sees the 529 overloaded_error it knows: retries the model, then switches to its --fallback-model as it would directly',
+  const overloadedStatus = {
+    kind: 'status' as const,
+    status: 529,
+    body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+  };
+  const overloadedEvent = { kind: 'streamError' as const, afterEvents: 0, type: 'overloaded_error' };
+  it.each([
+    ['a 529', overloadedStatus, 529],
+    ['a stream whose first event is an overloaded_error', overloadedEvent, 200],
+  ])(
+    'sees the 529 overloaded_error it knows for %s: retries the model, then switches to its --fallback-model as it would directly',
     { timeout: TEST_MS },
-    async () => {
-      const overloaded = {
-        kind: 'status' as const,
-        status: 529,
-        body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
-      };
-      anthropic.queueFault(overloaded, overloaded, overloaded);
+    async (_label, fault, upstreamStatus) => {
+      anthropic.queueFault(fault, fault, fault);
       const result = await runClaudeCode({
         baseUrl: gateways.anthropic!.gw.url,
         apiKey: CALLER_KEY,
@@ -331,9 +335,9 @@ describe('Claude Code through the gateway to an overloaded Anthropic upstream', 
       });
       expectSuccess(result);
       expect(upstreamCalls.anthropic().map((c) => `${c.body.model} ${c.status}`)).toEqual([
-        'claude-opus-5-5 529',
-        'claude-opus-5-5 529',
-        'claude-opus-5-5 529',
+        `claude-opus-5-5 ${upstreamStatus}`,
+        `claude-opus-5-5 ${upstreamStatus}`,
+        `claude-opus-5-5 ${upstreamStatus}`,
         'claude-haiku-4-5 200',
       ]);
       const system = result.events.filter((e) => e.type === 'system');
