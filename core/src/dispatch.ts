@@ -9,6 +9,7 @@ import type { ProtocolCodec } from './protocols/codec.js';
 import type { ProviderRegistry } from './providers.js';
 import type { UpstreamClient } from './upstream/client.js';
 import { HEDGE_LOST, runAttempt, speaks } from './upstream/attempt.js';
+import { OVERLOADED } from './upstream/upstream-error.js';
 import type { AttemptContext, AttemptOutput, Delivery } from './upstream/attempt.js';
 import type { UpstreamAbort } from './upstream/abort.js';
 import type { TtftTracker } from './routing/latency.js';
@@ -285,5 +286,6 @@ function exhausted(failures: readonly Failed[], deadlineMs: number | undefined):
   }
   const code =
     overdue || last.result.failure === 'timeout' ? 'SWITCHYARD_ERR_UPSTREAM_TIMEOUT' : 'SWITCHYARD_ERR_UPSTREAM_FAILED';
-  return new SwitchyardError(code, message, { expose: true });
+  const overloaded = code === 'SWITCHYARD_ERR_UPSTREAM_FAILED' && last.error.type === OVERLOADED.type;
+  return new SwitchyardError(code, message, { expose: true, ...(overloaded ? OVERLOADED : {}) });
 }

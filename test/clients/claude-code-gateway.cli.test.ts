@@ -5,6 +5,8 @@
  * `max_tokens: 128000` fitted to the model's limit). Each with its default betas and with
  * CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1: a turn, and a tool round trip (Read). Request counts
  * at the mocks are exact: Claude Code silently retries a refused request with one beta fewer.
+ * Also: an overloaded upstream seen as Anthropic's 529 (retries, then --fallback-model), and
+ * --model naming a gateway alias.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -77,6 +79,17 @@ beforeAll(async () => {
   await gatewayFor('openai-reasoning', {
     providers: [{ name: 'openai', type: 'openai', baseUrl: openai.baseUrl, apiKey: OAI_KEY, models: ['gpt-5'] }],
     models: CLAUDE_MODELS.map((name) => ({ name, targets: ['openai/gpt-5'] })),
+  });
+  // Names of the gateway's own that Claude Code is started with (--model).
+  await gatewayFor('aliases', {
+    providers: [
+      { name: 'openai', type: 'openai', baseUrl: openai.baseUrl, apiKey: OAI_KEY, models: ['gpt-4o-mini'] },
+      { name: 'anthropic', type: 'anthropic', baseUrl: anthropic.baseUrl, apiKey: ANT_KEY, models: CLAUDE_MODELS },
+    ],
+    models: [
+      { name: 'team-fast', targets: ['openai/gpt-4o-mini'] },
+      { name: 'team-claude', targets: ['anthropic/claude-sonnet-4-5'] },
+    ],
   });
   await gatewayFor('gemini', {
     providers: [
@@ -308,4 +321,76 @@ describe('Claude Code through the gateway to an OpenAI reasoning model (alias to
         if (sent[field] !== undefined) expect(sent[field]).toBe(fixed);
     },
   );
+});
+
+describe('Claude Code through the gateway to an overloaded Anthropic upstream', () => {
+  const overloadedStatus = {
+    kind: 'status' as const,
+    status: 529,
+    body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+  };
+  const overloadedEvent = { kind: 'streamError' as const, afterEvents: 0, type: 'overloaded_error' };
+  it.each([
+    ['a 529', overloadedStatus, 529],
+    ['a stream whose first event is an overloaded_error', overloadedEvent, 200],
+  ])(
+    'sees the 529 overloaded_error it knows for %s: retries the model, then switches to its --fallback-model as it would directly',
+    { timeout: TEST_MS },
+    async (_label, fault, upstreamStatus) => {
+      anthropic.queueFault(fault, fault, fault);
+      const result = await runClaudeCode({
+        baseUrl: gateways.anthropic!.gw.url,
+        apiKey: CALLER_KEY,
+        prompt: 'Say hello',
+        args: ['--fallback-model', 'claude-haiku-4-5'],
+        extraEnv: proxy.env(),
+        timeoutMs: HUNG_MS,
+      });
+      expectSuccess(result);
+      expect(upstreamCalls.anthropic().map((c) => `${c.body.model} ${c.status}`)).toEqual([
+        `claude-opus-5-5 ${upstreamStatus}`,
+        `claude-opus-5-5 ${upstreamStatus}`,
+        `claude-opus-5-5 ${upstreamStatus}`,
+        'claude-haiku-4-5 200',
+      ]);
+      const system = result.events.filter((e) => e.type === 'system');
+      expect(system.filter((e) => e.subtype === 'api_retry').map((e) => [e.error_status, e.error])).toEqual([
+        [529, 'overloaded'],
+        [529, 'overloaded'],
+      ]);
+      expect(system.find((e) => e.subtype === 'model_fallback')).toMatchObject({
+        trigger: 'overloaded',
+        original_model: 'claude-opus-5-5',
+        fallback_model: 'claude-haiku-4-5',
+      });
+    },
+  );
+});
+
+describe('Claude Code started with --model naming a gateway alias', () => {
+  it.each([
+    ['team-claude', 'anthropic' as const, 'claude-sonnet-4-5'],
+    ['team-fast', 'openai' as const, 'gpt-4o-mini'],
+  ])('%s: the turn reaches %s as %s', { timeout: TEST_MS }, async (alias, upstream, model) => {
+    const result = await runClaudeCode({
+      baseUrl: gateways.aliases!.gw.url,
+      apiKey: CALLER_KEY,
+      prompt: 'Say hello',
+      model: alias,
+      extraEnv: proxy.env(),
+      timeoutMs: HUNG_MS,
+    });
+    expectSuccess(result);
+    expect(result.text).toMatch(new RegExp(`^${upstream}: [^]*Say hello`));
+    const calls = upstreamCalls[upstream]();
+    expect(calls.map((c) => [c.body.model, c.status])).toEqual([[model, 200]]);
+    const [attempt] = gateways.aliases!.attempts;
+    expect(attempt!.body.model).toBe(alias);
+    if (upstream === 'anthropic') {
+      // Only the model name changes on the way: betas and thinking go through as Claude Code sent them.
+      expect(calls[0]!.headers['anthropic-beta']).toContain('claude-code-20250219');
+      expect(calls[0]!.body.thinking).toEqual(attempt!.body.thinking);
+      expect({ ...calls[0]!.body, model: alias }).toEqual(attempt!.body);
+    }
+  });
 });

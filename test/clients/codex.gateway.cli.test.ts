@@ -2,7 +2,8 @@
  * The real Codex CLI (`codex exec`, unmodified, offline) THROUGH the gateway to each kind of
  * upstream: a turn, and a shell tool round trip whose follow-up carries the reasoning item, the
  * call and its output (`store: false`: nothing is kept, the reasoning must come back whole in
- * encrypted_content — Claude's thinking block with its signature rebuilt byte for byte).
+ * encrypted_content — Claude's thinking block with its signature rebuilt byte for byte); and a
+ * stream an upstream error breaks mid-way, which Codex must take as a disconnect and retry.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCodex, type CodexResult } from '../support/clients/codex.js';
@@ -144,6 +145,33 @@ describe.each(UPSTREAM_KINDS)('Codex CLI through the gateway to %s', (kind) => {
           break;
         }
       }
+    },
+    HUNG_MS + 60_000,
+  );
+
+  it(
+    'takes a stream broken by an upstream error mid-way as a disconnect: reconnects once and completes the turn',
+    async () => {
+      if (kind === 'anthropic')
+        bench.anthropic.queueFault({ kind: 'streamError', afterEvents: 3, type: 'overloaded_error' });
+      else if (kind === 'gemini') bench.gemini.queueFault({ kind: 'streamError', afterEvents: 1 });
+      else bench.openai.queueFault({ kind: 'streamError', afterChunks: 2 });
+      const run = await runCodex({
+        baseUrl: bench.baseUrl,
+        apiKey: CLIENT_KEY,
+        prompt: 'Say hello',
+        retries: 1,
+        extraEnv: proxy.env(),
+        timeoutMs: HUNG_MS,
+      });
+      expect(run.timedOut).toBe(false);
+      expect(proxy.attempts).toEqual([]);
+      expect(run.exitCode, `${run.stderr}\n${run.stdout.slice(-2000)}`).toBe(0);
+      // Codex names the upstream's error as it reconnects, then the retry answers.
+      const errors = run.events.filter((e) => e.type === 'error').map((e) => String(e.message));
+      expect(errors).toEqual([expect.stringMatching(/^Reconnecting\.\.\. 1\/1 /)]);
+      expect(run.text).toMatch(new RegExp(`^${kind}: [\\s\\S]*Say hello$`));
+      expect(bench.calls().map((c) => c.status)).toEqual([200, 200]);
     },
     HUNG_MS + 60_000,
   );

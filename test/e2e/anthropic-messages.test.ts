@@ -259,6 +259,15 @@ describe('Anthropic → Anthropic pass-through', () => {
         /event: content_block_delta\n[^]*event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"[^"]*stream/,
       );
       expect(body).not.toContain('message_stop');
+
+      // Both overloaded: the caller gets Anthropic's 529 overloaded_error (clients retry it, then fall back), not a 502.
+      ant.queueFault({ kind: 'status', status: 529 }, { kind: 'status', status: 529 });
+      const overloaded = await c.messages
+        .create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'busy' }] })
+        .catch((e: unknown) => e);
+      expect(overloaded).toBeInstanceOf(Anthropic.APIError);
+      expect(overloaded).toMatchObject({ status: 529, error: { error: { type: 'overloaded_error' } } });
+      expect((overloaded as Anthropic.APIError).message).toContain('all 2 attempts failed');
     } finally {
       await both.close();
     }

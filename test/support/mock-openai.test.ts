@@ -377,6 +377,31 @@ describe('streaming', () => {
     expect(calls.map((call) => call.function.arguments).join('')).toBe('{"city":"Paris"}');
     expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('tool_calls');
   });
+
+  it('streams scripted parallel tool calls one after the other, each under its own index', async () => {
+    mock.setAnswerer(() => ({
+      toolCalls: [
+        { name: 'get_weather', arguments: { city: 'Paris' } },
+        { name: 'get_weather', arguments: { city: 'Rome' } },
+      ],
+    }));
+    const res = await post('/chat/completions', chatBody({ tools: weatherTools, stream: true }));
+    const chunks = parseSse(await res.text()).slice(0, -1) as Chunk[];
+    const calls = chunks.flatMap((c) => (c.choices[0]?.delta.tool_calls ?? []) as Array<Record<string, any>>);
+    expect(calls.map((call) => call.index)).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(calls.filter((call) => call.id).map((call) => call.index)).toEqual([0, 1]);
+    const args = (index: number): string =>
+      calls
+        .filter((call) => call.index === index)
+        .map((call) => call.function.arguments)
+        .join('');
+    expect([args(0), args(1)]).toEqual(['{"city":"Paris"}', '{"city":"Rome"}']);
+    const whole = await json(await post('/chat/completions', chatBody({ tools: weatherTools })));
+    expect(whole.choices[0].message.tool_calls.map((c: any) => c.function.arguments)).toEqual([
+      '{"city":"Paris"}',
+      '{"city":"Rome"}',
+    ]);
+  });
 });
 
 describe('embeddings and models', () => {

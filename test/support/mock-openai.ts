@@ -600,16 +600,24 @@ function chatCompletionReply(
 
   const messages: unknown[] = body.messages;
   const script = scripted(body);
-  const scriptedCall = script?.toolCalls?.[0];
   const tool = script ? undefined : toolToCall(body, messages);
-  const toolName = script ? scriptedCall?.name : tool?.function.name;
-  const toolArguments = scriptedCall
-    ? typeof scriptedCall.arguments === 'string'
-      ? scriptedCall.arguments
-      : JSON.stringify(scriptedCall.arguments ?? {})
-    : JSON.stringify(toolArgumentsFor(tool?.function.parameters));
-  const answer: Answer = toolName
-    ? { kind: 'tool', toolCallId: `call_${randomId(24)}`, name: toolName, arguments: toolArguments }
+  const calls: ToolCallAnswer[] = script
+    ? (script.toolCalls ?? []).map((call) => ({
+        id: `call_${randomId(24)}`,
+        name: call.name,
+        arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? {}),
+      }))
+    : tool
+      ? [
+          {
+            id: `call_${randomId(24)}`,
+            name: tool.function.name,
+            arguments: JSON.stringify(toolArgumentsFor(tool.function.parameters)),
+          },
+        ]
+      : [];
+  const answer: Answer = calls.length
+    ? { kind: 'tool', calls }
     : {
         kind: 'text',
         content:
@@ -659,7 +667,14 @@ function outputLimitProblem(body: Json, settings: Settings): Reply | null {
 // Chat completion shapes
 // ---------------------------------------------------------------------------
 
-type Answer = { kind: 'text'; content: string } | { kind: 'tool'; toolCallId: string; name: string; arguments: string };
+interface ToolCallAnswer {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** A text answer, or tool calls (several when scripted: parallel calls). */
+type Answer = { kind: 'text'; content: string } | { kind: 'tool'; calls: ToolCallAnswer[] };
 
 interface CompletionMeta {
   id: string;
@@ -701,13 +716,11 @@ function completionObject(meta: CompletionMeta, answer: Answer, usage: Usage): J
       : {
           role: 'assistant',
           content: null,
-          tool_calls: [
-            {
-              id: answer.toolCallId,
-              type: 'function',
-              function: { name: answer.name, arguments: answer.arguments },
-            },
-          ],
+          tool_calls: answer.calls.map((call) => ({
+            id: call.id,
+            type: 'function',
+            function: { name: call.name, arguments: call.arguments },
+          })),
           refusal: null,
           annotations: [],
         };
@@ -767,18 +780,19 @@ function textDeltas(content: string, chunks: number): Json[] {
   ];
 }
 
-/** Like OpenAI: the first delta names the function, the arguments follow in pieces with the same index. */
+/** Like OpenAI: per call, in turn, a delta naming the function, then its arguments in pieces with the same index. */
 function toolCallDeltas(answer: Extract<Answer, { kind: 'tool' }>): Json[] {
-  const head = {
-    role: 'assistant',
-    content: null,
-    tool_calls: [{ index: 0, id: answer.toolCallId, type: 'function', function: { name: answer.name, arguments: '' } }],
-    refusal: null,
-  };
-  const argumentPieces = splitEvenly(answer.arguments, 2).map((piece) => ({
-    tool_calls: [{ index: 0, function: { arguments: piece } }],
-  }));
-  return [head, ...argumentPieces];
+  return answer.calls.flatMap((call, index) => {
+    const head = {
+      ...(index === 0 ? { role: 'assistant', content: null } : {}),
+      tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }],
+      ...(index === 0 ? { refusal: null } : {}),
+    };
+    const argumentPieces = splitEvenly(call.arguments, 2).map((piece) => ({
+      tool_calls: [{ index, function: { arguments: piece } }],
+    }));
+    return [head, ...argumentPieces];
+  });
 }
 
 function finishReason(answer: Answer): string {
@@ -837,7 +851,8 @@ function messageText(content: unknown): string {
 function usageFor(messages: unknown[], answer: Answer): Usage {
   const promptText = messages.map((m) => (isObject(m) ? messageText(m.content) : '')).join('\n');
   const prompt_tokens = countTokens(promptText) + 3 * messages.length;
-  const completionText = answer.kind === 'text' ? answer.content : answer.name + answer.arguments;
+  const completionText =
+    answer.kind === 'text' ? answer.content : answer.calls.map((c) => c.name + c.arguments).join('');
   const completion_tokens = countTokens(completionText);
   return {
     prompt_tokens,

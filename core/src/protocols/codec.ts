@@ -14,6 +14,8 @@ export interface StreamObservation {
   usage?: Usage;
   /** The upstream sent an error event. */
   error?: string;
+  /** That event's error type, when it gave one (Anthropic's `overloaded_error`). */
+  errorType?: string;
 }
 
 /** How one inbound protocol writes and observes its own wire format. */

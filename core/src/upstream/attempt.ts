@@ -20,6 +20,7 @@ import { deliverStream, reframedEvents, StreamRecording } from './stream-deliver
 import {
   bytesWithoutSecrets,
   headerValue,
+  OVERLOADED,
   rateLimitHeaders,
   readCapped,
   retryAfterOf,
@@ -210,7 +211,10 @@ async function firstEvent(
   if (obs.events === 0 || obs.error !== undefined) {
     await it.return?.(undefined);
     const why = obs.error ?? 'upstream stream ended before its first event';
-    const error = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${why}`, { expose: true });
+    const error = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${why}`, {
+      expose: true,
+      ...(obs.errorType === OVERLOADED.type ? OVERLOADED : {}),
+    });
     return await failed(c, base, performance.now() - started, 'failure', 'stream_broken', error, {
       status: res.status,
     });

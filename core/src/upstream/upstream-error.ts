@@ -31,9 +31,16 @@ export function upstreamError(
   return new SwitchyardError(
     'SWITCHYARD_ERR_UPSTREAM_FAILED',
     `${target.id}: upstream answered ${status}: ${message}`,
-    { expose: true },
+    { expose: true, ...(status === 529 || info.type === 'overloaded_error' ? OVERLOADED : {}) },
   );
 }
+
+/**
+ * An overloaded upstream's failure keeps Anthropic's 529 `overloaded_error`, not a plain 502: clients
+ * tell the two apart (Claude Code retries an overload before switching to its --fallback-model, and
+ * switches at the first other server error).
+ */
+export const OVERLOADED = Object.freeze({ status: 529, type: 'overloaded_error' });
 
 /** The upstream's Retry-After as it gave it; in seconds, with retryAdvice()'s `x-should-retry` for a long wait. */
 function retryHeaders(retryAfter: string | undefined): Record<string, string> {

@@ -114,10 +114,11 @@ export const anthropicCodec: ProtocolCodec = {
         message?: { usage?: Partial<AnthropicUsage> };
         delta?: unknown;
         usage?: Partial<AnthropicUsage>;
-        error?: { message?: unknown };
+        error?: { message?: unknown; type?: unknown };
       };
       if (type === 'error') {
         obs.error = typeof data.error?.message === 'string' ? data.error.message : 'upstream stream error';
+        if (typeof data.error?.type === 'string') obs.errorType = data.error.type;
         return;
       }
       const container = containerIdOf(type === 'message_start' ? data.message : data.delta);

@@ -26,6 +26,8 @@ export interface ClaudeCodeRun {
   tools?: string[];
   /** --allowedTools: tool permission rules granted without asking, e.g. `Bash(echo:*)`. */
   allowedTools?: string[];
+  /** More command-line options, e.g. `['--fallback-model', 'claude-haiku-4-5']`. */
+  args?: string[];
   /** Extra environment (e.g. CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS=1, or the deny proxy's variables). */
   extraEnv?: Record<string, string>;
   /** Only to mean "hung". @default 120000 */
@@ -76,6 +78,7 @@ export async function runClaudeCode(run: ClaudeCodeRun): Promise<ClaudeCodeResul
     if (run.model) args.push('--model', run.model);
     if (run.tools) args.push('--tools', run.tools.join(','));
     if (run.allowedTools) args.push('--allowedTools', run.allowedTools.join(','));
+    if (run.args) args.push(...run.args);
     const env = {
       ...baseEnv(home),
       CLAUDE_CONFIG_DIR: join(home, '.claude'),

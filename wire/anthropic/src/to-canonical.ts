@@ -225,11 +225,15 @@ function userMessages(content: string | AnthropicContentBlock[], warn: Warn, out
   if (content.some((b) => (b as { cache_control?: unknown }).cache_control))
     warn('cache_control dropped (upstream has no prompt caching markers)');
   const parts: ContentPart[] = [];
+  // Images and files a tool returned: tool messages carry text only, so they follow in this user turn.
+  const attached: ContentPart[] = [];
   for (const block of content) {
-    if (block.type === 'tool_result') out.pushToolResult(toolMessage(block as AnthropicToolResultBlock, warn));
+    if (block.type === 'tool_result')
+      out.pushToolResult(toolMessage(block as AnthropicToolResultBlock, warn, attached));
     else parts.push(...userParts(block, warn));
   }
   out.settle();
+  parts.unshift(...attached);
   // OpenAI wants tool results right after the assistant's tool calls: they go first.
   if (parts.length)
     out.push({
@@ -328,16 +332,27 @@ function assistantMessage(content: string | AnthropicContentBlock[], warn: Warn)
   return message;
 }
 
-function toolMessage(block: AnthropicToolResultBlock, warn: Warn): ChatMessage {
+/** A tool_result as a tool message; its images and files go to `attached`, after a line naming the call. */
+function toolMessage(block: AnthropicToolResultBlock, warn: Warn, attached: ContentPart[]): ChatMessage {
   let text = '';
+  const moved: ContentPart[] = [];
   if (typeof block.content === 'string') text = block.content;
   else if (Array.isArray(block.content)) {
     for (const part of block.content) {
       if (part.type === 'text' && typeof part.text === 'string') text += part.text;
       else if (part.type === 'document' && (part as AnthropicDocumentBlock).source?.type === 'text')
         text += String(((part as AnthropicDocumentBlock).source as { data?: unknown }).data ?? '');
-      else warn(`${part.type} blocks inside tool_result dropped`);
+      else
+        for (const converted of userParts(part, warn)) {
+          if (converted.type === 'text') text += converted.text;
+          else moved.push(converted);
+        }
     }
+  }
+  if (moved.length) {
+    warn('images and files in tool_result sent in a user message after the tool results (tool messages carry text)');
+    attached.push({ type: 'text', text: `Attached to the result of tool call ${block.tool_use_id}:` }, ...moved);
+    if (!text) text = '(attached in the next message)';
   }
   if (block.is_error === true) warn('tool_result.is_error approximated as an "Error:" prefix');
   return { role: 'tool', tool_call_id: block.tool_use_id, content: block.is_error === true ? `Error: ${text}` : text };

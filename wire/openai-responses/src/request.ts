@@ -152,6 +152,8 @@ class InputMessages {
   readonly #out: ChatMessage[] = [];
   /** The assistant turn being gathered, until an input ends it. */
   #turn: Assistant | undefined;
+  /** Images and files of the tool outputs in a row so far (tool messages carry text only). */
+  #attached: ContentPart[] = [];
 
   constructor(
     private readonly warn: (m: string) => void,
@@ -160,6 +162,7 @@ class InputMessages {
 
   add(item: ResponsesItem): void {
     const type = item.type ?? ('role' in item ? 'message' : undefined);
+    if (type !== 'function_call_output' && type !== 'custom_tool_call_output') this.#attach();
     switch (type) {
       case 'message':
         this.#message(item as Extract<ResponsesItem, { role: string }>);
@@ -172,10 +175,18 @@ class InputMessages {
       case 'custom_tool_call_output': {
         this.#flush();
         const output = item as Json;
+        const callId = String(output.call_id);
+        const { text, attached } = outputContent(output.output, this.warn);
+        if (attached.length) {
+          this.warn(
+            'images and files in tool outputs sent in a user message after the tool outputs (tool messages carry text)',
+          );
+          this.#attached.push({ type: 'text', text: `Attached to the output of tool call ${callId}:` }, ...attached);
+        }
         this.#out.push({
           role: 'tool',
-          tool_call_id: String(output.call_id),
-          content: outputText(output.output, this.warn),
+          tool_call_id: callId,
+          content: text || (attached.length ? '(attached in the next message)' : ''),
         });
         break;
       }
@@ -195,8 +206,16 @@ class InputMessages {
 
   /** The messages, the last assistant turn included. */
   end(): ChatMessage[] {
+    this.#attach();
     this.#flush();
     return this.#out;
+  }
+
+  /** The images and files of the tool outputs just added, as one user message after them all. */
+  #attach(): void {
+    if (!this.#attached.length) return;
+    this.#out.push({ role: 'user', content: this.#attached });
+    this.#attached = [];
   }
 
   #assistant(): Assistant {
@@ -326,15 +345,17 @@ function assistantContent(
   return { text, refusal };
 }
 
-function outputText(output: unknown, warn: (m: string) => void): string {
-  if (typeof output === 'string') return output;
-  if (!Array.isArray(output)) return '';
+/** A tool output's text, and its images and files (which a tool message cannot carry). */
+function outputContent(output: unknown, warn: (m: string) => void): { text: string; attached: ContentPart[] } {
+  if (typeof output === 'string') return { text: output, attached: [] };
   let text = '';
-  for (const part of output as ResponsesContentPart[]) {
-    if (part.type === 'input_text' || part.type === 'output_text') text += part.text ?? '';
-    else warn(`${part.type} parts in tool outputs dropped (tool results carry text only)`);
+  const attached: ContentPart[] = [];
+  for (const part of Array.isArray(output) ? (output as ResponsesContentPart[]) : []) {
+    const converted = inputPart(part, warn);
+    if (converted?.type === 'text') text += converted.text;
+    else if (converted) attached.push(converted);
   }
-  return text;
+  return { text, attached };
 }
 
 function convertTools(
