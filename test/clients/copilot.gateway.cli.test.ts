@@ -44,7 +44,7 @@ import {
   type CopilotRun,
   type CopilotWireApi,
 } from '../support/clients/copilot.js';
-import { startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
+import { expectCleanRun, startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
 import {
   callPath,
   CLIENT_KEY,
@@ -99,9 +99,7 @@ beforeAll(async () => void (proxy = await startDenyProxy()));
 afterAll(() => proxy.close());
 
 function expectSuccess(run: CopilotResult): void {
-  expect(run.timedOut).toBe(false);
-  expect(proxy.attempts).toEqual([]);
-  expect(run.exitCode, `${run.stderr}\n${run.stdout.slice(-2000)}`).toBe(0);
+  expectCleanRun(run, proxy);
 }
 
 /** The gateway's base URL as Copilot takes it for the provider: Anthropic's without /v1. */

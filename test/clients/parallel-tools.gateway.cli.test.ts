@@ -14,7 +14,7 @@ import { startMockGemini, type MockGemini } from '../support/mock-gemini.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { runClaudeCode } from '../support/clients/claude-code.js';
 import { runCodex } from '../support/clients/codex.js';
-import { startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
+import { expectCleanRun, startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
 import { CLIENT_KEY, startBench, type Bench, type UpstreamKind } from '../support/clients/responses-bench.js';
 
 /** Only to mean "hung". */
@@ -90,9 +90,7 @@ describe('Claude Code gets two Read calls in one turn through the gateway', () =
       extraEnv: proxy.env(),
       timeoutMs: HUNG_MS,
     });
-    expect(run.timedOut).toBe(false);
-    expect(proxy.attempts).toEqual([]);
-    expect(run.exitCode, `${run.stderr}\n${run.stdout.slice(-2000)}`).toBe(0);
+    expectCleanRun(run, proxy);
     expect(run.text).toBe('read both');
     expect(run.toolCalls.map((c) => [c.input.file_path, c.isError])).toEqual([
       [files[0], false],
@@ -162,9 +160,7 @@ describe.each(['chat', 'anthropic', 'gemini'] as UpstreamKind[])('Codex through 
         extraEnv: proxy.env(),
         timeoutMs: HUNG_MS,
       });
-      expect(run.timedOut).toBe(false);
-      expect(proxy.attempts).toEqual([]);
-      expect(run.exitCode, `${run.stderr}\n${run.stdout.slice(-2000)}`).toBe(0);
+      expectCleanRun(run, proxy);
       expect(run.commands.map((c) => [c.output, c.exitCode]).sort()).toEqual([
         ['one\n', 0],
         ['two\n', 0],

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bodyShape, type BodyShapeOptions } from '../support/clients/body-shape.js';
 import { runPi, PI_APIS, type PiApi, type PiResult, type PiRun } from '../support/clients/pi.js';
-import { startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
+import { expectCleanRun, startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
 import {
   callPath,
   CLIENT_KEY,
@@ -51,9 +51,7 @@ beforeAll(async () => void (proxy = await startDenyProxy()));
 afterAll(() => proxy.close());
 
 function expectSuccess(run: PiResult): void {
-  expect(run.timedOut).toBe(false);
-  expect(proxy.attempts).toEqual([]);
-  expect(run.exitCode, `${run.stderr}\n${run.stdout.slice(-2000)}`).toBe(0);
+  expectCleanRun(run, proxy);
   // With --mode json pi exits 0 even when the model call failed: the error is on the message.
   expect({ stopReason: run.stopReason, errorMessage: run.errorMessage }).toEqual({
     stopReason: 'stop',

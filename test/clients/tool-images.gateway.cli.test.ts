@@ -15,7 +15,7 @@ import { exchangeRecorder, type RecordedAttempt } from '../support/exchange-reco
 import { PNG } from '../support/gemini.js';
 import { runClaudeCode } from '../support/clients/claude-code.js';
 import { runCodex } from '../support/clients/codex.js';
-import { startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
+import { expectCleanRun, startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
 import { CLIENT_KEY, startBench, type Bench, type UpstreamKind } from '../support/clients/responses-bench.js';
 
 /** Only to mean "hung". */
@@ -101,9 +101,7 @@ describe('Claude Code reads a PNG through the gateway', () => {
         extraEnv: proxy.env(),
         timeoutMs: HUNG_MS,
       });
-      expect(run.timedOut).toBe(false);
-      expect(proxy.attempts).toEqual([]);
-      expect(run.exitCode, `${run.stderr}\n${run.stdout.slice(-2000)}`).toBe(0);
+      expectCleanRun(run, proxy);
       expect(run.toolCalls).toEqual([expect.objectContaining({ name: 'Read', isError: false })]);
       const [, followUp] = gateways[name]!.attempts;
       // What Claude Code sent: the image inside the tool_result.
@@ -165,9 +163,7 @@ describe.each(['chat', 'anthropic', 'gemini'] as UpstreamKind[])(
         extraEnv: proxy.env(),
         timeoutMs: HUNG_MS,
       });
-      expect(run.timedOut).toBe(false);
-      expect(proxy.attempts).toEqual([]);
-      expect(run.exitCode, `${run.stderr}\n${run.stdout.slice(-2000)}`).toBe(0);
+      expectCleanRun(run, proxy);
       expect(run.text).toBe('seen');
       const calls = bench.calls();
       expect(calls.map((c) => c.status)).toEqual([200, 200]);

@@ -6,7 +6,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import type { ProcessResult } from './run-process.js';
 
 export interface ProxyAttempt {
   /** `connect` for an HTTPS tunnel, `http` for a plain proxied request. */
@@ -23,6 +24,13 @@ export interface DenyProxy {
   /** The environment that routes a client program's traffic through this proxy, loopback excepted. */
   env(): Record<string, string>;
   close(): Promise<void>;
+}
+
+/** A client program's run ended cleanly: not hung, nothing tried past loopback, exit code 0 (its output shown if not). */
+export function expectCleanRun(run: ProcessResult, proxy: DenyProxy): void {
+  expect(run.timedOut).toBe(false);
+  expect(proxy.attempts).toEqual([]);
+  expect(run.exitCode, `${run.stderr}\n${run.stdout.slice(-2000)}`).toBe(0);
 }
 
 export async function startDenyProxy(): Promise<DenyProxy> {
