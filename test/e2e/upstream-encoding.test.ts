@@ -1,0 +1,157 @@
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finishedExchanges } from '../support/finishes.js';
+import { startGateway } from '../support/gateway.js';
+import type { RunningGateway } from '../support/gateway.js';
+import { sendHttp } from '../support/raw-http.js';
+import { httpAnswer, startScriptedUpstream, writeFlushed } from '../support/scripted-upstream.js';
+import type { Script, ScriptedUpstream } from '../support/scripted-upstream.js';
+
+/**
+ * A request without Accept-Encoding accepts any content coding, and upstreams or proxies do
+ * compress unasked: the gateway reads such answers decoded, JSON and SSE, passed on or converted.
+ */
+const COMPLETION = JSON.stringify({
+  id: 'c1',
+  object: 'chat.completion',
+  created: 1,
+  model: 'm',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'décodé' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+});
+const MESSAGE = JSON.stringify({
+  id: 'msg_1',
+  type: 'message',
+  role: 'assistant',
+  model: 'a',
+  content: [{ type: 'text', text: 'décodé' }],
+  stop_reason: 'end_turn',
+  usage: { input_tokens: 4, output_tokens: 1 },
+});
+const chunkEvent = (content: string): string =>
+  `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+const SSE = `${chunkEvent('dé')}${chunkEvent('codé')}data: [DONE]\n\n`;
+const chunked = (bytes: Buffer): Buffer =>
+  Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]);
+
+const json =
+  (body: string, encoding: string, encode: (b: Buffer) => Buffer): Script =>
+  (socket) =>
+    void socket.write(
+      httpAnswer(200, { 'content-type': 'application/json', 'content-encoding': encoding }, encode(Buffer.from(body))),
+    );
+
+/** An SSE answer compressed as one gzip stream, flushed in pieces as a streaming server does. */
+const gzipSse: Script = async (socket) => {
+  await writeFlushed(
+    socket,
+    'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: gzip\r\ntransfer-encoding: chunked\r\n\r\n',
+  );
+  const whole = gzipSync(SSE);
+  const third = Math.floor(whole.length / 3);
+  for (const piece of [whole.subarray(0, third), whole.subarray(third, 2 * third), whole.subarray(2 * third)])
+    await writeFlushed(socket, chunked(piece));
+  socket.write('0\r\n\r\n');
+};
+
+let broken: ScriptedUpstream;
+let good: ScriptedUpstream;
+let gw: RunningGateway;
+const finished = finishedExchanges();
+
+beforeAll(async () => {
+  broken = await startScriptedUpstream({
+    corrupt: (socket) =>
+      void socket.write(
+        httpAnswer(
+          200,
+          { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+          gzipSync(COMPLETION).subarray(0, 30),
+        ),
+      ),
+    zstd: json(COMPLETION, 'zstd', (b) => b),
+  });
+  good = await startScriptedUpstream({
+    gzip: json(COMPLETION, 'gzip', gzipSync),
+    'x-gzip': json(COMPLETION, 'x-gzip', gzipSync),
+    br: json(COMPLETION, 'br', brotliCompressSync),
+    deflate: json(COMPLETION, 'deflate', deflateSync),
+    sse: gzipSse,
+    a: json(MESSAGE, 'gzip', gzipSync),
+    corrupt: json(COMPLETION, 'identity', (b) => b),
+    zstd: json(COMPLETION, 'identity', (b) => b),
+  });
+  const provider = (name: string, up: ScriptedUpstream, models: string[], priority: number) => ({
+    name,
+    priority,
+    type: 'openai',
+    baseUrl: `${up.origin}/v1`,
+    apiKey: 'test-key-1',
+    models,
+  });
+  gw = await startGateway(
+    {
+      providers: [
+        provider('broken', broken, ['corrupt', 'zstd'], 1),
+        provider('good', good, ['gzip', 'x-gzip', 'br', 'deflate', 'sse', 'corrupt', 'zstd'], 2),
+        { name: 'claude', type: 'anthropic', baseUrl: good.origin, apiKey: 'test-key-1', models: ['a'] },
+      ],
+    },
+    { plugins: [finished.plugin] },
+  );
+});
+
+afterAll(async () => {
+  await gw.close();
+  await broken.close();
+  await good.close();
+});
+
+const chat = (model: string, stream = false) =>
+  sendHttp(Number(new URL(gw.url).port), {
+    method: 'POST',
+    path: '/v1/chat/completions',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'x' }] }),
+  });
+
+describe('an upstream answer with a content-encoding', () => {
+  it.each(['gzip', 'x-gzip', 'br', 'deflate'])(
+    '%s JSON passed on: the caller gets the JSON, its usage counted',
+    async (model) => {
+      const res = await chat(model);
+      expect(res.status, res.text).toBe(200);
+      expect(res.headers['content-encoding']).toBeUndefined();
+      expect(res.text).toBe(COMPLETION);
+      expect((await finished.next()).response?.usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 2 });
+    },
+  );
+
+  it('gzip SSE passed on: every event, decoded', async () => {
+    const res = await chat('sse', true);
+    expect(res.status, res.text).toBe(200);
+    expect(res.text).toBe(SSE);
+    await finished.next();
+  });
+
+  it('gzip JSON converted (Anthropic upstream, OpenAI caller)', async () => {
+    const res = await chat('a');
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.choices[0].message.content).toBe('décodé');
+    expect(res.json.usage).toMatchObject({ prompt_tokens: 4, completion_tokens: 1 });
+    await finished.next();
+  });
+
+  it.each([
+    ['corrupt', /content-encoding gzip, corrupt/],
+    ['zstd', /content-encoding zstd, which the gateway cannot read/],
+  ])('%s: a failed attempt, the next target answers', async (model, why) => {
+    const res = await chat(model);
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers['x-switchyard-target']).toBe(`good/${model}`);
+    expect(res.text).toBe(COMPLETION);
+    const x = await finished.next();
+    expect(x.results[0]).toMatchObject({ outcome: 'failure' });
+    expect(x.results[0]!.message).toMatch(why);
+  });
+});
