@@ -4,8 +4,8 @@ import { finishedExchanges } from '../support/finishes.js';
 import { startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 import { sendHttp } from '../support/raw-http.js';
-import { httpAnswer, startScriptedUpstream, writeFlushed } from '../support/scripted-upstream.js';
-import type { Script, ScriptedUpstream } from '../support/scripted-upstream.js';
+import { httpAnswer, startRawUpstream, writeFlushed } from '../support/raw-upstream.js';
+import type { Script, RawUpstream } from '../support/raw-upstream.js';
 
 /**
  * A request without Accept-Encoding accepts any content coding, and upstreams or proxies do
@@ -54,13 +54,13 @@ const gzipSse: Script = async (socket) => {
   socket.write('0\r\n\r\n');
 };
 
-let broken: ScriptedUpstream;
-let good: ScriptedUpstream;
+let broken: RawUpstream;
+let good: RawUpstream;
 let gw: RunningGateway;
 const finished = finishedExchanges();
 
 beforeAll(async () => {
-  broken = await startScriptedUpstream({
+  broken = await startRawUpstream({
     corrupt: (socket) =>
       void socket.write(
         httpAnswer(
@@ -71,7 +71,7 @@ beforeAll(async () => {
       ),
     zstd: json(COMPLETION, 'zstd', (b) => b),
   });
-  good = await startScriptedUpstream({
+  good = await startRawUpstream({
     gzip: json(COMPLETION, 'gzip', gzipSync),
     'x-gzip': json(COMPLETION, 'x-gzip', gzipSync),
     br: json(COMPLETION, 'br', brotliCompressSync),
@@ -81,7 +81,7 @@ beforeAll(async () => {
     corrupt: json(COMPLETION, 'identity', (b) => b),
     zstd: json(COMPLETION, 'identity', (b) => b),
   });
-  const provider = (name: string, up: ScriptedUpstream, models: string[], priority: number) => ({
+  const provider = (name: string, up: RawUpstream, models: string[], priority: number) => ({
     name,
     priority,
     type: 'openai',

@@ -3,8 +3,8 @@ import { finishedExchanges } from '../support/finishes.js';
 import { startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 import { sendHttp } from '../support/raw-http.js';
-import { httpAnswer, startScriptedUpstream } from '../support/scripted-upstream.js';
-import type { Script, ScriptedUpstream } from '../support/scripted-upstream.js';
+import { httpAnswer, startRawUpstream } from '../support/raw-upstream.js';
+import type { Script, RawUpstream } from '../support/raw-upstream.js';
 
 /**
  * A proxy or load balancer in front of an upstream may answer 200 with its own HTML or text page.
@@ -36,14 +36,14 @@ const answer =
   (socket) =>
     void socket.write(httpAnswer(200, { 'content-type': 'application/json' }, body));
 
-let proxy: ScriptedUpstream;
-let good: ScriptedUpstream;
+let proxy: RawUpstream;
+let good: RawUpstream;
 let gw: RunningGateway;
 const finished = finishedExchanges();
 
 beforeAll(async () => {
-  proxy = await startScriptedUpstream({ m: html, alone: html, empty, a: html });
-  good = await startScriptedUpstream({ m: answer(COMPLETION), empty: answer(COMPLETION), a: answer(MESSAGE) });
+  proxy = await startRawUpstream({ m: html, alone: html, empty, a: html });
+  good = await startRawUpstream({ m: answer(COMPLETION), empty: answer(COMPLETION), a: answer(MESSAGE) });
   gw = await startGateway(
     {
       providers: [

@@ -7,7 +7,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 
-export interface ScriptedRequest {
+export interface RawRequest {
   head: string;
   body: any;
   /** Which request on its connection this was (1 = a fresh connection). */
@@ -15,12 +15,12 @@ export interface ScriptedRequest {
 }
 
 /** Writes the answer on `socket`; the connection then waits for the next request unless the script closed it. */
-export type Script = (socket: Socket, req: ScriptedRequest) => void | Promise<void>;
+export type Script = (socket: Socket, req: RawRequest) => void | Promise<void>;
 
-export interface ScriptedUpstream {
+export interface RawUpstream {
   /** e.g. http://127.0.0.1:41234 */
   readonly origin: string;
-  readonly requests: ScriptedRequest[];
+  readonly requests: RawRequest[];
   close(): Promise<void>;
 }
 
@@ -29,9 +29,9 @@ export function writeFlushed(socket: Socket, bytes: string | Buffer): Promise<vo
   return new Promise((resolve) => socket.write(bytes, () => setImmediate(resolve)));
 }
 
-export async function startScriptedUpstream(scripts: Record<string, Script>): Promise<ScriptedUpstream> {
+export async function startRawUpstream(scripts: Record<string, Script>): Promise<RawUpstream> {
   const sockets = new Set<Socket>();
-  const requests: ScriptedRequest[] = [];
+  const requests: RawRequest[] = [];
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
