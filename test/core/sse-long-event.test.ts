@@ -6,6 +6,7 @@ import type { SseEvent } from '@switchyard/core/stream';
 import type { StreamObservation } from '@switchyard/core/protocol';
 import { openaiCodec } from '@switchyard/protocol-openai';
 import { PassThroughFramer } from '../../core/dist/upstream/pass-through.js';
+import { MAX_EVENT_BYTES } from '../../core/dist/upstream/sse.js';
 
 /**
  * An event longer than a chunk (a data line of megabytes: an image, a long tool argument) is
@@ -104,5 +105,19 @@ describe('events held across chunks', () => {
       expect(obs, at).toMatchObject({ events: 4, done: true });
       expect(await read(parts), at).toEqual(expected);
     }
+  });
+});
+
+describe('an SSE event that never ends', () => {
+  /** One MiB of one data line, handed over again and again (the same bytes: the test holds no more). */
+  const MIB = Buffer.alloc(1024 * 1024, 'x');
+  const endless = (): Buffer[] => [
+    Buffer.from('data: {"a":"'),
+    ...Array<Buffer>(MAX_EVENT_BYTES / MIB.length + 1).fill(MIB),
+  ];
+
+  it(`is refused once it passed ${MAX_EVENT_BYTES / 1024 / 1024} MiB, passed through or read`, async () => {
+    expect(() => framed(endless())).toThrow(/upstream stream event over 64 MiB/);
+    await expect(read(endless())).rejects.toThrow(/upstream stream event over 64 MiB/);
   });
 });

@@ -201,11 +201,18 @@ async function firstEvent(
   const it = streamPieces(c, res, obs, recording)[Symbol.asyncIterator]();
   // Nearly always one piece: an array of its size rather than one grown by push.
   let head: Array<string | Uint8Array> | undefined;
-  while (obs.events === 0) {
-    const next = await it.next();
-    if (next.done) break;
-    if (head) head.push(next.value);
-    else head = [next.value];
+  try {
+    while (obs.events === 0) {
+      const next = await it.next();
+      if (next.done) break;
+      if (head) head.push(next.value);
+      else head = [next.value];
+    }
+  } catch (err) {
+    // A stream refused before its first event (an event too long, an error a decoder throws): the
+    // rest is not read, so the upstream request is dropped rather than left open, its socket paused.
+    await it.return?.(undefined);
+    throw err;
   }
   timeouts.clear(timer);
   if (obs.events === 0 || obs.error !== undefined) {

@@ -230,9 +230,14 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     resolve({ status, headers, body: this.#body });
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.#decoding) this.#decoding.write(chunk);
-    else this.#body?.push(chunk);
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#decoding) return this.#decoding.write(chunk);
+    try {
+      this.#body?.push(chunk);
+    } catch (err) {
+      // A reader refused the chunk (an SSE event too long): the body fails with why, the request is dropped.
+      controller.abort(err as Error);
+    }
   }
 
   onResponseEnd(): void {

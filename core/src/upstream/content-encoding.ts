@@ -54,7 +54,14 @@ export class DecodingController implements BodyController {
   /** Starts handing `body` what the decoder makes. */
   feed(body: UpstreamBody): void {
     this.#body = body;
-    this.#decoder.on('data', (chunk: Buffer) => body.push(chunk));
+    this.#decoder.on('data', (chunk: Buffer) => {
+      try {
+        body.push(chunk);
+      } catch (err) {
+        // A reader refused the chunk (an SSE event too long): the body fails with why.
+        this.abort(err as Error);
+      }
+    });
     this.#decoder.on('end', () => body.end());
   }
 

@@ -1,6 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
+import { SwitchyardError } from '../errors.js';
 import type { SseEvent } from '../types.js';
 import { PushLayer, RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
@@ -54,21 +55,35 @@ export function scanEvents(data: Buffer, from: number, sink: EventSink): number 
   return eventStart;
 }
 
+/** The longest SSE event read (an image in a data line is a few MiB). */
+export const MAX_EVENT_BYTES = 64 * 1024 * 1024;
+
 /**
  * The start of an event that has not ended, held until a chunk may end it: a long event (a data
  * line of megabytes, in chunks of kilobytes) is joined and scanned once, not once per chunk.
  */
 export class PendingEvent {
   #parts: Buffer[] = [];
+  #bytes = 0;
   #last = 0;
 
   get held(): boolean {
     return this.#parts.length > 0;
   }
 
-  /** Holds `data` (a chunk, or a scanned chunk's unfinished rest). */
+  /**
+   * Holds `data` (a chunk, or a scanned chunk's unfinished rest). Throws past MAX_EVENT_BYTES: an
+   * upstream writing one endless line would otherwise be held in memory for as long as it writes.
+   */
   hold(data: Buffer): void {
     if (data.length === 0) return;
+    this.#bytes += data.length;
+    if (this.#bytes > MAX_EVENT_BYTES)
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_UPSTREAM_FAILED',
+        `upstream stream event over ${MAX_EVENT_BYTES / 1024 / 1024} MiB`,
+        { expose: true },
+      );
     this.#parts.push(data);
     this.#last = data[data.length - 1]!;
   }
@@ -95,6 +110,7 @@ export class PendingEvent {
     parts.push(chunk);
     const data = Buffer.concat(parts);
     this.#parts = [];
+    this.#bytes = 0;
     return data;
   }
 }
