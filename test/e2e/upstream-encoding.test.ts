@@ -1,4 +1,7 @@
-import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { brotliCompressSync, constants, createGzip, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishedExchanges } from '../support/finishes.js';
 import { startGateway } from '../support/gateway.js';
@@ -54,6 +57,38 @@ const gzipSse: Script = async (socket) => {
   socket.write('0\r\n\r\n');
 };
 
+/**
+ * A long gzip stream of events the compressor cannot shrink much (random text, each event beyond
+ * gzip's 32 KiB window from its repeat), written while the socket takes it.
+ */
+const LONG_EVENTS = Array.from({ length: 4 }, () => chunkEvent(randomBytes(48 * 1024).toString('base64')));
+const LONG_BYTES = 96 * 1024 * 1024;
+const long = { written: 0, stalled: false, finished: false, stall: undefined as (() => void) | undefined };
+const longGzipSse: Script = (socket) => {
+  socket.write(
+    'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: gzip\r\nconnection: close\r\n\r\n',
+  );
+  const gzip = createGzip({ flush: constants.Z_SYNC_FLUSH });
+  gzip.pipe(socket);
+  socket.on('error', () => gzip.destroy());
+  const pump = (): void => {
+    long.stalled = false;
+    for (let i = 0; long.written < LONG_BYTES; i++) {
+      const event = LONG_EVENTS[i % LONG_EVENTS.length]!;
+      long.written += event.length;
+      if (!gzip.write(event)) {
+        long.stalled = true;
+        long.stall?.();
+        return void gzip.once('drain', pump);
+      }
+    }
+    long.finished = true;
+    gzip.end('data: [DONE]\n\n');
+    long.stall?.();
+  };
+  pump();
+};
+
 let broken: RawUpstream;
 let good: RawUpstream;
 let gw: RunningGateway;
@@ -77,6 +112,7 @@ beforeAll(async () => {
     br: json(COMPLETION, 'br', brotliCompressSync),
     deflate: json(COMPLETION, 'deflate', deflateSync),
     sse: gzipSse,
+    long: longGzipSse,
     a: json(MESSAGE, 'gzip', gzipSync),
     corrupt: json(COMPLETION, 'identity', (b) => b),
     zstd: json(COMPLETION, 'identity', (b) => b),
@@ -93,7 +129,7 @@ beforeAll(async () => {
     {
       providers: [
         provider('broken', broken, ['corrupt', 'zstd'], 1),
-        provider('good', good, ['gzip', 'x-gzip', 'br', 'deflate', 'sse', 'corrupt', 'zstd'], 2),
+        provider('good', good, ['gzip', 'x-gzip', 'br', 'deflate', 'sse', 'long', 'corrupt', 'zstd'], 2),
         { name: 'claude', type: 'anthropic', baseUrl: good.origin, apiKey: 'test-key-1', models: ['a'] },
       ],
     },
@@ -153,5 +189,34 @@ describe('an upstream answer with a content-encoding', () => {
     const x = await finished.next();
     expect(x.results[0]).toMatchObject({ outcome: 'failure' });
     expect(x.results[0]!.message).toMatch(why);
+  });
+});
+
+describe('a gzip stream whose caller stops reading', () => {
+  it('stops the upstream rather than decoding the stream into the gateway', async () => {
+    let stall!: () => void;
+    const stalled = new Promise<void>((resolve) => (stall = resolve));
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+      });
+      req.on('response', resolve).on('error', reject);
+      req.end(JSON.stringify({ model: 'long', stream: true, messages: [{ role: 'user', content: 'x' }] }));
+    });
+    expect(res.statusCode).toBe(200);
+    res.pause(); // reads nothing from here on
+    long.stall = stall;
+    if (!long.stalled && !long.finished) await stalled;
+    // The gateway keeps serving meanwhile; had it kept reading the upstream, the stream would have moved on.
+    for (let i = 0; i < 20; i++) {
+      expect((await chat('gzip')).status).toBe(200);
+      await finished.next();
+    }
+    expect(long.stalled).toBe(true);
+    expect(long.finished).toBe(false);
+    expect(long.written).toBeLessThan(LONG_BYTES / 4);
+    res.destroy();
+    await finished.next();
   });
 });
