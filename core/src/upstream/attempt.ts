@@ -145,6 +145,7 @@ function answeredWith(c: AttemptContext, base: Base, started: number, res: Upstr
   x.timings.upstreamMs += latencyMs;
   if (speaks(c.adapter, target, x.protocol) === x.protocol) {
     // The body goes out as received; it is decoded only for an exchange that asked for the served answer.
+    if (!looksLikeJson(bytes)) throw unreadable(target, res);
     if (x.captureResponse && x.operation === 'chat') capture(x, () => c.adapter.decodeResponse(parseJson(bytes), x));
     const contentType = headerValue(res.headers['content-type']) ?? 'application/json';
     const output: AttemptOutput = { ok: true, delivery: { kind: 'bytes', status: 200, contentType, body: bytes } };
@@ -201,11 +202,18 @@ async function firstEvent(
   const it = streamPieces(c, res, obs, recording)[Symbol.asyncIterator]();
   // Nearly always one piece: an array of its size rather than one grown by push.
   let head: Array<string | Uint8Array> | undefined;
-  while (obs.events === 0) {
-    const next = await it.next();
-    if (next.done) break;
-    if (head) head.push(next.value);
-    else head = [next.value];
+  try {
+    while (obs.events === 0) {
+      const next = await it.next();
+      if (next.done) break;
+      if (head) head.push(next.value);
+      else head = [next.value];
+    }
+  } catch (err) {
+    // A stream refused before its first event (an event too long, an error a decoder throws): the
+    // rest is not read, so the upstream request is dropped rather than left open, its socket paused.
+    await it.return?.(undefined);
+    throw err;
   }
   timeouts.clear(timer);
   if (obs.events === 0 || obs.error !== undefined) {
@@ -353,6 +361,23 @@ function decodeOrFail<T>(decode: () => T, target: Target): T {
     const why = isUpstreamFailure(err) ? err.message : 'unreadable upstream response';
     throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${why}`, { expose: true, cause: err });
   }
+}
+
+/**
+ * Whether a success answer passed on unread may be JSON: it opens with `{` or `[`. A proxy's or
+ * load balancer's HTML or text page answered 200 is a failed attempt, as a converted answer's
+ * unreadable body is, not an answer for the caller.
+ */
+function looksLikeJson(bytes: Buffer): boolean {
+  let i = 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+  return bytes[i] === 0x7b || bytes[i] === 0x5b;
+}
+
+function unreadable(target: Target, res: UpstreamResponse): SwitchyardError {
+  const type = headerValue(res.headers['content-type']) ?? 'no content-type';
+  const message = `${target.id}: unreadable upstream response (${type}, not JSON)`;
+  return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, { expose: true });
 }
 
 function isUpstreamFailure(err: unknown): err is SwitchyardError {

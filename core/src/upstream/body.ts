@@ -2,6 +2,9 @@ import type { Dispatcher } from 'undici';
 import { RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
 
+/** What an UpstreamBody drives: undici's controller, or one that drives a decoder too (content-encoding.ts). */
+export type BodyController = Pick<Dispatcher.DispatchController, 'paused' | 'pause' | 'resume' | 'abort'>;
+
 /** Bytes held for a reader that is behind before the upstream socket is paused (a Readable's default). */
 const HIGH_WATER = 64 * 1024;
 
@@ -14,7 +17,7 @@ const HIGH_WATER = 64 * 1024;
  */
 export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer>, PushSource<Buffer> {
   readonly pushable = true;
-  readonly #controller: Dispatcher.DispatchController;
+  readonly #controller: BodyController;
   #queue: Buffer[] = [];
   #head = 0;
   #queued = 0;
@@ -35,7 +38,7 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
   /** Set by bytes(): every chunk is kept and handed over at the end. */
   #whole: { resolve: (b: Buffer) => void; reject: (err: unknown) => void } | undefined;
 
-  constructor(controller: Dispatcher.DispatchController) {
+  constructor(controller: BodyController) {
     this.#controller = controller;
   }
 

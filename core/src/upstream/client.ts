@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import { UpstreamAbort } from './abort.js';
 import { UpstreamBody } from './body.js';
+import { decoderFor, DecodingController, unreadableEncoding } from './content-encoding.js';
 
 export { UpstreamBody } from './body.js';
 
@@ -154,6 +155,8 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   readonly #signal: AbortSignal | UpstreamAbort;
   #controller: Dispatcher.DispatchController | undefined;
   #body: UpstreamBody | undefined;
+  /** Set for an answer with a content-encoding: the raw bytes go through it. */
+  #decoding: DecodingController | undefined;
   #aborted = false;
 
   constructor(
@@ -198,22 +201,54 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return; // 1xx: the real head follows
     const resolve = this.#resolve;
     if (!resolve) return;
+    const encoding = headers['content-encoding'];
+    if (encoding !== undefined) return this.#startDecoded(controller, statusCode, headers, encoding, resolve);
     this.#resolve = this.#reject = undefined;
     this.#body = new UpstreamBody(controller);
     resolve({ status: statusCode, headers, body: this.#body });
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.#body?.push(chunk);
+  #startDecoded(
+    controller: Dispatcher.DispatchController,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    encoding: string | string[],
+    resolve: (res: UpstreamResponse) => void,
+  ): void {
+    const decoder = decoderFor(encoding);
+    if (decoder === null) return controller.abort(unreadableEncoding(encoding));
+    this.#resolve = this.#reject = undefined;
+    if (decoder === undefined) this.#body = new UpstreamBody(controller);
+    else {
+      const decoding = (this.#decoding = new DecodingController(controller, decoder, encoding));
+      this.#body = new UpstreamBody(decoding);
+      decoding.feed(this.#body);
+      // What is passed on describes the decoded body.
+      delete headers['content-encoding'];
+      delete headers['content-length'];
+    }
+    resolve({ status, headers, body: this.#body });
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#decoding) return this.#decoding.write(chunk);
+    try {
+      this.#body?.push(chunk);
+    } catch (err) {
+      // A reader refused the chunk (an SSE event too long): the body fails with why, the request is dropped.
+      controller.abort(err as Error);
+    }
   }
 
   onResponseEnd(): void {
     this.#unlisten();
-    this.#body?.end();
+    if (this.#decoding) this.#decoding.end();
+    else this.#body?.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.#unlisten();
+    this.#decoding?.destroy();
     const reject = this.#reject;
     this.#resolve = this.#reject = undefined;
     if (reject) reject(error);

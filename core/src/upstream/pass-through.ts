@@ -1,7 +1,7 @@
 import type { Exchange } from '../exchange.js';
 import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import type { ProviderInstance, SseEvent } from '../types.js';
-import { afterBom, parseEvent, scanEvents, SseReader } from './sse.js';
+import { afterBom, parseEvent, PendingEvent, scanEvents, SseReader } from './sse.js';
 import type { EventSink } from './sse.js';
 import { PushLayer, RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
@@ -20,7 +20,7 @@ export class PassThroughFramer implements EventSink {
   readonly #x: Exchange;
   readonly #instance: ProviderInstance;
   /** The start of an event that has not ended yet. */
-  #tail: Buffer | undefined;
+  readonly #tail = new PendingEvent();
   #first = true;
   /** While framing a chunk that has withheld events: the parts to forward, and where the next one starts. */
   #kept: Buffer[] | undefined;
@@ -36,13 +36,14 @@ export class PassThroughFramer implements EventSink {
   /** What of `chunk` (after what was held back) to forward now; undefined when nothing. */
   frame(chunk: Buffer): Buffer | undefined {
     const tail = this.#tail;
-    const data = tail ? Buffer.concat([tail, chunk]) : chunk;
+    if (tail.held && !tail.mayEnd(chunk)) return void tail.hold(chunk);
+    const data = tail.held ? tail.join(chunk) : chunk;
     const n = data.length;
     const from = this.#first ? afterBom(data) : 0;
     const end = scanEvents(data, from, this);
     // Until 3 bytes came, a byte order mark may still be arriving.
     if (end > 0 || n >= 3) this.#first = false;
-    this.#tail = end < n ? data.subarray(end) : undefined;
+    if (end < n) tail.hold(data.subarray(end));
     const kept = this.#kept;
     if (kept) {
       kept.push(data.subarray(this.#keptFrom, end));

@@ -1,6 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { createParser } from 'eventsource-parser';
 import type { EventSourceMessage } from 'eventsource-parser';
+import { SwitchyardError } from '../errors.js';
 import type { SseEvent } from '../types.js';
 import { PushLayer, RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
@@ -54,6 +55,70 @@ export function scanEvents(data: Buffer, from: number, sink: EventSink): number 
   return eventStart;
 }
 
+/** The longest SSE event read (an image in a data line is a few MiB). */
+export const MAX_EVENT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The start of an event that has not ended, held until a chunk may end it: a long event (a data
+ * line of megabytes, in chunks of kilobytes) is joined and scanned once, not once per chunk.
+ */
+export class PendingEvent {
+  #parts: Buffer[] = [];
+  #bytes = 0;
+  #last = 0;
+
+  get held(): boolean {
+    return this.#parts.length > 0;
+  }
+
+  /**
+   * Holds `data` (a chunk, or a scanned chunk's unfinished rest). Throws past MAX_EVENT_BYTES: an
+   * upstream writing one endless line would otherwise be held in memory for as long as it writes.
+   */
+  hold(data: Buffer): void {
+    if (data.length === 0) return;
+    this.#bytes += data.length;
+    if (this.#bytes > MAX_EVENT_BYTES)
+      throw new SwitchyardError(
+        'SWITCHYARD_ERR_UPSTREAM_FAILED',
+        `upstream stream event over ${MAX_EVENT_BYTES / 1024 / 1024} MiB`,
+        { expose: true },
+      );
+    this.#parts.push(data);
+    this.#last = data[data.length - 1]!;
+  }
+
+  /**
+   * Whether `chunk` may end the held event: it holds two line ends in a row (LF LF, LF CR or
+   * CR CR; CR LF is one), or its first byte makes them with the held last one.
+   */
+  mayEnd(chunk: Buffer): boolean {
+    const first = chunk[0];
+    return (
+      ((this.#last === LF || this.#last === CR) &&
+        (first === LF || first === CR) &&
+        !(this.#last === CR && first === LF)) ||
+      chunk.indexOf(LF_LF) !== -1 ||
+      chunk.indexOf(LF_CR) !== -1 ||
+      chunk.indexOf(CR_CR) !== -1
+    );
+  }
+
+  /** What is held followed by `chunk`, in one buffer; holds nothing after. */
+  join(chunk: Buffer): Buffer {
+    const parts = this.#parts;
+    parts.push(chunk);
+    const data = Buffer.concat(parts);
+    this.#parts = [];
+    this.#bytes = 0;
+    return data;
+  }
+}
+
+const LF_LF = Buffer.from('\n\n');
+const LF_CR = Buffer.from('\n\r');
+const CR_CR = Buffer.from('\r\r');
+
 /** Where a stream's first chunk starts once a UTF-8 byte order mark is skipped. */
 export function afterBom(data: Buffer): number {
   return data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
@@ -67,7 +132,7 @@ export class SseEvents
   extends PushLayer<Uint8Array | string>
   implements AsyncIterableIterator<SseEvent>, EventSink, PushSource<SseEvent>, PushListener<Buffer>
 {
-  #tail: Buffer | undefined;
+  readonly #tail = new PendingEvent();
   #first = true;
   #queue: SseEvent[] = [];
   #at = 0;
@@ -122,12 +187,14 @@ export class SseEvents
   }
 
   #scan(chunk: Buffer): void {
-    const data = this.#tail ? Buffer.concat([this.#tail, chunk]) : chunk;
+    const tail = this.#tail;
+    if (tail.held && !tail.mayEnd(chunk)) return tail.hold(chunk);
+    const data = tail.held ? tail.join(chunk) : chunk;
     const from = this.#first ? afterBom(data) : 0;
     const end = scanEvents(data, from, this);
     // Until 3 bytes came, a byte order mark may still be arriving.
     if (end > 0 || data.length >= 3) this.#first = false;
-    this.#tail = end < data.length ? data.subarray(end) : undefined;
+    if (end < data.length) tail.hold(data.subarray(end));
   }
 
   #take(): SseEvent {
