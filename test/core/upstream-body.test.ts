@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { UpstreamBody } from '../../core/src/upstream/body.js';
+import { MAX_WHOLE_BYTES, UpstreamBody } from '../../core/src/upstream/body.js';
 
 /** undici's controller for a body nobody pauses or aborts in these tests. */
 function controller(): Dispatcher.DispatchController {
@@ -23,6 +23,16 @@ describe('an upstream body read whole', () => {
     body.fail(new Error('reset'));
     expect(body.bytesNow()).toBeUndefined();
     await expect(body.bytes()).rejects.toThrow('reset');
+  });
+
+  it('refuses a chunk past MAX_WHOLE_BYTES (the client then drops the request; bytes() rejects with why)', async () => {
+    const body = new UpstreamBody(controller());
+    const whole = body.bytes();
+    const mib = Buffer.alloc(1024 * 1024, 0x20); // one buffer pushed again and again: no real memory held
+    for (let i = 0; i < MAX_WHOLE_BYTES / mib.length; i++) body.push(mib);
+    expect(() => body.push(mib)).toThrow('upstream answer over 256 MiB');
+    body.fail(new Error('dropped: upstream answer over 256 MiB'));
+    await expect(whole).rejects.toThrow('over 256 MiB');
   });
 
   it('bytes() waits for what has not arrived yet', async () => {

@@ -89,6 +89,20 @@ const longGzipSse: Script = (socket) => {
   pump();
 };
 
+/** A gzip body of 300 MiB of spaces (about 300 KB), made once. */
+let bomb: Buffer | undefined;
+function gzipBomb(): Buffer {
+  if (!bomb) {
+    const mib = Buffer.alloc(1024 * 1024, 0x20);
+    const parts = [gzipSync(Buffer.from('{"a":"'))];
+    // A gzip body may hold several members, each decoded in turn: one member of a MiB, 300 times.
+    const member = gzipSync(mib, { level: 9 });
+    for (let i = 0; i < 300; i++) parts.push(member);
+    bomb = Buffer.concat(parts);
+  }
+  return bomb;
+}
+
 let broken: RawUpstream;
 let good: RawUpstream;
 let gw: RunningGateway;
@@ -105,6 +119,10 @@ beforeAll(async () => {
         ),
       ),
     zstd: json(COMPLETION, 'zstd', (b) => b),
+    bomb: (socket) =>
+      void socket.write(
+        httpAnswer(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipBomb()),
+      ),
   });
   good = await startRawUpstream({
     gzip: json(COMPLETION, 'gzip', gzipSync),
@@ -116,6 +134,7 @@ beforeAll(async () => {
     a: json(MESSAGE, 'gzip', gzipSync),
     corrupt: json(COMPLETION, 'identity', (b) => b),
     zstd: json(COMPLETION, 'identity', (b) => b),
+    bomb: json(COMPLETION, 'identity', (b) => b),
   });
   const provider = (name: string, up: RawUpstream, models: string[], priority: number) => ({
     name,
@@ -128,8 +147,8 @@ beforeAll(async () => {
   gw = await startGateway(
     {
       providers: [
-        provider('broken', broken, ['corrupt', 'zstd'], 1),
-        provider('good', good, ['gzip', 'x-gzip', 'br', 'deflate', 'sse', 'long', 'corrupt', 'zstd'], 2),
+        provider('broken', broken, ['corrupt', 'zstd', 'bomb'], 1),
+        provider('good', good, ['gzip', 'x-gzip', 'br', 'deflate', 'sse', 'long', 'corrupt', 'zstd', 'bomb'], 2),
         { name: 'claude', type: 'anthropic', baseUrl: good.origin, apiKey: 'test-key-1', models: ['a'] },
       ],
     },
@@ -181,6 +200,8 @@ describe('an upstream answer with a content-encoding', () => {
   it.each([
     ['corrupt', /content-encoding gzip, corrupt/],
     ['zstd', /content-encoding zstd, which the gateway cannot read/],
+    // 300 MiB of spaces in 300 KB: the decoded answer is cut at 256 MiB (MAX_WHOLE_BYTES).
+    ['bomb', /upstream answer over 256 MiB/],
   ])('%s: a failed attempt, the next target answers', async (model, why) => {
     const res = await chat(model);
     expect(res.status, res.text).toBe(200);

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { SwitchyardError } from '../errors.js';
 import { RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
 
@@ -7,6 +8,13 @@ export type BodyController = Pick<Dispatcher.DispatchController, 'paused' | 'pau
 
 /** Bytes held for a reader that is behind before the upstream socket is paused (a Readable's default). */
 const HIGH_WATER = 64 * 1024;
+
+/**
+ * The largest answer read whole (decoded): an embeddings batch of 2,048 large vectors is about
+ * 130 MB of JSON. Past it the answer fails: an upstream that never ends its body, or a
+ * compression bomb, would otherwise fill the gateway's memory.
+ */
+export const MAX_WHOLE_BYTES = 256 * 1024 * 1024;
 
 /**
  * An upstream response body fed by undici's dispatch handler: read it whole (`bytes()`, `text()`),
@@ -61,7 +69,9 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
     }
     this.#queue.push(chunk);
     this.#queued += chunk.length;
-    if (this.#queued > HIGH_WATER && !this.#whole && !this.#controller.paused) this.#controller.pause();
+    if (this.#whole) {
+      if (this.#queued > MAX_WHOLE_BYTES) throw tooLarge();
+    } else if (this.#queued > HIGH_WATER && !this.#controller.paused) this.#controller.pause();
   }
 
   /** @internal The upstream finished the body. */
@@ -206,4 +216,10 @@ class BodyAbandonedError extends Error {
   constructor() {
     super('the upstream body was not read to the end');
   }
+}
+
+/** Thrown by push() (the client then drops the upstream request, and bytes() rejects with it). */
+function tooLarge(): SwitchyardError {
+  const mib = MAX_WHOLE_BYTES / 1024 / 1024;
+  return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `upstream answer over ${mib} MiB`, { expose: true });
 }

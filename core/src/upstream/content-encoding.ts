@@ -58,7 +58,9 @@ export class DecodingController implements BodyController {
       try {
         body.push(chunk);
       } catch (err) {
-        // A reader refused the chunk (an SSE event too long): the body fails with why.
+        // A reader refused the chunk (an SSE event too long, an answer too large): the body fails
+        // with why, also when the raw body had all arrived (aborting it then reports nothing).
+        body.fail(err);
         this.abort(err as Error);
       }
     });
