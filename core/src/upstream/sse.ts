@@ -63,7 +63,7 @@ export const MAX_EVENT_BYTES = 64 * 1024 * 1024;
  * line of megabytes, in chunks of kilobytes) is joined and scanned once, not once per chunk.
  */
 export class PendingEvent {
-  #parts: Buffer[] = [];
+  readonly #parts: Buffer[] = [];
   #bytes = 0;
   #last = 0;
 
@@ -109,7 +109,7 @@ export class PendingEvent {
     const parts = this.#parts;
     parts.push(chunk);
     const data = Buffer.concat(parts);
-    this.#parts = [];
+    parts.length = 0;
     this.#bytes = 0;
     return data;
   }
