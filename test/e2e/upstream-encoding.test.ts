@@ -7,30 +7,15 @@ import { finishedExchanges } from '../support/finishes.js';
 import { startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 import { sendHttp } from '../support/raw-http.js';
-import { httpAnswer, startRawUpstream, writeFlushed } from '../support/raw-upstream.js';
+import { completionJson, httpAnswer, messageJson, startRawUpstream, writeFlushed } from '../support/raw-upstream.js';
 import type { Script, RawUpstream } from '../support/raw-upstream.js';
 
 /**
  * A request without Accept-Encoding accepts any content coding, and upstreams or proxies do
  * compress unasked: the gateway reads such answers decoded, JSON and SSE, passed on or converted.
  */
-const COMPLETION = JSON.stringify({
-  id: 'c1',
-  object: 'chat.completion',
-  created: 1,
-  model: 'm',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'décodé' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
-});
-const MESSAGE = JSON.stringify({
-  id: 'msg_1',
-  type: 'message',
-  role: 'assistant',
-  model: 'a',
-  content: [{ type: 'text', text: 'décodé' }],
-  stop_reason: 'end_turn',
-  usage: { input_tokens: 4, output_tokens: 1 },
-});
+const COMPLETION = completionJson('décodé', 2);
+const MESSAGE = messageJson('décodé', 4);
 const chunkEvent = (content: string): string =>
   `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
 const SSE = `${chunkEvent('dé')}${chunkEvent('codé')}data: [DONE]\n\n`;

@@ -3,7 +3,7 @@ import { finishedExchanges } from '../support/finishes.js';
 import { startGateway } from '../support/gateway.js';
 import type { RunningGateway } from '../support/gateway.js';
 import { sendHttp } from '../support/raw-http.js';
-import { httpAnswer, startRawUpstream } from '../support/raw-upstream.js';
+import { completionJson, httpAnswer, messageJson, startRawUpstream } from '../support/raw-upstream.js';
 import type { Script, RawUpstream } from '../support/raw-upstream.js';
 
 /**
@@ -11,23 +11,8 @@ import type { Script, RawUpstream } from '../support/raw-upstream.js';
  * Passed on unread (same protocol), it was the caller's answer; it is a failed attempt, as it is
  * when the answer is converted.
  */
-const COMPLETION = JSON.stringify({
-  id: 'c1',
-  object: 'chat.completion',
-  created: 1,
-  model: 'm',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
-});
-const MESSAGE = JSON.stringify({
-  id: 'msg_1',
-  type: 'message',
-  role: 'assistant',
-  model: 'a',
-  content: [{ type: 'text', text: 'ok' }],
-  stop_reason: 'end_turn',
-  usage: { input_tokens: 3, output_tokens: 1 },
-});
+const COMPLETION = completionJson('ok', 1);
+const MESSAGE = messageJson('ok', 3);
 const PAGE = '<html><body><h1>502 Bad Gateway</h1></body></html>';
 const html: Script = (socket) => void socket.write(httpAnswer(200, { 'content-type': 'text/html' }, PAGE));
 const empty: Script = (socket) => void socket.write(httpAnswer(200, { 'content-type': 'application/json' }));

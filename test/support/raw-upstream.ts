@@ -91,3 +91,28 @@ function reason(status: number): string {
     'X'
   );
 }
+
+/** A Chat Completions answer's JSON text saying `content`, with its usage (3 prompt tokens). */
+export function completionJson(content: string, completionTokens: number): string {
+  return JSON.stringify({
+    id: 'c1',
+    object: 'chat.completion',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: completionTokens, total_tokens: 3 + completionTokens },
+  });
+}
+
+/** An Anthropic Messages answer's JSON text saying `text`, with its usage (1 output token). */
+export function messageJson(text: string, inputTokens: number): string {
+  return JSON.stringify({
+    id: 'msg_1',
+    type: 'message',
+    role: 'assistant',
+    model: 'a',
+    content: [{ type: 'text', text }],
+    stop_reason: 'end_turn',
+    usage: { input_tokens: inputTokens, output_tokens: 1 },
+  });
+}
