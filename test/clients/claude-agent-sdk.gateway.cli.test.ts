@@ -32,13 +32,12 @@ import {
   type Call,
   type UpstreamKind,
 } from '../support/clients/responses-bench.js';
+import { CLIENT_HUNG_MS } from '../support/clients/run-process.js';
 
 /** The model the app asks for; the others are aliased too, so a side call Claude Code made to one would show at the upstream. */
 const MODEL = 'claude-sonnet-4-5';
 const CLAUDE_MODELS = [MODEL, 'claude-haiku-4-5', 'claude-opus-5-5'];
-/** Only to mean "hung": a loaded machine may take long to start Claude Code. */
-const HUNG_MS = 180_000;
-const TEST_MS = HUNG_MS + 60_000;
+const TEST_MS = CLIENT_HUNG_MS + 60_000;
 const COMMAND = 'echo switchyard-agent-sdk-ok';
 const OUTPUT = 'switchyard-agent-sdk-ok';
 const CITY_SCHEMA = {
@@ -185,7 +184,7 @@ describe.each(UPSTREAM_KINDS)('an app on the Claude Agent SDK through the gatewa
       baseUrl: bench.gateway.url,
       apiKey: CLIENT_KEY,
       model: MODEL,
-      timeoutMs: HUNG_MS,
+      timeoutMs: CLIENT_HUNG_MS,
       ...options,
       extraEnv: { ...proxy.env(), ...options.extraEnv },
     });
@@ -344,7 +343,7 @@ describe('the offline check on the Claude Agent SDK', () => {
         prompt: 'Say hello',
         tools: [],
         extraEnv: { ...proxy.env(), ...cleared },
-        timeoutMs: HUNG_MS,
+        timeoutMs: CLIENT_HUNG_MS,
       });
       expect(result.timedOut).toBe(false);
       expect(result.result).toMatchObject({ subtype: 'success', is_error: false });

@@ -19,10 +19,9 @@ import { startGateway, type RunningGateway } from '../support/gateway.js';
 import { exchangeRecorder, type RecordedAttempt } from '../support/exchange-recorder.js';
 import { runClaudeCode, type ClaudeCodeResult } from '../support/clients/claude-code.js';
 import { startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
+import { CLIENT_HUNG_MS } from '../support/clients/run-process.js';
 
-/** Only to mean "hung": a loaded 2-core machine may be slow, never this slow. */
-const HUNG_MS = 180_000;
-const TEST_MS = HUNG_MS + 30_000;
+const TEST_MS = CLIENT_HUNG_MS + 30_000;
 const CALLER_KEY = 'sk-caller-claude-code';
 const ANT_KEY = 'sk-ant-upstream-0123456789';
 const OAI_KEY = 'sk-oai-upstream-0123456789';
@@ -168,7 +167,7 @@ const run = (upstream: string, prompt: string, env: Record<string, string>, cwd?
     prompt,
     cwd,
     extraEnv: { ...proxy.env(), ...env },
-    timeoutMs: HUNG_MS,
+    timeoutMs: CLIENT_HUNG_MS,
   });
 
 describe.each([
@@ -344,7 +343,7 @@ describe('Claude Code through the gateway to an overloaded Anthropic upstream', 
         prompt: 'Say hello',
         args: ['--fallback-model', 'claude-haiku-4-5'],
         extraEnv: proxy.env(),
-        timeoutMs: HUNG_MS,
+        timeoutMs: CLIENT_HUNG_MS,
       });
       expectSuccess(result);
       expect(upstreamCalls.anthropic().map((c) => `${c.body.model} ${c.status}`)).toEqual([
@@ -378,7 +377,7 @@ describe('Claude Code started with --model naming a gateway alias', () => {
       prompt: 'Say hello',
       model: alias,
       extraEnv: proxy.env(),
-      timeoutMs: HUNG_MS,
+      timeoutMs: CLIENT_HUNG_MS,
     });
     expectSuccess(result);
     expect(result.text).toMatch(new RegExp(`^${upstream}: [^]*Say hello`));

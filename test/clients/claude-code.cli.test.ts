@@ -10,9 +10,9 @@ import { startMockAnthropic, type MockAnthropic } from '../support/mock-anthropi
 import { runClaudeCode, type ClaudeCodeResult } from '../support/clients/claude-code.js';
 import { useMockAndDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
 import { checkFixture } from '../support/clients/fixtures.js';
+import { CLIENT_HUNG_MS } from '../support/clients/run-process.js';
 
 const KEY = 'sk-ant-test-claude-code';
-const HUNG_MS = 180_000;
 let mock: MockAnthropic;
 let proxy: DenyProxy;
 useMockAndDenyProxy(
@@ -63,7 +63,7 @@ describe.each([
       apiKey: KEY,
       prompt: 'Say hello',
       extraEnv: { ...proxy.env(), ...switches },
-      timeoutMs: HUNG_MS,
+      timeoutMs: CLIENT_HUNG_MS,
     });
     expectOffline(run);
     expect(run.exitCode, run.stderr).toBe(0);
@@ -91,7 +91,7 @@ describe.each([
         prompt: 'Read note.txt',
         cwd,
         extraEnv: { ...proxy.env(), ...switches },
-        timeoutMs: HUNG_MS,
+        timeoutMs: CLIENT_HUNG_MS,
       });
       expectOffline(run);
       expect(run.exitCode, run.stderr).toBe(0);
@@ -118,7 +118,7 @@ describe.each([
       prompt: 'Run echo',
       allowedTools: ['Bash(echo:*)'],
       extraEnv: { ...proxy.env(), ...switches },
-      timeoutMs: HUNG_MS,
+      timeoutMs: CLIENT_HUNG_MS,
     });
     expectOffline(run);
     expect(run.exitCode, run.stderr).toBe(0);
@@ -137,7 +137,7 @@ describe('Claude Code gateway model discovery', () => {
       apiKey: KEY,
       prompt: 'Say hello',
       extraEnv: { ...proxy.env(), CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY: '1' },
-      timeoutMs: HUNG_MS,
+      timeoutMs: CLIENT_HUNG_MS,
     });
     expectOffline(run);
     expect(run.exitCode, run.stderr).toBe(0);

@@ -35,6 +35,7 @@ import {
   type Call,
   type UpstreamKind,
 } from '../support/clients/responses-bench.js';
+import { CLIENT_HUNG_MS } from '../support/clients/run-process.js';
 
 /** The model Cline names with each provider; the gateway aliases it to each upstream's model. */
 const MODELS: Record<ClineProvider, string> = {
@@ -48,9 +49,7 @@ const NATIVE: Record<ClineProvider, UpstreamKind> = {
   'openai-native': 'openai',
   anthropic: 'anthropic',
 };
-/** Only to mean "hung": a loaded machine may take long to start the CLI. */
-const HUNG_MS = 180_000;
-const TEST_MS = 2 * HUNG_MS + 60_000;
+const TEST_MS = 2 * CLIENT_HUNG_MS + 60_000;
 const COMMAND = 'echo switchyard-cline-ok';
 const OUTPUT = 'switchyard-cline-ok\n';
 
@@ -190,7 +189,7 @@ describe.each(UPSTREAM_KINDS)('Cline through the gateway to %s', (kind) => {
         prompt,
         cwd,
         extraEnv: proxy.env(),
-        timeoutMs: HUNG_MS,
+        timeoutMs: CLIENT_HUNG_MS,
       };
       let direct: Call[] | undefined;
       if (NATIVE[provider] === kind) {
@@ -286,7 +285,7 @@ describe("Cline's web search on an upstream that cannot run it", () => {
       prompt: 'Say hello',
       webSearch: true,
       extraEnv: proxy.env(),
-      timeoutMs: HUNG_MS,
+      timeoutMs: CLIENT_HUNG_MS,
     });
 
   it(
@@ -340,7 +339,7 @@ describe('Cline through the gateway to anthropic: errors end the run with exit 1
       model: MODELS[provider],
       prompt: 'Say hello',
       extraEnv: proxy.env(),
-      timeoutMs: HUNG_MS,
+      timeoutMs: CLIENT_HUNG_MS,
     });
 
   function expectFailure(run: ClineResult, message: string, errorClass: string): void {
@@ -393,7 +392,7 @@ describe('the offline switches of the Cline runner matter', () => {
       webSearch: false,
       globalSettings: over.globalSettings,
       extraEnv: { ...proxy.env(), ...over.extraEnv },
-      timeoutMs: HUNG_MS,
+      timeoutMs: CLIENT_HUNG_MS,
     });
 
   it(

@@ -8,9 +8,9 @@ import { startMockOpenAI, type MockOpenAI } from '../support/mock-openai.js';
 import { runCodex, type CodexResult } from '../support/clients/codex.js';
 import { useMockAndDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
 import { checkFixture } from '../support/clients/fixtures.js';
+import { CLIENT_HUNG_MS } from '../support/clients/run-process.js';
 
 const KEY = 'sk-test-codex';
-const HUNG_MS = 180_000;
 let mock: MockOpenAI;
 let proxy: DenyProxy;
 useMockAndDenyProxy(
@@ -36,7 +36,7 @@ describe('Codex CLI against the mock OpenAI Responses API', () => {
       apiKey: KEY,
       prompt: 'Say hello',
       extraEnv: proxy.env(),
-      timeoutMs: HUNG_MS,
+      timeoutMs: CLIENT_HUNG_MS,
     });
     expectOffline(run);
     expect(run.exitCode, `${run.stderr}\n${run.stdout.slice(-2000)}`).toBe(0);
@@ -64,7 +64,7 @@ describe('Codex CLI against the mock OpenAI Responses API', () => {
       apiKey: KEY,
       prompt: 'Run echo',
       extraEnv: proxy.env(),
-      timeoutMs: HUNG_MS,
+      timeoutMs: CLIENT_HUNG_MS,
     });
     expectOffline(run);
     expect(run.exitCode, `${run.stderr}\n${run.stdout.slice(-2000)}`).toBe(0);

@@ -16,11 +16,10 @@ import {
   UPSTREAM_KINDS,
   type Bench,
 } from '../support/clients/responses-bench.js';
+import { CLIENT_HUNG_MS } from '../support/clients/run-process.js';
 
 /** Codex's model here (a model Codex knows); the gateway aliases it to each upstream's. */
 const MODEL = 'gpt-5.5';
-/** Only to mean "hung": a loaded machine may take long to start the CLI. */
-const HUNG_MS = 180_000;
 const COMMAND = 'echo switchyard-shell-ok';
 
 let proxy: DenyProxy;
@@ -70,7 +69,7 @@ describe.each(UPSTREAM_KINDS)('Codex CLI through the gateway to %s', (kind) => {
         apiKey: CLIENT_KEY,
         prompt: 'Say hello',
         extraEnv: proxy.env(),
-        timeoutMs: HUNG_MS,
+        timeoutMs: CLIENT_HUNG_MS,
       });
       expectOffline(run);
       expect(run.exitCode, `${run.stderr}\n${run.stdout.slice(-2000)}`).toBe(0);
@@ -90,7 +89,7 @@ describe.each(UPSTREAM_KINDS)('Codex CLI through the gateway to %s', (kind) => {
         expect(passThroughDifferences('codex.turn', calls)).toEqual([]);
       }
     },
-    HUNG_MS + 60_000,
+    CLIENT_HUNG_MS + 60_000,
   );
 
   it(
@@ -102,7 +101,7 @@ describe.each(UPSTREAM_KINDS)('Codex CLI through the gateway to %s', (kind) => {
         apiKey: CLIENT_KEY,
         prompt: 'Run echo',
         extraEnv: proxy.env(),
-        timeoutMs: HUNG_MS,
+        timeoutMs: CLIENT_HUNG_MS,
       });
       expectOffline(run);
       expect(run.exitCode, `${run.stderr}\n${run.stdout.slice(-2000)}`).toBe(0);
@@ -146,7 +145,7 @@ describe.each(UPSTREAM_KINDS)('Codex CLI through the gateway to %s', (kind) => {
         }
       }
     },
-    HUNG_MS + 60_000,
+    CLIENT_HUNG_MS + 60_000,
   );
 
   it(
@@ -162,7 +161,7 @@ describe.each(UPSTREAM_KINDS)('Codex CLI through the gateway to %s', (kind) => {
         prompt: 'Say hello',
         retries: 1,
         extraEnv: proxy.env(),
-        timeoutMs: HUNG_MS,
+        timeoutMs: CLIENT_HUNG_MS,
       });
       expectCleanRun(run, proxy);
       // Codex names the upstream's error as it reconnects, then the retry answers.
@@ -171,6 +170,6 @@ describe.each(UPSTREAM_KINDS)('Codex CLI through the gateway to %s', (kind) => {
       expect(run.text).toMatch(new RegExp(`^${kind}: [\\s\\S]*Say hello$`));
       expect(bench.calls().map((c) => c.status)).toEqual([200, 200]);
     },
-    HUNG_MS + 60_000,
+    CLIENT_HUNG_MS + 60_000,
   );
 });

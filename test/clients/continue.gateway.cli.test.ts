@@ -45,6 +45,7 @@ import {
   type UpstreamKind,
 } from '../support/clients/responses-bench.js';
 import { until } from '../support/wait.js';
+import { CLIENT_HUNG_MS } from '../support/clients/run-process.js';
 
 /** The wire cn speaks: which one follows from the provider and, for `openai`, the model name. */
 type ClientWire = 'chat' | 'responses' | 'messages';
@@ -65,9 +66,7 @@ const CLIENT_MODELS = CLIENTS.map((c) => c.model);
 /** The upstream kind that speaks each of cn's wires itself. */
 const NATIVE: Record<ClientWire, UpstreamKind> = { chat: 'chat', responses: 'openai', messages: 'anthropic' };
 
-/** Only to mean "hung": a loaded machine may take long to start the CLI. */
-const HUNG_MS = 180_000;
-const TEST_MS = 2 * HUNG_MS + 60_000;
+const TEST_MS = 2 * CLIENT_HUNG_MS + 60_000;
 const COMMAND = 'echo switchyard-cn-ok';
 const OUTPUT = 'switchyard-cn-ok';
 const FINAL_ANSWER = 'switchyard-cn-done';
@@ -131,7 +130,7 @@ describe.each(UPSTREAM_KINDS)('cn through the gateway to %s', (kind) => {
         prompt,
         cwd,
         extraEnv: proxy.env(),
-        timeoutMs: HUNG_MS,
+        timeoutMs: CLIENT_HUNG_MS,
       };
       let direct: Call[] | undefined;
       if (NATIVE[client.wire] === kind) {
@@ -213,7 +212,7 @@ describe.each(['chat', 'anthropic'] as const)('cn through the gateway to %s: err
       model: client.model,
       prompt: 'Say hello',
       extraEnv: proxy.env(),
-      timeoutMs: HUNG_MS,
+      timeoutMs: CLIENT_HUNG_MS,
     });
 
   /**
@@ -260,12 +259,15 @@ describe('the deny proxy sees what cn reaches for', () => {
       model: 'gpt-4.1',
       prompt: 'Say hello',
       extraEnv: proxy.env(),
-      timeoutMs: HUNG_MS,
+      timeoutMs: CLIENT_HUNG_MS,
     });
     expectSuccess(run);
     expect(run.stdout.trim()).toMatch(/^chat: [\s\S]*Say hello$/);
     // The check starts as cn loads; should its refusal land after cn's exit, it still comes.
-    await until(() => proxy.attempts.length > 0, { hungAfterMs: HUNG_MS, what: "cn's version check at the proxy" });
+    await until(() => proxy.attempts.length > 0, {
+      hungAfterMs: CLIENT_HUNG_MS,
+      what: "cn's version check at the proxy",
+    });
     expect(proxy.attempts).toEqual([CONTINUE_VERSION_CHECK]);
   });
 });

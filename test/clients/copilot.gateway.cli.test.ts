@@ -55,6 +55,7 @@ import {
   type Call,
   type UpstreamKind,
 } from '../support/clients/responses-bench.js';
+import { CLIENT_HUNG_MS } from '../support/clients/run-process.js';
 
 /** The wire Copilot speaks: which one follows from the provider and, for `openai`, the wire API. */
 type ClientWire = 'chat' | 'responses' | 'messages';
@@ -73,9 +74,7 @@ const CLIENTS: readonly ClientSetup[] = [
 ];
 const CLIENT_MODELS = CLIENTS.map((c) => c.model);
 
-/** Only to mean "hung": a loaded machine may take long to start the CLI. */
-const HUNG_MS = 180_000;
-const TEST_MS = HUNG_MS + 60_000;
+const TEST_MS = CLIENT_HUNG_MS + 60_000;
 /**
  * `touch` writes, so Copilot runs it only when approved (`echo` alone it runs unasked, as read-only);
  * the quotes keep the output out of the command's own text: only a command that ran prints it.
@@ -116,7 +115,7 @@ function runThrough(bench: Bench, client: ClientSetup, extra: Partial<CopilotRun
     model: client.model,
     prompt: 'Say hello',
     extraEnv: proxy.env(),
-    timeoutMs: HUNG_MS,
+    timeoutMs: CLIENT_HUNG_MS,
     ...extra,
   });
 }
@@ -233,7 +232,7 @@ describe.each(UPSTREAM_KINDS)('Copilot through the gateway to %s', (kind) => {
             prompt: 'Run the command',
             allowTools: ALLOW,
             extraEnv: proxy.env(),
-            timeoutMs: HUNG_MS,
+            timeoutMs: CLIENT_HUNG_MS,
           });
           const directCalls = bench.calls();
           bench.reset();

@@ -8,8 +8,8 @@ import { startMockOpenAI, type MockOpenAI } from '../support/mock-openai.js';
 import { CLAUDE_CODE_OFFLINE_ENV, runClaudeCode } from '../support/clients/claude-code.js';
 import { runCodex } from '../support/clients/codex.js';
 import { startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
+import { CLIENT_HUNG_MS } from '../support/clients/run-process.js';
 
-const HUNG_MS = 180_000;
 let anthropic: MockAnthropic;
 let openai: MockOpenAI;
 let proxy: DenyProxy;
@@ -34,7 +34,7 @@ describe('deny proxy', () => {
       apiKey: 'k',
       prompt: 'Say hello',
       extraEnv: { ...proxy.env(), ...cleared },
-      timeoutMs: HUNG_MS,
+      timeoutMs: CLIENT_HUNG_MS,
     });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(proxy.attempts).toContainEqual({ kind: 'connect', target: 'api.anthropic.com:443' });
@@ -48,7 +48,7 @@ describe('deny proxy', () => {
       prompt: 'Say hello',
       configOverrides: ['features.plugins=true'],
       extraEnv: proxy.env(),
-      timeoutMs: HUNG_MS,
+      timeoutMs: CLIENT_HUNG_MS,
     });
     expect(run.exitCode, run.stderr).toBe(0);
     expect(proxy.attempts.map((a) => a.target)).toContain('github.com:443');

@@ -24,6 +24,7 @@ import {
   type Call,
   type UpstreamKind,
 } from '../support/clients/responses-bench.js';
+import { CLIENT_HUNG_MS } from '../support/clients/run-process.js';
 
 /**
  * opencode's model here; the gateway aliases it to each upstream's. A point release the model
@@ -32,8 +33,6 @@ import {
  * Anthropic packages send is refused by OpenAI for it).
  */
 const MODEL = 'gpt-5.5';
-/** Only to mean "hung": a loaded machine may take long to start the CLI. */
-const HUNG_MS = 180_000;
 const COMMAND = 'echo switchyard-shell-ok';
 const OUTPUT = 'switchyard-shell-ok\n';
 
@@ -150,7 +149,7 @@ describe.each(UPSTREAM_KINDS)('opencode through the gateway to %s', (kind) => {
         protocol,
         prompt,
         extraEnv: proxy.env(),
-        timeoutMs: HUNG_MS,
+        timeoutMs: CLIENT_HUNG_MS,
       });
 
     it(
@@ -171,7 +170,7 @@ describe.each(UPSTREAM_KINDS)('opencode through the gateway to %s', (kind) => {
         else expect(calls[0]!.body.model).toBe(bench.model(MODEL));
         expect(calls[0]!.body.stream ?? true).toBe(true);
       },
-      HUNG_MS + 60_000,
+      CLIENT_HUNG_MS + 60_000,
     );
 
     it(
@@ -191,7 +190,7 @@ describe.each(UPSTREAM_KINDS)('opencode through the gateway to %s', (kind) => {
         for (const call of calls) expect(call.path).toMatch(upstreamPath(kind, protocol));
         expectFollowUp(kind, protocol, calls[1]!);
       },
-      HUNG_MS + 60_000,
+      CLIENT_HUNG_MS + 60_000,
     );
   });
 });
@@ -215,11 +214,11 @@ describe('the offline switches of the opencode runner', () => {
         protocol: 'chat',
         prompt: 'Say hello',
         extraEnv: { ...proxy.env(), OPENCODE_DISABLE_MODELS_FETCH: '0' },
-        timeoutMs: HUNG_MS,
+        timeoutMs: CLIENT_HUNG_MS,
       });
       expect(result.timedOut).toBe(false);
       expect(proxy.attempts).toContainEqual({ kind: 'connect', target: 'models.opencode.ai:443' });
     },
-    HUNG_MS + 60_000,
+    CLIENT_HUNG_MS + 60_000,
   );
 });

@@ -27,6 +27,7 @@ import {
   type Call,
   type UpstreamKind,
 } from '../support/clients/responses-bench.js';
+import { CLIENT_HUNG_MS } from '../support/clients/run-process.js';
 
 /** The model pi names on each API; the gateway aliases it to each upstream's model. */
 const MODELS: Record<PiApi, string> = {
@@ -40,9 +41,7 @@ const NATIVE: Record<PiApi, UpstreamKind> = {
   'openai-responses': 'openai',
   'anthropic-messages': 'anthropic',
 };
-/** Only to mean "hung": a loaded machine may take long to start the CLI. */
-const HUNG_MS = 180_000;
-const TEST_MS = 2 * HUNG_MS + 60_000;
+const TEST_MS = 2 * CLIENT_HUNG_MS + 60_000;
 const COMMAND = 'echo switchyard-pi-ok';
 const OUTPUT = 'switchyard-pi-ok';
 
@@ -141,7 +140,7 @@ describe.each(UPSTREAM_KINDS)('pi through the gateway to %s', (kind) => {
   ): Promise<{ run: PiResult; calls: Call[]; direct?: Call[] }> {
     const cwd = await mkdtemp(join(tmpdir(), 'sy-pi-gw-cwd-'));
     try {
-      const common = { api, model: MODELS[api], cwd, extraEnv: proxy.env(), timeoutMs: HUNG_MS, ...run };
+      const common = { api, model: MODELS[api], cwd, extraEnv: proxy.env(), timeoutMs: CLIENT_HUNG_MS, ...run };
       let direct: Call[] | undefined;
       if (NATIVE[api] === kind) {
         const alone = await runPi({
@@ -282,7 +281,7 @@ describe('pi through the gateway to anthropic: errors, in the shape of the API p
       model: MODELS[api],
       prompt: 'Say hello',
       extraEnv: proxy.env(),
-      timeoutMs: HUNG_MS,
+      timeoutMs: CLIENT_HUNG_MS,
     });
 
   /** pi ran to its end (exit 0 in JSON mode) and recorded the failed call on the message. */

@@ -12,8 +12,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startMockOpenAI, type MockOpenAI } from '../support/mock-openai.js';
 import { PI_OFFLINE_ENV, runPi } from '../support/clients/pi.js';
 import { startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
+import { CLIENT_HUNG_MS } from '../support/clients/run-process.js';
 
-const HUNG_MS = 180_000;
 const KEY = 'sk-upstream-0123456789';
 let openai: MockOpenAI;
 let proxy: DenyProxy;
@@ -57,7 +57,7 @@ const run = (offline: boolean) =>
       PATH: emptyPath,
       ...(offline ? {} : Object.fromEntries(Object.keys(PI_OFFLINE_ENV).map((name) => [name, '']))),
     },
-    timeoutMs: HUNG_MS,
+    timeoutMs: CLIENT_HUNG_MS,
   });
 
 describe('deny proxy and pi', () => {

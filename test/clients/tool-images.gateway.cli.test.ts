@@ -17,10 +17,9 @@ import { runClaudeCode } from '../support/clients/claude-code.js';
 import { runCodex } from '../support/clients/codex.js';
 import { expectCleanRun, startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
 import { CLIENT_KEY, startBench, type Bench, type UpstreamKind } from '../support/clients/responses-bench.js';
+import { CLIENT_HUNG_MS } from '../support/clients/run-process.js';
 
-/** Only to mean "hung". */
-const HUNG_MS = 180_000;
-const TEST_MS = HUNG_MS + 30_000;
+const TEST_MS = CLIENT_HUNG_MS + 30_000;
 const CALLER_KEY = 'test-caller-key';
 const UPSTREAM_KEY = 'test-upstream-key';
 const CLAUDE_MODELS = ['claude-opus-5-5', 'claude-sonnet-4-5', 'claude-haiku-4-5'];
@@ -99,7 +98,7 @@ describe('Claude Code reads a PNG through the gateway', () => {
         prompt: 'Look at shot.png',
         cwd,
         extraEnv: proxy.env(),
-        timeoutMs: HUNG_MS,
+        timeoutMs: CLIENT_HUNG_MS,
       });
       expectCleanRun(run, proxy);
       expect(run.toolCalls).toEqual([expect.objectContaining({ name: 'Read', isError: false })]);
@@ -161,7 +160,7 @@ describe.each(['chat', 'anthropic', 'gemini'] as UpstreamKind[])(
         prompt: 'Look at shot.png',
         cwd,
         extraEnv: proxy.env(),
-        timeoutMs: HUNG_MS,
+        timeoutMs: CLIENT_HUNG_MS,
       });
       expectCleanRun(run, proxy);
       expect(run.text).toBe('seen');

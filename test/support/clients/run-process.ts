@@ -1,6 +1,9 @@
 /** Runs a client program to completion with a clean environment and a "hung" limit. */
 import { spawn } from 'node:child_process';
 
+/** How long a client program may run before it is taken for hung: a loaded 2-core machine may be slow to start one, never this slow. */
+export const CLIENT_HUNG_MS = 180_000;
+
 export interface ProcessResult {
   /** Exit code, or null when a signal ended the process (see `timedOut`). */
   exitCode: number | null;
