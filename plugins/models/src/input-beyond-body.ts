@@ -42,11 +42,25 @@ const MAX_DEPTH = 64;
  *   `file_id` or an http(s) `file_data`), or an image part whose URL is a document's or a video's, which the
  *   upstream reads whole: a 500-page PDF is some 300,000 input tokens, an hour of video a million.
  */
-export function promptMediaOf(body: Record<string, unknown>): {
-  audio: boolean;
-  byReference: boolean;
-  unknownKind: boolean;
-} {
+export function promptMediaOf(body: Record<string, unknown>): PromptMedia {
+  let seen = mediaSeen.get(body);
+  if (!seen) {
+    seen = walkPromptMedia(body);
+    mediaSeen.set(body, seen);
+  }
+  return seen;
+}
+
+export interface PromptMedia {
+  readonly audio: boolean;
+  readonly byReference: boolean;
+  readonly unknownKind: boolean;
+}
+
+/** promptMediaOf() per body: budgets and rate limits both ask, once each. */
+const mediaSeen = new WeakMap<object, PromptMedia>();
+
+function walkPromptMedia(body: Record<string, unknown>): PromptMedia {
   const seen = { audio: false, byReference: false, unknownKind: false };
   const walk = (value: unknown, depth: number): void => {
     if (typeof value === 'string') {
