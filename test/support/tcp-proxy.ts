@@ -11,11 +11,17 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Listens again on the same port. */
   restore(): Promise<void>;
+  /** Keeps what the target answers from here on (a slow server: commands arrive and run, replies wait). */
+  holdReplies(): void;
+  /** Delivers the held replies, in order, and forwards again. */
+  releaseReplies(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, scheme = 'redis'): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const replyPaths = new Set<{ inbound: Socket; held: Buffer[] }>();
+  let holding = false;
   let server: Server | undefined;
   let port = 0;
   const listen = async (): Promise<void> => {
@@ -31,7 +37,11 @@ export async function startTcpProxy(targetPort: number, scheme = 'redis'): Promi
           outbound.destroy();
         });
       }
-      inbound.pipe(outbound).pipe(inbound);
+      const path = { inbound, held: [] as Buffer[] };
+      replyPaths.add(path);
+      inbound.on('close', () => replyPaths.delete(path));
+      inbound.pipe(outbound);
+      outbound.on('data', (chunk: Buffer) => (holding ? path.held.push(chunk) : inbound.write(chunk)));
     });
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
@@ -52,6 +62,13 @@ export async function startTcpProxy(targetPort: number, scheme = 'redis'): Promi
     url: `${scheme}://127.0.0.1:${port}`,
     cut,
     restore: listen,
+    holdReplies: () => {
+      holding = true;
+    },
+    releaseReplies: () => {
+      holding = false;
+      for (const path of replyPaths) for (const chunk of path.held.splice(0)) path.inbound.write(chunk);
+    },
     close: cut,
   };
 }
