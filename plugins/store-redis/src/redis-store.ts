@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger, Store, StoreListener } from '@switchyard/core';
 
@@ -10,7 +11,19 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** Transitions (unreachable / reachable again) are logged here, once each. */
   logger?: Logger;
+  /** How often the marker key is checked besides on every (re)connection (data lost without a restart: evicted, flushed). @default 30000 */
+  markerCheckMs?: number;
 }
+
+/** The marker: its value (when it was made and a random part) names one life of the shared state. */
+const MARKER_KEY = 'store:marker';
+
+/** Reads the marker, or sets it to ARGV[1] when absent. Returns {1, value} or {0, ARGV[1]}. */
+const MARK = `
+local found = redis.call('GET', KEYS[1])
+if found then return {1, found} end
+redis.call('SET', KEYS[1], ARGV[1])
+return {0, ARGV[1]}`;
 
 /** Adds `by` and sets the TTL only when the key did not exist before (as the memory store does). */
 const INCREMENT = `
@@ -31,6 +44,7 @@ return 1`;
 type ScriptedRedis = Redis & {
   switchyardIncrement(key: string, by: string, ttlMs: string): Promise<string>;
   switchyardCompareAndSet(key: string, absent: string, expected: string, next: string, ttlMs: string): Promise<number>;
+  switchyardMark(key: string, fresh: string): Promise<[number, string]>;
 };
 
 /**
@@ -48,6 +62,10 @@ export class RedisStore implements Store {
   readonly #listeners = new Map<string, Set<StoreListener>>();
   #reachable: boolean | undefined;
   #closed = false;
+  /** The marker this store last saw; undefined until the first check answers. */
+  #marker: string | undefined;
+  #dataLosses = 0;
+  readonly #markerTimer: NodeJS.Timeout;
 
   constructor(options: RedisStoreOptions) {
     this.keyPrefix = options.keyPrefix ?? 'switchyard:';
@@ -63,7 +81,14 @@ export class RedisStore implements Store {
     }) as ScriptedRedis;
     this.#client.defineCommand('switchyardIncrement', { numberOfKeys: 1, lua: INCREMENT });
     this.#client.defineCommand('switchyardCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
-    this.#client.on('ready', () => this.#transition(true));
+    this.#client.defineCommand('switchyardMark', { numberOfKeys: 1, lua: MARK });
+    this.#client.on('ready', () => {
+      this.#transition(true);
+      void this.#checkMarker();
+    });
+    this.#markerTimer = setInterval(() => {
+      if (this.reachable) void this.#checkMarker();
+    }, options.markerCheckMs ?? 30_000).unref();
     this.#client.on('error', (err: Error) => this.#transition(false, err));
     this.#client.on('close', () => this.#transition(false));
   }
@@ -71,6 +96,11 @@ export class RedisStore implements Store {
   /** The ioredis client, for plugins that speak Redis themselves (e.g. the rate limiter's Lua script). Keys it sees are prefixed with `keyPrefix`. */
   get redis(): Redis {
     return this.#client;
+  }
+
+  /** How many times this store found Redis had lost its data (the marker key gone or replaced) since it started. */
+  get dataLosses(): number {
+    return this.#dataLosses;
   }
 
   /** True while the connection is up. */
@@ -152,6 +182,7 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#markerTimer);
     for (const connection of [this.#client, this.#subscriber]) {
       if (!connection) continue;
       if (connection.status === 'ready') await connection.quit().catch(() => undefined);
@@ -182,6 +213,38 @@ export class RedisStore implements Store {
       this.#subscriber = subscriber;
     }
     return this.#subscriber;
+  }
+
+  /**
+   * Redis restarted without persistence, or keys evicted or flushed: the shared state (budgets'
+   * spend, rate-limit windows, sticky sessions…) silently starts over. The marker key, set once
+   * per life of the data, tells: gone or replaced means the data this store knew is gone.
+   */
+  async #checkMarker(): Promise<void> {
+    let present: number;
+    let marker: string;
+    try {
+      [present, marker] = await this.#client.switchyardMark(MARKER_KEY, `${new Date().toISOString()} ${randomUUID()}`);
+    } catch {
+      return; // unreachable: checked again on reconnection
+    }
+    if (this.#closed) return;
+    const known = this.#marker;
+    this.#marker = marker;
+    if (known === undefined) {
+      if (!present)
+        this.#logger?.warn(
+          { event: 'store_new', store: 'redis', redis: this.#where, keyPrefix: this.keyPrefix },
+          `redis store at ${this.#where} holds no Switchyard state under "${this.keyPrefix}": starting new shared state (expected on a first start; otherwise Redis lost its data)`,
+        );
+      return;
+    }
+    if (marker === known) return;
+    this.#dataLosses++;
+    this.#logger?.error(
+      { event: 'store_data_lost', store: 'redis', redis: this.#where, keyPrefix: this.keyPrefix },
+      `REDIS STORE LOST ITS DATA at ${this.#where} (restarted without persistence, or keys evicted or flushed): budgets' spend and holds, rate-limit windows, sticky sessions, breaker states, run-time keys and stored responses start over. Budgets need a Redis with AOF persistence and maxmemory-policy noeviction`,
+    );
   }
 
   #transition(reachable: boolean, err?: Error): void {
