@@ -15,6 +15,8 @@ export interface TcpProxy {
   holdReplies(): void;
   /** Delivers the held replies, in order, and forwards again. */
   releaseReplies(): void;
+  /** What clients sent (latin1) since the last call: which commands reached the server. */
+  takeSent(): string;
   close(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export async function startTcpProxy(targetPort: number, scheme = 'redis'): Promi
   const sockets = new Set<Socket>();
   const replyPaths = new Set<{ inbound: Socket; held: Buffer[] }>();
   let holding = false;
+  let sent = '';
   let server: Server | undefined;
   let port = 0;
   const listen = async (): Promise<void> => {
@@ -41,6 +44,7 @@ export async function startTcpProxy(targetPort: number, scheme = 'redis'): Promi
       replyPaths.add(path);
       inbound.on('close', () => replyPaths.delete(path));
       inbound.pipe(outbound);
+      inbound.on('data', (chunk: Buffer) => (sent += chunk.toString('latin1')));
       outbound.on('data', (chunk: Buffer) => (holding ? path.held.push(chunk) : inbound.write(chunk)));
     });
     await new Promise<void>((resolve, reject) => {
@@ -68,6 +72,11 @@ export async function startTcpProxy(targetPort: number, scheme = 'redis'): Promi
     releaseReplies: () => {
       holding = false;
       for (const path of replyPaths) for (const chunk of path.held.splice(0)) path.inbound.write(chunk);
+    },
+    takeSent: () => {
+      const taken = sent;
+      sent = '';
+      return taken;
     },
     close: cut,
   };

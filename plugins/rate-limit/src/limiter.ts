@@ -254,7 +254,12 @@ export class Limiter {
         `rate-limit: ${dropped} counter moves dropped while the store failed`,
       );
     }
-    this.#resendTimer ??= setTimeout(() => void this.#sendAgain(), RESEND_EVERY_MS).unref();
+    this.#sendAgainSoon();
+  }
+
+  #sendAgainSoon(): void {
+    if (this.#resendTimer === undefined)
+      this.#resendTimer = setTimeout(() => void this.#sendAgain(), RESEND_EVERY_MS).unref();
   }
 
   async #sendAgain(): Promise<void> {
@@ -264,7 +269,7 @@ export class Limiter {
       try {
         await this.counters.move(next.moves, next.id);
       } catch {
-        this.#resendTimer ??= setTimeout(() => void this.#sendAgain(), RESEND_EVERY_MS).unref();
+        this.#sendAgainSoon();
         return;
       }
       if (this.#resends[0] === next) this.#resends.shift();
