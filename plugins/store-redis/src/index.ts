@@ -69,6 +69,12 @@ export function storeRedis(): Plugin<Record<string, never>> {
         'Times the Redis store was found to have lost its data (restart without persistence, eviction, flush) since start',
         () => store.dataLosses,
       );
+      gateway.status.addGauge(
+        'store_keys_evicted',
+        PLUGIN,
+        'Keys Redis evicted (maxmemory reached; its evicted_keys, any prefix) seen since start',
+        () => store.keysEvicted,
+      );
     },
   });
 }

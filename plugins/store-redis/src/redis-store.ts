@@ -65,6 +65,11 @@ export class RedisStore implements Store {
   /** The marker this store last saw; undefined until the first check answers. */
   #marker: string | undefined;
   #dataLosses = 0;
+  /** Redis' evicted_keys at the last check (undefined: not read yet, or INFO refused). */
+  #evictedSeen: number | undefined;
+  #keysEvicted = 0;
+  #policyChecked = false;
+  #checking: Promise<void> | undefined;
   readonly #markerTimer: NodeJS.Timeout;
 
   constructor(options: RedisStoreOptions) {
@@ -84,10 +89,11 @@ export class RedisStore implements Store {
     this.#client.defineCommand('switchyardMark', { numberOfKeys: 1, lua: MARK });
     this.#client.on('ready', () => {
       this.#transition(true);
-      void this.#checkMarker();
+      // After any check begun before the reconnection: this one must read the data as it is now.
+      void (this.#checking ?? Promise.resolve()).then(() => this.#checkData());
     });
     this.#markerTimer = setInterval(() => {
-      if (this.reachable) void this.#checkMarker();
+      if (this.reachable) void this.#checkData();
     }, options.markerCheckMs ?? 30_000).unref();
     this.#client.on('error', (err: Error) => this.#transition(false, err));
     this.#client.on('close', () => this.#transition(false));
@@ -101,6 +107,11 @@ export class RedisStore implements Store {
   /** How many times this store found Redis had lost its data (the marker key gone or replaced) since it started. */
   get dataLosses(): number {
     return this.#dataLosses;
+  }
+
+  /** Keys Redis evicted (its `evicted_keys`, any prefix) seen by this store's checks since it started. */
+  get keysEvicted(): number {
+    return this.#keysEvicted;
   }
 
   /** True while the connection is up. */
@@ -215,6 +226,56 @@ export class RedisStore implements Store {
     return this.#subscriber;
   }
 
+  /** One check at a time: a slow Redis must not pile them up (nor log one finding twice). */
+  #checkData(): Promise<void> {
+    this.#checking ??= (async () => {
+      try {
+        await this.#checkMarker();
+        await this.#checkEvictions();
+      } finally {
+        this.#checking = undefined;
+      }
+    })();
+    return this.#checking;
+  }
+
+  /**
+   * Keys with a TTL (budgets' counters, spend records) are what `volatile-*` policies evict first,
+   * and the marker has none: evictions are read from INFO instead. A Redis that refuses INFO
+   * (a managed one may) is not checked.
+   */
+  async #checkEvictions(): Promise<void> {
+    let stats: Record<string, string>;
+    let memory: Record<string, string> | undefined;
+    try {
+      if (!this.#policyChecked) memory = parseInfo(await this.#client.info('memory'));
+      stats = parseInfo(await this.#client.info('stats'));
+    } catch {
+      return;
+    }
+    if (this.#closed) return;
+    if (memory) {
+      this.#policyChecked = true;
+      const policy = memory.maxmemory_policy;
+      if (Number(memory.maxmemory) > 0 && policy !== undefined && policy !== 'noeviction')
+        this.#logger?.warn(
+          { event: 'store_may_evict', store: 'redis', redis: this.#where, maxmemoryPolicy: policy },
+          `redis store at ${this.#where} evicts keys when full (maxmemory-policy ${policy}): budgets' spend and other shared state may be lost; set maxmemory-policy noeviction`,
+        );
+    }
+    const evicted = Number(stats.evicted_keys);
+    if (!Number.isFinite(evicted)) return;
+    const seen = this.#evictedSeen;
+    this.#evictedSeen = evicted;
+    // Lower than seen: Redis restarted (its counters too); the marker tells whether data went with it.
+    if (seen === undefined || evicted <= seen) return;
+    this.#keysEvicted += evicted - seen;
+    this.#logger?.error(
+      { event: 'store_keys_evicted', store: 'redis', redis: this.#where, evicted: evicted - seen },
+      `REDIS EVICTED ${evicted - seen} KEYS at ${this.#where} (maxmemory reached): budgets' spend and holds, rate-limit windows and other shared state may be lost; give Redis more memory and set maxmemory-policy noeviction`,
+    );
+  }
+
   /**
    * Redis restarted without persistence, or keys evicted or flushed: the shared state (budgets'
    * spend, rate-limit windows, sticky sessions…) silently starts over. The marker key, set once
@@ -264,6 +325,16 @@ export class RedisStore implements Store {
       );
     }
   }
+}
+
+/** `field:value` lines of an INFO reply. */
+function parseInfo(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && !line.startsWith('#')) fields[line.slice(0, colon)] = line.slice(colon + 1);
+  }
+  return fields;
 }
 
 /** host:port/db of a Redis URL, without credentials. */
