@@ -11,11 +11,20 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Listens again on the same port. */
   restore(): Promise<void>;
+  /** Keeps what the target answers from here on (a slow server: commands arrive and run, replies wait). */
+  holdReplies(): void;
+  /** Delivers the held replies, in order, and forwards again. */
+  releaseReplies(): void;
+  /** What clients sent (latin1) since the last call: which commands reached the server. */
+  takeSent(): string;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, scheme = 'redis'): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const replyPaths = new Set<{ inbound: Socket; held: Buffer[] }>();
+  let holding = false;
+  let sent = '';
   let server: Server | undefined;
   let port = 0;
   const listen = async (): Promise<void> => {
@@ -31,7 +40,12 @@ export async function startTcpProxy(targetPort: number, scheme = 'redis'): Promi
           outbound.destroy();
         });
       }
-      inbound.pipe(outbound).pipe(inbound);
+      const path = { inbound, held: [] as Buffer[] };
+      replyPaths.add(path);
+      inbound.on('close', () => replyPaths.delete(path));
+      inbound.pipe(outbound);
+      inbound.on('data', (chunk: Buffer) => (sent += chunk.toString('latin1')));
+      outbound.on('data', (chunk: Buffer) => (holding ? path.held.push(chunk) : inbound.write(chunk)));
     });
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
@@ -52,6 +66,18 @@ export async function startTcpProxy(targetPort: number, scheme = 'redis'): Promi
     url: `${scheme}://127.0.0.1:${port}`,
     cut,
     restore: listen,
+    holdReplies: () => {
+      holding = true;
+    },
+    releaseReplies: () => {
+      holding = false;
+      for (const path of replyPaths) for (const chunk of path.held.splice(0)) path.inbound.write(chunk);
+    },
+    takeSent: () => {
+      const taken = sent;
+      sent = '';
+      return taken;
+    },
     close: cut,
   };
 }

@@ -153,7 +153,10 @@ export class Budgeter {
     } catch (err) {
       this.d.health.failed(err);
       this.d.health.decided();
-      if (options.onStoreError === 'deny') throw budgetUnavailable();
+      if (options.onStoreError === 'deny') {
+        this.#releaseInDoubt(id, charges);
+        throw budgetUnavailable();
+      }
       x.warn('budgets not enforced: the budget store is unreachable');
       this.#hold(x, id, charges, amount, perAttempt, at, false);
       return plan;
@@ -239,6 +242,7 @@ export class Budgeter {
       this.d.health.ok();
     } catch (err) {
       this.d.health.failed(err);
+      this.#releaseInDoubt(id, charges);
       if (this.d.options.onStoreError === 'deny') x.endFailover(budgetUnavailable());
       return;
     }
@@ -322,6 +326,22 @@ export class Budgeter {
         scope.budget.softLimit ?? this.d.options.softLimit,
         spans[i]!.end,
       );
+    });
+  }
+
+  /**
+   * A reservation whose call failed may still have been taken (a slow Redis runs it and answers
+   * after the timeout): its release is queued, as a settlement of nothing, so it does not hold the
+   * budget until `reservationTtlMs`. Releasing a hold never taken changes nothing.
+   */
+  #releaseInDoubt(id: string, charges: readonly Charge[]): void {
+    this.d.ledger.settle({
+      id,
+      keys: charges.map((c) => c.key),
+      keepMs: charges.map((c) => c.keepMs),
+      usd: 0,
+      records: [],
+      recordsKeepMs: this.d.options.retentionDays * DAY_MS,
     });
   }
 

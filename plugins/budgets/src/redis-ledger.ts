@@ -13,7 +13,8 @@ type Scripted = RedisClient & {
 
 /**
  * One script per round trip: settlements held since the last call (release each reservation, add
- * its cost, add the spend records), then reads, then at most one reservation, checked against
+ * its cost, add the spend records; a settlement with a cost is applied once, whatever the number
+ * of sends, by its `settled:<id>` marker), then reads, then at most one reservation, checked against
  * every budget before any is charged. KEYS: per budget its hash (`spent`, `reserved`, `r:<id>`
  * per held amount) then its sorted set of reservation expiries; per spend day its usd hash then
  * its requests hash. ARGV[1]: the JSON payload naming keys by index. Amounts travel as strings
@@ -36,23 +37,26 @@ local function keep(key, ms)
   if ms and tonumber(ms) > 0 then redis.call('PEXPIRE', key, ms) end
 end
 for _, s in ipairs(p.settle) do
+  local first = s.once == nil or redis.call('SET', KEYS[s.once], '1', 'NX', 'PX', p.onceMs)
   for i, b in ipairs(s.b) do
     local h, z = KEYS[b], KEYS[b + 1]
     release(h, z, s.id)
-    if tonumber(s.usd) > 0 then redis.call('HINCRBYFLOAT', h, 'spent', s.usd) end
+    if first and tonumber(s.usd) > 0 then redis.call('HINCRBYFLOAT', h, 'spent', s.usd) end
     keep(h, s.keep[i])
+  end
+  if first then
+    for _, r in ipairs(s.r) do
+      redis.call('HINCRBYFLOAT', KEYS[r.u], r.f, r.usd)
+      redis.call('HINCRBY', KEYS[r.u + 1], r.f, r.n)
+      keep(KEYS[r.u], r.keep)
+      keep(KEYS[r.u + 1], r.keep)
+    end
   end
 end
 if p.extend then
   for _, e in ipairs(p.extend.h) do
     for _, b in ipairs(e.b) do redis.call('ZADD', KEYS[b + 1], 'XX', p.extend.exp, e.id) end
   end
-end
-for _, r in ipairs(p.records) do
-  redis.call('HINCRBYFLOAT', KEYS[r.u], r.f, r.usd)
-  redis.call('HINCRBY', KEYS[r.u + 1], r.f, r.n)
-  keep(KEYS[r.u], r.keep)
-  keep(KEYS[r.u + 1], r.keep)
 end
 local out = {'1'}
 for _, b in ipairs(p.read) do
@@ -84,13 +88,27 @@ if r then
 end
 return out`;
 
+/**
+ * How long a settlement's `settled:<id>` marker is kept. A send that timed out may have run
+ * (a slow Redis answers late): the settlement is sent again, and the marker keeps it from
+ * counting twice if the send again comes within this time.
+ */
+export const SETTLED_MARKER_MS = 3_600_000;
+
 /** Settlements held at most this many; beyond, the oldest are dropped (logged) rather than grow without bound while Redis is down. */
 const MAX_HELD = 10_000;
 
 interface Payload {
   now: string;
-  settle: Array<{ id: string; b: number[]; usd: string; keep: string[] }>;
-  records: Array<{ u: number; f: string; usd: string; n: number; keep: string }>;
+  onceMs: string;
+  settle: Array<{
+    id: string;
+    once?: number;
+    b: number[];
+    usd: string;
+    keep: string[];
+    r: Array<{ u: number; f: string; usd: string; n: number; keep: string }>;
+  }>;
   read: number[];
   reserve?: { id: string; exp: string; c: Array<{ b: number; limit: string; amount: string; keep: string }> };
   extend?: { exp: string; h: Array<{ id: string; b: number[] }> };
@@ -105,7 +123,7 @@ class Call {
   readonly payload: Payload;
 
   constructor(now: number) {
-    this.payload = { now: String(now), settle: [], records: [], read: [] };
+    this.payload = { now: String(now), onceMs: String(SETTLED_MARKER_MS), settle: [], read: [] };
   }
 
   /** The index of a budget's hash (its sorted set follows it). */
@@ -119,20 +137,27 @@ class Call {
 
   add(s: Settlement): void {
     this.held.push(s);
+    // A bare release (no cost, no records) is the same however often it runs: no marker needed.
+    const counts = s.usd > 0 || s.records.length > 0;
     this.payload.settle.push({
       id: s.id,
+      ...(counts ? { once: this.#single(`settled:${s.id}`) } : {}),
       b: s.keys.map((k) => this.budget(k)),
       usd: String(s.usd),
       keep: s.keepMs.map((ms) => String(ms ?? 0)),
-    });
-    for (const r of s.records)
-      this.payload.records.push({
+      r: s.records.map((r) => ({
         u: this.day(r.day),
         f: recordField(r),
         usd: String(r.usd),
         n: r.requests,
         keep: String(s.recordsKeepMs),
-      });
+      })),
+    });
+  }
+
+  #single(key: string): number {
+    this.keys.push(key);
+    return this.keys.length;
   }
 
   #pair(first: string, second: string): number {

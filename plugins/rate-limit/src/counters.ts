@@ -27,13 +27,27 @@ export interface Move {
 }
 
 /**
+ * Makes a move safe to send again: `once` applies it only the first time a move with this id
+ * runs; `undo` applies it only if a `once` move with this id ran and was not undone since. A
+ * store whose command timed out cannot tell "not run" from "run, answered late": what it sends
+ * again, or sends to take back, must not count twice.
+ */
+export interface MoveId {
+  readonly id: string;
+  readonly undo?: boolean;
+}
+
+/** How long a move's id is remembered: a move sent again, or undone, later than this counts again. */
+export const MOVE_ID_MS = 600_000;
+
+/**
  * Fixed-window counters: a window starts at the first points added to an absent (or ended)
  * counter and lasts its WINDOW_SECONDS. Points given back to a counter whose window has ended
  * are dropped. Limits are compared by the caller (they vary per key): counters never refuse.
  */
 export interface Counters {
   /** Applies every move (in Redis: in one round trip) and returns each counter's reading after it; rejects when the store is unreachable. */
-  move(moves: readonly Move[]): Promise<Reading[]>;
+  move(moves: readonly Move[], id?: MoveId): Promise<Reading[]>;
   /** The current reading; an absent counter reads as zero with a full window ahead. */
   peek(name: CounterName, key: string): Promise<Reading>;
 }
@@ -56,7 +70,8 @@ export class MemoryCounters implements Counters {
     this.#nextSweep = now() + SWEEP_EVERY_MS;
   }
 
-  move(moves: readonly Move[]): Promise<Reading[]> {
+  /** Memory never fails a move: it is never sent again, ids do not matter. */
+  move(moves: readonly Move[], _id?: MoveId): Promise<Reading[]> {
     return Promise.resolve(this.moveNow(moves));
   }
 
@@ -99,12 +114,21 @@ export class MemoryCounters implements Counters {
 }
 
 /**
- * KEYS: the counters; ARGV: the points of each, then the window of each in ms (negative: a lease,
- * renewed by every positive move). Returns used and ms left for each. A window starts with the
- * first points added (its TTL set then); points given back to an absent counter are dropped.
+ * KEYS: the counters, then the move's id marker (when it has one); ARGV: the points of each, then
+ * the window of each in ms (negative: a lease, renewed by every positive move), then the id mode
+ * (`once`, `undo` or empty) and the marker's lifetime. Returns used and ms left for each. A window
+ * starts with the first points added (its TTL set then); points given back to an absent counter
+ * are dropped. A move its id rules out only reads.
  */
 const MOVE = `
-local n = #KEYS
+local n = (#ARGV - 2) / 2
+local mode = ARGV[2 * n + 1]
+local apply = true
+if mode == 'once' then
+  apply = redis.call('SET', KEYS[n + 1], '1', 'NX', 'PX', ARGV[2 * n + 2]) ~= false
+elseif mode == 'undo' then
+  apply = redis.call('DEL', KEYS[n + 1]) == 1
+end
 local out = {}
 for i = 1, n do
   local key = KEYS[i]
@@ -114,7 +138,11 @@ for i = 1, n do
   if lease then window = -window end
   local used = 0
   local left = window
-  if points > 0 or redis.call('EXISTS', key) == 1 then
+  if not apply then
+    used = tonumber(redis.call('GET', key) or '0')
+    local ttl = redis.call('PTTL', key)
+    if ttl >= 0 then left = ttl end
+  elseif points > 0 or redis.call('EXISTS', key) == 1 then
     used = redis.call('INCRBY', key, points)
     left = redis.call('PTTL', key)
     if left < 0 or (lease and points > 0) then
@@ -145,17 +173,26 @@ export class RedisCounters implements Counters {
     this.#redis.defineCommand('switchyardRateLimitMove', { lua: MOVE });
   }
 
-  async move(moves: readonly Move[]): Promise<Reading[]> {
+  async move(moves: readonly Move[], id?: MoveId): Promise<Reading[]> {
     const n = moves.length;
-    const args = new Array<string | number>(1 + 3 * n);
-    args[0] = n;
-    for (let i = 0; i < n; i++) {
-      const { dimension: name, scope: key, points } = moves[i]!;
-      args[1 + i] = redisKey(name, key);
-      args[1 + n + i] = points;
-      args[1 + 2 * n + i] = WINDOW_SECONDS[name] * 1000 * (LEASED.has(name) ? -1 : 1);
+    const keys: string[] = [];
+    const points: number[] = [];
+    const windows: number[] = [];
+    for (const { dimension: name, scope: key, points: p } of moves) {
+      keys.push(redisKey(name, key));
+      points.push(p);
+      windows.push(WINDOW_SECONDS[name] * 1000 * (LEASED.has(name) ? -1 : 1));
     }
-    const out = await this.#redis.switchyardRateLimitMove(...args);
+    if (id) keys.push(`rate-limit:move:${id.id}`);
+    const mode = id ? (id.undo ? 'undo' : 'once') : '';
+    const out = await this.#redis.switchyardRateLimitMove(
+      keys.length,
+      ...keys,
+      ...points,
+      ...windows,
+      mode,
+      MOVE_ID_MS,
+    );
     const readings: Reading[] = [];
     for (let i = 0; i < n; i++) readings.push({ used: Number(out[2 * i]), resetMs: Number(out[2 * i + 1]) });
     return readings;

@@ -1,7 +1,7 @@
 import { NOTHING, Reply, SwitchyardError, exchangeKey, retryAdvice, unansweredAfterSending } from '@switchyard/core';
 import type { AttemptResult, Exchange, Gateway, Logger } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
-import type { Counters, Move } from './counters.js';
+import type { Counters, Move, MoveId } from './counters.js';
 import {
   chargesFor,
   estimateTokens,
@@ -19,6 +19,8 @@ const PLUGIN = 'rate-limit';
 
 /** What admission charged, settled once when the request finishes. */
 interface Admission {
+  /** The request id: names its moves, so that one sent again counts once. */
+  readonly id: string;
   readonly charges: readonly Charge[];
   /** When each charge's window ends (epoch ms): nothing is given back to a window that has ended. */
   readonly windowEnds: readonly number[];
@@ -32,11 +34,19 @@ interface Admission {
 }
 
 const ADMISSION = exchangeKey<Admission>('rate-limit:admission');
+/** Moves the store failed are sent again this often, until it takes them. */
+const RESEND_EVERY_MS = 1000;
+/** Moves kept to send again at most; beyond, the oldest are dropped (logged). */
+const MAX_RESENDS = 10_000;
 const RESERVED = exchangeKey<Reservation>('rate-limit:reserved');
 const ANONYMOUS = 'anonymous';
 
 /** Admission, instance filtering, accounting and settlement; one per gateway. */
 export class Limiter {
+  /** Moves to send again: admissions that timed out (to take back) and settlements the store failed. */
+  #resends: Array<{ moves: readonly Move[]; id: MoveId }> = [];
+  #resendTimer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly options: RateLimitOptions,
     private readonly counters: Counters,
@@ -61,11 +71,15 @@ export class Limiter {
     const reservation = this.#reservation(x);
     const charges = chargesFor(scopes, reservation);
     if (charges.length === 0) return undefined;
+    const admitted: MoveId = { id: `admit:${x.id}` };
+    const giveBack = charges.map((c) => ({ dimension: c.dimension, scope: c.scope, points: -c.points }));
     let readings: Reading[];
     try {
-      readings = await this.counters.move(charges);
+      readings = await this.counters.move(charges, admitted);
       this.health.ok();
     } catch (err) {
+      // A slow store may have counted it all the same: taken back if so (a concurrency slot's lease is an hour).
+      this.#resend(giveBack, { ...admitted, undo: true });
       return this.#storeFailed(err, x);
     }
     const requests = first(charges, readings, 'requests');
@@ -73,6 +87,7 @@ export class Limiter {
     if (!charges.some((c, i) => readings[i]!.used > c.limit)) {
       const now = Date.now();
       x.set(ADMISSION, {
+        id: x.id,
         charges,
         windowEnds: readings.map((r) => now + r.resetMs),
         reserved: reservation.tokens,
@@ -86,8 +101,8 @@ export class Limiter {
     }
     // Refused requests do not count: take back everything this one added.
     await this.counters
-      .move(charges.map((c) => ({ dimension: c.dimension, scope: c.scope, points: -c.points })))
-      .catch(() => undefined);
+      .move(giveBack, { ...admitted, undo: true })
+      .catch(() => this.#resend(giveBack, { ...admitted, undo: true }));
     const refused = charges.flatMap((c, i) =>
       readings[i]!.used > c.limit ? [{ charge: c, reading: readings[i]! }] : [],
     );
@@ -215,10 +230,49 @@ export class Limiter {
       }
     });
     if (moves.length === 0) return;
+    const id: MoveId = { id: `settle:${admission.id}` };
     try {
-      await this.counters.move(moves);
+      await this.counters.move(moves, id);
     } catch (err) {
       this.health.failed(err, this.options.onStoreError);
+      this.#resend(moves, id);
+    }
+  }
+
+  /** Moves waiting to be sent again (the status endpoint's `pendingMoves`). */
+  get pendingMoves(): number {
+    return this.#resends.length;
+  }
+
+  /** Keeps a move the store failed, to send again (safe: its id makes it count once). */
+  #resend(moves: readonly Move[], id: MoveId): void {
+    this.#resends.push({ moves, id });
+    if (this.#resends.length > MAX_RESENDS) {
+      const dropped = this.#resends.splice(0, this.#resends.length - MAX_RESENDS).length;
+      this.logger.error(
+        { plugin: PLUGIN, dropped },
+        `rate-limit: ${dropped} counter moves dropped while the store failed`,
+      );
+    }
+    this.#sendAgainSoon();
+  }
+
+  #sendAgainSoon(): void {
+    if (this.#resendTimer === undefined)
+      this.#resendTimer = setTimeout(() => void this.#sendAgain(), RESEND_EVERY_MS).unref();
+  }
+
+  async #sendAgain(): Promise<void> {
+    this.#resendTimer = undefined;
+    while (this.#resends.length > 0) {
+      const next = this.#resends[0]!;
+      try {
+        await this.counters.move(next.moves, next.id);
+      } catch {
+        this.#sendAgainSoon();
+        return;
+      }
+      if (this.#resends[0] === next) this.#resends.shift();
     }
   }
 
@@ -243,6 +297,7 @@ export class Limiter {
       gatewayStore: gateway.store.kind,
       onStoreError: this.options.onStoreError,
       ...this.health.counts(),
+      pendingMoves: this.pendingMoves,
     };
   }
 

@@ -60,7 +60,21 @@ export function storeRedis(): Plugin<Record<string, never>> {
     stores: [redisFactory],
     apply(gateway) {
       const client = connections.get(gateway.store);
-      if (client) gateway.provide(REDIS_CLIENT, client);
+      if (!client) return;
+      gateway.provide(REDIS_CLIENT, client);
+      const store = gateway.store as RedisStore;
+      gateway.status.addGauge(
+        'store_data_losses',
+        PLUGIN,
+        'Times the Redis store was found to have lost its data (restart without persistence, eviction, flush) since start',
+        () => store.dataLosses,
+      );
+      gateway.status.addGauge(
+        'store_keys_evicted',
+        PLUGIN,
+        'Keys Redis evicted (maxmemory reached; its evicted_keys, any prefix) seen since start',
+        () => store.keysEvicted,
+      );
     },
   });
 }

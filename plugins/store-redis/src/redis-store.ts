@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger, Store, StoreListener } from '@switchyard/core';
 
@@ -10,7 +11,19 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** Transitions (unreachable / reachable again) are logged here, once each. */
   logger?: Logger;
+  /** How often the marker key is checked besides on every (re)connection (data lost without a restart: evicted, flushed). @default 30000 */
+  markerCheckMs?: number;
 }
+
+/** The marker: its value (when it was made and a random part) names one life of the shared state. */
+const MARKER_KEY = 'store:marker';
+
+/** Reads the marker, or sets it to ARGV[1] when absent. Returns {1, value} or {0, ARGV[1]}. */
+const MARK = `
+local found = redis.call('GET', KEYS[1])
+if found then return {1, found} end
+redis.call('SET', KEYS[1], ARGV[1])
+return {0, ARGV[1]}`;
 
 /** Adds `by` and sets the TTL only when the key did not exist before (as the memory store does). */
 const INCREMENT = `
@@ -31,6 +44,7 @@ return 1`;
 type ScriptedRedis = Redis & {
   switchyardIncrement(key: string, by: string, ttlMs: string): Promise<string>;
   switchyardCompareAndSet(key: string, absent: string, expected: string, next: string, ttlMs: string): Promise<number>;
+  switchyardMark(key: string, fresh: string): Promise<[number, string]>;
 };
 
 /**
@@ -48,6 +62,15 @@ export class RedisStore implements Store {
   readonly #listeners = new Map<string, Set<StoreListener>>();
   #reachable: boolean | undefined;
   #closed = false;
+  /** The marker this store last saw; undefined until the first check answers. */
+  #marker: string | undefined;
+  #dataLosses = 0;
+  /** Redis' evicted_keys at the last check (undefined: not read yet, or INFO refused). */
+  #evictedSeen: number | undefined;
+  #keysEvicted = 0;
+  #policyChecked = false;
+  #checking: Promise<void> | undefined;
+  readonly #markerTimer: NodeJS.Timeout;
 
   constructor(options: RedisStoreOptions) {
     this.keyPrefix = options.keyPrefix ?? 'switchyard:';
@@ -63,7 +86,15 @@ export class RedisStore implements Store {
     }) as ScriptedRedis;
     this.#client.defineCommand('switchyardIncrement', { numberOfKeys: 1, lua: INCREMENT });
     this.#client.defineCommand('switchyardCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET });
-    this.#client.on('ready', () => this.#transition(true));
+    this.#client.defineCommand('switchyardMark', { numberOfKeys: 1, lua: MARK });
+    this.#client.on('ready', () => {
+      this.#transition(true);
+      // After any check begun before the reconnection: this one must read the data as it is now.
+      void (this.#checking ?? Promise.resolve()).then(() => this.#checkData());
+    });
+    this.#markerTimer = setInterval(() => {
+      if (this.reachable) void this.#checkData();
+    }, options.markerCheckMs ?? 30_000).unref();
     this.#client.on('error', (err: Error) => this.#transition(false, err));
     this.#client.on('close', () => this.#transition(false));
   }
@@ -71,6 +102,16 @@ export class RedisStore implements Store {
   /** The ioredis client, for plugins that speak Redis themselves (e.g. the rate limiter's Lua script). Keys it sees are prefixed with `keyPrefix`. */
   get redis(): Redis {
     return this.#client;
+  }
+
+  /** How many times this store found Redis had lost its data (the marker key gone or replaced) since it started. */
+  get dataLosses(): number {
+    return this.#dataLosses;
+  }
+
+  /** Keys Redis evicted (its `evicted_keys`, any prefix) seen by this store's checks since it started. */
+  get keysEvicted(): number {
+    return this.#keysEvicted;
   }
 
   /** True while the connection is up. */
@@ -152,6 +193,7 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#markerTimer);
     for (const connection of [this.#client, this.#subscriber]) {
       if (!connection) continue;
       if (connection.status === 'ready') await connection.quit().catch(() => undefined);
@@ -184,6 +226,88 @@ export class RedisStore implements Store {
     return this.#subscriber;
   }
 
+  /** One check at a time: a slow Redis must not pile them up (nor log one finding twice). */
+  #checkData(): Promise<void> {
+    this.#checking ??= (async () => {
+      try {
+        await this.#checkMarker();
+        await this.#checkEvictions();
+      } finally {
+        this.#checking = undefined;
+      }
+    })();
+    return this.#checking;
+  }
+
+  /**
+   * Keys with a TTL (budgets' counters, spend records) are what `volatile-*` policies evict first,
+   * and the marker has none: evictions are read from INFO instead. A Redis that refuses INFO
+   * (a managed one may) is not checked.
+   */
+  async #checkEvictions(): Promise<void> {
+    let stats: Record<string, string>;
+    let memory: Record<string, string> | undefined;
+    try {
+      if (!this.#policyChecked) memory = parseInfo(await this.#client.info('memory'));
+      stats = parseInfo(await this.#client.info('stats'));
+    } catch {
+      return;
+    }
+    if (this.#closed) return;
+    if (memory) {
+      this.#policyChecked = true;
+      const policy = memory.maxmemory_policy;
+      if (Number(memory.maxmemory) > 0 && policy !== undefined && policy !== 'noeviction')
+        this.#logger?.warn(
+          { event: 'store_may_evict', store: 'redis', redis: this.#where, maxmemoryPolicy: policy },
+          `redis store at ${this.#where} evicts keys when full (maxmemory-policy ${policy}): budgets' spend and other shared state may be lost; set maxmemory-policy noeviction`,
+        );
+    }
+    const evicted = Number(stats.evicted_keys);
+    if (!Number.isFinite(evicted)) return;
+    const seen = this.#evictedSeen;
+    this.#evictedSeen = evicted;
+    // Lower than seen: Redis restarted (its counters too); the marker tells whether data went with it.
+    if (seen === undefined || evicted <= seen) return;
+    this.#keysEvicted += evicted - seen;
+    this.#logger?.error(
+      { event: 'store_keys_evicted', store: 'redis', redis: this.#where, evicted: evicted - seen },
+      `REDIS EVICTED ${evicted - seen} KEYS at ${this.#where} (maxmemory reached): budgets' spend and holds, rate-limit windows and other shared state may be lost; give Redis more memory and set maxmemory-policy noeviction`,
+    );
+  }
+
+  /**
+   * Redis restarted without persistence, or keys evicted or flushed: the shared state (budgets'
+   * spend, rate-limit windows, sticky sessions…) silently starts over. The marker key, set once
+   * per life of the data, tells: gone or replaced means the data this store knew is gone.
+   */
+  async #checkMarker(): Promise<void> {
+    let present: number;
+    let marker: string;
+    try {
+      [present, marker] = await this.#client.switchyardMark(MARKER_KEY, `${new Date().toISOString()} ${randomUUID()}`);
+    } catch {
+      return; // unreachable: checked again on reconnection
+    }
+    if (this.#closed) return;
+    const known = this.#marker;
+    this.#marker = marker;
+    if (known === undefined) {
+      if (!present)
+        this.#logger?.warn(
+          { event: 'store_new', store: 'redis', redis: this.#where, keyPrefix: this.keyPrefix },
+          `redis store at ${this.#where} holds no Switchyard state under "${this.keyPrefix}": starting new shared state (expected on a first start; otherwise Redis lost its data)`,
+        );
+      return;
+    }
+    if (marker === known) return;
+    this.#dataLosses++;
+    this.#logger?.error(
+      { event: 'store_data_lost', store: 'redis', redis: this.#where, keyPrefix: this.keyPrefix },
+      `REDIS STORE LOST ITS DATA at ${this.#where} (restarted without persistence, or keys evicted or flushed): budgets' spend and holds, rate-limit windows, sticky sessions, breaker states, run-time keys and stored responses start over. Budgets need a Redis with AOF persistence and maxmemory-policy noeviction`,
+    );
+  }
+
   #transition(reachable: boolean, err?: Error): void {
     if (this.#closed || this.#reachable === reachable) return;
     const first = this.#reachable === undefined;
@@ -201,6 +325,16 @@ export class RedisStore implements Store {
       );
     }
   }
+}
+
+/** `field:value` lines of an INFO reply. */
+function parseInfo(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && !line.startsWith('#')) fields[line.slice(0, colon)] = line.slice(colon + 1);
+  }
+  return fields;
 }
 
 /** host:port/db of a Redis URL, without credentials. */
