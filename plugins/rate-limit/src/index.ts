@@ -39,6 +39,7 @@ export function rateLimit(): Plugin<RateLimitOptions> {
         gateway.logger,
         (model) => gateway.contract(MODEL_ROUTES)?.reach(model) ?? [],
         (model) => gateway.contract(MODEL_INFO)?.lookup(model)?.contextWindow,
+        (model) => gateway.contract(MODEL_INFO)?.lookup(model)?.maxOutputTokens,
       );
       gateway.routes.add({
         method: 'GET',

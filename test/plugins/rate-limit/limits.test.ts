@@ -35,6 +35,27 @@ describe('rate-limit logic', () => {
     expect(tokensOf({ messages: deep, max_tokens: 1 }, 4, 0)).toBe(1);
   });
 
+  it("reserves a request that sets no output limit its model's limit, else the default, which it is then to be sent", () => {
+    const body = { messages: [{ role: 'user', content: 'abcd' }] };
+    const known = () => 8000;
+    const unknown = () => undefined;
+    // Known: the model's limit is reserved; the body shows the default at most (over a limit, it runs alone).
+    expect(estimateTokens(body, 4, 1024, unknown, known)).toEqual({
+      tokens: 2 + 8000,
+      shown: 2 + 1024,
+      beyond: 'this request sets no output limit: its model may write up to 8000 tokens',
+    });
+    expect(estimateTokens(body, 4, 1024, unknown, () => 500)).toEqual({ tokens: 2 + 500, shown: 2 + 500 });
+    // Unknown: the default is reserved, and sent as the request's limit.
+    expect(estimateTokens(body, 4, 1024, unknown, unknown)).toEqual({
+      tokens: 2 + 1024,
+      shown: 2 + 1024,
+      sendOutput: 1024,
+    });
+    // A limit the request sets is reserved as set, and nothing is sent.
+    expect(estimateTokens({ ...body, max_tokens: 100 }, 4, 1024, unknown, known)).toEqual({ tokens: 102, shown: 102 });
+  });
+
   it('counts an inline PDF by its pages, and one whose pages cannot be counted as the context window (2M when none is known)', () => {
     const ask = (data: string) => ({
       max_tokens: 10,
