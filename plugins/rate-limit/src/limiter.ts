@@ -312,7 +312,7 @@ function describe(charge: Charge): string {
   if (charge.points > charge.limit)
     return `this request needs ${charge.points} ${unit}${scope}, more than the limit of ${charge.limit}`;
   if (charge.whole)
-    return `${unit}${scope} limit is ${charge.limit}, and ${charge.beyond}: it runs only in a window nothing else has used`;
+    return `${unit}${scope} limit is ${charge.limit}, and ${charge.beyond ?? 'this request may use more than its body shows'}: it runs only in a window nothing else has used`;
   return `${unit}${scope} limit is ${charge.limit}`;
 }
 
