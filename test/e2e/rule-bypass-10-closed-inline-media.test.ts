@@ -1,8 +1,9 @@
 /**
  * A hole the tenth rule-bypass pass closed: an image part holding a data URL of another kind (a
- * text file, a video) was reserved as an image, a flat 1,000 tokens, its bytes never weighed. A
- * Gemini upstream is sent it as `inlineData` of the type the URL names and reads it whole: a
- * megabyte of text is some 250,000 input tokens, an hour of video a million. Budgets and tokens per
+ * text file, a video) was reserved as an image, a flat 1,000 tokens, its bytes never weighed; a
+ * video in a file part was reserved by its bytes. A Gemini upstream is sent either as `inlineData`
+ * of the type the URL names and reads it whole: a megabyte of text is some 250,000 input tokens, and
+ * a video is billed by its length (263 tokens a second), whatever its size. Budgets and tokens per
  * minute now count such a part as input the upstream reads whole, up to the model's context window,
  * as a document given by URL. Each refusal failed before the fix (200, the part sent upstream).
  */
@@ -19,6 +20,7 @@ function startGeminiReadingInline() {
         const inline = part.inlineData;
         if (inline?.mimeType?.startsWith('text/'))
           prompt += Math.ceil(Buffer.from(inline.data, 'base64').toString('utf8').length / 4);
+        else if (inline?.mimeType?.startsWith('video/')) prompt += VIDEO_TOKENS;
         else if (inline) prompt += 258;
       }
     return {
@@ -31,6 +33,13 @@ function startGeminiReadingInline() {
 
 /** 1,000,000 characters of text: 250,000 tokens, $0.075 at $0.30 per 1M. */
 const TEXT_FILE = `data:text/plain;base64,${Buffer.from('lorem ipsum '.repeat(83_334)).toString('base64')}`;
+/**
+ * A video Gemini bills by its length, not its bytes (263 tokens a second): ten minutes of a still
+ * frame take a few kilobytes, and 157,800 tokens, $0.047 at $0.30 per 1M.
+ */
+const VIDEO_TOKENS = 600 * 263;
+/** A short video file (its bytes stand for one: the upstream bills by length). */
+const VIDEO_FILE = `data:video/mp4;base64,${Buffer.from('\0'.repeat(4000)).toString('base64')}`;
 /** A 1×1 PNG. */
 const PNG =
   'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
@@ -69,7 +78,7 @@ const messagesWith = (mediaType: string, data: string) => ({
   ],
 });
 
-describe('an image part holding a data URL that is no image', () => {
+describe('an image or file part holding inline data billed by more than its bytes', () => {
   it.each([
     ['a Chat image_url', '/v1/chat/completions', chatWith(TEXT_FILE)],
     [
@@ -117,6 +126,42 @@ describe('an image part holding a data URL that is no image', () => {
       }
     },
   );
+
+  it.each([
+    ['a Chat file part', '/v1/chat/completions', { type: 'file', file: { file_data: VIDEO_FILE } }],
+    ['a Chat image_url', '/v1/chat/completions', { type: 'image_url', image_url: { url: VIDEO_FILE } }],
+    ['a Responses input_file', '/v1/responses', { type: 'input_file', filename: 'a.mp4', file_data: VIDEO_FILE }],
+  ] as const)('%s holding a video: reserved up to the window, not by its bytes', async (_, path, part) => {
+    const up = await startGeminiReadingInline();
+    const setup = await budgeted({
+      keys: [{ name: 'vid10', key: k('vid10'), budget: { usd: 0.02, period: 'day' } }],
+      catalog,
+      providers: [geminiAt(up.baseUrl, 'gemini-2.5-flash')],
+    });
+    try {
+      const body = path.endsWith('/responses')
+        ? {
+            model: 'gemini-2.5-flash',
+            max_output_tokens: 100,
+            input: [{ role: 'user', content: [{ type: 'input_text', text: 'what happens in it?' }, part] }],
+          }
+        : {
+            model: 'gemini-2.5-flash',
+            max_tokens: 100,
+            messages: [{ role: 'user', content: [{ type: 'text', text: 'what happens in it?' }, part] }],
+          };
+      // Was: 200, reserved by its 5,336 characters of base64 (some $0.0004), charged $0.047 of $0.02.
+      const refused = await spendOn(setup, up, 'vid10', path, body);
+      expect({ status: refused.status, sent: refused.sent, spentUsd: refused.spentUsd }).toEqual({
+        status: 402,
+        sent: 0,
+        spentUsd: 0,
+      });
+    } finally {
+      await setup.gw.close();
+      await up.close();
+    }
+  });
 
   it('tokens per minute: counted up to the window, so it runs alone in its minute', async () => {
     const up = await startGeminiReadingInline();

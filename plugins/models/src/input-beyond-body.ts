@@ -40,7 +40,8 @@ const MAX_DEPTH = 64;
  * - `byReference`: a document or file given by URL or file id (Anthropic `document` with a `url` or
  *   `file` source, Responses `input_file` with `file_url` or `file_id`, a Chat `file` with
  *   `file_id` or an http(s) `file_data`), or an image part whose URL is a document's or a video's, or
- *   whose inline data is no image (a text file, a video: its bytes are not weighed as a file part's are), which the
+ *   whose inline data is no image (a text file, a video: its bytes are not weighed as a file part's
+ *   are), or a file part holding a video inline (billed by its length, not its bytes), which the
  *   upstream reads whole: a 500-page PDF is some 300,000 input tokens, an hour of video a million.
  */
 export function promptMediaOf(body: Record<string, unknown>): PromptMedia {
@@ -99,7 +100,7 @@ function mediaOf(node: Record<string, unknown>): UrlKind | undefined {
     case 'document':
       return source?.type === 'url' || source?.type === 'file' ? 'reference' : undefined;
     case 'input_file':
-      return typeof node.file_id === 'string' ? 'reference' : fileUrlOf(node.file_url);
+      return typeof node.file_id === 'string' ? 'reference' : (fileUrlOf(node.file_url) ?? fileUrlOf(node.file_data));
     case 'file': {
       const file = node.file as { file_id?: unknown; file_data?: unknown } | null | undefined;
       return typeof file?.file_id === 'string' ? 'reference' : fileUrlOf(file?.file_data);
@@ -144,8 +145,13 @@ function inlineKindOf(mediaType: unknown): UrlKind | undefined {
   return type.startsWith('audio/') ? 'audio' : 'reference';
 }
 
-/** A file's http(s) URL: audio by its extension, else a file read by reference. */
+/**
+ * A file's http(s) URL: audio by its extension, else a file read by reference. Given inline, its
+ * bytes are weighed as text, but a video is billed by its length (Gemini: 263 tokens a second), which
+ * they do not tell: read whole too.
+ */
 function fileUrlOf(url: unknown): 'audio' | 'reference' | undefined {
+  if (typeof url === 'string' && /^data:video\//i.test(url)) return 'reference';
   if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return undefined;
   return mediaUrlOf(url) === 'audio' ? 'audio' : 'reference';
 }
