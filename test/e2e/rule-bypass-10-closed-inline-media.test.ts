@@ -131,6 +131,11 @@ describe('an image or file part holding inline data billed by more than its byte
     ['a Chat file part', '/v1/chat/completions', { type: 'file', file: { file_data: VIDEO_FILE } }],
     ['a Chat image_url', '/v1/chat/completions', { type: 'image_url', image_url: { url: VIDEO_FILE } }],
     ['a Responses input_file', '/v1/responses', { type: 'input_file', filename: 'a.mp4', file_data: VIDEO_FILE }],
+    [
+      'an Anthropic document',
+      '/v1/messages',
+      { type: 'document', source: { type: 'base64', media_type: 'video/mp4', data: VIDEO_FILE.split(',')[1]! } },
+    ],
   ] as const)('%s holding a video: reserved up to the window, not by its bytes', async (_, path, part) => {
     const up = await startGeminiReadingInline();
     const setup = await budgeted({
@@ -139,17 +144,20 @@ describe('an image or file part holding inline data billed by more than its byte
       providers: [geminiAt(up.baseUrl, 'gemini-2.5-flash')],
     });
     try {
-      const body = path.endsWith('/responses')
-        ? {
-            model: 'gemini-2.5-flash',
-            max_output_tokens: 100,
-            input: [{ role: 'user', content: [{ type: 'input_text', text: 'what happens in it?' }, part] }],
-          }
-        : {
-            model: 'gemini-2.5-flash',
-            max_tokens: 100,
-            messages: [{ role: 'user', content: [{ type: 'text', text: 'what happens in it?' }, part] }],
-          };
+      const content = [{ type: 'text', text: 'what happens in it?' }, part];
+      const body = path.endsWith('/messages')
+        ? { model: 'gemini-2.5-flash', max_tokens: 100, messages: [{ role: 'user', content }] }
+        : path.endsWith('/responses')
+          ? {
+              model: 'gemini-2.5-flash',
+              max_output_tokens: 100,
+              input: [{ role: 'user', content: [{ type: 'input_text', text: 'what happens in it?' }, part] }],
+            }
+          : {
+              model: 'gemini-2.5-flash',
+              max_tokens: 100,
+              messages: [{ role: 'user', content: [{ type: 'text', text: 'what happens in it?' }, part] }],
+            };
       // Was: 200, reserved by its 5,336 characters of base64 (some $0.0004), charged $0.047 of $0.02.
       const refused = await spendOn(setup, up, 'vid10', path, body);
       expect({ status: refused.status, sent: refused.sent, spentUsd: refused.spentUsd }).toEqual({

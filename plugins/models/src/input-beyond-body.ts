@@ -97,8 +97,13 @@ function mediaOf(node: Record<string, unknown>): UrlKind | undefined {
   if (typeof node.media_type === 'string' && node.media_type.startsWith('audio/')) return 'audio';
   const source = node.source as { type?: unknown; url?: unknown } | null | undefined;
   switch (node.type) {
-    case 'document':
-      return source?.type === 'url' || source?.type === 'file' ? 'reference' : undefined;
+    case 'document': {
+      if (source?.type === 'url' || source?.type === 'file') return 'reference';
+      const mediaType = (source as { media_type?: unknown } | null | undefined)?.media_type;
+      return source?.type === 'base64' && typeof mediaType === 'string' && VIDEO.test(mediaType)
+        ? 'reference'
+        : undefined;
+    }
     case 'input_file':
       return typeof node.file_id === 'string' ? 'reference' : (fileUrlOf(node.file_url) ?? fileUrlOf(node.file_data));
     case 'file': {
@@ -123,6 +128,8 @@ function mediaOf(node: Record<string, unknown>): UrlKind | undefined {
 const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|gif|heic|heif)$/i;
 const DOCUMENT_EXTENSIONS = /\.(pdf|txt|html?|csv|md|mp4|mpe?g|mov|avi|webm|wmv|flv|3gp|mkv)$/i;
 const AUDIO_EXTENSIONS = /\.(mp3|wav|aac|ogg|flac|aiff?|m4a|opus)$/i;
+/** A video's media type (given inline, billed by its length: its bytes do not tell). */
+const VIDEO = /^video\//i;
 const VIDEO_HOSTS = /^(?:www\.|m\.)?(?:youtube\.com|youtu\.be)$/i;
 
 /** An image part's URL: an http(s) URL's kind (mediaUrlOf), or a data URL's by its media type (inlineKindOf). */
