@@ -48,6 +48,8 @@ export class Limiter {
     private readonly windowOf: (model: string) => number | undefined = () => undefined,
     /** A model's output limit (plugin-models' table), for a request that sets none (estimateTokens). */
     private readonly outputLimitOf: (model: string) => number | undefined = () => undefined,
+    /** Whether a target the request's model resolves to reads any file by URL (estimateTokens). */
+    private readonly readsAnyUrl: (x: Exchange) => boolean = () => false,
   ) {}
 
   /** beforeRoute: a request no limit applies to passes at once (NOTHING), without a promise of its own. */
@@ -179,11 +181,13 @@ export class Limiter {
   #reservation(x: Exchange): Reservation {
     let reserved = x.get(RESERVED);
     if (reserved === undefined) {
-      const windowOf = () => this.#contextWindow(x.model);
-      // Only a chat request's output is written up to its model's limit, and only it is sent one.
-      const outputLimit = () => (x.operation === 'chat' ? this.#outputLimit(x.model) : this.options.defaultMaxTokens);
       const { charsPerToken, defaultMaxTokens } = this.options;
-      reserved = estimateTokens(x.body, charsPerToken, defaultMaxTokens, windowOf, outputLimit);
+      reserved = estimateTokens(x.body, charsPerToken, defaultMaxTokens, {
+        contextWindow: () => this.#contextWindow(x.model),
+        // Only a chat request's output is written up to its model's limit, and only it is sent one.
+        outputLimit: () => (x.operation === 'chat' ? this.#outputLimit(x.model) : defaultMaxTokens),
+        readsAnyUrl: () => this.readsAnyUrl(x),
+      });
       x.set(RESERVED, reserved);
     }
     return reserved;
