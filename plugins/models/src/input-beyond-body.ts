@@ -39,7 +39,9 @@ const MAX_DEPTH = 64;
  *   file URL), billed per audio token at its own rate (gpt-4o audio input: 16 times text; Gemini: 3 times);
  * - `byReference`: a document or file given by URL or file id (Anthropic `document` with a `url` or
  *   `file` source, Responses `input_file` with `file_url` or `file_id`, a Chat `file` with
- *   `file_id` or an http(s) `file_data`), or an image part whose URL is a document's or a video's, which the
+ *   `file_id` or an http(s) `file_data`), or an image part whose URL is a document's or a video's, or
+ *   whose inline data is no image (a text file, a video: its bytes are not weighed as a file part's
+ *   are), or a file part holding a video inline (billed by its length, not its bytes), which the
  *   upstream reads whole: a 500-page PDF is some 300,000 input tokens, an hour of video a million.
  */
 export function promptMediaOf(body: Record<string, unknown>): PromptMedia {
@@ -95,21 +97,28 @@ function mediaOf(node: Record<string, unknown>): UrlKind | undefined {
   if (typeof node.media_type === 'string' && node.media_type.startsWith('audio/')) return 'audio';
   const source = node.source as { type?: unknown; url?: unknown } | null | undefined;
   switch (node.type) {
-    case 'document':
-      return source?.type === 'url' || source?.type === 'file' ? 'reference' : undefined;
+    case 'document': {
+      if (source?.type === 'url' || source?.type === 'file') return 'reference';
+      const mediaType = (source as { media_type?: unknown } | null | undefined)?.media_type;
+      return source?.type === 'base64' && typeof mediaType === 'string' && VIDEO.test(mediaType)
+        ? 'reference'
+        : undefined;
+    }
     case 'input_file':
-      return typeof node.file_id === 'string' ? 'reference' : fileUrlOf(node.file_url);
+      return typeof node.file_id === 'string' ? 'reference' : (fileUrlOf(node.file_url) ?? fileUrlOf(node.file_data));
     case 'file': {
       const file = node.file as { file_id?: unknown; file_data?: unknown } | null | undefined;
       return typeof file?.file_id === 'string' ? 'reference' : fileUrlOf(file?.file_data);
     }
-    // An image part may name a URL that is no image: Gemini reads a PDF, a video or audio by URL (fileData).
+    // An image part may name a URL that is no image: Gemini reads a PDF, a video or audio by URL
+    // (fileData), and a text file or a video given inline (inlineData of the type its data URL names).
     case 'image_url':
-      return mediaUrlOf((node.image_url as { url?: unknown } | null | undefined)?.url);
+      return imageUrlOf((node.image_url as { url?: unknown } | null | undefined)?.url);
     case 'input_image':
-      return mediaUrlOf(node.image_url);
+      return imageUrlOf(node.image_url);
     case 'image':
-      return source?.type === 'url' ? mediaUrlOf(source.url) : undefined;
+      if (source?.type === 'url') return mediaUrlOf(source.url);
+      return source?.type === 'base64' ? inlineKindOf((source as { media_type?: unknown }).media_type) : undefined;
     default:
       return undefined;
   }
@@ -119,10 +128,37 @@ function mediaOf(node: Record<string, unknown>): UrlKind | undefined {
 const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|gif|heic|heif)$/i;
 const DOCUMENT_EXTENSIONS = /\.(pdf|txt|html?|csv|md|mp4|mpe?g|mov|avi|webm|wmv|flv|3gp|mkv)$/i;
 const AUDIO_EXTENSIONS = /\.(mp3|wav|aac|ogg|flac|aiff?|m4a|opus)$/i;
+/** A video's media type (given inline, billed by its length: its bytes do not tell). */
+const VIDEO = /^video\//i;
 const VIDEO_HOSTS = /^(?:www\.|m\.)?(?:youtube\.com|youtu\.be)$/i;
 
-/** A file's http(s) URL: audio by its extension, else a file read by reference. */
+/** An image part's URL: an http(s) URL's kind (mediaUrlOf), or a data URL's by its media type (inlineKindOf). */
+function imageUrlOf(url: unknown): UrlKind | undefined {
+  if (typeof url !== 'string') return undefined;
+  if (!/^data:/i.test(url)) return mediaUrlOf(url);
+  const type = /^data:([^;,]*)/i.exec(url)![1]!.toLowerCase();
+  // A PDF's pages are counted (inlinePdfTokens).
+  return type === 'application/pdf' ? undefined : inlineKindOf(type);
+}
+
+/**
+ * What an image part given inline holds, by its media type: an image (undefined: reserved as one),
+ * audio, or anything else (a text file, a video, a PDF in an Anthropic image block), which an
+ * upstream that takes it (Gemini's inlineData) reads whole, like a document by reference.
+ */
+function inlineKindOf(mediaType: unknown): UrlKind | undefined {
+  const type = typeof mediaType === 'string' ? mediaType.toLowerCase() : '';
+  if (type.startsWith('image/')) return undefined;
+  return type.startsWith('audio/') ? 'audio' : 'reference';
+}
+
+/**
+ * A file's http(s) URL: audio by its extension, else a file read by reference. Given inline, its
+ * bytes are weighed as text, but a video is billed by its length (Gemini: 263 tokens a second), which
+ * they do not tell: read whole too.
+ */
 function fileUrlOf(url: unknown): 'audio' | 'reference' | undefined {
+  if (typeof url === 'string' && /^data:video\//i.test(url)) return 'reference';
   if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return undefined;
   return mediaUrlOf(url) === 'audio' ? 'audio' : 'reference';
 }

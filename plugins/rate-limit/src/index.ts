@@ -1,5 +1,5 @@
 import { contract, definePlugin, RouteStage } from '@switchyard/core';
-import type { Plugin } from '@switchyard/core';
+import type { Exchange, Gateway, Plugin } from '@switchyard/core';
 import { MODEL_INFO, MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { MemoryCounters, RedisCounters } from './counters.js';
 import type { RedisClient } from './counters.js';
@@ -20,6 +20,19 @@ export const PLUGIN = 'rate-limit';
 /** The Redis connection @switchyard/store-redis provides when the gateway store is Redis (by name: no package dependency). */
 const REDIS_CLIENT = contract<RedisClient>('store-redis:client');
 
+/** Protocols whose upstreams read any file by URL (Gemini's fileData), as budgets know them. */
+const READS_ANY_URL: ReadonlySet<string> = new Set(['gemini']);
+
+/**
+ * Whether a target the request's model resolves to is spoken to in such a protocol; true when none
+ * is known (a name only a routing plugin resolves, e.g. a `tag:` query), as any may be.
+ */
+function readsAnyUrl(gateway: Gateway, x: Exchange): boolean {
+  const targets = gateway.contract(MODEL_ROUTES)?.resolver.resolve(x.model) ?? [];
+  if (targets.length === 0) return true;
+  return targets.some((t) => READS_ANY_URL.has(gateway.providers.protocolFor(t, x.protocol) ?? ''));
+}
+
 /** Requests, tokens, concurrency and daily budgets per key and key × model; caps per upstream instance. */
 export function rateLimit(): Plugin<RateLimitOptions> {
   return definePlugin({
@@ -39,6 +52,8 @@ export function rateLimit(): Plugin<RateLimitOptions> {
         gateway.logger,
         (model) => gateway.contract(MODEL_ROUTES)?.reach(model) ?? [],
         (model) => gateway.contract(MODEL_INFO)?.lookup(model)?.contextWindow,
+        (model) => gateway.contract(MODEL_INFO)?.lookup(model)?.maxOutputTokens,
+        (x) => readsAnyUrl(gateway, x),
       );
       gateway.routes.add({
         method: 'GET',

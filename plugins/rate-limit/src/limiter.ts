@@ -56,6 +56,10 @@ export class Limiter {
     private readonly reached: (model: string) => readonly string[] = () => [],
     /** A model's context window (plugin-models' table), for input the upstream may read up to it (estimateTokens). */
     private readonly windowOf: (model: string) => number | undefined = () => undefined,
+    /** A model's output limit (plugin-models' table), for a request that sets none (estimateTokens). */
+    private readonly outputLimitOf: (model: string) => number | undefined = () => undefined,
+    /** Whether a target the request's model resolves to reads any file by URL (estimateTokens). */
+    private readonly readsAnyUrl: (x: Exchange) => boolean = () => false,
   ) {}
 
   /** beforeRoute: a request no limit applies to passes at once (NOTHING), without a promise of its own. */
@@ -97,6 +101,11 @@ export class Limiter {
         settled: false,
       });
       setRateLimitHeaders((name, value) => x.setResponseHeader(name, value), requests, tokens);
+      if (
+        reservation.sendOutput !== undefined &&
+        charges.some((c) => c.dimension === 'tokens' || c.dimension === 'daily')
+      )
+        limitOutput(x, reservation.sendOutput);
       return undefined;
     }
     // Refused requests do not count: take back everything this one added.
@@ -187,11 +196,28 @@ export class Limiter {
   #reservation(x: Exchange): Reservation {
     let reserved = x.get(RESERVED);
     if (reserved === undefined) {
-      const windowOf = () => this.#contextWindow(x.model);
-      reserved = estimateTokens(x.body, this.options.charsPerToken, this.options.defaultMaxTokens, windowOf);
+      const { charsPerToken, defaultMaxTokens } = this.options;
+      reserved = estimateTokens(x.body, charsPerToken, defaultMaxTokens, {
+        contextWindow: () => this.#contextWindow(x.model),
+        // Only a chat request's output is written up to its model's limit, and only it is sent one.
+        outputLimit: () => (x.operation === 'chat' ? this.#outputLimit(x.model) : defaultMaxTokens),
+        readsAnyUrl: () => this.readsAnyUrl(x),
+      });
       x.set(RESERVED, reserved);
     }
     return reserved;
+  }
+
+  /** The largest output limit of the models a requested name resolves to; undefined when one of them has none known. */
+  #outputLimit(model: string): number | undefined {
+    const reached = this.reached(model);
+    let largest = 0;
+    for (const name of reached.length ? reached : [model]) {
+      const limit = this.outputLimitOf(name);
+      if (limit === undefined) return undefined;
+      largest = Math.max(largest, limit);
+    }
+    return largest;
   }
 
   /** The largest context window known of the requested model and the models it resolves to. */
@@ -345,8 +371,22 @@ function describe(charge: Charge): string {
   if (charge.points > charge.limit)
     return `this request needs ${charge.points} ${unit}${scope}, more than the limit of ${charge.limit}`;
   if (charge.whole)
-    return `${unit}${scope} limit is ${charge.limit}, and this request may read up to its model's context window: it runs only in a window nothing else has used`;
+    return `${unit}${scope} limit is ${charge.limit}, and ${charge.beyond ?? 'this request may use more than its body shows'}: it runs only in a window nothing else has used`;
   return `${unit}${scope} limit is ${charge.limit}`;
+}
+
+/**
+ * Sends a request that sets no output limit the one its tokens were reserved for: else the upstream
+ * writes up to its own maximum, all of it counted past the reservation.
+ */
+function limitOutput(x: Exchange, tokens: number): void {
+  if (!x.request) return;
+  x.warn(`output limited to ${tokens} tokens, what the rate limit reserves for a request that sets no limit`);
+  if (x.protocol === 'openai-responses') {
+    // As if the caller had set max_output_tokens: its own body goes to a Responses upstream.
+    x.body.max_output_tokens = tokens;
+    x.request.max_completion_tokens = tokens;
+  } else x.request.max_tokens = tokens;
 }
 
 function usageTokens(usage: {

@@ -11,14 +11,22 @@ export interface Charge {
   readonly scope: string;
   readonly points: number;
   readonly limit: number;
-  /** The request may read up to its model's window, more than this limit: it takes the whole window of the limit. */
+  /** The request may use more than this limit though its body fits it: it takes the whole window of the limit; `beyond` says why. */
   readonly whole?: true;
+  readonly beyond?: string;
 }
 
-/** A request's token reservation: `tokens` with what the upstream may read beyond the body, `shown` without. */
+/**
+ * A request's token reservation: `tokens` with what the upstream may read beyond the body and write
+ * when the request sets no output limit, `shown` without (the body, and the output limit it sets or
+ * `defaultMaxTokens`); `beyond` says what makes them differ.
+ */
 export interface Reservation {
   readonly tokens: number;
   readonly shown: number;
+  readonly beyond?: string;
+  /** The output limit to send a request that sets none: what was reserved for it, where its model's own is not known. */
+  readonly sendOutput?: number;
 }
 
 /** The limits that apply to a request, flattened into charges. */
@@ -42,7 +50,7 @@ export function chargesFor(scopes: ReadonlyArray<{ id: string; limits: LimitSet 
  */
 function tokenCharge(dimension: 'tokens' | 'daily', scope: string, tokens: Reservation, limit: number): Charge {
   if (tokens.tokens <= limit || tokens.shown > limit) return { dimension, scope, points: tokens.tokens, limit };
-  return { dimension, scope, points: limit, limit, whole: true };
+  return { dimension, scope, points: limit, limit, whole: true, ...(tokens.beyond ? { beyond: tokens.beyond } : {}) };
 }
 
 /**
@@ -90,34 +98,65 @@ export const DEFAULT_CHARS_PER_TOKEN = 4;
  */
 export const UNKNOWN_WINDOW_TOKENS = 2_000_000;
 
+/** What estimateTokens asks of the requested model, each only when it needs it. */
+export interface ModelFacts {
+  /** The largest context window of the models the name resolves to. */
+  readonly contextWindow?: () => number | undefined;
+  /** The largest output limit of the models the name resolves to; undefined when one has none known. */
+  readonly outputLimit?: () => number | undefined;
+  /** Whether a target of the name reads any file by URL (Gemini's fileData): an image URL of unknown kind may be a video. */
+  readonly readsAnyUrl?: () => boolean;
+}
+
 /**
  * Tokens to reserve at admission: the whole body's text / `charsPerToken` (plugin-models' bodyTokens:
  * every string but the model name, characters past ASCII weighed by their bytes, 1000 per image, one
  * per token id of an embeddings input given as tokens), or the inline PDFs' pages at PDF_PAGE_TOKENS
- * each when that is more (plugin-models' inlinePdfTokens) — the whole `contextWindow()` (else
+ * each when that is more (plugin-models' inlinePdfTokens) — the whole `model.contextWindow()` (else
  * UNKNOWN_WINDOW_TOKENS) when the upstream may read input the body does not show: a PDF whose pages
- * cannot be counted, hosted tools whose results it reads, a document given by reference (the input
- * budgets reserve up to the window, plugin-models' readsToolResults and promptMediaOf) — plus
- * `max_tokens` / `max_completion_tokens` / `max_output_tokens` (else `defaultMaxTokens`) times `n`;
- * and, as `shown`, the same without the window.
+ * cannot be counted, hosted tools whose results it reads, a document given by reference, an image
+ * URL of unknown kind where a target reads any file by URL (the input budgets reserve up to the
+ * window, plugin-models' readsToolResults and promptMediaOf) — plus
+ * `max_tokens` / `max_completion_tokens` / `max_output_tokens` times `n`. A request that sets none
+ * may be written up to its model's limit: `model.outputLimit()` is reserved, else `defaultMaxTokens`, then
+ * to be sent as its limit (`sendOutput`). `shown` is the same without the window, and with
+ * `defaultMaxTokens` at most for an output limit the request does not set.
  */
 export function estimateTokens(
   body: Record<string, unknown>,
   charsPerToken: number,
   defaultMaxTokens: number,
-  contextWindow: () => number | undefined = () => undefined,
+  model: ModelFacts = {},
 ): Reservation {
   // An inline PDF is billed by its pages, whatever its bytes: a blank page takes a few dozen. One
   // whose pages cannot be counted (encrypted, broken), search or fetch results, a file read by
-  // reference may fill the window: counted so, or a burst of short bodies passes the limit at once.
+  // reference, an image URL that may serve any file to an upstream reading it may fill the window:
+  // counted so, or a burst of short bodies passes the limit at once.
   const pdfs = inlinePdfTokens(body);
-  const unbounded = pdfs.uncounted > 0 || readsToolResults(body) || promptMediaOf(body).byReference;
+  const media = promptMediaOf(body);
+  const unbounded =
+    pdfs.uncounted > 0 ||
+    readsToolResults(body) ||
+    media.byReference ||
+    (media.unknownKind && model.readsAnyUrl?.() === true);
   const shown = Math.max(bodyTokens(body, charsPerToken), pdfs.tokens);
-  const prompt = unbounded ? Math.max(shown, contextWindow() ?? UNKNOWN_WINDOW_TOKENS) : shown;
+  const prompt = unbounded ? Math.max(shown, model.contextWindow?.() ?? UNKNOWN_WINDOW_TOKENS) : shown;
   // The larger of the fields a caller set: an upstream may read either.
-  const max = largestInteger(body.max_completion_tokens, body.max_tokens, body.max_output_tokens) ?? defaultMaxTokens;
+  const asked = largestInteger(body.max_completion_tokens, body.max_tokens, body.max_output_tokens);
+  const limit = asked === undefined ? model.outputLimit?.() : undefined;
+  const output = asked ?? limit ?? defaultMaxTokens;
   const choices = Math.max(1, largestInteger(body.n) ?? 1); // n answers, each up to max
-  return { tokens: prompt + max * choices, shown: shown + max * choices };
+  const beyond = unbounded
+    ? "this request may read up to its model's context window"
+    : limit !== undefined && limit > defaultMaxTokens
+      ? `this request sets no output limit: its model may write up to ${limit} tokens`
+      : undefined;
+  return {
+    tokens: prompt + output * choices,
+    shown: shown + Math.min(output, asked ?? defaultMaxTokens) * choices,
+    ...(beyond ? { beyond } : {}),
+    ...(asked === undefined && limit === undefined ? { sendOutput: defaultMaxTokens } : {}),
+  };
 }
 
 function largestInteger(...values: unknown[]): number | undefined {

@@ -74,7 +74,8 @@ export const optionsSchema = Type.Object(
     defaultMaxTokens: Type.Integer({
       minimum: 0,
       default: 1024,
-      description: 'Completion tokens reserved when a request sets no `max_completion_tokens` / `max_tokens`.',
+      description:
+        "Output tokens reserved for a chat request that sets no `max_completion_tokens` / `max_tokens` / `max_output_tokens` when its model's `maxOutputTokens` is not known (else that is reserved); under a token limit the request is then sent it as its limit. Embeddings reserve it as output too.",
     }),
   },
   { additionalProperties: false },

@@ -35,6 +35,43 @@ describe('rate-limit logic', () => {
     expect(tokensOf({ messages: deep, max_tokens: 1 }, 4, 0)).toBe(1);
   });
 
+  it("reserves a request that sets no output limit its model's limit, else the default, which it is then to be sent", () => {
+    const body = { messages: [{ role: 'user', content: 'abcd' }] };
+    const known = () => 8000;
+    const unknown = () => undefined;
+    // Known: the model's limit is reserved; the body shows the default at most (over a limit, it runs alone).
+    expect(estimateTokens(body, 4, 1024, { outputLimit: known })).toEqual({
+      tokens: 2 + 8000,
+      shown: 2 + 1024,
+      beyond: 'this request sets no output limit: its model may write up to 8000 tokens',
+    });
+    expect(estimateTokens(body, 4, 1024, { outputLimit: () => 500 })).toEqual({ tokens: 2 + 500, shown: 2 + 500 });
+    // Unknown: the default is reserved, and sent as the request's limit.
+    expect(estimateTokens(body, 4, 1024, { outputLimit: unknown })).toEqual({
+      tokens: 2 + 1024,
+      shown: 2 + 1024,
+      sendOutput: 1024,
+    });
+    // A limit the request sets is reserved as set, and nothing is sent.
+    expect(estimateTokens({ ...body, max_tokens: 100 }, 4, 1024, { outputLimit: known })).toEqual({
+      tokens: 102,
+      shown: 102,
+    });
+  });
+
+  it('counts an image URL of unknown kind up to the window only where a target reads any file by URL', () => {
+    const body = {
+      max_tokens: 10,
+      messages: [
+        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://media.example.test/clip' } }] },
+      ],
+    };
+    const window = () => 200_000;
+    expect(tokensOf(body, 4, 0, { contextWindow: window, readsAnyUrl: () => true })).toBe(200_010);
+    expect(tokensOf(body, 4, 0, { contextWindow: window, readsAnyUrl: () => false })).toBeLessThan(2000);
+    expect(tokensOf(body, 4, 0, { contextWindow: window })).toBeLessThan(2000);
+  });
+
   it('counts an inline PDF by its pages, and one whose pages cannot be counted as the context window (2M when none is known)', () => {
     const ask = (data: string) => ({
       max_tokens: 10,
@@ -44,11 +81,11 @@ describe('rate-limit logic', () => {
     });
     expect(tokensOf(ask(pdfBase64(3, { objectStreams: true })), 4, 0)).toBe(3 * PDF_PAGE_TOKENS + 10);
     const encrypted = ask(pdfBase64(3, { objectStreams: true, encrypted: true }));
-    expect(tokensOf(encrypted, 4, 0, () => 200_000)).toBe(200_010);
+    expect(tokensOf(encrypted, 4, 0, { contextWindow: () => 200_000 })).toBe(200_010);
     expect(tokensOf(encrypted, 4, 0)).toBe(UNKNOWN_WINDOW_TOKENS + 10);
     expect(UNKNOWN_WINDOW_TOKENS).toBe(2_000_000);
     // What the body shows, without the window: its text (an uncounted PDF adds no pages).
-    expect(estimateTokens(encrypted, 4, 0, () => 200_000).shown).toBeLessThan(1_000);
+    expect(estimateTokens(encrypted, 4, 0, { contextWindow: () => 200_000 }).shown).toBeLessThan(1_000);
   });
 
   it('picks the key entry, else auth-provided limits, else defaults, plus matching key × model entries', () => {
