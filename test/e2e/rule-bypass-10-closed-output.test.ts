@@ -2,15 +2,21 @@
  * A hole the tenth rule-bypass pass closed: tokens per minute (and per day) reserved
  * `defaultMaxTokens` (1,024) of output for a request that sets no output limit, and sent the
  * upstream no limit: it wrote up to the model's own maximum, settled only once the answer was in.
- * A request with `max_tokens` was held to it; one without was not held at all. Such requests are
- * now reserved the model's output limit (plugin-models' `maxOutputTokens`, the largest of the
- * models the name resolves to); where that is not known, `defaultMaxTokens`, which the upstream is
- * then sent as the request's limit. Each case failed before the fix (the comments say how).
+ * A request with `max_tokens` was held to it; one without was not held at all. With
+ * `outputWithoutLimit: reserve`, such requests are reserved the model's output limit
+ * (plugin-models' `maxOutputTokens`, the largest of the models the name resolves to); where that
+ * is not known, `defaultMaxTokens`, which the upstream is then sent as the request's limit. Each
+ * case failed before the fix (the comments say how). The default, `estimate`, keeps the earlier
+ * reservation, so that clients that set no limit (Codex, the Agents SDK) are not held to one
+ * request a window: its last test pins what it does.
  */
 import { describe, expect, it } from 'vitest';
 import { startGateway } from '../support/gateway.js';
 import { call } from '../support/rule-probes.js';
 import { ADMIN, budgeted, chatAnswer, k, responsesAnswer, startScriptedUpstream } from '../support/rule-probes-5.js';
+
+/** The mode these holes are closed in (the default, `estimate`, keeps throughput: see its own test). */
+const RESERVE = { outputWithoutLimit: 'reserve' };
 
 /** What an upstream writes when nothing limits it: the model's own maximum. */
 const WRITES = 8000;
@@ -44,6 +50,7 @@ describe('a request that sets no output limit, against tokens per minute', () =>
       keys: [{ name: 'out10', key: k('out10'), limits: { tokensPerMinute: 10_000 } }],
       catalog: { m: { maxOutputTokens: WRITES } },
       providers: [{ name: 'u', type: 'openai', baseUrl: up.baseUrl, apiKey: 'test-key', models: ['m'] }],
+      rateLimit: RESERVE,
     });
     try {
       const ask = () => call(`${gw.url}/v1/chat/completions`, k('out10'), { model: 'm', messages: [write] });
@@ -71,6 +78,7 @@ describe('a request that sets no output limit, against tokens per minute', () =>
       ],
       catalog: { m: { maxOutputTokens: WRITES } },
       providers: [{ name: 'u', type: 'openai', baseUrl: up.baseUrl, apiKey: 'test-key', models: ['m'] }],
+      rateLimit: RESERVE,
     });
     try {
       const ask = (limit: object, key = k('alone10')) =>
@@ -109,6 +117,7 @@ describe('a request that sets no output limit, against tokens per minute', () =>
         providers: [
           { name: 'u', type: 'openai', baseUrl: up.baseUrl, apiKey: 'test-key', models: ['m'], responsesApi },
         ],
+        rateLimit: RESERVE,
       });
       try {
         const res = await call(`${gw.url}${path}`, k('unk10'), { model: 'm', ...body });
@@ -134,6 +143,7 @@ describe('a request that sets no output limit, against tokens per minute', () =>
       ],
       catalog: {},
       providers: [{ name: 'u', type: 'openai', baseUrl: up.baseUrl, apiKey: 'test-key', models: ['m'] }],
+      rateLimit: RESERVE,
     });
     try {
       expect((await call(`${gw.url}/v1/chat/completions`, k('rpm10'), { model: 'm', messages: [write] })).status).toBe(
@@ -149,6 +159,35 @@ describe('a request that sets no output limit, against tokens per minute', () =>
   });
 });
 
+describe('a request that sets no output limit, under the default (outputWithoutLimit: estimate)', () => {
+  it('is reserved defaultMaxTokens and sent no limit: requests keep running until the window is passed, then wait', async () => {
+    const up = await startWritingUpstream();
+    const { gw, finished } = await budgeted({
+      keys: [{ name: 'est10', key: k('est10'), limits: { tokensPerMinute: 10_000 } }],
+      catalog: { m: { maxOutputTokens: 128_000 } },
+      providers: [{ name: 'u', type: 'openai', baseUrl: up.baseUrl, apiKey: 'test-key', models: ['m'] }],
+    });
+    try {
+      const ask = () => call(`${gw.url}/v1/chat/completions`, k('est10'), { model: 'm', messages: [write] });
+      // A model that may write 128,000 tokens under a 10,000 minute still runs, not alone in its minute.
+      for (let i = 0; i < 2; i++) {
+        const res = await ask();
+        expect(res.status, res.text).toBe(200);
+        await finished.next();
+      }
+      expect(up.received.map((r) => limitOf(r.body))).toEqual([undefined, undefined]);
+      // What they wrote counted once they ended: the window is passed, and the next request waits.
+      expect(await tokensUsed(gw.url, 'est10')).toBe(2 * (10 + WRITES));
+      const refused = await ask();
+      expect(refused.status, refused.text).toBe(429);
+      expect(up.received).toHaveLength(2);
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+});
+
 describe('an answer made under the output limit a rate limit set', () => {
   it('is not served from a shared cache to a key asking without it', async () => {
     const up = await startWritingUpstream();
@@ -156,6 +195,7 @@ describe('an answer made under the output limit a rate limit set', () => {
       plugins: {
         'circuit-breaker': false,
         'response-cache': { enabled: true, shared: true },
+        'rate-limit': RESERVE,
         auth: {
           keys: [
             { name: 'tight10', key: k('tight10'), limits: { tokensPerMinute: 100_000 } },

@@ -61,6 +61,7 @@ export interface BudgetedSetup {
   pricing?: Record<string, unknown>;
   store?: ConfigInput['store'];
   budgets?: Record<string, unknown>;
+  rateLimit?: Record<string, unknown>;
   /** Any other config (routing, models). */
   config?: Partial<ConfigInput>;
 }
@@ -77,6 +78,7 @@ export async function budgetedGateway(
         'circuit-breaker': false,
         budgets: { enabled: true, ...setup.budgets },
         ...(setup.pricing ? { pricing: setup.pricing } : {}),
+        ...(setup.rateLimit ? { 'rate-limit': setup.rateLimit } : {}),
         auth: { keys: [...setup.keys, { name: 'ops', key: adminKey, admin: true }] },
       },
       catalog: setup.catalog,

@@ -200,7 +200,9 @@ export class Limiter {
       reserved = estimateTokens(x.body, charsPerToken, defaultMaxTokens, {
         contextWindow: () => this.#contextWindow(x.model),
         // Only a chat request's output is written up to its model's limit, and only it is sent one.
-        outputLimit: () => (x.operation === 'chat' ? this.#outputLimit(x.model) : defaultMaxTokens),
+        ...(this.options.outputWithoutLimit === 'reserve'
+          ? { outputLimit: () => (x.operation === 'chat' ? this.#outputLimit(x.model) : defaultMaxTokens) }
+          : {}),
         readsAnyUrl: () => this.readsAnyUrl(x),
       });
       x.set(RESERVED, reserved);

@@ -102,7 +102,10 @@ export const UNKNOWN_WINDOW_TOKENS = 2_000_000;
 export interface ModelFacts {
   /** The largest context window of the models the name resolves to. */
   readonly contextWindow?: () => number | undefined;
-  /** The largest output limit of the models the name resolves to; undefined when one has none known. */
+  /**
+   * The largest output limit of the models the name resolves to; undefined when one has none known.
+   * Absent: a request that sets no output limit is reserved `defaultMaxTokens` and sent none.
+   */
   readonly outputLimit?: () => number | undefined;
   /** Whether a target of the name reads any file by URL (Gemini's fileData): an image URL of unknown kind may be a video. */
   readonly readsAnyUrl?: () => boolean;
@@ -118,8 +121,9 @@ export interface ModelFacts {
  * URL of unknown kind where a target reads any file by URL (the input budgets reserve up to the
  * window, plugin-models' readsToolResults and promptMediaOf) — plus
  * `max_tokens` / `max_completion_tokens` / `max_output_tokens` times `n`. A request that sets none
- * may be written up to its model's limit: `model.outputLimit()` is reserved, else `defaultMaxTokens`, then
- * to be sent as its limit (`sendOutput`). `shown` is the same without the window, and with
+ * is reserved `defaultMaxTokens`; when `model.outputLimit` is given (`outputWithoutLimit: reserve`),
+ * its model's limit instead, or where that is unknown `defaultMaxTokens`, then to be sent as its
+ * limit (`sendOutput`). `shown` is the same without the window, and with
  * `defaultMaxTokens` at most for an output limit the request does not set.
  */
 export function estimateTokens(
@@ -155,7 +159,7 @@ export function estimateTokens(
     tokens: prompt + output * choices,
     shown: shown + Math.min(output, asked ?? defaultMaxTokens) * choices,
     ...(beyond ? { beyond } : {}),
-    ...(asked === undefined && limit === undefined ? { sendOutput: defaultMaxTokens } : {}),
+    ...(asked === undefined && limit === undefined && model.outputLimit ? { sendOutput: defaultMaxTokens } : {}),
   };
 }
 

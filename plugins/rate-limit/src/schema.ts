@@ -75,7 +75,13 @@ export const optionsSchema = Type.Object(
       minimum: 0,
       default: 1024,
       description:
-        "Output tokens reserved for a chat request that sets no `max_completion_tokens` / `max_tokens` / `max_output_tokens` when its model's `maxOutputTokens` is not known (else that is reserved); under a token limit the request is then sent it as its limit. Embeddings reserve it as output too.",
+        "Output tokens reserved for a request that sets no `max_completion_tokens` / `max_tokens` / `max_output_tokens` (with `outputWithoutLimit: reserve`, only for a chat request whose model's `maxOutputTokens` is not known; it is then sent as the request's limit under a token limit). Embeddings reserve it as output too.",
+    }),
+    outputWithoutLimit: stringEnum(['estimate', 'reserve'], {
+      type: 'string',
+      default: 'estimate',
+      description:
+        "A chat request that sets no output limit, under a token limit. `estimate`: reserved `defaultMaxTokens` and sent no limit; what it writes beyond is counted when it ends, so a window may be passed by what the requests then running write beyond their reservation (the next request is refused until the window ends). `reserve`: reserved its model's `maxOutputTokens` (else sent `defaultMaxTokens` as its limit), so no window is passed; a request whose model may write more than the limit then runs alone in its window (a 100,000-token minute and a 128,000-token model: one such request a minute).",
     }),
   },
   { additionalProperties: false },
