@@ -212,6 +212,7 @@ export class Budgeter {
       usd,
       records,
       recordsKeepMs,
+      held: held?.reserved === true,
     });
   }
 

@@ -50,6 +50,11 @@ export interface Settlement {
   readonly keepMs: ReadonlyArray<number | undefined>;
   /** Spend records' lifetime. */
   readonly recordsKeepMs: number;
+  /**
+   * Its reservation (`id`) was taken in the store: a settlement sent again after a send that may
+   * have run counts only if it still finds that hold, which the first send releases.
+   */
+  readonly held?: boolean;
 }
 
 /**

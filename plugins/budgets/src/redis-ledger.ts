@@ -13,8 +13,9 @@ type Scripted = RedisClient & {
 
 /**
  * One script per round trip: settlements held since the last call (release each reservation, add
- * its cost, add the spend records; a settlement with a cost is applied once, whatever the number
- * of sends, by its `settled:<id>` marker), then reads, then at most one reservation, checked against
+ * its cost, add the spend records; applied once, whatever the number of sends: one whose
+ * reservation was held, sent again, only if it still finds that hold, which the first send
+ * releases; any other with a cost or records by its `settled:<id>` marker), then reads, then at most one reservation, checked against
  * every budget before any is charged. KEYS: per budget its hash (`spent`, `reserved`, `r:<id>`
  * per held amount) then its sorted set of reservation expiries; per spend day its usd hash then
  * its requests hash. ARGV[1]: the JSON payload naming keys by index. Amounts travel as strings
@@ -25,10 +26,11 @@ local p = cjson.decode(ARGV[1])
 local now = tonumber(p.now)
 local function release(h, z, id)
   local amount = redis.call('HGET', h, 'r:' .. id)
-  if not amount then return end
+  if not amount then return false end
   redis.call('HDEL', h, 'r:' .. id)
   redis.call('ZREM', z, id)
   if redis.call('ZCARD', z) == 0 then redis.call('HSET', h, 'reserved', '0') else redis.call('HINCRBYFLOAT', h, 'reserved', '-' .. amount) end
+  return true
 end
 local function purge(h, z)
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', z, '-inf', now)) do release(h, z, id) end
@@ -37,12 +39,16 @@ local function keep(key, ms)
   if ms and tonumber(ms) > 0 then redis.call('PEXPIRE', key, ms) end
 end
 for _, s in ipairs(p.settle) do
-  local first = s.once == nil or redis.call('SET', KEYS[s.once], '1', 'NX', 'PX', p.onceMs)
+  local found = false
+  for _, b in ipairs(s.b) do
+    if release(KEYS[b], KEYS[b + 1], s.id) then found = true end
+  end
+  local first
+  if s.held then first = s.again == nil or found
+  else first = s.once == nil or redis.call('SET', KEYS[s.once], '1', 'NX', 'PX', p.onceMs) end
   for i, b in ipairs(s.b) do
-    local h, z = KEYS[b], KEYS[b + 1]
-    release(h, z, s.id)
-    if first and tonumber(s.usd) > 0 then redis.call('HINCRBYFLOAT', h, 'spent', s.usd) end
-    keep(h, s.keep[i])
+    if first and tonumber(s.usd) > 0 then redis.call('HINCRBYFLOAT', KEYS[b], 'spent', s.usd) end
+    keep(KEYS[b], s.keep[i])
   end
   if first then
     for _, r in ipairs(s.r) do
@@ -89,11 +95,15 @@ end
 return out`;
 
 /**
- * How long a settlement's `settled:<id>` marker is kept. A send that timed out may have run
- * (a slow Redis answers late): the settlement is sent again, and the marker keeps it from
- * counting twice if the send again comes within this time.
+ * How long a settlement's `settled:<id>` marker is kept (one without a held reservation: a key
+ * without a budget, or a reservation the store failed). A send that timed out may have run (a
+ * slow Redis answers late): the settlement is sent again, within seconds of Redis answering
+ * again, and the marker keeps it from counting twice if that comes within this time.
  */
-export const SETTLED_MARKER_MS = 3_600_000;
+export const SETTLED_MARKER_MS = 600_000;
+
+/** A settlement waiting to be sent; `again` once a send of it failed (it may have run all the same). */
+type Queued = Settlement & { readonly again?: boolean };
 
 /** Settlements held at most this many; beyond, the oldest are dropped (logged) rather than grow without bound while Redis is down. */
 const MAX_HELD = 10_000;
@@ -103,6 +113,8 @@ interface Payload {
   onceMs: string;
   settle: Array<{
     id: string;
+    held?: true;
+    again?: true;
     once?: number;
     b: number[];
     usd: string;
@@ -118,7 +130,7 @@ interface Payload {
 class Call {
   readonly keys: string[] = [];
   /** The held settlements this call carries, queued again if it fails. */
-  readonly held: Settlement[] = [];
+  readonly held: Queued[] = [];
   readonly #index = new Map<string, number>();
   readonly payload: Payload;
 
@@ -135,13 +147,15 @@ class Call {
     return this.#pair(`spend:${day}:usd`, `spend:${day}:requests`);
   }
 
-  add(s: Settlement): void {
+  add(s: Queued): void {
     this.held.push(s);
-    // A bare release (no cost, no records) is the same however often it runs: no marker needed.
+    // A bare release (no cost, no records) is the same however often it runs, and one of a held
+    // reservation is told by that hold: neither needs a marker.
     const counts = s.usd > 0 || s.records.length > 0;
     this.payload.settle.push({
       id: s.id,
-      ...(counts ? { once: this.#single(`settled:${s.id}`) } : {}),
+      ...(s.held ? { held: true } : counts ? { once: this.#single(`settled:${s.id}`) } : {}),
+      ...(s.again ? { again: true } : {}),
       b: s.keys.map((k) => this.budget(k)),
       usd: String(s.usd),
       keep: s.keepMs.map((ms) => String(ms ?? 0)),
@@ -179,7 +193,7 @@ class Call {
 export class RedisLedger implements Ledger {
   readonly kind = 'redis';
   readonly #client: Scripted;
-  #held: Settlement[] = [];
+  #held: Queued[] = [];
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -290,7 +304,7 @@ export class RedisLedger implements Ledger {
     } catch (err) {
       // Settlements must not be lost with the call: they are tried again with the next one.
       if (call.held.length) {
-        this.#held = [...call.held, ...this.#held];
+        this.#held = [...call.held.map((s) => ({ ...s, again: true })), ...this.#held];
         this.#timer ??= setTimeout(() => void this.flush(), Math.max(this.settleDelayMs, 1000)).unref();
       }
       throw err;

@@ -32,14 +32,18 @@ const reservation = (id: string, amount: number): Reservation => ({
   charges: [{ key: 'k', limit: 10, amount, keepMs: DAY }],
 });
 
-const settlement = (id: string, usd: number): Settlement => ({
+const settlement = (id: string, usd: number, held = false): Settlement => ({
   id,
   keys: ['k'],
   usd,
   keepMs: [DAY],
   records: [{ day: dayOf(AT), key: 'app', team: 't', model: 'm', usd, requests: 1 }],
   recordsKeepMs: DAY,
+  held,
 });
+
+/** The `settled:<id>` markers the ledger's client left in Redis. */
+const markers = async (client: Redis): Promise<string[]> => admin.keys(`${client.options.keyPrefix}settled:*`);
 
 /** A ledger whose Redis is reached through a proxy that can hold replies; its failures are counted. */
 async function slowLedger(): Promise<{ ledger: RedisLedger; proxy: TcpProxy; client: Redis; failures: unknown[] }> {
@@ -79,6 +83,36 @@ describe('RedisLedger on a slow Redis (replies after the command timeout)', () =
     expect(await ledger.spend([dayOf(AT)])).toEqual([
       { day: '2026-12-07', key: 'app', team: 't', model: 'm', usd: 0.5, requests: 1 },
     ]);
+  });
+
+  it('counts a settlement of a held reservation once, told by its hold, with no marker left', async () => {
+    const { ledger, proxy, client, failures } = await slowLedger();
+    expect((await ledger.reserve(reservation('a', 1))).ok).toBe(true);
+    proxy.holdReplies();
+    ledger.settle(settlement('a', 0.5, true));
+    await waitFor(() => failures.length === 1, 'the settlement send timed out');
+    proxy.releaseReplies();
+    await ledger.flush(); // sends it again: Redis had run it already, and released the hold
+    expect(failures).toHaveLength(1);
+    expect(await ledger.read(['k'], AT)).toEqual([{ spent: 0.5, reserved: 0 }]);
+    expect(await ledger.spend([dayOf(AT)])).toEqual([
+      { day: '2026-12-07', key: 'app', team: 't', model: 'm', usd: 0.5, requests: 1 },
+    ]);
+    // Held reservations are the common case: nothing per request is kept for them.
+    expect(await markers(client)).toEqual([]);
+  });
+
+  it('applies a settlement of a held reservation whose first send never reached Redis', async () => {
+    const { ledger, proxy, client, failures } = await slowLedger();
+    expect((await ledger.reserve(reservation('a', 1))).ok).toBe(true);
+    await proxy.cut();
+    ledger.settle(settlement('a', 0.5, true));
+    await waitFor(() => failures.length === 1, 'the settlement send failed');
+    await proxy.restore();
+    await waitFor(() => client.status === 'ready', 'the ledger client reconnected');
+    await ledger.flush();
+    expect(await ledger.read(['k'], AT)).toEqual([{ spent: 0.5, reserved: 0 }]);
+    expect(await markers(client)).toEqual([]);
   });
 
   it('still applies a settlement whose first send never reached Redis', async () => {
