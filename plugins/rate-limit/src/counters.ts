@@ -27,18 +27,20 @@ export interface Move {
 }
 
 /**
- * Makes a move safe to send again: `once` applies it only the first time a move with this id
- * runs; `undo` applies it only if a `once` move with this id ran and was not undone since. A
- * store whose command timed out cannot tell "not run" from "run, answered late": what it sends
- * again, or sends to take back, must not count twice.
+ * An admission's ticket, which makes what follows it safe to send again. The admission takes it
+ * (`undo` unset: a marker key is set); the settlement, or the taking back of an admission that
+ * timed out or was refused, gives it up (`undo`: applied only if the marker was there, which it
+ * removes). A store whose command timed out cannot tell "not run" from "run, answered late": a
+ * move sent again counts once, and the marker lives only while its request runs. `id` must be the
+ * gateway's own (never a request id a caller may pick and reuse).
  */
 export interface MoveId {
   readonly id: string;
   readonly undo?: boolean;
 }
 
-/** How long a move's id is remembered: a move sent again, or undone, later than this counts again. */
-export const MOVE_ID_MS = 600_000;
+/** How long an unreturned ticket is kept: as long as a concurrency lease, which no request outlives. */
+export const TICKET_MS = WINDOW_SECONDS.concurrent * 1000;
 
 /**
  * Fixed-window counters: a window starts at the first points added to an absent (or ended)
@@ -185,14 +187,7 @@ export class RedisCounters implements Counters {
     }
     if (id) keys.push(`rate-limit:move:${id.id}`);
     const mode = id ? (id.undo ? 'undo' : 'once') : '';
-    const out = await this.#redis.switchyardRateLimitMove(
-      keys.length,
-      ...keys,
-      ...points,
-      ...windows,
-      mode,
-      MOVE_ID_MS,
-    );
+    const out = await this.#redis.switchyardRateLimitMove(keys.length, ...keys, ...points, ...windows, mode, TICKET_MS);
     const readings: Reading[] = [];
     for (let i = 0; i < n; i++) readings.push({ used: Number(out[2 * i]), resetMs: Number(out[2 * i + 1]) });
     return readings;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { NOTHING, Reply, SwitchyardError, exchangeKey, retryAdvice, unansweredAfterSending } from '@switchyard/core';
 import type { AttemptResult, Exchange, Gateway, Logger } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
@@ -19,8 +20,8 @@ const PLUGIN = 'rate-limit';
 
 /** What admission charged, settled once when the request finishes. */
 interface Admission {
-  /** The request id: names its moves, so that one sent again counts once. */
-  readonly id: string;
+  /** The admission's ticket (MoveId), when it has charges to settle. */
+  readonly ticket: string | undefined;
   readonly charges: readonly Charge[];
   /** When each charge's window ends (epoch ms): nothing is given back to a window that has ended. */
   readonly windowEnds: readonly number[];
@@ -34,6 +35,8 @@ interface Admission {
 }
 
 const ADMISSION = exchangeKey<Admission>('rate-limit:admission');
+/** Dimensions a request's settlement moves: tokens to its usage, its concurrency slot back. */
+const SETTLED: ReadonlySet<string> = new Set(['tokens', 'daily', 'concurrent']);
 /** Moves the store failed are sent again this often, until it takes them. */
 const RESEND_EVERY_MS = 1000;
 /** Moves kept to send again at most; beyond, the oldest are dropped (logged). */
@@ -75,15 +78,16 @@ export class Limiter {
     const reservation = this.#reservation(x);
     const charges = chargesFor(scopes, reservation);
     if (charges.length === 0) return undefined;
-    const admitted: MoveId = { id: `admit:${x.id}` };
+    // Only charges that are settled need a ticket: a request count ends with its minute.
+    const ticket = charges.some((c) => SETTLED.has(c.dimension)) ? `admit:${randomUUID()}` : undefined;
     const giveBack = charges.map((c) => ({ dimension: c.dimension, scope: c.scope, points: -c.points }));
     let readings: Reading[];
     try {
-      readings = await this.counters.move(charges, admitted);
+      readings = await this.counters.move(charges, ticket ? { id: ticket } : undefined);
       this.health.ok();
     } catch (err) {
       // A slow store may have counted it all the same: taken back if so (a concurrency slot's lease is an hour).
-      this.#resend(giveBack, { ...admitted, undo: true });
+      if (ticket) this.#resend(giveBack, { id: ticket, undo: true });
       return this.#storeFailed(err, x);
     }
     const requests = first(charges, readings, 'requests');
@@ -91,7 +95,7 @@ export class Limiter {
     if (!charges.some((c, i) => readings[i]!.used > c.limit)) {
       const now = Date.now();
       x.set(ADMISSION, {
-        id: x.id,
+        ticket,
         charges,
         windowEnds: readings.map((r) => now + r.resetMs),
         reserved: reservation.tokens,
@@ -109,9 +113,8 @@ export class Limiter {
       return undefined;
     }
     // Refused requests do not count: take back everything this one added.
-    await this.counters
-      .move(giveBack, { ...admitted, undo: true })
-      .catch(() => this.#resend(giveBack, { ...admitted, undo: true }));
+    const back = ticket ? { id: ticket, undo: true } : undefined;
+    await this.counters.move(giveBack, back).catch(() => back && this.#resend(giveBack, back));
     const refused = charges.flatMap((c, i) =>
       readings[i]!.used > c.limit ? [{ charge: c, reading: readings[i]! }] : [],
     );
@@ -257,13 +260,14 @@ export class Limiter {
         if (delta > 0 || (delta < 0 && running)) moves.push({ dimension: c.dimension, scope: c.scope, points: delta });
       }
     });
-    if (moves.length === 0) return;
-    const id: MoveId = { id: `settle:${admission.id}` };
+    // The ticket is given up even with nothing to move, so that it does not outlive its request.
+    if (moves.length === 0 && admission.ticket === undefined) return;
+    const id: MoveId | undefined = admission.ticket ? { id: admission.ticket, undo: true } : undefined;
     try {
       await this.counters.move(moves, id);
     } catch (err) {
       this.health.failed(err, this.options.onStoreError);
-      this.#resend(moves, id);
+      if (id) this.#resend(moves, id);
     }
   }
 

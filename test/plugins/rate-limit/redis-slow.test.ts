@@ -58,12 +58,15 @@ async function gateway(options: Partial<RateLimitOptions>): Promise<{ gw: Runnin
   return { gw, proxy };
 }
 
-const chat = (gw: RunningGateway): Promise<Response> =>
+const chat = (gw: RunningGateway, headers: Record<string, string> = {}): Promise<Response> =>
   fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer test-key-app' },
+    headers: { 'content-type': 'application/json', authorization: 'Bearer test-key-app', ...headers },
     body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 5 }),
   });
+
+/** The markers (tickets) that make a move sent again count once, as the gateway's Redis holds them. */
+const tickets = async (): Promise<string[]> => admin.keys(`${prefix}${run}:rate-limit:move:*`);
 
 const inFlight = async (): Promise<string | null> => admin.get(`${prefix}${run}:rate-limit:concurrent:key:app`);
 
@@ -110,6 +113,33 @@ describe('rate-limit on a slow Redis (replies after the command timeout)', () =>
     else await proxy.restore();
     await waitFor(async () => (await pending(gw)) === 0, 'the settlement sent again');
     expect(await inFlight()).toBe('0');
+  });
+});
+
+describe('rate-limit tickets on Redis (what makes a move sent again count once)', () => {
+  it('a caller reusing one x-request-id is counted for every request', async () => {
+    const { gw } = await gateway({ defaults: { requestsPerMinute: 1, tokensPerMinute: 100_000 } });
+    const same = { 'x-request-id': 'chosen-by-the-caller' };
+    const first = await chat(gw, same);
+    expect(first.status).toBe(200);
+    await first.text();
+    // Was: 200. The admission's marker was named by the request id, so the second admission found
+    // it taken and only read the counters: admitted without being counted, whatever the limits.
+    const second = await chat(gw, same);
+    expect(second.status).toBe(429);
+    await second.text();
+  });
+
+  it('are gone once the requests end: nothing per request stays in Redis', async () => {
+    const { gw } = await gateway({ defaults: { concurrent: 2, tokensPerMinute: 100_000 } });
+    for (let i = 0; i < 3; i++) {
+      const res = await chat(gw);
+      expect(res.status).toBe(200);
+      await res.text();
+    }
+    await waitFor(async () => (await inFlight()) === '0', 'the slots given back');
+    // Was: two markers per request (its admission's and its settlement's), kept 10 minutes each.
+    expect(await tickets()).toEqual([]);
   });
 });
 
