@@ -206,7 +206,8 @@ export class Budgeter {
     for (const id of held?.more ?? [])
       this.d.ledger.settle({ id, keys: held!.keys, keepMs: held!.keepMs, usd: 0, records: [], recordsKeepMs });
     this.d.ledger.settle({
-      id: held?.id ?? x.id,
+      // Never the request id alone, which a caller may pick and reuse: it names the settlement's marker.
+      id: held?.id ?? `${x.id}:${randomUUID()}`,
       keys: held?.keys ?? [],
       keepMs: held?.keepMs ?? [],
       usd,

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startGatedUpstream } from '../../support/gated-upstream.js';
 import { startTcpProxy, testPrefix, waitFor } from '../../support/tcp-proxy.js';
-import { admin, budgetOf, burst, chat, closeOpened, seed, setup, usage } from './helpers.js';
+import { APP, admin, budgetOf, burst, chat, closeOpened, seed, setup, usage } from './helpers.js';
 
 const REDIS = 'redis://127.0.0.1:6379';
 const prefix = testPrefix();
@@ -72,6 +72,24 @@ describe('budgets on Redis', () => {
     ]);
     const refused = await chat(second.gw, { max_tokens: 10_000 });
     expect(refused.status).toBe(402);
+  });
+
+  it('a key without a budget reusing one x-request-id has every request in its spend records', async () => {
+    const keyPrefix = `${prefix}${++run}:`;
+    const { gw, finished } = await setup({ enabled: true }, { store: store(keyPrefix) });
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${APP}`, 'x-request-id': 'reused' },
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(200);
+      await res.text();
+      await finished.next();
+    }
+    // Was: 1. Its settlement's marker was named by the request id: the second found it and counted nothing.
+    const spend = await admin(gw, '/admin/spend?key=app-1'); // reading spend sends held settlements first
+    expect(spend.rows.map((r: { requests: number }) => r.requests)).toEqual([2]);
   });
 
   it('Redis down: onStoreError deny refuses budgeted requests with 503, allow lets them through with a warning', async () => {
