@@ -232,6 +232,29 @@ describe('toGenerateContent', () => {
       thinkingConfig: { thinkingBudget: 8192, includeThoughts: true },
     });
   });
+
+  it('asks for thoughts when the caller shows reasoning (reasoning_summary), with or without an effort', () => {
+    const messages = [{ role: 'user' as const, content: 'x' }];
+    const config = (req: Partial<ChatRequest>, model = 'gemini-2.5-flash') => {
+      const out = convert({ messages, ...req }, model);
+      expect(validateGenerate(out.body, { requireThoughtSignatures: false, model }), model).toBeUndefined();
+      expect(out.warnings).toEqual([]);
+      return out.body.generationConfig;
+    };
+    expect(config({ reasoning_effort: 'low', reasoning_summary: true })).toEqual({
+      thinkingConfig: { thinkingBudget: 1024, includeThoughts: true },
+    });
+    expect(config({ reasoning_effort: 'high', reasoning_summary: true }, 'gemini-3-pro-preview')).toEqual({
+      thinkingConfig: { thinkingLevel: 'high', includeThoughts: true },
+    });
+    // A model that thinks unasked shows its thoughts; one that takes no thinking config is sent none.
+    expect(config({ reasoning_summary: true })).toEqual({ thinkingConfig: { includeThoughts: true } });
+    expect(config({ reasoning_summary: true }, 'gemini-2.0-flash')).toBeUndefined();
+    // No thinking, nothing to show.
+    expect(config({ reasoning_effort: 'none', reasoning_summary: true })).toEqual({
+      thinkingConfig: { thinkingBudget: 0 },
+    });
+  });
 });
 
 describe('reasoning_effort as each Gemini family takes it (the mock refuses what the API refuses)', () => {

@@ -68,6 +68,7 @@ const HANDLED = new Set([
   'parallel_tool_calls',
   'response_format',
   'reasoning_effort',
+  'reasoning_summary', // nothing to ask: thinking on, its text comes back
   'user',
   'n',
 ]);

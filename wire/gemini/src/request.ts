@@ -33,6 +33,7 @@ const HANDLED = new Set([
   'tool_choice',
   'response_format',
   'reasoning_effort',
+  'reasoning_summary',
   'parallel_tool_calls',
 ]);
 
@@ -301,13 +302,20 @@ function toGenerationConfig(req: ChatRequest, model: string, options: Options, w
   }
 
   const effort = req.reasoning_effort;
+  const thoughts = options.includeThoughts || req.reasoning_summary === true;
   if (typeof effort === 'string') {
     const thinking = thinkingConfig(effort, model, warn);
     if (thinking)
-      config.thinkingConfig =
-        options.includeThoughts && effort !== 'none' ? { ...thinking, includeThoughts: true } : thinking;
+      config.thinkingConfig = thoughts && effort !== 'none' ? { ...thinking, includeThoughts: true } : thinking;
+  } else if (req.reasoning_summary === true && thinksByDefault(model)) {
+    config.thinkingConfig = { includeThoughts: true };
   }
   return config;
+}
+
+/** Whether a model thinks with no thinking config (Gemini 2.5 and later; earlier ones take none). */
+function thinksByDefault(model: string): boolean {
+  return /^gemini-(2\.5|[3-9])/.test(model);
 }
 
 const LEVELS = ['minimal', 'low', 'medium', 'high'];
