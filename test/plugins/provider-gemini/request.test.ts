@@ -233,6 +233,37 @@ describe('toGenerateContent', () => {
     });
   });
 
+  it('drops JSON output beside callable functions on models before Gemini 3 (they refuse the two), keeps it otherwise', () => {
+    const messages = [{ role: 'user' as const, content: 'x' }];
+    const tools = [{ type: 'function' as const, function: { name: 'f', parameters: { type: 'object' } } }];
+    const response_format = { type: 'json_schema' as const, json_schema: { name: 'o', schema: { type: 'object' } } };
+    const send = (req: Partial<ChatRequest>, model = 'gemini-2.5-flash') => {
+      const out = convert({ messages, tools, response_format, ...req }, model);
+      expect(validateGenerate(out.body, { requireThoughtSignatures: false, model }), model).toBeUndefined();
+      return out;
+    };
+    const dropped = send({ tool_choice: 'auto' });
+    expect(dropped.body.generationConfig).toBeUndefined();
+    expect(dropped.warnings).toEqual([
+      'response_format json_schema dropped (gemini-2.5-flash gives no JSON output while it may call functions; Gemini 3 does)',
+    ]);
+    expect(send({}).body.generationConfig).toBeUndefined();
+    expect(send({ tool_choice: 'none' }).body.generationConfig).toMatchObject({ responseMimeType: 'application/json' });
+    expect(send({ tools: [] }).body.generationConfig).toMatchObject({ responseMimeType: 'application/json' });
+    expect(send({}, 'gemini-3-flash-preview').body.generationConfig).toMatchObject({
+      responseMimeType: 'application/json',
+    });
+    // What the mock (as the API) refuses.
+    const both = {
+      contents: [{ role: 'user', parts: [{ text: 'x' }] }],
+      tools: [{ functionDeclarations: [{ name: 'f' }] }],
+      generationConfig: { responseMimeType: 'application/json' },
+    };
+    expect(validateGenerate(both, { requireThoughtSignatures: false, model: 'gemini-2.5-flash' })).toEqual({
+      message: "Function calling with a response mime type: 'application/json' is unsupported",
+    });
+  });
+
   it('asks for thoughts when the caller shows reasoning (reasoning_summary), with or without an effort', () => {
     const messages = [{ role: 'user' as const, content: 'x' }];
     const config = (req: Partial<ChatRequest>, model = 'gemini-2.5-flash') => {

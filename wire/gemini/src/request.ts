@@ -60,9 +60,15 @@ export function toGenerateContent(
   if (tools.length) out.tools = [{ functionDeclarations: tools }];
   const toolConfig = toToolConfig(req, tools.length > 0, warn);
   if (toolConfig) out.toolConfig = toolConfig;
-  const config = toGenerationConfig(req, model, options, warn);
+  const callable = tools.length > 0 && toolConfig?.functionCallingConfig?.mode !== 'NONE';
+  const config = toGenerationConfig(req, model, options, warn, callable);
   if (Object.keys(config).length) out.generationConfig = config;
   return out;
+}
+
+/** Whether a model gives JSON output while it may call functions (Gemini 3; earlier ones refuse the two together). */
+function jsonWithFunctions(model: string): boolean {
+  return /^gemini-[3-9]/.test(model);
 }
 
 /** How many system and developer messages open the conversation: they become Gemini's systemInstruction. */
@@ -270,7 +276,13 @@ function toToolConfig(req: ChatRequest, hasTools: boolean, warn: Warn): Generate
   return undefined;
 }
 
-function toGenerationConfig(req: ChatRequest, model: string, options: Options, warn: Warn): GenerationConfig {
+function toGenerationConfig(
+  req: ChatRequest,
+  model: string,
+  options: Options,
+  warn: Warn,
+  functionsCallable: boolean,
+): GenerationConfig {
   const config: GenerationConfig = {};
   if (typeof req.temperature === 'number') config.temperature = req.temperature;
   if (typeof req.top_p === 'number') config.topP = req.top_p;
@@ -284,7 +296,15 @@ function toGenerationConfig(req: ChatRequest, model: string, options: Options, w
   if (typeof req.seed === 'number') config.seed = req.seed;
 
   const format = req.response_format;
-  if (format?.type === 'json_object') {
+  if (
+    (format?.type === 'json_object' || format?.type === 'json_schema') &&
+    functionsCallable &&
+    !jsonWithFunctions(model)
+  ) {
+    warn(
+      `response_format ${format.type} dropped (${model} gives no JSON output while it may call functions; Gemini 3 does)`,
+    );
+  } else if (format?.type === 'json_object') {
     config.responseMimeType = 'application/json';
   } else if (format?.type === 'json_schema') {
     config.responseMimeType = 'application/json';
