@@ -53,6 +53,7 @@ const HANDLED = new Set([
   'parallel_tool_calls',
   'response_format',
   'n',
+  'reasoning_summary', // nothing to ask: what reasoning Bedrock shows comes back unasked
 ]);
 
 const IMAGE_FORMATS: Record<string, ImageFormat> = {

@@ -182,6 +182,14 @@ describe('canonical → Converse', () => {
     expect(out.body.toolConfig!.toolChoice).toEqual({ any: {} });
     expect(warnings).toEqual([]);
   });
+
+  it('takes reasoning_summary (the caller shows reasoning) silently: nothing to ask Bedrock for', () => {
+    const warnings: string[] = [];
+    toConverse({ model: 'm', messages: [{ role: 'user', content: 'x' }], reasoning_summary: true }, (w) =>
+      warnings.push(w),
+    );
+    expect(warnings).toEqual([]);
+  });
 });
 
 /** A Converse answer as Bedrock sends it (Claude, with reasoning, a tool call and prompt-cache usage). */
