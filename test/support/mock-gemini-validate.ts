@@ -4,8 +4,9 @@
  * …: Cannot find field.", camelCase and snake_case names both accepted, enum names exact), then
  * checked the way generateContent checks it (contents required, roles user/model, non-empty parts,
  * function call / response turn pairing, base64 inline data, function names, schema subset rules,
- * empty text parts, response MIME types, sampling ranges, and the thinking config each model family
- * takes). Messages follow the real API's where known; the few marked (mock) are worded by the mock.
+ * empty text parts, response MIME types, sampling ranges, the thinking config each model family
+ * takes, and JSON output beside function calling before Gemini 3). Messages follow the real API's
+ * where known; the few marked (mock) are worded by the mock.
  */
 
 type Json = Record<string, unknown>;
@@ -241,7 +242,28 @@ export function validateGenerate(body: unknown, options: ValidateOptions): Inval
   if (sampling) return sampling;
   const thinking = checkThinking(body.generationConfig, options.model ?? '');
   if (thinking) return thinking;
+  const jsonWithTools = checkJsonWithFunctions(body, options.model ?? '');
+  if (jsonWithTools) return jsonWithTools;
   return checkTurns(contents as Json[], options);
+}
+
+/**
+ * JSON output with function calling: models before Gemini 3 refuse the two together unless
+ * function calling is off (mode NONE); Gemini 3 takes them.
+ */
+function checkJsonWithFunctions(body: Json, model: string): Invalid | undefined {
+  const config = body.generationConfig;
+  if (!isObject(config) || config.responseMimeType !== 'application/json' || /^gemini-[3-9]/.test(model))
+    return undefined;
+  const declares =
+    Array.isArray(body.tools) &&
+    body.tools.some((t) => isObject(t) && Array.isArray(t.functionDeclarations) && t.functionDeclarations.length > 0);
+  const mode =
+    isObject(body.toolConfig) && isObject(body.toolConfig.functionCallingConfig)
+      ? body.toolConfig.functionCallingConfig.mode
+      : undefined;
+  if (!declares || mode === 'NONE') return undefined;
+  return { message: "Function calling with a response mime type: 'application/json' is unsupported" };
 }
 
 /** Validates embedContent / batchEmbedContents bodies. */

@@ -19,7 +19,7 @@
  * - stopSequences cut the text (finishReason STOP); maxOutputTokens smaller than the answer → MAX_TOKENS
  * - a scripted answer (setAnswerer) → its function calls, or its text, or a MALFORMED_FUNCTION_CALL finish
  * - candidateCount n → n candidates; a thinking model (2.5 Flash / Pro and Gemini 3 by default, others with
- *   thinkingConfig; thinkingBudget 0 turns it off) → thoughtsTokenCount (and a thought part with includeThoughts)
+ *   thinkingConfig; thinkingBudget 0 turns it off) → thoughtsTokenCount (and a thought part before the text or function calls with includeThoughts)
  * - stream events each carry the usage so far (candidatesTokenCount growing, thoughtsTokenCount on every one)
  * - generationConfig.maxOutputTokens above the model's output limit (`outputLimits`), or below 1 → 400, as the API refuses it
  */
@@ -485,11 +485,13 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     }
     const calls =
       scripted?.functionCalls ?? (scripted?.text === undefined ? this.functionCalls(body, lastParts, userText) : []);
+    const thought = thinking && config.thinkingConfig?.includeThoughts === true ? 'Thinking it over.' : undefined;
     if (calls.length) {
-      const parts = calls.map((c) => ({
+      const parts: Json[] = calls.map((c) => ({
         functionCall: c,
         ...(this.options.thoughtSignatures ? { thoughtSignature: SIGNATURE } : {}),
       }));
+      if (thought) parts.unshift({ text: thought, thought: true });
       const candidate = { content: { parts, role: 'model' }, finishReason: 'STOP', index: 0 };
       const whole = frame([candidate], usage(JSON.stringify(calls)));
       return { whole, events: [whole] };
@@ -525,7 +527,6 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     }
     const n = typeof config.candidateCount === 'number' ? config.candidateCount : 1;
     const texts = Array.from({ length: n }, (_, i) => (i === 0 ? text : `${text} (#${i + 1})`));
-    const thought = thinking && config.thinkingConfig?.includeThoughts === true ? 'Thinking it over.' : undefined;
     const whole = frame(
       texts.map((t, index) => ({
         content: { parts: [...(thought ? [{ text: thought, thought: true }] : []), { text: t }], role: 'model' },

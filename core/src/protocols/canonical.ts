@@ -92,6 +92,12 @@ export interface ChatRequest {
   parallel_tool_calls?: boolean;
   response_format?: ResponseFormat;
   reasoning_effort?: 'minimal' | 'low' | 'medium' | 'high' | string;
+  /**
+   * Switchyard's: the caller shows the model's reasoning (a Responses `reasoning.summary`, Anthropic
+   * thinking not `display: "omitted"`), so an upstream that returns reasoning text only when asked
+   * (Gemini's thought summaries) is asked for it. Never sent upstream as is.
+   */
+  reasoning_summary?: boolean;
   [field: string]: unknown;
 }
 

@@ -53,6 +53,7 @@ const HANDLED = new Set([
   'parallel_tool_calls',
   'response_format',
   'n',
+  'reasoning_summary', // nothing to ask: what reasoning Bedrock shows comes back unasked
 ]);
 
 const IMAGE_FORMATS: Record<string, ImageFormat> = {
@@ -299,10 +300,12 @@ function tools(req: ChatRequest, body: ConverseRequest, model: string, warn: War
       format.type === 'json_schema' && format.json_schema.description
         ? format.json_schema.description
         : "Respond with the answer as this tool's input: a JSON object.";
+    const callersTools = specs.length > 0;
     specs.push({ toolSpec: { name: JSON_TOOL, description, inputSchema: { json: schema } } });
     if (choice)
       warn("response_format with tool_choice: the JSON tool is offered, not forced, so the caller's tool_choice holds");
-    else choice = { tool: { name: JSON_TOOL } };
+    // Beside the caller's tools, some tool is forced (theirs or the JSON tool): the JSON tool alone would leave theirs uncallable.
+    else choice = callersTools ? { any: {} } : { tool: { name: JSON_TOOL } };
     jsonTool = JSON_TOOL;
   }
   const names = specs.map((t) => t.toolSpec.name);

@@ -16,7 +16,8 @@ export const instanceFields = Type.Object(
     }),
     includeThoughts: Type.Boolean({
       default: false,
-      description: 'With `reasoning_effort`, ask Gemini for thought summaries and return them as `reasoning_content`.',
+      description:
+        'With `reasoning_effort`, ask Gemini for thought summaries and return them as `reasoning_content`. Callers that show reasoning (a Responses `reasoning.summary`) get them without this.',
     }),
   },
   { additionalProperties: false },

@@ -20,6 +20,7 @@ export function chatBodyFor(
   gateway: Pick<Gateway, 'config' | 'contract'>,
 ): ChatRequest {
   const warn = (m: string): void => x.warn(m);
+  delete body.reasoning_summary; // Switchyard's; a Chat upstream returns what reasoning it shows unasked
   for (const field of OUTPUT_FIELDS) {
     const asked = body[field];
     if (typeof asked !== 'number') continue;

@@ -56,7 +56,8 @@ export const instanceFields = Type.Object(
     }),
     includeThoughts: Type.Boolean({
       default: false,
-      description: 'Gemini: with `reasoning_effort`, return thought summaries as `reasoning_content`.',
+      description:
+        'Gemini: with `reasoning_effort`, return thought summaries as `reasoning_content`. Callers that show reasoning (a Responses `reasoning.summary`) get them without this.',
     }),
   },
   { additionalProperties: false },

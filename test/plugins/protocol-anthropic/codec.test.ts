@@ -131,6 +131,17 @@ describe('anthropicToCanonical', () => {
       ]),
     );
   });
+
+  it('marks a request whose caller shows thinking (on, not display omitted) as reasoning_summary', () => {
+    const shows = (thinking: unknown) =>
+      anthropicToCanonical(req({ thinking } as Partial<AnthropicMessagesRequest>)).request.reasoning_summary;
+    expect(shows({ type: 'enabled', budget_tokens: 4000 })).toBe(true);
+    expect(shows({ type: 'adaptive', display: 'updates' })).toBe(true);
+    expect(shows({ type: 'adaptive', display: 'summarized' })).toBe(true);
+    expect(shows({ type: 'adaptive', display: 'omitted' })).toBeUndefined();
+    expect(shows({ type: 'disabled' })).toBeUndefined();
+    expect(shows(undefined)).toBeUndefined();
+  });
 });
 
 const chunk = (

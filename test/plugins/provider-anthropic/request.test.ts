@@ -265,6 +265,15 @@ describe('toMessagesRequest', () => {
     expect(convert({ response_format: { type: 'text' } }).body.tools).toBeUndefined();
   });
 
+  it("beside the caller's tools and no tool_choice, forces some tool (theirs or the JSON tool), not the JSON tool alone", () => {
+    const tools = [{ type: 'function' as const, function: { name: 'f' } }];
+    const out = convert({ tools, response_format: { type: 'json_object' } });
+    expect(out.body.tools!.map((t) => t.name)).toEqual(['f', 'json_response']);
+    expect(out.body.tool_choice).toEqual({ type: 'any' });
+    expect(out.jsonTool).toBe('json_response');
+    expect(out.warnings).toEqual([]);
+  });
+
   it('offers the JSON tool without forcing it when the caller forces its own tool_choice', () => {
     const tools = [{ type: 'function' as const, function: { name: 'f' } }];
     const out = convert({ tools, tool_choice: 'required', response_format: { type: 'json_object' } });

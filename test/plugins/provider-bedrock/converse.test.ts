@@ -165,6 +165,31 @@ describe('canonical → Converse', () => {
     );
     expect(none.body.toolConfig).toBeUndefined();
   });
+
+  it("beside the caller's tools and no tool_choice, forces some tool (theirs or the JSON tool), not the JSON tool alone", () => {
+    const warnings: string[] = [];
+    const out = toConverse(
+      {
+        model: 'anthropic.claude-sonnet-4-5-20250929-v1:0',
+        messages: [{ role: 'user', content: 'x' }],
+        tools: [{ type: 'function', function: { name: 'f' } }],
+        response_format: { type: 'json_object' },
+      },
+      (w) => warnings.push(w),
+    );
+    expect(out.jsonTool).toBe('json_response');
+    expect(out.body.toolConfig!.tools.map((t) => t.toolSpec.name)).toEqual(['f', 'json_response']);
+    expect(out.body.toolConfig!.toolChoice).toEqual({ any: {} });
+    expect(warnings).toEqual([]);
+  });
+
+  it('takes reasoning_summary (the caller shows reasoning) silently: nothing to ask Bedrock for', () => {
+    const warnings: string[] = [];
+    toConverse({ model: 'm', messages: [{ role: 'user', content: 'x' }], reasoning_summary: true }, (w) =>
+      warnings.push(w),
+    );
+    expect(warnings).toEqual([]);
+  });
 });
 
 /** A Converse answer as Bedrock sends it (Claude, with reasoning, a tool call and prompt-cache usage). */

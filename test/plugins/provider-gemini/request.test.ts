@@ -232,6 +232,60 @@ describe('toGenerateContent', () => {
       thinkingConfig: { thinkingBudget: 8192, includeThoughts: true },
     });
   });
+
+  it('drops JSON output beside callable functions on models before Gemini 3 (they refuse the two), keeps it otherwise', () => {
+    const messages = [{ role: 'user' as const, content: 'x' }];
+    const tools = [{ type: 'function' as const, function: { name: 'f', parameters: { type: 'object' } } }];
+    const response_format = { type: 'json_schema' as const, json_schema: { name: 'o', schema: { type: 'object' } } };
+    const send = (req: Partial<ChatRequest>, model = 'gemini-2.5-flash') => {
+      const out = convert({ messages, tools, response_format, ...req }, model);
+      expect(validateGenerate(out.body, { requireThoughtSignatures: false, model }), model).toBeUndefined();
+      return out;
+    };
+    const dropped = send({ tool_choice: 'auto' });
+    expect(dropped.body.generationConfig).toBeUndefined();
+    expect(dropped.warnings).toEqual([
+      'response_format json_schema dropped (gemini-2.5-flash gives no JSON output while it may call functions; Gemini 3 does)',
+    ]);
+    expect(send({}).body.generationConfig).toBeUndefined();
+    expect(send({ tool_choice: 'none' }).body.generationConfig).toMatchObject({ responseMimeType: 'application/json' });
+    expect(send({ tools: [] }).body.generationConfig).toMatchObject({ responseMimeType: 'application/json' });
+    expect(send({}, 'gemini-3-flash-preview').body.generationConfig).toMatchObject({
+      responseMimeType: 'application/json',
+    });
+    // What the mock (as the API) refuses.
+    const both = {
+      contents: [{ role: 'user', parts: [{ text: 'x' }] }],
+      tools: [{ functionDeclarations: [{ name: 'f' }] }],
+      generationConfig: { responseMimeType: 'application/json' },
+    };
+    expect(validateGenerate(both, { requireThoughtSignatures: false, model: 'gemini-2.5-flash' })).toEqual({
+      message: "Function calling with a response mime type: 'application/json' is unsupported",
+    });
+  });
+
+  it('asks for thoughts when the caller shows reasoning (reasoning_summary), with or without an effort', () => {
+    const messages = [{ role: 'user' as const, content: 'x' }];
+    const config = (req: Partial<ChatRequest>, model = 'gemini-2.5-flash') => {
+      const out = convert({ messages, ...req }, model);
+      expect(validateGenerate(out.body, { requireThoughtSignatures: false, model }), model).toBeUndefined();
+      expect(out.warnings).toEqual([]);
+      return out.body.generationConfig;
+    };
+    expect(config({ reasoning_effort: 'low', reasoning_summary: true })).toEqual({
+      thinkingConfig: { thinkingBudget: 1024, includeThoughts: true },
+    });
+    expect(config({ reasoning_effort: 'high', reasoning_summary: true }, 'gemini-3-pro-preview')).toEqual({
+      thinkingConfig: { thinkingLevel: 'high', includeThoughts: true },
+    });
+    // A model that thinks unasked shows its thoughts; one that takes no thinking config is sent none.
+    expect(config({ reasoning_summary: true })).toEqual({ thinkingConfig: { includeThoughts: true } });
+    expect(config({ reasoning_summary: true }, 'gemini-2.0-flash')).toBeUndefined();
+    // No thinking, nothing to show.
+    expect(config({ reasoning_effort: 'none', reasoning_summary: true })).toEqual({
+      thinkingConfig: { thinkingBudget: 0 },
+    });
+  });
 });
 
 describe('reasoning_effort as each Gemini family takes it (the mock refuses what the API refuses)', () => {

@@ -28,6 +28,8 @@ export interface CodexRun {
   extraConfig?: string[];
   /** `-c key=value` overrides on the command line, over config.toml (e.g. `features.plugins=true`). */
   configOverrides?: string[];
+  /** More `codex exec` options, before the prompt (e.g. `['--output-schema', file]`). */
+  args?: string[];
   /** Provider retries (request_max_retries, stream_max_retries). @default 0: a failure shows at once */
   retries?: number;
   extraEnv?: Record<string, string>;
@@ -113,6 +115,7 @@ export async function runCodex(run: CodexRun): Promise<CodexResult> {
       '--sandbox',
       run.sandbox ?? 'danger-full-access',
       ...overrides,
+      ...(run.args ?? []),
       run.prompt,
     ];
     const env = { ...baseEnv(home), CODEX_HOME: codexHome, [KEY_VARIABLE]: run.apiKey, ...run.extraEnv };

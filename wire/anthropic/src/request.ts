@@ -68,6 +68,7 @@ const HANDLED = new Set([
   'parallel_tool_calls',
   'response_format',
   'reasoning_effort',
+  'reasoning_summary', // nothing to ask: thinking on, its text comes back
   'user',
   'n',
 ]);
@@ -328,11 +329,14 @@ function responseFormat(
     format.type === 'json_schema' && format.json_schema.description
       ? format.json_schema.description
       : "Respond with the answer as this tool's input: a JSON object.";
+  const callersTools = (body.tools ?? []).length > 0;
   body.tools = [...(body.tools ?? []), { name: JSON_TOOL, description, input_schema: schema }];
   if (body.tool_choice) {
     warn("response_format with tools: the JSON tool is offered, not forced, so the caller's tool_choice holds");
   } else {
-    body.tool_choice = { type: 'tool', name: JSON_TOOL };
+    // Forcing the JSON tool would leave the caller's tools uncallable: some tool is forced instead,
+    // so each turn is a call of the caller's or the answer.
+    body.tool_choice = callersTools ? { type: 'any' } : { type: 'tool', name: JSON_TOOL };
   }
   return JSON_TOOL;
 }

@@ -108,6 +108,7 @@ export function anthropicToCanonical(body: AnthropicMessagesRequest): CanonicalC
   }
   const effort = reasoningEffort(body, turnEffort, warn);
   if (effort) request.reasoning_effort = effort;
+  if (showsThinking(body)) request.reasoning_summary = true;
   const format = body.output_config?.format;
   if (format?.type === 'json_schema') {
     request.response_format = {
@@ -169,6 +170,12 @@ class MessageList {
     this.#release();
     return this.list;
   }
+}
+
+/** Thinking on and not `display: "omitted"`: the caller shows the model's reasoning. */
+function showsThinking(body: AnthropicMessagesRequest): boolean {
+  const thinking = body.thinking as { type?: string; display?: string } | undefined;
+  return (thinking?.type === 'enabled' || thinking?.type === 'adaptive') && thinking.display !== 'omitted';
 }
 
 function reasoningEffort(

@@ -33,6 +33,7 @@ const HANDLED = new Set([
   'tool_choice',
   'response_format',
   'reasoning_effort',
+  'reasoning_summary',
   'parallel_tool_calls',
 ]);
 
@@ -59,9 +60,15 @@ export function toGenerateContent(
   if (tools.length) out.tools = [{ functionDeclarations: tools }];
   const toolConfig = toToolConfig(req, tools.length > 0, warn);
   if (toolConfig) out.toolConfig = toolConfig;
-  const config = toGenerationConfig(req, model, options, warn);
+  const callable = tools.length > 0 && toolConfig?.functionCallingConfig?.mode !== 'NONE';
+  const config = toGenerationConfig(req, model, options, warn, callable);
   if (Object.keys(config).length) out.generationConfig = config;
   return out;
+}
+
+/** Whether a model gives JSON output while it may call functions (Gemini 3; earlier ones refuse the two together). */
+function jsonWithFunctions(model: string): boolean {
+  return /^gemini-[3-9]/.test(model);
 }
 
 /** How many system and developer messages open the conversation: they become Gemini's systemInstruction. */
@@ -269,7 +276,13 @@ function toToolConfig(req: ChatRequest, hasTools: boolean, warn: Warn): Generate
   return undefined;
 }
 
-function toGenerationConfig(req: ChatRequest, model: string, options: Options, warn: Warn): GenerationConfig {
+function toGenerationConfig(
+  req: ChatRequest,
+  model: string,
+  options: Options,
+  warn: Warn,
+  functionsCallable: boolean,
+): GenerationConfig {
   const config: GenerationConfig = {};
   if (typeof req.temperature === 'number') config.temperature = req.temperature;
   if (typeof req.top_p === 'number') config.topP = req.top_p;
@@ -283,7 +296,15 @@ function toGenerationConfig(req: ChatRequest, model: string, options: Options, w
   if (typeof req.seed === 'number') config.seed = req.seed;
 
   const format = req.response_format;
-  if (format?.type === 'json_object') {
+  if (
+    (format?.type === 'json_object' || format?.type === 'json_schema') &&
+    functionsCallable &&
+    !jsonWithFunctions(model)
+  ) {
+    warn(
+      `response_format ${format.type} dropped (${model} gives no JSON output while it may call functions; Gemini 3 does)`,
+    );
+  } else if (format?.type === 'json_object') {
     config.responseMimeType = 'application/json';
   } else if (format?.type === 'json_schema') {
     config.responseMimeType = 'application/json';
@@ -301,13 +322,20 @@ function toGenerationConfig(req: ChatRequest, model: string, options: Options, w
   }
 
   const effort = req.reasoning_effort;
+  const thoughts = options.includeThoughts || req.reasoning_summary === true;
   if (typeof effort === 'string') {
     const thinking = thinkingConfig(effort, model, warn);
     if (thinking)
-      config.thinkingConfig =
-        options.includeThoughts && effort !== 'none' ? { ...thinking, includeThoughts: true } : thinking;
+      config.thinkingConfig = thoughts && effort !== 'none' ? { ...thinking, includeThoughts: true } : thinking;
+  } else if (req.reasoning_summary === true && thinksByDefault(model)) {
+    config.thinkingConfig = { includeThoughts: true };
   }
   return config;
+}
+
+/** Whether a model thinks with no thinking config (Gemini 2.5 and later; earlier ones take none). */
+function thinksByDefault(model: string): boolean {
+  return /^gemini-(2\.5|[3-9])/.test(model);
 }
 
 const LEVELS = ['minimal', 'low', 'medium', 'high'];

@@ -16,16 +16,8 @@ import type {
   Usage,
 } from '@switchyard/core/protocol';
 import { newId } from './ids.js';
-import { customToolInput } from './request.js';
-import {
-  baseResponse,
-  finishResponse,
-  outputText,
-  reasoningItem,
-  visibleItem,
-  visibleResponse,
-  wantsSummary,
-} from './response.js';
+import { customToolInput, wantsSummary } from './request.js';
+import { baseResponse, finishResponse, outputText, reasoningItem, visibleItem, visibleResponse } from './response.js';
 import type { ResponseContext } from './response.js';
 import type { Json, ResponseObject, ResponsesContentPart, ResponsesItem, ResponsesStreamEvent } from './types.js';
 

@@ -6,7 +6,14 @@
  * Reasoning from other providers travels in `encrypted_content` (see envelope.ts). Pure functions.
  */
 export type * from './types.js';
-export { responsesToCanonical, inputItems, customToolNames, customToolInput, reasoningBlock } from './request.js';
+export {
+  responsesToCanonical,
+  inputItems,
+  customToolNames,
+  customToolInput,
+  reasoningBlock,
+  wantsSummary,
+} from './request.js';
 export type { ResponsesConversion } from './request.js';
 export {
   toResponseObject,
@@ -18,7 +25,6 @@ export {
   reasoningItem,
   callItem,
   finishReasonOf,
-  wantsSummary,
   ENCRYPTED_REASONING,
 } from './response.js';
 export type { ResponseContext } from './response.js';

@@ -110,6 +110,7 @@ export function responsesToCanonical(body: ResponsesRequest): ResponsesConversio
   textFormat(body.text, request, warn);
   const effort = body.reasoning?.effort;
   if (typeof effort === 'string') request.reasoning_effort = effort;
+  if (wantsSummary(body)) request.reasoning_summary = true;
   if (body.truncation === 'auto') warn('truncation auto dropped (the input must fit the target model as sent)');
   if (body.prompt != null) require('a stored prompt template (`prompt`) is only known to OpenAI');
   for (const entry of body.include ?? []) {
@@ -122,6 +123,11 @@ export function responsesToCanonical(body: ResponsesRequest): ResponsesConversio
     warn(`${key} dropped (no equivalent upstream)`);
   }
   return { request, warnings: [...warnings], requires: [...requires] };
+}
+
+/** Whether the caller asked for reasoning summaries (`reasoning.summary`): only then is reasoning text shown. */
+export function wantsSummary(request: ResponsesRequest): boolean {
+  return typeof request.reasoning?.summary === 'string';
 }
 
 /** The input items as one list: a string input is one user message. */

@@ -8,7 +8,7 @@
 import type { ChatCompletion, FinishReason, ReasoningBlock, ToolCall, Usage } from '@switchyard/core/protocol';
 import { sealReasoning } from './envelope.js';
 import { newId } from './ids.js';
-import { customToolInput, reasoningBlock } from './request.js';
+import { customToolInput, reasoningBlock, wantsSummary } from './request.js';
 import type {
   Json,
   ResponseObject,
@@ -35,11 +35,6 @@ export interface ResponseContext {
 }
 
 export const ENCRYPTED_REASONING = 'reasoning.encrypted_content';
-
-/** Whether the caller asked for reasoning summaries (`reasoning.summary`): only then is reasoning text shown. */
-export function wantsSummary(request: ResponsesRequest): boolean {
-  return typeof request.reasoning?.summary === 'string';
-}
 
 /** The response object's fields that echo the request, with `status` in progress and no output yet. */
 export function baseResponse(ctx: ResponseContext): ResponseObject {
