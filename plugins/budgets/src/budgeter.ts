@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NOTHING, exchangeKey, unansweredAfterSending } from '@switchyard/core';
 import type { AttemptResult, Exchange, Logger, SwitchyardError, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
-import { sentInputTokens, textTokens } from '@switchyard/plugin-models/contract';
+import { sendOutputLimit, sentInputTokens, textTokens } from '@switchyard/plugin-models/contract';
 import type { ModelInfo, Price } from '@switchyard/plugin-models/contract';
 import {
   PRICING_COST,
@@ -413,12 +413,7 @@ export class Budgeter {
       info?.maxOutputTokens === undefined || this.#reservedOutput(info) < info.maxOutputTokens;
     if (!infos.some(short)) return;
     const tokens = Math.max(MIN_OUTPUT_LIMIT, Math.min(...infos.map((info) => this.#reservedOutput(info))));
-    x.warn(`output limited to ${tokens} tokens, what the budget reserves for a request that sets no limit`);
-    if (x.protocol === 'openai-responses') {
-      // As if the caller had set max_output_tokens: its own body goes to a Responses upstream.
-      x.body.max_output_tokens = tokens;
-      if (x.request) x.request.max_completion_tokens = tokens;
-    } else if (x.request) x.request.max_tokens = tokens;
+    sendOutputLimit(x, tokens, 'the budget');
   }
 
   /** With `unpriced: deny`, drops the targets whose context window is unknown when the request may be billed up to it (inputTokensOf). */

@@ -9,7 +9,7 @@ export {
   modelInfoSchema,
 } from './model-info.js';
 export type { LongContextPrice, ModelInfo, ModelPricing, Price } from './model-info.js';
-export { targetOutputTokens } from './fit.js';
+export { sendOutputLimit, targetOutputTokens } from './fit.js';
 export { bodyTokens, estimateChatTokens, inputTokens, sentInputTokens, textTokens } from './estimate.js';
 export { PDF_PAGE_TOKENS, inlinePdfTokens, pdfPages } from './pdf-pages.js';
 export { hostedShell, promptMediaOf, readsToolResults } from './input-beyond-body.js';

@@ -21,3 +21,18 @@ export function targetOutputTokens(
   const fit = x.get(ROUTING_OVERRIDES)?.fitOutputTokens ?? gateway.config.routing.fitOutputTokens;
   return fitOutputTokens(asked, table.forTarget(x.target), fit, (m) => x.warn(m), field);
 }
+
+/**
+ * Sends a request that sets no output limit the one a rule reserved for it (`by`: "the budget",
+ * "the rate limit"), named in its warnings: else the upstream writes up to its own maximum, past
+ * the reservation.
+ */
+export function sendOutputLimit(x: Exchange, tokens: number, by: string): void {
+  if (x.protocol === 'openai-responses') {
+    // As if the caller had set max_output_tokens: its own body goes to a Responses upstream.
+    x.body.max_output_tokens = tokens;
+    if (x.request) x.request.max_completion_tokens = tokens;
+  } else if (x.request) x.request.max_tokens = tokens;
+  else return;
+  x.warn(`output limited to ${tokens} tokens, what ${by} reserves for a request that sets no limit`);
+}

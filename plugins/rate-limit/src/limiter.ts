@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NOTHING, Reply, SwitchyardError, exchangeKey, retryAdvice, unansweredAfterSending } from '@switchyard/core';
 import type { AttemptResult, Exchange, Gateway, Logger } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
+import { sendOutputLimit } from '@switchyard/plugin-models/contract';
 import type { Counters, Move, MoveId } from './counters.js';
 import {
   chargesFor,
@@ -109,7 +110,7 @@ export class Limiter {
         reservation.sendOutput !== undefined &&
         charges.some((c) => c.dimension === 'tokens' || c.dimension === 'daily')
       )
-        limitOutput(x, reservation.sendOutput);
+        sendOutputLimit(x, reservation.sendOutput, 'the rate limit');
       return undefined;
     }
     // Refused requests do not count: take back everything this one added.
@@ -379,20 +380,6 @@ function describe(charge: Charge): string {
   if (charge.whole)
     return `${unit}${scope} limit is ${charge.limit}, and ${charge.beyond ?? 'this request may use more than its body shows'}: it runs only in a window nothing else has used`;
   return `${unit}${scope} limit is ${charge.limit}`;
-}
-
-/**
- * Sends a request that sets no output limit the one its tokens were reserved for: else the upstream
- * writes up to its own maximum, all of it counted past the reservation.
- */
-function limitOutput(x: Exchange, tokens: number): void {
-  if (!x.request) return;
-  x.warn(`output limited to ${tokens} tokens, what the rate limit reserves for a request that sets no limit`);
-  if (x.protocol === 'openai-responses') {
-    // As if the caller had set max_output_tokens: its own body goes to a Responses upstream.
-    x.body.max_output_tokens = tokens;
-    x.request.max_completion_tokens = tokens;
-  } else x.request.max_tokens = tokens;
 }
 
 function usageTokens(usage: {
