@@ -1,0 +1,54 @@
+/**
+ * Hosted tools that run models of their own beside the one a request names, and the models each
+ * runs when the tool names none: a key's allowed models hold for these too. A model the tool runs
+ * but nothing names (undefined) is the upstream's choice: only a key allowing every model may use it.
+ */
+type ModelsOfTool = (tool: Record<string, unknown>) => Array<string | undefined>;
+
+const named = (value: unknown, otherwise: string | undefined): string | undefined =>
+  typeof value === 'string' ? value : otherwise;
+
+/** An OpenRouter server tool's `parameters` ({} when it sets none). */
+const parametersOf = (tool: Record<string, unknown>): Record<string, unknown> =>
+  typeof tool.parameters === 'object' && tool.parameters !== null ? (tool.parameters as Record<string, unknown>) : {};
+
+const MODELS_OF_TOOL: Readonly<Record<string, ModelsOfTool>> = {
+  /** OpenAI Responses: generates images with a GPT Image model (`model`, default `gpt-image-1`). */
+  image_generation: (tool) => [named(tool.model, 'gpt-image-1')],
+  /** OpenRouter (an OpenAI-compatible instance): `parameters.model`, default `openai/gpt-5-image`. */
+  'openrouter:image_generation': (tool) => [named(parametersOf(tool).model, 'openai/gpt-5-image')],
+  /**
+   * OpenRouter: a panel of models (`parameters.analysis_models`, else one OpenRouter picks) and a
+   * judge (`parameters.model`, else the request's own model, checked as such).
+   */
+  'openrouter:fusion': (tool) => {
+    const { analysis_models: panel, model: judge } = parametersOf(tool);
+    const models = Array.isArray(panel) && panel.length > 0 ? panel.map((m) => named(m, undefined)) : [undefined];
+    return typeof judge === 'string' ? [...models, judge] : models;
+  },
+};
+
+/** A model a hosted tool of the request runs: the tool's type and the model (undefined: one the upstream picks). */
+export interface ToolModel {
+  readonly tool: string;
+  readonly model: string | undefined;
+}
+
+/** The models the body's hosted tools run, each once ([] when none does). */
+export function toolModelsOf(body: Record<string, unknown>): ToolModel[] {
+  if (!Array.isArray(body.tools)) return [];
+  const found: ToolModel[] = [];
+  for (const tool of body.tools as unknown[]) {
+    if (typeof tool !== 'object' || tool === null) continue;
+    const type = (tool as { type?: unknown }).type;
+    if (typeof type !== 'string' || !Object.hasOwn(MODELS_OF_TOOL, type)) continue;
+    for (const model of MODELS_OF_TOOL[type]!(tool as Record<string, unknown>))
+      if (!found.some((f) => f.tool === type && f.model === model)) found.push({ tool: type, model });
+  }
+  return found;
+}
+
+/** How a refusal names the model: the upstream's own pick has no name. */
+export function modelLabel({ tool, model }: ToolModel): string {
+  return model === undefined ? `the models the ${tool} tool picks itself` : `\`${model}\``;
+}

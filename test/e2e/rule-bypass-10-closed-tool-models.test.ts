@@ -1,0 +1,185 @@
+/**
+ * A hole the tenth rule-bypass pass closed: a Responses `image_generation` tool has the upstream run
+ * an image model of its own (the tool's `model`, `gpt-image-1` when it names none), which a key's
+ * allowed models were never checked against: a key limited to `gpt-4o-mini` generated images with
+ * `gpt-image-1`. Budgets refuse the tool for a budgeted key (its images have no price); a key
+ * without a budget reached the image model. An aggregator's server tools passed through Chat
+ * Completions the same way: OpenRouter's `openrouter:image_generation` (`parameters.model`, else
+ * `openai/gpt-5-image`) and `openrouter:fusion` (a panel of `parameters.analysis_models`, else one
+ * OpenRouter picks). Now the models a hosted tool runs must be allowed too, or the request is
+ * refused with 403 `model_not_allowed` before any upstream call. Each refusal failed before the fix
+ * (200, the tool sent upstream); the cases that pass guard against refusing what a key may use.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../support/rule-probes.js';
+import { answerAt, budgeted, k, startScriptedUpstream } from '../support/rule-probes-5.js';
+import type { ScriptedUpstream } from '../support/rule-probes-5.js';
+
+let up: ScriptedUpstream;
+let setup: Awaited<ReturnType<typeof budgeted>>;
+
+beforeAll(async () => {
+  up = await startScriptedUpstream((body, path) => answerAt(path, body.model));
+  setup = await budgeted({
+    keys: [
+      { name: 'tm-narrow', key: k('tm-narrow'), models: ['gpt-4o-mini', 'gpt-4o'] },
+      {
+        name: 'tm-or',
+        key: k('tm-or'),
+        models: ['gpt-4o', 'openai/gpt-5-image', 'or/google/*', 'anthropic/claude-sonnet-4.5'],
+      },
+      { name: 'tm-images', key: k('tm-images'), models: ['gpt-4o-mini', 'gpt-image-1'] },
+      { name: 'tm-at-o', key: k('tm-at-o'), models: ['gpt-4o-mini', 'o/gpt-image-1'] },
+      { name: 'tm-any', key: k('tm-any') },
+    ],
+    catalog: { 'gpt-4o-mini': { pricing: { input: 0.15, output: 0.6 }, contextWindow: 128_000 } },
+    providers: [
+      {
+        name: 'o',
+        type: 'openai',
+        baseUrl: up.baseUrl,
+        apiKey: 'test-key',
+        models: ['gpt-4o-mini'],
+        responsesApi: true,
+      },
+      // An aggregator speaking Chat Completions (OpenRouter): its server tools pass through.
+      { name: 'or', type: 'openai', baseUrl: up.baseUrl, apiKey: 'test-key', models: ['gpt-4o'] },
+    ],
+  });
+});
+
+afterAll(async () => {
+  await setup?.gw.close();
+  await up?.close();
+});
+
+const drawWith = (tool: Record<string, unknown>) => ({
+  model: 'gpt-4o-mini',
+  max_output_tokens: 100,
+  input: 'draw a lighthouse',
+  tools: [tool],
+});
+
+/** POSTs `body` to `path` as key `name` and tells what came of it, with the requests the upstream got by it. */
+async function postAs(name: string, path: string, body: unknown) {
+  const before = up.received.length;
+  const res = await call(`${setup.gw.url}${path}`, k(name), body);
+  if (res.status === 200) await setup.finished.next();
+  return {
+    status: res.status,
+    code: res.json?.error?.code,
+    message: String(res.json?.error?.message),
+    sent: up.received.slice(before).map((r) => r.body),
+  };
+}
+
+/** postAs to the Responses API. */
+const drawAs = (name: string, body: unknown) => postAs(name, '/v1/responses', body);
+
+describe('a hosted image generation tool under a key limited to other models', () => {
+  it('is refused with 403 when the tool names no model: it runs gpt-image-1', async () => {
+    const refused = await drawAs('tm-narrow', drawWith({ type: 'image_generation', size: '1024x1024' }));
+    expect({ status: refused.status, code: refused.code, sent: refused.sent.length }).toEqual({
+      status: 403,
+      code: 'model_not_allowed',
+      sent: 0,
+    });
+    expect(refused.message).toContain('`gpt-image-1`');
+    expect(refused.message).toContain('image_generation tool');
+  });
+
+  it('is refused with 403 when the tool names a model the key does not list', async () => {
+    const refused = await drawAs('tm-narrow', drawWith({ type: 'image_generation', model: 'gpt-image-1.5' }));
+    expect({ status: refused.status, code: refused.code, sent: refused.sent.length }).toEqual({
+      status: 403,
+      code: 'model_not_allowed',
+      sent: 0,
+    });
+    expect(refused.message).toContain('`gpt-image-1.5`');
+    // The key's own model, without the tool, is answered.
+    expect((await drawAs('tm-narrow', { model: 'gpt-4o-mini', input: 'hi' })).status).toBe(200);
+  });
+
+  it('is refused for a key that lists the image model only, when the tool names another', async () => {
+    const refused = await drawAs('tm-images', drawWith({ type: 'image_generation', model: 'gpt-image-1.5' }));
+    expect({ status: refused.status, sent: refused.sent.length }).toEqual({ status: 403, sent: 0 });
+  });
+});
+
+describe('a hosted image generation tool whose model the key may use', () => {
+  it('passes for a key listing the image model, named or by default', async () => {
+    for (const tool of [{ type: 'image_generation' }, { type: 'image_generation', model: 'gpt-image-1' }]) {
+      const res = await drawAs('tm-images', drawWith(tool));
+      expect({ status: res.status, tools: res.sent[0]?.tools }).toEqual({ status: 200, tools: [tool] });
+    }
+  });
+
+  it('passes for a key listing it at the instance that serves the request (instance/model)', async () => {
+    const res = await drawAs('tm-at-o', drawWith({ type: 'image_generation' }));
+    expect({ status: res.status, sent: res.sent.length }).toEqual({ status: 200, sent: 1 });
+  });
+
+  it('passes for a key without a model list', async () => {
+    const tool = { type: 'image_generation', model: 'gpt-image-1.5' };
+    const res = await drawAs('tm-any', drawWith(tool));
+    expect({ status: res.status, tools: res.sent[0]?.tools }).toEqual({ status: 200, tools: [tool] });
+  });
+});
+
+/** A Chat Completions body for the aggregator's model offering `tool`. */
+const chatWith = (tool: Record<string, unknown>) => ({
+  model: 'gpt-4o',
+  messages: [{ role: 'user', content: 'draw a lighthouse' }],
+  tools: [tool],
+});
+
+describe("an aggregator's server tools that run models of their own", () => {
+  it('refuses OpenRouter image generation with its default model to a key not listing it', async () => {
+    const refused = await postAs(
+      'tm-narrow',
+      '/v1/chat/completions',
+      chatWith({ type: 'openrouter:image_generation' }),
+    );
+    expect({ status: refused.status, code: refused.code, sent: refused.sent.length }).toEqual({
+      status: 403,
+      code: 'model_not_allowed',
+      sent: 0,
+    });
+    expect(refused.message).toContain('`openai/gpt-5-image`');
+  });
+
+  it('refuses an image model named in its parameters that the key does not list, passes one it does', async () => {
+    const other = { type: 'openrouter:image_generation', parameters: { model: 'black-forest-labs/flux.2-pro' } };
+    const refused = await postAs('tm-or', '/v1/chat/completions', chatWith(other));
+    expect({ status: refused.status, sent: refused.sent.length }).toEqual({ status: 403, sent: 0 });
+    const listed = { type: 'openrouter:image_generation', parameters: { model: 'openai/gpt-5-image' } };
+    const res = await postAs('tm-or', '/v1/chat/completions', chatWith(listed));
+    expect({ status: res.status, tools: res.sent[0]?.tools }).toEqual({ status: 200, tools: [listed] });
+  });
+
+  it('refuses a fusion panel the key does not list, or one OpenRouter picks; passes a listed panel', async () => {
+    const unlisted = {
+      type: 'openrouter:fusion',
+      parameters: { analysis_models: ['google/gemini-2.5-pro', 'openai/gpt-5'] },
+    };
+    for (const tool of [{ type: 'openrouter:fusion' }, unlisted]) {
+      const refused = await postAs('tm-or', '/v1/chat/completions', chatWith(tool));
+      expect({ status: refused.status, code: refused.code, sent: refused.sent.length }).toEqual({
+        status: 403,
+        code: 'model_not_allowed',
+        sent: 0,
+      });
+    }
+    const listed = {
+      type: 'openrouter:fusion',
+      parameters: { analysis_models: ['google/gemini-2.5-pro', 'anthropic/claude-sonnet-4.5'] },
+    };
+    const res = await postAs('tm-or', '/v1/chat/completions', chatWith(listed));
+    expect({ status: res.status, tools: res.sent[0]?.tools }).toEqual({ status: 200, tools: [listed] });
+  });
+
+  it('passes any of them for a key without a model list', async () => {
+    const res = await postAs('tm-any', '/v1/chat/completions', chatWith({ type: 'openrouter:fusion' }));
+    expect({ status: res.status, sent: res.sent.length }).toEqual({ status: 200, sent: 1 });
+  });
+});
