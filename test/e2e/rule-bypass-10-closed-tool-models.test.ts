@@ -9,8 +9,12 @@
  * OpenRouter picks). Now the models a hosted tool runs must be allowed too, or the request is
  * refused with 403 `model_not_allowed` before any upstream call. Each refusal failed before the fix
  * (200, the tool sent upstream); the cases that pass guard against refusing what a key may use.
+ * A shared response cache, looked up before routing, answered a narrow key from an answer another
+ * key's request with the tool had made (200, a hit): such requests are now kept per key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { responseCache } from '@switchyard/plugin-response-cache';
+import { startGateway } from '../support/gateway.js';
 import { call } from '../support/rule-probes.js';
 import { answerAt, budgeted, k, startScriptedUpstream } from '../support/rule-probes-5.js';
 import type { ScriptedUpstream } from '../support/rule-probes-5.js';
@@ -181,5 +185,51 @@ describe("an aggregator's server tools that run models of their own", () => {
   it('passes any of them for a key without a model list', async () => {
     const res = await postAs('tm-any', '/v1/chat/completions', chatWith({ type: 'openrouter:fusion' }));
     expect({ status: res.status, sent: res.sent.length }).toEqual({ status: 200, sent: 1 });
+  });
+});
+
+describe('a shared response cache', () => {
+  it("does not answer a key from another key's answer made with a tool model it may not use", async () => {
+    const upstream = await startScriptedUpstream((body, path) => answerAt(path, body.model));
+    const gw = await startGateway(
+      {
+        providers: [
+          {
+            name: 'o',
+            type: 'openai',
+            baseUrl: upstream.baseUrl,
+            apiKey: 'test-key',
+            models: ['gpt-4o-mini'],
+            responsesApi: true,
+          },
+        ],
+        plugins: {
+          auth: {
+            keys: [
+              { name: 'tm-narrow', key: k('tm-narrow'), models: ['gpt-4o-mini'] },
+              { name: 'tm-images', key: k('tm-images'), models: ['gpt-4o-mini', 'gpt-image-1'] },
+            ],
+          },
+        },
+      },
+      { plugins: [{ plugin: responseCache(), options: { shared: true } }] },
+    );
+    try {
+      const body = { ...drawWith({ type: 'image_generation' }), temperature: 0 };
+      const allowed = await call(`${gw.url}/v1/responses`, k('tm-images'), body);
+      expect({ status: allowed.status, sent: upstream.received.length }).toEqual({ status: 200, sent: 1 });
+      // Cached for every key, as the same body from a key that may use the image model would be.
+      const again = await call(`${gw.url}/v1/responses`, k('tm-images'), body);
+      expect(again.headers['x-switchyard-cache']).toBe('hit');
+      const refused = await call(`${gw.url}/v1/responses`, k('tm-narrow'), body);
+      expect({ status: refused.status, code: refused.json?.error?.code, sent: upstream.received.length }).toEqual({
+        status: 403,
+        code: 'model_not_allowed',
+        sent: 1,
+      });
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
   });
 });
