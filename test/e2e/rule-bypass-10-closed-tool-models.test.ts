@@ -6,7 +6,8 @@
  * without a budget reached the image model. An aggregator's server tools passed through Chat
  * Completions the same way: OpenRouter's `openrouter:image_generation` (`parameters.model`, else
  * `openai/gpt-5-image`) and `openrouter:fusion` (a panel of `parameters.analysis_models`, else one
- * OpenRouter picks). Now the models a hosted tool runs must be allowed too, or the request is
+ * OpenRouter picks), `openrouter:advisor` (`parameters.model`), and Anthropic's advisor tool
+ * (`advisor_20260301`, its `model`: a key limited to Sonnet consulted Opus). Now the models a hosted tool runs must be allowed too, or the request is
  * refused with 403 `model_not_allowed` before any upstream call. Each refusal failed before the fix
  * (200, the tool sent upstream); the cases that pass guard against refusing what a key may use.
  * A shared response cache, looked up before routing, answered a narrow key from an answer another
@@ -16,17 +17,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { responseCache } from '@switchyard/plugin-response-cache';
 import { startGateway } from '../support/gateway.js';
 import { call } from '../support/rule-probes.js';
-import { answerAt, budgeted, k, startScriptedUpstream } from '../support/rule-probes-5.js';
+import { answerAt, budgeted, k, messagesAnswer, startScriptedUpstream } from '../support/rule-probes-5.js';
 import type { ScriptedUpstream } from '../support/rule-probes-5.js';
 
 let up: ScriptedUpstream;
 let setup: Awaited<ReturnType<typeof budgeted>>;
 
 beforeAll(async () => {
-  up = await startScriptedUpstream((body, path) => answerAt(path, body.model));
+  up = await startScriptedUpstream((body, path) =>
+    path.endsWith('/messages')
+      ? messagesAnswer(body.model, { input_tokens: 10, output_tokens: 1 })
+      : answerAt(path, body.model),
+  );
   setup = await budgeted({
     keys: [
-      { name: 'tm-narrow', key: k('tm-narrow'), models: ['gpt-4o-mini', 'gpt-4o'] },
+      { name: 'tm-narrow', key: k('tm-narrow'), models: ['gpt-4o-mini', 'gpt-4o', 'claude-sonnet-4-6'] },
+      { name: 'tm-advised', key: k('tm-advised'), models: ['claude-sonnet-4-6', 'claude-opus-4-*'] },
       {
         name: 'tm-or',
         key: k('tm-or'),
@@ -45,6 +51,13 @@ beforeAll(async () => {
         apiKey: 'test-key',
         models: ['gpt-4o-mini'],
         responsesApi: true,
+      },
+      {
+        name: 'a',
+        type: 'anthropic',
+        baseUrl: up.baseUrl.replace(/\/v1$/, ''),
+        apiKey: 'test-key',
+        models: ['claude-sonnet-4-6'],
       },
       // An aggregator speaking Chat Completions (OpenRouter): its server tools pass through.
       { name: 'or', type: 'openai', baseUrl: up.baseUrl, apiKey: 'test-key', models: ['gpt-4o'] },
@@ -72,6 +85,7 @@ async function postAs(name: string, path: string, body: unknown) {
   return {
     status: res.status,
     code: res.json?.error?.code,
+    type: res.json?.error?.type,
     message: String(res.json?.error?.message),
     sent: up.received.slice(before).map((r) => r.body),
   };
@@ -182,9 +196,56 @@ describe("an aggregator's server tools that run models of their own", () => {
     expect({ status: res.status, tools: res.sent[0]?.tools }).toEqual({ status: 200, tools: [listed] });
   });
 
+  it('refuses an OpenRouter advisor the key does not list, or one OpenRouter picks; passes a listed one', async () => {
+    for (const tool of [
+      { type: 'openrouter:advisor' },
+      { type: 'openrouter:advisor', parameters: { model: 'anthropic/claude-opus-4.5' } },
+    ]) {
+      const refused = await postAs('tm-or', '/v1/chat/completions', chatWith(tool));
+      expect({ status: refused.status, sent: refused.sent.length }).toEqual({ status: 403, sent: 0 });
+    }
+    const listed = { type: 'openrouter:advisor', parameters: { model: 'anthropic/claude-sonnet-4.5' } };
+    const res = await postAs('tm-or', '/v1/chat/completions', chatWith(listed));
+    expect({ status: res.status, tools: res.sent[0]?.tools }).toEqual({ status: 200, tools: [listed] });
+  });
+
   it('passes any of them for a key without a model list', async () => {
     const res = await postAs('tm-any', '/v1/chat/completions', chatWith({ type: 'openrouter:fusion' }));
     expect({ status: res.status, sent: res.sent.length }).toEqual({ status: 200, sent: 1 });
+  });
+});
+
+/** A Messages body for Sonnet offering Anthropic's advisor tool with `advisor` as its model. */
+const advisedBy = (advisor?: string) => ({
+  model: 'claude-sonnet-4-6',
+  max_tokens: 100,
+  messages: [{ role: 'user', content: 'plan a refactor' }],
+  tools: [{ type: 'advisor_20260301', name: 'advisor', ...(advisor === undefined ? {} : { model: advisor }) }],
+});
+
+describe("Anthropic's advisor tool", () => {
+  it('is refused with 403 when its advisor model is not one the key may use', async () => {
+    for (const body of [advisedBy('claude-opus-4-6'), advisedBy()]) {
+      const refused = await postAs('tm-narrow', '/v1/messages', body);
+      expect({ status: refused.status, type: refused.type, sent: refused.sent.length }).toEqual({
+        status: 403,
+        type: 'permission_error',
+        sent: 0,
+      });
+    }
+    const refused = await postAs('tm-narrow', '/v1/messages', advisedBy('claude-opus-4-6'));
+    expect(refused.message).toContain('`claude-opus-4-6`');
+    expect(refused.message).toContain('advisor_20260301 tool');
+  });
+
+  it('passes when the key may use the advisor model, and for a key without a model list', async () => {
+    for (const name of ['tm-advised', 'tm-any']) {
+      const res = await postAs(name, '/v1/messages', advisedBy('claude-opus-4-6'));
+      expect({ status: res.status, tools: res.sent[0]?.tools }).toEqual({
+        status: 200,
+        tools: advisedBy('claude-opus-4-6').tools,
+      });
+    }
   });
 });
 

@@ -17,6 +17,8 @@ const MODELS_OF_TOOL: Readonly<Record<string, ModelsOfTool>> = {
   image_generation: (tool) => [named(tool.model, 'gpt-image-1')],
   /** OpenRouter (an OpenAI-compatible instance): `parameters.model`, default `openai/gpt-5-image`. */
   'openrouter:image_generation': (tool) => [named(parametersOf(tool).model, 'openai/gpt-5-image')],
+  /** OpenRouter: an advisor model the request's model consults (`parameters.model`, else OpenRouter's pick). */
+  'openrouter:advisor': (tool) => [named(parametersOf(tool).model, undefined)],
   /**
    * OpenRouter: a panel of models (`parameters.analysis_models`, else one OpenRouter picks) and a
    * judge (`parameters.model`, else the request's own model, checked as such).
@@ -27,6 +29,16 @@ const MODELS_OF_TOOL: Readonly<Record<string, ModelsOfTool>> = {
     return typeof judge === 'string' ? [...models, judge] : models;
   },
 };
+
+/** Anthropic's advisor tool (`advisor_20260301`, …): the advisor model its `model` names (required by the API). */
+const ADVISOR_PREFIX = 'advisor_';
+const advisorModels: ModelsOfTool = (tool) => [named(tool.model, undefined)];
+
+/** How to find the models a tool of this type runs; undefined for a tool that runs none of its own. */
+function modelsOfTool(type: string): ModelsOfTool | undefined {
+  if (Object.hasOwn(MODELS_OF_TOOL, type)) return MODELS_OF_TOOL[type];
+  return type.startsWith(ADVISOR_PREFIX) ? advisorModels : undefined;
+}
 
 /** A model a hosted tool of the request runs: the tool's type and the model (undefined: one the upstream picks). */
 export interface ToolModel {
@@ -41,9 +53,10 @@ export function toolModelsOf(body: Record<string, unknown>): ToolModel[] {
   for (const tool of body.tools as unknown[]) {
     if (typeof tool !== 'object' || tool === null) continue;
     const type = (tool as { type?: unknown }).type;
-    if (typeof type !== 'string' || !Object.hasOwn(MODELS_OF_TOOL, type)) continue;
-    for (const model of MODELS_OF_TOOL[type]!(tool as Record<string, unknown>))
-      if (!found.some((f) => f.tool === type && f.model === model)) found.push({ tool: type, model });
+    const modelsOf = typeof type === 'string' ? modelsOfTool(type) : undefined;
+    if (!modelsOf) continue;
+    for (const model of modelsOf(tool as Record<string, unknown>))
+      if (!found.some((f) => f.tool === type && f.model === model)) found.push({ tool: type as string, model });
   }
   return found;
 }
