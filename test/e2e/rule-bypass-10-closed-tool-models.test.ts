@@ -209,6 +209,18 @@ describe("an aggregator's server tools that run models of their own", () => {
     expect({ status: res.status, tools: res.sent[0]?.tools }).toEqual({ status: 200, tools: [listed] });
   });
 
+  it("refuses a model named in another hosted tool's parameters that the key does not list", async () => {
+    const tool = { type: 'vendor:advisor', parameters: { model: 'anthropic/claude-opus-4.5' } };
+    const refused = await postAs('tm-or', '/v1/chat/completions', chatWith(tool));
+    expect({ status: refused.status, sent: refused.sent.length }).toEqual({ status: 403, sent: 0 });
+    // A hosted tool naming no model runs none of its own; a function tool is the caller's.
+    const function_ = { type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } };
+    for (const other of [{ type: 'openrouter:web_search' }, function_]) {
+      const res = await postAs('tm-or', '/v1/chat/completions', chatWith(other));
+      expect({ status: res.status, sent: res.sent.length }).toEqual({ status: 200, sent: 1 });
+    }
+  });
+
   it('passes any of them for a key without a model list', async () => {
     const res = await postAs('tm-any', '/v1/chat/completions', chatWith({ type: 'openrouter:fusion' }));
     expect({ status: res.status, sent: res.sent.length }).toEqual({ status: 200, sent: 1 });

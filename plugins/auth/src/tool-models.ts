@@ -34,10 +34,21 @@ const MODELS_OF_TOOL: Readonly<Record<string, ModelsOfTool>> = {
 const ADVISOR_PREFIX = 'advisor_';
 const advisorModels: ModelsOfTool = (tool) => [named(tool.model, undefined)];
 
-/** How to find the models a tool of this type runs; undefined for a tool that runs none of its own. */
+/** Types of the tools the caller's own code runs: a `model` field in them is the caller's business. */
+const CALLERS_TOOLS = new Set(['function', 'custom']);
+
+/**
+ * Any other hosted tool (another aggregator's, a newer version): a `model` or `parameters.model`
+ * it names is taken for a model it runs, whatever the tool does with it.
+ */
+const namedModels: ModelsOfTool = (tool) =>
+  [tool.model, parametersOf(tool).model].filter((m): m is string => typeof m === 'string');
+
+/** How to find the models a tool of this type runs. */
 function modelsOfTool(type: string): ModelsOfTool | undefined {
   if (Object.hasOwn(MODELS_OF_TOOL, type)) return MODELS_OF_TOOL[type];
-  return type.startsWith(ADVISOR_PREFIX) ? advisorModels : undefined;
+  if (type.startsWith(ADVISOR_PREFIX)) return advisorModels;
+  return CALLERS_TOOLS.has(type) ? undefined : namedModels;
 }
 
 /** A model a hosted tool of the request runs: the tool's type and the model (undefined: one the upstream picks). */
