@@ -2,7 +2,7 @@
  * Rule-bypass probes, tenth pass: ways around a rule that held. Each assertion fails if its rule
  * breaks. The holes this pass closed are in rule-bypass-10-closed-*.test.ts (an output limit left
  * unset under tokens per minute; inline data billed by more than its bytes; image URLs of unknown
- * kind to Gemini under tokens per minute).
+ * kind to Gemini under tokens per minute; models a hosted tool runs, outside a key's model list).
  */
 import { describe, expect, it } from 'vitest';
 import { budgeted, geminiAt, k, responsesAnswer, spendOn, startScriptedUpstream } from '../support/rule-probes-5.js';

@@ -2,6 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { contract, Reply, SwitchyardError } from '@switchyard/core';
 import type { Caller, Exchange, Gateway, Target } from '@switchyard/core';
 
+export { toolModelsOf } from './tool-models.js';
+export type { ToolModel } from './tool-models.js';
+
 /**
  * Who is calling a route that runs no hooks (a plugin's `/v1/*` route): the caller of a valid
  * gateway key in these headers, else undefined. Provided while the auth plugin has keys; a plugin

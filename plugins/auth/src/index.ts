@@ -2,7 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { definePlugin, exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
 import type { AdminAuthorizer, Exchange, Logger, Plugin, Reply as ReplyType } from '@switchyard/core';
 import { Reply } from '@switchyard/core';
-import { allowsModel, allowsProvider, allowsTarget, KeyConfigError } from './key-table.js';
+import { allowsModel, allowsProvider, allowsTarget, allowsToolModel, KeyConfigError } from './key-table.js';
+import { modelLabel, toolModelsOf } from './tool-models.js';
+import type { ToolModel } from './tool-models.js';
 import type { KeyTable } from './key-table.js';
 import type { GatewayKey } from './key-table.js';
 import { addKeyRoutes } from './admin-keys.js';
@@ -14,7 +16,17 @@ import { CALLER_OF, KEY_ACCESS } from './contract.js';
 import type { KeyAllows } from './contract.js';
 import type { AuthOptions } from './schema.js';
 
-export { hashKey, KeyTable, globToRegExp, allowsModel, allowsProvider, allowsTarget } from './key-table.js';
+export {
+  hashKey,
+  KeyTable,
+  globToRegExp,
+  allowsModel,
+  allowsProvider,
+  allowsTarget,
+  allowsToolModel,
+} from './key-table.js';
+export { toolModelsOf } from './tool-models.js';
+export type { ToolModel } from './tool-models.js';
 export type { GatewayKey, GatewayKeyConfig, Lookup } from './key-table.js';
 export type { AuthOptions } from './schema.js';
 export { presentedKey, keyInQuery, QUERY_KEY_PARAMS } from './presented.js';
@@ -133,7 +145,8 @@ function modelNotAllowed(model: string): SwitchyardError {
 /**
  * The key's allow-lists applied to what would be sent upstream: each target's instance and the
  * model it would receive (an alias, `instance/model`, a `tag:` query or a prefix claim cannot
- * step around them). When the models allow-list alone empties the plan, the answer is 403.
+ * step around them), and the models its hosted tools run (tool-models.ts). When the models
+ * allow-list alone empties the plan, the answer is 403.
  */
 function filterTargets(plan: Exchange['plan'], x: Exchange): Exchange['plan'] {
   const key = x.get(CALLER_KEY);
@@ -151,7 +164,24 @@ function filterTargets(plan: Exchange['plan'], x: Exchange): Exchange['plan'] {
     (t) => `gateway key "${key.name}" may not use the model ${t.model}`,
   );
   if (plan.size === 0) throw modelNotAllowed(x.model);
+  for (const used of toolModelsOf(x.body)) {
+    plan.exclude(
+      PLUGIN,
+      (t) => !allowsToolModel(key, used.model, t),
+      `gateway key "${key.name}" may not use ${modelLabel(used)} (the ${used.tool} tool's)`,
+    );
+    if (plan.size === 0) throw toolModelNotAllowed(used);
+  }
   return plan;
+}
+
+function toolModelNotAllowed(used: ToolModel): SwitchyardError {
+  const what = used.model === undefined ? modelLabel(used) : `the model ${modelLabel(used)}`;
+  return new SwitchyardError(
+    'SWITCHYARD_ERR_FORBIDDEN',
+    `this gateway key may not use ${what}, which the request's ${used.tool} tool runs`,
+    { publicCode: 'model_not_allowed', param: 'tools' },
+  );
 }
 
 function authenticate(

@@ -155,6 +155,22 @@ export function allowsTarget(
   return key.targetPatterns.some((p) => p.re.test(p.id ? target.id : target.model));
 }
 
+/**
+ * Whether the key may have a target's upstream run `model` for a hosted tool: the name is listed
+ * exactly, or an entry matches it (entries with a `/` match `instance/model`). undefined (a model
+ * the upstream picks) only for a key allowing every model.
+ */
+export function allowsToolModel(
+  key: GatewayKey,
+  model: string | undefined,
+  target: { readonly instance: { readonly name: string } },
+): boolean {
+  if (key.anyModel) return true;
+  if (model === undefined) return false;
+  if (key.exactModels.has(model)) return true;
+  return key.targetPatterns.some((p) => p.re.test(p.id ? `${target.instance.name}/${model}` : model));
+}
+
 export function allowsProvider(key: GatewayKey, instance: string, type: string): boolean {
   return !key.providers || key.providers.some((re) => re.test(instance) || re.test(type));
 }

@@ -1,6 +1,6 @@
 import { CAPTURED_COMPLETION } from '@switchyard/core/protocol';
 import { definePlugin, exchangeKey, Reply } from '@switchyard/core';
-import { KEY_ACCESS, keptScope } from '@switchyard/plugin-auth/contract';
+import { KEY_ACCESS, keptScope, toolModelsOf } from '@switchyard/plugin-auth/contract';
 import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import type { ModelRoutes } from '@switchyard/plugin-models/contract';
 import { CACHE_OUTCOME } from './contract.js';
@@ -114,8 +114,10 @@ class ResponseCaching {
     }
     const targets = this.#targets(x);
     if (!targets) return;
-    // A name no target of is known here (a `tag:` query) keys by itself: with gateway keys, per key.
-    const shared = this.#options.shared && (targets.length > 0 || !this.#gateway.contract(KEY_ACCESS));
+    // With gateway keys, per key: a name no target of is known here (a `tag:` query), and hosted
+    // tools running models of their own (an image model), which routing checks after this lookup.
+    const keyed = this.#gateway.contract(KEY_ACCESS) !== undefined;
+    const shared = this.#options.shared && (!keyed || (targets.length > 0 && toolModelsOf(x.body).length === 0));
     const scope = shared ? '*' : keptScope(x.caller);
     const key = requestKey(x, scope, modelKey(targets, x.model));
     if (read) {
