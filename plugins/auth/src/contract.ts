@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { contract, Reply, SwitchyardError } from '@switchyard/core';
+import { contract, errorCode, Reply, SwitchyardError } from '@switchyard/core';
 import type { Caller, Exchange, Gateway, Target } from '@switchyard/core';
 
 export { toolModelsOf } from './tool-models.js';
@@ -28,6 +28,14 @@ export function keptScope(caller: Caller | undefined): string {
   return caller ? (caller.scope ?? caller.name) : '';
 }
 
+/** 503: the store keeping which key an upstream object (a container) was made for cannot be read. */
+export const OWNER_STORE_UNAVAILABLE = errorCode('SWITCHYARD_ERR_OWNER_STORE_UNAVAILABLE', {
+  status: 503,
+  type: 'service_unavailable',
+  class: 'gateway',
+  kind: 'owner_store_unavailable',
+});
+
 /**
  * Ids of upstream objects made for one gateway key (code-execution containers), kept in the gateway
  * store for `ttlMs` under `kind`: every key shares the upstream account, so a key may name only its
@@ -39,7 +47,8 @@ export function keyOwnedIds(gateway: Gateway, kind: string, noun: string, ttlMs:
     record: (x: Exchange, id: string): Promise<void> => gateway.store.set(keyOf(x, id), 1, ttlMs),
     /**
      * A 400 naming `param` for the first id not made for the caller — the same for another key's
-     * and an unknown one, so which ids exist is not told — or a 500 when the store cannot tell.
+     * and an unknown one, so which ids exist is not told — or a 503 (`owner_store_unavailable`,
+     * `Retry-After: 1`) when the store cannot tell.
      */
     async refuseForeign(x: Exchange, ids: readonly string[], param: string): Promise<Reply | undefined> {
       let owned: unknown[];
@@ -49,11 +58,13 @@ export function keyOwnedIds(gateway: Gateway, kind: string, noun: string, ttlMs:
         gateway.logger.warn({ err, kind, requestId: x.id }, 'owners of upstream objects unavailable');
         return Reply.error(
           new SwitchyardError(
-            'SWITCHYARD_ERR_INTERNAL',
+            OWNER_STORE_UNAVAILABLE,
             `the gateway could not check the ${noun.toLowerCase()}; try again`,
             {
               expose: true,
               cause: err,
+              publicCode: 'owner_store_unavailable',
+              headers: { 'retry-after': '1' },
             },
           ),
         );

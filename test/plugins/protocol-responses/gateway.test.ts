@@ -306,6 +306,21 @@ describe('kept responses while the store is unreachable', () => {
       ]);
     }
   });
+
+  it('a container a tool names, when its owner cannot be read, is answered 503 with Retry-After, not 500', async () => {
+    await proxy.cut();
+    const sent = anthropic.requests.length;
+    const res = await post(gw, {
+      model: 'claude',
+      input: 'Run it again.',
+      tools: [{ type: 'code_interpreter', container: 'cntr_kept_earlier' }],
+    });
+    // Was: 500 api_error.
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(res.json.error).toMatchObject({ type: 'service_unavailable', code: 'owner_store_unavailable' });
+    expect(anthropic.requests.length).toBe(sent);
+  });
 });
 
 describe('what a target cannot honour', () => {
