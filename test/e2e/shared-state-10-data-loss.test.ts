@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startTcpProxy, testPrefix, waitFor } from '../support/tcp-proxy.js';
+import { dropTestKeys, startTcpProxy, testPrefix, waitFor } from '../support/tcp-proxy.js';
 import { budgetOf, closeOpened, seed, setup } from '../plugins/budgets/helpers.js';
 
 // Two replicas with budgets on one Redis, which loses its data (a restart without persistence:
@@ -13,8 +13,7 @@ const admin = new Redis('redis://127.0.0.1:6379');
 
 afterEach(closeOpened);
 afterAll(async () => {
-  const keys = await admin.keys(`${prefix}*`);
-  if (keys.length) await admin.del(...keys);
+  await dropTestKeys(prefix);
   admin.disconnect();
 });
 

@@ -1,6 +1,5 @@
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startTcpProxy, testPrefix, waitFor } from '../support/tcp-proxy.js';
+import { dropTestKeys, startTcpProxy, testPrefix, waitFor } from '../support/tcp-proxy.js';
 import type { TcpProxy } from '../support/tcp-proxy.js';
 import { APP, budgetOf, closeOpened, seed, setup } from '../plugins/budgets/helpers.js';
 import type { RunningGateway } from '../support/gateway.js';
@@ -11,7 +10,6 @@ import type { RunningGateway } from '../support/gateway.js';
 // exactly once and nothing left reserved once A's connection is back.
 
 const prefix = testPrefix();
-const admin = new Redis('redis://127.0.0.1:6379');
 const proxies: TcpProxy[] = [];
 let run = 0;
 
@@ -19,11 +17,7 @@ afterEach(async () => {
   for (const p of proxies.splice(0)) await p.close();
   await closeOpened();
 });
-afterAll(async () => {
-  const keys = await admin.keys(`${prefix}*`);
-  if (keys.length) await admin.del(...keys);
-  admin.disconnect();
-});
+afterAll(() => dropTestKeys(prefix));
 
 const stream = (gw: RunningGateway): Promise<Response> =>
   fetch(`${gw.url}/v1/chat/completions`, {

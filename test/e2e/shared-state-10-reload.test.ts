@@ -1,7 +1,6 @@
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mockProvider } from '../support/gateway.js';
-import { testPrefix } from '../support/tcp-proxy.js';
+import { dropTestKeys, testPrefix } from '../support/tcp-proxy.js';
 import { CATALOG, KEYS, budgetOf, chat, closeOpened, seed, setup } from '../plugins/budgets/helpers.js';
 
 // Probe: two replicas on one Redis, a config reload applied on one only (a rolling change). Budget
@@ -9,14 +8,9 @@ import { CATALOG, KEYS, budgetOf, chat, closeOpened, seed, setup } from '../plug
 // has, neither loses or double counts what the other spent, and they agree once both reloaded.
 
 const prefix = testPrefix();
-const admin = new Redis('redis://127.0.0.1:6379');
 
 afterEach(closeOpened);
-afterAll(async () => {
-  const keys = await admin.keys(`${prefix}*`);
-  if (keys.length) await admin.del(...keys);
-  admin.disconnect();
-});
+afterAll(() => dropTestKeys(prefix));
 
 describe('two replicas, a budget lowered on one only', () => {
   it('each enforces its own limit on the shared spend; the spend stays one', async () => {

@@ -1,6 +1,5 @@
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startTcpProxy, testPrefix, waitFor } from '../support/tcp-proxy.js';
+import { dropTestKeys, startTcpProxy, testPrefix, waitFor } from '../support/tcp-proxy.js';
 import type { TcpProxy } from '../support/tcp-proxy.js';
 import { OTHER, budgetOf, chat, closeOpened, setup } from '../plugins/budgets/helpers.js';
 
@@ -9,18 +8,13 @@ import { OTHER, budgetOf, chat, closeOpened, setup } from '../plugins/budgets/he
 // (never hangs); a request that needs no shared state asks Redis nothing on its way, so it is not slowed.
 
 const prefix = testPrefix();
-const admin = new Redis('redis://127.0.0.1:6379');
 const proxies: TcpProxy[] = [];
 
 afterEach(async () => {
   for (const p of proxies.splice(0)) await p.close(); // first: a gateway closing never waits on held replies
   await closeOpened();
 });
-afterAll(async () => {
-  const keys = await admin.keys(`${prefix}*`);
-  if (keys.length) await admin.del(...keys);
-  admin.disconnect();
-});
+afterAll(() => dropTestKeys(prefix));
 
 async function slowRedisGateway(onStoreError: 'allow' | 'deny') {
   const proxy = await startTcpProxy(6379);

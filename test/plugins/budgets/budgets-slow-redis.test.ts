@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startTcpProxy, testPrefix, waitFor } from '../../support/tcp-proxy.js';
+import { dropTestKeys, startTcpProxy, testPrefix, waitFor } from '../../support/tcp-proxy.js';
 import { budgetOf, chat, closeOpened, setup } from './helpers.js';
 
 // A slow Redis: the gateway store's commands time out after 1 s while Redis still runs them. A
@@ -13,8 +13,7 @@ const redis = new Redis(REDIS);
 
 afterEach(closeOpened);
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length) await redis.del(...keys);
+  await dropTestKeys(prefix);
   redis.disconnect();
 });
 

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RedisLedger, dayOf } from '@switchyard/plugin-budgets';
 import type { Reservation, Settlement } from '@switchyard/plugin-budgets';
-import { startTcpProxy, testPrefix, waitFor } from '../../support/tcp-proxy.js';
+import { dropTestKeys, startTcpProxy, testPrefix, waitFor } from '../../support/tcp-proxy.js';
 import type { TcpProxy } from '../../support/tcp-proxy.js';
 
 // A slow Redis: a command runs, but its reply comes after the client's command timeout. The client
@@ -17,8 +17,7 @@ afterEach(async () => {
   for (const o of opened.splice(0)) await o.close();
 });
 afterAll(async () => {
-  const keys = await admin.keys(`${prefix}*`);
-  if (keys.length) await admin.del(...keys);
+  await dropTestKeys(prefix);
   admin.disconnect();
 });
 

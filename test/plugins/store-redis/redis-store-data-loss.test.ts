@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RedisStore } from '@switchyard/store-redis/store';
 import { memoryLogger } from '../../support/gateway.js';
-import { startTcpProxy, testPrefix, waitFor } from '../../support/tcp-proxy.js';
+import { dropTestKeys, startTcpProxy, testPrefix, waitFor } from '../../support/tcp-proxy.js';
 import type { TcpProxy } from '../../support/tcp-proxy.js';
 
 // Redis losing its data (a restart without persistence, keys evicted or flushed) is simulated by
@@ -19,8 +19,7 @@ afterEach(async () => {
   for (const o of opened.splice(0)) await o.close();
 });
 afterAll(async () => {
-  const keys = await admin.keys(`${prefix}*`);
-  if (keys.length) await admin.del(...keys);
+  await dropTestKeys(prefix);
   admin.disconnect();
 });
 
