@@ -101,6 +101,8 @@ export function limitSearches(x: Exchange): void {
 
 /** Hosted tools billed per call or per container beside the tokens, which no catalog price has a field for. */
 const UNPRICED_TOOLS = new Set(['code_interpreter', 'file_search', 'image_generation']);
+/** Anthropic's advisor tool types (`advisor_20260301`, ...). */
+const ADVISOR_PREFIX = 'advisor_';
 
 /** What the request asks that is billed beyond its tokens and cannot be priced: a hosted tool, or audio output. */
 function unpricedFeeOf(body: Record<string, unknown>): string | undefined {
@@ -110,6 +112,10 @@ function unpricedFeeOf(body: Record<string, unknown>): string | undefined {
     if (typeof type !== 'string') continue;
     if (UNPRICED_TOOLS.has(type) || type.startsWith('code_execution') || hostedShell(tool))
       return `${type} tool (billed beside the tokens)`;
+    // Anthropic's advisor tool: another model reads the whole transcript at its own price, reported
+    // beside the answer's usage (usage.iterations), which a price of the request's model cannot count.
+    if (type.startsWith(ADVISOR_PREFIX))
+      return `${type} tool (its advisor model's tokens, billed at that model's price)`;
   }
   const audio = Array.isArray(body.modalities) && body.modalities.includes('audio');
   return audio || (body.audio !== undefined && body.audio !== null)

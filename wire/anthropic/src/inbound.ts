@@ -46,19 +46,51 @@ function webSearchesOf(usage: Usage | Partial<AnthropicUsage>): number {
   return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0;
 }
 
-/** Anthropic usage → canonical usage (prompt_tokens include cache reads and writes). */
+/** A token count an upstream reported: a finite number not below 0, else 0. */
+function tokens(n: unknown): number {
+  return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0;
+}
+
+type Counts = { input: number; read: number; written: number; hour: number; output: number };
+
+/**
+ * What the upstream ran beside the answer's own sampling, which the top-level counts leave out:
+ * `usage.iterations` entries other than `message` (a `compaction` of the context, an
+ * `advisor_message` of the advisor tool). The top-level counts are the `message` iterations' only;
+ * the others are billed all the same.
+ */
+function beyondTopLevel(usage: Partial<AnthropicUsage>): Counts {
+  const sum: Counts = { input: 0, read: 0, written: 0, hour: 0, output: 0 };
+  if (!Array.isArray(usage.iterations)) return sum;
+  for (const it of usage.iterations as Array<Partial<AnthropicUsage> | null>) {
+    if (!it || typeof it !== 'object' || it.type === 'message') continue;
+    const written = tokens(it.cache_creation_input_tokens);
+    sum.input += tokens(it.input_tokens);
+    sum.read += tokens(it.cache_read_input_tokens);
+    sum.written += written;
+    sum.hour += Math.min(written, tokens(it.cache_creation?.ephemeral_1h_input_tokens));
+    sum.output += tokens(it.output_tokens);
+  }
+  return sum;
+}
+
+/**
+ * Anthropic usage → canonical usage (prompt_tokens include cache reads and writes, and what the
+ * iterations beyond the top-level counts read and wrote: beyondTopLevel).
+ */
 export function canonicalUsageOf(usage: Partial<AnthropicUsage> | undefined): Usage | undefined {
   if (!usage) return undefined;
-  const read = usage.cache_read_input_tokens ?? 0;
-  const written = usage.cache_creation_input_tokens ?? 0;
-  const prompt = (usage.input_tokens ?? 0) + read + written;
-  const completion = usage.output_tokens ?? 0;
+  const more = beyondTopLevel(usage);
+  const read = (usage.cache_read_input_tokens ?? 0) + more.read;
+  const written = (usage.cache_creation_input_tokens ?? 0) + more.written;
+  const prompt = (usage.input_tokens ?? 0) + more.input + read + written;
+  const completion = (usage.output_tokens ?? 0) + more.output;
   const out: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
   // Thinking is part of output_tokens; the split comes in output_tokens_details (streams' message_delta).
   const thinking = usage.output_tokens_details?.thinking_tokens;
   if (typeof thinking === 'number' && thinking > 0) out.completion_tokens_details = { reasoning_tokens: thinking };
   // Writes to the one-hour cache are priced apart; cache_creation splits cache_creation_input_tokens by lifetime.
-  const hour = Math.min(written, usage.cache_creation?.ephemeral_1h_input_tokens ?? 0);
+  const hour = Math.min(written, (usage.cache_creation?.ephemeral_1h_input_tokens ?? 0) + more.hour);
   const searches = webSearchesOf(usage);
   if (searches) out.server_tool_use = { web_search_requests: searches };
   if (read || written)

@@ -150,6 +150,12 @@ export interface AnthropicUsage {
   output_tokens_details?: { thinking_tokens?: number | null } | null;
   /** Server tools the answer ran, billed per use beside tokens. */
   server_tool_use?: { web_search_requests?: number | null; [tool: string]: unknown } | null;
+  /**
+   * Each sampling the request ran, when it ran more than the answer's (`message`): a `compaction`
+   * of the context, an `advisor_message` of the advisor tool (with its `model`). The top-level
+   * counts are the `message` iterations' only.
+   */
+  iterations?: Array<Partial<AnthropicUsage> & { type?: string; model?: string }> | null;
   [field: string]: unknown;
 }
 
