@@ -1,12 +1,11 @@
 import type { ObjectStream } from './pdf-object-streams.js';
-import { GAP, HEADER, pdfName, pdfPattern } from './pdf-syntax.js';
+import { ARRAY_ITEMS, GAP, HEADER, REFERENCE, pdfName, pdfPattern } from './pdf-syntax.js';
 
-const REFERENCE = String.raw`(\d+)\s+\d+\s+R`;
 const ROOT = pdfPattern([pdfName('Root'), GAP, REFERENCE], 'g');
 const PAGES = pdfPattern([pdfName('Pages'), GAP, REFERENCE]);
-const KIDS = pdfPattern([pdfName('Kids'), GAP, String.raw`(?:\[([^\]]*)\]|${REFERENCE})`]);
+const KIDS = pdfPattern([pdfName('Kids'), GAP, `(?:${ARRAY_ITEMS}|${REFERENCE})`]);
 const REFERENCES = new RegExp(REFERENCE, 'g');
-const ARRAY = /^[^[]*\[([^\]]*)\]/;
+const ARRAY = new RegExp(String.raw`^[^[]*${ARRAY_ITEMS}`);
 const KEPT = pdfPattern([`(?:${pdfName('Kids')}|${pdfName('Pages')}|^\\s*\\[)`]);
 
 /**

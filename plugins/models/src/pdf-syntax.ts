@@ -1,8 +1,20 @@
 /** Whitespace between tokens of a PDF, comments included (a comment, to its end of line, is whitespace to a reader). */
 export const GAP = String.raw`(?:\s|%[^\r\n]*[\r\n])*`;
 
-/** An object's header (`12 0 obj`, its number captured), a token of its own. */
-export const HEADER = /(?<![^\s>\]])(\d+)\s+\d+\s+obj(?![^\s<[(/%])/g;
+/** Whitespace between two tokens that a reader reads apart: at least one space, or a comment. */
+export const SPACE = String.raw`(?:\s|%[^\r\n]*[\r\n])+`;
+
+/** An object's header (`12 0 obj`, its number captured), a token of its own; comments may stand between its tokens. */
+export const HEADER = new RegExp(String.raw`(?<![^\s>\]])(\d+)${SPACE}\d+${SPACE}obj(?![^\s<[(/%])`, 'g');
+
+/** An indirect reference (`12 0 R`, its number captured); comments may stand between its tokens. */
+export const REFERENCE = String.raw`(\d+)${SPACE}\d+${SPACE}R`;
+
+/**
+ * The inside of an array, captured: to its `]`, a comment (to its end of line) read as whitespace,
+ * so that a `]` in a comment does not end it.
+ */
+export const ARRAY_ITEMS = String.raw`\[((?:[^\]%]|%[^\r\n]*(?:[\r\n]|$))*)\]`;
 
 /**
  * The source of a pattern matching the PDF name `/word` as a reader reads it: any of its characters

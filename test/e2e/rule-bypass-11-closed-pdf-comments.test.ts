@@ -1,0 +1,85 @@
+/**
+ * A hole the eleventh rule-bypass pass closed: an inline PDF is reserved by its pages (the seventh
+ * pass), counted from its page objects, its page tree's `/Count` and the leaves of its page tree.
+ * A comment is whitespace to a PDF reader anywhere between tokens, but the page tree walk read a
+ * reference (`5 0 R`) or an object header (`5 0 obj`) only with plain spaces between its tokens,
+ * and took a `]` inside a comment for the end of a `/Kids` array. A PDF of 100 pages whose kids
+ * are written `5 0 %\nR` (or whose inner page tree node's header is `4 0 %\nobj`, or whose kids
+ * follow a comment holding `]`), with its pages untyped (readers need no `/Type` on a leaf) and its
+ * `/Count` an indirect reference, was counted as one page: 4,500 tokens reserved, where the upstream
+ * reads 100 pages. The walk now reads comments as readers do. Each refusal failed before the fix
+ * (200, the PDF sent).
+ */
+import { pdfPages } from '@switchyard/plugin-models/contract';
+import { describe, expect, it } from 'vitest';
+import { anthropicAt, budgeted, k, messagesAnswer, spendOn, startScriptedUpstream } from '../support/rule-probes-5.js';
+
+const PAGES = 100;
+/** An untyped leaf: a page to a reader, though no `/Type /Page` names it. */
+const LEAF = '<</Parent 3 0 R /MediaBox [0 0 612 792]>>';
+
+/**
+ * A PDF of PAGES pages whose page tree hides them from a reader that takes comments for text.
+ * Object 1 is the page count (`/Count 1 0 R`), 2 the catalog, 3 the page tree, then the pages.
+ */
+function craftedPdf(how: 'reference' | 'header' | 'bracket'): string {
+  const first = how === 'header' ? 5 : 4;
+  const numbers = Array.from({ length: PAGES }, (_, i) => first + i);
+  let kids: string;
+  let tree = '';
+  if (how === 'reference') kids = numbers.map((n, i) => (i === 0 ? `${n} 0 R` : `${n} 0 %\nR`)).join(' ');
+  else if (how === 'bracket')
+    kids = `${numbers[0]} 0 R %]\n${numbers
+      .slice(1)
+      .map((n) => `${n} 0 R`)
+      .join(' ')}`;
+  else {
+    // One kid, an inner node whose header a comment splits: its kids are the pages.
+    kids = '4 0 R';
+    tree = `4 0 %\nobj<</Type /Pages /Parent 3 0 R /Count 1 0 R /Kids [${numbers.map((n) => `${n} 0 R`).join(' ')}]>>endobj\n`;
+  }
+  let pdf = `%PDF-1.5\n1 0 obj ${PAGES} endobj\n2 0 obj<</Type /Catalog /Pages 3 0 R>>endobj\n`;
+  pdf += `3 0 obj<</Type /Pages /Count 1 0 R /Kids [${kids}]>>endobj\n${tree}`;
+  for (const n of numbers) pdf += `${n} 0 obj${LEAF}endobj\n`;
+  return Buffer.from(`${pdf}trailer<</Root 2 0 R>>\n%%EOF\n`, 'latin1').toString('base64');
+}
+
+const ask = (data: string) => ({
+  model: 'm',
+  max_tokens: 100,
+  messages: [
+    {
+      role: 'user',
+      content: [
+        { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data } },
+        { type: 'text', text: 'sum it up' },
+      ],
+    },
+  ],
+});
+
+describe('an inline PDF whose page tree is written with comments between tokens', () => {
+  it('is reserved by all its pages: a budget without room for them refuses it before the upstream', async () => {
+    const up = await startScriptedUpstream((body) =>
+      messagesAnswer(body.model, { input_tokens: 160_000, output_tokens: 10 }),
+    );
+    const setup = await budgeted({
+      keys: [{ name: 'pdf11', key: k('pdf11'), budget: { usd: 0.3, period: 'day' } }],
+      catalog: { m: { pricing: { input: 3, output: 15 }, contextWindow: 1_000_000, maxOutputTokens: 4000 } },
+      providers: [anthropicAt(up.baseUrl)],
+    });
+    try {
+      // 100 pages: 450,000 tokens reserved ($1.35), past the $0.30 budget. Was 200: one page
+      // reserved ($0.015), and the upstream billed 160,000 input tokens ($0.48).
+      for (const how of ['reference', 'header', 'bracket'] as const) {
+        // Was 1.
+        expect({ how, pages: pdfPages(craftedPdf(how)) }).toEqual({ how, pages: PAGES });
+        const refused = await spendOn(setup, up, 'pdf11', '/v1/messages', ask(craftedPdf(how)));
+        expect({ how, status: refused.status, sent: refused.sent }).toEqual({ how, status: 402, sent: 0 });
+      }
+    } finally {
+      await setup.gw.close();
+      await up.close();
+    }
+  });
+});
