@@ -6,7 +6,7 @@ const PAGES = pdfPattern([pdfName('Pages'), GAP, REFERENCE]);
 const KIDS = pdfPattern([pdfName('Kids'), GAP, `(?:${ARRAY_ITEMS}|${REFERENCE})`]);
 const REFERENCES = new RegExp(REFERENCE, 'g');
 const ARRAY = new RegExp(String.raw`^[^[]*${ARRAY_ITEMS}`);
-const KEPT = pdfPattern([`(?:${pdfName('Kids')}|${pdfName('Pages')}|^\\s*\\[)`]);
+const KEPT = pdfPattern([`(?:${pdfName('Kids')}|${pdfName('Pages')}|^${GAP}\\[)`]);
 
 /**
  * The pages of a PDF's page tree, walked from its catalog (each `/Root` a trailer names) as a
