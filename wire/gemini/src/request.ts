@@ -188,14 +188,14 @@ function userParts(content: string | ContentPart[], i: number, warn: Warn): Part
         warn(`${at}.image_url.detail has no Gemini equivalent and was dropped`);
       const image = imagePart(part.image_url.url);
       if (image) parts.push(image);
-      else warn(`${at}: image URL is neither a base64 data URL nor http(s); dropped`);
+      else warn(`${at}: image URL is ${notReadable(part.image_url.url)}; dropped`);
     } else if (part.type === 'input_audio' && isObject(part.input_audio)) {
       const { data, format } = part.input_audio as { data: string; format: string };
       parts.push({ inlineData: { mimeType: `audio/${format === 'mp3' ? 'mp3' : format}`, data } });
     } else if (part.type === 'file' && isObject(part.file) && typeof part.file.file_data === 'string') {
       const file = imagePart(part.file.file_data);
       if (file) parts.push(file);
-      else warn(`${at}: file data is not a base64 data URL; dropped`);
+      else warn(`${at}: file data is ${notReadable(part.file.file_data)}; dropped`);
     } else {
       warn(`${at}: content part type "${part.type}" has no Gemini equivalent and was dropped`);
     }
@@ -215,12 +215,38 @@ const EXTENSIONS: Record<string, string> = {
   pdf: 'application/pdf',
 };
 
-/** Data URLs → inlineData; http(s) URLs → fileData (MIME type from the extension when known). */
+/**
+ * The Gemini API's and Vertex AI's own hosts: a URL on one names an object of the upstream account
+ * (a Files API file, `…/v1beta/files/…`), which Gemini reads with the gateway's credentials — the
+ * account every key shares, so another tenant's upload. Like a `gs://` URI, it is never passed on.
+ */
+const ACCOUNT_HOST = /^(?:generativelanguage|(?:[a-z0-9-]+-)?aiplatform)\.googleapis\.com$/;
+
+/** A URL Gemini would read from the upstream account rather than from the web (ACCOUNT_HOST). */
+function accountUrl(url: URL): boolean {
+  return ACCOUNT_HOST.test(url.hostname.replace(/\.+$/, ''));
+}
+
+/** Why imagePart() passed `url` over, for the warning. */
+function notReadable(url: string): string {
+  return /^https?:\/\//i.test(url)
+    ? "on the Gemini or Vertex AI API (an object of the upstream account, not the caller's)"
+    : 'neither a base64 data URL nor http(s)';
+}
+
+/** Data URLs → inlineData; http(s) URLs → fileData (MIME type from the extension when known), but none on the Gemini or Vertex AI API's hosts. */
 export function imagePart(url: string): Part | undefined {
   const data = DATA_URL.exec(url);
   if (data) return { inlineData: { mimeType: data[1]!, data: data[2]! } };
   if (!/^https?:\/\//i.test(url)) return undefined;
-  const ext = /\.([a-z0-9]+)(?:$|[?#])/i.exec(new URL(url).pathname)?.[1]?.toLowerCase();
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (accountUrl(parsed)) return undefined;
+  const ext = /\.([a-z0-9]+)(?:$|[?#])/i.exec(parsed.pathname)?.[1]?.toLowerCase();
   const mimeType = ext ? EXTENSIONS[ext] : undefined;
   return { fileData: mimeType ? { mimeType, fileUri: url } : { fileUri: url } };
 }
