@@ -12,6 +12,8 @@
  * before the fix (the comments say how).
  */
 import { describe, expect, it } from 'vitest';
+import { startMockAnthropic } from '../support/mock-anthropic.js';
+import { call } from '../support/rule-probes.js';
 import { anthropicAt, budgeted, k, messagesAnswer, spendOn, startScriptedUpstream } from '../support/rule-probes-5.js';
 
 /** The answer's own sampling: what the top-level counts hold. */
@@ -123,4 +125,40 @@ describe('iterations beside the top-level usage, against a budget', () => {
       await up.close();
     }
   });
+});
+
+describe("the advisor's tokens as Anthropic reports them, streamed or not", () => {
+  for (const [label, path, stream] of [
+    ['a Messages answer', '/v1/messages', false],
+    ['a Messages stream', '/v1/messages', true],
+  ] as const)
+    it(`${label}: counted per minute, so the next request of the minute is refused`, async () => {
+      const ant = await startMockAnthropic({ name: 'ant' });
+      const { gw, finished } = await budgeted({
+        keys: [{ name: 'mock11', key: k('mock11'), limits: { tokensPerMinute: 50_000 } }],
+        catalog: { 'claude-sonnet-4-6': { contextWindow: 200_000, maxOutputTokens: 64_000 } },
+        providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: 'ant-upstream-test-credential' }],
+      });
+      // The advisor writes 60,000 tokens (its thinking included) beside the executor's short answer.
+      ant.setAnswerer(() => ({ text: 'done', advisor: { text: 'split the module first', outputTokens: 60_000 } }));
+      const body = {
+        model: 'claude-sonnet-4-6',
+        max_tokens: 100,
+        stream,
+        messages: [{ role: 'user', content: 'plan the refactor' }],
+        tools: [{ type: 'advisor_20260301', name: 'advisor', model: 'claude-opus-4-6' }],
+      };
+      const headers = { headers: { 'anthropic-beta': 'advisor-tool-2026-03-01' } };
+      try {
+        const first = await call(`${gw.url}${path}`, k('mock11'), body, headers);
+        expect(first.status, first.text).toBe(200);
+        await finished.next();
+        // Was 200 (two requests upstream): the first settled at the executor's few tokens.
+        const next = await call(`${gw.url}${path}`, k('mock11'), body, headers);
+        expect({ status: next.status, sent: ant.requests.length }).toEqual({ status: 429, sent: 1 });
+      } finally {
+        await gw.close();
+        await ant.close();
+      }
+    });
 });

@@ -41,6 +41,14 @@ export interface AnthropicScriptedAnswer {
    * web_search_tool_result and a text block citing the first result (usage counts the request).
    */
   webSearch?: { query: string; results?: Array<{ title: string; url: string }> };
+  /**
+   * The advisor tool consulted once, when the request offers one (`advisor_*`, its `model`): a
+   * server_tool_use block named `advisor` and its advisor_tool_result open the answer, and the
+   * advisor's reading of the transcript and its `outputTokens` are reported as Anthropic reports
+   * them: in `usage.iterations` (an `advisor_message` of the tool's model), outside the top-level
+   * counts, which stay the executor's (its `message` iteration).
+   */
+  advisor?: { text: string; outputTokens: number };
 }
 
 export type AnthropicStopReason =
@@ -319,6 +327,22 @@ export function answerMessages(
     output_tokens: answer.blocks.reduce((n: number, b: Json) => n + tokens(JSON.stringify(b)), 0),
   };
   if (scripted?.webSearch) usage.server_tool_use = { web_search_requests: 1 };
+  const advisor = scripted?.advisor && advisorToolOf(body);
+  if (advisor) {
+    answer.blocks.splice(thinking.length, 0, ...advisorBlocks(scripted!.advisor!.text));
+    const { cache_creation: _split, ...counts } = usage;
+    usage.iterations = [
+      { type: 'message', ...counts },
+      {
+        type: 'advisor_message',
+        model: advisor.model,
+        input_tokens: total,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        output_tokens: scripted!.advisor!.outputTokens,
+      },
+    ];
+  }
   usage.service_tier = 'standard';
   return {
     id: id('msg_'),
@@ -455,7 +479,7 @@ function simulateCache(body: Json, cache: Map<string, number>, minTokens: number
  * and message_stop.
  */
 export function messageStreamEvents(message: Json, chunks: number): Json[] {
-  const { server_tool_use: _counted, ...startUsage } = message.usage;
+  const { server_tool_use: _counted, iterations: _atTheEnd, ...startUsage } = message.usage;
   const start = {
     ...message,
     content: [],
@@ -499,7 +523,24 @@ function deltaUsage(message: Json): Json {
     output_tokens_details: { thinking_tokens: thinking },
   };
   if (usage.server_tool_use) out.server_tool_use = usage.server_tool_use;
+  if (usage.iterations) out.iterations = usage.iterations;
   return out;
+}
+
+/** The advisor tool a request offers (`advisor_*` with its model), if any. */
+function advisorToolOf(body: Json): { model: string } | undefined {
+  const tools: Json[] = Array.isArray(body.tools) ? body.tools : [];
+  const tool = tools.find((t) => typeof t?.type === 'string' && t.type.startsWith('advisor_'));
+  return typeof tool?.model === 'string' ? { model: tool.model } : undefined;
+}
+
+/** The advisor's call (an empty input: the server gives it the transcript) and its result. */
+function advisorBlocks(text: string): Json[] {
+  const toolId = id('srvtoolu_');
+  return [
+    { type: 'server_tool_use', id: toolId, name: 'advisor', input: {} },
+    { type: 'advisor_tool_result', tool_use_id: toolId, content: { type: 'advisor_result', text } },
+  ];
 }
 
 /** A block's content_block_start and its deltas (content_block_stop is added by the caller). */
@@ -532,7 +573,7 @@ function blockEvents(block: Json, index: number, chunks: number): Json[] {
         ),
       ];
     default:
-      return [start(block)]; // redacted_thinking, web_search_tool_result: whole in the start event
+      return [start(block)]; // redacted_thinking, web_search_tool_result, advisor_tool_result: whole in the start event
   }
 }
 
