@@ -46,22 +46,32 @@ const advised = {
 const chatCompacted = { model: 'm', max_tokens: 100, messages: [ask] };
 
 describe('iterations beside the top-level usage, against tokens per minute', () => {
-  const CASES: Array<[label: string, iterations: object[], path: string, body: object]> = [
-    ['a compaction (Messages)', [COMPACTION, ANSWER], '/v1/messages', compacted],
-    ['an advisor (Messages)', [ANSWER, ADVICE], '/v1/messages', advised],
-    ['a compaction (a Chat caller served by Anthropic)', [COMPACTION, ANSWER], '/v1/chat/completions', chatCompacted],
+  /**
+   * Each case's limit: over what its first request counts at admission (a request offering the
+   * advisor counts the 200,000-token window), under that and what its iterations used.
+   */
+  const CASES: Array<[label: string, iterations: object[], path: string, body: object, limit: number]> = [
+    ['a compaction (Messages)', [COMPACTION, ANSWER], '/v1/messages', compacted, 50_000],
+    ['an advisor (Messages)', [ANSWER, ADVICE], '/v1/messages', advised, 250_000],
+    [
+      'a compaction (a Chat caller served by Anthropic)',
+      [COMPACTION, ANSWER],
+      '/v1/chat/completions',
+      chatCompacted,
+      50_000,
+    ],
   ];
-  for (const [label, iterations, path, body] of CASES)
+  for (const [label, iterations, path, body, limit] of CASES)
     it(`${label}: counted, so the next request of the minute is refused`, async () => {
       const up = await upstreamReporting(iterations);
       const setup = await budgeted({
-        keys: [{ name: 'it11', key: k('it11'), limits: { tokensPerMinute: 50_000 } }],
-        catalog: { m: { contextWindow: 1_000_000, maxOutputTokens: 4000 } },
+        keys: [{ name: 'it11', key: k('it11'), limits: { tokensPerMinute: limit } }],
+        catalog: { m: { contextWindow: 200_000, maxOutputTokens: 4000 } },
         providers: [anthropicAt(up.baseUrl)],
       });
       try {
         expect(await spendOn(setup, up, 'it11', path, body)).toMatchObject({ status: 200, sent: 1 });
-        // Was 200 (sent: 2): the first settled at 1,100 tokens, not the 50,000+ its iterations used.
+        // Was 200 (sent: 2): the first settled at 1,100 tokens, not the 60,000+ its iterations used.
         const next = await spendOn(setup, up, 'it11', path, body);
         expect({ status: next.status, sent: next.sent }).toEqual({ status: 429, sent: 1 });
       } finally {
@@ -135,11 +145,12 @@ describe("the advisor's tokens as Anthropic reports them, streamed or not", () =
     it(`${label}: counted per minute, so the next request of the minute is refused`, async () => {
       const ant = await startMockAnthropic({ name: 'ant' });
       const { gw, finished } = await budgeted({
-        keys: [{ name: 'mock11', key: k('mock11'), limits: { tokensPerMinute: 50_000 } }],
+        keys: [{ name: 'mock11', key: k('mock11'), limits: { tokensPerMinute: 250_000 } }],
         catalog: { 'claude-sonnet-4-6': { contextWindow: 200_000, maxOutputTokens: 64_000 } },
         providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: 'ant-upstream-test-credential' }],
       });
-      // The advisor writes 60,000 tokens (its thinking included) beside the executor's short answer.
+      // Admitted at the window (200,000 tokens and the output, under the 250,000 limit); the advisor
+      // writes 60,000 tokens (its thinking included) beside the executor's short answer.
       ant.setAnswerer(() => ({ text: 'done', advisor: { text: 'split the module first', outputTokens: 60_000 } }));
       const body = {
         model: 'claude-sonnet-4-6',
@@ -161,4 +172,29 @@ describe("the advisor's tokens as Anthropic reports them, streamed or not", () =
         await ant.close();
       }
     });
+});
+
+describe('a request offering the advisor tool, at admission', () => {
+  it('counts the context window per minute, as other tools whose results are read as input: it runs alone in its minute', async () => {
+    const up = await startScriptedUpstream((body) =>
+      messagesAnswer(body.model, { input_tokens: 10, output_tokens: 10 }),
+    );
+    const setup = await budgeted({
+      keys: [{ name: 'adm11', key: k('adm11'), limits: { tokensPerMinute: 100_000 } }],
+      catalog: { m: { contextWindow: 200_000, maxOutputTokens: 4000 } },
+      providers: [anthropicAt(up.baseUrl)],
+    });
+    try {
+      // The advisor reads the whole transcript at each call, as many as the answer makes: a burst
+      // admitted at the prompt's few tokens overran the minute once settled.
+      expect(await spendOn(setup, up, 'adm11', '/v1/messages', advised)).toMatchObject({ status: 200, sent: 1 });
+      // Was 200 (sent: 2): counted at its short prompt.
+      const next = await spendOn(setup, up, 'adm11', '/v1/messages', advised);
+      expect({ status: next.status, sent: next.sent }).toEqual({ status: 429, sent: 1 });
+      expect(next.message).toContain("may read up to its model's context window");
+    } finally {
+      await setup.gw.close();
+      await up.close();
+    }
+  });
 });

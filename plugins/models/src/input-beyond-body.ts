@@ -8,11 +8,12 @@
 export type BodyTool = { type?: unknown; environment?: { type?: unknown } | null } | null;
 
 /** Hosted tools whose results the upstream reads as input: web fetches and searches, MCP, retrieval, code runs. */
-const READS_RESULTS = /^(?:web_(?:fetch_|search)|mcp$|file_search$|code_interpreter$|code_execution)/;
+const READS_RESULTS = /^(?:web_(?:fetch_|search)|mcp$|file_search$|code_interpreter$|code_execution|advisor_)/;
 
 /**
  * Whether a request offers tools whose results the upstream reads as input: Anthropic `web_fetch_*`,
- * `web_search_*`, `code_execution_*` and `mcp_servers`, Responses `web_search*`, `mcp`, `file_search`,
+ * `web_search_*`, `code_execution_*`, `advisor_*` (its model reads the whole transcript at each
+ * call, as many calls as the answer makes: usage.iterations) and `mcp_servers`, Responses `web_search*`, `mcp`, `file_search`,
  * `code_interpreter` and a hosted `shell`, a Chat `web_search_options`, Azure On Your Data `data_sources`.
  */
 export function readsToolResults(body: Record<string, unknown>): boolean {
