@@ -28,7 +28,7 @@ function craftedPdf(how: (typeof HOW)[number]): string {
   const first = how === 'header' || how === 'array' ? 5 : 4;
   const numbers = Array.from({ length: PAGES }, (_, i) => first + i);
   const plain = (list: number[]) => list.map((n) => `${n} 0 R`).join(' ');
-  let kids = `[${plain(numbers)}]`;
+  let kids: string;
   let object4 = '';
   if (how === 'reference') kids = `[${numbers.map((n, i) => (i === 0 ? `${n} 0 R` : `${n} 0 %\nR`)).join(' ')}]`;
   else if (how === 'bracket') kids = `[${numbers[0]} 0 R %]\n${plain(numbers.slice(1))}]`;
