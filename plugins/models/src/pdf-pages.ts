@@ -9,13 +9,14 @@ import { GAP, pdfName, pdfPattern } from './pdf-syntax.js';
  */
 export const PDF_PAGE_TOKENS = 4_500;
 
-const DATA_URL = /^data:application\/pdf;base64,/i;
+/** A PDF's data URL, media type parameters (`;name=report.pdf`) included: Gemini and Bedrock read it whole all the same. */
+const DATA_URL = /^data:application\/pdf(?:;[^,]*)?;base64,/i;
 /** A page object's `/Type /Page`, and a page tree node's `/Type /Pages` and `/Count`, as a reader reads them. */
 const PAGE = pdfPattern([pdfName('Type'), GAP, pdfName('Page')], 'g');
 const PAGE_TREE_NODE = pdfPattern([pdfName('Type'), GAP, pdfName('Pages')], 'g');
 const COUNT = pdfPattern([pdfName('Count'), GAP, String.raw`(\d+)`]);
 
-/** The base64 of a PDF given inline: a `data:application/pdf;base64,` URL's payload; else undefined. */
+/** The base64 of a PDF given inline: a `data:application/pdf[;parameters];base64,` URL's payload; else undefined. */
 export function pdfDataUrl(value: unknown): string | undefined {
   return typeof value === 'string' && DATA_URL.test(value) ? value.slice(value.indexOf(',') + 1) : undefined;
 }
