@@ -109,6 +109,31 @@ describe('toGenerateContent', () => {
     expect(warnings).toEqual(['messages[0].content[2].image_url.detail has no Gemini equivalent and was dropped']);
   });
 
+  it('drops an image URL it cannot send, and says why: not http(s), not a URL, or an object of the upstream account', () => {
+    const urls = [
+      'ftp://example.com/cat.jpg',
+      'https://exa mple.com/cat.jpg',
+      'https://generativelanguage.googleapis.com/v1beta/files/abc',
+    ];
+    const { body, warnings } = convert({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What are these?' },
+            ...urls.map((url) => ({ type: 'image_url' as const, image_url: { url } })),
+          ],
+        },
+      ],
+    });
+    expect(body.contents[0]!.parts).toEqual([{ text: 'What are these?' }]);
+    expect(warnings).toEqual([
+      'messages[0].content[1]: image URL is neither a base64 data URL nor http(s); dropped',
+      'messages[0].content[2]: image URL is not a valid URL; dropped',
+      "messages[0].content[3]: image URL is on the Gemini or Vertex AI API (an object of the upstream account, not the caller's); dropped",
+    ]);
+  });
+
   it('maps tools, tool_choice and generation parameters, and names every dropped field', () => {
     const { body, warnings } = convert({
       messages: [{ role: 'user', content: 'x' }],

@@ -229,9 +229,10 @@ function accountUrl(url: URL): boolean {
 
 /** Why imagePart() passed `url` over, for the warning. */
 function notReadable(url: string): string {
-  return /^https?:\/\//i.test(url)
+  if (!/^https?:\/\//i.test(url)) return 'neither a base64 data URL nor http(s)';
+  return URL.canParse(url)
     ? "on the Gemini or Vertex AI API (an object of the upstream account, not the caller's)"
-    : 'neither a base64 data URL nor http(s)';
+    : 'not a valid URL';
 }
 
 /** Data URLs → inlineData; http(s) URLs → fileData (MIME type from the extension when known), but none on the Gemini or Vertex AI API's hosts. */
@@ -239,12 +240,8 @@ export function imagePart(url: string): Part | undefined {
   const data = DATA_URL.exec(url);
   if (data) return { inlineData: { mimeType: data[1]!, data: data[2]! } };
   if (!/^https?:\/\//i.test(url)) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
+  if (!URL.canParse(url)) return undefined;
+  const parsed = new URL(url);
   if (accountUrl(parsed)) return undefined;
   const ext = /\.([a-z0-9]+)(?:$|[?#])/i.exec(parsed.pathname)?.[1]?.toLowerCase();
   const mimeType = ext ? EXTENSIONS[ext] : undefined;
