@@ -244,7 +244,7 @@ function streamPieces(
   if (speaks(adapter, c.target, x.protocol) === x.protocol)
     return framed
       ? reframedEvents(framed, codec, obs, c, recording?.events)
-      : new PassThroughStream(res.body, new PassThroughFramer(codec, obs, x, c.target.instance), recording?.events);
+      : new PassThroughStream(res.body, new PassThroughFramer(codec, obs, x, c.target.instance, recording?.events));
   const chunks = adapter.decodeStream(framed ?? readSse(res.body), x);
   return codec.encodeStream(recording ? recording.accumulate(chunks) : chunks, x, obs);
 }

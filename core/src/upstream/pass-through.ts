@@ -1,7 +1,7 @@
 import type { Exchange } from '../exchange.js';
 import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import type { ProviderInstance, SseEvent } from '../types.js';
-import { afterBom, parseEvent, PendingEvent, scanEvents, SseReader } from './sse.js';
+import { afterBom, parseEvent, PendingEvent, scanEvents } from './sse.js';
 import type { EventSink } from './sse.js';
 import { PushLayer, RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
@@ -25,12 +25,21 @@ export class PassThroughFramer implements EventSink {
   /** While framing a chunk that has withheld events: the parts to forward, and where the next one starts. */
   #kept: Buffer[] | undefined;
   #keptFrom = 0;
+  /** A recording (the exchange asked for the served answer): every event, decoded, as it passes. */
+  readonly #record: SseEvent[] | undefined;
 
-  constructor(codec: ProtocolCodec, obs: StreamObservation, x: Exchange, instance: ProviderInstance) {
+  constructor(
+    codec: ProtocolCodec,
+    obs: StreamObservation,
+    x: Exchange,
+    instance: ProviderInstance,
+    record?: SseEvent[],
+  ) {
     this.#codec = codec;
     this.#obs = obs;
     this.#x = x;
     this.#instance = instance;
+    this.#record = record;
   }
 
   /** What of `chunk` (after what was held back) to forward now; undefined when nothing. */
@@ -61,6 +70,7 @@ export class PassThroughFramer implements EventSink {
    * event (the upstream's own words) quoting the instance's credentials is forwarded without them.
    */
   event(data: Buffer, start: number, end: number): void {
+    this.#record?.push(parseEvent(data.toString('utf8', start, end)));
     const error = this.#obs.error;
     if (!this.#observe(data, start, end)) this.#replace(data, start, end);
     else if (this.#obs.error !== error) {
@@ -92,7 +102,7 @@ export class PassThroughFramer implements EventSink {
 /**
  * The pass-through stream itself: the upstream body's chunks through a PassThroughFramer, read
  * with next() (a plain iterator handing on the body's own iterator results) or pushed (listen())
- * when the body pushes. A recording (`record`) gets every event, decoded, as it passes.
+ * when the body pushes.
  */
 export class PassThroughStream
   extends PushLayer<Buffer>
@@ -100,14 +110,10 @@ export class PassThroughStream
 {
   #listener: PushListener<Uint8Array> | undefined;
   readonly #framer: PassThroughFramer;
-  readonly #reader: SseReader | undefined;
-  readonly #record: SseEvent[] | undefined;
 
-  constructor(body: AsyncIterable<Buffer>, framer: PassThroughFramer, record?: SseEvent[]) {
+  constructor(body: AsyncIterable<Buffer>, framer: PassThroughFramer) {
     super(body[Symbol.asyncIterator]());
     this.#framer = framer;
-    this.#record = record;
-    this.#reader = record ? new SseReader() : undefined;
   }
 
   [Symbol.asyncIterator](): this {
@@ -125,7 +131,6 @@ export class PassThroughStream
 
   /** @internal A chunk of the body (listen()). */
   item(chunk: Buffer): void {
-    if (this.#reader) this.#record!.push(...this.#reader.feed(chunk));
     const out = this.#framer.frame(chunk);
     if (out !== undefined) this.#listener!.item(out);
   }
@@ -149,9 +154,7 @@ export class PassThroughStream
     result: IteratorResult<Buffer>,
   ): IteratorResult<Uint8Array> | Promise<IteratorResult<Uint8Array>> => {
     if (result.done) return result;
-    const chunk = result.value;
-    if (this.#reader) this.#record!.push(...this.#reader.feed(chunk));
-    const out = this.#framer.frame(chunk);
+    const out = this.#framer.frame(result.value);
     if (out === undefined) return this.next();
     result.value = out;
     return result;

@@ -1,6 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
-import { createParser } from 'eventsource-parser';
-import type { EventSourceMessage } from 'eventsource-parser';
 import { SwitchyardError } from '../errors.js';
 import type { SseEvent } from '../types.js';
 import { PushLayer, RETURNED } from '../protocols/push.js';
@@ -253,24 +250,6 @@ export function parseEvent(text: string): SseEvent {
     start = end + (text.charCodeAt(end) === CR && text.charCodeAt(end + 1) === LF ? 2 : 1);
   }
   return { event, data: data ?? '', id };
-}
-
-/** Incremental SSE parsing over byte chunks: feed a chunk, get the events it completed. */
-export class SseReader {
-  readonly #decoder = new StringDecoder('utf8');
-  #events: SseEvent[] = [];
-  readonly #parser = createParser({
-    onEvent: (message: EventSourceMessage) => {
-      this.#events.push({ event: message.event, data: message.data, id: message.id });
-    },
-  });
-
-  feed(chunk: Uint8Array | string): SseEvent[] {
-    this.#parser.feed(typeof chunk === 'string' ? chunk : this.#decoder.write(chunk as Buffer));
-    const events = this.#events;
-    this.#events = [];
-    return events;
-  }
 }
 
 /** Every SSE event of a byte stream, in order. */
