@@ -4,7 +4,6 @@ import type { Exchange } from '../exchange.js';
 import type { ChatCompletion, Usage } from '../protocols/canonical.js';
 import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import { defaultClassifyError } from '../providers.js';
-import type { ProviderAdapter } from '../providers.js';
 import type { AttemptResult, FailureKind, Target } from '../types.js';
 import { UpstreamAbort } from './abort.js';
 import { bindUpstream, connectionMessage } from './attempt-context.js';
@@ -143,7 +142,7 @@ function answeredWith(c: AttemptContext, base: Base, started: number, res: Upstr
   const bytes = bytesWithoutSecrets(raw, target.instance);
   const latencyMs = performance.now() - started;
   x.timings.upstreamMs += latencyMs;
-  if (speaks(c.adapter, target, x.protocol) === x.protocol) {
+  if (c.passThrough) {
     // The body goes out as received; it is decoded only for an exchange that asked for the served answer.
     if (!looksLikeJson(bytes)) throw unreadable(target, res);
     if (x.captureResponse && x.operation === 'chat') capture(x, () => c.adapter.decodeResponse(parseJson(bytes), x));
@@ -241,7 +240,7 @@ function streamPieces(
 ): AsyncIterable<string | Uint8Array> {
   const { x, adapter, codec } = c;
   const framed = adapter.readEvents?.(res.body, x);
-  if (speaks(adapter, c.target, x.protocol) === x.protocol)
+  if (c.passThrough)
     return framed
       ? reframedEvents(framed, codec, obs, c, recording?.events)
       : new PassThroughStream(res.body, new PassThroughFramer(codec, obs, x, c.target.instance, recording?.events));
@@ -330,11 +329,6 @@ function passThroughResult(
 /** The body's JSON: the caller's own bytes when the body would serialize to exactly them (it went through unchanged). */
 function wireBody(body: unknown, raw: Buffer | undefined): string | Buffer {
   return raw !== undefined && serializesTo(body, raw) ? raw : JSON.stringify(body);
-}
-
-/** The wire protocol an attempt on `target` speaks for a caller of `inbound`. */
-export function speaks(adapter: ProviderAdapter, target: Target, inbound: string): string {
-  return adapter.protocolFor ? adapter.protocolFor(target, inbound) : adapter.protocol;
 }
 
 /**
