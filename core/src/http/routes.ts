@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type Router from '@koa/router';
 import { SwitchyardError } from '../errors.js';
-import { readJsonBody } from './body.js';
+import { readJsonRequest } from './body.js';
 import { setBody } from './koa-body.js';
 
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -119,7 +119,7 @@ export class PluginRoutes {
         if (refused) throw refused;
         const body =
           route.method !== 'GET' && route.method !== 'DELETE' && hasBody(ctx.req.headers)
-            ? await readJsonBody(ctx.req, bodyLimit)
+            ? (await readJsonRequest(ctx.req, bodyLimit)).body
             : undefined;
         const reply = await route.handle({
           headers: ctx.req.headers,
