@@ -15,7 +15,7 @@ import { readSse } from './sse.js';
 import { isPromise } from '../hook-runners.js';
 import { Timeouts } from './timeouts.js';
 import type { PendingTimeout } from './timeouts.js';
-import { deliverStream, reframedEvents, StreamRecording } from './stream-delivery.js';
+import { reframedEvents, StreamDelivery, StreamRecording } from './stream-delivery.js';
 import {
   bytesWithoutSecrets,
   headerValue,
@@ -185,7 +185,7 @@ function afterReport(reported: void | Promise<void>, output: AttemptOutput): Ans
 
 /**
  * A stream, read up to its first event: the attempt commits there (failover is over), and the
- * rest flows to the caller through deliverStream; a stream that ends or breaks first has failed.
+ * rest flows to the caller through a StreamDelivery; a stream that ends or breaks first has failed.
  */
 async function firstEvent(
   c: AttemptContext,
@@ -228,7 +228,7 @@ async function firstEvent(
   }
   const ttftMs = (x.timings.ttftMs = performance.now() - started);
   const state = { attempt: base.attempt, started, ttftMs, status: res.status, controller, recording };
-  return { ok: true, delivery: { kind: 'stream', body: deliverStream(c, head ?? [], it, obs, state) } };
+  return { ok: true, delivery: { kind: 'stream', body: new StreamDelivery(c, head ?? [], it, obs, state) } };
 }
 
 /** The caller's pieces of an upstream stream: its own bytes when it speaks the caller's protocol, else converted. */
