@@ -118,10 +118,6 @@ export class GatewayHooks {
     this.#sealed = true;
   }
 
-  get sealed(): boolean {
-    return this.#sealed;
-  }
-
   #guard(tap: Tap): Tap {
     if (this.#sealed) {
       throw new SwitchyardError(
