@@ -1,7 +1,7 @@
 import type { Exchange } from '../exchange.js';
 import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import type { ProviderInstance, SseEvent } from '../types.js';
-import { afterBom, parseEvent, PendingEvent, scanEvents } from './sse.js';
+import { EventScanner, parseEvent } from './sse.js';
 import type { EventSink } from './sse.js';
 import { PushLayer, RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
@@ -19,9 +19,7 @@ export class PassThroughFramer implements EventSink {
   readonly #obs: StreamObservation;
   readonly #x: Exchange;
   readonly #instance: ProviderInstance;
-  /** The start of an event that has not ended yet. */
-  readonly #tail = new PendingEvent();
-  #first = true;
+  readonly #scanner = new EventScanner();
   /** While framing a chunk that has withheld events: the parts to forward, and where the next one starts. */
   #kept: Buffer[] | undefined;
   #keptFrom = 0;
@@ -44,15 +42,9 @@ export class PassThroughFramer implements EventSink {
 
   /** What of `chunk` (after what was held back) to forward now; undefined when nothing. */
   frame(chunk: Buffer): Buffer | undefined {
-    const tail = this.#tail;
-    if (tail.held && !tail.mayEnd(chunk)) return void tail.hold(chunk);
-    const data = tail.held ? tail.join(chunk) : chunk;
-    const n = data.length;
-    const from = this.#first ? afterBom(data) : 0;
-    const end = scanEvents(data, from, this);
-    // Until 3 bytes came, a byte order mark may still be arriving.
-    if (end > 0 || n >= 3) this.#first = false;
-    if (end < n) tail.hold(data.subarray(end));
+    const data = this.#scanner.scan(chunk, this);
+    if (data === undefined) return undefined;
+    const end = this.#scanner.end;
     const kept = this.#kept;
     if (kept) {
       kept.push(data.subarray(this.#keptFrom, end));
@@ -62,7 +54,7 @@ export class PassThroughFramer implements EventSink {
       return out.length ? out : undefined;
     }
     if (end === 0) return undefined;
-    return end === n ? data : data.subarray(0, end);
+    return end === data.length ? data : data.subarray(0, end);
   }
 
   /**

@@ -17,7 +17,7 @@ export interface EventSink {
  * none (comments, retry) is no event. Returns where the unfinished rest begins. `from` skips a
  * byte order mark.
  */
-export function scanEvents(data: Buffer, from: number, sink: EventSink): number {
+function scanEvents(data: Buffer, from: number, sink: EventSink): number {
   const n = data.length;
   // Lines ended by LF alone (nearly every stream): found natively, a line at a time.
   const lfOnly = data.indexOf(CR, from) === -1;
@@ -56,23 +56,35 @@ export function scanEvents(data: Buffer, from: number, sink: EventSink): number 
 export const MAX_EVENT_BYTES = 64 * 1024 * 1024;
 
 /**
- * The start of an event that has not ended, held until a chunk may end it: a long event (a data
- * line of megabytes, in chunks of kilobytes) is joined and scanned once, not once per chunk.
+ * Whole events across a stream's chunks, a leading byte order mark skipped. The start of an
+ * event that has not ended is held until a chunk may end it: a long event (a data line of
+ * megabytes, in chunks of kilobytes) is joined and scanned once, not once per chunk.
  */
-export class PendingEvent {
+export class EventScanner {
   readonly #parts: Buffer[] = [];
   #bytes = 0;
   #last = 0;
+  #first = true;
+  /** Where the unfinished rest of what scan() last returned begins (held for the next chunk). */
+  end = 0;
 
-  get held(): boolean {
-    return this.#parts.length > 0;
+  /** `chunk`, after what was held, with its whole events handed to `sink`; undefined while it only adds to a held event. */
+  scan(chunk: Buffer, sink: EventSink): Buffer | undefined {
+    const held = this.#parts.length > 0;
+    if (held && !this.#mayEnd(chunk)) return void this.#hold(chunk);
+    const data = held ? this.#join(chunk) : chunk;
+    const end = (this.end = scanEvents(data, this.#first ? afterBom(data) : 0, sink));
+    // Until 3 bytes came, a byte order mark may still be arriving.
+    if (end > 0 || data.length >= 3) this.#first = false;
+    if (end < data.length) this.#hold(data.subarray(end));
+    return data;
   }
 
   /**
    * Holds `data` (a chunk, or a scanned chunk's unfinished rest). Throws past MAX_EVENT_BYTES: an
    * upstream writing one endless line would otherwise be held in memory for as long as it writes.
    */
-  hold(data: Buffer): void {
+  #hold(data: Buffer): void {
     if (data.length === 0) return;
     this.#bytes += data.length;
     if (this.#bytes > MAX_EVENT_BYTES)
@@ -89,7 +101,7 @@ export class PendingEvent {
    * Whether `chunk` may end the held event: it holds two line ends in a row (LF LF, LF CR or
    * CR CR; CR LF is one), or its first byte makes them with the held last one.
    */
-  mayEnd(chunk: Buffer): boolean {
+  #mayEnd(chunk: Buffer): boolean {
     const first = chunk[0];
     return (
       ((this.#last === LF || this.#last === CR) &&
@@ -102,7 +114,7 @@ export class PendingEvent {
   }
 
   /** What is held followed by `chunk`, in one buffer; holds nothing after. */
-  join(chunk: Buffer): Buffer {
+  #join(chunk: Buffer): Buffer {
     const parts = this.#parts;
     parts.push(chunk);
     const data = Buffer.concat(parts);
@@ -117,7 +129,7 @@ const LF_CR = Buffer.from('\n\r');
 const CR_CR = Buffer.from('\r\r');
 
 /** Where a stream's first chunk starts once a UTF-8 byte order mark is skipped. */
-export function afterBom(data: Buffer): number {
+function afterBom(data: Buffer): number {
   return data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
 }
 
@@ -129,8 +141,7 @@ export class SseEvents
   extends PushLayer<Uint8Array | string>
   implements AsyncIterableIterator<SseEvent>, EventSink, PushSource<SseEvent>, PushListener<Buffer>
 {
-  readonly #tail = new PendingEvent();
-  #first = true;
+  readonly #scanner = new EventScanner();
   #queue: SseEvent[] = [];
   #at = 0;
   #listener: PushListener<SseEvent> | undefined;
@@ -163,7 +174,7 @@ export class SseEvents
 
   /** @internal A chunk of the body (listen()): its events go to the listener. */
   item(chunk: Buffer): void {
-    this.#scan(chunk);
+    this.#scanner.scan(chunk, this);
   }
 
   /** @internal */
@@ -183,17 +194,6 @@ export class SseEvents
     else this.#queue.push(event);
   }
 
-  #scan(chunk: Buffer): void {
-    const tail = this.#tail;
-    if (tail.held && !tail.mayEnd(chunk)) return tail.hold(chunk);
-    const data = tail.held ? tail.join(chunk) : chunk;
-    const from = this.#first ? afterBom(data) : 0;
-    const end = scanEvents(data, from, this);
-    // Until 3 bytes came, a byte order mark may still be arriving.
-    if (end > 0 || data.length >= 3) this.#first = false;
-    if (end < data.length) tail.hold(data.subarray(end));
-  }
-
   #take(): SseEvent {
     const event = this.#queue[this.#at++]!;
     if (this.#at === this.#queue.length) this.#queue.length = this.#at = 0;
@@ -204,7 +204,7 @@ export class SseEvents
     result: IteratorResult<Uint8Array | string>,
   ): IteratorResult<SseEvent> | Promise<IteratorResult<SseEvent>> => {
     if (result.done) return result;
-    this.#scan(typeof result.value === 'string' ? Buffer.from(result.value) : asBuffer(result.value));
+    this.#scanner.scan(typeof result.value === 'string' ? Buffer.from(result.value) : asBuffer(result.value), this);
     if (this.#at === this.#queue.length) return this.next();
     return { value: this.#take(), done: false };
   };
