@@ -97,10 +97,9 @@ export class PassThroughFramer implements EventSink {
  * when the body pushes.
  */
 export class PassThroughStream
-  extends PushLayer<Buffer>
+  extends PushLayer<Buffer, Uint8Array>
   implements AsyncIterableIterator<Uint8Array>, PushSource<Uint8Array>, PushListener<Buffer>
 {
-  #listener: PushListener<Uint8Array> | undefined;
   readonly #framer: PassThroughFramer;
 
   constructor(body: AsyncIterable<Buffer>, framer: PassThroughFramer) {
@@ -108,33 +107,19 @@ export class PassThroughStream
     this.#framer = framer;
   }
 
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
   next(): Promise<IteratorResult<Uint8Array>> {
     return this.source.next().then(this.#onChunk);
   }
 
   listen(listener: PushListener<Uint8Array>): void {
-    this.#listener = listener;
+    this.listener = listener;
     this.listenToSource(this);
   }
 
   /** @internal A chunk of the body (listen()). */
   item(chunk: Buffer): void {
     const out = this.#framer.frame(chunk);
-    if (out !== undefined) this.#listener!.item(out);
-  }
-
-  /** @internal */
-  end(): void {
-    this.#listener!.end();
-  }
-
-  /** @internal */
-  error(error: unknown): void {
-    this.#listener!.error(error);
+    if (out !== undefined) this.listener!.item(out);
   }
 
   /** Stopped early: so is the upstream body. */

@@ -138,20 +138,15 @@ function afterBom(data: Buffer): number {
  * A plain iterator rather than an async generator, as it runs once per event.
  */
 export class SseEvents
-  extends PushLayer<Uint8Array | string>
+  extends PushLayer<Uint8Array | string, SseEvent>
   implements AsyncIterableIterator<SseEvent>, EventSink, PushSource<SseEvent>, PushListener<Buffer>
 {
   readonly #scanner = new EventScanner();
   #queue: SseEvent[] = [];
   #at = 0;
-  #listener: PushListener<SseEvent> | undefined;
 
   constructor(body: AsyncIterable<Uint8Array | string>) {
     super(body[Symbol.asyncIterator]());
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
   }
 
   next(): Promise<IteratorResult<SseEvent>> {
@@ -167,7 +162,7 @@ export class SseEvents
   }
 
   listen(listener: PushListener<SseEvent>): void {
-    this.#listener = listener;
+    this.listener = listener;
     while (this.#at < this.#queue.length) listener.item(this.#take());
     this.listenToSource(this);
   }
@@ -177,20 +172,10 @@ export class SseEvents
     this.#scanner.scan(chunk, this);
   }
 
-  /** @internal */
-  end(): void {
-    this.#listener!.end();
-  }
-
-  /** @internal */
-  error(error: unknown): void {
-    this.#listener!.error(error);
-  }
-
   /** @internal An event found in a chunk. */
   event(data: Buffer, start: number, end: number): void {
     const event = parseEvent(data.toString('utf8', start, end));
-    if (this.#listener) this.#listener.item(event);
+    if (this.listener) this.listener.item(event);
     else this.#queue.push(event);
   }
 
