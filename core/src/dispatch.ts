@@ -256,9 +256,7 @@ function buildRequest(x: Exchange, hooks: GatewayHooks, type: string): MaybeProm
 
 function built(request: UpstreamRequest, type: string): UpstreamRequest {
   if (!request.url) {
-    throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', `no plugin built a request for provider type "${type}"`, {
-      expose: false,
-    });
+    throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', `no plugin built a request for provider type "${type}"`);
   }
   return request;
 }

@@ -157,9 +157,6 @@ function answeredWith(c: AttemptContext, base: Base, started: number, res: Upstr
       throw new SwitchyardError(
         'SWITCHYARD_ERR_INTERNAL',
         `provider type ${target.instance.type} cannot decode embeddings`,
-        {
-          expose: false,
-        },
       );
     const list = decodeOrFail(() => decodeEmbeddings(parseJson(bytes), x), target);
     const output: AttemptOutput = { ok: true, delivery: { kind: 'json', status: 200, body: list } };
