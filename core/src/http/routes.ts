@@ -150,16 +150,14 @@ function refusal(
   peer: string | undefined,
 ): SwitchyardError | undefined {
   if (access === 'public') return undefined;
-  const verdict =
-    access === 'page'
-      ? authorizer || isLoopbackPeer(peer)
-        ? 'ok'
-        : 'forbidden'
-      : authorizer
-        ? authorizer(headers)
-        : isLoopbackPeer(peer)
-          ? 'ok'
-          : 'forbidden';
+  // A page asks for the admin key itself: anyone may load it once an authorizer guards admin routes.
+  const verdict = authorizer
+    ? access === 'page'
+      ? 'ok'
+      : authorizer(headers)
+    : isLoopbackPeer(peer)
+      ? 'ok'
+      : 'forbidden';
   if (verdict === 'unauthorized')
     return new SwitchyardError('SWITCHYARD_ERR_UNAUTHORIZED', 'admin endpoints need an admin key', {
       publicCode: 'invalid_admin_key',
