@@ -92,7 +92,7 @@ export class UpstreamClient {
       { method: 'GET', headers },
       { signal: AbortSignal.timeout(timeoutMs), bodyTimeoutMs: timeoutMs },
     );
-    const text = await res.body.text();
+    const text = (await res.body.bytes()).toString('utf8');
     let json: unknown;
     try {
       json = JSON.parse(text);
