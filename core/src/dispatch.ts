@@ -8,7 +8,7 @@ import { INBOUND_WARNINGS } from './protocols/codec.js';
 import type { ProtocolCodec } from './protocols/codec.js';
 import type { ProviderRegistry } from './providers.js';
 import type { UpstreamClient } from './upstream/client.js';
-import { HEDGE_LOST, runAttempt, speaks } from './upstream/attempt.js';
+import { HEDGE_LOST, runAttempt } from './upstream/attempt.js';
 import { OVERLOADED } from './upstream/upstream-error.js';
 import type { AttemptContext, AttemptOutput, Delivery } from './upstream/attempt.js';
 import type { UpstreamAbort } from './upstream/abort.js';
@@ -151,13 +151,13 @@ function attempt(
   x.attempt++;
   x.target = target;
   const adapter = deps.providers.require(target.instance.type);
-  if (speaks(adapter, target, x.protocol) !== x.protocol)
-    for (const warning of x.get(INBOUND_WARNINGS) ?? []) x.warn(warning);
+  const passThrough = (adapter.protocolFor ? adapter.protocolFor(target, x.protocol) : adapter.protocol) === x.protocol;
+  if (!passThrough) for (const warning of x.get(INBOUND_WARNINGS) ?? []) x.warn(warning);
   const send = (request: UpstreamRequest): Promise<AttemptOutput> =>
     runAttempt(
       extra
-        ? { x, target, adapter, codec, http: deps.http, request, report, timeoutMs, ...extra }
-        : { x, target, adapter, codec, http: deps.http, request, report, timeoutMs },
+        ? { x, target, adapter, codec, passThrough, http: deps.http, request, report, timeoutMs, ...extra }
+        : { x, target, adapter, codec, passThrough, http: deps.http, request, report, timeoutMs },
     );
   try {
     const request = buildRequest(x, deps.hooks, target.instance.type);
@@ -256,9 +256,7 @@ function buildRequest(x: Exchange, hooks: GatewayHooks, type: string): MaybeProm
 
 function built(request: UpstreamRequest, type: string): UpstreamRequest {
   if (!request.url) {
-    throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', `no plugin built a request for provider type "${type}"`, {
-      expose: false,
-    });
+    throw new SwitchyardError('SWITCHYARD_ERR_INTERNAL', `no plugin built a request for provider type "${type}"`);
   }
   return request;
 }

@@ -132,10 +132,6 @@ export function retryAdvice(waitMs: number | undefined): Record<string, string> 
     : { 'retry-after': retryAfter };
 }
 
-export function isSwitchyardError(value: unknown): value is SwitchyardError {
-  return value instanceof SwitchyardError;
-}
-
 /** Wraps anything thrown into a SwitchyardError, hiding internal messages from callers. */
 export function toSwitchyardError(value: unknown): SwitchyardError {
   if (value instanceof SwitchyardError) return value;

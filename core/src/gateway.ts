@@ -331,7 +331,8 @@ export class Gateway {
       });
     });
     this.#started = true;
-    await this.#current.#start();
+    // The serving generation's `ready` hook: plugins that own timers or connections start them.
+    await this.#current.hooks.ready.promise();
     const address = server.address() as AddressInfo;
     const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return { url: `http://${shown}:${address.port}`, host: address.address, port: address.port };
@@ -440,10 +441,12 @@ export class Gateway {
     let next: Gateway | undefined;
     try {
       const recipe = old.#recipe;
-      const { config, plugins, source } = await readReloadInput(
-        input,
-        recipe.options.reloadFrom ?? (async () => ({ config: recipe.config, source: recipe.source })),
-      );
+      const { config, plugins, source } =
+        input === undefined
+          ? await (recipe.options.reloadFrom?.() ?? { config: recipe.config, source: recipe.source })
+          : isReloadInput(input)
+            ? input
+            : { config: input };
       next = await recipe.rebuild(
         {
           ...recipe.options,
@@ -456,7 +459,7 @@ export class Gateway {
       next.#handle();
       next.#inherited = undefined;
       refuseOpenWithoutKeys(this.#boundHost, next);
-      if (this.#started) await next.#start();
+      if (this.#started) await next.hooks.ready.promise();
     } catch (err) {
       // A generation whose `ready` failed may have started timers: stop them.
       if (next) await next.#release().catch(() => undefined);
@@ -490,11 +493,6 @@ export class Gateway {
   async #release(): Promise<void> {
     await this.hooks.close.promise();
     await this.http.close();
-  }
-
-  /** Starts what a serving generation runs: the `ready` hook. */
-  async #start(): Promise<void> {
-    await this.hooks.ready.promise();
   }
 
   #drained(): Promise<void> {
@@ -585,15 +583,7 @@ function toInstance(entry: ProviderConfig): ProviderInstance {
   };
 }
 
-/** What to build the next generation from: `input` as given, else what `fallback` reads. */
-async function readReloadInput(
-  input: ReloadInput | ConfigInput | undefined,
-  fallback: () => Promise<ReloadInput>,
-): Promise<ReloadInput> {
-  if (input === undefined) return fallback();
-  return isReloadInput(input) ? input : { config: input };
-}
-
+/** A reload's input as `{ config, plugins?, source? }`, rather than a bare config. */
 function isReloadInput(input: ReloadInput | ConfigInput): input is ReloadInput {
   return (
     typeof input.config === 'object' &&

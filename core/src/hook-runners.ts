@@ -1,8 +1,7 @@
 import type { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook } from 'tapable';
 
 type Fn = (a: unknown, b?: unknown) => unknown;
-type RegisteredTap = { type: 'sync' | 'async' | 'promise'; fn: (...args: unknown[]) => unknown };
-type Inspectable = { taps: RegisteredTap[]; interceptors: Array<Record<string, unknown>>; _args: string[] };
+type Inspectable = { taps: Array<{ fn: Fn }>; interceptors: Array<Record<string, unknown>> };
 
 /** A value now, or a promise of it: what the runners return. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -21,26 +20,17 @@ export const isPromise = (v: unknown): v is PromiseLike<unknown> =>
 /**
  * The request path calls its hooks through these runners rather than tapable's compiled `promise()`,
  * which allocates a promise and a closure per tap on every call: a loop over the taps as registered
- * (interceptors' `register` applied). While every tap answers at once (sync taps, promise taps
+ * (interceptors' `register` applied: GatewayHooks has made every `tapAsync` tap a promise tap,
+ * so a tap is sync or returns a promise). While every tap answers at once (sync taps, promise taps
  * returning NOTHING), the call is synchronous and returns its value; from the first tap that
  * returns a promise on, it goes on asynchronously and returns a promise. A sync tap's throw is
  * thrown. A hook with interceptors that watch calls (`call`, `tap`, `result`…) keeps tapable's
  * own call. Index loops: a for-of iterator in an async function is allocated per call.
  */
 function tapFns(hook: unknown): Fn[] | undefined {
-  const { taps, interceptors, _args: args } = hook as Inspectable;
+  const { taps, interceptors } = hook as Inspectable;
   if (interceptors.some((i) => Object.keys(i).some((k) => k !== 'register' && k !== 'name'))) return undefined;
-  return taps.map((tap) => (tap.type === 'async' ? callbackTap(tap.fn, args.length) : (tap.fn as Fn)));
-}
-
-/** A `tapAsync` tap as a promise-returning one; its callback comes after the hook's own arguments. */
-function callbackTap(fn: (...args: unknown[]) => unknown, arity: number): Fn {
-  return (a, b) =>
-    new Promise((resolve, reject) => {
-      const done = (err: unknown, value?: unknown): void => (err ? reject(err) : resolve(value));
-      if (arity === 1) fn(a, done);
-      else fn(a, b, done);
-    });
+  return taps.map((tap) => tap.fn);
 }
 
 /** A tap's answer: NOTHING is undefined at once; another promise is waited for. */

@@ -78,20 +78,20 @@ export class GatewayHooks {
    * Decided here, at startup: without it the taps run unwrapped.
    */
   constructor(logger: Logger, options: { timing?: boolean } = {}) {
-    const guard = { register: (tap: Tap): Tap => this.#guard(tap) };
-    for (const hook of [
-      this.beforeRoute,
-      this.selectRoute,
-      this.onResult,
-      this.onFinish,
-      this.ready,
-      this.close,
-    ] as AnyHook[]) {
-      hook.intercept(guard);
-    }
+    // Each hook with its number of arguments, which a `tapAsync` tap's callback follows.
+    const arities: Array<[unknown, number]> = [
+      [this.beforeRoute, 1],
+      [this.selectRoute, 2],
+      [this.onResult, 2],
+      [this.onFinish, 1],
+      [this.ready, 0],
+      [this.close, 0],
+    ];
+    for (const [hook, arity] of arities)
+      (hook as AnyHook).intercept({ register: (tap) => promised(this.#guard(tap), arity) });
     this.convertRequest.intercept({
       factory: (_key, hook) => {
-        (hook as unknown as AnyHook).intercept(guard);
+        (hook as unknown as AnyHook).intercept({ register: (tap) => promised(this.#guard(tap), 2) });
         return hook;
       },
     });
@@ -118,10 +118,6 @@ export class GatewayHooks {
     this.#sealed = true;
   }
 
-  get sealed(): boolean {
-    return this.#sealed;
-  }
-
   #guard(tap: Tap): Tap {
     if (this.#sealed) {
       throw new SwitchyardError(
@@ -142,6 +138,21 @@ export interface HookRunners {
   onFinish(x: Exchange): MaybePromise<void>;
 }
 
+/**
+ * A `tapAsync` tap as a promise tap, converted once as it registers (its callback after the
+ * hook's `arity` arguments): the wrappers below and the runners (hook-runners.ts) see sync and
+ * promise taps only.
+ */
+function promised(tap: Tap, arity: number): Tap {
+  if (tap.type !== 'async') return tap;
+  const fn = tap.fn;
+  const call = (args: unknown[]): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      fn(...args.slice(0, arity), (err?: unknown, value?: unknown) => (err ? reject(err) : resolve(value)));
+    });
+  return { ...tap, type: 'promise', fn: (...args) => call(args) };
+}
+
 /** Wraps a tap so its failure is logged with its name and the chain goes on. */
 function isolate(tap: Tap, logger: Logger, hook: string): Tap {
   const fn = tap.fn;
@@ -156,19 +167,6 @@ function isolate(tap: Tap, logger: Logger, hook: string): Tap {
       } catch (err) {
         report(err);
         return NOTHING;
-      }
-    };
-  } else if (tap.type === 'async') {
-    wrapped = (...args) => {
-      const callback = args.pop() as (err?: unknown) => void;
-      try {
-        fn(...args, (err?: unknown) => {
-          if (err) report(err);
-          callback();
-        });
-      } catch (err) {
-        report(err);
-        callback();
       }
     };
   } else {
@@ -244,27 +242,6 @@ function timed(tap: Tap, hook: string, position: 0 | 1, plugins: TimedPlugins): 
         return value;
       });
     };
-  } else if (tap.type === 'async') {
-    wrapped =
-      position === 0
-        ? (a, done) => {
-            const spans = spansOf(a, undefined);
-            if (!spans) return fn(a, done);
-            const started = performance.now();
-            fn(a, (err?: unknown, value?: unknown) => {
-              spans.push(id, performance.now() - started);
-              (done as (err?: unknown, value?: unknown) => void)(err, value);
-            });
-          }
-        : (a, b, done) => {
-            const spans = spansOf(a, b);
-            if (!spans) return fn(a, b, done);
-            const started = performance.now();
-            fn(a, b, (err?: unknown, value?: unknown) => {
-              spans.push(id, performance.now() - started);
-              (done as (err?: unknown, value?: unknown) => void)(err, value);
-            });
-          };
   } else {
     wrapped = (a, b) => {
       const spans = spansOf(a, b);

@@ -49,7 +49,6 @@ export {
   LONGEST_CLIENT_WAIT_MS,
   SwitchyardError,
   errorCode,
-  isSwitchyardError,
   retryAdvice,
   toSwitchyardError,
 } from './errors.js';

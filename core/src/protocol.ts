@@ -6,6 +6,6 @@ export type * from './protocols/canonical.js';
 export type { Decoded, InboundProtocol, InboundRoute, ProtocolCodec, StreamObservation } from './protocols/codec.js';
 export { INBOUND_WARNINGS } from './protocols/codec.js';
 export { ProtocolRegistry, errorObject } from './protocols/registry.js';
-export { CompletionAccumulator, completionChunks } from './protocols/completion-stream.js';
+export { CompletionAccumulator } from './protocols/completion-stream.js';
 export { MAX_OUTPUT_TOKENS, requestValidator } from './http/body.js';
 export { CAPTURED_COMPLETION } from './exchange.js';

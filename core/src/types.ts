@@ -1,5 +1,5 @@
 import type { SwitchyardError } from './errors.js';
-import type { ChatCompletion, Usage } from './protocols/canonical.js';
+import type { Usage } from './protocols/canonical.js';
 
 /** A wire protocol's name (`openai`, `anthropic`, or one a plugin brings): callers speak one, providers one or more. */
 export type Protocol = string;
@@ -107,13 +107,6 @@ export type Reply =
       readonly kind: 'stream';
       readonly body: AsyncIterable<string | Uint8Array>;
       readonly headers?: Readonly<Record<string, string>>;
-    }
-  | {
-      /** A canonical completion core renders in the caller's protocol: JSON, or a stream when `stream`. */
-      readonly kind: 'completion';
-      readonly completion: ChatCompletion;
-      readonly stream: boolean;
-      readonly headers?: Readonly<Record<string, string>>;
     };
 
 export const Reply = {
@@ -125,13 +118,6 @@ export const Reply = {
   },
   stream(body: AsyncIterable<string | Uint8Array>, headers?: Record<string, string>): Reply {
     return { kind: 'stream', body, headers };
-  },
-  /**
-   * A stored answer (e.g. a cached one), written in the caller's protocol: its response body, or
-   * with `stream` a well-formed stream of it (OpenAI chunks and `[DONE]`, Anthropic message events).
-   */
-  completion(completion: ChatCompletion, options: { stream: boolean; headers?: Record<string, string> }): Reply {
-    return { kind: 'completion', completion, stream: options.stream, headers: options.headers };
   },
 } as const;
 

@@ -4,26 +4,53 @@ import { bailRunner, NOTHING, seriesRunner, waterfallRunner } from '../../core/s
 import { GatewayHooks } from '../../core/src/hooks.js';
 import type { Logger } from '../../core/src/logger.js';
 
+const silent = { error: () => undefined } as unknown as Logger;
+
 describe('hook runners (the request path calls hooks through these)', () => {
   it('bail: taps run in stage order, sync, promise and callback taps alike; the first value ends the call', async () => {
-    const hook = new AsyncSeriesBailHook<[string[]], string>(['seen']);
+    const hooks = new GatewayHooks(silent);
+    const hook = hooks.beforeRoute as unknown as AsyncSeriesBailHook<[string[]], string>;
     hook.tapPromise({ name: 'late', stage: 10 }, async (seen) => (seen.push('late'), 'late'));
     hook.tap('sync', (seen) => void seen.push('sync'));
     hook.tapAsync('callback', (seen, done) => (seen.push('callback'), done()));
     hook.tapPromise('answers', async (seen) => (seen.push('answers'), 'answer'));
     const seen: string[] = [];
-    expect(await bailRunner(hook)(seen)).toBe('answer');
+    expect(await hooks.run.beforeRoute(seen as never)).toBe('answer');
     expect(seen).toEqual(['sync', 'callback', 'answers']);
     expect(await bailRunner(new AsyncSeriesBailHook<[number], string>(['n']))(1)).toBeUndefined();
   });
 
   it('waterfall: each tap gets what the last returned; undefined keeps the value', async () => {
-    const hook = new AsyncSeriesWaterfallHook<[number, number]>(['value', 'step']);
+    const hooks = new GatewayHooks(silent);
+    const hook = hooks.selectRoute as unknown as AsyncSeriesWaterfallHook<[number, number]>;
     hook.tap('add', (value, step) => value + step);
     hook.tap('keeps', () => undefined);
     hook.tapPromise('double', async (value) => value * 2);
     hook.tapAsync('minus one', (value, _step, done) => done(null, value - 1));
-    expect(await waterfallRunner(hook)(1, 2)).toBe(5);
+    expect(await hooks.run.selectRoute(1 as never, 2 as never)).toBe(5);
+  });
+
+  it("callback taps get their callback after the hook's own arguments, timed and isolated like the others", async () => {
+    const errors: unknown[] = [];
+    const logger = { error: (fields: unknown) => void errors.push(fields) } as unknown as Logger;
+    const hooks = new GatewayHooks(logger, { timing: true });
+    const seen: unknown[] = [];
+    hooks.onFinish.tapAsync('one argument', (x, done) => (seen.push(x), done()));
+    hooks.onResult.tapAsync('fails', (_result, _x, done) => done(new Error('tap failed')));
+    hooks.onResult.tapAsync('two arguments', (result, x, done) => (seen.push(result, x), done()));
+    hooks.beforeRoute.tapAsync('bails', (_x, done) => done(null, undefined));
+    hooks.ready.tapAsync('no argument', (done) => (seen.push('ready'), done()));
+    hooks.seal();
+    const x = { timings: { spans: [] as number[] } } as unknown as Parameters<typeof hooks.run.onFinish>[0];
+    const result = {} as Parameters<typeof hooks.run.onResult>[0];
+    await hooks.run.onFinish(x);
+    await hooks.run.onResult(result, x);
+    expect(await hooks.run.beforeRoute(x)).toBeUndefined();
+    await hooks.ready.promise();
+    expect(seen).toEqual([x, result, x, 'ready']);
+    expect(errors).toEqual([expect.objectContaining({ plugin: 'fails', hook: 'onResult' })]);
+    // beforeRoute's tap and both onResult taps were timed: a plugin index and the ms per call.
+    expect(x.timings.spans).toHaveLength(6);
   });
 
   it('series: every tap runs in order with both arguments; a failing tap rejects the call', async () => {

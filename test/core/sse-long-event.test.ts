@@ -1,12 +1,13 @@
 import { StringDecoder } from 'node:string_decoder';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { readSse, SseReader } from '@switchyard/core/stream';
+import { readSse } from '@switchyard/core/stream';
 import type { Exchange, ProviderInstance } from '@switchyard/core';
 import type { SseEvent } from '@switchyard/core/stream';
 import type { StreamObservation } from '@switchyard/core/protocol';
 import { openaiCodec } from '@switchyard/protocol-openai';
 import { PassThroughFramer } from '../../core/dist/upstream/pass-through.js';
 import { MAX_EVENT_BYTES } from '../../core/dist/upstream/sse.js';
+import { referenceEvents } from '../support/sse-reference.js';
 
 /**
  * An event longer than a chunk (a data line of megabytes: an image, a long tool argument) is
@@ -90,7 +91,7 @@ describe('events held across chunks', () => {
     'event: x\ndata: {"id":"c","choices":[{"index":0,"delta":{"content":"é😀"}}]}\n\r\n' +
     'data: {"id":"c","choices":[{"index":0,"delta":{"content":"b"}}]}\r\n\n' +
     'data: [DONE]\n\n';
-  const expected = new SseReader().feed(MIXED);
+  const expected = referenceEvents(MIXED);
 
   it('are found byte by byte, and in three pieces split anywhere, passed through or read', async () => {
     const bytes = Buffer.from(MIXED);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { readSse, SseReader } from '@switchyard/core/stream';
+import { readSse } from '@switchyard/core/stream';
 import type { Exchange, ProviderInstance } from '@switchyard/core';
 import type { SseEvent } from '@switchyard/core/stream';
 import type { StreamObservation } from '@switchyard/core/protocol';
 import { openaiCodec } from '@switchyard/protocol-openai';
 import { PassThroughFramer } from '../../core/dist/upstream/pass-through.js';
+import { referenceEvents } from '../support/sse-reference.js';
 
 /** Every line ending, comments, a retry-only block, multi-line data, ids, an empty event name. */
 const TRICKY =
@@ -24,9 +25,9 @@ async function* chunks(...parts: Buffer[]): AsyncGenerator<Buffer> {
   yield* parts;
 }
 
-/** What eventsource-parser (SseReader) reads from the same bytes in one piece. */
+/** What eventsource-parser reads from the same bytes in one piece. */
 function reference(): SseEvent[] {
-  return new SseReader().feed(bytes);
+  return referenceEvents(bytes);
 }
 
 async function read(parts: Buffer[]): Promise<SseEvent[]> {

@@ -117,7 +117,8 @@ function serverProblems(server: SwitchyardConfig['server']): string[] {
   return problems;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** A plain object: not null, not an array. */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 

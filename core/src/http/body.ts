@@ -15,18 +15,16 @@ const limitBytes = new Map<string, number>();
 /** Refuses bytes that are not UTF-8, where a lenient decoder would pass U+FFFD on upstream. */
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads and parses a JSON request body once, enforcing the size limit (413), UTF-8 and JSON syntax (400). */
-export function readJsonBody(req: IncomingMessage, limit: string): Promise<Record<string, unknown>> {
-  return readJsonRequest(req, limit).then((read) => read.body);
-}
-
 /** A parsed request body with the bytes it was parsed from. */
 export interface JsonRequestBody {
   readonly body: Record<string, unknown>;
   readonly raw: Buffer;
 }
 
-/** readJsonBody(), keeping the bytes as received (a routed request may send them upstream as they are). */
+/**
+ * Reads and parses a JSON request body once, enforcing the size limit (413), UTF-8 and JSON
+ * syntax (400), keeping the bytes as received (a routed request may send them upstream as they are).
+ */
 export function readJsonRequest(req: IncomingMessage, limit: string): Promise<JsonRequestBody> {
   let max = limitBytes.get(limit);
   if (max === undefined) limitBytes.set(limit, (max = bytes.parse(limit) ?? Number.POSITIVE_INFINITY));

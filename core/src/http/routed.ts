@@ -5,10 +5,8 @@ import { toSwitchyardError } from '../errors.js';
 import type { SwitchyardError } from '../errors.js';
 import { Exchange } from '../exchange.js';
 import { isPromise } from '../hook-runners.js';
-import { completionChunks } from '../protocols/completion-stream.js';
-import type { ChatCompletionChunk } from '../protocols/canonical.js';
 import { INBOUND_WARNINGS } from '../protocols/codec.js';
-import type { Decoded, InboundProtocol, InboundRoute, StreamObservation } from '../protocols/codec.js';
+import type { Decoded, InboundProtocol, InboundRoute } from '../protocols/codec.js';
 import { noTargetError } from '../routing/core-taps.js';
 import { RoutePlan } from '../routing/route-plan.js';
 import type { Reply } from '../types.js';
@@ -165,9 +163,8 @@ async function routeAndAnswer(
 }
 
 /**
- * Writes a successful delivery, or a plugin's reply (a `completion` rendered in the caller's
- * protocol). A stream's promise settles once it is over and its attempt reported, so onFinish
- * after a caller who left sees what the attempt cost.
+ * Writes a successful delivery, or a plugin's reply. A stream's promise settles once it is over
+ * and its attempt reported, so onFinish after a caller who left sees what the attempt cost.
  */
 function deliver(
   deps: RoutedDeps,
@@ -183,34 +180,10 @@ function deliver(
       return writeBody(res, delivery.status, delivery.body, delivery.contentType, undefined, head);
     case 'json':
       return writeBody(res, delivery.status, delivery.body, 'application/json', headers, head);
-    case 'completion': {
-      if (!delivery.stream) {
-        const body = protocol.encodeResponse(delivery.completion, x);
-        return writeBody(res, 200, body, 'application/json', headers, head);
-      }
-      const chunks = completionChunks(delivery.completion, x.request?.stream_options?.include_usage === true);
-      const obs: StreamObservation = { events: 0, done: false };
-      return stream(deps, head, res, protocol.encodeStream(iterate(chunks), x, obs), headers, protocol, x);
+    case 'stream': {
+      const writer = writeStream(res, head, delivery.body, headers, protocol, () => x.abort());
+      deps.streams.add(res, writer);
+      return writer.over;
     }
-    case 'stream':
-      return stream(deps, head, res, delivery.body, headers, protocol, x);
   }
-}
-
-function stream(
-  deps: RoutedDeps,
-  head: ResponseHead,
-  res: ServerResponse,
-  pieces: AsyncIterable<string | Uint8Array>,
-  headers: Readonly<Record<string, string>> | undefined,
-  protocol: InboundProtocol,
-  x: Exchange,
-): Promise<void> {
-  const writer = writeStream(res, head, pieces, headers, protocol, () => x.abort());
-  deps.streams.add(res, writer);
-  return writer.over;
-}
-
-async function* iterate(chunks: readonly ChatCompletionChunk[]): AsyncGenerator<ChatCompletionChunk> {
-  yield* chunks;
 }

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type Router from '@koa/router';
 import { SwitchyardError } from '../errors.js';
-import { readJsonBody } from './body.js';
+import { readJsonRequest } from './body.js';
 import { setBody } from './koa-body.js';
 
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -119,7 +119,7 @@ export class PluginRoutes {
         if (refused) throw refused;
         const body =
           route.method !== 'GET' && route.method !== 'DELETE' && hasBody(ctx.req.headers)
-            ? await readJsonBody(ctx.req, bodyLimit)
+            ? (await readJsonRequest(ctx.req, bodyLimit)).body
             : undefined;
         const reply = await route.handle({
           headers: ctx.req.headers,
@@ -150,16 +150,14 @@ function refusal(
   peer: string | undefined,
 ): SwitchyardError | undefined {
   if (access === 'public') return undefined;
-  const verdict =
-    access === 'page'
-      ? authorizer || isLoopbackPeer(peer)
-        ? 'ok'
-        : 'forbidden'
-      : authorizer
-        ? authorizer(headers)
-        : isLoopbackPeer(peer)
-          ? 'ok'
-          : 'forbidden';
+  // A page asks for the admin key itself: anyone may load it once an authorizer guards admin routes.
+  const verdict = authorizer
+    ? access === 'page'
+      ? 'ok'
+      : authorizer(headers)
+    : isLoopbackPeer(peer)
+      ? 'ok'
+      : 'forbidden';
   if (verdict === 'unauthorized')
     return new SwitchyardError('SWITCHYARD_ERR_UNAUTHORIZED', 'admin endpoints need an admin key', {
       publicCode: 'invalid_admin_key',

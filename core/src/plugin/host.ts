@@ -1,3 +1,4 @@
+import { isObject } from '../config/load.js';
 import { CORE_SECTIONS } from '../config/schema.js';
 import { schemaProblems } from '../config/validate.js';
 import { SwitchyardError } from '../errors.js';
@@ -186,8 +187,4 @@ function checkOptions(plugin: Plugin, options: unknown, problems: Problem[]): un
   for (const line of schemaProblems(plugin.schema, options, `plugins.${plugin.name}`))
     problems.push({ code: 'SWITCHYARD_ERR_PLUGIN_OPTIONS', line });
   return options;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,7 +1,6 @@
 /**
- * Canonical chunks ↔ one canonical completion: an accumulator that rebuilds the completion a
- * stream delivered, and the inverse, the chunks that replay a stored completion as a stream.
- * Pure: no Koa, no tapable.
+ * Canonical chunks → one canonical completion: an accumulator that rebuilds the completion a
+ * stream delivered (wire-chat's completionChunks() is the inverse). Pure: no Koa, no tapable.
  */
 import type { ChatCompletion, ChatCompletionChunk, ToolCall } from './canonical.js';
 
@@ -68,65 +67,4 @@ export class CompletionAccumulator {
     if (this.#usage) completion.usage = this.#usage;
     return completion;
   }
-}
-
-/**
- * The canonical chunks of a stored completion, for replaying it as a stream: per choice a role
- * chunk, its reasoning (text, then its blocks), content and tool calls, then its finish; then the usage chunk when
- * `includeUsage` (OpenAI's stream_options.include_usage) asks for it.
- */
-export function completionChunks(completion: ChatCompletion, includeUsage: boolean): ChatCompletionChunk[] {
-  const base = {
-    id: completion.id,
-    object: 'chat.completion.chunk' as const,
-    created: completion.created,
-    model: completion.model,
-  };
-  const chunk = (
-    index: number,
-    delta: ChatCompletionChunk['choices'][number]['delta'],
-    finish: Choice['finish_reason'] = null,
-  ): ChatCompletionChunk => {
-    const out: ChatCompletionChunk = { ...base, choices: [{ index, delta, finish_reason: finish, logprobs: null }] };
-    if (includeUsage) out.usage = null;
-    return out;
-  };
-  const chunks: ChatCompletionChunk[] = [];
-  for (const choice of completion.choices) {
-    const { message, index } = choice;
-    chunks.push(chunk(index, { role: 'assistant', content: '' }));
-    const blocks = message.reasoning_blocks ?? [];
-    if (blocks.some((b) => b.text)) {
-      // Each block's text, then the block itself, as a stream carries them (a signature covers its own block's text).
-      for (const block of blocks)
-        chunks.push(
-          chunk(
-            index,
-            block.text ? { reasoning_content: block.text, reasoning_blocks: [block] } : { reasoning_blocks: [block] },
-          ),
-        );
-    } else {
-      if (message.reasoning_content) chunks.push(chunk(index, { reasoning_content: message.reasoning_content }));
-      if (blocks.length) chunks.push(chunk(index, { reasoning_blocks: blocks }));
-    }
-    if (typeof message.content === 'string' && message.content) chunks.push(chunk(index, { content: message.content }));
-    if (message.refusal) chunks.push(chunk(index, { refusal: message.refusal }));
-    (message.tool_calls ?? []).forEach((call, i) => {
-      chunks.push(
-        chunk(index, {
-          tool_calls: [
-            {
-              index: i,
-              id: call.id,
-              type: 'function',
-              function: { name: call.function.name, arguments: call.function.arguments },
-            },
-          ],
-        }),
-      );
-    });
-    chunks.push(chunk(index, {}, choice.finish_reason ?? 'stop'));
-  }
-  if (includeUsage) chunks.push({ ...base, choices: [], usage: completion.usage ?? null });
-  return chunks;
 }

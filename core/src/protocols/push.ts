@@ -32,14 +32,31 @@ export function canPush<T>(stream: unknown): stream is PushSource<T> {
 }
 
 /**
- * A stream layer read from `source`: it pushes when its source does, and pausing or resuming
- * it pauses or resumes the source (down to the upstream body).
+ * A stream layer read from `source` (it is its own iterator): it pushes when its source does,
+ * its source's end and error passed on to `listener`, and pausing or resuming it pauses or
+ * resumes the source (down to the upstream body).
  */
-export abstract class PushLayer<In> {
+export abstract class PushLayer<In, Out = unknown> {
   protected readonly source: AsyncIterator<In>;
+  /** Set by the layer's listen(): where it pushes what it makes of its source's items. */
+  protected listener: PushListener<Out> | undefined;
 
   protected constructor(source: AsyncIterator<In>) {
     this.source = source;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** @internal The source ended (listen()). */
+  end(): void {
+    this.listener!.end();
+  }
+
+  /** @internal The source broke (listen()). */
+  error(error: unknown): void {
+    this.listener!.error(error);
   }
 
   get pushable(): boolean {

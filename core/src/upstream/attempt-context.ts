@@ -11,6 +11,8 @@ export interface AttemptContext {
   readonly target: Target;
   readonly adapter: ProviderAdapter;
   readonly codec: ProtocolCodec;
+  /** The upstream speaks the caller's protocol (its adapter's protocolFor, else protocol): bodies and streams pass through. */
+  readonly passThrough: boolean;
   readonly http: UpstreamClient;
   readonly request: UpstreamRequest;
   /** Reports to onResult, at once while its taps answer at once; never throws. */

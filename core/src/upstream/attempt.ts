@@ -4,7 +4,6 @@ import type { Exchange } from '../exchange.js';
 import type { ChatCompletion, Usage } from '../protocols/canonical.js';
 import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import { defaultClassifyError } from '../providers.js';
-import type { ProviderAdapter } from '../providers.js';
 import type { AttemptResult, FailureKind, Target } from '../types.js';
 import { UpstreamAbort } from './abort.js';
 import { bindUpstream, connectionMessage } from './attempt-context.js';
@@ -16,7 +15,7 @@ import { readSse } from './sse.js';
 import { isPromise } from '../hook-runners.js';
 import { Timeouts } from './timeouts.js';
 import type { PendingTimeout } from './timeouts.js';
-import { deliverStream, reframedEvents, StreamRecording } from './stream-delivery.js';
+import { reframedEvents, StreamDelivery, StreamRecording } from './stream-delivery.js';
 import {
   bytesWithoutSecrets,
   headerValue,
@@ -143,7 +142,7 @@ function answeredWith(c: AttemptContext, base: Base, started: number, res: Upstr
   const bytes = bytesWithoutSecrets(raw, target.instance);
   const latencyMs = performance.now() - started;
   x.timings.upstreamMs += latencyMs;
-  if (speaks(c.adapter, target, x.protocol) === x.protocol) {
+  if (c.passThrough) {
     // The body goes out as received; it is decoded only for an exchange that asked for the served answer.
     if (!looksLikeJson(bytes)) throw unreadable(target, res);
     if (x.captureResponse && x.operation === 'chat') capture(x, () => c.adapter.decodeResponse(parseJson(bytes), x));
@@ -158,9 +157,6 @@ function answeredWith(c: AttemptContext, base: Base, started: number, res: Upstr
       throw new SwitchyardError(
         'SWITCHYARD_ERR_INTERNAL',
         `provider type ${target.instance.type} cannot decode embeddings`,
-        {
-          expose: false,
-        },
       );
     const list = decodeOrFail(() => decodeEmbeddings(parseJson(bytes), x), target);
     const output: AttemptOutput = { ok: true, delivery: { kind: 'json', status: 200, body: list } };
@@ -186,7 +182,7 @@ function afterReport(reported: void | Promise<void>, output: AttemptOutput): Ans
 
 /**
  * A stream, read up to its first event: the attempt commits there (failover is over), and the
- * rest flows to the caller through deliverStream; a stream that ends or breaks first has failed.
+ * rest flows to the caller through a StreamDelivery; a stream that ends or breaks first has failed.
  */
 async function firstEvent(
   c: AttemptContext,
@@ -229,7 +225,7 @@ async function firstEvent(
   }
   const ttftMs = (x.timings.ttftMs = performance.now() - started);
   const state = { attempt: base.attempt, started, ttftMs, status: res.status, controller, recording };
-  return { ok: true, delivery: { kind: 'stream', body: deliverStream(c, head ?? [], it, obs, state) } };
+  return { ok: true, delivery: { kind: 'stream', body: new StreamDelivery(c, head ?? [], it, obs, state) } };
 }
 
 /** The caller's pieces of an upstream stream: its own bytes when it speaks the caller's protocol, else converted. */
@@ -241,10 +237,10 @@ function streamPieces(
 ): AsyncIterable<string | Uint8Array> {
   const { x, adapter, codec } = c;
   const framed = adapter.readEvents?.(res.body, x);
-  if (speaks(adapter, c.target, x.protocol) === x.protocol)
+  if (c.passThrough)
     return framed
       ? reframedEvents(framed, codec, obs, c, recording?.events)
-      : new PassThroughStream(res.body, new PassThroughFramer(codec, obs, x, c.target.instance), recording?.events);
+      : new PassThroughStream(res.body, new PassThroughFramer(codec, obs, x, c.target.instance, recording?.events));
   const chunks = adapter.decodeStream(framed ?? readSse(res.body), x);
   return codec.encodeStream(recording ? recording.accumulate(chunks) : chunks, x, obs);
 }
@@ -330,11 +326,6 @@ function passThroughResult(
 /** The body's JSON: the caller's own bytes when the body would serialize to exactly them (it went through unchanged). */
 function wireBody(body: unknown, raw: Buffer | undefined): string | Buffer {
   return raw !== undefined && serializesTo(body, raw) ? raw : JSON.stringify(body);
-}
-
-/** The wire protocol an attempt on `target` speaks for a caller of `inbound`. */
-export function speaks(adapter: ProviderAdapter, target: Target, inbound: string): string {
-  return adapter.protocolFor ? adapter.protocolFor(target, inbound) : adapter.protocol;
 }
 
 /**

@@ -17,7 +17,7 @@ const HIGH_WATER = 64 * 1024;
 export const MAX_WHOLE_BYTES = 256 * 1024 * 1024;
 
 /**
- * An upstream response body fed by undici's dispatch handler: read it whole (`bytes()`, `text()`),
+ * An upstream response body fed by undici's dispatch handler: read it whole (`bytes()`),
  * chunk by chunk (`for await`), or pushed to a listener (`listen()`, paused and resumed by it).
  * While more than 64 KiB wait for a slow reader (or while a listener is paused), the upstream
  * socket is paused, so a caller that stops reading stops the upstream rather than filling
@@ -108,10 +108,6 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
     if (this.#ended) return this.#error === undefined ? Promise.resolve(this.#take()) : Promise.reject(this.#error);
     if (this.#controller.paused) this.#controller.resume();
     return new Promise((resolve, reject) => (this.#whole = { resolve, reject }));
-  }
-
-  async text(): Promise<string> {
-    return (await this.bytes()).toString('utf8');
   }
 
   [Symbol.asyncIterator](): this {

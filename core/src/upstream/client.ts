@@ -11,17 +11,15 @@ export { UpstreamBody } from './body.js';
 type Pool = UndiciPool;
 const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
 
-export interface UpstreamClientOptions {
-  /** Keep-alive sockets per origin. @default 128 */
-  connections?: number;
-  /**
-   * Idle keep-alive socket lifetime when the upstream gives none (`Keep-Alive: timeout=…`; given,
-   * undici closes 2 s before it). Below the 5 s after which Node's http server, uvicorn and Apache
-   * close an idle connection unannounced: a request written as the upstream closes it would be
-   * reset before any answer. @default 4000
-   */
-  keepAliveTimeoutMs?: number;
-}
+/** Keep-alive sockets per origin. */
+const CONNECTIONS = 128;
+/**
+ * Idle keep-alive socket lifetime when the upstream gives none (`Keep-Alive: timeout=…`; given,
+ * undici closes 2 s before it). Below the 5 s after which Node's http server, uvicorn and Apache
+ * close an idle connection unannounced: a request written as the upstream closes it would be
+ * reset before any answer.
+ */
+const KEEP_ALIVE_MS = 4_000;
 
 export interface SendOptions {
   signal: AbortSignal | UpstreamAbort;
@@ -43,14 +41,6 @@ export class UpstreamClient {
   readonly #pools = new Map<string, Pool>();
   /** Upstream URLs seen, split once: a gateway calls few distinct ones (one per target and endpoint). */
   readonly #urls = new Map<string, { origin: string; path: string }>();
-  readonly #options: Required<UpstreamClientOptions>;
-
-  constructor(options: UpstreamClientOptions = {}) {
-    this.#options = {
-      connections: options.connections ?? 128,
-      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 4_000,
-    };
-  }
 
   /**
    * Sends one request through undici's `dispatch` (no BodyReadable, no per-request stream):
@@ -102,7 +92,7 @@ export class UpstreamClient {
       { method: 'GET', headers },
       { signal: AbortSignal.timeout(timeoutMs), bodyTimeoutMs: timeoutMs },
     );
-    const text = await res.body.text();
+    const text = (await res.body.bytes()).toString('utf8');
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -126,11 +116,7 @@ export class UpstreamClient {
   #pool(origin: string): Pool {
     let pool = this.#pools.get(origin);
     if (!pool) {
-      pool = new Pool(origin, {
-        connections: this.#options.connections,
-        keepAliveTimeout: this.#options.keepAliveTimeoutMs,
-        pipelining: 1,
-      });
+      pool = new Pool(origin, { connections: CONNECTIONS, keepAliveTimeout: KEEP_ALIVE_MS, pipelining: 1 });
       this.#pools.set(origin, pool);
     }
     return pool;

@@ -1,7 +1,7 @@
 import type { Exchange } from '../exchange.js';
 import type { ProtocolCodec, StreamObservation } from '../protocols/codec.js';
 import type { ProviderInstance, SseEvent } from '../types.js';
-import { afterBom, parseEvent, PendingEvent, scanEvents, SseReader } from './sse.js';
+import { EventScanner, parseEvent } from './sse.js';
 import type { EventSink } from './sse.js';
 import { PushLayer, RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
@@ -19,31 +19,32 @@ export class PassThroughFramer implements EventSink {
   readonly #obs: StreamObservation;
   readonly #x: Exchange;
   readonly #instance: ProviderInstance;
-  /** The start of an event that has not ended yet. */
-  readonly #tail = new PendingEvent();
-  #first = true;
+  readonly #scanner = new EventScanner();
   /** While framing a chunk that has withheld events: the parts to forward, and where the next one starts. */
   #kept: Buffer[] | undefined;
   #keptFrom = 0;
+  /** A recording (the exchange asked for the served answer): every event, decoded, as it passes. */
+  readonly #record: SseEvent[] | undefined;
 
-  constructor(codec: ProtocolCodec, obs: StreamObservation, x: Exchange, instance: ProviderInstance) {
+  constructor(
+    codec: ProtocolCodec,
+    obs: StreamObservation,
+    x: Exchange,
+    instance: ProviderInstance,
+    record?: SseEvent[],
+  ) {
     this.#codec = codec;
     this.#obs = obs;
     this.#x = x;
     this.#instance = instance;
+    this.#record = record;
   }
 
   /** What of `chunk` (after what was held back) to forward now; undefined when nothing. */
   frame(chunk: Buffer): Buffer | undefined {
-    const tail = this.#tail;
-    if (tail.held && !tail.mayEnd(chunk)) return void tail.hold(chunk);
-    const data = tail.held ? tail.join(chunk) : chunk;
-    const n = data.length;
-    const from = this.#first ? afterBom(data) : 0;
-    const end = scanEvents(data, from, this);
-    // Until 3 bytes came, a byte order mark may still be arriving.
-    if (end > 0 || n >= 3) this.#first = false;
-    if (end < n) tail.hold(data.subarray(end));
+    const data = this.#scanner.scan(chunk, this);
+    if (data === undefined) return undefined;
+    const end = this.#scanner.end;
     const kept = this.#kept;
     if (kept) {
       kept.push(data.subarray(this.#keptFrom, end));
@@ -53,7 +54,7 @@ export class PassThroughFramer implements EventSink {
       return out.length ? out : undefined;
     }
     if (end === 0) return undefined;
-    return end === n ? data : data.subarray(0, end);
+    return end === data.length ? data : data.subarray(0, end);
   }
 
   /**
@@ -61,6 +62,7 @@ export class PassThroughFramer implements EventSink {
    * event (the upstream's own words) quoting the instance's credentials is forwarded without them.
    */
   event(data: Buffer, start: number, end: number): void {
+    this.#record?.push(parseEvent(data.toString('utf8', start, end)));
     const error = this.#obs.error;
     if (!this.#observe(data, start, end)) this.#replace(data, start, end);
     else if (this.#obs.error !== error) {
@@ -92,26 +94,17 @@ export class PassThroughFramer implements EventSink {
 /**
  * The pass-through stream itself: the upstream body's chunks through a PassThroughFramer, read
  * with next() (a plain iterator handing on the body's own iterator results) or pushed (listen())
- * when the body pushes. A recording (`record`) gets every event, decoded, as it passes.
+ * when the body pushes.
  */
 export class PassThroughStream
-  extends PushLayer<Buffer>
+  extends PushLayer<Buffer, Uint8Array>
   implements AsyncIterableIterator<Uint8Array>, PushSource<Uint8Array>, PushListener<Buffer>
 {
-  #listener: PushListener<Uint8Array> | undefined;
   readonly #framer: PassThroughFramer;
-  readonly #reader: SseReader | undefined;
-  readonly #record: SseEvent[] | undefined;
 
-  constructor(body: AsyncIterable<Buffer>, framer: PassThroughFramer, record?: SseEvent[]) {
+  constructor(body: AsyncIterable<Buffer>, framer: PassThroughFramer) {
     super(body[Symbol.asyncIterator]());
     this.#framer = framer;
-    this.#record = record;
-    this.#reader = record ? new SseReader() : undefined;
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
   }
 
   next(): Promise<IteratorResult<Uint8Array>> {
@@ -119,25 +112,14 @@ export class PassThroughStream
   }
 
   listen(listener: PushListener<Uint8Array>): void {
-    this.#listener = listener;
+    this.listener = listener;
     this.listenToSource(this);
   }
 
   /** @internal A chunk of the body (listen()). */
   item(chunk: Buffer): void {
-    if (this.#reader) this.#record!.push(...this.#reader.feed(chunk));
     const out = this.#framer.frame(chunk);
-    if (out !== undefined) this.#listener!.item(out);
-  }
-
-  /** @internal */
-  end(): void {
-    this.#listener!.end();
-  }
-
-  /** @internal */
-  error(error: unknown): void {
-    this.#listener!.error(error);
+    if (out !== undefined) this.listener!.item(out);
   }
 
   /** Stopped early: so is the upstream body. */
@@ -149,9 +131,7 @@ export class PassThroughStream
     result: IteratorResult<Buffer>,
   ): IteratorResult<Uint8Array> | Promise<IteratorResult<Uint8Array>> => {
     if (result.done) return result;
-    const chunk = result.value;
-    if (this.#reader) this.#record!.push(...this.#reader.feed(chunk));
-    const out = this.#framer.frame(chunk);
+    const out = this.#framer.frame(result.value);
     if (out === undefined) return this.next();
     result.value = out;
     return result;

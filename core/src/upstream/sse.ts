@@ -1,6 +1,3 @@
-import { StringDecoder } from 'node:string_decoder';
-import { createParser } from 'eventsource-parser';
-import type { EventSourceMessage } from 'eventsource-parser';
 import { SwitchyardError } from '../errors.js';
 import type { SseEvent } from '../types.js';
 import { PushLayer, RETURNED } from '../protocols/push.js';
@@ -20,7 +17,7 @@ export interface EventSink {
  * none (comments, retry) is no event. Returns where the unfinished rest begins. `from` skips a
  * byte order mark.
  */
-export function scanEvents(data: Buffer, from: number, sink: EventSink): number {
+function scanEvents(data: Buffer, from: number, sink: EventSink): number {
   const n = data.length;
   // Lines ended by LF alone (nearly every stream): found natively, a line at a time.
   const lfOnly = data.indexOf(CR, from) === -1;
@@ -59,23 +56,35 @@ export function scanEvents(data: Buffer, from: number, sink: EventSink): number 
 export const MAX_EVENT_BYTES = 64 * 1024 * 1024;
 
 /**
- * The start of an event that has not ended, held until a chunk may end it: a long event (a data
- * line of megabytes, in chunks of kilobytes) is joined and scanned once, not once per chunk.
+ * Whole events across a stream's chunks, a leading byte order mark skipped. The start of an
+ * event that has not ended is held until a chunk may end it: a long event (a data line of
+ * megabytes, in chunks of kilobytes) is joined and scanned once, not once per chunk.
  */
-export class PendingEvent {
+export class EventScanner {
   readonly #parts: Buffer[] = [];
   #bytes = 0;
   #last = 0;
+  #first = true;
+  /** Where the unfinished rest of what scan() last returned begins (held for the next chunk). */
+  end = 0;
 
-  get held(): boolean {
-    return this.#parts.length > 0;
+  /** `chunk`, after what was held, with its whole events handed to `sink`; undefined while it only adds to a held event. */
+  scan(chunk: Buffer, sink: EventSink): Buffer | undefined {
+    const held = this.#parts.length > 0;
+    if (held && !this.#mayEnd(chunk)) return void this.#hold(chunk);
+    const data = held ? this.#join(chunk) : chunk;
+    const end = (this.end = scanEvents(data, this.#first ? afterBom(data) : 0, sink));
+    // Until 3 bytes came, a byte order mark may still be arriving.
+    if (end > 0 || data.length >= 3) this.#first = false;
+    if (end < data.length) this.#hold(data.subarray(end));
+    return data;
   }
 
   /**
    * Holds `data` (a chunk, or a scanned chunk's unfinished rest). Throws past MAX_EVENT_BYTES: an
    * upstream writing one endless line would otherwise be held in memory for as long as it writes.
    */
-  hold(data: Buffer): void {
+  #hold(data: Buffer): void {
     if (data.length === 0) return;
     this.#bytes += data.length;
     if (this.#bytes > MAX_EVENT_BYTES)
@@ -92,7 +101,7 @@ export class PendingEvent {
    * Whether `chunk` may end the held event: it holds two line ends in a row (LF LF, LF CR or
    * CR CR; CR LF is one), or its first byte makes them with the held last one.
    */
-  mayEnd(chunk: Buffer): boolean {
+  #mayEnd(chunk: Buffer): boolean {
     const first = chunk[0];
     return (
       ((this.#last === LF || this.#last === CR) &&
@@ -105,7 +114,7 @@ export class PendingEvent {
   }
 
   /** What is held followed by `chunk`, in one buffer; holds nothing after. */
-  join(chunk: Buffer): Buffer {
+  #join(chunk: Buffer): Buffer {
     const parts = this.#parts;
     parts.push(chunk);
     const data = Buffer.concat(parts);
@@ -120,7 +129,7 @@ const LF_CR = Buffer.from('\n\r');
 const CR_CR = Buffer.from('\r\r');
 
 /** Where a stream's first chunk starts once a UTF-8 byte order mark is skipped. */
-export function afterBom(data: Buffer): number {
+function afterBom(data: Buffer): number {
   return data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
 }
 
@@ -129,21 +138,15 @@ export function afterBom(data: Buffer): number {
  * A plain iterator rather than an async generator, as it runs once per event.
  */
 export class SseEvents
-  extends PushLayer<Uint8Array | string>
+  extends PushLayer<Uint8Array | string, SseEvent>
   implements AsyncIterableIterator<SseEvent>, EventSink, PushSource<SseEvent>, PushListener<Buffer>
 {
-  readonly #tail = new PendingEvent();
-  #first = true;
+  readonly #scanner = new EventScanner();
   #queue: SseEvent[] = [];
   #at = 0;
-  #listener: PushListener<SseEvent> | undefined;
 
   constructor(body: AsyncIterable<Uint8Array | string>) {
     super(body[Symbol.asyncIterator]());
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
   }
 
   next(): Promise<IteratorResult<SseEvent>> {
@@ -159,42 +162,21 @@ export class SseEvents
   }
 
   listen(listener: PushListener<SseEvent>): void {
-    this.#listener = listener;
+    this.listener = listener;
     while (this.#at < this.#queue.length) listener.item(this.#take());
     this.listenToSource(this);
   }
 
   /** @internal A chunk of the body (listen()): its events go to the listener. */
   item(chunk: Buffer): void {
-    this.#scan(chunk);
-  }
-
-  /** @internal */
-  end(): void {
-    this.#listener!.end();
-  }
-
-  /** @internal */
-  error(error: unknown): void {
-    this.#listener!.error(error);
+    this.#scanner.scan(chunk, this);
   }
 
   /** @internal An event found in a chunk. */
   event(data: Buffer, start: number, end: number): void {
     const event = parseEvent(data.toString('utf8', start, end));
-    if (this.#listener) this.#listener.item(event);
+    if (this.listener) this.listener.item(event);
     else this.#queue.push(event);
-  }
-
-  #scan(chunk: Buffer): void {
-    const tail = this.#tail;
-    if (tail.held && !tail.mayEnd(chunk)) return tail.hold(chunk);
-    const data = tail.held ? tail.join(chunk) : chunk;
-    const from = this.#first ? afterBom(data) : 0;
-    const end = scanEvents(data, from, this);
-    // Until 3 bytes came, a byte order mark may still be arriving.
-    if (end > 0 || data.length >= 3) this.#first = false;
-    if (end < data.length) tail.hold(data.subarray(end));
   }
 
   #take(): SseEvent {
@@ -207,7 +189,7 @@ export class SseEvents
     result: IteratorResult<Uint8Array | string>,
   ): IteratorResult<SseEvent> | Promise<IteratorResult<SseEvent>> => {
     if (result.done) return result;
-    this.#scan(typeof result.value === 'string' ? Buffer.from(result.value) : asBuffer(result.value));
+    this.#scanner.scan(typeof result.value === 'string' ? Buffer.from(result.value) : asBuffer(result.value), this);
     if (this.#at === this.#queue.length) return this.next();
     return { value: this.#take(), done: false };
   };
@@ -253,24 +235,6 @@ export function parseEvent(text: string): SseEvent {
     start = end + (text.charCodeAt(end) === CR && text.charCodeAt(end + 1) === LF ? 2 : 1);
   }
   return { event, data: data ?? '', id };
-}
-
-/** Incremental SSE parsing over byte chunks: feed a chunk, get the events it completed. */
-export class SseReader {
-  readonly #decoder = new StringDecoder('utf8');
-  #events: SseEvent[] = [];
-  readonly #parser = createParser({
-    onEvent: (message: EventSourceMessage) => {
-      this.#events.push({ event: message.event, data: message.data, id: message.id });
-    },
-  });
-
-  feed(chunk: Uint8Array | string): SseEvent[] {
-    this.#parser.feed(typeof chunk === 'string' ? chunk : this.#decoder.write(chunk as Buffer));
-    const events = this.#events;
-    this.#events = [];
-    return events;
-  }
 }
 
 /** Every SSE event of a byte stream, in order. */

@@ -29,17 +29,7 @@ const DONE: IteratorResult<string | Uint8Array> = Object.freeze({ value: undefin
  * reports once. A plain iterator rather than an async generator, as it runs once per chunk: it
  * hands on the pieces' own iterator results.
  */
-export function deliverStream(
-  c: AttemptContext,
-  head: Array<string | Uint8Array>,
-  it: AsyncIterator<string | Uint8Array>,
-  obs: StreamObservation,
-  s: StreamState,
-): AsyncIterableIterator<string | Uint8Array> {
-  return new StreamDelivery(c, head, it, obs, s);
-}
-
-class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> {
+export class StreamDelivery implements PushedPieces, PushListener<string | Uint8Array> {
   readonly #c: AttemptContext;
   readonly #head: Array<string | Uint8Array>;
   #headAt = 0;

@@ -5,7 +5,8 @@ import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import type { ModelRoutes } from '@switchyard/plugin-models/contract';
 import { CACHE_OUTCOME } from './contract.js';
 import type { AttemptResult, Exchange, Gateway, Plugin, Target } from '@switchyard/core';
-import type { ChatCompletion } from '@switchyard/core/protocol';
+import type { ChatCompletion, ChatCompletionChunk } from '@switchyard/core/protocol';
+import { completionChunks } from '@switchyard/wire-chat';
 import { MemoryBackend, StoreBackend } from './backend.js';
 import type { Backend } from './backend.js';
 import { optionsSchema } from './options.js';
@@ -128,10 +129,7 @@ class ResponseCaching {
           this.#counts.hits++;
           x.set(CACHE_OUTCOME, 'hit');
           const completion = JSON.parse(entry.completion) as ChatCompletion;
-          return Reply.completion(completion, {
-            stream: x.stream,
-            headers: { [HEADER]: 'hit', age: String(Math.floor(age / 1000)) },
-          });
+          return this.#replay(x, completion, { [HEADER]: 'hit', age: String(Math.floor(age / 1000)) });
         }
         if (age >= this.#ttlMs) await this.#backend.delete(key).catch((err: unknown) => this.#warn(err, 'delete'));
       }
@@ -143,6 +141,17 @@ class ResponseCaching {
       x.captureResponse = true;
       x.set(PENDING, { key, limits: outputLimits(x) });
     }
+  }
+
+  /**
+   * A stored answer in the caller's protocol: its response body, or for a streamed request a
+   * well-formed stream of it (OpenAI chunks and `[DONE]`, Anthropic message events).
+   */
+  #replay(x: Exchange, completion: ChatCompletion, headers: Record<string, string>): Reply {
+    const codec = this.#gateway.protocols.get(x.protocol)!;
+    if (!x.stream) return Reply.json(codec.encodeResponse(completion, x), 200, headers);
+    const chunks = completionChunks(completion, x.request?.stream_options?.include_usage === true);
+    return Reply.stream(codec.encodeStream(replayed(chunks), x, { events: 0, done: false }), headers);
   }
 
   /**
@@ -265,3 +274,7 @@ function carriesOpenAIReasoning(message: ChatCompletion['choices'][number]['mess
 }
 
 export default responseCache;
+
+async function* replayed(chunks: readonly ChatCompletionChunk[]): AsyncGenerator<ChatCompletionChunk> {
+  yield* chunks;
+}

@@ -4,7 +4,8 @@
  * tools; betas and the fields that need them; max_tokens with a thinking budget below it.
  */
 import { describe, expect, it } from 'vitest';
-import { completionChunks, CompletionAccumulator, requestValidator } from '@switchyard/core/protocol';
+import { CompletionAccumulator, requestValidator } from '@switchyard/core/protocol';
+import { completionChunks } from '@switchyard/wire-chat';
 import type { ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest } from '@switchyard/core/protocol';
 import { anthropicOnlyFeatures, messagesRequestSchema, requiresAnthropicOnly } from '@switchyard/protocol-anthropic';
 import {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CompletionAccumulator, completionChunks } from '@switchyard/core/protocol';
+import { CompletionAccumulator } from '@switchyard/core/protocol';
+import { completionChunks } from '@switchyard/wire-chat';
 import type { ChatCompletion } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
 import {

@@ -2,7 +2,7 @@
  * Helpers the chat wire conversions share, for plugins and wire libraries (core runs none of
  * them): mapped streams, upstream stream events read (Chat Completions chunks, unreadable data
  * and cuts as upstream failures), a pass-through answer's usage read from its bytes, reasoning
- * blocks dropped for an upstream that takes none back.
+ * blocks dropped for an upstream that takes none back, a stored completion replayed as chunks.
  */
 export { mapStream } from './map-stream.js';
 export type { StreamMapping } from './map-stream.js';
@@ -13,4 +13,5 @@ export {
   samplesWithoutReasoning,
   withoutReasoningBlocks,
 } from './reasoning.js';
+export { completionChunks } from './completion-chunks.js';
 export { decodeChatChunks, parseStreamEvent, upstreamStreamFailure } from './upstream-events.js';

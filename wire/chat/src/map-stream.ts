@@ -26,22 +26,17 @@ export function mapStream<T, U>(source: AsyncIterable<T>, mapping: StreamMapping
 
 const DONE = Object.freeze({ value: undefined, done: true }) as IteratorReturnResult<undefined>;
 
-class MappedStream<T, U> extends PushLayer<T> implements AsyncIterableIterator<U>, PushSource<U>, PushListener<T> {
+class MappedStream<T, U> extends PushLayer<T, U> implements AsyncIterableIterator<U>, PushSource<U>, PushListener<T> {
   readonly #mapping: StreamMapping<T, U>;
   #out: U[] = [];
   #at = 0;
   /** each() asked to stop: the source is closed once `#out` is read. */
   #stopping = false;
   #ended = false;
-  #listener: PushListener<U> | undefined;
 
   constructor(source: AsyncIterator<T>, mapping: StreamMapping<T, U>) {
     super(source);
     this.#mapping = mapping;
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
   }
 
   next(): Promise<IteratorResult<U>> {
@@ -52,7 +47,7 @@ class MappedStream<T, U> extends PushLayer<T> implements AsyncIterableIterator<U
   }
 
   listen(listener: PushListener<U>): void {
-    this.#listener = listener;
+    this.listener = listener;
     while (this.#at < this.#out.length) listener.item(this.#take());
     this.#out.length = this.#at = 0;
     if (this.#ended) return listener.end();
@@ -72,19 +67,19 @@ class MappedStream<T, U> extends PushLayer<T> implements AsyncIterableIterator<U
       more = this.#mapping.each(value, out);
     } catch (err) {
       this.return().catch(ignore);
-      return this.#listener!.error(err);
+      return this.listener!.error(err);
     }
     // A listener may stop this stream (return()) while it takes these: that empties `out`.
-    for (let i = 0; i < out.length; i++) this.#listener!.item(out[i]!);
+    for (let i = 0; i < out.length; i++) this.listener!.item(out[i]!);
     out.length = 0;
     if (more === false && !this.#ended) {
       this.return().catch(ignore);
-      this.#listener!.end();
+      this.listener!.end();
     }
   }
 
   /** @internal The source is over (listen()). */
-  end(): void {
+  override end(): void {
     if (this.#ended) return;
     this.#ended = true;
     const out = this.#out;
@@ -92,18 +87,18 @@ class MappedStream<T, U> extends PushLayer<T> implements AsyncIterableIterator<U
       this.#mapping.end?.(out);
     } catch (err) {
       out.length = 0;
-      return this.#listener!.error(err);
+      return this.listener!.error(err);
     }
-    for (let i = 0; i < out.length; i++) this.#listener!.item(out[i]!);
+    for (let i = 0; i < out.length; i++) this.listener!.item(out[i]!);
     out.length = 0;
-    this.#listener!.end();
+    this.listener!.end();
   }
 
   /** @internal The source broke (listen()). */
-  error(err: unknown): void {
+  override error(err: unknown): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#listener!.error(err);
+    this.listener!.error(err);
   }
 
   return(): Promise<IteratorResult<U>> {
