@@ -64,6 +64,8 @@ export class Limiter {
     private readonly outputLimitOf: (model: string) => number | undefined = () => undefined,
     /** Whether a target the request's model resolves to reads any file by URL (estimateTokens). */
     private readonly readsAnyUrl: (x: Exchange) => boolean = () => false,
+    /** Epoch ms now (the counters' clock). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** beforeRoute: a request no limit applies to passes at once (NOTHING), without a promise of its own. */
@@ -87,14 +89,14 @@ export class Limiter {
       readings = await this.counters.move(charges, ticket ? { id: ticket } : undefined);
       this.health.ok();
     } catch (err) {
-      // A slow store may have counted it all the same: taken back if so (a concurrency slot's lease is an hour).
+      // A slow store may have counted it all the same: taken back if so (a concurrency slot is held until its lease ends).
       if (ticket) this.#resend(giveBack, { id: ticket, undo: true });
       return this.#storeFailed(err, x);
     }
     const requests = first(charges, readings, 'requests');
     const tokens = first(charges, readings, 'tokens');
     if (!charges.some((c, i) => readings[i]!.used > c.limit)) {
-      const now = Date.now();
+      const now = this.now();
       x.set(ADMISSION, {
         ticket,
         charges,
@@ -249,7 +251,7 @@ export class Limiter {
     // spent. Nothing else: given back.
     const served = admission.served ? (admission.used ?? admission.reserved) : 0;
     const actual = served + admission.unanswered * admission.reserved;
-    const now = Date.now();
+    const now = this.now();
     const moves: Move[] = [];
     admission.charges.forEach((c, i) => {
       // A window that already ended holds nothing of ours any more.

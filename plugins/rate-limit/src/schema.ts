@@ -66,6 +66,12 @@ export const optionsSchema = Type.Object(
       description:
         '`auto`: Redis when the gateway store is Redis (`store.type: redis`), else memory; `memory`: always local.',
     }),
+    concurrentLeaseMs: Type.Integer({
+      minimum: 1000,
+      default: 3_600_000,
+      description:
+        "Longest a `concurrent` slot is held, from its request's admission, in ms: a slot its replica never gave back (the replica died, or Redis failed its settlement until it stopped) frees then on its own, whatever other requests do; a request still running then loses its slot (others may be admitted beside it). Keep it above the longest request you serve.",
+    }),
     charsPerToken: Type.Number({
       exclusiveMinimum: 0,
       default: 4,
