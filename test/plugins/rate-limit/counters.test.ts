@@ -87,4 +87,34 @@ describe('rate-limit counters', () => {
       admin.disconnect();
     }
   });
+  it('redis: a concurrency slot ends leaseMs after its admission, whatever later admissions of its scope do', async () => {
+    let now = 1_000_000;
+    // A lease long enough that the set's own TTL (real time) never ends while the test runs.
+    const counters = new RedisCounters(redis, { leaseMs: 600_000, now: () => now });
+    const take = async (id: string) =>
+      (await counters.move([{ dimension: 'concurrent', scope: 'key:c', points: 1 }], { id }))[0]!;
+    const giveBack = async (id: string) =>
+      (await counters.move([{ dimension: 'concurrent', scope: 'key:c', points: -1 }], { id, undo: true }))[0]!;
+    expect(await take('admit:dead')).toEqual({ used: 1, resetMs: 600_000 }); // never given back
+    now += 599_000;
+    expect(await take('admit:live')).toEqual({ used: 2, resetMs: 600_000 });
+    now += 1_000; // the first slot's lease is over
+    expect(await counters.peek('concurrent', 'key:c')).toMatchObject({ used: 1 });
+    expect((await take('admit:next')).used).toBe(2);
+    expect((await giveBack('admit:live')).used).toBe(1);
+    expect((await giveBack('admit:live')).used).toBe(1); // given back twice: once
+    await expect(counters.move([{ dimension: 'concurrent', scope: 'key:c', points: 1 }])).rejects.toThrow(
+      /needs an id/,
+    );
+  });
+
+  it('memory: a concurrency counter lasts leaseMs after the last admission', async () => {
+    let now = 1_000_000;
+    const counters = new MemoryCounters(() => now, 10_000);
+    expect(await counters.move([{ dimension: 'concurrent', scope: 'key:d', points: 1 }])).toEqual([
+      { used: 1, resetMs: 10_000 },
+    ]);
+    now += 10_000;
+    expect(await counters.peek('concurrent', 'key:d')).toEqual({ used: 0, resetMs: 10_000 });
+  });
 });
