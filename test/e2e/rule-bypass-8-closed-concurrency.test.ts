@@ -9,6 +9,7 @@
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LEASE_MS } from '@switchyard/plugin-rate-limit';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import { call } from '../support/rule-probes.js';
 import { chatAnswer, k, listening } from '../support/rule-probes-5.js';
@@ -82,7 +83,8 @@ describe('a concurrency limit across the end of its counter’s window', () => {
   it('Redis counters: a request in flight holds its slot for its whole lease, whenever the key was first used', async () => {
     // Was: the counter kept the one-hour TTL its first request set: 1 s left when the held
     // request was admitted, and gone (with that request's slot) a second later. Each slot is now
-    // its own, ending an hour after its admission; the set holding them lives as long as its last.
+    // its own, ending a lease (five minutes, renewed while it runs) after its admission; the set
+    // holding them lives as long as its last.
     const keyPrefix = testPrefix();
     const redis = new Redis('redis://127.0.0.1:6379');
     const up = await holdingUpstream();
@@ -95,9 +97,9 @@ describe('a concurrency limit across the end of its counter’s window', () => {
       await redis.pexpire(slots, 1000);
       const held = ask(gw.url, 'hold');
       await until(() => up.held.length === 1, { what: 'the held request upstream' });
-      expect(await redis.pttl(slots)).toBeGreaterThan(HOUR_MS - 60_000);
+      expect(await redis.pttl(slots)).toBeGreaterThan(LEASE_MS - 60_000);
       const [, ends] = await redis.zrange(slots, -1, -1, 'WITHSCORES');
-      expect(Number(ends)).toBeGreaterThan(Date.now() + HOUR_MS - 60_000);
+      expect(Number(ends)).toBeGreaterThan(Date.now() + LEASE_MS - 60_000);
       expect(await redis.zcard(slots)).toBe(1); // the ended slot dropped at the admission
       expect((await ask(gw.url, 'quick')).status).toBe(429);
       up.release();

@@ -5,21 +5,22 @@ export const WINDOW_SECONDS: Record<Dimension | 'instance-requests' | 'instance-
   requests: 60,
   tokens: 60,
   daily: 86_400,
-  concurrent: 3_600,
+  concurrent: 300,
   'instance-requests': 60,
   'instance-tokens': 60,
 };
 
 export type CounterName = keyof typeof WINDOW_SECONDS;
 
-/** How long a concurrency slot is held at most by default (`concurrentLeaseMs`). */
+/** How long a concurrency slot is held without renewal by default (`concurrentLeaseMs`): five minutes. */
 export const LEASE_MS = WINDOW_SECONDS.concurrent * 1000;
 
 /**
- * Counters of requests in flight, whose slots are leased. In memory a lease each admission
- * renews (a fixed window would forget the requests still running when it ends). In Redis each
- * slot is held under its admission's ticket and ends on its own `leaseMs` after its admission:
- * a slot a dead replica never gave back frees then, whatever other requests of its scope do.
+ * Counters of requests in flight, whose slots are leased. In memory a lease each admission and
+ * renewal extends (a fixed window would forget the requests still running when it ends). In Redis
+ * each slot is held under its admission's ticket and ends on its own `leaseMs` after its admission
+ * or its last renewal (renew(): the replica running the request, every third of the lease): a slot
+ * a dead replica never gave back frees then, whatever other requests of its scope do.
  */
 const LEASED: ReadonlySet<CounterName> = new Set(['concurrent']);
 
@@ -54,6 +55,14 @@ export interface Counters {
   move(moves: readonly Move[], id?: MoveId): Promise<Reading[]>;
   /** The current reading; an absent counter reads as zero with a full window ahead. */
   peek(name: CounterName, key: string): Promise<Reading>;
+  /** Gives these concurrency slots (of requests still running) and their tickets the whole lease again, from now. */
+  renew(slots: readonly Slot[]): Promise<void>;
+}
+
+/** A request's concurrency slot in one scope: the scope and the admission's ticket. */
+export interface Slot {
+  readonly scope: string;
+  readonly id: string;
 }
 
 interface Window {
@@ -113,6 +122,17 @@ export class MemoryCounters implements Counters {
     return window === undefined || window.endsAt <= now
       ? { used: 0, resetMs: this.#length(name) }
       : { used: window.used, resetMs: window.endsAt - now };
+  }
+
+  /** A counter still running is given the lease again (in memory a lease is the counter's). */
+  renew(slots: readonly Slot[]): Promise<void> {
+    const now = this.now();
+    const windows = this.#windows.get('concurrent')!;
+    for (const { scope } of slots) {
+      const window = windows.get(scope);
+      if (window && window.endsAt > now) window.endsAt = Math.max(window.endsAt, now + this.leaseMs);
+    }
+    return Promise.resolve();
   }
 
   #length(name: CounterName): number {
@@ -184,6 +204,24 @@ for i = 1, n do
 end
 return out`;
 
+/**
+ * KEYS: per slot its sorted set then its ticket; ARGV: the time (epoch ms), the lease in ms, then
+ * each slot's id. A slot still held ends a whole lease from now, its set lives at least as long,
+ * and so does its ticket; a slot already given back or dropped is not taken again.
+ */
+const RENEW = `
+local now = tonumber(ARGV[1])
+local lease = tonumber(ARGV[2])
+for i = 3, #ARGV do
+  local set = KEYS[2 * (i - 2) - 1]
+  if redis.call('ZSCORE', set, ARGV[i]) then
+    redis.call('ZADD', set, 'XX', now + lease, ARGV[i])
+    if redis.call('PTTL', set) < lease then redis.call('PEXPIRE', set, lease) end
+    redis.call('PEXPIRE', KEYS[2 * (i - 2)], lease)
+  end
+end
+return 1`;
+
 /** What the Redis counters need of an ioredis client (the gateway store's; it prefixes every key). */
 export interface RedisClient {
   defineCommand(name: string, definition: { lua: string }): void;
@@ -192,7 +230,10 @@ export interface RedisClient {
   zcount(key: string, min: string, max: string): Promise<number>;
 }
 
-type ScriptedClient = RedisClient & { switchyardRateLimitMove(...args: Array<string | number>): Promise<number[]> };
+type ScriptedClient = RedisClient & {
+  switchyardRateLimitMove(...args: Array<string | number>): Promise<number[]>;
+  switchyardRateLimitRenew(...args: Array<string | number>): Promise<number>;
+};
 
 export interface RedisCountersSettings {
   /** How long a concurrency slot is held at most, from its admission. @default LEASE_MS */
@@ -215,6 +256,19 @@ export class RedisCounters implements Counters {
     this.#leaseMs = settings.leaseMs ?? LEASE_MS;
     this.#now = settings.now ?? Date.now;
     this.#redis.defineCommand('switchyardRateLimitMove', { lua: MOVE });
+    this.#redis.defineCommand('switchyardRateLimitRenew', { lua: RENEW });
+  }
+
+  async renew(slots: readonly Slot[]): Promise<void> {
+    if (slots.length === 0) return;
+    const keys = slots.flatMap((s) => [redisKey('concurrent', s.scope), ticketKey(s.id)]);
+    await this.#redis.switchyardRateLimitRenew(
+      keys.length,
+      ...keys,
+      this.#now(),
+      this.#leaseMs,
+      ...slots.map((s) => s.id),
+    );
   }
 
   /** A move of a concurrency counter must have an id: the slot it takes or gives back is the id's. */
@@ -229,7 +283,7 @@ export class RedisCounters implements Counters {
       points.push(p);
       windows.push(LEASED.has(name) ? -this.#leaseMs : WINDOW_SECONDS[name] * 1000);
     }
-    if (id) keys.push(`rate-limit:move:${id.id}`);
+    if (id) keys.push(ticketKey(id.id));
     const mode = id ? (id.undo ? 'undo' : 'once') : '';
     const out = await this.#redis.switchyardRateLimitMove(
       keys.length,
@@ -257,6 +311,10 @@ export class RedisCounters implements Counters {
       ? { used: 0, resetMs: WINDOW_SECONDS[name] * 1000 }
       : { used: Number(used), resetMs: left };
   }
+}
+
+function ticketKey(id: string): string {
+  return `rate-limit:move:${id}`;
 }
 
 /** Slots of requests in flight have their own key name: a sorted set, never an older replica's counter. */

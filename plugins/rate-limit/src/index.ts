@@ -96,6 +96,8 @@ export function rateLimit(setup: RateLimitSetup = {}): Plugin<RateLimitOptions> 
       }
       gateway.hooks.onResult.tap(PLUGIN, (result, x) => limiter.record(result, x));
       gateway.hooks.onFinish.tapPromise(PLUGIN, (x) => limiter.settle(x));
+      const renewal = setInterval(() => limiter.renewLeases(), limiter.renewEveryMs).unref();
+      gateway.hooks.close.tap(PLUGIN, () => clearInterval(renewal));
     },
   });
 }

@@ -67,10 +67,10 @@ export const optionsSchema = Type.Object(
         '`auto`: Redis when the gateway store is Redis (`store.type: redis`), else memory; `memory`: always local.',
     }),
     concurrentLeaseMs: Type.Integer({
-      minimum: 1000,
-      default: 3_600_000,
+      minimum: 3000,
+      default: 300_000,
       description:
-        "Longest a `concurrent` slot is held, from its request's admission, in ms: a slot its replica never gave back (the replica died, or Redis failed its settlement until it stopped) frees then on its own, whatever other requests do; a request still running then loses its slot (others may be admitted beside it). Keep it above the longest request you serve.",
+        'How long a `concurrent` slot is held without renewal, in ms. The replica running a request renews its slots every third of it; a slot its replica never gave back (the replica died, or stopped while Redis failed its settlement) frees on its own when its lease ends, whatever other requests do. A request whose replica cannot reach Redis for longer loses its slot (others may be admitted beside it).',
     }),
     charsPerToken: Type.Number({
       exclusiveMinimum: 0,

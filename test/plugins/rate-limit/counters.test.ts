@@ -29,7 +29,7 @@ async function movesAndReadsBack(counters: Counters, scope: string): Promise<voi
   expect(first.map((r) => r.used)).toEqual([1, 120, 1]);
   expect(first[0]!.resetMs).toBeGreaterThan(59_000);
   expect(first[0]!.resetMs).toBeLessThanOrEqual(60_000);
-  expect(first[2]!.resetMs).toBeGreaterThan(3_599_000);
+  expect(first[2]!.resetMs).toBeGreaterThan(299_000);
   const settled = await counters.move(
     [
       { dimension: 'tokens', scope, points: -100 },
@@ -82,7 +82,7 @@ describe('rate-limit counters', () => {
     try {
       expect(await admin.get(`${prefix}rate-limit:requests:key:b`)).toBe('2');
       expect(await admin.zrange(`${prefix}rate-limit:slots:key:b|model:m`, 0, -1)).toEqual(['admit:one']);
-      expect(await admin.pttl(`${prefix}rate-limit:slots:key:b|model:m`)).toBeGreaterThan(3_599_000);
+      expect(await admin.pttl(`${prefix}rate-limit:slots:key:b|model:m`)).toBeGreaterThan(299_000);
     } finally {
       admin.disconnect();
     }

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { withOptions } from '@switchyard/core';
 import { auth } from '@switchyard/plugin-auth';
-import { rateLimit } from '@switchyard/plugin-rate-limit';
+import { LEASE_MS, rateLimit } from '@switchyard/plugin-rate-limit';
 import type { RateLimitOptions } from '@switchyard/plugin-rate-limit';
 import { mockProvider, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
@@ -63,10 +63,10 @@ async function replica(
   return gw;
 }
 
-const chat = (gw: RunningGateway): Promise<Response> =>
+const chat = (gw: RunningGateway, key = 'test-key-app'): Promise<Response> =>
   fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: 'Bearer test-key-app' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello' }], max_tokens: 5 }),
   });
 
@@ -117,10 +117,11 @@ describe('rate-limit concurrency slots of a replica that died', () => {
     const b = await replica('redis://127.0.0.1:6379', keyPrefix, clock.now, options);
     expect(await inFlight(b)).toBe(1);
     expect(await status(b)).toBe(429);
-    clock.advance(3_600_000 - 1000); // the default lease (an hour) nearly over; B's key still busy
+    clock.advance(LEASE_MS - 1000); // the default lease (five minutes) nearly over; B's key still busy
     expect(await status(b)).toBe(429);
     clock.advance(2000);
     // Was: 429, and for as long as the key kept asking: each admission renewed the counter's hour.
+    // (B holds none of the dead replica's slots, so it renews none.)
     expect(await status(b)).toBe(200);
     await waitFor(async () => (await inFlight(b)) === 0, 'the slot of the request served given back');
     expect(await status(b)).toBe(200);
@@ -134,6 +135,34 @@ describe('rate-limit concurrency slots of a replica that died', () => {
     const b = await replica('redis://127.0.0.1:6379', keyPrefix, clock.now, options);
     expect(await status(b)).toBe(429);
     clock.advance(600_001);
+    expect(await status(b)).toBe(200);
+  });
+
+  it('a live replica keeps the slot of a request running past the lease: it renews it every third of the lease', async () => {
+    const keyPrefix = `${prefix}${++run}:`;
+    const clock = manualClock();
+    const options = { defaults: { concurrent: 1 } };
+    const a = await replica('redis://127.0.0.1:6379', keyPrefix, clock.now, options);
+    upstream.close();
+    const before = upstream.received;
+    const long = chat(a);
+    long.catch(() => undefined); // awaited below; a failed assertion before must not leave it unhandled
+    await upstream.waitForReceived(before + 1);
+    clock.advance(LEASE_MS / 3 + 1);
+    // Any admission on A renews what is due (before its own move, on the same connection).
+    const other = chat(a, 'test-key-ops');
+    other.catch(() => undefined);
+    await upstream.waitForReceived(before + 2);
+    clock.advance(LEASE_MS - 1000); // past the first lease's end, within the renewed one
+    const b = await replica('redis://127.0.0.1:6379', keyPrefix, clock.now, options);
+    expect(await inFlight(b)).toBe(1);
+    expect(await status(b)).toBe(429);
+    upstream.open();
+    for (const res of await Promise.all([long, other])) {
+      expect(res.status).toBe(200);
+      await res.text();
+    }
+    await waitFor(async () => (await inFlight(b)) === 0, "the long request's slot given back");
     expect(await status(b)).toBe(200);
   });
 
