@@ -9,6 +9,7 @@
 import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LEASE_MS } from '@switchyard/plugin-rate-limit';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import { call } from '../support/rule-probes.js';
 import { chatAnswer, k, listening } from '../support/rule-probes-5.js';
@@ -79,21 +80,27 @@ describe('a concurrency limit across the end of its counter’s window', () => {
     }
   });
 
-  it('Redis counters: an admission renews the lease of the counter of requests in flight', async () => {
+  it('Redis counters: a request in flight holds its slot for its whole lease, whenever the key was first used', async () => {
     // Was: the counter kept the one-hour TTL its first request set: 1 s left when the held
-    // request was admitted, and gone (with that request's slot) a second later.
+    // request was admitted, and gone (with that request's slot) a second later. Each slot is now
+    // its own, ending a lease (five minutes, renewed while it runs) after its admission; the set
+    // holding them lives as long as its last.
     const keyPrefix = testPrefix();
     const redis = new Redis('redis://127.0.0.1:6379');
     const up = await holdingUpstream();
     const gw = await limitedGateway(up.baseUrl, { type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix });
-    const counter = `${keyPrefix}rate-limit:concurrent:key:one`;
+    const slots = `${keyPrefix}rate-limit:slots:key:one`;
     try {
       expect((await ask(gw.url, 'quick')).status).toBe(200);
-      expect(await redis.pttl(counter)).toBeGreaterThan(HOUR_MS - 60_000);
-      await redis.pexpire(counter, 1000); // the counter's hour nearly over
+      // A slot whose lease has ended, in a set whose own TTL is nearly over.
+      await redis.zadd(slots, Date.now() - 1, 'admit:ended');
+      await redis.pexpire(slots, 1000);
       const held = ask(gw.url, 'hold');
       await until(() => up.held.length === 1, { what: 'the held request upstream' });
-      expect(await redis.pttl(counter)).toBeGreaterThan(HOUR_MS - 60_000);
+      expect(await redis.pttl(slots)).toBeGreaterThan(LEASE_MS - 60_000);
+      const [, ends] = await redis.zrange(slots, -1, -1, 'WITHSCORES');
+      expect(Number(ends)).toBeGreaterThan(Date.now() + LEASE_MS - 60_000);
+      expect(await redis.zcard(slots)).toBe(1); // the ended slot dropped at the admission
       expect((await ask(gw.url, 'quick')).status).toBe(429);
       up.release();
       expect((await held).status).toBe(200);

@@ -1,5 +1,5 @@
 import { createGateway, createLogger } from '@switchyard/core';
-import type { ConfigInput, Gateway, Logger, PluginEntry } from '@switchyard/core';
+import type { ConfigInput, Gateway, Logger, PluginEntry, Store } from '@switchyard/core';
 import { standard } from '@switchyard/preset-standard';
 import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import type { ModelRoutes } from '@switchyard/plugin-models/contract';
@@ -15,11 +15,12 @@ const nameOf = (entry: PluginEntry): string => ('plugin' in entry ? entry.plugin
 
 /**
  * A real gateway (standard preset) on a random loopback port. A plugin given in `plugins`
- * replaces the preset's plugin of the same name, so a test can pass it options in code.
+ * replaces the preset's plugin of the same name, so a test can pass it options in code. A `store`
+ * given is the gateway's (closed with it), e.g. a Redis store with settings config cannot set.
  */
 export async function startGateway(
   config: ConfigInput,
-  options: { plugins?: PluginEntry[]; logger?: Logger; preset?: boolean } = {},
+  options: { plugins?: PluginEntry[]; logger?: Logger; preset?: boolean; store?: Store } = {},
 ): Promise<RunningGateway> {
   const explicit = new Set((options.plugins ?? []).map(nameOf));
   const preset = standard();
@@ -30,6 +31,7 @@ export async function startGateway(
       options.preset === false ? [] : [{ ...preset, plugins: preset.plugins.filter((p) => !explicit.has(nameOf(p))) }],
     plugins: options.plugins ?? [],
     logger: options.logger ?? createLogger({ level: 'silent' }),
+    ...(options.store ? { store: options.store } : {}),
   });
   const { url } = await gateway.listen();
   return { gateway, url, close: () => gateway.close({ drainDelayMs: 0 }) };

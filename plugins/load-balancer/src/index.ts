@@ -12,7 +12,7 @@ import { optionsSchema } from './options.js';
 import type { LoadBalancerOptions, StickyOptions } from './options.js';
 import { Balancer } from './select.js';
 import type { Algorithm } from './select.js';
-import { SessionTable } from './sessions.js';
+import { SessionTable, UNKNOWN } from './sessions.js';
 
 export const PLUGIN = 'load-balancer';
 export { AFFINITY_KEY } from './contract.js';
@@ -60,6 +60,12 @@ export function loadBalancer(): LoadBalancerPlugin {
         'Sticky session bindings this replica holds',
         () => table.size,
       );
+      gateway.status.addGauge(
+        'sticky_lookups_slow',
+        PLUGIN,
+        'Sticky binding lookups the store did not answer within sticky.lookupTimeoutMs (requests went on without waiting) since start',
+        () => table.slowLookups,
+      );
       tapRequests(gateway, { algorithm: options.algorithm, sticky, balancer, table });
       addSessionsRoute(gateway, options, balancer, table);
     },
@@ -78,11 +84,20 @@ interface Balancing {
 function keepSessionTable(gateway: Gateway, options: LoadBalancerOptions): SessionTable {
   const onStoreError = (err: unknown): void =>
     gateway.logger.warn({ err, plugin: PLUGIN }, 'load-balancer: store failed');
-  return gateway.keep(
-    PLUGIN,
-    `sessions:${JSON.stringify(options.sticky)}`,
-    () => new SessionTable(gateway.store, options.sticky, { onStoreError }),
-  );
+  return gateway.keep(PLUGIN, `sessions:${JSON.stringify(options.sticky)}`, () => {
+    // One line per second at most: a slow store slows every lookup.
+    let loggedAt = -Infinity;
+    const onSlowLookup = (): void => {
+      const now = Date.now();
+      if (now - loggedAt < 1000) return;
+      loggedAt = now;
+      gateway.logger.warn(
+        { plugin: PLUGIN, event: 'sticky_lookup_slow', lookupTimeoutMs: options.sticky.lookupTimeoutMs },
+        `load-balancer: the store did not answer a sticky lookup within ${options.sticky.lookupTimeoutMs} ms; requests go on without waiting (the binding this replica knows, else none)`,
+      );
+    };
+    return new SessionTable(gateway.store, options.sticky, { onStoreError, onSlowLookup });
+  });
 }
 
 function tapRequests(gateway: Gateway, state: Balancing): void {
@@ -114,7 +129,13 @@ async function reorder(state: Balancing, plan: RoutePlan, x: Exchange): Promise<
     return plan.size > 1 && !ranked ? plan.permute(PLUGIN, ordered.indices, ordered.scores, algorithm) : plan;
   x.set(AFFINITY_KEY, affinity);
   const key = `${x.model}|${affinity}`;
-  const bound = await table.get(key);
+  const found = await table.get(key);
+  if (found === UNKNOWN) {
+    // The store is slow and this replica knows no binding: no waiting, and nothing bound over one it may hold.
+    const note = `${algorithm}; sticky lookup timed out, not bound`;
+    return plan.size > 1 && !ranked ? plan.permute(PLUGIN, ordered.indices, ordered.scores, note) : plan;
+  }
+  const bound = found;
   const first = ordered.targets[0]!;
   const peer = ranked
     ? (t: Target): boolean => ranked.scores[t.id] === ranked.scores[first.id]
@@ -130,7 +151,7 @@ async function reorder(state: Balancing, plan: RoutePlan, x: Exchange): Promise<
   } else if (x.dryRun) {
     note = `${algorithm}; would bind sticky to ${first.id}`;
   } else {
-    await table.bind(key, first.id);
+    void table.bind(key, first.id); // the store write is not waited for (errors are logged)
     note =
       bound === undefined
         ? `${algorithm}; sticky bound to ${first.id}`

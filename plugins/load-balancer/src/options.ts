@@ -35,6 +35,10 @@ export const stickySchema = Type.Object(
       description:
         'Longest a local binding is trusted before `gateway.store` is read again (bindings of other replicas), in ms.',
     }),
+    lookupTimeoutMs: positive(
+      50,
+      'Longest a request waits for `gateway.store` to read its binding, in ms: past it (a slow Redis) the request goes on with the binding this replica knows, else unbound (nothing bound; counted in `sticky_lookups_slow`, logged).',
+    ),
   },
   { additionalProperties: false, default: {}, description: 'Sticky sessions: one conversation, one instance.' },
 );

@@ -3,6 +3,12 @@ import type { Store } from '@switchyard/core';
 
 const PREFIX = 'load-balancer:session:';
 
+/** What get() answers when the store did not answer in time and no local binding was known. */
+export const UNKNOWN: unique symbol = Symbol('sticky binding unknown');
+
+/** How long a lookup waits for the store by default, in ms. */
+export const LOOKUP_TIMEOUT_MS = 50;
+
 interface Local {
   target: string;
   /** When the store was last read for it. */
@@ -16,12 +22,16 @@ export interface SessionSettings {
   maxSessions: number;
   /** Longest a local binding is trusted before the store is read again. */
   recheckMs: number;
+  /** Longest a lookup waits for the store (then the local binding, else UNKNOWN); default LOOKUP_TIMEOUT_MS. */
+  lookupTimeoutMs?: number;
 }
 
 export interface SessionDeps {
   now?: () => number;
   /** Store failures are reported here and never fail a request. */
   onStoreError?: (err: unknown) => void;
+  /** A lookup the store did not answer within lookupTimeoutMs (the request went on without waiting). */
+  onSlowLookup?: () => void;
 }
 
 /**
@@ -34,6 +44,9 @@ export class SessionTable {
   readonly #settings: SessionSettings;
   readonly #now: () => number;
   readonly #onError: (err: unknown) => void;
+  readonly #onSlow: () => void;
+  readonly #waitMs: number;
+  #slowLookups = 0;
   /** Created by the first binding: an LRU allocates its arrays for maxSessions entries up front. */
   #cache: LRUCache<string, Local> | undefined;
 
@@ -42,6 +55,8 @@ export class SessionTable {
     this.#settings = settings;
     this.#now = deps.now ?? Date.now;
     this.#onError = deps.onStoreError ?? (() => undefined);
+    this.#onSlow = deps.onSlowLookup ?? (() => undefined);
+    this.#waitMs = settings.lookupTimeoutMs ?? LOOKUP_TIMEOUT_MS;
   }
 
   get #local(): LRUCache<string, Local> {
@@ -54,20 +69,39 @@ export class SessionTable {
     }));
   }
 
-  /** The bound target id, refreshing the binding's TTL; undefined when unbound or expired. */
-  async get(key: string): Promise<string | undefined> {
+  /**
+   * The bound target id, refreshing the binding's TTL; undefined when unbound or expired. A store
+   * that does not answer within lookupTimeoutMs is not waited for: the local binding is used when
+   * there is one, else UNKNOWN (route without stickiness, bind nothing); its late answer still
+   * fills the local cache for the next request.
+   */
+  async get(key: string): Promise<string | undefined | typeof UNKNOWN> {
     const now = this.#now();
     const local = this.#local.get(key);
     if (local && now - local.checkedAt < this.#settings.recheckMs) {
       this.#refresh(key, local, now);
       return local.target;
     }
-    const remote = await this.#store.get<string>(PREFIX + key).catch((err: unknown) => {
-      this.#onError(err);
-      return local?.target;
-    });
+    const read = this.#store.get<string>(PREFIX + key).then(
+      (remote) => ({ remote }),
+      (err: unknown) => {
+        this.#onError(err);
+        return { remote: local?.target };
+      },
+    );
+    // The memory store answers at once: no timer to race it.
+    const answer = this.#store.kind === 'memory' ? await read : await this.#within(read);
+    if (answer === UNKNOWN) {
+      this.#slowLookups++;
+      this.#onSlow();
+      void read.then(({ remote }) => this.#late(key, remote));
+      if (!local) return UNKNOWN;
+      local.checkedAt = now; // trusted for recheckMs more: the next requests do not wait again
+      return local.target;
+    }
+    const { remote } = answer;
     if (remote === undefined) {
-      if (local) await this.bind(key, local.target);
+      if (local) void this.bind(key, local.target);
       return local?.target;
     }
     const entry = { target: remote, checkedAt: now, storedAt: local?.storedAt ?? now };
@@ -76,7 +110,7 @@ export class SessionTable {
     return remote;
   }
 
-  /** Binds (or moves) `key` to `target`. */
+  /** Binds (or moves) `key` to `target`: at once locally; the store write may be awaited, never has to be. */
   async bind(key: string, target: string): Promise<void> {
     const now = this.#now();
     this.#local.set(key, { target, checkedAt: now, storedAt: now });
@@ -88,6 +122,27 @@ export class SessionTable {
     if (!this.#cache) return 0;
     this.#cache.purgeStale();
     return this.#cache.size;
+  }
+
+  /** Lookups the store did not answer in time, since this table was made. */
+  get slowLookups(): number {
+    return this.#slowLookups;
+  }
+
+  /** `read`, or UNKNOWN when it has not settled within lookupTimeoutMs. */
+  #within<T>(read: Promise<T>): Promise<T | typeof UNKNOWN> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<typeof UNKNOWN>((resolve) => {
+      timer = setTimeout(resolve, this.#waitMs, UNKNOWN);
+    });
+    return Promise.race([read, late]).finally(() => clearTimeout(timer));
+  }
+
+  /** A slow store's answer: kept locally when nothing was bound here meanwhile. */
+  #late(key: string, remote: string | undefined): void {
+    if (remote === undefined || this.#local.has(key)) return;
+    const now = this.#now();
+    this.#local.set(key, { target: remote, checkedAt: now, storedAt: now });
   }
 
   #refresh(key: string, local: Local, now: number): void {

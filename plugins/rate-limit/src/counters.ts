@@ -1,21 +1,26 @@
 import type { Dimension, Reading } from './limits.js';
 
-/** Window length in seconds per dimension. Concurrency counters use a lease (LEASED) long enough to outlive any request. */
+/** Window length in seconds per dimension. Concurrency counters use a lease (LEASED): the default of `concurrentLeaseMs`. */
 export const WINDOW_SECONDS: Record<Dimension | 'instance-requests' | 'instance-tokens', number> = {
   requests: 60,
   tokens: 60,
   daily: 86_400,
-  concurrent: 3_600,
+  concurrent: 300,
   'instance-requests': 60,
   'instance-tokens': 60,
 };
 
 export type CounterName = keyof typeof WINDOW_SECONDS;
 
+/** How long a concurrency slot is held without renewal by default (`concurrentLeaseMs`): five minutes. */
+export const LEASE_MS = WINDOW_SECONDS.concurrent * 1000;
+
 /**
- * Counters whose window is a lease each admission renews: requests in flight. A fixed window
- * would end an hour after the request that opened it and forget the requests still running then,
- * one admitted a second before as well as an hour-long stream, giving their slots to others.
+ * Counters of requests in flight, whose slots are leased. In memory a lease each admission and
+ * renewal extends (a fixed window would forget the requests still running when it ends). In Redis
+ * each slot is held under its admission's ticket and ends on its own `leaseMs` after its admission
+ * or its last renewal (renew(): the replica running the request, every third of the lease): a slot
+ * a dead replica never gave back frees then, whatever other requests of its scope do.
  */
 const LEASED: ReadonlySet<CounterName> = new Set(['concurrent']);
 
@@ -31,16 +36,14 @@ export interface Move {
  * (`undo` unset: a marker key is set); the settlement, or the taking back of an admission that
  * timed out or was refused, gives it up (`undo`: applied only if the marker was there, which it
  * removes). A store whose command timed out cannot tell "not run" from "run, answered late": a
- * move sent again counts once, and the marker lives only while its request runs. `id` must be the
+ * move sent again counts once, and the marker lives only while its request runs (at most the
+ * concurrency lease). In Redis it also names the request's concurrency slots. `id` must be the
  * gateway's own (never a request id a caller may pick and reuse).
  */
 export interface MoveId {
   readonly id: string;
   readonly undo?: boolean;
 }
-
-/** How long an unreturned ticket is kept: as long as a concurrency lease, which no request outlives. */
-export const TICKET_MS = WINDOW_SECONDS.concurrent * 1000;
 
 /**
  * Fixed-window counters: a window starts at the first points added to an absent (or ended)
@@ -52,6 +55,14 @@ export interface Counters {
   move(moves: readonly Move[], id?: MoveId): Promise<Reading[]>;
   /** The current reading; an absent counter reads as zero with a full window ahead. */
   peek(name: CounterName, key: string): Promise<Reading>;
+  /** Gives these concurrency slots (of requests still running) and their tickets the whole lease again, from now. */
+  renew(slots: readonly Slot[]): Promise<void>;
+}
+
+/** A request's concurrency slot in one scope: the scope and the admission's ticket. */
+export interface Slot {
+  readonly scope: string;
+  readonly id: string;
 }
 
 interface Window {
@@ -67,7 +78,11 @@ export class MemoryCounters implements Counters {
   readonly #windows = new Map<CounterName, Map<string, Window>>();
   #nextSweep: number;
 
-  constructor(private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** A concurrency counter's lease, renewed by each admission. */
+    private readonly leaseMs = LEASE_MS,
+  ) {
     for (const name of Object.keys(WINDOW_SECONDS) as CounterName[]) this.#windows.set(name, new Map());
     this.#nextSweep = now() + SWEEP_EVERY_MS;
   }
@@ -84,17 +99,18 @@ export class MemoryCounters implements Counters {
     const readings: Reading[] = [];
     for (const { dimension: name, scope: key, points } of moves) {
       const windows = this.#windows.get(name)!;
+      const length = this.#length(name);
       let window = windows.get(key);
       if (window === undefined || window.endsAt <= now) {
         if (points <= 0) {
-          readings.push({ used: 0, resetMs: WINDOW_SECONDS[name] * 1000 });
+          readings.push({ used: 0, resetMs: length });
           continue;
         }
-        window = { used: 0, endsAt: now + WINDOW_SECONDS[name] * 1000 };
+        window = { used: 0, endsAt: now + length };
         windows.set(key, window);
       }
       window.used += points;
-      if (points > 0 && LEASED.has(name)) window.endsAt = now + WINDOW_SECONDS[name] * 1000;
+      if (points > 0 && LEASED.has(name)) window.endsAt = now + length;
       readings.push({ used: window.used, resetMs: window.endsAt - now });
     }
     return readings;
@@ -104,8 +120,23 @@ export class MemoryCounters implements Counters {
     const now = this.now();
     const window = this.#windows.get(name)!.get(key);
     return window === undefined || window.endsAt <= now
-      ? { used: 0, resetMs: WINDOW_SECONDS[name] * 1000 }
+      ? { used: 0, resetMs: this.#length(name) }
       : { used: window.used, resetMs: window.endsAt - now };
+  }
+
+  /** A counter still running is given the lease again (in memory a lease is the counter's). */
+  renew(slots: readonly Slot[]): Promise<void> {
+    const now = this.now();
+    const windows = this.#windows.get('concurrent')!;
+    for (const { scope } of slots) {
+      const window = windows.get(scope);
+      if (window && window.endsAt > now) window.endsAt = Math.max(window.endsAt, now + this.leaseMs);
+    }
+    return Promise.resolve();
+  }
+
+  #length(name: CounterName): number {
+    return LEASED.has(name) ? this.leaseMs : WINDOW_SECONDS[name] * 1000;
   }
 
   #sweep(now: number): void {
@@ -117,14 +148,19 @@ export class MemoryCounters implements Counters {
 
 /**
  * KEYS: the counters, then the move's id marker (when it has one); ARGV: the points of each, then
- * the window of each in ms (negative: a lease, renewed by every positive move), then the id mode
- * (`once`, `undo` or empty) and the marker's lifetime. Returns used and ms left for each. A window
- * starts with the first points added (its TTL set then); points given back to an absent counter
- * are dropped. A move its id rules out only reads.
+ * the window of each in ms (negative: a leased counter of slots), then the id mode (`once`, `undo`
+ * or empty), the marker's lifetime, the time (epoch ms) and the id. Returns used and ms left for
+ * each. A window starts with the first points added (its TTL set then); points given back to an
+ * absent counter are dropped. A leased counter is a sorted set of slots, each the id of the
+ * admission holding it scored by when its lease ends: slots whose lease ended are dropped first,
+ * a positive move adds the id's slot, a negative one removes it (whatever the marker says: removing
+ * it twice is harmless), and the set's TTL covers its last slot. A move its id rules out only reads.
  */
 const MOVE = `
-local n = (#ARGV - 2) / 2
+local n = (#ARGV - 4) / 2
 local mode = ARGV[2 * n + 1]
+local now = tonumber(ARGV[2 * n + 3])
+local member = ARGV[2 * n + 4]
 local apply = true
 if mode == 'once' then
   apply = redis.call('SET', KEYS[n + 1], '1', 'NX', 'PX', ARGV[2 * n + 2]) ~= false
@@ -136,18 +172,29 @@ for i = 1, n do
   local key = KEYS[i]
   local points = tonumber(ARGV[i])
   local window = tonumber(ARGV[n + i])
-  local lease = window < 0
-  if lease then window = -window end
   local used = 0
   local left = window
-  if not apply then
+  if window < 0 then
+    window = -window
+    left = window
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+    if points > 0 and apply then
+      redis.call('ZADD', key, now + window, member)
+      if redis.call('PTTL', key) < window then redis.call('PEXPIRE', key, window) end
+    elseif points < 0 then
+      redis.call('ZREM', key, member)
+    end
+    used = redis.call('ZCARD', key)
+    local ends = redis.call('ZSCORE', key, member)
+    if ends then left = tonumber(ends) - now end
+  elseif not apply then
     used = tonumber(redis.call('GET', key) or '0')
     local ttl = redis.call('PTTL', key)
     if ttl >= 0 then left = ttl end
   elseif points > 0 or redis.call('EXISTS', key) == 1 then
     used = redis.call('INCRBY', key, points)
     left = redis.call('PTTL', key)
-    if left < 0 or (lease and points > 0) then
+    if left < 0 then
       redis.call('PEXPIRE', key, window)
       left = window
     end
@@ -157,37 +204,97 @@ for i = 1, n do
 end
 return out`;
 
+/**
+ * KEYS: per slot its sorted set then its ticket; ARGV: the time (epoch ms), the lease in ms, then
+ * each slot's id. A slot still held ends a whole lease from now, its set lives at least as long,
+ * and so does its ticket; a slot already given back or dropped is not taken again.
+ */
+const RENEW = `
+local now = tonumber(ARGV[1])
+local lease = tonumber(ARGV[2])
+for i = 3, #ARGV do
+  local set = KEYS[2 * (i - 2) - 1]
+  if redis.call('ZSCORE', set, ARGV[i]) then
+    redis.call('ZADD', set, 'XX', now + lease, ARGV[i])
+    if redis.call('PTTL', set) < lease then redis.call('PEXPIRE', set, lease) end
+    redis.call('PEXPIRE', KEYS[2 * (i - 2)], lease)
+  end
+end
+return 1`;
+
 /** What the Redis counters need of an ioredis client (the gateway store's; it prefixes every key). */
 export interface RedisClient {
   defineCommand(name: string, definition: { lua: string }): void;
   get(key: string): Promise<string | null>;
   pttl(key: string): Promise<number>;
+  zcount(key: string, min: string, max: string): Promise<number>;
 }
 
-type ScriptedClient = RedisClient & { switchyardRateLimitMove(...args: Array<string | number>): Promise<number[]> };
+type ScriptedClient = RedisClient & {
+  switchyardRateLimitMove(...args: Array<string | number>): Promise<number[]>;
+  switchyardRateLimitRenew(...args: Array<string | number>): Promise<number>;
+};
 
-/** Counters in Redis (keys `rate-limit:<counter>:<scope>`), shared by every replica on the same Redis and prefix. */
+export interface RedisCountersSettings {
+  /** How long a concurrency slot is held at most, from its admission. @default LEASE_MS */
+  readonly leaseMs?: number;
+  /** Epoch ms now, which slots' leases are measured in (every replica's clock). @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * Counters in Redis (keys `rate-limit:<counter>:<scope>`; slots of requests in flight under
+ * `rate-limit:slots:<scope>`), shared by every replica on the same Redis and prefix.
+ */
 export class RedisCounters implements Counters {
   readonly #redis: ScriptedClient;
+  readonly #leaseMs: number;
+  readonly #now: () => number;
 
-  constructor(redis: RedisClient) {
+  constructor(redis: RedisClient, settings: RedisCountersSettings = {}) {
     this.#redis = redis as ScriptedClient;
+    this.#leaseMs = settings.leaseMs ?? LEASE_MS;
+    this.#now = settings.now ?? Date.now;
     this.#redis.defineCommand('switchyardRateLimitMove', { lua: MOVE });
+    this.#redis.defineCommand('switchyardRateLimitRenew', { lua: RENEW });
   }
 
+  async renew(slots: readonly Slot[]): Promise<void> {
+    if (slots.length === 0) return;
+    const keys = slots.flatMap((s) => [redisKey('concurrent', s.scope), ticketKey(s.id)]);
+    await this.#redis.switchyardRateLimitRenew(
+      keys.length,
+      ...keys,
+      this.#now(),
+      this.#leaseMs,
+      ...slots.map((s) => s.id),
+    );
+  }
+
+  /** A move of a concurrency counter must have an id: the slot it takes or gives back is the id's. */
   async move(moves: readonly Move[], id?: MoveId): Promise<Reading[]> {
     const n = moves.length;
     const keys: string[] = [];
     const points: number[] = [];
     const windows: number[] = [];
     for (const { dimension: name, scope: key, points: p } of moves) {
+      if (LEASED.has(name) && !id) throw new Error(`rate-limit: a ${name} move needs an id (its slot)`);
       keys.push(redisKey(name, key));
       points.push(p);
-      windows.push(WINDOW_SECONDS[name] * 1000 * (LEASED.has(name) ? -1 : 1));
+      windows.push(LEASED.has(name) ? -this.#leaseMs : WINDOW_SECONDS[name] * 1000);
     }
-    if (id) keys.push(`rate-limit:move:${id.id}`);
+    if (id) keys.push(ticketKey(id.id));
     const mode = id ? (id.undo ? 'undo' : 'once') : '';
-    const out = await this.#redis.switchyardRateLimitMove(keys.length, ...keys, ...points, ...windows, mode, TICKET_MS);
+    const out = await this.#redis.switchyardRateLimitMove(
+      keys.length,
+      ...keys,
+      ...points,
+      ...windows,
+      mode,
+      this.#leaseMs,
+      this.#now(),
+      id?.id ?? '',
+    );
     const readings: Reading[] = [];
     for (let i = 0; i < n; i++) readings.push({ used: Number(out[2 * i]), resetMs: Number(out[2 * i + 1]) });
     return readings;
@@ -195,6 +302,10 @@ export class RedisCounters implements Counters {
 
   async peek(name: CounterName, key: string): Promise<Reading> {
     const id = redisKey(name, key);
+    if (LEASED.has(name)) {
+      const [used, left] = await Promise.all([this.#redis.zcount(id, `(${this.#now()}`, '+inf'), this.#redis.pttl(id)]);
+      return { used, resetMs: left < 0 ? this.#leaseMs : left };
+    }
     const [used, left] = await Promise.all([this.#redis.get(id), this.#redis.pttl(id)]);
     return used === null || left < 0
       ? { used: 0, resetMs: WINDOW_SECONDS[name] * 1000 }
@@ -202,6 +313,11 @@ export class RedisCounters implements Counters {
   }
 }
 
+function ticketKey(id: string): string {
+  return `rate-limit:move:${id}`;
+}
+
+/** Slots of requests in flight have their own key name: a sorted set, never an older replica's counter. */
 function redisKey(name: CounterName, key: string): string {
-  return `rate-limit:${name}:${key}`;
+  return LEASED.has(name) ? `rate-limit:slots:${key}` : `rate-limit:${name}:${key}`;
 }

@@ -10,8 +10,8 @@ import { StoreHealth } from './store-health.js';
 import { LIMITER_UNAVAILABLE, RATE_LIMITED } from './errors.js';
 
 export * from './limits.js';
-export { MemoryCounters, RedisCounters, WINDOW_SECONDS } from './counters.js';
-export type { CounterName, Counters, Move, RedisClient } from './counters.js';
+export { LEASE_MS, MemoryCounters, RedisCounters, WINDOW_SECONDS } from './counters.js';
+export type { CounterName, Counters, Move, RedisClient, RedisCountersSettings } from './counters.js';
 export type { RateLimitOptions } from './schema.js';
 export { LIMITER_UNAVAILABLE, RATE_LIMITED } from './errors.js';
 
@@ -33,8 +33,14 @@ function readsAnyUrl(gateway: Gateway, x: Exchange): boolean {
   return targets.some((t) => READS_ANY_URL.has(gateway.providers.protocolFor(t, x.protocol) ?? ''));
 }
 
+export interface RateLimitSetup {
+  /** Epoch ms now: windows' ends and concurrency slots' leases; a test's clock. @default Date.now */
+  readonly now?: () => number;
+}
+
 /** Requests, tokens, concurrency and daily budgets per key and key × model; caps per upstream instance. */
-export function rateLimit(): Plugin<RateLimitOptions> {
+export function rateLimit(setup: RateLimitSetup = {}): Plugin<RateLimitOptions> {
+  const now = setup.now ?? Date.now;
   return definePlugin({
     name: PLUGIN,
     options: optionsSchema,
@@ -42,8 +48,9 @@ export function rateLimit(): Plugin<RateLimitOptions> {
     apply(gateway, options) {
       const redis = options.store === 'auto' ? gateway.contract(REDIS_CLIENT) : undefined;
       // In-memory counters outlive config reloads (Redis ones live in Redis); limits are read per request.
-      const counters = gateway.keep(PLUGIN, redis ? 'counters:redis' : 'counters:memory', () =>
-        redis ? new RedisCounters(redis) : new MemoryCounters(),
+      const leaseMs = options.concurrentLeaseMs;
+      const counters = gateway.keep(PLUGIN, `${redis ? 'counters:redis' : 'counters:memory'}:${leaseMs}`, () =>
+        redis ? new RedisCounters(redis, { leaseMs, now }) : new MemoryCounters(now, leaseMs),
       );
       const limiter = new Limiter(
         options,
@@ -54,6 +61,7 @@ export function rateLimit(): Plugin<RateLimitOptions> {
         (model) => gateway.contract(MODEL_INFO)?.lookup(model)?.contextWindow,
         (model) => gateway.contract(MODEL_INFO)?.lookup(model)?.maxOutputTokens,
         (x) => readsAnyUrl(gateway, x),
+        now,
       );
       gateway.routes.add({
         method: 'GET',
@@ -88,6 +96,8 @@ export function rateLimit(): Plugin<RateLimitOptions> {
       }
       gateway.hooks.onResult.tap(PLUGIN, (result, x) => limiter.record(result, x));
       gateway.hooks.onFinish.tapPromise(PLUGIN, (x) => limiter.settle(x));
+      const renewal = setInterval(() => limiter.renewLeases(), limiter.renewEveryMs).unref();
+      gateway.hooks.close.tap(PLUGIN, () => clearInterval(renewal));
     },
   });
 }

@@ -3,7 +3,7 @@ import { NOTHING, Reply, SwitchyardError, exchangeKey, retryAdvice, unansweredAf
 import type { AttemptResult, Exchange, Gateway, Logger } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
 import { sendOutputLimit } from '@switchyard/plugin-models/contract';
-import type { Counters, Move, MoveId } from './counters.js';
+import type { Counters, Move, MoveId, Slot } from './counters.js';
 import {
   chargesFor,
   estimateTokens,
@@ -24,8 +24,8 @@ interface Admission {
   /** The admission's ticket (MoveId), when it has charges to settle. */
   readonly ticket: string | undefined;
   readonly charges: readonly Charge[];
-  /** When each charge's window ends (epoch ms): nothing is given back to a window that has ended. */
-  readonly windowEnds: readonly number[];
+  /** When each charge's window ends (epoch ms): nothing is given back to a window that has ended. A concurrency slot's moves on with each renewal. */
+  readonly windowEnds: number[];
   /** The request's whole estimate (estimateTokens' `tokens`): what an answer without usage, or an attempt cut off, counts. */
   readonly reserved: number;
   used: number | undefined;
@@ -50,6 +50,9 @@ export class Limiter {
   /** Moves to send again: admissions that timed out (to take back) and settlements the store failed. */
   #resends: Array<{ moves: readonly Move[]; id: MoveId }> = [];
   #resendTimer: NodeJS.Timeout | undefined;
+  /** Admissions holding concurrency slots, of requests still running here: their leases are renewed. */
+  readonly #leased = new Set<Admission>();
+  #nextRenewal = 0;
 
   constructor(
     private readonly options: RateLimitOptions,
@@ -64,6 +67,8 @@ export class Limiter {
     private readonly outputLimitOf: (model: string) => number | undefined = () => undefined,
     /** Whether a target the request's model resolves to reads any file by URL (estimateTokens). */
     private readonly readsAnyUrl: (x: Exchange) => boolean = () => false,
+    /** Epoch ms now (the counters' clock). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** beforeRoute: a request no limit applies to passes at once (NOTHING), without a promise of its own. */
@@ -76,6 +81,7 @@ export class Limiter {
   }
 
   async #admit(x: Exchange, caller: string, scopes: ReturnType<typeof scopesFor>): Promise<Reply | undefined> {
+    this.renewLeases();
     const reservation = this.#reservation(x);
     const charges = chargesFor(scopes, reservation);
     if (charges.length === 0) return undefined;
@@ -87,15 +93,15 @@ export class Limiter {
       readings = await this.counters.move(charges, ticket ? { id: ticket } : undefined);
       this.health.ok();
     } catch (err) {
-      // A slow store may have counted it all the same: taken back if so (a concurrency slot's lease is an hour).
+      // A slow store may have counted it all the same: taken back if so (a concurrency slot is held until its lease ends).
       if (ticket) this.#resend(giveBack, { id: ticket, undo: true });
       return this.#storeFailed(err, x);
     }
     const requests = first(charges, readings, 'requests');
     const tokens = first(charges, readings, 'tokens');
     if (!charges.some((c, i) => readings[i]!.used > c.limit)) {
-      const now = Date.now();
-      x.set(ADMISSION, {
+      const now = this.now();
+      const admission: Admission = {
         ticket,
         charges,
         windowEnds: readings.map((r) => now + r.resetMs),
@@ -104,7 +110,9 @@ export class Limiter {
         served: false,
         unanswered: 0,
         settled: false,
-      });
+      };
+      x.set(ADMISSION, admission);
+      if (ticket && charges.some((c) => c.dimension === 'concurrent')) this.#leased.add(admission);
       setRateLimitHeaders((name, value) => x.setResponseHeader(name, value), requests, tokens);
       if (
         reservation.sendOutput !== undefined &&
@@ -244,12 +252,13 @@ export class Limiter {
 
   async #settle(admission: Admission): Promise<void> {
     admission.settled = true;
+    this.#leased.delete(admission);
     // Served: real usage (the estimate when the upstream sent none). Each attempt cut off mid-answer
     // (a caller who hung up, a timeout, a lost hedge, an answer that could not be used) keeps a reservation besides: tokens were likely
     // spent. Nothing else: given back.
     const served = admission.served ? (admission.used ?? admission.reserved) : 0;
     const actual = served + admission.unanswered * admission.reserved;
-    const now = Date.now();
+    const now = this.now();
     const moves: Move[] = [];
     admission.charges.forEach((c, i) => {
       // A window that already ended holds nothing of ours any more.
@@ -270,6 +279,34 @@ export class Limiter {
       this.health.failed(err, this.options.onStoreError);
       if (id) this.#resend(moves, id);
     }
+  }
+
+  /** How often the leases of running requests' slots are renewed: a third of the lease. */
+  get renewEveryMs(): number {
+    return Math.floor(this.options.concurrentLeaseMs / 3);
+  }
+
+  /**
+   * A concurrency slot ends its lease after its admission, for a replica that died holding it; a
+   * request still running here keeps its slot: at most every third of the lease (on a timer, and
+   * before an admission), its slots and ticket are given the whole lease again. Never waited for.
+   */
+  renewLeases(): void {
+    const now = this.now();
+    if (this.#leased.size === 0 || now < this.#nextRenewal) return;
+    this.#nextRenewal = now + this.renewEveryMs;
+    const slots: Slot[] = [];
+    const ends = now + this.options.concurrentLeaseMs;
+    for (const a of this.#leased)
+      a.charges.forEach((c, i) => {
+        if (c.dimension !== 'concurrent') return;
+        slots.push({ scope: c.scope, id: a.ticket! });
+        a.windowEnds[i] = ends;
+      });
+    this.counters.renew(slots).then(
+      () => this.health.ok(),
+      (err: unknown) => this.health.failed(err, this.options.onStoreError),
+    );
   }
 
   /** Moves waiting to be sent again (the status endpoint's `pendingMoves`). */

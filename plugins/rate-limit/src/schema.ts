@@ -66,6 +66,12 @@ export const optionsSchema = Type.Object(
       description:
         '`auto`: Redis when the gateway store is Redis (`store.type: redis`), else memory; `memory`: always local.',
     }),
+    concurrentLeaseMs: Type.Integer({
+      minimum: 3000,
+      default: 300_000,
+      description:
+        'How long a `concurrent` slot is held without renewal, in ms. The replica running a request renews its slots every third of it; a slot its replica never gave back (the replica died, or stopped while Redis failed its settlement) frees on its own when its lease ends, whatever other requests do. A request whose replica cannot reach Redis for longer loses its slot (others may be admitted beside it).',
+    }),
     charsPerToken: Type.Number({
       exclusiveMinimum: 0,
       default: 4,

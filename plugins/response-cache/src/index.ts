@@ -23,7 +23,9 @@ export { requestKey, isDeterministic } from './request-key.js';
 export { MemoryBackend, StoreBackend } from './backend.js';
 export type { Backend, Entry } from './backend.js';
 
-/** The key a request will be stored under once its answer arrives. */
+/** What a store operation bounded by storeWaitMs gives when the store did not answer in time. */
+const TOO_SLOW: unique symbol = Symbol('response-cache store too slow');
+
 /** The key an answer is stored under, and the request's output limits when it was made. */
 const PENDING = exchangeKey<{ key: string; limits: string }>('response-cache:pending');
 
@@ -35,6 +37,8 @@ export interface ResponseCacheCounts {
   /** Answers not stored: partial, tool calls, too large. */
   refused: number;
   errors: number;
+  /** Lookups and writes the store did not answer within storeWaitMs: the request went on without them. */
+  slow: number;
 }
 
 export interface ResponseCachePlugin extends Plugin<ResponseCacheOptions> {
@@ -54,7 +58,15 @@ export interface ResponseCacheSetup {
  */
 export function responseCache(setup: ResponseCacheSetup = {}): ResponseCachePlugin {
   const clock = setup.clock ?? Date.now;
-  const counts: ResponseCacheCounts = { hits: 0, misses: 0, bypassed: 0, stored: 0, refused: 0, errors: 0 };
+  const counts: ResponseCacheCounts = {
+    hits: 0,
+    misses: 0,
+    bypassed: 0,
+    stored: 0,
+    refused: 0,
+    errors: 0,
+    slow: 0,
+  };
   const plugin = definePlugin({
     name: PLUGIN,
     options: optionsSchema,
@@ -84,6 +96,9 @@ class ResponseCaching {
   readonly #clock: () => number;
   readonly #ttlMs: number;
   readonly #routes: ModelRoutes | undefined;
+  /** How long a request waits for the store; undefined when it answers at once (memory). */
+  readonly #waitMs: number | undefined;
+  #slowLoggedAt = -Infinity;
 
   constructor(
     gateway: Gateway,
@@ -99,6 +114,7 @@ class ResponseCaching {
     this.#clock = clock;
     this.#ttlMs = options.ttlSeconds * 1000;
     this.#routes = gateway.contract(MODEL_ROUTES);
+    this.#waitMs = backend instanceof StoreBackend && gateway.store.kind !== 'memory' ? options.storeWaitMs : undefined;
   }
 
   async lookup(x: Exchange): Promise<Reply | void> {
@@ -122,7 +138,11 @@ class ResponseCaching {
     const scope = shared ? '*' : keptScope(x.caller);
     const key = requestKey(x, scope, modelKey(targets, x.model));
     if (read) {
-      const entry = await this.#backend.get(key).catch((err: unknown) => this.#warn(err, 'lookup'));
+      const found = await this.#bounded(
+        this.#backend.get(key).catch((err: unknown) => this.#warn(err, 'lookup')),
+        'lookup',
+      );
+      const entry = found === TOO_SLOW ? undefined : found;
       if (entry) {
         const age = this.#clock() - entry.storedAt;
         if (age >= 0 && age < this.#ttlMs) {
@@ -131,7 +151,7 @@ class ResponseCaching {
           const completion = JSON.parse(entry.completion) as ChatCompletion;
           return this.#replay(x, completion, { [HEADER]: 'hit', age: String(Math.floor(age / 1000)) });
         }
-        if (age >= this.#ttlMs) await this.#backend.delete(key).catch((err: unknown) => this.#warn(err, 'delete'));
+        if (age >= this.#ttlMs) void this.#backend.delete(key).catch((err: unknown) => this.#warn(err, 'delete'));
       }
       this.#counts.misses++;
     } else this.#counts.bypassed++;
@@ -186,12 +206,36 @@ class ResponseCaching {
       this.#counts.refused++;
       return;
     }
-    try {
-      await this.#backend.set(key, { completion: json, storedAt: this.#clock() }, this.#ttlMs);
-      this.#counts.stored++;
-    } catch (err) {
-      this.#warn(err, 'store');
-    }
+    const write = this.#backend.set(key, { completion: json, storedAt: this.#clock() }, this.#ttlMs).then(
+      () => void this.#counts.stored++,
+      (err: unknown) => this.#warn(err, 'store'),
+    );
+    await this.#bounded(write, 'store');
+  }
+
+  /** `op`, or TOO_SLOW once storeWaitMs passed without its answer (counted, logged at most once a second). */
+  #bounded<T>(op: Promise<T>, what: string): Promise<T | typeof TOO_SLOW> {
+    if (this.#waitMs === undefined) return op;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<typeof TOO_SLOW>((resolve) => {
+      timer = setTimeout(resolve, this.#waitMs, TOO_SLOW);
+    });
+    return Promise.race([op, late]).then((answer) => {
+      clearTimeout(timer);
+      if (answer === TOO_SLOW) this.#slow(what);
+      return answer;
+    });
+  }
+
+  #slow(what: string): void {
+    this.#counts.slow++;
+    const now = Date.now();
+    if (now - this.#slowLoggedAt < 1000) return;
+    this.#slowLoggedAt = now;
+    this.#gateway.logger.warn(
+      { plugin: PLUGIN, event: 'response_cache_slow', what, storeWaitMs: this.#waitMs },
+      `response-cache: the store did not answer a ${what} within ${this.#waitMs} ms; requests go on without waiting (a lookup counts as a miss)`,
+    );
   }
 
   #warn(err: unknown, what: string): void {

@@ -34,6 +34,12 @@ export const optionsSchema = Type.Object(
     }),
     shared: Type.Boolean({ default: false, description: 'One cache for every gateway key instead of one per key.' }),
     cacheToolCalls: Type.Boolean({ default: false, description: 'Also store answers that call tools.' }),
+    storeWaitMs: Type.Integer({
+      minimum: 1,
+      default: 100,
+      description:
+        "Backend `store` on Redis: longest a request waits for the store to look its answer up or to store one, in ms (far below the store's 1 s command timeout). Past it a lookup counts as a miss and the request goes upstream; a write goes on without the request.",
+    }),
     keyPrefix: Type.String({
       default: 'response-cache:',
       description: 'Prefix of its keys in the gateway store (backend `store`).',

@@ -137,6 +137,26 @@ describe('BreakerTable', () => {
     expect(t.admit('a', 500).ok).toBe(true);
   });
 
+  it('a replica that died holding a half-open probe holds nothing elsewhere: another probes at once, and closes', () => {
+    // Probe leases live in each replica's memory; only states are shared, and an adopted state
+    // starts without leases. So a probe a dead replica never reported blocks no other replica.
+    const a = table();
+    const b = table();
+    fail(a.t, 'x', 5);
+    expect(b.t.adopt('x', a.t.shared('x')!)).toBe(true);
+    a.advance(30_000);
+    b.advance(30_000);
+    expect(a.t.admit('x', 60_000)).toEqual({ ok: true, probe: true }); // A's probe: it then dies
+    expect(b.t.adopt('x', a.t.shared('x')!)).toBe(true); // A's half-open, published
+    expect(b.t.snapshot('x')).toMatchObject({ state: 'half_open', probesInFlight: 0 });
+    expect(b.t.admit('x', 60_000)).toEqual({ ok: true, probe: true });
+    expect(b.t.admit('x', 60_000)).toMatchObject({ ok: false, reason: 'circuit half-open (probe in flight)' });
+    b.t.record('x', 'success');
+    expect(b.t.admit('x', 60_000)).toEqual({ ok: true, probe: true });
+    b.t.record('x', 'success');
+    expect(b.t.state('x')).toBe('closed');
+  });
+
   it('parks a rate-limited instance for its Retry-After (capped), or rateLimitCooldownMs without one', () => {
     const { t, advance, now } = table();
     t.record('a', 'rate_limited', 7000);

@@ -13,7 +13,7 @@ import type { TcpProxy } from '../../support/tcp-proxy.js';
 
 // A slow Redis: the store's commands time out after 1 s while Redis still runs them. An admission
 // that timed out may have been counted, a settlement that failed was not: neither may leave a
-// concurrency slot taken (its lease is an hour, renewed by every admission of the key).
+// concurrency slot taken until its lease ends (an hour).
 
 const prefix = testPrefix();
 const admin = new Redis('redis://127.0.0.1:6379');
@@ -68,7 +68,8 @@ const chat = (gw: RunningGateway, headers: Record<string, string> = {}): Promise
 /** The markers (tickets) that make a move sent again count once, as the gateway's Redis holds them. */
 const tickets = async (): Promise<string[]> => admin.keys(`${prefix}${run}:rate-limit:move:*`);
 
-const inFlight = async (): Promise<string | null> => admin.get(`${prefix}${run}:rate-limit:concurrent:key:app`);
+/** Slots of requests in flight (members of the key's sorted set). */
+const inFlight = async (): Promise<number> => admin.zcard(`${prefix}${run}:rate-limit:slots:key:app`);
 
 describe('rate-limit on a slow Redis (replies after the command timeout)', () => {
   it.each(['deny', 'allow'] as const)(
@@ -76,14 +77,14 @@ describe('rate-limit on a slow Redis (replies after the command timeout)', () =>
     async (onStoreError) => {
       const { gw, proxy } = await gateway({ defaults: { concurrent: 1 }, onStoreError });
       await waitFor(async () => (await chat(gw)).status === 200, 'a limited request served');
-      await waitFor(async () => (await inFlight()) === '0', 'its slot given back');
+      await waitFor(async () => (await inFlight()) === 0, 'its slot given back');
       proxy.holdReplies();
       const during = await chat(gw);
       expect(during.status).toBe(onStoreError === 'deny' ? 503 : 200);
       await during.text();
-      expect(await inFlight()).not.toBe('0'); // Redis counted the admission the gateway never heard of
+      expect(await inFlight()).not.toBe(0); // Redis counted the admission the gateway never heard of
       proxy.releaseReplies();
-      await waitFor(async () => (await inFlight()) === '0', 'the timed-out admission given back');
+      await waitFor(async () => (await inFlight()) === 0, 'the timed-out admission given back');
       const after = await chat(gw);
       expect(after.status).toBe(200);
       await after.text();
@@ -96,12 +97,12 @@ describe('rate-limit on a slow Redis (replies after the command timeout)', () =>
   ] as const)('a settlement that %s is sent again until Redis takes it, and counts once', async (_how, late) => {
     const { gw, proxy } = await gateway({ defaults: { concurrent: 1 }, onStoreError: 'allow' });
     await waitFor(async () => (await chat(gw)).status === 200, 'a limited request served');
-    await waitFor(async () => (await inFlight()) === '0', 'its slot given back');
+    await waitFor(async () => (await inFlight()) === 0, 'its slot given back');
     upstream.close();
     const before = upstream.received;
     const admitted = chat(gw);
     await waitFor(() => upstream.received > before, 'the admitted request upstream');
-    expect(await inFlight()).toBe('1');
+    expect(await inFlight()).toBe(1);
     if (late) proxy.holdReplies();
     else await proxy.cut();
     upstream.open();
@@ -112,7 +113,7 @@ describe('rate-limit on a slow Redis (replies after the command timeout)', () =>
     if (late) proxy.releaseReplies();
     else await proxy.restore();
     await waitFor(async () => (await pending(gw)) === 0, 'the settlement sent again');
-    expect(await inFlight()).toBe('0');
+    expect(await inFlight()).toBe(0);
   });
 });
 
@@ -137,7 +138,7 @@ describe('rate-limit tickets on Redis (what makes a move sent again count once)'
       expect(res.status).toBe(200);
       await res.text();
     }
-    await waitFor(async () => (await inFlight()) === '0', 'the slots given back');
+    await waitFor(async () => (await inFlight()) === 0, 'the slots given back');
     // Was: two markers per request (its admission's and its settlement's), kept 10 minutes each.
     expect(await tickets()).toEqual([]);
   });
