@@ -64,7 +64,9 @@ const chat = (gw: RunningGateway, session?: string): Promise<Response> =>
 
 describe('shared state across two replicas on one Redis', () => {
   it('honours on replica B the sticky bindings made through replica A', async () => {
-    const [one, two] = await replicas(() => [withOptions(loadBalancer(), { sticky: { sources: ['header'] } })]);
+    // A lookup waits for Redis as long as it takes here (a busy machine's stalled event loop would otherwise end it).
+    const sticky = { sources: ['header'], lookupTimeoutMs: 30_000 };
+    const [one, two] = await replicas(() => [withOptions(loadBalancer(), { sticky })]);
     const bound = new Map<string, string | null>();
     for (let i = 0; i < 16; i++) {
       const res = await chat(one, `session-${i}`);

@@ -37,7 +37,8 @@ beforeAll(async () => {
           models: ['gpt-4o-mini'],
         },
       ],
-      plugins: { 'response-cache': { enabled: true, backend: 'store', ttlSeconds: 30 } },
+      // storeWaitMs: a lookup waits for Redis as long as it takes here (a busy machine's stalled event loop would otherwise end it).
+      plugins: { 'response-cache': { enabled: true, backend: 'store', ttlSeconds: 30, storeWaitMs: 30_000 } },
     }),
   );
   const args = [CLI, 'start', '--config', file, '--port', '0', '--preset', PRESET];

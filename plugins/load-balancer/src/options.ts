@@ -36,7 +36,7 @@ export const stickySchema = Type.Object(
         'Longest a local binding is trusted before `gateway.store` is read again (bindings of other replicas), in ms.',
     }),
     lookupTimeoutMs: positive(
-      50,
+      200,
       'Longest a request waits for `gateway.store` to read its binding, in ms: past it (a slow Redis) the request goes on with the binding this replica knows, else unbound (nothing bound; counted in `sticky_lookups_slow`, logged).',
     ),
   },

@@ -7,7 +7,7 @@ const PREFIX = 'load-balancer:session:';
 export const UNKNOWN: unique symbol = Symbol('sticky binding unknown');
 
 /** How long a lookup waits for the store by default, in ms. */
-export const LOOKUP_TIMEOUT_MS = 50;
+export const LOOKUP_TIMEOUT_MS = 200;
 
 interface Local {
   target: string;

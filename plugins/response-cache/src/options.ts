@@ -36,7 +36,7 @@ export const optionsSchema = Type.Object(
     cacheToolCalls: Type.Boolean({ default: false, description: 'Also store answers that call tools.' }),
     storeWaitMs: Type.Integer({
       minimum: 1,
-      default: 100,
+      default: 250,
       description:
         "Backend `store` on Redis: longest a request waits for the store to look its answer up or to store one, in ms (far below the store's 1 s command timeout). Past it a lookup counts as a miss and the request goes upstream; a write goes on without the request.",
     }),

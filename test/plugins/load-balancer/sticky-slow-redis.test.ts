@@ -14,7 +14,7 @@ import { HUNG_MS, until } from '../../support/wait.js';
 // A slow Redis: replies held. The store here waits for Redis as long as it takes (no command
 // timeout before the test would call it hung), so a request that waited on its sticky lookup
 // would not be answered until the replies are released. A sticky lookup is an optimisation: the
-// request must go on after sticky.lookupTimeoutMs (default 50 ms), while Redis still holds its reply.
+// request must go on after sticky.lookupTimeoutMs (here 1 s), while Redis still holds its reply.
 
 const prefix = testPrefix();
 let a: MockOpenAI;
