@@ -234,3 +234,31 @@ describe.each<[keyof typeof REFUSALS, ClientSetup]>([
     TEST_MS,
   );
 });
+
+describe('the deny proxy around qwen', () => {
+  let bench: Bench;
+  beforeAll(async () => void (bench = await startBench('chat', ['qwen3-coder-plus'])));
+  afterAll(() => bench.close());
+  afterEach(() => void (proxy.attempts.length = 0));
+
+  it(
+    'sees what qwen sends out once its usage statistics are left on (so the silence above is real)',
+    async () => {
+      const run = await runQwen({
+        authType: 'openai',
+        model: 'qwen3-coder-plus',
+        baseUrl: bench.baseUrl,
+        apiKey: CLIENT_KEY,
+        prompt: PROMPT,
+        extraEnv: { ...proxy.env(), QWEN_USAGE_STATISTICS_ENABLED: '1' },
+        timeoutMs: CLIENT_HUNG_MS,
+      });
+      expect(run.exitCode).toBe(0);
+      expect(proxy.attempts.length).toBeGreaterThan(0);
+      expect(proxy.attempts.every((a) => a.kind === 'connect' && /\.rum\.aliyuncs\.com:443$/.test(a.target))).toBe(
+        true,
+      );
+    },
+    TEST_MS,
+  );
+});

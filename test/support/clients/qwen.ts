@@ -6,7 +6,8 @@
  * (OPENAI_* / ANTHROPIC_*). Tools run without asking (`--approval-mode yolo`).
  *
  * A throw-away HOME and QWEN_HOME hold its settings, sessions and logs; a clean environment. Offline:
- * usage statistics off (QWEN_USAGE_STATISTICS_ENABLED=0 and the setting: on by default), telemetry
+ * usage statistics off (QWEN_USAGE_STATISTICS_ENABLED=0 and the setting: on by default, they go to
+ * Alibaba Cloud's RUM service, *.rum.aliyuncs.com), telemetry
  * off, update checks off (`general.enableAutoUpdate: false`). qwen's package asks for Node 22; it
  * runs on this Node 20. Its
  * model calls go through Node's global fetch, which on Node 20 ignores HTTP(S)_PROXY, so each run
