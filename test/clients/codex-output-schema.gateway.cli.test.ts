@@ -2,7 +2,8 @@
  * The real Codex CLI with `--output-schema` (the Responses body carries `text.format: json_schema`
  * beside Codex's own tools, `tool_choice: "auto"`) THROUGH the gateway to each kind of upstream:
  * OpenAI's Responses (passed through) and a Chat-Completions-only server (`response_format`) answer
- * JSON; Anthropic is offered the JSON tool beside Codex's (not forced: Codex's tool_choice holds),
+ * JSON; Anthropic is offered the JSON tool beside Codex's with `tool_choice: {type: any}` (Codex's
+ * "auto" with an output schema: a call of Codex's tools or the answer, which is the JSON tool's call),
  * and its call of it is Codex's JSON answer; Gemini 2.5, which refuses JSON output while it may call
  * functions (400), gets the request without the JSON output and answers in text.
  */
@@ -83,7 +84,7 @@ describe.each(UPSTREAM_KINDS)('Codex CLI --output-schema through the gateway to 
         case 'anthropic':
           expect(body.tools.map((t: { name: string }) => t.name)).toContain('json_response');
           expect(body.tools.at(-1)).toMatchObject({ name: 'json_response', input_schema: SCHEMA });
-          expect(body.tool_choice).toEqual({ type: 'auto' });
+          expect(body.tool_choice).toEqual({ type: 'any' });
           break;
         case 'gemini':
           expect(body.tools[0].functionDeclarations.length).toBeGreaterThan(0);

@@ -22,6 +22,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
 import { answerMessages, messageStreamEvents, validateMessagesBody } from './mock-anthropic.js';
+import type { AnthropicAnswerer } from './mock-anthropic.js';
 import { ONE_SAMPLING_FIELD } from './mock-anthropic-validate.js';
 import { MockUpstream, parseJson, readBody } from './mock-server.js';
 import { sample } from './schema-sample.js';
@@ -53,6 +54,11 @@ export interface MockBedrock {
   readonly origin: string;
   readonly requests: BedrockRecordedRequest[];
   queueFault(...faults: BedrockFault[]): void;
+  /**
+   * Decides Converse answers until cleared with null (reset() clears it too): its tool calls (as
+   * toolUse blocks), else its text; undefined keeps the default answer. Gets the Converse body.
+   */
+  setAnswerer(answerer: AnthropicAnswerer | null): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -129,6 +135,7 @@ class MockBedrockServer extends MockUpstream<BedrockRecordedRequest, BedrockFaul
   readonly #cache = new Set<string>();
   readonly #name: string;
   readonly #region: string;
+  #answerer: AnthropicAnswerer | null = null;
 
   constructor(private readonly options: MockBedrockOptions) {
     super();
@@ -136,9 +143,14 @@ class MockBedrockServer extends MockUpstream<BedrockRecordedRequest, BedrockFaul
     this.#region = options.region ?? 'us-east-1';
   }
 
+  setAnswerer(answerer: AnthropicAnswerer | null): void {
+    this.#answerer = answerer;
+  }
+
   override reset(): void {
     super.reset();
     this.#cache.clear();
+    this.#answerer = null;
   }
 
   protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -246,7 +258,17 @@ class MockBedrockServer extends MockUpstream<BedrockRecordedRequest, BedrockFaul
     const wanted = results.length ? undefined : (forced ?? (/\bweather\b/i.test(userText) ? tools[0] : undefined));
     const content: Json[] = [];
     let stopReason = 'end_turn';
-    if (wanted) {
+    const scripted = this.#answerer?.(body);
+    if (scripted?.toolCalls?.length) {
+      if (scripted.text) content.push({ text: scripted.text });
+      for (const call of scripted.toolCalls)
+        content.push({
+          toolUse: { toolUseId: `tooluse_${randomBytes(8).toString('hex')}`, name: call.name, input: call.input },
+        });
+      stopReason = 'tool_use';
+    } else if (scripted?.text !== undefined) {
+      content.push({ text: scripted.text });
+    } else if (wanted) {
       content.push({
         toolUse: {
           toolUseId: `tooluse_${randomBytes(8).toString('hex')}`,

@@ -302,14 +302,21 @@ function tools(req: ChatRequest, body: ConverseRequest, model: string, warn: War
         : "Respond with the answer as this tool's input: a JSON object.";
     const callersTools = specs.length > 0;
     specs.push({ toolSpec: { name: JSON_TOOL, description, inputSchema: { json: schema } } });
-    if (choice)
+    if (choice && !('auto' in choice))
       warn("response_format with tool_choice: the JSON tool is offered, not forced, so the caller's tool_choice holds");
-    // Beside the caller's tools, some tool is forced (theirs or the JSON tool): the JSON tool alone would leave theirs uncallable.
+    // "auto" (asked, or by default): the answer is the JSON tool's call, so some tool is forced (theirs or the
+    // JSON tool) and a plain-text answer outside the schema cannot happen; the JSON tool alone would leave theirs uncallable.
     else choice = callersTools ? { any: {} } : { tool: { name: JSON_TOOL } };
     jsonTool = JSON_TOOL;
   }
   const names = specs.map((t) => t.toolSpec.name);
-  choice = fitToolChoice(choice, model, names, jsonTool && !req.tool_choice ? 'response_format' : 'tool_choice', warn);
+  choice = fitToolChoice(
+    choice,
+    model,
+    names,
+    jsonTool && (!req.tool_choice || req.tool_choice === 'auto') ? 'response_format' : 'tool_choice',
+    warn,
+  );
   if (specs.length) body.toolConfig = choice ? { tools: specs, toolChoice: choice } : { tools: specs };
   return jsonTool;
 }

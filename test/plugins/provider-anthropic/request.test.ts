@@ -274,6 +274,16 @@ describe('toMessagesRequest', () => {
     expect(out.warnings).toEqual([]);
   });
 
+  it('treats an explicit tool_choice "auto" as none given: some tool is forced, parallel calls kept as asked', () => {
+    const tools = [{ type: 'function' as const, function: { name: 'f' } }];
+    const out = convert({ tools, tool_choice: 'auto', response_format: { type: 'json_object' } });
+    expect(out.body.tools!.map((t) => t.name)).toEqual(['f', 'json_response']);
+    expect(out.body.tool_choice).toEqual({ type: 'any' });
+    expect(out.warnings).toEqual([]);
+    const serial = convert({ tools, parallel_tool_calls: false, response_format: { type: 'json_object' } });
+    expect(serial.body.tool_choice).toEqual({ type: 'any', disable_parallel_tool_use: true });
+  });
+
   it('offers the JSON tool without forcing it when the caller forces its own tool_choice', () => {
     const tools = [{ type: 'function' as const, function: { name: 'f' } }];
     const out = convert({ tools, tool_choice: 'required', response_format: { type: 'json_object' } });

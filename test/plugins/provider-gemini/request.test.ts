@@ -39,6 +39,44 @@ describe('toGenerateContent', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('gives call turns no model signed the bypass signature on Gemini 3; signed turns and Gemini 2.5 stay as they are', () => {
+    const signed = toolCallId('resp1', 0, 'c2lnbmF0dXJlKy8=');
+    const call = (id: string, name: string) => ({ id, type: 'function' as const, function: { name, arguments: '{}' } });
+    const messages: ChatRequest['messages'] = [
+      { role: 'user', content: 'Hi' },
+      {
+        role: 'assistant',
+        content: 'Let me hand you over.',
+        tool_calls: [call('toolu_a', 'transfer'), call('toolu_b', 'log')],
+      },
+      { role: 'tool', tool_call_id: 'toolu_a', content: 'ok' },
+      { role: 'tool', tool_call_id: 'toolu_b', content: 'ok' },
+      { role: 'assistant', content: null, tool_calls: [call(signed, 'get_weather'), call('call_x_1', 'get_time')] },
+      { role: 'tool', tool_call_id: signed, content: 'sunny' },
+      { role: 'tool', tool_call_id: 'call_x_1', content: '09:00' },
+    ];
+    const signatures = (model: string) => {
+      const { body, warnings } = convert({ messages }, model);
+      const parts = body.contents.flatMap((c) => c.parts.filter((p) => p.functionCall));
+      return { signatures: parts.map((p) => p.thoughtSignature), warnings };
+    };
+    const BYPASS = 'skip_thought_signature_validator';
+    for (const model of [
+      'gemini-3-flash-preview',
+      'gemini-flash-latest',
+      'publishers/google/models/gemini-3-pro-preview',
+    ])
+      expect(signatures(model)).toEqual({
+        signatures: [BYPASS, BYPASS, 'c2lnbmF0dXJlKy8=', undefined],
+        warnings: [expect.stringContaining('2 function call(s) in the history carry no Gemini thought signature')],
+      });
+    for (const model of ['gemini-2.5-flash', 'gemini-2.0-flash', 'gemma-3-27b-it'])
+      expect(signatures(model)).toEqual({
+        signatures: [undefined, undefined, 'c2lnbmF0dXJlKy8=', undefined],
+        warnings: [],
+      });
+  });
+
   it('turns a tool history into functionCall / functionResponse parts, recovering names and wrapping non-objects', () => {
     const signed = toolCallId('resp1', 1, 'c2lnbmF0dXJlKy8=');
     const { body } = convert({

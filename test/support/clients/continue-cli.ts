@@ -21,12 +21,11 @@
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ProxyAttempt } from './deny-proxy.js';
-import { baseEnv, runProcess } from './run-process.js';
+import { baseEnv, proxyFetchModule, runProcess } from './run-process.js';
 
 /** cn's two model providers used here: `openai` speaks Chat Completions to a base URL other than OpenAI's, `anthropic` Messages. */
 export type ContinueProvider = 'openai' | 'anthropic';
@@ -113,16 +112,6 @@ export function continueCli(): string {
     }
     if (dirname(dir) === dir) throw new Error('@continuedev/cli is not installed (npm ci)');
   }
-}
-
-/** The module imported before cn: Node's global fetch through HTTP(S)_PROXY, loopback excepted by NO_PROXY. */
-function proxyFetchModule(): string {
-  const undici = pathToFileURL(createRequire(import.meta.url).resolve('undici')).href;
-  return [
-    `import { EnvHttpProxyAgent, setGlobalDispatcher } from ${JSON.stringify(undici)};`,
-    'setGlobalDispatcher(new EnvHttpProxyAgent());',
-    '',
-  ].join('\n');
 }
 
 export async function runContinue(run: ContinueRun): Promise<ContinueResult> {

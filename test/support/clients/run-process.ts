@@ -1,5 +1,7 @@
 /** Runs a client program to completion with a clean environment and a "hung" limit. */
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 /** How long a client program may run before it is taken for hung: a loaded 2-core machine may be slow to start one, never this slow. */
 export const CLIENT_HUNG_MS = 180_000;
@@ -50,4 +52,19 @@ export function runProcess(command: string, args: string[], options: RunOptions)
 /** PATH and locale only: what a program needs to start, and no secrets. */
 export function baseEnv(home: string): Record<string, string> {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', TERM: 'dumb', NO_COLOR: '1' };
+}
+
+/**
+ * A module for `node --import` before a client program starts: Node's global fetch through
+ * HTTP(S)_PROXY, loopback excepted by NO_PROXY (undici's EnvHttpProxyAgent as the global
+ * dispatcher, as Node 24's NODE_USE_ENV_PROXY would do). On Node 20 fetch ignores those variables:
+ * without it a client's stray requests would just fail unseen instead of reaching the deny proxy.
+ */
+export function proxyFetchModule(): string {
+  const undici = pathToFileURL(createRequire(import.meta.url).resolve('undici')).href;
+  return [
+    `import { EnvHttpProxyAgent, setGlobalDispatcher } from ${JSON.stringify(undici)};`,
+    'setGlobalDispatcher(new EnvHttpProxyAgent());',
+    '',
+  ].join('\n');
 }

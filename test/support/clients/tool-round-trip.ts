@@ -89,3 +89,51 @@ export function expectToolResultSent(wire: UpstreamKind, followUp: any, call: Sc
     }
   }
 }
+
+/** What a scripted model does next: call tools (saying `text` first, if given), or answer in text. */
+export type NextStep =
+  { calls: Array<{ name: string; args: Record<string, unknown> }>; text?: string } | { text: string };
+
+/** The tools a request offered and the tools already called in its history (in order), whatever the upstream's wire. */
+export interface ToolState {
+  offered: string[];
+  called: string[];
+}
+
+/** The offered and called tool names of a request body of any upstream kind. */
+export function toolStateOf(body: any): ToolState {
+  const tools: any[] = Array.isArray(body.tools) ? body.tools : [];
+  const offered = tools.flatMap((t) =>
+    Array.isArray(t.functionDeclarations)
+      ? t.functionDeclarations.map((d: { name: string }) => d.name)
+      : [t.function?.name ?? t.name],
+  );
+  const called: string[] = [];
+  if (Array.isArray(body.input))
+    for (const item of body.input) if (item.type === 'function_call') called.push(item.name);
+  for (const message of body.messages ?? []) {
+    for (const call of message.tool_calls ?? []) called.push(call.function.name);
+    if (Array.isArray(message.content))
+      for (const block of message.content) if (block.type === 'tool_use') called.push(block.name);
+  }
+  for (const content of body.contents ?? [])
+    for (const part of content.parts ?? []) if (part.functionCall) called.push(part.functionCall.name);
+  return { offered, called };
+}
+
+/** Scripts every upstream mock of the bench with one policy: from the tools offered and called, the next step. */
+export function scriptSteps(bench: Bench, next: (state: ToolState) => NextStep): void {
+  const step = (body: any): NextStep => next(toolStateOf(body));
+  bench.openai.setAnswerer((body) => {
+    const s = step(body);
+    return 'calls' in s ? { text: s.text, toolCalls: s.calls.map((c) => ({ name: c.name, arguments: c.args })) } : s;
+  });
+  bench.anthropic.setAnswerer((body) => {
+    const s = step(body);
+    return 'calls' in s ? { text: s.text, toolCalls: s.calls.map((c) => ({ name: c.name, input: c.args })) } : s;
+  });
+  bench.gemini.setAnswerer((body) => {
+    const s = step(body);
+    return 'calls' in s ? { text: s.text, functionCalls: s.calls } : s;
+  });
+}

@@ -331,12 +331,17 @@ function responseFormat(
       : "Respond with the answer as this tool's input: a JSON object.";
   const callersTools = (body.tools ?? []).length > 0;
   body.tools = [...(body.tools ?? []), { name: JSON_TOOL, description, input_schema: schema }];
-  if (body.tool_choice) {
+  const asked = body.tool_choice;
+  if (asked && asked.type !== 'auto') {
     warn("response_format with tools: the JSON tool is offered, not forced, so the caller's tool_choice holds");
   } else {
-    // Forcing the JSON tool would leave the caller's tools uncallable: some tool is forced instead,
-    // so each turn is a call of the caller's or the answer.
-    body.tool_choice = callersTools ? { type: 'any' } : { type: 'tool', name: JSON_TOOL };
+    // "auto" (asked, or by default): a turn is a call of the caller's tools or the answer, and the
+    // answer is the JSON tool's call, so some tool is forced: the caller's stay callable, and a
+    // plain-text answer outside the schema cannot happen. Forcing the JSON tool alone would leave
+    // theirs uncallable.
+    const forced: AnthropicToolChoice = callersTools ? { type: 'any' } : { type: 'tool', name: JSON_TOOL };
+    if (asked?.disable_parallel_tool_use) forced.disable_parallel_tool_use = true;
+    body.tool_choice = forced;
   }
   return JSON_TOOL;
 }

@@ -25,3 +25,16 @@ export function splitToolCallId(id: string): { id: string; signature?: string } 
   if (!match) return { id };
   return { id: match[1]!, signature: Buffer.from(match[2]!, 'base64url').toString('base64') };
 }
+
+/**
+ * The signature Google documents for function calls Gemini did not make (another model's turns,
+ * a hand-built history): Gemini 3 refuses a call turn of the current conversation step without a
+ * signature ("Function call is missing a thought_signature"), and accepts this one in its place.
+ */
+export const FOREIGN_CALL_SIGNATURE = 'skip_thought_signature_validator';
+
+/** Whether a model checks function-call signatures: Gemini 3 and later (not Gemini 1.x/2.x, not Gemma). */
+export function checksCallSignatures(model: string): boolean {
+  const id = model.slice(model.lastIndexOf('/') + 1);
+  return !/^(gemini-[12][.-]|gemma-)/.test(id);
+}

@@ -1,7 +1,7 @@
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ToolCall } from '@switchyard/core/protocol';
 import { isEmptyObject, toGeminiSchema } from './schema.js';
-import { splitToolCallId } from './ids.js';
+import { checksCallSignatures, FOREIGN_CALL_SIGNATURE, splitToolCallId } from './ids.js';
 import type {
   Content,
   FunctionDeclaration,
@@ -54,6 +54,7 @@ export function toGenerateContent(
       warn(`${key} has no Gemini equivalent and was dropped`);
   }
   const out: GenerateContentRequest = { contents: toContents(req.messages, warn) };
+  if (checksCallSignatures(model)) signForeignCalls(out.contents, warn);
   const system = systemParts(req.messages);
   if (system.length) out.systemInstruction = { parts: system };
   const tools = toTools(req.tools, options, warn);
@@ -64,6 +65,26 @@ export function toGenerateContent(
   const config = toGenerationConfig(req, model, options, warn, callable);
   if (Object.keys(config).length) out.generationConfig = config;
   return out;
+}
+
+/**
+ * Function-call turns that carry no signature at all were made by another model (a handoff from
+ * an agent on another provider, a history built by hand): each call gets the documented bypass
+ * signature, which Gemini 3 takes in place of its own. Turns Gemini made keep theirs untouched.
+ */
+function signForeignCalls(contents: Content[], warn: Warn): void {
+  let signed = 0;
+  for (const content of contents) {
+    if (content.role !== 'model') continue;
+    const calls = content.parts.filter((p) => p.functionCall);
+    if (calls.length === 0 || calls.some((p) => p.thoughtSignature)) continue;
+    for (const part of calls) part.thoughtSignature = FOREIGN_CALL_SIGNATURE;
+    signed += calls.length;
+  }
+  if (signed)
+    warn(
+      `${signed} function call(s) in the history carry no Gemini thought signature (another model made them): sent with the bypass signature`,
+    );
 }
 
 /** Whether a model gives JSON output while it may call functions (Gemini 3; earlier ones refuse the two together). */
