@@ -103,7 +103,7 @@ describe('iterations beside the top-level usage, against a budget', () => {
     }
   });
 
-  it('the advisor tool is refused to a budgeted key under unpriced: deny; under free its tokens are charged', async () => {
+  it('an advisor model of no known price is refused to a budgeted key under unpriced: deny; under free its tokens are charged', async () => {
     const up = await upstreamReporting([ANSWER, ADVICE]);
     const setup = await budgeted({
       keys: [{ name: 'adv11', key: k('adv11'), budget: { usd: 5, period: 'day' } }],
@@ -111,7 +111,8 @@ describe('iterations beside the top-level usage, against a budget', () => {
       providers: [anthropicAt(up.baseUrl)],
     });
     const free = await budgeted({
-      keys: [{ name: 'advf11', key: k('advf11'), budget: { usd: 5, period: 'day' } }],
+      // Room for the reservation: m's window, and three advisor calls (no max_uses) at m's price.
+      keys: [{ name: 'advf11', key: k('advf11'), budget: { usd: 20, period: 'day' } }],
       catalog,
       providers: [anthropicAt(up.baseUrl)],
       budgets: { unpriced: 'free' },
@@ -126,6 +127,7 @@ describe('iterations beside the top-level usage, against a budget', () => {
       });
       expect(refused.message).toContain('advisor_20260301 tool');
       // Under free: the advisor's 61,500 tokens count at m's price beside the answer's: $0.207 (was $0.0045).
+      // (An advisor model with a price is charged at it: advisor-pricing.test.ts.)
       const res = await spendOn(free, up, 'advf11', '/v1/messages', advised);
       expect(res).toMatchObject({ status: 200, sent: 1 });
       expect(res.spentUsd).toBeCloseTo((61_000 * 3 + 1600 * 15) / 1e6, 6);

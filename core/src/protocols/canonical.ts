@@ -119,6 +119,11 @@ export interface Usage {
   completion_tokens_details?: { reasoning_tokens?: number; [field: string]: unknown };
   /** Server tools the upstream ran for the answer (Anthropic's), each billed per use. */
   server_tool_use?: { web_search_requests?: number; [field: string]: unknown };
+  /**
+   * The part of the counts above billed at another model's price than the answer's, by that model
+   * (Anthropic's advisor tool: its calls, at the advisor model's price). Pricing prices the rest at the answer's.
+   */
+  other_models?: Array<Usage & { model: string }>;
   [field: string]: unknown;
 }
 

@@ -1,7 +1,14 @@
 import { exchangeKey } from '@switchyard/core';
 import type { Exchange } from '@switchyard/core';
 import { requestedSearchesOf } from '@switchyard/plugin-pricing/contract';
-import { hostedShell, inlinePdfTokens, promptMediaOf, readsToolResults } from '@switchyard/plugin-models/contract';
+import {
+  ADVISOR_CALLS_UNCAPPED,
+  hostedShell,
+  inlinePdfTokens,
+  isAdvisorTool,
+  promptMediaOf,
+  readsToolResults,
+} from '@switchyard/plugin-models/contract';
 import type { BodyTool } from '@switchyard/plugin-models/contract';
 
 /** What a request's body may be billed that its own text does not show. */
@@ -99,10 +106,25 @@ export function limitSearches(x: Exchange): void {
   );
 }
 
+/**
+ * Sends the upstream the advisor calls reserved for an Anthropic advisor tool that sets no
+ * `max_uses` (ADVISOR_CALLS_UNCAPPED, the caller's body, passed through): else an answer may
+ * consult it past what was reserved.
+ */
+export function limitAdvisorCalls(x: Exchange): void {
+  if (!Array.isArray(x.body.tools)) return;
+  const tools = x.body.tools as unknown[];
+  const open = (tool: unknown): boolean =>
+    isAdvisorTool(tool) && countOf((tool as { max_uses?: unknown }).max_uses) === undefined;
+  if (!tools.some(open)) return;
+  x.body.tools = tools.map((tool) => (open(tool) ? { ...(tool as object), max_uses: ADVISOR_CALLS_UNCAPPED } : tool));
+  x.warn(
+    `advisor calls limited to ${ADVISOR_CALLS_UNCAPPED}, what the budget reserves for an advisor tool that sets no max_uses`,
+  );
+}
+
 /** Hosted tools billed per call or per container beside the tokens, which no catalog price has a field for. */
 const UNPRICED_TOOLS = new Set(['code_interpreter', 'file_search', 'image_generation']);
-/** Anthropic's advisor tool types (`advisor_20260301`, ...). */
-const ADVISOR_PREFIX = 'advisor_';
 
 /** What the request asks that is billed beyond its tokens and cannot be priced: a hosted tool, or audio output. */
 function unpricedFeeOf(body: Record<string, unknown>): string | undefined {
@@ -112,10 +134,6 @@ function unpricedFeeOf(body: Record<string, unknown>): string | undefined {
     if (typeof type !== 'string') continue;
     if (UNPRICED_TOOLS.has(type) || type.startsWith('code_execution') || hostedShell(tool))
       return `${type} tool (billed beside the tokens)`;
-    // Anthropic's advisor tool: another model reads the whole transcript at its own price, reported
-    // beside the answer's usage (usage.iterations), which a price of the request's model cannot count.
-    if (type.startsWith(ADVISOR_PREFIX))
-      return `${type} tool (its advisor model's tokens, billed at that model's price)`;
   }
   const audio = Array.isArray(body.modalities) && body.modalities.includes('audio');
   return audio || (body.audio !== undefined && body.audio !== null)

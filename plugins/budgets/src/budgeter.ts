@@ -2,8 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { NOTHING, exchangeKey, unansweredAfterSending } from '@switchyard/core';
 import type { AttemptResult, Exchange, Logger, SwitchyardError, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
-import { sendOutputLimit, sentInputTokens, textTokens } from '@switchyard/plugin-models/contract';
-import type { ModelInfo, Price } from '@switchyard/plugin-models/contract';
+import {
+  advisorCallsOf,
+  advisorToolsOf,
+  sendOutputLimit,
+  sentInputTokens,
+  textTokens,
+} from '@switchyard/plugin-models/contract';
+import type { AdvisorTool, ModelInfo, Price } from '@switchyard/plugin-models/contract';
 import {
   PRICING_COST,
   longContextPrice,
@@ -14,7 +20,7 @@ import {
   tierPrice,
   worstCaseUsd,
 } from '@switchyard/plugin-pricing/contract';
-import { billedBeyondPrompt, limitSearches, webSearchesAllowed } from './billed-beyond-prompt.js';
+import { billedBeyondPrompt, limitAdvisorCalls, limitSearches, webSearchesAllowed } from './billed-beyond-prompt.js';
 import { budgetExceeded, budgetUnavailable } from './errors.js';
 import type { StoreHealth } from './health.js';
 import type { Charge, Ledger, Reading, SpendIncrement } from './ledger.js';
@@ -29,6 +35,9 @@ const PLUGIN = 'budgets';
 const FALLBACK_OUTPUT_TOKENS = 4096;
 /** The least output limit budgets write into a request that sets none: the least `max_output_tokens` the Responses API takes. */
 const MIN_OUTPUT_LIMIT = 16;
+
+/** A model on an instance: a target, or an advisor model on a target's instance. */
+type ModelOn = { readonly model: string; readonly instance: { readonly name: string } };
 
 /** A budget that applies to a request: `key:<name>`, `team:<name>` or `global`. */
 export interface Scope {
@@ -60,7 +69,8 @@ const HELD = exchangeKey<Held>('budgets:held');
 export interface BudgeterDeps {
   readonly options: BudgetsOptions;
   readonly ledger: Ledger;
-  readonly modelInfo: (target: Target) => ModelInfo | undefined;
+  /** What is known of a target's model, or of another model (an advisor's) on a target's instance. */
+  readonly modelInfo: (target: ModelOn) => ModelInfo | undefined;
   /** Whether `target`'s upstream reads any file given by URL (Gemini's fileData), whatever part names it. */
   readonly readsAnyUrl: (target: Target, x: Exchange) => boolean;
   readonly now: () => number;
@@ -134,6 +144,7 @@ export class Budgeter {
     }
     this.#limitOutput(plan, x);
     limitSearches(x);
+    limitAdvisorCalls(x);
     const perAttempt = Math.max(...plan.targets.map((t) => this.#worstCase(t, x, at)));
     // A hedged request may have two attempts billing at once.
     const amount = this.d.hedges(x) && plan.size > 1 ? perAttempt * 2 : perAttempt;
@@ -181,12 +192,11 @@ export class Budgeter {
     const cost = x.get(PRICING_COST);
     const at = held?.at ?? this.d.now() - (performance.now() - x.timings.start);
     const who = { day: dayOf(at), key: x.caller?.name ?? 'anonymous', team: x.caller?.team ?? '' };
-    const records: SpendIncrement[] = (cost?.attempts ?? []).map((a) => ({
-      ...who,
-      model: a.model,
-      usd: a.usd,
-      requests: 1,
-    }));
+    // What another model billed (an advisor's) is recorded as that model's spend.
+    const records: SpendIncrement[] = (cost?.attempts ?? []).flatMap((a) => [
+      { ...who, model: a.model, usd: (a.otherModels ?? []).reduce((usd, o) => usd - o.usd, a.usd), requests: 1 },
+      ...(a.otherModels ?? []).map((o) => ({ ...who, model: o.model, usd: o.usd, requests: 0 })),
+    ]);
     let usd = cost?.usd ?? 0;
     // An attempt that reached the upstream without saying all it used is charged its worst case: a stream
     // without usage, one broken after its first usage (what it had counted so far), a caller who hung up
@@ -262,12 +272,16 @@ export class Budgeter {
     const atTier = tier ? ` at ${tier}` : '';
     const searches = webSearchesAllowed(x.body, x.protocol) > 0;
     const fee = billedBeyondPrompt(x).unpricedFee;
+    const advisors = advisorToolsOf(x.body);
     const why = (t: Target): string | undefined => {
       const price = this.#price(t, x, at);
       const needs = ': a request with a budget needs one (catalog: pricing)';
       if (!price) return `no price known for ${t.id}${atTier}${needs}`;
       if (searches && price.webSearch === undefined) return `no web search price known for ${t.id}${needs}`;
       if (fee) return `no price known for the ${fee}: a request with a budget cannot use it`;
+      const advisor = advisors.find((tool) => !this.#advisorInfo(tool, t, x, at)?.price);
+      if (advisor)
+        return `no price known for the ${advisor.type} tool (its advisor model ${advisor.model ?? '(none named)'}'s tokens, billed at that model's price): a request with a budget cannot use it`;
       return undefined;
     };
     // Excluded as the request's own constraint: when none is left, the caller gets 400 constraint_unmet saying why.
@@ -279,9 +293,42 @@ export class Budgeter {
   }
 
   /** The target's price in force at `at`, for the service tier the request asks for. */
-  #price(target: Target, x: Exchange, at: number): Price | undefined {
+  #price(target: ModelOn, x: Exchange, at: number): Price | undefined {
     const pricing = this.d.modelInfo(target)?.pricing;
     return pricing && tierPrice(priceAt(pricing, at).price, serviceTierOf(x.body));
+  }
+
+  /** An advisor tool's model on `target`'s instance: what is known of it and its price (undefined: nothing known). */
+  #advisorInfo(
+    tool: AdvisorTool,
+    target: Target,
+    x: Exchange,
+    at: number,
+  ): { info: ModelInfo; price: Price | undefined } | undefined {
+    if (tool.model === undefined) return undefined;
+    const on = { model: tool.model, instance: target.instance };
+    const info = this.d.modelInfo(on);
+    return info && { info, price: this.#price(on, x, at) };
+  }
+
+  /**
+   * The most a request's advisor calls may cost on `target`: each reads up to the advisor model's
+   * context window and writes up to the tool's `max_tokens` (else the model's output limit), as many
+   * calls as its `max_uses` (else ADVISOR_CALLS_UNCAPPED, which limitAdvisorCalls sends); an advisor
+   * model of unknown price or window (`unpriced: free`) at the target's, as its tokens are then priced.
+   */
+  #advisorWorstCase(target: Target, info: ModelInfo, listed: Price, x: Exchange, at: number): number {
+    let usd = 0;
+    for (const tool of advisorToolsOf(x.body)) {
+      const advisor = this.#advisorInfo(tool, target, x, at);
+      const price = advisor?.price ?? listed;
+      const window = (advisor && contextWindowOf(x, advisor.info)) ?? contextWindowOf(x, info);
+      if (window === undefined) continue;
+      const limit = advisor?.info.maxOutputTokens ?? info.maxOutputTokens;
+      const output = Math.min(tool.maxTokens ?? limit ?? FALLBACK_OUTPUT_TOKENS, limit ?? Infinity);
+      usd += advisorCallsOf(tool) * worstCaseUsd(longContextPrice(price, window), window, output);
+    }
+    return usd;
   }
 
   /** Logs the refusal and returns the 402 for the budget that has no room for the request. */
@@ -391,7 +438,8 @@ export class Budgeter {
     const choices = typeof request?.n === 'number' && request.n > 1 ? request.n : 1;
     return (
       worstCaseUsd(price, input, Math.min(output, info.maxOutputTokens ?? output) * choices) +
-      (searchFeeOf(price, webSearchesAllowed(x.body, x.protocol)) ?? 0)
+      (searchFeeOf(price, webSearchesAllowed(x.body, x.protocol)) ?? 0) +
+      this.#advisorWorstCase(target, info, listed, x, at)
     );
   }
 
@@ -420,6 +468,18 @@ export class Budgeter {
   #excludeWindowless(plan: RoutePlan, x: Exchange): void {
     const billed = billedBeyondPrompt(x);
     if (!billed.unboundedInput && !billed.urlOfUnknownKind) return;
+    // Each advisor call reads up to its model's window (a model of no known price is refused already).
+    for (const tool of advisorToolsOf(x.body))
+      plan.exclude(
+        PLUGIN,
+        (t) =>
+          tool.model === undefined ||
+          this.d.modelInfo({ model: tool.model, instance: t.instance })?.contextWindow === undefined,
+        (t) => ({
+          reason: `no context window known for ${tool.model} on ${t.instance.name}, the model of the ${tool.type} tool, whose every call may read up to it: a request with a budget is reserved so (catalog: contextWindow)`,
+          byRequest: true,
+        }),
+      );
     plan.exclude(
       PLUGIN,
       (t) => this.#unboundedInput(t, x) && this.d.modelInfo(t)?.contextWindow === undefined,

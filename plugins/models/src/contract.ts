@@ -14,6 +14,8 @@ export { bodyTokens, estimateChatTokens, inputTokens, sentInputTokens, textToken
 export { PDF_PAGE_TOKENS, inlinePdfTokens, pdfPages } from './pdf-pages.js';
 export { hostedShell, promptMediaOf, readsToolResults } from './input-beyond-body.js';
 export type { BodyTool } from './input-beyond-body.js';
+export { ADVISOR_CALLS_UNCAPPED, advisorCallsOf, advisorToolsOf, isAdvisorTool } from './advisor.js';
+export type { AdvisorTool } from './advisor.js';
 export { MODEL_ROUTES, RESOLVE_TAP } from './routes-contract.js';
 export type { ModelRoutes, ModelsChangedListener } from './routes.js';
 export type { ModelResolver } from './resolve.js';

@@ -43,6 +43,18 @@ export interface AttemptCost {
   /** Web searches that ran, and their fee (part of `usd`, not of `breakdown`; no fee when the price has no `webSearch`). */
   readonly webSearches?: number;
   readonly webSearchUsd?: number;
+  /**
+   * Usage billed at another model's price (canonical usage's `other_models`: Anthropic's advisor
+   * tool's calls), each at that model's price in force (part of `usd`; `tokens` and `breakdown` are the rest's).
+   */
+  readonly otherModels?: readonly OtherModelCost[];
+}
+
+/** What an attempt's usage billed at another model's price (an advisor's) cost. */
+export interface OtherModelCost {
+  readonly model: string;
+  readonly usd: number;
+  readonly tokens: TokenCounts;
 }
 
 /**
@@ -55,7 +67,9 @@ export interface RequestCost {
   readonly attempts: readonly AttemptCost[];
   /**
    * Targets that reported usage with no known price (their tokens are not in `usd`), or whose
-   * web searches have none (no `webSearch`: their tokens are in `usd`, the searches are not).
+   * web searches have none (no `webSearch`: their tokens are in `usd`, the searches are not), or
+   * whose usage billed at another model's price names one without a known price (`<target> (<model>)`:
+   * those tokens are in `usd` at the target's price).
    */
   readonly unpriced: readonly string[];
   /** Epoch ms the request is priced at (its start). */

@@ -4,6 +4,7 @@ import { MODEL_INFO } from '@switchyard/plugin-models/contract';
 import type { ModelInfoTable } from '@switchyard/plugin-models/contract';
 import type { AttemptResult, Exchange, Gateway, Plugin } from '@switchyard/core';
 import { PLUGIN, PRICING_COST } from './contract.js';
+import { splitByModel } from './other-models.js';
 import type { AttemptCost, RequestCost } from './contract.js';
 import {
   costOf,
@@ -75,6 +76,46 @@ export default pricing;
 
 const NONE: readonly string[] = [];
 
+/**
+ * What an attempt leaves unpriced, each warned of once: its target when it has no price (or its
+ * searches none), `<target> (<model>)` for another model's tokens (an advisor's) without one.
+ */
+function unpricedOf(
+  gateway: Gateway,
+  warned: Set<string>,
+  target: string,
+  body: Record<string, unknown>,
+  priced: boolean,
+  feePriced: boolean,
+  models: readonly string[],
+): readonly string[] {
+  if (priced && feePriced && models.length === 0) return NONE;
+  const tier = serviceTierOf(body);
+  const atTier = tier ? ` at ${tierRequestOf(body)}` : '';
+  const unpriced: Array<[id: string, warning: string]> = [];
+  if (!priced)
+    unpriced.push([
+      target,
+      `no price known for ${target}${atTier}: its requests are not priced (add pricing under catalog:)`,
+    ]);
+  else if (!feePriced)
+    unpriced.push([
+      target,
+      `no web search price known for ${target}: its web searches are not priced (add webSearch to its pricing under catalog:)`,
+    ]);
+  for (const model of models)
+    unpriced.push([
+      `${target} (${model})`,
+      `no price known for ${model}${atTier}, billed for part of ${target}'s answers (an advisor's): those tokens are priced at ${target}'s price (add pricing under catalog:)`,
+    ]);
+  for (const [, warning] of unpriced) {
+    if (warned.has(warning)) continue;
+    warned.add(warning);
+    gateway.logger.warn({ plugin: PLUGIN, target, ...(tier ? { tier } : {}) }, warning);
+  }
+  return unpriced.map(([id]) => id);
+}
+
 /** The request's cost so far with this attempt's added. */
 function price(
   gateway: Gateway,
@@ -90,27 +131,25 @@ function price(
   const tier = serviceTierOf(x.body);
   const inForce = pricing && priceAt(pricing, at);
   const listed = inForce && tierPrice(inForce.price, tier);
-  const tokens = tokensOf(result.usage!);
+  // Parts billed at another model's price (an advisor's) are priced apart; the rest at the target's.
+  const split = splitByModel(
+    result.usage!,
+    tokensOf(result.usage!),
+    (model) => table.lookup(model, result.target.instance.name)?.pricing,
+    at,
+    tier,
+  );
+  const tokens = split.own;
   // A prompt past the price's long-context threshold is billed, output included, at its long-context price.
   const price = listed && longContextPrice(listed, promptTokensOf(tokens));
   const searches = Math.max(webSearchesOf(result.usage!), requestedSearchesOf(x.body));
   const fee = price && searchFeeOf(price, searches);
   // Searches without a price leave the fee unpriced, never the tokens: they are charged all the same.
-  const unpricedHere = !price || fee === undefined;
-  if (unpricedHere) {
-    const what = !price && tier ? `${result.target.id} at ${tierRequestOf(x.body)}` : result.target.id;
-    const warning = price
-      ? `no web search price known for ${what}: its web searches are not priced (add webSearch to its pricing under catalog:)`
-      : `no price known for ${what}: its requests are not priced (add pricing under catalog:)`;
-    if (!warned.has(warning)) {
-      warned.add(warning);
-      gateway.logger.warn({ plugin: PLUGIN, target: result.target.id, ...(tier ? { tier } : {}) }, warning);
-    }
-  }
-  const unpriced = unpricedHere ? [...(before?.unpriced ?? []), result.target.id] : (before?.unpriced ?? NONE);
+  const unpricedNow = unpricedOf(gateway, warned, result.target.id, x.body, !!price, fee !== undefined, split.unpriced);
+  const unpriced = unpricedNow.length ? [...(before?.unpriced ?? []), ...unpricedNow] : (before?.unpriced ?? NONE);
   if (!price) return { usd: before?.usd ?? 0, attempts: before?.attempts ?? [], unpriced, at };
   const cost = costOf(price, tokens);
-  const usd = cost.usd + (fee ?? 0);
+  const usd = split.others.reduce((sum, other) => sum + other.usd, cost.usd + (fee ?? 0));
   const attempt: AttemptCost = {
     attempt: result.attempt,
     target: result.target.id,
@@ -122,6 +161,7 @@ function price(
     ...(tier ? { tier } : {}),
     ...(price === listed ? {} : { longContextAbove: listed!.longContext!.above }),
     ...(searches ? { webSearches: searches, ...(fee === undefined ? {} : { webSearchUsd: fee }) } : {}),
+    ...(split.others.length ? { otherModels: split.others } : {}),
   };
   return { usd: (before?.usd ?? 0) + usd, attempts: [...(before?.attempts ?? []), attempt], unpriced, at };
 }

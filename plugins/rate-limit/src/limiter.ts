@@ -216,6 +216,7 @@ export class Limiter {
           ? { outputLimit: () => (x.operation === 'chat' ? this.#outputLimit(x.model) : defaultMaxTokens) }
           : {}),
         readsAnyUrl: () => this.readsAnyUrl(x),
+        limitsOf: (model) => ({ contextWindow: this.windowOf(model), outputLimit: this.outputLimitOf(model) }),
       });
       x.set(RESERVED, reserved);
     }

@@ -1,4 +1,11 @@
-import { bodyTokens, inlinePdfTokens, promptMediaOf, readsToolResults } from '@switchyard/plugin-models/contract';
+import {
+  advisorCallsOf,
+  advisorToolsOf,
+  bodyTokens,
+  inlinePdfTokens,
+  promptMediaOf,
+  readsToolResults,
+} from '@switchyard/plugin-models/contract';
 import type { KeyLimits, LimitSet } from './schema.js';
 
 export type { InstanceCaps, KeyLimits, LimitSet } from './schema.js';
@@ -109,6 +116,8 @@ export interface ModelFacts {
   readonly outputLimit?: () => number | undefined;
   /** Whether a target of the name reads any file by URL (Gemini's fileData): an image URL of unknown kind may be a video. */
   readonly readsAnyUrl?: () => boolean;
+  /** The context window and output limit known of another model the request runs by name (an advisor tool's). */
+  readonly limitsOf?: (model: string) => { readonly contextWindow?: number; readonly outputLimit?: number };
 }
 
 /**
@@ -123,8 +132,11 @@ export interface ModelFacts {
  * `max_tokens` / `max_completion_tokens` / `max_output_tokens` times `n`. A request that sets none
  * is reserved `defaultMaxTokens`; when `model.outputLimit` is given (`outputWithoutLimit: reserve`),
  * its model's limit instead, or where that is unknown `defaultMaxTokens`, then to be sent as its
- * limit (`sendOutput`). `shown` is the same without the window, and with
- * `defaultMaxTokens` at most for an output limit the request does not set.
+ * limit (`sendOutput`). An Anthropic advisor tool adds, for each call its `max_uses` allows (else
+ * plugin-models' ADVISOR_CALLS_UNCAPPED), its model's context window (else the requested model's, else
+ * UNKNOWN_WINDOW_TOKENS) and its `max_tokens` (else its model's output limit, else `defaultMaxTokens`):
+ * each call reads the whole transcript. `shown` is the same without the windows and the advisor, and
+ * with `defaultMaxTokens` at most for an output limit the request does not set.
  */
 export function estimateTokens(
   body: Record<string, unknown>,
@@ -150,17 +162,31 @@ export function estimateTokens(
   const limit = asked === undefined ? model.outputLimit?.() : undefined;
   const output = asked ?? limit ?? defaultMaxTokens;
   const choices = Math.max(1, largestInteger(body.n) ?? 1); // n answers, each up to max
+  const advised = advisorTokens(body, defaultMaxTokens, model);
   const beyond = unbounded
-    ? "this request may read up to its model's context window"
+    ? `this request may read up to its model's context window${advised ? ", and its advisor tool's model up to its own at each call" : ''}`
     : limit !== undefined && limit > defaultMaxTokens
       ? `this request sets no output limit: its model may write up to ${limit} tokens`
       : undefined;
   return {
-    tokens: prompt + output * choices,
+    tokens: prompt + output * choices + advised,
     shown: shown + Math.min(output, asked ?? defaultMaxTokens) * choices,
     ...(beyond ? { beyond } : {}),
     ...(asked === undefined && limit === undefined && model.outputLimit ? { sendOutput: defaultMaxTokens } : {}),
   };
+}
+
+/** What a body's advisor tools may read and write over all their calls (estimateTokens). */
+function advisorTokens(body: Record<string, unknown>, defaultMaxTokens: number, model: ModelFacts): number {
+  let tokens = 0;
+  for (const tool of advisorToolsOf(body)) {
+    const known = tool.model === undefined ? {} : (model.limitsOf?.(tool.model) ?? {});
+    const window = known.contextWindow ?? model.contextWindow?.() ?? UNKNOWN_WINDOW_TOKENS;
+    const limit = known.outputLimit;
+    const output = Math.min(tool.maxTokens ?? limit ?? defaultMaxTokens, limit ?? Infinity);
+    tokens += advisorCallsOf(tool) * (window + output);
+  }
+  return tokens;
 }
 
 function largestInteger(...values: unknown[]): number | undefined {

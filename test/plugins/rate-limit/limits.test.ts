@@ -88,6 +88,24 @@ describe('rate-limit logic', () => {
     expect(estimateTokens(encrypted, 4, 0, { contextWindow: () => 200_000 }).shown).toBeLessThan(1_000);
   });
 
+  it("counts each advisor call allowed at the advisor model's window and output, 3 calls where max_uses is unset", () => {
+    const body = (tool: object) => ({
+      messages: [{ role: 'user', content: 'abcd' }],
+      max_tokens: 10,
+      tools: [{ type: 'advisor_20260301', name: 'advisor', model: 'adv', ...tool }],
+    });
+    const facts = {
+      contextWindow: () => 100_000,
+      limitsOf: (model: string) => (model === 'adv' ? { contextWindow: 150_000, outputLimit: 8000 } : {}),
+    };
+    const own = 100_000 + 10; // the requested model's window, as for any tool whose results it reads
+    expect(tokensOf(body({ max_uses: 2 }), 4, 1024, facts)).toBe(own + 2 * (150_000 + 8000));
+    expect(tokensOf(body({}), 4, 1024, facts)).toBe(own + 3 * (150_000 + 8000));
+    expect(tokensOf(body({ max_uses: 1, max_tokens: 2048 }), 4, 1024, facts)).toBe(own + 150_000 + 2048);
+    // An advisor model of unknown window and output limit: the requested model's window, defaultMaxTokens.
+    expect(tokensOf(body({ max_uses: 1, model: 'other' }), 4, 1024, facts)).toBe(own + 100_000 + 1024);
+  });
+
   it('picks the key entry, else auth-provided limits, else defaults, plus matching key × model entries', () => {
     const own = { requestsPerMinute: 1, models: { 'gpt-4o*': { tokensPerMinute: 50 }, 'claude-*': { concurrent: 1 } } };
     expect(scopesFor('app', 'gpt-4o-mini', own, { requestsPerMinute: 9 }, { requestsPerMinute: 99 })).toEqual([

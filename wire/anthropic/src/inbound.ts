@@ -53,52 +53,75 @@ function tokens(n: unknown): number {
 
 type Counts = { input: number; read: number; written: number; hour: number; output: number };
 
+const noCounts = (): Counts => ({ input: 0, read: 0, written: 0, hour: 0, output: 0 });
+
+/** Adds an iteration's counts to `sum`. */
+function add(sum: Counts, it: Partial<AnthropicUsage>): void {
+  const written = tokens(it.cache_creation_input_tokens);
+  sum.input += tokens(it.input_tokens);
+  sum.read += tokens(it.cache_read_input_tokens);
+  sum.written += written;
+  sum.hour += Math.min(written, tokens(it.cache_creation?.ephemeral_1h_input_tokens));
+  sum.output += tokens(it.output_tokens);
+}
+
 /**
  * What the upstream ran beside the answer's own sampling, which the top-level counts leave out:
  * `usage.iterations` entries other than `message` (a `compaction` of the context, an
  * `advisor_message` of the advisor tool). The top-level counts are the `message` iterations' only;
- * the others are billed all the same.
+ * the others are billed all the same, those naming a `model` (the advisor's) at that model's price.
  */
-function beyondTopLevel(usage: Partial<AnthropicUsage>): Counts {
-  const sum: Counts = { input: 0, read: 0, written: 0, hour: 0, output: 0 };
-  if (!Array.isArray(usage.iterations)) return sum;
-  for (const it of usage.iterations as Array<Partial<AnthropicUsage> | null>) {
+function beyondTopLevel(usage: Partial<AnthropicUsage>): { sum: Counts; byModel?: Map<string, Counts> } {
+  const sum = noCounts();
+  if (!Array.isArray(usage.iterations)) return { sum };
+  let byModel: Map<string, Counts> | undefined;
+  for (const it of usage.iterations as Array<(Partial<AnthropicUsage> & { model?: unknown }) | null>) {
     if (!it || typeof it !== 'object' || it.type === 'message') continue;
-    const written = tokens(it.cache_creation_input_tokens);
-    sum.input += tokens(it.input_tokens);
-    sum.read += tokens(it.cache_read_input_tokens);
-    sum.written += written;
-    sum.hour += Math.min(written, tokens(it.cache_creation?.ephemeral_1h_input_tokens));
-    sum.output += tokens(it.output_tokens);
+    add(sum, it);
+    if (typeof it.model !== 'string' || !it.model) continue;
+    byModel ??= new Map();
+    const counts = byModel.get(it.model) ?? noCounts();
+    add(counts, it);
+    byModel.set(it.model, counts);
   }
-  return sum;
+  return byModel ? { sum, byModel } : { sum };
+}
+
+/** Counts → canonical usage (prompt_tokens include cache reads and writes). */
+function usageOf(c: Counts): Usage {
+  const prompt = c.input + c.read + c.written;
+  const out: Usage = { prompt_tokens: prompt, completion_tokens: c.output, total_tokens: prompt + c.output };
+  if (c.read || c.written)
+    out.prompt_tokens_details = {
+      cached_tokens: c.read,
+      ...(c.written ? { cache_write_tokens: c.written } : {}),
+      ...(c.hour ? { cache_write_1h_tokens: Math.min(c.written, c.hour) } : {}),
+    };
+  return out;
 }
 
 /**
  * Anthropic usage → canonical usage (prompt_tokens include cache reads and writes, and what the
- * iterations beyond the top-level counts read and wrote: beyondTopLevel).
+ * iterations beyond the top-level counts read and wrote: beyondTopLevel; those of another model,
+ * the advisor's, listed again by model in `other_models`).
  */
 export function canonicalUsageOf(usage: Partial<AnthropicUsage> | undefined): Usage | undefined {
   if (!usage) return undefined;
-  const more = beyondTopLevel(usage);
-  const read = (usage.cache_read_input_tokens ?? 0) + more.read;
-  const written = (usage.cache_creation_input_tokens ?? 0) + more.written;
-  const prompt = (usage.input_tokens ?? 0) + more.input + read + written;
-  const completion = (usage.output_tokens ?? 0) + more.output;
-  const out: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  const { sum: more, byModel } = beyondTopLevel(usage);
+  const out = usageOf({
+    input: tokens(usage.input_tokens) + more.input,
+    read: tokens(usage.cache_read_input_tokens) + more.read,
+    written: tokens(usage.cache_creation_input_tokens) + more.written,
+    // Writes to the one-hour cache are priced apart; cache_creation splits cache_creation_input_tokens by lifetime.
+    hour: tokens(usage.cache_creation?.ephemeral_1h_input_tokens) + more.hour,
+    output: tokens(usage.output_tokens) + more.output,
+  });
   // Thinking is part of output_tokens; the split comes in output_tokens_details (streams' message_delta).
   const thinking = usage.output_tokens_details?.thinking_tokens;
   if (typeof thinking === 'number' && thinking > 0) out.completion_tokens_details = { reasoning_tokens: thinking };
-  // Writes to the one-hour cache are priced apart; cache_creation splits cache_creation_input_tokens by lifetime.
-  const hour = Math.min(written, (usage.cache_creation?.ephemeral_1h_input_tokens ?? 0) + more.hour);
   const searches = webSearchesOf(usage);
   if (searches) out.server_tool_use = { web_search_requests: searches };
-  if (read || written)
-    out.prompt_tokens_details = {
-      cached_tokens: read,
-      ...(written ? { cache_write_tokens: written } : {}),
-      ...(hour ? { cache_write_1h_tokens: hour } : {}),
-    };
+  if (byModel) out.other_models = [...byModel].map(([model, counts]) => ({ ...usageOf(counts), model }));
   return out;
 }
 
