@@ -59,3 +59,13 @@ export function npmSwallowed(
   const script = env.npm_lifecycle_event === 'start' ? 'npm start' : `npm run ${env.npm_lifecycle_event}`;
   return `npm took ${taken.map((name) => `--${name}`).join(', ')} for itself (npm's options go before "--", the gateway's after it): run ${script} -- ${shown.join(' ')}`;
 }
+
+/**
+ * Whether this process is the command of the npm script running it (`npm start`: the script runs
+ * `switchyard … start`). npm passes SIGINT and SIGTERM on to it, so a terminal's Ctrl-C, which
+ * signals the whole foreground group, reaches the gateway twice: once itself, once through npm.
+ */
+export function npmScriptCommand(env: NodeJS.ProcessEnv): boolean {
+  const script = env.npm_lifecycle_script;
+  return script !== undefined && /\bswitchyard(?:\.js)?\s+start\b/.test(script);
+}

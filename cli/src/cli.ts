@@ -10,7 +10,7 @@ import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { readConfigFile } from './config-file.js';
 import type { ConfigFile } from './config-file.js';
 import { withKnownPlugins } from './first-party.js';
-import { npmSwallowed, strayArguments, UsageError } from './arguments.js';
+import { npmScriptCommand, npmSwallowed, strayArguments, UsageError } from './arguments.js';
 import { KEYS_USAGE, runKeys } from './keys.js';
 import { runStats, STATS_USAGE } from './stats.js';
 
@@ -98,7 +98,7 @@ async function start(values: {
   });
   for (const line of describe(gateway)) log.info(line);
   log.info(`Switchyard listening on ${address.url} (preset ${preset.name})`);
-  const lifecycle = new Lifecycle(gateway, file);
+  const lifecycle = new Lifecycle(gateway, file, npmScriptCommand(process.env));
   process.on('SIGHUP', () => lifecycle.reload('SIGHUP'));
   if (file && (values.watch || gateway.config.server.watchConfig)) lifecycle.watch(resolve(file));
   process.on('SIGTERM', () => lifecycle.stop('SIGTERM'));
@@ -137,11 +137,16 @@ class Lifecycle {
   #stopping = false;
   #stopped = false;
   #stopWatching: (() => void) | undefined;
+  /** The signal that started the stop. */
+  #stopSignal: string | undefined;
+  /** Under `npm start`, a Ctrl-C's SIGINT comes twice (the terminal's, npm's copy): the first repeat is that copy. */
+  #forwardedCopy: boolean;
 
-  constructor(gateway: Gateway, file: string | undefined) {
+  constructor(gateway: Gateway, file: string | undefined, underNpm: boolean) {
     this.#gateway = gateway;
     this.#file = file;
     this.#log = gateway.logger;
+    this.#forwardedCopy = underNpm;
   }
 
   /** Reloads whenever the file at `path` changes, until the gateway stops. */
@@ -168,11 +173,16 @@ class Lifecycle {
     const log = this.#log;
     // Stopped already, writing its last log lines: nothing is left to cut.
     if (this.#stopped) return;
+    if (this.#stopping && signal === 'SIGINT' && this.#stopSignal === 'SIGINT' && this.#forwardedCopy) {
+      this.#forwardedCopy = false;
+      return void log.info('SIGINT again, as npm passes Ctrl-C on: still draining (Ctrl-C once more exits at once)');
+    }
     if (this.#stopping) {
       log.warn(`${signal} again: exiting now (code 130)`);
       process.exit(130);
     }
     this.#stopping = true;
+    this.#stopSignal = signal;
     this.#stopWatching?.();
     const { shutdownGraceMs, drainDelayMs } = this.#gateway.current.config.server;
     // An orchestrator's SIGTERM waits for load balancers to see /ready fail; Ctrl-C (SIGINT) does not.

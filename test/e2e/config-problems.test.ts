@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createGateway, createLogger, SwitchyardError } from '@switchyard/core';
 import { standard } from '@switchyard/preset-standard';
 
-/** A config wrong in every section: core fields, a plugin section, the store, provider types and fields, alias targets. */
+/** A config wrong in every section: core fields, plugin sections, the store, provider types and fields, instance names. */
 const everythingWrong = {
   server: { port: 'eighty', colour: 'blue' },
   store: { type: 'sqlite' },
@@ -13,7 +13,11 @@ const everythingWrong = {
     { name: 'w', type: 'openai', baseUrl: 'http://127.0.0.1:1', chatPathh: '/typo' },
   ],
   models: [{ name: 'smart', targets: ['no-slash', 'ghost/m'] }],
-  plugins: { 'circuit-breaker': { failureThreshold: 0 }, 'no-such-plugin': {} },
+  plugins: {
+    'circuit-breaker': { failureThreshold: 0, healthChecks: { instances: ['w', 'ghost'] } },
+    'rate-limit': { instances: { w: { requestsPerMinute: 5 }, ghost: { requestsPerMinute: 5 } } },
+    'no-such-plugin': {},
+  },
   surprise: true,
 };
 
@@ -42,6 +46,8 @@ describe('a config with problems everywhere', () => {
       'models[0].targets[1]: no provider instance named "ghost"',
       'store.type: no plugin brings a store of type "sqlite" (known: memory, redis)',
       'plugins.circuit-breaker.failureThreshold: must be >= 1',
+      'plugins.circuit-breaker.healthChecks.instances[1]: no provider instance named "ghost"',
+      'plugins.rate-limit.instances.ghost: no provider instance named "ghost"',
       'plugins.no-such-plugin: no registered plugin is named "no-such-plugin"',
     ]) {
       expect(
@@ -49,6 +55,8 @@ describe('a config with problems everywhere', () => {
         `${line}\nin:\n${problems.join('\n')}`,
       ).toBe(true);
     }
+    // Instance names that exist are no problem.
+    expect(problems.filter((p) => /instances(\[0\]|\.w):/.test(p))).toEqual([]);
   });
 
   it('checks the Redis store section against its plugin', async () => {

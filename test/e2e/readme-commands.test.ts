@@ -85,15 +85,14 @@ describe("the README's commands, as written", () => {
     for (const line of starts) {
       const [command, ...args] = argv(line.replace(/--port \d+/, '--port 0'));
       // The example config reads its port from PORT (default 8080).
-      // npx does not pass signals on to the command it runs: Ctrl-C reaches it through the process group.
-      // npm start passes them on itself (a group signal would then arrive twice: the second exits at once).
-      const group = command === 'npx';
+      // Ctrl-C signals the whole process group. npx does not pass signals on to the command it runs;
+      // npm start does, so the gateway may get the SIGINT twice, and takes the second as npm's copy.
       const gw = await startProcess(
         command!,
         args,
         { PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl, SECONDARY_BASE_URL: upstream.baseUrl },
         undefined,
-        { group },
+        { group: true },
       );
       try {
         const res = await fetch(`${gw.url}/v1/chat/completions`, {

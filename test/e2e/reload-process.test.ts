@@ -7,6 +7,7 @@ import { startMockOpenAI } from '../support/mock-openai.js';
 import type { MockOpenAI } from '../support/mock-openai.js';
 import { mockProvider } from '../support/gateway.js';
 import { sleep, until } from '../support/wait.js';
+import { startGatedUpstream } from '../support/gated-upstream.js';
 import { CLI, startProcess } from '../support/cli.js';
 import type { StartedProcess } from '../support/cli.js';
 
@@ -235,6 +236,76 @@ describe('graceful shutdown of a gateway process', () => {
       gw.child.kill('SIGKILL');
     }
   }, 300_000);
+
+  it("under npm start, Ctrl-C's second SIGINT (npm's copy) is no second Ctrl-C: what is in flight finishes, exit 0", async () => {
+    const gated = await startGatedUpstream(() => ({ prompt_tokens: 5, completion_tokens: 5 }));
+    const file = await tempConfig(
+      JSON.stringify({
+        server: { port: 0, drainDelayMs: 0 },
+        providers: [mockProvider('g', gated.baseUrl, { models: ['gpt-4o-mini'] })],
+      }),
+    );
+    // What npm start sets for the command it runs. A terminal's Ctrl-C signals its whole foreground
+    // group, npm and the gateway, and npm passes its SIGINT on: the gateway gets two. (They are sent
+    // here one by one: the kernel may merge two that arrive together, which a test cannot wait for.)
+    const npmEnv = { npm_lifecycle_event: 'start', npm_lifecycle_script: 'exec node cli/bin/switchyard.js start' };
+    const gw = await startProcess(process.execPath, [CLI, 'start', '--config', file], npmEnv);
+    const logged = (start: string) =>
+      until(async () => (gw.lines.some((l) => String(l.msg).startsWith(start)) ? true : undefined), { what: start });
+    try {
+      const answer = fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+        headers: { 'content-type': 'application/json' },
+      }).then(
+        (r) => r.status,
+        () => 'cut',
+      );
+      await gated.waitForReceived(1);
+      gw.child.kill('SIGINT');
+      await logged('SIGINT: draining');
+      gw.child.kill('SIGINT');
+      const copy = logged('SIGINT again, as npm passes Ctrl-C on: still draining');
+      copy.catch(() => undefined);
+      expect(await Promise.race([copy.then(() => 'still draining'), gw.exited.then((code) => `exited ${code}`)])).toBe(
+        'still draining',
+      );
+      gated.open();
+      expect(await answer).toBe(200);
+      expect(await gw.exited).toBe(0);
+      expect(gw.lines.map((l) => l.msg)).toContain('stopped');
+    } finally {
+      gw.child.kill('SIGKILL');
+      await gated.stop();
+    }
+  });
+
+  it("under npm start, a SIGINT after npm's copy (Ctrl-C pressed again) exits at once with code 130", async () => {
+    const file = await tempConfig(configText('a', { shutdownGraceMs: 60_000 }));
+    const npmEnv = { npm_lifecycle_event: 'start', npm_lifecycle_script: 'exec node cli/bin/switchyard.js start' };
+    const gw = await startProcess(process.execPath, [CLI, 'start', '--config', file], npmEnv);
+    a.setFault({ kind: 'streamDelay', firstChunkMs: 60_000 });
+    try {
+      const before = a.requests.length;
+      const stream = fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: body(true),
+        headers: { 'content-type': 'application/json' },
+      }).then((r) => r.text());
+      stream.catch(() => undefined);
+      await until(async () => (a.requests.length > before ? true : undefined), { what: 'the stream upstream' });
+      const logged = (start: string) =>
+        until(async () => (gw.lines.some((l) => String(l.msg).startsWith(start)) ? true : undefined), { what: start });
+      gw.child.kill('SIGINT');
+      await logged('SIGINT: draining');
+      gw.child.kill('SIGINT');
+      await logged('SIGINT again, as npm passes Ctrl-C on');
+      expect(await gw.stop('SIGINT')).toBe(130);
+      expect(gw.lines.some((l) => String(l.msg) === 'SIGINT again: exiting now (code 130)')).toBe(true);
+    } finally {
+      a.setFault(null);
+    }
+  });
 
   it('a second signal exits at once with code 130, cutting what is still in flight', async () => {
     const file = await tempConfig(configText('a', { shutdownGraceMs: 60_000 }));

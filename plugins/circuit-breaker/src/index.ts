@@ -1,6 +1,6 @@
 import { definePlugin, exchangeKey, RouteStage } from '@switchyard/core';
 import { retryAfterMs } from '@switchyard/core/routing';
-import type { AttemptResult, Exchange, Gateway, Plugin, Target } from '@switchyard/core';
+import type { AttemptResult, Exchange, Gateway, Plugin, SwitchyardConfig, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
 import { MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { BreakerTable } from './breaker.js';
@@ -41,6 +41,7 @@ export function circuitBreaker(deps: CircuitBreakerDeps = {}): Plugin<CircuitBre
   return definePlugin({
     name: PLUGIN,
     options: optionsSchema,
+    check: healthCheckProblems,
     apply(gateway, options) {
       const keyOf = options.perModel ? (t: Target): string => t.id : (t: Target): string => t.instance.name;
       const shared = new SharedStates(gateway.store, gateway.logger, () => table);
@@ -197,6 +198,20 @@ function addHealthReport(gateway: Gateway, table: BreakerTable, keyOf: KeyOf): v
       ? { circuit, healthy: circuit !== 'open' }
       : { circuit, healthy: false, reason: `ejected (${ejected})` };
   });
+}
+
+/** Health-check instances of the config's section that name no provider instance (a typo would probe nothing, silently). */
+function healthCheckProblems(config: SwitchyardConfig): string[] {
+  const section = (config.plugins as Record<string, unknown> | undefined)?.[PLUGIN] as
+    { healthChecks?: { instances?: unknown } } | undefined;
+  const wanted = section?.healthChecks?.instances;
+  if (!Array.isArray(wanted)) return [];
+  const names = new Set((config.providers ?? []).map((p) => p.name));
+  return wanted.flatMap((name, i) =>
+    typeof name === 'string' && !names.has(name)
+      ? [`plugins.${PLUGIN}.healthChecks.instances[${i}]: no provider instance named "${name}"`]
+      : [],
+  );
 }
 
 function healthChecker(

@@ -1,5 +1,5 @@
 import { contract, definePlugin, RouteStage } from '@switchyard/core';
-import type { Exchange, Gateway, Plugin } from '@switchyard/core';
+import type { Exchange, Gateway, Plugin, SwitchyardConfig } from '@switchyard/core';
 import { MODEL_INFO, MODEL_ROUTES } from '@switchyard/plugin-models/contract';
 import { MemoryCounters, RedisCounters } from './counters.js';
 import type { RedisClient } from './counters.js';
@@ -33,6 +33,18 @@ function readsAnyUrl(gateway: Gateway, x: Exchange): boolean {
   return targets.some((t) => READS_ANY_URL.has(gateway.providers.protocolFor(t, x.protocol) ?? ''));
 }
 
+/** Instance caps of the config's section that name no provider instance (a typo would cap nothing, silently). */
+function instanceCapProblems(config: SwitchyardConfig): string[] {
+  const section = (config.plugins as Record<string, unknown> | undefined)?.[PLUGIN] as
+    { instances?: unknown } | undefined;
+  const caps = section?.instances;
+  if (caps === null || typeof caps !== 'object' || Array.isArray(caps)) return [];
+  const names = new Set((config.providers ?? []).map((p) => p.name));
+  return Object.keys(caps)
+    .filter((name) => !names.has(name))
+    .map((name) => `plugins.${PLUGIN}.instances.${name}: no provider instance named "${name}"`);
+}
+
 export interface RateLimitSetup {
   /** Epoch ms now: windows' ends and concurrency slots' leases; a test's clock. @default Date.now */
   readonly now?: () => number;
@@ -45,6 +57,7 @@ export function rateLimit(setup: RateLimitSetup = {}): Plugin<RateLimitOptions> 
     name: PLUGIN,
     options: optionsSchema,
     errors: [RATE_LIMITED, LIMITER_UNAVAILABLE],
+    check: instanceCapProblems,
     apply(gateway, options) {
       const redis = options.store === 'auto' ? gateway.contract(REDIS_CLIENT) : undefined;
       // In-memory counters outlive config reloads (Redis ones live in Redis); limits are read per request.
