@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NOTHING, exchangeKey, unansweredAfterSending } from '@switchyard/core';
 import type { AttemptResult, Exchange, Logger, SwitchyardError, Target } from '@switchyard/core';
 import type { RoutePlan } from '@switchyard/core/routing';
-import { sendOutputLimit, sentInputTokens, textTokens } from '@switchyard/plugin-models/contract';
+import { compactsContext, sendOutputLimit, sentInputTokens, textTokens } from '@switchyard/plugin-models/contract';
 import type { ModelInfo, Price } from '@switchyard/plugin-models/contract';
 import {
   PRICING_COST,
@@ -389,8 +389,10 @@ export class Budgeter {
     const request = x.request;
     const output = askedOutput(request) ?? this.#reservedOutput(info);
     const choices = typeof request?.n === 'number' && request.n > 1 ? request.n : 1;
+    // A server-side compaction reads the prompt and writes a summary before the answer does both.
+    const samplings = compactsContext(x.body) ? 2 : 1;
     return (
-      worstCaseUsd(price, input, Math.min(output, info.maxOutputTokens ?? output) * choices) +
+      worstCaseUsd(price, input * samplings, Math.min(output, info.maxOutputTokens ?? output) * choices * samplings) +
       (searchFeeOf(price, webSearchesAllowed(x.body, x.protocol)) ?? 0)
     );
   }

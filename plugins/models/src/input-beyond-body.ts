@@ -26,6 +26,23 @@ export function readsToolResults(body: Record<string, unknown>): boolean {
   );
 }
 
+/**
+ * Whether the upstream may compact the context server-side before it answers: Anthropic's
+ * `context_management.edits` holding a `compact_*` edit (`compact_20260112`), or a `compaction`
+ * entry of a `context_management` list. A compaction is a sampling of its own: the model reads the
+ * whole prompt and writes a summary, then answers from it, all billed (usage.iterations), so the
+ * prompt is read twice. Budgets and rate limits reserve the prompt and the output limit twice.
+ */
+export function compactsContext(body: Record<string, unknown>): boolean {
+  const management = body.context_management as { edits?: unknown } | unknown[] | null | undefined;
+  if (management === null || typeof management !== 'object') return false;
+  const edits = Array.isArray(management) ? management : management.edits;
+  return (
+    Array.isArray(edits) &&
+    edits.some((edit: { type?: unknown } | null) => typeof edit?.type === 'string' && /^compact/.test(edit.type))
+  );
+}
+
 /** A Responses `shell` tool run in a container the upstream hosts (and bills), not by the caller. */
 export function hostedShell(tool: BodyTool): boolean {
   const environment = tool?.environment?.type;

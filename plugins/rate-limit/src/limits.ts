@@ -1,4 +1,10 @@
-import { bodyTokens, inlinePdfTokens, promptMediaOf, readsToolResults } from '@switchyard/plugin-models/contract';
+import {
+  bodyTokens,
+  compactsContext,
+  inlinePdfTokens,
+  promptMediaOf,
+  readsToolResults,
+} from '@switchyard/plugin-models/contract';
 import type { KeyLimits, LimitSet } from './schema.js';
 
 export type { InstanceCaps, KeyLimits, LimitSet } from './schema.js';
@@ -123,7 +129,8 @@ export interface ModelFacts {
  * `max_tokens` / `max_completion_tokens` / `max_output_tokens` times `n`. A request that sets none
  * is reserved `defaultMaxTokens`; when `model.outputLimit` is given (`outputWithoutLimit: reserve`),
  * its model's limit instead, or where that is unknown `defaultMaxTokens`, then to be sent as its
- * limit (`sendOutput`). `shown` is the same without the window, and with
+ * limit (`sendOutput`). All that twice for a request asking for a server-side compaction
+ * (plugin-models' compactsContext). `shown` is the same without the window and the compaction, and with
  * `defaultMaxTokens` at most for an output limit the request does not set.
  */
 export function estimateTokens(
@@ -150,13 +157,17 @@ export function estimateTokens(
   const limit = asked === undefined ? model.outputLimit?.() : undefined;
   const output = asked ?? limit ?? defaultMaxTokens;
   const choices = Math.max(1, largestInteger(body.n) ?? 1); // n answers, each up to max
+  // A server-side compaction reads the prompt and writes a summary before the answer does both.
+  const samplings = compactsContext(body) ? 2 : 1;
   const beyond = unbounded
     ? "this request may read up to its model's context window"
-    : limit !== undefined && limit > defaultMaxTokens
-      ? `this request sets no output limit: its model may write up to ${limit} tokens`
-      : undefined;
+    : samplings > 1
+      ? 'this request compacts its context server-side: its prompt is read twice'
+      : limit !== undefined && limit > defaultMaxTokens
+        ? `this request sets no output limit: its model may write up to ${limit} tokens`
+        : undefined;
   return {
-    tokens: prompt + output * choices,
+    tokens: (prompt + output * choices) * samplings,
     shown: shown + Math.min(output, asked ?? defaultMaxTokens) * choices,
     ...(beyond ? { beyond } : {}),
     ...(asked === undefined && limit === undefined && model.outputLimit ? { sendOutput: defaultMaxTokens } : {}),
