@@ -113,6 +113,19 @@ const NAMING: Array<[string, string, Record<string, unknown>, string, string]> =
     FILE,
   ],
   [
+    'Messages container_upload',
+    '/v1/messages',
+    messages({
+      messages: user([
+        { type: 'container_upload', file_id: FILE },
+        { type: 'text', text: 'sum the payroll' },
+      ]),
+      tools: [{ type: 'code_execution_20250825', name: 'code_execution' }],
+    }),
+    'file_id',
+    FILE,
+  ],
+  [
     'Messages custom skill',
     '/v1/messages',
     messages({
