@@ -2,7 +2,8 @@
  * A hole the twelfth rule-bypass pass closed: every gateway key shares each upstream instance's
  * account, and a request may name objects of that account by id — a file (`file_id` of a Chat
  * `file` part, a Responses `input_file` or `input_image`, an Anthropic `document`/`image` with a
- * `file` source or a `container_upload`), a vector store (`file_search`'s `vector_store_ids`), a
+ * `file` source or a `container_upload`), an earlier audio answer (a Chat assistant message's
+ * `audio.id`), a vector store (`file_search`'s `vector_store_ids`), a
  * file of a code interpreter's container (`container.file_ids`), an Anthropic custom skill
  * (`container.skills`). The gateway serves no files API, so these are the operator's, made outside
  * it: any key naming another tenant's id read its data. Such a request is refused now (403
@@ -10,9 +11,10 @@
  * `accountObjects` lists the id (or `*`). Each refusal failed before the fix (200, the id sent).
  */
 import { describe, expect, it } from 'vitest';
-import { call } from '../support/rule-probes.js';
+import { budgetOf, call } from '../support/rule-probes.js';
 import {
   anthropicAt,
+  ADMIN,
   budgeted,
   k,
   messagesAnswer,
@@ -23,6 +25,7 @@ import {
 const FILE = 'file-payroll-2026';
 const STORE = 'vs_payroll_docs';
 const SKILL = 'skill_payroll_tools';
+const AUDIO = 'audio_payroll_reading';
 
 const user = (content: unknown[]) => [{ role: 'user', content }];
 const responses = (extra: Record<string, unknown>) => ({ model: 'gpt-x', max_output_tokens: 50, ...extra });
@@ -37,6 +40,21 @@ const NAMING: Array<[string, string, Record<string, unknown>, string, string]> =
     { model: 'gpt-x', max_tokens: 50, messages: user([{ type: 'file', file: { file_id: FILE } }]) },
     'file_id',
     FILE,
+  ],
+  [
+    'Chat audio answer of an earlier turn',
+    '/v1/chat/completions',
+    {
+      model: 'gpt-x',
+      max_tokens: 50,
+      messages: [
+        { role: 'user', content: 'read the payroll aloud' },
+        { role: 'assistant', audio: { id: AUDIO } },
+        { role: 'user', content: 'again' },
+      ],
+    },
+    'messages.audio.id',
+    AUDIO,
   ],
   [
     'Responses input_file',
@@ -156,7 +174,10 @@ async function gateway(keys: object[]) {
   );
   const setup = await budgeted({
     keys,
-    catalog: { 'gpt-x': { contextWindow: 200_000 }, m: { contextWindow: 200_000 } },
+    catalog: {
+      'gpt-x': { pricing: { input: 3, output: 15 }, contextWindow: 200_000, maxOutputTokens: 4000 },
+      m: { pricing: { input: 3, output: 15 }, contextWindow: 200_000, maxOutputTokens: 4000 },
+    },
     providers: [
       {
         name: 'o',
@@ -198,7 +219,7 @@ describe('an object of the upstream account named by id', () => {
 
   it('passes for a key listing the id, and for a key allowing any (`*`)', async () => {
     const { up, gw, close } = await gateway([
-      { name: 'owner', key: k('owner'), accountObjects: [FILE, STORE, SKILL] },
+      { name: 'owner', key: k('owner'), accountObjects: [FILE, STORE, SKILL, AUDIO] },
       { name: 'trusted', key: k('trusted'), accountObjects: ['*'] },
     ]);
     try {
@@ -217,6 +238,27 @@ describe('an object of the upstream account named by id', () => {
       });
       expect(other.status).toBe(403);
       expect(up.received).toHaveLength(sent);
+    } finally {
+      await close();
+    }
+  });
+
+  it("an allowed object's input is reserved as one the body does not show: a file up to the window, audio as unpriced", async () => {
+    const { up, gw, close } = await gateway([
+      { name: 'payer', key: k('payer'), accountObjects: ['*'], budget: { usd: 0.1, period: 'day' } },
+    ]);
+    try {
+      const file = await call(`${gw.url}/v1/chat/completions`, k('payer'), NAMING[0]![2]);
+      // 200,000 tokens of window at $3 per million: past the $0.10 budget.
+      expect(file.status).toBe(402);
+      const audio = await call(`${gw.url}/v1/chat/completions`, k('payer'), NAMING[1]![2]);
+      // Was 200: the earlier audio answer read as input no price covers.
+      expect({ status: audio.status, message: audio.json?.error?.message }).toEqual({
+        status: 400,
+        message: expect.stringContaining('audio input'),
+      });
+      expect(up.received).toHaveLength(0);
+      expect((await budgetOf(gw.url, ADMIN, 'payer')).spentUsd).toBe(0);
     } finally {
       await close();
     }

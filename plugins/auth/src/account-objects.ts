@@ -16,7 +16,8 @@ const MAX_DEPTH = 64;
 /**
  * The account objects a body names, in order: every `file_id` in the prompt (a Chat `file` part,
  * a Responses `input_file` or `input_image`, an Anthropic `image`/`document` with a `file` source
- * or a `container_upload`, also inside tool results), a tool's `vector_store_ids` (Responses
+ * or a `container_upload`, also inside tool results), a Chat assistant message's earlier audio
+ * answer (`audio.id`), a tool's `vector_store_ids` (Responses
  * `file_search`) and `file_ids` (its `container`, Responses `code_interpreter`), and Anthropic's
  * custom skills (`container.skills` of `type: "custom"`).
  */
@@ -30,11 +31,14 @@ export function accountObjectsOf(body: Record<string, unknown>): AccountObject[]
     }
     const node = value as Record<string, unknown>;
     if (typeof node.file_id === 'string') found.push({ id: node.file_id, field: 'file_id' });
+    const audio = node.role === 'assistant' ? (node.audio as { id?: unknown } | null | undefined) : undefined;
+    if (typeof audio?.id === 'string') found.push({ id: audio.id, field: 'messages.audio.id' });
     for (const item of Object.values(node)) walk(item, depth + 1);
   };
   walk(body.messages, 0);
   walk(body.input, 0);
   walk(body.system, 0);
+  walk(body.instructions, 0);
   if (Array.isArray(body.tools))
     for (const tool of body.tools as unknown[]) {
       if (typeof tool !== 'object' || tool === null) continue;

@@ -54,7 +54,7 @@ const MAX_DEPTH = 64;
 /**
  * Media in the prompt that its text does not price:
  * - `audio`: audio input (a Chat or Responses `input_audio` part, an audio data URL, media type or
- *   file URL), billed per audio token at its own rate (gpt-4o audio input: 16 times text; Gemini: 3 times);
+ *   file URL, a Chat assistant message's earlier audio answer by `audio.id`), billed per audio token at its own rate (gpt-4o audio input: 16 times text; Gemini: 3 times);
  * - `byReference`: a document or file given by URL or file id (Anthropic `document` with a `url` or
  *   `file` source, Responses `input_file` with `file_url` or `file_id`, a Chat `file` with
  *   `file_id` or an http(s) `file_data`), or an image part whose URL is a document's or a video's, or
@@ -112,6 +112,9 @@ type UrlKind = 'audio' | 'reference' | 'image' | 'unknown';
 /** What a content part puts in the prompt beyond its text: audio, input read by reference, a URL of unknown kind, or nothing. */
 function mediaOf(node: Record<string, unknown>): UrlKind | undefined {
   if (node.type === 'input_audio') return 'audio';
+  // A Chat assistant message naming an earlier audio answer by id: the upstream reads that audio.
+  if (node.role === 'assistant' && typeof (node.audio as { id?: unknown } | null | undefined)?.id === 'string')
+    return 'audio';
   if (typeof node.media_type === 'string' && node.media_type.startsWith('audio/')) return 'audio';
   const source = node.source as { type?: unknown; url?: unknown } | null | undefined;
   switch (node.type) {
