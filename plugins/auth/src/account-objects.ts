@@ -33,7 +33,10 @@ export function accountObjectsOf(body: Record<string, unknown>): AccountObject[]
     if (typeof node.file_id === 'string') found.push({ id: node.file_id, field: 'file_id' });
     const audio = node.role === 'assistant' ? (node.audio as { id?: unknown } | null | undefined) : undefined;
     if (typeof audio?.id === 'string') found.push({ id: audio.id, field: 'messages.audio.id' });
-    for (const item of Object.values(node)) walk(item, depth + 1);
+    for (const key in node) {
+      const item = node[key];
+      if (item !== null && typeof item === 'object') walk(item, depth + 1);
+    }
   };
   walk(body.messages, 0);
   walk(body.input, 0);
