@@ -212,6 +212,12 @@ describe('an object of the upstream account named by id', () => {
             param: field,
           });
       }
+      // Counting the tokens of a file by id (Anthropic counts natively) is refused too.
+      const count = await call(`${gw.url}/v1/messages/count_tokens`, k('tenant'), {
+        model: 'm',
+        messages: user([{ type: 'document', source: fileSource }]),
+      });
+      expect({ status: count.status, sent: up.received.length }).toEqual({ status: 403, sent: 0 });
     } finally {
       await close();
     }
