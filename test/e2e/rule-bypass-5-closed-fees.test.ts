@@ -305,8 +305,8 @@ describe('hosted tools billed per call or per container, with no price', () => {
     );
     const { gw } = await budgeted({
       keys: [
-        { name: 't', key: k('t'), budget: { usd: 1, period: 'day' } },
-        { name: 'free', key: k('free') },
+        { name: 't', key: k('t'), budget: { usd: 1, period: 'day' }, accountObjects: ['*'] },
+        { name: 'free', key: k('free'), accountObjects: ['*'] },
       ],
       catalog: { m: { pricing: { input: 1, output: 1, webSearch: 10 }, maxOutputTokens: 4000 } },
       providers: [

@@ -126,7 +126,7 @@ describe('documents given by reference, which the upstream reads whole', () => {
     );
     const window = contextWindow ? { contextWindow } : {};
     const gateway = await budgeted({
-      keys: [{ name: 'doc', key: k('doc'), budget: { usd: 0.05, period: 'day' } }],
+      keys: [{ name: 'doc', key: k('doc'), budget: { usd: 0.05, period: 'day' }, accountObjects: ['*'] }],
       catalog: { m: { pricing: { input: 3, output: 15 }, maxOutputTokens: 4000, ...window } },
       providers:
         path === '/v1/messages'

@@ -40,7 +40,7 @@ describe('hosted tools whose results are read as input, with unpriced: free', ()
         : responsesAnswer(body.model, [], { input_tokens: usage(body), output_tokens: 100 }),
     );
     const setup = await budgeted({
-      keys: [{ name: 'ht', key: k('ht'), budget: { usd: 0.05, period: 'day' } }],
+      keys: [{ name: 'ht', key: k('ht'), budget: { usd: 0.05, period: 'day' }, accountObjects: ['*'] }],
       catalog: { m: { pricing: { input: 3, output: 15 }, maxOutputTokens: 4000, contextWindow: 200_000 } },
       providers: [
         messages ? anthropicAt(up.baseUrl) : mockProvider('r', up.baseUrl, { models: ['m'], responsesApi: true }),

@@ -93,8 +93,8 @@ describe('a request offering hosted tools whose results are read as input, again
     const window = { contextWindow: 200_000, maxOutputTokens: 4000 };
     const setup = await budgeted({
       keys: [
-        { name: 'tpm9', key: k('tpm9'), limits: { tokensPerMinute: 100_000 } },
-        { name: 'wide9', key: k('wide9'), limits: { tokensPerMinute: 300_000 } },
+        { name: 'tpm9', key: k('tpm9'), limits: { tokensPerMinute: 100_000 }, accountObjects: ['*'] },
+        { name: 'wide9', key: k('wide9'), limits: { tokensPerMinute: 300_000 }, accountObjects: ['*'] },
       ],
       catalog: { m: window, o: window },
       providers: [

@@ -4,6 +4,8 @@ import type { AdminAuthorizer, Exchange, Logger, Plugin, Reply as ReplyType } fr
 import { Reply } from '@switchyard/core';
 import { allowsModel, allowsProvider, allowsTarget, allowsToolModel, KeyConfigError } from './key-table.js';
 import { modelLabel, toolModelsOf } from './tool-models.js';
+import { firstForeign } from './account-objects.js';
+import type { AccountObject } from './account-objects.js';
 import type { ToolModel } from './tool-models.js';
 import type { KeyTable } from './key-table.js';
 import type { GatewayKey } from './key-table.js';
@@ -124,9 +126,25 @@ function admit(table: KeyTable, x: Exchange, logger: Logger): ReplyType | undefi
     );
     return Reply.error(modelNotAllowed(x.model));
   }
+  const foreign = firstForeign(key!.accountObjects, x.body);
+  if (foreign) {
+    logger.info(
+      { plugin: PLUGIN, caller: key!.name, object: foreign.id, requestId: x.id },
+      'gateway key not allowed this account object',
+    );
+    return Reply.error(accountObjectNotAllowed(foreign));
+  }
   x.caller = key!.caller;
   if (key!.providers || !key!.anyModel) x.set(CALLER_KEY, key!);
   return undefined;
+}
+
+function accountObjectNotAllowed({ id, field }: AccountObject): SwitchyardError {
+  return new SwitchyardError(
+    'SWITCHYARD_ERR_FORBIDDEN',
+    `${field}: this gateway key may not name \`${id}\`, an object of the upstream account every gateway key shares (send the content itself, or have the operator list the id in the key's accountObjects)`,
+    { publicCode: 'account_object_not_allowed', param: field },
+  );
 }
 
 function keyAllows(key: GatewayKey): KeyAllows {

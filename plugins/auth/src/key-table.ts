@@ -19,6 +19,8 @@ export interface GatewayKey {
   /** `models` entries matched against a target: without a `/` against its model name, with one against `instance/model`. */
   readonly targetPatterns: ReadonlyArray<{ readonly re: RegExp; readonly id: boolean }>;
   readonly providers: readonly RegExp[] | undefined;
+  /** Ids of upstream account objects the key may name (`accountObjects`; `*`: any). */
+  readonly accountObjects: ReadonlySet<string>;
   readonly caller: { name: string; scope?: string; team?: string; metadata: Readonly<Record<string, unknown>> };
 }
 
@@ -94,6 +96,7 @@ export class KeyTable {
         anyModel: (c.models ?? ['*']).includes('*'),
         targetPatterns: (c.models ?? ['*']).map((m) => ({ re: globToRegExp(m), id: m.includes('/') })),
         providers: c.providers?.map(globToRegExp),
+        accountObjects: new Set(c.accountObjects ?? []),
         caller: {
           name: c.name,
           ...(c.source === 'runtime' && c.createdAt ? { scope: `${c.name}@${c.createdAt}` } : {}),

@@ -14,6 +14,8 @@ export interface KeyListing {
   readonly models: readonly string[];
   /** Allowed instances or provider types; absent: all. */
   readonly providers?: readonly string[];
+  /** Ids of upstream account objects the key may name; absent: none. */
+  readonly accountObjects?: readonly string[];
   readonly expiresAt?: string;
   readonly expired: boolean;
   readonly team?: string;
@@ -49,6 +51,7 @@ export function keyListing(configs: readonly ListedKey[]): (now: number) => KeyL
       admin: c.admin ?? false,
       models: c.models ?? ['*'],
       ...(c.providers ? { providers: c.providers } : {}),
+      ...(c.accountObjects?.length ? { accountObjects: c.accountObjects } : {}),
       ...(c.expiresAt === undefined ? {} : { expiresAt: c.expiresAt }),
       ...(c.team === undefined ? {} : { team: c.team }),
       ...(c.owner === undefined ? {} : { owner: c.owner }),

@@ -30,6 +30,11 @@ export const keySettings = {
       description: 'Allowed upstream instances, by instance name or provider type (globs); default: all.',
     }),
   ),
+  accountObjects: Type.Array(Type.String({ minLength: 1 }), {
+    default: [],
+    description:
+      'Objects of the upstream accounts the key may name by id, each exactly (`*`: any): files (`file_id`), vector stores (`vector_store_ids`), custom skills (`container.skills`). Every key shares each upstream account, so by default a request naming one is refused with 403 `account_object_not_allowed`.',
+  }),
   expiresAt: Type.Optional(
     Type.String({
       description: 'ISO 8601 instant after which the key is refused with 401 `key_expired`; default: never.',

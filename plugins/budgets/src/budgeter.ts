@@ -5,6 +5,7 @@ import type { RoutePlan } from '@switchyard/core/routing';
 import {
   advisorCallsOf,
   advisorToolsOf,
+  compactsContext,
   sendOutputLimit,
   sentInputTokens,
   textTokens,
@@ -436,8 +437,10 @@ export class Budgeter {
     const request = x.request;
     const output = askedOutput(request) ?? this.#reservedOutput(info);
     const choices = typeof request?.n === 'number' && request.n > 1 ? request.n : 1;
+    // A server-side compaction reads the prompt and writes a summary before the answer does both.
+    const samplings = compactsContext(x.body) ? 2 : 1;
     return (
-      worstCaseUsd(price, input, Math.min(output, info.maxOutputTokens ?? output) * choices) +
+      worstCaseUsd(price, input * samplings, Math.min(output, info.maxOutputTokens ?? output) * choices * samplings) +
       (searchFeeOf(price, webSearchesAllowed(x.body, x.protocol)) ?? 0) +
       this.#advisorWorstCase(target, info, listed, x, at)
     );

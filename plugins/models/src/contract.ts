@@ -12,7 +12,7 @@ export type { LongContextPrice, ModelInfo, ModelPricing, Price } from './model-i
 export { sendOutputLimit, targetOutputTokens } from './fit.js';
 export { bodyTokens, estimateChatTokens, inputTokens, sentInputTokens, textTokens } from './estimate.js';
 export { PDF_PAGE_TOKENS, inlinePdfTokens, pdfPages } from './pdf-pages.js';
-export { hostedShell, promptMediaOf, readsToolResults } from './input-beyond-body.js';
+export { compactsContext, hostedShell, promptMediaOf, readsToolResults } from './input-beyond-body.js';
 export type { BodyTool } from './input-beyond-body.js';
 export { ADVISOR_CALLS_UNCAPPED, advisorCallsOf, advisorToolsOf, isAdvisorTool } from './advisor.js';
 export type { AdvisorTool } from './advisor.js';

@@ -26,6 +26,23 @@ export function readsToolResults(body: Record<string, unknown>): boolean {
   );
 }
 
+/**
+ * Whether the upstream may compact the context server-side before it answers: Anthropic's
+ * `context_management.edits` holding a `compact_*` edit (`compact_20260112`), or a `compaction`
+ * entry of a `context_management` list. A compaction is a sampling of its own: the model reads the
+ * whole prompt and writes a summary, then answers from it, all billed (usage.iterations), so the
+ * prompt is read twice. Budgets and rate limits reserve the prompt and the output limit twice.
+ */
+export function compactsContext(body: Record<string, unknown>): boolean {
+  const management = body.context_management as { edits?: unknown } | unknown[] | null | undefined;
+  if (management === null || typeof management !== 'object') return false;
+  const edits = Array.isArray(management) ? management : management.edits;
+  return (
+    Array.isArray(edits) &&
+    edits.some((edit: { type?: unknown } | null) => typeof edit?.type === 'string' && /^compact/.test(edit.type))
+  );
+}
+
 /** A Responses `shell` tool run in a container the upstream hosts (and bills), not by the caller. */
 export function hostedShell(tool: BodyTool): boolean {
   const environment = tool?.environment?.type;
@@ -37,7 +54,7 @@ const MAX_DEPTH = 64;
 /**
  * Media in the prompt that its text does not price:
  * - `audio`: audio input (a Chat or Responses `input_audio` part, an audio data URL, media type or
- *   file URL), billed per audio token at its own rate (gpt-4o audio input: 16 times text; Gemini: 3 times);
+ *   file URL, a Chat assistant message's earlier audio answer by `audio.id`), billed per audio token at its own rate (gpt-4o audio input: 16 times text; Gemini: 3 times);
  * - `byReference`: a document or file given by URL or file id (Anthropic `document` with a `url` or
  *   `file` source, Responses `input_file` with `file_url` or `file_id`, a Chat `file` with
  *   `file_id` or an http(s) `file_data`), or an image part whose URL is a document's or a video's, or
@@ -95,6 +112,9 @@ type UrlKind = 'audio' | 'reference' | 'image' | 'unknown';
 /** What a content part puts in the prompt beyond its text: audio, input read by reference, a URL of unknown kind, or nothing. */
 function mediaOf(node: Record<string, unknown>): UrlKind | undefined {
   if (node.type === 'input_audio') return 'audio';
+  // A Chat assistant message naming an earlier audio answer by id: the upstream reads that audio.
+  if (node.role === 'assistant' && typeof (node.audio as { id?: unknown } | null | undefined)?.id === 'string')
+    return 'audio';
   if (typeof node.media_type === 'string' && node.media_type.startsWith('audio/')) return 'audio';
   const source = node.source as { type?: unknown; url?: unknown } | null | undefined;
   switch (node.type) {

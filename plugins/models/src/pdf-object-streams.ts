@@ -1,5 +1,6 @@
 import { inflateSync } from 'node:zlib';
-import { GAP, HEADER, pdfName, pdfPattern } from './pdf-syntax.js';
+import { GAP, pdfName, pdfPattern } from './pdf-syntax.js';
+import type { Header } from './pdf-syntax.js';
 
 /** Inflated bytes allowed per PDF: this many times its own size, and never more than INFLATE_CAP. */
 const INFLATE_RATIO = 64;
@@ -37,17 +38,27 @@ export interface ObjectStream {
  * An object stream is told by its dictionary: `/Type /ObjStm`, or the `/N` and `/First` a reader
  * needs to read one (readers find it by the cross-reference, whatever its `/Type` says).
  */
-export function objectStreams(pdf: Buffer, text: string): ObjectStream[] | undefined {
+export function objectStreams(pdf: Buffer, text: string, headers: readonly Header[]): ObjectStream[] | undefined {
   let budget = Math.min(INFLATE_CAP, INFLATE_RATIO * pdf.length);
   const inflated: ObjectStream[] = [];
   const encrypted = ENCRYPT.test(text);
   const endstream = endstreamFinder(text);
   // Each stretch of text is read once: a dictionary is sought after the previous `stream` only.
   let read = 0;
+  let next = 0;
   for (const match of text.matchAll(STREAM)) {
-    const before = text.slice(read, match.index);
+    // The dictionary from the last header before `stream`, and from the last that is not in a comment.
+    let last = read;
+    let uncommented = read;
+    for (; next < headers.length && headers[next]!.at < match.index; next++) {
+      const header = headers[next]!;
+      if (header.at < read) continue;
+      last = header.at;
+      if (!header.commented) uncommented = header.at;
+    }
     read = match.index + match[0].length;
-    const dictionary = before.slice(lastIndexOf(HEADER, before));
+    const read1 = text.slice(uncommented, match.index);
+    const dictionary = isObjectStream(read1) ? read1 : text.slice(last, match.index);
     if (!isObjectStream(dictionary)) continue;
     if (encrypted || inflated.length === MAX_OBJECT_STREAMS) return undefined;
     const length = LENGTH.exec(dictionary);
@@ -66,13 +77,6 @@ export function objectStreams(pdf: Buffer, text: string): ObjectStream[] | undef
     inflated.push({ text: plain.toString('latin1'), first: Number(FIRST.exec(dictionary)?.[1] || 0) });
   }
   return inflated;
-}
-
-/** Where the last match of a global `pattern` in `text` starts; 0 when none. */
-function lastIndexOf(pattern: RegExp, text: string): number {
-  let last = 0;
-  for (const match of text.matchAll(pattern)) last = match.index;
-  return last;
 }
 
 function isObjectStream(dictionary: string): boolean {

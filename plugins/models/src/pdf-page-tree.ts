@@ -1,5 +1,6 @@
 import type { ObjectStream } from './pdf-object-streams.js';
-import { ARRAY_ITEMS, GAP, HEADER, REFERENCE, pdfName, pdfPattern } from './pdf-syntax.js';
+import { ARRAY_ITEMS, GAP, REFERENCE, pdfName, pdfPattern } from './pdf-syntax.js';
+import type { Header } from './pdf-syntax.js';
 
 const ROOT = pdfPattern([pdfName('Root'), GAP, REFERENCE], 'g');
 const PAGES = pdfPattern([pdfName('Pages'), GAP, REFERENCE]);
@@ -12,10 +13,11 @@ const KEPT = pdfPattern([`(?:${pdfName('Kids')}|${pdfName('Pages')}|^${GAP}\\[)`
  * The pages of a PDF's page tree, walked from its catalog (each `/Root` a trailer names) as a
  * reader walks it: every node without `/Kids` is a page, whatever its `/Type` says (a kid that
  * is defined nowhere counts too). Every definition of an object counts (an incremental update may
- * redefine one), each object once.
+ * redefine one): a number with a definition without `/Kids` is a page, and the kids of each of its
+ * definitions with `/Kids` are walked; each object once.
  */
-export function pageTreeLeaves(text: string, streams: readonly ObjectStream[]): number {
-  const objects = objectsOf(text, streams);
+export function pageTreeLeaves(text: string, headers: readonly Header[], streams: readonly ObjectStream[]): number {
+  const { objects, plain } = objectsOf(text, headers, streams);
   const seen = new Set<number>();
   const pending: number[] = [];
   for (const [, root] of text.matchAll(ROOT))
@@ -29,7 +31,7 @@ export function pageTreeLeaves(text: string, streams: readonly ObjectStream[]): 
     if (seen.has(number)) continue;
     seen.add(number);
     const nodes = objects.get(number)?.filter((body) => KIDS.test(body)) ?? [];
-    if (nodes.length === 0) leaves++;
+    if (nodes.length === 0 || plain.has(number)) leaves++;
     for (const node of nodes) {
       const kids = KIDS.exec(node)!;
       // Direct, or an array object (each of its definitions).
@@ -44,22 +46,33 @@ export function pageTreeLeaves(text: string, streams: readonly ObjectStream[]): 
 /**
  * Every definition of each object that may be in the page tree's walk, by number: in the file
  * (header to next header) and in its object streams. Only those naming `/Kids` or `/Pages` (a
- * catalog), or an array (a node's kids by reference) are kept: memory follows the tree, not the file.
+ * catalog), or an array (a node's kids by reference) are kept: memory follows the tree, not the
+ * file; `plain` has the numbers with a definition without `/Kids`. A header that may be in a
+ * comment (headersOf) both ends the object before it and does not: each reading is a definition.
  */
-function objectsOf(text: string, streams: readonly ObjectStream[]): Map<number, string[]> {
+function objectsOf(
+  text: string,
+  headers: readonly Header[],
+  streams: readonly ObjectStream[],
+): { objects: Map<number, string[]>; plain: Set<number> } {
   const objects = new Map<number, string[]>();
+  const plain = new Set<number>();
   const define = (number: number, body: string) => {
+    if (!KIDS.test(body)) plain.add(number);
     if (!KEPT.test(body)) return;
     const definitions = objects.get(number);
     if (definitions) definitions.push(body);
     else objects.set(number, [body]);
   };
-  let previous: { number: number; at: number } | undefined;
-  for (const match of text.matchAll(HEADER)) {
-    if (previous) define(previous.number, text.slice(previous.at, match.index));
-    previous = { number: Number(match[1]), at: match.index + match[0].length };
-  }
-  if (previous) define(previous.number, text.slice(previous.at));
+  headers.forEach((header, i) => {
+    const next = headers[i + 1];
+    define(header.number, text.slice(header.end, next?.at ?? text.length));
+    if (header.commented || !next?.commented) return;
+    // Read past the headers in comments, to the next one that is not.
+    let j = i + 1;
+    while (j < headers.length && headers[j]!.commented) j++;
+    define(header.number, text.slice(header.end, headers[j]?.at ?? text.length));
+  });
   for (const { text: packed, first } of streams) {
     const pairs = packed.slice(0, first).match(/\d+/g) ?? [];
     for (let i = 0; i + 1 < pairs.length; i += 2) {
@@ -67,5 +80,5 @@ function objectsOf(text: string, streams: readonly ObjectStream[]): Map<number, 
       define(Number(pairs[i]), packed.slice(first + Number(pairs[i + 1]), end));
     }
   }
-  return objects;
+  return { objects, plain };
 }

@@ -1,6 +1,6 @@
 import { objectStreams } from './pdf-object-streams.js';
 import { pageTreeLeaves } from './pdf-page-tree.js';
-import { GAP, pdfName, pdfPattern } from './pdf-syntax.js';
+import { GAP, headersOf, pdfName, pdfPattern } from './pdf-syntax.js';
 
 /**
  * Input tokens reserved per page of an inline PDF. Upstreams bill a PDF by its pages, not its
@@ -30,10 +30,11 @@ export function pdfDataUrl(value: unknown): string | undefined {
 export function pdfPages(base64: string): number | undefined {
   const pdf = Buffer.from(base64, 'base64');
   const text = pdf.toString('latin1');
-  const streams = objectStreams(pdf, text);
+  const headers = headersOf(text);
+  const streams = objectStreams(pdf, text, headers);
   if (streams === undefined) return undefined;
   const packed = streams.map((stream) => stream.text).join('\n');
-  const pages = Math.max(pagesIn(text), pagesIn(packed), pageTreeLeaves(text, streams));
+  const pages = Math.max(pagesIn(text), pagesIn(packed), pageTreeLeaves(text, headers, streams));
   return pages > 0 ? pages : undefined;
 }
 

@@ -37,3 +37,31 @@ export function pdfName(word: string): string {
 export function pdfPattern(parts: readonly string[], flags = ''): RegExp {
   return new RegExp(parts.join(''), flags);
 }
+
+/** An object header (HEADER) of a PDF's text: its number, where it starts and ends, and whether it may be in a comment. */
+export interface Header {
+  readonly number: number;
+  readonly at: number;
+  readonly end: number;
+  /**
+   * A `%` stands before it on its line: to a reader it is in a comment, no header, unless that
+   * `%` is in a string (`(100%)`), which is not told apart here: callers read both ways.
+   */
+  readonly commented: boolean;
+}
+
+/** Every object header of a PDF's text, in order; the text is read once. */
+export function headersOf(text: string): Header[] {
+  const headers: Header[] = [];
+  const marks = /[\r\n%]/g;
+  let mark = marks.exec(text);
+  let commented = false;
+  for (const match of text.matchAll(HEADER)) {
+    while (mark !== null && mark.index < match.index) {
+      commented = mark[0] === '%';
+      mark = marks.exec(text);
+    }
+    headers.push({ number: Number(match[1]), at: match.index, end: match.index + match[0].length, commented });
+  }
+  return headers;
+}

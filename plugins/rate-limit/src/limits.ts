@@ -2,6 +2,7 @@ import {
   advisorCallsOf,
   advisorToolsOf,
   bodyTokens,
+  compactsContext,
   inlinePdfTokens,
   promptMediaOf,
   readsToolResults,
@@ -132,11 +133,12 @@ export interface ModelFacts {
  * `max_tokens` / `max_completion_tokens` / `max_output_tokens` times `n`. A request that sets none
  * is reserved `defaultMaxTokens`; when `model.outputLimit` is given (`outputWithoutLimit: reserve`),
  * its model's limit instead, or where that is unknown `defaultMaxTokens`, then to be sent as its
- * limit (`sendOutput`). An Anthropic advisor tool adds, for each call its `max_uses` allows (else
+ * limit (`sendOutput`); all that twice for a request asking for a server-side compaction
+ * (plugin-models' compactsContext). An Anthropic advisor tool adds, for each call its `max_uses` allows (else
  * plugin-models' ADVISOR_CALLS_UNCAPPED), its model's context window (else the requested model's, else
  * UNKNOWN_WINDOW_TOKENS) and its `max_tokens` (else its model's output limit, else `defaultMaxTokens`):
- * each call reads the whole transcript. `shown` is the same without the windows and the advisor, and
- * with `defaultMaxTokens` at most for an output limit the request does not set.
+ * each call reads the whole transcript. `shown` is the same without the windows, the advisor and the
+ * compaction, and with `defaultMaxTokens` at most for an output limit the request does not set.
  */
 export function estimateTokens(
   body: Record<string, unknown>,
@@ -163,13 +165,17 @@ export function estimateTokens(
   const output = asked ?? limit ?? defaultMaxTokens;
   const choices = Math.max(1, largestInteger(body.n) ?? 1); // n answers, each up to max
   const advised = advisorTokens(body, defaultMaxTokens, model);
+  // A server-side compaction reads the prompt and writes a summary before the answer does both.
+  const samplings = compactsContext(body) ? 2 : 1;
   const beyond = unbounded
     ? `this request may read up to its model's context window${advised ? ", and its advisor tool's model up to its own at each call" : ''}`
-    : limit !== undefined && limit > defaultMaxTokens
-      ? `this request sets no output limit: its model may write up to ${limit} tokens`
-      : undefined;
+    : samplings > 1
+      ? 'this request compacts its context server-side: its prompt is read twice'
+      : limit !== undefined && limit > defaultMaxTokens
+        ? `this request sets no output limit: its model may write up to ${limit} tokens`
+        : undefined;
   return {
-    tokens: prompt + output * choices + advised,
+    tokens: (prompt + output * choices) * samplings + advised,
     shown: shown + Math.min(output, asked ?? defaultMaxTokens) * choices,
     ...(beyond ? { beyond } : {}),
     ...(asked === undefined && limit === undefined && model.outputLimit ? { sendOutput: defaultMaxTokens } : {}),
