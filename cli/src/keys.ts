@@ -3,7 +3,8 @@ import { maskText, maskUrl } from '@switchyard/core/config';
 import { UsageError } from './arguments.js';
 
 export const KEYS_USAGE = `  switchyard keys list [--json]                       (gateway keys of a running gateway, never the keys)
-  switchyard keys create NAME [--models M,..] [--providers P,..] [--team T] [--owner O] [--admin]
+  switchyard keys create NAME [--models M,..] [--providers P,..] [--account-objects ID,..]
+                              [--team T] [--owner O] [--admin]
                               [--expires-at ISO] [--budget-usd N] [--budget-period day|week|month|none]
                                                       (prints the new key once, on stdout)
   switchyard keys disable|enable|rotate|delete NAME   (rotate prints the new key)
@@ -14,7 +15,17 @@ class KeysError extends Error {}
 /** The options each keys command takes besides `--url` and `--key`; any other is refused, never ignored. */
 const COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   list: ['json'],
-  create: ['models', 'providers', 'team', 'owner', 'admin', 'expires-at', 'budget-usd', 'budget-period'],
+  create: [
+    'models',
+    'providers',
+    'account-objects',
+    'team',
+    'owner',
+    'admin',
+    'expires-at',
+    'budget-usd',
+    'budget-period',
+  ],
   disable: [],
   enable: [],
   rotate: [],
@@ -67,6 +78,7 @@ async function keys(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       models: { type: 'string' },
       providers: { type: 'string' },
+      'account-objects': { type: 'string' },
       team: { type: 'string' },
       owner: { type: 'string' },
       admin: { type: 'boolean' },
@@ -128,6 +140,7 @@ function createBody(name: string, v: Record<string, string | boolean | undefined
   const body: Record<string, unknown> = { name };
   if (list(v.models)) body.models = list(v.models);
   if (list(v.providers)) body.providers = list(v.providers);
+  if (list(v['account-objects'])) body.accountObjects = list(v['account-objects']);
   for (const [option, field] of [
     ['team', 'team'],
     ['owner', 'owner'],

@@ -73,6 +73,34 @@ describe('switchyard keys', () => {
     expect((await chat(next)).status).toBe(401);
   });
 
+  it('creates a key that may name the upstream account objects --account-objects lists, and no other; PATCH adds one', async () => {
+    const fileChat = (key: string, fileId: string) =>
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: fileId } }] }],
+        }),
+      });
+    const created = await keys('create', 'files-app', '--account-objects', 'file-report-a, file-report-b');
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim();
+    expect((await fileChat(key, 'file-report-b')).status).toBe(200);
+    const refused = await fileChat(key, 'file-report-c');
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error.code).toBe('account_object_not_allowed');
+    const patched = await fetch(`${gw.url}/admin/keys/files-app`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN}` },
+      body: JSON.stringify({ accountObjects: ['file-report-a', 'file-report-b', 'file-report-c'] }),
+    });
+    expect(patched.status).toBe(200);
+    expect((await patched.json()).accountObjects).toEqual(['file-report-a', 'file-report-b', 'file-report-c']);
+    expect((await fileChat(key, 'file-report-c')).status).toBe(200);
+    expect((await keys('delete', 'files-app')).code).toBe(0);
+  });
+
   it('says why when the gateway refuses or cannot be reached, exit 1', async () => {
     const wrong = await runCli(['keys', 'list', '--url', gw.url, '--key', 'sk-not-an-admin-key-000']);
     expect(wrong.code).toBe(1);

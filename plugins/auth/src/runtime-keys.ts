@@ -64,6 +64,7 @@ export const patchBody = Type.Object(
     admin: Type.Optional(Type.Boolean()),
     models: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     providers: nullable(Type.Array(Type.String({ minLength: 1 }))),
+    accountObjects: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     expiresAt: nullable(Type.String()),
     team: nullable(Type.String()),
     owner: nullable(Type.String()),
