@@ -12,6 +12,7 @@
  */
 import { pdfPages } from '@switchyard/plugin-models/contract';
 import { describe, expect, it } from 'vitest';
+import { documentAsk } from '../support/pdf.js';
 import { anthropicAt, budgeted, k, messagesAnswer, spendOn, startScriptedUpstream } from '../support/rule-probes-5.js';
 
 const PAGES = 100;
@@ -47,20 +48,6 @@ function craftedPdf(how: (typeof HOW)[number]): string {
   return Buffer.from(`${pdf}trailer<</Root 2 0 R>>\n%%EOF\n`, 'latin1').toString('base64');
 }
 
-const ask = (data: string) => ({
-  model: 'm',
-  max_tokens: 100,
-  messages: [
-    {
-      role: 'user',
-      content: [
-        { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data } },
-        { type: 'text', text: 'sum it up' },
-      ],
-    },
-  ],
-});
-
 describe('an inline PDF whose page tree is written with comments between tokens', () => {
   it('is reserved by all its pages: a budget without room for them refuses it before the upstream', async () => {
     const up = await startScriptedUpstream((body) =>
@@ -77,7 +64,7 @@ describe('an inline PDF whose page tree is written with comments between tokens'
       for (const how of HOW) {
         // Was 1.
         expect({ how, pages: pdfPages(craftedPdf(how)) }).toEqual({ how, pages: PAGES });
-        const refused = await spendOn(setup, up, 'pdf11', '/v1/messages', ask(craftedPdf(how)));
+        const refused = await spendOn(setup, up, 'pdf11', '/v1/messages', documentAsk(craftedPdf(how)));
         expect({ how, status: refused.status, sent: refused.sent }).toEqual({ how, status: 402, sent: 0 });
       }
     } finally {

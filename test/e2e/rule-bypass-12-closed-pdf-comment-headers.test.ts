@@ -13,6 +13,7 @@
 import { deflateSync } from 'node:zlib';
 import { pdfPages } from '@switchyard/plugin-models/contract';
 import { describe, expect, it } from 'vitest';
+import { documentAsk } from '../support/pdf.js';
 import { anthropicAt, budgeted, k, messagesAnswer, spendOn, startScriptedUpstream } from '../support/rule-probes-5.js';
 
 const PAGES = 100;
@@ -58,20 +59,6 @@ const CRAFTED: Array<[string, () => string]> = [
   ["a header in a comment inside an object stream's dictionary", inObjectStream],
 ];
 
-const ask = (data: string) => ({
-  model: 'm',
-  max_tokens: 100,
-  messages: [
-    {
-      role: 'user',
-      content: [
-        { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data } },
-        { type: 'text', text: 'sum it up' },
-      ],
-    },
-  ],
-});
-
 describe('an inline PDF with an object header inside a comment', () => {
   it('is reserved by all its pages: a budget without room for them refuses it before the upstream', async () => {
     const up = await startScriptedUpstream((body) =>
@@ -92,7 +79,7 @@ describe('an inline PDF with an object header inside a comment', () => {
           pages: PAGES,
           atMostOneMore: true,
         });
-        const refused = await spendOn(setup, up, 'pdf12', '/v1/messages', ask(craft()));
+        const refused = await spendOn(setup, up, 'pdf12', '/v1/messages', documentAsk(craft()));
         expect({ how, status: refused.status, sent: refused.sent }).toEqual({ how, status: 402, sent: 0 });
       }
     } finally {

@@ -14,7 +14,7 @@ import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import { startHangingUpstream } from '../support/hanging-upstream.js';
-import { pdfBase64 } from '../support/pdf.js';
+import { pdfBase64, documentAsk } from '../support/pdf.js';
 import { call } from '../support/rule-probes.js';
 import {
   ADMIN,
@@ -29,21 +29,6 @@ import {
   startScriptedUpstream,
 } from '../support/rule-probes-5.js';
 import { finishedExchanges } from '../support/finishes.js';
-
-/** An Anthropic document of a PDF given inline, with a question. */
-const documentAsk = (data: string, model = 'm') => ({
-  model,
-  max_tokens: 100,
-  messages: [
-    {
-      role: 'user',
-      content: [
-        { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data } },
-        { type: 'text', text: 'sum it up' },
-      ],
-    },
-  ],
-});
 
 describe('an inline PDF whose objects are packed in compressed object streams', () => {
   it('budgets: reserved by its pages, not up to a 1M-token window', async () => {

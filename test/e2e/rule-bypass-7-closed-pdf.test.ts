@@ -15,7 +15,7 @@ import {
   spendOn,
   startScriptedUpstream,
 } from '../support/rule-probes-5.js';
-import { pdfBase64 } from '../support/pdf.js';
+import { pdfBase64, documentAsk } from '../support/pdf.js';
 
 /** A PDF of `pages` blank letter pages, base64. */
 function blankPdf(pages: number): string {
@@ -39,27 +39,14 @@ describe('a PDF given inline', () => {
       catalog,
       providers: [anthropicAt(up.baseUrl)],
     });
-    const ask = (data: string) => ({
-      model: 'm',
-      max_tokens: 100,
-      messages: [
-        {
-          role: 'user',
-          content: [
-            { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data } },
-            { type: 'text', text: 'sum it up' },
-          ],
-        },
-      ],
-    });
     try {
       // An encrypted object stream hides its pages: reserved up to the window.
       for (const data of [blankPdf(100), pdfBase64(10, { objectStreams: true, encrypted: true })]) {
-        const refused = await spendOn(setup, up, 'pdf', '/v1/messages', ask(data));
+        const refused = await spendOn(setup, up, 'pdf', '/v1/messages', documentAsk(data));
         expect({ status: refused.status, sent: refused.sent }).toEqual({ status: 402, sent: 0 });
       }
       // Ten countable pages: 45,000 tokens reserved ($0.135 with the output), which the budget holds.
-      expect(await spendOn(setup, up, 'pdf', '/v1/messages', ask(blankPdf(10)))).toMatchObject({
+      expect(await spendOn(setup, up, 'pdf', '/v1/messages', documentAsk(blankPdf(10)))).toMatchObject({
         status: 200,
         sent: 1,
       });

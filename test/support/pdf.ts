@@ -93,3 +93,20 @@ function packedPdf(objects: string[], encrypted: boolean): Buffer {
   );
   return Buffer.concat(chunks);
 }
+
+/** An Anthropic Messages body asking about a PDF given inline (`data`: its base64). */
+export function documentAsk(data: string, model = 'm'): Record<string, unknown> {
+  return {
+    model,
+    max_tokens: 100,
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data } },
+          { type: 'text', text: 'sum it up' },
+        ],
+      },
+    ],
+  };
+}
