@@ -52,6 +52,20 @@ function errorSerializer(err: unknown): unknown {
   return serialized !== null && typeof serialized === 'object' ? scrubFields(serialized, 1) : serialized;
 }
 
+/** Line breaks and other control characters (ANSI escapes among them), tab aside. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this escapes
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * `text` with control characters written as escapes (`\n`, `\u001b`): in pretty mode a message
+ * is printed as it is, so caller text in it could otherwise start a line that looks like a record.
+ */
+function escapeControls(text: string): string {
+  return text.replace(CONTROL, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 export interface LoggerOptions {
   /** pino level, or `silent`. @default process.env.LOG_LEVEL ?? 'info' */
   level?: string;
@@ -68,6 +82,9 @@ export interface LoggerOptions {
  * (REDACT_PATHS) and by pattern (key-like strings in any string field and in the message).
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
+  const pretty = !options.destination && (options.pretty ?? /^(1|true)$/i.test(process.env.LOG_PRETTY ?? ''));
+  // JSON lines escape every control character already; pretty lines print the message as it is.
+  const clean = pretty ? (text: string) => escapeControls(maskText(text)) : maskText;
   const settings: PinoOptions = {
     level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     base: { service: 'switchyard' },
@@ -76,13 +93,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     formatters: { log: (fields) => scrubFields(fields, 3) },
     hooks: {
       logMethod(args, method) {
-        for (let i = 0; i < args.length; i++) if (typeof args[i] === 'string') args[i] = maskText(args[i] as string);
+        for (let i = 0; i < args.length; i++) if (typeof args[i] === 'string') args[i] = clean(args[i] as string);
         method.apply(this, args as Parameters<typeof method>);
       },
     },
   };
   if (options.destination) return pino(settings, options.destination);
-  const pretty = options.pretty ?? /^(1|true)$/i.test(process.env.LOG_PRETTY ?? '');
   if (pretty) {
     const target = {
       target: 'pino-pretty',

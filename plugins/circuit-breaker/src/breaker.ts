@@ -86,7 +86,17 @@ export interface TableDeps {
   now?: () => number;
   random?: () => number;
   onTransition?: (transition: Transition) => void;
+  /** Most breakers attempt results create (MAX_BREAKERS). */
+  maxBreakers?: number;
 }
+
+/**
+ * Most breakers attempt results create. With `perModel` a breaker's key holds the model name,
+ * and a prefix-claimed or globbed model is a caller's choice: past this many, a new key's
+ * results are judged on a record that is not kept. Operators' ejections, health checks and
+ * other replicas' transitions are always kept.
+ */
+export const MAX_BREAKERS = 10_000;
 
 const BUCKETS = 10;
 const ADMITTED: Admission = Object.freeze({ ok: true, probe: false });
@@ -122,6 +132,7 @@ export class BreakerTable {
   readonly #random: () => number;
   readonly #onTransition: (transition: Transition) => void;
   readonly #breakers: Map<string, Breaker>;
+  readonly #max: number;
 
   /** `breakers`: the records to work on, e.g. those of the table a reload replaces. */
   constructor(settings: BreakerSettings, deps: TableDeps = {}, breakers = new Map<string, Breaker>()) {
@@ -130,6 +141,7 @@ export class BreakerTable {
     this.#now = deps.now ?? Date.now;
     this.#random = deps.random ?? Math.random;
     this.#onTransition = deps.onTransition ?? (() => undefined);
+    this.#max = deps.maxBreakers ?? MAX_BREAKERS;
   }
 
   /** Whether a request may go to `key` now. Half-open: hands out a probe lease for `leaseMs`, if one is free. */
@@ -169,7 +181,11 @@ export class BreakerTable {
 
   /** Learns from one attempt's outcome. `retryAfterMs` is the upstream's Retry-After and `headers` its rate-limit headers, for rate_limited. */
   record(key: string, outcome: Outcome, retryAfterMs?: number, headers?: Readonly<Record<string, string>>): void {
-    const b = this.#get(key);
+    // Business errors and cancellations say nothing about the instance's health: they create no breaker.
+    const b =
+      this.#breakers.get(key) ??
+      (outcome === 'business_error' || outcome === 'cancelled' ? undefined : this.#create(key));
+    if (!b) return;
     const now = this.#now();
     if (b.state === 'half_open') b.leases.shift();
     switch (outcome) {
@@ -321,6 +337,13 @@ export class BreakerTable {
     b.successes = 0;
     b.leases = [];
     return true;
+  }
+
+  /** A new breaker for an attempt result, kept while the table holds fewer than its most. */
+  #create(key: string): Breaker {
+    const b = new Breaker();
+    if (this.#breakers.size < this.#max) this.#breakers.set(key, b);
+    return b;
   }
 
   #get(key: string): Breaker {

@@ -12,7 +12,7 @@ import { addCircuitRoutes } from './admin.js';
 import { SharedStates } from './shared.js';
 
 export const PLUGIN = 'circuit-breaker';
-export { BreakerTable } from './breaker.js';
+export { BreakerTable, MAX_BREAKERS } from './breaker.js';
 export type {
   Admission,
   Breaker,

@@ -16,7 +16,7 @@ import { SessionTable, UNKNOWN } from './sessions.js';
 
 export const PLUGIN = 'load-balancer';
 export { AFFINITY_KEY } from './contract.js';
-export { Balancer } from './select.js';
+export { Balancer, MAX_ROTATIONS } from './select.js';
 export type { Algorithm, Candidate, Ordered } from './select.js';
 export { SessionTable } from './sessions.js';
 export { affinityKey, promptPrefix } from './affinity.js';

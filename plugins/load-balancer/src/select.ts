@@ -31,7 +31,16 @@ interface Stats {
 export interface BalancerDeps {
   now?: () => number;
   random?: () => number;
+  /** Most round-robin turns kept (MAX_ROTATIONS). */
+  maxRotations?: number;
 }
+
+/**
+ * Most round-robin turns kept, one per tier of target ids: a model an instance claims by prefix
+ * or glob is a caller's choice, and so is the tier it makes. Past this many the oldest turn is
+ * forgotten (its tier starts over at its first target).
+ */
+export const MAX_ROTATIONS = 10_000;
 
 /** A failure counts as at least this slow, so a fast-failing instance never looks attractive. */
 const FAILURE_FLOOR_MS = 1000;
@@ -44,16 +53,23 @@ export class Balancer {
   readonly #random: () => number;
   readonly #stats = new Map<string, Stats>();
   readonly #rotation = new Map<string, number>();
+  readonly #maxRotations: number;
 
   constructor(algorithm: Algorithm, decayMs: number, deps: BalancerDeps = {}) {
     this.#algorithm = algorithm;
     this.#decayMs = decayMs;
     this.#now = deps.now ?? Date.now;
     this.#random = deps.random ?? Math.random;
+    this.#maxRotations = deps.maxRotations ?? MAX_ROTATIONS;
   }
 
   get algorithm(): Algorithm {
     return this.#algorithm;
+  }
+
+  /** How many round-robin turns are kept (never more than MAX_ROTATIONS). */
+  get rotations(): number {
+    return this.#rotation.size;
   }
 
   /**
@@ -183,9 +199,14 @@ export class Balancer {
     peek: boolean,
   ): number[] {
     const ring = tier.map((i) => all[i]!.id).join('\n');
-    const turn = this.#rotation.get(ring) ?? 0;
-    if (!peek) this.#rotation.set(ring, (turn + 1) % tier.length);
-    const out = [...tier.slice(turn), ...tier.slice(0, turn)];
+    const turn = this.#rotation.get(ring);
+    if (!peek) {
+      if (turn === undefined && this.#rotation.size >= this.#maxRotations)
+        this.#rotation.delete(this.#rotation.keys().next().value!);
+      this.#rotation.set(ring, ((turn ?? 0) + 1) % tier.length);
+    }
+    const start = turn ?? 0;
+    const out = [...tier.slice(start), ...tier.slice(0, start)];
     out.forEach((i, k) => scores.set(all[i]!.id, k));
     return out;
   }

@@ -84,7 +84,8 @@ export class HistogramFamily {
     readonly help: string,
     bounds: readonly number[],
   ) {
-    this.#bounds = [...bounds].sort((a, b) => a - b);
+    // One `le` series per distinct bound: a bound listed twice would write the same series twice.
+    this.#bounds = [...new Set(bounds)].sort((a, b) => a - b);
   }
 
   series(key: string, labels: Labels): HistogramSeries {

@@ -162,6 +162,9 @@ export function claudeLongContext(input: number, output: number): LongContextPri
 /** What a model takes, shared by the point releases of its family. */
 const KIND_FIELDS = ['vision', 'tools', 'structuredOutput', 'reasoning', 'embeddings'] as const;
 
+/** Most lookups a table remembers; past that the oldest is forgotten (and worked out again when asked). */
+export const MAX_MEMO = 4096;
+
 /**
  * Capabilities and prices per model: what provider plugins know of their models, then what model
  * discovery read in an instance's listing, under the config's `catalog:` entries (keyed by
@@ -172,6 +175,7 @@ export class ModelInfoTable {
   readonly #overrides: ReadonlyMap<string, ModelInfo>;
   readonly #known: ReadonlyMap<string, ModelInfo>;
   readonly #prefixes: readonly string[];
+  /** Lookups answered, by name: at most MAX_MEMO (requested and advisor names are callers' choice). */
   readonly #memo = new Map<string, ModelInfo | undefined>();
   #byTarget = new WeakMap<object, ModelInfo | null>();
   /** What model discovery read in each instance's listing, between built-in and config. */
@@ -191,8 +195,14 @@ export class ModelInfoTable {
     if (instance !== undefined) base = merge(base, this.#listed.get(instance)?.get(model));
     let info = merge(base, this.#overrides.get(model));
     if (instance !== undefined) info = merge(info, this.#overrides.get(key));
+    if (this.#memo.size >= MAX_MEMO) this.#memo.delete(this.#memo.keys().next().value!);
     this.#memo.set(key, info);
     return info;
+  }
+
+  /** How many lookups the table remembers (never more than MAX_MEMO). */
+  get remembered(): number {
+    return this.#memo.size;
   }
 
   /**

@@ -93,6 +93,10 @@ function endRequest(x: Exchange, options: OtelOptions): void {
   const outcome = x.response;
   const served = x.target;
   const { span } = t;
+  // Named by the requested model only once a target took it: a name nothing routes (an unknown
+  // model, a refused request) is a caller's choice, and span names are what trace backends index
+  // and span metrics label. The attribute `gen_ai.request.model` still says what was asked.
+  if (!served) span.updateName(x.operation);
   if (served) {
     span.setAttributes({
       'gen_ai.system': systemOf(served.instance.type),

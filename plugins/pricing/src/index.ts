@@ -41,6 +41,12 @@ export type PricingOptions = Static<typeof optionsSchema>;
 export interface PricingSetup {
   /** Epoch ms now; a test's clock decides which price version applies. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Most distinct "no price known" warnings logged: they name the target and the tier a request
+   * asked for (a caller's `service_tier`, a prefix-claimed model), so a caller could otherwise
+   * fill memory and the log with them. @default 1000
+   */
+  readonly maxWarnings?: number;
 }
 
 /**
@@ -56,7 +62,7 @@ export function pricing(setup: PricingSetup = {}): Plugin<PricingOptions> {
     provides: [PRICING_COST],
     needs: [MODEL_INFO],
     apply(gateway, options) {
-      const warned = new Set<string>();
+      const warned = new Warned(gateway, setup.maxWarnings ?? 1000);
       const table = gateway.need(MODEL_INFO);
       gateway.hooks.onResult.tap(PLUGIN, (result, x) => {
         if (!result.usage) return;
@@ -76,13 +82,38 @@ export default pricing;
 
 const NONE: readonly string[] = [];
 
+/** The warnings logged so far, at most `max`; one more line says the rest go unlogged. */
+class Warned {
+  readonly #seen = new Set<string>();
+  #full = false;
+
+  constructor(
+    private readonly gateway: Gateway,
+    private readonly max: number,
+  ) {}
+
+  /** Logs `warning` unless it was, or the most were, logged already. */
+  warn(fields: Record<string, unknown>, warning: string): void {
+    if (this.#full || this.#seen.has(warning)) return;
+    if (this.#seen.size >= this.max) {
+      this.#full = true;
+      this.gateway.logger.warn(
+        { plugin: PLUGIN },
+        `${this.max} unpriced targets and tiers warned of: further ones are not logged (the request log's \`unpriced\` still names them)`,
+      );
+      return;
+    }
+    this.#seen.add(warning);
+    this.gateway.logger.warn(fields, warning);
+  }
+}
+
 /**
  * What an attempt leaves unpriced, each warned of once: its target when it has no price (or its
  * searches none), `<target> (<model>)` for another model's tokens (an advisor's) without one.
  */
 function unpricedOf(
-  gateway: Gateway,
-  warned: Set<string>,
+  warned: Warned,
   target: string,
   body: Record<string, unknown>,
   priced: boolean,
@@ -108,11 +139,7 @@ function unpricedOf(
       `${target} (${model})`,
       `no price known for ${model}${atTier}, billed for part of ${target}'s answers (an advisor's): those tokens are priced at ${target}'s price (add pricing under catalog:)`,
     ]);
-  for (const [, warning] of unpriced) {
-    if (warned.has(warning)) continue;
-    warned.add(warning);
-    gateway.logger.warn({ plugin: PLUGIN, target, ...(tier ? { tier } : {}) }, warning);
-  }
+  for (const [, warning] of unpriced) warned.warn({ plugin: PLUGIN, target, ...(tier ? { tier } : {}) }, warning);
   return unpriced.map(([id]) => id);
 }
 
@@ -123,7 +150,7 @@ function price(
   result: AttemptResult,
   x: Exchange,
   now: () => number,
-  warned: Set<string>,
+  warned: Warned,
 ): RequestCost {
   const before = x.get(PRICING_COST);
   const at = before?.at ?? now() - (performance.now() - x.timings.start);
@@ -145,7 +172,7 @@ function price(
   const searches = Math.max(webSearchesOf(result.usage!), requestedSearchesOf(x.body));
   const fee = price && searchFeeOf(price, searches);
   // Searches without a price leave the fee unpriced, never the tokens: they are charged all the same.
-  const unpricedNow = unpricedOf(gateway, warned, result.target.id, x.body, !!price, fee !== undefined, split.unpriced);
+  const unpricedNow = unpricedOf(warned, result.target.id, x.body, !!price, fee !== undefined, split.unpriced);
   const unpriced = unpricedNow.length ? [...(before?.unpriced ?? []), ...unpricedNow] : (before?.unpriced ?? NONE);
   if (!price) return { usd: before?.usd ?? 0, attempts: before?.attempts ?? [], unpriced, at };
   const cost = costOf(price, tokens);

@@ -70,7 +70,7 @@ export function rateLimit(setup: RateLimitSetup = {}): Plugin<RateLimitOptions> 
         counters,
         new StoreHealth(gateway.logger, redis ? 'redis' : 'memory'),
         gateway.logger,
-        (model) => gateway.contract(MODEL_ROUTES)?.reach(model) ?? [],
+        (model) => gateway.contract(MODEL_ROUTES)?.reach(model),
         (model) => gateway.contract(MODEL_INFO)?.lookup(model)?.contextWindow,
         (model) => gateway.contract(MODEL_INFO)?.lookup(model)?.maxOutputTokens,
         (x) => readsAnyUrl(gateway, x),

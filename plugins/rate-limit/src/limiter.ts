@@ -59,8 +59,8 @@ export class Limiter {
     private readonly counters: Counters,
     private readonly health: StoreHealth,
     private readonly logger: Logger,
-    /** The models a requested name resolves to (an alias's targets), for key × model limits. */
-    private readonly reached: (model: string) => readonly string[] = () => [],
+    /** The models a requested name resolves to (an alias's targets), for key × model limits; undefined without name resolution. */
+    private readonly reached: (model: string) => readonly string[] | undefined = () => undefined,
     /** A model's context window (plugin-models' table), for input the upstream may read up to it (estimateTokens). */
     private readonly windowOf: (model: string) => number | undefined = () => undefined,
     /** A model's output limit (plugin-models' table), for a request that sets none (estimateTokens). */
@@ -225,7 +225,7 @@ export class Limiter {
 
   /** The largest output limit of the models a requested name resolves to; undefined when one of them has none known. */
   #outputLimit(model: string): number | undefined {
-    const reached = this.reached(model);
+    const reached = this.reached(model) ?? [];
     let largest = 0;
     for (const name of reached.length ? reached : [model]) {
       const limit = this.outputLimitOf(name);
@@ -238,7 +238,7 @@ export class Limiter {
   /** The largest context window known of the requested model and the models it resolves to. */
   #contextWindow(model: string): number | undefined {
     let largest: number | undefined;
-    for (const name of [model, ...this.reached(model)]) {
+    for (const name of [model, ...(this.reached(model) ?? [])]) {
       const window = this.windowOf(name);
       if (window !== undefined && (largest === undefined || window > largest)) largest = window;
     }

@@ -66,6 +66,9 @@ function tokenCharge(dimension: 'tokens' | 'daily', scope: string, tokens: Reser
  * `metadata.limits` from the auth plugin, else `defaults`), then each matching key × model entry.
  * A model entry matches the requested name or a model it resolves to (`reached`: an alias's or
  * an `instance/model`'s), and counts under that model's name: no other name for it steps around.
+ * A glob opens no scope for a requested name that resolves to nothing (`reached` answers `[]`;
+ * `undefined` when nothing resolves names): it is refused as unknown whatever its limits, and a
+ * caller could otherwise open a counter, kept for a day, per name it makes up.
  */
 export function scopesFor(
   caller: string,
@@ -73,17 +76,20 @@ export function scopesFor(
   configured: KeyLimits | undefined,
   fromCaller: KeyLimits | undefined,
   defaults: KeyLimits | undefined,
-  reached: (model: string) => readonly string[] = () => [],
+  reached: (model: string) => readonly string[] | undefined = () => undefined,
 ): Array<{ id: string; limits: LimitSet }> {
   const base = configured ?? fromCaller ?? defaults;
   if (!base) return [];
   const scopes: Array<{ id: string; limits: LimitSet }> = [{ id: `key:${caller}`, limits: base }];
   const entries = Object.entries(base.models ?? {});
   if (entries.length === 0) return scopes;
-  const names = new Set([model, ...reached(model)]);
+  const reach = reached(model);
+  const names = new Set([model, ...(reach ?? [])]);
+  const unknown = reach?.length === 0;
   for (const [pattern, limits] of entries) {
     if (!limits || typeof limits !== 'object') continue;
     for (const name of names) {
+      if (unknown && pattern.includes('*')) continue;
       const id = `key:${caller}|model:${name}`;
       if (globMatch(pattern, name) && !scopes.some((s) => s.id === id)) scopes.push({ id, limits });
     }

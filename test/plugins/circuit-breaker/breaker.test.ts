@@ -268,3 +268,35 @@ describe('BreakerTable', () => {
     });
   });
 });
+
+describe('BreakerTable: bounded whatever model names callers send (perModel keys)', () => {
+  it('creates no breaker for business errors and cancellations', () => {
+    const { t } = table();
+    for (let i = 0; i < 1000; i++) {
+      t.record(`u/caller-model-${i}`, 'business_error');
+      t.record(`u/caller-cancel-${i}`, 'cancelled');
+    }
+    expect(t.keys()).toEqual([]);
+  });
+
+  it('keeps at most maxBreakers from attempt results; later keys are judged but not kept', () => {
+    const t = new BreakerTable(settings, { now: () => 1_000_000, maxBreakers: 100 });
+    for (let i = 0; i < 10_000; i++) t.record(`u/caller-model-${i}`, i % 2 ? 'success' : 'failure');
+    expect(t.keys().length).toBe(100);
+    t.record('u/kept-0', 'failure');
+    expect(t.keys()).not.toContain('u/kept-0');
+    // An operator's ejection is always kept.
+    t.eject('u/ejected', 'maintenance');
+    expect(t.admit('u/ejected', 1000).ok).toBe(false);
+  });
+
+  it('still lets a business error end a half-open probe on a breaker it holds', () => {
+    const { t, advance } = table();
+    fail(t, 'a', 5);
+    advance(settings.openMs + 1);
+    expect(t.admit('a', 1000)).toEqual({ ok: true, probe: true });
+    expect(t.admit('a', 1000).ok).toBe(false); // the one probe is out
+    t.record('a', 'business_error');
+    expect(t.admit('a', 1000)).toEqual({ ok: true, probe: true });
+  });
+});

@@ -62,6 +62,20 @@ describe('Balancer', () => {
     expect(firsts).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
   });
 
+  it('round-robin: keeps a bounded number of turns, whatever model names callers send (prefix-claimed tiers)', () => {
+    const b = new Balancer('round-robin', 10_000, { maxRotations: 100 });
+    const tierOf = (model: string) =>
+      ['a', 'b'].map((name) => ({ id: `${name}/${model}`, instance: { name, priority: 1, weight: 1 } }));
+    for (let i = 0; i < 10_000; i++) b.order(tierOf(`gpt-caller-${i}`));
+    expect(b.rotations).toBe(100);
+    // A tier still kept rotates on; a forgotten one starts over at its first target.
+    const kept = tierOf('gpt-caller-9999');
+    expect(b.order(kept).targets[0]!.instance.name).toBe('b');
+    expect(b.order(kept).targets[0]!.instance.name).toBe('a');
+    expect(b.order(tierOf('gpt-caller-0')).targets[0]!.instance.name).toBe('a');
+    expect(b.rotations).toBe(100);
+  });
+
   it('round-robin: a peek (dry run) shows the next turn without taking it', () => {
     const b = new Balancer('round-robin', 10_000);
     const tier = [target('a'), target('b'), target('c')];

@@ -250,6 +250,40 @@ describe('metrics plugin: cardinality guard and access', () => {
     }
   });
 
+  it('10,000 distinct unknown models, tags and session ids add no series', async () => {
+    const upstream = await startMockOpenAI();
+    const gw = await startGateway({ providers: [mockProvider('u', upstream.baseUrl, { models: ['m'] })] });
+    const send = (i: number) =>
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-switchyard-tags': `zq-tag-${i}`,
+          'x-session-id': `zq-session-${i}`,
+          'x-request-id': `zq-request-${i}`,
+        },
+        body: JSON.stringify({ model: `zq-unknown-${i}`, messages: [{ role: 'user', content: 'hi' }] }),
+      }).then((res) => res.text());
+    const series = (text: string) => text.split('\n').filter((l) => l.startsWith('switchyard_')).length;
+    try {
+      for (let i = 0; i < 10; i++) await send(i);
+      const before = await metricsAfter(gw.url, 10);
+      // 10,000 more, 20 at a time.
+      let next = 10;
+      const worker = async () => {
+        while (next < 10_010) await send(next++);
+      };
+      await Promise.all(Array.from({ length: 20 }, worker));
+      const after = await metricsAfter(gw.url, 10_010);
+      expect(total(parseSamples(after), 'switchyard_requests_total', { model: 'other' })).toBe(10_010);
+      expect(series(after)).toBe(series(before));
+      expect(after).not.toContain('zq-');
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
+  });
+
   it('labels the endpoint: embeddings and Anthropic messages beside chat completions', async () => {
     const upstream = await startMockOpenAI();
     const gw = await startGateway({ providers: [mockProvider('u', upstream.baseUrl)] });

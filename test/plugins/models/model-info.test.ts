@@ -16,6 +16,21 @@ describe('ModelInfoTable', () => {
     KNOWN,
   );
 
+  it('remembers a bounded number of lookups, whatever names callers send (advisor models, prefix-claimed models)', () => {
+    const bounded = new ModelInfoTable({ 'gpt-4o': { quality: 80 } }, KNOWN);
+    for (let i = 0; i < 10_000; i++) {
+      bounded.lookup(`caller-model-${i}`);
+      bounded.lookup(`gpt-4o-caller-${i}`, 'openai-main');
+    }
+    expect(bounded.remembered).toBeGreaterThan(0);
+    expect(bounded.remembered).toBeLessThanOrEqual(4096);
+    // Forgotten answers are worked out again, the same.
+    expect(bounded.lookup('gpt-4o')?.quality).toBe(80);
+    expect(bounded.lookup('gpt-4o-caller-0', 'openai-main')?.pricing?.input).toBe(
+      table.lookup('gpt-4o-caller-0', 'openai-main')?.pricing?.input,
+    );
+  });
+
   it('finds well-known models by exact name and by dated or vendor-prefixed names', () => {
     expect(table.lookup('claude-sonnet-4-5')?.contextWindow).toBe(200_000);
     expect(table.lookup('claude-sonnet-4-5-20250929')?.pricing?.cacheWrite).toBe(3.75);

@@ -139,6 +139,14 @@ describe('otel plugin', () => {
     expect(finished[0]!.status.code).toBe(SpanStatusCode.UNSET);
   });
 
+  it('names a span by the requested model only once a target took it: unknown names add no span names', async () => {
+    for (let i = 0; i < 50; i++) expect((await chat({ model: `zq-unknown-${i}` })).status).toBe(404);
+    expect((await chat({}, {})).status).toBe(401);
+    const finished = await spans(51);
+    expect(new Set(finished.map((s) => s.name))).toEqual(new Set(['chat']));
+    expect(finished[0]!.attributes['gen_ai.request.model']).toBe('zq-unknown-0'); // still said, as an attribute
+  });
+
   it('marks a request that failed upstream as an error', async () => {
     a.queueFault({ kind: 'status', status: 503 });
     b.queueFault({ kind: 'status', status: 503 });

@@ -274,6 +274,41 @@ describe('Gemini upstream (converted)', () => {
 });
 
 describe('price versions and unknown prices', () => {
+  it('logs at most maxWarnings distinct unpriced warnings, whatever tiers callers ask for', async () => {
+    const upstream = await startMockOpenAI();
+    const fin = finishedExchanges();
+    const { logger, lines } = memoryLogger();
+    const g = await startGateway(
+      {
+        providers: [mockProvider('u', upstream.baseUrl, { models: ['m'] })],
+        catalog: { m: { pricing: { input: 1, output: 2 } } },
+      },
+      { plugins: [pricing({ maxWarnings: 3 }), fin.plugin], logger },
+    );
+    try {
+      for (let i = 0; i < 8; i++) {
+        const res = await fetch(`${g.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'm', service_tier: `tier-${i}`, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        expect(res.status).toBe(200);
+        await res.text();
+        expect((await fin.next()).get(PRICING_COST)!.unpriced).toEqual(['u/m']); // still unpriced, every one
+      }
+      const warnings = lines.filter((l) => l.plugin === 'pricing');
+      expect(warnings.map((l) => String(l.msg).slice(0, 36))).toEqual([
+        'no price known for u/m at service_ti',
+        'no price known for u/m at service_ti',
+        'no price known for u/m at service_ti',
+        '3 unpriced targets and tiers warned ',
+      ]);
+    } finally {
+      await g.close();
+      await upstream.close();
+    }
+  });
+
   it('applies the price in force at the request time (injected clock), and says nothing of a model without a price', async () => {
     const upstream = await startMockOpenAI();
     let clock = Date.parse('2026-12-31T23:59:59Z');

@@ -106,6 +106,25 @@ describe('rate-limit logic', () => {
     expect(tokensOf(body({ max_uses: 1, model: 'other' }), 4, 1024, facts)).toBe(own + 100_000 + 1024);
   });
 
+  it('opens no glob key × model scope for a name that resolves to nothing (a caller could make up one a request)', () => {
+    const own = { requestsPerMinute: 60, models: { '*': { requestsPerDay: 100 }, 'exact-name': { concurrent: 1 } } };
+    const routes = (model: string) => (model.startsWith('gpt-') ? [model] : []);
+    const ids = new Set<string>();
+    for (let i = 0; i < 10_000; i++)
+      for (const scope of scopesFor('app', `zq-unknown-${i}`, own, undefined, undefined, routes)) ids.add(scope.id);
+    expect([...ids]).toEqual(['key:app']);
+    // Names that route keep their scopes, a configured exact name too; without name resolution, globs match as before.
+    expect(scopesFor('app', 'gpt-4o', own, undefined, undefined, routes).map((s) => s.id)).toEqual([
+      'key:app',
+      'key:app|model:gpt-4o',
+    ]);
+    expect(scopesFor('app', 'exact-name', own, undefined, undefined, routes).map((s) => s.id)).toEqual([
+      'key:app',
+      'key:app|model:exact-name',
+    ]);
+    expect(scopesFor('app', 'anything', own).map((s) => s.id)).toEqual(['key:app', 'key:app|model:anything']);
+  });
+
   it('picks the key entry, else auth-provided limits, else defaults, plus matching key × model entries', () => {
     const own = { requestsPerMinute: 1, models: { 'gpt-4o*': { tokensPerMinute: 50 }, 'claude-*': { concurrent: 1 } } };
     expect(scopesFor('app', 'gpt-4o-mini', own, { requestsPerMinute: 9 }, { requestsPerMinute: 99 })).toEqual([

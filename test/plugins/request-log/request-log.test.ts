@@ -1,6 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RoutePlan } from '@switchyard/core/routing';
-import { withOptions } from '@switchyard/core';
+import { createLogger, withOptions } from '@switchyard/core';
 import type { Plugin, ProviderInstance, Target } from '@switchyard/core';
 import { models } from '@switchyard/plugin-models';
 import { protocolOpenAI } from '@switchyard/protocol-openai';
@@ -8,6 +11,7 @@ import { openai } from '@switchyard/provider-openai';
 import { requestLog, summarizePlan } from '@switchyard/plugin-request-log';
 import { startMockOpenAI } from '../../support/mock-openai.js';
 import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.js';
+import { until } from '../../support/wait.js';
 
 const chatBody = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
 
@@ -100,5 +104,60 @@ describe('plugin-request-log', () => {
       orderedBy: ['s'],
     });
     expect(summarizePlan(plan, 2).order).toEqual(['i/d', 'i/a']);
+  });
+});
+
+describe('plugin-request-log: pretty lines (log.pretty) whatever callers send', () => {
+  it('keeps one record line per request: caller newlines and ANSI escapes forge none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-request-log-'));
+    const file = join(dir, 'pretty.log');
+    const upstream = await startMockOpenAI();
+    const logger = createLogger({ level: 'info', pretty: true, file });
+    const gw = await startGateway({ providers: [mockProvider('u', upstream.baseUrl, { models: ['m'] })] }, { logger });
+    const forged = '\n[12:00:00.000] ERROR: forged\r\u001b[2J';
+    try {
+      const bodies = [
+        { model: `m${forged}`, messages: [{ role: 'user', content: 'hi' }] },
+        { model: `zq-unknown ${forged.trim()}`, messages: [{ role: 'user', content: 'hi' }] },
+        { model: 'm', user: `u${forged}`, metadata: { k: forged }, messages: [{ role: 'user', content: forged }] },
+        { model: 'm', switchyard: { tags: [`t${forged}`] }, messages: [{ role: 'user', content: 'hi' }] },
+        { model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: 'yes\n' },
+      ];
+      for (const body of bodies) {
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-request-id': 'zq"\\{}[12:00:00.000] ERROR: x' },
+          body: JSON.stringify(body),
+        });
+        await res.text();
+      }
+      const read = () => {
+        try {
+          return readFileSync(file, 'utf8');
+        } catch {
+          return '';
+        }
+      };
+      const text = await until(
+        () =>
+          read()
+            .split('\n')
+            .filter((l) => / INFO: request|WARN: request/.test(l)).length >= bodies.length
+            ? read()
+            : '',
+        {
+          what: 'a request line per request',
+        },
+      );
+      const records = text.split('\n').filter((l) => l && !/^\s/.test(l));
+      for (const r of records) expect(r).toMatch(/^\[[^\]]+\] (TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\b/);
+      expect(text).toContain('ERROR: forged'); // caller text reached the log, inside quoted fields
+      expect(records.filter((r) => r.includes('ERROR: forged'))).toEqual([]);
+      expect([...text].filter((c) => c === '\r' || c === '\u001b')).toEqual([]);
+    } finally {
+      await gw.close();
+      await upstream.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
