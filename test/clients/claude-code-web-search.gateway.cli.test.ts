@@ -66,7 +66,10 @@ it('WebSearch through Gemini: the answer carries the page the search found', { t
   expect(result.exitCode, `${result.stderr}\n${result.stdout.slice(-2000)}`).toBe(0);
   const searched = generates().filter((r) => (r.body.tools ?? []).some((t: any) => t.googleSearch));
   expect(searched.length).toBeGreaterThanOrEqual(1);
-  const query = searched[0]!.body.contents.at(-1).parts.map((p: any) => p.text ?? '').join('');
+  const query = searched[0]!.body.contents
+    .at(-1)
+    .parts.map((p: any) => p.text ?? '')
+    .join('');
   expect(query).toContain(QUERY);
   const call = result.toolCalls.find((c) => c.name === 'WebSearch');
   expect(call).toMatchObject({ input: { query: QUERY }, isError: false });

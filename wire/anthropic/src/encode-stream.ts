@@ -33,23 +33,7 @@ export class AnthropicStreamEncoder {
 
   /** Events for one chunk (possibly none). */
   push(chunk: ChatCompletionChunk): string {
-    let out = '';
-    if (!this.#started) {
-      this.#started = true;
-      out += anthropicSse({
-        type: 'message_start',
-        message: {
-          id: messageId(chunk.id),
-          type: 'message',
-          role: 'assistant',
-          model: chunk.model || this.model,
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: 0, output_tokens: 0 },
-        },
-      });
-    }
+    let out = this.#start(chunk);
     if (chunk.usage) this.#usage = chunk.usage;
     const choice = chunk.choices[0];
     if (!choice) return out;
@@ -92,6 +76,25 @@ export class AnthropicStreamEncoder {
     }
     if (choice.finish_reason) this.#finish = choice.finish_reason;
     return out;
+  }
+
+  /** message_start, before the first chunk's events. */
+  #start(chunk: ChatCompletionChunk): string {
+    if (this.#started) return '';
+    this.#started = true;
+    return anthropicSse({
+      type: 'message_start',
+      message: {
+        id: messageId(chunk.id),
+        type: 'message',
+        role: 'assistant',
+        model: chunk.model || this.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 0, output_tokens: 0 },
+      },
+    });
   }
 
   /** The closing events, once the canonical stream ended. */

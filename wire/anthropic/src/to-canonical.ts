@@ -16,7 +16,7 @@ import type {
   ToolChoice,
 } from '@switchyard/core/protocol';
 import { reasoningBlockOf } from './reasoning.js';
-import { isWebSearchTool, searchHistoryText, webSearchOptionsOf } from './web-search.js';
+import { addWebSearch, isWebSearchTool, searchHistoryText } from './web-search.js';
 import type {
   AnthropicContentBlock,
   AnthropicDocumentBlock,
@@ -98,11 +98,7 @@ export function anthropicToCanonical(body: AnthropicMessagesRequest): CanonicalC
   if (typeof body.metadata?.user_id === 'string') request.user = body.metadata.user_id;
 
   const tools = convertTools(body.tools, warn);
-  const search = Array.isArray(body.tools) ? body.tools.filter(isWebSearchTool) : [];
-  if (search.length) {
-    request.web_search_options = webSearchOptionsOf(search[0]!, warn);
-    if (search.length > 1) warn(`${search.length - 1} more web search tool(s) dropped (one search setting upstream)`);
-  }
+  addWebSearch(request, body.tools, warn);
   if (tools.length) {
     request.tools = tools;
     const choice = body.tool_choice;

@@ -5,6 +5,7 @@
  * Anthropic answers with: `server_tool_use` (name `web_search`, input `{ query }`) and
  * `web_search_tool_result` holding `web_search_result` items.
  */
+import type { ChatRequest } from '@switchyard/core/protocol';
 import type { WebSearchCall } from '@switchyard/wire-chat';
 import type { AnthropicTool } from './types.js';
 
@@ -19,11 +20,17 @@ export function isWebSearchTool(tool: AnthropicTool | null | undefined): boolean
 const READ = new Set(['type', 'name', 'user_location', 'cache_control', 'defer_loading', 'strict']);
 
 /**
- * The tool → Chat `web_search_options`: `user_location` (approximate) kept in Chat's shape;
+ * The request's web search tool (the first, if several) → Chat `web_search_options`: `user_location` (approximate) kept in Chat's shape;
  * `max_uses`, `allowed_domains`, `blocked_domains` have no Chat equivalent and are named in a
  * warning (the upstream decides how often and where it searches).
  */
-export function webSearchOptionsOf(tool: AnthropicTool, warn: Warn): Record<string, unknown> {
+export function addWebSearch(request: ChatRequest, tools: AnthropicTool[] | undefined, warn: Warn): void {
+  const search = Array.isArray(tools) ? tools.filter(isWebSearchTool) : [];
+  if (search.length > 1) warn(`${search.length - 1} more web search tool(s) dropped (one search setting upstream)`);
+  if (search.length) request.web_search_options = optionsOf(search[0]!, warn);
+}
+
+function optionsOf(tool: AnthropicTool, warn: Warn): Record<string, unknown> {
   const options: Record<string, unknown> = {};
   const where = tool.user_location as Record<string, unknown> | null | undefined;
   if (where && typeof where === 'object') {
