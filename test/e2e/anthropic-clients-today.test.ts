@@ -257,9 +257,11 @@ describe('server tools and mcp_servers', () => {
       } as never)
       .withResponse();
     expect(data.content[0]).toMatchObject({ type: 'text' });
+    // The web search becomes web_search_options, which gpt-4o-mini (no search model) refuses: dropped, named.
     expect(response.headers.get('x-switchyard-warnings')).toContain(
-      'server tool web_search (web_search_20250305) dropped (only Anthropic upstreams run it)',
+      'web search dropped (gpt-4o-mini does not search through Chat Completions; its search models do)',
     );
+    expect(oaiCalls()[0]!.body.web_search_options).toBeUndefined();
     expect(oaiCalls()[0]!.body.tools).toEqual([
       { type: 'function', function: { name: 'Read', parameters: readTool.input_schema } },
     ]);

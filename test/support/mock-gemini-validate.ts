@@ -244,7 +244,24 @@ export function validateGenerate(body: unknown, options: ValidateOptions): Inval
   if (thinking) return thinking;
   const jsonWithTools = checkJsonWithFunctions(body, options.model ?? '');
   if (jsonWithTools) return jsonWithTools;
+  const search = checkSearchTools(body, options.model ?? '');
+  if (search) return search;
   return checkTurns(contents as Json[], options);
+}
+
+/**
+ * Grounding with Google Search: `googleSearch` beside function declarations is refused (the API
+ * takes search tools together only with other search tools); the older `googleSearchRetrieval`
+ * is refused by Gemini 2.0 and later, which name `google_search` instead.
+ */
+function checkSearchTools(body: Json, model: string): Invalid | undefined {
+  const tools = Array.isArray(body.tools) ? (body.tools as unknown[]).filter(isObject) : [];
+  if (tools.some((t) => t.googleSearchRetrieval !== undefined) && !/^gemini-1\./.test(model))
+    return { message: 'google_search_retrieval is not supported. Please use google_search tool instead.' };
+  const searches = tools.some((t) => t.googleSearch !== undefined);
+  const declares = tools.some((t) => Array.isArray(t.functionDeclarations) && t.functionDeclarations.length > 0);
+  if (searches && declares) return { message: 'Tool use with function calling is unsupported by the model.' };
+  return undefined;
 }
 
 /**

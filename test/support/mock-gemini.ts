@@ -20,6 +20,9 @@
  * - a scripted answer (setAnswerer) → its function calls, or its text, or a MALFORMED_FUNCTION_CALL finish
  * - candidateCount n → n candidates; a thinking model (2.5 Flash / Pro and Gemini 3 by default, others with
  *   thinkingConfig; thinkingBudget 0 turns it off) → thoughtsTokenCount (and a thought part before the text or function calls with includeThoughts)
+ * - tools offer googleSearch → the text answer grounded: candidate.groundingMetadata (the user's text as
+ *   the query, two pages at mockSearchUri(): on the last stream event); googleSearch beside function
+ *   declarations → 400, as the API refuses it
  * - stream events each carry the usage so far (candidatesTokenCount growing, thoughtsTokenCount on every one)
  * - generationConfig.maxOutputTokens above the model's output limit (`outputLimits`), or below 1 → 400, as the API refuses it
  */
@@ -527,11 +530,13 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
     }
     const n = typeof config.candidateCount === 'number' ? config.candidateCount : 1;
     const texts = Array.from({ length: n }, (_, i) => (i === 0 ? text : `${text} (#${i + 1})`));
+    const grounding = searchesGoogle(body) ? groundingFor(userText, texts[0]!) : undefined;
     const whole = frame(
       texts.map((t, index) => ({
         content: { parts: [...(thought ? [{ text: thought, thought: true }] : []), { text: t }], role: 'model' },
         finishReason,
         index,
+        ...(grounding && index === 0 ? { groundingMetadata: grounding } : {}),
       })),
       usage(texts.join('')),
     );
@@ -544,7 +549,9 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
         const parts: Json[] = [];
         if (k === 0 && thought) parts.push({ text: thought, thought: true });
         if (pieces[index]![k] !== undefined) parts.push({ text: pieces[index]![k] });
-        return { content: { parts, role: 'model' }, ...(isLast ? { finishReason } : {}), index };
+        // Like the API, a candidate's grounding comes once, on its last event.
+        const grounded = isLast && grounding && index === 0 ? { groundingMetadata: grounding } : {};
+        return { content: { parts, role: 'model' }, ...(isLast ? { finishReason } : {}), index, ...grounded };
       });
       // Like the API, every event carries the usage so far (cumulative, not per event).
       const sentSoFar = pieces.map((p) => p.slice(0, k + 1).join('')).join('');
@@ -631,6 +638,38 @@ function sample(schema: Json): unknown {
 
 function json(status: number, body: unknown): Reply {
   return { kind: 'json', status, body };
+}
+
+/** Whether a request offers Grounding with Google Search. */
+function searchesGoogle(body: Json): boolean {
+  return Array.isArray(body.tools) && (body.tools as Json[]).some((t) => t && t.googleSearch !== undefined);
+}
+
+/** The page the mock's search finds for a query (a Google redirect URI, as the API gives, and the site as title). */
+export function mockSearchUri(query: string): string {
+  return `https://vertexaisearch.cloud.google.com/grounding-api-redirect/${createHash('sha256').update(query).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * groundingMetadata as the API gives it: the query it searched (the user's text), two pages found
+ * (groundingChunks, Google's redirect URIs, the site as title), the answer's text supported by
+ * the first (groundingSupports: UTF-8 byte offsets), and the search suggestion to show.
+ */
+function groundingFor(query: string, text: string): Json {
+  return {
+    webSearchQueries: [query],
+    searchEntryPoint: { renderedContent: `<div class="container">${query}</div>` },
+    groundingChunks: [
+      { web: { uri: mockSearchUri(query), title: 'example.com' } },
+      { web: { uri: mockSearchUri(`${query} 2`), title: 'example.org' } },
+    ],
+    groundingSupports: [
+      {
+        segment: { startIndex: 0, endIndex: Buffer.byteLength(text), text },
+        groundingChunkIndices: [0],
+      },
+    ],
+  };
 }
 
 function badRequest(invalid: Invalid): Reply {

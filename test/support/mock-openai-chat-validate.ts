@@ -202,6 +202,7 @@ const REASONING_SAMPLING_DEFAULTS = [
  * gpt-5…) take `max_completion_tokens`, never `max_tokens`, and sampling fields only at their
  * defaults (gpt-5.1 and later take `temperature` and `top_p` with `reasoning_effort: none`); its
  * models that do not reason (gpt-4o, gpt-4.1, gpt-5-chat, gpt-3.5…) take no `reasoning_effort`.
+ * Only the search models (`gpt-4o-search-preview`, `gpt-5-search-api`…) take `web_search_options`.
  * Compatible servers' models (llama…) take all of them. `model` is OpenAI's model name (on Azure,
  * the deployment's model).
  */
@@ -211,6 +212,9 @@ export function modelFieldProblem(body: Json, model: string): ChatProblem | unde
     param,
     code: 'unsupported_parameter',
   });
+  const openai = NON_REASONING.test(model) || isReasoningModel(model);
+  if (openai && body.web_search_options != null && !/-search-/.test(model))
+    return { message: 'Web search options not supported with this model.', param: 'web_search_options', code: null };
   if (NON_REASONING.test(model)) return body.reasoning_effort != null ? refused('reasoning_effort') : undefined;
   if (!isReasoningModel(model)) return undefined;
   if (body.max_tokens != null) return refused('max_tokens', " Use 'max_completion_tokens' instead.");

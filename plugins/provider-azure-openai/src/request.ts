@@ -2,7 +2,7 @@ import { SwitchyardError } from '@switchyard/core';
 import { MODEL_INFO, targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { ChatRequest } from '@switchyard/core/protocol';
 import type { Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
-import { fitReasoningFields, hasReasoningFields, withoutReasoningBlocks } from '@switchyard/wire-chat';
+import { fitReasoningFields, fitWebSearch, hasReasoningFields, withoutReasoningBlocks } from '@switchyard/wire-chat';
 import { fitResponsesFields, withoutSealedReasoning } from '@switchyard/wire-openai-responses';
 import { azureUrl, protocolFor } from './adapter.js';
 import { deploymentOf } from './deployments.js';
@@ -24,6 +24,7 @@ function chatBody(body: ChatRequest, x: Exchange, gateway: Gateway): ChatRequest
     const reasoning = gateway.contract(MODEL_INFO)?.forTarget(x.target!)?.reasoning;
     fitReasoningFields(body, x.target!.model, reasoning, (m) => x.warn(m), x.protocol === 'openai');
   }
+  fitWebSearch(body, x.target!.model, x.protocol !== 'openai', (m) => x.warn(m));
   return body;
 }
 

@@ -1,7 +1,7 @@
 import { MODEL_INFO, targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { ChatMessage, ChatRequest } from '@switchyard/core/protocol';
 import type { Exchange, Gateway } from '@switchyard/core';
-import { fitReasoningFields, hasReasoningFields, withoutReasoningBlocks } from '@switchyard/wire-chat';
+import { fitReasoningFields, fitWebSearch, hasReasoningFields, withoutReasoningBlocks } from '@switchyard/wire-chat';
 
 /** The output-token fields of a chat body, newest first. */
 const OUTPUT_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
@@ -30,6 +30,7 @@ export function chatBodyFor(
   if (Array.isArray(body.messages))
     body.messages = withoutReasoningBlocks(body.messages, warn, 'OpenAI Chat Completions');
   fitReasoningFieldsOf(body, x, gateway);
+  fitWebSearch(body, x.target!.model, x.protocol !== 'openai', warn);
   if (x.protocol === 'openai') return body;
   if (body.messages.some((m) => m.role === 'assistant' && m.reasoning_content !== undefined)) {
     body.messages = body.messages.map((m) =>

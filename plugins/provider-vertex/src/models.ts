@@ -6,6 +6,9 @@ const GEMINI = { contextWindow: 1_048_576, vision: true, tools: true, structured
 /** Web searches (Anthropic's `web_search` server tool, which Vertex runs for Claude), USD per 1,000. */
 const WEB_SEARCH = 10;
 
+/** Grounding with Google Search for Gemini 2.5, USD per 1,000 grounded prompts (as on the Gemini API). */
+const GROUNDING = 35;
+
 /** A Claude price (claudePrice) with Vertex's web search fee. */
 function searching(...rates: Parameters<typeof claudePrice>): NonNullable<ModelInfo['pricing']> {
   return { ...claudePrice(...rates), webSearch: WEB_SEARCH };
@@ -48,8 +51,20 @@ export const VERTEX_MODELS: Readonly<Record<string, ModelInfo>> = {
   'gemini-2.5-pro': {
     ...GEMINI,
     maxOutputTokens: 65_536,
-    pricing: { ...price(1.25, 10, 0.31), longContext: { above: 200_000, input: 2.5, output: 15, cachedRead: 0.625 } },
+    pricing: {
+      ...price(1.25, 10, 0.31),
+      webSearch: GROUNDING,
+      longContext: { above: 200_000, input: 2.5, output: 15, cachedRead: 0.625 },
+    },
   },
-  'gemini-2.5-flash': { ...GEMINI, maxOutputTokens: 65_536, pricing: price(0.3, 2.5, 0.075) },
-  'gemini-2.5-flash-lite': { ...GEMINI, maxOutputTokens: 65_536, pricing: price(0.1, 0.4, 0.025) },
+  'gemini-2.5-flash': {
+    ...GEMINI,
+    maxOutputTokens: 65_536,
+    pricing: { ...price(0.3, 2.5, 0.075), webSearch: GROUNDING },
+  },
+  'gemini-2.5-flash-lite': {
+    ...GEMINI,
+    maxOutputTokens: 65_536,
+    pricing: { ...price(0.1, 0.4, 0.025), webSearch: GROUNDING },
+  },
 };

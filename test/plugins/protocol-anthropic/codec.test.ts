@@ -116,7 +116,7 @@ describe('anthropicToCanonical', () => {
       req({
         top_k: 5,
         thinking: { type: 'enabled', budget_tokens: 4000 },
-        tools: [{ name: 'web', type: 'web_search_20250305' }],
+        tools: [{ name: 'code_execution', type: 'code_execution_20250825' }],
         system: [{ type: 'text', text: 'S', cache_control: { type: 'ephemeral' } }],
       }),
     );
@@ -126,10 +126,34 @@ describe('anthropicToCanonical', () => {
       expect.arrayContaining([
         'top_k dropped (no equivalent upstream)',
         'thinking.budget_tokens approximated as reasoning_effort medium',
-        'server tool web (web_search_20250305) dropped (only Anthropic upstreams run it)',
+        'server tool code_execution (code_execution_20250825) dropped (only Anthropic upstreams run it)',
         'cache_control dropped (upstream has no prompt caching markers)',
       ]),
     );
+  });
+
+  it('turns the web search server tool into web_search_options (user_location kept, what has no Chat field named)', () => {
+    const { warnings, request } = anthropicToCanonical(
+      req({
+        tools: [
+          {
+            name: 'web_search',
+            type: 'web_search_20250305',
+            max_uses: 3,
+            allowed_domains: ['example.com'],
+            user_location: { type: 'approximate', city: 'Paris', country: 'FR', timezone: 'Europe/Paris' },
+          },
+        ],
+      }),
+    );
+    expect(request.tools).toBeUndefined();
+    expect(request.web_search_options).toEqual({
+      user_location: { type: 'approximate', approximate: { city: 'Paris', country: 'FR', timezone: 'Europe/Paris' } },
+    });
+    expect(warnings).toEqual([
+      "server tool web_search (web_search_20250305): max_uses dropped (the upstream's own search has no equivalent)",
+      "server tool web_search (web_search_20250305): allowed_domains dropped (the upstream's own search has no equivalent)",
+    ]);
   });
 
   it('marks a request whose caller shows thinking (on, not display omitted) as reasoning_summary', () => {

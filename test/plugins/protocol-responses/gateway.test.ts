@@ -344,9 +344,11 @@ describe('what a target cannot honour', () => {
   };
 
   it('drops a hosted tool the model may skip, and says so', async () => {
-    const answer = await post(gw, { model: 'claude', input: 'Hi', tools: [{ type: 'web_search' }, fn] });
+    // (web_search is not one: Anthropic searches its own way, see test/e2e/responses-web-search.test.ts)
+    const fileSearch = { type: 'file_search', vector_store_ids: ['vs_test'] };
+    const answer = await post(gw, { model: 'claude', input: 'Hi', tools: [fileSearch, fn] });
     expect(answer.status).toBe(200);
-    expect(answer.headers.get('x-switchyard-warnings')).toContain('web_search tool dropped');
+    expect(answer.headers.get('x-switchyard-warnings')).toContain('file_search tool dropped');
     expect(anthropic.requests[0]!.body.tools.map((t: any) => t.name)).toEqual(['get_weather']);
   });
 

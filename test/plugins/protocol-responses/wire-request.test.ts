@@ -134,9 +134,18 @@ describe('Responses request → canonical', () => {
 
   it('drops a hosted tool the model may skip with a warning, and names one tool_choice requires', () => {
     const fn = { type: 'function', name: 'f', parameters: { type: 'object', properties: {} } };
-    const optional = responsesToCanonical({ model: 'm', input: 'x', tools: [{ type: 'web_search' }, fn] });
-    expect(optional.warnings).toEqual(['web_search tool dropped (only an OpenAI Responses upstream takes it)']);
+    const fileSearch = { type: 'file_search', vector_store_ids: ['vs_test'] };
+    const optional = responsesToCanonical({ model: 'm', input: 'x', tools: [fileSearch, fn] });
+    expect(optional.warnings).toEqual(['file_search tool dropped (only an OpenAI Responses upstream takes it)']);
     expect(optional.requires).toEqual([]);
+    // Web search is asked of the upstream's own search instead (web_search_options).
+    const search = responsesToCanonical({
+      model: 'm',
+      input: 'x',
+      tools: [{ type: 'web_search', search_context_size: 'low', filters: { allowed_domains: ['example.com'] } }, fn],
+    });
+    expect(search.request.web_search_options).toEqual({ search_context_size: 'low' });
+    expect(search.warnings).toEqual(["web_search tool: filters dropped (the upstream's own search has no equivalent)"]);
     expect(
       responsesToCanonical({
         model: 'm',

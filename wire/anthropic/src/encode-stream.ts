@@ -5,6 +5,9 @@
  */
 import { anthropicUsageOf, messageId, stopReasonOf } from './inbound.js';
 import { isAnthropicReasoning } from './reasoning.js';
+import { webSearchCallsOf } from '@switchyard/wire-chat';
+import type { WebSearchCall } from '@switchyard/wire-chat';
+import { searchUseId, webSearchBlocks } from './web-search.js';
 import type { AnthropicStreamEvent } from './types.js';
 import type { ChatCompletionChunk, FinishReason, ReasoningBlock, Usage } from '@switchyard/core/protocol';
 
@@ -23,28 +26,14 @@ export class AnthropicStreamEncoder {
   readonly #tools = new Map<number, number>();
   #finish: FinishReason | null = null;
   #usage: Usage | undefined;
+  /** Web searches shown so far (numbers their server_tool_use ids). */
+  #searches = 0;
 
   constructor(private readonly model: string) {}
 
   /** Events for one chunk (possibly none). */
   push(chunk: ChatCompletionChunk): string {
-    let out = '';
-    if (!this.#started) {
-      this.#started = true;
-      out += anthropicSse({
-        type: 'message_start',
-        message: {
-          id: messageId(chunk.id),
-          type: 'message',
-          role: 'assistant',
-          model: chunk.model || this.model,
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { input_tokens: 0, output_tokens: 0 },
-        },
-      });
-    }
+    let out = this.#start(chunk);
     if (chunk.usage) this.#usage = chunk.usage;
     const choice = chunk.choices[0];
     if (!choice) return out;
@@ -54,6 +43,7 @@ export class AnthropicStreamEncoder {
       out += this.#delta({ type: 'thinking_delta', thinking: delta.reasoning_content });
     }
     for (const block of delta.reasoning_blocks ?? []) out += this.#reasoning(block);
+    for (const call of webSearchCallsOf(delta)) out += this.#search(call, messageId(chunk.id));
     if (typeof delta.content === 'string' && delta.content) {
       out += this.#open('text', { type: 'text', text: '' });
       out += this.#delta({ type: 'text_delta', text: delta.content });
@@ -86,6 +76,25 @@ export class AnthropicStreamEncoder {
     }
     if (choice.finish_reason) this.#finish = choice.finish_reason;
     return out;
+  }
+
+  /** message_start, before the first chunk's events. */
+  #start(chunk: ChatCompletionChunk): string {
+    if (this.#started) return '';
+    this.#started = true;
+    return anthropicSse({
+      type: 'message_start',
+      message: {
+        id: messageId(chunk.id),
+        type: 'message',
+        role: 'assistant',
+        model: chunk.model || this.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 0, output_tokens: 0 },
+      },
+    });
   }
 
   /** The closing events, once the canonical stream ended. */
@@ -139,6 +148,22 @@ export class AnthropicStreamEncoder {
     let out = this.#open('thinking', { type: 'thinking', thinking: '', signature: '' });
     out += this.#delta({ type: 'signature_delta', signature: block.signature! });
     return out + this.#close();
+  }
+
+  /**
+   * A web search the upstream ran, as Anthropic streams one: a `server_tool_use` block whose
+   * input comes as JSON deltas, then the `web_search_tool_result` block whole.
+   */
+  #search(call: WebSearchCall, message: string): string {
+    let out = this.#close();
+    const [use, result] = webSearchBlocks(call, searchUseId(message, this.#searches++));
+    const start = (block: Record<string, unknown>): string =>
+      anthropicSse({ type: 'content_block_start', index: ++this.#block, content_block: block as never });
+    out += start({ ...use, input: {} });
+    out += this.#delta({ type: 'input_json_delta', partial_json: JSON.stringify(use!.input) });
+    out += anthropicSse({ type: 'content_block_stop', index: this.#block });
+    out += start(result!);
+    return out + anthropicSse({ type: 'content_block_stop', index: this.#block });
   }
 
   #delta(delta: Record<string, unknown>): string {

@@ -5,6 +5,8 @@
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicStopReason, AnthropicUsage } from './types.js';
 import type { ChatCompletion, FinishReason, ReasoningBlock, Usage } from '@switchyard/core/protocol';
 import { isAnthropicReasoning, thinkingBlockOf } from './reasoning.js';
+import { webSearchCallsOf } from '@switchyard/wire-chat';
+import { searchUseId, webSearchBlocks } from './web-search.js';
 
 /** OpenAI finish_reason → Anthropic stop_reason. */
 export function stopReasonOf(finish: FinishReason | null | undefined): AnthropicStopReason {
@@ -137,6 +139,10 @@ export function canonicalToAnthropicMessage(completion: ChatCompletion, model: s
   const content: AnthropicContentBlock[] = [];
   const message = choice?.message;
   content.push(...thinkingBlocks(message?.reasoning_blocks, message?.reasoning_content));
+  const id = messageId(completion.id);
+  webSearchCallsOf(message).forEach((call, n) =>
+    content.push(...(webSearchBlocks(call, searchUseId(id, n)) as never[])),
+  );
   if (typeof message?.content === 'string' && message.content) content.push({ type: 'text', text: message.content });
   else if (message?.refusal) content.push({ type: 'text', text: message.refusal });
   for (const call of message?.tool_calls ?? []) {
@@ -148,7 +154,7 @@ export function canonicalToAnthropicMessage(completion: ChatCompletion, model: s
     });
   }
   return {
-    id: messageId(completion.id),
+    id,
     type: 'message',
     role: 'assistant',
     model: completion.model || model,

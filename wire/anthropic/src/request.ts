@@ -71,6 +71,7 @@ const HANDLED = new Set([
   'reasoning_summary', // nothing to ask: thinking on, its text comes back
   'user',
   'n',
+  'web_search_options',
 ]);
 
 /** True when an API version still accepts temperature / top_p / top_k. */
@@ -284,17 +285,35 @@ function tools(req: ChatRequest, body: AnthropicMessagesRequest, warn: (m: strin
     if (tool.function.strict !== undefined) warn('tools[].function.strict dropped (no Anthropic equivalent)');
     list.push(t);
   }
+  const search = webSearchTool(req.web_search_options, warn);
   if (!list.length) {
     if (req.tool_choice !== undefined && req.tool_choice !== 'none') warn('tool_choice dropped (no tools)');
+    if (search) body.tools = [search];
     return;
   }
-  body.tools = list;
+  body.tools = search ? [...list, search] : list;
   let choice = toolChoice(req.tool_choice);
   if (req.parallel_tool_calls === false) {
     if (!choice) choice = { type: 'auto' };
     if (choice.type !== 'none') choice.disable_parallel_tool_use = true;
   }
   if (choice) body.tool_choice = choice;
+}
+
+/**
+ * Chat `web_search_options` (a Responses caller's hosted web search becomes one) → Anthropic's web
+ * search server tool: `user_location` in Anthropic's shape; `search_context_size` has no
+ * equivalent (named).
+ */
+function webSearchTool(options: unknown, warn: (m: string) => void): AnthropicTool | undefined {
+  if (options === undefined || options === null || typeof options !== 'object') return undefined;
+  const tool: AnthropicTool = { type: 'web_search_20250305', name: 'web_search' };
+  const { user_location: where, ...rest } = options as Record<string, unknown>;
+  const approximate = (where as { approximate?: Record<string, unknown> } | null | undefined)?.approximate;
+  if (approximate && typeof approximate === 'object') tool.user_location = { type: 'approximate', ...approximate };
+  for (const key of Object.keys(rest))
+    if (rest[key] != null) warn(`web_search_options.${key} dropped (no Anthropic equivalent)`);
+  return tool;
 }
 
 function toolChoice(choice: ToolChoice | undefined): AnthropicToolChoice | undefined {

@@ -16,6 +16,7 @@ import type {
   ToolChoice,
 } from '@switchyard/core/protocol';
 import { reasoningBlockOf } from './reasoning.js';
+import { addWebSearch, isWebSearchTool, searchHistoryText } from './web-search.js';
 import type {
   AnthropicContentBlock,
   AnthropicDocumentBlock,
@@ -97,6 +98,7 @@ export function anthropicToCanonical(body: AnthropicMessagesRequest): CanonicalC
   if (typeof body.metadata?.user_id === 'string') request.user = body.metadata.user_id;
 
   const tools = convertTools(body.tools, warn);
+  addWebSearch(request, body.tools, warn);
   if (tools.length) {
     request.tools = tools;
     const choice = body.tool_choice;
@@ -326,6 +328,10 @@ function assistantMessage(content: string | AnthropicContentBlock[], warn: Warn)
         type: 'function',
         function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) },
       });
+    } else if (block.type === 'server_tool_use' || block.type === 'web_search_tool_result') {
+      const said = searchHistoryText(block);
+      if (said !== undefined) text += (text ? '\n' : '') + said;
+      else warn(`${block.type} content blocks dropped (no equivalent upstream)`);
     } else {
       const thought = reasoningBlockOf(block);
       if (thought) reasoning.push(thought);
@@ -379,11 +385,16 @@ function imagePart(block: AnthropicImageBlock): ContentPart {
   return { type: 'image_url', image_url: { url } };
 }
 
-/** Custom tools → functions. Server tools (typed) are left out, each named: only Anthropic upstreams run them. */
+/**
+ * Custom tools → functions. The web search server tool becomes `web_search_options` (the
+ * upstream's own search); other server tools (typed) are left out, each named: only Anthropic
+ * upstreams run them.
+ */
 function convertTools(tools: AnthropicMessagesRequest['tools'], warn: Warn): FunctionTool[] {
   if (!Array.isArray(tools)) return [];
   const out: FunctionTool[] = [];
   for (const tool of tools) {
+    if (isWebSearchTool(tool)) continue; // → web_search_options (web-search.ts)
     if (tool.type !== undefined && tool.type !== 'custom') {
       warn(`server tool ${tool.name} (${tool.type}) dropped (only Anthropic upstreams run it)`);
       continue;

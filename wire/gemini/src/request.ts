@@ -35,6 +35,7 @@ const HANDLED = new Set([
   'reasoning_effort',
   'reasoning_summary',
   'parallel_tool_calls',
+  'web_search_options',
 ]);
 
 /** reasoning_effort → thinking budget (Gemini 2.x) in tokens. */
@@ -59,12 +60,38 @@ export function toGenerateContent(
   if (system.length) out.systemInstruction = { parts: system };
   const tools = toTools(req.tools, options, warn);
   if (tools.length) out.tools = [{ functionDeclarations: tools }];
+  if (searches(req, model, tools.length > 0, warn)) (out.tools ??= []).push({ googleSearch: {} });
   const toolConfig = toToolConfig(req, tools.length > 0, warn);
   if (toolConfig) out.toolConfig = toolConfig;
   const callable = tools.length > 0 && toolConfig?.functionCallingConfig?.mode !== 'NONE';
   const config = toGenerationConfig(req, model, options, warn, callable);
   if (Object.keys(config).length) out.generationConfig = config;
   return out;
+}
+
+/**
+ * Whether the request asks for web search (Chat `web_search_options`, which Anthropic's web search
+ * tool becomes): Gemini grounds the answer with Google Search. Its options have no Gemini
+ * equivalent (named in a warning). The API refuses Google Search beside function declarations
+ * ("Tool use with function calling is unsupported by the model"; Gemini 3 takes the two only
+ * with an opt-in the gateway does not send), so then the search is dropped (named) and the
+ * functions kept: the caller's own tools cannot be done without, the search can. Gemini 1.5 had
+ * only the retired `google_search_retrieval`: no search there.
+ */
+function searches(req: ChatRequest, model: string, functions: boolean, warn: Warn): boolean {
+  const options = req.web_search_options as Record<string, unknown> | null | undefined;
+  if (options === undefined || options === null) return false;
+  if (/^gemini-1\./.test(model)) {
+    warn(`web search dropped (${model} takes no google_search tool; Gemini 2.0 and later do)`);
+    return false;
+  }
+  for (const key of Object.keys(options))
+    if (options[key] != null) warn(`web_search_options.${key} has no Gemini equivalent and was dropped`);
+  if (functions) {
+    warn('web search dropped (Gemini takes no Google Search beside function declarations)');
+    return false;
+  }
+  return true;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletion, EmbeddingsResponse, FinishReason, ToolCall, Usage } from '@switchyard/core/protocol';
 import { toolCallId } from './ids.js';
+import { WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
+import { billedSearches, searchCallsOf, withSearches } from './grounding.js';
 import type { Warn } from './request.js';
 import type { EmbedContentResponse, GenerateContentResponse, Part, UsageMetadata } from './types.js';
 
@@ -105,6 +107,7 @@ export function fromGenerateContent(body: GenerateContentResponse, c: DecodeCont
   if (!body || typeof body !== 'object') throw new Error('not a GenerateContentResponse');
   const responseId = body.responseId ?? c.fallbackId;
   const candidates = body.candidates ?? [];
+  let searched = 0;
   const choices: ChatCompletion['choices'] = candidates.map((candidate, i) => {
     let tools = 0;
     const read = readParts(candidate.content?.parts, responseId, candidate.index ?? i, () => tools++, c.warn);
@@ -114,6 +117,9 @@ export function fromGenerateContent(body: GenerateContentResponse, c: DecodeCont
     };
     if (read.toolCalls.length) message.tool_calls = read.toolCalls;
     if (read.reasoning) message.reasoning_content = read.reasoning;
+    const searches = searchCallsOf(candidate.groundingMetadata);
+    if (searches.length) message[WEB_SEARCH_CALLS] = searches;
+    searched = Math.max(searched, searches.length);
     const finish = finishReasonOf(
       candidate.finishReason ?? 'STOP',
       read.toolCalls.length > 0,
@@ -139,7 +145,7 @@ export function fromGenerateContent(body: GenerateContentResponse, c: DecodeCont
     model: body.modelVersion ?? c.model,
     choices,
   };
-  const usage = usageOf(body.usageMetadata);
+  const usage = withSearches(usageOf(body.usageMetadata), billedSearches(searched, completion.model));
   if (usage) completion.usage = usage;
   return completion;
 }

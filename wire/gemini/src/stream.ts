@@ -1,7 +1,8 @@
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk, FinishReason, Usage } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
-import { mapStream, parseStreamEvent } from '@switchyard/wire-chat';
+import { mapStream, parseStreamEvent, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
+import { billedSearches, searchCallsOf, withSearches } from './grounding.js';
 import { finishReasonOf, readParts, usageOf } from './response.js';
 import type { DecodeContext } from './response.js';
 import type { GenerateContentResponse } from './types.js';
@@ -12,6 +13,8 @@ interface CandidateState {
   /** Tool calls seen so far: the next one's index in `tool_calls` deltas. */
   tools: number;
   finished: boolean;
+  /** Its grounding was passed on (Gemini may repeat it on later events). */
+  searched?: boolean;
 }
 
 /**
@@ -30,6 +33,8 @@ export class GeminiStreamDecoder {
   #created = Math.floor(Date.now() / 1000);
   #usage: Usage | undefined;
   #blocked = false;
+  /** The most searches a candidate's grounding reported so far. */
+  #searched = 0;
 
   constructor(c: DecodeContext, includeUsage: boolean) {
     this.#c = c;
@@ -70,6 +75,13 @@ export class GeminiStreamDecoder {
       const read = readParts(candidate.content?.parts, this.#id!, index, () => s.tools++, this.#c.warn);
       if (read.reasoning) out.push(this.#chunk(index, { reasoning_content: read.reasoning }));
       if (read.text) out.push(this.#chunk(index, { content: read.text }));
+      // Gemini sends a candidate's grounding once, with its last text.
+      const searches = searchCallsOf(candidate.groundingMetadata);
+      if (searches.length && !s.searched) {
+        s.searched = true;
+        this.#searched = Math.max(this.#searched, searches.length);
+        out.push(this.#chunk(index, { [WEB_SEARCH_CALLS]: searches }));
+      }
       if (read.toolCalls.length) {
         const first = s.tools - read.toolCalls.length;
         out.push(
@@ -101,6 +113,7 @@ export class GeminiStreamDecoder {
       });
     }
     if (!this.#includeUsage || !this.#usage) return [];
+    const usage = withSearches(this.#usage, billedSearches(this.#searched, this.#model ?? this.#c.model));
     return [
       {
         id: this.#chunkId(),
@@ -108,7 +121,7 @@ export class GeminiStreamDecoder {
         created: this.#created,
         model: this.#model!,
         choices: [],
-        usage: this.#usage,
+        usage: usage!,
       },
     ];
   }

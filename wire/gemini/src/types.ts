@@ -78,7 +78,7 @@ export interface GenerationConfig {
 export interface GenerateContentRequest {
   contents: Content[];
   systemInstruction?: { parts: Part[] };
-  tools?: Array<{ functionDeclarations: FunctionDeclaration[] }>;
+  tools?: Array<{ functionDeclarations: FunctionDeclaration[] } | { googleSearch: Record<string, never> }>;
   toolConfig?: { functionCallingConfig: { mode: 'AUTO' | 'ANY' | 'NONE'; allowedFunctionNames?: string[] } };
   generationConfig?: GenerationConfig;
 }
@@ -93,8 +93,22 @@ export interface UsageMetadata {
   [field: string]: unknown;
 }
 
+/** How Google Search grounded a candidate: the queries run, the pages found, which text each supports. */
+export interface GroundingMetadata {
+  webSearchQueries?: string[];
+  groundingChunks?: Array<{ web?: { uri?: string; title?: string; domain?: string }; [field: string]: unknown }>;
+  groundingSupports?: Array<{
+    segment?: { startIndex?: number; endIndex?: number; text?: string };
+    groundingChunkIndices?: number[];
+    [field: string]: unknown;
+  }>;
+  searchEntryPoint?: { renderedContent?: string };
+  [field: string]: unknown;
+}
+
 export interface Candidate {
   content?: { role?: string; parts?: Part[] };
+  groundingMetadata?: GroundingMetadata;
   finishReason?: string;
   /** Why the candidate stopped, in words (with MALFORMED_FUNCTION_CALL: the call Gemini could not form). */
   finishMessage?: string;

@@ -376,6 +376,8 @@ function convertTools(
   for (const tool of body.tools ?? []) {
     if (tool.type === 'function') tools.push(functionTool(tool as ResponsesFunctionTool));
     else if (tool.type === 'custom' && typeof tool.name === 'string') tools.push(customTool(tool));
+    else if (isWebSearch(tool) && request.web_search_options === undefined)
+      request.web_search_options = webSearchOptions(tool, warn);
     else {
       hosted.push(String(tool.type));
       warn(`${toolLabel(tool)} tool dropped (only an OpenAI Responses upstream takes it)`);
@@ -400,6 +402,32 @@ function convertTools(
   }
   if (kept.length && typeof body.parallel_tool_calls === 'boolean')
     request.parallel_tool_calls = body.parallel_tool_calls;
+}
+
+/** The hosted web search tools: `web_search`, `web_search_preview` (and dated `web_search_preview_*`). */
+function isWebSearch(tool: ResponsesTool): boolean {
+  return tool.type === 'web_search' || tool.type.startsWith('web_search_preview');
+}
+
+/**
+ * A hosted web search tool → Chat `web_search_options`, for an upstream that searches its own way
+ * (Anthropic's web search server tool; Gemini's Google Search): `user_location` and
+ * `search_context_size` kept in Chat's shape; `filters` (allowed domains) named and dropped.
+ */
+function webSearchOptions(tool: ResponsesTool, warn: (m: string) => void): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  const where = tool.user_location as Record<string, unknown> | null | undefined;
+  if (isObject(where)) {
+    const approximate: Record<string, unknown> = {};
+    for (const key of ['city', 'region', 'country', 'timezone'])
+      if (typeof where[key] === 'string') approximate[key] = where[key];
+    options.user_location = { type: 'approximate', approximate };
+  }
+  if (typeof tool.search_context_size === 'string') options.search_context_size = tool.search_context_size;
+  for (const key of Object.keys(tool))
+    if (!['type', 'user_location', 'search_context_size'].includes(key) && tool[key] != null)
+      warn(`${tool.type} tool: ${key} dropped (the upstream's own search has no equivalent)`);
+  return options;
 }
 
 function functionTool(tool: ResponsesFunctionTool): FunctionTool {

@@ -1,0 +1,75 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockAnthropic, type MockAnthropic } from '../support/mock-anthropic.js';
+import { startMockGemini, type MockGemini } from '../support/mock-gemini.js';
+import { startGateway, type RunningGateway } from '../support/gateway.js';
+
+/**
+ * A Responses caller's hosted web search (Codex with web search on) served by upstreams that
+ * search their own way: Anthropic's web search server tool (beside the caller's functions) and
+ * Gemini's Google Search (alone: Gemini refuses it beside functions).
+ */
+const UP = 'sk-upstream-search-0123456789';
+let anthropic: MockAnthropic;
+let gemini: MockGemini;
+let gw: RunningGateway;
+let client: OpenAI;
+const shell = {
+  type: 'function' as const,
+  name: 'shell',
+  parameters: { type: 'object', properties: {} },
+  strict: false,
+};
+
+beforeAll(async () => {
+  anthropic = await startMockAnthropic({ name: 'anthropic', apiKey: UP });
+  gemini = await startMockGemini({ name: 'gemini', apiKey: UP });
+  gw = await startGateway({
+    providers: [
+      { name: 'an', type: 'anthropic', baseUrl: anthropic.origin, apiKey: UP, models: ['claude-sonnet-4-5'] },
+      { name: 'ge', type: 'gemini', baseUrl: gemini.origin, apiKey: UP, models: ['gemini-2.5-flash'] },
+    ],
+  });
+  client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'caller-key', maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await gw.close();
+  await Promise.all([anthropic.close(), gemini.close()]);
+});
+
+describe('Responses web_search on upstreams other than OpenAI', () => {
+  it('Anthropic: becomes its web search server tool beside the functions, the user location kept', async () => {
+    anthropic.queueAnswer({ webSearch: { query: 'switchyard release' }, text: 'found it' });
+    const { data, response } = await client.responses
+      .create({
+        model: 'claude-sonnet-4-5',
+        input: 'news about switchyard?',
+        tools: [{ type: 'web_search', user_location: { type: 'approximate', city: 'Paris', country: 'FR' } }, shell],
+      })
+      .withResponse();
+    expect(data.status).toBe('completed');
+    expect(data.output_text).toContain('found it');
+    const sent = anthropic.requests.filter((r) => r.path.startsWith('/v1/messages')).at(-1)!.body;
+    expect(sent.tools).toEqual([
+      expect.objectContaining({ name: 'shell' }),
+      {
+        type: 'web_search_20250305',
+        name: 'web_search',
+        user_location: { type: 'approximate', city: 'Paris', country: 'FR' },
+      },
+    ]);
+    expect(response.headers.get('x-switchyard-warnings') ?? '').not.toContain('web_search tool dropped');
+  });
+
+  it('Gemini: grounds the answer with Google Search when no function is offered', async () => {
+    const data = await client.responses.create({
+      model: 'gemini-2.5-flash',
+      input: 'news about switchyard?',
+      tools: [{ type: 'web_search' }],
+    });
+    expect(data.status).toBe('completed');
+    const sent = gemini.requests.filter((r) => r.path.includes('generateContent')).at(-1)!.body;
+    expect(sent.tools).toEqual([{ googleSearch: {} }]);
+  });
+});

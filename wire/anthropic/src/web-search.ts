@@ -1,0 +1,93 @@
+/**
+ * Anthropic's web search server tool (`web_search_20250305`, later `web_search_*`) for upstreams
+ * that search their own way: the tool → the canonical Chat `web_search_options`, and the
+ * searches an answer reports (`web_search_calls`, see @switchyard/wire-chat) → the blocks
+ * Anthropic answers with: `server_tool_use` (name `web_search`, input `{ query }`) and
+ * `web_search_tool_result` holding `web_search_result` items.
+ */
+import type { ChatRequest } from '@switchyard/core/protocol';
+import type { WebSearchCall } from '@switchyard/wire-chat';
+import type { AnthropicTool } from './types.js';
+
+type Warn = (message: string) => void;
+
+/** Whether a tool is Anthropic's web search server tool. */
+export function isWebSearchTool(tool: AnthropicTool | null | undefined): boolean {
+  return typeof tool?.type === 'string' && tool.type.startsWith('web_search_');
+}
+
+/** The tool's fields the conversion reads (or knows to be Anthropic's own bookkeeping). */
+const READ = new Set(['type', 'name', 'user_location', 'cache_control', 'defer_loading', 'strict']);
+
+/**
+ * The request's web search tool (the first, if several) → Chat `web_search_options`: `user_location` (approximate) kept in Chat's shape;
+ * `max_uses`, `allowed_domains`, `blocked_domains` have no Chat equivalent and are named in a
+ * warning (the upstream decides how often and where it searches).
+ */
+export function addWebSearch(request: ChatRequest, tools: AnthropicTool[] | undefined, warn: Warn): void {
+  const search = Array.isArray(tools) ? tools.filter(isWebSearchTool) : [];
+  if (search.length > 1) warn(`${search.length - 1} more web search tool(s) dropped (one search setting upstream)`);
+  if (search.length) request.web_search_options = optionsOf(search[0]!, warn);
+}
+
+function optionsOf(tool: AnthropicTool, warn: Warn): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  const where = tool.user_location as Record<string, unknown> | null | undefined;
+  if (where && typeof where === 'object') {
+    const approximate: Record<string, unknown> = {};
+    for (const key of ['city', 'region', 'country', 'timezone'])
+      if (typeof where[key] === 'string') approximate[key] = where[key];
+    options.user_location = { type: 'approximate', approximate };
+  }
+  for (const key of Object.keys(tool))
+    if (!READ.has(key) && tool[key] != null)
+      warn(
+        `server tool ${tool.name} (${String(tool.type)}): ${key} dropped (the upstream's own search has no equivalent)`,
+      );
+  return options;
+}
+
+/** A server_tool_use id for the n-th search of an answer (Anthropic's are `srvtoolu_…`). */
+export function searchUseId(messageId: string, n: number): string {
+  return `srvtoolu_${messageId.replace(/^msg_/, '')}_${n}`;
+}
+
+/**
+ * The two blocks Anthropic answers a search with. `encrypted_content`, which Anthropic's
+ * reference requires, is Anthropic's own encryption of the page's text, for its model to read
+ * back on the next turn: no other upstream has one, so it is sent empty (a result block sent back
+ * is read by the gateway for its URL and title only).
+ */
+export function webSearchBlocks(call: WebSearchCall, id: string): Array<Record<string, unknown>> {
+  return [
+    { type: 'server_tool_use', id, name: 'web_search', input: { query: call.query } },
+    {
+      type: 'web_search_tool_result',
+      tool_use_id: id,
+      content: call.results.map((r) => ({
+        type: 'web_search_result',
+        url: r.url,
+        title: r.title,
+        encrypted_content: '',
+        page_age: null,
+      })),
+    },
+  ];
+}
+
+/**
+ * A web search block of an earlier answer, as text of that assistant turn for an upstream that
+ * takes no such blocks: the query searched, the pages found (title and URL). Undefined for a
+ * block of another server tool.
+ */
+export function searchHistoryText(block: Record<string, unknown>): string | undefined {
+  if (block.type === 'server_tool_use') {
+    const query = (block.input as { query?: unknown } | null | undefined)?.query;
+    return block.name === 'web_search' && typeof query === 'string' ? `(searched the web for: ${query})` : undefined;
+  }
+  if (!Array.isArray(block.content)) return undefined; // an error result: nothing was found
+  const lines = (block.content as Array<Record<string, unknown>>)
+    .filter((r) => r?.type === 'web_search_result' && typeof r.url === 'string')
+    .map((r) => `- ${typeof r.title === 'string' ? r.title : r.url}: ${String(r.url)}`);
+  return lines.length ? `(search results)\n${lines.join('\n')}` : '(no search results)';
+}
