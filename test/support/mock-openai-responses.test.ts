@@ -700,3 +700,60 @@ describe('mock OpenAI chat completions: output limits', () => {
     }
   });
 });
+
+describe('hosted web search', () => {
+  it('searches for the last user text when a web_search tool is offered: sources only when include asks', async () => {
+    const plain = await client.responses.create({
+      model: 'gpt-4o-mini',
+      input: 'news',
+      tools: [{ type: 'web_search' }],
+    });
+    expect(plain.output[0]).toMatchObject({
+      type: 'web_search_call',
+      status: 'completed',
+      action: { type: 'search', query: 'news' },
+    });
+    expect((plain.output[0] as any).action.sources).toBeUndefined();
+    expect((plain.output[1] as any).content[0].annotations).toEqual([
+      expect.objectContaining({ type: 'url_citation', url: 'https://search-results.example/news' }),
+    ]);
+    const sourced = await client.responses.create({
+      model: 'gpt-4o-mini',
+      input: 'news',
+      tools: [{ type: 'web_search' }],
+      include: ['web_search_call.action.sources'],
+    });
+    expect((sourced.output[0] as any).action.sources).toEqual([
+      { type: 'url', url: 'https://search-results.example/news' },
+    ]);
+    const none = await client.responses.create({
+      model: 'gpt-4o-mini',
+      input: 'news',
+      tools: [{ type: 'web_search' }],
+      tool_choice: 'none',
+    });
+    expect(none.output.map((i) => i.type)).toEqual(['message']);
+  });
+
+  it('streams the search call with its phases and the citation as an annotation event', async () => {
+    const stream = await client.responses.create({
+      model: 'gpt-4o-mini',
+      input: 'news',
+      tools: [{ type: 'web_search' }],
+      stream: true,
+    });
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'response.web_search_call.in_progress',
+        'response.web_search_call.searching',
+        'response.web_search_call.completed',
+        'response.output_text.annotation.added',
+      ]),
+    );
+    expect(types.indexOf('response.web_search_call.completed')).toBeLessThan(
+      types.indexOf('response.output_text.delta'),
+    );
+  });
+});

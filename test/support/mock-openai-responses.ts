@@ -10,7 +10,10 @@
  * - function tools are given, tool_choice is not `none`, and tool_choice forces a call or the last
  *   user text mentions "weather" → a function call to the forced / first function, with arguments
  *   made from its parameters schema (strings "Paris", numbers 1, booleans true);
- * - `text.format` json_schema / json_object → JSON text; otherwise text `<name>: <last user text>`;
+ * - `text.format` json_schema / json_object → JSON text; otherwise text `<name>: <last user text>`,
+ *   after a web search for that text when a `web_search` tool is given and tool_choice is not
+ *   `none` (a `web_search_call` whose action names the page found, searchResultUrl, as `sources`
+ *   when `include` asks for `web_search_call.action.sources`; the text cites it in a `url_citation`);
  * - reasoning models (o*, gpt-5*, …) with an effort other than `none` put a reasoning item first:
  *   summary text only when `reasoning.summary` is set, `encrypted_content` only when `include`
  *   asks for `reasoning.encrypted_content`;
@@ -35,6 +38,13 @@ export interface ScriptedAnswer {
   toolCalls?: Array<{ name: string; arguments: unknown }>;
   /** Reasoning summary text; a reasoning item then comes first (whatever the model). */
   reasoning?: string;
+  /** Web searches run (the hosted `web_search` tool), by query: a `web_search_call` each, before the text, which cites the page each found. */
+  searches?: string[];
+}
+
+/** The page the mock's web search finds for a query (a fixed, fake site). */
+export function searchResultUrl(query: string): string {
+  return `https://search-results.example/${encodeURIComponent(query.slice(0, 60))}`;
 }
 
 /** Decides the answer to a request body; undefined falls back to the default answer. */
@@ -139,6 +149,12 @@ export function buildResponse(
 
   const limit: number | undefined = body.max_output_tokens ?? undefined;
   let incomplete = false;
+  const sources = (body.include ?? []).includes('web_search_call.action.sources');
+  for (const query of answer.searches ?? []) {
+    const action: Json = { type: 'search', query };
+    if (sources) action.sources = [{ type: 'url', url: searchResultUrl(query) }];
+    output.push({ id: `ws_${hexId()}`, type: 'web_search_call', status: 'completed', action });
+  }
   for (const call of answer.toolCalls ?? []) {
     const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? {});
     output.push({
@@ -156,12 +172,19 @@ export function buildResponse(
       text = text.slice(0, Math.max(0, (limit - reasoningTokens) * 4));
       incomplete = true;
     }
+    const annotations = (answer.searches ?? []).map((query) => ({
+      type: 'url_citation',
+      start_index: 0,
+      end_index: text.length,
+      url: searchResultUrl(query),
+      title: `Results for ${query}`,
+    }));
     output.push({
       id: `msg_${hexId()}`,
       type: 'message',
       status: incomplete ? 'incomplete' : 'completed',
       role: 'assistant',
-      content: [{ type: 'output_text', annotations: [], logprobs: [], text }],
+      content: [{ type: 'output_text', annotations, logprobs: [], text }],
     });
   }
 
@@ -170,7 +193,7 @@ export function buildResponse(
   const outputTokens =
     reasoningTokens +
     output
-      .filter((i) => i.type !== 'reasoning')
+      .filter((i) => i.type !== 'reasoning' && i.type !== 'web_search_call')
       .reduce(
         (n, i) => n + countTokens(JSON.stringify(i.type === 'message' ? i.content[0].text : i.arguments).length),
         0,
@@ -254,11 +277,32 @@ export function streamEvents(response: Json, chunks: number): Json[] {
     } else if (item.type === 'message') {
       const part = item.content[0];
       emit('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', content: [] } });
-      emit('response.content_part.added', { item_id, output_index, content_index: 0, part: { ...part, text: '' } });
+      emit('response.content_part.added', {
+        item_id,
+        output_index,
+        content_index: 0,
+        part: { ...part, text: '', annotations: [] },
+      });
       for (const delta of split(part.text, chunks))
         emit('response.output_text.delta', { item_id, output_index, content_index: 0, delta, logprobs: [] });
+      part.annotations.forEach((annotation: Json, annotation_index: number) =>
+        emit('response.output_text.annotation.added', {
+          item_id,
+          output_index,
+          content_index: 0,
+          annotation_index,
+          annotation,
+        }),
+      );
       emit('response.output_text.done', { item_id, output_index, content_index: 0, text: part.text, logprobs: [] });
       emit('response.content_part.done', { item_id, output_index, content_index: 0, part });
+    } else if (item.type === 'web_search_call') {
+      emit('response.output_item.added', {
+        output_index,
+        item: { id: item.id, type: item.type, status: 'in_progress' },
+      });
+      for (const phase of ['in_progress', 'searching', 'completed'])
+        emit(`response.web_search_call.${phase}`, { item_id, output_index });
     } else if (item.type === 'function_call') {
       emit('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', arguments: '' } });
       for (const delta of split(item.arguments, chunks))
@@ -305,7 +349,8 @@ function defaultAnswer(body: Json, items: Json[], name: string): ScriptedAnswer 
   const format = body.text?.format;
   if (format?.type === 'json_schema') return { text: JSON.stringify(sample(format.schema)) };
   if (format?.type === 'json_object') return { text: JSON.stringify({ answer: `${name}: ${userText}` }) };
-  return { text: `${name}: ${userText}` };
+  const searches = choice !== 'none' && (body.tools ?? []).some((t: Json) => /^web_search/.test(t.type));
+  return searches ? { text: `${name}: ${userText}`, searches: [userText] } : { text: `${name}: ${userText}` };
 }
 
 /** Input as items: a string becomes one user message. */

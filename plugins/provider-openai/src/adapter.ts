@@ -5,6 +5,7 @@ import { decodeChatChunks } from '@switchyard/wire-chat';
 import { decodeResponsesStream, fromResponseObject, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 import type { ResponseObject } from '@switchyard/wire-openai-responses';
 import { instanceFields, optionsOf, speaksResponses } from './instance-fields.js';
+import { searchAttempt } from './search-route.js';
 
 /** The Responses API's protocol name (@switchyard/protocol-responses). */
 export const RESPONSES_PROTOCOL = 'openai-responses';
@@ -46,6 +47,7 @@ export const openaiAdapter: ProviderAdapter = {
       x.set(UPSTREAM_RESPONSE, body as ResponseObject);
       return fromResponseObject(body as ResponseObject);
     }
+    if (searchAttempt(x)) return fromResponseObject(body as ResponseObject);
     const completion = body as ChatCompletion;
     if (!completion || !Array.isArray(completion.choices)) throw new Error('not a chat.completion object');
     return completion;
@@ -54,7 +56,9 @@ export const openaiAdapter: ProviderAdapter = {
   decodeStream: (events, x) =>
     attemptSpeaksResponses(x)
       ? decodeResponsesStream(events, (response) => x.set(UPSTREAM_RESPONSE, response))
-      : decodeChatChunks(events),
+      : searchAttempt(x)
+        ? decodeResponsesStream(events)
+        : decodeChatChunks(events),
 
   async listModels(instance: ProviderInstance, http: UpstreamClient): Promise<string[]> {
     return (await describeModels(instance, http)).map((m) => m.id);

@@ -2,7 +2,8 @@ import { SwitchyardError } from '@switchyard/core';
 import type { ChatRequest } from '@switchyard/core/protocol';
 import type { Exchange, Gateway, Plugin, UpstreamRequest } from '@switchyard/core';
 import { instanceHeaderCache, providerPlugin } from '@switchyard/wire-provider';
-import { CONTINUATION } from '@switchyard/wire-openai-responses';
+import { chatToResponses, CONTINUATION } from '@switchyard/wire-openai-responses';
+import { searchesOverResponses } from './search-route.js';
 import { attemptSpeaksResponses, instanceHeaders, openaiAdapter } from './adapter.js';
 import { responsesBody } from './bodies.js';
 import { chatBodyFor } from './chat-body.js';
@@ -30,7 +31,8 @@ const headersFor = instanceHeaderCache((instance) => ({
  * OpenAI and every OpenAI-compatible API: the body passes through with `model` and credentials
  * changed, and a chat body fitted to the target (see chatBodyFor). Responses callers go to
  * `responsesPath` where the instance serves the Responses API, else to Chat Completions in
- * canonical form.
+ * canonical form. A caller of another protocol asking for a web search the target model does
+ * only through the Responses API goes there too (see searchesOverResponses).
  */
 function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): UpstreamRequest {
   const target = x.target!;
@@ -46,6 +48,14 @@ function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): Upst
         ? { ...x.body, previous_response_id: continuation.previousResponseId, input: continuation.input }
         : x.body;
     req.body = responsesBody(source, x, gateway);
+    dropRoutingFields(req.body as Record<string, unknown>, x, options.allowRoutingFields);
+    if (!options.allowCachedContent) refuseCachedContent(req.body as Record<string, unknown>);
+    return req;
+  }
+  if (x.operation === 'chat' && searchesOverResponses(x)) {
+    req.url = `${target.instance.baseUrl}${options.responsesPath}`;
+    const warn = (m: string): void => x.warn(m);
+    req.body = responsesBody(chatToResponses(x.request!, target.model, warn), x, gateway);
     dropRoutingFields(req.body as Record<string, unknown>, x, options.allowRoutingFields);
     if (!options.allowCachedContent) refuseCachedContent(req.body as Record<string, unknown>);
     return req;

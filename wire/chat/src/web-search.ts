@@ -23,6 +23,11 @@ export function webSearchCallsOf(carrier: Record<string, unknown> | undefined): 
 /** OpenAI's Chat Completions search models (`gpt-4o-search-preview`, `gpt-5-search-api`, …): the only ones taking `web_search_options`. */
 const SEARCH_MODEL = /(^|[-/])search([-_]|$)/;
 
+/** Whether a model searches through Chat Completions (one of OpenAI's search models). */
+export function searchesThroughChat(model: string): boolean {
+  return SEARCH_MODEL.test(model);
+}
+
 /**
  * A request converted from another protocol (an Anthropic caller's web search tool became
  * `web_search_options`) for a Chat Completions model that does not search: the option is

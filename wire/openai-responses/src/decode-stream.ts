@@ -5,17 +5,19 @@
  * summary (and reasoning text) deltas → reasoning_content, and each finished reasoning item with
  * encrypted_content → reasoning_blocks; function calls → tool_calls (indexes 0, 1, … in output
  * order) with their argument pieces; custom tool calls → one tool call whose arguments are
- * `{"input": …}`; response.completed / response.incomplete → the finish chunk and the usage
+ * `{"input": …}`; the web searches the finished response holds → one `web_search_calls` chunk;
+ * response.completed / response.incomplete → the finish chunk and the usage
  * chunk. response.failed and error events throw, as does an end before the last event.
  */
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
-import { mapStream, parseStreamEvent } from '@switchyard/wire-chat';
+import { mapStream, parseStreamEvent, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
 import { reasoningBlock } from './request.js';
 import { finishReasonOf } from './response.js';
 import type { Json, ResponseObject, ResponsesReasoningItem } from './types.js';
 import { canonicalUsageOf } from './usage.js';
+import { searchCallsOfOutput } from './web-search.js';
 
 type Delta = ChatCompletionChunk['choices'][number]['delta'];
 
@@ -108,8 +110,11 @@ export class ResponsesStreamDecoder {
     this.#done = true;
     this.onResponse?.(response);
     if (response?.model) this.#model = response.model;
+    const searches = searchCallsOfOutput(response?.output);
+    const found = searches.length ? [this.#chunk({ [WEB_SEARCH_CALLS]: searches })] : [];
     const finish = this.#chunk({}, finishReasonOf(response, this.#calls.size > 0));
     return [
+      ...found,
       finish,
       {
         id: this.#id,

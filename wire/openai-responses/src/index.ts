@@ -36,3 +36,5 @@ export { responsesUsageOf, canonicalUsageOf, canonicalUsageOfBody } from './usag
 export { newId } from './ids.js';
 export { CONTINUATION, UPSTREAM_RESPONSE } from './keys.js';
 export type { Continuation } from './keys.js';
+export { chatToResponses } from './from-chat.js';
+export { searchCallsOfOutput } from './web-search.js';

@@ -19,6 +19,8 @@ import type {
   ResponsesUsage,
 } from './types.js';
 import { canonicalUsageOf, responsesUsageOf } from './usage.js';
+import { searchCallsOfOutput } from './web-search.js';
+import { WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
 
 /** What a response object needs beside the completion: its id, time, and the request it answers. */
 export interface ResponseContext {
@@ -244,6 +246,8 @@ export function fromResponseObject(response: ResponseObject): ChatCompletion {
   if (refusal) message.refusal = refusal;
   if (reasoning) message.reasoning_content = reasoning;
   if (blocks.length) message.reasoning_blocks = blocks;
+  const searches = searchCallsOfOutput(response.output);
+  if (searches.length) message[WEB_SEARCH_CALLS] = searches;
   const completion: ChatCompletion = {
     id: response.id,
     object: 'chat.completion',

@@ -1,0 +1,56 @@
+/**
+ * The hosted web search's calls, read back: a response's `web_search_call` items and the
+ * `url_citation` annotations of its text → the canonical `web_search_calls` (see
+ * @switchyard/wire-chat), for callers whose protocol shows searches (Anthropic's blocks).
+ */
+import type { WebSearchCall } from '@switchyard/wire-chat';
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Any = Record<string, any>;
+
+/**
+ * One search per `web_search_call` whose action is a search (its `query`, else its first of
+ * `queries`), with the pages its `action.sources` name (a source has no title: a citation of it
+ * gives one); the pages the text cites and no search named go under the first, as the API does
+ * not say which search found them.
+ */
+export function searchCallsOfOutput(output: unknown): WebSearchCall[] {
+  if (!Array.isArray(output)) return [];
+  const calls: WebSearchCall[] = [];
+  const seen = new Map<string, WebSearchCall['results'][number]>();
+  const cited: WebSearchCall['results'] = [];
+  for (const item of output as Any[]) {
+    if (item?.type === 'web_search_call') {
+      const action = (item.action ?? {}) as Any;
+      if (action.type !== undefined && action.type !== 'search') continue;
+      const query = typeof action.query === 'string' ? action.query : (action.queries?.[0] ?? '');
+      const results = (Array.isArray(action.sources) ? (action.sources as Any[]) : [])
+        .filter((s) => typeof s?.url === 'string' && !seen.has(s.url))
+        .map((s) => {
+          const result = { url: String(s.url), title: String(s.title ?? s.url) };
+          seen.set(result.url, result);
+          return result;
+        });
+      calls.push({ query: String(query), results });
+    } else if (item?.type === 'message') {
+      for (const part of (item.content ?? []) as Any[])
+        for (const note of (part?.annotations ?? []) as Any[])
+          if (note?.type === 'url_citation' && typeof note.url === 'string') cite(note, seen, cited);
+    }
+  }
+  if (cited.length && calls.length === 0) return [{ query: '', results: cited }];
+  if (cited.length) calls[0]!.results.push(...cited);
+  return calls;
+}
+
+/** A `url_citation`: its title for a page a search named, else a page of its own. */
+function cite(note: Any, seen: Map<string, WebSearchCall['results'][number]>, cited: WebSearchCall['results']): void {
+  const title = typeof note.title === 'string' && note.title ? note.title : undefined;
+  const known = seen.get(note.url);
+  if (known) {
+    if (title && known.title === known.url) known.title = title;
+    return;
+  }
+  const result = { url: String(note.url), title: title ?? String(note.url) };
+  seen.set(result.url, result);
+  cited.push(result);
+}
