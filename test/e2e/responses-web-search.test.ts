@@ -7,7 +7,9 @@ import { startGateway, type RunningGateway } from '../support/gateway.js';
 /**
  * A Responses caller's hosted web search (Codex with web search on) served by upstreams that
  * search their own way: Anthropic's web search server tool (beside the caller's functions) and
- * Gemini's Google Search (alone: Gemini refuses it beside functions).
+ * Gemini's Google Search (alone: Gemini refuses it beside functions). The searches they ran come
+ * back as the Responses API reports its own: completed `web_search_call` items whose action is a
+ * search for the query (the pages as `sources` when `include` asks), in answers and streams.
  */
 const UP = 'sk-upstream-search-0123456789';
 let anthropic: MockAnthropic;
@@ -60,6 +62,52 @@ describe('Responses web_search on upstreams other than OpenAI', () => {
       },
     ]);
     expect(response.headers.get('x-switchyard-warnings') ?? '').not.toContain('web_search tool dropped');
+    expect(response.headers.get('x-switchyard-warnings') ?? '').not.toContain('server_tool_use');
+    expect(data.output[0]).toEqual({
+      id: expect.stringMatching(/^ws_/),
+      type: 'web_search_call',
+      status: 'completed',
+      action: { type: 'search', query: 'switchyard release' },
+    });
+  });
+
+  it('Anthropic, streamed: the search is a web_search_call item with its events, its pages as sources when included', async () => {
+    anthropic.queueAnswer({
+      webSearch: {
+        query: 'switchyard release',
+        results: [{ title: 'Release notes', url: 'https://example.com/notes' }],
+      },
+      text: 'found it',
+    });
+    const stream = await client.responses.create({
+      model: 'claude-sonnet-4-5',
+      input: 'news about switchyard?',
+      tools: [{ type: 'web_search' }, shell],
+      include: ['web_search_call.action.sources'],
+      stream: true,
+    });
+    const events: any[] = [];
+    for await (const event of stream) events.push(event);
+    const searchItem = {
+      id: expect.stringMatching(/^ws_/),
+      type: 'web_search_call',
+      status: 'completed',
+      action: {
+        type: 'search',
+        query: 'switchyard release',
+        sources: [{ type: 'url', url: 'https://example.com/notes' }],
+      },
+    };
+    const done = events.filter((e) => e.type === 'response.output_item.done').map((e) => e.item);
+    expect(done).toContainEqual(searchItem);
+    const phases = events.filter((e) => e.type.startsWith('response.web_search_call.')).map((e) => e.type);
+    expect(phases).toEqual([
+      'response.web_search_call.in_progress',
+      'response.web_search_call.searching',
+      'response.web_search_call.completed',
+    ]);
+    const completed = events.find((e) => e.type === 'response.completed').response;
+    expect(completed.output).toContainEqual(searchItem);
   });
 
   it('Gemini: grounds the answer with Google Search when no function is offered', async () => {
@@ -71,5 +119,11 @@ describe('Responses web_search on upstreams other than OpenAI', () => {
     expect(data.status).toBe('completed');
     const sent = gemini.requests.filter((r) => r.path.includes('generateContent')).at(-1)!.body;
     expect(sent.tools).toEqual([{ googleSearch: {} }]);
+    expect(data.output[0]).toMatchObject({
+      type: 'web_search_call',
+      status: 'completed',
+      action: { type: 'search', query: 'news about switchyard?' },
+    });
+    expect((data.output[0] as any).action.sources).toBeUndefined();
   });
 });

@@ -83,11 +83,11 @@ describe('fromMessagesResponse', () => {
     ).toEqual(['stop', 'stop', 'length', 'tool_calls', 'content_filter', 'stop', null]);
   });
 
-  it('names dropped server-tool blocks and refuses a non-message body', () => {
+  it('names dropped server-tool blocks (web search is read back, see web-search-read-back.test.ts) and refuses a non-message body', () => {
     const warnings: string[] = [];
     fromMessagesResponse(
       message([
-        { type: 'server_tool_use', id: 's', name: 'web_search', input: {} },
+        { type: 'server_tool_use', id: 's', name: 'web_fetch', input: {} },
         { type: 'text', text: 'x' },
       ]),
       undefined,

@@ -4,6 +4,8 @@
 import { canonicalUsageOf } from './inbound.js';
 import type { ChatCompletion, FinishReason, ReasoningBlock, ToolCall } from '@switchyard/core/protocol';
 import { reasoningBlockOf } from './reasoning.js';
+import { isSearchBlock, searchCallsOfBlocks } from './web-search.js';
+import { WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
 import type { AnthropicMessage, AnthropicStopReason, AnthropicToolUseBlock } from './types.js';
 
 /** Anthropic stop_reason → OpenAI finish_reason. */
@@ -26,7 +28,8 @@ export function finishReasonOf(stop: AnthropicStopReason | null | undefined, jso
 
 /**
  * `jsonTool`: the forced tool that carried a response_format; its input becomes the message content.
- * `warn`: names what the conversion drops (server tool blocks, citations).
+ * `warn`: names what the conversion drops (server tool blocks but web search's, which become
+ * `web_search_calls`; citations).
  */
 export function fromMessagesResponse(
   message: AnthropicMessage,
@@ -43,6 +46,8 @@ export function fromMessagesResponse(
   if (calls.length) out.tool_calls = calls;
   if (reasoning) out.reasoning_content = reasoning;
   if (blocks.length) out.reasoning_blocks = blocks;
+  const searches = searchCallsOfBlocks(message.content);
+  if (searches.length) out[WEB_SEARCH_CALLS] = searches;
   out.refusal = null;
   const completion: ChatCompletion = {
     id: message.id,
@@ -90,7 +95,7 @@ function readBlocks(
           type: 'function',
           function: { name: use.name, arguments: JSON.stringify(use.input ?? {}) },
         });
-    } else warn?.(`${block.type} response blocks dropped (no OpenAI equivalent)`);
+    } else if (!isSearchBlock(block)) warn?.(`${block.type} response blocks dropped (no OpenAI equivalent)`);
   }
   if (cited) warn?.('citations dropped (the answer text is kept without them)');
   return read;

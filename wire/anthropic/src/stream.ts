@@ -4,17 +4,19 @@
  * message_start → a role chunk; text_delta → content; thinking_delta → reasoning_content, and at
  * the block's end the whole block with its signature as reasoning_blocks (a redacted_thinking
  * block at its start); tool_use blocks → tool_calls with stable indexes (0, 1, … in block order), input_json_delta
- * → incremental arguments; message_delta → the finish chunk; message_stop → the usage chunk
+ * → incremental arguments; a web search's server_tool_use and web_search_tool_result blocks → one
+ * `web_search_calls` chunk at the result; message_delta → the finish chunk; message_stop → the usage chunk
  * (when asked for) and the end. `ping` is ignored; `error` throws.
  */
 import { SwitchyardError } from '@switchyard/core';
-import { mapStream } from '@switchyard/wire-chat';
+import { mapStream, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
 import { canonicalUsageOf } from './inbound.js';
 import type { ChatCompletionChunk, ReasoningBlock, Usage } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicStreamEvent, AnthropicUsage } from './types.js';
 import { reasoningBlockOf } from './reasoning.js';
 import { finishReasonOf } from './response.js';
+import { searchResultsOf } from './web-search.js';
 
 export class StreamError extends Error {
   constructor(
@@ -39,6 +41,8 @@ export class MessagesStreamDecoder {
   #thinking: { index: number; text: string; signature: string } | undefined;
   #done = false;
   #jsonAnswer = false;
+  /** Web searches streaming now, by server_tool_use id: their block index and input JSON so far. */
+  readonly #searches = new Map<string, { index: number; json: string }>();
 
   constructor(
     private readonly includeUsage: boolean,
@@ -87,8 +91,30 @@ export class MessagesStreamDecoder {
     if (block.type === 'text' && typeof block.text === 'string' && block.text)
       return [this.#chunk({ content: block.text })];
     if (block.type === 'thinking') return this.#thinkingStart(index, block);
+    if (block.type === 'server_tool_use' && block.name === 'web_search') {
+      const input = block.input as { query?: unknown } | undefined;
+      const json = input && typeof input.query === 'string' ? JSON.stringify(input) : '';
+      this.#searches.set(String(block.id), { index, json });
+      return [];
+    }
+    if (block.type === 'web_search_tool_result') return this.#searchResult(block);
     const redacted = block.type === 'redacted_thinking' ? reasoningBlockOf(block) : undefined;
     return redacted ? [this.#chunk({ reasoning_blocks: [redacted] })] : [];
+  }
+
+  /** A search's result block (whole at its start): the search, its query read from its server_tool_use, as one web_search_calls chunk. */
+  #searchResult(block: AnthropicContentBlock): ChatCompletionChunk[] {
+    const use = this.#searches.get(String(block.tool_use_id));
+    if (!use) return [];
+    this.#searches.delete(String(block.tool_use_id));
+    let query = '';
+    try {
+      const input = JSON.parse(use.json || '{}') as { query?: unknown };
+      if (typeof input.query === 'string') query = input.query;
+    } catch {
+      // An unreadable input: the search is shown without its query.
+    }
+    return [this.#chunk({ [WEB_SEARCH_CALLS]: [{ query, results: searchResultsOf(block) }] })];
   }
 
   #toolUseStart(index: number, block: AnthropicContentBlock): ChatCompletionChunk[] {
@@ -174,6 +200,7 @@ export class MessagesStreamDecoder {
       case 'input_json_delta': {
         const target = this.#blocks.get(index);
         const json = delta.partial_json as string;
+        for (const search of this.#searches.values()) if (search.index === index) search.json += json ?? '';
         if (!json || target === undefined) return [];
         if (target === 'json') return [this.#chunk({ content: json })];
         return [this.#chunk({ tool_calls: [{ index: target, function: { arguments: json } }] })];

@@ -3,7 +3,9 @@
  * that search their own way: the tool → the canonical Chat `web_search_options`, and the
  * searches an answer reports (`web_search_calls`, see @switchyard/wire-chat) → the blocks
  * Anthropic answers with: `server_tool_use` (name `web_search`, input `{ query }`) and
- * `web_search_tool_result` holding `web_search_result` items.
+ * `web_search_tool_result` holding `web_search_result` items; and back, an Anthropic upstream's
+ * own search blocks → `web_search_calls`, for callers of other protocols (Responses callers'
+ * `web_search_call` items).
  */
 import type { ChatRequest } from '@switchyard/core/protocol';
 import type { WebSearchCall } from '@switchyard/wire-chat';
@@ -90,4 +92,31 @@ export function searchHistoryText(block: Record<string, unknown>): string | unde
     .filter((r) => r?.type === 'web_search_result' && typeof r.url === 'string')
     .map((r) => `- ${typeof r.title === 'string' ? r.title : r.url}: ${String(r.url)}`);
   return lines.length ? `(search results)\n${lines.join('\n')}` : '(no search results)';
+}
+
+/** Whether a block is a web search's: the `server_tool_use` of `web_search`, or its result. */
+export function isSearchBlock(block: Record<string, unknown>): boolean {
+  return (block.type === 'server_tool_use' && block.name === 'web_search') || block.type === 'web_search_tool_result';
+}
+
+/** A `web_search_tool_result` block's pages (none for an error result). */
+export function searchResultsOf(block: Record<string, unknown>): WebSearchCall['results'] {
+  if (!Array.isArray(block.content)) return [];
+  return (block.content as Array<Record<string, unknown>>)
+    .filter((r) => r?.type === 'web_search_result' && typeof r.url === 'string')
+    .map((r) => ({ url: String(r.url), title: typeof r.title === 'string' ? r.title : String(r.url) }));
+}
+
+/** An answer's web searches: each `server_tool_use` of `web_search` (its query) with the pages of its result block. */
+export function searchCallsOfBlocks(content: Array<Record<string, unknown>>): WebSearchCall[] {
+  const calls = new Map<unknown, WebSearchCall>();
+  for (const block of content) {
+    if (block.type === 'server_tool_use' && block.name === 'web_search') {
+      const query = (block.input as { query?: unknown } | null | undefined)?.query;
+      calls.set(block.id, { query: typeof query === 'string' ? query : '', results: [] });
+    } else if (block.type === 'web_search_tool_result') {
+      calls.get(block.tool_use_id)?.results.push(...searchResultsOf(block));
+    }
+  }
+  return [...calls.values()];
 }

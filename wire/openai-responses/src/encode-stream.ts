@@ -3,7 +3,8 @@
  *
  * response.created, response.in_progress; then per output item response.output_item.added, its
  * own events (reasoning summary part and text, content part and output text or refusal, function
- * call arguments, custom tool input) and response.output_item.done; then response.completed (or
+ * call arguments, custom tool input; a web search's in_progress, searching, completed) and
+ * response.output_item.done; then response.completed (or
  * response.incomplete). Every event carries `sequence_number`, counted from 0; an item is closed
  * when the next kind of output starts. The finished response object (`response`) is the one the
  * last event carries, with every reasoning item's `encrypted_content` (see visibleResponse).
@@ -18,6 +19,9 @@ import type {
 import { newId } from './ids.js';
 import { customToolInput, wantsSummary } from './request.js';
 import { baseResponse, finishResponse, outputText, reasoningItem, visibleItem, visibleResponse } from './response.js';
+import { searchItem } from './web-search.js';
+import { webSearchCallsOf } from '@switchyard/wire-chat';
+import type { WebSearchCall } from '@switchyard/wire-chat';
 import type { ResponseContext } from './response.js';
 import type { Json, ResponseObject, ResponsesContentPart, ResponsesItem, ResponsesStreamEvent } from './types.js';
 
@@ -101,6 +105,7 @@ export class ResponsesStreamEncoder {
       if (typeof delta.content === 'string' && delta.content) this.#text('text', delta.content);
       if (typeof delta.refusal === 'string' && delta.refusal) this.#text('refusal', delta.refusal);
       for (const call of delta.tool_calls ?? []) this.#toolCall(call);
+      for (const search of webSearchCallsOf(delta)) this.#search(search);
       if (choice.finish_reason) this.#finish = choice.finish_reason;
     }
     return this.#flush();
@@ -112,7 +117,8 @@ export class ResponsesStreamEncoder {
     if (this.#ended) return this.#flush();
     this.#ended = true;
     this.#close();
-    if (!this.#output.some((item) => item.type !== 'reasoning')) this.#emptyMessage();
+    if (!this.#output.some((item) => item.type !== 'reasoning' && item.type !== 'web_search_call'))
+      this.#emptyMessage();
     const final = finishResponse(this.#base, this.#output, this.#finish ?? 'stop', this.#usage, this.#model);
     this.#final = final;
     this.#emit(final.status === 'incomplete' ? 'response.incomplete' : 'response.completed', {
@@ -367,6 +373,16 @@ export class ResponsesStreamEncoder {
 
   #patchCall(call: Extract<Open, { kind: 'call' }>): void {
     if (call.index >= 0) this.#output[call.index] = this.#callItem(call);
+  }
+
+  /** A search the upstream ran: a web_search_call item, its in_progress, searching and completed events between added and done. */
+  #search(call: WebSearchCall): void {
+    this.#close();
+    const item = searchItem(call, this.#include);
+    const index = this.#added({ id: item.id, type: 'web_search_call', status: 'in_progress' });
+    for (const phase of ['in_progress', 'searching', 'completed'])
+      this.#emit(`response.web_search_call.${phase}`, { output_index: index, item_id: item.id });
+    this.#done(index, item);
   }
 
   #close(): void {

@@ -37,4 +37,4 @@ export { newId } from './ids.js';
 export { CONTINUATION, UPSTREAM_RESPONSE } from './keys.js';
 export type { Continuation } from './keys.js';
 export { chatToResponses } from './from-chat.js';
-export { searchCallsOfOutput } from './web-search.js';
+export { searchCallsOfOutput, searchItem, SEARCH_SOURCES } from './web-search.js';

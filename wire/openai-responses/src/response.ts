@@ -19,8 +19,8 @@ import type {
   ResponsesUsage,
 } from './types.js';
 import { canonicalUsageOf, responsesUsageOf } from './usage.js';
-import { searchCallsOfOutput } from './web-search.js';
-import { WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
+import { searchCallsOfOutput, searchItem } from './web-search.js';
+import { WEB_SEARCH_CALLS, webSearchCallsOf } from '@switchyard/wire-chat';
 
 /** What a response object needs beside the completion: its id, time, and the request it answers. */
 export interface ResponseContext {
@@ -106,6 +106,7 @@ export function toResponseObject(completion: ChatCompletion, ctx: ResponseContex
     for (const block of message.reasoning_blocks) output.push(reasoningItem(block, summary));
   else if (message?.reasoning_content)
     output.push(reasoningItem({ type: 'thinking', text: message.reasoning_content }, summary));
+  for (const call of webSearchCallsOf(message)) output.push(searchItem(call, ctx.request.include));
   const text = typeof message?.content === 'string' ? message.content : '';
   const calls = message?.tool_calls ?? [];
   if (text || message?.refusal || calls.length === 0) {

@@ -1,9 +1,12 @@
 /**
- * The hosted web search's calls, read back: a response's `web_search_call` items and the
+ * The hosted web search's calls, both ways: a response's `web_search_call` items and the
  * `url_citation` annotations of its text → the canonical `web_search_calls` (see
- * @switchyard/wire-chat), for callers whose protocol shows searches (Anthropic's blocks).
+ * @switchyard/wire-chat), for callers whose protocol shows searches (Anthropic's blocks); and the
+ * searches another upstream ran (Anthropic's, Gemini's) → `web_search_call` items for Responses callers.
  */
 import type { WebSearchCall } from '@switchyard/wire-chat';
+import { newId } from './ids.js';
+import type { ResponsesItem } from './types.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = Record<string, any>;
 
@@ -53,4 +56,18 @@ function cite(note: Any, seen: Map<string, WebSearchCall['results'][number]>, ci
   const result = { url: String(note.url), title: title ?? String(note.url) };
   seen.set(result.url, result);
   cited.push(result);
+}
+
+/** What `include` names to have a search's pages in its action. */
+export const SEARCH_SOURCES = 'web_search_call.action.sources';
+
+/**
+ * A search another upstream ran, as the Responses API reports one: a completed `web_search_call`
+ * whose action is a search for its query, with the pages found as `sources` when the request's
+ * `include` asks for them.
+ */
+export function searchItem(call: WebSearchCall, include: readonly string[] | null | undefined): ResponsesItem {
+  const action: Record<string, unknown> = { type: 'search', query: call.query };
+  if (include?.includes(SEARCH_SOURCES)) action.sources = call.results.map((r) => ({ type: 'url', url: r.url }));
+  return { id: newId('ws'), type: 'web_search_call', status: 'completed', action };
 }
