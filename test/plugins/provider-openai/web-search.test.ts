@@ -66,6 +66,7 @@ describe('chatToResponses: a converted request for the Responses API', () => {
             content: [
               { type: 'text', text: 'hi' },
               { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } },
+              { type: 'file', file: { filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBE' } },
               { type: 'input_audio', input_audio: { data: '', format: 'wav' } },
             ],
           },
@@ -103,6 +104,7 @@ describe('chatToResponses: a converted request for the Responses API', () => {
           content: [
             { type: 'input_text', text: 'hi' },
             { type: 'input_image', image_url: 'data:image/png;base64,AA==', detail: 'auto' },
+            { type: 'input_file', filename: 'a.pdf', file_data: 'data:application/pdf;base64,JVBE' },
           ],
         },
         { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'calling', annotations: [] }] },

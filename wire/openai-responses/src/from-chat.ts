@@ -3,7 +3,7 @@
  * whose request only the Responses API can serve as asked: a web search (`web_search_options`)
  * on an OpenAI model that searches only through the hosted `web_search` tool. Pure.
  *
- * Carried: the messages as input items (system and developer messages, user text and images,
+ * Carried: the messages as input items (system and developer messages, user text, images and files,
  * assistant text and function calls, tool results), function tools and tool_choice, the output
  * limit, sampling, reasoning effort, JSON output, the search as the hosted tool (its sources
  * asked for). What the Responses API has no field for is dropped and named in a warning.
@@ -103,6 +103,8 @@ function inputParts(content: string | ContentPart[], warn: Warn): Json[] {
       const image = part.image_url as { url: string; detail?: string };
       return [{ type: 'input_image', image_url: image.url, detail: image.detail ?? 'auto' }];
     }
+    if (part.type === 'file' && part.file && typeof part.file === 'object')
+      return [{ type: 'input_file', ...part.file }];
     warn(`a ${part.type} part dropped (not carried to the Responses API)`);
     return [];
   });
