@@ -71,13 +71,22 @@ function expectSuccess(run: ClineResult): void {
   expect(run.finishReason).toBe('completed');
 }
 
-/** Where Cline's web search reaches the upstream: Anthropic's server tool on Anthropic, OpenAI's hosted tool on the Responses pass-through. */
+/**
+ * Where Cline's web search reaches the upstream (its anthropic and openai-native providers offer
+ * one): Anthropic's server tool on Anthropic, OpenAI's hosted tool on OpenAI's Responses API,
+ * whichever the caller's protocol. Gemini searches only without functions, and Cline offers some;
+ * a Chat-only server has no search for the models Cline asks for.
+ */
 const webSearchRuns = (kind: UpstreamKind, provider: ClineProvider): boolean =>
-  (provider === 'anthropic' && kind === 'anthropic') || (provider === 'openai-native' && kind === 'openai');
+  provider !== 'openai-compatible' && (kind === 'anthropic' || kind === 'openai');
 
-/** The wire the gateway speaks to this kind of upstream for a provider: only Responses callers pass through to the OpenAI upstream's /v1/responses. */
+/**
+ * The wire the gateway speaks to this kind of upstream for a provider: Responses callers pass
+ * through to the OpenAI upstream's /v1/responses, and an Anthropic caller's web search goes there
+ * too; Chat callers go to /v1/chat/completions.
+ */
 function upstreamWire(kind: UpstreamKind, provider: ClineProvider): UpstreamKind {
-  return kind === 'openai' && provider !== 'openai-native' ? 'chat' : kind;
+  return kind === 'openai' && provider === 'openai-compatible' ? 'chat' : kind;
 }
 
 const text = (content: unknown): string => (typeof content === 'string' ? content : JSON.stringify(content));

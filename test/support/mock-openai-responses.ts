@@ -11,8 +11,8 @@
  *   user text mentions "weather" → a function call to the forced / first function, with arguments
  *   made from its parameters schema (strings "Paris", numbers 1, booleans true);
  * - `text.format` json_schema / json_object → JSON text; otherwise text `<name>: <last user text>`,
- *   after a web search for that text when a `web_search` tool is given and tool_choice is not
- *   `none` (a `web_search_call` whose action names the page found, searchResultUrl, as `sources`
+ *   after a web search for that text when a `web_search` tool is given, tool_choice is not
+ *   `none` and the text asks for one (names a search or news) (a `web_search_call` whose action names the page found, searchResultUrl, as `sources`
  *   when `include` asks for `web_search_call.action.sources`; the text cites it in a `url_citation`);
  * - reasoning models (o*, gpt-5*, …) with an effort other than `none` put a reasoning item first:
  *   summary text only when `reasoning.summary` is set, `encrypted_content` only when `include`
@@ -349,7 +349,11 @@ function defaultAnswer(body: Json, items: Json[], name: string): ScriptedAnswer 
   const format = body.text?.format;
   if (format?.type === 'json_schema') return { text: JSON.stringify(sample(format.schema)) };
   if (format?.type === 'json_object') return { text: JSON.stringify({ answer: `${name}: ${userText}` }) };
-  const searches = choice !== 'none' && (body.tools ?? []).some((t: Json) => /^web_search/.test(t.type));
+  // The model decides whether to search: it does when asked to (the user's text names a search or news).
+  const searches =
+    choice !== 'none' &&
+    /\b(search|news)\b/i.test(userText) &&
+    (body.tools ?? []).some((t: Json) => /^web_search/.test(t.type));
   return searches ? { text: `${name}: ${userText}`, searches: [userText] } : { text: `${name}: ${userText}` };
 }
 

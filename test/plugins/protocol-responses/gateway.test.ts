@@ -38,7 +38,8 @@ const providers = (): Array<Record<string, unknown>> => [
 const ADMIN = 'sk-gateway-admin-0123456789';
 const auth = {
   keys: [
-    { name: 'a', key: A },
+    // May name the vector store of the file_search probe below (an object of the shared upstream account).
+    { name: 'a', key: A, accountObjects: ['vs_test'] },
     { name: 'b', key: B },
     { name: 'admin', key: ADMIN, admin: true },
   ],
