@@ -13,6 +13,11 @@ export interface AccountObject {
 
 const MAX_DEPTH = 64;
 
+/** What a walk found so far: an array only once something is found (the walk runs on every keyed request). */
+type Found = AccountObject[] | undefined;
+
+const NONE: readonly AccountObject[] = Object.freeze([]);
+
 /**
  * The account objects a body names, in order: every `file_id` in the prompt (a Chat `file` part,
  * a Responses `input_file` or `input_image`, an Anthropic `image`/`document` with a `file` source
@@ -21,45 +26,52 @@ const MAX_DEPTH = 64;
  * `file_search`) and `file_ids` (its `container`, Responses `code_interpreter`), and Anthropic's
  * custom skills (`container.skills` of `type: "custom"`).
  */
-export function accountObjectsOf(body: Record<string, unknown>): AccountObject[] {
-  const found: AccountObject[] = [];
-  const walk = (value: unknown, depth: number): void => {
-    if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return;
-    if (Array.isArray(value)) {
-      for (const item of value) walk(item, depth + 1);
-      return;
-    }
-    const node = value as Record<string, unknown>;
-    if (typeof node.file_id === 'string') found.push({ id: node.file_id, field: 'file_id' });
-    const audio = node.role === 'assistant' ? (node.audio as { id?: unknown } | null | undefined) : undefined;
-    if (typeof audio?.id === 'string') found.push({ id: audio.id, field: 'messages.audio.id' });
-    for (const key in node) {
-      const item = node[key];
-      if (item !== null && typeof item === 'object') walk(item, depth + 1);
-    }
-  };
-  walk(body.messages, 0);
-  walk(body.input, 0);
-  walk(body.system, 0);
-  walk(body.instructions, 0);
+export function accountObjectsOf(body: Record<string, unknown>): readonly AccountObject[] {
+  let found = collect(body.messages, 0, undefined);
+  found = collect(body.input, 0, found);
+  found = collect(body.system, 0, found);
+  found = collect(body.instructions, 0, found);
   if (Array.isArray(body.tools))
     for (const tool of body.tools as unknown[]) {
       if (typeof tool !== 'object' || tool === null) continue;
       const { vector_store_ids: stores, container } = tool as { vector_store_ids?: unknown; container?: unknown };
-      ids(stores, 'tools.vector_store_ids', found);
-      ids((container as { file_ids?: unknown } | null | undefined)?.file_ids, 'tools.container.file_ids', found);
+      found = ids(stores, 'tools.vector_store_ids', found);
+      found = ids(
+        (container as { file_ids?: unknown } | null | undefined)?.file_ids,
+        'tools.container.file_ids',
+        found,
+      );
     }
   const skills = (body.container as { skills?: unknown } | null | undefined)?.skills;
   if (Array.isArray(skills))
     for (const skill of skills as Array<{ type?: unknown; skill_id?: unknown } | null>)
       if (skill?.type === 'custom' && typeof skill.skill_id === 'string')
-        found.push({ id: skill.skill_id, field: 'container.skills.skill_id' });
+        (found ??= []).push({ id: skill.skill_id, field: 'container.skills.skill_id' });
+  return found ?? NONE;
+}
+
+/** `found` with the file ids and earlier audio answers named anywhere in `value` (index loops: no iterator per array). */
+function collect(value: unknown, depth: number, found: Found): Found {
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return found;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) found = collect(value[i], depth + 1, found);
+    return found;
+  }
+  const node = value as Record<string, unknown>;
+  if (typeof node.file_id === 'string') (found ??= []).push({ id: node.file_id, field: 'file_id' });
+  const audio = node.role === 'assistant' ? (node.audio as { id?: unknown } | null | undefined) : undefined;
+  if (typeof audio?.id === 'string') (found ??= []).push({ id: audio.id, field: 'messages.audio.id' });
+  for (const key in node) {
+    const item = node[key];
+    if (item !== null && typeof item === 'object') found = collect(item, depth + 1, found);
+  }
   return found;
 }
 
-function ids(list: unknown, field: string, found: AccountObject[]): void {
-  if (!Array.isArray(list)) return;
-  for (const id of list) if (typeof id === 'string') found.push({ id, field });
+function ids(list: unknown, field: string, found: Found): Found {
+  if (!Array.isArray(list)) return found;
+  for (const id of list) if (typeof id === 'string') (found ??= []).push({ id, field });
+  return found;
 }
 
 /** The first account object a body names that a key may not: `allowed` holds the ids it may (`*`: any). */
