@@ -20,8 +20,8 @@ import { CLIENT_HUNG_MS } from '../support/clients/run-process.js';
 
 const TEST_MS = CLIENT_HUNG_MS + 30_000;
 const CALLER_KEY = 'sk-caller-claude-code';
-const GEM_KEY = 'AIza-upstream-gem-search-0123456789';
-const OPENAI_KEY = 'sk-test-upstream-openai-search';
+const GEM_KEY = 'fake-gemini-upstream-key-search';
+const OPENAI_KEY = 'fake-openai-upstream-key-search';
 const CLAUDE_MODELS = ['claude-opus-5-5', 'claude-sonnet-4-5', 'claude-haiku-4-5'];
 const QUERY = 'switchyard gateway latest release';
 

@@ -17,7 +17,7 @@ import type { RunningGateway } from '../support/gateway.js';
 let g: MockGemini;
 let gw: RunningGateway;
 let client: Anthropic;
-const KEY = 'AIza-upstream-search-0123456789';
+const KEY = 'fake-gemini-upstream-key';
 const MODEL = 'gemini-2.5-flash';
 const QUERY = 'Perform a web search for the query: switchyard gateway release';
 const webSearch = { type: 'web_search_20250305', name: 'web_search', max_uses: 8 } as const;

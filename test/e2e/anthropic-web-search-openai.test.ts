@@ -18,7 +18,7 @@ let openai: MockOpenAI;
 let chatOnly: MockOpenAI;
 let gw: RunningGateway;
 let client: Anthropic;
-const KEY = 'sk-test-upstream-search';
+const KEY = 'fake-openai-upstream-key';
 const QUERY = 'Perform a web search for the query: switchyard gateway release';
 const webSearch = {
   type: 'web_search_20250305',

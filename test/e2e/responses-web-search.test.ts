@@ -11,7 +11,7 @@ import { startGateway, type RunningGateway } from '../support/gateway.js';
  * back as the Responses API reports its own: completed `web_search_call` items whose action is a
  * search for the query (the pages as `sources` when `include` asks), in answers and streams.
  */
-const UP = 'sk-upstream-search-0123456789';
+const UP = 'fake-upstream-key-search';
 let anthropic: MockAnthropic;
 let gemini: MockGemini;
 let gw: RunningGateway;
