@@ -26,6 +26,29 @@ import { startMockBedrock, type MockBedrock } from '../support/mock-bedrock.js';
 const MODEL = 'gpt-5.6-luna';
 const Forecast = z.object({ city: z.string(), sunny: z.boolean() });
 
+/** The agent under test: a get_weather tool (each city it is called for kept in `cities`) and a Forecast output. */
+function forecaster(settings: { modelSettings?: { toolChoice: 'auto' }; resetToolChoice?: boolean } = {}) {
+  const cities: string[] = [];
+  const getWeather = tool({
+    name: 'get_weather',
+    description: 'The current weather in a city.',
+    parameters: z.object({ city: z.string() }),
+    execute: async ({ city }) => {
+      cities.push(city);
+      return `It is sunny in ${city}.`;
+    },
+  });
+  const agent = new Agent({
+    name: 'Forecaster',
+    instructions: 'Look the weather up, then answer.',
+    model: MODEL,
+    tools: [getWeather],
+    outputType: Forecast,
+    ...settings,
+  });
+  return { agent, cities };
+}
+
 let guard: FetchGuard;
 beforeAll(() => void (guard = guardFetch()));
 afterAll(() => guard.restore());
@@ -64,23 +87,7 @@ describe.each<UpstreamKind>(['anthropic', 'chat'])(
     it('calls its tool, then answers in the schema', async () => {
       if (kind === 'anthropic') scriptClaude(bench);
       else scriptChat(bench);
-      const cities: string[] = [];
-      const getWeather = tool({
-        name: 'get_weather',
-        description: 'The current weather in a city.',
-        parameters: z.object({ city: z.string() }),
-        execute: async ({ city }) => {
-          cities.push(city);
-          return `It is sunny in ${city}.`;
-        },
-      });
-      const agent = new Agent({
-        name: 'Forecaster',
-        instructions: 'Look the weather up, then answer.',
-        model: MODEL,
-        tools: [getWeather],
-        outputType: Forecast,
-      });
+      const { agent, cities } = forecaster();
       const provider = new OpenAIProvider({ apiKey: CLIENT_KEY, baseURL: bench.baseUrl, useResponses: true });
       try {
         const result = await new Runner({ modelProvider: provider, tracingDisabled: true }).run(
@@ -180,25 +187,7 @@ describe.each<[ClaudeWire, boolean]>([
     it('calls its tool, then answers in the schema', async () => {
       anthropic.setAnswerer((body) => claudeTurn('anthropic', body));
       bedrock.setAnswerer((body) => claudeTurn('bedrock', body));
-      const cities: string[] = [];
-      const getWeather = tool({
-        name: 'get_weather',
-        description: 'The current weather in a city.',
-        parameters: z.object({ city: z.string() }),
-        execute: async ({ city }) => {
-          cities.push(city);
-          return `It is sunny in ${city}.`;
-        },
-      });
-      const agent = new Agent({
-        name: 'Forecaster',
-        instructions: 'Look the weather up, then answer.',
-        model: MODEL,
-        tools: [getWeather],
-        outputType: Forecast,
-        modelSettings: { toolChoice: 'auto' },
-        resetToolChoice: false,
-      });
+      const { agent, cities } = forecaster({ modelSettings: { toolChoice: 'auto' }, resetToolChoice: false });
       const provider = new OpenAIProvider({ apiKey: CLIENT_KEY, baseURL: `${gateway.url}/v1`, useResponses: true });
       const runner = new Runner({ modelProvider: provider, tracingDisabled: true });
       try {
