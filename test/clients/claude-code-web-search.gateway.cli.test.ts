@@ -65,18 +65,10 @@ afterAll(async () => {
 
 const generates = () => gemini.requests.filter((r) => /:(stream)?[gG]enerateContent/.test(r.path));
 
-it('WebSearch through Gemini: the answer carries the page the search found', { timeout: TEST_MS }, async () => {
-  // The model asks for WebSearch (offered as a function); after its result, the mock's own answer
-  // quotes the function response. The WebSearch tool's own request (Google Search) gets the default answer.
-  gemini.setAnswerer((body) => {
-    const offersWebSearch = (body.tools ?? []).some((t: any) =>
-      (t.functionDeclarations ?? []).some((f: any) => f.name === 'WebSearch'),
-    );
-    if (!offersWebSearch || body.contents.at(-1).parts.some((p: any) => p.functionResponse)) return undefined;
-    return { functionCalls: [{ name: 'WebSearch', args: { query: QUERY } }] };
-  });
+/** Claude Code asked to search the web for QUERY through the gateway at `url`: run to its end, offline and without error. */
+async function searchThrough(url: string): Promise<Awaited<ReturnType<typeof runClaudeCode>>> {
   const result = await runClaudeCode({
-    baseUrl: gw.url,
+    baseUrl: url,
     apiKey: CALLER_KEY,
     prompt: `Search the web for "${QUERY}" and tell me what you find.`,
     tools: ['WebSearch'],
@@ -87,6 +79,20 @@ it('WebSearch through Gemini: the answer carries the page the search found', { t
   expect(result.timedOut).toBe(false);
   expect(proxy.attempts).toEqual([]);
   expect(result.exitCode, `${result.stderr}\n${result.stdout.slice(-2000)}`).toBe(0);
+  return result;
+}
+
+it('WebSearch through Gemini: the answer carries the page the search found', { timeout: TEST_MS }, async () => {
+  // The model asks for WebSearch (offered as a function); after its result, the mock's own answer
+  // quotes the function response. The WebSearch tool's own request (Google Search) gets the default answer.
+  gemini.setAnswerer((body) => {
+    const offersWebSearch = (body.tools ?? []).some((t: any) =>
+      (t.functionDeclarations ?? []).some((f: any) => f.name === 'WebSearch'),
+    );
+    if (!offersWebSearch || body.contents.at(-1).parts.some((p: any) => p.functionResponse)) return undefined;
+    return { functionCalls: [{ name: 'WebSearch', args: { query: QUERY } }] };
+  });
+  const result = await searchThrough(gw.url);
   const searched = generates().filter((r) => (r.body.tools ?? []).some((t: any) => t.googleSearch));
   expect(searched.length).toBeGreaterThanOrEqual(1);
   const query = searched[0]!.body.contents
@@ -114,18 +120,7 @@ it(
       const found = typeof last.content === 'string' ? last.content : last.content.map((p: any) => p.text).join('');
       return { text: `Found: ${found}` };
     });
-    const result = await runClaudeCode({
-      baseUrl: gwOpenAI.url,
-      apiKey: CALLER_KEY,
-      prompt: `Search the web for "${QUERY}" and tell me what you find.`,
-      tools: ['WebSearch'],
-      allowedTools: ['WebSearch'],
-      extraEnv: proxy.env(),
-      timeoutMs: CLIENT_HUNG_MS,
-    });
-    expect(result.timedOut).toBe(false);
-    expect(proxy.attempts).toEqual([]);
-    expect(result.exitCode, `${result.stderr}\n${result.stdout.slice(-2000)}`).toBe(0);
+    const result = await searchThrough(gwOpenAI.url);
     const searched = openai.requests.filter(
       (r) => r.path === '/v1/responses' && (r.body.tools ?? []).some((t: any) => t.type === 'web_search'),
     );
