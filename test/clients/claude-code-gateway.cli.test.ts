@@ -26,7 +26,7 @@ const CALLER_KEY = 'sk-caller-claude-code';
 const ANT_KEY = 'sk-ant-upstream-0123456789';
 const OAI_KEY = 'sk-oai-upstream-0123456789';
 const GEM_KEY = 'AIza-upstream-gem-0123456789';
-/** The models Claude Code 2.1.332 asks for: its default, and the ones its settings name. */
+/** The models Claude Code 2.1.337 asks for: its default, and the ones its settings name. */
 const CLAUDE_MODELS = ['claude-opus-5-5', 'claude-sonnet-4-5', 'claude-haiku-4-5'];
 const NO_BETAS = { CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS: '1' };
 const DEFAULT_BETAS =
