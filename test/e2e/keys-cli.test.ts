@@ -13,7 +13,11 @@ beforeAll(async () => {
   upstream = await startMockOpenAI();
   gw = await startGateway({
     providers: [mockProvider('u', upstream.baseUrl, { models: ['gpt-4o-mini'] })],
-    plugins: { auth: { keys: [{ name: 'ops', key: ADMIN, admin: true }], runtimeKeys: true } },
+    plugins: {
+      auth: { keys: [{ name: 'ops', key: ADMIN, admin: true }], runtimeKeys: true },
+      // The keys it creates carry budgets, which only an enabled budgets plugin counts.
+      budgets: { enabled: true },
+    },
   });
 });
 afterAll(async () => {

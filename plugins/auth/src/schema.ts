@@ -56,7 +56,8 @@ export const keySettings = {
   budget: Type.Optional(
     Type.Object(keyBudgetSchema.properties, {
       additionalProperties: false,
-      description: "The key's budget, `x.caller.metadata.budget`, read by `@switchyard/plugin-budgets`.",
+      description:
+        "The key's budget, `x.caller.metadata.budget`, read by `@switchyard/plugin-budgets` (one here turns that plugin on).",
     }),
   ),
   metadata: Type.Optional(

@@ -58,6 +58,14 @@ export function budgetUnavailable(): SwitchyardError {
   );
 }
 
+export function budgetsOff(key: string | undefined): SwitchyardError {
+  return new SwitchyardError(
+    BUDGET_UNAVAILABLE,
+    `the key ${key ?? ''} has a budget, and budgets are off on this gateway (plugins.budgets): it could not be counted, so the request is refused; turn them on with plugins.budgets.enabled: true`,
+    { expose: true, publicCode: 'budget_unavailable', headers: retryAdvice(undefined) },
+  );
+}
+
 /** USD for people: cents from a dollar up, else four significant digits (`$0.015`, `$0.00005`). */
 export function money(usd: number): string {
   if (usd >= 1 || usd === 0) return `$${usd.toFixed(2)}`;

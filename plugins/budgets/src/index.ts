@@ -6,7 +6,7 @@ import { ROUTING_OVERRIDES } from '@switchyard/core/routing';
 import { addAdminRoutes } from './admin.js';
 import { Budgeter } from './budgeter.js';
 import type { Scope } from './budgeter.js';
-import { BUDGET_EXCEEDED, BUDGET_UNAVAILABLE } from './errors.js';
+import { BUDGET_EXCEEDED, BUDGET_UNAVAILABLE, budgetsOff } from './errors.js';
 import { StoreHealth } from './health.js';
 import type { Ledger } from './ledger.js';
 import { MemoryLedger } from './memory-ledger.js';
@@ -38,6 +38,11 @@ export { toCsv } from './spend.js';
 /** After every ordering tap (the balancer, a breaker's probe at ORDER + 50): the plan is final. */
 export const RESERVE_STAGE = RouteStage.ORDER + 1000;
 
+/** The auth plugin, whose keys may carry a budget of their own (`keys[].budget`). */
+const AUTH_PLUGIN = 'auth';
+/** Right after the auth plugin has found the caller (its stage is -100). */
+const AFTER_AUTHENTICATION = -99;
+
 /** Upstream protocols that read any file an http(s) URL names (Gemini's fileData), whatever content part names it. */
 const READS_ANY_URL: ReadonlySet<string> = new Set(['gemini']);
 
@@ -63,7 +68,10 @@ export function budgets(setup: BudgetsSetup = {}): Plugin<BudgetsOptions> {
     errors: [BUDGET_EXCEEDED, BUDGET_UNAVAILABLE],
     needs: [MODEL_INFO],
     apply(gateway, options) {
-      if (!budgetsOn(options)) return;
+      if (!budgetsOn(options) && !keysCarryBudgets(gateway)) {
+        refuseUnenforcedBudgets(gateway);
+        return;
+      }
       requirePricing(gateway);
       const table = gateway.need(MODEL_INFO);
       const redis = gateway.contract(REDIS_CLIENT);
@@ -104,6 +112,23 @@ function budgetsOn(options: BudgetsOptions): boolean {
     Object.keys(options.teams).length > 0 ||
     Object.keys(options.keys).length > 0
   );
+}
+
+/** Whether a key the auth plugin's config lists carries a budget of its own (read by name: no package dependency). */
+function keysCarryBudgets(gateway: Gateway): boolean {
+  const auth = gateway.pluginOptions()[AUTH_PLUGIN] as
+    { keys?: ReadonlyArray<{ budget?: unknown }> } | false | undefined;
+  return (auth && auth.keys?.some((key) => key.budget !== undefined)) === true;
+}
+
+/**
+ * With budgets off, a caller whose key was given a budget at run time (`PATCH /admin/keys/:name`)
+ * is refused rather than served unbudgeted: nothing could count its spend.
+ */
+function refuseUnenforcedBudgets(gateway: Gateway): void {
+  gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AFTER_AUTHENTICATION }, (x) => {
+    if (x.caller?.metadata?.budget !== undefined) throw budgetsOff(x.caller.name);
+  });
 }
 
 /** Without the pricing plugin no request would have a cost: budgets would never fill. */
