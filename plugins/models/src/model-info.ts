@@ -275,8 +275,12 @@ export class ModelInfoTable {
   }
 }
 
-/** A date, a version or `latest` after a known name, each after `-`, `@` or `:`. */
-const DATED_SUFFIX = /^(?:[-@:](?:\d+|v\d+|latest))+$/;
+/**
+ * A date, a version or `latest` after a known name, each after `-`, `@` or `:`. A number of one
+ * or two digits right after a `-` is a newer model, not a version of this one (Anthropic's
+ * `claude-opus-4-7` is not `claude-opus-4`); a date or a version (`-20250514`, `-001`) has more.
+ */
+const DATED_SUFFIX = /^(?:-\d{3,}|-v\d+|-latest|[@:](?:\d+|v\d+|latest))(?:[-@:](?:\d+|v\d+|latest))*$/;
 
 /** What a model takes (vision, tools, reasoning…), without its limits or prices. */
 function kindOf(info: ModelInfo): ModelInfo {

@@ -2,6 +2,8 @@ import { claudeLongContext, claudePrice } from '@switchyard/plugin-models/contra
 import type { ModelInfo } from '@switchyard/plugin-models/contract';
 
 const CLAUDE = { contextWindow: 200_000, vision: true, tools: true, structuredOutput: true, reasoning: true } as const;
+/** Models whose standard window is 1M tokens, with no beta. */
+const CLAUDE_1M = { ...CLAUDE, contextWindow: 1_000_000 } as const;
 /** Web searches (the `web_search` server tool), USD per 1,000. */
 const WEB_SEARCH = 10;
 
@@ -28,10 +30,17 @@ const SONNET_4_LONG_CONTEXT = claudeLongContext(6, 22.5);
  * entry it starts with; config `catalog:` overrides any field.
  */
 export const ANTHROPIC_MODELS: Readonly<Record<string, ModelInfo>> = {
-  // Output limits as Anthropic's SDKs and Claude Code know them; no list price checked here, so none claimed.
-  'claude-opus-5': { ...CLAUDE, maxOutputTokens: 128_000 },
-  'claude-sonnet-5': { ...CLAUDE, maxOutputTokens: 128_000 },
-  'claude-haiku-5': { ...CLAUDE, maxOutputTokens: 128_000 },
+  // Windows and output limits as Claude Code knows them (the window it runs a model with, the most it
+  // lets it write); no list price checked here, so none claimed. Every newer name needs its own
+  // entry: `claude-opus-4-7` would otherwise fall back on `claude-opus-4`, its limits and its price.
+  'claude-opus-5': { ...CLAUDE_1M, maxOutputTokens: 128_000 },
+  'claude-sonnet-5': { ...CLAUDE_1M, maxOutputTokens: 128_000 },
+  'claude-haiku-5': { ...CLAUDE_1M, maxOutputTokens: 128_000 },
+  'claude-fable-5': { ...CLAUDE_1M, maxOutputTokens: 128_000 },
+  'claude-mythos-5': { ...CLAUDE_1M, maxOutputTokens: 128_000 },
+  'claude-mythos-preview': { ...CLAUDE_1M, maxOutputTokens: 128_000 },
+  'claude-opus-4-8': { ...CLAUDE_1M, maxOutputTokens: 128_000 },
+  'claude-opus-4-7': { ...CLAUDE_1M, maxOutputTokens: 128_000 },
   'claude-opus-4-6': { ...CLAUDE, maxOutputTokens: 128_000 },
   'claude-sonnet-4-6': { ...CLAUDE, maxOutputTokens: 128_000 },
   'claude-opus-4-5': { ...CLAUDE, maxOutputTokens: 64_000, pricing: price(5, 25, 0.5, 6.25) },

@@ -65,6 +65,19 @@ describe('ModelInfoTable', () => {
     // A date, a version or `latest` is the same model.
     expect(table.lookup('gpt-5-2025-08-07')?.pricing).toEqual(table.lookup('gpt-5')?.pricing);
     expect(table.lookup('claude-sonnet-4-5-latest')?.pricing?.input).toBe(3);
+    expect(table.lookup('gemini-2.0-flash-001')?.pricing).toEqual(table.lookup('gemini-2.0-flash')?.pricing);
+  });
+
+  it("gives a newer Claude (claude-opus-4-9, claude-sonnet-4-7) the older one's kind, not its limits or prices", () => {
+    // Anthropic numbers a minor version after a `-`: claude-opus-4-9 was read as a dated claude-opus-4 ($15 / $75, 32K out).
+    expect(table.lookup('claude-opus-4-9')?.reasoning).toBe(true);
+    expect(table.lookup('claude-opus-4-9')?.pricing).toBeUndefined();
+    expect(table.lookup('claude-opus-4-9')?.maxOutputTokens).toBeUndefined();
+    expect(table.lookup('claude-sonnet-4-7')?.pricing).toBeUndefined();
+    expect(table.lookup('claude-sonnet-4-7-20270101')?.contextWindow).toBeUndefined();
+    // Its own dated names are still its own.
+    expect(table.lookup('claude-opus-4-20250514')?.pricing?.input).toBe(15);
+    expect(table.lookup('claude-opus-4-1-20250805')?.pricing?.input).toBe(15);
   });
 
   it('lays config entries over the built-in table, field by field, and per instance', () => {
