@@ -12,12 +12,12 @@
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
-import { mapStream, parseStreamEvent, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
+import { ANNOTATIONS, mapStream, parseStreamEvent, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
 import { reasoningBlock } from './request.js';
 import { finishReasonOf } from './response.js';
 import type { Json, ResponseObject, ResponsesReasoningItem } from './types.js';
 import { canonicalUsageOf } from './usage.js';
-import { searchCallsOfOutput } from './web-search.js';
+import { citationOfAnnotation, searchCallsOfOutput } from './web-search.js';
 
 type Delta = ChatCompletionChunk['choices'][number]['delta'];
 
@@ -28,6 +28,9 @@ export class ResponsesStreamDecoder {
   /** Output item id → canonical tool-call index. */
   readonly #calls = new Map<string, number>();
   #done = false;
+  /** The content streamed so far, in characters, and where the text part streaming now starts in it. */
+  #chars = 0;
+  #partStart = 0;
 
   /** `onResponse` receives the finished response object as the upstream sent it. */
   constructor(private readonly onResponse?: (response: ResponseObject) => void) {}
@@ -41,8 +44,18 @@ export class ResponsesStreamDecoder {
     switch (event.type) {
       case 'response.created':
         return this.#responseCreated(event.response as Partial<ResponseObject> | undefined);
-      case 'response.output_text.delta':
-        return [this.#chunk({ content: String(event.delta ?? '') })];
+      case 'response.output_text.delta': {
+        const text = String(event.delta ?? '');
+        this.#chars += text.length;
+        return [this.#chunk({ content: text })];
+      }
+      case 'response.content_part.added':
+        this.#partStart = this.#chars;
+        return [];
+      case 'response.output_text.annotation.added': {
+        const citation = citationOfAnnotation(event.annotation, this.#partStart);
+        return citation ? [this.#chunk({ [ANNOTATIONS]: [citation] })] : [];
+      }
       case 'response.refusal.delta':
         return [this.#chunk({ refusal: String(event.delta ?? '') })];
       case 'response.reasoning_summary_text.delta':
