@@ -119,7 +119,7 @@ describe('Anthropic web search → OpenAI Responses hosted web_search', () => {
     expect(response.headers.get('x-switchyard-warnings')).toContain('max_uses dropped');
   });
 
-  it('streams the search blocks, the text citing the page, and counts the search in the final usage', async () => {
+  it('streams the search blocks before the text citing the page, and counts the search in the final usage', async () => {
     const stream = client.messages.stream(searchRequest('searching', true) as never);
     const starts: string[] = [];
     stream.on('streamEvent', (event) => {
@@ -128,8 +128,14 @@ describe('Anthropic web search → OpenAI Responses hosted web_search', () => {
     const msg = await stream.finalMessage();
     expect(lastResponses().body.stream).toBe(true);
     expect(msg.content.find((b) => b.type === 'text')).toEqual(citedText);
-    expect(msg.content.filter((b) => b.type !== 'text')).toEqual(searchBlocks);
-    expect(starts).toEqual(expect.arrayContaining(['server_tool_use', 'web_search_tool_result']));
+    // Streamed, the search is passed on as it finishes: its page's title (which only the text's citation gives) is its URL.
+    const url = searchResultUrl(QUERY);
+    expect(msg.content.filter((b) => b.type !== 'text')).toEqual([
+      searchBlocks[0],
+      { ...searchBlocks[1], content: [{ ...searchBlocks[1]!.content[0], title: url }] },
+    ]);
+    // As the API streams them: the search first, then the text it grounds.
+    expect(starts).toEqual(['server_tool_use', 'web_search_tool_result', 'text']);
     expect(msg.usage.server_tool_use).toEqual({ web_search_requests: 1 });
   });
 

@@ -121,6 +121,9 @@ describe('Responses web_search on upstreams other than OpenAI', () => {
     expect(added).toEqual([expect.objectContaining({ annotation_index: 0, content_index: 0, annotation: cite })]);
     const message = completed.output.find((item: any) => item.type === 'message');
     expect(added[0].item_id).toBe(message.id);
+    // As the API streams them: the search item first, then the message it grounds.
+    const addedItems = events.filter((e) => e.type === 'response.output_item.added').map((e) => e.item.type);
+    expect(addedItems).toEqual(['web_search_call', 'message']);
     expect(message.content[0].annotations).toEqual([cite]);
   });
 
