@@ -61,6 +61,21 @@ const searchBlocks = [
   },
 ];
 
+/** The answer's text, which the mock's grounding supports by its first page: cited as Anthropic cites a search result. */
+const citedText = {
+  type: 'text',
+  text: `g: ${QUERY}`,
+  citations: [
+    {
+      type: 'web_search_result_location',
+      url: mockSearchUri(QUERY),
+      title: 'example.com',
+      cited_text: `g: ${QUERY}`,
+      encrypted_index: '',
+    },
+  ],
+};
+
 beforeAll(async () => {
   g = await startMockGemini({ name: 'g', apiKey: KEY });
   gw = await startGateway({ providers: [geminiProvider('g', g.origin, { apiKey: KEY, models: [MODEL] })] });
@@ -76,19 +91,19 @@ const lastGenerate = () =>
   g.requests.filter((r) => r.path.includes('generateContent') || r.path.includes('streamGenerateContent')).at(-1)!;
 
 describe('Anthropic web search → Gemini grounding with Google Search', () => {
-  it('searches, and answers with the search blocks, the text and the search counted', async () => {
+  it('searches, and answers with the search blocks, the text citing the page and the search counted', async () => {
     const { data, response } = await client.messages.create(searchRequest(false) as never).withResponse();
     const msg = data as Anthropic.Message;
     expect(lastGenerate().body.tools).toEqual([{ googleSearch: {} }]);
     expect(msg.content.slice(0, 2)).toEqual(searchBlocks);
     expect((msg.content[0] as { id: string }).id).toBe((msg.content[1] as { tool_use_id: string }).tool_use_id);
-    expect(msg.content[2]).toEqual({ type: 'text', text: `g: ${QUERY}` });
+    expect(msg.content[2]).toEqual(citedText);
     expect(msg.content).toHaveLength(3);
     expect(msg.usage.server_tool_use).toEqual({ web_search_requests: 1 });
     expect(response.headers.get('x-switchyard-warnings')).toContain('max_uses dropped');
   });
 
-  it('streams the search blocks as Anthropic does, and counts the search in the final usage', async () => {
+  it('streams the search blocks as Anthropic does, the text citing the page, and counts the search in the final usage', async () => {
     const stream = client.messages.stream(searchRequest(true) as never);
     const starts: string[] = [];
     stream.on('streamEvent', (event) => {
@@ -97,7 +112,7 @@ describe('Anthropic web search → Gemini grounding with Google Search', () => {
     const msg = await stream.finalMessage();
     expect(lastGenerate().path).toContain('streamGenerateContent');
     expect(lastGenerate().body.tools).toEqual([{ googleSearch: {} }]);
-    expect(msg.content.find((b) => b.type === 'text')).toMatchObject({ type: 'text', text: `g: ${QUERY}` });
+    expect(msg.content.find((b) => b.type === 'text')).toEqual(citedText);
     expect(msg.content.filter((b) => b.type !== 'text')).toEqual(searchBlocks);
     expect(starts).toContain('server_tool_use');
     expect(starts).toContain('web_search_tool_result');

@@ -58,6 +58,21 @@ const searchBlocks = [
   },
 ];
 
+/** The answer's text, which the mock's Responses answer cites whole (a url_citation of the search's page): as Anthropic cites a search result. */
+const citedText = {
+  type: 'text',
+  text: `o: ${QUERY}`,
+  citations: [
+    {
+      type: 'web_search_result_location',
+      url: searchResultUrl(QUERY),
+      title: `Results for ${QUERY}`,
+      cited_text: `o: ${QUERY}`,
+      encrypted_index: '',
+    },
+  ],
+};
+
 beforeAll(async () => {
   openai = await startMockOpenAI({ name: 'o', apiKey: KEY });
   chatOnly = await startMockOpenAI({ name: 'c', apiKey: KEY, chatOnly: true });
@@ -82,7 +97,7 @@ afterAll(async () => {
 const lastResponses = () => openai.requests.filter((r) => r.path === '/v1/responses').at(-1)!;
 
 describe('Anthropic web search → OpenAI Responses hosted web_search', () => {
-  it('searches over the Responses API and answers with the search blocks, the text and the search counted', async () => {
+  it('searches over the Responses API and answers with the search blocks, the text citing the page and the search counted', async () => {
     const { data, response } = await client.messages.create(searchRequest('searching', false) as never).withResponse();
     const msg = data as Anthropic.Message;
     const sent = lastResponses().body;
@@ -99,12 +114,12 @@ describe('Anthropic web search → OpenAI Responses hosted web_search', () => {
     });
     expect(lastResponses().status).toBe(200);
     expect(msg.content.slice(0, 2)).toEqual(searchBlocks);
-    expect(msg.content[2]).toEqual({ type: 'text', text: `o: ${QUERY}` });
+    expect(msg.content[2]).toEqual(citedText);
     expect(msg.usage.server_tool_use).toEqual({ web_search_requests: 1 });
     expect(response.headers.get('x-switchyard-warnings')).toContain('max_uses dropped');
   });
 
-  it('streams the search blocks, and counts the search in the final usage', async () => {
+  it('streams the search blocks before the text citing the page, and counts the search in the final usage', async () => {
     const stream = client.messages.stream(searchRequest('searching', true) as never);
     const starts: string[] = [];
     stream.on('streamEvent', (event) => {
@@ -112,9 +127,15 @@ describe('Anthropic web search → OpenAI Responses hosted web_search', () => {
     });
     const msg = await stream.finalMessage();
     expect(lastResponses().body.stream).toBe(true);
-    expect(msg.content.find((b) => b.type === 'text')).toMatchObject({ type: 'text', text: `o: ${QUERY}` });
-    expect(msg.content.filter((b) => b.type !== 'text')).toEqual(searchBlocks);
-    expect(starts).toEqual(expect.arrayContaining(['server_tool_use', 'web_search_tool_result']));
+    expect(msg.content.find((b) => b.type === 'text')).toEqual(citedText);
+    // Streamed, the search is passed on as it finishes: its page's title (which only the text's citation gives) is its URL.
+    const url = searchResultUrl(QUERY);
+    expect(msg.content.filter((b) => b.type !== 'text')).toEqual([
+      searchBlocks[0],
+      { ...searchBlocks[1], content: [{ ...searchBlocks[1]!.content[0], title: url }] },
+    ]);
+    // As the API streams them: the search first, then the text it grounds.
+    expect(starts).toEqual(['server_tool_use', 'web_search_tool_result', 'text']);
     expect(msg.usage.server_tool_use).toEqual({ web_search_requests: 1 });
   });
 

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockAnthropic, type MockAnthropic } from '../support/mock-anthropic.js';
-import { startMockGemini, type MockGemini } from '../support/mock-gemini.js';
+import { mockSearchUri, startMockGemini, type MockGemini } from '../support/mock-gemini.js';
 import { startGateway, type RunningGateway } from '../support/gateway.js';
 
 /**
@@ -9,7 +9,9 @@ import { startGateway, type RunningGateway } from '../support/gateway.js';
  * search their own way: Anthropic's web search server tool (beside the caller's functions) and
  * Gemini's Google Search (alone: Gemini refuses it beside functions). The searches they ran come
  * back as the Responses API reports its own: completed `web_search_call` items whose action is a
- * search for the query (the pages as `sources` when `include` asks), in answers and streams.
+ * search for the query (the pages as `sources` when `include` asks), in answers and streams; the
+ * pages the text cites (Anthropic's citations, Gemini's grounding supports) as the `url_citation`
+ * annotations of its output_text.
  */
 const UP = 'fake-upstream-key-search';
 let anthropic: MockAnthropic;
@@ -108,6 +110,34 @@ describe('Responses web_search on upstreams other than OpenAI', () => {
     ]);
     const completed = events.find((e) => e.type === 'response.completed').response;
     expect(completed.output).toContainEqual(searchItem);
+    const cite = {
+      type: 'url_citation',
+      start_index: 0,
+      end_index: 8,
+      url: 'https://example.com/notes',
+      title: 'Release notes',
+    };
+    const added = events.filter((e) => e.type === 'response.output_text.annotation.added');
+    expect(added).toEqual([expect.objectContaining({ annotation_index: 0, content_index: 0, annotation: cite })]);
+    const message = completed.output.find((item: any) => item.type === 'message');
+    expect(added[0].item_id).toBe(message.id);
+    // As the API streams them: the search item first, then the message it grounds.
+    const addedItems = events.filter((e) => e.type === 'response.output_item.added').map((e) => e.item.type);
+    expect(addedItems).toEqual(['web_search_call', 'message']);
+    expect(message.content[0].annotations).toEqual([cite]);
+  });
+
+  it('Anthropic: the text citing a search result becomes a url_citation annotation of the output_text', async () => {
+    anthropic.queueAnswer({ webSearch: { query: 'switchyard release' }, text: 'found it' });
+    const data = await client.responses.create({
+      model: 'claude-sonnet-4-5',
+      input: 'news about switchyard?',
+      tools: [{ type: 'web_search' }, shell],
+    });
+    const message = data.output.find((item) => item.type === 'message') as any;
+    expect(message.content[0].annotations).toEqual([
+      { type: 'url_citation', start_index: 0, end_index: 8, url: 'https://example.com/', title: 'Example Domain' },
+    ]);
   });
 
   it('Gemini: grounds the answer with Google Search when no function is offered', async () => {
@@ -125,5 +155,41 @@ describe('Responses web_search on upstreams other than OpenAI', () => {
       action: { type: 'search', query: 'news about switchyard?' },
     });
     expect((data.output[0] as any).action.sources).toBeUndefined();
+    const message = data.output.find((item) => item.type === 'message') as any;
+    expect(message.content[0].annotations).toEqual([
+      {
+        type: 'url_citation',
+        start_index: 0,
+        end_index: message.content[0].text.length,
+        url: mockSearchUri('news about switchyard?'),
+        title: 'example.com',
+      },
+    ]);
+  });
+
+  it('Gemini, streamed: the grounding supports become annotations of the streamed text, multi-byte text counted in characters', async () => {
+    const input = 'nouvelles de switchyard — été?';
+    const stream = await client.responses.create({
+      model: 'gemini-2.5-flash',
+      input,
+      tools: [{ type: 'web_search' }],
+      stream: true,
+    });
+    const events: any[] = [];
+    for await (const event of stream) events.push(event);
+    const completed = events.find((e) => e.type === 'response.completed').response;
+    const message = completed.output.find((item: any) => item.type === 'message');
+    const text: string = message.content[0].text;
+    expect(text).toContain(input);
+    const cite = {
+      type: 'url_citation',
+      start_index: 0,
+      end_index: text.length,
+      url: mockSearchUri(input),
+      title: 'example.com',
+    };
+    expect(message.content[0].annotations).toEqual([cite]);
+    const added = events.filter((e) => e.type === 'response.output_text.annotation.added');
+    expect(added).toEqual([expect.objectContaining({ item_id: message.id, annotation_index: 0, annotation: cite })]);
   });
 });

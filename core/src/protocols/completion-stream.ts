@@ -34,6 +34,9 @@ export class CompletionAccumulator {
         message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
       if (delta.reasoning_blocks?.length) (message.reasoning_blocks ??= []).push(...delta.reasoning_blocks);
       if (typeof delta.refusal === 'string') message.refusal = (message.refusal ?? '') + delta.refusal;
+      // The web searches an answer ran and its citations (wire-chat's web_search_calls, Chat's annotations) add up too.
+      if (delta.web_search_calls !== undefined) append(message, 'web_search_calls', delta.web_search_calls);
+      if (delta.annotations !== undefined) append(message, 'annotations', delta.annotations);
       for (const call of delta.tool_calls ?? []) {
         const calls = (message.tool_calls ??= []);
         let known: ToolCall | undefined = calls[call.index];
@@ -67,4 +70,11 @@ export class CompletionAccumulator {
     if (this.#usage) completion.usage = this.#usage;
     return completion;
   }
+}
+
+/** A delta's array field added to the message's field of that name. */
+function append(message: Choice['message'], field: string, items: unknown): void {
+  if (!Array.isArray(items) || items.length === 0) return;
+  const known = message[field];
+  message[field] = Array.isArray(known) ? [...(known as unknown[]), ...items] : [...items];
 }

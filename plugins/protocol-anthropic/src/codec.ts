@@ -83,7 +83,8 @@ export const anthropicCodec: ProtocolCodec = {
   },
 
   encodeStream(chunks: AsyncIterable<ChatCompletionChunk>, x, obs: StreamObservation) {
-    const encoder = new AnthropicStreamEncoder(x.model);
+    // Only a request that may search gets citations: the encoder then keeps the text they quote.
+    const encoder = new AnthropicStreamEncoder(x.model, x.request?.web_search_options != null);
     return mapStream<ChatCompletionChunk, string>(chunks, {
       each(chunk, out) {
         const text = encoder.push(chunk);

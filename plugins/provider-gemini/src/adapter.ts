@@ -26,7 +26,12 @@ export function modelUrl(instance: ProviderInstance, model: string, method: stri
 }
 
 function context(x: Exchange): DecodeContext {
-  return { fallbackId: x.id, model: x.target?.model ?? x.model, warn: (m) => x.warn(m) };
+  return {
+    fallbackId: x.id,
+    model: x.target?.model ?? x.model,
+    warn: (m) => x.warn(m),
+    grounded: x.request?.web_search_options != null,
+  };
 }
 
 const MAX_MODEL_PAGES = 20;

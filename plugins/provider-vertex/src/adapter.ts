@@ -33,7 +33,12 @@ export function modelUrl(instance: ProviderInstance, model: string, method: stri
 }
 
 function geminiContext(x: Exchange): DecodeContext {
-  return { fallbackId: x.id, model: x.target?.model ?? x.model, warn: (m) => x.warn(m) };
+  return {
+    fallbackId: x.id,
+    model: x.target?.model ?? x.model,
+    warn: (m) => x.warn(m),
+    grounded: x.request?.web_search_options != null,
+  };
 }
 
 /**

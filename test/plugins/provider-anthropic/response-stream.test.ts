@@ -97,19 +97,33 @@ describe('fromMessagesResponse', () => {
     expect(() => fromMessagesResponse({ type: 'error' } as never)).toThrow();
   });
 
-  it('names dropped citations, keeps the text, and counts thinking tokens as reasoning tokens', () => {
+  it('keeps search citations as url_citation annotations, names document ones dropped, counts thinking tokens as reasoning tokens', () => {
     const warnings: string[] = [];
     const cited = { type: 'web_search_result_location', url: 'https://example.com', title: 'T', cited_text: 'c' };
+    const page = {
+      type: 'page_location',
+      document_index: 0,
+      start_page_number: 1,
+      end_page_number: 2,
+      cited_text: 'p',
+    };
     const out = fromMessagesResponse(
       {
-        ...message([{ type: 'text', text: 'Two eclipses.', citations: [cited] }]),
+        ...message([
+          { type: 'text', text: 'Intro. ' },
+          { type: 'text', text: 'Two eclipses.', citations: [cited] },
+          { type: 'text', text: ' From the file.', citations: [page] },
+        ]),
         usage: { input_tokens: 10, output_tokens: 50, output_tokens_details: { thinking_tokens: 30 } },
       },
       undefined,
       (w) => warnings.push(w),
     );
-    expect(out.choices[0]!.message.content).toBe('Two eclipses.');
-    expect(warnings).toEqual(['citations dropped (the answer text is kept without them)']);
+    expect(out.choices[0]!.message.content).toBe('Intro. Two eclipses. From the file.');
+    expect(out.choices[0]!.message.annotations).toEqual([
+      { type: 'url_citation', url_citation: { url: 'https://example.com', title: 'T', start_index: 7, end_index: 20 } },
+    ]);
+    expect(warnings).toEqual(['citations of documents dropped (the answer text is kept without them)']);
     expect(out.usage).toMatchObject({ completion_tokens: 50, completion_tokens_details: { reasoning_tokens: 30 } });
   });
 });

@@ -5,9 +5,9 @@
  */
 import { anthropicUsageOf, messageId, stopReasonOf } from './inbound.js';
 import { isAnthropicReasoning } from './reasoning.js';
-import { webSearchCallsOf } from '@switchyard/wire-chat';
-import type { WebSearchCall } from '@switchyard/wire-chat';
-import { searchUseId, webSearchBlocks } from './web-search.js';
+import { citationsOf, webSearchCallsOf } from '@switchyard/wire-chat';
+import type { UrlCitation, WebSearchCall } from '@switchyard/wire-chat';
+import { locationOf, searchUseId, webSearchBlocks } from './web-search.js';
 import type { AnthropicStreamEvent } from './types.js';
 import type { ChatCompletionChunk, FinishReason, ReasoningBlock, Usage } from '@switchyard/core/protocol';
 
@@ -28,8 +28,16 @@ export class AnthropicStreamEncoder {
   #usage: Usage | undefined;
   /** Web searches shown so far (numbers their server_tool_use ids). */
   #searches = 0;
+  /** When the request may search (`cites`): the content so far and where the open text block starts in it, to quote what a citation covers. */
+  #content: string | undefined;
+  #textStart = 0;
 
-  constructor(private readonly model: string) {}
+  constructor(
+    private readonly model: string,
+    cites = false,
+  ) {
+    if (cites) this.#content = '';
+  }
 
   /** Events for one chunk (possibly none). */
   push(chunk: ChatCompletionChunk): string {
@@ -45,9 +53,12 @@ export class AnthropicStreamEncoder {
     for (const block of delta.reasoning_blocks ?? []) out += this.#reasoning(block);
     for (const call of webSearchCallsOf(delta)) out += this.#search(call, messageId(chunk.id));
     if (typeof delta.content === 'string' && delta.content) {
+      if (this.#content !== undefined && this.#kind !== 'text') this.#textStart = this.#content.length;
       out += this.#open('text', { type: 'text', text: '' });
       out += this.#delta({ type: 'text_delta', text: delta.content });
+      if (this.#content !== undefined) this.#content += delta.content;
     }
+    if (delta.annotations !== undefined) out += this.#cite(citationsOf(delta));
     for (const call of delta.tool_calls ?? []) {
       let index = this.#tools.get(call.index);
       if (index === undefined) {
@@ -164,6 +175,19 @@ export class AnthropicStreamEncoder {
     out += anthropicSse({ type: 'content_block_stop', index: this.#block });
     out += start(result!);
     return out + anthropicSse({ type: 'content_block_stop', index: this.#block });
+  }
+
+  /** Citations of the text: citations_delta events of the text block streaming now (none open, or the request could not search: dropped). */
+  #cite(citations: UrlCitation[]): string {
+    const content = this.#content;
+    if (this.#kind !== 'text' || content === undefined) return '';
+    let out = '';
+    for (const citation of citations) {
+      const { start_index, end_index } = citation.url_citation;
+      const quoted = content.slice(Math.max(start_index, this.#textStart), end_index);
+      out += this.#delta({ type: 'citations_delta', citation: locationOf(citation, quoted) });
+    }
+    return out;
   }
 
   #delta(delta: Record<string, unknown>): string {

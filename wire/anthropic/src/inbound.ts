@@ -5,8 +5,8 @@
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicStopReason, AnthropicUsage } from './types.js';
 import type { ChatCompletion, FinishReason, ReasoningBlock, Usage } from '@switchyard/core/protocol';
 import { isAnthropicReasoning, thinkingBlockOf } from './reasoning.js';
-import { webSearchCallsOf } from '@switchyard/wire-chat';
-import { searchUseId, webSearchBlocks } from './web-search.js';
+import { citationsOf, webSearchCallsOf } from '@switchyard/wire-chat';
+import { citedTextBlocks, searchUseId, webSearchBlocks } from './web-search.js';
 
 /** OpenAI finish_reason → Anthropic stop_reason. */
 export function stopReasonOf(finish: FinishReason | null | undefined): AnthropicStopReason {
@@ -143,7 +143,8 @@ export function canonicalToAnthropicMessage(completion: ChatCompletion, model: s
   webSearchCallsOf(message).forEach((call, n) =>
     content.push(...(webSearchBlocks(call, searchUseId(id, n)) as never[])),
   );
-  if (typeof message?.content === 'string' && message.content) content.push({ type: 'text', text: message.content });
+  if (typeof message?.content === 'string' && message.content)
+    content.push(...(citedTextBlocks(message.content, citationsOf(message)) as never[]));
   else if (message?.refusal) content.push({ type: 'text', text: message.refusal });
   for (const call of message?.tool_calls ?? []) {
     content.push({

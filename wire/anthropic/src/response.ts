@@ -4,8 +4,9 @@
 import { canonicalUsageOf } from './inbound.js';
 import type { ChatCompletion, FinishReason, ReasoningBlock, ToolCall } from '@switchyard/core/protocol';
 import { reasoningBlockOf } from './reasoning.js';
-import { isSearchBlock, searchCallsOfBlocks } from './web-search.js';
-import { WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
+import { citationsOfBlock, isSearchBlock, searchCallsOfBlocks } from './web-search.js';
+import { ANNOTATIONS, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
+import type { UrlCitation } from '@switchyard/wire-chat';
 import type { AnthropicMessage, AnthropicStopReason, AnthropicToolUseBlock } from './types.js';
 
 /** Anthropic stop_reason → OpenAI finish_reason. */
@@ -38,7 +39,7 @@ export function fromMessagesResponse(
 ): ChatCompletion {
   if (!message || message.type !== 'message' || !Array.isArray(message.content))
     throw new Error('not an Anthropic message');
-  const { text, reasoning, jsonAnswer, calls, blocks } = readBlocks(message.content, jsonTool, warn);
+  const { text, reasoning, jsonAnswer, calls, blocks, citations } = readBlocks(message.content, jsonTool, warn);
   const out: ChatCompletion['choices'][number]['message'] = {
     role: 'assistant',
     content: text || (calls.length ? null : ''),
@@ -48,6 +49,7 @@ export function fromMessagesResponse(
   if (blocks.length) out.reasoning_blocks = blocks;
   const searches = searchCallsOfBlocks(message.content);
   if (searches.length) out[WEB_SEARCH_CALLS] = searches;
+  if (citations.length) out[ANNOTATIONS] = citations;
   out.refusal = null;
   const completion: ChatCompletion = {
     id: message.id,
@@ -73,13 +75,32 @@ function readBlocks(
   content: AnthropicMessage['content'],
   jsonTool: string | undefined,
   warn: ((m: string) => void) | undefined,
-): { text: string; reasoning: string; jsonAnswer: boolean; calls: ToolCall[]; blocks: ReasoningBlock[] } {
-  const read = { text: '', reasoning: '', jsonAnswer: false, calls: [] as ToolCall[], blocks: [] as ReasoningBlock[] };
+): {
+  text: string;
+  reasoning: string;
+  jsonAnswer: boolean;
+  calls: ToolCall[];
+  blocks: ReasoningBlock[];
+  citations: UrlCitation[];
+} {
+  const read = {
+    text: '',
+    reasoning: '',
+    jsonAnswer: false,
+    calls: [] as ToolCall[],
+    blocks: [] as ReasoningBlock[],
+    citations: [] as UrlCitation[],
+  };
   let cited = false;
   for (const block of content) {
     if (block.type === 'text') {
+      const start = read.text.length;
       read.text += block.text as string;
-      if (Array.isArray(block.citations) && block.citations.length) cited = true;
+      if (Array.isArray(block.citations) && block.citations.length) {
+        const kept = citationsOfBlock(block.citations, start, read.text.length);
+        read.citations.push(...kept);
+        if (kept.length < block.citations.length) cited = true;
+      }
     } else if (block.type === 'thinking' || block.type === 'redacted_thinking') {
       if (block.type === 'thinking') read.reasoning += block.thinking as string;
       const kept = reasoningBlockOf(block);
@@ -97,6 +118,6 @@ function readBlocks(
         });
     } else if (!isSearchBlock(block)) warn?.(`${block.type} response blocks dropped (no OpenAI equivalent)`);
   }
-  if (cited) warn?.('citations dropped (the answer text is kept without them)');
+  if (cited) warn?.('citations of documents dropped (the answer text is kept without them)');
   return read;
 }

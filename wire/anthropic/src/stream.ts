@@ -9,14 +9,14 @@
  * (when asked for) and the end. `ping` is ignored; `error` throws.
  */
 import { SwitchyardError } from '@switchyard/core';
-import { mapStream, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
+import { ANNOTATIONS, mapStream, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
 import { canonicalUsageOf } from './inbound.js';
 import type { ChatCompletionChunk, ReasoningBlock, Usage } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
 import type { AnthropicContentBlock, AnthropicMessage, AnthropicStreamEvent, AnthropicUsage } from './types.js';
 import { reasoningBlockOf } from './reasoning.js';
 import { finishReasonOf } from './response.js';
-import { searchResultsOf } from './web-search.js';
+import { citationsOfBlock, searchResultsOf } from './web-search.js';
 
 export class StreamError extends Error {
   constructor(
@@ -28,6 +28,7 @@ export class StreamError extends Error {
 }
 
 type Delta = ChatCompletionChunk['choices'][number]['delta'];
+type Cited = { index: number; start: number; citations: unknown[] };
 
 export class MessagesStreamDecoder {
   #id = '';
@@ -43,6 +44,10 @@ export class MessagesStreamDecoder {
   #jsonAnswer = false;
   /** Web searches streaming now, by server_tool_use id: their block index and input JSON so far. */
   readonly #searches = new Map<string, { index: number; json: string }>();
+  /** The content streamed so far, in characters: where a cited text block starts and ends. */
+  #chars = 0;
+  /** The text block streaming now whose citations came (before its text): its index, start and citations. */
+  #cited: Cited | undefined;
 
   constructor(
     private readonly includeUsage: boolean,
@@ -88,8 +93,7 @@ export class MessagesStreamDecoder {
 
   #blockStart(index: number, block: AnthropicContentBlock): ChatCompletionChunk[] {
     if (block.type === 'tool_use') return this.#toolUseStart(index, block);
-    if (block.type === 'text' && typeof block.text === 'string' && block.text)
-      return [this.#chunk({ content: block.text })];
+    if (block.type === 'text' && typeof block.text === 'string' && block.text) return [this.#content(block.text)];
     if (block.type === 'thinking') return this.#thinkingStart(index, block);
     if (block.type === 'server_tool_use' && block.name === 'web_search') {
       const input = block.input as { query?: unknown } | undefined;
@@ -150,6 +154,7 @@ export class MessagesStreamDecoder {
   }
 
   #blockStop(index: number): ChatCompletionChunk[] {
+    if (this.#cited?.index === index) return this.#citations(this.#cited);
     const thinking = this.#thinking;
     if (!thinking || thinking.index !== index) return [];
     this.#thinking = undefined;
@@ -188,7 +193,7 @@ export class MessagesStreamDecoder {
   ): ChatCompletionChunk[] {
     switch (delta.type) {
       case 'text_delta':
-        return [this.#chunk({ content: delta.text as string })];
+        return [this.#content(delta.text as string)];
       case 'thinking_delta':
         // Anthropic sends an empty thinking_delta before the signature: no chunk for it.
         if (!delta.thinking) return [];
@@ -202,12 +207,28 @@ export class MessagesStreamDecoder {
         const json = delta.partial_json as string;
         for (const search of this.#searches.values()) if (search.index === index) search.json += json ?? '';
         if (!json || target === undefined) return [];
-        if (target === 'json') return [this.#chunk({ content: json })];
+        if (target === 'json') return [this.#content(json)];
         return [this.#chunk({ tool_calls: [{ index: target, function: { arguments: json } }] })];
       }
+      case 'citations_delta':
+        if (this.#cited?.index !== index) this.#cited = { index, start: this.#chars, citations: [] };
+        this.#cited.citations.push(delta.citation);
+        return [];
       default:
-        return []; // citations_delta
+        return [];
     }
+  }
+
+  #content(text: string): ChatCompletionChunk {
+    this.#chars += text.length;
+    return this.#chunk({ content: text });
+  }
+
+  /** A cited text block ended: its search citations, of the text it streamed, as one annotations chunk. */
+  #citations(cited: Cited): ChatCompletionChunk[] {
+    this.#cited = undefined;
+    const citations = citationsOfBlock(cited.citations, cited.start, this.#chars);
+    return citations.length ? [this.#chunk({ [ANNOTATIONS]: citations })] : [];
   }
 
   #chunk(delta: Delta, finish: ChatCompletionChunk['choices'][number]['finish_reason'] = null): ChatCompletionChunk {

@@ -8,7 +8,8 @@
  * `web_search_call` items).
  */
 import type { ChatRequest } from '@switchyard/core/protocol';
-import type { WebSearchCall } from '@switchyard/wire-chat';
+import { urlCitation } from '@switchyard/wire-chat';
+import type { UrlCitation, WebSearchCall } from '@switchyard/wire-chat';
 import type { AnthropicTool } from './types.js';
 
 type Warn = (message: string) => void;
@@ -119,4 +120,47 @@ export function searchCallsOfBlocks(content: Array<Record<string, unknown>>): We
     }
   }
   return [...calls.values()];
+}
+
+/**
+ * A text block's citations of search results (`web_search_result_location`) as canonical URL
+ * citations of the block's text, `[start, end)` of the message's content; citations of other
+ * kinds (documents) are left out.
+ */
+export function citationsOfBlock(citations: unknown, start: number, end: number): UrlCitation[] {
+  if (!Array.isArray(citations)) return [];
+  return (citations as Array<Record<string, unknown>>)
+    .filter((c) => c?.type === 'web_search_result_location' && typeof c.url === 'string')
+    .map((c) => urlCitation(String(c.url), typeof c.title === 'string' ? c.title : undefined, start, end));
+}
+
+/**
+ * A canonical citation as Anthropic's `web_search_result_location`. `cited_text` is the answer's
+ * text it covers (Anthropic quotes the page, whose words other upstreams do not give);
+ * `encrypted_index`, Anthropic's own pointer into its encrypted page, is empty.
+ */
+export function locationOf(citation: UrlCitation, citedText: string): Record<string, unknown> {
+  const { url, title } = citation.url_citation;
+  return { type: 'web_search_result_location', url, title, cited_text: citedText, encrypted_index: '' };
+}
+
+/** An answer's text as Anthropic's text blocks: each span its citations cover a block of its own, with them. */
+export function citedTextBlocks(text: string, citations: UrlCitation[]): Array<Record<string, unknown>> {
+  if (citations.length === 0) return [{ type: 'text', text }];
+  const cuts = new Set([0, text.length]);
+  for (const { url_citation: c } of citations)
+    for (const at of [c.start_index, c.end_index]) if (at > 0 && at < text.length) cuts.add(at);
+  const points = [...cuts].sort((a, b) => a - b);
+  const blocks: Array<Record<string, unknown>> = [];
+  for (let i = 0; i + 1 < points.length; i++) {
+    const [from, to] = [points[i]!, points[i + 1]!];
+    const span = text.slice(from, to);
+    const cover = citations.filter((c) => c.url_citation.start_index <= from && c.url_citation.end_index >= to);
+    blocks.push(
+      cover.length
+        ? { type: 'text', text: span, citations: cover.map((c) => locationOf(c, span)) }
+        : { type: 'text', text: span },
+    );
+  }
+  return blocks;
 }

@@ -3,12 +3,14 @@
  * completion (a cached answer) as a stream. Pure.
  */
 import type { ChatCompletion, ChatCompletionChunk } from '@switchyard/core/protocol';
+import { ANNOTATIONS, WEB_SEARCH_CALLS, webSearchCallsOf } from './web-search.js';
 
 type Choice = ChatCompletion['choices'][number];
 
 /**
  * The canonical chunks of a stored completion, for replaying it as a stream: per choice a role
- * chunk, its reasoning (text, then its blocks), content and tool calls, then its finish; then the usage chunk when
+ * chunk, its reasoning (text, then its blocks), its web searches, content, its citations and tool
+ * calls, then its finish; then the usage chunk when
  * `includeUsage` (OpenAI's stream_options.include_usage) asks for it.
  */
 export function completionChunks(completion: ChatCompletion, includeUsage: boolean): ChatCompletionChunk[] {
@@ -45,7 +47,12 @@ export function completionChunks(completion: ChatCompletion, includeUsage: boole
       if (message.reasoning_content) chunks.push(chunk(index, { reasoning_content: message.reasoning_content }));
       if (blocks.length) chunks.push(chunk(index, { reasoning_blocks: blocks }));
     }
+    // The searches before the text they ground, its citations after it, as the answer came.
+    const searches = webSearchCallsOf(message);
+    if (searches.length) chunks.push(chunk(index, { [WEB_SEARCH_CALLS]: searches }));
     if (typeof message.content === 'string' && message.content) chunks.push(chunk(index, { content: message.content }));
+    if (Array.isArray(message.annotations) && message.annotations.length)
+      chunks.push(chunk(index, { [ANNOTATIONS]: message.annotations }));
     if (message.refusal) chunks.push(chunk(index, { refusal: message.refusal }));
     (message.tool_calls ?? []).forEach((call, i) => {
       chunks.push(

@@ -15,5 +15,13 @@ export {
 } from './reasoning.js';
 export { completionChunks } from './completion-chunks.js';
 export { decodeChatChunks, parseStreamEvent, upstreamStreamFailure } from './upstream-events.js';
-export { fitWebSearch, searchesThroughChat, WEB_SEARCH_CALLS, webSearchCallsOf } from './web-search.js';
-export type { WebSearchCall } from './web-search.js';
+export {
+  ANNOTATIONS,
+  citationsOf,
+  fitWebSearch,
+  searchesThroughChat,
+  urlCitation,
+  WEB_SEARCH_CALLS,
+  webSearchCallsOf,
+} from './web-search.js';
+export type { UrlCitation, WebSearchCall } from './web-search.js';

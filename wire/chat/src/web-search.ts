@@ -45,3 +45,28 @@ export function fitWebSearch(
   delete body.web_search_options;
   warn(`web search dropped (${model} does not search through Chat Completions; its search models do)`);
 }
+
+/**
+ * A citation of a page in an answer's text, in Chat's shape (`message.annotations`, the canonical
+ * carrier): the cited span as `start_index` / `end_index` into the message's `content` (string
+ * indices, end exclusive). A delta's annotations index into the content streamed so far.
+ */
+export interface UrlCitation {
+  type: 'url_citation';
+  url_citation: { url: string; title: string; start_index: number; end_index: number };
+}
+
+/** The canonical message or delta field that carries UrlCitation entries. */
+export const ANNOTATIONS = 'annotations';
+
+/** A message's or delta's URL citations ([] when it carries none). */
+export function citationsOf(carrier: Record<string, unknown> | undefined): UrlCitation[] {
+  const notes = carrier?.[ANNOTATIONS];
+  if (!Array.isArray(notes) || notes.length === 0) return [];
+  return (notes as UrlCitation[]).filter((n) => n?.type === 'url_citation' && typeof n.url_citation?.url === 'string');
+}
+
+/** A URL citation of `content[start, end)`. */
+export function urlCitation(url: string, title: string | undefined, start: number, end: number): UrlCitation {
+  return { type: 'url_citation', url_citation: { url, title: title ?? url, start_index: start, end_index: end } };
+}

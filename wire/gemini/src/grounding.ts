@@ -3,7 +3,8 @@
  * `web_search_calls` (see @switchyard/wire-chat) and the searches billed.
  */
 import type { Usage } from '@switchyard/core/protocol';
-import type { WebSearchCall } from '@switchyard/wire-chat';
+import { urlCitation } from '@switchyard/wire-chat';
+import type { UrlCitation, WebSearchCall } from '@switchyard/wire-chat';
 import type { GroundingMetadata } from './types.js';
 
 /**
@@ -22,6 +23,31 @@ export function searchCallsOf(meta: GroundingMetadata | undefined): WebSearchCal
   );
   if (queries.length === 0) return results.length ? [{ query: '', results }] : [];
   return queries.map((query, i) => ({ query, results: i === 0 ? results : [] }));
+}
+
+/**
+ * The citations a candidate's grounding makes (`groundingSupports`: a segment of the text, the
+ * pages that support it) as canonical URL citations of `text`, the candidate's whole text: one
+ * per page of a segment. Gemini counts a segment's offsets in UTF-8 bytes (a start of 0 left out).
+ */
+export function citationsOfGrounding(meta: GroundingMetadata | undefined, text: string): UrlCitation[] {
+  const supports = meta?.groundingSupports;
+  if (!Array.isArray(supports) || supports.length === 0) return [];
+  const chunks = Array.isArray(meta!.groundingChunks) ? meta!.groundingChunks : [];
+  const bytes = Buffer.from(text);
+  const at = (offset: unknown): number =>
+    typeof offset === 'number' && offset > 0 ? bytes.subarray(0, offset).toString().length : 0;
+  const out: UrlCitation[] = [];
+  for (const support of supports) {
+    const start = at(support?.segment?.startIndex);
+    const end = at(support?.segment?.endIndex);
+    if (end <= start) continue;
+    for (const i of support.groundingChunkIndices ?? []) {
+      const web = chunks[i]?.web;
+      if (typeof web?.uri === 'string') out.push(urlCitation(web.uri, web.title, start, end));
+    }
+  }
+  return out;
 }
 
 /**

@@ -1,8 +1,8 @@
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletion, EmbeddingsResponse, FinishReason, ToolCall, Usage } from '@switchyard/core/protocol';
 import { toolCallId } from './ids.js';
-import { WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
-import { billedSearches, searchCallsOf, withSearches } from './grounding.js';
+import { ANNOTATIONS, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
+import { billedSearches, citationsOfGrounding, searchCallsOf, withSearches } from './grounding.js';
 import type { Warn } from './request.js';
 import type { EmbedContentResponse, GenerateContentResponse, Part, UsageMetadata } from './types.js';
 
@@ -12,6 +12,8 @@ export interface DecodeContext {
   fallbackId: string;
   /** The model asked for, when the response has no modelVersion. */
   model: string;
+  /** The request asked for Google Search: a stream keeps each candidate's text, for the citations its grounding makes. */
+  grounded?: boolean;
   warn: Warn;
 }
 
@@ -119,6 +121,8 @@ export function fromGenerateContent(body: GenerateContentResponse, c: DecodeCont
     if (read.reasoning) message.reasoning_content = read.reasoning;
     const searches = searchCallsOf(candidate.groundingMetadata);
     if (searches.length) message[WEB_SEARCH_CALLS] = searches;
+    const citations = citationsOfGrounding(candidate.groundingMetadata, read.text);
+    if (citations.length) message[ANNOTATIONS] = citations;
     searched = Math.max(searched, searches.length);
     const finish = finishReasonOf(
       candidate.finishReason ?? 'STOP',

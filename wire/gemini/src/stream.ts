@@ -1,11 +1,11 @@
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk, FinishReason, Usage } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
-import { mapStream, parseStreamEvent, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
-import { billedSearches, searchCallsOf, withSearches } from './grounding.js';
+import { ANNOTATIONS, mapStream, parseStreamEvent, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
+import { billedSearches, citationsOfGrounding, searchCallsOf, withSearches } from './grounding.js';
 import { finishReasonOf, readParts, usageOf } from './response.js';
 import type { DecodeContext } from './response.js';
-import type { GenerateContentResponse } from './types.js';
+import type { GenerateContentResponse, GroundingMetadata } from './types.js';
 
 type Delta = ChatCompletionChunk['choices'][number]['delta'];
 
@@ -15,6 +15,8 @@ interface CandidateState {
   finished: boolean;
   /** Its grounding was passed on (Gemini may repeat it on later events). */
   searched?: boolean;
+  /** Its text so far, kept only when the request grounds (for the citations its grounding makes). */
+  text?: string;
 }
 
 /**
@@ -66,7 +68,7 @@ export class GeminiStreamDecoder {
       const index = candidate.index ?? i;
       let state = this.#candidates.get(index);
       if (!state) {
-        state = { tools: 0, finished: false };
+        state = { tools: 0, finished: false, text: this.#c.grounded ? '' : undefined };
         this.#candidates.set(index, state);
         out.push(this.#chunk(index, { role: 'assistant', content: '' }));
       }
@@ -75,13 +77,8 @@ export class GeminiStreamDecoder {
       const read = readParts(candidate.content?.parts, this.#id!, index, () => s.tools++, this.#c.warn);
       if (read.reasoning) out.push(this.#chunk(index, { reasoning_content: read.reasoning }));
       if (read.text) out.push(this.#chunk(index, { content: read.text }));
-      // Gemini sends a candidate's grounding once, with its last text.
-      const searches = searchCallsOf(candidate.groundingMetadata);
-      if (searches.length && !s.searched) {
-        s.searched = true;
-        this.#searched = Math.max(this.#searched, searches.length);
-        out.push(this.#chunk(index, { [WEB_SEARCH_CALLS]: searches }));
-      }
+      if (s.text !== undefined) s.text += read.text;
+      if (candidate.groundingMetadata && !s.searched) this.#grounding(index, s, candidate.groundingMetadata, out);
       if (read.toolCalls.length) {
         const first = s.tools - read.toolCalls.length;
         out.push(
@@ -102,6 +99,18 @@ export class GeminiStreamDecoder {
       }
     });
     return out;
+  }
+
+  /** Gemini sends a candidate's grounding once, with its last text: its citations, then its searches. */
+  #grounding(index: number, s: CandidateState, meta: GroundingMetadata, out: ChatCompletionChunk[]): void {
+    const searches = searchCallsOf(meta);
+    if (!searches.length) return;
+    s.searched = true;
+    this.#searched = Math.max(this.#searched, searches.length);
+    // The citations first, while a caller's text (Responses' output_text part) is still open.
+    const citations = citationsOfGrounding(meta, s.text ?? '');
+    if (citations.length) out.push(this.#chunk(index, { [ANNOTATIONS]: citations }));
+    out.push(this.#chunk(index, { [WEB_SEARCH_CALLS]: searches }));
   }
 
   /** The stream closed: the usage chunk, or an error if some candidate never finished. */

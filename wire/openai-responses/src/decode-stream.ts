@@ -5,19 +5,21 @@
  * summary (and reasoning text) deltas → reasoning_content, and each finished reasoning item with
  * encrypted_content → reasoning_blocks; function calls → tool_calls (indexes 0, 1, … in output
  * order) with their argument pieces; custom tool calls → one tool call whose arguments are
- * `{"input": …}`; the web searches the finished response holds → one `web_search_calls` chunk;
+ * `{"input": …}`; each finished `web_search_call` → a `web_search_calls` chunk, before the text it
+ * grounds (an answer whose pages only citations name: one chunk at the end); `url_citation`
+ * annotations → `annotations` deltas;
  * response.completed / response.incomplete → the finish chunk and the usage
  * chunk. response.failed and error events throw, as does an end before the last event.
  */
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
-import { mapStream, parseStreamEvent, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
+import { ANNOTATIONS, mapStream, parseStreamEvent, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
 import { reasoningBlock } from './request.js';
 import { finishReasonOf } from './response.js';
 import type { Json, ResponseObject, ResponsesReasoningItem } from './types.js';
 import { canonicalUsageOf } from './usage.js';
-import { searchCallsOfOutput } from './web-search.js';
+import { citationOfAnnotation, searchCallsOfOutput } from './web-search.js';
 
 type Delta = ChatCompletionChunk['choices'][number]['delta'];
 
@@ -28,6 +30,11 @@ export class ResponsesStreamDecoder {
   /** Output item id → canonical tool-call index. */
   readonly #calls = new Map<string, number>();
   #done = false;
+  /** The content streamed so far, in characters, and where the text part streaming now starts in it. */
+  #chars = 0;
+  #partStart = 0;
+  /** A search was passed on as its web_search_call item finished. */
+  #searched = false;
 
   /** `onResponse` receives the finished response object as the upstream sent it. */
   constructor(private readonly onResponse?: (response: ResponseObject) => void) {}
@@ -41,8 +48,18 @@ export class ResponsesStreamDecoder {
     switch (event.type) {
       case 'response.created':
         return this.#responseCreated(event.response as Partial<ResponseObject> | undefined);
-      case 'response.output_text.delta':
-        return [this.#chunk({ content: String(event.delta ?? '') })];
+      case 'response.output_text.delta': {
+        const text = String(event.delta ?? '');
+        this.#chars += text.length;
+        return [this.#chunk({ content: text })];
+      }
+      case 'response.content_part.added':
+        this.#partStart = this.#chars;
+        return [];
+      case 'response.output_text.annotation.added': {
+        const citation = citationOfAnnotation(event.annotation, this.#partStart);
+        return citation ? [this.#chunk({ [ANNOTATIONS]: [citation] })] : [];
+      }
       case 'response.refusal.delta':
         return [this.#chunk({ refusal: String(event.delta ?? '') })];
       case 'response.reasoning_summary_text.delta':
@@ -110,7 +127,8 @@ export class ResponsesStreamDecoder {
     this.#done = true;
     this.onResponse?.(response);
     if (response?.model) this.#model = response.model;
-    const searches = searchCallsOfOutput(response?.output);
+    // Searches passed on as they finished are not repeated; an answer that only cites pages names them here.
+    const searches = this.#searched ? [] : searchCallsOfOutput(response?.output);
     const found = searches.length ? [this.#chunk({ [WEB_SEARCH_CALLS]: searches })] : [];
     const finish = this.#chunk({}, finishReasonOf(response, this.#calls.size > 0));
     return [
@@ -132,9 +150,21 @@ export class ResponsesStreamDecoder {
       const block = reasoningBlock(item as unknown as ResponsesReasoningItem);
       return block ? [this.#chunk({ reasoning_blocks: [block] })] : [];
     }
+    if (item?.type === 'web_search_call') return this.#search(item);
     if (item?.type === 'custom_tool_call')
       return [this.#toolCallStart(item, JSON.stringify({ input: String(item.input ?? '') }))];
     return [];
+  }
+
+  /**
+   * A finished search, passed on at once, before the text it grounds (the pages named by its
+   * sources, which carry no title: the URL stands for it; the text's citations name titles).
+   */
+  #search(item: Json): ChatCompletionChunk[] {
+    const searches = searchCallsOfOutput([item]);
+    if (searches.length === 0) return [];
+    this.#searched = true;
+    return [this.#chunk({ [WEB_SEARCH_CALLS]: searches })];
   }
 
   #chunk(delta: Delta, finish: ChatCompletionChunk['choices'][number]['finish_reason'] = null): ChatCompletionChunk {

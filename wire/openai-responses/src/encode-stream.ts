@@ -19,15 +19,18 @@ import type {
 import { newId } from './ids.js';
 import { customToolInput, wantsSummary } from './request.js';
 import { baseResponse, finishResponse, outputText, reasoningItem, visibleItem, visibleResponse } from './response.js';
-import { searchItem } from './web-search.js';
-import { webSearchCallsOf } from '@switchyard/wire-chat';
-import type { WebSearchCall } from '@switchyard/wire-chat';
+import { annotationOf, searchItem } from './web-search.js';
+import { citationsOf, webSearchCallsOf } from '@switchyard/wire-chat';
+import type { UrlCitation, WebSearchCall } from '@switchyard/wire-chat';
 import type { ResponseContext } from './response.js';
 import type { Json, ResponseObject, ResponsesContentPart, ResponsesItem, ResponsesStreamEvent } from './types.js';
 
 interface Part {
   kind: 'text' | 'refusal';
   text: string;
+  /** Where the part starts in the canonical content (citations index into the whole content), and its annotations. */
+  start: number;
+  annotations: Json[];
 }
 
 type Open =
@@ -65,6 +68,10 @@ export class ResponsesStreamEncoder {
   #usage: Usage | undefined;
   #model: string | undefined;
   #final: ResponseObject | undefined;
+  /** The canonical content so far, in characters. */
+  #chars = 0;
+  /** The text part last closed: citations arriving after it reach the final response. */
+  #closedText: { part: ResponsesContentPart; start: number } | undefined;
 
   constructor(private readonly ctx: ResponseContext) {
     this.#base = baseResponse(ctx);
@@ -105,6 +112,7 @@ export class ResponsesStreamEncoder {
       if (typeof delta.content === 'string' && delta.content) this.#text('text', delta.content);
       if (typeof delta.refusal === 'string' && delta.refusal) this.#text('refusal', delta.refusal);
       for (const call of delta.tool_calls ?? []) this.#toolCall(call);
+      if (delta.annotations !== undefined) for (const citation of citationsOf(delta)) this.#cite(citation);
       for (const search of webSearchCallsOf(delta)) this.#search(search);
       if (choice.finish_reason) this.#finish = choice.finish_reason;
     }
@@ -249,7 +257,7 @@ export class ResponsesStreamEncoder {
     let current = open.part;
     if (!current || current.kind !== kind) {
       this.#closePart(open);
-      current = open.part = { kind, text: '' };
+      current = open.part = { kind, text: '', start: this.#chars, annotations: [] };
       const part = kind === 'text' ? outputText('') : { type: 'refusal', refusal: '' };
       this.#emit('response.content_part.added', {
         item_id: open.id,
@@ -259,6 +267,7 @@ export class ResponsesStreamEncoder {
       });
     }
     current.text += text;
+    if (kind === 'text') this.#chars += text.length;
     const where = { item_id: open.id, output_index: open.index, content_index: open.parts.length };
     if (kind === 'text') this.#emit('response.output_text.delta', { ...where, delta: text, logprobs: [] });
     else this.#emit('response.refusal.delta', { ...where, delta: text });
@@ -269,7 +278,8 @@ export class ResponsesStreamEncoder {
     if (!part) return;
     const where = { item_id: open.id, output_index: open.index, content_index: open.parts.length };
     const done: ResponsesContentPart =
-      part.kind === 'text' ? outputText(part.text) : { type: 'refusal', refusal: part.text };
+      part.kind === 'text' ? outputText(part.text, part.annotations) : { type: 'refusal', refusal: part.text };
+    if (part.kind === 'text') this.#closedText = { part: done, start: part.start };
     if (part.kind === 'text') this.#emit('response.output_text.done', { ...where, text: part.text, logprobs: [] });
     else this.#emit('response.refusal.done', { ...where, refusal: part.text });
     this.#emit('response.content_part.done', { ...where, part: done });
@@ -375,6 +385,26 @@ export class ResponsesStreamEncoder {
     if (call.index >= 0) this.#output[call.index] = this.#callItem(call);
   }
 
+  /** A citation of the text: an annotation of the text part streaming now, else (late) of the last one, in the final response. */
+  #cite(citation: UrlCitation): void {
+    const open = this.#open;
+    if (open?.kind !== 'message' || open.part?.kind !== 'text') {
+      const closed = this.#closedText;
+      if (closed) (closed.part.annotations as Json[]).push(annotationOf(citation, closed.start));
+      return;
+    }
+    const part = open.part;
+    const annotation = annotationOf(citation, part.start);
+    this.#emit('response.output_text.annotation.added', {
+      item_id: open.id,
+      output_index: open.index,
+      content_index: open.parts.length,
+      annotation_index: part.annotations.length,
+      annotation,
+    });
+    part.annotations.push(annotation);
+  }
+
   /** A search the upstream ran: a web_search_call item, its in_progress, searching and completed events between added and done. */
   #search(call: WebSearchCall): void {
     this.#close();
@@ -413,7 +443,13 @@ export class ResponsesStreamEncoder {
       content_index: 0,
       part: outputText(''),
     });
-    this.#open = { kind: 'message', index, id, parts: [], part: { kind: 'text', text: '' } };
+    this.#open = {
+      kind: 'message',
+      index,
+      id,
+      parts: [],
+      part: { kind: 'text', text: '', start: this.#chars, annotations: [] },
+    };
     this.#close();
   }
 }

@@ -19,8 +19,9 @@ import type {
   ResponsesUsage,
 } from './types.js';
 import { canonicalUsageOf, responsesUsageOf } from './usage.js';
-import { searchCallsOfOutput, searchItem } from './web-search.js';
-import { WEB_SEARCH_CALLS, webSearchCallsOf } from '@switchyard/wire-chat';
+import { annotationOf, citationOfAnnotation, searchCallsOfOutput, searchItem } from './web-search.js';
+import { ANNOTATIONS, citationsOf, WEB_SEARCH_CALLS, webSearchCallsOf } from '@switchyard/wire-chat';
+import type { UrlCitation } from '@switchyard/wire-chat';
 
 /** What a response object needs beside the completion: its id, time, and the request it answers. */
 export interface ResponseContext {
@@ -111,7 +112,13 @@ export function toResponseObject(completion: ChatCompletion, ctx: ResponseContex
   const calls = message?.tool_calls ?? [];
   if (text || message?.refusal || calls.length === 0) {
     const content: ResponsesContentPart[] = [];
-    if (text || !message?.refusal) content.push(outputText(text));
+    if (text || !message?.refusal)
+      content.push(
+        outputText(
+          text,
+          citationsOf(message).map((c) => annotationOf(c)),
+        ),
+      );
     if (message?.refusal) content.push({ type: 'refusal', refusal: message.refusal });
     output.push({
       id: newId('msg'),
@@ -131,8 +138,8 @@ export function toResponseObject(completion: ChatCompletion, ctx: ResponseContex
   );
 }
 
-export function outputText(text: string): ResponsesContentPart {
-  return { type: 'output_text', annotations: [], logprobs: [], text };
+export function outputText(text: string, annotations: unknown[] = []): ResponsesContentPart {
+  return { type: 'output_text', annotations, logprobs: [], text };
 }
 
 /**
@@ -213,12 +220,15 @@ export function fromResponseObject(response: ResponseObject): ChatCompletion {
   let reasoning = '';
   const blocks: ReasoningBlock[] = [];
   const calls: ToolCall[] = [];
+  const citations: UrlCitation[] = [];
   for (const item of response.output) {
     const it = item as Json;
     if (item.type === 'message') {
       for (const part of (it.content ?? []) as ResponsesContentPart[]) {
-        if (part.type === 'output_text') text += part.text ?? '';
-        else if (part.type === 'refusal') refusal += part.refusal ?? '';
+        if (part.type === 'output_text') {
+          citations.push(...citationsOfPart(part, text.length));
+          text += part.text ?? '';
+        } else if (part.type === 'refusal') refusal += part.refusal ?? '';
       }
     } else if (item.type === 'function_call') {
       calls.push({
@@ -249,6 +259,7 @@ export function fromResponseObject(response: ResponseObject): ChatCompletion {
   if (blocks.length) message.reasoning_blocks = blocks;
   const searches = searchCallsOfOutput(response.output);
   if (searches.length) message[WEB_SEARCH_CALLS] = searches;
+  if (citations.length) message[ANNOTATIONS] = citations;
   const completion: ChatCompletion = {
     id: response.id,
     object: 'chat.completion',
@@ -259,6 +270,14 @@ export function fromResponseObject(response: ResponseObject): ChatCompletion {
   const usage = canonicalUsageOf(response.usage, response.output);
   if (usage) completion.usage = usage;
   return completion;
+}
+
+/** An output_text part's url_citation annotations, as canonical citations of the content, where the part starts at `offset`. */
+function citationsOfPart(part: ResponsesContentPart, offset: number): UrlCitation[] {
+  if (!Array.isArray(part.annotations) || part.annotations.length === 0) return [];
+  return (part.annotations as unknown[])
+    .map((note) => citationOfAnnotation(note, offset))
+    .filter((c): c is UrlCitation => c !== undefined);
 }
 
 /** A Responses status → the finish reason: incomplete for length or the content filter, tool calls, else stop. */

@@ -4,7 +4,8 @@
  * @switchyard/wire-chat), for callers whose protocol shows searches (Anthropic's blocks); and the
  * searches another upstream ran (Anthropic's, Gemini's) → `web_search_call` items for Responses callers.
  */
-import type { WebSearchCall } from '@switchyard/wire-chat';
+import { urlCitation } from '@switchyard/wire-chat';
+import type { UrlCitation, WebSearchCall } from '@switchyard/wire-chat';
 import { newId } from './ids.js';
 import type { ResponsesItem } from './types.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -70,4 +71,19 @@ export function searchItem(call: WebSearchCall, include: readonly string[] | nul
   const action: Record<string, unknown> = { type: 'search', query: call.query };
   if (include?.includes(SEARCH_SOURCES)) action.sources = call.results.map((r) => ({ type: 'url', url: r.url }));
   return { id: newId('ws'), type: 'web_search_call', status: 'completed', action };
+}
+
+/** An `output_text` annotation, if a `url_citation`, as a canonical citation: its span moved by `offset`, where its part starts in the content. */
+export function citationOfAnnotation(note: unknown, offset: number): UrlCitation | undefined {
+  const n = note as Any | null | undefined;
+  if (n?.type !== 'url_citation' || typeof n.url !== 'string') return undefined;
+  const start = typeof n.start_index === 'number' ? n.start_index : 0;
+  const end = typeof n.end_index === 'number' ? n.end_index : start;
+  return urlCitation(n.url, typeof n.title === 'string' ? n.title : undefined, start + offset, end + offset);
+}
+
+/** A canonical citation as an `output_text` annotation of a part starting at `offset` in the content. */
+export function annotationOf(citation: UrlCitation, offset = 0): Any {
+  const { url, title, start_index, end_index } = citation.url_citation;
+  return { type: 'url_citation', start_index: start_index - offset, end_index: end_index - offset, url, title };
 }
