@@ -70,13 +70,14 @@ function countOf(value: unknown): number | undefined {
 }
 
 /**
- * The most web searches the request may run: a Chat `web_search_options`' one; Anthropic
+ * The most web searches the request may run on `model`: a Chat `web_search_options`' one, or a
+ * Chat search model's (requestedSearchesOf); Anthropic
  * `web_search_*` tools' `max_uses` each; for the Responses API's web search tools together, its
  * `max_tool_calls` (which bounds every built-in tool call; its tools take no `max_uses`). A limit
  * not set counts WEB_SEARCHES_UNCAPPED, which limitSearches sends.
  */
-export function webSearchesAllowed(body: Record<string, unknown>, protocol: string): number {
-  const searches = requestedSearchesOf(body);
+export function webSearchesAllowed(body: Record<string, unknown>, protocol: string, model: string): number {
+  const searches = requestedSearchesOf(body, model);
   const tools = searchToolsOf(body);
   if (tools.length === 0) return searches;
   if (protocol === RESPONSES) return searches + (countOf(body.max_tool_calls) ?? WEB_SEARCHES_UNCAPPED);

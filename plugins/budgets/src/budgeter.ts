@@ -271,14 +271,14 @@ export class Budgeter {
   #excludeUnpriced(plan: RoutePlan, x: Exchange, at: number): void {
     const tier = tierRequestOf(x.body);
     const atTier = tier ? ` at ${tier}` : '';
-    const searches = webSearchesAllowed(x.body, x.protocol) > 0;
     const fee = billedBeyondPrompt(x).unpricedFee;
     const advisors = advisorToolsOf(x.body);
     const why = (t: Target): string | undefined => {
       const price = this.#price(t, x, at);
       const needs = ': a request with a budget needs one (catalog: pricing)';
       if (!price) return `no price known for ${t.id}${atTier}${needs}`;
-      if (searches && price.webSearch === undefined) return `no web search price known for ${t.id}${needs}`;
+      if (webSearchesAllowed(x.body, x.protocol, t.model) > 0 && price.webSearch === undefined)
+        return `no web search price known for ${t.id}${needs}`;
       if (fee) return `no price known for the ${fee}: a request with a budget cannot use it`;
       const advisor = advisors.find((tool) => !this.#advisorInfo(tool, t, x, at)?.price);
       if (advisor)
@@ -441,7 +441,7 @@ export class Budgeter {
     const samplings = compactsContext(x.body) ? 2 : 1;
     return (
       worstCaseUsd(price, input * samplings, Math.min(output, info.maxOutputTokens ?? output) * choices * samplings) +
-      (searchFeeOf(price, webSearchesAllowed(x.body, x.protocol)) ?? 0) +
+      (searchFeeOf(price, webSearchesAllowed(x.body, x.protocol, target.model)) ?? 0) +
       this.#advisorWorstCase(target, info, listed, x, at)
     );
   }
