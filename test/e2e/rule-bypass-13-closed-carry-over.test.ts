@@ -6,35 +6,29 @@
  * limited to 10,000 tokens a minute asking once a minute for an answer of 100,000 tokens was served
  * 100,000 tokens a minute (10 times its limit; 12.8 times on a model writing 128,000). A window a
  * settlement takes past its limit now lasts as many windows as it holds limits: what was used
- * beyond is carried over, and the key's tokens average its limit. Each case failed before the fix.
+ * beyond is carried over, and the key's tokens average its limit: whether the request settles in
+ * its own window or after it ended, and whether it streamed (Chat Completions, Responses). Each
+ * case failed before the fix.
  */
-import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mockProvider, startGateway } from '../support/gateway.js';
 import { call } from '../support/rule-probes.js';
-import { chatAnswer, k, listening } from '../support/rule-probes-5.js';
+import { k } from '../support/rule-probes-5.js';
 import { dropTestKeys, testPrefix } from '../support/tcp-proxy.js';
+import { startGatedUpstream } from '../support/gated-upstream.js';
 import { until } from '../support/wait.js';
 
 const MINUTE_MS = 60_000;
 const LIMIT = 10_000;
 
-/** A chat upstream writing 100,000 tokens for a request that sets no output limit, 10 for one that does. */
-async function longWriter() {
-  const server = createServer((req, res) => {
-    let text = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (text += c));
-    req.on('end', () => {
-      const body = JSON.parse(text);
-      const open = body.max_tokens === undefined && body.max_completion_tokens === undefined;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(chatAnswer(body.model, { prompt_tokens: 10, completion_tokens: open ? 100_000 : 10 })));
-    });
-  });
-  return listening(server);
-}
+/** 100,000 answer tokens for a request that sets no output limit, 10 for one that does. */
+const longWhenOpen = (body: any) => ({
+  prompt_tokens: 10,
+  completion_tokens: body.max_tokens === undefined && body.max_completion_tokens === undefined ? 100_000 : 10,
+});
+
+const longWriter = () => startGatedUpstream(longWhenOpen, { open: true });
 
 async function limitedGateway(baseUrl: string, store?: { type: 'redis'; url: string; keyPrefix: string }) {
   return startGateway({
@@ -48,14 +42,11 @@ async function limitedGateway(baseUrl: string, store?: { type: 'redis'; url: str
   });
 }
 
-const open = (url: string) =>
-  call(`${url}/v1/chat/completions`, k('tpm13'), { model: 'm', messages: [{ role: 'user', content: 'write' }] });
-const small = (url: string) =>
-  call(`${url}/v1/chat/completions`, k('tpm13'), {
-    model: 'm',
-    max_tokens: 10,
-    messages: [{ role: 'user', content: 'hi' }],
-  });
+const OPEN = { model: 'm', messages: [{ role: 'user', content: 'write' }] };
+const SMALL = { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
+const ask = (url: string, body: unknown, path = '/v1/chat/completions') => call(`${url}${path}`, k('tpm13'), body);
+const open = (url: string) => ask(url, OPEN);
+const small = (url: string) => ask(url, SMALL);
 
 afterEach(() => void vi.useRealTimers());
 
@@ -82,7 +73,7 @@ describe('tokens written past a tokens-per-minute limit by a request that set no
       expect((await small(gw.url)).status).toBe(200);
     } finally {
       await gw.close();
-      await up.close();
+      await up.stop();
     }
   });
 
@@ -105,8 +96,61 @@ describe('tokens written past a tokens-per-minute limit by a request that set no
     } finally {
       redis.disconnect();
       await gw.close();
-      await up.close();
+      await up.stop();
       await dropTestKeys(keyPrefix);
+    }
+  });
+});
+
+describe('tokens written past the limit, settled late or streamed', () => {
+  it('a request admitted before its window ends and settled after it is carried over in the window that follows', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    const start = Date.now();
+    const up = await startGatedUpstream(longWhenOpen);
+    const gw = await limitedGateway(up.baseUrl);
+    try {
+      const first = ask(gw.url, OPEN);
+      await up.waitForReceived(1);
+      vi.setSystemTime(start + MINUTE_MS + 1000); // its window has ended
+      up.open();
+      expect((await first).status).toBe(200);
+      const refused = await until(
+        async () => {
+          const res = await ask(gw.url, SMALL);
+          return res.status === 429 ? res : undefined;
+        },
+        { what: 'the late settlement counted' },
+      );
+      // 99,000-odd tokens beyond the reservation: ten minutes' worth, in a window of its own.
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(8 * 60);
+      vi.setSystemTime(start + 2 * MINUTE_MS + 2000);
+      expect((await ask(gw.url, SMALL)).status).toBe(429);
+    } finally {
+      up.open();
+      await gw.close();
+      await up.stop();
+    }
+  });
+
+  it.each([
+    ['Chat Completions', '/v1/chat/completions', { ...OPEN, stream: true }],
+    ['Responses', '/v1/responses', { model: 'm', input: 'write', stream: true }],
+  ])('a %s stream writing past it is carried over too', async (_, path, body) => {
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    const start = Date.now();
+    const up = await startGatedUpstream(() => ({ prompt_tokens: 10, completion_tokens: 100_000 }), { open: true });
+    const gw = await limitedGateway(up.baseUrl);
+    try {
+      const res = await ask(gw.url, body, path);
+      expect(res.status, res.text).toBe(200);
+      await until(async () => (await ask(gw.url, SMALL)).status === 429, { what: 'the stream settled' });
+      vi.setSystemTime(start + 5 * MINUTE_MS);
+      expect((await ask(gw.url, SMALL)).status).toBe(429);
+      vi.setSystemTime(start + 11 * MINUTE_MS + 1000);
+      expect((await ask(gw.url, SMALL)).status).toBe(200);
+    } finally {
+      await gw.close();
+      await up.stop();
     }
   });
 });
