@@ -117,17 +117,18 @@ describe('the advisor tool for a budgeted key', () => {
   });
 
   it('a budget that cannot hold the advisor calls is refused with 402 before any upstream call', async () => {
-    // Reserved: Sonnet's window at $3 and 100 output tokens at $15 ($0.6015), and one advisor call
-    // reading Opus's 200,000-token window at $5 and writing its 32,000 at $25 ($1.8): $2.4015.
+    // Reserved: Sonnet's window at $3 twice (the answer resumes after the call: a second sampling)
+    // and 100 output tokens at $15 ($1.2015), and one advisor call reading Opus's 200,000-token
+    // window at $5 and writing its 32,000 at $25 ($1.8): $3.0015.
     const { ant, gw } = await gatewayWith([
       { name: 'small', key: k('small'), budget: { usd: 2, period: 'day' } },
-      { name: 'room', key: k('room'), budget: { usd: 2.5, period: 'day' } },
+      { name: 'room', key: k('room'), budget: { usd: 3.01, period: 'day' } },
     ]);
     try {
       const refused = await call(`${gw.url}/v1/messages`, k('small'), advised(false), BETA);
       // Was 400 (unpriced fee); counting the executor alone it would fit ($0.6015).
       expect({ status: refused.status, sent: ant.requests.length }).toEqual({ status: 402, sent: 0 });
-      expect(refused.json.error.message).toContain('may cost up to $2.40;');
+      expect(refused.json.error.message).toContain('may cost up to $3.00;');
       const fits = await call(`${gw.url}/v1/messages`, k('room'), advised(false), BETA);
       expect(fits.status, fits.text).toBe(200);
     } finally {
@@ -137,11 +138,11 @@ describe('the advisor tool for a budgeted key', () => {
   });
 
   it('an advisor tool without max_uses is reserved and sent 3 calls; one whose max_tokens is set, that output per call', async () => {
-    // Three calls at $1.8 beside the executor's $0.6015: $6.0015, over a $6 budget.
+    // Three calls at $1.8 beside the executor's four samplings ($2.4015): $7.8015, over a $7.80 budget.
     const { ant, gw, finished } = await gatewayWith([
-      { name: 'open', key: k('open'), budget: { usd: 6, period: 'day' } },
-      { name: 'wide', key: k('wide'), budget: { usd: 6.01, period: 'day' } },
-      { name: 'capped', key: k('capped'), budget: { usd: 3.7, period: 'day' } },
+      { name: 'open', key: k('open'), budget: { usd: 7.8, period: 'day' } },
+      { name: 'wide', key: k('wide'), budget: { usd: 7.81, period: 'day' } },
+      { name: 'capped', key: k('capped'), budget: { usd: 5.5, period: 'day' } },
     ]);
     try {
       const open = await call(`${gw.url}/v1/messages`, k('open'), advised(false, {}), BETA);
@@ -151,7 +152,7 @@ describe('the advisor tool for a budgeted key', () => {
       await finished.next();
       expect(ant.requests[0]!.body.tools[0].max_uses).toBe(3);
       expect(wide.headers['x-switchyard-warnings']).toContain('advisor calls limited to 3');
-      // max_tokens 2,048 per call: 3 × ($1 + $0.0512) + $0.6015 = $3.7551, over $3.7; max_uses 2: $2.7039.
+      // max_tokens 2,048 per call: 3 × ($1 + $0.0512) + $2.4015 = $5.5551, over $5.5; max_uses 2: $3.9039.
       const capped = await call(`${gw.url}/v1/messages`, k('capped'), advised(false, { max_tokens: 2048 }), BETA);
       expect(capped.status).toBe(402);
       const two = await call(

@@ -363,8 +363,9 @@ describe('web searches a server tool runs cost their fee beside the tokens', () 
   it('are reserved by max_uses and charged per search, streamed or not', async () => {
     const ant = await startMockAnthropic({ name: 'ant' });
     const { gw, finished } = await budgeted({
-      keys: [{ name: 'a', key: k('a'), budget: { usd: 0.03, period: 'day' } }],
-      // A small context window: a request offering web search reserves input up to it.
+      keys: [{ name: 'a', key: k('a'), budget: { usd: 0.04, period: 'day' } }],
+      // A small context window: a request offering web search reserves input up to it, once per
+      // sampling (one more than its searches).
       catalog: { 'claude-sonnet-4-5': { pricing: { input: 3, output: 15, webSearch: 10 }, contextWindow: 1000 } },
       providers: [{ name: 'ant', type: 'anthropic', baseUrl: ant.baseUrl, apiKey: 'ant-upstream-secret-0123456789' }],
       pricing: { header: true },
@@ -380,7 +381,7 @@ describe('web searches a server tool runs cost their fee beside the tokens', () 
     const tokensUsd = (u: { input_tokens: number; output_tokens: number }) =>
       (u.input_tokens * 3 + u.output_tokens * 15) / 1e6;
     try {
-      // Five searches may cost $0.05: more than the $0.03 budget holds (before: reserved as tokens only).
+      // Five searches may cost $0.05: more than the $0.04 budget holds (before: reserved as tokens only).
       const sent = ant.requests.length;
       expect((await search(5)).status).toBe(402);
       expect(ant.requests.length).toBe(sent);

@@ -100,9 +100,10 @@ describe('a web search with no price', () => {
     const up = await startScriptedUpstream((body) =>
       responsesAnswer(body.model, searchCalls, { input_tokens: 100, output_tokens: 100 }),
     );
-    // No catalog entry: gpt-5's built-in price ($1.25 / $10, $10 per 1,000 searches, a 400k window).
+    // No catalog entry: gpt-5's built-in price ($1.25 / $10, $10 per 1,000 searches, a 400k window),
+    // the window reserved for each of 11 samplings (10 tool calls sent as the limit): $5.605.
     const { gw, finished } = await budgeted({
-      keys: [{ name: 'g5', key: k('g5'), budget: { usd: 1, period: 'day' } }],
+      keys: [{ name: 'g5', key: k('g5'), budget: { usd: 6, period: 'day' } }],
       catalog: {},
       providers: [mockProvider('r', up.baseUrl, { models: ['gpt-5'], responsesApi: true })],
     });

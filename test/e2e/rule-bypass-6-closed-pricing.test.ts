@@ -200,7 +200,8 @@ describe('prompts over 200K tokens, billed at the long-context rate', () => {
       messagesAnswer(body.model, { input_tokens: 900_000, output_tokens: 100 }),
     );
     const gateway = await budgeted({
-      keys: [{ name: 'cf', key: k('cf'), budget: { usd: 5, period: 'day' } }],
+      // Six samplings (five fetches and the answer), each reading up to the window.
+      keys: [{ name: 'cf', key: k('cf'), budget: { usd: 8, period: 'day' } }],
       catalog: {},
       providers: [{ ...anthropicAt(up.baseUrl), models: ['claude-sonnet-4-5'] }],
     });
@@ -215,7 +216,7 @@ describe('prompts over 200K tokens, billed at the long-context rate', () => {
         headers: { 'anthropic-beta': 'web-fetch-2025-09-10, context-1m-2025-08-07' },
       });
       expect({ status: beta.status, sent: up.received.length }).toEqual({ status: 402, sent: 0 });
-      // Without the beta the window is 200K: $0.60 reserved, which the budget holds.
+      // Without the beta the window is 200K: $7.20 reserved (at the one-hour cache write's $6), which the budget holds.
       expect(await spendOn(gateway, up, 'cf', '/v1/messages', body)).toMatchObject({ status: 200, sent: 1 });
     } finally {
       await gateway.gw.close();

@@ -16,7 +16,8 @@ describe("Bedrock's anthropic_beta body field", () => {
     // opened the 1M window the body names and could read 1,000,000 tokens at $6 per 1M: $6.00.
     const up = await startScriptedUpstream(() => messagesAnswer(SONNET, { input_tokens: 900_000, output_tokens: 100 }));
     const setup = await budgeted({
-      keys: [{ name: 'bb', key: k('bb'), budget: { usd: 5, period: 'day' } }],
+      // Six samplings (five fetches and the answer), each reading up to the window.
+      keys: [{ name: 'bb', key: k('bb'), budget: { usd: 8, period: 'day' } }],
       catalog: {},
       providers: [bedrockProvider('br', up.baseUrl.replace(/\/v1$/, ''), { models: [SONNET] })],
     });
@@ -35,7 +36,7 @@ describe("Bedrock's anthropic_beta body field", () => {
         headers: { 'anthropic-beta': 'context-1m-2025-08-07' },
       });
       expect({ status: header.status, sent: up.received.length }).toEqual({ status: 402, sent: 0 });
-      // Without the beta the window is 200K: $0.60 reserved, which the budget holds.
+      // Without the beta the window is 200K: $7.20 reserved (at the one-hour cache write's $6), which the budget holds.
       expect(await spendOn(setup, up, 'bb', '/v1/messages', body)).toMatchObject({ status: 200, sent: 1 });
       expect(up.received[0]!.path).toContain('/invoke');
     } finally {

@@ -87,7 +87,8 @@ describe('a Cloud Storage URI (gs://) as an image or file part', () => {
 describe("a web search with search_context_size: 'high'", () => {
   it('cannot be billed past its reservation: input is reserved up to the window, each search at its fee', async () => {
     // The search's content is input the upstream reads (up to the window, 200,000 tokens at $3 per
-    // 1M: $0.60), its calls a flat fee ($10 per 1,000; ten assumed without max_uses: $0.10).
+    // 1M: $0.60, at each of 11 samplings: $6.60), its calls a flat fee ($10 per 1,000; ten assumed
+    // and sent as max_tool_calls: $0.10).
     const up = await startScriptedUpstream((body) =>
       responsesAnswer(
         body.model,
@@ -96,7 +97,7 @@ describe("a web search with search_context_size: 'high'", () => {
       ),
     );
     const { gw, finished } = await budgeted({
-      keys: [{ name: 'hi', key: k('hi'), budget: { usd: 0.75, period: 'day' } }],
+      keys: [{ name: 'hi', key: k('hi'), budget: { usd: 6.75, period: 'day' } }],
       catalog: {
         m: { pricing: { input: 3, output: 15, webSearch: 10 }, contextWindow: 200_000, maxOutputTokens: 4000 },
       },
@@ -116,7 +117,7 @@ describe("a web search with search_context_size: 'high'", () => {
       // 199,000 input and 100 output tokens, one search: $0.597 + $0.0015 + $0.01.
       const { spentUsd } = await budgetOf(gw.url, ADMIN, 'hi');
       expect(spentUsd).toBeCloseTo(0.597 + 0.0015 + 0.01, 9);
-      // What is left ($0.14) holds no second window: refused before the upstream.
+      // What is left ($6.14) holds no second reservation ($6.7015): refused before the upstream.
       const second = await call(`${gw.url}/v1/responses`, k('hi'), ask);
       expect({ status: second.status, sent: up.received.length }).toEqual({ status: 402, sent: 1 });
     } finally {

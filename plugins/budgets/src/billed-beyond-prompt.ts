@@ -70,30 +70,74 @@ function countOf(value: unknown): number | undefined {
 }
 
 /**
- * The most web searches the request may run: a Chat `web_search_options`' one; Anthropic
+ * The most web searches the request may run on `model`: a Chat `web_search_options`' one, or a
+ * Chat search model's (requestedSearchesOf); Anthropic
  * `web_search_*` tools' `max_uses` each; for the Responses API's web search tools together, its
  * `max_tool_calls` (which bounds every built-in tool call; its tools take no `max_uses`). A limit
  * not set counts WEB_SEARCHES_UNCAPPED, which limitSearches sends.
  */
-export function webSearchesAllowed(body: Record<string, unknown>, protocol: string): number {
-  const searches = requestedSearchesOf(body);
+export function webSearchesAllowed(body: Record<string, unknown>, protocol: string, model: string): number {
+  const searches = requestedSearchesOf(body, model);
   const tools = searchToolsOf(body);
   if (tools.length === 0) return searches;
   if (protocol === RESPONSES) return searches + (countOf(body.max_tool_calls) ?? WEB_SEARCHES_UNCAPPED);
   return tools.reduce((sum, tool) => sum + (countOf(tool?.max_uses) ?? WEB_SEARCHES_UNCAPPED), searches);
 }
 
+/** Samplings Anthropic's server-side tool loop runs at most, after which it pauses the turn (`stop_reason: pause_turn`). */
+export const ANTHROPIC_LOOP_SAMPLINGS = 10;
+
 /**
- * Sends the upstream the web searches reserved for tools that set no limit: `max_tool_calls` of a
- * Responses body, `max_uses` of each Anthropic web search tool (the caller's body, passed through).
+ * Anthropic server tools whose calls their `max_uses` bounds: the 2025 web search and fetch (later
+ * versions filter their results by running code between calls, beyond `max_uses`) and the advisor.
+ */
+const COUNTED_BY_MAX_USES = /^(?:web_(?:search|fetch)_2025\d{4}$|advisor_)/;
+
+/**
+ * How many times an upstream spoken to in `upstream`'s protocol may read the prompt for one
+ * request offering hosted tools whose results it reads (readsToolResults of its `tools` and
+ * Anthropic's `mcp_servers`; Azure's `data_sources` are read once): once per sampling of its
+ * server-side tool loop, each reading the whole transcript with the results so far, each billed.
+ * Anthropic's: one more than the calls the tools' `max_uses` allow (as limitSearches and
+ * limitAdvisorCalls send them), ANTHROPIC_LOOP_SAMPLINGS at most, and that when a tool has no such
+ * bound (code execution, MCP, a fetch without `max_uses`); the Responses API's: one more than its
+ * `max_tool_calls` (sent as WEB_SEARCHES_UNCAPPED when unset: limitSearches). A Chat search model
+ * or Gemini's grounding read their results once.
+ */
+export function loopSamplings(body: Record<string, unknown>, upstream: string | undefined): number {
+  if (!readsToolResults({ tools: body.tools, mcp_servers: body.mcp_servers })) return 1;
+  if (upstream === RESPONSES) return 1 + (countOf(body.max_tool_calls) ?? WEB_SEARCHES_UNCAPPED);
+  if (upstream !== 'anthropic') return 1;
+  if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) return ANTHROPIC_LOOP_SAMPLINGS;
+  let calls = 0;
+  for (const tool of body.tools as BodyTool[]) {
+    if (!readsToolResults({ tools: [tool] })) continue;
+    const type = tool!.type as string;
+    const uses = COUNTED_BY_MAX_USES.test(type) ? countOf((tool as { max_uses?: unknown }).max_uses) : undefined;
+    if (uses === undefined) return ANTHROPIC_LOOP_SAMPLINGS;
+    calls += uses;
+  }
+  return Math.min(ANTHROPIC_LOOP_SAMPLINGS, 1 + calls);
+}
+
+/**
+ * Sends the upstream the web searches reserved for tools that set no limit: `max_uses` of each
+ * Anthropic web search tool, and a Responses body's `max_tool_calls` when it offers any hosted tool
+ * whose results the upstream reads (the caller's body, passed through): every call is a sampling more.
  */
 export function limitSearches(x: Exchange): void {
   const tools = searchToolsOf(x.body);
-  if (tools.length === 0) return;
   if (x.protocol === RESPONSES) {
-    if (countOf(x.body.max_tool_calls) !== undefined) return;
+    if (countOf(x.body.max_tool_calls) !== undefined || !readsToolResults({ tools: x.body.tools })) return;
     x.body.max_tool_calls = WEB_SEARCHES_UNCAPPED;
+    if (tools.length === 0) {
+      x.warn(
+        `hosted tool calls limited to ${WEB_SEARCHES_UNCAPPED}, what the budget reserves for a request that sets no max_tool_calls`,
+      );
+      return;
+    }
   } else {
+    if (tools.length === 0) return;
     if (tools.every((tool) => countOf(tool?.max_uses) !== undefined)) return;
     x.body.tools = (x.body.tools as SearchTool[]).map((tool) =>
       tools.includes(tool) && countOf(tool?.max_uses) === undefined

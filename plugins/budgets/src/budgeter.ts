@@ -21,7 +21,13 @@ import {
   tierPrice,
   worstCaseUsd,
 } from '@switchyard/plugin-pricing/contract';
-import { billedBeyondPrompt, limitAdvisorCalls, limitSearches, webSearchesAllowed } from './billed-beyond-prompt.js';
+import {
+  billedBeyondPrompt,
+  limitAdvisorCalls,
+  limitSearches,
+  loopSamplings,
+  webSearchesAllowed,
+} from './billed-beyond-prompt.js';
 import { budgetExceeded, budgetUnavailable } from './errors.js';
 import type { StoreHealth } from './health.js';
 import type { Charge, Ledger, Reading, SpendIncrement } from './ledger.js';
@@ -74,6 +80,8 @@ export interface BudgeterDeps {
   readonly modelInfo: (target: ModelOn) => ModelInfo | undefined;
   /** Whether `target`'s upstream reads any file given by URL (Gemini's fileData), whatever part names it. */
   readonly readsAnyUrl: (target: Target, x: Exchange) => boolean;
+  /** The protocol `target`'s upstream is spoken to in for this request (its server-side tool loop's: loopSamplings). */
+  readonly protocolOf: (target: Target, x: Exchange) => string | undefined;
   readonly now: () => number;
   /** Whether the request's failover policy hedges (routing.hedge, or its overrides'). */
   readonly hedges: (x: Exchange) => boolean;
@@ -271,14 +279,14 @@ export class Budgeter {
   #excludeUnpriced(plan: RoutePlan, x: Exchange, at: number): void {
     const tier = tierRequestOf(x.body);
     const atTier = tier ? ` at ${tier}` : '';
-    const searches = webSearchesAllowed(x.body, x.protocol) > 0;
     const fee = billedBeyondPrompt(x).unpricedFee;
     const advisors = advisorToolsOf(x.body);
     const why = (t: Target): string | undefined => {
       const price = this.#price(t, x, at);
       const needs = ': a request with a budget needs one (catalog: pricing)';
       if (!price) return `no price known for ${t.id}${atTier}${needs}`;
-      if (searches && price.webSearch === undefined) return `no web search price known for ${t.id}${needs}`;
+      if (webSearchesAllowed(x.body, x.protocol, t.model) > 0 && price.webSearch === undefined)
+        return `no web search price known for ${t.id}${needs}`;
       if (fee) return `no price known for the ${fee}: a request with a budget cannot use it`;
       const advisor = advisors.find((tool) => !this.#advisorInfo(tool, t, x, at)?.price);
       if (advisor)
@@ -439,9 +447,11 @@ export class Budgeter {
     const choices = typeof request?.n === 'number' && request.n > 1 ? request.n : 1;
     // A server-side compaction reads the prompt and writes a summary before the answer does both.
     const samplings = compactsContext(x.body) ? 2 : 1;
+    // Each sampling of a server-side tool loop reads the whole transcript again.
+    const readings = samplings * loopSamplings(x.body, this.d.protocolOf(target, x));
     return (
-      worstCaseUsd(price, input * samplings, Math.min(output, info.maxOutputTokens ?? output) * choices * samplings) +
-      (searchFeeOf(price, webSearchesAllowed(x.body, x.protocol)) ?? 0) +
+      worstCaseUsd(price, input * readings, Math.min(output, info.maxOutputTokens ?? output) * choices * samplings) +
+      (searchFeeOf(price, webSearchesAllowed(x.body, x.protocol, target.model)) ?? 0) +
       this.#advisorWorstCase(target, info, listed, x, at)
     );
   }

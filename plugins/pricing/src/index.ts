@@ -169,7 +169,7 @@ function price(
   const tokens = split.own;
   // A prompt past the price's long-context threshold is billed, output included, at its long-context price.
   const price = listed && longContextPrice(listed, promptTokensOf(tokens));
-  const searches = Math.max(webSearchesOf(result.usage!), requestedSearchesOf(x.body));
+  const searches = Math.max(webSearchesOf(result.usage!), requestedSearchesOf(x.body, result.target.model));
   const fee = price && searchFeeOf(price, searches);
   // Searches without a price leave the fee unpriced, never the tokens: they are charged all the same.
   const unpricedNow = unpricedOf(warned, result.target.id, x.body, !!price, fee !== undefined, split.unpriced);

@@ -70,12 +70,17 @@ export function webSearchesOf(usage: Usage): number {
   return count(usage.server_tool_use?.web_search_requests);
 }
 
+/** OpenAI's Chat Completions search models (`gpt-4o-search-preview`, `gpt-5-search-api`), as wire-chat knows them. */
+const CHAT_SEARCH_MODEL = /(^|[-/])search([-_]|$)/;
+
 /**
- * Web searches a request runs whatever its usage says: one for a Chat Completions
- * `web_search_options` (OpenAI's search models search for every answer and report no count).
+ * Web searches a request runs on `model` whatever its usage says: one for a Chat Completions
+ * `web_search_options`, and one for every answer of OpenAI's search models, which search whether
+ * the request sets it or not, and report no count.
  */
-export function requestedSearchesOf(body: Record<string, unknown>): number {
-  return body.web_search_options !== undefined && body.web_search_options !== null ? 1 : 0;
+export function requestedSearchesOf(body: Record<string, unknown>, model?: string): number {
+  const asked = body.web_search_options !== undefined && body.web_search_options !== null;
+  return asked || (model !== undefined && CHAT_SEARCH_MODEL.test(model)) ? 1 : 0;
 }
 
 /** What `searches` web searches cost at `price`; undefined when they ran and the price has no `webSearch`. */

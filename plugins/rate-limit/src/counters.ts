@@ -29,6 +29,24 @@ export interface Move {
   readonly dimension: CounterName;
   readonly scope: string;
   readonly points: number;
+  /**
+   * The scope's limit, for a settlement that may take its counter past it: the window then lasts
+   * as many window lengths, from its start, as it holds limits (carriedWindows), so what was used
+   * beyond is not forgotten when the first one ends. (Not `limit`: an admission's charges, which
+   * have one, are moved as they are, and a refused one must not lengthen its window.)
+   */
+  readonly carriedPast?: number;
+}
+
+/**
+ * How much longer a window must last, in window lengths, once a move of `points` took its count
+ * from `used - points` to `used` against `limit`: a window lasts as many lengths as it holds
+ * limits (at least one), and the lengths its count before the move held were given already.
+ * The same sum runs in the Redis script (MOVE).
+ */
+export function carriedWindows(used: number, points: number, limit: number | undefined): number {
+  if (!limit || limit <= 0 || points <= 0 || used <= limit) return 0;
+  return Math.ceil(used / limit) - Math.max(1, Math.ceil((used - points) / limit));
 }
 
 /**
@@ -97,7 +115,7 @@ export class MemoryCounters implements Counters {
     const now = this.now();
     if (now >= this.#nextSweep) this.#sweep(now);
     const readings: Reading[] = [];
-    for (const { dimension: name, scope: key, points } of moves) {
+    for (const { dimension: name, scope: key, points, carriedPast } of moves) {
       const windows = this.#windows.get(name)!;
       const length = this.#length(name);
       let window = windows.get(key);
@@ -111,6 +129,7 @@ export class MemoryCounters implements Counters {
       }
       window.used += points;
       if (points > 0 && LEASED.has(name)) window.endsAt = now + length;
+      else window.endsAt += carriedWindows(window.used, points, carriedPast) * length;
       readings.push({ used: window.used, resetMs: window.endsAt - now });
     }
     return readings;
@@ -148,22 +167,23 @@ export class MemoryCounters implements Counters {
 
 /**
  * KEYS: the counters, then the move's id marker (when it has one); ARGV: the points of each, then
- * the window of each in ms (negative: a leased counter of slots), then the id mode (`once`, `undo`
- * or empty), the marker's lifetime, the time (epoch ms) and the id. Returns used and ms left for
- * each. A window starts with the first points added (its TTL set then); points given back to an
+ * the window of each in ms (negative: a leased counter of slots), then the limit of each (0: none),
+ * then the id mode (`once`, `undo` or empty), the marker's lifetime, the time (epoch ms) and the
+ * id. Returns used and ms left for each. A window starts with the first points added (its TTL set
+ * then), and a move taking it past its limit lengthens it as carriedWindows says; points given back to an
  * absent counter are dropped. A leased counter is a sorted set of slots, each the id of the
  * admission holding it scored by when its lease ends: slots whose lease ended are dropped first,
  * a positive move adds the id's slot, a negative one removes it (whatever the marker says: removing
  * it twice is harmless), and the set's TTL covers its last slot. A move its id rules out only reads.
  */
 const MOVE = `
-local n = (#ARGV - 4) / 2
-local mode = ARGV[2 * n + 1]
-local now = tonumber(ARGV[2 * n + 3])
-local member = ARGV[2 * n + 4]
+local n = (#ARGV - 4) / 3
+local mode = ARGV[3 * n + 1]
+local now = tonumber(ARGV[3 * n + 3])
+local member = ARGV[3 * n + 4]
 local apply = true
 if mode == 'once' then
-  apply = redis.call('SET', KEYS[n + 1], '1', 'NX', 'PX', ARGV[2 * n + 2]) ~= false
+  apply = redis.call('SET', KEYS[n + 1], '1', 'NX', 'PX', ARGV[3 * n + 2]) ~= false
 elseif mode == 'undo' then
   apply = redis.call('DEL', KEYS[n + 1]) == 1
 end
@@ -197,6 +217,14 @@ for i = 1, n do
     if left < 0 then
       redis.call('PEXPIRE', key, window)
       left = window
+    end
+    local limit = tonumber(ARGV[2 * n + i])
+    if limit > 0 and points > 0 and used > limit then
+      local more = math.ceil(used / limit) - math.max(1, math.ceil((used - points) / limit))
+      if more > 0 then
+        left = left + more * window
+        redis.call('PEXPIRE', key, left)
+      end
     end
   end
   out[2 * i - 1] = used
@@ -277,11 +305,13 @@ export class RedisCounters implements Counters {
     const keys: string[] = [];
     const points: number[] = [];
     const windows: number[] = [];
-    for (const { dimension: name, scope: key, points: p } of moves) {
+    const limits: number[] = [];
+    for (const { dimension: name, scope: key, points: p, carriedPast } of moves) {
       if (LEASED.has(name) && !id) throw new Error(`rate-limit: a ${name} move needs an id (its slot)`);
       keys.push(redisKey(name, key));
       points.push(p);
       windows.push(LEASED.has(name) ? -this.#leaseMs : WINDOW_SECONDS[name] * 1000);
+      limits.push(carriedPast ?? 0);
     }
     if (id) keys.push(ticketKey(id.id));
     const mode = id ? (id.undo ? 'undo' : 'once') : '';
@@ -290,6 +320,7 @@ export class RedisCounters implements Counters {
       ...keys,
       ...points,
       ...windows,
+      ...limits,
       mode,
       this.#leaseMs,
       this.#now(),

@@ -268,7 +268,9 @@ export class Limiter {
         if (running) moves.push({ dimension: 'concurrent', scope: c.scope, points: -1 });
       } else if (c.dimension === 'tokens' || c.dimension === 'daily') {
         const delta = actual - c.points;
-        if (delta > 0 || (delta < 0 && running)) moves.push({ dimension: c.dimension, scope: c.scope, points: delta });
+        // Used past the limit is carried over (the window lengthened), not forgotten when it ends.
+        if (delta > 0) moves.push({ dimension: c.dimension, scope: c.scope, points: delta, carriedPast: c.limit });
+        else if (delta < 0 && running) moves.push({ dimension: c.dimension, scope: c.scope, points: delta });
       }
     });
     // The ticket is given up even with nothing to move, so that it does not outlive its request.

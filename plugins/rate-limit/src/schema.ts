@@ -87,7 +87,7 @@ export const optionsSchema = Type.Object(
       type: 'string',
       default: 'estimate',
       description:
-        "A chat request that sets no output limit, under a token limit. `estimate`: reserved `defaultMaxTokens` and sent no limit; what it writes beyond is counted when it ends, so a window may be passed by what the requests then running write beyond their reservation (the next request is refused until the window ends). `reserve`: reserved its model's `maxOutputTokens` (else sent `defaultMaxTokens` as its limit), so no window is passed; a request whose model may write more than the limit then runs alone in its window (a 100,000-token minute and a 128,000-token model: one such request a minute).",
+        "A chat request that sets no output limit, under a token limit. `estimate`: reserved `defaultMaxTokens` and sent no limit; what it writes beyond is counted when it ends, so a window may be passed by what the requests then running write beyond their reservation (the next request is refused, and the window lasts as many minutes as it holds limits: what was used beyond is carried over). `reserve`: reserved its model's `maxOutputTokens` (else sent `defaultMaxTokens` as its limit), so no window is passed; a request whose model may write more than the limit then runs alone in its window (a 100,000-token minute and a 128,000-token model: one such request a minute).",
     }),
   },
   { additionalProperties: false },

@@ -44,7 +44,30 @@ async function movesAndReadsBack(counters: Counters, scope: string): Promise<voi
   expect((await counters.peek('tokens', scope)).used).toBe(20);
 }
 
+/**
+ * Settlements past a limit lengthen the window to as many lengths as it holds limits, counted from
+ * its start, however many settlements took it there (up to the clock: Redis keeps its own).
+ */
+async function carriesOver(counters: Counters, scope: string): Promise<void> {
+  const settle = async (points: number) =>
+    (await counters.move([{ dimension: 'tokens', scope, points, carriedPast: 10_000 }]))[0]!;
+  const minutes = (reading: { resetMs: number }) => Math.ceil(reading.resetMs / 60_000);
+  expect(minutes(await settle(5_000))).toBe(1);
+  expect(minutes(await settle(20_000))).toBe(3); // 25,000: three windows
+  expect(minutes(await settle(10_000))).toBe(4); // 35,000: four, not 3 + 2
+  expect(minutes(await settle(1_000))).toBe(4); // 36,000: still four
+  // Given back (a negative settlement) or moved without a limit (an admission): never longer.
+  expect(minutes((await counters.move([{ dimension: 'tokens', scope, points: 30_000 }]))[0]!)).toBe(4);
+  expect(minutes(await settle(-10_000))).toBe(4);
+}
+
 describe('rate-limit counters', () => {
+  it('memory and redis: a settlement past the limit carries what was used beyond over to the windows that follow', async () => {
+    const now = 1_000_000;
+    await carriesOver(new MemoryCounters(() => now), 'key:carry');
+    await carriesOver(new RedisCounters(redis), 'key:carry');
+  });
+
   it('memory: windows start at the first points, end after their length, and drop what is given back to an ended one', async () => {
     let now = 1_000_000;
     const counters = new MemoryCounters(() => now);
