@@ -143,8 +143,8 @@ describe('an attempt the gateway times out is charged like a caller who hung up:
       keys: [{ name: 'a', key: k('a'), budget: { usd: 1, period: 'day' }, limits: { tokensPerMinute: 100_000 } }],
       catalog: { h: { pricing: { input: 0, output: 10 }, maxOutputTokens: 4000 } },
       providers: [
-        mockProvider('one', one.baseUrl, { models: ['h'], timeoutMs: 300 }),
-        mockProvider('two', two.baseUrl, { models: ['h'], timeoutMs: 300, priority: 2 }),
+        mockProvider('one', one.baseUrl, { models: ['h'], timeoutMs: 1500 }),
+        mockProvider('two', two.baseUrl, { models: ['h'], timeoutMs: 1500, priority: 2 }),
       ],
     });
     try {

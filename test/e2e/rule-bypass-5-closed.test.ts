@@ -205,8 +205,8 @@ describe('a failover after an attempt that may bill', () => {
       keys: [{ name: 'a', key: k('a'), budget: { usd, period: 'day' } }],
       catalog: { h: { pricing: { input: 0, output: 10 }, maxOutputTokens: 4000 } },
       providers: [
-        mockProvider('one', one.baseUrl, { models: ['h'], timeoutMs: 300 }),
-        mockProvider('two', two.baseUrl, { models: ['h'], timeoutMs: 300, priority: 2 }),
+        mockProvider('one', one.baseUrl, { models: ['h'], timeoutMs: 1500 }),
+        mockProvider('two', two.baseUrl, { models: ['h'], timeoutMs: 1500, priority: 2 }),
       ],
     });
     try {
@@ -258,7 +258,7 @@ describe('a failover after an attempt that may bill', () => {
           },
         },
         providers: [
-          mockProvider('one', one.baseUrl, { models: ['h'], timeoutMs: 300 }),
+          mockProvider('one', one.baseUrl, { models: ['h'], timeoutMs: 1500 }),
           mockProvider('two', two.baseUrl, { models: ['h'], priority: 2 }),
         ],
       },

@@ -138,7 +138,7 @@ async function cappedGateway(failing: 'timeout' | 'unusable_answer') {
   const hanging = failing === 'timeout' ? await startHangingUpstream() : undefined;
   const malformed = failing === 'unusable_answer' ? await malformedGemini() : undefined;
   const first = hanging
-    ? mockProvider('first', hanging.baseUrl, { models: [MODEL], timeoutMs: 300 })
+    ? mockProvider('first', hanging.baseUrl, { models: [MODEL], timeoutMs: 1500 })
     : { ...geminiAt(malformed!.baseUrl, MODEL), name: 'first' };
   const finished = finishedExchanges();
   const gw = await startGateway(
