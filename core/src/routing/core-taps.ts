@@ -4,19 +4,30 @@ import type { GatewayHooks } from '../hooks.js';
 import { RouteStage } from '../hooks.js';
 import type { ProviderRegistry } from '../providers.js';
 import type { Exclusion } from './route-plan.js';
+import type { Target } from '../types.js';
 
 export const OPERATIONS_TAP = 'switchyard:operations';
 
 /** Core's own selectRoute tap: of the candidates plugins discovered, those whose provider type serves the operation. */
 export function tapCoreRouting(hooks: GatewayHooks, providers: ProviderRegistry): void {
-  hooks.selectRoute.tap({ name: OPERATIONS_TAP, stage: RouteStage.FILTER }, (plan, x) =>
-    plan.exclude(
-      OPERATIONS_TAP,
-      (t) => !(providers.get(t.instance.type)?.operations ?? ['chat']).includes(x.operation),
-      (t) => `provider type ${t.instance.type} does not serve ${x.operation}`,
-    ),
-  );
+  const serves = (t: Target, operation: string): boolean =>
+    (providers.get(t.instance.type)?.operations ?? CHAT_ONLY).includes(operation);
+  hooks.selectRoute.tap({ name: OPERATIONS_TAP, stage: RouteStage.FILTER }, (plan, x) => {
+    // Nearly always every candidate serves the operation: checked first, without a closure per request.
+    const targets = plan.targets;
+    for (let i = 0; i < targets.length; i++)
+      if (!serves(targets[i]!, x.operation))
+        return plan.exclude(
+          OPERATIONS_TAP,
+          (t) => !serves(t, x.operation),
+          (t) => `provider type ${t.instance.type} does not serve ${x.operation}`,
+        );
+    return plan;
+  });
 }
+
+/** The operations of a provider type that names none. */
+const CHAT_ONLY: readonly string[] = ['chat'];
 
 /**
  * The caller's error when nothing is left to try: 404 when nothing was discovered, 400 when the

@@ -139,9 +139,15 @@ export class KeyTable {
  * the model part. What is actually sent upstream is checked per target by allowsTarget().
  */
 export function allowsModel(key: GatewayKey, model: string): boolean {
-  if (key.models.some((re) => re.test(model))) return true;
+  if (anyMatches(key.models, model)) return true;
   const slash = model.indexOf('/');
-  return slash > 0 && key.models.some((re) => re.test(model.slice(slash + 1)));
+  return slash > 0 && anyMatches(key.models, model.slice(slash + 1));
+}
+
+/** Whether one of `patterns` matches `text`: a loop, where some() would make a closure per call (per request). */
+function anyMatches(patterns: readonly RegExp[], text: string): boolean {
+  for (let i = 0; i < patterns.length; i++) if (patterns[i]!.test(text)) return true;
+  return false;
 }
 
 /**
@@ -155,7 +161,8 @@ export function allowsTarget(
   target: { readonly id: string; readonly model: string },
 ): boolean {
   if (key.anyModel || key.exactModels.has(requested)) return true;
-  return key.targetPatterns.some((p) => p.re.test(p.id ? target.id : target.model));
+  for (const p of key.targetPatterns) if (p.re.test(p.id ? target.id : target.model)) return true;
+  return false;
 }
 
 /**

@@ -81,10 +81,16 @@ export function pricing(setup: PricingSetup = {}): Plugin<PricingOptions> {
 export default pricing;
 
 const NONE: readonly string[] = [];
+const NO_ATTEMPTS: readonly AttemptCost[] = [];
 
-/** The warnings logged so far, at most `max`; one more line says the rest go unlogged. */
+/**
+ * The warnings logged so far, at most `max`; one more line says the rest go unlogged. Each is
+ * known by its target and what about it (a kind, the tier asked for, another model): a request
+ * warned of before builds no message.
+ */
 class Warned {
-  readonly #seen = new Set<string>();
+  readonly #seen = new Map<string, Set<string>>();
+  #count = 0;
   #full = false;
 
   constructor(
@@ -92,55 +98,78 @@ class Warned {
     private readonly max: number,
   ) {}
 
-  /** Logs `warning` unless it was, or the most were, logged already. */
-  warn(fields: Record<string, unknown>, warning: string): void {
-    if (this.#full || this.#seen.has(warning)) return;
-    if (this.#seen.size >= this.max) {
+  /** Whether `about` `target` is to be warned of now: not yet, and not past the most. Counts it as warned. */
+  isNew(target: string, about: string): boolean {
+    if (this.#full) return false;
+    let seen = this.#seen.get(target);
+    if (seen?.has(about)) return false;
+    if (this.#count >= this.max) {
       this.#full = true;
       this.gateway.logger.warn(
         { plugin: PLUGIN },
         `${this.max} unpriced targets and tiers warned of: further ones are not logged (the request log's \`unpriced\` still names them)`,
       );
-      return;
+      return false;
     }
-    this.#seen.add(warning);
-    this.gateway.logger.warn(fields, warning);
+    if (!seen) this.#seen.set(target, (seen = new Set()));
+    seen.add(about);
+    this.#count++;
+    return true;
+  }
+
+  log(target: string, tier: string | undefined, warning: string): void {
+    this.gateway.logger.warn({ plugin: PLUGIN, target, ...(tier ? { tier } : {}) }, warning);
   }
 }
 
 /**
  * What an attempt leaves unpriced, each warned of once: its target when it has no price (or its
  * searches none), `<target> (<model>)` for another model's tokens (an advisor's) without one.
+ * Nothing is built for an attempt priced whole, the usual case.
  */
 function unpricedOf(
   warned: Warned,
   target: string,
   body: Record<string, unknown>,
+  tier: string | undefined,
   priced: boolean,
   feePriced: boolean,
   models: readonly string[],
 ): readonly string[] {
   if (priced && feePriced && models.length === 0) return NONE;
-  const tier = serviceTierOf(body);
   const atTier = tier ? ` at ${tierRequestOf(body)}` : '';
-  const unpriced: Array<[id: string, warning: string]> = [];
-  if (!priced)
-    unpriced.push([
-      target,
-      `no price known for ${target}${atTier}: its requests are not priced (add pricing under catalog:)`,
-    ]);
-  else if (!feePriced)
-    unpriced.push([
-      target,
-      `no web search price known for ${target}: its web searches are not priced (add webSearch to its pricing under catalog:)`,
-    ]);
-  for (const model of models)
-    unpriced.push([
-      `${target} (${model})`,
-      `no price known for ${model}${atTier}, billed for part of ${target}'s answers (an advisor's): those tokens are priced at ${target}'s price (add pricing under catalog:)`,
-    ]);
-  for (const [, warning] of unpriced) warned.warn({ plugin: PLUGIN, target, ...(tier ? { tier } : {}) }, warning);
-  return unpriced.map(([id]) => id);
+  const unpriced = priced && feePriced ? [] : [target];
+  if (!priced) {
+    if (warned.isNew(target, `tokens${atTier}`))
+      warned.log(
+        target,
+        tier,
+        `no price known for ${target}${atTier}: its requests are not priced (add pricing under catalog:)`,
+      );
+  } else if (!feePriced) {
+    if (warned.isNew(target, 'searches'))
+      warned.log(
+        target,
+        tier,
+        `no web search price known for ${target}: its web searches are not priced (add webSearch to its pricing under catalog:)`,
+      );
+  }
+  for (const model of models) {
+    unpriced.push(`${target} (${model})`);
+    if (warned.isNew(target, `model ${model}${atTier}`))
+      warned.log(
+        target,
+        tier,
+        `no price known for ${model}${atTier}, billed for part of ${target}'s answers (an advisor's): those tokens are priced at ${target}'s price (add pricing under catalog:)`,
+      );
+  }
+  return unpriced;
+}
+
+/** `a` then `b`, as one of them when the other is empty. */
+function joined(a: readonly string[], b: readonly string[]): readonly string[] {
+  if (b.length === 0) return a;
+  return a.length === 0 ? b : [...a, ...b];
 }
 
 /** The request's cost so far with this attempt's added. */
@@ -159,22 +188,16 @@ function price(
   const inForce = pricing && priceAt(pricing, at);
   const listed = inForce && tierPrice(inForce.price, tier);
   // Parts billed at another model's price (an advisor's) are priced apart; the rest at the target's.
-  const split = splitByModel(
-    result.usage!,
-    tokensOf(result.usage!),
-    (model) => table.lookup(model, result.target.instance.name)?.pricing,
-    at,
-    tier,
-  );
+  const split = splitByModel(result.usage!, tokensOf(result.usage!), table, result.target.instance.name, at, tier);
   const tokens = split.own;
   // A prompt past the price's long-context threshold is billed, output included, at its long-context price.
   const price = listed && longContextPrice(listed, promptTokensOf(tokens));
   const searches = Math.max(webSearchesOf(result.usage!), requestedSearchesOf(x.body, result.target.model));
   const fee = price && searchFeeOf(price, searches);
   // Searches without a price leave the fee unpriced, never the tokens: they are charged all the same.
-  const unpricedNow = unpricedOf(warned, result.target.id, x.body, !!price, fee !== undefined, split.unpriced);
-  const unpriced = unpricedNow.length ? [...(before?.unpriced ?? []), ...unpricedNow] : (before?.unpriced ?? NONE);
-  if (!price) return { usd: before?.usd ?? 0, attempts: before?.attempts ?? [], unpriced, at };
+  const unpricedNow = unpricedOf(warned, result.target.id, x.body, tier, !!price, fee !== undefined, split.unpriced);
+  const unpriced = joined(before?.unpriced ?? NONE, unpricedNow);
+  if (!price) return { usd: before?.usd ?? 0, attempts: before?.attempts ?? NO_ATTEMPTS, unpriced, at };
   const cost = costOf(price, tokens);
   const usd = split.others.reduce((sum, other) => sum + other.usd, cost.usd + (fee ?? 0));
   const attempt: AttemptCost = {

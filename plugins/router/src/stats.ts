@@ -72,11 +72,12 @@ export class RouterStats {
   }
 
   recordResult(result: AttemptResult): void {
+    // One shape for every result (record() reads an undefined field as absent): no spreads per request.
     this.record(result.target.id, {
       outcome: result.outcome,
       latencyMs: result.latencyMs,
-      ...(result.ttftMs === undefined ? {} : { ttftMs: result.ttftMs }),
-      ...(result.usage ? { outputTokens: result.usage.completion_tokens } : {}),
+      ttftMs: result.ttftMs,
+      outputTokens: result.usage?.completion_tokens,
     });
   }
 }

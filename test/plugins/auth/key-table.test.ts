@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { allowsModel, allowsProvider, hashKey, keyInQuery, KeyTable, presentedKey } from '@switchyard/plugin-auth';
+import {
+  allowsModel,
+  allowsProvider,
+  allowsTarget,
+  hashKey,
+  keyInQuery,
+  KeyTable,
+  presentedKey,
+} from '@switchyard/plugin-auth';
+import { bytesPerCall } from '../../support/allocation.js';
 
 const KEY = 'sk-gw-alpha-0123456789abcdef';
 
@@ -60,6 +69,18 @@ describe('KeyTable', () => {
     expect(allowsProvider(hashed.key, 'openai-main', 'openai')).toBe(true);
     expect(allowsProvider(hashed.key, 'claude-eu', 'anthropic')).toBe(true);
     expect(allowsProvider(hashed.key, 'gemini', 'gemini')).toBe(false);
+  });
+
+  it('checks a model and a target, per request, without allocating', () => {
+    const plain = table.lookup(KEY);
+    const any = table.lookup('sk-gw-beta');
+    if (!plain.ok || !any.ok) throw new Error('lookup failed');
+    const target = { id: 'oai/gpt-4o-mini', model: 'gpt-4o-mini' };
+    expect(bytesPerCall(() => allowsModel(any.key, 'gpt-4o-mini'))).toBeLessThan(16);
+    expect(bytesPerCall(() => allowsModel(plain.key, 'gpt-4o-mini'))).toBeLessThan(16);
+    expect(bytesPerCall(() => allowsTarget(plain.key, 'tag:fast', target))).toBeLessThan(16);
+    expect(allowsTarget(plain.key, 'tag:fast', target)).toBe(true);
+    expect(allowsTarget(plain.key, 'tag:fast', { id: 'oai/gpt-4.1', model: 'gpt-4.1' })).toBe(false);
   });
 
   it('lists every configuration problem at once', () => {
