@@ -6,6 +6,9 @@ import type { ChatCompletion, ChatCompletionChunk, ToolCall } from './canonical.
 
 type Choice = ChatCompletion['choices'][number];
 
+/** Delta fields whose items add up: reasoning blocks, web searches (wire-chat's web_search_calls), citations (Chat's annotations). */
+const LIST_FIELDS = ['reasoning_blocks', 'web_search_calls', 'annotations'] as const;
+
 /** Merges canonical chunks, as they pass, into the completion they add up to. */
 export class CompletionAccumulator {
   #id = '';
@@ -32,11 +35,11 @@ export class CompletionAccumulator {
       if (typeof delta.content === 'string') message.content = (message.content ?? '') + delta.content;
       if (typeof delta.reasoning_content === 'string')
         message.reasoning_content = (message.reasoning_content ?? '') + delta.reasoning_content;
-      if (delta.reasoning_blocks?.length) (message.reasoning_blocks ??= []).push(...delta.reasoning_blocks);
       if (typeof delta.refusal === 'string') message.refusal = (message.refusal ?? '') + delta.refusal;
-      // The web searches an answer ran and its citations (wire-chat's web_search_calls, Chat's annotations) add up too.
-      if (delta.web_search_calls !== undefined) append(message, 'web_search_calls', delta.web_search_calls);
-      if (delta.annotations !== undefined) append(message, 'annotations', delta.annotations);
+      for (const field of LIST_FIELDS) {
+        const items = delta[field];
+        if (Array.isArray(items) && items.length > 0) ((message[field] ??= []) as unknown[]).push(...items);
+      }
       for (const call of delta.tool_calls ?? []) {
         const calls = (message.tool_calls ??= []);
         let known: ToolCall | undefined = calls[call.index];
@@ -70,11 +73,4 @@ export class CompletionAccumulator {
     if (this.#usage) completion.usage = this.#usage;
     return completion;
   }
-}
-
-/** A delta's array field added to the message's field of that name. */
-function append(message: Choice['message'], field: string, items: unknown): void {
-  if (!Array.isArray(items) || items.length === 0) return;
-  const known = message[field];
-  message[field] = Array.isArray(known) ? [...(known as unknown[]), ...items] : [...items];
 }
