@@ -448,7 +448,7 @@ export class Budgeter {
     // A server-side compaction reads the prompt and writes a summary before the answer does both.
     const samplings = compactsContext(x.body) ? 2 : 1;
     // Each sampling of a server-side tool loop reads the whole transcript again.
-    const readings = samplings * loopSamplings(x.body, this.d.protocolOf(target, x));
+    const readings = samplings * loopSamplings(x, this.d.protocolOf(target, x));
     return (
       worstCaseUsd(price, input * readings, Math.min(output, info.maxOutputTokens ?? output) * choices * samplings) +
       (searchFeeOf(price, webSearchesAllowed(x.body, x.protocol, target.model)) ?? 0) +
