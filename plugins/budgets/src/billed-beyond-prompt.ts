@@ -84,6 +84,23 @@ export function webSearchesAllowed(body: Record<string, unknown>, protocol: stri
   return tools.reduce((sum, tool) => sum + (countOf(tool?.max_uses) ?? WEB_SEARCHES_UNCAPPED), searches);
 }
 
+/**
+ * Search queries reserved for a web search on a Gemini 3 (or later) model spoken to in Gemini's
+ * protocol: Google bills its grounding per query the model runs (earlier models once per grounded
+ * prompt: wire-gemini's billedSearches), and the API takes no limit to send. Queries past it are
+ * charged as the answer reports them, not reserved.
+ */
+export const GEMINI_QUERIES_RESERVED = 10;
+
+const BILLED_PER_QUERY = /^gemini-[3-9]/;
+
+/** The web searches reserved for a request on `model` spoken to in `upstream`'s protocol: webSearchesAllowed, at least GEMINI_QUERIES_RESERVED on a Gemini model billed per query. */
+export function searchesReserved(x: Exchange, model: string, upstream: string | undefined): number {
+  const allowed = webSearchesAllowed(x.body, x.protocol, model);
+  if (allowed === 0 || upstream !== 'gemini' || !BILLED_PER_QUERY.test(model)) return allowed;
+  return Math.max(allowed, GEMINI_QUERIES_RESERVED);
+}
+
 /** Samplings Anthropic's server-side tool loop runs at most, after which it pauses the turn (`stop_reason: pause_turn`). */
 export const ANTHROPIC_LOOP_SAMPLINGS = 10;
 

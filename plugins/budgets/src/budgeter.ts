@@ -26,6 +26,7 @@ import {
   limitAdvisorCalls,
   limitSearches,
   loopSamplings,
+  searchesReserved,
   webSearchesAllowed,
 } from './billed-beyond-prompt.js';
 import { budgetExceeded, budgetUnavailable } from './errors.js';
@@ -451,7 +452,7 @@ export class Budgeter {
     const readings = samplings * loopSamplings(x, this.d.protocolOf(target, x));
     return (
       worstCaseUsd(price, input * readings, Math.min(output, info.maxOutputTokens ?? output) * choices * samplings) +
-      (searchFeeOf(price, webSearchesAllowed(x.body, x.protocol, target.model)) ?? 0) +
+      (searchFeeOf(price, searchesReserved(x, target.model, this.d.protocolOf(target, x))) ?? 0) +
       this.#advisorWorstCase(target, info, listed, x, at)
     );
   }
