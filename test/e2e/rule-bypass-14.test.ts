@@ -52,6 +52,37 @@ describe('an Anthropic caller’s web search on an OpenAI instance serving Chat 
   });
 });
 
+describe('a Chat caller’s web_search_options on an OpenAI Chat search model, under a budget', () => {
+  it('is sent as the caller asked: the limit budgets keep for conversions is never sent to Chat Completions', async () => {
+    const model = 'gpt-4o-search-preview';
+    const up = await startScriptedUpstream((body) =>
+      chatAnswer(body.model, { prompt_tokens: 20, completion_tokens: 10 }),
+    );
+    const setup = await budgeted({
+      keys: [{ name: 'srch14', key: k('srch14'), budget: { usd: 1, period: 'day' } }],
+      catalog: {
+        [model]: {
+          pricing: { input: 2.5, output: 10, webSearch: 25 },
+          contextWindow: 128_000,
+          maxOutputTokens: 16_384,
+        },
+      },
+      providers: [mockProvider('oa', up.baseUrl, { models: [model] })],
+    });
+    try {
+      const body = { model, max_tokens: 10, web_search_options: {}, messages };
+      const spent = await spendOn(setup, up, 'srch14', '/v1/chat/completions', body);
+      expect(spent.status, spent.message).toBe(200);
+      expect(up.received[0]!.body.web_search_options).toEqual({});
+      expect(up.received[0]!.body).not.toHaveProperty('max_web_searches');
+      expect(spent.spentUsd).toBeCloseTo((20 * 2.5 + 10 * 10) / 1e6 + 0.025, 12);
+    } finally {
+      await setup.gw.close();
+      await up.close();
+    }
+  });
+});
+
 describe('an Anthropic caller’s own search limit on a pass-through upstream', () => {
   it('is sent as the caller set it, and reserved as such: a budget with room for it serves it', async () => {
     const up = await startScriptedUpstream((body) =>
