@@ -27,10 +27,12 @@ export interface ProviderAdapter {
    * The wire protocol one attempt speaks, when it depends on the target or on the caller's
    * protocol (`inbound`): e.g. Claude on Bedrock speaks `anthropic` (InvokeModel) to Anthropic
    * callers and Converse to others. Pass-through happens when it equals the caller's protocol;
-   * build, decodeResponse and decodeStream read the same target (`x.target`) to match.
+   * build, decodeResponse and decodeStream read the same target (`x.target`) to match. Given the
+   * exchange `x`, the protocol its request is sent in when that depends on what it asks (an OpenAI
+   * instance sends another protocol's web search over the Responses API).
    * @default the adapter's `protocol`
    */
-  protocolFor?(target: Target, inbound: string): string;
+  protocolFor?(target: Target, inbound: string, x?: Exchange): string;
   /**
    * How this upstream frames a stream when it is not SSE (e.g. Bedrock's binary
    * `application/vnd.amazon.eventstream`): the response body → the events of the protocol the
@@ -110,10 +112,13 @@ export class ProviderRegistry {
     return [...this.#adapters.keys()];
   }
 
-  /** The wire protocol `target`'s upstream is spoken in for a caller of `inbound`; undefined for a type no plugin defines. */
-  protocolFor(target: Target, inbound: string): string | undefined {
+  /**
+   * The wire protocol `target`'s upstream is spoken in for a caller of `inbound` (for exchange `x`'s
+   * request, when given: ProviderAdapter.protocolFor); undefined for a type no plugin defines.
+   */
+  protocolFor(target: Target, inbound: string, x?: Exchange): string | undefined {
     const adapter = this.#adapters.get(target.instance.type);
-    return adapter?.protocolFor ? adapter.protocolFor(target, inbound) : adapter?.protocol;
+    return adapter?.protocolFor ? adapter.protocolFor(target, inbound, x) : adapter?.protocol;
   }
 }
 

@@ -100,7 +100,7 @@ describe('Anthropic web search → Gemini grounding with Google Search', () => {
     expect(msg.content[2]).toEqual(citedText);
     expect(msg.content).toHaveLength(3);
     expect(msg.usage.server_tool_use).toEqual({ web_search_requests: 1 });
-    expect(response.headers.get('x-switchyard-warnings')).toContain('max_uses dropped');
+    expect(response.headers.get('x-switchyard-warnings')).toContain('web search limit (8) has no Gemini equivalent');
   });
 
   it('streams the search blocks as Anthropic does, the text citing the page, and counts the search in the final usage', async () => {

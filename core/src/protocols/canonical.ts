@@ -98,6 +98,12 @@ export interface ChatRequest {
    * (Gemini's thought summaries) is asked for it. Never sent upstream as is.
    */
   reasoning_summary?: boolean;
+  /**
+   * Switchyard's: the most web searches `web_search_options` allows (an Anthropic web search tool's
+   * `max_uses`, a Responses `max_tool_calls`), sent to an upstream whose search tool takes a limit
+   * (Anthropic's `max_uses`, the Responses API's `max_tool_calls`). Never sent upstream as is.
+   */
+  max_web_searches?: number;
   [field: string]: unknown;
 }
 

@@ -84,6 +84,23 @@ export function webSearchesAllowed(body: Record<string, unknown>, protocol: stri
   return tools.reduce((sum, tool) => sum + (countOf(tool?.max_uses) ?? WEB_SEARCHES_UNCAPPED), searches);
 }
 
+/**
+ * Search queries reserved for a web search on a Gemini 3 (or later) model spoken to in Gemini's
+ * protocol: Google bills its grounding per query the model runs (earlier models once per grounded
+ * prompt: wire-gemini's billedSearches), and the API takes no limit to send. Queries past it are
+ * charged as the answer reports them, not reserved.
+ */
+export const GEMINI_QUERIES_RESERVED = 10;
+
+const BILLED_PER_QUERY = /^gemini-[3-9]/;
+
+/** The web searches reserved for a request on `model` spoken to in `upstream`'s protocol: webSearchesAllowed, at least GEMINI_QUERIES_RESERVED on a Gemini model billed per query. */
+export function searchesReserved(x: Exchange, model: string, upstream: string | undefined): number {
+  const allowed = webSearchesAllowed(x.body, x.protocol, model);
+  if (allowed === 0 || upstream !== 'gemini' || !BILLED_PER_QUERY.test(model)) return allowed;
+  return Math.max(allowed, GEMINI_QUERIES_RESERVED);
+}
+
 /** Samplings Anthropic's server-side tool loop runs at most, after which it pauses the turn (`stop_reason: pause_turn`). */
 export const ANTHROPIC_LOOP_SAMPLINGS = 10;
 
@@ -102,9 +119,20 @@ const COUNTED_BY_MAX_USES = /^(?:web_(?:search|fetch)_2025\d{4}$|advisor_)/;
  * limitAdvisorCalls send them), ANTHROPIC_LOOP_SAMPLINGS at most, and that when a tool has no such
  * bound (code execution, MCP, a fetch without `max_uses`); the Responses API's: one more than its
  * `max_tool_calls` (sent as WEB_SEARCHES_UNCAPPED when unset: limitSearches). A Chat search model
- * or Gemini's grounding read their results once.
+ * or Gemini's grounding read their results once. A request converted for the upstream (another
+ * protocol's web search, sent over the Responses API or as Anthropic's tool) runs one more
+ * sampling than the searches its canonical `max_web_searches` allows (limitSearches sets it).
  */
-export function loopSamplings(body: Record<string, unknown>, upstream: string | undefined): number {
+export function loopSamplings(x: Exchange, upstream: string | undefined): number {
+  if (upstream === undefined || upstream === x.protocol) return ownLoopSamplings(x.body, upstream);
+  // Converted, the request's one server tool is its web search, sent its limit (max_web_searches).
+  if (x.request?.web_search_options == null || (upstream !== RESPONSES && upstream !== 'anthropic')) return 1;
+  const searches = countOf(x.request.max_web_searches) ?? WEB_SEARCHES_UNCAPPED;
+  return upstream === 'anthropic' ? Math.min(ANTHROPIC_LOOP_SAMPLINGS, 1 + searches) : 1 + searches;
+}
+
+/** loopSamplings of a body sent in its own protocol. */
+function ownLoopSamplings(body: Record<string, unknown>, upstream: string | undefined): number {
   if (!readsToolResults({ tools: body.tools, mcp_servers: body.mcp_servers })) return 1;
   if (upstream === RESPONSES) return 1 + (countOf(body.max_tool_calls) ?? WEB_SEARCHES_UNCAPPED);
   if (upstream !== 'anthropic') return 1;
@@ -124,8 +152,16 @@ export function loopSamplings(body: Record<string, unknown>, upstream: string | 
  * Sends the upstream the web searches reserved for tools that set no limit: `max_uses` of each
  * Anthropic web search tool, and a Responses body's `max_tool_calls` when it offers any hosted tool
  * whose results the upstream reads (the caller's body, passed through): every call is a sampling more.
+ * A converted request is sent the searches reserved (webSearchesAllowed) as `max_web_searches`.
  */
 export function limitSearches(x: Exchange): void {
+  limitOwnSearches(x);
+  const request = x.request;
+  if (request?.web_search_options != null && countOf(request.max_web_searches) === undefined)
+    request.max_web_searches = webSearchesAllowed(x.body, x.protocol, '');
+}
+
+function limitOwnSearches(x: Exchange): void {
   const tools = searchToolsOf(x.body);
   if (x.protocol === RESPONSES) {
     if (countOf(x.body.max_tool_calls) !== undefined || !readsToolResults({ tools: x.body.tools })) return;

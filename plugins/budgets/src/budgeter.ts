@@ -26,6 +26,7 @@ import {
   limitAdvisorCalls,
   limitSearches,
   loopSamplings,
+  searchesReserved,
   webSearchesAllowed,
 } from './billed-beyond-prompt.js';
 import { budgetExceeded, budgetUnavailable } from './errors.js';
@@ -448,10 +449,10 @@ export class Budgeter {
     // A server-side compaction reads the prompt and writes a summary before the answer does both.
     const samplings = compactsContext(x.body) ? 2 : 1;
     // Each sampling of a server-side tool loop reads the whole transcript again.
-    const readings = samplings * loopSamplings(x.body, this.d.protocolOf(target, x));
+    const readings = samplings * loopSamplings(x, this.d.protocolOf(target, x));
     return (
       worstCaseUsd(price, input * readings, Math.min(output, info.maxOutputTokens ?? output) * choices * samplings) +
-      (searchFeeOf(price, webSearchesAllowed(x.body, x.protocol, target.model)) ?? 0) +
+      (searchFeeOf(price, searchesReserved(x, target.model, this.d.protocolOf(target, x))) ?? 0) +
       this.#advisorWorstCase(target, info, listed, x, at)
     );
   }

@@ -84,7 +84,7 @@ export function budgets(setup: BudgetsSetup = {}): Plugin<BudgetsOptions> {
         ledger,
         modelInfo: (t) => table.forTarget(t),
         readsAnyUrl: (t, x) => READS_ANY_URL.has(gateway.providers.protocolFor(t, x.protocol) ?? ''),
-        protocolOf: (t, x) => gateway.providers.protocolFor(t, x.protocol),
+        protocolOf: (t, x) => gateway.providers.protocolFor(t, x.protocol, x),
         now,
         hedges: (x) => (x.get(ROUTING_OVERRIDES)?.hedge ?? gateway.config.routing.hedge) === true,
         logger: gateway.logger,

@@ -14,6 +14,7 @@ import { optionsOf } from './instance-fields.js';
  */
 function chatBody(body: ChatRequest, x: Exchange, gateway: Gateway): ChatRequest {
   delete body.reasoning_summary; // Switchyard's, not Azure's
+  delete body.max_web_searches; // Switchyard's, not Azure's
   for (const field of ['max_completion_tokens', 'max_tokens'] as const) {
     const asked = body[field];
     if (typeof asked === 'number') body[field] = targetOutputTokens(gateway, x, asked, field);

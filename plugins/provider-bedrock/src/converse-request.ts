@@ -54,6 +54,7 @@ const HANDLED = new Set([
   'response_format',
   'n',
   'reasoning_summary', // nothing to ask: what reasoning Bedrock shows comes back unasked
+  'max_web_searches', // a limit of web_search_options, named when that is dropped
 ]);
 
 const IMAGE_FORMATS: Record<string, ImageFormat> = {

@@ -5,14 +5,19 @@ import { decodeChatChunks } from '@switchyard/wire-chat';
 import { decodeResponsesStream, fromResponseObject, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 import type { ResponseObject } from '@switchyard/wire-openai-responses';
 import { instanceFields, optionsOf, speaksResponses } from './instance-fields.js';
-import { searchAttempt } from './search-route.js';
+import { searchAttempt, searchesOverResponsesOn } from './search-route.js';
 
 /** The Responses API's protocol name (@switchyard/protocol-responses). */
 export const RESPONSES_PROTOCOL = 'openai-responses';
 
-/** The wire protocol an attempt on `target` speaks for a caller of `inbound`: Responses callers keep theirs where the instance serves it. */
-export function protocolFor(target: Target, inbound: string): string {
-  return inbound === RESPONSES_PROTOCOL && speaksResponses(target.instance) ? RESPONSES_PROTOCOL : 'openai';
+/**
+ * The wire protocol an attempt on `target` speaks for a caller of `inbound`: Responses callers keep
+ * theirs where the instance serves it; given the exchange, another protocol's web search sent over
+ * the Responses API (searchesOverResponses) speaks it too.
+ */
+export function protocolFor(target: Target, inbound: string, x?: Exchange): string {
+  if (inbound === RESPONSES_PROTOCOL && speaksResponses(target.instance)) return RESPONSES_PROTOCOL;
+  return x !== undefined && searchesOverResponsesOn(target, x) ? RESPONSES_PROTOCOL : 'openai';
 }
 
 /** True when this exchange's current attempt speaks the Responses API (its answers are Responses objects and events). */

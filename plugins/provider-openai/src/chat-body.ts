@@ -21,6 +21,7 @@ export function chatBodyFor(
 ): ChatRequest {
   const warn = (m: string): void => x.warn(m);
   delete body.reasoning_summary; // Switchyard's; a Chat upstream returns what reasoning it shows unasked
+  delete body.max_web_searches; // Switchyard's; a Chat search model searches once
   for (const field of OUTPUT_FIELDS) {
     const asked = body[field];
     if (typeof asked !== 'number') continue;

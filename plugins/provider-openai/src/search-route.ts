@@ -13,11 +13,15 @@ const SEARCH_ATTEMPT = exchangeKey<Target>('provider-openai:search-attempt');
  * serves the Responses API. Remembered for the attempt's answer to be read as Responses.
  */
 export function searchesOverResponses(x: Exchange): boolean {
-  const target = x.target!;
-  const asks = x.operation === 'chat' && x.protocol !== 'openai' && x.request?.web_search_options != null;
-  if (!asks || searchesThroughChat(target.model) || !speaksResponses(target.instance)) return false;
-  x.set(SEARCH_ATTEMPT, target);
+  if (!searchesOverResponsesOn(x.target!, x)) return false;
+  x.set(SEARCH_ATTEMPT, x.target!);
   return true;
+}
+
+/** Whether an attempt of `x` on `target` would be sent over the Responses API for its web search (searchesOverResponses). */
+export function searchesOverResponsesOn(target: Target, x: Exchange): boolean {
+  const asks = x.operation === 'chat' && x.protocol !== 'openai' && x.request?.web_search_options != null;
+  return asks && !searchesThroughChat(target.model) && speaksResponses(target.instance);
 }
 
 /** True when the current attempt was sent over the Responses API for its web search. */

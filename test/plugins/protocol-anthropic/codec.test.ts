@@ -132,7 +132,7 @@ describe('anthropicToCanonical', () => {
     );
   });
 
-  it('turns the web search server tool into web_search_options (user_location kept, what has no Chat field named)', () => {
+  it('turns the web search server tool into web_search_options (user_location kept, max_uses as max_web_searches, what has no Chat field named)', () => {
     const { warnings, request } = anthropicToCanonical(
       req({
         tools: [
@@ -150,8 +150,8 @@ describe('anthropicToCanonical', () => {
     expect(request.web_search_options).toEqual({
       user_location: { type: 'approximate', approximate: { city: 'Paris', country: 'FR', timezone: 'Europe/Paris' } },
     });
+    expect(request.max_web_searches).toBe(3);
     expect(warnings).toEqual([
-      "server tool web_search (web_search_20250305): max_uses dropped (the upstream's own search has no equivalent)",
       "server tool web_search (web_search_20250305): allowed_domains dropped (the upstream's own search has no equivalent)",
     ]);
   });

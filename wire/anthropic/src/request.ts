@@ -72,6 +72,7 @@ const HANDLED = new Set([
   'user',
   'n',
   'web_search_options',
+  'max_web_searches',
 ]);
 
 /** True when an API version still accepts temperature / top_p / top_k. */
@@ -285,7 +286,7 @@ function tools(req: ChatRequest, body: AnthropicMessagesRequest, warn: (m: strin
     if (tool.function.strict !== undefined) warn('tools[].function.strict dropped (no Anthropic equivalent)');
     list.push(t);
   }
-  const search = webSearchTool(req.web_search_options, warn);
+  const search = webSearchTool(req.web_search_options, req.max_web_searches, warn);
   if (!list.length) {
     if (req.tool_choice !== undefined && req.tool_choice !== 'none') warn('tool_choice dropped (no tools)');
     if (search) body.tools = [search];
@@ -302,12 +303,17 @@ function tools(req: ChatRequest, body: AnthropicMessagesRequest, warn: (m: strin
 
 /**
  * Chat `web_search_options` (a Responses caller's hosted web search becomes one) → Anthropic's web
- * search server tool: `user_location` in Anthropic's shape; `search_context_size` has no
- * equivalent (named).
+ * search server tool: `user_location` in Anthropic's shape, the searches allowed as `max_uses`;
+ * `search_context_size` has no equivalent (named).
  */
-function webSearchTool(options: unknown, warn: (m: string) => void): AnthropicTool | undefined {
+function webSearchTool(
+  options: unknown,
+  limit: number | undefined,
+  warn: (m: string) => void,
+): AnthropicTool | undefined {
   if (options === undefined || options === null || typeof options !== 'object') return undefined;
   const tool: AnthropicTool = { type: 'web_search_20250305', name: 'web_search' };
+  if (typeof limit === 'number') tool.max_uses = limit;
   const { user_location: where, ...rest } = options as Record<string, unknown>;
   const approximate = (where as { approximate?: Record<string, unknown> } | null | undefined)?.approximate;
   if (approximate && typeof approximate === 'object') tool.user_location = { type: 'approximate', ...approximate };

@@ -20,17 +20,20 @@ export function isWebSearchTool(tool: AnthropicTool | null | undefined): boolean
 }
 
 /** The tool's fields the conversion reads (or knows to be Anthropic's own bookkeeping). */
-const READ = new Set(['type', 'name', 'user_location', 'cache_control', 'defer_loading', 'strict']);
+const READ = new Set(['type', 'name', 'user_location', 'max_uses', 'cache_control', 'defer_loading', 'strict']);
 
 /**
- * The request's web search tool (the first, if several) → Chat `web_search_options`: `user_location` (approximate) kept in Chat's shape;
- * `max_uses`, `allowed_domains`, `blocked_domains` have no Chat equivalent and are named in a
- * warning (the upstream decides how often and where it searches).
+ * The request's web search tool (the first, if several) → Chat `web_search_options`: `user_location` (approximate) kept in Chat's shape,
+ * `max_uses` as `max_web_searches`; `allowed_domains`, `blocked_domains` have no Chat equivalent
+ * and are named in a warning (the upstream decides where it searches).
  */
 export function addWebSearch(request: ChatRequest, tools: AnthropicTool[] | undefined, warn: Warn): void {
   const search = Array.isArray(tools) ? tools.filter(isWebSearchTool) : [];
   if (search.length > 1) warn(`${search.length - 1} more web search tool(s) dropped (one search setting upstream)`);
-  if (search.length) request.web_search_options = optionsOf(search[0]!, warn);
+  if (!search.length) return;
+  request.web_search_options = optionsOf(search[0]!, warn);
+  const uses = search[0]!.max_uses;
+  if (typeof uses === 'number' && Number.isInteger(uses) && uses >= 0) request.max_web_searches = uses;
 }
 
 function optionsOf(tool: AnthropicTool, warn: Warn): Record<string, unknown> {

@@ -36,6 +36,7 @@ const HANDLED = new Set([
   'reasoning_summary',
   'parallel_tool_calls',
   'web_search_options',
+  'max_web_searches',
 ]);
 
 /** reasoning_effort → thinking budget (Gemini 2.x) in tokens. */
@@ -87,6 +88,8 @@ function searches(req: ChatRequest, model: string, functions: boolean, warn: War
   }
   for (const key of Object.keys(options))
     if (options[key] != null) warn(`web_search_options.${key} has no Gemini equivalent and was dropped`);
+  if (req.max_web_searches != null)
+    warn(`web search limit (${String(req.max_web_searches)}) has no Gemini equivalent and was dropped`);
   if (functions) {
     warn('web search dropped (Gemini takes no Google Search beside function declarations)');
     return false;

@@ -31,6 +31,7 @@ const HANDLED = new Set([
   'reasoning_effort',
   'reasoning_summary',
   'web_search_options',
+  'max_web_searches',
   'safety_identifier',
   'prompt_cache_key',
   'service_tier',
@@ -50,6 +51,8 @@ export function chatToResponses(request: ChatRequest, model: string, warn: Warn)
   if (request.web_search_options != null) {
     tools.push(webSearchTool(request.web_search_options as Json));
     body.include = ['web_search_call.action.sources'];
+    // The search is the only hosted tool: its calls are all the built-in ones max_tool_calls bounds.
+    if (typeof request.max_web_searches === 'number') body.max_tool_calls = request.max_web_searches;
   }
   if (tools.length) body.tools = tools;
   const choice = request.tool_choice;

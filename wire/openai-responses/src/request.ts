@@ -60,6 +60,7 @@ const CONVERTED = new Set([
   'temperature',
   'top_p',
   'include',
+  'max_tool_calls',
   'prompt_cache_key',
   'prompt_cache_retention',
   'safety_identifier',
@@ -107,6 +108,10 @@ export function responsesToCanonical(body: ResponsesRequest): ResponsesConversio
   if (typeof body.service_tier === 'string' && body.service_tier !== 'auto') request.service_tier = body.service_tier;
 
   convertTools(body, request, custom, warn, require);
+  // The web search is the one hosted tool converted: max_tool_calls bounds its calls.
+  const calls = body.max_tool_calls;
+  if (request.web_search_options !== undefined && typeof calls === 'number' && Number.isInteger(calls) && calls >= 0)
+    request.max_web_searches = calls;
   textFormat(body.text, request, warn);
   const effort = body.reasoning?.effort;
   if (typeof effort === 'string') request.reasoning_effort = effort;
