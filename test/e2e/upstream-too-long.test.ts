@@ -31,7 +31,13 @@ beforeAll(async () => {
       mockProvider('oa', openai.baseUrl, { models: ['small'] }),
       mockProvider('spare', spare.baseUrl, { models: ['small'], priority: 5 }),
       { name: 'ge', type: 'gemini', baseUrl: gemini.origin, apiKey: 'fake-gemini-key', models: ['gemini-2.5-flash'] },
-      { name: 'an', type: 'anthropic', baseUrl: anthropic.baseUrl, apiKey: 'fake-anthropic-key', models: ['claude-sonnet-4-5'] },
+      {
+        name: 'an',
+        type: 'anthropic',
+        baseUrl: anthropic.baseUrl,
+        apiKey: 'fake-anthropic-key',
+        models: ['claude-sonnet-4-5'],
+      },
     ],
     models: [
       { name: 'claude-opus-5-5', targets: ['oa/small', 'spare/small'] },
@@ -85,7 +91,10 @@ describe("an upstream's prompt-too-long refusal", () => {
 
   it('opens no breaker: a short prompt to the same target is served next', async () => {
     await post('/v1/messages', messages('claude-opus-5-5'));
-    const short = await post('/v1/messages', { ...messages('claude-opus-5-5'), messages: [{ role: 'user', content: 'hi' }] });
+    const short = await post('/v1/messages', {
+      ...messages('claude-opus-5-5'),
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(short.status).toBe(200);
     expect(openai.requests.at(-1)?.body).toMatchObject({ messages: [{ role: 'user', content: 'hi' }] });
     expect(spare.requests).toHaveLength(0);

@@ -262,7 +262,11 @@ class Mock extends MockUpstream<RecordedRequest, AnthropicFault> implements Mock
     if (problem) return sendJson(res, 400, anthropicError(400, problem));
     const over = counting ? undefined : overWindow(body, String(body.model), this.options.contextWindows);
     if (over)
-      return sendJson(res, 400, anthropicError(400, `prompt is too long: ${over.tokens} tokens > ${over.maximum} maximum`));
+      return sendJson(
+        res,
+        400,
+        anthropicError(400, `prompt is too long: ${over.tokens} tokens > ${over.maximum} maximum`),
+      );
     if (counting) return sendJson(res, 200, { input_tokens: inputTokens(body) });
     const message = this.#answer(body);
     if (body.stream !== true) return sendJson(res, 200, message);

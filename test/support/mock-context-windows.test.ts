@@ -92,7 +92,9 @@ describe('mock upstreams: a prompt over the context window', () => {
     expect(JSON.parse(over.text).error).toMatchObject({
       code: 400,
       status: 'INVALID_ARGUMENT',
-      message: expect.stringMatching(/^The input token count \(\d+\) exceeds the maximum number of tokens allowed \(500\)\.$/),
+      message: expect.stringMatching(
+        /^The input token count \(\d+\) exceeds the maximum number of tokens allowed \(500\)\.$/,
+      ),
     });
   });
 });

@@ -678,7 +678,8 @@ function responsesTooLong(stream: boolean): Reply {
   return { kind: 'responses-sse', events, response };
 }
 
-const RESPONSES_TOO_LONG = 'Your input exceeds the context window of this model. Please adjust your input and try again.';
+const RESPONSES_TOO_LONG =
+  'Your input exceeds the context window of this model. Please adjust your input and try again.';
 
 /** OpenAI's 400 for max_tokens / max_completion_tokens above the model's output limit. */
 function outputLimitProblem(body: Json, settings: Settings): Reply | null {

@@ -6,9 +6,17 @@ const SENTENCES: ReadonlyArray<{ pattern: RegExp; tokens: number; maximum: numbe
   // Anthropic: "prompt is too long: 210000 tokens > 200000 maximum"
   { pattern: /prompt is too long:\s*~?(\d+) tokens? > (\d+) maximum/i, tokens: 1, maximum: 2 },
   // OpenAI Chat: "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens…"
-  { pattern: /maximum context length is (\d+) tokens\.? However, your messages resulted in ~?(\d+) tokens/i, tokens: 2, maximum: 1 },
+  {
+    pattern: /maximum context length is (\d+) tokens\.? However, your messages resulted in ~?(\d+) tokens/i,
+    tokens: 2,
+    maximum: 1,
+  },
   // Gemini: "The input token count (1200293) exceeds the maximum number of tokens allowed (1048576)."
-  { pattern: /input token count \((\d+)\) exceeds the maximum number of tokens allowed \((\d+)\)/i, tokens: 1, maximum: 2 },
+  {
+    pattern: /input token count \((\d+)\) exceeds the maximum number of tokens allowed \((\d+)\)/i,
+    tokens: 1,
+    maximum: 2,
+  },
 ];
 
 /** Sentences that say so without numbers: Bedrock's, and any error with OpenAI's code. */

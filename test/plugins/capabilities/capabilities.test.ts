@@ -120,7 +120,7 @@ describe('capability filtering', () => {
   });
 });
 
-describe('a prompt longer than every target\'s context window', () => {
+describe("a prompt longer than every target's context window", () => {
   const ALL = [models(), protocolOpenAI(), protocolResponses(), protocolAnthropic(), openai(), capabilities()];
   const long = 'x'.repeat(400);
 
