@@ -100,3 +100,41 @@ describe("an upstream's prompt-too-long refusal", () => {
     expect(spare.requests).toHaveLength(0);
   });
 });
+
+describe("an OpenAI Responses upstream's too-long error event in a stream", () => {
+  let responses: MockOpenAI;
+  let standby: MockOpenAI;
+  let gateway: RunningGateway;
+  beforeAll(async () => {
+    responses = await startMockOpenAI({ models: ['small'], contextWindows: { small: 500 } });
+    standby = await startMockOpenAI({ models: ['small'] });
+    gateway = await startGateway({
+      providers: [
+        mockProvider('oa', responses.baseUrl, { models: ['small'], responsesApi: true }),
+        mockProvider('standby', standby.baseUrl, { models: ['small'], priority: 5 }),
+      ],
+      models: [{ name: 'gpt-5.5', targets: ['oa/small', 'standby/small'] }],
+      plugins: { 'circuit-breaker': { failureThreshold: 1 } },
+    });
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await Promise.all([responses.close(), standby.close()]);
+  });
+
+  const stream = (input: string) =>
+    fetch(`${gateway.url}/v1/responses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-5.5', stream: true, input }),
+    }).then((r) => r.text());
+
+  it("reaches the caller with its code and counts as the caller's error: no breaker opens", async () => {
+    const refused = await stream(long);
+    expect(refused).toMatch(/"code":"context_length_exceeded"/);
+    const served = await stream('hi');
+    expect(served).toMatch(/response\.completed/);
+    expect(responses.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
+    expect(standby.requests).toHaveLength(0);
+  });
+});

@@ -2,6 +2,7 @@ import { secretValuesOf } from '../mask.js';
 import { CONTEXT_LENGTH_EXCEEDED, SwitchyardError, retryAdvice } from '../errors.js';
 import type { UpstreamErrorInfo } from '../providers.js';
 import type { ProviderInstance, Target } from '../types.js';
+import type { StreamObservation } from '../protocols/codec.js';
 import { promptTooLongOf } from './too-long.js';
 
 /**
@@ -40,6 +41,27 @@ export function upstreamError(
     `${target.id}: upstream answered ${status}: ${message}`,
     { expose: true, ...(status === 529 || info.type === 'overloaded_error' ? OVERLOADED : {}) },
   );
+}
+
+/**
+ * An upstream stream's error event that refuses a prompt too long for the model: the caller's
+ * `context_length_exceeded` (a business error: no breaker counts it), else undefined (a failure).
+ */
+export function tooLongInStream(obs: StreamObservation, target: Target): SwitchyardError | undefined {
+  if (obs.error === undefined) return undefined;
+  const message = withoutSecrets(obs.error, target.instance);
+  const tooLong = promptTooLongOf({
+    outcome: 'business_error',
+    message,
+    ...(obs.errorCode ? { code: obs.errorCode } : {}),
+  });
+  if (!tooLong) return undefined;
+  return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', message, {
+    expose: true,
+    type: 'invalid_request_error',
+    publicCode: CONTEXT_LENGTH_EXCEEDED,
+    tooLong,
+  });
 }
 
 /**
