@@ -260,7 +260,11 @@ class Mock extends MockUpstream<RecordedRequest, AnthropicFault> implements Mock
     };
     const problem = betaProblem(context) ?? validateMessages(body, context);
     if (problem) return sendJson(res, 400, anthropicError(400, problem));
-    const over = counting ? undefined : overWindow(body, String(body.model), this.options.contextWindows);
+    // The context-1m beta opens a 1M-token window (Sonnet 4 and 4.5).
+    const windows = context.betas.some((b) => b.startsWith('context-1m-'))
+      ? { ...this.options.contextWindows, [String(body.model)]: 1_000_000 }
+      : this.options.contextWindows;
+    const over = counting ? undefined : overWindow(body, String(body.model), windows);
     if (over)
       return sendJson(
         res,
