@@ -83,8 +83,21 @@ export interface SwitchyardErrorOptions {
   headers?: Record<string, string>;
   /** Configuration problems, one `path: message` line each (config and plugin errors). */
   problems?: readonly string[];
+  /** The prompt is longer than the model's context window (each protocol names this its own way). */
+  tooLong?: PromptTooLong;
   cause?: unknown;
 }
+
+/** A prompt too long for the model: its tokens and the largest window, when known. */
+export interface PromptTooLong {
+  readonly tokens?: number;
+  readonly maximum?: number;
+  /** `tokens` is the gateway's estimate, not the upstream's count. */
+  readonly estimated?: boolean;
+}
+
+/** The caller-facing code of a prompt too long for the model (OpenAI's, which its clients key on). */
+export const CONTEXT_LENGTH_EXCEEDED = 'context_length_exceeded';
 
 /** One error class for everything Switchyard raises: a code (core's, or a plugin's ErrorSpec), a status, whose fault. */
 export class SwitchyardError extends Error {
@@ -99,6 +112,7 @@ export class SwitchyardError extends Error {
   readonly publicCode: string | undefined;
   readonly headers: Record<string, string> | undefined;
   readonly problems: readonly string[] | undefined;
+  readonly tooLong: PromptTooLong | undefined;
 
   constructor(code: CoreErrorCode | ErrorSpec, message: string, options: SwitchyardErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -113,6 +127,7 @@ export class SwitchyardError extends Error {
     this.publicCode = options.publicCode;
     this.headers = options.headers;
     this.problems = options.problems;
+    this.tooLong = options.tooLong;
   }
 }
 

@@ -45,6 +45,7 @@ export type {
   UpstreamRequest,
 } from './types.js';
 export {
+  CONTEXT_LENGTH_EXCEEDED,
   CoreErrors,
   LONGEST_CLIENT_WAIT_MS,
   SwitchyardError,
@@ -52,7 +53,7 @@ export {
   retryAdvice,
   toSwitchyardError,
 } from './errors.js';
-export type { CoreErrorCode, ErrorClass, ErrorSpec, SwitchyardErrorOptions } from './errors.js';
+export type { CoreErrorCode, ErrorClass, ErrorSpec, PromptTooLong, SwitchyardErrorOptions } from './errors.js';
 export { PluginRoutes } from './http/routes.js';
 export type {
   AdminAuthorizer,

@@ -170,7 +170,7 @@ describe('security: bad input gets a clear error, nothing else', () => {
     const tooLong = Array.from({ length: 50_000 }, (_, i) => ({ role: 'user', content: `m${i}` }));
     const over = await send(chat({ messages: tooLong }));
     expect(over.status).toBe(400);
-    expect(over.json.error.code).toBe('capability_unmet');
+    expect(over.json.error.code).toBe('context_length_exceeded');
     const tooMany = Array.from({ length: 200_000 }, () => ({ role: 'user', content: 'x'.repeat(20) }));
     const big = await send(chat({ messages: tooMany }));
     expect(big.status).toBe(413);

@@ -18,6 +18,7 @@ import { redactedThinkingData, REDACTED_THINKING_TRIGGER, signThinking } from '.
 import { betaProblem, countCacheControl, validateMessages } from './mock-anthropic-validate.js';
 import { MockUpstream, parseJson, readBody, recordStatus } from './mock-server.js';
 import { outputLimitFor } from './output-limits.js';
+import { overWindow } from './context-windows.js';
 import { sample } from './schema-sample.js';
 
 export { REDACTED_THINKING_TRIGGER } from './mock-anthropic-thinking.js';
@@ -143,6 +144,8 @@ export interface MockAnthropicOptions {
   minCacheTokens?: number;
   /** max_tokens limits by model id or id prefix, over DEFAULT_ANTHROPIC_OUTPUT_LIMITS. */
   outputLimits?: Record<string, number>;
+  /** Context windows by model id or id prefix, over DEFAULT_CONTEXT_WINDOWS; a longer prompt (characters / 4) gets Anthropic's 400 "prompt is too long". */
+  contextWindows?: Record<string, number>;
   /** anthropic-beta values accepted besides the known ones (an unknown value is refused, as the API does). */
   betas?: string[];
 }
@@ -257,6 +260,17 @@ class Mock extends MockUpstream<RecordedRequest, AnthropicFault> implements Mock
     };
     const problem = betaProblem(context) ?? validateMessages(body, context);
     if (problem) return sendJson(res, 400, anthropicError(400, problem));
+    // The context-1m beta opens a 1M-token window (Sonnet 4 and 4.5).
+    const windows = context.betas.some((b) => b.startsWith('context-1m-'))
+      ? { ...this.options.contextWindows, [String(body.model)]: 1_000_000 }
+      : this.options.contextWindows;
+    const over = counting ? undefined : overWindow(body, String(body.model), windows);
+    if (over)
+      return sendJson(
+        res,
+        400,
+        anthropicError(400, `prompt is too long: ${over.tokens} tokens > ${over.maximum} maximum`),
+      );
     if (counting) return sendJson(res, 200, { input_tokens: inputTokens(body) });
     const message = this.#answer(body);
     if (body.stream !== true) return sendJson(res, 200, message);

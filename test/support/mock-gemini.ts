@@ -32,6 +32,7 @@ import { validateEmbed, validateGenerate } from './mock-gemini-validate.js';
 import type { Invalid } from './mock-gemini-validate.js';
 import { MockUpstream, parseJson, readBody, recordStatus } from './mock-server.js';
 import { outputLimitFor } from './output-limits.js';
+import { overWindow } from './context-windows.js';
 import { HUNG_MS } from './wait.js';
 
 export type GeminiFault =
@@ -105,6 +106,8 @@ export interface MockGeminiOptions {
   pageSize?: number;
   /** Output-token limits by model id or id prefix, over DEFAULT_GEMINI_OUTPUT_LIMITS (also listed as outputTokenLimit). */
   outputLimits?: Record<string, number>;
+  /** Context windows by model id or id prefix, over DEFAULT_CONTEXT_WINDOWS; a longer prompt (characters / 4) gets Gemini's 400 INVALID_ARGUMENT. */
+  contextWindows?: Record<string, number>;
 }
 
 /** Output-token limits of Gemini models; a key covers ids that continue it with `-` (the longest key wins). */
@@ -369,6 +372,11 @@ class MockGeminiServer extends MockUpstream<GeminiRecordedRequest, GeminiFault> 
         message: `Unable to submit request because it has a maxOutputTokens value of ${asked} but the supported range is from 1 (inclusive) to ${limit + 1} (exclusive). Update the value and try again.`,
       });
     }
+    const over = overWindow(record.body, model, this.options.contextWindows);
+    if (over)
+      return badRequest({
+        message: `The input token count (${over.tokens}) exceeds the maximum number of tokens allowed (${over.maximum}).`,
+      });
     const answer = this.answer(record.body as Json, model);
     if (verb === 'generateContent') return json(200, answer.whole);
     return { kind: 'stream', events: answer.events, sse: url.searchParams.get('alt') === 'sse' };

@@ -26,6 +26,7 @@ import {
   type ScriptedAnswer,
 } from './mock-openai-responses.js';
 import { isReasoningModel, validateResponsesRequest } from './mock-openai-responses-validate.js';
+import { overWindow } from './context-windows.js';
 import { modelFieldProblem, validateChatRequest } from './mock-openai-chat-validate.js';
 import { MockHttpServer, parseJson, readBody } from './mock-server.js';
 import { HUNG_MS } from './wait.js';
@@ -109,6 +110,8 @@ export interface MockOpenAIOptions {
   chunks?: number;
   /** Output-token limits by model id or id prefix, over DEFAULT_OUTPUT_LIMITS; a request asking more is refused with a 400. */
   outputLimits?: Record<string, number>;
+  /** Context windows by model id or id prefix, over DEFAULT_CONTEXT_WINDOWS; a longer prompt (characters / 4) is refused with OpenAI's 400 `context_length_exceeded`. */
+  contextWindows?: Record<string, number>;
   /** Serve Chat Completions only, as most OpenAI-compatible servers do: the Responses API paths answer 404. @default false */
   chatOnly?: boolean;
   /** Refuse chat bodies OpenAI refuses (see mock-openai-chat-validate.ts): unknown fields, orphan tool messages, …; false imitates a compatible server that takes fields it does not know. @default true */
@@ -159,6 +162,7 @@ interface Settings {
   name: string;
   chunks: number;
   outputLimits: Record<string, number>;
+  contextWindows: Record<string, number> | undefined;
   chatOnly: boolean;
   strictChat: boolean;
 }
@@ -171,6 +175,7 @@ function resolveSettings(options: MockOpenAIOptions): Settings {
     name: options.name ?? 'mock',
     chunks: Math.max(1, Math.floor(options.chunks ?? 3)),
     outputLimits: { ...DEFAULT_OUTPUT_LIMITS, ...options.outputLimits },
+    contextWindows: options.contextWindows,
     chatOnly: options.chatOnly ?? false,
     strictChat: options.strictChat ?? true,
   };
@@ -421,6 +426,8 @@ class MockOpenAIServer extends MockHttpServer implements MockOpenAI {
         body: openAIError(problem.status, problem.message, problem.code, problem.param),
       };
     const body = record.body as Json;
+    const over = overWindow(body, String(body.model), this.settings.contextWindows);
+    if (over) return responsesTooLong(body.stream === true);
     const built = buildResponse(body, this.scriptedAnswer(body), this.settings.name, this.settings.chunks, store);
     if (body.stream === true) return { kind: 'responses-sse', events: built.events, response: built.response };
     return { kind: 'json', status: 200, body: built.response };
@@ -597,6 +604,11 @@ function chatCompletionReply(
     };
   const tooMany = outputLimitProblem(body, settings);
   if (tooMany) return tooMany;
+  const over = overWindow(body, body.model, settings.contextWindows);
+  if (over) {
+    const message = `This model's maximum context length is ${over.maximum} tokens. However, your messages resulted in ${over.tokens} tokens. Please reduce the length of the messages.`;
+    return { kind: 'json', status: 400, body: openAIError(400, message, 'context_length_exceeded', 'messages') };
+  }
 
   const messages: unknown[] = body.messages;
   const script = scripted(body);
@@ -649,6 +661,25 @@ function chatCompletionReply(
   }
   return { kind: 'json', status: 200, body: completionObject(meta, answer, usage) };
 }
+
+/**
+ * The Responses API's refusal of a prompt over the model's window: a 400, or in a stream the `error`
+ * event after `response.created` and `response.in_progress` (no numbers in either message).
+ */
+function responsesTooLong(stream: boolean): Reply {
+  const error = openAIError(400, RESPONSES_TOO_LONG, 'context_length_exceeded', 'input');
+  if (!stream) return { kind: 'json', status: 400, body: error };
+  const response = { id: `resp_${randomId(24)}`, object: 'response', status: 'in_progress', output: [], usage: null };
+  const events = [
+    { type: 'response.created', sequence_number: 0, response },
+    { type: 'response.in_progress', sequence_number: 1, response },
+    { type: 'error', sequence_number: 2, ...error },
+  ];
+  return { kind: 'responses-sse', events, response };
+}
+
+const RESPONSES_TOO_LONG =
+  'Your input exceeds the context window of this model. Please adjust your input and try again.';
 
 /** OpenAI's 400 for max_tokens / max_completion_tokens above the model's output limit. */
 function outputLimitProblem(body: Json, settings: Settings): Reply | null {

@@ -16,6 +16,8 @@ export interface StreamObservation {
   error?: string;
   /** That event's error type, when it gave one (Anthropic's `overloaded_error`). */
   errorType?: string;
+  /** That event's error code, when it gave one (OpenAI's `context_length_exceeded`). */
+  errorCode?: string;
 }
 
 /** How one inbound protocol writes and observes its own wire format. */

@@ -24,6 +24,7 @@ import {
   readCapped,
   retryAfterOf,
   scrubbed,
+  tooLongInStream,
   upstreamError,
 } from './upstream-error.js';
 
@@ -214,6 +215,11 @@ async function firstEvent(
   timeouts.clear(timer);
   if (obs.events === 0 || obs.error !== undefined) {
     await it.return?.(undefined);
+    const refused = tooLongInStream(obs, target);
+    if (refused)
+      return await failed(c, base, performance.now() - started, 'business_error', undefined, refused, {
+        status: res.status,
+      });
     const why = obs.error ?? 'upstream stream ended before its first event';
     const error = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${why}`, {
       expose: true,

@@ -10,7 +10,7 @@ import type { UpstreamAbort } from './abort.js';
 import { bindUpstream, connectionMessage } from './attempt-context.js';
 import type { AttemptContext } from './attempt-context.js';
 import { formatSse } from './sse.js';
-import { withoutSecrets } from './upstream-error.js';
+import { tooLongInStream, withoutSecrets } from './upstream-error.js';
 
 export interface StreamState {
   attempt: number;
@@ -148,7 +148,9 @@ export class StreamDelivery implements PushedPieces, PushListener<string | Uint8
     const target = this.#c.target;
     if (obs.error !== undefined) {
       const why = withoutSecrets(obs.error, target.instance);
-      this.#broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${why}`, { expose: true });
+      this.#broken =
+        tooLongInStream(obs, target) ??
+        new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${target.id}: ${why}`, { expose: true });
     } else if (!obs.done) {
       this.#broken = new SwitchyardError(
         'SWITCHYARD_ERR_UPSTREAM_FAILED',
@@ -222,6 +224,10 @@ export class StreamDelivery implements PushedPieces, PushListener<string | Uint8
       result.outcome = 'cancelled';
       result.failure = 'client_abort';
       result.message = 'the client went away mid-stream';
+    } else if (broken?.tooLong) {
+      // The upstream refused the caller's prompt as too long for the model: the caller's fault, not the upstream's.
+      result.outcome = 'business_error';
+      result.message = broken.message;
     } else if (broken) {
       result.outcome = 'failure';
       result.failure = 'stream_broken';

@@ -1,9 +1,15 @@
 import { secretValuesOf } from '../mask.js';
-import { SwitchyardError, retryAdvice } from '../errors.js';
+import { CONTEXT_LENGTH_EXCEEDED, SwitchyardError, retryAdvice } from '../errors.js';
 import type { UpstreamErrorInfo } from '../providers.js';
 import type { ProviderInstance, Target } from '../types.js';
+import type { StreamObservation } from '../protocols/codec.js';
+import { promptTooLongOf } from './too-long.js';
 
-/** An upstream's error answer as the caller's error: business errors pass, throttling keeps its headers, secrets are scrubbed. */
+/**
+ * An upstream's error answer as the caller's error: business errors pass, throttling keeps its headers, secrets are scrubbed.
+ * A prompt too long for the model, in whichever API's words, becomes the caller's `context_length_exceeded`
+ * (`tooLong` set), which each protocol words the way its clients recognize.
+ */
 export function upstreamError(
   info: UpstreamErrorInfo,
   status: number,
@@ -13,11 +19,13 @@ export function upstreamError(
 ): SwitchyardError {
   const message = withoutSecrets(info.message, target.instance);
   if (info.outcome === 'business_error') {
+    const tooLong = promptTooLongOf(info);
+    const code = tooLong ? CONTEXT_LENGTH_EXCEEDED : info.code;
     return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', message, {
       status,
       expose: true,
-      ...(info.type ? { type: info.type } : {}),
-      ...(info.code ? { publicCode: info.code } : {}),
+      ...(tooLong ? { tooLong, type: 'invalid_request_error' } : info.type ? { type: info.type } : {}),
+      ...(code ? { publicCode: code } : {}),
       ...(info.param ? { param: info.param } : {}),
     });
   }
@@ -33,6 +41,27 @@ export function upstreamError(
     `${target.id}: upstream answered ${status}: ${message}`,
     { expose: true, ...(status === 529 || info.type === 'overloaded_error' ? OVERLOADED : {}) },
   );
+}
+
+/**
+ * An upstream stream's error event that refuses a prompt too long for the model: the caller's
+ * `context_length_exceeded` (a business error: no breaker counts it), else undefined (a failure).
+ */
+export function tooLongInStream(obs: StreamObservation, target: Target): SwitchyardError | undefined {
+  if (obs.error === undefined) return undefined;
+  const message = withoutSecrets(obs.error, target.instance);
+  const tooLong = promptTooLongOf({
+    outcome: 'business_error',
+    message,
+    ...(obs.errorCode ? { code: obs.errorCode } : {}),
+  });
+  if (!tooLong) return undefined;
+  return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', message, {
+    expose: true,
+    type: 'invalid_request_error',
+    publicCode: CONTEXT_LENGTH_EXCEEDED,
+    tooLong,
+  });
 }
 
 /**

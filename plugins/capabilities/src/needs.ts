@@ -35,10 +35,13 @@ export function unmetNeed(needs: RequestNeeds, info: ModelInfo | undefined): str
   if (needs.tools && info.tools === false) return 'tools (function calling)';
   if (needs.structuredOutput && info.structuredOutput === false)
     return 'structured output (response_format json_schema)';
-  if (info.contextWindow !== undefined && needs.inputTokens > info.contextWindow) {
-    return `a context window of ~${needs.inputTokens} input tokens (estimated)`;
-  }
+  if (info.contextWindow !== undefined && needs.inputTokens > info.contextWindow) return contextNeed(needs);
   return undefined;
+}
+
+/** unmetNeed()'s words for a prompt longer than the model's context window. */
+export function contextNeed(needs: RequestNeeds): string {
+  return `a context window of ~${needs.inputTokens} input tokens (estimated)`;
 }
 
 /** The chat needs of an exchange, or undefined for other operations. */

@@ -49,8 +49,20 @@ function errorType(error: SwitchyardError): string {
 function errorBody(error: SwitchyardError): AnthropicErrorBody {
   return {
     type: 'error',
-    error: { type: errorType(error), message: error.expose ? maskText(error.message) : 'internal gateway error' },
+    error: { type: errorType(error), message: error.expose ? maskText(messageOf(error)) : 'internal gateway error' },
   };
+}
+
+/**
+ * A prompt too long for the model in Anthropic's words, "prompt is too long: N tokens > M maximum", which
+ * Claude Code recognizes (it compacts the conversation), whatever the gateway or the upstream said.
+ */
+function messageOf(error: SwitchyardError): string {
+  const t = error.tooLong;
+  if (!t) return error.message;
+  if (t.tokens !== undefined && t.maximum !== undefined)
+    return `prompt is too long: ${t.estimated ? '~' : ''}${t.tokens} tokens > ${t.maximum} maximum`;
+  return /prompt is too long/i.test(error.message) ? error.message : `prompt is too long: ${error.message}`;
 }
 
 function usageOfMessage(value: unknown): Usage | undefined {

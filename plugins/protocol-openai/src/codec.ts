@@ -122,8 +122,9 @@ export const openaiCodec: ProtocolCodec = {
       }
     } else if (IS_ERROR.test(data)) {
       try {
-        const parsed = JSON.parse(data) as { error?: { message?: unknown } };
+        const parsed = JSON.parse(data) as { error?: { message?: unknown; code?: unknown } };
         obs.error = typeof parsed.error?.message === 'string' ? parsed.error.message : 'upstream stream error';
+        if (typeof parsed.error?.code === 'string') obs.errorCode = parsed.error.code;
       } catch {
         obs.error = 'upstream stream error';
       }

@@ -153,7 +153,12 @@ function observeEvent(
   const type = typeOf(event);
   if (type !== 'response.created' && type !== 'response.failed' && type !== 'error' && !(type && TERMINAL.has(type)))
     return;
-  let data: { response?: ResponseObject & { error?: { message?: string } | null }; message?: unknown };
+  let data: {
+    response?: ResponseObject & { error?: { message?: string; code?: unknown } | null };
+    message?: unknown;
+    code?: unknown;
+    error?: { message?: unknown; code?: unknown };
+  };
   try {
     data = JSON.parse(event.data) as typeof data;
   } catch {
@@ -164,11 +169,19 @@ function observeEvent(
     if (data.response) created.set(obs, { ...data.response, output: [] });
   } else if (type === 'response.failed') {
     obs.error = data.response?.error?.message ?? 'the upstream response failed';
+    noteCode(obs, data.response?.error?.code);
   } else if (type === 'error') {
-    obs.error = typeof data.message === 'string' ? data.message : 'upstream stream error';
+    // Flat (`code`, `message`), or as OpenAI sends it today, nested under `error`.
+    const message = data.message ?? data.error?.message;
+    obs.error = typeof message === 'string' ? message : 'upstream stream error';
+    noteCode(obs, data.code ?? data.error?.code);
   } else {
     obs.done = true;
     const usage = canonicalUsageOf(data.response?.usage, data.response?.output);
     if (usage) obs.usage = usage;
   }
+}
+
+function noteCode(obs: StreamObservation, code: unknown): void {
+  if (typeof code === 'string') obs.errorCode = code;
 }

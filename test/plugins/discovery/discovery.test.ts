@@ -152,7 +152,7 @@ describe('model discovery', () => {
       });
     const small = await long('m-small');
     expect(small.status).toBe(400);
-    expect(((await small.json()) as { error: { code: string } }).error.code).toBe('capability_unmet');
+    expect(((await small.json()) as { error: { code: string } }).error.code).toBe('context_length_exceeded');
     expect((await long('m-big')).status).toBe(200);
     expect((await long('m-pinned')).status).toBe(200);
   });
