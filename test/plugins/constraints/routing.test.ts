@@ -85,13 +85,21 @@ describe('capability filtering', () => {
       { messages: user('hi'), response_format: schemaFormat },
       'supports structured output (response_format json_schema)',
     ],
-    ['context window', { messages: user('word '.repeat(100)) }, 'supports a context window of'],
   ])('answers 400 naming the capability when no target has %s', async (_name, extra, expected) => {
     const res = await chat({ model: 'cheap', ...extra });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: { code: string; message: string; type: string } };
     expect(body.error.code).toBe('capability_unmet');
     expect(body.error.message).toContain(`no target of \`cheap\` ${expected}`);
+    expect(chatsOf(a).length + chatsOf(b).length).toBe(0);
+  });
+
+  it('answers a prompt longer than every context window with context_length_exceeded, as OpenAI does', async () => {
+    const res = await chat({ model: 'cheap', messages: user('word '.repeat(100)) });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string; type: string } };
+    expect(body.error.code).toBe('context_length_exceeded');
+    expect(body.error.message).toContain('no target of `cheap` has a context window that large');
     expect(chatsOf(a).length + chatsOf(b).length).toBe(0);
   });
 
