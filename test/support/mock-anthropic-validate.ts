@@ -8,7 +8,8 @@
  * cannot go with (temperature other than 1, top_k, a forced tool), sampling field types and ranges,
  * stop_sequences / metadata / system shapes, unique tool names with object input schemas, empty or
  * whitespace-only turns, final assistant turns (refused by the 4.6 models and later, no trailing
- * whitespace elsewhere), image media types, cache_control limits, and sampling fields refused by
+ * whitespace elsewhere), image media types, cache_control limits, web search results and their
+ * citations sent back (their encrypted fields must be the API's own), and sampling fields refused by
  * anthropic-version 2026-10-21. Each returns the first problem's message, worded like Anthropic's.
  */
 import { verifyRedactedThinking, verifyThinking } from './mock-anthropic-thinking.js';
@@ -146,7 +147,6 @@ const OTHER_BLOCKS = new Set([
   'document',
   'search_result',
   'server_tool_use',
-  'web_search_tool_result',
   'web_fetch_tool_result',
   'code_execution_tool_result',
   'bash_code_execution_tool_result',
@@ -458,7 +458,10 @@ function toolResultProblem(blocks: Json[], pending: string[], i: number): string
 function blockProblem(b: Json, role: string): string | undefined {
   switch (b.type) {
     case 'text':
-      return typeof b.text === 'string' && b.text.length > 0 ? undefined : 'text content blocks must be non-empty';
+      if (typeof b.text !== 'string' || b.text.length === 0) return 'text content blocks must be non-empty';
+      return citationsProblem(b.citations);
+    case 'web_search_tool_result':
+      return searchResultsProblem(b.content);
     case 'image': {
       if (role !== 'user') return 'image blocks are only allowed in user messages';
       const s = b.source ?? {};
@@ -521,4 +524,40 @@ function thinkingOn(body: Json): boolean {
 /** True when the model id is one of `models` or continues one with `-` (a dated snapshot). */
 function modelIn(model: string, models: readonly string[]): boolean {
   return models.some((m) => model === m || model.startsWith(`${m}-`));
+}
+
+/**
+ * What the mock puts in a web search result's `encrypted_content`: the API's own encryption of the
+ * page, which it decrypts when the result comes back in the history (the web search tool's docs:
+ * it "must be passed back" for multi-turn conversations). One it did not make cannot be read.
+ */
+export function searchPageContent(url: string): string {
+  return Buffer.from(`page:${url}`).toString('base64');
+}
+
+/** What the mock puts in a `web_search_result_location` citation's `encrypted_index` (the API's pointer into the page). */
+export function searchCitationIndex(url: string): string {
+  return Buffer.from(`cite:${url}`).toString('base64');
+}
+
+/** A web_search_tool_result sent back: each result's encrypted_content must be the API's own. */
+function searchResultsProblem(content: unknown): string | undefined {
+  if (!Array.isArray(content)) return undefined; // an error result: nothing encrypted
+  for (const r of content) {
+    if (r?.type !== 'web_search_result') continue;
+    if (r.encrypted_content !== searchPageContent(String(r.url)))
+      return 'Invalid `encrypted_content` in `web_search_result` block';
+  }
+  return undefined;
+}
+
+/** A text block's web search citations sent back: each encrypted_index must be the API's own. */
+function citationsProblem(citations: unknown): string | undefined {
+  if (!Array.isArray(citations)) return undefined;
+  for (const c of citations) {
+    if (c?.type !== 'web_search_result_location') continue;
+    if (c.encrypted_index !== searchCitationIndex(String(c.url)))
+      return 'Invalid `encrypted_index` in `web_search_result_location` citation';
+  }
+  return undefined;
 }

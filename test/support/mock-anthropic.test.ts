@@ -496,6 +496,21 @@ describe('mock Anthropic: answers and streams as the API sends them today', () =
     expect(json.usage.server_tool_use).toEqual({ web_search_requests: 1 });
   });
 
+  it('takes its own search blocks back in the history, and refuses results and citations it did not make', async () => {
+    mock.queueAnswer({ text: 'Two eclipses.', webSearch: { query: 'solar eclipse 2026' } });
+    const answer = (await (await post(base)).json()) as Record<string, any>;
+    const turn = (content: unknown) => ({
+      ...base,
+      messages: [...base.messages, { role: 'assistant', content }, { role: 'user', content: 'and the next?' }],
+    });
+    expect((await post(turn(answer.content))).status).toBe(200);
+    const [use, result, text] = answer.content;
+    const emptied = { ...result, content: [{ ...result.content[0], encrypted_content: '' }] };
+    await rejects(turn([use, emptied, text]), 'Invalid `encrypted_content` in `web_search_result` block');
+    const uncited = { ...text, citations: [{ ...text.citations[0], encrypted_index: '' }] };
+    await rejects(turn([use, result, uncited]), 'Invalid `encrypted_index` in `web_search_result_location` citation');
+  });
+
   it('streams a web search: partial JSON input (empty first), the result whole, then citations_delta', async () => {
     mock.queueAnswer({ text: 'Two eclipses.', webSearch: { query: 'solar eclipse 2026' } });
     const list = await stream(base);

@@ -15,7 +15,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redactedThinkingData, REDACTED_THINKING_TRIGGER, signThinking } from './mock-anthropic-thinking.js';
-import { betaProblem, countCacheControl, validateMessages } from './mock-anthropic-validate.js';
+import {
+  betaProblem,
+  countCacheControl,
+  searchCitationIndex,
+  searchPageContent,
+  validateMessages,
+} from './mock-anthropic-validate.js';
 import { MockUpstream, parseJson, readBody, recordStatus } from './mock-server.js';
 import { outputLimitFor } from './output-limits.js';
 import { overWindow } from './context-windows.js';
@@ -642,7 +648,7 @@ function webSearchBlocks(search: NonNullable<AnthropicScriptedAnswer['webSearch'
     type: 'web_search_result',
     title: r.title,
     url: r.url,
-    encrypted_content: Buffer.from(`page:${r.url}`).toString('base64'),
+    encrypted_content: searchPageContent(r.url),
     page_age: null,
   }));
   const first = found[0];
@@ -653,7 +659,7 @@ function webSearchBlocks(search: NonNullable<AnthropicScriptedAnswer['webSearch'
           cited_text: `${first.title}.`,
           url: first.url,
           title: first.title,
-          encrypted_index: Buffer.from(`cite:${first.url}`).toString('base64'),
+          encrypted_index: searchCitationIndex(first.url),
         },
       ]
     : null;
