@@ -10,6 +10,7 @@ import type { MockBedrock } from '../support/mock-bedrock.js';
 import { startMockOpenAI } from '../support/mock-openai.js';
 import type { MockOpenAI } from '../support/mock-openai.js';
 import { AWS_KEY, bedrockProvider, PDF, PNG } from '../support/clouds.js';
+import { madeUpSearchAsText, madeUpSearchTurn } from '../support/made-up-search.js';
 
 const CLAUDE = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 const NOVA = 'amazon.nova-lite-v1:0';
@@ -279,6 +280,20 @@ describe('Anthropic clients → Bedrock', () => {
       anthropic_version: 'bedrock-2023-05-31',
       anthropic_beta: ['token-efficient-tools-2025-02-19'],
     });
+  });
+
+  it('sends Claude a web search another upstream ran (empty encrypted fields) as text of its turn', async () => {
+    const msg = await anthropic.messages.create({
+      model: CLAUDE,
+      max_tokens: 100,
+      messages: [
+        { role: 'user', content: 'search the release' },
+        { role: 'assistant', content: madeUpSearchTurn },
+        { role: 'user', content: 'when?' },
+      ],
+    } as never);
+    expect(msg.content).toEqual([{ type: 'text', text: 'br: when?' }]);
+    expect(br.requests[0]!.body.messages[1].content).toEqual(madeUpSearchAsText);
   });
 
   it('passes a Claude stream through InvokeModelWithResponseStream, re-framed as Anthropic SSE', async () => {

@@ -13,6 +13,7 @@ import type { MockOpenAI } from '../support/mock-openai.js';
 import { startMockVertex } from '../support/mock-vertex.js';
 import type { MockVertex } from '../support/mock-vertex.js';
 import { PNG } from '../support/clouds.js';
+import { madeUpSearchAsText, madeUpSearchTurn } from '../support/made-up-search.js';
 
 const GEMINI = 'gemini-2.5-flash';
 const CLAUDE = 'claude-sonnet-4-5@20250929';
@@ -291,6 +292,20 @@ describe('Anthropic clients → Vertex AI', () => {
     const final = await stream.finalMessage();
     expect(final.content).toEqual([{ type: 'text', text: 'vx: stream it' }]);
     expect(vx.requests[0]!.body).toMatchObject({ stream: true, anthropic_version: 'vertex-2023-10-16' });
+  });
+
+  it('sends Claude a web search another upstream ran (empty encrypted fields) as text of its turn', async () => {
+    const msg = await anthropic.messages.create({
+      model: CLAUDE,
+      max_tokens: 100,
+      messages: [
+        { role: 'user', content: 'search the release' },
+        { role: 'assistant', content: madeUpSearchTurn },
+        { role: 'user', content: 'when?' },
+      ],
+    } as never);
+    expect(msg.content).toEqual([{ type: 'text', text: 'vx: when?' }]);
+    expect(vx.requests[0]!.body.messages[1].content).toEqual(madeUpSearchAsText);
   });
 
   it('converts an Anthropic request for Gemini on Vertex, streamed and not', async () => {

@@ -9,6 +9,7 @@ import {
   toMessagesRequest,
   withMaxTokens,
   withoutBetaFields,
+  withAnthropicSearchHistory,
 } from '@switchyard/wire-anthropic';
 import type { BetaPolicy } from '@switchyard/wire-anthropic';
 import { anthropicAdapter, COUNT_TOKENS, instanceHeaders, JSON_TOOL_KEY } from './adapter.js';
@@ -96,6 +97,7 @@ function buildRequest(req: UpstreamRequest, x: Exchange, gateway: Gateway): Upst
       }
     }
     body = withoutBetaFields(body, kept, dropped, warn);
+    body = withAnthropicSearchHistory(body, warn);
     if (!counting && typeof body.max_tokens === 'number')
       body = withMaxTokens(body, targetOutputTokens(gateway, x, body.max_tokens)!, warn);
     req.body = body;

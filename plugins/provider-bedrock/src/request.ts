@@ -3,7 +3,7 @@ import { instanceHeaderCache } from '@switchyard/wire-provider';
 import { targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
 import { withoutReasoningBlocks } from '@switchyard/wire-chat';
-import { withMaxTokens } from '@switchyard/wire-anthropic';
+import { withAnthropicSearchHistory, withMaxTokens } from '@switchyard/wire-anthropic';
 import { JSON_TOOL_KEY, protocolFor } from './adapter.js';
 import { toConverse } from './converse-request.js';
 import { optionsOf } from './instance-fields.js';
@@ -19,7 +19,10 @@ export function buildBedrockRequest(req: UpstreamRequest, x: Exchange, gateway: 
   req.headers.accept = req.stream ? 'application/vnd.amazon.eventstream' : 'application/json';
   if (protocolFor(target, x.protocol) === 'anthropic') {
     const { model: _model, stream: _stream, ...rest } = x.body as Record<string, unknown>;
-    const body: Record<string, unknown> = { ...rest, anthropic_version: optionsOf(target.instance).anthropicVersion };
+    const body = withAnthropicSearchHistory<Record<string, unknown>>(
+      { ...rest, anthropic_version: optionsOf(target.instance).anthropicVersion },
+      warn,
+    );
     const beta = x.headers['anthropic-beta'];
     const betas = (Array.isArray(beta) ? beta.join(',') : (beta ?? ''))
       .split(',')

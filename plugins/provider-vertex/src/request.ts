@@ -2,7 +2,7 @@
 import { SwitchyardError } from '@switchyard/core';
 import { targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
-import { toMessagesRequest, withMaxTokens } from '@switchyard/wire-anthropic';
+import { toMessagesRequest, withAnthropicSearchHistory, withMaxTokens } from '@switchyard/wire-anthropic';
 import { toGenerateContent } from '@switchyard/wire-gemini';
 import { isClaude, JSON_TOOL_KEY, modelUrl } from './adapter.js';
 import { optionsOf } from './instance-fields.js';
@@ -33,7 +33,10 @@ export function buildVertexRequest(
     if (x.protocol === 'anthropic') {
       // Pass-through: the caller's body, every field kept, the model in the URL instead.
       const { model: _model, ...rest } = x.body as Record<string, unknown>;
-      const body: Record<string, unknown> = { ...rest, anthropic_version: o.anthropicVersion };
+      const body = withAnthropicSearchHistory<Record<string, unknown>>(
+        { ...rest, anthropic_version: o.anthropicVersion },
+        warn,
+      );
       req.body =
         typeof body.max_tokens === 'number'
           ? withMaxTokens(body, targetOutputTokens(gateway, x, body.max_tokens)!, warn)

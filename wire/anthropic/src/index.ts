@@ -28,6 +28,7 @@ export {
 } from './betas.js';
 export type { BetaPolicy } from './betas.js';
 export { AnthropicStreamEncoder, anthropicSse } from './encode-stream.js';
+export { carriesMadeUpSearch, withAnthropicSearchHistory } from './search-history.js';
 export {
   toMessagesRequest,
   acceptsSampling,
