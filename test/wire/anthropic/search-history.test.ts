@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { carriesMadeUpSearch, withAnthropicSearchHistory } from '@switchyard/wire-anthropic';
+import {
+  anthropicToCanonical,
+  carriesMadeUpSearch,
+  toMessagesRequest,
+  withAnthropicSearchHistory,
+} from '@switchyard/wire-anthropic';
 import { bytesPerCall } from '../../support/allocation.js';
 import { madeUpSearchAsText, madeUpSearchTurn } from '../../support/made-up-search.js';
 
@@ -85,6 +90,23 @@ describe('web search history for an Anthropic upstream', () => {
       { type: 'text', text: 'Both.', citations: [own[4]!.citations![0]] },
       { type: 'text', text: '(cited)\n- C: https://c.example/' },
     ]);
+  });
+
+  it('the converted path (Messages → canonical → Messages) carries the search as text, no search block or citation', () => {
+    const { request } = anthropicToCanonical(body(madeUpSearchTurn) as never);
+    const { body: sent } = toMessagesRequest(request, {
+      model: 'claude-sonnet-4-5',
+      version: '2023-06-01',
+      defaultMaxTokens: 100,
+      jsonMode: 'tool',
+      thinking: false,
+      thinkingBudgets: {},
+    });
+    expect(carriesMadeUpSearch(sent.messages)).toBe(false);
+    expect(sent.messages[1]).toEqual({
+      role: 'assistant',
+      content: `${madeUpSearchAsText[0]!.text}\n${madeUpSearchAsText[1]!.text}\n${madeUpSearchAsText[2]!.text}`,
+    });
   });
 
   it('finds nothing to change in a long history without allocating', () => {

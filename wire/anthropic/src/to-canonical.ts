@@ -316,9 +316,12 @@ function assistantMessage(content: string | AnthropicContentBlock[], warn: Warn)
   let text = '';
   const calls: ToolCall[] = [];
   const reasoning: ReasoningBlock[] = [];
+  // Text after a search's own lines starts on a line of its own; spans of one answer join as they were.
+  let afterSearch = false;
   for (const block of content) {
     if (block.type === 'text' && typeof block.text === 'string') {
-      text += block.text;
+      text += (afterSearch && text ? '\n' : '') + block.text;
+      afterSearch = false;
       if (Array.isArray(block.citations) && block.citations.length)
         warn('citations in the history dropped (kept as plain text)');
     } else if (block.type === 'tool_use' && typeof block.id === 'string' && typeof block.name === 'string') {
@@ -330,8 +333,10 @@ function assistantMessage(content: string | AnthropicContentBlock[], warn: Warn)
       });
     } else if (block.type === 'server_tool_use' || block.type === 'web_search_tool_result') {
       const said = searchHistoryText(block);
-      if (said !== undefined) text += (text ? '\n' : '') + said;
-      else warn(`${block.type} content blocks dropped (no equivalent upstream)`);
+      if (said !== undefined) {
+        text += (text ? '\n' : '') + said;
+        afterSearch = true;
+      } else warn(`${block.type} content blocks dropped (no equivalent upstream)`);
     } else {
       const thought = reasoningBlockOf(block);
       if (thought) reasoning.push(thought);
