@@ -1,15 +1,16 @@
 import { defaultClassifyError } from '@switchyard/core/provider';
 import { exchangeKey } from '@switchyard/core';
-import type { Exchange, PromptTooLong, Target } from '@switchyard/core';
+import type { Exchange, Target } from '@switchyard/core';
 import type { ProviderAdapter, UpstreamErrorInfo } from '@switchyard/core/provider';
 import type { AnthropicMessage } from '@switchyard/wire-anthropic';
-import { anthropicTooLong, decodeMessagesStream, fromMessagesResponse } from '@switchyard/wire-anthropic';
+import { decodeMessagesStream, fromMessagesResponse } from '@switchyard/wire-anthropic';
 import { withTooLong } from '@switchyard/wire-chat';
 import { decodeConverseStream, fromConverse } from './converse-response.js';
 import type { DecodeContext } from './converse-response.js';
 import type { ConverseResponse } from './converse-types.js';
 import { readEventStream } from './eventstream.js';
 import { instanceFields } from './instance-fields.js';
+import { bedrockTooLong } from './too-long.js';
 
 /** The Converse wire protocol: what every Bedrock attempt speaks except Claude for Anthropic callers. */
 export const CONVERSE = 'bedrock-converse';
@@ -78,11 +79,6 @@ export function classifyBedrockError(status: number, body: string): UpstreamErro
   if (status === 403 || status === 424) info.outcome = 'failure';
   if (info.outcome === 'business_error' && !info.type) info.type = 'invalid_request_error';
   return withTooLong(info, bedrockTooLong);
-}
-
-/** Bedrock's own sentence says no numbers; Claude's, passed on through InvokeModel, does. */
-function bedrockTooLong(message: string): PromptTooLong | undefined {
-  return anthropicTooLong(message) ?? (/input is too long for requested model/i.test(message) ? {} : undefined);
 }
 
 export const bedrockAdapter: ProviderAdapter = {
