@@ -1,4 +1,5 @@
 import { SwitchyardError } from './errors.js';
+import type { PromptTooLong } from './errors.js';
 import type { Exchange } from './exchange.js';
 import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse } from './protocols/canonical.js';
 import type { UpstreamClient } from './upstream/client.js';
@@ -11,6 +12,8 @@ export interface UpstreamErrorInfo {
   type?: string;
   code?: string;
   param?: string;
+  /** A business error refusing the prompt as longer than the model's window: the caller gets `context_length_exceeded`. */
+  tooLong?: PromptTooLong;
 }
 
 /**
@@ -56,7 +59,11 @@ export interface ProviderAdapter {
   readonly instanceSchema?: Record<string, unknown>;
   /** Success body → canonical response; used when the caller's protocol differs. */
   decodeResponse(body: unknown, x: Exchange): ChatCompletion;
-  /** Upstream SSE events → canonical chunks; used when the caller's protocol differs. */
+  /**
+   * Upstream SSE events → canonical chunks; used when the caller's protocol differs. Throwing ends
+   * the stream as a failure, except a SwitchyardError with `tooLong` (an error event refusing the
+   * prompt as too long for the model), which is the caller's error.
+   */
   decodeStream(events: AsyncIterable<SseEvent>, x: Exchange): AsyncIterable<ChatCompletionChunk>;
   /**
    * Embeddings success body → the canonical (OpenAI) embeddings list; used when the upstream
@@ -64,7 +71,10 @@ export interface ProviderAdapter {
    * speak the OpenAI protocol.
    */
   decodeEmbeddings?(body: unknown, x: Exchange): EmbeddingsResponse;
-  /** Reads an error response. Core's default: 429 rate limited; 5xx, 408 and 401 failure; other 4xx business error. */
+  /**
+   * Reads an error response. Core's default: 429 rate limited; 5xx, 408 and 401 failure; other 4xx
+   * business error. Only the adapter knows its API's words for a prompt too long: it says so in `tooLong`.
+   */
   classifyError?(status: number, body: string): UpstreamErrorInfo;
   /** Lists the models an instance serves (a GET; never a billed call). */
   listModels?(instance: ProviderInstance, http: UpstreamClient): Promise<string[]>;

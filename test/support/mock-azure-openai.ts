@@ -17,11 +17,13 @@
  * "weather" (or tool_choice required / a named function) → a tool call with a value of the
  * tool's schema; response_format json_object → `{"answer": …}`, json_schema → a value of the
  * schema; otherwise `<name>: <last user text>` (+ "an image" per image), cut by stop and
- * max_tokens. Faults: statuses (429 with retry-after-ms), delays, resets, streams cut.
+ * max_tokens. A prompt over the model's context window (context-windows.ts) is refused as OpenAI
+ * refuses it. Faults: statuses (429 with retry-after-ms), delays, resets, streams cut.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { MockOAuth } from './mock-oauth.js';
+import { chatTooLongMessage, overWindow, RESPONSES_TOO_LONG, responsesTooLongEvents } from './context-windows.js';
 import { buildResponse, ResponseStore } from './mock-openai-responses.js';
 import { modelFieldProblem } from './mock-openai-chat-validate.js';
 import { validateResponsesRequest } from './mock-openai-responses-validate.js';
@@ -59,6 +61,12 @@ export interface MockAzureOpenAIOptions {
   deployments: Record<string, string>;
   name?: string;
   chunks?: number;
+  /**
+   * Context windows by model id or id prefix (of the model a deployment runs), over
+   * DEFAULT_CONTEXT_WINDOWS; a longer prompt (characters / 4) is refused as OpenAI refuses it:
+   * 400 `context_length_exceeded` (in a Responses stream, its `error` event).
+   */
+  contextWindows?: Record<string, number>;
 }
 
 export const AZURE_API_VERSIONS = new Set(['2024-06-01', '2024-10-21', '2025-04-01-preview', '2025-01-01-preview']);
@@ -220,6 +228,13 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
     }
     const invalid = validate(body, model, version);
     if (invalid) return send(res, 400, invalid);
+    const over = overWindow(body, model, this.options.contextWindows);
+    if (over)
+      return send(
+        res,
+        400,
+        azureError(400, chatTooLongMessage(over), 'context_length_exceeded', { param: 'messages' }),
+      );
     const userText = lastUserText(body.messages);
     if (/violent/i.test(userText)) {
       return send(
@@ -268,13 +283,22 @@ class MockAzure extends MockUpstream<AzureRecordedRequest, AzureFault> implement
         problem.status,
         azureError(problem.status, problem.message, problem.code, { param: problem.param }),
       );
+    if (overWindow(body, model, this.options.contextWindows)) {
+      const error = azureError(400, RESPONSES_TOO_LONG, 'context_length_exceeded', { param: 'input' });
+      if (body.stream !== true) return send(res, 400, error);
+      return await this.#sse(res, responsesTooLongEvents(`resp_${randomBytes(12).toString('hex')}`, error));
+    }
     const built = buildResponse({ ...body, model }, undefined, this.#name, this.options.chunks ?? 3, store);
     if (body.stream !== true) return send(res, 200, built.response);
+    return await this.#sse(res, built.events);
+  }
+
+  async #sse(res: ServerResponse, events: Json[]): Promise<void> {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'apim-request-id': randomBytes(8).toString('hex'),
     });
-    for (const event of built.events) {
+    for (const event of events) {
       if (res.destroyed) return;
       res.write(`event: ${String(event.type)}\ndata: ${JSON.stringify(event)}\n\n`);
       await new Promise((r) => setImmediate(r));

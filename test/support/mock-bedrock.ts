@@ -21,6 +21,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { crc32 } from 'node:zlib';
+import { overWindow } from './context-windows.js';
 import { answerMessages, messageStreamEvents, validateMessagesBody } from './mock-anthropic.js';
 import type { AnthropicAnswerer } from './mock-anthropic.js';
 import { ONE_SAMPLING_FIELD } from './mock-anthropic-validate.js';
@@ -77,6 +78,13 @@ export interface MockBedrockOptions {
   deniedModels?: string[];
   /** Text deltas per text block in a stream. @default 3 */
   chunks?: number;
+  /**
+   * Context windows by model name or name prefix without Bedrock's provider and region prefixes
+   * (`claude-sonnet-4-5` for `us.anthropic.claude-sonnet-4-5-…`), over DEFAULT_CONTEXT_WINDOWS.
+   * A longer prompt (characters / 4) is a 400 ValidationException: Converse's "Input is too long
+   * for requested model.", InvokeModel's Claude "prompt is too long: N tokens > M maximum".
+   */
+  contextWindows?: Record<string, number>;
 }
 
 type Json = Record<string, any>;
@@ -218,6 +226,14 @@ class MockBedrockServer extends MockUpstream<BedrockRecordedRequest, BedrockFaul
         return awsError(res, 400, 'ValidationException', 'This mock serves InvokeModel for Anthropic models only.');
       const invalid = validateInvoke(body, model);
       if (invalid) return awsError(res, 400, 'ValidationException', invalid);
+      const over = overWindow(body, modelName(model), this.options.contextWindows);
+      if (over)
+        return awsError(
+          res,
+          400,
+          'ValidationException',
+          `The model returned the following errors: prompt is too long: ${over.tokens} tokens > ${over.maximum} maximum`,
+        );
       const message = answerMessages({ ...body, model }, this.#name);
       message.model = model;
       if (operation === 'invoke') return sendJson(res, 200, message);
@@ -239,6 +255,8 @@ class MockBedrockServer extends MockUpstream<BedrockRecordedRequest, BedrockFaul
 
     const invalid = validateConverse(body, model);
     if (invalid) return awsError(res, 400, 'ValidationException', invalid);
+    if (overWindow(body, modelName(model), this.options.contextWindows))
+      return awsError(res, 400, 'ValidationException', 'Input is too long for requested model.');
     const answer = this.#converse(body);
     if (operation === 'converse') return sendJson(res, 200, answer);
     return this.#stream(res, req, converseEvents(answer, this.options.chunks ?? 3), fault);
@@ -685,6 +703,11 @@ function validateInvoke(body: Json, model: string): string | undefined {
     return 'Malformed input request: #/anthropic_version: bedrock-2023-05-31 expected, please reformat your input and try again.';
   const { anthropic_version: _v, anthropic_beta: _b, ...messages } = body;
   return validateMessagesBody({ ...messages, model }, '2023-06-01', false);
+}
+
+/** A model id without its ARN, region and provider prefixes: `us.anthropic.claude-…` → `claude-…`. */
+function modelName(model: string): string {
+  return model.split('/').at(-1)!.split('.').at(-1)!;
 }
 
 function awsError(res: ServerResponse, status: number, type: string, message: string): void {

@@ -26,7 +26,7 @@ import {
   type ScriptedAnswer,
 } from './mock-openai-responses.js';
 import { isReasoningModel, validateResponsesRequest } from './mock-openai-responses-validate.js';
-import { overWindow } from './context-windows.js';
+import { chatTooLongMessage, overWindow, RESPONSES_TOO_LONG, responsesTooLongEvents } from './context-windows.js';
 import { modelFieldProblem, validateChatRequest } from './mock-openai-chat-validate.js';
 import { MockHttpServer, parseJson, readBody } from './mock-server.js';
 import { HUNG_MS } from './wait.js';
@@ -606,7 +606,7 @@ function chatCompletionReply(
   if (tooMany) return tooMany;
   const over = overWindow(body, body.model, settings.contextWindows);
   if (over) {
-    const message = `This model's maximum context length is ${over.maximum} tokens. However, your messages resulted in ${over.tokens} tokens. Please reduce the length of the messages.`;
+    const message = chatTooLongMessage(over);
     return { kind: 'json', status: 400, body: openAIError(400, message, 'context_length_exceeded', 'messages') };
   }
 
@@ -669,17 +669,9 @@ function chatCompletionReply(
 function responsesTooLong(stream: boolean): Reply {
   const error = openAIError(400, RESPONSES_TOO_LONG, 'context_length_exceeded', 'input');
   if (!stream) return { kind: 'json', status: 400, body: error };
-  const response = { id: `resp_${randomId(24)}`, object: 'response', status: 'in_progress', output: [], usage: null };
-  const events = [
-    { type: 'response.created', sequence_number: 0, response },
-    { type: 'response.in_progress', sequence_number: 1, response },
-    { type: 'error', sequence_number: 2, ...error },
-  ];
-  return { kind: 'responses-sse', events, response };
+  const events = responsesTooLongEvents(`resp_${randomId(24)}`, error);
+  return { kind: 'responses-sse', events, response: events[0]!.response as Json };
 }
-
-const RESPONSES_TOO_LONG =
-  'Your input exceeds the context window of this model. Please adjust your input and try again.';
 
 /** OpenAI's 400 for max_tokens / max_completion_tokens above the model's output limit. */
 function outputLimitProblem(body: Json, settings: Settings): Reply | null {

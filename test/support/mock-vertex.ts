@@ -9,7 +9,8 @@
  * model calls are served by a mock Gemini (publishers/google: generateContent,
  * streamGenerateContent?alt=sse) and a mock Anthropic (publishers/anthropic: rawPredict,
  * streamRawPredict), which validate the bodies like the real APIs and stream SSE; their
- * answers are passed back byte for byte. Faults: this mock's own (status with Google's error
+ * answers are passed back byte for byte (a prompt over the model's window refused in each
+ * publisher's words). Faults: this mock's own (status with Google's error
  * body, delay, reset), and the inner mocks' (`gemini`, `claude`) for stream faults.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -53,16 +54,25 @@ export interface MockVertexOptions {
   gemini?: Omit<MockGeminiOptions, 'name' | 'models'>;
   /** More options of the inner mock Anthropic (e.g. `promptCache`, `minCacheTokens`). */
   claude?: Omit<MockAnthropicOptions, 'name' | 'models'>;
+  /**
+   * Context windows by model name or prefix (without `@version`), over DEFAULT_CONTEXT_WINDOWS, for
+   * both publishers: a longer prompt is refused in the publisher's words, Gemini's 400
+   * INVALID_ARGUMENT "The input token count (N) exceeds …" or Claude's "prompt is too long: …".
+   */
+  contextWindows?: Record<string, number>;
 }
 
 export async function startMockVertex(options: MockVertexOptions): Promise<MockVertex> {
   const name = options.name ?? 'vertex';
+  const windows = options.contextWindows ? { contextWindows: options.contextWindows } : {};
   const gemini = await startMockGemini({
+    ...windows,
     ...options.gemini,
     name,
     ...(options.geminiModels ? { models: options.geminiModels } : {}),
   });
   const claude = await startMockAnthropic({
+    ...windows,
     ...options.claude,
     name,
     models: options.claudeModels ?? ['claude-sonnet-4-5@20250929'],

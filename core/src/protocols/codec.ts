@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { SwitchyardError } from '../errors.js';
+import type { PromptTooLong, SwitchyardError } from '../errors.js';
 import { exchangeKey } from '../exchange.js';
 import type { Exchange } from '../exchange.js';
 import type { Operation, SseEvent } from '../types.js';
@@ -16,8 +16,8 @@ export interface StreamObservation {
   error?: string;
   /** That event's error type, when it gave one (Anthropic's `overloaded_error`). */
   errorType?: string;
-  /** That event's error code, when it gave one (OpenAI's `context_length_exceeded`). */
-  errorCode?: string;
+  /** That event refuses the prompt as too long for the model (the observer knows its API's words). */
+  tooLong?: PromptTooLong;
 }
 
 /** How one inbound protocol writes and observes its own wire format. */

@@ -273,6 +273,8 @@ function thrownFailure(
   if (err instanceof SwitchyardError) {
     // An upstream that reports throttling inside its stream (readEvents) before the first event.
     if (err.code === 'SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED') return { outcome: 'rate_limited', error: err };
+    // A decoder's error event refusing the prompt as too long for the model: the caller's error.
+    if (err.tooLong) return { outcome: 'business_error', error: err };
     return { outcome: 'failure', failure: 'stream_broken', error: err };
   }
   return { outcome: 'failure', failure: 'connection', error: failedWith(connectionMessage(err), { cause: err }) };

@@ -10,7 +10,7 @@ import type { UpstreamAbort } from './abort.js';
 import { bindUpstream, connectionMessage } from './attempt-context.js';
 import type { AttemptContext } from './attempt-context.js';
 import { formatSse } from './sse.js';
-import { tooLongInStream, withoutSecrets } from './upstream-error.js';
+import { scrubbed, tooLongInStream, withoutSecrets } from './upstream-error.js';
 
 export interface StreamState {
   attempt: number;
@@ -165,12 +165,13 @@ export class StreamDelivery implements PushedPieces, PushListener<string | Uint8
   /** The upstream broke: the error event to end with, none when the caller is gone. */
   #upstreamFailed(err: unknown): string | undefined {
     if (this.#c.x.aborted) return undefined;
-    const why = err instanceof SwitchyardError ? err.message : `upstream stream broke: ${connectionMessage(err)}`;
-    const message = withoutSecrets(`${this.#c.target.id}: ${why}`, this.#c.target.instance);
-    this.#broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, {
-      expose: true,
-      cause: err,
-    });
+    // A decoder's error event refusing the prompt as too long for the model is the caller's error, as the decoder worded it.
+    if (err instanceof SwitchyardError && err.tooLong) this.#broken = scrubbed(err, this.#c.target.instance);
+    else {
+      const why = err instanceof SwitchyardError ? err.message : `upstream stream broke: ${connectionMessage(err)}`;
+      const message = withoutSecrets(`${this.#c.target.id}: ${why}`, this.#c.target.instance);
+      this.#broken = new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, { expose: true, cause: err });
+    }
     return this.#c.codec.streamError(this.#broken, this.#obs);
   }
 

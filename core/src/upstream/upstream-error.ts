@@ -3,12 +3,11 @@ import { CONTEXT_LENGTH_EXCEEDED, SwitchyardError, retryAdvice } from '../errors
 import type { UpstreamErrorInfo } from '../providers.js';
 import type { ProviderInstance, Target } from '../types.js';
 import type { StreamObservation } from '../protocols/codec.js';
-import { promptTooLongOf } from './too-long.js';
 
 /**
  * An upstream's error answer as the caller's error: business errors pass, throttling keeps its headers, secrets are scrubbed.
- * A prompt too long for the model, in whichever API's words, becomes the caller's `context_length_exceeded`
- * (`tooLong` set), which each protocol words the way its clients recognize.
+ * A prompt the provider found too long for the model (`info.tooLong`) becomes the caller's
+ * `context_length_exceeded` (`tooLong` set), which each protocol words the way its clients recognize.
  */
 export function upstreamError(
   info: UpstreamErrorInfo,
@@ -19,7 +18,7 @@ export function upstreamError(
 ): SwitchyardError {
   const message = withoutSecrets(info.message, target.instance);
   if (info.outcome === 'business_error') {
-    const tooLong = promptTooLongOf(info);
+    const tooLong = info.tooLong;
     const code = tooLong ? CONTEXT_LENGTH_EXCEEDED : info.code;
     return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', message, {
       status,
@@ -44,19 +43,13 @@ export function upstreamError(
 }
 
 /**
- * An upstream stream's error event that refuses a prompt too long for the model: the caller's
- * `context_length_exceeded` (a business error: no breaker counts it), else undefined (a failure).
+ * An upstream stream's error event that its observer found refusing a prompt too long for the model
+ * (`obs.tooLong`): the caller's `context_length_exceeded` (a business error: no breaker counts it), else undefined.
  */
 export function tooLongInStream(obs: StreamObservation, target: Target): SwitchyardError | undefined {
-  if (obs.error === undefined) return undefined;
-  const message = withoutSecrets(obs.error, target.instance);
-  const tooLong = promptTooLongOf({
-    outcome: 'business_error',
-    message,
-    ...(obs.errorCode ? { code: obs.errorCode } : {}),
-  });
-  if (!tooLong) return undefined;
-  return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', message, {
+  const tooLong = obs.tooLong;
+  if (obs.error === undefined || !tooLong) return undefined;
+  return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', withoutSecrets(obs.error, target.instance), {
     expose: true,
     type: 'invalid_request_error',
     publicCode: CONTEXT_LENGTH_EXCEEDED,

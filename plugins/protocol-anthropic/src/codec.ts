@@ -3,7 +3,12 @@ import type { ChatCompletionChunk, ProtocolCodec, StreamObservation, Usage } fro
 import type { SseEvent } from '@switchyard/core/stream';
 import type { SwitchyardError } from '@switchyard/core';
 import { mapStream, usageCarrier } from '@switchyard/wire-chat';
-import { AnthropicStreamEncoder, canonicalToAnthropicMessage, canonicalUsageOf } from '@switchyard/wire-anthropic';
+import {
+  AnthropicStreamEncoder,
+  anthropicTooLong,
+  canonicalToAnthropicMessage,
+  canonicalUsageOf,
+} from '@switchyard/wire-anthropic';
 import type { AnthropicErrorBody, AnthropicUsage } from '@switchyard/wire-anthropic';
 import { ANSWER_CONTAINER, containerIdOf, noteAnswerContainer } from './containers.js';
 
@@ -132,6 +137,8 @@ export const anthropicCodec: ProtocolCodec = {
       if (type === 'error') {
         obs.error = typeof data.error?.message === 'string' ? data.error.message : 'upstream stream error';
         if (typeof data.error?.type === 'string') obs.errorType = data.error.type;
+        const tooLong = anthropicTooLong(obs.error);
+        if (tooLong) obs.tooLong = tooLong;
         return;
       }
       const container = containerIdOf(type === 'message_start' ? data.message : data.delta);

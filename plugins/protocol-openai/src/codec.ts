@@ -1,7 +1,7 @@
 import { errorObject } from '@switchyard/core/protocol';
 import type { ChatCompletionChunk, ProtocolCodec, StreamObservation, Usage } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
-import { mapStream, usageCarrier } from '@switchyard/wire-chat';
+import { mapStream, openAITooLong, usageCarrier } from '@switchyard/wire-chat';
 
 const HAS_USAGE = /"usage"\s*:\s*\{/;
 const IS_ERROR = /^\s*\{\s*"error"\s*:/;
@@ -124,7 +124,8 @@ export const openaiCodec: ProtocolCodec = {
       try {
         const parsed = JSON.parse(data) as { error?: { message?: unknown; code?: unknown } };
         obs.error = typeof parsed.error?.message === 'string' ? parsed.error.message : 'upstream stream error';
-        if (typeof parsed.error?.code === 'string') obs.errorCode = parsed.error.code;
+        const tooLong = openAITooLong(obs.error, parsed.error?.code);
+        if (tooLong) obs.tooLong = tooLong;
       } catch {
         obs.error = 'upstream stream error';
       }

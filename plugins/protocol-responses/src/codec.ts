@@ -2,7 +2,7 @@ import { errorObject } from '@switchyard/core/protocol';
 import type { ChatCompletion, ChatCompletionChunk, ProtocolCodec, StreamObservation } from '@switchyard/core/protocol';
 import type { Exchange, SwitchyardError } from '@switchyard/core';
 import type { SseEvent } from '@switchyard/core/stream';
-import { mapStream } from '@switchyard/wire-chat';
+import { mapStream, openAITooLong } from '@switchyard/wire-chat';
 import {
   canonicalUsageOf,
   canonicalUsageOfBody,
@@ -169,12 +169,12 @@ function observeEvent(
     if (data.response) created.set(obs, { ...data.response, output: [] });
   } else if (type === 'response.failed') {
     obs.error = data.response?.error?.message ?? 'the upstream response failed';
-    noteCode(obs, data.response?.error?.code);
+    noteTooLong(obs, obs.error, data.response?.error?.code);
   } else if (type === 'error') {
     // Flat (`code`, `message`), or as OpenAI sends it today, nested under `error`.
     const message = data.message ?? data.error?.message;
     obs.error = typeof message === 'string' ? message : 'upstream stream error';
-    noteCode(obs, data.code ?? data.error?.code);
+    noteTooLong(obs, obs.error, data.code ?? data.error?.code);
   } else {
     obs.done = true;
     const usage = canonicalUsageOf(data.response?.usage, data.response?.output);
@@ -182,6 +182,8 @@ function observeEvent(
   }
 }
 
-function noteCode(obs: StreamObservation, code: unknown): void {
-  if (typeof code === 'string') obs.errorCode = code;
+/** Notes an error event refusing the prompt as too long for the model, by its code or its words. */
+function noteTooLong(obs: StreamObservation, message: string, code: unknown): void {
+  const tooLong = openAITooLong(message, code);
+  if (tooLong) obs.tooLong = tooLong;
 }

@@ -1,9 +1,8 @@
-import { defaultClassifyError } from '@switchyard/core/provider';
 import type { ChatCompletion, ChatCompletionChunk } from '@switchyard/core/protocol';
 import type { Exchange, ProviderInstance, Target } from '@switchyard/core';
 import type { ProviderAdapter, UpstreamClient, UpstreamErrorInfo } from '@switchyard/core/provider';
 import type { SseEvent } from '@switchyard/core/stream';
-import { decodeChatChunks } from '@switchyard/wire-chat';
+import { classifyOpenAIError, decodeChatChunks } from '@switchyard/wire-chat';
 import { decodeResponsesStream, fromResponseObject, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 import type { ResponseObject } from '@switchyard/wire-openai-responses';
 import { outputFilterWarning, promptFilterMessage } from './content-filter.js';
@@ -46,13 +45,13 @@ const speaksResponses = (x: Exchange): boolean =>
   x.target !== undefined && protocolFor(x.target, x.protocol) === RESPONSES;
 
 /**
- * Azure errors are OpenAI-shaped. A prompt blocked by the content filter is a business error
+ * Azure errors are OpenAI-shaped (a prompt too long for the model says so as OpenAI does). A prompt blocked by the content filter is a business error
  * (400, code content_filter) whose message names the filtered categories and keeps the
  * annotations. 401 and 403 (a refused key or token, a resource closed to this network) are the
  * gateway's own credential problem: a failure, tried elsewhere.
  */
 export function classifyAzureError(status: number, body: string): UpstreamErrorInfo {
-  const info = defaultClassifyError(status, body);
+  const info = classifyOpenAIError(status, body);
   const filtered = promptFilterMessage(body);
   if (filtered)
     Object.assign(info, {

@@ -4,11 +4,13 @@ import type { Exchange, Target } from '@switchyard/core';
 import type { ProviderAdapter, UpstreamErrorInfo } from '@switchyard/core/provider';
 import type { AnthropicMessage } from '@switchyard/wire-anthropic';
 import { decodeMessagesStream, fromMessagesResponse } from '@switchyard/wire-anthropic';
+import { withTooLong } from '@switchyard/wire-chat';
 import { decodeConverseStream, fromConverse } from './converse-response.js';
 import type { DecodeContext } from './converse-response.js';
 import type { ConverseResponse } from './converse-types.js';
 import { readEventStream } from './eventstream.js';
 import { instanceFields } from './instance-fields.js';
+import { bedrockTooLong } from './too-long.js';
 
 /** The Converse wire protocol: what every Bedrock attempt speaks except Claude for Anthropic callers. */
 export const CONVERSE = 'bedrock-converse';
@@ -68,13 +70,15 @@ function context(x: Exchange): DecodeContext {
  * (ModelErrorException) → failure; 401 and 403 (AccessDenied — model access not granted, a
  * refused signature or token) → failure: the gateway's own credential or account is at fault,
  * another instance may serve, and the caller must not read it as their own 403. Any other 4xx
- * (ValidationException, ResourceNotFound, ServiceQuotaExceeded) → business error with the message.
+ * (ValidationException, ResourceNotFound, ServiceQuotaExceeded) → business error with the message;
+ * "Input is too long for requested model." (Converse), or Claude's own "prompt is too long" through
+ * InvokeModel, is a prompt too long for the model (`tooLong`).
  */
 export function classifyBedrockError(status: number, body: string): UpstreamErrorInfo {
   const info = defaultClassifyError(status, body);
   if (status === 403 || status === 424) info.outcome = 'failure';
   if (info.outcome === 'business_error' && !info.type) info.type = 'invalid_request_error';
-  return info;
+  return withTooLong(info, bedrockTooLong);
 }
 
 export const bedrockAdapter: ProviderAdapter = {

@@ -6,7 +6,9 @@
 import type { EventStreamCodec, Message } from '@smithy/eventstream-codec';
 import { SwitchyardError } from '@switchyard/core';
 import type { SseEvent } from '@switchyard/core/stream';
+import { promptTooLongError } from '@switchyard/wire-chat';
 import { eventStreamCodec, eventStreams, utf8 } from './aws-libraries.js';
+import { bedrockTooLong } from './too-long.js';
 
 let codec: EventStreamCodec | undefined;
 /** Stream exceptions that mean "slow down": the attempt is rate limited, not broken. */
@@ -21,8 +23,9 @@ function header(message: Message, name: string): string | undefined {
  * Each event message → one event named by `:event-type` with its JSON payload as `data`. An
  * InvokeModel `chunk` is unwrapped: its base64 `bytes` are the model's own event (for Claude an
  * Anthropic Messages stream event, named by its `type`). An exception message throws:
- * throttling as SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED, anything else (modelStreamErrorException,
- * validationException, internalServerException, ...) as a broken stream.
+ * throttling as SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED, a prompt too long for the model (a
+ * validationException saying so) as the caller's error (promptTooLongError), anything else
+ * (modelStreamErrorException, validationException, internalServerException, ...) as a broken stream.
  */
 export async function* readEventStream(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
   const { toUtf8, fromUtf8 } = utf8();
@@ -42,6 +45,8 @@ export async function* readEventStream(body: AsyncIterable<Uint8Array>): AsyncGe
     } else {
       const type = header(message, ':exception-type') ?? header(message, ':error-code') ?? 'unknownError';
       const text = messageOf(payload) ?? header(message, ':error-message') ?? 'stream error';
+      const tooLong = bedrockTooLong(text);
+      if (tooLong) throw promptTooLongError(text, tooLong);
       const code = THROTTLED.has(type) ? 'SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED' : 'SWITCHYARD_ERR_UPSTREAM_FAILED';
       throw new SwitchyardError(code, `Bedrock ${type}: ${text}`, { expose: true });
     }

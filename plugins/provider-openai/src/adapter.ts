@@ -1,7 +1,7 @@
 import type { ChatCompletion } from '@switchyard/core/protocol';
 import type { Exchange, ProviderInstance, Target } from '@switchyard/core';
 import type { ListedModel, ProviderAdapter, UpstreamClient } from '@switchyard/core/provider';
-import { decodeChatChunks } from '@switchyard/wire-chat';
+import { classifyOpenAIError, decodeChatChunks } from '@switchyard/wire-chat';
 import { decodeResponsesStream, fromResponseObject, UPSTREAM_RESPONSE } from '@switchyard/wire-openai-responses';
 import type { ResponseObject } from '@switchyard/wire-openai-responses';
 import { instanceFields, optionsOf, speaksResponses } from './instance-fields.js';
@@ -64,6 +64,7 @@ export const openaiAdapter: ProviderAdapter = {
       : searchAttempt(x)
         ? decodeResponsesStream(events)
         : decodeChatChunks(events),
+  classifyError: classifyOpenAIError,
 
   async listModels(instance: ProviderInstance, http: UpstreamClient): Promise<string[]> {
     return (await describeModels(instance, http)).map((m) => m.id);

@@ -38,5 +38,5 @@ export {
 } from './request.js';
 export type { ConvertOptions, Converted, JsonMode } from './request.js';
 export { fromMessagesResponse, finishReasonOf } from './response.js';
-export { classifyAnthropicError } from './errors.js';
+export { anthropicTooLong, classifyAnthropicError } from './errors.js';
 export { MessagesStreamDecoder, StreamError, decodeMessagesStream } from './stream.js';

@@ -9,7 +9,8 @@
  * (when asked for) and the end. `ping` is ignored; `error` throws.
  */
 import { SwitchyardError } from '@switchyard/core';
-import { ANNOTATIONS, mapStream, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
+import { ANNOTATIONS, mapStream, promptTooLongError, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
+import { anthropicTooLong } from './errors.js';
 import { canonicalUsageOf } from './inbound.js';
 import type { ChatCompletionChunk, ReasoningBlock, Usage } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
@@ -253,7 +254,8 @@ function stripNulls(usage: Partial<AnthropicUsage> | undefined): Partial<Anthrop
 /**
  * A Messages event stream → canonical chunks, always with the usage chunk (so the gateway learns
  * the stream's usage, cache reads and writes included; the caller's codec passes it on only when
- * asked). An `error` event, an unreadable event or an end before message_stop throws.
+ * asked). An `error` event, an unreadable event or an end before message_stop throws (an error
+ * event refusing the prompt as too long for the model: promptTooLongError).
  */
 export function decodeMessagesStream(
   events: AsyncIterable<SseEvent>,
@@ -266,8 +268,11 @@ export function decodeMessagesStream(
       try {
         chunks = decoder.push(JSON.parse(event.data) as AnthropicStreamEvent);
       } catch (err) {
-        const message = err instanceof StreamError ? `${err.type}: ${err.message}` : 'unreadable upstream stream event';
-        throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, { expose: true, cause: err });
+        const failed = (message: string) =>
+          new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, { expose: true, cause: err });
+        if (!(err instanceof StreamError)) throw failed('unreadable upstream stream event');
+        const tooLong = anthropicTooLong(err.message);
+        throw tooLong ? promptTooLongError(err.message, tooLong) : failed(`${err.type}: ${err.message}`);
       }
       for (let i = 0; i < chunks.length; i++) out.push(chunks[i]!);
       return !decoder.done;

@@ -1,8 +1,9 @@
 /**
  * Helpers the chat wire conversions share, for plugins and wire libraries (core runs none of
  * them): mapped streams, upstream stream events read (Chat Completions chunks, unreadable data
- * and cuts as upstream failures), a pass-through answer's usage read from its bytes, reasoning
- * blocks dropped for an upstream that takes none back, a stored completion replayed as chunks.
+ * and cuts as upstream failures), OpenAI's errors read (a prompt too long for the model
+ * recognised), a pass-through answer's usage read from its bytes, reasoning blocks dropped for an
+ * upstream that takes none back, a stored completion replayed as chunks.
  */
 export { mapStream } from './map-stream.js';
 export type { StreamMapping } from './map-stream.js';
@@ -15,6 +16,7 @@ export {
 } from './reasoning.js';
 export { completionChunks } from './completion-chunks.js';
 export { decodeChatChunks, parseStreamEvent, upstreamStreamFailure } from './upstream-events.js';
+export { classifyOpenAIError, openAITooLong, promptTooLongError, withTooLong } from './too-long.js';
 export {
   ANNOTATIONS,
   citationsOf,

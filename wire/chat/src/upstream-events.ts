@@ -2,6 +2,7 @@ import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
 import { mapStream } from './map-stream.js';
+import { openAITooLong, promptTooLongError } from './too-long.js';
 
 /** A stream the upstream broke (an error event, unreadable data, a cut): the attempt fails as an upstream failure. */
 export function upstreamStreamFailure(message: string, cause?: unknown): SwitchyardError {
@@ -21,9 +22,9 @@ export function parseStreamEvent<T>(data: string, what = 'upstream stream event'
 }
 
 /**
- * A Chat Completions event stream as chunks: `[DONE]` ends it; an `error` event, unreadable
- * data or a stream cut before `[DONE]` fails the attempt. `keep` may inspect each chunk and
- * leave it out by returning false.
+ * A Chat Completions event stream as chunks: `[DONE]` ends it; an `error` event, unreadable data
+ * or a stream cut before `[DONE]` fails the attempt (an error event refusing the prompt as too
+ * long for the model: promptTooLongError). `keep` may inspect each chunk and leave it out by returning false.
  */
 export function decodeChatChunks(
   events: AsyncIterable<SseEvent>,
@@ -32,8 +33,14 @@ export function decodeChatChunks(
   return mapStream<SseEvent, ChatCompletionChunk>(events, {
     each(event, out) {
       if (event.data === '[DONE]') return false;
-      const chunk = parseStreamEvent<ChatCompletionChunk & { error?: { message?: string } }>(event.data);
-      if (chunk.error) throw upstreamStreamFailure(chunk.error.message ?? 'upstream stream error');
+      const chunk = parseStreamEvent<ChatCompletionChunk & { error?: { message?: string; code?: unknown } }>(
+        event.data,
+      );
+      if (chunk.error) {
+        const message = chunk.error.message ?? 'upstream stream error';
+        const tooLong = openAITooLong(message, chunk.error.code);
+        throw tooLong ? promptTooLongError(message, tooLong) : upstreamStreamFailure(message);
+      }
       if (keep === undefined || keep(chunk)) out.push(chunk);
     },
     end() {

@@ -1,5 +1,16 @@
+import type { PromptTooLong } from '@switchyard/core';
 import type { UpstreamErrorInfo } from '@switchyard/core/provider';
+import { withTooLong } from '@switchyard/wire-chat';
 import type { GeminiErrorBody } from './types.js';
+
+// "The input token count (1200293) exceeds the maximum number of tokens allowed (1048576)."
+const TOO_LONG = /input token count \((\d+)\) exceeds the maximum number of tokens allowed \((\d+)\)/i;
+
+/** What a Gemini error message says of a prompt too long for the model: its tokens and maximum. */
+export function geminiTooLong(message: string): PromptTooLong | undefined {
+  const m = TOO_LONG.exec(message);
+  return m ? { tokens: Number(m[1]), maximum: Number(m[2]) } : undefined;
+}
 
 /** google.rpc status → the OpenAI error type callers see. */
 const TYPES: Record<string, string> = {
@@ -16,7 +27,8 @@ const FAILURES = new Set(['UNAVAILABLE', 'INTERNAL', 'DEADLINE_EXCEEDED', 'UNKNO
 /**
  * A Gemini error (`{"error":{"code","message","status"}}`): 429 / RESOURCE_EXHAUSTED → rate limited,
  * 5xx / UNAVAILABLE / INTERNAL → failure (next target), any other 4xx → business error with
- * Gemini's message, its status string as `code`. An instance's own bad credential (401, or
+ * Gemini's message, its status string as `code` (the input token count over the maximum: a prompt
+ * too long for the model, `tooLong`). An instance's own bad credential (401, or
  * Gemini's 400 with reason API_KEY_INVALID) is a failure like core's 401: the caller cannot fix
  * it and another instance may serve.
  */
@@ -50,7 +62,7 @@ export function classifyGeminiError(status: number, body: string): UpstreamError
     const type = TYPES[rpc];
     if (type) info.type = type;
   }
-  return info;
+  return withTooLong(info, geminiTooLong);
 }
 
 function badKey(error: GeminiErrorBody['error'] | undefined): boolean {

@@ -13,6 +13,6 @@ export { toGeminiSchema, isEmptyObject } from './schema.js';
 export type { SchemaConversion } from './schema.js';
 export { toEmbedCall } from './embeddings.js';
 export type { EmbedCall } from './embeddings.js';
-export { classifyGeminiError } from './errors.js';
+export { classifyGeminiError, geminiTooLong } from './errors.js';
 export { toolCallId, splitToolCallId } from './ids.js';
 export type * from './types.js';

@@ -9,12 +9,20 @@
  * grounds (an answer whose pages only citations name: one chunk at the end); `url_citation`
  * annotations → `annotations` deltas;
  * response.completed / response.incomplete → the finish chunk and the usage
- * chunk. response.failed and error events throw, as does an end before the last event.
+ * chunk. response.failed and error events throw (one refusing the prompt as too long for the
+ * model: promptTooLongError), as does an end before the last event.
  */
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
-import { ANNOTATIONS, mapStream, parseStreamEvent, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
+import {
+  ANNOTATIONS,
+  mapStream,
+  openAITooLong,
+  parseStreamEvent,
+  promptTooLongError,
+  WEB_SEARCH_CALLS,
+} from '@switchyard/wire-chat';
 import { reasoningBlock } from './request.js';
 import { finishReasonOf } from './response.js';
 import type { Json, ResponseObject, ResponsesReasoningItem } from './types.js';
@@ -76,18 +84,13 @@ export class ResponsesStreamDecoder {
         return this.#responseEnded(event.response as ResponseObject);
       case 'response.failed': {
         const error = (event.response as { error?: { code?: string; message?: string } } | undefined)?.error;
-        throw new SwitchyardError(
-          'SWITCHYARD_ERR_UPSTREAM_FAILED',
-          `${error?.code ?? 'response.failed'}: ${error?.message ?? 'upstream stream error'}`,
-          { expose: true },
-        );
+        throw streamFailure(error?.code ?? 'response.failed', error?.message);
       }
-      case 'error':
-        throw new SwitchyardError(
-          'SWITCHYARD_ERR_UPSTREAM_FAILED',
-          `${String(event.code ?? 'error')}: ${String(event.message ?? 'upstream stream error')}`,
-          { expose: true },
-        );
+      case 'error': {
+        // Flat (`code`, `message`), or as OpenAI sends it today, nested under `error`.
+        const error = (event.error ?? event) as { code?: unknown; message?: unknown };
+        throw streamFailure(String(error.code ?? 'error'), error.message);
+      }
       default:
         return [];
     }
@@ -197,4 +200,12 @@ export function decodeResponsesStream(
       });
     },
   });
+}
+
+/** A `response.failed` or `error` event's failure: the caller's own error when it refuses the prompt as too long. */
+function streamFailure(code: string, message: unknown): SwitchyardError {
+  const text = typeof message === 'string' ? message : 'upstream stream error';
+  const tooLong = openAITooLong(text, code);
+  if (tooLong) return promptTooLongError(text, tooLong);
+  return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${code}: ${text}`, { expose: true });
 }
