@@ -32,7 +32,8 @@ describe('rate-limit logic', () => {
     expect(tokensOf({ instructions: 'abcd', input: 'abcdefgh', max_output_tokens: 50 }, 4, 1024)).toBe(3 + 50);
     let deep: unknown = 'z'.repeat(1000);
     for (let i = 0; i < 10_000; i++) deep = [deep];
-    expect(tokensOf({ messages: deep, max_tokens: 1 }, 4, 0)).toBe(1);
+    // Walked without overflowing the stack, and counted however deep (a schema nested deep is read whole).
+    expect(tokensOf({ messages: deep, max_tokens: 1 }, 4, 0)).toBe(250 + 1);
   });
 
   it("reserves a request that sets no output limit its model's limit, else the default, which it is then to be sent", () => {
