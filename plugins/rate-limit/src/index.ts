@@ -74,6 +74,7 @@ export function rateLimit(setup: RateLimitSetup = {}): Plugin<RateLimitOptions> 
         (model) => gateway.contract(MODEL_INFO)?.lookup(model)?.contextWindow,
         (model) => gateway.contract(MODEL_INFO)?.lookup(model)?.maxOutputTokens,
         (x) => readsAnyUrl(gateway, x),
+        (model) => gateway.contract(MODEL_INFO)?.familyOf(model),
         now,
       );
       gateway.routes.add({

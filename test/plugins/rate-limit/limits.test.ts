@@ -126,6 +126,21 @@ describe('rate-limit logic', () => {
     expect(scopesFor('app', 'anything', own).map((s) => s.id)).toEqual(['key:app', 'key:app|model:anything']);
   });
 
+  it("counts a dated snapshot under its model's name too, for an exact limit or a glob", () => {
+    const family = (model: string) => (model.startsWith('gpt-4o-20') ? 'gpt-4o' : undefined);
+    const exact = { models: { 'gpt-4o': { requestsPerMinute: 1 } } };
+    expect(
+      scopesFor('app', 'gpt-4o-2024-08-06', exact, undefined, undefined, undefined, family).map((s) => s.id),
+    ).toEqual(['key:app', 'key:app|model:gpt-4o']);
+    const glob = { models: { 'gpt-4o*': { requestsPerMinute: 1 } } };
+    expect(
+      scopesFor('app', 'gpt-4o-2024-08-06', glob, undefined, undefined, undefined, family).map((s) => s.id),
+    ).toEqual(['key:app', 'key:app|model:gpt-4o-2024-08-06', 'key:app|model:gpt-4o']);
+    expect(scopesFor('app', 'gpt-4o-mini', exact, undefined, undefined, undefined, family).map((s) => s.id)).toEqual([
+      'key:app',
+    ]);
+  });
+
   it('picks the key entry, else auth-provided limits, else defaults, plus matching key × model entries', () => {
     const own = { requestsPerMinute: 1, models: { 'gpt-4o*': { tokensPerMinute: 50 }, 'claude-*': { concurrent: 1 } } };
     expect(scopesFor('app', 'gpt-4o-mini', own, { requestsPerMinute: 9 }, { requestsPerMinute: 99 })).toEqual([
