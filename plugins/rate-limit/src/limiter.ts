@@ -78,7 +78,15 @@ export class Limiter {
     const caller = x.caller?.name ?? ANONYMOUS;
     const fromCaller = asLimits(x.caller?.metadata?.limits);
     const configured = own(this.options.keys, caller);
-    const scopes = scopesFor(caller, x.model, configured, fromCaller, this.options.defaults, this.reached, this.familyOf);
+    const scopes = scopesFor(
+      caller,
+      x.model,
+      configured,
+      fromCaller,
+      this.options.defaults,
+      this.reached,
+      this.familyOf,
+    );
     return scopes.length === 0 ? NOTHING : this.#admit(x, caller, scopes);
   }
 
