@@ -113,11 +113,11 @@ const COUNTED_BY_MAX_USES = /^(?:web_(?:search|fetch)_2025\d{4}$|advisor_)/;
 /**
  * How many times an upstream spoken to in `upstream`'s protocol may read the prompt for one
  * request offering hosted tools whose results it reads (readsToolResults of its `tools` and
- * Anthropic's `mcp_servers`; Azure's `data_sources` are read once): once per sampling of its
+ * Anthropic's `mcp_servers`; Azure's `data_sources` are read once) or a tool search: once per sampling of its
  * server-side tool loop, each reading the whole transcript with the results so far, each billed.
  * Anthropic's: one more than the calls the tools' `max_uses` allow (as limitSearches and
  * limitAdvisorCalls send them), ANTHROPIC_LOOP_SAMPLINGS at most, and that when a tool has no such
- * bound (code execution, MCP, a fetch without `max_uses`); the Responses API's: one more than its
+ * bound (code execution, MCP, a tool search, a fetch without `max_uses`); the Responses API's: one more than its
  * `max_tool_calls` (sent as WEB_SEARCHES_UNCAPPED when unset: limitSearches). A Chat search model
  * or Gemini's grounding read their results once. A request converted for the upstream (another
  * protocol's web search, sent over the Responses API or as Anthropic's tool) runs one more
@@ -131,15 +131,34 @@ export function loopSamplings(x: Exchange, upstream: string | undefined): number
   return upstream === 'anthropic' ? Math.min(ANTHROPIC_LOOP_SAMPLINGS, 1 + searches) : 1 + searches;
 }
 
+/**
+ * A hosted tool search (Anthropic's `tool_search_tool_regex_*` / `_bm25_*`, the Responses API's
+ * `tool_search`): its results are tool definitions the body holds, but each search is followed by
+ * another sampling reading the whole transcript, as any server tool's call is.
+ */
+const TOOL_SEARCH = /^tool_search(?:$|_tool_)/;
+
+function isToolSearch(tool: BodyTool): boolean {
+  return typeof tool?.type === 'string' && TOOL_SEARCH.test(tool.type);
+}
+
+/** Whether a body offers tools the upstream runs in a loop of samplings: readsToolResults, or a tool search. */
+function loopsServerSide(body: Record<string, unknown>): boolean {
+  return (
+    readsToolResults({ tools: body.tools, mcp_servers: body.mcp_servers }) ||
+    (Array.isArray(body.tools) && (body.tools as BodyTool[]).some(isToolSearch))
+  );
+}
+
 /** loopSamplings of a body sent in its own protocol. */
 function ownLoopSamplings(body: Record<string, unknown>, upstream: string | undefined): number {
-  if (!readsToolResults({ tools: body.tools, mcp_servers: body.mcp_servers })) return 1;
+  if (!loopsServerSide(body)) return 1;
   if (upstream === RESPONSES) return 1 + (countOf(body.max_tool_calls) ?? WEB_SEARCHES_UNCAPPED);
   if (upstream !== 'anthropic') return 1;
   if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) return ANTHROPIC_LOOP_SAMPLINGS;
   let calls = 0;
   for (const tool of body.tools as BodyTool[]) {
-    if (!readsToolResults({ tools: [tool] })) continue;
+    if (!readsToolResults({ tools: [tool] }) && !isToolSearch(tool)) continue;
     const type = tool!.type as string;
     const uses = COUNTED_BY_MAX_USES.test(type) ? countOf((tool as { max_uses?: unknown }).max_uses) : undefined;
     if (uses === undefined) return ANTHROPIC_LOOP_SAMPLINGS;
@@ -164,7 +183,7 @@ export function limitSearches(x: Exchange): void {
 function limitOwnSearches(x: Exchange): void {
   const tools = searchToolsOf(x.body);
   if (x.protocol === RESPONSES) {
-    if (countOf(x.body.max_tool_calls) !== undefined || !readsToolResults({ tools: x.body.tools })) return;
+    if (countOf(x.body.max_tool_calls) !== undefined || !loopsServerSide({ tools: x.body.tools })) return;
     x.body.max_tool_calls = WEB_SEARCHES_UNCAPPED;
     if (tools.length === 0) {
       x.warn(

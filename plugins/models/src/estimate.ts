@@ -37,25 +37,38 @@ export function estimateChatTokens(request: ChatRequest): number {
 /** Top-level fields of a request body that are not prompt. */
 const NOT_PROMPT = new Set(['model', 'metadata', 'user']);
 const IMAGE_TYPES = new Set(['image', 'image_url', 'input_image']);
-const MAX_DEPTH = 64;
+/**
+ * Fields holding a JSON schema the upstream reads as prompt (tool parameters, response and output
+ * formats): its property names, enum numbers and nesting are prompt too, not just its strings.
+ */
+const SCHEMA_FIELDS = new Set(['parameters', 'input_schema', 'schema']);
 
 /**
  * The body as the caller sent it, for reservations: characters / `charsPerToken` over every string in
- * it (object keys aside), each character past ASCII weighed as its UTF-8 bytes (promptChars()), a flat
- * 1000 per image, one per token id of an `input` given as tokens. An upstream that speaks the caller's protocol is sent this body, parts the canonical
- * request leaves out included, and bills them.
+ * it (object keys aside, but for a schema's: SCHEMA_FIELDS), each character past ASCII weighed as its
+ * UTF-8 bytes (promptChars()), a flat 1000 per image, one per token id of an `input` given as tokens.
+ * An upstream that speaks the caller's protocol is sent this body, parts the canonical request leaves
+ * out included, and bills them. Walked with a stack, however deep: a schema nested past any depth is
+ * read whole by the upstream.
  */
 export function bodyTokens(body: unknown, charsPerToken = CHARS_PER_TOKEN): number {
   let chars = 0;
   let images = 0;
-  const walk = (value: unknown, depth: number): void => {
+  const stack: Array<{ value: unknown; top: boolean; schema: boolean }> = [{ value: body, top: true, schema: false }];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { value, top, schema } = next;
     if (typeof value === 'string') chars += promptChars(value);
-    else if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return;
-    else if (Array.isArray(value)) for (const item of value) walk(item, depth + 1);
+    else if (schema && (typeof value === 'number' || typeof value === 'boolean')) chars += String(value).length;
+    else if (value === null || typeof value !== 'object') continue;
+    else if (Array.isArray(value)) for (const item of value) stack.push({ value: item, top: false, schema });
     else if (IMAGE_TYPES.has((value as { type?: unknown }).type as string)) images++;
-    else for (const [key, item] of Object.entries(value)) if (depth > 0 || !NOT_PROMPT.has(key)) walk(item, depth + 1);
-  };
-  walk(body, 0);
+    else
+      for (const [key, item] of Object.entries(value)) {
+        if (top && NOT_PROMPT.has(key)) continue;
+        if (schema) chars += promptChars(key);
+        stack.push({ value: item, top: false, schema: schema || SCHEMA_FIELDS.has(key) });
+      }
+  }
   const ids = body !== null && typeof body === 'object' ? tokenIdsOf((body as { input?: unknown }).input) : 0;
   return Math.ceil(chars / charsPerToken) + images * IMAGE_TOKENS + ids;
 }

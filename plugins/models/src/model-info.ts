@@ -226,6 +226,18 @@ export class ModelInfoTable {
     return info;
   }
 
+  /**
+   * The model a dated or versioned name is a snapshot of (`gpt-4o` of `gpt-4o-2024-08-06`,
+   * `openai/gpt-4o` of `openai/gpt-4o-2024-08-06`): the longest built-in name it starts with, the
+   * rest a date or version (what lookup() falls back to); undefined for any other name.
+   */
+  familyOf(model: string): string | undefined {
+    const vendor = model.slice(0, model.lastIndexOf('/') + 1);
+    const name = model.slice(vendor.length);
+    const prefix = this.#longestPrefix(name);
+    return prefix !== undefined && DATED_SUFFIX.test(name.slice(prefix.length)) ? vendor + prefix : undefined;
+  }
+
   /** Names of the models provider plugins describe. */
   knownNames(): IterableIterator<string> {
     return this.#known.keys();

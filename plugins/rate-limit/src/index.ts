@@ -74,26 +74,10 @@ export function rateLimit(setup: RateLimitSetup = {}): Plugin<RateLimitOptions> 
         (model) => gateway.contract(MODEL_INFO)?.lookup(model)?.contextWindow,
         (model) => gateway.contract(MODEL_INFO)?.lookup(model)?.maxOutputTokens,
         (x) => readsAnyUrl(gateway, x),
+        (model) => gateway.contract(MODEL_INFO)?.familyOf(model),
         now,
       );
-      gateway.routes.add({
-        method: 'GET',
-        path: '/admin/rate-limit',
-        plugin: PLUGIN,
-        handle: () => ({ body: limiter.status(gateway) }),
-      });
-      gateway.routes.add({
-        method: 'GET',
-        path: '/admin/rate-limit/keys/:name',
-        plugin: PLUGIN,
-        handle: async (req) => ({ body: await limiter.readings(`key:${req.params.name}`) }),
-      });
-      gateway.routes.add({
-        method: 'GET',
-        path: '/admin/rate-limit/instances/:name',
-        plugin: PLUGIN,
-        handle: async (req) => ({ body: await limiter.instanceReadings(req.params.name!) }),
-      });
+      addAdminRoutes(gateway, limiter);
       // Limits come from these options or from gateway keys (auth, registered before): with
       // neither, nothing can be limited and the plugin stays off the request path.
       const limited =
@@ -114,4 +98,27 @@ export function rateLimit(setup: RateLimitSetup = {}): Plugin<RateLimitOptions> 
     },
   });
 }
+
+/** `GET /admin/rate-limit`, and the counters of one key or instance. */
+function addAdminRoutes(gateway: Gateway, limiter: Limiter): void {
+  gateway.routes.add({
+    method: 'GET',
+    path: '/admin/rate-limit',
+    plugin: PLUGIN,
+    handle: () => ({ body: limiter.status(gateway) }),
+  });
+  gateway.routes.add({
+    method: 'GET',
+    path: '/admin/rate-limit/keys/:name',
+    plugin: PLUGIN,
+    handle: async (req) => ({ body: await limiter.readings(`key:${req.params.name}`) }),
+  });
+  gateway.routes.add({
+    method: 'GET',
+    path: '/admin/rate-limit/instances/:name',
+    plugin: PLUGIN,
+    handle: async (req) => ({ body: await limiter.instanceReadings(req.params.name!) }),
+  });
+}
+
 export default rateLimit;

@@ -67,6 +67,8 @@ export class Limiter {
     private readonly outputLimitOf: (model: string) => number | undefined = () => undefined,
     /** Whether a target the request's model resolves to reads any file by URL (estimateTokens). */
     private readonly readsAnyUrl: (x: Exchange) => boolean = () => false,
+    /** The model a dated or versioned name is a snapshot of (plugin-models' table), for key × model limits. */
+    private readonly familyOf: (model: string) => string | undefined = () => undefined,
     /** Epoch ms now (the counters' clock). */
     private readonly now: () => number = Date.now,
   ) {}
@@ -76,7 +78,15 @@ export class Limiter {
     const caller = x.caller?.name ?? ANONYMOUS;
     const fromCaller = asLimits(x.caller?.metadata?.limits);
     const configured = own(this.options.keys, caller);
-    const scopes = scopesFor(caller, x.model, configured, fromCaller, this.options.defaults, this.reached);
+    const scopes = scopesFor(
+      caller,
+      x.model,
+      configured,
+      fromCaller,
+      this.options.defaults,
+      this.reached,
+      this.familyOf,
+    );
     return scopes.length === 0 ? NOTHING : this.#admit(x, caller, scopes);
   }
 

@@ -77,6 +77,7 @@ export function scopesFor(
   fromCaller: KeyLimits | undefined,
   defaults: KeyLimits | undefined,
   reached: (model: string) => readonly string[] | undefined = () => undefined,
+  familyOf: (model: string) => string | undefined = () => undefined,
 ): Array<{ id: string; limits: LimitSet }> {
   const base = configured ?? fromCaller ?? defaults;
   if (!base) return [];
@@ -85,6 +86,11 @@ export function scopesFor(
   if (entries.length === 0) return scopes;
   const reach = reached(model);
   const names = new Set([model, ...(reach ?? [])]);
+  // A dated snapshot is its model by another name: it counts under the model's name too.
+  for (const name of [...names]) {
+    const family = familyOf(name);
+    if (family !== undefined) names.add(family);
+  }
   const unknown = reach?.length === 0;
   for (const [pattern, limits] of entries) {
     if (!limits || typeof limits !== 'object') continue;

@@ -74,3 +74,21 @@ describe('input-token estimates', () => {
     expect(sentInputTokens(kept)).toBe(4);
   });
 });
+
+describe('a JSON schema in the body', () => {
+  it('counts its property names and numbers, however deep, where other objects count their strings only', () => {
+    const name = 'n'.repeat(400);
+    // 'object' + the name + 'string': 6 + 400 + 6 characters.
+    expect(
+      bodyTokens({
+        response_format: { json_schema: { schema: { type: 'object', properties: { [name]: { type: 'string' } } } } },
+      }),
+    ).toBe(Math.ceil((6 + 400 + 6 + 'properties'.length + 'type'.length * 2) / 4));
+    expect(bodyTokens({ tools: [{ input_schema: { enum: [1234, 5678] } }] })).toBe(Math.ceil(('enum'.length + 8) / 4));
+    // Keys and numbers outside a schema are not prompt: a logit_bias, a field name.
+    expect(bodyTokens({ logit_bias: { [name]: 100 }, temperature: 1 })).toBe(0);
+    let deep: unknown = { description: 'd'.repeat(400) };
+    for (let i = 0; i < 100; i++) deep = { a: deep };
+    expect(bodyTokens({ text: { format: { schema: deep } } })).toBe(Math.ceil((100 + 'description'.length + 400) / 4));
+  });
+});

@@ -31,6 +31,19 @@ describe('ModelInfoTable', () => {
     );
   });
 
+  it('names the model a dated or versioned name is a snapshot of, and no other', () => {
+    expect(table.familyOf('gpt-4o-2024-08-06')).toBe('gpt-4o');
+    expect(table.familyOf('openai/gpt-4o-2024-11-20')).toBe('openai/gpt-4o');
+    expect(table.familyOf('claude-sonnet-4-5-20250929')).toBe('claude-sonnet-4-5');
+    expect(table.familyOf('claude-sonnet-4-5@20250929')).toBe('claude-sonnet-4-5');
+    // A model's own name, a sibling and a point release are not snapshots.
+    expect(table.familyOf('gpt-4o')).toBeUndefined();
+    expect(table.familyOf('gpt-4o-mini')).toBe(undefined);
+    expect(table.familyOf('gpt-5-pro')).toBeUndefined();
+    expect(table.familyOf('gpt-5.5')).toBeUndefined();
+    expect(table.familyOf('made-up-2024-08-06')).toBeUndefined();
+  });
+
   it('finds well-known models by exact name and by dated or vendor-prefixed names', () => {
     expect(table.lookup('claude-sonnet-4-5')?.contextWindow).toBe(200_000);
     expect(table.lookup('claude-sonnet-4-5-20250929')?.pricing?.cacheWrite).toBe(3.75);

@@ -32,7 +32,8 @@ describe('rate-limit logic', () => {
     expect(tokensOf({ instructions: 'abcd', input: 'abcdefgh', max_output_tokens: 50 }, 4, 1024)).toBe(3 + 50);
     let deep: unknown = 'z'.repeat(1000);
     for (let i = 0; i < 10_000; i++) deep = [deep];
-    expect(tokensOf({ messages: deep, max_tokens: 1 }, 4, 0)).toBe(1);
+    // Walked without overflowing the stack, and counted however deep (a schema nested deep is read whole).
+    expect(tokensOf({ messages: deep, max_tokens: 1 }, 4, 0)).toBe(250 + 1);
   });
 
   it("reserves a request that sets no output limit its model's limit, else the default, which it is then to be sent", () => {
@@ -123,6 +124,21 @@ describe('rate-limit logic', () => {
       'key:app|model:exact-name',
     ]);
     expect(scopesFor('app', 'anything', own).map((s) => s.id)).toEqual(['key:app', 'key:app|model:anything']);
+  });
+
+  it("counts a dated snapshot under its model's name too, for an exact limit or a glob", () => {
+    const family = (model: string) => (model.startsWith('gpt-4o-20') ? 'gpt-4o' : undefined);
+    const exact = { models: { 'gpt-4o': { requestsPerMinute: 1 } } };
+    expect(
+      scopesFor('app', 'gpt-4o-2024-08-06', exact, undefined, undefined, undefined, family).map((s) => s.id),
+    ).toEqual(['key:app', 'key:app|model:gpt-4o']);
+    const glob = { models: { 'gpt-4o*': { requestsPerMinute: 1 } } };
+    expect(
+      scopesFor('app', 'gpt-4o-2024-08-06', glob, undefined, undefined, undefined, family).map((s) => s.id),
+    ).toEqual(['key:app', 'key:app|model:gpt-4o-2024-08-06', 'key:app|model:gpt-4o']);
+    expect(scopesFor('app', 'gpt-4o-mini', exact, undefined, undefined, undefined, family).map((s) => s.id)).toEqual([
+      'key:app',
+    ]);
   });
 
   it('picks the key entry, else auth-provided limits, else defaults, plus matching key × model entries', () => {
