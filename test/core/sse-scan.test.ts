@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSse } from '@switchyard/core/stream';
+import { formatSse, readSse } from '@switchyard/core/stream';
 import type { Exchange, ProviderInstance } from '@switchyard/core';
 import type { SseEvent } from '@switchyard/core/stream';
 import type { StreamObservation } from '@switchyard/core/protocol';
@@ -85,6 +85,32 @@ function frame(parts: Buffer[], includeUsage: boolean): { out: string; obs: Stre
   }
   return { out, obs };
 }
+
+describe('formatSse', () => {
+  const events: SseEvent[] = [
+    { event: undefined, data: '{"a":1}', id: undefined },
+    { event: 'message_start', data: 'line one\nline two\n', id: '7' },
+    { event: undefined, data: '', id: '' },
+    { event: 'ping', data: '\n\n', id: undefined },
+  ];
+
+  it('writes one data line per line of data, after the event name and id', () => {
+    expect(events.map(formatSse)).toEqual([
+      'data: {"a":1}\n\n',
+      'event: message_start\nid: 7\ndata: line one\ndata: line two\ndata: \n\n',
+      'id: \ndata: \n\n',
+      'event: ping\ndata: \ndata: \ndata: \n\n',
+    ]);
+  });
+
+  it('writes what readSse and eventsource-parser read back as the same events', async () => {
+    const text = events.map(formatSse).join('');
+    const read: SseEvent[] = [];
+    for await (const event of readSse(chunks(Buffer.from(text)))) read.push(event);
+    expect(read).toEqual(events);
+    expect(referenceEvents(text)).toEqual(events);
+  });
+});
 
 describe('PassThroughFramer', () => {
   const all = Buffer.from(STREAM);

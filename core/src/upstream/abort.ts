@@ -1,3 +1,9 @@
+import { createRequire } from 'node:module';
+import type { errors } from 'undici';
+
+/** undici's error for an aborted request (code UND_ERR_ABORTED), from its errors module alone (client.ts says why). */
+export const { RequestAbortedError } = createRequire(import.meta.url)('undici/lib/core/errors.js') as typeof errors;
+
 /**
  * A one-shot abort switch for one upstream call, with a single listener slot (the request's
  * handler): a fraction of an AbortController's EventTarget, or an EventEmitter, on every attempt.

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { SwitchyardError } from '../errors.js';
+import { RequestAbortedError } from './abort.js';
 import { RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
 
@@ -194,7 +195,7 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
   }
 
   #abandon(): void {
-    if (!this.#complete) this.#controller.abort(new BodyAbandonedError());
+    if (!this.#complete) this.#controller.abort(new RequestAbortedError('the upstream body was not read to the end'));
   }
 
   #take(): Buffer {
@@ -206,13 +207,6 @@ export class UpstreamBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer
 }
 
 const EMPTY = Buffer.alloc(0);
-
-class BodyAbandonedError extends Error {
-  readonly code = 'UND_ERR_ABORTED';
-  constructor() {
-    super('the upstream body was not read to the end');
-  }
-}
 
 /** Thrown by push() (the client then drops the upstream request, and bytes() rejects with it). */
 function tooLarge(): SwitchyardError {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
-import { UpstreamAbort } from './abort.js';
+import { RequestAbortedError, UpstreamAbort } from './abort.js';
 import { UpstreamBody } from './body.js';
 import { decoderFor, DecodingController, unreadableEncoding } from './content-encoding.js';
 
@@ -123,13 +123,8 @@ export class UpstreamClient {
   }
 }
 
-/** The error a request fails with when its signal aborts it. */
-class UpstreamAbortedError extends Error {
-  readonly code = 'UND_ERR_ABORTED';
-  constructor() {
-    super('the upstream request was aborted');
-  }
-}
+/** What a request fails with when its signal aborts it. */
+const ABORTED = 'the upstream request was aborted';
 
 /**
  * undici's handler for one request: head → the send() promise, data → the body. An abort before
@@ -160,7 +155,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
 
   readonly #onAbort = (): void => {
     this.#aborted = true;
-    const error = new UpstreamAbortedError();
+    const error = new RequestAbortedError(ABORTED);
     // Still queued for a socket: fail now; the request is dropped once it reaches one.
     const reject = this.#reject;
     this.#resolve = this.#reject = undefined;
@@ -176,7 +171,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
-    if (this.#aborted) controller.abort(new UpstreamAbortedError());
+    if (this.#aborted) controller.abort(new RequestAbortedError(ABORTED));
   }
 
   onResponseStart(

@@ -246,11 +246,6 @@ export function readSse(body: AsyncIterable<Uint8Array | string>): AsyncIterable
 export function formatSse(event: SseEvent): string {
   let out = event.event ? `event: ${event.event}\n` : '';
   if (event.id !== undefined) out += `id: ${event.id}\n`;
-  out += event.data.includes('\n')
-    ? event.data
-        .split('\n')
-        .map((l) => `data: ${l}\n`)
-        .join('')
-    : `data: ${event.data}\n`;
+  out += `data: ${event.data.includes('\n') ? event.data.replaceAll('\n', '\ndata: ') : event.data}\n`;
   return `${out}\n`;
 }
