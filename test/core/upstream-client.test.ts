@@ -1,17 +1,19 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGzip } from 'node:zlib';
+import { constants, createGzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamAbort } from '../../core/src/upstream/abort.js';
 import { UpstreamClient } from '../../core/src/upstream/client.js';
 
-/** `/silent` never answers; `/endless` and `/endless-gzip` stream events until the connection closes, which `closed` reports. */
+/** `/models` answers JSON, `/html` HTML; `/silent` never answers; `/endless` and `/endless-gzip` stream events until the connection closes, which `closed` reports. */
 const closed: Array<() => void> = [];
 const server = createServer((req, res) => {
   if (req.url === '/silent') return;
+  if (req.url === '/models') return void res.writeHead(200).end('{"data":[{"id":"m"}]}');
+  if (req.url === '/html') return void res.writeHead(502).end('<html>bad gateway</html>');
   const gzip = req.url === '/endless-gzip';
   res.writeHead(200, { 'content-type': 'text/event-stream', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
-  const out = gzip ? createGzip({ flush: 2 /* Z_SYNC_FLUSH */ }) : res;
+  const out = gzip ? createGzip({ flush: constants.Z_SYNC_FLUSH }) : res;
   if (gzip) out.pipe(res);
   const timer = setInterval(() => out.write('data: {"a":1}\n\n'), 5);
   res.on('close', () => {
@@ -69,5 +71,12 @@ describe('an upstream request', () => {
       break;
     }
     await connectionClosed;
+  });
+});
+
+describe('getJson', () => {
+  it('gives the status and the parsed body, or undefined for a body that is no JSON', async () => {
+    expect(await client.getJson(`${origin}/models`, {}, 5_000)).toEqual({ status: 200, json: { data: [{ id: 'm' }] } });
+    expect(await client.getJson(`${origin}/html`, {}, 5_000)).toEqual({ status: 502, json: undefined });
   });
 });

@@ -93,13 +93,11 @@ export class UpstreamClient {
       { signal: AbortSignal.timeout(timeoutMs), bodyTimeoutMs: timeoutMs },
     );
     const text = (await res.body.bytes()).toString('utf8');
-    let json: unknown;
     try {
-      json = JSON.parse(text);
+      return { status: res.status, json: JSON.parse(text) as unknown };
     } catch {
-      json = undefined;
+      return { status: res.status, json: undefined };
     }
-    return { status: res.status, json };
   }
 
   /** Pools open now: one per upstream origin used since the last close(). */
