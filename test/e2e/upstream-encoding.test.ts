@@ -42,6 +42,16 @@ const gzipSse: Script = async (socket) => {
   socket.write('0\r\n\r\n');
 };
 
+/** A gzip SSE answer that turns to garbage before its first event, its connection held open. */
+const corruptGzipSse: Script = async (socket) => {
+  await writeFlushed(
+    socket,
+    'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-encoding: gzip\r\ntransfer-encoding: chunked\r\n\r\n',
+  );
+  await writeFlushed(socket, chunked(gzipSync(SSE).subarray(0, 10)));
+  await writeFlushed(socket, chunked(Buffer.from('not a deflate stream at all')));
+};
+
 /**
  * A long gzip stream of events the compressor cannot shrink much (random text, each event beyond
  * gzip's 32 KiB window from its repeat), written while the socket takes it.
@@ -104,6 +114,7 @@ beforeAll(async () => {
         ),
       ),
     zstd: json(COMPLETION, 'zstd', (b) => b),
+    'corrupt-sse': corruptGzipSse,
     bomb: (socket) =>
       void socket.write(
         httpAnswer(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipBomb()),
@@ -120,6 +131,7 @@ beforeAll(async () => {
     corrupt: json(COMPLETION, 'identity', (b) => b),
     zstd: json(COMPLETION, 'identity', (b) => b),
     bomb: json(COMPLETION, 'identity', (b) => b),
+    'corrupt-sse': gzipSse,
   });
   const provider = (name: string, up: RawUpstream, models: string[], priority: number) => ({
     name,
@@ -132,8 +144,13 @@ beforeAll(async () => {
   gw = await startGateway(
     {
       providers: [
-        provider('broken', broken, ['corrupt', 'zstd', 'bomb'], 1),
-        provider('good', good, ['gzip', 'x-gzip', 'br', 'deflate', 'sse', 'long', 'corrupt', 'zstd', 'bomb'], 2),
+        provider('broken', broken, ['corrupt', 'zstd', 'bomb', 'corrupt-sse'], 1),
+        provider(
+          'good',
+          good,
+          ['gzip', 'x-gzip', 'br', 'deflate', 'sse', 'long', 'corrupt', 'zstd', 'bomb', 'corrupt-sse'],
+          2,
+        ),
         { name: 'claude', type: 'anthropic', baseUrl: good.origin, apiKey: 'test-key-1', models: ['a'] },
       ],
     },
@@ -195,6 +212,16 @@ describe('an upstream answer with a content-encoding', () => {
     const x = await finished.next();
     expect(x.results[0]).toMatchObject({ outcome: 'failure' });
     expect(x.results[0]!.message).toMatch(why);
+  });
+
+  it('a gzip stream corrupt before its first event, its connection open: a failed attempt naming why', async () => {
+    const res = await chat('corrupt-sse', true);
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers['x-switchyard-target']).toBe('good/corrupt-sse');
+    expect(res.text).toBe(SSE);
+    const x = await finished.next();
+    expect(x.results[0]).toMatchObject({ outcome: 'failure' });
+    expect(x.results[0]!.message).toMatch(/content-encoding gzip, corrupt/);
   });
 });
 
