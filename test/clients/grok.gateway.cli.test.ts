@@ -1,7 +1,8 @@
 /**
  * The real Grok CLI (`grok -p`, headless, unmodified, offline) THROUGH the gateway: it speaks Chat
  * Completions (GROK_BASE_URL = the gateway's /v1; not streaming in headless mode), and the model it
- * names is an alias to each kind of upstream. For each: a plain answer, and a round trip through
+ * names is an alias to each kind of upstream. For each: a plain answer, a streamed answer (its
+ * interactive UI, on a pseudo terminal, until the answer shows), and a round trip through
  * its own `view_file` tool (auto-approved in headless mode) whose follow-up carries the file's text
  * in the upstream's terms; what the upstream received (path, model, tools, messages) and what Grok
  * CLI printed are asserted.
@@ -20,7 +21,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bodyShape, type BodyShapeOptions } from '../support/clients/body-shape.js';
 import { startDenyProxy, type DenyProxy } from '../support/clients/deny-proxy.js';
-import { runGrok, type GrokResult } from '../support/clients/grok-cli.js';
+import { GROK_ERROR, runGrok, runGrokInteractive, type GrokResult } from '../support/clients/grok-cli.js';
 import {
   callPath,
   CLIENT_KEY,
@@ -68,7 +69,7 @@ function expectSuccess(run: GrokResult): void {
   expect(proxy.attempts).toEqual([]);
   expect(run.exitCode, `${run.stderr.slice(-2000)}\n${run.stdout.slice(-2000)}`).toBe(0);
   // Grok CLI reports a failed model call as its answer, and still exits 0.
-  expect(run.text).not.toMatch(/encountered an error/);
+  expect(run.text).not.toContain(GROK_ERROR);
 }
 
 const toolNames = (call: Call): string[] =>
@@ -114,9 +115,9 @@ describe.each(UPSTREAM_KINDS)('Grok CLI through the gateway to %s', (kind) => {
     }
   }
 
-  function expectCall(call: Call): void {
+  function expectCall(call: Call, stream = false): void {
     expect(call.status).toBe(200);
-    expect(call.path).toMatch(callPath(wire, false));
+    expect(call.path).toMatch(callPath(wire, stream));
     expect(modelOf(call)).toBe(bench.model(MODEL));
     expect(toolNames(call)).toEqual(expect.arrayContaining(GROK_TOOLS));
     expect(call.body.search_parameters).toBeUndefined();
@@ -141,6 +142,32 @@ describe.each(UPSTREAM_KINDS)('Grok CLI through the gateway to %s', (kind) => {
       expect(calls).toHaveLength(1);
       expectCall(calls[0]!);
       expectSameShape(calls, direct);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'streams an answer onto its interactive UI (a pseudo terminal)',
+    async () => {
+      const answer = `${kind}: Say hello`;
+      const run = await runGrokInteractive({
+        baseUrl: bench.baseUrl,
+        apiKey: CLIENT_KEY,
+        model: MODEL,
+        prompt: 'Say hello',
+        until: answer,
+        extraEnv: proxy.env(),
+        timeoutMs: CLIENT_HUNG_MS,
+      });
+      expect(run.timedOut, run.screen.slice(-2000)).toBe(false);
+      expect(proxy.attempts).toEqual([]);
+      expect(run.screen).not.toContain(GROK_ERROR);
+      expect(run.screen).toContain(answer);
+      const calls = bench.calls();
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.path).toMatch(callPath(wire, true));
+      if (kind !== 'gemini') expect(calls[0]!.body.stream).toBe(true);
+      expectCall(calls[0]!, true);
     },
     TEST_MS,
   );
