@@ -113,6 +113,20 @@ describe('OpenAI callers', () => {
     expect(up.requests[0]!.body).toEqual(body);
   });
 
+  it.each([
+    ['off', 'search_parameters dropped (xAI Live Search, asked off; no upstream serves the field)'],
+    ['auto', 'search_parameters dropped: xAI Live Search is retired, no search run'],
+  ])(
+    "lose xAI's search_parameters (mode %s; Grok CLI sends it on every call), which OpenAI refuses, with a warning",
+    async (mode, warning) => {
+      const gw = await gatewayOf();
+      const answer = await post(gw, '/v1/chat/completions', ask('gpt-4o-mini', { search_parameters: { mode } }));
+      expect(answer.status).toBe(200);
+      expect(up.requests[0]!.body).toEqual(ask('gpt-4o-mini'));
+      expect(answer.headers.get('x-switchyard-warnings')).toBe(warning);
+    },
+  );
+
   it('are served by every target of an alias, whichever the body was written for', async () => {
     const gw = await gatewayOf({ models: [{ name: 'smart', targets: ['up/gpt-4o', 'up/o3-mini'] }] });
     up.queueFault({ kind: 'status', status: 500 });
