@@ -149,6 +149,22 @@ describe('OpenAI clients → Azure OpenAI (pass-through)', () => {
     });
   });
 
+  it("drops xAI's search_parameters (Grok CLI sends it on every call), which Azure refuses, naming it in a warning", async () => {
+    const { data, response } = await openai.chat.completions
+      .create({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'hello grok' }],
+        search_parameters: { mode: 'off' },
+      } as OpenAI.ChatCompletionCreateParamsNonStreaming)
+      .withResponse();
+    expect(data.choices[0]!.message.content).toBe('az: hello grok');
+    expect(response.headers.get('x-switchyard-warnings')).toContain('search_parameters dropped');
+    expect(az.requests.at(-1)!.body).toEqual({
+      model: 'gpt4o-prod',
+      messages: [{ role: 'user', content: 'hello grok' }],
+    });
+  });
+
   it('serves the keys of its deployments, listed in /v1/models', async () => {
     const ids = (await openai.models.list()).data.map((m) => m.id);
     expect(ids).toEqual(expect.arrayContaining(['gpt-4o', 'gpt-4o-mini', 'gpt-4.1']));

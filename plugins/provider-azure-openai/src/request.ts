@@ -2,7 +2,13 @@ import { SwitchyardError } from '@switchyard/core';
 import { MODEL_INFO, targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { ChatRequest } from '@switchyard/core/protocol';
 import type { Exchange, Gateway, UpstreamRequest } from '@switchyard/core';
-import { fitReasoningFields, fitWebSearch, hasReasoningFields, withoutReasoningBlocks } from '@switchyard/wire-chat';
+import {
+  fitReasoningFields,
+  fitWebSearch,
+  hasReasoningFields,
+  withoutLiveSearch,
+  withoutReasoningBlocks,
+} from '@switchyard/wire-chat';
 import { fitResponsesFields, withoutSealedReasoning } from '@switchyard/wire-openai-responses';
 import { azureUrl, protocolFor } from './adapter.js';
 import { deploymentOf } from './deployments.js';
@@ -15,6 +21,7 @@ import { optionsOf } from './instance-fields.js';
 function chatBody(body: ChatRequest, x: Exchange, gateway: Gateway): ChatRequest {
   delete body.reasoning_summary; // Switchyard's, not Azure's
   delete body.max_web_searches; // Switchyard's, not Azure's
+  withoutLiveSearch(body as ChatRequest & { search_parameters?: unknown }, (m) => x.warn(m));
   for (const field of ['max_completion_tokens', 'max_tokens'] as const) {
     const asked = body[field];
     if (typeof asked === 'number') body[field] = targetOutputTokens(gateway, x, asked, field);

@@ -1,7 +1,13 @@
 import { MODEL_INFO, targetOutputTokens } from '@switchyard/plugin-models/contract';
 import type { ChatMessage, ChatRequest } from '@switchyard/core/protocol';
 import type { Exchange, Gateway } from '@switchyard/core';
-import { fitReasoningFields, fitWebSearch, hasReasoningFields, withoutReasoningBlocks } from '@switchyard/wire-chat';
+import {
+  fitReasoningFields,
+  fitWebSearch,
+  hasReasoningFields,
+  withoutLiveSearch,
+  withoutReasoningBlocks,
+} from '@switchyard/wire-chat';
 
 /** The output-token fields of a chat body, newest first. */
 const OUTPUT_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
@@ -22,7 +28,7 @@ export function chatBodyFor(
   const warn = (m: string): void => x.warn(m);
   delete body.reasoning_summary; // Switchyard's; a Chat upstream returns what reasoning it shows unasked
   delete body.max_web_searches; // Switchyard's; a Chat search model searches once
-  dropLiveSearch(body as ChatRequest & { search_parameters?: unknown }, warn);
+  withoutLiveSearch(body as ChatRequest & { search_parameters?: unknown }, warn);
   for (const field of OUTPUT_FIELDS) {
     const asked = body[field];
     if (typeof asked !== 'number') continue;
@@ -41,22 +47,6 @@ export function chatBodyFor(
     warn('reasoning in the history dropped (Chat Completions cannot take it back)');
   }
   return body;
-}
-
-/**
- * xAI's Live Search field (`search_parameters`, sent by Grok CLI on every call, `mode: "off"` for
- * models not named grok): OpenAI refuses the unknown field, and xAI itself now answers it with 410
- * Gone (Live Search retired for its tools API), so no upstream serves it.
- */
-function dropLiveSearch(body: ChatRequest & { search_parameters?: unknown }, warn: (m: string) => void): void {
-  if (body.search_parameters === undefined) return;
-  const mode = (body.search_parameters as { mode?: unknown } | null)?.mode;
-  delete body.search_parameters;
-  warn(
-    mode === 'off'
-      ? 'search_parameters dropped (xAI Live Search, asked off; no upstream serves the field)'
-      : 'search_parameters dropped: xAI Live Search is retired, no search run',
-  );
 }
 
 /** `reasoning_effort`, the output-token field and sampling fields as the target model takes them, when the model table knows whether it reasons. */

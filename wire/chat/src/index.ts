@@ -15,6 +15,7 @@ export {
   withoutReasoningBlocks,
 } from './reasoning.js';
 export { completionChunks } from './completion-chunks.js';
+export { withoutLiveSearch } from './live-search.js';
 export { decodeChatChunks, parseStreamEvent, upstreamStreamFailure } from './upstream-events.js';
 export { classifyOpenAIError, openAITooLong, promptTooLongError, withTooLong } from './too-long.js';
 export {
