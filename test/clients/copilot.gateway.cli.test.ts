@@ -24,9 +24,12 @@
  *
  * On every run the deny proxy saw no attempt at all; one test runs Copilot without its offline
  * switches and shows that the proxy then sees its calls to api.github.com, so the net holds.
+ *
+ * The runs share one COPILOT_CACHE_HOME: Copilot's package is extracted once for the file, not
+ * before every run (a last test shows it stays in place).
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +41,9 @@ import {
 } from '../support/clients/tool-round-trip.js';
 import { bodyShape, type BodyShapeOptions } from '../support/clients/body-shape.js';
 import {
+  extractedPackages,
   runCopilot,
+  useCopilotCache,
   type CopilotProvider,
   type CopilotResult,
   type CopilotRun,
@@ -96,6 +101,7 @@ const BASH: ScriptedCall = {
 let proxy: DenyProxy;
 beforeAll(async () => void (proxy = await startDenyProxy()));
 afterAll(() => proxy.close());
+const copilotCache = useCopilotCache();
 
 function expectSuccess(run: CopilotResult): void {
   expectCleanRun(run, proxy);
@@ -116,6 +122,7 @@ function runThrough(bench: Bench, client: ClientSetup, extra: Partial<CopilotRun
     prompt: 'Say hello',
     extraEnv: proxy.env(),
     timeoutMs: CLIENT_HUNG_MS,
+    cacheHome: copilotCache(),
     ...extra,
   });
 }
@@ -233,6 +240,7 @@ describe.each(UPSTREAM_KINDS)('Copilot through the gateway to %s', (kind) => {
             allowTools: ALLOW,
             extraEnv: proxy.env(),
             timeoutMs: CLIENT_HUNG_MS,
+            cacheHome: copilotCache(),
           });
           const directCalls = bench.calls();
           bench.reset();
@@ -387,5 +395,23 @@ describe('the deny proxy sees what Copilot reaches for', () => {
     expect(new Set(proxy.attempts.map((a) => `${a.kind} ${a.target}`))).toEqual(
       new Set(['connect api.github.com:443']),
     );
+  });
+});
+
+describe("Copilot's package, extracted once for the file's runs", () => {
+  let bench: Bench;
+  beforeAll(async () => void (bench = await startBench('chat', CLIENT_MODELS)));
+  afterAll(() => bench.close());
+
+  it('is in the shared cache after a run, and the next run uses it as it is', async () => {
+    proxy.attempts.length = 0;
+    expectSuccess(await runThrough(bench, CLIENTS[0]!));
+    const extracted = await extractedPackages(copilotCache());
+    expect(extracted).toHaveLength(1);
+    const { ino } = await stat(extracted[0]!);
+    expectSuccess(await runThrough(bench, CLIENTS[0]!));
+    expect(await extractedPackages(copilotCache())).toEqual(extracted);
+    // Extracted again, it would have been renamed into place: another directory.
+    expect((await stat(extracted[0]!)).ino).toBe(ino);
   });
 });

@@ -9,16 +9,24 @@
  * A throw-away HOME holds Copilot's state (COPILOT_HOME: config, sessions, logs) and the XDG
  * directories; the environment is clean (no GitHub token, no real key).
  *
+ * The native binary carries Copilot's JavaScript package (about 235 MB unpacked) and, before it
+ * starts, extracts it into COPILOT_CACHE_HOME (`pkg/<platform>/<version>`) unless it is already
+ * there: several seconds of CPU and disk on every run whose cache is new. The runs of a test file
+ * share one cache (useCopilotCache), so the package is extracted once per file. Copilot extracts
+ * into a temporary directory and renames it into place, so runs may share it safely.
+ *
  * Offline: COPILOT_OFFLINE=true (Copilot's own switch: no GitHub authentication, telemetry, web
  * tools, GitHub MCP server or auto-update), and besides it COPILOT_AUTO_UPDATE=false,
  * `--no-auto-update`, `--disable-client-telemetry`, `--disable-builtin-mcps`. Copilot's HTTP stack
  * honours HTTP(S)_PROXY and NO_PROXY itself, so whatever it reaches for beyond the loopback reaches
  * the deny proxy (without the switches, its update checks to api.github.com do).
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { baseEnv, runProcess } from './run-process.js';
 
 /** Copilot's two provider types used here: `openai` (Chat Completions or Responses) and `anthropic` (Messages). */
@@ -49,6 +57,11 @@ export interface CopilotRun {
    * the deny proxy catches Copilot's traffic turns this off. @default true
    */
   offline?: boolean;
+  /**
+   * COPILOT_CACHE_HOME, where Copilot extracts its package before it starts (see useCopilotCache).
+   * @default a directory in the run's throw-away home (the package extracted anew)
+   */
+  cacheHome?: string;
   /** Extra environment (e.g. the deny proxy's variables), over everything else. */
   extraEnv?: Record<string, string>;
   /** Only to mean "hung". @default 120000 */
@@ -82,14 +95,44 @@ export function copilotBinary(): string {
   return createRequire(import.meta.url).resolve(`@github/copilot-${process.platform}-${process.arch}`);
 }
 
-/** HOME and the XDG directories, all inside the throw-away home. */
-async function homeEnv(home: string): Promise<Record<string, string>> {
+/**
+ * A COPILOT_CACHE_HOME for the runs of one test file: made before its first test, removed after
+ * its last. Returns a getter for the directory, to pass as `cacheHome`.
+ */
+export function useCopilotCache(): () => string {
+  let dir: string | undefined;
+  beforeAll(async () => void (dir = await mkdtemp(join(tmpdir(), 'sy-copilot-cache-'))));
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  return () => {
+    if (!dir) throw new Error('useCopilotCache(): the cache is made in beforeAll');
+    return dir;
+  };
+}
+
+/** The packages extracted into a cache (`pkg/<platform>/<version>`), by path; none while it is new. */
+export async function extractedPackages(cacheHome: string): Promise<string[]> {
+  const pkg = join(cacheHome, 'pkg');
+  if (!existsSync(pkg)) return [];
+  const platforms = await readdir(pkg);
+  const versions = await Promise.all(
+    platforms.map(async (p) =>
+      (await readdir(join(pkg, p))).filter((v) => !v.startsWith('.')).map((v) => join(pkg, p, v)),
+    ),
+  );
+  return versions.flat();
+}
+
+/** HOME and the XDG directories, all inside the throw-away home; COPILOT_CACHE_HOME there too unless given. */
+async function homeEnv(home: string, cacheHome = join(home, '.cache', 'copilot')): Promise<Record<string, string>> {
   const dirs: Record<string, string> = {
     XDG_CONFIG_HOME: join(home, '.config'),
     XDG_CACHE_HOME: join(home, '.cache'),
     XDG_STATE_HOME: join(home, '.local', 'state'),
     XDG_DATA_HOME: join(home, '.local', 'share'),
     COPILOT_HOME: join(home, '.copilot'),
+    COPILOT_CACHE_HOME: cacheHome,
   };
   for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
   return { ...baseEnv(home), ...dirs };
@@ -111,7 +154,7 @@ export async function runCopilot(run: CopilotRun): Promise<CopilotResult> {
   const cwd = run.cwd ?? (await mkdtemp(join(tmpdir(), 'sy-copilot-cwd-')));
   try {
     const env = {
-      ...(await homeEnv(home)),
+      ...(await homeEnv(home, run.cacheHome)),
       ...providerEnv(run),
       ...(offline ? COPILOT_OFFLINE_ENV : {}),
       ...run.extraEnv,
