@@ -4,8 +4,10 @@ import { defineConfig } from 'vitest/config';
 const LOAD_TESTS = ['test/e2e/fault-run.test.ts', 'test/e2e/reload-process.test.ts'];
 /**
  * Tests that spawn the real client CLIs (Claude Code, Codex: native binaries of ~400 MB each).
- * They run in `main` (about 1 s per CLI run, no timing assertions); should a loaded machine make
- * them slow, add this glob to LOAD_TESTS to run them alone, after the rest.
+ * They run in `main` (no timing assertions). Starting a client costs 2–11 s of CPU (loading its bundled
+ * JavaScript; opencode the most), and the Copilot, opencode, Continue and Cline suites start about 150
+ * together: about 800 s of CPU, the longest part of `npm test` on 2 cores. Should a loaded machine make
+ * them too slow, add this glob to LOAD_TESTS to run them alone, after the rest.
  */
 export const CLIENT_CLI_TESTS = 'test/clients/*.cli.test.ts';
 
