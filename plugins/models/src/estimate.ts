@@ -54,19 +54,27 @@ const SCHEMA_FIELDS = new Set(['parameters', 'input_schema', 'schema']);
 export function bodyTokens(body: unknown, charsPerToken = CHARS_PER_TOKEN): number {
   let chars = 0;
   let images = 0;
-  const stack: Array<{ value: unknown; top: boolean; schema: boolean }> = [{ value: body, top: true, schema: false }];
-  for (let next = stack.pop(); next; next = stack.pop()) {
-    const { value, top, schema } = next;
+  // Two stacks side by side, no object per value: each value still to read, and whether it lies in a schema.
+  const values: unknown[] = [body];
+  const inSchema: boolean[] = [false];
+  for (let top = true; values.length > 0; top = false) {
+    const value = values.pop();
+    const schema = inSchema.pop()!;
     if (typeof value === 'string') chars += promptChars(value);
     else if (schema && (typeof value === 'number' || typeof value === 'boolean')) chars += String(value).length;
     else if (value === null || typeof value !== 'object') continue;
-    else if (Array.isArray(value)) for (const item of value) stack.push({ value: item, top: false, schema });
+    else if (Array.isArray(value))
+      for (let i = 0; i < value.length; i++) {
+        values.push(value[i]);
+        inSchema.push(schema);
+      }
     else if (IMAGE_TYPES.has((value as { type?: unknown }).type as string)) images++;
     else
-      for (const [key, item] of Object.entries(value)) {
+      for (const key in value) {
         if (top && NOT_PROMPT.has(key)) continue;
         if (schema) chars += promptChars(key);
-        stack.push({ value: item, top: false, schema: schema || SCHEMA_FIELDS.has(key) });
+        values.push((value as Record<string, unknown>)[key]);
+        inSchema.push(schema || SCHEMA_FIELDS.has(key));
       }
   }
   const ids = body !== null && typeof body === 'object' ? tokenIdsOf((body as { input?: unknown }).input) : 0;
