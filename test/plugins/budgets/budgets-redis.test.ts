@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { startGatedUpstream } from '../../support/gated-upstream.js';
 import { startTcpProxy, testPrefix, waitFor } from '../../support/tcp-proxy.js';
-import { APP, admin, budgetOf, burst, chat, closeOpened, seed, setup, usage } from './helpers.js';
+import { APP, admin, budgetOf, burst, chat, closeOpened, seed, setup, stoppedClock, usage } from './helpers.js';
 
 const REDIS = 'redis://127.0.0.1:6379';
+const DAY_MS = 86_400_000;
 const prefix = testPrefix();
 const redis = new Redis(REDIS);
 let run = 0;
@@ -23,8 +24,8 @@ describe('budgets on Redis', () => {
     const keyPrefix = `${prefix}${++run}:`;
     const upstream = await startGatedUpstream(usage, { open: true });
     const options = { keys: { 'app-1': { usd: 1, period: 'day' } } };
-    const a = await setup(options, { upstream, store: store(keyPrefix) });
-    const b = await setup(options, { upstream, store: store(keyPrefix) });
+    const a = await setup(options, { upstream, store: store(keyPrefix), plugins: stoppedClock() });
+    const b = await setup(options, { upstream, store: store(keyPrefix), plugins: stoppedClock() });
     try {
       await seed(a.gw, a.finished);
       // Reading flushes a replica's held settlements: the seed's cost is in Redis for both to see.
@@ -48,13 +49,37 @@ describe('budgets on Redis', () => {
     }
   });
 
+  it("the burst is counted on the budgets' clock alone: the wall clock passing UTC midnight mid-burst changes nothing", async () => {
+    // Was: on the wall clock, a run straddling midnight let 42 of the 50 through, the later ones charged to the next day's empty budget.
+    const midnight = Math.ceil(Date.now() / DAY_MS) * DAY_MS;
+    vi.useFakeTimers({ toFake: ['Date'], now: midnight - 1 });
+    const keyPrefix = `${prefix}${++run}:`;
+    const upstream = await startGatedUpstream(usage, { open: true });
+    const options = { keys: { 'app-1': { usd: 1, period: 'day' } } };
+    try {
+      const a = await setup(options, { upstream, store: store(keyPrefix), plugins: stoppedClock() });
+      const b = await setup(options, { upstream, store: store(keyPrefix), plugins: stoppedClock() });
+      await seed(a.gw, a.finished);
+      await budgetOf(a.gw, 'key:app-1');
+      await budgetOf(b.gw, 'key:app-1');
+      const before = upstream.received;
+      const decided = burst([a.gw, b.gw], upstream, before);
+      await upstream.waitForReceived(before + 1);
+      vi.setSystemTime(midnight + 1);
+      expect((await decided).ok).toBe(3);
+    } finally {
+      vi.useRealTimers();
+      await upstream.stop();
+    }
+  });
+
   it('keeps spend and budgets across a restart', async () => {
     const keyPrefix = `${prefix}${++run}:`;
     const options = { keys: { 'app-1': { usd: 1, period: 'month' } } };
-    const first = await setup(options, { store: store(keyPrefix) });
+    const first = await setup(options, { store: store(keyPrefix), plugins: stoppedClock() });
     await seed(first.gw, first.finished);
     await first.gw.close(); // its close hook sends what it still held
-    const second = await setup(options, { store: store(keyPrefix) });
+    const second = await setup(options, { store: store(keyPrefix), plugins: stoppedClock() });
     expect(await budgetOf(second.gw, 'key:app-1')).toMatchObject({
       spentUsd: expect.closeTo(0.965, 12),
       reservedUsd: 0,
@@ -76,7 +101,7 @@ describe('budgets on Redis', () => {
 
   it('a key without a budget reusing one x-request-id has every request in its spend records', async () => {
     const keyPrefix = `${prefix}${++run}:`;
-    const { gw, finished } = await setup({ enabled: true }, { store: store(keyPrefix) });
+    const { gw, finished } = await setup({ enabled: true }, { store: store(keyPrefix), plugins: stoppedClock() });
     for (let i = 0; i < 2; i++) {
       const res = await fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
@@ -98,11 +123,11 @@ describe('budgets on Redis', () => {
       const keyPrefix = `${prefix}${++run}:`;
       const deny = await setup(
         { keys: { 'app-1': { usd: 1, period: 'day' } } },
-        { store: store(keyPrefix, proxy.url) },
+        { store: store(keyPrefix, proxy.url), plugins: stoppedClock() },
       );
       const allow = await setup(
         { keys: { 'app-1': { usd: 1, period: 'day' } }, onStoreError: 'allow' },
-        { store: store(keyPrefix, proxy.url) },
+        { store: store(keyPrefix, proxy.url), plugins: stoppedClock() },
       );
       // Reached first (a loaded machine may take the connection, or a command, past its timeout once).
       await waitFor(async () => (await chat(deny.gw, { max_tokens: 10 })).status === 200, 'a budgeted request served');

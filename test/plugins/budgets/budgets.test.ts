@@ -1,7 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { budgets } from '@switchyard/plugin-budgets';
 import { pricing } from '@switchyard/plugin-pricing';
-import { ADMIN, APP, KEYS, OTHER, admin, budgetOf, burst, chat, closeOpened, seed, setup } from './helpers.js';
+import {
+  ADMIN,
+  APP,
+  KEYS,
+  OTHER,
+  admin,
+  budgetOf,
+  burst,
+  chat,
+  closeOpened,
+  seed,
+  setup,
+  stoppedClock,
+} from './helpers.js';
 import { mockProvider, startGateway } from '../../support/gateway.js';
 import { startMockOpenAI } from '../../support/mock-openai.js';
 
@@ -9,7 +22,10 @@ afterEach(closeOpened);
 
 describe('budgets (one replica, memory)', () => {
   it('a burst of 50 against a nearly spent budget: exactly the 3 whose reservations fit get through; spend stays within the budget', async () => {
-    const { gw, upstream, finished } = await setup({ keys: { 'app-1': { usd: 1, period: 'day' } } });
+    const { gw, upstream, finished } = await setup(
+      { keys: { 'app-1': { usd: 1, period: 'day' } } },
+      { plugins: stoppedClock() },
+    );
     await seed(gw, finished);
     expect(await budgetOf(gw, 'key:app-1')).toMatchObject({ spentUsd: expect.closeTo(0.965, 12), reservedUsd: 0 });
     const before = upstream.received;

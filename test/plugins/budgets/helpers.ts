@@ -1,5 +1,7 @@
 import { expect } from 'vitest';
 import type { ConfigInput, PluginEntry } from '@switchyard/core';
+import { budgets } from '@switchyard/plugin-budgets';
+import { pricing } from '@switchyard/plugin-pricing';
 import { finishedExchanges } from '../../support/finishes.js';
 import { memoryLogger, mockProvider, startGateway } from '../../support/gateway.js';
 import type { RunningGateway } from '../../support/gateway.js';
@@ -20,6 +22,19 @@ export const KEYS = [
   { name: 'app-2', key: OTHER, team: 'research' },
   { name: 'ops', key: ADMIN, admin: true },
 ];
+
+/** Noon UTC, mid-week, mid-month: no budget period ends near it. */
+export const NOON = Date.parse('2026-06-17T12:00:00Z');
+
+/**
+ * The budgets and pricing plugins on a clock standing at `at`: a test whose budget has a period
+ * must not see that period end while it runs (on the wall clock, a burst that straddles UTC
+ * midnight charges its later requests to the next day's empty budget).
+ */
+export function stoppedClock(at = NOON): PluginEntry[] {
+  const now = (): number => at;
+  return [budgets({ now }), pricing({ now })];
+}
 
 const opened: Array<{ close(): Promise<void> }> = [];
 
