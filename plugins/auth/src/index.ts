@@ -64,9 +64,16 @@ export function auth(): Plugin<AuthOptions> {
     async apply(gateway, options) {
       const { logger, security } = gateway;
       let live: LiveKeys;
+      let runtime: RuntimeKeys | undefined;
+      // The keys of the moment. A gateway run through callback() alone gets no `ready`: its first
+      // use starts following run-time key changes, or keys changed on other replicas would never reach it.
+      const table = (): KeyTable => {
+        if (runtime && !runtime.started) void runtime.start(options.keysRefreshMs);
+        return live.table;
+      };
       try {
         live = new LiveKeys(options.keys, logger, () => {
-          security.authorizeAdmin = live.table.size ? adminAuthorizer(() => live.table) : undefined;
+          security.authorizeAdmin = live.table.size ? adminAuthorizer(table) : undefined;
         });
       } catch (err) {
         if (!(err instanceof KeyConfigError)) throw err;
@@ -78,13 +85,14 @@ export function auth(): Plugin<AuthOptions> {
       const managed =
         options.runtimeKeys === true ||
         (options.runtimeKeys === 'auto' && gateway.store.kind !== 'memory' && options.keys.length > 0);
-      const runtime = managed
+      runtime = managed
         ? new RuntimeKeys(gateway.store, logger, { names: live.configNames, hashes: live.configHashes }, (doc) =>
             live.adopt(doc),
           )
         : undefined;
       if (runtime) {
-        await runtime.load().then(
+        const keys = runtime;
+        await keys.load().then(
           (doc) => live.adopt(doc),
           (err: unknown) =>
             logger.warn(
@@ -92,21 +100,21 @@ export function auth(): Plugin<AuthOptions> {
               `could not read run-time keys at start: config keys only until they are read (every ${options.keysRefreshMs} ms)`,
             ),
         );
-        gateway.hooks.ready.tapPromise(PLUGIN, () => runtime.start(options.keysRefreshMs));
-        gateway.hooks.close.tapPromise(PLUGIN, () => runtime.stop());
+        gateway.hooks.ready.tapPromise(PLUGIN, () => keys.start(options.keysRefreshMs));
+        gateway.hooks.close.tapPromise(PLUGIN, () => keys.stop());
       }
       addKeyRoutes(gateway, PLUGIN, live, runtime);
       if (live.table.size === 0 && !runtime) return;
       security.authenticatesCallers = true;
       security.isKnownCaller = (name) => live.has(name);
-      security.authorizeAdmin = live.table.size ? adminAuthorizer(() => live.table) : undefined;
-      security.authorizeCaller = (headers, url) => authenticate(live.table, headers, url, logger).error;
-      gateway.provide(CALLER_OF, (headers, url) => authenticate(live.table, headers, url, logger).key?.caller);
+      security.authorizeAdmin = live.table.size ? adminAuthorizer(table) : undefined;
+      security.authorizeCaller = (headers, url) => authenticate(table(), headers, url, logger).error;
+      gateway.provide(CALLER_OF, (headers, url) => authenticate(table(), headers, url, logger).key?.caller);
       gateway.provide(KEY_ACCESS, (headers, url) => {
-        const { key } = authenticate(live.table, headers, url, logger);
+        const { key } = authenticate(table(), headers, url, logger);
         return key && keyAllows(key);
       });
-      gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) => admit(live.table, x, logger));
+      gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) => admit(table(), x, logger));
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: ACCESS_STAGE }, filterTargets);
     },
   });

@@ -109,6 +109,8 @@ export async function checked<T extends TSchema>(schema: T, body: unknown): Prom
 export class RuntimeKeys {
   #unsubscribe: (() => Promise<void>) | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #following: Promise<void> | undefined;
+  #stopped = false;
 
   constructor(
     private readonly store: Store,
@@ -183,8 +185,23 @@ export class RuntimeKeys {
     });
   }
 
-  /** Follows changes made on any replica: the announcement channel, and a read every `refreshMs`. */
-  async start(refreshMs: number): Promise<void> {
+  /**
+   * Follows changes made on any replica: the announcement channel, and a read every `refreshMs`;
+   * once subscribed, the keys are read again, so a change made since the last read is not left to
+   * the periodic read. Called at `ready`, or on first use where no `ready` comes (a gateway run
+   * through `callback()` alone); later calls, and calls after stop(), do nothing.
+   */
+  start(refreshMs: number): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    return (this.#following ??= this.#follow(refreshMs));
+  }
+
+  /** Whether start() or stop() was called: nothing is left to start. */
+  get started(): boolean {
+    return this.#following !== undefined || this.#stopped;
+  }
+
+  async #follow(refreshMs: number): Promise<void> {
     const reload = (): void =>
       void this.load().then(this.changed, (err: unknown) =>
         this.logger.warn({ err, plugin: 'auth' }, 'could not read run-time keys; keeping the last ones read'),
@@ -196,10 +213,14 @@ export class RuntimeKeys {
       );
       return undefined;
     });
+    if (this.#stopped) return;
     this.#timer = setInterval(reload, refreshMs).unref();
+    reload();
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#following;
     clearInterval(this.#timer);
     await this.#unsubscribe?.().catch(() => undefined);
   }
