@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { definePlugin, exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
-import type { AdminAuthorizer, Exchange, Logger, Plugin, Reply as ReplyType } from '@switchyard/core';
+import type { AdminAuthorizer, Exchange, Gateway, Logger, Plugin, Reply as ReplyType } from '@switchyard/core';
 import { Reply } from '@switchyard/core';
 import { allowsModel, allowsProvider, allowsTarget, allowsToolModel, KeyConfigError } from './key-table.js';
 import { modelLabel, toolModelsOf } from './tool-models.js';
@@ -63,46 +63,16 @@ export function auth(): Plugin<AuthOptions> {
     provides: [CALLER_OF, KEY_ACCESS],
     async apply(gateway, options) {
       const { logger, security } = gateway;
-      let live: LiveKeys;
-      let runtime: RuntimeKeys | undefined;
       // The keys of the moment. A gateway run through callback() alone gets no `ready`: its first
       // use starts following run-time key changes, or keys changed on other replicas would never reach it.
       const table = (): KeyTable => {
         if (runtime && !runtime.started) void runtime.start(options.keysRefreshMs);
         return live.table;
       };
-      try {
-        live = new LiveKeys(options.keys, logger, () => {
-          security.authorizeAdmin = live.table.size ? adminAuthorizer(table) : undefined;
-        });
-      } catch (err) {
-        if (!(err instanceof KeyConfigError)) throw err;
-        throw new SwitchyardError(
-          'SWITCHYARD_ERR_PLUGIN_OPTIONS',
-          err.problems.map((p) => `plugins.auth.${p}`).join('\n'),
-        );
-      }
-      const managed =
-        options.runtimeKeys === true ||
-        (options.runtimeKeys === 'auto' && gateway.store.kind !== 'memory' && options.keys.length > 0);
-      runtime = managed
-        ? new RuntimeKeys(gateway.store, logger, { names: live.configNames, hashes: live.configHashes }, (doc) =>
-            live.adopt(doc),
-          )
-        : undefined;
-      if (runtime) {
-        const keys = runtime;
-        await keys.load().then(
-          (doc) => live.adopt(doc),
-          (err: unknown) =>
-            logger.warn(
-              { err, plugin: PLUGIN },
-              `could not read run-time keys at start: config keys only until they are read (every ${options.keysRefreshMs} ms)`,
-            ),
-        );
-        gateway.hooks.ready.tapPromise(PLUGIN, () => keys.start(options.keysRefreshMs));
-        gateway.hooks.close.tapPromise(PLUGIN, () => keys.stop());
-      }
+      const live = liveKeys(options, logger, () => {
+        security.authorizeAdmin = live.table.size ? adminAuthorizer(table) : undefined;
+      });
+      const runtime = await runtimeKeys(gateway, options, live);
       addKeyRoutes(gateway, PLUGIN, live, runtime);
       if (live.table.size === 0 && !runtime) return;
       security.authenticatesCallers = true;
@@ -120,6 +90,42 @@ export function auth(): Plugin<AuthOptions> {
   });
 }
 export default auth;
+
+/** The config's keys, or the options error listing what is wrong with them. */
+function liveKeys(options: AuthOptions, logger: Logger, changed: () => void): LiveKeys {
+  try {
+    return new LiveKeys(options.keys, logger, changed);
+  } catch (err) {
+    if (!(err instanceof KeyConfigError)) throw err;
+    throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_OPTIONS', err.problems.map((p) => `plugins.auth.${p}`).join('\n'));
+  }
+}
+
+/** Run-time keys when they are managed here: read once now, followed from `ready` (or first use) until `close`. */
+async function runtimeKeys(gateway: Gateway, options: AuthOptions, live: LiveKeys): Promise<RuntimeKeys | undefined> {
+  const managed =
+    options.runtimeKeys === true ||
+    (options.runtimeKeys === 'auto' && gateway.store.kind !== 'memory' && options.keys.length > 0);
+  if (!managed) return undefined;
+  const { logger } = gateway;
+  const runtime = new RuntimeKeys(
+    gateway.store,
+    logger,
+    { names: live.configNames, hashes: live.configHashes },
+    (doc) => live.adopt(doc),
+  );
+  await runtime.load().then(
+    (doc) => live.adopt(doc),
+    (err: unknown) =>
+      logger.warn(
+        { err, plugin: PLUGIN },
+        `could not read run-time keys at start: config keys only until they are read (every ${options.keysRefreshMs} ms)`,
+      ),
+  );
+  gateway.hooks.ready.tapPromise(PLUGIN, () => runtime.start(options.keysRefreshMs));
+  gateway.hooks.close.tapPromise(PLUGIN, () => runtime.stop());
+  return runtime;
+}
 
 /** The authenticated key of a request whose key restricts models or providers, for filterTargets. */
 const CALLER_KEY = exchangeKey<GatewayKey>('auth:key');
