@@ -13,6 +13,7 @@ import { addKeyRoutes } from './admin-keys.js';
 import { LiveKeys } from './live-keys.js';
 import { keyInQuery, presentedKey } from './presented.js';
 import { KEY_CONFLICT, KEY_STORE_UNAVAILABLE, RuntimeKeys } from './runtime-keys.js';
+import { LIMITS_UNAVAILABLE, limitsAreRead, limitsUnavailable, unreadLimitProblems } from './unread-limits.js';
 import { optionsSchema } from './schema.js';
 import { CALLER_OF, KEY_ACCESS } from './contract.js';
 import type { KeyAllows } from './contract.js';
@@ -59,7 +60,7 @@ export function auth(): Plugin<AuthOptions> {
   return definePlugin({
     name: PLUGIN,
     options: optionsSchema,
-    errors: [KEY_CONFLICT, KEY_STORE_UNAVAILABLE],
+    errors: [KEY_CONFLICT, KEY_STORE_UNAVAILABLE, LIMITS_UNAVAILABLE],
     provides: [CALLER_OF, KEY_ACCESS],
     async apply(gateway, options) {
       const { logger, security } = gateway;
@@ -72,6 +73,8 @@ export function auth(): Plugin<AuthOptions> {
       const live = liveKeys(options, logger, () => {
         security.authorizeAdmin = live.table.size ? adminAuthorizer(table) : undefined;
       });
+      const limitsUnread = !limitsAreRead(gateway);
+      if (limitsUnread) refuseUnreadLimits(options.keys);
       const runtime = await runtimeKeys(gateway, options, live);
       addKeyRoutes(gateway, PLUGIN, live, runtime);
       if (live.table.size === 0 && !runtime) return;
@@ -84,12 +87,20 @@ export function auth(): Plugin<AuthOptions> {
         const { key } = authenticate(table(), headers, url, logger);
         return key && keyAllows(key);
       });
-      gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) => admit(table(), x, logger));
+      gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) =>
+        admit(table(), x, logger, limitsUnread),
+      );
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: ACCESS_STAGE }, filterTargets);
     },
   });
 }
 export default auth;
+
+/** Config keys with limits where no plugin counts them: a startup error, not keys served without them. */
+function refuseUnreadLimits(keys: AuthOptions['keys']): void {
+  const problems = unreadLimitProblems(keys);
+  if (problems.length) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', problems.join('\n'));
+}
 
 /** The config's keys, or the options error listing what is wrong with them. */
 function liveKeys(options: AuthOptions, logger: Logger, changed: () => void): LiveKeys {
@@ -130,7 +141,7 @@ async function runtimeKeys(gateway: Gateway, options: AuthOptions, live: LiveKey
 /** The authenticated key of a request whose key restricts models or providers, for filterTargets. */
 const CALLER_KEY = exchangeKey<GatewayKey>('auth:key');
 
-function admit(table: KeyTable, x: Exchange, logger: Logger): ReplyType | undefined {
+function admit(table: KeyTable, x: Exchange, logger: Logger, limitsUnread: boolean): ReplyType | undefined {
   const { key, error } = authenticate(table, x.headers, x.url, logger, x.id);
   if (error) return Reply.error(error);
   if (!allowsModel(key!, x.model)) {
@@ -148,6 +159,8 @@ function admit(table: KeyTable, x: Exchange, logger: Logger): ReplyType | undefi
     );
     return Reply.error(accountObjectNotAllowed(foreign));
   }
+  const unlimited = limitsUnread ? limitsUnavailable(key!) : undefined;
+  if (unlimited) return Reply.error(unlimited);
   x.caller = key!.caller;
   if (key!.providers || !key!.anyModel) x.set(CALLER_KEY, key!);
   return undefined;
