@@ -206,21 +206,23 @@ export class RuntimeKeys {
       void this.load().then(this.changed, (err: unknown) =>
         this.logger.warn({ err, plugin: 'auth' }, 'could not read run-time keys; keeping the last ones read'),
       );
-    this.#unsubscribe = await this.store.subscribe(CHANNEL, reload).catch((err: unknown) => {
+    // The periodic read first: a subscription the store is slow to grant does not hold it up.
+    this.#timer = setInterval(reload, refreshMs).unref();
+    const unsubscribe = await this.store.subscribe(CHANNEL, reload).catch((err: unknown) => {
       this.logger.warn(
         { err, plugin: 'auth' },
         `could not subscribe to run-time key changes; reading them every ${refreshMs} ms`,
       );
       return undefined;
     });
-    if (this.#stopped) return;
-    this.#timer = setInterval(reload, refreshMs).unref();
+    // Stopped while subscribing (a store slow to answer): nothing to follow any more.
+    if (this.#stopped) return void (await unsubscribe?.().catch(() => undefined));
+    this.#unsubscribe = unsubscribe;
     reload();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    await this.#following;
     clearInterval(this.#timer);
     await this.#unsubscribe?.().catch(() => undefined);
   }
