@@ -1,8 +1,8 @@
 /**
  * The sixteenth rule-bypass pass: what was probed and held. The holes it found are closed in
  * rule-bypass-16-closed-*.test.ts: a replica run through `callback()` alone never followed run-time
- * key changes made elsewhere; a key's `limits` were served unlimited on a gateway without the
- * rate-limit plugin. These probe keys, model lists and admin access from the sides a caller, or a
+ * key changes made elsewhere; a key's `limits` or `budget` were served without them on a gateway
+ * without the rate-limit or budgets plugin. These probe keys, model lists and admin access from the sides a caller, or a
  * page in the operator's browser, could still try.
  */
 import { afterAll, describe, expect, it } from 'vitest';

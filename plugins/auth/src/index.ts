@@ -13,7 +13,13 @@ import { addKeyRoutes } from './admin-keys.js';
 import { LiveKeys } from './live-keys.js';
 import { keyInQuery, presentedKey } from './presented.js';
 import { KEY_CONFLICT, KEY_STORE_UNAVAILABLE, RuntimeKeys } from './runtime-keys.js';
-import { LIMITS_UNAVAILABLE, limitsAreRead, limitsUnavailable, unreadLimitProblems } from './unread-limits.js';
+import {
+  BUDGET_UNAVAILABLE,
+  LIMITS_UNAVAILABLE,
+  ruleUnavailable,
+  unreadRuleProblems,
+  unreadRules,
+} from './unread-rules.js';
 import { optionsSchema } from './schema.js';
 import { CALLER_OF, KEY_ACCESS } from './contract.js';
 import type { KeyAllows } from './contract.js';
@@ -60,7 +66,7 @@ export function auth(): Plugin<AuthOptions> {
   return definePlugin({
     name: PLUGIN,
     options: optionsSchema,
-    errors: [KEY_CONFLICT, KEY_STORE_UNAVAILABLE, LIMITS_UNAVAILABLE],
+    errors: [KEY_CONFLICT, KEY_STORE_UNAVAILABLE, LIMITS_UNAVAILABLE, BUDGET_UNAVAILABLE],
     provides: [CALLER_OF, KEY_ACCESS],
     async apply(gateway, options) {
       const { logger, security } = gateway;
@@ -73,8 +79,8 @@ export function auth(): Plugin<AuthOptions> {
       const live = liveKeys(options, logger, () => {
         security.authorizeAdmin = live.table.size ? adminAuthorizer(table) : undefined;
       });
-      const limitsUnread = !limitsAreRead(gateway);
-      if (limitsUnread) refuseUnreadLimits(options.keys);
+      const unread = unreadRules(gateway);
+      refuseUnreadRules(options.keys, unread);
       const runtime = await runtimeKeys(gateway, options, live);
       addKeyRoutes(gateway, PLUGIN, live, runtime);
       if (live.table.size === 0 && !runtime) return;
@@ -88,7 +94,7 @@ export function auth(): Plugin<AuthOptions> {
         return key && keyAllows(key);
       });
       gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) =>
-        admit(table(), x, logger, limitsUnread),
+        admit(table(), x, logger, unread),
       );
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: ACCESS_STAGE }, filterTargets);
     },
@@ -96,9 +102,9 @@ export function auth(): Plugin<AuthOptions> {
 }
 export default auth;
 
-/** Config keys with limits where no plugin counts them: a startup error, not keys served without them. */
-function refuseUnreadLimits(keys: AuthOptions['keys']): void {
-  const problems = unreadLimitProblems(keys);
+/** Config keys with limits or a budget no plugin enforces: a startup error, not keys served without them. */
+function refuseUnreadRules(keys: AuthOptions['keys'], unread: ReturnType<typeof unreadRules>): void {
+  const problems = unreadRuleProblems(keys, unread);
   if (problems.length) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', problems.join('\n'));
 }
 
@@ -141,7 +147,12 @@ async function runtimeKeys(gateway: Gateway, options: AuthOptions, live: LiveKey
 /** The authenticated key of a request whose key restricts models or providers, for filterTargets. */
 const CALLER_KEY = exchangeKey<GatewayKey>('auth:key');
 
-function admit(table: KeyTable, x: Exchange, logger: Logger, limitsUnread: boolean): ReplyType | undefined {
+function admit(
+  table: KeyTable,
+  x: Exchange,
+  logger: Logger,
+  unread: ReturnType<typeof unreadRules>,
+): ReplyType | undefined {
   const { key, error } = authenticate(table, x.headers, x.url, logger, x.id);
   if (error) return Reply.error(error);
   if (!allowsModel(key!, x.model)) {
@@ -159,8 +170,8 @@ function admit(table: KeyTable, x: Exchange, logger: Logger, limitsUnread: boole
     );
     return Reply.error(accountObjectNotAllowed(foreign));
   }
-  const unlimited = limitsUnread ? limitsUnavailable(key!) : undefined;
-  if (unlimited) return Reply.error(unlimited);
+  const unenforced = unread.length ? ruleUnavailable(key!, unread) : undefined;
+  if (unenforced) return Reply.error(unenforced);
   x.caller = key!.caller;
   if (key!.providers || !key!.anyModel) x.set(CALLER_KEY, key!);
   return undefined;
