@@ -5,9 +5,10 @@
  * channel and the periodic read) in the `ready` hook, which runs after `listen()` only, so such a
  * replica kept the keys it read at startup: a key deleted, disabled or narrowed through another
  * replica's `/admin/keys` was still served in full there, until a restart. The auth plugin now
- * starts following on first use when no `ready` came, and reads the keys again once subscribed
- * (a change made between the first read and the subscription is not left to the periodic read).
- * Both cases failed before the fix (the replica still answered the deleted and the narrowed key).
+ * starts following on first use when no `ready` came, and reads the keys again once subscribed:
+ * a listening replica read them at build time and subscribed at `ready`, so a key deleted between
+ * the two was served there until the periodic read (`keysRefreshMs`, 30 s by default). The three
+ * cases failed before the fix (the replica still answered the deleted and the narrowed key).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,13 +30,9 @@ afterAll(async () => {
   for (const prefix of prefixes) await dropTestKeys(prefix);
 });
 
-/** A replica on Redis, listening (`listen()`) or mounted through `callback()` on a server of the test's own. */
-async function replica(
-  up: MockOpenAI,
-  prefix: string,
-  mode: 'listen' | 'callback',
-): Promise<{ gateway: Gateway; url: string; close: () => Promise<void> }> {
-  const gateway = await createGateway({
+/** A replica on Redis, built (its keys read) but not yet serving. */
+function built(up: MockOpenAI, prefix: string): Promise<Gateway> {
+  return createGateway({
     config: {
       server: { host: '127.0.0.1', port: 0, drainDelayMs: 0 },
       store: { type: 'redis', url: 'redis://127.0.0.1:6379', keyPrefix: prefix },
@@ -45,6 +42,16 @@ async function replica(
     presets: [standard()],
     logger: createLogger({ level: 'silent' }),
   });
+}
+
+/** A replica on Redis, listening (`listen()`) or mounted through `callback()` on a server of the test's own. */
+async function replica(
+  up: MockOpenAI,
+  prefix: string,
+  mode: 'listen' | 'callback',
+  gateway?: Gateway,
+): Promise<{ gateway: Gateway; url: string; close: () => Promise<void> }> {
+  gateway ??= await built(up, prefix);
   if (mode === 'listen') {
     const { url } = await gateway.listen();
     return { gateway, url, close: () => gateway.close({ drainDelayMs: 0 }) };
@@ -141,6 +148,34 @@ describe('run-time keys on a replica driven through callback()', () => {
       expect((await call(`${two.url}/v1/chat/completions`, key, chat('gpt-4o-mini'))).status).toBe(200);
     } finally {
       await close();
+    }
+  });
+});
+
+describe('run-time keys on a replica that starts listening after it read them', () => {
+  it('a key deleted between its build and its listen() is refused once it listens, not after keysRefreshMs', async () => {
+    const prefix = testPrefix();
+    prefixes.push(prefix);
+    const up = await startMockOpenAI({ name: 'up', models: ['gpt-4o-mini', 'gpt-4o'] });
+    const one = await replica(up, prefix, 'listen');
+    let two: Awaited<ReturnType<typeof replica>> | undefined;
+    try {
+      const created = await call(`${one.url}/admin/keys`, ADMIN, { name: 'made' });
+      expect(created.status).toBe(201);
+      const gateway = await built(up, prefix);
+      expect((await call(`${one.url}/admin/keys/made`, ADMIN, undefined, { method: 'DELETE' })).status).toBe(200);
+      two = await replica(up, prefix, 'listen', gateway);
+      await until(async () => (await call(`${two!.url}/v1/models`, created.json.key)).status === 401, {
+        hungAfterMs: 10_000,
+        what: 'the key deleted before listen() refused',
+      });
+      const refused = await call(`${two.url}/v1/chat/completions`, created.json.key, chat('gpt-4o-mini'));
+      expect(refused.status).toBe(401);
+      expect(chats(up)).toBe(0);
+    } finally {
+      await two?.close();
+      await one.close();
+      await up.close();
     }
   });
 });
