@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { definePlugin, exchangeKey, RouteStage, SwitchyardError } from '@switchyard/core';
-import type { AdminAuthorizer, Exchange, Logger, Plugin, Reply as ReplyType } from '@switchyard/core';
+import type { AdminAuthorizer, Exchange, Gateway, Logger, Plugin, Reply as ReplyType } from '@switchyard/core';
 import { Reply } from '@switchyard/core';
 import { allowsModel, allowsProvider, allowsTarget, allowsToolModel, KeyConfigError } from './key-table.js';
 import { modelLabel, toolModelsOf } from './tool-models.js';
@@ -13,6 +13,13 @@ import { addKeyRoutes } from './admin-keys.js';
 import { LiveKeys } from './live-keys.js';
 import { keyInQuery, presentedKey } from './presented.js';
 import { KEY_CONFLICT, KEY_STORE_UNAVAILABLE, RuntimeKeys } from './runtime-keys.js';
+import {
+  BUDGET_UNAVAILABLE,
+  LIMITS_UNAVAILABLE,
+  ruleUnavailable,
+  unreadRuleProblems,
+  unreadRules,
+} from './unread-rules.js';
 import { optionsSchema } from './schema.js';
 import { CALLER_OF, KEY_ACCESS } from './contract.js';
 import type { KeyAllows } from './contract.js';
@@ -59,64 +66,93 @@ export function auth(): Plugin<AuthOptions> {
   return definePlugin({
     name: PLUGIN,
     options: optionsSchema,
-    errors: [KEY_CONFLICT, KEY_STORE_UNAVAILABLE],
+    errors: [KEY_CONFLICT, KEY_STORE_UNAVAILABLE, LIMITS_UNAVAILABLE, BUDGET_UNAVAILABLE],
     provides: [CALLER_OF, KEY_ACCESS],
     async apply(gateway, options) {
       const { logger, security } = gateway;
-      let live: LiveKeys;
-      try {
-        live = new LiveKeys(options.keys, logger, () => {
-          security.authorizeAdmin = live.table.size ? adminAuthorizer(() => live.table) : undefined;
-        });
-      } catch (err) {
-        if (!(err instanceof KeyConfigError)) throw err;
-        throw new SwitchyardError(
-          'SWITCHYARD_ERR_PLUGIN_OPTIONS',
-          err.problems.map((p) => `plugins.auth.${p}`).join('\n'),
-        );
-      }
-      const managed =
-        options.runtimeKeys === true ||
-        (options.runtimeKeys === 'auto' && gateway.store.kind !== 'memory' && options.keys.length > 0);
-      const runtime = managed
-        ? new RuntimeKeys(gateway.store, logger, { names: live.configNames, hashes: live.configHashes }, (doc) =>
-            live.adopt(doc),
-          )
-        : undefined;
-      if (runtime) {
-        await runtime.load().then(
-          (doc) => live.adopt(doc),
-          (err: unknown) =>
-            logger.warn(
-              { err, plugin: PLUGIN },
-              `could not read run-time keys at start: config keys only until they are read (every ${options.keysRefreshMs} ms)`,
-            ),
-        );
-        gateway.hooks.ready.tapPromise(PLUGIN, () => runtime.start(options.keysRefreshMs));
-        gateway.hooks.close.tapPromise(PLUGIN, () => runtime.stop());
-      }
+      // The keys of the moment. A gateway run through callback() alone gets no `ready`: its first
+      // use starts following run-time key changes, or keys changed on other replicas would never reach it.
+      const table = (): KeyTable => {
+        if (runtime && !runtime.started) void runtime.start(options.keysRefreshMs);
+        return live.table;
+      };
+      const live = liveKeys(options, logger, () => {
+        security.authorizeAdmin = live.table.size ? adminAuthorizer(table) : undefined;
+      });
+      const unread = unreadRules(gateway);
+      refuseUnreadRules(options.keys, unread);
+      const runtime = await runtimeKeys(gateway, options, live);
       addKeyRoutes(gateway, PLUGIN, live, runtime);
       if (live.table.size === 0 && !runtime) return;
       security.authenticatesCallers = true;
       security.isKnownCaller = (name) => live.has(name);
-      security.authorizeAdmin = live.table.size ? adminAuthorizer(() => live.table) : undefined;
-      security.authorizeCaller = (headers, url) => authenticate(live.table, headers, url, logger).error;
-      gateway.provide(CALLER_OF, (headers, url) => authenticate(live.table, headers, url, logger).key?.caller);
+      security.authorizeAdmin = live.table.size ? adminAuthorizer(table) : undefined;
+      security.authorizeCaller = (headers, url) => authenticate(table(), headers, url, logger).error;
+      gateway.provide(CALLER_OF, (headers, url) => authenticate(table(), headers, url, logger).key?.caller);
       gateway.provide(KEY_ACCESS, (headers, url) => {
-        const { key } = authenticate(live.table, headers, url, logger);
+        const { key } = authenticate(table(), headers, url, logger);
         return key && keyAllows(key);
       });
-      gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) => admit(live.table, x, logger));
+      gateway.hooks.beforeRoute.tap({ name: PLUGIN, stage: AUTHENTICATE_STAGE }, (x) =>
+        admit(table(), x, logger, unread),
+      );
       gateway.hooks.selectRoute.tap({ name: PLUGIN, stage: ACCESS_STAGE }, filterTargets);
     },
   });
 }
 export default auth;
 
+/** Config keys with limits or a budget no plugin enforces: a startup error, not keys served without them. */
+function refuseUnreadRules(keys: AuthOptions['keys'], unread: ReturnType<typeof unreadRules>): void {
+  const problems = unreadRuleProblems(keys, unread);
+  if (problems.length) throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_APPLY', problems.join('\n'));
+}
+
+/** The config's keys, or the options error listing what is wrong with them. */
+function liveKeys(options: AuthOptions, logger: Logger, changed: () => void): LiveKeys {
+  try {
+    return new LiveKeys(options.keys, logger, changed);
+  } catch (err) {
+    if (!(err instanceof KeyConfigError)) throw err;
+    throw new SwitchyardError('SWITCHYARD_ERR_PLUGIN_OPTIONS', err.problems.map((p) => `plugins.auth.${p}`).join('\n'));
+  }
+}
+
+/** Run-time keys when they are managed here: read once now, followed from `ready` (or first use) until `close`. */
+async function runtimeKeys(gateway: Gateway, options: AuthOptions, live: LiveKeys): Promise<RuntimeKeys | undefined> {
+  const managed =
+    options.runtimeKeys === true ||
+    (options.runtimeKeys === 'auto' && gateway.store.kind !== 'memory' && options.keys.length > 0);
+  if (!managed) return undefined;
+  const { logger } = gateway;
+  const runtime = new RuntimeKeys(
+    gateway.store,
+    logger,
+    { names: live.configNames, hashes: live.configHashes },
+    (doc) => live.adopt(doc),
+  );
+  await runtime.load().then(
+    (doc) => live.adopt(doc),
+    (err: unknown) =>
+      logger.warn(
+        { err, plugin: PLUGIN },
+        `could not read run-time keys at start: config keys only until they are read (every ${options.keysRefreshMs} ms)`,
+      ),
+  );
+  gateway.hooks.ready.tapPromise(PLUGIN, () => runtime.start(options.keysRefreshMs));
+  gateway.hooks.close.tapPromise(PLUGIN, () => runtime.stop());
+  return runtime;
+}
+
 /** The authenticated key of a request whose key restricts models or providers, for filterTargets. */
 const CALLER_KEY = exchangeKey<GatewayKey>('auth:key');
 
-function admit(table: KeyTable, x: Exchange, logger: Logger): ReplyType | undefined {
+function admit(
+  table: KeyTable,
+  x: Exchange,
+  logger: Logger,
+  unread: ReturnType<typeof unreadRules>,
+): ReplyType | undefined {
   const { key, error } = authenticate(table, x.headers, x.url, logger, x.id);
   if (error) return Reply.error(error);
   if (!allowsModel(key!, x.model)) {
@@ -134,6 +170,8 @@ function admit(table: KeyTable, x: Exchange, logger: Logger): ReplyType | undefi
     );
     return Reply.error(accountObjectNotAllowed(foreign));
   }
+  const unenforced = unread.length ? ruleUnavailable(key!, unread) : undefined;
+  if (unenforced) return Reply.error(unenforced);
   x.caller = key!.caller;
   if (key!.providers || !key!.anyModel) x.set(CALLER_KEY, key!);
   return undefined;

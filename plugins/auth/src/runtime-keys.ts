@@ -109,6 +109,8 @@ export async function checked<T extends TSchema>(schema: T, body: unknown): Prom
 export class RuntimeKeys {
   #unsubscribe: (() => Promise<void>) | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #following: Promise<void> | undefined;
+  #stopped = false;
 
   constructor(
     private readonly store: Store,
@@ -183,23 +185,44 @@ export class RuntimeKeys {
     });
   }
 
-  /** Follows changes made on any replica: the announcement channel, and a read every `refreshMs`. */
-  async start(refreshMs: number): Promise<void> {
+  /**
+   * Follows changes made on any replica: the announcement channel, and a read every `refreshMs`;
+   * once subscribed, the keys are read again, so a change made since the last read is not left to
+   * the periodic read. Called at `ready`, or on first use where no `ready` comes (a gateway run
+   * through `callback()` alone); later calls, and calls after stop(), do nothing.
+   */
+  start(refreshMs: number): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    return (this.#following ??= this.#follow(refreshMs));
+  }
+
+  /** Whether start() or stop() was called: nothing is left to start. */
+  get started(): boolean {
+    return this.#following !== undefined || this.#stopped;
+  }
+
+  async #follow(refreshMs: number): Promise<void> {
     const reload = (): void =>
       void this.load().then(this.changed, (err: unknown) =>
         this.logger.warn({ err, plugin: 'auth' }, 'could not read run-time keys; keeping the last ones read'),
       );
-    this.#unsubscribe = await this.store.subscribe(CHANNEL, reload).catch((err: unknown) => {
+    // The periodic read first: a subscription the store is slow to grant does not hold it up.
+    this.#timer = setInterval(reload, refreshMs).unref();
+    const unsubscribe = await this.store.subscribe(CHANNEL, reload).catch((err: unknown) => {
       this.logger.warn(
         { err, plugin: 'auth' },
         `could not subscribe to run-time key changes; reading them every ${refreshMs} ms`,
       );
       return undefined;
     });
-    this.#timer = setInterval(reload, refreshMs).unref();
+    // Stopped while subscribing (a store slow to answer): nothing to follow any more.
+    if (this.#stopped) return void (await unsubscribe?.().catch(() => undefined));
+    this.#unsubscribe = unsubscribe;
+    reload();
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     clearInterval(this.#timer);
     await this.#unsubscribe?.().catch(() => undefined);
   }
