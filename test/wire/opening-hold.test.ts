@@ -83,7 +83,7 @@ describe('a stream decoder throws an error that comes before the first content, 
       decodeMessagesStream(events([messageStart, named('ping', {}), error])),
     );
     expect(chunks).toEqual([]);
-    expect(thrown.message).toBe('overloaded_error: Overloaded');
+    expect(thrown).toMatchObject({ message: 'overloaded_error: Overloaded', status: 529, type: 'overloaded_error' });
   });
 
   it('Messages: an error after an empty text block opened', async () => {

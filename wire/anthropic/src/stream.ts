@@ -245,6 +245,9 @@ export class MessagesStreamDecoder {
   }
 }
 
+/** Anthropic's overload, which clients tell from other server errors (they retry it). */
+const OVERLOADED = Object.freeze({ status: 529, type: 'overloaded_error' });
+
 function stripNulls(usage: Partial<AnthropicUsage> | undefined): Partial<AnthropicUsage> {
   const out: Partial<AnthropicUsage> = {};
   for (const [key, value] of Object.entries(usage ?? {})) if (value !== null && value !== undefined) out[key] = value;
@@ -271,11 +274,13 @@ export function decodeMessagesStream(
       try {
         chunks = decoder.push(JSON.parse(event.data) as AnthropicStreamEvent);
       } catch (err) {
-        const failed = (message: string) =>
-          new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, { expose: true, cause: err });
+        const failed = (message: string, extra?: typeof OVERLOADED) =>
+          new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, { expose: true, cause: err, ...extra });
         if (!(err instanceof StreamError)) throw failed('unreadable upstream stream event');
         const tooLong = anthropicTooLong(err.message);
-        throw tooLong ? promptTooLongError(err.message, tooLong) : failed(`${err.type}: ${err.message}`);
+        if (tooLong) throw promptTooLongError(err.message, tooLong);
+        // Before the first content, it is the attempt's error: an overload stays Anthropic's 529, as an overloaded answer's status does.
+        throw failed(`${err.type}: ${err.message}`, err.type === OVERLOADED.type ? OVERLOADED : undefined);
       }
       for (let i = 0; i < chunks.length; i++) hold.pass(chunks[i]!, out);
       if (!decoder.done) return true;
