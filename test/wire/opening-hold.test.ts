@@ -74,7 +74,10 @@ describe('a stream decoder throws an error that comes before the first content, 
     });
     const { chunks, error } = await read(decodeResponsesStream(events([created, failed])));
     expect(chunks).toEqual([]);
-    expect(error.message).toBe('rate_limit_exceeded: slow down');
+    expect(error).toMatchObject({
+      message: 'rate_limit_exceeded: slow down',
+      code: 'SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED',
+    });
   });
 
   it('Messages: an overloaded_error after message_start and a ping', async () => {

@@ -10,7 +10,8 @@
  * annotations → `annotations` deltas;
  * response.completed / response.incomplete → the finish chunk and the usage
  * chunk. response.failed and error events throw (one refusing the prompt as too long for the
- * model: promptTooLongError), as does an end before the last event.
+ * model: promptTooLongError; code rate_limit_exceeded: a rate-limited attempt), as does an end
+ * before the last event.
  *
  * decodeResponsesStream holds the role chunk until the first chunk with content (OpeningHold), so
  * an `error` or `response.failed` event right after `response.created` (a prompt too long, a
@@ -213,10 +214,15 @@ export function decodeResponsesStream(
   });
 }
 
-/** A `response.failed` or `error` event's failure: the caller's own error when it refuses the prompt as too long. */
+/**
+ * A `response.failed` or `error` event's failure: the caller's own error when it refuses the prompt
+ * as too long; the upstream's throttling (code `rate_limit_exceeded`) as a rate-limited attempt.
+ */
 function streamFailure(code: string, message: unknown): SwitchyardError {
   const text = typeof message === 'string' ? message : 'upstream stream error';
   const tooLong = openAITooLong(text, code);
   if (tooLong) return promptTooLongError(text, tooLong);
-  return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${code}: ${text}`, { expose: true });
+  const failure =
+    code === 'rate_limit_exceeded' ? 'SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED' : 'SWITCHYARD_ERR_UPSTREAM_FAILED';
+  return new SwitchyardError(failure, `${code}: ${text}`, { expose: true });
 }
