@@ -1,9 +1,12 @@
 /**
  * A Responses API upstream refuses a prompt over the model's window inside its stream (an `error`
- * event with code context_length_exceeded after response.created, as the real API does). A caller of
- * another protocol, whose stream the gateway converts, gets its own protocol's too-long error: Chat
- * callers code context_length_exceeded, Messages callers invalid_request_error "prompt is too long: …".
- * It is the caller's error: no failover, no breaker opens.
+ * event with code context_length_exceeded after response.created and response.in_progress, as the
+ * real API does). A caller of another protocol, whose stream the gateway converts, gets its own
+ * protocol's plain HTTP too-long error, since nothing with content came before it and the stream
+ * was not committed: Chat callers 400 code context_length_exceeded, Messages callers 400
+ * invalid_request_error "prompt is too long: …" (which clients act on, e.g. by compacting).
+ * It is the caller's error: no failover, no breaker opens. A server error in the same place
+ * fails over to the next target, and the caller sees that target's stream alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providerPlugin } from '@switchyard/wire-provider';
@@ -69,23 +72,25 @@ afterAll(async () => {
   await Promise.all([upstream.close(), standby.close(), searching.close()]);
 });
 
-async function stream(path: string, body: Record<string, unknown>): Promise<string> {
-  const res = await fetch(`${gw.url}${path}`, {
+async function post(path: string, body: Record<string, unknown>, url = gw.url): Promise<Response> {
+  return await fetch(`${url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
     body: JSON.stringify({ ...body, stream: true }),
   });
+}
+
+async function stream(path: string, body: Record<string, unknown>, url = gw.url): Promise<string> {
+  const res = await post(path, body, url);
+  expect(res.status).toBe(200);
   return await res.text();
 }
 
-/** The data of the stream's last event carrying an `error`. */
-function lastError(text: string): any {
-  const data = text
-    .split('\n')
-    .filter((line) => line.startsWith('data: ') && line.includes('"error"'))
-    .at(-1);
-  expect(data, text).toBeDefined();
-  return JSON.parse(data!.slice('data: '.length));
+/** A refusal: its status and JSON body (not a stream). */
+async function refusal(path: string, body: Record<string, unknown>): Promise<{ status: number; body: any }> {
+  const res = await post(path, body);
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  return { status: res.status, body: await res.json() };
 }
 
 const chat = (content: string) => ({ model: 'small-model', messages: [{ role: 'user', content }] });
@@ -98,9 +103,10 @@ const messages = (model: string, content: string, extra: Record<string, unknown>
 const posted = (mock: MockOpenAI) => mock.requests.filter((r) => r.path === '/v1/responses');
 
 describe("a Responses upstream's too-long error event, converted for another protocol's caller", () => {
-  it('reaches a Chat caller as code context_length_exceeded, and opens no breaker', async () => {
-    const refused = await stream('/v1/chat/completions', chat(long));
-    expect(lastError(refused).error).toMatchObject({
+  it('reaches a Chat caller as a plain 400 code context_length_exceeded, and opens no breaker', async () => {
+    const refused = await refusal('/v1/chat/completions', chat(long));
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({
       code: 'context_length_exceeded',
       type: 'invalid_request_error',
       message: expect.stringMatching(/exceeds the context window/),
@@ -111,12 +117,14 @@ describe("a Responses upstream's too-long error event, converted for another pro
     expect(standby.requests).toHaveLength(0);
   });
 
-  it('reaches a Messages caller as invalid_request_error "prompt is too long: …"', async () => {
-    const refused = await stream('/v1/messages', messages('small-model', long));
-    expect(refused).toMatch(/^event: error$/m);
-    expect(lastError(refused)).toEqual({
-      type: 'error',
-      error: { type: 'invalid_request_error', message: expect.stringMatching(/^prompt is too long: /) },
+  it('reaches a Messages caller as a plain 400 invalid_request_error "prompt is too long: …"', async () => {
+    const refused = await refusal('/v1/messages', messages('small-model', long));
+    expect(refused).toEqual({
+      status: 400,
+      body: {
+        type: 'error',
+        error: { type: 'invalid_request_error', message: expect.stringMatching(/^prompt is too long: /) },
+      },
     });
     const served = await stream('/v1/messages', messages('small-model', 'hi'));
     expect(served).toContain('event: message_stop');
@@ -125,14 +133,78 @@ describe("a Responses upstream's too-long error event, converted for another pro
 
   it('reaches a Messages caller whose web search an OpenAI instance runs over the Responses API', async () => {
     const webSearch = { type: 'web_search_20250305', name: 'web_search', max_uses: 1 };
-    const refused = await stream(
+    const refused = await refusal(
       '/v1/messages',
       messages('searching', `Perform a web search for the query: ${long}`, { tools: [webSearch] }),
     );
     expect(posted(searching)).toHaveLength(1);
-    expect(lastError(refused).error).toEqual({
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toEqual({
       type: 'invalid_request_error',
       message: expect.stringMatching(/^prompt is too long: /),
     });
+  });
+});
+
+describe('a Responses upstream failing right after response.created, for a caller of another protocol', () => {
+  let failing: MockOpenAI;
+  let healthy: MockOpenAI;
+  let failover: RunningGateway;
+
+  beforeAll(async () => {
+    failing = await startMockOpenAI({ models: ['small'] });
+    healthy = await startMockOpenAI({ models: ['small'] });
+    failover = await startGateway(
+      {
+        providers: [
+          {
+            name: 'ro',
+            type: 'responses-only',
+            baseUrl: failing.baseUrl,
+            apiKey: 'fake-upstream-key',
+            models: ['small'],
+          },
+          mockProvider('standby', healthy.baseUrl, { models: ['small'], priority: 5 }),
+        ],
+        models: [{ name: 'small-model', targets: ['ro/small', 'standby/small'] }],
+        plugins: { 'circuit-breaker': false },
+      },
+      { plugins: [responsesOnly] },
+    );
+  });
+  afterAll(async () => {
+    await failover.close();
+    await Promise.all([failing.close(), healthy.close()]);
+  });
+
+  /** The data lines of an SSE text, parsed ([DONE] left out). */
+  const dataOf = (text: string): any[] =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith('data: ') && line !== 'data: [DONE]')
+      .map((line) => JSON.parse(line.slice('data: '.length)));
+
+  it('fails a Chat caller over to the next target on response.failed: one clean stream', async () => {
+    failing.queueFault({ kind: 'streamError', afterChunks: 1, event: 'response.failed' });
+    const text = await stream('/v1/chat/completions', chat('hi'), failover.url);
+    expect(posted(failing)).toHaveLength(1);
+    expect(healthy.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
+    const chunks = dataOf(text);
+    expect(chunks.some((c) => c.error)).toBe(false);
+    expect(chunks.filter((c) => c.choices?.[0]?.delta?.role)).toHaveLength(1);
+    expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+    expect(chunks.map((c) => c.choices?.[0]?.delta?.content ?? '').join('')).not.toBe('');
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+  });
+
+  it('fails a Messages caller over to the next target on an error event: one clean stream', async () => {
+    failing.queueFault({ kind: 'streamError', afterChunks: 1, event: 'error' });
+    const text = await stream('/v1/messages', messages('small-model', 'hi'), failover.url);
+    expect(posted(failing)).toHaveLength(2);
+    expect(healthy.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(2);
+    expect(text).not.toMatch(/^event: error$/m);
+    expect(text.match(/^event: message_start$/gm)).toHaveLength(1);
+    expect(text.match(/^event: message_stop$/gm)).toHaveLength(1);
+    expect(text).toMatch(/"type":"text_delta"/);
   });
 });

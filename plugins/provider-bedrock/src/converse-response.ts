@@ -5,7 +5,7 @@
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletion, ChatCompletionChunk, FinishReason, ToolCall, Usage } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
-import { mapStream, parseStreamEvent } from '@switchyard/wire-chat';
+import { mapStream, OpeningHold, parseStreamEvent } from '@switchyard/wire-chat';
 import type { ConverseResponse, ConverseStreamEvents, ConverseUsage, StopReason } from './converse-types.js';
 
 export interface DecodeContext {
@@ -197,23 +197,32 @@ export class ConverseStreamDecoder {
   }
 }
 
-/** ConverseStream events (named by `:event-type`) → canonical chunks; an end before messageStop throws. */
+/**
+ * ConverseStream events (named by `:event-type`) → canonical chunks; an end before messageStop
+ * throws. The role chunk of messageStart is held until the first chunk with content
+ * (OpeningHold): an exception before it (throttling, a prompt too long) fails the attempt before
+ * the stream commits.
+ */
 export function decodeConverseStream(
   events: AsyncIterable<SseEvent>,
   c: DecodeContext,
 ): AsyncIterableIterator<ChatCompletionChunk> {
   const decoder = new ConverseStreamDecoder(c);
+  const hold = new OpeningHold();
   return mapStream<SseEvent, ChatCompletionChunk>(events, {
     each(event, out) {
       const parsed = parseStreamEvent<never>(event.data, 'Bedrock stream event');
-      for (const chunk of decoder.push(event.event ?? '', parsed)) out.push(chunk);
-      return !decoder.done;
+      for (const chunk of decoder.push(event.event ?? '', parsed)) hold.pass(chunk, out);
+      if (!decoder.done) return true;
+      hold.release(out);
+      return false;
     },
-    end() {
+    end(out) {
       if (!decoder.stopped)
         throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'Bedrock stream ended before messageStop', {
           expose: true,
         });
+      hold.release(out);
     },
   });
 }

@@ -9,7 +9,7 @@
  * (when asked for) and the end. `ping` is ignored; `error` throws.
  */
 import { SwitchyardError } from '@switchyard/core';
-import { ANNOTATIONS, mapStream, promptTooLongError, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
+import { ANNOTATIONS, mapStream, OpeningHold, promptTooLongError, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
 import { anthropicTooLong } from './errors.js';
 import { canonicalUsageOf } from './inbound.js';
 import type { ChatCompletionChunk, ReasoningBlock, Usage } from '@switchyard/core/protocol';
@@ -245,6 +245,9 @@ export class MessagesStreamDecoder {
   }
 }
 
+/** Anthropic's overload, which clients tell from other server errors (they retry it). */
+const OVERLOADED = Object.freeze({ status: 529, type: 'overloaded_error' });
+
 function stripNulls(usage: Partial<AnthropicUsage> | undefined): Partial<AnthropicUsage> {
   const out: Partial<AnthropicUsage> = {};
   for (const [key, value] of Object.entries(usage ?? {})) if (value !== null && value !== undefined) out[key] = value;
@@ -255,27 +258,34 @@ function stripNulls(usage: Partial<AnthropicUsage> | undefined): Partial<Anthrop
  * A Messages event stream → canonical chunks, always with the usage chunk (so the gateway learns
  * the stream's usage, cache reads and writes included; the caller's codec passes it on only when
  * asked). An `error` event, an unreadable event or an end before message_stop throws (an error
- * event refusing the prompt as too long for the model: promptTooLongError).
+ * event refusing the prompt as too long for the model: promptTooLongError). The role chunk of
+ * `message_start` is held until the first chunk with content (OpeningHold): an `error` event
+ * before it (an overload, a prompt too long) fails the attempt before the stream commits.
  */
 export function decodeMessagesStream(
   events: AsyncIterable<SseEvent>,
   jsonTool?: string,
 ): AsyncIterableIterator<ChatCompletionChunk> {
   const decoder = new MessagesStreamDecoder(true, jsonTool);
+  const hold = new OpeningHold();
   return mapStream<SseEvent, ChatCompletionChunk>(events, {
     each(event, out) {
       let chunks: ChatCompletionChunk[];
       try {
         chunks = decoder.push(JSON.parse(event.data) as AnthropicStreamEvent);
       } catch (err) {
-        const failed = (message: string) =>
-          new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, { expose: true, cause: err });
+        const failed = (message: string, extra?: typeof OVERLOADED) =>
+          new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', message, { expose: true, cause: err, ...extra });
         if (!(err instanceof StreamError)) throw failed('unreadable upstream stream event');
         const tooLong = anthropicTooLong(err.message);
-        throw tooLong ? promptTooLongError(err.message, tooLong) : failed(`${err.type}: ${err.message}`);
+        if (tooLong) throw promptTooLongError(err.message, tooLong);
+        // Before the first content, it is the attempt's error: an overload stays Anthropic's 529, as an overloaded answer's status does.
+        throw failed(`${err.type}: ${err.message}`, err.type === OVERLOADED.type ? OVERLOADED : undefined);
       }
-      for (let i = 0; i < chunks.length; i++) out.push(chunks[i]!);
-      return !decoder.done;
+      for (let i = 0; i < chunks.length; i++) hold.pass(chunks[i]!, out);
+      if (!decoder.done) return true;
+      hold.release(out);
+      return false;
     },
     end() {
       throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before message_stop', {

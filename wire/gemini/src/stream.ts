@@ -1,7 +1,7 @@
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk, FinishReason, Usage } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
-import { ANNOTATIONS, mapStream, parseStreamEvent, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
+import { ANNOTATIONS, mapStream, OpeningHold, parseStreamEvent, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
 import { billedSearches, citationsOfGrounding, searchCallsOf, withSearches } from './grounding.js';
 import { finishReasonOf, readParts, usageOf } from './response.js';
 import type { DecodeContext } from './response.js';
@@ -150,21 +150,27 @@ export class GeminiStreamDecoder {
   }
 }
 
-/** Parsed SSE events → canonical chunks. */
+/**
+ * Parsed SSE events → canonical chunks. A candidate's role chunk is held until the first chunk
+ * with content (OpeningHold): an error event after an event without content still fails the
+ * attempt before the stream commits.
+ */
 export function decodeGeminiStream(
   events: AsyncIterable<SseEvent>,
   c: DecodeContext,
   includeUsage: boolean,
 ): AsyncIterableIterator<ChatCompletionChunk> {
   const decoder = new GeminiStreamDecoder(c, includeUsage);
+  const hold = new OpeningHold();
   return mapStream<SseEvent, ChatCompletionChunk>(events, {
     each(event, out) {
       if (event.data.trim() === '') return;
       const body = parseStreamEvent<GenerateContentResponse>(event.data, 'Gemini stream event');
-      for (const chunk of decoder.push(body)) out.push(chunk);
+      for (const chunk of decoder.push(body)) hold.pass(chunk, out);
     },
     end(out) {
-      for (const chunk of decoder.end()) out.push(chunk);
+      for (const chunk of decoder.end()) hold.pass(chunk, out);
+      hold.release(out);
     },
   });
 }

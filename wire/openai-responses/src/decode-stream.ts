@@ -10,7 +10,14 @@
  * annotations → `annotations` deltas;
  * response.completed / response.incomplete → the finish chunk and the usage
  * chunk. response.failed and error events throw (one refusing the prompt as too long for the
- * model: promptTooLongError), as does an end before the last event.
+ * model: promptTooLongError; code rate_limit_exceeded: a rate-limited attempt), as does an end
+ * before the last event.
+ *
+ * decodeResponsesStream holds the role chunk until the first chunk with content (OpeningHold), so
+ * an `error` or `response.failed` event right after `response.created` (a prompt too long, a
+ * server error) fails the attempt before the stream commits: failover, or the caller's plain
+ * HTTP error. A `keepalive` event (sent while a model reasons silently) releases it: the stream
+ * commits then rather than run into the attempt's first-event timeout.
  */
 import { SwitchyardError } from '@switchyard/core';
 import type { ChatCompletionChunk } from '@switchyard/core/protocol';
@@ -18,6 +25,7 @@ import type { SseEvent } from '@switchyard/core/stream';
 import {
   ANNOTATIONS,
   mapStream,
+  OpeningHold,
   openAITooLong,
   parseStreamEvent,
   promptTooLongError,
@@ -187,12 +195,16 @@ export function decodeResponsesStream(
   onResponse?: (response: ResponseObject) => void,
 ): AsyncIterableIterator<ChatCompletionChunk> {
   const decoder = new ResponsesStreamDecoder(onResponse);
+  const hold = new OpeningHold();
   return mapStream<SseEvent, ChatCompletionChunk>(events, {
     each(event, out) {
       const parsed = parseStreamEvent<Json>(event.data);
       if (typeof parsed.type !== 'string' && event.event) parsed.type = event.event;
-      for (const chunk of decoder.push(parsed)) out.push(chunk);
-      return !decoder.done;
+      if (parsed.type === 'keepalive') hold.release(out);
+      for (const chunk of decoder.push(parsed)) hold.pass(chunk, out);
+      if (!decoder.done) return true;
+      hold.release(out);
+      return false;
     },
     end() {
       throw new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', 'upstream stream ended before response.completed', {
@@ -202,10 +214,15 @@ export function decodeResponsesStream(
   });
 }
 
-/** A `response.failed` or `error` event's failure: the caller's own error when it refuses the prompt as too long. */
+/**
+ * A `response.failed` or `error` event's failure: the caller's own error when it refuses the prompt
+ * as too long; the upstream's throttling (code `rate_limit_exceeded`) as a rate-limited attempt.
+ */
 function streamFailure(code: string, message: unknown): SwitchyardError {
   const text = typeof message === 'string' ? message : 'upstream stream error';
   const tooLong = openAITooLong(text, code);
   if (tooLong) return promptTooLongError(text, tooLong);
-  return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_FAILED', `${code}: ${text}`, { expose: true });
+  const failure =
+    code === 'rate_limit_exceeded' ? 'SWITCHYARD_ERR_UPSTREAM_RATE_LIMITED' : 'SWITCHYARD_ERR_UPSTREAM_FAILED';
+  return new SwitchyardError(failure, `${code}: ${text}`, { expose: true });
 }
