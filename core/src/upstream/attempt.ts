@@ -11,7 +11,7 @@ import type { AttemptContext } from './attempt-context.js';
 import type { UpstreamResponse } from './client.js';
 import { PassThroughFramer, PassThroughStream } from './pass-through.js';
 import { serializesTo } from './same-json.js';
-import { readSse } from './sse.js';
+import { SseEvents } from './sse.js';
 import { isPromise } from '../hook-runners.js';
 import { Timeouts } from './timeouts.js';
 import type { PendingTimeout } from './timeouts.js';
@@ -196,7 +196,7 @@ async function firstEvent(
   const { x, target } = c;
   const obs: StreamObservation = { events: 0, done: false };
   const recording = x.captureResponse && x.operation === 'chat' ? new StreamRecording() : undefined;
-  const it = streamPieces(c, res, obs, recording)[Symbol.asyncIterator]();
+  const it = streamPieces(c, res, obs, recording, timer)[Symbol.asyncIterator]();
   // Nearly always one piece: an array of its size rather than one grown by push.
   let head: Array<string | Uint8Array> | undefined;
   try {
@@ -234,12 +234,17 @@ async function firstEvent(
   return { ok: true, delivery: { kind: 'stream', body: new StreamDelivery(c, head ?? [], it, obs, state) } };
 }
 
-/** The caller's pieces of an upstream stream: its own bytes when it speaks the caller's protocol, else converted. */
+/**
+ * The caller's pieces of an upstream stream: its own bytes when it speaks the caller's protocol, else
+ * converted. A converted stream's decoder may hold the upstream's opening events back until its first
+ * content (wire-chat's OpeningHold): the upstream's first SSE event ends the first-event timeout.
+ */
 function streamPieces(
   c: AttemptContext,
   res: UpstreamResponse,
   obs: StreamObservation,
   recording: StreamRecording | undefined,
+  firstEventTimeout: PendingTimeout,
 ): AsyncIterable<string | Uint8Array> {
   const { x, adapter, codec } = c;
   const framed = adapter.readEvents?.(res.body, x);
@@ -247,7 +252,7 @@ function streamPieces(
     return framed
       ? reframedEvents(framed, codec, obs, c, recording?.events)
       : new PassThroughStream(res.body, new PassThroughFramer(codec, obs, x, c.target.instance, recording?.events));
-  const chunks = adapter.decodeStream(framed ?? readSse(res.body), x);
+  const chunks = adapter.decodeStream(framed ?? new SseEvents(res.body, firstEventTimeout), x);
   return codec.encodeStream(recording ? recording.accumulate(chunks) : chunks, x, obs);
 }
 

@@ -2,6 +2,8 @@ import { SwitchyardError } from '../errors.js';
 import type { SseEvent } from '../types.js';
 import { PushLayer, RETURNED } from '../protocols/push.js';
 import type { PushListener, PushSource } from '../protocols/push.js';
+import { cancel } from './timeouts.js';
+import type { PendingTimeout } from './timeouts.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -144,9 +146,12 @@ export class SseEvents
   readonly #scanner = new EventScanner();
   #queue: SseEvent[] = [];
   #at = 0;
+  /** An attempt's first-event timeout, cancelled by the first event (attempt.ts). */
+  #firstEventCancels: PendingTimeout | undefined;
 
-  constructor(body: AsyncIterable<Uint8Array | string>) {
+  constructor(body: AsyncIterable<Uint8Array | string>, firstEventCancels?: PendingTimeout) {
     super(body[Symbol.asyncIterator]());
+    this.#firstEventCancels = firstEventCancels;
   }
 
   next(): Promise<IteratorResult<SseEvent>> {
@@ -174,6 +179,10 @@ export class SseEvents
 
   /** @internal An event found in a chunk. */
   event(data: Buffer, start: number, end: number): void {
+    if (this.#firstEventCancels) {
+      cancel(this.#firstEventCancels);
+      this.#firstEventCancels = undefined;
+    }
     const event = parseEvent(data.toString('utf8', start, end));
     if (this.listener) this.listener.item(event);
     else this.#queue.push(event);

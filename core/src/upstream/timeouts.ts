@@ -53,9 +53,7 @@ export class Timeouts {
 
   /** The timeout will not fire; clearing it again (or once it fired) does nothing. */
   clear(pending: PendingTimeout): void {
-    if (pending.target === undefined) return;
-    pending.target = undefined;
-    unlink(pending);
+    cancel(pending);
   }
 
   #arm(queue: Queue, delay: number): void {
@@ -76,6 +74,13 @@ export class Timeouts {
     if (queue.head) this.#arm(queue, queue.head.at - now);
     else this.#queues.delete(queue.ms);
   };
+}
+
+/** `pending` will not fire (Timeouts.clear() without its Timeouts at hand); again, or once it fired, nothing. */
+export function cancel(pending: PendingTimeout): void {
+  if (pending.target === undefined) return;
+  pending.target = undefined;
+  unlink(pending);
 }
 
 function unlink(pending: PendingTimeout): void {
