@@ -151,8 +151,10 @@ describe.each(UPSTREAM_KINDS)('Codex CLI through the gateway to %s', (kind) => {
   it(
     'takes a stream broken by an upstream error mid-way as a disconnect: reconnects once and completes the turn',
     async () => {
+      // After the first text delta (message_start, content_block_start, ping, delta): an error before any
+      // content is the gateway's to retry, unseen by Codex (the decoder holds the opening back).
       if (kind === 'anthropic')
-        bench.anthropic.queueFault({ kind: 'streamError', afterEvents: 3, type: 'overloaded_error' });
+        bench.anthropic.queueFault({ kind: 'streamError', afterEvents: 4, type: 'overloaded_error' });
       else if (kind === 'gemini') bench.gemini.queueFault({ kind: 'streamError', afterEvents: 1 });
       else bench.openai.queueFault({ kind: 'streamError', afterChunks: 2 });
       const run = await runCodex({
