@@ -1,5 +1,6 @@
 import { secretValuesOf } from '../mask.js';
 import { CONTEXT_LENGTH_EXCEEDED, SwitchyardError, retryAdvice } from '../errors.js';
+import type { PromptTooLong } from '../errors.js';
 import type { UpstreamErrorInfo } from '../providers.js';
 import type { ProviderInstance, Target } from '../types.js';
 import type { StreamObservation } from '../protocols/codec.js';
@@ -18,13 +19,12 @@ export function upstreamError(
 ): SwitchyardError {
   const message = withoutSecrets(info.message, target.instance);
   if (info.outcome === 'business_error') {
-    const tooLong = info.tooLong;
-    const code = tooLong ? CONTEXT_LENGTH_EXCEEDED : info.code;
+    if (info.tooLong) return promptTooLongError(message, info.tooLong, status, info.param);
     return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', message, {
       status,
       expose: true,
-      ...(tooLong ? { tooLong, type: 'invalid_request_error' } : info.type ? { type: info.type } : {}),
-      ...(code ? { publicCode: code } : {}),
+      ...(info.type ? { type: info.type } : {}),
+      ...(info.code ? { publicCode: info.code } : {}),
       ...(info.param ? { param: info.param } : {}),
     });
   }
@@ -47,13 +47,28 @@ export function upstreamError(
  * (`obs.tooLong`): the caller's `context_length_exceeded` (a business error: no breaker counts it), else undefined.
  */
 export function tooLongInStream(obs: StreamObservation, target: Target): SwitchyardError | undefined {
-  const tooLong = obs.tooLong;
-  if (obs.error === undefined || !tooLong) return undefined;
-  return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', withoutSecrets(obs.error, target.instance), {
+  if (obs.error === undefined || !obs.tooLong) return undefined;
+  return promptTooLongError(withoutSecrets(obs.error, target.instance), obs.tooLong);
+}
+
+/**
+ * A prompt an upstream refused as too long for the model, in its answer or in a stream's error event:
+ * the caller's `context_length_exceeded` (`tooLong` set), which each protocol words the way its clients
+ * recognize; a business error, so no failover and no breaker count.
+ */
+export function promptTooLongError(
+  message: string,
+  tooLong: PromptTooLong,
+  status?: number,
+  param?: string,
+): SwitchyardError {
+  return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', message, {
+    ...(status === undefined ? {} : { status }),
     expose: true,
     type: 'invalid_request_error',
     publicCode: CONTEXT_LENGTH_EXCEEDED,
     tooLong,
+    ...(param ? { param } : {}),
   });
 }
 

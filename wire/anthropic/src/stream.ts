@@ -9,6 +9,7 @@
  * (when asked for) and the end. `ping` is ignored; `error` throws.
  */
 import { SwitchyardError } from '@switchyard/core';
+import { OVERLOADED } from '@switchyard/core/provider';
 import { ANNOTATIONS, mapStream, OpeningHold, promptTooLongError, WEB_SEARCH_CALLS } from '@switchyard/wire-chat';
 import { anthropicTooLong } from './errors.js';
 import { canonicalUsageOf } from './inbound.js';
@@ -244,9 +245,6 @@ export class MessagesStreamDecoder {
     return chunk;
   }
 }
-
-/** Anthropic's overload, which clients tell from other server errors (they retry it). */
-const OVERLOADED = Object.freeze({ status: 529, type: 'overloaded_error' });
 
 function stripNulls(usage: Partial<AnthropicUsage> | undefined): Partial<AnthropicUsage> {
   const out: Partial<AnthropicUsage> = {};

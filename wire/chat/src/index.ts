@@ -19,7 +19,9 @@ export {
 export { completionChunks } from './completion-chunks.js';
 export { withoutLiveSearch } from './live-search.js';
 export { decodeChatChunks, parseStreamEvent, upstreamStreamFailure } from './upstream-events.js';
-export { classifyOpenAIError, openAITooLong, promptTooLongError, withTooLong } from './too-long.js';
+export { classifyOpenAIError, openAITooLong, withTooLong } from './too-long.js';
+/** Core's, re-exported for the stream decoders that throw it. */
+export { promptTooLongError } from '@switchyard/core/provider';
 export {
   ANNOTATIONS,
   citationsOf,

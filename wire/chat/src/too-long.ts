@@ -1,4 +1,4 @@
-import { CONTEXT_LENGTH_EXCEEDED, SwitchyardError } from '@switchyard/core';
+import { CONTEXT_LENGTH_EXCEEDED } from '@switchyard/core';
 import type { PromptTooLong } from '@switchyard/core';
 import { defaultClassifyError } from '@switchyard/core/provider';
 import type { UpstreamErrorInfo } from '@switchyard/core/provider';
@@ -31,17 +31,4 @@ export function withTooLong(
   const tooLong = info.outcome === 'business_error' ? recognise(info.message, info.code) : undefined;
   if (tooLong) info.tooLong = tooLong;
   return info;
-}
-
-/**
- * What a stream decoder throws for an error event refusing the prompt as too long for the model:
- * the caller's `context_length_exceeded` (each protocol words it its own way), not an upstream failure.
- */
-export function promptTooLongError(message: string, tooLong: PromptTooLong): SwitchyardError {
-  return new SwitchyardError('SWITCHYARD_ERR_UPSTREAM_BUSINESS', message, {
-    expose: true,
-    type: 'invalid_request_error',
-    publicCode: CONTEXT_LENGTH_EXCEEDED,
-    tooLong,
-  });
 }

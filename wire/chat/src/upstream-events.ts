@@ -3,7 +3,8 @@ import type { ChatCompletionChunk } from '@switchyard/core/protocol';
 import type { SseEvent } from '@switchyard/core/stream';
 import { mapStream } from './map-stream.js';
 import { OpeningHold } from './opening-hold.js';
-import { openAITooLong, promptTooLongError } from './too-long.js';
+import { promptTooLongError } from '@switchyard/core/provider';
+import { openAITooLong } from './too-long.js';
 
 /** A stream the upstream broke (an error event, unreadable data, a cut): the attempt fails as an upstream failure. */
 export function upstreamStreamFailure(message: string, cause?: unknown): SwitchyardError {
